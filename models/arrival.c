@@ -1,0 +1,87 @@
+/* arrival: the open-loop arrival processes and their set-up. */
+#include "models/arrival.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sim/units.h"
+
+static int read_rate(struct arrival *a, const struct spec *sp, struct diag *d)
+{
+    struct loc loc;
+    const char *v = spec_value(sp, a->pol->params, "rate", &loc);
+    const char *why;
+    if (units_parse_rate(v, &a->rate_per_s, &why) < 0)
+        return diag_error(d, loc, "bad rate '%s': %s (write it as 2.5/s, 900/m or 3/ms)", v, why);
+    if (!(a->rate_per_s > 0))
+        return diag_error(d, loc, "rate must be positive, got '%s'", v);
+    a->p[0] = 1e9 / a->rate_per_s; /* mean gap in ns */
+    return 0;
+}
+
+static int64_t poisson_gap(struct arrival *a, int64_t now_ns, struct rng *r)
+{
+    (void)now_ns;
+    return (int64_t)llround(a->p[0] * rng_exp(r));
+}
+
+/* Exact gaps would drift by the rounding of a non-integer ns gap; the k-th
+ * arrival is instead placed at round(k * gap) from the first. */
+static int64_t constant_gap(struct arrival *a, int64_t now_ns, struct rng *r)
+{
+    (void)r;
+    (void)now_ns;
+    double k = a->p[1];
+    a->p[1] = k + 1;
+    return llround((k + 1) * a->p[0]) - llround(k * a->p[0]);
+}
+
+static const struct param_spec rate_params[] = {
+    {"rate", "rate", NULL, "mean arrival rate, e.g. 2.5/s, 900/m"},
+    {NULL, NULL, NULL, NULL},
+};
+
+const struct arrival_policy arrival_poisson = {
+    .name = "poisson",
+    .summary = "Poisson process: exponential gaps with mean 1/rate",
+    .params = rate_params,
+    .init = read_rate,
+    .next_gap = poisson_gap,
+};
+
+const struct arrival_policy arrival_constant = {
+    .name = "constant",
+    .summary = "evenly spaced arrivals, exactly `rate` per second (D/G/c input)",
+    .params = rate_params,
+    .init = read_rate,
+    .next_gap = constant_gap,
+};
+
+int arrival_setup(struct arrival *a, const char *text, struct loc loc, struct diag *d)
+{
+    memset(a, 0, sizeof *a);
+    struct spec sp;
+    if (spec_parse(&sp, text, loc, d) < 0)
+        return -1;
+    const struct arrival_policy *const *all = arrival_policies();
+    const char *names[32];
+    size_t n = 0;
+    for (; all[n] && n < 32; n++) {
+        names[n] = all[n]->name;
+        if (strcmp(all[n]->name, sp.name) == 0)
+            a->pol = all[n];
+    }
+    if (!a->pol) {
+        const char *near = diag_closest(sp.name, names, n);
+        if (near)
+            return diag_error(d, sp.loc, "unknown arrival process '%s' (did you mean '%s'?)",
+                              sp.name, near);
+        return diag_error(d, sp.loc, "unknown arrival process '%s' (known: poisson, constant)",
+                          sp.name);
+    }
+    char what[96];
+    snprintf(what, sizeof what, "arrival process '%s'", a->pol->name);
+    if (spec_check(&sp, a->pol->params, what, d) < 0)
+        return -1;
+    return a->pol->init(a, &sp, d);
+}

@@ -1,0 +1,54 @@
+/* balance: how a service (and later a balancer component) picks one of n
+ * replicas for a request. A policy is a const table registered by name in
+ * models/registry.c; its per-instance state lives in struct balance.
+ * The service tells the balancer when a replica starts and finishes a
+ * request, so load-aware policies can keep their own (possibly stale) view. */
+#ifndef SDSIM_MODELS_BALANCE_H
+#define SDSIM_MODELS_BALANCE_H
+
+#include <stdint.h>
+
+#include "sim/diag.h"
+#include "sim/rng.h"
+#include "sim/spec.h"
+
+struct request;
+struct balance;
+
+struct balance_policy {
+    const char *name;                /* as written: balance = round_robin */
+    const char *summary;             /* one line for `sdsim list`, with its source */
+    const struct param_spec *params; /* documented parameters, {NULL}-terminated */
+    int (*init)(struct balance *b, const struct spec *sp, struct diag *d); /* may be NULL */
+    /* Chooses a replica in [0, n). Cost stated in each policy's file. */
+    uint32_t (*pick)(struct balance *b, const struct request *r);
+    void (*on_start)(struct balance *b, uint32_t replica);                    /* may be NULL */
+    void (*on_done)(struct balance *b, uint32_t replica, int64_t latency_ns); /* may be NULL */
+    void (*fini)(struct balance *b);                                          /* may be NULL */
+};
+
+struct balance {
+    const struct balance_policy *pol;
+    uint32_t n;       /* replicas */
+    struct rng rng;   /* the balancer's own stream */
+    uint64_t next;    /* round-robin position */
+    void *state;      /* owned by the policy */
+};
+
+/* Parses "name(k=v, ...)" at loc and sets up b for n replicas. Returns 0 or -1
+ * (unknown policy: the message lists the known ones). */
+int balance_setup(struct balance *b, const char *text, struct loc loc, uint32_t n,
+                  const struct rng *stream, struct diag *d);
+void balance_fini(struct balance *b);
+
+static inline uint32_t balance_pick(struct balance *b, const struct request *r)
+{
+    return b->n == 1 ? 0 : b->pol->pick(b, r);
+}
+
+const struct balance_policy *const *balance_policies(void); /* NULL-terminated, registry.c */
+
+extern const struct balance_policy balance_random;
+extern const struct balance_policy balance_round_robin;
+
+#endif

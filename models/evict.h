@@ -1,0 +1,66 @@
+/* evict: cache eviction policies behind one function table, and their registry.
+ *
+ * A policy decides which object a full cache drops. Capacity counts objects
+ * (every object has size 1). Keys are uint64_t; any value is a valid key.
+ * An instance is opaque state made by create() and freed by destroy(); it
+ * allocates everything at create (O(capacity) memory, ghost entries
+ * included) and nothing per access. access, contains and remove cost O(1)
+ * amortised for every policy here; each policy's file states its exact cost.
+ * Policies are deterministic: the same seed and the same sequence of calls
+ * give the same results. */
+#ifndef SDSIM_MODELS_EVICT_H
+#define SDSIM_MODELS_EVICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/spec.h"
+
+/* Largest capacity a policy accepts (node indices are 32-bit, ghosts included). */
+#define EVICT_MAX_CAPACITY ((size_t)1 << 30)
+
+struct evict_policy {
+    const char *name;    /* as written in a scenario: "lru" */
+    const char *summary; /* one line for `sdsim list`, citing the source */
+    /* Documented parameters with defaults, ending with a {NULL} entry (never
+     * NULL itself; a policy without parameters has just the terminator). */
+    const struct param_spec *params;
+    /* Makes an empty cache for capacity objects. param_values holds one value
+     * per entry of params, in order, or is NULL for all defaults (borrowed for
+     * the call). seed feeds any randomness the policy uses. Returns NULL if
+     * capacity is 0 or above EVICT_MAX_CAPACITY, or a value is out of range. */
+    void *(*create)(size_t capacity, uint64_t seed, const double *param_values);
+    /* Looks key up. On a hit updates recency/frequency and returns true; on a
+     * miss inserts key, evicting as needed, and returns false. Afterwards key
+     * is always in the cache. */
+    bool (*access)(void *state, uint64_t key);
+    bool (*contains)(const void *state, uint64_t key); /* no side effects */
+    /* Invalidates key (no ghost entry is made). True if it was cached. */
+    bool (*remove)(void *state, uint64_t key);
+    size_t (*size)(const void *state); /* cached objects, <= capacity */
+    void (*destroy)(void *state);      /* state may be NULL */
+};
+
+/* The NULL-terminated registry, in a fixed order (that of `sdsim list`). */
+const struct evict_policy *const *evict_policies(void);
+
+/* The policy called name, or NULL. */
+const struct evict_policy *evict_find(const char *name);
+
+/* Value number i of params: values[i], or the parsed default if values is
+ * NULL. For create() implementations. */
+double evict_param(const struct param_spec *params, const double *values, size_t i);
+
+/* The policies, also reachable through the registry. */
+extern const struct evict_policy evict_lru;
+extern const struct evict_policy evict_fifo;
+extern const struct evict_policy evict_random;
+extern const struct evict_policy evict_clock;
+extern const struct evict_policy evict_lfu;
+extern const struct evict_policy evict_sieve;
+extern const struct evict_policy evict_s3fifo;
+extern const struct evict_policy evict_arc;
+extern const struct evict_policy evict_tinylfu;
+
+#endif

@@ -1,0 +1,85 @@
+/* kind: the table of functions behind a component kind ("client",
+ * "service", ...), and the typed readers that build functions use to get
+ * their keys. Kinds and policies are plain const data listed in
+ * models/registry.c; the parser and `sdsim list` read the same tables. */
+#ifndef SDSIM_MODELS_KIND_H
+#define SDSIM_MODELS_KIND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/diag.h"
+#include "sim/dist.h"
+#include "sim/scenario.h"
+#include "sim/sim.h"
+#include "sim/spec.h"
+
+struct kind {
+    const char *name;                /* as written in a scenario: [service app] */
+    const char *summary;             /* one line for `sdsim list` */
+    const struct param_spec *params; /* every key this kind accepts */
+    size_t size;                     /* bytes of the kind's struct (starts with struct component) */
+    /* Reads the section's keys into c (keys already checked against params).
+     * May look up other components by name with kind_lookup. */
+    int (*build)(struct sim *sim, struct component *c, const struct sc_section *s,
+                 struct diag *d);
+    void (*start)(struct sim *sim, struct component *c);       /* first events; may be NULL */
+    void (*on_request)(struct sim *sim, struct component *c, struct request *r);
+    void (*on_reply)(struct sim *sim, struct component *c, struct request *r);
+    void (*reset)(struct sim *sim, struct component *c);       /* at the cut; may be NULL */
+    void (*fini)(struct component *c);                         /* may be NULL */
+    bool is_client;                                            /* counts end-to-end results */
+};
+
+/* A policy of some family (balancer, arrival process, ...): name, summary
+ * and parameters for `sdsim list`; the family's own table holds the rest. */
+struct policy_doc {
+    const char *name;
+    const char *summary;
+    const struct param_spec *params;
+};
+
+struct family {
+    const char *name;    /* "balance", "arrival", "dist" */
+    const char *summary;
+    /* Fills out[0..max) with the family's policies in registry order. */
+    size_t (*docs)(struct policy_doc *out, size_t max);
+};
+
+/* models/registry.c */
+const struct kind *const *kind_all(void);          /* NULL-terminated */
+const struct kind *kind_find(const char *name);
+const struct family *const *family_all(void);      /* NULL-terminated */
+
+/* ---- typed key readers (models/params.c) ------------------------------
+ * Each reads `key` from s, falling back to the default in the kind's param
+ * table; reports a bad value at its location and returns -1. */
+const char *kp_raw(const struct sc_section *s, const struct param_spec *params, const char *key,
+                   struct loc *loc);
+int kp_duration(const struct sc_section *s, const struct param_spec *p, const char *key,
+                int64_t *out_ns, struct diag *d);
+int kp_int(const struct sc_section *s, const struct param_spec *p, const char *key, long long min,
+           long long max, long long *out, struct diag *d);
+int kp_fraction(const struct sc_section *s, const struct param_spec *p, const char *key,
+                double *out, struct diag *d);
+int kp_double(const struct sc_section *s, const struct param_spec *p, const char *key, double min,
+              double max, double *out, struct diag *d);
+int kp_bool(const struct sc_section *s, const struct param_spec *p, const char *key, bool *out,
+            struct diag *d);
+/* A distribution; *present is false when the key is absent and has no default. */
+int kp_dist(const struct sc_section *s, const struct param_spec *p, const char *key,
+            enum dist_unit unit, struct dist *out, bool *present, struct diag *d);
+/* Checks every key of s against params; reports unknown keys with a hint. */
+int kp_check_keys(const struct sc_section *s, const struct param_spec *params, const char *what,
+                  struct diag *d);
+
+/* The component named `name` in the run, or NULL. */
+struct component *kind_lookup(struct sim *sim, const char *name);
+
+/* Reads a comma-separated list of component names (`to`, `calls`) into
+ * c->callees, reporting unknown names with a suggestion. */
+int kind_read_callees(struct sim *sim, struct component *c, const struct sc_section *s,
+                      const char *key, bool required, struct diag *d);
+
+#endif

@@ -1,0 +1,118 @@
+/* model: the model builder. Components are created in file order first (so
+ * `to` and `calls` may name a component defined further down), then each is
+ * built, then the call graph is checked for cycles by depth-first search. */
+#include "models/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/kind.h"
+#include "sim/xalloc.h"
+
+static int unknown_kind(const struct sc_section *s, struct diag *d)
+{
+    const char *names[32];
+    size_t n = 0;
+    for (const struct kind *const *k = kind_all(); *k && n < 32; k++)
+        names[n++] = (*k)->name;
+    const char *near = diag_closest(s->kind, names, n);
+    if (near)
+        return diag_error(d, s->loc, "unknown component kind '%s' (did you mean '%s'?)", s->kind,
+                          near);
+    return diag_error(d, s->loc, "unknown component kind '%s' (see `sdsim list`)", s->kind);
+}
+
+enum { WHITE, GREY, BLACK };
+
+/* DFS from c; on a back edge, reports the cycle as "a -> b -> a". */
+static int visit(struct component *c, unsigned char *colour, struct component **path, size_t depth,
+                 struct diag *d)
+{
+    colour[c->id] = GREY;
+    path[depth] = c;
+    for (size_t i = 0; i < c->ncallees; i++) {
+        struct component *to = c->callees[i];
+        if (colour[to->id] == GREY) {
+            char buf[1024] = "";
+            size_t start = 0;
+            while (path[start] != to)
+                start++;
+            for (size_t j = start; j <= depth; j++) {
+                strncat(buf, path[j]->name, sizeof buf - strlen(buf) - 1);
+                strncat(buf, " -> ", sizeof buf - strlen(buf) - 1);
+            }
+            strncat(buf, to->name, sizeof buf - strlen(buf) - 1);
+            return diag_error(d, c->callee_locs[i], "a cycle of calls: %s", buf);
+        }
+        if (colour[to->id] == WHITE && visit(to, colour, path, depth + 1, d) < 0)
+            return -1;
+    }
+    colour[c->id] = BLACK;
+    return 0;
+}
+
+static int check_cycles(struct sim *sim, struct diag *d)
+{
+    unsigned char *colour = xcalloc(sim->ncomps, 1);
+    struct component **path = xcalloc(sim->ncomps + 1, sizeof *path);
+    int rc = 0;
+    for (size_t i = 0; i < sim->ncomps && rc == 0; i++)
+        if (colour[i] == WHITE)
+            rc = visit(sim->comps[i], colour, path, 0, d);
+    free(colour);
+    free(path);
+    return rc;
+}
+
+static int build_one(struct sim *sim, struct component *c, const struct sc_section *s,
+                     struct diag *d)
+{
+    char what[160];
+    snprintf(what, sizeof what, "[%s %s]", s->kind, s->name);
+    int rc = kp_check_keys(s, c->kind->params, what, d);
+    bool present = false;
+    if (kp_dist(s, c->kind->params, "latency", DIST_DURATION, &c->latency, &present, d) < 0)
+        rc = -1;
+    c->has_latency = present && rc == 0;
+    if (c->kind->build(sim, c, s, d) < 0)
+        rc = -1;
+    return rc;
+}
+
+int model_build(struct sim *sim, const struct sc_point *pt, struct diag *d)
+{
+    int rc = 0;
+    sim->comps = xcalloc(pt->nsections + 1, sizeof *sim->comps);
+    const struct sc_section **secs = xcalloc(pt->nsections + 1, sizeof *secs);
+    bool any_client = false;
+    for (size_t i = 0; i < pt->nsections; i++) {
+        const struct sc_section *s = &pt->sections[i];
+        if (strcmp(s->kind, "sim") == 0)
+            continue;
+        const struct kind *k = kind_find(s->kind);
+        if (!k) {
+            rc = unknown_kind(s, d);
+            continue;
+        }
+        struct component *c = xcalloc(1, k->size);
+        c->kind = k;
+        c->name = s->name;
+        c->loc = s->loc;
+        c->id = (uint32_t)sim->ncomps;
+        c->salt = rng_hash_str(RNG_FNV_BASIS, s->name);
+        rng_stream(&c->net_rng, sim->seed, s->name, "latency");
+        secs[sim->ncomps] = s;
+        sim->comps[sim->ncomps++] = c;
+        any_client |= k->is_client;
+    }
+    for (size_t i = 0; i < sim->ncomps; i++)
+        if (build_one(sim, sim->comps[i], secs[i], d) < 0)
+            rc = -1;
+    if (rc == 0 && !any_client)
+        rc = diag_error(d, (struct loc){pt->nsections ? pt->sections[0].loc.file : NULL, 0, 0},
+                        "no [client NAME] section: nothing would send requests");
+    if (rc == 0)
+        rc = check_cycles(sim, d);
+    free(secs);
+    return rc;
+}

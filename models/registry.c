@@ -1,0 +1,100 @@
+/* registry: every component kind and every policy, as plain const tables.
+ * The parser, the model builder and `sdsim list` all read these, so what is
+ * documented is exactly what is accepted. Adding a policy is one file plus
+ * one line here. */
+#include <string.h>
+
+#include "models/arrival.h"
+#include "models/balance.h"
+#include "models/client.h"
+#include "models/kind.h"
+
+extern const struct kind kind_service;
+
+static const struct kind *const kinds[] = {
+    &kind_client,
+    &kind_service,
+    NULL,
+};
+
+static const struct balance_policy *const balancers[] = {
+    &balance_random,
+    &balance_round_robin,
+    NULL,
+};
+
+static const struct arrival_policy *const arrivals[] = {
+    &arrival_poisson,
+    &arrival_constant,
+    NULL,
+};
+
+const struct kind *const *kind_all(void)
+{
+    return kinds;
+}
+
+const struct kind *kind_find(const char *name)
+{
+    for (size_t i = 0; kinds[i]; i++)
+        if (strcmp(kinds[i]->name, name) == 0)
+            return kinds[i];
+    return NULL;
+}
+
+const struct balance_policy *const *balance_policies(void)
+{
+    return balancers;
+}
+
+const struct arrival_policy *const *arrival_policies(void)
+{
+    return arrivals;
+}
+
+/* Documentation views of the policy tables, for `sdsim list`: filled from
+ * the same structs the parser uses. */
+static size_t balance_docs(struct policy_doc *out, size_t max)
+{
+    size_t n = 0;
+    for (; balancers[n] && n < max; n++)
+        out[n] = (struct policy_doc){balancers[n]->name, balancers[n]->summary,
+                                     balancers[n]->params};
+    return n;
+}
+
+static size_t arrival_docs(struct policy_doc *out, size_t max)
+{
+    size_t n = 0;
+    for (; arrivals[n] && n < max; n++)
+        out[n] = (struct policy_doc){arrivals[n]->name, arrivals[n]->summary,
+                                     arrivals[n]->params};
+    return n;
+}
+
+static size_t dist_docs(struct policy_doc *out, size_t max)
+{
+    const struct dist_info *di = dist_catalogue();
+    size_t n = 0;
+    for (; di[n].name && n < max; n++)
+        out[n] = (struct policy_doc){di[n].name, di[n].summary, di[n].params};
+    return n;
+}
+
+static const struct family families_tab[] = {
+    {"balance", "how a service spreads requests over its replicas (key: balance)", balance_docs},
+    {"arrival", "open-loop arrival processes of a client (key: arrival)", arrival_docs},
+    {"dist", "distributions for durations (service, think, latency)", dist_docs},
+};
+
+static const struct family *const families[] = {
+    &families_tab[0],
+    &families_tab[1],
+    &families_tab[2],
+    NULL,
+};
+
+const struct family *const *family_all(void)
+{
+    return families;
+}

@@ -1,0 +1,635 @@
+/* report: CSV and plot writers. Every number goes through "%.*g" in the C
+ * locale, and rows follow run order, then component file order, so the
+ * files are byte-identical for the same scenario and seed whatever the
+ * number of threads. */
+#include "output/report.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/hist.h"
+#include "output/stats.h"
+#include "sim/xalloc.h"
+
+#define NA ((double)NAN) /* an empty CSV field */
+#define NS_PER_MS 1e6
+#define NS_PER_S 1e9
+
+/* ---- small helpers ------------------------------------------------------ */
+
+/* A CSV field, quoted when it holds a separator, quote or newline. */
+static void csv_str(struct outfile *o, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        outfile_printf(o, "%s", s);
+        return;
+    }
+    outfile_printf(o, "\"");
+    for (; *s; s++)
+        outfile_printf(o, *s == '"' ? "\"\"" : "%c", *s);
+    outfile_printf(o, "\"");
+}
+
+static void num(struct outfile *o, double v)
+{
+    if (isnan(v))
+        outfile_printf(o, ",");
+    else
+        outfile_printf(o, ",%.9g", v == 0 ? 0.0 : v); /* no "-0" */
+}
+
+static void sweep_header(struct outfile *o, const struct scenario *sc)
+{
+    for (size_t i = 0; i < sc->nsweeps; i++) {
+        outfile_printf(o, ",");
+        csv_str(o, sc->sweeps[i].name);
+    }
+}
+
+static void sweep_values(struct outfile *o, const struct scenario *sc, size_t point)
+{
+    for (size_t i = 0; i < sc->nsweeps; i++) {
+        outfile_printf(o, ",");
+        csv_str(o, scenario_sweep_value(sc, point, i));
+    }
+}
+
+/* "name=value name2=value2", or "all runs" without sweeps; caller frees. */
+static char *point_label(const struct scenario *sc, size_t point)
+{
+    size_t cap = 64, len = 0;
+    char *s = xmalloc(cap);
+    s[0] = '\0';
+    for (size_t i = 0; i < sc->nsweeps; i++) {
+        const char *v = scenario_sweep_value(sc, point, i);
+        size_t need = len + strlen(sc->sweeps[i].name) + strlen(v) + 3;
+        xgrow(&s, &cap, need, 1);
+        len += (size_t)snprintf(s + len, cap - len, "%s%s=%s", i ? " " : "", sc->sweeps[i].name, v);
+    }
+    if (sc->nsweeps == 0)
+        snprintf(s, cap, "all runs");
+    return s;
+}
+
+static double ms(double ns)
+{
+    return ns / NS_PER_MS;
+}
+
+static struct hist *hist_of(const struct sparse_hist *s)
+{
+    struct hist *h = hist_new();
+    sparse_into_hist(s, h);
+    return h;
+}
+
+static double sparse_mean(const struct sparse_hist *s)
+{
+    return s->total ? (double)(s->sum / (long double)s->total) : NA;
+}
+
+/* Quantile of a sparse histogram, in ns; NaN when empty. */
+static double sparse_q(const struct sparse_hist *s, double q)
+{
+    if (!s->total)
+        return NA;
+    struct hist *h = hist_of(s);
+    double v = (double)hist_quantile(h, q);
+    hist_free(h);
+    if (q >= 1.0)
+        v = (double)s->max;
+    return v;
+}
+
+/* ---- the per-run metrics (runs.csv and summary.csv share this table) ---- */
+
+struct metric {
+    const char *name;
+    double q; /* a latency quantile (pooled in the summary), or -1 */
+    double (*get)(const struct run_result *r);
+};
+
+static double m_offered_rps(const struct run_result *r)
+{
+    return r->window_s > 0 ? (double)r->offered / r->window_s : NA;
+}
+static double m_throughput(const struct run_result *r)
+{
+    return r->window_s > 0 ? (double)r->completed / r->window_s : NA;
+}
+static double m_completed(const struct run_result *r)
+{
+    return (double)r->completed;
+}
+static double m_rejected_ratio(const struct run_result *r)
+{
+    return r->offered ? (double)r->rejected / (double)r->offered : NA;
+}
+static double m_timeout_ratio(const struct run_result *r)
+{
+    return r->offered ? (double)r->timeouts / (double)r->offered : NA;
+}
+static double m_error_ratio(const struct run_result *r)
+{
+    return r->offered ? (double)r->errors / (double)r->offered : NA;
+}
+static double m_attempts(const struct run_result *r)
+{
+    return r->offered ? (double)r->attempts / (double)r->offered : NA;
+}
+static double m_lat_mean(const struct run_result *r)
+{
+    return ms(sparse_mean(&r->latency));
+}
+static double m_lat_q(const struct run_result *r)
+{
+    (void)r;
+    return NA; /* replaced by the quantile in metric_value */
+}
+
+static const struct metric metrics[] = {
+    {"offered_rps", -1, m_offered_rps},
+    {"throughput_rps", -1, m_throughput},
+    {"completed", -1, m_completed},
+    {"rejected_ratio", -1, m_rejected_ratio},
+    {"timeout_ratio", -1, m_timeout_ratio},
+    {"error_ratio", -1, m_error_ratio},
+    {"attempts_per_request", -1, m_attempts},
+    {"latency_mean_ms", -1, m_lat_mean},
+    {"latency_p50_ms", 0.5, m_lat_q},
+    {"latency_p90_ms", 0.9, m_lat_q},
+    {"latency_p99_ms", 0.99, m_lat_q},
+    {"latency_p999_ms", 0.999, m_lat_q},
+    {"latency_max_ms", 1.0, m_lat_q},
+};
+#define NMETRICS (sizeof metrics / sizeof metrics[0])
+
+static double metric_value(const struct metric *m, const struct run_result *r)
+{
+    return m->q >= 0 ? ms(sparse_q(&r->latency, m->q)) : m->get(r);
+}
+
+/* ---- runs.csv --------------------------------------------------------- */
+
+static void write_runs(struct outfile *o, const struct report *rp)
+{
+    outfile_printf(o, "run,rep,seed");
+    sweep_header(o, rp->sc);
+    outfile_printf(o, ",offered,completed,rejected,timeouts,errors,in_flight,attempts,"
+                      "attempts_per_request,offered_rps,throughput_rps,latency_mean_ms,"
+                      "latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,"
+                      "latency_max_ms,warmup_s,window_s,precision_met,events\n");
+    for (size_t i = 0; i < rp->nruns; i++) {
+        const struct run_result *r = &rp->runs[i];
+        outfile_printf(o, "%zu,%zu,%llu", r->run, r->rep, (unsigned long long)r->seed);
+        sweep_values(o, rp->sc, r->point);
+        outfile_printf(o, ",%llu,%llu,%llu,%llu,%llu,%llu,%llu", (unsigned long long)r->offered,
+                       (unsigned long long)r->completed, (unsigned long long)r->rejected,
+                       (unsigned long long)r->timeouts, (unsigned long long)r->errors,
+                       (unsigned long long)r->in_flight, (unsigned long long)r->attempts);
+        num(o, m_attempts(r));
+        num(o, m_offered_rps(r));
+        num(o, m_throughput(r));
+        for (size_t m = 7; m < NMETRICS; m++)
+            num(o, metric_value(&metrics[m], r));
+        num(o, r->warmup_s);
+        num(o, r->window_s);
+        outfile_printf(o, ",%s,%llu\n",
+                       r->precision_met < 0 ? "" : r->precision_met ? "yes" : "no",
+                       (unsigned long long)r->events);
+    }
+}
+
+/* ---- components.csv --------------------------------------------------- */
+
+static void write_components(struct outfile *o, const struct report *rp)
+{
+    outfile_printf(o, "run,rep,seed");
+    sweep_header(o, rp->sc);
+    outfile_printf(o, ",component,kind,arrivals,completed,rejected,errors,throughput_rps,"
+                      "utilisation,mean_busy,mean_queue,mean_in_system,wait_mean_ms,"
+                      "wait_p50_ms,wait_p90_ms,wait_p99_ms,p_wait_gt0,wait_m2_s2,"
+                      "local_mean_ms,response_mean_ms,response_p50_ms,response_p99_ms,"
+                      "littles_law_l\n");
+    for (size_t i = 0; i < rp->nruns; i++) {
+        const struct run_result *r = &rp->runs[i];
+        for (size_t c = 0; c < r->ncomps; c++) {
+            const struct comp_result *cr = &r->comps[c];
+            outfile_printf(o, "%zu,%zu,%llu", r->run, r->rep, (unsigned long long)r->seed);
+            sweep_values(o, rp->sc, r->point);
+            outfile_printf(o, ",");
+            csv_str(o, cr->name);
+            outfile_printf(o, ",%s,%llu,%llu,%llu,%llu", cr->kind,
+                           (unsigned long long)cr->arrivals, (unsigned long long)cr->completed,
+                           (unsigned long long)cr->rejected, (unsigned long long)cr->errors);
+            double win = r->window_s;
+            num(o, win > 0 ? (double)cr->completed / win : NA);
+            num(o, cr->servers > 0 ? cr->mean_busy / cr->servers : NA);
+            num(o, cr->mean_busy);
+            num(o, cr->mean_queue);
+            num(o, cr->mean_insys);
+            const struct sparse_hist *w = &cr->wait;
+            num(o, ms(sparse_mean(w)));
+            num(o, ms(sparse_q(w, 0.5)));
+            num(o, ms(sparse_q(w, 0.9)));
+            num(o, ms(sparse_q(w, 0.99)));
+            double gt0 = NA;
+            if (w->total) {
+                uint64_t zero = w->n && w->index[0] == 0 ? w->count[0] : 0;
+                gt0 = 1.0 - (double)zero / (double)w->total;
+            }
+            num(o, gt0);
+            num(o, w->total ? (double)(w->sumsq / (long double)w->total) / (NS_PER_S * NS_PER_S)
+                            : NA);
+            num(o, ms(sparse_mean(&cr->local)));
+            num(o, ms(sparse_mean(&cr->resp)));
+            num(o, ms(sparse_q(&cr->resp, 0.5)));
+            num(o, ms(sparse_q(&cr->resp, 0.99)));
+            /* Little's law: arrival rate times mean time in the component. */
+            num(o, win > 0 && cr->resp.total
+                       ? (double)cr->arrivals / win * sparse_mean(&cr->resp) / NS_PER_S
+                       : NA);
+            outfile_printf(o, "\n");
+        }
+    }
+}
+
+/* ---- histograms.csv --------------------------------------------------- */
+
+static void hist_rows(struct outfile *o, size_t run, const char *name, const struct sparse_hist *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        int64_t lo, hi;
+        hist_bucket_bounds(s->index[i], &lo, &hi);
+        outfile_printf(o, "%zu,", run);
+        csv_str(o, name);
+        outfile_printf(o, ",%lld,%lld,%llu\n", (long long)lo, (long long)hi,
+                       (unsigned long long)s->count[i]);
+    }
+}
+
+static void write_histograms(struct outfile *o, const struct report *rp)
+{
+    outfile_printf(o, "run,histogram,lo_ns,hi_ns,count\n");
+    for (size_t i = 0; i < rp->nruns; i++) {
+        const struct run_result *r = &rp->runs[i];
+        hist_rows(o, r->run, "latency", &r->latency);
+        for (size_t c = 0; c < r->ncomps; c++) {
+            const struct comp_result *cr = &r->comps[c];
+            if (!cr->has_hists)
+                continue;
+            char name[256];
+            snprintf(name, sizeof name, "%s.wait", cr->name);
+            hist_rows(o, r->run, name, &cr->wait);
+            snprintf(name, sizeof name, "%s.response", cr->name);
+            hist_rows(o, r->run, name, &cr->resp);
+        }
+    }
+}
+
+/* ---- summary.csv ------------------------------------------------------ */
+
+/* Runs of one sweep point, as a range [b, e) of rp->runs (runs are sorted). */
+static size_t point_end(const struct report *rp, size_t b)
+{
+    size_t e = b;
+    while (e < rp->nruns && rp->runs[e].point == rp->runs[b].point)
+        e++;
+    return e;
+}
+
+/* Pooled latency histogram of runs [b, e). */
+static struct hist *pooled(const struct report *rp, size_t b, size_t e)
+{
+    struct hist *h = hist_new();
+    for (size_t i = b; i < e; i++)
+        sparse_into_hist(&rp->runs[i].latency, h);
+    return h;
+}
+
+static int64_t pooled_max(const struct report *rp, size_t b, size_t e)
+{
+    int64_t m = 0;
+    for (size_t i = b; i < e; i++)
+        if (rp->runs[i].latency.total && rp->runs[i].latency.max > m)
+            m = rp->runs[i].latency.max;
+    return m;
+}
+
+/* Summary of one metric over runs [b, e): CI across replications, and for
+ * quantiles the value of the pooled histogram, never a mean of quantiles. */
+static void summarise(const struct report *rp, size_t b, size_t e, const struct metric *m,
+                      const struct hist *pool, struct ci *ci, double *value)
+{
+    double *x = xcalloc(e - b + 1, sizeof *x);
+    size_t n = 0;
+    for (size_t i = b; i < e; i++) {
+        double v = metric_value(m, &rp->runs[i]);
+        if (!isnan(v))
+            x[n++] = v;
+    }
+    stats_ci95(x, n, ci);
+    free(x);
+    *value = ci->mean;
+    if (m->q >= 1.0)
+        *value = ms((double)pooled_max(rp, b, e));
+    else if (m->q >= 0)
+        *value = hist_count(pool) ? ms((double)hist_quantile(pool, m->q)) : NA;
+    if (n == 0)
+        *value = ci->lo = ci->hi = NA;
+}
+
+static void write_summary(struct outfile *o, const struct report *rp)
+{
+    outfile_printf(o, "point");
+    sweep_header(o, rp->sc);
+    outfile_printf(o, ",metric,value,ci_low,ci_high,n\n");
+    for (size_t b = 0; b < rp->nruns;) {
+        size_t e = point_end(rp, b);
+        struct hist *pool = pooled(rp, b, e);
+        for (size_t m = 0; m < NMETRICS; m++) {
+            struct ci ci;
+            double value;
+            summarise(rp, b, e, &metrics[m], pool, &ci, &value);
+            outfile_printf(o, "%zu", rp->runs[b].point);
+            sweep_values(o, rp->sc, rp->runs[b].point);
+            outfile_printf(o, ",%s", metrics[m].name);
+            num(o, value);
+            num(o, ci.lo);
+            num(o, ci.hi);
+            outfile_printf(o, ",%zu\n", ci.n);
+        }
+        hist_free(pool);
+        b = e;
+    }
+}
+
+/* ---- manifest.txt ----------------------------------------------------- */
+
+static void write_manifest(struct outfile *o, const struct report *rp)
+{
+    const struct scenario *sc = rp->sc;
+    outfile_printf(o, "# sdsim results manifest: how to reproduce every row\n");
+    outfile_printf(o, "sdsim_version: %s\n", SDSIM_VERSION);
+    outfile_printf(o, "scenario: %s\n", sc->file);
+    outfile_printf(o, "scenario_fnv1a64: %016llx\n", (unsigned long long)sc->hash);
+    outfile_printf(o, "command: %s\n", rp->command);
+    outfile_printf(o, "base_seed: %llu\n", (unsigned long long)rp->base_seed);
+    outfile_printf(o, "repeat: %lld\n", rp->repeat);
+    outfile_printf(o, "points: %zu\n", scenario_npoints(sc));
+    outfile_printf(o, "runs_written: %zu\n", rp->nruns);
+    for (size_t i = 0; i < sc->nsweeps; i++) {
+        outfile_printf(o, "sweep %s:", sc->sweeps[i].name);
+        for (size_t j = 0; j < sc->sweeps[i].nvalues; j++)
+            outfile_printf(o, "%s %s", j ? "," : "", sc->sweeps[i].values[j]);
+        outfile_printf(o, "\n");
+    }
+    outfile_printf(o, "\n# run point rep seed parameters | command that recomputes that run\n");
+    for (size_t i = 0; i < rp->nruns; i++) {
+        const struct run_result *r = &rp->runs[i];
+        char *label = point_label(sc, r->point);
+        outfile_printf(o, "run %zu point %zu rep %zu seed %llu %s | sdsim run %s --seed %llu --runs %zu -o %s-run%zu\n",
+                       r->run, r->point, r->rep, (unsigned long long)r->seed, label, sc->file,
+                       (unsigned long long)rp->base_seed, r->run, rp->outdir, r->run);
+        free(label);
+    }
+}
+
+/* ---- plots ------------------------------------------------------------ */
+
+/* latency_cdf.dat: one block per sweep point (pooled over replications),
+ * separated by two blank lines, each starting with a header for its title. */
+static void write_cdf_data(struct outfile *o, const struct report *rp, size_t *nblocks)
+{
+    *nblocks = 0;
+    for (size_t b = 0; b < rp->nruns;) {
+        size_t e = point_end(rp, b);
+        struct hist *pool = pooled(rp, b, e);
+        char *label = point_label(rp->sc, rp->runs[b].point);
+        outfile_printf(o, "%s\"%s\" \"cdf\"\n", *nblocks ? "\n\n" : "", label);
+        free(label);
+        uint64_t total = hist_count(pool), seen = 0;
+        size_t it = 0, idx;
+        uint64_t cnt;
+        while (hist_next_bucket(pool, &it, &idx, &cnt)) {
+            int64_t lo, hi;
+            hist_bucket_bounds(idx, &lo, &hi);
+            seen += cnt;
+            outfile_printf(o, "%.9g %.9g\n", ms((double)hi + 1), (double)seen / (double)total);
+        }
+        if (total == 0)
+            outfile_printf(o, "0 0\n");
+        hist_free(pool);
+        (*nblocks)++;
+        b = e;
+    }
+}
+
+static void write_cdf_script(struct outfile *o, size_t nblocks)
+{
+    outfile_printf(o,
+                   "# Latency CDF per sweep point, pooled over replications.\n"
+                   "# Redraw with: sdsim plot DIR (or: gnuplot latency_cdf.gp in DIR)\n"
+                   "set terminal pngcairo size 900,600 noenhanced\n"
+                   "set output 'latency_cdf.png'\n"
+                   "set xlabel 'end-to-end latency (ms)'\n"
+                   "set ylabel 'fraction of requests at or below'\n"
+                   "set logscale x\n"
+                   "set yrange [0:1]\n"
+                   "set grid\n"
+                   "set key bottom right\n"
+                   "plot for [i=0:%zu] 'latency_cdf.dat' index i using 1:2 with steps lw 2 "
+                   "title columnheader(1)\n",
+                   nblocks ? nblocks - 1 : 0);
+}
+
+static bool all_numeric(const struct sc_sweep *w)
+{
+    for (size_t i = 0; i < w->nvalues; i++) {
+        char *end;
+        strtod(w->values[i], &end);
+        if (end == w->values[i] || *end)
+            return false;
+    }
+    return true;
+}
+
+/* sweep_latency.dat: x, p50 (pooled) and its CI, p99 and its CI; one block
+ * per combination of the other sweeps. */
+static void write_sweep_data(struct outfile *o, const struct report *rp, size_t *nblocks)
+{
+    const struct scenario *sc = rp->sc;
+    size_t n0 = sc->sweeps[0].nvalues;
+    size_t rest_n = scenario_npoints(sc) / n0;
+    bool numeric = all_numeric(&sc->sweeps[0]);
+    *nblocks = 0;
+    for (size_t rest = 0; rest < rest_n; rest++) {
+        bool header = false;
+        for (size_t b = 0; b < rp->nruns;) {
+            size_t e = point_end(rp, b);
+            size_t pt = rp->runs[b].point;
+            if (pt % rest_n != rest) {
+                b = e;
+                continue;
+            }
+            if (!header) {
+                char *label = point_label(sc, pt);
+                /* the title names only the other sweeps */
+                const char *t = sc->nsweeps > 1 ? strchr(label, ' ') + 1 : "latency";
+                outfile_printf(o, "%s\"%s\" \"p50\" \"lo\" \"hi\" \"p99\" \"lo\" \"hi\" \"x\"\n",
+                               *nblocks ? "\n\n" : "", t);
+                free(label);
+                header = true;
+                (*nblocks)++;
+            }
+            struct hist *pool = pooled(rp, b, e);
+            const char *xv = scenario_sweep_value(sc, pt, 0);
+            outfile_printf(o, "%s", numeric ? xv : "");
+            if (!numeric)
+                outfile_printf(o, "%zu", pt / rest_n);
+            for (int k = 0; k < 2; k++) {
+                struct ci ci;
+                double value;
+                summarise(rp, b, e, &metrics[k ? 10 : 8], pool, &ci, &value);
+                outfile_printf(o, " %.9g %.9g %.9g", value, ci.lo, ci.hi);
+            }
+            outfile_printf(o, " \"%s\"\n", xv);
+            hist_free(pool);
+            b = e;
+        }
+    }
+}
+
+static void write_sweep_script(struct outfile *o, const struct report *rp, size_t nblocks)
+{
+    const struct sc_sweep *w = &rp->sc->sweeps[0];
+    bool numeric = all_numeric(w);
+    outfile_printf(o,
+                   "# p50 and p99 end-to-end latency against the sweep variable '%s'.\n"
+                   "# Points are pooled over replications; error bars are 95%% CIs across\n"
+                   "# replications (none with repeat = 1).\n"
+                   "set terminal pngcairo size 900,600 noenhanced\n"
+                   "set output 'sweep_latency.png'\n"
+                   "set xlabel '%s'\n"
+                   "set ylabel 'end-to-end latency (ms)'\n"
+                   "set grid\n"
+                   "set key top left\n"
+                   "set offsets graph 0.05, graph 0.05, graph 0.05, 0\n",
+                   w->name, w->name);
+    const char *x = numeric ? "1" : "1:xticlabels(8)";
+    outfile_printf(o,
+                   "plot for [i=0:%zu] 'sweep_latency.dat' index i using %s:2:3:4 with "
+                   "yerrorlines lw 2 title sprintf('p50 %%s', columnheader(1)), \\\n"
+                   "     for [i=0:%zu] 'sweep_latency.dat' index i using 1:5:6:7 with "
+                   "yerrorlines lw 2 dt 2 title sprintf('p99 %%s', columnheader(1))\n",
+                   nblocks ? nblocks - 1 : 0, x, nblocks ? nblocks - 1 : 0);
+}
+
+/* ---- all files -------------------------------------------------------- */
+
+typedef void writer_fn(struct outfile *o, const struct report *rp);
+
+int report_write(const struct report *rp, const struct outdir *od, int *err, const char **what)
+{
+    static const struct {
+        const char *name;
+        writer_fn *fn;
+    } files[] = {
+        {"runs.csv", write_runs},           {"summary.csv", write_summary},
+        {"components.csv", write_components}, {"histograms.csv", write_histograms},
+        {"manifest.txt", write_manifest},
+    };
+    struct outfile o;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        *what = files[i].name;
+        if (outfile_open(&o, od, files[i].name) < 0) {
+            *err = o.err;
+            outfile_abort(&o);
+            return -1;
+        }
+        files[i].fn(&o, rp);
+        if (outfile_commit(&o) < 0) {
+            *err = o.err;
+            return -1;
+        }
+    }
+    size_t nblocks;
+    *what = "latency_cdf.dat";
+    if (outfile_open(&o, od, *what) < 0)
+        goto fail_open;
+    write_cdf_data(&o, rp, &nblocks);
+    if (outfile_commit(&o) < 0)
+        goto fail;
+    *what = "latency_cdf.gp";
+    if (outfile_open(&o, od, *what) < 0)
+        goto fail_open;
+    write_cdf_script(&o, nblocks);
+    if (outfile_commit(&o) < 0)
+        goto fail;
+    if (rp->sc->nsweeps == 0)
+        return 0;
+    *what = "sweep_latency.dat";
+    if (outfile_open(&o, od, *what) < 0)
+        goto fail_open;
+    write_sweep_data(&o, rp, &nblocks);
+    if (outfile_commit(&o) < 0)
+        goto fail;
+    *what = "sweep_latency.gp";
+    if (outfile_open(&o, od, *what) < 0)
+        goto fail_open;
+    write_sweep_script(&o, rp, nblocks);
+    if (outfile_commit(&o) < 0)
+        goto fail;
+    return 0;
+fail_open:
+    *err = o.err;
+    outfile_abort(&o);
+    return -1;
+fail:
+    *err = o.err;
+    return -1;
+}
+
+/* ---- terminal table ----------------------------------------------------- */
+
+char *report_table(const struct report *rp)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return xstrdup("");
+    size_t w = 10;
+    for (size_t b = 0; b < rp->nruns; b = point_end(rp, b)) {
+        char *l = point_label(rp->sc, rp->runs[b].point);
+        if (strlen(l) > w)
+            w = strlen(l);
+        free(l);
+    }
+    fprintf(f, "%-*s %5s %12s %10s %21s %10s %10s %9s\n", (int)w, "point", "runs",
+            "throughput/s", "reject %", "mean ms (95% CI)", "p50 ms", "p99 ms", "timeout %");
+    for (size_t b = 0; b < rp->nruns;) {
+        size_t e = point_end(rp, b);
+        struct hist *pool = pooled(rp, b, e);
+        struct ci c[NMETRICS];
+        double v[NMETRICS];
+        for (size_t m = 0; m < NMETRICS; m++)
+            summarise(rp, b, e, &metrics[m], pool, &c[m], &v[m]);
+        char *l = point_label(rp->sc, rp->runs[b].point);
+        char mean[64];
+        if (e - b > 1)
+            snprintf(mean, sizeof mean, "%.4g +/- %.2g", v[7], (c[7].hi - c[7].lo) / 2);
+        else
+            snprintf(mean, sizeof mean, "%.4g", v[7]);
+        fprintf(f, "%-*s %5zu %12.5g %10.3g %21s %10.4g %10.4g %9.3g\n", (int)w, l, e - b, v[1],
+                100 * v[3], mean, v[8], v[10], 100 * v[4]);
+        free(l);
+        hist_free(pool);
+        b = e;
+    }
+    fclose(f);
+    return buf;
+}

@@ -1,0 +1,33 @@
+/* report: the results folder. From the run results (kept in memory until
+ * every run is done) it writes runs.csv, summary.csv, components.csv,
+ * histograms.csv, manifest.txt and the plot data and gnuplot scripts, each
+ * through outfile (temporary name, then rename). It also formats the short
+ * terminal table; printing it is main's job. */
+#ifndef SDSIM_OUTPUT_REPORT_H
+#define SDSIM_OUTPUT_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "output/outfile.h"
+#include "output/results.h"
+#include "sim/scenario.h"
+
+struct report {
+    const struct scenario *sc;
+    const struct run_result *runs; /* in increasing run order */
+    size_t nruns;
+    long long repeat;
+    uint64_t base_seed;
+    const char *command;           /* the command line, for the manifest */
+    const char *outdir;            /* as the user named it, for the manifest */
+};
+
+/* Writes every file. Returns 0, or -1 with errno-style code in *err and the
+ * failing file name in *what (static or owned by the report). */
+int report_write(const struct report *rp, const struct outdir *od, int *err, const char **what);
+
+/* The headline table, one line per sweep point; caller frees. */
+char *report_table(const struct report *rp);
+
+#endif

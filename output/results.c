@@ -1,0 +1,62 @@
+/* results: sparse histogram conversion and freeing of run results. */
+#include "output/results.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/hist.h"
+#include "sim/xalloc.h"
+
+void sparse_from_hist(struct sparse_hist *s, const struct hist *h)
+{
+    memset(s, 0, sizeof *s);
+    size_t it = 0, idx;
+    uint64_t cnt;
+    size_t n = 0;
+    while (hist_next_bucket(h, &it, &idx, &cnt))
+        n++;
+    s->index = xmalloc((n ? n : 1) * sizeof *s->index);
+    s->count = xmalloc((n ? n : 1) * sizeof *s->count);
+    it = 0;
+    while (hist_next_bucket(h, &it, &idx, &cnt)) {
+        s->index[s->n] = (uint32_t)idx;
+        s->count[s->n] = cnt;
+        s->n++;
+    }
+    s->total = hist_count(h);
+    s->sum = (long double)hist_mean(h) * (long double)s->total;
+    s->sumsq = (long double)hist_moment2(h) * (long double)s->total;
+    s->min = hist_min(h);
+    s->max = hist_max(h);
+}
+
+void sparse_into_hist(const struct sparse_hist *s, struct hist *h)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        int64_t lo, hi;
+        hist_bucket_bounds(s->index[i], &lo, &hi);
+        hist_add_n(h, lo, s->count[i]);
+    }
+}
+
+void sparse_free(struct sparse_hist *s)
+{
+    free(s->index);
+    free(s->count);
+    memset(s, 0, sizeof *s);
+}
+
+void run_result_free(struct run_result *r)
+{
+    if (!r)
+        return;
+    sparse_free(&r->latency);
+    for (size_t i = 0; i < r->ncomps; i++) {
+        free(r->comps[i].name);
+        sparse_free(&r->comps[i].wait);
+        sparse_free(&r->comps[i].local);
+        sparse_free(&r->comps[i].resp);
+    }
+    free(r->comps);
+    memset(r, 0, sizeof *r);
+}

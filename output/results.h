@@ -1,0 +1,54 @@
+/* results: what one run leaves behind, small and self-contained, so that the
+ * runner can keep every run's result in memory until all runs are done and
+ * only then write the results folder. Histograms are kept sparse (non-zero
+ * buckets only) with their exact count, sum, min and max. */
+#ifndef SDSIM_OUTPUT_RESULTS_H
+#define SDSIM_OUTPUT_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hist;
+
+struct sparse_hist {
+    size_t n;
+    uint32_t *index;
+    uint64_t *count;
+    uint64_t total;
+    long double sum, sumsq;
+    int64_t min, max;
+};
+
+void sparse_from_hist(struct sparse_hist *s, const struct hist *h);
+/* Adds the sparse histogram's values into h (exact counts per bucket). */
+void sparse_into_hist(const struct sparse_hist *s, struct hist *h);
+void sparse_free(struct sparse_hist *s);
+
+struct comp_result {
+    char *name;
+    const char *kind;        /* static string from the kind table */
+    uint64_t arrivals, completed, rejected, errors;
+    double servers;          /* workers in total */
+    double mean_busy;        /* time-weighted mean of busy workers */
+    double mean_queue;       /* time-weighted mean waiting (Lq) */
+    double mean_insys;       /* time-weighted mean in the component (L) */
+    struct sparse_hist wait, local, resp;
+    int has_hists;
+};
+
+struct run_result {
+    size_t run, point, rep;
+    uint64_t seed;
+    double warmup_s;         /* the cut, as configured or found by MSER-5 */
+    double window_s;         /* measured time: end - cut */
+    int precision_met;       /* -1: not asked; 0 or 1 */
+    uint64_t offered, completed, rejected, timeouts, errors, in_flight, attempts;
+    uint64_t events;
+    struct sparse_hist latency;
+    struct comp_result *comps;
+    size_t ncomps;
+};
+
+void run_result_free(struct run_result *r);
+
+#endif

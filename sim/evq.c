@@ -1,0 +1,208 @@
+/* evq: future event list as a d-ary heap with handles.
+ *
+ * heap[] holds (at_ns, seq, node) keys inline, so sifting compares without
+ * touching the records; nodes[] holds what to call and the record's heap
+ * slot (pos) for O(log n) cancel. Invariants: heap[i] <= its children by
+ * (at_ns, seq); nodes[heap[i].node].pos == i for every pending node; free
+ * nodes form a singly linked list through pos. Handles are
+ * (generation << 32) | (node index + 1), and a node's generation changes
+ * every time it is freed, so stale handles never match. */
+#include "sim/evq.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+#include "sim/xalloc.h"
+
+#ifndef EVQ_ARITY
+#define EVQ_ARITY 4
+#endif
+
+#define NODE_FREE_END UINT32_MAX
+
+struct evq_key {
+    int64_t at_ns;
+    uint64_t seq;
+    uint32_t node;
+};
+
+struct evq_node {
+    evq_fn *fn;
+    void *a;
+    void *b;
+    uint32_t pos; /* heap slot while pending; next free node while free */
+    uint32_t gen;
+};
+
+struct evq {
+    struct evq_key *heap;
+    size_t n, heap_cap;
+    struct evq_node *nodes;
+    size_t nodes_len, nodes_cap;
+    uint32_t free_head;
+    uint64_t seq;
+    int64_t now_ns;
+};
+
+struct evq *evq_new(void)
+{
+    struct evq *q = xcalloc(1, sizeof *q);
+    q->free_head = NODE_FREE_END;
+    return q;
+}
+
+void evq_free(struct evq *q)
+{
+    if (!q)
+        return;
+    free(q->heap);
+    free(q->nodes);
+    free(q);
+}
+
+static inline bool key_less(const struct evq_key *x, const struct evq_key *y)
+{
+    return x->at_ns < y->at_ns || (x->at_ns == y->at_ns && x->seq < y->seq);
+}
+
+static inline void place(struct evq *q, size_t i, struct evq_key k)
+{
+    q->heap[i] = k;
+    q->nodes[k.node].pos = (uint32_t)i;
+}
+
+static void sift_up(struct evq *q, size_t i, struct evq_key k)
+{
+    while (i > 0) {
+        size_t parent = (i - 1) / EVQ_ARITY;
+        if (!key_less(&k, &q->heap[parent]))
+            break;
+        place(q, i, q->heap[parent]);
+        i = parent;
+    }
+    place(q, i, k);
+}
+
+static void sift_down(struct evq *q, size_t i, struct evq_key k)
+{
+    size_t n = q->n;
+    for (;;) {
+        size_t first = i * EVQ_ARITY + 1;
+        if (first >= n)
+            break;
+        size_t last = first + EVQ_ARITY < n ? first + EVQ_ARITY : n;
+        size_t best = first;
+        for (size_t c = first + 1; c < last; c++)
+            if (key_less(&q->heap[c], &q->heap[best]))
+                best = c;
+        if (!key_less(&q->heap[best], &k))
+            break;
+        place(q, i, q->heap[best]);
+        i = best;
+    }
+    place(q, i, k);
+}
+
+static uint32_t node_alloc(struct evq *q)
+{
+    if (q->free_head != NODE_FREE_END) {
+        uint32_t i = q->free_head;
+        q->free_head = q->nodes[i].pos;
+        return i;
+    }
+    assert(q->nodes_len < UINT32_MAX - 1 && "too many pending events");
+    xgrow(&q->nodes, &q->nodes_cap, q->nodes_len + 1, sizeof *q->nodes);
+    q->nodes[q->nodes_len].gen = 1;
+    return (uint32_t)q->nodes_len++;
+}
+
+static void node_release(struct evq *q, uint32_t i)
+{
+    q->nodes[i].gen++;
+    if (q->nodes[i].gen == 0)
+        q->nodes[i].gen = 1;
+    q->nodes[i].pos = q->free_head;
+    q->free_head = i;
+}
+
+uint64_t evq_push(struct evq *q, int64_t at_ns, evq_fn *fn, void *a, void *b)
+{
+    assert(at_ns >= q->now_ns && "event in the past");
+    uint32_t i = node_alloc(q);
+    struct evq_node *nd = &q->nodes[i];
+    nd->fn = fn;
+    nd->a = a;
+    nd->b = b;
+    xgrow(&q->heap, &q->heap_cap, q->n + 1, sizeof *q->heap);
+    struct evq_key k = {at_ns, q->seq++, i};
+    q->n++;
+    sift_up(q, q->n - 1, k);
+    return ((uint64_t)q->nodes[i].gen << 32) | (uint64_t)(i + 1);
+}
+
+/* Removes heap slot i, filling it with the last key. */
+static void heap_remove(struct evq *q, size_t i)
+{
+    struct evq_key last = q->heap[--q->n];
+    if (i == q->n)
+        return;
+    if (i > 0 && key_less(&last, &q->heap[(i - 1) / EVQ_ARITY]))
+        sift_up(q, i, last);
+    else
+        sift_down(q, i, last);
+}
+
+bool evq_cancel(struct evq *q, uint64_t h)
+{
+    uint64_t idx = h & 0xffffffffu;
+    if (idx == 0 || idx > q->nodes_len)
+        return false;
+    uint32_t i = (uint32_t)(idx - 1);
+    struct evq_node *nd = &q->nodes[i];
+    if (nd->gen != (uint32_t)(h >> 32) || nd->pos >= q->n || q->heap[nd->pos].node != i)
+        return false;
+    heap_remove(q, nd->pos);
+    node_release(q, i);
+    return true;
+}
+
+bool evq_pop(struct evq *q, struct evq_event *ev)
+{
+    if (q->n == 0)
+        return false;
+    struct evq_key top = q->heap[0];
+    struct evq_node *nd = &q->nodes[top.node];
+    ev->at_ns = top.at_ns;
+    ev->fn = nd->fn;
+    ev->a = nd->a;
+    ev->b = nd->b;
+    q->now_ns = top.at_ns;
+    heap_remove(q, 0);
+    node_release(q, top.node);
+    return true;
+}
+
+bool evq_is_empty(const struct evq *q)
+{
+    return q->n == 0;
+}
+
+size_t evq_size(const struct evq *q)
+{
+    return q->n;
+}
+
+int64_t evq_now(const struct evq *q)
+{
+    return q->now_ns;
+}
+
+int64_t evq_peek_time(const struct evq *q)
+{
+    return q->n ? q->heap[0].at_ns : INT64_MAX;
+}
+
+size_t evq_capacity(const struct evq *q)
+{
+    return q->nodes_len;
+}

@@ -1,0 +1,55 @@
+/* evq: the future event list. A d-ary min-heap (d = EVQ_ARITY, 4 by default,
+ * chosen by `make bench`) of (at_ns, seq) keys, where seq grows with every
+ * push, so equal times pop in push order and a run is a pure function of its
+ * inputs. Event records live in a pool with a free list: after warm-up no
+ * push allocates. Each record knows its heap slot, so cancelling is an
+ * O(log n) removal that frees the record at once (a cancelled timeout leaves
+ * nothing behind). Handles carry a generation count, so cancelling an event
+ * that already fired or was cancelled is detected and harmless. */
+#ifndef SDSIM_SIM_EVQ_H
+#define SDSIM_SIM_EVQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sim;
+
+typedef void evq_fn(struct sim *sim, void *a, void *b);
+
+struct evq;
+
+/* What evq_pop hands back. */
+struct evq_event {
+    int64_t at_ns;
+    evq_fn *fn;
+    void *a;
+    void *b;
+};
+
+#define EVQ_NONE 0 /* a handle that names no event */
+
+struct evq *evq_new(void);
+void evq_free(struct evq *q); /* q may be NULL */
+
+/* Schedules fn(sim, a, b) at at_ns, which must not be before the time of the
+ * last popped event. Returns a handle for evq_cancel (never EVQ_NONE). */
+uint64_t evq_push(struct evq *q, int64_t at_ns, evq_fn *fn, void *a, void *b);
+
+/* Removes a pending event. Returns false if it already fired or was
+ * cancelled (or h is EVQ_NONE). */
+bool evq_cancel(struct evq *q, uint64_t h);
+
+/* Pops the earliest event into *ev and advances evq_now to its time.
+ * Returns false when the queue is empty. */
+bool evq_pop(struct evq *q, struct evq_event *ev);
+
+bool evq_is_empty(const struct evq *q);
+size_t evq_size(const struct evq *q);
+int64_t evq_now(const struct evq *q);
+/* Time of the earliest pending event; INT64_MAX when empty. */
+int64_t evq_peek_time(const struct evq *q);
+/* Event records allocated so far (pending + free): a measure of memory. */
+size_t evq_capacity(const struct evq *q);
+
+#endif

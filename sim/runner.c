@@ -1,0 +1,300 @@
+/* runner: run expansion and execution. Each run is built from scratch from
+ * its sweep point (parsing is cheap next to simulating), so runs share no
+ * mutable state and any number of threads give the same results. */
+#include "sim/runner.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/client.h"
+#include "models/kind.h"
+#include "models/model.h"
+#include "output/hist.h"
+#include "output/stats.h"
+#include "sim/sim.h"
+#include "sim/units.h"
+#include "sim/xalloc.h"
+
+const struct param_spec runner_sim_params[] = {
+    {"duration", "duration", "60s",
+     "simulated time of one run (the maximum when `precision` is set)"},
+    {"warmup", "duration|auto", "0",
+     "statistics ignore requests born before this; auto: MSER-5 on a pilot run"},
+    {"repeat", "int", "1", "independent replications per sweep point"},
+    {"seed", "int", "1", "base seed; replication r uses a seed derived from it and r"},
+    {"precision", "fraction|off", "off",
+     "run until the 95% CI half-width of mean latency (batch means) is within this, e.g. 2%"},
+    {NULL, NULL, NULL, NULL},
+};
+
+int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag *d)
+{
+    char sim_name[] = "sim";
+    struct sc_section empty = {sim_name, sim_name, {NULL, 0, 0}, NULL, 0};
+    const struct sc_section *s = sc_find_section(pt->sections, pt->nsections, "sim");
+    if (s && strcmp(s->kind, "sim") != 0)
+        s = NULL;
+    if (!s)
+        s = &empty;
+    memset(cfg, 0, sizeof *cfg);
+    int rc = kp_check_keys(s, runner_sim_params, "[sim]", d);
+    if (kp_duration(s, runner_sim_params, "duration", &cfg->duration_ns, d) < 0)
+        rc = -1;
+    else if (cfg->duration_ns <= 0)
+        rc = diag_error(d, s->loc, "duration must be positive");
+    struct loc loc;
+    const char *w = kp_raw(s, runner_sim_params, "warmup", &loc);
+    if (strcmp(w, "auto") == 0)
+        cfg->warmup_auto = true;
+    else if (kp_duration(s, runner_sim_params, "warmup", &cfg->warmup_ns, d) < 0)
+        rc = -1;
+    else if (rc == 0 && cfg->warmup_ns >= cfg->duration_ns)
+        rc = diag_error(d, loc, "warmup (%s) must be shorter than duration", w);
+    long long seed;
+    if (kp_int(s, runner_sim_params, "repeat", 1, 1000000, &cfg->repeat, d) < 0)
+        rc = -1;
+    if (kp_int(s, runner_sim_params, "seed", 0, INT64_MAX, &seed, d) < 0)
+        rc = -1;
+    else
+        cfg->seed = (uint64_t)seed;
+    const char *p = kp_raw(s, runner_sim_params, "precision", &loc);
+    if (strcmp(p, "off") != 0) {
+        if (kp_fraction(s, runner_sim_params, "precision", &cfg->precision, d) < 0)
+            rc = -1;
+        else if (!(cfg->precision > 0 && cfg->precision < 1))
+            rc = diag_error(d, loc, "precision must be between 0 and 100%%, e.g. 2%%");
+    }
+    return rc;
+}
+
+/* [sim] repeat and seed decide how runs are numbered, so a sweep may not
+ * change them. */
+static int check_fixed_keys(const struct scenario *sc, struct diag *d)
+{
+    const struct sc_section *s = sc_find_section(sc->sections, sc->nsections, "sim");
+    if (!s || strcmp(s->kind, "sim") != 0)
+        return 0;
+    int rc = 0;
+    static const char *const fixed[] = {"repeat", "seed"};
+    for (size_t i = 0; i < 2; i++) {
+        const struct sc_entry *e = sc_find_entry(s, fixed[i]);
+        if (e && strstr(e->value, "${"))
+            rc = diag_error(d, e->val_loc, "'%s' cannot be swept: it numbers the runs", fixed[i]);
+    }
+    return rc;
+}
+
+int runner_validate(const struct scenario *sc, struct diag *d)
+{
+    int rc = check_fixed_keys(sc, d);
+    size_t np = scenario_npoints(sc);
+    for (size_t i = 0; i < np; i++) {
+        struct sc_point *pt = scenario_point(sc, i);
+        struct sim_config cfg;
+        if (runner_config(pt, &cfg, d) < 0)
+            rc = -1;
+        struct sim sim;
+        sim_init(&sim, 1, 0, 1);
+        if (model_build(&sim, pt, d) < 0)
+            rc = -1;
+        sim_fini(&sim);
+        scenario_point_free(pt);
+    }
+    return rc;
+}
+
+size_t runner_nruns(const struct scenario *sc, const struct runner_opts *o, uint64_t *base_seed,
+                    long long *repeat)
+{
+    struct sc_point *pt = scenario_point(sc, 0);
+    struct sim_config cfg;
+    if (runner_config(pt, &cfg, NULL) < 0)
+        cfg.repeat = 1;
+    scenario_point_free(pt);
+    if (base_seed)
+        *base_seed = o && o->has_seed ? o->seed : cfg.seed;
+    if (repeat)
+        *repeat = cfg.repeat;
+    return scenario_npoints(sc) * (size_t)cfg.repeat;
+}
+
+uint64_t runner_rep_seed(uint64_t base_seed, size_t rep)
+{
+    return rng_mix64(base_seed ^ rng_mix64(0x5eed0000ULL + (uint64_t)rep));
+}
+
+static void comp_result(const struct sim *sim, const struct component *c, int64_t end_ns,
+                        struct comp_result *cr)
+{
+    const struct comp_stats *st = &c->st;
+    cr->name = xstrdup(c->name);
+    cr->kind = c->kind->name;
+    cr->arrivals = st->arrivals;
+    cr->completed = st->completed;
+    cr->rejected = st->rejected;
+    cr->errors = st->errors;
+    cr->servers = st->servers;
+    cr->mean_busy = sim_level_mean(sim, &st->busy, end_ns);
+    cr->mean_queue = sim_level_mean(sim, &st->queued, end_ns);
+    cr->mean_insys = sim_level_mean(sim, &st->insys, end_ns);
+    cr->has_hists = st->wait != NULL;
+    if (cr->has_hists) {
+        sparse_from_hist(&cr->wait, st->wait);
+        sparse_from_hist(&cr->local, st->local);
+        sparse_from_hist(&cr->resp, st->resp);
+    }
+}
+
+static void collect(const struct sim *sim, int64_t end_ns, struct run_result *res)
+{
+    struct hist *lat = hist_new();
+    res->window_s = units_ns_to_s(end_ns - sim->cut_ns);
+    res->warmup_s = units_ns_to_s(sim->cut_ns);
+    res->events = sim->events;
+    res->comps = xcalloc(sim->ncomps + 1, sizeof *res->comps);
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        const struct component *c = sim->comps[i];
+        if (c->kind->is_client) {
+            const struct client_totals *t = client_totals(c);
+            res->offered += t->offered;
+            res->completed += t->completed;
+            res->rejected += t->rejected;
+            res->timeouts += t->timeouts;
+            res->errors += t->errors;
+            res->attempts += t->attempts;
+            hist_merge(lat, t->latency);
+            continue;
+        }
+        comp_result(sim, c, end_ns, &res->comps[res->ncomps++]);
+    }
+    res->in_flight =
+        res->offered - res->completed - res->rejected - res->timeouts - res->errors;
+    sparse_from_hist(&res->latency, lat);
+    hist_free(lat);
+}
+
+/* Simulates one run; cut_ns < 0 means "as configured". With series set, the
+ * run records its latency series for MSER. */
+static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uint64_t seed,
+                    int64_t cut_ns, struct series *series, struct run_result *res)
+{
+    struct sim sim;
+    sim_init(&sim, seed, cut_ns, cfg->duration_ns);
+    sim.series = series;
+    if (cfg->precision > 0 && !series) {
+        sim.precision = cfg->precision;
+        sim.bm = xmalloc(sizeof *sim.bm);
+        batches_init(sim.bm, 100);
+    }
+    struct diag *d = diag_new();
+    int rc = model_build(&sim, pt, d);
+    diag_free(d);
+    if (rc == 0) {
+        int64_t end = sim_run(&sim);
+        if (res) {
+            collect(&sim, end, res);
+            res->precision_met = cfg->precision > 0 ? sim.stop : -1;
+        }
+    }
+    sim.series = NULL; /* owned by the caller */
+    sim_fini(&sim);
+    return rc;
+}
+
+/* warmup = auto: a pilot run from time 0 records the latency series; MSER-5
+ * picks the batch where the steady state begins, and its end time is the
+ * cut for the real run (same seed, so the pilot is its exact prefix). */
+static int64_t find_cut(const struct sc_point *pt, const struct sim_config *cfg, uint64_t seed)
+{
+    struct series *s = xcalloc(1, sizeof *s);
+    int64_t cut = 0;
+    if (simulate(pt, cfg, seed, 0, s, NULL) == 0 && s->nbatches >= 10) {
+        size_t dcut = stats_mser(s->mean, s->nbatches);
+        cut = dcut > 0 ? s->end_ns[dcut - 1] : 0;
+    }
+    free(s);
+    return cut;
+}
+
+static int run_one(const struct scenario *sc, size_t run, uint64_t base_seed, long long repeat,
+                   struct run_result *res)
+{
+    memset(res, 0, sizeof *res);
+    size_t point = run / (size_t)repeat, rep = run % (size_t)repeat;
+    struct sc_point *pt = scenario_point(sc, point);
+    struct sim_config cfg;
+    int rc = runner_config(pt, &cfg, NULL);
+    uint64_t seed = runner_rep_seed(base_seed, rep);
+    if (rc == 0) {
+        int64_t cut = cfg.warmup_auto ? find_cut(pt, &cfg, seed) : cfg.warmup_ns;
+        rc = simulate(pt, &cfg, seed, cut, NULL, res);
+    }
+    res->run = run;
+    res->point = point;
+    res->rep = rep;
+    res->seed = seed;
+    scenario_point_free(pt);
+    return rc;
+}
+
+struct pool {
+    const struct scenario *sc;
+    const struct runner_opts *o;
+    struct run_result *out;
+    size_t n;
+    uint64_t base_seed;
+    long long repeat;
+    pthread_mutex_t lock;
+    size_t next, done;
+    int failed;
+};
+
+static void *worker(void *arg)
+{
+    struct pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        size_t i = p->next++;
+        pthread_mutex_unlock(&p->lock);
+        if (i >= p->n)
+            return NULL;
+        size_t run = p->o->only ? p->o->only[i] : i;
+        int rc = run_one(p->sc, run, p->base_seed, p->repeat, &p->out[i]);
+        pthread_mutex_lock(&p->lock);
+        p->done++;
+        if (rc < 0)
+            p->failed = 1;
+        if (p->o->progress)
+            p->o->progress(p->o->progress_ctx, p->done, p->n);
+        pthread_mutex_unlock(&p->lock);
+    }
+}
+
+int runner_run(const struct scenario *sc, const struct runner_opts *o, struct run_result *out,
+               struct diag *d)
+{
+    struct pool p = {.sc = sc, .o = o, .out = out};
+    size_t total = runner_nruns(sc, o, &p.base_seed, &p.repeat);
+    p.n = o->only ? o->nonly : total;
+    pthread_mutex_init(&p.lock, NULL);
+    int jobs = o->jobs < 1 ? 1 : o->jobs;
+    if ((size_t)jobs > p.n)
+        jobs = (int)(p.n ? p.n : 1);
+    pthread_t *th = xcalloc((size_t)jobs, sizeof *th);
+    int started = 0;
+    for (int i = 1; i < jobs; i++)
+        if (pthread_create(&th[i], NULL, worker, &p) == 0)
+            started = i;
+        else
+            break;
+    worker(&p);
+    for (int i = 1; i <= started; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    pthread_mutex_destroy(&p.lock);
+    if (p.failed)
+        return diag_error(d, (struct loc){sc->file, 0, 0},
+                          "internal error: a run failed to build after validation");
+    return 0;
+}

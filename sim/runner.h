@@ -1,0 +1,60 @@
+/* runner: the [sim] section, the list of runs (sweep points x replications)
+ * and running them, on several threads if asked. Run k is point k / repeat,
+ * replication k % repeat; a replication's seed depends only on the base seed
+ * and the replication number, so every sweep point sees the same traffic.
+ * Results land in an array indexed by run number, so the output does not
+ * depend on which thread ran what. */
+#ifndef SDSIM_SIM_RUNNER_H
+#define SDSIM_SIM_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "output/results.h"
+#include "sim/diag.h"
+#include "sim/scenario.h"
+#include "sim/spec.h"
+
+struct sim_config {
+    int64_t duration_ns;   /* simulated time (the maximum with precision) */
+    int64_t warmup_ns;     /* the cut, unless warmup_auto */
+    bool warmup_auto;      /* MSER-5 on a pilot run */
+    long long repeat;      /* replications per sweep point */
+    uint64_t seed;
+    double precision;      /* 0: off */
+};
+
+extern const struct param_spec runner_sim_params[];
+
+/* Reads the [sim] section of pt (defaults if absent). */
+int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag *d);
+
+/* Checks every sweep point: [sim] keys and the whole model. Returns 0 or -1. */
+int runner_validate(const struct scenario *sc, struct diag *d);
+
+struct runner_opts {
+    int jobs;               /* threads, >= 1 */
+    bool has_seed;          /* --seed given */
+    uint64_t seed;
+    const size_t *only;     /* if not NULL: run just these run numbers */
+    size_t nonly;
+    /* Called from worker threads after each run (serialised by the runner);
+     * may be NULL. */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
+};
+
+/* Total runs of the scenario (points x repeat) and the base seed in force. */
+size_t runner_nruns(const struct scenario *sc, const struct runner_opts *o, uint64_t *base_seed,
+                    long long *repeat);
+
+/* The seed of replication rep. */
+uint64_t runner_rep_seed(uint64_t base_seed, size_t rep);
+
+/* Runs the selected runs into out[0..n) (n = nonly or runner_nruns), in run
+ * order. Returns 0, or -1 on an internal error. */
+int runner_run(const struct scenario *sc, const struct runner_opts *o, struct run_result *out,
+               struct diag *d);
+
+#endif

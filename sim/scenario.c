@@ -1,0 +1,559 @@
+/* scenario: line-oriented INI reader plus textual sweep substitution.
+ * Sections and entries keep file order; sweeps keep order of definition. */
+#include "sim/scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/rng.h"
+#include "sim/xalloc.h"
+
+#define CLI_FILE "<command line>"
+
+static bool is_name_char(int c)
+{
+    return isalnum(c) || c == '_' || c == '-' || c == '.';
+}
+
+static bool valid_name(const char *s)
+{
+    if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
+        return false;
+    for (; *s; s++)
+        if (!is_name_char((unsigned char)*s))
+            return false;
+    return true;
+}
+
+/* Offset where a comment starts in line[0..len) ('#' or ';' at the start or
+ * after a blank, outside ${...}), or len. */
+static size_t comment_start(const char *line, size_t len)
+{
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (line[i] == '$' && i + 1 < len && line[i + 1] == '{')
+            depth++;
+        else if (line[i] == '}' && depth > 0)
+            depth--;
+        else if ((line[i] == '#' || line[i] == ';') && depth == 0 &&
+                 (i == 0 || isspace((unsigned char)line[i - 1])))
+            return i;
+    }
+    return len;
+}
+
+static struct sc_section *add_section(struct scenario *sc, size_t *cap)
+{
+    xgrow(&sc->sections, cap, sc->nsections + 1, sizeof *sc->sections);
+    struct sc_section *s = &sc->sections[sc->nsections++];
+    memset(s, 0, sizeof *s);
+    return s;
+}
+
+static void add_entry(struct sc_section *s, const char *key, size_t klen, const char *val,
+                      size_t vlen, struct loc kl, struct loc vl)
+{
+    s->entries = xrealloc(s->entries, (s->nentries + 1) * sizeof *s->entries);
+    s->entries[s->nentries++] =
+        (struct sc_entry){xstrndup(key, klen), xstrndup(val, vlen), kl, vl};
+}
+
+static int parse_header(struct scenario *sc, size_t *cap, const char *p, size_t len,
+                        struct loc loc, struct diag *d)
+{
+    const char *close = memchr(p, ']', len);
+    if (!close)
+        return diag_error(d, loc, "missing ']' in section header");
+    for (const char *q = close + 1; q < p + len; q++)
+        if (!isspace((unsigned char)*q))
+            return diag_error(d, (struct loc){loc.file, loc.line, loc.col + (int)(q - p)},
+                              "unexpected text after ']'");
+    char words[2][128];
+    int nw = 0;
+    const char *q = p + 1;
+    while (q < close) {
+        while (q < close && isspace((unsigned char)*q))
+            q++;
+        if (q == close)
+            break;
+        const char *b = q;
+        while (q < close && !isspace((unsigned char)*q))
+            q++;
+        struct loc wl = {loc.file, loc.line, loc.col + (int)(b - p)};
+        if (nw == 2)
+            return diag_error(d, wl, "a section header is [kind name] or [sim]");
+        size_t wlen = (size_t)(q - b);
+        if (wlen >= sizeof words[0])
+            return diag_error(d, wl, "name too long");
+        memcpy(words[nw], b, wlen);
+        words[nw][wlen] = '\0';
+        if (!valid_name(words[nw]))
+            return diag_error(d, wl,
+                              "bad name '%s' (letters, digits, '_', '-' and '.', starting "
+                              "with a letter)",
+                              words[nw]);
+        nw++;
+    }
+    if (nw == 0)
+        return diag_error(d, loc, "empty section header");
+    if (nw == 1 && strcmp(words[0], "sim") != 0)
+        return diag_error(d, loc, "section [%s] needs a name, as in [%s NAME]", words[0],
+                          words[0]);
+    const char *name = nw == 2 ? words[1] : words[0];
+    for (size_t i = 0; i < sc->nsections; i++)
+        if (strcmp(sc->sections[i].name, name) == 0)
+            return diag_error(d, loc, "'%s' is defined twice (first at line %d)", name,
+                              sc->sections[i].loc.line);
+    struct sc_section *s = add_section(sc, cap);
+    s->kind = xstrdup(words[0]);
+    s->name = xstrdup(name);
+    s->loc = loc;
+    return 0;
+}
+
+static int parse_line(struct scenario *sc, size_t *cap, const char *line, size_t len, int lineno,
+                      struct diag *d)
+{
+    len = comment_start(line, len);
+    size_t b = 0;
+    while (b < len && isspace((unsigned char)line[b]))
+        b++;
+    while (len > b && isspace((unsigned char)line[len - 1]))
+        len--;
+    if (b == len)
+        return 0;
+    struct loc loc = {sc->file, lineno, (int)b + 1};
+    if (line[b] == '[')
+        return parse_header(sc, cap, line + b, len - b, loc, d);
+    const char *eq = memchr(line + b, '=', len - b);
+    if (!eq)
+        return diag_error(d, loc, "expected 'key = value' or a [section] header");
+    size_t ke = (size_t)(eq - line);
+    while (ke > b && isspace((unsigned char)line[ke - 1]))
+        ke--;
+    size_t vb = (size_t)(eq - line) + 1;
+    while (vb < len && isspace((unsigned char)line[vb]))
+        vb++;
+    if (ke == b)
+        return diag_error(d, loc, "missing key before '='");
+    char key[128];
+    if (ke - b >= sizeof key)
+        return diag_error(d, loc, "key too long");
+    memcpy(key, line + b, ke - b);
+    key[ke - b] = '\0';
+    if (!valid_name(key))
+        return diag_error(d, loc, "bad key '%s'", key);
+    struct loc vloc = {sc->file, lineno, (int)vb + 1};
+    if (vb == len)
+        return diag_error(d, (struct loc){sc->file, lineno, (int)(eq - line) + 2},
+                          "missing value for '%s'", key);
+    if (sc->nsections == 0)
+        return diag_error(d, loc, "'%s' is outside any section; start with [sim] or [kind name]",
+                          key);
+    struct sc_section *s = &sc->sections[sc->nsections - 1];
+    const struct sc_entry *prev = sc_find_entry(s, key);
+    if (prev)
+        return diag_error(d, loc, "'%s' is set twice in [%s] (first at line %d)", key, s->name,
+                          prev->key_loc.line);
+    add_entry(s, key, strlen(key), line + vb, len - vb, loc, vloc);
+    return 0;
+}
+
+struct scenario *scenario_parse(const char *file, const char *text, struct diag *d)
+{
+    struct scenario *sc = xcalloc(1, sizeof *sc);
+    sc->file = xstrdup(file);
+    sc->text = xstrdup(text);
+    sc->hash = rng_hash_str(RNG_FNV_BASIS, text);
+    diag_add_source(d, file, text);
+    size_t cap = 0;
+    int rc = 0, lineno = 0;
+    for (const char *p = text; *p;) {
+        lineno++;
+        size_t len = strcspn(p, "\n");
+        size_t l = len;
+        if (l > 0 && p[l - 1] == '\r')
+            l--;
+        if (parse_line(sc, &cap, p, l, lineno, d) < 0)
+            rc = -1;
+        p += len;
+        if (*p == '\n')
+            p++;
+    }
+    if (rc < 0) {
+        scenario_free(sc);
+        return NULL;
+    }
+    return sc;
+}
+
+struct scenario *scenario_load(const char *path, struct diag *d, int *io_error)
+{
+    *io_error = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *io_error = errno ? errno : EIO;
+        return NULL;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = xmalloc(cap);
+    size_t got;
+    while ((got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (cap - len - 1 == 0) {
+            cap *= 2;
+            buf = xrealloc(buf, cap);
+        }
+    }
+    int err = ferror(f) ? (errno ? errno : EIO) : 0;
+    fclose(f);
+    if (err) {
+        free(buf);
+        *io_error = err;
+        return NULL;
+    }
+    buf[len] = '\0';
+    if (strlen(buf) != len) {
+        free(buf);
+        diag_error(d, (struct loc){path, 0, 0}, "file contains a NUL byte: not a scenario");
+        return NULL;
+    }
+    struct scenario *sc = scenario_parse(path, buf, d);
+    free(buf);
+    return sc;
+}
+
+static void free_sections(struct sc_section *secs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < secs[i].nentries; j++) {
+            free(secs[i].entries[j].key);
+            free(secs[i].entries[j].value);
+        }
+        free(secs[i].entries);
+        free(secs[i].kind);
+        free(secs[i].name);
+    }
+    free(secs);
+}
+
+void scenario_free(struct scenario *sc)
+{
+    if (!sc)
+        return;
+    free_sections(sc->sections, sc->nsections);
+    for (size_t i = 0; i < sc->nsweeps; i++) {
+        for (size_t j = 0; j < sc->sweeps[i].nvalues; j++)
+            free(sc->sweeps[i].values[j]);
+        free(sc->sweeps[i].values);
+        free(sc->sweeps[i].name);
+    }
+    free(sc->sweeps);
+    free(sc->file);
+    free(sc->text);
+    free(sc);
+}
+
+const struct sc_section *sc_find_section(const struct sc_section *secs, size_t n,
+                                         const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(secs[i].name, name) == 0)
+            return &secs[i];
+    return NULL;
+}
+
+const struct sc_entry *sc_find_entry(const struct sc_section *s, const char *key)
+{
+    for (size_t i = 0; i < s->nentries; i++)
+        if (strcmp(s->entries[i].key, key) == 0)
+            return &s->entries[i];
+    return NULL;
+}
+
+int scenario_set(struct scenario *sc, const char *assignment, struct diag *d)
+{
+    struct loc loc = {CLI_FILE, 0, 0};
+    const char *eq = strchr(assignment, '=');
+    const char *dot = strchr(assignment, '.');
+    if (!eq || !dot || dot > eq)
+        return diag_error(d, loc, "--set needs NAME.KEY=VALUE, got '%s'", assignment);
+    char *name = xstrndup(assignment, (size_t)(dot - assignment));
+    char *key = xstrndup(dot + 1, (size_t)(eq - dot - 1));
+    const char *val = eq + 1;
+    while (isspace((unsigned char)*val))
+        val++;
+    int rc = 0;
+    struct sc_section *s = (struct sc_section *)sc_find_section(sc->sections, sc->nsections, name);
+    if (!s) {
+        const char *names[256];
+        size_t n = sc->nsections < 256 ? sc->nsections : 256;
+        for (size_t i = 0; i < n; i++)
+            names[i] = sc->sections[i].name;
+        const char *near = diag_closest(name, names, n);
+        rc = near ? diag_error(d, loc, "--set %s: no section named '%s' (did you mean '%s'?)",
+                               assignment, name, near)
+                  : diag_error(d, loc, "--set %s: no section named '%s'", assignment, name);
+    } else if (!valid_name(key)) {
+        rc = diag_error(d, loc, "--set %s: bad key '%s'", assignment, key);
+    } else if (!*val) {
+        rc = diag_error(d, loc, "--set %s: missing value", assignment);
+    } else {
+        struct sc_entry *e = (struct sc_entry *)sc_find_entry(s, key);
+        if (e) {
+            free(e->value);
+            e->value = xstrdup(val);
+            e->key_loc = e->val_loc = loc;
+        } else {
+            add_entry(s, key, strlen(key), val, strlen(val), loc, loc);
+        }
+    }
+    free(name);
+    free(key);
+    return rc;
+}
+
+/* ---- sweeps ------------------------------------------------------------ */
+
+static struct sc_sweep *find_sweep(struct scenario *sc, const char *name, size_t len)
+{
+    for (size_t i = 0; i < sc->nsweeps; i++)
+        if (strlen(sc->sweeps[i].name) == len && strncmp(sc->sweeps[i].name, name, len) == 0)
+            return &sc->sweeps[i];
+    return NULL;
+}
+
+static void sweep_add_value(struct sc_sweep *w, const char *v, size_t len)
+{
+    w->values = xrealloc(w->values, (w->nvalues + 1) * sizeof *w->values);
+    w->values[w->nvalues++] = xstrndup(v, len);
+}
+
+static char *trim_dup(const char *b, const char *e)
+{
+    while (b < e && isspace((unsigned char)*b))
+        b++;
+    while (e > b && isspace((unsigned char)e[-1]))
+        e--;
+    return xstrndup(b, (size_t)(e - b));
+}
+
+#define SWEEP_MAX_VALUES 100000
+
+/* "A..B step S" (step optional, default 1) into w. */
+static int sweep_range(struct sc_sweep *w, const char *body, struct loc loc, struct diag *d)
+{
+    char *end;
+    errno = 0;
+    double a = strtod(body, &end);
+    if (end == body || strncmp(end, "..", 2) != 0)
+        return 1; /* not a range */
+    const char *p = end + 2;
+    double b = strtod(p, &end);
+    if (end == p)
+        return diag_error(d, loc, "bad range in sweep '%s': expected A..B [step S]", w->name);
+    double step = 1;
+    while (isspace((unsigned char)*end))
+        end++;
+    if (strncmp(end, "step", 4) == 0) {
+        p = end + 4;
+        step = strtod(p, &end);
+        if (end == p)
+            return diag_error(d, loc, "bad step in sweep '%s'", w->name);
+    }
+    while (isspace((unsigned char)*end))
+        end++;
+    if (*end)
+        return diag_error(d, loc, "unexpected '%s' in range of sweep '%s'", end, w->name);
+    if (!(step > 0) || !isfinite(a) || !isfinite(b))
+        return diag_error(d, loc, "the step of sweep '%s' must be positive", w->name);
+    if (b < a)
+        return diag_error(d, loc, "empty range %g..%g in sweep '%s'", a, b, w->name);
+    double n = floor((b - a) / step * (1 + 1e-12)) + 1;
+    if (n > SWEEP_MAX_VALUES)
+        return diag_error(d, loc, "sweep '%s' has %.0f values (at most %d)", w->name, n,
+                          SWEEP_MAX_VALUES);
+    for (size_t i = 0; i < (size_t)n; i++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.12g", a + (double)i * step);
+        sweep_add_value(w, buf, strlen(buf));
+    }
+    return 0;
+}
+
+static int define_sweep(struct scenario *sc, const char *name, size_t nlen, const char *body,
+                        struct loc loc, struct diag *d)
+{
+    if (find_sweep(sc, name, nlen))
+        return diag_error(d, loc, "sweep '%.*s' is defined twice; write ${%.*s} to reuse it",
+                          (int)nlen, name, (int)nlen, name);
+    sc->sweeps = xrealloc(sc->sweeps, (sc->nsweeps + 1) * sizeof *sc->sweeps);
+    struct sc_sweep *w = &sc->sweeps[sc->nsweeps++];
+    *w = (struct sc_sweep){xstrndup(name, nlen), NULL, 0, loc};
+    int rc = sweep_range(w, body, loc, d);
+    if (rc <= 0)
+        return rc;
+    for (const char *p = body;;) {
+        const char *c = strchr(p, ',');
+        const char *e = c ? c : p + strlen(p);
+        char *v = trim_dup(p, e);
+        if (!*v) {
+            free(v);
+            return diag_error(d, loc, "empty value in sweep '%s'", w->name);
+        }
+        sweep_add_value(w, v, strlen(v));
+        free(v);
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    return 0;
+}
+
+/* Walks the ${...} of one value: defines sweeps (define == true) or checks
+ * references (define == false). */
+static int scan_value(struct scenario *sc, const struct sc_entry *e, bool define, struct diag *d)
+{
+    int rc = 0;
+    for (const char *p = e->value; (p = strstr(p, "${")) != NULL;) {
+        struct loc loc = e->val_loc;
+        if (loc.col > 0)
+            loc.col += (int)(p - e->value);
+        const char *close = strchr(p, '}');
+        const char *nested = strstr(p + 2, "${");
+        if (!close)
+            return diag_error(d, loc, "unterminated '${' (missing '}')");
+        if (nested && nested < close)
+            return diag_error(d, loc, "'${' inside '${...}' is not supported");
+        const char *nb = p + 2;
+        while (isspace((unsigned char)*nb))
+            nb++;
+        const char *ne = nb;
+        while (ne < close && is_name_char((unsigned char)*ne))
+            ne++;
+        const char *q = ne;
+        while (isspace((unsigned char)*q))
+            q++;
+        if (ne == nb || (q != close && *q != '='))
+            rc = diag_error(d, loc, "expected ${name = a, b, c} or ${name}");
+        else if (*q == '=' && define) {
+            char *body = trim_dup(q + 1, close);
+            if (define_sweep(sc, nb, (size_t)(ne - nb), body, loc, d) < 0)
+                rc = -1;
+            free(body);
+        } else if (q == close && !define && !find_sweep(sc, nb, (size_t)(ne - nb))) {
+            rc = diag_error(d, loc, "no sweep named '%.*s' is defined", (int)(ne - nb), nb);
+        }
+        p = close + 1;
+    }
+    return rc;
+}
+
+int scenario_find_sweeps(struct scenario *sc, struct diag *d)
+{
+    int rc = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < sc->nsections; i++)
+            for (size_t j = 0; j < sc->sections[i].nentries; j++)
+                if (scan_value(sc, &sc->sections[i].entries[j], pass == 0, d) < 0)
+                    rc = -1;
+    size_t n = 1;
+    for (size_t i = 0; i < sc->nsweeps; i++) {
+        n *= sc->sweeps[i].nvalues;
+        if (n > 1000000)
+            return diag_error(d, sc->sweeps[i].loc, "the sweeps make more than 10^6 points");
+    }
+    return rc;
+}
+
+size_t scenario_npoints(const struct scenario *sc)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < sc->nsweeps; i++)
+        n *= sc->sweeps[i].nvalues;
+    return n;
+}
+
+/* value with every ${...} replaced by its sweep's value at the point. */
+static char *substitute(const struct scenario *sc, const char *value, const char **vals)
+{
+    size_t cap = strlen(value) + 64, len = 0;
+    char *out = xmalloc(cap);
+    const char *p = value;
+    for (const char *s; (s = strstr(p, "${")) != NULL;) {
+        const char *close = strchr(s, '}');
+        const char *nb = s + 2;
+        while (isspace((unsigned char)*nb))
+            nb++;
+        const char *ne = nb;
+        while (is_name_char((unsigned char)*ne))
+            ne++;
+        const char *v = "";
+        for (size_t i = 0; i < sc->nsweeps; i++)
+            if (strlen(sc->sweeps[i].name) == (size_t)(ne - nb) &&
+                strncmp(sc->sweeps[i].name, nb, (size_t)(ne - nb)) == 0)
+                v = vals[i];
+        size_t need = len + (size_t)(s - p) + strlen(v) + strlen(close) + 1;
+        xgrow(&out, &cap, need, 1);
+        memcpy(out + len, p, (size_t)(s - p));
+        len += (size_t)(s - p);
+        memcpy(out + len, v, strlen(v));
+        len += strlen(v);
+        p = close + 1;
+    }
+    xgrow(&out, &cap, len + strlen(p) + 1, 1);
+    memcpy(out + len, p, strlen(p) + 1);
+    return out;
+}
+
+const char *scenario_sweep_value(const struct scenario *sc, size_t point, size_t i)
+{
+    size_t rest = point;
+    for (size_t j = sc->nsweeps; j-- > i + 1;)
+        rest /= sc->sweeps[j].nvalues;
+    return sc->sweeps[i].values[rest % sc->sweeps[i].nvalues];
+}
+
+struct sc_point *scenario_point(const struct scenario *sc, size_t index)
+{
+    struct sc_point *pt = xcalloc(1, sizeof *pt);
+    pt->index = index;
+    pt->values = xcalloc(sc->nsweeps + 1, sizeof *pt->values);
+    size_t rest = index;
+    for (size_t i = sc->nsweeps; i-- > 0;) {
+        const struct sc_sweep *w = &sc->sweeps[i];
+        pt->values[i] = w->values[rest % w->nvalues];
+        rest /= w->nvalues;
+    }
+    pt->nsections = sc->nsections;
+    pt->sections = xcalloc(sc->nsections + 1, sizeof *pt->sections);
+    for (size_t i = 0; i < sc->nsections; i++) {
+        const struct sc_section *s = &sc->sections[i];
+        struct sc_section *t = &pt->sections[i];
+        t->kind = xstrdup(s->kind);
+        t->name = xstrdup(s->name);
+        t->loc = s->loc;
+        t->nentries = s->nentries;
+        t->entries = xcalloc(s->nentries + 1, sizeof *t->entries);
+        for (size_t j = 0; j < s->nentries; j++) {
+            t->entries[j] = s->entries[j];
+            t->entries[j].key = xstrdup(s->entries[j].key);
+            t->entries[j].value = substitute(sc, s->entries[j].value, pt->values);
+        }
+    }
+    return pt;
+}
+
+void scenario_point_free(struct sc_point *p)
+{
+    if (!p)
+        return;
+    free_sections(p->sections, p->nsections);
+    free(p->values);
+    free(p);
+}

@@ -1,0 +1,290 @@
+/* sim: the run loop, the request pool and message passing between
+ * components. See sim.h for the model. */
+#include "sim/sim.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/kind.h"
+#include "output/hist.h"
+#include "output/stats.h"
+#include "sim/xalloc.h"
+
+#define POOL_CHUNK 256
+
+void sim_init(struct sim *sim, uint64_t seed, int64_t cut_ns, int64_t end_ns)
+{
+    memset(sim, 0, sizeof *sim);
+    sim->q = evq_new();
+    sim->seed = seed;
+    sim->cut_ns = cut_ns;
+    sim->end_ns = end_ns;
+    sim->measuring = cut_ns <= 0;
+}
+
+static void stats_fini(struct comp_stats *st)
+{
+    hist_free(st->wait);
+    hist_free(st->local);
+    hist_free(st->resp);
+}
+
+void sim_fini(struct sim *sim)
+{
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        struct component *c = sim->comps[i];
+        if (!c)
+            continue;
+        if (c->kind && c->kind->fini)
+            c->kind->fini(c);
+        dist_fini(&c->latency);
+        stats_fini(&c->st);
+        free(c->callees);
+        free(c->callee_locs);
+        free(c);
+    }
+    free(sim->comps);
+    free(sim->levels);
+    free(sim->bm);
+    free(sim->series);
+    for (size_t i = 0; i < sim->nchunks; i++)
+        free(sim->chunks[i]);
+    free(sim->chunks);
+    evq_free(sim->q);
+    memset(sim, 0, sizeof *sim);
+}
+
+uint64_t sim_after(struct sim *sim, int64_t delay_ns, evq_fn *fn, void *a, void *b)
+{
+    assert(delay_ns >= 0 && "negative delay");
+    return evq_push(sim->q, evq_now(sim->q) + delay_ns, fn, a, b);
+}
+
+uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b)
+{
+    return evq_push(sim->q, at_ns, fn, a, b);
+}
+
+static void level_close(struct level *l, int64_t now_ns)
+{
+    l->area += (double)l->value * (double)(now_ns - l->last_ns);
+    l->last_ns = now_ns;
+}
+
+/* The warm-up cut: every statistic starts afresh here, in this one place.
+ * Levels keep their current value (a snapshot), only their area restarts. */
+static void do_cut(struct sim *sim, void *a, void *b)
+{
+    (void)a;
+    (void)b;
+    int64_t now = sim_now(sim);
+    for (size_t i = 0; i < sim->nlevels; i++) {
+        sim->levels[i]->area = 0;
+        sim->levels[i]->last_ns = now;
+    }
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        struct component *c = sim->comps[i];
+        struct comp_stats *st = &c->st;
+        st->arrivals = st->completed = st->rejected = st->errors = 0;
+        if (st->wait)
+            hist_reset(st->wait);
+        if (st->local)
+            hist_reset(st->local);
+        if (st->resp)
+            hist_reset(st->resp);
+        if (c->kind->reset)
+            c->kind->reset(sim, c);
+    }
+    sim->measuring = true;
+}
+
+int64_t sim_run(struct sim *sim)
+{
+    if (sim->cut_ns > 0)
+        evq_push(sim->q, sim->cut_ns, do_cut, NULL, NULL);
+    for (size_t i = 0; i < sim->ncomps; i++)
+        if (sim->comps[i]->kind->start)
+            sim->comps[i]->kind->start(sim, sim->comps[i]);
+    struct evq_event ev;
+    while (!sim->stop && evq_peek_time(sim->q) <= sim->end_ns && evq_pop(sim->q, &ev)) {
+        sim->events++;
+        ev.fn(sim, ev.a, ev.b);
+    }
+    int64_t end = sim->stop ? sim_now(sim) : sim->end_ns;
+    for (size_t i = 0; i < sim->nlevels; i++)
+        level_close(sim->levels[i], end);
+    return end;
+}
+
+struct request *sim_req_new(struct sim *sim)
+{
+    if (!sim->free_reqs) {
+        struct request *chunk = xcalloc(POOL_CHUNK, sizeof *chunk);
+        sim->chunks = xrealloc(sim->chunks, (sim->nchunks + 1) * sizeof *sim->chunks);
+        sim->chunks[sim->nchunks++] = chunk;
+        for (size_t i = POOL_CHUNK; i-- > 0;) {
+            chunk[i].next_free = sim->free_reqs;
+            sim->free_reqs = &chunk[i];
+        }
+    }
+    struct request *r = sim->free_reqs;
+    sim->free_reqs = r->next_free;
+    /* Clear the header only: frames are written as they are pushed. */
+    memset(r, 0, offsetof(struct request, stack));
+    r->id = sim->next_req_id++;
+    r->user = UINT32_MAX;
+    sim->reqs_live++;
+    return r;
+}
+
+void sim_req_free(struct sim *sim, struct request *r)
+{
+    r->next_free = sim->free_reqs;
+    sim->free_reqs = r;
+    sim->reqs_live--;
+}
+
+struct frame *sim_enter(struct request *r, struct component *c)
+{
+    assert(r->depth < REQ_MAX_DEPTH && "calls nested too deep");
+    struct frame *f = &r->stack[r->depth++];
+    f->c = c;
+    f->replica = 0;
+    f->step = 0;
+    f->arrive_ns = 0;
+    f->start_ns = 0;
+    f->timer = EVQ_NONE;
+    f->holds_worker = false;
+    return f;
+}
+
+/* A message with no latency is handled at once, without an event: the
+ * receiver runs inside the sender's handler, so senders finish updating
+ * their own state before they send or reply. */
+static int64_t hop_delay(struct component *from)
+{
+    return from->has_latency ? dist_sample_ns(&from->latency, &from->net_rng) : 0;
+}
+
+static void deliver_request(struct sim *sim, void *a, void *b)
+{
+    struct component *to = a;
+    to->kind->on_request(sim, to, b);
+}
+
+static void deliver_reply(struct sim *sim, void *a, void *b)
+{
+    struct component *to = a;
+    to->kind->on_reply(sim, to, b);
+}
+
+void sim_send(struct sim *sim, struct component *from, struct request *r, struct component *to)
+{
+    int64_t delay = hop_delay(from);
+    if (delay == 0)
+        to->kind->on_request(sim, to, r);
+    else
+        sim_after(sim, delay, deliver_request, to, r);
+}
+
+void sim_reply(struct sim *sim, struct request *r)
+{
+    assert(r->depth >= 2 && "reply with no caller");
+    r->depth--;
+    struct component *caller = r->stack[r->depth - 1].c;
+    int64_t delay = hop_delay(caller);
+    if (delay == 0)
+        caller->kind->on_reply(sim, caller, r);
+    else
+        sim_after(sim, delay, deliver_reply, caller, r);
+}
+
+void sim_work_rng(const struct request *r, const struct component *c, uint64_t purpose,
+                  struct rng *out)
+{
+    uint64_t s = r->work_seed ^ c->salt;
+    s = rng_mix64(s + 0x9e3779b97f4a7c15ULL * ((uint64_t)r->attempt + 1));
+    rng_seed(out, s ^ purpose);
+}
+
+void sim_level_init(struct sim *sim, struct level *l)
+{
+    l->value = 0;
+    l->last_ns = 0;
+    l->area = 0;
+    xgrow(&sim->levels, &sim->levels_cap, sim->nlevels + 1, sizeof *sim->levels);
+    sim->levels[sim->nlevels++] = l;
+}
+
+void sim_level_set(struct sim *sim, struct level *l, int64_t value)
+{
+    level_close(l, sim_now(sim));
+    l->value = value;
+}
+
+double sim_level_mean(const struct sim *sim, const struct level *l, int64_t end_ns)
+{
+    int64_t from = sim->cut_ns > 0 ? sim->cut_ns : 0;
+    return end_ns > from ? l->area / (double)(end_ns - from) : 0;
+}
+
+void sim_stats_init(struct sim *sim, struct comp_stats *st, bool with_hists)
+{
+    memset(st, 0, sizeof *st);
+    sim_level_init(sim, &st->busy);
+    sim_level_init(sim, &st->queued);
+    sim_level_init(sim, &st->insys);
+    if (with_hists) {
+        st->wait = hist_new();
+        st->local = hist_new();
+        st->resp = hist_new();
+    }
+}
+
+static void series_add(struct series *s, double x, int64_t now_ns)
+{
+    if (s->batch_size == 0)
+        s->batch_size = 5; /* MSER-5: batches of five */
+    s->partial += x;
+    if (++s->fill < s->batch_size)
+        return;
+    s->mean[s->nbatches] = s->partial / (double)s->fill;
+    s->end_ns[s->nbatches] = now_ns;
+    s->nbatches++;
+    s->partial = 0;
+    s->fill = 0;
+    if (s->nbatches < SERIES_MAX)
+        return;
+    for (size_t i = 0; i < SERIES_MAX / 2; i++) {
+        s->mean[i] = (s->mean[2 * i] + s->mean[2 * i + 1]) / 2;
+        s->end_ns[i] = s->end_ns[2 * i + 1];
+    }
+    s->nbatches = SERIES_MAX / 2;
+    s->batch_size *= 2;
+}
+
+/* Checks the precision goal once per completed batch: 20 regrouped batch
+ * means, as JMT and Law & Kelton advise, and at least 100 batches seen so
+ * that each batch is long compared with the correlation of the series. */
+static void precision_check(struct sim *sim)
+{
+    struct ci ci;
+    if (sim->bm->nbatches < 100 && sim->bm->batch_size == sim->bm->base_size)
+        return;
+    if (!batches_ci95(sim->bm, 20, &ci) || !(ci.mean > 0))
+        return;
+    if ((ci.hi - ci.lo) / 2 <= sim->precision * ci.mean)
+        sim->stop = true;
+}
+
+void sim_observe(struct sim *sim, int64_t latency_ns, bool measured)
+{
+    if (sim->series)
+        series_add(sim->series, (double)latency_ns, sim_now(sim));
+    if (measured && sim->bm) {
+        batches_add(sim->bm, (double)latency_ns);
+        if (sim->bm->fill == 0) /* a batch has just been completed */
+            precision_check(sim);
+    }
+}

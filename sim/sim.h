@@ -1,0 +1,189 @@
+/* sim: one simulation run. The run context (clock, event queue, components,
+ * request pool, statistics cut) is passed first everywhere, as Lua passes
+ * lua_State; there are no globals, so runs on several threads are
+ * independent and reproducible.
+ *
+ * A request is born at a client and travels through components; each
+ * component it enters pushes a frame on the request's stack, and a reply pops
+ * the frame and travels back to the component below. Every hop can carry a
+ * network latency, drawn from the sender's `latency` distribution. Requests
+ * come from a pool with a free list: memory grows with the number of
+ * requests in flight, never with the number served. */
+#ifndef SDSIM_SIM_SIM_H
+#define SDSIM_SIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/diag.h"
+#include "sim/dist.h"
+#include "sim/evq.h"
+#include "sim/rng.h"
+
+struct batches;
+struct hist;
+struct kind;
+
+/* The end-to-end latency series of a run in completion order, as at most
+ * SERIES_MAX batch means with the time each batch ended (neighbours merge
+ * when full). MSER-5 reads it to find the warm-up cut. Fixed memory. */
+#define SERIES_MAX 1024
+struct series {
+    size_t batch_size, nbatches, fill;
+    double partial;
+    double mean[SERIES_MAX];
+    int64_t end_ns[SERIES_MAX];
+};
+struct sc_section;
+
+enum req_status { REQ_OK, REQ_REJECTED, REQ_ERROR, REQ_TIMEOUT };
+
+#define REQ_MAX_DEPTH 16
+
+/* What a component remembers about a request it is handling. */
+struct frame {
+    struct component *c;
+    uint32_t replica;     /* which replica serves it (service) */
+    uint32_t step;        /* progress through a component's calls */
+    int64_t arrive_ns;    /* when it reached this component */
+    int64_t start_ns;     /* when service started */
+    uint64_t timer;       /* a pending event handle (timeouts) or EVQ_NONE */
+    bool holds_worker;    /* a worker of the replica is taken by this request */
+};
+
+struct request {
+    uint64_t id;
+    uint64_t work_seed;   /* all the work this request carries derives from it */
+    uint64_t key;
+    int64_t born_ns;      /* first attempt left the client */
+    uint32_t attempt;     /* 0 for the first */
+    uint32_t user;        /* closed-loop user, or UINT32_MAX */
+    uint8_t op;           /* 0 read, 1 write */
+    uint8_t status;       /* enum req_status */
+    uint8_t depth;        /* frames in use */
+    bool abandoned;       /* the client has given up (timed out) */
+    bool measured;        /* born at or after the warm-up cut */
+    struct frame stack[REQ_MAX_DEPTH];
+    struct request *next_free;
+};
+
+/* A level that changes at events (queue length, busy workers): its
+ * time-weighted mean is area / (end - cut). */
+struct level {
+    int64_t value;
+    int64_t last_ns;
+    double area;   /* integral of value over time since the cut, in ns */
+};
+
+/* Statistics every component keeps. Counters and histograms cover the
+ * measured window [cut, end); they are reset at the cut in sim_cut(). */
+struct comp_stats {
+    uint64_t arrivals;
+    uint64_t completed;
+    uint64_t rejected;
+    uint64_t errors;
+    struct level busy;     /* workers busy */
+    struct level queued;   /* requests waiting */
+    struct level insys;    /* waiting + in service (+ in calls) */
+    struct hist *wait;     /* time in queue before service */
+    struct hist *local;    /* wait + own service, without downstream calls */
+    struct hist *resp;     /* arrival to reply, calls included */
+    double servers;        /* workers in total, for utilisation */
+};
+
+struct component {
+    const struct kind *kind;
+    const char *name;      /* borrowed from the scenario point */
+    uint32_t id;           /* index in file order */
+    uint64_t salt;         /* hash of the name: per-component random streams */
+    struct loc loc;
+    struct dist latency;   /* one-way delay of each message this component sends */
+    bool has_latency;
+    struct rng net_rng;
+    struct component **callees;
+    struct loc *callee_locs;
+    size_t ncallees;
+    struct comp_stats st;
+};
+
+struct sim {
+    struct evq *q;
+    uint64_t seed;
+    int64_t cut_ns;        /* warm-up cut: statistics start here */
+    int64_t end_ns;        /* the run stops at this time (or earlier, see stop) */
+    bool stop;             /* set by a model to end the run now (precision reached) */
+    bool measuring;        /* now >= cut_ns */
+    struct component **comps;
+    size_t ncomps;
+    struct level **levels; /* every level, so the cut resets them in one place */
+    size_t nlevels, levels_cap;
+    struct request *free_reqs;
+    void **chunks;         /* request pool chunks */
+    size_t nchunks;
+    size_t reqs_live;      /* requests taken from the pool and not returned */
+    uint64_t next_req_id;
+    uint64_t events;       /* events executed */
+    double precision;      /* > 0: stop when the 95% CI half-width of the mean
+                              latency is within this fraction of the mean */
+    struct batches *bm;    /* batch means of measured latencies (precision) */
+    struct series *series; /* all latencies in order (warmup = auto pilot) */
+};
+
+/* A client reports every successful end-to-end latency here (measured or
+ * not); this feeds `precision` and `warmup = auto`. */
+void sim_observe(struct sim *sim, int64_t latency_ns, bool measured);
+
+void sim_init(struct sim *sim, uint64_t seed, int64_t cut_ns, int64_t end_ns);
+void sim_fini(struct sim *sim); /* frees the pool and components */
+
+static inline int64_t sim_now(const struct sim *sim)
+{
+    return evq_now(sim->q);
+}
+
+/* Schedules fn(sim, a, b) after delay_ns >= 0. */
+uint64_t sim_after(struct sim *sim, int64_t delay_ns, evq_fn *fn, void *a, void *b);
+uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b);
+
+/* Runs events until end_ns or until a model sets stop. Then closes every
+ * level at the end time. Returns the end time. */
+int64_t sim_run(struct sim *sim);
+
+struct request *sim_req_new(struct sim *sim);
+void sim_req_free(struct sim *sim, struct request *r);
+
+/* Pushes a frame for c onto r (c is handling r now) and returns it. */
+struct frame *sim_enter(struct request *r, struct component *c);
+static inline struct frame *sim_top(struct request *r)
+{
+    return &r->stack[r->depth - 1];
+}
+
+/* Sends r from `from` to `to`: after from's latency, to's on_request runs. */
+void sim_send(struct sim *sim, struct component *from, struct request *r, struct component *to);
+/* The component on top of r's stack is done with it: pops its frame and,
+ * after the caller's latency, the caller's on_reply runs. */
+void sim_reply(struct sim *sim, struct request *r);
+
+/* A stream for work drawn from the request's birth seed: the same request
+ * gets the same service demand at component c whatever the policies did
+ * before (common random numbers). purpose separates several draws. */
+void sim_work_rng(const struct request *r, const struct component *c, uint64_t purpose,
+                  struct rng *out);
+
+/* Registers a level so the cut and the end handle it; sets it to 0. */
+void sim_level_init(struct sim *sim, struct level *l);
+void sim_level_set(struct sim *sim, struct level *l, int64_t value);
+static inline void sim_level_add(struct sim *sim, struct level *l, int64_t delta)
+{
+    sim_level_set(sim, l, l->value + delta);
+}
+/* Mean of l over [cut, end]. */
+double sim_level_mean(const struct sim *sim, const struct level *l, int64_t end_ns);
+
+/* Allocates the component statistics (histograms as asked) and registers its
+ * levels. */
+void sim_stats_init(struct sim *sim, struct comp_stats *st, bool with_hists);
+
+#endif

@@ -1,0 +1,33 @@
+/* units: numbers with units as written in scenario files.
+ *
+ * Durations: a decimal number followed by ns, us, ms, s, m or h ("250us",
+ * "1.5s", "2m"). A bare "0" is accepted as zero; any other number needs a
+ * unit. Rates: a number followed by "/s", "/ms", "/us", "/m" or "/h"
+ * ("2.55/s", "900/m"); a bare number is requests per second. Plain numbers
+ * use strtod in the C locale (the program never calls setlocale, so '.' is
+ * always the decimal point). Each parser consumes the whole string (leading
+ * and trailing blanks are allowed) and on error returns -1 with a short
+ * English reason in *why (a static string) that the caller wraps into a
+ * diagnostic with the location. */
+#ifndef SDSIM_SIM_UNITS_H
+#define SDSIM_SIM_UNITS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define UNITS_NS_PER_S 1000000000LL
+
+int units_parse_duration(const char *s, int64_t *out_ns, const char **why);
+int units_parse_rate(const char *s, double *out_per_s, const char **why);
+int units_parse_double(const char *s, double *out, const char **why);
+/* A non-negative integer; "1e6" and "1_000_000" are not accepted. */
+int units_parse_int(const char *s, long long *out, const char **why);
+/* A fraction written as 0.2 or 20%. */
+int units_parse_fraction(const char *s, double *out, const char **why);
+int units_parse_bool(const char *s, bool *out, const char **why);
+
+/* Duration in ns as seconds / milliseconds (the only conversions out). */
+double units_ns_to_s(int64_t ns);
+double units_ns_to_ms(int64_t ns);
+
+#endif

@@ -1,0 +1,485 @@
+/* Tests for the eviction policies: one hand-computed trace per policy, generic
+ * properties for every registered policy, and hit ratios under the
+ * independent reference model against exact values from the literature. */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/evict.h"
+#include "models/evict_map.h"
+
+/* --- helpers ------------------------------------------------------------------ */
+
+static size_t policy_count(void)
+{
+    size_t n = 0;
+    while (evict_policies()[n])
+        n++;
+    return n;
+}
+
+/* Runs keys through p (capacity cap) and checks each result against
+ * pattern ('H' hit, 'M' miss), then that exactly the keys in `in` are cached
+ * among those in `out`. Returns the state for more checks; caller destroys. */
+static void *run_trace(const struct evict_policy *p, size_t cap, const uint64_t *keys,
+                       const char *pattern, const uint64_t *in, size_t nin, const uint64_t *out,
+                       size_t nout)
+{
+    void *s = p->create(cap, 1, NULL);
+    ck_assert_ptr_nonnull(s);
+    size_t n = strlen(pattern);
+    for (size_t i = 0; i < n; i++) {
+        bool hit = p->access(s, keys[i]);
+        ck_assert_msg(hit == (pattern[i] == 'H'), "%s: request %zu (key %llu): got %s, want %c",
+                      p->name, i + 1, (unsigned long long)keys[i], hit ? "hit" : "miss",
+                      pattern[i]);
+    }
+    for (size_t i = 0; i < nin; i++)
+        ck_assert_msg(p->contains(s, in[i]), "%s: key %llu should be cached", p->name,
+                      (unsigned long long)in[i]);
+    for (size_t i = 0; i < nout; i++)
+        ck_assert_msg(!p->contains(s, out[i]), "%s: key %llu should not be cached", p->name,
+                      (unsigned long long)out[i]);
+    ck_assert_uint_eq(p->size(s), nin);
+    return s;
+}
+
+#define TRACE(p, cap, keys, pattern, in, out)                                                     \
+    p.destroy(run_trace(&p, cap, keys, pattern, in, sizeof in / sizeof in[0], out,               \
+                        sizeof out / sizeof out[0]))
+
+/* --- hand-computed traces, capacity 3 ------------------------------------------ */
+
+/* LRU, recency order shown most recent first:
+ *   1 M [1]  2 M [2 1]  3 M [3 2 1]  1 H [1 3 2]  4 M evict 2 [4 1 3]
+ *   2 M evict 3 [2 4 1]  5 M evict 1 [5 2 4]  1 M evict 4 [1 5 2]
+ *   2 H [2 1 5]  3 M evict 5 [3 2 1] */
+START_TEST(lru_trace_by_hand)
+{
+    static const uint64_t keys[] = {1, 2, 3, 1, 4, 2, 5, 1, 2, 3};
+    static const uint64_t in[] = {1, 2, 3}, out[] = {4, 5};
+    TRACE(evict_lru, 3, keys, "MMMHMMMMHM", in, out);
+}
+END_TEST
+
+/* FIFO, insertion order newest first; hits change nothing:
+ *   1 2 3 M [3 2 1]  1 H  4 M evict 1 [4 3 2]  2 H  5 M evict 2 [5 4 3]
+ *   1 M evict 3 [1 5 4]  2 M evict 4 [2 1 5]  3 M evict 5 [3 2 1] */
+START_TEST(fifo_trace_by_hand)
+{
+    static const uint64_t keys[] = {1, 2, 3, 1, 4, 2, 5, 1, 2, 3};
+    static const uint64_t in[] = {1, 2, 3}, out[] = {4, 5};
+    TRACE(evict_fifo, 3, keys, "MMMHMHMMMM", in, out);
+}
+END_TEST
+
+/* CLOCK as FIFO-with-reinsertion, newest first, * marks a set bit; new
+ * objects enter with the bit clear:
+ *   1 2 3 M [3 2 1]  2 H [3 2* 1]  1 H [3 2* 1*]
+ *   4 M: tail 1* -> clear, to head [1 3 2*]; tail 2* -> [2 1 3]; evict 3 -> [4 2 1]
+ *   5 M: tail 1 clear, evict 1 -> [5 4 2]   (LRU would evict 2 here)
+ *   2 H [5 4 2*]
+ *   1 M: tail 2* -> [2 5 4]; evict 4 -> [1 2 5] */
+START_TEST(clock_trace_by_hand)
+{
+    static const uint64_t keys[] = {1, 2, 3, 2, 1, 4, 5, 2, 1};
+    static const uint64_t in[] = {1, 2, 5}, out[] = {3, 4};
+    TRACE(evict_clock, 3, keys, "MMMHHMMHM", in, out);
+}
+END_TEST
+
+/* LFU with in-cache counts (key:count), ties to the least recently used:
+ *   1 2 3 M (1:1 2:1 3:1)  2 H (2:2)
+ *   4 M: count-1 objects 3, 1; 1 is older -> evict 1 (2:2 3:1 4:1)
+ *   1 M: evict 3 (older than 4) (2:2 4:1 1:1)
+ *   3 M: evict 4 (2:2 1:1 3:1)   3 H (3:2; count 2 holds 2 then 3)
+ *   5 M: evict 1 (2:2 3:2 5:1)   4 M: evict 5 (2:2 3:2 4:1)
+ *   4 H (4:2; count 2 holds 2, 3, 4 oldest first)
+ *   6 M: lowest count is 2 -> evict its oldest, 2 (3:2 4:2 6:1)
+ *   6 H (6:2; count 1 empties)  3 H (3:3, a new bucket)
+ *   3 H (3:4, alone with no count-4 bucket: relabelled)
+ *   7 M: lowest count 2 holds 4, 6 -> evict 4 (3:4 6:2 7:1)
+ *   4 M: evict 7 (3:4 6:2 4:1) */
+START_TEST(lfu_trace_by_hand)
+{
+    static const uint64_t keys[] = {1, 2, 3, 2, 4, 1, 3, 3, 5, 4, 4, 6, 6, 3, 3, 7, 4};
+    static const uint64_t in[] = {3, 6, 4}, out[] = {1, 2, 5, 7};
+    TRACE(evict_lfu, 3, keys, "MMMHMMMHMMHMHHHMM", in, out);
+}
+END_TEST
+
+/* SIEVE, newest first, * marks visited, ^ the hand (none: start at the tail):
+ *   1 2 3 M [3 2 1]  1 H [3 2 1*]
+ *   4 M: hand at tail 1* -> clear, move to 2; evict 2; hand ^3 -> [4 3^ 1]
+ *   2 M: evict 3; hand ^4 -> [2 4^ 1]
+ *   5 M: evict 4; hand ^2 -> [5 2^ 1]   (CLOCK would evict 1 here)
+ *   1 H [5 2^ 1*]
+ *   3 M: evict 2; hand ^5 -> [3 5^ 1*]
+ *   3 H, 5 H [3* 5*^ 1*]
+ *   6 M: clear 5, clear 3, wrap to the tail, clear 1, back to 5: evict 5;
+ *        hand ^3 -> [6 3^ 1]
+ *   7 M: evict 3; hand ^6 -> [7 6^ 1] */
+START_TEST(sieve_trace_by_hand)
+{
+    static const uint64_t keys[] = {1, 2, 3, 1, 4, 2, 5, 1, 3, 3, 5, 6, 7};
+    static const uint64_t in[] = {7, 6, 1}, out[] = {2, 3, 4, 5};
+    TRACE(evict_sieve, 3, keys, "MMMHMMMHMHHMM", in, out);
+}
+END_TEST
+
+/* S3-FIFO, capacity 3: S's share round(0.3) -> 1, M holds 2, G floor(2.7) = 2.
+ * Lists newest first, key:counter. A full cache evicts from S while S holds
+ * >= 1 object (or M is empty), else from M.
+ *   1 2 3 M S[3:0 2:0 1:0]  1 H 1 H 2 H  S[3:0 2:1 1:2]
+ *   4 M: S tail 1:2 > 1 -> M[1:2]; S tail 2:1 -> G[2]; S[4 3] M[1] G[2]
+ *   2 M (ghost): out of G; S tail 3:0 -> G[3]; 2 into M: M[2:0 1:2]  S[4]
+ *   5 M: S tail 4 -> G[4 3]; S[5]
+ *   3 M (ghost): out of G -> G[4]; S tail 5 -> G[5 4]; M[3:0 2:0 1:2] S[]
+ *   6 M: S empty, evict from M: 1:2 -> 1:1 to head; 2:0 dropped; M[1:1 3:0] S[6]
+ *   1 H (1:2)
+ *   7 M: S tail 6 -> G full, drops 4 -> G[6 5]; S[7]
+ *   4 M (no longer a ghost): S tail 7 -> G drops 5 -> G[7 6]; S[4]
+ * Cached: M[1 3] S[4]. */
+START_TEST(s3fifo_trace_by_hand)
+{
+    static const uint64_t keys[] = {1, 2, 3, 1, 1, 2, 4, 2, 5, 3, 6, 1, 7, 4};
+    static const uint64_t in[] = {1, 3, 4}, out[] = {2, 5, 6, 7};
+    TRACE(evict_s3fifo, 3, keys, "MMMHHHMMMMMHMM", in, out);
+}
+END_TEST
+
+/* ARC, c = 3, p = 0; lists most recent first.
+ *   1 2 3 M T1[3 2 1]   1 H T1[3 2] T2[1]
+ *   4 M: |L1| = 2, total 3 >= c: REPLACE, |T1| 2 > p 0: 2 -> B1; T1[4 3] B1[2]
+ *   2 M (B1): p += 1 -> 1; REPLACE: |T1| 2 > 1: 3 -> B1; T1[4] T2[2 1] B1[3]
+ *   5 M: |L1| 2, total 4: REPLACE, |T1| 1 = p: T2's 1 -> B2; T1[5 4] T2[2] B2[1]
+ *   1 M (B2): p -= 1 -> 0; REPLACE: |T1| 2 > 0: 4 -> B1; T1[5] T2[1 2] B1[4 3]
+ *   3 M (B1): p += 1 -> 1; REPLACE: |T1| 1 = p: 2 -> B2; T2[3 1] B1[4] B2[2]
+ *   6 M: |L1| 2, total 5: REPLACE: 1 -> B2; T1[6 5] T2[3] B1[4] B2[1 2]
+ *   7 M: |L1| = 3 = c, |T1| < c: drop B1's 4; REPLACE |T1| 2 > 1: 5 -> B1;
+ *        T1[7 6] T2[3] B1[5] B2[1 2]
+ *   5 M (B1): |B2| 2 > |B1| 1, p += 2/1 -> 3; REPLACE |T1| 2 < 3: 3 -> B2;
+ *        T1[7 6] T2[5] B1[] B2[3 1 2]
+ *   8 M: |L1| 2, total 6 = 2c: drop B2's 2; REPLACE: 5 -> B2;
+ *        T1[8 7 6] T2[] B2[5 3 1]
+ *   3 M (B2): p -= 1 -> 2; REPLACE |T1| 3 > 2: 6 -> B1; T1[8 7] T2[3] B1[6] B2[5 1]
+ *   7 H: T1[8] T2[7 3] */
+START_TEST(arc_trace_by_hand)
+{
+    static const uint64_t keys[] = {1, 2, 3, 1, 4, 2, 5, 1, 3, 6, 7, 5, 8, 3, 7};
+    static const uint64_t in[] = {8, 7, 3}, out[] = {1, 2, 4, 5, 6};
+    TRACE(evict_arc, 3, keys, "MMMHMMMMMMMMMMH", in, out);
+}
+END_TEST
+
+/* W-TinyLFU, capacity 3: window round(0.03) -> 1, main 2, protected
+ * floor(0.8 * 2) = 1. key#n is the sketch count after the access (exact: 4
+ * rows of at least 64 counters, no reset before 30 samples).
+ *   1 M W[1]  2 M: 1 -> probation P[1], W[2]  3 M: 2 -> P[2 1], W[3]
+ *   1 H (1#2): P -> protected R[1]; P[2]
+ *   2 H (2#2): R[2 1] over 1: 1 demoted, P[1] R[2]
+ *   4 M: candidate 3#1 vs victim 1#2: rejected; W[4]
+ *   4 H (4#2, in the window)
+ *   5 M: candidate 4#2 vs 1#2: tie rejects; W[5]
+ *   3 M (3#2): candidate 5#1 rejected; W[3]
+ *   6 M: candidate 3#2 vs 1#2 rejected; W[6]
+ *   3 M (3#3): candidate 6#1 rejected; W[3]
+ *   7 M: candidate 3#3 > 1#2: 1 evicted, P[3]; W[7]
+ *   3 H (3#4): P -> R[3 2], 2 demoted: P[2] R[3] */
+START_TEST(tinylfu_trace_by_hand)
+{
+    static const uint64_t keys[] = {1, 2, 3, 1, 2, 4, 4, 5, 3, 6, 3, 7, 3};
+    static const uint64_t in[] = {7, 2, 3}, out[] = {1, 4, 5, 6};
+    TRACE(evict_tinylfu, 3, keys, "MMMHHMHMMMMMH", in, out);
+}
+END_TEST
+
+/* RANDOM has no hand trace: the victim is one of the cached keys, chosen by
+ * the seed, and reproducible; over many seeds each is equally likely. */
+START_TEST(random_evicts_one_cached_key_uniformly)
+{
+    size_t evicted[3] = {0, 0, 0};
+    enum { TRIALS = 3000 };
+    for (uint64_t seed = 0; seed < TRIALS; seed++) {
+        void *s = evict_random.create(3, seed, NULL);
+        for (uint64_t k = 1; k <= 3; k++)
+            ck_assert(!evict_random.access(s, k));
+        for (uint64_t k = 1; k <= 3; k++)
+            ck_assert(evict_random.access(s, k));
+        ck_assert(!evict_random.access(s, 4));
+        ck_assert(evict_random.contains(s, 4));
+        ck_assert_uint_eq(evict_random.size(s), 3);
+        size_t gone = 0;
+        for (uint64_t k = 1; k <= 3; k++)
+            if (!evict_random.contains(s, k)) {
+                evicted[k - 1]++;
+                gone++;
+            }
+        ck_assert_uint_eq(gone, 1);
+        evict_random.destroy(s);
+    }
+    /* Binomial(3000, 1/3): sd 25.8, so +-130 is 5 sd. */
+    for (int k = 0; k < 3; k++)
+        ck_assert_msg(evicted[k] > 870 && evicted[k] < 1130, "key %d evicted %zu times", k + 1,
+                      evicted[k]);
+}
+END_TEST
+
+/* --- registry ------------------------------------------------------------------ */
+
+START_TEST(registry_names_are_unique_and_found)
+{
+    const struct evict_policy *const *all = evict_policies();
+    ck_assert_uint_eq(policy_count(), 9);
+    for (size_t i = 0; all[i]; i++) {
+        ck_assert_ptr_eq(evict_find(all[i]->name), all[i]);
+        ck_assert_ptr_nonnull(all[i]->summary);
+        ck_assert_ptr_nonnull(all[i]->params);
+        for (size_t j = 0; all[i]->params[j].name; j++) {
+            char *end;
+            ck_assert_ptr_nonnull(all[i]->params[j].def);
+            (void)strtod(all[i]->params[j].def, &end);
+            ck_assert_int_eq(*end, '\0');
+        }
+        for (size_t j = i + 1; all[j]; j++)
+            ck_assert_str_ne(all[i]->name, all[j]->name);
+    }
+    ck_assert_ptr_null(evict_find("lru2"));
+    ck_assert_ptr_null(evict_find(""));
+}
+END_TEST
+
+START_TEST(create_rejects_bad_arguments)
+{
+    static const double small_too_big[] = {1.0, 0.9}, ghost_negative[] = {0.1, -1};
+    static const double window_zero[] = {0.0, 0.8}, protected_over[] = {0.01, 1.5};
+    for (const struct evict_policy *const *p = evict_policies(); *p; p++)
+        ck_assert_ptr_null((*p)->create(0, 1, NULL));
+    ck_assert_ptr_null(evict_s3fifo.create(10, 1, small_too_big));
+    ck_assert_ptr_null(evict_s3fifo.create(10, 1, ghost_negative));
+    ck_assert_ptr_null(evict_tinylfu.create(10, 1, window_zero));
+    ck_assert_ptr_null(evict_tinylfu.create(10, 1, protected_over));
+}
+END_TEST
+
+/* --- properties of every policy (loop index = registry index) ------------------ */
+
+static uint64_t test_next(uint64_t *x)
+{
+    *x += 0x9e3779b97f4a7c15ULL;
+    return evict_mix64(*x);
+}
+
+/* A skewed key over 40 values, spread over the whole 64-bit range (0 and
+ * UINT64_MAX included) so no key value is special. */
+static uint64_t skewed_key(uint64_t *x)
+{
+    uint64_t r = test_next(x);
+    uint64_t k = (r & 1) ? (r >> 1) % 6 : (r >> 1) % 40;
+    return k == 0 ? 0 : k == 1 ? UINT64_MAX : evict_mix64(k);
+}
+
+static size_t count_cached(const struct evict_policy *p, const void *s)
+{
+    size_t n = 0;
+    for (uint64_t k = 0; k < 40; k++) {
+        uint64_t key = k == 0 ? 0 : k == 1 ? UINT64_MAX : evict_mix64(k);
+        n += p->contains(s, key);
+    }
+    return n;
+}
+
+START_TEST(access_contains_remove_agree)
+{
+    const struct evict_policy *p = evict_policies()[_i];
+    static const size_t caps[] = {1, 2, 3, 8, 33};
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        size_t cap = caps[c];
+        void *s = p->create(cap, 7, NULL);
+        uint64_t x = cap;
+        for (int n = 0; n < 20000; n++) {
+            uint64_t key = skewed_key(&x);
+            size_t before = p->size(s);
+            if (n % 7 == 3) {
+                bool had = p->contains(s, key);
+                ck_assert(p->remove(s, key) == had);
+                ck_assert(!p->contains(s, key));
+                ck_assert_uint_eq(p->size(s), before - had);
+                continue;
+            }
+            bool had = p->contains(s, key);
+            ck_assert_msg(p->access(s, key) == had, "%s cap %zu op %d", p->name, cap, n);
+            ck_assert(p->contains(s, key));
+            ck_assert(p->size(s) <= cap);
+            ck_assert(had ? p->size(s) == before : p->size(s) >= (before < cap ? before + 1 : 1));
+            if (n % 101 == 0)
+                ck_assert_uint_eq(count_cached(p, s), p->size(s));
+        }
+        ck_assert_uint_eq(count_cached(p, s), p->size(s));
+        p->destroy(s);
+    }
+}
+END_TEST
+
+START_TEST(working_set_within_capacity_misses_once_per_key)
+{
+    const struct evict_policy *p = evict_policies()[_i];
+    static const size_t sets[] = {1, 7, 10};
+    for (size_t w = 0; w < sizeof sets / sizeof sets[0]; w++) {
+        void *s = p->create(10, 3, NULL);
+        uint64_t x = 99;
+        size_t misses = 0;
+        for (int n = 0; n < 2000; n++)
+            misses += !p->access(s, test_next(&x) % sets[w]);
+        ck_assert_msg(misses == sets[w], "%s: %zu keys, %zu misses", p->name, sets[w], misses);
+        ck_assert_uint_eq(p->size(s), sets[w]);
+        p->destroy(s);
+    }
+}
+END_TEST
+
+START_TEST(same_seed_same_results)
+{
+    const struct evict_policy *p = evict_policies()[_i];
+    void *a = p->create(50, 42, NULL), *b = p->create(50, 42, NULL);
+    uint64_t x = 5;
+    for (int n = 0; n < 20000; n++) {
+        uint64_t key = test_next(&x) % 200 * (test_next(&x) & 1) + test_next(&x) % 20;
+        ck_assert(p->access(a, key) == p->access(b, key));
+    }
+    p->destroy(a);
+    p->destroy(b);
+    p->destroy(NULL);
+}
+END_TEST
+
+START_TEST(capacity_one_holds_the_last_key)
+{
+    const struct evict_policy *p = evict_policies()[_i];
+    void *s = p->create(1, 1, NULL);
+    ck_assert(!p->access(s, 5));
+    ck_assert(p->access(s, 5));
+    ck_assert(!p->access(s, 6));
+    ck_assert(p->contains(s, 6));
+    ck_assert(!p->contains(s, 5));
+    ck_assert_uint_eq(p->size(s), 1);
+    ck_assert(p->remove(s, 6));
+    ck_assert(!p->remove(s, 6));
+    ck_assert_uint_eq(p->size(s), 0);
+    ck_assert(!p->access(s, 7));
+    p->destroy(s);
+}
+END_TEST
+
+/* --- hit ratios under IRM ----------------------------------------------------- */
+
+/* Hit ratio of p with capacity 3 over 1e6 requests drawn i.i.d. from
+ * Zipf(alpha = 1) over 10 keys. */
+static double zipf10_hit_ratio(const struct evict_policy *p)
+{
+    double cdf[10], sum = 0;
+    for (int i = 0; i < 10; i++)
+        sum += 1.0 / (i + 1);
+    double acc = 0;
+    for (int i = 0; i < 10; i++)
+        cdf[i] = (acc += 1.0 / (i + 1) / sum);
+    void *s = p->create(3, 2024, NULL);
+    uint64_t x = 12345;
+    size_t hits = 0;
+    enum { REQUESTS = 1000000 };
+    for (int n = 0; n < REQUESTS; n++) {
+        double u = (double)(test_next(&x) >> 11) * 0x1p-53;
+        uint64_t k = 0;
+        while (k < 9 && u >= cdf[k])
+            k++;
+        hits += p->access(s, k);
+    }
+    p->destroy(s);
+    return (double)hits / REQUESTS;
+}
+
+/* Exact IRM hit ratios for Zipf(1), N = 10, capacity 3. LRU: King's formula
+ * (King, "Analysis of demand paging algorithms", IFIP 1971), the sum over
+ * ordered 3-tuples of stack-state probabilities. FIFO and RANDOM: Gelenbe's
+ * (1973) product form, P(set S) proportional to the product of p_i over S;
+ * both evaluated exactly by enumeration. Tolerance: the per-request hit
+ * indicator has variance h(1 - h) ~ 0.25, i.e. 0.0005 standard error for
+ * 1e6 independent samples; the cache state correlates successive requests,
+ * which inflates that to about 0.001, so 0.003 is three standard errors. */
+START_TEST(irm_zipf_hit_ratios_match_theory)
+{
+    ck_assert_double_eq_tol(zipf10_hit_ratio(&evict_lru), 0.47066419, 0.003);
+    ck_assert_double_eq_tol(zipf10_hit_ratio(&evict_fifo), 0.4451044606, 0.003);
+    ck_assert_double_eq_tol(zipf10_hit_ratio(&evict_random), 0.4451044606, 0.003);
+}
+END_TEST
+
+/* --- the map itself ----------------------------------------------------------- */
+
+/* Backward-shift deletion must keep every remaining key reachable, even when
+ * runs wrap around the end of the table. */
+START_TEST(map_survives_churn)
+{
+    struct evict_map m;
+    enum { N = 300 };
+    evict_map_init(&m, N);
+    uint64_t keys[N];
+    uint64_t x = 1;
+    for (uint32_t i = 0; i < N; i++) {
+        keys[i] = test_next(&x);
+        evict_map_put(&m, keys[i], i);
+    }
+    for (int round = 0; round < 20000; round++) {
+        uint32_t i = (uint32_t)(test_next(&x) % N);
+        ck_assert_uint_eq(evict_map_del(&m, keys[i]), i);
+        ck_assert_uint_eq(evict_map_get(&m, keys[i]), EVICT_MAP_NONE);
+        ck_assert_uint_eq(evict_map_del(&m, keys[i]), EVICT_MAP_NONE);
+        keys[i] = test_next(&x) & 1023; /* small keys collide in home slots */
+        while (evict_map_get(&m, keys[i]) != EVICT_MAP_NONE)
+            keys[i] = (keys[i] + 1) & 1023;
+        evict_map_put(&m, keys[i], i);
+    }
+    ck_assert_uint_eq(m.count, N);
+    for (uint32_t i = 0; i < N; i++)
+        ck_assert_uint_eq(evict_map_get(&m, keys[i]), i);
+    evict_map_fini(&m);
+}
+END_TEST
+
+Suite *evict_suite(void)
+{
+    Suite *s = suite_create("evict");
+    TCase *t = tcase_create("traces");
+    tcase_add_test(t, lru_trace_by_hand);
+    tcase_add_test(t, fifo_trace_by_hand);
+    tcase_add_test(t, clock_trace_by_hand);
+    tcase_add_test(t, lfu_trace_by_hand);
+    tcase_add_test(t, sieve_trace_by_hand);
+    tcase_add_test(t, s3fifo_trace_by_hand);
+    tcase_add_test(t, arc_trace_by_hand);
+    tcase_add_test(t, tinylfu_trace_by_hand);
+    tcase_add_test(t, random_evicts_one_cached_key_uniformly);
+    suite_add_tcase(s, t);
+
+    TCase *r = tcase_create("registry");
+    tcase_add_test(r, registry_names_are_unique_and_found);
+    tcase_add_test(r, create_rejects_bad_arguments);
+    tcase_add_test(r, map_survives_churn);
+    suite_add_tcase(s, r);
+
+    int n = (int)policy_count();
+    TCase *p = tcase_create("properties");
+    tcase_add_loop_test(p, access_contains_remove_agree, 0, n);
+    tcase_add_loop_test(p, working_set_within_capacity_misses_once_per_key, 0, n);
+    tcase_add_loop_test(p, same_seed_same_results, 0, n);
+    tcase_add_loop_test(p, capacity_one_holds_the_last_key, 0, n);
+    suite_add_tcase(s, p);
+
+    TCase *z = tcase_create("irm");
+    tcase_set_timeout(z, 30);
+    tcase_add_test(z, irm_zipf_hit_ratios_match_theory);
+    suite_add_tcase(s, z);
+    return s;
+}
