@@ -23,8 +23,15 @@ SAN_OBJ  := $(LIB_SRC:%.c=obj-san/%.o)
 TOBJ     := $(TEST_SRC:%.c=obj/%.o)
 SAN_TOBJ := $(TEST_SRC:%.c=obj-san/%.o)
 
-.PHONY: all run check unit e2e validate bench install uninstall clean deps
+.PHONY: all run check check-all validate bench install uninstall clean deps
 all: sdsim
+
+# Builds sdsim and runs the example scenario (installs gnuplot for the plots
+# first when it is missing and can be installed; see tests/deps.sh).
+run: sdsim
+	@sh tests/deps.sh --plots-only
+	./sdsim run scenarios/hello.ini
+	@echo "The CSV files and plots of this run are in results/hello/ (see README.md)."
 
 sdsim: obj/sim/main.o $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -37,7 +44,8 @@ obj-san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -c -o $@ $<
 
--include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(TOBJ:.o=.d) obj/sim/main.d
+-include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(TOBJ:.o=.d) $(SAN_TOBJ:.o=.d) obj/sim/main.d \
+  obj-san/sim/main.d
 
 # --- tests -----------------------------------------------------------------
 # Check is found with pkg-config; tests/deps.sh installs both when missing.
@@ -68,5 +76,49 @@ tests/unit-san: obj-san/tests/check_main.o $(filter-out obj-san/tests/check_main
 deps:
 	@sh tests/deps.sh
 
+sdsim-san: obj-san/sim/main.o $(SAN_OBJ)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests/validate: tests/validate.c $(OBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $^ $(LDLIBS)
+
+# make check: installs Check and pkg-config when missing (tests/deps.sh), then
+# runs the unit tests, the end-to-end tests on the real binary, the fast
+# validation subset, and the unit and end-to-end tests again built with
+# AddressSanitizer and UndefinedBehaviorSanitizer.
+check:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory check-all
+
+check-all: sdsim tests/unit sdsim-san tests/unit-san tests/validate
+	@echo "== unit tests"
+	CK_FORK=no ./tests/unit
+	@echo "== end-to-end tests"
+	sh tests/e2e.sh ./sdsim
+	@echo "== validation against queueing theory (fast subset; make validate runs all)"
+	./tests/validate --fast -j 2
+	@echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+	CK_FORK=no ./tests/unit-san
+	@echo "== end-to-end tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+	SDSIM_E2E_QUICK=1 sh tests/e2e.sh ./sdsim-san
+	@echo "make check: all passed"
+
+validate: sdsim tests/validate
+	./tests/validate -j 2
+
+# make bench: speed and memory figures (printed, never asserted).
+bench: sdsim
+	sh tests/bench.sh
+
+install: sdsim
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sdsim/scenarios
+	install -m 755 sdsim $(DESTDIR)$(PREFIX)/bin/sdsim
+	install -m 644 scenarios/*.ini $(DESTDIR)$(PREFIX)/share/sdsim/scenarios/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/sdsim
+	rm -rf $(DESTDIR)$(PREFIX)/share/sdsim
+
 clean:
-	rm -rf obj obj-san sdsim sdsim-san tests/unit tests/unit-san tests/bench_* results
+	rm -rf obj obj-san sdsim sdsim-san tests/unit tests/unit-san tests/validate results \
+	  $(patsubst %.c,%,$(wildcard tests/bench_*.c))

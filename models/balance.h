@@ -29,10 +29,12 @@ struct balance_policy {
 
 struct balance {
     const struct balance_policy *pol;
-    uint32_t n;       /* replicas */
-    struct rng rng;   /* the balancer's own stream */
-    uint64_t next;    /* round-robin position */
-    void *state;      /* owned by the policy */
+    uint32_t n;             /* replicas */
+    struct rng rng;         /* the balancer's own stream */
+    uint64_t next;          /* round-robin position */
+    int64_t now_ns;         /* simulated time of the current pick/start/done */
+    const double *weight;   /* per-replica weight (n entries), or NULL: all 1 */
+    void *state;            /* owned by the policy */
 };
 
 /* Parses "name(k=v, ...)" at loc and sets up b for n replicas. Returns 0 or -1

@@ -105,7 +105,9 @@ int model_build(struct sim *sim, const struct sc_point *pt, struct diag *d)
         sim->comps[sim->ncomps++] = c;
         any_client |= k->is_client;
     }
-    for (size_t i = 0; i < sim->ncomps; i++)
+    /* With an unknown kind, references to it would only add noise. */
+    bool kinds_ok = rc == 0;
+    for (size_t i = 0; i < sim->ncomps && kinds_ok; i++)
         if (build_one(sim, sim->comps[i], secs[i], d) < 0)
             rc = -1;
     if (rc == 0 && !any_client)

@@ -179,9 +179,10 @@ int kind_read_callees(struct sim *sim, struct component *c, const struct sc_sect
         struct component *to = kind_lookup(sim, name);
         if (!to) {
             const char *names[256];
-            size_t n = sim->ncomps < 256 ? sim->ncomps : 256;
-            for (size_t i = 0; i < n; i++)
-                names[i] = sim->comps[i]->name;
+            size_t n = 0;
+            for (size_t i = 0; i < sim->ncomps && n < 256; i++)
+                if (!sim->comps[i]->kind->is_client)
+                    names[n++] = sim->comps[i]->name;
             const char *near = diag_closest(name, names, n);
             rc = near ? diag_error(d, loc, "no component named '%s' (did you mean '%s'?)", name,
                                    near)

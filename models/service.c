@@ -96,8 +96,10 @@ static void release_worker(struct sim *sim, struct service *sv, struct frame *f)
     f->holds_worker = false;
     rp->busy--;
     sim_level_add(sim, &sv->base.st.busy, -1);
-    sv->bal.pol->on_done ? sv->bal.pol->on_done(&sv->bal, f->replica, sim_now(sim) - f->arrive_ns)
-                         : (void)0;
+    if (sv->bal.pol->on_done) {
+        sv->bal.now_ns = sim_now(sim);
+        sv->bal.pol->on_done(&sv->bal, f->replica, sim_now(sim) - f->arrive_ns);
+    }
     if (rp->len > 0) {
         sim_level_add(sim, &sv->base.st.queued, -1);
         begin(sim, sv, ring_pop(rp));
@@ -164,6 +166,7 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     struct frame *f = sim_enter(r, c);
     f->arrive_ns = sim_now(sim);
     c->st.arrivals++;
+    sv->bal.now_ns = sim_now(sim);
     uint32_t i = balance_pick(&sv->bal, r);
     f->replica = i;
     struct replica *rp = &sv->reps[i];

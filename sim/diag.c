@@ -4,6 +4,7 @@
 #include "sim/diag.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,12 +122,28 @@ static const char *source_line(const struct diag *d, const char *file, int line,
     return NULL;
 }
 
+/* Messages print in file order (line, then column); messages at the same
+ * place keep the order they were reported in. */
+static bool loc_before(const struct diag_msg *a, const struct diag_msg *b)
+{
+    return a->loc.line < b->loc.line || (a->loc.line == b->loc.line && a->loc.col < b->loc.col);
+}
+
 void diag_print(const struct diag *d, FILE *f)
 {
     if (!d)
         return;
-    for (size_t i = 0; i < d->nmsgs; i++) {
-        const struct diag_msg *m = &d->msgs[i];
+    size_t *order = xcalloc(d->nmsgs + 1, sizeof *order);
+    for (size_t i = 0; i < d->nmsgs; i++) { /* insertion sort: stable, n is small */
+        size_t j = i;
+        while (j > 0 && loc_before(&d->msgs[i], &d->msgs[order[j - 1]])) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    for (size_t k = 0; k < d->nmsgs; k++) {
+        const struct diag_msg *m = &d->msgs[order[k]];
         fprintf(f, "%s\n", m->text);
         size_t len = 0;
         const char *line = m->loc.file && m->loc.line > 0
@@ -139,6 +156,7 @@ void diag_print(const struct diag *d, FILE *f)
             fputc(line[c - 1] == '\t' ? '\t' : ' ', f);
         fputs("^\n", f);
     }
+    free(order);
 }
 
 static size_t min3(size_t a, size_t b, size_t c)

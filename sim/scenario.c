@@ -105,15 +105,17 @@ static int parse_header(struct scenario *sc, size_t *cap, const char *p, size_t 
         return diag_error(d, loc, "section [%s] needs a name, as in [%s NAME]", words[0],
                           words[0]);
     const char *name = nw == 2 ? words[1] : words[0];
-    for (size_t i = 0; i < sc->nsections; i++)
+    int rc = 0;
+    for (size_t i = 0; i < sc->nsections && rc == 0; i++)
         if (strcmp(sc->sections[i].name, name) == 0)
-            return diag_error(d, loc, "'%s' is defined twice (first at line %d)", name,
-                              sc->sections[i].loc.line);
+            rc = diag_error(d, loc, "'%s' is defined twice (first at line %d)", name,
+                            sc->sections[i].loc.line);
+    /* Added even when a duplicate, so its keys are not blamed on the first. */
     struct sc_section *s = add_section(sc, cap);
     s->kind = xstrdup(words[0]);
     s->name = xstrdup(name);
     s->loc = loc;
-    return 0;
+    return rc;
 }
 
 static int parse_line(struct scenario *sc, size_t *cap, const char *line, size_t len, int lineno,

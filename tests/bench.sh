@@ -1,0 +1,69 @@
+#!/bin/sh
+# make bench: prints speed and memory figures. Nothing here is asserted:
+# these machines are shared and noisy, so figures are for reading and for
+# comparing runs on one machine (for stable comparisons use
+# valgrind --tool=callgrind, which counts instructions).
+set -eu
+CC=${CC:-cc}
+FLAGS="-O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I."
+B=obj/bench
+mkdir -p $B $B/out
+
+now_ns() { date +%s%N; }
+col() { # col FILE NAME: the value of column NAME in the first data row
+    awk -F, -v n="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==n) c=i} NR==2{print $c}' "$1"
+}
+
+echo "== event queue: ns per operation at n pending events (lower is better)"
+$CC $FLAGS -DEVQ_ARITY=2 tests/bench_evq.c sim/evq.c sim/rng.c sim/xalloc.c -lm -o $B/evq2
+$CC $FLAGS -DEVQ_ARITY=4 tests/bench_evq.c sim/evq.c sim/rng.c sim/xalloc.c -lm -o $B/evq4
+$B/evq2
+$B/evq4
+echo "  (hold = pop the earliest + push at now+Exp; churn = cancel a pending timeout + push one."
+echo "   sdsim uses the 4-ary heap: as fast as the binary heap when small, faster at 10^6,"
+echo "   and unlike the pairing heap it does not degrade on the hold model at 10^6.)"
+
+echo
+echo "== whole simulator: sdsim run vs a minimal C event loop (same model, one core)"
+$CC $FLAGS tests/bench_minimal.c sim/rng.c -lm -o $B/minimal
+N=10000000
+for model in mm1:1 mm10:10; do
+    name=${model%%:*}; c=${model##*:}
+    set -- $($B/minimal "$c" 0.9 $N)
+    min_rps=$1
+    rate=$(awk -v c="$c" 'BEGIN{print 0.9*c}')
+    dur=$(awk -v n=$N -v r="$rate" 'BEGIN{printf "%.0fs", n/r}')
+    t0=$(now_ns)
+    ./sdsim run tests/bench/$name.ini --set sim.duration=$dur -q -o $B/out/$name
+    t1=$(now_ns)
+    done_n=$(col $B/out/$name/runs.csv completed)
+    events=$(col $B/out/$name/runs.csv events)
+    awk -v n="$done_n" -v e="$events" -v dt="$(( t1 - t0 ))" -v m="$min_rps" -v name="$name" 'BEGIN{
+        s = dt / 1e9; rps = n / s;
+        printf "  %-5s rho=0.9  sdsim %5.2f M requests/s, %5.2f M events/s;  minimal loop %5.2f M requests/s;  ratio %.2f (floor 0.33)\n",
+               name, rps / 1e6, e / s / 1e6, m / 1e6, rps / m }'
+done
+
+echo
+echo "== memory: peak resident set of one run, 10^6 vs 10^8 requests (M/M/1, rho = 0.9)"
+$CC $FLAGS tests/bench_rss.c -o $B/rss
+small=$($B/rss ./sdsim run tests/bench/mm1.ini --set sim.duration=1111111s -q -o $B/out/rss1)
+big=$($B/rss ./sdsim run tests/bench/mm1.ini --set sim.duration=111111111s -q -o $B/out/rss2)
+awk -v a="$small" -v b="$big" 'BEGIN{printf "  10^6 requests: %d KiB   10^8 requests: %d KiB   growth %+.1f%% (floor: at most +10%%)\n", a, b, (b - a) * 100 / a}'
+
+if [ -f tests/bench_evict.c ]; then
+    echo
+    echo "== cache eviction policies: 10^7 Zipf(1.0) requests over 10^6 keys, cache of 10^5"
+    $CC $FLAGS tests/bench_evict.c models/evict*.c sim/rng.c sim/xalloc.c -lm -o $B/evict
+    $B/evict
+fi
+if [ -f tests/bench_balance.c ]; then
+    echo
+    echo "== balancing policies: pick + start + done per second"
+    $CC $FLAGS tests/bench_balance.c models/balance*.c models/registry.c models/arrival.c \
+        sim/*.c output/hist.c output/stats.c models/client.c models/service.c models/model.c \
+        models/params.c models/evict*.c output/results.c 2>/dev/null -lm -lpthread -o $B/balance \
+        || $CC $FLAGS tests/bench_balance.c $(ls models/*.c sim/*.c output/*.c | grep -v sim/main.c) \
+        -lm -lpthread -o $B/balance
+    $B/balance
+fi
