@@ -1,0 +1,162 @@
+#!/bin/sh
+# End-to-end tests: real scenario files through the real binary, reading the
+# CSV files it writes. Usage: sh tests/e2e.sh ./sdsim
+# SDSIM_E2E_QUICK=1 skips the slowest checks (used for the sanitizer build).
+set -u
+SDSIM=${1:-./sdsim}
+T=$(mktemp -d "${TMPDIR:-/tmp}/sdsim-e2e.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "PASS: $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL: $1"; }
+check() { # check NAME COMMAND...: passes when the command succeeds
+    name=$1; shift
+    if "$@"; then ok "$name"; else ko "$name"; fi
+}
+# col FILE NAME ROW: value of column NAME in data row ROW (1 = first data row)
+col() {
+    awk -F, -v n="$2" -v r="$3" 'NR==1{for(i=1;i<=NF;i++) if($i==n) c=i} NR==r+1{print $c}' "$1"
+}
+has_cols() { # has_cols FILE COL...
+    f=$1; shift
+    for c in "$@"; do
+        head -1 "$f" | tr ',' '\n' | grep -qx "$c" || { echo "  missing column $c in $f"; return 1; }
+    done
+}
+# Every measured request ends in exactly one outcome or is still in flight.
+accounting_holds() {
+    awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next}
+        { if ($c["offered"] != $c["completed"] + $c["rejected"] + $c["timeouts"] + $c["errors"] + $c["in_flight"]) bad++ }
+        END { exit bad > 0 }' "$1"
+}
+# all rows of components.csv: |L - lambda W| <= tol * L for services
+little_holds() {
+    awk -F, -v tol="$2" 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next}
+        { L = $c["mean_in_system"]; lw = $c["littles_law_l"]; d = L - lw; if (d < 0) d = -d;
+          if (d > tol * L) { print "  L=" L " lambda*W=" lw; bad++ } n++ }
+        END { exit bad > 0 || n == 0 }' "$1"
+}
+
+# --- the example scenario -------------------------------------------------
+"$SDSIM" run scenarios/hello.ini -o "$T/hello" -q
+check "hello.ini runs" [ $? -eq 0 ]
+check "runs.csv has the documented columns" has_cols "$T/hello/runs.csv" run rep seed offered \
+    completed rejected timeouts errors in_flight throughput_rps latency_mean_ms latency_p50_ms \
+    latency_p90_ms latency_p99_ms latency_p999_ms latency_max_ms
+check "one row per replication" [ "$(tail -n +2 "$T/hello/runs.csv" | wc -l)" -eq 5 ]
+check "summary, components, histograms and manifest are written" \
+    test -s "$T/hello/summary.csv" -a -s "$T/hello/components.csv" -a -s "$T/hello/histograms.csv" \
+    -a -s "$T/hello/manifest.txt" -a -s "$T/hello/latency_cdf.gp"
+check "no temporary files are left" [ -z "$(find "$T/hello" -name '*.tmp')" ]
+check "request accounting adds up (hello)" accounting_holds "$T/hello/runs.csv"
+# M/M/3 at lambda = 2.55: Erlang C mean response 2.7712 s. Five runs of 1900 s
+# measure it to about +-10% (the CI printed by sdsim is +-0.46 s at seed 1).
+mean=$(awk -F, 'NR==1{for(i=1;i<=NF;i++) if($i=="metric") m=i; for(i=1;i<=NF;i++) if($i=="value") v=i}
+    $m=="latency_mean_ms"{print $v}' "$T/hello/summary.csv")
+check "hello mean latency near Erlang C (2771 ms +-15%): $mean" \
+    awk -v m="$mean" 'BEGIN{exit !(m > 2355 && m < 3187)}'
+check "Little's law holds in components.csv (hello, 3%)" little_holds "$T/hello/components.csv" 0.03
+
+# --- determinism ------------------------------------------------------------
+"$SDSIM" run tests/e2e/sweep.ini -o "$T/j1" -q -j 1 &&
+    "$SDSIM" run tests/e2e/sweep.ini -o "$T/j2" -q -j 2 &&
+    "$SDSIM" run tests/e2e/sweep.ini -o "$T/j3" -q -j 3
+check "sweep runs with -j1, -j2, -j3" [ $? -eq 0 ]
+same_files() {
+    for f in runs.csv summary.csv components.csv histograms.csv latency_cdf.dat sweep_latency.dat; do
+        cmp -s "$1/$f" "$2/$f" || { echo "  $f differs"; return 1; }
+    done
+}
+check "-j1 and -j2 give byte-identical files" same_files "$T/j1" "$T/j2"
+check "-j1 and -j3 give byte-identical files" same_files "$T/j1" "$T/j3"
+"$SDSIM" run tests/e2e/sweep.ini -o "$T/seed2" -q --seed 2
+check "another --seed gives other numbers" sh -c "! cmp -s '$T/j1/runs.csv' '$T/seed2/runs.csv'"
+check "sweep: 8 points x 3 replications" [ "$(tail -n +2 "$T/j1/runs.csv" | wc -l)" -eq 24 ]
+check "sweep variables are runs.csv columns" has_cols "$T/j1/runs.csv" rate w b
+check "request accounting adds up (sweep)" accounting_holds "$T/j1/runs.csv"
+# A replication's seed depends on the replication only, not on the point.
+seeds_by_rep() {
+    awk -F, 'NR>1 { if (($2 in s) && s[$2] != $3) bad++; s[$2] = $3 } END { exit bad > 0 }' "$1"
+}
+check "replication seeds do not depend on the sweep point" seeds_by_rep "$T/j1/runs.csv"
+# --runs reproduces one row of the full run exactly (the manifest's promise).
+"$SDSIM" run tests/e2e/sweep.ini --runs 13 -o "$T/one" -q
+row_full=$(awk -F, '$1==13' "$T/j1/runs.csv")
+row_one=$(tail -1 "$T/one/runs.csv")
+check "--runs 13 reproduces run 13" [ "$row_full" = "$row_one" ]
+check "manifest names the command that reproduces run 13" \
+    grep -q "^run 13 .*--runs 13" "$T/j1/manifest.txt"
+check "sweep plot script is written" test -s "$T/j1/sweep_latency.gp"
+"$SDSIM" run tests/e2e/sweep.ini --set front.workers=5 --set sim.repeat=1 -o "$T/set" -q
+check "--set overrides a key and removes its sweep" \
+    [ "$(tail -n +2 "$T/set/runs.csv" | wc -l)" -eq 4 ]
+
+# --- outcomes, timeouts, Little ------------------------------------------
+"$SDSIM" run tests/e2e/timeouts.ini -o "$T/to" -q
+check "overload: timeouts, rejections and in-flight all occur" awk -F, \
+    'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next} {exit !($c["timeouts"]>0 && $c["rejected"]>0 && $c["in_flight"]>0)}' \
+    "$T/to/runs.csv"
+check "request accounting adds up (overload)" accounting_holds "$T/to/runs.csv"
+if [ -z "${SDSIM_E2E_QUICK:-}" ]; then
+    "$SDSIM" run tests/e2e/little.ini -o "$T/little" -q
+    check "Little's law holds for every service (2%)" little_holds "$T/little/components.csv" 0.02
+fi
+
+# --- bad input --------------------------------------------------------------
+for f in tests/bad/*.ini; do
+    base=${f%.ini}
+    out="$T/bad-$(basename "$base")"
+    "$SDSIM" run "$f" -o "$out" -q 2> "$T/err"
+    rc=$?
+    if [ $rc -eq 65 ] && cmp -s "$T/err" "$base.err" && [ ! -e "$out" ]; then
+        ok "bad scenario $(basename "$f"): exit 65, expected message, no results folder"
+    else
+        ko "bad scenario $(basename "$f") (exit $rc)"
+        diff "$base.err" "$T/err" | head -5
+    fi
+done
+"$SDSIM" run "$T/does-not-exist.ini" -q 2>/dev/null
+check "missing scenario file: exit 66" [ $? -eq 66 ]
+"$SDSIM" frobnicate 2>/dev/null
+check "unknown command: exit 64" [ $? -eq 64 ]
+"$SDSIM" run scenarios/hello.ini -j 0 2>/dev/null
+check "bad -j: exit 64" [ $? -eq 64 ]
+"$SDSIM" run scenarios/hello.ini --set app.workers=3 --set sim.duration=200s -o /proc/sdsim-no/x -q 2>/dev/null
+check "unwritable results folder: exit 73" [ $? -eq 73 ]
+for n in 0 1 3 6; do
+    SDSIM_FAIL_OUTPUT=$n "$SDSIM" run scenarios/hello.ini --set sim.duration=200s -o "$T/fail$n" -q 2>/dev/null
+    rc=$?
+    check "failed write number $n: exit 73 and no results folder" [ $rc -eq 73 -a ! -e "$T/fail$n" ]
+done
+# A failed write over an existing folder leaves the old results untouched.
+cp -r "$T/hello" "$T/keep"
+SDSIM_FAIL_OUTPUT=2 "$SDSIM" run scenarios/hello.ini --set sim.duration=200s -o "$T/keep" -q 2>/dev/null
+check "a failed write keeps the previous results intact" cmp -s "$T/hello/runs.csv" "$T/keep/runs.csv"
+"$SDSIM" run tests/bad/cycle.ini -o "$T/hello" -q 2>/dev/null
+check "a bad scenario does not touch an existing results folder" cmp -s "$T/hello/runs.csv" "$T/keep/runs.csv"
+
+# --- the other commands -------------------------------------------------------
+"$SDSIM" validate tests/e2e/sweep.ini > "$T/v"
+check "validate: ok and the number of runs" grep -q "ok (8 sweep points x 3 replications = 24 runs)" "$T/v"
+"$SDSIM" list > "$T/list"
+check "list shows every kind, policy family and distribution" sh -c \
+    "grep -q '^\[client NAME\]' '$T/list' && grep -q '^\[service NAME\]' '$T/list' && grep -q '^balance:' '$T/list' && grep -q 'round_robin' '$T/list' && grep -q 'lognormal' '$T/list' && grep -q '^\[sim\]' '$T/list'"
+"$SDSIM" list service > "$T/ls"
+check "list service shows its keys with defaults" grep -q "workers *int *1" "$T/ls"
+"$SDSIM" list nothing 2>/dev/null
+check "list of an unknown name: exit 64" [ $? -eq 64 ]
+"$SDSIM" --version | grep -q '^sdsim [0-9]'
+check "--version" [ $? -eq 0 ]
+"$SDSIM" --help | grep -q 'sdsim run FILE'
+check "--help" [ $? -eq 0 ]
+if command -v gnuplot >/dev/null 2>&1; then
+    check "plots are drawn when gnuplot is installed" test -s "$T/j1/latency_cdf.png" -a -s "$T/j1/sweep_latency.png"
+    rm -f "$T/j1"/*.png
+    "$SDSIM" plot "$T/j1" > /dev/null
+    check "sdsim plot redraws the PNGs" test -s "$T/j1/latency_cdf.png"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
