@@ -52,7 +52,7 @@ static uint32_t clk_victim(struct clk *c)
 {
     uint32_t i = evict_list_tail(c->links, c->head);
     while (c->ref[i]) {
-        c->ref[i] = 1;
+        c->ref[i] = 0;
         evict_list_move(c->links, c->head, i);
         i = evict_list_tail(c->links, c->head);
     }
@@ -75,7 +75,7 @@ static bool clk_access(void *state, uint64_t key)
         i = evict_pool_alloc(&c->pool, c->links);
     }
     c->keys[i] = key;
-    c->ref[i] = 1;
+    c->ref[i] = 0;
     evict_list_push(c->links, c->head, i);
     evict_map_put(&c->map, key, i);
     return false;

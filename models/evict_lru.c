@@ -2,8 +2,8 @@
  *
  * One list in recency order (head = most recent); a hit moves the node to the
  * head, a miss on a full cache drops the tail. The map finds a key's node.
- * Cost: O(1) per access (one map probe, four link writes), 24 bytes per object
- * plus 32 bytes of map. Mattson, Gecsei, Slutz and Traiger, "Evaluation
+ * Cost: O(1) per access (one map probe, a few link writes); 16 bytes per
+ * object plus 32 to 64 of map. Mattson, Gecsei, Slutz and Traiger, "Evaluation
  * techniques for storage hierarchies", IBM Systems Journal 9(2), 1970. */
 #include "models/evict.h"
 

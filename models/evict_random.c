@@ -2,10 +2,8 @@
  *
  * keys[0..n) is a dense array of the cached keys and the map gives each key's
  * position, so a victim is one draw: the new key takes its slot. remove()
- * moves the last key into the hole. Randomness comes from a splitmix64
- * stream seeded at create (Steele, Lea and Flood 2014), and bounded draws use
- * Lemire's multiply-shift with rejection ("Fast random integer generation in
- * an interval", ACM TOMACS 29(1), 2019), so there is no modulo bias. Under
+ * moves the last key into the hole. Randomness comes from the instance's own
+ * sim/rng stream seeded at create, through rng_below (no modulo bias). Under
  * the independent reference model its hit ratio equals FIFO's (Gelenbe 1973).
  * Cost: O(1) per access, 8 bytes per object plus the map. */
 #include "models/evict.h"
@@ -13,34 +11,17 @@
 #include <stdlib.h>
 
 #include "models/evict_map.h"
+#include "sim/rng.h"
 #include "sim/xalloc.h"
 
 struct rnd {
     struct evict_map map;
     uint64_t *keys; /* [capacity]; [0, map.count) are cached */
     size_t capacity;
-    uint64_t rng; /* splitmix64 state */
+    struct rng rng; /* victim choice */
 };
 
 static const struct param_spec params[] = {{NULL, NULL, NULL, NULL}};
-
-static uint64_t next64(struct rnd *c)
-{
-    c->rng += 0x9e3779b97f4a7c15ULL;
-    return evict_mix64(c->rng);
-}
-
-/* Uniform in [0, n), 0 < n <= 2^32. */
-static uint32_t below(struct rnd *c, uint64_t n)
-{
-    uint64_t m = (next64(c) >> 32) * n;
-    if ((uint32_t)m < n) {
-        uint32_t t = (uint32_t)((0x100000000ULL - n) % n); /* 2^32 mod n */
-        while ((uint32_t)m < t)
-            m = (next64(c) >> 32) * n;
-    }
-    return (uint32_t)(m >> 32);
-}
 
 static void *rnd_create(size_t capacity, uint64_t seed, const double *values)
 {
@@ -51,7 +32,7 @@ static void *rnd_create(size_t capacity, uint64_t seed, const double *values)
     evict_map_init(&c->map, capacity);
     c->keys = xmalloc(capacity * sizeof *c->keys);
     c->capacity = capacity;
-    c->rng = seed;
+    rng_seed(&c->rng, seed);
     return c;
 }
 
@@ -62,7 +43,7 @@ static bool rnd_access(void *state, uint64_t key)
         return true;
     uint32_t i;
     if (c->map.count == c->capacity) {
-        i = below(c, c->capacity);
+        i = (uint32_t)rng_below(&c->rng, c->capacity);
         evict_map_del(&c->map, c->keys[i]);
     } else {
         i = (uint32_t)c->map.count;

@@ -109,12 +109,16 @@ END_TEST
  *   6 H (6:2; count 1 empties)  3 H (3:3, a new bucket)
  *   3 H (3:4, alone with no count-4 bucket: relabelled)
  *   7 M: lowest count 2 holds 4, 6 -> evict 4 (3:4 6:2 7:1)
- *   4 M: evict 7 (3:4 6:2 4:1) */
+ *   4 M: evict 7 (3:4 6:2 4:1)
+ *   6 H (6:3, relabelled)  6 H (6:4, joins 3, which is older)
+ *   4 H 4 H 4 H (4:4, the newest at count 4)
+ *   8 M: all at count 4 -> evict the oldest there, 3 (6:4 4:4 8:1) */
 START_TEST(lfu_trace_by_hand)
 {
-    static const uint64_t keys[] = {1, 2, 3, 2, 4, 1, 3, 3, 5, 4, 4, 6, 6, 3, 3, 7, 4};
-    static const uint64_t in[] = {3, 6, 4}, out[] = {1, 2, 5, 7};
-    TRACE(evict_lfu, 3, keys, "MMMHMMMHMMHMHHHMM", in, out);
+    static const uint64_t keys[] = {1, 2, 3, 2, 4, 1, 3, 3, 5, 4, 4, 6, 6, 3,
+                                    3, 7, 4, 6, 6, 4, 4, 4, 8};
+    static const uint64_t in[] = {6, 4, 8}, out[] = {1, 2, 3, 5, 7};
+    TRACE(evict_lfu, 3, keys, "MMMHMMMHMMHMHHHMMHHHHHM", in, out);
 }
 END_TEST
 
@@ -173,12 +177,18 @@ END_TEST
  *   8 M: |L1| 2, total 6 = 2c: drop B2's 2; REPLACE: 5 -> B2;
  *        T1[8 7 6] T2[] B2[5 3 1]
  *   3 M (B2): p -= 1 -> 2; REPLACE |T1| 3 > 2: 6 -> B1; T1[8 7] T2[3] B1[6] B2[5 1]
- *   7 H: T1[8] T2[7 3] */
+ *   7 H: T1[8] T2[7 3]
+ *   9 M: |L1| 2, total 6 = 2c: drop B2's 1; REPLACE |T1| 1 < 2: 3 -> B2;
+ *        T1[9 8] T2[7] B1[6] B2[3 5]
+ *   10 M: |L1| = 3 = c: drop B1's 6; REPLACE |T1| 2 = p, not a B2 hit: 7 -> B2
+ *        (had p grown by 1 instead of 2 at the B1 hit on 5, 8 would go);
+ *        T1[10 9 8] B2[7 3 5]
+ *   8 H: T1[10 9] T2[8] */
 START_TEST(arc_trace_by_hand)
 {
-    static const uint64_t keys[] = {1, 2, 3, 1, 4, 2, 5, 1, 3, 6, 7, 5, 8, 3, 7};
-    static const uint64_t in[] = {8, 7, 3}, out[] = {1, 2, 4, 5, 6};
-    TRACE(evict_arc, 3, keys, "MMMHMMMMMMMMMMH", in, out);
+    static const uint64_t keys[] = {1, 2, 3, 1, 4, 2, 5, 1, 3, 6, 7, 5, 8, 3, 7, 9, 10, 8};
+    static const uint64_t in[] = {10, 9, 8}, out[] = {1, 2, 3, 4, 5, 6, 7};
+    TRACE(evict_arc, 3, keys, "MMMHMMMMMMMMMMHMMH", in, out);
 }
 END_TEST
 
