@@ -350,12 +350,19 @@ static char *trim_dup(const char *b, const char *e)
 /* "A..B step S" (step optional, default 1) into w. */
 static int sweep_range(struct sc_sweep *w, const char *body, struct loc loc, struct diag *d)
 {
-    char *end;
-    errno = 0;
-    double a = strtod(body, &end);
-    if (end == body || strncmp(end, "..", 2) != 0)
+    const char *dots = strstr(body, "..");
+    if (!dots)
         return 1; /* not a range */
-    const char *p = end + 2;
+    char *end;
+    char *first = xstrndup(body, (size_t)(dots - body));
+    double a = strtod(first, &end);
+    while (isspace((unsigned char)*end))
+        end++;
+    bool bad_first = end == first || *end;
+    free(first);
+    if (bad_first)
+        return 1; /* "a..b" with a not a number: a plain value */
+    const char *p = dots + 2;
     double b = strtod(p, &end);
     if (end == p)
         return diag_error(d, loc, "bad range in sweep '%s': expected A..B [step S]", w->name);

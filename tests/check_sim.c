@@ -1,0 +1,206 @@
+/* Whole runs in process: theory on small cases, exact deterministic cases,
+ * accounting, determinism, common random numbers and bounded memory. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/model.h"
+#include "output/hist.h"
+#include "output/results.h"
+#include "sim/runner.h"
+#include "sim/scenario.h"
+
+static struct scenario *load(const char *text)
+{
+    struct diag *d = diag_new();
+    struct scenario *sc = scenario_parse("t.ini", text, d);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
+    int rc = runner_validate(sc, d);
+    ck_assert_msg(rc == 0, "%s", diag_count(d) ? diag_message(d, 0) : "?");
+    diag_free(d);
+    return sc;
+}
+
+/* Runs every run of text; returns the results (caller frees with done()). */
+static struct run_result *run_all(const char *text, size_t *n, int jobs)
+{
+    struct scenario *sc = load(text);
+    struct runner_opts o = {.jobs = jobs};
+    *n = runner_nruns(sc, &o, NULL, NULL);
+    struct run_result *res = calloc(*n, sizeof *res);
+    struct diag *d = diag_new();
+    ck_assert_int_eq(runner_run(sc, &o, res, d), 0);
+    diag_free(d);
+    scenario_free(sc);
+    return res;
+}
+
+static void done(struct run_result *res, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        run_result_free(&res[i]);
+    free(res);
+}
+
+static double mean_ms(const struct sparse_hist *h)
+{
+    return (double)(h->sum / (long double)h->total) / 1e6;
+}
+
+/* M/M/1 at rho = 0.5: mean response 2 s. With about 500k requests after the
+ * warm-up the 95% half-width is about 1.4% (Whitt 1989); 5% is > 6 sigma. */
+START_TEST(mm1_mean_response_matches_theory)
+{
+    size_t n;
+    struct run_result *r = run_all("[sim]\nduration=1000000s\nwarmup=1000s\nseed=4\n"
+                                   "[client c]\narrival=poisson(rate=0.5/s)\nto=s\n"
+                                   "[service s]\nservice=exp(mean=1s)\n",
+                                   &n, 1);
+    ck_assert_double_eq_tol(mean_ms(&r->latency), 2000, 100);
+    /* utilisation rho = 0.5; L = rho / (1 - rho) = 1 */
+    ck_assert_double_eq_tol(r->comps[0].mean_busy, 0.5, 0.01);
+    ck_assert_double_eq_tol(r->comps[0].mean_insys, 1.0, 0.05);
+    done(r, n);
+}
+END_TEST
+
+/* Deterministic D/D/1: arrivals every 1 s, service 0.5 s: nobody waits, the
+ * server is busy exactly half the time, and latency is the service time plus
+ * two 10 ms hops. Exact, so the tolerances are rounding only. */
+START_TEST(deterministic_queue_gives_exact_figures)
+{
+    size_t n;
+    struct run_result *r = run_all("[sim]\nduration=1000s\nwarmup=100s\n"
+                                   "[client c]\narrival=constant(rate=1/s)\nto=s\n"
+                                   "latency=const(10ms)\n"
+                                   "[service s]\nservice=const(500ms)\n",
+                                   &n, 1);
+    /* born at 100 s, 101 s, ..., 1000 s; the last one is still in service */
+    ck_assert_uint_eq(r->offered, 901);
+    ck_assert_uint_eq(r->completed, 900);
+    ck_assert_uint_eq(r->in_flight, 1);
+    ck_assert_int_eq(r->latency.min, 520000000);
+    ck_assert_int_eq(r->latency.max, 520000000);
+    ck_assert_double_eq_tol(r->comps[0].mean_busy, 0.5, 1e-6);
+    ck_assert_uint_eq(r->comps[0].wait.total, r->comps[0].wait.count[0]); /* all waits 0 */
+    done(r, n);
+}
+END_TEST
+
+/* Levels are snapshotted at the cut: a queue that is already long at the cut
+ * counts from its value there. Arrivals at 2/s into a 1/s server from t=0:
+ * after the cut at 100 s about 100 wait, growing by 1 per second, so the mean
+ * queue over [100, 200] is about 150, not the 50 a reset-to-zero would give. */
+START_TEST(levels_are_snapshotted_at_the_cut)
+{
+    size_t n;
+    struct run_result *r = run_all("[sim]\nduration=200s\nwarmup=100s\n"
+                                   "[client c]\narrival=constant(rate=2/s)\nto=s\n"
+                                   "[service s]\nservice=const(1s)\n",
+                                   &n, 1);
+    ck_assert_double_eq_tol(r->comps[0].mean_queue, 150, 1.5);
+    ck_assert_uint_gt(r->in_flight, 90); /* measured requests still queued at the end */
+    done(r, n);
+}
+END_TEST
+
+START_TEST(every_measured_request_is_accounted_once)
+{
+    size_t n;
+    struct run_result *r = run_all("[sim]\nduration=300s\nwarmup=30s\nrepeat=3\n"
+                                   "[client c]\narrival=poisson(rate=14/s)\nto=s\ntimeout=1500ms\n"
+                                   "attempts=2\n"
+                                   "[service s]\nworkers=10\nqueue=15\nerror_rate=0.1\n"
+                                   "service=exp(mean=1s)\n",
+                                   &n, 2);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_eq(r[i].offered, r[i].completed + r[i].rejected + r[i].timeouts +
+                                            r[i].errors + r[i].in_flight);
+        ck_assert_uint_gt(r[i].timeouts, 0);
+        ck_assert_uint_gt(r[i].rejected, 0);
+        ck_assert_uint_gt(r[i].errors, 0);
+        ck_assert_uint_ge(r[i].attempts, r[i].offered);
+    }
+    done(r, n);
+}
+END_TEST
+
+static const char *const sweep_text =
+    "[sim]\nduration=200s\nrepeat=2\nseed=9\n"
+    "[client c]\narrival=poisson(rate=15/s)\nto=s\n"
+    "[service s]\nreplicas=4\nworkers=1\nbalance=${b = random, round_robin}\n"
+    "service=exp(mean=200ms)\n";
+
+START_TEST(same_seed_same_results_at_any_thread_count)
+{
+    size_t n1, n2;
+    struct run_result *a = run_all(sweep_text, &n1, 1);
+    struct run_result *b = run_all(sweep_text, &n2, 3);
+    ck_assert_uint_eq(n1, 4);
+    ck_assert_uint_eq(n1, n2);
+    for (size_t i = 0; i < n1; i++) {
+        ck_assert_uint_eq(a[i].seed, b[i].seed);
+        ck_assert_uint_eq(a[i].completed, b[i].completed);
+        ck_assert_uint_eq(a[i].events, b[i].events);
+        ck_assert(a[i].latency.sum == b[i].latency.sum);
+    }
+    done(a, n1);
+    done(b, n2);
+}
+END_TEST
+
+/* Common random numbers: both policies see the same arrivals and the same
+ * work (replication r of each point uses the same seed), so they are offered
+ * exactly the same requests; only the latency differs. */
+START_TEST(policies_are_compared_on_the_same_traffic)
+{
+    size_t n;
+    struct run_result *r = run_all(sweep_text, &n, 1);
+    ck_assert_uint_eq(r[0].seed, r[2].seed);
+    ck_assert_uint_eq(r[0].offered, r[2].offered);
+    ck_assert_uint_eq(r[1].offered, r[3].offered);
+    ck_assert_uint_ne(r[0].offered, r[1].offered);
+    ck_assert(r[0].latency.sum != r[2].latency.sum);
+    done(r, n);
+}
+END_TEST
+
+/* Memory follows the requests in flight, not the requests served: a closed
+ * loop of 50 users with timeouts that mostly do not fire reuses the same few
+ * request records and event records for 10^5 requests. */
+START_TEST(memory_follows_requests_in_flight)
+{
+    struct scenario *sc = load("[sim]\nduration=2000s\n"
+                               "[client c]\nusers=50\nthink=exp(mean=1s)\ntimeout=5s\nto=s\n"
+                               "[service s]\nworkers=50\nservice=exp(mean=10ms)\n");
+    struct sc_point *pt = scenario_point(sc, 0);
+    struct sim sim;
+    sim_init(&sim, 1, 0, 2000LL * 1000000000LL);
+    ck_assert_int_eq(model_build(&sim, pt, NULL), 0);
+    sim_run(&sim);
+    ck_assert_uint_gt(sim.next_req_id, 90000);
+    ck_assert_uint_le(sim.nchunks, 1);          /* <= 256 request records */
+    ck_assert_uint_le(evq_capacity(sim.q), 200); /* event records */
+    sim_fini(&sim);
+    scenario_point_free(pt);
+    scenario_free(sc);
+}
+END_TEST
+
+Suite *sim_suite(void)
+{
+    Suite *s = suite_create("sim");
+    TCase *tc = tcase_create("runs");
+    tcase_add_test(tc, mm1_mean_response_matches_theory);
+    tcase_add_test(tc, deterministic_queue_gives_exact_figures);
+    tcase_add_test(tc, levels_are_snapshotted_at_the_cut);
+    tcase_add_test(tc, every_measured_request_is_accounted_once);
+    tcase_add_test(tc, same_seed_same_results_at_any_thread_count);
+    tcase_add_test(tc, policies_are_compared_on_the_same_traffic);
+    tcase_add_test(tc, memory_follows_requests_in_flight);
+    tcase_set_timeout(tc, 120);
+    suite_add_tcase(s, tc);
+    return s;
+}
