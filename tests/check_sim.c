@@ -110,9 +110,9 @@ START_TEST(every_measured_request_is_accounted_once)
 {
     size_t n;
     struct run_result *r = run_all("[sim]\nduration=300s\nwarmup=30s\nrepeat=3\n"
-                                   "[client c]\narrival=poisson(rate=14/s)\nto=s\ntimeout=1500ms\n"
+                                   "[client c]\narrival=poisson(rate=8/s)\nto=s\ntimeout=3s\n"
                                    "attempts=2\n"
-                                   "[service s]\nworkers=10\nqueue=15\nerror_rate=0.1\n"
+                                   "[service s]\nworkers=10\nqueue=3\nerror_rate=0.1\n"
                                    "service=exp(mean=1s)\n",
                                    &n, 2);
     for (size_t i = 0; i < n; i++) {
