@@ -11,8 +11,9 @@
 #include "sim/xalloc.h"
 
 struct diag_msg {
-    struct loc loc;
-    char *text; /* "file:line:col: error: message" */
+    struct loc loc; /* loc.file points to file below */
+    char *file;     /* a copy: the scenario may be freed before printing */
+    char *text;     /* "file:line:col: error: message" */
 };
 
 struct diag_source {
@@ -36,8 +37,10 @@ void diag_free(struct diag *d)
 {
     if (!d)
         return;
-    for (size_t i = 0; i < d->nmsgs; i++)
+    for (size_t i = 0; i < d->nmsgs; i++) {
         free(d->msgs[i].text);
+        free(d->msgs[i].file);
+    }
     for (size_t i = 0; i < d->nsrcs; i++) {
         free(d->srcs[i].file);
         free(d->srcs[i].text);
@@ -78,7 +81,9 @@ int diag_error(struct diag *d, struct loc loc, const char *fmt, ...)
             return -1;
         }
     }
-    d->msgs[d->nmsgs++] = (struct diag_msg){loc, text};
+    char *fcopy = loc.file ? xstrdup(loc.file) : NULL;
+    loc.file = fcopy;
+    d->msgs[d->nmsgs++] = (struct diag_msg){loc, fcopy, text};
     return -1;
 }
 
