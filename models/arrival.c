@@ -85,3 +85,10 @@ int arrival_setup(struct arrival *a, const char *text, struct loc loc, struct di
         return -1;
     return a->pol->init(a, &sp, d);
 }
+
+void arrival_fini(struct arrival *a)
+{
+    if (a->pol && a->pol->fini)
+        a->pol->fini(a);
+    a->state = NULL;
+}

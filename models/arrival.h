@@ -5,6 +5,7 @@
 #ifndef SDSIM_MODELS_ARRIVAL_H
 #define SDSIM_MODELS_ARRIVAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sim/diag.h"
@@ -18,15 +19,24 @@ struct arrival_policy {
     const char *summary;
     const struct param_spec *params;
     int (*init)(struct arrival *a, const struct spec *sp, struct diag *d);
-    /* Nanoseconds from now_ns to the next arrival (>= 0), or INT64_MAX for none. */
+    /* Nanoseconds from now_ns to the next arrival (>= 0), or INT64_MAX for
+     * none. A process that knows what the next request is (trace replay)
+     * sets a->has_item, a->item_key and a->item_op for it. */
     int64_t (*next_gap)(struct arrival *a, int64_t now_ns, struct rng *r);
+    void (*fini)(struct arrival *a); /* may be NULL */
 };
 
 struct arrival {
     const struct arrival_policy *pol;
     double rate_per_s;   /* mean rate, for reports */
     double p[4];         /* policy parameters */
+    void *state;         /* owned by the policy (init allocates, fini frees) */
+    bool has_item;       /* the next arrival's key and op are given */
+    uint64_t item_key;
+    uint8_t item_op;     /* 0 read, 1 write */
 };
+
+void arrival_fini(struct arrival *a);
 
 int arrival_setup(struct arrival *a, const char *text, struct loc loc, struct diag *d);
 

@@ -52,6 +52,7 @@ static void on_timeout(struct sim *sim, void *a, void *b)
     struct request *r = b;
     r->stack[0].timer = EVQ_NONE;
     r->abandoned = true;
+    sim_ts_outcome(sim, REQ_TIMEOUT, 0);
     if (r->measured)
         cl->tot.timeouts++;
     if (cl->closed)
@@ -67,6 +68,7 @@ static void send_new(struct sim *sim, struct client *cl, uint32_t user)
     r->user = user;
     struct frame *f = sim_enter(r, &cl->base);
     f->arrive_ns = r->born_ns;
+    sim_ts_born(sim);
     if (r->measured) {
         cl->tot.offered++;
         cl->tot.attempts++;
@@ -146,6 +148,7 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
         evq_cancel(sim->q, f->timer);
     if (r->status == REQ_OK)
         sim_observe(sim, sim_now(sim) - r->born_ns, r->measured);
+    sim_ts_outcome(sim, (enum req_status)r->status, sim_now(sim) - r->born_ns);
     if (r->measured) {
         switch (r->status) {
         case REQ_OK:
@@ -207,6 +210,8 @@ static void fini(struct component *c)
     struct client *cl = (struct client *)c;
     if (cl->closed)
         dist_fini(&cl->think);
+    else
+        arrival_fini(&cl->arrival);
     hist_free(cl->tot.latency);
 }
 

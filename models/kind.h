@@ -29,6 +29,10 @@ struct kind {
     void (*on_reply)(struct sim *sim, struct component *c, struct request *r);
     void (*reset)(struct sim *sim, struct component *c);       /* at the cut; may be NULL */
     void (*fini)(struct component *c);                         /* may be NULL */
+    /* Extra time-series columns of this kind: fills names (static strings,
+     * may be NULL) and values, returns how many (at most max). May be NULL. */
+    size_t (*ts_extra)(const struct sim *sim, const struct component *c, const char **names,
+                       double *values, size_t max);
     bool is_client;                                            /* counts end-to-end results */
 };
 

@@ -229,6 +229,7 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     sv->reps = xcalloc(sv->nreplicas, sizeof *sv->reps);
     sim_stats_init(sim, &c->st, true);
     c->st.servers = (double)sv->nreplicas * (double)sv->workers;
+    c->st.replicas_up = sv->nreplicas;
     return rc;
 }
 

@@ -528,6 +528,113 @@ static void write_sweep_script(struct outfile *o, const struct report *rp, size_
                    nblocks ? nblocks - 1 : 0, x, nblocks ? nblocks - 1 : 0);
 }
 
+/* ---- timeseries.csv and its plot ------------------------------------ */
+
+static bool has_timeseries(const struct report *rp)
+{
+    return rp->nruns > 0 && rp->runs[0].ts_nrows > 0;
+}
+
+static void write_timeseries(struct outfile *o, const struct report *rp)
+{
+    const struct run_result *r0 = &rp->runs[0];
+    outfile_printf(o, "run,rep,seed");
+    sweep_header(o, rp->sc);
+    outfile_printf(o, ",t_s");
+    for (size_t j = 0; j < r0->ts_ncols; j++) {
+        outfile_printf(o, ",");
+        csv_str(o, r0->ts_names[j]);
+    }
+    outfile_printf(o, "\n");
+    for (size_t i = 0; i < rp->nruns; i++) {
+        const struct run_result *r = &rp->runs[i];
+        for (size_t k = 0; k < r->ts_nrows; k++) {
+            const double *row = r->ts_rows + k * (1 + r->ts_ncols);
+            outfile_printf(o, "%zu,%zu,%llu", r->run, r->rep, (unsigned long long)r->seed);
+            sweep_values(o, rp->sc, r->point);
+            for (size_t j = 0; j <= r->ts_ncols; j++)
+                num(o, row[j]);
+            outfile_printf(o, "\n");
+        }
+    }
+}
+
+/* timeseries.dat: the first replication of each sweep point, one block each;
+ * whitespace separated, "NaN" where an interval had no reply. */
+static void write_ts_data(struct outfile *o, const struct report *rp, size_t *nblocks)
+{
+    *nblocks = 0;
+    for (size_t b = 0; b < rp->nruns; b = point_end(rp, b)) {
+        const struct run_result *r = &rp->runs[b];
+        char *label = point_label(rp->sc, r->point);
+        outfile_printf(o, "%s\"%s (rep %zu)\"", *nblocks ? "\n\n" : "", label, r->rep);
+        for (size_t j = 0; j < r->ts_ncols; j++)
+            outfile_printf(o, " \"%s\"", r->ts_names[j]);
+        outfile_printf(o, "\n");
+        free(label);
+        for (size_t k = 0; k < r->ts_nrows; k++) {
+            const double *row = r->ts_rows + k * (1 + r->ts_ncols);
+            for (size_t j = 0; j <= r->ts_ncols; j++)
+                outfile_printf(o, j ? " %.9g" : "%.9g", isnan(row[j]) ? (double)NAN : row[j]);
+            outfile_printf(o, "\n");
+        }
+        (*nblocks)++;
+    }
+}
+
+/* Three panels over time: throughput and failures, p50/p99 latency, and the
+ * replicas of every component that has them. Column numbers are those of
+ * timeseries.dat (1 = t_s). */
+static void write_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
+{
+    const struct run_result *r0 = &rp->runs[0];
+    size_t last = nblocks ? nblocks - 1 : 0;
+    outfile_printf(o,
+                   "# The first replication of each sweep point over time (timeseries.dat).\n"
+                   "set terminal pngcairo size 1000,1100 noenhanced\n"
+                   "set output 'timeseries.png'\n"
+                   "set datafile missing 'nan'\n"
+                   "set grid\n"
+                   "set key outside right top\n"
+                   "set xrange [0:*]\n"
+                   "set multiplot layout 3,1\n"
+                   "set lmargin 12\n"
+                   "set rmargin 40\n"
+                   "set xlabel 'simulated time (s)'\n"
+                   "set ylabel 'requests per second'\n"
+                   "plot for [i=0:%zu] 'timeseries.dat' index i using 1:3 with lines lw 2 "
+                   "title sprintf('completed %%s', columnheader(1)), \\\n"
+                   "     for [i=0:%zu] 'timeseries.dat' index i using 1:4 with lines dt 2 "
+                   "title sprintf('failed %%s', columnheader(1))\n"
+                   "set ylabel 'end-to-end latency (ms)'\n"
+                   "set logscale y\n"
+                   "plot for [i=0:%zu] 'timeseries.dat' index i using 1:6 with lines lw 2 "
+                   "title sprintf('p99 %%s', columnheader(1)), \\\n"
+                   "     for [i=0:%zu] 'timeseries.dat' index i using 1:5 with lines dt 2 "
+                   "title sprintf('p50 %%s', columnheader(1))\n"
+                   "unset logscale y\n"
+                   "set ylabel 'replicas taking traffic'\n"
+                   "set yrange [0:*]\n"
+                   "set ytics 1\n"
+                   "plot ",
+                   last, last, last, last);
+    bool first = true;
+    for (size_t j = 0; j < r0->ts_ncols; j++) {
+        const char *n = r0->ts_names[j];
+        const char *dot = strrchr(n, '.');
+        if (!dot || strcmp(dot, ".replicas") != 0)
+            continue;
+        outfile_printf(o,
+                       "%sfor [i=0:%zu] 'timeseries.dat' index i using 1:%zu with steps lw 2 "
+                       "title sprintf('%.*s %%s', columnheader(1))",
+                       first ? "" : ", \\\n     ", last, j + 2, (int)(dot - n), n);
+        first = false;
+    }
+    if (first)
+        outfile_printf(o, "0 notitle");
+    outfile_printf(o, "\nunset multiplot\n");
+}
+
 /* ---- all files -------------------------------------------------------- */
 
 typedef void writer_fn(struct outfile *o, const struct report *rp);
@@ -569,6 +676,26 @@ int report_write(const struct report *rp, const struct outdir *od, int *err, con
     write_cdf_script(&o, nblocks);
     if (outfile_commit(&o) < 0)
         goto fail;
+    if (has_timeseries(rp)) {
+        *what = "timeseries.csv";
+        if (outfile_open(&o, od, *what) < 0)
+            goto fail_open;
+        write_timeseries(&o, rp);
+        if (outfile_commit(&o) < 0)
+            goto fail;
+        *what = "timeseries.dat";
+        if (outfile_open(&o, od, *what) < 0)
+            goto fail_open;
+        write_ts_data(&o, rp, &nblocks);
+        if (outfile_commit(&o) < 0)
+            goto fail;
+        *what = "timeseries.gp";
+        if (outfile_open(&o, od, *what) < 0)
+            goto fail_open;
+        write_ts_script(&o, rp, nblocks);
+        if (outfile_commit(&o) < 0)
+            goto fail;
+    }
     if (rp->sc->nsweeps == 0)
         return 0;
     *what = "sweep_latency.dat";

@@ -58,5 +58,9 @@ void run_result_free(struct run_result *r)
         sparse_free(&r->comps[i].resp);
     }
     free(r->comps);
+    for (size_t i = 0; r->ts_names && i < r->ts_ncols; i++)
+        free(r->ts_names[i]);
+    free(r->ts_names);
+    free(r->ts_rows);
     memset(r, 0, sizeof *r);
 }

@@ -47,6 +47,9 @@ struct run_result {
     struct sparse_hist latency;
     struct comp_result *comps;
     size_t ncomps;
+    double *ts_rows;   /* ts_nrows rows of 1 + ts_ncols values, t_s first */
+    size_t ts_nrows, ts_ncols;
+    char **ts_names;   /* ts_ncols column names */
 };
 
 void run_result_free(struct run_result *r);

@@ -25,6 +25,8 @@ const struct param_spec runner_sim_params[] = {
     {"seed", "int", "1", "base seed; replication r uses a seed derived from it and r"},
     {"precision", "fraction|off", "off",
      "run until the 95% CI half-width of mean latency (batch means) is within this, e.g. 2%"},
+    {"interval", "duration", "0",
+     "write timeseries.csv with one row per run and interval of this length (0: none)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -58,6 +60,10 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
         rc = -1;
     else
         cfg->seed = (uint64_t)seed;
+    if (kp_duration(s, runner_sim_params, "interval", &cfg->interval_ns, d) < 0)
+        rc = -1;
+    else if (cfg->interval_ns > 0 && rc == 0 && cfg->duration_ns / cfg->interval_ns > 1000000)
+        rc = diag_error(d, s->loc, "interval is too short: more than 10^6 rows per run");
     const char *p = kp_raw(s, runner_sim_params, "precision", &loc);
     if (strcmp(p, "off") != 0) {
         if (kp_fraction(s, runner_sim_params, "precision", &cfg->precision, d) < 0)
@@ -170,6 +176,16 @@ static void collect(const struct sim *sim, int64_t end_ns, struct run_result *re
     }
     res->in_flight =
         res->offered - res->completed - res->rejected - res->timeouts - res->errors;
+    res->ts_ncols = sim->ts_ncols;
+    res->ts_nrows = sim->ts_nrows;
+    if (sim->ts_nrows) {
+        size_t n = sim->ts_nrows * (1 + sim->ts_ncols);
+        res->ts_rows = xmalloc(n * sizeof *res->ts_rows);
+        memcpy(res->ts_rows, sim->ts_rows, n * sizeof *res->ts_rows);
+        res->ts_names = xcalloc(sim->ts_ncols + 1, sizeof *res->ts_names);
+        for (size_t i = 0; i < sim->ts_ncols; i++)
+            res->ts_names[i] = xstrdup(sim->ts_names[i]);
+    }
     sparse_from_hist(&res->latency, lat);
     hist_free(lat);
 }
@@ -190,6 +206,8 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
     struct diag *d = diag_new();
     int rc = model_build(&sim, pt, d);
     diag_free(d);
+    if (rc == 0 && !series)
+        sim_ts_start(&sim, cfg->interval_ns);
     if (rc == 0) {
         int64_t end = sim_run(&sim);
         if (res) {

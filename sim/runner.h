@@ -23,6 +23,7 @@ struct sim_config {
     long long repeat;      /* replications per sweep point */
     uint64_t seed;
     double precision;      /* 0: off */
+    int64_t interval_ns;   /* time-series interval; 0: no timeseries.csv */
 };
 
 extern const struct param_spec runner_sim_params[];

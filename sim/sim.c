@@ -3,6 +3,8 @@
 #include "sim/sim.h"
 
 #include <assert.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +50,11 @@ void sim_fini(struct sim *sim)
     free(sim->levels);
     free(sim->bm);
     free(sim->series);
+    hist_free(sim->ts.lat);
+    for (size_t i = 0; i < sim->ts_ncols; i++)
+        free(sim->ts_names[i]);
+    free(sim->ts_names);
+    free(sim->ts_rows);
     for (size_t i = 0; i < sim->nchunks; i++)
         free(sim->chunks[i]);
     free(sim->chunks);
@@ -286,5 +293,111 @@ void sim_observe(struct sim *sim, int64_t latency_ns, bool measured)
         batches_add(sim->bm, (double)latency_ns);
         if (sim->bm->fill == 0) /* a batch has just been completed */
             precision_check(sim);
+    }
+}
+
+/* ---- time series --------------------------------------------------------- */
+
+#define TS_RUN_COLS 6
+#define TS_EXTRA_MAX 16
+
+static const char *const ts_run_names[TS_RUN_COLS] = {
+    "offered_rps", "throughput_rps", "failed_rps", "latency_p50_ms", "latency_p99_ms",
+    "requests_in_system",
+};
+
+static const char *const ts_comp_names[] = {"replicas", "queue", "busy"};
+
+static size_t comp_extra(const struct sim *sim, const struct component *c, const char **names,
+                         double *values)
+{
+    return c->kind->ts_extra ? c->kind->ts_extra(sim, c, names, values, TS_EXTRA_MAX) : 0;
+}
+
+static void ts_add_name(struct sim *sim, const char *comp, const char *what)
+{
+    size_t len = strlen(what) + (comp ? strlen(comp) + 1 : 0) + 1;
+    char *n = xmalloc(len);
+    snprintf(n, len, "%s%s%s", comp ? comp : "", comp ? "." : "", what);
+    sim->ts_names = xrealloc(sim->ts_names, (sim->ts_ncols + 1) * sizeof *sim->ts_names);
+    sim->ts_names[sim->ts_ncols++] = n;
+}
+
+static void ts_sample(struct sim *sim, void *a, void *b)
+{
+    (void)a;
+    (void)b;
+    double secs = (double)sim->interval_ns / 1e9;
+    xgrow(&sim->ts_rows, &sim->ts_cap, (sim->ts_nrows + 1) * (1 + sim->ts_ncols),
+          sizeof *sim->ts_rows);
+    double *row = sim->ts_rows + sim->ts_nrows * (1 + sim->ts_ncols);
+    size_t k = 0;
+    row[k++] = (double)sim_now(sim) / 1e9;
+    struct ts_acc *acc = &sim->ts;
+    bool any = hist_count(acc->lat) > 0;
+    row[k++] = (double)acc->offered / secs;
+    row[k++] = (double)acc->completed / secs;
+    row[k++] = (double)acc->failed / secs;
+    row[k++] = any ? (double)hist_quantile(acc->lat, 0.5) / 1e6 : (double)NAN;
+    row[k++] = any ? (double)hist_quantile(acc->lat, 0.99) / 1e6 : (double)NAN;
+    row[k++] = (double)sim->reqs_live;
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        const struct component *c = sim->comps[i];
+        if (c->kind->is_client)
+            continue;
+        row[k++] = (double)c->st.replicas_up;
+        row[k++] = (double)c->st.queued.value;
+        row[k++] = (double)c->st.busy.value;
+        const char *names[TS_EXTRA_MAX];
+        double vals[TS_EXTRA_MAX];
+        size_t n = comp_extra(sim, c, names, vals);
+        for (size_t j = 0; j < n; j++)
+            row[k++] = vals[j];
+    }
+    sim->ts_nrows++;
+    acc->offered = acc->completed = acc->failed = 0;
+    hist_reset(acc->lat);
+    if (sim_now(sim) + sim->interval_ns <= sim->end_ns)
+        sim_after(sim, sim->interval_ns, ts_sample, NULL, NULL);
+}
+
+void sim_ts_start(struct sim *sim, int64_t interval_ns)
+{
+    if (interval_ns <= 0)
+        return;
+    sim->interval_ns = interval_ns;
+    sim->ts.lat = hist_new();
+    for (size_t i = 0; i < TS_RUN_COLS; i++)
+        ts_add_name(sim, NULL, ts_run_names[i]);
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        const struct component *c = sim->comps[i];
+        if (c->kind->is_client)
+            continue;
+        for (size_t j = 0; j < sizeof ts_comp_names / sizeof ts_comp_names[0]; j++)
+            ts_add_name(sim, c->name, ts_comp_names[j]);
+        const char *names[TS_EXTRA_MAX];
+        double vals[TS_EXTRA_MAX];
+        size_t n = comp_extra(sim, c, names, vals);
+        for (size_t j = 0; j < n; j++)
+            ts_add_name(sim, c->name, names[j]);
+    }
+    if (interval_ns <= sim->end_ns)
+        sim_at(sim, interval_ns, ts_sample, NULL, NULL);
+}
+
+void sim_ts_born(struct sim *sim)
+{
+    sim->ts.offered++;
+}
+
+void sim_ts_outcome(struct sim *sim, enum req_status status, int64_t latency_ns)
+{
+    if (!sim->ts.lat)
+        return;
+    if (status == REQ_OK) {
+        sim->ts.completed++;
+        hist_add(sim->ts.lat, latency_ns);
+    } else {
+        sim->ts.failed++;
     }
 }

@@ -90,6 +90,17 @@ struct comp_stats {
     struct hist *local;    /* wait + own service, without downstream calls */
     struct hist *resp;     /* arrival to reply, calls included */
     double servers;        /* workers in total, for utilisation */
+    uint32_t replicas_up;  /* replicas taking traffic now (time series) */
+};
+
+/* The time series: every interval the run appends one row of ts_ncols
+ * values (names in ts_names, fixed when the model is built). End-to-end
+ * figures of the current interval accumulate in ts_acc. */
+struct ts_acc {
+    uint64_t offered;   /* requests born in the interval */
+    uint64_t completed; /* successful replies in the interval */
+    uint64_t failed;    /* rejected, timed out or failed in the interval */
+    struct hist *lat;   /* latencies of the successful replies */
 };
 
 struct component {
@@ -128,7 +139,20 @@ struct sim {
                               latency is within this fraction of the mean */
     struct batches *bm;    /* batch means of measured latencies (precision) */
     struct series *series; /* all latencies in order (warmup = auto pilot) */
+    int64_t interval_ns;   /* time-series interval; 0: none */
+    struct ts_acc ts;
+    char **ts_names;       /* column names after t_s */
+    size_t ts_ncols;
+    double *ts_rows;       /* ts_nrows rows of 1 + ts_ncols values (t_s first) */
+    size_t ts_nrows, ts_cap;
 };
+
+/* Starts the time series (call after the model is built): one row every
+ * interval_ns from time 0, whole run, warm-up included. */
+void sim_ts_start(struct sim *sim, int64_t interval_ns);
+/* Clients report births and outcomes here for the time series. */
+void sim_ts_born(struct sim *sim);
+void sim_ts_outcome(struct sim *sim, enum req_status status, int64_t latency_ns);
 
 /* A client reports every successful end-to-end latency here (measured or
  * not); this feeds `precision` and `warmup = auto`. */
