@@ -696,7 +696,8 @@ int report_write(const struct report *rp, const struct outdir *od, int *err, con
         if (outfile_commit(&o) < 0)
             goto fail;
     }
-    if (rp->sc->nsweeps == 0)
+    /* A sweep plot needs two points or more (--runs may select fewer). */
+    if (rp->sc->nsweeps == 0 || point_end(rp, 0) == rp->nruns)
         return 0;
     *what = "sweep_latency.dat";
     if (outfile_open(&o, od, *what) < 0)
