@@ -34,6 +34,7 @@ struct kind {
     size_t (*ts_extra)(const struct sim *sim, const struct component *c, const char **names,
                        double *values, size_t max);
     bool is_client;                                            /* counts end-to-end results */
+    bool no_traffic;   /* takes no requests and has no statistics (fault schedules) */
 };
 
 /* A policy of some family (balancer, arrival process, ...): name, summary

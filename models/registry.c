@@ -9,11 +9,14 @@
 #include "models/client.h"
 #include "models/kind.h"
 
-extern const struct kind kind_service;
+#include "models/service.h"
+
+extern const struct kind kind_fault;
 
 static const struct kind *const kinds[] = {
     &kind_client,
     &kind_service,
+    &kind_fault,
     NULL,
 };
 

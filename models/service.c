@@ -1,26 +1,39 @@
 /* service: a pool of replicas, each with `workers` servers sharing one FIFO
- * queue of bounded or unbounded length; a balance policy picks the replica.
+ * queue of bounded or unbounded length; a balance policy picks the replica,
+ * unless a balancer in front already chose one (request.target).
  * A request's service demand is drawn from its birth seed (common random
  * numbers) and divided by the replica's speed. After its own service a
  * request may call other components in sequence (`calls`); a worker stays
  * taken during the calls unless `async = true`, which frees it as soon as
  * the service itself is done (an event-loop server, or a pipeline stage).
  *
- * Invariants: per replica, busy <= workers and the queue is empty whenever
- * busy < workers; st.busy, st.queued and st.insys always equal the sums over
- * replicas. A request is in st.insys from arrival to reply. */
+ * Invariants: per replica, busy <= workers, busy == nserving, and the queue
+ * is empty whenever busy < workers; st.busy, st.queued and st.insys equal the
+ * sums over replicas. A request is in st.insys from arrival to reply. A
+ * crash bumps the replica's epoch: a request whose frame carries an older
+ * epoch belongs to the crashed incarnation and is failed, not served. */
+#include "models/service.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/balance.h"
 #include "models/kind.h"
 #include "output/hist.h"
+#include "sim/units.h"
 #include "sim/xalloc.h"
 
 struct replica {
     uint32_t busy;
+    bool up;               /* false while crashed */
+    double speed;          /* service rate factor from `speed` */
+    double slow;           /* fault: service time multiplier (1 normally) */
+    double fault_errors;   /* fault: probability of failing after service */
+    int64_t add_ns;        /* fault: added to every reply */
+    uint32_t epoch;        /* crashes so far */
     struct request **ring; /* FIFO queue as a ring buffer */
     size_t head, len, cap;
+    struct request **serving; /* requests holding a worker (busy of them) */
 };
 
 struct service {
@@ -33,6 +46,7 @@ struct service {
     double error_rate;
     struct balance bal;
     struct replica *reps;
+    double *weights;     /* per replica, for weighted policies */
 };
 
 static const struct param_spec params[] = {
@@ -42,12 +56,20 @@ static const struct param_spec params[] = {
     {"queue", "int|unbounded", "unbounded",
      "waiting room per replica; a request that finds it full is rejected (0: none, Erlang B)"},
     {"balance", "policy", "round_robin", "how a request picks a replica (see `sdsim list balance`)"},
+    {"speed", "numbers", "1",
+     "per-replica speed factors, e.g. 1, 1, 0.5 (one value: all replicas)"},
+    {"weights", "numbers", "1", "per-replica weights for weighted balance policies, e.g. 5, 1, 1"},
     {"calls", "components", NULL, "components called in sequence after the service, e.g. db, cache"},
     {"async", "bool", "false", "free the worker while calls are outstanding"},
     {"error_rate", "fraction", "0", "probability that a request fails after its service"},
     {"latency", "dist", NULL, "one-way network delay of each call this service makes"},
     {NULL, NULL, NULL, NULL},
 };
+
+static struct service *as_service(struct component *c)
+{
+    return (struct service *)c;
+}
 
 static void ring_push(struct replica *rp, struct request *r)
 {
@@ -75,26 +97,35 @@ static struct request *ring_pop(struct replica *rp)
 
 static void service_done(struct sim *sim, void *a, void *b);
 
+static void take_worker(struct sim *sim, struct service *sv, struct replica *rp,
+                        struct request *r, struct frame *f)
+{
+    f->holds_worker = true;
+    f->slot = rp->busy;
+    rp->serving[rp->busy++] = r;
+    sim_level_add(sim, &sv->base.st.busy, 1);
+}
+
 static void begin(struct sim *sim, struct service *sv, struct request *r)
 {
     struct frame *f = sim_top(r);
     struct replica *rp = &sv->reps[f->replica];
-    rp->busy++;
-    f->holds_worker = true;
-    sim_level_add(sim, &sv->base.st.busy, 1);
+    take_worker(sim, sv, rp, r, f);
     f->start_ns = sim_now(sim);
     hist_add(sv->base.st.wait, f->start_ns - f->arrive_ns);
     struct rng wr;
     sim_work_rng(r, &sv->base, 0, &wr);
-    int64_t t = dist_sample_ns(&sv->demand, &wr);
-    sim_after(sim, t, service_done, sv, r);
+    double t = dist_sample(&sv->demand, &wr) * rp->slow / rp->speed;
+    f->timer = sim_after(sim, (int64_t)(t + 0.5) + rp->add_ns, service_done, sv, r);
 }
 
 static void release_worker(struct sim *sim, struct service *sv, struct frame *f)
 {
     struct replica *rp = &sv->reps[f->replica];
     f->holds_worker = false;
-    rp->busy--;
+    struct request *last = rp->serving[--rp->busy];
+    rp->serving[f->slot] = last;
+    sim_top_of(last, &sv->base)->slot = f->slot;
     sim_level_add(sim, &sv->base.st.busy, -1);
     if (sv->bal.pol->on_done) {
         sv->bal.now_ns = sim_now(sim);
@@ -123,20 +154,28 @@ static void finish(struct sim *sim, struct service *sv, struct request *r)
     sim_reply(sim, r);
 }
 
+static bool fails(struct service *sv, struct replica *rp, const struct request *r)
+{
+    double p = sv->error_rate + rp->fault_errors - sv->error_rate * rp->fault_errors;
+    if (p <= 0)
+        return false;
+    struct rng wr;
+    sim_work_rng(r, &sv->base, 1, &wr);
+    return rng_uniform(&wr) < p;
+}
+
 static void service_done(struct sim *sim, void *a, void *b)
 {
     struct service *sv = a;
     struct request *r = b;
     struct frame *f = sim_top(r);
+    struct replica *rp = &sv->reps[f->replica];
+    f->timer = EVQ_NONE;
     hist_add(sv->base.st.local, sim_now(sim) - f->arrive_ns);
-    if (sv->error_rate > 0) {
-        struct rng wr;
-        sim_work_rng(r, &sv->base, 1, &wr);
-        if (rng_uniform(&wr) < sv->error_rate) {
-            r->status = REQ_ERROR;
-            finish(sim, sv, r);
-            return;
-        }
+    if (fails(sv, rp, r)) {
+        r->status = REQ_ERROR;
+        finish(sim, sv, r);
+        return;
     }
     if (sv->base.ncallees == 0) {
         finish(sim, sv, r);
@@ -150,8 +189,14 @@ static void service_done(struct sim *sim, void *a, void *b)
 
 static void on_reply(struct sim *sim, struct component *c, struct request *r)
 {
-    struct service *sv = (struct service *)c;
+    struct service *sv = as_service(c);
     struct frame *f = sim_top(r);
+    if (f->epoch != sv->reps[f->replica].epoch) { /* its replica crashed meanwhile */
+        r->status = REQ_ERROR;
+        f->holds_worker = false; /* the crash already took the worker back */
+        finish(sim, sv, r);
+        return;
+    }
     f->step++;
     if (r->status != REQ_OK || f->step >= c->ncallees) {
         finish(sim, sv, r);
@@ -160,19 +205,43 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
     sim_send(sim, c, r, c->callees[f->step]);
 }
 
+/* A request that cannot be served: refused (down replica) or rejected (full
+ * queue). It never entered the replica. */
+static void turn_away(struct sim *sim, struct service *sv, struct request *r, uint32_t i,
+                      enum req_status status)
+{
+    struct component *c = &sv->base;
+    if (sv->bal.pol->on_done)
+        sv->bal.pol->on_done(&sv->bal, i, 0);
+    if (status == REQ_REJECTED)
+        c->st.rejected++;
+    else
+        c->st.errors++;
+    r->status = (uint8_t)status;
+    sim_reply(sim, r);
+}
+
 static void on_request(struct sim *sim, struct component *c, struct request *r)
 {
-    struct service *sv = (struct service *)c;
+    struct service *sv = as_service(c);
     struct frame *f = sim_enter(r, c);
     f->arrive_ns = sim_now(sim);
     c->st.arrivals++;
     sv->bal.now_ns = sim_now(sim);
-    uint32_t i = balance_pick(&sv->bal, r);
+    uint32_t i;
+    if (r->target >= 0 && (uint32_t)r->target < sv->nreplicas)
+        i = (uint32_t)r->target;
+    else
+        i = balance_pick(&sv->bal, r);
+    r->target = -1;
     f->replica = i;
     struct replica *rp = &sv->reps[i];
+    f->epoch = rp->epoch;
     if (sv->bal.pol->on_start)
         sv->bal.pol->on_start(&sv->bal, i);
-    if (rp->busy < sv->workers) {
+    if (!rp->up) {
+        turn_away(sim, sv, r, i, REQ_ERROR);
+    } else if (rp->busy < sv->workers) {
         sim_level_add(sim, &c->st.insys, 1);
         begin(sim, sv, r);
     } else if (sv->queue_cap < 0 || (long long)rp->len < sv->queue_cap) {
@@ -180,18 +249,128 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
         sim_level_add(sim, &c->st.queued, 1);
         ring_push(rp, r);
     } else {
-        if (sv->bal.pol->on_done)
-            sv->bal.pol->on_done(&sv->bal, i, 0);
-        c->st.rejected++;
-        r->status = REQ_REJECTED;
-        sim_reply(sim, r);
+        turn_away(sim, sv, r, i, REQ_REJECTED);
     }
+}
+
+/* ---- faults ----------------------------------------------------------- */
+
+/* Fails everything the replica holds: its queue at once, its requests in
+ * service at once (their completion events are cancelled), and marks the
+ * requests out on downstream calls (they fail when the call returns). */
+static void crash(struct sim *sim, struct service *sv, uint32_t i)
+{
+    struct replica *rp = &sv->reps[i];
+    struct component *c = &sv->base;
+    rp->up = false;
+    rp->epoch++;
+    while (rp->len > 0) {
+        struct request *r = ring_pop(rp);
+        sim_level_add(sim, &c->st.queued, -1);
+        r->status = REQ_ERROR;
+        finish(sim, sv, r);
+    }
+    while (rp->busy > 0) {
+        struct request *r = rp->serving[rp->busy - 1];
+        struct frame *f = sim_top_of(r, c);
+        rp->busy--;
+        sim_level_add(sim, &c->st.busy, -1);
+        f->holds_worker = false;
+        if (sv->bal.pol->on_done)
+            sv->bal.pol->on_done(&sv->bal, i, sim_now(sim) - f->arrive_ns);
+        if (f->timer != EVQ_NONE) { /* in its own service: fail it now */
+            evq_cancel(sim->q, f->timer);
+            f->timer = EVQ_NONE;
+            r->status = REQ_ERROR;
+            finish(sim, sv, r);
+        }
+    }
+}
+
+void service_fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
+                   double value, bool start)
+{
+    struct service *sv = as_service(c);
+    uint32_t from = replica < 0 ? 0 : (uint32_t)replica;
+    uint32_t to = replica < 0 ? sv->nreplicas : from + 1;
+    for (uint32_t i = from; i < to && i < sv->nreplicas; i++) {
+        struct replica *rp = &sv->reps[i];
+        switch (a) {
+        case FAULT_CRASH:
+            if (start && rp->up)
+                crash(sim, sv, i);
+            else if (!start)
+                rp->up = true;
+            break;
+        case FAULT_SLOW:
+            rp->slow = start ? value : 1.0;
+            break;
+        case FAULT_ERRORS:
+            rp->fault_errors = start ? value : 0.0;
+            break;
+        case FAULT_LATENCY:
+            rp->add_ns = start ? (int64_t)value : 0;
+            break;
+        }
+    }
+    uint32_t up = 0;
+    for (uint32_t i = 0; i < sv->nreplicas; i++)
+        up += sv->reps[i].up;
+    c->st.replicas_up = up;
+}
+
+bool service_is(const struct component *c)
+{
+    return c->kind == &kind_service;
+}
+
+uint32_t service_replicas(const struct component *c)
+{
+    return ((const struct service *)c)->nreplicas;
+}
+
+bool service_replica_up(const struct component *c, uint32_t replica)
+{
+    const struct service *sv = (const struct service *)c;
+    return replica < sv->nreplicas && sv->reps[replica].up;
+}
+
+/* ---- building ------------------------------------------------------------ */
+
+/* Reads "1, 1, 0.5" (or one value for all) into out[0..n), each > 0. */
+static int read_numbers(const struct sc_section *s, const char *key, uint32_t n, double *out,
+                        struct diag *d)
+{
+    struct loc loc;
+    const char *v = kp_raw(s, params, key, &loc);
+    char *copy = xstrdup(v);
+    int rc = 0;
+    uint32_t k = 0;
+    for (char *save, *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+        double x;
+        const char *why;
+        if (units_parse_double(t, &x, &why) < 0 || !(x > 0)) {
+            rc = diag_error(d, loc, "bad %s value '%s': a positive number", key, t);
+            break;
+        }
+        if (k < n)
+            out[k] = x;
+        k++;
+    }
+    free(copy);
+    if (rc == 0 && k == 1)
+        for (uint32_t i = 1; i < n; i++)
+            out[i] = out[0];
+    else if (rc == 0 && k != n)
+        rc = diag_error(d, loc, "'%s' has %u values for %u replicas (give one, or one each)", key,
+                        k, n);
+    return rc;
 }
 
 static int build(struct sim *sim, struct component *c, const struct sc_section *s,
                  struct diag *d)
 {
-    struct service *sv = (struct service *)c;
+    struct service *sv = as_service(c);
     int rc = 0;
     long long n, w;
     bool present;
@@ -220,13 +399,28 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     if (kind_read_callees(sim, c, s, "calls", false, d) < 0)
         rc = -1;
+    sv->reps = xcalloc(sv->nreplicas, sizeof *sv->reps);
+    sv->weights = xcalloc(sv->nreplicas, sizeof *sv->weights);
+    double *speed = xcalloc(sv->nreplicas, sizeof *speed);
+    if (read_numbers(s, "speed", sv->nreplicas, speed, d) < 0)
+        rc = -1;
+    if (read_numbers(s, "weights", sv->nreplicas, sv->weights, d) < 0)
+        rc = -1;
+    for (uint32_t i = 0; i < sv->nreplicas; i++) {
+        struct replica *rp = &sv->reps[i];
+        rp->up = true;
+        rp->speed = speed[i] > 0 ? speed[i] : 1;
+        rp->slow = 1;
+        rp->serving = xcalloc(sv->workers, sizeof *rp->serving);
+    }
+    free(speed);
     struct loc bloc;
     const char *bal = kp_raw(s, params, "balance", &bloc);
     struct rng brng;
     rng_stream(&brng, sim->seed, c->name, "balance");
     if (balance_setup(&sv->bal, bal, bloc, sv->nreplicas, &brng, d) < 0)
         rc = -1;
-    sv->reps = xcalloc(sv->nreplicas, sizeof *sv->reps);
+    sv->bal.weight = sv->weights;
     sim_stats_init(sim, &c->st, true);
     c->st.servers = (double)sv->nreplicas * (double)sv->workers;
     c->st.replicas_up = sv->nreplicas;
@@ -235,10 +429,13 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
 
 static void fini(struct component *c)
 {
-    struct service *sv = (struct service *)c;
-    for (uint32_t i = 0; sv->reps && i < sv->nreplicas; i++)
+    struct service *sv = as_service(c);
+    for (uint32_t i = 0; sv->reps && i < sv->nreplicas; i++) {
         free(sv->reps[i].ring);
+        free(sv->reps[i].serving);
+    }
     free(sv->reps);
+    free(sv->weights);
     balance_fini(&sv->bal);
     dist_fini(&sv->demand);
 }

@@ -589,6 +589,10 @@ static void write_ts_script(struct outfile *o, const struct report *rp, size_t n
 {
     const struct run_result *r0 = &rp->runs[0];
     size_t last = nblocks ? nblocks - 1 : 0;
+    outfile_printf(o, "# Shaded: scheduled faults.\n");
+    for (size_t i = 0; i < r0->nspans; i++)
+        outfile_printf(o, "set object %zu rect from %.9g, graph 0 to %.9g, graph 1 behind fc rgb 'gray85' fs solid 0.6 noborder\n",
+                       i + 1, r0->spans[i].from_s, r0->spans[i].to_s);
     outfile_printf(o,
                    "# The first replication of each sweep point over time (timeseries.dat).\n"
                    "set terminal pngcairo size 1000,1100 noenhanced\n"
@@ -597,6 +601,7 @@ static void write_ts_script(struct outfile *o, const struct report *rp, size_t n
                    "set grid\n"
                    "set key outside right top\n"
                    "set xrange [0:*]\n"
+                   "set style rect fc rgb 'gray80' fs solid 0.5 noborder\n"
                    "set multiplot layout 3,1\n"
                    "set lmargin 12\n"
                    "set rmargin 40\n"
@@ -613,7 +618,7 @@ static void write_ts_script(struct outfile *o, const struct report *rp, size_t n
                    "     for [i=0:%zu] 'timeseries.dat' index i using 1:5 with lines dt 2 "
                    "title sprintf('p50 %%s', columnheader(1))\n"
                    "unset logscale y\n"
-                   "set ylabel 'replicas taking traffic'\n"
+                   "set ylabel 'replicas up'\n"
                    "set yrange [0:*]\n"
                    "set ytics 1\n"
                    "plot ",

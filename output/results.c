@@ -62,5 +62,8 @@ void run_result_free(struct run_result *r)
         free(r->ts_names[i]);
     free(r->ts_names);
     free(r->ts_rows);
+    for (size_t i = 0; i < r->nspans; i++)
+        free(r->spans[i].name);
+    free(r->spans);
     memset(r, 0, sizeof *r);
 }

@@ -36,6 +36,11 @@ struct comp_result {
     int has_hists;
 };
 
+struct result_span {
+    char *name;
+    double from_s, to_s;
+};
+
 struct run_result {
     size_t run, point, rep;
     uint64_t seed;
@@ -50,6 +55,8 @@ struct run_result {
     double *ts_rows;   /* ts_nrows rows of 1 + ts_ncols values, t_s first */
     size_t ts_nrows, ts_ncols;
     char **ts_names;   /* ts_ncols column names */
+    struct result_span *spans; /* scheduled faults */
+    size_t nspans;
 };
 
 void run_result_free(struct run_result *r);

@@ -172,10 +172,18 @@ static void collect(const struct sim *sim, int64_t end_ns, struct run_result *re
             hist_merge(lat, t->latency);
             continue;
         }
+        if (c->kind->no_traffic)
+            continue;
         comp_result(sim, c, end_ns, &res->comps[res->ncomps++]);
     }
     res->in_flight =
         res->offered - res->completed - res->rejected - res->timeouts - res->errors;
+    res->spans = xcalloc(sim->nspans + 1, sizeof *res->spans);
+    for (size_t i = 0; i < sim->nspans; i++)
+        res->spans[i] = (struct result_span){xstrdup(sim->spans[i].name),
+                                             units_ns_to_s(sim->spans[i].from_ns),
+                                             units_ns_to_s(sim->spans[i].to_ns)};
+    res->nspans = sim->nspans;
     res->ts_ncols = sim->ts_ncols;
     res->ts_nrows = sim->ts_nrows;
     if (sim->ts_nrows) {

@@ -55,6 +55,7 @@ void sim_fini(struct sim *sim)
         free(sim->ts_names[i]);
     free(sim->ts_names);
     free(sim->ts_rows);
+    free(sim->spans);
     for (size_t i = 0; i < sim->nchunks; i++)
         free(sim->chunks[i]);
     free(sim->chunks);
@@ -141,6 +142,7 @@ struct request *sim_req_new(struct sim *sim)
     memset(r, 0, offsetof(struct request, stack));
     r->id = sim->next_req_id++;
     r->user = UINT32_MAX;
+    r->target = -1;
     sim->reqs_live++;
     return r;
 }
@@ -164,6 +166,18 @@ struct frame *sim_enter(struct request *r, struct component *c)
     f->timer = EVQ_NONE;
     f->holds_worker = false;
     return f;
+}
+
+/* A message with no latency is handled at once, without an event: the
+ * receiver runs inside the sender's handler, so senders finish updating
+ * their own state before they send or reply. */
+struct frame *sim_top_of(struct request *r, const struct component *c)
+{
+    for (size_t i = r->depth; i-- > 0;)
+        if (r->stack[i].c == c)
+            return &r->stack[i];
+    assert(0 && "request has no frame for the component");
+    return NULL;
 }
 
 /* A message with no latency is handled at once, without an event: the
@@ -343,7 +357,7 @@ static void ts_sample(struct sim *sim, void *a, void *b)
     row[k++] = (double)sim->reqs_live;
     for (size_t i = 0; i < sim->ncomps; i++) {
         const struct component *c = sim->comps[i];
-        if (c->kind->is_client)
+        if (c->kind->is_client || c->kind->no_traffic)
             continue;
         row[k++] = (double)c->st.replicas_up;
         row[k++] = (double)c->st.queued.value;
@@ -371,7 +385,7 @@ void sim_ts_start(struct sim *sim, int64_t interval_ns)
         ts_add_name(sim, NULL, ts_run_names[i]);
     for (size_t i = 0; i < sim->ncomps; i++) {
         const struct component *c = sim->comps[i];
-        if (c->kind->is_client)
+        if (c->kind->is_client || c->kind->no_traffic)
             continue;
         for (size_t j = 0; j < sizeof ts_comp_names / sizeof ts_comp_names[0]; j++)
             ts_add_name(sim, c->name, ts_comp_names[j]);
@@ -400,4 +414,10 @@ void sim_ts_outcome(struct sim *sim, enum req_status status, int64_t latency_ns)
     } else {
         sim->ts.failed++;
     }
+}
+
+void sim_note_span(struct sim *sim, const char *name, int64_t from_ns, int64_t to_ns)
+{
+    sim->spans = xrealloc(sim->spans, (sim->nspans + 1) * sizeof *sim->spans);
+    sim->spans[sim->nspans++] = (struct span){name, from_ns, to_ns};
 }

@@ -50,6 +50,8 @@ struct frame {
     int64_t start_ns;     /* when service started */
     uint64_t timer;       /* a pending event handle (timeouts) or EVQ_NONE */
     bool holds_worker;    /* a worker of the replica is taken by this request */
+    uint32_t slot;        /* index in the replica's list of requests holding a worker */
+    uint32_t epoch;       /* the replica's crash count when the request arrived */
 };
 
 struct request {
@@ -59,6 +61,7 @@ struct request {
     int64_t born_ns;      /* first attempt left the client */
     uint32_t attempt;     /* 0 for the first */
     uint32_t user;        /* closed-loop user, or UINT32_MAX */
+    int32_t target;       /* replica chosen by a balancer for the next hop, or -1 */
     uint8_t op;           /* 0 read, 1 write */
     uint8_t status;       /* enum req_status */
     uint8_t depth;        /* frames in use */
@@ -145,7 +148,16 @@ struct sim {
     size_t ts_ncols;
     double *ts_rows;       /* ts_nrows rows of 1 + ts_ncols values (t_s first) */
     size_t ts_nrows, ts_cap;
+    struct span *spans;    /* scheduled faults, for the plots */
+    size_t nspans;
 };
+
+/* A named interval of simulated time (a scheduled fault). */
+struct span {
+    const char *name; /* borrowed from the scenario point */
+    int64_t from_ns, to_ns;
+};
+void sim_note_span(struct sim *sim, const char *name, int64_t from_ns, int64_t to_ns);
 
 /* Starts the time series (call after the model is built): one row every
  * interval_ns from time 0, whole run, warm-up included. */
@@ -183,6 +195,9 @@ static inline struct frame *sim_top(struct request *r)
 {
     return &r->stack[r->depth - 1];
 }
+
+/* The frame of component c in r's stack (the topmost one for c). */
+struct frame *sim_top_of(struct request *r, const struct component *c);
 
 /* Sends r from `from` to `to`: after from's latency, to's on_request runs. */
 void sim_send(struct sim *sim, struct component *from, struct request *r, struct component *to);

@@ -1,0 +1,194 @@
+/* fault: a scheduled fault on a service. At `at` the action starts on one
+ * replica or all of them; at `until` (if given) it ends. The schedule is
+ * part of the scenario, so it is swept and replicated like everything else,
+ * and each fault appears as a shaded interval in the time-series plot.
+ *
+ *   [fault zone-a]
+ *   target  = app
+ *   replica = 2          # or all
+ *   at      = 300s
+ *   until   = 420s
+ *   action  = crash      # or slow(factor=4), errors(rate=30%), latency(add=200ms)
+ */
+#include <string.h>
+
+#include "models/kind.h"
+#include "models/service.h"
+#include "sim/units.h"
+
+struct fault {
+    struct component base;
+    struct component *target;
+    int32_t replica; /* -1: all */
+    int64_t at_ns, until_ns; /* until_ns < 0: never ends */
+    enum fault_action action;
+    double value;
+};
+
+static const struct param_spec params[] = {
+    {"target", "component", NULL, "the service that fails"},
+    {"replica", "int|all", "all", "which replica (0 is the first), or all"},
+    {"at", "duration", NULL, "when the fault starts (simulated time)"},
+    {"until", "duration|never", "never", "when it ends and the replica recovers"},
+    {"action", "action", NULL,
+     "crash | slow(factor=4) | errors(rate=30%) | latency(add=200ms)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const struct param_spec slow_params[] = {
+    {"factor", "number", NULL, "service times are multiplied by this (> 0)"},
+    {NULL, NULL, NULL, NULL},
+};
+static const struct param_spec errors_params[] = {
+    {"rate", "fraction", NULL, "probability that a request fails after its service"},
+    {NULL, NULL, NULL, NULL},
+};
+static const struct param_spec latency_params[] = {
+    {"add", "duration", NULL, "added to every reply of the replica"},
+    {NULL, NULL, NULL, NULL},
+};
+static const struct param_spec no_params[] = {{NULL, NULL, NULL, NULL}};
+
+static const struct {
+    const char *name;
+    enum fault_action action;
+    const struct param_spec *params;
+} actions[] = {
+    {"crash", FAULT_CRASH, no_params},
+    {"slow", FAULT_SLOW, slow_params},
+    {"errors", FAULT_ERRORS, errors_params},
+    {"latency", FAULT_LATENCY, latency_params},
+};
+#define NACTIONS (sizeof actions / sizeof actions[0])
+
+static int read_action(struct fault *ft, const char *text, struct loc loc, struct diag *d)
+{
+    struct spec sp;
+    if (spec_parse(&sp, text, loc, d) < 0)
+        return -1;
+    size_t k = 0;
+    while (k < NACTIONS && strcmp(actions[k].name, sp.name) != 0)
+        k++;
+    if (k == NACTIONS) {
+        const char *names[NACTIONS];
+        for (size_t i = 0; i < NACTIONS; i++)
+            names[i] = actions[i].name;
+        const char *near = diag_closest(sp.name, names, NACTIONS);
+        return diag_error(d, sp.loc, "unknown fault action '%s'%s%s%s", sp.name,
+                          near ? " (did you mean '" : " (known: crash, slow, errors, latency",
+                          near ? near : "", near ? "'?)" : ")");
+    }
+    char what[64];
+    snprintf(what, sizeof what, "fault action '%s'", actions[k].name);
+    if (spec_check(&sp, actions[k].params, what, d) < 0)
+        return -1;
+    ft->action = actions[k].action;
+    struct loc vl;
+    const char *why;
+    const char *v;
+    switch (ft->action) {
+    case FAULT_CRASH:
+        break;
+    case FAULT_SLOW:
+        v = spec_value(&sp, slow_params, "factor", &vl);
+        if (units_parse_double(v, &ft->value, &why) < 0 || !(ft->value > 0))
+            return diag_error(d, vl, "bad factor '%s': a positive number", v);
+        break;
+    case FAULT_ERRORS:
+        v = spec_value(&sp, errors_params, "rate", &vl);
+        if (units_parse_fraction(v, &ft->value, &why) < 0)
+            return diag_error(d, vl, "bad rate '%s': %s", v, why);
+        break;
+    case FAULT_LATENCY: {
+        int64_t ns;
+        v = spec_value(&sp, latency_params, "add", &vl);
+        if (units_parse_duration(v, &ns, &why) < 0)
+            return diag_error(d, vl, "bad duration '%s': %s", v, why);
+        ft->value = (double)ns;
+        break;
+    }
+    }
+    return 0;
+}
+
+static void fire(struct sim *sim, void *a, void *b)
+{
+    struct fault *ft = a;
+    service_fault(sim, ft->target, ft->replica, ft->action, ft->value, b != NULL);
+}
+
+static void start(struct sim *sim, struct component *c)
+{
+    struct fault *ft = (struct fault *)c;
+    if (ft->at_ns <= sim->end_ns)
+        sim_at(sim, ft->at_ns, fire, ft, ft); /* b != NULL: start */
+    if (ft->until_ns >= 0 && ft->until_ns <= sim->end_ns)
+        sim_at(sim, ft->until_ns, fire, ft, NULL);
+}
+
+static void on_message(struct sim *sim, struct component *c, struct request *r)
+{
+    (void)sim;
+    (void)c;
+    (void)r;
+}
+
+static int build(struct sim *sim, struct component *c, const struct sc_section *s,
+                 struct diag *d)
+{
+    struct fault *ft = (struct fault *)c;
+    int rc = 0;
+    struct loc loc;
+    const char *t = kp_raw(s, params, "target", &loc);
+    if (!t)
+        return diag_error(d, s->loc, "[fault %s] needs 'target = SERVICE'", s->name);
+    ft->target = kind_lookup(sim, t);
+    if (!ft->target)
+        rc = diag_error(d, loc, "no component named '%s'", t);
+    else if (!service_is(ft->target))
+        rc = diag_error(d, loc, "'%s' is a %s; faults apply to services", t,
+                        ft->target->kind->name);
+    const char *rep = kp_raw(s, params, "replica", &loc);
+    ft->replica = -1;
+    if (strcmp(rep, "all") != 0) {
+        long long r;
+        if (kp_int(s, params, "replica", 0, 1000000, &r, d) < 0)
+            rc = -1;
+        else if (ft->target && service_is(ft->target) && r >= service_replicas(ft->target))
+            rc = diag_error(d, loc, "'%s' has %u replicas, numbered from 0", t,
+                            service_replicas(ft->target));
+        else
+            ft->replica = (int32_t)r;
+    }
+    if (kp_duration(s, params, "at", &ft->at_ns, d) < 0)
+        rc = -1;
+    const char *u = kp_raw(s, params, "until", &loc);
+    ft->until_ns = -1;
+    if (strcmp(u, "never") != 0) {
+        if (kp_duration(s, params, "until", &ft->until_ns, d) < 0)
+            rc = -1;
+        else if (rc == 0 && ft->until_ns <= ft->at_ns)
+            rc = diag_error(d, loc, "'until' must be after 'at'");
+    }
+    const char *act = kp_raw(s, params, "action", &loc);
+    if (!act)
+        rc = diag_error(d, s->loc, "[fault %s] needs 'action = crash' (or slow, errors, latency)",
+                        s->name);
+    else if (read_action(ft, act, loc, d) < 0)
+        rc = -1;
+    if (rc == 0)
+        sim_note_span(sim, c->name, ft->at_ns, ft->until_ns < 0 ? sim->end_ns : ft->until_ns);
+    return rc;
+}
+
+const struct kind kind_fault = {
+    .name = "fault",
+    .summary = "a scheduled fault: a service replica (or all) crashes, slows, fails or lags",
+    .params = params,
+    .size = sizeof(struct fault),
+    .build = build,
+    .start = start,
+    .on_request = on_message,
+    .on_reply = on_message,
+    .no_traffic = true,
+};

@@ -1,0 +1,34 @@
+/* service: the replica pool component. Other kinds reach into a service only
+ * through these functions: a balancer or a health check asks about replicas,
+ * a fault schedule crashes, slows or breaks them. */
+#ifndef SDSIM_MODELS_SERVICE_H
+#define SDSIM_MODELS_SERVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/sim.h"
+
+struct kind;
+
+extern const struct kind kind_service;
+
+enum fault_action {
+    FAULT_CRASH,   /* the replica stops: its work fails, new requests are refused */
+    FAULT_SLOW,    /* service times are multiplied by value */
+    FAULT_ERRORS,  /* requests fail after service with probability value */
+    FAULT_LATENCY, /* value nanoseconds are added to every reply */
+};
+
+bool service_is(const struct component *c);
+uint32_t service_replicas(const struct component *c);
+bool service_replica_up(const struct component *c, uint32_t replica);
+
+/* Starts (start = true) or ends a fault on one replica, or on all when
+ * replica < 0. A crash fails the replica's queued and in-service requests at
+ * once with an error; requests waiting on a downstream call fail when that
+ * call returns. */
+void service_fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
+                   double value, bool start);
+
+#endif
