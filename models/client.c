@@ -222,6 +222,7 @@ const struct kind kind_client = {
     .size = sizeof(struct client),
     .build = build,
     .start = start,
+    .build_stage = 1,
     .on_request = on_request,
     .on_reply = on_reply,
     .fini = fini,

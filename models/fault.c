@@ -188,6 +188,7 @@ const struct kind kind_fault = {
     .size = sizeof(struct fault),
     .build = build,
     .start = start,
+    .build_stage = 1,
     .on_request = on_message,
     .on_reply = on_message,
     .no_traffic = true,

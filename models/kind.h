@@ -35,6 +35,10 @@ struct kind {
                        double *values, size_t max);
     bool is_client;                                            /* counts end-to-end results */
     bool no_traffic;   /* takes no requests and has no statistics (fault schedules) */
+    /* Kinds are built in increasing stage, file order within a stage, so a
+     * kind that reads another's built state (a balancer reading the replica
+     * count of its service) comes after it: services 0, others 1. */
+    int build_stage;
 };
 
 /* A policy of some family (balancer, arrival process, ...): name, summary

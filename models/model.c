@@ -107,9 +107,11 @@ int model_build(struct sim *sim, const struct sc_point *pt, struct diag *d)
     }
     /* With an unknown kind, references to it would only add noise. */
     bool kinds_ok = rc == 0;
-    for (size_t i = 0; i < sim->ncomps && kinds_ok; i++)
-        if (build_one(sim, sim->comps[i], secs[i], d) < 0)
-            rc = -1;
+    for (int stage = 0; stage <= 1 && kinds_ok; stage++)
+        for (size_t i = 0; i < sim->ncomps; i++)
+            if (sim->comps[i]->kind->build_stage == stage &&
+                build_one(sim, sim->comps[i], secs[i], d) < 0)
+                rc = -1;
     if (rc == 0 && !any_client)
         rc = diag_error(d, (struct loc){pt->nsections ? pt->sections[0].loc.file : NULL, 0, 0},
                         "no [client NAME] section: nothing would send requests");

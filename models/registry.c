@@ -11,11 +11,13 @@
 
 #include "models/service.h"
 
+extern const struct kind kind_balancer;
 extern const struct kind kind_fault;
 
 static const struct kind *const kinds[] = {
     &kind_client,
     &kind_service,
+    &kind_balancer,
     &kind_fault,
     NULL,
 };
@@ -23,6 +25,12 @@ static const struct kind *const kinds[] = {
 static const struct balance_policy *const balancers[] = {
     &balance_random,
     &balance_round_robin,
+    &balance_weighted_round_robin,
+    &balance_least_connections,
+    &balance_power_of_two,
+    &balance_least_response_time,
+    &balance_consistent_hash,
+    &balance_rendezvous,
     NULL,
 };
 

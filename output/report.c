@@ -520,6 +520,8 @@ static void write_sweep_script(struct outfile *o, const struct report *rp, size_
                    "set offsets graph 0.05, graph 0.05, graph 0.05, 0\n",
                    w->name, w->name);
     const char *x = numeric ? "1" : "1:xticlabels(8)";
+    if (!numeric)
+        outfile_printf(o, "set xtics rotate by -20\n");
     outfile_printf(o,
                    "plot for [i=0:%zu] 'sweep_latency.dat' index i using %s:2:3:4 with "
                    "yerrorlines lw 2 title sprintf('p50 %%s', columnheader(1)), \\\n"
@@ -595,16 +597,16 @@ static void write_ts_script(struct outfile *o, const struct report *rp, size_t n
                        i + 1, r0->spans[i].from_s, r0->spans[i].to_s);
     outfile_printf(o,
                    "# The first replication of each sweep point over time (timeseries.dat).\n"
-                   "set terminal pngcairo size 1000,1100 noenhanced\n"
+                   "set terminal pngcairo size 1100,%zu noenhanced\n"
                    "set output 'timeseries.png'\n"
                    "set datafile missing 'nan'\n"
                    "set grid\n"
-                   "set key outside right top\n"
+                   "set key outside below left Left reverse maxcols 1\n"
                    "set xrange [0:*]\n"
                    "set style rect fc rgb 'gray80' fs solid 0.5 noborder\n"
                    "set multiplot layout 3,1\n"
                    "set lmargin 12\n"
-                   "set rmargin 40\n"
+                   "set rmargin 4\n"
                    "set xlabel 'simulated time (s)'\n"
                    "set ylabel 'requests per second'\n"
                    "plot for [i=0:%zu] 'timeseries.dat' index i using 1:3 with lines lw 2 "
@@ -618,21 +620,31 @@ static void write_ts_script(struct outfile *o, const struct report *rp, size_t n
                    "     for [i=0:%zu] 'timeseries.dat' index i using 1:5 with lines dt 2 "
                    "title sprintf('p50 %%s', columnheader(1))\n"
                    "unset logscale y\n"
-                   "set ylabel 'replicas up'\n"
+                   "set ylabel 'replicas'\n"
                    "set yrange [0:*]\n"
                    "set ytics 1\n"
                    "plot ",
-                   last, last, last, last);
+                   (size_t)900 + 3 * 40 * nblocks, last, last, last, last);
     bool first = true;
     for (size_t j = 0; j < r0->ts_ncols; j++) {
         const char *n = r0->ts_names[j];
         const char *dot = strrchr(n, '.');
         if (!dot || strcmp(dot, ".replicas") != 0)
             continue;
+        /* A balancer's own count is its pool's size; what it has in rotation
+         * (its in_rotation column, further right) is what matters. */
+        size_t col = j, plen = (size_t)(dot - n);
+        const char *what = "up";
+        for (size_t k = j + 1; k < r0->ts_ncols; k++)
+            if (!strncmp(r0->ts_names[k], n, plen + 1) &&
+                !strcmp(r0->ts_names[k] + plen, ".in_rotation")) {
+                col = k;
+                what = "in rotation";
+            }
         outfile_printf(o,
                        "%sfor [i=0:%zu] 'timeseries.dat' index i using 1:%zu with steps lw 2 "
-                       "title sprintf('%.*s %%s', columnheader(1))",
-                       first ? "" : ", \\\n     ", last, j + 2, (int)(dot - n), n);
+                       "title sprintf('%.*s %s %%s', columnheader(1))",
+                       first ? "" : ", \\\n     ", last, col + 2, (int)plen, n, what);
         first = false;
     }
     if (first)
@@ -742,8 +754,9 @@ char *report_table(const struct report *rp)
             w = strlen(l);
         free(l);
     }
-    fprintf(f, "%-*s %5s %12s %10s %21s %10s %10s %9s\n", (int)w, "point", "runs",
-            "throughput/s", "reject %", "mean ms (95% CI)", "p50 ms", "p99 ms", "timeout %");
+    fprintf(f, "%-*s %5s %12s %8s %8s %9s %21s %10s %10s\n", (int)w, "point", "runs",
+            "throughput/s", "error %", "reject %", "timeout %", "mean ms (95% CI)", "p50 ms",
+            "p99 ms");
     for (size_t b = 0; b < rp->nruns;) {
         size_t e = point_end(rp, b);
         struct hist *pool = pooled(rp, b, e);
@@ -757,8 +770,8 @@ char *report_table(const struct report *rp)
             snprintf(mean, sizeof mean, "%.4g +/- %.2g", v[7], (c[7].hi - c[7].lo) / 2);
         else
             snprintf(mean, sizeof mean, "%.4g", v[7]);
-        fprintf(f, "%-*s %5zu %12.5g %10.3g %21s %10.4g %10.4g %9.3g\n", (int)w, l, e - b, v[1],
-                100 * v[3], mean, v[8], v[10], 100 * v[4]);
+        fprintf(f, "%-*s %5zu %12.5g %8.3g %8.3g %9.3g %21s %10.4g %10.4g\n", (int)w, l, e - b,
+                v[1], 100 * v[5], 100 * v[3], 100 * v[4], mean, v[8], v[10]);
         free(l);
         hist_free(pool);
         b = e;

@@ -91,6 +91,13 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char flag[3];
+        if ((!strncmp(a, "-j", 2) || !strncmp(a, "-o", 2)) && a[2]) { /* -j2, -oDIR */
+            snprintf(flag, sizeof flag, "%.2s", a);
+            v = a + 2;
+            a = flag;
+            i--; /* the value is in this argument: do not skip the next one */
+        }
         int takes = !strcmp(a, "-o") || !strcmp(a, "-j") || !strcmp(a, "--seed") ||
                     !strcmp(a, "--set") || !strcmp(a, "--runs");
         if (takes && !v)

@@ -395,6 +395,22 @@ static int sweep_range(struct sc_sweep *w, const char *body, struct loc loc, str
     return 0;
 }
 
+/* The first comma outside parentheses: sweep values may be specs with
+ * arguments, as in ${lb = random, power_of_two(d=3)}. */
+static const char *top_level_comma(const char *p)
+{
+    int depth = 0;
+    for (; *p; p++) {
+        if (*p == '(')
+            depth++;
+        else if (*p == ')' && depth > 0)
+            depth--;
+        else if (*p == ',' && depth == 0)
+            return p;
+    }
+    return NULL;
+}
+
 static int define_sweep(struct scenario *sc, const char *name, size_t nlen, const char *body,
                         struct loc loc, struct diag *d)
 {
@@ -408,7 +424,7 @@ static int define_sweep(struct scenario *sc, const char *name, size_t nlen, cons
     if (rc <= 0)
         return rc;
     for (const char *p = body;;) {
-        const char *c = strchr(p, ',');
+        const char *c = top_level_comma(p);
         const char *e = c ? c : p + strlen(p);
         char *v = trim_dup(p, e);
         if (!*v) {

@@ -121,6 +121,16 @@ START_TEST(sweep_text_around_the_substitution_is_kept)
 }
 END_TEST
 
+START_TEST(sweep_values_may_be_specs_with_commas)
+{
+    struct scenario *sc = parse("[service s]\nbalance = ${b = random, power_of_two(d=3, x=1)}\n");
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_uint_eq(sc->sweeps[0].nvalues, 2);
+    ck_assert_str_eq(sc->sweeps[0].values[1], "power_of_two(d=3, x=1)");
+    scenario_free(sc);
+}
+END_TEST
+
 START_TEST(fractional_range_has_no_rounding_drift)
 {
     struct scenario *sc = parse("[sim]\nx = ${x = 0.1..0.5 step 0.1}\n");
@@ -222,6 +232,7 @@ Suite *scenario_suite(void)
     tcase_add_test(tc, sweeps_expand_as_a_cross_product_first_outermost);
     tcase_add_test(tc, sweep_text_around_the_substitution_is_kept);
     tcase_add_test(tc, fractional_range_has_no_rounding_drift);
+    tcase_add_test(tc, sweep_values_may_be_specs_with_commas);
     tcase_add_test(tc, set_overrides_adds_and_reports_unknown_sections);
     tcase_add_test(tc, spec_parses_named_and_positional_arguments);
     tcase_add_loop_test(tc, spec_rejects_malformed_text, 0,
