@@ -79,7 +79,7 @@ static const struct param_spec outlier_params[] = {
 
 static bool in_rotation(const struct balancer *lb, uint32_t i, int64_t now)
 {
-    return lb->up[i].healthy && lb->up[i].ejected_until <= now;
+    return i < service_ready(lb->pool) && lb->up[i].healthy && lb->up[i].ejected_until <= now;
 }
 
 /* A replica in rotation, or UINT32_MAX when there is none. */

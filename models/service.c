@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/autoscale.h"
 #include "models/balance.h"
 #include "models/kind.h"
 #include "output/hist.h"
@@ -38,7 +39,16 @@ struct replica {
 
 struct service {
     struct component base;
-    uint32_t nreplicas;
+    uint32_t nreplicas;  /* replica slots: max of `replicas` and the autoscaler's max */
+    uint32_t nready;     /* replicas [0, nready) take new requests */
+    uint32_t nstarting;  /* replicas [nready, nready + nstarting) are in cold start */
+    bool autoscale;
+    struct hpa hpa;
+    struct level hpa_busy;  /* private copies, never reset at the cut */
+    struct level hpa_queue;
+    double hpa_busy_mark, hpa_queue_mark;
+    uint64_t hpa_arrivals;
+    int64_t hpa_last_ns;
     uint32_t workers;
     long long queue_cap; /* -1: unbounded */
     struct dist demand;
@@ -60,6 +70,9 @@ static const struct param_spec params[] = {
      "per-replica speed factors, e.g. 1, 1, 0.5 (one value: all replicas)"},
     {"weights", "numbers", "1", "per-replica weights for weighted balance policies, e.g. 5, 1, 1"},
     {"calls", "components", NULL, "components called in sequence after the service, e.g. db, cache"},
+    {"autoscale", "autoscaler", "none",
+     "hpa(metric=utilisation, target=60%, min=1, max=10, period=15s, tolerance=10%, "
+     "window=300s, cold_start=0s), or none"},
     {"async", "bool", "false", "free the worker while calls are outstanding"},
     {"error_rate", "fraction", "0", "probability that a request fails after its service"},
     {"latency", "dist", NULL, "one-way network delay of each call this service makes"},
@@ -97,13 +110,29 @@ static struct request *ring_pop(struct replica *rp)
 
 static void service_done(struct sim *sim, void *a, void *b);
 
+/* Busy workers and waiting requests change here only, so the autoscaler's
+ * private levels move with the statistics. */
+static void busy_add(struct sim *sim, struct service *sv, int64_t delta)
+{
+    sim_level_add(sim, &sv->base.st.busy, delta);
+    if (sv->autoscale)
+        sim_level_add(sim, &sv->hpa_busy, delta);
+}
+
+static void queued_add(struct sim *sim, struct service *sv, int64_t delta)
+{
+    sim_level_add(sim, &sv->base.st.queued, delta);
+    if (sv->autoscale)
+        sim_level_add(sim, &sv->hpa_queue, delta);
+}
+
 static void take_worker(struct sim *sim, struct service *sv, struct replica *rp,
                         struct request *r, struct frame *f)
 {
     f->holds_worker = true;
     f->slot = rp->busy;
     rp->serving[rp->busy++] = r;
-    sim_level_add(sim, &sv->base.st.busy, 1);
+    busy_add(sim, sv, 1);
 }
 
 static void begin(struct sim *sim, struct service *sv, struct request *r)
@@ -126,13 +155,13 @@ static void release_worker(struct sim *sim, struct service *sv, struct frame *f)
     struct request *last = rp->serving[--rp->busy];
     rp->serving[f->slot] = last;
     sim_top_of(last, &sv->base)->slot = f->slot;
-    sim_level_add(sim, &sv->base.st.busy, -1);
+    busy_add(sim, sv, -1);
     if (sv->bal.pol->on_done) {
         sv->bal.now_ns = sim_now(sim);
         sv->bal.pol->on_done(&sv->bal, f->replica, sim_now(sim) - f->arrive_ns);
     }
     if (rp->len > 0) {
-        sim_level_add(sim, &sv->base.st.queued, -1);
+        queued_add(sim, sv, -1);
         begin(sim, sv, ring_pop(rp));
     }
 }
@@ -226,13 +255,16 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     struct service *sv = as_service(c);
     struct frame *f = sim_enter(r, c);
     f->arrive_ns = sim_now(sim);
-    c->st.arrivals++;
     sv->bal.now_ns = sim_now(sim);
+    c->st.arrivals++;
+    sv->hpa_arrivals++;
     uint32_t i;
-    if (r->target >= 0 && (uint32_t)r->target < sv->nreplicas)
+    if (r->target >= 0 && (uint32_t)r->target < sv->nreplicas) {
         i = (uint32_t)r->target;
-    else
+    } else {
+        sv->bal.n = sv->nready;
         i = balance_pick(&sv->bal, r);
+    }
     r->target = -1;
     f->replica = i;
     struct replica *rp = &sv->reps[i];
@@ -246,7 +278,7 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
         begin(sim, sv, r);
     } else if (sv->queue_cap < 0 || (long long)rp->len < sv->queue_cap) {
         sim_level_add(sim, &c->st.insys, 1);
-        sim_level_add(sim, &c->st.queued, 1);
+        queued_add(sim, sv, 1);
         ring_push(rp, r);
     } else {
         turn_away(sim, sv, r, i, REQ_REJECTED);
@@ -266,7 +298,7 @@ static void crash(struct sim *sim, struct service *sv, uint32_t i)
     rp->epoch++;
     while (rp->len > 0) {
         struct request *r = ring_pop(rp);
-        sim_level_add(sim, &c->st.queued, -1);
+        queued_add(sim, sv, -1);
         r->status = REQ_ERROR;
         finish(sim, sv, r);
     }
@@ -274,7 +306,7 @@ static void crash(struct sim *sim, struct service *sv, uint32_t i)
         struct request *r = rp->serving[rp->busy - 1];
         struct frame *f = sim_top_of(r, c);
         rp->busy--;
-        sim_level_add(sim, &c->st.busy, -1);
+        busy_add(sim, sv, -1);
         f->holds_worker = false;
         if (sv->bal.pol->on_done)
             sv->bal.pol->on_done(&sv->bal, i, sim_now(sim) - f->arrive_ns);
@@ -285,6 +317,103 @@ static void crash(struct sim *sim, struct service *sv, uint32_t i)
             finish(sim, sv, r);
         }
     }
+}
+
+/* Replicas taking traffic: ready and not crashed; and the workers they
+ * have, whose time average is the denominator of utilisation. */
+static void count_up(struct sim *sim, struct service *sv)
+{
+    uint32_t up = 0;
+    for (uint32_t i = 0; i < sv->nready; i++)
+        up += sv->reps[i].up;
+    sv->base.st.replicas_up = up;
+    sim_level_set(sim, &sv->base.st.capacity, (int64_t)sv->nready * sv->workers);
+}
+
+/* ---- autoscaling ----------------------------------------------------------
+ * Replicas are added at index nready + nstarting after the cold start, and
+ * removed from the top of the ready range: a removed replica takes no new
+ * requests and finishes what it holds (its queue included). */
+
+static void replica_ready(struct sim *sim, void *a, void *b)
+{
+    (void)b;
+    struct service *sv = a;
+    if (sv->nstarting == 0) /* cancelled by a scale-down meanwhile */
+        return;
+    sv->nstarting--;
+    sv->nready++;
+    sv->reps[sv->nready - 1].up = true;
+    count_up(sim, sv);
+}
+
+static double hpa_measure(struct sim *sim, struct service *sv)
+{
+    double secs = (double)(sim_now(sim) - sv->hpa_last_ns) / 1e9;
+    sim_level_add(sim, &sv->hpa_busy, 0); /* bring the areas up to now */
+    sim_level_add(sim, &sv->hpa_queue, 0);
+    double busy = (sv->hpa_busy.area - sv->hpa_busy_mark) / 1e9 / secs;
+    double queue = (sv->hpa_queue.area - sv->hpa_queue_mark) / 1e9 / secs;
+    double per = sv->nready ? (double)sv->nready : 1.0;
+    double arrivals = (double)sv->hpa_arrivals;
+    sv->hpa_busy_mark = sv->hpa_busy.area;
+    sv->hpa_queue_mark = sv->hpa_queue.area;
+    sv->hpa_arrivals = 0;
+    sv->hpa_last_ns = sim_now(sim);
+    switch (sv->hpa.metric) {
+    case HPA_UTILISATION:
+        return busy / (per * (double)sv->workers);
+    case HPA_QUEUE:
+        return queue / per;
+    case HPA_RPS:
+        return arrivals / secs / per;
+    }
+    return 0;
+}
+
+static void hpa_sync(struct sim *sim, void *a, void *b)
+{
+    (void)b;
+    struct service *sv = a;
+    double metric = hpa_measure(sim, sv);
+    uint32_t current = sv->nready + sv->nstarting;
+    uint32_t want = hpa_decide(&sv->hpa, sim_now(sim), current, metric);
+    while (current < want && current < sv->nreplicas) {
+        sv->nstarting++;
+        current++;
+        sim_after(sim, sv->hpa.cold_start_ns, replica_ready, sv, NULL);
+    }
+    while (current > want && current > 1) {
+        if (sv->nstarting > 0)
+            sv->nstarting--; /* the newest start is abandoned */
+        else
+            sv->nready--; /* it drains: no new requests, finishes its own */
+        current--;
+    }
+    count_up(sim, sv);
+    if (sim_now(sim) + sv->hpa.period_ns <= sim->end_ns)
+        sim_after(sim, sv->hpa.period_ns, hpa_sync, sv, NULL);
+}
+
+static void start(struct sim *sim, struct component *c)
+{
+    struct service *sv = as_service(c);
+    if (sv->autoscale) {
+        hpa_start(&sv->hpa, sim_now(sim), sv->nready);
+        sim_after(sim, sv->hpa.period_ns, hpa_sync, sv, NULL);
+    }
+}
+
+static size_t ts_extra(const struct sim *sim, const struct component *c, const char **names,
+                       double *values, size_t max)
+{
+    (void)sim;
+    const struct service *sv = (const struct service *)c;
+    if (!sv->autoscale || max < 1)
+        return 0;
+    names[0] = "starting";
+    values[0] = (double)sv->nstarting;
+    return 1;
 }
 
 void service_fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
@@ -313,10 +442,7 @@ void service_fault(struct sim *sim, struct component *c, int32_t replica, enum f
             break;
         }
     }
-    uint32_t up = 0;
-    for (uint32_t i = 0; i < sv->nreplicas; i++)
-        up += sv->reps[i].up;
-    c->st.replicas_up = up;
+    count_up(sim, sv);
 }
 
 bool service_is(const struct component *c)
@@ -327,6 +453,11 @@ bool service_is(const struct component *c)
 uint32_t service_replicas(const struct component *c)
 {
     return ((const struct service *)c)->nreplicas;
+}
+
+uint32_t service_ready(const struct component *c)
+{
+    return ((const struct service *)c)->nready;
 }
 
 bool service_replica_up(const struct component *c, uint32_t replica)
@@ -379,7 +510,19 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     if (kp_int(s, params, "workers", 1, 10000000, &w, d) < 0)
         rc = -1, w = 1;
     sv->nreplicas = (uint32_t)n;
+    sv->nready = (uint32_t)n;
     sv->workers = (uint32_t)w;
+    struct loc aloc;
+    const char *as = kp_raw(s, params, "autoscale", &aloc);
+    if (strcmp(as, "none") != 0) {
+        if (hpa_setup(&sv->hpa, as, aloc, d) < 0) {
+            rc = -1;
+        } else {
+            sv->autoscale = true;
+            if (sv->hpa.max > sv->nreplicas)
+                sv->nreplicas = sv->hpa.max; /* slots for every replica it may add */
+        }
+    }
     struct loc qloc;
     const char *q = kp_raw(s, params, "queue", &qloc);
     if (strcmp(q, "unbounded") == 0 || strcmp(q, "inf") == 0)
@@ -408,7 +551,7 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     for (uint32_t i = 0; i < sv->nreplicas; i++) {
         struct replica *rp = &sv->reps[i];
-        rp->up = true;
+        rp->up = i < sv->nready;
         rp->speed = speed[i] > 0 ? speed[i] : 1;
         rp->slow = 1;
         rp->serving = xcalloc(sv->workers, sizeof *rp->serving);
@@ -422,8 +565,9 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     sv->bal.weight = sv->weights;
     sim_stats_init(sim, &c->st, true);
-    c->st.servers = (double)sv->nreplicas * (double)sv->workers;
-    c->st.replicas_up = sv->nreplicas;
+    c->st.servers = (double)sv->nready * (double)sv->workers;
+    c->st.replicas_up = sv->nready;
+    c->st.capacity.value = (int64_t)sv->nready * sv->workers;
     return rc;
 }
 
@@ -449,4 +593,6 @@ const struct kind kind_service = {
     .on_request = on_request,
     .on_reply = on_reply,
     .fini = fini,
+    .start = start,
+    .ts_extra = ts_extra,
 };

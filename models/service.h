@@ -21,7 +21,10 @@ enum fault_action {
 };
 
 bool service_is(const struct component *c);
+/* Replica slots (the most replicas it can have), and how many take new
+ * requests now (replicas [0, ready)); they differ under autoscaling. */
 uint32_t service_replicas(const struct component *c);
+uint32_t service_ready(const struct component *c);
 bool service_replica_up(const struct component *c, uint32_t replica);
 
 /* Starts (start = true) or ends a fault on one replica, or on all when

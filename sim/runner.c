@@ -140,7 +140,8 @@ static void comp_result(const struct sim *sim, const struct component *c, int64_
     cr->completed = st->completed;
     cr->rejected = st->rejected;
     cr->errors = st->errors;
-    cr->servers = st->servers;
+    double capacity = sim_level_mean(sim, &st->capacity, end_ns);
+    cr->servers = capacity > 0 ? capacity : st->servers;
     cr->mean_busy = sim_level_mean(sim, &st->busy, end_ns);
     cr->mean_queue = sim_level_mean(sim, &st->queued, end_ns);
     cr->mean_insys = sim_level_mean(sim, &st->insys, end_ns);

@@ -256,6 +256,7 @@ void sim_stats_init(struct sim *sim, struct comp_stats *st, bool with_hists)
     sim_level_init(sim, &st->busy);
     sim_level_init(sim, &st->queued);
     sim_level_init(sim, &st->insys);
+    sim_level_init(sim, &st->capacity);
     if (with_hists) {
         st->wait = hist_new();
         st->local = hist_new();

@@ -93,6 +93,7 @@ struct comp_stats {
     struct hist *local;    /* wait + own service, without downstream calls */
     struct hist *resp;     /* arrival to reply, calls included */
     double servers;        /* workers in total, for utilisation */
+    struct level capacity; /* workers of the replicas taking traffic (autoscaling) */
     uint32_t replicas_up;  /* replicas taking traffic now (time series) */
 };
 
