@@ -136,6 +136,10 @@ static double m_error_ratio(const struct run_result *r)
 {
     return r->offered ? (double)r->errors / (double)r->offered : NA;
 }
+static double m_failed_ratio(const struct run_result *r)
+{
+    return r->offered ? (double)(r->rejected + r->timeouts + r->errors) / (double)r->offered : NA;
+}
 static double m_attempts(const struct run_result *r)
 {
     return r->offered ? (double)r->attempts / (double)r->offered : NA;
@@ -164,7 +168,9 @@ static const struct metric metrics[] = {
     {"latency_p99_ms", 0.99, m_lat_q},
     {"latency_p999_ms", 0.999, m_lat_q},
     {"latency_max_ms", 1.0, m_lat_q},
+    {"failed_ratio", -1, m_failed_ratio}, /* rejected + timeouts + errors */
 };
+#define M_FAILED 13
 #define NMETRICS (sizeof metrics / sizeof metrics[0])
 
 static double metric_value(const struct metric *m, const struct run_result *r)
@@ -342,6 +348,21 @@ static void summarise(const struct report *rp, size_t b, size_t e, const struct 
         *value = ci->lo = ci->hi = NA;
 }
 
+/* Whether the pooled value of the SLO's metric over runs [b, e) is below its
+ * limit (pooled percentiles, mean of means). */
+static int slo_met(const struct report *rp, size_t b, size_t e, const struct hist *pool)
+{
+    for (size_t m = 0; m < NMETRICS; m++) {
+        if (strcmp(metrics[m].name, rp->slo_metric) != 0)
+            continue;
+        struct ci ci;
+        double value;
+        summarise(rp, b, e, &metrics[m], pool, &ci, &value);
+        return !isnan(value) && value < rp->slo_limit;
+    }
+    return 0;
+}
+
 static void write_summary(struct outfile *o, const struct report *rp)
 {
     outfile_printf(o, "point");
@@ -361,6 +382,11 @@ static void write_summary(struct outfile *o, const struct report *rp)
             num(o, ci.lo);
             num(o, ci.hi);
             outfile_printf(o, ",%zu\n", ci.n);
+        }
+        if (rp->slo_metric) {
+            outfile_printf(o, "%zu", rp->runs[b].point);
+            sweep_values(o, rp->sc, rp->runs[b].point);
+            outfile_printf(o, ",slo_met,%d,,,%zu\n", slo_met(rp, b, e, pool), e - b);
         }
         hist_free(pool);
         b = e;
@@ -478,8 +504,10 @@ static void write_sweep_data(struct outfile *o, const struct report *rp, size_t 
             if (!header) {
                 char *label = point_label(sc, pt);
                 /* the title names only the other sweeps */
-                const char *t = sc->nsweeps > 1 ? strchr(label, ' ') + 1 : "latency";
-                outfile_printf(o, "%s\"%s\" \"p50\" \"lo\" \"hi\" \"p99\" \"lo\" \"hi\" \"x\"\n",
+                const char *t = sc->nsweeps > 1 ? strchr(label, ' ') + 1 : "";
+                outfile_printf(o,
+                               "%s\"%s\" \"p50\" \"lo\" \"hi\" \"p99\" \"lo\" \"hi\" \"x\" "
+                               "\"throughput\" \"lo\" \"hi\" \"errors\" \"lo\" \"hi\"\n",
                                *nblocks ? "\n\n" : "", t);
                 free(label);
                 header = true;
@@ -496,7 +524,14 @@ static void write_sweep_data(struct outfile *o, const struct report *rp, size_t 
                 summarise(rp, b, e, &metrics[k ? 10 : 8], pool, &ci, &value);
                 outfile_printf(o, " %.9g %.9g %.9g", value, ci.lo, ci.hi);
             }
-            outfile_printf(o, " \"%s\"\n", xv);
+            outfile_printf(o, " \"%s\"", xv);
+            for (int k = 0; k < 2; k++) { /* throughput, then error ratio */
+                struct ci ci;
+                double value;
+                summarise(rp, b, e, &metrics[k ? M_FAILED : 1], pool, &ci, &value);
+                outfile_printf(o, " %.9g %.9g %.9g", value, ci.lo, ci.hi);
+            }
+            outfile_printf(o, "\n");
             hist_free(pool);
             b = e;
         }
@@ -508,7 +543,8 @@ static void write_sweep_script(struct outfile *o, const struct report *rp, size_
     const struct sc_sweep *w = &rp->sc->sweeps[0];
     bool numeric = all_numeric(w);
     outfile_printf(o,
-                   "# p50 and p99 end-to-end latency against the sweep variable '%s'.\n"
+                   "# p50 and p99 end-to-end latency, and throughput and failures, against\n"
+                   "# the sweep variable '%s'.\n"
                    "# Points are pooled over replications; error bars are 95%% CIs across\n"
                    "# replications (none with repeat = 1).\n"
                    "set terminal pngcairo size 900,600 noenhanced\n"
@@ -526,7 +562,19 @@ static void write_sweep_script(struct outfile *o, const struct report *rp, size_
                    "plot for [i=0:%zu] 'sweep_latency.dat' index i using %s:2:3:4 with "
                    "yerrorlines lw 2 title sprintf('p50 %%s', columnheader(1)), \\\n"
                    "     for [i=0:%zu] 'sweep_latency.dat' index i using 1:5:6:7 with "
-                   "yerrorlines lw 2 dt 2 title sprintf('p99 %%s', columnheader(1))\n",
+                   "yerrorlines lw 2 dt 2 title sprintf('p99 %%s', columnheader(1))\n"
+                   "set output 'sweep_throughput.png'\n"
+                   "set ylabel 'requests per second'\n"
+                   "set y2label 'failed requests (%%)'\n"
+                   "set y2tics\n"
+                   "set y2range [0:*]\n"
+                   "set ytics nomirror\n"
+                   "plot for [i=0:%zu] 'sweep_latency.dat' index i using %s:9:10:11 with "
+                   "yerrorlines lw 2 title sprintf('throughput %%s', columnheader(1)), \\\n"
+                   "     for [i=0:%zu] 'sweep_latency.dat' index i using 1:($12*100):($13*100):"
+                   "($14*100) axes x1y2 with yerrorlines lw 2 dt 2 "
+                   "title sprintf('failed %%%% %%s', columnheader(1))\n",
+                   nblocks ? nblocks - 1 : 0, x, nblocks ? nblocks - 1 : 0,
                    nblocks ? nblocks - 1 : 0, x, nblocks ? nblocks - 1 : 0);
 }
 
@@ -754,9 +802,11 @@ char *report_table(const struct report *rp)
             w = strlen(l);
         free(l);
     }
-    fprintf(f, "%-*s %5s %12s %8s %8s %9s %21s %10s %10s\n", (int)w, "point", "runs",
+    fprintf(f, "%-*s %5s %12s %8s %8s %9s %21s %10s %10s%s\n", (int)w, "point", "runs",
             "throughput/s", "error %", "reject %", "timeout %", "mean ms (95% CI)", "p50 ms",
-            "p99 ms");
+            "p99 ms", rp->slo_metric ? "  SLO" : "");
+    double best_offered = -1;
+    char *best = NULL;
     for (size_t b = 0; b < rp->nruns;) {
         size_t e = point_end(rp, b);
         struct hist *pool = pooled(rp, b, e);
@@ -770,12 +820,28 @@ char *report_table(const struct report *rp)
             snprintf(mean, sizeof mean, "%.4g +/- %.2g", v[7], (c[7].hi - c[7].lo) / 2);
         else
             snprintf(mean, sizeof mean, "%.4g", v[7]);
-        fprintf(f, "%-*s %5zu %12.5g %8.3g %8.3g %9.3g %21s %10.4g %10.4g\n", (int)w, l, e - b,
+        fprintf(f, "%-*s %5zu %12.5g %8.3g %8.3g %9.3g %21s %10.4g %10.4g", (int)w, l, e - b,
                 v[1], 100 * v[5], 100 * v[3], 100 * v[4], mean, v[8], v[10]);
+        if (rp->slo_metric) {
+            int met = slo_met(rp, b, e, pool);
+            fprintf(f, "  %s", met ? "met" : "missed");
+            if (met && v[0] > best_offered) {
+                best_offered = v[0];
+                free(best);
+                best = xstrdup(l);
+            }
+        }
+        fprintf(f, "\n");
         free(l);
         hist_free(pool);
         b = e;
     }
+    if (rp->slo_metric && best)
+        fprintf(f, "highest offered load meeting the SLO (%s): %.5g requests/s, at %s\n",
+                rp->slo_text, best_offered, best);
+    else if (rp->slo_metric)
+        fprintf(f, "no sweep point meets the SLO (%s)\n", rp->slo_text);
+    free(best);
     fclose(f);
     return buf;
 }

@@ -21,6 +21,9 @@ struct report {
     uint64_t base_seed;
     const char *command;           /* the command line, for the manifest */
     const char *outdir;            /* as the user named it, for the manifest */
+    const char *slo_metric;        /* a summary metric name, or NULL */
+    double slo_limit;              /* met when the point's value is below it */
+    const char *slo_text;          /* as written */
 };
 
 /* Writes every file. Returns 0, or -1 with errno-style code in *err and the

@@ -496,7 +496,10 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     char *outdir = c.outdir ? xstrdup(c.outdir) : default_outdir(c.file);
     char *command = join_args(full_argc, full_argv);
     if (rc == 0) {
-        struct report rp = {sc, res, n, repeat, base_seed, command, outdir};
+        struct sim_config cfg;
+        runner_first_config(sc, &cfg);
+        struct report rp = {sc,     res,         n,         repeat,       base_seed,
+                            command, outdir, cfg.slo.metric, cfg.slo.limit, cfg.slo.text};
         const char *f = getenv("SDSIM_FAIL_OUTPUT"); /* test hook: fail the n-th write */
         long fail = f ? atol(f) : -1;
         rc = write_results(&rp, outdir, f ? &fail : NULL);

@@ -25,10 +25,50 @@ const struct param_spec runner_sim_params[] = {
     {"seed", "int", "1", "base seed; replication r uses a seed derived from it and r"},
     {"precision", "fraction|off", "off",
      "run until the 95% CI half-width of mean latency (batch means) is within this, e.g. 2%"},
+    {"slo", "objective", "none",
+     "p50|p90|p99|p999|mean < DURATION, or errors < FRACTION: marks the sweep points that meet it"},
     {"interval", "duration", "0",
      "write timeseries.csv with one row per run and interval of this length (0: none)"},
     {NULL, NULL, NULL, NULL},
 };
+
+static int read_slo(const char *v, struct loc loc, struct slo *slo, struct diag *d)
+{
+    static const struct {
+        const char *word, *metric;
+    } names[] = {
+        {"p50", "latency_p50_ms"}, {"p90", "latency_p90_ms"}, {"p99", "latency_p99_ms"},
+        {"p999", "latency_p999_ms"}, {"mean", "latency_mean_ms"}, {"errors", "error_ratio"},
+    };
+    memset(slo, 0, sizeof *slo);
+    if (strcmp(v, "none") == 0)
+        return 0;
+    snprintf(slo->text, sizeof slo->text, "%s", v);
+    const char *lt = strchr(v, '<');
+    if (!lt)
+        return diag_error(d, loc, "expected an objective like 'p99 < 200ms' or 'errors < 1%%'");
+    char word[16];
+    size_t n = strcspn(v, " <");
+    snprintf(word, sizeof word, "%.*s", (int)(n < 15 ? n : 15), v);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(word, names[i].word) == 0)
+            slo->metric = names[i].metric;
+    if (!slo->metric)
+        return diag_error(d, loc, "unknown objective '%s' (p50, p90, p99, p999, mean, errors)",
+                          word);
+    const char *why;
+    const char *rhs = lt + 1;
+    if (strcmp(slo->metric, "error_ratio") == 0) {
+        if (units_parse_fraction(rhs, &slo->limit, &why) < 0)
+            return diag_error(d, loc, "bad error limit '%s': %s", rhs, why);
+        return 0;
+    }
+    int64_t ns;
+    if (units_parse_duration(rhs, &ns, &why) < 0)
+        return diag_error(d, loc, "bad latency limit '%s': %s", rhs, why);
+    slo->limit = (double)ns / 1e6;
+    return 0;
+}
 
 int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag *d)
 {
@@ -60,6 +100,9 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
         rc = -1;
     else
         cfg->seed = (uint64_t)seed;
+    const char *slo = kp_raw(s, runner_sim_params, "slo", &loc);
+    if (read_slo(slo, loc, &cfg->slo, d) < 0)
+        rc = -1;
     if (kp_duration(s, runner_sim_params, "interval", &cfg->interval_ns, d) < 0)
         rc = -1;
     else if (cfg->interval_ns > 0 && rc == 0 && cfg->duration_ns / cfg->interval_ns > 1000000)
@@ -82,8 +125,8 @@ static int check_fixed_keys(const struct scenario *sc, struct diag *d)
     if (!s || strcmp(s->kind, "sim") != 0)
         return 0;
     int rc = 0;
-    static const char *const fixed[] = {"repeat", "seed"};
-    for (size_t i = 0; i < 2; i++) {
+    static const char *const fixed[] = {"repeat", "seed", "slo"};
+    for (size_t i = 0; i < 3; i++) {
         const struct sc_entry *e = sc_find_entry(s, fixed[i]);
         if (e && strstr(e->value, "${"))
             rc = diag_error(d, e->val_loc, "'%s' cannot be swept: it numbers the runs", fixed[i]);
@@ -113,16 +156,21 @@ int runner_validate(const struct scenario *sc, struct diag *d)
 size_t runner_nruns(const struct scenario *sc, const struct runner_opts *o, uint64_t *base_seed,
                     long long *repeat)
 {
-    struct sc_point *pt = scenario_point(sc, 0);
     struct sim_config cfg;
-    if (runner_config(pt, &cfg, NULL) < 0)
-        cfg.repeat = 1;
-    scenario_point_free(pt);
+    runner_first_config(sc, &cfg);
     if (base_seed)
         *base_seed = o && o->has_seed ? o->seed : cfg.seed;
     if (repeat)
         *repeat = cfg.repeat;
     return scenario_npoints(sc) * (size_t)cfg.repeat;
+}
+
+void runner_first_config(const struct scenario *sc, struct sim_config *cfg)
+{
+    struct sc_point *pt = scenario_point(sc, 0);
+    if (runner_config(pt, cfg, NULL) < 0)
+        cfg->repeat = 1;
+    scenario_point_free(pt);
 }
 
 uint64_t runner_rep_seed(uint64_t base_seed, size_t rep)

@@ -16,6 +16,15 @@
 #include "sim/scenario.h"
 #include "sim/spec.h"
 
+/* A service-level objective, `slo = p99 < 200ms` or `errors < 1%`: the
+ * report marks the sweep points that meet it and names the highest offered
+ * load that does (the load-testing pattern). */
+struct slo {
+    const char *metric; /* a summary metric name, or NULL: none */
+    double limit;       /* in the metric's unit (ms, or a ratio) */
+    char text[64];      /* as written, for messages */
+};
+
 struct sim_config {
     int64_t duration_ns;   /* simulated time (the maximum with precision) */
     int64_t warmup_ns;     /* the cut, unless warmup_auto */
@@ -24,6 +33,7 @@ struct sim_config {
     uint64_t seed;
     double precision;      /* 0: off */
     int64_t interval_ns;   /* time-series interval; 0: no timeseries.csv */
+    struct slo slo;        /* service-level objective checked per sweep point */
 };
 
 extern const struct param_spec runner_sim_params[];
@@ -49,6 +59,10 @@ struct runner_opts {
 /* Total runs of the scenario (points x repeat) and the base seed in force. */
 size_t runner_nruns(const struct scenario *sc, const struct runner_opts *o, uint64_t *base_seed,
                     long long *repeat);
+
+/* The [sim] settings of the first sweep point (repeat, seed and slo are
+ * the same at every point). */
+void runner_first_config(const struct scenario *sc, struct sim_config *cfg);
 
 /* The seed of replication rep. */
 uint64_t runner_rep_seed(uint64_t base_seed, size_t rep);
