@@ -1,7 +1,18 @@
 /* arrival: open-loop arrival processes of a client ("poisson(rate=9/s)",
  * "constant(rate=100/s)"). A process gives the gap to the next arrival; it
  * draws only from the client's own arrival stream, so two variants of a
- * scenario see the same arrivals. Registered by name in models/registry.c. */
+ * scenario see the same arrivals. Registered by name in models/registry.c.
+ *
+ * Processes whose rate changes with time (one file each, models/arrival_*.c):
+ *   ramp(from=10/s, to=100/s, start=0s, over=60s)   linear change, then constant
+ *   step(before=10/s, after=50/s, at=60s)
+ *   spike(base=10/s, peak=200/s, at=60s, width=5s)
+ *   diurnal(mean=100/s, amplitude=0.5, period=24h, phase=0s)
+ *       rate = mean * (1 + amplitude * sin(2 pi (t + phase) / period))
+ *   mmpp(on=200/s, off=10/s, mean_on=5s, mean_off=20s, start=off)   on/off bursts
+ *   trace(file=requests.csv)   replays time, key, op lines (sets has_item)
+ * All are exact non-homogeneous Poisson processes (inversion of the
+ * integrated rate, or thinning for diurnal); rate_per_s is the long-run mean. */
 #ifndef SDSIM_MODELS_ARRIVAL_H
 #define SDSIM_MODELS_ARRIVAL_H
 
@@ -44,5 +55,11 @@ const struct arrival_policy *const *arrival_policies(void); /* NULL-terminated, 
 
 extern const struct arrival_policy arrival_poisson;
 extern const struct arrival_policy arrival_constant;
+extern const struct arrival_policy arrival_ramp;
+extern const struct arrival_policy arrival_step;
+extern const struct arrival_policy arrival_spike;
+extern const struct arrival_policy arrival_diurnal;
+extern const struct arrival_policy arrival_mmpp;
+extern const struct arrival_policy arrival_trace;
 
 #endif

@@ -52,5 +52,11 @@ const struct balance_policy *const *balance_policies(void); /* NULL-terminated, 
 
 extern const struct balance_policy balance_random;
 extern const struct balance_policy balance_round_robin;
+extern const struct balance_policy balance_weighted_round_robin;
+extern const struct balance_policy balance_least_connections;
+extern const struct balance_policy balance_power_of_two;
+extern const struct balance_policy balance_least_response_time;
+extern const struct balance_policy balance_consistent_hash;
+extern const struct balance_policy balance_rendezvous;
 
 #endif

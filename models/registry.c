@@ -37,6 +37,12 @@ static const struct balance_policy *const balancers[] = {
 static const struct arrival_policy *const arrivals[] = {
     &arrival_poisson,
     &arrival_constant,
+    &arrival_ramp,
+    &arrival_step,
+    &arrival_spike,
+    &arrival_diurnal,
+    &arrival_mmpp,
+    &arrival_trace,
     NULL,
 };
 

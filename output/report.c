@@ -538,6 +538,15 @@ static void write_sweep_data(struct outfile *o, const struct report *rp, size_t 
     }
 }
 
+/* gnuplot cannot scale an axis whose values are all zero. */
+static bool any_failed(const struct report *rp)
+{
+    for (size_t i = 0; i < rp->nruns; i++)
+        if (m_failed_ratio(&rp->runs[i]) > 0)
+            return true;
+    return false;
+}
+
 static void write_sweep_script(struct outfile *o, const struct report *rp, size_t nblocks)
 {
     const struct sc_sweep *w = &rp->sc->sweeps[0];
@@ -567,7 +576,7 @@ static void write_sweep_script(struct outfile *o, const struct report *rp, size_
                    "set ylabel 'requests per second'\n"
                    "set y2label 'failed requests (%%)'\n"
                    "set y2tics\n"
-                   "set y2range [0:*]\n"
+                   "set y2range [0:%s]\n"
                    "set ytics nomirror\n"
                    "plot for [i=0:%zu] 'sweep_latency.dat' index i using %s:9:10:11 with "
                    "yerrorlines lw 2 title sprintf('throughput %%s', columnheader(1)), \\\n"
@@ -575,7 +584,8 @@ static void write_sweep_script(struct outfile *o, const struct report *rp, size_
                    "($14*100) axes x1y2 with yerrorlines lw 2 dt 2 "
                    "title sprintf('failed %%%% %%s', columnheader(1))\n",
                    nblocks ? nblocks - 1 : 0, x, nblocks ? nblocks - 1 : 0,
-                   nblocks ? nblocks - 1 : 0, x, nblocks ? nblocks - 1 : 0);
+                   any_failed(rp) ? "*" : "1", nblocks ? nblocks - 1 : 0, x,
+                   nblocks ? nblocks - 1 : 0);
 }
 
 /* ---- timeseries.csv and its plot ------------------------------------ */
