@@ -1,0 +1,128 @@
+/* balance_weighted_round_robin: smooth weighted round robin, as in nginx
+ * (ngx_http_upstream_round_robin.c, ngx_http_upstream_get_peer; Dounin's
+ * 2012 change). Each replica has a running score current[i]. At a pick every
+ * replica adds its weight, the highest score wins (the lowest index among
+ * equals), and the winner subtracts the total weight. Over any sum(w) picks
+ * with integer weights, replica i gets exactly w_i of them, and they are
+ * interleaved rather than bunched: weights 5, 1, 1 give a a b a c a a, where
+ * the classic interleaved WRR (LVS, and the reference's gcd sketch) gives
+ * a a a a a b c. sum(current) stays 0, so scores stay bounded by n max(w).
+ *
+ * Weights: the `weights` parameter ("5:1:1", one per replica) if given, else
+ * b->weight read at each pick (so a component may change them), else all 1,
+ * which is plain round robin. A replica of weight 0 is skipped; if all are 0
+ * the picks fall back to plain rotation.
+ * Cost: O(n) per pick, like nginx: every score moves at every pick. */
+#include "models/balance.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/units.h"
+#include "sim/xalloc.h"
+
+struct wrr {
+    double *weight;  /* from `weights`, n entries, or NULL: use b->weight */
+    double *current; /* smooth scores; sum 0 after each pick */
+};
+
+static uint32_t pick(struct balance *b, const struct request *r)
+{
+    (void)r;
+    struct wrr *s = b->state;
+    const double *w = s->weight ? s->weight : b->weight;
+    double total = 0;
+    uint32_t best = UINT32_MAX;
+    for (uint32_t i = 0; i < b->n; i++) {
+        double wi = w ? w[i] : 1.0;
+        if (!(wi > 0.0))
+            continue;
+        s->current[i] += wi;
+        total += wi;
+        if (best == UINT32_MAX || s->current[i] > s->current[best])
+            best = i;
+    }
+    if (best == UINT32_MAX)
+        return (uint32_t)(b->next++ % b->n);
+    s->current[best] -= total;
+    return best;
+}
+
+static const struct param_spec params[] = {
+    {"weights", "list", "",
+     "one weight per replica, colon-separated (5:1:1); default: the service's, else all 1"},
+    {NULL, NULL, NULL, NULL},
+};
+
+/* Parses "w0:w1:...": n non-negative numbers, not all 0. The column of each
+ * item is reported so a bad one is pointed at. */
+static int parse_weights(double *out, uint32_t n, const char *text, struct loc loc,
+                         struct diag *d)
+{
+    size_t count = 0, off = 0, len = strlen(text);
+    bool any = false;
+    while (off <= len) {
+        size_t item = strcspn(text + off, ":");
+        char buf[64];
+        struct loc at = loc;
+        at.col += (int)off;
+        if (item >= sizeof buf)
+            return diag_error(d, at, "weight %zu is too long", count + 1);
+        memcpy(buf, text + off, item);
+        buf[item] = '\0';
+        double w;
+        const char *why;
+        if (units_parse_double(buf, &w, &why) < 0)
+            return diag_error(d, at, "bad weight '%s': %s", buf, why);
+        if (!(w >= 0.0) || !isfinite(w))
+            return diag_error(d, at, "a weight must be finite and >= 0, got '%s'", buf);
+        if (count < n)
+            out[count] = w;
+        any = any || w > 0.0;
+        count++;
+        off += item + 1;
+    }
+    if (count != n)
+        return diag_error(d, loc, "'weights' has %zu entr%s but there %s %u replica%s", count,
+                          count == 1 ? "y" : "ies", n == 1 ? "is" : "are", n, n == 1 ? "" : "s");
+    if (!any)
+        return diag_error(d, loc, "'weights' are all 0: no replica could be chosen");
+    return 0;
+}
+
+static int init(struct balance *b, const struct spec *sp, struct diag *d)
+{
+    assert(b->n >= 1 && "a balancer needs replicas");
+    struct wrr *s = xcalloc(1, sizeof *s);
+    b->state = s;
+    s->current = xcalloc(b->n, sizeof *s->current);
+    struct loc loc;
+    const char *v = spec_value(sp, params, "weights", &loc);
+    if (!v || !*v)
+        return 0;
+    s->weight = xcalloc(b->n, sizeof *s->weight);
+    return parse_weights(s->weight, b->n, v, loc, d);
+}
+
+static void fini(struct balance *b)
+{
+    struct wrr *s = b->state;
+    if (!s)
+        return;
+    free(s->weight);
+    free(s->current);
+    free(s);
+}
+
+const struct balance_policy balance_weighted_round_robin = {
+    .name = "weighted_round_robin",
+    .summary = "smooth weighted round robin as in nginx: weights 5:1:1 give a a b a c a a; "
+               "O(n) per pick",
+    .params = params,
+    .init = init,
+    .pick = pick,
+    .fini = fini,
+};
