@@ -58,7 +58,7 @@ static const struct param_spec params[] = {
     {"health", "checks", "none",
      "active(interval=5s, timeout=1s, unhealthy=3, healthy=2) or none"},
     {"outlier", "detection", "none", "consecutive(errors=5, base=30s, max=300s) or none"},
-    {"latency", "dist", NULL, "one-way network delay to the replicas (and back)"},
+    {"latency", "dist", "", "one-way network delay to the replicas (and back)"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "models/arrival.h"
+#include "models/keys.h"
 #include "models/kind.h"
 #include "output/hist.h"
 #include "output/stats.h"
@@ -20,22 +21,30 @@ struct client {
     struct dist think;
     int64_t timeout_ns;     /* 0: wait forever */
     long long max_attempts; /* 0: unlimited */
+    bool has_keys;
+    struct keys keys;
+    double writes;          /* fraction of requests that are writes */
     struct rng arrival_rng;
     struct rng work_rng;
     struct rng think_rng;
+    struct rng key_rng;     /* keys and read/write: their own stream */
     struct client_totals tot;
 };
 
 static const struct param_spec params[] = {
     {"to", "component", NULL, "where requests go"},
-    {"arrival", "arrival", NULL,
-     "open-loop arrival process: poisson(rate=) or constant(rate=); or use users + think"},
-    {"users", "int", NULL, "closed loop: number of users, each with one request at a time"},
+    {"arrival", "arrival", "",
+     "open-loop arrival process, e.g. poisson(rate=100/s) (see `sdsim list arrival`); "
+     "or use users + think"},
+    {"keys", "keys", "uniform(n=1)",
+     "key of each request, e.g. zipf(n=100000, s=0.99) (see `sdsim list keys`)"},
+    {"writes", "fraction", "0", "share of requests that are writes (the rest are reads)"},
+    {"users", "int", "", "closed loop: number of users, each with one request at a time"},
     {"think", "dist", "exp(mean=1s)", "closed loop: think time between a reply and the next request"},
     {"timeout", "duration", "0", "give up on a request after this long (0: never)"},
     {"attempts", "int", "1",
      "attempts per request on error, retried at once (0: unlimited; backoff comes later)"},
-    {"latency", "dist", NULL, "one-way network delay to `to` (and back), e.g. const(1ms)"},
+    {"latency", "dist", "", "one-way network delay to `to` (and back), e.g. const(1ms)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -66,6 +75,13 @@ static void send_new(struct sim *sim, struct client *cl, uint32_t user)
     r->born_ns = sim_now(sim);
     r->measured = sim->measuring;
     r->user = user;
+    if (!cl->closed && cl->arrival.has_item) { /* trace replay gives both */
+        r->key = cl->arrival.item_key;
+        r->op = cl->arrival.item_op;
+    } else {
+        r->key = cl->has_keys ? keys_next(&cl->keys, &cl->key_rng) : 0;
+        r->op = cl->writes > 0 && rng_uniform(&cl->key_rng) < cl->writes;
+    }
     struct frame *f = sim_enter(r, &cl->base);
     f->arrive_ns = r->born_ns;
     sim_ts_born(sim);
@@ -198,6 +214,15 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     if (kp_int(s, params, "attempts", 0, 1000000, &cl->max_attempts, d) < 0)
         rc = -1;
+    struct loc kloc;
+    const char *keys = kp_raw(s, params, "keys", &kloc);
+    if (keys_setup(&cl->keys, keys, kloc, d) < 0)
+        rc = -1;
+    else
+        cl->has_keys = true;
+    if (kp_fraction(s, params, "writes", &cl->writes, d) < 0)
+        rc = -1;
+    rng_stream(&cl->key_rng, sim->seed, c->name, "keys");
     rng_stream(&cl->arrival_rng, sim->seed, c->name, "arrivals");
     rng_stream(&cl->work_rng, sim->seed, c->name, "work");
     rng_stream(&cl->think_rng, sim->seed, c->name, "think");
@@ -212,6 +237,8 @@ static void fini(struct component *c)
         dist_fini(&cl->think);
     else
         arrival_fini(&cl->arrival);
+    if (cl->has_keys)
+        keys_fini(&cl->keys);
     hist_free(cl->tot.latency);
 }
 

@@ -29,7 +29,8 @@ const char *kp_raw(const struct sc_section *s, const struct param_spec *params, 
     if (loc)
         *loc = s->loc;
     const struct param_spec *p = find_param(params, key);
-    return p ? p->def : NULL;
+    /* "" in a table means optional with no default: absent. */
+    return p && p->def && *p->def ? p->def : NULL;
 }
 
 /* Reads the raw value, reporting a missing required key. */

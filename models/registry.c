@@ -7,6 +7,7 @@
 #include "models/arrival.h"
 #include "models/balance.h"
 #include "models/client.h"
+#include "models/keys.h"
 #include "models/kind.h"
 
 #include "models/service.h"
@@ -102,12 +103,14 @@ static const struct family families_tab[] = {
     {"balance", "how a service spreads requests over its replicas (key: balance)", balance_docs},
     {"arrival", "open-loop arrival processes of a client (key: arrival)", arrival_docs},
     {"dist", "distributions for durations (service, think, latency)", dist_docs},
+    {"keys", "request key distributions of a client (key: keys)", keys_docs},
 };
 
 static const struct family *const families[] = {
     &families_tab[0],
     &families_tab[1],
     &families_tab[2],
+    &families_tab[3],
     NULL,
 };
 

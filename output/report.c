@@ -564,11 +564,12 @@ static void write_sweep_script(struct outfile *o, const struct report *rp, size_
                    "set key top left\n"
                    "set offsets graph 0.05, graph 0.05, graph 0.05, 0\n",
                    w->name, w->name);
-    const char *x = numeric ? "1" : "1:xticlabels(8)";
+    /* gnuplot takes the tick label as the last column spec */
+    const char *x = numeric ? "" : ":xticlabels(8)";
     if (!numeric)
         outfile_printf(o, "set xtics rotate by -20\n");
     outfile_printf(o,
-                   "plot for [i=0:%zu] 'sweep_latency.dat' index i using %s:2:3:4 with "
+                   "plot for [i=0:%zu] 'sweep_latency.dat' index i using 1:2:3:4%s with "
                    "yerrorlines lw 2 title sprintf('p50 %%s', columnheader(1)), \\\n"
                    "     for [i=0:%zu] 'sweep_latency.dat' index i using 1:5:6:7 with "
                    "yerrorlines lw 2 dt 2 title sprintf('p99 %%s', columnheader(1))\n"
@@ -578,7 +579,7 @@ static void write_sweep_script(struct outfile *o, const struct report *rp, size_
                    "set y2tics\n"
                    "set y2range [0:%s]\n"
                    "set ytics nomirror\n"
-                   "plot for [i=0:%zu] 'sweep_latency.dat' index i using %s:9:10:11 with "
+                   "plot for [i=0:%zu] 'sweep_latency.dat' index i using 1:9:10:11%s with "
                    "yerrorlines lw 2 title sprintf('throughput %%s', columnheader(1)), \\\n"
                    "     for [i=0:%zu] 'sweep_latency.dat' index i using 1:($12*100):($13*100):"
                    "($14*100) axes x1y2 with yerrorlines lw 2 dt 2 "

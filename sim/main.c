@@ -533,7 +533,7 @@ static void print_params(const struct param_spec *p, const char *indent)
 {
     for (; p && p->name; p++)
         printf("%s%-12s %-16s %-14s %s\n", indent, p->name, p->type,
-               p->def ? p->def : "(required)", p->help);
+               !p->def ? "(required)" : *p->def ? p->def : "-", p->help);
 }
 
 static int cmd_list(int argc, char **argv)
@@ -553,7 +553,7 @@ static int cmd_list(int argc, char **argv)
         if (what && strcmp(what, (*k)->name) != 0)
             continue;
         printf("[%s NAME]  %s\n  %-12s %-16s %-14s %s\n", (*k)->name, (*k)->summary, "key", "type",
-               "default", "meaning");
+               "default", "meaning ('-': optional, no default)");
         print_params((*k)->params, "  ");
         printf("\n");
         shown = 1;
