@@ -15,6 +15,12 @@
 #include "sim/sim.h"
 #include "sim/spec.h"
 
+struct metric_out {
+    const char *name; /* static string */
+    double value;
+    bool per_component;
+};
+
 struct kind {
     const char *name;                /* as written in a scenario: [service app] */
     const char *summary;             /* one line for `sdsim list` */
@@ -29,6 +35,13 @@ struct kind {
     void (*on_reply)(struct sim *sim, struct component *c, struct request *r);
     void (*reset)(struct sim *sim, struct component *c);       /* at the cut; may be NULL */
     void (*fini)(struct component *c);                         /* may be NULL */
+    /* Extra per-run results for runs.csv and summary.csv (hit ratio, stale
+     * reads, breaker openings, ...). Fills out[0..max) and returns how many.
+     * A metric with per_component = true becomes the column
+     * "<component>.<name>"; otherwise values of the same name from every
+     * component are added up into the column "<name>". May be NULL. */
+    size_t (*metrics)(const struct sim *sim, const struct component *c, int64_t end_ns,
+                      struct metric_out *out, size_t max);
     /* Extra time-series columns of this kind: fills names (static strings,
      * may be NULL) and values, returns how many (at most max). May be NULL. */
     size_t (*ts_extra)(const struct sim *sim, const struct component *c, const char **names,

@@ -180,14 +180,50 @@ static double metric_value(const struct metric *m, const struct run_result *r)
 
 /* ---- runs.csv --------------------------------------------------------- */
 
+/* The names of the extra metrics over all runs, in first-seen order (runs
+ * are in run order, so this is deterministic). Caller frees the array only. */
+static size_t extra_names(const struct report *rp, const char ***out)
+{
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    for (size_t i = 0; i < rp->nruns; i++) {
+        for (size_t k = 0; k < rp->runs[i].nextra; k++) {
+            const char *name = rp->runs[i].extra[k].name;
+            size_t j = 0;
+            while (j < n && strcmp((*out)[j], name) != 0)
+                j++;
+            if (j < n)
+                continue;
+            xgrow(out, &cap, n + 1, sizeof **out);
+            (*out)[n++] = name;
+        }
+    }
+    return n;
+}
+
+static double extra_value(const struct run_result *r, const char *name)
+{
+    for (size_t k = 0; k < r->nextra; k++)
+        if (strcmp(r->extra[k].name, name) == 0)
+            return r->extra[k].value;
+    return NA;
+}
+
 static void write_runs(struct outfile *o, const struct report *rp)
 {
+    const char **xn;
+    size_t nx = extra_names(rp, &xn);
     outfile_printf(o, "run,rep,seed");
     sweep_header(o, rp->sc);
     outfile_printf(o, ",offered,completed,rejected,timeouts,errors,in_flight,attempts,"
                       "attempts_per_request,offered_rps,throughput_rps,latency_mean_ms,"
                       "latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,"
-                      "latency_max_ms,warmup_s,window_s,precision_met,events\n");
+                      "latency_max_ms,warmup_s,window_s,precision_met,events");
+    for (size_t k = 0; k < nx; k++) {
+        outfile_printf(o, ",");
+        csv_str(o, xn[k]);
+    }
+    outfile_printf(o, "\n");
     for (size_t i = 0; i < rp->nruns; i++) {
         const struct run_result *r = &rp->runs[i];
         outfile_printf(o, "%zu,%zu,%llu", r->run, r->rep, (unsigned long long)r->seed);
@@ -199,14 +235,18 @@ static void write_runs(struct outfile *o, const struct report *rp)
         num(o, m_attempts(r));
         num(o, m_offered_rps(r));
         num(o, m_throughput(r));
-        for (size_t m = 7; m < NMETRICS; m++)
+        for (size_t m = 7; m < M_FAILED; m++) /* latency mean .. max */
             num(o, metric_value(&metrics[m], r));
         num(o, r->warmup_s);
         num(o, r->window_s);
-        outfile_printf(o, ",%s,%llu\n",
+        outfile_printf(o, ",%s,%llu",
                        r->precision_met < 0 ? "" : r->precision_met ? "yes" : "no",
                        (unsigned long long)r->events);
+        for (size_t k = 0; k < nx; k++)
+            num(o, extra_value(r, xn[k]));
+        outfile_printf(o, "\n");
     }
+    free(xn);
 }
 
 /* ---- components.csv --------------------------------------------------- */
@@ -365,6 +405,8 @@ static int slo_met(const struct report *rp, size_t b, size_t e, const struct his
 
 static void write_summary(struct outfile *o, const struct report *rp)
 {
+    const char **xn;
+    size_t nx = extra_names(rp, &xn);
     outfile_printf(o, "point");
     sweep_header(o, rp->sc);
     outfile_printf(o, ",metric,value,ci_low,ci_high,n\n");
@@ -383,6 +425,26 @@ static void write_summary(struct outfile *o, const struct report *rp)
             num(o, ci.hi);
             outfile_printf(o, ",%zu\n", ci.n);
         }
+        for (size_t k = 0; k < nx; k++) {
+            double *x = xcalloc(e - b + 1, sizeof *x);
+            size_t n = 0;
+            for (size_t i = b; i < e; i++) {
+                double v = extra_value(&rp->runs[i], xn[k]);
+                if (!isnan(v))
+                    x[n++] = v;
+            }
+            struct ci ci;
+            stats_ci95(x, n, &ci);
+            free(x);
+            outfile_printf(o, "%zu", rp->runs[b].point);
+            sweep_values(o, rp->sc, rp->runs[b].point);
+            outfile_printf(o, ",");
+            csv_str(o, xn[k]);
+            num(o, n ? ci.mean : NA);
+            num(o, n ? ci.lo : NA);
+            num(o, n ? ci.hi : NA);
+            outfile_printf(o, ",%zu\n", ci.n);
+        }
         if (rp->slo_metric) {
             outfile_printf(o, "%zu", rp->runs[b].point);
             sweep_values(o, rp->sc, rp->runs[b].point);
@@ -391,6 +453,7 @@ static void write_summary(struct outfile *o, const struct report *rp)
         hist_free(pool);
         b = e;
     }
+    free(xn);
 }
 
 /* ---- manifest.txt ----------------------------------------------------- */

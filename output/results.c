@@ -65,5 +65,8 @@ void run_result_free(struct run_result *r)
     for (size_t i = 0; i < r->nspans; i++)
         free(r->spans[i].name);
     free(r->spans);
+    for (size_t i = 0; i < r->nextra; i++)
+        free(r->extra[i].name);
+    free(r->extra);
     memset(r, 0, sizeof *r);
 }

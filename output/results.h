@@ -36,6 +36,12 @@ struct comp_result {
     int has_hists;
 };
 
+/* A named per-run figure beyond the fixed columns (owned name). */
+struct named_value {
+    char *name;
+    double value;
+};
+
 struct result_span {
     char *name;
     double from_s, to_s;
@@ -57,6 +63,8 @@ struct run_result {
     char **ts_names;   /* ts_ncols column names */
     struct result_span *spans; /* scheduled faults */
     size_t nspans;
+    struct named_value *extra; /* metrics of the patterns present, in component order */
+    size_t nextra;
 };
 
 void run_result_free(struct run_result *r);

@@ -201,6 +201,39 @@ static void comp_result(const struct sim *sim, const struct component *c, int64_
     }
 }
 
+/* Adds value to the extra metric `name` (creating it at the end). */
+static void add_extra(struct run_result *res, const char *name, double value)
+{
+    for (size_t i = 0; i < res->nextra; i++) {
+        if (strcmp(res->extra[i].name, name) == 0) {
+            res->extra[i].value += value;
+            return;
+        }
+    }
+    res->extra = xrealloc(res->extra, (res->nextra + 1) * sizeof *res->extra);
+    res->extra[res->nextra++] = (struct named_value){xstrdup(name), value};
+}
+
+#define METRICS_MAX 32
+
+static void collect_extra(const struct sim *sim, const struct component *c, int64_t end_ns,
+                          struct run_result *res)
+{
+    if (!c->kind->metrics)
+        return;
+    struct metric_out out[METRICS_MAX];
+    size_t n = c->kind->metrics(sim, c, end_ns, out, METRICS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        if (!out[i].per_component) {
+            add_extra(res, out[i].name, out[i].value);
+            continue;
+        }
+        char name[256];
+        snprintf(name, sizeof name, "%s.%s", c->name, out[i].name);
+        add_extra(res, name, out[i].value);
+    }
+}
+
 static void collect(const struct sim *sim, int64_t end_ns, struct run_result *res)
 {
     struct hist *lat = hist_new();
@@ -210,6 +243,7 @@ static void collect(const struct sim *sim, int64_t end_ns, struct run_result *re
     res->comps = xcalloc(sim->ncomps + 1, sizeof *res->comps);
     for (size_t i = 0; i < sim->ncomps; i++) {
         const struct component *c = sim->comps[i];
+        collect_extra(sim, c, end_ns, res);
         if (c->kind->is_client) {
             const struct client_totals *t = client_totals(c);
             res->offered += t->offered;

@@ -49,6 +49,14 @@ check "one row per replication" [ "$(tail -n +2 "$T/hello/runs.csv" | wc -l)" -e
 check "summary, components, histograms and manifest are written" \
     test -s "$T/hello/summary.csv" -a -s "$T/hello/components.csv" -a -s "$T/hello/histograms.csv" \
     -a -s "$T/hello/manifest.txt" -a -s "$T/hello/latency_cdf.gp"
+# Every row has as many fields as its header (no quoted commas in these).
+same_width() {
+    for f in "$@"; do
+        awk -F, 'NR==1{n=NF} NF!=n{print "  " FILENAME ":" NR ": " NF " fields, header " n; bad=1} END{exit bad}' "$f" || return 1
+    done
+}
+check "every CSV row matches its header" same_width "$T/hello/runs.csv" "$T/hello/summary.csv" \
+    "$T/hello/components.csv" "$T/hello/histograms.csv"
 check "no temporary files are left" [ -z "$(find "$T/hello" -name '*.tmp')" ]
 check "request accounting adds up (hello)" accounting_holds "$T/hello/runs.csv"
 # M/M/3 at lambda = 2.55: Erlang C mean response 2.7712 s. Five runs of 1900 s
