@@ -1,0 +1,116 @@
+/* Health checks and outlier detection of the balancer, observed through
+ * the time series of whole runs: when replicas leave and rejoin rotation. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/results.h"
+#include "sim/runner.h"
+#include "sim/scenario.h"
+
+static struct run_result *run_text(const char *text)
+{
+    struct diag *d = diag_new();
+    struct scenario *sc = scenario_parse("t.ini", text, d);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
+    ck_assert_msg(runner_validate(sc, d) == 0, "%s", diag_count(d) ? diag_message(d, 0) : "");
+    struct runner_opts o = {.jobs = 1};
+    struct run_result *r = calloc(1, sizeof *r);
+    ck_assert_int_eq(runner_run(sc, &o, r, d), 0);
+    diag_free(d);
+    scenario_free(sc);
+    return r;
+}
+
+/* Value of time-series column `name` in the row for time t_s. */
+static double ts_at(const struct run_result *r, const char *name, double t_s)
+{
+    size_t col = 0;
+    while (col < r->ts_ncols && strcmp(r->ts_names[col], name) != 0)
+        col++;
+    ck_assert_uint_lt(col, r->ts_ncols);
+    for (size_t k = 0; k < r->ts_nrows; k++) {
+        const double *row = r->ts_rows + k * (1 + r->ts_ncols);
+        if (fabs(row[0] - t_s) < 1e-9)
+            return row[1 + col];
+    }
+    ck_abort_msg("no row at t=%g", t_s);
+    return NAN;
+}
+
+static void done(struct run_result *r)
+{
+    run_result_free(r);
+    free(r);
+}
+
+/* Probes every 1 s that fail at once (1 s timeout, no latency): a replica
+ * crashed at 10.5 s fails the probes at 11, 12, 13 s and leaves at the third
+ * (unhealthy = 3); it recovers at 20.5 s and, with healthy = 2, rejoins at
+ * the second good probe, 22 s. */
+START_TEST(active_checks_take_a_crashed_replica_out_and_back)
+{
+    struct run_result *r = run_text(
+        "[sim]\nduration=30s\ninterval=500ms\n"
+        "[client c]\narrival=constant(rate=10/s)\nto=lb\n"
+        "[balancer lb]\nto=app\nhealth=active(interval=1s, timeout=1s, unhealthy=3, healthy=2)\n"
+        "[service app]\nreplicas=3\nworkers=4\nservice=const(10ms)\n"
+        "[fault f]\ntarget=app\nreplica=1\nat=10500ms\nuntil=20500ms\naction=crash\n");
+    ck_assert_double_eq(ts_at(r, "lb.in_rotation", 10.0), 3);
+    /* the probe at 13 s fails at 13 + timeout = 14 s */
+    ck_assert_double_eq(ts_at(r, "lb.in_rotation", 13.5), 3);
+    ck_assert_double_eq(ts_at(r, "lb.in_rotation", 14.5), 2);
+    ck_assert_double_eq(ts_at(r, "lb.in_rotation", 21.5), 2);
+    ck_assert_double_eq(ts_at(r, "lb.in_rotation", 22.5), 3);
+    ck_assert_double_eq(ts_at(r, "app.replicas", 15.0), 2);
+    done(r);
+}
+END_TEST
+
+/* Without checks, a blind balancer keeps sending a third of the requests to
+ * the dead replica: they fail, exactly those routed there. */
+START_TEST(without_checks_requests_to_a_dead_replica_fail)
+{
+    struct run_result *r = run_text(
+        "[sim]\nduration=30s\n"
+        "[client c]\narrival=constant(rate=30/s)\nto=lb\n"
+        "[balancer lb]\nto=app\npolicy=round_robin\n"
+        "[service app]\nreplicas=3\nworkers=4\nservice=const(10ms)\n"
+        "[fault f]\ntarget=app\nreplica=1\nat=10s\nuntil=20s\naction=crash\n");
+    /* 10 s of 30/s, round robin over 3: 100 requests go to the dead one */
+    ck_assert_uint_ge(r->errors, 99);
+    ck_assert_uint_le(r->errors, 101);
+    done(r);
+}
+END_TEST
+
+/* Outlier detection: 5 consecutive errors eject for 4 s, then 8 s after a
+ * second ejection (doubling), so errors come in bursts of 5. */
+START_TEST(outlier_detection_ejects_with_growing_times)
+{
+    struct run_result *r = run_text(
+        "[sim]\nduration=40s\n"
+        "[client c]\narrival=constant(rate=30/s)\nto=lb\n"
+        "[balancer lb]\nto=app\npolicy=round_robin\n"
+        "outlier=consecutive(errors=5, base=4s, max=60s)\n"
+        "[service app]\nreplicas=3\nworkers=4\nservice=const(10ms)\n"
+        "[fault f]\ntarget=app\nreplica=1\nat=10s\nuntil=30s\naction=crash\n");
+    /* ejections at about 10.5 s (back 14.5), 15 s (back 23), 23.5 s (back 39.5):
+     * three bursts of 5 errors */
+    ck_assert_uint_eq(r->errors, 15);
+    done(r);
+}
+END_TEST
+
+Suite *health_suite(void)
+{
+    Suite *s = suite_create("health");
+    TCase *tc = tcase_create("balancer");
+    tcase_add_test(tc, active_checks_take_a_crashed_replica_out_and_back);
+    tcase_add_test(tc, without_checks_requests_to_a_dead_replica_fail);
+    tcase_add_test(tc, outlier_detection_ejects_with_growing_times);
+    suite_add_tcase(s, tc);
+    return s;
+}
