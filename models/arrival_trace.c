@@ -59,21 +59,6 @@ static const struct param_spec trace_params[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-/* The path of file as written in a scenario at loc: relative paths are taken
- * from the scenario file's directory (as sim/dist.c does). Caller frees. */
-static char *resolve_path(const char *file, struct loc loc)
-{
-    const char *slash = loc.file ? strrchr(loc.file, '/') : NULL;
-    if (file[0] == '/' || !slash)
-        return xstrdup(file);
-    size_t dir = (size_t)(slash - loc.file) + 1;
-    size_t len = strlen(file);
-    char *p = xmalloc(dir + len + 1);
-    memcpy(p, loc.file, dir);
-    memcpy(p + dir, file, len + 1);
-    return p;
-}
-
 static char *trim(char *s)
 {
     while (*s == ' ' || *s == '\t')
@@ -243,7 +228,7 @@ static int trace_init(struct arrival *a, const struct spec *sp, struct diag *d)
 {
     struct loc loc;
     const char *file = spec_value(sp, trace_params, "file", &loc);
-    char *path = resolve_path(file, loc);
+    char *path = diag_path_near(file, loc);
     FILE *f = fopen(path, "r");
     int rc = 0;
     if (!f) {

@@ -208,3 +208,16 @@ const char *diag_closest(const char *word, const char *const *names, size_t n)
     size_t limit = strlen(word) / 3 + 1;
     return best && best_d <= limit ? best : NULL;
 }
+
+char *diag_path_near(const char *file, struct loc loc)
+{
+    const char *slash = loc.file ? strrchr(loc.file, '/') : NULL;
+    if (file[0] == '/' || !slash)
+        return xstrdup(file);
+    size_t dir = (size_t)(slash - loc.file) + 1;
+    size_t len = strlen(file);
+    char *p = xmalloc(dir + len + 1);
+    memcpy(p, loc.file, dir);
+    memcpy(p + dir, file, len + 1);
+    return p;
+}

@@ -40,6 +40,10 @@ const char *diag_message(const struct diag *d, size_t i);
  * the source is known, to f. */
 void diag_print(const struct diag *d, FILE *f);
 
+/* The path of a file named in a scenario at loc: a relative path is taken
+ * from the directory of the scenario file (loc.file). Caller frees. */
+char *diag_path_near(const char *file, struct loc loc);
+
 /* Levenshtein-closest of names[0..n) to word, or NULL if none is close
  * enough to be a useful suggestion. */
 const char *diag_closest(const char *word, const char *const *names, size_t n);

@@ -461,22 +461,6 @@ static void build_erlang(struct dist *out, struct dist_ctx *c)
 
 /* ---- empirical ----------------------------------------------------------- */
 
-/* The path of file as written in a scenario at loc: relative paths are taken
- * from the scenario file's directory. Caller frees. */
-static char *resolve_path(const char *file, struct loc loc)
-{
-    const char *slash = loc.file ? strrchr(loc.file, '/') : NULL;
-
-    if (file[0] == '/' || !slash)
-        return xstrdup(file);
-    size_t dir = (size_t)(slash - loc.file) + 1;
-    size_t len = strlen(file);
-    char *p = xmalloc(dir + len + 1);
-    memcpy(p, loc.file, dir);
-    memcpy(p + dir, file, len + 1);
-    return p;
-}
-
 /* Cuts line down to its first field: '#' starts a comment, ',' ends the
  * first CSV column, and blanks around it go. Returns the field. */
 static char *first_field(char *line)
@@ -599,7 +583,7 @@ static void build_empirical(struct dist *out, struct dist_ctx *c)
         c->rc = -1;
         return;
     }
-    char *path = resolve_path(file, loc);
+    char *path = diag_path_near(file, loc);
     FILE *f = fopen(path, "r");
     if (!f) {
         char err[128];
