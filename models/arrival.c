@@ -92,3 +92,26 @@ void arrival_fini(struct arrival *a)
         a->pol->fini(a);
     a->state = NULL;
 }
+
+int arrival_read_rate(const struct spec *sp, const struct param_spec *params, const char *key,
+                      double *out_per_s, struct diag *d)
+{
+    struct loc loc;
+    const char *v = spec_value(sp, params, key, &loc);
+    const char *why;
+    if (units_parse_rate(v, out_per_s, &why) < 0)
+        return diag_error(d, loc, "bad %s '%s': %s (write it as 2.5/s, 900/m or 3/ms)", key, v,
+                          why);
+    return 0;
+}
+
+int arrival_read_duration(const struct spec *sp, const struct param_spec *params, const char *key,
+                          int64_t *out_ns, struct diag *d)
+{
+    struct loc loc;
+    const char *v = spec_value(sp, params, key, &loc);
+    const char *why;
+    if (units_parse_duration(v, out_ns, &why) < 0)
+        return diag_error(d, loc, "bad %s '%s': %s", key, v, why);
+    return 0;
+}

@@ -51,6 +51,13 @@ void arrival_fini(struct arrival *a);
 
 int arrival_setup(struct arrival *a, const char *text, struct loc loc, struct diag *d);
 
+/* Reads parameter `key` of sp (table params) as a rate or a duration,
+ * reporting a bad value at its location. For the processes' init. */
+int arrival_read_rate(const struct spec *sp, const struct param_spec *params, const char *key,
+                      double *out_per_s, struct diag *d);
+int arrival_read_duration(const struct spec *sp, const struct param_spec *params, const char *key,
+                          int64_t *out_ns, struct diag *d);
+
 const struct arrival_policy *const *arrival_policies(void); /* NULL-terminated, registry.c */
 
 extern const struct arrival_policy arrival_poisson;

@@ -40,16 +40,6 @@ static const struct param_spec diurnal_params[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-static int read_duration(const struct spec *sp, const char *key, int64_t *out_ns, struct diag *d)
-{
-    struct loc loc;
-    const char *v = spec_value(sp, diurnal_params, key, &loc);
-    const char *why;
-    if (units_parse_duration(v, out_ns, &why) < 0)
-        return diag_error(d, loc, "bad %s '%s': %s", key, v, why);
-    return 0;
-}
-
 static int diurnal_init(struct arrival *a, const struct spec *sp, struct diag *d)
 {
     struct diurnal st;
@@ -67,11 +57,11 @@ static int diurnal_init(struct arrival *a, const struct spec *sp, struct diag *d
     if (units_parse_fraction(v, &st.amplitude, &why) < 0)
         rc = diag_error(d, loc, "bad amplitude '%s': %s", v, why);
     v = spec_value(sp, diurnal_params, "period", &loc);
-    if (read_duration(sp, "period", &period_ns, d) < 0)
+    if (arrival_read_duration(sp, diurnal_params, "period", &period_ns, d) < 0)
         rc = -1;
     else if (period_ns == 0)
         rc = diag_error(d, loc, "period must be positive");
-    if (read_duration(sp, "phase", &phase_ns, d) < 0)
+    if (arrival_read_duration(sp, diurnal_params, "phase", &phase_ns, d) < 0)
         rc = -1;
     if (rc < 0)
         return -1;

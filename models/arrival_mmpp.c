@@ -49,17 +49,6 @@ static const struct param_spec mmpp_params[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-static int read_rate(const struct spec *sp, const char *key, double *out_per_s, struct diag *d)
-{
-    struct loc loc;
-    const char *v = spec_value(sp, mmpp_params, key, &loc);
-    const char *why;
-    if (units_parse_rate(v, out_per_s, &why) < 0)
-        return diag_error(d, loc, "bad %s '%s': %s (write it as 2.5/s, 900/m or 3/ms)", key, v,
-                          why);
-    return 0;
-}
-
 static int read_mean(const struct spec *sp, const char *key, double *out_ns, struct diag *d)
 {
     struct loc loc;
@@ -92,9 +81,9 @@ static int mmpp_init(struct arrival *a, const struct spec *sp, struct diag *d)
     struct mmpp st = {.started = false};
     double on, off;
     int rc = 0;
-    if (read_rate(sp, "on", &on, d) < 0)
+    if (arrival_read_rate(sp, mmpp_params, "on", &on, d) < 0)
         rc = -1;
-    if (read_rate(sp, "off", &off, d) < 0)
+    if (arrival_read_rate(sp, mmpp_params, "off", &off, d) < 0)
         rc = -1;
     if (read_mean(sp, "mean_on", &st.mean_ns[1], d) < 0)
         rc = -1;

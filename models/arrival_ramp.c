@@ -35,39 +35,18 @@ static const struct param_spec ramp_params[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-static int read_rate(const struct spec *sp, const char *key, double *out_per_s, struct diag *d)
-{
-    struct loc loc;
-    const char *v = spec_value(sp, ramp_params, key, &loc);
-    const char *why;
-    if (units_parse_rate(v, out_per_s, &why) < 0)
-        return diag_error(d, loc, "bad %s '%s': %s (write it as 2.5/s, 900/m or 3/ms)", key, v,
-                          why);
-    return 0;
-}
-
-static int read_duration(const struct spec *sp, const char *key, int64_t *out_ns, struct diag *d)
-{
-    struct loc loc;
-    const char *v = spec_value(sp, ramp_params, key, &loc);
-    const char *why;
-    if (units_parse_duration(v, out_ns, &why) < 0)
-        return diag_error(d, loc, "bad %s '%s': %s", key, v, why);
-    return 0;
-}
-
 static int ramp_init(struct arrival *a, const struct spec *sp, struct diag *d)
 {
     double from, to;
     int64_t start_ns, over_ns;
     int rc = 0;
-    if (read_rate(sp, "from", &from, d) < 0)
+    if (arrival_read_rate(sp, ramp_params, "from", &from, d) < 0)
         rc = -1;
-    if (read_rate(sp, "to", &to, d) < 0)
+    if (arrival_read_rate(sp, ramp_params, "to", &to, d) < 0)
         rc = -1;
-    if (read_duration(sp, "start", &start_ns, d) < 0)
+    if (arrival_read_duration(sp, ramp_params, "start", &start_ns, d) < 0)
         rc = -1;
-    if (read_duration(sp, "over", &over_ns, d) < 0)
+    if (arrival_read_duration(sp, ramp_params, "over", &over_ns, d) < 0)
         rc = -1;
     if (rc == 0 && from == 0.0 && to == 0.0)
         return diag_error(d, sp->loc, "ramp from 0 to 0: no request would ever arrive");

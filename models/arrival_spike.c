@@ -31,39 +31,18 @@ static const struct param_spec spike_params[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-static int read_rate(const struct spec *sp, const char *key, double *out_per_s, struct diag *d)
-{
-    struct loc loc;
-    const char *v = spec_value(sp, spike_params, key, &loc);
-    const char *why;
-    if (units_parse_rate(v, out_per_s, &why) < 0)
-        return diag_error(d, loc, "bad %s '%s': %s (write it as 2.5/s, 900/m or 3/ms)", key, v,
-                          why);
-    return 0;
-}
-
-static int read_duration(const struct spec *sp, const char *key, int64_t *out_ns, struct diag *d)
-{
-    struct loc loc;
-    const char *v = spec_value(sp, spike_params, key, &loc);
-    const char *why;
-    if (units_parse_duration(v, out_ns, &why) < 0)
-        return diag_error(d, loc, "bad %s '%s': %s", key, v, why);
-    return 0;
-}
-
 static int spike_init(struct arrival *a, const struct spec *sp, struct diag *d)
 {
     double base, peak;
     int64_t at_ns, width_ns;
     int rc = 0;
-    if (read_rate(sp, "base", &base, d) < 0)
+    if (arrival_read_rate(sp, spike_params, "base", &base, d) < 0)
         rc = -1;
-    if (read_rate(sp, "peak", &peak, d) < 0)
+    if (arrival_read_rate(sp, spike_params, "peak", &peak, d) < 0)
         rc = -1;
-    if (read_duration(sp, "at", &at_ns, d) < 0)
+    if (arrival_read_duration(sp, spike_params, "at", &at_ns, d) < 0)
         rc = -1;
-    if (read_duration(sp, "width", &width_ns, d) < 0)
+    if (arrival_read_duration(sp, spike_params, "width", &width_ns, d) < 0)
         rc = -1;
     if (rc == 0 && peak == 0.0 && base == 0.0)
         return diag_error(d, sp->loc, "spike with base and peak 0: no request would ever arrive");

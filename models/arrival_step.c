@@ -29,17 +29,6 @@ static const struct param_spec step_params[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-static int read_rate(const struct spec *sp, const char *key, double *out_per_s, struct diag *d)
-{
-    struct loc loc;
-    const char *v = spec_value(sp, step_params, key, &loc);
-    const char *why;
-    if (units_parse_rate(v, out_per_s, &why) < 0)
-        return diag_error(d, loc, "bad %s '%s': %s (write it as 2.5/s, 900/m or 3/ms)", key, v,
-                          why);
-    return 0;
-}
-
 static int step_init(struct arrival *a, const struct spec *sp, struct diag *d)
 {
     double before, after;
@@ -48,9 +37,9 @@ static int step_init(struct arrival *a, const struct spec *sp, struct diag *d)
     const char *v = spec_value(sp, step_params, "at", &loc);
     const char *why;
     int rc = 0;
-    if (read_rate(sp, "before", &before, d) < 0)
+    if (arrival_read_rate(sp, step_params, "before", &before, d) < 0)
         rc = -1;
-    if (read_rate(sp, "after", &after, d) < 0)
+    if (arrival_read_rate(sp, step_params, "after", &after, d) < 0)
         rc = -1;
     if (units_parse_duration(v, &at_ns, &why) < 0)
         rc = diag_error(d, loc, "bad at '%s': %s", v, why);
