@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "models/kind.h"
 #include "sim/units.h"
 
 const struct param_spec hpa_params[] = {
@@ -127,4 +128,15 @@ uint32_t hpa_decide(struct hpa *h, int64_t now_ns, uint32_t current, double metr
             highest = r;
     }
     return highest < current ? highest : current;
+}
+
+size_t autoscale_docs(struct policy_doc *out, size_t max)
+{
+    if (max < 1)
+        return 0;
+    out[0] = (struct policy_doc){"hpa",
+                                 "Kubernetes HPA rule: ceil(current * metric / target) every "
+                                 "period, scale-down stabilised over a window",
+                                 hpa_params};
+    return 1;
 }

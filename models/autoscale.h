@@ -39,6 +39,10 @@ struct hpa {
 
 extern const struct param_spec hpa_params[];
 
+struct policy_doc;
+/* For `sdsim list autoscale`. */
+size_t autoscale_docs(struct policy_doc *out, size_t max);
+
 /* Parses "hpa(metric=utilisation, target=60%, ...)". Returns 0 or -1. */
 int hpa_setup(struct hpa *h, const char *text, struct loc loc, struct diag *d);
 

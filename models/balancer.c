@@ -338,3 +338,17 @@ const struct kind kind_balancer = {
     .fini = fini,
     .ts_extra = ts_extra,
 };
+
+size_t balancer_health_docs(struct policy_doc *out, size_t max)
+{
+    if (max < 2)
+        return 0;
+    out[0] = (struct policy_doc){"active", "probe every replica; out after `unhealthy` failures, "
+                                           "back after `healthy` successes (key: health)",
+                                 active_params};
+    out[1] = (struct policy_doc){"consecutive",
+                                 "eject a replica after `errors` failed replies in a row, for "
+                                 "base * 2^(k-1) up to max (key: outlier)",
+                                 outlier_params};
+    return 2;
+}

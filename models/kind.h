@@ -69,6 +69,9 @@ struct family {
     size_t (*docs)(struct policy_doc *out, size_t max);
 };
 
+/* Documentation of the balancer's health checks (models/balancer.c). */
+size_t balancer_health_docs(struct policy_doc *out, size_t max);
+
 /* models/registry.c */
 const struct kind *const *kind_all(void);          /* NULL-terminated */
 const struct kind *kind_find(const char *name);

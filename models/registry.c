@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "models/arrival.h"
+#include "models/autoscale.h"
 #include "models/balance.h"
 #include "models/client.h"
 #include "models/keys.h"
@@ -104,6 +105,9 @@ static const struct family families_tab[] = {
     {"arrival", "open-loop arrival processes of a client (key: arrival)", arrival_docs},
     {"dist", "distributions for durations (service, think, latency)", dist_docs},
     {"keys", "request key distributions of a client (key: keys)", keys_docs},
+    {"autoscale", "horizontal autoscalers of a service (key: autoscale)", autoscale_docs},
+    {"health", "a balancer's health checks and outlier detection (keys: health, outlier)",
+     balancer_health_docs},
 };
 
 static const struct family *const families[] = {
@@ -111,6 +115,8 @@ static const struct family *const families[] = {
     &families_tab[1],
     &families_tab[2],
     &families_tab[3],
+    &families_tab[4],
+    &families_tab[5],
     NULL,
 };
 
