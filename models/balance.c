@@ -8,6 +8,7 @@ int balance_setup(struct balance *b, const char *text, struct loc loc, uint32_t 
 {
     memset(b, 0, sizeof *b);
     b->n = n;
+    b->cap = n;
     b->rng = *stream;
     struct spec sp;
     if (spec_parse(&sp, text, loc, d) < 0)

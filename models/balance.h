@@ -6,6 +6,7 @@
 #ifndef SDSIM_MODELS_BALANCE_H
 #define SDSIM_MODELS_BALANCE_H
 
+#include <assert.h>
 #include <stdint.h>
 
 #include "sim/diag.h"
@@ -24,24 +25,45 @@ struct balance_policy {
     uint32_t (*pick)(struct balance *b, const struct request *r);
     void (*on_start)(struct balance *b, uint32_t replica);                    /* may be NULL */
     void (*on_done)(struct balance *b, uint32_t replica, int64_t latency_ns); /* may be NULL */
-    void (*fini)(struct balance *b);                                          /* may be NULL */
+    /* Called by balance_resize when the eligible replicas become [0, n), with
+     * 1 <= n <= b->cap and b->n already set to n; later picks return indices
+     * < n. Replicas at or above n keep their state: requests in flight there
+     * still end with on_done, and a request sent to one by index (a balancer
+     * component's choice) still starts with on_start. NULL when pick depends
+     * on b->n alone. Cost stated in each policy's file. */
+    void (*resize)(struct balance *b, uint32_t n);
+    void (*fini)(struct balance *b); /* may be NULL */
 };
 
 struct balance {
     const struct balance_policy *pol;
-    uint32_t n;             /* replicas */
+    uint32_t n;             /* eligible replicas [0, n), 1 <= n <= cap */
+    uint32_t cap;           /* replicas given to balance_setup: state is sized for these */
     struct rng rng;         /* the balancer's own stream */
     uint64_t next;          /* round-robin position */
     int64_t now_ns;         /* simulated time of the current pick/start/done */
-    const double *weight;   /* per-replica weight (n entries), or NULL: all 1 */
+    const double *weight;   /* per-replica weight (cap entries), or NULL: all 1 */
     void *state;            /* owned by the policy */
 };
 
-/* Parses "name(k=v, ...)" at loc and sets up b for n replicas. Returns 0 or -1
+/* Parses "name(k=v, ...)" at loc and sets up b for n replicas, all eligible
+ * (b->n = b->cap = n; balance_resize may lower n later). Returns 0 or -1
  * (unknown policy: the message lists the known ones). */
 int balance_setup(struct balance *b, const char *text, struct loc loc, uint32_t n,
                   const struct rng *stream, struct diag *d);
 void balance_fini(struct balance *b);
+
+/* Makes replicas [0, n) eligible (1 <= n <= b->cap), as when an autoscaler
+ * adds or drains replicas. Nothing happens when n == b->n. */
+static inline void balance_resize(struct balance *b, uint32_t n)
+{
+    assert(n >= 1 && n <= b->cap && "resize beyond the replicas set up");
+    if (n == b->n)
+        return;
+    b->n = n;
+    if (b->pol->resize)
+        b->pol->resize(b, n);
+}
 
 static inline uint32_t balance_pick(struct balance *b, const struct request *r)
 {

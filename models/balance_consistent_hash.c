@@ -20,6 +20,10 @@
  * table) narrows the search to one bucket first, about one point on average.
  * Cost: O(log(n * vnodes)) per pick at worst, O(1) expected; O(n vnodes
  * log(n vnodes)) to build; 16 bytes per point plus 4-8 per point of index.
+ * Resizing to n < cap replicas (an autoscaler) copies the points of [0, n)
+ * out of the full ring, in order, and re-indexes: O(cap vnodes), and a second
+ * copy of the ring while n < cap. Because the result is the ring of n
+ * replicas, a replica that leaves gives away exactly its own keys.
  * Blind to load and to weights; every request with the same key goes to the
  * same replica (all to one if keys are unset). */
 #include "models/balance.h"
@@ -41,7 +45,9 @@ struct ch_point {
 };
 
 struct ch {
-    struct ch_point *pt; /* sorted by (hash, replica) */
+    struct ch_point *all; /* every replica's points, sorted by (hash, replica) */
+    size_t nall;
+    struct ch_point *pt; /* the points of replicas [0, n), in the same order; all when n = cap */
     size_t npt;
     uint32_t *start;     /* start[p]: first point whose top `bits` bits are >= p */
     unsigned bits;       /* 2^bits >= npt buckets, so about one point per bucket */
@@ -79,6 +85,7 @@ static uint32_t pick(struct balance *b, const struct request *r)
 /* Fills start[] for the sorted ring: one pass over the points. */
 static void build_index(struct ch *s)
 {
+    free(s->start);
     s->bits = 1;
     while (s->bits < 32 && ((size_t)1 << s->bits) < s->npt)
         s->bits++;
@@ -113,15 +120,36 @@ static int init(struct balance *b, const struct spec *sp, struct diag *d)
                           CH_MAX_POINTS);
     struct ch *s = xcalloc(1, sizeof *s);
     b->state = s;
-    s->npt = (size_t)vn * b->n;
-    s->pt = xcalloc(s->npt, sizeof *s->pt);
+    s->nall = s->npt = (size_t)vn * b->n;
+    s->all = s->pt = xcalloc(s->nall, sizeof *s->all);
     size_t k = 0;
     for (uint32_t i = 0; i < b->n; i++)
         for (uint32_t j = 0; j < (uint32_t)vn; j++)
-            s->pt[k++] = (struct ch_point){point_hash(i, j), i};
-    qsort(s->pt, s->npt, sizeof *s->pt, cmp_point);
+            s->all[k++] = (struct ch_point){point_hash(i, j), i};
+    qsort(s->all, s->nall, sizeof *s->all, cmp_point);
     build_index(s);
     return 0;
+}
+
+/* The ring of replicas [0, n) is the full ring without the others' points:
+ * filtered in order, no sort. O(cap vnodes). */
+static void resize(struct balance *b, uint32_t n)
+{
+    struct ch *s = b->state;
+    if (n == b->cap) {
+        if (s->pt != s->all)
+            free(s->pt);
+        s->pt = s->all;
+        s->npt = s->nall;
+    } else {
+        if (s->pt == s->all)
+            s->pt = xcalloc(s->nall, sizeof *s->pt);
+        s->npt = 0;
+        for (size_t k = 0; k < s->nall; k++)
+            if (s->all[k].replica < n)
+                s->pt[s->npt++] = s->all[k];
+    }
+    build_index(s);
 }
 
 static void fini(struct balance *b)
@@ -129,7 +157,9 @@ static void fini(struct balance *b)
     struct ch *s = b->state;
     if (!s)
         return;
-    free(s->pt);
+    if (s->pt != s->all)
+        free(s->pt);
+    free(s->all);
     free(s->start);
     free(s);
 }
@@ -141,5 +171,6 @@ const struct balance_policy balance_consistent_hash = {
     .params = params,
     .init = init,
     .pick = pick,
+    .resize = resize,
     .fini = fini,
 };

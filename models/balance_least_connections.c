@@ -26,7 +26,11 @@
  * last report: the herd effect (Mitzenmacher, "How useful is old information?",
  * IEEE TPDS 2000). count_picks=true adds its own picks (never its own
  * completions) to the snapshot, as a single real balancer would, which tames
- * the herd. With refresh = 0 the counts are exact and count_picks is moot. */
+ * the herd. With refresh = 0 the counts are exact and count_picks is moot.
+ *
+ * Resizing (an autoscaler): only the eligible replicas [0, n) are in the
+ * buckets; the others keep exact counts (they still finish requests) and
+ * rejoin with them. A resize rebuilds the buckets: O(n + largest count). */
 #include "models/balance.h"
 
 #include <assert.h>
@@ -40,10 +44,11 @@
 struct lc {
     uint32_t *order;   /* replicas by view count, ascending */
     uint32_t *pos;     /* pos[order[k]] == k */
-    uint32_t *view;    /* the counts the decision uses: exact, or snapshot */
+    uint32_t *view;    /* the counts the decision uses: exact, or snapshot; for i < nin */
     uint32_t *exact;   /* requests in flight now */
-    uint32_t *first;   /* first[c]: start of bucket c in order; n above the max */
+    uint32_t *first;   /* first[c]: start of bucket c in order; nin above the max */
     size_t nfirst;     /* entries of first[] */
+    uint32_t nin;      /* replicas [0, nin) are in the buckets: b->n after the last resize */
     int64_t refresh_ns; /* 0: exact counts */
     int64_t snap_ns;   /* when the snapshot was taken */
     bool have_snap;    /* false until the first pick (refresh > 0 only) */
@@ -97,16 +102,19 @@ static void view_dec(struct lc *s, uint32_t i)
     s->view[i] = c - 1;
 }
 
-/* Rebuilds view, order and first from exact by counting sort: O(n + max). */
-static void take_snapshot(struct lc *s, uint32_t n)
+/* Rebuilds order, pos and first for the eligible replicas [0, n) from
+ * count[] (exact, or view itself) by counting sort, and sets view[i] =
+ * count[i] for them: O(n + max). Replicas [n, cap) sit at order[i] = i,
+ * outside every bucket (first[c] <= n for all c). */
+static void rebuild(struct lc *s, uint32_t n, uint32_t cap, const uint32_t *count)
 {
     uint32_t max = 0;
     for (uint32_t i = 0; i < n; i++)
-        max = s->exact[i] > max ? s->exact[i] : max;
+        max = count[i] > max ? count[i] : max;
     ensure_first(s, n, (size_t)max + 1);
     memset(s->first, 0, ((size_t)max + 2) * sizeof *s->first);
     for (uint32_t i = 0; i < n; i++)
-        s->first[s->exact[i] + 1]++;
+        s->first[count[i] + 1]++;
     for (size_t c = 1; c <= (size_t)max + 1; c++)
         s->first[c] += s->first[c - 1];
     for (size_t c = (size_t)max + 2; c < s->nfirst; c++)
@@ -114,7 +122,7 @@ static void take_snapshot(struct lc *s, uint32_t n)
     /* first[c] now counts the replicas below c: the start of bucket c. Fill
      * the buckets in index order, using first[c] as each bucket's cursor. */
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t c = s->exact[i];
+        uint32_t c = count[i];
         s->view[i] = c;
         uint32_t k = s->first[c]++;
         s->order[k] = i;
@@ -124,14 +132,18 @@ static void take_snapshot(struct lc *s, uint32_t n)
     for (size_t c = (size_t)max + 1; c > 0; c--)
         s->first[c] = s->first[c - 1];
     s->first[0] = 0;
+    for (uint32_t i = n; i < cap; i++)
+        s->order[i] = s->pos[i] = i;
+    s->nin = n;
 }
 
 static uint32_t pick(struct balance *b, const struct request *r)
 {
     (void)r;
     struct lc *s = b->state;
+    assert(s->nin == b->n && "b->n changed without balance_resize");
     if (s->refresh_ns > 0 && (!s->have_snap || b->now_ns - s->snap_ns >= s->refresh_ns)) {
-        take_snapshot(s, b->n);
+        rebuild(s, b->n, b->cap, s->exact);
         s->snap_ns = b->now_ns;
         s->have_snap = true;
     }
@@ -143,8 +155,8 @@ static void on_start(struct balance *b, uint32_t i)
 {
     struct lc *s = b->state;
     s->exact[i]++;
-    if (s->refresh_ns == 0 || s->count_picks)
-        view_inc(s, b->n, i);
+    if ((s->refresh_ns == 0 || s->count_picks) && i < s->nin)
+        view_inc(s, s->nin, i);
 }
 
 static void on_done(struct balance *b, uint32_t i, int64_t latency_ns)
@@ -153,8 +165,19 @@ static void on_done(struct balance *b, uint32_t i, int64_t latency_ns)
     struct lc *s = b->state;
     assert(s->exact[i] > 0 && "on_done without on_start");
     s->exact[i]--;
-    if (s->refresh_ns == 0)
+    if (s->refresh_ns == 0 && i < s->nin)
         view_dec(s, i);
+}
+
+/* Replicas that become eligible enter with their exact count (a joining
+ * replica's load is known, even to a stale view); the others keep their view.
+ * O(n + largest count), like a refresh. */
+static void resize(struct balance *b, uint32_t n)
+{
+    struct lc *s = b->state;
+    for (uint32_t i = s->nin; i < n; i++)
+        s->view[i] = s->exact[i];
+    rebuild(s, n, b->cap, s->view);
 }
 
 static const struct param_spec params[] = {
@@ -190,7 +213,7 @@ static int init(struct balance *b, const struct spec *sp, struct diag *d)
     s->pos = xcalloc(b->n, sizeof *s->pos);
     s->view = xcalloc(b->n, sizeof *s->view);
     s->exact = xcalloc(b->n, sizeof *s->exact);
-    take_snapshot(s, b->n); /* all zero: one bucket, index order */
+    rebuild(s, b->n, b->cap, s->exact); /* all zero: one bucket, index order */
     return read_params(s, sp, d);
 }
 
@@ -216,5 +239,6 @@ const struct balance_policy balance_least_connections = {
     .pick = pick,
     .on_start = on_start,
     .on_done = on_done,
+    .resize = resize,
     .fini = fini,
 };

@@ -18,7 +18,9 @@
  * over all: O(1) per pick, start and done, and no herd on one fast replica.
  * Ties (all zero at the start) go to either at random.
  * The latency passed to on_done is the response time seen by the balancer
- * (queueing included); a rejection passes 0, which only decays cost. */
+ * (queueing included); a rejection passes 0, which only decays cost.
+ * Picks sample [0, b->n) and state is per replica, so a resize needs no hook:
+ * a replica that rejoins keeps its cost, decayed for the time it was out. */
 #include "models/balance.h"
 
 #include <assert.h>

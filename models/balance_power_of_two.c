@@ -10,8 +10,10 @@
  *
  * Sampling: a partial Fisher-Yates shuffle of a permutation kept in the state
  * (perm[]). Its first d slots after k swaps are d distinct uniform replicas
- * whatever order perm[] was left in, so it is never reset. Cost: O(d) per pick,
- * O(1) per start and done.
+ * whatever order perm[] was left in, so it is never reset, except by a resize
+ * (an autoscaler): then perm[] is reset to the identity, O(cap), so that its
+ * first n slots hold the eligible replicas [0, n), which the swaps keep; d is
+ * cut to n while n < d. Cost: O(d) per pick, O(1) per start and done.
  *
  * refresh > 0: the decision uses a snapshot of the counts, copied lazily at a
  * pick once now - snapshot >= refresh (O(n), at most once per interval). As in
@@ -30,10 +32,11 @@
 #include "sim/xalloc.h"
 
 struct p2c {
-    uint32_t *perm;     /* a permutation of [0, n) */
+    uint32_t *perm;     /* a permutation of [0, cap) whose first n hold [0, n) */
     uint32_t *exact;    /* requests in flight now */
     uint32_t *view;     /* counts the decision uses: == exact when refresh_ns == 0 */
-    uint32_t d;         /* choices, 1 <= d <= n */
+    uint32_t d;         /* choices, 1 <= d <= cap; min(d, n) are sampled */
+    uint32_t nin;       /* b->n after the last resize */
     int64_t refresh_ns; /* 0: exact counts */
     int64_t snap_ns;    /* when the snapshot was taken */
     bool have_snap;
@@ -50,7 +53,8 @@ static uint32_t pick(struct balance *b, const struct request *r)
         s->have_snap = true;
     }
     uint32_t best = 0, best_load = UINT32_MAX, ties = 0;
-    for (uint32_t k = 0; k < s->d; k++) {
+    uint32_t d = s->d < b->n ? s->d : b->n;
+    for (uint32_t k = 0; k < d; k++) {
         uint32_t j = k + (uint32_t)rng_below(&b->rng, b->n - k);
         uint32_t c = s->perm[j];
         s->perm[j] = s->perm[k];
@@ -79,6 +83,19 @@ static void on_done(struct balance *b, uint32_t i, int64_t latency_ns)
     struct p2c *s = b->state;
     assert(s->exact[i] > 0 && "on_done without on_start");
     s->exact[i]--;
+}
+
+/* perm[0, n) must hold exactly [0, n) again: reset to the identity, O(cap).
+ * Replicas that become eligible enter a stale view with their exact count. */
+static void resize(struct balance *b, uint32_t n)
+{
+    struct p2c *s = b->state;
+    for (uint32_t i = 0; i < b->cap; i++)
+        s->perm[i] = i;
+    if (s->view != s->exact)
+        for (uint32_t i = s->nin; i < n; i++)
+            s->view[i] = s->exact[i];
+    s->nin = n;
 }
 
 static const struct param_spec params[] = {
@@ -130,6 +147,7 @@ static int init(struct balance *b, const struct spec *sp, struct diag *d)
     struct p2c *s = xcalloc(1, sizeof *s);
     b->state = s;
     s->d = 1;
+    s->nin = b->n;
     s->perm = xcalloc(b->n, sizeof *s->perm);
     for (uint32_t i = 0; i < b->n; i++)
         s->perm[i] = i;
@@ -162,5 +180,6 @@ const struct balance_policy balance_power_of_two = {
     .pick = pick,
     .on_start = on_start,
     .on_done = on_done,
+    .resize = resize,
     .fini = fini,
 };

@@ -13,7 +13,8 @@
  *
  * Cost: O(n) per pick: the definition scores every replica. (A skeleton of
  * virtual sub-clusters would make it O(log n); not done here.) O(n) memory
- * for the per-replica seeds. Blind to load; equal keys go to one replica. */
+ * for the per-replica seeds. Blind to load; equal keys go to one replica.
+ * Only replicas [0, b->n) are scored, so a resize needs no hook. */
 #include "models/balance.h"
 
 #include <assert.h>

@@ -12,7 +12,9 @@
  * b->weight read at each pick (so a component may change them), else all 1,
  * which is plain round robin. A replica of weight 0 is skipped; if all are 0
  * the picks fall back to plain rotation.
- * Cost: O(n) per pick, like nginx: every score moves at every pick. */
+ * Cost: O(n) per pick, like nginx: every score moves at every pick. A resize
+ * (an autoscaler) zeroes the scores of replicas outside [0, n) and re-centres
+ * the rest: O(cap). */
 #include "models/balance.h"
 
 #include <assert.h>
@@ -25,7 +27,7 @@
 #include "sim/xalloc.h"
 
 struct wrr {
-    double *weight;  /* from `weights`, n entries, or NULL: use b->weight */
+    double *weight;  /* from `weights`, cap entries, or NULL: use b->weight */
     double *current; /* smooth scores; sum 0 after each pick */
 };
 
@@ -49,6 +51,29 @@ static uint32_t pick(struct balance *b, const struct request *r)
         return (uint32_t)(b->next++ % b->n);
     s->current[best] -= total;
     return best;
+}
+
+/* Replicas that leave drop to score 0 (a joining one has 0 already); the
+ * scores of the eligible replicas of positive weight shift by their mean, so
+ * they sum to 0 again and keep their order. O(cap). */
+static void resize(struct balance *b, uint32_t n)
+{
+    struct wrr *s = b->state;
+    const double *w = s->weight ? s->weight : b->weight;
+    for (uint32_t i = n; i < b->cap; i++)
+        s->current[i] = 0;
+    double sum = 0;
+    uint32_t live = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (w && !(w[i] > 0.0))
+            s->current[i] = 0;
+        sum += s->current[i];
+        if (!w || w[i] > 0.0)
+            live++;
+    }
+    for (uint32_t i = 0; i < n && live > 0; i++)
+        if (!w || w[i] > 0.0)
+            s->current[i] -= sum / live;
 }
 
 static const struct param_spec params[] = {
@@ -124,5 +149,6 @@ const struct balance_policy balance_weighted_round_robin = {
     .params = params,
     .init = init,
     .pick = pick,
+    .resize = resize,
     .fini = fini,
 };

@@ -69,13 +69,13 @@ static const struct param_spec params[] = {
     {"speed", "numbers", "1",
      "per-replica speed factors, e.g. 1, 1, 0.5 (one value: all replicas)"},
     {"weights", "numbers", "1", "per-replica weights for weighted balance policies, e.g. 5, 1, 1"},
-    {"calls", "components", NULL, "components called in sequence after the service, e.g. db, cache"},
+    {"calls", "components", "", "components called in sequence after the service, e.g. db, cache"},
     {"autoscale", "autoscaler", "none",
      "hpa(metric=utilisation, target=60%, min=1, max=10, period=15s, tolerance=10%, "
      "window=300s, cold_start=0s), or none"},
     {"async", "bool", "false", "free the worker while calls are outstanding"},
     {"error_rate", "fraction", "0", "probability that a request fails after its service"},
-    {"latency", "dist", NULL, "one-way network delay of each call this service makes"},
+    {"latency", "dist", "", "one-way network delay of each call this service makes"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -262,7 +262,8 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     if (r->target >= 0 && (uint32_t)r->target < sv->nreplicas) {
         i = (uint32_t)r->target;
     } else {
-        sv->bal.n = sv->nready;
+        if (sv->bal.n != sv->nready)
+            balance_resize(&sv->bal, sv->nready);
         i = balance_pick(&sv->bal, r);
     }
     r->target = -1;

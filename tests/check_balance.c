@@ -535,6 +535,181 @@ START_TEST(rendezvous_weights_shares_and_agrees_when_equal)
 }
 END_TEST
 
+/* --- resizing: an autoscaler changes the eligible replicas --------------------- */
+
+/* Phases of eligible replicas for a balancer set up with RS_CAP: down, to
+ * one, up, to all, and part way down again. */
+enum { RS_CAP = 12 };
+static const uint32_t rs_phases[] = {RS_CAP, 5, 1, 3, RS_CAP, 7};
+
+/* Random picks, starts and ends through every phase; ends and starts also hit
+ * replicas that are no longer eligible (draining, or chosen by index by a
+ * balancer component). Every pick must be below the current n. */
+static void resize_run(const char *text)
+{
+    struct balance b;
+    setup_ok(&b, text, RS_CAP, 17);
+    ck_assert_uint_eq(b.cap, RS_CAP);
+    uint32_t inflight[256], nin = 0;
+    struct rng ops;
+    rng_seed(&ops, 5);
+    int64_t t = 0;
+    for (size_t ph = 0; ph < sizeof rs_phases / sizeof *rs_phases; ph++) {
+        balance_resize(&b, rs_phases[ph]);
+        ck_assert_uint_eq(b.n, rs_phases[ph]);
+        for (int k = 0; k < 3000; k++) {
+            b.now_ns = t += 1000000;
+            uint32_t i = balance_pick(&b, &(struct request){.key = rng_next(&ops)});
+            REQUIRE(i < b.n, "%s, phase %zu: pick %u of %u", text, ph, i, b.n);
+            if (rng_below(&ops, 50) == 0)
+                i = (uint32_t)rng_below(&ops, RS_CAP); /* sent by index */
+            if (b.pol->on_start)
+                b.pol->on_start(&b, i);
+            inflight[nin++] = i;
+            if (nin == 256 || rng_below(&ops, 2)) {
+                uint32_t j = (uint32_t)rng_below(&ops, nin);
+                if (b.pol->on_done)
+                    b.pol->on_done(&b, inflight[j], (int64_t)rng_below(&ops, 50000000));
+                inflight[j] = inflight[--nin];
+            }
+        }
+    }
+    while (nin > 0 && b.pol->on_done) /* every count drains back to 0 (asserts check) */
+        b.pol->on_done(&b, inflight[--nin], 1000);
+    balance_fini(&b);
+}
+
+START_TEST(every_policy_picks_below_n_after_resizes)
+{
+    static const char *const extra[] = {
+        "power_of_two(d=5)",
+        "power_of_two(d=12)",
+        "power_of_two(refresh=10ms)",
+        "least_connections(refresh=10ms)",
+        "least_connections(refresh=10ms, count_picks=true)",
+        "consistent_hash(vnodes=3)",
+        "weighted_round_robin(weights=5:1:1:2:2:2:1:1:1:1:1:0)",
+    };
+    for (const struct balance_policy *const *p = balance_policies(); *p; p++)
+        resize_run((*p)->name);
+    for (size_t k = 0; k < sizeof extra / sizeof *extra; k++)
+        resize_run(extra[k]);
+}
+END_TEST
+
+/* Exact least connections (and power of d with d = cap, cut to n) against
+ * plain counts through the phases: each pick has the minimum count among the
+ * eligible replicas, while removed replicas keep finishing requests. */
+static void resize_min_run(const char *text)
+{
+    struct balance b;
+    setup_ok(&b, text, RS_CAP, 23);
+    unsigned count[RS_CAP] = {0};
+    struct rng ops;
+    rng_seed(&ops, 77);
+    for (size_t ph = 0; ph < sizeof rs_phases / sizeof *rs_phases; ph++) {
+        balance_resize(&b, rs_phases[ph]);
+        for (int k = 0; k < 20000; k++) {
+            unsigned min = UINT32_MAX;
+            for (uint32_t i = 0; i < b.n; i++)
+                min = count[i] < min ? count[i] : min;
+            uint32_t i = balance_pick(&b, &(struct request){.key = 0});
+            REQUIRE(i < b.n && count[i] == min, "%s, phase %zu step %d: picked %u (%u in flight), "
+                    "min %u", text, ph, k, i, count[i], min);
+            if (rng_below(&ops, 100) < 55) {
+                b.pol->on_start(&b, i);
+                count[i]++;
+            } else {
+                uint32_t j = (uint32_t)rng_below(&ops, RS_CAP);
+                if (count[j] > 0) {
+                    b.pol->on_done(&b, j, 0);
+                    count[j]--;
+                }
+            }
+        }
+    }
+    balance_fini(&b);
+}
+
+START_TEST(least_loaded_after_resizes_matches_a_naive_scan)
+{
+    resize_min_run("least_connections");
+    resize_min_run("power_of_two(d=12)");
+}
+END_TEST
+
+/* Dropping replicas 7..9 of 10 moves exactly their keys, each to an eligible
+ * replica, and gives the owners of a fresh 7-replica balancer; growing back
+ * restores every key's owner. */
+static void resize_hash_run(const char *text)
+{
+    enum { CAP = 10, N = 7 };
+    struct balance b, fresh;
+    setup_ok(&b, text, CAP, 1);
+    setup_ok(&fresh, text, N, 2);
+    uint8_t *own = malloc(NKEYS);
+    size_t moved = 0;
+    for (size_t k = 0; k < NKEYS; k++)
+        own[k] = (uint8_t)pick_key(&b, key_of(k));
+    balance_resize(&b, N);
+    for (size_t k = 0; k < NKEYS; k++) {
+        uint32_t i = pick_key(&b, key_of(k));
+        REQUIRE(i < N, "%s: key %zu went to %u of %u", text, k, i, N);
+        REQUIRE(own[k] >= N || i == own[k], "%s: key %zu of kept replica %u moved to %u", text,
+                k, own[k], i);
+        REQUIRE(i == pick_key(&fresh, key_of(k)), "%s: key %zu: not the 7-replica owner", text,
+                k);
+        moved += i != own[k];
+    }
+    /* 3 of 10 replicas: about 30% of the keys; vnodes=3 gives 17% here */
+    ck_assert_msg(moved > NKEYS / 10 && moved < NKEYS / 2, "%s: moved %zu", text, moved);
+    balance_resize(&b, CAP);
+    for (size_t k = 0; k < NKEYS; k++)
+        REQUIRE(pick_key(&b, key_of(k)) == own[k], "%s: key %zu not restored", text, k);
+    free(own);
+    balance_fini(&b);
+    balance_fini(&fresh);
+}
+
+START_TEST(hashing_resize_moves_only_the_removed_replicas_keys)
+{
+    resize_hash_run("consistent_hash");
+    resize_hash_run("consistent_hash(vnodes=3)");
+    resize_hash_run("rendezvous");
+}
+END_TEST
+
+/* Weights 5:1:1:3. Smooth WRR's scores stay within a few weights of 0, so
+ * over K picks replica i gets K w_i / W within a pick or two, before and
+ * after a resize to 3 replicas (5:1:1) and back to 4. */
+static void wrr_shares(struct balance *b, const unsigned *want, uint32_t n, unsigned picks)
+{
+    unsigned got[4] = {0};
+    for (unsigned k = 0; k < picks; k++) {
+        uint32_t i = pick(b);
+        REQUIRE(i < n, "pick %u of %u", i, n);
+        got[i]++;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        ck_assert_msg(got[i] + 2 >= want[i] && got[i] <= want[i] + 2,
+                      "replica %u: %u of %u picks, want %u", i, got[i], picks, want[i]);
+}
+
+START_TEST(smooth_wrr_keeps_its_shares_across_resizes)
+{
+    static const unsigned all4[] = {500, 100, 100, 300}, first3[] = {500, 100, 100};
+    struct balance b;
+    setup_ok(&b, "weighted_round_robin(weights=5:1:1:3)", 4, 1);
+    wrr_shares(&b, all4, 4, 997); /* stop mid-cycle: scores are not all 0 */
+    b.next = 0;
+    balance_resize(&b, 3);
+    wrr_shares(&b, first3, 3, 700);
+    balance_resize(&b, 4);
+    wrr_shares(&b, all4, 4, 1000);
+    balance_fini(&b);
+}
+END_TEST
+
 /* --- parameter errors ---------------------------------------------------------- */
 
 START_TEST(bad_parameters_are_reported_with_locations)
@@ -658,6 +833,14 @@ Suite *balance_suite(void)
     tcase_add_test(tc, consistent_hash_maps_keys_stably);
     tcase_add_test(tc, rendezvous_moves_only_keys_of_the_new_replica);
     tcase_add_test(tc, rendezvous_weights_shares_and_agrees_when_equal);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("resize");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, every_policy_picks_below_n_after_resizes);
+    tcase_add_test(tc, least_loaded_after_resizes_matches_a_naive_scan);
+    tcase_add_test(tc, hashing_resize_moves_only_the_removed_replicas_keys);
+    tcase_add_test(tc, smooth_wrr_keeps_its_shares_across_resizes);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");
