@@ -9,12 +9,19 @@
  * a a a a a b c. sum(current) stays 0, so scores stay bounded by n max(w).
  *
  * Weights: the `weights` parameter ("5:1:1", one per replica) if given, else
- * b->weight read at each pick (so a component may change them), else all 1,
- * which is plain round robin. A replica of weight 0 is skipped; if all are 0
- * the picks fall back to plain rotation.
- * Cost: O(n) per pick, like nginx: every score moves at every pick. A resize
- * (an autoscaler) zeroes the scores of replicas outside [0, n) and re-centres
- * the rest: O(cap). */
+ * b->weight (the service's), else all 1, which is plain round robin; they
+ * are read at the first pick and at each resize. A replica of weight 0 is
+ * skipped; if all are 0 the picks fall back to plain rotation.
+ *
+ * Cost: nginx's step is O(n), since every score moves at every pick. But with
+ * integer weights the sequence is periodic: after W = sum(w) picks each
+ * replica has won w_i times, so every score is back where it started. The
+ * first pick therefore runs W steps once (O(W n)) and records the cycle;
+ * every pick after that is O(1), a table lookup, and gives exactly nginx's
+ * order. Weights that are not whole numbers, or a cycle costing more than
+ * CYCLE_WORK_MAX to record, fall back to the O(n) step. A resize (an
+ * autoscaler) zeroes the scores of replicas outside [0, n), re-centres the
+ * rest (O(cap)) and records the cycle again. */
 #include "models/balance.h"
 
 #include <assert.h>
@@ -26,15 +33,19 @@
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
+#define CYCLE_WORK_MAX 50000000.0 /* W * n steps to record a cycle, at most */
+
 struct wrr {
     double *weight;  /* from `weights`, cap entries, or NULL: use b->weight */
     double *current; /* smooth scores; sum 0 after each pick */
+    uint32_t *cycle; /* one period of picks, or NULL: step each time */
+    size_t ncycle, pos;
+    bool recorded;   /* the cycle (or the decision not to have one) is current */
 };
 
-static uint32_t pick(struct balance *b, const struct request *r)
+/* nginx's step: O(n). */
+static uint32_t step(struct balance *b, struct wrr *s)
 {
-    (void)r;
-    struct wrr *s = b->state;
     const double *w = s->weight ? s->weight : b->weight;
     double total = 0;
     uint32_t best = UINT32_MAX;
@@ -51,6 +62,45 @@ static uint32_t pick(struct balance *b, const struct request *r)
         return (uint32_t)(b->next++ % b->n);
     s->current[best] -= total;
     return best;
+}
+
+/* Records one period of the sequence from the current scores, which the
+ * period leaves as they were. */
+static void record_cycle(struct balance *b, struct wrr *s)
+{
+    const double *w = s->weight ? s->weight : b->weight;
+    double total = 0;
+    for (uint32_t i = 0; i < b->n; i++) {
+        double wi = w ? w[i] : 1.0;
+        if (wi > 0.0 && wi != floor(wi))
+            total = -1; /* not whole: no period to rely on */
+        if (total >= 0 && wi > 0.0)
+            total += wi;
+    }
+    free(s->cycle);
+    s->cycle = NULL;
+    s->ncycle = s->pos = 0;
+    s->recorded = true;
+    if (!(total > 0) || total * (double)b->n > CYCLE_WORK_MAX)
+        return;
+    s->ncycle = (size_t)total;
+    s->cycle = xmalloc(s->ncycle * sizeof *s->cycle);
+    for (size_t k = 0; k < s->ncycle; k++)
+        s->cycle[k] = step(b, s);
+}
+
+static uint32_t pick(struct balance *b, const struct request *r)
+{
+    (void)r;
+    struct wrr *s = b->state;
+    if (!s->recorded)
+        record_cycle(b, s);
+    if (!s->cycle)
+        return step(b, s);
+    uint32_t i = s->cycle[s->pos];
+    if (++s->pos == s->ncycle)
+        s->pos = 0;
+    return i;
 }
 
 /* Replicas that leave drop to score 0 (a joining one has 0 already); the
@@ -74,6 +124,7 @@ static void resize(struct balance *b, uint32_t n)
     for (uint32_t i = 0; i < n && live > 0; i++)
         if (!w || w[i] > 0.0)
             s->current[i] -= sum / live;
+    s->recorded = false; /* the next pick records the new cycle */
 }
 
 static const struct param_spec params[] = {
@@ -139,13 +190,14 @@ static void fini(struct balance *b)
         return;
     free(s->weight);
     free(s->current);
+    free(s->cycle);
     free(s);
 }
 
 const struct balance_policy balance_weighted_round_robin = {
     .name = "weighted_round_robin",
     .summary = "smooth weighted round robin as in nginx: weights 5:1:1 give a a b a c a a; "
-               "O(n) per pick",
+               "O(1) per pick from the recorded cycle (whole weights)",
     .params = params,
     .init = init,
     .pick = pick,

@@ -142,6 +142,37 @@ START_TEST(smooth_wrr_skips_zero_weights_and_equal_is_round_robin)
 }
 END_TEST
 
+/* The recorded cycle (whole weights) must give exactly nginx's O(n) step:
+ * compare 10 periods of weights 7:3:2:5:1 against a reference written here,
+ * and check that fractional weights (no cycle) keep the shares. */
+START_TEST(smooth_wrr_cycle_matches_the_reference_step)
+{
+    static const double w[] = {7, 3, 2, 5, 1};
+    double cur[5] = {0};
+    struct balance b;
+    setup_ok(&b, "weighted_round_robin(weights=7:3:2:5:1)", 5, 1);
+    for (int k = 0; k < 180; k++) {
+        uint32_t best = 0;
+        for (uint32_t i = 0; i < 5; i++) {
+            cur[i] += w[i];
+            if (cur[i] > cur[best])
+                best = i;
+        }
+        cur[best] -= 18;
+        ck_assert_uint_eq(b.pol->pick(&b, NULL), best);
+    }
+    balance_fini(&b);
+    setup_ok(&b, "weighted_round_robin(weights=2.5:1:1.5)", 3, 1);
+    unsigned count[3] = {0};
+    for (int k = 0; k < 500; k++)
+        count[b.pol->pick(&b, NULL)]++;
+    ck_assert_uint_eq(count[0], 250);
+    ck_assert_uint_eq(count[1], 100);
+    ck_assert_uint_eq(count[2], 150);
+    balance_fini(&b);
+}
+END_TEST
+
 START_TEST(round_robin_cycles)
 {
     struct balance b;
@@ -803,6 +834,7 @@ Suite *balance_suite(void)
     Suite *s = suite_create("balance");
     TCase *tc = tcase_create("sequences");
     tcase_add_test(tc, smooth_wrr_interleaves_5_1_1);
+    tcase_add_test(tc, smooth_wrr_cycle_matches_the_reference_step);
     tcase_add_test(tc, smooth_wrr_reads_the_service_weights);
     tcase_add_test(tc, smooth_wrr_parameter_overrides_service_weights);
     tcase_add_test(tc, smooth_wrr_skips_zero_weights_and_equal_is_round_robin);
