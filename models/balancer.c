@@ -86,6 +86,9 @@ static bool in_rotation(const struct balancer *lb, uint32_t i, int64_t now)
 static uint32_t choose(struct balancer *lb, const struct request *r, int64_t now)
 {
     lb->bal.now_ns = now;
+    uint32_t ready = service_ready(lb->pool);
+    if (ready >= 1 && lb->bal.n != ready) /* an autoscaled pool changed size */
+        balance_resize(&lb->bal, ready);
     uint32_t i = balance_pick(&lb->bal, r);
     for (int tries = 0; tries < 3 && !in_rotation(lb, i, now); tries++)
         i = balance_pick(&lb->bal, r);
