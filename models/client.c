@@ -36,7 +36,7 @@ static const struct param_spec params[] = {
     {"arrival", "arrival", "",
      "open-loop arrival process, e.g. poisson(rate=100/s) (see `sdsim list arrival`); "
      "or use users + think"},
-    {"keys", "keys", "uniform(n=1)",
+    {"keys", "keys", "uniform(n=1000000)",
      "key of each request, e.g. zipf(n=100000, s=0.99) (see `sdsim list keys`)"},
     {"writes", "fraction", "0", "share of requests that are writes (the rest are reads)"},
     {"users", "int", "", "closed loop: number of users, each with one request at a time"},
