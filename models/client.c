@@ -5,11 +5,15 @@
  * then dropped here, so nothing is counted twice. */
 #include "models/client.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "models/arrival.h"
+#include "models/backoff.h"
 #include "models/keys.h"
 #include "models/kind.h"
+#include "models/service.h"
 #include "output/hist.h"
 #include "output/stats.h"
 
@@ -29,7 +33,22 @@ struct client {
     struct rng think_rng;
     struct rng key_rng;     /* keys and read/write: their own stream */
     struct client_totals tot;
+    /* Resilience (issue 6): retries with backoff, a retry budget, per-attempt
+     * timeouts and hedging. Any of them turns on the attempt path below. */
+    bool resilient;
+    bool report_resil;      /* write the resilience metrics (runs.csv columns) */
+    struct backoff backoff;
+    unsigned retry_on;      /* RETRY_ON_* */
+    bool has_budget;
+    struct budget budget;
+    int64_t attempt_timeout_ns; /* 0: none */
+    int64_t hedge_ns;       /* 0: no hedging */
+    long long hedges;       /* extra copies per request at most */
+    struct rng backoff_rng;
+    struct client_resil res;
 };
+
+enum { RETRY_ON_ERROR = 1, RETRY_ON_TIMEOUT = 2, RETRY_ON_REJECTED = 4 };
 
 static const struct param_spec params[] = {
     {"to", "component", NULL, "where requests go"},
@@ -43,7 +62,24 @@ static const struct param_spec params[] = {
     {"think", "dist", "exp(mean=1s)", "closed loop: think time between a reply and the next request"},
     {"timeout", "duration", "0", "give up on a request after this long (0: never)"},
     {"attempts", "int", "1",
-     "attempts per request on error, retried at once (0: unlimited; backoff comes later)"},
+     "attempts per request (0: unlimited); without `retry` errors are retried at once"},
+    {"retry", "backoff", "",
+     "wait before a retry: none, constant(delay=100ms, jitter=none), "
+     "exponential(base=5ms, cap=2s, jitter=full|equal|decorrelated|none) "
+     "(see `sdsim list backoff`); needs attempts > 1"},
+    {"retry_on", "list", "error",
+     "what is retried: any of error (failed replies), timeout (attempt_timeout), rejected "
+     "(queue full, shed, breaker, bulkhead)"},
+    {"retry_budget", "fraction|none", "none",
+     "retries (and hedges) at most this share of requests, plus retry_burst (token bucket, "
+     "as Finagle and gRPC)"},
+    {"retry_burst", "number", "10", "the retry budget's bucket size and starting tokens"},
+    {"attempt_timeout", "duration", "0",
+     "give up on one attempt after this long and maybe retry (0: never); `timeout` bounds "
+     "the whole request"},
+    {"hedge", "duration", "0",
+     "send another copy when no reply came after this long, take the first success (0: off)"},
+    {"hedges", "int", "1", "extra copies per request at most (with hedge)"},
     {"latency", "dist", "", "one-way network delay to `to` (and back), e.g. const(1ms)"},
     {NULL, NULL, NULL, NULL},
 };
@@ -54,6 +90,239 @@ const struct client_totals *client_totals(const struct component *c)
 }
 
 static void send_new(struct sim *sim, struct client *cl, uint32_t user);
+static void think_then_send(struct sim *sim, struct client *cl, uint32_t user);
+
+/* Counts a measured request's final outcome by its cause. */
+static void count_cause(struct client *cl, const struct request *r)
+{
+    struct client_resil *x = &cl->res;
+    switch ((enum req_status)r->status) {
+    case REQ_OK:
+        x->fallbacks += r->cause == CAUSE_FALLBACK;
+        break;
+    case REQ_REJECTED:
+        if (r->cause == CAUSE_BREAKER)
+            x->rejected_breaker++;
+        else if (r->cause == CAUSE_BULKHEAD)
+            x->rejected_bulkhead++;
+        else if (r->cause == CAUSE_SHED)
+            x->rejected_shed++;
+        else
+            x->rejected_queue++;
+        break;
+    case REQ_ERROR:
+        if (r->cause == CAUSE_CALL_TIMEOUT)
+            x->errors_call_timeout++;
+        else if (r->cause == CAUSE_DROPPED)
+            x->errors_dropped++;
+        else
+            x->errors_failed++;
+        break;
+    case REQ_TIMEOUT:
+        break;
+    }
+}
+
+/* The end of a request: time series, precision, totals. */
+static void account(struct sim *sim, struct client *cl, const struct request *r)
+{
+    int64_t latency = sim_now(sim) - r->born_ns;
+    if (r->status == REQ_OK)
+        sim_observe(sim, latency, r->measured);
+    sim_ts_outcome(sim, (enum req_status)r->status, latency);
+    if (!r->measured)
+        return;
+    count_cause(cl, r);
+    switch (r->status) {
+    case REQ_OK:
+        cl->tot.completed++;
+        hist_add(cl->tot.latency, latency);
+        break;
+    case REQ_REJECTED:
+        cl->tot.rejected++;
+        break;
+    case REQ_TIMEOUT:
+        cl->tot.timeouts++;
+        break;
+    default:
+        cl->tot.errors++;
+        break;
+    }
+}
+
+/* ---- the attempt path: retries with backoff, attempt timeouts, hedging ----
+ * The request a user makes (L below) is never sent. Each attempt is a child
+ * request (parent = L) with the same work seed and its own attempt number,
+ * so an attempt that was given up can still be in a queue while the next
+ * one is sent. L keeps its state in its two client frames:
+ *   stack[0].timer    the deadline (`timeout`) or EVQ_NONE
+ *   stack[0].step     attempts alive (sent and not yet come back): L is
+ *                     freed when it is finished and this is 0
+ *   stack[0].slot     attempts awaited (alive and not given up)
+ *   stack[0].replica  attempts sent;  stack[0].epoch  hedges sent
+ *   stack[0].start_ns the last backoff wait (decorrelated jitter needs it)
+ *   stack[1].timer    the pending retry or hedge, or EVQ_NONE
+ * L->abandoned means finished: nobody waits for its attempts any more, so a
+ * service with drop_abandoned may drop them. */
+
+static void cancel(struct sim *sim, uint64_t *timer)
+{
+    if (*timer != EVQ_NONE)
+        evq_cancel(sim->q, *timer);
+    *timer = EVQ_NONE;
+}
+
+static void finish_logical(struct sim *sim, struct client *cl, struct request *L,
+                           bool timed_out)
+{
+    cancel(sim, &L->stack[0].timer);
+    cancel(sim, &L->stack[1].timer);
+    L->abandoned = true;
+    account(sim, cl, L);
+    uint32_t user = L->user;
+    if (L->stack[0].step == 0)
+        sim_req_free(sim, L);
+    if (cl->closed && timed_out)
+        send_new(sim, cl, user);
+    else if (cl->closed)
+        think_then_send(sim, cl, user);
+}
+
+static void on_attempt_timeout(struct sim *sim, void *a, void *b);
+static void on_hedge(struct sim *sim, void *a, void *b);
+
+static void attempt_send(struct sim *sim, struct client *cl, struct request *L)
+{
+    struct request *r = sim_req_new(sim);
+    r->work_seed = L->work_seed;
+    r->key = L->key;
+    r->op = L->op;
+    r->version = L->version;
+    r->born_ns = L->born_ns;
+    r->measured = L->measured;
+    r->user = L->user;
+    r->attempt = L->stack[0].replica++;
+    r->parent = L;
+    L->stack[0].step++;
+    L->stack[0].slot++;
+    struct frame *f = sim_enter(r, &cl->base);
+    f->arrive_ns = sim_now(sim);
+    if (r->measured)
+        cl->tot.attempts++;
+    if (cl->attempt_timeout_ns > 0)
+        f->timer = sim_after(sim, cl->attempt_timeout_ns, on_attempt_timeout, cl, r);
+    if (cl->hedge_ns > 0 && (long long)L->stack[0].epoch < cl->hedges &&
+        L->stack[1].timer == EVQ_NONE)
+        L->stack[1].timer = sim_after(sim, cl->hedge_ns, on_hedge, cl, L);
+    sim_send(sim, &cl->base, r, cl->base.callees[0]); /* may finish L at once: last */
+}
+
+static void on_retry(struct sim *sim, void *a, void *b)
+{
+    struct request *L = b;
+    L->stack[1].timer = EVQ_NONE;
+    attempt_send(sim, a, L);
+}
+
+static void on_hedge(struct sim *sim, void *a, void *b)
+{
+    struct client *cl = a;
+    struct request *L = b;
+    L->stack[1].timer = EVQ_NONE;
+    if (cl->has_budget && !budget_withdraw(&cl->budget)) {
+        if (L->measured)
+            cl->res.retries_denied++;
+        return;
+    }
+    L->stack[0].epoch++;
+    if (L->measured)
+        cl->res.hedges++;
+    attempt_send(sim, cl, L);
+}
+
+/* An attempt failed (kind: RETRY_ON_*) and L->status says how. Retries
+ * after the backoff when allowed; waits when another copy is still out. */
+static void after_failure(struct sim *sim, struct client *cl, struct request *L, unsigned kind)
+{
+    if (L->stack[0].slot > 0)
+        return;
+    cancel(sim, &L->stack[1].timer);
+    bool may = (cl->retry_on & kind) &&
+               (cl->max_attempts == 0 || (long long)L->stack[0].replica < cl->max_attempts);
+    if (may && cl->has_budget && !budget_withdraw(&cl->budget)) {
+        may = false;
+        if (L->measured)
+            cl->res.retries_denied++;
+    }
+    if (!may) {
+        finish_logical(sim, cl, L, false);
+        return;
+    }
+    int64_t wait = backoff_delay(&cl->backoff, L->stack[0].replica, L->stack[0].start_ns,
+                                 &cl->backoff_rng);
+    L->stack[0].start_ns = wait;
+    L->stack[1].timer = sim_after(sim, wait, on_retry, cl, L);
+}
+
+static void on_attempt_timeout(struct sim *sim, void *a, void *b)
+{
+    struct client *cl = a;
+    struct request *r = b;
+    struct request *L = r->parent;
+    r->stack[0].timer = EVQ_NONE;
+    r->abandoned = true;
+    L->stack[0].slot--;
+    if (L->measured)
+        cl->res.attempt_timeouts++;
+    L->status = REQ_TIMEOUT;
+    L->cause = CAUSE_NONE;
+    after_failure(sim, cl, L, RETRY_ON_TIMEOUT);
+}
+
+static void on_deadline(struct sim *sim, void *a, void *b)
+{
+    struct request *L = b;
+    L->stack[0].timer = EVQ_NONE;
+    L->status = REQ_TIMEOUT;
+    L->cause = CAUSE_NONE;
+    finish_logical(sim, a, L, true);
+}
+
+static void attempt_reply(struct sim *sim, struct client *cl, struct request *r)
+{
+    struct request *L = r->parent;
+    cancel(sim, &r->stack[0].timer);
+    L->stack[0].step--;
+    if (r->abandoned || L->abandoned) { /* given up, or L already finished */
+        sim_req_free(sim, r);
+        if (L->abandoned && L->stack[0].step == 0)
+            sim_req_free(sim, L);
+        return;
+    }
+    L->stack[0].slot--;
+    L->status = r->status;
+    L->cause = r->cause;
+    L->version = r->version;
+    unsigned kind = r->status == REQ_REJECTED ? RETRY_ON_REJECTED : RETRY_ON_ERROR;
+    sim_req_free(sim, r);
+    if (L->status == REQ_OK)
+        finish_logical(sim, cl, L, false);
+    else
+        after_failure(sim, cl, L, kind);
+}
+
+static void start_logical(struct sim *sim, struct client *cl, struct request *L)
+{
+    struct frame *f = &L->stack[0];
+    f->slot = 0;
+    f->epoch = 0;
+    sim_enter(L, &cl->base); /* stack[1]: the retry timer */
+    if (cl->has_budget)
+        budget_deposit(&cl->budget);
+    if (cl->timeout_ns > 0)
+        f->timer = sim_after(sim, cl->timeout_ns, on_deadline, cl, L);
+    attempt_send(sim, cl, L);
+}
 
 static void on_timeout(struct sim *sim, void *a, void *b)
 {
@@ -87,7 +356,11 @@ static void send_new(struct sim *sim, struct client *cl, uint32_t user)
     sim_ts_born(sim);
     if (r->measured) {
         cl->tot.offered++;
-        cl->tot.attempts++;
+        cl->tot.attempts += !cl->resilient;
+    }
+    if (cl->resilient) {
+        start_logical(sim, cl, r);
+        return;
     }
     if (cl->timeout_ns > 0)
         f->timer = sim_after(sim, cl->timeout_ns, on_timeout, cl, r);
@@ -147,6 +420,10 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
 {
     struct client *cl = (struct client *)c;
     struct frame *f = &r->stack[0];
+    if (r->parent) {
+        attempt_reply(sim, cl, r);
+        return;
+    }
     if (r->abandoned) { /* counted when it timed out */
         sim_req_free(sim, r);
         return;
@@ -155,6 +432,7 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
         (cl->max_attempts == 0 || (long long)r->attempt + 1 < cl->max_attempts)) {
         r->attempt++;
         r->status = REQ_OK;
+        r->cause = CAUSE_NONE;
         if (r->measured)
             cl->tot.attempts++;
         sim_send(sim, c, r, c->callees[0]);
@@ -162,24 +440,108 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
     }
     if (f->timer != EVQ_NONE)
         evq_cancel(sim->q, f->timer);
-    if (r->status == REQ_OK)
-        sim_observe(sim, sim_now(sim) - r->born_ns, r->measured);
-    sim_ts_outcome(sim, (enum req_status)r->status, sim_now(sim) - r->born_ns);
-    if (r->measured) {
-        switch (r->status) {
-        case REQ_OK:
-            cl->tot.completed++;
-            hist_add(cl->tot.latency, sim_now(sim) - r->born_ns);
-            break;
-        case REQ_REJECTED:
-            cl->tot.rejected++;
-            break;
-        default:
-            cl->tot.errors++;
-            break;
-        }
-    }
+    account(sim, cl, r);
     done(sim, cl, r);
+}
+
+/* Reads "error, timeout, rejected" into RETRY_ON_* bits. */
+static int read_retry_on(const struct sc_section *s, unsigned *out, struct diag *d)
+{
+    static const char *const words[] = {"error", "timeout", "rejected"};
+    struct loc loc;
+    const char *v = kp_raw(s, params, "retry_on", &loc);
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", v);
+    *out = 0;
+    for (char *save, *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+        size_t k = 0;
+        while (k < 3 && strcmp(words[k], t) != 0)
+            k++;
+        if (k == 3) {
+            const char *near = diag_closest(t, words, 3);
+            return diag_error(d, loc, "bad retry_on '%s'%s%s%s", t,
+                              near ? " (did you mean '" : " (known: error, timeout, rejected",
+                              near ? near : "", near ? "'?)" : ")");
+        }
+        *out |= 1u << k;
+    }
+    return 0;
+}
+
+/* Does any service of the scenario guard its calls or shed load? Then the
+ * client reports its outcomes by cause. Services are built first. */
+static bool scenario_guarded(const struct sim *sim)
+{
+    for (size_t i = 0; i < sim->ncomps; i++)
+        if (sim->comps[i] && sim->comps[i]->kind && service_is(sim->comps[i]) &&
+            service_is_guarded(sim->comps[i]))
+            return true;
+    return false;
+}
+
+static int read_resilience(struct sim *sim, struct client *cl, const struct sc_section *s,
+                           struct diag *d)
+{
+    int rc = 0;
+    struct loc loc;
+    const char *retry = kp_raw(s, params, "retry", &loc);
+    bool has_retry = retry && *retry;
+    if (backoff_setup(&cl->backoff, has_retry ? retry : "none", loc, d) < 0)
+        rc = -1;
+    if (read_retry_on(s, &cl->retry_on, d) < 0)
+        rc = -1;
+    const char *budget = kp_raw(s, params, "retry_budget", &loc);
+    double burst = 0;
+    if (kp_double(s, params, "retry_burst", 0, 1e12, &burst, d) < 0)
+        rc = -1;
+    if (strcmp(budget, "none") != 0) {
+        double ratio;
+        if (kp_fraction(s, params, "retry_budget", &ratio, d) < 0)
+            rc = -1;
+        cl->has_budget = true;
+        budget_init(&cl->budget, ratio, burst);
+    }
+    if (kp_duration(s, params, "attempt_timeout", &cl->attempt_timeout_ns, d) < 0)
+        rc = -1;
+    if (kp_duration(s, params, "hedge", &cl->hedge_ns, d) < 0)
+        rc = -1;
+    if (kp_int(s, params, "hedges", 1, 100, &cl->hedges, d) < 0)
+        rc = -1;
+    cl->resilient = has_retry || cl->has_budget || cl->attempt_timeout_ns > 0 ||
+                    cl->hedge_ns > 0 || sc_find_entry(s, "retry_on");
+    if (has_retry && cl->max_attempts == 1)
+        rc = diag_error(d, loc, "'retry' needs 'attempts' above 1 (or 0: unlimited)");
+    cl->report_resil = cl->resilient || scenario_guarded(sim);
+    rng_stream(&cl->backoff_rng, sim->seed, cl->base.name, "backoff");
+    return rc;
+}
+
+static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
+                      struct metric_out *out, size_t max)
+{
+    const struct client *cl = (const struct client *)c;
+    if (!cl->report_resil || max < 12)
+        return 0;
+    const struct client_resil *x = &cl->res;
+    double window_s = (double)(end_ns - (sim->cut_ns > 0 ? sim->cut_ns : 0)) / 1e9;
+    size_t n = 0;
+    out[n++] = (struct metric_out){"goodput_rps",
+                                   window_s > 0 ? (double)(cl->tot.completed - x->fallbacks) /
+                                                      window_s
+                                                : 0,
+                                   false};
+    out[n++] = (struct metric_out){"fallbacks", (double)x->fallbacks, false};
+    out[n++] = (struct metric_out){"rejected_queue", (double)x->rejected_queue, false};
+    out[n++] = (struct metric_out){"rejected_breaker", (double)x->rejected_breaker, false};
+    out[n++] = (struct metric_out){"rejected_bulkhead", (double)x->rejected_bulkhead, false};
+    out[n++] = (struct metric_out){"rejected_shed", (double)x->rejected_shed, false};
+    out[n++] = (struct metric_out){"errors_failed", (double)x->errors_failed, false};
+    out[n++] = (struct metric_out){"errors_call_timeout", (double)x->errors_call_timeout, false};
+    out[n++] = (struct metric_out){"errors_dropped", (double)x->errors_dropped, false};
+    out[n++] = (struct metric_out){"attempt_timeouts", (double)x->attempt_timeouts, false};
+    out[n++] = (struct metric_out){"hedges", (double)x->hedges, false};
+    out[n++] = (struct metric_out){"retries_denied", (double)x->retries_denied, false};
+    return n;
 }
 
 static int build(struct sim *sim, struct component *c, const struct sc_section *s,
@@ -222,6 +584,8 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         cl->has_keys = true;
     if (kp_fraction(s, params, "writes", &cl->writes, d) < 0)
         rc = -1;
+    if (read_resilience(sim, cl, s, d) < 0)
+        rc = -1;
     rng_stream(&cl->key_rng, sim->seed, c->name, "keys");
     rng_stream(&cl->arrival_rng, sim->seed, c->name, "arrivals");
     rng_stream(&cl->work_rng, sim->seed, c->name, "work");
@@ -253,5 +617,6 @@ const struct kind kind_client = {
     .on_request = on_request,
     .on_reply = on_reply,
     .fini = fini,
+    .metrics = metrics,
     .is_client = true,
 };

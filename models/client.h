@@ -23,6 +23,22 @@ struct client_totals {
     struct hist *latency; /* birth to successful reply, retries included */
 };
 
+/* Outcomes by cause and the work of the resilience policies, counted for
+ * measured requests (born after the warm-up cut). */
+struct client_resil {
+    uint64_t rejected_queue;    /* rejected: a full queue */
+    uint64_t rejected_breaker;  /* rejected: a breaker was open */
+    uint64_t rejected_bulkhead; /* rejected: a bulkhead was full */
+    uint64_t rejected_shed;     /* rejected: load shedding */
+    uint64_t errors_call_timeout; /* failed: a call between components timed out */
+    uint64_t errors_dropped;    /* failed: dropped because a caller had gone */
+    uint64_t errors_failed;     /* failed: the service failed it */
+    uint64_t fallbacks;         /* completed with a breaker's fallback reply */
+    uint64_t attempt_timeouts;  /* attempts given up (attempt_timeout) */
+    uint64_t hedges;            /* hedged copies sent */
+    uint64_t retries_denied;    /* retries (or hedges) refused by the retry budget */
+};
+
 /* The totals of a client component (c->kind->is_client). */
 const struct client_totals *client_totals(const struct component *c);
 

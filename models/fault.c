@@ -1,5 +1,7 @@
-/* fault: a scheduled fault on a service. At `at` the action starts on one
- * replica or all of them; at `until` (if given) it ends. The schedule is
+/* fault: a scheduled fault on a component whose kind has a fault hook (a
+ * service, a cache, a store). At `at` the action starts on one replica or
+ * all of them; at `until` (if given) it ends; the target's kind decides what
+ * each action means for it (struct kind's `fault`). The schedule is
  * part of the scenario, so it is swept and replicated like everything else,
  * and each fault appears as a shaded interval in the time-series plot.
  *
@@ -26,7 +28,7 @@ struct fault {
 };
 
 static const struct param_spec params[] = {
-    {"target", "component", NULL, "the service that fails"},
+    {"target", "component", NULL, "the service, cache or store that fails"},
     {"replica", "int|all", "all", "which replica (0 is the first), or all"},
     {"at", "duration", NULL, "when the fault starts (simulated time)"},
     {"until", "duration|never", "never", "when it ends and the replica recovers"},
@@ -114,7 +116,7 @@ static int read_action(struct fault *ft, const char *text, struct loc loc, struc
 static void fire(struct sim *sim, void *a, void *b)
 {
     struct fault *ft = a;
-    service_fault(sim, ft->target, ft->replica, ft->action, ft->value, b != NULL);
+    ft->target->kind->fault(sim, ft->target, ft->replica, ft->action, ft->value, b != NULL);
 }
 
 static void start(struct sim *sim, struct component *c)
@@ -141,12 +143,12 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     struct loc loc;
     const char *t = kp_raw(s, params, "target", &loc);
     if (!t)
-        return diag_error(d, s->loc, "[fault %s] needs 'target = SERVICE'", s->name);
+        return diag_error(d, s->loc, "[fault %s] needs 'target = COMPONENT'", s->name);
     ft->target = kind_lookup(sim, t);
     if (!ft->target)
         rc = diag_error(d, loc, "no component named '%s'", t);
-    else if (!service_is(ft->target))
-        rc = diag_error(d, loc, "'%s' is a %s; faults apply to services", t,
+    else if (!ft->target->kind->fault)
+        rc = diag_error(d, loc, "'%s' is a %s; faults apply to services, caches and stores", t,
                         ft->target->kind->name);
     const char *rep = kp_raw(s, params, "replica", &loc);
     ft->replica = -1;
@@ -157,6 +159,8 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         else if (ft->target && service_is(ft->target) && r >= service_replicas(ft->target))
             rc = diag_error(d, loc, "'%s' has %u replicas, numbered from 0", t,
                             service_replicas(ft->target));
+        else if (ft->target && !service_is(ft->target) && r > 0)
+            rc = diag_error(d, loc, "'%s' is one node: replica 0 or all", t);
         else
             ft->replica = (int32_t)r;
     }
@@ -183,7 +187,8 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
 
 const struct kind kind_fault = {
     .name = "fault",
-    .summary = "a scheduled fault: a service replica (or all) crashes, slows, fails or lags",
+    .summary = "a scheduled fault: a service replica (or all), cache or store crashes, slows, "
+               "fails or lags",
     .params = params,
     .size = sizeof(struct fault),
     .build = build,

@@ -15,6 +15,14 @@
 #include "sim/sim.h"
 #include "sim/spec.h"
 
+/* What a scheduled fault does to a component (models/fault.c). */
+enum fault_action {
+    FAULT_CRASH,   /* the replica stops: its work fails, new requests are refused */
+    FAULT_SLOW,    /* service times are multiplied by value */
+    FAULT_ERRORS,  /* requests fail after service with probability value */
+    FAULT_LATENCY, /* value nanoseconds are added to every reply */
+};
+
 struct metric_out {
     const char *name; /* static string */
     double value;
@@ -46,6 +54,11 @@ struct kind {
      * may be NULL) and values, returns how many (at most max). May be NULL. */
     size_t (*ts_extra)(const struct sim *sim, const struct component *c, const char **names,
                        double *values, size_t max);
+    /* Starts (start = true) or ends a scheduled fault on one replica, or on
+     * all when replica < 0; value is the action's parameter (a factor, a
+     * probability, nanoseconds). NULL: the kind cannot be a fault's target. */
+    void (*fault)(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
+                  double value, bool start);
     bool is_client;                                            /* counts end-to-end results */
     bool no_traffic;   /* takes no requests and has no statistics (fault schedules) */
     /* Kinds are built in increasing stage, file order within a stage, so a

@@ -19,7 +19,9 @@
 
 #include "models/autoscale.h"
 #include "models/balance.h"
+#include "models/dep.h"
 #include "models/kind.h"
+#include "models/shed.h"
 #include "output/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -57,6 +59,14 @@ struct service {
     struct balance bal;
     struct replica *reps;
     double *weights;     /* per replica, for weighted policies */
+    /* Resilience (issue 6, models/dep.c and models/shed.c). */
+    struct dep *deps;    /* one guarded call per callee, or NULL: plain calls */
+    bool guarded;        /* deps, shedding or drop_abandoned set: report their metrics */
+    bool drop_abandoned; /* drop work whose caller has gone instead of serving it */
+    struct shed shed;
+    double wasted_ns;    /* service time given to requests whose caller had gone */
+    uint64_t dropped;    /* requests dropped because their caller had gone */
+    uint64_t shed_count; /* requests rejected or dropped by the shed policy */
 };
 
 static const struct param_spec params[] = {
@@ -76,6 +86,23 @@ static const struct param_spec params[] = {
     {"async", "bool", "false", "free the worker while calls are outstanding"},
     {"error_rate", "fraction", "0", "probability that a request fails after its service"},
     {"latency", "dist", "", "one-way network delay of each call this service makes"},
+    {"call_timeout", "duration", "0",
+     "give up on each call to a component in `calls` after this long (0: never); the "
+     "request then fails"},
+    {"breaker", "breaker", "none",
+     "a circuit breaker on each callee, e.g. consecutive(failures=5, open=10s, probes=1) "
+     "(see `sdsim list breaker`)"},
+    {"fallback", "fail|reply", "fail",
+     "while a breaker is open: fail fast (rejected) or answer with a fallback (success)"},
+    {"bulkhead", "bulkhead", "none",
+     "a concurrency limit on each callee, e.g. fixed(limit=10, queue=0), aimd(...), "
+     "gradient(...) (see `sdsim list bulkhead`)"},
+    {"drop_abandoned", "bool", "false",
+     "drop a request whose caller has given up when its turn comes (and before each call) "
+     "instead of serving it; when set (true or false) runs.csv reports wasted_work_s"},
+    {"shed", "shed", "none",
+     "load shedding at each replica's queue: none, length(max=N), deadline(wait=100ms), "
+     "lifo(above=N), codel(target=5ms, interval=100ms) (see `sdsim list shed`)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -106,6 +133,12 @@ static struct request *ring_pop(struct replica *rp)
     rp->head = (rp->head + 1) % rp->cap;
     rp->len--;
     return r;
+}
+
+static struct request *ring_pop_newest(struct replica *rp)
+{
+    rp->len--;
+    return rp->ring[(rp->head + rp->len) % rp->cap];
 }
 
 static void service_done(struct sim *sim, void *a, void *b);
@@ -148,6 +181,63 @@ static void begin(struct sim *sim, struct service *sv, struct request *r)
     f->timer = sim_after(sim, (int64_t)(t + 0.5) + rp->add_ns, service_done, sv, r);
 }
 
+static void reply_event(struct sim *sim, void *a, void *b)
+{
+    (void)a;
+    sim_reply(sim, b);
+}
+
+/* A queued request that will not be served: shed, or its caller has gone.
+ * Its reply goes out as an event, so nothing re-enters the dequeue loop. */
+static void drop_queued(struct sim *sim, struct service *sv, struct request *r, uint8_t cause)
+{
+    struct frame *f = sim_top(r);
+    struct comp_stats *st = &sv->base.st;
+    sim_level_add(sim, &st->insys, -1);
+    if (sv->bal.pol->on_done) {
+        sv->bal.now_ns = sim_now(sim);
+        sv->bal.pol->on_done(&sv->bal, f->replica, sim_now(sim) - f->arrive_ns);
+    }
+    if (cause == CAUSE_SHED) {
+        st->rejected++;
+        sv->shed_count++;
+        r->status = REQ_REJECTED;
+    } else {
+        st->errors++;
+        sv->dropped++;
+        r->status = REQ_ERROR;
+    }
+    r->cause = cause;
+    sim_after(sim, 0, reply_event, NULL, r);
+}
+
+/* Starts the next queued request on the worker just freed: the oldest, or
+ * the newest while the shed policy says LIFO; requests the policy drops
+ * (deadline, CoDel) or whose caller has gone (drop_abandoned) are turned
+ * away on the way. */
+static void next_from_queue(struct sim *sim, struct service *sv, struct replica *rp)
+{
+    const struct shed_policy *pol = sv->shed.pol;
+    bool first = true;
+    while (rp->len > 0) {
+        bool lifo = pol->lifo && pol->lifo(&sv->shed, rp->len);
+        struct request *r = lifo ? ring_pop_newest(rp) : ring_pop(rp);
+        queued_add(sim, sv, -1);
+        if (sv->drop_abandoned && dep_caller_gone(r)) {
+            drop_queued(sim, sv, r, CAUSE_DROPPED);
+            continue;
+        }
+        int64_t sojourn = sim_now(sim) - sim_top(r)->arrive_ns;
+        if (pol->drop && pol->drop(&sv->shed, sim_now(sim), sojourn, rp->len, first)) {
+            first = false;
+            drop_queued(sim, sv, r, CAUSE_SHED);
+            continue;
+        }
+        begin(sim, sv, r);
+        return;
+    }
+}
+
 static void release_worker(struct sim *sim, struct service *sv, struct frame *f)
 {
     struct replica *rp = &sv->reps[f->replica];
@@ -160,10 +250,8 @@ static void release_worker(struct sim *sim, struct service *sv, struct frame *f)
         sv->bal.now_ns = sim_now(sim);
         sv->bal.pol->on_done(&sv->bal, f->replica, sim_now(sim) - f->arrive_ns);
     }
-    if (rp->len > 0) {
-        queued_add(sim, sv, -1);
-        begin(sim, sv, ring_pop(rp));
-    }
+    if (rp->len > 0)
+        next_from_queue(sim, sv, rp);
 }
 
 /* The request is done here: free the worker (which may start the next one),
@@ -193,6 +281,23 @@ static bool fails(struct service *sv, struct replica *rp, const struct request *
     return rng_uniform(&wr) < p;
 }
 
+/* Calls callee `step` for r: through its guard when the service has any,
+ * else a plain send; or drops r first when its caller has gone. */
+static void call(struct sim *sim, struct service *sv, struct request *r, uint32_t step)
+{
+    if (sv->drop_abandoned && dep_caller_gone(r)) {
+        sv->dropped++;
+        r->status = REQ_ERROR;
+        r->cause = CAUSE_DROPPED;
+        finish(sim, sv, r);
+        return;
+    }
+    if (sv->deps)
+        dep_call(sim, &sv->deps[step], r);
+    else
+        sim_send(sim, &sv->base, r, sv->base.callees[step]);
+}
+
 static void service_done(struct sim *sim, void *a, void *b)
 {
     struct service *sv = a;
@@ -201,6 +306,8 @@ static void service_done(struct sim *sim, void *a, void *b)
     struct replica *rp = &sv->reps[f->replica];
     f->timer = EVQ_NONE;
     hist_add(sv->base.st.local, sim_now(sim) - f->arrive_ns);
+    if (sv->guarded && dep_caller_gone(r))
+        sv->wasted_ns += (double)(sim_now(sim) - f->start_ns);
     if (fails(sv, rp, r)) {
         r->status = REQ_ERROR;
         finish(sim, sv, r);
@@ -213,10 +320,11 @@ static void service_done(struct sim *sim, void *a, void *b)
     if (sv->async)
         release_worker(sim, sv, f);
     f->step = 0;
-    sim_send(sim, &sv->base, r, sv->base.callees[0]);
+    call(sim, sv, r, 0);
 }
 
-static void on_reply(struct sim *sim, struct component *c, struct request *r)
+/* A call of r came back (or its guard answered): the next call, or done. */
+static void call_returned(struct sim *sim, struct component *c, struct request *r)
 {
     struct service *sv = as_service(c);
     struct frame *f = sim_top(r);
@@ -231,7 +339,16 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
         finish(sim, sv, r);
         return;
     }
-    sim_send(sim, c, r, c->callees[f->step]);
+    call(sim, sv, r, f->step);
+}
+
+static void on_reply(struct sim *sim, struct component *c, struct request *r)
+{
+    if (r->depth == 1) { /* a guarded call's child request (models/dep.c) */
+        dep_on_reply(sim, as_service(c)->deps, r);
+        return;
+    }
+    call_returned(sim, c, r);
 }
 
 /* A request that cannot be served: refused (down replica) or rejected (full
@@ -274,14 +391,22 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
         sv->bal.pol->on_start(&sv->bal, i);
     if (!rp->up) {
         turn_away(sim, sv, r, i, REQ_ERROR);
+    } else if (sv->drop_abandoned && dep_caller_gone(r)) {
+        sv->dropped++;
+        r->cause = CAUSE_DROPPED;
+        turn_away(sim, sv, r, i, REQ_ERROR);
     } else if (rp->busy < sv->workers) {
         sim_level_add(sim, &c->st.insys, 1);
         begin(sim, sv, r);
-    } else if (sv->queue_cap < 0 || (long long)rp->len < sv->queue_cap) {
+    } else if ((sv->queue_cap < 0 || (long long)rp->len < sv->queue_cap) &&
+               (!sv->shed.pol->admit || sv->shed.pol->admit(&sv->shed, rp->len))) {
         sim_level_add(sim, &c->st.insys, 1);
         queued_add(sim, sv, 1);
         ring_push(rp, r);
     } else {
+        bool room = sv->queue_cap < 0 || (long long)rp->len < sv->queue_cap;
+        r->cause = room ? CAUSE_SHED : CAUSE_QUEUE_FULL;
+        sv->shed_count += room;
         turn_away(sim, sv, r, i, REQ_REJECTED);
     }
 }
@@ -410,11 +535,82 @@ static size_t ts_extra(const struct sim *sim, const struct component *c, const c
 {
     (void)sim;
     const struct service *sv = (const struct service *)c;
-    if (!sv->autoscale || max < 1)
+    size_t n = 0;
+    if (sv->autoscale && n < max) {
+        names[n] = "starting";
+        values[n++] = (double)sv->nstarting;
+    }
+    if (!sv->deps || n + 3 > max)
+        return n;
+    double state = 0, inflight = 0, limit = 0, waiting = 0;
+    for (size_t k = 0; k < c->ncallees; k++) {
+        const struct dep *dp = &sv->deps[k];
+        double s = dep_breaker_state(dp);
+        state = s > state ? s : state;
+        inflight += (double)dp->inflight_lvl.value;
+        limit += dp->has_bulkhead ? dp->bh.limit : 0;
+        waiting += (double)dp->queue_lvl.value;
+    }
+    if (sv->deps[0].has_breaker) {
+        names[n] = "breaker_state";
+        values[n++] = state;
+    }
+    if (sv->deps[0].has_bulkhead) {
+        names[n] = "bulkhead_in_flight";
+        values[n++] = inflight;
+        names[n] = "bulkhead_limit";
+        values[n++] = limit;
+        names[n] = "bulkhead_queue";
+        values[n++] = waiting;
+    }
+    return n;
+}
+
+/* Resilience results per service (runs.csv columns "<service>.<name>"),
+ * over the measured window; summed over the service's callees. */
+static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
+                      struct metric_out *out, size_t max)
+{
+    const struct service *sv = (const struct service *)c;
+    if (!sv->guarded || max < 11)
         return 0;
-    names[0] = "starting";
-    values[0] = (double)sv->nstarting;
-    return 1;
+    double calls = 0, timeouts = 0, opens = 0, open_s = 0, half_s = 0, rej_br = 0, rej_bh = 0,
+           fallbacks = 0;
+    for (size_t k = 0; sv->deps && k < c->ncallees; k++) {
+        const struct dep *dp = &sv->deps[k];
+        calls += (double)dp->calls;
+        timeouts += (double)dp->timeouts;
+        opens += (double)(dp->br.opens - dp->opens_at_cut);
+        open_s += dp->open_lvl.area / 1e9;
+        half_s += dp->half_lvl.area / 1e9;
+        rej_br += (double)dp->rej_breaker;
+        rej_bh += (double)dp->rej_bulkhead;
+        fallbacks += (double)dp->fallbacks;
+    }
+    (void)sim, (void)end_ns;
+    size_t n = 0;
+    out[n++] = (struct metric_out){"wasted_work_s", sv->wasted_ns / 1e9, true};
+    out[n++] = (struct metric_out){"dropped", (double)sv->dropped, true};
+    out[n++] = (struct metric_out){"shed", (double)sv->shed_count, true};
+    out[n++] = (struct metric_out){"calls", calls, true};
+    out[n++] = (struct metric_out){"call_timeouts", timeouts, true};
+    out[n++] = (struct metric_out){"breaker_opens", opens, true};
+    out[n++] = (struct metric_out){"breaker_open_s", open_s, true};
+    out[n++] = (struct metric_out){"breaker_half_open_s", half_s, true};
+    out[n++] = (struct metric_out){"breaker_rejected", rej_br, true};
+    out[n++] = (struct metric_out){"fallbacks", fallbacks, true};
+    out[n++] = (struct metric_out){"bulkhead_rejected", rej_bh, true};
+    return n;
+}
+
+static void reset(struct sim *sim, struct component *c)
+{
+    (void)sim;
+    struct service *sv = as_service(c);
+    sv->wasted_ns = 0;
+    sv->dropped = sv->shed_count = 0;
+    for (size_t k = 0; sv->deps && k < c->ncallees; k++)
+        dep_reset(&sv->deps[k]);
 }
 
 void service_fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
@@ -449,6 +645,11 @@ void service_fault(struct sim *sim, struct component *c, int32_t replica, enum f
 bool service_is(const struct component *c)
 {
     return c->kind == &kind_service;
+}
+
+bool service_is_guarded(const struct component *c)
+{
+    return ((const struct service *)c)->guarded;
 }
 
 uint32_t service_replicas(const struct component *c)
@@ -499,6 +700,52 @@ static int read_numbers(const struct sc_section *s, const char *key, uint32_t n,
     return rc;
 }
 
+static void dep_returned(struct sim *sim, struct component *c, struct request *r)
+{
+    call_returned(sim, c, r);
+}
+
+/* Reads call_timeout, breaker, fallback, bulkhead, drop_abandoned and shed;
+ * sets up one guarded call per callee when any guard is asked for. */
+static int read_resilience(struct sim *sim, struct service *sv, const struct sc_section *s,
+                           struct diag *d)
+{
+    struct component *c = &sv->base;
+    struct dep_config cfg = {0};
+    int rc = 0;
+    if (kp_duration(s, params, "call_timeout", &cfg.timeout_ns, d) < 0)
+        rc = -1;
+    cfg.breaker = kp_raw(s, params, "breaker", &cfg.breaker_loc);
+    cfg.bulkhead = kp_raw(s, params, "bulkhead", &cfg.bulkhead_loc);
+    if (strcmp(cfg.breaker, "none") == 0)
+        cfg.breaker = NULL;
+    if (strcmp(cfg.bulkhead, "none") == 0)
+        cfg.bulkhead = NULL;
+    struct loc floc;
+    const char *fb = kp_raw(s, params, "fallback", &floc);
+    if (strcmp(fb, "reply") == 0)
+        cfg.fallback = true;
+    else if (strcmp(fb, "fail") != 0)
+        rc = diag_error(d, floc, "bad fallback '%s' (known: fail, reply)", fb);
+    if (kp_bool(s, params, "drop_abandoned", &sv->drop_abandoned, d) < 0)
+        rc = -1;
+    struct loc sloc;
+    if (shed_setup(&sv->shed, kp_raw(s, params, "shed", &sloc), sloc, d) < 0)
+        rc = -1;
+    bool any = cfg.timeout_ns > 0 || cfg.breaker || cfg.bulkhead;
+    if (any && c->ncallees == 0)
+        return diag_error(d, s->loc, "call_timeout, breaker and bulkhead guard `calls`, "
+                                     "and [service %s] has none", s->name);
+    sv->guarded = any || sv->shed.pol != &shed_none || sc_find_entry(s, "drop_abandoned");
+    if (!any || rc < 0)
+        return rc;
+    sv->deps = xcalloc(c->ncallees, sizeof *sv->deps);
+    for (uint32_t k = 0; k < c->ncallees; k++)
+        if (dep_setup(sim, &sv->deps[k], c, k, &cfg, dep_returned, d) < 0)
+            return -1;
+    return 0;
+}
+
 static int build(struct sim *sim, struct component *c, const struct sc_section *s,
                  struct diag *d)
 {
@@ -543,6 +790,8 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     if (kind_read_callees(sim, c, s, "calls", false, d) < 0)
         rc = -1;
+    else if (read_resilience(sim, sv, s, d) < 0)
+        rc = -1;
     sv->reps = xcalloc(sv->nreplicas, sizeof *sv->reps);
     sv->weights = xcalloc(sv->nreplicas, sizeof *sv->weights);
     double *speed = xcalloc(sv->nreplicas, sizeof *speed);
@@ -581,6 +830,9 @@ static void fini(struct component *c)
     }
     free(sv->reps);
     free(sv->weights);
+    for (size_t k = 0; sv->deps && k < c->ncallees; k++)
+        dep_fini(&sv->deps[k]);
+    free(sv->deps);
     balance_fini(&sv->bal);
     dist_fini(&sv->demand);
 }
@@ -596,4 +848,7 @@ const struct kind kind_service = {
     .fini = fini,
     .start = start,
     .ts_extra = ts_extra,
+    .metrics = metrics,
+    .reset = reset,
+    .fault = service_fault,
 };

@@ -9,18 +9,14 @@
 
 #include "sim/sim.h"
 
-struct kind;
+#include "models/kind.h" /* enum fault_action */
 
 extern const struct kind kind_service;
 
-enum fault_action {
-    FAULT_CRASH,   /* the replica stops: its work fails, new requests are refused */
-    FAULT_SLOW,    /* service times are multiplied by value */
-    FAULT_ERRORS,  /* requests fail after service with probability value */
-    FAULT_LATENCY, /* value nanoseconds are added to every reply */
-};
-
 bool service_is(const struct component *c);
+/* Does the service guard its calls (call_timeout, breaker, bulkhead) or
+ * shed load? Clients then report their outcomes by cause. */
+bool service_is_guarded(const struct component *c);
 /* Replica slots (the most replicas it can have), and how many take new
  * requests now (replicas [0, ready)); they differ under autoscaling. */
 uint32_t service_replicas(const struct component *c);

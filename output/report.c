@@ -630,7 +630,7 @@ static void write_sweep_script(struct outfile *o, const struct report *rp, size_
     /* gnuplot takes the tick label as the last column spec */
     const char *x = numeric ? "" : ":xticlabels(8)";
     if (!numeric)
-        outfile_printf(o, "set xtics rotate by -20\n");
+        outfile_printf(o, "set xtics rotate by 25 right font ',9'\nset bmargin 12\nset lmargin 20\n");
     outfile_printf(o,
                    "plot for [i=0:%zu] 'sweep_latency.dat' index i using 1:2:3:4%s with "
                    "yerrorlines lw 2 title sprintf('p50 %%s', columnheader(1)), \\\n"
@@ -659,28 +659,61 @@ static bool has_timeseries(const struct report *rp)
     return rp->nruns > 0 && rp->runs[0].ts_nrows > 0;
 }
 
+/* The time-series column names over all runs, in first-seen order: a sweep
+ * may add columns in some runs only (autoscale = ${a = none, hpa(...)},
+ * breaker = ...). Caller frees the array only. */
+static size_t ts_union_names(const struct report *rp, const char ***out)
+{
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    for (size_t i = 0; i < rp->nruns; i++) {
+        const struct run_result *r = &rp->runs[i];
+        for (size_t k = 0; k < r->ts_ncols; k++) {
+            size_t j = 0;
+            while (j < n && strcmp((*out)[j], r->ts_names[k]) != 0)
+                j++;
+            if (j < n)
+                continue;
+            xgrow(out, &cap, n + 1, sizeof **out);
+            (*out)[n++] = r->ts_names[k];
+        }
+    }
+    return n;
+}
+
 static void write_timeseries(struct outfile *o, const struct report *rp)
 {
-    const struct run_result *r0 = &rp->runs[0];
+    const char **names;
+    size_t nn = ts_union_names(rp, &names);
     outfile_printf(o, "run,rep,seed");
     sweep_header(o, rp->sc);
     outfile_printf(o, ",t_s");
-    for (size_t j = 0; j < r0->ts_ncols; j++) {
+    for (size_t j = 0; j < nn; j++) {
         outfile_printf(o, ",");
-        csv_str(o, r0->ts_names[j]);
+        csv_str(o, names[j]);
     }
     outfile_printf(o, "\n");
+    size_t *col = xmalloc((nn ? nn : 1) * sizeof *col); /* run column of each name, or SIZE_MAX */
     for (size_t i = 0; i < rp->nruns; i++) {
         const struct run_result *r = &rp->runs[i];
+        for (size_t j = 0; j < nn; j++) {
+            col[j] = SIZE_MAX;
+            for (size_t k = 0; k < r->ts_ncols && col[j] == SIZE_MAX; k++)
+                if (strcmp(r->ts_names[k], names[j]) == 0)
+                    col[j] = k;
+        }
         for (size_t k = 0; k < r->ts_nrows; k++) {
             const double *row = r->ts_rows + k * (1 + r->ts_ncols);
             outfile_printf(o, "%zu,%zu,%llu", r->run, r->rep, (unsigned long long)r->seed);
             sweep_values(o, rp->sc, r->point);
-            for (size_t j = 0; j <= r->ts_ncols; j++)
-                num(o, row[j]);
+            num(o, row[0]);
+            for (size_t j = 0; j < nn; j++)
+                num(o, col[j] == SIZE_MAX ? NA : row[1 + col[j]]);
             outfile_printf(o, "\n");
         }
     }
+    free(col);
+    free(names);
 }
 
 /* timeseries.dat: the first replication of each sweep point, one block each;
@@ -688,22 +721,31 @@ static void write_timeseries(struct outfile *o, const struct report *rp)
 static void write_ts_data(struct outfile *o, const struct report *rp, size_t *nblocks)
 {
     *nblocks = 0;
+    const char **names;
+    size_t nn = ts_union_names(rp, &names); /* every block has these columns */
     for (size_t b = 0; b < rp->nruns; b = point_end(rp, b)) {
         const struct run_result *r = &rp->runs[b];
         char *label = point_label(rp->sc, r->point);
         outfile_printf(o, "%s\"%s (rep %zu)\"", *nblocks ? "\n\n" : "", label, r->rep);
-        for (size_t j = 0; j < r->ts_ncols; j++)
-            outfile_printf(o, " \"%s\"", r->ts_names[j]);
+        for (size_t j = 0; j < nn; j++)
+            outfile_printf(o, " \"%s\"", names[j]);
         outfile_printf(o, "\n");
         free(label);
         for (size_t k = 0; k < r->ts_nrows; k++) {
             const double *row = r->ts_rows + k * (1 + r->ts_ncols);
-            for (size_t j = 0; j <= r->ts_ncols; j++)
-                outfile_printf(o, j ? " %.9g" : "%.9g", isnan(row[j]) ? (double)NAN : row[j]);
+            outfile_printf(o, "%.9g", row[0]);
+            for (size_t j = 0; j < nn; j++) {
+                size_t c = 0;
+                while (c < r->ts_ncols && strcmp(r->ts_names[c], names[j]) != 0)
+                    c++;
+                double v = c < r->ts_ncols ? row[1 + c] : (double)NAN;
+                outfile_printf(o, " %.9g", isnan(v) ? (double)NAN : v);
+            }
             outfile_printf(o, "\n");
         }
         (*nblocks)++;
     }
+    free(names);
 }
 
 /* Three panels over time: throughput and failures, p50/p99 latency, and the
@@ -712,6 +754,8 @@ static void write_ts_data(struct outfile *o, const struct report *rp, size_t *nb
 static void write_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
 {
     const struct run_result *r0 = &rp->runs[0];
+    const char **names;
+    size_t nn = ts_union_names(rp, &names); /* the columns of timeseries.dat */
     size_t last = nblocks ? nblocks - 1 : 0;
     outfile_printf(o, "# Shaded: scheduled faults.\n");
     for (size_t i = 0; i < r0->nspans; i++)
@@ -748,8 +792,8 @@ static void write_ts_script(struct outfile *o, const struct report *rp, size_t n
                    "plot ",
                    (size_t)900 + 3 * 40 * nblocks, last, last, last, last);
     bool first = true;
-    for (size_t j = 0; j < r0->ts_ncols; j++) {
-        const char *n = r0->ts_names[j];
+    for (size_t j = 0; j < nn; j++) {
+        const char *n = names[j];
         const char *dot = strrchr(n, '.');
         if (!dot || strcmp(dot, ".replicas") != 0)
             continue;
@@ -757,9 +801,8 @@ static void write_ts_script(struct outfile *o, const struct report *rp, size_t n
          * (its in_rotation column, further right) is what matters. */
         size_t col = j, plen = (size_t)(dot - n);
         const char *what = "up";
-        for (size_t k = j + 1; k < r0->ts_ncols; k++)
-            if (!strncmp(r0->ts_names[k], n, plen + 1) &&
-                !strcmp(r0->ts_names[k] + plen, ".in_rotation")) {
+        for (size_t k = j + 1; k < nn; k++)
+            if (!strncmp(names[k], n, plen + 1) && !strcmp(names[k] + plen, ".in_rotation")) {
                 col = k;
                 what = "in rotation";
             }
@@ -772,6 +815,7 @@ static void write_ts_script(struct outfile *o, const struct report *rp, size_t n
     if (first)
         outfile_printf(o, "0 notitle");
     outfile_printf(o, "\nunset multiplot\n");
+    free(names);
 }
 
 /* ---- all files -------------------------------------------------------- */

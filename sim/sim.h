@@ -39,6 +39,26 @@ struct sc_section;
 
 enum req_status { REQ_OK, REQ_REJECTED, REQ_ERROR, REQ_TIMEOUT };
 
+/* Why a request ended as it did, beyond its status (resilience policies
+ * fill it in; clients count errors by it). */
+enum req_cause {
+    CAUSE_NONE,         /* served, or failed by the service itself */
+    CAUSE_QUEUE_FULL,   /* rejected: no waiting place */
+    CAUSE_BREAKER,      /* rejected: a circuit breaker is open */
+    CAUSE_BULKHEAD,     /* rejected: a bulkhead's limit and queue are full */
+    CAUSE_SHED,         /* rejected: load shedding (queue length, age, CoDel) */
+    CAUSE_CALL_TIMEOUT, /* a call between components timed out */
+    CAUSE_DROPPED,      /* dropped by a service because its caller had gone */
+    CAUSE_FALLBACK,     /* REQ_OK: a fallback reply while a breaker was open */
+};
+
+/* What a request does to the key it carries. A conditional write (compare
+ * and set) commits only when the key's current version is still
+ * request.version, the one the caller read; otherwise the store refuses it
+ * (REQ_REJECTED, with request.version set to the current version), which is
+ * what optimistic concurrency control retries on. */
+enum req_op { OP_READ = 0, OP_WRITE = 1, OP_CAS = 2 };
+
 #define REQ_MAX_DEPTH 16
 
 /* What a component remembers about a request it is handling. */
@@ -62,11 +82,19 @@ struct request {
     uint32_t attempt;     /* 0 for the first */
     uint32_t user;        /* closed-loop user, or UINT32_MAX */
     int32_t target;       /* replica chosen by a balancer for the next hop, or -1 */
-    uint8_t op;           /* 0 read, 1 write */
+    uint64_t version;     /* store version: a read's reply carries the version it
+                             returns, a write's the version it made; a cas sends
+                             the version it read (models/store.h) */
+    uint8_t op;           /* enum req_op: OP_READ, OP_WRITE or OP_CAS */
     uint8_t status;       /* enum req_status */
     uint8_t depth;        /* frames in use */
     bool abandoned;       /* the client has given up (timed out) */
     bool measured;        /* born at or after the warm-up cut */
+    uint8_t cause;        /* enum req_cause */
+    /* The request this one is an attempt of (client retries, hedges) or a
+     * guarded call of (models/dep.c), or NULL. Valid while !abandoned: the
+     * parent outlives a child it still waits for. */
+    struct request *parent;
     struct frame stack[REQ_MAX_DEPTH];
     struct request *next_free;
 };

@@ -166,5 +166,21 @@ if command -v gnuplot >/dev/null 2>&1; then
     check "sdsim plot redraws the PNGs" test -s "$T/j1/latency_cdf.png"
 fi
 
+# --- caches and stores (issue 5) ---------------------------------------------
+"$SDSIM" run scenarios/cache-strategies.ini --set sim.duration=8s --set sim.warmup=2s \
+    --set sim.repeat=1 -o "$T/cs" -q
+check "cache-strategies.ini runs" [ $? -eq 0 ]
+check "runs.csv has the observer's and the cache's columns" has_cols "$T/cs/runs.csv" \
+    stale_reads lost_writes reads writes store_reads cache.hit_ratio
+# write_around leaves the users' own writes stale: more stale reads than cache_aside
+sa=$(col "$T/cs/runs.csv" stale_reads 1); sw=$(col "$T/cs/runs.csv" stale_reads 6)
+check "write_around serves more stale reads than cache_aside ($sw > $sa)" [ "$sw" -gt "$sa" ]
+"$SDSIM" run scenarios/write-behind-crash.ini --set sim.repeat=1 --runs 5 -o "$T/wb" -q
+lost=$(col "$T/wb/runs.csv" lost_writes 1)
+check "a cache crash under write-behind loses acknowledged writes ($lost)" [ "${lost:-0}" -gt 0 ]
+"$SDSIM" run scenarios/cache-trace.ini --set 'cache.capacity=500' \
+    --set 'cache.eviction=lru' -o "$T/tr" -q 2>/dev/null
+check "cache-trace.ini replays the whole trace" [ "$(col "$T/tr/runs.csv" completed 1)" = 20000 ]
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

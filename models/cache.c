@@ -1,0 +1,797 @@
+/* cache: a keyed cache in front of a store.
+ *
+ * A request first spends the lookup time (`hit_time`, the cache's own cost;
+ * the cache is modelled as an infinite server: lookups do not queue). Then:
+ *
+ * - a read is looked up in the eviction policy, which counts every lookup as
+ *   one access (so the policy sees exactly the request stream, as in the
+ *   independent reference model). A hit on valid, unexpired data is answered
+ *   with the version the entry holds, and the store's observer is told that
+ *   version: a stale hit is counted there. A miss reads the store and fills
+ *   the cache with the version it got (at once for read_through, one network
+ *   hop later for cache_aside, whose application sets the cache itself);
+ *   with `coalesce = true` concurrent misses on a key wait for the one read
+ *   in flight (single flight) and are answered, and observed, when it
+ *   returns. With `early_refresh = xfetch(beta=B)` a hit whose entry expires
+ *   at T is treated as a miss when now - delta * B * ln(U) >= T, delta being
+ *   the duration of the store read that filled it and U uniform in (0, 1]
+ *   (Vattani, Chierichetti and Lowenstein, "Optimal Probabilistic Cache
+ *   Stampede Prevention", VLDB 2015).
+ * - a write is handed to the strategy (models/cache_strategy.c). A
+ *   conditional write (OP_CAS) always goes to the store, and a committed one
+ *   drops the entry.
+ *
+ * Invalidation: TTL (lazy: checked at lookup; uniform jitter of +-ttl_jitter),
+ * the strategy's own action on write, and `invalidation = events(loss=P)`:
+ * every commit at the store sends the cache a message that arrives after
+ * `event_delay` unless lost, and drops the entry if it holds an older
+ * version. A cache that is down (fault `crash`) is skipped: requests go
+ * straight to the store. The crash empties the cache, loses the write-behind
+ * writes not yet flushed (counted as lost writes by the observer) and sends
+ * the requests waiting at the cache on to the store.
+ *
+ * Cost: O(1) expected per request (the eviction policy's cost plus keymap
+ * lookups). Memory: the policy's O(capacity), plus one entry (40 bytes and
+ * a map slot pair) per distinct key ever seen. */
+#include "models/cache_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/store.h"
+#include "output/hist.h"
+#include "sim/units.h"
+#include "sim/xalloc.h"
+
+static const struct param_spec params[] = {
+    {"to", "component", NULL, "the store behind the cache"},
+    {"capacity", "int", "1000", "objects the cache holds"},
+    {"eviction", "policy", "lru",
+     "which object a full cache drops, e.g. lru, s3fifo(small=0.1) (see `sdsim list eviction`)"},
+    {"strategy", "policy", "cache_aside",
+     "what writes do, e.g. write_behind(batch=100, flush=1s) (see `sdsim list strategy`)"},
+    {"hit_time", "dist", "const(0)", "the cache's own lookup time, e.g. const(200us)"},
+    {"ttl", "duration|none", "none", "entries expire this long after they are filled"},
+    {"ttl_jitter", "fraction", "0", "each TTL is drawn uniformly in ttl * [1 - j, 1 + j]"},
+    {"invalidation", "events", "none",
+     "events(loss=1%): each commit at the store invalidates the entry after event_delay, "
+     "unless the message is lost; or none"},
+    {"event_delay", "dist", "const(0)", "delay of an invalidation event, e.g. exp(mean=50ms)"},
+    {"coalesce", "bool", "false", "concurrent misses on one key wait for one store read"},
+    {"early_refresh", "policy", "none",
+     "xfetch(beta=1): refresh an entry early with a probability that grows near its expiry"},
+    {"latency", "dist", "", "one-way network delay of each message the cache sends"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const struct param_spec events_params[] = {
+    {"loss", "fraction", "0", "probability that an invalidation message is lost"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const struct param_spec xfetch_params[] = {
+    {"beta", "number", "1", "eagerness: > 1 refreshes earlier, < 1 later"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static struct cache *as_cache(struct component *c)
+{
+    return (struct cache *)c;
+}
+
+/* ---- rings ------------------------------------------------------------- */
+
+static void ring_grow(struct cache_ring *q, bool keys)
+{
+    size_t ncap = q->cap ? 2 * q->cap : 16;
+    if (keys) {
+        uint64_t *n = xmalloc(ncap * sizeof *n);
+        for (size_t i = 0; i < q->len; i++)
+            n[i] = q->key[(q->head + i) % q->cap];
+        free(q->key);
+        q->key = n;
+    } else {
+        void **n = xmalloc(ncap * sizeof *n);
+        for (size_t i = 0; i < q->len; i++)
+            n[i] = q->req[(q->head + i) % q->cap];
+        free(q->req);
+        q->req = n;
+    }
+    q->cap = ncap;
+    q->head = 0;
+}
+
+void cache_ring_push_req(struct cache_ring *q, struct request *r)
+{
+    if (q->len == q->cap)
+        ring_grow(q, false);
+    q->req[(q->head + q->len++) % q->cap] = r;
+}
+
+struct request *cache_ring_pop_req(struct cache_ring *q)
+{
+    struct request *r = q->req[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->len--;
+    return r;
+}
+
+void cache_ring_push_key(struct cache_ring *q, uint64_t key)
+{
+    if (q->len == q->cap)
+        ring_grow(q, true);
+    q->key[(q->head + q->len++) % q->cap] = key;
+}
+
+uint64_t cache_ring_pop_key(struct cache_ring *q)
+{
+    uint64_t k = q->key[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->len--;
+    return k;
+}
+
+/* ---- entries ------------------------------------------------------------- */
+
+struct cache_entry *cache_entry_of(struct cache *c, uint64_t key)
+{
+    uint64_t i = keymap_get(&c->index, key);
+    if (i == KEYMAP_NONE) {
+        i = c->nentries;
+        xgrow(&c->entries, &c->entries_cap, c->nentries + 1, sizeof *c->entries);
+        c->entries[c->nentries++] = (struct cache_entry){0, INT64_MAX, 0, 0, 0, false};
+        keymap_put(&c->index, key, i);
+    }
+    return &c->entries[i];
+}
+
+static int64_t ttl_draw(struct cache *c)
+{
+    if (c->ttl_ns == 0)
+        return INT64_MAX;
+    double t = (double)c->ttl_ns;
+    if (c->ttl_jitter > 0)
+        t *= 1.0 + c->ttl_jitter * (2.0 * rng_uniform(&c->rng) - 1.0);
+    return (int64_t)(t + 0.5);
+}
+
+void cache_fill(struct sim *sim, struct cache *c, uint64_t key, uint64_t version,
+                int64_t delta_ns)
+{
+    if (!c->pol->contains(c->ev, key))
+        c->pol->access(c->ev, key);
+    struct cache_entry *e = cache_entry_of(c, key);
+    int64_t ttl = ttl_draw(c);
+    e->valid = true;
+    e->version = version;
+    e->delta_ns = delta_ns;
+    e->epoch = c->epoch;
+    e->expires_ns = ttl == INT64_MAX ? INT64_MAX : sim_now(sim) + ttl;
+}
+
+void cache_invalidate(struct cache *c, uint64_t key)
+{
+    c->pol->remove(c->ev, key);
+    uint64_t i = keymap_get(&c->index, key);
+    if (i != KEYMAP_NONE)
+        c->entries[i].valid = false;
+}
+
+/* The entry of key if the cache holds data for it now, else NULL. */
+static struct cache_entry *held(struct cache *c, uint64_t key)
+{
+    uint64_t i = keymap_get(&c->index, key);
+    if (i == KEYMAP_NONE || !c->entries[i].valid || c->entries[i].epoch != c->epoch ||
+        !c->pol->contains(c->ev, key))
+        return NULL;
+    return &c->entries[i];
+}
+
+/* ---- messages to the cache (invalidation events, cache-aside sets) ------ */
+
+static uint32_t msg_new(struct cache *c, uint64_t key, uint64_t version, int64_t delta_ns,
+                        bool fill)
+{
+    uint32_t i = c->msg_free;
+    if (i != UINT32_MAX) {
+        c->msg_free = c->msgs[i].next_free;
+    } else {
+        i = (uint32_t)c->nmsgs;
+        xgrow(&c->msgs, &c->msgs_cap, c->nmsgs + 1, sizeof *c->msgs);
+        c->nmsgs++;
+    }
+    c->msgs[i] = (struct cache_msg){key, version, delta_ns, fill, UINT32_MAX};
+    return i;
+}
+
+static void msg_arrives(struct sim *sim, void *a, void *b)
+{
+    struct cache *c = a;
+    uint32_t i = (uint32_t)(uintptr_t)b;
+    struct cache_msg m = c->msgs[i];
+    c->msgs[i].next_free = c->msg_free;
+    c->msg_free = i;
+    if (!c->up)
+        return;
+    struct cache_entry *e = held(c, m.key);
+    if (m.fill) {
+        if (!(e && e->version == OBSERVER_PENDING))
+            cache_fill(sim, c, m.key, m.version, m.delta_ns);
+    } else if (e && e->version != OBSERVER_PENDING && e->version < m.version) {
+        cache_invalidate(c, m.key);
+    }
+}
+
+/* The store committed a write: the invalidation event leaves now. */
+static void on_commit(struct sim *sim, void *arg, uint64_t key, uint64_t version)
+{
+    struct cache *c = arg;
+    if (c->ev_loss > 0 && rng_uniform(&c->rng) < c->ev_loss) {
+        c->events_lost++;
+        return;
+    }
+    int64_t t = dist_sample_ns(&c->ev_delay, &c->rng);
+    uint32_t i = msg_new(c, key, version, 0, false);
+    sim_after(sim, t < 0 ? 0 : t, msg_arrives, c, (void *)(uintptr_t)i);
+}
+
+/* ---- single flight ------------------------------------------------------- */
+
+static uint32_t fetch_new(struct cache *c, uint64_t key, struct request *leader)
+{
+    uint32_t i = c->fetch_free;
+    if (i != UINT32_MAX) {
+        c->fetch_free = c->fetches[i].next_free;
+    } else {
+        i = (uint32_t)c->nfetches;
+        xgrow(&c->fetches, &c->fetches_cap, c->nfetches + 1, sizeof *c->fetches);
+        c->nfetches++;
+    }
+    c->fetches[i] = (struct cache_fetch){key, leader, NULL, 0, 0, UINT32_MAX, true};
+    keymap_put(&c->inflight, key, i);
+    return i;
+}
+
+/* Ends fetch i; returns its waiters (the caller frees the array). */
+static struct request **fetch_end(struct cache *c, uint32_t i, size_t *n)
+{
+    struct cache_fetch *fe = &c->fetches[i];
+    struct request **w = fe->waiters;
+    *n = fe->nwaiters;
+    keymap_del(&c->inflight, fe->key);
+    fe->used = false;
+    fe->leader = NULL;
+    fe->waiters = NULL;
+    fe->nwaiters = fe->cap = 0;
+    fe->next_free = c->fetch_free;
+    c->fetch_free = i;
+    return w;
+}
+
+/* ---- the request path ---------------------------------------------------- */
+
+void cache_forward(struct sim *sim, struct cache *c, struct request *r, enum cache_step step)
+{
+    sim_top(r)->step = step;
+    sim_send(sim, &c->base, r, c->store);
+}
+
+void cache_finish(struct sim *sim, struct cache *c, struct request *r)
+{
+    struct frame *f = sim_top(r);
+    struct comp_stats *st = &c->base.st;
+    sim_level_add(sim, &st->insys, -1);
+    hist_add(st->resp, sim_now(sim) - f->arrive_ns);
+    if (r->status == REQ_OK)
+        st->completed++;
+    else if (r->status == REQ_REJECTED)
+        st->rejected++;
+    else
+        st->errors++;
+    sim_reply(sim, r);
+}
+
+static void miss(struct sim *sim, struct cache *c, struct request *r)
+{
+    struct frame *f = sim_top(r);
+    if (c->coalesce) {
+        uint64_t i = keymap_get(&c->inflight, r->key);
+        if (i != KEYMAP_NONE) {
+            struct cache_fetch *fe = &c->fetches[i];
+            xgrow(&fe->waiters, &fe->cap, fe->nwaiters + 1, sizeof *fe->waiters);
+            fe->waiters[fe->nwaiters++] = r;
+            c->coalesced++;
+            return;
+        }
+        f->slot = fetch_new(c, r->key, r);
+    }
+    f->start_ns = sim_now(sim);
+    cache_forward(sim, c, r, CACHE_FETCH);
+}
+
+/* XFetch: true when this hit should refresh the entry early. */
+static bool refresh_early(struct sim *sim, struct cache *c, const struct cache_entry *e)
+{
+    if (c->xfetch_beta <= 0 || e->expires_ns == INT64_MAX)
+        return false;
+    double gap = -(double)e->delta_ns * c->xfetch_beta * log(rng_uniform_pos(&c->rng));
+    return (double)sim_now(sim) + gap >= (double)e->expires_ns;
+}
+
+static void read_key(struct sim *sim, struct cache *c, struct request *r)
+{
+    bool present = c->pol->access(c->ev, r->key);
+    struct cache_entry *e = cache_entry_of(c, r->key);
+    if (!present)
+        e->valid = false; /* just inserted: no data until its fill */
+    bool usable = present && e->valid && e->epoch == c->epoch && sim_now(sim) < e->expires_ns;
+    if (usable && refresh_early(sim, c, e)) {
+        usable = false;
+        c->early_refreshes++;
+    }
+    if (!usable) {
+        c->misses++;
+        miss(sim, c, r);
+        return;
+    }
+    c->hits++;
+    r->version = e->version;
+    observer_read(c->obs, r->key, e->version);
+    cache_finish(sim, c, r);
+}
+
+static bool lookup_fails(struct cache *c, const struct request *r)
+{
+    if (c->fault_errors <= 0)
+        return false;
+    struct rng wr;
+    sim_work_rng(r, &c->base, 1, &wr);
+    return rng_uniform(&wr) < c->fault_errors;
+}
+
+static void dispatch(struct sim *sim, struct cache *c, struct request *r)
+{
+    if (!c->up) {
+        cache_forward(sim, c, r, CACHE_BYPASS);
+    } else if (lookup_fails(c, r)) {
+        r->status = REQ_ERROR;
+        cache_finish(sim, c, r);
+    } else if (r->op == OP_READ) {
+        read_key(sim, c, r);
+    } else if (r->op == OP_CAS) {
+        cache_forward(sim, c, r, CACHE_WRITE);
+    } else {
+        c->strat->write(sim, c, r);
+    }
+}
+
+static void looked_up(struct sim *sim, void *a, void *b)
+{
+    struct request *r = b;
+    sim_top(r)->timer = EVQ_NONE;
+    dispatch(sim, a, r);
+}
+
+static void on_request(struct sim *sim, struct component *comp, struct request *r)
+{
+    struct cache *c = as_cache(comp);
+    struct frame *f = sim_enter(r, comp);
+    f->arrive_ns = sim_now(sim);
+    f->step = CACHE_LOOKUP;
+    comp->st.arrivals++;
+    sim_level_add(sim, &comp->st.insys, 1);
+    r->target = -1;
+    if (!c->up) {
+        cache_forward(sim, c, r, CACHE_BYPASS);
+        return;
+    }
+    struct rng wr;
+    sim_work_rng(r, comp, 0, &wr);
+    double t = dist_sample(&c->hit_time, &wr) * c->slow + (double)c->add_ns;
+    if (t >= 0.5)
+        f->timer = sim_after(sim, (int64_t)(t + 0.5), looked_up, c, r);
+    else
+        dispatch(sim, c, r);
+}
+
+/* The store answered a read miss: fill, answer the waiters, then r. */
+static void fetched(struct sim *sim, struct cache *c, struct request *r)
+{
+    struct frame *f = sim_top(r);
+    bool ok = r->status == REQ_OK;
+    int64_t delta = sim_now(sim) - f->start_ns;
+    struct cache_entry *e = c->up ? held(c, r->key) : NULL;
+    bool newer_held = e && e->version == OBSERVER_PENDING;
+    if (ok && c->up && !newer_held) {
+        if (c->strat->fill_after_reply && c->base.has_latency) {
+            int64_t hop = dist_sample_ns(&c->base.latency, &c->base.net_rng);
+            uint32_t i = msg_new(c, r->key, r->version, delta, true);
+            sim_after(sim, hop < 0 ? 0 : hop, msg_arrives, c, (void *)(uintptr_t)i);
+        } else {
+            cache_fill(sim, c, r->key, r->version, delta);
+        }
+    }
+    if (c->coalesce && f->slot < c->nfetches && c->fetches[f->slot].used &&
+        c->fetches[f->slot].leader == r) {
+        size_t n;
+        struct request **w = fetch_end(c, f->slot, &n);
+        for (size_t i = 0; i < n; i++) {
+            w[i]->status = r->status;
+            w[i]->version = r->version;
+            if (ok)
+                observer_read(c->obs, w[i]->key, r->version);
+            cache_finish(sim, c, w[i]);
+        }
+        free(w);
+    }
+    cache_finish(sim, c, r);
+}
+
+static void on_reply(struct sim *sim, struct component *comp, struct request *r)
+{
+    struct cache *c = as_cache(comp);
+    struct frame *f = sim_top(r);
+    switch ((enum cache_step)f->step) {
+    case CACHE_FETCH:
+        fetched(sim, c, r);
+        return;
+    case CACHE_WRITE:
+        if (r->op == OP_CAS) {
+            if (r->status == REQ_OK && c->up)
+                cache_invalidate(c, r->key);
+        } else if (c->up) {
+            c->strat->written(sim, c, r);
+        }
+        cache_finish(sim, c, r);
+        return;
+    case CACHE_FLUSH:
+        cache_wb_flushed(sim, c, r);
+        return;
+    case CACHE_LOOKUP:
+    case CACHE_BYPASS:
+        break;
+    }
+    cache_finish(sim, c, r);
+}
+
+/* ---- faults -------------------------------------------------------------- */
+
+/* The node dies: its memory is gone (a new, empty eviction state), and the
+ * write-behind queue with it; whoever waits at the cache goes to the store. */
+static void crash(struct sim *sim, struct cache *c)
+{
+    c->up = false;
+    c->epoch++;
+    cache_wb_crash(sim, c);
+    c->pol->destroy(c->ev);
+    c->ev = c->pol->create(c->capacity, rng_next(&c->rng),
+                           c->pol_has_values ? c->pol_values : NULL);
+    for (uint32_t i = 0; i < c->nfetches; i++) {
+        if (!c->fetches[i].used)
+            continue;
+        size_t n;
+        struct request **w = fetch_end(c, i, &n);
+        for (size_t k = 0; k < n; k++)
+            cache_forward(sim, c, w[k], CACHE_BYPASS);
+        free(w);
+    }
+}
+
+static void fault(struct sim *sim, struct component *comp, int32_t replica,
+                  enum fault_action a, double value, bool start)
+{
+    struct cache *c = as_cache(comp);
+    if (replica > 0)
+        return;
+    switch (a) {
+    case FAULT_CRASH:
+        if (start && c->up)
+            crash(sim, c);
+        else if (!start)
+            c->up = true;
+        break;
+    case FAULT_SLOW:
+        c->slow = start ? value : 1.0;
+        break;
+    case FAULT_ERRORS:
+        c->fault_errors = start ? value : 0.0;
+        break;
+    case FAULT_LATENCY:
+        c->add_ns = start ? (int64_t)value : 0;
+        break;
+    }
+    comp->st.replicas_up = c->up;
+}
+
+/* ---- results --------------------------------------------------------------- */
+
+static void reset(struct sim *sim, struct component *comp)
+{
+    (void)sim;
+    struct cache *c = as_cache(comp);
+    c->hits = c->misses = c->coalesced = c->early_refreshes = 0;
+    c->dropped = c->rejected = c->events_lost = 0;
+}
+
+static size_t metrics(const struct sim *sim, const struct component *comp, int64_t end_ns,
+                      struct metric_out *out, size_t max)
+{
+    (void)sim;
+    (void)end_ns;
+    const struct cache *c = (const struct cache *)comp;
+    double lookups = (double)(c->hits + c->misses);
+    const struct metric_out m[] = {
+        {"hit_ratio", lookups > 0 ? (double)c->hits / lookups : 0.0, true},
+        {"hits", (double)c->hits, true},
+        {"misses", (double)c->misses, true},
+        {"coalesced", (double)c->coalesced, true},
+        {"early_refreshes", (double)c->early_refreshes, true},
+        {"wb_dropped", (double)c->dropped, true},
+        {"wb_rejected", (double)c->rejected, true},
+        {"wb_unflushed", (double)(c->wb.len + c->wb_inflight), true},
+        {"events_lost", (double)c->events_lost, true},
+    };
+    size_t n = sizeof m / sizeof m[0];
+    n = n < max ? n : max;
+    memcpy(out, m, n * sizeof *out);
+    return n;
+}
+
+static size_t ts_extra(const struct sim *sim, const struct component *comp, const char **names,
+                       double *values, size_t max)
+{
+    (void)sim;
+    const struct cache *c = (const struct cache *)comp;
+    if (max < 2)
+        return 0;
+    names[0] = "objects";
+    values[0] = (double)c->pol->size(c->ev);
+    names[1] = "wb_queue";
+    values[1] = (double)(c->wb.len + c->wb_inflight);
+    return 2;
+}
+
+/* ---- building -------------------------------------------------------------- */
+
+static const struct cache_strategy *const strategies[] = {
+    &cache_aside, &cache_read_through, &cache_write_through, &cache_write_behind,
+    &cache_write_around, NULL,
+};
+
+size_t cache_strategy_docs(struct policy_doc *out, size_t max)
+{
+    size_t n = 0;
+    for (; strategies[n] && n < max; n++)
+        out[n] = (struct policy_doc){strategies[n]->name, strategies[n]->summary,
+                                     strategies[n]->params};
+    return n;
+}
+
+size_t cache_eviction_docs(struct policy_doc *out, size_t max)
+{
+    const struct evict_policy *const *p = evict_policies();
+    size_t n = 0;
+    for (; p[n] && n < max; n++)
+        out[n] = (struct policy_doc){p[n]->name, p[n]->summary, p[n]->params};
+    return n;
+}
+
+/* "unknown KIND 'x' (did you mean 'y'?)" over a list of names. */
+static int unknown(struct diag *d, struct loc loc, const char *what, const char *name,
+                   const char *const *names, size_t n)
+{
+    const char *near = diag_closest(name, names, n);
+    if (near)
+        return diag_error(d, loc, "unknown %s '%s' (did you mean '%s'?)", what, name, near);
+    return diag_error(d, loc, "unknown %s '%s' (see `sdsim list`)", what, name);
+}
+
+/* Reads a policy's numeric arguments into values[] in params order. */
+static int read_numbers(const struct spec *sp, const struct param_spec *ps, double *values,
+                        size_t max, struct diag *d)
+{
+    int rc = 0;
+    for (size_t i = 0; ps[i].name && i < max; i++) {
+        struct loc vl;
+        const char *v = spec_value(sp, ps, ps[i].name, &vl);
+        const char *why;
+        bool frac = strcmp(ps[i].type, "fraction") == 0;
+        int bad = frac ? units_parse_fraction(v, &values[i], &why)
+                       : units_parse_double(v, &values[i], &why);
+        if (bad < 0)
+            rc = diag_error(d, vl, "bad %s '%s': %s", ps[i].name, v, why);
+    }
+    return rc;
+}
+
+static int read_eviction(struct cache *c, const struct sc_section *s, struct diag *d)
+{
+    struct loc loc;
+    const char *text = kp_raw(s, params, "eviction", &loc);
+    struct spec sp;
+    if (spec_parse(&sp, text, loc, d) < 0)
+        return -1;
+    c->pol = evict_find(sp.name);
+    if (!c->pol) {
+        const char *names[32];
+        size_t n = 0;
+        for (const struct evict_policy *const *p = evict_policies(); *p && n < 32; p++)
+            names[n++] = (*p)->name;
+        return unknown(d, sp.loc, "eviction policy", sp.name, names, n);
+    }
+    char what[64];
+    snprintf(what, sizeof what, "eviction policy '%s'", c->pol->name);
+    if (spec_check(&sp, c->pol->params, what, d) < 0)
+        return -1;
+    c->pol_has_values = sp.nargs > 0;
+    return read_numbers(&sp, c->pol->params, c->pol_values, 8, d);
+}
+
+static int read_strategy(struct cache *c, const struct sc_section *s, struct diag *d)
+{
+    struct loc loc;
+    const char *text = kp_raw(s, params, "strategy", &loc);
+    struct spec sp;
+    if (spec_parse(&sp, text, loc, d) < 0)
+        return -1;
+    size_t n = 0;
+    while (strategies[n] && strcmp(strategies[n]->name, sp.name) != 0)
+        n++;
+    if (!strategies[n]) {
+        const char *names[8];
+        size_t k = 0;
+        for (; strategies[k]; k++)
+            names[k] = strategies[k]->name;
+        return unknown(d, sp.loc, "cache strategy", sp.name, names, k);
+    }
+    c->strat = strategies[n];
+    char what[64];
+    snprintf(what, sizeof what, "strategy '%s'", c->strat->name);
+    if (spec_check(&sp, c->strat->params, what, d) < 0)
+        return -1;
+    return c->strat->setup ? c->strat->setup(c, &sp, d) : 0;
+}
+
+/* invalidation = none | events(loss=P); early_refresh = none | xfetch(beta=B) */
+static int read_option(const struct sc_section *s, const char *key, const char *name,
+                       const struct param_spec *ps, double *value, bool *on, struct diag *d)
+{
+    struct loc loc;
+    const char *text = kp_raw(s, params, key, &loc);
+    *on = false;
+    if (strcmp(text, "none") == 0)
+        return 0;
+    struct spec sp;
+    if (spec_parse(&sp, text, loc, d) < 0)
+        return -1;
+    if (strcmp(sp.name, name) != 0)
+        return diag_error(d, sp.loc, "unknown %s '%s' (known: %s, none)", key, sp.name, name);
+    char what[64];
+    snprintf(what, sizeof what, "%s '%s'", key, name);
+    if (spec_check(&sp, ps, what, d) < 0 || read_numbers(&sp, ps, value, 1, d) < 0)
+        return -1;
+    *on = true;
+    return 0;
+}
+
+static int read_ttl(struct cache *c, const struct sc_section *s, struct diag *d)
+{
+    const char *t = kp_raw(s, params, "ttl", NULL);
+    c->ttl_ns = 0;
+    if (strcmp(t, "none") != 0 && kp_duration(s, params, "ttl", &c->ttl_ns, d) < 0)
+        return -1;
+    if (kp_fraction(s, params, "ttl_jitter", &c->ttl_jitter, d) < 0)
+        return -1;
+    return 0;
+}
+
+static int read_store(struct sim *sim, struct cache *c, const struct sc_section *s,
+                      struct diag *d)
+{
+    if (kind_read_callees(sim, &c->base, s, "to", true, d) < 0)
+        return -1;
+    if (c->base.ncallees != 1)
+        return diag_error(d, c->base.callee_locs[1], "a cache is in front of one store");
+    c->store = c->base.callees[0];
+    if (!store_is(c->store))
+        return diag_error(d, c->base.callee_locs[0], "'%s' is a %s; a cache needs a [store]",
+                          c->store->name, c->store->kind->name);
+    c->obs = store_observer(c->store);
+    return 0;
+}
+
+static int build(struct sim *sim, struct component *comp, const struct sc_section *s,
+                 struct diag *d)
+{
+    struct cache *c = as_cache(comp);
+    c->up = true;
+    c->slow = 1;
+    c->msg_free = c->fetch_free = UINT32_MAX;
+    keymap_init(&c->index);
+    keymap_init(&c->wb_pending);
+    keymap_init(&c->inflight);
+    rng_stream(&c->rng, sim->seed, comp->name, "cache");
+    rng_stream(&c->flush_rng, sim->seed, comp->name, "flush");
+    sim_stats_init(sim, &comp->st, true);
+    comp->st.replicas_up = 1;
+    int rc = read_store(sim, c, s, d);
+    long long cap;
+    if (kp_int(s, params, "capacity", 1, (long long)EVICT_MAX_CAPACITY / 4, &cap, d) < 0)
+        rc = -1, cap = 1;
+    c->capacity = (size_t)cap;
+    if (read_eviction(c, s, d) < 0)
+        rc = -1;
+    if (read_strategy(c, s, d) < 0)
+        rc = -1;
+    if (read_ttl(c, s, d) < 0)
+        rc = -1;
+    bool present;
+    if (kp_dist(s, params, "hit_time", DIST_DURATION, &c->hit_time, &present, d) < 0)
+        rc = -1;
+    if (kp_dist(s, params, "event_delay", DIST_DURATION, &c->ev_delay, &present, d) < 0)
+        rc = -1;
+    if (read_option(s, "invalidation", "events", events_params, &c->ev_loss, &c->events, d) < 0)
+        rc = -1;
+    bool xf;
+    if (read_option(s, "early_refresh", "xfetch", xfetch_params, &c->xfetch_beta, &xf, d) < 0)
+        rc = -1;
+    if (!xf)
+        c->xfetch_beta = 0;
+    else if (!(c->xfetch_beta > 0))
+        rc = diag_error(d, s->loc, "xfetch needs beta > 0");
+    if (kp_bool(s, params, "coalesce", &c->coalesce, d) < 0)
+        rc = -1;
+    if (rc < 0)
+        return -1;
+    c->ev = c->pol->create(c->capacity, rng_next(&c->rng),
+                           c->pol_has_values ? c->pol_values : NULL);
+    if (!c->ev)
+        return diag_error(d, s->loc, "eviction policy '%s' refused capacity %zu or its arguments",
+                          c->pol->name, c->capacity);
+    if (c->events)
+        store_listen(c->store, on_commit, c);
+    return 0;
+}
+
+static void start(struct sim *sim, struct component *comp)
+{
+    cache_wb_start(sim, as_cache(comp));
+}
+
+static void fini(struct component *comp)
+{
+    struct cache *c = as_cache(comp);
+    if (c->pol && c->ev)
+        c->pol->destroy(c->ev);
+    keymap_fini(&c->index);
+    keymap_fini(&c->wb_pending);
+    keymap_fini(&c->inflight);
+    free(c->entries);
+    free(c->wb.key);
+    free(c->blocked.req);
+    free(c->msgs);
+    for (size_t i = 0; i < c->nfetches; i++)
+        free(c->fetches[i].waiters);
+    free(c->fetches);
+    dist_fini(&c->hit_time);
+    dist_fini(&c->ev_delay);
+}
+
+const struct kind kind_cache = {
+    .name = "cache",
+    .summary = "a keyed cache in front of a store: eviction, TTL, write strategy, "
+               "invalidation, single flight",
+    .params = params,
+    .size = sizeof(struct cache),
+    .build = build,
+    .start = start,
+    .on_request = on_request,
+    .on_reply = on_reply,
+    .reset = reset,
+    .fini = fini,
+    .metrics = metrics,
+    .ts_extra = ts_extra,
+    .fault = fault,
+    .build_stage = 1,
+};

@@ -1,0 +1,393 @@
+/* store: one database node with `workers` servers and a FIFO queue of
+ * bounded or unbounded length; each request takes a service time drawn from
+ * its birth seed (common random numbers). When its service ends it reads,
+ * writes or conditionally writes its key:
+ *
+ *   OP_READ   the reply carries the key's current version;
+ *   OP_WRITE  commits a new version (observer_commit) and tells every
+ *             listener, then replies with the new version;
+ *   OP_CAS    commits like a write if request.version is still the current
+ *             version, else replies REQ_REJECTED with the current version
+ *             (a conflict, counted in cas_conflicts).
+ *
+ * The store is its own observer's first client: every read it answers is
+ * checked (a single node is never stale; replicas will be, issue 7).
+ * Faults: crash fails the queue and the requests in service at once and
+ * refuses new ones until recovery (nothing is committed by a failed
+ * request); slow multiplies service times; errors fails requests after
+ * service with a probability, before they commit; latency adds to replies.
+ *
+ * Invariants: busy <= workers; busy == number of requests in `serving`; the
+ * queue is empty whenever busy < workers; st.insys counts from arrival to
+ * reply. */
+#include "models/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/hist.h"
+#include "sim/xalloc.h"
+
+struct listener {
+    store_commit_fn *fn;
+    void *arg;
+};
+
+struct store {
+    struct component base;
+    uint32_t workers;
+    long long queue_cap;       /* -1: unbounded */
+    struct dist demand;
+    bool has_demand;
+    struct request **ring;     /* FIFO queue as a ring buffer */
+    size_t head, len, cap;
+    struct request **serving;  /* requests holding a worker */
+    uint32_t busy;
+    bool up;                   /* false while crashed */
+    double slow;               /* fault: service time factor (1 normally) */
+    double fault_errors;       /* fault: failure probability after service */
+    int64_t add_ns;            /* fault: added to every reply */
+    struct observer obs;
+    struct listener *listeners;
+    size_t nlisteners;
+    uint64_t store_reads;      /* reads served here (measured window) */
+    uint64_t cas_conflicts;    /* conditional writes refused (measured window) */
+};
+
+static const struct param_spec params[] = {
+    {"service", "dist", NULL, "time to serve one read or write, e.g. exp(mean=5ms)"},
+    {"workers", "int", "1", "requests served at once"},
+    {"queue", "int|unbounded", "unbounded",
+     "waiting room; a request that finds it full is rejected"},
+    {"latency", "dist", "", "one-way network delay of each reply and message this store sends"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static struct store *as_store(struct component *c)
+{
+    return (struct store *)c;
+}
+
+bool store_is(const struct component *c)
+{
+    return c->kind == &kind_store;
+}
+
+struct observer *store_observer(struct component *c)
+{
+    return &as_store(c)->obs;
+}
+
+void store_listen(struct component *c, store_commit_fn *fn, void *arg)
+{
+    struct store *st = as_store(c);
+    st->listeners = xrealloc(st->listeners, (st->nlisteners + 1) * sizeof *st->listeners);
+    st->listeners[st->nlisteners++] = (struct listener){fn, arg};
+}
+
+static void ring_push(struct store *st, struct request *r)
+{
+    if (st->len == st->cap) {
+        size_t ncap = st->cap ? 2 * st->cap : 16;
+        struct request **nr = xmalloc(ncap * sizeof *nr);
+        for (size_t i = 0; i < st->len; i++)
+            nr[i] = st->ring[(st->head + i) % st->cap];
+        free(st->ring);
+        st->ring = nr;
+        st->cap = ncap;
+        st->head = 0;
+    }
+    st->ring[(st->head + st->len) % st->cap] = r;
+    st->len++;
+}
+
+static struct request *ring_pop(struct store *st)
+{
+    struct request *r = st->ring[st->head];
+    st->head = (st->head + 1) % st->cap;
+    st->len--;
+    return r;
+}
+
+static void served(struct sim *sim, void *a, void *b);
+
+static void begin(struct sim *sim, struct store *st, struct request *r)
+{
+    struct frame *f = sim_top(r);
+    f->holds_worker = true;
+    f->slot = st->busy;
+    st->serving[st->busy++] = r;
+    sim_level_add(sim, &st->base.st.busy, 1);
+    f->start_ns = sim_now(sim);
+    hist_add(st->base.st.wait, f->start_ns - f->arrive_ns);
+    int64_t t = 0;
+    if (st->has_demand) {
+        struct rng wr;
+        sim_work_rng(r, &st->base, 0, &wr);
+        t = (int64_t)(dist_sample(&st->demand, &wr) * st->slow + 0.5);
+    }
+    f->timer = sim_after(sim, t + st->add_ns, served, st, r);
+}
+
+static void release_worker(struct sim *sim, struct store *st, struct frame *f)
+{
+    f->holds_worker = false;
+    struct request *last = st->serving[--st->busy];
+    st->serving[f->slot] = last;
+    sim_top_of(last, &st->base)->slot = f->slot;
+    sim_level_add(sim, &st->base.st.busy, -1);
+    if (st->len > 0) {
+        sim_level_add(sim, &st->base.st.queued, -1);
+        begin(sim, st, ring_pop(st));
+    }
+}
+
+/* Done here: free the worker (which may start the next request), account,
+ * and reply last, because the reply may run the caller at once. */
+static void finish(struct sim *sim, struct store *st, struct request *r)
+{
+    struct frame *f = sim_top(r);
+    if (f->holds_worker)
+        release_worker(sim, st, f);
+    struct comp_stats *cs = &st->base.st;
+    sim_level_add(sim, &cs->insys, -1);
+    hist_add(cs->resp, sim_now(sim) - f->arrive_ns);
+    if (r->status == REQ_OK)
+        cs->completed++;
+    else if (r->status == REQ_REJECTED)
+        cs->rejected++;
+    else
+        cs->errors++;
+    sim_reply(sim, r);
+}
+
+static void commit(struct sim *sim, struct store *st, struct request *r)
+{
+    r->version = observer_commit(&st->obs, r->key);
+    for (size_t i = 0; i < st->nlisteners; i++)
+        st->listeners[i].fn(sim, st->listeners[i].arg, r->key, r->version);
+}
+
+/* Applies r's operation to the data, now that its service is over. */
+static void apply(struct sim *sim, struct store *st, struct request *r)
+{
+    uint64_t current = observer_committed(&st->obs, r->key);
+    switch (r->op) {
+    case OP_READ:
+        r->version = current;
+        observer_read(&st->obs, r->key, current);
+        st->store_reads++;
+        break;
+    case OP_WRITE:
+        commit(sim, st, r);
+        break;
+    default: /* OP_CAS */
+        if (r->version == current) {
+            commit(sim, st, r);
+        } else {
+            st->cas_conflicts++;
+            r->version = current;
+            r->status = REQ_REJECTED;
+        }
+        break;
+    }
+}
+
+static bool fails(struct store *st, const struct request *r)
+{
+    if (st->fault_errors <= 0)
+        return false;
+    struct rng wr;
+    sim_work_rng(r, &st->base, 1, &wr);
+    return rng_uniform(&wr) < st->fault_errors;
+}
+
+static void served(struct sim *sim, void *a, void *b)
+{
+    struct store *st = a;
+    struct request *r = b;
+    struct frame *f = sim_top(r);
+    f->timer = EVQ_NONE;
+    hist_add(st->base.st.local, sim_now(sim) - f->arrive_ns);
+    if (fails(st, r))
+        r->status = REQ_ERROR;
+    else
+        apply(sim, st, r);
+    finish(sim, st, r);
+}
+
+static void refuse(struct sim *sim, struct store *st, struct request *r, enum req_status status)
+{
+    if (status == REQ_REJECTED)
+        st->base.st.rejected++;
+    else
+        st->base.st.errors++;
+    r->status = (uint8_t)status;
+    sim_reply(sim, r);
+}
+
+static void on_request(struct sim *sim, struct component *c, struct request *r)
+{
+    struct store *st = as_store(c);
+    struct frame *f = sim_enter(r, c);
+    f->arrive_ns = sim_now(sim);
+    c->st.arrivals++;
+    r->target = -1;
+    if (!st->up) {
+        refuse(sim, st, r, REQ_ERROR);
+    } else if (st->busy < st->workers) {
+        sim_level_add(sim, &c->st.insys, 1);
+        begin(sim, st, r);
+    } else if (st->queue_cap < 0 || (long long)st->len < st->queue_cap) {
+        sim_level_add(sim, &c->st.insys, 1);
+        sim_level_add(sim, &c->st.queued, 1);
+        ring_push(st, r);
+    } else {
+        refuse(sim, st, r, REQ_REJECTED);
+    }
+}
+
+static void on_reply(struct sim *sim, struct component *c, struct request *r)
+{
+    (void)sim;
+    (void)c;
+    (void)r; /* a store calls nobody */
+}
+
+/* Fails the queue and the requests in service at once; refuses new ones. */
+static void crash(struct sim *sim, struct store *st)
+{
+    st->up = false;
+    while (st->len > 0) {
+        struct request *r = ring_pop(st);
+        sim_level_add(sim, &st->base.st.queued, -1);
+        r->status = REQ_ERROR;
+        finish(sim, st, r);
+    }
+    while (st->busy > 0) {
+        struct request *r = st->serving[st->busy - 1];
+        struct frame *f = sim_top_of(r, &st->base);
+        evq_cancel(sim->q, f->timer);
+        f->timer = EVQ_NONE;
+        r->status = REQ_ERROR;
+        finish(sim, st, r);
+    }
+}
+
+static void fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
+                  double value, bool start)
+{
+    struct store *st = as_store(c);
+    if (replica > 0)
+        return;
+    switch (a) {
+    case FAULT_CRASH:
+        if (start && st->up)
+            crash(sim, st);
+        else if (!start)
+            st->up = true;
+        break;
+    case FAULT_SLOW:
+        st->slow = start ? value : 1.0;
+        break;
+    case FAULT_ERRORS:
+        st->fault_errors = start ? value : 0.0;
+        break;
+    case FAULT_LATENCY:
+        st->add_ns = start ? (int64_t)value : 0;
+        break;
+    }
+    c->st.replicas_up = st->up;
+}
+
+static void reset(struct sim *sim, struct component *c)
+{
+    (void)sim;
+    struct store *st = as_store(c);
+    observer_reset(&st->obs);
+    st->store_reads = 0;
+    st->cas_conflicts = 0;
+}
+
+/* Summed over stores into runs.csv columns of the same name. */
+static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
+                      struct metric_out *out, size_t max)
+{
+    (void)sim;
+    (void)end_ns;
+    const struct store *st = (const struct store *)c;
+    const struct metric_out m[] = {
+        {"reads", (double)st->obs.reads, false},
+        {"stale_reads", (double)st->obs.stale_reads, false},
+        {"writes", (double)st->obs.commits, false},
+        {"lost_writes", (double)st->obs.lost_writes, false},
+        {"store_reads", (double)st->store_reads, false},
+        {"cas_conflicts", (double)st->cas_conflicts, false},
+    };
+    size_t n = sizeof m / sizeof m[0];
+    n = n < max ? n : max;
+    memcpy(out, m, n * sizeof *out);
+    return n;
+}
+
+static int build(struct sim *sim, struct component *c, const struct sc_section *s,
+                 struct diag *d)
+{
+    (void)sim;
+    struct store *st = as_store(c);
+    int rc = 0;
+    long long w;
+    if (kp_int(s, params, "workers", 1, 10000000, &w, d) < 0)
+        rc = -1, w = 1;
+    st->workers = (uint32_t)w;
+    struct loc qloc;
+    const char *q = kp_raw(s, params, "queue", &qloc);
+    if (strcmp(q, "unbounded") == 0 || strcmp(q, "inf") == 0)
+        st->queue_cap = -1;
+    else if (strspn(q, "0123456789") != strlen(q))
+        rc = diag_error(d, qloc, "bad queue '%s': a number of waiting places, or 'unbounded'", q);
+    else if (kp_int(s, params, "queue", 0, 1000000000, &st->queue_cap, d) < 0)
+        rc = -1;
+    bool present;
+    if (kp_dist(s, params, "service", DIST_DURATION, &st->demand, &present, d) < 0)
+        rc = -1;
+    else if (!present)
+        rc = diag_error(d, s->loc, "[store %s] needs 'service = DIST', e.g. exp(mean=5ms)",
+                        s->name);
+    st->has_demand = present && rc == 0;
+    st->serving = xcalloc(st->workers, sizeof *st->serving);
+    st->up = true;
+    st->slow = 1;
+    observer_init(&st->obs);
+    sim_stats_init(sim, &c->st, true);
+    c->st.servers = (double)st->workers;
+    c->st.replicas_up = 1;
+    c->st.capacity.value = st->workers;
+    return rc;
+}
+
+static void fini(struct component *c)
+{
+    struct store *st = as_store(c);
+    free(st->ring);
+    free(st->serving);
+    free(st->listeners);
+    observer_fini(&st->obs);
+    if (st->has_demand)
+        dist_fini(&st->demand);
+}
+
+const struct kind kind_store = {
+    .name = "store",
+    .summary = "a database node: workers, a FIFO queue and a version per key; counts stale "
+               "reads and lost writes",
+    .params = params,
+    .size = sizeof(struct store),
+    .build = build,
+    .on_request = on_request,
+    .on_reply = on_reply,
+    .reset = reset,
+    .fini = fini,
+    .metrics = metrics,
+    .fault = fault,
+};

@@ -1,0 +1,409 @@
+/* The store, the cache and their observer, driven request by request: a
+ * model is built from scenario text, requests are sent from a test sink
+ * component, and events run up to a chosen time, so each test states an
+ * exact sequence and its expected outcome. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/keymap.h"
+#include "models/kind.h"
+#include "models/model.h"
+#include "models/observer.h"
+#include "sim/scenario.h"
+#include "sim/sim.h"
+
+/* ---- keymap and observer ---------------------------------------------------- */
+
+START_TEST(keymap_grows_and_deletes_without_losing_keys)
+{
+    struct keymap m;
+    keymap_init(&m);
+    ck_assert_uint_eq(keymap_get(&m, 5), KEYMAP_NONE);
+    for (uint64_t k = 0; k < 5000; k++)
+        keymap_put(&m, k * 7919, k + 1);
+    for (uint64_t k = 0; k < 5000; k += 2)
+        ck_assert_uint_eq(keymap_del(&m, k * 7919), k + 1);
+    for (uint64_t k = 0; k < 5000; k++)
+        ck_assert_uint_eq(keymap_get(&m, k * 7919), k % 2 ? k + 1 : KEYMAP_NONE);
+    ck_assert_uint_eq(m.count, 2500);
+    keymap_put(&m, 7919, 42); /* replaces */
+    ck_assert_uint_eq(keymap_get(&m, 7919), 42);
+    ck_assert_uint_eq(m.count, 2500);
+    keymap_clear(&m);
+    ck_assert_uint_eq(keymap_get(&m, 7919), KEYMAP_NONE);
+    keymap_fini(&m);
+}
+END_TEST
+
+/* A hand-made history of key 9: two commits, then reads that return
+ * version 1 (stale by one), 2 (current), 0 (never-written data, stale by
+ * two) and pending write-behind data (never stale). */
+START_TEST(observer_counts_reads_older_than_the_newest_commit)
+{
+    struct observer o;
+    observer_init(&o);
+    ck_assert_uint_eq(observer_committed(&o, 9), 0);
+    ck_assert_uint_eq(observer_commit(&o, 9), 1);
+    ck_assert_uint_eq(observer_commit(&o, 9), 2);
+    ck_assert(observer_read(&o, 9, 1));
+    ck_assert(!observer_read(&o, 9, 2));
+    ck_assert(observer_read(&o, 9, 0));
+    ck_assert(!observer_read(&o, 9, OBSERVER_PENDING));
+    ck_assert(!observer_read(&o, 10, 0)); /* never written: version 0 is current */
+    observer_lost(&o, 3);
+    ck_assert_uint_eq(o.reads, 5);
+    ck_assert_uint_eq(o.stale_reads, 2);
+    ck_assert_uint_eq(o.versions_behind, 3);
+    ck_assert_uint_eq(o.commits, 2);
+    ck_assert_uint_eq(o.lost_writes, 3);
+    observer_reset(&o);
+    ck_assert_uint_eq(o.stale_reads + o.lost_writes + o.reads, 0);
+    ck_assert_uint_eq(observer_committed(&o, 9), 2); /* state survives the cut */
+    observer_fini(&o);
+}
+END_TEST
+
+/* ---- a model driven by hand ---------------------------------------------- */
+
+struct got {
+    int n;             /* replies received */
+    int status;        /* of the last one */
+    uint64_t version;  /* of the last one */
+};
+
+static struct sim sim;
+static struct scenario *sc;
+static struct sc_point *pt;
+static struct component sink;
+static struct got got;
+
+static void sink_request(struct sim *s, struct component *c, struct request *r)
+{
+    (void)s;
+    (void)c;
+    (void)r;
+}
+
+static void sink_reply(struct sim *s, struct component *c, struct request *r)
+{
+    (void)c;
+    got.n++;
+    got.status = r->status;
+    got.version = r->version;
+    sim_req_free(s, r);
+}
+
+static const struct kind sink_kind = {
+    .name = "sink",
+    .on_request = sink_request,
+    .on_reply = sink_reply,
+};
+
+/* Builds the model of `text` (a client that is never started, so only the
+ * test's own requests flow) and starts the component called `start`. */
+static void build(const char *text, const char *start)
+{
+    struct diag *d = diag_new();
+    sc = scenario_parse("t.ini", text, d);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
+    pt = scenario_point(sc, 0);
+    sim_init(&sim, 1, 0, 1000000000000LL);
+    int rc = model_build(&sim, pt, d);
+    ck_assert_msg(rc == 0, "%s", diag_count(d) ? diag_message(d, 0) : "");
+    diag_free(d);
+    memset(&sink, 0, sizeof sink);
+    sink.kind = &sink_kind;
+    sink.name = "sink";
+    memset(&got, 0, sizeof got);
+    if (start) {
+        struct component *c = kind_lookup(&sim, start);
+        c->kind->start(&sim, c);
+    }
+}
+
+static void teardown(void)
+{
+    if (pt) {
+        sim_fini(&sim);
+        scenario_point_free(pt);
+        scenario_free(sc);
+    }
+    pt = NULL;
+    sc = NULL;
+}
+
+static void tick(struct sim *s, void *a, void *b)
+{
+    (void)s;
+    (void)a;
+    (void)b;
+}
+
+/* Runs every event up to time t_ns (inclusive); the clock is then t_ns. */
+static void run_until(int64_t t_ns)
+{
+    struct evq_event ev;
+    sim_at(&sim, t_ns, tick, NULL, NULL);
+    while (evq_peek_time(sim.q) <= t_ns && evq_pop(sim.q, &ev))
+        ev.fn(&sim, ev.a, ev.b);
+}
+
+static void send(const char *to, uint64_t key, int op, uint64_t version)
+{
+    struct request *r = sim_req_new(&sim);
+    r->key = key;
+    r->op = (uint8_t)op;
+    r->version = version;
+    r->work_seed = key * 31 + (uint64_t)got.n;
+    sim_enter(r, &sink);
+    sim_send(&sim, &sink, r, kind_lookup(&sim, to));
+}
+
+static double metric(const char *comp, const char *name)
+{
+    const struct component *c = kind_lookup(&sim, comp);
+    struct metric_out out[32];
+    size_t n = c->kind->metrics(&sim, c, evq_now(sim.q), out, 32);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(out[i].name, name) == 0)
+            return out[i].value;
+    ck_abort_msg("no metric %s", name);
+    return 0;
+}
+
+#define MS 1000000LL
+
+#define STORE "[store db]\nservice = const(1ms)\nworkers = 4\n"
+#define CLIENT "[client c]\narrival = constant(rate=1/s)\nto = cache\n"
+
+START_TEST(cas_commits_only_on_the_version_read)
+{
+    build(CLIENT "[cache cache]\nto = db\n" STORE, NULL);
+    send("db", 7, OP_WRITE, 0);
+    run_until(10 * MS);
+    ck_assert_int_eq(got.status, REQ_OK);
+    ck_assert_uint_eq(got.version, 1);
+    send("db", 7, OP_CAS, 0); /* read before the write: conflict */
+    run_until(20 * MS);
+    ck_assert_int_eq(got.status, REQ_REJECTED);
+    ck_assert_uint_eq(got.version, 1);
+    send("db", 7, OP_CAS, 1);
+    run_until(30 * MS);
+    ck_assert_int_eq(got.status, REQ_OK);
+    ck_assert_uint_eq(got.version, 2);
+    send("db", 7, OP_READ, 0);
+    run_until(40 * MS);
+    ck_assert_uint_eq(got.version, 2);
+    ck_assert_double_eq(metric("db", "cas_conflicts"), 1);
+    ck_assert_double_eq(metric("db", "writes"), 2);
+}
+END_TEST
+
+START_TEST(ttl_expires_an_entry)
+{
+    build(CLIENT "[cache cache]\nto = db\nttl = 1s\n" STORE, NULL);
+    send("cache", 3, OP_READ, 0);
+    run_until(500 * MS);
+    send("cache", 3, OP_READ, 0);
+    run_until(999 * MS);
+    ck_assert_double_eq(metric("cache", "hits"), 1);
+    send("cache", 3, OP_READ, 0); /* filled at 1 ms: expired at 1001 ms */
+    run_until(1002 * MS);
+    ck_assert_double_eq(metric("cache", "hits"), 2);
+    run_until(1100 * MS);
+    send("cache", 3, OP_READ, 0);
+    run_until(1200 * MS);
+    ck_assert_double_eq(metric("cache", "hits"), 2);
+    ck_assert_double_eq(metric("cache", "misses"), 2);
+    ck_assert_int_eq(got.n, 4);
+}
+END_TEST
+
+static void herd(bool coalesce)
+{
+    build(coalesce ? CLIENT "[cache cache]\nto = db\ncoalesce = true\n" STORE
+                   : CLIENT "[cache cache]\nto = db\n" STORE,
+          NULL);
+    for (int i = 0; i < 5; i++)
+        send("cache", 11, OP_READ, 0);
+    run_until(100 * MS);
+    ck_assert_int_eq(got.n, 5);
+    ck_assert_double_eq(metric("db", "store_reads"), coalesce ? 1 : 5);
+    ck_assert_double_eq(metric("cache", "coalesced"), coalesce ? 4 : 0);
+    ck_assert_double_eq(metric("db", "reads"), 5); /* each answered once */
+}
+
+START_TEST(coalescing_sends_one_read_for_concurrent_misses)
+{
+    herd(true);
+}
+END_TEST
+
+START_TEST(without_coalescing_every_miss_reads_the_store)
+{
+    herd(false);
+}
+END_TEST
+
+/* write_around leaves the cached copy: the next hit returns version 0
+ * while the store has version 1, and the observer calls it stale. */
+START_TEST(a_hit_on_an_overwritten_entry_is_stale)
+{
+    build(CLIENT "[cache cache]\nto = db\nstrategy = write_around\n" STORE, NULL);
+    send("cache", 4, OP_READ, 0);
+    run_until(10 * MS);
+    send("cache", 4, OP_WRITE, 0);
+    run_until(20 * MS);
+    send("cache", 4, OP_READ, 0);
+    run_until(30 * MS);
+    ck_assert_uint_eq(got.version, 0);
+    ck_assert_double_eq(metric("db", "stale_reads"), 1);
+    ck_assert_double_eq(metric("db", "reads"), 2);
+}
+END_TEST
+
+/* cache_aside deletes on write: the read after the write misses and gets
+ * the new version; nothing is stale. */
+START_TEST(cache_aside_delete_leaves_nothing_stale)
+{
+    build(CLIENT "[cache cache]\nto = db\n" STORE, NULL);
+    send("cache", 4, OP_READ, 0);
+    run_until(10 * MS);
+    send("cache", 4, OP_WRITE, 0);
+    run_until(20 * MS);
+    send("cache", 4, OP_READ, 0);
+    run_until(30 * MS);
+    ck_assert_uint_eq(got.version, 1);
+    ck_assert_double_eq(metric("db", "stale_reads"), 0);
+    ck_assert_double_eq(metric("cache", "misses"), 2);
+}
+END_TEST
+
+#define WB(args) CLIENT "[cache cache]\nto = db\nstrategy = write_behind(" args ")\n" STORE
+
+START_TEST(write_behind_flushes_a_full_batch_at_once)
+{
+    build(WB("batch=3, flush=1s"), "cache");
+    send("cache", 1, OP_WRITE, 0);
+    send("cache", 2, OP_WRITE, 0);
+    run_until(500 * MS);
+    ck_assert_int_eq(got.n, 2); /* acknowledged at once */
+    ck_assert_double_eq(metric("db", "writes"), 0);
+    send("cache", 3, OP_WRITE, 0);
+    run_until(502 * MS);
+    ck_assert_double_eq(metric("db", "writes"), 3);
+}
+END_TEST
+
+START_TEST(write_behind_flushes_on_the_interval_and_merges_writes)
+{
+    build(WB("batch=100, flush=1s"), "cache");
+    send("cache", 1, OP_WRITE, 0);
+    send("cache", 1, OP_WRITE, 0);
+    send("cache", 2, OP_WRITE, 0);
+    run_until(999 * MS);
+    ck_assert_double_eq(metric("db", "writes"), 0);
+    ck_assert_double_eq(metric("cache", "wb_unflushed"), 2);
+    run_until(1002 * MS);
+    ck_assert_double_eq(metric("db", "writes"), 2); /* key 1's two writes merged */
+    ck_assert_double_eq(metric("cache", "wb_unflushed"), 0);
+    send("cache", 1, OP_READ, 0); /* the cache holds key 1, now clean at version 1 */
+    run_until(1010 * MS);
+    ck_assert_uint_eq(got.version, 1);
+    ck_assert_double_eq(metric("db", "stale_reads"), 0);
+}
+END_TEST
+
+START_TEST(write_behind_full_queue_rejects)
+{
+    build(WB("batch=100, flush=1s, queue=2, full=reject"), "cache");
+    send("cache", 1, OP_WRITE, 0);
+    send("cache", 2, OP_WRITE, 0);
+    send("cache", 3, OP_WRITE, 0);
+    ck_assert_int_eq(got.n, 3);
+    ck_assert_int_eq(got.status, REQ_REJECTED);
+    send("cache", 1, OP_WRITE, 0); /* merges: needs no room */
+    ck_assert_int_eq(got.status, REQ_OK);
+    ck_assert_double_eq(metric("cache", "wb_rejected"), 1);
+}
+END_TEST
+
+START_TEST(write_behind_full_queue_drops_the_oldest)
+{
+    build(WB("batch=100, flush=1s, queue=2, full=drop_oldest"), "cache");
+    send("cache", 1, OP_WRITE, 0);
+    send("cache", 2, OP_WRITE, 0);
+    send("cache", 3, OP_WRITE, 0);
+    ck_assert_int_eq(got.n, 3);
+    ck_assert_int_eq(got.status, REQ_OK);
+    run_until(1100 * MS);
+    ck_assert_double_eq(metric("db", "lost_writes"), 1);
+    ck_assert_double_eq(metric("db", "writes"), 2);
+}
+END_TEST
+
+START_TEST(write_behind_full_queue_blocks_until_a_flush_is_acknowledged)
+{
+    build(WB("batch=100, flush=1s, queue=2, full=block"), "cache");
+    send("cache", 1, OP_WRITE, 0);
+    send("cache", 2, OP_WRITE, 0);
+    send("cache", 3, OP_WRITE, 0);
+    ck_assert_int_eq(got.n, 2);
+    run_until(1000 * MS); /* flushed, not yet acknowledged */
+    ck_assert_int_eq(got.n, 2);
+    run_until(1001 * MS); /* the store took 1 ms */
+    ck_assert_int_eq(got.n, 3);
+    run_until(2002 * MS);
+    ck_assert_double_eq(metric("db", "writes"), 3);
+    ck_assert_double_eq(metric("db", "lost_writes"), 0);
+}
+END_TEST
+
+START_TEST(a_crash_loses_the_unflushed_writes_and_empties_the_cache)
+{
+    build(WB("batch=100, flush=1s"), "cache");
+    send("cache", 1, OP_WRITE, 0);
+    send("cache", 2, OP_WRITE, 0);
+    send("cache", 2, OP_WRITE, 0);
+    run_until(500 * MS);
+    struct component *c = kind_lookup(&sim, "cache");
+    c->kind->fault(&sim, c, -1, FAULT_CRASH, 0, true);
+    ck_assert_double_eq(metric("db", "lost_writes"), 3);
+    send("cache", 1, OP_READ, 0); /* down: straight to the store */
+    run_until(600 * MS);
+    ck_assert_uint_eq(got.version, 0);
+    c->kind->fault(&sim, c, -1, FAULT_CRASH, 0, false);
+    send("cache", 1, OP_READ, 0); /* back, empty: a miss */
+    run_until(700 * MS);
+    ck_assert_double_eq(metric("cache", "hits"), 0);
+    run_until(2100 * MS);
+    ck_assert_double_eq(metric("db", "writes"), 0);
+}
+END_TEST
+
+Suite *cache_suite(void)
+{
+    Suite *s = suite_create("cache");
+    TCase *t = tcase_create("observer");
+    tcase_add_test(t, keymap_grows_and_deletes_without_losing_keys);
+    tcase_add_test(t, observer_counts_reads_older_than_the_newest_commit);
+    suite_add_tcase(s, t);
+    t = tcase_create("requests");
+    tcase_add_checked_fixture(t, NULL, teardown);
+    tcase_add_test(t, cas_commits_only_on_the_version_read);
+    tcase_add_test(t, ttl_expires_an_entry);
+    tcase_add_test(t, coalescing_sends_one_read_for_concurrent_misses);
+    tcase_add_test(t, without_coalescing_every_miss_reads_the_store);
+    tcase_add_test(t, a_hit_on_an_overwritten_entry_is_stale);
+    tcase_add_test(t, cache_aside_delete_leaves_nothing_stale);
+    tcase_add_test(t, write_behind_flushes_a_full_batch_at_once);
+    tcase_add_test(t, write_behind_flushes_on_the_interval_and_merges_writes);
+    tcase_add_test(t, write_behind_full_queue_rejects);
+    tcase_add_test(t, write_behind_full_queue_drops_the_oldest);
+    tcase_add_test(t, write_behind_full_queue_blocks_until_a_flush_is_acknowledged);
+    tcase_add_test(t, a_crash_loses_the_unflushed_writes_and_empties_the_cache);
+    suite_add_tcase(s, t);
+    return s;
+}
