@@ -112,6 +112,18 @@ if [ -z "${SDSIM_E2E_QUICK:-}" ]; then
     check "Little's law holds for every service (2%)" little_holds "$T/little/components.csv" 0.02
 fi
 
+# --- run length and warm-up chosen by the simulator ----------------------------
+"$SDSIM" run scenarios/hello.ini --set sim.precision=5% --set sim.duration=100000s \
+    --set sim.repeat=2 -o "$T/prec" -q
+check "precision = 5%: runs stop early with precision_met = yes" awk -F, \
+    'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next}
+     { if ($c["precision_met"] != "yes" || $c["window_s"] >= 99900) bad++ } END { exit bad > 0 }' \
+    "$T/prec/runs.csv"
+"$SDSIM" run tests/e2e/transient.ini -o "$T/auto" -q
+check "warmup = auto cuts the overloaded start (MSER-5 reports a cut after it)" awk -F, \
+    'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next} { if (!($c["warmup_s"] >= 100)) bad++ } END { exit bad > 0 }' \
+    "$T/auto/runs.csv"
+
 # --- bad input --------------------------------------------------------------
 for f in tests/bad/*.ini; do
     base=${f%.ini}
