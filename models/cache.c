@@ -160,7 +160,7 @@ void cache_fill(struct sim *sim, struct cache *c, uint64_t key, uint64_t version
                 int64_t delta_ns)
 {
     if (!c->pol->contains(c->ev, key))
-        c->pol->access(c->ev, key);
+        (c->pol->insert ? c->pol->insert : c->pol->access)(c->ev, key);
     struct cache_entry *e = cache_entry_of(c, key);
     int64_t ttl = ttl_draw(c);
     e->valid = true;

@@ -8,7 +8,7 @@
 
 static const struct evict_policy *const registry[] = {
     &evict_lru,   &evict_fifo,   &evict_random, &evict_clock,   &evict_lfu,
-    &evict_sieve, &evict_s3fifo, &evict_arc,    &evict_tinylfu, NULL,
+    &evict_sieve, &evict_s3fifo, &evict_arc,    &evict_tinylfu, &evict_plfu, NULL,
 };
 
 const struct evict_policy *const *evict_policies(void)

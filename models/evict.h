@@ -33,8 +33,13 @@ struct evict_policy {
     void *(*create)(size_t capacity, uint64_t seed, const double *param_values);
     /* Looks key up. On a hit updates recency/frequency and returns true; on a
      * miss inserts key, evicting as needed, and returns false. Afterwards key
-     * is always in the cache. */
+     * is in the cache, except for a policy that may decline to admit it
+     * (lfu_perfect). */
     bool (*access)(void *state, uint64_t key);
+    /* Puts key in after a fill without counting a request; NULL: the fill
+     * uses access. For policies whose admission depends on request counts. */
+    bool (*insert)(void *state, uint64_t key);
+    bool may_decline; /* access may leave a missed key out (an admission policy) */
     bool (*contains)(const void *state, uint64_t key); /* no side effects */
     /* Invalidates key (no ghost entry is made). True if it was cached. */
     bool (*remove)(void *state, uint64_t key);
@@ -62,5 +67,6 @@ extern const struct evict_policy evict_sieve;
 extern const struct evict_policy evict_s3fifo;
 extern const struct evict_policy evict_arc;
 extern const struct evict_policy evict_tinylfu;
+extern const struct evict_policy evict_plfu;
 
 #endif
