@@ -54,7 +54,7 @@ awk -v a="$small" -v b="$big" 'BEGIN{printf "  10^6 requests: %d KiB   10^8 requ
 if [ -f tests/bench_evict.c ]; then
     echo
     echo "== cache eviction policies: 10^7 Zipf(1.0) requests over 10^6 keys, cache of 10^5"
-    $CC $FLAGS tests/bench_evict.c models/evict*.c sim/rng.c sim/xalloc.c -lm -o $B/evict
+    $CC $FLAGS tests/bench_evict.c models/evict*.c models/keymap.c sim/rng.c sim/xalloc.c -lm -o $B/evict
     $B/evict
 fi
 if [ -f tests/bench_balance.c ]; then
