@@ -5,12 +5,14 @@
  * then dropped here, so nothing is counted twice. */
 #include "models/client.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/arrival.h"
 #include "models/backoff.h"
+#include "models/dep.h"
 #include "models/keys.h"
 #include "models/kind.h"
 #include "models/service.h"
@@ -46,6 +48,14 @@ struct client {
     long long hedges;       /* extra copies per request at most */
     struct rng backoff_rng;
     struct client_resil res;
+    bool has_dep;           /* `breaker`: every attempt is a guarded call (models/dep.c) */
+    struct dep dep;
+    /* Optimistic concurrency (`occ = true`): see the section below. */
+    bool occ;
+    uint64_t occ_reads;      /* reads sent by measured transactions */
+    uint64_t occ_cas;        /* conditional writes sent by measured transactions */
+    uint64_t occ_done;       /* users whose write went through */
+    int64_t occ_last_ns;     /* when the last of them did */
 };
 
 enum { RETRY_ON_ERROR = 1, RETRY_ON_TIMEOUT = 2, RETRY_ON_REJECTED = 4 };
@@ -80,7 +90,17 @@ static const struct param_spec params[] = {
     {"hedge", "duration", "0",
      "send another copy when no reply came after this long, take the first success (0: off)"},
     {"hedges", "int", "1", "extra copies per request at most (with hedge)"},
+    {"breaker", "breaker", "none",
+     "circuit breaker on the client's attempts, e.g. consecutive(failures=5, open=10s) (see "
+     "`sdsim list breaker`); an attempt it refuses fails at once as rejected (retried with "
+     "retry_on = rejected); an attempt counts for it when its reply comes back"},
     {"latency", "dist", "", "one-way network delay to `to` (and back), e.g. const(1ms)"},
+    {"occ", "bool", "false",
+     "optimistic concurrency, with users = N: every user starts at 0, reads its key, then "
+     "writes it conditionally (cas) with the version read; a refused write waits `retry` "
+     "and reads again (`attempts` bounds the writes, 0: unlimited); a user stops after one "
+     "write goes through (AWS \"Exponential Backoff And Jitter\"); reports total_calls and "
+     "last_completion_s"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -214,7 +234,10 @@ static void attempt_send(struct sim *sim, struct client *cl, struct request *L)
     if (cl->hedge_ns > 0 && (long long)L->stack[0].epoch < cl->hedges &&
         L->stack[1].timer == EVQ_NONE)
         L->stack[1].timer = sim_after(sim, cl->hedge_ns, on_hedge, cl, L);
-    sim_send(sim, &cl->base, r, cl->base.callees[0]); /* may finish L at once: last */
+    if (cl->has_dep) /* may finish L at once: last */
+        dep_call(sim, &cl->dep, r);
+    else
+        sim_send(sim, &cl->base, r, cl->base.callees[0]);
 }
 
 static void on_retry(struct sim *sim, void *a, void *b)
@@ -311,6 +334,12 @@ static void attempt_reply(struct sim *sim, struct client *cl, struct request *r)
         after_failure(sim, cl, L, kind);
 }
 
+/* A guarded attempt came back through the breaker (models/dep.c). */
+static void dep_done(struct sim *sim, struct component *c, struct request *r)
+{
+    attempt_reply(sim, (struct client *)c, r);
+}
+
 static void start_logical(struct sim *sim, struct client *cl, struct request *L)
 {
     struct frame *f = &L->stack[0];
@@ -388,9 +417,80 @@ static void next_arrival(struct sim *sim, void *a, void *b)
         sim_after(sim, gap, next_arrival, cl, NULL);
 }
 
+/* ---- optimistic concurrency (occ = true) -------------------------------
+ * The experiment of "Exponential Backoff And Jitter" (Marc Brooker, AWS
+ * Architecture Blog, 2015): each user runs one transaction, a read of its
+ * key and then a conditional write (OP_CAS) with the version read. When the
+ * store refuses the write (another user's write came first), failure n
+ * (n = 1 first) waits backoff_delay(n) and the transaction starts again
+ * from the read. One request object carries the whole transaction:
+ * r->attempt counts refused writes and stack[0].start_ns keeps the last
+ * wait (decorrelated jitter). As in the post's simulator, users start
+ * together at time 0 and stop after their write; a read or write that fails
+ * for another reason (a crash, a full queue) counts as a refusal. */
+
+static void occ_send(struct sim *sim, struct client *cl, struct request *r, enum req_op op)
+{
+    r->op = (uint8_t)op;
+    r->status = REQ_OK;
+    r->cause = CAUSE_NONE;
+    if (r->measured) {
+        cl->occ_reads += op == OP_READ;
+        cl->occ_cas += op == OP_CAS;
+        cl->tot.attempts += op == OP_CAS;
+    }
+    sim_send(sim, &cl->base, r, cl->base.callees[0]);
+}
+
+static void occ_retry(struct sim *sim, void *a, void *b)
+{
+    occ_send(sim, a, b, OP_READ);
+}
+
+static void occ_begin(struct sim *sim, void *a, void *b)
+{
+    struct client *cl = a;
+    struct request *r = sim_req_new(sim);
+    r->work_seed = rng_next(&cl->work_rng);
+    r->born_ns = sim_now(sim);
+    r->measured = sim->measuring;
+    r->user = (uint32_t)(uintptr_t)b;
+    r->key = keys_next(&cl->keys, &cl->key_rng);
+    sim_enter(r, &cl->base)->arrive_ns = r->born_ns;
+    sim_ts_born(sim);
+    cl->tot.offered += r->measured;
+    occ_send(sim, cl, r, OP_READ);
+}
+
+static void occ_reply(struct sim *sim, struct client *cl, struct request *r)
+{
+    if (r->op == OP_READ && r->status == REQ_OK) {
+        occ_send(sim, cl, r, OP_CAS); /* r->version: the version read */
+        return;
+    }
+    if (r->status == REQ_OK || (cl->max_attempts > 0 && r->attempt + 1 >= cl->max_attempts)) {
+        if (r->status == REQ_OK && r->measured) {
+            cl->occ_done++;
+            cl->occ_last_ns = sim_now(sim);
+        }
+        account(sim, cl, r);
+        sim_req_free(sim, r);
+        return;
+    }
+    r->attempt++;
+    int64_t wait = backoff_delay(&cl->backoff, r->attempt, r->stack[0].start_ns, &cl->backoff_rng);
+    r->stack[0].start_ns = wait;
+    sim_after(sim, wait, occ_retry, cl, r);
+}
+
 static void start(struct sim *sim, struct component *c)
 {
     struct client *cl = (struct client *)c;
+    if (cl->occ) {
+        for (long long u = 0; u < cl->users; u++)
+            sim_after(sim, 0, occ_begin, cl, (void *)(uintptr_t)u);
+        return;
+    }
     if (cl->closed) {
         for (long long u = 0; u < cl->users; u++)
             think_then_send(sim, cl, (uint32_t)u);
@@ -420,6 +520,14 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
 {
     struct client *cl = (struct client *)c;
     struct frame *f = &r->stack[0];
+    if (cl->occ) {
+        occ_reply(sim, cl, r);
+        return;
+    }
+    if (cl->has_dep && r->parent && r->parent->parent) { /* an attempt's guarded call */
+        dep_on_reply(sim, &cl->dep, r);
+        return;
+    }
     if (r->parent) {
         attempt_reply(sim, cl, r);
         return;
@@ -507,8 +615,15 @@ static int read_resilience(struct sim *sim, struct client *cl, const struct sc_s
         rc = -1;
     if (kp_int(s, params, "hedges", 1, 100, &cl->hedges, d) < 0)
         rc = -1;
+    struct dep_config cfg = {0};
+    cfg.breaker = kp_raw(s, params, "breaker", &cfg.breaker_loc);
+    if (strcmp(cfg.breaker, "none") != 0) {
+        cl->has_dep = true;
+        if (dep_setup(sim, &cl->dep, &cl->base, 0, &cfg, dep_done, d) < 0)
+            rc = -1;
+    }
     cl->resilient = has_retry || cl->has_budget || cl->attempt_timeout_ns > 0 ||
-                    cl->hedge_ns > 0 || sc_find_entry(s, "retry_on");
+                    cl->hedge_ns > 0 || sc_find_entry(s, "retry_on") || cl->has_dep;
     if (has_retry && cl->max_attempts == 1)
         rc = diag_error(d, loc, "'retry' needs 'attempts' above 1 (or 0: unlimited)");
     cl->report_resil = cl->resilient || scenario_guarded(sim);
@@ -516,15 +631,53 @@ static int read_resilience(struct sim *sim, struct client *cl, const struct sc_s
     return rc;
 }
 
+/* The work and the makespan of an occ client's transactions. Columns of the
+ * same name add up over clients, so give each occ scenario one client. */
+/* occ = true: a closed loop whose only resilience keys are retry and attempts. */
+static int read_occ(struct client *cl, const struct sc_section *s, struct diag *d)
+{
+    if (kp_bool(s, params, "occ", &cl->occ, d) < 0)
+        return -1;
+    if (!cl->occ)
+        return 0;
+    struct loc loc = sc_find_entry(s, "occ")->val_loc;
+    if (!cl->closed)
+        return diag_error(d, loc, "'occ' needs a closed loop ('users = N')");
+    static const char *const others[] = {"timeout", "retry_on", "retry_budget", "attempt_timeout",
+                                         "hedge",   "writes",   "breaker"};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (sc_find_entry(s, others[i]))
+            return diag_error(d, sc_find_entry(s, others[i])->key_loc,
+                              "'%s' does not apply with 'occ' (it takes retry and attempts)",
+                              others[i]);
+    cl->resilient = false;
+    return 0;
+}
+
+static size_t occ_metrics(const struct client *cl, struct metric_out *out)
+{
+    size_t n = 0;
+    out[n++] = (struct metric_out){"total_calls", (double)(cl->occ_reads + cl->occ_cas), false};
+    out[n++] = (struct metric_out){"occ_reads", (double)cl->occ_reads, false};
+    out[n++] = (struct metric_out){"occ_writes", (double)cl->occ_cas, false};
+    out[n++] = (struct metric_out){
+        "last_completion_s", cl->occ_done ? (double)cl->occ_last_ns / 1e9 : (double)NAN, false};
+    out[n++] = (struct metric_out){"unfinished_users", (double)(cl->tot.offered - cl->occ_done),
+                                   false};
+    return n;
+}
+
 static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
                       struct metric_out *out, size_t max)
 {
     const struct client *cl = (const struct client *)c;
-    if (!cl->report_resil || max < 12)
-        return 0;
+    size_t n = 0;
+    if (cl->occ && max >= 5)
+        n = occ_metrics(cl, out);
+    if (!cl->report_resil || max < n + 12)
+        return n;
     const struct client_resil *x = &cl->res;
     double window_s = (double)(end_ns - (sim->cut_ns > 0 ? sim->cut_ns : 0)) / 1e9;
-    size_t n = 0;
     out[n++] = (struct metric_out){"goodput_rps",
                                    window_s > 0 ? (double)(cl->tot.completed - x->fallbacks) /
                                                       window_s
@@ -541,7 +694,34 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
     out[n++] = (struct metric_out){"attempt_timeouts", (double)x->attempt_timeouts, false};
     out[n++] = (struct metric_out){"hedges", (double)x->hedges, false};
     out[n++] = (struct metric_out){"retries_denied", (double)x->retries_denied, false};
+    if (cl->has_dep && max >= n + 3) {
+        const struct dep *dp = &cl->dep;
+        out[n++] = (struct metric_out){"breaker_opens", (double)(dp->br.opens - dp->opens_at_cut),
+                                       true};
+        out[n++] = (struct metric_out){"breaker_open_s", dp->open_lvl.area / 1e9, true};
+        out[n++] = (struct metric_out){"breaker_rejected", (double)dp->rej_breaker, true};
+    }
     return n;
+}
+
+static size_t ts_extra(const struct sim *sim, const struct component *c, const char **names,
+                       double *values, size_t max)
+{
+    (void)sim;
+    const struct client *cl = (const struct client *)c;
+    if (!cl->has_dep || max < 1)
+        return 0;
+    names[0] = "breaker_state";
+    values[0] = dep_breaker_state(&cl->dep);
+    return 1;
+}
+
+static void reset(struct sim *sim, struct component *c)
+{
+    (void)sim;
+    struct client *cl = (struct client *)c;
+    if (cl->has_dep)
+        dep_reset(&cl->dep);
 }
 
 static int build(struct sim *sim, struct component *c, const struct sc_section *s,
@@ -586,6 +766,8 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     if (read_resilience(sim, cl, s, d) < 0)
         rc = -1;
+    if (read_occ(cl, s, d) < 0)
+        rc = -1;
     rng_stream(&cl->key_rng, sim->seed, c->name, "keys");
     rng_stream(&cl->arrival_rng, sim->seed, c->name, "arrivals");
     rng_stream(&cl->work_rng, sim->seed, c->name, "work");
@@ -604,6 +786,8 @@ static void fini(struct component *c)
     if (cl->has_keys)
         keys_fini(&cl->keys);
     hist_free(cl->tot.latency);
+    if (cl->has_dep)
+        dep_fini(&cl->dep);
 }
 
 const struct kind kind_client = {
@@ -618,5 +802,7 @@ const struct kind kind_client = {
     .on_reply = on_reply,
     .fini = fini,
     .metrics = metrics,
+    .ts_extra = ts_extra,
+    .reset = reset,
     .is_client = true,
 };

@@ -24,6 +24,8 @@ int dep_setup(struct sim *sim, struct dep *dp, struct component *from, uint32_t 
     dp->done = done;
     dp->timeout_ns = cfg->timeout_ns;
     dp->fallback = cfg->fallback;
+    dp->hedge_ns = cfg->hedge_ns;
+    dp->max_hedges = cfg->hedges;
     if (cfg->breaker) {
         if (breaker_setup(&dp->br, cfg->breaker, cfg->breaker_loc, d) < 0)
             rc = -1;
@@ -49,11 +51,14 @@ void dep_fini(struct dep *dp)
         breaker_fini(&dp->br);
     free(dp->wait);
     dp->wait = NULL;
+    free(dp->hedge_tab);
+    dp->hedge_tab = NULL;
 }
 
 void dep_reset(struct dep *dp)
 {
     dp->calls = dp->timeouts = dp->rej_breaker = dp->rej_bulkhead = dp->fallbacks = 0;
+    dp->hedges = 0;
     dp->opens_at_cut = dp->br.opens;
 }
 
@@ -119,8 +124,60 @@ static struct dep_wait wait_pop(struct dep *dp)
 }
 
 static void on_call_timeout(struct sim *sim, void *a, void *b);
+static void on_hedge(struct sim *sim, void *a, void *b);
 
-static void launch(struct sim *sim, struct dep *dp, struct request *r, uint32_t ticket)
+/* ---- hedged calls: records of the copies in flight (see dep.h) ---- */
+
+static uint32_t hedge_new(struct dep *dp, struct request *r)
+{
+    if (dp->hedge_free == 0) {
+        uint32_t old = dp->hedge_cap, ncap = old ? 2 * old : 16;
+        dp->hedge_tab = xrealloc(dp->hedge_tab, ncap * sizeof *dp->hedge_tab);
+        for (uint32_t i = old; i < ncap; i++)
+            dp->hedge_tab[i].next_free = i + 1 < ncap ? i + 2 : 0;
+        dp->hedge_cap = ncap;
+        dp->hedge_free = old + 1;
+    }
+    uint32_t h = dp->hedge_free;
+    struct dep_hedge *rec = &dp->hedge_tab[h - 1];
+    dp->hedge_free = rec->next_free;
+    rec->r = r;
+    rec->ncopies = rec->sent = 0;
+    rec->timer = EVQ_NONE;
+    return h;
+}
+
+static void hedge_remove(struct dep_hedge *rec, const struct request *ch)
+{
+    for (uint32_t i = 0; i < rec->ncopies; i++)
+        if (rec->copy[i] == ch)
+            rec->copy[i] = rec->copy[--rec->ncopies];
+}
+
+/* The call's outcome is known: give up the other copies (settled when
+ * their replies come back) and free the record. */
+static void hedge_finish(struct sim *sim, struct dep *dp, uint32_t h)
+{
+    struct dep_hedge *rec = &dp->hedge_tab[h - 1];
+    if (rec->timer != EVQ_NONE)
+        evq_cancel(sim->q, rec->timer);
+    for (uint32_t i = 0; i < rec->ncopies; i++) {
+        struct request *ch = rec->copy[i];
+        struct frame *f = &ch->stack[0];
+        if (f->timer != EVQ_NONE)
+            evq_cancel(sim->q, f->timer);
+        f->timer = EVQ_NONE;
+        f->step = 0;
+        f->epoch = 1; /* given up unsettled: settle as dropped on its reply */
+        ch->abandoned = true;
+    }
+    rec->r = NULL;
+    rec->next_free = dp->hedge_free;
+    dp->hedge_free = h;
+}
+
+static void launch(struct sim *sim, struct dep *dp, struct request *r, uint32_t ticket,
+                   uint32_t h)
 {
     struct request *ch = sim_req_new(sim);
     ch->work_seed = r->work_seed;
@@ -136,6 +193,7 @@ static void launch(struct sim *sim, struct dep *dp, struct request *r, uint32_t 
     f->replica = dp->index;
     f->arrive_ns = f->start_ns = sim_now(sim);
     f->slot = ticket;
+    f->epoch = 0;
     f->holds_worker = dp->has_bulkhead;
     if (dp->has_bulkhead) {
         bulkhead_start(&dp->bh);
@@ -144,7 +202,44 @@ static void launch(struct sim *sim, struct dep *dp, struct request *r, uint32_t 
     if (dp->timeout_ns > 0)
         f->timer = sim_after(sim, dp->timeout_ns, on_call_timeout, dp, ch);
     dp->calls++;
+    if (dp->hedge_ns > 0) { /* the record is complete before the send runs the callee */
+        h = h ? h : hedge_new(dp, r);
+        struct dep_hedge *rec = &dp->hedge_tab[h - 1];
+        /* copy k >= 1 is other work (another draw), as a client's hedge is */
+        ch->attempt = r->attempt + 0x10000u * rec->sent;
+        rec->copy[rec->ncopies++] = ch;
+        rec->sent++;
+        f->step = h;
+        if (rec->sent <= dp->max_hedges)
+            rec->timer = sim_after(sim, dp->hedge_ns, on_hedge, dp, (void *)(uintptr_t)h);
+    }
     sim_send(sim, dp->from, ch, dp->to);
+}
+
+/* No copy came back in time: another one, if the breaker and the bulkhead
+ * let it go now. */
+static void on_hedge(struct sim *sim, void *a, void *b)
+{
+    struct dep *dp = a;
+    uint32_t h = (uint32_t)(uintptr_t)b;
+    struct dep_hedge *rec = &dp->hedge_tab[h - 1];
+    rec->timer = EVQ_NONE;
+    uint32_t ticket = 0;
+    if (dp->has_breaker) {
+        bool ok = breaker_allow(&dp->br, sim_now(sim), &ticket);
+        sync_breaker(sim, dp);
+        if (!ok)
+            return;
+    }
+    if (dp->has_bulkhead && !bulkhead_has_room(&dp->bh)) {
+        if (dp->has_breaker) {
+            breaker_forget(&dp->br, ticket);
+            sync_breaker(sim, dp);
+        }
+        return;
+    }
+    dp->hedges++;
+    launch(sim, dp, rec->r, ticket, h); /* may finish the call: last */
 }
 
 /* Frees the call's bulkhead place and feeds its outcome to the policies. */
@@ -171,7 +266,7 @@ static void admit_waiting(struct sim *sim, struct dep *dp)
     while (dp->len > 0 && bulkhead_has_room(&dp->bh)) {
         struct dep_wait w = wait_pop(dp);
         sim_level_add(sim, &dp->queue_lvl, -1);
-        launch(sim, dp, w.r, w.ticket);
+        launch(sim, dp, w.r, w.ticket, 0);
     }
 }
 
@@ -185,6 +280,16 @@ static void on_call_timeout(struct sim *sim, void *a, void *b)
     ch->abandoned = true;
     dp->timeouts++;
     settle(sim, dp, f, true, false, dp->timeout_ns);
+    if (f->step) { /* hedged: the other copies may still succeed */
+        uint32_t h = f->step;
+        f->step = 0;
+        hedge_remove(&dp->hedge_tab[h - 1], ch);
+        if (dp->hedge_tab[h - 1].ncopies > 0) {
+            admit_waiting(sim, dp);
+            return;
+        }
+        hedge_finish(sim, dp, h);
+    }
     r->status = REQ_ERROR;
     r->cause = CAUSE_CALL_TIMEOUT;
     admit_waiting(sim, dp);
@@ -195,7 +300,11 @@ void dep_on_reply(struct sim *sim, struct dep *deps, struct request *ch)
 {
     struct frame *f = &ch->stack[0];
     struct dep *dp = &deps[f->replica];
-    if (ch->abandoned) { /* timed out already: settled then */
+    if (ch->abandoned) { /* timed out (settled then) or a hedge that lost */
+        if (f->epoch == 1) {
+            settle(sim, dp, f, false, true, sim_now(sim) - f->start_ns);
+            admit_waiting(sim, dp);
+        }
         sim_req_free(sim, ch);
         return;
     }
@@ -204,6 +313,16 @@ void dep_on_reply(struct sim *sim, struct dep *deps, struct request *ch)
     struct request *r = ch->parent;
     bool failed = ch->status != REQ_OK;
     settle(sim, dp, f, failed, ch->cause == CAUSE_DROPPED, sim_now(sim) - f->start_ns);
+    if (f->step) { /* hedged: a failure waits for the other copies */
+        uint32_t h = f->step;
+        hedge_remove(&dp->hedge_tab[h - 1], ch);
+        if (failed && dp->hedge_tab[h - 1].ncopies > 0) {
+            sim_req_free(sim, ch);
+            admit_waiting(sim, dp);
+            return;
+        }
+        hedge_finish(sim, dp, h);
+    }
     r->status = ch->status;
     r->cause = ch->cause;
     r->version = ch->version;
@@ -245,5 +364,5 @@ void dep_call(struct sim *sim, struct dep *dp, struct request *r)
         dp->done(sim, dp->from, r);
         return;
     }
-    launch(sim, dp, r, ticket);
+    launch(sim, dp, r, ticket, 0);
 }

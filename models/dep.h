@@ -18,7 +18,17 @@
  * reply); REQ_REJECTED with CAUSE_BULKHEAD (limit and queue full).
  * A call's outcome feeds the breaker and the adaptive limit, except a call
  * dropped by the callee because its caller had gone (not the dependency's
- * fault). */
+ * fault).
+ *
+ * Hedging (`hedge_ns` > 0, as a client's `hedge`): when no copy has come
+ * back hedge_ns after the last one was sent, another copy goes (if the
+ * breaker and the bulkhead let it, else none), up to `hedges` extra copies.
+ * The first success is the outcome; a failure waits for the copies still
+ * out and the last one's failure is the outcome. When the outcome is known
+ * the other copies are given up (marked abandoned: a callee with
+ * drop_abandoned drops them; the breaker forgets them). The copies of one
+ * call are kept in a `struct dep_hedge` record of the dep's table, whose
+ * index + 1 the child's frame keeps in `step`. */
 #ifndef SDSIM_MODELS_DEP_H
 #define SDSIM_MODELS_DEP_H
 
@@ -37,6 +47,18 @@ struct dep_wait {
     uint32_t ticket;  /* breaker admission */
 };
 
+#define DEP_HEDGES_MAX 4 /* extra copies of a hedged call at most */
+
+/* A hedged call in flight: the parent and its copies still awaited. */
+struct dep_hedge {
+    struct request *r;                          /* the parent, or NULL: free */
+    struct request *copy[DEP_HEDGES_MAX + 1];   /* awaited copies, ncopies of them */
+    uint32_t ncopies;
+    uint32_t sent;                              /* copies sent, the first included */
+    uint64_t timer;                             /* the next hedge, or EVQ_NONE */
+    uint32_t next_free;                         /* free list link (index + 1, 0: end) */
+};
+
 struct dep {
     struct component *from, *to;
     uint32_t index;        /* in from->callees */
@@ -49,9 +71,13 @@ struct dep {
     struct dep_wait *wait; /* the bulkhead's FIFO queue (ring) */
     size_t head, len, cap;
     uint64_t seen_opens;   /* br.opens when the open timer was last set */
+    int64_t hedge_ns;      /* 0: no hedging */
+    uint32_t max_hedges;   /* extra copies per call at most */
+    struct dep_hedge *hedge_tab; /* hedged calls (grows; indices are stable) */
+    uint32_t hedge_cap, hedge_free; /* free list head: index + 1, 0: empty */
     struct level open_lvl, half_lvl, inflight_lvl, queue_lvl;
     /* counters over the measured window (dep_reset at the cut) */
-    uint64_t calls, timeouts, rej_breaker, rej_bulkhead, fallbacks, opens_at_cut;
+    uint64_t calls, timeouts, rej_breaker, rej_bulkhead, fallbacks, opens_at_cut, hedges;
 };
 
 /* The settings shared by every dependency of a component. The strings are
@@ -63,6 +89,8 @@ struct dep_config {
     const char *bulkhead;
     struct loc bulkhead_loc;
     bool fallback;
+    int64_t hedge_ns;      /* 0: no hedging */
+    uint32_t hedges;       /* extra copies at most, 1..DEP_HEDGES_MAX */
 };
 
 /* Sets up dp for calls from `from` to from->callees[index]. Returns 0 or -1. */

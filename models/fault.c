@@ -11,6 +11,11 @@
  *   at      = 300s
  *   until   = 420s
  *   action  = crash      # or slow(factor=4), errors(rate=30%), latency(add=200ms)
+ *
+ * With `link_to = B` the fault is on the link between the target and B
+ * instead, both ways: drop(rate=10%) loses that share of the requests and
+ * replies sent directly between them, delay(add=50ms) makes them later
+ * (struct link_fault, applied by sim_send and sim_reply).
  */
 #include <string.h>
 
@@ -25,15 +30,21 @@ struct fault {
     int64_t at_ns, until_ns; /* until_ns < 0: never ends */
     enum fault_action action;
     double value;
+    bool is_link;           /* link_to: lf, not the target's fault hook */
+    struct link_fault lf;
 };
 
 static const struct param_spec params[] = {
-    {"target", "component", NULL, "the service, cache or store that fails"},
+    {"target", "component", NULL, "the service, cache or store that fails (or one end of a link)"},
     {"replica", "int|all", "all", "which replica (0 is the first), or all"},
     {"at", "duration", NULL, "when the fault starts (simulated time)"},
     {"until", "duration|never", "never", "when it ends and the replica recovers"},
     {"action", "action", NULL,
-     "crash | slow(factor=4) | errors(rate=30%) | latency(add=200ms)"},
+     "crash | slow(factor=4) | errors(rate=30%) | latency(add=200ms); on a link: "
+     "drop(rate=10%) | delay(add=50ms)"},
+    {"link_to", "component", "",
+     "a fault on the link between target and this component (both ways) instead: "
+     "action = drop(...) or delay(...)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -50,6 +61,33 @@ static const struct param_spec latency_params[] = {
     {NULL, NULL, NULL, NULL},
 };
 static const struct param_spec no_params[] = {{NULL, NULL, NULL, NULL}};
+static const struct param_spec drop_params[] = {
+    {"rate", "fraction", NULL, "probability that a message on the link is lost"},
+    {NULL, NULL, NULL, NULL},
+};
+static const struct param_spec delay_params[] = {
+    {"add", "duration", NULL, "added to every message on the link"},
+    {NULL, NULL, NULL, NULL},
+};
+
+/* drop(rate=) or delay(add=) of a link fault. */
+static int read_link_action(struct fault *ft, const struct spec *sp, struct diag *d)
+{
+    struct loc vl;
+    const char *why;
+    bool drop = strcmp(sp->name, "drop") == 0;
+    if (!drop && strcmp(sp->name, "delay") != 0)
+        return diag_error(d, sp->loc, "unknown link action '%s' (known: drop, delay)", sp->name);
+    const struct param_spec *ps = drop ? drop_params : delay_params;
+    if (spec_check(sp, ps, drop ? "link action 'drop'" : "link action 'delay'", d) < 0)
+        return -1;
+    const char *v = spec_value(sp, ps, drop ? "rate" : "add", &vl);
+    if (drop && units_parse_fraction(v, &ft->lf.drop, &why) < 0)
+        return diag_error(d, vl, "bad rate '%s': %s", v, why);
+    if (!drop && units_parse_duration(v, &ft->lf.add_ns, &why) < 0)
+        return diag_error(d, vl, "bad duration '%s': %s", v, why);
+    return 0;
+}
 
 static const struct {
     const char *name;
@@ -68,6 +106,11 @@ static int read_action(struct fault *ft, const char *text, struct loc loc, struc
     struct spec sp;
     if (spec_parse(&sp, text, loc, d) < 0)
         return -1;
+    if (ft->is_link)
+        return read_link_action(ft, &sp, d);
+    if (strcmp(sp.name, "drop") == 0 || strcmp(sp.name, "delay") == 0)
+        return diag_error(d, sp.loc, "'%s' is a link fault: it needs 'link_to = COMPONENT'",
+                          sp.name);
     size_t k = 0;
     while (k < NACTIONS && strcmp(actions[k].name, sp.name) != 0)
         k++;
@@ -116,7 +159,10 @@ static int read_action(struct fault *ft, const char *text, struct loc loc, struc
 static void fire(struct sim *sim, void *a, void *b)
 {
     struct fault *ft = a;
-    ft->target->kind->fault(sim, ft->target, ft->replica, ft->action, ft->value, b != NULL);
+    if (ft->is_link)
+        ft->lf.active = b != NULL;
+    else
+        ft->target->kind->fault(sim, ft->target, ft->replica, ft->action, ft->value, b != NULL);
 }
 
 static void start(struct sim *sim, struct component *c)
@@ -135,6 +181,44 @@ static void on_message(struct sim *sim, struct component *c, struct request *r)
     (void)r;
 }
 
+/* link_to = B: the fault is on the link between the target and B. */
+static int read_link(struct sim *sim, struct fault *ft, const struct sc_section *s,
+                     struct diag *d)
+{
+    struct loc loc;
+    const char *b = kp_raw(s, params, "link_to", &loc);
+    if (!b)
+        return 0;
+    ft->is_link = true;
+    ft->lf.a = ft->target;
+    ft->lf.b = kind_lookup(sim, b);
+    if (!ft->lf.b)
+        return diag_error(d, loc, "no component named '%s'", b);
+    if (ft->lf.b == ft->lf.a)
+        return diag_error(d, loc, "a link joins two different components");
+    rng_stream(&ft->lf.rng, sim->seed, ft->base.name, "link");
+    sim_link_fault(sim, &ft->lf);
+    return 0;
+}
+
+/* Messages a link fault lost in the measured window. */
+static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
+                      struct metric_out *out, size_t max)
+{
+    (void)sim, (void)end_ns;
+    const struct fault *ft = (const struct fault *)c;
+    if (!ft->is_link || max < 1)
+        return 0;
+    out[0] = (struct metric_out){"dropped_messages", (double)ft->lf.dropped, true};
+    return 1;
+}
+
+static void reset(struct sim *sim, struct component *c)
+{
+    (void)sim;
+    ((struct fault *)c)->lf.dropped = 0;
+}
+
 static int build(struct sim *sim, struct component *c, const struct sc_section *s,
                  struct diag *d)
 {
@@ -145,14 +229,18 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     if (!t)
         return diag_error(d, s->loc, "[fault %s] needs 'target = COMPONENT'", s->name);
     ft->target = kind_lookup(sim, t);
+    if (read_link(sim, ft, s, d) < 0)
+        rc = -1;
     if (!ft->target)
         rc = diag_error(d, loc, "no component named '%s'", t);
-    else if (!ft->target->kind->fault)
+    else if (!ft->is_link && !ft->target->kind->fault)
         rc = diag_error(d, loc, "'%s' is a %s; faults apply to services, caches and stores", t,
                         ft->target->kind->name);
     const char *rep = kp_raw(s, params, "replica", &loc);
     ft->replica = -1;
-    if (strcmp(rep, "all") != 0) {
+    if (ft->is_link && strcmp(rep, "all") != 0)
+        rc = diag_error(d, loc, "a link fault is on the whole link: no 'replica'");
+    else if (strcmp(rep, "all") != 0) {
         long long r;
         if (kp_int(s, params, "replica", 0, 1000000, &r, d) < 0)
             rc = -1;
@@ -188,7 +276,7 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
 const struct kind kind_fault = {
     .name = "fault",
     .summary = "a scheduled fault: a service replica (or all), cache or store crashes, slows, "
-               "fails or lags",
+               "fails or lags; or a link between two components drops or delays messages",
     .params = params,
     .size = sizeof(struct fault),
     .build = build,
@@ -196,5 +284,7 @@ const struct kind kind_fault = {
     .build_stage = 1,
     .on_request = on_message,
     .on_reply = on_message,
+    .metrics = metrics,
+    .reset = reset,
     .no_traffic = true,
 };

@@ -94,6 +94,10 @@ static const struct param_spec params[] = {
      "(see `sdsim list breaker`)"},
     {"fallback", "fail|reply", "fail",
      "while a breaker is open: fail fast (rejected) or answer with a fallback (success)"},
+    {"call_hedge", "duration", "0",
+     "hedge each call in `calls`: send another copy when none came back after this long, "
+     "take the first success, give up the rest (0: off)"},
+    {"call_hedges", "int", "1", "extra copies per call at most (with call_hedge, up to 4)"},
     {"bulkhead", "bulkhead", "none",
      "a concurrency limit on each callee, e.g. fixed(limit=10, queue=0), aimd(...), "
      "gradient(...) (see `sdsim list bulkhead`)"},
@@ -572,10 +576,10 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
                       struct metric_out *out, size_t max)
 {
     const struct service *sv = (const struct service *)c;
-    if (!sv->guarded || max < 11)
+    if (!sv->guarded || max < 12)
         return 0;
     double calls = 0, timeouts = 0, opens = 0, open_s = 0, half_s = 0, rej_br = 0, rej_bh = 0,
-           fallbacks = 0;
+           fallbacks = 0, hedges = 0;
     for (size_t k = 0; sv->deps && k < c->ncallees; k++) {
         const struct dep *dp = &sv->deps[k];
         calls += (double)dp->calls;
@@ -586,6 +590,7 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
         rej_br += (double)dp->rej_breaker;
         rej_bh += (double)dp->rej_bulkhead;
         fallbacks += (double)dp->fallbacks;
+        hedges += (double)dp->hedges;
     }
     (void)sim, (void)end_ns;
     size_t n = 0;
@@ -600,6 +605,8 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
     out[n++] = (struct metric_out){"breaker_rejected", rej_br, true};
     out[n++] = (struct metric_out){"fallbacks", fallbacks, true};
     out[n++] = (struct metric_out){"bulkhead_rejected", rej_bh, true};
+    if (sv->deps && sv->deps[0].hedge_ns > 0)
+        out[n++] = (struct metric_out){"call_hedges", hedges, true};
     return n;
 }
 
@@ -715,6 +722,11 @@ static int read_resilience(struct sim *sim, struct service *sv, const struct sc_
     int rc = 0;
     if (kp_duration(s, params, "call_timeout", &cfg.timeout_ns, d) < 0)
         rc = -1;
+    long long hedges = 1;
+    if (kp_duration(s, params, "call_hedge", &cfg.hedge_ns, d) < 0 ||
+        kp_int(s, params, "call_hedges", 1, DEP_HEDGES_MAX, &hedges, d) < 0)
+        rc = -1;
+    cfg.hedges = (uint32_t)hedges;
     cfg.breaker = kp_raw(s, params, "breaker", &cfg.breaker_loc);
     cfg.bulkhead = kp_raw(s, params, "bulkhead", &cfg.bulkhead_loc);
     if (strcmp(cfg.breaker, "none") == 0)
@@ -732,10 +744,10 @@ static int read_resilience(struct sim *sim, struct service *sv, const struct sc_
     struct loc sloc;
     if (shed_setup(&sv->shed, kp_raw(s, params, "shed", &sloc), sloc, d) < 0)
         rc = -1;
-    bool any = cfg.timeout_ns > 0 || cfg.breaker || cfg.bulkhead;
+    bool any = cfg.timeout_ns > 0 || cfg.breaker || cfg.bulkhead || cfg.hedge_ns > 0;
     if (any && c->ncallees == 0)
-        return diag_error(d, s->loc, "call_timeout, breaker and bulkhead guard `calls`, "
-                                     "and [service %s] has none", s->name);
+        return diag_error(d, s->loc, "call_timeout, call_hedge, breaker and bulkhead guard "
+                                     "`calls`, and [service %s] has none", s->name);
     sv->guarded = any || sv->shed.pol != &shed_none || sc_find_entry(s, "drop_abandoned");
     if (!any || rc < 0)
         return rc;

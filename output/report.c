@@ -652,6 +652,141 @@ static void write_sweep_script(struct outfile *o, const struct report *rp, size_
                    nblocks ? nblocks - 1 : 0);
 }
 
+/* ---- sweep_metrics: chosen runs.csv columns against the first sweep --- */
+
+/* Splits rp->plot into the columns some run has (a summary metric or a
+ * kind's extra metric), at most max, and the first one none has (into
+ * unknown, "" if none). */
+static size_t plot_split(const struct report *rp, char names[][64], size_t max, char *unknown,
+                         size_t size)
+{
+    const char **xn;
+    size_t nx = extra_names(rp, &xn), n = 0;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", rp->plot ? rp->plot : "");
+    unknown[0] = '\0';
+    for (char *save, *t = strtok_r(buf, ", \t", &save); t && n < max;
+         t = strtok_r(NULL, ", \t", &save)) {
+        bool known = false;
+        for (size_t m = 0; m < NMETRICS; m++)
+            known |= strcmp(metrics[m].name, t) == 0;
+        for (size_t k = 0; k < nx; k++)
+            known |= strcmp(xn[k], t) == 0;
+        if (known)
+            snprintf(names[n++], 64, "%s", t);
+        else if (!unknown[0])
+            snprintf(unknown, size, "%s", t);
+    }
+    free(xn);
+    return n;
+}
+
+const char *report_plot_unknown(const struct report *rp, char *buf, size_t size)
+{
+    char names[REPORT_PLOT_MAX][64];
+    plot_split(rp, names, REPORT_PLOT_MAX, buf, size);
+    return buf[0] ? buf : NULL;
+}
+
+/* Mean and 95% CI over runs [b, e) of column `name`: a summary metric (its
+ * quantiles pooled, as in summary.csv) or a kind's extra metric. */
+static void column_ci(const struct report *rp, size_t b, size_t e, const char *name,
+                      struct ci *ci, double *value)
+{
+    for (size_t m = 0; m < NMETRICS; m++) {
+        if (strcmp(metrics[m].name, name) == 0) {
+            struct hist *pool = pooled(rp, b, e);
+            summarise(rp, b, e, &metrics[m], pool, ci, value);
+            hist_free(pool);
+            return;
+        }
+    }
+    double *x = xcalloc(e - b + 1, sizeof *x);
+    size_t n = 0;
+    for (size_t i = b; i < e; i++) {
+        double v = extra_value(&rp->runs[i], name);
+        if (!isnan(v))
+            x[n++] = v;
+    }
+    stats_ci95(x, n, ci);
+    free(x);
+    *value = n ? ci->mean : NA;
+    if (n == 0)
+        ci->lo = ci->hi = NA;
+}
+
+/* sweep_metrics.dat: for each column, one block per combination of the
+ * other sweeps: x, mean, CI low, CI high, x label. first[k] is the index of
+ * column k's first block; first[ncols] the number of blocks. */
+static void write_metrics_data(struct outfile *o, const struct report *rp, char names[][64],
+                               size_t ncols, size_t *first)
+{
+    const struct scenario *sc = rp->sc;
+    size_t rest_n = scenario_npoints(sc) / sc->sweeps[0].nvalues;
+    bool numeric = all_numeric(&sc->sweeps[0]);
+    size_t nblocks = 0;
+    for (size_t k = 0; k < ncols; k++) {
+        first[k] = nblocks;
+        for (size_t rest = 0; rest < rest_n; rest++) {
+            bool header = false;
+            for (size_t b = 0, e; b < rp->nruns; b = e) {
+                e = point_end(rp, b);
+                size_t pt = rp->runs[b].point;
+                if (pt % rest_n != rest)
+                    continue;
+                if (!header) {
+                    char *label = point_label(sc, pt);
+                    const char *t = sc->nsweeps > 1 ? strchr(label, ' ') + 1 : "";
+                    outfile_printf(o, "%s\"%s\" \"mean\" \"lo\" \"hi\" \"x\"\n",
+                                   nblocks ? "\n\n" : "", t);
+                    free(label);
+                    header = true;
+                    nblocks++;
+                }
+                struct ci ci;
+                double value;
+                column_ci(rp, b, e, names[k], &ci, &value);
+                const char *xv = scenario_sweep_value(sc, pt, 0);
+                if (numeric)
+                    outfile_printf(o, "%s", xv);
+                else
+                    outfile_printf(o, "%zu", pt / rest_n);
+                outfile_printf(o, " %.9g %.9g %.9g \"%s\"\n", value, ci.lo, ci.hi, xv);
+            }
+        }
+    }
+    first[ncols] = nblocks;
+}
+
+static void write_metrics_script(struct outfile *o, const struct report *rp, char names[][64],
+                                 size_t ncols, const size_t *first)
+{
+    const struct sc_sweep *w = &rp->sc->sweeps[0];
+    bool numeric = all_numeric(w);
+    outfile_printf(o,
+                   "# The runs.csv columns named by [sim] plot against the sweep variable\n"
+                   "# '%s': the mean over replications with its 95%% CI (sweep_metrics.dat).\n"
+                   "set terminal pngcairo size 900,600 noenhanced\n"
+                   "set xlabel '%s'\n"
+                   "set grid\n"
+                   "set key top left Left reverse\n"
+                   "set offsets graph 0.05, graph 0.05, graph 0.05, 0\n",
+                   w->name, w->name);
+    if (!numeric)
+        outfile_printf(o, "set xtics rotate by 25 right font ',9'\nset bmargin 12\n");
+    for (size_t k = 0; k < ncols; k++) {
+        if (first[k + 1] == first[k])
+            continue;
+        outfile_printf(o,
+                       "set output 'sweep_%s.png'\n"
+                       "set ylabel '%s'\n"
+                       "plot for [i=%zu:%zu] 'sweep_metrics.dat' index i using 1:2:3:4%s with "
+                       "yerrorlines lw 2 title columnheader(1)\n",
+                       names[k], names[k], first[k], first[k + 1] - 1,
+                       numeric ? "" : ":xticlabels(5)");
+    }
+}
+
 /* ---- timeseries.csv and its plot ------------------------------------ */
 
 static bool has_timeseries(const struct report *rp)
@@ -892,6 +1027,23 @@ int report_write(const struct report *rp, const struct outdir *od, int *err, con
     if (outfile_open(&o, od, *what) < 0)
         goto fail_open;
     write_sweep_script(&o, rp, nblocks);
+    if (outfile_commit(&o) < 0)
+        goto fail;
+    char cols[REPORT_PLOT_MAX][64], unknown[64];
+    size_t first[REPORT_PLOT_MAX + 1];
+    size_t ncols = plot_split(rp, cols, REPORT_PLOT_MAX, unknown, sizeof unknown);
+    if (ncols == 0)
+        return 0;
+    *what = "sweep_metrics.dat";
+    if (outfile_open(&o, od, *what) < 0)
+        goto fail_open;
+    write_metrics_data(&o, rp, cols, ncols, first);
+    if (outfile_commit(&o) < 0)
+        goto fail;
+    *what = "sweep_metrics.gp";
+    if (outfile_open(&o, od, *what) < 0)
+        goto fail_open;
+    write_metrics_script(&o, rp, cols, ncols, first);
     if (outfile_commit(&o) < 0)
         goto fail;
     return 0;

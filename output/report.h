@@ -24,11 +24,21 @@ struct report {
     const char *slo_metric;        /* a summary metric name, or NULL */
     double slo_limit;              /* met when the point's value is below it */
     const char *slo_text;          /* as written */
+    /* [sim] plot: runs.csv columns, comma-separated, to plot against the
+     * first sweep variable (sweep_metrics.dat/.gp, sweep_COLUMN.png), or
+     * NULL. Names no run has are left out. */
+    const char *plot;
 };
+
+#define REPORT_PLOT_MAX 8 /* columns plotted at most */
 
 /* Writes every file. Returns 0, or -1 with errno-style code in *err and the
  * failing file name in *what (static or owned by the report). */
 int report_write(const struct report *rp, const struct outdir *od, int *err, const char **what);
+
+/* The first column of rp->plot that no run has, copied into buf (for a
+ * warning), or NULL when every one is plotted. */
+const char *report_plot_unknown(const struct report *rp, char *buf, size_t size);
 
 /* The headline table, one line per sweep point; caller frees. */
 char *report_table(const struct report *rp);

@@ -499,10 +499,14 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         struct sim_config cfg;
         runner_first_config(sc, &cfg);
         struct report rp = {sc,     res,         n,         repeat,       base_seed,
-                            command, outdir, cfg.slo.metric, cfg.slo.limit, cfg.slo.text};
+                            command, outdir, cfg.slo.metric, cfg.slo.limit, cfg.slo.text,
+                            cfg.plot[0] ? cfg.plot : NULL};
         const char *f = getenv("SDSIM_FAIL_OUTPUT"); /* test hook: fail the n-th write */
         long fail = f ? atol(f) : -1;
         rc = write_results(&rp, outdir, f ? &fail : NULL);
+        char unknown[64];
+        if (rc == 0 && report_plot_unknown(&rp, unknown, sizeof unknown))
+            fprintf(stderr, "sdsim: warning: [sim] plot: no runs.csv column '%s'\n", unknown);
         if (rc == 0 && !c.quiet) {
             char *table = report_table(&rp);
             fputs(table, stdout);

@@ -11,6 +11,7 @@
 #include "models/kind.h"
 #include "models/model.h"
 #include "output/hist.h"
+#include "output/report.h"
 #include "output/stats.h"
 #include "sim/sim.h"
 #include "sim/units.h"
@@ -29,6 +30,9 @@ const struct param_spec runner_sim_params[] = {
      "p50|p90|p99|p999|mean < DURATION, or errors < FRACTION: marks the sweep points that meet it"},
     {"interval", "duration", "0",
      "write timeseries.csv with one row per run and interval of this length (0: none)"},
+    {"plot", "list", "",
+     "runs.csv columns to plot against the first sweep variable, e.g. total_calls, "
+     "latency_p99_ms: sweep_COLUMN.png (mean and 95% CI over replications)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -70,6 +74,28 @@ static int read_slo(const char *v, struct loc loc, struct slo *slo, struct diag 
     return 0;
 }
 
+/* [sim] plot: up to REPORT_PLOT_MAX column names, letters, digits, '_', '.'. */
+static int read_plot(const char *v, struct loc loc, char *out, size_t size, struct diag *d)
+{
+    if (!v)
+        v = "";
+    snprintf(out, size, "%s", v);
+    if (strlen(v) >= size)
+        return diag_error(d, loc, "plot: the list is too long");
+    static const char word[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.";
+    size_t n = 0;
+    for (const char *p = v + strspn(v, ", \t"); *p; p += strspn(p, ", \t"), n++) {
+        size_t len = strspn(p, word);
+        if (len == 0 || len >= 64 || !strchr(", \t", p[len]))
+            return diag_error(d, loc, "plot: expected runs.csv column names, e.g. "
+                                      "'total_calls, latency_p99_ms'");
+        p += len;
+    }
+    if (n > REPORT_PLOT_MAX)
+        return diag_error(d, loc, "plot: %d columns at most", REPORT_PLOT_MAX);
+    return 0;
+}
+
 int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag *d)
 {
     char sim_name[] = "sim";
@@ -107,6 +133,9 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
         rc = -1;
     else if (cfg->interval_ns > 0 && rc == 0 && cfg->duration_ns / cfg->interval_ns > 1000000)
         rc = diag_error(d, s->loc, "interval is too short: more than 10^6 rows per run");
+    const char *plot = kp_raw(s, runner_sim_params, "plot", &loc);
+    if (read_plot(plot, loc, cfg->plot, sizeof cfg->plot, d) < 0)
+        rc = -1;
     const char *p = kp_raw(s, runner_sim_params, "precision", &loc);
     if (strcmp(p, "off") != 0) {
         if (kp_fraction(s, runner_sim_params, "precision", &cfg->precision, d) < 0)

@@ -34,6 +34,7 @@ struct sim_config {
     double precision;      /* 0: off */
     int64_t interval_ns;   /* time-series interval; 0: no timeseries.csv */
     struct slo slo;        /* service-level objective checked per sweep point */
+    char plot[256];        /* runs.csv columns to plot against the first sweep, or "" */
 };
 
 extern const struct param_spec runner_sim_params[];

@@ -56,6 +56,7 @@ void sim_fini(struct sim *sim)
     free(sim->ts_names);
     free(sim->ts_rows);
     free(sim->spans);
+    free(sim->links);
     for (size_t i = 0; i < sim->nchunks; i++)
         free(sim->chunks[i]);
     free(sim->chunks);
@@ -188,6 +189,24 @@ static int64_t hop_delay(struct component *from)
     return from->has_latency ? dist_sample_ns(&from->latency, &from->net_rng) : 0;
 }
 
+/* Applies the active link faults between from and to to a message that
+ * would take *delay: false when it is lost. O(link faults) per message. */
+static bool link_passes(struct sim *sim, const struct component *from,
+                        const struct component *to, int64_t *delay)
+{
+    for (size_t i = 0; i < sim->nlinks; i++) {
+        struct link_fault *lf = sim->links[i];
+        if (!lf->active || !((lf->a == from && lf->b == to) || (lf->a == to && lf->b == from)))
+            continue;
+        if (lf->drop > 0 && rng_uniform(&lf->rng) < lf->drop) {
+            lf->dropped++;
+            return false;
+        }
+        *delay += lf->add_ns;
+    }
+    return true;
+}
+
 static void deliver_request(struct sim *sim, void *a, void *b)
 {
     struct component *to = a;
@@ -203,6 +222,8 @@ static void deliver_reply(struct sim *sim, void *a, void *b)
 void sim_send(struct sim *sim, struct component *from, struct request *r, struct component *to)
 {
     int64_t delay = hop_delay(from);
+    if (sim->nlinks && !link_passes(sim, from, to, &delay))
+        return;
     if (delay == 0)
         to->kind->on_request(sim, to, r);
     else
@@ -215,6 +236,8 @@ void sim_reply(struct sim *sim, struct request *r)
     r->depth--;
     struct component *caller = r->stack[r->depth - 1].c;
     int64_t delay = hop_delay(caller);
+    if (sim->nlinks && !link_passes(sim, r->stack[r->depth].c, caller, &delay))
+        return;
     if (delay == 0)
         caller->kind->on_reply(sim, caller, r);
     else
@@ -358,11 +381,13 @@ static void ts_sample(struct sim *sim, void *a, void *b)
     row[k++] = (double)sim->reqs_live;
     for (size_t i = 0; i < sim->ncomps; i++) {
         const struct component *c = sim->comps[i];
-        if (c->kind->is_client || c->kind->no_traffic)
+        if (c->kind->no_traffic)
             continue;
-        row[k++] = (double)c->st.replicas_up;
-        row[k++] = (double)c->st.queued.value;
-        row[k++] = (double)c->st.busy.value;
+        if (!c->kind->is_client) { /* a client has only its extra columns */
+            row[k++] = (double)c->st.replicas_up;
+            row[k++] = (double)c->st.queued.value;
+            row[k++] = (double)c->st.busy.value;
+        }
         const char *names[TS_EXTRA_MAX];
         double vals[TS_EXTRA_MAX];
         size_t n = comp_extra(sim, c, names, vals);
@@ -386,9 +411,10 @@ void sim_ts_start(struct sim *sim, int64_t interval_ns)
         ts_add_name(sim, NULL, ts_run_names[i]);
     for (size_t i = 0; i < sim->ncomps; i++) {
         const struct component *c = sim->comps[i];
-        if (c->kind->is_client || c->kind->no_traffic)
+        if (c->kind->no_traffic)
             continue;
-        for (size_t j = 0; j < sizeof ts_comp_names / sizeof ts_comp_names[0]; j++)
+        size_t ncomp_cols = c->kind->is_client ? 0 : sizeof ts_comp_names / sizeof ts_comp_names[0];
+        for (size_t j = 0; j < ncomp_cols; j++) /* a client has only its extra columns */
             ts_add_name(sim, c->name, ts_comp_names[j]);
         const char *names[TS_EXTRA_MAX];
         double vals[TS_EXTRA_MAX];
@@ -415,6 +441,12 @@ void sim_ts_outcome(struct sim *sim, enum req_status status, int64_t latency_ns)
     } else {
         sim->ts.failed++;
     }
+}
+
+void sim_link_fault(struct sim *sim, struct link_fault *lf)
+{
+    sim->links = xrealloc(sim->links, (sim->nlinks + 1) * sizeof *sim->links);
+    sim->links[sim->nlinks++] = lf;
 }
 
 void sim_note_span(struct sim *sim, const char *name, int64_t from_ns, int64_t to_ns)

@@ -179,6 +179,8 @@ struct sim {
     size_t ts_nrows, ts_cap;
     struct span *spans;    /* scheduled faults, for the plots */
     size_t nspans;
+    struct link_fault **links; /* faults on links (borrowed from fault components) */
+    size_t nlinks;
 };
 
 /* A named interval of simulated time (a scheduled fault). */
@@ -187,6 +189,22 @@ struct span {
     int64_t from_ns, to_ns;
 };
 void sim_note_span(struct sim *sim, const char *name, int64_t from_ns, int64_t to_ns);
+
+/* A fault on the link between components a and b, both ways (owned by a
+ * fault component, models/fault.c): while active, every request and reply
+ * sent between them by sim_send/sim_reply is lost with probability drop,
+ * and otherwise arrives add_ns later. A lost message is never delivered:
+ * only a timeout of someone waiting for it ends the wait. */
+struct link_fault {
+    const struct component *a, *b;
+    bool active;
+    double drop;
+    int64_t add_ns;
+    struct rng rng;   /* drop draws, only while active */
+    uint64_t dropped; /* messages lost since the cut */
+};
+/* Registers lf for the run (borrowed; it lives as long as its component). */
+void sim_link_fault(struct sim *sim, struct link_fault *lf);
 
 /* Starts the time series (call after the model is built): one row every
  * interval_ns from time 0, whole run, warm-up included. */

@@ -2,6 +2,7 @@
  * accounting, determinism, common random numbers and bounded memory. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,6 +190,70 @@ START_TEST(memory_follows_requests_in_flight)
 }
 END_TEST
 
+static double extra(const struct run_result *r, const char *name)
+{
+    for (size_t k = 0; k < r->nextra; k++)
+        if (strcmp(r->extra[k].name, name) == 0)
+            return r->extra[k].value;
+    ck_abort_msg("no metric %s", name);
+    return 0;
+}
+
+/* Two occ users on one row, every message exactly 10 ms: both read version
+ * 0 (reply at 20 ms) and send their writes, which reach the row together at
+ * 30 ms; one commits (reply at 40 ms), the other is refused and, after the
+ * backoff of failure 1, reads and writes again: done at 80 ms without a
+ * wait, at 90 ms after exponential's 2 * 5 ms. Six calls either way. */
+START_TEST(occ_users_retry_a_refused_write_after_the_backoff)
+{
+    static const char *const retry[] = {"", "retry=exponential(base=5ms, cap=2s, jitter=none)\n"};
+    static const double last_s[] = {0.08, 0.09};
+    for (int i = 0; i < 2; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "[sim]\nduration=10s\n[client c]\nocc=true\nusers=2\nto=db\n"
+                 "keys=uniform(n=1)\nattempts=0\nlatency=const(10ms)\n%s"
+                 "[store db]\nservice=const(0)\n",
+                 retry[i]);
+        size_t n;
+        struct run_result *r = run_all(text, &n, 1);
+        ck_assert_uint_eq(r[0].completed, 2);
+        ck_assert_uint_eq(r[0].attempts, 3); /* conditional writes */
+        ck_assert_double_eq(extra(&r[0], "total_calls"), 6);
+        ck_assert_double_eq(extra(&r[0], "occ_writes"), 3);
+        ck_assert_double_eq(extra(&r[0], "cas_conflicts"), 1);
+        ck_assert_double_eq(extra(&r[0], "unfinished_users"), 0);
+        /* exact in ns; the tolerance only absorbs the conversion to seconds */
+        ck_assert_double_eq_tol(extra(&r[0], "last_completion_s"), last_s[i], 1e-12);
+        done(r, n);
+    }
+}
+END_TEST
+
+/* One call, db takes exactly 50 ms with one worker: api hedges at 10 and
+ * 20 ms (call_hedges = 2), the copies queue behind the first, and its reply
+ * at 50 ms is the outcome. The second copy has started by then (db frees
+ * its worker before replying) and is served for nothing; the third is
+ * still queued and db drops it (drop_abandoned). */
+START_TEST(hedged_call_takes_the_first_reply_and_gives_up_the_copies)
+{
+    size_t n;
+    struct run_result *r = run_all("[sim]\nduration=1.5s\n"
+                                   "[client c]\nusers=1\nthink=const(1s)\nto=api\n"
+                                   "[service api]\nservice=const(0)\ncalls=db\n"
+                                   "call_hedge=10ms\ncall_hedges=2\n"
+                                   "[service db]\nservice=const(50ms)\ndrop_abandoned=true\n",
+                                   &n, 1);
+    ck_assert_uint_eq(r[0].completed, 1);
+    ck_assert_uint_eq(r[0].in_flight, 0);
+    ck_assert_double_eq_tol(mean_ms(&r[0].latency), 50, 0.25); /* histogram bucket error */
+    ck_assert_double_eq(extra(&r[0], "api.calls"), 3);
+    ck_assert_double_eq(extra(&r[0], "api.call_hedges"), 2);
+    ck_assert_double_eq(extra(&r[0], "db.dropped"), 1);
+    done(r, n);
+}
+END_TEST
+
 Suite *sim_suite(void)
 {
     Suite *s = suite_create("sim");
@@ -200,6 +265,8 @@ Suite *sim_suite(void)
     tcase_add_test(tc, same_seed_same_results_at_any_thread_count);
     tcase_add_test(tc, policies_are_compared_on_the_same_traffic);
     tcase_add_test(tc, memory_follows_requests_in_flight);
+    tcase_add_test(tc, occ_users_retry_a_refused_write_after_the_backoff);
+    tcase_add_test(tc, hedged_call_takes_the_first_reply_and_gives_up_the_copies);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     return s;

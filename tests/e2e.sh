@@ -194,5 +194,65 @@ check "a cache crash under write-behind loses acknowledged writes ($lost)" [ "${
     --set 'cache.eviction=lru' -o "$T/tr" -q 2>/dev/null
 check "cache-trace.ini replays the whole trace" [ "$(col "$T/tr/runs.csv" completed 1)" = 20000 ]
 
+# --- optimistic concurrency and backoff (issue 6: the AWS experiment) -------
+# (stderr: gnuplot's warnings about the long tick labels of one point)
+"$SDSIM" run scenarios/aws-backoff-jitter.ini --set clients.users=50 --set sim.repeat=10 \
+    -o "$T/aws" -q 2>"$T/aws.err"
+check "aws-backoff-jitter.ini runs at N = 50" [ $? -eq 0 ]
+check "runs.csv has the occ columns" has_cols "$T/aws/runs.csv" total_calls occ_reads \
+    occ_writes last_completion_s unfinished_users
+# mean total_calls of the rows whose backoff ends in "jitter=WORD)"; the
+# quoted backoff holds commas, so columns after it are found from the end
+calls_of() {
+    awk -F, -v j="jitter=$2)" 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; w=NF; next}
+        index($0, j) { s += $(c["total_calls"] + NF - w); n++ }
+        END { if (n) printf "%.0f", s / n }' "$1"
+}
+cn=$(calls_of "$T/aws/runs.csv" none); cf=$(calls_of "$T/aws/runs.csv" full)
+check "exponential backoff without jitter makes more calls than with full jitter ($cn > $cf)" \
+    [ "${cn:-0}" -gt "${cf:-0}" ]
+check "every occ user writes once and finishes" awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; w=NF; next}
+    { d = NF - w; if ($(c["unfinished_users"] + d) != 0 || $(c["completed"] + d) != 50 ||
+          $(c["occ_writes"] + d) < 50 || $(c["occ_reads"] + d) != $(c["occ_writes"] + d)) bad++ }
+    END { exit bad > 0 || NR != 51 }' "$T/aws/runs.csv"
+check "[sim] plot writes sweep_metrics.gp for each column" \
+    grep -q "sweep_last_completion_s.png" "$T/aws/sweep_metrics.gp"
+"$SDSIM" run tests/e2e/sweep.ini --set 'sim.plot=throughput_rps, nope' --set sim.repeat=1 \
+    -o "$T/plot" -q 2>"$T/plot.err"
+check "[sim] plot warns about a column no run has" \
+    grep -q "plot: no runs.csv column 'nope'" "$T/plot.err"
+check "[sim] plot draws the columns that exist" grep -q "sweep_throughput_rps.png" \
+    "$T/plot/sweep_metrics.gp"
+"$SDSIM" run scenarios/client-breaker.ini --set sim.repeat=1 -o "$T/cb" -q 2>/dev/null
+# components.csv: app's arrivals, run 0 without the breaker and run 1 with it
+app_arrivals() {
+    awk -F, -v run="$2" '$1 == run && /,app,service,/ { for (i = NF; i > 0; i--) if ($i == "app") { print $(i + 2); exit } }' "$1"
+}
+a0=$(app_arrivals "$T/cb/components.csv" 0); a1=$(app_arrivals "$T/cb/components.csv" 1)
+check "a client-side breaker keeps refused attempts from app ($a1 < $a0 / 2)" \
+    [ "$((${a1:-0} * 2))" -lt "${a0:-0}" -a "${a1:-0}" -gt 0 ]
+check "the client's breaker reports its openings and state" has_cols "$T/cb/runs.csv" \
+    load.breaker_opens load.breaker_open_s load.breaker_rejected
+check "timeseries.csv has the client's breaker state" has_cols "$T/cb/timeseries.csv" \
+    load.breaker_state
+"$SDSIM" run scenarios/link-faults.ini --set sim.repeat=1 -o "$T/lf" -q 2>/dev/null
+check "link-faults.ini runs" [ $? -eq 0 ]
+lost=$(col "$T/lf/runs.csv" lossy.dropped_messages 1); ct=$(col "$T/lf/runs.csv" api.call_timeouts 1)
+check "a lossy link drops messages, each a call timeout at api ($lost = $ct > 0)" \
+    [ "${lost:-0}" -gt 0 -a "${lost:-0}" = "${ct:-x}" ]
+check "no message is lost at 0% ($(col "$T/lf/runs.csv" lossy.dropped_messages 2))" \
+    [ "$(col "$T/lf/runs.csv" lossy.dropped_messages 2)" = 0 ]
+# the delayed link: p50 of the second 10 s fault is 200 ms above the first
+lag=$(awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next} $c["run"] == 1 && $c["t_s"] == 35 { print int($c["latency_p50_ms"]) }' "$T/lf/timeseries.csv")
+check "a delayed link adds 100 ms each way (p50 at 35 s: $lag ms)" [ "${lag:-0}" -ge 200 -a "${lag:-0}" -lt 260 ]
+"$SDSIM" run scenarios/hedged-calls.ini --set sim.repeat=1 --set sim.duration=30s -o "$T/hc" -q \
+    2>/dev/null
+p0=$(col "$T/hc/runs.csv" latency_p99_ms 1); p40=$(col "$T/hc/runs.csv" latency_p99_ms 2)
+check "hedging db calls after 40 ms cuts api's p99 ($p40 < $p0)" \
+    awk -v a="$p40" -v b="$p0" 'BEGIN { exit !(a > 0 && a < 0.8 * b) }'
+h40=$(col "$T/hc/runs.csv" api.call_hedges 2); c40=$(col "$T/hc/runs.csv" api.calls 2)
+check "a hedge is an extra call, a few percent of them at 40 ms ($h40 of $c40)" \
+    awk -v h="$h40" -v c="$c40" 'BEGIN { exit !(h > 0 && h < 0.1 * c) }'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
