@@ -61,6 +61,7 @@ struct kind {
                   double value, bool start);
     bool is_client;                                            /* counts end-to-end results */
     bool no_traffic;   /* takes no requests and has no statistics (fault schedules) */
+    bool self_driven;  /* makes its own work (a probe such as wars): needs no client */
     /* Kinds are built in increasing stage, file order within a stage, so a
      * kind that reads another's built state (a balancer reading the replica
      * count of its service) comes after it: services 0, others 1. */

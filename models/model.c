@@ -103,7 +103,7 @@ int model_build(struct sim *sim, const struct sc_point *pt, struct diag *d)
         rng_stream(&c->net_rng, sim->seed, s->name, "latency");
         secs[sim->ncomps] = s;
         sim->comps[sim->ncomps++] = c;
-        any_client |= k->is_client;
+        any_client |= k->is_client || k->self_driven;
     }
     /* With an unknown kind, references to it would only add noise. */
     bool kinds_ok = rc == 0;

@@ -16,11 +16,15 @@
 #include "models/kind.h"
 
 #include "models/service.h"
+#include "models/shard_route.h"
 #include "models/shed.h"
 
 extern const struct kind kind_balancer;
 extern const struct kind kind_fault;
 extern const struct kind kind_store;
+extern const struct kind kind_wars;
+extern const struct kind kind_shards;
+extern const struct kind kind_replicaset;
 
 static const struct kind *const kinds[] = {
     &kind_client,
@@ -29,6 +33,9 @@ static const struct kind *const kinds[] = {
     &kind_fault,
     &kind_cache,
     &kind_store,
+    &kind_wars,
+    &kind_shards,
+    &kind_replicaset,
     NULL,
 };
 
@@ -189,6 +196,7 @@ static const struct family families_tab[] = {
     {"shed", "load shedding at a service's queue (key: shed)", shed_docs},
     {"strategy", "what a cache does with writes (key: strategy)", cache_strategy_docs},
     {"eviction", "which object a full cache drops (key: eviction)", cache_eviction_docs},
+    {"sharding", "which shard owns a key, for [shards] (key: sharding)", shard_route_docs},
 };
 
 static const struct family *const families[] = {
@@ -204,6 +212,7 @@ static const struct family *const families[] = {
     &families_tab[9],
     &families_tab[10],
     &families_tab[11],
+    &families_tab[12],
     NULL,
 };
 

@@ -506,11 +506,11 @@ static void write_cdf_data(struct outfile *o, const struct report *rp, size_t *n
         while (hist_next_bucket(pool, &it, &idx, &cnt)) {
             int64_t lo, hi;
             hist_bucket_bounds(idx, &lo, &hi);
+            if (seen == 0) /* the step up starts from 0 (and the x range is never empty) */
+                outfile_printf(o, "%.9g 0\n", ms(lo > 0 ? (double)lo : ((double)hi + 1) / 2));
             seen += cnt;
             outfile_printf(o, "%.9g %.9g\n", ms((double)hi + 1), (double)seen / (double)total);
         }
-        if (total == 0)
-            outfile_printf(o, "0 0\n");
         hist_free(pool);
         (*nblocks)++;
         b = e;
@@ -955,105 +955,136 @@ static void write_ts_script(struct outfile *o, const struct report *rp, size_t n
 
 /* ---- all files -------------------------------------------------------- */
 
-typedef void writer_fn(struct outfile *o, const struct report *rp);
+/* What the writers of one results folder share: a data file's block count
+ * for its script, and the columns named by `plot`. */
+struct wctx {
+    size_t nblocks;
+    char cols[REPORT_PLOT_MAX][64];
+    size_t ncols;
+    size_t first[REPORT_PLOT_MAX + 1];
+};
+
+typedef void writer_fn(struct outfile *o, const struct report *rp, struct wctx *w);
+
+static void w_runs(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    write_runs(o, rp);
+}
+static void w_summary(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    write_summary(o, rp);
+}
+static void w_components(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    write_components(o, rp);
+}
+static void w_histograms(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    write_histograms(o, rp);
+}
+static void w_manifest(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    write_manifest(o, rp);
+}
+static void w_cdf_data(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    write_cdf_data(o, rp, &w->nblocks);
+}
+static void w_cdf_script(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)rp;
+    write_cdf_script(o, w->nblocks);
+}
+static void w_ts(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    write_timeseries(o, rp);
+}
+static void w_ts_data(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    write_ts_data(o, rp, &w->nblocks);
+}
+static void w_ts_script(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    write_ts_script(o, rp, w->nblocks);
+}
+static void w_sweep_data(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    write_sweep_data(o, rp, &w->nblocks);
+}
+static void w_sweep_script(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    write_sweep_script(o, rp, w->nblocks);
+}
+static void w_metrics_data(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    write_metrics_data(o, rp, w->cols, w->ncols, w->first);
+}
+static void w_metrics_script(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    write_metrics_script(o, rp, w->cols, w->ncols, w->first);
+}
+
+/* Latency plots need at least one successful request (a run of probes such
+ * as [wars] has none, and gnuplot cannot scale an empty axis). */
+static bool any_latency(const struct report *rp)
+{
+    for (size_t i = 0; i < rp->nruns; i++)
+        if (rp->runs[i].latency.total > 0)
+            return true;
+    return false;
+}
 
 int report_write(const struct report *rp, const struct outdir *od, int *err, const char **what)
 {
-    static const struct {
+    struct wctx w = {0};
+    bool sweep = rp->sc->nsweeps > 0 && point_end(rp, 0) < rp->nruns; /* >= 2 points */
+    bool lat = any_latency(rp);
+    char unknown[64]; /* reported by main through report_plot_unknown */
+    if (sweep)
+        w.ncols = plot_split(rp, w.cols, REPORT_PLOT_MAX, unknown, sizeof unknown);
+    const struct {
         const char *name;
         writer_fn *fn;
+        bool wanted;
     } files[] = {
-        {"runs.csv", write_runs},           {"summary.csv", write_summary},
-        {"components.csv", write_components}, {"histograms.csv", write_histograms},
-        {"manifest.txt", write_manifest},
+        {"runs.csv", w_runs, true},
+        {"summary.csv", w_summary, true},
+        {"components.csv", w_components, true},
+        {"histograms.csv", w_histograms, true},
+        {"manifest.txt", w_manifest, true},
+        {"latency_cdf.dat", w_cdf_data, lat},
+        {"latency_cdf.gp", w_cdf_script, lat},
+        {"timeseries.csv", w_ts, has_timeseries(rp)},
+        {"timeseries.dat", w_ts_data, has_timeseries(rp)},
+        {"timeseries.gp", w_ts_script, has_timeseries(rp)},
+        {"sweep_latency.dat", w_sweep_data, sweep && lat},
+        {"sweep_latency.gp", w_sweep_script, sweep && lat},
+        {"sweep_metrics.dat", w_metrics_data, w.ncols > 0},
+        {"sweep_metrics.gp", w_metrics_script, w.ncols > 0},
     };
-    struct outfile o;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        if (!files[i].wanted)
+            continue;
+        struct outfile o;
         *what = files[i].name;
         if (outfile_open(&o, od, files[i].name) < 0) {
             *err = o.err;
             outfile_abort(&o);
             return -1;
         }
-        files[i].fn(&o, rp);
+        files[i].fn(&o, rp, &w); /* data files set w.nblocks for their script */
         if (outfile_commit(&o) < 0) {
             *err = o.err;
             return -1;
         }
     }
-    size_t nblocks;
-    *what = "latency_cdf.dat";
-    if (outfile_open(&o, od, *what) < 0)
-        goto fail_open;
-    write_cdf_data(&o, rp, &nblocks);
-    if (outfile_commit(&o) < 0)
-        goto fail;
-    *what = "latency_cdf.gp";
-    if (outfile_open(&o, od, *what) < 0)
-        goto fail_open;
-    write_cdf_script(&o, nblocks);
-    if (outfile_commit(&o) < 0)
-        goto fail;
-    if (has_timeseries(rp)) {
-        *what = "timeseries.csv";
-        if (outfile_open(&o, od, *what) < 0)
-            goto fail_open;
-        write_timeseries(&o, rp);
-        if (outfile_commit(&o) < 0)
-            goto fail;
-        *what = "timeseries.dat";
-        if (outfile_open(&o, od, *what) < 0)
-            goto fail_open;
-        write_ts_data(&o, rp, &nblocks);
-        if (outfile_commit(&o) < 0)
-            goto fail;
-        *what = "timeseries.gp";
-        if (outfile_open(&o, od, *what) < 0)
-            goto fail_open;
-        write_ts_script(&o, rp, nblocks);
-        if (outfile_commit(&o) < 0)
-            goto fail;
-    }
-    /* A sweep plot needs two points or more (--runs may select fewer). */
-    if (rp->sc->nsweeps == 0 || point_end(rp, 0) == rp->nruns)
-        return 0;
-    *what = "sweep_latency.dat";
-    if (outfile_open(&o, od, *what) < 0)
-        goto fail_open;
-    write_sweep_data(&o, rp, &nblocks);
-    if (outfile_commit(&o) < 0)
-        goto fail;
-    *what = "sweep_latency.gp";
-    if (outfile_open(&o, od, *what) < 0)
-        goto fail_open;
-    write_sweep_script(&o, rp, nblocks);
-    if (outfile_commit(&o) < 0)
-        goto fail;
-    char cols[REPORT_PLOT_MAX][64], unknown[64];
-    size_t first[REPORT_PLOT_MAX + 1];
-    size_t ncols = plot_split(rp, cols, REPORT_PLOT_MAX, unknown, sizeof unknown);
-    if (ncols == 0)
-        return 0;
-    *what = "sweep_metrics.dat";
-    if (outfile_open(&o, od, *what) < 0)
-        goto fail_open;
-    write_metrics_data(&o, rp, cols, ncols, first);
-    if (outfile_commit(&o) < 0)
-        goto fail;
-    *what = "sweep_metrics.gp";
-    if (outfile_open(&o, od, *what) < 0)
-        goto fail_open;
-    write_metrics_script(&o, rp, cols, ncols, first);
-    if (outfile_commit(&o) < 0)
-        goto fail;
     return 0;
-fail_open:
-    *err = o.err;
-    outfile_abort(&o);
-    return -1;
-fail:
-    *err = o.err;
-    return -1;
 }
 
 /* ---- terminal table ----------------------------------------------------- */

@@ -41,6 +41,13 @@
  *   theory:erlang_root:N=..:lambda=..:mu=..  computed, not simulated
  *   theory:jsq2_ctmc:lambda=..[:what=pwait]  computed: join the shortest of 2
  *                            queues, mean time in system (or P(wait > 0))
+ *   theory:wars:N=..:R=..:W=..:ew=..:ea=..:er=..:es=..:t=..[:trials=..]
+ *                            computed: P(consistent read) of the WARS model
+ *                            with exponential delays (means and t in ms), by
+ *                            Monte Carlo here (default 2e6 trials)
+ *   theory:kstale:N=..:R=..:W=..:k=..  PBS k-staleness closed form
+ *   theory:wars_latency:N=..:K=..:a=..:b=..:q=..  q-quantile (s) of the K-th
+ *                            smallest of N Exp(a ms) + Exp(b ms): WARS latency
  *   skip:REASON              the row needs a component that does not exist yet
  *
  * Usage: tests/validate [--fast] [--case ID]... [-j N] [--sdsim PATH] [--keep]
@@ -565,6 +572,129 @@ static double jsq2_ctmc(double lambda, bool pwait)
     return pwait ? busy : mean;
 }
 
+/* The WARS model of Bailis et al., "Probabilistically Bounded Staleness for
+ * Practical Partial Quorums" (VLDB 2012), with exponential delays (means in
+ * ms: ew write, ea ack, er read request, es read response), computed here
+ * independently of sdsim's event loop: `trials` Monte Carlo trials of the
+ * model as the paper states it (write returns at the W-th smallest W[i] +
+ * A[i]; the read, sent t ms later, takes the R replicas with the smallest
+ * R[i] + S[i] and is consistent if one has W[i] <= write return + t + R[i]).
+ * Own generator (splitmix64), fixed seed: the value is reproducible. */
+static uint64_t sm64_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static double sm64_exp(uint64_t *s, double mean)
+{
+    return -mean * log((double)((sm64_next(s) >> 11) + 1) * 0x1.0p-53);
+}
+
+#define WARS_N_MAX 16
+
+/* The k-th smallest (1-based) of v[0..n), n <= WARS_N_MAX. */
+static double kth_smallest(const double *v, int n, int k)
+{
+    double a[WARS_N_MAX];
+    memcpy(a, v, (size_t)n * sizeof *a);
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && a[j - 1] > a[j]; j--) {
+            double x = a[j];
+            a[j] = a[j - 1];
+            a[j - 1] = x;
+        }
+    return a[k - 1];
+}
+
+static double wars_mc(const char *spec)
+{
+    int n = (int)param(spec, "N", 3), r = (int)param(spec, "R", 1), w = (int)param(spec, "W", 1);
+    double ew = param(spec, "ew", 1), ea = param(spec, "ea", 1), er = param(spec, "er", 1);
+    double es = param(spec, "es", 1), t = param(spec, "t", 0);
+    long trials = (long)param(spec, "trials", 2e6), ok = 0;
+    uint64_t seed = 20120827;
+    if (n < 1 || n > WARS_N_MAX || r < 1 || r > n || w < 1 || w > n)
+        return NAN;
+    for (long k = 0; k < trials; k++) {
+        double wd[WARS_N_MAX], wa[WARS_N_MAX], rd[WARS_N_MAX], rs[WARS_N_MAX];
+        for (int i = 0; i < n; i++) {
+            wd[i] = sm64_exp(&seed, ew);
+            wa[i] = wd[i] + sm64_exp(&seed, ea);
+            rd[i] = sm64_exp(&seed, er);
+            rs[i] = rd[i] + sm64_exp(&seed, es);
+        }
+        double ret = kth_smallest(wa, n, w), cut = kth_smallest(rs, n, r);
+        bool fresh = false;
+        for (int i = 0; i < n && !fresh; i++)
+            fresh = rs[i] <= cut && wd[i] <= ret + t + rd[i];
+        ok += fresh;
+    }
+    return (double)ok / (double)trials;
+}
+
+/* PBS k-staleness (Bailis et al. 2012, section 3): a read of R replicas out
+ * of N sees one of the last k writes, each kept by W replicas chosen at
+ * random, with probability 1 - (C(N-W, R) / C(N, R))^k. */
+static double binom(int n, int k)
+{
+    if (k < 0 || k > n)
+        return 0;
+    double c = 1;
+    for (int i = 1; i <= k; i++)
+        c = c * (double)(n - k + i) / (double)i;
+    return c;
+}
+
+static double kstale(const char *spec)
+{
+    int n = (int)param(spec, "N", 3), r = (int)param(spec, "R", 1), w = (int)param(spec, "W", 1);
+    double k = param(spec, "k", 1);
+    return 1 - pow(binom(n - w, r) / binom(n, r), k);
+}
+
+/* CDF of X = Exp(mean a) + Exp(mean b) (hypoexponential; Erlang-2 when
+ * a == b), x and means in the same unit. */
+static double hypoexp_cdf(double x, double a, double b)
+{
+    if (x <= 0)
+        return 0;
+    if (fabs(a - b) < 1e-12 * a)
+        return 1 - exp(-x / a) * (1 + x / a);
+    return 1 - (a * exp(-x / a) - b * exp(-x / b)) / (a - b);
+}
+
+/* The q-quantile, in seconds, of the K-th smallest of N independent copies
+ * of Exp(mean a ms) + Exp(mean b ms): a WARS write's latency (K = W,
+ * a = ew, b = ea) or a read's (K = R, a = er, b = es). P(X_(K) <= x) =
+ * sum_{j >= K} C(N, j) F^j (1 - F)^(N - j); bisection to 1e-12 ms. */
+static double wars_latency(const char *spec)
+{
+    int n = (int)param(spec, "N", 3), kk = (int)param(spec, "K", 1);
+    double a = param(spec, "a", 1), b = param(spec, "b", 1), q = param(spec, "q", 0.5);
+    double lo = 0, hi = 1;
+    while (hypoexp_cdf(hi, a, b) < 1 && hi < 1e9) {
+        double f = hypoexp_cdf(hi, a, b), g = 0;
+        for (int j = kk; j <= n; j++)
+            g += binom(n, j) * pow(f, j) * pow(1 - f, n - j);
+        if (g >= q)
+            break;
+        hi *= 2;
+    }
+    while (hi - lo > 1e-12) {
+        double mid = (lo + hi) / 2, f = hypoexp_cdf(mid, a, b), g = 0;
+        for (int j = kk; j <= n; j++)
+            g += binom(n, j) * pow(f, j) * pow(1 - f, n - j);
+        if (g < q)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (lo + hi) / 2 / 1e3;
+}
+
 static int eval_theory(const char *spec, struct sample *s)
 {
     if (strncmp(spec, "erlang_root:", 12) == 0) {
@@ -574,6 +704,15 @@ static int eval_theory(const char *spec, struct sample *s)
     } else if (strncmp(spec, "jsq2_ctmc:", 10) == 0) {
         s->value = jsq2_ctmc(param(spec, "lambda", 0.9), strstr(spec, "what=pwait") != NULL);
         s->method = "JSQ-2 CTMC";
+    } else if (strncmp(spec, "wars:", 5) == 0) {
+        s->value = wars_mc(spec);
+        s->method = "WARS Monte Carlo";
+    } else if (strncmp(spec, "kstale:", 7) == 0) {
+        s->value = kstale(spec);
+        s->method = "PBS k-staleness";
+    } else if (strncmp(spec, "wars_latency:", 13) == 0) {
+        s->value = wars_latency(spec);
+        s->method = "order statistic";
     } else {
         return snprintf(s->err, sizeof s->err, "unknown theory '%s'", spec), -1;
     }
