@@ -16,7 +16,7 @@ LDLIBS   += -lm -lpthread
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRC  := $(sort $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c output/*.c)))
-TEST_SRC := $(sort $(wildcard tests/check_*.c))
+TEST_SRC := $(sort $(wildcard tests/check_*.c)) tests/testlib.c
 
 OBJ      := $(LIB_SRC:%.c=obj/%.o)
 SAN_OBJ  := $(LIB_SRC:%.c=obj-san/%.o)
@@ -54,7 +54,7 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
 obj/tests/suites.h: $(TEST_SRC)
 	@mkdir -p $(dir $@)
-	@for f in $(TEST_SRC); do n=$${f#tests/check_}; n=$${n%.c}; \
+	@for f in $(filter tests/check_%,$(TEST_SRC)); do n=$${f#tests/check_}; n=$${n%.c}; \
 	  [ "$$n" = main ] || echo "SUITE($${n})"; done > $@
 
 obj/tests/%.o: tests/%.c | obj/tests/suites.h

@@ -8,19 +8,13 @@
 #include "output/results.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
+#include "tests/testlib.h"
 
 static struct run_result *run_text(const char *text)
 {
-    struct diag *d = diag_new();
-    struct scenario *sc = scenario_parse("t.ini", text, d);
-    ck_assert_ptr_nonnull(sc);
-    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
-    ck_assert_msg(runner_validate(sc, d) == 0, "%s", diag_count(d) ? diag_message(d, 0) : "");
-    struct runner_opts o = {.jobs = 1};
-    struct run_result *r = calloc(1, sizeof *r);
-    ck_assert_int_eq(runner_run(sc, &o, r, d), 0);
-    diag_free(d);
-    scenario_free(sc);
+    size_t n;
+    struct run_result *r = tl_runs(text, 1, &n);
+    ck_assert_uint_eq(n, 1);
     return r;
 }
 
@@ -42,8 +36,7 @@ static double ts_at(const struct run_result *r, const char *name, double t_s)
 
 static void done(struct run_result *r)
 {
-    run_result_free(r);
-    free(r);
+    tl_runs_free(r, 1);
 }
 
 /* Probes every 1 s that fail at once (1 s timeout, no latency): a replica

@@ -9,6 +9,7 @@
 #include "models/model.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
+#include "tests/testlib.h"
 
 #define MS 1000000LL
 
@@ -51,15 +52,7 @@ static void build(const char *keys)
              "write_time = const(1ms)\nread_time = const(1ms)\nfailover = 100ms\n%s%s",
              strstr(keys, "replication_delay") ? "" : "replication_delay = const(10ms)\n",
              keys);
-    struct diag *d = diag_new();
-    sc = scenario_parse("t.ini", text, d);
-    ck_assert_ptr_nonnull(sc);
-    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
-    pt = scenario_point(sc, 0);
-    sim_init(&sim, 1, 0, 1000000000000LL);
-    int rc = model_build(&sim, pt, d);
-    ck_assert_msg(rc == 0, "%s", diag_count(d) ? diag_message(d, 0) : "");
-    diag_free(d);
+    tl_model_build(&sim, &sc, &pt, text, 1, 1000000000000LL);
     memset(&sink, 0, sizeof sink);
     sink.kind = &sink_kind;
     sink.name = "sink";
@@ -68,28 +61,13 @@ static void build(const char *keys)
 
 static void teardown(void)
 {
-    if (pt) {
-        sim_fini(&sim);
-        scenario_point_free(pt);
-        scenario_free(sc);
-    }
-    pt = NULL;
-    sc = NULL;
+    tl_model_free(&sim, &sc, &pt);
 }
 
-static void tick(struct sim *s, void *a, void *b)
-{
-    (void)s;
-    (void)a;
-    (void)b;
-}
 
 static void run_until(int64_t t_ns)
 {
-    struct evq_event ev;
-    sim_at(&sim, t_ns, tick, NULL, NULL);
-    while (evq_peek_time(sim.q) <= t_ns && evq_pop(sim.q, &ev))
-        ev.fn(&sim, ev.a, ev.b);
+    tl_run_until(&sim, t_ns);
 }
 
 static void send(uint64_t key, int op)
@@ -104,14 +82,7 @@ static void send(uint64_t key, int op)
 
 static double metric(const char *name)
 {
-    const struct component *c = kind_lookup(&sim, "db");
-    struct metric_out out[32];
-    size_t n = c->kind->metrics(&sim, c, evq_now(sim.q), out, 32);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(out[i].name, name) == 0)
-            return out[i].value;
-    ck_abort_msg("no metric %s", name);
-    return 0;
+    return tl_metric(&sim, kind_lookup(&sim, "db"), name);
 }
 
 static void crash_leader(bool start)

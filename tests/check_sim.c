@@ -11,38 +11,17 @@
 #include "output/results.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
-
-static struct scenario *load(const char *text)
-{
-    struct diag *d = diag_new();
-    struct scenario *sc = scenario_parse("t.ini", text, d);
-    ck_assert_ptr_nonnull(sc);
-    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
-    int rc = runner_validate(sc, d);
-    ck_assert_msg(rc == 0, "%s", diag_count(d) ? diag_message(d, 0) : "?");
-    diag_free(d);
-    return sc;
-}
+#include "tests/testlib.h"
 
 /* Runs every run of text; returns the results (caller frees with done()). */
 static struct run_result *run_all(const char *text, size_t *n, int jobs)
 {
-    struct scenario *sc = load(text);
-    struct runner_opts o = {.jobs = jobs};
-    *n = runner_nruns(sc, &o, NULL, NULL);
-    struct run_result *res = calloc(*n, sizeof *res);
-    struct diag *d = diag_new();
-    ck_assert_int_eq(runner_run(sc, &o, res, d), 0);
-    diag_free(d);
-    scenario_free(sc);
-    return res;
+    return tl_runs(text, jobs, n);
 }
 
 static void done(struct run_result *res, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        run_result_free(&res[i]);
-    free(res);
+    tl_runs_free(res, n);
 }
 
 static double mean_ms(const struct sparse_hist *h)
@@ -173,20 +152,19 @@ END_TEST
  * request records and event records for 10^5 requests. */
 START_TEST(memory_follows_requests_in_flight)
 {
-    struct scenario *sc = load("[sim]\nduration=2000s\n"
-                               "[client c]\nusers=50\nthink=exp(mean=1s)\ntimeout=5s\nto=s\n"
-                               "[service s]\nworkers=50\nservice=exp(mean=10ms)\n");
-    struct sc_point *pt = scenario_point(sc, 0);
+    struct scenario *sc;
+    struct sc_point *pt;
     struct sim sim;
-    sim_init(&sim, 1, 0, 2000LL * 1000000000LL);
-    ck_assert_int_eq(model_build(&sim, pt, NULL), 0);
+    tl_model_build(&sim, &sc, &pt,
+                   "[sim]\nduration=2000s\n"
+                   "[client c]\nusers=50\nthink=exp(mean=1s)\ntimeout=5s\nto=s\n"
+                   "[service s]\nworkers=50\nservice=exp(mean=10ms)\n",
+                   1, 2000LL * 1000000000LL);
     sim_run(&sim);
     ck_assert_uint_gt(sim.next_req_id, 90000);
     ck_assert_uint_le(sim.nchunks, 1);          /* <= 256 request records */
     ck_assert_uint_le(evq_capacity(sim.q), 200); /* event records */
-    sim_fini(&sim);
-    scenario_point_free(pt);
-    scenario_free(sc);
+    tl_model_free(&sim, &sc, &pt);
 }
 END_TEST
 

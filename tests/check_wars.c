@@ -9,6 +9,7 @@
 #include "models/model.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
+#include "tests/testlib.h"
 
 static struct sim sim;
 static struct scenario *sc;
@@ -18,39 +19,19 @@ static struct sc_point *pt;
  * `q`. */
 static struct component *run(const char *text, double run_s)
 {
-    struct diag *d = diag_new();
-    sc = scenario_parse("t.ini", text, d);
-    ck_assert_ptr_nonnull(sc);
-    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
-    pt = scenario_point(sc, 0);
-    sim_init(&sim, 7, 0, (int64_t)(run_s * 1e9));
-    int rc = model_build(&sim, pt, d);
-    ck_assert_msg(rc == 0, "%s", diag_count(d) ? diag_message(d, 0) : "");
-    diag_free(d);
+    tl_model_build(&sim, &sc, &pt, text, 7, (int64_t)(run_s * 1e9));
     sim_run(&sim); /* starts every component */
     return kind_lookup(&sim, "q");
 }
 
 static double metric(const struct component *c, const char *name)
 {
-    struct metric_out out[32];
-    size_t n = c->kind->metrics(&sim, c, sim.end_ns, out, 32);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(out[i].name, name) == 0)
-            return out[i].value;
-    ck_abort_msg("no metric %s", name);
-    return NAN;
+    return tl_metric(&sim, c, name);
 }
 
 static void teardown(void)
 {
-    if (pt) {
-        sim_fini(&sim);
-        scenario_point_free(pt);
-        scenario_free(sc);
-    }
-    pt = NULL;
-    sc = NULL;
+    tl_model_free(&sim, &sc, &pt);
 }
 
 /* R + W > N: every read quorum meets every write quorum. */

@@ -1,0 +1,34 @@
+/* testlib: what several Check suites need to run a model from scenario
+ * text: build it (asserting that it is valid), run it to a time, read a
+ * kind's metric, or run every run of a scenario through the runner. */
+#ifndef SDSIM_TESTS_TESTLIB_H
+#define SDSIM_TESTS_TESTLIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "output/results.h"
+#include "sim/scenario.h"
+#include "sim/sim.h"
+
+/* Parses text and builds its first sweep point into *sim (seed, end_ns);
+ * *sc and *pt receive the scenario and point, which the test owns until
+ * tl_model_free. Fails the test with the first diagnostic if the scenario
+ * is not valid. The test then drives the events itself. */
+void tl_model_build(struct sim *sim, struct scenario **sc, struct sc_point **pt,
+                    const char *text, uint64_t seed, int64_t end_ns);
+/* Frees what tl_model_build made; safe when *pt is NULL (never built). */
+void tl_model_free(struct sim *sim, struct scenario **sc, struct sc_point **pt);
+
+/* Runs every event up to t_ns (inclusive); the clock is then t_ns. */
+void tl_run_until(struct sim *sim, int64_t t_ns);
+
+/* The value of metric `name` of component c (c->kind->metrics). */
+double tl_metric(const struct sim *sim, const struct component *c, const char *name);
+
+/* Validates text and runs all its runs (jobs threads); *n gets their number.
+ * Free with tl_runs_free. */
+struct run_result *tl_runs(const char *text, int jobs, size_t *n);
+void tl_runs_free(struct run_result *r, size_t n);
+
+#endif
