@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "sim/units.h"
+
 int balance_setup(struct balance *b, const char *text, struct loc loc, uint32_t n,
                   const struct rng *stream, struct diag *d)
 {
@@ -45,4 +47,21 @@ void balance_fini(struct balance *b)
     if (b->pol && b->pol->fini)
         b->pol->fini(b);
     b->state = NULL;
+}
+
+int balance_read_staleness(const struct spec *sp, const struct param_spec *params,
+                           int64_t *refresh_ns, bool *count_picks, struct diag *d)
+{
+    struct loc loc;
+    const char *why;
+    const char *v = spec_value(sp, params, "refresh", &loc);
+    int rc = 0;
+    if (units_parse_duration(v, refresh_ns, &why) < 0)
+        rc = diag_error(d, loc, "bad duration '%s' for 'refresh': %s", v, why);
+    else if (*refresh_ns < 0)
+        rc = diag_error(d, loc, "'refresh' must not be negative, got '%s'", v);
+    v = spec_value(sp, params, "count_picks", &loc);
+    if (units_parse_bool(v, count_picks, &why) < 0)
+        rc = diag_error(d, loc, "bad value '%s' for 'count_picks': %s", v, why);
+    return rc;
 }

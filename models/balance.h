@@ -7,6 +7,7 @@
 #define SDSIM_MODELS_BALANCE_H
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sim/diag.h"
@@ -52,6 +53,11 @@ struct balance {
 int balance_setup(struct balance *b, const char *text, struct loc loc, uint32_t n,
                   const struct rng *stream, struct diag *d);
 void balance_fini(struct balance *b);
+
+/* Reads the stale-view parameters shared by the load-aware policies:
+ * `refresh` (a duration >= 0; 0 = exact) and `count_picks` (a bool). */
+int balance_read_staleness(const struct spec *sp, const struct param_spec *params,
+                           int64_t *refresh_ns, bool *count_picks, struct diag *d);
 
 /* Makes replicas [0, n) eligible (1 <= n <= b->cap), as when an autoscaler
  * adds or drains replicas. Nothing happens when n == b->n. */

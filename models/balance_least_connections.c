@@ -190,18 +190,7 @@ static const struct param_spec params[] = {
 
 static int read_params(struct lc *s, const struct spec *sp, struct diag *d)
 {
-    struct loc loc;
-    const char *why;
-    const char *v = spec_value(sp, params, "refresh", &loc);
-    int rc = 0;
-    if (units_parse_duration(v, &s->refresh_ns, &why) < 0)
-        rc = diag_error(d, loc, "bad duration '%s' for 'refresh': %s", v, why);
-    else if (s->refresh_ns < 0)
-        rc = diag_error(d, loc, "'refresh' must not be negative, got '%s'", v);
-    v = spec_value(sp, params, "count_picks", &loc);
-    if (units_parse_bool(v, &s->count_picks, &why) < 0)
-        rc = diag_error(d, loc, "bad value '%s' for 'count_picks': %s", v, why);
-    return rc;
+    return balance_read_staleness(sp, params, &s->refresh_ns, &s->count_picks, d);
 }
 
 static int init(struct balance *b, const struct spec *sp, struct diag *d)

@@ -127,17 +127,9 @@ static int read_d(struct p2c *s, uint32_t n, const struct spec *sp, struct diag 
 
 static int read_params(struct p2c *s, uint32_t n, const struct spec *sp, struct diag *d)
 {
-    struct loc loc;
-    const char *why;
     int rc = read_d(s, n, sp, d);
-    const char *v = spec_value(sp, params, "refresh", &loc);
-    if (units_parse_duration(v, &s->refresh_ns, &why) < 0)
-        rc = diag_error(d, loc, "bad duration '%s' for 'refresh': %s", v, why);
-    else if (s->refresh_ns < 0)
-        rc = diag_error(d, loc, "'refresh' must not be negative, got '%s'", v);
-    v = spec_value(sp, params, "count_picks", &loc);
-    if (units_parse_bool(v, &s->count_picks, &why) < 0)
-        rc = diag_error(d, loc, "bad value '%s' for 'count_picks': %s", v, why);
+    if (balance_read_staleness(sp, params, &s->refresh_ns, &s->count_picks, d) < 0)
+        rc = -1;
     return rc;
 }
 
