@@ -70,13 +70,13 @@ echo
 echo "== requests per second through a [balancer] (10^6 requests, M/M/1 replicas at 80% load)"
 printf '  %-22s %14s %14s\n' policy "10 replicas" "1000 replicas"
 for policy in random round_robin weighted_round_robin least_connections power_of_two \
-              least_response_time consistent_hash rendezvous; do
+              least_response_time consistent_hash rendezvous "rendezvous(fanout=16)"; do
     line=$(printf '  %-22s' "$policy")
     for n in 10 1000; do
         rate=$(awk -v n=$n 'BEGIN{print 0.8*n}')
         dur=$(awk -v r="$rate" 'BEGIN{printf "%.0fs", 1e6/r}')
         t0=$(now_ns)
-        ./sdsim run tests/bench/balancer.ini -q -o $B/out/lb --set lb.policy=$policy \
+        ./sdsim run tests/bench/balancer.ini -q -o $B/out/lb --set "lb.policy=$policy" \
             --set app.replicas=$n --set load.arrival="poisson(rate=$rate/s)" --set sim.duration=$dur
         t1=$(now_ns)
         done_n=$(col $B/out/lb/runs.csv completed)

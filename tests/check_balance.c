@@ -543,6 +543,39 @@ START_TEST(rendezvous_moves_only_keys_of_the_new_replica)
 }
 END_TEST
 
+/* The skeleton variant (fanout=8) over 101 slots: picks stay below n, the
+ * shares are even, and a join (resize 100 -> 101) gives the new replica
+ * about 1/101 of the keys. Unlike exact HRW some keys also move between old
+ * replicas (the ancestors of the new leaf gain weight); this pins how many. */
+START_TEST(rendezvous_skeleton_is_even_and_disrupts_little)
+{
+    struct balance b;
+    setup_ok(&b, "rendezvous(fanout=8)", 101, 1);
+    balance_resize(&b, 100);
+    static uint32_t before[NKEYS];
+    unsigned share[101] = {0};
+    for (size_t k = 0; k < NKEYS; k++) {
+        before[k] = pick_key(&b, key_of(k));
+        REQUIRE(before[k] < 100, "key %zu on %u", k, before[k]);
+        share[before[k]]++;
+    }
+    /* 1000 keys each expected, sd 31.5: 5 sd is +-158 */
+    for (int i = 0; i < 100; i++)
+        ck_assert_msg(share[i] > 842 && share[i] < 1158, "replica %d got %u keys", i, share[i]);
+    balance_resize(&b, 101);
+    size_t to_new = 0, between_old = 0;
+    for (size_t k = 0; k < NKEYS; k++) {
+        uint32_t now = pick_key(&b, key_of(k));
+        to_new += now == 100;
+        between_old += now != 100 && now != before[k];
+    }
+    /* 1/101 = 0.0099 of the keys, sd 0.0003 */
+    ck_assert_msg(fabs((double)to_new / NKEYS - 1.0 / 101) < 0.002, "to new: %zu", to_new);
+    ck_assert_msg((double)between_old / NKEYS < 0.02, "between old replicas: %zu", between_old);
+    balance_fini(&b);
+}
+END_TEST
+
 /* Weights 3:1: a quarter of the keys on replica 1 (sd 0.0014); with equal
  * weights the weighted scores agree with the unweighted ones. */
 START_TEST(rendezvous_weights_shares_and_agrees_when_equal)
@@ -762,7 +795,8 @@ START_TEST(bad_parameters_are_reported_with_locations)
     setup_fails("least_response_time(decay=0)", 2, "'decay' must be positive");
     setup_fails("consistent_hash(vnodes=0)", 2, "'vnodes' = 0 is out of range");
     setup_fails("consistent_hash(vnodes=1000000)", 100, "ring points");
-    setup_fails("rendezvous(vnodes=3)", 2, "takes no parameters");
+    setup_fails("rendezvous(vnodes=3)", 2, "unknown parameter 'vnodes'");
+    setup_fails("rendezvous(fanout=1)", 2, "bad fanout");
     setup_fails("least_conections", 2, "did you mean 'least_connections'");
 }
 END_TEST
@@ -864,6 +898,7 @@ Suite *balance_suite(void)
     tcase_add_test(tc, consistent_hash_moves_about_1_over_n_plus_1);
     tcase_add_test(tc, consistent_hash_maps_keys_stably);
     tcase_add_test(tc, rendezvous_moves_only_keys_of_the_new_replica);
+    tcase_add_test(tc, rendezvous_skeleton_is_even_and_disrupts_little);
     tcase_add_test(tc, rendezvous_weights_shares_and_agrees_when_equal);
     suite_add_tcase(s, tc);
 
