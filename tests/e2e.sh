@@ -171,6 +171,10 @@ check "list of an unknown name: exit 64" [ $? -eq 64 ]
 check "--version" [ $? -eq 0 ]
 "$SDSIM" --help | grep -q 'sdsim run FILE'
 check "--help" [ $? -eq 0 ]
+# Without gnuplot on the PATH the scripts are still written, and no PNG.
+env PATH=/nonexistent "$SDSIM" run scenarios/hello.ini --set sim.duration=300s -o "$T/nognu" -q
+check "without gnuplot the .gp scripts are written and the run succeeds" \
+    sh -c "test -s '$T/nognu/latency_cdf.gp' && ! ls '$T/nognu'/*.png >/dev/null 2>&1"
 if command -v gnuplot >/dev/null 2>&1; then
     check "plots are drawn when gnuplot is installed" test -s "$T/j1/latency_cdf.png" -a -s "$T/j1/sweep_latency.png"
     rm -f "$T/j1"/*.png
