@@ -213,16 +213,8 @@ static void on_hedge(struct sim *sim, void *a, void *b);
 
 static void attempt_send(struct sim *sim, struct client *cl, struct request *L)
 {
-    struct request *r = sim_req_new(sim);
-    r->work_seed = L->work_seed;
-    r->key = L->key;
-    r->op = L->op;
-    r->version = L->version;
-    r->born_ns = L->born_ns;
-    r->measured = L->measured;
-    r->user = L->user;
+    struct request *r = sim_req_child(sim, L);
     r->attempt = L->stack[0].replica++;
-    r->parent = L;
     L->stack[0].step++;
     L->stack[0].slot++;
     struct frame *f = sim_enter(r, &cl->base);

@@ -179,16 +179,7 @@ static void hedge_finish(struct sim *sim, struct dep *dp, uint32_t h)
 static void launch(struct sim *sim, struct dep *dp, struct request *r, uint32_t ticket,
                    uint32_t h)
 {
-    struct request *ch = sim_req_new(sim);
-    ch->work_seed = r->work_seed;
-    ch->key = r->key;
-    ch->op = r->op;
-    ch->version = r->version;
-    ch->born_ns = r->born_ns;
-    ch->attempt = r->attempt;
-    ch->user = r->user;
-    ch->measured = r->measured;
-    ch->parent = r;
+    struct request *ch = sim_req_child(sim, r);
     struct frame *f = sim_enter(ch, dp->from);
     f->replica = dp->index;
     f->arrive_ns = f->start_ns = sim_now(sim);

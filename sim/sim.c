@@ -148,6 +148,21 @@ struct request *sim_req_new(struct sim *sim)
     return r;
 }
 
+struct request *sim_req_child(struct sim *sim, struct request *parent)
+{
+    struct request *r = sim_req_new(sim);
+    r->work_seed = parent->work_seed;
+    r->key = parent->key;
+    r->op = parent->op;
+    r->version = parent->version;
+    r->born_ns = parent->born_ns;
+    r->measured = parent->measured;
+    r->user = parent->user;
+    r->attempt = parent->attempt;
+    r->parent = parent;
+    return r;
+}
+
 void sim_req_free(struct sim *sim, struct request *r)
 {
     r->next_free = sim->free_reqs;

@@ -234,6 +234,10 @@ uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b);
 int64_t sim_run(struct sim *sim);
 
 struct request *sim_req_new(struct sim *sim);
+/* A new request carrying parent's work (seed, key, op, version, birth,
+ * measured, user, attempt), with parent as its parent: a retry, hedge or
+ * guarded call that the caller can give up on without losing the parent. */
+struct request *sim_req_child(struct sim *sim, struct request *parent);
 void sim_req_free(struct sim *sim, struct request *r);
 
 /* Pushes a frame for c onto r (c is handling r now) and returns it. */
