@@ -14,6 +14,8 @@
  *   weibull    p0 scale lambda, p1 shape k
  *   hyperexp   p0 probability of phase 1, p1 phase-1 mean, p2 phase-2 mean
  *   erlang     p0 k, p1 mean of one phase (mean / k)
+ *   mix        no p[]: table holds the cumulative weights, parts the
+ *              component distributions
  *
  * Parsing goes on after a mistake, so one call reports every bad argument of
  * a spec at its own location. Formulas for means and variances are the
@@ -115,6 +117,12 @@ static const struct param_spec dist_empirical_params[] = {
      "as in 5ms); duration distributions only"},
     {NULL, NULL, NULL, NULL},
 };
+static const struct param_spec dist_mix_params[] = {
+    {"part", "weight dist", NULL,
+     "two or more positional parts, each a weight (0.9 or 90%) then a distribution, as in "
+     "mix(0.9 exp(mean=1ms), 0.1 pareto(scale=5ms, alpha=1.5)); the weights sum to 1"},
+    {NULL, NULL, NULL, NULL},
+};
 
 /* In enum dist_kind order: dist_infos[kind] describes kind. */
 static const struct dist_info dist_infos[] = {
@@ -129,6 +137,8 @@ static const struct dist_info dist_infos[] = {
      dist_hyperexp_params},
     {"erlang", "Erlang: the sum of k exponentials, scv 1/k", dist_erlang_params},
     {"empirical", "drawn uniformly from the values in a file", dist_empirical_params},
+    {"mix", "a mixture: each draw picks a part by its weight (e.g. the PBS paper's fits)",
+     dist_mix_params},
     {NULL, NULL, NULL},
 };
 
@@ -617,8 +627,79 @@ static void (*const dist_builders[])(struct dist *, struct dist_ctx *) = {
 };
 
 _Static_assert(sizeof dist_builders / sizeof dist_builders[0] ==
-                   sizeof dist_infos / sizeof dist_infos[0] - 1,
-               "one builder per catalogue entry");
+                   sizeof dist_infos / sizeof dist_infos[0] - 2,
+               "one builder per catalogue entry but mix (parse_mix)");
+
+/* mix(w1 spec1, w2 spec2, ...): positional parts, each a weight and a whole
+ * distribution (parsed recursively, so its mistakes are reported at their
+ * own columns). Weights are in (0, 1] and must sum to 1 within 1e-6 (a
+ * typo in one weight should not be silently renormalised away); they are
+ * then scaled to sum exactly to 1. */
+static int parse_mix(struct dist *out, const struct spec *sp, enum dist_unit unit,
+                     struct diag *d)
+{
+    if (sp->nargs < 2)
+        return diag_error(d, sp->loc,
+                          "mix: needs at least two parts, as in mix(0.9 exp(mean=1ms), 0.1 "
+                          "const(5ms))");
+    out->kind = DIST_MIX;
+    out->n = sp->nargs;
+    out->parts = xcalloc(sp->nargs, sizeof *out->parts);
+    out->table = xcalloc(sp->nargs, sizeof *out->table);
+    int rc = 0;
+    double sum = 0.0;
+    for (size_t i = 0; i < sp->nargs; i++) {
+        const struct spec_arg *a = &sp->args[i];
+        if (a->key) {
+            rc = diag_error(d, a->key_loc,
+                            "mix: parts are positional, a weight then a distribution (got "
+                            "'%s=')",
+                            a->key);
+            continue;
+        }
+        size_t wlen = strcspn(a->val, " \t");
+        char wtext[DIST_TOKEN_MAX];
+        const char *why = "";
+        double w = 0.0;
+        if (wlen >= sizeof wtext || a->val[wlen] == '\0') {
+            rc = diag_error(d, a->val_loc, "mix: part '%s' needs a weight and a distribution, "
+                                           "as in 0.9 exp(mean=1ms)", a->val);
+            continue;
+        }
+        memcpy(wtext, a->val, wlen);
+        wtext[wlen] = '\0';
+        if (units_parse_fraction(wtext, &w, &why) < 0 || w <= 0.0) {
+            rc = diag_error(d, a->val_loc, "mix: bad weight '%s': %s", wtext,
+                            w <= 0.0 && !*why ? "must be above 0" : why);
+            continue;
+        }
+        size_t off = wlen + strspn(a->val + wlen, " \t");
+        struct loc sub = a->val_loc;
+        sub.col += (int)off;
+        if (dist_parse(&out->parts[i], a->val + off, sub, unit, d) < 0) {
+            rc = -1;
+            continue;
+        }
+        sum += w;
+        out->table[i] = w;
+    }
+    if (rc == 0 && fabs(sum - 1.0) > 1e-6)
+        rc = diag_error(d, sp->loc, "mix: the weights sum to %g, not 1", sum);
+    if (rc < 0)
+        return -1;
+    double cum = 0.0, m = 0.0, m2 = 0.0;
+    for (size_t i = 0; i < out->n; i++) {
+        double w = out->table[i] / sum, mi = out->parts[i].mean;
+        m += w * mi;
+        m2 += w * mi * mi * (out->parts[i].scv + 1.0);
+        cum += w;
+        out->table[i] = cum;
+    }
+    out->table[out->n - 1] = 1.0;
+    out->mean = m;
+    out->scv = m > 0.0 && isfinite(m2) ? (m2 - m * m) / (m * m) : (m > 0.0 ? (double)INFINITY : 0.0);
+    return 0;
+}
 
 /* ---- public API ------------------------------------------------------------ */
 
@@ -635,7 +716,7 @@ static int unknown_name(const struct spec *sp, struct diag *d)
                           near);
     return diag_error(d, sp->loc,
                       "unknown distribution '%s' (known: const, uniform, exp, normal, lognormal, "
-                      "pareto, weibull, hyperexp, erlang, empirical)",
+                      "pareto, weibull, hyperexp, erlang, empirical, mix)",
                       sp->name);
 }
 
@@ -653,6 +734,14 @@ int dist_parse(struct dist *out, const char *text, struct loc loc, enum dist_uni
         kind++;
     if (!dist_infos[kind].name)
         return unknown_name(&sp, d);
+    if (kind == DIST_MIX) {
+        if (parse_mix(out, &sp, unit, d) < 0) {
+            dist_fini(out);
+            memset(out, 0, sizeof *out);
+            return -1;
+        }
+        return 0;
+    }
     struct dist_ctx c = {&sp, dist_infos[kind].params, dist_infos[kind].name, unit, d, 0};
     snprintf(what, sizeof what, "distribution '%s'", c.name);
     c.rc = spec_check(&sp, c.params, what, d);
@@ -670,6 +759,11 @@ void dist_fini(struct dist *dist)
 {
     if (!dist)
         return;
+    if (dist->kind == DIST_MIX && dist->parts)
+        for (size_t i = 0; i < dist->n; i++)
+            dist_fini(&dist->parts[i]);
+    free(dist->parts);
+    dist->parts = NULL;
     free(dist->table);
     dist->table = NULL;
     dist->n = 0;
@@ -708,6 +802,13 @@ double dist_sample(const struct dist *dist, struct rng *r)
         return p[1] * x;
     case DIST_EMPIRICAL:
         return dist->table[rng_below(r, dist->n)];
+    case DIST_MIX: {
+        double u = rng_uniform(r);
+        size_t i = 0;
+        while (i + 1 < dist->n && u >= dist->table[i])
+            i++;
+        return dist_sample(&dist->parts[i], r);
+    }
     }
     return 0.0;
 }
@@ -788,6 +889,14 @@ double dist_cdf(const struct dist *dist, double x)
         return erlang_cdf(p, x);
     case DIST_EMPIRICAL:
         return empirical_cdf(dist, x);
+    case DIST_MIX: {
+        double f = 0.0, prev = 0.0;
+        for (size_t i = 0; i < dist->n; i++) {
+            f += (dist->table[i] - prev) * dist_cdf(&dist->parts[i], x);
+            prev = dist->table[i];
+        }
+        return f;
+    }
     }
     return 0.0;
 }

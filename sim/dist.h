@@ -7,6 +7,8 @@
  *   weibull(scale=10ms, shape=1.5)        weibull(mean=10ms, shape=1.5)
  *   hyperexp(mean=10ms, scv=4)            (two phases, balanced means)
  *   erlang(k=3, mean=10ms)                empirical(file=lat.csv, unit=ms)
+ *   mix(0.9 exp(mean=1ms), 0.1 pareto(scale=5ms, alpha=1.5))
+ *                                         (a mixture: weight, then a distribution)
  *
  * A duration distribution (DIST_DURATION) takes durations with units and
  * samples nanoseconds; a number distribution (DIST_NUMBER) takes plain
@@ -39,13 +41,16 @@ enum dist_kind {
     DIST_HYPEREXP,
     DIST_ERLANG,
     DIST_EMPIRICAL,
+    DIST_MIX,
 };
 
 struct dist {
     enum dist_kind kind;
     double p[4];      /* kind-specific parameters, in ns for durations */
-    double *table;    /* DIST_EMPIRICAL: sorted values (owned) */
-    size_t n;         /* DIST_EMPIRICAL: number of values */
+    double *table;    /* DIST_EMPIRICAL: sorted values; DIST_MIX: cumulative
+                         weights, the last 1 (owned) */
+    size_t n;         /* DIST_EMPIRICAL: number of values; DIST_MIX: parts */
+    struct dist *parts; /* DIST_MIX: the n component distributions (owned) */
     double mean;      /* exact mean of the distribution as sampled */
     double scv;       /* squared coefficient of variation (var / mean^2) */
 };
@@ -54,7 +59,7 @@ struct dist {
  * nothing needs freeing. */
 int dist_parse(struct dist *out, const char *text, struct loc loc, enum dist_unit unit,
                struct diag *d);
-void dist_fini(struct dist *dist); /* frees an empirical table; NULL-safe */
+void dist_fini(struct dist *dist); /* frees a table and a mixture's parts; NULL-safe */
 
 /* One variate: nanoseconds for a duration distribution. Always >= 0. */
 double dist_sample(const struct dist *dist, struct rng *r);

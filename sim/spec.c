@@ -39,8 +39,10 @@ static int parse_arg(struct spec *sp, size_t b, size_t e, struct loc loc, struct
 {
     char *buf = sp->buf;
     size_t eq = b;
-    while (eq < e && buf[eq] != '=')
+    while (eq < e && buf[eq] != '=' && buf[eq] != '(') /* a '=' inside a nested spec is its own */
         eq++;
+    if (eq < e && buf[eq] == '(')
+        eq = e;
     if (sp->nargs == SPEC_MAX_ARGS)
         return diag_error(d, at(loc, b), "too many arguments to '%s' (at most %d)", sp->name,
                           SPEC_MAX_ARGS);
@@ -87,10 +89,17 @@ int spec_parse(struct spec *sp, const char *text, struct loc loc, struct diag *d
         return diag_error(d, sp->loc, "bad name '%s'", sp->name);
     if (open == len)
         return 0;
-    size_t close = open + 1 + strcspn(buf + open + 1, "()");
-    if (buf[close] != ')')
-        return diag_error(d, at(loc, open), buf[close] == '(' ? "nested '(' is not supported"
-                                                              : "missing ')'");
+    /* The matching ')': an argument's value may itself be a spec with
+     * parentheses, as in mix(0.9 exp(mean=1ms), 0.1 const(5ms)). */
+    size_t close = open + 1;
+    for (int depth = 0; close < len; close++) {
+        if (buf[close] == '(')
+            depth++;
+        else if (buf[close] == ')' && depth-- == 0)
+            break;
+    }
+    if (close == len)
+        return diag_error(d, at(loc, open), "missing ')'");
     for (size_t i = close + 1; i < len; i++)
         if (!isspace((unsigned char)buf[i]))
             return diag_error(d, at(loc, i), "unexpected text after ')'");
@@ -98,8 +107,13 @@ int spec_parse(struct spec *sp, const char *text, struct loc loc, struct diag *d
         return 0;
     int rc = 0;
     size_t b = open + 1;
+    int depth = 0;
     for (size_t i = open + 1; i <= close; i++) {
-        if (i == close || buf[i] == ',') {
+        if (i < close && buf[i] == '(')
+            depth++;
+        else if (i < close && buf[i] == ')')
+            depth--;
+        if (i == close || (buf[i] == ',' && depth == 0)) {
             buf[i] = '\0';
             if (parse_arg(sp, b, i, loc, d) < 0)
                 rc = -1;

@@ -1,6 +1,8 @@
 /* spec: the "name(key=value, ...)" syntax shared by distributions, arrival
  * processes and policies ("exp(mean=10ms)", "const(5ms)", "poisson(rate=9/s)",
- * "round_robin"). Arguments may be positional or named, never nested.
+ * "round_robin"). Arguments may be positional or named; a value may itself
+ * contain parentheses (a nested spec, as in mix(0.9 exp(mean=1ms), ...)):
+ * commas inside them do not split arguments.
  * A spec owns a copy of its text; its pointers point into that copy.
  *
  * param_spec documents one key of a component kind, policy or distribution.

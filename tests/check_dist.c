@@ -115,6 +115,14 @@ static const struct dist_case cases[] = {
     {"hyperexp(mean=10ms, scv=1)", DIST_DURATION, 1e7, 1.0},
     {"erlang(k=3, mean=10ms)", DIST_DURATION, 1e7, 1.0 / 3.0},
     {"erlang(1, 2)", DIST_NUMBER, 2.0, 1.0},
+    /* mix: sum w_i m_i; scv from E[X^2] = sum w_i m_i^2 (scv_i + 1) */
+    {"mix(0.25 const(2ms), 0.75 exp(mean=4ms))", DIST_DURATION, 3.5e6, 1.0408163265306123},
+    /* The PBS paper's LNKD-SSD fit: 91.22% Pareto(0.235ms, 10), 8.78% exp(rate 1.66/ms). */
+    {"mix(91.22% pareto(scale=0.235ms, alpha=10), 8.78% exp(mean=0.60241ms))", DIST_DURATION,
+     291077.15355555556, 0.49535322035730034},
+    {"mix(0.5 const(1), 0.5 uniform(2, 6))", DIST_NUMBER, 2.5, 0.46666666666666656},
+    {"mix(0.6 mix(0.5 const(1ms), 0.5 exp(mean=3ms)), 0.4 exp(mean=10ms))", DIST_DURATION,
+     5.2e6, 2.169378698224852},
 };
 
 START_TEST(parsed_mean_and_scv_match_closed_forms)
@@ -295,7 +303,7 @@ START_TEST(catalogue_documents_every_distribution_and_parameter)
                           p->name);
         }
     }
-    ck_assert_uint_eq(n, DIST_EMPIRICAL + 1);
+    ck_assert_uint_eq(n, DIST_MIX + 1);
     ck_assert_str_eq(info[DIST_LOGNORMAL].name, "lognormal");
 }
 END_TEST
@@ -384,6 +392,7 @@ static const char *parse_fails(const char *text, enum dist_unit unit)
 
     ck_assert_msg(dist_parse(&d, text, test_loc(), unit, diag) == -1, "'%s' accepted", text);
     ck_assert_ptr_null(d.table);
+    ck_assert_ptr_null(d.parts);
     ck_assert_uint_ge(diag_count(diag), 1);
     return diag_message(diag, 0);
 }
@@ -452,6 +461,15 @@ static const struct error_case errors[] = {
      {"cannot open", "no-such-file.csv", "No such file or directory"}},
     {"empirical(file=x.csv, unit=parsec)", DIST_DURATION, "parsec", 1, {"unknown unit"}},
     {"empirical(file=x.csv, unit=ms)", DIST_NUMBER, "ms", 1, {"only to durations"}},
+    {"mix(exp(mean=1ms), 0.5 const(1ms))", DIST_DURATION, "exp", 1, {"needs a weight"}},
+    {"mix(0.5 exp(mean=1ms), 0.4 const(1ms))", DIST_DURATION, "mix", 1, {"sum to 0.9, not 1"}},
+    {"mix(0.5 const(1ms), 0.5 exp(mean=1ms, x=2))", DIST_DURATION, "x=2", 1,
+     {"unknown parameter 'x'"}},
+    {"mix(1 exp(mean=1ms))", DIST_DURATION, "mix", 1, {"at least two parts"}},
+    {"mix(0.5 exp(mean=1ms), 1.5 const(1ms))", DIST_DURATION, "1.5 const", 1,
+     {"bad weight '1.5'"}},
+    {"mix(0.5 exp(mean=1ms), 0.5 const(1ms)", DIST_DURATION, "(0.5", 1, {"missing ')'"}},
+    {"mix(0.5 exp(mean=1ms), w=0.5)", DIST_DURATION, "w=", 1, {"parts are positional"}},
 };
 
 START_TEST(bad_spec_reports_each_mistake_at_its_argument)

@@ -173,6 +173,14 @@ START_TEST(spec_parses_named_and_positional_arguments)
     ck_assert_ptr_null(sp.args[0].key);
     ck_assert_int_eq(spec_parse(&sp, "round_robin", loc, d), 0);
     ck_assert_uint_eq(sp.nargs, 0);
+    /* A value may be a spec: its commas and '=' stay inside it. */
+    ck_assert_int_eq(spec_parse(&sp, "mix(0.5 exp(mean=1ms, x=2), w=c(d))", loc, d), 0);
+    ck_assert_uint_eq(sp.nargs, 2);
+    ck_assert_ptr_null(sp.args[0].key);
+    ck_assert_str_eq(sp.args[0].val, "0.5 exp(mean=1ms, x=2)");
+    ck_assert_int_eq(sp.args[0].val_loc.col, 10 + 4);
+    ck_assert_str_eq(sp.args[1].key, "w");
+    ck_assert_str_eq(sp.args[1].val, "c(d)");
 }
 END_TEST
 
@@ -183,7 +191,8 @@ static const char *const bad_specs[] = {
     "exp(=1s)",         /* missing name */
     "exp(mean=1s, mean=2s)",
     "(mean=1s)",
-    "a(b(c))",
+    "a(b(c)",           /* a nested '(' left open */
+    "a(b)) ",           /* a ')' too many */
 };
 
 START_TEST(spec_rejects_malformed_text)
