@@ -13,7 +13,10 @@
  * `queue` (unbounded by default; a request that finds it full fails and is
  * counted in queue_full). A read takes `read_time` of a worker at the node
  * that serves it, a write `write_time` of a worker at the leader before it
- * commits. `distance` is the one-way network delay from the clients to each
+ * commits, and with `apply_time` a follower spends that much of a worker on
+ * each replicated write it applies: one write at a time, in log order, so a
+ * follower that cannot keep up falls behind (its queue length counts the
+ * waiting apply too). `distance` is the one-way network delay from the clients to each
  * node: a request served at node i pays it on the way in and on the way
  * back (a write pays the leader's). Per-node mean busy workers and queue
  * length are the metrics nodeK_busy and nodeK_queue (first 10 nodes); with
@@ -85,15 +88,17 @@
 
 enum rs_level { RS_STRONG, RS_EVENTUAL, RS_RYW, RS_MONOTONIC, RS_CAUSAL, RS_QUORUM };
 enum rs_ack { ACK_ASYNC, ACK_SEMI, ACK_SYNC };
-enum job_type { JOB_READ, JOB_PART, JOB_WRITE };
+enum job_type { JOB_READ, JOB_PART, JOB_WRITE, JOB_APPLY };
 
 /* One request's work at one node (a quorum read has r of them), from its
- * arrival at the node to the end of its service. Pooled. */
+ * arrival at the node to the end of its service, or a follower's apply of
+ * one write (apply_time). Pooled. */
 struct job {
-    struct request *r;
+    struct request *r; /* NULL for an apply */
     struct job *next;  /* free list */
-    uint64_t need;     /* parked: the lsn the node must have applied */
-    uint64_t seq;      /* parked: arrival order, so ties leave first come first */
+    uint64_t need;     /* parked: the lsn the node must have applied; apply: its lsn */
+    uint64_t seq;      /* parked: arrival order, so ties leave first come first;
+                          apply: the epoch it belongs to */
     int64_t since_ns;  /* parked: since when; queued: since when */
     uint32_t node;
     uint8_t type;      /* enum job_type */
@@ -104,6 +109,8 @@ struct rnode {
     struct keymap lsn;      /* key -> lsn of that version */
     uint64_t applied_lsn;   /* every write up to here is applied (log prefix) */
     int64_t last_apply_ns;  /* the stream's previous apply: applies stay in order */
+    uint64_t delivered_lsn; /* apply_time: the stream has delivered up to here */
+    bool applying;          /* apply_time: an apply job is queued or in service */
     bool up;
     int64_t dist_ns;        /* one-way delay between the clients and this node */
     uint32_t busy;          /* workers serving */
@@ -136,7 +143,8 @@ struct rset {
     uint32_t workers;               /* per node; 0: unbounded */
     long long queue_cap;            /* per node; -1: unbounded */
     int64_t failover_ns;
-    struct dist write_time, read_time, repl_delay;
+    struct dist write_time, read_time, repl_delay, apply_time;
+    bool has_apply_time;            /* apply_time given: applies take a worker */
     struct keymap truth, truth_ns;  /* key -> newest committed version, its commit time */
     struct keymap sess_w, sess_r;   /* (session, key) -> version last written / read */
     struct keymap sess_wlsn, sess_rlsn; /* (session, key) -> lsn of those versions (wait) */
@@ -165,6 +173,9 @@ static const struct param_spec params[] = {
     {"read_time", "dist", "exp(mean=1ms)", "a worker's time for a read at the node that serves it"},
     {"replication_delay", "dist", "exp(mean=10ms)", "commit to apply at a follower"},
     {"failover", "duration", "5s", "leader crash to the new leader"},
+    {"apply_time", "dist", "",
+     "a follower worker's time to apply one replicated write, one at a time in log "
+     "order (absent: free)"},
     {"workers", "int|unbounded", "unbounded", "requests each node serves at once"},
     {"queue", "int|unbounded", "unbounded",
      "waiting places per node; a request that finds them full fails (queue_full)"},
@@ -313,9 +324,11 @@ static void start_job(struct sim *sim, struct rset *s, struct job *j)
 {
     struct rnode *nd = &s->node[j->node];
     busy_add(sim, s, nd, 1);
-    if (bounded(s))
+    if (bounded(s) && j->type != JOB_APPLY)
         hist_add(s->base.st.wait, sim_now(sim) - j->since_ns);
-    struct dist *t = j->type == JOB_WRITE ? &s->write_time : &s->read_time;
+    struct dist *t = j->type == JOB_WRITE   ? &s->write_time
+                     : j->type == JOB_APPLY ? &s->apply_time
+                                            : &s->read_time;
     sim_after(sim, dist_sample_ns(t, &s->rng), on_job_done, s, j);
 }
 
@@ -324,6 +337,11 @@ static void part_end(struct sim *sim, struct rset *s, struct request *r, uint32_
 /* The job's request fails at its node (down, or its queue is full). */
 static void job_fail(struct sim *sim, struct rset *s, struct job *j)
 {
+    if (j->type == JOB_APPLY) { /* its node crashed: it copies the leader when back */
+        s->node[j->node].applying = false;
+        job_free(s, j);
+        return;
+    }
     struct request *r = j->r;
     uint32_t i = j->node;
     bool part = j->type == JOB_PART;
@@ -341,7 +359,7 @@ static void submit(struct sim *sim, struct rset *s, struct job *j)
     j->since_ns = sim_now(sim);
     if (!bounded(s) || nd->busy < s->workers) {
         start_job(sim, s, j);
-    } else if (s->queue_cap >= 0 && nd->qlen >= (size_t)s->queue_cap) {
+    } else if (s->queue_cap >= 0 && nd->qlen >= (size_t)s->queue_cap && j->type != JOB_APPLY) {
         s->queue_full += sim->measuring;
         job_fail(sim, s, j);
     } else {
@@ -454,6 +472,50 @@ static void apply_at(struct rnode *nd, uint64_t key, uint64_t version, uint64_t 
     nd->applied_lsn = lsn;
 }
 
+/* Follower f applies the write at lsn (the next in its log). */
+static void applied(struct sim *sim, struct rset *s, uint32_t f, uint64_t lsn)
+{
+    struct wentry *e = entry(s, lsn);
+    if (!e)
+        return;
+    apply_at(&s->node[f], e->key, e->version, lsn);
+    if (++e->acks >= s->ack_k && e->waiting) {
+        struct request *r = e->waiting;
+        e->waiting = NULL;
+        e->acked = true;
+        reply(sim, s, r, REQ_OK, s->leader);
+    }
+    trim(s);
+    release(sim, s, f, false);
+}
+
+/* With apply_time: follower f's apply lane takes the next delivered write,
+ * unless it is busy with one. One at a time keeps log order. */
+static void start_apply(struct sim *sim, struct rset *s, uint32_t f)
+{
+    struct rnode *nd = &s->node[f];
+    if (nd->applying || !nd->up || nd->applied_lsn >= nd->delivered_lsn)
+        return;
+    struct job *j = job_new(s, NULL, f, JOB_APPLY);
+    j->need = nd->applied_lsn + 1;
+    j->seq = s->epoch;
+    nd->applying = true;
+    submit(sim, s, j);
+}
+
+/* An apply job ends: the write is applied if nothing changed meanwhile (a
+ * crash, a failover, a resync past it). */
+static void apply_done(struct sim *sim, struct rset *s, uint32_t f, uint64_t lsn, uint64_t epoch)
+{
+    struct rnode *nd = &s->node[f];
+    nd->applying = false;
+    if (epoch != s->epoch || s->leader_down || !nd->up || f == s->leader ||
+        lsn != nd->applied_lsn + 1)
+        return;
+    applied(sim, s, f, lsn);
+    start_apply(sim, s, f);
+}
+
 /* An apply event's b: follower (8 bits), epoch (16 bits), lsn (40 bits). */
 static void on_apply(struct sim *sim, void *a, void *b)
 {
@@ -465,18 +527,13 @@ static void on_apply(struct sim *sim, void *a, void *b)
     if (epoch != s->epoch % 0x10000 || s->leader_down || !nd->up || lsn <= nd->applied_lsn ||
         f == s->leader)
         return; /* a crashed leader ships nothing more */
-    struct wentry *e = entry(s, lsn);
-    if (!e)
+    if (s->has_apply_time) {
+        if (lsn > nd->delivered_lsn)
+            nd->delivered_lsn = lsn;
+        start_apply(sim, s, f);
         return;
-    apply_at(nd, e->key, e->version, lsn);
-    if (++e->acks >= s->ack_k && e->waiting) {
-        struct request *r = e->waiting;
-        e->waiting = NULL;
-        e->acked = true;
-        reply(sim, s, r, REQ_OK, s->leader);
     }
-    trim(s);
-    release(sim, s, f, false);
+    applied(sim, s, f, lsn);
 }
 
 static void replicate(struct sim *sim, struct rset *s, uint64_t lsn)
@@ -641,10 +698,13 @@ static void on_job_done(struct sim *sim, void *a, void *b)
     struct request *r = j->r;
     uint32_t i = j->node;
     enum job_type t = (enum job_type)j->type;
+    uint64_t lsn = j->need, epoch = j->seq;
     struct rnode *nd = &s->node[i];
     job_free(s, j);
     busy_add(sim, s, nd, -1);
-    if (t == JOB_WRITE) {
+    if (t == JOB_APPLY) {
+        apply_done(sim, s, i, lsn, epoch);
+    } else if (t == JOB_WRITE) {
         commit(sim, s, r, i);
     } else if (t == JOB_PART) {
         part_end(sim, s, r, i, true);
@@ -810,6 +870,7 @@ static void resync(struct rset *s, uint32_t i)
         if (ld->lsn.slots[k].val != KEYMAP_NONE)
             keymap_put(&nd->lsn, ld->lsn.slots[k].key, ld->lsn.slots[k].val);
     nd->applied_lsn = ld->applied_lsn;
+    nd->delivered_lsn = ld->applied_lsn;
 }
 
 /* The follower with the longest log leads; acknowledged writes beyond its
@@ -844,6 +905,7 @@ static void on_failover(struct sim *sim, void *a, void *b)
     s->next_lsn = cut + 1;
     s->leader = best;
     s->leader_down = false;
+    nl->delivered_lsn = nl->applied_lsn;
     for (uint32_t i = 0; i < s->n; i++) /* the others catch up from the new leader */
         if (i != best && s->node[i].up) {
             resync(s, i);
@@ -1105,7 +1167,9 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         kp_dist(sec, params, "read_time", DIST_DURATION, &s->read_time, &present, d) < 0 ||
         kp_dist(sec, params, "replication_delay", DIST_DURATION, &s->repl_delay, &present,
                 d) < 0 ||
-        kp_duration(sec, params, "failover", &s->failover_ns, d) < 0)
+        kp_duration(sec, params, "failover", &s->failover_ns, d) < 0 ||
+        kp_dist(sec, params, "apply_time", DIST_DURATION, &s->apply_time, &s->has_apply_time,
+                d) < 0)
         rc = -1;
     rng_stream(&s->rng, sim->seed, c->name, "replicaset");
     c->st.replicas_up = s->n;
@@ -1136,6 +1200,8 @@ static void fini(struct component *c)
     dist_fini(&s->write_time);
     dist_fini(&s->read_time);
     dist_fini(&s->repl_delay);
+    if (s->has_apply_time)
+        dist_fini(&s->apply_time);
 }
 
 const struct kind kind_replicaset = {

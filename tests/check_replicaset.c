@@ -233,9 +233,10 @@ START_TEST(semi_sync_loses_nothing_at_failover)
 END_TEST
 
 
-/* Followers apply in log order even when later writes have shorter delays:
- * after 50 quick writes of one key and a quiet second, every node returns
- * the 50th version. */
+/* Followers apply in log order even when later writes have shorter delays
+ * (and, in the second loop, random apply times on 4 workers): after 50
+ * quick writes of one key and a quiet second, every node returns the 50th
+ * version. */
 START_TEST(followers_apply_in_log_order)
 {
     build("replicas = 3\nconsistency = eventual\nreplication_delay = exp(mean=10ms)\n");
@@ -456,6 +457,77 @@ START_TEST(waiting_sessions_never_go_back)
 }
 END_TEST
 
+/* apply_time = const(2ms) and one worker per node; the leader is 1 ms away,
+ * the follower 0. A write sent at 0 commits at 2 ms, reaches the follower
+ * at 12 ms and is applied 12-14 ms; semi_sync(k=1) acknowledges it then
+ * (the client hears at 15 ms). A read sent to the follower at 13 ms waits
+ * for the worker busy applying and is served 14-15 ms: it sees version 1. */
+START_TEST(applies_take_a_follower_worker)
+{
+    build("replicas = 2\nconsistency = eventual\nread_from = nearest\n"
+          "distance = 1ms, 0ms\nworkers = 1\napply_time = const(2ms)\nack = semi_sync(k=1)\n");
+    send(7, OP_WRITE);
+    run_until(13 * MS);
+    send(7, OP_READ);
+    run_until(14 * MS);
+    ck_assert_int_eq(replies, 0);
+    run_until(15 * MS);
+    ck_assert_int_eq(replies, 2);
+    ck_assert_int_eq(read_reply_ns, 15 * MS);
+    ck_assert_uint_eq(last_version, 1);
+    ck_assert_int_eq(last_status, REQ_OK);
+}
+END_TEST
+
+/* One apply at a time: 20 writes committed at 2 ms (unbounded workers)
+ * reach the follower together at 12 ms and are applied 2 ms apart, the
+ * k-th ending at 12 + 2k ms. A follower read sent at 29.5 ms ends at
+ * 30.5 ms and sees version 9; one sent at 60 ms sees all 20. */
+START_TEST(one_apply_at_a_time_makes_a_follower_lag)
+{
+    build("replicas = 2\nconsistency = eventual\nread_from = nearest\n"
+          "distance = 1ms, 0ms\napply_time = const(2ms)\n");
+    for (int i = 0; i < 20; i++)
+        send(7, OP_WRITE);
+    run_until(29 * MS + MS / 2);
+    send(7, OP_READ);
+    run_until(31 * MS);
+    ck_assert_int_eq(read_reply_ns, 30 * MS + MS / 2);
+    ck_assert_uint_eq(last_version, 9);
+    run_until(60 * MS);
+    send(7, OP_READ);
+    run_until(62 * MS);
+    ck_assert_uint_eq(last_version, 20);
+}
+END_TEST
+
+/* A failover releases parked reads: the follower now holds every write
+ * that survived. The leader (5 ms away) commits a write at 6 ms and
+ * crashes at 7 ms before shipping it; the session's read parks at the
+ * nearest follower at 8 ms; at the failover (107 ms) that follower leads,
+ * the write is lost, and the read is served 107-108 ms with version 0,
+ * counted as a read-your-writes violation (truthfully: the write is gone). */
+START_TEST(a_failover_releases_parked_reads)
+{
+    build("replicas = 3\nread_from = nearest\ndistance = 5ms, 0ms, 1ms\n"
+          "consistency = read_your_writes\nbehind = wait\n");
+    send_as(7, OP_WRITE, 3);
+    run_until(7 * MS);
+    crash_leader(true);
+    run_until(8 * MS);
+    send_as(7, OP_READ, 3);
+    run_until(107 * MS - 1);
+    ck_assert_int_eq(read_reply_ns, -1);
+    run_until(108 * MS);
+    ck_assert_int_eq(read_reply_ns, 108 * MS);
+    ck_assert_int_eq(last_status, REQ_OK);
+    ck_assert_uint_eq(last_version, 0);
+    ck_assert_double_eq(metric("lost_writes"), 1);
+    ck_assert_double_eq(metric("ryw_violation_fraction"), 1);
+    ck_assert_double_eq(metric("session_wait_ms_mean"), 99);
+}
+END_TEST
+
 Suite *replicaset_suite(void)
 {
     Suite *s = suite_create("replicaset");
@@ -468,7 +540,6 @@ Suite *replicaset_suite(void)
     tcase_add_test(t, semi_sync_acknowledges_when_a_follower_has_applied);
     tcase_add_test(t, failover_loses_acknowledged_unreplicated_writes);
     tcase_add_test(t, semi_sync_loses_nothing_at_failover);
-    tcase_add_test(t, followers_apply_in_log_order);
     suite_add_tcase(s, t);
     TCase *n = tcase_create("nodes");
     tcase_add_checked_fixture(n, NULL, teardown);
@@ -478,7 +549,11 @@ Suite *replicaset_suite(void)
     tcase_add_test(n, nearest_quorum_waits_for_the_farther_node);
     tcase_add_loop_test(n, session_reads_wait_for_the_follower, 0, 4);
     tcase_add_test(n, a_crash_fails_parked_reads);
+    tcase_add_test(n, a_failover_releases_parked_reads);
     tcase_add_loop_test(n, waiting_sessions_never_go_back, 0, 3);
+    tcase_add_test(n, applies_take_a_follower_worker);
+    tcase_add_test(n, one_apply_at_a_time_makes_a_follower_lag);
+    tcase_add_loop_test(n, followers_apply_in_log_order, 0, 2);
     suite_add_tcase(s, n);
     return s;
 }
