@@ -171,7 +171,8 @@ static const struct param_spec params[] = {
     {"ack", "policy", "async", "async | semi_sync(k=1) | sync: when a write is acknowledged"},
     {"write_time", "dist", "exp(mean=1ms)", "leader: a worker's time from request to commit"},
     {"read_time", "dist", "exp(mean=1ms)", "a worker's time for a read at the node that serves it"},
-    {"replication_delay", "dist", "exp(mean=10ms)", "commit to apply at a follower"},
+    {"replication_delay", "dist", "exp(mean=10ms)",
+     "commit to arrival at a follower (applied then, or after apply_time)"},
     {"failover", "duration", "5s", "leader crash to the new leader"},
     {"apply_time", "dist", "",
      "a follower worker's time to apply one replicated write, one at a time in log "
@@ -1206,10 +1207,8 @@ static void fini(struct component *c)
 
 const struct kind kind_replicaset = {
     .name = "replicaset",
-    .summary = "leader-follower replicated store: node workers and queues, distances and "
-               "nearest reads, async/semi-sync/sync replication, consistency levels with "
-               "session guarantees that fall back or wait, stale reads, failover and lost "
-               "writes",
+    .summary = "leader-follower replicated store: async/semi-sync/sync replication, consistency "
+               "levels, node queues and distances, stale reads, failover and lost writes",
     .params = params,
     .size = sizeof(struct rset),
     .build = build,
