@@ -140,6 +140,7 @@ struct rset {
     uint32_t ack_k;
     bool nearest;                   /* read_from = nearest */
     bool wait;                      /* behind = wait */
+    bool one_event_quorum;          /* unbounded, no distances, random: the old quorum */
     uint32_t workers;               /* per node; 0: unbounded */
     long long queue_cap;            /* per node; -1: unbounded */
     int64_t failover_ns;
@@ -774,14 +775,6 @@ static void on_quorum_done(struct sim *sim, void *a, void *b)
     finish(sim, s, r, REQ_OK);
 }
 
-static bool no_distances(const struct rset *s)
-{
-    for (uint32_t i = 0; i < s->n; i++)
-        if (s->node[i].dist_ns != 0)
-            return false;
-    return true;
-}
-
 static void start_quorum(struct sim *sim, struct rset *s, struct request *r)
 {
     uint32_t ups[RS_MAX_NODES];
@@ -791,7 +784,7 @@ static void start_quorum(struct sim *sim, struct rset *s, struct request *r)
         return;
     }
     struct frame *f = sim_top(r);
-    bool one_event = !bounded(s) && !s->nearest && no_distances(s);
+    bool one_event = s->one_event_quorum;
     uint32_t mask = 0;
     int64_t wait = 0;
     for (uint32_t j = 0; j < s->quorum_r; j++) {
@@ -1130,6 +1123,10 @@ static int read_nodes(struct rset *s, const struct sc_section *sec, struct diag 
     if (read_choice(sec, "behind", "leader", "wait", &b, d) < 0)
         rc = -1;
     s->wait = b;
+    s->one_event_quorum = s->workers == 0 && !s->nearest;
+    for (uint32_t i = 0; i < s->n; i++)
+        if (s->node[i].dist_ns != 0)
+            s->one_event_quorum = false;
     return rc;
 }
 
