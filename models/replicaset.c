@@ -9,58 +9,116 @@
  * (`ack = async`), when k followers have applied it (`semi_sync(k=1)`), or
  * when all have (`sync`).
  *
- * Reads take `read_time` at the node that serves them, which `consistency`
- * picks:
+ * Nodes: each has `workers` (default unbounded: a pure delay) and a FIFO
+ * `queue` (unbounded by default; a request that finds it full fails and is
+ * counted in queue_full). A read takes `read_time` of a worker at the node
+ * that serves it, a write `write_time` of a worker at the leader before it
+ * commits, and with `apply_time` a follower spends that much of a worker on
+ * each replicated write it applies: one write at a time, in log order, so a
+ * follower that cannot keep up falls behind (its queue length counts the
+ * waiting apply too). `distance` is the one-way network delay from the clients to each
+ * node: a request served at node i pays it on the way in and on the way
+ * back (a write pays the leader's). Per-node mean busy workers and queue
+ * length are the metrics nodeK_busy and nodeK_queue (first 10 nodes); with
+ * bounded workers the component's row of components.csv has utilisation and
+ * queue waits too.
+ *
+ * Reads: `consistency` picks the node, `read_from` (any | nearest) which
+ * node a non-strong read tries first: a uniformly random up node, or the up
+ * node with the smallest distance (ties: the lowest index).
  *   strong           the leader
- *   eventual         any node that is up, uniformly
- *   read_your_writes any node, unless it lacks the session's last write of
- *                    the key: then the leader
- *   monotonic_reads  any node, unless it is older than the session's last
- *                    read of the key: then the leader
- *   causal           any node that has applied everything the session wrote
- *                    or read (its applied lsn), else the leader
- *   quorum(r=2)      r distinct nodes; the newest answer wins; latency is the
- *                    slowest of the r
+ *   eventual         the node read_from picks
+ *   read_your_writes that node, unless it lacks the session's last write of
+ *                    the key
+ *   monotonic_reads  that node, unless it is older than the session's last
+ *                    read of the key
+ *   causal           that node, unless it has not applied everything the
+ *                    session wrote or read (its applied lsn)
+ *   quorum(r=2)      r distinct up nodes (random, or the r nearest); the
+ *                    newest answer wins; latency is the slowest of the r
  * A session is a closed-loop user of the client (request.user), or the whole
- * client for open-loop load. Session guarantees fall back to the leader
- * instead of waiting for the follower: their cost shows as leader reads.
+ * client for open-loop load. When the node is behind, `behind = leader`
+ * sends the read to the leader instead (leader_fallbacks), and `behind =
+ * wait` parks it at the node until the node has applied the log position
+ * the guarantee needs (the lsn of the session's last write of the key, of
+ * the version it last read, or its causal dependency lsn), then it queues
+ * for a worker there (session_waits, session_wait_ms_mean). Parked reads
+ * leave in order of that lsn as the node applies (a min-heap per node). A
+ * node that crashes fails its parked and queued requests; at a failover
+ * every follower copies the new leader's state, so parked reads are released
+ * then (they see every write that survived; a session's lost write shows as
+ * a ryw violation). Work in service at a crashing node ends as before: a
+ * read returns what the node had, a write fails at the commit.
  *
  * Staleness: the truth is the newest committed version of each key; a read
  * that returns an older one is stale, by how many versions, and by how long
  * since the newest version committed (a lower bound of how far behind it
- * is). Leader failure comes from the fault schedule (`[fault]` with `target`
- * this component, `replica` the leader's index, `action = crash`): writes and
- * leader reads fail until, `failover` later, the follower with the longest
- * log becomes leader. Acknowledged writes it never received are lost
- * (lost_writes), and the truth of their keys returns to its version. A
- * crashed node that recovers copies the leader's state.
+ * is); it is judged when the node serves the read (for a quorum, when its
+ * last node does). Leader failure comes from the fault schedule (`[fault]`
+ * with `target` this component, `replica` the leader's index, `action =
+ * crash`): writes and leader reads fail until, `failover` later, the
+ * follower with the longest log becomes leader. Acknowledged writes it never
+ * received are lost (lost_writes), and the truth of their keys returns to
+ * its version. A crashed node that recovers copies the leader's state.
  *
  * A conditional write (OP_CAS) is treated as a plain write. A write waiting
  * for follower acks waits as long as it takes (a client timeout ends it)
- * when too few followers are up.
+ * when too few followers are up. With unbounded workers, no distances and
+ * read_from = any, a quorum read is one event that reads its r nodes when
+ * the slowest is done (as before nodes had queues); otherwise each of its r
+ * parts is served (and judged) at its own node.
  *
- * Cost: O(replicas) events per write; 16 bytes per key per node, and the
- * log holds writes until every follower that is up has applied them. */
+ * Cost: O(replicas) events per write; 16 bytes per key per node, 16 per
+ * (session, key) for each session guarantee, one pooled job per request at
+ * a node; the log holds writes until every follower that is up has applied
+ * them. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/keymap.h"
 #include "models/kind.h"
 #include "output/hist.h"
+#include "sim/units.h"
 #include "sim/xalloc.h"
 
 #define RS_MAX_NODES 16
+#define NODE_COLUMNS 10  /* nodes with per-node metrics in runs.csv */
+#define JOB_CHUNK 256    /* jobs allocated at once */
 #define SESSION_SHIFT 40 /* session keys: (session << 40) | key; keys must be < 2^40 */
 
 enum rs_level { RS_STRONG, RS_EVENTUAL, RS_RYW, RS_MONOTONIC, RS_CAUSAL, RS_QUORUM };
 enum rs_ack { ACK_ASYNC, ACK_SEMI, ACK_SYNC };
+enum job_type { JOB_READ, JOB_PART, JOB_WRITE, JOB_APPLY };
+
+/* One request's work at one node (a quorum read has r of them), from its
+ * arrival at the node to the end of its service, or a follower's apply of
+ * one write (apply_time). Pooled. */
+struct job {
+    struct request *r; /* NULL for an apply */
+    struct job *next;  /* free list */
+    uint64_t need;     /* parked: the lsn the node must have applied; apply: its lsn */
+    uint64_t seq;      /* parked: arrival order, so ties leave first come first;
+                          apply: the epoch it belongs to */
+    int64_t since_ns;  /* parked: since when; queued: since when */
+    uint32_t node;
+    uint8_t type;      /* enum job_type */
+};
 
 struct rnode {
     struct keymap ver;      /* key -> version applied here */
     struct keymap lsn;      /* key -> lsn of that version */
     uint64_t applied_lsn;   /* every write up to here is applied (log prefix) */
     int64_t last_apply_ns;  /* the stream's previous apply: applies stay in order */
+    uint64_t delivered_lsn; /* apply_time: the stream has delivered up to here */
+    bool applying;          /* apply_time: an apply job is queued or in service */
     bool up;
+    int64_t dist_ns;        /* one-way delay between the clients and this node */
+    uint32_t busy;          /* workers serving */
+    struct job **q;         /* FIFO ring of jobs waiting for a worker */
+    size_t qcap, qhead, qlen;
+    struct job **park;      /* min-heap by (need, seq): reads waiting for applies */
+    size_t npark, parkcap;
+    struct level busy_lv, queue_lv;
 };
 
 struct wentry {
@@ -80,19 +138,31 @@ struct rset {
     uint32_t quorum_r;
     enum rs_ack ack;
     uint32_t ack_k;
+    bool nearest;                   /* read_from = nearest */
+    bool wait;                      /* behind = wait */
+    bool one_event_quorum;          /* unbounded, no distances, random: the old quorum */
+    uint32_t workers;               /* per node; 0: unbounded */
+    long long queue_cap;            /* per node; -1: unbounded */
     int64_t failover_ns;
-    struct dist write_time, read_time, repl_delay;
+    struct dist write_time, read_time, repl_delay, apply_time;
+    bool has_apply_time;            /* apply_time given: applies take a worker */
     struct keymap truth, truth_ns;  /* key -> newest committed version, its commit time */
     struct keymap sess_w, sess_r;   /* (session, key) -> version last written / read */
+    struct keymap sess_wlsn, sess_rlsn; /* (session, key) -> lsn of those versions (wait) */
     struct keymap sess_dep;         /* session -> lsn the session depends on (causal) */
     struct wentry *log;             /* log[i] holds lsn base_lsn + i */
     size_t log_len, log_cap;
     uint64_t base_lsn, next_lsn;
+    struct job *free_jobs;
+    struct job **chunks;
+    size_t nchunks, chunks_cap;
+    uint64_t park_seq;
     struct rng rng;
     /* Measured counters. */
     uint64_t reads, stale, behind_versions, writes, lost, failed, fallbacks;
     uint64_t ryw_violations; /* reads older than the session's own last write of the key */
-    double behind_ns;
+    uint64_t queue_full, waits;
+    double behind_ns, waited_ns;
 };
 
 static const struct param_spec params[] = {
@@ -100,12 +170,34 @@ static const struct param_spec params[] = {
     {"consistency", "level", "eventual",
      "strong | eventual | read_your_writes | monotonic_reads | causal | quorum(r=2)"},
     {"ack", "policy", "async", "async | semi_sync(k=1) | sync: when a write is acknowledged"},
-    {"write_time", "dist", "exp(mean=1ms)", "leader: request to commit"},
-    {"read_time", "dist", "exp(mean=1ms)", "a read at the node that serves it"},
-    {"replication_delay", "dist", "exp(mean=10ms)", "commit to apply at a follower"},
+    {"write_time", "dist", "exp(mean=1ms)", "leader: a worker's time from request to commit"},
+    {"read_time", "dist", "exp(mean=1ms)", "a worker's time for a read at the node that serves it"},
+    {"replication_delay", "dist", "exp(mean=10ms)",
+     "commit to arrival at a follower (applied then, or after apply_time)"},
     {"failover", "duration", "5s", "leader crash to the new leader"},
+    {"apply_time", "dist", "",
+     "a follower worker's time to apply one replicated write, one at a time in log "
+     "order (absent: free)"},
+    {"workers", "int|unbounded", "unbounded", "requests each node serves at once"},
+    {"queue", "int|unbounded", "unbounded",
+     "waiting places per node; a request that finds them full fails (queue_full)"},
+    {"distance", "durations", "0",
+     "one-way delay from the clients to each node, one per node (or one for all), "
+     "paid both ways: e.g. 1ms, 1ms, 40ms"},
+    {"read_from", "any|nearest", "any",
+     "non-strong reads: a random up node, or the up node with the smallest distance"},
+    {"behind", "leader|wait", "leader",
+     "a session read at a node that lacks what the session needs goes to the leader, or "
+     "waits there until the node has applied it"},
     {NULL, NULL, NULL, NULL},
 };
+
+static const char *const busy_names[NODE_COLUMNS] = {
+    "node0_busy", "node1_busy", "node2_busy", "node3_busy", "node4_busy",
+    "node5_busy", "node6_busy", "node7_busy", "node8_busy", "node9_busy"};
+static const char *const queue_names[NODE_COLUMNS] = {
+    "node0_queue", "node1_queue", "node2_queue", "node3_queue", "node4_queue",
+    "node5_queue", "node6_queue", "node7_queue", "node8_queue", "node9_queue"};
 
 static struct rset *as_rset(struct component *c)
 {
@@ -143,6 +235,212 @@ static void finish(struct sim *sim, struct rset *s, struct request *r, enum req_
     sim_reply(sim, r);
 }
 
+static void on_back(struct sim *sim, void *a, void *b)
+{
+    struct request *r = b;
+    finish(sim, a, r, (enum req_status)r->status);
+}
+
+/* The answer leaves node i: it reaches the client distance later. */
+static void reply(struct sim *sim, struct rset *s, struct request *r, enum req_status st,
+                  uint32_t i)
+{
+    int64_t d = s->node[i].dist_ns;
+    if (d == 0) {
+        finish(sim, s, r, st);
+        return;
+    }
+    r->status = (uint8_t)st;
+    sim_after(sim, d, on_back, s, r);
+}
+
+/* ---- jobs, workers and queues ------------------------------------------- */
+
+static struct job *job_new(struct rset *s, struct request *r, uint32_t node, enum job_type t)
+{
+    if (!s->free_jobs) {
+        struct job *chunk = xcalloc(JOB_CHUNK, sizeof *chunk);
+        xgrow(&s->chunks, &s->chunks_cap, s->nchunks + 1, sizeof *s->chunks);
+        s->chunks[s->nchunks++] = chunk;
+        for (size_t i = JOB_CHUNK; i-- > 0;) {
+            chunk[i].next = s->free_jobs;
+            s->free_jobs = &chunk[i];
+        }
+    }
+    struct job *j = s->free_jobs;
+    s->free_jobs = j->next;
+    *j = (struct job){.r = r, .node = node, .type = (uint8_t)t};
+    return j;
+}
+
+static void job_free(struct rset *s, struct job *j)
+{
+    j->next = s->free_jobs;
+    s->free_jobs = j;
+}
+
+static bool bounded(const struct rset *s)
+{
+    return s->workers > 0;
+}
+
+static void busy_add(struct sim *sim, struct rset *s, struct rnode *nd, int64_t delta)
+{
+    nd->busy = (uint32_t)((int64_t)nd->busy + delta);
+    sim_level_add(sim, &nd->busy_lv, delta);
+    if (bounded(s))
+        sim_level_add(sim, &s->base.st.busy, delta);
+}
+
+static void queue_push(struct sim *sim, struct rset *s, struct rnode *nd, struct job *j)
+{
+    if (nd->qlen == nd->qcap) { /* grow, keeping the ring's order */
+        size_t cap = nd->qcap ? nd->qcap * 2 : 16;
+        struct job **q = xcalloc(cap, sizeof *q);
+        for (size_t k = 0; k < nd->qlen; k++)
+            q[k] = nd->q[(nd->qhead + k) % nd->qcap];
+        free(nd->q);
+        nd->q = q;
+        nd->qcap = cap;
+        nd->qhead = 0;
+    }
+    nd->q[(nd->qhead + nd->qlen++) % nd->qcap] = j;
+    sim_level_add(sim, &nd->queue_lv, 1);
+    sim_level_add(sim, &s->base.st.queued, 1);
+}
+
+static struct job *queue_pop(struct sim *sim, struct rset *s, struct rnode *nd)
+{
+    struct job *j = nd->q[nd->qhead];
+    nd->qhead = (nd->qhead + 1) % nd->qcap;
+    nd->qlen--;
+    sim_level_add(sim, &nd->queue_lv, -1);
+    sim_level_add(sim, &s->base.st.queued, -1);
+    return j;
+}
+
+static void on_job_done(struct sim *sim, void *a, void *b);
+
+/* A worker of the job's node takes it now. */
+static void start_job(struct sim *sim, struct rset *s, struct job *j)
+{
+    struct rnode *nd = &s->node[j->node];
+    busy_add(sim, s, nd, 1);
+    if (bounded(s) && j->type != JOB_APPLY)
+        hist_add(s->base.st.wait, sim_now(sim) - j->since_ns);
+    struct dist *t = j->type == JOB_WRITE   ? &s->write_time
+                     : j->type == JOB_APPLY ? &s->apply_time
+                                            : &s->read_time;
+    sim_after(sim, dist_sample_ns(t, &s->rng), on_job_done, s, j);
+}
+
+static void part_end(struct sim *sim, struct rset *s, struct request *r, uint32_t i, bool ok);
+
+/* The job's request fails at its node (down, or its queue is full). */
+static void job_fail(struct sim *sim, struct rset *s, struct job *j)
+{
+    if (j->type == JOB_APPLY) { /* its node crashed: it copies the leader when back */
+        s->node[j->node].applying = false;
+        job_free(s, j);
+        return;
+    }
+    struct request *r = j->r;
+    uint32_t i = j->node;
+    bool part = j->type == JOB_PART;
+    job_free(s, j);
+    if (part)
+        part_end(sim, s, r, i, false);
+    else
+        reply(sim, s, r, REQ_ERROR, i);
+}
+
+/* The job wants a worker at its node: now, or in the queue. */
+static void submit(struct sim *sim, struct rset *s, struct job *j)
+{
+    struct rnode *nd = &s->node[j->node];
+    j->since_ns = sim_now(sim);
+    if (!bounded(s) || nd->busy < s->workers) {
+        start_job(sim, s, j);
+    } else if (s->queue_cap >= 0 && nd->qlen >= (size_t)s->queue_cap && j->type != JOB_APPLY) {
+        s->queue_full += sim->measuring;
+        job_fail(sim, s, j);
+    } else {
+        queue_push(sim, s, nd, j);
+    }
+}
+
+/* ---- parked reads (behind = wait) ---------------------------------------- */
+
+static bool park_less(const struct job *x, const struct job *y)
+{
+    return x->need < y->need || (x->need == y->need && x->seq < y->seq);
+}
+
+static void park(struct sim *sim, struct rset *s, struct rnode *nd, struct job *j, uint64_t need)
+{
+    j->need = need;
+    j->seq = s->park_seq++;
+    j->since_ns = sim_now(sim);
+    xgrow(&nd->park, &nd->parkcap, nd->npark + 1, sizeof *nd->park);
+    size_t k = nd->npark++;
+    while (k > 0 && park_less(j, nd->park[(k - 1) / 2])) {
+        nd->park[k] = nd->park[(k - 1) / 2];
+        k = (k - 1) / 2;
+    }
+    nd->park[k] = j;
+}
+
+static struct job *unpark(struct rnode *nd)
+{
+    struct job *top = nd->park[0], *last = nd->park[--nd->npark];
+    size_t k = 0;
+    for (;;) {
+        size_t c = 2 * k + 1;
+        if (c >= nd->npark)
+            break;
+        if (c + 1 < nd->npark && park_less(nd->park[c + 1], nd->park[c]))
+            c++;
+        if (!park_less(nd->park[c], last))
+            break;
+        nd->park[k] = nd->park[c];
+        k = c;
+    }
+    if (nd->npark > 0)
+        nd->park[k] = last;
+    return top;
+}
+
+/* Parked reads at node i whose need it has met (all of them: every one)
+ * go on to its workers. */
+static void release(struct sim *sim, struct rset *s, uint32_t i, bool all)
+{
+    struct rnode *nd = &s->node[i];
+    while (nd->npark > 0 && (all || nd->park[0]->need <= nd->applied_lsn)) {
+        struct job *j = unpark(nd);
+        if (sim->measuring) {
+            s->waits++;
+            s->waited_ns += (double)(sim_now(sim) - j->since_ns);
+        }
+        submit(sim, s, j);
+    }
+}
+
+/* The log position node i must have applied before it may serve r under a
+ * session guarantee (0: none). */
+static uint64_t needed_lsn(const struct rset *s, const struct request *r)
+{
+    switch (s->level) {
+    case RS_RYW:
+        return get0(&s->sess_wlsn, skey(r));
+    case RS_MONOTONIC:
+        return get0(&s->sess_rlsn, skey(r));
+    case RS_CAUSAL:
+        return get0(&s->sess_dep, session_of(r));
+    default:
+        return 0;
+    }
+}
+
 /* ---- writes ------------------------------------------------------------- */
 
 static struct wentry *entry(struct rset *s, uint64_t lsn)
@@ -176,6 +474,50 @@ static void apply_at(struct rnode *nd, uint64_t key, uint64_t version, uint64_t 
     nd->applied_lsn = lsn;
 }
 
+/* Follower f applies the write at lsn (the next in its log). */
+static void applied(struct sim *sim, struct rset *s, uint32_t f, uint64_t lsn)
+{
+    struct wentry *e = entry(s, lsn);
+    if (!e)
+        return;
+    apply_at(&s->node[f], e->key, e->version, lsn);
+    if (++e->acks >= s->ack_k && e->waiting) {
+        struct request *r = e->waiting;
+        e->waiting = NULL;
+        e->acked = true;
+        reply(sim, s, r, REQ_OK, s->leader);
+    }
+    trim(s);
+    release(sim, s, f, false);
+}
+
+/* With apply_time: follower f's apply lane takes the next delivered write,
+ * unless it is busy with one. One at a time keeps log order. */
+static void start_apply(struct sim *sim, struct rset *s, uint32_t f)
+{
+    struct rnode *nd = &s->node[f];
+    if (nd->applying || !nd->up || nd->applied_lsn >= nd->delivered_lsn)
+        return;
+    struct job *j = job_new(s, NULL, f, JOB_APPLY);
+    j->need = nd->applied_lsn + 1;
+    j->seq = s->epoch;
+    nd->applying = true;
+    submit(sim, s, j);
+}
+
+/* An apply job ends: the write is applied if nothing changed meanwhile (a
+ * crash, a failover, a resync past it). */
+static void apply_done(struct sim *sim, struct rset *s, uint32_t f, uint64_t lsn, uint64_t epoch)
+{
+    struct rnode *nd = &s->node[f];
+    nd->applying = false;
+    if (epoch != s->epoch || s->leader_down || !nd->up || f == s->leader ||
+        lsn != nd->applied_lsn + 1)
+        return;
+    applied(sim, s, f, lsn);
+    start_apply(sim, s, f);
+}
+
 /* An apply event's b: follower (8 bits), epoch (16 bits), lsn (40 bits). */
 static void on_apply(struct sim *sim, void *a, void *b)
 {
@@ -187,17 +529,13 @@ static void on_apply(struct sim *sim, void *a, void *b)
     if (epoch != s->epoch % 0x10000 || s->leader_down || !nd->up || lsn <= nd->applied_lsn ||
         f == s->leader)
         return; /* a crashed leader ships nothing more */
-    struct wentry *e = entry(s, lsn);
-    if (!e)
+    if (s->has_apply_time) {
+        if (lsn > nd->delivered_lsn)
+            nd->delivered_lsn = lsn;
+        start_apply(sim, s, f);
         return;
-    apply_at(nd, e->key, e->version, lsn);
-    if (++e->acks >= s->ack_k && e->waiting) {
-        struct request *r = e->waiting;
-        e->waiting = NULL;
-        e->acked = true;
-        finish(sim, s, r, REQ_OK);
     }
-    trim(s);
+    applied(sim, s, f, lsn);
 }
 
 static void replicate(struct sim *sim, struct rset *s, uint64_t lsn)
@@ -215,12 +553,11 @@ static void replicate(struct sim *sim, struct rset *s, uint64_t lsn)
     }
 }
 
-static void on_commit(struct sim *sim, void *a, void *b)
+/* A write's service at the leader (node i) ends. */
+static void commit(struct sim *sim, struct rset *s, struct request *r, uint32_t i)
 {
-    struct rset *s = a;
-    struct request *r = b;
     if (s->leader_down || sim_top(r)->epoch != s->epoch) {
-        finish(sim, s, r, REQ_ERROR); /* the leader crashed before the commit */
+        reply(sim, s, r, REQ_ERROR, i); /* the leader crashed before the commit */
         return;
     }
     uint64_t lsn = s->next_lsn++, version = get0(&s->truth, r->key) + 1;
@@ -235,12 +572,14 @@ static void on_commit(struct sim *sim, void *a, void *b)
     *e = (struct wentry){r->key, version, NULL, 0, false};
     keymap_put(&s->sess_w, skey(r), version);
     keymap_put(&s->sess_dep, session_of(r), lsn);
+    if (s->wait)
+        keymap_put(&s->sess_wlsn, skey(r), lsn);
     s->writes += sim->measuring;
     r->version = version;
     replicate(sim, s, lsn);
     if (s->ack_k == 0) {
         e->acked = true;
-        finish(sim, s, r, REQ_OK);
+        reply(sim, s, r, REQ_OK, i);
     } else {
         e->waiting = r;
     }
@@ -248,13 +587,35 @@ static void on_commit(struct sim *sim, void *a, void *b)
 
 /* ---- reads -------------------------------------------------------------- */
 
-static uint32_t any_up(struct rset *s)
+static bool serves(const struct rset *s, uint32_t i)
 {
-    uint32_t ups[RS_MAX_NODES], k = 0;
-    for (uint32_t i = 0; i < s->n; i++)
-        if (s->node[i].up && (i != s->leader || !s->leader_down))
-            ups[k++] = i;
-    return k ? ups[rng_below(&s->rng, k)] : UINT32_MAX;
+    return s->node[i].up && (i != s->leader || !s->leader_down);
+}
+
+/* The up nodes, nearest first (ties: lower index) or in index order. */
+static uint32_t up_nodes(const struct rset *s, uint32_t *ups, bool by_distance)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < s->n; i++) {
+        if (!serves(s, i))
+            continue;
+        uint32_t at = k++;
+        while (by_distance && at > 0 && s->node[ups[at - 1]].dist_ns > s->node[i].dist_ns) {
+            ups[at] = ups[at - 1];
+            at--;
+        }
+        ups[at] = i;
+    }
+    return k;
+}
+
+static uint32_t first_choice(struct rset *s)
+{
+    uint32_t ups[RS_MAX_NODES];
+    uint32_t k = up_nodes(s, ups, s->nearest);
+    if (k == 0)
+        return UINT32_MAX;
+    return s->nearest ? ups[0] : ups[rng_below(&s->rng, k)];
 }
 
 /* The node that serves a read at this level, or UINT32_MAX: none. */
@@ -263,9 +624,9 @@ static uint32_t pick_node(struct rset *s, const struct request *r, bool measurin
     uint32_t leader = s->leader_down ? UINT32_MAX : s->leader;
     if (s->level == RS_STRONG)
         return leader;
-    uint32_t i = any_up(s);
-    if (i == UINT32_MAX || i == leader)
-        return i;
+    uint32_t i = first_choice(s);
+    if (i == UINT32_MAX || i == leader || s->wait)
+        return i; /* with behind = wait, the node itself decides on arrival */
     const struct rnode *nd = &s->node[i];
     bool behind = false;
     if (s->level == RS_RYW)
@@ -293,16 +654,109 @@ static void note_read(struct sim *sim, struct rset *s, struct request *r, uint64
             s->behind_ns += (double)(sim_now(sim) - (int64_t)get0(&s->truth_ns, r->key));
         }
     }
-    if (version > get0(&s->sess_r, skey(r)))
+    if (version > get0(&s->sess_r, skey(r))) {
         keymap_put(&s->sess_r, skey(r), version);
+        if (s->wait)
+            keymap_put(&s->sess_rlsn, skey(r), lsn);
+    }
     if (lsn > get0(&s->sess_dep, session_of(r)))
         keymap_put(&s->sess_dep, session_of(r), lsn);
     r->version = version;
 }
 
-/* A read ends: b is the request; the nodes it asked are in frame.replica
- * (a bit per node). */
-static void on_read_done(struct sim *sim, void *a, void *b)
+/* A quorum read in parts keeps in its frame: replica = the nodes asked (a
+ * bit each), step = parts not yet served, timer = the best answer's lsn,
+ * start_ns = when the last answer reaches the client, holds_worker = a part
+ * failed. request.version holds the best answer's version. */
+static void part_end(struct sim *sim, struct rset *s, struct request *r, uint32_t i, bool ok)
+{
+    struct frame *f = sim_top(r);
+    if (ok) {
+        uint64_t v = get0(&s->node[i].ver, r->key);
+        if (v >= r->version) {
+            r->version = v;
+            f->timer = get0(&s->node[i].lsn, r->key);
+        }
+    } else {
+        f->holds_worker = true;
+    }
+    int64_t back = sim_now(sim) + s->node[i].dist_ns;
+    f->start_ns = back > f->start_ns ? back : f->start_ns;
+    if (--f->step > 0)
+        return;
+    if (!f->holds_worker)
+        note_read(sim, s, r, r->version, f->timer);
+    r->status = (uint8_t)(f->holds_worker ? REQ_ERROR : REQ_OK);
+    if (f->start_ns == sim_now(sim))
+        finish(sim, s, r, (enum req_status)r->status);
+    else
+        sim_at(sim, f->start_ns, on_back, s, r);
+}
+
+static void on_job_done(struct sim *sim, void *a, void *b)
+{
+    struct rset *s = a;
+    struct job *j = b;
+    struct request *r = j->r;
+    uint32_t i = j->node;
+    enum job_type t = (enum job_type)j->type;
+    uint64_t lsn = j->need, epoch = j->seq;
+    struct rnode *nd = &s->node[i];
+    job_free(s, j);
+    busy_add(sim, s, nd, -1);
+    if (t == JOB_APPLY) {
+        apply_done(sim, s, i, lsn, epoch);
+    } else if (t == JOB_WRITE) {
+        commit(sim, s, r, i);
+    } else if (t == JOB_PART) {
+        part_end(sim, s, r, i, true);
+    } else {
+        note_read(sim, s, r, get0(&nd->ver, r->key), get0(&nd->lsn, r->key));
+        reply(sim, s, r, REQ_OK, i);
+    }
+    if (nd->up && nd->qlen > 0 && nd->busy < s->workers)
+        start_job(sim, s, queue_pop(sim, s, nd));
+}
+
+/* A job reaches its node. */
+static void arrive(struct sim *sim, struct rset *s, struct job *j)
+{
+    struct rnode *nd = &s->node[j->node];
+    if (!serves(s, j->node) ||
+        (j->type == JOB_WRITE && (j->node != s->leader || sim_top(j->r)->epoch != s->epoch))) {
+        job_fail(sim, s, j);
+        return;
+    }
+    if (j->type == JOB_READ && s->wait && j->node != s->leader) {
+        uint64_t need = needed_lsn(s, j->r);
+        if (need >= s->next_lsn)
+            need = s->next_lsn - 1; /* a write lost at a failover: what the log has */
+        if (nd->applied_lsn < need) {
+            park(sim, s, nd, j, need);
+            return;
+        }
+    }
+    submit(sim, s, j);
+}
+
+static void on_arrive(struct sim *sim, void *a, void *b)
+{
+    arrive(sim, a, b);
+}
+
+/* The job leaves for its node. */
+static void travel(struct sim *sim, struct rset *s, struct job *j)
+{
+    int64_t d = s->node[j->node].dist_ns;
+    if (d == 0)
+        arrive(sim, s, j);
+    else
+        sim_after(sim, d, on_arrive, s, j);
+}
+
+/* A quorum read as one event (unbounded workers, no distances, random
+ * nodes): b is the request; the nodes it asked are in frame.replica. */
+static void on_quorum_done(struct sim *sim, void *a, void *b)
 {
     struct rset *s = a;
     struct request *r = b;
@@ -321,38 +775,57 @@ static void on_read_done(struct sim *sim, void *a, void *b)
     finish(sim, s, r, REQ_OK);
 }
 
-static void start_read(struct sim *sim, struct rset *s, struct request *r)
+static void start_quorum(struct sim *sim, struct rset *s, struct request *r)
 {
+    uint32_t ups[RS_MAX_NODES];
+    uint32_t k = up_nodes(s, ups, s->nearest);
+    if (k < s->quorum_r) {
+        finish(sim, s, r, REQ_ERROR);
+        return;
+    }
+    struct frame *f = sim_top(r);
+    bool one_event = s->one_event_quorum;
     uint32_t mask = 0;
     int64_t wait = 0;
-    if (s->level == RS_QUORUM) {
-        uint32_t ups[RS_MAX_NODES], k = 0;
-        for (uint32_t i = 0; i < s->n; i++)
-            if (s->node[i].up && (i != s->leader || !s->leader_down))
-                ups[k++] = i;
-        if (k < s->quorum_r) {
-            finish(sim, s, r, REQ_ERROR);
-            return;
-        }
-        for (uint32_t j = 0; j < s->quorum_r; j++) { /* partial Fisher-Yates */
+    for (uint32_t j = 0; j < s->quorum_r; j++) {
+        if (!s->nearest) { /* partial Fisher-Yates */
             uint32_t x = j + (uint32_t)rng_below(&s->rng, k - j), t = ups[j];
             ups[j] = ups[x];
             ups[x] = t;
-            mask |= 1u << ups[j];
+        }
+        mask |= 1u << ups[j];
+        if (one_event) {
             int64_t d = dist_sample_ns(&s->read_time, &s->rng);
             wait = d > wait ? d : wait;
         }
-    } else {
-        uint32_t i = pick_node(s, r, sim->measuring);
-        if (i == UINT32_MAX) {
-            finish(sim, s, r, REQ_ERROR);
-            return;
-        }
-        mask = 1u << i;
-        wait = dist_sample_ns(&s->read_time, &s->rng);
     }
-    sim_top(r)->replica = mask;
-    sim_after(sim, wait, on_read_done, s, r);
+    f->replica = mask;
+    if (one_event) {
+        sim_after(sim, wait, on_quorum_done, s, r);
+        return;
+    }
+    f->step = s->quorum_r;
+    f->timer = 0;
+    f->start_ns = sim_now(sim);
+    f->holds_worker = false;
+    r->version = 0;
+    for (uint32_t j = 0; j < s->quorum_r; j++)
+        travel(sim, s, job_new(s, r, ups[j], JOB_PART));
+}
+
+static void start_read(struct sim *sim, struct rset *s, struct request *r)
+{
+    if (s->level == RS_QUORUM) {
+        start_quorum(sim, s, r);
+        return;
+    }
+    uint32_t i = pick_node(s, r, sim->measuring);
+    if (i == UINT32_MAX) {
+        finish(sim, s, r, REQ_ERROR);
+        return;
+    }
+    sim_top(r)->replica = i;
+    travel(sim, s, job_new(s, r, i, JOB_READ));
 }
 
 static void on_request(struct sim *sim, struct component *c, struct request *r)
@@ -371,7 +844,7 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
         finish(sim, s, r, REQ_ERROR);
         return;
     }
-    sim_after(sim, dist_sample_ns(&s->write_time, &s->rng), on_commit, s, r);
+    travel(sim, s, job_new(s, r, s->leader, JOB_WRITE));
 }
 
 /* ---- failures ------------------------------------------------------------ */
@@ -391,6 +864,7 @@ static void resync(struct rset *s, uint32_t i)
         if (ld->lsn.slots[k].val != KEYMAP_NONE)
             keymap_put(&nd->lsn, ld->lsn.slots[k].key, ld->lsn.slots[k].val);
     nd->applied_lsn = ld->applied_lsn;
+    nd->delivered_lsn = ld->applied_lsn;
 }
 
 /* The follower with the longest log leads; acknowledged writes beyond its
@@ -425,17 +899,25 @@ static void on_failover(struct sim *sim, void *a, void *b)
     s->next_lsn = cut + 1;
     s->leader = best;
     s->leader_down = false;
+    nl->delivered_lsn = nl->applied_lsn;
     for (uint32_t i = 0; i < s->n; i++) /* the others catch up from the new leader */
         if (i != best && s->node[i].up) {
             resync(s, i);
             s->node[i].last_apply_ns = sim_now(sim);
         }
     trim(s);
+    for (uint32_t i = 0; i < s->n; i++) /* every node now has all that survived */
+        release(sim, s, i, true);
 }
 
 static void crash_node(struct sim *sim, struct rset *s, uint32_t i)
 {
-    s->node[i].up = false;
+    struct rnode *nd = &s->node[i];
+    nd->up = false;
+    while (nd->qlen > 0) /* its queued and parked requests fail */
+        job_fail(sim, s, queue_pop(sim, s, nd));
+    while (nd->npark > 0)
+        job_fail(sim, s, unpark(nd));
     if (i != s->leader || s->leader_down)
         return;
     s->leader_down = true;
@@ -443,7 +925,7 @@ static void crash_node(struct sim *sim, struct rset *s, uint32_t i)
         struct request *r = s->log[k].waiting;
         s->log[k].waiting = NULL;
         if (r)
-            finish(sim, s, r, REQ_ERROR);
+            reply(sim, s, r, REQ_ERROR, i);
     }
     sim_after(sim, s->failover_ns, on_failover, s, NULL);
 }
@@ -485,15 +967,13 @@ static void reset(struct sim *sim, struct component *c)
     (void)sim;
     struct rset *s = as_rset(c);
     s->reads = s->stale = s->behind_versions = s->writes = s->lost = s->failed = 0;
-    s->fallbacks = s->ryw_violations = 0;
-    s->behind_ns = 0;
+    s->fallbacks = s->ryw_violations = s->queue_full = s->waits = 0;
+    s->behind_ns = s->waited_ns = 0;
 }
 
 static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
                       struct metric_out *out, size_t max)
 {
-    (void)sim;
-    (void)end_ns;
     const struct rset *s = (const struct rset *)c;
     double reads = s->reads ? (double)s->reads : 1, stale = s->stale ? (double)s->stale : 1;
     const struct metric_out m[] = {
@@ -506,10 +986,19 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
         {"lost_writes", (double)s->lost, true},
         {"failed", (double)s->failed, true},
         {"leader_fallbacks", (double)s->fallbacks, true},
+        {"queue_full", (double)s->queue_full, true},
+        {"session_waits", (double)s->waits, true},
+        {"session_wait_ms_mean", s->waits ? s->waited_ns / (double)s->waits / 1e6 : 0, true},
     };
     size_t n = sizeof m / sizeof m[0];
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
+    for (uint32_t i = 0; i < s->n && i < NODE_COLUMNS && n + 2 <= max; i++) {
+        out[n++] = (struct metric_out){busy_names[i],
+                                       sim_level_mean(sim, &s->node[i].busy_lv, end_ns), true};
+        out[n++] = (struct metric_out){queue_names[i],
+                                       sim_level_mean(sim, &s->node[i].queue_lv, end_ns), true};
+    }
     return n;
 }
 
@@ -564,6 +1053,83 @@ static int read_ack(struct rset *s, const struct sc_section *sec, struct diag *d
     return 0;
 }
 
+/* `name = a | b`: *out = true for b. */
+static int read_choice(const struct sc_section *sec, const char *key, const char *a,
+                       const char *b, bool *out, struct diag *d)
+{
+    struct loc loc;
+    const char *v = kp_raw(sec, params, key, &loc);
+    *out = strcmp(v, b) == 0;
+    if (!*out && strcmp(v, a) != 0)
+        return diag_error(d, loc, "unknown %s '%s': %s or %s", key, v, a, b);
+    return 0;
+}
+
+static int read_nodes(struct rset *s, const struct sc_section *sec, struct diag *d)
+{
+    int rc = 0;
+    struct loc loc;
+    long long v;
+    const char *w = kp_raw(sec, params, "workers", &loc);
+    if (strcmp(w, "unbounded") == 0 || strcmp(w, "inf") == 0)
+        s->workers = 0;
+    else if (kp_int(sec, params, "workers", 1, 10000000, &v, d) < 0)
+        rc = -1;
+    else
+        s->workers = (uint32_t)v;
+    const char *q = kp_raw(sec, params, "queue", &loc);
+    if (strcmp(q, "unbounded") == 0 || strcmp(q, "inf") == 0)
+        s->queue_cap = -1;
+    else if (strspn(q, "0123456789") != strlen(q))
+        rc = diag_error(d, loc, "bad queue '%s': a number of waiting places, or 'unbounded'", q);
+    else if (kp_int(sec, params, "queue", 0, 1000000000, &s->queue_cap, d) < 0)
+        rc = -1;
+    /* distance: one duration per node, or one for all. */
+    const char *text = kp_raw(sec, params, "distance", &loc);
+    char *copy = xstrdup(text);
+    uint32_t k = 0;
+    int64_t first = 0;
+    for (char *save, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ' || *t == '\t')
+            t++;
+        size_t len = strlen(t);
+        while (len > 0 && (t[len - 1] == ' ' || t[len - 1] == '\t'))
+            t[--len] = '\0';
+        struct loc at = loc;
+        at.col += (int)(t - copy);
+        int64_t ns;
+        const char *why;
+        if (units_parse_duration(t, &ns, &why) < 0 || ns < 0) {
+            rc = diag_error(d, at, "bad distance '%s': a duration such as 40ms", t);
+            break;
+        }
+        if (k == 0)
+            first = ns;
+        if (k < s->n)
+            s->node[k].dist_ns = ns;
+        k++;
+    }
+    free(copy);
+    if (rc == 0 && k == 1)
+        for (uint32_t i = 0; i < s->n; i++)
+            s->node[i].dist_ns = first;
+    else if (rc == 0 && k != s->n)
+        rc = diag_error(d, loc, "'distance' has %u values for %u replicas (give one, or one each)",
+                        k, s->n);
+    bool b;
+    if (read_choice(sec, "read_from", "any", "nearest", &b, d) < 0)
+        rc = -1;
+    s->nearest = b;
+    if (read_choice(sec, "behind", "leader", "wait", &b, d) < 0)
+        rc = -1;
+    s->wait = b;
+    s->one_event_quorum = s->workers == 0 && !s->nearest;
+    for (uint32_t i = 0; i < s->n; i++)
+        if (s->node[i].dist_ns != 0)
+            s->one_event_quorum = false;
+    return rc;
+}
+
 static int build(struct sim *sim, struct component *c, const struct sc_section *sec,
                  struct diag *d)
 {
@@ -573,30 +1139,39 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     if (kp_int(sec, params, "replicas", 1, RS_MAX_NODES, &n, d) < 0)
         rc = -1, n = 1;
     s->n = (uint32_t)n;
+    sim_stats_init(sim, &c->st, true);
     for (uint32_t i = 0; i < s->n; i++) {
         keymap_init(&s->node[i].ver);
         keymap_init(&s->node[i].lsn);
         s->node[i].up = true;
+        sim_level_init(sim, &s->node[i].busy_lv);
+        sim_level_init(sim, &s->node[i].queue_lv);
     }
     keymap_init(&s->truth);
     keymap_init(&s->truth_ns);
     keymap_init(&s->sess_w);
     keymap_init(&s->sess_r);
+    keymap_init(&s->sess_wlsn);
+    keymap_init(&s->sess_rlsn);
     keymap_init(&s->sess_dep);
     s->next_lsn = 1;
     s->base_lsn = 1;
     bool present;
     if (read_level(s, sec, d) < 0 || read_ack(s, sec, d) < 0)
         rc = -1;
+    if (read_nodes(s, sec, d) < 0)
+        rc = -1;
     if (kp_dist(sec, params, "write_time", DIST_DURATION, &s->write_time, &present, d) < 0 ||
         kp_dist(sec, params, "read_time", DIST_DURATION, &s->read_time, &present, d) < 0 ||
         kp_dist(sec, params, "replication_delay", DIST_DURATION, &s->repl_delay, &present,
                 d) < 0 ||
-        kp_duration(sec, params, "failover", &s->failover_ns, d) < 0)
+        kp_duration(sec, params, "failover", &s->failover_ns, d) < 0 ||
+        kp_dist(sec, params, "apply_time", DIST_DURATION, &s->apply_time, &s->has_apply_time,
+                d) < 0)
         rc = -1;
     rng_stream(&s->rng, sim->seed, c->name, "replicaset");
-    sim_stats_init(sim, &c->st, true);
     c->st.replicas_up = s->n;
+    c->st.servers = (double)s->n * (double)s->workers; /* 0: unbounded, no utilisation */
     return rc;
 }
 
@@ -606,22 +1181,31 @@ static void fini(struct component *c)
     for (uint32_t i = 0; i < s->n; i++) {
         keymap_fini(&s->node[i].ver);
         keymap_fini(&s->node[i].lsn);
+        free(s->node[i].q);
+        free(s->node[i].park);
     }
     keymap_fini(&s->truth);
     keymap_fini(&s->truth_ns);
     keymap_fini(&s->sess_w);
     keymap_fini(&s->sess_r);
+    keymap_fini(&s->sess_wlsn);
+    keymap_fini(&s->sess_rlsn);
     keymap_fini(&s->sess_dep);
+    for (size_t i = 0; i < s->nchunks; i++)
+        free(s->chunks[i]);
+    free(s->chunks);
     free(s->log);
     dist_fini(&s->write_time);
     dist_fini(&s->read_time);
     dist_fini(&s->repl_delay);
+    if (s->has_apply_time)
+        dist_fini(&s->apply_time);
 }
 
 const struct kind kind_replicaset = {
     .name = "replicaset",
     .summary = "leader-follower replicated store: async/semi-sync/sync replication, consistency "
-               "levels, stale reads, failover and lost writes",
+               "levels, node queues and distances, stale reads, failover and lost writes",
     .params = params,
     .size = sizeof(struct rset),
     .build = build,

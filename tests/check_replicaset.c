@@ -1,7 +1,8 @@
 /* The leader-follower replicated store (models/replicaset.c), driven request
  * by request with constant delays (write 1 ms, read 1 ms, replication
  * 10 ms): acknowledgement rules, apply order, each consistency level's read
- * rule, and the writes a failover loses. */
+ * rule, the writes a failover loses, node queues, distances and nearest
+ * reads, and session reads that wait at their follower. */
 #include <check.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ static struct sc_point *pt;
 static struct component sink;
 static int replies, last_status;
 static uint64_t last_version;
+static int64_t last_reply_ns, read_reply_ns; /* of the last reply, of the last read's */
 
 static void sink_request(struct sim *s, struct component *c, struct request *r)
 {
@@ -33,6 +35,9 @@ static void sink_reply(struct sim *s, struct component *c, struct request *r)
     replies++;
     last_status = r->status;
     last_version = r->version;
+    last_reply_ns = sim_now(s);
+    if (r->op == OP_READ)
+        read_reply_ns = last_reply_ns;
     sim_req_free(s, r);
 }
 
@@ -43,8 +48,8 @@ static const struct kind sink_kind = {
 };
 
 /* Builds a replica set `db` with these extra keys (a client that is never
- * started keeps the model valid). */
-static void build(const char *keys)
+ * started keeps the model valid), with this seed. */
+static void build_seeded(const char *keys, uint64_t seed)
 {
     char text[1024];
     snprintf(text, sizeof text,
@@ -52,11 +57,17 @@ static void build(const char *keys)
              "write_time = const(1ms)\nread_time = const(1ms)\nfailover = 100ms\n%s%s",
              strstr(keys, "replication_delay") ? "" : "replication_delay = const(10ms)\n",
              keys);
-    tl_model_build(&sim, &sc, &pt, text, 1, 1000000000000LL);
+    tl_model_build(&sim, &sc, &pt, text, seed, 1000000000000LL);
     memset(&sink, 0, sizeof sink);
     sink.kind = &sink_kind;
     sink.name = "sink";
     replies = 0;
+    last_reply_ns = read_reply_ns = -1;
+}
+
+static void build(const char *keys)
+{
+    build_seeded(keys, 1);
 }
 
 static void teardown(void)
@@ -70,14 +81,20 @@ static void run_until(int64_t t_ns)
     tl_run_until(&sim, t_ns);
 }
 
-static void send(uint64_t key, int op)
+/* Sends a request of session `user` (UINT32_MAX: the client's). */
+static void send_as(uint64_t key, int op, uint32_t user)
 {
     struct request *r = sim_req_new(&sim);
     r->key = key;
     r->op = (uint8_t)op;
-    r->user = UINT32_MAX;
+    r->user = user;
     sim_enter(r, &sink);
     sim_send(&sim, &sink, r, kind_lookup(&sim, "db"));
+}
+
+static void send(uint64_t key, int op)
+{
+    send_as(key, op, UINT32_MAX);
 }
 
 static double metric(const char *name)
@@ -85,10 +102,15 @@ static double metric(const char *name)
     return tl_metric(&sim, kind_lookup(&sim, "db"), name);
 }
 
-static void crash_leader(bool start)
+static void crash_node(int32_t i, bool start)
 {
     struct component *c = kind_lookup(&sim, "db");
-    c->kind->fault(&sim, c, 0, FAULT_CRASH, 0, start);
+    c->kind->fault(&sim, c, i, FAULT_CRASH, 0, start);
+}
+
+static void crash_leader(bool start)
+{
+    crash_node(0, start);
 }
 
 START_TEST(async_acknowledges_at_the_commit_and_strong_reads_the_leader)
@@ -211,9 +233,10 @@ START_TEST(semi_sync_loses_nothing_at_failover)
 END_TEST
 
 
-/* Followers apply in log order even when later writes have shorter delays:
- * after 50 quick writes of one key and a quiet second, every node returns
- * the 50th version. */
+/* Followers apply in log order even when later writes have shorter delays
+ * (and, in the second loop, random apply times on 4 workers): after 50
+ * quick writes of one key and a quiet second, every node returns the 50th
+ * version. */
 START_TEST(followers_apply_in_log_order)
 {
     build("replicas = 3\nconsistency = eventual\nreplication_delay = exp(mean=10ms)\n");
@@ -225,6 +248,283 @@ START_TEST(followers_apply_in_log_order)
         run_until(1002 * MS + i * MS);
         ck_assert_uint_eq(last_version, 50);
     }
+}
+END_TEST
+
+/* One worker per node, room for one waiting request, const 1 ms per read:
+ * three strong reads sent at 0 are served 0-1 and 1-2 ms; the third finds
+ * the queue full and fails at once. A write behind them in the leader's
+ * queue waits its turn: it is still queued at 2 ms and commits at 3 ms. */
+START_TEST(one_worker_serves_the_leader_in_turn)
+{
+    build("replicas = 3\nconsistency = strong\nworkers = 1\nqueue = 1\n");
+    send(7, OP_READ);
+    send(7, OP_READ);
+    send(7, OP_READ);
+    run_until(0);
+    ck_assert_int_eq(replies, 1);
+    ck_assert_int_eq(last_status, REQ_ERROR);
+    ck_assert_double_eq(metric("queue_full"), 1);
+    run_until(1 * MS);
+    ck_assert_int_eq(replies, 2);
+    ck_assert_int_eq(last_status, REQ_OK);
+    ck_assert_int_eq(last_reply_ns, 1 * MS);
+    send(7, OP_WRITE);
+    run_until(2 * MS);
+    ck_assert_int_eq(replies, 3);
+    ck_assert_int_eq(last_reply_ns, 2 * MS);
+    run_until(3 * MS);
+    ck_assert_int_eq(replies, 4);
+    ck_assert_int_eq(last_reply_ns, 3 * MS);
+    ck_assert_uint_eq(last_version, 1);
+    /* Node 0 was busy from 0 to 3 ms and had one request waiting from 0 to
+     * 2 ms (the second read to 1 ms, then the write): means over 3 ms. */
+    ck_assert_double_eq_tol(tl_metric(&sim, kind_lookup(&sim, "db"), "node0_busy"), 1, 1e-9);
+    ck_assert_double_eq(metric("node1_busy"), 0);
+}
+END_TEST
+
+/* Distances 5, 1 and 3 ms: an eventual read from the nearest node goes to
+ * node 1 (1 + 1 + 1 = 3 ms); once node 1 is down, to node 2 (3 + 1 + 3). */
+START_TEST(nearest_reads_the_closest_up_node)
+{
+    build("replicas = 3\nconsistency = eventual\nread_from = nearest\n"
+          "distance = 5ms, 1ms, 3ms\n");
+    send(7, OP_READ);
+    run_until(10 * MS);
+    ck_assert_int_eq(last_reply_ns, 3 * MS);
+    crash_node(1, true);
+    send(7, OP_READ);
+    run_until(20 * MS);
+    ck_assert_int_eq(last_status, REQ_OK);
+    ck_assert_int_eq(last_reply_ns, 17 * MS);
+    crash_node(1, false);
+    send(7, OP_READ);
+    run_until(30 * MS);
+    ck_assert_int_eq(last_reply_ns, 23 * MS);
+}
+END_TEST
+
+/* A far leader (40 ms): a strong read and a write pay 40 ms each way
+ * (81 ms with 1 ms of service), an eventual read from the nearest follower
+ * 1 ms each way. */
+START_TEST(strong_pays_the_leaders_distance_twice)
+{
+    build("replicas = 3\nconsistency = strong\ndistance = 40ms, 1ms, 1ms\n");
+    send(7, OP_READ);
+    run_until(100 * MS);
+    ck_assert_int_eq(last_reply_ns, 81 * MS);
+    send(7, OP_WRITE);
+    run_until(200 * MS);
+    ck_assert_int_eq(last_reply_ns, 181 * MS);
+    ck_assert_uint_eq(last_version, 1);
+    teardown();
+    build("replicas = 3\nconsistency = eventual\nread_from = nearest\n"
+          "distance = 40ms, 1ms, 1ms\n");
+    send(7, OP_READ);
+    run_until(100 * MS);
+    ck_assert_int_eq(last_reply_ns, 3 * MS);
+}
+END_TEST
+
+/* A quorum(r=2) read of the two nearest nodes (1 and 2 ms away) lasts as
+ * long as the farther round trip: 2 + 1 + 2 = 5 ms. */
+START_TEST(nearest_quorum_waits_for_the_farther_node)
+{
+    build("replicas = 3\nconsistency = quorum(r=2)\nread_from = nearest\n"
+          "distance = 2ms, 1ms, 9ms\nworkers = 1\n");
+    send(7, OP_READ);
+    run_until(20 * MS);
+    ck_assert_int_eq(last_status, REQ_OK);
+    ck_assert_int_eq(last_reply_ns, 5 * MS);
+}
+END_TEST
+
+/* Two nodes; the leader is 10 ms away, the follower 0. A write of key 7
+ * sent at 0 commits at 11 ms (ack at 21 ms) and is applied at the follower
+ * at 21 ms. A read sent at 15 ms goes to the (nearest) follower:
+ *   key 7, read_your_writes: waits 15 -> 21 ms, replies at 22 ms, version 1
+ *   key 8, read_your_writes: the session never wrote key 8: 16 ms, no wait
+ *   key 8, causal: depends on the write (lsn 1): 22 ms, waited 6 ms
+ *   key 7, behind = leader: falls back to the far leader: 15 + 21 = 36 ms */
+START_TEST(session_reads_wait_for_the_follower)
+{
+    static const struct {
+        const char *keys;
+        uint64_t key;
+        int64_t reply_ms, waits;
+    } cases[] = {
+        {"consistency = read_your_writes\nbehind = wait\n", 7, 22, 1},
+        {"consistency = read_your_writes\nbehind = wait\n", 8, 16, 0},
+        {"consistency = causal\nbehind = wait\n", 8, 22, 1},
+        {"consistency = read_your_writes\nbehind = leader\n", 7, 36, 0},
+    };
+    char keys[256];
+    snprintf(keys, sizeof keys, "replicas = 2\nread_from = nearest\ndistance = 10ms, 0ms\n%s",
+             cases[_i].keys);
+    build(keys);
+    send_as(7, OP_WRITE, 3);
+    run_until(15 * MS);
+    send_as(cases[_i].key, OP_READ, 3);
+    run_until(cases[_i].reply_ms * MS);
+    ck_assert_uint_eq(last_version, cases[_i].key == 7 ? 1 : 0);
+    run_until(100 * MS);
+    ck_assert_int_eq(replies, 2);
+    ck_assert_int_eq(last_status, REQ_OK);
+    ck_assert_int_eq(read_reply_ns, cases[_i].reply_ms * MS);
+    ck_assert_double_eq(metric("session_waits"), (double)cases[_i].waits);
+    ck_assert_double_eq(metric("session_wait_ms_mean"), cases[_i].waits ? 6 : 0);
+    ck_assert_double_eq(metric("ryw_violation_fraction"), 0);
+    ck_assert_double_eq(metric("leader_fallbacks"), cases[_i].reply_ms == 36 ? 1 : 0);
+}
+END_TEST
+
+/* A read parked at a follower fails when the follower crashes. */
+START_TEST(a_crash_fails_parked_reads)
+{
+    build("replicas = 2\nread_from = nearest\ndistance = 10ms, 0ms\n"
+          "consistency = read_your_writes\nbehind = wait\n");
+    send_as(7, OP_WRITE, 3);
+    run_until(15 * MS);
+    send_as(7, OP_READ, 3);
+    run_until(16 * MS);
+    ck_assert_int_eq(replies, 0);
+    crash_node(1, true);
+    run_until(17 * MS);
+    ck_assert_int_eq(replies, 1);
+    ck_assert_int_eq(last_status, REQ_ERROR);
+    run_until(100 * MS);
+    ck_assert_int_eq(replies, 2); /* the write's ack */
+}
+END_TEST
+
+/* Random interleavings: 8 sessions write and read 4 keys on 3 nodes with
+ * exponential replication (mean 10 ms), 20 seeds. With behind = wait no read
+ * ever returns a version older than its session's own last write of the key
+ * (read_your_writes, causal) or older than one it read before
+ * (monotonic_reads, causal): zero violations, no tolerance. The same load
+ * under eventual does violate read-your-writes, so the check can fail. */
+START_TEST(waiting_sessions_never_go_back)
+{
+    static const char *const levels[] = {"read_your_writes", "monotonic_reads", "causal"};
+    double waits = 0, eventual_violations = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        for (int eventual = 0; eventual < 2; eventual++) {
+            char keys[256];
+            snprintf(keys, sizeof keys,
+                     "replicas = 3\nconsistency = %s\nbehind = wait\n"
+                     "replication_delay = exp(mean=10ms)\nworkers = 2\n",
+                     eventual ? "eventual" : levels[_i]);
+            build_seeded(keys, seed);
+            uint64_t wrote[8][4] = {{0}}, read[8][4] = {{0}};
+            struct rng rng;
+            rng_stream(&rng, seed, "test", "load");
+            for (int step = 0; step < 400; step++) {
+                uint32_t user = (uint32_t)rng_below(&rng, 8);
+                uint64_t key = rng_below(&rng, 4);
+                bool write = rng_below(&rng, 3) == 0;
+                send_as(key, write ? OP_WRITE : OP_READ, user);
+                /* one request of this session at a time: wait for it */
+                int before = replies;
+                int64_t t = sim_now(&sim);
+                while (replies == before)
+                    run_until(t += MS / 2);
+                ck_assert_int_eq(last_status, REQ_OK);
+                if (write) {
+                    wrote[user][key] = last_version;
+                    continue;
+                }
+                if (!eventual && _i != 1) /* causal includes read-your-writes */
+                    ck_assert_uint_ge(last_version, wrote[user][key]);
+                if (!eventual && _i != 0) /* ... and monotonic reads */
+                    ck_assert_uint_ge(last_version, read[user][key]);
+                if (last_version > read[user][key])
+                    read[user][key] = last_version;
+            }
+            if (eventual) {
+                eventual_violations += metric("ryw_violation_fraction");
+            } else {
+                if (_i != 1)
+                    ck_assert_double_eq(metric("ryw_violation_fraction"), 0);
+                ck_assert_double_eq(metric("leader_fallbacks"), 0);
+                waits += metric("session_waits");
+            }
+            teardown();
+        }
+    }
+    ck_assert_double_gt(waits, 0);
+    ck_assert_double_gt(eventual_violations, 0);
+}
+END_TEST
+
+/* apply_time = const(2ms) and one worker per node; the leader is 1 ms away,
+ * the follower 0. A write sent at 0 commits at 2 ms, reaches the follower
+ * at 12 ms and is applied 12-14 ms; semi_sync(k=1) acknowledges it then
+ * (the client hears at 15 ms). A read sent to the follower at 13 ms waits
+ * for the worker busy applying and is served 14-15 ms: it sees version 1. */
+START_TEST(applies_take_a_follower_worker)
+{
+    build("replicas = 2\nconsistency = eventual\nread_from = nearest\n"
+          "distance = 1ms, 0ms\nworkers = 1\napply_time = const(2ms)\nack = semi_sync(k=1)\n");
+    send(7, OP_WRITE);
+    run_until(13 * MS);
+    send(7, OP_READ);
+    run_until(14 * MS);
+    ck_assert_int_eq(replies, 0);
+    run_until(15 * MS);
+    ck_assert_int_eq(replies, 2);
+    ck_assert_int_eq(read_reply_ns, 15 * MS);
+    ck_assert_uint_eq(last_version, 1);
+    ck_assert_int_eq(last_status, REQ_OK);
+}
+END_TEST
+
+/* One apply at a time: 20 writes committed at 2 ms (unbounded workers)
+ * reach the follower together at 12 ms and are applied 2 ms apart, the
+ * k-th ending at 12 + 2k ms. A follower read sent at 29.5 ms ends at
+ * 30.5 ms and sees version 9; one sent at 60 ms sees all 20. */
+START_TEST(one_apply_at_a_time_makes_a_follower_lag)
+{
+    build("replicas = 2\nconsistency = eventual\nread_from = nearest\n"
+          "distance = 1ms, 0ms\napply_time = const(2ms)\n");
+    for (int i = 0; i < 20; i++)
+        send(7, OP_WRITE);
+    run_until(29 * MS + MS / 2);
+    send(7, OP_READ);
+    run_until(31 * MS);
+    ck_assert_int_eq(read_reply_ns, 30 * MS + MS / 2);
+    ck_assert_uint_eq(last_version, 9);
+    run_until(60 * MS);
+    send(7, OP_READ);
+    run_until(62 * MS);
+    ck_assert_uint_eq(last_version, 20);
+}
+END_TEST
+
+/* A failover releases parked reads: the follower now holds every write
+ * that survived. The leader (5 ms away) commits a write at 6 ms and
+ * crashes at 7 ms before shipping it; the session's read parks at the
+ * nearest follower at 8 ms; at the failover (107 ms) that follower leads,
+ * the write is lost, and the read is served 107-108 ms with version 0,
+ * counted as a read-your-writes violation (truthfully: the write is gone). */
+START_TEST(a_failover_releases_parked_reads)
+{
+    build("replicas = 3\nread_from = nearest\ndistance = 5ms, 0ms, 1ms\n"
+          "consistency = read_your_writes\nbehind = wait\n");
+    send_as(7, OP_WRITE, 3);
+    run_until(7 * MS);
+    crash_leader(true);
+    run_until(8 * MS);
+    send_as(7, OP_READ, 3);
+    run_until(107 * MS - 1);
+    ck_assert_int_eq(read_reply_ns, -1);
+    run_until(108 * MS);
+    ck_assert_int_eq(read_reply_ns, 108 * MS);
+    ck_assert_int_eq(last_status, REQ_OK);
+    ck_assert_uint_eq(last_version, 0);
+    ck_assert_double_eq(metric("lost_writes"), 1);
+    ck_assert_double_eq(metric("ryw_violation_fraction"), 1);
+    ck_assert_double_eq(metric("session_wait_ms_mean"), 99);
 }
 END_TEST
 
@@ -240,7 +540,20 @@ Suite *replicaset_suite(void)
     tcase_add_test(t, semi_sync_acknowledges_when_a_follower_has_applied);
     tcase_add_test(t, failover_loses_acknowledged_unreplicated_writes);
     tcase_add_test(t, semi_sync_loses_nothing_at_failover);
-    tcase_add_test(t, followers_apply_in_log_order);
     suite_add_tcase(s, t);
+    TCase *n = tcase_create("nodes");
+    tcase_add_checked_fixture(n, NULL, teardown);
+    tcase_add_test(n, one_worker_serves_the_leader_in_turn);
+    tcase_add_test(n, nearest_reads_the_closest_up_node);
+    tcase_add_test(n, strong_pays_the_leaders_distance_twice);
+    tcase_add_test(n, nearest_quorum_waits_for_the_farther_node);
+    tcase_add_loop_test(n, session_reads_wait_for_the_follower, 0, 4);
+    tcase_add_test(n, a_crash_fails_parked_reads);
+    tcase_add_test(n, a_failover_releases_parked_reads);
+    tcase_add_loop_test(n, waiting_sessions_never_go_back, 0, 3);
+    tcase_add_test(n, applies_take_a_follower_worker);
+    tcase_add_test(n, one_apply_at_a_time_makes_a_follower_lag);
+    tcase_add_loop_test(n, followers_apply_in_log_order, 0, 2);
+    suite_add_tcase(s, n);
     return s;
 }
