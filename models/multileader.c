@@ -71,6 +71,7 @@
 enum ml_conflict { ML_LWW, ML_SIBLINGS };
 enum ml_exchange { ML_ASYNC, ML_SYNC_ALL };
 enum ml_route { ML_RANDOM, ML_NEAREST, ML_HOME };
+enum { BEATEN_NOT, BEATEN_BY_LATER, BEATEN_BY_EARLIER }; /* the winner's commit, in real time */
 
 struct mlset;
 
@@ -85,7 +86,7 @@ struct mlw {
     uint32_t refs;           /* messages not yet applied (held ones included) */
     uint32_t acks_due;       /* sync_all: nodes still to apply it */
     uint32_t origin_epoch;   /* the origin's crash count at the commit */
-    bool beaten;             /* lost to a concurrent write before it was acknowledged */
+    uint8_t beaten;          /* before its ack, it lost to a concurrent write: BEATEN_* */
     uint32_t vv[ML_MAX];     /* context + dot: everything it supersedes, and itself */
 };
 
@@ -136,6 +137,7 @@ struct mlset {
     struct rng rng;
     /* Measured counters. */
     uint64_t reads, stale, behind_versions, writes, conflicting, lost, failed, partial;
+    uint64_t lost_to_earlier; /* lost updates whose winner committed earlier (clock skew) */
     uint64_t sibling_reads, valued_reads, values_read;
     double behind_ns;
 };
@@ -328,17 +330,19 @@ static void judge(struct sim *sim, struct mlset *s, struct mltruth *t, struct ml
 {
     bool first = t->best_counter == 0;
     if (!first && !lww_beats(w->ts_ns, w->origin, t->best_ts, t->best_origin)) {
-        if (acked)
+        if (acked) {
             s->lost += sim->measuring;
-        else
-            w->beaten = true;
+            s->lost_to_earlier += sim->measuring;
+        } else {
+            w->beaten = BEATEN_BY_EARLIER;
+        }
         return;
     }
     if (!first && w->vv[t->best_origin] < t->best_counter) {
         if (t->best_acked)
             s->lost += sim->measuring;
         else if (t->best_pending)
-            t->best_pending->beaten = true;
+            t->best_pending->beaten = BEATEN_BY_LATER;
     }
     *t = (struct mltruth){w->ts_ns, w->origin, w->counter, acked ? NULL : w, acked};
 }
@@ -356,7 +360,8 @@ static void resolve(struct sim *sim, struct mlset *s, struct mlw *w, bool ok)
         t->best_acked = ok;
     }
     if (ok) {
-        s->lost += w->beaten && sim->measuring;
+        s->lost += w->beaten != BEATEN_NOT && sim->measuring;
+        s->lost_to_earlier += w->beaten == BEATEN_BY_EARLIER && sim->measuring;
     } else {
         s->partial += sim->measuring;
     }
@@ -658,7 +663,7 @@ static void reset(struct sim *sim, struct component *c)
     (void)sim;
     struct mlset *s = as_ml(c);
     s->reads = s->stale = s->behind_versions = s->writes = s->conflicting = s->lost = 0;
-    s->failed = s->partial = s->sibling_reads = s->valued_reads = s->values_read = 0;
+    s->failed = s->partial = s->lost_to_earlier = s->sibling_reads = s->valued_reads = s->values_read = 0;
     s->behind_ns = 0;
 }
 
@@ -678,6 +683,7 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
         {"writes", (double)s->writes, true},
         {"conflicting_writes", (double)s->conflicting, true},
         {"lost_updates", (double)s->lost, true},
+        {"lost_to_earlier", (double)s->lost_to_earlier, true},
         {"sibling_reads", (double)s->sibling_reads, true},
         {"siblings_mean", (double)s->values_read / valued, true},
         {"failed", (double)s->failed, true},
