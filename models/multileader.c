@@ -763,7 +763,12 @@ static int read_skew(struct sim *sim, struct mlset *s, const struct sc_section *
         struct loc vl;
         const char *why;
         int64_t sd, mean;
-        if (spec_parse(&sp, v, loc, d) < 0 || spec_check(&sp, normal_params, "skew 'normal'", d) < 0)
+        if (spec_parse(&sp, v, loc, d) < 0)
+            return -1;
+        if (strcmp(sp.name, "normal") != 0)
+            return diag_error(d, sp.loc, "skew is a list of durations or normal(sd=...), not '%s'",
+                              sp.name);
+        if (spec_check(&sp, normal_params, "skew 'normal'", d) < 0)
             return -1;
         const char *t = spec_value(&sp, normal_params, "sd", &vl);
         if (units_parse_duration(t, &sd, &why) < 0)
@@ -815,8 +820,11 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     keymap_init(&s->tidx);
     int64_t dist_ns[ML_MAX] = {0};
     bool present;
-    if (read_policies(s, sec, d) < 0 || read_skew(sim, s, sec, d) < 0 ||
-        read_durations(sec, "distance", s->n, false, dist_ns, d) < 0)
+    if (read_policies(s, sec, d) < 0)
+        rc = -1;
+    if (read_skew(sim, s, sec, d) < 0)
+        rc = -1;
+    if (read_durations(sec, "distance", s->n, false, dist_ns, d) < 0)
         rc = -1;
     for (uint32_t i = 0; i < s->n; i++)
         s->node[i].distance_ns = dist_ns[i];
