@@ -49,6 +49,9 @@
  * `catchup` after it recovers; it keeps its data. It serves reads while it
  * catches up, so those may be stale.
  *
+ * A conditional write (OP_CAS) is treated as a plain write; fault actions
+ * other than crash do nothing here.
+ *
  * Cost: O(leaders) per request and per delivery; per key and node a 16-byte
  * record and 3 x leaders counters; per write in flight one pooled record
  * (no malloc per write after warm-up); held messages grow with the writes
@@ -150,8 +153,8 @@ static const struct param_spec params[] = {
      "async (ack at the local commit) | sync_all (ack when every node applied it; fails "
      "when one is down)"},
     {"write_to", "policy", "random",
-     "random (an up node) | nearest (lowest distance, up) | home (the session's node: "
-     "user mod leaders; fails when down)"},
+     "random (an up node) | nearest (lowest distance, up) | home (the session's node, "
+     "(user + 1) mod leaders, node 0 for open-loop load; fails when down)"},
     {"read_from", "policy", "random", "random | nearest | home, as write_to"},
     {"write_time", "dist", "exp(mean=1ms)", "a write: arrival to local commit"},
     {"read_time", "dist", "exp(mean=1ms)", "a read at the node that serves it"},
@@ -290,9 +293,14 @@ static void finish_from(struct sim *sim, struct mlset *s, struct request *r, uin
 
 /* ---- conflict resolution -------------------------------------------------- */
 
-static bool lww_beats(int64_t ts_a, uint32_t origin_a, int64_t ts_b, uint32_t origin_b)
+/* Whether write a beats write b under lww: the higher timestamp, then the
+ * higher origin; from one origin at one timestamp the later write. */
+static bool lww_beats(int64_t ts_a, uint32_t origin_a, uint32_t counter_a, int64_t ts_b,
+                      uint32_t origin_b, uint32_t counter_b)
 {
-    return ts_a > ts_b || (ts_a == ts_b && origin_a > origin_b);
+    if (ts_a != ts_b)
+        return ts_a > ts_b;
+    return origin_a != origin_b ? origin_a > origin_b : counter_a > counter_b;
 }
 
 /* Node x receives w (its own write included): the vectors join, and the
@@ -307,7 +315,8 @@ static void apply(struct mlset *s, uint32_t x, const struct mlw *w)
         recv[o] = w->counter;
     if (s->conflict == ML_LWW) {
         struct mlrec *rc = &nd->rec[i];
-        if (rc->win_counter == 0 || lww_beats(w->ts_ns, o, rc->win_ts, rc->win_origin))
+        if (rc->win_counter == 0 || lww_beats(w->ts_ns, o, w->counter, rc->win_ts, rc->win_origin,
+                                              rc->win_counter))
             *rc = (struct mlrec){w->ts_ns, o, w->counter};
     } else {
         if (w->counter <= cv[o])
@@ -329,7 +338,8 @@ static void judge(struct sim *sim, struct mlset *s, struct mltruth *t, struct ml
                   bool acked)
 {
     bool first = t->best_counter == 0;
-    if (!first && !lww_beats(w->ts_ns, w->origin, t->best_ts, t->best_origin)) {
+    if (!first && !lww_beats(w->ts_ns, w->origin, w->counter, t->best_ts, t->best_origin,
+                                t->best_counter)) {
         if (acked) {
             s->lost += sim->measuring;
             s->lost_to_earlier += sim->measuring;

@@ -147,6 +147,20 @@ START_TEST(a_write_that_saw_the_other_is_not_a_lost_update)
 }
 END_TEST
 
+/* Two writes at one leader commit at the same instant (1 ms), so with the
+ * same timestamp: the second saw the first and wins; nothing is lost. */
+START_TEST(writes_of_one_leader_at_one_instant_are_ordered)
+{
+    build("leaders = 2\n");
+    send_to(0, 7, OP_WRITE);
+    send_to(0, 7, OP_WRITE);
+    tl_run_until(&sim, 20 * MS);
+    ck_assert_uint_eq(value_at(0, 7), MULTILEADER_DOT(0, 2));
+    ck_assert_uint_eq(value_at(1, 7), MULTILEADER_DOT(0, 2));
+    ck_assert_double_eq(metric("lost_updates"), 0);
+}
+END_TEST
+
 /* Node 1's clock is 50 ms behind. Concurrent writes as in the first test:
  * the later one (real time 3 ms, timestamp -47 ms) loses to the earlier
  * one (1 ms). Pure lww even drops a later write that saw the earlier one
@@ -393,6 +407,7 @@ Suite *multileader_suite(void)
     tcase_add_checked_fixture(t, NULL, teardown);
     tcase_add_test(t, lww_keeps_the_higher_timestamp_everywhere_and_counts_one_lost_update);
     tcase_add_test(t, a_write_that_saw_the_other_is_not_a_lost_update);
+    tcase_add_test(t, writes_of_one_leader_at_one_instant_are_ordered);
     tcase_add_test(t, with_skew_a_later_write_loses);
     tcase_add_test(t, siblings_keep_both_and_a_later_write_collapses_them);
     tcase_add_test(t, staleness_counts_versions_and_time_behind);
