@@ -163,7 +163,8 @@ static const struct param_spec params[] = {
     {"skew", "durations|normal", "0",
      "clock offset per node, signed: one value, one per node (0, -20ms, 5ms), or "
      "normal(sd=5ms, mean=0) drawn once per node and run"},
-    {"distance", "durations", "0", "one-way delay from the clients to each node (one, or one each)"},
+    {"distance", "durations", "0",
+     "one-way delay from the clients to each node (one, or one each)"},
     {"catchup", "duration", "0", "a recovered node receives the writes it missed this much later"},
     {NULL, NULL, NULL, NULL},
 };
@@ -673,7 +674,8 @@ static void reset(struct sim *sim, struct component *c)
     (void)sim;
     struct mlset *s = as_ml(c);
     s->reads = s->stale = s->behind_versions = s->writes = s->conflicting = s->lost = 0;
-    s->failed = s->partial = s->lost_to_earlier = s->sibling_reads = s->valued_reads = s->values_read = 0;
+    s->failed = s->partial = s->lost_to_earlier = s->sibling_reads = 0;
+    s->valued_reads = s->values_read = 0;
     s->behind_ns = 0;
 }
 
