@@ -23,6 +23,7 @@ static struct sc_point *pt;
 static struct component sink;
 static int replies, oks, errs;
 static int last_status;
+static int64_t last_reply_ns;
 
 static void sink_request(struct sim *s, struct component *c, struct request *r)
 {
@@ -35,6 +36,7 @@ static void sink_reply(struct sim *s, struct component *c, struct request *r)
 {
     (void)c;
     replies++;
+    last_reply_ns = sim_now(s);
     last_status = r->status;
     oks += r->status == REQ_OK;
     errs += r->status == REQ_ERROR;
@@ -55,8 +57,8 @@ static void build_seed(const char *keys, uint64_t seed)
     char text[1024];
     snprintf(text, sizeof text,
              "[client c]\narrival = constant(rate=1/s)\nto = db\n\n[multileader db]\n"
-             "write_to = home\nread_from = home\nwrite_time = const(1ms)\n"
-             "read_time = const(1ms)\n%s%s",
+             "write_time = const(1ms)\nread_time = const(1ms)\n%s%s%s",
+             strstr(keys, "write_to") ? "" : "write_to = home\nread_from = home\n",
              strstr(keys, "replication_delay") ? "" : "replication_delay = const(10ms)\n", keys);
     tl_model_build(&sim, &sc, &pt, text, seed, 1000000000000LL);
     memset(&sink, 0, sizeof sink);
@@ -314,6 +316,25 @@ START_TEST(a_recovered_node_catches_up_after_catchup)
 }
 END_TEST
 
+/* nearest goes to the closest node that is up: 1 ms there, 1 ms of write,
+ * 1 ms back; with node 0 down, 20 + 1 + 20 ms at node 1. */
+START_TEST(nearest_goes_to_the_closest_node_that_is_up)
+{
+    build("leaders = 3\ndistance = 1ms, 20ms, 40ms\nwrite_to = nearest\nread_from = nearest\n");
+    send_to(2, 7, OP_WRITE); /* the node asked for does not matter here */
+    tl_run_until(&sim, 100 * MS);
+    ck_assert_int_eq(oks, 1);
+    ck_assert_int_eq(last_reply_ns, 3 * MS);
+    ck_assert_uint_eq(value_at(0, 7), MULTILEADER_DOT(0, 1));
+    crash(0, true);
+    send_to(0, 7, OP_WRITE);
+    tl_run_until(&sim, 200 * MS);
+    ck_assert_int_eq(oks, 2);
+    ck_assert_int_eq(last_reply_ns, 141 * MS);
+    ck_assert_uint_eq(value_at(1, 7), MULTILEADER_DOT(1, 1));
+}
+END_TEST
+
 /* A crash fails the writes the node has not committed yet. */
 START_TEST(a_crash_fails_writes_in_progress)
 {
@@ -414,6 +435,7 @@ Suite *multileader_suite(void)
     tcase_add_test(t, sync_all_fails_writes_while_a_node_is_down);
     tcase_add_test(t, sync_all_counts_a_beaten_write_when_it_is_acknowledged);
     tcase_add_test(t, a_recovered_node_catches_up_after_catchup);
+    tcase_add_test(t, nearest_goes_to_the_closest_node_that_is_up);
     tcase_add_test(t, a_crash_fails_writes_in_progress);
     tcase_add_test(t, links_deliver_in_commit_order);
     tcase_add_loop_test(t, every_node_converges_after_random_sequences, 0, 2);
