@@ -25,6 +25,7 @@ extern const struct kind kind_store;
 extern const struct kind kind_wars;
 extern const struct kind kind_shards;
 extern const struct kind kind_replicaset;
+extern const struct kind kind_multileader;
 
 static const struct kind *const kinds[] = {
     &kind_client,
@@ -36,6 +37,7 @@ static const struct kind *const kinds[] = {
     &kind_wars,
     &kind_shards,
     &kind_replicaset,
+    &kind_multileader,
     NULL,
 };
 
