@@ -420,6 +420,31 @@ START_TEST(a_full_lookup_queue_rejects_at_once)
 }
 END_TEST
 
+/* A crash at 1 ms sends the two waiting lookups to the store at once (their
+ * replies at 2 ms); the lookup in progress ends at 10 ms, finds the cache
+ * down and goes to the store too (11 ms). */
+START_TEST(a_crash_sends_waiting_lookups_to_the_store)
+{
+    build(QCACHE("workers = 1"), NULL);
+    struct component *c = comp("cache");
+    send("cache", 1, OP_READ, 0);
+    send("cache", 2, OP_READ, 0);
+    send("cache", 3, OP_READ, 0);
+    run_until(1 * MS);
+    c->kind->fault(&sim, c, -1, FAULT_CRASH, 0, true);
+    ck_assert_int_eq(c->st.queued.value, 0);
+    ck_assert_int_eq(c->st.busy.value, 1);
+    run_until(2 * MS);
+    ck_assert_int_eq(got.n, 2);
+    run_until(11 * MS - 1);
+    ck_assert_int_eq(got.n, 2);
+    run_until(11 * MS);
+    ck_assert_int_eq(got.n, 3);
+    ck_assert_int_eq(c->st.busy.value, 0);
+    ck_assert_double_eq(metric("cache", "misses") + metric("cache", "hits"), 0);
+}
+END_TEST
+
 /* The default: every lookup starts at once, as before workers existed
  * (four misses, so the store's four workers do not queue them either). */
 START_TEST(unbounded_workers_never_queue_lookups)
@@ -619,6 +644,7 @@ Suite *cache_suite(void)
     tcase_add_test(t, a_crash_loses_the_unflushed_writes_and_empties_the_cache);
     tcase_add_test(t, lookups_wait_in_fifo_order_for_one_worker);
     tcase_add_test(t, a_full_lookup_queue_rejects_at_once);
+    tcase_add_test(t, a_crash_sends_waiting_lookups_to_the_store);
     tcase_add_test(t, unbounded_workers_never_queue_lookups);
     tcase_add_test(t, one_worker_cache_of_hits_is_an_mm1_queue);
     tcase_add_test(t, write_behind_sends_one_store_request_per_batch);
