@@ -1,7 +1,12 @@
 /* cache: a keyed cache in front of a store.
  *
- * A request first spends the lookup time (`hit_time`, the cache's own cost;
- * the cache is modelled as an infinite server: lookups do not queue). Then:
+ * A request first spends the lookup time (`hit_time`, the cache's own cost).
+ * By default the cache is an infinite server: lookups do not queue. With
+ * `workers = N` at most N lookups run at once and the others wait in FIFO
+ * order (a Redis node is one worker); with `queue = Q` a lookup that finds
+ * Q waiting is rejected (REQ_REJECTED, cause queue full, counted in
+ * lookup_rejected). Only the lookup holds a worker: a miss's store read and
+ * a write's trip to the store do not. Then:
  *
  * - a read is looked up in the eviction policy, which counts every lookup as
  *   one access (so the policy sees exactly the request stream, as in the
@@ -52,6 +57,10 @@ static const struct param_spec params[] = {
     {"strategy", "policy", "cache_aside",
      "what writes do, e.g. write_behind(batch=100, flush=1s) (see `sdsim list strategy`)"},
     {"hit_time", "dist", "const(0)", "the cache's own lookup time, e.g. const(200us)"},
+    {"workers", "int|unbounded", "unbounded",
+     "lookups served at once (a Redis node: 1); the others wait in a FIFO queue"},
+    {"queue", "int|unbounded", "unbounded",
+     "lookups waiting for a worker at most; one more is rejected"},
     {"ttl", "duration|none", "none", "entries expire this long after they are filled"},
     {"ttl_jitter", "fraction", "0", "each TTL is drawn uniformly in ttl * [1 - j, 1 + j]"},
     {"invalidation", "events", "none",
@@ -366,11 +375,77 @@ static void dispatch(struct sim *sim, struct cache *c, struct request *r)
     }
 }
 
+/* ---- the lookup queue ------------------------------------------------------ */
+
+static void looked_up(struct sim *sim, void *a, void *b);
+
+/* r starts its lookup: with bounded workers it takes one (there is one
+ * free) until looked_up; unbounded, a zero lookup time dispatches at once. */
+static void lookup_begin(struct sim *sim, struct cache *c, struct request *r)
+{
+    struct frame *f = sim_top(r);
+    struct rng wr;
+    sim_work_rng(r, &c->base, 0, &wr);
+    double t = dist_sample(&c->hit_time, &wr) * c->slow + (double)c->add_ns;
+    if (c->workers == 0) {
+        if (t >= 0.5)
+            f->timer = sim_after(sim, (int64_t)(t + 0.5), looked_up, c, r);
+        else
+            dispatch(sim, c, r);
+        return;
+    }
+    /* Always an event, so a queue of zero-time lookups does not recurse. */
+    f->holds_worker = true;
+    c->lbusy++;
+    sim_level_add(sim, &c->base.st.busy, 1);
+    f->start_ns = sim_now(sim);
+    hist_add(c->base.st.wait, f->start_ns - f->arrive_ns);
+    f->timer = sim_after(sim, t >= 0.5 ? (int64_t)(t + 0.5) : 0, looked_up, c, r);
+}
+
+/* r's lookup is over: its worker takes the oldest waiting lookup. */
+static void lookup_end(struct sim *sim, struct cache *c, struct request *r)
+{
+    struct frame *f = sim_top(r);
+    f->holds_worker = false;
+    hist_add(c->base.st.local, sim_now(sim) - f->arrive_ns);
+    c->lbusy--;
+    sim_level_add(sim, &c->base.st.busy, -1);
+    if (c->lookq.len > 0) {
+        sim_level_add(sim, &c->base.st.queued, -1);
+        lookup_begin(sim, c, cache_ring_pop_req(&c->lookq));
+    }
+}
+
 static void looked_up(struct sim *sim, void *a, void *b)
 {
     struct request *r = b;
     sim_top(r)->timer = EVQ_NONE;
+    if (sim_top(r)->holds_worker)
+        lookup_end(sim, a, r);
     dispatch(sim, a, r);
+}
+
+/* No worker and no waiting place: refused at once, as a full store is. */
+static void lookup_refuse(struct sim *sim, struct cache *c, struct request *r)
+{
+    sim_level_add(sim, &c->base.st.insys, -1);
+    c->base.st.rejected++;
+    c->lookup_rejected++;
+    r->status = REQ_REJECTED;
+    r->cause = CAUSE_QUEUE_FULL;
+    sim_reply(sim, r);
+}
+
+/* The cache crashed: the lookups waiting for a worker go to the store, as
+ * every request at a down cache does. Those holding a worker finish their
+ * lookup time and then find the cache down (dispatch). */
+static void lookup_crash(struct sim *sim, struct cache *c)
+{
+    while (c->lookq.len > 0) {
+        sim_level_add(sim, &c->base.st.queued, -1);
+        cache_forward(sim, c, cache_ring_pop_req(&c->lookq), CACHE_BYPASS);
+    }
 }
 
 static void on_request(struct sim *sim, struct component *comp, struct request *r)
@@ -384,15 +459,49 @@ static void on_request(struct sim *sim, struct component *comp, struct request *
     r->target = -1;
     if (!c->up) {
         cache_forward(sim, c, r, CACHE_BYPASS);
-        return;
+    } else if (c->workers == 0 || c->lbusy < c->workers) {
+        lookup_begin(sim, c, r);
+    } else if (c->lqueue_cap < 0 || (long long)c->lookq.len < c->lqueue_cap) {
+        sim_level_add(sim, &comp->st.queued, 1);
+        cache_ring_push_req(&c->lookq, r);
+    } else {
+        lookup_refuse(sim, c, r);
     }
-    struct rng wr;
-    sim_work_rng(r, comp, 0, &wr);
-    double t = dist_sample(&c->hit_time, &wr) * c->slow + (double)c->add_ns;
-    if (t >= 0.5)
-        f->timer = sim_after(sim, (int64_t)(t + 0.5), looked_up, c, r);
+}
+
+/* workers, queue = N | unbounded. */
+static int read_lookup_queue(struct cache *c, const struct sc_section *s, struct diag *d)
+{
+    int rc = 0;
+    struct loc loc;
+    long long v;
+    const char *w = kp_raw(s, params, "workers", &loc);
+    c->workers = 0;
+    if (strcmp(w, "unbounded") == 0 || strcmp(w, "inf") == 0)
+        c->workers = 0;
+    else if (strspn(w, "0123456789") != strlen(w))
+        rc = diag_error(d, loc, "bad workers '%s': a number of lookups at once, or 'unbounded'",
+                        w);
+    else if (kp_int(s, params, "workers", 1, 10000000, &v, d) < 0)
+        rc = -1;
     else
-        dispatch(sim, c, r);
+        c->workers = (uint32_t)v;
+    const char *q = kp_raw(s, params, "queue", &loc);
+    c->lqueue_cap = -1;
+    if (strcmp(q, "unbounded") == 0 || strcmp(q, "inf") == 0)
+        c->lqueue_cap = -1;
+    else if (strspn(q, "0123456789") != strlen(q))
+        rc = diag_error(d, loc, "bad queue '%s': a number of waiting lookups, or 'unbounded'", q);
+    else if (kp_int(s, params, "queue", 0, 1000000000, &c->lqueue_cap, d) < 0)
+        rc = -1;
+    else if (c->workers == 0)
+        rc = diag_error(d, loc, "queue = %s needs a bounded 'workers': with unbounded workers "
+                                "no lookup waits", q);
+    if (c->workers > 0) {
+        c->base.st.servers = (double)c->workers;
+        c->base.st.capacity.value = c->workers;
+    }
+    return rc;
 }
 
 /* The store answered a read miss: fill, answer the waiters, then r. */
@@ -476,6 +585,7 @@ static void crash(struct sim *sim, struct cache *c)
             cache_forward(sim, c, w[k], CACHE_BYPASS);
         free(w);
     }
+    lookup_crash(sim, c);
 }
 
 static void fault(struct sim *sim, struct component *comp, int32_t replica,
@@ -512,6 +622,7 @@ static void reset(struct sim *sim, struct component *comp)
     struct cache *c = as_cache(comp);
     c->hits = c->misses = c->coalesced = c->early_refreshes = 0;
     c->dropped = c->rejected = c->events_lost = 0;
+    c->lookup_rejected = 0;
 }
 
 static size_t metrics(const struct sim *sim, const struct component *comp, int64_t end_ns,
@@ -535,6 +646,8 @@ static size_t metrics(const struct sim *sim, const struct component *comp, int64
     size_t n = sizeof m / sizeof m[0];
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
+    if (c->workers > 0 && n < max) /* only with a lookup queue: other runs.csv stay as they were */
+        out[n++] = (struct metric_out){"lookup_rejected", (double)c->lookup_rejected, true};
     return n;
 }
 
@@ -742,6 +855,8 @@ static int build(struct sim *sim, struct component *comp, const struct sc_sectio
         rc = diag_error(d, s->loc, "xfetch needs beta > 0");
     if (kp_bool(s, params, "coalesce", &c->coalesce, d) < 0)
         rc = -1;
+    if (read_lookup_queue(c, s, d) < 0)
+        rc = -1;
     if (rc < 0)
         return -1;
     c->ev = c->pol->create(c->capacity, rng_next(&c->rng),
@@ -770,6 +885,8 @@ static void fini(struct component *comp)
     free(c->entries);
     free(c->wb.key);
     free(c->blocked.req);
+    free(c->lookq.req);
+    cache_wb_fini(c);
     free(c->msgs);
     for (size_t i = 0; i < c->nfetches; i++)
         free(c->fetches[i].waiters);

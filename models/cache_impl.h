@@ -55,6 +55,19 @@ struct cache_msg {
     uint32_t next_free;
 };
 
+/* A write-behind flush in flight (one bulk write, models/store.h): its keys,
+ * the versions the store gave them, and per key the acknowledged writes it
+ * carries and the key's wseq when it left. Slots are pooled with their
+ * arrays, so once the pool has as many slots as flushes were ever in flight
+ * at once and each slot's arrays have reached `batch`, a flush allocates
+ * nothing. */
+struct cache_flush {
+    uint64_t *keys, *versions, *acks;
+    uint32_t *wseq;
+    size_t n, cap;
+    uint32_t next_free;
+};
+
 /* A FIFO of requests or keys, as a ring buffer. */
 struct cache_ring {
     void **req;       /* requests (blocked writers) */
@@ -88,6 +101,9 @@ struct cache {
     struct keymap wb_pending; /* key -> acknowledged writes merged into it */
     size_t wb_inflight;      /* flush writes sent and not yet answered */
     struct cache_ring blocked; /* writers waiting for room (full = block) */
+    struct cache_flush *flushes; /* pool of flushes, in flight or free */
+    size_t nflushes, flushes_cap;
+    uint32_t flush_free;     /* 1 + first free slot; 0: none */
     /* event-based invalidation */
     bool events;
     struct dist ev_delay;
@@ -111,6 +127,13 @@ struct cache {
     int64_t add_ns;
     struct rng rng;          /* TTL jitter, XFetch, invalidation delays and losses */
     struct rng flush_rng;    /* work seeds of flush writes */
+    /* lookup queue: `workers` lookups at once, FIFO behind them (0: unbounded,
+     * every lookup starts at once, no statistics of waiting) */
+    uint32_t workers;
+    uint32_t lbusy;          /* lookups holding a worker */
+    long long lqueue_cap;    /* waiting places; -1: unbounded */
+    struct cache_ring lookq; /* lookups waiting for a worker, oldest first */
+    uint64_t lookup_rejected; /* lookups refused: the queue was full (measured window) */
     /* counters of the measured window */
     uint64_t hits, misses, coalesced, early_refreshes, dropped, rejected;
 };
@@ -138,5 +161,6 @@ uint64_t cache_ring_pop_key(struct cache_ring *q);
 void cache_wb_start(struct sim *sim, struct cache *c);
 void cache_wb_flushed(struct sim *sim, struct cache *c, struct request *r);
 void cache_wb_crash(struct sim *sim, struct cache *c);
+void cache_wb_fini(struct cache *c);
 
 #endif

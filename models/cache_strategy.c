@@ -17,18 +17,24 @@
  *       in-flight writes; when it is full the writer waits (block), is
  *       refused (reject), or the oldest pending write is dropped
  *       (drop_oldest: its acknowledged writes are lost, as the catalogue's
- *       sketch does). A crash loses every pending write. A flush that the
- *       store refuses or fails is lost too (the sketch logs and drops it).
+ *       sketch does). A flush of up to `batch` keys is one bulk write to
+ *       the store (models/store.h), which commits each key with its own
+ *       version. A crash loses every pending write (a flush already sent
+ *       still commits). A flush that the store refuses or fails is lost
+ *       whole, every key of it (the sketch logs and drops it; no retry).
  *   write_around    writes go to the store and leave the cache alone: an
  *       entry stays stale until its TTL or an invalidation event.
  *
- * Cost: O(1) per write; a flush is O(batch). */
+ * Cost: O(1) per write; a flush is O(batch), one store request, and
+ * allocates nothing once its pool slot has grown (struct cache_flush). */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/cache_impl.h"
 #include "models/store.h"
 #include "sim/units.h"
+#include "sim/xalloc.h"
 
 /* ---- synchronous strategies ---------------------------------------------- */
 
@@ -163,29 +169,77 @@ static size_t wb_used(const struct cache *c)
     return c->wb.len + c->wb_inflight;
 }
 
-/* Sends one flush write of key (merging n acknowledged writes). */
-static void flush_one(struct sim *sim, struct cache *c, uint64_t key, uint64_t n)
+/* A free flush slot with room for the next batch (grown geometrically,
+ * reused after). */
+static uint32_t flush_new(struct cache *c)
 {
+    uint32_t i;
+    if (c->flush_free) {
+        i = c->flush_free - 1;
+        c->flush_free = c->flushes[i].next_free;
+    } else {
+        i = (uint32_t)c->nflushes;
+        xgrow(&c->flushes, &c->flushes_cap, c->nflushes + 1, sizeof *c->flushes);
+        c->flushes[c->nflushes++] = (struct cache_flush){0};
+    }
+    struct cache_flush *fl = &c->flushes[i];
+    size_t want = (long long)c->wb.len < c->wb_batch ? c->wb.len : (size_t)c->wb_batch;
+    if (fl->cap < want) {
+        size_t ncap = 2 * fl->cap > want ? 2 * fl->cap : want;
+        fl->keys = xrealloc(fl->keys, ncap * sizeof *fl->keys);
+        fl->versions = xrealloc(fl->versions, ncap * sizeof *fl->versions);
+        fl->acks = xrealloc(fl->acks, ncap * sizeof *fl->acks);
+        fl->wseq = xrealloc(fl->wseq, ncap * sizeof *fl->wseq);
+        fl->cap = ncap;
+    }
+    fl->n = 0;
+    return i;
+}
+
+static void flush_release(struct cache *c, uint32_t i)
+{
+    c->flushes[i].n = 0;
+    c->flushes[i].next_free = c->flush_free;
+    c->flush_free = i + 1;
+}
+
+/* The store asks for the batch of a write from this cache (store.h). */
+static bool flush_bulk(void *arg, const struct request *r, struct store_bulk *out)
+{
+    struct cache *c = arg;
+    const struct frame *f = &r->stack[r->depth - 2];
+    assert(f->c == &c->base && "a bulk write comes straight from its cache");
+    if (f->step != CACHE_FLUSH)
+        return false;
+    struct cache_flush *fl = &c->flushes[f->slot];
+    *out = (struct store_bulk){fl->keys, fl->versions, fl->n};
+    return true;
+}
+
+/* Sends up to `batch` pending keys, oldest first, as one bulk write. */
+static void flush_batch(struct sim *sim, struct cache *c)
+{
+    assert(c->wb.len > 0 && "a flush carries at least one key");
+    uint32_t i = flush_new(c);
+    struct cache_flush *fl = &c->flushes[i];
+    while ((long long)fl->n < c->wb_batch && c->wb.len > 0) {
+        uint64_t key = cache_ring_pop_key(&c->wb);
+        fl->keys[fl->n] = key;
+        fl->acks[fl->n] = keymap_del(&c->wb_pending, key);
+        fl->wseq[fl->n] = cache_entry_of(c, key)->wseq;
+        fl->n++;
+    }
     struct request *r = sim_req_new(sim);
     r->work_seed = rng_next(&c->flush_rng);
     r->born_ns = sim_now(sim);
-    r->key = key;
+    r->key = fl->keys[0];
     r->op = OP_WRITE;
     struct frame *f = sim_enter(r, &c->base);
     f->arrive_ns = sim_now(sim);
-    f->replica = (uint32_t)n; /* acknowledged writes it carries */
-    f->slot = cache_entry_of(c, key)->wseq;
+    f->slot = i;
     f->epoch = c->epoch;
-    c->wb_inflight++;
+    c->wb_inflight += fl->n;
     cache_forward(sim, c, r, CACHE_FLUSH);
-}
-
-static void flush_batch(struct sim *sim, struct cache *c)
-{
-    for (long long i = 0; i < c->wb_batch && c->wb.len > 0; i++) {
-        uint64_t key = cache_ring_pop_key(&c->wb);
-        flush_one(sim, c, key, keymap_del(&c->wb_pending, key));
-    }
 }
 
 static void flush_tick(struct sim *sim, void *a, void *b)
@@ -200,7 +254,10 @@ static void flush_tick(struct sim *sim, void *a, void *b)
 
 void cache_wb_start(struct sim *sim, struct cache *c)
 {
-    if (c->strat == &cache_write_behind && c->wb_flush_ns <= sim->end_ns)
+    if (c->strat != &cache_write_behind)
+        return;
+    store_bulk_sender(c->store, &c->base, flush_bulk, c);
+    if (c->wb_flush_ns <= sim->end_ns)
         sim_after(sim, c->wb_flush_ns, flush_tick, c, NULL);
 }
 
@@ -269,22 +326,34 @@ static void behind_write(struct sim *sim, struct cache *c, struct request *r)
     }
 }
 
+/* Key k of a flush came back: clean on success; on failure its writes are
+ * lost, and the cache forgets data the store will never have (unless the
+ * key was written again since, or the cache crashed meanwhile). */
+static void flushed_key(struct cache *c, const struct cache_flush *fl, size_t k, uint32_t epoch,
+                        bool ok)
+{
+    uint64_t i = keymap_get(&c->index, fl->keys[k]);
+    struct cache_entry *e = i == KEYMAP_NONE ? NULL : &c->entries[i];
+    bool same = e && e->valid && epoch == c->epoch && e->epoch == c->epoch &&
+                e->version == OBSERVER_PENDING && e->wseq == fl->wseq[k];
+    if (ok) {
+        if (same)
+            e->version = fl->versions[k]; /* clean: the store has it now */
+    } else {
+        observer_lost(c->obs, fl->acks[k]);
+        if (same)
+            cache_invalidate(c, fl->keys[k]);
+    }
+}
+
 void cache_wb_flushed(struct sim *sim, struct cache *c, struct request *r)
 {
     struct frame *f = sim_top(r);
-    c->wb_inflight--;
-    uint64_t i = keymap_get(&c->index, r->key);
-    struct cache_entry *e = i == KEYMAP_NONE ? NULL : &c->entries[i];
-    bool same = e && e->valid && f->epoch == c->epoch && e->epoch == c->epoch &&
-                e->version == OBSERVER_PENDING && e->wseq == f->slot;
-    if (r->status == REQ_OK) {
-        if (same)
-            e->version = r->version; /* clean: the store has it now */
-    } else {
-        observer_lost(c->obs, f->replica);
-        if (same)
-            cache_invalidate(c, r->key);
-    }
+    struct cache_flush *fl = &c->flushes[f->slot];
+    c->wb_inflight -= fl->n;
+    for (size_t k = 0; k < fl->n; k++)
+        flushed_key(c, fl, k, f->epoch, r->status == REQ_OK);
+    flush_release(c, f->slot);
     sim_req_free(sim, r);
     while (c->blocked.len > 0 && (long long)wb_used(c) < c->wb_queue)
         accept(sim, c, cache_ring_pop_req(&c->blocked));
@@ -298,6 +367,17 @@ void cache_wb_crash(struct sim *sim, struct cache *c)
     observer_lost(c->obs, lost);
     while (c->blocked.len > 0) /* never acknowledged: they go to the store */
         cache_forward(sim, c, cache_ring_pop_req(&c->blocked), CACHE_BYPASS);
+}
+
+void cache_wb_fini(struct cache *c)
+{
+    for (size_t i = 0; i < c->nflushes; i++) {
+        free(c->flushes[i].keys);
+        free(c->flushes[i].versions);
+        free(c->flushes[i].acks);
+        free(c->flushes[i].wseq);
+    }
+    free(c->flushes);
 }
 
 const struct cache_strategy cache_write_behind = {

@@ -10,6 +10,11 @@
  *             version, else replies REQ_REJECTED with the current version
  *             (a conflict, counted in cas_conflicts).
  *
+ * A bulk write (store.h: a write whose sender registered with
+ * store_bulk_sender and names a batch) is one request: one worker, one
+ * `service` draw plus (n - 1) x `batch_item_time`, then n commits in order.
+ * So a write-behind flush loads the store like one request, not n.
+ *
  * The store is its own observer's first client: every read it answers is
  * checked (a single node is never stale; replicas will be, issue 7).
  * Faults: crash fails the queue and the requests in service at once and
@@ -33,6 +38,12 @@ struct listener {
     void *arg;
 };
 
+struct bulk_sender {
+    const struct component *c;
+    store_bulk_fn *fn;
+    void *arg;
+};
+
 struct store {
     struct component base;
     uint32_t workers;
@@ -50,6 +61,9 @@ struct store {
     struct observer obs;
     struct listener *listeners;
     size_t nlisteners;
+    struct bulk_sender *bulk;
+    size_t nbulk;
+    int64_t item_ns;           /* batch_item_time: per key of a bulk write after the first */
     uint64_t store_reads;      /* reads served here (measured window) */
     uint64_t cas_conflicts;    /* conditional writes refused (measured window) */
 };
@@ -60,6 +74,9 @@ static const struct param_spec params[] = {
     {"queue", "int|unbounded", "unbounded",
      "waiting room; a request that finds it full is rejected"},
     {"latency", "dist", "", "one-way network delay of each reply and message this store sends"},
+    {"batch_item_time", "duration", "0",
+     "a bulk write of n keys (a write-behind flush) takes one service time plus (n - 1) times "
+     "this"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -83,6 +100,27 @@ void store_listen(struct component *c, store_commit_fn *fn, void *arg)
     struct store *st = as_store(c);
     st->listeners = xrealloc(st->listeners, (st->nlisteners + 1) * sizeof *st->listeners);
     st->listeners[st->nlisteners++] = (struct listener){fn, arg};
+}
+
+void store_bulk_sender(struct component *c, const struct component *sender,
+                       store_bulk_fn *fn, void *arg)
+{
+    struct store *st = as_store(c);
+    st->bulk = xrealloc(st->bulk, (st->nbulk + 1) * sizeof *st->bulk);
+    st->bulk[st->nbulk++] = (struct bulk_sender){sender, fn, arg};
+}
+
+/* The batch of r if r is a bulk write (the store's frame is on top, the
+ * sender's right below it). */
+static bool bulk_of(const struct store *st, const struct request *r, struct store_bulk *out)
+{
+    if (st->nbulk == 0 || r->op != OP_WRITE || r->depth < 2)
+        return false;
+    const struct component *sender = r->stack[r->depth - 2].c;
+    for (size_t i = 0; i < st->nbulk; i++)
+        if (st->bulk[i].c == sender)
+            return st->bulk[i].fn(st->bulk[i].arg, r, out);
+    return false;
 }
 
 static void ring_push(struct store *st, struct request *r)
@@ -124,7 +162,11 @@ static void begin(struct sim *sim, struct store *st, struct request *r)
     if (st->has_demand) {
         struct rng wr;
         sim_work_rng(r, &st->base, 0, &wr);
-        t = (int64_t)(dist_sample(&st->demand, &wr) * st->slow + 0.5);
+        double demand = dist_sample(&st->demand, &wr);
+        struct store_bulk b;
+        if (st->item_ns > 0 && bulk_of(st, r, &b))
+            demand += (double)(b.n - 1) * (double)st->item_ns;
+        t = (int64_t)(demand * st->slow + 0.5);
     }
     f->timer = sim_after(sim, t + st->add_ns, served, st, r);
 }
@@ -161,11 +203,24 @@ static void finish(struct sim *sim, struct store *st, struct request *r)
     sim_reply(sim, r);
 }
 
+static uint64_t commit_key(struct sim *sim, struct store *st, uint64_t key)
+{
+    uint64_t v = observer_commit(&st->obs, key);
+    for (size_t i = 0; i < st->nlisteners; i++)
+        st->listeners[i].fn(sim, st->listeners[i].arg, key, v);
+    return v;
+}
+
 static void commit(struct sim *sim, struct store *st, struct request *r)
 {
-    r->version = observer_commit(&st->obs, r->key);
-    for (size_t i = 0; i < st->nlisteners; i++)
-        st->listeners[i].fn(sim, st->listeners[i].arg, r->key, r->version);
+    struct store_bulk b;
+    if (!bulk_of(st, r, &b)) {
+        r->version = commit_key(sim, st, r->key);
+        return;
+    }
+    for (size_t i = 0; i < b.n; i++)
+        b.versions[i] = commit_key(sim, st, b.keys[i]);
+    r->version = b.versions[b.n - 1];
 }
 
 /* Applies r's operation to the data, now that its service is over. */
@@ -348,6 +403,8 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = diag_error(d, qloc, "bad queue '%s': a number of waiting places, or 'unbounded'", q);
     else if (kp_int(s, params, "queue", 0, 1000000000, &st->queue_cap, d) < 0)
         rc = -1;
+    if (kp_duration(s, params, "batch_item_time", &st->item_ns, d) < 0)
+        rc = -1;
     bool present;
     if (kp_dist(s, params, "service", DIST_DURATION, &st->demand, &present, d) < 0)
         rc = -1;
@@ -372,6 +429,7 @@ static void fini(struct component *c)
     free(st->ring);
     free(st->serving);
     free(st->listeners);
+    free(st->bulk);
     observer_fini(&st->obs);
     if (st->has_demand)
         dist_fini(&st->demand);
