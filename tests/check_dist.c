@@ -115,6 +115,10 @@ static const struct dist_case cases[] = {
     {"hyperexp(mean=10ms, scv=1)", DIST_DURATION, 1e7, 1.0},
     {"erlang(k=3, mean=10ms)", DIST_DURATION, 1e7, 1.0 / 3.0},
     {"erlang(1, 2)", DIST_NUMBER, 2.0, 1.0},
+    /* Sizes in bytes: 4KB = 4000, 1KiB = 1024; a bare number is bytes. */
+    {"lognormal(median=4KB, sigma=1)", DIST_BYTES, 6594.885082800513, 1.718281828459045},
+    {"pareto(scale=1KiB, alpha=3)", DIST_BYTES, 1536.0, 1.0 / 3.0},
+    {"uniform(100, 1kB)", DIST_BYTES, 550.0, 900.0 * 900.0 / 12.0 / (550.0 * 550.0)},
 };
 
 START_TEST(parsed_mean_and_scv_match_closed_forms)
