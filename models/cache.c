@@ -796,7 +796,12 @@ static int read_capacity(struct sim *sim, struct cache *c, const struct sc_secti
     const char *text = kp_raw(s, params, "capacity", &cap_loc);
     const char *size_text = kp_raw(s, params, "object_size", &size_loc);
     c->capacity = 1;
-    if (!text || !units_has_byte_unit(text)) {
+    size_t len = text ? strlen(text) : 0;
+    while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+        len--;
+    bool unit = len > 0 && ((text[len - 1] >= 'a' && text[len - 1] <= 'z') ||
+                            (text[len - 1] >= 'A' && text[len - 1] <= 'Z'));
+    if (!unit) { /* a count of objects */
         long long cap;
         if (kp_int(s, params, "capacity", 1, CACHE_MAX_OBJECTS, &cap, d) < 0)
             return -1;
