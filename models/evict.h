@@ -13,6 +13,8 @@
  * allocates everything at create (O(capacity) memory, ghost entries
  * included) and nothing per access. access, contains and remove cost O(1)
  * amortised for every policy here; each policy's file states its exact cost.
+ * In byte mode a miss may evict several objects, but each was inserted once,
+ * so the amortised cost per access stays O(1).
  * Policies are deterministic: the same seed and the same sequence of calls
  * give the same results. */
 #ifndef SDSIM_MODELS_EVICT_H

@@ -25,8 +25,11 @@
  * Memory per object: 8-16 bytes of sketch, 17 of nodes, 32-64 of map.
  *
  * Byte mode: window, probation, protected and their targets are in bytes
- * (window_max = round(window * capacity) bytes, at least 1; the sketch is
- * sized by max_objects). A miss adds the sample, then (if the object fits
+ * (window_max = round(window * capacity) bytes, at least 1). The sketch and
+ * its reset period (10 * max_objects samples) are sized by max_objects, an
+ * upper bound that may be well above the objects actually cached, so counts
+ * age more slowly than in object mode (Caffeine sizes its sketch by the
+ * maximum weight, capped, with the same effect). A miss adds the sample, then (if the object fits
  * the capacity at all) moves window tails to the main part until the new
  * object fits in the window's share, then puts it at the window's head; an
  * object larger than the share empties the window and sits there alone,
