@@ -35,6 +35,15 @@
  * writes not yet flushed (counted as lost writes by the observer) and sends
  * the requests waiting at the cache on to the store.
  *
+ * Capacity in bytes: `capacity = 64MB` with `object_size = <dist>`. Each key's
+ * size is drawn once from object_size by an rng seeded with a hash of (the
+ * run's seed, the cache's name, the key), so it is a pure function of them
+ * and is drawn again, identically, whenever needed (no table of sizes). The
+ * eviction policy works in bytes (see models/evict.h); an object larger than
+ * the whole capacity is never cached (counted in too_big). The policy's
+ * nodes are allocated for capacity / q objects, q the 0.1% quantile of
+ * object_size (at least 1 byte); see docs/decisions.md.
+ *
  * Cost: O(1) expected per request (the eviction policy's cost plus keymap
  * lookups). Memory: the policy's O(capacity), plus one entry (40 bytes and
  * a map slot pair) per distinct key ever seen. */
@@ -51,7 +60,12 @@
 
 static const struct param_spec params[] = {
     {"to", "component", NULL, "the store behind the cache"},
-    {"capacity", "int", "1000", "objects the cache holds"},
+    {"capacity", "int|size", "1000",
+     "objects the cache holds (a count: 1000), or bytes with a unit (64MB, 512KiB; "
+     "units B, kB, MB, GB, TB, KiB, MiB, GiB, TiB), which needs object_size"},
+    {"object_size", "dist", "",
+     "with a byte capacity: each key's object size, e.g. lognormal(median=4KB, sigma=1) or "
+     "pareto(scale=1KB, alpha=1.2); a key's size is fixed for the run (at least 1 byte)"},
     {"eviction", "policy", "lru",
      "which object a full cache drops, e.g. lru, s3fifo(small=0.1) (see `sdsim list eviction`)"},
     {"strategy", "policy", "cache_aside",
@@ -165,11 +179,58 @@ static int64_t ttl_draw(struct cache *c)
     return (int64_t)(t + 0.5);
 }
 
+/* ---- capacity in bytes ----------------------------------------------------- */
+
+/* Key's object size: object_size sampled with an rng seeded from (size_seed,
+ * key), rounded, at least 1 byte (sizes beyond 4 GiB count as 4 GiB). */
+static uint32_t object_size_of(const struct cache *c, uint64_t key)
+{
+    struct rng r;
+    rng_seed(&r, rng_mix64(c->size_seed ^ rng_mix64(key)));
+    double x = floor(dist_sample(&c->object_size, &r) + 0.5);
+    return x < 1.0 ? 1 : x >= 4294967295.0 ? UINT32_MAX : (uint32_t)x;
+}
+
+bool cache_policy_access(struct cache *c, uint64_t key, uint32_t *size)
+{
+    if (!c->bytes_mode) {
+        *size = 1;
+        return c->pol->access(c->ev, key);
+    }
+    *size = object_size_of(c, key);
+    c->bytes_requested += *size;
+    if (*size > c->capacity_bytes)
+        c->too_big++;
+    return c->pol->access_sized(c->ev, key, *size);
+}
+
+/* Puts key in after a fill, in the policy's own way. */
+static void policy_fill(struct cache *c, uint64_t key)
+{
+    if (c->pol->contains(c->ev, key))
+        return;
+    if (!c->bytes_mode) {
+        (c->pol->insert ? c->pol->insert : c->pol->access)(c->ev, key);
+        return;
+    }
+    uint32_t size = object_size_of(c, key);
+    (c->pol->insert_sized ? c->pol->insert_sized : c->pol->access_sized)(c->ev, key, size);
+}
+
+/* A new, empty eviction state (at build and after a crash). */
+static void *policy_create(struct cache *c)
+{
+    const double *values = c->pol_has_values ? c->pol_values : NULL;
+    uint64_t seed = rng_next(&c->rng);
+    if (c->bytes_mode)
+        return c->pol->create_bytes(c->capacity_bytes, c->capacity, seed, values);
+    return c->pol->create(c->capacity, seed, values);
+}
+
 void cache_fill(struct sim *sim, struct cache *c, uint64_t key, uint64_t version,
                 int64_t delta_ns)
 {
-    if (!c->pol->contains(c->ev, key))
-        (c->pol->insert ? c->pol->insert : c->pol->access)(c->ev, key);
+    policy_fill(c, key);
     struct cache_entry *e = cache_entry_of(c, key);
     int64_t ttl = ttl_draw(c);
     e->valid = true;
@@ -330,7 +391,8 @@ static bool refresh_early(struct sim *sim, struct cache *c, const struct cache_e
 
 static void read_key(struct sim *sim, struct cache *c, struct request *r)
 {
-    bool present = c->pol->access(c->ev, r->key);
+    uint32_t size;
+    bool present = cache_policy_access(c, r->key, &size);
     struct cache_entry *e = cache_entry_of(c, r->key);
     if (!present)
         e->valid = false; /* just inserted: no data until its fill */
@@ -345,6 +407,7 @@ static void read_key(struct sim *sim, struct cache *c, struct request *r)
         return;
     }
     c->hits++;
+    c->bytes_hit += size;
     r->version = e->version;
     observer_read(c->obs, r->key, e->version);
     cache_finish(sim, c, r);
@@ -574,8 +637,7 @@ static void crash(struct sim *sim, struct cache *c)
     c->epoch++;
     cache_wb_crash(sim, c);
     c->pol->destroy(c->ev);
-    c->ev = c->pol->create(c->capacity, rng_next(&c->rng),
-                           c->pol_has_values ? c->pol_values : NULL);
+    c->ev = policy_create(c);
     for (uint32_t i = 0; i < c->nfetches; i++) {
         if (!c->fetches[i].used)
             continue;
@@ -623,6 +685,7 @@ static void reset(struct sim *sim, struct component *comp)
     c->hits = c->misses = c->coalesced = c->early_refreshes = 0;
     c->dropped = c->rejected = c->events_lost = 0;
     c->lookup_rejected = 0;
+    c->bytes_hit = c->bytes_requested = c->too_big = 0;
 }
 
 static size_t metrics(const struct sim *sim, const struct component *comp, int64_t end_ns,
@@ -642,8 +705,13 @@ static size_t metrics(const struct sim *sim, const struct component *comp, int64
         {"wb_rejected", (double)c->rejected, true},
         {"wb_unflushed", (double)(c->wb.len + c->wb_inflight), true},
         {"events_lost", (double)c->events_lost, true},
+        /* byte mode only, so object-mode results keep their columns */
+        {"byte_hit_ratio",
+         c->bytes_requested > 0 ? (double)c->bytes_hit / (double)c->bytes_requested : 0.0, true},
+        {"bytes_cached", (double)c->pol->bytes(c->ev), true},
+        {"too_big", (double)c->too_big, true},
     };
-    size_t n = sizeof m / sizeof m[0];
+    size_t n = sizeof m / sizeof m[0] - (c->bytes_mode ? 0 : 3);
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
     if (c->workers > 0 && n < max) /* only with a lookup queue: other runs.csv stay as they were */
@@ -814,6 +882,81 @@ static int read_store(struct sim *sim, struct cache *c, const struct sc_section 
     return 0;
 }
 
+/* Most objects a cache may hold (node arrays are sized for them). */
+#define CACHE_MAX_OBJECTS ((long long)EVICT_MAX_CAPACITY / 4)
+
+/* The smallest x with P(size <= x) >= p, by bisection on the CDF. */
+static double size_quantile(const struct dist *dist, double p)
+{
+    double lo = 0.0, hi = 1.0;
+    while (dist_cdf(dist, hi) < p && hi < 0x1p62)
+        hi *= 2.0;
+    for (int i = 0; i < 200 && hi - lo > 0.25; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (dist_cdf(dist, mid) >= p)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
+}
+
+/* capacity = <count> | <bytes with a unit>; object_size only with bytes. */
+static int read_capacity(struct sim *sim, struct cache *c, const struct sc_section *s,
+                         struct diag *d)
+{
+    struct loc cap_loc, size_loc;
+    const char *text = kp_raw(s, params, "capacity", &cap_loc);
+    const char *size_text = kp_raw(s, params, "object_size", &size_loc);
+    c->capacity = 1;
+    size_t len = text ? strlen(text) : 0;
+    while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+        len--;
+    bool unit = len > 0 && ((text[len - 1] >= 'a' && text[len - 1] <= 'z') ||
+                            (text[len - 1] >= 'A' && text[len - 1] <= 'Z'));
+    if (!unit) { /* a count of objects */
+        long long cap;
+        if (kp_int(s, params, "capacity", 1, CACHE_MAX_OBJECTS, &cap, d) < 0)
+            return -1;
+        c->capacity = (size_t)cap;
+        if (size_text)
+            return diag_error(d, size_loc,
+                              "object_size needs a capacity in bytes (e.g. capacity = 64MB); "
+                              "capacity = %s counts objects",
+                              text);
+        return 0;
+    }
+    const char *why;
+    if (units_parse_bytes(text, &c->capacity_bytes, &why) < 0)
+        return diag_error(d, cap_loc, "bad capacity '%s': %s", text, why);
+    if (c->capacity_bytes == 0)
+        return diag_error(d, cap_loc, "capacity must be at least 1 byte");
+    if (!size_text)
+        return diag_error(d, cap_loc,
+                          "a capacity in bytes needs object_size (e.g. object_size = "
+                          "lognormal(median=4KB, sigma=1))");
+    bool present;
+    if (kp_dist(s, params, "object_size", DIST_BYTES, &c->object_size, &present, d) < 0)
+        return -1;
+    c->bytes_mode = true;
+    /* Nodes for capacity / q objects, q the 0.1% quantile of the sizes (at
+     * least 1 byte): holding more would need the cached objects to average
+     * below it. If it ever binds, the policy evicts by count. */
+    double q = floor(size_quantile(&c->object_size, 1e-3));
+    q = q < 1.0 ? 1.0 : q;
+    double n = ceil((double)c->capacity_bytes / q);
+    if (n > (double)CACHE_MAX_OBJECTS)
+        return diag_error(d, cap_loc,
+                          "capacity %s may hold up to %.0f objects of %.0f bytes (the 0.1%% "
+                          "quantile of object_size); at most %lld are supported",
+                          text, n, q, CACHE_MAX_OBJECTS);
+    c->capacity = (size_t)n;
+    struct rng sr;
+    rng_stream(&sr, sim->seed, c->base.name, "object_size");
+    c->size_seed = rng_next(&sr);
+    return 0;
+}
+
 static int build(struct sim *sim, struct component *comp, const struct sc_section *s,
                  struct diag *d)
 {
@@ -829,10 +972,8 @@ static int build(struct sim *sim, struct component *comp, const struct sc_sectio
     sim_stats_init(sim, &comp->st, true);
     comp->st.replicas_up = 1;
     int rc = read_store(sim, c, s, d);
-    long long cap;
-    if (kp_int(s, params, "capacity", 1, (long long)EVICT_MAX_CAPACITY / 4, &cap, d) < 0)
-        rc = -1, cap = 1;
-    c->capacity = (size_t)cap;
+    if (read_capacity(sim, c, s, d) < 0)
+        rc = -1;
     if (read_eviction(c, s, d) < 0)
         rc = -1;
     if (read_strategy(c, s, d) < 0)
@@ -859,8 +1000,7 @@ static int build(struct sim *sim, struct component *comp, const struct sc_sectio
         rc = -1;
     if (rc < 0)
         return -1;
-    c->ev = c->pol->create(c->capacity, rng_next(&c->rng),
-                           c->pol_has_values ? c->pol_values : NULL);
+    c->ev = policy_create(c);
     if (!c->ev)
         return diag_error(d, s->loc, "eviction policy '%s' refused capacity %zu or its arguments",
                           c->pol->name, c->capacity);
@@ -893,6 +1033,7 @@ static void fini(struct component *comp)
     free(c->fetches);
     dist_fini(&c->hit_time);
     dist_fini(&c->ev_delay);
+    dist_fini(&c->object_size);
 }
 
 const struct kind kind_cache = {

@@ -82,7 +82,12 @@ struct cache {
     const struct evict_policy *pol;
     double pol_values[8];
     bool pol_has_values;
-    size_t capacity;
+    size_t capacity;         /* objects; in byte mode, the most objects held (max_objects) */
+    /* byte mode: capacity in bytes, each key's size from object_size */
+    bool bytes_mode;
+    uint64_t capacity_bytes;
+    struct dist object_size; /* sizes in bytes (DIST_BYTES) */
+    uint64_t size_seed;      /* a key's size is sampled from rng seeded by (size_seed, key) */
     void *ev;                /* the eviction policy's state */
     struct keymap index;     /* key -> index in entries */
     struct cache_entry *entries;
@@ -136,7 +141,13 @@ struct cache {
     uint64_t lookup_rejected; /* lookups refused: the queue was full (measured window) */
     /* counters of the measured window */
     uint64_t hits, misses, coalesced, early_refreshes, dropped, rejected;
+    uint64_t bytes_hit, bytes_requested, too_big; /* byte mode */
 };
+
+/* Looks key up in the eviction policy for a read (byte mode: with its size,
+ * counting requested bytes and too-big objects); *size is the object's size
+ * (1 in object mode). True if the policy held it. */
+bool cache_policy_access(struct cache *c, uint64_t key, uint32_t *size);
 
 /* The entry of key, created invalid on first sight. */
 struct cache_entry *cache_entry_of(struct cache *c, uint64_t key);

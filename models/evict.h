@@ -1,11 +1,20 @@
 /* evict: cache eviction policies behind one function table, and their registry.
  *
- * A policy decides which object a full cache drops. Capacity counts objects
- * (every object has size 1). Keys are uint64_t; any value is a valid key.
+ * A policy decides which object a full cache drops. In object mode (create,
+ * access, insert) capacity counts objects and every object has size 1. In
+ * byte mode (create_bytes, access_sized, insert_sized) every access carries
+ * the object's size, an integer >= 1 in the capacity's unit (bytes); a key's
+ * size must stay the same for the life of the instance. The policy evicts as
+ * many victims as it takes to fit a new object, and an object larger than
+ * the whole capacity is refused: the access is a miss and nothing changes.
+ * One instance is used in one mode only. Keys are uint64_t; any value is a
+ * valid key.
  * An instance is opaque state made by create() and freed by destroy(); it
  * allocates everything at create (O(capacity) memory, ghost entries
  * included) and nothing per access. access, contains and remove cost O(1)
  * amortised for every policy here; each policy's file states its exact cost.
+ * In byte mode a miss may evict several objects, but each was inserted once,
+ * so the amortised cost per access stays O(1).
  * Policies are deterministic: the same seed and the same sequence of calls
  * give the same results. */
 #ifndef SDSIM_MODELS_EVICT_H
@@ -40,6 +49,20 @@ struct evict_policy {
      * uses access. For policies whose admission depends on request counts. */
     bool (*insert)(void *state, uint64_t key);
     bool may_decline; /* access may leave a missed key out (an admission policy) */
+    /* Byte mode. Makes an empty cache of capacity bytes that never holds
+     * more than max_objects objects at once (nodes are allocated for that
+     * many, ghosts included, and nothing per access): the caller computes it
+     * from the smallest object size it will pass, and if it ever binds the
+     * policy evicts to keep the count, as if the cache were full. Returns
+     * NULL if capacity or max_objects is 0, max_objects is above
+     * EVICT_MAX_CAPACITY, or a value is out of range. */
+    void *(*create_bytes)(uint64_t capacity, size_t max_objects, uint64_t seed,
+                          const double *param_values);
+    /* access and insert with the object's size in bytes (>= 1). */
+    bool (*access_sized)(void *state, uint64_t key, uint32_t size);
+    bool (*insert_sized)(void *state, uint64_t key, uint32_t size); /* NULL: access_sized */
+    /* Bytes held (in object mode: objects), <= capacity. */
+    uint64_t (*bytes)(const void *state);
     bool (*contains)(const void *state, uint64_t key); /* no side effects */
     /* Invalidates key (no ghost entry is made). True if it was cached. */
     bool (*remove)(void *state, uint64_t key);

@@ -9,7 +9,8 @@
  * Clock and in SIEVE's comparison (Zhang et al. 2024), so an object must be
  * hit once after insertion to survive the hand.
  * Cost: O(1) per hit; O(1) amortised per miss, because each reinsertion
- * consumes a bit set by an earlier hit. */
+ * consumes a bit set by an earlier hit. Byte mode: a miss runs the hand
+ * (same victim rule) until the new object fits. */
 #include "models/evict.h"
 
 #include <stdlib.h>
@@ -20,31 +21,50 @@
 struct clk {
     struct evict_map map;
     struct evict_pool pool;
-    uint64_t *keys;           /* [capacity] */
-    struct evict_link *links; /* [capacity + 1]; the sentinel is links[capacity] */
-    uint8_t *ref;             /* [capacity] reference bits */
+    uint64_t *keys;           /* [nodes] */
+    struct evict_link *links; /* [nodes + 1]; the sentinel is links[nodes] */
+    uint32_t *sizes;          /* [nodes] byte mode; NULL in object mode */
+    uint8_t *ref;             /* [nodes] reference bits */
     uint32_t head;            /* sentinel index */
-    size_t capacity;
+    size_t nodes;             /* most objects held at once */
+    uint64_t capacity;        /* objects, or bytes */
+    uint64_t bytes;           /* byte mode: bytes held */
 };
 
 static const struct param_spec params[] = {{NULL, NULL, NULL, NULL}};
+
+static struct clk *clk_new(uint64_t capacity, size_t nodes, bool sized)
+{
+    if (capacity == 0 || nodes == 0 || nodes > EVICT_MAX_CAPACITY)
+        return NULL;
+    struct clk *c = xmalloc(sizeof *c);
+    evict_map_init(&c->map, nodes);
+    evict_pool_init(&c->pool, nodes);
+    c->keys = xmalloc(nodes * sizeof *c->keys);
+    c->links = xmalloc((nodes + 1) * sizeof *c->links);
+    c->sizes = sized ? xmalloc(nodes * sizeof *c->sizes) : NULL;
+    c->ref = xmalloc(nodes);
+    c->head = (uint32_t)nodes;
+    evict_list_init(c->links, c->head);
+    c->nodes = nodes;
+    c->capacity = capacity;
+    c->bytes = 0;
+    return c;
+}
 
 static void *clk_create(size_t capacity, uint64_t seed, const double *values)
 {
     (void)seed;
     (void)values;
-    if (capacity == 0 || capacity > EVICT_MAX_CAPACITY)
-        return NULL;
-    struct clk *c = xmalloc(sizeof *c);
-    evict_map_init(&c->map, capacity);
-    evict_pool_init(&c->pool, capacity);
-    c->keys = xmalloc(capacity * sizeof *c->keys);
-    c->links = xmalloc((capacity + 1) * sizeof *c->links);
-    c->ref = xmalloc(capacity);
-    c->head = (uint32_t)capacity;
-    evict_list_init(c->links, c->head);
-    c->capacity = capacity;
-    return c;
+    return clk_new(capacity, capacity, false);
+}
+
+static void *clk_create_bytes(uint64_t capacity, size_t max_objects, uint64_t seed,
+                              const double *values)
+{
+    (void)seed;
+    (void)values;
+    return clk_new(capacity, max_objects, true);
 }
 
 /* Sweeps the hand to an object whose bit is clear, unlinks it, returns it. */
@@ -68,13 +88,39 @@ static bool clk_access(void *state, uint64_t key)
         c->ref[i] = 1;
         return true;
     }
-    if (c->map.count == c->capacity) {
+    if (c->map.count == c->nodes) {
         i = clk_victim(c);
         evict_map_del(&c->map, c->keys[i]);
     } else {
         i = evict_pool_alloc(&c->pool, c->links);
     }
     c->keys[i] = key;
+    c->ref[i] = 0;
+    evict_list_push(c->links, c->head, i);
+    evict_map_put(&c->map, key, i);
+    return false;
+}
+
+static bool clk_access_sized(void *state, uint64_t key, uint32_t size)
+{
+    struct clk *c = state;
+    uint32_t i = evict_map_get(&c->map, key);
+    if (i != EVICT_MAP_NONE) {
+        c->ref[i] = 1;
+        return true;
+    }
+    if (size > c->capacity)
+        return false;
+    while (c->bytes + size > c->capacity || c->map.count == c->nodes) {
+        uint32_t t = clk_victim(c);
+        evict_map_del(&c->map, c->keys[t]);
+        c->bytes -= c->sizes[t];
+        evict_pool_free(&c->pool, c->links, t);
+    }
+    i = evict_pool_alloc(&c->pool, c->links);
+    c->keys[i] = key;
+    c->sizes[i] = size;
+    c->bytes += size;
     c->ref[i] = 0;
     evict_list_push(c->links, c->head, i);
     evict_map_put(&c->map, key, i);
@@ -94,6 +140,8 @@ static bool clk_remove(void *state, uint64_t key)
     if (i == EVICT_MAP_NONE)
         return false;
     evict_list_unlink(c->links, i);
+    if (c->sizes)
+        c->bytes -= c->sizes[i];
     evict_pool_free(&c->pool, c->links, i);
     return true;
 }
@@ -104,6 +152,12 @@ static size_t clk_size(const void *state)
     return c->map.count;
 }
 
+static uint64_t clk_bytes(const void *state)
+{
+    const struct clk *c = state;
+    return c->sizes ? c->bytes : c->map.count;
+}
+
 static void clk_destroy(void *state)
 {
     struct clk *c = state;
@@ -112,6 +166,7 @@ static void clk_destroy(void *state)
     evict_map_fini(&c->map);
     free(c->keys);
     free(c->links);
+    free(c->sizes);
     free(c->ref);
     free(c);
 }
@@ -125,5 +180,8 @@ const struct evict_policy evict_clock = {
     .contains = clk_contains,
     .remove = clk_remove,
     .size = clk_size,
+    .create_bytes = clk_create_bytes,
+    .access_sized = clk_access_sized,
+    .bytes = clk_bytes,
     .destroy = clk_destroy,
 };

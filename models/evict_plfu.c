@@ -9,7 +9,13 @@
  * Denning 1973). The cached keys sit in a binary min-heap by (count, time of
  * admission), each remembering its heap slot. Cost: O(log capacity) per
  * access; memory grows with the number of distinct keys seen (16 bytes each
- * in a keymap), which is what "perfect" costs. */
+ * in a keymap), which is what "perfect" costs.
+ * Byte mode: a missed key that does not fit faces the least counted cached
+ * key, then the next least counted, and so on: while its count is strictly
+ * higher it evicts that key, and it is admitted once it fits; the first time
+ * it is not higher it is not admitted (the keys already evicted stay out,
+ * as in Caffeine's admission of a large candidate). So only keys counted
+ * less than the newcomer are ever displaced. */
 #include "models/evict.h"
 
 #include <stdlib.h>
@@ -22,14 +28,18 @@ struct plfu_entry {
     uint64_t key;
     uint64_t count;
     uint64_t since; /* admission order: among equal counts the newest goes first */
+    uint32_t size;  /* byte mode: the object's size */
 };
 
 struct plfu {
     struct keymap counts;     /* key -> requests so far, every key seen */
     struct evict_map slot_of; /* cached key -> heap slot */
     struct plfu_entry *heap;  /* min-heap by (count, since) */
-    size_t size, capacity;
+    size_t size, capacity; /* objects cached; nodes (most objects at once) */
     uint64_t admitted;
+    bool sized;
+    uint64_t limit; /* capacity in objects, or bytes */
+    uint64_t bytes; /* byte mode: bytes held */
 };
 
 static const struct param_spec params[] = {{NULL, NULL, NULL, NULL}};
@@ -77,18 +87,33 @@ static void sift_up(struct plfu *c, size_t i)
     place(c, i, e);
 }
 
-static void *plfu_create(size_t capacity, uint64_t seed, const double *values)
+static struct plfu *plfu_new(uint64_t limit, size_t capacity, bool sized)
 {
-    (void)seed;
-    (void)values;
-    if (capacity == 0 || capacity > EVICT_MAX_CAPACITY)
+    if (limit == 0 || capacity == 0 || capacity > EVICT_MAX_CAPACITY)
         return NULL;
     struct plfu *c = xcalloc(1, sizeof *c);
     keymap_init(&c->counts);
     evict_map_init(&c->slot_of, capacity);
     c->heap = xcalloc(capacity, sizeof *c->heap);
     c->capacity = capacity;
+    c->sized = sized;
+    c->limit = limit;
     return c;
+}
+
+static void *plfu_create(size_t capacity, uint64_t seed, const double *values)
+{
+    (void)seed;
+    (void)values;
+    return plfu_new(capacity, capacity, false);
+}
+
+static void *plfu_create_bytes(uint64_t capacity, size_t max_objects, uint64_t seed,
+                               const double *values)
+{
+    (void)seed;
+    (void)values;
+    return plfu_new(capacity, max_objects, true);
 }
 
 /* Counts one request to key (or none, for a fill) and applies the rule. */
@@ -103,7 +128,7 @@ static bool plfu_touch(struct plfu *c, uint64_t key, uint64_t add)
         sift_down(c, slot);
         return true;
     }
-    struct plfu_entry e = {key, n, c->admitted};
+    struct plfu_entry e = {key, n, c->admitted, 1};
     if (c->size < c->capacity) {
         c->admitted++;
         c->heap[c->size++] = e;
@@ -115,6 +140,45 @@ static bool plfu_touch(struct plfu *c, uint64_t key, uint64_t add)
         sift_down(c, 0);
     }
     return false;
+}
+
+static void drop_slot(struct plfu *c, uint32_t slot);
+
+/* plfu_touch in byte mode: the newcomer evicts the least counted keys one
+ * by one while it beats them, until it fits. */
+static bool plfu_touch_sized(struct plfu *c, uint64_t key, uint64_t add, uint32_t size)
+{
+    uint64_t n = keymap_get(&c->counts, key);
+    n = (n == KEYMAP_NONE ? 0 : n) + add;
+    keymap_put(&c->counts, key, n);
+    uint32_t slot = evict_map_get(&c->slot_of, key);
+    if (slot != EVICT_MAP_NONE) {
+        c->heap[slot].count = n;
+        sift_down(c, slot);
+        return true;
+    }
+    if (size > c->limit)
+        return false;
+    while (c->bytes + size > c->limit || c->size == c->capacity) {
+        if (!(n > c->heap[0].count))
+            return false;
+        drop_slot(c, 0);
+    }
+    struct plfu_entry e = {key, n, c->admitted++, size};
+    c->bytes += size;
+    c->heap[c->size++] = e;
+    sift_up(c, c->size - 1);
+    return false;
+}
+
+static bool plfu_access_sized(void *state, uint64_t key, uint32_t size)
+{
+    return plfu_touch_sized(state, key, 1, size);
+}
+
+static bool plfu_insert_sized(void *state, uint64_t key, uint32_t size)
+{
+    return plfu_touch_sized(state, key, 0, size);
 }
 
 static bool plfu_access(void *state, uint64_t key)
@@ -137,21 +201,36 @@ static bool plfu_contains(const void *state, uint64_t key)
 static bool plfu_remove(void *state, uint64_t key)
 {
     struct plfu *c = state;
-    uint32_t slot = evict_map_del(&c->slot_of, key);
+    uint32_t slot = evict_map_get(&c->slot_of, key);
     if (slot == EVICT_MAP_NONE)
         return false;
+    drop_slot(c, slot);
+    return true;
+}
+
+/* Removes the cached entry in heap slot `slot`. */
+static void drop_slot(struct plfu *c, uint32_t slot)
+{
+    evict_map_del(&c->slot_of, c->heap[slot].key);
+    if (c->sized)
+        c->bytes -= c->heap[slot].size;
     c->size--;
     if (slot < c->size) {
         place(c, slot, c->heap[c->size]);
         sift_down(c, slot);
         sift_up(c, evict_map_get(&c->slot_of, c->heap[slot].key));
     }
-    return true;
 }
 
 static size_t plfu_size(const void *state)
 {
     return ((const struct plfu *)state)->size;
+}
+
+static uint64_t plfu_bytes(const void *state)
+{
+    const struct plfu *c = state;
+    return c->sized ? c->bytes : c->size;
 }
 
 static void plfu_destroy(void *state)
@@ -177,5 +256,9 @@ const struct evict_policy evict_plfu = {
     .contains = plfu_contains,
     .remove = plfu_remove,
     .size = plfu_size,
+    .create_bytes = plfu_create_bytes,
+    .access_sized = plfu_access_sized,
+    .insert_sized = plfu_insert_sized,
+    .bytes = plfu_bytes,
     .destroy = plfu_destroy,
 };

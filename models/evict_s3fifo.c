@@ -15,7 +15,20 @@
  * A ghost is the evicted node itself relabelled, so it keeps its map entry;
  * G drops its tail when full. Memory: capacity + ghost * capacity nodes.
  * Cost: O(1) per hit; O(1) amortised per miss (each reinsertion consumes a
- * hit, each promotion from S happens once per insertion). */
+ * hit, each promotion from S happens once per insertion).
+ *
+ * Byte mode: every length and target is in bytes. S's share is
+ * round(small * capacity) bytes and M's the rest; a miss repeats the
+ * eviction step above until the new object fits; an object promoted from S
+ * makes room in M by evicting from M until it fits there (not just once).
+ * The ghost queue is bounded by the bytes of the objects it remembers,
+ * floor(ghost * capacity), as libCacheSim's S3FIFO does with sized objects;
+ * with the default 0.9 that is M's byte size, the paper's "as large as M"
+ * measured in the unit the cache is sized in. (A bound by entry count of M
+ * would need M's count, which varies; by bytes it is fixed at create.) It
+ * also never holds more than floor(ghost * max_objects) entries, the nodes
+ * allocated for it, which binds only if remembered objects are smaller
+ * than the caller's minimum size. */
 #include "models/evict.h"
 
 #include <math.h>
@@ -33,9 +46,13 @@ struct s3fifo {
     struct evict_link *links; /* [nodes + 3]; sentinels: nodes + S3_SMALL, ... */
     uint8_t *where;           /* [nodes] S3_SMALL, S3_MAIN or S3_GHOST */
     uint8_t *freq;            /* [nodes] 0..3 */
-    size_t len[3];            /* objects in each list */
-    size_t cap[3];            /* targets: S's share, M's size, G's size */
-    size_t capacity;
+    uint32_t *sizes;          /* [nodes] byte mode; NULL in object mode */
+    uint64_t len[3];          /* objects (byte mode: bytes) in each list */
+    size_t cnt[3];            /* objects in each list */
+    uint64_t cap[3];          /* targets: S's share, M's size, G's size */
+    uint64_t capacity;        /* objects, or bytes */
+    size_t max_cached;        /* most objects cached at once */
+    size_t max_ghosts;        /* most ghost entries */
     uint32_t nodes;
 };
 
@@ -50,45 +67,70 @@ static uint32_t head(const struct s3fifo *c, int list)
     return c->nodes + (uint32_t)list;
 }
 
-static void *s3_create(size_t capacity, uint64_t seed, const double *values)
+static uint64_t sz(const struct s3fifo *c, uint32_t i)
 {
-    (void)seed;
+    return c->sizes ? c->sizes[i] : 1;
+}
+
+static struct s3fifo *s3_new(uint64_t capacity, size_t max_objects, bool sized,
+                             const double *values)
+{
     double small = evict_param(params, values, 0), ghost = evict_param(params, values, 1);
-    if (capacity == 0 || capacity > EVICT_MAX_CAPACITY || !(small > 0 && small < 1) ||
-        !(ghost >= 0 && ghost <= 4))
+    if (capacity == 0 || max_objects == 0 || max_objects > EVICT_MAX_CAPACITY ||
+        !(small > 0 && small < 1) || !(ghost >= 0 && ghost <= 4))
         return NULL;
     struct s3fifo *c = xmalloc(sizeof *c);
-    size_t s = (size_t)llround(small * (double)capacity);
+    uint64_t s = (uint64_t)llround(small * (double)capacity);
     if (s >= capacity)
         s = capacity - 1;
     c->cap[S3_SMALL] = s ? s : 1;
     c->cap[S3_MAIN] = capacity > c->cap[S3_SMALL] ? capacity - c->cap[S3_SMALL] : 1;
-    c->cap[S3_GHOST] = (size_t)floor(ghost * (double)capacity + 1e-9); /* as libCacheSim */
+    c->cap[S3_GHOST] = (uint64_t)floor(ghost * (double)capacity + 1e-9); /* as libCacheSim */
     c->capacity = capacity;
-    c->nodes = (uint32_t)(capacity + c->cap[S3_GHOST]);
+    c->max_cached = max_objects;
+    c->max_ghosts = sized ? (size_t)floor(ghost * (double)max_objects + 1e-9)
+                          : (size_t)c->cap[S3_GHOST];
+    c->nodes = (uint32_t)(max_objects + c->max_ghosts);
     evict_map_init(&c->map, c->nodes);
     evict_pool_init(&c->pool, c->nodes);
     c->keys = xmalloc(c->nodes * sizeof *c->keys);
     c->links = xmalloc((c->nodes + 3) * sizeof *c->links);
     c->where = xmalloc(c->nodes);
     c->freq = xmalloc(c->nodes);
+    c->sizes = sized ? xmalloc(c->nodes * sizeof *c->sizes) : NULL;
     for (int l = 0; l < 3; l++) {
         evict_list_init(c->links, head(c, l));
         c->len[l] = 0;
+        c->cnt[l] = 0;
     }
     return c;
+}
+
+static void *s3_create(size_t capacity, uint64_t seed, const double *values)
+{
+    (void)seed;
+    return s3_new(capacity, capacity, false, values);
+}
+
+static void *s3_create_bytes(uint64_t capacity, size_t max_objects, uint64_t seed,
+                             const double *values)
+{
+    (void)seed;
+    return s3_new(capacity, max_objects, true, values);
 }
 
 static void push(struct s3fifo *c, int list, uint32_t i)
 {
     c->where[i] = (uint8_t)list;
-    c->len[list]++;
+    c->len[list] += sz(c, i);
+    c->cnt[list]++;
     evict_list_push(c->links, head(c, list), i);
 }
 
 static void unlink_node(struct s3fifo *c, uint32_t i)
 {
-    c->len[c->where[i]]--;
+    c->len[c->where[i]] -= sz(c, i);
+    c->cnt[c->where[i]]--;
     evict_list_unlink(c->links, i);
 }
 
@@ -118,11 +160,11 @@ static void evict_main(struct s3fifo *c)
 /* Makes node t (unlinked) the newest ghost, or forgets it without a G. */
 static void to_ghost(struct s3fifo *c, uint32_t t)
 {
-    if (c->cap[S3_GHOST] == 0) {
+    if (sz(c, t) > c->cap[S3_GHOST] || c->max_ghosts == 0) {
         drop(c, t);
         return;
     }
-    if (c->len[S3_GHOST] == c->cap[S3_GHOST]) {
+    while (c->len[S3_GHOST] + sz(c, t) > c->cap[S3_GHOST] || c->cnt[S3_GHOST] == c->max_ghosts) {
         uint32_t g = evict_list_tail(c->links, head(c, S3_GHOST));
         unlink_node(c, g);
         drop(c, g);
@@ -137,8 +179,13 @@ static void evict_small(struct s3fifo *c)
         uint32_t t = evict_list_tail(c->links, head(c, S3_SMALL));
         unlink_node(c, t);
         if (c->freq[t] > 1) {
-            if (c->len[S3_MAIN] >= c->cap[S3_MAIN])
-                evict_main(c);
+            if (!c->sizes) {
+                if (c->len[S3_MAIN] >= c->cap[S3_MAIN])
+                    evict_main(c);
+            } else {
+                while (c->len[S3_MAIN] > 0 && c->len[S3_MAIN] + sz(c, t) > c->cap[S3_MAIN])
+                    evict_main(c);
+            }
             push(c, S3_MAIN, t);
         } else {
             to_ghost(c, t);
@@ -147,19 +194,29 @@ static void evict_small(struct s3fifo *c)
     }
 }
 
-static bool s3_access(void *state, uint64_t key)
+/* True while the cache needs an eviction before size more bytes fit. */
+static bool s3_full(const struct s3fifo *c, uint64_t size)
 {
-    struct s3fifo *c = state;
+    return c->len[S3_SMALL] + c->len[S3_MAIN] + size > c->capacity ||
+           c->cnt[S3_SMALL] + c->cnt[S3_MAIN] == c->max_cached;
+}
+
+static bool s3_touch(struct s3fifo *c, uint64_t key, uint32_t size)
+{
     uint32_t i = evict_map_get(&c->map, key);
     if (i != EVICT_MAP_NONE && c->where[i] != S3_GHOST) {
         if (c->freq[i] < 3)
             c->freq[i]++;
         return true;
     }
+    if (size > c->capacity)
+        return false;
     bool was_ghost = i != EVICT_MAP_NONE;
     if (was_ghost) /* out of G first, so that making room cannot drop it */
         unlink_node(c, i);
-    while (c->len[S3_SMALL] + c->len[S3_MAIN] >= c->capacity) {
+    if (was_ghost && c->sizes)
+        c->sizes[i] = size;
+    while (s3_full(c, size)) {
         if (c->len[S3_SMALL] >= c->cap[S3_SMALL] || c->len[S3_MAIN] == 0)
             evict_small(c);
         else
@@ -173,9 +230,21 @@ static bool s3_access(void *state, uint64_t key)
     i = evict_pool_alloc(&c->pool, c->links);
     c->keys[i] = key;
     c->freq[i] = 0;
+    if (c->sizes)
+        c->sizes[i] = size;
     push(c, S3_SMALL, i);
     evict_map_put(&c->map, key, i);
     return false;
+}
+
+static bool s3_access(void *state, uint64_t key)
+{
+    return s3_touch(state, key, 1);
+}
+
+static bool s3_access_sized(void *state, uint64_t key, uint32_t size)
+{
+    return s3_touch(state, key, size);
 }
 
 static bool s3_contains(const void *state, uint64_t key)
@@ -199,6 +268,12 @@ static bool s3_remove(void *state, uint64_t key)
 static size_t s3_size(const void *state)
 {
     const struct s3fifo *c = state;
+    return c->cnt[S3_SMALL] + c->cnt[S3_MAIN];
+}
+
+static uint64_t s3_bytes(const void *state)
+{
+    const struct s3fifo *c = state;
     return c->len[S3_SMALL] + c->len[S3_MAIN];
 }
 
@@ -212,6 +287,7 @@ static void s3_destroy(void *state)
     free(c->links);
     free(c->where);
     free(c->freq);
+    free(c->sizes);
     free(c);
 }
 
@@ -225,5 +301,8 @@ const struct evict_policy evict_s3fifo = {
     .contains = s3_contains,
     .remove = s3_remove,
     .size = s3_size,
+    .create_bytes = s3_create_bytes,
+    .access_sized = s3_access_sized,
+    .bytes = s3_bytes,
     .destroy = s3_destroy,
 };

@@ -9,7 +9,8 @@
  * object's newer neighbour. Unlike CLOCK, survivors keep their place, so new
  * objects sit near the head and are examined soon ("quick demotion").
  * Cost: O(1) per hit; O(1) amortised per miss, because each step of the hand
- * clears a bit set by an earlier hit. */
+ * clears a bit set by an earlier hit. Byte mode: a miss runs the hand (same
+ * victim rule) until the new object fits. */
 #include "models/evict.h"
 
 #include <stdlib.h>
@@ -20,33 +21,52 @@
 struct sieve {
     struct evict_map map;
     struct evict_pool pool;
-    uint64_t *keys;           /* [capacity] */
-    struct evict_link *links; /* [capacity + 1]; the sentinel is links[capacity] */
-    uint8_t *visited;         /* [capacity] */
+    uint64_t *keys;           /* [nodes] */
+    struct evict_link *links; /* [nodes + 1]; the sentinel is links[nodes] */
+    uint32_t *sizes;          /* [nodes] byte mode; NULL in object mode */
+    uint8_t *visited;         /* [nodes] */
     uint32_t head;            /* sentinel index */
     uint32_t hand;            /* next object to examine; the sentinel means "the tail" */
-    size_t capacity;
+    size_t nodes;             /* most objects held at once */
+    uint64_t capacity;        /* objects, or bytes */
+    uint64_t bytes;           /* byte mode: bytes held */
 };
 
 static const struct param_spec params[] = {{NULL, NULL, NULL, NULL}};
+
+static struct sieve *sieve_new(uint64_t capacity, size_t nodes, bool sized)
+{
+    if (capacity == 0 || nodes == 0 || nodes > EVICT_MAX_CAPACITY)
+        return NULL;
+    struct sieve *c = xmalloc(sizeof *c);
+    evict_map_init(&c->map, nodes);
+    evict_pool_init(&c->pool, nodes);
+    c->keys = xmalloc(nodes * sizeof *c->keys);
+    c->links = xmalloc((nodes + 1) * sizeof *c->links);
+    c->sizes = sized ? xmalloc(nodes * sizeof *c->sizes) : NULL;
+    c->visited = xmalloc(nodes);
+    c->head = (uint32_t)nodes;
+    c->hand = c->head;
+    evict_list_init(c->links, c->head);
+    c->nodes = nodes;
+    c->capacity = capacity;
+    c->bytes = 0;
+    return c;
+}
 
 static void *sieve_create(size_t capacity, uint64_t seed, const double *values)
 {
     (void)seed;
     (void)values;
-    if (capacity == 0 || capacity > EVICT_MAX_CAPACITY)
-        return NULL;
-    struct sieve *c = xmalloc(sizeof *c);
-    evict_map_init(&c->map, capacity);
-    evict_pool_init(&c->pool, capacity);
-    c->keys = xmalloc(capacity * sizeof *c->keys);
-    c->links = xmalloc((capacity + 1) * sizeof *c->links);
-    c->visited = xmalloc(capacity);
-    c->head = (uint32_t)capacity;
-    c->hand = c->head;
-    evict_list_init(c->links, c->head);
-    c->capacity = capacity;
-    return c;
+    return sieve_new(capacity, capacity, false);
+}
+
+static void *sieve_create_bytes(uint64_t capacity, size_t max_objects, uint64_t seed,
+                              const double *values)
+{
+    (void)seed;
+    (void)values;
+    return sieve_new(capacity, max_objects, true);
 }
 
 /* Moves the hand to an unvisited object, unlinks it and returns it. */
@@ -72,13 +92,39 @@ static bool sieve_access(void *state, uint64_t key)
         c->visited[i] = 1;
         return true;
     }
-    if (c->map.count == c->capacity) {
+    if (c->map.count == c->nodes) {
         i = sieve_victim(c);
         evict_map_del(&c->map, c->keys[i]);
     } else {
         i = evict_pool_alloc(&c->pool, c->links);
     }
     c->keys[i] = key;
+    c->visited[i] = 0;
+    evict_list_push(c->links, c->head, i);
+    evict_map_put(&c->map, key, i);
+    return false;
+}
+
+static bool sieve_access_sized(void *state, uint64_t key, uint32_t size)
+{
+    struct sieve *c = state;
+    uint32_t i = evict_map_get(&c->map, key);
+    if (i != EVICT_MAP_NONE) {
+        c->visited[i] = 1;
+        return true;
+    }
+    if (size > c->capacity)
+        return false;
+    while (c->bytes + size > c->capacity || c->map.count == c->nodes) {
+        uint32_t t = sieve_victim(c);
+        evict_map_del(&c->map, c->keys[t]);
+        c->bytes -= c->sizes[t];
+        evict_pool_free(&c->pool, c->links, t);
+    }
+    i = evict_pool_alloc(&c->pool, c->links);
+    c->keys[i] = key;
+    c->sizes[i] = size;
+    c->bytes += size;
     c->visited[i] = 0;
     evict_list_push(c->links, c->head, i);
     evict_map_put(&c->map, key, i);
@@ -100,6 +146,8 @@ static bool sieve_remove(void *state, uint64_t key)
     if (c->hand == i)
         c->hand = c->links[i].prev;
     evict_list_unlink(c->links, i);
+    if (c->sizes)
+        c->bytes -= c->sizes[i];
     evict_pool_free(&c->pool, c->links, i);
     return true;
 }
@@ -110,6 +158,12 @@ static size_t sieve_size(const void *state)
     return c->map.count;
 }
 
+static uint64_t sieve_bytes(const void *state)
+{
+    const struct sieve *c = state;
+    return c->sizes ? c->bytes : c->map.count;
+}
+
 static void sieve_destroy(void *state)
 {
     struct sieve *c = state;
@@ -118,6 +172,7 @@ static void sieve_destroy(void *state)
     evict_map_fini(&c->map);
     free(c->keys);
     free(c->links);
+    free(c->sizes);
     free(c->visited);
     free(c);
 }
@@ -132,5 +187,8 @@ const struct evict_policy evict_sieve = {
     .contains = sieve_contains,
     .remove = sieve_remove,
     .size = sieve_size,
+    .create_bytes = sieve_create_bytes,
+    .access_sized = sieve_access_sized,
+    .bytes = sieve_bytes,
     .destroy = sieve_destroy,
 };

@@ -22,7 +22,31 @@
  * deterministic (Caffeine adds a random tie-break against hash flooding).
  * Cost: O(1) per access (4 counter updates; 8 reads on a full miss) plus O(w)
  * for the reset (O(width)) every 10 * capacity accesses, O(1) amortised.
- * Memory per object: 8-16 bytes of sketch, 17 of nodes, 32-64 of map. */
+ * Memory per object: 8-16 bytes of sketch, 17 of nodes, 32-64 of map.
+ *
+ * Byte mode: window, probation, protected and their targets are in bytes
+ * (window_max = round(window * capacity) bytes, at least 1). The sketch and
+ * its reset period (10 * max_objects samples) are sized by max_objects, an
+ * upper bound that may be well above the objects actually cached, so counts
+ * age more slowly than in object mode (Caffeine sizes its sketch by the
+ * maximum weight, capped, with the same effect). A miss adds the sample, then (if the object fits
+ * the capacity at all) moves window tails to the main part until the new
+ * object fits in the window's share, then puts it at the window's head; an
+ * object larger than the share empties the window and sits there alone,
+ * after probation's (then protected's) LRU objects are evicted until the
+ * whole cache fits it. A
+ * candidate from the window enters probation at once if it fits in the
+ * main part's free bytes; if it is larger than the whole main part it is
+ * evicted; otherwise, as Caffeine's evictFromMain does, it is compared in
+ * turn with each victim (probation's LRU object, protected's once
+ * probation is empty): if its estimate is strictly greater the victim is
+ * evicted and the next victim faces the candidate, until the candidate
+ * fits and enters probation; the first time it does not win, the candidate
+ * is evicted and the victims already evicted stay evicted. A big candidate
+ * thus needs to beat every object it displaces. Protected's overflow is
+ * demoted until protected is back within its share. If the object count
+ * reaches max_objects, window tails go to the main part as above and then
+ * probation's (protected's) LRU objects are evicted until a node is free. */
 #include "models/evict.h"
 
 #include <math.h>
@@ -51,11 +75,13 @@ struct tinylfu {
     uint64_t *keys;           /* [capacity] */
     struct evict_link *links; /* [capacity + 3]; sentinels: capacity + TL_WINDOW, ... */
     uint8_t *where;           /* [capacity] which list */
-    size_t len[3];
-    size_t window_max;    /* >= 1 */
-    size_t main_max;      /* capacity - window_max */
-    size_t protected_max; /* floor(protected * main_max) */
-    size_t capacity;
+    uint32_t *sizes;          /* [capacity] byte mode; NULL in object mode */
+    uint64_t len[3];          /* objects (byte mode: bytes) in each list */
+    uint64_t window_max;      /* >= 1 */
+    uint64_t main_max;        /* limit - window_max */
+    uint64_t protected_max;   /* floor(protected * main_max) */
+    size_t capacity;          /* nodes: most objects held at once */
+    uint64_t limit;           /* capacity in objects, or bytes */
     struct sketch sk;
 };
 
@@ -118,6 +144,11 @@ static unsigned sketch_estimate(const struct sketch *s, uint64_t key)
 
 /* --- lists ------------------------------------------------------------------- */
 
+static uint64_t sz(const struct tinylfu *c, uint32_t i)
+{
+    return c->sizes ? c->sizes[i] : 1;
+}
+
 static uint32_t head(const struct tinylfu *c, int list)
 {
     return (uint32_t)c->capacity + (uint32_t)list;
@@ -126,13 +157,13 @@ static uint32_t head(const struct tinylfu *c, int list)
 static void push(struct tinylfu *c, int list, uint32_t i)
 {
     c->where[i] = (uint8_t)list;
-    c->len[list]++;
+    c->len[list] += sz(c, i);
     evict_list_push(c->links, head(c, list), i);
 }
 
 static void unlink_node(struct tinylfu *c, uint32_t i)
 {
-    c->len[c->where[i]]--;
+    c->len[c->where[i]] -= sz(c, i);
     evict_list_unlink(c->links, i);
 }
 
@@ -148,18 +179,21 @@ static void drop(struct tinylfu *c, uint32_t i)
     evict_pool_free(&c->pool, c->links, i);
 }
 
-static void *tl_create(size_t capacity, uint64_t seed, const double *values)
+static struct tinylfu *tl_new(uint64_t limit, size_t capacity, bool sized, uint64_t seed,
+                              const double *values)
 {
     double window = evict_param(params, values, 0), prot = evict_param(params, values, 1);
-    if (capacity == 0 || capacity > EVICT_MAX_CAPACITY || !(window > 0 && window <= 1) ||
-        !(prot >= 0 && prot <= 1))
+    if (limit == 0 || capacity == 0 || capacity > EVICT_MAX_CAPACITY ||
+        !(window > 0 && window <= 1) || !(prot >= 0 && prot <= 1))
         return NULL;
     struct tinylfu *c = xmalloc(sizeof *c);
-    size_t w = (size_t)llround(window * (double)capacity);
-    c->window_max = w < 1 ? 1 : w > capacity ? capacity : w;
-    c->main_max = capacity - c->window_max;
-    c->protected_max = (size_t)floor(prot * (double)c->main_max + 1e-9);
+    uint64_t w = (uint64_t)llround(window * (double)limit);
+    c->window_max = w < 1 ? 1 : w > limit ? limit : w;
+    c->main_max = limit - c->window_max;
+    c->protected_max = (uint64_t)floor(prot * (double)c->main_max + 1e-9);
     c->capacity = capacity;
+    c->limit = limit;
+    c->sizes = sized ? xmalloc(capacity * sizeof *c->sizes) : NULL;
     evict_map_init(&c->map, capacity);
     evict_pool_init(&c->pool, capacity);
     c->keys = xmalloc(capacity * sizeof *c->keys);
@@ -173,6 +207,17 @@ static void *tl_create(size_t capacity, uint64_t seed, const double *values)
     return c;
 }
 
+static void *tl_create(size_t capacity, uint64_t seed, const double *values)
+{
+    return tl_new(capacity, capacity, false, seed, values);
+}
+
+static void *tl_create_bytes(uint64_t capacity, size_t max_objects, uint64_t seed,
+                             const double *values)
+{
+    return tl_new(capacity, max_objects, true, seed, values);
+}
+
 static void tl_hit(struct tinylfu *c, uint32_t i)
 {
     switch (c->where[i]) {
@@ -183,7 +228,7 @@ static void tl_hit(struct tinylfu *c, uint32_t i)
     default: /* probation: promote, demoting protected's overflow */
         unlink_node(c, i);
         push(c, TL_PROTECTED, i);
-        if (c->len[TL_PROTECTED] > c->protected_max) {
+        while (c->len[TL_PROTECTED] > c->protected_max) {
             uint32_t t = tail(c, TL_PROTECTED);
             unlink_node(c, t);
             push(c, TL_PROBATION, t);
@@ -211,6 +256,68 @@ static void evict_window(struct tinylfu *c)
     } else {
         drop(c, cand);
     }
+}
+
+static uint64_t tl_bytes(const void *state)
+{
+    const struct tinylfu *c = state;
+    return c->len[TL_WINDOW] + c->len[TL_PROBATION] + c->len[TL_PROTECTED];
+}
+
+/* Byte mode: the window's LRU object goes to the main part, where it must
+ * beat each victim it displaces in turn (Caffeine's evictFromMain). */
+static void evict_window_sized(struct tinylfu *c)
+{
+    uint32_t cand = tail(c, TL_WINDOW);
+    unlink_node(c, cand);
+    uint64_t s = c->sizes[cand];
+    if (s > c->main_max) {
+        drop(c, cand);
+        return;
+    }
+    unsigned f = sketch_estimate(&c->sk, c->keys[cand]);
+    while (c->len[TL_PROBATION] + c->len[TL_PROTECTED] + s > c->main_max) {
+        int from = c->len[TL_PROBATION] ? TL_PROBATION : TL_PROTECTED;
+        uint32_t victim = tail(c, from);
+        if (f <= sketch_estimate(&c->sk, c->keys[victim])) {
+            drop(c, cand);
+            return;
+        }
+        unlink_node(c, victim);
+        drop(c, victim);
+    }
+    push(c, TL_PROBATION, cand);
+}
+
+static bool tl_access_sized(void *state, uint64_t key, uint32_t size)
+{
+    struct tinylfu *c = state;
+    sketch_add(&c->sk, key);
+    uint32_t i = evict_map_get(&c->map, key);
+    if (i != EVICT_MAP_NONE) {
+        tl_hit(c, i);
+        return true;
+    }
+    if (size > c->limit)
+        return false;
+    while (c->len[TL_WINDOW] > 0 && c->len[TL_WINDOW] + size > c->window_max)
+        evict_window_sized(c);
+    /* An object larger than the window's share, or the count bound (rare). */
+    while (c->map.count == c->capacity || tl_bytes(c) + size > c->limit) {
+        if (c->len[TL_WINDOW] > 0) {
+            evict_window_sized(c);
+        } else {
+            uint32_t v = tail(c, c->len[TL_PROBATION] ? TL_PROBATION : TL_PROTECTED);
+            unlink_node(c, v);
+            drop(c, v);
+        }
+    }
+    i = evict_pool_alloc(&c->pool, c->links);
+    c->keys[i] = key;
+    c->sizes[i] = size;
+    push(c, TL_WINDOW, i);
+    evict_map_put(&c->map, key, i);
+    return false;
 }
 
 static bool tl_access(void *state, uint64_t key)
@@ -254,6 +361,7 @@ static size_t tl_size(const void *state)
     return c->map.count;
 }
 
+
 static void tl_destroy(void *state)
 {
     struct tinylfu *c = state;
@@ -263,6 +371,7 @@ static void tl_destroy(void *state)
     free(c->keys);
     free(c->links);
     free(c->where);
+    free(c->sizes);
     free(c->sk.table);
     free(c);
 }
@@ -277,5 +386,8 @@ const struct evict_policy evict_tinylfu = {
     .contains = tl_contains,
     .remove = tl_remove,
     .size = tl_size,
+    .create_bytes = tl_create_bytes,
+    .access_sized = tl_access_sized,
+    .bytes = tl_bytes,
     .destroy = tl_destroy,
 };

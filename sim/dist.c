@@ -189,7 +189,8 @@ static void bad_spec(struct dist_ctx *c, const char *msg)
     c->rc = diag_error(c->d, c->sp->loc, "%s: %s", c->name, msg);
 }
 
-/* Parses key as a duration in ns (a plain number for DIST_NUMBER). Returns
+/* Parses key as a duration in ns (a plain number for DIST_NUMBER, a size in
+ * bytes for DIST_BYTES). Returns
  * -1 if it is absent (spec_check has reported a missing required key) or bad. */
 static int get_scale(struct dist_ctx *c, const char *key, double *out)
 {
@@ -208,6 +209,15 @@ static int get_scale(struct dist_ctx *c, const char *key, double *out)
             return 0;
         }
         c->rc = diag_error(c->d, loc, "%s: bad duration '%s' for %s: %s", c->name, v, key, why);
+        return -1;
+    }
+    if (c->unit == DIST_BYTES) {
+        uint64_t bytes;
+        if (units_parse_bytes(v, &bytes, &why) == 0) {
+            *out = (double)bytes;
+            return 0;
+        }
+        c->rc = diag_error(c->d, loc, "%s: bad size '%s' for %s: %s", c->name, v, key, why);
         return -1;
     }
     if (units_parse_double(v, out, &why) < 0) {
@@ -492,6 +502,13 @@ static int parse_value(const char *tok, const char *unit, enum dist_unit kind, d
     size_t n = strlen(tok);
     int64_t ns;
 
+    if (kind == DIST_BYTES) {
+        uint64_t bytes;
+        if (units_parse_bytes(tok, &bytes, why) < 0)
+            return -1;
+        *out = (double)bytes;
+        return 0;
+    }
     if (kind == DIST_NUMBER) {
         if (units_parse_double(tok, out, why) < 0)
             return -1;
@@ -581,7 +598,7 @@ static void build_empirical(struct dist *out, struct dist_ctx *c)
     bool unit_ok = true;
 
     snprintf(probe, sizeof probe, "1%s", unit);
-    if (c->unit == DIST_NUMBER && has(c, "unit")) {
+    if (c->unit != DIST_DURATION && has(c, "unit")) {
         bad(c, "unit", "unit applies only to durations");
         unit_ok = false;
     } else if (c->unit == DIST_DURATION && (strspn(unit, "0123456789.+-eE ") > 0 ||

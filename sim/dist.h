@@ -13,7 +13,8 @@
  * A duration distribution (DIST_DURATION) takes durations with units and
  * samples nanoseconds; a number distribution (DIST_NUMBER) takes plain
  * numbers. Scale-free parameters (sigma, alpha, shape, scv, k) are plain
- * numbers in both. Parsing reports every mistake with its location.
+ * numbers in all kinds. A size distribution (DIST_BYTES) takes sizes with byte
+ * units ("4KB", "1MiB"; a bare number is bytes) and samples bytes. Parsing reports every mistake with its location.
  * empirical(file=) reads one value per line (first column of a CSV, '#'
  * comments and a non-numeric header line skipped); a relative path is taken
  * relative to the directory of the scenario file named in loc.file. */
@@ -28,7 +29,7 @@
 
 struct rng;
 
-enum dist_unit { DIST_DURATION, DIST_NUMBER };
+enum dist_unit { DIST_DURATION, DIST_NUMBER, DIST_BYTES };
 
 enum dist_kind {
     DIST_CONST,

@@ -31,6 +31,15 @@ static const struct unit_def units_time[] = {
 
 #define UNITS_LIST "ns, us, ms, s, m, h"
 
+/* Byte units: bytes per unit. */
+static const struct unit_def units_bytes[] = {
+    {"B", 1.0},     {"kB", 1e3},           {"KB", 1e3},           {"MB", 1e6},
+    {"GB", 1e9},    {"TB", 1e12},          {"KiB", 1024.0},       {"MiB", 1048576.0},
+    {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}, {NULL, 0.0},
+};
+
+#define BYTE_UNITS_LIST "B, kB, MB, GB, TB, KiB, MiB, GiB, TiB"
+
 static bool is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -167,6 +176,60 @@ int units_parse_duration(const char *s, int64_t *out_ns, const char **why)
     }
     *out_ns = (int64_t)ns;
     return 0;
+}
+
+static const struct unit_def *find_byte_unit(const char *b, const char *e)
+{
+    size_t n = (size_t)(e - b);
+
+    for (const struct unit_def *u = units_bytes; u->name; u++)
+        if (strlen(u->name) == n && memcmp(u->name, b, n) == 0)
+            return u;
+    return NULL;
+}
+
+int units_parse_bytes(const char *s, uint64_t *out_bytes, const char **why)
+{
+    const char *b = s, *e = s + strlen(s);
+    double v, per = 1.0;
+
+    trim(&b, &e);
+    if (b == e) {
+        *why = "empty size";
+        return -1;
+    }
+    if (lead_number(&b, e, &v, why) < 0)
+        return -1;
+    if (v < 0.0) {
+        *why = "negative size";
+        return -1;
+    }
+    if (b < e) {
+        const struct unit_def *u = find_byte_unit(b, e);
+        if (!u) {
+            *why = "unknown size unit (expected " BYTE_UNITS_LIST ")";
+            return -1;
+        }
+        per = u->ns;
+    }
+    double x = floor(v * per + 0.5);
+    if (!(x <= 4611686018427387904.0)) { /* 2^62 */
+        *why = "size too large (over 2^62 bytes)";
+        return -1;
+    }
+    *out_bytes = (uint64_t)x;
+    return 0;
+}
+
+bool units_has_byte_unit(const char *s)
+{
+    const char *b = s, *e = s + strlen(s);
+
+    trim(&b, &e);
+    const char *u = e;
+    while (u > b && ((u[-1] >= 'a' && u[-1] <= 'z') || (u[-1] >= 'A' && u[-1] <= 'Z')))
+        u--;
+    return u < e && find_byte_unit(u, e) != NULL;
 }
 
 int units_parse_rate(const char *s, double *out_per_s, const char **why)

@@ -22,6 +22,12 @@ int units_parse_rate(const char *s, double *out_per_s, const char **why);
 int units_parse_double(const char *s, double *out, const char **why);
 /* A non-negative integer; "1e6" and "1_000_000" are not accepted. */
 int units_parse_int(const char *s, long long *out, const char **why);
+/* A size in bytes: a number and B, kB (or KB), MB, GB, TB (powers of 1000)
+ * or KiB, MiB, GiB, TiB (powers of 1024): "64MB", "512KiB", "1.5kB". A bare
+ * number is bytes. Rounded to the nearest byte; at most 2^62. */
+int units_parse_bytes(const char *s, uint64_t *out_bytes, const char **why);
+/* True if s (trimmed) ends in one of the byte units above. */
+bool units_has_byte_unit(const char *s);
 /* A fraction written as 0.2 or 20%. */
 int units_parse_fraction(const char *s, double *out, const char **why);
 int units_parse_bool(const char *s, bool *out, const char **why);

@@ -621,6 +621,97 @@ START_TEST(a_failed_bulk_write_loses_every_write_it_carries)
 }
 END_TEST
 
+/* ---- capacity in bytes --------------------------------------------------------- */
+
+#define BYTES_CACHE(name, cap, size)                                                              \
+    "[cache " name "]\nto = db\ncapacity = " cap "\nobject_size = " size "\n"
+
+/* Reads key at time t and lets its fill arrive (the store takes 1 ms). */
+static void read_at(const char *cache, uint64_t key, int64_t t_ns)
+{
+    send(cache, key, OP_READ, 0);
+    run_until(t_ns);
+}
+
+/* 4 KB objects in a 10 KB LRU cache: two fit, a third evicts the least
+ * recent. 1 M, 2 M, 1 H [1 2], 3 M evicts 2 [3 1], 1 H [1 3], 2 M evicts 3
+ * [2 1]: 2 hits of 6 requests, by count and by bytes. */
+START_TEST(byte_capacity_evicts_by_bytes)
+{
+    build(CLIENT BYTES_CACHE("cache", "10KB", "const(4KB)") STORE, NULL);
+    static const uint64_t keys[] = {1, 2, 1, 3, 1, 2};
+    for (int i = 0; i < 6; i++)
+        read_at("cache", keys[i], (i + 1) * 10 * MS);
+    ck_assert_double_eq(metric("cache", "hits"), 2);
+    ck_assert_double_eq(metric("cache", "misses"), 4);
+    ck_assert_double_eq_tol(metric("cache", "hit_ratio"), 1.0 / 3.0, 1e-12);
+    ck_assert_double_eq_tol(metric("cache", "byte_hit_ratio"), 1.0 / 3.0, 1e-12);
+    ck_assert_double_eq(metric("cache", "bytes_cached"), 8000);
+    ck_assert_double_eq(metric("cache", "too_big"), 0);
+}
+END_TEST
+
+/* An object larger than the whole cache is never cached: every read of it
+ * misses and is counted in too_big, and nothing is held. */
+START_TEST(an_object_larger_than_the_cache_is_not_admitted)
+{
+    build(CLIENT BYTES_CACHE("cache", "10KB", "const(20KB)") STORE, NULL);
+    read_at("cache", 1, 10 * MS);
+    read_at("cache", 1, 20 * MS);
+    ck_assert_double_eq(metric("cache", "misses"), 2);
+    ck_assert_double_eq(metric("cache", "too_big"), 2);
+    ck_assert_double_eq(metric("cache", "bytes_cached"), 0);
+    ck_assert_double_eq(metric("cache", "byte_hit_ratio"), 0);
+}
+END_TEST
+
+/* Bytes held after one read of each of keys 0..99 into a cache big enough
+ * for all, twice over (each key read twice, so a size that changed between
+ * reads would show as a miss). */
+static double bytes_of_100_keys(const char *text, const char *cache)
+{
+    build(text, NULL);
+    for (uint64_t k = 0; k < 200; k++)
+        read_at(cache, k % 100, (int64_t)(k + 1) * 10 * MS);
+    ck_assert_double_eq(metric(cache, "hits"), 100);
+    double b = metric(cache, "bytes_cached");
+    teardown();
+    return b;
+}
+
+/* A key's size is a pure function of (seed, cache name, key): the same model
+ * gives the same bytes, a cache with another name other sizes. Sizes are
+ * uniform in [1, 1000] bytes, so 100 of them sum to 50050 on average with a
+ * standard deviation of 289 * 10 = 2890; 4 standard deviations is 11560. */
+START_TEST(object_sizes_depend_on_seed_cache_and_key_only)
+{
+    const char *a = CLIENT BYTES_CACHE("cache", "1MB", "uniform(1B, 1000B)") STORE;
+    const char *b = "[client c]\narrival = constant(rate=1/s)\nto = other\n" BYTES_CACHE(
+        "other", "1MB", "uniform(1B, 1000B)") STORE;
+    double first = bytes_of_100_keys(a, "cache");
+    ck_assert_double_eq(bytes_of_100_keys(a, "cache"), first);
+    ck_assert_double_eq_tol(first, 50050, 11560);
+    double renamed = bytes_of_100_keys(b, "other");
+    ck_assert_double_ne(renamed, first);
+    ck_assert_double_eq_tol(renamed, 50050, 11560);
+    build(a, NULL); /* for the fixture's teardown */
+}
+END_TEST
+
+/* Object mode keeps today's columns: no byte metrics appear. */
+START_TEST(object_capacity_has_no_byte_metrics)
+{
+    build(CLIENT "[cache cache]\nto = db\ncapacity = 2\n" STORE, NULL);
+    struct component *c = kind_lookup(&sim, "cache");
+    struct metric_out out[64];
+    size_t n = c->kind->metrics(&sim, c, 0, out, 64);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(strcmp(out[i].name, "byte_hit_ratio") != 0 &&
+                          strcmp(out[i].name, "too_big") != 0,
+                      "object mode reports %s", out[i].name);
+}
+END_TEST
+
 Suite *cache_suite(void)
 {
     Suite *s = suite_create("cache");
@@ -651,6 +742,13 @@ Suite *cache_suite(void)
     tcase_add_test(t, a_bulk_write_takes_one_service_plus_the_per_item_time);
     tcase_add_test(t, a_crash_between_flushes_loses_exactly_the_unflushed_writes);
     tcase_add_test(t, a_failed_bulk_write_loses_every_write_it_carries);
+    suite_add_tcase(s, t);
+    t = tcase_create("bytes");
+    tcase_add_checked_fixture(t, NULL, teardown);
+    tcase_add_test(t, byte_capacity_evicts_by_bytes);
+    tcase_add_test(t, an_object_larger_than_the_cache_is_not_admitted);
+    tcase_add_test(t, object_sizes_depend_on_seed_cache_and_key_only);
+    tcase_add_test(t, object_capacity_has_no_byte_metrics);
     suite_add_tcase(s, t);
     return s;
 }

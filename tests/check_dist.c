@@ -123,6 +123,12 @@ static const struct dist_case cases[] = {
     {"mix(0.5 const(1), 0.5 uniform(2, 6))", DIST_NUMBER, 2.5, 0.46666666666666656},
     {"mix(0.6 mix(0.5 const(1ms), 0.5 exp(mean=3ms)), 0.4 exp(mean=10ms))", DIST_DURATION,
      5.2e6, 2.169378698224852},
+    /* Sizes in bytes: 4KB = 4000, 1KiB = 1024; a bare number is bytes. */
+    {"lognormal(median=4KB, sigma=1)", DIST_BYTES, 6594.885082800513, 1.718281828459045},
+    {"pareto(scale=1KiB, alpha=3)", DIST_BYTES, 1536.0, 1.0 / 3.0},
+    /* A mixture passes its unit down: (1000 + 3000) / 2; var 1e6 / mean^2 */
+    {"mix(0.5 const(1KB), 0.5 const(3KB))", DIST_BYTES, 2000.0, 0.25},
+    {"uniform(100, 1kB)", DIST_BYTES, 550.0, 900.0 * 900.0 / 12.0 / (550.0 * 550.0)},
 };
 
 START_TEST(parsed_mean_and_scv_match_closed_forms)

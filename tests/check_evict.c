@@ -500,6 +500,329 @@ START_TEST(map_survives_churn)
 }
 END_TEST
 
+/* --- byte mode: hand-computed traces with unequal sizes ------------------------ */
+
+/* The sizes of the keys in the byte-mode traces below, capacity 10 bytes:
+ * three of 3 bytes, one of 6 (which must push out two 3-byte objects), one of
+ * 11 (larger than the whole cache: refused) and one of 1. */
+static uint32_t size_of(uint64_t key)
+{
+    static const uint32_t sizes[] = {0, 3, 3, 3, 6, 11, 1, 0, 1, 1};
+    return sizes[key];
+}
+
+/* Sum of the sizes of keys[0..n). */
+static uint64_t bytes_of(const uint64_t *keys, size_t n, uint32_t (*sz)(uint64_t))
+{
+    uint64_t b = 0;
+    for (size_t i = 0; i < n; i++)
+        b += sz(keys[i]);
+    return b;
+}
+
+/* Byte-mode run_trace: capacity cap bytes, sizes from sz. Also checks that a
+ * request for an object larger than the capacity changes nothing, and that
+ * bytes() is the sum of the sizes of the keys in `in`. */
+static void *run_sized(const struct evict_policy *p, uint64_t cap, const double *values,
+                       uint32_t (*sz)(uint64_t), const uint64_t *keys, const char *pattern,
+                       const uint64_t *in, size_t nin, const uint64_t *out, size_t nout)
+{
+    void *s = p->create_bytes(cap, 10, 1, values);
+    ck_assert_ptr_nonnull(s);
+    size_t n = strlen(pattern);
+    for (size_t i = 0; i < n; i++) {
+        size_t objects = p->size(s);
+        uint64_t bytes = p->bytes(s);
+        bool hit = p->access_sized(s, keys[i], sz(keys[i]));
+        ck_assert_msg(hit == (pattern[i] == 'H'), "%s: request %zu (key %llu): got %s, want %c",
+                      p->name, i + 1, (unsigned long long)keys[i], hit ? "hit" : "miss",
+                      pattern[i]);
+        ck_assert_msg(p->bytes(s) <= cap, "%s: %llu bytes held, capacity %llu", p->name,
+                      (unsigned long long)p->bytes(s), (unsigned long long)cap);
+        if (sz(keys[i]) > cap) {
+            ck_assert_msg(!p->contains(s, keys[i]), "%s: too big key admitted", p->name);
+            ck_assert_uint_eq(p->size(s), objects);
+            ck_assert_uint_eq(p->bytes(s), bytes);
+        }
+    }
+    for (size_t i = 0; i < nin; i++)
+        ck_assert_msg(p->contains(s, in[i]), "%s: key %llu should be cached", p->name,
+                      (unsigned long long)in[i]);
+    for (size_t i = 0; i < nout; i++)
+        ck_assert_msg(!p->contains(s, out[i]), "%s: key %llu should not be cached", p->name,
+                      (unsigned long long)out[i]);
+    ck_assert_uint_eq(p->size(s), nin);
+    ck_assert_uint_eq(p->bytes(s), bytes_of(in, nin, sz));
+    return s;
+}
+
+#define SIZED(p, cap, values, sz, keys, pattern, in, out)                                         \
+    p.destroy(run_sized(&p, cap, values, sz, keys, pattern, in, sizeof in / sizeof in[0], out,   \
+                        sizeof out / sizeof out[0]))
+
+/* The common trace: keys 1 2 3 1 4 5 6 2 4, sizes 3 3 3 6 11 1 (capacity 10). */
+static const uint64_t sized_keys[] = {1, 2, 3, 1, 4, 5, 6, 2, 4, 1};
+
+/* LRU, most recent first, [bytes]:
+ *   1 2 3 M [3 2 1] 9   1 H [1 3 2]   4 (6) M: evict 2, evict 3 [4 1] 9
+ *   5 (11) M: refused   6 (1) M [6 4 1] 10   2 M: evict 1 [2 6 4] 10   4 H */
+START_TEST(lru_sized_by_hand)
+{
+    static const uint64_t in5[] = {1, 4}, out5[] = {2, 3};
+    SIZED(evict_lru, 10, NULL, size_of, sized_keys, "MMMHM", in5, out5);
+    static const uint64_t in[] = {2, 4, 6}, out[] = {1, 3, 5};
+    SIZED(evict_lru, 10, NULL, size_of, sized_keys, "MMMHMMMMH", in, out);
+}
+END_TEST
+
+/* FIFO, newest first: 1 2 3 M [3 2 1]  1 H  4 M: evict 1, evict 2 [4 3] 9
+ *   5 refused   6 M [6 4 3] 10   2 M: evict 3 [2 6 4] 10   4 H */
+START_TEST(fifo_sized_by_hand)
+{
+    static const uint64_t in5[] = {3, 4}, out5[] = {1, 2};
+    SIZED(evict_fifo, 10, NULL, size_of, sized_keys, "MMMHM", in5, out5);
+    static const uint64_t in[] = {2, 4, 6}, out[] = {1, 3, 5};
+    SIZED(evict_fifo, 10, NULL, size_of, sized_keys, "MMMHMMMMH", in, out);
+}
+END_TEST
+
+/* CLOCK, newest first: 1 2 3 M [3 2 1]  1 H (bit)  4 M: 1's bit cleared, 1
+ * to the head [1 3 2], evict 2, evict 3 [4 1] 9   5 refused   6 M [6 4 1]
+ *   2 M: 1's bit is clear: evict 1 [2 6 4] 10   4 H */
+START_TEST(clock_sized_by_hand)
+{
+    static const uint64_t in5[] = {1, 4}, out5[] = {2, 3};
+    SIZED(evict_clock, 10, NULL, size_of, sized_keys, "MMMHM", in5, out5);
+    static const uint64_t in[] = {2, 4, 6}, out[] = {1, 3, 5};
+    SIZED(evict_clock, 10, NULL, size_of, sized_keys, "MMMHMMMMH", in, out);
+}
+END_TEST
+
+/* SIEVE, newest first: 1 2 3 M [3 2 1]  1 H (visited)  4 M: the hand clears
+ * 1 and moves on, evicts 2, then 3 [4 1] 9   5 refused   6 M [6 4 1]
+ *   2 M: the hand wraps to 1 (clear): evict 1 [2 6 4] 10   4 H */
+START_TEST(sieve_sized_by_hand)
+{
+    static const uint64_t in5[] = {1, 4}, out5[] = {2, 3};
+    SIZED(evict_sieve, 10, NULL, size_of, sized_keys, "MMMHM", in5, out5);
+    static const uint64_t in[] = {2, 4, 6}, out[] = {1, 3, 5};
+    SIZED(evict_sieve, 10, NULL, size_of, sized_keys, "MMMHMMMMH", in, out);
+}
+END_TEST
+
+/* LFU, (count) buckets lowest first, newest first within a bucket:
+ *   1 2 3 M (1)[3 2 1]  1 H (1)[3 2] (2)[1]  4 M: evict 2, evict 3
+ *   (1)[4] (2)[1] 9   5 refused   6 M (1)[6 4] 10   2 M: evict 4 (1)[2 6] 7
+ *   4 M: evict 6, evict 2 (1)[4] (2)[1] 9 */
+START_TEST(lfu_sized_by_hand)
+{
+    static const uint64_t in5[] = {1, 4}, out5[] = {2, 3};
+    SIZED(evict_lfu, 10, NULL, size_of, sized_keys, "MMMHM", in5, out5);
+    static const uint64_t in[] = {1, 4}, out[] = {2, 3, 5, 6};
+    SIZED(evict_lfu, 10, NULL, size_of, sized_keys, "MMMHMMMMM", in, out);
+}
+END_TEST
+
+/* S3-FIFO with small = 0.5: S 5 bytes, M 5, G 9 bytes of remembered objects.
+ *   1 2 3 M S[3 2 1] 9   1 H (freq 1)   4 M: S's tail 1 (freq 1) to G, then
+ *   2 to G: G[2 1] 6, S[4 3] 9   5 refused   6 M S[6 4 3] 10
+ *   2 M: a ghost, out of G (G[1]); S's tail 3 to G (G[3 1] 6); 2 enters M
+ *   M[2] 3, S[6 4] 7   4 H (freq 1)
+ *   1 M: a ghost, out of G (G[3]); S's tail 4 (freq 1) to G (G[4 3] 9);
+ *   1 enters M: M[1 2] 6, S[6] 1: 7 bytes */
+START_TEST(s3fifo_sized_by_hand)
+{
+    static const double half[] = {0.5, 0.9};
+    static const uint64_t in9[] = {2, 4, 6}, out9[] = {1, 3, 5};
+    SIZED(evict_s3fifo, 10, half, size_of, sized_keys, "MMMHMMMMH", in9, out9);
+    static const uint64_t in[] = {1, 2, 6}, out[] = {3, 4, 5};
+    SIZED(evict_s3fifo, 10, half, size_of, sized_keys, "MMMHMMMMHM", in, out);
+}
+END_TEST
+
+/* ARC in bytes, c = 10, p = 0:
+ *   1 2 3 M T1[3 2 1] 9   1 H T1[3 2] T2[1]
+ *   4 (6) M: |T1| + |B1| + 6 > 10 and B1 is empty: 2 is dropped from T1 (no
+ *   ghost); REPLACE: T1's 3 to B1: T1[4] T2[1] B1[3], 9 bytes cached
+ *   5 refused   6 M T1[6 4] T2[1] 10
+ *   2 M (new): B1's 3 forgotten; REPLACE: 4 to B1: T1[2 6] T2[1] B1[4] 7
+ *   4 M (B1 ghost): p += 6 * max(1, 0/6) = 6; REPLACE: |T1| = 4 <= p, so
+ *   T2's 1 goes to B2: T1[2 6] T2[4] B2[1] 10
+ *   1 M (B2 ghost): p -= 3 -> 3; REPLACE: |T1| = 4 > 3: 6 to B1; |T1| = 3 = p
+ *   on a B2 hit: 2 to B1; T2[1 4] 9 */
+START_TEST(arc_sized_by_hand)
+{
+    static const uint64_t in9[] = {2, 4, 6}, out9[] = {1, 3, 5};
+    SIZED(evict_arc, 10, NULL, size_of, sized_keys, "MMMHMMMMM", in9, out9);
+    static const uint64_t in[] = {1, 4}, out[] = {2, 3, 5, 6};
+    SIZED(evict_arc, 10, NULL, size_of, sized_keys, "MMMHMMMMMM", in, out);
+}
+END_TEST
+
+/* W-TinyLFU with the default window (1% of 10 bytes: 1 byte), main 9 bytes,
+ * protected 7; f(k) is the sketch's count of k.
+ *   1 M W[1]   2 M: 1 to probation P[1], W[2]   3 M: P[2 1], W[3]
+ *   1 H: promoted, protected R[1], P[2]   4 (6) M: 3 to P[3 2] (main 9 fits);
+ *   6 + 6 + 3 > 10: P's LRU 2 then 3 evicted; W[4] R[1] 9   5 refused
+ *   6 M: 4 to P (3 + 6 fits main), W[6] 10
+ *   2 M: candidate 6 (f 1) against P's LRU 4 (f 1): not greater, 6 evicted;
+ *   3 + 6 + 3 > 10: 4 evicted; W[2] R[1] 6
+ *   4 M: 2 to P[2]; 6 + 3 + 6 > 10: 2 evicted; W[4] R[1] 9 */
+START_TEST(tinylfu_sized_by_hand)
+{
+    static const uint64_t in[] = {1, 4}, out[] = {2, 3, 5, 6};
+    SIZED(evict_tinylfu, 10, NULL, size_of, sized_keys, "MMMHMMMMM", in, out);
+}
+END_TEST
+
+/* Sizes for the admission trace: 1 and 2 of 2 bytes, 3, 5 and 7 of 4, 8 and
+ * 9 of 1. */
+static uint32_t size_adm(uint64_t key)
+{
+    static const uint32_t sizes[] = {0, 2, 2, 4, 0, 4, 0, 4, 1, 1};
+    return sizes[key];
+}
+
+/* W-TinyLFU with window = 0.5: window 5 bytes, main 5, protected 4.
+ *   1 M W[1]  2 M W[2 1] 4   3 M: 1 and 2 to P[2 1]; W[3] 8   3 H 3 H (f 3)
+ *   9 M W[9 3] 9   8 M: candidate 3 (f 3, 4 bytes) beats P's LRU 1 (f 1),
+ *   which is evicted, then 2 (f 1), evicted; P[3]; W[8 9] 6
+ *   5 M: 9 to P[9 3] 5; W[5 8] 10   7 M: candidate 8 (f 1) loses to 3
+ *   (f 3): 8 evicted; candidate 5 (f 1) loses to 3: evicted; W[7] 9 */
+START_TEST(tinylfu_sized_admission_by_hand)
+{
+    static const double half[] = {0.5, 0.8};
+    static const uint64_t keys[] = {1, 2, 3, 3, 3, 9, 8, 5, 7};
+    static const uint64_t in7[] = {3, 8, 9}, out7[] = {1, 2};
+    SIZED(evict_tinylfu, 10, half, size_adm, keys, "MMMHHMM", in7, out7);
+    static const uint64_t in[] = {3, 7, 9}, out[] = {1, 2, 5, 8};
+    SIZED(evict_tinylfu, 10, half, size_adm, keys, "MMMHHMMMM", in, out);
+}
+END_TEST
+
+/* Perfect LFU in bytes, (count):
+ *   1 2 3 M, all fit, 9 bytes   1 H (2)   4 (6) M (1): not more than the
+ *   least counted (1): refused   4 M (2): beats 3 (1, the newest of the
+ *   least), evicted; 6 + 6 > 10: beats 2 (1), evicted; 4 admitted, 9
+ *   5 refused   6 M (1) fits: 10   2 M (2): beats 6 (1), evicted; 9 + 3 > 10
+ *   and 2 does not beat 4 (2): refused; 6 stays out: {1, 4} 9 */
+START_TEST(perfect_lfu_sized_by_hand)
+{
+    static const uint64_t keys[] = {1, 2, 3, 1, 4, 4, 5, 6, 2};
+    static const uint64_t in[] = {1, 4}, out[] = {2, 3, 5, 6};
+    SIZED(evict_plfu, 10, NULL, size_of, keys, "MMMHMMMMM", in, out);
+}
+END_TEST
+
+/* RANDOM: the 6-byte object needs exactly two of the three 3-byte ones out
+ * (one leaves 12 > 10 bytes, two leave 9), whichever the draws pick. */
+START_TEST(random_sized_evicts_until_it_fits)
+{
+    for (uint64_t seed = 1; seed <= 50; seed++) {
+        void *s = evict_random.create_bytes(10, 10, seed, NULL);
+        for (uint64_t k = 1; k <= 3; k++)
+            ck_assert(!evict_random.access_sized(s, k, 3));
+        ck_assert(!evict_random.access_sized(s, 4, 6));
+        ck_assert(evict_random.contains(s, 4));
+        int left = evict_random.contains(s, 1) + evict_random.contains(s, 2) +
+                   evict_random.contains(s, 3);
+        ck_assert_int_eq(left, 1);
+        ck_assert_uint_eq(evict_random.bytes(s), 9);
+        ck_assert(!evict_random.access_sized(s, 5, 11)); /* too big: nothing changes */
+        ck_assert_uint_eq(evict_random.size(s), 2);
+        ck_assert_uint_eq(evict_random.bytes(s), 9);
+        evict_random.destroy(s);
+    }
+}
+END_TEST
+
+/* --- byte mode: properties of every policy -------------------------------------- */
+
+/* A key's size: a pure function of the key, 1 to 64 bytes, plus a few keys
+ * larger than the test capacity. */
+static uint32_t prop_size(uint64_t key)
+{
+    uint64_t h = evict_mix64(key ^ 0x5eed);
+    return (h & 255) == 0 ? 5000 : (uint32_t)(1 + (h >> 8) % 64);
+}
+
+/* Over 200000 random accesses, fills and removes (keys 0..1999, capacity
+ * 3000 bytes), bytes() never exceeds the capacity and size() never exceeds
+ * max_objects; every 997 steps, size() equals the number of keys for which
+ * contains() holds and bytes() the sum of their sizes. A missed key that fits
+ * is cached right after the access (unless the policy may decline), and a
+ * too-big key never is. Run twice: max_objects = 3000 (the capacity over the
+ * smallest size, never binding) and 40 (binding: objects average 32 bytes,
+ * so about 90 would fit by bytes). */
+START_TEST(sized_bytes_within_capacity_and_consistent)
+{
+    const struct evict_policy *p = evict_policies()[_i];
+    enum { KEYS = 2000, STEPS = 200000 };
+    const uint64_t cap = 3000;
+    static const size_t max_objects[] = {3000, 40};
+    for (int m = 0; m < 2; m++) {
+        void *s = p->create_bytes(cap, max_objects[m], 7, NULL);
+        ck_assert_ptr_nonnull(s);
+        uint64_t x = 99;
+        for (int step = 1; step <= STEPS; step++) {
+            uint64_t r = test_next(&x);
+            uint64_t key = (r >> 16) % KEYS;
+            uint32_t sz = prop_size(key);
+            if ((r & 15) == 0) {
+                p->remove(s, key);
+            } else if ((r & 15) == 1 && p->insert_sized) {
+                p->insert_sized(s, key, sz);
+            } else {
+                bool hit = p->access_sized(s, key, sz);
+                REQUIRE(!(hit && sz > cap), "%s: hit on a too-big key", p->name);
+                if (sz > cap)
+                    REQUIRE(!p->contains(s, key), "%s: too-big key cached", p->name);
+                else if (!p->may_decline)
+                    REQUIRE(p->contains(s, key), "%s: key %llu not cached after access",
+                            p->name, (unsigned long long)key);
+            }
+            REQUIRE(p->bytes(s) <= cap, "%s: %llu bytes > capacity", p->name,
+                    (unsigned long long)p->bytes(s));
+            REQUIRE(p->size(s) <= max_objects[m], "%s: %zu objects > %zu", p->name, p->size(s),
+                    max_objects[m]);
+            if (step % 997 == 0 || step == STEPS) {
+                size_t n = 0;
+                uint64_t b = 0;
+                for (uint64_t k = 0; k < KEYS; k++)
+                    if (p->contains(s, k)) {
+                        n++;
+                        b += prop_size(k);
+                    }
+                REQUIRE(n == p->size(s), "%s: size %zu, contains %zu", p->name, p->size(s), n);
+                REQUIRE(b == p->bytes(s), "%s: bytes %llu, contained %llu", p->name,
+                        (unsigned long long)p->bytes(s), (unsigned long long)b);
+            }
+        }
+        /* Far from empty: the trace keeps the cache busy, by bytes while the
+         * count bound is loose and by count when it binds. */
+        if (m == 0)
+            ck_assert_uint_gt(p->bytes(s), cap / 2);
+        else
+            ck_assert_uint_gt(p->size(s), max_objects[m] / 2);
+        p->destroy(s);
+    }
+}
+END_TEST
+
+/* Every policy offers byte mode, and its create_bytes refuses a zero capacity
+ * or a zero object bound. */
+START_TEST(create_bytes_rejects_bad_arguments)
+{
+    for (const struct evict_policy *const *p = evict_policies(); *p; p++) {
+        ck_assert((*p)->create_bytes != NULL);
+        ck_assert((*p)->access_sized != NULL);
+        ck_assert((*p)->bytes != NULL);
+        ck_assert_ptr_null((*p)->create_bytes(0, 10, 1, NULL));
+        ck_assert_ptr_null((*p)->create_bytes(100, 0, 1, NULL));
+    }
+}
+END_TEST
+
 Suite *evict_suite(void)
 {
     Suite *s = suite_create("evict");
@@ -529,6 +852,23 @@ Suite *evict_suite(void)
     tcase_add_loop_test(p, same_seed_same_results, 0, n);
     tcase_add_loop_test(p, capacity_one_holds_the_last_key, 0, n);
     suite_add_tcase(s, p);
+
+    TCase *b = tcase_create("bytes");
+    tcase_set_timeout(b, 60);
+    tcase_add_test(b, lru_sized_by_hand);
+    tcase_add_test(b, fifo_sized_by_hand);
+    tcase_add_test(b, clock_sized_by_hand);
+    tcase_add_test(b, sieve_sized_by_hand);
+    tcase_add_test(b, lfu_sized_by_hand);
+    tcase_add_test(b, s3fifo_sized_by_hand);
+    tcase_add_test(b, arc_sized_by_hand);
+    tcase_add_test(b, tinylfu_sized_by_hand);
+    tcase_add_test(b, tinylfu_sized_admission_by_hand);
+    tcase_add_test(b, perfect_lfu_sized_by_hand);
+    tcase_add_test(b, random_sized_evicts_until_it_fits);
+    tcase_add_test(b, create_bytes_rejects_bad_arguments);
+    tcase_add_loop_test(b, sized_bytes_within_capacity_and_consistent, 0, n);
+    suite_add_tcase(s, b);
 
     TCase *z = tcase_create("irm");
     tcase_set_timeout(z, 30);

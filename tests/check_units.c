@@ -240,9 +240,59 @@ END_TEST
 
 #define NCASES(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/* Byte sizes: decimal and binary units, a bare number is bytes, rounding to
+ * the nearest byte; the unit test is what tells a byte capacity from a count. */
+START_TEST(bytes_parse_decimal_and_binary_units)
+{
+    const char *why = NULL;
+    uint64_t b = 0;
+    ck_assert_int_eq(units_parse_bytes("64MB", &b, &why), 0);
+    ck_assert_uint_eq(b, 64000000);
+    ck_assert_int_eq(units_parse_bytes(" 512KiB ", &b, &why), 0);
+    ck_assert_uint_eq(b, 524288);
+    ck_assert_int_eq(units_parse_bytes("1.5kB", &b, &why), 0);
+    ck_assert_uint_eq(b, 1500);
+    ck_assert_int_eq(units_parse_bytes("4KB", &b, &why), 0);
+    ck_assert_uint_eq(b, 4000);
+    ck_assert_int_eq(units_parse_bytes("2GiB", &b, &why), 0);
+    ck_assert_uint_eq(b, 2147483648ULL);
+    ck_assert_int_eq(units_parse_bytes("1TB", &b, &why), 0);
+    ck_assert_uint_eq(b, 1000000000000ULL);
+    ck_assert_int_eq(units_parse_bytes("100", &b, &why), 0);
+    ck_assert_uint_eq(b, 100);
+    ck_assert_int_eq(units_parse_bytes("2.6B", &b, &why), 0);
+    ck_assert_uint_eq(b, 3);
+    ck_assert(units_has_byte_unit("64MB"));
+    ck_assert(units_has_byte_unit(" 10 KiB "));
+    ck_assert(!units_has_byte_unit("1000"));
+    ck_assert(!units_has_byte_unit("10ms"));
+}
+END_TEST
+
+START_TEST(bytes_reject_bad_text_with_a_reason)
+{
+    const char *why = NULL;
+    uint64_t b = 0;
+    ck_assert_int_eq(units_parse_bytes("64mb", &b, &why), -1);
+    ck_assert_str_eq(why, "unknown size unit (expected B, kB, MB, GB, TB, KiB, MiB, GiB, TiB)");
+    ck_assert_int_eq(units_parse_bytes("-1KB", &b, &why), -1);
+    ck_assert_str_eq(why, "negative size");
+    ck_assert_int_eq(units_parse_bytes("", &b, &why), -1);
+    ck_assert_str_eq(why, "empty size");
+    ck_assert_int_eq(units_parse_bytes("MB", &b, &why), -1);
+    ck_assert_str_eq(why, "not a number");
+    ck_assert_int_eq(units_parse_bytes("9000000TB", &b, &why), -1);
+    ck_assert_str_eq(why, "size too large (over 2^62 bytes)");
+}
+END_TEST
+
 Suite *units_suite(void)
 {
     Suite *s = suite_create("units");
+    TCase *bytes = tcase_create("bytes");
+    tcase_add_test(bytes, bytes_parse_decimal_and_binary_units);
+    tcase_add_test(bytes, bytes_reject_bad_text_with_a_reason);
+    suite_add_tcase(s, bytes);
     TCase *tc = tcase_create("durations");
 
     tcase_add_loop_test(tc, duration_parses_number_and_unit_to_nanoseconds, 0,
