@@ -258,5 +258,53 @@ h40=$(col "$T/hc/runs.csv" api.call_hedges 2); c40=$(col "$T/hc/runs.csv" api.ca
 check "a hedge is an extra call, a few percent of them at 40 ms ($h40 of $c40)" \
     awk -v h="$h40" -v c="$c40" 'BEGIN { exit !(h > 0 && h < 0.1 * c) }'
 
+# --- every shipped scenario parses ------------------------------------------
+bad_scenarios=""
+for f in scenarios/*.ini scenarios/validation/*.ini; do
+    "$SDSIM" validate "$f" > /dev/null 2>"$T/validate.err" || { bad_scenarios="$bad_scenarios $f"; cat "$T/validate.err"; }
+done
+check "every scenario in scenarios/ validates${bad_scenarios:+ (not:$bad_scenarios)}" [ -z "$bad_scenarios" ]
+
+# --- caches in bytes, cache lookup queues (issue 5) -----------------------------
+# cell FILE COL KEY=VALUE...: COL of the first row whose named columns match
+cell() {
+    f=$1; c=$2; shift 2
+    awk -F, -v want="$c" -v conds="$*" 'NR==1{for(i=1;i<=NF;i++) h[$i]=i; n=split(conds, cs, " "); next}
+        { for (k = 1; k <= n; k++) { split(cs[k], kv, "="); if ($h[kv[1]] != kv[2]) next }
+          print $h[want]; exit }' "$f"
+}
+"$SDSIM" run scenarios/cache-bytes.ini -o "$T/cb2" -q 2>/dev/null
+check "cache-bytes.ini runs" [ $? -eq 0 ]
+check "a byte-capacity cache reports byte_hit_ratio, bytes_cached and too_big" \
+    has_cols "$T/cb2/runs.csv" cache.byte_hit_ratio cache.bytes_cached cache.too_big
+bc=$(cell "$T/cb2/runs.csv" cache.bytes_cached eviction=lru)
+check "the cache never holds more than its 64 MB ($bc)" \
+    awk -v b="$bc" 'BEGIN { exit !(b > 0.9 * 64e6 && b <= 64e6) }'
+"$SDSIM" run scenarios/cache-queue.ini --set sim.repeat=1 --set sim.duration=10s -o "$T/cq" -q 2>/dev/null
+r1=$(cell "$T/cq/runs.csv" cache.lookup_rejected rate=12000 workers=1)
+r2=$(cell "$T/cq/runs.csv" cache.lookup_rejected rate=5000 workers=1)
+check "one cache worker overloaded at 12000/s rejects lookups, not at 5000/s ($r1, $r2)" \
+    [ "${r1:-0}" -gt 0 -a "${r2:-x}" = 0 ]
+
+# --- replication (issue 7) --------------------------------------------------------
+"$SDSIM" run scenarios/geo-replicas.ini --set sim.repeat=1 -o "$T/geo" -q 2>/dev/null
+ps=$(cell "$T/geo/runs.csv" latency_p50_ms level=strong behind=leader)
+pe=$(cell "$T/geo/runs.csv" latency_p50_ms level=eventual behind=leader)
+check "strong reads pay the far leader's round trip, eventual + nearest does not ($ps > $pe)" \
+    awk -v s="$ps" -v e="$pe" 'BEGIN { exit !(s > 60 && e < 10) }'
+wt=$(cell "$T/geo/runs.csv" db.session_waits level=causal behind=wait)
+check "causal reads with behind = wait wait at the follower ($wt)" [ "${wt:-0}" -gt 0 ]
+"$SDSIM" run scenarios/multi-leader.ini -o "$T/ml" -q 2>/dev/null
+check "multi-leader.ini runs" [ $? -eq 0 ]
+lw=$(cell "$T/ml/runs.csv" db.lost_updates conflict=lww exchange=async lag=100ms skew=0)
+sb=$(cell "$T/ml/runs.csv" db.lost_updates conflict=siblings exchange=async lag=100ms skew=0)
+sr=$(cell "$T/ml/runs.csv" db.sibling_reads conflict=siblings exchange=async lag=100ms skew=0)
+check "last-writer-wins loses updates, siblings keep them and show them to reads ($lw, $sb, $sr)" \
+    [ "${lw:-0}" -gt 0 -a "${sb:-x}" = 0 -a "${sr:-0}" -gt 0 ]
+fa=$(cell "$T/ml/runs.csv" db.failed conflict=lww exchange=async lag=10ms skew=0)
+fs=$(cell "$T/ml/runs.csv" db.failed conflict=lww exchange=sync_all lag=10ms skew=0)
+check "the synchronous master-master sketch fails writes while a leader is down ($fs >> $fa)" \
+    awk -v a="$fa" -v s="$fs" 'BEGIN { exit !(s > 100 * (a + 1)) }'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
