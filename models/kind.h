@@ -59,6 +59,10 @@ struct kind {
      * probability, nanoseconds). NULL: the kind cannot be a fault's target. */
     void (*fault)(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
                   double value, bool start);
+    /* How many replicas a fault's `replica =` can name (numbered from 0),
+     * once built; NULL: one node (replica 0 or all). Services answer
+     * through service_replicas. */
+    uint32_t (*nodes)(const struct component *c);
     bool is_client;                                            /* counts end-to-end results */
     bool no_traffic;   /* takes no requests and has no statistics (fault schedules) */
     bool self_driven;  /* makes its own work (a probe such as wars): needs no client */

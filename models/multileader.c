@@ -873,6 +873,11 @@ static void fini(struct component *c)
     dist_fini(&s->repl_delay);
 }
 
+static uint32_t nodes(const struct component *c)
+{
+    return ((const struct mlset *)c)->n;
+}
+
 const struct kind kind_multileader = {
     .name = "multileader",
     .summary = "multi-leader replicated store: writes at any leader, exchanged async or "
@@ -885,4 +890,5 @@ const struct kind kind_multileader = {
     .fini = fini,
     .metrics = metrics,
     .fault = fault,
+    .nodes = nodes,
 };

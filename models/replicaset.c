@@ -1202,6 +1202,11 @@ static void fini(struct component *c)
         dist_fini(&s->apply_time);
 }
 
+static uint32_t nodes(const struct component *c)
+{
+    return ((const struct rset *)c)->n;
+}
+
 const struct kind kind_replicaset = {
     .name = "replicaset",
     .summary = "leader-follower replicated store: async/semi-sync/sync replication, consistency "
@@ -1214,4 +1219,5 @@ const struct kind kind_replicaset = {
     .fini = fini,
     .metrics = metrics,
     .fault = fault,
+    .nodes = nodes,
 };
