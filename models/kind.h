@@ -110,6 +110,11 @@ int kp_double(const struct sc_section *s, const struct param_spec *p, const char
               double max, double *out, struct diag *d);
 int kp_bool(const struct sc_section *s, const struct param_spec *p, const char *key, bool *out,
             struct diag *d);
+/* Per-node durations: "5ms" for all n nodes, or "1ms, 30ms, 2ms" one each
+ * (comma-separated); negative values ("-20ms") only with allow_negative.
+ * A bad value is reported at its own column, a wrong count at the key. */
+int kp_durations(const struct sc_section *s, const struct param_spec *p, const char *key,
+                 uint32_t n, bool allow_negative, int64_t *out, struct diag *d);
 /* A distribution; *present is false when the key is absent and has no default. */
 int kp_dist(const struct sc_section *s, const struct param_spec *p, const char *key,
             enum dist_unit unit, struct dist *out, bool *present, struct diag *d);

@@ -731,35 +731,6 @@ static int parse_signed(const char *t, bool allow_neg, int64_t *out, const char 
     return 0;
 }
 
-/* "5ms" or "0, -20ms, 5ms": one duration for every node or one each. */
-static int read_durations(const struct sc_section *sec, const char *key, uint32_t n,
-                          bool allow_neg, int64_t *out, struct diag *d)
-{
-    struct loc loc;
-    char *copy = xstrdup(kp_raw(sec, params, key, &loc));
-    int rc = 0;
-    uint32_t k = 0;
-    for (char *save, *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
-        int64_t v;
-        const char *why;
-        if (parse_signed(t, allow_neg, &v, &why) < 0) {
-            rc = diag_error(d, loc, "bad %s value '%s': %s", key, t, why);
-            break;
-        }
-        if (k < n)
-            out[k] = v;
-        k++;
-    }
-    free(copy);
-    if (rc == 0 && k == 1)
-        for (uint32_t i = 1; i < n; i++)
-            out[i] = out[0];
-    else if (rc == 0 && k != n)
-        rc = diag_error(d, loc, "'%s' has %u values for %u leaders (give one, or one each)", key,
-                        k, n);
-    return rc;
-}
-
 /* skew = normal(sd=5ms, mean=0): one draw per node and run; else a list. */
 static int read_skew(struct sim *sim, struct mlset *s, const struct sc_section *sec,
                      struct diag *d)
@@ -768,7 +739,7 @@ static int read_skew(struct sim *sim, struct mlset *s, const struct sc_section *
     struct loc loc;
     const char *v = kp_raw(sec, params, "skew", &loc);
     if (strncmp(v, "normal", 6) != 0) {
-        if (read_durations(sec, "skew", s->n, true, skew, d) < 0)
+        if (kp_durations(sec, params, "skew", s->n, true, skew, d) < 0)
             return -1;
     } else {
         struct spec sp;
@@ -836,7 +807,7 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     if (read_skew(sim, s, sec, d) < 0)
         rc = -1;
-    if (read_durations(sec, "distance", s->n, false, dist_ns, d) < 0)
+    if (kp_durations(sec, params, "distance", s->n, false, dist_ns, d) < 0)
         rc = -1;
     for (uint32_t i = 0; i < s->n; i++)
         s->node[i].distance_ns = dist_ns[i];

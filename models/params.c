@@ -56,6 +56,46 @@ int kp_duration(const struct sc_section *s, const struct param_spec *p, const ch
     return 0;
 }
 
+int kp_durations(const struct sc_section *s, const struct param_spec *p, const char *key,
+                 uint32_t n, bool allow_negative, int64_t *out, struct diag *d)
+{
+    struct loc loc;
+    const char *v = need(s, p, key, &loc, d);
+    if (!v)
+        return -1;
+    char *copy = xstrdup(v);
+    int rc = 0;
+    uint32_t k = 0;
+    for (char *save, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ' || *t == '\t')
+            t++;
+        size_t len = strlen(t);
+        while (len > 0 && (t[len - 1] == ' ' || t[len - 1] == '\t'))
+            t[--len] = '\0';
+        struct loc at = loc;
+        at.col += (int)(t - copy);
+        bool neg = allow_negative && *t == '-';
+        int64_t ns;
+        const char *why = "";
+        if (units_parse_duration(neg ? t + 1 : t, &ns, &why) < 0 || (ns < 0 && (why = "negative"))) {
+            rc = diag_error(d, at, "bad %s '%s': %s (a duration such as %s)", key, t, why,
+                            allow_negative ? "-20ms or 5ms" : "40ms");
+            break;
+        }
+        if (k < n)
+            out[k] = neg ? -ns : ns;
+        k++;
+    }
+    free(copy);
+    if (rc == 0 && k == 1)
+        for (uint32_t i = 1; i < n; i++)
+            out[i] = out[0];
+    else if (rc == 0 && k != n)
+        rc = diag_error(d, loc, "'%s' has %u values for %u nodes (give one, or one each)", key,
+                        k, n);
+    return rc;
+}
+
 int kp_int(const struct sc_section *s, const struct param_spec *p, const char *key, long long min,
            long long max, long long *out, struct diag *d)
 {

@@ -1084,38 +1084,12 @@ static int read_nodes(struct rset *s, const struct sc_section *sec, struct diag 
         rc = diag_error(d, loc, "bad queue '%s': a number of waiting places, or 'unbounded'", q);
     else if (kp_int(sec, params, "queue", 0, 1000000000, &s->queue_cap, d) < 0)
         rc = -1;
-    /* distance: one duration per node, or one for all. */
-    const char *text = kp_raw(sec, params, "distance", &loc);
-    char *copy = xstrdup(text);
-    uint32_t k = 0;
-    int64_t first = 0;
-    for (char *save, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        while (*t == ' ' || *t == '\t')
-            t++;
-        size_t len = strlen(t);
-        while (len > 0 && (t[len - 1] == ' ' || t[len - 1] == '\t'))
-            t[--len] = '\0';
-        struct loc at = loc;
-        at.col += (int)(t - copy);
-        int64_t ns;
-        const char *why;
-        if (units_parse_duration(t, &ns, &why) < 0 || ns < 0) {
-            rc = diag_error(d, at, "bad distance '%s': a duration such as 40ms", t);
-            break;
-        }
-        if (k == 0)
-            first = ns;
-        if (k < s->n)
-            s->node[k].dist_ns = ns;
-        k++;
-    }
-    free(copy);
-    if (rc == 0 && k == 1)
+    int64_t dist_ns[RS_MAX_NODES];
+    if (kp_durations(sec, params, "distance", s->n, false, dist_ns, d) < 0)
+        rc = -1;
+    else
         for (uint32_t i = 0; i < s->n; i++)
-            s->node[i].dist_ns = first;
-    else if (rc == 0 && k != s->n)
-        rc = diag_error(d, loc, "'distance' has %u values for %u replicas (give one, or one each)",
-                        k, s->n);
+            s->node[i].dist_ns = dist_ns[i];
     bool b;
     if (read_choice(sec, "read_from", "any", "nearest", &b, d) < 0)
         rc = -1;
