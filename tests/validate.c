@@ -42,7 +42,11 @@
  *   theory:jsq2_ctmc:lambda=..[:what=pwait]  computed: join the shortest of 2
  *                            queues, mean time in system (or P(wait > 0))
  *   theory:wars:N=..:R=..:W=..:ew=..:ea=..:er=..:es=..:t=..[:trials=..]
+ *   theory:wars:prof=lnkd-ssd|lnkd-disk|ymmr:N=..:R=..:W=..:t=..
  *                            computed: P(consistent read) of the WARS model
+ *                            (exponential means, or the paper's production fits)
+ *   theory:wars_q:prof=..:N=..:K=..:what=w|r:q=..  q-quantile (s) of a write's
+ *                            or read's latency under a production profile (MC)
  *                            with exponential delays (means and t in ms), by
  *                            Monte Carlo here (default 2e6 trials)
  *   theory:kstale:N=..:R=..:W=..:k=..  PBS k-staleness closed form
@@ -609,23 +613,89 @@ static double kth_smallest(const double *v, int n, int k)
     return a[k - 1];
 }
 
+/* A uniform in (0, 1]. */
+static double sm64_unit(uint64_t *s)
+{
+    return (double)((sm64_next(s) >> 11) + 1) * 0x1.0p-53;
+}
+
+/* One part of a PBS latency fit: with probability p a Pareto(xm, alpha),
+ * else an exponential of the given rate (per ms). */
+struct pbs_fit {
+    double p, xm, alpha, rate;
+};
+
+/* The production fits of Bailis et al., VLDB 2012, Table 3 (ms): a delay
+ * is Pareto with probability p, else exponential. `w` is the write delay W,
+ * `ars` the delays A, R and S. LNKD-SSD and LNKD-DISK share ars. */
+struct pbs_profile {
+    const char *name;
+    struct pbs_fit w, ars;
+};
+
+static const struct pbs_profile pbs_profiles[] = {
+    {"lnkd-ssd", {0.9122, 0.235, 10, 1.66}, {0.9122, 0.235, 10, 1.66}},
+    {"lnkd-disk", {0.38, 1.05, 1.51, 0.183}, {0.9122, 0.235, 10, 1.66}},
+    {"ymmr", {0.939, 3, 3.35, 0.0028}, {0.982, 1.5, 3.8, 0.0217}},
+};
+
+static double pbs_draw(uint64_t *s, const struct pbs_fit *f)
+{
+    if (sm64_unit(s) < f->p)
+        return f->xm * pow(sm64_unit(s), -1.0 / f->alpha);
+    return -log(sm64_unit(s)) / f->rate;
+}
+
+/* The profile named by prof=NAME in spec, or NULL (exponential means). */
+static const struct pbs_profile *pbs_profile_of(const char *spec)
+{
+    const char *p = strstr(spec, "prof=");
+    if (!p)
+        return NULL;
+    p += 5;
+    for (size_t i = 0; i < sizeof pbs_profiles / sizeof pbs_profiles[0]; i++) {
+        size_t n = strlen(pbs_profiles[i].name);
+        if (strncmp(p, pbs_profiles[i].name, n) == 0 && (p[n] == ':' || p[n] == '\0'))
+            return &pbs_profiles[i];
+    }
+    return NULL;
+}
+
+/* One WARS trial's delays for n replicas: write arrival wd, write ack back
+ * wa (= wd + A), read arrival rd, read answer back rs (= rd + S). */
+static void wars_draw(uint64_t *seed, const struct pbs_profile *pf, const double mean[4], int n,
+                      double *wd, double *wa, double *rd, double *rs)
+{
+    for (int i = 0; i < n; i++) {
+        if (pf) {
+            wd[i] = pbs_draw(seed, &pf->w);
+            wa[i] = wd[i] + pbs_draw(seed, &pf->ars);
+            rd[i] = pbs_draw(seed, &pf->ars);
+            rs[i] = rd[i] + pbs_draw(seed, &pf->ars);
+        } else {
+            wd[i] = sm64_exp(seed, mean[0]);
+            wa[i] = wd[i] + sm64_exp(seed, mean[1]);
+            rd[i] = sm64_exp(seed, mean[2]);
+            rs[i] = rd[i] + sm64_exp(seed, mean[3]);
+        }
+    }
+}
+
 static double wars_mc(const char *spec)
 {
     int n = (int)param(spec, "N", 3), r = (int)param(spec, "R", 1), w = (int)param(spec, "W", 1);
-    double ew = param(spec, "ew", 1), ea = param(spec, "ea", 1), er = param(spec, "er", 1);
-    double es = param(spec, "es", 1), t = param(spec, "t", 0);
+    const double mean[4] = {param(spec, "ew", 1), param(spec, "ea", 1), param(spec, "er", 1),
+                            param(spec, "es", 1)};
+    double t = param(spec, "t", 0);
     long trials = (long)param(spec, "trials", 2e6), ok = 0;
     uint64_t seed = 20120827;
-    if (n < 1 || n > WARS_N_MAX || r < 1 || r > n || w < 1 || w > n)
+    const struct pbs_profile *pf = pbs_profile_of(spec);
+    if (n < 1 || n > WARS_N_MAX || r < 1 || r > n || w < 1 || w > n ||
+        (strstr(spec, "prof=") && !pf))
         return NAN;
     for (long k = 0; k < trials; k++) {
         double wd[WARS_N_MAX], wa[WARS_N_MAX], rd[WARS_N_MAX], rs[WARS_N_MAX];
-        for (int i = 0; i < n; i++) {
-            wd[i] = sm64_exp(&seed, ew);
-            wa[i] = wd[i] + sm64_exp(&seed, ea);
-            rd[i] = sm64_exp(&seed, er);
-            rs[i] = rd[i] + sm64_exp(&seed, es);
-        }
+        wars_draw(&seed, pf, mean, n, wd, wa, rd, rs);
         double ret = kth_smallest(wa, n, w), cut = kth_smallest(rs, n, r);
         bool fresh = false;
         for (int i = 0; i < n && !fresh; i++)
@@ -633,6 +703,43 @@ static double wars_mc(const char *spec)
         ok += fresh;
     }
     return (double)ok / (double)trials;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile, in seconds, of a WARS operation's latency under a
+ * production profile (prof=): the K-th smallest of N draws of W + A (what=w,
+ * a write with W = K) or R + S (what=r, a read with R = K), by Monte Carlo
+ * (`trials` draws, default 2e6; sorted, nearest rank). No closed form: the
+ * Pareto-exponential mixtures' sums have none. */
+static double wars_q(const char *spec)
+{
+    int n = (int)param(spec, "N", 3), kk = (int)param(spec, "K", 1);
+    double q = param(spec, "q", 0.5);
+    long trials = (long)param(spec, "trials", 2e6);
+    const struct pbs_profile *pf = pbs_profile_of(spec);
+    bool write = strstr(spec, "what=w") != NULL;
+    uint64_t seed = 20120828;
+    static const double unused[4] = {1, 1, 1, 1};
+    if (!pf || n < 1 || n > WARS_N_MAX || kk < 1 || kk > n || trials < 1 || q <= 0 || q >= 1)
+        return NAN;
+    double *x = malloc((size_t)trials * sizeof *x);
+    if (!x)
+        return NAN;
+    for (long k = 0; k < trials; k++) {
+        double wd[WARS_N_MAX], wa[WARS_N_MAX], rd[WARS_N_MAX], rs[WARS_N_MAX];
+        wars_draw(&seed, pf, unused, n, wd, wa, rd, rs);
+        x[k] = kth_smallest(write ? wa : rs, n, kk);
+    }
+    qsort(x, (size_t)trials, sizeof *x, cmp_dbl);
+    long at = (long)ceil(q * (double)trials) - 1;
+    double v = x[at < 0 ? 0 : at] / 1e3;
+    free(x);
+    return v;
 }
 
 /* PBS k-staleness (Bailis et al. 2012, section 3): a read of R replicas out
@@ -713,6 +820,9 @@ static int eval_theory(const char *spec, struct sample *s)
     } else if (strncmp(spec, "wars_latency:", 13) == 0) {
         s->value = wars_latency(spec);
         s->method = "order statistic";
+    } else if (strncmp(spec, "wars_q:", 7) == 0) {
+        s->value = wars_q(spec);
+        s->method = "WARS latency Monte Carlo";
     } else {
         return snprintf(s->err, sizeof s->err, "unknown theory '%s'", spec), -1;
     }
