@@ -273,11 +273,13 @@ cell() {
         { for (k = 1; k <= n; k++) { split(cs[k], kv, "="); if ($h[kv[1]] != kv[2]) next }
           print $h[want]; exit }' "$f"
 }
-"$SDSIM" run scenarios/cache-bytes.ini -o "$T/cb2" -q 2>/dev/null
+"$SDSIM" run scenarios/cache-bytes.ini -j 2 -o "$T/cb2" -q 2>/dev/null
 check "cache-bytes.ini runs" [ $? -eq 0 ]
 check "a byte-capacity cache reports byte_hit_ratio, bytes_cached and too_big" \
     has_cols "$T/cb2/runs.csv" cache.byte_hit_ratio cache.bytes_cached cache.too_big
 bc=$(cell "$T/cb2/runs.csv" cache.bytes_cached eviction=lru)
+"$SDSIM" run scenarios/cache-bytes.ini -j 1 -o "$T/cb1" -q 2>/dev/null
+check "cache-bytes.ini: -j1 and -j2 give byte-identical runs.csv" cmp -s "$T/cb1/runs.csv" "$T/cb2/runs.csv"
 check "the cache never holds more than its 64 MB ($bc)" \
     awk -v b="$bc" 'BEGIN { exit !(b > 0.9 * 64e6 && b <= 64e6) }'
 "$SDSIM" run scenarios/cache-queue.ini --set sim.repeat=1 --set sim.duration=10s -o "$T/cq" -q 2>/dev/null
@@ -294,13 +296,16 @@ check "strong reads pay the far leader's round trip, eventual + nearest does not
     awk -v s="$ps" -v e="$pe" 'BEGIN { exit !(s > 60 && e < 10) }'
 wt=$(cell "$T/geo/runs.csv" db.session_waits level=causal behind=wait)
 check "causal reads with behind = wait wait at the follower ($wt)" [ "${wt:-0}" -gt 0 ]
-"$SDSIM" run scenarios/multi-leader.ini -o "$T/ml" -q 2>/dev/null
+"$SDSIM" run scenarios/multi-leader.ini -j 2 -o "$T/ml" -q 2>/dev/null
 check "multi-leader.ini runs" [ $? -eq 0 ]
 lw=$(cell "$T/ml/runs.csv" db.lost_updates conflict=lww exchange=async lag=100ms skew=0)
 sb=$(cell "$T/ml/runs.csv" db.lost_updates conflict=siblings exchange=async lag=100ms skew=0)
 sr=$(cell "$T/ml/runs.csv" db.sibling_reads conflict=siblings exchange=async lag=100ms skew=0)
 check "last-writer-wins loses updates, siblings keep them and show them to reads ($lw, $sb, $sr)" \
     [ "${lw:-0}" -gt 0 -a "${sb:-x}" = 0 -a "${sr:-0}" -gt 0 ]
+"$SDSIM" run scenarios/multi-leader.ini -j 1 -o "$T/ml1" -q 2>/dev/null
+check "multi-leader.ini: -j1 and -j2 give byte-identical runs, summary and components" \
+    sh -c "cmp -s '$T/ml/runs.csv' '$T/ml1/runs.csv' && cmp -s '$T/ml/summary.csv' '$T/ml1/summary.csv' && cmp -s '$T/ml/components.csv' '$T/ml1/components.csv'"
 fa=$(cell "$T/ml/runs.csv" db.failed conflict=lww exchange=async lag=10ms skew=0)
 fs=$(cell "$T/ml/runs.csv" db.failed conflict=lww exchange=sync_all lag=10ms skew=0)
 check "the synchronous master-master sketch fails writes while a leader is down ($fs >> $fa)" \
