@@ -302,7 +302,8 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
 const struct kind kind_fault = {
     .name = "fault",
     .summary = "a scheduled fault: a service replica (or all), cache or store crashes, slows, "
-               "fails or lags; or a link between two components drops or delays messages",
+               "fails or lags; a replicated store's node is cut off from the others (partition); "
+               "or a link between two components drops or delays messages",
     .params = params,
     .size = sizeof(struct fault),
     .build = build,
