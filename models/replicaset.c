@@ -63,9 +63,9 @@
  *
  * Partitions (`[fault]` with `action = partition`, `replica` a follower):
  * the follower is cut off from the other nodes, not from the clients. The
- * leader's stream stops reaching it (messages in flight are lost), so it
- * keeps serving reads from the state it had at the cut, increasingly
- * stale; semi_sync / sync writes that need its ack wait, as for a crashed
+ * leader's stream stops reaching it (messages arriving during the cut are
+ * lost), so it keeps serving reads from the state it had at the cut,
+ * increasingly stale; semi_sync / sync writes that need its ack wait, as for a crashed
  * follower. The leader keeps the log from the follower's position (the
  * follower is up), and at the heal resumes streaming: the missed writes
  * arrive in log order, each replication_delay after the heal (never before
