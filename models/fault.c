@@ -12,6 +12,10 @@
  *   until   = 420s
  *   action  = crash      # or slow(factor=4), errors(rate=30%), latency(add=200ms)
  *
+ * `action = partition` (replicaset and multileader only) cuts node `replica`
+ * off from the component's other nodes, not from its clients: the kind's
+ * `partition` hook says what that means; other kinds refuse it here.
+ *
  * With `link_to = B` the fault is on the link between the target and B
  * instead, both ways: drop(rate=10%) loses that share of the requests and
  * replies sent directly between them, delay(add=50ms) makes them later
@@ -30,6 +34,7 @@ struct fault {
     int64_t at_ns, until_ns; /* until_ns < 0: never ends */
     enum fault_action action;
     double value;
+    bool is_partition;      /* action = partition: the target's partition hook */
     bool is_link;           /* link_to: lf, not the target's fault hook */
     struct link_fault lf;
 };
@@ -40,7 +45,8 @@ static const struct param_spec params[] = {
     {"at", "duration", NULL, "when the fault starts (simulated time)"},
     {"until", "duration|never", "never", "when it ends and the replica recovers"},
     {"action", "action", NULL,
-     "crash | slow(factor=4) | errors(rate=30%) | latency(add=200ms); on a link: "
+     "crash | slow(factor=4) | errors(rate=30%) | latency(add=200ms) | partition (a "
+     "replicaset or multileader node cut off from the other nodes); on a link: "
      "drop(rate=10%) | delay(add=50ms)"},
     {"link_to", "component", "",
      "a fault on the link between target and this component (both ways) instead: "
@@ -111,16 +117,22 @@ static int read_action(struct fault *ft, const char *text, struct loc loc, struc
     if (strcmp(sp.name, "drop") == 0 || strcmp(sp.name, "delay") == 0)
         return diag_error(d, sp.loc, "'%s' is a link fault: it needs 'link_to = COMPONENT'",
                           sp.name);
+    if (strcmp(sp.name, "partition") == 0) {
+        ft->is_partition = true;
+        return spec_check(&sp, no_params, "fault action 'partition'", d);
+    }
     size_t k = 0;
     while (k < NACTIONS && strcmp(actions[k].name, sp.name) != 0)
         k++;
     if (k == NACTIONS) {
-        const char *names[NACTIONS];
+        const char *names[NACTIONS + 1];
         for (size_t i = 0; i < NACTIONS; i++)
             names[i] = actions[i].name;
-        const char *near = diag_closest(sp.name, names, NACTIONS);
+        names[NACTIONS] = "partition";
+        const char *near = diag_closest(sp.name, names, NACTIONS + 1);
         return diag_error(d, sp.loc, "unknown fault action '%s'%s%s%s", sp.name,
-                          near ? " (did you mean '" : " (known: crash, slow, errors, latency",
+                          near ? " (did you mean '"
+                               : " (known: crash, slow, errors, latency, partition",
                           near ? near : "", near ? "'?)" : ")");
     }
     char what[64];
@@ -161,6 +173,8 @@ static void fire(struct sim *sim, void *a, void *b)
     struct fault *ft = a;
     if (ft->is_link)
         ft->lf.active = b != NULL;
+    else if (ft->is_partition)
+        ft->target->kind->partition(sim, ft->target, ft->replica, b != NULL);
     else
         ft->target->kind->fault(sim, ft->target, ft->replica, ft->action, ft->value, b != NULL);
 }
@@ -272,6 +286,14 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
                         s->name);
     else if (read_action(ft, act, loc, d) < 0)
         rc = -1;
+    else if (ft->is_partition && ft->target && !ft->target->kind->partition)
+        rc = diag_error(d, loc, "'%s' is a %s: partition applies to replicaset and multileader "
+                        "nodes", t, ft->target->kind->name);
+    else if (ft->is_partition && rc == 0 && ft->target->kind->partition_refused) {
+        const char *why = ft->target->kind->partition_refused(ft->target, ft->replica);
+        if (why)
+            rc = diag_error(d, loc, "'%s': %s", t, why);
+    }
     if (rc == 0)
         sim_note_span(sim, c->name, ft->at_ns, ft->until_ns < 0 ? sim->end_ns : ft->until_ns);
     return rc;
@@ -280,7 +302,8 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
 const struct kind kind_fault = {
     .name = "fault",
     .summary = "a scheduled fault: a service replica (or all), cache or store crashes, slows, "
-               "fails or lags; or a link between two components drops or delays messages",
+               "fails or lags; a replicated store's node is cut off from the others (partition); "
+               "or a link between two components drops or delays messages",
     .params = params,
     .size = sizeof(struct fault),
     .build = build,

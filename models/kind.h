@@ -63,6 +63,14 @@ struct kind {
      * once built; NULL: one node (replica 0 or all). Services answer
      * through service_replicas. */
     uint32_t (*nodes)(const struct component *c);
+    /* `action = partition`: node `replica` (every node when < 0) is cut off
+     * from the component's other nodes, not from its clients (start), or
+     * reconnected (start = false). NULL: the kind has no nodes to cut
+     * apart, and fault.c refuses the action at build time. */
+    void (*partition)(struct sim *sim, struct component *c, int32_t replica, bool start);
+    /* Why node `replica` (< 0: all) cannot be partitioned, once built (a
+     * static string for the diagnostic), or NULL when it can. May be NULL. */
+    const char *(*partition_refused)(const struct component *c, int32_t replica);
     bool is_client;                                            /* counts end-to-end results */
     bool no_traffic;   /* takes no requests and has no statistics (fault schedules) */
     bool self_driven;  /* makes its own work (a probe such as wars): needs no client */

@@ -49,8 +49,21 @@
  * `catchup` after it recovers; it keeps its data. It serves reads while it
  * catches up, so those may be stale.
  *
+ * `[fault]` partition of node i (action = partition): i is cut off from the
+ * other nodes, not from the clients. It keeps serving reads and writes
+ * (that is the point of multi-leader), but every replication message
+ * between it and another node that arrives while the link is cut is held
+ * at its receiver (the hinted-handoff queue of a crashed node) and, when
+ * the partition heals, delivered in order `catchup` later (at the heal
+ * when 0); messages still in flight at the heal arrive as usual, after the
+ * held ones, so links stay FIFO. A link is cut while either end is
+ * partitioned (two partitioned nodes cannot talk either). A sync_all
+ * write fails when one of its messages reaches a cut link (as for a down
+ * node). The truth is global, so stale reads, conflicts and lost updates
+ * count exactly as the partition lets the two sides drift apart.
+ *
  * A conditional write (OP_CAS) is treated as a plain write; fault actions
- * other than crash do nothing here.
+ * other than crash and partition do nothing here.
  *
  * Cost: O(leaders) per request and per delivery; per key and node a 16-byte
  * record and 3 x leaders counters; per write in flight one pooled record
@@ -109,7 +122,10 @@ struct mlnode {
     int64_t skew_ns, distance_ns;
     int64_t link_last_ns[ML_MAX]; /* latest arrival on the link from here to each node */
     uint32_t epoch;       /* crashes so far */
+    uint32_t cuts;        /* partitions so far (tags a heal's catch-up) */
     bool up, catching_up;
+    bool cut;             /* partitioned from the other nodes */
+    bool isolated;        /* cut, or healed and its held links not yet drained */
 };
 
 /* The truth of one key (its counters are in count/last_ns, n each). */
@@ -165,7 +181,9 @@ static const struct param_spec params[] = {
      "normal(sd=5ms, mean=0) drawn once per node and run"},
     {"distance", "durations", "0",
      "one-way delay from the clients to each node (one, or one each)"},
-    {"catchup", "duration", "0", "a recovered node receives the writes it missed this much later"},
+    {"catchup", "duration", "0",
+     "a recovered node (or one whose partition healed) receives the writes it missed this "
+     "much later"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -395,6 +413,13 @@ static void hold(struct mlnode *nd, struct mlw *w)
     nd->held[nd->held_len++] = w;
 }
 
+/* Whether the link from node o to node x holds its messages: o != x and
+ * one end is partitioned (or healed but not yet caught up). */
+static bool link_blocked(const struct mlset *s, uint32_t o, uint32_t x)
+{
+    return o != x && (s->node[o].isolated || s->node[x].isolated);
+}
+
 /* A message of w reaches node b (its index). */
 static void on_deliver(struct sim *sim, void *a, void *b)
 {
@@ -404,21 +429,31 @@ static void on_deliver(struct sim *sim, void *a, void *b)
     struct mlnode *nd = &s->node[x];
     if (w->waiting && s->node[w->origin].epoch != w->origin_epoch)
         resolve(sim, s, w, false); /* the origin crashed: it cannot answer */
-    if (!nd->up && w->waiting)
+    if (w->waiting && (!nd->up || s->node[w->origin].cut || nd->cut))
         resolve(sim, s, w, false); /* one node could not apply it */
-    if (!nd->up || nd->catching_up) {
+    if (!nd->up || nd->catching_up || link_blocked(s, w->origin, x)) {
         hold(nd, w);
         return;
     }
     deliver_now(sim, s, x, w);
 }
 
+/* Node x, up and caught up, receives the messages held for it, in order,
+ * but those on links still cut, which stay held in order. */
 static void drain(struct sim *sim, struct mlset *s, uint32_t x)
 {
     struct mlnode *nd = &s->node[x];
-    for (size_t k = 0; k < nd->held_len; k++)
-        deliver_now(sim, s, x, nd->held[k]);
-    nd->held_len = 0;
+    if (!nd->up || nd->catching_up)
+        return;
+    size_t keep = 0;
+    for (size_t k = 0; k < nd->held_len; k++) {
+        struct mlw *w = nd->held[k];
+        if (link_blocked(s, w->origin, x))
+            nd->held[keep++] = w;
+        else
+            deliver_now(sim, s, x, w);
+    }
+    nd->held_len = keep;
 }
 
 static void ship(struct sim *sim, struct mlset *s, struct mlw *w)
@@ -622,6 +657,48 @@ static void recover_node(struct sim *sim, struct mlset *s, uint32_t x)
     nd->catching_up = true;
     uint64_t tag = ((uint64_t)nd->epoch << 8) | x;
     sim_after(sim, s->catchup_ns, on_catchup, s, (void *)(uintptr_t)tag);
+}
+
+/* Node x's links open again: every node receives what was held for it. */
+static void reconnect(struct sim *sim, struct mlset *s, uint32_t x)
+{
+    s->node[x].isolated = false;
+    for (uint32_t i = 0; i < s->n; i++)
+        drain(sim, s, i);
+}
+
+/* The end of a healed node's catch-up: b is the node (8 bits) and its
+ * partition count, so the catch-up of an earlier heal does nothing. */
+static void on_heal_catchup(struct sim *sim, void *a, void *b)
+{
+    struct mlset *s = a;
+    uint64_t v = (uint64_t)(uintptr_t)b;
+    uint32_t x = (uint32_t)(v & 0xff);
+    struct mlnode *nd = &s->node[x];
+    if (nd->cut || (uint32_t)(v >> 8) != nd->cuts)
+        return;
+    reconnect(sim, s, x);
+}
+
+static void partition(struct sim *sim, struct component *c, int32_t replica, bool start)
+{
+    struct mlset *s = as_ml(c);
+    for (uint32_t i = 0; i < s->n; i++) {
+        struct mlnode *nd = &s->node[i];
+        if (replica >= 0 && (uint32_t)replica != i)
+            continue;
+        if (start) {
+            nd->cut = nd->isolated = true;
+            nd->cuts++;
+        } else if (nd->cut) {
+            nd->cut = false;
+            if (s->catchup_ns == 0)
+                reconnect(sim, s, i);
+            else
+                sim_after(sim, s->catchup_ns, on_heal_catchup, s,
+                          (void *)(uintptr_t)(((uint64_t)nd->cuts << 8) | i));
+        }
+    }
 }
 
 static void fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
@@ -862,4 +939,5 @@ const struct kind kind_multileader = {
     .metrics = metrics,
     .fault = fault,
     .nodes = nodes,
+    .partition = partition,
 };

@@ -61,6 +61,26 @@
  * received are lost (lost_writes), and the truth of their keys returns to
  * its version. A crashed node that recovers copies the leader's state.
  *
+ * Partitions (`[fault]` with `action = partition`, `replica` a follower):
+ * the follower is cut off from the other nodes, not from the clients. The
+ * leader's stream stops reaching it (messages arriving during the cut are
+ * lost), so it keeps serving reads from the state it had at the cut,
+ * increasingly stale; semi_sync / sync writes that need its ack wait, as for a crashed
+ * follower. The leader keeps the log from the follower's position (the
+ * follower is up), and at the heal resumes streaming: the missed writes
+ * arrive in log order, each replication_delay after the heal (never before
+ * the previous one), so waiting writes get their acks then. If a failover
+ * happened meanwhile, or the log no longer holds its position (it crashed
+ * too), the follower copies the leader's state instead, like a recovered
+ * node (writes waiting for its ack then keep waiting). A cut-off follower
+ * cannot be elected or resynced at a failover. A partitioned leader is
+ * refused at build time (node 0, or replica = all): with it cut off from the
+ * majority the followers would elect a new one while it kept accepting
+ * writes, a split brain this model does not elect its way out of. A node
+ * that became leader by a failover and is then partitioned stops its
+ * stream (followers stop receiving), keeps serving clients, and is not
+ * replaced (no failure detector); at the heal the followers resume.
+ *
  * A conditional write (OP_CAS) is treated as a plain write. A write waiting
  * for follower acks waits as long as it takes (a client timeout ends it)
  * when too few followers are up. With unbounded workers, no distances and
@@ -112,6 +132,9 @@ struct rnode {
     uint64_t delivered_lsn; /* apply_time: the stream has delivered up to here */
     bool applying;          /* apply_time: an apply job is queued or in service */
     bool up;
+    bool cut;               /* partitioned from the other nodes */
+    bool gapless;           /* once its stream was cut: apply only the next lsn */
+    uint32_t cut_epoch;     /* s->epoch when the partition began */
     int64_t dist_ns;        /* one-way delay between the clients and this node */
     uint32_t busy;          /* workers serving */
     struct job **q;         /* FIFO ring of jobs waiting for a worker */
@@ -518,6 +541,12 @@ static void apply_done(struct sim *sim, struct rset *s, uint32_t f, uint64_t lsn
     start_apply(sim, s, f);
 }
 
+/* Whether the leader's stream reaches follower f: neither is cut off. */
+static bool linked(const struct rset *s, uint32_t f)
+{
+    return !s->node[f].cut && !s->node[s->leader].cut;
+}
+
 /* An apply event's b: follower (8 bits), epoch (16 bits), lsn (40 bits). */
 static void on_apply(struct sim *sim, void *a, void *b)
 {
@@ -527,8 +556,10 @@ static void on_apply(struct sim *sim, void *a, void *b)
     uint64_t lsn = v >> 24;
     struct rnode *nd = &s->node[f];
     if (epoch != s->epoch % 0x10000 || s->leader_down || !nd->up || lsn <= nd->applied_lsn ||
-        f == s->leader)
-        return; /* a crashed leader ships nothing more */
+        f == s->leader || !linked(s, f))
+        return; /* a crashed leader ships nothing more; a cut link loses it */
+    if (nd->gapless && lsn > (s->has_apply_time ? nd->delivered_lsn : nd->applied_lsn) + 1)
+        return; /* sent before a cut, overtaken by the resent stream: it comes again */
     if (s->has_apply_time) {
         if (lsn > nd->delivered_lsn)
             nd->delivered_lsn = lsn;
@@ -542,7 +573,7 @@ static void replicate(struct sim *sim, struct rset *s, uint64_t lsn)
 {
     for (uint32_t f = 0; f < s->n; f++) {
         struct rnode *nd = &s->node[f];
-        if (f == s->leader || !nd->up)
+        if (f == s->leader || !nd->up || !linked(s, f))
             continue;
         int64_t at = sim_now(sim) + dist_sample_ns(&s->repl_delay, &s->rng);
         if (at < nd->last_apply_ns)
@@ -877,7 +908,7 @@ static void on_failover(struct sim *sim, void *a, void *b)
         return; /* the leader came back first */
     uint32_t best = UINT32_MAX;
     for (uint32_t i = 0; i < s->n; i++)
-        if (s->node[i].up && (best == UINT32_MAX ||
+        if (s->node[i].up && !s->node[i].cut && (best == UINT32_MAX ||
                               s->node[i].applied_lsn > s->node[best].applied_lsn))
             best = i;
     if (best == UINT32_MAX) {
@@ -901,7 +932,7 @@ static void on_failover(struct sim *sim, void *a, void *b)
     s->leader_down = false;
     nl->delivered_lsn = nl->applied_lsn;
     for (uint32_t i = 0; i < s->n; i++) /* the others catch up from the new leader */
-        if (i != best && s->node[i].up) {
+        if (i != best && s->node[i].up && !s->node[i].cut) {
             resync(s, i);
             s->node[i].last_apply_ns = sim_now(sim);
         }
@@ -940,7 +971,65 @@ static void recover_node(struct rset *s, int64_t now_ns, uint32_t i)
         s->leader_down = false; /* back before the failover */
         return;
     }
+    if (s->node[i].cut)
+        return; /* it cannot reach the leader: it catches up at the heal */
     resync(s, i);
+}
+
+/* Follower f is reachable again: the leader resends what it missed, in
+ * log order, or it copies the leader's state when the log cannot (a
+ * failover since the cut, or entries trimmed while it was down). */
+static void resume(struct sim *sim, struct rset *s, uint32_t f, uint32_t since_epoch)
+{
+    struct rnode *nd = &s->node[f];
+    uint64_t from = (s->has_apply_time ? nd->delivered_lsn : nd->applied_lsn) + 1;
+    if (since_epoch != s->epoch || (from < s->next_lsn && from < s->base_lsn)) {
+        resync(s, f);
+        nd->last_apply_ns = sim_now(sim);
+        release(sim, s, f, false);
+        return;
+    }
+    for (uint64_t lsn = from; lsn < s->next_lsn; lsn++) {
+        int64_t at = sim_now(sim) + dist_sample_ns(&s->repl_delay, &s->rng);
+        if (at < nd->last_apply_ns)
+            at = nd->last_apply_ns;
+        nd->last_apply_ns = at;
+        uint64_t tag = (lsn << 24) | ((uint64_t)(s->epoch % 0x10000) << 8) | f;
+        sim_at(sim, at, on_apply, s, (void *)(uintptr_t)tag);
+    }
+}
+
+static void partition(struct sim *sim, struct component *c, int32_t replica, bool start)
+{
+    struct rset *s = as_rset(c);
+    for (uint32_t i = 0; i < s->n; i++) {
+        struct rnode *nd = &s->node[i];
+        if ((replica >= 0 && (uint32_t)replica != i) || nd->cut == start)
+            continue;
+        nd->cut = start;
+        if (start) {
+            nd->cut_epoch = s->epoch;
+            for (uint32_t f = 0; f < s->n; f++) /* the followers it no longer reaches */
+                if (f == i || i == s->leader)
+                    s->node[f].gapless = true;
+            continue;
+        }
+        for (uint32_t f = 0; f < s->n; f++)
+            if (f != s->leader && s->node[f].up && linked(s, f) && (f == i || i == s->leader))
+                resume(sim, s, f, nd->cut_epoch);
+    }
+}
+
+static const char *partition_refused(const struct component *c, int32_t replica)
+{
+    const struct rset *s = (const struct rset *)c;
+    if (replica < 0)
+        return "replica = all would cut the leader off too: partition applies to followers, "
+               "one per fault";
+    if ((uint32_t)replica == s->leader)
+        return "node 0 leads at the start: partition applies to followers (a cut-off leader "
+               "would need an election, not modelled)";
+    return NULL;
 }
 
 static void fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
@@ -1193,5 +1282,7 @@ const struct kind kind_replicaset = {
     .fini = fini,
     .metrics = metrics,
     .fault = fault,
+    .partition = partition,
+    .partition_refused = partition_refused,
     .nodes = nodes,
 };

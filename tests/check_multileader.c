@@ -104,6 +104,11 @@ static void crash(uint32_t node, bool start)
     db()->kind->fault(&sim, db(), (int32_t)node, FAULT_CRASH, 0, start);
 }
 
+static void cut(uint32_t node, bool start)
+{
+    db()->kind->partition(&sim, db(), (int32_t)node, start);
+}
+
 /* The single value node holds for key (fails unless it holds exactly one). */
 static uint64_t value_at(uint32_t node, uint64_t key)
 {
@@ -373,8 +378,101 @@ START_TEST(links_deliver_in_commit_order)
 }
 END_TEST
 
+/* Node 1 is cut off from 0 to 100 ms; catchup = 30 ms. Both nodes keep
+ * taking writes (node 0 commits key 7 at 1 ms, node 1 at 6 ms): nothing
+ * crosses the cut, so a read of key 7 at node 0 (served at 51 ms) is one
+ * version and 45 ms behind node 1's write. The held messages reach the other
+ * side exactly at heal + catchup (130 ms), and so does node 1's write of
+ * key 8 (commit 96 ms), which arrives at 106 ms, after the heal but before
+ * the catch-up. lww keeps node 1's write (timestamp 6 ms) of key 7 on both
+ * nodes: node 0's acknowledged write is one lost update, node 1's write one
+ * conflicting write (it did not see node 0's). */
+START_TEST(a_partitioned_node_stays_available_and_its_writes_cross_at_heal_plus_catchup)
+{
+    build("leaders = 2\ncatchup = 30ms\n");
+    cut(1, true);
+    send_to(0, 7, OP_WRITE);
+    tl_run_until(&sim, 5 * MS);
+    send_to(1, 7, OP_WRITE);
+    tl_run_until(&sim, 50 * MS);
+    send_to(0, 7, OP_READ);
+    tl_run_until(&sim, 95 * MS);
+    send_to(1, 8, OP_WRITE);
+    tl_run_until(&sim, 100 * MS);
+    ck_assert_int_eq(oks, 4); /* every request (3 writes, 1 read) succeeded during the cut */
+    ck_assert_int_eq(errs, 0);
+    ck_assert_double_eq(metric("stale_fraction"), 1);
+    ck_assert_double_eq(metric("stale_versions_mean"), 1);
+    ck_assert_double_eq_tol(metric("stale_behind_ms_mean"), 45, 1e-9);
+    cut(1, false);
+    tl_run_until(&sim, 130 * MS - 1);
+    ck_assert_uint_eq(value_at(0, 7), MULTILEADER_DOT(0, 1));
+    ck_assert_uint_eq(value_at(1, 7), MULTILEADER_DOT(1, 1));
+    ck_assert_uint_eq(multileader_values(db(), 0, 8, NULL, 0), 0);
+    tl_run_until(&sim, 130 * MS);
+    ck_assert_uint_eq(value_at(0, 7), MULTILEADER_DOT(1, 1));
+    ck_assert_uint_eq(value_at(1, 7), MULTILEADER_DOT(1, 1));
+    ck_assert_uint_eq(value_at(0, 8), MULTILEADER_DOT(1, 1));
+    ck_assert_double_eq(metric("lost_updates"), 1);
+    ck_assert_double_eq(metric("conflicting_writes"), 1);
+    /* Healed: a write now crosses in replication_delay (10 ms). */
+    send_to(0, 9, OP_WRITE);
+    tl_run_until(&sim, 141 * MS - 1);
+    ck_assert_uint_eq(multileader_values(db(), 1, 9, NULL, 0), 0);
+    tl_run_until(&sim, 141 * MS);
+    ck_assert_uint_eq(value_at(1, 9), MULTILEADER_DOT(0, 1));
+}
+END_TEST
+
+/* Without catchup the held messages cross at the heal itself; messages in
+ * flight when the cut begins are held too (node 0's write commits at 1 ms,
+ * the cut at 5 ms, its arrival at 11 ms). */
+START_TEST(messages_in_flight_at_the_cut_are_held_until_the_heal)
+{
+    build("leaders = 3\n");
+    send_to(0, 7, OP_WRITE);
+    tl_run_until(&sim, 5 * MS);
+    cut(2, true);
+    tl_run_until(&sim, 60 * MS);
+    ck_assert_uint_eq(value_at(1, 7), MULTILEADER_DOT(0, 1));
+    ck_assert_uint_eq(multileader_values(db(), 2, 7, NULL, 0), 0);
+    cut(2, false);
+    ck_assert_uint_eq(value_at(2, 7), MULTILEADER_DOT(0, 1));
+}
+END_TEST
+
+/* sync_all needs every node: with node 2 cut off, a write at node 0 fails
+ * when its message finds the cut (11 ms), and so does a write at node 2
+ * itself; both stay where they committed (partial writes) and reach the
+ * others at the heal. After the heal a write is acknowledged again. */
+START_TEST(sync_all_fails_writes_while_a_node_is_partitioned)
+{
+    build("leaders = 3\nexchange = sync_all\n");
+    cut(2, true);
+    send_to(0, 7, OP_WRITE);
+    send_to(2, 8, OP_WRITE);
+    tl_run_until(&sim, 10 * MS);
+    ck_assert_int_eq(replies, 0);
+    tl_run_until(&sim, 11 * MS);
+    ck_assert_int_eq(errs, 2);
+    ck_assert_double_eq(metric("partial_writes"), 2);
+    ck_assert_uint_eq(value_at(1, 7), MULTILEADER_DOT(0, 1));
+    ck_assert_uint_eq(multileader_values(db(), 1, 8, NULL, 0), 0);
+    tl_run_until(&sim, 50 * MS);
+    cut(2, false);
+    ck_assert_uint_eq(value_at(2, 7), MULTILEADER_DOT(0, 1));
+    ck_assert_uint_eq(value_at(0, 8), MULTILEADER_DOT(2, 1));
+    ck_assert_uint_eq(value_at(1, 8), MULTILEADER_DOT(2, 1));
+    send_to(0, 9, OP_WRITE);
+    tl_run_until(&sim, 61 * MS);
+    ck_assert_int_eq(oks, 1);
+    ck_assert_int_eq(last_reply_ns, 61 * MS);
+}
+END_TEST
+
 /* Random writes (4 keys, 4 leaders, exponential replication delays, skewed
- * clocks) and a crash with recovery; once every message is delivered,
+ * clocks), a partition that heals and a crash with recovery; once every
+ * message is delivered,
  * every node holds the same values for every key. Siblings never lose an
  * update. 25 seeds per policy. */
 START_TEST(every_node_converges_after_random_sequences)
@@ -393,6 +491,11 @@ START_TEST(every_node_converges_after_random_sequences)
         for (int k = 0; k < 200; k++) {
             t += (int64_t)(rng_exp(&r) * 2 * MS);
             tl_run_until(&sim, t);
+            if (k == 30)
+                cut((uint32_t)rng_below(&r, 4), true);
+            if (k == 90)
+                for (uint32_t x = 0; x < 4; x++)
+                    cut(x, false);
             if (k == 50)
                 crash((uint32_t)rng_below(&r, 4), true);
             if (k == 120)
@@ -438,6 +541,9 @@ Suite *multileader_suite(void)
     tcase_add_test(t, nearest_goes_to_the_closest_node_that_is_up);
     tcase_add_test(t, a_crash_fails_writes_in_progress);
     tcase_add_test(t, links_deliver_in_commit_order);
+    tcase_add_test(t, a_partitioned_node_stays_available_and_its_writes_cross_at_heal_plus_catchup);
+    tcase_add_test(t, messages_in_flight_at_the_cut_are_held_until_the_heal);
+    tcase_add_test(t, sync_all_fails_writes_while_a_node_is_partitioned);
     tcase_add_loop_test(t, every_node_converges_after_random_sequences, 0, 2);
     suite_add_tcase(s, t);
     return s;
