@@ -59,7 +59,8 @@
  * crash`): writes and leader reads fail until, `failover` later, the
  * follower with the longest log becomes leader. Acknowledged writes it never
  * received are lost (lost_writes), and the truth of their keys returns to
- * its version. A crashed node that recovers copies the leader's state.
+ * its version. A crashed node that recovers copies the leader's state, and
+ * that acknowledges every write still waiting for its ack.
  *
  * Partitions (`[fault]` with `action = partition`, `replica` a follower):
  * the follower is cut off from the other nodes, not from the clients. The
@@ -961,19 +962,35 @@ static void crash_node(struct sim *sim, struct rset *s, uint32_t i)
     sim_after(sim, s->failover_ns, on_failover, s, NULL);
 }
 
-static void recover_node(struct rset *s, int64_t now_ns, uint32_t i)
+static void recover_node(struct sim *sim, struct rset *s, uint32_t i)
 {
     if (s->node[i].up)
         return;
     s->node[i].up = true;
-    s->node[i].last_apply_ns = now_ns;
+    s->node[i].last_apply_ns = sim_now(sim);
     if (i == s->leader && s->leader_down) {
         s->leader_down = false; /* back before the failover */
         return;
     }
     if (s->node[i].cut)
         return; /* it cannot reach the leader: it catches up at the heal */
+    uint64_t had = s->node[i].applied_lsn;
     resync(s, i);
+    /* The copy holds every write up to the leader's log end: each write
+     * still waiting for acks gets this follower's, as if streamed. */
+    for (size_t k = 0; k < s->log_len; k++) {
+        struct wentry *e = &s->log[k];
+        uint64_t lsn = s->base_lsn + k;
+        if (lsn <= had || lsn > s->node[i].applied_lsn || !e->waiting)
+            continue;
+        if (++e->acks >= s->ack_k) {
+            struct request *r = e->waiting;
+            e->waiting = NULL;
+            e->acked = true;
+            reply(sim, s, r, REQ_OK, s->leader);
+        }
+    }
+    trim(s);
 }
 
 /* Follower f is reachable again: the leader resends what it missed, in
@@ -1045,7 +1062,7 @@ static void fault(struct sim *sim, struct component *c, int32_t replica, enum fa
         if (start)
             crash_node(sim, s, i);
         else
-            recover_node(s, sim_now(sim), i);
+            recover_node(sim, s, i);
     }
 }
 

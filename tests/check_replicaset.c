@@ -581,6 +581,28 @@ END_TEST
  * committed at 21 ms gets node 1's ack at 31 ms but waits for node 2's;
  * at the heal (100 ms) the leader resends it, node 2 applies it at 110 ms
  * and the client hears then. semi_sync(k=1) does not notice the cut. */
+/* A sync write waiting for a crashed follower is acknowledged when the
+ * follower recovers and copies the leader (write 1 ms, replication 10 ms,
+ * const): node 2 crashes at 20 ms, the write commits at 21 ms and node 1
+ * applies it at 31 ms, but the ack waits for node 2 until it recovers at
+ * 100 ms. Before, the copy acknowledged nothing and the write hung. */
+START_TEST(sync_acks_a_write_when_a_crashed_follower_recovers)
+{
+    build("replicas = 3\nack = sync\n");
+    run_until(20 * MS);
+    crash_node(2, true);
+    send(7, OP_WRITE);
+    run_until(100 * MS);
+    ck_assert_int_eq(replies, 0);
+    crash_node(2, false); /* at 100 ms: the ack is immediate */
+    run_until(100 * MS);
+    ck_assert_int_eq(replies, 1);
+    ck_assert_int_eq(last_status, REQ_OK);
+    ck_assert_int_eq(last_reply_ns, 100 * MS);
+    ck_assert_uint_eq(last_version, 1);
+}
+END_TEST
+
 START_TEST(sync_acks_stall_during_a_partition_and_resume_at_the_heal)
 {
     build("replicas = 3\nack = sync\n");
@@ -757,6 +779,7 @@ Suite *replicaset_suite(void)
     tcase_add_checked_fixture(p, NULL, teardown);
     tcase_add_test(p, a_partitioned_follower_serves_what_it_had_at_the_cut);
     tcase_add_test(p, sync_acks_stall_during_a_partition_and_resume_at_the_heal);
+    tcase_add_test(p, sync_acks_a_write_when_a_crashed_follower_recovers);
     tcase_add_test(p, a_partitioned_follower_is_not_elected);
     tcase_add_test(p, a_message_from_before_the_cut_does_not_jump_the_resent_stream);
     tcase_add_loop_test(p, followers_converge_after_random_partitions_deterministically, 0, 2);
