@@ -128,12 +128,13 @@ static int lead_number(const char **b, const char *e, double *out, const char **
     return 0;
 }
 
-/* Looks up the unit spelled exactly by [b, e). NULL if unknown. */
-static const struct unit_def *find_unit(const char *b, const char *e)
+/* Looks up the unit spelled exactly by [b, e) in table. NULL if unknown. */
+static const struct unit_def *find_unit(const struct unit_def *table, const char *b,
+                                        const char *e)
 {
     size_t n = (size_t)(e - b);
 
-    for (const struct unit_def *u = units_time; u->name; u++)
+    for (const struct unit_def *u = table; u->name; u++)
         if (strlen(u->name) == n && memcmp(u->name, b, n) == 0)
             return u;
     return NULL;
@@ -163,7 +164,7 @@ int units_parse_duration(const char *s, int64_t *out_ns, const char **why)
         *why = "missing unit (" UNITS_LIST ")";
         return -1;
     }
-    const struct unit_def *u = find_unit(b, e);
+    const struct unit_def *u = find_unit(units_time, b, e);
     if (!u) {
         *why = "unknown unit (expected " UNITS_LIST ")";
         return -1;
@@ -176,16 +177,6 @@ int units_parse_duration(const char *s, int64_t *out_ns, const char **why)
     }
     *out_ns = (int64_t)ns;
     return 0;
-}
-
-static const struct unit_def *find_byte_unit(const char *b, const char *e)
-{
-    size_t n = (size_t)(e - b);
-
-    for (const struct unit_def *u = units_bytes; u->name; u++)
-        if (strlen(u->name) == n && memcmp(u->name, b, n) == 0)
-            return u;
-    return NULL;
 }
 
 int units_parse_bytes(const char *s, uint64_t *out_bytes, const char **why)
@@ -205,7 +196,7 @@ int units_parse_bytes(const char *s, uint64_t *out_bytes, const char **why)
         return -1;
     }
     if (b < e) {
-        const struct unit_def *u = find_byte_unit(b, e);
+        const struct unit_def *u = find_unit(units_bytes, b, e);
         if (!u) {
             *why = "unknown size unit (expected " BYTE_UNITS_LIST ")";
             return -1;
@@ -229,7 +220,7 @@ bool units_has_byte_unit(const char *s)
     const char *u = e;
     while (u > b && ((u[-1] >= 'a' && u[-1] <= 'z') || (u[-1] >= 'A' && u[-1] <= 'Z')))
         u--;
-    return u < e && find_byte_unit(u, e) != NULL;
+    return u < e && find_unit(units_bytes, u, e) != NULL;
 }
 
 int units_parse_rate(const char *s, double *out_per_s, const char **why)
@@ -251,7 +242,7 @@ int units_parse_rate(const char *s, double *out_per_s, const char **why)
         }
         for (b++; b < e && is_blank(*b);)
             b++;
-        const struct unit_def *u = find_unit(b, e);
+        const struct unit_def *u = find_unit(units_time, b, e);
         if (!u) {
             *why = "unknown rate unit (expected /s, /ms, /us, /ns, /m or /h)";
             return -1;
