@@ -1,11 +1,20 @@
-/* evict_lru: least recently used.
+/* evict_lru: least recently used, and first in, first out: one list, which
+ * LRU keeps in recency order and FIFO in insertion order.
  *
- * One list in recency order (head = most recent); a hit moves the node to the
- * head, a miss on a full cache drops the tail. The map finds a key's node.
- * Cost: O(1) per access (one map probe, a few link writes); 16 bytes per
- * object plus 32 to 64 of map. Byte mode: a miss drops tails until the new
- * object fits (4 more bytes per object for its size). Mattson, Gecsei, Slutz and Traiger, "Evaluation
- * techniques for storage hierarchies", IBM Systems Journal 9(2), 1970. */
+ * LRU: a hit moves the node to the head (most recent), a miss on a full
+ * cache drops the tail. Mattson, Gecsei, Slutz and Traiger, "Evaluation
+ * techniques for storage hierarchies", IBM Systems Journal 9(2), 1970.
+ * FIFO: the same list, but hits change nothing. Under the independent
+ * reference model its hit ratio equals RANDOM's (Gelenbe, "A unified
+ * approach to the evaluation of a class of replacement algorithms", IEEE
+ * Trans. Computers 22(6), 1973).
+ *
+ * The map finds a key's node. Cost: O(1) per access (one map probe, a few
+ * link writes; a FIFO hit only probes the map); 16 bytes per object plus 32
+ * to 64 of map. Byte mode: a miss drops tails until the new object fits (4
+ * more bytes per object for its size). The two policies share every
+ * function but the access pair, which take `reorder` as a constant so each
+ * compiles to its own loop. */
 #include "models/evict.h"
 
 #include <stdlib.h>
@@ -81,23 +90,34 @@ static bool lru_miss_sized(struct lru *c, uint64_t key, uint32_t size)
     return false;
 }
 
-static bool lru_access_sized(void *state, uint64_t key, uint32_t size)
+/* A hit moves the node to the head when reorder (LRU), else nothing (FIFO). */
+static inline bool list_access_sized(struct lru *c, uint64_t key, uint32_t size, bool reorder)
 {
-    struct lru *c = state;
     uint32_t i = evict_map_get(&c->map, key);
     if (i != EVICT_MAP_NONE) {
-        evict_list_move(c->links, c->head, i);
+        if (reorder)
+            evict_list_move(c->links, c->head, i);
         return true;
     }
     return lru_miss_sized(c, key, size);
 }
 
-static bool lru_access(void *state, uint64_t key)
+static bool lru_access_sized(void *state, uint64_t key, uint32_t size)
 {
-    struct lru *c = state;
+    return list_access_sized(state, key, size, true);
+}
+
+static bool fifo_access_sized(void *state, uint64_t key, uint32_t size)
+{
+    return list_access_sized(state, key, size, false);
+}
+
+static inline bool list_access(struct lru *c, uint64_t key, bool reorder)
+{
     uint32_t i = evict_map_get(&c->map, key);
     if (i != EVICT_MAP_NONE) {
-        evict_list_move(c->links, c->head, i);
+        if (reorder)
+            evict_list_move(c->links, c->head, i);
         return true;
     }
     if (c->map.count == c->nodes) {
@@ -111,6 +131,16 @@ static bool lru_access(void *state, uint64_t key)
     evict_list_push(c->links, c->head, i);
     evict_map_put(&c->map, key, i);
     return false;
+}
+
+static bool lru_access(void *state, uint64_t key)
+{
+    return list_access(state, key, true);
+}
+
+static bool fifo_access(void *state, uint64_t key)
+{
+    return list_access(state, key, false);
 }
 
 static bool lru_contains(const void *state, uint64_t key)
@@ -167,6 +197,21 @@ const struct evict_policy evict_lru = {
     .size = lru_size,
     .create_bytes = lru_create_bytes,
     .access_sized = lru_access_sized,
+    .bytes = lru_bytes,
+    .destroy = lru_destroy,
+};
+
+const struct evict_policy evict_fifo = {
+    .name = "fifo",
+    .summary = "first in, first out; hits do not reorder; O(1)",
+    .params = params,
+    .create = lru_create,
+    .access = fifo_access,
+    .contains = lru_contains,
+    .remove = lru_remove,
+    .size = lru_size,
+    .create_bytes = lru_create_bytes,
+    .access_sized = fifo_access_sized,
     .bytes = lru_bytes,
     .destroy = lru_destroy,
 };
