@@ -1,16 +1,29 @@
-/* evict_sieve: SIEVE (Zhang, Yang, Yue, Vigfusson and Rashmi, "SIEVE is
- * simpler than LRU: an efficient turn-key eviction algorithm for web caches",
- * NSDI 2024, Algorithm 1).
+/* evict_sieve: SIEVE and CLOCK, two uses of one FIFO list (head = newest)
+ * with a bit per object. A hit sets the object's bit and moves nothing; new
+ * objects enter with the bit clear, so an object must be hit once after
+ * insertion to survive eviction. They differ only in how they find a victim:
  *
- * One FIFO list (head = newest) and a hand. A hit sets the object's visited
- * bit and moves nothing. To evict, the hand starts where it stopped last time
- * (or at the tail), walks towards the head clearing visited bits, wrapping to
- * the tail, and drops the first unvisited object; the hand stays at that
- * object's newer neighbour. Unlike CLOCK, survivors keep their place, so new
- * objects sit near the head and are examined soon ("quick demotion").
+ * SIEVE (Zhang, Yang, Yue, Vigfusson and Rashmi, "SIEVE is simpler than
+ * LRU: an efficient turn-key eviction algorithm for web caches", NSDI 2024,
+ * Algorithm 1): a hand starts where it stopped last time (or at the tail),
+ * walks towards the head clearing set bits, wrapping to the tail, and drops
+ * the first object whose bit is clear; the hand stays at that object's newer
+ * neighbour. Survivors keep their place, so new objects sit near the head
+ * and are examined soon ("quick demotion").
+ *
+ * CLOCK (Corbato, "A paging experiment with the Multics system", MIT
+ * Project MAC MAC-M-384, 1968), a one-bit approximation of LRU, kept as a
+ * FIFO with reinsertion, which is the clock with its hand at the tail: while
+ * the tail's bit is set it clears it and moves the object to the head (a
+ * "second chance"), then drops the first tail whose bit is clear. New
+ * objects enter with the bit clear, as in libCacheSim's Clock and in SIEVE's
+ * comparison.
+ *
  * Cost: O(1) per hit; O(1) amortised per miss, because each step of the hand
- * clears a bit set by an earlier hit. Byte mode: a miss runs the hand (same
- * victim rule) until the new object fits. */
+ * (each CLOCK reinsertion) clears a bit set by an earlier hit. Byte mode: a
+ * miss runs the victim rule until the new object fits. The two policies
+ * share every function but the access pair, which pass `sieve` as a
+ * constant so each compiles to its own loop. */
 #include "models/evict.h"
 
 #include <stdlib.h>
@@ -24,9 +37,10 @@ struct sieve {
     uint64_t *keys;           /* [nodes] */
     struct evict_link *links; /* [nodes + 1]; the sentinel is links[nodes] */
     uint32_t *sizes;          /* [nodes] byte mode; NULL in object mode */
-    uint8_t *visited;         /* [nodes] */
+    uint8_t *visited;         /* [nodes] the bits (CLOCK's reference bits) */
     uint32_t head;            /* sentinel index */
-    uint32_t hand;            /* next object to examine; the sentinel means "the tail" */
+    uint32_t hand;            /* SIEVE: next object to examine; the sentinel means
+                                 "the tail" (CLOCK leaves it at the sentinel) */
     size_t nodes;             /* most objects held at once */
     uint64_t capacity;        /* objects, or bytes */
     uint64_t bytes;           /* byte mode: bytes held */
@@ -62,16 +76,27 @@ static void *sieve_create(size_t capacity, uint64_t seed, const double *values)
 }
 
 static void *sieve_create_bytes(uint64_t capacity, size_t max_objects, uint64_t seed,
-                              const double *values)
+                                const double *values)
 {
     (void)seed;
     (void)values;
     return sieve_new(capacity, max_objects, true);
 }
 
-/* Moves the hand to an unvisited object, unlinks it and returns it. */
-static uint32_t sieve_victim(struct sieve *c)
+/* Finds an object whose bit is clear by SIEVE's hand (sieve) or CLOCK's
+ * reinsertion, unlinks it and returns it. */
+static inline uint32_t victim(struct sieve *c, bool sieve)
 {
+    if (!sieve) {
+        uint32_t i = evict_list_tail(c->links, c->head);
+        while (c->visited[i]) {
+            c->visited[i] = 0;
+            evict_list_move(c->links, c->head, i);
+            i = evict_list_tail(c->links, c->head);
+        }
+        evict_list_unlink(c->links, i);
+        return i;
+    }
     uint32_t i = c->hand == c->head ? evict_list_tail(c->links, c->head) : c->hand;
     while (c->visited[i]) {
         c->visited[i] = 0;
@@ -84,16 +109,15 @@ static uint32_t sieve_victim(struct sieve *c)
     return i;
 }
 
-static bool sieve_access(void *state, uint64_t key)
+static inline bool bit_access(struct sieve *c, uint64_t key, bool sieve)
 {
-    struct sieve *c = state;
     uint32_t i = evict_map_get(&c->map, key);
     if (i != EVICT_MAP_NONE) {
         c->visited[i] = 1;
         return true;
     }
     if (c->map.count == c->nodes) {
-        i = sieve_victim(c);
+        i = victim(c, sieve);
         evict_map_del(&c->map, c->keys[i]);
     } else {
         i = evict_pool_alloc(&c->pool, c->links);
@@ -105,9 +129,8 @@ static bool sieve_access(void *state, uint64_t key)
     return false;
 }
 
-static bool sieve_access_sized(void *state, uint64_t key, uint32_t size)
+static inline bool bit_access_sized(struct sieve *c, uint64_t key, uint32_t size, bool sieve)
 {
-    struct sieve *c = state;
     uint32_t i = evict_map_get(&c->map, key);
     if (i != EVICT_MAP_NONE) {
         c->visited[i] = 1;
@@ -116,7 +139,7 @@ static bool sieve_access_sized(void *state, uint64_t key, uint32_t size)
     if (size > c->capacity)
         return false;
     while (c->bytes + size > c->capacity || c->map.count == c->nodes) {
-        uint32_t t = sieve_victim(c);
+        uint32_t t = victim(c, sieve);
         evict_map_del(&c->map, c->keys[t]);
         c->bytes -= c->sizes[t];
         evict_pool_free(&c->pool, c->links, t);
@@ -131,6 +154,26 @@ static bool sieve_access_sized(void *state, uint64_t key, uint32_t size)
     return false;
 }
 
+static bool sieve_access(void *state, uint64_t key)
+{
+    return bit_access(state, key, true);
+}
+
+static bool clock_access(void *state, uint64_t key)
+{
+    return bit_access(state, key, false);
+}
+
+static bool sieve_access_sized(void *state, uint64_t key, uint32_t size)
+{
+    return bit_access_sized(state, key, size, true);
+}
+
+static bool clock_access_sized(void *state, uint64_t key, uint32_t size)
+{
+    return bit_access_sized(state, key, size, false);
+}
+
 static bool sieve_contains(const void *state, uint64_t key)
 {
     const struct sieve *c = state;
@@ -143,7 +186,7 @@ static bool sieve_remove(void *state, uint64_t key)
     uint32_t i = evict_map_del(&c->map, key);
     if (i == EVICT_MAP_NONE)
         return false;
-    if (c->hand == i)
+    if (c->hand == i) /* never for CLOCK, whose hand stays at the sentinel */
         c->hand = c->links[i].prev;
     evict_list_unlink(c->links, i);
     if (c->sizes)
@@ -189,6 +232,21 @@ const struct evict_policy evict_sieve = {
     .size = sieve_size,
     .create_bytes = sieve_create_bytes,
     .access_sized = sieve_access_sized,
+    .bytes = sieve_bytes,
+    .destroy = sieve_destroy,
+};
+
+const struct evict_policy evict_clock = {
+    .name = "clock",
+    .summary = "CLOCK / second chance, 1 reference bit (Corbato 1968); O(1) amortised",
+    .params = params,
+    .create = sieve_create,
+    .access = clock_access,
+    .contains = sieve_contains,
+    .remove = sieve_remove,
+    .size = sieve_size,
+    .create_bytes = sieve_create_bytes,
+    .access_sized = clock_access_sized,
     .bytes = sieve_bytes,
     .destroy = sieve_destroy,
 };
