@@ -71,49 +71,17 @@ END_TEST
 
 /* ---- a model driven by hand ---------------------------------------------- */
 
-struct got {
-    int n;             /* replies received */
-    int status;        /* of the last one */
-    uint64_t version;  /* of the last one */
-};
-
 static struct sim sim;
 static struct scenario *sc;
 static struct sc_point *pt;
-static struct component sink;
-static struct got got;
-
-static void sink_request(struct sim *s, struct component *c, struct request *r)
-{
-    (void)s;
-    (void)c;
-    (void)r;
-}
-
-static void sink_reply(struct sim *s, struct component *c, struct request *r)
-{
-    (void)c;
-    got.n++;
-    got.status = r->status;
-    got.version = r->version;
-    sim_req_free(s, r);
-}
-
-static const struct kind sink_kind = {
-    .name = "sink",
-    .on_request = sink_request,
-    .on_reply = sink_reply,
-};
+static struct tl_sink sink;
 
 /* Builds the model of `text` (a client that is never started, so only the
  * test's own requests flow) and starts the component called `start`. */
 static void build(const char *text, const char *start)
 {
     tl_model_build(&sim, &sc, &pt, text, 1, 1000000000000LL);
-    memset(&sink, 0, sizeof sink);
-    sink.kind = &sink_kind;
-    sink.name = "sink";
-    memset(&got, 0, sizeof got);
+    tl_sink_init(&sink);
     if (start) {
         struct component *c = kind_lookup(&sim, start);
         c->kind->start(&sim, c);
@@ -137,9 +105,8 @@ static void send(const char *to, uint64_t key, int op, uint64_t version)
     r->key = key;
     r->op = (uint8_t)op;
     r->version = version;
-    r->work_seed = key * 31 + (uint64_t)got.n;
-    sim_enter(r, &sink);
-    sim_send(&sim, &sink, r, kind_lookup(&sim, to));
+    r->work_seed = key * 31 + (uint64_t)sink.replies;
+    tl_sink_send(&sim, &sink, r, kind_lookup(&sim, to));
 }
 
 static double metric(const char *comp, const char *name)
@@ -157,19 +124,19 @@ START_TEST(cas_commits_only_on_the_version_read)
     build(CLIENT "[cache cache]\nto = db\n" STORE, NULL);
     send("db", 7, OP_WRITE, 0);
     run_until(10 * MS);
-    ck_assert_int_eq(got.status, REQ_OK);
-    ck_assert_uint_eq(got.version, 1);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
+    ck_assert_uint_eq(sink.last_version, 1);
     send("db", 7, OP_CAS, 0); /* read before the write: conflict */
     run_until(20 * MS);
-    ck_assert_int_eq(got.status, REQ_REJECTED);
-    ck_assert_uint_eq(got.version, 1);
+    ck_assert_int_eq(sink.last_status, REQ_REJECTED);
+    ck_assert_uint_eq(sink.last_version, 1);
     send("db", 7, OP_CAS, 1);
     run_until(30 * MS);
-    ck_assert_int_eq(got.status, REQ_OK);
-    ck_assert_uint_eq(got.version, 2);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
+    ck_assert_uint_eq(sink.last_version, 2);
     send("db", 7, OP_READ, 0);
     run_until(40 * MS);
-    ck_assert_uint_eq(got.version, 2);
+    ck_assert_uint_eq(sink.last_version, 2);
     ck_assert_double_eq(metric("db", "cas_conflicts"), 1);
     ck_assert_double_eq(metric("db", "writes"), 2);
 }
@@ -191,7 +158,7 @@ START_TEST(ttl_expires_an_entry)
     run_until(1200 * MS);
     ck_assert_double_eq(metric("cache", "hits"), 2);
     ck_assert_double_eq(metric("cache", "misses"), 2);
-    ck_assert_int_eq(got.n, 4);
+    ck_assert_int_eq(sink.replies, 4);
 }
 END_TEST
 
@@ -203,7 +170,7 @@ static void herd(bool coalesce)
     for (int i = 0; i < 5; i++)
         send("cache", 11, OP_READ, 0);
     run_until(100 * MS);
-    ck_assert_int_eq(got.n, 5);
+    ck_assert_int_eq(sink.replies, 5);
     ck_assert_double_eq(metric("db", "store_reads"), coalesce ? 1 : 5);
     ck_assert_double_eq(metric("cache", "coalesced"), coalesce ? 4 : 0);
     ck_assert_double_eq(metric("db", "reads"), 5); /* each answered once */
@@ -232,7 +199,7 @@ START_TEST(a_hit_on_an_overwritten_entry_is_stale)
     run_until(20 * MS);
     send("cache", 4, OP_READ, 0);
     run_until(30 * MS);
-    ck_assert_uint_eq(got.version, 0);
+    ck_assert_uint_eq(sink.last_version, 0);
     ck_assert_double_eq(metric("db", "stale_reads"), 1);
     ck_assert_double_eq(metric("db", "reads"), 2);
 }
@@ -249,7 +216,7 @@ START_TEST(cache_aside_delete_leaves_nothing_stale)
     run_until(20 * MS);
     send("cache", 4, OP_READ, 0);
     run_until(30 * MS);
-    ck_assert_uint_eq(got.version, 1);
+    ck_assert_uint_eq(sink.last_version, 1);
     ck_assert_double_eq(metric("db", "stale_reads"), 0);
     ck_assert_double_eq(metric("cache", "misses"), 2);
 }
@@ -263,7 +230,7 @@ START_TEST(write_behind_flushes_a_full_batch_at_once)
     send("cache", 1, OP_WRITE, 0);
     send("cache", 2, OP_WRITE, 0);
     run_until(500 * MS);
-    ck_assert_int_eq(got.n, 2); /* acknowledged at once */
+    ck_assert_int_eq(sink.replies, 2); /* acknowledged at once */
     ck_assert_double_eq(metric("db", "writes"), 0);
     send("cache", 3, OP_WRITE, 0);
     run_until(502 * MS);
@@ -285,7 +252,7 @@ START_TEST(write_behind_flushes_on_the_interval_and_merges_writes)
     ck_assert_double_eq(metric("cache", "wb_unflushed"), 0);
     send("cache", 1, OP_READ, 0); /* the cache holds key 1, now clean at version 1 */
     run_until(1010 * MS);
-    ck_assert_uint_eq(got.version, 1);
+    ck_assert_uint_eq(sink.last_version, 1);
     ck_assert_double_eq(metric("db", "stale_reads"), 0);
 }
 END_TEST
@@ -296,10 +263,10 @@ START_TEST(write_behind_full_queue_rejects)
     send("cache", 1, OP_WRITE, 0);
     send("cache", 2, OP_WRITE, 0);
     send("cache", 3, OP_WRITE, 0);
-    ck_assert_int_eq(got.n, 3);
-    ck_assert_int_eq(got.status, REQ_REJECTED);
+    ck_assert_int_eq(sink.replies, 3);
+    ck_assert_int_eq(sink.last_status, REQ_REJECTED);
     send("cache", 1, OP_WRITE, 0); /* merges: needs no room */
-    ck_assert_int_eq(got.status, REQ_OK);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
     ck_assert_double_eq(metric("cache", "wb_rejected"), 1);
 }
 END_TEST
@@ -310,8 +277,8 @@ START_TEST(write_behind_full_queue_drops_the_oldest)
     send("cache", 1, OP_WRITE, 0);
     send("cache", 2, OP_WRITE, 0);
     send("cache", 3, OP_WRITE, 0);
-    ck_assert_int_eq(got.n, 3);
-    ck_assert_int_eq(got.status, REQ_OK);
+    ck_assert_int_eq(sink.replies, 3);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
     run_until(1100 * MS);
     ck_assert_double_eq(metric("db", "lost_writes"), 1);
     ck_assert_double_eq(metric("db", "writes"), 2);
@@ -324,11 +291,11 @@ START_TEST(write_behind_full_queue_blocks_until_a_flush_is_acknowledged)
     send("cache", 1, OP_WRITE, 0);
     send("cache", 2, OP_WRITE, 0);
     send("cache", 3, OP_WRITE, 0);
-    ck_assert_int_eq(got.n, 2);
+    ck_assert_int_eq(sink.replies, 2);
     run_until(1000 * MS); /* flushed, not yet acknowledged */
-    ck_assert_int_eq(got.n, 2);
+    ck_assert_int_eq(sink.replies, 2);
     run_until(1001 * MS); /* the store took 1 ms */
-    ck_assert_int_eq(got.n, 3);
+    ck_assert_int_eq(sink.replies, 3);
     run_until(2002 * MS);
     ck_assert_double_eq(metric("db", "writes"), 3);
     ck_assert_double_eq(metric("db", "lost_writes"), 0);
@@ -347,7 +314,7 @@ START_TEST(a_crash_loses_the_unflushed_writes_and_empties_the_cache)
     ck_assert_double_eq(metric("db", "lost_writes"), 3);
     send("cache", 1, OP_READ, 0); /* down: straight to the store */
     run_until(600 * MS);
-    ck_assert_uint_eq(got.version, 0);
+    ck_assert_uint_eq(sink.last_version, 0);
     c->kind->fault(&sim, c, -1, FAULT_CRASH, 0, false);
     send("cache", 1, OP_READ, 0); /* back, empty: a miss */
     run_until(700 * MS);
@@ -380,17 +347,17 @@ START_TEST(lookups_wait_in_fifo_order_for_one_worker)
     const int64_t replies_at[] = {11 * MS, 21 * MS, 31 * MS};
     for (int i = 0; i < 3; i++) {
         run_until(replies_at[i] - 1);
-        ck_assert_int_eq(got.n, i);
+        ck_assert_int_eq(sink.replies, i);
         run_until(replies_at[i]);
-        ck_assert_int_eq(got.n, i + 1);
+        ck_assert_int_eq(sink.replies, i + 1);
     }
     ck_assert_int_eq(comp("cache")->st.queued.value, 0);
     run_until(50 * MS);
     send("cache", 1, OP_READ, 0);
     run_until(60 * MS - 1);
-    ck_assert_int_eq(got.n, 3);
+    ck_assert_int_eq(sink.replies, 3);
     run_until(60 * MS);
-    ck_assert_int_eq(got.n, 4);
+    ck_assert_int_eq(sink.replies, 4);
     ck_assert_double_eq(metric("cache", "hits"), 1);
     const struct hist *w = comp("cache")->st.wait;
     ck_assert_uint_eq(hist_count(w), 4);
@@ -408,14 +375,14 @@ START_TEST(a_full_lookup_queue_rejects_at_once)
     send("cache", 1, OP_READ, 0);
     send("cache", 2, OP_READ, 0);
     send("cache", 3, OP_READ, 0);
-    ck_assert_int_eq(got.n, 1);
-    ck_assert_int_eq(got.status, REQ_REJECTED);
+    ck_assert_int_eq(sink.replies, 1);
+    ck_assert_int_eq(sink.last_status, REQ_REJECTED);
     ck_assert_double_eq(metric("cache", "lookup_rejected"), 1);
     ck_assert_uint_eq(comp("cache")->st.rejected, 1);
     ck_assert_int_eq(comp("cache")->st.insys.value, 2);
     run_until(100 * MS);
-    ck_assert_int_eq(got.n, 3);
-    ck_assert_int_eq(got.status, REQ_OK);
+    ck_assert_int_eq(sink.replies, 3);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
     ck_assert_double_eq(metric("cache", "misses"), 2); /* the rejected one never looked */
 }
 END_TEST
@@ -435,11 +402,11 @@ START_TEST(a_crash_sends_waiting_lookups_to_the_store)
     ck_assert_int_eq(c->st.queued.value, 0);
     ck_assert_int_eq(c->st.busy.value, 1);
     run_until(2 * MS);
-    ck_assert_int_eq(got.n, 2);
+    ck_assert_int_eq(sink.replies, 2);
     run_until(11 * MS - 1);
-    ck_assert_int_eq(got.n, 2);
+    ck_assert_int_eq(sink.replies, 2);
     run_until(11 * MS);
-    ck_assert_int_eq(got.n, 3);
+    ck_assert_int_eq(sink.replies, 3);
     ck_assert_int_eq(c->st.busy.value, 0);
     ck_assert_double_eq(metric("cache", "misses") + metric("cache", "hits"), 0);
 }
@@ -453,9 +420,9 @@ START_TEST(unbounded_workers_never_queue_lookups)
     for (uint64_t k = 1; k <= 4; k++)
         send("cache", k, OP_READ, 0);
     run_until(11 * MS - 1);
-    ck_assert_int_eq(got.n, 0);
+    ck_assert_int_eq(sink.replies, 0);
     run_until(11 * MS);
-    ck_assert_int_eq(got.n, 4);
+    ck_assert_int_eq(sink.replies, 4);
     ck_assert_int_eq(comp("cache")->st.queued.value, 0);
 }
 END_TEST
@@ -533,7 +500,7 @@ START_TEST(write_behind_sends_one_store_request_per_batch)
         ck_assert_uint_eq(committed(k), k == 1 ? 2 : 1);
     send("cache", 1, OP_READ, 0);
     run_until(1010 * MS);
-    ck_assert_uint_eq(got.version, 2);
+    ck_assert_uint_eq(sink.last_version, 2);
     ck_assert_double_eq(metric("cache", "hits"), 1);
     ck_assert_double_eq(metric("db", "stale_reads"), 0);
 }
@@ -617,7 +584,7 @@ START_TEST(a_failed_bulk_write_loses_every_write_it_carries)
     send("cache", 2, OP_READ, 0);
     run_until(20 * MS);
     ck_assert_double_eq(metric("cache", "hits"), 0);
-    ck_assert_uint_eq(got.version, 0);
+    ck_assert_uint_eq(sink.last_version, 0);
 }
 END_TEST
 

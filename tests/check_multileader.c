@@ -20,34 +20,7 @@
 static struct sim sim;
 static struct scenario *sc;
 static struct sc_point *pt;
-static struct component sink;
-static int replies, oks, errs;
-static int last_status;
-static int64_t last_reply_ns;
-
-static void sink_request(struct sim *s, struct component *c, struct request *r)
-{
-    (void)s;
-    (void)c;
-    (void)r;
-}
-
-static void sink_reply(struct sim *s, struct component *c, struct request *r)
-{
-    (void)c;
-    replies++;
-    last_reply_ns = sim_now(s);
-    last_status = r->status;
-    oks += r->status == REQ_OK;
-    errs += r->status == REQ_ERROR;
-    sim_req_free(s, r);
-}
-
-static const struct kind sink_kind = {
-    .name = "sink",
-    .on_request = sink_request,
-    .on_reply = sink_reply,
-};
+static struct tl_sink sink;
 
 /* Builds a multi-leader store `db` routing by home (so a test picks the
  * node of each request) with these extra keys; the client is never
@@ -61,10 +34,7 @@ static void build_seed(const char *keys, uint64_t seed)
              strstr(keys, "write_to") ? "" : "write_to = home\nread_from = home\n",
              strstr(keys, "replication_delay") ? "" : "replication_delay = const(10ms)\n", keys);
     tl_model_build(&sim, &sc, &pt, text, seed, 1000000000000LL);
-    memset(&sink, 0, sizeof sink);
-    sink.kind = &sink_kind;
-    sink.name = "sink";
-    replies = oks = errs = 0;
+    tl_sink_init(&sink);
 }
 
 static void build(const char *keys)
@@ -90,8 +60,7 @@ static void send_to(uint32_t node, uint64_t key, int op)
     r->key = key;
     r->op = (uint8_t)op;
     r->user = node == 0 ? UINT32_MAX : node - 1;
-    sim_enter(r, &sink);
-    sim_send(&sim, &sink, r, db());
+    tl_sink_send(&sim, &sink, r, db());
 }
 
 static double metric(const char *name)
@@ -128,7 +97,7 @@ START_TEST(lww_keeps_the_higher_timestamp_everywhere_and_counts_one_lost_update)
     tl_run_until(&sim, 2 * MS);
     send_to(1, 7, OP_WRITE);
     tl_run_until(&sim, 20 * MS);
-    ck_assert_int_eq(oks, 2);
+    ck_assert_int_eq(sink.oks, 2);
     ck_assert_uint_eq(value_at(0, 7), MULTILEADER_DOT(1, 1));
     ck_assert_uint_eq(value_at(1, 7), MULTILEADER_DOT(1, 1));
     ck_assert_double_eq(metric("lost_updates"), 1);
@@ -251,13 +220,13 @@ START_TEST(sync_all_fails_writes_while_a_node_is_down)
     build("leaders = 3\nexchange = sync_all\n");
     send_to(0, 7, OP_WRITE);
     tl_run_until(&sim, 10 * MS);
-    ck_assert_int_eq(replies, 0);
+    ck_assert_int_eq(sink.replies, 0);
     tl_run_until(&sim, 11 * MS);
-    ck_assert_int_eq(oks, 1);
+    ck_assert_int_eq(sink.oks, 1);
     crash(2, true);
     send_to(0, 8, OP_WRITE);
     tl_run_until(&sim, 40 * MS);
-    ck_assert_int_eq(errs, 1);
+    ck_assert_int_eq(sink.errors, 1);
     ck_assert_double_eq(metric("failed"), 1);
     ck_assert_double_eq(metric("partial_writes"), 1);
     ck_assert_uint_eq(value_at(1, 8), MULTILEADER_DOT(0, 1));
@@ -270,7 +239,7 @@ START_TEST(sync_all_fails_writes_while_a_node_is_down)
     crash(2, true);
     send_to(0, 8, OP_WRITE);
     tl_run_until(&sim, 40 * MS);
-    ck_assert_int_eq(oks, 1);
+    ck_assert_int_eq(sink.oks, 1);
     ck_assert_double_eq(metric("failed"), 0);
 }
 END_TEST
@@ -287,10 +256,10 @@ START_TEST(sync_all_counts_a_beaten_write_when_it_is_acknowledged)
     tl_run_until(&sim, 10 * MS);
     ck_assert_double_eq(metric("lost_updates"), 0);
     tl_run_until(&sim, 11 * MS);
-    ck_assert_int_eq(oks, 1);
+    ck_assert_int_eq(sink.oks, 1);
     ck_assert_double_eq(metric("lost_updates"), 1);
     tl_run_until(&sim, 20 * MS);
-    ck_assert_int_eq(oks, 2);
+    ck_assert_int_eq(sink.oks, 2);
     ck_assert_double_eq(metric("lost_updates"), 1);
     ck_assert_uint_eq(value_at(0, 7), MULTILEADER_DOT(1, 1));
 }
@@ -306,8 +275,8 @@ START_TEST(a_recovered_node_catches_up_after_catchup)
     send_to(1, 7, OP_WRITE);
     send_to(0, 7, OP_WRITE);
     tl_run_until(&sim, 20 * MS);
-    ck_assert_int_eq(errs, 1);
-    ck_assert_int_eq(oks, 1);
+    ck_assert_int_eq(sink.errors, 1);
+    ck_assert_int_eq(sink.oks, 1);
     crash(1, false); /* at 20 ms: catches up at 70 ms */
     send_to(1, 7, OP_READ);
     tl_run_until(&sim, 60 * MS);
@@ -328,14 +297,14 @@ START_TEST(nearest_goes_to_the_closest_node_that_is_up)
     build("leaders = 3\ndistance = 1ms, 20ms, 40ms\nwrite_to = nearest\nread_from = nearest\n");
     send_to(2, 7, OP_WRITE); /* the node asked for does not matter here */
     tl_run_until(&sim, 100 * MS);
-    ck_assert_int_eq(oks, 1);
-    ck_assert_int_eq(last_reply_ns, 3 * MS);
+    ck_assert_int_eq(sink.oks, 1);
+    ck_assert_int_eq(sink.last_reply_ns, 3 * MS);
     ck_assert_uint_eq(value_at(0, 7), MULTILEADER_DOT(0, 1));
     crash(0, true);
     send_to(0, 7, OP_WRITE);
     tl_run_until(&sim, 200 * MS);
-    ck_assert_int_eq(oks, 2);
-    ck_assert_int_eq(last_reply_ns, 141 * MS);
+    ck_assert_int_eq(sink.oks, 2);
+    ck_assert_int_eq(sink.last_reply_ns, 141 * MS);
     ck_assert_uint_eq(value_at(1, 7), MULTILEADER_DOT(1, 1));
 }
 END_TEST
@@ -349,7 +318,7 @@ START_TEST(a_crash_fails_writes_in_progress)
     crash(0, true);
     crash(0, false);
     tl_run_until(&sim, 5 * MS);
-    ck_assert_int_eq(errs, 1);
+    ck_assert_int_eq(sink.errors, 1);
     ck_assert_double_eq(metric("writes"), 0);
 }
 END_TEST
@@ -399,8 +368,8 @@ START_TEST(a_partitioned_node_stays_available_and_its_writes_cross_at_heal_plus_
     tl_run_until(&sim, 95 * MS);
     send_to(1, 8, OP_WRITE);
     tl_run_until(&sim, 100 * MS);
-    ck_assert_int_eq(oks, 4); /* every request (3 writes, 1 read) succeeded during the cut */
-    ck_assert_int_eq(errs, 0);
+    ck_assert_int_eq(sink.oks, 4); /* every request (3 writes, 1 read) succeeded during the cut */
+    ck_assert_int_eq(sink.errors, 0);
     ck_assert_double_eq(metric("stale_fraction"), 1);
     ck_assert_double_eq(metric("stale_versions_mean"), 1);
     ck_assert_double_eq_tol(metric("stale_behind_ms_mean"), 45, 1e-9);
@@ -452,9 +421,9 @@ START_TEST(sync_all_fails_writes_while_a_node_is_partitioned)
     send_to(0, 7, OP_WRITE);
     send_to(2, 8, OP_WRITE);
     tl_run_until(&sim, 10 * MS);
-    ck_assert_int_eq(replies, 0);
+    ck_assert_int_eq(sink.replies, 0);
     tl_run_until(&sim, 11 * MS);
-    ck_assert_int_eq(errs, 2);
+    ck_assert_int_eq(sink.errors, 2);
     ck_assert_double_eq(metric("partial_writes"), 2);
     ck_assert_uint_eq(value_at(1, 7), MULTILEADER_DOT(0, 1));
     ck_assert_uint_eq(multileader_values(db(), 1, 8, NULL, 0), 0);
@@ -465,8 +434,8 @@ START_TEST(sync_all_fails_writes_while_a_node_is_partitioned)
     ck_assert_uint_eq(value_at(1, 8), MULTILEADER_DOT(2, 1));
     send_to(0, 9, OP_WRITE);
     tl_run_until(&sim, 61 * MS);
-    ck_assert_int_eq(oks, 1);
-    ck_assert_int_eq(last_reply_ns, 61 * MS);
+    ck_assert_int_eq(sink.oks, 1);
+    ck_assert_int_eq(sink.last_reply_ns, 61 * MS);
 }
 END_TEST
 
@@ -505,7 +474,7 @@ START_TEST(every_node_converges_after_random_sequences)
                     rng_below(&r, 4) == 0 ? OP_READ : OP_WRITE);
         }
         tl_run_until(&sim, t + 10000 * MS);
-        ck_assert_int_eq(replies, 200);
+        ck_assert_int_eq(sink.replies, 200);
         for (uint64_t key = 0; key < 4; key++) {
             uint64_t ref[16], got[16];
             size_t n = multileader_values(db(), 0, key, ref, 16);

@@ -18,35 +18,7 @@
 static struct sim sim;
 static struct scenario *sc;
 static struct sc_point *pt;
-static struct component sink;
-static int replies, last_status;
-static uint64_t last_version;
-static int64_t last_reply_ns, read_reply_ns; /* of the last reply, of the last read's */
-
-static void sink_request(struct sim *s, struct component *c, struct request *r)
-{
-    (void)s;
-    (void)c;
-    (void)r;
-}
-
-static void sink_reply(struct sim *s, struct component *c, struct request *r)
-{
-    (void)c;
-    replies++;
-    last_status = r->status;
-    last_version = r->version;
-    last_reply_ns = sim_now(s);
-    if (r->op == OP_READ)
-        read_reply_ns = last_reply_ns;
-    sim_req_free(s, r);
-}
-
-static const struct kind sink_kind = {
-    .name = "sink",
-    .on_request = sink_request,
-    .on_reply = sink_reply,
-};
+static struct tl_sink sink;
 
 /* Builds a replica set `db` with these extra keys (a client that is never
  * started keeps the model valid), with this seed. */
@@ -59,11 +31,7 @@ static void build_seeded(const char *keys, uint64_t seed)
              strstr(keys, "replication_delay") ? "" : "replication_delay = const(10ms)\n",
              keys);
     tl_model_build(&sim, &sc, &pt, text, seed, 1000000000000LL);
-    memset(&sink, 0, sizeof sink);
-    sink.kind = &sink_kind;
-    sink.name = "sink";
-    replies = 0;
-    last_reply_ns = read_reply_ns = -1;
+    tl_sink_init(&sink);
 }
 
 static void build(const char *keys)
@@ -89,8 +57,7 @@ static void send_as(uint64_t key, int op, uint32_t user)
     r->key = key;
     r->op = (uint8_t)op;
     r->user = user;
-    sim_enter(r, &sink);
-    sim_send(&sim, &sink, r, kind_lookup(&sim, "db"));
+    tl_sink_send(&sim, &sink, r, kind_lookup(&sim, "db"));
 }
 
 static void send(uint64_t key, int op)
@@ -125,12 +92,12 @@ START_TEST(async_acknowledges_at_the_commit_and_strong_reads_the_leader)
     build("replicas = 3\nconsistency = strong\n");
     send(7, OP_WRITE);
     run_until(1 * MS);
-    ck_assert_int_eq(replies, 1);
-    ck_assert_int_eq(last_status, REQ_OK);
-    ck_assert_uint_eq(last_version, 1);
+    ck_assert_int_eq(sink.replies, 1);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
+    ck_assert_uint_eq(sink.last_version, 1);
     send(7, OP_READ);
     run_until(3 * MS);
-    ck_assert_uint_eq(last_version, 1);
+    ck_assert_uint_eq(sink.last_version, 1);
     ck_assert_double_eq(metric("stale_fraction"), 0);
 }
 END_TEST
@@ -183,8 +150,8 @@ START_TEST(monotonic_reads_never_go_back)
     for (int i = 0; i < 30; i++) {
         send(7, OP_READ);
         run_until(3 * MS + i * 2 * MS);
-        ck_assert_uint_ge(last_version, seen);
-        seen = last_version;
+        ck_assert_uint_ge(sink.last_version, seen);
+        seen = sink.last_version;
     }
 }
 END_TEST
@@ -194,10 +161,10 @@ START_TEST(semi_sync_acknowledges_when_a_follower_has_applied)
     build("replicas = 3\nack = semi_sync(k=1)\n");
     send(7, OP_WRITE);
     run_until(10 * MS);
-    ck_assert_int_eq(replies, 0);
+    ck_assert_int_eq(sink.replies, 0);
     run_until(11 * MS);
-    ck_assert_int_eq(replies, 1);
-    ck_assert_int_eq(last_status, REQ_OK);
+    ck_assert_int_eq(sink.replies, 1);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
 }
 END_TEST
 
@@ -213,14 +180,14 @@ START_TEST(failover_loses_acknowledged_unreplicated_writes)
     crash_leader(true);
     send(8, OP_WRITE);
     run_until(50 * MS);
-    ck_assert_int_eq(last_status, REQ_ERROR);
+    ck_assert_int_eq(sink.last_status, REQ_ERROR);
     ck_assert_double_eq(metric("failed"), 1);
     run_until(200 * MS);
     ck_assert_double_eq(metric("lost_writes"), 1);
     send(7, OP_READ);
     run_until(210 * MS);
-    ck_assert_int_eq(last_status, REQ_OK);
-    ck_assert_uint_eq(last_version, 0);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
+    ck_assert_uint_eq(sink.last_version, 0);
     ck_assert_double_eq(metric("stale_fraction"), 0);
 }
 END_TEST
@@ -235,7 +202,7 @@ START_TEST(semi_sync_loses_nothing_at_failover)
     ck_assert_double_eq(metric("lost_writes"), 0);
     send(7, OP_READ);
     run_until(210 * MS);
-    ck_assert_uint_eq(last_version, 1);
+    ck_assert_uint_eq(sink.last_version, 1);
 }
 END_TEST
 
@@ -253,7 +220,7 @@ START_TEST(followers_apply_in_log_order)
     for (int i = 0; i < 30; i++) {
         send(7, OP_READ);
         run_until(1002 * MS + i * MS);
-        ck_assert_uint_eq(last_version, 50);
+        ck_assert_uint_eq(sink.last_version, 50);
     }
 }
 END_TEST
@@ -269,21 +236,21 @@ START_TEST(one_worker_serves_the_leader_in_turn)
     send(7, OP_READ);
     send(7, OP_READ);
     run_until(0);
-    ck_assert_int_eq(replies, 1);
-    ck_assert_int_eq(last_status, REQ_ERROR);
+    ck_assert_int_eq(sink.replies, 1);
+    ck_assert_int_eq(sink.last_status, REQ_ERROR);
     ck_assert_double_eq(metric("queue_full"), 1);
     run_until(1 * MS);
-    ck_assert_int_eq(replies, 2);
-    ck_assert_int_eq(last_status, REQ_OK);
-    ck_assert_int_eq(last_reply_ns, 1 * MS);
+    ck_assert_int_eq(sink.replies, 2);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
+    ck_assert_int_eq(sink.last_reply_ns, 1 * MS);
     send(7, OP_WRITE);
     run_until(2 * MS);
-    ck_assert_int_eq(replies, 3);
-    ck_assert_int_eq(last_reply_ns, 2 * MS);
+    ck_assert_int_eq(sink.replies, 3);
+    ck_assert_int_eq(sink.last_reply_ns, 2 * MS);
     run_until(3 * MS);
-    ck_assert_int_eq(replies, 4);
-    ck_assert_int_eq(last_reply_ns, 3 * MS);
-    ck_assert_uint_eq(last_version, 1);
+    ck_assert_int_eq(sink.replies, 4);
+    ck_assert_int_eq(sink.last_reply_ns, 3 * MS);
+    ck_assert_uint_eq(sink.last_version, 1);
     /* Node 0 was busy from 0 to 3 ms and had one request waiting from 0 to
      * 2 ms (the second read to 1 ms, then the write): means over 3 ms. */
     ck_assert_double_eq_tol(tl_metric(&sim, kind_lookup(&sim, "db"), "node0_busy"), 1, 1e-9);
@@ -299,16 +266,16 @@ START_TEST(nearest_reads_the_closest_up_node)
           "distance = 5ms, 1ms, 3ms\n");
     send(7, OP_READ);
     run_until(10 * MS);
-    ck_assert_int_eq(last_reply_ns, 3 * MS);
+    ck_assert_int_eq(sink.last_reply_ns, 3 * MS);
     crash_node(1, true);
     send(7, OP_READ);
     run_until(20 * MS);
-    ck_assert_int_eq(last_status, REQ_OK);
-    ck_assert_int_eq(last_reply_ns, 17 * MS);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
+    ck_assert_int_eq(sink.last_reply_ns, 17 * MS);
     crash_node(1, false);
     send(7, OP_READ);
     run_until(30 * MS);
-    ck_assert_int_eq(last_reply_ns, 23 * MS);
+    ck_assert_int_eq(sink.last_reply_ns, 23 * MS);
 }
 END_TEST
 
@@ -320,17 +287,17 @@ START_TEST(strong_pays_the_leaders_distance_twice)
     build("replicas = 3\nconsistency = strong\ndistance = 40ms, 1ms, 1ms\n");
     send(7, OP_READ);
     run_until(100 * MS);
-    ck_assert_int_eq(last_reply_ns, 81 * MS);
+    ck_assert_int_eq(sink.last_reply_ns, 81 * MS);
     send(7, OP_WRITE);
     run_until(200 * MS);
-    ck_assert_int_eq(last_reply_ns, 181 * MS);
-    ck_assert_uint_eq(last_version, 1);
+    ck_assert_int_eq(sink.last_reply_ns, 181 * MS);
+    ck_assert_uint_eq(sink.last_version, 1);
     teardown();
     build("replicas = 3\nconsistency = eventual\nread_from = nearest\n"
           "distance = 40ms, 1ms, 1ms\n");
     send(7, OP_READ);
     run_until(100 * MS);
-    ck_assert_int_eq(last_reply_ns, 3 * MS);
+    ck_assert_int_eq(sink.last_reply_ns, 3 * MS);
 }
 END_TEST
 
@@ -342,15 +309,15 @@ START_TEST(nearest_quorum_waits_for_the_farther_node)
           "distance = 2ms, 1ms, 9ms\nworkers = 1\n");
     send(7, OP_READ);
     run_until(20 * MS);
-    ck_assert_int_eq(last_status, REQ_OK);
-    ck_assert_int_eq(last_reply_ns, 5 * MS);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
+    ck_assert_int_eq(sink.last_reply_ns, 5 * MS);
 }
 END_TEST
 
 /* Two nodes; the leader is 10 ms away, the follower 0. A write of key 7
  * sent at 0 commits at 11 ms (ack at 21 ms) and is applied at the follower
  * at 21 ms. A read sent at 15 ms goes to the (nearest) follower:
- *   key 7, read_your_writes: waits 15 -> 21 ms, replies at 22 ms, version 1
+ *   key 7, read_your_writes: waits 15 -> 21 ms, sink.replies at 22 ms, version 1
  *   key 8, read_your_writes: the session never wrote key 8: 16 ms, no wait
  *   key 8, causal: depends on the write (lsn 1): 22 ms, waited 6 ms
  *   key 7, behind = leader: falls back to the far leader: 15 + 21 = 36 ms */
@@ -374,11 +341,11 @@ START_TEST(session_reads_wait_for_the_follower)
     run_until(15 * MS);
     send_as(cases[_i].key, OP_READ, 3);
     run_until(cases[_i].reply_ms * MS);
-    ck_assert_uint_eq(last_version, cases[_i].key == 7 ? 1 : 0);
+    ck_assert_uint_eq(sink.last_version, cases[_i].key == 7 ? 1 : 0);
     run_until(100 * MS);
-    ck_assert_int_eq(replies, 2);
-    ck_assert_int_eq(last_status, REQ_OK);
-    ck_assert_int_eq(read_reply_ns, cases[_i].reply_ms * MS);
+    ck_assert_int_eq(sink.replies, 2);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
+    ck_assert_int_eq(sink.read_reply_ns, cases[_i].reply_ms * MS);
     ck_assert_double_eq(metric("session_waits"), (double)cases[_i].waits);
     ck_assert_double_eq(metric("session_wait_ms_mean"), cases[_i].waits ? 6 : 0);
     ck_assert_double_eq(metric("ryw_violation_fraction"), 0);
@@ -395,13 +362,13 @@ START_TEST(a_crash_fails_parked_reads)
     run_until(15 * MS);
     send_as(7, OP_READ, 3);
     run_until(16 * MS);
-    ck_assert_int_eq(replies, 0);
+    ck_assert_int_eq(sink.replies, 0);
     crash_node(1, true);
     run_until(17 * MS);
-    ck_assert_int_eq(replies, 1);
-    ck_assert_int_eq(last_status, REQ_ERROR);
+    ck_assert_int_eq(sink.replies, 1);
+    ck_assert_int_eq(sink.last_status, REQ_ERROR);
     run_until(100 * MS);
-    ck_assert_int_eq(replies, 2); /* the write's ack */
+    ck_assert_int_eq(sink.replies, 2); /* the write's ack */
 }
 END_TEST
 
@@ -432,21 +399,21 @@ START_TEST(waiting_sessions_never_go_back)
                 bool write = rng_below(&rng, 3) == 0;
                 send_as(key, write ? OP_WRITE : OP_READ, user);
                 /* one request of this session at a time: wait for it */
-                int before = replies;
+                int before = sink.replies;
                 int64_t t = sim_now(&sim);
-                while (replies == before)
+                while (sink.replies == before)
                     run_until(t += MS / 2);
-                ck_assert_int_eq(last_status, REQ_OK);
+                ck_assert_int_eq(sink.last_status, REQ_OK);
                 if (write) {
-                    wrote[user][key] = last_version;
+                    wrote[user][key] = sink.last_version;
                     continue;
                 }
                 if (!eventual && _i != 1) /* causal includes read-your-writes */
-                    ck_assert_uint_ge(last_version, wrote[user][key]);
+                    ck_assert_uint_ge(sink.last_version, wrote[user][key]);
                 if (!eventual && _i != 0) /* ... and monotonic reads */
-                    ck_assert_uint_ge(last_version, read[user][key]);
-                if (last_version > read[user][key])
-                    read[user][key] = last_version;
+                    ck_assert_uint_ge(sink.last_version, read[user][key]);
+                if (sink.last_version > read[user][key])
+                    read[user][key] = sink.last_version;
             }
             if (eventual) {
                 eventual_violations += metric("ryw_violation_fraction");
@@ -477,12 +444,12 @@ START_TEST(applies_take_a_follower_worker)
     run_until(13 * MS);
     send(7, OP_READ);
     run_until(14 * MS);
-    ck_assert_int_eq(replies, 0);
+    ck_assert_int_eq(sink.replies, 0);
     run_until(15 * MS);
-    ck_assert_int_eq(replies, 2);
-    ck_assert_int_eq(read_reply_ns, 15 * MS);
-    ck_assert_uint_eq(last_version, 1);
-    ck_assert_int_eq(last_status, REQ_OK);
+    ck_assert_int_eq(sink.replies, 2);
+    ck_assert_int_eq(sink.read_reply_ns, 15 * MS);
+    ck_assert_uint_eq(sink.last_version, 1);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
 }
 END_TEST
 
@@ -499,12 +466,12 @@ START_TEST(one_apply_at_a_time_makes_a_follower_lag)
     run_until(29 * MS + MS / 2);
     send(7, OP_READ);
     run_until(31 * MS);
-    ck_assert_int_eq(read_reply_ns, 30 * MS + MS / 2);
-    ck_assert_uint_eq(last_version, 9);
+    ck_assert_int_eq(sink.read_reply_ns, 30 * MS + MS / 2);
+    ck_assert_uint_eq(sink.last_version, 9);
     run_until(60 * MS);
     send(7, OP_READ);
     run_until(62 * MS);
-    ck_assert_uint_eq(last_version, 20);
+    ck_assert_uint_eq(sink.last_version, 20);
 }
 END_TEST
 
@@ -524,11 +491,11 @@ START_TEST(a_failover_releases_parked_reads)
     run_until(8 * MS);
     send_as(7, OP_READ, 3);
     run_until(107 * MS - 1);
-    ck_assert_int_eq(read_reply_ns, -1);
+    ck_assert_int_eq(sink.read_reply_ns, -1);
     run_until(108 * MS);
-    ck_assert_int_eq(read_reply_ns, 108 * MS);
-    ck_assert_int_eq(last_status, REQ_OK);
-    ck_assert_uint_eq(last_version, 0);
+    ck_assert_int_eq(sink.read_reply_ns, 108 * MS);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
+    ck_assert_uint_eq(sink.last_version, 0);
     ck_assert_double_eq(metric("lost_writes"), 1);
     ck_assert_double_eq(metric("ryw_violation_fraction"), 1);
     ck_assert_double_eq(metric("session_wait_ms_mean"), 99);
@@ -555,9 +522,9 @@ START_TEST(a_partitioned_follower_serves_what_it_had_at_the_cut)
     run_until(40 * MS);
     send(7, OP_READ);
     run_until(42 * MS);
-    ck_assert_int_eq(replies, 4); /* the follower stays available to clients */
-    ck_assert_int_eq(last_status, REQ_OK);
-    ck_assert_uint_eq(last_version, 1);
+    ck_assert_int_eq(sink.replies, 4); /* the follower stays available to clients */
+    ck_assert_int_eq(sink.last_status, REQ_OK);
+    ck_assert_uint_eq(sink.last_version, 1);
     ck_assert_double_eq(metric("stale_fraction"), 1);
     ck_assert_double_eq(metric("stale_versions_mean"), 2);
     ck_assert_double_eq_tol(metric("stale_behind_ms_mean"), 9, 1e-9);
@@ -567,11 +534,11 @@ START_TEST(a_partitioned_follower_serves_what_it_had_at_the_cut)
     run_until(78 * MS);
     send(7, OP_READ);
     run_until(80 * MS);
-    ck_assert_uint_eq(last_version, 1);
+    ck_assert_uint_eq(sink.last_version, 1);
     send(7, OP_READ);
     run_until(82 * MS);
-    ck_assert_int_eq(read_reply_ns, 81 * MS);
-    ck_assert_uint_eq(last_version, 4);
+    ck_assert_int_eq(sink.read_reply_ns, 81 * MS);
+    ck_assert_uint_eq(sink.last_version, 4);
     ck_assert_double_eq(metric("reads"), 3);
     ck_assert_double_eq_tol(metric("stale_fraction"), 2.0 / 3.0, 1e-12);
 }
@@ -593,13 +560,13 @@ START_TEST(sync_acks_a_write_when_a_crashed_follower_recovers)
     crash_node(2, true);
     send(7, OP_WRITE);
     run_until(100 * MS);
-    ck_assert_int_eq(replies, 0);
+    ck_assert_int_eq(sink.replies, 0);
     crash_node(2, false); /* at 100 ms: the ack is immediate */
     run_until(100 * MS);
-    ck_assert_int_eq(replies, 1);
-    ck_assert_int_eq(last_status, REQ_OK);
-    ck_assert_int_eq(last_reply_ns, 100 * MS);
-    ck_assert_uint_eq(last_version, 1);
+    ck_assert_int_eq(sink.replies, 1);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
+    ck_assert_int_eq(sink.last_reply_ns, 100 * MS);
+    ck_assert_uint_eq(sink.last_version, 1);
 }
 END_TEST
 
@@ -608,26 +575,26 @@ START_TEST(sync_acks_stall_during_a_partition_and_resume_at_the_heal)
     build("replicas = 3\nack = sync\n");
     send(7, OP_WRITE);
     run_until(11 * MS);
-    ck_assert_int_eq(replies, 1);
+    ck_assert_int_eq(sink.replies, 1);
     run_until(20 * MS);
     cut(2, true);
     send(7, OP_WRITE);
     run_until(100 * MS);
-    ck_assert_int_eq(replies, 1);
+    ck_assert_int_eq(sink.replies, 1);
     cut(2, false);
     run_until(110 * MS - 1);
-    ck_assert_int_eq(replies, 1);
+    ck_assert_int_eq(sink.replies, 1);
     run_until(110 * MS);
-    ck_assert_int_eq(replies, 2);
-    ck_assert_int_eq(last_status, REQ_OK);
-    ck_assert_uint_eq(last_version, 2);
+    ck_assert_int_eq(sink.replies, 2);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
+    ck_assert_uint_eq(sink.last_version, 2);
     teardown();
     build("replicas = 3\nack = semi_sync(k=1)\n");
     cut(2, true);
     send(7, OP_WRITE);
     run_until(11 * MS);
-    ck_assert_int_eq(replies, 1);
-    ck_assert_int_eq(last_reply_ns, 11 * MS);
+    ck_assert_int_eq(sink.replies, 1);
+    ck_assert_int_eq(sink.last_reply_ns, 11 * MS);
 }
 END_TEST
 
@@ -649,19 +616,19 @@ START_TEST(a_partitioned_follower_is_not_elected)
     run_until(131 * MS);
     send(7, OP_WRITE);
     run_until(140 * MS);
-    ck_assert_int_eq(last_status, REQ_OK);
-    ck_assert_uint_eq(last_version, 2);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
+    ck_assert_uint_eq(sink.last_version, 2);
     cut(1, false);
     run_until(145 * MS);
     crash_node(2, true);
     send(8, OP_WRITE);
     run_until(150 * MS);
-    ck_assert_int_eq(last_status, REQ_ERROR);
+    ck_assert_int_eq(sink.last_status, REQ_ERROR);
     run_until(300 * MS);
     send(7, OP_READ);
     run_until(310 * MS);
-    ck_assert_int_eq(last_status, REQ_OK);
-    ck_assert_uint_eq(last_version, 2);
+    ck_assert_int_eq(sink.last_status, REQ_OK);
+    ck_assert_uint_eq(sink.last_version, 2);
     ck_assert_double_eq(metric("lost_writes"), 0);
 }
 END_TEST
@@ -686,15 +653,15 @@ START_TEST(a_message_from_before_the_cut_does_not_jump_the_resent_stream)
     run_until(20 * MS);
     send(2, OP_READ);
     run_until(22 * MS);
-    ck_assert_int_eq(read_reply_ns, 21 * MS);
-    ck_assert_uint_eq(last_version, 0);
+    ck_assert_int_eq(sink.read_reply_ns, 21 * MS);
+    ck_assert_uint_eq(sink.last_version, 0);
     run_until(30 * MS);
     send(1, OP_READ);
     run_until(32 * MS);
-    ck_assert_uint_eq(last_version, 1);
+    ck_assert_uint_eq(sink.last_version, 1);
     send(2, OP_READ);
     run_until(34 * MS);
-    ck_assert_uint_eq(last_version, 1);
+    ck_assert_uint_eq(sink.last_version, 1);
 }
 END_TEST
 
@@ -723,7 +690,7 @@ static void random_partitions(uint64_t seed, bool apply, double *out)
         send(rng_below(&r, 5), rng_below(&r, 2) == 0 ? OP_READ : OP_WRITE);
     }
     run_until(t + 10000 * MS);
-    ck_assert_int_eq(replies, 400);
+    ck_assert_int_eq(sink.replies, 400);
     out[0] = metric("stale_fraction");
     out[1] = metric("stale_behind_ms_mean");
     out[2] = metric("reads");

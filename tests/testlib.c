@@ -67,6 +67,47 @@ double tl_metric(const struct sim *sim, const struct component *c, const char *n
     return NAN;
 }
 
+static void sink_request(struct sim *sim, struct component *c, struct request *r)
+{
+    (void)sim;
+    (void)c;
+    (void)r;
+}
+
+static void sink_reply(struct sim *sim, struct component *c, struct request *r)
+{
+    struct tl_sink *s = (struct tl_sink *)c;
+    s->replies++;
+    s->oks += r->status == REQ_OK;
+    s->errors += r->status == REQ_ERROR;
+    s->last_status = r->status;
+    s->last_version = r->version;
+    s->last_reply_ns = sim_now(sim);
+    if (r->op == OP_READ)
+        s->read_reply_ns = s->last_reply_ns;
+    sim_req_free(sim, r);
+}
+
+static const struct kind sink_kind = {
+    .name = "sink",
+    .on_request = sink_request,
+    .on_reply = sink_reply,
+};
+
+void tl_sink_init(struct tl_sink *s)
+{
+    memset(s, 0, sizeof *s);
+    s->c.kind = &sink_kind;
+    s->c.name = "sink";
+    s->last_reply_ns = s->read_reply_ns = -1;
+}
+
+void tl_sink_send(struct sim *sim, struct tl_sink *s, struct request *r, struct component *to)
+{
+    sim_enter(r, &s->c);
+    sim_send(sim, &s->c, r, to);
+}
+
 struct run_result *tl_runs(const char *text, int jobs, size_t *n)
 {
     struct diag *d = diag_new();

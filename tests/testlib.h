@@ -26,6 +26,21 @@ void tl_run_until(struct sim *sim, int64_t t_ns);
 /* The value of metric `name` of component c (c->kind->metrics). */
 double tl_metric(const struct sim *sim, const struct component *c, const char *name);
 
+/* A component named "sink" that sends a test's hand-made requests to a
+ * model and records the replies it gets back (and frees them). */
+struct tl_sink {
+    struct component c;   /* first: the sink's kind finds the record from it */
+    int replies, oks, errors;
+    int last_status;
+    uint64_t last_version;
+    int64_t last_reply_ns, read_reply_ns; /* of the last reply, of the last read's; -1: none */
+};
+/* Resets *s to no replies yet (call after tl_model_build). */
+void tl_sink_init(struct tl_sink *s);
+/* Sends r (from sim_req_new, its fields set by the test) from the sink to
+ * `to`; the sink gets the reply. */
+void tl_sink_send(struct sim *sim, struct tl_sink *s, struct request *r, struct component *to);
+
 /* Validates text and runs all its runs (jobs threads); *n gets their number.
  * Free with tl_runs_free. */
 struct run_result *tl_runs(const char *text, int jobs, size_t *n);
