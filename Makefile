@@ -105,6 +105,8 @@ check-all: sdsim tests/unit sdsim-san tests/unit-san tests/validate
 
 validate: sdsim tests/validate
 	./tests/validate -j 2
+	@echo "== coverage of the 95% intervals (M/M/1, 1000 seeds x 5 replications)"
+	sh tests/coverage.sh ./sdsim 1000 2
 
 # make bench: speed and memory figures (printed, never asserted).
 bench: sdsim

@@ -365,8 +365,38 @@ static int64_t pooled_max(const struct report *rp, size_t b, size_t e)
     return m;
 }
 
-/* Summary of one metric over runs [b, e): CI across replications, and for
- * quantiles the value of the pooled histogram, never a mean of quantiles. */
+/* The range a metric's value lies in, so that no interval leaves it: every
+ * sdsim metric is a count, rate, time or ratio, so none is negative, and
+ * ratios, fractions and probabilities (names ending in _ratio or _fraction,
+ * or starting with p_ after the component's prefix) are at most 1. */
+static void metric_range(const char *name, double *min, double *max)
+{
+    const char *dot = strrchr(name, '.');
+    const char *base = dot ? dot + 1 : name;
+    size_t n = strlen(base);
+    bool unit = (n > 6 && strcmp(base + n - 6, "_ratio") == 0) ||
+                (n > 9 && strcmp(base + n - 9, "_fraction") == 0) || strncmp(base, "p_", 2) == 0;
+    *min = 0.0;
+    *max = unit ? 1.0 : (double)INFINITY;
+}
+
+/* Mean and CI over replications of a metric with no pooled form (an extra
+ * metric, or a mean), cut to the metric's range. */
+static void ci_of_values(const double *x, size_t n, const char *name, struct ci *ci)
+{
+    double min, max;
+    stats_ci95(x, n, ci);
+    metric_range(name, &min, &max);
+    stats_ci_clamp(ci, min, max);
+}
+
+/* Summary of one metric over runs [b, e). Means and ratios: the mean of the
+ * per-replication values with a Student t interval. Percentiles: the value
+ * of the histogram pooled over the replications, never a mean of
+ * percentiles, with a sectioning interval about it (stats_ci95_about: the
+ * spread of the per-replication percentiles). The maximum is an observed
+ * extreme, not an estimate of a parameter: it has no interval. One
+ * replication gives no interval (lo, hi NAN). */
 static void summarise(const struct report *rp, size_t b, size_t e, const struct metric *m,
                       const struct hist *pool, struct ci *ci, double *value)
 {
@@ -377,15 +407,31 @@ static void summarise(const struct report *rp, size_t b, size_t e, const struct 
         if (!isnan(v))
             x[n++] = v;
     }
-    stats_ci95(x, n, ci);
-    free(x);
-    *value = ci->mean;
-    if (m->q >= 1.0)
+    if (m->q >= 1.0) {
+        stats_ci95(x, 0, ci);
+        ci->n = n;
         *value = ms((double)pooled_max(rp, b, e));
-    else if (m->q >= 0)
+    } else if (m->q >= 0) {
         *value = hist_count(pool) ? ms((double)hist_quantile(pool, m->q)) : NA;
+        stats_ci95_about(x, n, *value, ci);
+        double min, max;
+        metric_range(m->name, &min, &max);
+        stats_ci_clamp(ci, min, max);
+    } else {
+        ci_of_values(x, n, m->name, ci);
+        *value = ci->mean;
+    }
+    free(x);
     if (n == 0)
         *value = ci->lo = ci->hi = NA;
+}
+
+/* A value and its interval as three plot-data columns. Without an interval
+ * (one replication, or a maximum) the error bar has no length. */
+static void plot_triple(struct outfile *o, double value, const struct ci *ci)
+{
+    outfile_printf(o, " %.9g %.9g %.9g", value, isnan(ci->lo) ? value : ci->lo,
+                   isnan(ci->hi) ? value : ci->hi);
 }
 
 /* Whether the pooled value of the SLO's metric over runs [b, e) is below its
@@ -434,7 +480,7 @@ static void write_summary(struct outfile *o, const struct report *rp)
                     x[n++] = v;
             }
             struct ci ci;
-            stats_ci95(x, n, &ci);
+            ci_of_values(x, n, xn[k], &ci);
             free(x);
             outfile_printf(o, "%zu", rp->runs[b].point);
             sweep_values(o, rp->sc, rp->runs[b].point);
@@ -585,14 +631,14 @@ static void write_sweep_data(struct outfile *o, const struct report *rp, size_t 
                 struct ci ci;
                 double value;
                 summarise(rp, b, e, &metrics[k ? 10 : 8], pool, &ci, &value);
-                outfile_printf(o, " %.9g %.9g %.9g", value, ci.lo, ci.hi);
+                plot_triple(o, value, &ci);
             }
             outfile_printf(o, " \"%s\"", xv);
             for (int k = 0; k < 2; k++) { /* throughput, then error ratio */
                 struct ci ci;
                 double value;
                 summarise(rp, b, e, &metrics[k ? M_FAILED : 1], pool, &ci, &value);
-                outfile_printf(o, " %.9g %.9g %.9g", value, ci.lo, ci.hi);
+                plot_triple(o, value, &ci);
             }
             outfile_printf(o, "\n");
             hist_free(pool);
@@ -708,7 +754,7 @@ static void column_ci(const struct report *rp, size_t b, size_t e, const char *n
         if (!isnan(v))
             x[n++] = v;
     }
-    stats_ci95(x, n, ci);
+    ci_of_values(x, n, name, ci);
     free(x);
     *value = n ? ci->mean : NA;
     if (n == 0)
@@ -751,7 +797,8 @@ static void write_metrics_data(struct outfile *o, const struct report *rp, char 
                     outfile_printf(o, "%s", xv);
                 else
                     outfile_printf(o, "%zu", pt / rest_n);
-                outfile_printf(o, " %.9g %.9g %.9g \"%s\"\n", value, ci.lo, ci.hi, xv);
+                plot_triple(o, value, &ci);
+                outfile_printf(o, " \"%s\"\n", xv);
             }
         }
     }
@@ -1117,8 +1164,8 @@ char *report_table(const struct report *rp)
             summarise(rp, b, e, &metrics[m], pool, &c[m], &v[m]);
         char *l = point_label(rp->sc, rp->runs[b].point);
         char mean[64];
-        if (e - b > 1)
-            snprintf(mean, sizeof mean, "%.4g +/- %.2g", v[7], (c[7].hi - c[7].lo) / 2);
+        if (!isnan(c[7].hi)) /* the upper side: the lower may be cut at 0 */
+            snprintf(mean, sizeof mean, "%.4g +/- %.2g", v[7], c[7].hi - v[7]);
         else
             snprintf(mean, sizeof mean, "%.4g", v[7]);
         fprintf(f, "%-*s %5zu %12.5g %8.3g %8.3g %9.3g %21s %10.4g %10.4g", (int)w, l, e - b,

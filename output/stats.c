@@ -184,27 +184,58 @@ double stats_t_quantile(double p, double df)
     return p > 0.5 ? stats_t_solve(1.0 - p, df) : -stats_t_solve(p, df);
 }
 
-void stats_ci95(const double *x, size_t n, struct ci *out)
+/* Sample variance of x[0..n), n >= 2, in two passes about the known mean. */
+static double sample_var(const double *x, size_t n, double mean)
 {
-    out->n = n;
-    out->mean = out->lo = out->hi = 0.0;
-    if (n == 0)
-        return;
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++)
-        sum += x[i];
-    double mean = sum / (double)n;
-    out->mean = out->lo = out->hi = mean;
-    if (n == 1)
-        return;
-    /* Two passes: the second sums squared deviations from the known mean. */
     double ss = 0.0;
     for (size_t i = 0; i < n; i++)
         ss += (x[i] - mean) * (x[i] - mean);
-    double df = (double)(n - 1);
-    double half = stats_t_quantile(0.975, df) * sqrt(ss / df / (double)n);
-    out->lo = mean - half;
-    out->hi = mean + half;
+    return ss / (double)(n - 1);
+}
+
+static double mean_of(const double *x, size_t n)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++)
+        sum += x[i];
+    return sum / (double)n;
+}
+
+void stats_ci95(const double *x, size_t n, struct ci *out)
+{
+    out->n = n;
+    out->mean = 0.0;
+    out->lo = out->hi = NAN;
+    if (n == 0)
+        return;
+    out->mean = mean_of(x, n);
+    if (n == 1)
+        return;
+    double half = stats_t_quantile(0.975, (double)(n - 1)) *
+                  sqrt(sample_var(x, n, out->mean) / (double)n);
+    out->lo = out->mean - half;
+    out->hi = out->mean + half;
+}
+
+void stats_ci95_about(const double *x, size_t n, double centre, struct ci *out)
+{
+    out->n = n;
+    out->mean = centre;
+    out->lo = out->hi = NAN;
+    if (n < 2)
+        return;
+    double half = stats_t_quantile(0.975, (double)(n - 1)) *
+                  sqrt(sample_var(x, n, mean_of(x, n)) / (double)n);
+    out->lo = centre - half;
+    out->hi = centre + half;
+}
+
+void stats_ci_clamp(struct ci *c, double min, double max)
+{
+    if (!isnan(c->lo) && c->lo < min)
+        c->lo = min;
+    if (!isnan(c->hi) && c->hi > max)
+        c->hi = max;
 }
 
 /* Welford (1962). */

@@ -20,8 +20,9 @@
  * the regularised incomplete beta function). */
 double stats_t_quantile(double p, double df);
 
-/* Two-sided 95% CI of the mean of x[0..n). n == 1 gives lo == hi == mean
- * (no spread is known); n == 0 gives all zeros. */
+/* Two-sided 95% CI of the mean of x[0..n), Student t with n - 1 degrees of
+ * freedom. n == 1 gives the mean with lo and hi NAN (no spread is known, so
+ * there is no interval); n == 0 gives mean 0 and lo, hi NAN. */
 struct ci {
     double mean;
     double lo;
@@ -29,6 +30,18 @@ struct ci {
     size_t n;
 };
 void stats_ci95(const double *x, size_t n, struct ci *out);
+/* Sectioning (Asmussen and Glynn, Stochastic Simulation, 2007, III.5a): a
+ * 95% CI centred on `centre`, an estimate from all the data pooled, with the
+ * half-width t(0.975, n-1) s / sqrt(n) taken from the same estimator applied
+ * to each of n independent sections x[0..n) (replications). Used for
+ * percentiles: the pooled percentile is the better estimate (less bias than
+ * the mean of per-replication percentiles), and the interval always contains
+ * it. n < 2 gives lo and hi NAN. */
+void stats_ci95_about(const double *x, size_t n, double centre, struct ci *out);
+/* Intersects the interval with [min, max], the range the quantity is known
+ * to lie in (latencies >= 0, ratios in [0, 1]). A confidence set cut to the
+ * parameter space keeps its coverage: the true value is in both. */
+void stats_ci_clamp(struct ci *c, double min, double max);
 
 struct moments {
     uint64_t n;

@@ -109,19 +109,56 @@ START_TEST(ci95_of_1_to_5_is_hand_computed)
 }
 END_TEST
 
-START_TEST(ci95_of_one_value_has_no_width_and_of_none_is_zero)
+START_TEST(ci95_of_one_value_or_none_has_no_interval)
 {
     const double x[] = {42.5};
     struct ci c;
     stats_ci95(x, 1, &c);
     ck_assert_double_eq(c.mean, 42.5);
-    ck_assert_double_eq(c.lo, 42.5);
-    ck_assert_double_eq(c.hi, 42.5);
+    ck_assert(isnan(c.lo) && isnan(c.hi));
     stats_ci95(x, 0, &c);
     ck_assert_uint_eq(c.n, 0);
     ck_assert_double_eq(c.mean, 0.0);
+    ck_assert(isnan(c.lo) && isnan(c.hi));
+    stats_ci95_about(x, 1, 40.0, &c);
+    ck_assert_double_eq(c.mean, 40.0);
+    ck_assert(isnan(c.lo) && isnan(c.hi));
+}
+END_TEST
+
+/* Sectioning: the interval is centred on the pooled estimate given, with the
+ * t half-width of the sections' spread (the same as stats_ci95's), so it
+ * always contains the estimate, even one far from the sections' mean. */
+START_TEST(ci95_about_is_centred_on_the_pooled_estimate)
+{
+    const double x[] = {1, 2, 3, 4, 5};
+    struct ci c, t;
+    stats_ci95(x, 5, &t);
+    stats_ci95_about(x, 5, 7.5, &c);
+    double half = t.hi - t.mean;
+    ck_assert_double_eq(c.mean, 7.5);
+    ck_assert_double_eq_tol(c.lo, 7.5 - half, 1e-12);
+    ck_assert_double_eq_tol(c.hi, 7.5 + half, 1e-12);
+}
+END_TEST
+
+/* A latency interval whose t bound goes below 0 is cut at 0 and still holds
+ * its estimate; a ratio's is cut at 1. */
+START_TEST(ci_clamp_keeps_intervals_in_the_metric_range)
+{
+    const double lat[] = {1, 1, 1, 1, 100};
+    struct ci c;
+    stats_ci95(lat, 5, &c);
+    ck_assert_double_lt(c.lo, 0.0);
+    stats_ci_clamp(&c, 0.0, INFINITY);
     ck_assert_double_eq(c.lo, 0.0);
-    ck_assert_double_eq(c.hi, 0.0);
+    ck_assert(c.lo <= c.mean && c.mean <= c.hi);
+    const double ratio[] = {0.99, 0.99, 0.99, 0.5, 1.0};
+    stats_ci95(ratio, 5, &c);
+    ck_assert_double_gt(c.hi, 1.0);
+    stats_ci_clamp(&c, 0.0, 1.0);
+    ck_assert_double_eq(c.hi, 1.0);
+    ck_assert(c.lo <= c.mean && c.mean <= c.hi);
 }
 END_TEST
 
@@ -326,7 +363,9 @@ Suite *stats_suite(void)
 
     TCase *ci = tcase_create("ci");
     tcase_add_test(ci, ci95_of_1_to_5_is_hand_computed);
-    tcase_add_test(ci, ci95_of_one_value_has_no_width_and_of_none_is_zero);
+    tcase_add_test(ci, ci95_of_one_value_or_none_has_no_interval);
+    tcase_add_test(ci, ci95_about_is_centred_on_the_pooled_estimate);
+    tcase_add_test(ci, ci_clamp_keeps_intervals_in_the_metric_range);
     tcase_add_test(ci, ci95_covers_the_true_mean_95_percent_of_the_time);
     tcase_add_test(ci, moments_match_a_two_pass_computation);
     suite_add_tcase(s, ci);

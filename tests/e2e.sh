@@ -335,5 +335,23 @@ check "sync writes wait out a crash or a partition, then complete ($ic, $ip in f
 check "partition.ini: -j1 and -j2 give byte-identical runs and summary" \
     sh -c "cmp -s '$T/pa/runs.csv' '$T/pa1/runs.csv' && cmp -s '$T/pa/summary.csv' '$T/pa1/summary.csv'"
 
+# --- intervals ------------------------------------------------------------
+# Every summary.csv written above: each interval holds its value and stays in
+# the metric's range (nothing below 0; ratios, fractions and p_ at most 1);
+# a row with one replication has no interval at all.
+intervals_hold() { # the last five columns: metric,value,ci_low,ci_high,n
+    awk -F, 'FNR==1{next}
+        { m = $(NF-4); v = $(NF-3); lo = $(NF-2); hi = $(NF-1)
+          sub(/.*\./, "", m)
+          if ($NF == 1 && (lo != "" || hi != "")) { print "  " FILENAME ": " $0; bad++ }
+          if (lo == "" || v == "") next
+          unit = m ~ /_ratio$|_fraction$|^p_/
+          if (lo + 0 > v + 1e-9 * (v < 0 ? -v : v) || hi + 0 < v - 1e-9 * (v < 0 ? -v : v) ||
+              lo + 0 < 0 || (unit && hi + 0 > 1)) { print "  " FILENAME ": " $0; bad++ }
+          n++ }
+        END { exit bad > 0 || n == 0 }' $(find "$T" -name summary.csv | sort)
+}
+check "every interval in every summary.csv holds its value and stays in range" intervals_hold
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
