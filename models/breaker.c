@@ -189,7 +189,7 @@ static int time_init(struct breaker *b, const struct spec *sp, struct diag *d)
 
 const struct breaker_policy breaker_consecutive = {
     .name = "consecutive",
-    .summary = "opens after N failures in a row (the catalogue's circuit breaker)",
+    .summary = "opens after N failures in a row (the classic circuit breaker)",
     .params = consecutive_params,
     .init = consecutive_init,
     .closed_record = consecutive_record,

@@ -21,7 +21,7 @@ static const struct param_spec range_params[] = {
     {NULL, NULL, NULL, NULL},
 };
 static const struct param_spec ch_params[] = {
-    {"vnodes", "int", "100", "points per shard on the ring (the catalogue uses 3)"},
+    {"vnodes", "int", "100", "points per shard on the ring (sketches often use 3: too few to spread load)"},
     {NULL, NULL, NULL, NULL},
 };
 static const struct param_spec no_params[] = {{NULL, NULL, NULL, NULL}};
