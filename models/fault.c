@@ -21,9 +21,11 @@
  * replies sent directly between them, delay(add=50ms) makes them later
  * (struct link_fault, applied by sim_send and sim_reply).
  */
+#include <assert.h>
 #include <string.h>
 
 #include "models/kind.h"
+#include "models/nodefault.h"
 #include "models/service.h"
 #include "sim/units.h"
 
@@ -95,6 +97,7 @@ static int read_link_action(struct fault *ft, const struct spec *sp, struct diag
     return 0;
 }
 
+/* In enum fault_action's order: actions[a].name is a's name. */
 static const struct {
     const char *name;
     enum fault_action action;
@@ -195,6 +198,40 @@ static void on_message(struct sim *sim, struct component *c, struct request *r)
     (void)r;
 }
 
+/* Whether the target's kind supports the fault's action (nodefault.c's
+ * table, which the kinds' hooks must match). */
+static bool supports(const struct fault *ft, const struct component *target)
+{
+    unsigned mask = nodefault_supported(target->kind->name);
+    unsigned bit = ft->is_partition ? NODEFAULT_PARTITION : NODEFAULT_BIT(ft->action);
+    if (!(mask & bit))
+        return false;
+    assert((ft->is_partition ? target->kind->partition != NULL : target->kind->fault != NULL) &&
+           "nodefault's table names an action the kind has no hook for");
+    return true;
+}
+
+/* A fault on a component without nodes (a client, a balancer, ...). */
+static int refuse_kind(const struct component *target, struct loc loc, struct diag *d)
+{
+    char kinds[128];
+    nodefault_kind_names(kinds, sizeof kinds);
+    return diag_error(d, loc, "'%s' is a %s, which has no nodes to fail; faults apply to: %s",
+                      target->name, target->kind->name, kinds);
+}
+
+/* An action the target's kind cannot have. */
+static int refuse_action(const struct fault *ft, const struct component *target, struct loc loc,
+                         struct diag *d)
+{
+    char names[128];
+    nodefault_action_names(nodefault_supported(target->kind->name), names, sizeof names);
+    return diag_error(d, loc, "'%s' is a %s: %s does not apply to it (a %s supports: %s)",
+                      target->name, target->kind->name,
+                      ft->is_partition ? "partition" : actions[ft->action].name,
+                      target->kind->name, names);
+}
+
 /* link_to = B: the fault is on the link between the target and B. */
 static int read_link(struct sim *sim, struct fault *ft, const struct sc_section *s,
                      struct diag *d)
@@ -247,9 +284,8 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     if (!ft->target)
         rc = diag_error(d, loc, "no component named '%s'", t);
-    else if (!ft->is_link && !ft->target->kind->fault)
-        rc = diag_error(d, loc, "'%s' is a %s; faults apply to services, caches and stores", t,
-                        ft->target->kind->name);
+    else if (!ft->is_link && !nodefault_supported(ft->target->kind->name))
+        rc = refuse_kind(ft->target, loc, d);
     const char *rep = kp_raw(s, params, "replica", &loc);
     ft->replica = -1;
     if (ft->is_link && strcmp(rep, "all") != 0)
@@ -286,9 +322,9 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
                         s->name);
     else if (read_action(ft, act, loc, d) < 0)
         rc = -1;
-    else if (ft->is_partition && ft->target && !ft->target->kind->partition)
-        rc = diag_error(d, loc, "'%s' is a %s: partition applies to replicaset and multileader "
-                        "nodes", t, ft->target->kind->name);
+    else if (!ft->is_link && ft->target && nodefault_supported(ft->target->kind->name) &&
+             !supports(ft, ft->target))
+        rc = refuse_action(ft, ft->target, loc, d);
     else if (ft->is_partition && rc == 0 && ft->target->kind->partition_refused) {
         const char *why = ft->target->kind->partition_refused(ft->target, ft->replica);
         if (why)
