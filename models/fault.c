@@ -1,7 +1,11 @@
-/* fault: a scheduled fault on a component whose kind has a fault hook (a
- * service, a cache, a store). At `at` the action starts on one replica or
- * all of them; at `until` (if given) it ends; the target's kind decides what
- * each action means for it (struct kind's `fault`). The schedule is
+/* fault: a scheduled fault on a component whose kind has nodes (a service's
+ * replicas, a cache, a store, a replicaset's or multileader's nodes). At
+ * `at` the action starts on one node or all of them; at `until` (if given)
+ * it ends. Each node keeps its state in a struct nodefault, which gives
+ * every action one meaning across kinds (models/nodefault.h); the kind's
+ * `fault` hook applies it and acts on crashes and recoveries. Which actions
+ * a kind supports is nodefault's table: the others are refused here, at the
+ * action's line, never ignored. The schedule is
  * part of the scenario, so it is swept and replicated like everything else,
  * and each fault appears as a shaded interval in the time-series plot.
  *
@@ -42,14 +46,19 @@ struct fault {
 };
 
 static const struct param_spec params[] = {
-    {"target", "component", NULL, "the service, cache or store that fails (or one end of a link)"},
-    {"replica", "int|all", "all", "which replica (0 is the first), or all"},
+    {"target", "component", NULL,
+     "the service, cache, store, replicaset or multileader that fails (or one end of a link)"},
+    {"replica", "int|all", "all", "which replica or node (0 is the first), or all"},
     {"at", "duration", NULL, "when the fault starts (simulated time)"},
     {"until", "duration|never", "never", "when it ends and the replica recovers"},
     {"action", "action", NULL,
-     "crash | slow(factor=4) | errors(rate=30%) | latency(add=200ms) | partition (a "
-     "replicaset or multileader node cut off from the other nodes); on a link: "
-     "drop(rate=10%) | delay(add=50ms)"},
+     "crash | slow(factor=4) | errors(rate=30%) | latency(add=200ms) on any node: a "
+     "service replica, cache, store, replicaset or multileader node (slow: its worker "
+     "times x factor, a replica node's applies included, not replication_delay; errors: "
+     "that share of the requests it serves fail after service, a write before it "
+     "commits; latency: added to its replies, holding the worker on a service, cache or "
+     "store) | partition (a replicaset or multileader node cut off from the other "
+     "nodes); on a link: drop(rate=10%) | delay(add=50ms)"},
     {"link_to", "component", "",
      "a fault on the link between target and this component (both ways) instead: "
      "action = drop(...) or delay(...)"},
@@ -337,8 +346,9 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
 
 const struct kind kind_fault = {
     .name = "fault",
-    .summary = "a scheduled fault: a service replica (or all), cache or store crashes, slows, "
-               "fails or lags; a replicated store's node is cut off from the others (partition); "
+    .summary = "a scheduled fault: a node (a service replica, cache, store, or replicated "
+               "store's node; or all) crashes, slows, fails or lags; a replicated store's node "
+               "is cut off from the others (partition); "
                "or a link between two components drops or delays messages",
     .params = params,
     .size = sizeof(struct fault),

@@ -62,8 +62,14 @@
  * node). The truth is global, so stale reads, conflicts and lost updates
  * count exactly as the partition lets the two sides drift apart.
  *
- * A conditional write (OP_CAS) is treated as a plain write; fault actions
- * other than crash and partition do nothing here.
+ * Other node faults (struct nodefault, per node): slow(factor=F) makes the
+ * node's read_time and write_time F times longer (replication_delay is the
+ * network and stays); errors(rate=P) fails that share of the reads and
+ * writes it serves when their time ends, a write before its commit (it is
+ * neither applied nor shipped), drawn from the node's own stream
+ * ("node<i>.faults"); latency(add=D) adds D to its replies.
+ *
+ * A conditional write (OP_CAS) is treated as a plain write.
  *
  * Cost: O(leaders) per request and per delivery; per key and node a 16-byte
  * record and 3 x leaders counters; per write in flight one pooled record

@@ -82,6 +82,18 @@
  * stream (followers stop receiving), keeps serving clients, and is not
  * replaced (no failure detector); at the heal the followers resume.
  *
+ * Other node faults (struct nodefault, per node, `replica` any node or
+ * all): slow(factor=F) multiplies the node's worker times by F: its reads,
+ * the writes it leads (write_time) and, with apply_time, each replicated
+ * write it applies, so a slow follower falls behind and its reads go
+ * stale; replication_delay is the network and stays. errors(rate=P) fails
+ * that share of the requests the node serves when their service ends: a
+ * read (a quorum read whose part fails fails), or a write it leads, before
+ * its commit (nothing is written or streamed); applies never fail. The
+ * draws come from the node's own stream ("node<i>.faults"), so a run
+ * without errors draws nothing new. latency(add=D) adds D to every reply
+ * the node sends, after its service (its worker is free meanwhile).
+ *
  * A conditional write (OP_CAS) is treated as a plain write. A write waiting
  * for follower acks waits as long as it takes (a client timeout ends it)
  * when too few followers are up. With unbounded workers, no distances and
