@@ -282,7 +282,7 @@ static void msg_arrives(struct sim *sim, void *a, void *b)
     struct cache_msg m = c->msgs[i];
     c->msgs[i].next_free = c->msg_free;
     c->msg_free = i;
-    if (!c->up)
+    if (!c->nf.up)
         return;
     struct cache_entry *e = held(c, m.key);
     if (m.fill) {
@@ -415,16 +415,16 @@ static void read_key(struct sim *sim, struct cache *c, struct request *r)
 
 static bool lookup_fails(struct cache *c, const struct request *r)
 {
-    if (c->fault_errors <= 0)
+    if (c->nf.error_ratio <= 0)
         return false;
     struct rng wr;
     sim_work_rng(r, &c->base, 1, &wr);
-    return rng_uniform(&wr) < c->fault_errors;
+    return nodefault_fails(&c->nf, &wr);
 }
 
 static void dispatch(struct sim *sim, struct cache *c, struct request *r)
 {
-    if (!c->up) {
+    if (!c->nf.up) {
         cache_forward(sim, c, r, CACHE_BYPASS);
     } else if (lookup_fails(c, r)) {
         r->status = REQ_ERROR;
@@ -449,7 +449,9 @@ static void lookup_begin(struct sim *sim, struct cache *c, struct request *r)
     struct frame *f = sim_top(r);
     struct rng wr;
     sim_work_rng(r, &c->base, 0, &wr);
-    double t = dist_sample(&c->hit_time, &wr) * c->slow + (double)c->add_ns;
+    /* latency(add=) is part of the lookup: it holds a worker too. */
+    double t = nodefault_scale(&c->nf, dist_sample(&c->hit_time, &wr)) +
+               (double)nodefault_extra_latency_ns(&c->nf);
     if (c->workers == 0) {
         if (t >= 0.5)
             f->timer = sim_after(sim, (int64_t)(t + 0.5), looked_up, c, r);
@@ -520,7 +522,7 @@ static void on_request(struct sim *sim, struct component *comp, struct request *
     comp->st.arrivals++;
     sim_level_add(sim, &comp->st.insys, 1);
     r->target = -1;
-    if (!c->up) {
+    if (!c->nf.up) {
         cache_forward(sim, c, r, CACHE_BYPASS);
     } else if (c->workers == 0 || c->lbusy < c->workers) {
         lookup_begin(sim, c, r);
@@ -573,9 +575,9 @@ static void fetched(struct sim *sim, struct cache *c, struct request *r)
     struct frame *f = sim_top(r);
     bool ok = r->status == REQ_OK;
     int64_t delta = sim_now(sim) - f->start_ns;
-    struct cache_entry *e = c->up ? held(c, r->key) : NULL;
+    struct cache_entry *e = c->nf.up ? held(c, r->key) : NULL;
     bool newer_held = e && e->version == OBSERVER_PENDING;
-    if (ok && c->up && !newer_held) {
+    if (ok && c->nf.up && !newer_held) {
         if (c->strat->fill_after_reply && c->base.has_latency) {
             int64_t hop = dist_sample_ns(&c->base.latency, &c->base.net_rng);
             uint32_t i = msg_new(c, r->key, r->version, delta, true);
@@ -610,9 +612,9 @@ static void on_reply(struct sim *sim, struct component *comp, struct request *r)
         return;
     case CACHE_WRITE:
         if (r->op == OP_CAS) {
-            if (r->status == REQ_OK && c->up)
+            if (r->status == REQ_OK && c->nf.up)
                 cache_invalidate(c, r->key);
-        } else if (c->up) {
+        } else if (c->nf.up) {
             c->strat->written(sim, c, r);
         }
         cache_finish(sim, c, r);
@@ -633,7 +635,7 @@ static void on_reply(struct sim *sim, struct component *comp, struct request *r)
  * write-behind queue with it; whoever waits at the cache goes to the store. */
 static void crash(struct sim *sim, struct cache *c)
 {
-    c->up = false;
+    c->nf.up = false;
     c->epoch++;
     cache_wb_crash(sim, c);
     c->pol->destroy(c->ev);
@@ -656,24 +658,9 @@ static void fault(struct sim *sim, struct component *comp, int32_t replica,
     struct cache *c = as_cache(comp);
     if (replica > 0)
         return;
-    switch (a) {
-    case FAULT_CRASH:
-        if (start && c->up)
-            crash(sim, c);
-        else if (!start)
-            c->up = true;
-        break;
-    case FAULT_SLOW:
-        c->slow = start ? value : 1.0;
-        break;
-    case FAULT_ERRORS:
-        c->fault_errors = start ? value : 0.0;
-        break;
-    case FAULT_LATENCY:
-        c->add_ns = start ? (int64_t)value : 0;
-        break;
-    }
-    comp->st.replicas_up = c->up;
+    if (nodefault_apply(&c->nf, a, value, start) == NODEFAULT_CRASHED)
+        crash(sim, c);
+    comp->st.replicas_up = c->nf.up;
 }
 
 /* ---- results --------------------------------------------------------------- */
@@ -961,8 +948,7 @@ static int build(struct sim *sim, struct component *comp, const struct sc_sectio
                  struct diag *d)
 {
     struct cache *c = as_cache(comp);
-    c->up = true;
-    c->slow = 1;
+    nodefault_init(&c->nf);
     c->msg_free = c->fetch_free = UINT32_MAX;
     keymap_init(&c->index);
     keymap_init(&c->wb_pending);

@@ -10,6 +10,7 @@
 #include "models/cache.h"
 #include "models/evict.h"
 #include "models/keymap.h"
+#include "models/nodefault.h"
 #include "models/observer.h"
 
 /* What a request is doing at the cache (frame.step). */
@@ -125,11 +126,8 @@ struct cache {
     uint32_t fetch_free;
     double xfetch_beta;      /* 0: no early refresh */
     /* faults */
-    bool up;
+    struct nodefault nf;     /* crash, slow, errors, latency */
     uint32_t epoch;          /* crashes so far */
-    double slow;
-    double fault_errors;
-    int64_t add_ns;
     struct rng rng;          /* TTL jitter, XFetch, invalidation delays and losses */
     struct rng flush_rng;    /* work seeds of flush writes */
     /* lookup queue: `workers` lookups at once, FIFO behind them (0: unbounded,

@@ -1,7 +1,11 @@
-/* fault: a scheduled fault on a component whose kind has a fault hook (a
- * service, a cache, a store). At `at` the action starts on one replica or
- * all of them; at `until` (if given) it ends; the target's kind decides what
- * each action means for it (struct kind's `fault`). The schedule is
+/* fault: a scheduled fault on a component whose kind has nodes (a service's
+ * replicas, a cache, a store, a replicaset's or multileader's nodes). At
+ * `at` the action starts on one node or all of them; at `until` (if given)
+ * it ends. Each node keeps its state in a struct nodefault, which gives
+ * every action one meaning across kinds (models/nodefault.h); the kind's
+ * `fault` hook applies it and acts on crashes and recoveries. Which actions
+ * a kind supports is nodefault's table: the others are refused here, at the
+ * action's line, never ignored. The schedule is
  * part of the scenario, so it is swept and replicated like everything else,
  * and each fault appears as a shaded interval in the time-series plot.
  *
@@ -21,9 +25,11 @@
  * replies sent directly between them, delay(add=50ms) makes them later
  * (struct link_fault, applied by sim_send and sim_reply).
  */
+#include <assert.h>
 #include <string.h>
 
 #include "models/kind.h"
+#include "models/nodefault.h"
 #include "models/service.h"
 #include "sim/units.h"
 
@@ -40,14 +46,19 @@ struct fault {
 };
 
 static const struct param_spec params[] = {
-    {"target", "component", NULL, "the service, cache or store that fails (or one end of a link)"},
-    {"replica", "int|all", "all", "which replica (0 is the first), or all"},
+    {"target", "component", NULL,
+     "the service, cache, store, replicaset or multileader that fails (or one end of a link)"},
+    {"replica", "int|all", "all", "which replica or node (0 is the first), or all"},
     {"at", "duration", NULL, "when the fault starts (simulated time)"},
     {"until", "duration|never", "never", "when it ends and the replica recovers"},
     {"action", "action", NULL,
-     "crash | slow(factor=4) | errors(rate=30%) | latency(add=200ms) | partition (a "
-     "replicaset or multileader node cut off from the other nodes); on a link: "
-     "drop(rate=10%) | delay(add=50ms)"},
+     "crash | slow(factor=4) | errors(rate=30%) | latency(add=200ms) on any node: a "
+     "service replica, cache, store, replicaset or multileader node (slow: its worker "
+     "times x factor, a replica node's applies included, not replication_delay; errors: "
+     "that share of the requests it serves fail after service, a write before it "
+     "commits; latency: added to its replies, holding the worker on a service, cache or "
+     "store) | partition (a replicaset or multileader node cut off from the other "
+     "nodes); on a link: drop(rate=10%) | delay(add=50ms)"},
     {"link_to", "component", "",
      "a fault on the link between target and this component (both ways) instead: "
      "action = drop(...) or delay(...)"},
@@ -95,6 +106,7 @@ static int read_link_action(struct fault *ft, const struct spec *sp, struct diag
     return 0;
 }
 
+/* In enum fault_action's order: actions[a].name is a's name. */
 static const struct {
     const char *name;
     enum fault_action action;
@@ -195,6 +207,40 @@ static void on_message(struct sim *sim, struct component *c, struct request *r)
     (void)r;
 }
 
+/* Whether the target's kind supports the fault's action (nodefault.c's
+ * table, which the kinds' hooks must match). */
+static bool supports(const struct fault *ft, const struct component *target)
+{
+    unsigned mask = nodefault_supported(target->kind->name);
+    unsigned bit = ft->is_partition ? NODEFAULT_PARTITION : NODEFAULT_BIT(ft->action);
+    if (!(mask & bit))
+        return false;
+    assert((ft->is_partition ? target->kind->partition != NULL : target->kind->fault != NULL) &&
+           "nodefault's table names an action the kind has no hook for");
+    return true;
+}
+
+/* A fault on a component without nodes (a client, a balancer, ...). */
+static int refuse_kind(const struct component *target, struct loc loc, struct diag *d)
+{
+    char kinds[128];
+    nodefault_kind_names(kinds, sizeof kinds);
+    return diag_error(d, loc, "'%s' is a %s, which has no nodes to fail; faults apply to: %s",
+                      target->name, target->kind->name, kinds);
+}
+
+/* An action the target's kind cannot have. */
+static int refuse_action(const struct fault *ft, const struct component *target, struct loc loc,
+                         struct diag *d)
+{
+    char names[128];
+    nodefault_action_names(nodefault_supported(target->kind->name), names, sizeof names);
+    return diag_error(d, loc, "'%s' is a %s: %s does not apply to it (a %s supports: %s)",
+                      target->name, target->kind->name,
+                      ft->is_partition ? "partition" : actions[ft->action].name,
+                      target->kind->name, names);
+}
+
 /* link_to = B: the fault is on the link between the target and B. */
 static int read_link(struct sim *sim, struct fault *ft, const struct sc_section *s,
                      struct diag *d)
@@ -247,9 +293,8 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     if (!ft->target)
         rc = diag_error(d, loc, "no component named '%s'", t);
-    else if (!ft->is_link && !ft->target->kind->fault)
-        rc = diag_error(d, loc, "'%s' is a %s; faults apply to services, caches and stores", t,
-                        ft->target->kind->name);
+    else if (!ft->is_link && !nodefault_supported(ft->target->kind->name))
+        rc = refuse_kind(ft->target, loc, d);
     const char *rep = kp_raw(s, params, "replica", &loc);
     ft->replica = -1;
     if (ft->is_link && strcmp(rep, "all") != 0)
@@ -286,9 +331,9 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
                         s->name);
     else if (read_action(ft, act, loc, d) < 0)
         rc = -1;
-    else if (ft->is_partition && ft->target && !ft->target->kind->partition)
-        rc = diag_error(d, loc, "'%s' is a %s: partition applies to replicaset and multileader "
-                        "nodes", t, ft->target->kind->name);
+    else if (!ft->is_link && ft->target && nodefault_supported(ft->target->kind->name) &&
+             !supports(ft, ft->target))
+        rc = refuse_action(ft, ft->target, loc, d);
     else if (ft->is_partition && rc == 0 && ft->target->kind->partition_refused) {
         const char *why = ft->target->kind->partition_refused(ft->target, ft->replica);
         if (why)
@@ -301,8 +346,9 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
 
 const struct kind kind_fault = {
     .name = "fault",
-    .summary = "a scheduled fault: a service replica (or all), cache or store crashes, slows, "
-               "fails or lags; a replicated store's node is cut off from the others (partition); "
+    .summary = "a scheduled fault: a node (a service replica, cache, store, or replicated "
+               "store's node; or all) crashes, slows, fails or lags; a replicated store's node "
+               "is cut off from the others (partition); "
                "or a link between two components drops or delays messages",
     .params = params,
     .size = sizeof(struct fault),

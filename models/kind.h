@@ -56,7 +56,9 @@ struct kind {
                        double *values, size_t max);
     /* Starts (start = true) or ends a scheduled fault on one replica, or on
      * all when replica < 0; value is the action's parameter (a factor, a
-     * probability, nanoseconds). NULL: the kind cannot be a fault's target. */
+     * probability, nanoseconds). The kind applies it to the node's struct
+     * nodefault (models/nodefault.h), whose table lists the kinds and actions
+     * fault.c lets through. NULL: the kind cannot be a fault's target. */
     void (*fault)(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
                   double value, bool start);
     /* How many replicas a fault's `replica =` can name (numbered from 0),

@@ -62,8 +62,14 @@
  * node). The truth is global, so stale reads, conflicts and lost updates
  * count exactly as the partition lets the two sides drift apart.
  *
- * A conditional write (OP_CAS) is treated as a plain write; fault actions
- * other than crash and partition do nothing here.
+ * Other node faults (struct nodefault, per node): slow(factor=F) makes the
+ * node's read_time and write_time F times longer (replication_delay is the
+ * network and stays); errors(rate=P) fails that share of the reads and
+ * writes it serves when their time ends, a write before its commit (it is
+ * neither applied nor shipped), drawn from the node's own stream
+ * ("node<i>.faults"); latency(add=D) adds D to its replies.
+ *
+ * A conditional write (OP_CAS) is treated as a plain write.
  *
  * Cost: O(leaders) per request and per delivery; per key and node a 16-byte
  * record and 3 x leaders counters; per write in flight one pooled record
@@ -71,11 +77,13 @@
  * a down node misses. */
 #include "models/multileader.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/keymap.h"
 #include "models/kind.h"
+#include "models/nodefault.h"
 #include "output/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -123,7 +131,9 @@ struct mlnode {
     int64_t link_last_ns[ML_MAX]; /* latest arrival on the link from here to each node */
     uint32_t epoch;       /* crashes so far */
     uint32_t cuts;        /* partitions so far (tags a heal's catch-up) */
-    bool up, catching_up;
+    struct nodefault nf;  /* crash, slow, errors, latency (nf.up: not crashed) */
+    struct rng fault_rng; /* errors(rate=): which of its requests fail */
+    bool catching_up;
     bool cut;             /* partitioned from the other nodes */
     bool isolated;        /* cut, or healed and its held links not yet drained */
 };
@@ -297,11 +307,12 @@ static void on_finish(struct sim *sim, void *a, void *b)
     finish(sim, a, r, (enum req_status)r->status);
 }
 
-/* Replies after the way back from node i to the client. */
+/* Replies after the way back from node i to the client (plus a latency
+ * fault's added time). */
 static void finish_from(struct sim *sim, struct mlset *s, struct request *r, uint32_t i,
                         enum req_status st)
 {
-    int64_t back = s->node[i].distance_ns;
+    int64_t back = s->node[i].distance_ns + nodefault_extra_latency_ns(&s->node[i].nf);
     if (back == 0) {
         finish(sim, s, r, st);
         return;
@@ -429,9 +440,9 @@ static void on_deliver(struct sim *sim, void *a, void *b)
     struct mlnode *nd = &s->node[x];
     if (w->waiting && s->node[w->origin].epoch != w->origin_epoch)
         resolve(sim, s, w, false); /* the origin crashed: it cannot answer */
-    if (w->waiting && (!nd->up || s->node[w->origin].cut || nd->cut))
+    if (w->waiting && (!nd->nf.up || s->node[w->origin].cut || nd->cut))
         resolve(sim, s, w, false); /* one node could not apply it */
-    if (!nd->up || nd->catching_up || link_blocked(s, w->origin, x)) {
+    if (!nd->nf.up || nd->catching_up || link_blocked(s, w->origin, x)) {
         hold(nd, w);
         return;
     }
@@ -443,7 +454,7 @@ static void on_deliver(struct sim *sim, void *a, void *b)
 static void drain(struct sim *sim, struct mlset *s, uint32_t x)
 {
     struct mlnode *nd = &s->node[x];
-    if (!nd->up || nd->catching_up)
+    if (!nd->nf.up || nd->catching_up)
         return;
     size_t keep = 0;
     for (size_t k = 0; k < nd->held_len; k++) {
@@ -478,8 +489,12 @@ static void on_commit(struct sim *sim, void *a, void *b)
     struct request *r = b;
     uint32_t o = sim_top(r)->replica;
     struct mlnode *nd = &s->node[o];
-    if (!nd->up || sim_top(r)->epoch != nd->epoch) {
+    if (!nd->nf.up || sim_top(r)->epoch != nd->epoch) {
         finish_from(sim, s, r, o, REQ_ERROR); /* the node crashed before the commit */
+        return;
+    }
+    if (nodefault_fails(&nd->nf, &nd->fault_rng)) {
+        finish_from(sim, s, r, o, REQ_ERROR); /* errors fault: fails before the commit */
         return;
     }
     size_t ti = truth_of(s, r->key, true), ri = node_rec(s, nd, r->key, true);
@@ -566,7 +581,8 @@ static void on_read_done(struct sim *sim, void *a, void *b)
     struct mlset *s = a;
     struct request *r = b;
     uint32_t x = sim_top(r)->replica;
-    if (!s->node[x].up || sim_top(r)->epoch != s->node[x].epoch) {
+    if (!s->node[x].nf.up || sim_top(r)->epoch != s->node[x].epoch ||
+        nodefault_fails(&s->node[x].nf, &s->node[x].fault_rng)) {
         finish_from(sim, s, r, x, REQ_ERROR);
         return;
     }
@@ -579,11 +595,11 @@ static uint32_t pick(struct mlset *s, enum ml_route how, const struct request *r
 {
     if (how == ML_HOME) {
         uint32_t i = (uint32_t)(session_of(r) % s->n);
-        return s->node[i].up ? i : ML_NONE;
+        return s->node[i].nf.up ? i : ML_NONE;
     }
     uint32_t ups[ML_MAX], k = 0, best = ML_NONE;
     for (uint32_t i = 0; i < s->n; i++) {
-        if (!s->node[i].up)
+        if (!s->node[i].nf.up)
             continue;
         ups[k++] = i;
         if (best == ML_NONE || s->node[i].distance_ns < s->node[best].distance_ns)
@@ -609,11 +625,11 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     }
     f->replica = x;
     f->epoch = s->node[x].epoch;
-    int64_t there = s->node[x].distance_ns;
-    if (read)
-        sim_after(sim, there + dist_sample_ns(&s->read_time, &s->rng), on_read_done, s, r);
-    else
-        sim_after(sim, there + dist_sample_ns(&s->write_time, &s->rng), on_commit, s, r);
+    const struct mlnode *nd = &s->node[x];
+    int64_t there = nd->distance_ns;
+    struct dist *t = read ? &s->read_time : &s->write_time;
+    int64_t at = there + nodefault_service_ns(&nd->nf, dist_sample_ns(t, &s->rng));
+    sim_after(sim, at, read ? on_read_done : on_commit, s, r);
 }
 
 /* ---- failures ------------------------------------------------------------ */
@@ -626,29 +642,25 @@ static void on_catchup(struct sim *sim, void *a, void *b)
     uint64_t v = (uint64_t)(uintptr_t)b;
     uint32_t x = (uint32_t)(v & 0xff);
     struct mlnode *nd = &s->node[x];
-    if (!nd->up || !nd->catching_up || (uint32_t)(v >> 8) != nd->epoch)
+    if (!nd->nf.up || !nd->catching_up || (uint32_t)(v >> 8) != nd->epoch)
         return;
     nd->catching_up = false;
     drain(sim, s, x);
 }
 
+/* Node x went down (nodefault_apply has marked it). */
 static void crash_node(struct mlset *s, uint32_t x)
 {
     struct mlnode *nd = &s->node[x];
-    if (!nd->up)
-        return;
-    nd->up = false;
     nd->catching_up = false;
     nd->epoch++;
     s->base.st.replicas_up--;
 }
 
+/* Node x is back (nodefault_apply has marked it up). */
 static void recover_node(struct sim *sim, struct mlset *s, uint32_t x)
 {
     struct mlnode *nd = &s->node[x];
-    if (nd->up)
-        return;
-    nd->up = true;
     s->base.st.replicas_up++;
     if (s->catchup_ns == 0) {
         drain(sim, s, x);
@@ -704,16 +716,14 @@ static void partition(struct sim *sim, struct component *c, int32_t replica, boo
 static void fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
                   double value, bool start)
 {
-    (void)value;
     struct mlset *s = as_ml(c);
-    if (a != FAULT_CRASH)
-        return;
     for (uint32_t i = 0; i < s->n; i++) {
         if (replica >= 0 && (uint32_t)replica != i)
             continue;
-        if (start)
+        enum nodefault_change ch = nodefault_apply(&s->node[i].nf, a, value, start);
+        if (ch == NODEFAULT_CRASHED)
             crash_node(s, i);
-        else
+        else if (ch == NODEFAULT_RECOVERED)
             recover_node(sim, s, i);
     }
 }
@@ -875,7 +885,10 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     s->n = (uint32_t)n;
     for (uint32_t i = 0; i < s->n; i++) {
         keymap_init(&s->node[i].idx);
-        s->node[i].up = true;
+        nodefault_init(&s->node[i].nf);
+        char purpose[32];
+        snprintf(purpose, sizeof purpose, "node%u.faults", i);
+        rng_stream(&s->node[i].fault_rng, sim->seed, c->name, purpose);
     }
     keymap_init(&s->tidx);
     int64_t dist_ns[ML_MAX] = {0};

@@ -82,6 +82,18 @@
  * stream (followers stop receiving), keeps serving clients, and is not
  * replaced (no failure detector); at the heal the followers resume.
  *
+ * Other node faults (struct nodefault, per node, `replica` any node or
+ * all): slow(factor=F) multiplies the node's worker times by F: its reads,
+ * the writes it leads (write_time) and, with apply_time, each replicated
+ * write it applies, so a slow follower falls behind and its reads go
+ * stale; replication_delay is the network and stays. errors(rate=P) fails
+ * that share of the requests the node serves when their service ends: a
+ * read (a quorum read whose part fails fails), or a write it leads, before
+ * its commit (nothing is written or streamed); applies never fail. The
+ * draws come from the node's own stream ("node<i>.faults"), so a run
+ * without errors draws nothing new. latency(add=D) adds D to every reply
+ * the node sends, after its service (its worker is free meanwhile).
+ *
  * A conditional write (OP_CAS) is treated as a plain write. A write waiting
  * for follower acks waits as long as it takes (a client timeout ends it)
  * when too few followers are up. With unbounded workers, no distances and
@@ -93,11 +105,13 @@
  * (session, key) for each session guarantee, one pooled job per request at
  * a node; the log holds writes until every follower that is up has applied
  * them. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/keymap.h"
 #include "models/kind.h"
+#include "models/nodefault.h"
 #include "output/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -132,7 +146,8 @@ struct rnode {
     int64_t last_apply_ns;  /* the stream's previous apply: applies stay in order */
     uint64_t delivered_lsn; /* apply_time: the stream has delivered up to here */
     bool applying;          /* apply_time: an apply job is queued or in service */
-    bool up;
+    struct nodefault nf;    /* crash, slow, errors, latency (nf.up: not crashed) */
+    struct rng fault_rng;   /* errors(rate=): which of its requests fail */
     bool cut;               /* partitioned from the other nodes */
     bool gapless;           /* once its stream was cut: apply only the next lsn */
     uint32_t cut_epoch;     /* s->epoch when the partition began */
@@ -265,11 +280,12 @@ static void on_back(struct sim *sim, void *a, void *b)
     finish(sim, a, r, (enum req_status)r->status);
 }
 
-/* The answer leaves node i: it reaches the client distance later. */
+/* The answer leaves node i: it reaches the client distance later (plus a
+ * latency fault's added time). */
 static void reply(struct sim *sim, struct rset *s, struct request *r, enum req_status st,
                   uint32_t i)
 {
-    int64_t d = s->node[i].dist_ns;
+    int64_t d = s->node[i].dist_ns + nodefault_extra_latency_ns(&s->node[i].nf);
     if (d == 0) {
         finish(sim, s, r, st);
         return;
@@ -355,7 +371,8 @@ static void start_job(struct sim *sim, struct rset *s, struct job *j)
     struct dist *t = j->type == JOB_WRITE   ? &s->write_time
                      : j->type == JOB_APPLY ? &s->apply_time
                                             : &s->read_time;
-    sim_after(sim, dist_sample_ns(t, &s->rng), on_job_done, s, j);
+    int64_t t_ns = nodefault_service_ns(&nd->nf, dist_sample_ns(t, &s->rng));
+    sim_after(sim, t_ns, on_job_done, s, j);
 }
 
 static void part_end(struct sim *sim, struct rset *s, struct request *r, uint32_t i, bool ok);
@@ -479,7 +496,7 @@ static void trim(struct rset *s)
 {
     uint64_t low = s->next_lsn;
     for (uint32_t i = 0; i < s->n; i++)
-        if (s->node[i].up && i != s->leader && s->node[i].applied_lsn < low)
+        if (s->node[i].nf.up && i != s->leader && s->node[i].applied_lsn < low)
             low = s->node[i].applied_lsn;
     size_t drop = 0;
     while (drop < s->log_len && s->base_lsn + drop <= low && !s->log[drop].waiting)
@@ -520,7 +537,7 @@ static void applied(struct sim *sim, struct rset *s, uint32_t f, uint64_t lsn)
 static void start_apply(struct sim *sim, struct rset *s, uint32_t f)
 {
     struct rnode *nd = &s->node[f];
-    if (nd->applying || !nd->up || nd->applied_lsn >= nd->delivered_lsn)
+    if (nd->applying || !nd->nf.up || nd->applied_lsn >= nd->delivered_lsn)
         return;
     struct job *j = job_new(s, NULL, f, JOB_APPLY);
     j->need = nd->applied_lsn + 1;
@@ -535,7 +552,7 @@ static void apply_done(struct sim *sim, struct rset *s, uint32_t f, uint64_t lsn
 {
     struct rnode *nd = &s->node[f];
     nd->applying = false;
-    if (epoch != s->epoch || s->leader_down || !nd->up || f == s->leader ||
+    if (epoch != s->epoch || s->leader_down || !nd->nf.up || f == s->leader ||
         lsn != nd->applied_lsn + 1)
         return;
     applied(sim, s, f, lsn);
@@ -556,7 +573,7 @@ static void on_apply(struct sim *sim, void *a, void *b)
     uint32_t f = (uint32_t)(v & 0xff), epoch = (uint32_t)((v >> 8) & 0xffff);
     uint64_t lsn = v >> 24;
     struct rnode *nd = &s->node[f];
-    if (epoch != s->epoch % 0x10000 || s->leader_down || !nd->up || lsn <= nd->applied_lsn ||
+    if (epoch != s->epoch % 0x10000 || s->leader_down || !nd->nf.up || lsn <= nd->applied_lsn ||
         f == s->leader || !linked(s, f))
         return; /* a crashed leader ships nothing more; a cut link loses it */
     if (nd->gapless && lsn > (s->has_apply_time ? nd->delivered_lsn : nd->applied_lsn) + 1)
@@ -574,7 +591,7 @@ static void replicate(struct sim *sim, struct rset *s, uint64_t lsn)
 {
     for (uint32_t f = 0; f < s->n; f++) {
         struct rnode *nd = &s->node[f];
-        if (f == s->leader || !nd->up || !linked(s, f))
+        if (f == s->leader || !nd->nf.up || !linked(s, f))
             continue;
         int64_t at = sim_now(sim) + dist_sample_ns(&s->repl_delay, &s->rng);
         if (at < nd->last_apply_ns)
@@ -621,7 +638,7 @@ static void commit(struct sim *sim, struct rset *s, struct request *r, uint32_t 
 
 static bool serves(const struct rset *s, uint32_t i)
 {
-    return s->node[i].up && (i != s->leader || !s->leader_down);
+    return s->node[i].nf.up && (i != s->leader || !s->leader_down);
 }
 
 /* The up nodes, nearest first (ties: lower index) or in index order. */
@@ -712,7 +729,8 @@ static void part_end(struct sim *sim, struct rset *s, struct request *r, uint32_
     } else {
         f->holds_worker = true;
     }
-    int64_t back = sim_now(sim) + s->node[i].dist_ns;
+    int64_t back =
+        sim_now(sim) + s->node[i].dist_ns + nodefault_extra_latency_ns(&s->node[i].nf);
     f->start_ns = back > f->start_ns ? back : f->start_ns;
     if (--f->step > 0)
         return;
@@ -736,8 +754,15 @@ static void on_job_done(struct sim *sim, void *a, void *b)
     struct rnode *nd = &s->node[i];
     job_free(s, j);
     busy_add(sim, s, nd, -1);
+    /* errors(rate=): a request it served fails (a write before its commit);
+     * applies of the stream never do. */
+    bool failed = t != JOB_APPLY && nodefault_fails(&nd->nf, &nd->fault_rng);
     if (t == JOB_APPLY) {
         apply_done(sim, s, i, lsn, epoch);
+    } else if (failed && t == JOB_PART) {
+        part_end(sim, s, r, i, false);
+    } else if (failed) {
+        reply(sim, s, r, REQ_ERROR, i);
     } else if (t == JOB_WRITE) {
         commit(sim, s, r, i);
     } else if (t == JOB_PART) {
@@ -746,7 +771,7 @@ static void on_job_done(struct sim *sim, void *a, void *b)
         note_read(sim, s, r, get0(&nd->ver, r->key), get0(&nd->lsn, r->key));
         reply(sim, s, r, REQ_OK, i);
     }
-    if (nd->up && nd->qlen > 0 && nd->busy < s->workers)
+    if (nd->nf.up && nd->qlen > 0 && nd->busy < s->workers)
         start_job(sim, s, queue_pop(sim, s, nd));
 }
 
@@ -794,14 +819,20 @@ static void on_quorum_done(struct sim *sim, void *a, void *b)
     struct request *r = b;
     uint32_t mask = sim_top(r)->replica;
     uint64_t best = 0, lsn = 0;
+    bool failed = false;
     for (uint32_t i = 0; i < s->n; i++) {
         if (!(mask & (1u << i)))
             continue;
+        failed |= nodefault_fails(&s->node[i].nf, &s->node[i].fault_rng);
         uint64_t v = get0(&s->node[i].ver, r->key);
         if (v >= best) {
             best = v;
             lsn = get0(&s->node[i].lsn, r->key);
         }
+    }
+    if (failed) { /* a node asked failed it (errors fault): as a failed part */
+        finish(sim, s, r, REQ_ERROR);
+        return;
     }
     note_read(sim, s, r, best, lsn);
     finish(sim, s, r, REQ_OK);
@@ -827,7 +858,9 @@ static void start_quorum(struct sim *sim, struct rset *s, struct request *r)
         }
         mask |= 1u << ups[j];
         if (one_event) {
-            int64_t d = dist_sample_ns(&s->read_time, &s->rng);
+            const struct nodefault *nf = &s->node[ups[j]].nf;
+            int64_t d = nodefault_service_ns(nf, dist_sample_ns(&s->read_time, &s->rng)) +
+                        nodefault_extra_latency_ns(nf);
             wait = d > wait ? d : wait;
         }
     }
@@ -909,7 +942,7 @@ static void on_failover(struct sim *sim, void *a, void *b)
         return; /* the leader came back first */
     uint32_t best = UINT32_MAX;
     for (uint32_t i = 0; i < s->n; i++)
-        if (s->node[i].up && !s->node[i].cut && (best == UINT32_MAX ||
+        if (s->node[i].nf.up && !s->node[i].cut && (best == UINT32_MAX ||
                               s->node[i].applied_lsn > s->node[best].applied_lsn))
             best = i;
     if (best == UINT32_MAX) {
@@ -933,7 +966,7 @@ static void on_failover(struct sim *sim, void *a, void *b)
     s->leader_down = false;
     nl->delivered_lsn = nl->applied_lsn;
     for (uint32_t i = 0; i < s->n; i++) /* the others catch up from the new leader */
-        if (i != best && s->node[i].up && !s->node[i].cut) {
+        if (i != best && s->node[i].nf.up && !s->node[i].cut) {
             resync(s, i);
             s->node[i].last_apply_ns = sim_now(sim);
         }
@@ -942,10 +975,10 @@ static void on_failover(struct sim *sim, void *a, void *b)
         release(sim, s, i, true);
 }
 
+/* Node i went down (nodefault_apply has marked it). */
 static void crash_node(struct sim *sim, struct rset *s, uint32_t i)
 {
     struct rnode *nd = &s->node[i];
-    nd->up = false;
     while (nd->qlen > 0) /* its queued and parked requests fail */
         job_fail(sim, s, queue_pop(sim, s, nd));
     while (nd->npark > 0)
@@ -962,11 +995,9 @@ static void crash_node(struct sim *sim, struct rset *s, uint32_t i)
     sim_after(sim, s->failover_ns, on_failover, s, NULL);
 }
 
+/* Node i is back (nodefault_apply has marked it up). */
 static void recover_node(struct sim *sim, struct rset *s, uint32_t i)
 {
-    if (s->node[i].up)
-        return;
-    s->node[i].up = true;
     s->node[i].last_apply_ns = sim_now(sim);
     if (i == s->leader && s->leader_down) {
         s->leader_down = false; /* back before the failover */
@@ -1032,7 +1063,7 @@ static void partition(struct sim *sim, struct component *c, int32_t replica, boo
             continue;
         }
         for (uint32_t f = 0; f < s->n; f++)
-            if (f != s->leader && s->node[f].up && linked(s, f) && (f == i || i == s->leader))
+            if (f != s->leader && s->node[f].nf.up && linked(s, f) && (f == i || i == s->leader))
                 resume(sim, s, f, nd->cut_epoch);
     }
 }
@@ -1052,16 +1083,14 @@ static const char *partition_refused(const struct component *c, int32_t replica)
 static void fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
                   double value, bool start)
 {
-    (void)value;
     struct rset *s = as_rset(c);
-    if (a != FAULT_CRASH)
-        return;
     for (uint32_t i = 0; i < s->n; i++) {
         if (replica >= 0 && (uint32_t)replica != i)
             continue;
-        if (start)
+        enum nodefault_change ch = nodefault_apply(&s->node[i].nf, a, value, start);
+        if (ch == NODEFAULT_CRASHED)
             crash_node(sim, s, i);
-        else
+        else if (ch == NODEFAULT_RECOVERED)
             recover_node(sim, s, i);
     }
 }
@@ -1223,7 +1252,10 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     for (uint32_t i = 0; i < s->n; i++) {
         keymap_init(&s->node[i].ver);
         keymap_init(&s->node[i].lsn);
-        s->node[i].up = true;
+        nodefault_init(&s->node[i].nf);
+        char purpose[32];
+        snprintf(purpose, sizeof purpose, "node%u.faults", i);
+        rng_stream(&s->node[i].fault_rng, sim->seed, c->name, purpose);
         sim_level_init(sim, &s->node[i].busy_lv);
         sim_level_init(sim, &s->node[i].queue_lv);
     }

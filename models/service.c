@@ -21,6 +21,7 @@
 #include "models/balance.h"
 #include "models/dep.h"
 #include "models/kind.h"
+#include "models/nodefault.h"
 #include "models/shed.h"
 #include "output/hist.h"
 #include "sim/units.h"
@@ -28,11 +29,8 @@
 
 struct replica {
     uint32_t busy;
-    bool up;               /* false while crashed */
+    struct nodefault nf;   /* crash (also down until ready), slow, errors, latency */
     double speed;          /* service rate factor from `speed` */
-    double slow;           /* fault: service time multiplier (1 normally) */
-    double fault_errors;   /* fault: probability of failing after service */
-    int64_t add_ns;        /* fault: added to every reply */
     uint32_t epoch;        /* crashes so far */
     struct request **ring; /* FIFO queue as a ring buffer */
     size_t head, len, cap;
@@ -181,8 +179,10 @@ static void begin(struct sim *sim, struct service *sv, struct request *r)
     hist_add(sv->base.st.wait, f->start_ns - f->arrive_ns);
     struct rng wr;
     sim_work_rng(r, &sv->base, 0, &wr);
-    double t = dist_sample(&sv->demand, &wr) * rp->slow / rp->speed;
-    f->timer = sim_after(sim, (int64_t)(t + 0.5) + rp->add_ns, service_done, sv, r);
+    double t = nodefault_scale(&rp->nf, dist_sample(&sv->demand, &wr)) / rp->speed;
+    /* latency(add=) holds the worker too: the reply leaves add_ns later. */
+    f->timer = sim_after(sim, (int64_t)(t + 0.5) + nodefault_extra_latency_ns(&rp->nf),
+                         service_done, sv, r);
 }
 
 static void reply_event(struct sim *sim, void *a, void *b)
@@ -277,7 +277,9 @@ static void finish(struct sim *sim, struct service *sv, struct request *r)
 
 static bool fails(struct service *sv, struct replica *rp, const struct request *r)
 {
-    double p = sv->error_rate + rp->fault_errors - sv->error_rate * rp->fault_errors;
+    /* error_rate and an errors fault fail independently. */
+    double e = rp->nf.error_ratio;
+    double p = sv->error_rate + e - sv->error_rate * e;
     if (p <= 0)
         return false;
     struct rng wr;
@@ -393,7 +395,7 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     f->epoch = rp->epoch;
     if (sv->bal.pol->on_start)
         sv->bal.pol->on_start(&sv->bal, i);
-    if (!rp->up) {
+    if (!rp->nf.up) {
         turn_away(sim, sv, r, i, REQ_ERROR);
     } else if (sv->drop_abandoned && dep_caller_gone(r)) {
         sv->dropped++;
@@ -424,7 +426,7 @@ static void crash(struct sim *sim, struct service *sv, uint32_t i)
 {
     struct replica *rp = &sv->reps[i];
     struct component *c = &sv->base;
-    rp->up = false;
+    rp->nf.up = false;
     rp->epoch++;
     while (rp->len > 0) {
         struct request *r = ring_pop(rp);
@@ -455,7 +457,7 @@ static void count_up(struct sim *sim, struct service *sv)
 {
     uint32_t up = 0;
     for (uint32_t i = 0; i < sv->nready; i++)
-        up += sv->reps[i].up;
+        up += sv->reps[i].nf.up;
     sv->base.st.replicas_up = up;
     sim_level_set(sim, &sv->base.st.capacity, (int64_t)sv->nready * sv->workers);
 }
@@ -473,7 +475,7 @@ static void replica_ready(struct sim *sim, void *a, void *b)
         return;
     sv->nstarting--;
     sv->nready++;
-    sv->reps[sv->nready - 1].up = true;
+    sv->reps[sv->nready - 1].nf.up = true;
     count_up(sim, sv);
 }
 
@@ -628,23 +630,8 @@ void service_fault(struct sim *sim, struct component *c, int32_t replica, enum f
     uint32_t to = replica < 0 ? sv->nreplicas : from + 1;
     for (uint32_t i = from; i < to && i < sv->nreplicas; i++) {
         struct replica *rp = &sv->reps[i];
-        switch (a) {
-        case FAULT_CRASH:
-            if (start && rp->up)
-                crash(sim, sv, i);
-            else if (!start)
-                rp->up = true;
-            break;
-        case FAULT_SLOW:
-            rp->slow = start ? value : 1.0;
-            break;
-        case FAULT_ERRORS:
-            rp->fault_errors = start ? value : 0.0;
-            break;
-        case FAULT_LATENCY:
-            rp->add_ns = start ? (int64_t)value : 0;
-            break;
-        }
+        if (nodefault_apply(&rp->nf, a, value, start) == NODEFAULT_CRASHED)
+            crash(sim, sv, i);
     }
     count_up(sim, sv);
 }
@@ -672,7 +659,7 @@ uint32_t service_ready(const struct component *c)
 bool service_replica_up(const struct component *c, uint32_t replica)
 {
     const struct service *sv = (const struct service *)c;
-    return replica < sv->nreplicas && sv->reps[replica].up;
+    return replica < sv->nreplicas && sv->reps[replica].nf.up;
 }
 
 /* ---- building ------------------------------------------------------------ */
@@ -813,9 +800,9 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     for (uint32_t i = 0; i < sv->nreplicas; i++) {
         struct replica *rp = &sv->reps[i];
-        rp->up = i < sv->nready;
+        nodefault_init(&rp->nf);
+        rp->nf.up = i < sv->nready;
         rp->speed = speed[i] > 0 ? speed[i] : 1;
-        rp->slow = 1;
         rp->serving = xcalloc(sv->workers, sizeof *rp->serving);
     }
     free(speed);

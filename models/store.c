@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/nodefault.h"
 #include "output/hist.h"
 #include "sim/xalloc.h"
 
@@ -54,10 +55,7 @@ struct store {
     size_t head, len, cap;
     struct request **serving;  /* requests holding a worker */
     uint32_t busy;
-    bool up;                   /* false while crashed */
-    double slow;               /* fault: service time factor (1 normally) */
-    double fault_errors;       /* fault: failure probability after service */
-    int64_t add_ns;            /* fault: added to every reply */
+    struct nodefault nf;       /* crash, slow, errors, latency */
     struct observer obs;
     struct listener *listeners;
     size_t nlisteners;
@@ -166,9 +164,10 @@ static void begin(struct sim *sim, struct store *st, struct request *r)
         struct store_bulk b;
         if (st->item_ns > 0 && bulk_of(st, r, &b))
             demand += (double)(b.n - 1) * (double)st->item_ns;
-        t = (int64_t)(demand * st->slow + 0.5);
+        t = (int64_t)(nodefault_scale(&st->nf, demand) + 0.5);
     }
-    f->timer = sim_after(sim, t + st->add_ns, served, st, r);
+    /* latency(add=) holds the worker too: the reply leaves add_ns later. */
+    f->timer = sim_after(sim, t + nodefault_extra_latency_ns(&st->nf), served, st, r);
 }
 
 static void release_worker(struct sim *sim, struct store *st, struct frame *f)
@@ -250,11 +249,11 @@ static void apply(struct sim *sim, struct store *st, struct request *r)
 
 static bool fails(struct store *st, const struct request *r)
 {
-    if (st->fault_errors <= 0)
+    if (st->nf.error_ratio <= 0)
         return false;
     struct rng wr;
     sim_work_rng(r, &st->base, 1, &wr);
-    return rng_uniform(&wr) < st->fault_errors;
+    return nodefault_fails(&st->nf, &wr);
 }
 
 static void served(struct sim *sim, void *a, void *b)
@@ -288,7 +287,7 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     f->arrive_ns = sim_now(sim);
     c->st.arrivals++;
     r->target = -1;
-    if (!st->up) {
+    if (!st->nf.up) {
         refuse(sim, st, r, REQ_ERROR);
     } else if (st->busy < st->workers) {
         sim_level_add(sim, &c->st.insys, 1);
@@ -312,7 +311,7 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
 /* Fails the queue and the requests in service at once; refuses new ones. */
 static void crash(struct sim *sim, struct store *st)
 {
-    st->up = false;
+    st->nf.up = false;
     while (st->len > 0) {
         struct request *r = ring_pop(st);
         sim_level_add(sim, &st->base.st.queued, -1);
@@ -335,24 +334,9 @@ static void fault(struct sim *sim, struct component *c, int32_t replica, enum fa
     struct store *st = as_store(c);
     if (replica > 0)
         return;
-    switch (a) {
-    case FAULT_CRASH:
-        if (start && st->up)
-            crash(sim, st);
-        else if (!start)
-            st->up = true;
-        break;
-    case FAULT_SLOW:
-        st->slow = start ? value : 1.0;
-        break;
-    case FAULT_ERRORS:
-        st->fault_errors = start ? value : 0.0;
-        break;
-    case FAULT_LATENCY:
-        st->add_ns = start ? (int64_t)value : 0;
-        break;
-    }
-    c->st.replicas_up = st->up;
+    if (nodefault_apply(&st->nf, a, value, start) == NODEFAULT_CRASHED)
+        crash(sim, st);
+    c->st.replicas_up = st->nf.up;
 }
 
 static void reset(struct sim *sim, struct component *c)
@@ -413,8 +397,7 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
                         s->name);
     st->has_demand = present && rc == 0;
     st->serving = xcalloc(st->workers, sizeof *st->serving);
-    st->up = true;
-    st->slow = 1;
+    nodefault_init(&st->nf);
     observer_init(&st->obs);
     sim_stats_init(sim, &c->st, true);
     c->st.servers = (double)st->workers;
