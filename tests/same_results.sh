@@ -12,12 +12,20 @@ shift
 [ $# -gt 0 ] || set -- scenarios/*.ini
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# drop FILE: FILE without the columns named in IGNORE (no quoted commas in
-# runs.csv headers of shipped scenarios; a quoted field would be compared whole).
+# drop FILE: FILE without the columns named in IGNORE. Fields are split on
+# commas outside double quotes (sweep values such as "exponential(base=5ms,
+# cap=2s)" are quoted) and written back as they were.
 drop() {
-    awk -F, -v ig="$IGNORE" 'BEGIN{OFS=","; n=split(ig, w, " "); for(i=1;i<=n;i++) skip[w[i]]=1}
-        NR==1{for(i=1;i<=NF;i++) keep[i]=!($i in skip)}
-        {s=""; first=1; for(i=1;i<=NF;i++) if(keep[i]){s=s (first?"":",") $i; first=0}; print s}' "$1"
+    awk -v ig="$IGNORE" 'BEGIN{n=split(ig, w, " "); for(i=1;i<=n;i++) skip[w[i]]=1}
+        { nf=0; f=""; q=0
+          for(i=1;i<=length($0);i++){ c=substr($0,i,1)
+              if(c=="\"") q=!q
+              if(c=="," && !q){ fld[++nf]=f; f="" } else f=f c }
+          fld[++nf]=f
+          if(NR==1) for(i=1;i<=nf;i++) keep[i]=!(fld[i] in skip)
+          s=""; first=1
+          for(i=1;i<=nf;i++) if(keep[i]){ s=s (first?"":",") fld[i]; first=0 }
+          print s }' "$1"
 }
 fail=0
 for sc in "$@"; do
