@@ -360,6 +360,10 @@ check "summary.csv counts the stopped runs of the overloaded point only" \
 "$SDSIM" run scenarios/overload.ini -j 1 -o "$T/ov1" -q 2>/dev/null
 check "overload.ini: stopped runs give byte-identical CSVs at -j1 and -j2" \
     sh -c "for f in runs summary components histograms; do cmp -s '$T/ov/'\$f.csv '$T/ov1/'\$f.csv || exit 1; done"
+# its p99 until the stop (about 330 s) is below 400 s, yet the load was not carried
+"$SDSIM" run scenarios/overload.ini -o "$T/ovs" -q --set 'sim.slo=p99 < 400s' 2>/dev/null
+check "a point with a stopped run never meets the SLO, whatever its figures until the stop" \
+    sh -c "grep -q '^2,6,slo_met,0,' '$T/ovs/summary.csv' && grep -q '^1,3.3,slo_met,1,' '$T/ovs/summary.csv'"
 "$SDSIM" list sim | grep -q '^  max_in_flight '
 check "sdsim list sim documents max_in_flight" [ $? -eq 0 ]
 
