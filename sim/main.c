@@ -3,6 +3,7 @@
  * codes follow sysexits.h. */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,9 +491,9 @@ static void report_stops(const struct run_result *res, size_t n)
         if (st->busiest) {
             group_digits(st->queued, queued, sizeof queued);
             fprintf(stderr, "; %s has %s queued", st->busiest, queued);
-            if (st->offered_rps == st->offered_rps) /* not NAN */
+            if (!isnan(st->offered_rps))
                 fprintf(stderr, ", offered %.3g/s", st->offered_rps);
-            if (st->capacity_rps == st->capacity_rps)
+            if (!isnan(st->capacity_rps))
                 fprintf(stderr, " %s capacity %.3g/s",
                         st->offered_rps > st->capacity_rps ? ">" : "vs", st->capacity_rps);
         }
