@@ -73,6 +73,10 @@ struct kind {
     /* Why node `replica` (< 0: all) cannot be partitioned, once built (a
      * static string for the diagnostic), or NULL when it can. May be NULL. */
     const char *(*partition_refused)(const struct component *c, int32_t replica);
+    /* Requests per second the component can serve now (its servers over
+ * their mean holding time), for the message of a run stopped at
+ * [sim] max_in_flight; NAN when it cannot say exactly. May be NULL. */
+    double (*capacity_rps)(const struct sim *sim, const struct component *c);
     bool is_client;                                            /* counts end-to-end results */
     bool no_traffic;   /* takes no requests and has no statistics (fault schedules) */
     bool self_driven;  /* makes its own work (a probe such as wars): needs no client */

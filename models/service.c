@@ -14,6 +14,7 @@
  * epoch belongs to the crashed incarnation and is failed, not served. */
 #include "models/service.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -820,6 +821,25 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     return rc;
 }
 
+/* Workers over their mean holding time, summed over the replicas taking
+ * traffic. Unknown (NAN) when a worker stays taken during calls, whose
+ * time this service does not know, or when the mean service time is not
+ * finite and positive. */
+static double capacity_rps(const struct sim *sim, const struct component *c)
+{
+    (void)sim;
+    const struct service *sv = (const struct service *)c;
+    if ((c->ncallees > 0 && !sv->async) || !(sv->demand.mean > 0) || !isfinite(sv->demand.mean))
+        return (double)NAN;
+    double rps = 0;
+    for (uint32_t i = 0; i < sv->nready; i++) {
+        const struct replica *rp = &sv->reps[i];
+        if (rp->up)
+            rps += (double)sv->workers / (sv->demand.mean * rp->slow / rp->speed + (double)rp->add_ns) * 1e9;
+    }
+    return rps;
+}
+
 static void fini(struct component *c)
 {
     struct service *sv = as_service(c);
@@ -850,4 +870,5 @@ const struct kind kind_service = {
     .metrics = metrics,
     .reset = reset,
     .fault = service_fault,
+    .capacity_rps = capacity_rps,
 };

@@ -218,7 +218,7 @@ static void write_runs(struct outfile *o, const struct report *rp)
     outfile_printf(o, ",offered,completed,rejected,timeouts,errors,in_flight,attempts,"
                       "attempts_per_request,offered_rps,throughput_rps,latency_mean_ms,"
                       "latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,"
-                      "latency_max_ms,warmup_s,window_s,precision_met,events");
+                      "latency_max_ms,warmup_s,window_s,precision_met,events,stopped,stopped_at_s");
     for (size_t k = 0; k < nx; k++) {
         outfile_printf(o, ",");
         csv_str(o, xn[k]);
@@ -239,9 +239,10 @@ static void write_runs(struct outfile *o, const struct report *rp)
             num(o, metric_value(&metrics[m], r));
         num(o, r->warmup_s);
         num(o, r->window_s);
-        outfile_printf(o, ",%s,%llu",
+        outfile_printf(o, ",%s,%llu,%s",
                        r->precision_met < 0 ? "" : r->precision_met ? "yes" : "no",
-                       (unsigned long long)r->events);
+                       (unsigned long long)r->events, r->stop.overloaded ? "overload" : "");
+        num(o, r->stop.overloaded ? r->stop.at_s : NA);
         for (size_t k = 0; k < nx; k++)
             num(o, extra_value(r, xn[k]));
         outfile_printf(o, "\n");
@@ -436,8 +437,20 @@ static void plot_triple(struct outfile *o, double value, const struct ci *ci)
 
 /* Whether the pooled value of the SLO's metric over runs [b, e) is below its
  * limit (pooled percentiles, mean of means). */
+static size_t stopped_runs(const struct report *rp, size_t b, size_t e)
+{
+    size_t n = 0;
+    for (size_t i = b; i < e; i++)
+        n += rp->runs[i].stop.overloaded != 0;
+    return n;
+}
+
+/* A point where some run stopped at max_in_flight never meets it: the load
+ * could not be carried, whatever the figures until the stop say. */
 static int slo_met(const struct report *rp, size_t b, size_t e, const struct hist *pool)
 {
+    if (stopped_runs(rp, b, e) > 0)
+        return 0;
     for (size_t m = 0; m < NMETRICS; m++) {
         if (strcmp(metrics[m].name, rp->slo_metric) != 0)
             continue;
@@ -495,6 +508,12 @@ static void write_summary(struct outfile *o, const struct report *rp)
             outfile_printf(o, "%zu", rp->runs[b].point);
             sweep_values(o, rp->sc, rp->runs[b].point);
             outfile_printf(o, ",slo_met,%d,,,%zu\n", slo_met(rp, b, e, pool), e - b);
+        }
+        size_t ns = stopped_runs(rp, b, e);
+        if (ns > 0) { /* only then: results without a stop keep their rows */
+            outfile_printf(o, "%zu", rp->runs[b].point);
+            sweep_values(o, rp->sc, rp->runs[b].point);
+            outfile_printf(o, ",stopped_runs,%zu,,,%zu\n", ns, e - b);
         }
         hist_free(pool);
         b = e;
@@ -1155,6 +1174,7 @@ char *report_table(const struct report *rp)
             "p99 ms", rp->slo_metric ? "  SLO" : "");
     double best_offered = -1;
     char *best = NULL;
+    size_t nstopped = 0;
     for (size_t b = 0; b < rp->nruns;) {
         size_t e = point_end(rp, b);
         struct hist *pool = pooled(rp, b, e);
@@ -1172,18 +1192,25 @@ char *report_table(const struct report *rp)
                 v[1], 100 * v[5], 100 * v[3], 100 * v[4], mean, v[8], v[10]);
         if (rp->slo_metric) {
             int met = slo_met(rp, b, e, pool);
-            fprintf(f, "  %s", met ? "met" : "missed");
+            fprintf(f, "  %s", met ? "met" : stopped_runs(rp, b, e) ? "overload" : "missed");
             if (met && v[0] > best_offered) {
                 best_offered = v[0];
                 free(best);
                 best = xstrdup(l);
             }
         }
+        size_t ns = stopped_runs(rp, b, e);
+        if (ns > 0)
+            fprintf(f, "  [%zu/%zu stopped]", ns, e - b);
+        nstopped += ns;
         fprintf(f, "\n");
         free(l);
         hist_free(pool);
         b = e;
     }
+    if (nstopped > 0)
+        fprintf(f, "[k/n stopped]: k runs reached [sim] max_in_flight and stopped early; their "
+                   "figures cover the time until the stop (runs.csv: stopped, stopped_at_s)\n");
     if (rp->slo_metric && best)
         fprintf(f, "highest offered load meeting the SLO (%s): %.5g requests/s, at %s\n",
                 rp->slo_text, best_offered, best);

@@ -68,5 +68,6 @@ void run_result_free(struct run_result *r)
     for (size_t i = 0; i < r->nextra; i++)
         free(r->extra[i].name);
     free(r->extra);
+    free(r->stop.busiest);
     memset(r, 0, sizeof *r);
 }

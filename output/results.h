@@ -47,6 +47,18 @@ struct result_span {
     double from_s, to_s;
 };
 
+/* A run that ended before its duration because it held [sim] max_in_flight
+ * requests. Its statistics cover the time until the stop. */
+struct run_stop {
+    int overloaded;        /* 0: the run ended normally */
+    double at_s;           /* when it stopped */
+    uint64_t in_flight;    /* requests held then */
+    char *busiest;         /* the component with the most queued requests, or NULL (owned) */
+    uint64_t queued;       /* its queued requests */
+    double offered_rps;    /* its arrivals per second since time 0, or NAN */
+    double capacity_rps;   /* its capacity, or NAN: unknown */
+};
+
 struct run_result {
     size_t run, point, rep;
     uint64_t seed;
@@ -65,6 +77,7 @@ struct run_result {
     size_t nspans;
     struct named_value *extra; /* metrics of the patterns present, in component order */
     size_t nextra;
+    struct run_stop stop;
 };
 
 void run_result_free(struct run_result *r);

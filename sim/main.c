@@ -3,6 +3,7 @@
  * codes follow sysexits.h. */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -462,6 +463,44 @@ static int write_results(const struct report *rp, const char *outdir, long *fail
     return rc;
 }
 
+/* "1234567" as "1,234,567". */
+static void group_digits(unsigned long long v, char *buf, size_t size)
+{
+    char raw[32];
+    int n = snprintf(raw, sizeof raw, "%llu", v);
+    size_t k = 0;
+    for (int i = 0; i < n && k + 1 < size; i++) {
+        if (i > 0 && (n - i) % 3 == 0 && k + 2 < size)
+            buf[k++] = ',';
+        buf[k++] = raw[i];
+    }
+    buf[k] = '\0';
+}
+
+/* One line per run that stopped at [sim] max_in_flight, in run order. */
+static void report_stops(const struct run_result *res, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct run_stop *st = &res[i].stop;
+        if (!st->overloaded)
+            continue;
+        char held[32], queued[32];
+        group_digits(st->in_flight, held, sizeof held);
+        fprintf(stderr, "sdsim: run %zu: %s requests in flight at t=%.4gs", res[i].run, held,
+                st->at_s);
+        if (st->busiest) {
+            group_digits(st->queued, queued, sizeof queued);
+            fprintf(stderr, "; %s has %s queued", st->busiest, queued);
+            if (!isnan(st->offered_rps))
+                fprintf(stderr, ", offered %.3g/s", st->offered_rps);
+            if (!isnan(st->capacity_rps))
+                fprintf(stderr, " %s capacity %.3g/s",
+                        st->offered_rps > st->capacity_rps ? ">" : "vs", st->capacity_rps);
+        }
+        fprintf(stderr, "; stopped at [sim] max_in_flight\n");
+    }
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     struct cli c = {0};
@@ -493,6 +532,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         rc = EX_SOFTWARE;
     }
     diag_free(d);
+    if (rc == 0)
+        report_stops(res, n);
     char *outdir = c.outdir ? xstrdup(c.outdir) : default_outdir(c.file);
     char *command = join_args(full_argc, full_argv);
     if (rc == 0) {

@@ -17,6 +17,14 @@
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
+/* [sim] max_in_flight: its bounds, shown by `sdsim list sim` from the same
+ * numbers the reader checks. */
+#define MAX_IN_FLIGHT_MIN 1
+#define MAX_IN_FLIGHT_MAX 1000000000
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#define MAX_IN_FLIGHT_RANGE STR(MAX_IN_FLIGHT_MIN) " to " STR(MAX_IN_FLIGHT_MAX)
+
 const struct param_spec runner_sim_params[] = {
     {"duration", "duration", "60s",
      "simulated time of one run (the maximum when `precision` is set)"},
@@ -33,6 +41,10 @@ const struct param_spec runner_sim_params[] = {
     {"plot", "list", "",
      "runs.csv columns to plot against the first sweep variable, e.g. total_calls, "
      "latency_p99_ms: sweep_COLUMN.png (mean and 95% CI over replications)"},
+    {"max_in_flight", "int|none", "1000000",
+     "stop a run when it holds this many requests (" MAX_IN_FLIGHT_RANGE "), counting those "
+     "whose client gave up but that still wait in a queue; runs.csv marks it "
+     "stopped = overload (none: no limit, memory grows about 1 KB per request)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -136,6 +148,15 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
     const char *plot = kp_raw(s, runner_sim_params, "plot", &loc);
     if (read_plot(plot, loc, cfg->plot, sizeof cfg->plot, d) < 0)
         rc = -1;
+    const char *mif = kp_raw(s, runner_sim_params, "max_in_flight", &loc);
+    long long limit;
+    if (strcmp(mif, "none") == 0)
+        cfg->max_in_flight = SIZE_MAX;
+    else if (kp_int(s, runner_sim_params, "max_in_flight", MAX_IN_FLIGHT_MIN, MAX_IN_FLIGHT_MAX,
+                    &limit, d) < 0)
+        rc = -1;
+    else
+        cfg->max_in_flight = (size_t)limit;
     const char *p = kp_raw(s, runner_sim_params, "precision", &loc);
     if (strcmp(p, "off") != 0) {
         if (kp_fraction(s, runner_sim_params, "precision", &cfg->precision, d) < 0)
@@ -266,7 +287,7 @@ static void collect_extra(const struct sim *sim, const struct component *c, int6
 static void collect(const struct sim *sim, int64_t end_ns, struct run_result *res)
 {
     struct hist *lat = hist_new();
-    res->window_s = units_ns_to_s(end_ns - sim->cut_ns);
+    res->window_s = units_ns_to_s(end_ns > sim->cut_ns ? end_ns - sim->cut_ns : 0);
     res->warmup_s = units_ns_to_s(sim->cut_ns);
     res->events = sim->events;
     res->comps = xcalloc(sim->ncomps + 1, sizeof *res->comps);
@@ -310,6 +331,18 @@ static void collect(const struct sim *sim, int64_t end_ns, struct run_result *re
     hist_free(lat);
 }
 
+static void collect_stop(const struct sim_overload *o, struct run_result *res)
+{
+    struct run_stop *st = &res->stop;
+    st->overloaded = 1;
+    st->at_s = units_ns_to_s(o->at_ns);
+    st->in_flight = o->in_flight;
+    st->busiest = o->busiest ? xstrdup(o->busiest->name) : NULL;
+    st->queued = (uint64_t)o->queued;
+    st->offered_rps = o->offered_rps;
+    st->capacity_rps = o->capacity_rps;
+}
+
 /* Simulates one run; cut_ns < 0 means "as configured". With series set, the
  * run records its latency series for MSER. */
 static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uint64_t seed,
@@ -317,6 +350,7 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
 {
     struct sim sim;
     sim_init(&sim, seed, cut_ns, cfg->duration_ns);
+    sim.max_in_flight = cfg->max_in_flight;
     sim.series = series;
     if (cfg->precision > 0 && !series) {
         sim.precision = cfg->precision;
@@ -332,7 +366,9 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
         int64_t end = sim_run(&sim);
         if (res) {
             collect(&sim, end, res);
-            res->precision_met = cfg->precision > 0 ? sim.stop : -1;
+            res->precision_met = cfg->precision > 0 ? sim.stop && !sim.overloaded : -1;
+            if (sim.overloaded)
+                collect_stop(&sim.overload, res);
         }
     }
     sim.series = NULL; /* owned by the caller */

@@ -23,6 +23,7 @@ void sim_init(struct sim *sim, uint64_t seed, int64_t cut_ns, int64_t end_ns)
     sim->cut_ns = cut_ns;
     sim->end_ns = end_ns;
     sim->measuring = cut_ns <= 0;
+    sim->max_in_flight = SIZE_MAX;
 }
 
 static void stats_fini(struct comp_stats *st)
@@ -95,6 +96,7 @@ static void do_cut(struct sim *sim, void *a, void *b)
     for (size_t i = 0; i < sim->ncomps; i++) {
         struct component *c = sim->comps[i];
         struct comp_stats *st = &c->st;
+        st->arrivals_before_cut += st->arrivals;
         st->arrivals = st->completed = st->rejected = st->errors = 0;
         if (st->wait)
             hist_reset(st->wait);
@@ -106,6 +108,43 @@ static void do_cut(struct sim *sim, void *a, void *b)
             c->kind->reset(sim, c);
     }
     sim->measuring = true;
+}
+
+/* The run has reached max_in_flight: it stops after this event. Kept out
+ * of line so that sim_req_new pays one comparison. */
+static void overload(struct sim *sim)
+{
+    sim->overloaded = true;
+    sim->stop = true;
+    sim->overload.at_ns = sim_now(sim);
+    sim->overload.in_flight = sim->reqs_live;
+}
+
+/* Names the component holding the most queued requests (the first in file
+ * order on a tie), its offered rate over the whole run and, when its kind
+ * knows it, its capacity. */
+static void overload_report(struct sim *sim)
+{
+    struct sim_overload *o = &sim->overload;
+    o->busiest = NULL;
+    o->queued = 0;
+    o->offered_rps = NAN;
+    o->capacity_rps = NAN;
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        const struct component *c = sim->comps[i];
+        if (c->st.queued.value > o->queued) {
+            o->busiest = c;
+            o->queued = c->st.queued.value;
+        }
+    }
+    const struct component *c = o->busiest;
+    if (!c)
+        return;
+    if (o->at_ns > 0)
+        o->offered_rps = (double)(c->st.arrivals_before_cut + c->st.arrivals) /
+                         ((double)o->at_ns / 1e9);
+    if (c->kind->capacity_rps)
+        o->capacity_rps = c->kind->capacity_rps(sim, c);
 }
 
 int64_t sim_run(struct sim *sim)
@@ -120,6 +159,10 @@ int64_t sim_run(struct sim *sim)
         sim->events++;
         ev.fn(sim, ev.a, ev.b);
     }
+    if (sim->overloaded)
+        overload_report(sim);
+    if (sim->stop && !sim->measuring) /* stopped in the warm-up: nothing measured */
+        do_cut(sim, NULL, NULL);
     int64_t end = sim->stop ? sim_now(sim) : sim->end_ns;
     for (size_t i = 0; i < sim->nlevels; i++)
         level_close(sim->levels[i], end);
@@ -144,7 +187,8 @@ struct request *sim_req_new(struct sim *sim)
     r->id = sim->next_req_id++;
     r->user = UINT32_MAX;
     r->target = -1;
-    sim->reqs_live++;
+    if (++sim->reqs_live == sim->max_in_flight) /* the one check per birth */
+        overload(sim);
     return r;
 }
 

@@ -123,6 +123,7 @@ struct comp_stats {
     double servers;        /* workers in total, for utilisation */
     struct level capacity; /* workers of the replicas taking traffic (autoscaling) */
     uint32_t replicas_up;  /* replicas taking traffic now (time series) */
+    uint64_t arrivals_before_cut; /* arrivals before the warm-up cut (overload report) */
 };
 
 /* The time series: every interval the run appends one row of ts_ncols
@@ -150,6 +151,17 @@ struct component {
     struct comp_stats st;
 };
 
+/* Why a run stopped at the in-flight limit (sim.max_in_flight), filled in
+ * when it did: the figures main prints. */
+struct sim_overload {
+    int64_t at_ns;            /* when the limit was reached */
+    size_t in_flight;         /* requests held then (sim.reqs_live) */
+    const struct component *busiest; /* the one with the most queued requests, or NULL */
+    int64_t queued;           /* its queued requests */
+    double offered_rps;       /* its arrivals per second since time 0 */
+    double capacity_rps;      /* requests per second it can serve, or NAN: unknown */
+};
+
 struct sim {
     struct evq *q;
     uint64_t seed;
@@ -165,6 +177,12 @@ struct sim {
     void **chunks;         /* request pool chunks */
     size_t nchunks;
     size_t reqs_live;      /* requests taken from the pool and not returned */
+    /* The run stops when reqs_live reaches this ([sim] max_in_flight):
+     * requests held, whether their client still waits or has given up and
+     * they still sit in a queue. SIZE_MAX: no limit (sim_init's default). */
+    size_t max_in_flight;
+    bool overloaded;       /* stopped at max_in_flight; see overload */
+    struct sim_overload overload;
     uint64_t next_req_id;
     uint64_t events;       /* events executed */
     double precision;      /* > 0: stop when the 95% CI half-width of the mean
@@ -229,8 +247,11 @@ static inline int64_t sim_now(const struct sim *sim)
 uint64_t sim_after(struct sim *sim, int64_t delay_ns, evq_fn *fn, void *a, void *b);
 uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b);
 
-/* Runs events until end_ns or until a model sets stop. Then closes every
- * level at the end time. Returns the end time. */
+/* Runs events until end_ns, until a model sets stop or until reqs_live
+ * reaches max_in_flight (then overloaded is set and overload filled in;
+ * the event that reached it runs to its end). A run stopped before the
+ * warm-up cut has empty statistics (the cut is taken at the stop). Then
+ * closes every level at the end time. Returns the end time. */
 int64_t sim_run(struct sim *sim);
 
 struct request *sim_req_new(struct sim *sim);

@@ -51,6 +51,29 @@ small=$($B/rss ./sdsim run tests/bench/mm1.ini --set sim.duration=1111111s -q -o
 big=$($B/rss ./sdsim run tests/bench/mm1.ini --set sim.duration=111111111s -q -o $B/out/rss2)
 awk -v a="$small" -v b="$big" 'BEGIN{printf "  10^6 requests: %d KiB   10^8 requests: %d KiB   growth %+.1f%% (floor: at most +10%%)\n", a, b, (b - a) * 100 / a}'
 
+echo
+echo "== memory under overload: bytes of resident memory per request held (an unbounded queue at 2x"
+echo "   its capacity, stopped by [sim] max_in_flight at 10^5 and at 10^6 requests held)"
+per_req() { # per_req LABEL [--set ...]: peak RSS at 10^5 and 10^6 held, and the slope
+    label=$1; shift
+    a=$($B/rss ./sdsim run tests/bench/overload.ini "$@" --set sim.max_in_flight=100000 -q \
+        -o $B/out/ov1 2>/dev/null)
+    b=$($B/rss ./sdsim run tests/bench/overload.ini "$@" --set sim.max_in_flight=1000000 -q \
+        -o $B/out/ov2 2>/dev/null)
+    w=$(col $B/out/ov2/runs.csv in_flight)
+    awk -v a="$a" -v b="$b" -v l="$label" -v w="$w" 'BEGIN{
+        printf "  %-38s %7d KiB at 10^5, %8d KiB at 10^6: %5.0f bytes per request held (the client waits for %d)\n",
+               l, a, b, (b - a) * 1024 / 900000, w }'
+}
+per_req "no client timeout"
+per_req "timeout = 1s (given up, still queued)" --set load.timeout=1s
+peak=$($B/rss ./sdsim run tests/bench/overload.ini --set load.timeout=1s --set app.drop_abandoned=true \
+    --set sim.duration=1000s --set sim.max_in_flight=none -q -o $B/out/ov3 2>/dev/null)
+echo "  timeout = 1s, drop_abandoned = true: never stopped, peak $peak KiB over 1000 s (2*10^6 requests)"
+echo "  (sizeof(struct request) is $(printf '#include "sim/sim.h"\n#include <stdio.h>\nint main(void){printf("%%zu", sizeof(struct request));return 0;}\n' \
+    | $CC $FLAGS -x c - -o $B/reqsize && $B/reqsize) bytes; the rest is the queue's ring of pointers. A request"
+echo "   whose client gave up stays whole until the service reaches it: it is still served, or dropped)"
+
 if [ -f tests/bench_evict.c ]; then
     echo
     echo "== cache eviction policies: 10^7 Zipf(1.0) requests over 10^6 keys, cache of 10^5"

@@ -168,6 +168,111 @@ START_TEST(memory_follows_requests_in_flight)
 }
 END_TEST
 
+/* [sim] max_in_flight stops the run when the requests held reach it, at
+ * that moment. D/D/1 overload, exact: births every 0.5 s from 0.5 s, one
+ * server taking 980 ms, so completion j is at 0.5 + 0.98 j s. Held
+ * requests first reach 100 at birth 202 (t = 101 s), when 102 are done:
+ * 202 - 102 = 100 (no completion ties with a birth before then). */
+#define DD1_OVERLOAD "[client c]\narrival=constant(rate=2/s)\nto=s\n" \
+                     "[service s]\nservice=const(980ms)\n"
+
+START_TEST(run_stops_when_requests_held_reach_max_in_flight)
+{
+    size_t n;
+    struct run_result *r =
+        run_all("[sim]\nduration=1000s\nmax_in_flight=100\n" DD1_OVERLOAD, &n, 1);
+    ck_assert_int_eq(r->stop.overloaded, 1);
+    ck_assert_double_eq_tol(r->stop.at_s, 101.0, 1e-9);
+    ck_assert_double_eq_tol(r->window_s, 101.0, 1e-9); /* statistics up to the stop */
+    ck_assert_uint_eq(r->stop.in_flight, 100);
+    ck_assert_uint_eq(r->offered, 202);
+    ck_assert_uint_eq(r->completed, 102);
+    ck_assert_uint_eq(r->in_flight, 100);
+    ck_assert_str_eq(r->stop.busiest, "s");
+    ck_assert_uint_eq(r->stop.queued, 99); /* and one in service */
+    ck_assert_double_eq_tol(r->stop.offered_rps, 2.0, 1e-9);       /* 202 in 101 s */
+    ck_assert_double_eq_tol(r->stop.capacity_rps, 1 / 0.98, 1e-9); /* 1 worker / 980 ms */
+    done(r, n);
+}
+END_TEST
+
+/* The same model without a limit, or with one it never reaches, runs to
+ * its end and is not marked. */
+START_TEST(run_below_the_limit_is_not_stopped)
+{
+    size_t n;
+    struct run_result *r =
+        run_all("[sim]\nduration=150s\nmax_in_flight=${m = 200, none}\n" DD1_OVERLOAD, &n, 1);
+    ck_assert_uint_eq(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(r[i].stop.overloaded, 0);
+        ck_assert_double_eq_tol(r[i].window_s, 150.0, 1e-9);
+        ck_assert_uint_eq(r[i].offered, 300);
+    }
+    done(r, n);
+}
+END_TEST
+
+/* Requests whose client has given up still sit in the queue and are still
+ * served, so they count: with a 5 s timeout the client waits for at most
+ * 10 requests, yet the run stops exactly when it did without one. */
+START_TEST(abandoned_requests_count_towards_max_in_flight)
+{
+    size_t n;
+    struct run_result *r = run_all("[sim]\nduration=1000s\nmax_in_flight=100\n"
+                                   "[client c]\narrival=constant(rate=2/s)\nto=s\ntimeout=5s\n"
+                                   "[service s]\nservice=const(980ms)\n",
+                                   &n, 1);
+    ck_assert_int_eq(r->stop.overloaded, 1);
+    ck_assert_double_eq_tol(r->stop.at_s, 101.0, 1e-9);
+    ck_assert_uint_eq(r->stop.in_flight, 100);
+    ck_assert_uint_le(r->in_flight, 10); /* what the client still waits for */
+    ck_assert_uint_gt(r->timeouts, 80);
+    done(r, n);
+}
+END_TEST
+
+/* A run that stops inside its warm-up has measured nothing: an empty
+ * window, no counts, no latencies. */
+START_TEST(run_stopped_in_the_warmup_has_empty_statistics)
+{
+    size_t n;
+    struct run_result *r =
+        run_all("[sim]\nduration=1000s\nwarmup=500s\nmax_in_flight=100\n" DD1_OVERLOAD, &n, 1);
+    ck_assert_int_eq(r->stop.overloaded, 1);
+    ck_assert_double_eq_tol(r->stop.at_s, 101.0, 1e-9);
+    ck_assert_double_eq_tol(r->window_s, 0.0, 1e-12);
+    ck_assert_uint_eq(r->offered, 0);
+    ck_assert_uint_eq(r->latency.total, 0);
+    ck_assert_uint_eq(r->comps[0].arrivals, 0);
+    ck_assert_uint_eq(r->comps[0].resp.total, 0);
+    done(r, n);
+}
+END_TEST
+
+/* The limit is reached by the birth that makes reqs_live equal to it, not
+ * one before; a freed request makes room again. */
+START_TEST(limit_is_reached_at_exactly_max_in_flight)
+{
+    struct sim sim;
+    sim_init(&sim, 1, 0, 1000);
+    sim.max_in_flight = 3;
+    struct request *a = sim_req_new(&sim);
+    struct request *b = sim_req_new(&sim);
+    sim_req_free(&sim, a);
+    a = sim_req_new(&sim);
+    ck_assert(!sim.overloaded);
+    struct request *c = sim_req_new(&sim);
+    ck_assert(sim.overloaded);
+    ck_assert(sim.stop);
+    ck_assert_uint_eq(sim.overload.in_flight, 3);
+    sim_req_free(&sim, a);
+    sim_req_free(&sim, b);
+    sim_req_free(&sim, c);
+    sim_fini(&sim);
+}
+END_TEST
+
 static double extra(const struct run_result *r, const char *name)
 {
     for (size_t k = 0; k < r->nextra; k++)
@@ -243,6 +348,11 @@ Suite *sim_suite(void)
     tcase_add_test(tc, same_seed_same_results_at_any_thread_count);
     tcase_add_test(tc, policies_are_compared_on_the_same_traffic);
     tcase_add_test(tc, memory_follows_requests_in_flight);
+    tcase_add_test(tc, run_stops_when_requests_held_reach_max_in_flight);
+    tcase_add_test(tc, run_below_the_limit_is_not_stopped);
+    tcase_add_test(tc, abandoned_requests_count_towards_max_in_flight);
+    tcase_add_test(tc, run_stopped_in_the_warmup_has_empty_statistics);
+    tcase_add_test(tc, limit_is_reached_at_exactly_max_in_flight);
     tcase_add_test(tc, occ_users_retry_a_refused_write_after_the_backoff);
     tcase_add_test(tc, hedged_call_takes_the_first_reply_and_gives_up_the_copies);
     tcase_set_timeout(tc, 120);
