@@ -834,8 +834,11 @@ static double capacity_rps(const struct sim *sim, const struct component *c)
     double rps = 0;
     for (uint32_t i = 0; i < sv->nready; i++) {
         const struct replica *rp = &sv->reps[i];
-        if (rp->up)
-            rps += (double)sv->workers / (sv->demand.mean * rp->slow / rp->speed + (double)rp->add_ns) * 1e9;
+        if (rp->nf.up)
+            rps += (double)sv->workers /
+                   (nodefault_scale(&rp->nf, sv->demand.mean) / rp->speed +
+                    (double)nodefault_extra_latency_ns(&rp->nf)) *
+                   1e9;
     }
     return rps;
 }
