@@ -182,7 +182,7 @@ static void begin(struct sim *sim, struct service *sv, struct request *r)
     struct rng wr;
     sim_work_rng(r, &sv->base, 0, &wr);
     double t = dist_sample(&sv->demand, &wr) * rp->slow / rp->speed;
-    f->timer = sim_after(sim, (int64_t)(t + 0.5) + rp->add_ns, service_done, sv, r);
+    f->timer = sim_after(sim, units_ns_from_double(t) + rp->add_ns, service_done, sv, r);
 }
 
 static void reply_event(struct sim *sim, void *a, void *b)

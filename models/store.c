@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "output/hist.h"
+#include "sim/units.h"
 #include "sim/xalloc.h"
 
 struct listener {
@@ -166,7 +167,7 @@ static void begin(struct sim *sim, struct store *st, struct request *r)
         struct store_bulk b;
         if (st->item_ns > 0 && bulk_of(st, r, &b))
             demand += (double)(b.n - 1) * (double)st->item_ns;
-        t = (int64_t)(demand * st->slow + 0.5);
+        t = units_ns_from_double(demand * st->slow);
     }
     f->timer = sim_after(sim, t + st->add_ns, served, st, r);
 }

@@ -96,6 +96,13 @@ static int read_plot(const char *v, struct loc loc, char *out, size_t size, stru
     return 0;
 }
 
+/* Where the value of key is written, or the section header if it is not. */
+static struct loc value_loc(const struct sc_section *s, const char *key)
+{
+    const struct sc_entry *e = sc_find_entry(s, key);
+    return e ? e->val_loc : s->loc;
+}
+
 int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag *d)
 {
     char sim_name[] = "sim";
@@ -110,7 +117,7 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
     if (kp_duration(s, runner_sim_params, "duration", &cfg->duration_ns, d) < 0)
         rc = -1;
     else if (cfg->duration_ns <= 0)
-        rc = diag_error(d, s->loc, "duration must be positive");
+        rc = diag_error(d, value_loc(s, "duration"), "duration must be positive");
     struct loc loc;
     const char *w = kp_raw(s, runner_sim_params, "warmup", &loc);
     if (strcmp(w, "auto") == 0)
@@ -132,7 +139,8 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
     if (kp_duration(s, runner_sim_params, "interval", &cfg->interval_ns, d) < 0)
         rc = -1;
     else if (cfg->interval_ns > 0 && rc == 0 && cfg->duration_ns / cfg->interval_ns > 1000000)
-        rc = diag_error(d, s->loc, "interval is too short: more than 10^6 rows per run");
+        rc = diag_error(d, value_loc(s, "interval"),
+                        "interval is too short: more than 10^6 rows per run");
     const char *plot = kp_raw(s, runner_sim_params, "plot", &loc);
     if (read_plot(plot, loc, cfg->plot, sizeof cfg->plot, d) < 0)
         rc = -1;

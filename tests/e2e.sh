@@ -112,6 +112,12 @@ if [ -z "${SDSIM_E2E_QUICK:-}" ]; then
     check "Little's law holds for every service (2%)" little_holds "$T/little/components.csv" 0.02
 fi
 
+# Delays and samples near the end of time (73 years) saturate: no overflow,
+# no "event in the past", replies later than the run's end stay in flight.
+"$SDSIM" run tests/e2e/end_of_time.ini -o "$T/eot" -q
+check "times near the end of time run to the end (exit 0)" [ $? -eq 0 ]
+check "request accounting adds up (end of time)" accounting_holds "$T/eot/runs.csv"
+
 # --- run length and warm-up chosen by the simulator ----------------------------
 "$SDSIM" run scenarios/hello.ini --set sim.precision=5% --set sim.duration=100000s \
     --set sim.repeat=2 -o "$T/prec" -q
