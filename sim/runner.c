@@ -171,10 +171,21 @@ static int check_fixed_keys(const struct scenario *sc, struct diag *d)
     return rc;
 }
 
+/* Every run keeps a result row in memory until the files are written. */
+#define RUNNER_MAX_RUNS 1e6
+
 int runner_validate(const struct scenario *sc, struct diag *d)
 {
     int rc = check_fixed_keys(sc, d);
     size_t np = scenario_npoints(sc);
+    struct sim_config first;
+    runner_first_config(sc, &first); /* repeat cannot be swept */
+    const struct sc_section *ss = sc_find_section(sc->sections, sc->nsections, "sim");
+    const struct sc_entry *re = ss ? sc_find_entry(ss, "repeat") : NULL;
+    if ((double)np * (double)first.repeat > RUNNER_MAX_RUNS)
+        rc = diag_error(d, re ? re->val_loc : (struct loc){sc->file, 1, 1},
+                        "sweep points x repeat = %zu x %lld = %.3g runs: at most 10^6", np,
+                        first.repeat, (double)np * (double)first.repeat);
     for (size_t i = 0; i < np; i++) {
         struct sc_point *pt = scenario_point(sc, i);
         struct sim_config cfg;
