@@ -145,6 +145,18 @@ for f in tests/bad/*.ini; do
 done
 "$SDSIM" run "$T/does-not-exist.ini" -q 2>/dev/null
 check "missing scenario file: exit 66" [ $? -eq 66 ]
+# Out of memory: exit 71 and a message naming what was being allocated. (Not
+# under AddressSanitizer, which cannot start with its address space limited.)
+case "$SDSIM" in
+*-san) ;;
+*)
+    (ulimit -v 400000; "$SDSIM" run tests/e2e/oom.ini -o "$T/oom" -q 2> "$T/oom.err")
+    rc=$?
+    oom_ok() { [ $rc -eq 71 ] && [ ! -e "$T/oom" ] &&
+        grep -q "^sdsim: out of memory: [0-9]* bytes for models/" "$T/oom.err"; }
+    check "out of memory: exit 71, the allocation named, no results folder" oom_ok
+    ;;
+esac
 "$SDSIM" frobnicate 2>/dev/null
 check "unknown command: exit 64" [ $? -eq 64 ]
 "$SDSIM" run scenarios/hello.ini -j 0 2>/dev/null
