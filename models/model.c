@@ -151,7 +151,7 @@ int model_build(struct sim *sim, const struct sc_point *pt, struct diag *d)
     if (kinds_ok && check_run_totals(sim, secs, d) < 0)
         rc = -1;
     if (rc == 0 && !any_client)
-        rc = diag_error(d, (struct loc){pt->nsections ? pt->sections[0].loc.file : NULL, 0, 0},
+        rc = diag_error(d, pt->nsections ? pt->sections[0].loc : (struct loc){NULL, 0, 0},
                         "no [client NAME] section: nothing would send requests");
     if (rc == 0)
         rc = check_cycles(sim, d);

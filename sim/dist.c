@@ -619,7 +619,7 @@ static void build_empirical(struct dist *out, struct dist_ctx *c)
         char err[128];
         if (strerror_r(errno, err, sizeof err) != 0)
             snprintf(err, sizeof err, "error %d", errno);
-        c->rc = diag_error(c->d, loc, "cannot open '%s': %s", path, err);
+        c->rc = diag_noinput(c->d, loc, "cannot open '%s': %s", path, err);
         free(path);
         return;
     }

@@ -169,9 +169,10 @@ static int load(const struct cli *c, struct scenario **out)
         diag_print(d, stderr);
         size_t n = diag_count(d);
         fprintf(stderr, "%zu error%s in %s\n", n, n == 1 ? "" : "s", c->file);
+        int code = diag_only_noinput(d) ? EX_NOINPUT : EX_DATAERR;
         diag_free(d);
         scenario_free(sc);
-        return EX_DATAERR;
+        return code;
     }
     diag_free(d);
     *out = sc;
