@@ -841,7 +841,12 @@ static int read_skew(struct sim *sim, struct mlset *s, const struct sc_section *
         const double lim = (double)UNITS_TIME_MAX_NS; /* a huge sd saturates */
         for (uint32_t i = 0; i < s->n; i++) {
             double x = (double)sd * rng_normal(&r);
-            skew[i] = mean + (x >= lim ? UNITS_TIME_MAX_NS : x <= -lim ? -UNITS_TIME_MAX_NS : (int64_t)x);
+            int64_t dev = UNITS_TIME_MAX_NS;
+            if (x <= -lim)
+                dev = -UNITS_TIME_MAX_NS;
+            else if (x < lim)
+                dev = (int64_t)x;
+            skew[i] = mean + dev;
         }
     }
     for (uint32_t i = 0; i < s->n; i++)

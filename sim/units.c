@@ -188,7 +188,9 @@ int64_t units_ns_from_double(double ns)
     if (ns <= -lim)
         return -UNITS_TIME_MAX_NS;
     int64_t r = ns >= 0.0 ? (int64_t)(ns + 0.5) : -(int64_t)(0.5 - ns);
-    return r > UNITS_TIME_MAX_NS ? UNITS_TIME_MAX_NS : r < -UNITS_TIME_MAX_NS ? -UNITS_TIME_MAX_NS : r;
+    if (r > UNITS_TIME_MAX_NS)
+        return UNITS_TIME_MAX_NS;
+    return r < -UNITS_TIME_MAX_NS ? -UNITS_TIME_MAX_NS : r;
 }
 
 int units_parse_bytes(const char *s, uint64_t *out_bytes, const char **why)
