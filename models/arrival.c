@@ -12,7 +12,7 @@ static int read_rate(struct arrival *a, const struct spec *sp, struct diag *d)
     const char *v = spec_value(sp, a->pol->params, "rate", &loc);
     const char *why;
     if (units_parse_rate(v, &a->rate_per_s, &why) < 0)
-        return diag_error(d, loc, "bad rate '%s': %s (write it as 2.5/s, 900/m or 3/ms)", v, why);
+        return diag_error(d, loc, "bad rate '%s': %s", v, why);
     if (!(a->rate_per_s > 0))
         return diag_error(d, loc, "rate must be positive, got '%s'", v);
     a->p[0] = 1e9 / a->rate_per_s; /* mean gap in ns */
@@ -22,7 +22,8 @@ static int read_rate(struct arrival *a, const struct spec *sp, struct diag *d)
 static int64_t poisson_gap(struct arrival *a, int64_t now_ns, struct rng *r)
 {
     (void)now_ns;
-    return (int64_t)llround(a->p[0] * rng_exp(r));
+    double gap_ns = a->p[0] * rng_exp(r);
+    return gap_ns < 9e18 ? llround(gap_ns) : INT64_MAX;
 }
 
 /* Exact gaps would drift by the rounding of a non-integer ns gap; the k-th
@@ -33,6 +34,8 @@ static int64_t constant_gap(struct arrival *a, int64_t now_ns, struct rng *r)
     (void)now_ns;
     double k = a->p[1];
     a->p[1] = k + 1;
+    if (!((k + 1) * a->p[0] < 9e18)) /* a rate so low the next arrival is past any run */
+        return INT64_MAX;
     return llround((k + 1) * a->p[0]) - llround(k * a->p[0]);
 }
 
@@ -100,8 +103,7 @@ int arrival_read_rate(const struct spec *sp, const struct param_spec *params, co
     const char *v = spec_value(sp, params, key, &loc);
     const char *why;
     if (units_parse_rate(v, out_per_s, &why) < 0)
-        return diag_error(d, loc, "bad %s '%s': %s (write it as 2.5/s, 900/m or 3/ms)", key, v,
-                          why);
+        return diag_error(d, loc, "bad %s '%s': %s", key, v, why);
     return 0;
 }
 

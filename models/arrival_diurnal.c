@@ -49,8 +49,9 @@ static int diurnal_init(struct arrival *a, const struct spec *sp, struct diag *d
     const char *why;
     int rc = 0;
     const char *v = spec_value(sp, diurnal_params, "mean", &loc);
+    struct loc mean_loc = loc;
     if (units_parse_rate(v, &mean, &why) < 0)
-        rc = diag_error(d, loc, "bad mean '%s': %s (write it as 2.5/s, 900/m or 3/ms)", v, why);
+        rc = diag_error(d, loc, "bad mean '%s': %s", v, why);
     else if (!(mean > 0.0))
         rc = diag_error(d, loc, "mean rate must be positive, got '%s'", v);
     v = spec_value(sp, diurnal_params, "amplitude", &loc);
@@ -65,6 +66,11 @@ static int diurnal_init(struct arrival *a, const struct spec *sp, struct diag *d
         rc = -1;
     if (rc < 0)
         return -1;
+    if (mean * (1.0 + st.amplitude) > UNITS_RATE_MAX_PER_S)
+        return diag_error(d, mean_loc,
+                          "peak rate mean x (1 + amplitude) = %g/s is over 1e8/s, the highest "
+                          "rate the nanosecond clock keeps",
+                          mean * (1.0 + st.amplitude));
     st.mean_per_ns = mean / 1e9;
     st.period_ns = (double)period_ns;
     st.phase_ns = (double)(phase_ns % period_ns);

@@ -235,7 +235,7 @@ static int trace_init(struct arrival *a, const struct spec *sp, struct diag *d)
         char err[128];
         if (strerror_r(errno, err, sizeof err) != 0)
             snprintf(err, sizeof err, "error %d", errno);
-        rc = diag_error(d, loc, "cannot open '%s': %s", path, err);
+        rc = diag_noinput(d, loc, "cannot open '%s': %s", path, err);
         goto out_path;
     }
     struct trace *t = xcalloc(1, sizeof *t);

@@ -176,7 +176,7 @@ static int64_t ttl_draw(struct cache *c)
     double t = (double)c->ttl_ns;
     if (c->ttl_jitter > 0)
         t *= 1.0 + c->ttl_jitter * (2.0 * rng_uniform(&c->rng) - 1.0);
-    return (int64_t)(t + 0.5);
+    return units_ns_from_double(t);
 }
 
 /* ---- capacity in bytes ----------------------------------------------------- */
@@ -454,7 +454,7 @@ static void lookup_begin(struct sim *sim, struct cache *c, struct request *r)
                (double)nodefault_extra_latency_ns(&c->nf);
     if (c->workers == 0) {
         if (t >= 0.5)
-            f->timer = sim_after(sim, (int64_t)(t + 0.5), looked_up, c, r);
+            f->timer = sim_after(sim, units_ns_from_double(t), looked_up, c, r);
         else
             dispatch(sim, c, r);
         return;
@@ -465,7 +465,7 @@ static void lookup_begin(struct sim *sim, struct cache *c, struct request *r)
     sim_level_add(sim, &c->base.st.busy, 1);
     f->start_ns = sim_now(sim);
     hist_add(c->base.st.wait, f->start_ns - f->arrive_ns);
-    f->timer = sim_after(sim, t >= 0.5 ? (int64_t)(t + 0.5) : 0, looked_up, c, r);
+    f->timer = sim_after(sim, t >= 0.5 ? units_ns_from_double(t) : 0, looked_up, c, r);
 }
 
 /* r's lookup is over: its worker takes the oldest waiting lookup. */

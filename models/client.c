@@ -405,7 +405,7 @@ static void next_arrival(struct sim *sim, void *a, void *b)
     struct client *cl = a;
     send_new(sim, cl, UINT32_MAX);
     int64_t gap = cl->arrival.pol->next_gap(&cl->arrival, sim_now(sim), &cl->arrival_rng);
-    if (gap != INT64_MAX && sim_now(sim) + gap <= sim->end_ns)
+    if (gap != INT64_MAX && gap <= sim->end_ns - sim_now(sim)) /* no overflow */
         sim_after(sim, gap, next_arrival, cl, NULL);
 }
 

@@ -19,7 +19,9 @@ int dep_setup(struct sim *sim, struct dep *dp, struct component *from, uint32_t 
 {
     int rc = 0;
     dp->from = from;
-    dp->to = from->callees[index];
+    /* A 'to' that named no component left no callee: the error is already
+     * reported, and the dependency is set up without a target. */
+    dp->to = index < from->ncallees ? from->callees[index] : NULL;
     dp->index = index;
     dp->done = done;
     dp->timeout_ns = cfg->timeout_ns;

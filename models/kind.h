@@ -136,6 +136,14 @@ int kp_dist(const struct sc_section *s, const struct param_spec *p, const char *
 int kp_check_keys(const struct sc_section *s, const struct param_spec *params, const char *what,
                   struct diag *d);
 
+/* Limits on what a scenario may ask for, beyond each key's own range, so that
+ * a legal-looking product (replicas x workers) cannot take gigabytes:
+ * servers of one service (replicas, or autoscale max, x workers); servers of
+ * the whole run (every component's st.servers); users of all clients. */
+#define KIND_MAX_SERVERS 1e7
+#define KIND_MAX_RUN_SERVERS 1e8
+#define KIND_MAX_RUN_USERS 1e7
+
 /* The component named `name` in the run, or NULL. */
 struct component *kind_lookup(struct sim *sim, const char *name);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "models/kind.h"
+#include "sim/units.h"
 #include "sim/xalloc.h"
 
 static int unknown_kind(const struct sc_section *s, struct diag *d)
@@ -79,6 +80,41 @@ static int build_one(struct sim *sim, struct component *c, const struct sc_secti
     return rc;
 }
 
+/* Sums over components that each key's range does not bound: servers
+ * (st.servers, set by every kind with workers) and closed-loop users. Each
+ * kind has checked its own value, so the users parse here cannot fail. */
+static int check_run_totals(const struct sim *sim, const struct sc_section *const *secs,
+                            struct diag *d)
+{
+    double servers = 0, users = 0;
+    int rc = 0;
+    bool servers_said = false, users_said = false;
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        const struct component *c = sim->comps[i];
+        servers += c->st.servers;
+        if (servers > KIND_MAX_RUN_SERVERS && !servers_said) {
+            rc = diag_error(d, c->loc,
+                            "servers (replicas x workers) of all components up to [%s %s] add up "
+                            "to %.4g: at most 10^8 in a run",
+                            c->kind->name, c->name, servers);
+            servers_said = true;
+        }
+        const struct sc_entry *e = c->kind->is_client ? sc_find_entry(secs[i], "users") : NULL;
+        long long n;
+        const char *why;
+        if (e && units_parse_int(e->value, &n, &why) == 0)
+            users += (double)n;
+        if (users > KIND_MAX_RUN_USERS && !users_said) {
+            rc = diag_error(d, e ? e->val_loc : c->loc,
+                            "users of all clients up to [%s %s] add up to %.4g: at most 10^7 in "
+                            "a run",
+                            c->kind->name, c->name, users);
+            users_said = true;
+        }
+    }
+    return rc;
+}
+
 int model_build(struct sim *sim, const struct sc_point *pt, struct diag *d)
 {
     int rc = 0;
@@ -112,8 +148,10 @@ int model_build(struct sim *sim, const struct sc_point *pt, struct diag *d)
             if (sim->comps[i]->kind->build_stage == stage &&
                 build_one(sim, sim->comps[i], secs[i], d) < 0)
                 rc = -1;
+    if (kinds_ok && check_run_totals(sim, secs, d) < 0)
+        rc = -1;
     if (rc == 0 && !any_client)
-        rc = diag_error(d, (struct loc){pt->nsections ? pt->sections[0].loc.file : NULL, 0, 0},
+        rc = diag_error(d, pt->nsections ? pt->sections[0].loc : (struct loc){NULL, 0, 0},
                         "no [client NAME] section: nothing would send requests");
     if (rc == 0)
         rc = check_cycles(sim, d);

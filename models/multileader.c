@@ -848,8 +848,16 @@ static int read_skew(struct sim *sim, struct mlset *s, const struct sc_section *
             return diag_error(d, vl, "bad mean '%s': %s", t, why);
         struct rng r;
         rng_stream(&r, sim->seed, s->base.name, "skew");
-        for (uint32_t i = 0; i < s->n; i++)
-            skew[i] = mean + (int64_t)((double)sd * rng_normal(&r));
+        const double lim = (double)UNITS_TIME_MAX_NS; /* a huge sd saturates */
+        for (uint32_t i = 0; i < s->n; i++) {
+            double x = (double)sd * rng_normal(&r);
+            int64_t dev = UNITS_TIME_MAX_NS;
+            if (x <= -lim)
+                dev = -UNITS_TIME_MAX_NS;
+            else if (x < lim)
+                dev = (int64_t)x;
+            skew[i] = mean + dev;
+        }
     }
     for (uint32_t i = 0; i < s->n; i++)
         s->node[i].skew_ns = skew[i];

@@ -182,7 +182,7 @@ static void begin(struct sim *sim, struct service *sv, struct request *r)
     sim_work_rng(r, &sv->base, 0, &wr);
     double t = nodefault_scale(&rp->nf, dist_sample(&sv->demand, &wr)) / rp->speed;
     /* latency(add=) holds the worker too: the reply leaves add_ns later. */
-    f->timer = sim_after(sim, (int64_t)(t + 0.5) + nodefault_extra_latency_ns(&rp->nf),
+    f->timer = sim_after(sim, units_ns_from_double(t) + nodefault_extra_latency_ns(&rp->nf),
                          service_done, sv, r);
 }
 
@@ -752,7 +752,7 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     struct service *sv = as_service(c);
     int rc = 0;
     long long n, w;
-    bool present;
+    bool present, by_max = false;
     if (kp_int(s, params, "replicas", 1, 100000, &n, d) < 0)
         rc = -1, n = 1;
     if (kp_int(s, params, "workers", 1, 10000000, &w, d) < 0)
@@ -767,9 +767,19 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
             rc = -1;
         } else {
             sv->autoscale = true;
-            if (sv->hpa.max > sv->nreplicas)
+            if (sv->hpa.max > sv->nreplicas) {
                 sv->nreplicas = sv->hpa.max; /* slots for every replica it may add */
+                by_max = true;
+            }
         }
+    }
+    if ((double)sv->nreplicas * (double)sv->workers > KIND_MAX_SERVERS) {
+        const struct sc_entry *we = sc_find_entry(s, "workers");
+        rc = diag_error(d, we ? we->val_loc : s->loc,
+                        "%s x workers = %u x %u = %.3g servers: at most 10^7 in a service",
+                        by_max ? "autoscale max" : "replicas", sv->nreplicas, sv->workers,
+                        (double)sv->nreplicas * (double)sv->workers);
+        sv->workers = 1; /* build on without allocating them */
     }
     struct loc qloc;
     const char *q = kp_raw(s, params, "queue", &qloc);

@@ -161,7 +161,9 @@ static void reshard(struct sim *sim, void *a, void *b)
     s->keys_moved = s->nmoved;
     s->copying = true;
     s->copy_start_ns = sim_now(sim);
-    s->copy_end_ns = sim_now(sim) + (int64_t)((double)s->nmoved / s->bandwidth_per_s * 1e9);
+    double copy_ns = (double)s->nmoved / s->bandwidth_per_s * 1e9;
+    s->copy_end_ns =
+        sim_now(sim) + (copy_ns < (double)UNITS_TIME_MAX_NS ? (int64_t)copy_ns : UNITS_TIME_MAX_NS);
     sim_at(sim, s->copy_end_ns, copy_done, s, NULL);
 }
 

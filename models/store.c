@@ -32,6 +32,7 @@
 
 #include "models/nodefault.h"
 #include "output/hist.h"
+#include "sim/units.h"
 #include "sim/xalloc.h"
 
 struct listener {
@@ -164,7 +165,7 @@ static void begin(struct sim *sim, struct store *st, struct request *r)
         struct store_bulk b;
         if (st->item_ns > 0 && bulk_of(st, r, &b))
             demand += (double)(b.n - 1) * (double)st->item_ns;
-        t = (int64_t)(nodefault_scale(&st->nf, demand) + 0.5);
+        t = units_ns_from_double(nodefault_scale(&st->nf, demand));
     }
     /* latency(add=) holds the worker too: the reply leaves add_ns later. */
     f->timer = sim_after(sim, t + nodefault_extra_latency_ns(&st->nf), served, st, r);

@@ -4,6 +4,7 @@
 #ifndef SDSIM_SIM_DIAG_H
 #define SDSIM_SIM_DIAG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -25,6 +26,15 @@ void diag_free(struct diag *d); /* d may be NULL */
  * message is then dropped; tests that only want the return code use it). */
 int diag_error(struct diag *d, struct loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Like diag_error, for an input file named in the scenario that cannot be
+ * opened: sdsim then exits 66 (cannot open input) rather than 65, unless
+ * there are other mistakes too. */
+int diag_noinput(struct diag *d, struct loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* True when there are errors and every one came from diag_noinput. */
+bool diag_only_noinput(const struct diag *d);
 
 /* Registers the text of a source file so that printed errors can show the
  * offending line with a caret. text is copied. */

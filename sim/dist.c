@@ -43,6 +43,9 @@
 #define DIST_ERLANG_MAX_K 1000 /* sampling costs k draws */
 #define DIST_MAX_FILE_ERRORS 10 /* bad lines reported before giving up */
 #define DIST_TOKEN_MAX 127
+/* The largest share of a duration distribution's samples that may lie past
+ * UNITS_TIME_MAX_NS (and saturate there): one in a million. */
+#define DIST_MAX_BEYOND 1e-6
 
 /* State of one dist_parse call. */
 struct dist_ctx {
@@ -616,7 +619,7 @@ static void build_empirical(struct dist *out, struct dist_ctx *c)
         char err[128];
         if (strerror_r(errno, err, sizeof err) != 0)
             snprintf(err, sizeof err, "error %d", errno);
-        c->rc = diag_error(c->d, loc, "cannot open '%s': %s", path, err);
+        c->rc = diag_noinput(c->d, loc, "cannot open '%s': %s", path, err);
         free(path);
         return;
     }
@@ -737,6 +740,37 @@ static int unknown_name(const struct spec *sp, struct diag *d)
                       sp->name);
 }
 
+/* Refuses a duration distribution whose samples often lie beyond the end of
+ * time: they would saturate there, and results built on them mean nothing.
+ * pareto with alpha <= 1 (infinite mean) passes when its tail is light
+ * enough at that horizon, e.g. pareto(scale=1ms, alpha=0.5). */
+static void check_tail(const struct dist *dist, struct dist_ctx *c)
+{
+    double beyond = 1.0 - dist_cdf(dist, (double)UNITS_TIME_MAX_NS);
+    if (!(beyond <= DIST_MAX_BEYOND))
+        c->rc = diag_error(c->d, c->sp->loc,
+                           "%s: %.2g%% of its samples would be longer than 73 years, the longest "
+                           "time sdsim represents (at most one in a million may be); lighten the "
+                           "tail or shrink the scale",
+                           c->name, 100.0 * beyond);
+}
+
+/* A number where a distribution belongs ("5ms", "-1ms"): says what is wrong
+ * with it rather than calling it a bad name. Returns -1 if text is one. */
+static int number_for_dist(const char *text, struct loc loc, struct diag *d)
+{
+    size_t b = strspn(text, " \t");
+    char c = text[b];
+    if (!(c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9')))
+        return 0;
+    loc.col += (int)b;
+    if (c == '-')
+        return diag_error(d, loc, "'%s' is negative: a distribution's values must be >= 0",
+                          text + b);
+    return diag_error(d, loc, "'%s' is a number, not a distribution: write const(%s)", text + b,
+                      text + b);
+}
+
 int dist_parse(struct dist *out, const char *text, struct loc loc, enum dist_unit unit,
                struct diag *d)
 {
@@ -745,6 +779,8 @@ int dist_parse(struct dist *out, const char *text, struct loc loc, enum dist_uni
     char what[64];
 
     memset(out, 0, sizeof *out);
+    if (number_for_dist(text, loc, d) < 0)
+        return -1;
     if (spec_parse(&sp, text, loc, d) < 0)
         return -1;
     while (dist_infos[kind].name && strcmp(dist_infos[kind].name, sp.name) != 0)
@@ -764,6 +800,8 @@ int dist_parse(struct dist *out, const char *text, struct loc loc, enum dist_uni
     c.rc = spec_check(&sp, c.params, what, d);
     out->kind = (enum dist_kind)kind;
     dist_builders[kind](out, &c);
+    if (c.rc == 0 && unit == DIST_DURATION)
+        check_tail(out, &c);
     if (c.rc < 0) {
         dist_fini(out);
         memset(out, 0, sizeof *out);
@@ -830,12 +868,11 @@ double dist_sample(const struct dist *dist, struct rng *r)
     return 0.0;
 }
 
-/* Saturates at INT64_MAX: a heavy tail may draw beyond 292 years. */
+/* Saturates at the end of time, UNITS_TIME_MAX_NS: a heavy tail may draw
+ * beyond it, and the event it times is then never reached. */
 int64_t dist_sample_ns(const struct dist *dist, struct rng *r)
 {
-    double x = floor(dist_sample(dist, r) + 0.5);
-
-    return x < 9223372036854775808.0 ? (int64_t)x : INT64_MAX;
+    return units_ns_from_double(dist_sample(dist, r));
 }
 
 /* P(N(mu, sd) <= x | >= 0) for the truncated normal. */

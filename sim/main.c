@@ -51,8 +51,9 @@ static const char help_text[] =
     "  --runs LIST    only these run numbers, e.g. 3 or 0-4,9 (see manifest.txt)\n"
     "  -q             no table on stdout\n"
     "\n"
-    "Exit status: 0 ok, 64 usage, 65 bad scenario, 66 cannot open input,\n"
-    "69 gnuplot missing (plot), 70 internal error, 73 cannot create output.\n";
+    "Exit status: 0 ok, 64 usage, 65 bad scenario, 66 cannot open input (the\n"
+    "scenario or a file it names), 69 gnuplot missing (plot), 70 internal error,\n"
+    "71 out of memory, 73 cannot create output.\n";
 
 struct cli {
     const char *file;
@@ -169,9 +170,10 @@ static int load(const struct cli *c, struct scenario **out)
         diag_print(d, stderr);
         size_t n = diag_count(d);
         fprintf(stderr, "%zu error%s in %s\n", n, n == 1 ? "" : "s", c->file);
+        int code = diag_only_noinput(d) ? EX_NOINPUT : EX_DATAERR;
         diag_free(d);
         scenario_free(sc);
-        return EX_DATAERR;
+        return code;
     }
     diag_free(d);
     *out = sc;

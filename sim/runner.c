@@ -108,6 +108,13 @@ static int read_plot(const char *v, struct loc loc, char *out, size_t size, stru
     return 0;
 }
 
+/* Where the value of key is written, or the section header if it is not. */
+static struct loc value_loc(const struct sc_section *s, const char *key)
+{
+    const struct sc_entry *e = sc_find_entry(s, key);
+    return e ? e->val_loc : s->loc;
+}
+
 int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag *d)
 {
     char sim_name[] = "sim";
@@ -122,7 +129,7 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
     if (kp_duration(s, runner_sim_params, "duration", &cfg->duration_ns, d) < 0)
         rc = -1;
     else if (cfg->duration_ns <= 0)
-        rc = diag_error(d, s->loc, "duration must be positive");
+        rc = diag_error(d, value_loc(s, "duration"), "duration must be positive");
     struct loc loc;
     const char *w = kp_raw(s, runner_sim_params, "warmup", &loc);
     if (strcmp(w, "auto") == 0)
@@ -144,7 +151,8 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
     if (kp_duration(s, runner_sim_params, "interval", &cfg->interval_ns, d) < 0)
         rc = -1;
     else if (cfg->interval_ns > 0 && rc == 0 && cfg->duration_ns / cfg->interval_ns > 1000000)
-        rc = diag_error(d, s->loc, "interval is too short: more than 10^6 rows per run");
+        rc = diag_error(d, value_loc(s, "interval"),
+                        "interval is too short: more than 10^6 rows per run");
     const char *plot = kp_raw(s, runner_sim_params, "plot", &loc);
     if (read_plot(plot, loc, cfg->plot, sizeof cfg->plot, d) < 0)
         rc = -1;
@@ -184,10 +192,21 @@ static int check_fixed_keys(const struct scenario *sc, struct diag *d)
     return rc;
 }
 
+/* Every run keeps a result row in memory until the files are written. */
+#define RUNNER_MAX_RUNS 1e6
+
 int runner_validate(const struct scenario *sc, struct diag *d)
 {
     int rc = check_fixed_keys(sc, d);
     size_t np = scenario_npoints(sc);
+    struct sim_config first;
+    runner_first_config(sc, &first); /* repeat cannot be swept */
+    const struct sc_section *ss = sc_find_section(sc->sections, sc->nsections, "sim");
+    const struct sc_entry *re = ss ? sc_find_entry(ss, "repeat") : NULL;
+    if ((double)np * (double)first.repeat > RUNNER_MAX_RUNS)
+        rc = diag_error(d, re ? re->val_loc : (struct loc){sc->file, 1, 1},
+                        "sweep points x repeat = %zu x %lld = %.3g runs: at most 10^6", np,
+                        first.repeat, (double)np * (double)first.repeat);
     for (size_t i = 0; i < np; i++) {
         struct sc_point *pt = scenario_point(sc, i);
         struct sim_config cfg;

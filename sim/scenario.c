@@ -187,11 +187,47 @@ struct scenario *scenario_parse(const char *file, const char *text, struct diag 
         if (*p == '\n')
             p++;
     }
+    if (rc == 0 && sc->nsections == 0)
+        rc = diag_error(d, (struct loc){file, 1, 1},
+                        "%s: nothing to simulate; a scenario needs at least a [client NAME] "
+                        "section and what it sends to",
+                        *text ? "no sections (only comments and blank lines)" : "empty file");
     if (rc < 0) {
         scenario_free(sc);
         return NULL;
     }
     return sc;
+}
+
+/* The first byte of text[0..len) that cannot be in a text file (NUL or an
+ * ASCII control other than tab, CR and LF), or NULL. */
+static const char *first_binary(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
+            return text + i;
+    }
+    return NULL;
+}
+
+/* Refuses binary data at the line and column of its first such byte, with
+ * the lines before it registered so the message can show them. */
+static int refuse_binary(const char *path, const char *buf, const char *bad, struct diag *d)
+{
+    int line = 1;
+    const char *bol = buf;
+    for (const char *p = buf; p < bad; p++)
+        if (*p == '\n') {
+            line++;
+            bol = p + 1;
+        }
+    char *head = xstrndup(buf, (size_t)(bad - buf));
+    diag_add_source(d, path, head);
+    free(head);
+    return diag_error(d, (struct loc){path, line, (int)(bad - bol) + 1},
+                      "byte \\x%02x: binary data, not a scenario (a scenario is text)",
+                      (unsigned char)*bad);
 }
 
 struct scenario *scenario_load(const char *path, struct diag *d, int *io_error)
@@ -220,9 +256,10 @@ struct scenario *scenario_load(const char *path, struct diag *d, int *io_error)
         return NULL;
     }
     buf[len] = '\0';
-    if (strlen(buf) != len) {
+    const char *bad = first_binary(buf, len);
+    if (bad) {
+        refuse_binary(path, buf, bad, d);
         free(buf);
-        diag_error(d, (struct loc){path, 0, 0}, "file contains a NUL byte: not a scenario");
         return NULL;
     }
     struct scenario *sc = scenario_parse(path, buf, d);

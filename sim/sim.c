@@ -68,7 +68,10 @@ void sim_fini(struct sim *sim)
 uint64_t sim_after(struct sim *sim, int64_t delay_ns, evq_fn *fn, void *a, void *b)
 {
     assert(delay_ns >= 0 && "negative delay");
-    return evq_push(sim->q, evq_now(sim->q) + delay_ns, fn, a, b);
+    int64_t now = evq_now(sim->q);
+    /* Saturates: an event at INT64_MAX is past every run's end, never reached. */
+    int64_t at = delay_ns <= INT64_MAX - now ? now + delay_ns : INT64_MAX;
+    return evq_push(sim->q, at, fn, a, b);
 }
 
 uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b)

@@ -170,13 +170,27 @@ int units_parse_duration(const char *s, int64_t *out_ns, const char **why)
         return -1;
     }
     double ns = floor(v * u->ns + 0.5);
-    /* 2^63 is exactly representable; anything at or above it overflows. */
-    if (!(ns < 9223372036854775808.0)) {
-        *why = "duration too large (over 292 years)";
+    if (!(ns <= (double)UNITS_TIME_MAX_NS)) {
+        *why = "duration too large (over 73 years, the longest time sdsim represents)";
         return -1;
     }
     *out_ns = (int64_t)ns;
     return 0;
+}
+
+int64_t units_ns_from_double(double ns)
+{
+    /* (double)UNITS_TIME_MAX_NS is 2^61 (the int64 rounds up), so the
+     * comparisons happen in doubles and the result is clamped again. */
+    const double lim = (double)UNITS_TIME_MAX_NS;
+    if (!(ns < lim))
+        return UNITS_TIME_MAX_NS; /* also NaN */
+    if (ns <= -lim)
+        return -UNITS_TIME_MAX_NS;
+    int64_t r = ns >= 0.0 ? (int64_t)(ns + 0.5) : -(int64_t)(0.5 - ns);
+    if (r > UNITS_TIME_MAX_NS)
+        return UNITS_TIME_MAX_NS;
+    return r < -UNITS_TIME_MAX_NS ? -UNITS_TIME_MAX_NS : r;
 }
 
 int units_parse_bytes(const char *s, uint64_t *out_bytes, const char **why)
@@ -235,9 +249,13 @@ int units_parse_rate(const char *s, double *out_per_s, const char **why)
     }
     if (lead_number(&b, e, &v, why) < 0)
         return -1;
+    if (b == e && v != 0.0) {
+        *why = "missing unit: write a rate as 2.5/s, 900/m, 3/ms or 7200/h";
+        return -1;
+    }
     if (b < e) {
         if (*b != '/') {
-            *why = "bad rate: expected a number or number/unit (/s, /ms, /us, /m, /h)";
+            *why = "bad rate: write it as 2.5/s, 900/m, 3/ms or 7200/h";
             return -1;
         }
         for (b++; b < e && is_blank(*b);)
@@ -254,8 +272,9 @@ int units_parse_rate(const char *s, double *out_per_s, const char **why)
         return -1;
     }
     *out_per_s = v * (1e9 / per_ns);
-    if (!isfinite(*out_per_s)) {
-        *why = "rate out of range";
+    if (!(*out_per_s <= UNITS_RATE_MAX_PER_S)) {
+        *why = "rate too high (over 1e8/s: a mean gap under 10 ns, which the nanosecond clock "
+               "cannot keep)";
         return -1;
     }
     return 0;

@@ -2,8 +2,10 @@
  *
  * Durations: a decimal number followed by ns, us, ms, s, m or h ("250us",
  * "1.5s", "2m"). A bare "0" is accepted as zero; any other number needs a
- * unit. Rates: a number followed by "/s", "/ms", "/us", "/m" or "/h"
- * ("2.55/s", "900/m"); a bare number is requests per second. Plain numbers
+ * unit. Every duration is at most UNITS_TIME_MAX_NS. Rates: a number
+ * followed by "/s", "/ms", "/us", "/ns", "/m" or "/h" ("2.55/s", "900/m");
+ * like a duration, a rate needs its unit except a bare "0". A rate is at most
+ * UNITS_RATE_MAX_PER_S. Plain numbers
  * use strtod in the C locale (the program never calls setlocale, so '.' is
  * always the decimal point). Each parser consumes the whole string (leading
  * and trailing blanks are allowed) and on error returns -1 with a short
@@ -16,6 +18,26 @@
 #include <stdint.h>
 
 #define UNITS_NS_PER_S 1000000000LL
+
+/* The end of time: the longest duration a scenario may write and the value a
+ * longer sample saturates to (INT64_MAX / 4, about 73 years). Four such
+ * times add up without overflowing int64_t, so the clock (at most the
+ * warm-up plus the duration, checked to be within this) plus a timeout plus a
+ * sample plus an added delay never wraps. An event at or beyond it lies past
+ * the end of every run and is never reached. */
+#define UNITS_TIME_MAX_NS (INT64_MAX / 4)
+
+/* The highest rate: a mean gap of 10 ns. The clock counts whole nanoseconds,
+ * so a Poisson gap of mean g ns is rounded, which shortens its mean by about
+ * 1 / (24 g^2): 0.04% at 10 ns, 4% at 1 ns, and at 0.1 ns almost every gap
+ * rounds to zero (15 times the rate asked for). */
+#define UNITS_RATE_MAX_PER_S 1e8
+
+/* ns as an int64_t, rounded to the nearest nanosecond and saturated to
+ * [-UNITS_TIME_MAX_NS, UNITS_TIME_MAX_NS] (NaN gives the maximum): every
+ * double that becomes a time goes through here. For x >= 0 below the
+ * maximum this is exactly (int64_t)(x + 0.5). */
+int64_t units_ns_from_double(double ns);
 
 int units_parse_duration(const char *s, int64_t *out_ns, const char **why);
 int units_parse_rate(const char *s, double *out_per_s, const char **why);

@@ -17,6 +17,7 @@
 
 #include "sim/diag.h"
 #include "sim/rng.h"
+#include "sim/units.h"
 
 Suite *dist_suite(void);
 
@@ -273,14 +274,63 @@ START_TEST(sample_ns_rounds_to_nearest_and_saturates)
     parse_ok(&d, "const(2.5)", DIST_NUMBER);
     ck_assert(dist_sample_ns(&d, &r) == 3);
     dist_fini(&d);
-    /* alpha = 0.01: draws beyond 2^63 ns are common, and must not wrap. */
-    parse_ok(&d, "pareto(scale=1h, alpha=0.01)", DIST_DURATION);
+    /* alpha = 0.01: draws beyond 2^63 are common, and must not wrap; they
+     * saturate at the end of time. (A duration distribution this heavy is
+     * refused; a plain number one is not checked.) */
+    parse_ok(&d, "pareto(scale=3600000000000, alpha=0.01)", DIST_NUMBER);
     ck_assert(isinf(d.mean) && isinf(d.scv));
-    int below = 0;
-    for (int i = 0; i < 1000; i++)
-        below += dist_sample_ns(&d, &r) < 3600000000000;
+    int below = 0, at_end = 0;
+    for (int i = 0; i < 1000; i++) {
+        int64_t x = dist_sample_ns(&d, &r);
+        below += x < 3600000000000;
+        at_end += x == UNITS_TIME_MAX_NS;
+        ck_assert(x <= UNITS_TIME_MAX_NS);
+    }
     ck_assert_int_eq(below, 0);
+    ck_assert_int_gt(at_end, 500); /* P(beyond 73 years) = 87% */
     dist_fini(&d);
+}
+END_TEST
+
+/* A duration distribution with more than one sample in a million beyond the
+ * end of time is refused at its name, saying why; an infinite mean with a
+ * tail light enough at that horizon is allowed. */
+START_TEST(duration_tail_beyond_the_end_of_time_is_refused)
+{
+    struct dist d;
+    static const char *const refused[] = {
+        "pareto(scale=1ms, alpha=0.01)", "pareto(scale=1ms, alpha=0.45)",
+        "lognormal(median=5ms, sigma=1e6)", "exp(mean=100000h)",
+        "mix(0.5 exp(mean=1ms), 0.5 lognormal(median=5ms, sigma=100))",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        diag_free(diag);
+        diag = diag_new();
+        ck_assert_msg(dist_parse(&d, refused[i], test_loc(), DIST_DURATION, diag) == -1,
+                      "'%s' accepted", refused[i]);
+        ck_assert_uint_eq(diag_count(diag), 1);
+        ck_assert_msg(strstr(diag_message(diag, 0), "longer than 73 years") != NULL, "%s",
+                      diag_message(diag, 0));
+    }
+    diag_free(diag);
+    diag = diag_new();
+    parse_ok(&d, "pareto(scale=1ms, alpha=0.5)", DIST_DURATION); /* 6.6e-7 beyond */
+    ck_assert(isinf(d.mean));
+    dist_fini(&d);
+    parse_ok(&d, "exp(mean=2000h)", DIST_DURATION);
+    dist_fini(&d);
+}
+END_TEST
+
+START_TEST(a_number_or_negative_value_is_not_a_distribution)
+{
+    struct dist d;
+    ck_assert_int_eq(dist_parse(&d, "-1ms", test_loc(), DIST_DURATION, diag), -1);
+    ck_assert_msg(strstr(diag_message(diag, 0), "scenario.sdsim:3:1: error: '-1ms' is negative: "
+                                                "a distribution's values must be >= 0") != NULL,
+                  "%s", diag_message(diag, 0));
+    ck_assert_int_eq(dist_parse(&d, "5ms", test_loc(), DIST_DURATION, diag), -1);
+    ck_assert(strstr(diag_message(diag, 1), "write const(5ms)") != NULL);
 }
 END_TEST
 
@@ -516,6 +566,7 @@ Suite *dist_suite(void)
     tcase_add_loop_test(tc, sample_mean_is_within_five_standard_errors, 0, NCASES(cases));
     tcase_add_loop_test(tc, samples_pass_kolmogorov_smirnov_against_cdf, 0, NCASES(cases));
     tcase_add_test(tc, sample_ns_rounds_to_nearest_and_saturates);
+    tcase_add_test(tc, duration_tail_beyond_the_end_of_time_is_refused);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("empirical");
@@ -532,6 +583,7 @@ Suite *dist_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, bad_spec_reports_each_mistake_at_its_argument, 0, NCASES(errors));
     tcase_add_test(tc, failed_parse_leaves_nothing_to_free);
+    tcase_add_test(tc, a_number_or_negative_value_is_not_a_distribution);
     suite_add_tcase(s, tc);
     return s;
 }

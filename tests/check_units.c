@@ -28,7 +28,7 @@ static const struct duration_case good_durations[] = {
     {"1e3us", 1000000},
     {".5ms", 500000},
     {"5\xc2\xb5s", 5000},
-    {"9223372036s", 9223372036000000000},
+    {"2305843009s", 2305843009000000000}, /* just under UNITS_TIME_MAX_NS */
 };
 
 START_TEST(duration_parses_number_and_unit_to_nanoseconds)
@@ -55,6 +55,7 @@ static const struct bad_case bad_durations[] = {
     {"5sec", "unknown unit"},
     {"-1s", "negative"},
     {"-5", "negative"},
+    {"2305843010s", "too large"}, /* over UNITS_TIME_MAX_NS: 73 years */
     {"9223372037s", "too large"},
     {"1e300h", "too large"},
     {"", "empty"},
@@ -94,7 +95,7 @@ struct double_case {
 };
 
 static const struct double_case good_rates[] = {
-    {"2.55/s", 2.55}, {"900/m", 15.0}, {"1/ms", 1000.0},  {"3", 3.0},
+    {"2.55/s", 2.55}, {"900/m", 15.0}, {"1/ms", 1000.0},  {"1e8/s", 1e8},
     {"7200/h", 2.0},  {"0", 0.0},      {" 5 / s ", 5.0},  {"2/us", 2e6},
 };
 
@@ -113,6 +114,9 @@ END_TEST
 static const struct bad_case bad_rates[] = {
     {"-1/s", "negative"}, {"5/fortnight", "unknown rate unit"}, {"5 per s", "bad rate"},
     {"/s", "not a number"}, {"", "empty"},
+    {"3", "missing unit"}, /* a rate needs its unit, like a duration */
+    {"1.1e8/s", "too high"},    /* mean gap under 10 ns: the clock would distort it */
+    {"1e11/s", "too high"},     {"1/ns", "too high"}, {"1e300/h", "too high"},
 };
 
 START_TEST(rate_rejects_bad_text_with_a_reason)
@@ -242,6 +246,26 @@ END_TEST
 
 /* Byte sizes: decimal and binary units, a bare number is bytes, rounding to
  * the nearest byte; the unit test is what tells a byte capacity from a count. */
+/* A sample beyond the end of time saturates there; below it, a time is
+ * rounded exactly as (int64_t)(x + 0.5) always did, so results keep. */
+START_TEST(ns_from_double_rounds_and_saturates_at_the_end_of_time)
+{
+    ck_assert_int_eq(units_ns_from_double(0.0), 0);
+    ck_assert_int_eq(units_ns_from_double(1.5), 2);
+    ck_assert_int_eq(units_ns_from_double(1.49), 1);
+    ck_assert_int_eq(units_ns_from_double(-1.5), -2);
+    ck_assert_int_eq(units_ns_from_double(1e18), 1000000000000000000);
+    ck_assert_int_eq(units_ns_from_double(2.305843009213693e18), 2305843009213692928);
+    ck_assert_int_eq(units_ns_from_double(3e18), UNITS_TIME_MAX_NS);
+    ck_assert_int_eq(units_ns_from_double(1e300), UNITS_TIME_MAX_NS);
+    ck_assert_int_eq(units_ns_from_double((double)INFINITY), UNITS_TIME_MAX_NS);
+    ck_assert_int_eq(units_ns_from_double((double)NAN), UNITS_TIME_MAX_NS);
+    ck_assert_int_eq(units_ns_from_double(-1e300), -UNITS_TIME_MAX_NS);
+    /* Four of the largest times add without overflow. */
+    ck_assert(UNITS_TIME_MAX_NS <= INT64_MAX / 4);
+}
+END_TEST
+
 START_TEST(bytes_parse_decimal_and_binary_units)
 {
     const char *why = NULL;
@@ -310,6 +334,7 @@ Suite *units_suite(void)
     tcase_add_loop_test(tc, bool_accepts_the_usual_spellings_only, 0, NCASES(bools));
     tcase_add_loop_test(tc, int_accepts_digits_only, 0, NCASES(ints));
     tcase_add_test(tc, double_rejects_trailing_text_and_non_finite);
+    tcase_add_test(tc, ns_from_double_rounds_and_saturates_at_the_end_of_time);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -124,6 +124,12 @@ if [ -z "${SDSIM_E2E_QUICK:-}" ]; then
     check "Little's law holds for every service (2%)" little_holds "$T/little/components.csv" 0.02
 fi
 
+# Delays and samples near the end of time (73 years) saturate: no overflow,
+# no "event in the past", replies later than the run's end stay in flight.
+"$SDSIM" run tests/e2e/end_of_time.ini -o "$T/eot" -q
+check "times near the end of time run to the end (exit 0)" [ $? -eq 0 ]
+check "request accounting adds up (end of time)" accounting_holds "$T/eot/runs.csv"
+
 # --- run length and warm-up chosen by the simulator ----------------------------
 "$SDSIM" run scenarios/hello.ini --set sim.precision=5% --set sim.duration=100000s \
     --set sim.repeat=2 -o "$T/prec" -q
@@ -140,10 +146,12 @@ check "warmup = auto cuts the overloaded start (MSER-5 reports a cut after it)" 
 for f in tests/bad/*.ini; do
     base=${f%.ini}
     out="$T/bad-$(basename "$base")"
+    want=65 # a file named in the scenario that is missing: 66 (tests/bad/noinput_*)
+    case $base in */noinput_*) want=66 ;; esac
     "$SDSIM" run "$f" -o "$out" -q 2> "$T/err"
     rc=$?
-    if [ $rc -eq 65 ] && cmp -s "$T/err" "$base.err" && [ ! -e "$out" ]; then
-        ok "bad scenario $(basename "$f"): exit 65, expected message, no results folder"
+    if [ $rc -eq $want ] && cmp -s "$T/err" "$base.err" && [ ! -e "$out" ]; then
+        ok "bad scenario $(basename "$f"): exit $want, expected message, no results folder"
     else
         ko "bad scenario $(basename "$f") (exit $rc)"
         diff "$base.err" "$T/err" | head -5
@@ -151,6 +159,18 @@ for f in tests/bad/*.ini; do
 done
 "$SDSIM" run "$T/does-not-exist.ini" -q 2>/dev/null
 check "missing scenario file: exit 66" [ $? -eq 66 ]
+# Out of memory: exit 71 and a message naming what was being allocated. (Not
+# under AddressSanitizer, which cannot start with its address space limited.)
+case "$SDSIM" in
+*-san) ;;
+*)
+    (ulimit -v 400000; "$SDSIM" run tests/e2e/oom.ini -o "$T/oom" -q 2> "$T/oom.err")
+    rc=$?
+    oom_ok() { [ $rc -eq 71 ] && [ ! -e "$T/oom" ] &&
+        grep -q "^sdsim: out of memory: [0-9]* bytes for models/" "$T/oom.err"; }
+    check "out of memory: exit 71, the allocation named, no results folder" oom_ok
+    ;;
+esac
 "$SDSIM" frobnicate 2>/dev/null
 check "unknown command: exit 64" [ $? -eq 64 ]
 "$SDSIM" run scenarios/hello.ini -j 0 2>/dev/null
