@@ -224,62 +224,59 @@ static bool find_foreign(const char *dir, char *bad, size_t n)
     return found;
 }
 
-/* Removes what is ours in an old results folder, then the folder. A file
- * that cannot be removed, or one that is not ours, is reported in st->warn;
- * a folder that kept files that are not ours is renamed to a visible name
- * so that no later clean-up mistakes it for a stage. */
+/* Unlinks dir/name unless the test hook fails it; on failure records the
+ * first error in *err and what. */
+static void unlink_ours(const struct publish *p, const char *dir, const char *name, int *err,
+                        char *what, size_t n)
+{
+    char *path = join(dir, name);
+    if ((injected(p) || unlink(path) != 0) && errno != ENOENT && !*err) {
+        *err = errno;
+        snprintf(what, n, "unlink '%s'", path);
+    }
+    free(path);
+}
+
+/* Removes what is ours in an old results folder, then the folder. The
+ * manifest goes last, and stays when another file could not be removed, so
+ * that the next run still knows the rest. Failures are warnings; a folder
+ * that gained files that are not ours is renamed to a visible name, so that
+ * no later clean-up mistakes it for a stage. */
 static void remove_old(struct publish *p, const char *old, struct publish_status *st)
 {
     struct names list, ents;
     bool listed = read_file_list(old, &list);
     int err = 0;
-    char what[PATH_MAX + 32] = "";
-    if (list_dir(old, "", &ents) == 0) {
+    char what[PATH_MAX + 32] = "", bad[NAME_MAX + 1] = "";
+    if (list_dir(old, "", &ents) == 0)
         for (size_t i = 0; i < ents.n; i++) {
-            /* the manifest goes last: it says what the others are */
-            const char *nm = ents.v[i];
-            if (!strcmp(nm, "manifest.txt") || !is_ours(old, nm, &list, listed))
-                continue;
-            char *path = join(old, nm);
-            if ((injected(p) || unlink(path) != 0) && errno != ENOENT && !err) {
-                err = errno;
-                snprintf(what, sizeof what, "unlink '%s'", path);
-            }
-            free(path);
+            if (!is_ours(old, ents.v[i], &list, listed))
+                snprintf(bad, sizeof bad, "%s", ents.v[i]);
+            else if (strcmp(ents.v[i], "manifest.txt") != 0)
+                unlink_ours(p, old, ents.v[i], &err, what, sizeof what);
         }
-    }
-    if (is_ours(old, "manifest.txt", &list, listed)) {
-        char *path = join(old, "manifest.txt");
-        if ((injected(p) || unlink(path) != 0) && errno != ENOENT && !err) {
-            err = errno;
-            snprintf(what, sizeof what, "unlink '%s'", path);
-        }
-        free(path);
-    }
+    if (!err && is_ours(old, "manifest.txt", &list, listed))
+        unlink_ours(p, old, "manifest.txt", &err, what, sizeof what);
     names_free(&ents);
     names_free(&list);
-    if (!err && (injected(p) || rmdir(old) != 0)) {
+    if (!err && !*bad && (injected(p) || rmdir(old) != 0)) {
         err = errno;
         snprintf(what, sizeof what, "rmdir '%s'", old);
     }
-    if (!err)
-        return;
-    char bad[NAME_MAX + 1];
-    if (find_foreign(old, bad, sizeof bad)) {
+    if (*bad) {
         size_t n = strlen(p->dir) + 40;
         char *kept = xmalloc(n);
         snprintf(kept, n, "%s.sdsim-kept.%ld", p->dir, (long)getpid());
-        if (rename(old, kept) == 0)
-            old = kept; /* freed below; the message is written first */
+        bool moved = rename(old, kept) == 0;
         warn(st, "warning: '%s' gained files sdsim did not write while it ran (such as '%s'); "
                  "they are kept in '%s'\n",
-             p->dir, bad, old);
+             p->dir, bad, moved ? kept : old);
         free(kept);
-        return;
+    } else if (err) {
+        warn(st, "warning: the previous results of '%s' could not all be removed from '%s' "
+                 "(%s: %s); the next run into '%s' removes them\n",
+             p->dir, old, what, strerror(err), p->dir);
     }
-    warn(st, "warning: the previous results of '%s' could not all be removed from '%s' (%s: %s); "
-             "the next run into '%s' removes them\n",
-         p->dir, old, what, strerror(err), p->dir);
 }
 
 /* Removes our own stage: every file in it, then it. */
