@@ -15,7 +15,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,8 @@ struct publish {
     bool guarded;
     sigset_t sigs; /* SIGINT, SIGTERM, SIGHUP */
     pid_t child;   /* gnuplot running now, or 0 */
+    atomic_bool dying; /* the signal thread has a signal: take no new step */
+    atomic_bool stopping; /* publish_free is ending the signal thread */
     enum stage_state state;
     const char *tidy_path;
 };
@@ -356,10 +360,14 @@ static void remove_stale_stages(struct publish *p, struct publish_status *st)
 static void *guard_main(void *arg)
 {
     struct publish *p = arg;
+    siginfo_t si;
     int sig;
-    if (sigwait(&p->sigs, &sig) != 0)
-        return NULL;
-    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    do
+        sig = sigwaitinfo(&p->sigs, &si);
+    while (sig < 0 && errno == EINTR);
+    if (sig < 0 || (atomic_load(&p->stopping) && si.si_pid == getpid()))
+        return NULL; /* publish_free's pthread_kill: a user's signal has another pid */
+    atomic_store(&p->dying, true);
     pthread_mutex_lock(&p->mu);
     if (p->child > 0) {
         kill(p->child, SIGKILL);
@@ -374,6 +382,20 @@ static void *guard_main(void *arg)
     pthread_sigmask(SIG_UNBLOCK, &one, NULL);
     raise(sig);
     _exit(128 + sig); /* not reached: the default action ends the process */
+}
+
+/* Takes p->mu for the next step. Once a signal has come the signal thread
+ * gets the mutex instead and never gives it back: no step starts, and the
+ * program ends of the signal. (A gnuplot killed by Ctrl-C must not let the
+ * main thread publish half-drawn plots first.) */
+static void lock_step(struct publish *p)
+{
+    pthread_mutex_lock(&p->mu);
+    while (atomic_load(&p->dying)) {
+        pthread_mutex_unlock(&p->mu);
+        sched_yield();
+        pthread_mutex_lock(&p->mu);
+    }
 }
 
 static int start_guard(struct publish *p, struct publish_status *st)
@@ -530,6 +552,8 @@ struct publish *publish_begin(const struct publish_opts *o, struct publish_statu
     p->o = *o;
     p->lock_fd = -1;
     pthread_mutex_init(&p->mu, NULL);
+    atomic_init(&p->dying, false);
+    atomic_init(&p->stopping, false);
     bool ok = start_guard(p, st) == 0 && (o->redraw || refuse_wholesale(p, st) == 0) &&
               split_path(p, st) == 0 && (o->redraw || check_outdir(p, st) == 0);
     if (ok && !o->redraw && strcmp(p->parent, ".") && mkdir_p(p->parent) < 0)
@@ -549,8 +573,9 @@ void publish_free(struct publish *p)
 {
     if (!p)
         return;
-    if (p->guarded) {
-        pthread_cancel(p->guard);
+    if (p->guarded) { /* not pthread_cancel: ASan trips on a cancelled thread's exit */
+        atomic_store(&p->stopping, true);
+        pthread_kill(p->guard, SIGTERM);
         pthread_join(p->guard, NULL);
         pthread_sigmask(SIG_UNBLOCK, &p->sigs, NULL); /* a pending signal ends us here */
     }
@@ -602,7 +627,7 @@ static size_t render(struct publish *p, const char *dir, struct publish_status *
     free(log);
     size_t failed = 0;
     for (size_t i = 0; i < scripts.n; i++) {
-        pthread_mutex_lock(&p->mu);
+        lock_step(p);
         pid_t parent = getpid();
         pid_t pid = log_fd < 0 ? -1 : fork();
         if (pid == 0)
@@ -726,7 +751,7 @@ static int make_stage(struct publish *p, struct publish_status *st)
 
 int publish_report(struct publish *p, const struct report *rp, struct publish_status *st)
 {
-    pthread_mutex_lock(&p->mu);
+    lock_step(p);
     int rc = make_stage(p, st);
     if (rc == 0) {
         struct outdir od = {p->stage, p->o.fail_countdown};
@@ -739,7 +764,7 @@ int publish_report(struct publish *p, const struct report *rp, struct publish_st
     pthread_mutex_unlock(&p->mu);
     if (rc == 0 && p->o.plots)
         st->plots_failed = render(p, p->stage, st);
-    pthread_mutex_lock(&p->mu);
+    lock_step(p);
     if (rc == 0)
         rc = append_file_list(p, st);
     if (rc == 0) /* nobody else wrote there meanwhile (the lock keeps sdsim out) */
@@ -859,14 +884,14 @@ int publish_redraw(struct publish *p, struct publish_status *st)
         return fail(st, PUBLISH_NO_INPUT, "no gnuplot scripts (*.gp) in '%s'", p->dir);
     }
     names_free(&scripts);
-    pthread_mutex_lock(&p->mu);
+    lock_step(p);
     int rc = make_stage(p, st);
     if (rc == 0)
         rc = copy_inputs(p, st);
     pthread_mutex_unlock(&p->mu);
     if (rc == 0)
         st->plots_failed = render(p, p->stage, st);
-    pthread_mutex_lock(&p->mu);
+    lock_step(p);
     if (rc == 0)
         rc = move_plots(p, st);
     tidy(p, st);
