@@ -697,8 +697,9 @@ static int exchange(const char *a, const char *b)
 static int swap_failed(struct publish *p, struct publish_status *st, const char *what)
 {
     if (errno == EBUSY || errno == EXDEV)
-        return fail(st, PUBLISH_IO, "'%s' is a mount point (%s: %s); nothing was changed. "
-                                    "Write into a folder inside it",
+        return fail(st, PUBLISH_IO, "'%s' cannot be swapped for the new results (%s: %s): it "
+                                    "is a mount point, or its filesystem cannot rename it; "
+                                    "nothing was changed. Write into a folder inside it",
                     p->dir, what, strerror(errno));
     return fail(st, PUBLISH_IO, "cannot put the new results in place of '%s' (%s: %s); "
                                 "'%s' was not changed",
