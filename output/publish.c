@@ -615,16 +615,20 @@ static void child_exec(const char *dir, const char *script, int log_fd, pid_t pa
 }
 
 /* Runs gnuplot on every .gp script in dir (a stage), cwd = dir, its output
- * into dir/gnuplot.log. The mutex is held around each fork, not while
- * gnuplot runs, so a signal can kill it. Returns the number that failed. */
+ * into dir/gnuplot.log. The mutex is held around each change to the stage
+ * and each fork, not while gnuplot runs, so a signal can kill it. Returns
+ * the number that failed. */
 static size_t render(struct publish *p, const char *dir, struct publish_status *st)
 {
     struct names scripts;
-    if (list_dir(dir, ".gp", &scripts) < 0 || scripts.n == 0)
-        return 0;
-    char *log = join(dir, "gnuplot.log");
-    int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    free(log);
+    lock_step(p); /* the log is a new file in the stage: not while it is removed */
+    int log_fd = -1;
+    if (list_dir(dir, ".gp", &scripts) == 0 && scripts.n > 0) {
+        char *log = join(dir, "gnuplot.log");
+        log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        free(log);
+    }
+    pthread_mutex_unlock(&p->mu);
     size_t failed = 0;
     for (size_t i = 0; i < scripts.n; i++) {
         lock_step(p);

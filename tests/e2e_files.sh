@@ -191,11 +191,11 @@ done
 SLOW="--set sim.duration=20000s -q"
 "$SDSIM" run "$HELLO" $SLOW --seed 1 -o "$T/ref"
 check "reference run for the signal tests" complete "$T/ref" 1
-# wait_stage PID: until a stage folder of $T/sig appears or PID ends
+# wait_stage PID: until the stage folder of run PID in $T/sig appears, or PID ends
 wait_stage() {
     n=0
     while kill -0 "$1" 2> /dev/null && [ $n -lt 2000 ]; do
-        ls -A "$T" | grep -q '^\.sig\.sdsim-stage\.\|^sig\.sdsim-tmp$' && return 0
+        ls -A "$T" | grep -q "^\.sig\.sdsim-stage\.$1\$\|^sig\.sdsim-tmp\$" && return 0
         sleep 0.01
         n=$((n + 1))
     done
