@@ -95,12 +95,15 @@ check-all: sdsim tests/unit sdsim-san tests/unit-san tests/validate
 	CK_FORK=no ./tests/unit
 	@echo "== end-to-end tests"
 	sh tests/e2e.sh ./sdsim
+	@echo "== results folder: foreign files, signals, concurrent runs, injected failures"
+	sh tests/e2e_files.sh ./sdsim
 	@echo "== validation against queueing theory (fast subset; make validate runs all)"
 	./tests/validate --fast -j 2
 	@echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 	CK_FORK=no ./tests/unit-san
 	@echo "== end-to-end tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 	SDSIM_E2E_QUICK=1 sh tests/e2e.sh ./sdsim-san
+	SDSIM_E2E_QUICK=1 sh tests/e2e_files.sh ./sdsim-san
 	@echo "make check: all passed"
 
 validate: sdsim tests/validate

@@ -9,12 +9,15 @@
 
 #include "sim/xalloc.h"
 
+/* True, with errno EIO (so the message names that cause, not a stale one),
+ * when the countdown reaches 0. */
 static int injected_failure(const struct outdir *od)
 {
     long *c = od->fail_countdown;
-    if (!c || *c < 0)
+    if (!c || *c < 0 || (*c)-- != 0)
         return 0;
-    return (*c)-- == 0;
+    errno = EIO;
+    return 1;
 }
 
 static char *join(const char *dir, const char *name, const char *suffix)
@@ -64,6 +67,7 @@ int outfile_commit(struct outfile *o)
 {
     int rc = 0;
     if (o->f) {
+        errno = 0;
         if (fflush(o->f) != 0 || ferror(o->f) || injected_failure(o->od)) {
             o->failed = 1;
             o->err = errno ? errno : EIO;

@@ -16,6 +16,7 @@
 
 #include "models/kind.h"
 #include "output/outfile.h"
+#include "output/publish.h"
 #include "output/report.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
@@ -53,7 +54,8 @@ static const char help_text[] =
     "\n"
     "Exit status: 0 ok, 64 usage, 65 bad scenario, 66 cannot open input (the\n"
     "scenario or a file it names), 69 gnuplot missing (plot), 70 internal error,\n"
-    "71 out of memory, 73 cannot create output.\n";
+    "71 out of memory, 73 cannot create output (or the results folder holds files\n"
+    "sdsim did not write), 75 the results folder is being written by another sdsim run.\n";
 
 struct cli {
     const char *file;
@@ -250,41 +252,6 @@ static void progress(void *ctx, size_t done, size_t total)
     fflush(stderr);
 }
 
-static int mkdir_p(const char *path)
-{
-    char *p = xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-        *s = '/';
-    }
-    int rc = mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
-    free(p);
-    return rc;
-}
-
-static void remove_tree_files(const char *dir)
-{
-    DIR *dp = opendir(dir);
-    if (!dp)
-        return;
-    struct dirent *e;
-    while ((e = readdir(dp)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(dp);
-    rmdir(dir);
-}
-
 /* Names of the files of a results folder, sorted, so redrawing is ordered. */
 static int cmp_str(const void *a, const void *b)
 {
@@ -319,39 +286,6 @@ static void free_list(char **v, size_t n)
     free(v);
 }
 
-/* Moves the staged files into dir, replacing what a previous run left. */
-static int publish(const char *stage, const char *dir)
-{
-    struct stat st;
-    if (stat(dir, &st) != 0)
-        return rename(stage, dir);
-    static const char *const ours[] = {".csv", ".txt", ".dat", ".gp", ".png"};
-    for (size_t k = 0; k < sizeof ours / sizeof ours[0]; k++) {
-        char **old;
-        size_t n = list_dir(dir, ours[k], &old);
-        for (size_t i = 0; i < n; i++) {
-            char path[4096], staged[4096];
-            snprintf(staged, sizeof staged, "%s/%s", stage, old[i]);
-            snprintf(path, sizeof path, "%s/%s", dir, old[i]);
-            if (stat(staged, &st) != 0) /* stale from an earlier run */
-                unlink(path);
-        }
-        free_list(old, n);
-    }
-    char **files;
-    size_t n = list_dir(stage, "", &files);
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        char from[4096], to[4096];
-        snprintf(from, sizeof from, "%s/%s", stage, files[i]);
-        snprintf(to, sizeof to, "%s/%s", dir, files[i]);
-        rc = rename(from, to);
-    }
-    free_list(files, n);
-    rmdir(stage);
-    return rc;
-}
-
 static int have_gnuplot(void)
 {
     const char *path = getenv("PATH");
@@ -366,32 +300,6 @@ static int have_gnuplot(void)
     }
     free(p);
     return found;
-}
-
-/* Runs gnuplot on every .gp script in dir. Returns the number that failed. */
-static int render(const char *dir)
-{
-    char **scripts;
-    size_t n = list_dir(dir, ".gp", &scripts);
-    int failed = 0;
-    for (size_t i = 0; i < n; i++) {
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid == 0) {
-            if (chdir(dir) != 0)
-                _exit(127);
-            execlp("gnuplot", "gnuplot", scripts[i], (char *)NULL);
-            _exit(127);
-        }
-        int status = 0;
-        if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-            WEXITSTATUS(status) != 0) {
-            fprintf(stderr, "sdsim: warning: gnuplot failed on %s/%s\n", dir, scripts[i]);
-            failed++;
-        }
-    }
-    free_list(scripts, n);
-    return failed;
 }
 
 static char *default_outdir(const char *file)
@@ -425,44 +333,21 @@ static char *join_args(int argc, char **argv)
     return s;
 }
 
-static int write_results(const struct report *rp, const char *outdir, long *fail)
+/* Prints the warnings and, on failure, the message of a publish call;
+ * returns the exit code. */
+static int publish_exit(const struct publish_status *st, int ok)
 {
-    size_t sl = strlen(outdir) + 16;
-    char *stage = xmalloc(sl);
-    snprintf(stage, sl, "%s.sdsim-tmp", outdir);
-    remove_tree_files(stage);
-    char *parent = xstrdup(outdir);
-    char *slash = strrchr(parent, '/');
-    int rc = 0;
-    if (slash) {
-        *slash = '\0';
-        if (*parent && mkdir_p(parent) < 0)
-            rc = -1;
+    for (const char *w = st->warn; *w;) {
+        size_t n = strcspn(w, "\n");
+        fprintf(stderr, "sdsim: %.*s\n", (int)n, w);
+        w += n + (w[n] == '\n');
     }
-    if (rc == 0 && mkdir(stage, 0777) != 0)
-        rc = -1;
-    if (rc < 0) {
-        fprintf(stderr, "sdsim: cannot create '%s': %s\n", stage, strerror(errno));
-        free(parent);
-        free(stage);
-        return EX_CANTCREAT;
-    }
-    struct outdir od = {stage, fail};
-    int err = 0;
-    const char *what = "";
-    if (report_write(rp, &od, &err, &what) < 0) {
-        fprintf(stderr, "sdsim: cannot write '%s/%s': %s (nothing was written)\n", outdir, what,
-                strerror(err));
-        remove_tree_files(stage);
-        rc = EX_CANTCREAT;
-    } else if (publish(stage, outdir) != 0) {
-        fprintf(stderr, "sdsim: cannot move results into '%s': %s\n", outdir, strerror(errno));
-        remove_tree_files(stage);
-        rc = EX_CANTCREAT;
-    }
-    free(parent);
-    free(stage);
-    return rc;
+    if (ok)
+        return 0;
+    fprintf(stderr, "sdsim: %s\n", st->msg);
+    return st->code == PUBLISH_BUSY       ? EX_TEMPFAIL
+           : st->code == PUBLISH_NO_INPUT ? EX_NOINPUT
+                                          : EX_CANTCREAT;
 }
 
 /* "1234567" as "1,234,567". */
@@ -526,6 +411,20 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     o.nonly = nonly;
     if (!c.quiet && isatty(STDERR_FILENO))
         o.progress = progress;
+    char *outdir = c.outdir ? xstrdup(c.outdir) : default_outdir(c.file);
+    const char *f = getenv("SDSIM_FAIL_OUTPUT"); /* test hook: fail the n-th file step */
+    long fail = f ? atol(f) : -1;
+    struct publish_opts po = {outdir, getenv("HOME"), f ? &fail : NULL, have_gnuplot(),
+                              getenv("SDSIM_NO_EXCHANGE") != NULL, false};
+    struct publish_status pst;
+    struct publish *pub = publish_begin(&po, &pst); /* before the runner's threads */
+    if (!pub) {
+        free(outdir);
+        free(only);
+        scenario_free(sc);
+        return publish_exit(&pst, 0);
+    }
+    publish_exit(&pst, 1);
     size_t n = only ? nonly : total;
     struct run_result *res = xcalloc(n + 1, sizeof *res);
     struct diag *d = diag_new();
@@ -536,7 +435,6 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     diag_free(d);
     if (rc == 0)
         report_stops(res, n);
-    char *outdir = c.outdir ? xstrdup(c.outdir) : default_outdir(c.file);
     char *command = join_args(full_argc, full_argv);
     if (rc == 0) {
         struct sim_config cfg;
@@ -544,9 +442,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         struct report rp = {sc,     res,         n,         repeat,       base_seed,
                             command, outdir, cfg.slo.metric, cfg.slo.limit, cfg.slo.text,
                             cfg.plot[0] ? cfg.plot : NULL};
-        const char *f = getenv("SDSIM_FAIL_OUTPUT"); /* test hook: fail the n-th write */
-        long fail = f ? atol(f) : -1;
-        rc = write_results(&rp, outdir, f ? &fail : NULL);
+        rc = publish_exit(&pst, publish_report(pub, &rp, &pst) == 0);
         char unknown[64];
         if (rc == 0 && report_plot_unknown(&rp, unknown, sizeof unknown))
             fprintf(stderr, "sdsim: warning: [sim] plot: no runs.csv column '%s'\n", unknown);
@@ -556,14 +452,13 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             free(table);
         }
         if (rc == 0) {
-            int plots = have_gnuplot();
-            if (plots && render(outdir) != 0)
-                plots = 0;
+            int plots = po.plots && pst.plots_failed == 0;
             if (!c.quiet)
                 printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s)\n",
                        outdir, plots ? ", plots *.png" : "; install gnuplot for PNG plots");
         }
     }
+    publish_free(pub);
     for (size_t i = 0; i < n; i++)
         run_result_free(&res[i]);
     free(res);
@@ -640,8 +535,14 @@ static int cmd_plot(int argc, char **argv)
                 argv[0]);
         return EX_UNAVAILABLE;
     }
-    int failed = render(argv[0]);
-    if (failed)
+    struct publish_opts po = {argv[0], NULL, NULL, true, false, true};
+    struct publish_status st;
+    struct publish *pub = publish_begin(&po, &st);
+    int rc = pub ? publish_exit(&st, publish_redraw(pub, &st) == 0) : publish_exit(&st, 0);
+    publish_free(pub);
+    if (rc)
+        return rc;
+    if (st.plots_failed)
         return EX_SOFTWARE;
     printf("plots redrawn in %s/\n", argv[0]);
     return 0;
