@@ -101,6 +101,8 @@ check-all: sdsim tests/unit sdsim-san tests/unit-san tests/validate
 	CK_FORK=no ./tests/unit-san
 	@echo "== end-to-end tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 	SDSIM_E2E_QUICK=1 sh tests/e2e.sh ./sdsim-san
+	@echo "== fuzz corpus through sdsim and sdsim-san, and a short fuzzing pass"
+	sh tests/fuzz/check.sh ./sdsim ./sdsim-san
 	@echo "make check: all passed"
 
 validate: sdsim tests/validate

@@ -564,7 +564,9 @@ static int cmd_list(int argc, char **argv)
         printf("[sim]  run settings\n  %-12s %-16s %-14s %s\n", "key", "type", "default",
                "meaning");
         print_params(runner_sim_params, "  ");
-        printf("\n");
+        printf("  (validate and run refuse more than %d runs, sweep points x repeat, or an "
+               "estimated %.0f GB of results, unless --force)\n\n",
+               RUNNER_MAX_RUNS, RUNNER_MAX_OUTPUT_BYTES / 1e9);
         shown = 1;
     }
     for (const struct kind *const *k = kind_all(); *k; k++) {
