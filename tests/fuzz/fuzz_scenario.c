@@ -1,7 +1,8 @@
 /* fuzz_scenario: libFuzzer harness for the scenario parser and for what
  * `sdsim validate FILE` does with a whole scenario (sim/main.c's load()):
  * parse, find and check the sweeps, then validate every sweep point ([sim]
- * keys and the whole model, as runner_validate builds it). The diagnostics
+ * keys and the whole model, and the cost budget, as runner_validate_budget
+ * does). The diagnostics
  * are formatted and printed to /dev/null so the caret printer is fuzzed too.
  *
  * Two differences from the binary, both to keep each input fast:
@@ -32,7 +33,8 @@ static void validate_points(const struct scenario *sc, struct diag *d)
 {
     size_t np = scenario_npoints(sc);
     if (np <= FUZZ_MAX_POINTS) {
-        runner_validate(sc, d);
+        struct runner_estimate est;
+        runner_validate_budget(sc, false, &est, d);
         return;
     }
     for (size_t i = 0; i < FUZZ_MAX_POINTS; i++) {
