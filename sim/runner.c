@@ -203,7 +203,8 @@ static void estimate_point(const struct sim *sim, const struct sim_config *cfg, 
                          r * (traffic - 1) * (ROW_BYTES_COMPONENTS + 10 * sweep_cols) +
                          SUMMARY_ROWS_PER_POINT * (ROW_BYTES_SUMMARY + 10 * sweep_cols) +
                          r * hists * buckets * ROW_BYTES_HISTOGRAMS +
-                         r * ts_rows * (30 + ROW_BYTES_TS_CELL * (sweep_cols + 7 + 3 * (traffic - 1)));
+                         r * ts_rows *
+                             (30 + ROW_BYTES_TS_CELL * (sweep_cols + 7 + 3 * (traffic - 1)));
 }
 
 /* Validates every point; with est, adds each point's cost to it. */
@@ -253,7 +254,8 @@ static struct loc budget_loc(const struct scenario *sc, long long repeat, double
 static const struct loc *repeat_loc(const struct scenario *sc)
 {
     const struct sc_section *s = sc_find_section(sc->sections, sc->nsections, "sim");
-    const struct sc_entry *e = s && strcmp(s->kind, "sim") == 0 ? sc_find_entry(s, "repeat") : NULL;
+    const struct sc_entry *e =
+        s && strcmp(s->kind, "sim") == 0 ? sc_find_entry(s, "repeat") : NULL;
     return e ? &e->val_loc : NULL;
 }
 
@@ -293,7 +295,8 @@ int runner_validate_budget(const struct scenario *sc, bool force, struct runner_
          * run count past the share of the budget one run may use. */
         double per_run = est->output_bytes / est->runs;
         double limit = RUNNER_MAX_OUTPUT_BYTES / per_run;
-        struct loc loc = limit < 1 ? sim_loc(sc) : budget_loc(sc, est->repeat, limit, repeat_loc(sc));
+        struct loc loc =
+            limit < 1 ? sim_loc(sc) : budget_loc(sc, est->repeat, limit, repeat_loc(sc));
         return diag_error(d, loc,
                           "the results would take about %.1f GB (%.0f runs x %.1f MB), more "
                           "than the budget of %.0f GB; narrow the sweep, shorten the runs or "

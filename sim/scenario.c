@@ -78,7 +78,8 @@ static struct seen_slot *seen_slot(const struct seen *t, const struct scenario *
         struct seen_slot *s = &t->slots[i];
         if (!s->sec1)
             return s;
-        bool same = sec == SIZE_MAX ? s->ent == SIZE_MAX : s->ent != SIZE_MAX && s->sec1 - 1 == sec;
+        bool same =
+            sec == SIZE_MAX ? s->ent == SIZE_MAX : s->ent != SIZE_MAX && s->sec1 - 1 == sec;
         if (same && strcmp(slot_name(sc, s), name) == 0)
             return s;
     }
@@ -92,8 +93,9 @@ static void seen_add(struct seen *t, const struct scenario *sc, size_t sec, size
         t->slots = xcalloc(t->cap, sizeof *t->slots);
         for (size_t i = 0; i < old.cap; i++) {
             const struct seen_slot *o = &old.slots[i];
+            size_t sec = o->ent == SIZE_MAX ? SIZE_MAX : o->sec1 - 1;
             if (o->sec1)
-                *seen_slot(t, sc, o->ent == SIZE_MAX ? SIZE_MAX : o->sec1 - 1, slot_name(sc, o)) = *o;
+                *seen_slot(t, sc, sec, slot_name(sc, o)) = *o;
         }
         free(old.slots);
     }
