@@ -93,9 +93,9 @@ static void seen_add(struct seen *t, const struct scenario *sc, size_t sec, size
         t->slots = xcalloc(t->cap, sizeof *t->slots);
         for (size_t i = 0; i < old.cap; i++) {
             const struct seen_slot *o = &old.slots[i];
-            size_t sec = o->ent == SIZE_MAX ? SIZE_MAX : o->sec1 - 1;
+            size_t osec = o->ent == SIZE_MAX ? SIZE_MAX : o->sec1 - 1;
             if (o->sec1)
-                *seen_slot(t, sc, sec, slot_name(sc, o)) = *o;
+                *seen_slot(t, sc, osec, slot_name(sc, o)) = *o;
         }
         free(old.slots);
     }
