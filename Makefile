@@ -124,7 +124,7 @@ FUZZ_JOBS ?= 1
 FUZZ_SAN   = -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
 FUZZ_OBJ  := $(LIB_SRC:%.c=obj-fuzz/%.o)
-FUZZ_ARGS  = -dict=tests/fuzz/scenario.dict -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+FUZZ_ARGS  = -dict=tests/fuzz/scenario.dict -max_len=4096 -timeout=60 -rss_limit_mb=2048 \
              -artifact_prefix=obj-fuzz/crashes/ -print_final_stats=1
 
 obj-fuzz/%.o: %.c
@@ -146,9 +146,10 @@ fuzz-seeds:
 	  cp "$$f" "obj-fuzz/seeds/$$(echo "$$f" | tr / _)"; done
 
 fuzz: obj-fuzz/fuzz_scenario tests/fuzz/scenario.dict fuzz-seeds
-	cd . && ./obj-fuzz/fuzz_scenario $(FUZZ_ARGS) -max_total_time=$(FUZZ_TIME) \
-	  -jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) obj-fuzz/corpus obj-fuzz/seeds
-	@echo "fuzz: corpus in obj-fuzz/corpus/, crashes (if any) in obj-fuzz/crashes/"
+	./obj-fuzz/fuzz_scenario $(FUZZ_ARGS) -max_total_time=$(FUZZ_TIME) -fork=$(FUZZ_JOBS) \
+	  -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 obj-fuzz/corpus obj-fuzz/seeds
+	@echo "fuzz: corpus in obj-fuzz/corpus/; crashes, timeouts and OOMs found so far:"
+	@ls obj-fuzz/crashes/
 
 install: sdsim
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sdsim/scenarios
