@@ -23,7 +23,7 @@ SAN_OBJ  := $(LIB_SRC:%.c=obj-san/%.o)
 TOBJ     := $(TEST_SRC:%.c=obj/%.o)
 SAN_TOBJ := $(TEST_SRC:%.c=obj-san/%.o)
 
-.PHONY: all run check check-all validate coverage bench install uninstall clean deps
+.PHONY: all run check check-all validate coverage bench install uninstall clean deps fuzz fuzz-seeds
 all: sdsim
 
 # Builds sdsim and runs the example scenario (installs gnuplot for the plots
@@ -104,6 +104,8 @@ check-all: sdsim tests/unit sdsim-san tests/unit-san tests/validate
 	@echo "== end-to-end tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 	SDSIM_E2E_QUICK=1 sh tests/e2e.sh ./sdsim-san
 	SDSIM_E2E_QUICK=1 sh tests/e2e_files.sh ./sdsim-san
+	@echo "== fuzz corpus through sdsim and sdsim-san, and a short fuzzing pass"
+	sh tests/fuzz/check.sh ./sdsim ./sdsim-san
 	@echo "make check: all passed"
 
 validate: sdsim tests/validate
@@ -118,6 +120,45 @@ coverage: sdsim
 bench: sdsim
 	sh tests/bench.sh
 
+# --- fuzzing ----------------------------------------------------------------
+# make fuzz: coverage-guided fuzzing (libFuzzer, clang) of the scenario parser
+# and of `validate` on a whole scenario, under ASan + UBSan. Runs FUZZ_TIME
+# seconds on FUZZ_JOBS processes; new inputs go to obj-fuzz/corpus, crashes to
+# obj-fuzz/crashes/ (see README.md, "Fuzzing"). The seeds are scenarios/*.ini,
+# tests/bad/*.ini and the committed finds in tests/fuzz/corpus/.
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 60
+FUZZ_JOBS ?= 1
+FUZZ_SAN   = -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all \
+             -fno-omit-frame-pointer
+FUZZ_OBJ  := $(LIB_SRC:%.c=obj-fuzz/%.o)
+FUZZ_ARGS  = -dict=tests/fuzz/scenario.dict -max_len=4096 -timeout=60 -rss_limit_mb=2048 \
+             -artifact_prefix=obj-fuzz/crashes/ -print_final_stats=1
+
+obj-fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -g -O1 -std=c11 $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+obj-fuzz/fuzz_scenario: obj-fuzz/tests/fuzz/fuzz_scenario.o $(FUZZ_OBJ)
+	$(FUZZ_CC) -g $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+-include $(FUZZ_OBJ:.o=.d) obj-fuzz/tests/fuzz/fuzz_scenario.d
+
+# The dictionary follows `sdsim list`: regenerated when the binary changes.
+tests/fuzz/scenario.dict: sdsim tests/fuzz/mkdict.sh
+	sh tests/fuzz/mkdict.sh ./sdsim > $@.tmp && mv $@.tmp $@
+
+fuzz-seeds:
+	@mkdir -p obj-fuzz/seeds obj-fuzz/corpus obj-fuzz/crashes
+	@for f in scenarios/*.ini tests/bad/*.ini tests/fuzz/corpus/*; do \
+	  cp "$$f" "obj-fuzz/seeds/$$(echo "$$f" | tr / _)"; done
+
+fuzz: obj-fuzz/fuzz_scenario tests/fuzz/scenario.dict fuzz-seeds
+	./obj-fuzz/fuzz_scenario $(FUZZ_ARGS) -max_total_time=$(FUZZ_TIME) -fork=$(FUZZ_JOBS) \
+	  -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 obj-fuzz/corpus obj-fuzz/seeds
+	@echo "fuzz: corpus in obj-fuzz/corpus/; crashes, timeouts and OOMs found so far:"
+	@ls obj-fuzz/crashes/
+
 install: sdsim
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sdsim/scenarios
 	install -m 755 sdsim $(DESTDIR)$(PREFIX)/bin/sdsim
@@ -128,5 +169,5 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/sdsim
 
 clean:
-	rm -rf obj obj-san sdsim sdsim-san tests/unit tests/unit-san tests/validate results \
+	rm -rf obj obj-san obj-fuzz sdsim sdsim-san tests/unit tests/unit-san tests/validate results \
 	  $(patsubst %.c,%,$(wildcard tests/bench_*.c))

@@ -109,6 +109,15 @@ const struct client_totals *client_totals(const struct component *c)
     return &((const struct client *)c)->tot;
 }
 
+double client_rate_per_s(const struct component *c)
+{
+    const struct client *cl = (const struct client *)c;
+    if (!cl->closed)
+        return cl->arrival.rate_per_s;
+    double think_s = cl->think.mean / 1e9;
+    return think_s > 0 ? (double)cl->users / think_s : (double)cl->users * 1e9;
+}
+
 static void send_new(struct sim *sim, struct client *cl, uint32_t user);
 static void think_then_send(struct sim *sim, struct client *cl, uint32_t user);
 

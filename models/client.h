@@ -42,6 +42,11 @@ struct client_resil {
 /* The totals of a client component (c->kind->is_client). */
 const struct client_totals *client_totals(const struct component *c);
 
+/* The client's mean request rate, for cost estimates: the arrival process's
+ * long-run rate, or for a closed loop users / mean think time (an upper
+ * bound: it leaves out the time a user waits for its reply). */
+double client_rate_per_s(const struct component *c);
+
 extern const struct kind kind_client;
 
 #endif

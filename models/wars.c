@@ -220,7 +220,7 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     (void)sim;
     (void)c;
     (void)r;
-    assert(!"a wars component takes no requests");
+    assert(0 && "a wars component takes no requests");
 }
 
 static double ms(int64_t ns)

@@ -325,7 +325,7 @@ size_t stats_mser(const double *y, size_t n)
         return 0;
     struct moments suffix = {0, 0.0, 0.0};
     size_t best_d = n - 1;
-    double best = INFINITY;
+    double best = HUGE_VAL;
     for (size_t d = n; d-- > 0;) {
         moments_add(&suffix, y[d]);
         if (d > n / 2)

@@ -26,7 +26,8 @@
 
 static const char usage_text[] =
     "usage: sdsim run FILE [-o DIR] [-j N] [--seed N] [--set NAME.KEY=VALUE]... [--runs LIST] [-q]\n"
-    "       sdsim validate FILE [--set NAME.KEY=VALUE]...\n"
+    "                [--force]\n"
+    "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force]\n"
     "       sdsim list [KIND|FAMILY]\n"
     "       sdsim plot DIR\n"
     "       sdsim --help | --version\n";
@@ -37,7 +38,8 @@ static const char help_text[] =
     "Commands:\n"
     "  run FILE       run every sweep point and replication of a scenario and write\n"
     "                 CSV results and plots to results/<FILE name>/\n"
-    "  validate FILE  check a scenario (every sweep point) without running it\n"
+    "  validate FILE  check a scenario (every sweep point) without running it, and\n"
+    "                 estimate its cost: runs, simulated events, output rows and size\n"
     "  list [WHAT]    print every component kind, policy and distribution with\n"
     "                 its parameters, defaults and meaning (WHAT narrows it: a kind\n"
     "                 such as 'service', a family such as 'balance' or 'dist', or 'sim')\n"
@@ -51,6 +53,9 @@ static const char help_text[] =
     "                 V may be a sweep: --set app.workers='${w = 1, 2, 4}'\n"
     "  --runs LIST    only these run numbers, e.g. 3 or 0-4,9 (see manifest.txt)\n"
     "  -q             no table on stdout\n"
+    "  --force        (run and validate) go past the cost budget: both refuse a\n"
+    "                 scenario of more than 100000 runs (sweep points x repeat) or\n"
+    "                 an estimated 2 GB of results, naming the sweep to narrow\n"
     "\n"
     "Exit status: 0 ok, 64 usage, 65 bad scenario, 66 cannot open input (the\n"
     "scenario or a file it names), 69 gnuplot missing (plot), 70 internal error,\n"
@@ -67,6 +72,8 @@ struct cli {
     unsigned long long seed;
     const char *runs;
     int quiet;
+    int force;                 /* --force: past the cost budget */
+    struct runner_estimate est; /* filled by load() */
 };
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -130,6 +137,9 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
             c->has_seed = 1;
         } else if (!strcmp(a, "--runs")) {
             c->runs = v;
+        } else if (!strcmp(a, "--force")) {
+            c->force = 1;
+            continue;
         } else if (!strcmp(a, "-q") && allow_run_opts) {
             c->quiet = 1;
             continue;
@@ -150,7 +160,7 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
 
 /* Loads, applies --set, finds sweeps and validates every point. Returns 0
  * or an exit code. */
-static int load(const struct cli *c, struct scenario **out)
+static int load(struct cli *c, struct scenario **out)
 {
     struct diag *d = diag_new();
     int ioerr;
@@ -166,7 +176,7 @@ static int load(const struct cli *c, struct scenario **out)
             rc = -1;
     if (rc == 0 && scenario_find_sweeps(sc, d) < 0)
         rc = -1;
-    if (rc == 0 && runner_validate(sc, d) < 0)
+    if (rc == 0 && runner_validate_budget(sc, c->force, &c->est, d) < 0)
         rc = -1;
     if (rc < 0) {
         diag_print(d, stderr);
@@ -198,6 +208,10 @@ static int cmd_validate(int argc, char **argv)
     printf("%s: ok (%zu sweep point%s x %lld replication%s = %zu run%s)\n", c.file,
            scenario_npoints(sc), scenario_npoints(sc) == 1 ? "" : "s", repeat,
            repeat == 1 ? "" : "s", n, n == 1 ? "" : "s");
+    printf("estimate: %.3g simulated events; output %.0f rows of runs.csv, %.0f components.csv, "
+           "%.0f summary.csv, %.0f histograms.csv, %.0f timeseries.csv, about %.3g MB\n",
+           c.est.events, c.est.rows_runs, c.est.rows_components, c.est.rows_summary,
+           c.est.rows_histograms, c.est.rows_timeseries, c.est.output_bytes / 1e6);
     scenario_free(sc);
     return 0;
 }
@@ -488,7 +502,9 @@ static int cmd_list(int argc, char **argv)
         printf("[sim]  run settings\n  %-12s %-16s %-14s %s\n", "key", "type", "default",
                "meaning");
         print_params(runner_sim_params, "  ");
-        printf("\n");
+        printf("  (validate and run refuse more than %d runs, sweep points x repeat, or an "
+               "estimated %.0f GB of results, unless --force)\n\n",
+               RUNNER_MAX_RUNS, RUNNER_MAX_OUTPUT_BYTES / 1e9);
         shown = 1;
     }
     for (const struct kind *const *k = kind_all(); *k; k++) {

@@ -192,10 +192,56 @@ static int check_fixed_keys(const struct scenario *sc, struct diag *d)
     return rc;
 }
 
-/* Every run keeps a result row in memory until the files are written. */
-#define RUNNER_MAX_RUNS 1e6
+/* Every run keeps a result row in memory until the files are written: a
+ * hard limit, which --force does not lift (RUNNER_MAX_RUNS is the budget). */
+#define RUNNER_HARD_MAX_RUNS 1e6
 
-int runner_validate(const struct scenario *sc, struct diag *d)
+/* Typical bytes of one row of each output file, measured on the shipped
+ * scenarios (runs.csv grows with extra metrics and sweep columns). */
+#define ROW_BYTES_RUNS 200.0
+#define ROW_BYTES_COMPONENTS 220.0
+#define ROW_BYTES_SUMMARY 50.0
+#define ROW_BYTES_HISTOGRAMS 35.0
+#define ROW_BYTES_TS_CELL 6.0 /* plus 30 for run, rep, seed and t_s */
+/* Buckets a latency histogram fills at most in practice (log-linear, 128 per
+ * power of two: about 900 were seen for an exponential service time). */
+#define HIST_BUCKETS_TYPICAL 1000.0
+#define SUMMARY_ROWS_PER_POINT 16.0
+
+/* Adds the cost of one run of this point (built in sim) to est. */
+static void estimate_point(const struct sim *sim, const struct sim_config *cfg, double sweep_cols,
+                           struct runner_estimate *est)
+{
+    double rate = 0, traffic = 1, hists = 1;
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        const struct component *c = sim->comps[i];
+        if (c->kind->is_client)
+            rate += client_rate_per_s(c);
+        else if (!c->kind->no_traffic)
+            traffic++;
+    }
+    hists += 2 * (traffic - 1);
+    double dur_s = (double)cfg->duration_ns / 1e9;
+    double requests = rate * dur_s;
+    double r = (double)cfg->repeat;
+    double buckets = requests < HIST_BUCKETS_TYPICAL ? requests : HIST_BUCKETS_TYPICAL;
+    double ts_rows = cfg->interval_ns > 0 ? dur_s / ((double)cfg->interval_ns / 1e9) : 0;
+    est->events += r * requests * 2 * (traffic > 1 ? traffic - 1 : 1);
+    est->rows_runs += r;
+    est->rows_components += r * (traffic - 1);
+    est->rows_summary += SUMMARY_ROWS_PER_POINT;
+    est->rows_histograms += r * hists * buckets;
+    est->rows_timeseries += r * ts_rows;
+    est->output_bytes += r * (ROW_BYTES_RUNS + 10 * sweep_cols) +
+                         r * (traffic - 1) * (ROW_BYTES_COMPONENTS + 10 * sweep_cols) +
+                         SUMMARY_ROWS_PER_POINT * (ROW_BYTES_SUMMARY + 10 * sweep_cols) +
+                         r * hists * buckets * ROW_BYTES_HISTOGRAMS +
+                         r * ts_rows *
+                             (30 + ROW_BYTES_TS_CELL * (sweep_cols + 7 + 3 * (traffic - 1)));
+}
+
+/* Validates every point; with est, adds each point's cost to it. */
+static int validate_points(const struct scenario *sc, struct runner_estimate *est, struct diag *d)
 {
     int rc = check_fixed_keys(sc, d);
     size_t np = scenario_npoints(sc);
@@ -203,23 +249,103 @@ int runner_validate(const struct scenario *sc, struct diag *d)
     runner_first_config(sc, &first); /* repeat cannot be swept */
     const struct sc_section *ss = sc_find_section(sc->sections, sc->nsections, "sim");
     const struct sc_entry *re = ss ? sc_find_entry(ss, "repeat") : NULL;
-    if ((double)np * (double)first.repeat > RUNNER_MAX_RUNS)
+    if ((double)np * (double)first.repeat > RUNNER_HARD_MAX_RUNS)
         rc = diag_error(d, re ? re->val_loc : (struct loc){sc->file, 1, 1},
                         "sweep points x repeat = %zu x %lld = %.3g runs: at most 10^6", np,
                         first.repeat, (double)np * (double)first.repeat);
     for (size_t i = 0; i < np; i++) {
         struct sc_point *pt = scenario_point(sc, i);
         struct sim_config cfg;
-        if (runner_config(pt, &cfg, d) < 0)
+        int crc = runner_config(pt, &cfg, d);
+        if (crc < 0)
             rc = -1;
         struct sim sim;
         sim_init(&sim, 1, 0, 1);
         if (model_build(&sim, pt, d) < 0)
             rc = -1;
+        else if (est && crc == 0)
+            estimate_point(&sim, &cfg, (double)sc->nsweeps, est);
         sim_fini(&sim);
         scenario_point_free(pt);
     }
     return rc;
+}
+
+int runner_validate(const struct scenario *sc, struct diag *d)
+{
+    return validate_points(sc, NULL, d);
+}
+
+/* The sweep at which the running product repeat x values of sweeps[0..i]
+ * first exceeds limit (the one to narrow), or the last sweep. */
+static struct loc budget_loc(const struct scenario *sc, long long repeat, double limit,
+                             const struct loc *repeat_loc)
+{
+    double n = (double)repeat;
+    if (n > limit && repeat_loc)
+        return *repeat_loc;
+    for (size_t i = 0; i < sc->nsweeps; i++) {
+        n *= (double)sc->sweeps[i].nvalues;
+        if (n > limit)
+            return sc->sweeps[i].loc;
+    }
+    return sc->nsweeps ? sc->sweeps[sc->nsweeps - 1].loc : (struct loc){sc->file, 0, 0};
+}
+
+static const struct loc *repeat_loc(const struct scenario *sc)
+{
+    const struct sc_section *s = sc_find_section(sc->sections, sc->nsections, "sim");
+    const struct sc_entry *e =
+        s && strcmp(s->kind, "sim") == 0 ? sc_find_entry(s, "repeat") : NULL;
+    return e ? &e->val_loc : NULL;
+}
+
+/* One run alone is over the output budget: blame [sim] duration (or the
+ * [sim] section, or the file). */
+static struct loc sim_loc(const struct scenario *sc)
+{
+    const struct sc_section *s = sc_find_section(sc->sections, sc->nsections, "sim");
+    if (!s || strcmp(s->kind, "sim") != 0)
+        return (struct loc){sc->file, 0, 0};
+    const struct sc_entry *e = sc_find_entry(s, "duration");
+    return e ? e->val_loc : s->loc;
+}
+
+int runner_validate_budget(const struct scenario *sc, bool force, struct runner_estimate *est,
+                           struct diag *d)
+{
+    struct runner_estimate local;
+    if (!est)
+        est = &local;
+    memset(est, 0, sizeof *est);
+    est->points = scenario_npoints(sc);
+    runner_nruns(sc, NULL, NULL, &est->repeat);
+    est->runs = (double)est->points * (double)est->repeat;
+    if (!force && est->runs > RUNNER_MAX_RUNS) {
+        diag_error(d, budget_loc(sc, est->repeat, RUNNER_MAX_RUNS, repeat_loc(sc)),
+                   "%zu sweep point%s x %lld replication%s = %.0f runs, more than the budget of "
+                   "%d runs; narrow the sweep or pass --force",
+                   est->points, est->points == 1 ? "" : "s", est->repeat,
+                   est->repeat == 1 ? "" : "s", est->runs, RUNNER_MAX_RUNS);
+        return -1;
+    }
+    if (validate_points(sc, est, d) < 0)
+        return -1;
+    if (!force && est->output_bytes > RUNNER_MAX_OUTPUT_BYTES) {
+        /* The output grows with the runs: blame the sweep that takes the
+         * run count past the share of the budget one run may use. */
+        double per_run = est->output_bytes / est->runs;
+        double limit = RUNNER_MAX_OUTPUT_BYTES / per_run;
+        struct loc loc =
+            limit < 1 ? sim_loc(sc) : budget_loc(sc, est->repeat, limit, repeat_loc(sc));
+        return diag_error(d, loc,
+                          "the results would take about %.1f GB (%.0f runs x %.1f MB), more "
+                          "than the budget of %.0f GB; narrow the sweep, shorten the runs or "
+                          "pass --force",
+                          est->output_bytes / 1e9, est->runs, per_run / 1e6,
+                          RUNNER_MAX_OUTPUT_BYTES / 1e9);
+    }
+    return 0;
 }
 
 size_t runner_nruns(const struct scenario *sc, const struct runner_opts *o, uint64_t *base_seed,

@@ -46,6 +46,38 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
 /* Checks every sweep point: [sim] keys and the whole model. Returns 0 or -1. */
 int runner_validate(const struct scenario *sc, struct diag *d);
 
+/* The cost budget: `validate` and `run` refuse a scenario past it unless
+ * --force is given, so a sweep typo cannot fill the disk. */
+#define RUNNER_MAX_RUNS 100000
+#define RUNNER_MAX_OUTPUT_BYTES 2e9
+
+/* What running a scenario would cost, estimated while validating it.
+ * events: for every client, its mean rate (client_rate_per_s) x duration x
+ * 2 events (arrival, departure) at each component with traffic, summed over
+ * every run; warm-up, network hops and retries are ignored (the shipped
+ * scenarios come within a factor of 2).
+ * Output: rows of each CSV file x a typical row size (bytes_per_row below). */
+struct runner_estimate {
+    size_t points;
+    long long repeat;
+    double runs;             /* points x repeat */
+    double events;           /* simulated events, all runs */
+    double rows_runs;        /* runs.csv */
+    double rows_components;  /* components.csv */
+    double rows_summary;     /* summary.csv */
+    double rows_histograms;  /* histograms.csv */
+    double rows_timeseries;  /* timeseries.csv */
+    double output_bytes;     /* all of them */
+};
+
+/* runner_validate, plus the cost estimate and the budget: past
+ * RUNNER_MAX_RUNS runs (checked first, before any point is built) or
+ * RUNNER_MAX_OUTPUT_BYTES of output, reports an error at the sweep that
+ * multiplies the cost and returns -1, unless force. est may be NULL. When
+ * the run count is over budget, est holds only points, repeat and runs. */
+int runner_validate_budget(const struct scenario *sc, bool force, struct runner_estimate *est,
+                           struct diag *d);
+
 struct runner_opts {
     int jobs;               /* threads, >= 1 */
     bool has_seed;          /* --seed given */

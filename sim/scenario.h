@@ -37,6 +37,7 @@ struct sc_sweep {
     char **values;
     size_t nvalues;
     struct loc loc;
+    size_t cap;    /* allocated length of values (it grows geometrically) */
 };
 
 struct scenario {

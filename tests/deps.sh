@@ -4,6 +4,9 @@
 #   pkg-config and check  - to build and run the unit tests (make check)
 #   gnuplot-nox           - to draw PNG plots (optional: without it sdsim
 #                           still writes the .gp scripts)
+#   clang, libclang-rt-N-dev - clang and its libFuzzer runtime, for the
+#                           fuzzing pass of make check (optional: without
+#                           them make check skips it and says so)
 # It uses apt-get as root, or sudo when that works without a password;
 # otherwise it prints the exact command to run and fails.
 # Usage: sh tests/deps.sh [--plots-only]
@@ -17,7 +20,27 @@ if [ "${1:-}" != "--plots-only" ]; then
 fi
 command -v gnuplot >/dev/null 2>&1 || optional="gnuplot-nox"
 
-[ -z "$need$optional" ] && exit 0
+# libFuzzer: clang links -fsanitize=fuzzer only with the compiler-rt package
+# of its own version (Debian: libclang-rt-14-dev for clang 14).
+fuzz=""
+have_libfuzzer() {
+    d=$(mktemp -d "${TMPDIR:-/tmp}/sdsim-deps.XXXXXX") || return 1
+    printf 'int LLVMFuzzerTestOneInput(const unsigned char *p, unsigned long n);\nint LLVMFuzzerTestOneInput(const unsigned char *p, unsigned long n) { (void)p; (void)n; return 0; }\n' > "$d/p.c"
+    clang -fsanitize=fuzzer,address -o "$d/p" "$d/p.c" >/dev/null 2>&1
+    r=$?
+    rm -rf "$d"
+    return $r
+}
+clang_rt() { # the compiler-rt package of the installed clang
+    v=$(clang --version 2>/dev/null | sed -n 's/.*clang version \([0-9][0-9]*\).*/\1/p' | head -1)
+    echo "libclang-rt-${v:-14}-dev"
+}
+if [ "${1:-}" != "--plots-only" ] && ! have_libfuzzer; then
+    command -v clang >/dev/null 2>&1 || fuzz="clang"
+    [ -n "$fuzz" ] || fuzz=$(clang_rt)
+fi
+
+[ -z "$need$optional$fuzz" ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then
     sudo=""
@@ -29,8 +52,9 @@ else
         echo "sdsim: install them with:  sudo apt-get install -y$need $optional" >&2
         exit 1
     fi
-    echo "sdsim: gnuplot is not installed: plots will be written as .gp scripts only" >&2
-    echo "sdsim: (to draw PNGs: sudo apt-get install -y gnuplot-nox)" >&2
+    [ -n "$optional" ] && echo "sdsim: gnuplot is not installed: plots will be written as .gp scripts only" >&2
+    [ -n "$optional" ] && echo "sdsim: (to draw PNGs: sudo apt-get install -y gnuplot-nox)" >&2
+    [ -n "$fuzz" ] && echo "sdsim: clang with libFuzzer is missing: make check will skip fuzzing (sudo apt-get install -y clang libclang-rt-14-dev)" >&2
     exit 0
 fi
 
@@ -55,5 +79,13 @@ if [ -n "$need" ]; then
 fi
 if [ -n "$optional" ]; then
     install " $optional" || echo "sdsim: warning: gnuplot could not be installed; plots stay as .gp scripts" >&2
+fi
+if [ "$fuzz" = clang ]; then # then the runtime of the clang that came
+    install " clang" && { have_libfuzzer || install " $(clang_rt)"; }
+elif [ -n "$fuzz" ]; then
+    install " $fuzz"
+fi
+if [ -n "$fuzz" ] && ! have_libfuzzer; then
+    echo "sdsim: warning: clang with libFuzzer could not be installed; make check skips fuzzing" >&2
 fi
 exit 0

@@ -192,6 +192,16 @@ check "a bad scenario does not touch an existing results folder" cmp -s "$T/hell
 # --- the other commands -------------------------------------------------------
 "$SDSIM" validate tests/e2e/sweep.ini > "$T/v"
 check "validate: ok and the number of runs" grep -q "ok (8 sweep points x 3 replications = 24 runs)" "$T/v"
+check "validate: estimates events and output rows" \
+    grep -q "^estimate: .* simulated events; output 24 rows of runs.csv, .* about .* MB$" "$T/v"
+"$SDSIM" validate tests/bad/huge_sweep.ini --force > "$T/v" 2>&1
+check "validate --force lifts the run budget (110000 runs)" \
+    grep -q "ok (11 sweep points x 10000 replications = 110000 runs)" "$T/v"
+"$SDSIM" validate tests/bad/huge_output.ini --force > "$T/v" 2>&1
+check "validate --force lifts the output budget, estimating 10^8 timeseries rows" \
+    grep -q "100000000 timeseries.csv" "$T/v"
+"$SDSIM" validate tests/bad/huge_sweep.ini --set sim.repeat=9000 > "$T/v" 2>&1
+check "99000 runs are within the budget" grep -q "= 99000 runs)" "$T/v"
 "$SDSIM" list > "$T/list"
 check "list shows every kind, policy family and distribution" sh -c \
     "grep -q '^\[client NAME\]' '$T/list' && grep -q '^\[service NAME\]' '$T/list' && grep -q '^balance:' '$T/list' && grep -q 'round_robin' '$T/list' && grep -q 'lognormal' '$T/list' && grep -q '^\[sim\]' '$T/list'"
