@@ -241,8 +241,9 @@ static void write_runs(struct outfile *o, const struct report *rp)
         num(o, r->window_s);
         outfile_printf(o, ",%s,%llu,%s",
                        r->precision_met < 0 ? "" : r->precision_met ? "yes" : "no",
-                       (unsigned long long)r->events, r->stop.overloaded ? "overload" : "");
-        num(o, r->stop.overloaded ? r->stop.at_s : NA);
+                       (unsigned long long)r->events,
+                       r->stop.overloaded ? "overload" : r->stop.stalled ? "stalled" : "");
+        num(o, r->stop.overloaded || r->stop.stalled ? r->stop.at_s : NA);
         for (size_t k = 0; k < nx; k++)
             num(o, extra_value(r, xn[k]));
         outfile_printf(o, "\n");
@@ -435,18 +436,19 @@ static void plot_triple(struct outfile *o, double value, const struct ci *ci)
                    isnan(ci->hi) ? value : ci->hi);
 }
 
-/* Whether the pooled value of the SLO's metric over runs [b, e) is below its
- * limit (pooled percentiles, mean of means). */
+/* Runs of [b, e) that stopped early (max_in_flight, or a stalled clock). */
 static size_t stopped_runs(const struct report *rp, size_t b, size_t e)
 {
     size_t n = 0;
     for (size_t i = b; i < e; i++)
-        n += rp->runs[i].stop.overloaded != 0;
+        n += rp->runs[i].stop.overloaded || rp->runs[i].stop.stalled;
     return n;
 }
 
-/* A point where some run stopped at max_in_flight never meets it: the load
- * could not be carried, whatever the figures until the stop say. */
+/* Whether the pooled value of the SLO's metric over runs [b, e) is below its
+ * limit (pooled percentiles, mean of means). A point where some run stopped
+ * early never meets it: the load could not be carried, whatever the figures
+ * until the stop say. */
 static int slo_met(const struct report *rp, size_t b, size_t e, const struct hist *pool)
 {
     if (stopped_runs(rp, b, e) > 0)
@@ -1209,7 +1211,8 @@ char *report_table(const struct report *rp)
         b = e;
     }
     if (nstopped > 0)
-        fprintf(f, "[k/n stopped]: k runs reached [sim] max_in_flight and stopped early; their "
+        fprintf(f, "[k/n stopped]: k runs reached [sim] max_in_flight (or their clock stood "
+                   "still) and stopped early; their "
                    "figures cover the time until the stop (runs.csv: stopped, stopped_at_s)\n");
     if (rp->slo_metric && best)
         fprintf(f, "highest offered load meeting the SLO (%s): %.5g requests/s, at %s\n",

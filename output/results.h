@@ -51,6 +51,7 @@ struct result_span {
  * requests. Its statistics cover the time until the stop. */
 struct run_stop {
     int overloaded;        /* 0: the run ended normally */
+    int stalled;           /* stopped because the clock stood still */
     double at_s;           /* when it stopped */
     uint64_t in_flight;    /* requests held then */
     char *busiest;         /* the component with the most queued requests, or NULL (owned) */

@@ -20,6 +20,7 @@
 #include "output/report.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
+#include "sim/sim.h"
 #include "sim/xalloc.h"
 
 #define MAX_SETS 256
@@ -383,6 +384,11 @@ static void report_stops(const struct run_result *res, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const struct run_stop *st = &res[i].stop;
+        if (st->stalled)
+            fprintf(stderr,
+                    "sdsim: run %zu: the clock stood still at t=%.4gs for %u events (a loop of "
+                    "zero-time steps: zero think, service and latency times?); stopped\n",
+                    res[i].run, st->at_s, SIM_STALL_EVENTS);
         if (!st->overloaded)
             continue;
         char held[32], queued[32];

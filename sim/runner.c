@@ -511,9 +511,14 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
         int64_t end = sim_run(&sim);
         if (res) {
             collect(&sim, end, res);
-            res->precision_met = cfg->precision > 0 ? sim.stop && !sim.overloaded : -1;
+            res->precision_met =
+                cfg->precision > 0 ? sim.stop && !sim.overloaded && !sim.stalled : -1;
             if (sim.overloaded)
                 collect_stop(&sim.overload, res);
+            if (sim.stalled) {
+                res->stop.stalled = 1;
+                res->stop.at_s = units_ns_to_s(sim_now(&sim));
+            }
         }
     }
     sim.series = NULL; /* owned by the caller */

@@ -24,6 +24,7 @@ void sim_init(struct sim *sim, uint64_t seed, int64_t cut_ns, int64_t end_ns)
     sim->end_ns = end_ns;
     sim->measuring = cut_ns <= 0;
     sim->max_in_flight = SIZE_MAX;
+    sim->stall_events = SIM_STALL_EVENTS;
 }
 
 static void stats_fini(struct comp_stats *st)
@@ -158,8 +159,17 @@ int64_t sim_run(struct sim *sim)
         if (sim->comps[i]->kind->start)
             sim->comps[i]->kind->start(sim, sim->comps[i]);
     struct evq_event ev;
+    int64_t instant = -1;
+    uint32_t same = 0; /* events in a row at `instant` */
     while (!sim->stop && evq_peek_time(sim->q) <= sim->end_ns && evq_pop(sim->q, &ev)) {
         sim->events++;
+        if (ev.at_ns != instant) {
+            instant = ev.at_ns;
+            same = 0;
+        } else if (++same == sim->stall_events) {
+            sim->stalled = true;
+            sim->stop = true;
+        }
         ev.fn(sim, ev.a, ev.b);
     }
     if (sim->overloaded)

@@ -183,6 +183,8 @@ struct sim {
     size_t max_in_flight;
     bool overloaded;       /* stopped at max_in_flight; see overload */
     struct sim_overload overload;
+    bool stalled;          /* stopped: stall_events events in a row at one instant */
+    uint32_t stall_events; /* SIM_STALL_EVENTS (sim_init); tests lower it */
     uint64_t next_req_id;
     uint64_t events;       /* events executed */
     double precision;      /* > 0: stop when the 95% CI half-width of the mean
@@ -247,7 +249,14 @@ static inline int64_t sim_now(const struct sim *sim)
 uint64_t sim_after(struct sim *sim, int64_t delay_ns, evq_fn *fn, void *a, void *b);
 uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b);
 
-/* Runs events until end_ns, until a model sets stop or until reqs_live
+/* Events in a row at one instant after which a run is stalled: a loop of
+ * zero-time steps (zero think, service and latency) that would never let
+ * the clock reach the end. Far above what any real burst schedules at one
+ * instant (the largest run holds 10^7 users). */
+#define SIM_STALL_EVENTS 100000000u
+
+/* Runs events until end_ns, until a model sets stop, until the clock stands
+ * still for stall_events events (then stalled is set), or until reqs_live
  * reaches max_in_flight (then overloaded is set and overload filled in;
  * the event that reached it runs to its end). A run stopped before the
  * warm-up cut has empty statistics (the cut is taken at the stop). Then

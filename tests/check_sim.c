@@ -273,6 +273,38 @@ START_TEST(limit_is_reached_at_exactly_max_in_flight)
 }
 END_TEST
 
+/* An event that schedules itself again after *(int64_t *)a nanoseconds. */
+static void again(struct sim *sim, void *a, void *b)
+{
+    (void)b;
+    sim_after(sim, *(int64_t *)a, again, a, NULL);
+}
+
+/* A loop of zero-time steps never lets the clock reach the end: the run
+ * stops after stall_events events in a row at one instant, marked stalled,
+ * at that instant. The same loop with 1 ns steps is not stalled. */
+START_TEST(a_clock_that_stands_still_stops_the_run)
+{
+    struct sim sim;
+    int64_t zero = 0, one = 1;
+    sim_init(&sim, 1, 0, 1000000);
+    sim.stall_events = 1000;
+    sim_at(&sim, 5, again, &zero, NULL);
+    int64_t end = sim_run(&sim);
+    ck_assert(sim.stalled);
+    ck_assert_int_eq(end, 5);
+    ck_assert_uint_eq(sim.events, 1001);
+    sim_fini(&sim);
+
+    sim_init(&sim, 1, 0, 5000);
+    sim.stall_events = 1000;
+    sim_at(&sim, 0, again, &one, NULL);
+    ck_assert_int_eq(sim_run(&sim), 5000);
+    ck_assert(!sim.stalled);
+    sim_fini(&sim);
+}
+END_TEST
+
 static double extra(const struct run_result *r, const char *name)
 {
     for (size_t k = 0; k < r->nextra; k++)
@@ -353,6 +385,7 @@ Suite *sim_suite(void)
     tcase_add_test(tc, abandoned_requests_count_towards_max_in_flight);
     tcase_add_test(tc, run_stopped_in_the_warmup_has_empty_statistics);
     tcase_add_test(tc, limit_is_reached_at_exactly_max_in_flight);
+    tcase_add_test(tc, a_clock_that_stands_still_stops_the_run);
     tcase_add_test(tc, occ_users_retry_a_refused_write_after_the_backoff);
     tcase_add_test(tc, hedged_call_takes_the_first_reply_and_gives_up_the_copies);
     tcase_set_timeout(tc, 120);

@@ -452,6 +452,20 @@ check "a point with a stopped run never meets the SLO, whatever its figures unti
 "$SDSIM" list sim | grep -q '^  max_in_flight '
 check "sdsim list sim documents max_in_flight" [ $? -eq 0 ]
 
+# A zero-time loop (tests/e2e/stall.ini) stops with stopped = stalled and a
+# message, instead of hanging.
+if [ -z "${SDSIM_E2E_QUICK:-}" ]; then
+    "$SDSIM" run tests/e2e/stall.ini -o "$T/stall" -q 2>"$T/stall.err"
+    check "a zero-time loop ends (exit $?)" [ $? -eq 0 ]
+    check "its run is marked stalled" [ "$(col "$T/stall/runs.csv" stopped 1)" = stalled ]
+    check "stderr says the clock stood still" grep -q "the clock stood still at t=0s" "$T/stall.err"
+fi
+
+# --force lifts the budget of runs, not the hard limit of 10^6 runs in memory
+"$SDSIM" validate tests/bad/runs.ini --force >/dev/null 2>"$T/force.err"
+check "--force does not lift the hard limit on runs (exit $?)" \
+    sh -c "[ $? -eq 65 ] && grep -q 'at most 10^6' '$T/force.err'"
+
 # --- intervals ------------------------------------------------------------
 # Every summary.csv written above: each interval holds its value and stays in
 # the metric's range (nothing below 0; ratios, fractions and p_ at most 1);
