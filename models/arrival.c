@@ -40,7 +40,7 @@ static int64_t constant_gap(struct arrival *a, int64_t now_ns, struct rng *r)
 }
 
 static const struct param_spec rate_params[] = {
-    {"rate", "rate", NULL, "mean arrival rate, e.g. 2.5/s, 900/m"},
+    {"rate", "rate", NULL, "mean arrival rate, e.g. 2.5/s, 900/min"},
     {NULL, NULL, NULL, NULL},
 };
 

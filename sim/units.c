@@ -26,10 +26,11 @@ struct unit_def {
 /* "µs" is accepted as a spelling of "us". */
 static const struct unit_def units_time[] = {
     {"ns", 1.0},    {"us", 1e3},    {"\xc2\xb5s", 1e3}, {"ms", 1e6},
-    {"s", 1e9},     {"m", 60e9},    {"h", 3600e9},      {NULL, 0.0},
+    {"s", 1e9},     {"m", 60e9},    {"min", 60e9},      {"h", 3600e9},
+    {NULL, 0.0},
 };
 
-#define UNITS_LIST "ns, us, ms, s, m, h"
+#define UNITS_LIST "ns, us, ms, s, m or min, h"
 
 /* Byte units: bytes per unit. */
 static const struct unit_def units_bytes[] = {
@@ -250,19 +251,19 @@ int units_parse_rate(const char *s, double *out_per_s, const char **why)
     if (lead_number(&b, e, &v, why) < 0)
         return -1;
     if (b == e && v != 0.0) {
-        *why = "missing unit: write a rate as 2.5/s, 900/m, 3/ms or 7200/h";
+        *why = "missing unit: write a rate as 2.5/s, 900/min, 3/ms or 7200/h";
         return -1;
     }
     if (b < e) {
         if (*b != '/') {
-            *why = "bad rate: write it as 2.5/s, 900/m, 3/ms or 7200/h";
+            *why = "bad rate: write it as 2.5/s, 900/min, 3/ms or 7200/h";
             return -1;
         }
         for (b++; b < e && is_blank(*b);)
             b++;
         const struct unit_def *u = find_unit(units_time, b, e);
         if (!u) {
-            *why = "unknown rate unit (expected /s, /ms, /us, /ns, /m or /h)";
+            *why = "unknown rate unit (expected /s, /ms, /us, /ns, /min (or /m) or /h)";
             return -1;
         }
         per_ns = u->ns;

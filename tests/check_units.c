@@ -97,6 +97,7 @@ struct double_case {
 static const struct double_case good_rates[] = {
     {"2.55/s", 2.55}, {"900/m", 15.0}, {"1/ms", 1000.0},  {"1e8/s", 1e8},
     {"7200/h", 2.0},  {"0", 0.0},      {" 5 / s ", 5.0},  {"2/us", 2e6},
+    {"900/min", 15.0},
 };
 
 START_TEST(rate_parses_to_per_second)
