@@ -85,7 +85,7 @@ START_TEST(missing_unit_reason_lists_the_units)
     const char *why = NULL;
 
     ck_assert_int_eq(units_parse_duration("5", &ns, &why), -1);
-    ck_assert_str_eq(why, "missing unit (ns, us, ms, s, m, h)");
+    ck_assert_str_eq(why, "missing unit (ns, us, ms, s, m or min, h)");
 }
 END_TEST
 
