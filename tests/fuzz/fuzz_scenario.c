@@ -11,6 +11,8 @@
  *    in make check, which covers that path);
  *  - only the first FUZZ_MAX_POINTS sweep points are validated when a sweep
  *    makes more (their count and product are still checked in full).
+ * It never runs a simulation, so faults that need sampling or the clock
+ * (huge samples, time overflow, rates too high) are out of its reach.
  * Built by `make fuzz` with -fsanitize=fuzzer,address,undefined. */
 #include <stddef.h>
 #include <stdint.h>
