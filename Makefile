@@ -36,6 +36,15 @@ run: sdsim
 sdsim: obj/sim/main.o $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The git commit, when built from a clone, goes into manifest.txt; the stamp
+# changes only when the commit does, so report.o is rebuilt only then.
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+obj/commit.stamp: FORCE
+	@mkdir -p obj; echo '$(GIT_COMMIT)' | cmp -s - $@ 2>/dev/null || echo '$(GIT_COMMIT)' > $@
+obj/output/report.o obj-san/output/report.o: obj/commit.stamp
+obj/output/report.o obj-san/output/report.o: CPPFLAGS += -DSDSIM_COMMIT='"$(GIT_COMMIT)"'
+.PHONY: FORCE
+
 obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

@@ -311,7 +311,8 @@ static void tidy(struct publish *p, struct publish_status *st)
  * its listed files and the kinds of file sdsim writes go, then the folder. */
 static void remove_stale(const char *stage, struct publish_status *st)
 {
-    static const char *const kinds[] = {".csv", ".txt", ".dat", ".gp", ".png", ".log", ".tmp"};
+    static const char *const kinds[] = {".csv", ".txt", ".ini", ".dat",
+                                        ".gp",  ".png", ".log", ".tmp"};
     struct names list, ents;
     read_file_list(stage, &list);
     if (list_dir(stage, "", &ents) == 0)

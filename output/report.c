@@ -14,6 +14,9 @@
 #include "output/stats.h"
 #include "sim/xalloc.h"
 
+#ifndef SDSIM_COMMIT
+#define SDSIM_COMMIT "" /* the git commit sdsim was built from, when known */
+#endif
 #define NA ((double)NAN) /* an empty CSV field */
 #define NS_PER_MS 1e6
 #define NS_PER_S 1e9
@@ -209,16 +212,54 @@ static double extra_value(const struct run_result *r, const char *name)
     return NA;
 }
 
+/* The fixed columns of the files that also carry one column per sweep
+ * variable, which therefore must not take any of these names. */
+#define KEY_COLS "run,rep,seed"
+static const char runs_cols[] =
+    "offered,completed,rejected,timeouts,errors,in_flight,attempts,"
+    "attempts_per_request,offered_rps,throughput_rps,latency_mean_ms,"
+    "latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,"
+    "latency_max_ms,warmup_s,window_s,precision_met,events,stopped,stopped_at_s";
+static const char components_cols[] =
+    "component,kind,arrivals,completed,rejected,errors,throughput_rps,"
+    "utilisation,mean_busy,mean_queue,mean_in_system,wait_mean_ms,"
+    "wait_p50_ms,wait_p90_ms,wait_p99_ms,p_wait_gt0,wait_m2_s2,"
+    "local_mean_ms,response_mean_ms,response_p50_ms,response_p99_ms,"
+    "littles_law_l";
+static const char summary_cols[] = "metric,value,ci_low,ci_high,n";
+
+static bool in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == n && strncmp(p, name, n) == 0)
+            return true;
+        p += k + (p[k] == ',');
+    }
+    return false;
+}
+
+const char *report_column_taken(const char *name)
+{
+    if (in_list(KEY_COLS, name) || in_list(runs_cols, name))
+        return "runs.csv";
+    if (in_list(components_cols, name))
+        return "components.csv";
+    if (strcmp(name, "point") == 0 || in_list(summary_cols, name))
+        return "summary.csv";
+    if (in_list("t_s,failed_rps,requests_in_system", name)) /* the rest are runs.csv's */
+        return "timeseries.csv";
+    return NULL;
+}
+
 static void write_runs(struct outfile *o, const struct report *rp)
 {
     const char **xn;
     size_t nx = extra_names(rp, &xn);
-    outfile_printf(o, "run,rep,seed");
+    outfile_printf(o, "%s", KEY_COLS);
     sweep_header(o, rp->sc);
-    outfile_printf(o, ",offered,completed,rejected,timeouts,errors,in_flight,attempts,"
-                      "attempts_per_request,offered_rps,throughput_rps,latency_mean_ms,"
-                      "latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,"
-                      "latency_max_ms,warmup_s,window_s,precision_met,events,stopped,stopped_at_s");
+    outfile_printf(o, ",%s", runs_cols);
     for (size_t k = 0; k < nx; k++) {
         outfile_printf(o, ",");
         csv_str(o, xn[k]);
@@ -255,13 +296,9 @@ static void write_runs(struct outfile *o, const struct report *rp)
 
 static void write_components(struct outfile *o, const struct report *rp)
 {
-    outfile_printf(o, "run,rep,seed");
+    outfile_printf(o, "%s", KEY_COLS);
     sweep_header(o, rp->sc);
-    outfile_printf(o, ",component,kind,arrivals,completed,rejected,errors,throughput_rps,"
-                      "utilisation,mean_busy,mean_queue,mean_in_system,wait_mean_ms,"
-                      "wait_p50_ms,wait_p90_ms,wait_p99_ms,p_wait_gt0,wait_m2_s2,"
-                      "local_mean_ms,response_mean_ms,response_p50_ms,response_p99_ms,"
-                      "littles_law_l\n");
+    outfile_printf(o, ",%s\n", components_cols);
     for (size_t i = 0; i < rp->nruns; i++) {
         const struct run_result *r = &rp->runs[i];
         for (size_t c = 0; c < r->ncomps; c++) {
@@ -470,7 +507,7 @@ static void write_summary(struct outfile *o, const struct report *rp)
     size_t nx = extra_names(rp, &xn);
     outfile_printf(o, "point");
     sweep_header(o, rp->sc);
-    outfile_printf(o, ",metric,value,ci_low,ci_high,n\n");
+    outfile_printf(o, ",%s\n", summary_cols);
     for (size_t b = 0; b < rp->nruns;) {
         size_t e = point_end(rp, b);
         struct hist *pool = pooled(rp, b, e);
@@ -530,7 +567,9 @@ static void write_manifest(struct outfile *o, const struct report *rp)
     const struct scenario *sc = rp->sc;
     outfile_printf(o, "# sdsim results manifest: how to reproduce every row\n");
     outfile_printf(o, "sdsim_version: %s\n", SDSIM_VERSION);
-    outfile_printf(o, "scenario: %s\n", sc->file);
+    if (SDSIM_COMMIT[0])
+        outfile_printf(o, "sdsim_commit: %s\n", SDSIM_COMMIT);
+    outfile_printf(o, "scenario: %s (a copy as run: scenario.ini)\n", sc->file);
     outfile_printf(o, "scenario_fnv1a64: %016llx\n", (unsigned long long)sc->hash);
     outfile_printf(o, "command: %s\n", rp->command);
     outfile_printf(o, "base_seed: %llu\n", (unsigned long long)rp->base_seed);
@@ -547,8 +586,11 @@ static void write_manifest(struct outfile *o, const struct report *rp)
     for (size_t i = 0; i < rp->nruns; i++) {
         const struct run_result *r = &rp->runs[i];
         char *label = point_label(sc, r->point);
-        outfile_printf(o, "run %zu point %zu rep %zu seed %llu %s | sdsim run %s --seed %llu --runs %zu -o %s-run%zu\n",
-                       r->run, r->point, r->rep, (unsigned long long)r->seed, label, sc->file,
+        outfile_printf(o,
+                       "run %zu point %zu rep %zu seed %llu %s | sdsim run %s/scenario.ini%s%s "
+                       "--seed %llu --runs %zu -o %s-run%zu\n",
+                       r->run, r->point, r->rep, (unsigned long long)r->seed, label, rp->outdir,
+                       rp->sets && *rp->sets ? " " : "", rp->sets ? rp->sets : "",
                        (unsigned long long)rp->base_seed, r->run, rp->outdir, r->run);
         free(label);
     }
@@ -1039,6 +1081,15 @@ static void w_runs(struct outfile *o, const struct report *rp, struct wctx *w)
     (void)w;
     write_runs(o, rp);
 }
+/* scenario.ini: the scenario's text as it was read (the --set options are
+ * in the manifest's commands), so the folder reproduces itself even when
+ * the file changes or came from standard input. */
+static void w_scenario(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    outfile_printf(o, "%s", rp->sc->text);
+}
+
 static void w_summary(struct outfile *o, const struct report *rp, struct wctx *w)
 {
     (void)w;
@@ -1126,6 +1177,7 @@ int report_write(const struct report *rp, const struct outdir *od, int *err, con
         {"components.csv", w_components, true},
         {"histograms.csv", w_histograms, true},
         {"manifest.txt", w_manifest, true},
+        {"scenario.ini", w_scenario, true},
         {"latency_cdf.dat", w_cdf_data, lat},
         {"latency_cdf.gp", w_cdf_script, lat},
         {"timeseries.csv", w_ts, has_timeseries(rp)},

@@ -28,7 +28,14 @@ struct report {
      * first sweep variable (sweep_metrics.dat/.gp, sweep_COLUMN.png), or
      * NULL. Names no run has are left out. */
     const char *plot;
+    /* The --set options of the command, already quoted for a shell (one
+     * string, maybe empty), repeated in each run's reproduce command. */
+    const char *sets;
 };
+
+/* The file whose fixed column is called name (so a sweep variable may not
+ * be), or NULL. */
+const char *report_column_taken(const char *name);
 
 #define REPORT_PLOT_MAX 8 /* columns plotted at most */
 

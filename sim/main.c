@@ -27,11 +27,11 @@
 
 static const char usage_text[] =
     "usage: sdsim run FILE [-o DIR] [-j N] [--seed N] [--set NAME.KEY=VALUE]... [--runs LIST] [-q]\n"
-    "                [--force]\n"
+    "                [--force]          (FILE may be - for standard input)\n"
     "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force]\n"
     "       sdsim list [KIND|FAMILY]\n"
     "       sdsim plot DIR\n"
-    "       sdsim --help | --version\n";
+    "       sdsim help [COMMAND] | COMMAND --help | --help | --version\n";
 
 static const char help_text[] =
     "sdsim: a deterministic discrete-event simulator for system-design scenarios.\n"
@@ -47,13 +47,15 @@ static const char help_text[] =
     "  plot DIR       redraw the PNG plots of a results folder with gnuplot\n"
     "\n"
     "Options of run:\n"
-    "  -o DIR         results folder (default results/<scenario name>)\n"
-    "  -j N           run N runs in parallel; the output is identical for any N\n"
+    "  -o, --output DIR  results folder (default results/<scenario name>, or\n"
+    "                 results/stdin for a scenario read from standard input)\n"
+    "  -j, --jobs N   run N runs in parallel (default: the number of online CPUs);\n"
+    "                 the output is identical for any N\n"
     "  --seed N       base seed, overriding [sim] seed\n"
     "  --set K=V      override a key, e.g. --set app.workers=4 or --set sim.duration=10s;\n"
     "                 V may be a sweep: --set app.workers='${w = 1, 2, 4}'\n"
     "  --runs LIST    only these run numbers, e.g. 3 or 0-4,9 (see manifest.txt)\n"
-    "  -q             no table on stdout\n"
+    "  -q, --quiet    no table on stdout\n"
     "  --force        (run and validate) go past the cost budget: both refuse a\n"
     "                 scenario of more than 100000 runs (sweep points x repeat) or\n"
     "                 an estimated 2 GB of results, naming the sweep to narrow\n"
@@ -96,14 +98,46 @@ static int parse_ull(const char *s, unsigned long long *out)
     return 0;
 }
 
+/* The short option a long one stands for: --output DIR and --output=DIR are
+ * -o DIR, --jobs N is -j N, --quiet is -q. With "=", the value is taken
+ * from the argument and *i steps back so the caller does not skip the next
+ * one. Anything else is returned as it is. */
+static const char *long_option(const char *a, const char **v, int *i)
+{
+    static const struct {
+        const char *name, *flag;
+    } longs[] = {{"--output", "-o"}, {"--jobs", "-j"}, {"--quiet", "-q"}};
+    for (size_t k = 0; k < sizeof longs / sizeof longs[0]; k++) {
+        size_t n = strlen(longs[k].name);
+        if (strncmp(a, longs[k].name, n) != 0)
+            continue;
+        if (a[n] == '\0')
+            return longs[k].flag;
+        if (a[n] == '=' && longs[k].flag[1] != 'q') {
+            *v = a + n + 1;
+            (*i)--;
+            return longs[k].flag;
+        }
+    }
+    return a;
+}
+
+/* Online CPUs: the default for -j (1 when unknown). */
+static int online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
+}
+
 /* Parses the options after `run FILE` / `validate FILE`. */
 static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
 {
-    c->jobs = 1;
+    c->jobs = online_cpus();
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         char flag[3];
+        a = long_option(a, &v, &i);
         if ((!strncmp(a, "-j", 2) || !strncmp(a, "-o", 2)) && a[2]) { /* -j2, -oDIR */
             snprintf(flag, sizeof flag, "%.2s", a);
             v = a + 2;
@@ -176,6 +210,16 @@ static int load(struct cli *c, struct scenario **out)
         if (scenario_set(sc, c->sets[i], d) < 0)
             rc = -1;
     if (rc == 0 && scenario_find_sweeps(sc, d) < 0)
+        rc = -1;
+    for (size_t i = 0; sc && rc == 0 && i < sc->nsweeps; i++) {
+        const char *file = report_column_taken(sc->sweeps[i].name);
+        if (file)
+            diag_error(d, sc->sweeps[i].loc,
+                            "sweep variable '%s' has the name of a column of %s; call it "
+                            "something else (e.g. '%s_value')",
+                            sc->sweeps[i].name, file, sc->sweeps[i].name);
+    }
+    if (rc == 0 && diag_count(d) > 0)
         rc = -1;
     if (rc == 0 && runner_validate_budget(sc, c->force, &c->est, d) < 0)
         rc = -1;
@@ -319,6 +363,8 @@ static int have_gnuplot(void)
 
 static char *default_outdir(const char *file)
 {
+    if (!strcmp(file, "-"))
+        return xstrdup("results/stdin");
     const char *base = strrchr(file, '/');
     base = base ? base + 1 : file;
     size_t len = strlen(base);
@@ -327,6 +373,23 @@ static char *default_outdir(const char *file)
     char *out = xmalloc(len + 16);
     snprintf(out, len + 16, "results/%.*s", (int)len, base);
     return out;
+}
+
+/* The --set options as shell words: "--set 'a.b=1' --set 'c.d=2'". */
+static char *sets_text(const struct cli *c)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < c->nsets; i++)
+        len += 10 + 4 * strlen(c->sets[i]);
+    char *s = xcalloc(len, 1), *p = s;
+    for (size_t i = 0; i < c->nsets; i++) {
+        p += sprintf(p, "%s--set '", i ? " " : "");
+        for (const char *q = c->sets[i]; *q; q++)
+            p += *q == '\'' ? sprintf(p, "'\\''") : sprintf(p, "%c", *q);
+        *p++ = '\'';
+    }
+    *p = '\0';
+    return s;
 }
 
 static char *join_args(int argc, char **argv)
@@ -456,12 +519,13 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (rc == 0)
         report_stops(res, n);
     char *command = join_args(full_argc, full_argv);
+    char *sets = sets_text(&c);
     if (rc == 0) {
         struct sim_config cfg;
         runner_first_config(sc, &cfg);
         struct report rp = {sc,     res,         n,         repeat,       base_seed,
                             command, outdir, cfg.slo.metric, cfg.slo.limit, cfg.slo.text,
-                            cfg.plot[0] ? cfg.plot : NULL};
+                            cfg.plot[0] ? cfg.plot : NULL, sets};
         rc = publish_exit(&pst, publish_report(pub, &rp, &pst) == 0);
         char unknown[64];
         if (rc == 0 && report_plot_unknown(&rp, unknown, sizeof unknown))
@@ -485,6 +549,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     free(only);
     free(outdir);
     free(command);
+    free(sets);
     scenario_free(sc);
     return rc;
 }
@@ -575,7 +640,10 @@ int main(int argc, char **argv)
     if (argc < 2)
         return usage_error("missing command");
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    int asks_help = 0; /* sdsim COMMAND ... --help */
+    for (int i = 2; i < argc; i++)
+        asks_help |= !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help") || asks_help) {
         printf("%s\n%s", usage_text, help_text);
         return 0;
     }

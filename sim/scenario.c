@@ -318,7 +318,8 @@ static int refuse_binary(const char *path, const char *buf, const char *bad, str
 struct scenario *scenario_load(const char *path, struct diag *d, int *io_error)
 {
     *io_error = 0;
-    FILE *f = fopen(path, "rb");
+    int from_stdin = strcmp(path, "-") == 0;
+    FILE *f = from_stdin ? stdin : fopen(path, "rb");
     if (!f) {
         *io_error = errno ? errno : EIO;
         return NULL;
@@ -334,7 +335,8 @@ struct scenario *scenario_load(const char *path, struct diag *d, int *io_error)
         }
     }
     int err = ferror(f) ? (errno ? errno : EIO) : 0;
-    fclose(f);
+    if (!from_stdin)
+        fclose(f);
     if (err) {
         free(buf);
         *io_error = err;
@@ -343,11 +345,11 @@ struct scenario *scenario_load(const char *path, struct diag *d, int *io_error)
     buf[len] = '\0';
     const char *bad = first_binary(buf, len);
     if (bad) {
-        refuse_binary(path, buf, bad, d);
+        refuse_binary(from_stdin ? "<stdin>" : path, buf, bad, d);
         free(buf);
         return NULL;
     }
-    struct scenario *sc = scenario_parse(path, buf, d);
+    struct scenario *sc = scenario_parse(from_stdin ? "<stdin>" : path, buf, d);
     free(buf);
     return sc;
 }

@@ -61,8 +61,9 @@ struct sc_point {
 
 /* Parses text (the content of file). Returns NULL with diagnostics on error. */
 struct scenario *scenario_parse(const char *file, const char *text, struct diag *d);
-/* Reads and parses a file; *io_error is set (and NULL returned, no diagnostic)
- * when the file cannot be read, so the caller can exit with EX_NOINPUT. */
+/* Reads and parses a file ("-": standard input); *io_error is set (and NULL
+ * returned, no diagnostic) when the file cannot be read, so the caller can
+ * exit with EX_NOINPUT. */
 struct scenario *scenario_load(const char *path, struct diag *d, int *io_error);
 void scenario_free(struct scenario *sc);
 

@@ -466,6 +466,25 @@ fi
 check "--force does not lift the hard limit on runs (exit $?)" \
     sh -c "[ $? -eq 65 ] && grep -q 'at most 10^6' '$T/force.err'"
 
+# --- command-line conventions ----------------------------------------------
+"$SDSIM" run --help >"$T/help.out" 2>&1
+check "sdsim run --help exits 0 with the usage" sh -c "[ $? -eq 0 ] && grep -q '^usage: sdsim run' '$T/help.out'"
+"$SDSIM" help run >/dev/null 2>&1
+check "sdsim help run exits 0" [ $? -eq 0 ]
+"$SDSIM" run scenarios/hello.ini --output "$T/long" --jobs 2 --quiet --set sim.repeat=2 >"$T/long.out"
+check "--output, --jobs and --quiet work (exit $?, nothing on stdout)" \
+    sh -c "[ -s '$T/long/runs.csv' ] && [ ! -s '$T/long.out' ]"
+# A scenario from standard input: the folder keeps a copy, and each run's
+# command in the manifest recomputes its row from that copy.
+"$SDSIM" run - -o "$T/stdin" -q --set sim.repeat=2 --set 'load.arrival=poisson(rate=2/s)' \
+    < scenarios/hello.ini
+check "a scenario from standard input runs and is kept as scenario.ini" \
+    cmp -s scenarios/hello.ini "$T/stdin/scenario.ini"
+repro=$(grep '^run 1 ' "$T/stdin/manifest.txt" | sed 's/.*| sdsim run //')
+eval "\"\$SDSIM\" run $repro -q" >/dev/null 2>&1
+check "the manifest's command recomputes run 1 from the copy" \
+    sh -c "[ \"\$(sed -n 3p '$T/stdin/runs.csv')\" = \"\$(sed -n 2p '$T/stdin-run1/runs.csv')\" ]"
+
 # --- intervals ------------------------------------------------------------
 # Every summary.csv written above: each interval holds its value and stays in
 # the metric's range (nothing below 0; ratios, fractions and p_ at most 1);
