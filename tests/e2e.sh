@@ -177,6 +177,9 @@ check "list shows every kind, policy family and distribution" sh -c \
     "grep -q '^\[client NAME\]' '$T/list' && grep -q '^\[service NAME\]' '$T/list' && grep -q '^balance:' '$T/list' && grep -q 'round_robin' '$T/list' && grep -q 'lognormal' '$T/list' && grep -q '^\[sim\]' '$T/list'"
 "$SDSIM" list service > "$T/ls"
 check "list service shows its keys with defaults" grep -q "workers *int *1" "$T/ls"
+"$SDSIM" list theory > "$T/lt"
+check "list theory shows each formula with its conditions" sh -c \
+    "grep -q '^  erlang_c ' '$T/lt' && grep -q '^  che_lru ' '$T/lt' && grep -q '^      when ' '$T/lt'"
 "$SDSIM" list nothing 2>/dev/null
 check "list of an unknown name: exit 64" [ $? -eq 64 ]
 "$SDSIM" --version | grep -q '^sdsim [0-9]'
