@@ -5,6 +5,7 @@
  * loop has a fixed bound, so no input can hang a caller. */
 #include "output/theory.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -243,6 +244,96 @@ double theory_md1_wait_mean(double lambda, double d)
 double theory_md1_response_mean(double lambda, double d)
 {
     return theory_mg1_response_mean(lambda, d, 0);
+}
+
+/* Franx's form of the M/D/1 waiting-time distribution (Franx, "A simple
+ * solution for the M/D/c waiting time distribution", Oper. Res. Letters
+ * 29, 2001, with c = 1): for t = k d + (d - y), 0 < y <= d,
+ *   P(Wq <= t) = sum_{j=0..k} Q_(k+1-j) e^(-lambda y) (lambda y)^j / j!,
+ * Q_n = P(at most n in the system). Every term is positive, unlike Erlang's
+ * alternating sum (equal in exact arithmetic, but it loses all digits
+ * beyond t ~ 30 d at rho = 0.9). Q comes from the level-crossing recursion
+ * of the M/D/1 queue length, pi_0 = 1 - rho,
+ *   pi_(n+1) a_0 = pi_0 A_(n+1) + sum_{j=1..n} pi_j A_(n-j+2),
+ * a_m = P(m arrivals in a service), A_m = P(>= m arrivals): positive terms
+ * again. a_m < rho^m / m!, so A_m and the Poisson weights of the first sum
+ * vanish (< 1e-89) beyond MD1_TAIL terms: ring buffers of that size hold
+ * what the recursions need. O(MD1_TAIL t / d) time. */
+#define MD1_TAIL 64
+
+double theory_md1_wait_cdf(double lambda, double d, double t)
+{
+    if (!is_rate(lambda) || !isfinite(d) || d <= 0 || isnan(t))
+        return NAN;
+    double rho = lambda * d;
+    if (rho >= 1 || t < 0)
+        return 0;
+    if (t / d > 1e6)
+        return NAN;
+    double a[2 * MD1_TAIL + 1], tail[MD1_TAIL + 2] = {0};
+    a[0] = exp(-rho);
+    for (int m = 1; m <= 2 * MD1_TAIL; m++)
+        a[m] = a[m - 1] * rho / m;
+    for (int m = 2 * MD1_TAIL; m >= MD1_TAIL; m--)
+        tail[MD1_TAIL] += a[m]; /* A_MD1_TAIL, smallest terms first */
+    for (int m = MD1_TAIL - 1; m >= 0; m--)
+        tail[m] = tail[m + 1] + a[m];
+    long k = (long)floor(t / d);
+    double y = (double)(k + 1) * d - t;
+    /* pi_n and Q_n for n = 0 .. k + 1, the last MD1_TAIL of each kept */
+    double pi[MD1_TAIL], q[MD1_TAIL], sum = 0;
+    pi[0] = 1 - rho;
+    q[0] = pi[0];
+    for (long n = 0; n <= k; n++) {
+        /* pi_0 is read from slot 0 before step MD1_TAIL - 1 overwrites it;
+         * later its factor A_(n+1) is 0 */
+        double up = pi[0] * (n + 1 <= MD1_TAIL ? tail[n + 1] : 0);
+        for (long jj = n + 2 - MD1_TAIL > 1 ? n + 2 - MD1_TAIL : 1; jj <= n; jj++)
+            up += pi[jj % MD1_TAIL] * tail[n - jj + 2];
+        pi[(n + 1) % MD1_TAIL] = up / a[0];
+        q[(n + 1) % MD1_TAIL] = q[n % MD1_TAIL] + pi[(n + 1) % MD1_TAIL];
+    }
+    double w = exp(-lambda * y);
+    for (long j = 0; j <= k && j < MD1_TAIL; j++) {
+        if (j > 0)
+            w *= lambda * y / (double)j;
+        sum += q[(k + 1 - j) % MD1_TAIL] * w;
+    }
+    return sum > 1 ? 1 : sum;
+}
+
+double theory_md1_wait_quantile(double lambda, double d, double p)
+{
+    if (!is_rate(lambda) || !isfinite(d) || d <= 0 || !is_prob(p))
+        return NAN;
+    double rho = lambda * d;
+    if (rho >= 1)
+        return INFINITY;
+    if (p <= 1 - rho)
+        return 0;
+    double lo = 0, hi = d, f;
+    for (int i = 0; i < 64 && (f = theory_md1_wait_cdf(lambda, d, hi)) < p; i++) {
+        lo = hi;
+        hi *= 2;
+    }
+    if (isnan(theory_md1_wait_cdf(lambda, d, hi)))
+        return NAN;
+    for (int i = 0; i < 200 && hi - lo > 1e-13 * hi; i++) {
+        double mid = 0.5 * (lo + hi);
+        f = theory_md1_wait_cdf(lambda, d, mid);
+        if (isnan(f))
+            return NAN;
+        if (f < p)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+double theory_md1_response_quantile(double lambda, double d, double p)
+{
+    return theory_md1_wait_quantile(lambda, d, p) + d;
 }
 
 double theory_allen_cunneen_wait_mean(unsigned c, double lambda, double mean_s, double scv_a,
@@ -738,6 +829,9 @@ static const struct theory_method methods[] = {
     {"pk_mg1", "M/G/1 (M/D/1: scv 0): mean wait and response; E[Wq^2] from three moments",
      "Poisson arrivals, one worker, i.i.d. service with known mean and SCV, FIFO, rho < 1",
      "Pollaczek-Khinchine (Kleinrock 1975, s5.6); Takacs 1962"},
+    {"md1", "M/D/1: waiting-time distribution, wait and response percentiles (exact)",
+     "Poisson arrivals, constant service time, one worker, FIFO, rho < 1",
+     "Erlang 1909, in Franx's positive-term form (Oper. Res. Letters 29, 2001)"},
     {"kingman", "G/G/c mean wait: APPROXIMATION (M/M/c wait scaled by (ca^2 + cs^2)/2)",
      "renewal arrivals, i.i.d. service, c workers sharing one FIFO queue, rho < 1; exact only for "
      "M/M/c and M/G/1, best in heavy traffic",

@@ -101,6 +101,17 @@ double theory_mg1_wait_m2(double lambda, double s1, double s2, double s3);
 double theory_md1_wait_mean(double lambda, double d);
 double theory_md1_response_mean(double lambda, double d);
 
+/* M/D/1 FIFO waiting-time distribution (Erlang 1909), computed in Franx's
+ * form (Oper. Res. Letters 29, 2001), a sum of positive terms that keeps
+ * full precision at any t (Erlang's alternating sum does not), to about
+ * 1e-13; O(64 t / d) time, no allocation. The quantile is 0 for
+ * p <= 1 - rho, else found by bisection to 1e-13 relative; the response
+ * time is the wait plus d. Conditions: Poisson arrivals, constant service
+ * d, one server, FIFO, rho < 1. t / d above 1e6: NAN. */
+double theory_md1_wait_cdf(double lambda, double d, double t);
+double theory_md1_wait_quantile(double lambda, double d, double p);
+double theory_md1_response_quantile(double lambda, double d, double p);
+
 /* G/G/c mean wait, APPROXIMATION (Allen-Cunneen; Kingman 1961 for c = 1):
  * Wq ~ Wq(M/M/c) (scv_a + scv_s) / 2, with scv_a and scv_s the squared
  * coefficients of variation of the interarrival and service times and

@@ -270,6 +270,28 @@ START_TEST(pollaczek_khinchine_matches_published_cases)
 }
 END_TEST
 
+START_TEST(md1_percentiles_match_published_cases)
+{
+    /* queueing.csv MD1 (lambda 0.9, d 1; mpmath, 50 digits) */
+    near_rel(theory_md1_wait_quantile(0.9, 1, 0.5), 3.013047519, REL_CSV, "wait p50");
+    near_rel(theory_md1_wait_quantile(0.9, 1, 0.9), 10.78250496, REL_CSV, "wait p90");
+    near_rel(theory_md1_wait_quantile(0.9, 1, 0.99), 21.89823735, REL_CSV, "wait p99");
+    near_rel(theory_md1_response_quantile(0.9, 1, 0.5), 4.013047519, REL_CSV, "response p50");
+    near_rel(theory_md1_response_quantile(0.9, 1, 0.99), 22.89823735, REL_CSV, "response p99");
+    /* Erlang's sum in 60-digit arithmetic (mpmath) where the double sum has
+     * lost every digit: t = 37 at rho 0.9, t = 55.5 at rho 0.95; and a light
+     * load, rho 0.3 at t = 2.25. 1e-13 absolute: Franx's terms are positive */
+    near_abs(theory_md1_wait_cdf(0.9, 1, 37), 0.9995620682612451, 1e-13, "cdf(37)");
+    near_abs(theory_md1_wait_cdf(0.95, 1, 55.5), 0.9965850982272291, 1e-13, "cdf(55.5)");
+    near_abs(theory_md1_wait_cdf(0.3, 1, 2.25), 0.9950099212636693, 1e-13, "cdf(2.25)");
+    /* atom at 0, units, and the median wait at low load */
+    near_abs(theory_md1_wait_cdf(0.9, 1, 0), 0.1, 1e-15, "P(Wq = 0)");
+    near_abs(theory_md1_wait_cdf(900, 1e-3, 37e-3), 0.9995620682612451, 1e-13, "ms");
+    ck_assert(theory_md1_wait_quantile(0.3, 1, 0.6) == 0);
+    ck_assert(isinf(theory_md1_wait_quantile(1, 1, 0.5)));
+}
+END_TEST
+
 START_TEST(kingman_is_exact_where_it_must_be)
 {
     /* M/M/c: both scv 1 */
@@ -540,6 +562,7 @@ Suite *theory_suite(void)
     tcase_add_test(q, mmck_matches_published_cases);
     tcase_add_test(q, mmck_with_a_huge_room_is_mmc_and_stays_finite_at_scale);
     tcase_add_test(q, pollaczek_khinchine_matches_published_cases);
+    tcase_add_test(q, md1_percentiles_match_published_cases);
     tcase_add_test(q, kingman_is_exact_where_it_must_be);
     suite_add_tcase(s, q);
 
