@@ -713,15 +713,15 @@ static double char_time(size_t n, double s, double cap, bool lru, double *hit)
         return 0;
     }
     double h = theory_zipf_norm(n, s), t = 0, occ, slope;
-    for (int i = 0; i < 500; i++) {
+    for (int i = 0; i < 1000; i++) {
         occupancy(n, s, h, lru, t, &occ, &slope, hit);
         double step = (cap - occ) / slope;
         if (!(step > 1e-13 * t) || !isfinite(step))
-            break;
+            return t; /* converged: the step is below the rounding of t */
         t += step;
     }
-    occupancy(n, s, h, lru, t, &occ, &slope, hit);
-    return t;
+    *hit = NAN; /* not converged: no value rather than a wrong one */
+    return NAN;
 }
 
 double theory_che_lru_time(size_t n, double s, double capacity)
