@@ -879,7 +879,7 @@ static const struct theory_method methods[] = {
     {"wars_latency", "WARS: write and read latency percentiles (K-th fastest of N)",
      "N replicas, one-way delays independent exponentials (write W, ack A; read R, response S), "
      "a write waits for W acks, a read for R responses",
-     "order statistics of hypoexponentials (Bailis et al., VLDB 2012, s4)"},
+     "order statistics of hypoexponentials (the WARS model of Bailis et al., VLDB 2012)"},
 };
 
 const struct theory_method *theory_methods(size_t *n)
