@@ -110,15 +110,17 @@ double theory_mmc_response_sf(unsigned c, double lambda, double mu, double t)
     return (1 - C) * exp(-mu * t) + C * hypo2_sf(mu, (double)c * mu - lambda, t);
 }
 
-/* The smallest t with sf(t) <= 1 - p for a decreasing survival function,
- * by doubling from `guess` and then bisection to 1e-15 relative. */
+/* A decreasing survival function and its parameters, for invert_sf(). */
 struct sf_fn {
     double (*sf)(const struct sf_fn *f, double t);
-    unsigned c;
-    double x, y, z;        /* the function's own parameters */
-    size_t n;              /* hypoexponential: number of rates */
-    const double *rates;   /* hypoexponential: the rates */
+    unsigned c;          /* M/M/c: workers */
+    double x, y;         /* M/M/c: lambda, mu */
+    size_t n;            /* hypoexponential: number of rates */
+    const double *rates; /* hypoexponential: the rates */
 };
+
+/* The smallest t with sf(t) <= 1 - p, by doubling from `guess` and then
+ * bisection to 1e-15 relative. */
 
 static double invert_sf(const struct sf_fn *f, double p, double guess)
 {
@@ -150,7 +152,7 @@ double theory_mmc_response_quantile(unsigned c, double lambda, double mu, double
         return NAN;
     if (!mmc_stable(c, lambda, mu))
         return INFINITY;
-    struct sf_fn f = {mmc_sf_fn, c, lambda, mu, 0, 0, NULL};
+    struct sf_fn f = {mmc_sf_fn, c, lambda, mu, 0, NULL};
     return invert_sf(&f, p, 1 / mu);
 }
 
@@ -625,7 +627,7 @@ double theory_tandem_mm1_response_quantile(size_t n, const double *mu, double la
         rate[i] = mu[i] - lambda;
         mean += 1 / rate[i];
     }
-    struct sf_fn f = {hypoexp_fn, 0, 0, 0, 0, n, rate};
+    struct sf_fn f = {hypoexp_fn, 0, 0, 0, n, rate};
     return invert_sf(&f, p, mean);
 }
 

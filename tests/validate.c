@@ -39,8 +39,8 @@
  *                            see eval_hist()
  *   hist:NAME:gt=X           fraction of values above X seconds
  * theory: rows are computed, not simulated, by output/theory.c (the library
- * the theory column of the results also uses), except the WARS Monte Carlo
- * estimators (wars, wars_q), which are here:
+ * the planned theory column of the results will use too), except the WARS
+ * Monte Carlo estimators (wars, wars_q), which are here:
  *   theory:erlang_root:N=..:lambda=..:mu=..  E_N/M/1 root sigma
  *   theory:jsq2_ctmc:lambda=..[:what=pwait]  computed: join the shortest of 2
  *                            queues, mean time in system (or P(wait > 0))
