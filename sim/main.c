@@ -18,6 +18,7 @@
 #include "output/outfile.h"
 #include "output/publish.h"
 #include "output/report.h"
+#include "output/theory.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
@@ -43,7 +44,8 @@ static const char help_text[] =
     "                 estimate its cost: runs, simulated events, output rows and size\n"
     "  list [WHAT]    print every component kind, policy and distribution with\n"
     "                 its parameters, defaults and meaning (WHAT narrows it: a kind\n"
-    "                 such as 'service', a family such as 'balance' or 'dist', or 'sim')\n"
+    "                 such as 'service', a family such as 'balance' or 'dist', or 'sim';\n"
+    "                 'theory' lists the queueing and caching formulas and when they hold)\n"
     "  plot DIR       redraw the PNG plots of a results folder with gnuplot\n"
     "\n"
     "Options of run:\n"
@@ -563,6 +565,39 @@ static void print_params(const struct param_spec *p, const char *indent)
                !p->def ? "(required)" : *p->def ? p->def : "-", p->help);
 }
 
+/* Prints "label text" with text wrapped at 96 columns under itself. */
+static void print_wrapped(const char *label, const char *text)
+{
+    const int width = 96, indent = 14;
+    int col = printf("      %-*s", indent - 6, label);
+    while (*text) {
+        int word = (int)strcspn(text, " ");
+        if (col > indent && col + 1 + word > width)
+            col = printf("\n%*s", indent, "") - 1;
+        else if (col > indent)
+            col += printf(" ");
+        col += printf("%.*s", word, text);
+        text += word;
+        text += strspn(text, " ");
+    }
+    printf("\n");
+}
+
+/* `sdsim list theory`: output/theory.c's methods with their conditions. */
+static void list_theory(void)
+{
+    size_t n;
+    const struct theory_method *m = theory_methods(&n);
+    printf("theory: closed forms and approximations (a value applies only when the\n"
+           "conditions hold)\n");
+    for (size_t i = 0; i < n; i++) {
+        printf("  %-16s %s\n", m[i].name, m[i].summary);
+        print_wrapped("when", m[i].conditions);
+        print_wrapped("source", m[i].source);
+    }
+    printf("\n");
+}
+
 static int cmd_list(int argc, char **argv)
 {
     if (argc > 1)
@@ -598,6 +633,10 @@ static int cmd_list(int argc, char **argv)
             print_params(docs[i].params, "      ");
         }
         printf("\n");
+        shown = 1;
+    }
+    if (what && !strcmp(what, "theory")) {
+        list_theory();
         shown = 1;
     }
     if (!shown)

@@ -18,7 +18,7 @@
  *                      bucket counts added); CI: t over per-replication values
  *                      read from each replication's own histogram.
  *   sigma_root         not simulated: the root of the E_N/M/1 equation
- *                      sigma = A*(mu(1 - sigma)) computed here by bisection.
+ *                      sigma = A*(mu(1 - sigma)) (output/theory.c).
  * Rows are gated on the file's rel= or abs= tolerance (README, point 4: the
  * CI is a diagnostic, printed with '*' when it misses the expected value);
  * `exact` alone gates at EXACT_TOL; `info` rows print INFO. A CSV file whose
@@ -38,7 +38,10 @@
  *   hist:NAME:q=P[:atom=T]   P-quantile of histogram NAME, in seconds; atom=T:
  *                            see eval_hist()
  *   hist:NAME:gt=X           fraction of values above X seconds
- *   theory:erlang_root:N=..:lambda=..:mu=..  computed, not simulated
+ * theory: rows are computed, not simulated, by output/theory.c (the library
+ * the planned theory column of the results will use too), except the WARS
+ * Monte Carlo estimators (wars, wars_q), which are here:
+ *   theory:erlang_root:N=..:lambda=..:mu=..  E_N/M/1 root sigma
  *   theory:jsq2_ctmc:lambda=..[:what=pwait]  computed: join the shortest of 2
  *                            queues, mean time in system (or P(wait > 0))
  *   theory:wars:N=..:R=..:W=..:ew=..:ea=..:er=..:es=..:t=..[:trials=..]
@@ -75,6 +78,7 @@
 #include <unistd.h>
 
 #include "output/hist.h"
+#include "output/theory.h"
 #include "sim/xalloc.h"
 
 #define QUEUEING_CSV "tests/validation/queueing.csv"
@@ -496,84 +500,12 @@ static int eval_hist(struct results *r, const char *spec, double expected, struc
     return 0;
 }
 
-/* Laplace-Stieltjes transform of the Erlang-n interarrival time with rate
- * lambda per station (mean 1/lambda): (n lambda/(n lambda + s))^n. */
-static double erlang_lst(double n, double lambda, double s)
-{
-    return pow(n * lambda / (n * lambda + s), n);
-}
-
-/* The root in (0, 1) of sigma = A*(mu(1 - sigma)) for E_n/M/1 (Kleinrock
- * 1975 s6.4), by bisection on f(sigma) = A*(mu(1-sigma)) - sigma, which is
- * positive below the root and negative above it when rho < 1. */
-static double erlang_root(double n, double lambda, double mu)
-{
-    double lo = 0.0, hi = 1.0 - 1e-15;
-    for (int i = 0; i < 200; i++) {
-        double mid = 0.5 * (lo + hi);
-        if (erlang_lst(n, lambda, mu * (1.0 - mid)) - mid > 0)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return 0.5 * (lo + hi);
-}
-
 static double param(const char *spec, const char *key, double dflt)
 {
     char k[32];
     snprintf(k, sizeof k, "%s=", key);
     const char *p = strstr(spec, k);
     return p ? strtod(p + strlen(k), NULL) : dflt;
-}
-
-/* Join the shortest queue over two exponential servers (mu = 1), Poisson
- * arrivals at 2 lambda, ties split evenly: the CTMC of the queue lengths on
- * (m, k) = (shorter queue, difference), truncated at m <= 200, k <= 40 (the
- * result is the same to 12 digits at 400 x 80). Gauss-Seidel sweeps with
- * P(0, 0) fixed at 1 until the mean changes by less than 1e-14 relative over
- * 50 sweeps (about 10^4 sweeps, 0.5 s, at lambda = 0.9). Returns the mean
- * time in system E[2m + k] / (2 lambda) (Little), or with pwait the
- * probability that an arrival waits, P(m >= 1) (PASTA). Flatto and McKean
- * (1977) and Adan, Wessels and Zijm (1990) solve the same chain analytically. */
-static double jsq2_ctmc(double lambda, bool pwait)
-{
-    enum { M = 200, K = 40 };
-    double arr = 2 * lambda, mean = 0, busy = 0, prev = 0;
-    double *p = xcalloc((M + 1) * (K + 1), sizeof *p);
-#define JSQ_P(m, k) p[(m) * (K + 1) + (k)]
-    JSQ_P(0, 0) = 1;
-    for (int sweep = 1; sweep <= 1000000; sweep++) {
-        for (int m = 0; m <= M; m++)
-            for (int k = m == 0; k <= K; k++) {
-                /* out: an arrival joins the shorter queue (either when equal);
-                 * the shorter (or either equal) queue or the longer one ends
-                 * a service */
-                double out = k == 0 ? arr + (m > 0 ? 2 : 0)
-                                    : (m < M ? arr : 0) + (m > 0 && k < K ? 1 : 0) + 1;
-                double in = k < K ? JSQ_P(m, k + 1) : 0; /* the longer one served */
-                if (m > 0 && k < K)
-                    in += JSQ_P(m - 1, k + 1) * arr; /* joined the shorter one */
-                if (k == 1)
-                    in += JSQ_P(m, 0) * arr + (m < M ? 2 * JSQ_P(m + 1, 0) : 0);
-                if (k >= 2 && m < M)
-                    in += JSQ_P(m + 1, k - 1); /* the shorter one served */
-                JSQ_P(m, k) = in / out;
-            }
-        if (sweep % 50)
-            continue;
-        double sum = 0, n = 0, w = 0;
-        for (int m = 0; m <= M; m++)
-            for (int k = 0; k <= K; k++)
-                sum += JSQ_P(m, k), n += JSQ_P(m, k) * (2 * m + k), w += m ? JSQ_P(m, k) : 0;
-        mean = n / sum / arr, busy = w / sum;
-        if (fabs(mean - prev) < 1e-14 * mean)
-            break;
-        prev = mean;
-    }
-#undef JSQ_P
-    free(p);
-    return pwait ? busy : mean;
 }
 
 /* The WARS model of Bailis et al., "Probabilistically Bounded Staleness for
@@ -742,83 +674,33 @@ static double wars_q(const char *spec)
     return v;
 }
 
-/* PBS k-staleness (Bailis et al. 2012, section 3): a read of R replicas out
- * of N sees one of the last k writes, each kept by W replicas chosen at
- * random, with probability 1 - (C(N-W, R) / C(N, R))^k. */
-static double binom(int n, int k)
-{
-    if (k < 0 || k > n)
-        return 0;
-    double c = 1;
-    for (int i = 1; i <= k; i++)
-        c = c * (double)(n - k + i) / (double)i;
-    return c;
-}
-
-static double kstale(const char *spec)
-{
-    int n = (int)param(spec, "N", 3), r = (int)param(spec, "R", 1), w = (int)param(spec, "W", 1);
-    double k = param(spec, "k", 1);
-    return 1 - pow(binom(n - w, r) / binom(n, r), k);
-}
-
-/* CDF of X = Exp(mean a) + Exp(mean b) (hypoexponential; Erlang-2 when
- * a == b), x and means in the same unit. */
-static double hypoexp_cdf(double x, double a, double b)
-{
-    if (x <= 0)
-        return 0;
-    if (fabs(a - b) < 1e-12 * a)
-        return 1 - exp(-x / a) * (1 + x / a);
-    return 1 - (a * exp(-x / a) - b * exp(-x / b)) / (a - b);
-}
-
-/* The q-quantile, in seconds, of the K-th smallest of N independent copies
- * of Exp(mean a ms) + Exp(mean b ms): a WARS write's latency (K = W,
- * a = ew, b = ea) or a read's (K = R, a = er, b = es). P(X_(K) <= x) =
- * sum_{j >= K} C(N, j) F^j (1 - F)^(N - j); bisection to 1e-12 ms. */
-static double wars_latency(const char *spec)
-{
-    int n = (int)param(spec, "N", 3), kk = (int)param(spec, "K", 1);
-    double a = param(spec, "a", 1), b = param(spec, "b", 1), q = param(spec, "q", 0.5);
-    double lo = 0, hi = 1;
-    while (hypoexp_cdf(hi, a, b) < 1 && hi < 1e9) {
-        double f = hypoexp_cdf(hi, a, b), g = 0;
-        for (int j = kk; j <= n; j++)
-            g += binom(n, j) * pow(f, j) * pow(1 - f, n - j);
-        if (g >= q)
-            break;
-        hi *= 2;
-    }
-    while (hi - lo > 1e-12) {
-        double mid = (lo + hi) / 2, f = hypoexp_cdf(mid, a, b), g = 0;
-        for (int j = kk; j <= n; j++)
-            g += binom(n, j) * pow(f, j) * pow(1 - f, n - j);
-        if (g < q)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return (lo + hi) / 2 / 1e3;
-}
-
+/* Computed rows. The formulas are output/theory.c's, the same ones the
+ * theory column uses; only the Monte Carlo estimators of the WARS model
+ * live here. */
 static int eval_theory(const char *spec, struct sample *s)
 {
     if (strncmp(spec, "erlang_root:", 12) == 0) {
-        s->value =
-            erlang_root(param(spec, "N", 1), param(spec, "lambda", 0.9), param(spec, "mu", 1));
+        s->value = theory_ekm1_sigma(param(spec, "N", 1), param(spec, "lambda", 0.9),
+                                     param(spec, "mu", 1));
         s->method = "E_N/M/1 root";
     } else if (strncmp(spec, "jsq2_ctmc:", 10) == 0) {
-        s->value = jsq2_ctmc(param(spec, "lambda", 0.9), strstr(spec, "what=pwait") != NULL);
+        double rho = param(spec, "lambda", 0.9);
+        s->value = strstr(spec, "what=pwait") ? theory_jsq2_wait_prob(rho, 1)
+                                              : theory_jsq2_response_mean(rho, 1);
         s->method = "JSQ-2 CTMC";
     } else if (strncmp(spec, "wars:", 5) == 0) {
         s->value = wars_mc(spec);
         s->method = "WARS Monte Carlo";
     } else if (strncmp(spec, "kstale:", 7) == 0) {
-        s->value = kstale(spec);
+        s->value = theory_pbs_kstale((unsigned)param(spec, "N", 3), (unsigned)param(spec, "R", 1),
+                                     (unsigned)param(spec, "W", 1), param(spec, "k", 1));
         s->method = "PBS k-staleness";
     } else if (strncmp(spec, "wars_latency:", 13) == 0) {
-        s->value = wars_latency(spec);
+        /* a and b in ms, the row in seconds */
+        s->value = theory_wars_latency_quantile((unsigned)param(spec, "N", 3),
+                                                (unsigned)param(spec, "K", 1), param(spec, "a", 1),
+                                                param(spec, "b", 1), param(spec, "q", 0.5)) /
+                   1e3;
         s->method = "order statistic";
     } else if (strncmp(spec, "wars_q:", 7) == 0) {
         s->value = wars_q(spec);
