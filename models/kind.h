@@ -11,6 +11,7 @@
 
 #include "sim/diag.h"
 #include "sim/dist.h"
+#include "sim/policy.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "sim/spec.h"
@@ -99,6 +100,7 @@ struct family {
     const char *summary;
     /* Fills out[0..max) with the family's policies in registry order. */
     size_t (*docs)(struct policy_doc *out, size_t max);
+    const struct policy_family *pf; /* a converted family: its heads instead of docs */
 };
 
 /* Documentation of the balancer's health checks (models/balancer.c). */

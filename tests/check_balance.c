@@ -91,7 +91,7 @@ static void check_sequence(struct balance *b, const char *want, int rounds)
         for (size_t j = 0; j < len; j++) {
             char got = (char)('a' + pick(b));
             ck_assert_msg(got == want[j], "%s: pick %zu of round %d: got %c, want %c",
-                          b->pol->name, j + 1, k + 1, got, want[j]);
+                          b->pol->head.name, j + 1, k + 1, got, want[j]);
         }
 }
 
@@ -654,7 +654,7 @@ START_TEST(every_policy_picks_below_n_after_resizes)
         "consistent_hash(vnodes=3)",
         "weighted_round_robin(weights=5:1:1:2:2:2:1:1:1:1:1:0)",
     };
-    for (const struct balance_policy *const *p = balance_policies(); *p; p++)
+    for (const struct policy_head *const *p = balance_family.table; *p; p++)
         resize_run((*p)->name);
     for (size_t k = 0; k < sizeof extra / sizeof *extra; k++)
         resize_run(extra[k]);
@@ -826,14 +826,14 @@ static void run_policy(const struct balance_policy *p, uint32_t *trace, size_t l
 {
     enum { N = 7 };
     struct balance b;
-    setup_ok(&b, p->name, N, 41);
+    setup_ok(&b, p->head.name, N, 41);
     uint32_t inflight[64], nin = 0;
     struct rng ops;
     rng_seed(&ops, 3);
     for (size_t k = 0; k < len; k++) {
         b.now_ns = (int64_t)k * 1000000;
         uint32_t i = pick_key(&b, rng_next(&ops));
-        REQUIRE(i < N, "%s: pick %u of %u", p->name, i, N);
+        REQUIRE(i < N, "%s: pick %u of %u", p->head.name, i, N);
         trace[k] = i;
         if (p->on_start)
             p->on_start(&b, i);
@@ -852,9 +852,9 @@ START_TEST(every_policy_is_deterministic_and_in_range)
 {
     enum { LEN = 20000 };
     uint32_t *t1 = malloc(LEN * sizeof *t1), *t2 = malloc(LEN * sizeof *t2);
-    for (const struct balance_policy *const *p = balance_policies(); *p; p++) {
-        run_policy(*p, t1, LEN);
-        run_policy(*p, t2, LEN);
+    for (const struct policy_head *const *p = balance_family.table; *p; p++) {
+        run_policy((const struct balance_policy *)*p, t1, LEN);
+        run_policy((const struct balance_policy *)*p, t2, LEN);
         ck_assert_msg(memcmp(t1, t2, LEN * sizeof *t1) == 0, "%s is not deterministic",
                       (*p)->name);
     }
