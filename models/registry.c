@@ -130,19 +130,10 @@ const struct kind *kind_find(const char *name)
     return NULL;
 }
 
-static size_t dist_docs(struct policy_doc *out, size_t max)
-{
-    const struct dist_info *di = dist_catalogue();
-    size_t n = 0;
-    for (; di[n].name && n < max; n++)
-        out[n] = (struct policy_doc){di[n].name, di[n].summary, di[n].params};
-    return n;
-}
-
 static const struct family families_tab[] = {
     {"balance", NULL, NULL, &balance_family},
     {"arrival", NULL, NULL, &arrival_family},
-    {"dist", "distributions for durations (service, think, latency)", dist_docs, NULL},
+    {"dist", NULL, NULL, &dist_family},
     {"keys", "request key distributions of a client (key: keys)", keys_docs, NULL},
     {"autoscale", "horizontal autoscalers of a service (key: autoscale)", autoscale_docs, NULL},
     {"health", "a balancer's health checks and outlier detection (keys: health, outlier)",
