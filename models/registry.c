@@ -134,7 +134,7 @@ static const struct family families_tab[] = {
     {"balance", NULL, NULL, &balance_family},
     {"arrival", NULL, NULL, &arrival_family},
     {"dist", NULL, NULL, &dist_family},
-    {"keys", "request key distributions of a client (key: keys)", keys_docs, NULL},
+    {"keys", NULL, NULL, &keys_family},
     {"autoscale", "horizontal autoscalers of a service (key: autoscale)", autoscale_docs, NULL},
     {"health", "a balancer's health checks and outlier detection (keys: health, outlier)",
      balancer_health_docs, NULL},
