@@ -12,6 +12,7 @@
 #include "models/breaker.h"
 #include "models/bulkhead.h"
 #include "models/client.h"
+#include "models/evict.h"
 #include "models/keys.h"
 #include "models/kind.h"
 
@@ -100,6 +101,17 @@ static const struct policy_head *const sheds[] = {
     NULL,
 };
 
+static const struct policy_head *const evictions[] = {
+    &evict_lru.head,   &evict_fifo.head,   &evict_random.head, &evict_clock.head,
+    &evict_lfu.head,   &evict_sieve.head,  &evict_s3fifo.head, &evict_arc.head,
+    &evict_tinylfu.head, &evict_plfu.head, NULL,
+};
+
+static const struct policy_head *const strategies[] = {
+    &cache_aside.head,        &cache_read_through.head, &cache_write_through.head,
+    &cache_write_behind.head, &cache_write_around.head, NULL,
+};
+
 const struct policy_family balance_family = {
     "balance", "balance policy",
     "how a service spreads requests over its replicas (key: balance)", balancers};
@@ -114,6 +126,10 @@ const struct policy_family breaker_family = {
 const struct policy_family bulkhead_family = {
     "bulkhead", "bulkhead policy",
     "concurrency limit on each of a service's calls (key: bulkhead)", bulkheads};
+const struct policy_family evict_family = {
+    "eviction", "eviction policy", "which object a full cache drops (key: eviction)", evictions};
+const struct policy_family cache_strategy_family = {
+    "strategy", "cache strategy", "what a cache does with writes (key: strategy)", strategies};
 const struct policy_family shed_family = {
     "shed", "shed policy", "load shedding at a service's queue (key: shed)", sheds};
 
@@ -142,8 +158,8 @@ static const struct family families_tab[] = {
     {"breaker", NULL, NULL, &breaker_family},
     {"bulkhead", NULL, NULL, &bulkhead_family},
     {"shed", NULL, NULL, &shed_family},
-    {"strategy", "what a cache does with writes (key: strategy)", cache_strategy_docs, NULL},
-    {"eviction", "which object a full cache drops (key: eviction)", cache_eviction_docs, NULL},
+    {"strategy", NULL, NULL, &cache_strategy_family},
+    {"eviction", NULL, NULL, &evict_family},
     {"sharding", "which shard owns a key, for [shards] (key: sharding)", shard_route_docs, NULL},
 };
 
