@@ -160,7 +160,7 @@ static const struct family families_tab[] = {
     {"shed", NULL, NULL, &shed_family},
     {"strategy", NULL, NULL, &cache_strategy_family},
     {"eviction", NULL, NULL, &evict_family},
-    {"sharding", "which shard owns a key, for [shards] (key: sharding)", shard_route_docs, NULL},
+    {"sharding", NULL, NULL, &shard_route_family},
 };
 
 static const struct family *const families[] = {
