@@ -151,7 +151,7 @@ static const struct family families_tab[] = {
     {"arrival", NULL, NULL, &arrival_family},
     {"dist", NULL, NULL, &dist_family},
     {"keys", NULL, NULL, &keys_family},
-    {"autoscale", "horizontal autoscalers of a service (key: autoscale)", autoscale_docs, NULL},
+    {"autoscale", NULL, NULL, &autoscale_family},
     {"health", "a balancer's health checks and outlier detection (keys: health, outlier)",
      balancer_health_docs, NULL},
     {"backoff", NULL, NULL, &backoff_family},

@@ -18,6 +18,7 @@
 #include "models/balance.h"
 #include "models/kind.h"
 #include "sim/diag.h"
+#include "sim/policy.h"
 
 enum shard_scheme {
     SHARD_RANGE,
