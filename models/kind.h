@@ -103,8 +103,9 @@ struct family {
     const struct policy_family *pf; /* a converted family: its heads instead of docs */
 };
 
-/* Documentation of the balancer's health checks (models/balancer.c). */
-size_t balancer_health_docs(struct policy_doc *out, size_t max);
+/* A balancer's health checks and outlier detections (models/balancer.c). */
+extern const struct policy_family balancer_health_family;
+extern const struct policy_family balancer_outlier_family;
 
 /* models/registry.c */
 const struct kind *const *kind_all(void);          /* NULL-terminated */

@@ -152,8 +152,8 @@ static const struct family families_tab[] = {
     {"dist", NULL, NULL, &dist_family},
     {"keys", NULL, NULL, &keys_family},
     {"autoscale", NULL, NULL, &autoscale_family},
-    {"health", "a balancer's health checks and outlier detection (keys: health, outlier)",
-     balancer_health_docs, NULL},
+    {"health", NULL, NULL, &balancer_health_family},
+    {"outlier", NULL, NULL, &balancer_outlier_family},
     {"backoff", NULL, NULL, &backoff_family},
     {"breaker", NULL, NULL, &breaker_family},
     {"bulkhead", NULL, NULL, &bulkhead_family},
@@ -177,6 +177,7 @@ static const struct family *const families[] = {
     &families_tab[10],
     &families_tab[11],
     &families_tab[12],
+    &families_tab[13],
     NULL,
 };
 
