@@ -106,6 +106,9 @@ struct family {
 /* A balancer's health checks and outlier detections (models/balancer.c). */
 extern const struct policy_family balancer_health_family;
 extern const struct policy_family balancer_outlier_family;
+/* A fault's actions on a node and on a link (models/fault.c). */
+extern const struct policy_family fault_action_family;
+extern const struct policy_family fault_link_family;
 
 /* models/registry.c */
 const struct kind *const *kind_all(void);          /* NULL-terminated */

@@ -154,6 +154,8 @@ static const struct family families_tab[] = {
     {"autoscale", NULL, NULL, &autoscale_family},
     {"health", NULL, NULL, &balancer_health_family},
     {"outlier", NULL, NULL, &balancer_outlier_family},
+    {"action", NULL, NULL, &fault_action_family},
+    {"link_action", NULL, NULL, &fault_link_family},
     {"backoff", NULL, NULL, &backoff_family},
     {"breaker", NULL, NULL, &breaker_family},
     {"bulkhead", NULL, NULL, &bulkhead_family},
@@ -178,6 +180,8 @@ static const struct family *const families[] = {
     &families_tab[11],
     &families_tab[12],
     &families_tab[13],
+    &families_tab[14],
+    &families_tab[15],
     NULL,
 };
 
