@@ -40,7 +40,6 @@ struct hpa {
 
 extern const struct param_spec hpa_params[];
 
-struct policy_doc;
 /* For `sdsim list autoscale`. */
 extern const struct policy_family autoscale_family; /* lookups and `sdsim list` */
 

@@ -31,7 +31,6 @@
 #include "sim/policy.h"
 
 struct rng;
-struct policy_doc;
 
 #define KEYS_MAX_N (1ULL << 53) /* ranks stay exact in a double */
 

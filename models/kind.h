@@ -87,22 +87,6 @@ struct kind {
     int build_stage;
 };
 
-/* A policy of some family (balancer, arrival process, ...): name, summary
- * and parameters for `sdsim list`; the family's own table holds the rest. */
-struct policy_doc {
-    const char *name;
-    const char *summary;
-    const struct param_spec *params;
-};
-
-struct family {
-    const char *name;    /* "balance", "arrival", "dist" */
-    const char *summary;
-    /* Fills out[0..max) with the family's policies in registry order. */
-    size_t (*docs)(struct policy_doc *out, size_t max);
-    const struct policy_family *pf; /* a converted family: its heads instead of docs */
-};
-
 /* A balancer's health checks and outlier detections (models/balancer.c). */
 extern const struct policy_family balancer_health_family;
 extern const struct policy_family balancer_outlier_family;
@@ -113,7 +97,7 @@ extern const struct policy_family fault_link_family;
 /* models/registry.c */
 const struct kind *const *kind_all(void);          /* NULL-terminated */
 const struct kind *kind_find(const char *name);
-const struct family *const *family_all(void);      /* NULL-terminated */
+const struct policy_family *const *family_all(void); /* NULL-terminated */
 
 /* ---- typed key readers (models/params.c) ------------------------------
  * Each reads `key` from s, falling back to the default in the kind's param

@@ -146,46 +146,28 @@ const struct kind *kind_find(const char *name)
     return NULL;
 }
 
-static const struct family families_tab[] = {
-    {"balance", NULL, NULL, &balance_family},
-    {"arrival", NULL, NULL, &arrival_family},
-    {"dist", NULL, NULL, &dist_family},
-    {"keys", NULL, NULL, &keys_family},
-    {"autoscale", NULL, NULL, &autoscale_family},
-    {"health", NULL, NULL, &balancer_health_family},
-    {"outlier", NULL, NULL, &balancer_outlier_family},
-    {"action", NULL, NULL, &fault_action_family},
-    {"link_action", NULL, NULL, &fault_link_family},
-    {"backoff", NULL, NULL, &backoff_family},
-    {"breaker", NULL, NULL, &breaker_family},
-    {"bulkhead", NULL, NULL, &bulkhead_family},
-    {"shed", NULL, NULL, &shed_family},
-    {"strategy", NULL, NULL, &cache_strategy_family},
-    {"eviction", NULL, NULL, &evict_family},
-    {"sharding", NULL, NULL, &shard_route_family},
-};
-
-static const struct family *const families[] = {
-    &families_tab[0],
-    &families_tab[1],
-    &families_tab[2],
-    &families_tab[3],
-    &families_tab[4],
-    &families_tab[5],
-    &families_tab[6],
-    &families_tab[7],
-    &families_tab[8],
-    &families_tab[9],
-    &families_tab[10],
-    &families_tab[11],
-    &families_tab[12],
-    &families_tab[13],
-    &families_tab[14],
-    &families_tab[15],
+/* Every policy family, in the order of `sdsim list`. */
+static const struct policy_family *const families[] = {
+    &balance_family,
+    &arrival_family,
+    &dist_family,
+    &keys_family,
+    &autoscale_family,
+    &balancer_health_family,
+    &balancer_outlier_family,
+    &backoff_family,
+    &breaker_family,
+    &bulkhead_family,
+    &shed_family,
+    &cache_strategy_family,
+    &evict_family,
+    &shard_route_family,
+    &fault_action_family,
+    &fault_link_family,
     NULL,
 };
 
-const struct family *const *family_all(void)
+const struct policy_family *const *family_all(void)
 {
     return families;
 }

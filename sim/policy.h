@@ -5,7 +5,7 @@
  * in models/registry.c (sim/dist.c for distributions). policy_setup parses a
  * spec, finds its name in the table (an unknown name gets one error listing
  * every known name and the nearest), and checks its arguments against the
- * head's parameter table; policy_docs serves `sdsim list`. Adding a policy
+ * head's parameter table; `sdsim list` walks the same heads. Adding a policy
  * is one file plus one row in its family's table. */
 #ifndef SDSIM_SIM_POLICY_H
 #define SDSIM_SIM_POLICY_H
