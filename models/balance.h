@@ -85,5 +85,6 @@ extern const struct balance_policy balance_power_of_two;
 extern const struct balance_policy balance_least_response_time;
 extern const struct balance_policy balance_consistent_hash;
 extern const struct balance_policy balance_rendezvous;
+extern const struct balance_policy balance_hash_mod;
 
 #endif

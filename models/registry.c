@@ -54,6 +54,7 @@ static const struct policy_head *const balancers[] = {
     &balance_least_response_time.head,
     &balance_consistent_hash.head,
     &balance_rendezvous.head,
+    &balance_hash_mod.head,
     NULL,
 };
 

@@ -543,6 +543,35 @@ START_TEST(rendezvous_moves_only_keys_of_the_new_replica)
 }
 END_TEST
 
+/* hash_mod keeps equal keys together and spreads keys evenly, but a join
+ * moves a key unless hash mod 10 == hash mod 11: about 10/11 of them (the
+ * sd of the fraction is 0.0009, so +-0.01 is wide). moved_on_join does not
+ * fit it (keys also move between old replicas), hence the count here. */
+START_TEST(hash_mod_keeps_keys_together_but_moves_most_on_join)
+{
+    struct balance a, c, big;
+    setup_ok(&a, "hash_mod", 10, 1);
+    setup_ok(&c, "hash_mod", 10, 99);
+    setup_ok(&big, "hash_mod", 11, 2);
+    unsigned got[10] = {0};
+    size_t moved = 0;
+    for (size_t k = 0; k < NKEYS; k++) {
+        uint32_t i = pick_key(&a, key_of(k));
+        REQUIRE(i < 10 && i == pick_key(&a, key_of(k)) && i == pick_key(&c, key_of(k)),
+                "key %zu unstable", k);
+        got[i]++;
+        moved += pick_key(&big, key_of(k)) != i;
+    }
+    for (int i = 0; i < 10; i++)
+        ck_assert_msg(got[i] > 9000 && got[i] < 11000, "replica %d got %u keys", i, got[i]);
+    double f = (double)moved / NKEYS;
+    ck_assert_msg(fabs(f - 10.0 / 11) < 0.01, "moved %.4f of keys", f);
+    balance_fini(&a);
+    balance_fini(&c);
+    balance_fini(&big);
+}
+END_TEST
+
 /* The skeleton variant (fanout=8) over 101 slots: picks stay below n, the
  * shares are even, and a join (resize 100 -> 101) gives the new replica
  * about 1/101 of the keys. Unlike exact HRW some keys also move between old
@@ -898,6 +927,7 @@ Suite *balance_suite(void)
     tcase_add_test(tc, consistent_hash_moves_about_1_over_n_plus_1);
     tcase_add_test(tc, consistent_hash_maps_keys_stably);
     tcase_add_test(tc, rendezvous_moves_only_keys_of_the_new_replica);
+    tcase_add_test(tc, hash_mod_keeps_keys_together_but_moves_most_on_join);
     tcase_add_test(tc, rendezvous_skeleton_is_even_and_disrupts_little);
     tcase_add_test(tc, rendezvous_weights_shares_and_agrees_when_equal);
     suite_add_tcase(s, tc);
