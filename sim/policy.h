@@ -1,12 +1,13 @@
 /* policy: the one mechanism behind every policy family (distributions,
  * arrival processes, balancers, evictions, breakers, ...). Each policy
  * struct begins with a struct policy_head (name, summary, parameters); a
- * family is a NULL-terminated table of pointers to those heads, listed once
- * in models/registry.c (sim/dist.c for distributions). policy_setup parses a
- * spec, finds its name in the table (an unknown name gets one error listing
- * every known name and the nearest), and checks its arguments against the
- * head's parameter table; `sdsim list` walks the same heads. Adding a policy
- * is one file plus one row in its family's table. */
+ * family is a NULL-terminated table of pointers to those heads, and
+ * models/registry.c lists every family once (a family whose rows an enum
+ * indexes, such as dist or keys, keeps its table in its own file).
+ * policy_setup parses a spec, finds its name in the table (an unknown name
+ * gets one error listing every known name and the nearest), and checks its
+ * arguments against the head's parameter table; `sdsim list` walks the same
+ * heads. Adding a policy is one file plus one row in its family's table. */
 #ifndef SDSIM_SIM_POLICY_H
 #define SDSIM_SIM_POLICY_H
 
