@@ -9,7 +9,7 @@
 static int read_rate(struct arrival *a, const struct spec *sp, struct diag *d)
 {
     struct loc loc;
-    const char *v = spec_value(sp, a->pol->params, "rate", &loc);
+    const char *v = spec_value(sp, a->pol->head.params, "rate", &loc);
     const char *why;
     if (units_parse_rate(v, &a->rate_per_s, &why) < 0)
         return diag_error(d, loc, "bad rate '%s': %s", v, why);
@@ -45,17 +45,17 @@ static const struct param_spec rate_params[] = {
 };
 
 const struct arrival_policy arrival_poisson = {
-    .name = "poisson",
-    .summary = "Poisson process: exponential gaps with mean 1/rate",
-    .params = rate_params,
+    .head.name = "poisson",
+    .head.summary = "Poisson process: exponential gaps with mean 1/rate",
+    .head.params = rate_params,
     .init = read_rate,
     .next_gap = poisson_gap,
 };
 
 const struct arrival_policy arrival_constant = {
-    .name = "constant",
-    .summary = "evenly spaced arrivals, exactly `rate` per second (D/G/c input)",
-    .params = rate_params,
+    .head.name = "constant",
+    .head.summary = "evenly spaced arrivals, exactly `rate` per second (D/G/c input)",
+    .head.params = rate_params,
     .init = read_rate,
     .next_gap = constant_gap,
 };
@@ -64,28 +64,10 @@ int arrival_setup(struct arrival *a, const char *text, struct loc loc, struct di
 {
     memset(a, 0, sizeof *a);
     struct spec sp;
-    if (spec_parse(&sp, text, loc, d) < 0)
+    const struct policy_head *h = policy_setup(&arrival_family, text, loc, &sp, d);
+    if (!h)
         return -1;
-    const struct arrival_policy *const *all = arrival_policies();
-    const char *names[32];
-    size_t n = 0;
-    for (; all[n] && n < 32; n++) {
-        names[n] = all[n]->name;
-        if (strcmp(all[n]->name, sp.name) == 0)
-            a->pol = all[n];
-    }
-    if (!a->pol) {
-        const char *near = diag_closest(sp.name, names, n);
-        if (near)
-            return diag_error(d, sp.loc, "unknown arrival process '%s' (did you mean '%s'?)",
-                              sp.name, near);
-        return diag_error(d, sp.loc, "unknown arrival process '%s' (known: poisson, constant)",
-                          sp.name);
-    }
-    char what[96];
-    snprintf(what, sizeof what, "arrival process '%s'", a->pol->name);
-    if (spec_check(&sp, a->pol->params, what, d) < 0)
-        return -1;
+    a->pol = (const struct arrival_policy *)h;
     return a->pol->init(a, &sp, d);
 }
 

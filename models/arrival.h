@@ -21,14 +21,13 @@
 
 #include "sim/diag.h"
 #include "sim/rng.h"
+#include "sim/policy.h"
 #include "sim/spec.h"
 
 struct arrival;
 
 struct arrival_policy {
-    const char *name;
-    const char *summary;
-    const struct param_spec *params;
+    struct policy_head head; /* first: name, summary, parameters */
     int (*init)(struct arrival *a, const struct spec *sp, struct diag *d);
     /* Nanoseconds from now_ns to the next arrival (>= 0), or INT64_MAX for
      * none. A process that knows what the next request is (trace replay)
@@ -58,7 +57,7 @@ int arrival_read_rate(const struct spec *sp, const struct param_spec *params, co
 int arrival_read_duration(const struct spec *sp, const struct param_spec *params, const char *key,
                           int64_t *out_ns, struct diag *d);
 
-const struct arrival_policy *const *arrival_policies(void); /* NULL-terminated, registry.c */
+extern const struct policy_family arrival_family; /* its policies, registry.c */
 
 extern const struct arrival_policy arrival_poisson;
 extern const struct arrival_policy arrival_constant;

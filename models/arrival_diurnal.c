@@ -105,10 +105,10 @@ static void diurnal_fini(struct arrival *a)
 }
 
 const struct arrival_policy arrival_diurnal = {
-    .name = "diurnal",
-    .summary = "Poisson arrivals with a sinusoidal rate "
+    .head.name = "diurnal",
+    .head.summary = "Poisson arrivals with a sinusoidal rate "
                "mean*(1+amplitude*sin(2pi(t+phase)/period))",
-    .params = diurnal_params,
+    .head.params = diurnal_params,
     .init = diurnal_init,
     .next_gap = diurnal_gap,
     .fini = diurnal_fini,

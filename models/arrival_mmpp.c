@@ -141,9 +141,9 @@ static void mmpp_fini(struct arrival *a)
 }
 
 const struct arrival_policy arrival_mmpp = {
-    .name = "mmpp",
-    .summary = "on/off bursts: two-state Markov-modulated Poisson process",
-    .params = mmpp_params,
+    .head.name = "mmpp",
+    .head.summary = "on/off bursts: two-state Markov-modulated Poisson process",
+    .head.params = mmpp_params,
     .init = mmpp_init,
     .next_gap = mmpp_gap,
     .fini = mmpp_fini,

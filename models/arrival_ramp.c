@@ -105,10 +105,10 @@ static void ramp_fini(struct arrival *a)
 }
 
 const struct arrival_policy arrival_ramp = {
-    .name = "ramp",
-    .summary = "Poisson arrivals whose rate changes linearly from `from` to "
+    .head.name = "ramp",
+    .head.summary = "Poisson arrivals whose rate changes linearly from `from` to "
                "`to` (exact inversion)",
-    .params = ramp_params,
+    .head.params = ramp_params,
     .init = ramp_init,
     .next_gap = ramp_gap,
     .fini = ramp_fini,

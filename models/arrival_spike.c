@@ -90,9 +90,9 @@ static void spike_fini(struct arrival *a)
 }
 
 const struct arrival_policy arrival_spike = {
-    .name = "spike",
-    .summary = "Poisson arrivals at rate `base`, `peak` during [at, at + width)",
-    .params = spike_params,
+    .head.name = "spike",
+    .head.summary = "Poisson arrivals at rate `base`, `peak` during [at, at + width)",
+    .head.params = spike_params,
     .init = spike_init,
     .next_gap = spike_gap,
     .fini = spike_fini,

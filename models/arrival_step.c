@@ -77,9 +77,9 @@ static void step_fini(struct arrival *a)
 }
 
 const struct arrival_policy arrival_step = {
-    .name = "step",
-    .summary = "Poisson arrivals at rate `before`, then `after` from time `at` on",
-    .params = step_params,
+    .head.name = "step",
+    .head.summary = "Poisson arrivals at rate `before`, then `after` from time `at` on",
+    .head.params = step_params,
     .init = step_init,
     .next_gap = step_gap,
     .fini = step_fini,

@@ -282,10 +282,10 @@ static void trace_fini(struct arrival *a)
 }
 
 const struct arrival_policy arrival_trace = {
-    .name = "trace",
-    .summary = "replays a CSV of time, key, op (or time only); ends after the "
+    .head.name = "trace",
+    .head.summary = "replays a CSV of time, key, op (or time only); ends after the "
                "last line",
-    .params = trace_params,
+    .head.params = trace_params,
     .init = trace_init,
     .next_gap = trace_gap,
     .fini = trace_fini,

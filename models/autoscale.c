@@ -47,11 +47,7 @@ int hpa_setup(struct hpa *h, const char *text, struct loc loc, struct diag *d)
 {
     memset(h, 0, sizeof *h);
     struct spec sp;
-    if (spec_parse(&sp, text, loc, d) < 0)
-        return -1;
-    if (strcmp(sp.name, "hpa") != 0)
-        return diag_error(d, sp.loc, "unknown autoscaler '%s' (known: hpa)", sp.name);
-    if (spec_check(&sp, hpa_params, "autoscaler 'hpa'", d) < 0)
+    if (!policy_setup(&autoscale_family, text, loc, &sp, d))
         return -1;
     int rc = 0;
     struct loc ml;
@@ -130,13 +126,14 @@ uint32_t hpa_decide(struct hpa *h, int64_t now_ns, uint32_t current, double metr
     return highest < current ? highest : current;
 }
 
-size_t autoscale_docs(struct policy_doc *out, size_t max)
-{
-    if (max < 1)
-        return 0;
-    out[0] = (struct policy_doc){"hpa",
-                                 "Kubernetes HPA rule: ceil(current * metric / target) every "
-                                 "period, scale-down stabilised over a window",
-                                 hpa_params};
-    return 1;
-}
+static const struct policy_head hpa = {
+    "hpa",
+    "Kubernetes HPA rule: ceil(current * metric / target) every period, scale-down stabilised "
+    "over a window",
+    hpa_params};
+
+static const struct policy_head *const autoscalers[] = {&hpa, NULL};
+
+const struct policy_family autoscale_family = {
+    "autoscale", "autoscaler", "horizontal autoscalers of a service (key: autoscale)",
+    autoscalers};

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "sim/diag.h"
+#include "sim/policy.h"
 #include "sim/spec.h"
 
 enum hpa_metric {
@@ -39,9 +40,8 @@ struct hpa {
 
 extern const struct param_spec hpa_params[];
 
-struct policy_doc;
 /* For `sdsim list autoscale`. */
-size_t autoscale_docs(struct policy_doc *out, size_t max);
+extern const struct policy_family autoscale_family; /* lookups and `sdsim list` */
 
 /* Parses "hpa(metric=utilisation, target=60%, ...)". Returns 0 or -1. */
 int hpa_setup(struct hpa *h, const char *text, struct loc loc, struct diag *d);

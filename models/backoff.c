@@ -98,25 +98,25 @@ static int64_t exponential_delay(const struct backoff *b, uint32_t n, int64_t pr
 }
 
 const struct backoff_policy backoff_none = {
-    .name = "none",
-    .summary = "retry at once",
-    .params = no_params,
+    .head.name = "none",
+    .head.summary = "retry at once",
+    .head.params = no_params,
     .delay = none_delay,
 };
 
 const struct backoff_policy backoff_constant = {
-    .name = "constant",
-    .summary = "the same wait before every retry, optionally jittered",
-    .params = constant_params,
+    .head.name = "constant",
+    .head.summary = "the same wait before every retry, optionally jittered",
+    .head.params = constant_params,
     .init = constant_init,
     .delay = constant_delay,
 };
 
 const struct backoff_policy backoff_exponential = {
-    .name = "exponential",
-    .summary = "min(cap, base * 2^n) for retry n with none/full/equal/decorrelated jitter "
+    .head.name = "exponential",
+    .head.summary = "min(cap, base * 2^n) for retry n with none/full/equal/decorrelated jitter "
                "(AWS Architecture Blog, \"Exponential Backoff And Jitter\", 2015)",
-    .params = exponential_params,
+    .head.params = exponential_params,
     .init = exponential_init,
     .delay = exponential_delay,
 };
@@ -125,21 +125,10 @@ int backoff_setup(struct backoff *b, const char *text, struct loc loc, struct di
 {
     memset(b, 0, sizeof *b);
     struct spec sp;
-    if (spec_parse(&sp, text, loc, d) < 0)
+    const struct policy_head *h = policy_setup(&backoff_family, text, loc, &sp, d);
+    if (!h)
         return -1;
-    const struct backoff_policy *const *all = backoff_policies();
-    const char *names[16];
-    size_t n = 0;
-    for (; all[n] && n < 16; n++)
-        names[n] = all[n]->name;
-    long k = pspec_lookup(&sp, "backoff", names, n, d);
-    if (k < 0)
-        return -1;
-    b->pol = all[k];
-    char what[64];
-    snprintf(what, sizeof what, "backoff '%s'", b->pol->name);
-    if (spec_check(&sp, b->pol->params, what, d) < 0)
-        return -1;
+    b->pol = (const struct backoff_policy *)h;
     return b->pol->init ? b->pol->init(b, &sp, d) : 0;
 }
 

@@ -24,6 +24,7 @@
 
 #include "sim/diag.h"
 #include "sim/rng.h"
+#include "sim/policy.h"
 #include "sim/spec.h"
 
 enum backoff_jitter { JITTER_NONE, JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED };
@@ -31,9 +32,7 @@ enum backoff_jitter { JITTER_NONE, JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATE
 struct backoff;
 
 struct backoff_policy {
-    const char *name;
-    const char *summary;
-    const struct param_spec *params;
+    struct policy_head head; /* first: name, summary, parameters */
     int (*init)(struct backoff *b, const struct spec *sp, struct diag *d); /* may be NULL */
     /* The wait before retry n (n >= 1) in nanoseconds; prev_ns is the
      * previous wait of the same request (0 before the first retry). */
@@ -56,7 +55,7 @@ static inline int64_t backoff_delay(const struct backoff *b, uint32_t n, int64_t
     return b->pol->delay(b, n, prev_ns, r);
 }
 
-const struct backoff_policy *const *backoff_policies(void); /* NULL-terminated, registry.c */
+extern const struct policy_family backoff_family; /* its policies, registry.c */
 
 extern const struct backoff_policy backoff_none;
 extern const struct backoff_policy backoff_constant;

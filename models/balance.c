@@ -13,32 +13,10 @@ int balance_setup(struct balance *b, const char *text, struct loc loc, uint32_t 
     b->cap = n;
     b->rng = *stream;
     struct spec sp;
-    if (spec_parse(&sp, text, loc, d) < 0)
+    const struct policy_head *h = policy_setup(&balance_family, text, loc, &sp, d);
+    if (!h)
         return -1;
-    const struct balance_policy *const *all = balance_policies();
-    const char *names[64];
-    size_t nn = 0;
-    for (; all[nn] && nn < 64; nn++) {
-        names[nn] = all[nn]->name;
-        if (strcmp(all[nn]->name, sp.name) == 0)
-            b->pol = all[nn];
-    }
-    if (!b->pol) {
-        const char *near = diag_closest(sp.name, names, nn);
-        char known[512] = "";
-        for (size_t i = 0; i < nn; i++) {
-            strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
-            strncat(known, names[i], sizeof known - strlen(known) - 1);
-        }
-        if (near)
-            return diag_error(d, sp.loc, "unknown balance policy '%s' (did you mean '%s'?)",
-                              sp.name, near);
-        return diag_error(d, sp.loc, "unknown balance policy '%s' (known: %s)", sp.name, known);
-    }
-    char what[96];
-    snprintf(what, sizeof what, "balance policy '%s'", b->pol->name);
-    if (spec_check(&sp, b->pol->params, what, d) < 0)
-        return -1;
+    b->pol = (const struct balance_policy *)h;
     return b->pol->init ? b->pol->init(b, &sp, d) : 0;
 }
 

@@ -12,15 +12,14 @@
 
 #include "sim/diag.h"
 #include "sim/rng.h"
+#include "sim/policy.h"
 #include "sim/spec.h"
 
 struct request;
 struct balance;
 
 struct balance_policy {
-    const char *name;                /* as written: balance = round_robin */
-    const char *summary;             /* one line for `sdsim list`, with its source */
-    const struct param_spec *params; /* documented parameters, {NULL}-terminated */
+    struct policy_head head; /* first: name, summary, parameters */
     int (*init)(struct balance *b, const struct spec *sp, struct diag *d); /* may be NULL */
     /* Chooses a replica in [0, n). Cost stated in each policy's file. */
     uint32_t (*pick)(struct balance *b, const struct request *r);
@@ -76,7 +75,7 @@ static inline uint32_t balance_pick(struct balance *b, const struct request *r)
     return b->n == 1 ? 0 : b->pol->pick(b, r);
 }
 
-const struct balance_policy *const *balance_policies(void); /* NULL-terminated, registry.c */
+extern const struct policy_family balance_family; /* its policies, registry.c */
 
 extern const struct balance_policy balance_random;
 extern const struct balance_policy balance_round_robin;
@@ -86,5 +85,6 @@ extern const struct balance_policy balance_power_of_two;
 extern const struct balance_policy balance_least_response_time;
 extern const struct balance_policy balance_consistent_hash;
 extern const struct balance_policy balance_rendezvous;
+extern const struct balance_policy balance_hash_mod;
 
 #endif

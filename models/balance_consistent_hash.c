@@ -165,10 +165,10 @@ static void fini(struct balance *b)
 }
 
 const struct balance_policy balance_consistent_hash = {
-    .name = "consistent_hash",
-    .summary = "hash ring of request keys with vnodes points per replica, O(log(n vnodes)); "
+    .head.name = "consistent_hash",
+    .head.summary = "hash ring of request keys with vnodes points per replica, O(log(n vnodes)); "
                "a join moves ~1/(n+1) of keys (Karger 1997)",
-    .params = params,
+    .head.params = params,
     .init = init,
     .pick = pick,
     .resize = resize,

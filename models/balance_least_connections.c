@@ -220,10 +220,10 @@ static void fini(struct balance *b)
 }
 
 const struct balance_policy balance_least_connections = {
-    .name = "least_connections",
-    .summary = "fewest requests in flight, random among ties, O(1); refresh= shows the herd "
+    .head.name = "least_connections",
+    .head.summary = "fewest requests in flight, random among ties, O(1); refresh= shows the herd "
                "of stale counts (nginx least_conn; Mitzenmacher 2000)",
-    .params = params,
+    .head.params = params,
     .init = init,
     .pick = pick,
     .on_start = on_start,

@@ -129,10 +129,10 @@ static void fini(struct balance *b)
 }
 
 const struct balance_policy balance_least_response_time = {
-    .name = "least_response_time",
-    .summary = "peak-EWMA latency x (in flight + 1), best of two random replicas, O(1) "
+    .head.name = "least_response_time",
+    .head.summary = "peak-EWMA latency x (in flight + 1), best of two random replicas, O(1) "
                "(Finagle/Linkerd)",
-    .params = params,
+    .head.params = params,
     .init = init,
     .pick = pick,
     .on_start = on_start,

@@ -164,10 +164,10 @@ static void fini(struct balance *b)
 }
 
 const struct balance_policy balance_power_of_two = {
-    .name = "power_of_two",
-    .summary = "fewest in flight among d random replicas, O(d) (Mitzenmacher 2001); "
+    .head.name = "power_of_two",
+    .head.summary = "fewest in flight among d random replicas, O(d) (Mitzenmacher 2001); "
                "refresh= for stale counts",
-    .params = params,
+    .head.params = params,
     .init = init,
     .pick = pick,
     .on_start = on_start,

@@ -13,8 +13,8 @@ static uint32_t pick(struct balance *b, const struct request *r)
 static const struct param_spec params[] = {{NULL, NULL, NULL, NULL}};
 
 const struct balance_policy balance_random = {
-    .name = "random",
-    .summary = "uniformly random replica, blind to load; N replicas act as N M/M/1 queues",
-    .params = params,
+    .head.name = "random",
+    .head.summary = "uniformly random replica, blind to load; N replicas act as N M/M/1 queues",
+    .head.params = params,
     .pick = pick,
 };

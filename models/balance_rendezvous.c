@@ -178,10 +178,10 @@ static void fini(struct balance *b)
 }
 
 const struct balance_policy balance_rendezvous = {
-    .name = "rendezvous",
-    .summary = "highest random weight hashing of request keys; a join moves ~1/(n+1) of keys "
+    .head.name = "rendezvous",
+    .head.summary = "highest random weight hashing of request keys; a join moves ~1/(n+1) of keys "
                "(Thaler 1998); exact O(n), or skeleton O(log n) with fanout=",
-    .params = params,
+    .head.params = params,
     .init = init,
     .pick = pick,
     .resize = resize,

@@ -14,8 +14,8 @@ static uint32_t pick(struct balance *b, const struct request *r)
 static const struct param_spec params[] = {{NULL, NULL, NULL, NULL}};
 
 const struct balance_policy balance_round_robin = {
-    .name = "round_robin",
-    .summary = "strict cyclic order; each replica sees every n-th request",
-    .params = params,
+    .head.name = "round_robin",
+    .head.summary = "strict cyclic order; each replica sees every n-th request",
+    .head.params = params,
     .pick = pick,
 };

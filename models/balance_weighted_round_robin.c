@@ -195,10 +195,10 @@ static void fini(struct balance *b)
 }
 
 const struct balance_policy balance_weighted_round_robin = {
-    .name = "weighted_round_robin",
-    .summary = "smooth weighted round robin as in nginx: weights 5:1:1 give a a b a c a a; "
+    .head.name = "weighted_round_robin",
+    .head.summary = "smooth weighted round robin as in nginx: weights 5:1:1 give a a b a c a a; "
                "O(1) per pick from the recorded cycle (whole weights)",
-    .params = params,
+    .head.params = params,
     .init = init,
     .pick = pick,
     .resize = resize,

@@ -77,6 +77,30 @@ static const struct param_spec outlier_params[] = {
     {NULL, NULL, NULL, NULL},
 };
 
+/* The health checks and outlier detections, as two policy families. */
+static const struct param_spec none_params[] = {{NULL, NULL, NULL, NULL}};
+static const struct policy_head health_none = {
+    "none", "no health checks: a replica that is down stays in rotation", none_params};
+static const struct policy_head health_active = {
+    "active",
+    "probe every replica; out after `unhealthy` failures, back after `healthy` successes",
+    active_params};
+static const struct policy_head outlier_none = {"none", "no outlier detection", none_params};
+static const struct policy_head outlier_consecutive = {
+    "consecutive",
+    "eject a replica after `errors` failed replies in a row, for base * 2^(k-1) up to max",
+    outlier_params};
+
+static const struct policy_head *const health_checks[] = {&health_none, &health_active, NULL};
+static const struct policy_head *const outlier_detections[] = {&outlier_none,
+                                                              &outlier_consecutive, NULL};
+
+const struct policy_family balancer_health_family = {
+    "health", "health check", "a balancer's health checks (key: health)", health_checks};
+const struct policy_family balancer_outlier_family = {
+    "outlier", "outlier detection", "a balancer's outlier detection (key: outlier)",
+    outlier_detections};
+
 static bool in_rotation(const struct balancer *lb, uint32_t i, int64_t now)
 {
     return i < service_ready(lb->pool) && lb->up[i].healthy && lb->up[i].ejected_until <= now;
@@ -256,12 +280,11 @@ static int read_health(struct balancer *lb, const struct sc_section *s, struct d
     if (strcmp(v, "none") == 0)
         return 0;
     struct spec sp;
-    if (spec_parse(&sp, v, loc, d) < 0)
+    const struct policy_head *h = policy_setup(&balancer_health_family, v, loc, &sp, d);
+    if (!h)
         return -1;
-    if (strcmp(sp.name, "active") != 0)
-        return diag_error(d, sp.loc, "unknown health check '%s' (known: active, none)", sp.name);
-    if (spec_check(&sp, active_params, "health check 'active'", d) < 0)
-        return -1;
+    if (h == &health_none)
+        return 0;
     int rc = 0;
     rc |= read_spec_dur(&sp, active_params, "interval", &lb->hc_interval, d);
     rc |= read_spec_dur(&sp, active_params, "timeout", &lb->hc_timeout, d);
@@ -277,13 +300,11 @@ static int read_outlier(struct balancer *lb, const struct sc_section *s, struct 
     if (strcmp(v, "none") == 0)
         return 0;
     struct spec sp;
-    if (spec_parse(&sp, v, loc, d) < 0)
+    const struct policy_head *h = policy_setup(&balancer_outlier_family, v, loc, &sp, d);
+    if (!h)
         return -1;
-    if (strcmp(sp.name, "consecutive") != 0)
-        return diag_error(d, sp.loc, "unknown outlier detection '%s' (known: consecutive, none)",
-                          sp.name);
-    if (spec_check(&sp, outlier_params, "outlier detection 'consecutive'", d) < 0)
-        return -1;
+    if (h == &outlier_none)
+        return 0;
     int rc = 0;
     rc |= read_spec_int(&sp, outlier_params, "errors", 1, &lb->od_errors, d);
     rc |= read_spec_dur(&sp, outlier_params, "base", &lb->od_base, d);
@@ -341,17 +362,3 @@ const struct kind kind_balancer = {
     .fini = fini,
     .ts_extra = ts_extra,
 };
-
-size_t balancer_health_docs(struct policy_doc *out, size_t max)
-{
-    if (max < 2)
-        return 0;
-    out[0] = (struct policy_doc){"active", "probe every replica; out after `unhealthy` failures, "
-                                           "back after `healthy` successes (key: health)",
-                                 active_params};
-    out[1] = (struct policy_doc){"consecutive",
-                                 "eject a replica after `errors` failed replies in a row, for "
-                                 "base * 2^(k-1) up to max (key: outlier)",
-                                 outlier_params};
-    return 2;
-}

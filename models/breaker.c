@@ -188,27 +188,27 @@ static int time_init(struct breaker *b, const struct spec *sp, struct diag *d)
 }
 
 const struct breaker_policy breaker_consecutive = {
-    .name = "consecutive",
-    .summary = "opens after N failures in a row (the classic circuit breaker)",
-    .params = consecutive_params,
+    .head.name = "consecutive",
+    .head.summary = "opens after N failures in a row (the classic circuit breaker)",
+    .head.params = consecutive_params,
     .init = consecutive_init,
     .closed_record = consecutive_record,
 };
 
 const struct breaker_policy breaker_count = {
-    .name = "count",
-    .summary = "opens when the failure (or slow) share of the last N calls reaches a rate "
+    .head.name = "count",
+    .head.summary = "opens when the failure (or slow) share of the last N calls reaches a rate "
                "(Resilience4j COUNT_BASED)",
-    .params = count_params,
+    .head.params = count_params,
     .init = count_init,
     .closed_record = count_record,
 };
 
 const struct breaker_policy breaker_time = {
-    .name = "time",
-    .summary = "opens when the failure (or slow) share of the calls in the last window of "
+    .head.name = "time",
+    .head.summary = "opens when the failure (or slow) share of the calls in the last window of "
                "time reaches a rate (Resilience4j TIME_BASED)",
-    .params = time_params,
+    .head.params = time_params,
     .init = time_init,
     .closed_record = time_record,
 };
@@ -217,21 +217,10 @@ int breaker_setup(struct breaker *b, const char *text, struct loc loc, struct di
 {
     memset(b, 0, sizeof *b);
     struct spec sp;
-    if (spec_parse(&sp, text, loc, d) < 0)
+    const struct policy_head *h = policy_setup(&breaker_family, text, loc, &sp, d);
+    if (!h)
         return -1;
-    const struct breaker_policy *const *all = breaker_policies();
-    const char *names[16];
-    size_t n = 0;
-    for (; all[n] && n < 16; n++)
-        names[n] = all[n]->name;
-    long k = pspec_lookup(&sp, "breaker", names, n, d);
-    if (k < 0)
-        return -1;
-    b->pol = all[k];
-    char what[64];
-    snprintf(what, sizeof what, "breaker '%s'", b->pol->name);
-    if (spec_check(&sp, b->pol->params, what, d) < 0)
-        return -1;
+    b->pol = (const struct breaker_policy *)h;
     return b->pol->init(b, &sp, d);
 }
 

@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "sim/diag.h"
+#include "sim/policy.h"
 #include "sim/spec.h"
 
 enum breaker_state { BREAKER_CLOSED, BREAKER_OPEN, BREAKER_HALF_OPEN };
@@ -43,9 +44,7 @@ enum breaker_state { BREAKER_CLOSED, BREAKER_OPEN, BREAKER_HALF_OPEN };
 struct breaker;
 
 struct breaker_policy {
-    const char *name;
-    const char *summary;
-    const struct param_spec *params;
+    struct policy_head head; /* first: name, summary, parameters */
     int (*init)(struct breaker *b, const struct spec *sp, struct diag *d);
     /* Records a call's outcome while closed; returns true if it trips. */
     bool (*closed_record)(struct breaker *b, int64_t now_ns, bool failed, bool slow);
@@ -95,7 +94,7 @@ void breaker_forget(struct breaker *b, uint32_t ticket);
 /* Moves OPEN to HALF_OPEN if the open period is over (for a timer). */
 void breaker_poll(struct breaker *b, int64_t now_ns);
 
-const struct breaker_policy *const *breaker_policies(void); /* registry.c */
+extern const struct policy_family breaker_family; /* its policies, registry.c */
 
 extern const struct breaker_policy breaker_consecutive;
 extern const struct breaker_policy breaker_count;

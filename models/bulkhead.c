@@ -108,26 +108,26 @@ static void gradient_done(struct bulkhead *b, bool failed, int64_t latency_ns)
 }
 
 const struct bulkhead_policy bulkhead_fixed = {
-    .name = "fixed",
-    .summary = "a fixed number of calls in flight plus a bounded queue (semaphore bulkhead)",
-    .params = fixed_params,
+    .head.name = "fixed",
+    .head.summary = "a fixed number of calls in flight plus a bounded queue (semaphore bulkhead)",
+    .head.params = fixed_params,
     .init = fixed_init,
 };
 
 const struct bulkhead_policy bulkhead_aimd = {
-    .name = "aimd",
-    .summary = "adaptive limit: additive increase, multiplicative decrease on failures or slow "
+    .head.name = "aimd",
+    .head.summary = "adaptive limit: additive increase, multiplicative decrease on failures or slow "
                "calls (Netflix concurrency-limits AIMDLimit; TCP)",
-    .params = aimd_params,
+    .head.params = aimd_params,
     .init = aimd_init,
     .on_done = aimd_done,
 };
 
 const struct bulkhead_policy bulkhead_gradient = {
-    .name = "gradient",
-    .summary = "adaptive limit from the ratio of no-load to recent latency (Netflix "
+    .head.name = "gradient",
+    .head.summary = "adaptive limit from the ratio of no-load to recent latency (Netflix "
                "concurrency-limits GradientLimit, after TCP Vegas)",
-    .params = gradient_params,
+    .head.params = gradient_params,
     .init = gradient_init,
     .on_done = gradient_done,
 };
@@ -136,21 +136,10 @@ int bulkhead_setup(struct bulkhead *b, const char *text, struct loc loc, struct 
 {
     memset(b, 0, sizeof *b);
     struct spec sp;
-    if (spec_parse(&sp, text, loc, d) < 0)
+    const struct policy_head *h = policy_setup(&bulkhead_family, text, loc, &sp, d);
+    if (!h)
         return -1;
-    const struct bulkhead_policy *const *all = bulkhead_policies();
-    const char *names[16];
-    size_t n = 0;
-    for (; all[n] && n < 16; n++)
-        names[n] = all[n]->name;
-    long k = pspec_lookup(&sp, "bulkhead", names, n, d);
-    if (k < 0)
-        return -1;
-    b->pol = all[k];
-    char what[64];
-    snprintf(what, sizeof what, "bulkhead '%s'", b->pol->name);
-    if (spec_check(&sp, b->pol->params, what, d) < 0)
-        return -1;
+    b->pol = (const struct bulkhead_policy *)h;
     return b->pol->init(b, &sp, d);
 }
 

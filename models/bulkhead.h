@@ -26,14 +26,13 @@
 #include <stdint.h>
 
 #include "sim/diag.h"
+#include "sim/policy.h"
 #include "sim/spec.h"
 
 struct bulkhead;
 
 struct bulkhead_policy {
-    const char *name;
-    const char *summary;
-    const struct param_spec *params;
+    struct policy_head head; /* first: name, summary, parameters */
     int (*init)(struct bulkhead *b, const struct spec *sp, struct diag *d);
     /* Adjusts the limit after a call (may be NULL: fixed). */
     void (*on_done)(struct bulkhead *b, bool failed, int64_t latency_ns);
@@ -63,7 +62,7 @@ static inline bool bulkhead_has_room(const struct bulkhead *b)
 void bulkhead_start(struct bulkhead *b);
 void bulkhead_done(struct bulkhead *b, bool failed, int64_t latency_ns);
 
-const struct bulkhead_policy *const *bulkhead_policies(void); /* registry.c */
+extern const struct policy_family bulkhead_family; /* its policies, registry.c */
 
 extern const struct bulkhead_policy bulkhead_fixed;
 extern const struct bulkhead_policy bulkhead_aimd;

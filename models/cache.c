@@ -722,39 +722,6 @@ static size_t ts_extra(const struct sim *sim, const struct component *comp, cons
 
 /* ---- building -------------------------------------------------------------- */
 
-static const struct cache_strategy *const strategies[] = {
-    &cache_aside, &cache_read_through, &cache_write_through, &cache_write_behind,
-    &cache_write_around, NULL,
-};
-
-size_t cache_strategy_docs(struct policy_doc *out, size_t max)
-{
-    size_t n = 0;
-    for (; strategies[n] && n < max; n++)
-        out[n] = (struct policy_doc){strategies[n]->name, strategies[n]->summary,
-                                     strategies[n]->params};
-    return n;
-}
-
-size_t cache_eviction_docs(struct policy_doc *out, size_t max)
-{
-    const struct evict_policy *const *p = evict_policies();
-    size_t n = 0;
-    for (; p[n] && n < max; n++)
-        out[n] = (struct policy_doc){p[n]->name, p[n]->summary, p[n]->params};
-    return n;
-}
-
-/* "unknown KIND 'x' (did you mean 'y'?)" over a list of names. */
-static int unknown(struct diag *d, struct loc loc, const char *what, const char *name,
-                   const char *const *names, size_t n)
-{
-    const char *near = diag_closest(name, names, n);
-    if (near)
-        return diag_error(d, loc, "unknown %s '%s' (did you mean '%s'?)", what, name, near);
-    return diag_error(d, loc, "unknown %s '%s' (see `sdsim list`)", what, name);
-}
-
 /* Reads a policy's numeric arguments into values[] in params order. */
 static int read_numbers(const struct spec *sp, const struct param_spec *ps, double *values,
                         size_t max, struct diag *d)
@@ -778,22 +745,12 @@ static int read_eviction(struct cache *c, const struct sc_section *s, struct dia
     struct loc loc;
     const char *text = kp_raw(s, params, "eviction", &loc);
     struct spec sp;
-    if (spec_parse(&sp, text, loc, d) < 0)
+    const struct policy_head *h = policy_setup(&evict_family, text, loc, &sp, d);
+    if (!h)
         return -1;
-    c->pol = evict_find(sp.name);
-    if (!c->pol) {
-        const char *names[32];
-        size_t n = 0;
-        for (const struct evict_policy *const *p = evict_policies(); *p && n < 32; p++)
-            names[n++] = (*p)->name;
-        return unknown(d, sp.loc, "eviction policy", sp.name, names, n);
-    }
-    char what[64];
-    snprintf(what, sizeof what, "eviction policy '%s'", c->pol->name);
-    if (spec_check(&sp, c->pol->params, what, d) < 0)
-        return -1;
+    c->pol = evict_of(h);
     c->pol_has_values = sp.nargs > 0;
-    return read_numbers(&sp, c->pol->params, c->pol_values, 8, d);
+    return read_numbers(&sp, c->pol->head.params, c->pol_values, 8, d);
 }
 
 static int read_strategy(struct cache *c, const struct sc_section *s, struct diag *d)
@@ -801,23 +758,10 @@ static int read_strategy(struct cache *c, const struct sc_section *s, struct dia
     struct loc loc;
     const char *text = kp_raw(s, params, "strategy", &loc);
     struct spec sp;
-    if (spec_parse(&sp, text, loc, d) < 0)
+    const struct policy_head *h = policy_setup(&cache_strategy_family, text, loc, &sp, d);
+    if (!h)
         return -1;
-    size_t n = 0;
-    while (strategies[n] && strcmp(strategies[n]->name, sp.name) != 0)
-        n++;
-    if (!strategies[n]) {
-        const char *names[8];
-        size_t k = 0;
-        for (; strategies[k]; k++)
-            names[k] = strategies[k]->name;
-        return unknown(d, sp.loc, "cache strategy", sp.name, names, k);
-    }
-    c->strat = strategies[n];
-    char what[64];
-    snprintf(what, sizeof what, "strategy '%s'", c->strat->name);
-    if (spec_check(&sp, c->strat->params, what, d) < 0)
-        return -1;
+    c->strat = (const struct cache_strategy *)h;
     return c->strat->setup ? c->strat->setup(c, &sp, d) : 0;
 }
 
@@ -989,7 +933,7 @@ static int build(struct sim *sim, struct component *comp, const struct sc_sectio
     c->ev = policy_create(c);
     if (!c->ev)
         return diag_error(d, s->loc, "eviction policy '%s' refused capacity %zu or its arguments",
-                          c->pol->name, c->capacity);
+                          c->pol->head.name, c->capacity);
     if (c->events)
         store_listen(c->store, on_commit, c);
     return 0;

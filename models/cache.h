@@ -18,9 +18,7 @@ struct cache;
  * hit is answered from the cache, a miss is read from the store and fills
  * the cache (read-through). */
 struct cache_strategy {
-    const char *name;    /* as written in a scenario: "write_behind" */
-    const char *summary; /* one line for `sdsim list strategy` */
-    const struct param_spec *params;
+    struct policy_head head; /* first: name ("write_behind"), summary, parameters */
     /* Reads the strategy's arguments into the cache. May be NULL. */
     int (*setup)(struct cache *c, const struct spec *sp, struct diag *d);
     /* A write arrived (after the lookup time). */
@@ -41,7 +39,6 @@ extern const struct cache_strategy cache_write_around;
 
 /* Documentation of the strategies and of the eviction policies for `sdsim
  * list`: fill out[0..max) and return how many. */
-size_t cache_strategy_docs(struct policy_doc *out, size_t max);
-size_t cache_eviction_docs(struct policy_doc *out, size_t max);
+extern const struct policy_family cache_strategy_family; /* registry.c */
 
 #endif

@@ -91,10 +91,10 @@ static int aside_setup(struct cache *c, const struct spec *sp, struct diag *d)
 static const struct param_spec no_params[] = {{NULL, NULL, NULL, NULL}};
 
 const struct cache_strategy cache_aside = {
-    .name = "cache_aside",
-    .summary = "the application reads the cache, fills it on a miss, writes the store and then "
+    .head.name = "cache_aside",
+    .head.summary = "the application reads the cache, fills it on a miss, writes the store and then "
                "deletes (or updates) the entry",
-    .params = aside_params,
+    .head.params = aside_params,
     .setup = aside_setup,
     .write = forward_write,
     .written = aside_written,
@@ -102,26 +102,26 @@ const struct cache_strategy cache_aside = {
 };
 
 const struct cache_strategy cache_read_through = {
-    .name = "read_through",
-    .summary = "the cache loads misses from the store itself; writes go to the store and delete "
+    .head.name = "read_through",
+    .head.summary = "the cache loads misses from the store itself; writes go to the store and delete "
                "the entry",
-    .params = no_params,
+    .head.params = no_params,
     .write = forward_write,
     .written = delete_written,
 };
 
 const struct cache_strategy cache_write_through = {
-    .name = "write_through",
-    .summary = "writes go to the store and, once committed, into the cache; the writer waits",
-    .params = no_params,
+    .head.name = "write_through",
+    .head.summary = "writes go to the store and, once committed, into the cache; the writer waits",
+    .head.params = no_params,
     .write = forward_write,
     .written = through_written,
 };
 
 const struct cache_strategy cache_write_around = {
-    .name = "write_around",
-    .summary = "writes go to the store only; cached entries stay until TTL or invalidation",
-    .params = no_params,
+    .head.name = "write_around",
+    .head.summary = "writes go to the store only; cached entries stay until TTL or invalidation",
+    .head.params = no_params,
     .write = forward_write,
     .written = nothing_written,
 };
@@ -381,10 +381,10 @@ void cache_wb_fini(struct cache *c)
 }
 
 const struct cache_strategy cache_write_behind = {
-    .name = "write_behind",
-    .summary = "writes are acknowledged in the cache and flushed to the store in batches; a "
+    .head.name = "write_behind",
+    .head.summary = "writes are acknowledged in the cache and flushed to the store in batches; a "
                "crash loses what was not flushed",
-    .params = behind_params,
+    .head.params = behind_params,
     .setup = behind_setup,
     .write = behind_write,
     .written = nothing_written,

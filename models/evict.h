@@ -24,17 +24,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/policy.h"
 #include "sim/spec.h"
 
 /* Largest capacity a policy accepts (node indices are 32-bit, ghosts included). */
 #define EVICT_MAX_CAPACITY ((size_t)1 << 30)
 
 struct evict_policy {
-    const char *name;    /* as written in a scenario: "lru" */
-    const char *summary; /* one line for `sdsim list`, citing the source */
-    /* Documented parameters with defaults, ending with a {NULL} entry (never
-     * NULL itself; a policy without parameters has just the terminator). */
-    const struct param_spec *params;
+    /* First: name as written in a scenario ("lru"), a summary for `sdsim
+     * list` citing the source, and the documented parameters with defaults
+     * (never NULL; a policy without parameters has just the terminator). */
+    struct policy_head head;
     /* Makes an empty cache for capacity objects. param_values holds one value
      * per entry of params, in order, or is NULL for all defaults (borrowed for
      * the call). seed feeds any randomness the policy uses. Returns NULL if
@@ -70,8 +70,13 @@ struct evict_policy {
     void (*destroy)(void *state);      /* state may be NULL */
 };
 
-/* The NULL-terminated registry, in a fixed order (that of `sdsim list`). */
-const struct evict_policy *const *evict_policies(void);
+/* The family, listed in models/registry.c in a fixed order (that of
+ * `sdsim list`); evict_of converts one of its table's heads. */
+extern const struct policy_family evict_family;
+static inline const struct evict_policy *evict_of(const struct policy_head *h)
+{
+    return (const struct evict_policy *)h;
+}
 
 /* The policy called name, or NULL. */
 const struct evict_policy *evict_find(const char *name);

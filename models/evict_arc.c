@@ -330,10 +330,10 @@ static void arc_destroy(void *state)
 }
 
 const struct evict_policy evict_arc = {
-    .name = "arc",
-    .summary = "ARC: adaptive recency/frequency split with ghost lists "
+    .head.name = "arc",
+    .head.summary = "ARC: adaptive recency/frequency split with ghost lists "
                "(Megiddo and Modha, FAST 2003); O(1)",
-    .params = params,
+    .head.params = params,
     .create = arc_create,
     .access = arc_access,
     .contains = arc_contains,

@@ -231,10 +231,10 @@ static void lfu_destroy(void *state)
 }
 
 const struct evict_policy evict_lfu = {
-    .name = "lfu",
-    .summary = "least frequently used, in-cache counts, LRU among ties "
+    .head.name = "lfu",
+    .head.summary = "least frequently used, in-cache counts, LRU among ties "
                "(Shah, Mitra and Matani 2010); O(1)",
-    .params = params,
+    .head.params = params,
     .create = lfu_create,
     .access = lfu_access,
     .contains = lfu_contains,

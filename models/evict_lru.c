@@ -187,9 +187,9 @@ static void lru_destroy(void *state)
 }
 
 const struct evict_policy evict_lru = {
-    .name = "lru",
-    .summary = "least recently used (Mattson et al. 1970); O(1)",
-    .params = params,
+    .head.name = "lru",
+    .head.summary = "least recently used (Mattson et al. 1970); O(1)",
+    .head.params = params,
     .create = lru_create,
     .access = lru_access,
     .contains = lru_contains,
@@ -202,9 +202,9 @@ const struct evict_policy evict_lru = {
 };
 
 const struct evict_policy evict_fifo = {
-    .name = "fifo",
-    .summary = "first in, first out; hits do not reorder; O(1)",
-    .params = params,
+    .head.name = "fifo",
+    .head.summary = "first in, first out; hits do not reorder; O(1)",
+    .head.params = params,
     .create = lru_create,
     .access = fifo_access,
     .contains = lru_contains,

@@ -245,10 +245,10 @@ static void plfu_destroy(void *state)
 }
 
 const struct evict_policy evict_plfu = {
-    .name = "lfu_perfect",
-    .summary = "perfect LFU: counts every request to every key, keeps the most counted "
+    .head.name = "lfu_perfect",
+    .head.summary = "perfect LFU: counts every request to every key, keeps the most counted "
                "(the IRM optimum); O(log n), memory grows with keys seen",
-    .params = params,
+    .head.params = params,
     .create = plfu_create,
     .access = plfu_access,
     .insert = plfu_insert,

@@ -145,9 +145,9 @@ static void rnd_destroy(void *state)
 }
 
 const struct evict_policy evict_random = {
-    .name = "random",
-    .summary = "evict a uniformly random object, seeded per instance; O(1)",
-    .params = params,
+    .head.name = "random",
+    .head.summary = "evict a uniformly random object, seeded per instance; O(1)",
+    .head.params = params,
     .create = rnd_create,
     .access = rnd_access,
     .contains = rnd_contains,

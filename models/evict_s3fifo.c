@@ -292,10 +292,10 @@ static void s3_destroy(void *state)
 }
 
 const struct evict_policy evict_s3fifo = {
-    .name = "s3fifo",
-    .summary = "S3-FIFO: small, main and ghost FIFO queues (Yang et al., SOSP 2023); "
+    .head.name = "s3fifo",
+    .head.summary = "S3-FIFO: small, main and ghost FIFO queues (Yang et al., SOSP 2023); "
                "O(1) amortised",
-    .params = params,
+    .head.params = params,
     .create = s3_create,
     .access = s3_access,
     .contains = s3_contains,

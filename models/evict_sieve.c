@@ -221,10 +221,10 @@ static void sieve_destroy(void *state)
 }
 
 const struct evict_policy evict_sieve = {
-    .name = "sieve",
-    .summary = "SIEVE: FIFO with a visited bit and a moving hand (Zhang et al., NSDI 2024); "
+    .head.name = "sieve",
+    .head.summary = "SIEVE: FIFO with a visited bit and a moving hand (Zhang et al., NSDI 2024); "
                "O(1) amortised",
-    .params = params,
+    .head.params = params,
     .create = sieve_create,
     .access = sieve_access,
     .contains = sieve_contains,
@@ -237,9 +237,9 @@ const struct evict_policy evict_sieve = {
 };
 
 const struct evict_policy evict_clock = {
-    .name = "clock",
-    .summary = "CLOCK / second chance, 1 reference bit (Corbato 1968); O(1) amortised",
-    .params = params,
+    .head.name = "clock",
+    .head.summary = "CLOCK / second chance, 1 reference bit (Corbato 1968); O(1) amortised",
+    .head.params = params,
     .create = sieve_create,
     .access = clock_access,
     .contains = sieve_contains,

@@ -377,10 +377,10 @@ static void tl_destroy(void *state)
 }
 
 const struct evict_policy evict_tinylfu = {
-    .name = "tinylfu",
-    .summary = "W-TinyLFU: LRU window, count-min admission, SLRU main "
+    .head.name = "tinylfu",
+    .head.summary = "W-TinyLFU: LRU window, count-min admission, SLRU main "
                "(Einziger, Friedman and Manes 2017); O(1) amortised",
-    .params = params,
+    .head.params = params,
     .create = tl_create,
     .access = tl_access,
     .contains = tl_contains,

@@ -87,18 +87,63 @@ static const struct param_spec delay_params[] = {
     {NULL, NULL, NULL, NULL},
 };
 
+/* What a fault does to its target's nodes, and to a link: two policy
+ * families (listed in models/registry.c). */
+struct fault_action_policy {
+    struct policy_head head;
+    enum fault_action action;
+    bool partition; /* the target's partition hook instead of its fault hook */
+};
+
+/* In enum fault_action's order (actions[a] is a), then partition. */
+static const struct fault_action_policy actions[] = {
+    {{"crash", "the node stops: its work fails, new requests are refused", no_params},
+     FAULT_CRASH, false},
+    {{"slow", "its worker times x factor (a replica node's applies included)", slow_params},
+     FAULT_SLOW, false},
+    {{"errors", "that share of its requests fail after service (a write before it commits)", errors_params},
+     FAULT_ERRORS, false},
+    {{"latency", "add is added to its replies, holding the worker", latency_params}, FAULT_LATENCY,
+     false},
+    {{"partition", "a replicaset or multileader node cut off from the other nodes", no_params},
+     FAULT_CRASH, true},
+};
+
+static const struct policy_head *const action_table[] = {
+    &actions[0].head, &actions[1].head, &actions[2].head, &actions[3].head, &actions[4].head,
+    NULL,
+};
+
+_Static_assert(sizeof action_table / sizeof action_table[0] ==
+                   sizeof actions / sizeof actions[0] + 1,
+               "every action in the family's table");
+
+const struct policy_family fault_action_family = {
+    "action", "fault action", "what a [fault] does to its target's nodes (key: action)",
+    action_table};
+
+static const struct policy_head link_drop = {
+    "drop", "that share of the messages on the link is lost", drop_params};
+static const struct policy_head link_delay = {
+    "delay", "every message on the link is later by add", delay_params};
+static const struct policy_head *const link_table[] = {&link_drop, &link_delay, NULL};
+
+const struct policy_family fault_link_family = {
+    "link_action", "link action",
+    "what a [fault] with link_to does to the link, both ways (key: action)", link_table};
+
 /* drop(rate=) or delay(add=) of a link fault. */
-static int read_link_action(struct fault *ft, const struct spec *sp, struct diag *d)
+static int read_link_action(struct fault *ft, const char *text, struct loc loc,
+                            struct diag *d)
 {
+    struct spec sp;
+    const struct policy_head *h = policy_setup(&fault_link_family, text, loc, &sp, d);
+    if (!h)
+        return -1;
     struct loc vl;
     const char *why;
-    bool drop = strcmp(sp->name, "drop") == 0;
-    if (!drop && strcmp(sp->name, "delay") != 0)
-        return diag_error(d, sp->loc, "unknown link action '%s' (known: drop, delay)", sp->name);
-    const struct param_spec *ps = drop ? drop_params : delay_params;
-    if (spec_check(sp, ps, drop ? "link action 'drop'" : "link action 'delay'", d) < 0)
-        return -1;
-    const char *v = spec_value(sp, ps, drop ? "rate" : "add", &vl);
+    bool drop = h == &link_drop;
+    const char *v = spec_value(&sp, h->params, drop ? "rate" : "add", &vl);
     if (drop && units_parse_fraction(v, &ft->lf.drop, &why) < 0)
         return diag_error(d, vl, "bad rate '%s': %s", v, why);
     if (!drop && units_parse_duration(v, &ft->lf.add_ns, &why) < 0)
@@ -106,52 +151,29 @@ static int read_link_action(struct fault *ft, const struct spec *sp, struct diag
     return 0;
 }
 
-/* In enum fault_action's order: actions[a].name is a's name. */
-static const struct {
-    const char *name;
-    enum fault_action action;
-    const struct param_spec *params;
-} actions[] = {
-    {"crash", FAULT_CRASH, no_params},
-    {"slow", FAULT_SLOW, slow_params},
-    {"errors", FAULT_ERRORS, errors_params},
-    {"latency", FAULT_LATENCY, latency_params},
-};
-#define NACTIONS (sizeof actions / sizeof actions[0])
-
 static int read_action(struct fault *ft, const char *text, struct loc loc, struct diag *d)
 {
+    if (ft->is_link)
+        return read_link_action(ft, text, loc, d);
     struct spec sp;
     if (spec_parse(&sp, text, loc, d) < 0)
         return -1;
-    if (ft->is_link)
-        return read_link_action(ft, &sp, d);
-    if (strcmp(sp.name, "drop") == 0 || strcmp(sp.name, "delay") == 0)
+    if (policy_find(link_table, sp.name))
         return diag_error(d, sp.loc, "'%s' is a link fault: it needs 'link_to = COMPONENT'",
                           sp.name);
-    if (strcmp(sp.name, "partition") == 0) {
-        ft->is_partition = true;
-        return spec_check(&sp, no_params, "fault action 'partition'", d);
-    }
-    size_t k = 0;
-    while (k < NACTIONS && strcmp(actions[k].name, sp.name) != 0)
-        k++;
-    if (k == NACTIONS) {
-        const char *names[NACTIONS + 1];
-        for (size_t i = 0; i < NACTIONS; i++)
-            names[i] = actions[i].name;
-        names[NACTIONS] = "partition";
-        const char *near = diag_closest(sp.name, names, NACTIONS + 1);
-        return diag_error(d, sp.loc, "unknown fault action '%s'%s%s%s", sp.name,
-                          near ? " (did you mean '"
-                               : " (known: crash, slow, errors, latency, partition",
-                          near ? near : "", near ? "'?)" : ")");
-    }
-    char what[64];
-    snprintf(what, sizeof what, "fault action '%s'", actions[k].name);
-    if (spec_check(&sp, actions[k].params, what, d) < 0)
+    const struct policy_head *h = policy_lookup(&fault_action_family, &sp, d);
+    if (!h)
         return -1;
-    ft->action = actions[k].action;
+    const struct fault_action_policy *a = (const struct fault_action_policy *)h;
+    char what[64];
+    snprintf(what, sizeof what, "fault action '%s'", h->name);
+    if (spec_check(&sp, h->params, what, d) < 0)
+        return -1;
+    if (a->partition) {
+        ft->is_partition = true;
+        return 0;
+    }
+    ft->action = a->action;
     struct loc vl;
     const char *why;
     const char *v;
@@ -237,7 +259,7 @@ static int refuse_action(const struct fault *ft, const struct component *target,
     nodefault_action_names(nodefault_supported(target->kind->name), names, sizeof names);
     return diag_error(d, loc, "'%s' is a %s: %s does not apply to it (a %s supports: %s)",
                       target->name, target->kind->name,
-                      ft->is_partition ? "partition" : actions[ft->action].name,
+                      ft->is_partition ? "partition" : actions[ft->action].head.name,
                       target->kind->name, names);
 }
 

@@ -46,11 +46,7 @@ static const struct param_spec hotset_params[] = {
 };
 
 /* In enum keys_kind order. */
-static const struct {
-    const char *name;
-    const char *summary;
-    const struct param_spec *params;
-} kinds[] = {
+static const struct policy_head kinds[] = {
     {"uniform", "keys 0..n-1, equally likely", uniform_params},
     {"zipf",
      "Zipf(s) popularity over n keys, key 0 the most popular "
@@ -61,6 +57,20 @@ static const struct {
 };
 
 #define KEYS_NKINDS (sizeof kinds / sizeof kinds[0])
+
+static const struct policy_head *const kinds_table[] = {
+    &kinds[KEYS_UNIFORM],
+    &kinds[KEYS_ZIPF],
+    &kinds[KEYS_HOTSET],
+    NULL,
+};
+
+_Static_assert(sizeof kinds_table / sizeof kinds_table[0] == KEYS_NKINDS + 1,
+               "every key distribution in the family's table");
+
+const struct policy_family keys_family = {
+    "keys", "key distribution", "request key distributions of a client (key: keys)",
+    kinds_table};
 
 /* (exp(x) - 1) / x and log(1 + x) / x, accurate near x = 0 (series below
  * 1e-8, as in Commons RNG). */
@@ -152,14 +162,6 @@ void keys_fini(struct keys *k)
     (void)k;
 }
 
-size_t keys_docs(struct policy_doc *out, size_t max)
-{
-    size_t n = 0;
-    for (; n < KEYS_NKINDS && n < max; n++)
-        out[n] = (struct policy_doc){kinds[n].name, kinds[n].summary, kinds[n].params};
-    return n;
-}
-
 /* ---- set-up -------------------------------------------------------------- */
 
 static int read_n(struct keys *k, const struct spec *sp, struct diag *d)
@@ -244,27 +246,10 @@ static int read_params(struct keys *k, const struct spec *sp, struct diag *d)
 int keys_setup(struct keys *k, const char *text, struct loc loc, struct diag *d)
 {
     struct spec sp;
-    const char *names[KEYS_NKINDS];
-    size_t i;
     memset(k, 0, sizeof *k);
-    if (spec_parse(&sp, text, loc, d) < 0)
+    const struct policy_head *h = policy_setup(&keys_family, text, loc, &sp, d);
+    if (!h)
         return -1;
-    for (i = 0; i < KEYS_NKINDS; i++)
-        names[i] = kinds[i].name;
-    for (i = 0; i < KEYS_NKINDS && strcmp(kinds[i].name, sp.name) != 0;)
-        i++;
-    if (i == KEYS_NKINDS) {
-        const char *near = diag_closest(sp.name, names, KEYS_NKINDS);
-        if (near)
-            return diag_error(d, sp.loc, "unknown key distribution '%s' (did you mean '%s'?)",
-                              sp.name, near);
-        return diag_error(d, sp.loc, "unknown key distribution '%s' (known: uniform, zipf, hotset)",
-                          sp.name);
-    }
-    k->kind = (enum keys_kind)i;
-    char what[64];
-    snprintf(what, sizeof what, "key distribution '%s'", kinds[i].name);
-    if (spec_check(&sp, kinds[i].params, what, d) < 0)
-        return -1;
+    k->kind = (enum keys_kind)(h - kinds);
     return read_params(k, &sp, d);
 }

@@ -28,9 +28,9 @@
 #include <stdint.h>
 
 #include "sim/diag.h"
+#include "sim/policy.h"
 
 struct rng;
-struct policy_doc;
 
 #define KEYS_MAX_N (1ULL << 53) /* ranks stay exact in a double */
 
@@ -65,6 +65,6 @@ uint64_t keys_scramble(uint64_t rank);
 
 /* Documentation of the key distributions for `sdsim list`: fills
  * out[0..max) in the order above and returns how many. */
-size_t keys_docs(struct policy_doc *out, size_t max);
+extern const struct policy_family keys_family; /* for lookups and `sdsim list` */
 
 #endif

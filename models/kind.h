@@ -11,6 +11,7 @@
 
 #include "sim/diag.h"
 #include "sim/dist.h"
+#include "sim/policy.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "sim/spec.h"
@@ -86,28 +87,17 @@ struct kind {
     int build_stage;
 };
 
-/* A policy of some family (balancer, arrival process, ...): name, summary
- * and parameters for `sdsim list`; the family's own table holds the rest. */
-struct policy_doc {
-    const char *name;
-    const char *summary;
-    const struct param_spec *params;
-};
-
-struct family {
-    const char *name;    /* "balance", "arrival", "dist" */
-    const char *summary;
-    /* Fills out[0..max) with the family's policies in registry order. */
-    size_t (*docs)(struct policy_doc *out, size_t max);
-};
-
-/* Documentation of the balancer's health checks (models/balancer.c). */
-size_t balancer_health_docs(struct policy_doc *out, size_t max);
+/* A balancer's health checks and outlier detections (models/balancer.c). */
+extern const struct policy_family balancer_health_family;
+extern const struct policy_family balancer_outlier_family;
+/* A fault's actions on a node and on a link (models/fault.c). */
+extern const struct policy_family fault_action_family;
+extern const struct policy_family fault_link_family;
 
 /* models/registry.c */
 const struct kind *const *kind_all(void);          /* NULL-terminated */
 const struct kind *kind_find(const char *name);
-const struct family *const *family_all(void);      /* NULL-terminated */
+const struct policy_family *const *family_all(void); /* NULL-terminated */
 
 /* ---- typed key readers (models/params.c) ------------------------------
  * Each reads `key` from s, falling back to the default in the kind's param

@@ -86,23 +86,3 @@ int pspec_choice(const struct spec *sp, const struct param_spec *p, const char *
         return diag_error(d, l, "bad %s '%s' (did you mean '%s'?)", key, v, near);
     return diag_error(d, l, "bad %s '%s' (known: %s)", key, v, known);
 }
-
-long pspec_lookup(const struct spec *sp, const char *family, const char *const *names, size_t n,
-                  struct diag *d)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(names[i], sp->name) == 0)
-            return (long)i;
-    const char *near = diag_closest(sp->name, names, n);
-    char known[512] = "";
-    for (size_t i = 0; i < n; i++) {
-        strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
-        strncat(known, names[i], sizeof known - strlen(known) - 1);
-    }
-    if (near)
-        diag_error(d, sp->loc, "unknown %s policy '%s' (did you mean '%s'?)", family, sp->name,
-                   near);
-    else
-        diag_error(d, sp->loc, "unknown %s policy '%s' (known: %s)", family, sp->name, known);
-    return -1;
-}

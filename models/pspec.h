@@ -1,9 +1,9 @@
 /* pspec: typed readers for the arguments of a policy spec
- * ("exponential(base=5ms, cap=2s, jitter=full)"), and the lookup of a policy
- * by name in a family's table with a "did you mean" hint. The resilience
- * families (backoff, breaker, bulkhead, shed) share them. Each reader takes
- * the value of `key` from sp (named, positional or the default in params),
- * reports a bad value at its location and returns -1, else 0. */
+ * ("exponential(base=5ms, cap=2s, jitter=full)"), shared by the resilience
+ * families (backoff, breaker, bulkhead, shed); sim/policy.h finds the
+ * policy. Each reader takes the value of `key` from sp (named, positional or
+ * the default in params), reports a bad value at its location and returns
+ * -1, else 0. */
 #ifndef SDSIM_MODELS_PSPEC_H
 #define SDSIM_MODELS_PSPEC_H
 
@@ -25,10 +25,5 @@ int pspec_double(const struct spec *sp, const struct param_spec *p, const char *
 /* One of the NULL-terminated words; *out is its index. */
 int pspec_choice(const struct spec *sp, const struct param_spec *p, const char *key,
                  const char *const *words, int *out, struct diag *d);
-
-/* Finds sp->name among names[0..n): its index, or -1 after an error
- * "unknown <family> policy 'x' (did you mean 'y'?)". */
-long pspec_lookup(const struct spec *sp, const char *family, const char *const *names, size_t n,
-                  struct diag *d);
 
 #endif

@@ -12,6 +12,7 @@
 #include "models/breaker.h"
 #include "models/bulkhead.h"
 #include "models/client.h"
+#include "models/evict.h"
 #include "models/keys.h"
 #include "models/kind.h"
 
@@ -41,96 +42,97 @@ static const struct kind *const kinds[] = {
     NULL,
 };
 
-static const struct balance_policy *const balancers[] = {
-    &balance_random,
-    &balance_round_robin,
-    &balance_weighted_round_robin,
-    &balance_least_connections,
-    &balance_power_of_two,
-    &balance_least_response_time,
-    &balance_consistent_hash,
-    &balance_rendezvous,
+/* Every policy family: a NULL-terminated table of the heads of its
+ * policies (each policy struct begins with its struct policy_head), and the
+ * family's record for lookups, messages and `sdsim list`. */
+static const struct policy_head *const balancers[] = {
+    &balance_random.head,
+    &balance_round_robin.head,
+    &balance_weighted_round_robin.head,
+    &balance_least_connections.head,
+    &balance_power_of_two.head,
+    &balance_least_response_time.head,
+    &balance_consistent_hash.head,
+    &balance_rendezvous.head,
+    &balance_hash_mod.head,
     NULL,
 };
 
-static const struct arrival_policy *const arrivals[] = {
-    &arrival_poisson,
-    &arrival_constant,
-    &arrival_ramp,
-    &arrival_step,
-    &arrival_spike,
-    &arrival_diurnal,
-    &arrival_mmpp,
-    &arrival_trace,
+static const struct policy_head *const arrivals[] = {
+    &arrival_poisson.head,
+    &arrival_constant.head,
+    &arrival_ramp.head,
+    &arrival_step.head,
+    &arrival_spike.head,
+    &arrival_diurnal.head,
+    &arrival_mmpp.head,
+    &arrival_trace.head,
     NULL,
 };
 
-/* Resilience policies (issue 6): client retries, and a service's breakers,
- * bulkheads and load shedding. */
-static const struct backoff_policy *const backoffs[] = {
-    &backoff_none,
-    &backoff_constant,
-    &backoff_exponential,
+/* Resilience policies: client retries, and a service's breakers, bulkheads
+ * and load shedding. */
+static const struct policy_head *const backoffs[] = {
+    &backoff_none.head,
+    &backoff_constant.head,
+    &backoff_exponential.head,
     NULL,
 };
 
-static const struct breaker_policy *const breakers[] = {
-    &breaker_consecutive,
-    &breaker_count,
-    &breaker_time,
+static const struct policy_head *const breakers[] = {
+    &breaker_consecutive.head,
+    &breaker_count.head,
+    &breaker_time.head,
     NULL,
 };
 
-static const struct bulkhead_policy *const bulkheads[] = {
-    &bulkhead_fixed,
-    &bulkhead_aimd,
-    &bulkhead_gradient,
+static const struct policy_head *const bulkheads[] = {
+    &bulkhead_fixed.head,
+    &bulkhead_aimd.head,
+    &bulkhead_gradient.head,
     NULL,
 };
 
-static const struct shed_policy *const sheds[] = {
-    &shed_none,
-    &shed_length,
-    &shed_deadline,
-    &shed_lifo,
-    &shed_codel,
+static const struct policy_head *const sheds[] = {
+    &shed_none.head,
+    &shed_length.head,
+    &shed_deadline.head,
+    &shed_lifo.head,
+    &shed_codel.head,
     NULL,
 };
 
-const struct backoff_policy *const *backoff_policies(void)
-{
-    return backoffs;
-}
+static const struct policy_head *const evictions[] = {
+    &evict_lru.head,   &evict_fifo.head,   &evict_random.head, &evict_clock.head,
+    &evict_lfu.head,   &evict_sieve.head,  &evict_s3fifo.head, &evict_arc.head,
+    &evict_tinylfu.head, &evict_plfu.head, NULL,
+};
 
-const struct breaker_policy *const *breaker_policies(void)
-{
-    return breakers;
-}
+static const struct policy_head *const strategies[] = {
+    &cache_aside.head,        &cache_read_through.head, &cache_write_through.head,
+    &cache_write_behind.head, &cache_write_around.head, NULL,
+};
 
-const struct bulkhead_policy *const *bulkhead_policies(void)
-{
-    return bulkheads;
-}
-
-const struct shed_policy *const *shed_policies(void)
-{
-    return sheds;
-}
-
-/* One docs function per resilience family: the tables differ in type but
- * share the three documented fields. */
-#define RESIL_DOCS(fn, tab)                                                                     \
-    static size_t fn(struct policy_doc *out, size_t max)                                        \
-    {                                                                                           \
-        size_t n = 0;                                                                           \
-        for (; tab[n] && n < max; n++)                                                          \
-            out[n] = (struct policy_doc){tab[n]->name, tab[n]->summary, tab[n]->params};        \
-        return n;                                                                               \
-    }
-RESIL_DOCS(backoff_docs, backoffs)
-RESIL_DOCS(breaker_docs, breakers)
-RESIL_DOCS(bulkhead_docs, bulkheads)
-RESIL_DOCS(shed_docs, sheds)
+const struct policy_family balance_family = {
+    "balance", "balance policy",
+    "how a service spreads requests over its replicas (key: balance)", balancers};
+const struct policy_family arrival_family = {
+    "arrival", "arrival process", "open-loop arrival processes of a client (key: arrival)",
+    arrivals};
+const struct policy_family backoff_family = {
+    "backoff", "backoff policy", "a client's wait before a retry (key: retry)", backoffs};
+const struct policy_family breaker_family = {
+    "breaker", "breaker policy",
+    "circuit breaker on each of a service's calls (key: breaker)", breakers};
+const struct policy_family bulkhead_family = {
+    "bulkhead", "bulkhead policy",
+    "concurrency limit on each of a service's calls (key: bulkhead)", bulkheads};
+const struct policy_family evict_family = {
+    "eviction", "eviction policy", "which object a full cache drops (key: eviction)", evictions};
+const struct policy_family cache_strategy_family = {
+    "strategy", "cache strategy", "what a cache does with writes (key: strategy)", strategies};
+const struct policy_family shed_family = {
+    "shed", "shed policy", "load shedding at a service's queue (key: shed)", sheds};
 
 const struct kind *const *kind_all(void)
 {
@@ -145,80 +147,28 @@ const struct kind *kind_find(const char *name)
     return NULL;
 }
 
-const struct balance_policy *const *balance_policies(void)
-{
-    return balancers;
-}
-
-const struct arrival_policy *const *arrival_policies(void)
-{
-    return arrivals;
-}
-
-/* Documentation views of the policy tables, for `sdsim list`: filled from
- * the same structs the parser uses. */
-static size_t balance_docs(struct policy_doc *out, size_t max)
-{
-    size_t n = 0;
-    for (; balancers[n] && n < max; n++)
-        out[n] = (struct policy_doc){balancers[n]->name, balancers[n]->summary,
-                                     balancers[n]->params};
-    return n;
-}
-
-static size_t arrival_docs(struct policy_doc *out, size_t max)
-{
-    size_t n = 0;
-    for (; arrivals[n] && n < max; n++)
-        out[n] = (struct policy_doc){arrivals[n]->name, arrivals[n]->summary,
-                                     arrivals[n]->params};
-    return n;
-}
-
-static size_t dist_docs(struct policy_doc *out, size_t max)
-{
-    const struct dist_info *di = dist_catalogue();
-    size_t n = 0;
-    for (; di[n].name && n < max; n++)
-        out[n] = (struct policy_doc){di[n].name, di[n].summary, di[n].params};
-    return n;
-}
-
-static const struct family families_tab[] = {
-    {"balance", "how a service spreads requests over its replicas (key: balance)", balance_docs},
-    {"arrival", "open-loop arrival processes of a client (key: arrival)", arrival_docs},
-    {"dist", "distributions for durations (service, think, latency)", dist_docs},
-    {"keys", "request key distributions of a client (key: keys)", keys_docs},
-    {"autoscale", "horizontal autoscalers of a service (key: autoscale)", autoscale_docs},
-    {"health", "a balancer's health checks and outlier detection (keys: health, outlier)",
-     balancer_health_docs},
-    {"backoff", "a client's wait before a retry (key: retry)", backoff_docs},
-    {"breaker", "circuit breaker on each of a service's calls (key: breaker)", breaker_docs},
-    {"bulkhead", "concurrency limit on each of a service's calls (key: bulkhead)", bulkhead_docs},
-    {"shed", "load shedding at a service's queue (key: shed)", shed_docs},
-    {"strategy", "what a cache does with writes (key: strategy)", cache_strategy_docs},
-    {"eviction", "which object a full cache drops (key: eviction)", cache_eviction_docs},
-    {"sharding", "which shard owns a key, for [shards] (key: sharding)", shard_route_docs},
-};
-
-static const struct family *const families[] = {
-    &families_tab[0],
-    &families_tab[1],
-    &families_tab[2],
-    &families_tab[3],
-    &families_tab[4],
-    &families_tab[5],
-    &families_tab[6],
-    &families_tab[7],
-    &families_tab[8],
-    &families_tab[9],
-    &families_tab[10],
-    &families_tab[11],
-    &families_tab[12],
+/* Every policy family, in the order of `sdsim list`. */
+static const struct policy_family *const families[] = {
+    &balance_family,
+    &arrival_family,
+    &dist_family,
+    &keys_family,
+    &autoscale_family,
+    &balancer_health_family,
+    &balancer_outlier_family,
+    &backoff_family,
+    &breaker_family,
+    &bulkhead_family,
+    &shed_family,
+    &cache_strategy_family,
+    &evict_family,
+    &shard_route_family,
+    &fault_action_family,
+    &fault_link_family,
     NULL,
 };
 
-const struct family *const *family_all(void)
+const struct policy_family *const *family_all(void)
 {
     return families;
 }

@@ -26,34 +26,41 @@ static const struct param_spec ch_params[] = {
 };
 static const struct param_spec no_params[] = {{NULL, NULL, NULL, NULL}};
 
-static const struct {
-    const char *name;
+/* A sharding scheme: its head (name, summary, parameters) and its enum. */
+struct shard_scheme_policy {
+    struct policy_head head;
     enum shard_scheme scheme;
-    const char *summary;
-    const struct param_spec *params;
-} schemes[] = {
-    {"range", SHARD_RANGE, "key ranges: neighbouring keys together; even split or boundaries",
-     range_params},
-    {"hash_mod", SHARD_HASH_MOD, "hash(key) mod n: even, but a new shard moves ~n/(n+1) of keys",
-     no_params},
-    {"consistent_hash", SHARD_CONSISTENT_HASH,
-     "hash ring with vnodes points per shard (Karger 1997): a new shard takes ~1/(n+1)", ch_params},
-    {"rendezvous", SHARD_RENDEZVOUS,
-     "highest random weight (Thaler and Ravishankar 1998): minimal moves, O(n) per key",
-     no_params},
-    {"jump", SHARD_JUMP,
-     "jump consistent hash (Lamping and Veach 2014): minimal moves, no memory, O(log n)",
-     no_params},
 };
-#define NSCHEMES (sizeof schemes / sizeof schemes[0])
 
-size_t shard_route_docs(struct policy_doc *out, size_t max)
-{
-    size_t n = 0;
-    for (; n < NSCHEMES && n < max; n++)
-        out[n] = (struct policy_doc){schemes[n].name, schemes[n].summary, schemes[n].params};
-    return n;
-}
+static const struct shard_scheme_policy schemes[] = {
+    {{"range", "key ranges: neighbouring keys together; even split or boundaries", range_params},
+     SHARD_RANGE},
+    {{"hash_mod", "hash(key) mod n: even, but a new shard moves ~n/(n+1) of keys", no_params},
+     SHARD_HASH_MOD},
+    {{"consistent_hash",
+      "hash ring with vnodes points per shard (Karger 1997): a new shard takes ~1/(n+1)",
+      ch_params},
+     SHARD_CONSISTENT_HASH},
+    {{"rendezvous",
+      "highest random weight (Thaler and Ravishankar 1998): minimal moves, O(n) per key",
+      no_params},
+     SHARD_RENDEZVOUS},
+    {{"jump", "jump consistent hash (Lamping and Veach 2014): minimal moves, no memory, O(log n)",
+      no_params},
+     SHARD_JUMP},
+};
+
+static const struct policy_head *const schemes_table[] = {
+    &schemes[0].head, &schemes[1].head, &schemes[2].head, &schemes[3].head, &schemes[4].head,
+    NULL,
+};
+
+_Static_assert(sizeof schemes_table / sizeof schemes_table[0] ==
+                   sizeof schemes / sizeof schemes[0] + 1,
+               "every scheme in the family's table");
+
+const struct policy_family shard_route_family = {
+    "sharding", "sharding", "which shard owns a key, for [shards] (key: sharding)", schemes_table};
 
 /* Lamping and Veach 2014, figure 1: the bucket changes only when a jump
  * lands below n, so growing n to n + 1 moves a key with probability 1/(n+1)
@@ -118,26 +125,10 @@ int shard_router_setup(struct shard_router *r, const char *text, struct loc loc,
     r->cap = cap;
     r->key_space = key_space ? key_space : 1;
     struct spec sp;
-    if (spec_parse(&sp, text, loc, d) < 0)
+    const struct policy_head *h = policy_setup(&shard_route_family, text, loc, &sp, d);
+    if (!h)
         return -1;
-    size_t k = 0;
-    while (k < NSCHEMES && strcmp(schemes[k].name, sp.name) != 0)
-        k++;
-    if (k == NSCHEMES) {
-        const char *names[NSCHEMES];
-        for (size_t i = 0; i < NSCHEMES; i++)
-            names[i] = schemes[i].name;
-        const char *near = diag_closest(sp.name, names, NSCHEMES);
-        return diag_error(d, sp.loc, "unknown sharding '%s'%s%s%s", sp.name,
-                          near ? " (did you mean '" : " (known: range, hash_mod, "
-                                                      "consistent_hash, rendezvous, jump",
-                          near ? near : "", near ? "'?)" : ")");
-    }
-    r->scheme = schemes[k].scheme;
-    char what[64];
-    snprintf(what, sizeof what, "sharding '%s'", schemes[k].name);
-    if (spec_check(&sp, schemes[k].params, what, d) < 0)
-        return -1;
+    r->scheme = ((const struct shard_scheme_policy *)h)->scheme;
     return setup_scheme(r, &sp, text, loc, d);
 }
 

@@ -18,6 +18,7 @@
 #include "models/balance.h"
 #include "models/kind.h"
 #include "sim/diag.h"
+#include "sim/policy.h"
 
 enum shard_scheme {
     SHARD_RANGE,
@@ -54,6 +55,6 @@ void shard_router_resize(struct shard_router *r, uint32_t n);
 uint32_t shard_jump(uint64_t key, uint32_t n);
 
 /* Documentation of the schemes for `sdsim list`. */
-size_t shard_route_docs(struct policy_doc *out, size_t max);
+extern const struct policy_family shard_route_family; /* lookups and `sdsim list` */
 
 #endif

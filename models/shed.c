@@ -123,41 +123,41 @@ static bool codel_drop(struct shed *s, int64_t now_ns, int64_t sojourn_ns, size_
 }
 
 const struct shed_policy shed_none = {
-    .name = "none",
-    .summary = "FIFO, no shedding beyond the queue's capacity",
-    .params = no_params,
+    .head.name = "none",
+    .head.summary = "FIFO, no shedding beyond the queue's capacity",
+    .head.params = no_params,
 };
 
 const struct shed_policy shed_length = {
-    .name = "length",
-    .summary = "reject on arrival when the queue is already this long",
-    .params = length_params,
+    .head.name = "length",
+    .head.summary = "reject on arrival when the queue is already this long",
+    .head.params = length_params,
     .init = length_init,
     .admit = length_admit,
 };
 
 const struct shed_policy shed_deadline = {
-    .name = "deadline",
-    .summary = "drop at dequeue what waited longer than a deadline",
-    .params = deadline_params,
+    .head.name = "deadline",
+    .head.summary = "drop at dequeue what waited longer than a deadline",
+    .head.params = deadline_params,
     .init = deadline_init,
     .drop = deadline_drop,
 };
 
 const struct shed_policy shed_lifo = {
-    .name = "lifo",
-    .summary = "serve the newest request first while the queue is long (adaptive LIFO, "
+    .head.name = "lifo",
+    .head.summary = "serve the newest request first while the queue is long (adaptive LIFO, "
                "Maurer 2015 \"Fail at Scale\")",
-    .params = lifo_params,
+    .head.params = lifo_params,
     .init = lifo_init,
     .lifo = lifo_lifo,
 };
 
 const struct shed_policy shed_codel = {
-    .name = "codel",
-    .summary = "CoDel: drop at dequeue once queue delay stays above target for an interval "
+    .head.name = "codel",
+    .head.summary = "CoDel: drop at dequeue once queue delay stays above target for an interval "
                "(Nichols & Jacobson 2012)",
-    .params = codel_params,
+    .head.params = codel_params,
     .init = codel_init,
     .drop = codel_drop,
 };
@@ -166,20 +166,9 @@ int shed_setup(struct shed *s, const char *text, struct loc loc, struct diag *d)
 {
     memset(s, 0, sizeof *s);
     struct spec sp;
-    if (spec_parse(&sp, text, loc, d) < 0)
+    const struct policy_head *h = policy_setup(&shed_family, text, loc, &sp, d);
+    if (!h)
         return -1;
-    const struct shed_policy *const *all = shed_policies();
-    const char *names[16];
-    size_t n = 0;
-    for (; all[n] && n < 16; n++)
-        names[n] = all[n]->name;
-    long k = pspec_lookup(&sp, "shed", names, n, d);
-    if (k < 0)
-        return -1;
-    s->pol = all[k];
-    char what[64];
-    snprintf(what, sizeof what, "shed policy '%s'", s->pol->name);
-    if (spec_check(&sp, s->pol->params, what, d) < 0)
-        return -1;
+    s->pol = (const struct shed_policy *)h;
     return s->pol->init ? s->pol->init(s, &sp, d) : 0;
 }

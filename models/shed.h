@@ -27,14 +27,13 @@
 #include <stdint.h>
 
 #include "sim/diag.h"
+#include "sim/policy.h"
 #include "sim/spec.h"
 
 struct shed;
 
 struct shed_policy {
-    const char *name;
-    const char *summary;
-    const struct param_spec *params;
+    struct policy_head head; /* first: name, summary, parameters */
     int (*init)(struct shed *s, const struct spec *sp, struct diag *d); /* may be NULL */
     /* May a request wait, finding `waiting` requests queued? NULL: yes. */
     bool (*admit)(const struct shed *s, size_t waiting);
@@ -61,7 +60,7 @@ struct shed {
 
 int shed_setup(struct shed *s, const char *text, struct loc loc, struct diag *d);
 
-const struct shed_policy *const *shed_policies(void); /* registry.c */
+extern const struct policy_family shed_family; /* its policies, registry.c */
 
 extern const struct shed_policy shed_none;
 extern const struct shed_policy shed_length;

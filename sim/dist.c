@@ -128,7 +128,7 @@ static const struct param_spec dist_mix_params[] = {
 };
 
 /* In enum dist_kind order: dist_infos[kind] describes kind. */
-static const struct dist_info dist_infos[] = {
+static const struct policy_head dist_infos[] = {
     {"const", "always the same value", dist_const_params},
     {"uniform", "uniform between min and max", dist_uniform_params},
     {"exp", "exponential (memoryless), scv 1", dist_exp_params},
@@ -142,13 +142,21 @@ static const struct dist_info dist_infos[] = {
     {"empirical", "drawn uniformly from the values in a file", dist_empirical_params},
     {"mix", "a mixture: each draw picks a part by its weight (e.g. the PBS paper's fits)",
      dist_mix_params},
-    {NULL, NULL, NULL},
 };
 
-const struct dist_info *dist_catalogue(void)
-{
-    return dist_infos;
-}
+static const struct policy_head *const dist_table[] = {
+    &dist_infos[DIST_CONST],  &dist_infos[DIST_UNIFORM],  &dist_infos[DIST_EXP],
+    &dist_infos[DIST_NORMAL], &dist_infos[DIST_LOGNORMAL], &dist_infos[DIST_PARETO],
+    &dist_infos[DIST_WEIBULL], &dist_infos[DIST_HYPEREXP], &dist_infos[DIST_ERLANG],
+    &dist_infos[DIST_EMPIRICAL], &dist_infos[DIST_MIX], NULL,
+};
+
+_Static_assert(sizeof dist_table / sizeof dist_table[0] ==
+                   sizeof dist_infos / sizeof dist_infos[0] + 1,
+               "every distribution in the family's table");
+
+const struct policy_family dist_family = {
+    "dist", "distribution", "distributions for durations (service, think, latency)", dist_table};
 
 /* ---- argument helpers --------------------------------------------------- */
 
@@ -647,7 +655,7 @@ static void (*const dist_builders[])(struct dist *, struct dist_ctx *) = {
 };
 
 _Static_assert(sizeof dist_builders / sizeof dist_builders[0] ==
-                   sizeof dist_infos / sizeof dist_infos[0] - 2,
+                   sizeof dist_infos / sizeof dist_infos[0] - 1,
                "one builder per catalogue entry but mix (parse_mix)");
 
 /* mix(w1 spec1, w2 spec2, ...): positional parts, each a weight and a whole
@@ -723,23 +731,6 @@ static int parse_mix(struct dist *out, const struct spec *sp, enum dist_unit uni
 
 /* ---- public API ------------------------------------------------------------ */
 
-static int unknown_name(const struct spec *sp, struct diag *d)
-{
-    const char *names[sizeof dist_infos / sizeof dist_infos[0]];
-    size_t n = 0;
-
-    for (; dist_infos[n].name; n++)
-        names[n] = dist_infos[n].name;
-    const char *near = diag_closest(sp->name, names, n);
-    if (near)
-        return diag_error(d, sp->loc, "unknown distribution '%s' (did you mean '%s'?)", sp->name,
-                          near);
-    return diag_error(d, sp->loc,
-                      "unknown distribution '%s' (known: const, uniform, exp, normal, lognormal, "
-                      "pareto, weibull, hyperexp, erlang, empirical, mix)",
-                      sp->name);
-}
-
 /* Refuses a duration distribution whose samples often lie beyond the end of
  * time: they would saturate there, and results built on them mean nothing.
  * pareto with alpha <= 1 (infinite mean) passes when its tail is light
@@ -783,10 +774,10 @@ int dist_parse(struct dist *out, const char *text, struct loc loc, enum dist_uni
         return -1;
     if (spec_parse(&sp, text, loc, d) < 0)
         return -1;
-    while (dist_infos[kind].name && strcmp(dist_infos[kind].name, sp.name) != 0)
-        kind++;
-    if (!dist_infos[kind].name)
-        return unknown_name(&sp, d);
+    const struct policy_head *h = policy_lookup(&dist_family, &sp, d);
+    if (!h)
+        return -1;
+    kind = (size_t)(h - dist_infos);
     if (kind == DIST_MIX) {
         if (parse_mix(out, &sp, unit, d) < 0) {
             dist_fini(out);

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "sim/diag.h"
+#include "sim/policy.h"
 #include "sim/spec.h"
 
 struct rng;
@@ -70,13 +71,8 @@ int64_t dist_sample_ns(const struct dist *dist, struct rng *r);
 /* The CDF at x (same units as samples), for tests; empirical uses its table. */
 double dist_cdf(const struct dist *dist, double x);
 
-/* Documentation for `sdsim list`: one entry per distribution name, table ends
- * with name == NULL. */
-struct dist_info {
-    const char *name;
-    const char *summary;
-    const struct param_spec *params;
-};
-const struct dist_info *dist_catalogue(void);
+/* The distributions as a policy family, for dist_parse's lookup and
+ * `sdsim list` (models/registry.c lists it with the other families). */
+extern const struct policy_family dist_family;
 
 #endif

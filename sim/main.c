@@ -622,15 +622,13 @@ static int cmd_list(int argc, char **argv)
         printf("\n");
         shown = 1;
     }
-    for (const struct family *const *f = family_all(); *f; f++) {
+    for (const struct policy_family *const *f = family_all(); *f; f++) {
         if (what && strcmp(what, (*f)->name) != 0)
             continue;
-        struct policy_doc docs[64];
-        size_t n = (*f)->docs(docs, 64);
         printf("%s: %s\n", (*f)->name, (*f)->summary);
-        for (size_t i = 0; i < n; i++) {
-            printf("  %-14s %s\n", docs[i].name, docs[i].summary);
-            print_params(docs[i].params, "      ");
+        for (const struct policy_head *const *h = (*f)->table; *h; h++) {
+            printf("  %-14s %s\n", (*h)->name, (*h)->summary);
+            print_params((*h)->params, "      ");
         }
         printf("\n");
         shown = 1;

@@ -107,7 +107,7 @@ int main(void)
     printf("pick + on_start + on_done, window of 2n requests in flight\n");
     printf("%-38s %19s %19s\n", "", "n = 10", "n = 1000");
     printf("%-38s %10s %8s %10s %8s\n", "policy", "Mops/s", "ns/op", "Mops/s", "ns/op");
-    for (const struct balance_policy *const *p = balance_policies(); *p; p++)
+    for (const struct policy_head *const *p = balance_family.table; *p; p++)
         row((*p)->name, &sink);
     for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++)
         row(extra[k], &sink);

@@ -63,15 +63,16 @@ int main(int argc, char **argv)
     uint64_t *trace = zipf_trace(n, keys, 1);
     printf("%zu Zipf(1.0) requests over %zu keys, capacity %zu objects\n", n, keys, cap);
     printf("%-8s %9s %9s\n", "policy", "hit_ratio", "Mreq/s");
-    for (const struct evict_policy *const *p = evict_policies(); *p; p++) {
-        void *s = (*p)->create(cap, 1, NULL);
+    for (const struct policy_head *const *h = evict_family.table; *h; h++) {
+        const struct evict_policy *p = evict_of(*h);
+        void *s = p->create(cap, 1, NULL);
         size_t hits = 0;
         double t0 = now_s();
         for (size_t i = 0; i < n; i++)
-            hits += (*p)->access(s, trace[i]);
+            hits += p->access(s, trace[i]);
         double t1 = now_s();
-        (*p)->destroy(s);
-        printf("%-8s %9.6f %9.1f\n", (*p)->name, (double)hits / (double)n,
+        p->destroy(s);
+        printf("%-8s %9.6f %9.1f\n", p->head.name, (double)hits / (double)n,
                (double)n / (t1 - t0) * 1e-6);
     }
     /* Byte mode. */
@@ -85,20 +86,21 @@ int main(int argc, char **argv)
     uint32_t *sizes = xmalloc(n * sizeof *sizes);
     for (size_t i = 0; i < n; i++)
         sizes[i] = (uint32_t)(1024 + evict_mix64(trace[i] ^ 0x5123ULL) % 7168);
-    for (const struct evict_policy *const *p = evict_policies(); *p; p++) {
-        void *s = (*p)->create_bytes(cap_bytes, (size_t)(cap_bytes / 1024), 1, NULL);
+    for (const struct policy_head *const *h = evict_family.table; *h; h++) {
+        const struct evict_policy *p = evict_of(*h);
+        void *s = p->create_bytes(cap_bytes, (size_t)(cap_bytes / 1024), 1, NULL);
         size_t hits = 0;
         uint64_t req_bytes = 0, hit_bytes = 0;
         double t0 = now_s();
         for (size_t i = 0; i < n; i++) {
-            bool hit = (*p)->access_sized(s, trace[i], sizes[i]);
+            bool hit = p->access_sized(s, trace[i], sizes[i]);
             hits += hit;
             req_bytes += sizes[i];
             hit_bytes += hit ? sizes[i] : 0;
         }
         double t1 = now_s();
-        (*p)->destroy(s);
-        printf("%-8s %9.6f %9.6f %9.1f\n", (*p)->name, (double)hits / (double)n,
+        p->destroy(s);
+        printf("%-8s %9.6f %9.6f %9.1f\n", p->head.name, (double)hits / (double)n,
                (double)hit_bytes / (double)req_bytes, (double)n / (t1 - t0) * 1e-6);
     }
     free(sizes);

@@ -403,7 +403,7 @@ START_TEST(every_process_is_registered_and_documented)
 {
     static const char *const names[] = {"poisson", "constant", "ramp", "step",
                                         "spike",   "diurnal",  "mmpp", "trace"};
-    const struct arrival_policy *const *all = arrival_policies();
+    const struct policy_head *const *all = arrival_family.table;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         size_t j = 0;
         while (all[j] && strcmp(all[j]->name, names[i]) != 0)

@@ -20,12 +20,9 @@
             ck_abort_msg(__VA_ARGS__);                                                            \
     } while (0)
 
-static size_t policy_count(void)
+static size_t n_policies(void)
 {
-    size_t n = 0;
-    while (evict_policies()[n])
-        n++;
-    return n;
+    return policy_count(&evict_family);
 }
 
 /* Runs keys through p (capacity cap) and checks each result against
@@ -41,14 +38,14 @@ static void *run_trace(const struct evict_policy *p, size_t cap, const uint64_t 
     for (size_t i = 0; i < n; i++) {
         bool hit = p->access(s, keys[i]);
         ck_assert_msg(hit == (pattern[i] == 'H'), "%s: request %zu (key %llu): got %s, want %c",
-                      p->name, i + 1, (unsigned long long)keys[i], hit ? "hit" : "miss",
+                      p->head.name, i + 1, (unsigned long long)keys[i], hit ? "hit" : "miss",
                       pattern[i]);
     }
     for (size_t i = 0; i < nin; i++)
-        ck_assert_msg(p->contains(s, in[i]), "%s: key %llu should be cached", p->name,
+        ck_assert_msg(p->contains(s, in[i]), "%s: key %llu should be cached", p->head.name,
                       (unsigned long long)in[i]);
     for (size_t i = 0; i < nout; i++)
-        ck_assert_msg(!p->contains(s, out[i]), "%s: key %llu should not be cached", p->name,
+        ck_assert_msg(!p->contains(s, out[i]), "%s: key %llu should not be cached", p->head.name,
                       (unsigned long long)out[i]);
     ck_assert_uint_eq(p->size(s), nin);
     return s;
@@ -276,10 +273,10 @@ END_TEST
 
 START_TEST(registry_names_are_unique_and_found)
 {
-    const struct evict_policy *const *all = evict_policies();
-    ck_assert_uint_eq(policy_count(), 10);
+    const struct policy_head *const *all = evict_family.table;
+    ck_assert_uint_eq(n_policies(), 10);
     for (size_t i = 0; all[i]; i++) {
-        ck_assert_ptr_eq(evict_find(all[i]->name), all[i]);
+        ck_assert_ptr_eq(evict_find(all[i]->name), evict_of(all[i]));
         ck_assert_ptr_nonnull(all[i]->summary);
         ck_assert_ptr_nonnull(all[i]->params);
         for (size_t j = 0; all[i]->params[j].name; j++) {
@@ -300,8 +297,8 @@ START_TEST(create_rejects_bad_arguments)
 {
     static const double small_too_big[] = {1.0, 0.9}, ghost_negative[] = {0.1, -1};
     static const double window_zero[] = {0.0, 0.8}, protected_over[] = {0.01, 1.5};
-    for (const struct evict_policy *const *p = evict_policies(); *p; p++)
-        ck_assert_ptr_null((*p)->create(0, 1, NULL));
+    for (const struct policy_head *const *h = evict_family.table; *h; h++)
+        ck_assert_ptr_null(evict_of(*h)->create(0, 1, NULL));
     ck_assert_ptr_null(evict_s3fifo.create(10, 1, small_too_big));
     ck_assert_ptr_null(evict_s3fifo.create(10, 1, ghost_negative));
     ck_assert_ptr_null(evict_tinylfu.create(10, 1, window_zero));
@@ -338,7 +335,7 @@ static size_t count_cached(const struct evict_policy *p, const void *s)
 
 START_TEST(access_contains_remove_agree)
 {
-    const struct evict_policy *p = evict_policies()[_i];
+    const struct evict_policy *p = evict_of(evict_family.table[_i]);
     static const size_t caps[] = {1, 2, 3, 8, 33};
     for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
         size_t cap = caps[c];
@@ -349,23 +346,23 @@ START_TEST(access_contains_remove_agree)
             size_t before = p->size(s);
             bool had = p->contains(s, key);
             if (n % 7 == 3) {
-                REQUIRE(p->remove(s, key) == had, "%s: remove() disagrees", p->name);
-                REQUIRE(!p->contains(s, key), "%s: removed key still there", p->name);
-                REQUIRE(p->size(s) == before - had, "%s: size after remove", p->name);
+                REQUIRE(p->remove(s, key) == had, "%s: remove() disagrees", p->head.name);
+                REQUIRE(!p->contains(s, key), "%s: removed key still there", p->head.name);
+                REQUIRE(p->size(s) == before - had, "%s: size after remove", p->head.name);
                 continue;
             }
-            REQUIRE(p->access(s, key) == had, "%s cap %zu op %d: access vs contains", p->name,
+            REQUIRE(p->access(s, key) == had, "%s cap %zu op %d: access vs contains", p->head.name,
                     cap, n);
             /* An admission policy may leave a missed key out when full. */
             bool in = p->contains(s, key);
             REQUIRE(in || (p->may_decline && before == cap), "%s: accessed key not cached",
-                    p->name);
+                    p->head.name);
             size_t after = p->size(s);
-            REQUIRE(after <= cap, "%s: size %zu over capacity %zu", p->name, after, cap);
+            REQUIRE(after <= cap, "%s: size %zu over capacity %zu", p->head.name, after, cap);
             REQUIRE(had || !in ? after == before : after >= (before < cap ? before + 1 : 1),
-                    "%s: size %zu -> %zu", p->name, before, after);
+                    "%s: size %zu -> %zu", p->head.name, before, after);
             if (n % 101 == 0)
-                REQUIRE(count_cached(p, s) == after, "%s: size() vs contains()", p->name);
+                REQUIRE(count_cached(p, s) == after, "%s: size() vs contains()", p->head.name);
         }
         ck_assert_uint_eq(count_cached(p, s), p->size(s));
         p->destroy(s);
@@ -375,7 +372,7 @@ END_TEST
 
 START_TEST(working_set_within_capacity_misses_once_per_key)
 {
-    const struct evict_policy *p = evict_policies()[_i];
+    const struct evict_policy *p = evict_of(evict_family.table[_i]);
     static const size_t sets[] = {1, 7, 10};
     for (size_t w = 0; w < sizeof sets / sizeof sets[0]; w++) {
         void *s = p->create(10, 3, NULL);
@@ -383,7 +380,7 @@ START_TEST(working_set_within_capacity_misses_once_per_key)
         size_t misses = 0;
         for (int n = 0; n < 2000; n++)
             misses += !p->access(s, test_next(&x) % sets[w]);
-        ck_assert_msg(misses == sets[w], "%s: %zu keys, %zu misses", p->name, sets[w], misses);
+        ck_assert_msg(misses == sets[w], "%s: %zu keys, %zu misses", p->head.name, sets[w], misses);
         ck_assert_uint_eq(p->size(s), sets[w]);
         p->destroy(s);
     }
@@ -392,12 +389,12 @@ END_TEST
 
 START_TEST(same_seed_same_results)
 {
-    const struct evict_policy *p = evict_policies()[_i];
+    const struct evict_policy *p = evict_of(evict_family.table[_i]);
     void *a = p->create(50, 42, NULL), *b = p->create(50, 42, NULL);
     uint64_t x = 5;
     for (int n = 0; n < 20000; n++) {
         uint64_t key = test_next(&x) % 200 * (test_next(&x) & 1) + test_next(&x) % 20;
-        REQUIRE(p->access(a, key) == p->access(b, key), "%s: runs diverge at %d", p->name, n);
+        REQUIRE(p->access(a, key) == p->access(b, key), "%s: runs diverge at %d", p->head.name, n);
     }
     p->destroy(a);
     p->destroy(b);
@@ -407,7 +404,7 @@ END_TEST
 
 START_TEST(capacity_one_holds_the_last_key)
 {
-    const struct evict_policy *p = evict_policies()[_i];
+    const struct evict_policy *p = evict_of(evict_family.table[_i]);
     if (p->may_decline) /* perfect LFU keeps 5 (count 2) over 6 (count 1) */
         return;
     void *s = p->create(1, 1, NULL);
@@ -535,21 +532,21 @@ static void *run_sized(const struct evict_policy *p, uint64_t cap, const double 
         uint64_t bytes = p->bytes(s);
         bool hit = p->access_sized(s, keys[i], sz(keys[i]));
         ck_assert_msg(hit == (pattern[i] == 'H'), "%s: request %zu (key %llu): got %s, want %c",
-                      p->name, i + 1, (unsigned long long)keys[i], hit ? "hit" : "miss",
+                      p->head.name, i + 1, (unsigned long long)keys[i], hit ? "hit" : "miss",
                       pattern[i]);
-        ck_assert_msg(p->bytes(s) <= cap, "%s: %llu bytes held, capacity %llu", p->name,
+        ck_assert_msg(p->bytes(s) <= cap, "%s: %llu bytes held, capacity %llu", p->head.name,
                       (unsigned long long)p->bytes(s), (unsigned long long)cap);
         if (sz(keys[i]) > cap) {
-            ck_assert_msg(!p->contains(s, keys[i]), "%s: too big key admitted", p->name);
+            ck_assert_msg(!p->contains(s, keys[i]), "%s: too big key admitted", p->head.name);
             ck_assert_uint_eq(p->size(s), objects);
             ck_assert_uint_eq(p->bytes(s), bytes);
         }
     }
     for (size_t i = 0; i < nin; i++)
-        ck_assert_msg(p->contains(s, in[i]), "%s: key %llu should be cached", p->name,
+        ck_assert_msg(p->contains(s, in[i]), "%s: key %llu should be cached", p->head.name,
                       (unsigned long long)in[i]);
     for (size_t i = 0; i < nout; i++)
-        ck_assert_msg(!p->contains(s, out[i]), "%s: key %llu should not be cached", p->name,
+        ck_assert_msg(!p->contains(s, out[i]), "%s: key %llu should not be cached", p->head.name,
                       (unsigned long long)out[i]);
     ck_assert_uint_eq(p->size(s), nin);
     ck_assert_uint_eq(p->bytes(s), bytes_of(in, nin, sz));
@@ -756,7 +753,7 @@ static uint32_t prop_size(uint64_t key)
  * so about 90 would fit by bytes). */
 START_TEST(sized_bytes_within_capacity_and_consistent)
 {
-    const struct evict_policy *p = evict_policies()[_i];
+    const struct evict_policy *p = evict_of(evict_family.table[_i]);
     enum { KEYS = 2000, STEPS = 200000 };
     const uint64_t cap = 3000;
     static const size_t max_objects[] = {3000, 40};
@@ -774,16 +771,16 @@ START_TEST(sized_bytes_within_capacity_and_consistent)
                 p->insert_sized(s, key, sz);
             } else {
                 bool hit = p->access_sized(s, key, sz);
-                REQUIRE(!(hit && sz > cap), "%s: hit on a too-big key", p->name);
+                REQUIRE(!(hit && sz > cap), "%s: hit on a too-big key", p->head.name);
                 if (sz > cap)
-                    REQUIRE(!p->contains(s, key), "%s: too-big key cached", p->name);
+                    REQUIRE(!p->contains(s, key), "%s: too-big key cached", p->head.name);
                 else if (!p->may_decline)
                     REQUIRE(p->contains(s, key), "%s: key %llu not cached after access",
-                            p->name, (unsigned long long)key);
+                            p->head.name, (unsigned long long)key);
             }
-            REQUIRE(p->bytes(s) <= cap, "%s: %llu bytes > capacity", p->name,
+            REQUIRE(p->bytes(s) <= cap, "%s: %llu bytes > capacity", p->head.name,
                     (unsigned long long)p->bytes(s));
-            REQUIRE(p->size(s) <= max_objects[m], "%s: %zu objects > %zu", p->name, p->size(s),
+            REQUIRE(p->size(s) <= max_objects[m], "%s: %zu objects > %zu", p->head.name, p->size(s),
                     max_objects[m]);
             if (step % 997 == 0 || step == STEPS) {
                 size_t n = 0;
@@ -793,8 +790,8 @@ START_TEST(sized_bytes_within_capacity_and_consistent)
                         n++;
                         b += prop_size(k);
                     }
-                REQUIRE(n == p->size(s), "%s: size %zu, contains %zu", p->name, p->size(s), n);
-                REQUIRE(b == p->bytes(s), "%s: bytes %llu, contained %llu", p->name,
+                REQUIRE(n == p->size(s), "%s: size %zu, contains %zu", p->head.name, p->size(s), n);
+                REQUIRE(b == p->bytes(s), "%s: bytes %llu, contained %llu", p->head.name,
                         (unsigned long long)p->bytes(s), (unsigned long long)b);
             }
         }
@@ -813,12 +810,13 @@ END_TEST
  * or a zero object bound. */
 START_TEST(create_bytes_rejects_bad_arguments)
 {
-    for (const struct evict_policy *const *p = evict_policies(); *p; p++) {
-        ck_assert((*p)->create_bytes != NULL);
-        ck_assert((*p)->access_sized != NULL);
-        ck_assert((*p)->bytes != NULL);
-        ck_assert_ptr_null((*p)->create_bytes(0, 10, 1, NULL));
-        ck_assert_ptr_null((*p)->create_bytes(100, 0, 1, NULL));
+    for (const struct policy_head *const *h = evict_family.table; *h; h++) {
+        const struct evict_policy *p = evict_of(*h);
+        ck_assert(p->create_bytes != NULL);
+        ck_assert(p->access_sized != NULL);
+        ck_assert(p->bytes != NULL);
+        ck_assert_ptr_null(p->create_bytes(0, 10, 1, NULL));
+        ck_assert_ptr_null(p->create_bytes(100, 0, 1, NULL));
     }
 }
 END_TEST
@@ -845,7 +843,7 @@ Suite *evict_suite(void)
     tcase_add_test(r, map_survives_churn);
     suite_add_tcase(s, r);
 
-    int n = (int)policy_count();
+    int n = (int)n_policies();
     TCase *p = tcase_create("properties");
     tcase_add_loop_test(p, access_contains_remove_agree, 0, n);
     tcase_add_loop_test(p, working_set_within_capacity_misses_once_per_key, 0, n);
