@@ -429,13 +429,44 @@ static void ci_of_values(const double *x, size_t n, const char *name, struct ci 
     stats_ci_clamp(ci, min, max);
 }
 
+/* Woodruff's interval for the q-quantile pooled over runs [b, e), in ms:
+ * each replication's fraction of latencies at or below the pooled value
+ * (stats_quantile_ci95), its t interval mapped back through the pooled
+ * quantile function. So the interval holds the value, never leaves [min,
+ * max observed], and is as asymmetric as the tail. An upper probability of
+ * 1 or more maps to the largest latency observed (the pooled quantile
+ * function's value at 1): the replications cannot place the percentile
+ * below the maximum. */
+static void quantile_ci(const struct report *rp, size_t b, size_t e, double q,
+                        const struct hist *pool, struct ci *ci)
+{
+    ci->lo = ci->hi = NA;
+    if (hist_count(pool) == 0)
+        return;
+    int64_t at = hist_quantile(pool, q);
+    double *below = xcalloc(e - b + 1, sizeof *below);
+    size_t n = 0;
+    for (size_t i = b; i < e; i++) {
+        if (!rp->runs[i].latency.total)
+            continue;
+        struct hist *h = hist_of(&rp->runs[i].latency);
+        below[n++] = 1.0 - hist_fraction_above(h, at);
+        hist_free(h);
+    }
+    double p_lo, p_hi;
+    if (stats_quantile_ci95(below, n, q, &p_lo, &p_hi)) {
+        ci->lo = ms((double)hist_quantile(pool, p_lo));
+        ci->hi = ms((double)hist_quantile(pool, p_hi));
+    }
+    free(below);
+}
+
 /* Summary of one metric over runs [b, e). Means and ratios: the mean of the
  * per-replication values with a Student t interval. Percentiles: the value
  * of the histogram pooled over the replications, never a mean of
- * percentiles, with a sectioning interval about it (stats_ci95_about: the
- * spread of the per-replication percentiles). The maximum is an observed
- * extreme, not an estimate of a parameter: it has no interval. One
- * replication gives no interval (lo, hi NAN). */
+ * percentiles, with Woodruff's interval about it (quantile_ci). The maximum
+ * is an observed extreme, not an estimate of a parameter: it has no
+ * interval. One replication gives no interval (lo, hi NAN). */
 static void summarise(const struct report *rp, size_t b, size_t e, const struct metric *m,
                       const struct hist *pool, struct ci *ci, double *value)
 {
@@ -452,10 +483,9 @@ static void summarise(const struct report *rp, size_t b, size_t e, const struct 
         *value = ms((double)pooled_max(rp, b, e));
     } else if (m->q >= 0) {
         *value = hist_count(pool) ? ms((double)hist_quantile(pool, m->q)) : NA;
-        stats_ci95_about(x, n, *value, ci);
-        double min, max;
-        metric_range(m->name, &min, &max);
-        stats_ci_clamp(ci, min, max);
+        ci->mean = *value;
+        ci->n = n;
+        quantile_ci(rp, b, e, m->q, pool, ci);
     } else {
         ci_of_values(x, n, m->name, ci);
         *value = ci->mean;

@@ -217,17 +217,15 @@ void stats_ci95(const double *x, size_t n, struct ci *out)
     out->hi = out->mean + half;
 }
 
-void stats_ci95_about(const double *x, size_t n, double centre, struct ci *out)
+bool stats_quantile_ci95(const double *below, size_t n, double q, double *p_lo, double *p_hi)
 {
-    out->n = n;
-    out->mean = centre;
-    out->lo = out->hi = NAN;
     if (n < 2)
-        return;
+        return false;
     double half = stats_t_quantile(0.975, (double)(n - 1)) *
-                  sqrt(sample_var(x, n, mean_of(x, n)) / (double)n);
-    out->lo = centre - half;
-    out->hi = centre + half;
+                  sqrt(sample_var(below, n, mean_of(below, n)) / (double)n);
+    *p_lo = q - half;
+    *p_hi = q + half;
+    return true;
 }
 
 void stats_ci_clamp(struct ci *c, double min, double max)

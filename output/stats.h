@@ -30,14 +30,19 @@ struct ci {
     size_t n;
 };
 void stats_ci95(const double *x, size_t n, struct ci *out);
-/* Sectioning (Asmussen and Glynn, Stochastic Simulation, 2007, III.5a): a
- * 95% CI centred on `centre`, an estimate from all the data pooled, with the
- * half-width t(0.975, n-1) s / sqrt(n) taken from the same estimator applied
- * to each of n independent sections x[0..n) (replications). Used for
- * percentiles: the pooled percentile is the better estimate (less bias than
- * the mean of per-replication percentiles), and the interval always contains
- * it. n < 2 gives lo and hi NAN. */
-void stats_ci95_about(const double *x, size_t n, double centre, struct ci *out);
+/* Woodruff's interval for a q-quantile (Woodruff, "Confidence intervals
+ * for medians and other position measures", JASA 47, 1952; the quantile
+ * form of batching in Nakayama, "Confidence intervals for quantiles using
+ * sectioning when applying variance-reduction techniques", ACM TOMACS 24,
+ * 2014). below[0..n) holds, for each of n independent replications, the
+ * fraction of its observations at or below the pooled estimate of the
+ * quantile: means of indicators, so their Student t interval is sound
+ * where the per-replication quantiles, skewed in the tail, are not. The
+ * interval for the probability, [q - h, q + h], is mapped back through the
+ * pooled quantile function by the caller. Sets *p_lo and *p_hi (p_lo may be
+ * <= 0 and p_hi >= 1: the caller maps those to the smallest and the largest
+ * observation) and returns true; false when n < 2. */
+bool stats_quantile_ci95(const double *below, size_t n, double q, double *p_lo, double *p_hi);
 /* Intersects the interval with [min, max], the range the quantity is known
  * to lie in (latencies >= 0, ratios in [0, 1]). A confidence set cut to the
  * parameter space keeps its coverage: the true value is in both. */

@@ -120,25 +120,28 @@ START_TEST(ci95_of_one_value_or_none_has_no_interval)
     ck_assert_uint_eq(c.n, 0);
     ck_assert_double_eq(c.mean, 0.0);
     ck_assert(isnan(c.lo) && isnan(c.hi));
-    stats_ci95_about(x, 1, 40.0, &c);
-    ck_assert_double_eq(c.mean, 40.0);
-    ck_assert(isnan(c.lo) && isnan(c.hi));
+    double lo = 0, hi = 0;
+    ck_assert(!stats_quantile_ci95(x, 1, 0.99, &lo, &hi));
 }
 END_TEST
 
-/* Sectioning: the interval is centred on the pooled estimate given, with the
- * t half-width of the sections' spread (the same as stats_ci95's), so it
- * always contains the estimate, even one far from the sections' mean. */
-START_TEST(ci95_about_is_centred_on_the_pooled_estimate)
+/* Woodruff: the t interval of the replications' fractions at or below the
+ * pooled value, centred on q. By hand: the fractions' mean is 0.99, their
+ * sample variance 0.00025 / 4, so h = t(0.975, 4) sqrt(6.25e-5 / 5) =
+ * 2.776445 * 0.0035355 = 0.0098164. */
+START_TEST(quantile_ci_is_the_t_interval_of_the_fractions_about_q)
 {
-    const double x[] = {1, 2, 3, 4, 5};
-    struct ci c, t;
-    stats_ci95(x, 5, &t);
-    stats_ci95_about(x, 5, 7.5, &c);
-    double half = t.hi - t.mean;
-    ck_assert_double_eq(c.mean, 7.5);
-    ck_assert_double_eq_tol(c.lo, 7.5 - half, 1e-12);
-    ck_assert_double_eq_tol(c.hi, 7.5 + half, 1e-12);
+    const double below[] = {0.98, 0.99, 1.0, 0.985, 0.995};
+    double lo = 0, hi = 0;
+    ck_assert(stats_quantile_ci95(below, 5, 0.99, &lo, &hi));
+    ck_assert_double_eq_tol(lo, 0.99 - 0.0098164, 1e-6);
+    ck_assert_double_eq_tol(hi, 0.99 + 0.0098164, 1e-6);
+    /* Centred on q, not on the fractions' mean: a pooled value that most
+     * replications lie above still gets an interval about q. */
+    const double skew[] = {0.95, 0.96, 0.97, 0.96, 0.96};
+    ck_assert(stats_quantile_ci95(skew, 5, 0.99, &lo, &hi));
+    ck_assert_double_eq_tol((lo + hi) / 2, 0.99, 1e-12);
+    ck_assert(lo < 0.99 && hi > 0.99);
 }
 END_TEST
 
@@ -364,7 +367,7 @@ Suite *stats_suite(void)
     TCase *ci = tcase_create("ci");
     tcase_add_test(ci, ci95_of_1_to_5_is_hand_computed);
     tcase_add_test(ci, ci95_of_one_value_or_none_has_no_interval);
-    tcase_add_test(ci, ci95_about_is_centred_on_the_pooled_estimate);
+    tcase_add_test(ci, quantile_ci_is_the_t_interval_of_the_fractions_about_q);
     tcase_add_test(ci, ci_clamp_keeps_intervals_in_the_metric_range);
     tcase_add_test(ci, ci95_covers_the_true_mean_95_percent_of_the_time);
     tcase_add_test(ci, moments_match_a_two_pass_computation);
