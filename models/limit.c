@@ -87,6 +87,9 @@ int limit_setup(struct limit *l, const char *text, struct loc loc, struct diag *
         rc = -1;
     if (rc < 0)
         return -1;
+    l->bin_ns = limit_span_ns(l) / LIMIT_BINS;
+    if (l->bin_ns < 1)
+        l->bin_ns = 1;
     l->map_cap = 16;
     l->map = xcalloc(l->map_cap, sizeof *l->map);
     l->slots_cap = 4;
@@ -162,6 +165,31 @@ static void *slot_of(struct limit *l, uint64_t id, int64_t now_ns)
     return slot;
 }
 
+int64_t limit_span_ns(const struct limit *l)
+{
+    return l->window_ns > 0 ? l->window_ns : 1000000000;
+}
+
+/* One request let through at now_ns (non-decreasing). */
+static void count_pass(struct limit *l, int64_t now_ns)
+{
+    int64_t b = now_ns / l->bin_ns;
+    if (b - l->bin >= LIMIT_BINS) {
+        memset(l->bins, 0, sizeof l->bins);
+        l->span_passed = 0;
+    } else {
+        for (int64_t k = l->bin + 1; k <= b; k++) {
+            l->span_passed -= l->bins[k % LIMIT_BINS];
+            l->bins[k % LIMIT_BINS] = 0;
+        }
+    }
+    if (b > l->bin)
+        l->bin = b;
+    l->bins[l->bin % LIMIT_BINS]++;
+    if (++l->span_passed > l->peak_passed)
+        l->peak_passed = l->span_passed;
+}
+
 struct limit_verdict limit_check(struct limit *l, uint64_t scope, int64_t now_ns)
 {
     void *slot = slot_of(l, scope, now_ns);
@@ -173,6 +201,8 @@ struct limit_verdict limit_check(struct limit *l, uint64_t scope, int64_t now_ns
         if (v.delay_ns > 0) {
             l->delayed++;
             l->entries++; /* the request waits in the bucket's queue */
+        } else {
+            count_pass(l, now_ns);
         }
     } else {
         l->limited++;
@@ -182,9 +212,10 @@ struct limit_verdict limit_check(struct limit *l, uint64_t scope, int64_t now_ns
     return v;
 }
 
-void limit_release(struct limit *l)
+void limit_release(struct limit *l, int64_t now_ns)
 {
     l->entries--;
+    count_pass(l, now_ns);
 }
 
 size_t limit_bytes(const struct limit *l)
@@ -196,4 +227,5 @@ void limit_reset_counts(struct limit *l)
 {
     l->admitted = l->limited = l->delayed = 0;
     l->entries_max = l->entries;
+    l->peak_passed = l->span_passed;
 }

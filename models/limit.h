@@ -48,6 +48,8 @@ struct limit_policy {
     size_t (*entries)(const struct limit *l, const void *slot);
 };
 
+#define LIMIT_BINS 10
+
 enum limit_scope { LIMIT_GLOBAL, LIMIT_CLIENT, LIMIT_KEY, LIMIT_USER };
 
 struct limit {
@@ -69,6 +71,15 @@ struct limit {
     /* what it did and holds */
     uint64_t admitted, limited, delayed;
     size_t entries, entries_max; /* entries held now, and the most ever */
+    /* The most requests let through (admitted at once, or leaving a leaky
+     * bucket's queue) in any span of one window (1 s for the buckets), over
+     * all scopes, at a resolution of a tenth of the span: the burst that
+     * passed, to hold against the limit. */
+    int64_t bin_ns;           /* span / LIMIT_BINS */
+    int64_t bin;              /* index of the newest bin */
+    uint32_t bins[LIMIT_BINS]; /* a ring: passes per bin */
+    uint64_t span_passed;     /* sum of bins: passes in the last span */
+    uint64_t peak_passed;     /* the most in one span since the cut */
 };
 
 /* Parses "name(k=v, ..., per=SCOPE)" at loc into l. Returns 0 or -1. */
@@ -90,14 +101,17 @@ static inline struct limit_verdict limit_admit(struct limit *l, const struct req
     return limit_check(l, limit_scope_of(l, r), now_ns);
 }
 
-/* A leaky bucket's request held for delay_ns has left its queue. */
-void limit_release(struct limit *l);
+/* A leaky bucket's request held for delay_ns leaves its queue at now_ns. */
+void limit_release(struct limit *l, int64_t now_ns);
+
+/* The span of peak_passed: the window, or 1 s for the buckets. */
+int64_t limit_span_ns(const struct limit *l);
 
 /* Bytes the slots take (scopes seen x slot size). */
 size_t limit_bytes(const struct limit *l);
 
-/* Restarts the counters admitted, limited, delayed and entries_max (the
- * warm-up cut); the slots keep their state. */
+/* Restarts the counters admitted, limited, delayed, entries_max and
+ * peak_passed (the warm-up cut); the slots keep their state. */
 void limit_reset_counts(struct limit *l);
 
 extern const struct policy_family limit_family; /* registry.c */
