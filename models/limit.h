@@ -133,6 +133,7 @@ int limit_read_window(const struct spec *sp, const struct param_spec *p, int64_t
 #define LIMIT_PER_PARAM                                                                        \
     {"per", "scope", "global",                                                                 \
      "one limiter for: global (all requests), client (each client component), key (each "    \
-     "key), user (each closed-loop user of each client)"}
+     "key), user (each closed-loop user of each client; a client's open-loop requests share "  \
+     "one)"}
 
 #endif
