@@ -100,6 +100,21 @@ START_TEST(leaky_bucket_delays_to_its_departure_slot)
 }
 END_TEST
 
+START_TEST(leaky_bucket_counts_a_delayed_request_when_it_leaves)
+{
+    make("leaky_bucket(rate=10/s, queue=5)");
+    DECIDE(0, 0, 0); /* one leaves now, two wait */
+    ck_assert_uint_eq(l.peak_passed, 1);
+    ck_assert_uint_eq(l.entries, 3); /* the departure slot and two waiting */
+    limit_release(&l, 100 * MS);
+    limit_release(&l, 200 * MS);
+    ck_assert_uint_eq(l.peak_passed, 3);
+    ck_assert_uint_eq(l.entries, 1);
+    limit_check(&l, 0, 1500 * MS); /* the span has moved on: 0..200 ms left it */
+    ck_assert_uint_eq(l.span_passed, 1);
+}
+END_TEST
+
 START_TEST(leaky_bucket_with_no_queue_polices_the_spacing)
 {
     make("leaky_bucket(rate=10/s, queue=0)");
@@ -131,12 +146,14 @@ static int boundary_burst(const char *text, int limit)
 START_TEST(fixed_window_lets_twice_the_limit_through_across_a_boundary)
 {
     ck_assert_int_eq(boundary_burst("fixed_window(limit=10, window=1s)", 10), 20);
+    ck_assert_uint_eq(l.peak_passed, 20); /* all 20 within one 1 s span */
 }
 END_TEST
 
 START_TEST(sliding_log_never_passes_more_than_the_limit_across_a_boundary)
 {
     ck_assert_int_eq(boundary_burst("sliding_log(limit=10, window=1s)", 10), 10);
+    ck_assert_uint_eq(l.peak_passed, 10);
 }
 END_TEST
 
@@ -260,6 +277,7 @@ Suite *limit_suite(void)
     tcase_add_test(tc, token_bucket_hints_when_the_next_token_comes);
     tcase_add_test(tc, leaky_bucket_spaces_a_burst_and_rejects_past_its_queue);
     tcase_add_test(tc, leaky_bucket_delays_to_its_departure_slot);
+    tcase_add_test(tc, leaky_bucket_counts_a_delayed_request_when_it_leaves);
     tcase_add_test(tc, leaky_bucket_with_no_queue_polices_the_spacing);
     tcase_add_test(tc, fixed_window_restarts_its_count_at_each_boundary);
     tcase_add_test(tc, fixed_window_lets_twice_the_limit_through_across_a_boundary);
