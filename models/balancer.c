@@ -17,12 +17,19 @@
  * When the policy picks a replica that is out of rotation the balancer asks
  * the policy again (up to 3 times), then takes the next replica in rotation
  * by index: O(n) only while replicas are out. With none left, the request
- * fails at once (a 503). */
+ * fails at once (a 503).
+ *
+ * With `limit = ...` (models/limit.h) the balancer is a gateway: each
+ * request is first checked by the rate limiter; a refused one is answered
+ * at once as rate limited (a 429, with the limiter's Retry-After hint when
+ * `retry_after = true`), and a leaky bucket's delayed one waits its turn
+ * before it is sent on. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/balance.h"
 #include "models/kind.h"
+#include "models/limit.h"
 #include "models/service.h"
 #include "output/hist.h"
 #include "sim/units.h"
@@ -50,6 +57,9 @@ struct balancer {
     int64_t od_base, od_max;
     uint64_t no_upstream; /* requests failed because no replica was in rotation */
     uint64_t ejections;   /* outlier ejections so far */
+    bool has_limit;       /* `limit` set: lim checks every request */
+    bool retry_after;     /* rate-limited replies carry the limiter's hint */
+    struct limit lim;
 };
 
 static const struct param_spec params[] = {
@@ -59,6 +69,12 @@ static const struct param_spec params[] = {
      "active(interval=5s, timeout=1s, unhealthy=3, healthy=2) or none"},
     {"outlier", "detection", "none", "consecutive(errors=5, base=30s, max=300s) or none"},
     {"latency", "dist", "", "one-way network delay to the replicas (and back)"},
+    {"limit", "policy", "none",
+     "rate limiter in front of the replicas, e.g. token_bucket(rate=100/s, burst=20, per=key) "
+     "(see `sdsim list limit`); refused requests end as rate_limited"},
+    {"retry_after", "bool", "false",
+     "rate-limited replies carry a Retry-After hint (when the limiter would admit the next "
+     "one); a client retrying on rate_limited waits at least that long"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -121,12 +137,44 @@ static uint32_t choose(struct balancer *lb, const struct request *r, int64_t now
     return in_rotation(lb, i, now) ? i : UINT32_MAX;
 }
 
+static void forward(struct sim *sim, struct balancer *lb, struct request *r);
+
+/* A leaky bucket's delayed request leaves its queue. */
+static void on_released(struct sim *sim, void *a, void *b)
+{
+    struct balancer *lb = a;
+    limit_release(&lb->lim, sim_now(sim));
+    forward(sim, lb, b);
+}
+
 static void on_request(struct sim *sim, struct component *c, struct request *r)
 {
     struct balancer *lb = (struct balancer *)c;
     struct frame *f = sim_enter(r, c);
     f->arrive_ns = sim_now(sim);
     c->st.arrivals++;
+    if (lb->has_limit) {
+        struct limit_verdict v = limit_admit(&lb->lim, r, sim_now(sim));
+        if (!v.admit) {
+            c->st.rejected++;
+            r->status = REQ_REJECTED;
+            r->cause = CAUSE_RATE_LIMITED;
+            r->retry_after_ns = lb->retry_after ? v.retry_after_ns : 0;
+            sim_reply(sim, r);
+            return;
+        }
+        if (v.delay_ns > 0) {
+            sim_after(sim, v.delay_ns, on_released, lb, r);
+            return;
+        }
+    }
+    forward(sim, lb, r);
+}
+
+static void forward(struct sim *sim, struct balancer *lb, struct request *r)
+{
+    struct component *c = &lb->base;
+    struct frame *f = sim_top(r);
     uint32_t i = choose(lb, r, sim_now(sim));
     if (i == UINT32_MAX) {
         lb->no_upstream++;
@@ -242,7 +290,51 @@ static size_t ts_extra(const struct sim *sim, const struct component *c, const c
     values[0] = (double)n;
     names[1] = "ejections";
     values[1] = (double)lb->ejections;
-    return 2;
+    if (!lb->has_limit || max < 3)
+        return 2;
+    names[2] = "limiter_entries";
+    values[2] = (double)lb->lim.entries;
+    return 3;
+}
+
+extern const struct kind kind_balancer;
+
+const struct limit *balancer_limit(const struct component *c)
+{
+    if (c->kind != &kind_balancer)
+        return NULL;
+    const struct balancer *lb = (const struct balancer *)c;
+    return lb->has_limit ? &lb->lim : NULL;
+}
+
+/* The limiter's work since the cut, and the memory it holds at the end. */
+static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
+                      struct metric_out *out, size_t max)
+{
+    const struct balancer *lb = (const struct balancer *)c;
+    if (!lb->has_limit || max < 8)
+        return 0;
+    const struct limit *l = &lb->lim;
+    double window_s = (double)(end_ns - (sim->cut_ns > 0 ? sim->cut_ns : 0)) / 1e9;
+    size_t n = 0;
+    out[n++] = (struct metric_out){"admitted_rps", window_s > 0 ? (double)l->admitted / window_s
+                                                                : 0, true};
+    out[n++] = (struct metric_out){"rate_limited", (double)l->limited, true};
+    out[n++] = (struct metric_out){"delayed", (double)l->delayed, true};
+    out[n++] = (struct metric_out){"peak_passed", (double)l->peak_passed, true};
+    out[n++] = (struct metric_out){"limiter_scopes", (double)l->nslots, true};
+    out[n++] = (struct metric_out){"limiter_entries", (double)l->entries, true};
+    out[n++] = (struct metric_out){"limiter_entries_max", (double)l->entries_max, true};
+    out[n++] = (struct metric_out){"limiter_bytes", (double)limit_bytes(l), true};
+    return n;
+}
+
+static void reset(struct sim *sim, struct component *c)
+{
+    (void)sim;
+    struct balancer *lb = (struct balancer *)c;
+    if (lb->has_limit)
+        limit_reset_counts(&lb->lim);
 }
 
 /* ---- building ------------------------------------------------------------ */
@@ -331,6 +423,16 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     if (read_outlier(lb, s, d) < 0)
         rc = -1;
+    struct loc lloc;
+    const char *lim = kp_raw(s, params, "limit", &lloc);
+    lb->has_limit = strcmp(lim, "none") != 0;
+    if (lb->has_limit && limit_setup(&lb->lim, lim, lloc, d) < 0)
+        rc = -1;
+    if (kp_bool(s, params, "retry_after", &lb->retry_after, d) < 0)
+        rc = -1;
+    else if (lb->retry_after && !lb->has_limit)
+        rc = diag_error(d, sc_find_entry(s, "retry_after")->key_loc,
+                        "'retry_after' needs a 'limit' to send the hint");
     struct loc ploc;
     const char *pol = kp_raw(s, params, "policy", &ploc);
     struct rng brng;
@@ -347,6 +449,8 @@ static void fini(struct component *c)
     struct balancer *lb = (struct balancer *)c;
     balance_fini(&lb->bal);
     free(lb->up);
+    if (lb->has_limit)
+        limit_fini(&lb->lim);
 }
 
 const struct kind kind_balancer = {
@@ -361,4 +465,6 @@ const struct kind kind_balancer = {
     .on_reply = on_reply,
     .fini = fini,
     .ts_extra = ts_extra,
+    .metrics = metrics,
+    .reset = reset,
 };

@@ -58,7 +58,7 @@ struct client {
     int64_t occ_last_ns;     /* when the last of them did */
 };
 
-enum { RETRY_ON_ERROR = 1, RETRY_ON_TIMEOUT = 2, RETRY_ON_REJECTED = 4 };
+enum { RETRY_ON_ERROR = 1, RETRY_ON_TIMEOUT = 2, RETRY_ON_REJECTED = 4, RETRY_ON_RATE_LIMITED = 8 };
 
 static const struct param_spec params[] = {
     {"to", "component", NULL, "where requests go"},
@@ -79,7 +79,8 @@ static const struct param_spec params[] = {
      "(see `sdsim list backoff`); needs attempts > 1"},
     {"retry_on", "list", "error",
      "what is retried: any of error (failed replies), timeout (attempt_timeout), rejected "
-     "(queue full, shed, breaker, bulkhead)"},
+     "(queue full, shed, breaker, bulkhead), rate_limited (a balancer's `limit`; the retry "
+     "waits at least the limiter's retry_after hint when it sends one)"},
     {"retry_budget", "fraction|none", "none",
      "retries (and hedges) at most this share of requests, plus retry_burst (token bucket, "
      "as Finagle and gRPC)"},
@@ -136,7 +137,7 @@ static void count_cause(struct client *cl, const struct request *r)
             x->rejected_bulkhead++;
         else if (r->cause == CAUSE_SHED)
             x->rejected_shed++;
-        else
+        else if (r->cause != CAUSE_RATE_LIMITED) /* counted as rate_limited */
             x->rejected_queue++;
         break;
     case REQ_ERROR:
@@ -168,7 +169,10 @@ static void account(struct sim *sim, struct client *cl, const struct request *r)
         hist_add(cl->tot.latency, latency);
         break;
     case REQ_REJECTED:
-        cl->tot.rejected++;
+        if (r->cause == CAUSE_RATE_LIMITED)
+            cl->tot.rate_limited++;
+        else
+            cl->tot.rejected++;
         break;
     case REQ_TIMEOUT:
         cl->tot.timeouts++;
@@ -284,6 +288,8 @@ static void after_failure(struct sim *sim, struct client *cl, struct request *L,
     }
     int64_t wait = backoff_delay(&cl->backoff, L->stack[0].replica, L->stack[0].start_ns,
                                  &cl->backoff_rng);
+    if (kind == RETRY_ON_RATE_LIMITED && L->retry_after_ns > wait) /* honour Retry-After */
+        wait = L->retry_after_ns;
     L->stack[0].start_ns = wait;
     L->stack[1].timer = sim_after(sim, wait, on_retry, cl, L);
 }
@@ -327,7 +333,10 @@ static void attempt_reply(struct sim *sim, struct client *cl, struct request *r)
     L->status = r->status;
     L->cause = r->cause;
     L->version = r->version;
-    unsigned kind = r->status == REQ_REJECTED ? RETRY_ON_REJECTED : RETRY_ON_ERROR;
+    L->retry_after_ns = r->retry_after_ns;
+    unsigned kind = r->status != REQ_REJECTED         ? RETRY_ON_ERROR
+                    : r->cause == CAUSE_RATE_LIMITED ? RETRY_ON_RATE_LIMITED
+                                                     : RETRY_ON_REJECTED;
     sim_req_free(sim, r);
     if (L->status == REQ_OK)
         finish_logical(sim, cl, L, false);
@@ -553,10 +562,10 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
     done(sim, cl, r);
 }
 
-/* Reads "error, timeout, rejected" into RETRY_ON_* bits. */
+/* Reads "error, timeout, rejected, rate_limited" into RETRY_ON_* bits. */
 static int read_retry_on(const struct sc_section *s, unsigned *out, struct diag *d)
 {
-    static const char *const words[] = {"error", "timeout", "rejected"};
+    static const char *const words[] = {"error", "timeout", "rejected", "rate_limited"};
     struct loc loc;
     const char *v = kp_raw(s, params, "retry_on", &loc);
     char buf[128];
@@ -564,12 +573,13 @@ static int read_retry_on(const struct sc_section *s, unsigned *out, struct diag 
     *out = 0;
     for (char *save, *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
         size_t k = 0;
-        while (k < 3 && strcmp(words[k], t) != 0)
+        while (k < 4 && strcmp(words[k], t) != 0)
             k++;
-        if (k == 3) {
-            const char *near = diag_closest(t, words, 3);
+        if (k == 4) {
+            const char *near = diag_closest(t, words, 4);
             return diag_error(d, loc, "bad retry_on '%s'%s%s%s", t,
-                              near ? " (did you mean '" : " (known: error, timeout, rejected",
+                              near ? " (did you mean '"
+                                   : " (known: error, timeout, rejected, rate_limited",
                               near ? near : "", near ? "'?)" : ")");
         }
         *out |= 1u << k;
@@ -668,13 +678,25 @@ static size_t occ_metrics(const struct client *cl, struct metric_out *out)
     return n;
 }
 
+/* Does a balancer of the scenario limit its rate? Then rate_limited is a
+ * runs.csv column (left out otherwise, so other scenarios' files keep theirs). */
+static bool scenario_limited(const struct sim *sim)
+{
+    for (size_t i = 0; i < sim->ncomps; i++)
+        if (sim->comps[i] && balancer_limit(sim->comps[i]))
+            return true;
+    return false;
+}
+
 static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
                       struct metric_out *out, size_t max)
 {
     const struct client *cl = (const struct client *)c;
     size_t n = 0;
-    if (cl->occ && max >= 5)
-        n = occ_metrics(cl, out);
+    if (max >= 1 && scenario_limited(sim))
+        out[n++] = (struct metric_out){"rate_limited", (double)cl->tot.rate_limited, false};
+    if (cl->occ && max >= n + 5)
+        n += occ_metrics(cl, out + n);
     if (!cl->report_resil || max < n + 12)
         return n;
     const struct client_resil *x = &cl->res;

@@ -16,6 +16,8 @@
 #include "sim/sim.h"
 #include "sim/spec.h"
 
+struct limit;
+
 /* What a scheduled fault does to a component (models/fault.c). */
 enum fault_action {
     FAULT_CRASH,   /* the replica stops: its work fails, new requests are refused */
@@ -90,6 +92,8 @@ struct kind {
 /* A balancer's health checks and outlier detections (models/balancer.c). */
 extern const struct policy_family balancer_health_family;
 extern const struct policy_family balancer_outlier_family;
+/* The rate limiter of a balancer with `limit`, or NULL (any other component). */
+const struct limit *balancer_limit(const struct component *c);
 /* A fault's actions on a node and on a link (models/fault.c). */
 extern const struct policy_family fault_action_family;
 extern const struct policy_family fault_link_family;

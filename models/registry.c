@@ -15,6 +15,7 @@
 #include "models/evict.h"
 #include "models/keys.h"
 #include "models/kind.h"
+#include "models/limit.h"
 
 #include "models/service.h"
 #include "models/shard_route.h"
@@ -113,6 +114,12 @@ static const struct policy_head *const strategies[] = {
     &cache_write_behind.head, &cache_write_around.head, NULL,
 };
 
+/* Rate limiters (a balancer's `limit`). */
+static const struct policy_head *const limits[] = {
+    &limit_token_bucket.head,  &limit_leaky_bucket.head,   &limit_fixed_window.head,
+    &limit_sliding_log.head,   &limit_sliding_window.head, NULL,
+};
+
 const struct policy_family balance_family = {
     "balance", "balance policy",
     "how a service spreads requests over its replicas (key: balance)", balancers};
@@ -131,6 +138,9 @@ const struct policy_family evict_family = {
     "eviction", "eviction policy", "which object a full cache drops (key: eviction)", evictions};
 const struct policy_family cache_strategy_family = {
     "strategy", "cache strategy", "what a cache does with writes (key: strategy)", strategies};
+const struct policy_family limit_family = {
+    "limit", "rate limiter",
+    "rate limiting at a balancer, one limiter per scope `per` (key: limit)", limits};
 const struct policy_family shed_family = {
     "shed", "shed policy", "load shedding at a service's queue (key: shed)", sheds};
 
@@ -160,6 +170,7 @@ static const struct policy_family *const families[] = {
     &breaker_family,
     &bulkhead_family,
     &shed_family,
+    &limit_family,
     &cache_strategy_family,
     &evict_family,
     &shard_route_family,

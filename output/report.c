@@ -141,7 +141,9 @@ static double m_error_ratio(const struct run_result *r)
 }
 static double m_failed_ratio(const struct run_result *r)
 {
-    return r->offered ? (double)(r->rejected + r->timeouts + r->errors) / (double)r->offered : NA;
+    return r->offered ? (double)(r->rejected + r->rate_limited + r->timeouts + r->errors) /
+                            (double)r->offered
+                      : NA;
 }
 static double m_attempts(const struct run_result *r)
 {
@@ -171,7 +173,7 @@ static const struct metric metrics[] = {
     {"latency_p99_ms", 0.99, m_lat_q},
     {"latency_p999_ms", 0.999, m_lat_q},
     {"latency_max_ms", 1.0, m_lat_q},
-    {"failed_ratio", -1, m_failed_ratio}, /* rejected + timeouts + errors */
+    {"failed_ratio", -1, m_failed_ratio}, /* rejected + rate_limited + timeouts + errors */
 };
 #define M_FAILED 13
 #define NMETRICS (sizeof metrics / sizeof metrics[0])

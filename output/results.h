@@ -67,6 +67,7 @@ struct run_result {
     double window_s;         /* measured time: end - cut */
     int precision_met;       /* -1: not asked; 0 or 1 */
     uint64_t offered, completed, rejected, timeouts, errors, in_flight, attempts;
+    uint64_t rate_limited;   /* refused by a rate limiter; a column only with a limiter */
     uint64_t events;
     struct sparse_hist latency;
     struct comp_result *comps;

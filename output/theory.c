@@ -209,6 +209,46 @@ double theory_mmck_response_mean(unsigned c, unsigned k, double lambda, double m
     return lambda == 0 ? 1 / mu : l / (lambda * (1 - pk));
 }
 
+/* ---- M/D/1/K ------------------------------------------------------------------ */
+
+double theory_md1k_loss(unsigned k, double lambda, double d)
+{
+    if (!is_rate(lambda) || !isfinite(d) || d <= 0 || k < 1 || k > THEORY_MD1K_MAX)
+        return NAN;
+    double rho = lambda * d;
+    if (rho == 0)
+        return 0;
+    if (!(rho < 700))
+        return NAN; /* exp(-rho) underflows */
+    double *a = xmalloc(2 * (size_t)k * sizeof *a); /* a[m], then tail[m] = P(A > m) */
+    double *tail = a + k;
+    double *pi = xmalloc((size_t)k * sizeof *pi);
+    double am = exp(-rho), cum = 0;
+    for (unsigned m = 0; m < k; m++) {
+        a[m] = am;
+        cum += am;
+        tail[m] = cum < 1 ? 1 - cum : 0;
+        am *= rho / (m + 1);
+    }
+    pi[0] = 1;
+    for (unsigned j = 0; j + 1 < k; j++) {
+        double up = pi[0] * tail[j];
+        for (unsigned i = 1; i <= j; i++)
+            up += pi[i] * tail[j - i + 1];
+        pi[j + 1] = up / a[0];
+        if (pi[j + 1] > 1e250) /* keep the ratios in range */
+            for (unsigned i = 0; i <= j + 1; i++)
+                pi[i] *= 1e-250;
+    }
+    double sum = 0;
+    for (unsigned j = 0; j < k; j++)
+        sum += pi[j];
+    double pi0 = pi[0] / sum;
+    free(a);
+    free(pi);
+    return 1 - 1 / (pi0 + rho);
+}
+
 /* ---- M/G/1 and G/G/c ------------------------------------------------------- */
 
 double theory_mg1_wait_mean(double lambda, double mean_s, double scv)
@@ -828,6 +868,12 @@ static const struct theory_method methods[] = {
      "Poisson arrivals, exponential service, c workers, at most K >= c in the system (K - c "
      "waiting), FIFO; any load",
      "birth-death chain (Gross and Harris, s2.5-2.6)"},
+    {"md1k", "M/D/1/K: loss probability (and so a token bucket's admitted fraction)",
+     "Poisson arrivals, constant service, one worker, at most K in the system; any load. A "
+     "continuous-refill token bucket (rate r, burst b) under Poisson arrivals admits as M/D/1/b "
+     "with service 1/r",
+     "M/G/1/K departure-epoch chain (Gross and Harris, M/G/1/K); checked against Tijms's "
+     "truncation relation with Crommelin's M/D/1 distribution"},
     {"pk_mg1", "M/G/1 (M/D/1: scv 0): mean wait and response; E[Wq^2] from three moments",
      "Poisson arrivals, one worker, i.i.d. service with known mean and SCV, FIFO, rho < 1",
      "Pollaczek-Khinchine (Kleinrock 1975, s5.6); Takacs 1962"},

@@ -79,6 +79,24 @@ double theory_mmck_blocking(unsigned c, unsigned k, double lambda, double mu);
 double theory_mmck_mean_in_system(unsigned c, unsigned k, double lambda, double mu);
 double theory_mmck_response_mean(unsigned c, unsigned k, double lambda, double mu);
 
+/* ---- M/D/1/K: finite capacity, constant service ------------------------------ */
+
+/* M/D/1/K: Poisson arrivals at lambda, constant service d, one server, at
+ * most K requests in the system (one in service, K - 1 waiting); an arrival
+ * that finds K is lost. Returns P(an arrival is lost) (PASTA). Method (Gross
+ * and Harris, Fundamentals of Queueing Theory, M/G/1/K): the departure-epoch
+ * chain on {0, ..., K-1} is solved by the level-crossing recursion
+ * pi_{j+1} a_0 = pi_0 A_j + sum_{i=1..j} pi_i A_{j-i+1}, with a_m the
+ * Poisson(rho) probabilities and A_m = P(more than m arrivals in d), all
+ * terms positive so it is stable; then P(loss) = 1 - 1 / (pi_0 + rho),
+ * rho = lambda d, from lambda (1 - P) d = 1 - pi_0 (1 - P). O(K^2) time;
+ * any load; 1 <= K <= THEORY_MD1K_MAX, else NAN. K = 1 gives rho / (1 + rho).
+ * A token bucket with continuous refill at r per second and size b admits
+ * a Poisson stream exactly as M/D/1/b with d = 1/r admits it: the missing
+ * tokens, times 1/r, are the queue's unfinished work (models/limit_token_bucket.c). */
+#define THEORY_MD1K_MAX 4096
+double theory_md1k_loss(unsigned k, double lambda, double d);
+
 /* ---- M/G/1 and G/G/c ------------------------------------------------------ */
 
 /* Pollaczek-Khinchine mean wait of M/G/1: Wq = lambda E[S^2] / (2 (1 - rho))

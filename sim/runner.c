@@ -444,6 +444,7 @@ static void collect(const struct sim *sim, int64_t end_ns, struct run_result *re
             res->offered += t->offered;
             res->completed += t->completed;
             res->rejected += t->rejected;
+            res->rate_limited += t->rate_limited;
             res->timeouts += t->timeouts;
             res->errors += t->errors;
             res->attempts += t->attempts;
@@ -455,7 +456,8 @@ static void collect(const struct sim *sim, int64_t end_ns, struct run_result *re
         comp_result(sim, c, end_ns, &res->comps[res->ncomps++]);
     }
     res->in_flight =
-        res->offered - res->completed - res->rejected - res->timeouts - res->errors;
+        res->offered - res->completed - res->rejected - res->rate_limited - res->timeouts -
+        res->errors;
     res->spans = xcalloc(sim->nspans + 1, sizeof *res->spans);
     for (size_t i = 0; i < sim->nspans; i++)
         res->spans[i] = (struct result_span){xstrdup(sim->spans[i].name),

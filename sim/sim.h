@@ -50,6 +50,7 @@ enum req_cause {
     CAUSE_CALL_TIMEOUT, /* a call between components timed out */
     CAUSE_DROPPED,      /* dropped by a service because its caller had gone */
     CAUSE_FALLBACK,     /* REQ_OK: a fallback reply while a breaker was open */
+    CAUSE_RATE_LIMITED, /* rejected by a rate limiter: its own outcome, rate_limited */
 };
 
 /* What a request does to the key it carries. A conditional write (compare
@@ -91,6 +92,8 @@ struct request {
     bool abandoned;       /* the client has given up (timed out) */
     bool measured;        /* born at or after the warm-up cut */
     uint8_t cause;        /* enum req_cause */
+    int64_t retry_after_ns; /* with CAUSE_RATE_LIMITED: wait at least this before a
+                               retry (a Retry-After hint), or 0: no hint */
     /* The request this one is an attempt of (client retries, hedges) or a
      * guarded call of (models/dep.c), or NULL. Valid while !abandoned: the
      * parent outlives a child it still waits for. */

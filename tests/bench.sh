@@ -90,6 +90,13 @@ if [ -f tests/bench_balance.c ]; then
         -lm -lpthread -o $B/balance
     $B/balance
 fi
+if [ -f tests/bench_limit.c ]; then
+    echo
+    echo "== rate limiters: checks per second, most entries held, bytes (one scope; 10^5 keys)"
+    $CC $FLAGS tests/bench_limit.c $(find obj/sim obj/models obj/output -name '*.o' ! -name main.o) \
+        -lm -lpthread -o $B/limit
+    $B/limit
+fi
 
 echo
 echo "== requests per second through a [balancer] (10^6 requests, M/M/1 replicas at 80% load)"

@@ -230,6 +230,67 @@ START_TEST(mmck_matches_published_cases)
 }
 END_TEST
 
+/* Crommelin's (1932) closed form of the M/D/1 queue-length distribution:
+ * P(N = n) = (1 - rho) sum_{k=1..n} (-1)^(n-k) e^(k rho) [(k rho)^(n-k) /
+ * (n-k)! + (k rho)^(n-k-1) / (n-k-1)!] for n >= 2; an alternating sum, fine
+ * for the small n used here. */
+static double md1_pn(unsigned n, double rho)
+{
+    if (n == 0)
+        return 1 - rho;
+    if (n == 1)
+        return (1 - rho) * (exp(rho) - 1);
+    double s = 0;
+    for (unsigned k = 1; k <= n; k++) {
+        double x = k * rho, t = 0, f = 1; /* f = (n-k-1)! */
+        for (unsigned m = 2; m < n - k; m++)
+            f *= m;
+        if (n - k >= 1)
+            t = pow(x, n - k) / (f * (n - k)) + pow(x, n - k - 1) / f;
+        else
+            t = 1;
+        s += ((n - k) % 2 ? -1 : 1) * exp(k * rho) * t;
+    }
+    return (1 - rho) * s;
+}
+
+START_TEST(md1k_loss_matches_closed_forms_and_an_independent_relation)
+{
+    /* K = 1: one place, loss rho / (1 + rho) for any service (Erlang B). */
+    for (double rho = 0.25; rho < 3; rho += 0.5)
+        near_rel(theory_md1k_loss(1, rho, 1), rho / (1 + rho), 1e-12, "K = 1");
+    /* K = 2: pi_1 = pi_0 (e^rho - 1), so loss = 1 - 1 / (e^-rho + rho). */
+    for (double rho = 0.25; rho < 3; rho += 0.5)
+        near_rel(theory_md1k_loss(2, rho * 100, 0.01), 1 - 1 / (exp(-rho) + rho), 1e-12, "K = 2");
+    /* rho < 1: the M/G/1/K loss is (1 - rho) q / (1 - rho q), q = P(N >= K)
+     * in the unbounded M/D/1 (Tijms, A First Course in Stochastic Models,
+     * 2003, s9.4), q from Crommelin's distribution above. */
+    static const struct { unsigned k; double rho; } cases[] = {
+        {3, 0.9}, {4, 0.7}, {5, 0.5}, {6, 0.8}, {8, 0.6}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double q = 1;
+        for (unsigned n = 0; n < cases[i].k; n++)
+            q -= md1_pn(n, cases[i].rho);
+        double want = (1 - cases[i].rho) * q / (1 - cases[i].rho * q);
+        near_rel(theory_md1k_loss(cases[i].k, cases[i].rho, 1), want, 1e-9, "Tijms relation");
+    }
+    near_rel(theory_md1k_loss(4, 0.7, 1), 0.034111548549, 1e-9, "K = 4, rho = 0.7");
+}
+END_TEST
+
+START_TEST(md1k_loss_limits_and_bad_arguments)
+{
+    ck_assert_double_eq(theory_md1k_loss(5, 0, 1), 0);
+    ck_assert(theory_md1k_loss(200, 0.5, 1) < 1e-12);           /* a big room loses nothing */
+    near_abs(theory_md1k_loss(4000, 2, 1), 0.5, 1e-9, "overload"); /* 1 - 1 / rho */
+    near_abs(theory_md1k_loss(4000, 1.1, 1), 1 - 1 / 1.1, 1e-9, "overload");
+    ck_assert(isnan(theory_md1k_loss(0, 1, 1)));
+    ck_assert(isnan(theory_md1k_loss(THEORY_MD1K_MAX + 1, 1, 1)));
+    ck_assert(isnan(theory_md1k_loss(3, -1, 1)));
+    ck_assert(isnan(theory_md1k_loss(3, 1, 0)));
+}
+END_TEST
+
 START_TEST(mmck_with_a_huge_room_is_mmc_and_stays_finite_at_scale)
 {
     near_rel(theory_mmck_response_mean(4, 4000, 3.2, 1), theory_mmc_response_mean(4, 3.2, 1),
@@ -530,7 +591,7 @@ START_TEST(method_table_is_complete)
     size_t n;
     const struct theory_method *m = theory_methods(&n);
     static const char *const required[] = {
-        "erlang_c", "erlang_b", "mmck", "pk_mg1", "kingman", "random_split", "jackson_tandem",
+        "erlang_c", "erlang_b", "mmck", "md1k", "pk_mg1", "kingman", "random_split", "jackson_tandem",
         "che_lru", "martina_fifo", "martina_random", "power_of_d", "pbs_kstale"};
     for (size_t r = 0; r < sizeof required / sizeof required[0]; r++) {
         bool found = false;
@@ -561,6 +622,8 @@ Suite *theory_suite(void)
     tcase_add_test(q, erlang_b_matches_published_cases);
     tcase_add_test(q, mmck_matches_published_cases);
     tcase_add_test(q, mmck_with_a_huge_room_is_mmc_and_stays_finite_at_scale);
+    tcase_add_test(q, md1k_loss_matches_closed_forms_and_an_independent_relation);
+    tcase_add_test(q, md1k_loss_limits_and_bad_arguments);
     tcase_add_test(q, pollaczek_khinchine_matches_published_cases);
     tcase_add_test(q, md1_percentiles_match_published_cases);
     tcase_add_test(q, kingman_is_exact_where_it_must_be);

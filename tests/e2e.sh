@@ -303,6 +303,47 @@ h40=$(col "$T/hc/runs.csv" api.call_hedges 2); c40=$(col "$T/hc/runs.csv" api.ca
 check "a hedge is an extra call, a few percent of them at 40 ms ($h40 of $c40)" \
     awk -v h="$h40" -v c="$c40" 'BEGIN { exit !(h > 0 && h < 0.1 * c) }'
 
+# --- rate limiting (scenarios/rate-limit.ini, rate-limit-retries.ini) -------
+# rows of rate-limit.ini: 1 token_bucket, 2 leaky_bucket, 3 fixed_window,
+# 4 sliding_log, 5 sliding_window, all at 100/s
+"$SDSIM" run scenarios/rate-limit.ini --set sim.repeat=1 --set sim.duration=120s -j 2 \
+    -o "$T/rl" -q 2>/dev/null
+"$SDSIM" run scenarios/rate-limit.ini --set sim.repeat=1 --set sim.duration=120s -j 1 \
+    -o "$T/rl1" -q 2>/dev/null
+check "rate limiters: the same runs.csv at -j 1 and -j 2" cmp -s "$T/rl/runs.csv" "$T/rl1/runs.csv"
+# the sweep values hold commas inside quotes: read a copy with them blanked
+sed 's/"[^"]*"/limiter/g' "$T/rl/runs.csv" > "$T/rl.csv"
+fw=$(col "$T/rl.csv" GW.peak_passed 3); sl=$(col "$T/rl.csv" GW.peak_passed 4)
+check "a fixed window passes more than its limit within 1 s, a sliding log never ($fw, $sl; limit 100)" \
+    awk -v a="$fw" -v b="$sl" 'BEGIN { exit !(a > 150 && b > 0 && b <= 100) }'
+lb=$(col "$T/rl.csv" GW.peak_passed 2); ld=$(col "$T/rl.csv" GW.delayed 2)
+check "a leaky bucket shapes: at most its rate passes in 1 s, delaying the rest ($lb, $ld delayed)" \
+    awk -v a="$lb" -v b="$ld" 'BEGIN { exit !(a > 0 && a <= 100 && b > 0) }'
+check "each request ends once: offered = completed + rate_limited + rejected + timeouts + errors + in_flight" \
+    awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next}
+        { if ($c["offered"] != $c["completed"] + $c["rate_limited"] + $c["rejected"] + \
+              $c["timeouts"] + $c["errors"] + $c["in_flight"] || $c["rate_limited"] == 0) bad++ }
+        END { exit bad > 0 || NR < 6 }' "$T/rl.csv"
+check "without retries the client's rate_limited is the gateway's refusals" \
+    awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next}
+        { if ($c["rate_limited"] != $c["GW.rate_limited"] || $c["rejected"] != 0) bad++ }
+        END { exit bad > 0 }' "$T/rl.csv"
+check "runs.csv has a rate_limited column only where a balancer limits" \
+    sh -c "! head -1 '$T/hello/runs.csv' | tr ',' '\\n' | grep -qx rate_limited"
+"$SDSIM" run scenarios/rate-limit-retries.ini --set sim.repeat=1 --set sim.duration=40s \
+    -o "$T/rr" -q 2>/dev/null
+"$SDSIM" run scenarios/rate-limit-retries.ini --set sim.repeat=1 --set sim.duration=40s \
+    --set users.retry_on=error -o "$T/rr0" -q 2>/dev/null
+sed 's/"[^"]*"/limiter/g' "$T/rr/runs.csv" > "$T/rr.csv"
+sed 's/"[^"]*"/limiter/g' "$T/rr0/runs.csv" > "$T/rr0.csv"
+a0=$(col "$T/rr0.csv" attempts_per_request 1); a1=$(col "$T/rr.csv" attempts_per_request 1)
+check "a 429 is retried only when retry_on names rate_limited ($a0 vs $a1 attempts per request)" \
+    awk -v a="$a0" -v b="$a1" 'BEGIN { exit !(a == 1 && b > 2) }'
+# rows: 1 no hint/token_bucket, 2 no hint/fixed_window, 3 hint/token_bucket, 4 hint/fixed_window
+p2=$(col "$T/rr.csv" latency_p99_ms 2); p4=$(col "$T/rr.csv" latency_p99_ms 4)
+check "clients honour a fixed window's Retry-After: retries wait for the next window ($p2 vs $p4 ms p99)" \
+    awk -v a="$p2" -v b="$p4" 'BEGIN { exit !(b > 1000 && b > 3 * a) }'
+
 # --- every shipped scenario parses ------------------------------------------
 bad_scenarios=""
 for f in scenarios/*.ini scenarios/validation/*.ini; do

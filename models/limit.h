@@ -1,0 +1,139 @@
+/* limit: rate limiters, one self-contained object whose check is one call,
+ * so any component can put one in front of its work (a balancer with
+ * `limit = ...` is a gateway). A limiter is a policy of the `limit` family
+ * (token_bucket, leaky_bucket, fixed_window, sliding_log, sliding_window)
+ * plus a scope, `per = global | client | key | user`: one state ("slot")
+ * per scope value, kept in a table that grows by doubling (never one malloc
+ * per request). A slot has a fixed size chosen at setup from the policy's
+ * parameters (a sliding log's slot is a ring of `limit` timestamps).
+ *
+ * The memory a limiter holds is counted in entries, the numbers it stores:
+ * two per token bucket (tokens, last refill), one per leaky bucket (the
+ * next departure slot) plus one per request waiting in it, two per fixed
+ * window (window, count), three per sliding window (window, current and
+ * previous counts), and one per admitted request still in a sliding log
+ * (expired ones are dropped when their scope is next checked). */
+#ifndef SDSIM_MODELS_LIMIT_H
+#define SDSIM_MODELS_LIMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/diag.h"
+#include "sim/policy.h"
+#include "sim/spec.h"
+
+struct request;
+struct limit;
+
+/* What one check decided. */
+struct limit_verdict {
+    bool admit;             /* false: rate limited */
+    int64_t delay_ns;       /* admitted: hold the request this long first (leaky_bucket) */
+    int64_t retry_after_ns; /* rejected: when a retry could first be admitted (a hint) */
+};
+
+struct limit_policy {
+    struct policy_head head; /* first: name, summary, parameters */
+    /* Reads the policy's parameters into l (rate, burst, limit, window,
+     * queue) and sets l->slot_bytes. Returns 0 or -1 with a diagnostic. */
+    int (*init)(struct limit *l, const struct spec *sp, struct diag *d);
+    /* A fresh slot for a scope value first seen at now_ns. */
+    void (*slot_init)(const struct limit *l, void *slot, int64_t now_ns);
+    /* Decides one request of the slot's scope at now_ns (never before the
+     * slot's previous check). Returns the change in the slot's entries. */
+    long (*check)(const struct limit *l, void *slot, int64_t now_ns, struct limit_verdict *v);
+    /* Entries the slot holds now (see the top of this file). */
+    size_t (*entries)(const struct limit *l, const void *slot);
+};
+
+#define LIMIT_BINS 10
+
+enum limit_scope { LIMIT_GLOBAL, LIMIT_CLIENT, LIMIT_KEY, LIMIT_USER };
+
+struct limit {
+    const struct limit_policy *pol;
+    enum limit_scope per;
+    /* the policy's parameters (those it has) */
+    double rate_per_s;  /* token_bucket, leaky_bucket */
+    double burst;       /* token_bucket: bucket size in requests */
+    uint32_t limit;     /* windows and logs: requests per window */
+    uint32_t queue;     /* leaky_bucket: waiting places */
+    int64_t window_ns;  /* windows and logs */
+    size_t slot_bytes;  /* set by init, a multiple of 8 */
+    /* the slots: an open-addressing map from scope value to slot index */
+    uint64_t *ids;      /* slot i's scope value */
+    uint32_t *map;      /* map_cap entries: slot index + 1, 0 = empty */
+    size_t map_cap;     /* a power of two, > 2 * nslots */
+    unsigned char *slots;
+    size_t nslots, slots_cap;
+    /* what it did and holds */
+    uint64_t admitted, limited, delayed;
+    size_t entries, entries_max; /* entries held now, and the most ever */
+    /* The most requests let through (admitted at once, or leaving a leaky
+     * bucket's queue) in any span of one window (1 s for the buckets), over
+     * all scopes, at a resolution of a tenth of the span: the burst that
+     * passed, to hold against the limit. */
+    int64_t bin_ns;           /* span / LIMIT_BINS */
+    int64_t bin;              /* index of the newest bin */
+    uint32_t bins[LIMIT_BINS]; /* a ring: passes per bin */
+    uint64_t span_passed;     /* sum of bins: passes in the last span */
+    uint64_t peak_passed;     /* the most in one span since the cut */
+};
+
+/* Parses "name(k=v, ..., per=SCOPE)" at loc into l. Returns 0 or -1. */
+int limit_setup(struct limit *l, const char *text, struct loc loc, struct diag *d);
+void limit_fini(struct limit *l); /* l may have failed setup */
+
+/* The scope value of r under l->per: 0 (global), the client component's
+ * id, the request's key, or the client id and user together. */
+uint64_t limit_scope_of(const struct limit *l, const struct request *r);
+
+/* Decides one request of scope value `scope` at now_ns (non-decreasing
+ * across calls), counting it. Amortised O(1) for every policy. */
+struct limit_verdict limit_check(struct limit *l, uint64_t scope, int64_t now_ns);
+
+/* One call for a component: limit_check(l, limit_scope_of(l, r), now_ns). */
+static inline struct limit_verdict limit_admit(struct limit *l, const struct request *r,
+                                               int64_t now_ns)
+{
+    return limit_check(l, limit_scope_of(l, r), now_ns);
+}
+
+/* A leaky bucket's request held for delay_ns leaves its queue at now_ns. */
+void limit_release(struct limit *l, int64_t now_ns);
+
+/* The span of peak_passed: the window, or 1 s for the buckets. */
+int64_t limit_span_ns(const struct limit *l);
+
+/* Bytes the slots take (scopes seen x slot size). */
+size_t limit_bytes(const struct limit *l);
+
+/* Restarts the counters admitted, limited, delayed, entries_max and
+ * peak_passed (the warm-up cut); the slots keep their state. */
+void limit_reset_counts(struct limit *l);
+
+extern const struct policy_family limit_family; /* registry.c */
+extern const struct limit_policy limit_token_bucket;
+extern const struct limit_policy limit_leaky_bucket;
+extern const struct limit_policy limit_fixed_window;
+extern const struct limit_policy limit_sliding_log;
+extern const struct limit_policy limit_sliding_window;
+
+/* Parameter readers shared by the policies (limit.c). */
+int limit_read_rate(const struct spec *sp, const struct param_spec *p, double *out,
+                    struct diag *d);
+int limit_read_count(const struct spec *sp, const struct param_spec *p, const char *key,
+                     long long min, uint32_t *out, struct diag *d);
+int limit_read_window(const struct spec *sp, const struct param_spec *p, int64_t *out,
+                      struct diag *d);
+
+/* The `per` row every limiter's parameter table ends with. */
+#define LIMIT_PER_PARAM                                                                        \
+    {"per", "scope", "global",                                                                 \
+     "one limiter for: global (all requests), client (each client component), key (each "    \
+     "key), user (each closed-loop user of each client; a client's open-loop requests share "  \
+     "one)"}
+
+#endif
