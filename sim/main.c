@@ -60,7 +60,7 @@ static const char help_text[] =
     "  --set K=V      override a key, e.g. --set app.workers=4 or --set sim.duration=10s;\n"
     "                 V may be a sweep: --set app.workers='${w = 1, 2, 4}'\n"
     "  --runs LIST    only these run numbers, e.g. 3 or 0-4,9 (see manifest.txt)\n"
-    "  -q, --quiet    no table on stdout, and no progress line\n"
+    "  -q, --quiet    no table on stdout, and no progress line unless --progress\n"
     "  --progress     a progress line on stderr while the runs go (runs done/total,\n"
     "                 simulated-time share of the runs in progress, events/s, ETA);\n"
     "                 the default when stderr is a terminal (rewritten in place up to\n"
