@@ -31,7 +31,7 @@
 
 static const char usage_text[] =
     "usage: sdsim run FILE [-o DIR] [-j N] [--seed N] [--set NAME.KEY=VALUE]... [--runs LIST] [-q]\n"
-    "                [--force] [--progress|--no-progress]   (FILE may be - for standard input)\n"
+    "                [--force] [--progress|--no-progress]   (FILE -: standard input)\n"
     "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force]\n"
     "       sdsim list [KIND|FAMILY]\n"
     "       sdsim plot DIR\n"
