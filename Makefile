@@ -106,6 +106,8 @@ check-all: sdsim tests/unit sdsim-san tests/unit-san tests/validate
 	sh tests/e2e.sh ./sdsim
 	@echo "== results folder: foreign files, signals, concurrent runs, injected failures"
 	sh tests/e2e_files.sh ./sdsim
+	@echo "== make install into a temporary folder: scenarios, data files, man page, completion"
+	MAKE='$(MAKE)' sh tests/install.sh
 	@echo "== validation against queueing theory (fast subset; make validate runs all)"
 	./tests/validate --fast -j 2
 	@echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
@@ -168,13 +170,33 @@ fuzz: obj-fuzz/fuzz_scenario tests/fuzz/scenario.dict fuzz-seeds
 	@echo "fuzz: corpus in obj-fuzz/corpus/; crashes, timeouts and OOMs found so far:"
 	@ls obj-fuzz/crashes/
 
+# make install: the binary, the scenarios with the data files they name
+# (`file=PATH` in a scenario, relative to it: traces, empirical
+# distributions), the man page (PREFIX and VERSION filled in) and the bash
+# completion. tests/install.sh checks the result.
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SCENDIR      = $(PREFIX)/share/sdsim/scenarios
+
 install: sdsim
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sdsim/scenarios
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SCENDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 sdsim $(DESTDIR)$(PREFIX)/bin/sdsim
-	install -m 644 scenarios/*.ini $(DESTDIR)$(PREFIX)/share/sdsim/scenarios/
+	install -m 644 scenarios/*.ini $(DESTDIR)$(SCENDIR)/
+	@set -e; for f in $$(sed 's/[#;].*//' scenarios/*.ini | grep -o 'file *= *[^,) ]*' | \
+	    sed 's/^file *= *//' | grep -v '^/' | sort -u); do \
+	  echo "install -m 644 scenarios/$$f $(DESTDIR)$(SCENDIR)/$$f"; \
+	  install -d "$(DESTDIR)$(SCENDIR)/$$(dirname "$$f")"; \
+	  install -m 644 "scenarios/$$f" "$(DESTDIR)$(SCENDIR)/$$f"; done
+	sed -e 's|/usr/local|$(PREFIX)|g' -e 's|"sdsim [0-9.]*"|"sdsim $(VERSION)"|' docs/sdsim.1 \
+	  > $(DESTDIR)$(MANDIR)/man1/sdsim.1.tmp
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/sdsim.1.tmp
+	mv $(DESTDIR)$(MANDIR)/man1/sdsim.1.tmp $(DESTDIR)$(MANDIR)/man1/sdsim.1
+	install -m 644 docs/sdsim.bash $(DESTDIR)$(BASHCOMPDIR)/sdsim
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/sdsim
+	rm -f $(DESTDIR)$(PREFIX)/bin/sdsim $(DESTDIR)$(MANDIR)/man1/sdsim.1 \
+	  $(DESTDIR)$(BASHCOMPDIR)/sdsim
 	rm -rf $(DESTDIR)$(PREFIX)/share/sdsim
 
 clean:

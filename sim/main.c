@@ -4,14 +4,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "models/kind.h"
@@ -28,7 +31,7 @@
 
 static const char usage_text[] =
     "usage: sdsim run FILE [-o DIR] [-j N] [--seed N] [--set NAME.KEY=VALUE]... [--runs LIST] [-q]\n"
-    "                [--force]          (FILE may be - for standard input)\n"
+    "                [--force] [--progress|--no-progress]   (FILE -: standard input)\n"
     "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force]\n"
     "       sdsim list [KIND|FAMILY]\n"
     "       sdsim plot DIR\n"
@@ -57,7 +60,13 @@ static const char help_text[] =
     "  --set K=V      override a key, e.g. --set app.workers=4 or --set sim.duration=10s;\n"
     "                 V may be a sweep: --set app.workers='${w = 1, 2, 4}'\n"
     "  --runs LIST    only these run numbers, e.g. 3 or 0-4,9 (see manifest.txt)\n"
-    "  -q, --quiet    no table on stdout\n"
+    "  -q, --quiet    no table on stdout, and no progress line unless --progress\n"
+    "  --progress     a progress line on stderr while the runs go (runs done/total,\n"
+    "                 simulated-time share of the runs in progress, events/s, ETA);\n"
+    "                 the default when stderr is a terminal (rewritten in place up to\n"
+    "                 4 times a second, cleared at the end); elsewhere one line a second\n"
+    "                 and a last one with the totals. The results are the same either way\n"
+    "  --no-progress  no progress line\n"
     "  --force        (run and validate) go past the cost budget: both refuse a\n"
     "                 scenario of more than 100000 runs (sweep points x repeat) or\n"
     "                 an estimated 2 GB of results, naming the sweep to narrow\n"
@@ -78,6 +87,7 @@ struct cli {
     const char *runs;
     int quiet;
     int force;                 /* --force: past the cost budget */
+    int progress;              /* --progress 1, --no-progress 0, neither -1 */
     struct runner_estimate est; /* filled by load() */
 };
 
@@ -135,6 +145,7 @@ static int online_cpus(void)
 static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
 {
     c->jobs = online_cpus();
+    c->progress = -1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -179,6 +190,9 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
             continue;
         } else if (!strcmp(a, "-q") && allow_run_opts) {
             c->quiet = 1;
+            continue;
+        } else if ((!strcmp(a, "--progress") || !strcmp(a, "--no-progress")) && allow_run_opts) {
+            c->progress = a[2] == 'p';
             continue;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("unknown option '%s'", a);
@@ -304,13 +318,180 @@ bad:
     return usage_error("--runs needs a list like 3 or 0-4,9, got '%s'", s);
 }
 
-static void progress(void *ctx, size_t done, size_t total)
+/* ---- progress line ---------------------------------------------------------
+ * A thread of main's reads the counters the runner's workers publish
+ * (runner_progress_read) and draws one stderr line: on a terminal rewritten
+ * in place every PROGRESS_TTY_MS and cleared when the runs end, elsewhere
+ * one line every PROGRESS_LOG_MS and a last one with the totals. The runs
+ * never see it. Nothing else writes to stderr while it runs: main prints
+ * its messages after progress_stop. */
+#define PROGRESS_TTY_MS 250
+#define PROGRESS_LOG_MS 1000
+
+struct progress {
+    struct runner_progress *rp;
+    int tty;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;
+    int shown;            /* a line is on the terminal */
+    struct timespec t0;   /* monotonic, when the runs started */
+};
+
+static double elapsed_s(const struct timespec *t0)
 {
-    (void)ctx;
-    fprintf(stderr, "\rsdsim: %zu/%zu runs done", done, total);
-    if (done == total)
-        fprintf(stderr, "\r\033[K");
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* 1234567 as "1.23M". */
+static void human_count(double v, char *buf, size_t size)
+{
+    static const char suffix[] = " kMGT";
+    int k = 0;
+    while (v >= 999.5 && k < 4) {
+        v /= 1000;
+        k++;
+    }
+    if (k == 0)
+        snprintf(buf, size, "%.0f", v);
+    else
+        snprintf(buf, size, "%.*f%c", v < 9.995 ? 2 : v < 99.95 ? 1 : 0, v, suffix[k]);
+}
+
+/* Seconds as "45s", "12m05s", "3h20m". */
+static void human_duration(double s, char *buf, size_t size)
+{
+    long t = (long)(s + 0.5);
+    if (s < 9.95)
+        snprintf(buf, size, "%.1fs", s);
+    else if (t < 60)
+        snprintf(buf, size, "%lds", t);
+    else if (t < 3600)
+        snprintf(buf, size, "%ldm%02lds", t / 60, t % 60);
+    else
+        snprintf(buf, size, "%ldh%02ldm", t / 3600, t / 60 % 60);
+}
+
+/* The line, e.g. "sdsim: 5/24 runs done; 2 at 43% of sim time; 3.10M
+ * events/s; ETA 1m20s" (2 runs in progress, 43% of their simulated time
+ * done on average). final: the totals instead. */
+static void progress_text(const struct progress *pg, int final, char *buf, size_t size)
+{
+    struct runner_progress_view v;
+    runner_progress_read(pg->rp, &v);
+    double t = elapsed_s(&pg->t0);
+    char rate[32], when[48];
+    human_count(t > 0 ? (double)v.events / t : 0, rate, sizeof rate);
+    if (final) {
+        human_duration(t, when, sizeof when);
+        snprintf(buf, size, "sdsim: %zu/%zu runs done in %s; %s events/s", v.done, v.total, when,
+                 rate);
+        return;
+    }
+    int n = snprintf(buf, size, "sdsim: %zu/%zu runs done", v.done, v.total);
+    if (v.running && n > 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, "; %zu at %.0f%% of sim time", v.running,
+                      100 * v.share / (double)v.running);
+    double f = v.total ? ((double)v.done + v.share) / (double)v.total : 0;
+    if (f > 0.001 && t >= 1)
+        human_duration(t * (1 - f) / f, when, sizeof when);
+    else
+        snprintf(when, sizeof when, "--");
+    if (n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, "; %s events/s; ETA %s", rate, when);
+}
+
+/* Terminal columns (80 when unknown). */
+static size_t term_width(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10)
+        return ws.ws_col;
+    return 80;
+}
+
+static void *progress_main(void *arg)
+{
+    struct progress *pg = arg;
+    long period_ms = pg->tty ? PROGRESS_TTY_MS : PROGRESS_LOG_MS;
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    pthread_mutex_lock(&pg->mu);
+    for (;;) {
+        next.tv_nsec += period_ms * 1000000L;
+        next.tv_sec += next.tv_nsec / 1000000000L;
+        next.tv_nsec %= 1000000000L;
+        while (!pg->stop && pthread_cond_timedwait(&pg->cv, &pg->mu, &next) != ETIMEDOUT)
+            ;
+        if (pg->stop)
+            break;
+        char line[256];
+        progress_text(pg, 0, line, sizeof line);
+        if (pg->tty) {
+            size_t w = term_width() - 1; /* the last column would wrap */
+            if (strlen(line) > w)
+                line[w] = '\0';
+            fprintf(stderr, "\r%s\033[K", line);
+            pg->shown = 1;
+        } else {
+            fprintf(stderr, "%s\n", line);
+        }
+        fflush(stderr);
+    }
+    pthread_mutex_unlock(&pg->mu);
+    return NULL;
+}
+
+/* Starts the line for rp unless asked not to; returns NULL when there is
+ * none. */
+static struct progress *progress_start(const struct cli *c, struct runner_progress *rp)
+{
+    int tty = isatty(STDERR_FILENO);
+    if (c->progress == 0 || (c->progress < 0 && (c->quiet || !tty)))
+        return NULL;
+    struct progress *pg = xcalloc(1, sizeof *pg);
+    pg->rp = rp;
+    pg->tty = tty;
+    clock_gettime(CLOCK_MONOTONIC, &pg->t0);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&pg->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&pg->mu, NULL);
+    if (pthread_create(&pg->th, NULL, progress_main, pg) != 0) { /* no line, same results */
+        pthread_cond_destroy(&pg->cv);
+        pthread_mutex_destroy(&pg->mu);
+        free(pg);
+        return NULL;
+    }
+    return pg;
+}
+
+/* Ends the line: clears it on a terminal, prints the totals elsewhere. */
+static void progress_stop(struct progress *pg, int ok)
+{
+    if (!pg)
+        return;
+    pthread_mutex_lock(&pg->mu);
+    pg->stop = 1;
+    pthread_cond_signal(&pg->cv);
+    pthread_mutex_unlock(&pg->mu);
+    pthread_join(pg->th, NULL);
+    if (pg->tty && pg->shown) {
+        fputs("\r\033[K", stderr);
+    } else if (!pg->tty && ok) {
+        char line[256];
+        progress_text(pg, 1, line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+    }
     fflush(stderr);
+    pthread_cond_destroy(&pg->cv);
+    pthread_mutex_destroy(&pg->mu);
+    free(pg);
 }
 
 /* Names of the files of a results folder, sorted, so redrawing is ordered. */
@@ -494,8 +675,6 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     }
     o.only = only;
     o.nonly = nonly;
-    if (!c.quiet && isatty(STDERR_FILENO))
-        o.progress = progress;
     char *outdir = c.outdir ? xstrdup(c.outdir) : default_outdir(c.file);
     const char *f = getenv("SDSIM_FAIL_OUTPUT"); /* test hook: fail the n-th file step */
     long fail = f ? atol(f) : -1;
@@ -513,7 +692,12 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     size_t n = only ? nonly : total;
     struct run_result *res = xcalloc(n + 1, sizeof *res);
     struct diag *d = diag_new();
-    if (runner_run(sc, &o, res, d) < 0) {
+    o.progress = runner_progress_new(o.jobs);
+    struct progress *pg = progress_start(&c, o.progress);
+    int run_rc = runner_run(sc, &o, res, d);
+    progress_stop(pg, run_rc == 0);
+    runner_progress_free(o.progress);
+    if (run_rc < 0) {
         diag_print(d, stderr);
         rc = EX_SOFTWARE;
     }

@@ -4,6 +4,7 @@
 #include "sim/runner.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -490,15 +491,99 @@ static void collect_stop(const struct sim_overload *o, struct run_result *res)
     st->capacity_rps = o->capacity_rps;
 }
 
+/* ---- progress ------------------------------------------------------------ */
+
+/* What one worker thread is simulating: the run's clock (sim_run stores it
+ * in sp), plus base_ns of simulated time done before this simulation (the
+ * pilot run of warmup = auto) out of span_ns in all; span_ns = 0: idle. */
+struct progress_slot {
+    struct sim_progress sp;
+    _Atomic int64_t base_ns, span_ns;
+};
+
+struct runner_progress {
+    _Atomic size_t total, done;
+    _Atomic uint64_t events; /* of the simulations that have ended */
+    size_t nslots;
+    struct progress_slot *slots;
+};
+
+struct runner_progress *runner_progress_new(int jobs)
+{
+    struct runner_progress *p = xcalloc(1, sizeof *p);
+    p->nslots = jobs < 1 ? 1 : (size_t)jobs;
+    p->slots = xcalloc(p->nslots, sizeof *p->slots);
+    return p;
+}
+
+void runner_progress_free(struct runner_progress *p)
+{
+    if (!p)
+        return;
+    free(p->slots);
+    free(p);
+}
+
+void runner_progress_read(struct runner_progress *p, struct runner_progress_view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->total = atomic_load_explicit(&p->total, memory_order_relaxed);
+    v->done = atomic_load_explicit(&p->done, memory_order_relaxed);
+    v->events = atomic_load_explicit(&p->events, memory_order_relaxed);
+    for (size_t i = 0; i < p->nslots; i++) {
+        struct progress_slot *s = &p->slots[i];
+        int64_t span = atomic_load_explicit(&s->span_ns, memory_order_relaxed);
+        if (span <= 0)
+            continue;
+        int64_t at = atomic_load_explicit(&s->base_ns, memory_order_relaxed) +
+                     atomic_load_explicit(&s->sp.now_ns, memory_order_relaxed);
+        double share = (double)at / (double)span;
+        v->running++;
+        v->share += share < 0 ? 0 : share > 1 ? 1 : share;
+        v->events += atomic_load_explicit(&s->sp.events, memory_order_relaxed);
+    }
+}
+
+/* Marks slot busy with a simulation that starts at base_ns of span_ns. */
+static void slot_start(struct progress_slot *slot, int64_t base_ns, int64_t span_ns)
+{
+    if (!slot)
+        return;
+    atomic_store_explicit(&slot->sp.now_ns, 0, memory_order_relaxed);
+    atomic_store_explicit(&slot->sp.events, 0, memory_order_relaxed);
+    atomic_store_explicit(&slot->base_ns, base_ns, memory_order_relaxed);
+    atomic_store_explicit(&slot->span_ns, span_ns, memory_order_relaxed);
+}
+
+/* Moves the events of the simulation that ended from slot to the total
+ * (the slot stays busy until the run is done: see worker). */
+static void slot_end(struct runner_progress *p, struct progress_slot *slot, uint64_t events)
+{
+    if (!slot)
+        return;
+    atomic_store_explicit(&slot->sp.events, 0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&p->events, events, memory_order_relaxed);
+}
+
+/* ---- running ------------------------------------------------------------- */
+
+/* Where simulate() reports progress: nothing when slot is NULL. */
+struct progress_at {
+    struct runner_progress *p;
+    struct progress_slot *slot;
+};
+
 /* Simulates one run; cut_ns < 0 means "as configured". With series set, the
  * run records its latency series for MSER. */
 static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uint64_t seed,
-                    int64_t cut_ns, struct series *series, struct run_result *res)
+                    int64_t cut_ns, struct series *series, struct run_result *res,
+                    const struct progress_at *pa)
 {
     struct sim sim;
     sim_init(&sim, seed, cut_ns, cfg->duration_ns);
     sim.max_in_flight = cfg->max_in_flight;
     sim.series = series;
+    sim.progress = pa->slot ? &pa->slot->sp : NULL;
     if (cfg->precision > 0 && !series) {
         sim.precision = cfg->precision;
         sim.bm = xmalloc(sizeof *sim.bm);
@@ -511,6 +596,7 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
         sim_ts_start(&sim, cfg->interval_ns);
     if (rc == 0) {
         int64_t end = sim_run(&sim);
+        slot_end(pa->p, pa->slot, sim.events);
         if (res) {
             collect(&sim, end, res);
             res->precision_met =
@@ -531,11 +617,12 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
 /* warmup = auto: a pilot run from time 0 records the latency series; MSER-5
  * picks the batch where the steady state begins, and its end time is the
  * cut for the real run (same seed, so the pilot is its exact prefix). */
-static int64_t find_cut(const struct sc_point *pt, const struct sim_config *cfg, uint64_t seed)
+static int64_t find_cut(const struct sc_point *pt, const struct sim_config *cfg, uint64_t seed,
+                        const struct progress_at *pa)
 {
     struct series *s = xcalloc(1, sizeof *s);
     int64_t cut = 0;
-    if (simulate(pt, cfg, seed, 0, s, NULL) == 0 && s->nbatches >= 10) {
+    if (simulate(pt, cfg, seed, 0, s, NULL, pa) == 0 && s->nbatches >= 10) {
         size_t dcut = stats_mser(s->mean, s->nbatches);
         cut = dcut > 0 ? s->end_ns[dcut - 1] : 0;
     }
@@ -544,7 +631,7 @@ static int64_t find_cut(const struct sc_point *pt, const struct sim_config *cfg,
 }
 
 static int run_one(const struct scenario *sc, size_t run, uint64_t base_seed, long long repeat,
-                   struct run_result *res)
+                   struct run_result *res, const struct progress_at *pa)
 {
     memset(res, 0, sizeof *res);
     size_t point = run / (size_t)repeat, rep = run % (size_t)repeat;
@@ -553,8 +640,13 @@ static int run_one(const struct scenario *sc, size_t run, uint64_t base_seed, lo
     int rc = runner_config(pt, &cfg, NULL);
     uint64_t seed = runner_rep_seed(base_seed, rep);
     if (rc == 0) {
-        int64_t cut = cfg.warmup_auto ? find_cut(pt, &cfg, seed) : cfg.warmup_ns;
-        rc = simulate(pt, &cfg, seed, cut, NULL, res);
+        int64_t cut = cfg.warmup_ns, span = cfg.duration_ns;
+        if (cfg.warmup_auto) { /* the pilot is the first half of the way */
+            slot_start(pa->slot, 0, 2 * span);
+            cut = find_cut(pt, &cfg, seed, pa);
+        }
+        slot_start(pa->slot, cfg.warmup_auto ? span : 0, cfg.warmup_auto ? 2 * span : span);
+        rc = simulate(pt, &cfg, seed, cut, NULL, res, pa);
     }
     res->run = run;
     res->point = point;
@@ -576,9 +668,16 @@ struct pool {
     int failed;
 };
 
+/* A worker thread: its pool and where it reports progress. */
+struct worker_arg {
+    struct pool *pool;
+    struct progress_at pa;
+};
+
 static void *worker(void *arg)
 {
-    struct pool *p = arg;
+    struct worker_arg *w = arg;
+    struct pool *p = w->pool;
     for (;;) {
         pthread_mutex_lock(&p->lock);
         size_t i = p->next++;
@@ -586,13 +685,15 @@ static void *worker(void *arg)
         if (i >= p->n)
             return NULL;
         size_t run = p->o->only ? p->o->only[i] : i;
-        int rc = run_one(p->sc, run, p->base_seed, p->repeat, &p->out[i]);
+        int rc = run_one(p->sc, run, p->base_seed, p->repeat, &p->out[i], &w->pa);
+        if (w->pa.slot) {
+            atomic_store_explicit(&w->pa.slot->span_ns, 0, memory_order_relaxed);
+            atomic_fetch_add_explicit(&w->pa.p->done, 1, memory_order_relaxed);
+        }
         pthread_mutex_lock(&p->lock);
         p->done++;
         if (rc < 0)
             p->failed = 1;
-        if (p->o->progress)
-            p->o->progress(p->o->progress_ctx, p->done, p->n);
         pthread_mutex_unlock(&p->lock);
     }
 }
@@ -607,17 +708,25 @@ int runner_run(const struct scenario *sc, const struct runner_opts *o, struct ru
     int jobs = o->jobs < 1 ? 1 : o->jobs;
     if ((size_t)jobs > p.n)
         jobs = (int)(p.n ? p.n : 1);
+    struct runner_progress *prog = o->progress;
+    if (prog)
+        atomic_store_explicit(&prog->total, p.n, memory_order_relaxed);
     pthread_t *th = xcalloc((size_t)jobs, sizeof *th);
+    struct worker_arg *wa = xcalloc((size_t)jobs, sizeof *wa);
+    for (int i = 0; i < jobs; i++)
+        wa[i] = (struct worker_arg){&p, {prog, prog && (size_t)i < prog->nslots ? &prog->slots[i]
+                                                                                 : NULL}};
     int started = 0;
     for (int i = 1; i < jobs; i++)
-        if (pthread_create(&th[i], NULL, worker, &p) == 0)
+        if (pthread_create(&th[i], NULL, worker, &wa[i]) == 0)
             started = i;
         else
             break;
-    worker(&p);
+    worker(&wa[0]);
     for (int i = 1; i <= started; i++)
         pthread_join(th[i], NULL);
     free(th);
+    free(wa);
     pthread_mutex_destroy(&p.lock);
     if (p.failed)
         return diag_error(d, (struct loc){sc->file, 0, 0},

@@ -84,11 +84,29 @@ struct runner_opts {
     uint64_t seed;
     const size_t *only;     /* if not NULL: run just these run numbers */
     size_t nonly;
-    /* Called from worker threads after each run (serialised by the runner);
-     * may be NULL. */
-    void (*progress)(void *ctx, size_t done, size_t total);
-    void *progress_ctx;
+    /* If not NULL, runner_run publishes its progress here (see below). */
+    struct runner_progress *progress;
 };
+
+/* How far runner_run has got, for a progress line drawn by another thread
+ * while it runs (sdsim run draws it from sim/main.c, the only module that
+ * looks at the wall clock). The workers publish counters with atomic stores;
+ * runner_progress_read may be called at any time from any thread. Reading
+ * it changes nothing in the runs: results are the same with or without. */
+struct runner_progress;
+/* For up to jobs threads (runner_opts.jobs). */
+struct runner_progress *runner_progress_new(int jobs);
+void runner_progress_free(struct runner_progress *p); /* p may be NULL */
+
+struct runner_progress_view {
+    size_t total;     /* runs to do (0 until runner_run starts) */
+    size_t done;      /* runs finished */
+    size_t running;   /* runs being simulated now */
+    double share;     /* their shares of simulated time done, summed: 0 to running
+                         (a warmup = auto run counts its pilot run as its first half) */
+    uint64_t events;  /* events simulated so far, pilot runs included */
+};
+void runner_progress_read(struct runner_progress *p, struct runner_progress_view *v);
 
 /* Total runs of the scenario (points x repeat) and the base seed in force. */
 size_t runner_nruns(const struct scenario *sc, const struct runner_opts *o, uint64_t *base_seed,

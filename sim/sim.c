@@ -151,6 +151,12 @@ static void overload_report(struct sim *sim)
         o->capacity_rps = c->kind->capacity_rps(sim, c);
 }
 
+static void publish_progress(struct sim *sim)
+{
+    atomic_store_explicit(&sim->progress->now_ns, sim_now(sim), memory_order_relaxed);
+    atomic_store_explicit(&sim->progress->events, sim->events, memory_order_relaxed);
+}
+
 int64_t sim_run(struct sim *sim)
 {
     if (sim->cut_ns > 0)
@@ -162,7 +168,8 @@ int64_t sim_run(struct sim *sim)
     int64_t instant = -1;
     uint32_t same = 0; /* events in a row at `instant` */
     while (!sim->stop && evq_peek_time(sim->q) <= sim->end_ns && evq_pop(sim->q, &ev)) {
-        sim->events++;
+        if ((++sim->events & (SIM_PROGRESS_EVENTS - 1)) == 0 && sim->progress)
+            publish_progress(sim);
         if (ev.at_ns != instant) {
             instant = ev.at_ns;
             same = 0;
@@ -172,6 +179,8 @@ int64_t sim_run(struct sim *sim)
         }
         ev.fn(sim, ev.a, ev.b);
     }
+    if (sim->progress)
+        publish_progress(sim);
     if (sim->overloaded)
         overload_report(sim);
     if (sim->stop && !sim->measuring) /* stopped in the warm-up: nothing measured */

@@ -12,6 +12,7 @@
 #ifndef SDSIM_SIM_SIM_H
 #define SDSIM_SIM_SIM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -165,6 +166,16 @@ struct sim_overload {
     double capacity_rps;      /* requests per second it can serve, or NAN: unknown */
 };
 
+/* Where a run shows how far it has got, for a progress line another thread
+ * draws (sim/runner.c, sim/main.c): sim_run stores its clock and event count
+ * here every SIM_PROGRESS_EVENTS events and when it ends. The run only
+ * writes them (relaxed atomics); nothing it computes depends on them. */
+#define SIM_PROGRESS_EVENTS 4096
+struct sim_progress {
+    _Atomic int64_t now_ns;
+    _Atomic uint64_t events;
+};
+
 struct sim {
     struct evq *q;
     uint64_t seed;
@@ -204,6 +215,7 @@ struct sim {
     size_t nspans;
     struct link_fault **links; /* faults on links (borrowed from fault components) */
     size_t nlinks;
+    struct sim_progress *progress; /* NULL, or where sim_run publishes its clock */
 };
 
 /* A named interval of simulated time (a scheduled fault). */

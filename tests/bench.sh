@@ -45,6 +45,17 @@ for model in mm1:1 mm10:10; do
 done
 
 echo
+echo "== progress line: the same M/M/1 run (10^7 requests) without and with --progress"
+for opt in --no-progress --progress; do
+    t0=$(now_ns)
+    ./sdsim run tests/bench/mm1.ini --set sim.duration=11111111s -q $opt -o $B/out/prog 2>/dev/null
+    t1=$(now_ns)
+    events=$(col $B/out/prog/runs.csv events)
+    awk -v e="$events" -v dt="$(( t1 - t0 ))" -v o="$opt" \
+        'BEGIN{printf "  %-14s %5.2f M events/s\n", o, e / (dt / 1e9) / 1e6}'
+done
+
+echo
 echo "== memory: peak resident set of one run, 10^6 vs 10^8 requests (M/M/1, rho = 0.9)"
 $CC $FLAGS tests/bench_rss.c -o $B/rss
 small=$($B/rss ./sdsim run tests/bench/mm1.ini --set sim.duration=1111111s -q -o $B/out/rss1)

@@ -91,6 +91,45 @@ same_files() {
 }
 check "-j1 and -j2 give byte-identical files" same_files "$T/j1" "$T/j2"
 check "-j1 and -j3 give byte-identical files" same_files "$T/j1" "$T/j3"
+# --- progress line ------------------------------------------------------------
+# It reads counters the runs publish and never changes them: the files are the
+# same with it. Off when stderr is not a terminal, unless --progress asks (one
+# line a second, and a last one with the totals).
+"$SDSIM" run tests/e2e/sweep.ini -o "$T/prog" -j 2 --progress >/dev/null 2>"$T/prog.err"
+check "--progress: the run succeeds" [ $? -eq 0 ]
+check "--progress gives byte-identical files" same_files "$T/j1" "$T/prog"
+check "--progress on a non-terminal ends with the totals" \
+    grep -Eq '^sdsim: 24/24 runs done in [0-9.]+s; [0-9.]+[kMG]? events/s$' "$T/prog.err"
+"$SDSIM" run tests/e2e/sweep.ini -o "$T/noprog" -j 2 >/dev/null 2>"$T/noprog.err"
+check "no progress line when stderr is not a terminal" [ ! -s "$T/noprog.err" ]
+"$SDSIM" run tests/e2e/sweep.ini -o "$T/noprog2" -j 2 --progress --no-progress -q 2>"$T/noprog2.err"
+check "--no-progress after --progress silences it" [ ! -s "$T/noprog2.err" ]
+check "validate refuses --progress (a run option)" \
+    sh -c "'$SDSIM' validate tests/e2e/sweep.ini --progress 2>/dev/null; [ \$? -eq 64 ]"
+if [ -z "${SDSIM_E2E_QUICK:-}" ]; then
+    # A run of a few seconds: lines with runs done, the share of simulated
+    # time of the runs in progress, events/s and an ETA.
+    "$SDSIM" run scenarios/hello.ini -o "$T/prog_long" -j 2 --progress -q \
+        --set sim.duration=300000s 2>"$T/prog_long.err"
+    check "--progress: a line a second while runs go" grep -Eq \
+        '^sdsim: [0-9]/5 runs done; [12] at [0-9]+% of sim time; [0-9.]+[kM]? events/s; ETA ([0-9.]+s|--|[0-9]+m[0-9]+s)$' \
+        "$T/prog_long.err"
+fi
+# On a terminal (script(1) gives one): the line is drawn in place and cleared
+# at the end; -q silences it.
+if command -v script >/dev/null 2>&1 && script -qc true /dev/null >/dev/null 2>&1; then
+    script -qc "'$SDSIM' run scenarios/hello.ini -o '$T/tty' -j 2 --set sim.duration=300000s \
+        >/dev/null" "$T/tty.log" >/dev/null 2>&1
+    drawn_and_cleared() { # a line "\rsdsim: ... runs done; ...\033[K", then "\r\033[K", no newline
+        cr=$(printf '\r'); esc=$(printf '\033')
+        tr -d '\n' < "$1" | grep -q "${cr}sdsim: [0-9]*/5 runs done; [^$cr]*${esc}\\[K${cr}${esc}\\[K"
+    }
+    check "on a terminal the line is drawn in place and cleared at the end" \
+        drawn_and_cleared "$T/tty.log"
+    script -qc "'$SDSIM' run scenarios/hello.ini -o '$T/tty_q' -j 2 -q \
+        --set sim.duration=300000s" "$T/tty_q.log" >/dev/null 2>&1
+    check "on a terminal -q shows no progress line" sh -c "! grep -q 'runs done' '$T/tty_q.log'"
+fi
 "$SDSIM" run tests/e2e/sweep.ini -o "$T/seed2" -q --seed 2
 check "another --seed gives other numbers" sh -c "! cmp -s '$T/j1/runs.csv' '$T/seed2/runs.csv'"
 check "sweep: 8 points x 3 replications" [ "$(tail -n +2 "$T/j1/runs.csv" | wc -l)" -eq 24 ]
@@ -131,7 +170,7 @@ check "times near the end of time run to the end (exit 0)" [ $? -eq 0 ]
 check "request accounting adds up (end of time)" accounting_holds "$T/eot/runs.csv"
 
 # --- run length and warm-up chosen by the simulator ----------------------------
-"$SDSIM" run scenarios/hello.ini --set sim.precision=5% --set sim.duration=100000s \
+"$SDSIM" run scenarios/hello.ini --set sim.precision=5% --set sim.duration=300000s \
     --set sim.repeat=2 -o "$T/prec" -q
 check "precision = 5%: runs stop early with precision_met = yes" awk -F, \
     'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next}
