@@ -23,6 +23,7 @@
 
 #include "models/balance.h"
 #include "models/kind.h"
+#include "models/nodeload.h"
 #include "models/service.h"
 #include "output/hist.h"
 #include "sim/units.h"
@@ -50,6 +51,7 @@ struct balancer {
     int64_t od_base, od_max;
     uint64_t no_upstream; /* requests failed because no replica was in rotation */
     uint64_t ejections;   /* outlier ejections so far */
+    struct nodeload load; /* per-replica shares and in-flight levels, for metrics */
 };
 
 static const struct param_spec params[] = {
@@ -138,6 +140,7 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     f->replica = i;
     if (lb->bal.pol->on_start)
         lb->bal.pol->on_start(&lb->bal, i);
+    nodeload_start(&lb->load, i, sim_now(sim), sim->measuring);
     sim_level_add(sim, &c->st.insys, 1);
     r->target = (int32_t)i;
     sim_send(sim, c, r, lb->pool);
@@ -166,6 +169,7 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
     lb->bal.now_ns = sim_now(sim);
     if (lb->bal.pol->on_done)
         lb->bal.pol->on_done(&lb->bal, i, latency);
+    nodeload_done(&lb->load, i, sim_now(sim));
     if (lb->od_errors > 0) {
         if (r->status == REQ_ERROR) {
             if (++lb->up[i].errors >= lb->od_errors)
@@ -337,14 +341,31 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     rng_stream(&brng, sim->seed, c->name, "balance");
     if (balance_setup(&lb->bal, pol, ploc, lb->n, &brng, d) < 0)
         rc = -1;
+    nodeload_init(&lb->load, lb->n, true);
     sim_stats_init(sim, &c->st, true);
     c->st.replicas_up = lb->n;
     return rc;
 }
 
+static void reset(struct sim *sim, struct component *c)
+{
+    nodeload_reset(&((struct balancer *)c)->load, sim_now(sim));
+}
+
+/* Shares of the requests over the replicas in use, and the time-average
+ * fraction of all replicas with at least k of this balancer's requests. */
+static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
+                      struct metric_out *out, size_t max)
+{
+    (void)sim;
+    const struct balancer *lb = (const struct balancer *)c;
+    return nodeload_metrics(&lb->load, lb->bal.n, end_ns, out, max);
+}
+
 static void fini(struct component *c)
 {
     struct balancer *lb = (struct balancer *)c;
+    nodeload_fini(&lb->load);
     balance_fini(&lb->bal);
     free(lb->up);
 }
@@ -361,4 +382,6 @@ const struct kind kind_balancer = {
     .on_reply = on_reply,
     .fini = fini,
     .ts_extra = ts_extra,
+    .reset = reset,
+    .metrics = metrics,
 };

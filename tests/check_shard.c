@@ -19,7 +19,7 @@ static struct shard_router r;
 static void setup_router(const char *text, uint32_t n, uint32_t cap)
 {
     struct diag *d = diag_new();
-    int rc = shard_router_setup(&r, text, (struct loc){"t.ini", 1, 1}, n, cap, KEYS, d);
+    int rc = shard_router_setup(&r, text, (struct loc){"t.ini", 1, 1}, n, cap, KEYS, NULL, d);
     ck_assert_msg(rc == 0, "%s", diag_count(d) ? diag_message(d, 0) : "");
     diag_free(d);
 }
@@ -124,7 +124,7 @@ END_TEST
 START_TEST(unknown_scheme_is_refused_with_a_hint)
 {
     struct diag *d = diag_new();
-    ck_assert_int_eq(shard_router_setup(&r, "jmp", (struct loc){"t.ini", 1, 1}, 2, 2, 10, d), -1);
+    ck_assert_int_eq(shard_router_setup(&r, "jmp", (struct loc){"t.ini", 1, 1}, 2, 2, 10, NULL, d), -1);
     ck_assert_ptr_nonnull(strstr(diag_message(d, 0), "did you mean 'jump'"));
     diag_free(d);
 }
