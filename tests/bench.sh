@@ -109,3 +109,44 @@ for policy in random round_robin weighted_round_robin least_connections power_of
     done
     echo "$line"
 done
+
+echo
+echo "== cluster sizes: 10, 1000 and 4096 nodes (requests or trials per second of one run, peak"
+echo "   resident memory; the per-request cost must not grow with n except O(log n) ring searches)"
+shards_ini() { # shards_ini N SHARDING: a client, [shards data] and N stores, 10^6 requests
+    awk -v n="$1" -v s="$2" 'BEGIN{
+        printf "[sim]\nduration = 100s\nseed = 1\n\n[client load]\narrival = poisson(rate=10000/s)\n"
+        printf "keys = uniform(n=10000000)\nto = data\n\n[shards data]\nsharding = %s\nto = ", s
+        for (i = 0; i < n; i++) printf "%ss%d", (i ? ", " : ""), i
+        printf "\n"
+        for (i = 0; i < n; i++) printf "\n[store s%d]\nservice = exp(mean=%gms)\n", i, 0.5 * n / 10
+    }'
+}
+sized() { # sized LABEL N CSV COLUMN -- COMMAND...: one timed run, its rate and peak RSS
+    label=$1 n=$2 csv=$3 column=$4; shift 5
+    t0=$(now_ns)
+    kib=$($B/rss "$@")
+    t1=$(now_ns)
+    done_n=$(col "$csv" "$column")
+    awk -v l="$label" -v n="$n" -v d="$done_n" -v dt="$(( t1 - t0 ))" -v k="$kib" -v c="$column" 'BEGIN{
+        printf "  %-34s n = %4d  %8.3f M %s/s  %8d KiB\n", l, n, d / (dt / 1e9) / 1e6, c, k }'
+}
+for n in 10 1000 4096; do
+    for policy in "consistent_hash(vnodes=256)" power_of_two power_of_two_replace; do
+        rate=$(awk -v n=$n 'BEGIN{print 0.8*n}')
+        dur=$(awk -v r="$rate" 'BEGIN{printf "%.0fs", 1e6/r}')
+        sized "[balancer] $policy" $n $B/out/cl/runs.csv completed -- \
+            ./sdsim run tests/bench/balancer.ini -q -o $B/out/cl --set "lb.policy=$policy" \
+            --set app.replicas=$n --set load.arrival="poisson(rate=$rate/s)" --set sim.duration=$dur
+    done
+    for sharding in jump "consistent_hash(vnodes=256)" "consistent_hash(vnodes=256, ring_seed=run)"; do
+        shards_ini $n "$sharding" > $B/shards.ini
+        sized "[shards] $sharding" $n $B/out/sh/runs.csv completed -- \
+            ./sdsim run $B/shards.ini -q -o $B/out/sh
+    done
+    sized "[wars] N = n, R = W = 1" $n $B/out/wars/runs.csv q.trials -- \
+        ./sdsim run tests/bench/wars.ini -q -o $B/out/wars --set q.replicas=$n \
+        --set sim.duration=$(awk -v n=$n 'BEGIN{printf "%.3fs", 2000 / n}')
+done
+echo "  (a [wars] trial is 4n + 2 events, so its trials/s falls as 1/n by design; the ring of 4096"
+echo "   nodes x 256 vnodes is 1M points, 16 MiB, built once per run)"
