@@ -129,7 +129,7 @@ sized() { # sized LABEL N CSV COLUMN -- COMMAND...: one timed run, its rate and 
     t1=$(now_ns)
     done_n=$(col "$csv" "$column")
     awk -v l="$label" -v n="$n" -v d="$done_n" -v dt="$(( t1 - t0 ))" -v k="$kib" -v c="$column" 'BEGIN{
-        printf "  %-34s n = %4d  %8.3f M %s/s  %8d KiB\n", l, n, d / (dt / 1e9) / 1e6, c, k }'
+        printf "  %-50s n = %4d  %8.3f M %s/s  %8d KiB\n", l, n, d / (dt / 1e9) / 1e6, c, k }'
 }
 for n in 10 1000 4096; do
     for policy in "consistent_hash(vnodes=256)" power_of_two power_of_two_replace; do
@@ -137,7 +137,8 @@ for n in 10 1000 4096; do
         dur=$(awk -v r="$rate" 'BEGIN{printf "%.0fs", 1e6/r}')
         sized "[balancer] $policy" $n $B/out/cl/runs.csv completed -- \
             ./sdsim run tests/bench/balancer.ini -q -o $B/out/cl --set "lb.policy=$policy" \
-            --set app.replicas=$n --set load.arrival="poisson(rate=$rate/s)" --set sim.duration=$dur
+            --set app.replicas=$n --set load.arrival="poisson(rate=$rate/s)" --set sim.duration=$dur \
+            --set "load.keys=uniform(n=10000000)"
     done
     for sharding in jump "consistent_hash(vnodes=256)" "consistent_hash(vnodes=256, ring_seed=run)"; do
         shards_ini $n "$sharding" > $B/shards.ini
