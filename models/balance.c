@@ -43,3 +43,24 @@ int balance_read_staleness(const struct spec *sp, const struct param_spec *param
         rc = diag_error(d, loc, "bad value '%s' for 'count_picks': %s", v, why);
     return rc;
 }
+
+int balance_read_ring_seed(const struct spec *sp, const struct param_spec *params,
+                           const struct rng *stream, uint64_t *salt, struct diag *d)
+{
+    struct loc loc;
+    const char *why;
+    const char *v = spec_value(sp, params, "ring_seed", &loc);
+    long long x;
+    *salt = 0;
+    if (strcmp(v, "fixed") == 0)
+        return 0;
+    if (strcmp(v, "run") == 0) {
+        struct rng r = *stream; /* a copy: the policy's own draws stay as they were */
+        *salt = rng_next(&r);
+        return 0;
+    }
+    if (units_parse_int(v, &x, &why) < 0 || x < 0)
+        return diag_error(d, loc, "bad ring_seed '%s': fixed, run or a whole number >= 0", v);
+    *salt = x == 0 ? 0 : rng_mix64((uint64_t)x);
+    return 0;
+}

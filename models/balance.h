@@ -58,6 +58,12 @@ void balance_fini(struct balance *b);
 int balance_read_staleness(const struct spec *sp, const struct param_spec *params,
                            int64_t *refresh_ns, bool *count_picks, struct diag *d);
 
+/* Reads `ring_seed` for the hash rings: "fixed" (salt 0, the same ring in
+ * every run), "run" (a salt drawn from a copy of stream, the run's own ring)
+ * or a whole number (another fixed ring; 0 is "fixed"). Returns 0 or -1. */
+int balance_read_ring_seed(const struct spec *sp, const struct param_spec *params,
+                           const struct rng *stream, uint64_t *salt, struct diag *d);
+
 /* Makes replicas [0, n) eligible (1 <= n <= b->cap), as when an autoscaler
  * adds or drains replicas. Nothing happens when n == b->n. */
 static inline void balance_resize(struct balance *b, uint32_t n)

@@ -25,7 +25,15 @@
  * copy of the ring while n < cap. Because the result is the ring of n
  * replicas, a replica that leaves gives away exactly its own keys.
  * Blind to load and to weights; every request with the same key goes to the
- * same replica (all to one if keys are unset). */
+ * same replica (all to one if keys are unset).
+ *
+ * `ring_seed` places the points: `fixed` (the default) uses the hash of
+ * (replica, vnode) alone, the same ring in every run and replication; `run`
+ * XORs a salt drawn from the balancer's stream of the run's seed into every
+ * point hash, so each replication gets its own ring and results average over
+ * ring placements; a whole number gives one other fixed ring. The salt is
+ * XORed before the last mix, which stays a bijection of (replica, vnode), so
+ * points still never collide. */
 #include "models/balance.h"
 
 #include <assert.h>
@@ -61,9 +69,9 @@ static int cmp_point(const void *a, const void *b)
     return (x->replica > y->replica) - (x->replica < y->replica);
 }
 
-static uint64_t point_hash(uint32_t replica, uint32_t vnode)
+static uint64_t point_hash(uint32_t replica, uint32_t vnode, uint64_t ring_salt)
 {
-    return rng_mix64(rng_mix64(((uint64_t)replica << 32) | vnode) ^ CH_POINT_SALT);
+    return rng_mix64(rng_mix64(((uint64_t)replica << 32) | vnode) ^ CH_POINT_SALT ^ ring_salt);
 }
 
 static uint32_t pick(struct balance *b, const struct request *r)
@@ -101,6 +109,9 @@ static void build_index(struct ch *s)
 
 static const struct param_spec params[] = {
     {"vnodes", "int", "100", "points per replica on the ring; more: more even shares"},
+    {"ring_seed", "fixed|run|int", "fixed",
+     "fixed: one ring for every run; run: drawn from the run's seed (each replication its own); "
+     "a number: another fixed ring"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -118,6 +129,9 @@ static int init(struct balance *b, const struct spec *sp, struct diag *d)
     if ((unsigned long long)vn * b->n > CH_MAX_POINTS)
         return diag_error(d, loc, "%lld vnodes x %u replicas is over %u ring points", vn, b->n,
                           CH_MAX_POINTS);
+    uint64_t salt;
+    if (balance_read_ring_seed(sp, params, &b->rng, &salt, d) < 0)
+        return -1;
     struct ch *s = xcalloc(1, sizeof *s);
     b->state = s;
     s->nall = s->npt = (size_t)vn * b->n;
@@ -125,7 +139,7 @@ static int init(struct balance *b, const struct spec *sp, struct diag *d)
     size_t k = 0;
     for (uint32_t i = 0; i < b->n; i++)
         for (uint32_t j = 0; j < (uint32_t)vn; j++)
-            s->all[k++] = (struct ch_point){point_hash(i, j), i};
+            s->all[k++] = (struct ch_point){point_hash(i, j, salt), i};
     qsort(s->all, s->nall, sizeof *s->all, cmp_point);
     build_index(s);
     return 0;

@@ -30,6 +30,7 @@
 #include "models/balance.h"
 #include "models/kind.h"
 #include "models/limit.h"
+#include "models/nodeload.h"
 #include "models/service.h"
 #include "output/hist.h"
 #include "sim/units.h"
@@ -60,6 +61,7 @@ struct balancer {
     bool has_limit;       /* `limit` set: lim checks every request */
     bool retry_after;     /* rate-limited replies carry the limiter's hint */
     struct limit lim;
+    struct nodeload load; /* per-replica shares and in-flight levels, for metrics */
 };
 
 static const struct param_spec params[] = {
@@ -186,6 +188,7 @@ static void forward(struct sim *sim, struct balancer *lb, struct request *r)
     f->replica = i;
     if (lb->bal.pol->on_start)
         lb->bal.pol->on_start(&lb->bal, i);
+    nodeload_start(&lb->load, i, sim_now(sim), sim->measuring);
     sim_level_add(sim, &c->st.insys, 1);
     r->target = (int32_t)i;
     sim_send(sim, c, r, lb->pool);
@@ -214,6 +217,7 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
     lb->bal.now_ns = sim_now(sim);
     if (lb->bal.pol->on_done)
         lb->bal.pol->on_done(&lb->bal, i, latency);
+    nodeload_done(&lb->load, i, sim_now(sim));
     if (lb->od_errors > 0) {
         if (r->status == REQ_ERROR) {
             if (++lb->up[i].errors >= lb->od_errors)
@@ -308,10 +312,9 @@ const struct limit *balancer_limit(const struct component *c)
 }
 
 /* The limiter's work since the cut, and the memory it holds at the end. */
-static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
-                      struct metric_out *out, size_t max)
+static size_t limit_metrics(const struct sim *sim, const struct balancer *lb, int64_t end_ns,
+                            struct metric_out *out, size_t max)
 {
-    const struct balancer *lb = (const struct balancer *)c;
     if (!lb->has_limit || max < 8)
         return 0;
     const struct limit *l = &lb->lim;
@@ -329,13 +332,6 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
     return n;
 }
 
-static void reset(struct sim *sim, struct component *c)
-{
-    (void)sim;
-    struct balancer *lb = (struct balancer *)c;
-    if (lb->has_limit)
-        limit_reset_counts(&lb->lim);
-}
 
 /* ---- building ------------------------------------------------------------ */
 
@@ -439,14 +435,35 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     rng_stream(&brng, sim->seed, c->name, "balance");
     if (balance_setup(&lb->bal, pol, ploc, lb->n, &brng, d) < 0)
         rc = -1;
+    nodeload_init(&lb->load, lb->n, true);
     sim_stats_init(sim, &c->st, true);
     c->st.replicas_up = lb->n;
     return rc;
 }
 
+static void reset(struct sim *sim, struct component *c)
+{
+    struct balancer *lb = (struct balancer *)c;
+    nodeload_reset(&lb->load, sim_now(sim));
+    if (lb->has_limit)
+        limit_reset_counts(&lb->lim);
+}
+
+/* Shares of the requests over the replicas in use, the time-average
+ * fraction of all replicas with at least k of this balancer's requests,
+ * then the limiter's figures. */
+static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
+                      struct metric_out *out, size_t max)
+{
+    const struct balancer *lb = (const struct balancer *)c;
+    size_t n = nodeload_metrics(&lb->load, lb->bal.n, end_ns, out, max);
+    return n + limit_metrics(sim, lb, end_ns, out + n, max - n);
+}
+
 static void fini(struct component *c)
 {
     struct balancer *lb = (struct balancer *)c;
+    nodeload_fini(&lb->load);
     balance_fini(&lb->bal);
     free(lb->up);
     if (lb->has_limit)
@@ -465,6 +482,6 @@ const struct kind kind_balancer = {
     .on_reply = on_reply,
     .fini = fini,
     .ts_extra = ts_extra,
-    .metrics = metrics,
     .reset = reset,
+    .metrics = metrics,
 };

@@ -51,6 +51,10 @@ static void clear_window(struct breaker *b)
 
 static void enter(struct breaker *b, enum breaker_state s, int64_t now_ns)
 {
+    if (b->state == BREAKER_HALF_OPEN) { /* a cycle ends, or the probes failed */
+        b->cycles += s == BREAKER_CLOSED;
+        b->reopens += s == BREAKER_OPEN;
+    }
     b->state = s;
     b->epoch++;
     b->probes_out = b->probes_done = b->probes_failed = b->probes_slow = 0;

@@ -75,6 +75,8 @@ struct breaker {
     int64_t bucket_id;    /* time window: index of the newest bucket */
     uint32_t ncalls;      /* time window: calls in the window */
     uint64_t opens;       /* transitions to open since the start */
+    uint64_t cycles;      /* closed -> open -> closed: half-open probes passed */
+    uint64_t reopens;     /* half-open -> open: probes failed (also counted in opens) */
 };
 
 /* Parses "consecutive(failures=5, ...)" at loc. Returns 0 or -1. */

@@ -717,12 +717,16 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
     out[n++] = (struct metric_out){"attempt_timeouts", (double)x->attempt_timeouts, false};
     out[n++] = (struct metric_out){"hedges", (double)x->hedges, false};
     out[n++] = (struct metric_out){"retries_denied", (double)x->retries_denied, false};
-    if (cl->has_dep && max >= n + 3) {
+    if (cl->has_dep && max >= n + 5) {
         const struct dep *dp = &cl->dep;
         out[n++] = (struct metric_out){"breaker_opens", (double)(dp->br.opens - dp->opens_at_cut),
                                        true};
         out[n++] = (struct metric_out){"breaker_open_s", dp->open_lvl.area / 1e9, true};
         out[n++] = (struct metric_out){"breaker_rejected", (double)dp->rej_breaker, true};
+        out[n++] = (struct metric_out){"breaker_cycles",
+                                       (double)(dp->br.cycles - dp->cycles_at_cut), true};
+        out[n++] = (struct metric_out){"breaker_reopens",
+                                       (double)(dp->br.reopens - dp->reopens_at_cut), true};
     }
     return n;
 }

@@ -62,6 +62,8 @@ void dep_reset(struct dep *dp)
     dp->calls = dp->timeouts = dp->rej_breaker = dp->rej_bulkhead = dp->fallbacks = 0;
     dp->hedges = 0;
     dp->opens_at_cut = dp->br.opens;
+    dp->cycles_at_cut = dp->br.cycles;
+    dp->reopens_at_cut = dp->br.reopens;
 }
 
 double dep_breaker_state(const struct dep *dp)

@@ -78,6 +78,7 @@ struct dep {
     struct level open_lvl, half_lvl, inflight_lvl, queue_lvl;
     /* counters over the measured window (dep_reset at the cut) */
     uint64_t calls, timeouts, rej_breaker, rej_bulkhead, fallbacks, opens_at_cut, hedges;
+    uint64_t cycles_at_cut, reopens_at_cut; /* br.cycles and br.reopens at the cut */
 };
 
 /* The settings shared by every dependency of a component. The strings are

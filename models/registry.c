@@ -46,6 +46,7 @@ static const struct kind *const kinds[] = {
 /* Every policy family: a NULL-terminated table of the heads of its
  * policies (each policy struct begins with its struct policy_head), and the
  * family's record for lookups, messages and `sdsim list`. */
+extern const struct balance_policy balance_power_of_two_replace;
 static const struct policy_head *const balancers[] = {
     &balance_random.head,
     &balance_round_robin.head,
@@ -56,6 +57,7 @@ static const struct policy_head *const balancers[] = {
     &balance_consistent_hash.head,
     &balance_rendezvous.head,
     &balance_hash_mod.head,
+    &balance_power_of_two_replace.head,
     NULL,
 };
 

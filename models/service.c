@@ -579,10 +579,10 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
                       struct metric_out *out, size_t max)
 {
     const struct service *sv = (const struct service *)c;
-    if (!sv->guarded || max < 12)
+    if (!sv->guarded || max < 14)
         return 0;
     double calls = 0, timeouts = 0, opens = 0, open_s = 0, half_s = 0, rej_br = 0, rej_bh = 0,
-           fallbacks = 0, hedges = 0;
+           fallbacks = 0, hedges = 0, cycles = 0, reopens = 0;
     for (size_t k = 0; sv->deps && k < c->ncallees; k++) {
         const struct dep *dp = &sv->deps[k];
         calls += (double)dp->calls;
@@ -594,6 +594,8 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
         rej_bh += (double)dp->rej_bulkhead;
         fallbacks += (double)dp->fallbacks;
         hedges += (double)dp->hedges;
+        cycles += (double)(dp->br.cycles - dp->cycles_at_cut);
+        reopens += (double)(dp->br.reopens - dp->reopens_at_cut);
     }
     (void)sim, (void)end_ns;
     size_t n = 0;
@@ -610,6 +612,8 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
     out[n++] = (struct metric_out){"bulkhead_rejected", rej_bh, true};
     if (sv->deps && sv->deps[0].hedge_ns > 0)
         out[n++] = (struct metric_out){"call_hedges", hedges, true};
+    out[n++] = (struct metric_out){"breaker_cycles", cycles, true};
+    out[n++] = (struct metric_out){"breaker_reopens", reopens, true};
     return n;
 }
 

@@ -22,6 +22,9 @@ static const struct param_spec range_params[] = {
 };
 static const struct param_spec ch_params[] = {
     {"vnodes", "int", "100", "points per shard on the ring (sketches often use 3: too few to spread load)"},
+    {"ring_seed", "fixed|run|int", "fixed",
+     "fixed: one ring for every run; run: drawn from the run's seed (each replication its own); "
+     "a number: another fixed ring"},
     {NULL, NULL, NULL, NULL},
 };
 static const struct param_spec no_params[] = {{NULL, NULL, NULL, NULL}};
@@ -99,7 +102,7 @@ static int read_bounds(struct shard_router *r, const char *v, struct loc loc, st
 }
 
 static int setup_scheme(struct shard_router *r, const struct spec *sp, const char *text,
-                        struct loc loc, struct diag *d)
+                        struct loc loc, const struct rng *stream, struct diag *d)
 {
     if (r->scheme == SHARD_RANGE) {
         struct loc vloc;
@@ -108,16 +111,17 @@ static int setup_scheme(struct shard_router *r, const struct spec *sp, const cha
     }
     if (r->scheme != SHARD_CONSISTENT_HASH && r->scheme != SHARD_RENDEZVOUS)
         return 0;
-    struct rng unused;
-    rng_seed(&unused, 1);
-    if (balance_setup(&r->bal, text, loc, r->cap, &unused, d) < 0)
+    struct rng fixed;
+    rng_seed(&fixed, 1);
+    if (balance_setup(&r->bal, text, loc, r->cap, stream ? stream : &fixed, d) < 0)
         return -1;
     balance_resize(&r->bal, r->n);
     return 0;
 }
 
 int shard_router_setup(struct shard_router *r, const char *text, struct loc loc, uint32_t n,
-                       uint32_t cap, uint64_t key_space, struct diag *d)
+                       uint32_t cap, uint64_t key_space, const struct rng *stream,
+                       struct diag *d)
 {
     memset(r, 0, sizeof *r);
     assert(n >= 1 && n <= cap);
@@ -129,7 +133,7 @@ int shard_router_setup(struct shard_router *r, const char *text, struct loc loc,
     if (!h)
         return -1;
     r->scheme = ((const struct shard_scheme_policy *)h)->scheme;
-    return setup_scheme(r, &sp, text, loc, d);
+    return setup_scheme(r, &sp, text, loc, stream, d);
 }
 
 void shard_router_fini(struct shard_router *r)

@@ -38,9 +38,12 @@ struct shard_router {
 };
 
 /* Parses `text` ("jump", "consistent_hash(vnodes=3)", "range(boundaries=
- * 1000:5000)") at loc for cap shards with n in use. Returns 0 or -1. */
+ * 1000:5000)") at loc for cap shards with n in use. stream (the run's, or
+ * NULL for a fixed one) places a consistent_hash ring when its ring_seed is
+ * `run`. Returns 0 or -1. */
 int shard_router_setup(struct shard_router *r, const char *text, struct loc loc, uint32_t n,
-                       uint32_t cap, uint64_t key_space, struct diag *d);
+                       uint32_t cap, uint64_t key_space, const struct rng *stream,
+                       struct diag *d);
 void shard_router_fini(struct shard_router *r);
 
 /* The shard in [0, r->n) that owns key. */

@@ -28,12 +28,13 @@
 #include <string.h>
 
 #include "models/kind.h"
+#include "models/nodeload.h"
 #include "models/shard_route.h"
 #include "output/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
-#define SHARDS_MAX 64
+#define SHARDS_MAX 65536 /* shards (each a component in `to`) */
 #define SHARE_COLUMNS 16 /* per-shard request shares reported in runs.csv */
 
 struct shards {
@@ -50,7 +51,7 @@ struct shards {
     size_t nmoved;
     uint64_t keys_moved;          /* at the resharding (whole run, not reset at the cut) */
     uint64_t unavailable;         /* requests refused: key being moved (measured) */
-    uint64_t routed[SHARDS_MAX];  /* requests sent to each shard (measured) */
+    struct nodeload load;         /* requests sent to each shard (measured) */
 };
 
 static const struct param_spec params[] = {
@@ -114,8 +115,7 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
         i = shard_router_owner(&s->old, r->key);
     }
     f->replica = i;
-    if (sim->measuring)
-        s->routed[i]++;
+    nodeload_start(&s->load, i, sim_now(sim), sim->measuring);
     sim_level_add(sim, &c->st.insys, 1);
     sim_send(sim, c, r, c->callees[i]);
 }
@@ -176,17 +176,15 @@ static void start(struct sim *sim, struct component *c)
 
 static void reset(struct sim *sim, struct component *c)
 {
-    (void)sim;
     struct shards *s = as_shards(c);
     s->unavailable = 0;
-    memset(s->routed, 0, sizeof s->routed);
+    nodeload_reset(&s->load, sim_now(sim));
 }
 
 static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
                       struct metric_out *out, size_t max)
 {
     (void)sim;
-    (void)end_ns;
     const struct shards *s = (const struct shards *)c;
     size_t n = 0;
     out[n++] = (struct metric_out){"keys_moved", (double)s->keys_moved, true};
@@ -197,10 +195,13 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
     out[n++] = (struct metric_out){"unavailable", (double)s->unavailable, true};
     uint64_t total = 0;
     for (size_t i = 0; i < c->ncallees; i++)
-        total += s->routed[i];
+        total += s->load.routed[i];
     for (size_t i = 0; i < c->ncallees && i < SHARE_COLUMNS && n < max; i++)
         out[n++] = (struct metric_out){share_names[i],
-                                       total ? (double)s->routed[i] / (double)total : 0, true};
+                                       total ? (double)s->load.routed[i] / (double)total : 0,
+                                       true};
+    /* any number of shards: over those in use at the end */
+    n += nodeload_metrics(&s->load, s->cur.n, end_ns, out + n, max - n);
     return n;
 }
 
@@ -262,9 +263,12 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     struct loc loc;
     const char *text = kp_raw(sec, params, "sharding", &loc);
     uint32_t cap = (uint32_t)c->ncallees;
-    if (shard_router_setup(&s->cur, text, loc, active, cap, s->key_space, d) < 0 ||
-        shard_router_setup(&s->old, text, loc, active, cap, s->key_space, d) < 0)
+    struct rng ring; /* consistent_hash(ring_seed=run): both layouts share the run's ring */
+    rng_stream(&ring, sim->seed, c->name, "ring");
+    if (shard_router_setup(&s->cur, text, loc, active, cap, s->key_space, &ring, d) < 0 ||
+        shard_router_setup(&s->old, text, loc, active, cap, s->key_space, &ring, d) < 0)
         rc = -1;
+    nodeload_init(&s->load, cap, false);
     sim_stats_init(sim, &c->st, true);
     c->st.replicas_up = active;
     return rc;
@@ -275,6 +279,7 @@ static void fini(struct component *c)
     struct shards *s = as_shards(c);
     shard_router_fini(&s->cur);
     shard_router_fini(&s->old);
+    nodeload_fini(&s->load);
     free(s->moved);
 }
 

@@ -25,7 +25,7 @@
  * version are part of every event's argument, so events of a finished trial
  * (answers after the quorum) find a newer counter and do nothing, and a
  * late apply of an older write never hides a newer one. Cost: 4N + 2 events a write
- * and read, O(1) memory. Trials started before the warm-up cut are not
+ * and read, 8 bytes per replica allocated at build time. Trials started before the warm-up cut are not
  * counted. */
 #include <assert.h>
 #include <stdint.h>
@@ -36,7 +36,7 @@
 #include "output/hist.h"
 #include "sim/xalloc.h"
 
-#define WARS_MAX_N 64
+#define WARS_MAX_N 65535 /* replicas: an event's tag holds the index in 16 bits */
 
 struct wars {
     struct component base;
@@ -54,8 +54,8 @@ struct wars {
     uint32_t acks, answers;      /* of the current write or read */
     uint32_t newest_seen;        /* newest version among the read's answers */
     int64_t sent_ns;             /* the current write or read was sent */
-    uint32_t applied[WARS_MAX_N]; /* newest version applied by each replica */
-    uint32_t seen[WARS_MAX_N];   /* version each replica read */
+    uint32_t *applied;           /* newest version applied by each replica (n) */
+    uint32_t *seen;              /* version each replica read (n) */
     /* Measured counters. */
     uint64_t reads, consistent, behind_sum;
     uint64_t within_k;           /* reads that returned one of the trial's writes */
@@ -63,7 +63,7 @@ struct wars {
 };
 
 static const struct param_spec params[] = {
-    {"replicas", "int", "3", "N: replicas of every key (1..64)"},
+    {"replicas", "int", "3", "N: replicas of every key (1..65535)"},
     {"read_quorum", "int", "1", "R: a read returns at the R-th answer"},
     {"write_quorum", "int", "1", "W: a write returns at the W-th ack"},
     {"write_delay", "dist", "exp(mean=1ms)", "W[i]: until replica i applies a write"},
@@ -83,12 +83,14 @@ static struct wars *as_wars(struct component *c)
     return (struct wars *)c;
 }
 
-/* An event's second argument: the trial counter (low 40 bits), the version
- * written (16 bits, 0 for a read) and a replica index (8 bits). */
-#define TRIAL_MASK 0xffffffffffULL
+/* An event's second argument: the trial counter (low 32 bits: events of a
+ * trial 2^32 trials back are long gone), the version written (16 bits, 0
+ * for a read) and a replica index (16 bits). */
+#define TRIAL_MASK 0xffffffffULL
+_Static_assert(sizeof(uintptr_t) >= 8, "an event tag needs 64 bits");
 static void *tag(const struct wars *w, uint32_t version, uint32_t i)
 {
-    return (void *)(uintptr_t)(((w->trial & TRIAL_MASK) << 24) | ((uint64_t)version << 8) | i);
+    return (void *)(uintptr_t)(((w->trial & TRIAL_MASK) << 32) | ((uint64_t)version << 16) | i);
 }
 
 /* True when the event belongs to the trial in progress; fills its replica
@@ -96,9 +98,9 @@ static void *tag(const struct wars *w, uint32_t version, uint32_t i)
 static bool is_current(const struct wars *w, void *b, uint32_t *i, uint32_t *version)
 {
     uint64_t v = (uint64_t)(uintptr_t)b;
-    *i = (uint32_t)(v & 0xff);
-    *version = (uint32_t)((v >> 8) & 0xffff);
-    return (v >> 24) == (w->trial & TRIAL_MASK);
+    *i = (uint32_t)(v & 0xffff);
+    *version = (uint32_t)((v >> 16) & 0xffff);
+    return (v >> 32) == (w->trial & TRIAL_MASK);
 }
 
 static void start_trial(struct sim *sim, void *a, void *b);
@@ -196,8 +198,8 @@ static void start_trial(struct sim *sim, void *a, void *b)
     struct wars *w = a;
     w->counted = sim->measuring;
     w->version = 0;
-    memset(w->applied, 0, sizeof w->applied);
-    memset(w->seen, 0, sizeof w->seen);
+    memset(w->applied, 0, w->n * sizeof *w->applied);
+    memset(w->seen, 0, w->n * sizeof *w->seen);
     send_write(sim, w);
 }
 
@@ -286,6 +288,8 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
 {
     struct wars *w = as_wars(c);
     int rc = read_counts(w, s, d);
+    w->applied = xcalloc(w->n, sizeof *w->applied);
+    w->seen = xcalloc(w->n, sizeof *w->seen);
     if (read_delay(s, "write_delay", &w->wd, d) < 0 || read_delay(s, "ack_delay", &w->ad, d) < 0 ||
         read_delay(s, "read_delay", &w->rd, d) < 0 ||
         read_delay(s, "response_delay", &w->sd, d) < 0)
@@ -311,6 +315,8 @@ static void fini(struct component *c)
     struct wars *w = as_wars(c);
     hist_free(w->write_lat);
     hist_free(w->read_lat);
+    free(w->applied);
+    free(w->seen);
     dist_fini(&w->wd);
     dist_fini(&w->ad);
     dist_fini(&w->rd);

@@ -127,3 +127,54 @@ for policy in random round_robin weighted_round_robin least_connections power_of
     done
     echo "$line"
 done
+
+echo
+echo "== cluster sizes: 10, 1000 and 4096 nodes. Marginal rate: (requests of a long run - those of a"
+echo "   run 1/10 as long) / (time difference), so building the model and writing results do not"
+echo "   count; then the long run's wall time and peak resident memory"
+shards_ini() { # shards_ini N SHARDING: a client at 10000/s, [shards data] and N stores at 50% load
+    awk -v n="$1" -v s="$2" 'BEGIN{
+        printf "[sim]\nduration = 100s\nseed = 1\n\n[client load]\narrival = poisson(rate=10000/s)\n"
+        printf "keys = uniform(n=10000000)\nto = data\n\n[shards data]\nsharding = %s\nto = ", s
+        for (i = 0; i < n; i++) printf "%ss%d", (i ? ", " : ""), i
+        printf "\n"
+        for (i = 0; i < n; i++) printf "\n[store s%d]\nservice = exp(mean=%gms)\n", i, 0.05 * n
+    }'
+}
+sized() { # sized LABEL N DURATION CSV COLUMN -- SDSIM_RUN_COMMAND...
+    label=$1 n=$2 dur=$3 csv=$4 column=$5; shift 6
+    short=$(awk -v d="$dur" 'BEGIN{printf "%.6fs", d / 10}')
+    t0=$(now_ns)
+    "$@" --set sim.duration=$short
+    t1=$(now_ns)
+    a=$(col "$csv" "$column")
+    kib=$($B/rss "$@" --set sim.duration=${dur}s)
+    t2=$(now_ns)
+    b=$(col "$csv" "$column")
+    awk -v l="$label" -v n="$n" -v a="$a" -v b="$b" -v d1="$(( t1 - t0 ))" -v d2="$(( t2 - t1 ))" \
+        -v k="$kib" -v c="$column" 'BEGIN{ r = d2 > d1 ? (b - a) / ((d2 - d1) / 1e9) : 0
+        printf "  %-44s n = %4d %10.0f %s/s  (%6.2f s, %7d KiB)\n", l, n, r, c, d2 / 1e9, k }'
+}
+for n in 10 1000 4096; do
+    for policy in "consistent_hash(vnodes=256)" power_of_two power_of_two_replace; do
+        rate=$(awk -v n=$n 'BEGIN{print 0.5*n}')
+        dur=$(awk -v r="$rate" 'BEGIN{printf "%.3f", 1e6/r}')
+        sized "[balancer] $policy, 50% load" $n $dur $B/out/cl/runs.csv completed -- \
+            ./sdsim run tests/bench/balancer.ini -q -o $B/out/cl --set "lb.policy=$policy" \
+            --set app.replicas=$n --set load.arrival="poisson(rate=$rate/s)" \
+            --set "load.keys=uniform(n=10000000)"
+    done
+    for sharding in jump "consistent_hash(vnodes=256)" "consistent_hash(vnodes=256, ring_seed=run)"; do
+        shards_ini $n "$sharding" > $B/shards.ini
+        sized "[shards] $sharding" $n 100 $B/out/sh/runs.csv completed -- \
+            ./sdsim run $B/shards.ini -q -o $B/out/sh
+    done
+    # with R = W = 1 a trial ends at the first of n answers, so trials get shorter as n grows
+    wdur=$(case $n in 10) echo 20;; 1000) echo 0.1;; *) echo 0.005;; esac)
+    sized "[wars] N = n, R = W = 1" $n $wdur $B/out/wars/runs.csv events -- \
+        ./sdsim run tests/bench/wars.ini -q -o $B/out/wars --set q.replicas=$n
+done
+echo "  (a [wars] trial is 4n + 2 events: its rate is in events/s. A ring of 4096 x 256"
+echo "   points is 16 MiB, built once per run. [shards] needs one store component per shard, and"
+echo "   each component's statistics (histograms) take about 190 KiB: that, not the router, is"
+echo "   the memory at 1000 and 4096 shards)"

@@ -1,5 +1,5 @@
 /* bench_balance: speed of every balance policy, as pick + on_start + on_done
- * operations per second, at n = 10 and n = 1000 replicas. Each operation
+ * operations per second, at n = 10, 1000 and 4096 replicas. Each operation
  * advances the clock by 1 us, picks a replica for a request with a random key,
  * starts it, and ends the oldest request once 2n are in flight (FIFO), with
  * its time in flight as the latency, so load-aware policies see non-trivial
@@ -91,8 +91,10 @@ static double measure(const char *spec, uint32_t n, uint64_t *sink)
 
 static void row(const char *spec, uint64_t *sink)
 {
-    double a = measure(spec, 10, sink), c = measure(spec, 1000, sink);
-    printf("%-38s %10.2f %8.1f %10.2f %8.1f\n", spec, a / 1e6, 1e9 / a, c / 1e6, 1e9 / c);
+    double a = measure(spec, 10, sink), c = measure(spec, 1000, sink),
+           e = measure(spec, 4096, sink);
+    printf("%-38s %10.2f %8.1f %10.2f %8.1f %10.2f %8.1f\n", spec, a / 1e6, 1e9 / a, c / 1e6,
+           1e9 / c, e / 1e6, 1e9 / e);
 }
 
 int main(void)
@@ -102,11 +104,14 @@ int main(void)
         "power_of_two(refresh=1ms)",
         "power_of_two(d=3)",
         "consistent_hash(vnodes=3)",
+        "consistent_hash(vnodes=256)",
+        "power_of_two_replace(d=3)",
     };
     uint64_t sink = 0;
     printf("pick + on_start + on_done, window of 2n requests in flight\n");
-    printf("%-38s %19s %19s\n", "", "n = 10", "n = 1000");
-    printf("%-38s %10s %8s %10s %8s\n", "policy", "Mops/s", "ns/op", "Mops/s", "ns/op");
+    printf("%-38s %19s %19s %19s\n", "", "n = 10", "n = 1000", "n = 4096");
+    printf("%-38s %10s %8s %10s %8s %10s %8s\n", "policy", "Mops/s", "ns/op", "Mops/s", "ns/op",
+           "Mops/s", "ns/op");
     for (const struct policy_head *const *p = balance_family.table; *p; p++)
         row((*p)->name, &sink);
     for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++)

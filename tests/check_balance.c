@@ -399,6 +399,30 @@ START_TEST(power_of_two_avoids_the_loaded_replica)
 }
 END_TEST
 
+/* With replacement both draws hit the loaded replica 0 of 2 with
+ * probability 1/4, so it still gets a quarter of the requests (power_of_two,
+ * sampling distinct replicas, never picks it); d = 1 is random. 8000 picks:
+ * 2000 +- 4 sd (155). */
+START_TEST(power_of_two_replace_draws_with_replacement)
+{
+    struct balance b;
+    setup_ok(&b, "power_of_two_replace", 2, 23);
+    b.pol->on_start(&b, 0);
+    unsigned got[2] = {0};
+    for (int k = 0; k < 8000; k++)
+        got[pick_start_done(&b)]++;
+    ck_assert_msg(got[0] > 2000 - 155 && got[0] < 2000 + 155, "loaded replica got %u of 8000",
+                  got[0]);
+    balance_fini(&b);
+    setup_ok(&b, "power_of_two", 2, 23);
+    b.pol->on_start(&b, 0);
+    for (int k = 0; k < 1000; k++)
+        ck_assert_uint_eq(pick_start_done(&b), 1);
+    balance_fini(&b);
+    setup_fails("power_of_two_replace(d=0)", 4, "out of range");
+}
+END_TEST
+
 START_TEST(power_of_two_default_d_works_with_one_replica)
 {
     struct balance b;
@@ -917,6 +941,7 @@ Suite *balance_suite(void)
     tcase_add_test(tc, power_of_two_with_d_1_is_random);
     tcase_add_test(tc, power_of_two_avoids_the_loaded_replica);
     tcase_add_test(tc, power_of_two_default_d_works_with_one_replica);
+    tcase_add_test(tc, power_of_two_replace_draws_with_replacement);
     tcase_add_test(tc, least_response_time_prefers_the_faster_replica);
     tcase_add_test(tc, least_response_time_jumps_to_a_peak_and_decays);
     tcase_add_test(tc, least_response_time_penalises_unknown_busy_replicas);

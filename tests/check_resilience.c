@@ -190,6 +190,39 @@ START_TEST(half_open_admits_only_the_probes_and_closes_on_success)
 }
 END_TEST
 
+/* Trip, a failed probe (a re-open), a failed probe again, then a passing
+ * probe closes it: one cycle, two re-opens, three openings in all; the
+ * rate policies count the same way when their probes are judged. */
+START_TEST(cycles_and_reopens_are_counted_apart)
+{
+    setup_breaker("consecutive(failures=1, open=1s)");
+    ck_assert(call(0, true));
+    ck_assert(call(S, true));
+    ck_assert(call(2 * S, true));
+    ck_assert(call(3 * S, false));
+    ck_assert_int_eq(br.state, BREAKER_CLOSED);
+    ck_assert_uint_eq(br.opens, 3);
+    ck_assert_uint_eq(br.reopens, 2);
+    ck_assert_uint_eq(br.cycles, 1);
+    ck_assert(call(3 * S + 1, true)); /* trips again: an opening, not a re-open */
+    ck_assert_uint_eq(br.opens, 4);
+    ck_assert_uint_eq(br.reopens, 2);
+    breaker_fini(&br);
+    setup_breaker("count(window=2, min_calls=2, rate=50%, open=1s, probes=2)");
+    call(0, true);
+    call(1, true);
+    ck_assert_int_eq(br.state, BREAKER_OPEN);
+    ck_assert(call(S + 1, true));
+    ck_assert(call(S + 1, true)); /* both probes failed: re-open */
+    ck_assert_uint_eq(br.reopens, 1);
+    ck_assert(call(2 * S + 1, false));
+    ck_assert(call(2 * S + 1, false));
+    ck_assert_int_eq(br.state, BREAKER_CLOSED);
+    ck_assert_uint_eq(br.cycles, 1);
+    ck_assert_uint_eq(br.opens, 2);
+}
+END_TEST
+
 START_TEST(a_failed_probe_opens_again_for_a_full_period)
 {
     setup_breaker("consecutive(failures=2, open=1s)");
@@ -436,6 +469,7 @@ Suite *resilience_suite(void)
     tcase_add_test(t, rate_half_open_judges_all_probes_together);
     tcase_add_test(t, time_window_drops_old_failures);
     tcase_add_test(t, slow_calls_trip_the_breaker);
+    tcase_add_test(t, cycles_and_reopens_are_counted_apart);
     suite_add_tcase(s, t);
     t = tcase_create("bulkhead");
     tcase_add_test(t, fixed_bulkhead_admits_up_to_its_limit);

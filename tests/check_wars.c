@@ -90,6 +90,33 @@ START_TEST(quorum_only_writes_follow_the_k_staleness_formula)
 }
 END_TEST
 
+/* Beyond the old cap of 64 replicas: N = 600, W = 300, R = 1 with writes
+ * kept by the first 300 to ack only: a read of one replica sees the write
+ * with probability W/N = 1/2. Every replica's events must reach its own
+ * state (an index cut to fewer bits would alias replicas). Tolerance: 4
+ * standard errors. */
+START_TEST(hundreds_of_replicas_follow_the_quorum_formula)
+{
+    struct component *q = run("[sim]\nduration = 20s\n\n[wars q]\nreplicas = 600\n"
+                              "write_quorum = 300\npropagate = quorum\n",
+                              20);
+    double n = metric(q, "trials");
+    ck_assert_double_gt(n, 1000);
+    ck_assert_double_eq_tol(metric(q, "p_consistent"), 0.5, 4 * sqrt(0.25 / n));
+}
+END_TEST
+
+/* R + W > N at N = 4096: every read is consistent. */
+START_TEST(strict_quorums_at_4096_replicas)
+{
+    struct component *q = run("[sim]\nduration = 2s\n\n[wars q]\nreplicas = 4096\n"
+                              "read_quorum = 2048\nwrite_quorum = 2049\n",
+                              2);
+    ck_assert_double_gt(metric(q, "trials"), 10);
+    ck_assert_double_eq(metric(q, "p_consistent"), 1);
+}
+END_TEST
+
 Suite *wars_suite(void)
 {
     Suite *s = suite_create("wars");
@@ -99,6 +126,8 @@ Suite *wars_suite(void)
     tcase_add_test(t, strict_quorum_reads_are_always_consistent);
     tcase_add_test(t, constant_delays_give_exact_latencies);
     tcase_add_test(t, a_late_read_is_consistent);
+    tcase_add_test(t, hundreds_of_replicas_follow_the_quorum_formula);
+    tcase_add_test(t, strict_quorums_at_4096_replicas);
     tcase_add_loop_test(t, quorum_only_writes_follow_the_k_staleness_formula, 0, 3);
     suite_add_tcase(s, t);
     return s;

@@ -323,6 +323,24 @@ check "the client's breaker reports its openings and state" has_cols "$T/cb/runs
     load.breaker_opens load.breaker_open_s load.breaker_rejected
 check "timeseries.csv has the client's breaker state" has_cols "$T/cb/timeseries.csv" \
     load.breaker_state
+check "the client's breaker counts cycles apart from re-opens" has_cols "$T/cb/runs.csv" \
+    load.breaker_cycles load.breaker_reopens
+# ring-balance.ini, short: each replication's ring drawn from its seed
+# (ring_seed = run) against one fixed ring; shares over all 100 replicas.
+spread() { # spread FILE COLUMN: max - min of the column over the rows
+    awk -F, -v n="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==n) c=i; next}
+        {v=$c+0; if (NR==2||v<lo) lo=v; if (NR==2||v>hi) hi=v} END{print hi-lo}' "$1"
+}
+for ring in run fixed; do
+    "$SDSIM" run scenarios/ring-balance.ini --set sim.duration=20s --set sim.repeat=4 -q \
+        --set "lb.policy=consistent_hash(vnodes=4, ring_seed=$ring)" -o "$T/ring-$ring" 2>/dev/null
+done
+check "ring-balance.ini reports per-node shares and in-flight levels" has_cols \
+    "$T/ring-run/runs.csv" lb.nodes lb.share_max_over_mean lb.share_cv lb.inflight_ge0 lb.inflight_ge8
+check "ring-balance.ini: shares over all 100 replicas" [ "$(col "$T/ring-run/runs.csv" lb.nodes 1)" = 100 ]
+s_run=$(spread "$T/ring-run/runs.csv" lb.share_cv); s_fixed=$(spread "$T/ring-fixed/runs.csv" lb.share_cv)
+check "ring_seed = run: a ring per replication (CV spread $s_run > 0.02 > $s_fixed, fixed ring)" \
+    awk -v a="$s_run" -v b="$s_fixed" 'BEGIN{exit !(a > 0.02 && b < 0.02)}'
 "$SDSIM" run scenarios/link-faults.ini --set sim.repeat=1 -o "$T/lf" -q 2>/dev/null
 check "link-faults.ini runs" [ $? -eq 0 ]
 lost=$(col "$T/lf/runs.csv" lossy.dropped_messages 1); ct=$(col "$T/lf/runs.csv" api.call_timeouts 1)
