@@ -412,10 +412,16 @@ void columns_each(columns_fn *fn, void *ctx)
         fn(ctx, "timeseries.csv", c->doc.name, &c->doc);
     for (const struct coldoc *d = columns_histograms; d->name; d++)
         fn(ctx, "histograms.csv", d->name, d);
-    for (const struct kind_metric *k = columns_kind_metrics; k->doc.name; k++) {
-        char name[96];
-        snprintf(name, sizeof name, "%s%s", k->per_component ? "<component>." : "", k->doc.name);
-        fn(ctx, k->timeseries ? "timeseries.csv" : "runs.csv", name, &k->doc);
+    for (int ts = 0; ts < 2; ts++) {
+        for (const struct kind_metric *k = columns_kind_metrics; k->doc.name; k++) {
+            if (k->timeseries != ts)
+                continue;
+            char name[96];
+            snprintf(name, sizeof name, "%s%s", k->per_component ? "<component>." : "",
+                     k->doc.name);
+            fn(ctx, ts ? "timeseries.csv (kind figures)" : "runs.csv (kind metrics)", name,
+               &k->doc);
+        }
     }
 }
 
