@@ -607,7 +607,7 @@ static void list_metric(void *ctx, const char *file, const char *name, const str
     if (!*last || strcmp(*last, file) != 0)
         printf("%s%s\n", *last ? "\n" : "", file);
     *last = file;
-    printf("  %-30s %-10s %s\n", name, d->unit, d->meaning);
+    printf("  %-34s  %-10s %s\n", name, d->unit, d->meaning);
     print_wrapped("when", d->when);
     print_wrapped("value", d->source);
 }
