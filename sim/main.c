@@ -31,7 +31,7 @@ static const char usage_text[] =
     "usage: sdsim run FILE [-o DIR] [-j N] [--seed N] [--set NAME.KEY=VALUE]... [--runs LIST] [-q]\n"
     "                [--force]          (FILE may be - for standard input)\n"
     "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force]\n"
-    "       sdsim list [KIND|FAMILY]\n"
+    "       sdsim list [KIND|FAMILY|theory|metrics]\n"
     "       sdsim plot DIR\n"
     "       sdsim help [COMMAND] | COMMAND --help | --help | --version\n";
 

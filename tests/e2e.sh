@@ -534,6 +534,13 @@ columns_documented() { # one awk over each folder's manifest (its sweeps), then 
         END { exit bad > 0 }' "$T/metric-names" $files
 }
 check "every column of every CSV written is in sdsim list metrics" columns_documented
+readme_lists_metrics() { # every name of the list is in README.md's table
+    awk 'FILENAME == ARGV[1] { known["`" $0 "`"] = 1; next }
+         { for (k in known) if (index($0, "| " k " |")) seen[k] = 1 }
+         END { for (k in known) if (!(k in seen)) { print "  README.md lacks " k; bad++ }
+               exit bad > 0 }' "$T/metric-names" README.md
+}
+check "README.md lists every metric of sdsim list metrics" readme_lists_metrics
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
