@@ -36,7 +36,7 @@ static size_t dat_col(const struct dat_group *g, size_t n, const char *metric)
             return col;
         col += g[i].metric ? 3 : 1;
     }
-    assert(!"a script asked for a column its data file does not have");
+    assert(0 && "a script asked for a column its data file does not have");
     return 0;
 }
 
@@ -366,7 +366,7 @@ static size_t ts_col(const char *const *names, size_t nn, const char *name)
     for (size_t j = 0; j < nn; j++)
         if (strcmp(names[j], name) == 0)
             return j + 2;
-    assert(!"a time series without the whole run's columns");
+    assert(0 && "a time series without the whole run's columns");
     return 0;
 }
 
