@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "models/kind.h"
+#include "output/columns.h"
 #include "output/outfile.h"
 #include "output/publish.h"
 #include "output/report.h"
@@ -33,7 +34,7 @@ static const char usage_text[] =
     "usage: sdsim run FILE [-o DIR] [-j N] [--seed N] [--set NAME.KEY=VALUE]... [--runs LIST] [-q]\n"
     "                [--force] [--progress|--no-progress]   (FILE -: standard input)\n"
     "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force]\n"
-    "       sdsim list [KIND|FAMILY]\n"
+    "       sdsim list [KIND|FAMILY|theory|metrics]\n"
     "       sdsim plot DIR\n"
     "       sdsim help [COMMAND] | COMMAND --help | --help | --version\n";
 
@@ -48,7 +49,8 @@ static const char help_text[] =
     "  list [WHAT]    print every component kind, policy and distribution with\n"
     "                 its parameters, defaults and meaning (WHAT narrows it: a kind\n"
     "                 such as 'service', a family such as 'balance' or 'dist', or 'sim';\n"
-    "                 'theory' lists the queueing and caching formulas and when they hold)\n"
+    "                 'theory' lists the queueing and caching formulas and when they hold,\n"
+    "                 'metrics' every column of the results files: unit, meaning, when)\n"
     "  plot DIR       redraw the PNG plots of a results folder with gnuplot\n"
     "\n"
     "Options of run:\n"
@@ -782,6 +784,27 @@ static void list_theory(void)
     printf("\n");
 }
 
+/* `sdsim list metrics`: every column of the results files, by file. */
+static void list_metric(void *ctx, const char *file, const char *name, const struct coldoc *d)
+{
+    const char **last = ctx;
+    if (!*last || strcmp(*last, file) != 0)
+        printf("%s%s\n", *last ? "\n" : "", file);
+    *last = file;
+    printf("  %-34s  %-10s %s\n", name, d->unit, d->meaning);
+    print_wrapped("when", d->when);
+    print_wrapped("value", d->source);
+}
+
+static void list_metrics(void)
+{
+    const char *last = NULL;
+    printf("metrics: the columns of the results files (summary.csv:metric: the values of\n"
+           "summary.csv's metric column); name, unit, meaning, when it appears, how it is got\n");
+    columns_each(list_metric, &last);
+    printf("\n");
+}
+
 static int cmd_list(int argc, char **argv)
 {
     if (argc > 1)
@@ -819,6 +842,10 @@ static int cmd_list(int argc, char **argv)
     }
     if (what && !strcmp(what, "theory")) {
         list_theory();
+        shown = 1;
+    }
+    if (what && !strcmp(what, "metrics")) {
+        list_metrics();
         shown = 1;
     }
     if (!shown)

@@ -11,6 +11,7 @@
 #include "models/client.h"
 #include "models/kind.h"
 #include "models/model.h"
+#include "output/columns.h"
 #include "output/hist.h"
 #include "output/report.h"
 #include "output/stats.h"
@@ -473,7 +474,7 @@ static void collect(const struct sim *sim, int64_t end_ns, struct run_result *re
         memcpy(res->ts_rows, sim->ts_rows, n * sizeof *res->ts_rows);
         res->ts_names = xcalloc(sim->ts_ncols + 1, sizeof *res->ts_names);
         for (size_t i = 0; i < sim->ts_ncols; i++)
-            res->ts_names[i] = xstrdup(sim->ts_names[i]);
+            res->ts_names[i] = columns_ts_name(&sim->ts_cols[i]);
     }
     sparse_from_hist(&res->latency, lat);
     hist_free(lat);

@@ -53,9 +53,7 @@ void sim_fini(struct sim *sim)
     free(sim->bm);
     free(sim->series);
     hist_free(sim->ts.lat);
-    for (size_t i = 0; i < sim->ts_ncols; i++)
-        free(sim->ts_names[i]);
-    free(sim->ts_names);
+    free(sim->ts_cols);
     free(sim->ts_rows);
     free(sim->spans);
     free(sim->links);
@@ -417,15 +415,7 @@ void sim_observe(struct sim *sim, int64_t latency_ns, bool measured)
 
 /* ---- time series --------------------------------------------------------- */
 
-#define TS_RUN_COLS 6
 #define TS_EXTRA_MAX 16
-
-static const char *const ts_run_names[TS_RUN_COLS] = {
-    "offered_rps", "throughput_rps", "failed_rps", "latency_p50_ms", "latency_p99_ms",
-    "requests_in_system",
-};
-
-static const char *const ts_comp_names[] = {"replicas", "queue", "busy"};
 
 static size_t comp_extra(const struct sim *sim, const struct component *c, const char **names,
                          double *values)
@@ -433,13 +423,10 @@ static size_t comp_extra(const struct sim *sim, const struct component *c, const
     return c->kind->ts_extra ? c->kind->ts_extra(sim, c, names, values, TS_EXTRA_MAX) : 0;
 }
 
-static void ts_add_name(struct sim *sim, const char *comp, const char *what)
+static void ts_add_col(struct sim *sim, const char *comp, int fixed, const char *extra)
 {
-    size_t len = strlen(what) + (comp ? strlen(comp) + 1 : 0) + 1;
-    char *n = xmalloc(len);
-    snprintf(n, len, "%s%s%s", comp ? comp : "", comp ? "." : "", what);
-    sim->ts_names = xrealloc(sim->ts_names, (sim->ts_ncols + 1) * sizeof *sim->ts_names);
-    sim->ts_names[sim->ts_ncols++] = n;
+    sim->ts_cols = xrealloc(sim->ts_cols, (sim->ts_ncols + 1) * sizeof *sim->ts_cols);
+    sim->ts_cols[sim->ts_ncols++] = (struct sim_ts_col){comp, fixed, extra};
 }
 
 static void ts_sample(struct sim *sim, void *a, void *b)
@@ -454,20 +441,22 @@ static void ts_sample(struct sim *sim, void *a, void *b)
     row[k++] = (double)sim_now(sim) / 1e9;
     struct ts_acc *acc = &sim->ts;
     bool any = hist_count(acc->lat) > 0;
-    row[k++] = (double)acc->offered / secs;
-    row[k++] = (double)acc->completed / secs;
-    row[k++] = (double)acc->failed / secs;
-    row[k++] = any ? (double)hist_quantile(acc->lat, 0.5) / 1e6 : (double)NAN;
-    row[k++] = any ? (double)hist_quantile(acc->lat, 0.99) / 1e6 : (double)NAN;
-    row[k++] = (double)sim->reqs_live;
+    row[k + SIM_TS_OFFERED] = (double)acc->offered / secs;
+    row[k + SIM_TS_COMPLETED] = (double)acc->completed / secs;
+    row[k + SIM_TS_FAILED] = (double)acc->failed / secs;
+    row[k + SIM_TS_P50] = any ? (double)hist_quantile(acc->lat, 0.5) / 1e6 : (double)NAN;
+    row[k + SIM_TS_P99] = any ? (double)hist_quantile(acc->lat, 0.99) / 1e6 : (double)NAN;
+    row[k + SIM_TS_IN_SYSTEM] = (double)sim->reqs_live;
+    k += SIM_TS_RUN_COLS;
     for (size_t i = 0; i < sim->ncomps; i++) {
         const struct component *c = sim->comps[i];
         if (c->kind->no_traffic)
             continue;
         if (!c->kind->is_client) { /* a client has only its extra columns */
-            row[k++] = (double)c->st.replicas_up;
-            row[k++] = (double)c->st.queued.value;
-            row[k++] = (double)c->st.busy.value;
+            row[k + SIM_TS_REPLICAS] = (double)c->st.replicas_up;
+            row[k + SIM_TS_QUEUE] = (double)c->st.queued.value;
+            row[k + SIM_TS_BUSY] = (double)c->st.busy.value;
+            k += SIM_TS_COMP_COLS;
         }
         const char *names[TS_EXTRA_MAX];
         double vals[TS_EXTRA_MAX];
@@ -488,20 +477,20 @@ void sim_ts_start(struct sim *sim, int64_t interval_ns)
         return;
     sim->interval_ns = interval_ns;
     sim->ts.lat = hist_new();
-    for (size_t i = 0; i < TS_RUN_COLS; i++)
-        ts_add_name(sim, NULL, ts_run_names[i]);
+    for (int i = 0; i < SIM_TS_RUN_COLS; i++)
+        ts_add_col(sim, NULL, i, NULL);
     for (size_t i = 0; i < sim->ncomps; i++) {
         const struct component *c = sim->comps[i];
         if (c->kind->no_traffic)
             continue;
-        size_t ncomp_cols = c->kind->is_client ? 0 : sizeof ts_comp_names / sizeof ts_comp_names[0];
-        for (size_t j = 0; j < ncomp_cols; j++) /* a client has only its extra columns */
-            ts_add_name(sim, c->name, ts_comp_names[j]);
+        int ncomp_cols = c->kind->is_client ? 0 : SIM_TS_COMP_COLS;
+        for (int j = 0; j < ncomp_cols; j++) /* a client has only its extra columns */
+            ts_add_col(sim, c->name, j, NULL);
         const char *names[TS_EXTRA_MAX];
         double vals[TS_EXTRA_MAX];
         size_t n = comp_extra(sim, c, names, vals);
         for (size_t j = 0; j < n; j++)
-            ts_add_name(sim, c->name, names[j]);
+            ts_add_col(sim, c->name, -1, names[j]);
     }
     if (interval_ns <= sim->end_ns)
         sim_at(sim, interval_ns, ts_sample, NULL, NULL);

@@ -131,8 +131,28 @@ struct comp_stats {
 };
 
 /* The time series: every interval the run appends one row of ts_ncols
- * values (names in ts_names, fixed when the model is built). End-to-end
- * figures of the current interval accumulate in ts_acc. */
+ * values (what each holds in ts_cols, fixed when the model is built).
+ * End-to-end figures of the current interval accumulate in ts_acc. A row
+ * holds t_s, the whole run's figures (enum sim_ts_run order), then for
+ * each component with traffic its station levels (enum sim_ts_comp order,
+ * none for a client) and its kind's extra figures. The engine records
+ * numbers only: the columns' names, units and meanings are the results
+ * writers' (output/columns.c). */
+enum sim_ts_run {
+    SIM_TS_OFFERED,   /* requests born per second */
+    SIM_TS_COMPLETED, /* successful replies per second */
+    SIM_TS_FAILED,    /* failed requests per second */
+    SIM_TS_P50,       /* median latency of the successes, ms */
+    SIM_TS_P99,       /* 99th percentile of the same, ms */
+    SIM_TS_IN_SYSTEM, /* requests alive at the sample */
+    SIM_TS_RUN_COLS
+};
+enum sim_ts_comp { SIM_TS_REPLICAS, SIM_TS_QUEUE, SIM_TS_BUSY, SIM_TS_COMP_COLS };
+struct sim_ts_col {
+    const char *comp;  /* component name (borrowed), NULL: the whole run */
+    int fixed;         /* an enum sim_ts_run or sim_ts_comp value, or -1 */
+    const char *extra; /* the kind's name for it (static) when fixed < 0 */
+};
 struct ts_acc {
     uint64_t offered;   /* requests born in the interval */
     uint64_t completed; /* successful replies in the interval */
@@ -207,7 +227,7 @@ struct sim {
     struct series *series; /* all latencies in order (warmup = auto pilot) */
     int64_t interval_ns;   /* time-series interval; 0: none */
     struct ts_acc ts;
-    char **ts_names;       /* column names after t_s */
+    struct sim_ts_col *ts_cols; /* what each column after t_s holds */
     size_t ts_ncols;
     double *ts_rows;       /* ts_nrows rows of 1 + ts_ncols values (t_s first) */
     size_t ts_nrows, ts_cap;

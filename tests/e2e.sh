@@ -604,5 +604,41 @@ intervals_hold() { # the last five columns: metric,value,ci_low,ci_high,n
 }
 check "every interval in every summary.csv holds its value and stays in range" intervals_hold
 
+# --- the column dictionary ---------------------------------------------------
+# Every column of every CSV written above, and every metric of summary.csv,
+# is documented by `sdsim list metrics` (a sweep variable is the row
+# <sweep variable>, a component's column <component>.NAME, a node's or
+# shard's number <i>).
+"$SDSIM" list metrics | sed -n 's/^  \([^ ]\)/\1/p' | awk -F '  +' '{print $1}' | sort -u > "$T/metric-names"
+columns_documented() { # one awk over each folder's manifest (its sweeps), then its CSVs
+    files=$(for m in $(find "$T" -name manifest.txt | sort); do
+        echo "$m"; ls "$(dirname "$m")"/*.csv; done)
+    [ "$(echo "$files" | grep -c manifest.txt)" -ge 5 ] || return 1
+    awk -v names="$T/metric-names" '
+        function chk(c) {
+            if (c in sw) c = "<sweep variable>"
+            else if (c ~ /\./) sub(/^.*\./, "<component>.", c)
+            if (c ~ /^(<component>\.)?node[0-9]+_/) sub(/node[0-9]+_/, "node<i>_", c)
+            if (c ~ /^(<component>\.)?shard[0-9]+_/) sub(/shard[0-9]+_/, "shard<i>_", c)
+            if (!(c in known) && !((FILENAME, c) in told)) {
+                print "  " FILENAME ": " c " is not in sdsim list metrics"; told[FILENAME, c] = 1; bad++ }
+        }
+        FILENAME == names { known[$0] = 1; next }
+        FILENAME ~ /manifest\.txt$/ { if (FNR == 1) split("", sw)
+            if ($0 ~ /^sweep [^:]*:/) { s = $0; sub(/^sweep /, "", s); sub(/:.*/, "", s); sw[s] = 1 }
+            next }
+        FNR == 1 { n = split($0, h, ","); for (i = 1; i <= n; i++) chk(h[i]); next }
+        FILENAME ~ /summary\.csv$/ { n = split($0, f, ","); chk(f[n - 4]) }
+        END { exit bad > 0 }' "$T/metric-names" $files
+}
+check "every column of every CSV written is in sdsim list metrics" columns_documented
+readme_lists_metrics() { # every name of the list is in README.md's table
+    awk 'FILENAME == ARGV[1] { known["`" $0 "`"] = 1; next }
+         { for (k in known) if (index($0, "| " k " |")) seen[k] = 1 }
+         END { for (k in known) if (!(k in seen)) { print "  README.md lacks " k; bad++ }
+               exit bad > 0 }' "$T/metric-names" README.md
+}
+check "README.md lists every metric of sdsim list metrics" readme_lists_metrics
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

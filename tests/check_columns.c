@@ -1,0 +1,203 @@
+/* The column dictionary (output/columns.c): every column documented, names
+ * unique within a file, and the headers the writers print from it equal
+ * the known headers of a small scenario with a sweep, a cache (extra
+ * metrics) and a time series. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "output/columns.h"
+#include "output/report.h"
+#include "sim/diag.h"
+#include "sim/scenario.h"
+#include "testlib.h"
+
+struct seen {
+    size_t total;
+};
+
+static bool filled(const char *s)
+{
+    return s && s[0] && strcmp(s, " ") != 0;
+}
+
+static void check_doc(void *ctx, const char *file, const char *name, const struct coldoc *d)
+{
+    struct seen *s = ctx;
+    ck_assert_msg(filled(name), "a column of %s has no name", file);
+    ck_assert_msg(filled(d->unit), "%s %s: no unit", file, name);
+    ck_assert_msg(filled(d->meaning), "%s %s: no meaning", file, name);
+    ck_assert_msg(filled(d->when), "%s %s: not said when it appears", file, name);
+    ck_assert_msg(filled(d->source), "%s %s: not said how it is got", file, name);
+    s->total++;
+}
+
+START_TEST(every_column_has_unit_meaning_and_when)
+{
+    struct seen s = {0};
+    columns_each(check_doc, &s);
+    ck_assert_uint_gt(s.total, 100); /* the fixed columns and the kinds' metrics */
+}
+END_TEST
+
+/* Names are compared within a file: a pair (file, name) seen twice fails. */
+struct uniq {
+    char files[512][40], names[512][96];
+    size_t n;
+    char dup[200];
+};
+
+static void check_unique(void *ctx, const char *file, const char *name, const struct coldoc *d)
+{
+    (void)d;
+    struct uniq *u = ctx;
+    for (size_t i = 0; i < u->n; i++)
+        if (!strcmp(u->files[i], file) && !strcmp(u->names[i], name))
+            snprintf(u->dup, sizeof u->dup, "%s: %s twice", file, name);
+    ck_assert_uint_lt(u->n, 512);
+    snprintf(u->files[u->n], sizeof u->files[0], "%s", file);
+    snprintf(u->names[u->n], sizeof u->names[0], "%s", name);
+    u->n++;
+}
+
+START_TEST(names_are_unique_within_a_file)
+{
+    struct uniq *u = calloc(1, sizeof *u);
+    columns_each(check_unique, u);
+    ck_assert_msg(u->dup[0] == '\0', "%s", u->dup);
+    ck_assert_uint_gt(u->n, 100);
+    free(u);
+}
+END_TEST
+
+START_TEST(fixed_names_are_taken_by_their_file)
+{
+    ck_assert_str_eq(columns_taken("latency_p99_ms"), "runs.csv");
+    ck_assert_str_eq(columns_taken("seed"), "runs.csv");
+    ck_assert_str_eq(columns_taken("utilisation"), "components.csv");
+    ck_assert_str_eq(columns_taken("ci_low"), "summary.csv");
+    ck_assert_str_eq(columns_taken("point"), "summary.csv");
+    ck_assert_str_eq(columns_taken("failed_rps"), "timeseries.csv");
+    ck_assert_ptr_null(columns_taken("rate"));
+    ck_assert_ptr_null(columns_taken("hit_ratio")); /* a kind's, not fixed */
+}
+END_TEST
+
+START_TEST(time_series_columns_are_named_from_the_table)
+{
+    struct sim_ts_col run = {NULL, SIM_TS_P99, NULL}, comp = {"app", SIM_TS_QUEUE, NULL},
+                      extra = {"lb", -1, "in_rotation"};
+    char *a = columns_ts_name(&run), *b = columns_ts_name(&comp), *c = columns_ts_name(&extra);
+    ck_assert_str_eq(a, "latency_p99_ms");
+    ck_assert_str_eq(b, "app.queue");
+    ck_assert_str_eq(c, "lb.in_rotation");
+    free(a);
+    free(b);
+    free(c);
+}
+END_TEST
+
+static const char scenario_text[] = "[sim]\n"
+                                    "duration = 3s\n"
+                                    "repeat = 2\n"
+                                    "interval = 1s\n"
+                                    "[client users]\n"
+                                    "arrival = poisson(rate=${rate = 50/s, 100/s})\n"
+                                    "keys = zipf(n=100, s=0.9)\n"
+                                    "to = cache\n"
+                                    "[cache cache]\n"
+                                    "to = db\n"
+                                    "capacity = 50\n"
+                                    "[store db]\n"
+                                    "service = exp(mean=1ms)\n";
+
+/* The first line of dir/name, without its newline. */
+static void first_line(const char *dir, const char *name, char *buf, size_t size)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s not written", path);
+    ck_assert_ptr_nonnull(fgets(buf, (int)size, f));
+    buf[strcspn(buf, "\n")] = '\0';
+    fclose(f);
+}
+
+static void remove_dir(const char *dir)
+{
+    static const char *const files[] = {
+        "runs.csv",        "summary.csv",    "components.csv", "histograms.csv",
+        "manifest.txt",    "scenario.ini",   "latency_cdf.dat", "latency_cdf.gp",
+        "timeseries.csv",  "timeseries.dat", "timeseries.gp",  "sweep_latency.dat",
+        "sweep_latency.gp", NULL};
+    char path[512];
+    for (size_t i = 0; files[i]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+START_TEST(headers_come_out_as_known)
+{
+    size_t n;
+    struct run_result *res = tl_runs(scenario_text, 1, &n);
+    struct diag *d = diag_new();
+    struct scenario *sc = scenario_parse("t.ini", scenario_text, d);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
+    struct report rp = {.sc = sc, .runs = res, .nruns = n, .repeat = 2, .base_seed = 1,
+                        .command = "test", .outdir = "out"};
+    char dir[] = "/tmp/sdsim-columns.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    struct outdir od = {dir, NULL};
+    int err;
+    const char *what;
+    ck_assert_int_eq(report_write(&rp, &od, &err, &what), 0);
+    char line[4096];
+    first_line(dir, "runs.csv", line, sizeof line);
+    ck_assert_str_eq(line,
+                     "run,rep,seed,rate,offered,completed,rejected,timeouts,errors,in_flight,"
+                     "attempts,attempts_per_request,offered_rps,throughput_rps,latency_mean_ms,"
+                     "latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,"
+                     "latency_max_ms,warmup_s,window_s,precision_met,events,stopped,"
+                     "stopped_at_s,cache.hit_ratio,cache.hits,cache.misses,cache.coalesced,"
+                     "cache.early_refreshes,cache.wb_dropped,cache.wb_rejected,"
+                     "cache.wb_unflushed,cache.events_lost,reads,stale_reads,writes,"
+                     "lost_writes,store_reads,cas_conflicts");
+    first_line(dir, "components.csv", line, sizeof line);
+    ck_assert_str_eq(line, "run,rep,seed,rate,component,kind,arrivals,completed,rejected,"
+                           "errors,throughput_rps,utilisation,mean_busy,mean_queue,"
+                           "mean_in_system,wait_mean_ms,wait_p50_ms,wait_p90_ms,wait_p99_ms,"
+                           "p_wait_gt0,wait_m2_s2,local_mean_ms,response_mean_ms,"
+                           "response_p50_ms,response_p99_ms,littles_law_l");
+    first_line(dir, "summary.csv", line, sizeof line);
+    ck_assert_str_eq(line, "point,rate,metric,value,ci_low,ci_high,n");
+    first_line(dir, "histograms.csv", line, sizeof line);
+    ck_assert_str_eq(line, "run,histogram,lo_ns,hi_ns,count");
+    first_line(dir, "timeseries.csv", line, sizeof line);
+    ck_assert_str_eq(line, "run,rep,seed,rate,t_s,offered_rps,throughput_rps,failed_rps,"
+                           "latency_p50_ms,latency_p99_ms,requests_in_system,cache.replicas,"
+                           "cache.queue,cache.busy,cache.objects,cache.wb_queue,db.replicas,"
+                           "db.queue,db.busy");
+    remove_dir(dir);
+    scenario_free(sc);
+    diag_free(d);
+    tl_runs_free(res, n);
+}
+END_TEST
+
+Suite *columns_suite(void)
+{
+    Suite *s = suite_create("columns");
+    TCase *tc = tcase_create("dictionary");
+    tcase_add_test(tc, every_column_has_unit_meaning_and_when);
+    tcase_add_test(tc, names_are_unique_within_a_file);
+    tcase_add_test(tc, fixed_names_are_taken_by_their_file);
+    tcase_add_test(tc, time_series_columns_are_named_from_the_table);
+    tcase_add_test(tc, headers_come_out_as_known);
+    suite_add_tcase(s, tc);
+    return s;
+}
