@@ -702,13 +702,7 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
                         (double)sv->nreplicas * (double)sv->workers);
         sv->workers = 1; /* build on without allocating them */
     }
-    struct loc qloc;
-    const char *q = kp_raw(s, params, "queue", &qloc);
-    if (strcmp(q, "unbounded") == 0 || strcmp(q, "inf") == 0)
-        sv->queue_cap = -1;
-    else if (strspn(q, "0123456789") != strlen(q))
-        rc = diag_error(d, qloc, "bad queue '%s': a number of waiting places, or 'unbounded'", q);
-    else if (kp_int(s, params, "queue", 0, 1000000000, &sv->queue_cap, d) < 0)
+    if (station_read_queue(s, params, "queue", &sv->queue_cap, d) < 0)
         rc = -1;
     if (kp_dist(s, params, "service", DIST_DURATION, &sv->demand, &present, d) < 0)
         rc = -1;
