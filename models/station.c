@@ -4,8 +4,7 @@
  * Invariants (asserted at every change): busy <= workers when bounded; the
  * serving list holds exactly the busy requests, each frame's slot its index
  * there; the queue is empty whenever a worker is free and the node is up;
- * len <= queue_cap when bounded (except work passed in with station_push);
- * every level the station moves stays >= 0. */
+ * len <= queue_cap when bounded; every level the station moves stays >= 0. */
 #include "models/station.h"
 
 #include <assert.h>
@@ -178,17 +177,10 @@ enum station_verdict station_offer(struct sim *sim, struct station *st, struct r
     const struct shed_policy *pol = st->shed ? st->shed->pol : NULL;
     if (room && (!pol || !pol->admit || pol->admit(st->shed, st->len))) {
         enqueue(sim, st, r);
+        assert(st->queue_cap < 0 || (long long)st->len <= st->queue_cap);
         return STATION_QUEUED;
     }
     return room ? STATION_SHED : STATION_FULL;
-}
-
-void station_push(struct sim *sim, struct station *st, struct request *r)
-{
-    if (has_worker(st))
-        begin(sim, st, r);
-    else
-        enqueue(sim, st, r);
 }
 
 /* Takes r's worker back without starting another. */

@@ -37,8 +37,7 @@
  *
  * Invariants (checked with assert): busy <= workers when bounded; busy ==
  * the number of requests in `serving`; the queue is empty whenever a worker
- * is free; len <= queue_cap when bounded (the owner may pass a request past
- * the cap only with station_push); levels never go negative; a request is
+ * is free; len <= queue_cap when bounded; levels never go negative; a request is
  * either queued or holding a worker, never both (holds_worker says which).
  *
  * Options (flags), for behaviour that differs between kinds today:
@@ -142,10 +141,6 @@ void station_fini(struct station *st);
  * unbounded workers and a service time that rounds to zero, ops->served
  * runs before this returns; otherwise always through an event. */
 enum station_verdict station_offer(struct sim *sim, struct station *st, struct request *r);
-
-/* Queues r past the capacity check (an owner's internal work that must not
- * be lost to a full queue); starts it if a worker is free. */
-void station_push(struct sim *sim, struct station *st, struct request *r);
 
 /* r (top frame, holding a worker) gives it back; the worker takes the next
  * request from the queue (through the shed policy) while the node is up. */
