@@ -448,14 +448,6 @@ static void dispatch(struct sim *sim, struct cache *c, struct request *r)
  * a down cache goes; those holding a worker finish their lookup time and
  * then find the cache down (dispatch). */
 
-static double lookup_demand(struct station *stn, struct request *r)
-{
-    struct cache *c = stn->owner;
-    struct rng wr;
-    sim_work_rng(r, &c->base, 0, &wr);
-    return dist_sample(&c->hit_time, &wr);
-}
-
 /* r's lookup is over: its worker takes the oldest waiting lookup, then r
  * goes on. */
 static void looked_up(struct sim *sim, struct station *stn, struct request *r)
@@ -477,7 +469,6 @@ static void lookup_dropped(struct sim *sim, struct station *stn, struct request 
 }
 
 static const struct station_ops lookup_station = {
-    .demand = lookup_demand,
     .served = looked_up,
     .dropped = lookup_dropped,
 };
@@ -550,6 +541,7 @@ static int read_lookup_queue(struct cache *c, const struct sc_section *s, struct
     station_init(&c->stn, &lookup_station, c, &c->base, 0, workers, queue_cap,
                  STATION_LATENCY_HOLDS | STATION_CRASH_KEEPS_SERVICE);
     c->stn.nf = nf;
+    c->stn.dist = &c->hit_time; /* hit_time is read before the lookup queue */
     if (workers > 0) {
         c->stn.busy_lv[0] = &c->base.st.busy;
         c->stn.queue_lv[0] = &c->base.st.queued;

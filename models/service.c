@@ -53,6 +53,7 @@ struct service {
     double error_rate;
     struct balance bal;
     struct station *reps; /* one per replica slot: workers, queue, faults (down until ready) */
+    struct station_ops ops; /* the replicas' hooks (set_station_ops) */
     double *weights;     /* per replica, for weighted policies */
     /* Resilience (issue 6, models/dep.c and models/shed.c). */
     struct dep *deps;    /* one guarded call per callee, or NULL: plain calls */
@@ -241,14 +242,6 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
 
 /* ---- the replicas' station hooks ------------------------------------------ */
 
-static double demand(struct station *rp, struct request *r)
-{
-    struct service *sv = rp->owner;
-    struct rng wr;
-    sim_work_rng(r, &sv->base, 0, &wr);
-    return dist_sample(&sv->demand, &wr);
-}
-
 /* Taken from the queue without service: shed, its caller gone, or the
  * replica crashed. */
 static void dropped(struct sim *sim, struct station *rp, struct request *r, enum station_drop why)
@@ -279,7 +272,8 @@ static void cut(struct sim *sim, struct station *rp, struct request *r, bool in_
 /* drop_abandoned: work whose caller has gone is not started. */
 static bool caller_here(struct station *rp, struct request *r)
 {
-    return !((struct service *)rp->owner)->drop_abandoned || !dep_caller_gone(r);
+    (void)rp;
+    return !dep_caller_gone(r);
 }
 
 static bool caller_gone(struct station *rp, struct request *r)
@@ -296,15 +290,21 @@ static void freed(struct sim *sim, struct station *rp, struct request *r)
     }
 }
 
-static const struct station_ops replica_station = {
-    .demand = demand,
-    .served = service_done,
-    .dropped = dropped,
-    .cut = cut,
-    .admit = caller_here,
-    .gone = caller_gone,
-    .freed = freed,
-};
+/* The replicas' hooks: admission and the dequeue test only with
+ * drop_abandoned, the freed note only for a balance policy that wants it
+ * (set at build, in struct service, so the others pay no call per request). */
+static void set_station_ops(struct service *sv)
+{
+    sv->ops = (struct station_ops){.served = service_done,
+                                   .dropped = dropped,
+                                   .cut = cut};
+    if (sv->drop_abandoned) {
+        sv->ops.admit = caller_here;
+        sv->ops.gone = caller_gone;
+    }
+    if (sv->bal.pol && sv->bal.pol->on_done)
+        sv->ops.freed = freed;
+}
 
 /* A request that cannot be served: refused (down replica) or rejected (full
  * queue). It never entered the replica. */
@@ -726,11 +726,12 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     for (uint32_t i = 0; i < sv->nreplicas; i++) {
         struct station *rp = &sv->reps[i];
-        station_init(rp, &replica_station, sv, c, i, sv->workers, sv->queue_cap,
+        station_init(rp, &sv->ops, sv, c, i, sv->workers, sv->queue_cap,
                      STATION_LATENCY_HOLDS);
         rp->nf.up = i < sv->nready;
         rp->speed = speed[i] > 0 ? speed[i] : 1;
         rp->shed = &sv->shed;
+        rp->dist = &sv->demand;
     }
     free(speed);
     struct loc bloc;
@@ -740,6 +741,7 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     if (balance_setup(&sv->bal, bal, bloc, sv->nreplicas, &brng, d) < 0)
         rc = -1;
     sv->bal.weight = sv->weights;
+    set_station_ops(sv);
     sim_stats_init(sim, &c->st, true);
     for (uint32_t i = 0; i < sv->nreplicas; i++) {
         struct station *rp = &sv->reps[i];

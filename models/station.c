@@ -42,13 +42,15 @@ void station_fini(struct station *st)
 
 /* ---- levels ---------------------------------------------------------------- */
 
-static void move(struct sim *sim, struct level *const lv[2], int64_t delta)
+static inline void move(struct sim *sim, struct level *const lv[2], int64_t delta)
 {
-    for (int k = 0; k < 2; k++) {
-        if (!lv[k])
-            continue;
-        sim_level_add(sim, lv[k], delta);
-        assert(lv[k]->value >= 0);
+    if (lv[0]) {
+        sim_level_add(sim, lv[0], delta);
+        assert(lv[0]->value >= 0);
+    }
+    if (lv[1]) {
+        sim_level_add(sim, lv[1], delta);
+        assert(lv[1]->value >= 0);
     }
 }
 
@@ -101,11 +103,22 @@ static void served_event(struct sim *sim, void *a, void *b)
     st->ops->served(sim, st, r);
 }
 
+/* The demand of r: drawn from its work seed (stream 0) when the station has
+ * a dist, else asked of the owner. */
+static inline double demand_of(struct station *st, struct request *r)
+{
+    if (!st->dist)
+        return st->ops->demand(st, r);
+    struct rng wr;
+    sim_work_rng(r, st->comp, 0, &wr);
+    return dist_sample(st->dist, &wr);
+}
+
 /* r takes a free worker and its service begins. */
-static void begin(struct sim *sim, struct station *st, struct request *r)
+static inline void begin(struct sim *sim, struct station *st, struct request *r)
 {
     struct frame *f = sim_top(r);
-    assert(f->c == st->comp && !f->holds_worker);
+    assert(!f->holds_worker); /* not already holding a worker here */
     assert(st->workers == 0 || st->busy < st->workers);
     f->holds_worker = true;
     if (st->serving) {
@@ -117,7 +130,7 @@ static void begin(struct sim *sim, struct station *st, struct request *r)
     f->start_ns = sim_now(sim);
     if (st->wait)
         hist_add(st->wait, f->start_ns - f->arrive_ns);
-    double t = nodefault_scale(&st->nf, st->ops->demand(st, r)) / st->speed;
+    double t = nodefault_scale(&st->nf, demand_of(st, r)) / st->speed;
     int64_t ns = units_ns_from_double(t);
     if (st->flags & STATION_LATENCY_HOLDS)
         ns += nodefault_extra_latency_ns(&st->nf);
@@ -184,7 +197,8 @@ enum station_verdict station_offer(struct sim *sim, struct station *st, struct r
 }
 
 /* Takes r's worker back without starting another. */
-static void take_back(struct sim *sim, struct station *st, struct request *r, struct frame *f)
+static inline void take_back(struct sim *sim, struct station *st, struct request *r,
+                             struct frame *f)
 {
     assert(f->holds_worker && st->busy > 0);
     f->holds_worker = false;

@@ -17,8 +17,8 @@
  *     autoscaler's private copy; NULL: none);
  *   - the node's fault state (struct nodefault: crash, slow, errors,
  *     latency) and its crash count (`epoch`);
- *   - the service-time event: at start it asks the owner for the request's
- *     demand, scales it by the slow factor and divides by `speed`, rounds to
+ *   - the service-time event: at start it draws the request's demand from
+ *     `dist` with the request's work seed, or asks the owner, scales it by the slow factor and divides by `speed`, rounds to
  *     whole nanoseconds, adds latency(add=) when STATION_LATENCY_HOLDS is
  *     set, and schedules the end of service.
  *
@@ -86,7 +86,8 @@ enum station_drop {
 #define STATION_CRASH_KEEPS_SERVICE 2u
 
 struct station_ops {
-    /* Service demand of r in nanoseconds, before the slow factor and speed. */
+    /* Service demand of r in nanoseconds, before the slow factor and speed;
+     * asked only when the station has no `dist`. */
     double (*demand)(struct station *st, struct request *r);
     /* r's service is over (it still holds its worker, unless workers are
      * unbounded and the owner never releases). */
@@ -117,6 +118,8 @@ struct station {
     uint32_t workers;          /* 0: unbounded */
     long long queue_cap;       /* waiting places; -1: unbounded */
     double speed;              /* service rate factor; 1: normal */
+    const struct dist *dist;   /* service demand, drawn from the request's work seed
+                                  (common random numbers, stream 0); NULL: ops->demand */
     struct nodefault nf;       /* crash, slow, errors, latency */
     uint32_t epoch;            /* crashes so far */
     uint32_t busy;             /* workers taken */
