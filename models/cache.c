@@ -6,7 +6,8 @@
  * order (a Redis node is one worker); with `queue = Q` a lookup that finds
  * Q waiting is rejected (REQ_REJECTED, cause queue full, counted in
  * lookup_rejected). Only the lookup holds a worker: a miss's store read and
- * a write's trip to the store do not. Then:
+ * a write's trip to the store do not. The lookup workers and queue and the
+ * node's fault state are a station (models/station.h). Then:
  *
  * - a read is looked up in the eviction policy, which counts every lookup as
  *   one access (so the policy sees exactly the request stream, as in the
