@@ -29,7 +29,8 @@ void station_init(struct station *st, const struct station_ops *ops, void *owner
                            .queue_cap = queue_cap,
                            .speed = 1.0};
     nodefault_init(&st->nf);
-    if (workers > 0)
+    /* The list of holders serves only a crash that takes workers back. */
+    if (workers > 0 && !(flags & STATION_CRASH_KEEPS_SERVICE))
         st->serving = xcalloc(workers, sizeof *st->serving);
 }
 

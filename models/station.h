@@ -36,7 +36,7 @@
  * frame, and nothing else of the request.
  *
  * Invariants (checked with assert): busy <= workers when bounded; busy ==
- * the number of requests in `serving`; the queue is empty whenever a worker
+ * the number of requests in `serving` (when kept); the queue is empty whenever a worker
  * is free; len <= queue_cap when bounded; levels never go negative; a request is
  * either queued or holding a worker, never both (holds_worker says which).
  *
@@ -125,7 +125,8 @@ struct station {
     uint32_t busy;             /* workers taken */
     struct request **ring;     /* FIFO queue as a ring buffer */
     size_t head, len, cap;
-    struct request **serving;  /* the busy requests holding a worker (bounded only) */
+    struct request **serving;  /* the busy requests holding a worker (bounded, and
+                                  only when a crash takes them back) */
     struct level *busy_lv[2];  /* levels moved with busy; NULL: none */
     struct level *queue_lv[2]; /* levels moved with len; NULL: none */
     struct hist *wait;         /* time queued before service; NULL: not recorded */
@@ -134,7 +135,8 @@ struct station {
 
 /* A healthy, empty station with `workers` (0: unbounded) and queue_cap
  * places (-1: unbounded), speed 1, no levels, no shed policy; the caller
- * then sets the optional fields. Allocates the serving list (bounded). */
+ * then sets the optional fields. Allocates the serving list (bounded
+ * workers, unless CRASH_KEEPS_SERVICE). */
 void station_init(struct station *st, const struct station_ops *ops, void *owner,
                   struct component *comp, uint32_t index, uint32_t workers, long long queue_cap,
                   unsigned flags);
