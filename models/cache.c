@@ -6,7 +6,8 @@
  * order (a Redis node is one worker); with `queue = Q` a lookup that finds
  * Q waiting is rejected (REQ_REJECTED, cause queue full, counted in
  * lookup_rejected). Only the lookup holds a worker: a miss's store read and
- * a write's trip to the store do not. Then:
+ * a write's trip to the store do not. The lookup workers and queue and the
+ * node's fault state are a station (models/station.h). Then:
  *
  * - a read is looked up in the eviction policy, which counts every lookup as
  *   one access (so the policy sees exactly the request stream, as in the
@@ -49,6 +50,7 @@
  * a map slot pair) per distinct key ever seen. */
 #include "models/cache_impl.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,7 +284,7 @@ static void msg_arrives(struct sim *sim, void *a, void *b)
     struct cache_msg m = c->msgs[i];
     c->msgs[i].next_free = c->msg_free;
     c->msg_free = i;
-    if (!c->nf.up)
+    if (!c->stn.nf.up)
         return;
     struct cache_entry *e = held(c, m.key);
     if (m.fill) {
@@ -415,16 +417,16 @@ static void read_key(struct sim *sim, struct cache *c, struct request *r)
 
 static bool lookup_fails(struct cache *c, const struct request *r)
 {
-    if (c->nf.error_ratio <= 0)
+    if (c->stn.nf.error_ratio <= 0)
         return false;
     struct rng wr;
     sim_work_rng(r, &c->base, 1, &wr);
-    return nodefault_fails(&c->nf, &wr);
+    return nodefault_fails(&c->stn.nf, &wr);
 }
 
 static void dispatch(struct sim *sim, struct cache *c, struct request *r)
 {
-    if (!c->nf.up) {
+    if (!c->stn.nf.up) {
         cache_forward(sim, c, r, CACHE_BYPASS);
     } else if (lookup_fails(c, r)) {
         r->status = REQ_ERROR;
@@ -438,58 +440,39 @@ static void dispatch(struct sim *sim, struct cache *c, struct request *r)
     }
 }
 
-/* ---- the lookup queue ------------------------------------------------------ */
+/* ---- the lookup queue: the node's station ----------------------------------
+ * A lookup takes a worker for its lookup time (hit_time, scaled by a slow
+ * fault, latency(add=) included); only then is it dispatched. With bounded
+ * workers a lookup always ends at an event, so a queue of zero-time
+ * lookups does not recurse; unbounded, a zero lookup time dispatches at
+ * once. A crash sends the waiting lookups to the store, as every request at
+ * a down cache goes; those holding a worker finish their lookup time and
+ * then find the cache down (dispatch). */
 
-static void looked_up(struct sim *sim, void *a, void *b);
-
-/* r starts its lookup: with bounded workers it takes one (there is one
- * free) until looked_up; unbounded, a zero lookup time dispatches at once. */
-static void lookup_begin(struct sim *sim, struct cache *c, struct request *r)
+/* r's lookup is over: its worker takes the oldest waiting lookup, then r
+ * goes on. */
+static void looked_up(struct sim *sim, struct station *stn, struct request *r)
 {
-    struct frame *f = sim_top(r);
-    struct rng wr;
-    sim_work_rng(r, &c->base, 0, &wr);
-    /* latency(add=) is part of the lookup: it holds a worker too. */
-    double t = nodefault_scale(&c->nf, dist_sample(&c->hit_time, &wr)) +
-               (double)nodefault_extra_latency_ns(&c->nf);
-    if (c->workers == 0) {
-        if (t >= 0.5)
-            f->timer = sim_after(sim, units_ns_from_double(t), looked_up, c, r);
-        else
-            dispatch(sim, c, r);
-        return;
-    }
-    /* Always an event, so a queue of zero-time lookups does not recurse. */
-    f->holds_worker = true;
-    c->lbusy++;
-    sim_level_add(sim, &c->base.st.busy, 1);
-    f->start_ns = sim_now(sim);
-    hist_add(c->base.st.wait, f->start_ns - f->arrive_ns);
-    f->timer = sim_after(sim, t >= 0.5 ? units_ns_from_double(t) : 0, looked_up, c, r);
+    struct cache *c = stn->owner;
+    if (stn->workers > 0)
+        hist_add(c->base.st.local, sim_now(sim) - sim_top(r)->arrive_ns);
+    station_release(sim, stn, r);
+    /* every lookup waiting or holding a worker is in the cache */
+    assert(c->base.st.insys.value >= c->base.st.busy.value + c->base.st.queued.value);
+    dispatch(sim, c, r);
 }
 
-/* r's lookup is over: its worker takes the oldest waiting lookup. */
-static void lookup_end(struct sim *sim, struct cache *c, struct request *r)
+static void lookup_dropped(struct sim *sim, struct station *stn, struct request *r,
+                           enum station_drop why)
 {
-    struct frame *f = sim_top(r);
-    f->holds_worker = false;
-    hist_add(c->base.st.local, sim_now(sim) - f->arrive_ns);
-    c->lbusy--;
-    sim_level_add(sim, &c->base.st.busy, -1);
-    if (c->lookq.len > 0) {
-        sim_level_add(sim, &c->base.st.queued, -1);
-        lookup_begin(sim, c, cache_ring_pop_req(&c->lookq));
-    }
+    (void)why; /* only a crash: the lookup queue has no shed policy */
+    cache_forward(sim, stn->owner, r, CACHE_BYPASS);
 }
 
-static void looked_up(struct sim *sim, void *a, void *b)
-{
-    struct request *r = b;
-    sim_top(r)->timer = EVQ_NONE;
-    if (sim_top(r)->holds_worker)
-        lookup_end(sim, a, r);
-    dispatch(sim, a, r);
-}
+static const struct station_ops lookup_station = {
+    .served = looked_up,
+    .dropped = lookup_dropped,
+};
 
 /* No worker and no waiting place: refused at once, as a full store is. */
 static void lookup_refuse(struct sim *sim, struct cache *c, struct request *r)
@@ -502,17 +485,6 @@ static void lookup_refuse(struct sim *sim, struct cache *c, struct request *r)
     sim_reply(sim, r);
 }
 
-/* The cache crashed: the lookups waiting for a worker go to the store, as
- * every request at a down cache does. Those holding a worker finish their
- * lookup time and then find the cache down (dispatch). */
-static void lookup_crash(struct sim *sim, struct cache *c)
-{
-    while (c->lookq.len > 0) {
-        sim_level_add(sim, &c->base.st.queued, -1);
-        cache_forward(sim, c, cache_ring_pop_req(&c->lookq), CACHE_BYPASS);
-    }
-}
-
 static void on_request(struct sim *sim, struct component *comp, struct request *r)
 {
     struct cache *c = as_cache(comp);
@@ -522,15 +494,16 @@ static void on_request(struct sim *sim, struct component *comp, struct request *
     comp->st.arrivals++;
     sim_level_add(sim, &comp->st.insys, 1);
     r->target = -1;
-    if (!c->nf.up) {
+    switch (station_offer(sim, &c->stn, r)) {
+    case STATION_STARTED:
+    case STATION_QUEUED:
+        break;
+    case STATION_DOWN:
         cache_forward(sim, c, r, CACHE_BYPASS);
-    } else if (c->workers == 0 || c->lbusy < c->workers) {
-        lookup_begin(sim, c, r);
-    } else if (c->lqueue_cap < 0 || (long long)c->lookq.len < c->lqueue_cap) {
-        sim_level_add(sim, &comp->st.queued, 1);
-        cache_ring_push_req(&c->lookq, r);
-    } else {
+        break;
+    default: /* full (no admission hook, no shed policy) */
         lookup_refuse(sim, c, r);
+        break;
     }
 }
 
@@ -540,31 +513,42 @@ static int read_lookup_queue(struct cache *c, const struct sc_section *s, struct
     int rc = 0;
     struct loc loc;
     long long v;
+    uint32_t workers = 0;
+    long long queue_cap = -1;
     const char *w = kp_raw(s, params, "workers", &loc);
-    c->workers = 0;
     if (strcmp(w, "unbounded") == 0 || strcmp(w, "inf") == 0)
-        c->workers = 0;
+        workers = 0;
     else if (strspn(w, "0123456789") != strlen(w))
         rc = diag_error(d, loc, "bad workers '%s': a number of lookups at once, or 'unbounded'",
                         w);
     else if (kp_int(s, params, "workers", 1, 10000000, &v, d) < 0)
         rc = -1;
     else
-        c->workers = (uint32_t)v;
+        workers = (uint32_t)v;
     const char *q = kp_raw(s, params, "queue", &loc);
-    c->lqueue_cap = -1;
     if (strcmp(q, "unbounded") == 0 || strcmp(q, "inf") == 0)
-        c->lqueue_cap = -1;
+        queue_cap = -1;
     else if (strspn(q, "0123456789") != strlen(q))
         rc = diag_error(d, loc, "bad queue '%s': a number of waiting lookups, or 'unbounded'", q);
-    else if (kp_int(s, params, "queue", 0, 1000000000, &c->lqueue_cap, d) < 0)
+    else if (kp_int(s, params, "queue", 0, 1000000000, &queue_cap, d) < 0)
         rc = -1;
-    else if (c->workers == 0)
+    else if (workers == 0)
         rc = diag_error(d, loc, "queue = %s needs a bounded 'workers': with unbounded workers "
                                 "no lookup waits", q);
-    if (c->workers > 0) {
-        c->base.st.servers = (double)c->workers;
-        c->base.st.capacity.value = c->workers;
+    /* The station keeps its node state (up, slow, ...) from build's
+     * nodefault_init; latency(add=) holds a lookup's worker; a crash lets
+     * lookups in progress finish. */
+    struct nodefault nf = c->stn.nf;
+    station_init(&c->stn, &lookup_station, c, &c->base, 0, workers, queue_cap,
+                 STATION_LATENCY_HOLDS | STATION_CRASH_KEEPS_SERVICE);
+    c->stn.nf = nf;
+    c->stn.dist = &c->hit_time; /* hit_time is read before the lookup queue */
+    if (workers > 0) {
+        c->stn.busy_lv[0] = &c->base.st.busy;
+        c->stn.queue_lv[0] = &c->base.st.queued;
+        c->stn.wait = c->base.st.wait;
+        c->base.st.servers = (double)workers;
+        c->base.st.capacity.value = workers;
     }
     return rc;
 }
@@ -575,9 +559,9 @@ static void fetched(struct sim *sim, struct cache *c, struct request *r)
     struct frame *f = sim_top(r);
     bool ok = r->status == REQ_OK;
     int64_t delta = sim_now(sim) - f->start_ns;
-    struct cache_entry *e = c->nf.up ? held(c, r->key) : NULL;
+    struct cache_entry *e = c->stn.nf.up ? held(c, r->key) : NULL;
     bool newer_held = e && e->version == OBSERVER_PENDING;
-    if (ok && c->nf.up && !newer_held) {
+    if (ok && c->stn.nf.up && !newer_held) {
         if (c->strat->fill_after_reply && c->base.has_latency) {
             int64_t hop = dist_sample_ns(&c->base.latency, &c->base.net_rng);
             uint32_t i = msg_new(c, r->key, r->version, delta, true);
@@ -612,9 +596,9 @@ static void on_reply(struct sim *sim, struct component *comp, struct request *r)
         return;
     case CACHE_WRITE:
         if (r->op == OP_CAS) {
-            if (r->status == REQ_OK && c->nf.up)
+            if (r->status == REQ_OK && c->stn.nf.up)
                 cache_invalidate(c, r->key);
-        } else if (c->nf.up) {
+        } else if (c->stn.nf.up) {
             c->strat->written(sim, c, r);
         }
         cache_finish(sim, c, r);
@@ -635,7 +619,7 @@ static void on_reply(struct sim *sim, struct component *comp, struct request *r)
  * write-behind queue with it; whoever waits at the cache goes to the store. */
 static void crash(struct sim *sim, struct cache *c)
 {
-    c->nf.up = false;
+    c->stn.nf.up = false;
     c->epoch++;
     cache_wb_crash(sim, c);
     c->pol->destroy(c->ev);
@@ -649,7 +633,7 @@ static void crash(struct sim *sim, struct cache *c)
             cache_forward(sim, c, w[k], CACHE_BYPASS);
         free(w);
     }
-    lookup_crash(sim, c);
+    station_crash(sim, &c->stn); /* the waiting lookups go to the store */
 }
 
 static void fault(struct sim *sim, struct component *comp, int32_t replica,
@@ -658,9 +642,9 @@ static void fault(struct sim *sim, struct component *comp, int32_t replica,
     struct cache *c = as_cache(comp);
     if (replica > 0)
         return;
-    if (nodefault_apply(&c->nf, a, value, start) == NODEFAULT_CRASHED)
+    if (nodefault_apply(&c->stn.nf, a, value, start) == NODEFAULT_CRASHED)
         crash(sim, c);
-    comp->st.replicas_up = c->nf.up;
+    comp->st.replicas_up = c->stn.nf.up;
 }
 
 /* ---- results --------------------------------------------------------------- */
@@ -701,7 +685,7 @@ static size_t metrics(const struct sim *sim, const struct component *comp, int64
     size_t n = sizeof m / sizeof m[0] - (c->bytes_mode ? 0 : 3);
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
-    if (c->workers > 0 && n < max) /* only with a lookup queue: other runs.csv stay as they were */
+    if (c->stn.workers > 0 && n < max) /* only with a lookup queue: other runs.csv stay as they were */
         out[n++] = (struct metric_out){"lookup_rejected", (double)c->lookup_rejected, true};
     return n;
 }
@@ -892,7 +876,7 @@ static int build(struct sim *sim, struct component *comp, const struct sc_sectio
                  struct diag *d)
 {
     struct cache *c = as_cache(comp);
-    nodefault_init(&c->nf);
+    nodefault_init(&c->stn.nf);
     c->msg_free = c->fetch_free = UINT32_MAX;
     keymap_init(&c->index);
     keymap_init(&c->wb_pending);
@@ -955,7 +939,7 @@ static void fini(struct component *comp)
     free(c->entries);
     free(c->wb.key);
     free(c->blocked.req);
-    free(c->lookq.req);
+    station_fini(&c->stn);
     cache_wb_fini(c);
     free(c->msgs);
     for (size_t i = 0; i < c->nfetches; i++)

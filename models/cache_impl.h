@@ -11,6 +11,7 @@
 #include "models/evict.h"
 #include "models/keymap.h"
 #include "models/nodefault.h"
+#include "models/station.h"
 #include "models/observer.h"
 
 /* What a request is doing at the cache (frame.step). */
@@ -126,16 +127,13 @@ struct cache {
     uint32_t fetch_free;
     double xfetch_beta;      /* 0: no early refresh */
     /* faults */
-    struct nodefault nf;     /* crash, slow, errors, latency */
     uint32_t epoch;          /* crashes so far */
     struct rng rng;          /* TTL jitter, XFetch, invalidation delays and losses */
     struct rng flush_rng;    /* work seeds of flush writes */
-    /* lookup queue: `workers` lookups at once, FIFO behind them (0: unbounded,
-     * every lookup starts at once, no statistics of waiting) */
-    uint32_t workers;
-    uint32_t lbusy;          /* lookups holding a worker */
-    long long lqueue_cap;    /* waiting places; -1: unbounded */
-    struct cache_ring lookq; /* lookups waiting for a worker, oldest first */
+    /* the node: its lookup workers and queue (`workers` lookups at once, FIFO
+     * behind them; 0: unbounded, every lookup starts at once, no statistics
+     * of waiting) and its fault state (stn.nf: crash, slow, errors, latency) */
+    struct station stn;
     uint64_t lookup_rejected; /* lookups refused: the queue was full (measured window) */
     /* counters of the measured window */
     uint64_t hits, misses, coalesced, early_refreshes, dropped, rejected;

@@ -112,6 +112,7 @@
 #include "models/keymap.h"
 #include "models/kind.h"
 #include "models/nodefault.h"
+#include "models/station.h" /* station_read_queue */
 #include "output/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -1212,12 +1213,7 @@ static int read_nodes(struct rset *s, const struct sc_section *sec, struct diag 
         rc = -1;
     else
         s->workers = (uint32_t)v;
-    const char *q = kp_raw(sec, params, "queue", &loc);
-    if (strcmp(q, "unbounded") == 0 || strcmp(q, "inf") == 0)
-        s->queue_cap = -1;
-    else if (strspn(q, "0123456789") != strlen(q))
-        rc = diag_error(d, loc, "bad queue '%s': a number of waiting places, or 'unbounded'", q);
-    else if (kp_int(sec, params, "queue", 0, 1000000000, &s->queue_cap, d) < 0)
+    if (station_read_queue(sec, params, "queue", &s->queue_cap, d) < 0)
         rc = -1;
     int64_t dist_ns[RS_MAX_NODES];
     if (kp_durations(sec, params, "distance", s->n, false, dist_ns, d) < 0)

@@ -7,13 +7,18 @@
  * taken during the calls unless `async = true`, which frees it as soon as
  * the service itself is done (an event-loop server, or a pipeline stage).
  *
- * Invariants: per replica, busy <= workers, busy == nserving, and the queue
- * is empty whenever busy < workers; st.busy, st.queued and st.insys equal the
- * sums over replicas. A request is in st.insys from arrival to reply. A
- * crash bumps the replica's epoch: a request whose frame carries an older
- * epoch belongs to the crashed incarnation and is failed, not served. */
+ * Each replica is a station (models/station.h): its workers, queue, shed
+ * policy and fault state.
+ *
+ * Invariants: those of each replica's station (busy <= workers, the queue
+ * empty while a worker is free, levels >= 0); st.busy, st.queued and
+ * st.insys equal the sums over replicas, so st.insys >= st.busy + st.queued.
+ * A request is in st.insys from arrival to reply. A crash bumps the
+ * replica's epoch: a request whose frame carries an older epoch belongs to
+ * the crashed incarnation and is failed, not served. */
 #include "models/service.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,19 +29,10 @@
 #include "models/kind.h"
 #include "models/nodefault.h"
 #include "models/shed.h"
+#include "models/station.h"
 #include "output/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
-
-struct replica {
-    uint32_t busy;
-    struct nodefault nf;   /* crash (also down until ready), slow, errors, latency */
-    double speed;          /* service rate factor from `speed` */
-    uint32_t epoch;        /* crashes so far */
-    struct request **ring; /* FIFO queue as a ring buffer */
-    size_t head, len, cap;
-    struct request **serving; /* requests holding a worker (busy of them) */
-};
 
 struct service {
     struct component base;
@@ -56,7 +52,8 @@ struct service {
     bool async;
     double error_rate;
     struct balance bal;
-    struct replica *reps;
+    struct station *reps; /* one per replica slot: workers, queue, faults (down until ready) */
+    struct station_ops ops; /* the replicas' hooks (set_station_ops) */
     double *weights;     /* per replica, for weighted policies */
     /* Resilience (issue 6, models/dep.c and models/shed.c). */
     struct dep *deps;    /* one guarded call per callee, or NULL: plain calls */
@@ -114,77 +111,7 @@ static struct service *as_service(struct component *c)
     return (struct service *)c;
 }
 
-static void ring_push(struct replica *rp, struct request *r)
-{
-    if (rp->len == rp->cap) {
-        size_t ncap = rp->cap ? 2 * rp->cap : 16;
-        struct request **nr = xmalloc(ncap * sizeof *nr);
-        for (size_t i = 0; i < rp->len; i++)
-            nr[i] = rp->ring[(rp->head + i) % rp->cap];
-        free(rp->ring);
-        rp->ring = nr;
-        rp->cap = ncap;
-        rp->head = 0;
-    }
-    rp->ring[(rp->head + rp->len) % rp->cap] = r;
-    rp->len++;
-}
-
-static struct request *ring_pop(struct replica *rp)
-{
-    struct request *r = rp->ring[rp->head];
-    rp->head = (rp->head + 1) % rp->cap;
-    rp->len--;
-    return r;
-}
-
-static struct request *ring_pop_newest(struct replica *rp)
-{
-    rp->len--;
-    return rp->ring[(rp->head + rp->len) % rp->cap];
-}
-
-static void service_done(struct sim *sim, void *a, void *b);
-
-/* Busy workers and waiting requests change here only, so the autoscaler's
- * private levels move with the statistics. */
-static void busy_add(struct sim *sim, struct service *sv, int64_t delta)
-{
-    sim_level_add(sim, &sv->base.st.busy, delta);
-    if (sv->autoscale)
-        sim_level_add(sim, &sv->hpa_busy, delta);
-}
-
-static void queued_add(struct sim *sim, struct service *sv, int64_t delta)
-{
-    sim_level_add(sim, &sv->base.st.queued, delta);
-    if (sv->autoscale)
-        sim_level_add(sim, &sv->hpa_queue, delta);
-}
-
-static void take_worker(struct sim *sim, struct service *sv, struct replica *rp,
-                        struct request *r, struct frame *f)
-{
-    f->holds_worker = true;
-    f->slot = rp->busy;
-    rp->serving[rp->busy++] = r;
-    busy_add(sim, sv, 1);
-}
-
-static void begin(struct sim *sim, struct service *sv, struct request *r)
-{
-    struct frame *f = sim_top(r);
-    struct replica *rp = &sv->reps[f->replica];
-    take_worker(sim, sv, rp, r, f);
-    f->start_ns = sim_now(sim);
-    hist_add(sv->base.st.wait, f->start_ns - f->arrive_ns);
-    struct rng wr;
-    sim_work_rng(r, &sv->base, 0, &wr);
-    double t = nodefault_scale(&rp->nf, dist_sample(&sv->demand, &wr)) / rp->speed;
-    /* latency(add=) holds the worker too: the reply leaves add_ns later. */
-    f->timer = sim_after(sim, units_ns_from_double(t) + nodefault_extra_latency_ns(&rp->nf),
-                         service_done, sv, r);
-}
+static void service_done(struct sim *sim, struct station *rp, struct request *r);
 
 static void reply_event(struct sim *sim, void *a, void *b)
 {
@@ -216,58 +143,16 @@ static void drop_queued(struct sim *sim, struct service *sv, struct request *r, 
     sim_after(sim, 0, reply_event, NULL, r);
 }
 
-/* Starts the next queued request on the worker just freed: the oldest, or
- * the newest while the shed policy says LIFO; requests the policy drops
- * (deadline, CoDel) or whose caller has gone (drop_abandoned) are turned
- * away on the way. */
-static void next_from_queue(struct sim *sim, struct service *sv, struct replica *rp)
-{
-    const struct shed_policy *pol = sv->shed.pol;
-    bool first = true;
-    while (rp->len > 0) {
-        bool lifo = pol->lifo && pol->lifo(&sv->shed, rp->len);
-        struct request *r = lifo ? ring_pop_newest(rp) : ring_pop(rp);
-        queued_add(sim, sv, -1);
-        if (sv->drop_abandoned && dep_caller_gone(r)) {
-            drop_queued(sim, sv, r, CAUSE_DROPPED);
-            continue;
-        }
-        int64_t sojourn = sim_now(sim) - sim_top(r)->arrive_ns;
-        if (pol->drop && pol->drop(&sv->shed, sim_now(sim), sojourn, rp->len, first)) {
-            first = false;
-            drop_queued(sim, sv, r, CAUSE_SHED);
-            continue;
-        }
-        begin(sim, sv, r);
-        return;
-    }
-}
-
-static void release_worker(struct sim *sim, struct service *sv, struct frame *f)
-{
-    struct replica *rp = &sv->reps[f->replica];
-    f->holds_worker = false;
-    struct request *last = rp->serving[--rp->busy];
-    rp->serving[f->slot] = last;
-    sim_top_of(last, &sv->base)->slot = f->slot;
-    busy_add(sim, sv, -1);
-    if (sv->bal.pol->on_done) {
-        sv->bal.now_ns = sim_now(sim);
-        sv->bal.pol->on_done(&sv->bal, f->replica, sim_now(sim) - f->arrive_ns);
-    }
-    if (rp->len > 0)
-        next_from_queue(sim, sv, rp);
-}
-
 /* The request is done here: free the worker (which may start the next one),
  * account, and reply last, because the reply may run the caller at once. */
 static void finish(struct sim *sim, struct service *sv, struct request *r)
 {
     struct frame *f = sim_top(r);
     if (f->holds_worker)
-        release_worker(sim, sv, f);
+        station_release(sim, &sv->reps[f->replica], r);
     struct comp_stats *st = &sv->base.st;
     sim_level_add(sim, &st->insys, -1);
+    assert(st->insys.value >= st->busy.value + st->queued.value);
     hist_add(st->resp, sim_now(sim) - f->arrive_ns);
     if (r->status == REQ_OK)
         st->completed++;
@@ -276,7 +161,7 @@ static void finish(struct sim *sim, struct service *sv, struct request *r)
     sim_reply(sim, r);
 }
 
-static bool fails(struct service *sv, struct replica *rp, const struct request *r)
+static bool fails(struct service *sv, struct station *rp, const struct request *r)
 {
     /* error_rate and an errors fault fail independently. */
     double e = rp->nf.error_ratio;
@@ -305,13 +190,10 @@ static void call(struct sim *sim, struct service *sv, struct request *r, uint32_
         sim_send(sim, &sv->base, r, sv->base.callees[step]);
 }
 
-static void service_done(struct sim *sim, void *a, void *b)
+static void service_done(struct sim *sim, struct station *rp, struct request *r)
 {
-    struct service *sv = a;
-    struct request *r = b;
+    struct service *sv = rp->owner;
     struct frame *f = sim_top(r);
-    struct replica *rp = &sv->reps[f->replica];
-    f->timer = EVQ_NONE;
     hist_add(sv->base.st.local, sim_now(sim) - f->arrive_ns);
     if (sv->guarded && dep_caller_gone(r))
         sv->wasted_ns += (double)(sim_now(sim) - f->start_ns);
@@ -325,7 +207,7 @@ static void service_done(struct sim *sim, void *a, void *b)
         return;
     }
     if (sv->async)
-        release_worker(sim, sv, f);
+        station_release(sim, rp, r);
     f->step = 0;
     call(sim, sv, r, 0);
 }
@@ -356,6 +238,72 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
         return;
     }
     call_returned(sim, c, r);
+}
+
+/* ---- the replicas' station hooks ------------------------------------------ */
+
+/* Taken from the queue without service: shed, its caller gone, or the
+ * replica crashed. */
+static void dropped(struct sim *sim, struct station *rp, struct request *r, enum station_drop why)
+{
+    struct service *sv = rp->owner;
+    if (why == STATION_DROP_CRASH) {
+        r->status = REQ_ERROR;
+        finish(sim, sv, r);
+    } else {
+        drop_queued(sim, sv, r, why == STATION_DROP_SHED ? CAUSE_SHED : CAUSE_DROPPED);
+    }
+}
+
+/* The replica crashed while r held a worker: failed now if in its own
+ * service; if out on a call, when the call returns (epoch). */
+static void cut(struct sim *sim, struct station *rp, struct request *r, bool in_service)
+{
+    struct service *sv = rp->owner;
+    struct frame *f = sim_top_of(r, &sv->base);
+    if (sv->bal.pol->on_done)
+        sv->bal.pol->on_done(&sv->bal, rp->index, sim_now(sim) - f->arrive_ns);
+    if (in_service) {
+        r->status = REQ_ERROR;
+        finish(sim, sv, r);
+    }
+}
+
+/* drop_abandoned: work whose caller has gone is not started. */
+static bool caller_here(struct station *rp, struct request *r)
+{
+    (void)rp;
+    return !dep_caller_gone(r);
+}
+
+static bool caller_gone(struct station *rp, struct request *r)
+{
+    return !caller_here(rp, r);
+}
+
+static void freed(struct sim *sim, struct station *rp, struct request *r)
+{
+    struct service *sv = rp->owner;
+    if (sv->bal.pol->on_done) {
+        sv->bal.now_ns = sim_now(sim);
+        sv->bal.pol->on_done(&sv->bal, rp->index, sim_now(sim) - sim_top(r)->arrive_ns);
+    }
+}
+
+/* The replicas' hooks: admission and the dequeue test only with
+ * drop_abandoned, the freed note only for a balance policy that wants it
+ * (set at build, in struct service, so the others pay no call per request). */
+static void set_station_ops(struct service *sv)
+{
+    sv->ops = (struct station_ops){.served = service_done,
+                                   .dropped = dropped,
+                                   .cut = cut};
+    if (sv->drop_abandoned) {
+        sv->ops.admit = caller_here;
+        sv->ops.gone = caller_gone;
+    }
+    if (sv->bal.pol && sv->bal.pol->on_done)
+        sv->ops.freed = freed;
 }
 
 /* A request that cannot be served: refused (down replica) or rejected (full
@@ -392,65 +340,36 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     }
     r->target = -1;
     f->replica = i;
-    struct replica *rp = &sv->reps[i];
+    struct station *rp = &sv->reps[i];
     f->epoch = rp->epoch;
     if (sv->bal.pol->on_start)
         sv->bal.pol->on_start(&sv->bal, i);
-    if (!rp->nf.up) {
+    switch (station_offer(sim, rp, r)) {
+    case STATION_STARTED:
+    case STATION_QUEUED:
+        sim_level_add(sim, &c->st.insys, 1);
+        break;
+    case STATION_DOWN:
         turn_away(sim, sv, r, i, REQ_ERROR);
-    } else if (sv->drop_abandoned && dep_caller_gone(r)) {
+        break;
+    case STATION_REFUSED: /* drop_abandoned: its caller has gone */
         sv->dropped++;
         r->cause = CAUSE_DROPPED;
         turn_away(sim, sv, r, i, REQ_ERROR);
-    } else if (rp->busy < sv->workers) {
-        sim_level_add(sim, &c->st.insys, 1);
-        begin(sim, sv, r);
-    } else if ((sv->queue_cap < 0 || (long long)rp->len < sv->queue_cap) &&
-               (!sv->shed.pol->admit || sv->shed.pol->admit(&sv->shed, rp->len))) {
-        sim_level_add(sim, &c->st.insys, 1);
-        queued_add(sim, sv, 1);
-        ring_push(rp, r);
-    } else {
-        bool room = sv->queue_cap < 0 || (long long)rp->len < sv->queue_cap;
-        r->cause = room ? CAUSE_SHED : CAUSE_QUEUE_FULL;
-        sv->shed_count += room;
+        break;
+    case STATION_SHED:
+        r->cause = CAUSE_SHED;
+        sv->shed_count++;
         turn_away(sim, sv, r, i, REQ_REJECTED);
+        break;
+    case STATION_FULL:
+        r->cause = CAUSE_QUEUE_FULL;
+        turn_away(sim, sv, r, i, REQ_REJECTED);
+        break;
     }
 }
 
 /* ---- faults ----------------------------------------------------------- */
-
-/* Fails everything the replica holds: its queue at once, its requests in
- * service at once (their completion events are cancelled), and marks the
- * requests out on downstream calls (they fail when the call returns). */
-static void crash(struct sim *sim, struct service *sv, uint32_t i)
-{
-    struct replica *rp = &sv->reps[i];
-    struct component *c = &sv->base;
-    rp->nf.up = false;
-    rp->epoch++;
-    while (rp->len > 0) {
-        struct request *r = ring_pop(rp);
-        queued_add(sim, sv, -1);
-        r->status = REQ_ERROR;
-        finish(sim, sv, r);
-    }
-    while (rp->busy > 0) {
-        struct request *r = rp->serving[rp->busy - 1];
-        struct frame *f = sim_top_of(r, c);
-        rp->busy--;
-        busy_add(sim, sv, -1);
-        f->holds_worker = false;
-        if (sv->bal.pol->on_done)
-            sv->bal.pol->on_done(&sv->bal, i, sim_now(sim) - f->arrive_ns);
-        if (f->timer != EVQ_NONE) { /* in its own service: fail it now */
-            evq_cancel(sim->q, f->timer);
-            f->timer = EVQ_NONE;
-            r->status = REQ_ERROR;
-            finish(sim, sv, r);
-        }
-    }
-}
 
 /* Replicas taking traffic: ready and not crashed; and the workers they
  * have, whose time average is the denominator of utilisation. */
@@ -634,9 +553,11 @@ void service_fault(struct sim *sim, struct component *c, int32_t replica, enum f
     uint32_t from = replica < 0 ? 0 : (uint32_t)replica;
     uint32_t to = replica < 0 ? sv->nreplicas : from + 1;
     for (uint32_t i = from; i < to && i < sv->nreplicas; i++) {
-        struct replica *rp = &sv->reps[i];
-        if (nodefault_apply(&rp->nf, a, value, start) == NODEFAULT_CRASHED)
-            crash(sim, sv, i);
+        /* A crash fails everything the replica holds: its queue and its
+         * requests in service at once; those out on calls when the call
+         * returns (the epoch moved on). */
+        if (station_fault(&sv->reps[i], a, value, start) == NODEFAULT_CRASHED)
+            station_crash(sim, &sv->reps[i]);
     }
     count_up(sim, sv);
 }
@@ -785,13 +706,7 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
                         (double)sv->nreplicas * (double)sv->workers);
         sv->workers = 1; /* build on without allocating them */
     }
-    struct loc qloc;
-    const char *q = kp_raw(s, params, "queue", &qloc);
-    if (strcmp(q, "unbounded") == 0 || strcmp(q, "inf") == 0)
-        sv->queue_cap = -1;
-    else if (strspn(q, "0123456789") != strlen(q))
-        rc = diag_error(d, qloc, "bad queue '%s': a number of waiting places, or 'unbounded'", q);
-    else if (kp_int(s, params, "queue", 0, 1000000000, &sv->queue_cap, d) < 0)
+    if (station_read_queue(s, params, "queue", &sv->queue_cap, d) < 0)
         rc = -1;
     if (kp_dist(s, params, "service", DIST_DURATION, &sv->demand, &present, d) < 0)
         rc = -1;
@@ -814,11 +729,13 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     if (read_numbers(s, "weights", sv->nreplicas, sv->weights, d) < 0)
         rc = -1;
     for (uint32_t i = 0; i < sv->nreplicas; i++) {
-        struct replica *rp = &sv->reps[i];
-        nodefault_init(&rp->nf);
+        struct station *rp = &sv->reps[i];
+        station_init(rp, &sv->ops, sv, c, i, sv->workers, sv->queue_cap,
+                     STATION_LATENCY_HOLDS);
         rp->nf.up = i < sv->nready;
         rp->speed = speed[i] > 0 ? speed[i] : 1;
-        rp->serving = xcalloc(sv->workers, sizeof *rp->serving);
+        rp->shed = &sv->shed;
+        rp->dist = &sv->demand;
     }
     free(speed);
     struct loc bloc;
@@ -828,7 +745,18 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     if (balance_setup(&sv->bal, bal, bloc, sv->nreplicas, &brng, d) < 0)
         rc = -1;
     sv->bal.weight = sv->weights;
+    set_station_ops(sv);
     sim_stats_init(sim, &c->st, true);
+    for (uint32_t i = 0; i < sv->nreplicas; i++) {
+        struct station *rp = &sv->reps[i];
+        rp->wait = c->st.wait;
+        rp->busy_lv[0] = &c->st.busy;
+        rp->queue_lv[0] = &c->st.queued;
+        if (sv->autoscale) { /* the autoscaler's private levels move with them */
+            rp->busy_lv[1] = &sv->hpa_busy;
+            rp->queue_lv[1] = &sv->hpa_queue;
+        }
+    }
     c->st.servers = (double)sv->nready * (double)sv->workers;
     c->st.replicas_up = sv->nready;
     c->st.capacity.value = (int64_t)sv->nready * sv->workers;
@@ -847,7 +775,7 @@ static double capacity_rps(const struct sim *sim, const struct component *c)
         return (double)NAN;
     double rps = 0;
     for (uint32_t i = 0; i < sv->nready; i++) {
-        const struct replica *rp = &sv->reps[i];
+        const struct station *rp = &sv->reps[i];
         if (rp->nf.up)
             rps += (double)sv->workers /
                    (nodefault_scale(&rp->nf, sv->demand.mean) / rp->speed +
@@ -860,10 +788,8 @@ static double capacity_rps(const struct sim *sim, const struct component *c)
 static void fini(struct component *c)
 {
     struct service *sv = as_service(c);
-    for (uint32_t i = 0; sv->reps && i < sv->nreplicas; i++) {
-        free(sv->reps[i].ring);
-        free(sv->reps[i].serving);
-    }
+    for (uint32_t i = 0; sv->reps && i < sv->nreplicas; i++)
+        station_fini(&sv->reps[i]);
     free(sv->reps);
     free(sv->weights);
     for (size_t k = 0; sv->deps && k < c->ncallees; k++)

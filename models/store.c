@@ -22,15 +22,19 @@
  * request); slow multiplies service times; errors fails requests after
  * service with a probability, before they commit; latency adds to replies.
  *
- * Invariants: busy <= workers; busy == number of requests in `serving`; the
- * queue is empty whenever busy < workers; st.insys counts from arrival to
- * reply. */
+ * Its workers, queue and fault state are a station (models/station.h).
+ *
+ * Invariants: those of the station (busy <= workers, the queue empty while
+ * a worker is free, levels >= 0); st.insys counts from arrival to reply, so
+ * it is at least busy + queued. */
 #include "models/store.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/nodefault.h"
+#include "models/station.h"
 #include "output/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -48,15 +52,9 @@ struct bulk_sender {
 
 struct store {
     struct component base;
-    uint32_t workers;
-    long long queue_cap;       /* -1: unbounded */
+    struct station stn;        /* workers, FIFO queue, crash, slow, errors, latency */
     struct dist demand;
     bool has_demand;
-    struct request **ring;     /* FIFO queue as a ring buffer */
-    size_t head, len, cap;
-    struct request **serving;  /* requests holding a worker */
-    uint32_t busy;
-    struct nodefault nf;       /* crash, slow, errors, latency */
     struct observer obs;
     struct listener *listeners;
     size_t nlisteners;
@@ -122,76 +120,15 @@ static bool bulk_of(const struct store *st, const struct request *r, struct stor
     return false;
 }
 
-static void ring_push(struct store *st, struct request *r)
-{
-    if (st->len == st->cap) {
-        size_t ncap = st->cap ? 2 * st->cap : 16;
-        struct request **nr = xmalloc(ncap * sizeof *nr);
-        for (size_t i = 0; i < st->len; i++)
-            nr[i] = st->ring[(st->head + i) % st->cap];
-        free(st->ring);
-        st->ring = nr;
-        st->cap = ncap;
-        st->head = 0;
-    }
-    st->ring[(st->head + st->len) % st->cap] = r;
-    st->len++;
-}
-
-static struct request *ring_pop(struct store *st)
-{
-    struct request *r = st->ring[st->head];
-    st->head = (st->head + 1) % st->cap;
-    st->len--;
-    return r;
-}
-
-static void served(struct sim *sim, void *a, void *b);
-
-static void begin(struct sim *sim, struct store *st, struct request *r)
-{
-    struct frame *f = sim_top(r);
-    f->holds_worker = true;
-    f->slot = st->busy;
-    st->serving[st->busy++] = r;
-    sim_level_add(sim, &st->base.st.busy, 1);
-    f->start_ns = sim_now(sim);
-    hist_add(st->base.st.wait, f->start_ns - f->arrive_ns);
-    int64_t t = 0;
-    if (st->has_demand) {
-        struct rng wr;
-        sim_work_rng(r, &st->base, 0, &wr);
-        double demand = dist_sample(&st->demand, &wr);
-        struct store_bulk b;
-        if (st->item_ns > 0 && bulk_of(st, r, &b))
-            demand += (double)(b.n - 1) * (double)st->item_ns;
-        t = units_ns_from_double(nodefault_scale(&st->nf, demand));
-    }
-    /* latency(add=) holds the worker too: the reply leaves add_ns later. */
-    f->timer = sim_after(sim, t + nodefault_extra_latency_ns(&st->nf), served, st, r);
-}
-
-static void release_worker(struct sim *sim, struct store *st, struct frame *f)
-{
-    f->holds_worker = false;
-    struct request *last = st->serving[--st->busy];
-    st->serving[f->slot] = last;
-    sim_top_of(last, &st->base)->slot = f->slot;
-    sim_level_add(sim, &st->base.st.busy, -1);
-    if (st->len > 0) {
-        sim_level_add(sim, &st->base.st.queued, -1);
-        begin(sim, st, ring_pop(st));
-    }
-}
-
 /* Done here: free the worker (which may start the next request), account,
  * and reply last, because the reply may run the caller at once. */
 static void finish(struct sim *sim, struct store *st, struct request *r)
 {
     struct frame *f = sim_top(r);
     if (f->holds_worker)
-        release_worker(sim, st, f);
+        station_release(sim, &st->stn, r);
     struct comp_stats *cs = &st->base.st;
+    assert(cs->insys.value >= cs->busy.value + cs->queued.value);
     sim_level_add(sim, &cs->insys, -1);
     hist_add(cs->resp, sim_now(sim) - f->arrive_ns);
     if (r->status == REQ_OK)
@@ -250,19 +187,33 @@ static void apply(struct sim *sim, struct store *st, struct request *r)
 
 static bool fails(struct store *st, const struct request *r)
 {
-    if (st->nf.error_ratio <= 0)
+    if (st->stn.nf.error_ratio <= 0)
         return false;
     struct rng wr;
     sim_work_rng(r, &st->base, 1, &wr);
-    return nodefault_fails(&st->nf, &wr);
+    return station_fails(&st->stn, &wr);
 }
 
-static void served(struct sim *sim, void *a, void *b)
+/* ---- the station's hooks ---------------------------------------------------- */
+
+static double demand(struct station *stn, struct request *r)
 {
-    struct store *st = a;
-    struct request *r = b;
+    struct store *st = stn->owner;
+    if (!st->has_demand)
+        return 0;
+    struct rng wr;
+    sim_work_rng(r, &st->base, 0, &wr);
+    double t = dist_sample(&st->demand, &wr);
+    struct store_bulk b;
+    if (st->item_ns > 0 && bulk_of(st, r, &b))
+        t += (double)(b.n - 1) * (double)st->item_ns;
+    return t;
+}
+
+static void served(struct sim *sim, struct station *stn, struct request *r)
+{
+    struct store *st = stn->owner;
     struct frame *f = sim_top(r);
-    f->timer = EVQ_NONE;
     hist_add(st->base.st.local, sim_now(sim) - f->arrive_ns);
     if (fails(st, r))
         r->status = REQ_ERROR;
@@ -270,6 +221,29 @@ static void served(struct sim *sim, void *a, void *b)
         apply(sim, st, r);
     finish(sim, st, r);
 }
+
+/* A queued request failed by a crash (a store sheds nothing). */
+static void dropped(struct sim *sim, struct station *stn, struct request *r, enum station_drop why)
+{
+    (void)why;
+    r->status = REQ_ERROR;
+    finish(sim, stn->owner, r);
+}
+
+/* A request in service when the store crashed: it fails, nothing committed. */
+static void cut(struct sim *sim, struct station *stn, struct request *r, bool in_service)
+{
+    (void)in_service;
+    r->status = REQ_ERROR;
+    finish(sim, stn->owner, r);
+}
+
+static const struct station_ops store_station = {
+    .demand = demand,
+    .served = served,
+    .dropped = dropped,
+    .cut = cut,
+};
 
 static void refuse(struct sim *sim, struct store *st, struct request *r, enum req_status status)
 {
@@ -288,17 +262,17 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     f->arrive_ns = sim_now(sim);
     c->st.arrivals++;
     r->target = -1;
-    if (!st->nf.up) {
+    switch (station_offer(sim, &st->stn, r)) {
+    case STATION_STARTED:
+    case STATION_QUEUED:
+        sim_level_add(sim, &c->st.insys, 1);
+        break;
+    case STATION_DOWN:
         refuse(sim, st, r, REQ_ERROR);
-    } else if (st->busy < st->workers) {
-        sim_level_add(sim, &c->st.insys, 1);
-        begin(sim, st, r);
-    } else if (st->queue_cap < 0 || (long long)st->len < st->queue_cap) {
-        sim_level_add(sim, &c->st.insys, 1);
-        sim_level_add(sim, &c->st.queued, 1);
-        ring_push(st, r);
-    } else {
+        break;
+    default: /* full (a store has no admission hook nor shed policy) */
         refuse(sim, st, r, REQ_REJECTED);
+        break;
     }
 }
 
@@ -309,35 +283,15 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
     (void)r; /* a store calls nobody */
 }
 
-/* Fails the queue and the requests in service at once; refuses new ones. */
-static void crash(struct sim *sim, struct store *st)
-{
-    st->nf.up = false;
-    while (st->len > 0) {
-        struct request *r = ring_pop(st);
-        sim_level_add(sim, &st->base.st.queued, -1);
-        r->status = REQ_ERROR;
-        finish(sim, st, r);
-    }
-    while (st->busy > 0) {
-        struct request *r = st->serving[st->busy - 1];
-        struct frame *f = sim_top_of(r, &st->base);
-        evq_cancel(sim->q, f->timer);
-        f->timer = EVQ_NONE;
-        r->status = REQ_ERROR;
-        finish(sim, st, r);
-    }
-}
-
 static void fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
                   double value, bool start)
 {
     struct store *st = as_store(c);
     if (replica > 0)
         return;
-    if (nodefault_apply(&st->nf, a, value, start) == NODEFAULT_CRASHED)
-        crash(sim, st);
-    c->st.replicas_up = st->nf.up;
+    if (station_fault(&st->stn, a, value, start) == NODEFAULT_CRASHED)
+        station_crash(sim, &st->stn); /* fails the queue and the requests in service */
+    c->st.replicas_up = st->stn.nf.up;
 }
 
 static void reset(struct sim *sim, struct component *c)
@@ -379,14 +333,8 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     long long w;
     if (kp_int(s, params, "workers", 1, 10000000, &w, d) < 0)
         rc = -1, w = 1;
-    st->workers = (uint32_t)w;
-    struct loc qloc;
-    const char *q = kp_raw(s, params, "queue", &qloc);
-    if (strcmp(q, "unbounded") == 0 || strcmp(q, "inf") == 0)
-        st->queue_cap = -1;
-    else if (strspn(q, "0123456789") != strlen(q))
-        rc = diag_error(d, qloc, "bad queue '%s': a number of waiting places, or 'unbounded'", q);
-    else if (kp_int(s, params, "queue", 0, 1000000000, &st->queue_cap, d) < 0)
+    long long queue_cap;
+    if (station_read_queue(s, params, "queue", &queue_cap, d) < 0)
         rc = -1;
     if (kp_duration(s, params, "batch_item_time", &st->item_ns, d) < 0)
         rc = -1;
@@ -397,21 +345,23 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = diag_error(d, s->loc, "[store %s] needs 'service = DIST', e.g. exp(mean=5ms)",
                         s->name);
     st->has_demand = present && rc == 0;
-    st->serving = xcalloc(st->workers, sizeof *st->serving);
-    nodefault_init(&st->nf);
+    station_init(&st->stn, &store_station, st, c, 0, (uint32_t)w, queue_cap,
+                 STATION_LATENCY_HOLDS);
     observer_init(&st->obs);
     sim_stats_init(sim, &c->st, true);
-    c->st.servers = (double)st->workers;
+    st->stn.busy_lv[0] = &c->st.busy;
+    st->stn.queue_lv[0] = &c->st.queued;
+    st->stn.wait = c->st.wait;
+    c->st.servers = (double)w;
     c->st.replicas_up = 1;
-    c->st.capacity.value = st->workers;
+    c->st.capacity.value = w;
     return rc;
 }
 
 static void fini(struct component *c)
 {
     struct store *st = as_store(c);
-    free(st->ring);
-    free(st->serving);
+    station_fini(&st->stn);
     free(st->listeners);
     free(st->bulk);
     observer_fini(&st->obs);
