@@ -24,7 +24,7 @@
 #include "models/balance.h"
 #include "models/kind.h"
 #include "models/service.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 

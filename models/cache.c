@@ -54,7 +54,7 @@
 #include <string.h>
 
 #include "models/store.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 

@@ -24,7 +24,7 @@
 #include "models/kind.h"
 #include "models/nodefault.h"
 #include "models/shed.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 

@@ -29,7 +29,7 @@
 
 #include "models/kind.h"
 #include "models/shard_route.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 

@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "models/nodefault.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "models/kind.h"
-#include "output/hist.h"
-#include "output/stats.h"
+#include "sim/hist.h"
+#include "sim/stats.h"
 #include "sim/xalloc.h"
 
 #define POOL_CHUNK 256

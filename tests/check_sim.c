@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "models/model.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "output/results.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
