@@ -100,6 +100,9 @@ check:
 	@$(MAKE) --no-print-directory check-all
 
 check-all: sdsim tests/unit sdsim-san tests/unit-san tests/validate
+	@echo "== layers: sim/ includes neither models/ nor output/, models/ does not include output/"
+	sh tests/layers.sh --selftest
+	sh tests/layers.sh
 	@echo "== unit tests"
 	CK_FORK=no ./tests/unit
 	@echo "== end-to-end tests"

@@ -456,21 +456,21 @@ static void collect(const struct sim *sim, int64_t end_ns, struct run_result *re
     }
     res->in_flight =
         res->offered - res->completed - res->rejected - res->timeouts - res->errors;
-    res->spans = xcalloc(sim->nspans + 1, sizeof *res->spans);
-    for (size_t i = 0; i < sim->nspans; i++)
-        res->spans[i] = (struct result_span){xstrdup(sim->spans[i].name),
-                                             units_ns_to_s(sim->spans[i].from_ns),
-                                             units_ns_to_s(sim->spans[i].to_ns)};
-    res->nspans = sim->nspans;
-    res->ts_ncols = sim->ts_ncols;
-    res->ts_nrows = sim->ts_nrows;
-    if (sim->ts_nrows) {
-        size_t n = sim->ts_nrows * (1 + sim->ts_ncols);
+    res->spans = xcalloc(sim->faults.nspans + 1, sizeof *res->spans);
+    for (size_t i = 0; i < sim->faults.nspans; i++)
+        res->spans[i] = (struct result_span){xstrdup(sim->faults.spans[i].name),
+                                             units_ns_to_s(sim->faults.spans[i].from_ns),
+                                             units_ns_to_s(sim->faults.spans[i].to_ns)};
+    res->nspans = sim->faults.nspans;
+    res->ts_ncols = sim->ts.ncols;
+    res->ts_nrows = sim->ts.nrows;
+    if (sim->ts.nrows) {
+        size_t n = sim->ts.nrows * (1 + sim->ts.ncols);
         res->ts_rows = xmalloc(n * sizeof *res->ts_rows);
-        memcpy(res->ts_rows, sim->ts_rows, n * sizeof *res->ts_rows);
-        res->ts_names = xcalloc(sim->ts_ncols + 1, sizeof *res->ts_names);
-        for (size_t i = 0; i < sim->ts_ncols; i++)
-            res->ts_names[i] = xstrdup(sim->ts_names[i]);
+        memcpy(res->ts_rows, sim->ts.rows, n * sizeof *res->ts_rows);
+        res->ts_names = xcalloc(sim->ts.ncols + 1, sizeof *res->ts_names);
+        for (size_t i = 0; i < sim->ts.ncols; i++)
+            res->ts_names[i] = xstrdup(sim->ts.names[i]);
     }
     sparse_from_hist(&res->latency, lat);
     hist_free(lat);
@@ -495,12 +495,10 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
 {
     struct sim sim;
     sim_init(&sim, seed, cut_ns, cfg->duration_ns);
-    sim.max_in_flight = cfg->max_in_flight;
-    sim.series = series;
+    sim.limits.max_in_flight = cfg->max_in_flight;
+    sim.warmup = series;
     if (cfg->precision > 0 && !series) {
-        sim.precision = cfg->precision;
-        sim.bm = xmalloc(sizeof *sim.bm);
-        batches_init(sim.bm, 100);
+        precision_init(&sim.precision, cfg->precision);
     }
     struct diag *d = diag_new();
     int rc = model_build(&sim, pt, d);
@@ -512,16 +510,16 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
         if (res) {
             collect(&sim, end, res);
             res->precision_met =
-                cfg->precision > 0 ? sim.stop && !sim.overloaded && !sim.stalled : -1;
-            if (sim.overloaded)
-                collect_stop(&sim.overload, res);
-            if (sim.stalled) {
+                cfg->precision > 0 ? sim.stop && !sim.limits.overloaded && !sim.limits.stalled : -1;
+            if (sim.limits.overloaded)
+                collect_stop(&sim.limits.overload, res);
+            if (sim.limits.stalled) {
                 res->stop.stalled = 1;
                 res->stop.at_s = units_ns_to_s(sim_now(&sim));
             }
         }
     }
-    sim.series = NULL; /* owned by the caller */
+    sim.warmup = NULL; /* owned by the caller */
     sim_fini(&sim);
     return rc;
 }
