@@ -1,4 +1,6 @@
-/* reqpool: the request pool. See reqpool.h. */
+/* reqpool: the request pool, and the engine's calls that take requests from
+ * it and return them (sim_req_new, sim_req_child, sim_req_free in sim.h).
+ * See reqpool.h. */
 #include "sim/reqpool.h"
 
 #include <assert.h>
@@ -20,12 +22,14 @@ static void grow(struct reqpool *p)
     }
 }
 
-struct request *reqpool_take(struct reqpool *p)
+/* The one body of reqpool_take and sim_req_new, inlined in both: a birth
+ * pays no extra call. */
+static inline struct request *take(struct reqpool *p)
 {
     if (!p->free)
         grow(p);
     struct request *r = p->free;
-    assert(r->pooled && "a request in the free list is in use");
+    SIM_CHECK(r->pooled && "a request in the free list is in use");
     p->free = r->next_free;
     /* Clear the header only: frames are written as they are pushed. */
     memset(r, 0, offsetof(struct request, stack));
@@ -36,14 +40,57 @@ struct request *reqpool_take(struct reqpool *p)
     return r;
 }
 
+struct request *reqpool_take(struct reqpool *p)
+{
+    return take(p);
+}
+
 void reqpool_put(struct reqpool *p, struct request *r)
 {
-    assert(!r->pooled && "request freed twice");
-    assert(p->live > 0 && "more requests freed than taken");
+    SIM_CHECK(!r->pooled && "request freed twice");
+    SIM_CHECK(p->live > 0 && "more requests freed than taken");
     r->pooled = true;
     r->next_free = p->free;
     p->free = r;
     p->live--;
+}
+
+/* The run has reached max_in_flight: it stops after this event. Kept out
+ * of line so that sim_req_new pays one comparison. */
+static void overload(struct sim *sim)
+{
+    sim->limits.overloaded = true;
+    sim->stop = true;
+    sim->limits.overload.at_ns = sim_now(sim);
+    sim->limits.overload.in_flight = sim->pool.live;
+}
+
+struct request *sim_req_new(struct sim *sim)
+{
+    struct request *r = take(&sim->pool);
+    if (sim->pool.live == sim->limits.max_in_flight) /* the one check per birth */
+        overload(sim);
+    return r;
+}
+
+struct request *sim_req_child(struct sim *sim, struct request *parent)
+{
+    struct request *r = sim_req_new(sim);
+    r->work_seed = parent->work_seed;
+    r->key = parent->key;
+    r->op = parent->op;
+    r->version = parent->version;
+    r->born_ns = parent->born_ns;
+    r->measured = parent->measured;
+    r->user = parent->user;
+    r->attempt = parent->attempt;
+    r->parent = parent;
+    return r;
+}
+
+void sim_req_free(struct sim *sim, struct request *r)
+{
+    reqpool_put(&sim->pool, r);
 }
 
 void reqpool_fini(struct reqpool *p)

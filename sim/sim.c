@@ -73,7 +73,7 @@ uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b)
 
 static void level_close(struct level *l, int64_t now_ns)
 {
-    assert(now_ns >= l->last_ns && "time went backwards");
+    SIM_CHECK(now_ns >= l->last_ns && "time went backwards");
     l->area += (double)l->value * (double)(now_ns - l->last_ns);
     l->last_ns = now_ns;
 }
@@ -104,16 +104,6 @@ static void do_cut(struct sim *sim, void *a, void *b)
             c->ops.reset(sim, c);
     }
     sim->measuring = true;
-}
-
-/* The run has reached max_in_flight: it stops after this event. Kept out
- * of line so that sim_req_new pays one comparison. */
-static void overload(struct sim *sim)
-{
-    sim->limits.overloaded = true;
-    sim->stop = true;
-    sim->limits.overload.at_ns = sim_now(sim);
-    sim->limits.overload.in_flight = sim->pool.live;
 }
 
 /* Names the component holding the most queued requests (the first in file
@@ -155,7 +145,7 @@ int64_t sim_run(struct sim *sim)
     uint32_t same = 0; /* events in a row at `instant` */
     while (!sim->stop && evq_peek_time(sim->q) <= sim->end_ns && evq_pop(sim->q, &ev)) {
         sim->events++;
-        assert(ev.at_ns >= instant && "time went backwards");
+        SIM_CHECK(ev.at_ns >= instant && "time went backwards");
         if (ev.at_ns != instant) {
             instant = ev.at_ns;
             same = 0;
@@ -175,37 +165,9 @@ int64_t sim_run(struct sim *sim)
     return end;
 }
 
-struct request *sim_req_new(struct sim *sim)
-{
-    struct request *r = reqpool_take(&sim->pool);
-    if (sim->pool.live == sim->limits.max_in_flight) /* the one check per birth */
-        overload(sim);
-    return r;
-}
-
-struct request *sim_req_child(struct sim *sim, struct request *parent)
-{
-    struct request *r = sim_req_new(sim);
-    r->work_seed = parent->work_seed;
-    r->key = parent->key;
-    r->op = parent->op;
-    r->version = parent->version;
-    r->born_ns = parent->born_ns;
-    r->measured = parent->measured;
-    r->user = parent->user;
-    r->attempt = parent->attempt;
-    r->parent = parent;
-    return r;
-}
-
-void sim_req_free(struct sim *sim, struct request *r)
-{
-    reqpool_put(&sim->pool, r);
-}
-
 struct frame *sim_enter(struct request *r, struct component *c)
 {
-    assert(!r->pooled && "request used after it was freed");
+    SIM_CHECK(!r->pooled && "request used after it was freed");
     assert(r->depth < REQ_MAX_DEPTH && "calls nested too deep");
     struct frame *f = &r->stack[r->depth++];
     f->c = c;
@@ -267,7 +229,7 @@ static void deliver_reply(struct sim *sim, void *a, void *b)
 
 void sim_send(struct sim *sim, struct component *from, struct request *r, struct component *to)
 {
-    assert(!r->pooled && "request sent after it was freed");
+    SIM_CHECK(!r->pooled && "request sent after it was freed");
     int64_t delay = hop_delay(from);
     if (sim->faults.nlinks && !link_passes(sim, from, to, &delay))
         return;
@@ -279,7 +241,7 @@ void sim_send(struct sim *sim, struct component *from, struct request *r, struct
 
 void sim_reply(struct sim *sim, struct request *r)
 {
-    assert(!r->pooled && "reply of a request already freed");
+    SIM_CHECK(!r->pooled && "reply of a request already freed");
     assert(r->depth >= 2 && "reply with no caller");
     r->depth--;
     struct component *caller = r->stack[r->depth - 1].c;
@@ -311,7 +273,7 @@ void sim_level_init(struct sim *sim, struct level *l)
 
 void sim_level_set(struct sim *sim, struct level *l, int64_t value)
 {
-    assert(value >= 0 && "a level (a count of requests or workers) went negative");
+    SIM_CHECK(value >= 0 && "a level (a count of requests or workers) went negative");
     level_close(l, sim_now(sim));
     l->value = value;
 }

@@ -40,6 +40,18 @@ struct hist;
 struct kind;
 struct sc_section;
 
+/* Checks of the engine's invariants on the per-event paths (a request is
+ * freed once and not used after, the clock never goes backwards, a level
+ * never goes negative, the pool's counts add up). They run where
+ * SDSIM_CHECKS is defined, as in the sanitizer builds of `make check`, and
+ * cost nothing in the optimised build that `make bench` measures. */
+#ifdef SDSIM_CHECKS
+#include <assert.h>
+#define SIM_CHECK(cond) assert(cond)
+#else
+#define SIM_CHECK(cond) ((void)0)
+#endif
+
 enum req_status { REQ_OK, REQ_REJECTED, REQ_ERROR, REQ_TIMEOUT };
 
 /* Why a request ended as it did, beyond its status (resilience policies
