@@ -13,7 +13,7 @@ CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DSDSIM_VERSION='"$(VERSION)"' -MMD -M
 CFLAGS   ?= -g -O2
 CFLAGS   += -std=c11 $(WARN)
 LDLIBS   += -lm -lpthread
-SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DSDSIM_CHECKS
 
 LIB_SRC  := $(sort $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c output/*.c)))
 TEST_SRC := $(sort $(wildcard tests/check_*.c)) tests/testlib.c
@@ -100,6 +100,9 @@ check:
 	@$(MAKE) --no-print-directory check-all
 
 check-all: sdsim tests/unit sdsim-san tests/unit-san tests/validate
+	@echo "== layers: sim/ includes neither models/ nor output/, models/ does not include output/"
+	sh tests/layers.sh --selftest
+	sh tests/layers.sh
 	@echo "== unit tests"
 	CK_FORK=no ./tests/unit
 	@echo "== end-to-end tests"

@@ -32,7 +32,7 @@
 #include "models/limit.h"
 #include "models/nodeload.h"
 #include "models/service.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 

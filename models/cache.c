@@ -56,7 +56,7 @@
 #include <string.h>
 
 #include "models/store.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 

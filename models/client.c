@@ -16,8 +16,8 @@
 #include "models/keys.h"
 #include "models/kind.h"
 #include "models/service.h"
-#include "output/hist.h"
-#include "output/stats.h"
+#include "sim/hist.h"
+#include "sim/stats.h"
 
 struct client {
     struct component base;

@@ -138,6 +138,10 @@ int kp_check_keys(const struct sc_section *s, const struct param_spec *params, c
 #define KIND_MAX_RUN_SERVERS 1e8
 #define KIND_MAX_RUN_USERS 1e7
 
+/* Makes c a component of kind k: sets c->kind and fills c->ops, the calls
+ * the engine makes (models/model.c). */
+void kind_bind(struct component *c, const struct kind *k);
+
 /* The component named `name` in the run, or NULL. */
 struct component *kind_lookup(struct sim *sim, const char *name);
 

@@ -115,6 +115,22 @@ static int check_run_totals(const struct sim *sim, const struct sc_section *cons
     return rc;
 }
 
+void kind_bind(struct component *c, const struct kind *k)
+{
+    c->kind = k;
+    c->ops = (struct component_ops){
+        .start = k->start,
+        .on_request = k->on_request,
+        .on_reply = k->on_reply,
+        .reset = k->reset,
+        .fini = k->fini,
+        .ts_extra = k->ts_extra,
+        .capacity_rps = k->capacity_rps,
+        .is_client = k->is_client,
+        .no_traffic = k->no_traffic,
+    };
+}
+
 int model_build(struct sim *sim, const struct sc_point *pt, struct diag *d)
 {
     int rc = 0;
@@ -131,7 +147,7 @@ int model_build(struct sim *sim, const struct sc_point *pt, struct diag *d)
             continue;
         }
         struct component *c = xcalloc(1, k->size);
-        c->kind = k;
+        kind_bind(c, k);
         c->name = s->name;
         c->loc = s->loc;
         c->id = (uint32_t)sim->ncomps;

@@ -84,7 +84,7 @@
 #include "models/keymap.h"
 #include "models/kind.h"
 #include "models/nodefault.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 

@@ -113,7 +113,7 @@
 #include "models/kind.h"
 #include "models/nodefault.h"
 #include "models/station.h" /* station_read_queue */
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 

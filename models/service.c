@@ -30,7 +30,7 @@
 #include "models/nodefault.h"
 #include "models/shed.h"
 #include "models/station.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 

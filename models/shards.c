@@ -30,7 +30,7 @@
 #include "models/kind.h"
 #include "models/nodeload.h"
 #include "models/shard_route.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 

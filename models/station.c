@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "models/shed.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 

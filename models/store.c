@@ -35,7 +35,7 @@
 
 #include "models/nodefault.h"
 #include "models/station.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 

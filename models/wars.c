@@ -33,7 +33,7 @@
 #include <string.h>
 
 #include "models/kind.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/xalloc.h"
 
 #define WARS_MAX_N 65535 /* replicas: an event's tag holds the index in 16 bits */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/xalloc.h"
 
 #define NA ((double)NAN)

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/hist.h"
-#include "output/stats.h"
+#include "sim/hist.h"
+#include "sim/stats.h"
 #include "output/writers.h"
 #include "sim/xalloc.h"
 

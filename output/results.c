@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "sim/xalloc.h"
 
 void sparse_from_hist(struct sparse_hist *s, const struct hist *h)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "output/writers.h"
 #include "sim/xalloc.h"
 

@@ -13,7 +13,7 @@
 #include "output/columns.h"
 #include "output/outfile.h"
 #include "output/report.h"
-#include "output/stats.h"
+#include "sim/stats.h"
 
 struct hist;
 

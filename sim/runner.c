@@ -12,9 +12,9 @@
 #include "models/kind.h"
 #include "models/model.h"
 #include "output/columns.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "output/report.h"
-#include "output/stats.h"
+#include "sim/stats.h"
 #include "sim/sim.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -460,21 +460,21 @@ static void collect(const struct sim *sim, int64_t end_ns, struct run_result *re
     res->in_flight =
         res->offered - res->completed - res->rejected - res->rate_limited - res->timeouts -
         res->errors;
-    res->spans = xcalloc(sim->nspans + 1, sizeof *res->spans);
-    for (size_t i = 0; i < sim->nspans; i++)
-        res->spans[i] = (struct result_span){xstrdup(sim->spans[i].name),
-                                             units_ns_to_s(sim->spans[i].from_ns),
-                                             units_ns_to_s(sim->spans[i].to_ns)};
-    res->nspans = sim->nspans;
-    res->ts_ncols = sim->ts_ncols;
-    res->ts_nrows = sim->ts_nrows;
-    if (sim->ts_nrows) {
-        size_t n = sim->ts_nrows * (1 + sim->ts_ncols);
+    res->spans = xcalloc(sim->faults.nspans + 1, sizeof *res->spans);
+    for (size_t i = 0; i < sim->faults.nspans; i++)
+        res->spans[i] = (struct result_span){xstrdup(sim->faults.spans[i].name),
+                                             units_ns_to_s(sim->faults.spans[i].from_ns),
+                                             units_ns_to_s(sim->faults.spans[i].to_ns)};
+    res->nspans = sim->faults.nspans;
+    res->ts_ncols = sim->ts.ncols;
+    res->ts_nrows = sim->ts.nrows;
+    if (sim->ts.nrows) {
+        size_t n = sim->ts.nrows * (1 + sim->ts.ncols);
         res->ts_rows = xmalloc(n * sizeof *res->ts_rows);
-        memcpy(res->ts_rows, sim->ts_rows, n * sizeof *res->ts_rows);
-        res->ts_names = xcalloc(sim->ts_ncols + 1, sizeof *res->ts_names);
-        for (size_t i = 0; i < sim->ts_ncols; i++)
-            res->ts_names[i] = columns_ts_name(&sim->ts_cols[i]);
+        memcpy(res->ts_rows, sim->ts.rows, n * sizeof *res->ts_rows);
+        res->ts_names = xcalloc(sim->ts.ncols + 1, sizeof *res->ts_names);
+        for (size_t i = 0; i < sim->ts.ncols; i++)
+            res->ts_names[i] = columns_ts_name(&sim->ts.cols[i]);
     }
     sparse_from_hist(&res->latency, lat);
     hist_free(lat);
@@ -582,13 +582,11 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
 {
     struct sim sim;
     sim_init(&sim, seed, cut_ns, cfg->duration_ns);
-    sim.max_in_flight = cfg->max_in_flight;
-    sim.series = series;
+    sim.limits.max_in_flight = cfg->max_in_flight;
+    sim.warmup = series;
     sim.progress = pa->slot ? &pa->slot->sp : NULL;
     if (cfg->precision > 0 && !series) {
-        sim.precision = cfg->precision;
-        sim.bm = xmalloc(sizeof *sim.bm);
-        batches_init(sim.bm, 100);
+        precision_init(&sim.precision, cfg->precision);
     }
     struct diag *d = diag_new();
     int rc = model_build(&sim, pt, d);
@@ -601,16 +599,16 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
         if (res) {
             collect(&sim, end, res);
             res->precision_met =
-                cfg->precision > 0 ? sim.stop && !sim.overloaded && !sim.stalled : -1;
-            if (sim.overloaded)
-                collect_stop(&sim.overload, res);
-            if (sim.stalled) {
+                cfg->precision > 0 ? sim.stop && !sim.limits.overloaded && !sim.limits.stalled : -1;
+            if (sim.limits.overloaded)
+                collect_stop(&sim.limits.overload, res);
+            if (sim.limits.stalled) {
                 res->stop.stalled = 1;
                 res->stop.at_s = units_ns_to_s(sim_now(&sim));
             }
         }
     }
-    sim.series = NULL; /* owned by the caller */
+    sim.warmup = NULL; /* owned by the caller */
     sim_fini(&sim);
     return rc;
 }

@@ -1,19 +1,14 @@
-/* sim: the run loop, the request pool and message passing between
- * components. See sim.h for the model. */
+/* sim: the run loop, the warm-up cut, levels and message passing between
+ * components; the other jobs have a file each (see sim.h). */
 #include "sim/sim.h"
 
 #include <assert.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/kind.h"
-#include "output/hist.h"
-#include "output/stats.h"
+#include "sim/hist.h"
 #include "sim/xalloc.h"
-
-#define POOL_CHUNK 256
 
 void sim_init(struct sim *sim, uint64_t seed, int64_t cut_ns, int64_t end_ns)
 {
@@ -23,8 +18,8 @@ void sim_init(struct sim *sim, uint64_t seed, int64_t cut_ns, int64_t end_ns)
     sim->cut_ns = cut_ns;
     sim->end_ns = end_ns;
     sim->measuring = cut_ns <= 0;
-    sim->max_in_flight = SIZE_MAX;
-    sim->stall_events = SIM_STALL_EVENTS;
+    sim->limits.max_in_flight = SIZE_MAX;
+    sim->limits.stall_events = SIM_STALL_EVENTS;
 }
 
 static void stats_fini(struct comp_stats *st)
@@ -40,8 +35,8 @@ void sim_fini(struct sim *sim)
         struct component *c = sim->comps[i];
         if (!c)
             continue;
-        if (c->kind && c->kind->fini)
-            c->kind->fini(c);
+        if (c->ops.fini)
+            c->ops.fini(c);
         dist_fini(&c->latency);
         stats_fini(&c->st);
         free(c->callees);
@@ -49,17 +44,13 @@ void sim_fini(struct sim *sim)
         free(c);
     }
     free(sim->comps);
-    free(sim->levels);
-    free(sim->bm);
-    free(sim->series);
-    hist_free(sim->ts.lat);
-    free(sim->ts_cols);
-    free(sim->ts_rows);
-    free(sim->spans);
-    free(sim->links);
-    for (size_t i = 0; i < sim->nchunks; i++)
-        free(sim->chunks[i]);
-    free(sim->chunks);
+    free(sim->levels.all);
+    precision_fini(&sim->precision);
+    free(sim->warmup);
+    sim_ts_fini(&sim->ts);
+    free(sim->faults.spans);
+    free(sim->faults.links);
+    reqpool_fini(&sim->pool);
     evq_free(sim->q);
     memset(sim, 0, sizeof *sim);
 }
@@ -80,6 +71,7 @@ uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b)
 
 static void level_close(struct level *l, int64_t now_ns)
 {
+    SIM_CHECK(now_ns >= l->last_ns && "time went backwards");
     l->area += (double)l->value * (double)(now_ns - l->last_ns);
     l->last_ns = now_ns;
 }
@@ -91,9 +83,9 @@ static void do_cut(struct sim *sim, void *a, void *b)
     (void)a;
     (void)b;
     int64_t now = sim_now(sim);
-    for (size_t i = 0; i < sim->nlevels; i++) {
-        sim->levels[i]->area = 0;
-        sim->levels[i]->last_ns = now;
+    for (size_t i = 0; i < sim->levels.n; i++) {
+        sim->levels.all[i]->area = 0;
+        sim->levels.all[i]->last_ns = now;
     }
     for (size_t i = 0; i < sim->ncomps; i++) {
         struct component *c = sim->comps[i];
@@ -106,20 +98,10 @@ static void do_cut(struct sim *sim, void *a, void *b)
             hist_reset(st->local);
         if (st->resp)
             hist_reset(st->resp);
-        if (c->kind->reset)
-            c->kind->reset(sim, c);
+        if (c->ops.reset)
+            c->ops.reset(sim, c);
     }
     sim->measuring = true;
-}
-
-/* The run has reached max_in_flight: it stops after this event. Kept out
- * of line so that sim_req_new pays one comparison. */
-static void overload(struct sim *sim)
-{
-    sim->overloaded = true;
-    sim->stop = true;
-    sim->overload.at_ns = sim_now(sim);
-    sim->overload.in_flight = sim->reqs_live;
 }
 
 /* Names the component holding the most queued requests (the first in file
@@ -127,7 +109,7 @@ static void overload(struct sim *sim)
  * knows it, its capacity. */
 static void overload_report(struct sim *sim)
 {
-    struct sim_overload *o = &sim->overload;
+    struct sim_overload *o = &sim->limits.overload;
     o->busiest = NULL;
     o->queued = 0;
     o->offered_rps = NAN;
@@ -145,8 +127,8 @@ static void overload_report(struct sim *sim)
     if (o->at_ns > 0)
         o->offered_rps = (double)(c->st.arrivals_before_cut + c->st.arrivals) /
                          ((double)o->at_ns / 1e9);
-    if (c->kind->capacity_rps)
-        o->capacity_rps = c->kind->capacity_rps(sim, c);
+    if (c->ops.capacity_rps)
+        o->capacity_rps = c->ops.capacity_rps(sim, c);
 }
 
 static void publish_progress(struct sim *sim)
@@ -160,82 +142,39 @@ int64_t sim_run(struct sim *sim)
     if (sim->cut_ns > 0)
         evq_push(sim->q, sim->cut_ns, do_cut, NULL, NULL);
     for (size_t i = 0; i < sim->ncomps; i++)
-        if (sim->comps[i]->kind->start)
-            sim->comps[i]->kind->start(sim, sim->comps[i]);
+        if (sim->comps[i]->ops.start)
+            sim->comps[i]->ops.start(sim, sim->comps[i]);
     struct evq_event ev;
     int64_t instant = -1;
     uint32_t same = 0; /* events in a row at `instant` */
     while (!sim->stop && evq_peek_time(sim->q) <= sim->end_ns && evq_pop(sim->q, &ev)) {
         if ((++sim->events & (SIM_PROGRESS_EVENTS - 1)) == 0 && sim->progress)
             publish_progress(sim);
+        SIM_CHECK(ev.at_ns >= instant && "time went backwards");
         if (ev.at_ns != instant) {
             instant = ev.at_ns;
             same = 0;
-        } else if (++same == sim->stall_events) {
-            sim->stalled = true;
+        } else if (++same == sim->limits.stall_events) {
+            sim->limits.stalled = true;
             sim->stop = true;
         }
         ev.fn(sim, ev.a, ev.b);
     }
     if (sim->progress)
         publish_progress(sim);
-    if (sim->overloaded)
+    if (sim->limits.overloaded)
         overload_report(sim);
     if (sim->stop && !sim->measuring) /* stopped in the warm-up: nothing measured */
         do_cut(sim, NULL, NULL);
     int64_t end = sim->stop ? sim_now(sim) : sim->end_ns;
-    for (size_t i = 0; i < sim->nlevels; i++)
-        level_close(sim->levels[i], end);
+    for (size_t i = 0; i < sim->levels.n; i++)
+        level_close(sim->levels.all[i], end);
     return end;
-}
-
-struct request *sim_req_new(struct sim *sim)
-{
-    if (!sim->free_reqs) {
-        struct request *chunk = xcalloc(POOL_CHUNK, sizeof *chunk);
-        sim->chunks = xrealloc(sim->chunks, (sim->nchunks + 1) * sizeof *sim->chunks);
-        sim->chunks[sim->nchunks++] = chunk;
-        for (size_t i = POOL_CHUNK; i-- > 0;) {
-            chunk[i].next_free = sim->free_reqs;
-            sim->free_reqs = &chunk[i];
-        }
-    }
-    struct request *r = sim->free_reqs;
-    sim->free_reqs = r->next_free;
-    /* Clear the header only: frames are written as they are pushed. */
-    memset(r, 0, offsetof(struct request, stack));
-    r->id = sim->next_req_id++;
-    r->user = UINT32_MAX;
-    r->target = -1;
-    if (++sim->reqs_live == sim->max_in_flight) /* the one check per birth */
-        overload(sim);
-    return r;
-}
-
-struct request *sim_req_child(struct sim *sim, struct request *parent)
-{
-    struct request *r = sim_req_new(sim);
-    r->work_seed = parent->work_seed;
-    r->key = parent->key;
-    r->op = parent->op;
-    r->version = parent->version;
-    r->born_ns = parent->born_ns;
-    r->measured = parent->measured;
-    r->user = parent->user;
-    r->attempt = parent->attempt;
-    r->parent = parent;
-    return r;
-}
-
-void sim_req_free(struct sim *sim, struct request *r)
-{
-    r->next_free = sim->free_reqs;
-    sim->free_reqs = r;
-    sim->reqs_live--;
 }
 
 struct frame *sim_enter(struct request *r, struct component *c)
 {
+    SIM_CHECK(!r->pooled && "request used after it was freed");
     assert(r->depth < REQ_MAX_DEPTH && "calls nested too deep");
     struct frame *f = &r->stack[r->depth++];
     f->c = c;
@@ -248,9 +187,6 @@ struct frame *sim_enter(struct request *r, struct component *c)
     return f;
 }
 
-/* A message with no latency is handled at once, without an event: the
- * receiver runs inside the sender's handler, so senders finish updating
- * their own state before they send or reply. */
 struct frame *sim_top_of(struct request *r, const struct component *c)
 {
     for (size_t i = r->depth; i-- > 0;)
@@ -273,8 +209,8 @@ static int64_t hop_delay(struct component *from)
 static bool link_passes(struct sim *sim, const struct component *from,
                         const struct component *to, int64_t *delay)
 {
-    for (size_t i = 0; i < sim->nlinks; i++) {
-        struct link_fault *lf = sim->links[i];
+    for (size_t i = 0; i < sim->faults.nlinks; i++) {
+        struct link_fault *lf = sim->faults.links[i];
         if (!lf->active || !((lf->a == from && lf->b == to) || (lf->a == to && lf->b == from)))
             continue;
         if (lf->drop > 0 && rng_uniform(&lf->rng) < lf->drop) {
@@ -289,36 +225,38 @@ static bool link_passes(struct sim *sim, const struct component *from,
 static void deliver_request(struct sim *sim, void *a, void *b)
 {
     struct component *to = a;
-    to->kind->on_request(sim, to, b);
+    to->ops.on_request(sim, to, b);
 }
 
 static void deliver_reply(struct sim *sim, void *a, void *b)
 {
     struct component *to = a;
-    to->kind->on_reply(sim, to, b);
+    to->ops.on_reply(sim, to, b);
 }
 
 void sim_send(struct sim *sim, struct component *from, struct request *r, struct component *to)
 {
+    SIM_CHECK(!r->pooled && "request sent after it was freed");
     int64_t delay = hop_delay(from);
-    if (sim->nlinks && !link_passes(sim, from, to, &delay))
+    if (sim->faults.nlinks && !link_passes(sim, from, to, &delay))
         return;
     if (delay == 0)
-        to->kind->on_request(sim, to, r);
+        to->ops.on_request(sim, to, r);
     else
         sim_after(sim, delay, deliver_request, to, r);
 }
 
 void sim_reply(struct sim *sim, struct request *r)
 {
+    SIM_CHECK(!r->pooled && "reply of a request already freed");
     assert(r->depth >= 2 && "reply with no caller");
     r->depth--;
     struct component *caller = r->stack[r->depth - 1].c;
     int64_t delay = hop_delay(caller);
-    if (sim->nlinks && !link_passes(sim, r->stack[r->depth].c, caller, &delay))
+    if (sim->faults.nlinks && !link_passes(sim, r->stack[r->depth].c, caller, &delay))
         return;
     if (delay == 0)
-        caller->kind->on_reply(sim, caller, r);
+        caller->ops.on_reply(sim, caller, r);
     else
         sim_after(sim, delay, deliver_reply, caller, r);
 }
@@ -336,12 +274,13 @@ void sim_level_init(struct sim *sim, struct level *l)
     l->value = 0;
     l->last_ns = 0;
     l->area = 0;
-    xgrow(&sim->levels, &sim->levels_cap, sim->nlevels + 1, sizeof *sim->levels);
-    sim->levels[sim->nlevels++] = l;
+    xgrow(&sim->levels.all, &sim->levels.cap, sim->levels.n + 1, sizeof *sim->levels.all);
+    sim->levels.all[sim->levels.n++] = l;
 }
 
 void sim_level_set(struct sim *sim, struct level *l, int64_t value)
 {
+    SIM_CHECK(value >= 0 && "a level (a count of requests or workers) went negative");
     level_close(l, sim_now(sim));
     l->value = value;
 }
@@ -366,161 +305,24 @@ void sim_stats_init(struct sim *sim, struct comp_stats *st, bool with_hists)
     }
 }
 
-static void series_add(struct series *s, double x, int64_t now_ns)
-{
-    if (s->batch_size == 0)
-        s->batch_size = 5; /* MSER-5: batches of five */
-    s->partial += x;
-    if (++s->fill < s->batch_size)
-        return;
-    s->mean[s->nbatches] = s->partial / (double)s->fill;
-    s->end_ns[s->nbatches] = now_ns;
-    s->nbatches++;
-    s->partial = 0;
-    s->fill = 0;
-    if (s->nbatches < SERIES_MAX)
-        return;
-    for (size_t i = 0; i < SERIES_MAX / 2; i++) {
-        s->mean[i] = (s->mean[2 * i] + s->mean[2 * i + 1]) / 2;
-        s->end_ns[i] = s->end_ns[2 * i + 1];
-    }
-    s->nbatches = SERIES_MAX / 2;
-    s->batch_size *= 2;
-}
-
-/* Checks the precision goal once per completed batch: 20 regrouped batch
- * means, as JMT and Law & Kelton advise, and at least 100 batches seen so
- * that each batch is long compared with the correlation of the series. */
-static void precision_check(struct sim *sim)
-{
-    struct ci ci;
-    if (sim->bm->nbatches < 100 && sim->bm->batch_size == sim->bm->base_size)
-        return;
-    if (!batches_ci95(sim->bm, 20, &ci) || !(ci.mean > 0))
-        return;
-    if ((ci.hi - ci.lo) / 2 <= sim->precision * ci.mean)
-        sim->stop = true;
-}
-
 void sim_observe(struct sim *sim, int64_t latency_ns, bool measured)
 {
-    if (sim->series)
-        series_add(sim->series, (double)latency_ns, sim_now(sim));
-    if (measured && sim->bm) {
-        batches_add(sim->bm, (double)latency_ns);
-        if (sim->bm->fill == 0) /* a batch has just been completed */
-            precision_check(sim);
-    }
-}
-
-/* ---- time series --------------------------------------------------------- */
-
-#define TS_EXTRA_MAX 16
-
-static size_t comp_extra(const struct sim *sim, const struct component *c, const char **names,
-                         double *values)
-{
-    return c->kind->ts_extra ? c->kind->ts_extra(sim, c, names, values, TS_EXTRA_MAX) : 0;
-}
-
-static void ts_add_col(struct sim *sim, const char *comp, int fixed, const char *extra)
-{
-    sim->ts_cols = xrealloc(sim->ts_cols, (sim->ts_ncols + 1) * sizeof *sim->ts_cols);
-    sim->ts_cols[sim->ts_ncols++] = (struct sim_ts_col){comp, fixed, extra};
-}
-
-static void ts_sample(struct sim *sim, void *a, void *b)
-{
-    (void)a;
-    (void)b;
-    double secs = (double)sim->interval_ns / 1e9;
-    xgrow(&sim->ts_rows, &sim->ts_cap, (sim->ts_nrows + 1) * (1 + sim->ts_ncols),
-          sizeof *sim->ts_rows);
-    double *row = sim->ts_rows + sim->ts_nrows * (1 + sim->ts_ncols);
-    size_t k = 0;
-    row[k++] = (double)sim_now(sim) / 1e9;
-    struct ts_acc *acc = &sim->ts;
-    bool any = hist_count(acc->lat) > 0;
-    row[k + SIM_TS_OFFERED] = (double)acc->offered / secs;
-    row[k + SIM_TS_COMPLETED] = (double)acc->completed / secs;
-    row[k + SIM_TS_FAILED] = (double)acc->failed / secs;
-    row[k + SIM_TS_P50] = any ? (double)hist_quantile(acc->lat, 0.5) / 1e6 : (double)NAN;
-    row[k + SIM_TS_P99] = any ? (double)hist_quantile(acc->lat, 0.99) / 1e6 : (double)NAN;
-    row[k + SIM_TS_IN_SYSTEM] = (double)sim->reqs_live;
-    k += SIM_TS_RUN_COLS;
-    for (size_t i = 0; i < sim->ncomps; i++) {
-        const struct component *c = sim->comps[i];
-        if (c->kind->no_traffic)
-            continue;
-        if (!c->kind->is_client) { /* a client has only its extra columns */
-            row[k + SIM_TS_REPLICAS] = (double)c->st.replicas_up;
-            row[k + SIM_TS_QUEUE] = (double)c->st.queued.value;
-            row[k + SIM_TS_BUSY] = (double)c->st.busy.value;
-            k += SIM_TS_COMP_COLS;
-        }
-        const char *names[TS_EXTRA_MAX];
-        double vals[TS_EXTRA_MAX];
-        size_t n = comp_extra(sim, c, names, vals);
-        for (size_t j = 0; j < n; j++)
-            row[k++] = vals[j];
-    }
-    sim->ts_nrows++;
-    acc->offered = acc->completed = acc->failed = 0;
-    hist_reset(acc->lat);
-    if (sim_now(sim) + sim->interval_ns <= sim->end_ns)
-        sim_after(sim, sim->interval_ns, ts_sample, NULL, NULL);
-}
-
-void sim_ts_start(struct sim *sim, int64_t interval_ns)
-{
-    if (interval_ns <= 0)
-        return;
-    sim->interval_ns = interval_ns;
-    sim->ts.lat = hist_new();
-    for (int i = 0; i < SIM_TS_RUN_COLS; i++)
-        ts_add_col(sim, NULL, i, NULL);
-    for (size_t i = 0; i < sim->ncomps; i++) {
-        const struct component *c = sim->comps[i];
-        if (c->kind->no_traffic)
-            continue;
-        int ncomp_cols = c->kind->is_client ? 0 : SIM_TS_COMP_COLS;
-        for (int j = 0; j < ncomp_cols; j++) /* a client has only its extra columns */
-            ts_add_col(sim, c->name, j, NULL);
-        const char *names[TS_EXTRA_MAX];
-        double vals[TS_EXTRA_MAX];
-        size_t n = comp_extra(sim, c, names, vals);
-        for (size_t j = 0; j < n; j++)
-            ts_add_col(sim, c->name, -1, names[j]);
-    }
-    if (interval_ns <= sim->end_ns)
-        sim_at(sim, interval_ns, ts_sample, NULL, NULL);
-}
-
-void sim_ts_born(struct sim *sim)
-{
-    sim->ts.offered++;
-}
-
-void sim_ts_outcome(struct sim *sim, enum req_status status, int64_t latency_ns)
-{
-    if (!sim->ts.lat)
-        return;
-    if (status == REQ_OK) {
-        sim->ts.completed++;
-        hist_add(sim->ts.lat, latency_ns);
-    } else {
-        sim->ts.failed++;
-    }
+    if (sim->warmup)
+        warmup_add(sim->warmup, (double)latency_ns, sim_now(sim));
+    if (measured && sim->precision.bm && precision_add(&sim->precision, (double)latency_ns))
+        sim->stop = true;
 }
 
 void sim_link_fault(struct sim *sim, struct link_fault *lf)
 {
-    sim->links = xrealloc(sim->links, (sim->nlinks + 1) * sizeof *sim->links);
-    sim->links[sim->nlinks++] = lf;
+    struct sim_faults *f = &sim->faults;
+    f->links = xrealloc(f->links, (f->nlinks + 1) * sizeof *f->links);
+    f->links[f->nlinks++] = lf;
 }
 
 void sim_note_span(struct sim *sim, const char *name, int64_t from_ns, int64_t to_ns)
 {
-    sim->spans = xrealloc(sim->spans, (sim->nspans + 1) * sizeof *sim->spans);
-    sim->spans[sim->nspans++] = (struct span){name, from_ns, to_ns};
+    struct sim_faults *f = &sim->faults;
+    f->spans = xrealloc(f->spans, (f->nspans + 1) * sizeof *f->spans);
+    f->spans[f->nspans++] = (struct span){name, from_ns, to_ns};
 }

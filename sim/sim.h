@@ -3,6 +3,17 @@
  * lua_State; there are no globals, so runs on several threads are
  * independent and reproducible.
  *
+ * The engine is the bottom layer: models/ and output/ include it, it
+ * includes neither (tests/layers.sh checks). It calls a component only
+ * through struct component_ops, which the models fill in when they build
+ * the component. Its jobs, one file each:
+ *   sim.c        the run loop, the warm-up cut, levels, messages (send/reply)
+ *   reqpool.c    the request pool (sim_req_new, sim_req_free)
+ *   timeseries.c the time series (one row of figures per interval)
+ *   warmup.c     the latency series a `warmup = auto` pilot records
+ *   precision.c  the `precision` stop (batch means of measured latencies)
+ *   hist.c, stats.c  streaming histograms and statistics they all use
+ *
  * A request is born at a client and travels through components; each
  * component it enters pushes a frame on the request's stack, and a reply pops
  * the frame and travels back to the component below. Every hop can carry a
@@ -20,23 +31,27 @@
 #include "sim/diag.h"
 #include "sim/dist.h"
 #include "sim/evq.h"
+#include "sim/precision.h"
+#include "sim/reqpool.h"
 #include "sim/rng.h"
+#include "sim/timeseries.h"
+#include "sim/warmup.h"
 
-struct batches;
 struct hist;
 struct kind;
-
-/* The end-to-end latency series of a run in completion order, as at most
- * SERIES_MAX batch means with the time each batch ended (neighbours merge
- * when full). MSER-5 reads it to find the warm-up cut. Fixed memory. */
-#define SERIES_MAX 1024
-struct series {
-    size_t batch_size, nbatches, fill;
-    double partial;
-    double mean[SERIES_MAX];
-    int64_t end_ns[SERIES_MAX];
-};
 struct sc_section;
+
+/* Checks of the engine's invariants on the per-event paths (a request is
+ * freed once and not used after, the clock never goes backwards, a level
+ * never goes negative, the pool's counts add up). They run where
+ * SDSIM_CHECKS is defined, as in the sanitizer builds of `make check`, and
+ * cost nothing in the optimised build that `make bench` measures. */
+#ifdef SDSIM_CHECKS
+#include <assert.h>
+#define SIM_CHECK(cond) assert(cond)
+#else
+#define SIM_CHECK(cond) ((void)0)
+#endif
 
 enum req_status { REQ_OK, REQ_REJECTED, REQ_ERROR, REQ_TIMEOUT };
 
@@ -93,6 +108,7 @@ struct request {
     bool abandoned;       /* the client has given up (timed out) */
     bool measured;        /* born at or after the warm-up cut */
     uint8_t cause;        /* enum req_cause */
+    bool pooled;          /* in the pool's free list (checks a request is freed once) */
     int64_t retry_after_ns; /* with CAUSE_RATE_LIMITED: wait at least this before a
                                retry (a Retry-After hint), or 0: no hint */
     /* The request this one is an attempt of (client retries, hedges) or a
@@ -103,8 +119,8 @@ struct request {
     struct request *next_free;
 };
 
-/* A level that changes at events (queue length, busy workers): its
- * time-weighted mean is area / (end - cut). */
+/* A level that changes at events (queue length, busy workers): a count,
+ * never negative (checked). Its time-weighted mean is area / (end - cut). */
 struct level {
     int64_t value;
     int64_t last_ns;
@@ -130,38 +146,29 @@ struct comp_stats {
     uint64_t arrivals_before_cut; /* arrivals before the warm-up cut (overload report) */
 };
 
-/* The time series: every interval the run appends one row of ts_ncols
- * values (what each holds in ts_cols, fixed when the model is built).
- * End-to-end figures of the current interval accumulate in ts_acc. A row
- * holds t_s, the whole run's figures (enum sim_ts_run order), then for
- * each component with traffic its station levels (enum sim_ts_comp order,
- * none for a client) and its kind's extra figures. The engine records
- * numbers only: the columns' names, units and meanings are the results
- * writers' (output/columns.c). */
-enum sim_ts_run {
-    SIM_TS_OFFERED,   /* requests born per second */
-    SIM_TS_COMPLETED, /* successful replies per second */
-    SIM_TS_FAILED,    /* failed requests per second */
-    SIM_TS_P50,       /* median latency of the successes, ms */
-    SIM_TS_P99,       /* 99th percentile of the same, ms */
-    SIM_TS_IN_SYSTEM, /* requests alive at the sample */
-    SIM_TS_RUN_COLS
-};
-enum sim_ts_comp { SIM_TS_REPLICAS, SIM_TS_QUEUE, SIM_TS_BUSY, SIM_TS_COMP_COLS };
-struct sim_ts_col {
-    const char *comp;  /* component name (borrowed), NULL: the whole run */
-    int fixed;         /* an enum sim_ts_run or sim_ts_comp value, or -1 */
-    const char *extra; /* the kind's name for it (static) when fixed < 0 */
-};
-struct ts_acc {
-    uint64_t offered;   /* requests born in the interval */
-    uint64_t completed; /* successful replies in the interval */
-    uint64_t failed;    /* rejected, timed out or failed in the interval */
-    struct hist *lat;   /* latencies of the successful replies */
+/* What the engine calls on a component. The models fill it in from the
+ * component's kind when they build it (models/model.c, kind_bind), so the
+ * engine knows only these calls, never a model's types. */
+struct component_ops {
+    void (*start)(struct sim *sim, struct component *c); /* first events; may be NULL */
+    void (*on_request)(struct sim *sim, struct component *c, struct request *r);
+    void (*on_reply)(struct sim *sim, struct component *c, struct request *r);
+    void (*reset)(struct sim *sim, struct component *c); /* at the cut; may be NULL */
+    void (*fini)(struct component *c);                   /* may be NULL */
+    /* Extra time-series columns: fills names (static strings) and values,
+     * returns how many (at most max). May be NULL. */
+    size_t (*ts_extra)(const struct sim *sim, const struct component *c, const char **names,
+                       double *values, size_t max);
+    /* Requests per second it can serve now, or NAN; for the overload
+     * message. May be NULL. */
+    double (*capacity_rps)(const struct sim *sim, const struct component *c);
+    bool is_client;  /* in the time series, only its extra columns */
+    bool no_traffic; /* takes no requests: not in the time series */
 };
 
 struct component {
-    const struct kind *kind;
+    const struct kind *kind;   /* the model's description; the engine never reads it */
+    struct component_ops ops;  /* what the engine calls */
     const char *name;      /* borrowed from the scenario point */
     uint32_t id;           /* index in file order */
     uint64_t salt;         /* hash of the name: per-component random streams */
@@ -175,15 +182,42 @@ struct component {
     struct comp_stats st;
 };
 
-/* Why a run stopped at the in-flight limit (sim.max_in_flight), filled in
+/* Why a run stopped at the in-flight limit (sim.limits.max_in_flight), filled in
  * when it did: the figures main prints. */
 struct sim_overload {
     int64_t at_ns;            /* when the limit was reached */
-    size_t in_flight;         /* requests held then (sim.reqs_live) */
+    size_t in_flight;         /* requests held then (sim.pool.live) */
     const struct component *busiest; /* the one with the most queued requests, or NULL */
     int64_t queued;           /* its queued requests */
     double offered_rps;       /* its arrivals per second since time 0 */
     double capacity_rps;      /* requests per second it can serve, or NAN: unknown */
+};
+
+/* The run's safety stops (sim.c): the in-flight limit and the stall guard. */
+struct sim_limits {
+    /* The run stops when pool.live reaches this ([sim] max_in_flight):
+     * requests held, whether their client still waits or has given up and
+     * they still sit in a queue. SIZE_MAX: no limit (sim_init's default). */
+    size_t max_in_flight;
+    bool overloaded;       /* stopped at max_in_flight; see overload */
+    struct sim_overload overload;
+    bool stalled;          /* stopped: stall_events events in a row at one instant */
+    uint32_t stall_events; /* SIM_STALL_EVENTS (sim_init); tests lower it */
+};
+
+/* Every level of the run, so the cut and the end handle them in one place. */
+struct sim_levels {
+    struct level **all;
+    size_t n, cap;
+};
+
+/* What the fault components register (models/fault.c): spans for the plots,
+ * link faults that sim_send and sim_reply apply. */
+struct sim_faults {
+    struct span *spans;
+    size_t nspans;
+    struct link_fault **links; /* borrowed from fault components */
+    size_t nlinks;
 };
 
 /* Where a run shows how far it has got, for a progress line another thread
@@ -197,44 +231,24 @@ struct sim_progress {
 };
 
 struct sim {
+    /* the run loop (sim.c) */
     struct evq *q;
     uint64_t seed;
     int64_t cut_ns;        /* warm-up cut: statistics start here */
     int64_t end_ns;        /* the run stops at this time (or earlier, see stop) */
-    bool stop;             /* set by a model to end the run now (precision reached) */
+    bool stop;             /* set to end the run now (precision reached, a limit) */
     bool measuring;        /* now >= cut_ns */
+    uint64_t events;       /* events executed */
     struct component **comps;
     size_t ncomps;
-    struct level **levels; /* every level, so the cut resets them in one place */
-    size_t nlevels, levels_cap;
-    struct request *free_reqs;
-    void **chunks;         /* request pool chunks */
-    size_t nchunks;
-    size_t reqs_live;      /* requests taken from the pool and not returned */
-    /* The run stops when reqs_live reaches this ([sim] max_in_flight):
-     * requests held, whether their client still waits or has given up and
-     * they still sit in a queue. SIZE_MAX: no limit (sim_init's default). */
-    size_t max_in_flight;
-    bool overloaded;       /* stopped at max_in_flight; see overload */
-    struct sim_overload overload;
-    bool stalled;          /* stopped: stall_events events in a row at one instant */
-    uint32_t stall_events; /* SIM_STALL_EVENTS (sim_init); tests lower it */
-    uint64_t next_req_id;
-    uint64_t events;       /* events executed */
-    double precision;      /* > 0: stop when the 95% CI half-width of the mean
-                              latency is within this fraction of the mean */
-    struct batches *bm;    /* batch means of measured latencies (precision) */
-    struct series *series; /* all latencies in order (warmup = auto pilot) */
-    int64_t interval_ns;   /* time-series interval; 0: none */
-    struct ts_acc ts;
-    struct sim_ts_col *ts_cols; /* what each column after t_s holds */
-    size_t ts_ncols;
-    double *ts_rows;       /* ts_nrows rows of 1 + ts_ncols values (t_s first) */
-    size_t ts_nrows, ts_cap;
-    struct span *spans;    /* scheduled faults, for the plots */
-    size_t nspans;
-    struct link_fault **links; /* faults on links (borrowed from fault components) */
-    size_t nlinks;
+    struct sim_levels levels;
+    struct sim_limits limits;
+    struct sim_faults faults;
+    /* the other jobs, one module each */
+    struct reqpool pool;        /* sim/reqpool.c: requests */
+    struct sim_ts ts;           /* sim/timeseries.c: the time series */
+    struct series *warmup;      /* sim/warmup.c: a pilot's latency series, or NULL */
+    struct precision precision; /* sim/precision.c: the precision stop */
     struct sim_progress *progress; /* NULL, or where sim_run publishes its clock */
 };
 
@@ -261,8 +275,9 @@ struct link_fault {
 /* Registers lf for the run (borrowed; it lives as long as its component). */
 void sim_link_fault(struct sim *sim, struct link_fault *lf);
 
-/* Starts the time series (call after the model is built): one row every
- * interval_ns from time 0, whole run, warm-up included. */
+/* The time series (sim/timeseries.c). Starts it (call after the model is
+ * built): one row every interval_ns from time 0, whole run, warm-up
+ * included. */
 void sim_ts_start(struct sim *sim, int64_t interval_ns);
 /* Clients report births and outcomes here for the time series. */
 void sim_ts_born(struct sim *sim);
@@ -291,18 +306,21 @@ uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b);
 #define SIM_STALL_EVENTS 100000000u
 
 /* Runs events until end_ns, until a model sets stop, until the clock stands
- * still for stall_events events (then stalled is set), or until reqs_live
+ * still for stall_events events (then stalled is set), or until pool.live
  * reaches max_in_flight (then overloaded is set and overload filled in;
  * the event that reached it runs to its end). A run stopped before the
  * warm-up cut has empty statistics (the cut is taken at the stop). Then
  * closes every level at the end time. Returns the end time. */
 int64_t sim_run(struct sim *sim);
 
+/* Requests come from the pool (sim/reqpool.c). A new request has a fresh id, no
+ * frames, user UINT32_MAX and target -1; the rest of its header is zero. */
 struct request *sim_req_new(struct sim *sim);
 /* A new request carrying parent's work (seed, key, op, version, birth,
  * measured, user, attempt), with parent as its parent: a retry, hedge or
  * guarded call that the caller can give up on without losing the parent. */
 struct request *sim_req_child(struct sim *sim, struct request *parent);
+/* Returns r to the pool; r must not be freed twice or used after. */
 void sim_req_free(struct sim *sim, struct request *r);
 
 /* Pushes a frame for c onto r (c is handling r now) and returns it. */

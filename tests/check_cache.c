@@ -12,7 +12,7 @@
 #include "models/model.h"
 #include "models/observer.h"
 #include "models/store.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "output/results.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"

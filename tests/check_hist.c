@@ -1,6 +1,6 @@
-/* Tests for output/hist: bucket layout, quantile accuracy, exact moments,
+/* Tests for sim/hist: bucket layout, quantile accuracy, exact moments,
  * merging, and the edges (empty, negative, INT64_MAX). */
-#include "output/hist.h"
+#include "sim/hist.h"
 
 #include <check.h>
 #include <math.h>

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "models/model.h"
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "output/results.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
@@ -161,8 +161,8 @@ START_TEST(memory_follows_requests_in_flight)
                    "[service s]\nworkers=50\nservice=exp(mean=10ms)\n",
                    1, 2000LL * 1000000000LL);
     sim_run(&sim);
-    ck_assert_uint_gt(sim.next_req_id, 90000);
-    ck_assert_uint_le(sim.nchunks, 1);          /* <= 256 request records */
+    ck_assert_uint_gt(sim.pool.next_id, 90000);
+    ck_assert_uint_le(sim.pool.nchunks, 1);          /* <= 256 request records */
     ck_assert_uint_le(evq_capacity(sim.q), 200); /* event records */
     tl_model_free(&sim, &sc, &pt);
 }
@@ -256,16 +256,16 @@ START_TEST(limit_is_reached_at_exactly_max_in_flight)
 {
     struct sim sim;
     sim_init(&sim, 1, 0, 1000);
-    sim.max_in_flight = 3;
+    sim.limits.max_in_flight = 3;
     struct request *a = sim_req_new(&sim);
     struct request *b = sim_req_new(&sim);
     sim_req_free(&sim, a);
     a = sim_req_new(&sim);
-    ck_assert(!sim.overloaded);
+    ck_assert(!sim.limits.overloaded);
     struct request *c = sim_req_new(&sim);
-    ck_assert(sim.overloaded);
+    ck_assert(sim.limits.overloaded);
     ck_assert(sim.stop);
-    ck_assert_uint_eq(sim.overload.in_flight, 3);
+    ck_assert_uint_eq(sim.limits.overload.in_flight, 3);
     sim_req_free(&sim, a);
     sim_req_free(&sim, b);
     sim_req_free(&sim, c);
@@ -288,19 +288,19 @@ START_TEST(a_clock_that_stands_still_stops_the_run)
     struct sim sim;
     int64_t zero = 0, one = 1;
     sim_init(&sim, 1, 0, 1000000);
-    sim.stall_events = 1000;
+    sim.limits.stall_events = 1000;
     sim_at(&sim, 5, again, &zero, NULL);
     int64_t end = sim_run(&sim);
-    ck_assert(sim.stalled);
+    ck_assert(sim.limits.stalled);
     ck_assert_int_eq(end, 5);
     ck_assert_uint_eq(sim.events, 1001);
     sim_fini(&sim);
 
     sim_init(&sim, 1, 0, 5000);
-    sim.stall_events = 1000;
+    sim.limits.stall_events = 1000;
     sim_at(&sim, 0, again, &one, NULL);
     ck_assert_int_eq(sim_run(&sim), 5000);
-    ck_assert(!sim.stalled);
+    ck_assert(!sim.limits.stalled);
     sim_fini(&sim);
 }
 END_TEST

@@ -1,6 +1,6 @@
-/* Tests for output/stats: t quantiles against published tables, confidence
+/* Tests for sim/stats: t quantiles against published tables, confidence
  * intervals, Welford moments, streaming batch means and MSER truncation. */
-#include "output/stats.h"
+#include "sim/stats.h"
 
 #include <check.h>
 #include <math.h>

@@ -97,7 +97,7 @@ static const struct kind sink_kind = {
 void tl_sink_init(struct tl_sink *s)
 {
     memset(s, 0, sizeof *s);
-    s->c.kind = &sink_kind;
+    kind_bind(&s->c, &sink_kind);
     s->c.name = "sink";
     s->last_reply_ns = s->read_reply_ns = -1;
 }

@@ -77,7 +77,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "output/hist.h"
+#include "sim/hist.h"
 #include "output/theory.h"
 #include "sim/xalloc.h"
 

@@ -10,7 +10,7 @@
  * writes the global signgam and so is not safe when runs share a process.
  *
  * Everything here is plain data in caller-owned storage; nothing allocates. */
-#include "output/stats.h"
+#include "sim/stats.h"
 
 #include <assert.h>
 #include <float.h>

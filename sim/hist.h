@@ -10,8 +10,8 @@
  * layout merge by adding counts, so percentiles over several runs come from
  * the merged counts, never from averaging percentiles. Count, sum, sum of
  * squares, min and max are exact (sums in long double). */
-#ifndef SDSIM_OUTPUT_HIST_H
-#define SDSIM_OUTPUT_HIST_H
+#ifndef SDSIM_SIM_HIST_H
+#define SDSIM_SIM_HIST_H
 
 #include <stdbool.h>
 #include <stddef.h>

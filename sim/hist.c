@@ -15,7 +15,7 @@
  * Invariant: count == sum of counts[]; when count > 0, min and max are the
  * exact smallest and largest values added and sum, sumsq the exact sums (up
  * to long double rounding). */
-#include "output/hist.h"
+#include "sim/hist.h"
 
 #include <assert.h>
 #include <float.h>

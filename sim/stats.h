@@ -1,4 +1,4 @@
-/* stats: the statistics that leave a run.
+/* stats: streaming statistics of a run and across runs.
  *
  * - Student t quantiles and 95% confidence intervals across replications.
  * - Welford running moments.
@@ -8,8 +8,8 @@
  * - MSER-5 truncation (White 1997; White, Cobb and Spratt 2000) on the batch
  *   series, for `warmup = auto`.
  * All are plain data with fixed memory. */
-#ifndef SDSIM_OUTPUT_STATS_H
-#define SDSIM_OUTPUT_STATS_H
+#ifndef SDSIM_SIM_STATS_H
+#define SDSIM_SIM_STATS_H
 
 #include <stdbool.h>
 #include <stddef.h>

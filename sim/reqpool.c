@@ -1,0 +1,108 @@
+/* reqpool: the request pool, and the engine's calls that take requests from
+ * it and return them (sim_req_new, sim_req_child, sim_req_free in sim.h).
+ * See reqpool.h. */
+#include "sim/reqpool.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim.h"
+#include "sim/xalloc.h"
+
+static void grow(struct reqpool *p)
+{
+    struct request *chunk = xcalloc(REQPOOL_CHUNK, sizeof *chunk);
+    p->chunks = xrealloc(p->chunks, (p->nchunks + 1) * sizeof *p->chunks);
+    p->chunks[p->nchunks++] = chunk;
+    for (size_t i = REQPOOL_CHUNK; i-- > 0;) {
+        chunk[i].pooled = true;
+        chunk[i].next_free = p->free;
+        p->free = &chunk[i];
+    }
+}
+
+/* The one body of reqpool_take and sim_req_new, inlined in both: a birth
+ * pays no extra call. */
+static inline struct request *take(struct reqpool *p)
+{
+    if (!p->free)
+        grow(p);
+    struct request *r = p->free;
+    SIM_CHECK(r->pooled && "a request in the free list is in use");
+    p->free = r->next_free;
+    /* Clear the header only: frames are written as they are pushed. */
+    memset(r, 0, offsetof(struct request, stack));
+    r->id = p->next_id++;
+    r->user = UINT32_MAX;
+    r->target = -1;
+    p->live++;
+    return r;
+}
+
+struct request *reqpool_take(struct reqpool *p)
+{
+    return take(p);
+}
+
+void reqpool_put(struct reqpool *p, struct request *r)
+{
+    SIM_CHECK(!r->pooled && "request freed twice");
+    SIM_CHECK(p->live > 0 && "more requests freed than taken");
+    r->pooled = true;
+    r->next_free = p->free;
+    p->free = r;
+    p->live--;
+}
+
+/* The run has reached max_in_flight: it stops after this event. Kept out
+ * of line so that sim_req_new pays one comparison. */
+static void overload(struct sim *sim)
+{
+    sim->limits.overloaded = true;
+    sim->stop = true;
+    sim->limits.overload.at_ns = sim_now(sim);
+    sim->limits.overload.in_flight = sim->pool.live;
+}
+
+struct request *sim_req_new(struct sim *sim)
+{
+    struct request *r = take(&sim->pool);
+    if (sim->pool.live == sim->limits.max_in_flight) /* the one check per birth */
+        overload(sim);
+    return r;
+}
+
+struct request *sim_req_child(struct sim *sim, struct request *parent)
+{
+    struct request *r = sim_req_new(sim);
+    r->work_seed = parent->work_seed;
+    r->key = parent->key;
+    r->op = parent->op;
+    r->version = parent->version;
+    r->born_ns = parent->born_ns;
+    r->measured = parent->measured;
+    r->user = parent->user;
+    r->attempt = parent->attempt;
+    r->parent = parent;
+    return r;
+}
+
+void sim_req_free(struct sim *sim, struct request *r)
+{
+    reqpool_put(&sim->pool, r);
+}
+
+void reqpool_fini(struct reqpool *p)
+{
+#ifndef NDEBUG
+    size_t nfree = 0;
+    for (const struct request *r = p->free; r; r = r->next_free)
+        nfree++;
+    assert(nfree + p->live == p->nchunks * REQPOOL_CHUNK && "request pool accounting");
+#endif
+    for (size_t i = 0; i < p->nchunks; i++)
+        free(p->chunks[i]);
+    free(p->chunks);
+    memset(p, 0, sizeof *p);
+}

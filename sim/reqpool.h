@@ -1,0 +1,33 @@
+/* reqpool: the request pool. Requests come in chunks of REQPOOL_CHUNK with a free
+ * list, so memory grows with the number of requests in flight, never with
+ * the number served, and taking or returning one never allocates once the
+ * run holds its peak. The engine's calls on it are sim_req_new, sim_req_child
+ * and sim_req_free (sim.h); this header is the pool's own state. */
+#ifndef SDSIM_SIM_REQPOOL_H
+#define SDSIM_SIM_REQPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct request;
+
+#define REQPOOL_CHUNK 256
+
+struct reqpool {
+    struct request *free;     /* free list through request.next_free */
+    struct request **chunks;  /* every chunk of REQPOOL_CHUNK requests */
+    size_t nchunks;
+    size_t live;              /* taken and not returned */
+    uint64_t next_id;         /* id of the next request taken */
+};
+
+/* A request with a fresh id, no frames, user UINT32_MAX, target -1 and the
+ * rest of its header zero (frames are written as they are pushed). */
+struct request *reqpool_take(struct reqpool *p);
+/* Returns r, which must be live (not already returned). */
+void reqpool_put(struct reqpool *p, struct request *r);
+/* Frees every chunk (requests still live go with them) and zeroes p.
+ * Checks the accounting first: free + live = every request allocated. */
+void reqpool_fini(struct reqpool *p);
+
+#endif
