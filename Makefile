@@ -15,7 +15,7 @@ CFLAGS   += -std=c11 $(WARN)
 LDLIBS   += -lm -lpthread
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DSDSIM_CHECKS
 
-LIB_SRC  := $(sort $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c output/*.c)))
+LIB_SRC  := $(sort $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c models/*/*.c output/*.c)))
 TEST_SRC := $(sort $(wildcard tests/check_*.c)) tests/testlib.c
 
 OBJ      := $(LIB_SRC:%.c=obj/%.o)

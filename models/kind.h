@@ -18,7 +18,7 @@
 
 struct limit;
 
-/* What a scheduled fault does to a component (models/fault.c). */
+/* What a scheduled fault does to a component (models/kinds/fault.c). */
 enum fault_action {
     FAULT_CRASH,   /* the replica stops: its work fails, new requests are refused */
     FAULT_SLOW,    /* service times are multiplied by value */
@@ -60,7 +60,7 @@ struct kind {
     /* Starts (start = true) or ends a scheduled fault on one replica, or on
      * all when replica < 0; value is the action's parameter (a factor, a
      * probability, nanoseconds). The kind applies it to the node's struct
-     * nodefault (models/nodefault.h), whose table lists the kinds and actions
+     * nodefault (models/kinds/nodefault.h), whose table lists the kinds and actions
      * fault.c lets through. NULL: the kind cannot be a fault's target. */
     void (*fault)(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
                   double value, bool start);
@@ -89,12 +89,12 @@ struct kind {
     int build_stage;
 };
 
-/* A balancer's health checks and outlier detections (models/balancer.c). */
+/* A balancer's health checks and outlier detections (models/kinds/balancer.c). */
 extern const struct policy_family balancer_health_family;
 extern const struct policy_family balancer_outlier_family;
 /* The rate limiter of a balancer with `limit`, or NULL (any other component). */
 const struct limit *balancer_limit(const struct component *c);
-/* A fault's actions on a node and on a link (models/fault.c). */
+/* A fault's actions on a node and on a link (models/kinds/fault.c). */
 extern const struct policy_family fault_action_family;
 extern const struct policy_family fault_link_family;
 

@@ -4,22 +4,22 @@
  * one line here. */
 #include <string.h>
 
-#include "models/arrival.h"
-#include "models/cache.h"
-#include "models/autoscale.h"
-#include "models/backoff.h"
-#include "models/balance.h"
-#include "models/breaker.h"
-#include "models/bulkhead.h"
-#include "models/client.h"
-#include "models/evict.h"
-#include "models/keys.h"
+#include "models/arrival/arrival.h"
+#include "models/kinds/cache.h"
+#include "models/scale/autoscale.h"
+#include "models/resilience/backoff.h"
+#include "models/balance/balance.h"
+#include "models/resilience/breaker.h"
+#include "models/resilience/bulkhead.h"
+#include "models/kinds/client.h"
+#include "models/evict/evict.h"
+#include "models/data/keys.h"
 #include "models/kind.h"
-#include "models/limit.h"
+#include "models/admission/limit.h"
 
-#include "models/service.h"
-#include "models/shard_route.h"
-#include "models/shed.h"
+#include "models/kinds/service.h"
+#include "models/data/shard_route.h"
+#include "models/resilience/shed.h"
 
 extern const struct kind kind_balancer;
 extern const struct kind kind_fault;

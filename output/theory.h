@@ -93,7 +93,7 @@ double theory_mmck_response_mean(unsigned c, unsigned k, double lambda, double m
  * any load; 1 <= K <= THEORY_MD1K_MAX, else NAN. K = 1 gives rho / (1 + rho).
  * A token bucket with continuous refill at r per second and size b admits
  * a Poisson stream exactly as M/D/1/b with d = 1/r admits it: the missing
- * tokens, times 1/r, are the queue's unfinished work (models/limit_token_bucket.c). */
+ * tokens, times 1/r, are the queue's unfinished work (models/admission/limit_token_bucket.c). */
 #define THEORY_MD1K_MAX 4096
 double theory_md1k_loss(unsigned k, double lambda, double d);
 

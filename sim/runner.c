@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/client.h"
+#include "models/kinds/client.h"
 #include "models/kind.h"
 #include "models/model.h"
 #include "output/columns.h"

@@ -101,7 +101,7 @@ struct request {
     int32_t target;       /* replica chosen by a balancer for the next hop, or -1 */
     uint64_t version;     /* store version: a read's reply carries the version it
                              returns, a write's the version it made; a cas sends
-                             the version it read (models/store.h) */
+                             the version it read (models/kinds/store.h) */
     uint8_t op;           /* enum req_op: OP_READ, OP_WRITE or OP_CAS */
     uint8_t status;       /* enum req_status */
     uint8_t depth;        /* frames in use */
@@ -112,7 +112,7 @@ struct request {
     int64_t retry_after_ns; /* with CAUSE_RATE_LIMITED: wait at least this before a
                                retry (a Retry-After hint), or 0: no hint */
     /* The request this one is an attempt of (client retries, hedges) or a
-     * guarded call of (models/dep.c), or NULL. Valid while !abandoned: the
+     * guarded call of (models/kinds/dep.c), or NULL. Valid while !abandoned: the
      * parent outlives a child it still waits for. */
     struct request *parent;
     struct frame stack[REQ_MAX_DEPTH];
@@ -211,7 +211,7 @@ struct sim_levels {
     size_t n, cap;
 };
 
-/* What the fault components register (models/fault.c): spans for the plots,
+/* What the fault components register (models/kinds/fault.c): spans for the plots,
  * link faults that sim_send and sim_reply apply. */
 struct sim_faults {
     struct span *spans;
@@ -260,7 +260,7 @@ struct span {
 void sim_note_span(struct sim *sim, const char *name, int64_t from_ns, int64_t to_ns);
 
 /* A fault on the link between components a and b, both ways (owned by a
- * fault component, models/fault.c): while active, every request and reply
+ * fault component, models/kinds/fault.c): while active, every request and reply
  * sent between them by sim_send/sim_reply is lost with probability drop,
  * and otherwise arrives add_ns later. A lost message is never delivered:
  * only a timeout of someone waiting for it ends the wait. */

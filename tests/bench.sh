@@ -6,6 +6,9 @@
 set -eu
 CC=${CC:-cc}
 FLAGS="-O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I."
+# The objects of today's sources (make sdsim built them), not whatever lies
+# in obj/: an object left from a file since moved would be linked twice.
+lib_objs() { find sim models output -name '*.c' ! -name main.c | sort | sed 's#^#obj/#; s#[.]c$#.o#'; }
 B=obj/bench
 mkdir -p $B $B/out
 
@@ -89,7 +92,7 @@ if [ -f tests/bench_evict.c ]; then
     echo
     echo "== cache eviction policies: 10^7 Zipf(1.0) requests over 10^6 keys, cache of 10^5"
     # the library objects `make` built: the policies are listed in models/registry.c
-    $CC $FLAGS tests/bench_evict.c $(find obj/sim obj/models obj/output -name '*.o' ! -name main.o) \
+    $CC $FLAGS tests/bench_evict.c $(lib_objs) \
         -lm -lpthread -o $B/evict
     $B/evict
 fi
@@ -97,14 +100,14 @@ if [ -f tests/bench_balance.c ]; then
     echo
     echo "== balancing policies: pick + start + done per second"
     # the library objects `make` built (bench depends on sdsim); see bench_balance.c
-    $CC $FLAGS tests/bench_balance.c $(find obj/sim obj/models obj/output -name '*.o' ! -name main.o) \
+    $CC $FLAGS tests/bench_balance.c $(lib_objs) \
         -lm -lpthread -o $B/balance
     $B/balance
 fi
 if [ -f tests/bench_limit.c ]; then
     echo
     echo "== rate limiters: checks per second, most entries held, bytes (one scope; 10^5 keys)"
-    $CC $FLAGS tests/bench_limit.c $(find obj/sim obj/models obj/output -name '*.o' ! -name main.o) \
+    $CC $FLAGS tests/bench_limit.c $(lib_objs) \
         -lm -lpthread -o $B/limit
     $B/limit
 fi

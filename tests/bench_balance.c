@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "models/balance.h"
+#include "models/balance/balance.h"
 #include "sim/sim.h"
 #include "sim/xalloc.h"
 

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "models/evict.h"
-#include "models/evict_map.h"
+#include "models/evict/evict.h"
+#include "models/evict/evict_map.h"
 #include "sim/xalloc.h"
 
 static double now_s(void)

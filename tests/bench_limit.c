@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "models/limit.h"
+#include "models/admission/limit.h"
 #include "sim/rng.h"
 
 static double now_s(void)

@@ -9,7 +9,7 @@
  * while a wrong rate shape (the ramp's halves swapped, a spike of the wrong
  * width, a diurnal phase off by a quarter) misses by dozens of standard
  * deviations at these counts. The seed is fixed: the tests cannot flake. */
-#include "models/arrival.h"
+#include "models/arrival/arrival.h"
 
 #include <check.h>
 #include <math.h>

@@ -3,7 +3,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "models/autoscale.h"
+#include "models/scale/autoscale.h"
 
 #define S 1000000000LL
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/balance.h"
+#include "models/balance/balance.h"
 #include "sim/diag.h"
 #include "sim/rng.h"
 #include "sim/sim.h"

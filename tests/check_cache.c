@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/keymap.h"
+#include "models/data/keymap.h"
 #include "models/kind.h"
 #include "models/model.h"
-#include "models/observer.h"
-#include "models/store.h"
+#include "models/data/observer.h"
+#include "models/kinds/store.h"
 #include "sim/hist.h"
 #include "output/results.h"
 #include "sim/scenario.h"

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/evict.h"
-#include "models/evict_map.h"
+#include "models/evict/evict.h"
+#include "models/evict/evict_map.h"
 
 /* --- helpers ------------------------------------------------------------------ */
 

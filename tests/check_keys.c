@@ -8,7 +8,7 @@
  * single frequencies within 5 binomial standard deviations. A correct
  * sampler passes for all but a small fraction of seeds; a wrong exponent
  * (s = 0.9 for s = 1) gives a chi-square in the thousands at 1e6 draws. */
-#include "models/keys.h"
+#include "models/data/keys.h"
 
 #include <check.h>
 #include <math.h>

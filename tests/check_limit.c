@@ -1,4 +1,4 @@
-/* Rate limiters (models/limit.c): the exact decision sequence of each
+/* Rate limiters (models/admission/limit.c): the exact decision sequence of each
  * algorithm on hand-made arrival times, the boundary burst that a fixed
  * window lets through twice and a sliding log never does, retry-after
  * hints, scopes, the memory they count, and bad specs. */
@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "models/limit.h"
+#include "models/admission/limit.h"
 #include "sim/diag.h"
 #include "sim/sim.h"
 

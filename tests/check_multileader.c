@@ -1,4 +1,4 @@
-/* The multi-leader store (models/multileader.c), driven write by write with
+/* The multi-leader store (models/kinds/multileader.c), driven write by write with
  * constant delays (write 1 ms, read 1 ms, replication 10 ms), so every
  * commit and arrival time is known: conflict rules (lww, siblings), lost
  * updates, clock skew, staleness, sync_all availability, crashes and
@@ -9,7 +9,7 @@
 
 #include "models/kind.h"
 #include "models/model.h"
-#include "models/multileader.h"
+#include "models/kinds/multileader.h"
 #include "sim/rng.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"

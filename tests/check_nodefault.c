@@ -1,4 +1,4 @@
-/* One fault state per node (models/nodefault.c), as every kind with nodes
+/* One fault state per node (models/kinds/nodefault.c), as every kind with nodes
  * honours it: for each (kind, action) pair a tiny model is driven request
  * by request with constant service times, the action is started on one
  * node, and the test checks what the action should change (a crash fails
@@ -13,7 +13,7 @@
 
 #include "models/kind.h"
 #include "models/model.h"
-#include "models/nodefault.h"
+#include "models/kinds/nodefault.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "tests/testlib.h"

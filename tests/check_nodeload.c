@@ -1,4 +1,4 @@
-/* Per-node statistics (models/nodeload.c): exact time averages and share
+/* Per-node statistics (models/kinds/nodeload.c): exact time averages and share
  * statistics on hand-made sequences, and, through a balancer in a run, the
  * fraction of replicas with at least k requests against the mean-field
  * limit of the power of d choices. */
@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "models/kind.h"
-#include "models/nodeload.h"
+#include "models/kinds/nodeload.h"
 #include "sim/sim.h"
 #include "tests/testlib.h"
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "models/arrival.h"
+#include "models/arrival/arrival.h"
 #include "models/kind.h"
 #include "sim/diag.h"
 

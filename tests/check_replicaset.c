@@ -1,4 +1,4 @@
-/* The leader-follower replicated store (models/replicaset.c), driven request
+/* The leader-follower replicated store (models/kinds/replicaset.c), driven request
  * by request with constant delays (write 1 ms, read 1 ms, replication
  * 10 ms): acknowledgement rules, apply order, each consistency level's read
  * rule, the writes a failover loses, node queues, distances and nearest

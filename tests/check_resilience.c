@@ -6,10 +6,10 @@
 #include <math.h>
 #include <string.h>
 
-#include "models/backoff.h"
-#include "models/breaker.h"
-#include "models/bulkhead.h"
-#include "models/shed.h"
+#include "models/resilience/backoff.h"
+#include "models/resilience/breaker.h"
+#include "models/resilience/bulkhead.h"
+#include "models/resilience/shed.h"
 
 #define MS 1000000LL
 #define S 1000000000LL

@@ -1,4 +1,4 @@
-/* Shard routers (models/shard_route.c): which shard owns which key, and how
+/* Shard routers (models/data/shard_route.c): which shard owns which key, and how
  * many keys move when a shard joins, per scheme. Counts run over keys
  * 0..KEYS-1. */
 #include <check.h>
@@ -8,7 +8,7 @@
 
 #include "models/kind.h"
 #include "models/model.h"
-#include "models/shard_route.h"
+#include "models/data/shard_route.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 

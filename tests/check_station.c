@@ -1,4 +1,4 @@
-/* The station (models/station.c) on its own: a test owner whose requests
+/* The station (models/kinds/station.c) on its own: a test owner whose requests
  * carry their service demand in `key` (nanoseconds), driven by hand on a
  * bare struct sim. Checks FIFO order, capacity and shed rejection, the busy
  * and queue levels against time-weighted values worked out by hand, what a
@@ -7,8 +7,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "models/shed.h"
-#include "models/station.h"
+#include "models/resilience/shed.h"
+#include "models/kinds/station.h"
 #include "sim/diag.h"
 #include "sim/sim.h"
 #include "tests/testlib.h"

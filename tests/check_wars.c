@@ -1,4 +1,4 @@
-/* The WARS probe (models/wars.c): quorum rules that hold on every trial
+/* The WARS probe (models/kinds/wars.c): quorum rules that hold on every trial
  * (strict quorums, constant delays), and the PBS k-staleness closed form,
  * on models built from scenario text and run for a fixed simulated time. */
 #include <check.h>

@@ -1,0 +1,91 @@
+/* limit_sliding_window: the weighted two-window counter (Cloudflare's
+ * "counting things, a lot of different things", 2017): it keeps the count of
+ * the current fixed window and of the one before, and estimates the count
+ * of the last `window` as previous x (the share of the sliding span that
+ * overlaps the previous window) + current. A request is admitted when the
+ * estimate plus itself is at most `limit`; only admitted requests count.
+ * It assumes the previous window's requests were spread evenly, so it is
+ * an approximation of sliding_log with the memory of fixed_window: a burst
+ * at a boundary is mostly stopped. Cost: O(1); entries: 3. */
+#include <math.h>
+
+#include "models/admission/limit.h"
+
+struct sw_slot {
+    int64_t window; /* index of the current window */
+    uint32_t cur;   /* admitted in the current window */
+    uint32_t prev;  /* admitted in the window before it */
+};
+
+static const struct param_spec params[] = {
+    {"limit", "int", NULL, "requests admitted per window, as estimated over the sliding span"},
+    {"window", "duration", "1s", "window length"},
+    LIMIT_PER_PARAM,
+    {NULL, NULL, NULL, NULL},
+};
+
+static int init(struct limit *l, const struct spec *sp, struct diag *d)
+{
+    int rc = limit_read_count(sp, params, "limit", 1, &l->limit, d);
+    if (limit_read_window(sp, params, &l->window_ns, d) < 0)
+        rc = -1;
+    l->slot_bytes = sizeof(struct sw_slot);
+    return rc;
+}
+
+static void slot_init(const struct limit *l, void *slot, int64_t now_ns)
+{
+    *(struct sw_slot *)slot = (struct sw_slot){now_ns / l->window_ns, 0, 0};
+}
+
+/* When a rejected request could first pass, from inside window w. */
+static int64_t retry_after(const struct limit *l, const struct sw_slot *s, int64_t now_ns)
+{
+    double W = (double)l->window_ns, lim = (double)l->limit;
+    double at; /* time when prev' * (W - e) / W + cur' + 1 <= limit */
+    if (s->cur + 1 <= l->limit) /* later in this window, as prev's weight falls */
+        at = (double)s->window * W + W * (1 - (lim - 1 - s->cur) / s->prev);
+    else /* in the next window, where cur becomes the previous count */
+        at = (double)(s->window + 1) * W + fmax(0, W * (1 - (lim - 1) / s->cur));
+    int64_t wait = (int64_t)ceil(at - (double)now_ns);
+    return wait > 0 ? wait : 1;
+}
+
+static long check(const struct limit *l, void *slot, int64_t now_ns, struct limit_verdict *v)
+{
+    struct sw_slot *s = slot;
+    int64_t w = now_ns / l->window_ns;
+    if (w != s->window) {
+        s->prev = w == s->window + 1 ? s->cur : 0;
+        s->cur = 0;
+        s->window = w;
+    }
+    double elapsed = (double)(now_ns - w * l->window_ns);
+    double W = (double)l->window_ns;
+    double estimate = (double)s->prev * (W - elapsed) / W + (double)s->cur;
+    if (estimate + 1 <= (double)l->limit) {
+        s->cur++;
+        v->admit = true;
+    } else {
+        v->retry_after_ns = retry_after(l, s, now_ns);
+    }
+    return 0;
+}
+
+static size_t entries(const struct limit *l, const void *slot)
+{
+    (void)l;
+    (void)slot;
+    return 3;
+}
+
+const struct limit_policy limit_sliding_window = {
+    .head.name = "sliding_window",
+    .head.summary = "weighted two-window counter: previous window's count x overlap + current "
+                    "<= limit (approximates sliding_log); O(1), 3 entries per scope",
+    .head.params = params,
+    .init = init,
+    .slot_init = slot_init,
+    .check = check,
+    .entries = entries,
+};

@@ -1,0 +1,964 @@
+/* multileader: a multi-leader replicated store (issue 7, "Multi-leader" and
+ * the catalogue's "Master-Master Replication"). `leaders` nodes all accept
+ * writes; each commits a write locally after `write_time` and ships it to
+ * every other node, where it arrives `replication_delay` later. Concurrent
+ * writes to one key conflict; `conflict` resolves them:
+ *   lww       last writer wins: every node keeps the write with the highest
+ *             (timestamp, origin) it has received. The timestamp is the
+ *             origin's clock: sim time + the node's `skew`.
+ *   siblings  every node keeps all concurrent writes (the antichain); a read
+ *             returns them all and the next write from a node supersedes
+ *             the siblings that node holds (the client merged them).
+ * `exchange = async` acknowledges a write at its local commit; `sync_all`
+ * (the catalogue's sketch) only when every other node has applied it, and
+ * fails it as soon as one of them is down (or its origin crashes) - the
+ * write stays committed where it got to (partial_writes).
+ *
+ * Causality is exact, by dotted version vectors (Preguica et al., "Dotted
+ * Version Vectors", 2010; Riak's DVV sets). A write has a dot (origin,
+ * counter), the counter counting the origin's writes to the key, and a
+ * context: the version vector of the key at its origin when it was
+ * written, which it supersedes. Per key, each node keeps
+ *   cv[o]    writes of origin o covered: received, or superseded by a write
+ *            received (the join of the vectors of every write received)
+ *   recv[o]  writes of origin o received: a prefix, since links are FIFO
+ *   sib[o]   siblings: the counter of o's write in the antichain, or 0
+ *            (o's writes are ordered, so the antichain has one per origin
+ *            at most and the set needs no cap)
+ *   winner   lww: (timestamp, origin, counter) of the best write received.
+ * Links are FIFO: a message never overtakes an earlier one on the same link
+ * (origin -> node); they do not preserve causality across links, which the
+ * vectors handle. Every node receives every write exactly once, so lww
+ * converges to the highest (timestamp, origin) and siblings to the same
+ * antichain.
+ *
+ * Truth, per key: how many writes each origin has committed and when the
+ * latest did. A read at X is stale if X lacks a committed write (lww:
+ * recv < count; siblings: cv < count, since a superseded write is no
+ * longer part of the answer); versions behind is how many, time behind is
+ * now minus the commit of the newest one missing. The truth also keeps the
+ * key's global lww winner: a write that stops being (or never becomes) the
+ * winner, beaten by a write whose context does not cover it, is a lost
+ * update if it was acknowledged (each write is judged once, when it loses,
+ * since the winner only grows). A sync_all write still waiting for its
+ * acks is marked and counted if its success is acknowledged later.
+ *
+ * Faults: `[fault]` crash of node i: requests it has not finished fail, it
+ * takes no requests (random and nearest routing skip it, home fails), and
+ * writes arriving for it are held (hinted handoff) and delivered in order
+ * `catchup` after it recovers; it keeps its data. It serves reads while it
+ * catches up, so those may be stale.
+ *
+ * `[fault]` partition of node i (action = partition): i is cut off from the
+ * other nodes, not from the clients. It keeps serving reads and writes
+ * (that is the point of multi-leader), but every replication message
+ * between it and another node that arrives while the link is cut is held
+ * at its receiver (the hinted-handoff queue of a crashed node) and, when
+ * the partition heals, delivered in order `catchup` later (at the heal
+ * when 0); messages still in flight at the heal arrive as usual, after the
+ * held ones, so links stay FIFO. A link is cut while either end is
+ * partitioned (two partitioned nodes cannot talk either). A sync_all
+ * write fails when one of its messages reaches a cut link (as for a down
+ * node). The truth is global, so stale reads, conflicts and lost updates
+ * count exactly as the partition lets the two sides drift apart.
+ *
+ * Other node faults (struct nodefault, per node): slow(factor=F) makes the
+ * node's read_time and write_time F times longer (replication_delay is the
+ * network and stays); errors(rate=P) fails that share of the reads and
+ * writes it serves when their time ends, a write before its commit (it is
+ * neither applied nor shipped), drawn from the node's own stream
+ * ("node<i>.faults"); latency(add=D) adds D to its replies.
+ *
+ * A conditional write (OP_CAS) is treated as a plain write.
+ *
+ * Cost: O(leaders) per request and per delivery; per key and node a 16-byte
+ * record and 3 x leaders counters; per write in flight one pooled record
+ * (no malloc per write after warm-up); held messages grow with the writes
+ * a down node misses. */
+#include "models/kinds/multileader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/data/keymap.h"
+#include "models/kind.h"
+#include "models/kinds/nodefault.h"
+#include "sim/hist.h"
+#include "sim/units.h"
+#include "sim/xalloc.h"
+
+#define ML_MAX 16
+#define ML_NONE UINT32_MAX
+#define ML_CHUNK 256 /* write records allocated at once */
+
+enum ml_conflict { ML_LWW, ML_SIBLINGS };
+enum ml_exchange { ML_ASYNC, ML_SYNC_ALL };
+enum ml_route { ML_RANDOM, ML_NEAREST, ML_HOME };
+enum { BEATEN_NOT, BEATEN_BY_LATER, BEATEN_BY_EARLIER }; /* the winner's commit, in real time */
+
+struct mlset;
+
+/* A committed write on its way to the other nodes, shared by its messages. */
+struct mlw {
+    struct mlset *s;
+    struct mlw *next_free;
+    struct request *waiting; /* sync_all: the client's write until every node applied it */
+    uint64_t key;
+    int64_t ts_ns;           /* the origin's clock at the commit */
+    uint32_t origin, counter;
+    uint32_t refs;           /* messages not yet applied (held ones included) */
+    uint32_t acks_due;       /* sync_all: nodes still to apply it */
+    uint32_t origin_epoch;   /* the origin's crash count at the commit */
+    uint8_t beaten;          /* before its ack, it lost to a concurrent write: BEATEN_* */
+    uint32_t vv[ML_MAX];     /* context + dot: everything it supersedes, and itself */
+};
+
+/* One key at one node (its counters are in the node's vec, 3 x n each). */
+struct mlrec {
+    int64_t win_ts;
+    uint32_t win_origin, win_counter; /* win_counter 0: no value received */
+};
+
+struct mlnode {
+    struct keymap idx;    /* key -> record index */
+    struct mlrec *rec;
+    uint32_t *vec;        /* per record: cv[n], recv[n], sib[n] */
+    size_t nrec, rec_cap, vec_cap;
+    struct mlw **held;    /* messages for this node while down or catching up (FIFO) */
+    size_t held_len, held_cap;
+    int64_t skew_ns, distance_ns;
+    int64_t link_last_ns[ML_MAX]; /* latest arrival on the link from here to each node */
+    uint32_t epoch;       /* crashes so far */
+    uint32_t cuts;        /* partitions so far (tags a heal's catch-up) */
+    struct nodefault nf;  /* crash, slow, errors, latency (nf.up: not crashed) */
+    struct rng fault_rng; /* errors(rate=): which of its requests fail */
+    bool catching_up;
+    bool cut;             /* partitioned from the other nodes */
+    bool isolated;        /* cut, or healed and its held links not yet drained */
+};
+
+/* The truth of one key (its counters are in count/last_ns, n each). */
+struct mltruth {
+    int64_t best_ts;               /* the global lww winner so far */
+    uint32_t best_origin, best_counter; /* best_counter 0: none yet */
+    struct mlw *best_pending;      /* the winner, while it waits for its acks */
+    bool best_acked;
+};
+
+struct mlset {
+    struct component base;
+    uint32_t n;
+    enum ml_conflict conflict;
+    enum ml_exchange exchange;
+    enum ml_route write_to, read_from;
+    struct dist write_time, read_time, repl_delay;
+    int64_t catchup_ns;
+    struct mlnode node[ML_MAX];
+    struct keymap tidx;            /* key -> truth index */
+    struct mltruth *truth;
+    uint32_t *count;               /* per truth: writes committed by each origin */
+    int64_t *last_ns;              /* per truth: commit time of each origin's latest */
+    size_t ntruth, truth_cap, count_cap, last_cap;
+    struct mlw *free_w;
+    struct mlw **chunks;
+    size_t nchunks, chunks_cap;
+    struct rng rng;
+    /* Measured counters. */
+    uint64_t reads, stale, behind_versions, writes, conflicting, lost, failed, partial;
+    uint64_t lost_to_earlier; /* lost updates whose winner committed earlier (clock skew) */
+    uint64_t sibling_reads, valued_reads, values_read;
+    double behind_ns;
+};
+
+static const struct param_spec params[] = {
+    {"leaders", "int", "3", "nodes, all of which accept writes (1..16)"},
+    {"conflict", "policy", "lww",
+     "lww (highest timestamp, then origin, wins) | siblings (keep concurrent writes)"},
+    {"exchange", "policy", "async",
+     "async (ack at the local commit) | sync_all (ack when every node applied it; fails "
+     "when one is down)"},
+    {"write_to", "policy", "random",
+     "random (an up node) | nearest (lowest distance, up) | home (the session's node, "
+     "(user + 1) mod leaders, node 0 for open-loop load; fails when down)"},
+    {"read_from", "policy", "random", "random | nearest | home, as write_to"},
+    {"write_time", "dist", "exp(mean=1ms)", "a write: arrival to local commit"},
+    {"read_time", "dist", "exp(mean=1ms)", "a read at the node that serves it"},
+    {"replication_delay", "dist", "exp(mean=50ms)",
+     "commit to arrival at each other node (links are FIFO)"},
+    {"skew", "durations|normal", "0",
+     "clock offset per node, signed: one value, one per node (0, -20ms, 5ms), or "
+     "normal(sd=5ms, mean=0) drawn once per node and run"},
+    {"distance", "durations", "0",
+     "one-way delay from the clients to each node (one, or one each)"},
+    {"catchup", "duration", "0",
+     "a recovered node (or one whose partition healed) receives the writes it missed this "
+     "much later"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const struct param_spec normal_params[] = {
+    {"sd", "duration", NULL, "standard deviation of the clock offsets"},
+    {"mean", "duration", "0", "mean offset (signed)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static struct mlset *as_ml(struct component *c)
+{
+    return (struct mlset *)c;
+}
+
+static uint64_t session_of(const struct request *r)
+{
+    return r->user == UINT32_MAX ? 0 : (uint64_t)r->user + 1;
+}
+
+/* ---- state per key ------------------------------------------------------ */
+
+/* The record of key at nd, created (empty) when create is set; else
+ * SIZE_MAX when absent. */
+static size_t node_rec(const struct mlset *s, struct mlnode *nd, uint64_t key, bool create)
+{
+    uint64_t v = keymap_get(&nd->idx, key);
+    if (v != KEYMAP_NONE)
+        return (size_t)v;
+    if (!create)
+        return SIZE_MAX;
+    size_t i = nd->nrec++;
+    xgrow(&nd->rec, &nd->rec_cap, i + 1, sizeof *nd->rec);
+    xgrow(&nd->vec, &nd->vec_cap, (i + 1) * 3 * s->n, sizeof *nd->vec);
+    nd->rec[i] = (struct mlrec){0, 0, 0};
+    memset(nd->vec + i * 3 * s->n, 0, 3 * s->n * sizeof *nd->vec);
+    keymap_put(&nd->idx, key, i);
+    return i;
+}
+
+static uint32_t *cv_of(const struct mlset *s, const struct mlnode *nd, size_t i)
+{
+    return nd->vec + i * 3 * s->n;
+}
+
+static size_t truth_of(struct mlset *s, uint64_t key, bool create)
+{
+    uint64_t v = keymap_get(&s->tidx, key);
+    if (v != KEYMAP_NONE)
+        return (size_t)v;
+    if (!create)
+        return SIZE_MAX;
+    size_t i = s->ntruth++;
+    xgrow(&s->truth, &s->truth_cap, i + 1, sizeof *s->truth);
+    xgrow(&s->count, &s->count_cap, (i + 1) * s->n, sizeof *s->count);
+    xgrow(&s->last_ns, &s->last_cap, (i + 1) * s->n, sizeof *s->last_ns);
+    s->truth[i] = (struct mltruth){0, 0, 0, NULL, false};
+    memset(s->count + i * s->n, 0, s->n * sizeof *s->count);
+    memset(s->last_ns + i * s->n, 0, s->n * sizeof *s->last_ns);
+    keymap_put(&s->tidx, key, i);
+    return i;
+}
+
+/* ---- write records ------------------------------------------------------ */
+
+static struct mlw *w_new(struct mlset *s)
+{
+    if (!s->free_w) {
+        struct mlw *chunk = xcalloc(ML_CHUNK, sizeof *chunk);
+        xgrow(&s->chunks, &s->chunks_cap, s->nchunks + 1, sizeof *s->chunks);
+        s->chunks[s->nchunks++] = chunk;
+        for (size_t i = 0; i < ML_CHUNK; i++) {
+            chunk[i].next_free = s->free_w;
+            s->free_w = &chunk[i];
+        }
+    }
+    struct mlw *w = s->free_w;
+    s->free_w = w->next_free;
+    memset(w, 0, sizeof *w);
+    w->s = s;
+    return w;
+}
+
+static void w_unref(struct mlset *s, struct mlw *w)
+{
+    if (w->refs > 0 && --w->refs > 0)
+        return;
+    w->next_free = s->free_w;
+    s->free_w = w;
+}
+
+/* ---- replies ------------------------------------------------------------ */
+
+static void finish(struct sim *sim, struct mlset *s, struct request *r, enum req_status st)
+{
+    struct component *c = &s->base;
+    r->status = (uint8_t)st;
+    sim_level_add(sim, &c->st.insys, -1);
+    hist_add(c->st.resp, sim_now(sim) - sim_top(r)->arrive_ns);
+    if (st == REQ_OK)
+        c->st.completed++;
+    else
+        c->st.errors++;
+    if (st == REQ_ERROR && sim->measuring)
+        s->failed++;
+    sim_reply(sim, r);
+}
+
+static void on_finish(struct sim *sim, void *a, void *b)
+{
+    struct request *r = b;
+    finish(sim, a, r, (enum req_status)r->status);
+}
+
+/* Replies after the way back from node i to the client (plus a latency
+ * fault's added time). */
+static void finish_from(struct sim *sim, struct mlset *s, struct request *r, uint32_t i,
+                        enum req_status st)
+{
+    int64_t back = s->node[i].distance_ns + nodefault_extra_latency_ns(&s->node[i].nf);
+    if (back == 0) {
+        finish(sim, s, r, st);
+        return;
+    }
+    r->status = (uint8_t)st;
+    sim_after(sim, back, on_finish, s, r);
+}
+
+/* ---- conflict resolution -------------------------------------------------- */
+
+/* Whether write a beats write b under lww: the higher timestamp, then the
+ * higher origin; from one origin at one timestamp the later write. */
+static bool lww_beats(int64_t ts_a, uint32_t origin_a, uint32_t counter_a, int64_t ts_b,
+                      uint32_t origin_b, uint32_t counter_b)
+{
+    if (ts_a != ts_b)
+        return ts_a > ts_b;
+    return origin_a != origin_b ? origin_a > origin_b : counter_a > counter_b;
+}
+
+/* Node x receives w (its own write included): the vectors join, and the
+ * winner or the antichain takes it in. */
+static void apply(struct mlset *s, uint32_t x, const struct mlw *w)
+{
+    struct mlnode *nd = &s->node[x];
+    size_t i = node_rec(s, nd, w->key, true);
+    uint32_t *cv = cv_of(s, nd, i), *recv = cv + s->n, *sib = recv + s->n;
+    uint32_t o = w->origin;
+    if (w->counter > recv[o])
+        recv[o] = w->counter;
+    if (s->conflict == ML_LWW) {
+        struct mlrec *rc = &nd->rec[i];
+        if (rc->win_counter == 0 || lww_beats(w->ts_ns, o, w->counter, rc->win_ts, rc->win_origin,
+                                              rc->win_counter))
+            *rc = (struct mlrec){w->ts_ns, o, w->counter};
+    } else {
+        if (w->counter <= cv[o])
+            return; /* superseded by a write this node already has */
+        for (uint32_t p = 0; p < s->n; p++)
+            if (sib[p] != 0 && sib[p] <= w->vv[p])
+                sib[p] = 0;
+        sib[o] = w->counter;
+    }
+    for (uint32_t p = 0; p < s->n; p++)
+        if (w->vv[p] > cv[p])
+            cv[p] = w->vv[p];
+}
+
+/* lww: w joins the key's global contest. The loser is a lost update if it
+ * was acknowledged and the winner's context does not cover it; w, newer
+ * than the current winner, can never be covered by it. */
+static void judge(struct sim *sim, struct mlset *s, struct mltruth *t, struct mlw *w,
+                  bool acked)
+{
+    bool first = t->best_counter == 0;
+    if (!first && !lww_beats(w->ts_ns, w->origin, w->counter, t->best_ts, t->best_origin,
+                                t->best_counter)) {
+        if (acked) {
+            s->lost += sim->measuring;
+            s->lost_to_earlier += sim->measuring;
+        } else {
+            w->beaten = BEATEN_BY_EARLIER;
+        }
+        return;
+    }
+    if (!first && w->vv[t->best_origin] < t->best_counter) {
+        if (t->best_acked)
+            s->lost += sim->measuring;
+        else if (t->best_pending)
+            t->best_pending->beaten = BEATEN_BY_LATER;
+    }
+    *t = (struct mltruth){w->ts_ns, w->origin, w->counter, acked ? NULL : w, acked};
+}
+
+/* A sync_all write learns its outcome: every node applied it, or one could
+ * not. */
+static void resolve(struct sim *sim, struct mlset *s, struct mlw *w, bool ok)
+{
+    struct request *r = w->waiting;
+    w->waiting = NULL;
+    size_t ti = truth_of(s, w->key, false);
+    struct mltruth *t = &s->truth[ti];
+    if (t->best_pending == w) {
+        t->best_pending = NULL;
+        t->best_acked = ok;
+    }
+    if (ok) {
+        s->lost += w->beaten != BEATEN_NOT && sim->measuring;
+        s->lost_to_earlier += w->beaten == BEATEN_BY_EARLIER && sim->measuring;
+    } else {
+        s->partial += sim->measuring;
+    }
+    finish_from(sim, s, r, w->origin, ok ? REQ_OK : REQ_ERROR);
+}
+
+/* ---- replication -------------------------------------------------------- */
+
+static void deliver_now(struct sim *sim, struct mlset *s, uint32_t x, struct mlw *w)
+{
+    apply(s, x, w);
+    if (w->waiting && --w->acks_due == 0)
+        resolve(sim, s, w, true);
+    w_unref(s, w);
+}
+
+static void hold(struct mlnode *nd, struct mlw *w)
+{
+    xgrow(&nd->held, &nd->held_cap, nd->held_len + 1, sizeof *nd->held);
+    nd->held[nd->held_len++] = w;
+}
+
+/* Whether the link from node o to node x holds its messages: o != x and
+ * one end is partitioned (or healed but not yet caught up). */
+static bool link_blocked(const struct mlset *s, uint32_t o, uint32_t x)
+{
+    return o != x && (s->node[o].isolated || s->node[x].isolated);
+}
+
+/* A message of w reaches node b (its index). */
+static void on_deliver(struct sim *sim, void *a, void *b)
+{
+    struct mlw *w = a;
+    struct mlset *s = w->s;
+    uint32_t x = (uint32_t)(uintptr_t)b;
+    struct mlnode *nd = &s->node[x];
+    if (w->waiting && s->node[w->origin].epoch != w->origin_epoch)
+        resolve(sim, s, w, false); /* the origin crashed: it cannot answer */
+    if (w->waiting && (!nd->nf.up || s->node[w->origin].cut || nd->cut))
+        resolve(sim, s, w, false); /* one node could not apply it */
+    if (!nd->nf.up || nd->catching_up || link_blocked(s, w->origin, x)) {
+        hold(nd, w);
+        return;
+    }
+    deliver_now(sim, s, x, w);
+}
+
+/* Node x, up and caught up, receives the messages held for it, in order,
+ * but those on links still cut, which stay held in order. */
+static void drain(struct sim *sim, struct mlset *s, uint32_t x)
+{
+    struct mlnode *nd = &s->node[x];
+    if (!nd->nf.up || nd->catching_up)
+        return;
+    size_t keep = 0;
+    for (size_t k = 0; k < nd->held_len; k++) {
+        struct mlw *w = nd->held[k];
+        if (link_blocked(s, w->origin, x))
+            nd->held[keep++] = w;
+        else
+            deliver_now(sim, s, x, w);
+    }
+    nd->held_len = keep;
+}
+
+static void ship(struct sim *sim, struct mlset *s, struct mlw *w)
+{
+    struct mlnode *from = &s->node[w->origin];
+    for (uint32_t p = 0; p < s->n; p++) {
+        if (p == w->origin)
+            continue;
+        int64_t at = sim_now(sim) + dist_sample_ns(&s->repl_delay, &s->rng);
+        if (at < from->link_last_ns[p])
+            at = from->link_last_ns[p]; /* FIFO link: never before the previous message */
+        from->link_last_ns[p] = at;
+        w->refs++;
+        sim_at(sim, at, on_deliver, w, (void *)(uintptr_t)p);
+    }
+}
+
+/* A write commits at its node (frame.replica). */
+static void on_commit(struct sim *sim, void *a, void *b)
+{
+    struct mlset *s = a;
+    struct request *r = b;
+    uint32_t o = sim_top(r)->replica;
+    struct mlnode *nd = &s->node[o];
+    if (!nd->nf.up || sim_top(r)->epoch != nd->epoch) {
+        finish_from(sim, s, r, o, REQ_ERROR); /* the node crashed before the commit */
+        return;
+    }
+    if (nodefault_fails(&nd->nf, &nd->fault_rng)) {
+        finish_from(sim, s, r, o, REQ_ERROR); /* errors fault: fails before the commit */
+        return;
+    }
+    size_t ti = truth_of(s, r->key, true), ri = node_rec(s, nd, r->key, true);
+    uint32_t *count = s->count + ti * s->n;
+    const uint32_t *cv = cv_of(s, nd, ri);
+    struct mlw *w = w_new(s);
+    w->key = r->key;
+    w->ts_ns = sim_now(sim) + nd->skew_ns;
+    w->origin = o;
+    w->counter = count[o] + 1;
+    w->origin_epoch = nd->epoch;
+    bool conflicting = false;
+    for (uint32_t p = 0; p < s->n; p++) {
+        w->vv[p] = cv[p];
+        conflicting |= p != o && count[p] > cv[p];
+    }
+    w->vv[o] = w->counter;
+    count[o] = w->counter;
+    s->last_ns[ti * s->n + o] = sim_now(sim);
+    s->writes += sim->measuring;
+    s->conflicting += conflicting && sim->measuring;
+    apply(s, o, w);
+    bool acked = s->exchange == ML_ASYNC || s->n == 1;
+    if (s->conflict == ML_LWW)
+        judge(sim, s, &s->truth[ti], w, acked);
+    r->version = w->counter;
+    ship(sim, s, w);
+    if (acked) {
+        finish_from(sim, s, r, o, REQ_OK);
+    } else {
+        w->waiting = r;
+        w->acks_due = s->n - 1;
+    }
+    if (w->refs == 0)
+        w_unref(s, w);
+}
+
+/* ---- reads -------------------------------------------------------------- */
+
+/* How stale node x is on key, and how many values it returns. */
+static void note_read(struct sim *sim, struct mlset *s, uint32_t x, struct request *r)
+{
+    struct mlnode *nd = &s->node[x];
+    size_t ri = node_rec(s, nd, r->key, false), ti = truth_of(s, r->key, false);
+    const uint32_t *have = NULL, *sib = NULL;
+    uint32_t values = 0;
+    if (ri != SIZE_MAX) {
+        const uint32_t *cv = cv_of(s, nd, ri);
+        have = s->conflict == ML_LWW ? cv + s->n : cv;
+        sib = cv + 2 * s->n;
+        values = nd->rec[ri].win_counter != 0;
+    }
+    uint64_t behind = 0, seen = 0;
+    int64_t newest = INT64_MIN;
+    for (uint32_t p = 0; p < s->n; p++) {
+        uint32_t h = have ? have[p] : 0;
+        seen += h;
+        if (s->conflict == ML_SIBLINGS && sib)
+            values += sib[p] != 0;
+        if (ti == SIZE_MAX || s->count[ti * s->n + p] <= h)
+            continue;
+        behind += s->count[ti * s->n + p] - h;
+        if (s->last_ns[ti * s->n + p] > newest)
+            newest = s->last_ns[ti * s->n + p];
+    }
+    r->version = seen;
+    if (!sim->measuring)
+        return;
+    s->reads++;
+    if (behind) {
+        s->stale++;
+        s->behind_versions += behind;
+        s->behind_ns += (double)(sim_now(sim) - newest);
+    }
+    if (values) {
+        s->valued_reads++;
+        s->values_read += values;
+        s->sibling_reads += values > 1;
+    }
+}
+
+static void on_read_done(struct sim *sim, void *a, void *b)
+{
+    struct mlset *s = a;
+    struct request *r = b;
+    uint32_t x = sim_top(r)->replica;
+    if (!s->node[x].nf.up || sim_top(r)->epoch != s->node[x].epoch ||
+        nodefault_fails(&s->node[x].nf, &s->node[x].fault_rng)) {
+        finish_from(sim, s, r, x, REQ_ERROR);
+        return;
+    }
+    note_read(sim, s, x, r);
+    finish_from(sim, s, r, x, REQ_OK);
+}
+
+/* The node a request goes to, or ML_NONE: none that is up. */
+static uint32_t pick(struct mlset *s, enum ml_route how, const struct request *r)
+{
+    if (how == ML_HOME) {
+        uint32_t i = (uint32_t)(session_of(r) % s->n);
+        return s->node[i].nf.up ? i : ML_NONE;
+    }
+    uint32_t ups[ML_MAX], k = 0, best = ML_NONE;
+    for (uint32_t i = 0; i < s->n; i++) {
+        if (!s->node[i].nf.up)
+            continue;
+        ups[k++] = i;
+        if (best == ML_NONE || s->node[i].distance_ns < s->node[best].distance_ns)
+            best = i;
+    }
+    if (how == ML_NEAREST || k == 0)
+        return best;
+    return ups[rng_below(&s->rng, k)];
+}
+
+static void on_request(struct sim *sim, struct component *c, struct request *r)
+{
+    struct mlset *s = as_ml(c);
+    struct frame *f = sim_enter(r, c);
+    f->arrive_ns = sim_now(sim);
+    c->st.arrivals++;
+    sim_level_add(sim, &c->st.insys, 1);
+    bool read = r->op == OP_READ;
+    uint32_t x = pick(s, read ? s->read_from : s->write_to, r);
+    if (x == ML_NONE) {
+        finish(sim, s, r, REQ_ERROR);
+        return;
+    }
+    f->replica = x;
+    f->epoch = s->node[x].epoch;
+    const struct mlnode *nd = &s->node[x];
+    int64_t there = nd->distance_ns;
+    struct dist *t = read ? &s->read_time : &s->write_time;
+    int64_t at = there + nodefault_service_ns(&nd->nf, dist_sample_ns(t, &s->rng));
+    sim_after(sim, at, read ? on_read_done : on_commit, s, r);
+}
+
+/* ---- failures ------------------------------------------------------------ */
+
+/* The end of a recovered node's catch-up: b is the node (8 bits) and its
+ * epoch, so a catch-up of an earlier recovery does nothing. */
+static void on_catchup(struct sim *sim, void *a, void *b)
+{
+    struct mlset *s = a;
+    uint64_t v = (uint64_t)(uintptr_t)b;
+    uint32_t x = (uint32_t)(v & 0xff);
+    struct mlnode *nd = &s->node[x];
+    if (!nd->nf.up || !nd->catching_up || (uint32_t)(v >> 8) != nd->epoch)
+        return;
+    nd->catching_up = false;
+    drain(sim, s, x);
+}
+
+/* Node x went down (nodefault_apply has marked it). */
+static void crash_node(struct mlset *s, uint32_t x)
+{
+    struct mlnode *nd = &s->node[x];
+    nd->catching_up = false;
+    nd->epoch++;
+    s->base.st.replicas_up--;
+}
+
+/* Node x is back (nodefault_apply has marked it up). */
+static void recover_node(struct sim *sim, struct mlset *s, uint32_t x)
+{
+    struct mlnode *nd = &s->node[x];
+    s->base.st.replicas_up++;
+    if (s->catchup_ns == 0) {
+        drain(sim, s, x);
+        return;
+    }
+    nd->catching_up = true;
+    uint64_t tag = ((uint64_t)nd->epoch << 8) | x;
+    sim_after(sim, s->catchup_ns, on_catchup, s, (void *)(uintptr_t)tag);
+}
+
+/* Node x's links open again: every node receives what was held for it. */
+static void reconnect(struct sim *sim, struct mlset *s, uint32_t x)
+{
+    s->node[x].isolated = false;
+    for (uint32_t i = 0; i < s->n; i++)
+        drain(sim, s, i);
+}
+
+/* The end of a healed node's catch-up: b is the node (8 bits) and its
+ * partition count, so the catch-up of an earlier heal does nothing. */
+static void on_heal_catchup(struct sim *sim, void *a, void *b)
+{
+    struct mlset *s = a;
+    uint64_t v = (uint64_t)(uintptr_t)b;
+    uint32_t x = (uint32_t)(v & 0xff);
+    struct mlnode *nd = &s->node[x];
+    if (nd->cut || (uint32_t)(v >> 8) != nd->cuts)
+        return;
+    reconnect(sim, s, x);
+}
+
+static void partition(struct sim *sim, struct component *c, int32_t replica, bool start)
+{
+    struct mlset *s = as_ml(c);
+    for (uint32_t i = 0; i < s->n; i++) {
+        struct mlnode *nd = &s->node[i];
+        if (replica >= 0 && (uint32_t)replica != i)
+            continue;
+        if (start) {
+            nd->cut = nd->isolated = true;
+            nd->cuts++;
+        } else if (nd->cut) {
+            nd->cut = false;
+            if (s->catchup_ns == 0)
+                reconnect(sim, s, i);
+            else
+                sim_after(sim, s->catchup_ns, on_heal_catchup, s,
+                          (void *)(uintptr_t)(((uint64_t)nd->cuts << 8) | i));
+        }
+    }
+}
+
+static void fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
+                  double value, bool start)
+{
+    struct mlset *s = as_ml(c);
+    for (uint32_t i = 0; i < s->n; i++) {
+        if (replica >= 0 && (uint32_t)replica != i)
+            continue;
+        enum nodefault_change ch = nodefault_apply(&s->node[i].nf, a, value, start);
+        if (ch == NODEFAULT_CRASHED)
+            crash_node(s, i);
+        else if (ch == NODEFAULT_RECOVERED)
+            recover_node(sim, s, i);
+    }
+}
+
+size_t multileader_values(const struct component *c, uint32_t node, uint64_t key,
+                          uint64_t *dots, size_t max)
+{
+    const struct mlset *s = (const struct mlset *)c;
+    const struct mlnode *nd = &s->node[node];
+    uint64_t v = keymap_get(&nd->idx, key);
+    if (v == KEYMAP_NONE)
+        return 0;
+    size_t i = (size_t)v, k = 0;
+    const struct mlrec *rc = &nd->rec[i];
+    if (s->conflict == ML_LWW) {
+        if (rc->win_counter && max > 0)
+            dots[0] = MULTILEADER_DOT(rc->win_origin, rc->win_counter);
+        return rc->win_counter != 0;
+    }
+    const uint32_t *sib = cv_of(s, nd, i) + 2 * s->n;
+    for (uint32_t p = 0; p < s->n; p++) {
+        if (sib[p] == 0)
+            continue;
+        if (k < max)
+            dots[k] = MULTILEADER_DOT(p, sib[p]);
+        k++;
+    }
+    return k;
+}
+
+/* ---- set-up and results -------------------------------------------------- */
+
+static void reset(struct sim *sim, struct component *c)
+{
+    (void)sim;
+    struct mlset *s = as_ml(c);
+    s->reads = s->stale = s->behind_versions = s->writes = s->conflicting = s->lost = 0;
+    s->failed = s->partial = s->lost_to_earlier = s->sibling_reads = 0;
+    s->valued_reads = s->values_read = 0;
+    s->behind_ns = 0;
+}
+
+static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
+                      struct metric_out *out, size_t max)
+{
+    (void)sim;
+    (void)end_ns;
+    const struct mlset *s = (const struct mlset *)c;
+    double reads = s->reads ? (double)s->reads : 1, stale = s->stale ? (double)s->stale : 1;
+    double valued = s->valued_reads ? (double)s->valued_reads : 1;
+    const struct metric_out m[] = {
+        {"reads", (double)s->reads, true},
+        {"stale_fraction", (double)s->stale / reads, true},
+        {"stale_versions_mean", (double)s->behind_versions / stale, true},
+        {"stale_behind_ms_mean", s->behind_ns / stale / 1e6, true},
+        {"writes", (double)s->writes, true},
+        {"conflicting_writes", (double)s->conflicting, true},
+        {"lost_updates", (double)s->lost, true},
+        {"lost_to_earlier", (double)s->lost_to_earlier, true},
+        {"sibling_reads", (double)s->sibling_reads, true},
+        {"siblings_mean", (double)s->values_read / valued, true},
+        {"failed", (double)s->failed, true},
+        {"partial_writes", (double)s->partial, true},
+    };
+    size_t n = sizeof m / sizeof m[0];
+    n = n < max ? n : max;
+    memcpy(out, m, n * sizeof *out);
+    return n;
+}
+
+/* A keyword value of key among names; its index, or -1 with a diagnostic. */
+static int read_choice(const struct sc_section *sec, const char *key, const char *const *names,
+                       size_t n, struct diag *d)
+{
+    struct loc loc;
+    const char *v = kp_raw(sec, params, key, &loc);
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(v, names[k]) == 0)
+            return (int)k;
+    const char *near = diag_closest(v, names, n);
+    return diag_error(d, loc, "unknown %s '%s'%s%s%s", key, v, near ? " (did you mean '" : "",
+                      near ? near : "", near ? "'?)" : "");
+}
+
+/* A duration that may be negative when allow_neg. */
+static int parse_signed(const char *t, bool allow_neg, int64_t *out, const char **why)
+{
+    bool neg = allow_neg && *t == '-';
+    if (units_parse_duration(neg ? t + 1 : t, out, why) < 0)
+        return -1;
+    *out = neg ? -*out : *out;
+    return 0;
+}
+
+/* skew = normal(sd=5ms, mean=0): one draw per node and run; else a list. */
+static int read_skew(struct sim *sim, struct mlset *s, const struct sc_section *sec,
+                     struct diag *d)
+{
+    int64_t skew[ML_MAX] = {0};
+    struct loc loc;
+    const char *v = kp_raw(sec, params, "skew", &loc);
+    if (strncmp(v, "normal", 6) != 0) {
+        if (kp_durations(sec, params, "skew", s->n, true, skew, d) < 0)
+            return -1;
+    } else {
+        struct spec sp;
+        struct loc vl;
+        const char *why;
+        int64_t sd, mean;
+        if (spec_parse(&sp, v, loc, d) < 0)
+            return -1;
+        if (strcmp(sp.name, "normal") != 0)
+            return diag_error(d, sp.loc, "skew is a list of durations or normal(sd=...), not '%s'",
+                              sp.name);
+        if (spec_check(&sp, normal_params, "skew 'normal'", d) < 0)
+            return -1;
+        const char *t = spec_value(&sp, normal_params, "sd", &vl);
+        if (units_parse_duration(t, &sd, &why) < 0)
+            return diag_error(d, vl, "bad sd '%s': %s", t, why);
+        t = spec_value(&sp, normal_params, "mean", &vl);
+        if (parse_signed(t, true, &mean, &why) < 0)
+            return diag_error(d, vl, "bad mean '%s': %s", t, why);
+        struct rng r;
+        rng_stream(&r, sim->seed, s->base.name, "skew");
+        const double lim = (double)UNITS_TIME_MAX_NS; /* a huge sd saturates */
+        for (uint32_t i = 0; i < s->n; i++) {
+            double x = (double)sd * rng_normal(&r);
+            int64_t dev = UNITS_TIME_MAX_NS;
+            if (x <= -lim)
+                dev = -UNITS_TIME_MAX_NS;
+            else if (x < lim)
+                dev = (int64_t)x;
+            skew[i] = mean + dev;
+        }
+    }
+    for (uint32_t i = 0; i < s->n; i++)
+        s->node[i].skew_ns = skew[i];
+    return 0;
+}
+
+static int read_policies(struct mlset *s, const struct sc_section *sec, struct diag *d)
+{
+    static const char *const conflicts[] = {"lww", "siblings"};
+    static const char *const exchanges[] = {"async", "sync_all"};
+    static const char *const routes[] = {"random", "nearest", "home"};
+    int c = read_choice(sec, "conflict", conflicts, 2, d);
+    int e = read_choice(sec, "exchange", exchanges, 2, d);
+    int w = read_choice(sec, "write_to", routes, 3, d);
+    int r = read_choice(sec, "read_from", routes, 3, d);
+    if (c < 0 || e < 0 || w < 0 || r < 0)
+        return -1;
+    s->conflict = (enum ml_conflict)c;
+    s->exchange = (enum ml_exchange)e;
+    s->write_to = (enum ml_route)w;
+    s->read_from = (enum ml_route)r;
+    return 0;
+}
+
+static int build(struct sim *sim, struct component *c, const struct sc_section *sec,
+                 struct diag *d)
+{
+    struct mlset *s = as_ml(c);
+    long long n;
+    int rc = 0;
+    if (kp_int(sec, params, "leaders", 1, ML_MAX, &n, d) < 0)
+        rc = -1, n = 1;
+    s->n = (uint32_t)n;
+    for (uint32_t i = 0; i < s->n; i++) {
+        keymap_init(&s->node[i].idx);
+        nodefault_init(&s->node[i].nf);
+        char purpose[32];
+        snprintf(purpose, sizeof purpose, "node%u.faults", i);
+        rng_stream(&s->node[i].fault_rng, sim->seed, c->name, purpose);
+    }
+    keymap_init(&s->tidx);
+    int64_t dist_ns[ML_MAX] = {0};
+    bool present;
+    if (read_policies(s, sec, d) < 0)
+        rc = -1;
+    if (read_skew(sim, s, sec, d) < 0)
+        rc = -1;
+    if (kp_durations(sec, params, "distance", s->n, false, dist_ns, d) < 0)
+        rc = -1;
+    for (uint32_t i = 0; i < s->n; i++)
+        s->node[i].distance_ns = dist_ns[i];
+    if (kp_dist(sec, params, "write_time", DIST_DURATION, &s->write_time, &present, d) < 0 ||
+        kp_dist(sec, params, "read_time", DIST_DURATION, &s->read_time, &present, d) < 0 ||
+        kp_dist(sec, params, "replication_delay", DIST_DURATION, &s->repl_delay, &present,
+                d) < 0 ||
+        kp_duration(sec, params, "catchup", &s->catchup_ns, d) < 0)
+        rc = -1;
+    rng_stream(&s->rng, sim->seed, c->name, "multileader");
+    sim_stats_init(sim, &c->st, true);
+    c->st.replicas_up = s->n;
+    return rc;
+}
+
+static void fini(struct component *c)
+{
+    struct mlset *s = as_ml(c);
+    for (uint32_t i = 0; i < s->n; i++) {
+        keymap_fini(&s->node[i].idx);
+        free(s->node[i].rec);
+        free(s->node[i].vec);
+        free(s->node[i].held);
+    }
+    keymap_fini(&s->tidx);
+    free(s->truth);
+    free(s->count);
+    free(s->last_ns);
+    for (size_t i = 0; i < s->nchunks; i++)
+        free(s->chunks[i]);
+    free(s->chunks);
+    dist_fini(&s->write_time);
+    dist_fini(&s->read_time);
+    dist_fini(&s->repl_delay);
+}
+
+static uint32_t nodes(const struct component *c)
+{
+    return ((const struct mlset *)c)->n;
+}
+
+const struct kind kind_multileader = {
+    .name = "multileader",
+    .summary = "multi-leader replicated store: writes at any leader, exchanged async or "
+               "sync_all; conflicts by last-writer-wins or siblings; lost updates, stale reads",
+    .params = params,
+    .size = sizeof(struct mlset),
+    .build = build,
+    .on_request = on_request,
+    .reset = reset,
+    .fini = fini,
+    .metrics = metrics,
+    .fault = fault,
+    .nodes = nodes,
+    .partition = partition,
+};

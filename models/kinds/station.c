@@ -1,0 +1,272 @@
+/* station: workers, a FIFO or policy queue, capacity and rejection, busy and
+ * queue levels and the fault state of one serving node (see station.h).
+ *
+ * Invariants (asserted at every change): busy <= workers when bounded; the
+ * serving list holds exactly the busy requests, each frame's slot its index
+ * there; the queue is empty whenever a worker is free and the node is up;
+ * len <= queue_cap when bounded; every level the station moves stays >= 0. */
+#include "models/kinds/station.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/resilience/shed.h"
+#include "sim/hist.h"
+#include "sim/units.h"
+#include "sim/xalloc.h"
+
+void station_init(struct station *st, const struct station_ops *ops, void *owner,
+                  struct component *comp, uint32_t index, uint32_t workers, long long queue_cap,
+                  unsigned flags)
+{
+    *st = (struct station){.ops = ops,
+                           .owner = owner,
+                           .comp = comp,
+                           .index = index,
+                           .flags = flags,
+                           .workers = workers,
+                           .queue_cap = queue_cap,
+                           .speed = 1.0};
+    nodefault_init(&st->nf);
+    /* The list of holders serves only a crash that takes workers back. */
+    if (workers > 0 && !(flags & STATION_CRASH_KEEPS_SERVICE))
+        st->serving = xcalloc(workers, sizeof *st->serving);
+}
+
+void station_fini(struct station *st)
+{
+    free(st->ring);
+    free(st->serving);
+    st->ring = st->serving = NULL;
+}
+
+/* ---- levels ---------------------------------------------------------------- */
+
+static inline void move(struct sim *sim, struct level *const lv[2], int64_t delta)
+{
+    if (lv[0]) {
+        sim_level_add(sim, lv[0], delta);
+        assert(lv[0]->value >= 0);
+    }
+    if (lv[1]) {
+        sim_level_add(sim, lv[1], delta);
+        assert(lv[1]->value >= 0);
+    }
+}
+
+/* ---- the queue ------------------------------------------------------------- */
+
+static void ring_push(struct station *st, struct request *r)
+{
+    if (st->len == st->cap) {
+        size_t ncap = st->cap ? 2 * st->cap : 16;
+        struct request **nr = xmalloc(ncap * sizeof *nr);
+        for (size_t i = 0; i < st->len; i++)
+            nr[i] = st->ring[(st->head + i) % st->cap];
+        free(st->ring);
+        st->ring = nr;
+        st->cap = ncap;
+        st->head = 0;
+    }
+    st->ring[(st->head + st->len) % st->cap] = r;
+    st->len++;
+}
+
+static struct request *ring_pop(struct station *st)
+{
+    struct request *r = st->ring[st->head];
+    st->head = (st->head + 1) % st->cap;
+    st->len--;
+    return r;
+}
+
+static struct request *ring_pop_newest(struct station *st)
+{
+    st->len--;
+    return st->ring[(st->head + st->len) % st->cap];
+}
+
+static void enqueue(struct sim *sim, struct station *st, struct request *r)
+{
+    assert(!sim_top(r)->holds_worker);
+    ring_push(st, r);
+    move(sim, st->queue_lv, 1);
+}
+
+/* ---- workers --------------------------------------------------------------- */
+
+static void served_event(struct sim *sim, void *a, void *b)
+{
+    struct station *st = a;
+    struct request *r = b;
+    sim_top(r)->timer = EVQ_NONE;
+    st->ops->served(sim, st, r);
+}
+
+/* The demand of r: drawn from its work seed (stream 0) when the station has
+ * a dist, else asked of the owner. */
+static inline double demand_of(struct station *st, struct request *r)
+{
+    if (!st->dist)
+        return st->ops->demand(st, r);
+    struct rng wr;
+    sim_work_rng(r, st->comp, 0, &wr);
+    return dist_sample(st->dist, &wr);
+}
+
+/* r takes a free worker and its service begins. Inlined into both callers:
+ * it is the hot path of every served request. */
+__attribute__((always_inline)) static inline void begin(struct sim *sim, struct station *st,
+                                                        struct request *r)
+{
+    struct frame *f = sim_top(r);
+    assert(!f->holds_worker); /* not already holding a worker here */
+    assert(st->workers == 0 || st->busy < st->workers);
+    f->holds_worker = true;
+    if (st->serving) {
+        f->slot = st->busy;
+        st->serving[st->busy] = r;
+    }
+    st->busy++;
+    move(sim, st->busy_lv, 1);
+    f->start_ns = sim_now(sim);
+    if (st->wait)
+        hist_add(st->wait, f->start_ns - f->arrive_ns);
+    double t = nodefault_scale(&st->nf, demand_of(st, r)) / st->speed;
+    int64_t ns = units_ns_from_double(t);
+    if (st->flags & STATION_LATENCY_HOLDS)
+        ns += nodefault_extra_latency_ns(&st->nf);
+    if (st->workers == 0 && ns <= 0) { /* a pure zero delay: no event, no queue to recurse on */
+        f->timer = EVQ_NONE;
+        st->ops->served(sim, st, r);
+        return;
+    }
+    f->timer = sim_after(sim, ns, served_event, st, r);
+}
+
+static bool has_worker(const struct station *st)
+{
+    return st->workers == 0 || st->busy < st->workers;
+}
+
+/* The freed worker takes the next request: the oldest, or the newest while
+ * the shed policy says LIFO; requests the policy drops, or whose caller has
+ * gone, are handed back to the owner on the way. */
+static void next_from_queue(struct sim *sim, struct station *st)
+{
+    const struct shed_policy *pol = st->shed ? st->shed->pol : NULL;
+    bool first = true;
+    while (st->len > 0) {
+        bool lifo = pol && pol->lifo && pol->lifo(st->shed, st->len);
+        struct request *r = lifo ? ring_pop_newest(st) : ring_pop(st);
+        move(sim, st->queue_lv, -1);
+        if (st->ops->gone && st->ops->gone(st, r)) {
+            st->ops->dropped(sim, st, r, STATION_DROP_GONE);
+            continue;
+        }
+        if (pol && pol->drop) {
+            int64_t sojourn = sim_now(sim) - sim_top(r)->arrive_ns;
+            if (pol->drop(st->shed, sim_now(sim), sojourn, st->len, first)) {
+                first = false;
+                st->ops->dropped(sim, st, r, STATION_DROP_SHED);
+                continue;
+            }
+        }
+        begin(sim, st, r);
+        return;
+    }
+}
+
+enum station_verdict station_offer(struct sim *sim, struct station *st, struct request *r)
+{
+    if (!st->nf.up)
+        return STATION_DOWN;
+    if (st->ops->admit && !st->ops->admit(st, r))
+        return STATION_REFUSED;
+    if (has_worker(st)) {
+        assert(st->len == 0);
+        begin(sim, st, r);
+        return STATION_STARTED;
+    }
+    bool room = st->queue_cap < 0 || (long long)st->len < st->queue_cap;
+    const struct shed_policy *pol = st->shed ? st->shed->pol : NULL;
+    if (room && (!pol || !pol->admit || pol->admit(st->shed, st->len))) {
+        enqueue(sim, st, r);
+        assert(st->queue_cap < 0 || (long long)st->len <= st->queue_cap);
+        return STATION_QUEUED;
+    }
+    return room ? STATION_SHED : STATION_FULL;
+}
+
+/* Takes r's worker back without starting another. */
+static inline void take_back(struct sim *sim, struct station *st, struct request *r,
+                             struct frame *f)
+{
+    assert(f->holds_worker && st->busy > 0);
+    f->holds_worker = false;
+    st->busy--;
+    if (st->serving) {
+        assert(f->slot <= st->busy && st->serving[f->slot] == r);
+        struct request *last = st->serving[st->busy];
+        st->serving[f->slot] = last;
+        if (last != r)
+            sim_top_of(last, st->comp)->slot = f->slot;
+    }
+    move(sim, st->busy_lv, -1);
+}
+
+void station_release(struct sim *sim, struct station *st, struct request *r)
+{
+    take_back(sim, st, r, sim_top(r));
+    if (st->ops->freed)
+        st->ops->freed(sim, st, r);
+    if (st->len > 0 && st->nf.up)
+        next_from_queue(sim, st);
+}
+
+enum nodefault_change station_fault(struct station *st, enum fault_action a, double value,
+                                    bool start)
+{
+    return nodefault_apply(&st->nf, a, value, start);
+}
+
+void station_crash(struct sim *sim, struct station *st)
+{
+    st->nf.up = false;
+    st->epoch++;
+    while (st->len > 0) {
+        struct request *r = ring_pop(st);
+        move(sim, st->queue_lv, -1);
+        st->ops->dropped(sim, st, r, STATION_DROP_CRASH);
+    }
+    if (st->flags & STATION_CRASH_KEEPS_SERVICE)
+        return;
+    assert(st->serving || st->busy == 0);
+    while (st->busy > 0) {
+        struct request *r = st->serving[st->busy - 1];
+        struct frame *f = sim_top_of(r, st->comp);
+        take_back(sim, st, r, f);
+        bool in_service = f->timer != EVQ_NONE;
+        if (in_service) {
+            evq_cancel(sim->q, f->timer);
+            f->timer = EVQ_NONE;
+        }
+        if (st->ops->cut)
+            st->ops->cut(sim, st, r, in_service);
+    }
+}
+
+int station_read_queue(const struct sc_section *s, const struct param_spec *params,
+                       const char *key, long long *cap, struct diag *d)
+{
+    struct loc loc;
+    const char *q = kp_raw(s, params, key, &loc);
+    *cap = -1;
+    if (strcmp(q, "unbounded") == 0 || strcmp(q, "inf") == 0)
+        return 0;
+    if (strspn(q, "0123456789") != strlen(q))
+        return diag_error(d, loc, "bad %s '%s': a number of waiting places, or 'unbounded'", key,
+                          q);
+    return kp_int(s, params, key, 0, 1000000000, cap, d);
+}
