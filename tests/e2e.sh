@@ -620,6 +620,7 @@ columns_documented() { # one awk over each folder's manifest (its sweeps), then 
             else if (c ~ /\./) sub(/^.*\./, "<component>.", c)
             if (c ~ /^(<component>\.)?node[0-9]+_/) sub(/node[0-9]+_/, "node<i>_", c)
             if (c ~ /^(<component>\.)?shard[0-9]+_/) sub(/shard[0-9]+_/, "shard<i>_", c)
+            if (c ~ /^(<component>\.)?inflight_ge[0-9]+$/) sub(/ge[0-9]+$/, "ge<i>", c)
             if (!(c in known) && !((FILENAME, c) in told)) {
                 print "  " FILENAME ": " c " is not in sdsim list metrics"; told[FILENAME, c] = 1; bad++ }
         }
