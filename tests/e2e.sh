@@ -108,12 +108,17 @@ check "validate refuses --progress (a run option)" \
     sh -c "'$SDSIM' validate tests/e2e/sweep.ini --progress 2>/dev/null; [ \$? -eq 64 ]"
 if [ -z "${SDSIM_E2E_QUICK:-}" ]; then
     # A run of a few seconds: lines with runs done, the share of simulated
-    # time of the runs in progress, events/s and an ETA.
-    "$SDSIM" run scenarios/hello.ini -o "$T/prog_long" -j 2 --progress -q \
-        --set sim.duration=300000s 2>"$T/prog_long.err"
-    check "--progress: a line a second while runs go" grep -Eq \
-        '^sdsim: [0-9]/5 runs done; [12] at [0-9]+% of sim time; [0-9.]+[kM]? events/s; ETA ([0-9.]+s|--|[0-9]+m[0-9]+s)$' \
-        "$T/prog_long.err"
+    # time of the runs in progress, events/s and an ETA. How long "a few
+    # seconds" of simulated time take depends on the machine, so the run
+    # grows tenfold until it outlasts the first line (at most three tries).
+    prog_line='^sdsim: [0-9]/5 runs done; [12] at [0-9]+% of sim time; [0-9.]+[kMG]? events/s; ETA ([0-9.]+s|--|[0-9]+m[0-9]+s|[0-9]+h[0-9]+m)$'
+    for d in 300000s 3000000s 30000000s; do
+        "$SDSIM" run scenarios/hello.ini -o "$T/prog_long" -j 2 --progress -q --force \
+            --set sim.duration=$d 2>"$T/prog_long.err"
+        grep -Eq "$prog_line" "$T/prog_long.err" && break
+        rm -rf "$T/prog_long"
+    done
+    check "--progress: a line a second while runs go" grep -Eq "$prog_line" "$T/prog_long.err"
 fi
 # On a terminal (script(1) gives one): the line is drawn in place and cleared
 # at the end; -q silences it.
