@@ -396,20 +396,33 @@ char *columns_ts_name(const struct sim_ts_col *c)
 
 /* ---- the walker and the names taken ------------------------------------ */
 
+/* A duration sweep's number beside its text (see wr_sweep_header). */
+static const struct coldoc sweep_ms_doc = {
+    "<sweep variable>_ms", "ms", "a duration sweep's value in milliseconds, to sort and plot",
+    "when every value of the sweep is a duration", "the sweep's value converted"};
+
+/* fn for the row d, and for the _ms column that follows a sweep's. */
+static void each_row(columns_fn *fn, void *ctx, const char *file, const struct coldoc *d)
+{
+    fn(ctx, file, d->name, d);
+    if (strcmp(d->name, "<sweep variable>") == 0)
+        fn(ctx, file, sweep_ms_doc.name, &sweep_ms_doc);
+}
+
 void columns_each(columns_fn *fn, void *ctx)
 {
     for (const struct run_column *c = columns_runs; c->doc.name; c++)
-        fn(ctx, "runs.csv", c->doc.name, &c->doc);
+        each_row(fn, ctx, "runs.csv", &c->doc);
     for (const struct coldoc *d = columns_summary; d->name; d++)
-        fn(ctx, "summary.csv", d->name, d);
+        each_row(fn, ctx, "summary.csv", d);
     for (const struct summary_metric *m = columns_summary_metrics; m->doc.name; m++)
         fn(ctx, "summary.csv:metric", m->doc.name, &m->doc);
     for (const struct coldoc *d = summary_special; d->name; d++)
         fn(ctx, "summary.csv:metric", d->name, d);
     for (const struct comp_column *c = columns_components; c->doc.name; c++)
-        fn(ctx, "components.csv", c->doc.name, &c->doc);
+        each_row(fn, ctx, "components.csv", &c->doc);
     for (const struct ts_column *c = columns_timeseries; c->doc.name; c++)
-        fn(ctx, "timeseries.csv", c->doc.name, &c->doc);
+        each_row(fn, ctx, "timeseries.csv", &c->doc);
     for (const struct coldoc *d = columns_histograms; d->name; d++)
         fn(ctx, "histograms.csv", d->name, d);
     for (int ts = 0; ts < 2; ts++) {

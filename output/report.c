@@ -53,6 +53,11 @@ void wr_sweep_header(struct outfile *o, const struct scenario *sc)
     for (size_t i = 0; i < sc->nsweeps; i++) {
         outfile_printf(o, ",");
         wr_csv_str(o, sc->sweeps[i].name);
+        if (scenario_sweep_is_duration(sc, i)) {
+            outfile_printf(o, ",");
+            wr_csv_str(o, sc->sweeps[i].name);
+            outfile_printf(o, "_ms");
+        }
     }
 }
 
@@ -61,6 +66,8 @@ void wr_sweep_values(struct outfile *o, const struct scenario *sc, size_t point)
     for (size_t i = 0; i < sc->nsweeps; i++) {
         outfile_printf(o, ",");
         wr_csv_str(o, scenario_sweep_value(sc, point, i));
+        if (scenario_sweep_is_duration(sc, i))
+            wr_num(o, scenario_sweep_ms(sc, point, i));
     }
 }
 

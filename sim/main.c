@@ -236,6 +236,20 @@ static int load(struct cli *c, struct scenario **out)
                             "sweep variable '%s' has the name of a column of %s; call it "
                             "something else (e.g. '%s_value')",
                             sc->sweeps[i].name, file, sc->sweeps[i].name);
+        if (!scenario_sweep_is_duration(sc, i))
+            continue;
+        /* its NAME_ms column must not take another column's name either */
+        char ms[160];
+        snprintf(ms, sizeof ms, "%.150s_ms", sc->sweeps[i].name);
+        const char *other = report_column_taken(ms);
+        for (size_t j = 0; !other && j < sc->nsweeps; j++)
+            if (strcmp(sc->sweeps[j].name, ms) == 0)
+                other = "a sweep variable";
+        if (other)
+            diag_error(d, sc->sweeps[i].loc,
+                       "sweep variable '%s' is a duration, so its value in ms is written as "
+                       "'%s', which is already a column (%s); call it something else",
+                       sc->sweeps[i].name, ms, other);
     }
     if (rc == 0 && diag_count(d) > 0)
         rc = -1;

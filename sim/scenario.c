@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sim/rng.h"
+#include "sim/units.h"
 #include "sim/xalloc.h"
 
 #define CLI_FILE "<command line>"
@@ -666,6 +667,30 @@ const char *scenario_sweep_value(const struct scenario *sc, size_t point, size_t
     for (size_t j = sc->nsweeps; j-- > i + 1;)
         rest /= sc->sweeps[j].nvalues;
     return sc->sweeps[i].values[rest % sc->sweeps[i].nvalues];
+}
+
+bool scenario_sweep_is_duration(const struct scenario *sc, size_t i)
+{
+    const struct sc_sweep *w = &sc->sweeps[i];
+    bool unit = false;
+    for (size_t k = 0; k < w->nvalues; k++) {
+        int64_t ns;
+        const char *why;
+        if (units_parse_duration(w->values[k], &ns, &why) < 0)
+            return false;
+        if (ns != 0 || strpbrk(w->values[k], "numsh") != NULL)
+            unit = true;
+    }
+    return unit;
+}
+
+double scenario_sweep_ms(const struct scenario *sc, size_t point, size_t i)
+{
+    int64_t ns = 0;
+    const char *why;
+    if (units_parse_duration(scenario_sweep_value(sc, point, i), &ns, &why) < 0)
+        return NAN;
+    return units_ns_to_ms(ns);
 }
 
 struct sc_point *scenario_point(const struct scenario *sc, size_t index)

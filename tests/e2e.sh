@@ -626,6 +626,7 @@ columns_documented() { # one awk over each folder's manifest (its sweeps), then 
     awk -v names="$T/metric-names" '
         function chk(c) {
             if (c in sw) c = "<sweep variable>"
+            else if (c ~ /_ms$/ && (substr(c, 1, length(c) - 3) in sw)) c = "<sweep variable>_ms"
             else if (c ~ /\./) sub(/^.*\./, "<component>.", c)
             if (c ~ /^(<component>\.)?node[0-9]+_/) sub(/node[0-9]+_/, "node<i>_", c)
             if (c ~ /^(<component>\.)?shard[0-9]+_/) sub(/shard[0-9]+_/, "shard<i>_", c)
