@@ -17,6 +17,7 @@
 
 #include "sim/hist.h"
 #include "sim/stats.h"
+#include "output/partfile.h"
 #include "output/writers.h"
 #include "sim/xalloc.h"
 
@@ -317,6 +318,9 @@ static void write_manifest(struct outfile *o, const struct report *rp)
     outfile_printf(o, "repeat: %lld\n", rp->repeat);
     outfile_printf(o, "points: %zu\n", scenario_npoints(sc));
     outfile_printf(o, "runs_written: %zu\n", rp->nruns);
+    if (rp->part)
+        outfile_printf(o, "shard: %zu/%zu of %zu runs (part.sdsim holds them for sdsim merge)\n",
+                       rp->part->shard, rp->part->nshards, rp->part->total);
     for (size_t i = 0; i < sc->nsweeps; i++) {
         outfile_printf(o, "sweep %s:", sc->sweeps[i].name);
         for (size_t j = 0; j < sc->sweeps[i].nvalues; j++)
@@ -380,6 +384,11 @@ static void w_manifest(struct outfile *o, const struct report *rp, struct wctx *
 {
     (void)w;
     write_manifest(o, rp);
+}
+static void w_part(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    partfile_write(o, rp->part, rp->runs, rp->nruns);
 }
 static void w_cdf_data(struct outfile *o, const struct report *rp, struct wctx *w)
 {
@@ -461,6 +470,7 @@ int report_write(const struct report *rp, const struct outdir *od, int *err, con
         {"histograms.csv", w_histograms, true},
         {"manifest.txt", w_manifest, true},
         {"scenario.ini", w_scenario, true},
+        {PARTFILE_NAME, w_part, rp->part != NULL},
         {"latency_cdf.dat", w_cdf_data, lat},
         {"latency_cdf.gp", w_cdf_script, lat},
         {"timeseries.csv", w_ts, has_timeseries(rp)},

@@ -13,6 +13,8 @@
 #include "output/results.h"
 #include "sim/scenario.h"
 
+struct part_header;
+
 struct report {
     const struct scenario *sc;
     const struct run_result *runs; /* in increasing run order */
@@ -31,6 +33,9 @@ struct report {
     /* The --set options of the command, already quoted for a shell (one
      * string, maybe empty), repeated in each run's reproduce command. */
     const char *sets;
+    /* sdsim run --shard K/N: the header of the part file (part.sdsim) the
+     * folder also gets, for sdsim merge; NULL otherwise. */
+    const struct part_header *part;
 };
 
 /* The file whose fixed column is called name (so a sweep variable may not

@@ -20,6 +20,7 @@
 #include "models/kind.h"
 #include "output/columns.h"
 #include "output/outfile.h"
+#include "output/partfile.h"
 #include "output/publish.h"
 #include "output/report.h"
 #include "output/theory.h"
@@ -32,7 +33,8 @@
 
 static const char usage_text[] =
     "usage: sdsim run FILE [-o DIR] [-j N] [--seed N] [--set NAME.KEY=VALUE]... [--runs LIST] [-q]\n"
-    "                [--force] [--progress|--no-progress]   (FILE -: standard input)\n"
+    "                [--force] [--progress|--no-progress] [--shard K/N]   (FILE -: standard input)\n"
+    "       sdsim merge -o DIR PART_DIR... [-q]\n"
     "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force]\n"
     "       sdsim list [KIND|FAMILY|theory|metrics]\n"
     "       sdsim plot DIR\n"
@@ -51,6 +53,9 @@ static const char help_text[] =
     "                 such as 'service', a family such as 'balance' or 'dist', or 'sim';\n"
     "                 'theory' lists the queueing and caching formulas and when they hold,\n"
     "                 'metrics' every column of the results files: unit, meaning, when)\n"
+    "  merge -o DIR PART_DIR...  put the folders of run --shard 0/N .. N-1/N together:\n"
+    "                 checks they hold the same scenario, version and seed and every run\n"
+    "                 once, then writes the files one run would have written\n"
     "  plot DIR       redraw the PNG plots of a results folder with gnuplot\n"
     "\n"
     "Options of run:\n"
@@ -62,6 +67,9 @@ static const char help_text[] =
     "  --set K=V      override a key, e.g. --set app.workers=4 or --set sim.duration=10s;\n"
     "                 V may be a sweep: --set app.workers='${w = 1, 2, 4}'\n"
     "  --runs LIST    only these run numbers, e.g. 3 or 0-4,9 (see manifest.txt)\n"
+    "  --shard K/N    only the runs whose number is K modulo N (0 <= K < N), and a\n"
+    "                 part.sdsim file in the folder for merge: N machines (or N jobs\n"
+    "                 of GNU parallel or a Slurm array) run shards 0/N .. N-1/N\n"
     "  -q, --quiet    no table on stdout, and no progress line unless --progress\n"
     "  --progress     a progress line on stderr while the runs go (runs done/total,\n"
     "                 simulated-time share of the runs in progress, events/s, ETA);\n"
@@ -87,6 +95,8 @@ struct cli {
     int has_seed;
     unsigned long long seed;
     const char *runs;
+    const char *shard;         /* --shard K/N as given */
+    const char *name;          /* merge: what the scenario (file, a copy) is called */
     int quiet;
     int force;                 /* --force: past the cost budget */
     int progress;              /* --progress 1, --no-progress 0, neither -1 */
@@ -160,7 +170,7 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
             i--; /* the value is in this argument: do not skip the next one */
         }
         int takes = !strcmp(a, "-o") || !strcmp(a, "-j") || !strcmp(a, "--seed") ||
-                    !strcmp(a, "--set") || !strcmp(a, "--runs");
+                    !strcmp(a, "--set") || !strcmp(a, "--runs") || !strcmp(a, "--shard");
         if (takes && !v)
             return usage_error("option %s needs a value", a);
         if (!strcmp(a, "--set")) {
@@ -187,6 +197,8 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
             c->has_seed = 1;
         } else if (!strcmp(a, "--runs")) {
             c->runs = v;
+        } else if (!strcmp(a, "--shard")) {
+            c->shard = v;
         } else if (!strcmp(a, "--force")) {
             c->force = 1;
             continue;
@@ -217,7 +229,7 @@ static int load(struct cli *c, struct scenario **out)
 {
     struct diag *d = diag_new();
     int ioerr;
-    struct scenario *sc = scenario_load(c->file, d, &ioerr);
+    struct scenario *sc = scenario_load_named(c->file, c->name, d, &ioerr);
     if (!sc && ioerr) {
         fprintf(stderr, "sdsim: cannot open '%s': %s\n", c->file, strerror(ioerr));
         diag_free(d);
@@ -670,12 +682,75 @@ static void report_stops(const struct run_result *res, size_t n)
     }
 }
 
+/* "K/N" with 0 <= K < N into *k, *n. */
+static int parse_shard(const char *s, size_t total, size_t *k, size_t *n)
+{
+    unsigned long long a, b;
+    const char *slash = strchr(s, '/');
+    char left[24];
+    if (!slash || (size_t)(slash - s) >= sizeof left)
+        return usage_error("--shard needs K/N, e.g. 0/8, got '%s'", s);
+    snprintf(left, sizeof left, "%.*s", (int)(slash - s), s);
+    if (parse_ull(left, &a) < 0 || parse_ull(slash + 1, &b) < 0 || b < 1 || a >= b)
+        return usage_error("--shard needs K/N with 0 <= K < N, e.g. 0/8, got '%s'", s);
+    if (a >= total) {
+        fprintf(stderr,
+                "sdsim: --shard %s: the scenario has %zu run%s, so shard %llu has none; use "
+                "at most %zu shards\n",
+                s, total, total == 1 ? "" : "s", a, total);
+        return EX_USAGE;
+    }
+    *k = (size_t)a;
+    *n = (size_t)b;
+    return 0;
+}
+
+/* What run and merge hand to the results folder. */
+struct results {
+    struct scenario *sc;
+    struct run_result *res;
+    size_t n;
+    long long repeat;
+    uint64_t base_seed;
+    const char *command, *sets, *outdir;
+    const struct part_header *part;
+};
+
+/* Writes the results folder (publish) and prints the table unless quiet.
+ * Returns the exit code. */
+static int write_results(const struct cli *c, const struct results *x, struct publish *pub,
+                         struct publish_status *pst, int plots)
+{
+    struct sim_config cfg;
+    runner_first_config(x->sc, &cfg);
+    struct report rp = {x->sc,        x->res,       x->n,      x->repeat,
+                        x->base_seed, x->command,   x->outdir, cfg.slo.metric,
+                        cfg.slo.limit, cfg.slo.text, cfg.plot[0] ? cfg.plot : NULL,
+                        x->sets,      x->part};
+    int rc = publish_exit(pst, publish_report(pub, &rp, pst) == 0);
+    char unknown[64];
+    if (rc == 0 && report_plot_unknown(&rp, unknown, sizeof unknown))
+        fprintf(stderr, "sdsim: warning: [sim] plot: no runs.csv column '%s'\n", unknown);
+    if (rc == 0 && !c->quiet) {
+        char *table = report_table(&rp);
+        fputs(table, stdout);
+        free(table);
+    }
+    if (rc == 0 && !c->quiet)
+        printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s)\n",
+               x->outdir,
+               plots && pst->plots_failed == 0 ? ", plots *.png" : "; install gnuplot for PNG plots");
+    return rc;
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     struct cli c = {0};
     int rc = parse_opts(argc, argv, &c, 1);
     if (rc)
         return rc;
+    if (c.runs && c.shard)
+        return usage_error("--runs and --shard both choose runs: give one");
     struct scenario *sc;
     rc = load(&c, &sc);
     if (rc)
@@ -684,10 +759,19 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     uint64_t base_seed;
     long long repeat;
     size_t total = runner_nruns(sc, &o, &base_seed, &repeat);
-    size_t *only = NULL, nonly = 0;
+    size_t *only = NULL, nonly = 0, shard = 0, nshards = 0;
     if (c.runs && (rc = parse_runs(c.runs, total, &only, &nonly)) != 0) {
         scenario_free(sc);
         return rc;
+    }
+    if (c.shard) {
+        if ((rc = parse_shard(c.shard, total, &shard, &nshards)) != 0) {
+            scenario_free(sc);
+            return rc;
+        }
+        only = xcalloc(total / nshards + 1, sizeof *only);
+        for (size_t r = shard; r < total; r += nshards)
+            only[nonly++] = r;
     }
     o.only = only;
     o.nonly = nonly;
@@ -722,28 +806,11 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         report_stops(res, n);
     char *command = join_args(full_argc, full_argv);
     char *sets = sets_text(&c);
-    if (rc == 0) {
-        struct sim_config cfg;
-        runner_first_config(sc, &cfg);
-        struct report rp = {sc,     res,         n,         repeat,       base_seed,
-                            command, outdir, cfg.slo.metric, cfg.slo.limit, cfg.slo.text,
-                            cfg.plot[0] ? cfg.plot : NULL, sets};
-        rc = publish_exit(&pst, publish_report(pub, &rp, &pst) == 0);
-        char unknown[64];
-        if (rc == 0 && report_plot_unknown(&rp, unknown, sizeof unknown))
-            fprintf(stderr, "sdsim: warning: [sim] plot: no runs.csv column '%s'\n", unknown);
-        if (rc == 0 && !c.quiet) {
-            char *table = report_table(&rp);
-            fputs(table, stdout);
-            free(table);
-        }
-        if (rc == 0) {
-            int plots = po.plots && pst.plots_failed == 0;
-            if (!c.quiet)
-                printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s)\n",
-                       outdir, plots ? ", plots *.png" : "; install gnuplot for PNG plots");
-        }
-    }
+    struct part_header ph = {SDSIM_VERSION, sc->hash, sc->file, base_seed, c.sets,
+                             c.nsets, sets, shard, nshards, total};
+    struct results x = {sc, res, n, repeat, base_seed, command, sets, outdir, c.shard ? &ph : NULL};
+    if (rc == 0)
+        rc = write_results(&c, &x, pub, &pst, po.plots);
     publish_free(pub);
     for (size_t i = 0; i < n; i++)
         run_result_free(&res[i]);
@@ -753,6 +820,182 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     free(command);
     free(sets);
     scenario_free(sc);
+    return rc;
+}
+
+/* ---- merge ---------------------------------------------------------------- */
+
+static int merge_usage(const char *why)
+{
+    return usage_error("merge: %s", why);
+}
+
+/* Checks that part p belongs with the first part f; prints why not. */
+static int part_matches(const struct part *f, const char *fdir, const struct part *p,
+                        const char *dir)
+{
+    const struct part_header *a = &f->h, *b = &p->h;
+    const char *what = strcmp(a->version, b->version) ? "sdsim version"
+                       : a->hash != b->hash           ? "scenario (its text differs)"
+                       : a->base_seed != b->base_seed ? "base seed"
+                       : a->nshards != b->nshards     ? "number of shards"
+                       : a->total != b->total         ? "number of runs"
+                                                      : NULL;
+    int sets_differ = a->nsets != b->nsets;
+    for (size_t i = 0; !sets_differ && i < a->nsets; i++)
+        sets_differ = strcmp(a->sets[i], b->sets[i]) != 0;
+    if (!what && sets_differ)
+        what = "--set options";
+    if (!what)
+        return 0;
+    fprintf(stderr, "sdsim: merge: %s and %s come from different runs: their %s differ\n", fdir,
+            dir, what);
+    return -1;
+}
+
+static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
+{
+    const char *outdir = NULL;
+    struct cli c = {0};
+    const char **dirs = xcalloc((size_t)argc + 1, sizeof *dirs);
+    size_t ndirs = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (!v) {
+                free(dirs);
+                return merge_usage("-o needs a folder");
+            }
+            outdir = v;
+            i++;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            c.quiet = 1;
+        } else if (a[0] == '-' && a[1]) {
+            free(dirs);
+            return usage_error("merge: unknown option '%s'", a);
+        } else {
+            dirs[ndirs++] = a;
+        }
+    }
+    if (!outdir || ndirs == 0) {
+        free(dirs);
+        return merge_usage("give -o DIR and the folders of the shards");
+    }
+    struct part *parts = xcalloc(ndirs, sizeof *parts);
+    int rc = 0;
+    size_t nread = 0;
+    for (size_t i = 0; i < ndirs && rc == 0; i++, nread++) {
+        char path[4096], why[256];
+        snprintf(path, sizeof path, "%s/%s", dirs[i], PARTFILE_NAME);
+        if (access(path, R_OK) != 0) {
+            fprintf(stderr, "sdsim: merge: cannot open '%s': %s (a folder written by run "
+                    "--shard K/N has one)\n", path, strerror(errno));
+            rc = EX_NOINPUT;
+        } else if (partfile_read(path, &parts[i], why, sizeof why) < 0) {
+            fprintf(stderr, "sdsim: merge: %s: %s\n", path, why);
+            rc = EX_DATAERR;
+        } else if (strcmp(parts[i].h.version, SDSIM_VERSION) != 0) {
+            fprintf(stderr, "sdsim: merge: %s was written by sdsim %s; this is %s\n", path,
+                    parts[i].h.version, SDSIM_VERSION);
+            rc = EX_DATAERR;
+        } else if (i > 0 && part_matches(&parts[0], dirs[0], &parts[i], dirs[i]) < 0) {
+            rc = EX_DATAERR;
+        }
+    }
+    /* every run exactly once */
+    size_t total = rc == 0 ? parts[0].h.total : 0;
+    const struct run_result **by_run = xcalloc(total + 1, sizeof *by_run);
+    const char **from = xcalloc(total + 1, sizeof *from);
+    for (size_t i = 0; rc == 0 && i < ndirs; i++)
+        for (size_t k = 0; rc == 0 && k < parts[i].nruns; k++) {
+            size_t r = parts[i].runs[k].run;
+            if (r >= total) {
+                fprintf(stderr, "sdsim: merge: %s holds run %zu of a scenario of %zu runs\n",
+                        dirs[i], r, total);
+                rc = EX_DATAERR;
+            } else if (by_run[r]) {
+                fprintf(stderr, "sdsim: merge: run %zu is in both %s and %s\n", r, from[r],
+                        dirs[i]);
+                rc = EX_DATAERR;
+            } else {
+                by_run[r] = &parts[i].runs[k];
+                from[r] = dirs[i];
+            }
+        }
+    size_t missing = 0;
+    for (size_t r = 0; rc == 0 && r < total; r++)
+        missing += by_run[r] == NULL;
+    if (rc == 0 && missing) {
+        size_t r = 0;
+        while (by_run[r])
+            r++;
+        fprintf(stderr, "sdsim: merge: %zu of %zu runs are missing (the first: run %zu, of "
+                "shard %zu/%zu)\n", missing, total, r, r % parts[0].h.nshards, parts[0].h.nshards);
+        rc = EX_DATAERR;
+    }
+    /* the scenario: the first part's copy, named as the run named it */
+    struct scenario *sc = NULL;
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s/scenario.ini", dirs[0]);
+    if (rc == 0) {
+        c.file = copy;
+        c.name = parts[0].h.scenario;
+        c.nsets = parts[0].h.nsets < MAX_SETS ? parts[0].h.nsets : MAX_SETS;
+        for (size_t i = 0; i < c.nsets; i++)
+            c.sets[i] = parts[0].h.sets[i];
+        c.force = 1;
+        rc = load(&c, &sc);
+        if (rc == 0 && sc->hash != parts[0].h.hash) {
+            fprintf(stderr, "sdsim: merge: %s/scenario.ini is not the scenario the shards ran\n",
+                    dirs[0]);
+            rc = EX_DATAERR;
+        }
+    }
+    struct run_result *res = NULL;
+    if (rc == 0) {
+        struct runner_opts o = {.jobs = 1, .has_seed = 1, .seed = parts[0].h.base_seed};
+        uint64_t base_seed;
+        long long repeat;
+        if (runner_nruns(sc, &o, &base_seed, &repeat) != total) {
+            fprintf(stderr, "sdsim: merge: the scenario has not the %zu runs of the shards\n",
+                    total);
+            rc = EX_DATAERR;
+        } else {
+            /* the runs move into res (parts keep empty shells) */
+            res = xcalloc(total + 1, sizeof *res);
+            for (size_t r = 0; r < total; r++) {
+                res[r] = *by_run[r];
+                memset((void *)by_run[r], 0, sizeof *by_run[r]);
+            }
+            const char *f = getenv("SDSIM_FAIL_OUTPUT");
+            long fail = f ? atol(f) : -1;
+            struct publish_opts po = {outdir, getenv("HOME"), f ? &fail : NULL, have_gnuplot(),
+                                      getenv("SDSIM_NO_EXCHANGE") != NULL, false};
+            struct publish_status pst;
+            struct publish *pub = publish_begin(&po, &pst);
+            if (!pub) {
+                rc = publish_exit(&pst, 0);
+            } else {
+                publish_exit(&pst, 1);
+                char *command = join_args(full_argc, full_argv);
+                struct results x = {sc,      res,    total, repeat, base_seed, command,
+                                    parts[0].h.sets_text, outdir, NULL};
+                rc = write_results(&c, &x, pub, &pst, po.plots);
+                publish_free(pub);
+                free(command);
+            }
+            for (size_t r = 0; r < total; r++)
+                run_result_free(&res[r]);
+        }
+    }
+    free(res);
+    scenario_free(sc);
+    free(by_run);
+    free(from);
+    for (size_t i = 0; i < nread; i++)
+        partfile_free(&parts[i]);
+    free(parts);
+    free(dirs);
     return rc;
 }
 
@@ -921,5 +1164,7 @@ int main(int argc, char **argv)
         return cmd_list(argc - 2, argv + 2);
     if (!strcmp(cmd, "plot"))
         return cmd_plot(argc - 2, argv + 2);
+    if (!strcmp(cmd, "merge"))
+        return cmd_merge(argc - 2, argv + 2, argc, argv);
     return usage_error("unknown command '%s'", cmd);
 }

@@ -318,6 +318,12 @@ static int refuse_binary(const char *path, const char *buf, const char *bad, str
 
 struct scenario *scenario_load(const char *path, struct diag *d, int *io_error)
 {
+    return scenario_load_named(path, NULL, d, io_error);
+}
+
+struct scenario *scenario_load_named(const char *path, const char *name, struct diag *d,
+                                     int *io_error)
+{
     *io_error = 0;
     int from_stdin = strcmp(path, "-") == 0;
     FILE *f = from_stdin ? stdin : fopen(path, "rb");
@@ -346,11 +352,11 @@ struct scenario *scenario_load(const char *path, struct diag *d, int *io_error)
     buf[len] = '\0';
     const char *bad = first_binary(buf, len);
     if (bad) {
-        refuse_binary(from_stdin ? "<stdin>" : path, buf, bad, d);
+        refuse_binary(name ? name : from_stdin ? "<stdin>" : path, buf, bad, d);
         free(buf);
         return NULL;
     }
-    struct scenario *sc = scenario_parse(from_stdin ? "<stdin>" : path, buf, d);
+    struct scenario *sc = scenario_parse(name ? name : from_stdin ? "<stdin>" : path, buf, d);
     free(buf);
     return sc;
 }

@@ -65,6 +65,11 @@ struct scenario *scenario_parse(const char *file, const char *text, struct diag 
  * returned, no diagnostic) when the file cannot be read, so the caller can
  * exit with EX_NOINPUT. */
 struct scenario *scenario_load(const char *path, struct diag *d, int *io_error);
+/* The same, but the scenario is called name (its messages and the paths it
+ * names are relative to name, not path): sdsim merge reads a results
+ * folder's copy, scenario.ini, as the file the run was given. */
+struct scenario *scenario_load_named(const char *path, const char *name, struct diag *d,
+                                     int *io_error);
 void scenario_free(struct scenario *sc);
 
 /* Applies `name.key=value` (as given to --set). A sweep in value is allowed.

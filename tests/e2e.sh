@@ -595,6 +595,94 @@ eval "\"\$SDSIM\" run $repro -q" >/dev/null 2>&1
 check "the manifest's command recomputes run 1 from the copy" \
     sh -c "[ \"\$(sed -n 3p '$T/stdin/runs.csv')\" = \"\$(sed -n 2p '$T/stdin-run1/runs.csv')\" ]"
 
+# --- shards and merge --------------------------------------------------------
+# run --shard K/N runs the runs congruent to K mod N; merge puts the parts
+# together and writes exactly the CSVs of one run (byte for byte), whatever
+# the order of the parts. A sweep with a duration sweep and --set options.
+shard_set="--set sim.repeat=3"
+"$SDSIM" run scenarios/cache-ttl.ini -o "$T/sh_full" -q -j 2 $shard_set
+for k in 0 1 2; do
+    "$SDSIM" run scenarios/cache-ttl.ini --shard $k/3 -o "$T/sh_p$k" -q -j 2 $shard_set || break
+done
+check "run --shard K/3 writes a part file in each folder" \
+    sh -c "[ -s '$T/sh_p0/part.sdsim' ] && [ -s '$T/sh_p1/part.sdsim' ] && [ -s '$T/sh_p2/part.sdsim' ]"
+shard_runs() { tail -n +2 "$1/runs.csv" | cut -d, -f1 | tr '\n' ' '; }
+check "shard 1/3 holds the runs congruent to 1 mod 3 ($(shard_runs "$T/sh_p1"))" \
+    [ "$(shard_runs "$T/sh_p1")" = "1 4 7 10 13 16 19 22 " ]
+check "its manifest says which shard it is" grep -q '^shard: 1/3 of 24 runs' "$T/sh_p1/manifest.txt"
+"$SDSIM" merge -o "$T/sh_m" -q "$T/sh_p2" "$T/sh_p0" "$T/sh_p1"
+check "merge of three shards (exit $?)" [ $? -eq 0 ]
+same_csvs() {
+    for f in "$1"/*.csv "$1"/*.dat; do
+        cmp -s "$f" "$2/$(basename "$f")" || { echo "  $(basename "$f") differs"; return 1; }
+    done
+}
+check "the merge writes the CSVs of one run, byte for byte" same_csvs "$T/sh_full" "$T/sh_m"
+check "the merged folder has no part file" [ ! -e "$T/sh_m/part.sdsim" ]
+"$SDSIM" merge -o "$T/sh_bad1" -q "$T/sh_p0" "$T/sh_p1" 2>"$T/sh_bad1.err"
+check "a missing shard: exit 65, the first missing run named, no folder" \
+    sh -c "[ $? -eq 65 ] && grep -q 'runs are missing (the first: run 2, of shard 2/3)' '$T/sh_bad1.err' && [ ! -e '$T/sh_bad1' ]"
+"$SDSIM" merge -o "$T/sh_bad2" -q "$T/sh_p0" "$T/sh_p1" "$T/sh_p2" "$T/sh_p1" 2>"$T/sh_bad2.err"
+check "a shard given twice: exit 65, the run named" \
+    sh -c "[ $? -eq 65 ] && grep -q 'run 1 is in both' '$T/sh_bad2.err'"
+"$SDSIM" run scenarios/cache-ttl.ini --shard 1/3 -o "$T/sh_other" -q -j 2 --seed 7 $shard_set
+"$SDSIM" merge -o "$T/sh_bad3" -q "$T/sh_p0" "$T/sh_other" "$T/sh_p2" 2>"$T/sh_bad3.err"
+check "a shard of another seed: exit 65, says what differs" \
+    sh -c "[ $? -eq 65 ] && grep -q 'base seed differ' '$T/sh_bad3.err'"
+"$SDSIM" merge -o "$T/sh_bad4" -q "$T/sh_full" 2>"$T/sh_bad4.err"
+check "a folder without a part file: exit 66" \
+    sh -c "[ $? -eq 66 ] && grep -q 'part.sdsim' '$T/sh_bad4.err'"
+cp -r "$T/sh_p2" "$T/sh_cut" && head -c 5000 "$T/sh_p2/part.sdsim" > "$T/sh_cut/part.sdsim"
+"$SDSIM" merge -o "$T/sh_bad5" -q "$T/sh_p0" "$T/sh_p1" "$T/sh_cut" 2>"$T/sh_bad5.err"
+check "a cut part file: exit 65 with the place" \
+    sh -c "[ $? -eq 65 ] && grep -q 'part.sdsim: token [0-9]*:' '$T/sh_bad5.err'"
+check "--shard 3/3 is a usage error" \
+    sh -c "'$SDSIM' run scenarios/hello.ini --shard 3/3 -o '$T/sh_u' -q 2>/dev/null; [ \$? -eq 64 ]"
+check "--shard 5/8 of a 5-run scenario: no runs, a usage error" \
+    sh -c "'$SDSIM' run scenarios/hello.ini --shard 5/8 -o '$T/sh_u' -q 2>/dev/null; [ \$? -eq 64 ]"
+# The README's recipes: GNU parallel, and the Slurm array script (with an
+# sbatch that runs each job here, in order).
+repo=$(pwd)
+sdsim_abs=$(cd "$(dirname "$SDSIM")" && pwd)/$(basename "$SDSIM")
+if command -v parallel >/dev/null 2>&1; then
+    (cd "$T" && parallel --will-cite "'$sdsim_abs' run '$repo/scenarios/cache-ttl.ini' \
+        $shard_set --shard {}/4 -o par{} -q -j 1" ::: 0 1 2 3 &&
+        "$sdsim_abs" merge -o par -q par0 par1 par2 par3)
+    check "GNU parallel recipe: 4 shards merged equal one run" same_csvs "$T/sh_full" "$T/par"
+else
+    echo "SKIP: GNU parallel recipe (no GNU parallel; tests/deps.sh installs it)"
+fi
+mkdir -p "$T/slurm/bin"
+ln -s "$sdsim_abs" "$T/slurm/bin/sdsim"
+cat > "$T/slurm/bin/sbatch" <<'SBATCH'
+#!/bin/sh
+# A stand-in for Slurm's sbatch: runs the job at once, here.
+array=""; wrap=""; script=""
+while [ $# -gt 0 ] && [ -z "$script" ]; do
+    case "$1" in
+    --array=*) array=${1#--array=} ;;
+    --wrap=*) wrap=${1#--wrap=} ;;
+    --*) ;;
+    *) script=$1 ;;
+    esac
+    shift
+done
+if [ -n "$wrap" ]; then
+    sh -c "$wrap" || exit 1
+else
+    for k in $(seq "${array%-*}" "${array#*-}"); do
+        SLURM_ARRAY_TASK_ID=$k bash "$script" "$@" || exit 1
+    done
+fi
+echo 42
+SBATCH
+chmod +x "$T/slurm/bin/sbatch"
+cp scenarios/cache-ttl.ini "$T/slurm/"
+(cd "$T/slurm" && PATH="$T/slurm/bin:$PATH" bash "$repo/docs/slurm-sweep.sh" cache-ttl.ini 3 \
+    >/dev/null)
+"$SDSIM" run scenarios/cache-ttl.ini -o "$T/sh_plain" -q -j 2
+check "the Slurm array script: 3 shards and their merge equal one run" \
+    same_csvs "$T/sh_plain" "$T/slurm/results/cache-ttl"
 # --- intervals ------------------------------------------------------------
 # Every summary.csv written above: each interval holds its value and stays in
 # the metric's range (nothing below 0; ratios, fractions and p_ at most 1);
