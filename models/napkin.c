@@ -46,6 +46,21 @@ static void post_order(const struct component *c, unsigned char *seen, size_t *o
     order[(*n)++] = c->id;
 }
 
+/* Two key distributions with the same popularity (scrambling moves keys,
+ * not their popularity). */
+static bool same_keys(const struct keys *a, const struct keys *b)
+{
+    if (a == b)
+        return true;
+    if (!a || !b || a->kind != b->kind || a->n != b->n)
+        return false;
+    if (a->kind == KEYS_ZIPF)
+        return a->s == b->s;
+    if (a->kind == KEYS_HOTSET)
+        return a->hot_n == b->hot_n && a->share == b->share;
+    return true;
+}
+
 /* Adds f to the load of component `to`; keys stay known only while every
  * caller sends the same distribution. */
 static void add_flow(struct napkin_flow *in, bool *reached, size_t to, const struct napkin_flow *f)
@@ -57,7 +72,7 @@ static void add_flow(struct napkin_flow *in, bool *reached, size_t to, const str
     }
     in[to].reads += f->reads;
     in[to].writes += f->writes;
-    if (in[to].keys != f->keys)
+    if (!same_keys(in[to].keys, f->keys))
         in[to].keys = NULL;
 }
 
