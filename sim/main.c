@@ -34,8 +34,8 @@
 
 static const char usage_text[] =
     "usage: sdsim run FILE [-o DIR] [-j N] [--seed N] [--set NAME.KEY=VALUE]... [--runs LIST] [-q]\n"
-    "                [--force] [--progress|--no-progress]   (FILE -: standard input)\n"
-    "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force]\n"
+    "                [--force] [--strict] [--progress|--no-progress]   (FILE -: standard input)\n"
+    "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force] [--strict]\n"
     "       sdsim list [KIND|FAMILY|theory|metrics]\n"
     "       sdsim plot DIR\n"
     "       sdsim help [COMMAND] | COMMAND --help | --help | --version\n";
@@ -47,7 +47,10 @@ static const char help_text[] =
     "  run FILE       run every sweep point and replication of a scenario and write\n"
     "                 CSV results and plots to results/<FILE name>/\n"
     "  validate FILE  check a scenario (every sweep point) without running it, and\n"
-    "                 estimate its cost: runs, simulated events, output rows and size\n"
+    "                 estimate its cost: runs, simulated events, output rows and size;\n"
+    "                 then the napkin math: per component its offered load, capacity\n"
+    "                 and utilisation, and the bottleneck (? where a run is needed to\n"
+    "                 know); run prints it too, unless -q\n"
     "  list [WHAT]    print every component kind, policy and distribution with\n"
     "                 its parameters, defaults and meaning (WHAT narrows it: a kind\n"
     "                 such as 'service', a family such as 'balance' or 'dist', or 'sim';\n"
@@ -74,6 +77,8 @@ static const char help_text[] =
     "  --force        (run and validate) go past the cost budget: both refuse a\n"
     "                 scenario of more than 100000 runs (sweep points x repeat) or\n"
     "                 an estimated 2 GB of results, naming the sweep to narrow\n"
+    "  --strict       (run and validate) a component whose unbounded queue is offered\n"
+    "                 its capacity or more is an error (exit 65), not a warning\n"
     "\n"
     "Exit status: 0 ok, 64 usage, 65 bad scenario, 66 cannot open input (the\n"
     "scenario or a file it names), 69 gnuplot missing (plot), 70 internal error,\n"
@@ -989,7 +994,10 @@ static int cmd_list(int argc, char **argv)
                "meaning");
         print_params(runner_sim_params, "  ");
         printf("  (validate and run refuse more than %d runs, sweep points x repeat, or an "
-               "estimated %.0f GB of results, unless --force)\n\n",
+               "estimated %.0f GB of results, unless --force; they print the napkin math of "
+               "each point, offered load, capacity and utilisation per component, and warn "
+               "when an unbounded queue is offered its capacity or more, an error with "
+               "--strict)\n\n",
                RUNNER_MAX_RUNS, RUNNER_MAX_OUTPUT_BYTES / 1e9);
         shown = 1;
     }
