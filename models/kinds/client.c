@@ -819,13 +819,17 @@ static void fini(struct component *c)
 }
 
 /* Napkin math (models/napkin.h): an open loop's mean rate; a closed loop's
- * rate depends on its response times, so it is unknown. */
+ * rate depends on its response times, so it is unknown. A replayed trace
+ * may bring its own keys and operations: their distribution is unknown
+ * here (counted as reads, which only a cache tells apart, and it needs
+ * keys). */
 static double napkin_source(const struct component *c, double *write_share,
                             const struct keys **keys)
 {
     const struct client *cl = (const struct client *)c;
-    *write_share = cl->writes;
-    *keys = cl->has_keys ? &cl->keys : NULL;
+    bool trace = !cl->closed && strcmp(cl->arrival.pol->head.name, "trace") == 0;
+    *write_share = trace ? 0 : cl->writes;
+    *keys = cl->has_keys && !trace ? &cl->keys : NULL;
     return cl->closed ? (double)NAN : cl->arrival.rate_per_s;
 }
 
