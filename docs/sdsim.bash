@@ -129,7 +129,7 @@ _sdsim()
         ;;
     esac
     if [[ $cur == -* ]]; then
-        local opts='--set --force --help'
+        local opts='--set --force --strict --help'
         [[ $cmd == run ]] && opts+=' -o --output -j --jobs --seed --runs --shard -q --quiet
             --progress --no-progress'
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -253,6 +253,9 @@ static double c_util(run_t *r, comp_t *c)
     (void)r;
     return c->servers > 0 ? c->mean_busy / c->servers : NA;
 }
+static double c_offered_exp(run_t *r, comp_t *c) { (void)r; return c->offered_expected; }
+static double c_capacity_exp(run_t *r, comp_t *c) { (void)r; return c->capacity_expected; }
+static double c_util_exp(run_t *r, comp_t *c) { (void)r; return c->utilisation_expected; }
 static double c_busy(run_t *r, comp_t *c) { (void)r; return c->mean_busy; }
 static double c_queue(run_t *r, comp_t *c) { (void)r; return c->mean_queue; }
 static double c_insys(run_t *r, comp_t *c) { (void)r; return c->mean_insys; }
@@ -340,6 +343,19 @@ const struct comp_column columns_components[] = {
     CNUM("littles_law_l", "requests", "arrival rate x mean response: should match "
          "mean_in_system (Little's law)", QUEUED, "arrivals / window_s * response mean",
          c_little),
+    CNUM("offered_rps_expected", "1/s",
+         "napkin math: requests per second offered, from the clients' mean rates through `to` "
+         "and `calls`, the write share and known cache hit ratios (first attempts only)",
+         "empty when the scenario does not fix it (closed loop, rate limiter, shards)",
+         "models/napkin.c on the model as built, before the run", c_offered_exp),
+    CNUM("capacity_rps", "1/s",
+         "napkin math: requests per second it can serve, replicas x workers / mean service time "
+         "(speed included)",
+         "empty when unknown (workers held during calls, autoscaling) or unbounded",
+         "the kind's napkin_server hook on the model as built", c_capacity_exp),
+    CNUM("utilisation_expected", "ratio",
+         "napkin math: offered_rps_expected / capacity_rps; compare with utilisation",
+         "empty when either is", "offered_rps_expected / capacity_rps", c_util_exp),
     {{NULL, NULL, NULL, NULL, NULL}, COL_NUM, NULL, NULL, NULL},
 };
 

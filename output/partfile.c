@@ -105,6 +105,9 @@ static void put_run(struct outfile *o, const struct run_result *r)
         put_d(o, c->mean_queue);
         put_d(o, c->mean_insys);
         put_i(o, c->has_hists);
+        put_d(o, c->offered_expected);
+        put_d(o, c->capacity_expected);
+        put_d(o, c->utilisation_expected);
         outfile_printf(o, "\n");
         put_hist(o, &c->wait);
         put_hist(o, &c->local);
@@ -390,6 +393,9 @@ static void get_run(struct rd *r, struct part *p, struct run_result *x)
         c->mean_queue = get_d(r);
         c->mean_insys = get_d(r);
         c->has_hists = (int)get_i(r);
+        c->offered_expected = get_d(r);
+        c->capacity_expected = get_d(r);
+        c->utilisation_expected = get_d(r);
         get_hist(r, &c->wait);
         get_hist(r, &c->local);
         get_hist(r, &c->resp);

@@ -34,6 +34,10 @@ struct comp_result {
     double mean_insys;       /* time-weighted mean in the component (L) */
     struct sparse_hist wait, local, resp;
     int has_hists;
+    /* napkin math of the model before the run (models/napkin.h); NAN: unknown */
+    double offered_expected;     /* requests per second offered */
+    double capacity_expected;    /* requests per second it can serve (NAN also: no limit) */
+    double utilisation_expected; /* offered / capacity */
 };
 
 /* A named per-run figure beyond the fixed columns (owned name). */

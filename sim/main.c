@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "models/kind.h"
+#include "models/model.h"
+#include "models/napkin.h"
 #include "output/columns.h"
 #include "output/outfile.h"
 #include "output/partfile.h"
@@ -33,9 +35,10 @@
 
 static const char usage_text[] =
     "usage: sdsim run FILE [-o DIR] [-j N] [--seed N] [--set NAME.KEY=VALUE]... [--runs LIST] [-q]\n"
-    "                [--force] [--progress|--no-progress] [--shard K/N]   (FILE -: standard input)\n"
+    "                [--force] [--strict] [--progress|--no-progress] [--shard K/N]\n"
+    "                (FILE -: standard input)\n"
     "       sdsim merge -o DIR PART_DIR... [-q]\n"
-    "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force]\n"
+    "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force] [--strict]\n"
     "       sdsim list [KIND|FAMILY|theory|metrics]\n"
     "       sdsim plot DIR\n"
     "       sdsim help [COMMAND] | COMMAND --help | --help | --version\n";
@@ -47,7 +50,10 @@ static const char help_text[] =
     "  run FILE       run every sweep point and replication of a scenario and write\n"
     "                 CSV results and plots to results/<FILE name>/\n"
     "  validate FILE  check a scenario (every sweep point) without running it, and\n"
-    "                 estimate its cost: runs, simulated events, output rows and size\n"
+    "                 estimate its cost: runs, simulated events, output rows and size;\n"
+    "                 then the napkin math: per component its offered load, capacity\n"
+    "                 and utilisation, and the bottleneck (? where a run is needed to\n"
+    "                 know); run prints it too, unless -q\n"
     "  list [WHAT]    print every component kind, policy and distribution with\n"
     "                 its parameters, defaults and meaning (WHAT narrows it: a kind\n"
     "                 such as 'service', a family such as 'balance' or 'dist', or 'sim';\n"
@@ -80,6 +86,8 @@ static const char help_text[] =
     "  --force        (run and validate) go past the cost budget: both refuse a\n"
     "                 scenario of more than 100000 runs (sweep points x repeat) or\n"
     "                 an estimated 2 GB of results, naming the sweep to narrow\n"
+    "  --strict       (run and validate) a component whose unbounded queue is offered\n"
+    "                 its capacity or more is an error (exit 65), not a warning\n"
     "\n"
     "Exit status: 0 ok, 64 usage, 65 bad scenario, 66 cannot open input (the\n"
     "scenario or a file it names), 69 gnuplot missing (plot), 70 internal error,\n"
@@ -99,6 +107,7 @@ struct cli {
     const char *name;          /* merge: what the scenario (file, a copy) is called */
     int quiet;
     int force;                 /* --force: past the cost budget */
+    int strict;                /* --strict: napkin warnings are errors */
     int progress;              /* --progress 1, --no-progress 0, neither -1 */
     struct runner_estimate est; /* filled by load() */
 };
@@ -202,6 +211,9 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
         } else if (!strcmp(a, "--force")) {
             c->force = 1;
             continue;
+        } else if (!strcmp(a, "--strict")) {
+            c->strict = 1;
+            continue;
         } else if (!strcmp(a, "-q") && allow_run_opts) {
             c->quiet = 1;
             continue;
@@ -281,6 +293,150 @@ static int load(struct cli *c, struct scenario **out)
     return 0;
 }
 
+/* ---- napkin math -------------------------------------------------------------
+ * Before a run (and in validate): per component, the load it is offered,
+ * its capacity and its utilisation, from the model of each sweep point as
+ * built (models/napkin.h), and the bottleneck. A component offered its
+ * capacity or more with an unbounded queue is a warning (an error with
+ * --strict) at its section. */
+
+/* A rate for a message: "6.0", "2.55", "0.05", "1234.5". */
+static void fmt_rate(double v, char *buf, size_t size)
+{
+    if (v >= 1e4)
+        snprintf(buf, size, "%.0f", v);
+    else {
+        snprintf(buf, size, "%.4g", v);
+        if (!strchr(buf, '.') && !strchr(buf, 'e') && strlen(buf) + 3 < size)
+            strcat(buf, ".0");
+    }
+}
+
+/* A table cell: "?" for unknown, "unbounded" for infinite. */
+static void fmt_cell(double v, char *buf, size_t size)
+{
+    if (isnan(v))
+        snprintf(buf, size, "?");
+    else if (isinf(v))
+        snprintf(buf, size, "unbounded");
+    else
+        snprintf(buf, size, "%.4g", v);
+}
+
+/* One sweep point: its table on out (may be NULL) and its warnings on
+ * stderr. Returns the number of warnings. */
+static size_t napkin_point(const struct scenario *sc, size_t point, FILE *out, int strict)
+{
+    struct sc_point *pt = scenario_point(sc, point);
+    struct sim sim;
+    sim_init(&sim, 1, 0, 1);
+    size_t nwarn = 0;
+    if (model_build(&sim, pt, NULL) < 0) { /* validated before: cannot happen */
+        sim_fini(&sim);
+        scenario_point_free(pt);
+        return 0;
+    }
+    struct napkin_row *rows = xcalloc(sim.ncomps + 1, sizeof *rows);
+    long best = napkin_compute(&sim, rows);
+    char label[512] = "";
+    for (size_t i = 0; i < sc->nsweeps; i++) {
+        size_t len = strlen(label);
+        snprintf(label + len, sizeof label - len, "%s%s=%s", i ? ", " : "", sc->sweeps[i].name,
+                 scenario_sweep_value(sc, point, i));
+    }
+    int namew = 9, kindw = 4;
+    for (size_t i = 0; i < sim.ncomps; i++) {
+        int nl = (int)strlen(sim.comps[i]->name), kl = (int)strlen(sim.comps[i]->kind->name);
+        namew = nl > namew ? nl : namew;
+        kindw = kl > kindw ? kl : kindw;
+    }
+    if (out && sc->nsweeps)
+        fprintf(out, "sweep point %zu (%s):\n", point, label);
+    if (out)
+        fprintf(out, "  %-*s  %-*s  %10s  %10s  %11s\n", namew, "component", kindw, "kind",
+                "offered/s", "capacity/s", "utilisation");
+    int unknown = 0;
+    for (size_t i = 0; i < sim.ncomps; i++) {
+        const struct component *c = sim.comps[i];
+        const struct napkin_row *r = &rows[i];
+        if (c->kind->no_traffic)
+            continue;
+        char off[32], cap[32], util[32];
+        fmt_cell(r->offered, off, sizeof off);
+        if (c->kind->is_client) {
+            snprintf(cap, sizeof cap, "-");
+            snprintf(util, sizeof util, "-");
+        } else {
+            fmt_cell(r->capacity, cap, sizeof cap);
+            if (isinf(r->capacity) && !isnan(r->offered))
+                snprintf(util, sizeof util, "-");
+            else {
+                snprintf(util, sizeof util, isnan(r->utilisation) ? "?" : "%.3g",
+                         r->utilisation);
+                unknown |= isnan(r->utilisation) && !(r->offered == 0);
+            }
+        }
+        if (out)
+            fprintf(out, "  %-*s  %-*s  %10s  %10s  %11s\n", namew, c->name, kindw,
+                    c->kind->name, off, cap, util);
+        if (r->overloaded) {
+            char o[32], k[32];
+            fmt_rate(r->offered, o, sizeof o);
+            fmt_rate(r->capacity, k, sizeof k);
+            fprintf(stderr, "%s:%d:%d: %s: %s: offered %s/s >= capacity %s/s: its queue grows "
+                    "without bound",
+                    c->loc.file, c->loc.line, c->loc.col, strict ? "error" : "warning", c->name,
+                    o, k);
+            if (sc->nsweeps)
+                fprintf(stderr, " (sweep point %zu: %s)", point, label);
+            fprintf(stderr, "\n");
+            nwarn++;
+        }
+    }
+    if (out && best >= 0)
+        fprintf(out, "  bottleneck: %s, utilisation %.3g%s\n", sim.comps[best]->name,
+                rows[best].utilisation, unknown ? " (of the components where it is known)" : "");
+    else if (out)
+        fprintf(out, "  bottleneck: ? (no component's utilisation is known before a run)\n");
+    free(rows);
+    sim_fini(&sim);
+    scenario_point_free(pt);
+    return nwarn;
+}
+
+/* Sweep points whose table is printed; every point is checked. */
+#define NAPKIN_POINTS 24
+
+/* Every sweep point: the tables into *table (malloc'd text, or NULL when
+ * table is NULL), the warnings on stderr. Returns the number of warnings. */
+static size_t napkin_all(const struct scenario *sc, int strict, char **table)
+{
+    size_t tlen = 0, nwarn = 0;
+    FILE *out = table ? open_memstream(table, &tlen) : NULL;
+    if (out)
+        fprintf(out, "napkin math (mean rates of first attempts; ?: not known before a run):\n");
+    size_t np = scenario_npoints(sc);
+    for (size_t i = 0; i < np; i++)
+        nwarn += napkin_point(sc, i, i < NAPKIN_POINTS ? out : NULL, strict);
+    if (out && np > NAPKIN_POINTS)
+        fprintf(out, "(and %zu more sweep points, not shown; each is checked for overload)\n",
+                np - NAPKIN_POINTS);
+    if (out)
+        fclose(out);
+    else if (table)
+        *table = NULL;
+    return nwarn;
+}
+
+/* With --strict and warnings: the error count, and EX_DATAERR. */
+static int napkin_strict(const struct cli *c, size_t nwarn)
+{
+    if (!c->strict || nwarn == 0)
+        return 0;
+    fprintf(stderr, "%zu error%s in %s\n", nwarn, nwarn == 1 ? "" : "s", c->file);
+    return EX_DATAERR;
+}
+
 static int cmd_validate(int argc, char **argv)
 {
     struct cli c = {0};
@@ -294,6 +450,13 @@ static int cmd_validate(int argc, char **argv)
     long long repeat;
     uint64_t seed;
     size_t n = runner_nruns(sc, NULL, &seed, &repeat);
+    char *table = NULL;
+    rc = napkin_strict(&c, napkin_all(sc, c.strict, &table));
+    if (rc) {
+        free(table);
+        scenario_free(sc);
+        return rc;
+    }
     printf("%s: ok (%zu sweep point%s x %lld replication%s = %zu run%s)\n", c.file,
            scenario_npoints(sc), scenario_npoints(sc) == 1 ? "" : "s", repeat,
            repeat == 1 ? "" : "s", n, n == 1 ? "" : "s");
@@ -301,6 +464,9 @@ static int cmd_validate(int argc, char **argv)
            "%.0f summary.csv, %.0f histograms.csv, %.0f timeseries.csv, about %.3g MB\n",
            c.est.events, c.est.rows_runs, c.est.rows_components, c.est.rows_summary,
            c.est.rows_histograms, c.est.rows_timeseries, c.est.output_bytes / 1e6);
+    if (table)
+        fputs(table, stdout);
+    free(table);
     scenario_free(sc);
     return 0;
 }
@@ -773,6 +939,19 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         for (size_t r = shard; r < total; r += nshards)
             only[nonly++] = r;
     }
+    if (!c.quiet || c.strict) {
+        char *table = NULL;
+        rc = napkin_strict(&c, napkin_all(sc, c.strict, c.quiet ? NULL : &table));
+        if (table && rc == 0)
+            fputs(table, stdout);
+        free(table);
+        fflush(stdout);
+        if (rc) {
+            free(only);
+            scenario_free(sc);
+            return rc;
+        }
+    }
     o.only = only;
     o.nonly = nonly;
     char *outdir = c.outdir ? xstrdup(c.outdir) : default_outdir(c.file);
@@ -1073,7 +1252,10 @@ static int cmd_list(int argc, char **argv)
                "meaning");
         print_params(runner_sim_params, "  ");
         printf("  (validate and run refuse more than %d runs, sweep points x repeat, or an "
-               "estimated %.0f GB of results, unless --force)\n\n",
+               "estimated %.0f GB of results, unless --force; they print the napkin math of "
+               "each point, offered load, capacity and utilisation per component, and warn "
+               "when an unbounded queue is offered its capacity or more, an error with "
+               "--strict)\n\n",
                RUNNER_MAX_RUNS, RUNNER_MAX_OUTPUT_BYTES / 1e9);
         shown = 1;
     }

@@ -3,6 +3,7 @@
  * mutable state and any number of threads give the same results. */
 #include "sim/runner.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "models/kinds/client.h"
 #include "models/kind.h"
 #include "models/model.h"
+#include "models/napkin.h"
 #include "output/columns.h"
 #include "sim/hist.h"
 #include "output/report.h"
@@ -376,7 +378,7 @@ uint64_t runner_rep_seed(uint64_t base_seed, size_t rep)
 }
 
 static void comp_result(const struct sim *sim, const struct component *c, int64_t end_ns,
-                        struct comp_result *cr)
+                        const struct napkin_row *nap, struct comp_result *cr)
 {
     const struct comp_stats *st = &c->st;
     cr->name = xstrdup(c->name);
@@ -391,6 +393,10 @@ static void comp_result(const struct sim *sim, const struct component *c, int64_
     cr->mean_queue = sim_level_mean(sim, &st->queued, end_ns);
     cr->mean_insys = sim_level_mean(sim, &st->insys, end_ns);
     cr->has_hists = st->wait != NULL;
+    /* the napkin figures of the model as built (unbounded capacity: empty) */
+    cr->offered_expected = nap ? nap->offered : (double)NAN;
+    cr->capacity_expected = nap && isfinite(nap->capacity) ? nap->capacity : (double)NAN;
+    cr->utilisation_expected = nap ? nap->utilisation : (double)NAN;
     if (cr->has_hists) {
         sparse_from_hist(&cr->wait, st->wait);
         sparse_from_hist(&cr->local, st->local);
@@ -431,7 +437,8 @@ static void collect_extra(const struct sim *sim, const struct component *c, int6
     }
 }
 
-static void collect(const struct sim *sim, int64_t end_ns, struct run_result *res)
+static void collect(const struct sim *sim, int64_t end_ns, const struct napkin_row *nap,
+                    struct run_result *res)
 {
     struct hist *lat = hist_new();
     res->window_s = units_ns_to_s(end_ns > sim->cut_ns ? end_ns - sim->cut_ns : 0);
@@ -455,7 +462,7 @@ static void collect(const struct sim *sim, int64_t end_ns, struct run_result *re
         }
         if (c->kind->no_traffic)
             continue;
-        comp_result(sim, c, end_ns, &res->comps[res->ncomps++]);
+        comp_result(sim, c, end_ns, nap ? &nap[i] : NULL, &res->comps[res->ncomps++]);
     }
     res->in_flight =
         res->offered - res->completed - res->rejected - res->rate_limited - res->timeouts -
@@ -593,11 +600,16 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
     diag_free(d);
     if (rc == 0 && !series)
         sim_ts_start(&sim, cfg->interval_ns);
+    struct napkin_row *nap = NULL;
+    if (rc == 0 && res) { /* from the model as built, before faults or autoscaling move it */
+        nap = xcalloc(sim.ncomps + 1, sizeof *nap);
+        napkin_compute(&sim, nap);
+    }
     if (rc == 0) {
         int64_t end = sim_run(&sim);
         slot_end(pa->p, pa->slot, sim.events);
         if (res) {
-            collect(&sim, end, res);
+            collect(&sim, end, nap, res);
             res->precision_met =
                 cfg->precision > 0 ? sim.stop && !sim.limits.overloaded && !sim.limits.stalled : -1;
             if (sim.limits.overloaded)
@@ -608,6 +620,7 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
             }
         }
     }
+    free(nap);
     sim.warmup = NULL; /* owned by the caller */
     sim_fini(&sim);
     return rc;

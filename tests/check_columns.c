@@ -172,7 +172,8 @@ START_TEST(headers_come_out_as_known)
                            "errors,throughput_rps,utilisation,mean_busy,mean_queue,"
                            "mean_in_system,wait_mean_ms,wait_p50_ms,wait_p90_ms,wait_p99_ms,"
                            "p_wait_gt0,wait_m2_s2,local_mean_ms,response_mean_ms,"
-                           "response_p50_ms,response_p99_ms,littles_law_l");
+                           "response_p50_ms,response_p99_ms,littles_law_l,"
+                           "offered_rps_expected,capacity_rps,utilisation_expected");
     first_line(dir, "summary.csv", line, sizeof line);
     ck_assert_str_eq(line, "point,rate,metric,value,ci_low,ci_high,n");
     first_line(dir, "histograms.csv", line, sizeof line);

@@ -417,6 +417,60 @@ for f in scenarios/*.ini scenarios/validation/*.ini; do
 done
 check "every scenario in scenarios/ validates${bad_scenarios:+ (not:$bad_scenarios)}" [ -z "$bad_scenarios" ]
 
+# --- napkin math before a run ------------------------------------------------
+# hello.ini is M/M/3 at rho = 2.55 / 3 = 0.85 (its comment says so).
+"$SDSIM" validate scenarios/hello.ini > "$T/nap" 2> "$T/nap.err"
+check "validate of hello.ini: app offered 2.55/s, capacity 3/s, utilisation 0.85, the bottleneck" \
+    sh -c "grep -Eq '^  app +service +2\.55 +3 +0\.85\$' '$T/nap' &&
+           grep -qx '  bottleneck: app, utilisation 0.85' '$T/nap' && [ ! -s '$T/nap.err' ]"
+hq=$(sed -n 's/.*utilisation \([0-9.]*\), the bottleneck.*/\1/p' scenarios/hello.ini)
+check "hello.ini's comment quotes the napkin utilisation ($hq)" [ "$hq" = 0.85 ]
+# components.csv: the napkin utilisation next to the simulated one (mean of
+# the 5 replications); 2%: the runs' spread of utilisation is about 1%.
+nap_close() {
+    awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next}
+        $c["component"] == "app" { u += $c["utilisation"]; e = $c["utilisation_expected"]; n++
+            if ($c["capacity_rps"] != 3 || $c["offered_rps_expected"] != 2.55) bad++ }
+        END { u /= n; d = (u - e) / e; if (d < 0) d = -d
+              printf "  simulated %.4f, expected %s\n", u, e; exit bad > 0 || n != 5 || d > 0.02 }' \
+        "$T/hello/components.csv"
+}
+check "components.csv: hello's utilisation_expected is within 2% of the simulated utilisation" nap_close
+hl=$(grep -n '^\[service app\]' scenarios/hello.ini | cut -d: -f1)
+"$SDSIM" validate scenarios/hello.ini --set 'load.arrival=poisson(rate=6/s)' > "$T/nap" 2> "$T/nap.err"
+rc=$?
+check "validate warns at hello.ini:$hl:1 when app is offered 6/s for 3/s, and exits 0" \
+    sh -c "[ $rc -eq 0 ] && grep -q ': ok (' '$T/nap' &&
+           [ \"\$(cat '$T/nap.err')\" = 'scenarios/hello.ini:$hl:1: warning: app: offered 6.0/s >= capacity 3.0/s: its queue grows without bound' ]"
+"$SDSIM" validate scenarios/hello.ini --set 'load.arrival=poisson(rate=6/s)' --strict \
+    > "$T/nap" 2> "$T/nap.err"
+rc=$?
+check "validate --strict makes it an error: exit 65, no ok line" \
+    sh -c "[ $rc -eq 65 ] && [ ! -s '$T/nap' ] &&
+           grep -qx 'scenarios/hello.ini:$hl:1: error: app: offered 6.0/s >= capacity 3.0/s: its queue grows without bound' '$T/nap.err' &&
+           grep -qx '1 error in scenarios/hello.ini' '$T/nap.err'"
+ol=$(grep -n '^\[service app\]' scenarios/overload.ini | cut -d: -f1)
+"$SDSIM" validate scenarios/overload.ini > "$T/nap" 2> "$T/nap.err"
+rc=$?
+check "validate of overload.ini warns at its line $ol for the 3.3/s and 6/s points only, exit 0" \
+    sh -c "[ $rc -eq 0 ] && [ \$(grep -c warning '$T/nap.err') -eq 2 ] &&
+           grep -qx 'scenarios/overload.ini:$ol:1: warning: app: offered 6.0/s >= capacity 3.0/s: its queue grows without bound (sweep point 2: rate=6)' '$T/nap.err' &&
+           grep -q 'scenarios/overload.ini:$ol:1: warning: app: offered 3.3/s >= capacity 3.0/s' '$T/nap.err'"
+"$SDSIM" run scenarios/overload.ini --strict -q -o "$T/nap_run" 2> "$T/nap.err"
+rc=$?
+check "run --strict refuses overload.ini before any run (exit 65, no results)" \
+    sh -c "[ $rc -eq 65 ] && [ ! -e '$T/nap_run' ] && grep -q '2 errors in scenarios/overload.ini' '$T/nap.err'"
+"$SDSIM" run scenarios/hello.ini --set sim.duration=200s -o "$T/nap_run" > "$T/nap" 2>/dev/null
+check "run prints the napkin math before its table (without -q)" \
+    sh -c "head -1 '$T/nap' | grep -q '^napkin math' && grep -qx '  bottleneck: app, utilisation 0.85' '$T/nap'"
+# Only the scenarios meant to be overloaded warn.
+warned=""
+for f in scenarios/*.ini scenarios/validation/*.ini; do
+    "$SDSIM" validate "$f" > /dev/null 2>"$T/nap.err"
+    grep -q ': warning: ' "$T/nap.err" && warned="$warned $f"
+done
+check "no shipped scenario warns but overload.ini (warned:$warned)" [ "$warned" = " scenarios/overload.ini" ]
+
 # --- caches in bytes, cache lookup queues (issue 5) -----------------------------
 # cell FILE COL KEY=VALUE...: COL of the first row whose named columns match
 cell() {

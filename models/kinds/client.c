@@ -15,6 +15,7 @@
 #include "models/kinds/dep.h"
 #include "models/data/keys.h"
 #include "models/kind.h"
+#include "models/napkin.h"
 #include "models/kinds/service.h"
 #include "sim/hist.h"
 #include "sim/stats.h"
@@ -817,6 +818,29 @@ static void fini(struct component *c)
         dep_fini(&cl->dep);
 }
 
+/* Napkin math (models/napkin.h): an open loop's mean rate; a closed loop's
+ * rate depends on its response times, so it is unknown. A replayed trace
+ * may bring its own keys and operations: their distribution is unknown
+ * here (counted as reads, which only a cache tells apart, and it needs
+ * keys). */
+static double napkin_source(const struct component *c, double *write_share,
+                            const struct keys **keys)
+{
+    const struct client *cl = (const struct client *)c;
+    bool trace = !cl->closed && strcmp(cl->arrival.pol->head.name, "trace") == 0;
+    *write_share = trace ? 0 : cl->writes;
+    *keys = cl->has_keys && !trace ? &cl->keys : NULL;
+    return cl->closed ? (double)NAN : cl->arrival.rate_per_s;
+}
+
+static void napkin_visits(const struct component *c, size_t callee, const struct napkin_flow *in,
+                          struct napkin_flow *out)
+{
+    (void)c;
+    (void)callee;
+    *out = *in; /* every request goes to `to` once (retries left out) */
+}
+
 const struct kind kind_client = {
     .name = "client",
     .summary = "generates requests (open or closed loop) and measures end-to-end latency",
@@ -832,4 +856,6 @@ const struct kind kind_client = {
     .ts_extra = ts_extra,
     .reset = reset,
     .is_client = true,
+    .napkin_source = napkin_source,
+    .napkin_visits = napkin_visits,
 };
