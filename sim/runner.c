@@ -433,7 +433,7 @@ static void collect_extra(const struct sim *sim, const struct component *c, int6
 
 static void collect(const struct sim *sim, int64_t end_ns, struct run_result *res)
 {
-    struct hist *lat = hist_new();
+    struct hist *lat = hist_new(), *all = hist_new();
     res->window_s = units_ns_to_s(end_ns > sim->cut_ns ? end_ns - sim->cut_ns : 0);
     res->warmup_s = units_ns_to_s(sim->cut_ns);
     res->events = sim->events;
@@ -450,7 +450,10 @@ static void collect(const struct sim *sim, int64_t end_ns, struct run_result *re
             res->timeouts += t->timeouts;
             res->errors += t->errors;
             res->attempts += t->attempts;
+            res->fallbacks += t->fallbacks;
             hist_merge(lat, t->latency);
+            hist_merge(all, t->latency);
+            hist_merge(all, t->latency_failed);
             continue;
         }
         if (c->kind->no_traffic)
@@ -477,7 +480,9 @@ static void collect(const struct sim *sim, int64_t end_ns, struct run_result *re
             res->ts_names[i] = columns_ts_name(&sim->ts.cols[i]);
     }
     sparse_from_hist(&res->latency, lat);
+    sparse_from_hist(&res->latency_all, all);
     hist_free(lat);
+    hist_free(all);
 }
 
 static void collect_stop(const struct sim_overload *o, struct run_result *res)
