@@ -47,7 +47,18 @@ int report_write(const struct report *rp, const struct outdir *od, int *err, con
  * warning), or NULL when every one is plotted. */
 const char *report_plot_unknown(const struct report *rp, char *buf, size_t size);
 
-/* The headline table, one line per sweep point; caller frees. */
+/* The headline table, one line per sweep point, and a legend; caller
+ * frees. */
 char *report_table(const struct report *rp);
+
+/* One "sdsim: warning: ..." line per sweep point whose runs ended with more
+ * than 1% of their requests unfinished while some component's measured
+ * offered rate exceeded its measured capacity (workers / mean holding
+ * time), naming the worst; "" when none. Caller frees. */
+char *report_backlog_warnings(const struct report *rp);
+
+/* v with sig significant digits and no exponent ("547900", "2.822",
+ * "0.0123"; trailing zeros dropped), "-" for NAN. */
+void report_fmt_num(char *buf, size_t size, double v, int sig);
 
 #endif

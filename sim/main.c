@@ -714,6 +714,9 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         struct report rp = {sc,     res,         n,         repeat,       base_seed,
                             command, outdir, cfg.slo.metric, cfg.slo.limit, cfg.slo.text,
                             cfg.plot[0] ? cfg.plot : NULL, sets};
+        char *backlog = report_backlog_warnings(&rp); /* on stderr even with -q */
+        fputs(backlog, stderr);
+        free(backlog);
         rc = publish_exit(&pst, publish_report(pub, &rp, &pst) == 0);
         char unknown[64];
         if (rc == 0 && report_plot_unknown(&rp, unknown, sizeof unknown))
