@@ -207,6 +207,27 @@ all_p99_above() { # per point: latency_all_p99_ms >= latency_p99_ms, > where tim
 }
 check "autoscaling.ini: the all-finished p99 is at least the success p99" all_p99_above "$T/as/summary.csv"
 
+# goodput_rps leaves the breaker's fallback replies out of throughput_rps:
+# in breaker-sweep.ini with fallback = reply, about a third of the replies
+# at failures=3 are fallbacks.
+"$SDSIM" run scenarios/breaker-sweep.ini --set api.fallback=reply --set sim.repeat=2 -j 2 \
+    -o "$T/fb" -q
+goodput_is_throughput_less_fallbacks() {
+    awk 'function split_csv(s, out,   n, i, ch, q, f) { n = 0; f = ""; q = 0
+            for (i = 1; i <= length(s); i++) { ch = substr(s, i, 1)
+                if (ch == "\"") q = !q
+                if (ch == "," && !q) { out[++n] = f; f = "" } else f = f ch }
+            out[++n] = f; return n }
+        NR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) c[h[i]] = i; next }
+        { split_csv($0, v); g = v[c["goodput_rps"]]; t = v[c["throughput_rps"]]
+          want = t - v[c["fallbacks"]] / v[c["window_s"]]; d = g - want
+          if (d * d > 1e-10 * t * t) { print "  goodput " g ", want " want; bad++ }
+          if (v[c["rep"]] == 0 && g + 0 < t + 0) less++ }
+        END { exit bad > 0 || less < 2 }' "$1"
+}
+check "goodput_rps = throughput_rps - fallbacks / window_s, below it with fallbacks" \
+    goodput_is_throughput_less_fallbacks "$T/fb/runs.csv"
+
 # Delays and samples near the end of time (73 years) saturate: no overflow,
 # no "event in the past", replies later than the run's end stay in flight.
 "$SDSIM" run tests/e2e/end_of_time.ini -o "$T/eot" -q
