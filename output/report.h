@@ -31,6 +31,9 @@ struct report {
     /* The --set options of the command, already quoted for a shell (one
      * string, maybe empty), repeated in each run's reproduce command. */
     const char *sets;
+    /* [sim] show: extra table columns, comma-separated (runs.csv columns,
+     * summary metrics, COMPONENT.COLUMN of components.csv), or NULL. */
+    const char *show;
 };
 
 /* The file whose fixed column is called name (so a sweep variable may not
@@ -38,6 +41,7 @@ struct report {
 const char *report_column_taken(const char *name);
 
 #define REPORT_PLOT_MAX 8 /* columns plotted at most */
+#define REPORT_SHOW_MAX 8 /* extra table columns at most */
 
 /* Writes every file. Returns 0, or -1 with errno-style code in *err and the
  * failing file name in *what (static or owned by the report). */

@@ -5,7 +5,9 @@
  * sweep variable's value has a column of its own. Numbers have 3-4
  * significant digits without exponents (report_fmt_num), a latency column
  * is in ms, or in s when some value of it reaches 10000 ms, and "-" marks
- * a value that does not apply. Printing it is main's job. */
+ * a value that does not apply. [sim] show adds columns (rp->show): any
+ * runs.csv column, summary metric or COMPONENT.COLUMN of components.csv,
+ * the mean over a point's replications. Printing it is main's job. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,23 +100,115 @@ static void pad(FILE *f, const char *s, int width, bool left)
         fprintf(f, "%*s", n > 0 ? n : 0, "");
 }
 
-/* One point's value and interval of every column. */
-struct point_vals {
-    double v[NCOLS], hi[NCOLS];
-    size_t b, e;
+/* A column as printed: a fixed one of table_cols, or one [sim] show names. */
+struct tcol {
+    const struct table_col *fixed; /* NULL: a show column */
+    char name[64];                 /* the show column's name */
+    char head[96];
+    double scale;                  /* shown value = value * scale */
+    int width;
 };
 
-static void cell_text(char *buf, size_t size, const struct table_col *tc, double v, double hi,
-                      double scale)
+static void cell_text(char *buf, size_t size, const struct tcol *tc, double v, double hi)
 {
     char num[40], half[40];
-    report_fmt_num(num, sizeof num, v * scale, tc->kind == CELL_PERCENT ? SIG_PCT : SIG);
-    if (!tc->with_ci || isnan(v) || isnan(hi)) {
+    bool pct = tc->fixed && tc->fixed->kind == CELL_PERCENT;
+    report_fmt_num(num, sizeof num, v * tc->scale, pct ? SIG_PCT : SIG);
+    if (!tc->fixed || !tc->fixed->with_ci || isnan(v) || isnan(hi)) {
         snprintf(buf, size, "%s", num);
         return;
     }
-    report_fmt_num(half, sizeof half, (hi - v) * scale, SIG_CI); /* the upper side: the lower may be cut at 0 */
+    /* the upper side: the lower may be cut at 0 */
+    report_fmt_num(half, sizeof half, (hi - v) * tc->scale, SIG_CI);
     snprintf(buf, size, "%s ± %s", num, half);
+}
+
+/* One run's value of a show column: a runs.csv column, a kind metric, or
+ * COMPONENT.COLUMN of components.csv; NAN when the run has none. */
+static double run_value(const struct run_result *r, const char *name)
+{
+    for (const struct run_column *c = columns_runs; c->doc.name; c++) {
+        if (strcmp(c->doc.name, name) != 0)
+            continue;
+        if (c->type == COL_COUNT)
+            return (double)c->count(r);
+        if (c->type == COL_NUM)
+            return c->num(r);
+    }
+    double v = wr_extra_value(r, name);
+    const char *dot = strchr(name, '.');
+    if (!isnan(v) || !dot)
+        return v;
+    for (size_t i = 0; i < r->ncomps; i++) {
+        const struct comp_result *cr = &r->comps[i];
+        if (strlen(cr->name) != (size_t)(dot - name) ||
+            strncmp(cr->name, name, (size_t)(dot - name)) != 0)
+            continue;
+        for (const struct comp_column *c = columns_components; c->doc.name; c++) {
+            if (strcmp(c->doc.name, dot + 1) != 0)
+                continue;
+            if (c->type == COL_COUNT)
+                return (double)c->count(r, cr);
+            if (c->type == COL_NUM)
+                return c->num(r, cr);
+        }
+    }
+    return (double)NAN;
+}
+
+/* A column's value and interval over runs [b, e): a summary metric as
+ * summary.csv has it, else the mean of the runs' values. */
+static void col_value(const struct report *rp, size_t b, size_t e, const struct tcol *tc,
+                      const struct hist *pool, double *v, double *hi)
+{
+    const struct summary_metric *m =
+        columns_summary_metric(tc->fixed ? tc->fixed->metric : tc->name);
+    struct ci ci;
+    if (m) {
+        wr_summarise(rp, b, e, m, pool, &ci, v);
+        *hi = ci.hi;
+        return;
+    }
+    double *x = xcalloc(e - b + 1, sizeof *x);
+    size_t n = 0;
+    for (size_t i = b; i < e; i++) {
+        double y = run_value(&rp->runs[i], tc->name);
+        if (!isnan(y))
+            x[n++] = y;
+    }
+    wr_ci_of_values(x, n, tc->name, &ci);
+    free(x);
+    *v = n ? ci.mean : (double)NAN;
+    *hi = n ? ci.hi : (double)NAN;
+}
+
+/* Is the column a latency in ms (a fixed latency column, or a name in _ms)? */
+static bool in_ms(const struct tcol *tc)
+{
+    if (tc->fixed)
+        return tc->fixed->kind == CELL_LATENCY;
+    size_t n = strlen(tc->name);
+    return n > 3 && strcmp(tc->name + n - 3, "_ms") == 0;
+}
+
+/* The fixed columns, then one per name of rp->show. */
+static size_t table_columns(const struct report *rp, struct tcol *cols)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < NCOLS; k++, n++) {
+        memset(&cols[n], 0, sizeof cols[n]);
+        cols[n].fixed = &table_cols[k];
+        cols[n].scale = table_cols[k].kind == CELL_PERCENT ? 100 : 1;
+    }
+    const char *p = rp->show ? rp->show : "";
+    for (p += strspn(p, ", \t"); *p && n < NCOLS + REPORT_SHOW_MAX; p += strspn(p, ", \t")) {
+        size_t len = strcspn(p, ", \t");
+        memset(&cols[n], 0, sizeof cols[n]);
+        snprintf(cols[n].name, sizeof cols[n].name, "%.*s", (int)len, p);
+        cols[n++].scale = 1;
+        p += len;
+    }
+    return n;
 }
 
 static void footer(FILE *f, const struct report *rp, size_t nstopped, const char *best,
@@ -139,68 +233,66 @@ char *report_table(const struct report *rp)
     if (!f)
         return xstrdup("");
     const struct scenario *sc = rp->sc;
+    struct tcol cols[NCOLS + REPORT_SHOW_MAX];
+    size_t nc = table_columns(rp, cols);
     size_t np = 0;
     for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b))
         np++;
-    struct point_vals *pv = xcalloc(np + 1, sizeof *pv);
-    double scale[NCOLS];
-    for (size_t k = 0; k < NCOLS; k++)
-        scale[k] = table_cols[k].kind == CELL_PERCENT ? 100 : 1;
+    double *v = xcalloc(np * nc + 1, sizeof *v), *hi = xcalloc(np * nc + 1, sizeof *hi);
+    size_t *start = xcalloc(np + 1, sizeof *start);
     size_t p = 0;
-    for (size_t b = 0, e; b < rp->nruns; b = e, p++) {
-        e = wr_point_end(rp, b);
-        pv[p].b = b;
-        pv[p].e = e;
+    for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b), p++) {
+        size_t e = wr_point_end(rp, b);
+        start[p] = b;
         struct hist *pool = wr_pooled(rp, b, e);
-        for (size_t k = 0; k < NCOLS; k++) {
-            struct ci ci;
-            wr_summarise(rp, b, e, columns_summary_metric(table_cols[k].metric), pool, &ci,
-                         &pv[p].v[k]);
-            pv[p].hi[k] = ci.hi;
-            if (table_cols[k].kind == CELL_LATENCY &&
-                (pv[p].v[k] >= MS_TO_S || (table_cols[k].with_ci && ci.hi >= MS_TO_S)))
-                scale[k] = 1e-3;
+        for (size_t k = 0; k < nc; k++) {
+            col_value(rp, b, e, &cols[k], pool, &v[p * nc + k], &hi[p * nc + k]);
+            bool ci = cols[k].fixed && cols[k].fixed->with_ci;
+            if (in_ms(&cols[k]) &&
+                (v[p * nc + k] >= MS_TO_S || (ci && hi[p * nc + k] >= MS_TO_S)))
+                cols[k].scale = 1e-3;
         }
         hist_free(pool);
     }
+    start[np] = rp->nruns;
     /* the headings and the widths: the widest of heading and cells */
-    char head[NCOLS][48];
-    int width[NCOLS];
-    for (size_t k = 0; k < NCOLS; k++) {
-        const struct table_col *tc = &table_cols[k];
-        snprintf(head[k], sizeof head[k], "%s%s%s", tc->head,
-                 tc->kind != CELL_LATENCY ? "" : scale[k] < 1 ? " s" : " ms",
-                 tc->with_ci ? " (95% CI)" : "");
-        width[k] = text_width(head[k]);
+    for (size_t k = 0; k < nc; k++) {
+        struct tcol *tc = &cols[k];
+        const char *unit = !in_ms(tc) ? "" : tc->scale < 1 ? " s" : " ms";
+        if (tc->fixed)
+            snprintf(tc->head, sizeof tc->head, "%s%s%s", tc->fixed->head, unit,
+                     tc->fixed->with_ci ? " (95% CI)" : "");
+        else
+            snprintf(tc->head, sizeof tc->head, "%s%s", tc->name,
+                     tc->scale < 1 ? " (s)" : "");
+        tc->width = text_width(tc->head);
     }
     size_t nsw = sc->nsweeps, nlab = nsw ? nsw : 1;
     int *swidth = xcalloc(nlab, sizeof *swidth);
     for (size_t i = 0; i < nlab; i++)
-        swidth[i] = nsw ? text_width(sc->sweeps[i].name) : (int)strlen("point");
+        swidth[i] = nsw ? text_width(sc->sweeps[i].name) : (int)strlen("all runs");
     char cell[128];
     for (p = 0; p < np; p++) {
-        size_t point = rp->runs[pv[p].b].point;
+        size_t point = rp->runs[start[p]].point;
         for (size_t i = 0; i < nsw; i++) {
             int w = text_width(scenario_sweep_value(sc, point, i));
             if (w > swidth[i])
                 swidth[i] = w;
         }
-        for (size_t k = 0; k < NCOLS; k++) {
-            cell_text(cell, sizeof cell, &table_cols[k], pv[p].v[k], pv[p].hi[k], scale[k]);
-            if (text_width(cell) > width[k])
-                width[k] = text_width(cell);
+        for (size_t k = 0; k < nc; k++) {
+            cell_text(cell, sizeof cell, &cols[k], v[p * nc + k], hi[p * nc + k]);
+            if (text_width(cell) > cols[k].width)
+                cols[k].width = text_width(cell);
         }
     }
-    if (!nsw && swidth[0] < (int)strlen("all runs"))
-        swidth[0] = (int)strlen("all runs");
     for (size_t i = 0; i < nlab; i++) {
         pad(f, nsw ? sc->sweeps[i].name : "point", swidth[i], true);
         fputc(' ', f);
     }
     fprintf(f, "%4s", "runs");
-    for (size_t k = 0; k < NCOLS; k++) {
+    for (size_t k = 0; k < nc; k++) {
         fputs("  ", f);
-        pad(f, head[k], width[k], false);
+        pad(f, cols[k].head, cols[k].width, false);
     }
     fprintf(f, "%s\n", rp->slo_metric ? "  SLO" : "");
     const struct summary_metric *offered = columns_summary_metric("offered_rps");
@@ -208,16 +300,16 @@ char *report_table(const struct report *rp)
     char *best = NULL;
     size_t nstopped = 0;
     for (p = 0; p < np; p++) {
-        size_t b = pv[p].b, e = pv[p].e, point = rp->runs[b].point;
+        size_t b = start[p], e = start[p + 1], point = rp->runs[b].point;
         for (size_t i = 0; i < nlab; i++) {
             pad(f, nsw ? scenario_sweep_value(sc, point, i) : "all runs", swidth[i], true);
             fputc(' ', f);
         }
         fprintf(f, "%4zu", e - b);
-        for (size_t k = 0; k < NCOLS; k++) {
-            cell_text(cell, sizeof cell, &table_cols[k], pv[p].v[k], pv[p].hi[k], scale[k]);
+        for (size_t k = 0; k < nc; k++) {
+            cell_text(cell, sizeof cell, &cols[k], v[p * nc + k], hi[p * nc + k]);
             fputs("  ", f);
-            pad(f, cell, width[k], false);
+            pad(f, cell, cols[k].width, false);
         }
         size_t ns = wr_stopped_runs(rp, b, e);
         if (rp->slo_metric) {
@@ -225,11 +317,11 @@ char *report_table(const struct report *rp)
             int met = wr_slo_met(rp, b, e, pool);
             fprintf(f, "  %s", met ? "met" : ns ? "overload" : "missed");
             struct ci ci;
-            double v;
-            wr_summarise(rp, b, e, offered, pool, &ci, &v);
+            double ov;
+            wr_summarise(rp, b, e, offered, pool, &ci, &ov);
             hist_free(pool);
-            if (met && v > best_offered) {
-                best_offered = v;
+            if (met && ov > best_offered) {
+                best_offered = ov;
                 free(best);
                 best = wr_point_label(sc, point);
             }
@@ -243,7 +335,9 @@ char *report_table(const struct report *rp)
     footer(f, rp, nstopped, best, best_offered);
     free(best);
     free(swidth);
-    free(pv);
+    free(start);
+    free(v);
+    free(hi);
     fclose(f);
     return buf;
 }

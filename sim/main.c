@@ -715,7 +715,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         runner_first_config(sc, &cfg);
         struct report rp = {sc,     res,         n,         repeat,       base_seed,
                             command, outdir, cfg.slo.metric, cfg.slo.limit, cfg.slo.text,
-                            cfg.plot[0] ? cfg.plot : NULL, sets};
+                            cfg.plot[0] ? cfg.plot : NULL, sets,
+                            cfg.show[0] ? cfg.show : NULL};
         char *backlog = report_backlog_warnings(&rp); /* on stderr even with -q */
         fputs(backlog, stderr);
         free(backlog);

@@ -241,9 +241,24 @@ START_TEST(table_and_backlog_warning)
     ck_assert_ptr_nonnull(sc);
     ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
     struct report rp = {.sc = sc, .runs = res, .nruns = n, .repeat = 2, .base_seed = 1,
-                        .command = "test", .outdir = "out"};
+                        .command = "test", .outdir = "out",
+                        .show = "completed, app.utilisation"};
     char *table = report_table(&rp);
     ck_assert_msg(strncmp(table, "rate ", 5) == 0, "header: %s", table);
+    /* [sim] show: the columns named, last; at 4/s the worker is always busy */
+    char *nl = strchr(table, '\n');
+    ck_assert_msg(nl && nl - strlen("completed  app.utilisation") >= table &&
+                      strncmp(nl - strlen("completed  app.utilisation"),
+                              "completed  app.utilisation", strlen("completed  app.utilisation")) == 0,
+                  "show columns: %s", table);
+    char *row4 = strstr(table, "\n4/s ");
+    ck_assert_ptr_nonnull(row4);
+    char *end4 = strchr(row4 + 1, '\n');
+    char *last = end4;
+    while (last[-1] != ' ')
+        last--;
+    double util = strtod(last, NULL);
+    ck_assert_msg(util > 0.99 && util <= 1.0, "utilisation at 4/s: %g", util);
     ck_assert_msg(strstr(table, "\n1/s ") && strstr(table, "\n4/s "), "rows: %s", table);
     ck_assert_msg(!strstr(table, "e+") && !strstr(table, "e-0") && !strstr(table, "nan"),
                   "exponent or nan: %s", table);
