@@ -79,6 +79,18 @@ static double m_failed_ratio(const struct run_result *r)
     return per_offered(r, r->rejected + r->rate_limited + r->timeouts + r->errors);
 }
 static double m_attempts(const struct run_result *r) { return per_offered(r, r->attempts); }
+static double m_goodput(const struct run_result *r)
+{
+    return per_second(r, r->completed - r->fallbacks);
+}
+static double m_unfinished_ratio(const struct run_result *r) { return per_offered(r, r->in_flight); }
+static double m_refused_ratio(const struct run_result *r)
+{
+    return per_offered(r, r->rejected + r->rate_limited);
+}
+static double m_all_mean(const struct run_result *r) { return ms(sparse_mean(&r->latency_all)); }
+static double m_all_p50(const struct run_result *r) { return ms(sparse_q(&r->latency_all, 0.5)); }
+static double m_all_p99(const struct run_result *r) { return ms(sparse_q(&r->latency_all, 0.99)); }
 static double m_lat_mean(const struct run_result *r) { return ms(sparse_mean(&r->latency)); }
 static double m_p50(const struct run_result *r) { return ms(sparse_q(&r->latency, 0.5)); }
 static double m_p90(const struct run_result *r) { return ms(sparse_q(&r->latency, 0.9)); }
@@ -101,8 +113,12 @@ static const char *t_stopped(const struct run_result *r)
 #define COUNT(n, u, m, w, s, f) {{n, u, m, w, s}, COL_COUNT, f, NULL, NULL}
 #define NUM(n, u, m, w, s, f) {{n, u, m, w, s}, COL_NUM, NULL, f, NULL}
 #define TEXT(n, u, m, w, s, f) {{n, u, m, w, s}, COL_TEXT, NULL, NULL, f}
-#define LAT "end-to-end latency of the successful requests"
+#define LAT "end-to-end latency of the successful requests (successes only)"
 #define FROM_HIST "from the run's latency histogram (successes only)"
+#define LAT_ALL "end-to-end latency of every finished request: successes, and failures, " \
+                "rejections and timeouts at the time they ended"
+#define FROM_ALL "the run's success and failed-end latency histograms merged"
+#define GOODPUT "successful replies per second, fallback replies left out"
 
 const struct run_column columns_runs[] = {
     COUNT("run", "-", "run number: point * repeat + rep", ALWAYS, "the runner", r_run),
@@ -121,7 +137,7 @@ const struct run_column columns_runs[] = {
     COUNT("errors", "requests", "offered requests that ended in an error reply", ALWAYS,
           "counted by the clients", r_errors),
     COUNT("in_flight", "requests", "offered requests unfinished when the run ended", ALWAYS,
-          "offered - completed - rejected - timeouts - errors", r_in_flight),
+          "offered - completed - rejected - rate_limited - timeouts - errors", r_in_flight),
     COUNT("attempts", "attempts", "attempts sent, retries and hedges included", ALWAYS,
           "counted by the clients", r_attempts),
     NUM("attempts_per_request", "ratio", "attempts per offered request (1: no retries)", ALWAYS,
@@ -129,12 +145,17 @@ const struct run_column columns_runs[] = {
     NUM("offered_rps", "1/s", "offered load", ALWAYS, "offered / window_s", m_offered_rps),
     NUM("throughput_rps", "1/s", "successful replies per second", ALWAYS,
         "completed / window_s", m_throughput),
+    NUM("goodput_rps", "1/s", GOODPUT " (= throughput_rps without fallbacks)", ALWAYS,
+        "(completed - fallbacks) / window_s", m_goodput),
     NUM("latency_mean_ms", "ms", "mean " LAT, ALWAYS, FROM_HIST, m_lat_mean),
     NUM("latency_p50_ms", "ms", "median " LAT, ALWAYS, FROM_HIST, m_p50),
     NUM("latency_p90_ms", "ms", "90th percentile " LAT, ALWAYS, FROM_HIST, m_p90),
     NUM("latency_p99_ms", "ms", "99th percentile " LAT, ALWAYS, FROM_HIST, m_p99),
     NUM("latency_p999_ms", "ms", "99.9th percentile " LAT, ALWAYS, FROM_HIST, m_p999),
     NUM("latency_max_ms", "ms", "largest " LAT, ALWAYS, "the exact maximum", m_max),
+    NUM("latency_all_mean_ms", "ms", "mean " LAT_ALL, ALWAYS, FROM_ALL, m_all_mean),
+    NUM("latency_all_p50_ms", "ms", "median " LAT_ALL, ALWAYS, FROM_ALL, m_all_p50),
+    NUM("latency_all_p99_ms", "ms", "99th percentile " LAT_ALL, ALWAYS, FROM_ALL, m_all_p99),
     NUM("warmup_s", "s", "warm-up cut: results before it are dropped", ALWAYS,
         "[sim] warmup, or found by MSER-5 with warmup = auto", m_warmup),
     NUM("window_s", "s", "measured time: end of the run - warmup_s", ALWAYS, "the run loop",
@@ -156,12 +177,14 @@ const struct run_column columns_runs[] = {
 
 #define SUMMARY_MEAN "the mean over the point's replications, Student t interval"
 #define SUMMARY_POOLED "pooled histogram of the replications; interval from their spread"
-#define SMETRIC(n, u, m, q, f, s) {{n, u, m, ALWAYS, s}, q, f}
+#define SMETRIC(n, u, m, q, f, s) {{n, u, m, ALWAYS, s}, q, f, false}
+#define SMETRIC_ALL(n, u, m, q, f, s) {{n, u, m, ALWAYS, s}, q, f, true}
 
 const struct summary_metric columns_summary_metrics[] = {
     SMETRIC("offered_rps", "1/s", "offered load", -1, m_offered_rps, SUMMARY_MEAN),
     SMETRIC("throughput_rps", "1/s", "successful replies per second", -1, m_throughput,
             SUMMARY_MEAN),
+    SMETRIC("goodput_rps", "1/s", GOODPUT, -1, m_goodput, SUMMARY_MEAN),
     SMETRIC("completed", "requests", "successful requests per run", -1, m_completed,
             SUMMARY_MEAN),
     SMETRIC("rejected_ratio", "ratio", "share of offered requests rejected", -1,
@@ -181,7 +204,16 @@ const struct summary_metric columns_summary_metrics[] = {
             "the largest over the replications; no interval"),
     SMETRIC("failed_ratio", "ratio", "share of offered requests rejected, rate limited, timed out or failed",
             -1, m_failed_ratio, SUMMARY_MEAN),
-    {{NULL, NULL, NULL, NULL, NULL}, -1, NULL},
+    SMETRIC("refused_ratio", "ratio", "share of offered requests refused: rejected or rate limited",
+            -1, m_refused_ratio, SUMMARY_MEAN),
+    SMETRIC("unfinished_ratio", "ratio",
+            "share of offered requests unfinished when the run ended (in_flight / offered)", -1,
+            m_unfinished_ratio, SUMMARY_MEAN),
+    SMETRIC("latency_all_mean_ms", "ms", "mean " LAT_ALL, -1, m_all_mean, SUMMARY_MEAN),
+    SMETRIC_ALL("latency_all_p50_ms", "ms", "median " LAT_ALL, 0.5, m_all_p50, SUMMARY_POOLED),
+    SMETRIC_ALL("latency_all_p99_ms", "ms", "99th percentile " LAT_ALL, 0.99, m_all_p99,
+                SUMMARY_POOLED),
+    {{NULL, NULL, NULL, NULL, NULL}, -1, NULL, false},
 };
 
 const struct summary_metric *columns_summary_metric(const char *name)

@@ -85,9 +85,12 @@ static void put_run(struct outfile *o, const struct run_result *r)
     put_u(o, r->in_flight);
     put_u(o, r->attempts);
     put_u(o, r->rate_limited);
+    put_u(o, r->fallbacks);
     put_u(o, r->events);
     outfile_printf(o, "\nlatency");
     put_hist(o, &r->latency);
+    outfile_printf(o, "latency_all");
+    put_hist(o, &r->latency_all);
     outfile_printf(o, "comps");
     put_u(o, r->ncomps);
     outfile_printf(o, "\n");
@@ -372,9 +375,12 @@ static void get_run(struct rd *r, struct part *p, struct run_result *x)
     x->in_flight = get_u(r);
     x->attempts = get_u(r);
     x->rate_limited = get_u(r);
+    x->fallbacks = get_u(r);
     x->events = get_u(r);
     expect(r, "latency");
     get_hist(r, &x->latency);
+    expect(r, "latency_all");
+    get_hist(r, &x->latency_all);
     expect(r, "comps");
     size_t nc = get_n(r, limit(r));
     x->comps = xcalloc(nc ? nc : 1, sizeof *x->comps);

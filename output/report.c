@@ -158,20 +158,34 @@ size_t wr_point_end(const struct report *rp, size_t b)
     return e;
 }
 
-struct hist *wr_pooled(const struct report *rp, size_t b, size_t e)
+/* A run's latency histogram: the successes', or with all that of every
+ * finished request. */
+static const struct sparse_hist *latency_of(const struct run_result *r, bool all)
+{
+    return all ? &r->latency_all : &r->latency;
+}
+
+static struct hist *pooled_of(const struct report *rp, size_t b, size_t e, bool all)
 {
     struct hist *h = hist_new();
     for (size_t i = b; i < e; i++)
-        sparse_into_hist(&rp->runs[i].latency, h);
+        sparse_into_hist(latency_of(&rp->runs[i], all), h);
     return h;
 }
 
-static int64_t pooled_max(const struct report *rp, size_t b, size_t e)
+struct hist *wr_pooled(const struct report *rp, size_t b, size_t e)
+{
+    return pooled_of(rp, b, e, false);
+}
+
+static int64_t pooled_max(const struct report *rp, size_t b, size_t e, bool all)
 {
     int64_t m = 0;
-    for (size_t i = b; i < e; i++)
-        if (rp->runs[i].latency.total && rp->runs[i].latency.max > m)
-            m = rp->runs[i].latency.max;
+    for (size_t i = b; i < e; i++) {
+        const struct sparse_hist *s = latency_of(&rp->runs[i], all);
+        if (s->total && s->max > m)
+            m = s->max;
+    }
     return m;
 }
 
@@ -193,7 +207,7 @@ void wr_ci_of_values(const double *x, size_t n, const char *name, struct ci *ci)
  * 1 or more maps to the largest latency observed (the pooled quantile
  * function's value at 1): the replications cannot place the percentile
  * below the maximum. */
-static void quantile_ci(const struct report *rp, size_t b, size_t e, double q,
+static void quantile_ci(const struct report *rp, size_t b, size_t e, double q, bool all,
                         const struct hist *pool, struct ci *ci)
 {
     ci->lo = ci->hi = NA;
@@ -204,10 +218,11 @@ static void quantile_ci(const struct report *rp, size_t b, size_t e, double q,
     size_t n = 0;
     struct hist *h = hist_new();
     for (size_t i = b; i < e; i++) {
-        if (!rp->runs[i].latency.total)
+        const struct sparse_hist *s = latency_of(&rp->runs[i], all);
+        if (!s->total)
             continue;
         hist_reset(h);
-        sparse_into_hist(&rp->runs[i].latency, h);
+        sparse_into_hist(s, h);
         below[n++] = 1.0 - hist_fraction_above(h, at);
     }
     hist_free(h);
@@ -224,10 +239,15 @@ static void quantile_ci(const struct report *rp, size_t b, size_t e, double q,
  * replications, never a mean of percentiles, with Woodruff's interval
  * about it (quantile_ci). The maximum is an observed extreme, not an
  * estimate of a parameter: it has no interval. One replication gives no
- * interval (lo, hi NAN). */
+ * interval (lo, hi NAN). The latency_all metrics take the same path over
+ * the histograms of every finished request, pooled here (pool is the
+ * successes'). */
 void wr_summarise(const struct report *rp, size_t b, size_t e, const struct summary_metric *m,
                   const struct hist *pool, struct ci *ci, double *value)
 {
+    struct hist *own = m->all && m->q >= 0 && m->q < 1.0 ? pooled_of(rp, b, e, true) : NULL;
+    if (own)
+        pool = own;
     double *x = xcalloc(e - b + 1, sizeof *x);
     size_t n = 0;
     for (size_t i = b; i < e; i++) {
@@ -238,17 +258,18 @@ void wr_summarise(const struct report *rp, size_t b, size_t e, const struct summ
     if (m->q >= 1.0) {
         stats_ci95(x, 0, ci);
         ci->n = n;
-        *value = ms((double)pooled_max(rp, b, e));
+        *value = ms((double)pooled_max(rp, b, e, m->all));
     } else if (m->q >= 0) {
         *value = hist_count(pool) ? ms((double)hist_quantile(pool, m->q)) : NA;
         ci->mean = *value;
         ci->n = n;
-        quantile_ci(rp, b, e, m->q, pool, ci);
+        quantile_ci(rp, b, e, m->q, m->all, pool, ci);
     } else {
         wr_ci_of_values(x, n, m->doc.name, ci);
         *value = ci->mean;
     }
     free(x);
+    hist_free(own);
     if (n == 0)
         *value = ci->lo = ci->hi = NA;
 }

@@ -72,8 +72,10 @@ struct run_result {
     int precision_met;       /* -1: not asked; 0 or 1 */
     uint64_t offered, completed, rejected, timeouts, errors, in_flight, attempts;
     uint64_t rate_limited;   /* refused by a rate limiter; a column only with a limiter */
+    uint64_t fallbacks;      /* completed with a breaker's fallback reply */
     uint64_t events;
-    struct sparse_hist latency;
+    struct sparse_hist latency;     /* successes */
+    struct sparse_hist latency_all; /* every finished request: successes and failed ends */
     struct comp_result *comps;
     size_t ncomps;
     double *ts_rows;   /* ts_nrows rows of 1 + ts_ncols values, t_s first */

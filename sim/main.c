@@ -76,7 +76,9 @@ static const char help_text[] =
     "  --shard K/N    only the runs whose number is K modulo N (0 <= K < N), and a\n"
     "                 part.sdsim file in the folder for merge: N machines (or N jobs\n"
     "                 of GNU parallel or a Slurm array) run shards 0/N .. N-1/N\n"
-    "  -q, --quiet    no table on stdout, and no progress line unless --progress\n"
+    "  -q, --quiet    no table on stdout, and no progress line unless --progress;\n"
+    "                 warnings stay on stderr (e.g. a point that ends with more than\n"
+    "                 1% of its requests unfinished behind an overloaded component)\n"
     "  --progress     a progress line on stderr while the runs go (runs done/total,\n"
     "                 simulated-time share of the runs in progress, events/s, ETA);\n"
     "                 the default when stderr is a terminal (rewritten in place up to\n"
@@ -889,10 +891,23 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
 {
     struct sim_config cfg;
     runner_first_config(x->sc, &cfg);
-    struct report rp = {x->sc,        x->res,       x->n,      x->repeat,
-                        x->base_seed, x->command,   x->outdir, cfg.slo.metric,
-                        cfg.slo.limit, cfg.slo.text, cfg.plot[0] ? cfg.plot : NULL,
-                        x->sets,      x->part};
+    struct report rp = {.sc = x->sc,
+                        .runs = x->res,
+                        .nruns = x->n,
+                        .repeat = x->repeat,
+                        .base_seed = x->base_seed,
+                        .command = x->command,
+                        .outdir = x->outdir,
+                        .slo_metric = cfg.slo.metric,
+                        .slo_limit = cfg.slo.limit,
+                        .slo_text = cfg.slo.text,
+                        .plot = cfg.plot[0] ? cfg.plot : NULL,
+                        .sets = x->sets,
+                        .part = x->part,
+                        .show = cfg.show[0] ? cfg.show : NULL};
+    char *backlog = report_backlog_warnings(&rp); /* on stderr even with -q */
+    fputs(backlog, stderr);
+    free(backlog);
     int rc = publish_exit(pst, publish_report(pub, &rp, pst) == 0);
     char unknown[64];
     if (rc == 0 && report_plot_unknown(&rp, unknown, sizeof unknown))

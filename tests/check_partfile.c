@@ -57,6 +57,8 @@ static void fill_run(struct run_result *r)
     r->offered = 123456789012ULL;
     r->events = 1;
     fill_hist(&r->latency, 1);
+    fill_hist(&r->latency_all, 5);
+    r->fallbacks = 9;
     r->ncomps = 2;
     r->comps = xcalloc(2, sizeof *r->comps);
     r->comps[0].name = xstrdup("app server %1");
@@ -147,6 +149,8 @@ START_TEST(a_run_reads_back_bit_for_bit)
     same_double(q->warmup_s, r.warmup_s);
     same_double(q->window_s, r.window_s);
     same_hist(&q->latency, &r.latency);
+    same_hist(&q->latency_all, &r.latency_all);
+    ck_assert_uint_eq(q->fallbacks, 9);
     ck_assert_uint_eq(q->ncomps, 2);
     ck_assert_str_eq(q->comps[0].name, "app server %1");
     ck_assert_str_eq(q->comps[1].name, "");

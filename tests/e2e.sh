@@ -40,8 +40,9 @@ little_holds() {
 }
 
 # --- the example scenario -------------------------------------------------
-"$SDSIM" run scenarios/hello.ini -o "$T/hello" -q
+"$SDSIM" run scenarios/hello.ini -o "$T/hello" -q 2> "$T/hello.err"
 check "hello.ini runs" [ $? -eq 0 ]
+check "hello.ini (85% load): no backlog warning" [ ! -s "$T/hello.err" ]
 check "runs.csv has the documented columns" has_cols "$T/hello/runs.csv" run rep seed offered \
     completed rejected timeouts errors in_flight throughput_rps latency_mean_ms latency_p50_ms \
     latency_p90_ms latency_p99_ms latency_p999_ms latency_max_ms
@@ -171,6 +172,61 @@ if [ -z "${SDSIM_E2E_QUICK:-}" ]; then
     "$SDSIM" run tests/e2e/little.ini -o "$T/little" -q
     check "Little's law holds for every service (2%)" little_holds "$T/little/components.csv" 0.02
 fi
+
+# Overload: hello.ini at 6/s against 3 workers of 1 s (capacity 3/s). About
+# half the requests are still queued at the end, and the table and a
+# warning on stderr (also with -q) say so; the success-only figures alone
+# would read "0% failed".
+"$SDSIM" run scenarios/hello.ini --set 'load.arrival=poisson(rate=6/s)' -j 2 -o "$T/h6" \
+    > "$T/h6.out" 2> "$T/h6.err"
+check "hello at 6/s runs" [ $? -eq 0 ]
+# the row "all runs  5  offered throughput goodput failed reject timeout unfinished ..."
+check "hello at 6/s: the table shows about 50% unfinished" awk \
+    '$1 == "unfinished" { next } /^all runs / { ok = $10 >= 45 && $10 <= 60; found = 1 }
+     END { exit !(found && ok) }' "$T/h6.out"
+check "hello at 6/s: summary.csv's unfinished_ratio is about 0.5" \
+    sh -c "grep ',unfinished_ratio,' '$T/h6/summary.csv' | awk -F, '{ exit !(\$4 >= 0.45 && \$4 <= 0.6) }'"
+check "hello at 6/s: one warning names app, its offered rate above its capacity" \
+    sh -c "[ \$(wc -l < '$T/h6.err') -eq 1 ] && grep -Eq '^sdsim: warning: app: offered (5\.9[0-9]?|6|6\.0[0-9]?)/s > capacity (2\.9[0-9]?|3|3\.0[0-9]?)/s; (4[5-9]|5[0-9])% of requests unfinished\$' '$T/h6.err'"
+"$SDSIM" run scenarios/hello.ini --set 'load.arrival=poisson(rate=6/s)' --set sim.duration=500s \
+    -q -o "$T/h6q" > "$T/h6q.out" 2> "$T/h6q.err"
+check "the backlog warning goes to stderr with -q too" \
+    sh -c "[ ! -s '$T/h6q.out' ] && grep -q '^sdsim: warning: app: offered' '$T/h6q.err'"
+# autoscaling.ini: a 10 s timeout; with a 60 s cold start about 11% of the
+# requests time out. Their latency counts in the all-finished p99 (10 s),
+# never below the successes' p99 that leaves them out.
+"$SDSIM" run scenarios/autoscaling.ini -j 2 -o "$T/as" -q
+check "autoscaling.ini runs" [ $? -eq 0 ]
+all_p99_above() { # per point: latency_all_p99_ms >= latency_p99_ms, > where timeouts are many
+    awk -F, 'FNR == 1 { next } { k = $1 } $(NF-4) == "latency_p99_ms" { s[k] = $(NF-3) }
+        $(NF-4) == "latency_all_p99_ms" { a[k] = $(NF-3) }
+        $(NF-4) == "timeout_ratio" { t[k] = $(NF-3) }
+        END { for (k in s) { n++; if (!(a[k] + 0 >= s[k] + 0)) bad++
+                             if (t[k] > 0.05 && !(a[k] + 0 > s[k] + 0)) bad++ }
+              exit bad > 0 || n != 2 }' "$1"
+}
+check "autoscaling.ini: the all-finished p99 is at least the success p99" all_p99_above "$T/as/summary.csv"
+
+# goodput_rps leaves the breaker's fallback replies out of throughput_rps:
+# in breaker-sweep.ini with fallback = reply, about a third of the replies
+# at failures=3 are fallbacks.
+"$SDSIM" run scenarios/breaker-sweep.ini --set api.fallback=reply --set sim.repeat=2 -j 2 \
+    -o "$T/fb" -q
+goodput_is_throughput_less_fallbacks() {
+    awk 'function split_csv(s, out,   n, i, ch, q, f) { n = 0; f = ""; q = 0
+            for (i = 1; i <= length(s); i++) { ch = substr(s, i, 1)
+                if (ch == "\"") q = !q
+                if (ch == "," && !q) { out[++n] = f; f = "" } else f = f ch }
+            out[++n] = f; return n }
+        NR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) c[h[i]] = i; next }
+        { split_csv($0, v); g = v[c["goodput_rps"]]; t = v[c["throughput_rps"]]
+          want = t - v[c["fallbacks"]] / v[c["window_s"]]; d = g - want
+          if (d * d > 1e-10 * t * t) { print "  goodput " g ", want " want; bad++ }
+          if (v[c["rep"]] == 0 && g + 0 < t + 0) less++ }
+        END { exit bad > 0 || less < 2 }' "$1"
+}
+check "goodput_rps = throughput_rps - fallbacks / window_s, below it with fallbacks" \
+    goodput_is_throughput_less_fallbacks "$T/fb/runs.csv"
 
 # Delays and samples near the end of time (73 years) saturate: no overflow,
 # no "event in the past", replies later than the run's end stay in flight.
@@ -754,6 +810,19 @@ intervals_hold() { # the last five columns: metric,value,ci_low,ci_high,n
         END { exit bad > 0 || n == 0 }' $(find "$T" -name summary.csv | sort)
 }
 check "every interval in every summary.csv holds its value and stays in range" intervals_hold
+goodput_within_throughput() { # every runs.csv row written above (quoted sweep values kept whole)
+    awk 'function split_csv(s, out,   n, i, ch, q, f) { n = 0; f = ""; q = 0
+            for (i = 1; i <= length(s); i++) { ch = substr(s, i, 1)
+                if (ch == "\"") q = !q
+                if (ch == "," && !q) { out[++n] = f; f = "" } else f = f ch }
+            out[++n] = f; return n }
+        FNR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) c[h[i]] = i; next }
+        { split_csv($0, v); g = v[c["goodput_rps"]]; t = v[c["throughput_rps"]]
+          if (g == "" && t == "") next
+          if (!(g + 0 <= t + 0) || g + 0 < 0) { print "  " FILENAME ": " $0; bad++ } n++ }
+        END { exit bad > 0 || n == 0 }' $(find "$T" -name runs.csv | sort)
+}
+check "goodput_rps is at most throughput_rps in every runs.csv" goodput_within_throughput
 
 # --- the column dictionary ---------------------------------------------------
 # Every column of every CSV written above, and every metric of summary.csv,
