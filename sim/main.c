@@ -418,8 +418,28 @@ static size_t napkin_all(const struct scenario *sc, int strict, char **table)
     if (out)
         fprintf(out, "napkin math (mean rates of first attempts; ?: not known before a run):\n");
     size_t np = scenario_npoints(sc);
-    for (size_t i = 0; i < np; i++)
-        nwarn += napkin_point(sc, i, i < NAPKIN_POINTS ? out : NULL, strict);
+    char *prev = NULL; /* the table of the point shown last, without its heading */
+    for (size_t i = 0; i < np; i++) {
+        char *one = NULL;
+        size_t olen = 0;
+        FILE *f = out && i < NAPKIN_POINTS ? open_memstream(&one, &olen) : NULL;
+        nwarn += napkin_point(sc, i, f, strict);
+        if (!f)
+            continue;
+        fclose(f);
+        /* a point whose table is the previous one's says so in a line */
+        char *body = sc->nsweeps ? strchr(one, '\n') + 1 : one;
+        if (prev && strcmp(prev, body) == 0) {
+            fprintf(out, "%.*s: as above\n", (int)(body - one - 2), one);
+            free(one);
+            continue;
+        }
+        fputs(one, out);
+        free(prev);
+        prev = xstrdup(body);
+        free(one);
+    }
+    free(prev);
     if (out && np > NAPKIN_POINTS)
         fprintf(out, "(and %zu more sweep points, not shown; each is checked for overload)\n",
                 np - NAPKIN_POINTS);
