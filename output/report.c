@@ -380,8 +380,7 @@ static void w_cdf_data(struct outfile *o, const struct report *rp, struct wctx *
 }
 static void w_cdf_script(struct outfile *o, const struct report *rp, struct wctx *w)
 {
-    (void)rp;
-    plots_cdf_script(o, w->nblocks);
+    plots_cdf_script(o, rp, w->nblocks);
 }
 static void w_ts(struct outfile *o, const struct report *rp, struct wctx *w)
 {

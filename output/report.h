@@ -31,6 +31,9 @@ struct report {
     /* The --set options of the command, already quoted for a shell (one
      * string, maybe empty), repeated in each run's reproduce command. */
     const char *sets;
+    /* [sim] plot_x: the sweep variable on the x axis of the sweep plots
+     * (the others are the lines and panels), or NULL: the first. */
+    const char *plot_x;
 };
 
 /* The file whose fixed column is called name (so a sweep variable may not

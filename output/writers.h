@@ -69,7 +69,7 @@ struct plot_cols {
 };
 size_t plots_split(const struct report *rp, struct plot_cols *pc, char *unknown, size_t size);
 void plots_cdf_data(struct outfile *o, const struct report *rp, size_t *nblocks);
-void plots_cdf_script(struct outfile *o, size_t nblocks);
+void plots_cdf_script(struct outfile *o, const struct report *rp, size_t nblocks);
 void plots_sweep_data(struct outfile *o, const struct report *rp, size_t *nblocks);
 void plots_sweep_script(struct outfile *o, const struct report *rp, size_t nblocks);
 void plots_metrics_data(struct outfile *o, const struct report *rp, struct plot_cols *pc);

@@ -713,7 +713,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         runner_first_config(sc, &cfg);
         struct report rp = {sc,     res,         n,         repeat,       base_seed,
                             command, outdir, cfg.slo.metric, cfg.slo.limit, cfg.slo.text,
-                            cfg.plot[0] ? cfg.plot : NULL, sets};
+                            cfg.plot[0] ? cfg.plot : NULL, sets, cfg.plot_x[0] ? cfg.plot_x : NULL};
         rc = publish_exit(&pst, publish_report(pub, &rp, &pst) == 0);
         char unknown[64];
         if (rc == 0 && report_plot_unknown(&rp, unknown, sizeof unknown))

@@ -43,6 +43,9 @@ const struct param_spec runner_sim_params[] = {
     {"plot", "list", "",
      "runs.csv columns to plot against the first sweep variable, e.g. total_calls, "
      "latency_p99_ms: sweep_COLUMN.png (mean and 95% CI over replications)"},
+    {"plot_x", "sweep name", "the first sweep",
+     "the sweep variable on the x axis of the sweep plots; the other sweeps become the "
+     "lines (and, past 8 lines, the panels)"},
     {"max_in_flight", "int|none", "1000000",
      "stop a run when it holds this many requests (" MAX_IN_FLIGHT_RANGE "), counting those "
      "whose client gave up but that still wait in a queue; runs.csv marks it "
@@ -158,6 +161,8 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
     const char *plot = kp_raw(s, runner_sim_params, "plot", &loc);
     if (read_plot(plot, loc, cfg->plot, sizeof cfg->plot, d) < 0)
         rc = -1;
+    const char *px = kp_raw(s, runner_sim_params, "plot_x", &loc);
+    snprintf(cfg->plot_x, sizeof cfg->plot_x, "%s", strcmp(px, "the first sweep") ? px : "");
     const char *mif = kp_raw(s, runner_sim_params, "max_in_flight", &loc);
     long long limit;
     if (strcmp(mif, "none") == 0)
@@ -190,6 +195,22 @@ static int check_fixed_keys(const struct scenario *sc, struct diag *d)
         const struct sc_entry *e = sc_find_entry(s, fixed[i]);
         if (e && strstr(e->value, "${"))
             rc = diag_error(d, e->val_loc, "'%s' cannot be swept: it numbers the runs", fixed[i]);
+    }
+    const struct sc_entry *px = sc_find_entry(s, "plot_x");
+    bool found = false;
+    for (size_t i = 0; px && i < sc->nsweeps; i++)
+        found |= strcmp(sc->sweeps[i].name, px->value) == 0;
+    if (px && !found) {
+        char names[256] = "";
+        size_t len = 0;
+        for (size_t i = 0; i < sc->nsweeps && len < sizeof names; i++) {
+            int w = snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
+                             sc->sweeps[i].name);
+            len += w > 0 ? (size_t)w : 0;
+        }
+        rc = diag_error(d, px->val_loc, "plot_x: no sweep variable named '%s' (%s%s)",
+                        px->value, sc->nsweeps ? "the sweeps: " : "this scenario has no sweeps",
+                        names);
     }
     return rc;
 }
