@@ -82,8 +82,8 @@ static void gp_str(struct outfile *o, const char *s)
 }
 
 /* The plots' title: the scenario's file name without folder and .ini, and
- * the question its first comment line asks (up to the end of its first
- * sentence). Caller frees. */
+ * the question of its opening comment (its first sentence, which may run
+ * over several comment lines). Caller frees. */
 static char *plot_title(const struct scenario *sc)
 {
     const char *f = sc->file ? sc->file : "scenario";
@@ -92,29 +92,63 @@ static char *plot_title(const struct scenario *sc)
     size_t flen = strlen(f);
     if (flen > 4 && strcmp(f + flen - 4, ".ini") == 0)
         flen -= 4;
-    const char *q = "";
+    char q[240] = "";
     size_t qlen = 0;
-    for (const char *p = sc->text ? sc->text : ""; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+    bool done = false;
+    for (const char *p = sc->text ? sc->text : ""; *p && !done;) {
         const char *t = p + strspn(p, " \t");
-        if (*t != '#' && *t != ';')
-            continue;
-        t += strspn(t, "#; \t");
         size_t n = strcspn(t, "\n");
-        if (n == 0)
+        p = t[n] ? t + n + 1 : t + n;
+        if (*t != '#' && *t != ';') {
+            done = qlen > 0 || (n > 0);
             continue;
-        for (size_t i = 0; i + 1 < n; i++)
-            if ((t[i] == '.' || t[i] == '?') && t[i + 1] == ' ') {
-                n = i + 1;
+        }
+        size_t skip = strspn(t, "#; \t");
+        t += skip;
+        n = n > skip ? n - skip : 0;
+        if (n == 0) { /* an empty comment line ends the paragraph */
+            done = qlen > 0;
+            continue;
+        }
+        for (size_t i = 0; i < n && qlen + 2 < sizeof q; i++) {
+            q[qlen++] = t[i];
+            if ((t[i] == '.' || t[i] == '?') && (i + 1 == n || t[i + 1] == ' ')) {
+                done = true;
                 break;
             }
-        q = t;
-        qlen = n;
-        break;
+        }
+        if (!done && qlen + 2 < sizeof q)
+            q[qlen++] = ' ';
+        q[qlen] = '\0';
     }
+    while (qlen && q[qlen - 1] == ' ')
+        q[--qlen] = '\0';
     size_t size = flen + qlen + 8;
     char *s = xmalloc(size);
-    snprintf(s, size, "%.*s%s%.*s", (int)flen, f, qlen ? ": " : "", (int)qlen, q);
+    snprintf(s, size, "%.*s%s%s", (int)flen, f, qlen ? ": " : "", q);
     return s;
+}
+
+/* s as a gnuplot double-quoted string broken into lines of about width
+ * characters at its spaces. */
+static void gp_wrapped(struct outfile *o, const char *s, size_t width)
+{
+    outfile_printf(o, "\"");
+    size_t col = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p == ' ' && col + strcspn(p + 1, " ") + 1 > width) {
+            outfile_printf(o, "\\n");
+            col = 0;
+            continue;
+        }
+        if (*p == '`') /* gnuplot would run what is between backquotes */
+            continue;
+        if (*p == '"' || *p == '\\')
+            outfile_printf(o, "\\");
+        outfile_printf(o, "%c", *p);
+        col++;
+    }
+    outfile_printf(o, "\"");
 }
 
 /* Okabe-Ito colours (their pale yellow left out), each with its own dash
@@ -143,9 +177,10 @@ static void plot_begin(struct outfile *o, const struct scenario *sc, const char 
                       "set grid\n"
                       "set key outside below left Left reverse horizontal maxcols 2 samplen 3\n"
                       "set datafile missing 'nan'\n"
+                      "set lmargin 11\n"
                       "set multiplot layout %zu,%zu title ",
                    MAX_SERIES, rows, cols);
-    gp_str(o, title);
+    gp_wrapped(o, title, (panel_w * cols + 60) / 8);
     outfile_printf(o, " font ',12'\n");
     free(title);
 }
@@ -171,7 +206,8 @@ static const char *metric_unit(const char *name)
 }
 
 /* "set ylabel 'name (unit)'" and a y range from 0 (a ratio's up to 1 at
- * most), or a log scale when positive values span more than 100x. */
+ * most), or a log scale when the values (lo the smallest, hi the largest)
+ * are all positive and span more than 100x. */
 static void y_axis(struct outfile *o, const char *label, const char *metric, double lo, double hi)
 {
     char buf[200];
@@ -187,7 +223,9 @@ static void y_axis(struct outfile *o, const char *label, const char *metric, dou
     if (lo > 0 && hi / lo > 100 && !isinf(hi))
         outfile_printf(o, "\nset logscale y\nset yrange [%.6g:%.6g]\n", lo / 1.5, hi * 1.5);
     else if (mx == 1.0)
-        outfile_printf(o, "\nunset logscale y\nset yrange [0:*<1]\n");
+        outfile_printf(o, "\nunset logscale y\nset yrange [0:%s]\n", hi > 0 ? "*<1" : "1");
+    else if (!(hi > 0)) /* all zero: gnuplot cannot scale it */
+        outfile_printf(o, "\nunset logscale y\nset yrange [0:1]\n");
     else
         outfile_printf(o, "\nunset logscale y\nset yrange [0:*]\n");
 }
@@ -297,7 +335,8 @@ static void wrapped_label(struct outfile *o, const char *s, size_t width)
     for (const char *p = s; *p; p++) {
         if (*p == '"' || *p == '\\')
             outfile_printf(o, "\\");
-        outfile_printf(o, *p == '%' ? "%%%%" : "%c", *p); /* a tic label is a format */
+        if (*p != '`') /* gnuplot would run what is between backquotes */
+            outfile_printf(o, *p == '%' ? "%%%%" : "%c", *p); /* a tic label is a format */
         col++;
         if (strchr(", (_", *p) && p[1]) {
             size_t next = strcspn(p + 1, ", (_") + 1; /* the next piece */
@@ -631,12 +670,12 @@ void plots_sweep_data(struct outfile *o, const struct report *rp, size_t *nblock
     *nblocks = sweep_blocks(o, rp, sweep_groups, NSWEEP_GROUPS, NULL, 0);
 }
 
-/* The smallest positive and the largest of a metric's values and interval
- * bounds over the sweep points. */
+/* The smallest and the largest of a metric's values and interval bounds
+ * over the sweep points (0 and 0 when it has none). */
 static void metric_span(const struct report *rp, const char *metric, double *lo, double *hi)
 {
     *lo = INFINITY;
-    *hi = 0;
+    *hi = -INFINITY;
     for (size_t b = 0, e; b < rp->nruns; b = e) {
         e = wr_point_end(rp, b);
         struct ci ci;
@@ -644,14 +683,14 @@ static void metric_span(const struct report *rp, const char *metric, double *lo,
         wr_column_ci(rp, b, e, metric, &ci, &v);
         double c[3] = {v, ci.lo, ci.hi};
         for (size_t i = 0; i < 3; i++) {
-            if (c[i] > 0 && c[i] < *lo)
+            if (c[i] < *lo)
                 *lo = c[i];
             if (c[i] > *hi)
                 *hi = c[i];
         }
     }
-    if (isinf(*lo))
-        *lo = 0;
+    if (isinf(*lo) || isinf(*hi))
+        *lo = *hi = 0;
 }
 
 /* One panel row: metric (column c of file) against x in every panel. With
@@ -864,8 +903,8 @@ static size_t ts_col(const char *const *names, size_t nn, const char *name)
     return 0;
 }
 
-/* The smallest positive and the largest value of a time-series column over
- * every run, and whether it ever changes. */
+/* The smallest and the largest value of a time-series column over every
+ * run (0 and 0 when it has none), and whether it ever changes. */
 static bool ts_span(const struct report *rp, const char *name, double *lo, double *hi)
 {
     *lo = INFINITY;
@@ -886,7 +925,7 @@ static bool ts_span(const struct report *rp, const char *name, double *lo, doubl
             if (isnan(first))
                 first = v;
             varies |= v != first;
-            if (v > 0 && v < *lo)
+            if (v < *lo)
                 *lo = v;
             if (v > *hi)
                 *hi = v;
@@ -927,8 +966,9 @@ static size_t ts_levels(const struct report *rp, const char **names, size_t nn,
     return n;
 }
 
-/* Panels over time, rows: throughput, failures, p99 latency and the
- * component levels that change (ts_levels); columns: facets. */
+/* Panels over time, rows: throughput, failures (when there are any), p99
+ * latency and the component levels that change (ts_levels); columns:
+ * facets. */
 void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
 {
     (void)nblocks;
@@ -944,13 +984,20 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
     } rows[6] = {{"throughput_rps", "completed requests"},
                  {"failed_rps", "failed requests"},
                  {"latency_p99_ms", "p99 end-to-end latency"}};
-    size_t nrows = 3;
+    size_t nrows = 0;
+    for (size_t k = 0; k < 3; k++) { /* not a row of zeros (no failures) */
+        double lo, hi;
+        ts_span(rp, rows[k].name, &lo, &hi);
+        if (hi > 0)
+            rows[nrows++] = rows[k];
+    }
+    size_t nbase = nrows;
     for (size_t i = 0; i < nlev; i++, nrows++)
         rows[nrows].name = rows[nrows].label = levels[i];
     size_t np = layout_npanels(&L);
     outfile_printf(o, "# Over time: the mean over replications of each sweep point\n"
                       "# (timeseries.dat); shaded: scheduled faults.\n");
-    plot_begin(o, rp->sc, "timeseries.png", nrows, np, 620, 330);
+    plot_begin(o, rp->sc, "timeseries.png", nrows ? nrows : 1, np, 620, 360);
     for (size_t i = 0; i < r0->nspans; i++)
         outfile_printf(o, "set object %zu rect from %.9g, graph 0 to %.9g, graph 1 behind "
                           "fc rgb 'gray85' fs solid 0.6 noborder\n",
@@ -959,7 +1006,7 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
     for (size_t k = 0; k < nrows; k++) {
         double lo, hi;
         ts_span(rp, rows[k].name, &lo, &hi);
-        bool level = k >= 3;
+        bool level = k >= nbase;
         y_axis(o, rows[k].label, rows[k].name, level ? 0 : lo, hi);
         for (size_t p = 0; p < np; p++) {
             size_t a, z;

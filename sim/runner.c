@@ -41,7 +41,7 @@ const struct param_spec runner_sim_params[] = {
     {"interval", "duration", "0",
      "write timeseries.csv with one row per run and interval of this length (0: none)"},
     {"plot", "list", "",
-     "runs.csv columns to plot against the first sweep variable, e.g. total_calls, "
+     "runs.csv columns to plot against the x sweep (plot_x), e.g. total_calls, "
      "latency_p99_ms: sweep_COLUMN.png (mean and 95% CI over replications)"},
     {"plot_x", "sweep name", "the first sweep",
      "the sweep variable on the x axis of the sweep plots; the other sweeps become the "
