@@ -166,6 +166,8 @@ static void plot_begin(struct outfile *o, const struct scenario *sc, const char 
                        size_t rows, size_t cols, size_t panel_w, size_t panel_h)
 {
     char *title = plot_title(sc);
+    cols = cols ? cols : 1;
+    rows = rows ? rows : 1;
     outfile_printf(o, "set terminal pngcairo size %zu,%zu noenhanced font ',10'\nset output ",
                    panel_w * cols + 60, panel_h * rows + 70);
     gp_str(o, png);
@@ -194,11 +196,13 @@ static const char *metric_unit(const char *name)
     const struct summary_metric *m = columns_summary_metric(name);
     if (m)
         return m->doc.unit;
-    for (size_t i = 0; columns_timeseries[i].doc.name; i++)
-        if (strcmp(columns_timeseries[i].doc.name, name) == 0)
-            return columns_timeseries[i].doc.unit;
     const char *dot = strrchr(name, '.');
     const char *base = dot ? dot + 1 : name;
+    for (size_t i = 0; columns_timeseries[i].doc.name; i++) {
+        const char *n = columns_timeseries[i].doc.name, *nd = strrchr(n, '.');
+        if (strcmp(n, name) == 0 || (dot && nd && n[0] == '<' && strcmp(nd + 1, base) == 0))
+            return columns_timeseries[i].doc.unit;
+    }
     for (size_t i = 0; columns_kind_metrics[i].doc.name; i++)
         if (strcmp(columns_kind_metrics[i].doc.name, base) == 0)
             return columns_kind_metrics[i].doc.unit;
@@ -327,9 +331,11 @@ static void x_axis_make(struct x_axis *x, const struct scenario *sc, size_t swee
 }
 
 /* A category label broken into lines of about width characters at its
- * spaces and commas, as a gnuplot double-quoted string. */
-static void wrapped_label(struct outfile *o, const char *s, size_t width)
+ * spaces, commas, parentheses and underscores, as a gnuplot double-quoted
+ * string. Returns its number of lines. */
+static size_t wrapped_label(struct outfile *o, const char *s, size_t width)
 {
+    size_t lines = 1;
     outfile_printf(o, "\"");
     size_t col = 0;
     for (const char *p = s; *p; p++) {
@@ -343,12 +349,14 @@ static void wrapped_label(struct outfile *o, const char *s, size_t width)
             if (col + next > width) {
                 outfile_printf(o, "\\n");
                 col = 0;
+                lines++;
                 if (p[1] == ' ')
                     p++;
             }
         }
     }
     outfile_printf(o, "\"");
+    return lines;
 }
 
 /* A panel's width: wider for many categories. */
@@ -365,7 +373,7 @@ static void x_axis_script(struct outfile *o, const struct scenario *sc, const st
 {
     outfile_printf(o, "set xlabel ");
     gp_str(o, x->label);
-    outfile_printf(o, "\nset xrange [%.9g:%.9g]\n", x->lo, x->hi);
+    outfile_printf(o, " offset 0,0\nset xrange [%.9g:%.9g]\n", x->lo, x->hi);
     if (x->numeric) {
         outfile_printf(o, x->log ? "set logscale x\n" : "unset logscale x\n");
         return;
@@ -374,12 +382,15 @@ static void x_axis_script(struct outfile *o, const struct scenario *sc, const st
     size_t width = panel_w / (w->nvalues ? w->nvalues : 1) / 7;
     width = width < 8 ? 8 : width;
     outfile_printf(o, "unset logscale x\nset xtics (");
+    size_t lines = 1;
     for (size_t i = 0; i < w->nvalues; i++) {
         outfile_printf(o, "%s", i ? ", " : "");
-        wrapped_label(o, w->values[i], width);
+        size_t n = wrapped_label(o, w->values[i], width);
+        lines = n > lines ? n : lines;
         outfile_printf(o, " %zu", i);
     }
-    outfile_printf(o, ")\n");
+    /* the label goes below the longest wrapped tic label */
+    outfile_printf(o, ")\nset xlabel offset 0,%d\n", -(int)(lines - 1));
 }
 
 /* ---- panels and series --------------------------------------------------- */
@@ -393,6 +404,7 @@ struct layout {
     size_t fdim[16], nf, sdim[16], ns;
     size_t nfacets, nseries; /* combinations */
     size_t nchunks, chunk;   /* panels per facet, series per panel */
+    size_t *panel, npanel;   /* the panels some run has data for */
 };
 
 static size_t sweep_index(const struct scenario *sc, size_t pt, size_t k)
@@ -442,10 +454,6 @@ static void layout_make(struct layout *L, const struct scenario *sc, size_t x)
     L->chunk = (L->nseries + L->nchunks - 1) / L->nchunks;
 }
 
-static size_t layout_npanels(const struct layout *L)
-{
-    return L->nfacets * L->nchunks;
-}
 
 /* The data block (from 0) of point pt. */
 static size_t layout_block(const struct scenario *sc, const struct layout *L, size_t pt)
@@ -461,6 +469,25 @@ static size_t layout_point_of(const struct scenario *sc, const struct layout *L,
         if (layout_block(sc, L, pt) == blk)
             return pt;
     return 0;
+}
+
+/* The panels that hold a run (with --runs some may not), into L->panel. */
+static void layout_runs(struct layout *L, const struct report *rp)
+{
+    size_t n = L->nfacets * L->nchunks;
+    L->panel = xmalloc((n ? n : 1) * sizeof *L->panel);
+    L->npanel = 0;
+    for (size_t p = 0; p < n; p++) {
+        size_t f = p / L->nchunks, c = p % L->nchunks;
+        size_t a = f * L->nseries + c * L->chunk, z = a + L->chunk;
+        bool any = false;
+        for (size_t b = 0; b < rp->nruns && !any; b = wr_point_end(rp, b)) {
+            size_t blk = layout_block(rp->sc, L, rp->runs[b].point);
+            any = blk >= a && blk < z && blk < (f + 1) * L->nseries;
+        }
+        if (any)
+            L->panel[L->npanel++] = p;
+    }
 }
 
 /* "name=value ..." of point pt over dims. */
@@ -573,7 +600,8 @@ void plots_cdf_script(struct outfile *o, const struct report *rp, size_t nblocks
     (void)nblocks;
     struct layout L;
     layout_make(&L, rp->sc, NO_SWEEP);
-    size_t np = layout_npanels(&L), rows, cols;
+    layout_runs(&L, rp);
+    size_t np = L.npanel, rows, cols;
     grid_of(1, np, &rows, &cols);
     outfile_printf(o, "# Latency CDF per sweep point, pooled over replications; the dotted\n"
                       "# lines mark the median (p50) and the 99th percentile (p99).\n"
@@ -588,7 +616,8 @@ void plots_cdf_script(struct outfile *o, const struct report *rp, size_t nblocks
                       "set arrow 2 from graph 0, first 0.99 to graph 1, first 0.99 nohead dt 3 lc rgb '#555555'\n"
                       "set label 1 'p50' at graph 0.01, first 0.53\n"
                       "set label 2 'p99' at graph 0.01, first 0.955\n");
-    for (size_t p = 0; p < np; p++) {
+    for (size_t pi = 0; pi < np; pi++) {
+        size_t p = L.panel[pi];
         size_t a, z;
         char t[256];
         panel_blocks(rp->sc, &L, p, &a, &z, t, sizeof t);
@@ -599,6 +628,7 @@ void plots_cdf_script(struct outfile *o, const struct report *rp, size_t nblocks
                        a, z, a);
     }
     outfile_printf(o, "unset multiplot\n");
+    free(L.panel);
 }
 
 /* ---- against a sweep variable ------------------------------------------- */
@@ -708,7 +738,8 @@ static void sweep_row_panels(struct outfile *o, const struct report *rp, const s
     else
         y_axis(o, label, metric, lo, hi);
     x_axis_script(o, rp->sc, x, panel_w);
-    for (size_t p = 0; p < layout_npanels(L); p++) {
+    for (size_t pi = 0; pi < L->npanel; pi++) {
+        size_t p = L->panel[pi];
         size_t a, z;
         char t[256];
         panel_blocks(rp->sc, L, p, &a, &z, t, sizeof t);
@@ -720,9 +751,10 @@ static void sweep_row_panels(struct outfile *o, const struct report *rp, const s
             snprintf(xs, sizeof xs, "($1+(i-%zu-%g)*0.07)", a, (double)(z - a) / 2);
         outfile_printf(o,
                        "plot for [i=%zu:%zu] '%s' index i using %s:($%zu%s):($%zu%s):($%zu%s) "
-                       "with %s lt (i-%zu+1) title columnheader(1)\n",
+                       "with %s lt (i-%zu+1)%s title columnheader(1)\n",
                        a + blk0, z + blk0, file, xs, c, scale, c + 1, scale, c + 2, scale,
-                       x->numeric ? "yerrorlines" : "yerrorbars", a + blk0);
+                       x->numeric ? "yerrorlines" : "yerrorbars", a + blk0,
+                       x->numeric ? "" : " dt 1");
     }
 }
 
@@ -734,7 +766,8 @@ void plots_sweep_script(struct outfile *o, const struct report *rp, size_t nbloc
     layout_make(&L, rp->sc, xs);
     struct x_axis x;
     x_axis_make(&x, rp->sc, xs);
-    size_t np = layout_npanels(&L);
+    layout_runs(&L, rp);
+    size_t np = L.npanel;
     size_t pw = panel_width(rp->sc, &x);
     outfile_printf(o, "# p50 and p99 end-to-end latency, throughput and failures against the\n"
                       "# sweep variable '%s'; the other sweeps are the lines (and panels).\n"
@@ -758,6 +791,7 @@ void plots_sweep_script(struct outfile *o, const struct report *rp, size_t nbloc
                          "failed_ratio", "failed requests", 0, pw);
     outfile_printf(o, "unset multiplot\n");
     free(x.v);
+    free(L.panel);
 }
 
 /* ---- sweep_metrics: chosen runs.csv columns against the x sweep -------- */
@@ -806,7 +840,9 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
     layout_make(&L, rp->sc, xs);
     struct x_axis x;
     x_axis_make(&x, rp->sc, xs);
-    size_t c = dat_col(metrics_groups, NMETRICS_GROUPS, ""), np = layout_npanels(&L), rows, cols;
+    size_t c = dat_col(metrics_groups, NMETRICS_GROUPS, ""), rows, cols;
+    layout_runs(&L, rp);
+    size_t np = L.npanel;
     size_t pw = panel_width(rp->sc, &x);
     grid_of(1, np, &rows, &cols);
     outfile_printf(o, "# The runs.csv columns named by [sim] plot against the sweep variable\n"
@@ -824,6 +860,7 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
         outfile_printf(o, "unset multiplot\n");
     }
     free(x.v);
+    free(L.panel);
 }
 
 /* ---- timeseries --------------------------------------------------------- */
@@ -994,7 +1031,8 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
     size_t nbase = nrows;
     for (size_t i = 0; i < nlev; i++, nrows++)
         rows[nrows].name = rows[nrows].label = levels[i];
-    size_t np = layout_npanels(&L);
+    layout_runs(&L, rp);
+    size_t np = L.npanel;
     outfile_printf(o, "# Over time: the mean over replications of each sweep point\n"
                       "# (timeseries.dat); shaded: scheduled faults.\n");
     plot_begin(o, rp->sc, "timeseries.png", nrows ? nrows : 1, np, 620, 360);
@@ -1008,7 +1046,10 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
         ts_span(rp, rows[k].name, &lo, &hi);
         bool level = k >= nbase;
         y_axis(o, rows[k].label, rows[k].name, level ? 0 : lo, hi);
-        for (size_t p = 0; p < np; p++) {
+        if (k == 1) /* every row has the same lines: the first row's key names them */
+            outfile_printf(o, "set key off\n");
+        for (size_t pi = 0; pi < np; pi++) {
+        size_t p = L.panel[pi];
             size_t a, z;
             char t[256];
             panel_blocks(rp->sc, &L, p, &a, &z, t, sizeof t);
@@ -1021,4 +1062,5 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
     }
     outfile_printf(o, "unset multiplot\n");
     free(names);
+    free(L.panel);
 }
