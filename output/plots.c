@@ -182,7 +182,7 @@ static void plot_begin(struct outfile *o, const struct scenario *sc, const char 
                       "set lmargin 11\n"
                       "set multiplot layout %zu,%zu title ",
                    MAX_SERIES, rows, cols);
-    gp_wrapped(o, title, (panel_w * cols + 60) / 8);
+    gp_wrapped(o, title, (panel_w * cols + 60) / 10);
     outfile_printf(o, " font ',12'\n");
     free(title);
 }
@@ -209,13 +209,28 @@ static const char *metric_unit(const char *name)
     return "";
 }
 
-/* "set ylabel 'name (unit)'" and a y range from 0 (a ratio's up to 1 at
- * most), or a log scale when the values (lo the smallest, hi the largest)
- * are all positive and span more than 100x. */
-static void y_axis(struct outfile *o, const char *label, const char *metric, double lo, double hi)
+/* The smallest round number (1, 2 or 5 times a power of ten, in steps of
+ * a tenth of it) at or above v > 0: the top of a linear axis. */
+static double nice_ceil(double v)
+{
+    double p = pow(10, floor(log10(v))), step = p / 10;
+    if (v / p > 5)
+        step = p / 2;
+    else if (v / p > 2)
+        step = p / 5;
+    return ceil(v / step - 1e-9) * step;
+}
+
+/* "set ylabel 'label (unit)'" and the y range, the same for every panel
+ * of a row so they compare: a log scale when the values (lo the smallest,
+ * hi the largest) are all positive and span 100x or more, else from 0 to
+ * a round number above hi (a ratio's at most 1). scale: 100 for a ratio
+ * drawn in %. */
+static void y_axis(struct outfile *o, const char *label, const char *metric, double lo, double hi,
+                   double scale)
 {
     char buf[200];
-    const char *unit = metric_unit(metric);
+    const char *unit = scale == 100 ? "%" : metric_unit(metric);
     if (*unit && strcmp(unit, "-") != 0)
         snprintf(buf, sizeof buf, "%s (%s)", label, unit);
     else
@@ -224,14 +239,16 @@ static void y_axis(struct outfile *o, const char *label, const char *metric, dou
     gp_str(o, buf);
     double mn, mx;
     columns_range(metric, &mn, &mx);
-    if (lo > 0 && hi / lo > 100 && !isinf(hi))
+    lo *= scale;
+    hi *= scale;
+    mx *= scale;
+    if (lo > 0 && hi / lo >= 100 && !isinf(hi)) {
         outfile_printf(o, "\nset logscale y\nset yrange [%.6g:%.6g]\n", lo / 1.5, hi * 1.5);
-    else if (mx == 1.0)
-        outfile_printf(o, "\nunset logscale y\nset yrange [0:%s]\n", hi > 0 ? "*<1" : "1");
-    else if (!(hi > 0)) /* all zero: gnuplot cannot scale it */
-        outfile_printf(o, "\nunset logscale y\nset yrange [0:1]\n");
-    else
-        outfile_printf(o, "\nunset logscale y\nset yrange [0:*]\n");
+        return;
+    }
+    double top = hi > 0 && isfinite(hi) ? nice_ceil(hi * 1.02) : 1; /* all zero: 0..1 */
+    top = top > mx ? mx : top;
+    outfile_printf(o, "\nunset logscale y\nset yrange [0:%.9g]\n", top);
 }
 
 /* ---- the x axis: a sweep variable ---------------------------------------- */
@@ -317,7 +334,7 @@ static void x_axis_make(struct x_axis *x, const struct scenario *sc, size_t swee
         mn = x->v[i] < mn ? x->v[i] : mn;
         mx = x->v[i] > mx ? x->v[i] : mx;
     }
-    x->log = mn > 0 && mx / mn > 100;
+    x->log = mn > 0 && mx / mn >= 100;
     if (x->log) {
         x->lo = mn / 1.4;
         x->hi = mx * 1.4;
@@ -364,11 +381,11 @@ static size_t panel_width(const struct scenario *sc, const struct x_axis *x)
 {
     if (x->numeric)
         return 560;
-    size_t w = 110 * sc->sweeps[x->sweep].nvalues;
+    size_t w = 120 * sc->sweeps[x->sweep].nvalues;
     return w < 700 ? 700 : w;
 }
 
-static void x_axis_script(struct outfile *o, const struct scenario *sc, const struct x_axis *x,
+static size_t x_axis_script(struct outfile *o, const struct scenario *sc, const struct x_axis *x,
                           size_t panel_w)
 {
     outfile_printf(o, "set xlabel ");
@@ -376,7 +393,7 @@ static void x_axis_script(struct outfile *o, const struct scenario *sc, const st
     outfile_printf(o, " offset 0,0\nset xrange [%.9g:%.9g]\n", x->lo, x->hi);
     if (x->numeric) {
         outfile_printf(o, x->log ? "set logscale x\n" : "unset logscale x\n");
-        return;
+        return 1;
     }
     const struct sc_sweep *w = &sc->sweeps[x->sweep];
     size_t width = panel_w / (w->nvalues ? w->nvalues : 1) / 7;
@@ -391,6 +408,7 @@ static void x_axis_script(struct outfile *o, const struct scenario *sc, const st
     }
     /* the label goes below the longest wrapped tic label */
     outfile_printf(o, ")\nset xlabel offset 0,%d\n", -(int)(lines - 1));
+    return lines;
 }
 
 /* ---- panels and series --------------------------------------------------- */
@@ -550,6 +568,28 @@ static bool any_failed_rows(const struct report *rp)
     return false;
 }
 
+/* The bottom margin of a row of panels, in character heights: the tic
+ * labels (tic_lines high), the axis label and, with key, the key below
+ * them (two columns when its longest title fits twice in a panel). gnuplot
+ * itself leaves too little, and the key would cover the axis label. */
+static void bottom_margin(struct outfile *o, const struct scenario *sc, const struct layout *L,
+                          size_t panel_w, size_t tic_lines, bool key)
+{
+    size_t rows = 0;
+    if (key && L->ns > 0) {
+        size_t maxlen = 0, np = scenario_npoints(sc);
+        for (size_t pt = 0; pt < np; pt++) {
+            char label[256];
+            dims_label(sc, pt, L->sdim, L->ns, label, sizeof label);
+            maxlen = strlen(label) > maxlen ? strlen(label) : maxlen;
+        }
+        size_t cols = ((double)maxlen * 6.5 + 70) * 2 <= (double)panel_w ? 2 : 1;
+        size_t n = L->chunk < L->nseries ? L->chunk : L->nseries;
+        rows = (n + cols - 1) / cols;
+    }
+    outfile_printf(o, "set bmargin %zu\n", tic_lines + rows + (rows ? 3 : 2));
+}
+
 /* ---- latency_cdf -------------------------------------------------------- */
 
 void plots_cdf_data(struct outfile *o, const struct report *rp, size_t *nblocks)
@@ -607,6 +647,7 @@ void plots_cdf_script(struct outfile *o, const struct report *rp, size_t nblocks
                       "# lines mark the median (p50) and the 99th percentile (p99).\n"
                       "# Redraw with: sdsim plot DIR (or: gnuplot latency_cdf.gp in DIR)\n");
     plot_begin(o, rp->sc, "latency_cdf.png", rows, cols, 620, 460);
+    bottom_margin(o, rp->sc, &L, 620, 1, true);
     outfile_printf(o, "set xlabel 'end-to-end latency (ms)'\n"
                       "set ylabel 'fraction of requests at or below'\n"
                       "set logscale x\n"
@@ -733,11 +774,8 @@ static void sweep_row_panels(struct outfile *o, const struct report *rp, const s
 {
     double lo, hi;
     metric_span(rp, metric, &lo, &hi);
-    if (strcmp(scale, "*100") == 0)
-        outfile_printf(o, "set ylabel '%s (%%)'\nunset logscale y\nset yrange [0:*<100]\n", label);
-    else
-        y_axis(o, label, metric, lo, hi);
-    x_axis_script(o, rp->sc, x, panel_w);
+    y_axis(o, label, metric, lo, hi, strcmp(scale, "*100") == 0 ? 100 : 1);
+    bottom_margin(o, rp->sc, L, panel_w, x_axis_script(o, rp->sc, x, panel_w), true);
     for (size_t pi = 0; pi < L->npanel; pi++) {
         size_t p = L->panel[pi];
         size_t a, z;
@@ -1045,9 +1083,11 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
         double lo, hi;
         ts_span(rp, rows[k].name, &lo, &hi);
         bool level = k >= nbase;
-        y_axis(o, rows[k].label, rows[k].name, level ? 0 : lo, hi);
+        y_axis(o, rows[k].label, rows[k].name, level ? 0 : lo, hi, 1);
         if (k == 1) /* every row has the same lines: the first row's key names them */
             outfile_printf(o, "set key off\n");
+        if (k <= 1)
+            bottom_margin(o, rp->sc, &L, 620, 1, k == 0);
         for (size_t pi = 0; pi < np; pi++) {
         size_t p = L.panel[pi];
             size_t a, z;
