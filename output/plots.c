@@ -420,7 +420,8 @@ static size_t x_axis_script(struct outfile *o, const struct scenario *sc, const 
  * series) order. */
 struct layout {
     size_t fdim[16], nf, sdim[16], ns;
-    size_t nfacets, nseries; /* combinations */
+    size_t ny, nsub;         /* columns drawn, combinations of the series sweeps */
+    size_t nfacets, nseries; /* combinations; nseries = ny x nsub lines */
     size_t nchunks, chunk;   /* panels per facet, series per panel */
     size_t *panel, npanel;   /* the panels some run has data for */
 };
@@ -441,42 +442,76 @@ static size_t mixed_index(const struct scenario *sc, size_t pt, const size_t *di
     return idx;
 }
 
-static void layout_make(struct layout *L, const struct scenario *sc, size_t x)
+/* The layout for x: the facets fixed (ff, in that order), then, with
+ * series given (sf), every other sweep joins the facets; without, the
+ * other sweeps are split as above, ny lines (columns) per combination. */
+static void layout_build(struct layout *L, const struct scenario *sc, size_t x, const size_t *ff,
+                         size_t nff, const size_t *sf, size_t nsf, bool series_given, size_t ny)
 {
     memset(L, 0, sizeof *L);
+    L->ny = ny ? ny : 1;
     size_t other[16], n = 0;
-    for (size_t k = 0; k < sc->nsweeps && n < 16; k++)
-        if (k != x && sc->sweeps[k].nvalues > 1)
+    for (size_t k = 0; k < sc->nsweeps && n < 16; k++) {
+        bool named = k == x;
+        for (size_t i = 0; i < nff; i++)
+            named |= ff[i] == k;
+        for (size_t i = 0; i < nsf; i++)
+            named |= sf[i] == k;
+        if (!named && sc->sweeps[k].nvalues > 1)
             other[n++] = k;
-    size_t p = 0;
-    for (;; p++) {
-        size_t prod = 1;
-        for (size_t i = p; i < n; i++)
-            prod *= sc->sweeps[other[i]].nvalues;
-        if (prod <= MAX_SERIES || p + 1 >= n)
-            break;
     }
+    size_t p = 0;
+    if (series_given)
+        p = n; /* the unnamed ones are facets */
+    else
+        for (;; p++) {
+            size_t prod = L->ny;
+            for (size_t i = p; i < n; i++)
+                prod *= sc->sweeps[other[i]].nvalues;
+            if (prod <= MAX_SERIES || p + 1 >= n)
+                break;
+        }
     if (n == 0)
         p = 0;
-    L->nfacets = L->nseries = 1;
+    L->nfacets = L->nsub = 1;
+    for (size_t i = 0; i < nff && L->nf < 16; i++) {
+        L->fdim[L->nf++] = ff[i];
+        L->nfacets *= sc->sweeps[ff[i]].nvalues;
+    }
+    for (size_t i = 0; i < nsf && L->ns < 16; i++) {
+        L->sdim[L->ns++] = sf[i];
+        L->nsub *= sc->sweeps[sf[i]].nvalues;
+    }
     for (size_t i = 0; i < n; i++) {
-        if (i < p) {
+        if (i < p && L->nf < 16) {
             L->fdim[L->nf++] = other[i];
             L->nfacets *= sc->sweeps[other[i]].nvalues;
-        } else {
+        } else if (L->ns < 16) {
             L->sdim[L->ns++] = other[i];
-            L->nseries *= sc->sweeps[other[i]].nvalues;
+            L->nsub *= sc->sweeps[other[i]].nvalues;
         }
     }
+    L->nseries = L->ny * L->nsub;
     L->nchunks = (L->nseries + MAX_SERIES - 1) / MAX_SERIES;
     L->chunk = (L->nseries + L->nchunks - 1) / L->nchunks;
 }
 
+static void layout_make(struct layout *L, const struct scenario *sc, size_t x)
+{
+    layout_build(L, sc, x, NULL, 0, NULL, 0, false, 1);
+}
 
-/* The data block (from 0) of point pt. */
+/* The data block (from 0) of point pt and column m. */
+static size_t layout_block_m(const struct scenario *sc, const struct layout *L, size_t pt,
+                             size_t m)
+{
+    return mixed_index(sc, pt, L->fdim, L->nf) * L->nseries + m * L->nsub +
+           mixed_index(sc, pt, L->sdim, L->ns);
+}
+
 static size_t layout_block(const struct scenario *sc, const struct layout *L, size_t pt)
 {
-    return mixed_index(sc, pt, L->fdim, L->nf) * L->nseries + mixed_index(sc, pt, L->sdim, L->ns);
+    return layout_block_m(sc, L, pt, 0);
 }
 
 /* A point whose block is blk (any value of x). */
@@ -484,8 +519,9 @@ static size_t layout_point_of(const struct scenario *sc, const struct layout *L,
 {
     size_t np = scenario_npoints(sc);
     for (size_t pt = 0; pt < np; pt++)
-        if (layout_block(sc, L, pt) == blk)
-            return pt;
+        for (size_t m = 0; m < L->ny; m++)
+            if (layout_block_m(sc, L, pt, m) == blk)
+                return pt;
     return 0;
 }
 
@@ -499,10 +535,11 @@ static void layout_runs(struct layout *L, const struct report *rp)
         size_t f = p / L->nchunks, c = p % L->nchunks;
         size_t a = f * L->nseries + c * L->chunk, z = a + L->chunk;
         bool any = false;
-        for (size_t b = 0; b < rp->nruns && !any; b = wr_point_end(rp, b)) {
-            size_t blk = layout_block(rp->sc, L, rp->runs[b].point);
-            any = blk >= a && blk < z && blk < (f + 1) * L->nseries;
-        }
+        for (size_t b = 0; b < rp->nruns && !any; b = wr_point_end(rp, b))
+            for (size_t m = 0; m < L->ny; m++) {
+                size_t blk = layout_block_m(rp->sc, L, rp->runs[b].point, m);
+                any |= blk >= a && blk < z && blk < (f + 1) * L->nseries;
+            }
         if (any)
             L->panel[L->npanel++] = p;
     }
@@ -576,13 +613,14 @@ static void bottom_margin(struct outfile *o, const struct scenario *sc, const st
                           size_t panel_w, size_t tic_lines, bool key)
 {
     size_t rows = 0;
-    if (key && L->ns > 0) {
+    if (key && (L->ns > 0 || L->ny > 1)) {
         size_t maxlen = 0, np = scenario_npoints(sc);
         for (size_t pt = 0; pt < np; pt++) {
             char label[256];
             dims_label(sc, pt, L->sdim, L->ns, label, sizeof label);
             maxlen = strlen(label) > maxlen ? strlen(label) : maxlen;
         }
+        maxlen += L->ny > 1 ? 24 : 0; /* the column's name before it */
         size_t cols = ((double)maxlen * 6.5 + 70) * 2 <= (double)panel_w ? 2 : 1;
         size_t n = L->chunk < L->nseries ? L->chunk : L->nseries;
         rows = (n + cols - 1) / cols;
@@ -767,13 +805,11 @@ static void metric_span(const struct report *rp, const char *metric, double *lo,
 /* One panel row: metric (column c of file) against x in every panel. With
  * categories, points with error bars (each series a little apart so the
  * bars do not hide each other); with numbers, lines through them. */
-static void sweep_row_panels(struct outfile *o, const struct report *rp, const struct layout *L,
-                             const struct x_axis *x, const char *file, size_t c,
-                             const char *scale, const char *metric, const char *label,
-                             size_t blk0, size_t panel_w)
+static void row_panels(struct outfile *o, const struct report *rp, const struct layout *L,
+                       const struct x_axis *x, const char *file, size_t c, const char *scale,
+                       const char *metric, const char *label, size_t blk0, size_t panel_w,
+                       double lo, double hi)
 {
-    double lo, hi;
-    metric_span(rp, metric, &lo, &hi);
     y_axis(o, label, metric, lo, hi, strcmp(scale, "*100") == 0 ? 100 : 1);
     bottom_margin(o, rp->sc, L, panel_w, x_axis_script(o, rp->sc, x, panel_w), true);
     for (size_t pi = 0; pi < L->npanel; pi++) {
@@ -786,7 +822,7 @@ static void sweep_row_panels(struct outfile *o, const struct report *rp, const s
         if (x->numeric)
             snprintf(xs, sizeof xs, "1");
         else
-            snprintf(xs, sizeof xs, "($1+(i-%zu-%g)*0.07)", a, (double)(z - a) / 2);
+            snprintf(xs, sizeof xs, "($1+(i-%zu-%g)*0.07)", a + blk0, (double)(z - a) / 2);
         outfile_printf(o,
                        "plot for [i=%zu:%zu] '%s' index i using %s:($%zu%s):($%zu%s):($%zu%s) "
                        "with %s lt (i-%zu+1)%s title columnheader(1)\n",
@@ -794,6 +830,17 @@ static void sweep_row_panels(struct outfile *o, const struct report *rp, const s
                        x->numeric ? "yerrorlines" : "yerrorbars", a + blk0,
                        x->numeric ? "" : " dt 1");
     }
+}
+
+/* row_panels over the span of metric (its unit and range). */
+static void sweep_row_panels(struct outfile *o, const struct report *rp, const struct layout *L,
+                             const struct x_axis *x, const char *file, size_t c,
+                             const char *scale, const char *metric, const char *label,
+                             size_t blk0, size_t panel_w)
+{
+    double lo, hi;
+    metric_span(rp, metric, &lo, &hi);
+    row_panels(o, rp, L, x, file, c, scale, metric, label, blk0, panel_w, lo, hi);
 }
 
 void plots_sweep_script(struct outfile *o, const struct report *rp, size_t nblocks)
@@ -1103,4 +1150,127 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
     outfile_printf(o, "unset multiplot\n");
     free(names);
     free(L.panel);
+}
+
+/* ---- [plot NAME] sections: plots.dat, plots.gp, plot_NAME.png ----------- */
+
+/* The sweep indices of a comma-separated list of names (checked by the
+ * parser), into out. */
+static size_t sweeps_of(const struct scenario *sc, const char *list, size_t *out, size_t max)
+{
+    size_t n = 0;
+    for (const char *p = list + strspn(list, ", \t"); *p && n < max; p += strspn(p, ", \t")) {
+        size_t len = strcspn(p, ", \t");
+        for (size_t k = 0; k < sc->nsweeps; k++)
+            if (strlen(sc->sweeps[k].name) == len && strncmp(sc->sweeps[k].name, p, len) == 0)
+                out[n++] = k;
+        p += len;
+    }
+    return n;
+}
+
+static size_t custom_x(const struct report *rp, const struct report_plot *pl)
+{
+    size_t k[1];
+    return pl->x[0] && sweeps_of(rp->sc, pl->x, k, 1) ? k[0] : x_sweep(rp);
+}
+
+static void custom_layout(struct layout *L, const struct report *rp, const struct report_plot *pl)
+{
+    size_t ff[16], sf[16];
+    size_t nff = sweeps_of(rp->sc, pl->facet, ff, 16), nsf = sweeps_of(rp->sc, pl->series, sf, 16);
+    layout_build(L, rp->sc, custom_x(rp, pl), ff, nff, sf, nsf, pl->series[0] != '\0', pl->ny);
+}
+
+/* The columns of pl that some run has (plots_split's test). */
+static bool custom_has(const struct report *rp, const char *name)
+{
+    if (columns_summary_metric(name))
+        return true;
+    const char **xn;
+    size_t nx = wr_extra_names(rp, &xn);
+    bool known = false;
+    for (size_t k = 0; k < nx; k++)
+        known |= strcmp(xn[k], name) == 0;
+    free(xn);
+    return known;
+}
+
+void plots_custom_data(struct outfile *o, const struct report *rp)
+{
+    const struct scenario *sc = rp->sc;
+    size_t nblocks = 0;
+    for (size_t q = 0; q < rp->nplots; q++) {
+        const struct report_plot *pl = &rp->plots[q];
+        struct layout L;
+        custom_layout(&L, rp, pl);
+        size_t xs = custom_x(rp, pl);
+        struct x_axis x;
+        x_axis_make(&x, sc, xs);
+        size_t nb = L.nfacets * L.nseries;
+        for (size_t blk = 0; blk < nb; blk++, nblocks++) {
+            size_t m = blk % L.nseries / L.nsub;
+            char label[256], title[330];
+            dims_label(sc, layout_point_of(sc, &L, blk), L.sdim, L.ns, label, sizeof label);
+            snprintf(title, sizeof title, "%s%s%s", L.ny > 1 ? pl->y[m] : "",
+                     L.ny > 1 && label[0] ? " " : "", label);
+            outfile_printf(o, "%s\"%s\"", nblocks ? "\n\n" : "", title);
+            dat_header(o, metrics_groups, NMETRICS_GROUPS);
+            bool any = false;
+            if (custom_has(rp, pl->y[m]))
+                for (size_t xi = 0; xi < sc->sweeps[xs].nvalues; xi++)
+                    for (size_t b = 0, e; b < rp->nruns; b = e) {
+                        e = wr_point_end(rp, b);
+                        size_t pt = rp->runs[b].point;
+                        if (layout_block_m(sc, &L, pt, m) == blk && sweep_index(sc, pt, xs) == xi) {
+                            sweep_row(o, rp, &x, b, e, metrics_groups, NMETRICS_GROUPS, pl->y[m]);
+                            any = true;
+                        }
+                    }
+            if (!any) /* gnuplot needs a row in every block */
+                outfile_printf(o, "nan nan nan nan \"\"\n");
+        }
+        free(x.v);
+    }
+}
+
+void plots_custom_script(struct outfile *o, const struct report *rp)
+{
+    outfile_printf(o, "# The [plot NAME] sections: their runs.csv columns against a sweep\n"
+                      "# variable, the mean over replications with its 95%% CI (plots.dat).\n");
+    size_t first = 0;
+    for (size_t q = 0; q < rp->nplots; q++) {
+        const struct report_plot *pl = &rp->plots[q];
+        struct layout L;
+        custom_layout(&L, rp, pl);
+        layout_runs(&L, rp);
+        struct x_axis x;
+        x_axis_make(&x, rp->sc, custom_x(rp, pl));
+        size_t np = L.npanel, rows, cols, pw = panel_width(rp->sc, &x);
+        grid_of(1, np, &rows, &cols);
+        char png[96];
+        snprintf(png, sizeof png, "plot_%s.png", pl->name);
+        plot_begin(o, rp->sc, png, rows, cols, pw, 440);
+        /* the y axis: the columns' span, and their unit when they share it */
+        double lo = INFINITY, hi = -INFINITY;
+        bool same = true;
+        char label[200] = "";
+        for (size_t m = 0; m < pl->ny; m++) {
+            double l = 0, h = 0;
+            if (custom_has(rp, pl->y[m]))
+                metric_span(rp, pl->y[m], &l, &h);
+            lo = l < lo ? l : lo;
+            hi = h > hi ? h : hi;
+            same &= strcmp(metric_unit(pl->y[m]), metric_unit(pl->y[0])) == 0;
+            size_t len = strlen(label);
+            snprintf(label + len, sizeof label - len, "%s%s", m ? ", " : "", pl->y[m]);
+        }
+        row_panels(o, rp, &L, &x, "plots.dat", dat_col(metrics_groups, NMETRICS_GROUPS, ""), "",
+                   same ? pl->y[0] : "", label, first,
+                   pw, lo, hi);
+        outfile_printf(o, "unset multiplot\n");
+        first += L.nfacets * L.nseries;
+        free(L.panel);
+        free(x.v);
+    }
 }

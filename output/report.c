@@ -412,6 +412,17 @@ static void w_metrics_script(struct outfile *o, const struct report *rp, struct 
     plots_metrics_script(o, rp, &w->pc);
 }
 
+static void w_custom_data(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    plots_custom_data(o, rp);
+}
+static void w_custom_script(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    plots_custom_script(o, rp);
+}
+
 static bool has_timeseries(const struct report *rp)
 {
     return rp->nruns > 0 && rp->runs[0].ts_nrows > 0;
@@ -462,6 +473,8 @@ int report_write(const struct report *rp, const struct outdir *od, int *err, con
         {"sweep_latency.gp", w_sweep_script, sweep && lat},
         {"sweep_metrics.dat", w_metrics_data, w.pc.n > 0},
         {"sweep_metrics.gp", w_metrics_script, w.pc.n > 0},
+        {"plots.dat", w_custom_data, sweep && rp->nplots > 0},
+        {"plots.gp", w_custom_script, sweep && rp->nplots > 0},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (!files[i].wanted)

@@ -713,7 +713,11 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         runner_first_config(sc, &cfg);
         struct report rp = {sc,     res,         n,         repeat,       base_seed,
                             command, outdir, cfg.slo.metric, cfg.slo.limit, cfg.slo.text,
-                            cfg.plot[0] ? cfg.plot : NULL, sets, cfg.plot_x[0] ? cfg.plot_x : NULL};
+                            cfg.plot[0] ? cfg.plot : NULL, sets, cfg.plot_x[0] ? cfg.plot_x : NULL,
+                            NULL, 0};
+        struct report_plot *custom = NULL;
+        runner_plots(sc, &custom, &rp.nplots, NULL); /* checked when validated */
+        rp.plots = custom;
         rc = publish_exit(&pst, publish_report(pub, &rp, &pst) == 0);
         char unknown[64];
         if (rc == 0 && report_plot_unknown(&rp, unknown, sizeof unknown))
@@ -729,6 +733,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                 printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s)\n",
                        outdir, plots ? ", plots *.png" : "; install gnuplot for PNG plots");
         }
+        free(custom);
     }
     publish_free(pub);
     for (size_t i = 0; i < n; i++)
@@ -818,6 +823,13 @@ static int cmd_list(int argc, char **argv)
         printf("  (validate and run refuse more than %d runs, sweep points x repeat, or an "
                "estimated %.0f GB of results, unless --force)\n\n",
                RUNNER_MAX_RUNS, RUNNER_MAX_OUTPUT_BYTES / 1e9);
+        shown = 1;
+    }
+    if (!what || !strcmp(what, "plot")) {
+        printf("[plot NAME]  a plot of chosen runs.csv columns, plot_NAME.png (mean and 95%% CI "
+               "over replications)\n  %-12s %-16s %-14s %s\n", "key", "type", "default", "meaning");
+        print_params(runner_plot_params, "  ");
+        printf("\n");
         shown = 1;
     }
     for (const struct kind *const *k = kind_all(); *k; k++) {

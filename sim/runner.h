@@ -40,6 +40,13 @@ struct sim_config {
 };
 
 extern const struct param_spec runner_sim_params[];
+extern const struct param_spec runner_plot_params[];
+
+struct report_plot;
+/* The [plot NAME] sections of sc, checked (errors into d); with out, a
+ * new array of *nout plots (caller frees; NULL on error). Returns 0 or -1. */
+int runner_plots(const struct scenario *sc, struct report_plot **out, size_t *nout,
+                 struct diag *d);
 
 /* Reads the [sim] section of pt (defaults if absent). */
 int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag *d);
