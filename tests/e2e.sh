@@ -675,6 +675,13 @@ check "quorum-staleness.ini: t in ms (the unit after its \${...}), from 0" \
     grep -q "^set xlabel 't (ms)' offset 0,0" "$T/plot-qs/sweep_metrics.gp"
 "$SDSIM" run scenarios/consistency-levels.ini --set sim.duration=20s --set sim.repeat=2 -j 2 \
     -o "$T/plot-cl" -q
+# A [plot NAME] section: two columns against w, a line per (column, b),
+# and rate (named nowhere) as the panels.
+{ cat tests/e2e/sweep.ini; printf '\n[plot p]\ny = latency_p99_ms, throughput_rps\nx = w\nseries = b\n'; } \
+    > "$T/custom.ini"
+"$SDSIM" run "$T/custom.ini" --set sim.repeat=2 --set sim.duration=60s -o "$T/plot-custom" -q
+check "[plot p] draws plot_p.png: 2 columns x 2 values of b a panel, a panel per rate" sh -c \
+    "grep -q \"plot_p.png\" '$T/plot-custom/plots.gp' && grep -q \"^set multiplot layout 1,2\" '$T/plot-custom/plots.gp' && [ \$(grep -c '^plot for \\[i=[0-9]*:[0-9]*\\]' '$T/plot-custom/plots.gp') -eq 2 ] && grep -q '^\"latency_p99_ms b=random\"' '$T/plot-custom/plots.dat'"
 # gp_lint FILE...: each script has a title (the multiplot's, naming the
 # scenario); a latency axis (ylabel "... (ms)") always has a y range, and it
 # starts at 0 (or above, on a log scale); a plot command draws at most 8
