@@ -4,7 +4,16 @@
  * draw them. A data file's columns are laid out by a table of named
  * groups (struct dat_group), and a script asks that table for a metric's
  * column number when it is written, so no script depends on a column
- * order written elsewhere. */
+ * order written elsewhere.
+ *
+ * Every plot follows the same rules, here and nowhere else: a title (the
+ * scenario and the first sentence of its opening comment), axis labels
+ * with the dictionary's units, the key outside the data, at most
+ * MAX_SERIES lines a panel (struct layout splits the sweeps into lines and
+ * panels), an Okabe-Ito palette with a dash and point type per line,
+ * numeric sweeps on a numeric (perhaps log) axis and other sweeps as
+ * categories without lines across them, and y ranges from 0 shared by the
+ * panels of a row. */
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
@@ -392,7 +401,8 @@ static size_t x_axis_script(struct outfile *o, const struct scenario *sc, const 
     gp_str(o, x->label);
     outfile_printf(o, " offset 0,0\nset xrange [%.9g:%.9g]\n", x->lo, x->hi);
     if (x->numeric) {
-        outfile_printf(o, x->log ? "set logscale x\n" : "unset logscale x\n");
+        /* autofreq: a category axis drawn before in the same script set its own */
+        outfile_printf(o, "set xtics autofreq\n%s", x->log ? "set logscale x\n" : "unset logscale x\n");
         return 1;
     }
     const struct sc_sweep *w = &sc->sweeps[x->sweep];
@@ -689,6 +699,7 @@ void plots_cdf_script(struct outfile *o, const struct report *rp, size_t nblocks
     outfile_printf(o, "set xlabel 'end-to-end latency (ms)'\n"
                       "set ylabel 'fraction of requests at or below'\n"
                       "set logscale x\n"
+                      "set format x '%%g'\n"
                       "set yrange [0:1]\n"
                       "set ytics 0.1\n"
                       "set arrow 1 from graph 0, first 0.5 to graph 1, first 0.5 nohead dt 3 lc rgb '#555555'\n"
