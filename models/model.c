@@ -139,7 +139,7 @@ int model_build(struct sim *sim, const struct sc_point *pt, struct diag *d)
     bool any_client = false;
     for (size_t i = 0; i < pt->nsections; i++) {
         const struct sc_section *s = &pt->sections[i];
-        if (strcmp(s->kind, "sim") == 0)
+        if (strcmp(s->kind, "sim") == 0 || strcmp(s->kind, "plot") == 0) /* not components */
             continue;
         const struct kind *k = kind_find(s->kind);
         if (!k) {

@@ -4,7 +4,16 @@
  * draw them. A data file's columns are laid out by a table of named
  * groups (struct dat_group), and a script asks that table for a metric's
  * column number when it is written, so no script depends on a column
- * order written elsewhere. */
+ * order written elsewhere.
+ *
+ * Every plot follows the same rules, here and nowhere else: a title (the
+ * scenario and the first sentence of its opening comment), axis labels
+ * with the dictionary's units, the key outside the data, at most
+ * MAX_SERIES lines a panel (struct layout splits the sweeps into lines and
+ * panels), an Okabe-Ito palette with a dash and point type per line,
+ * numeric sweeps on a numeric (perhaps log) axis and other sweeps as
+ * categories without lines across them, and y ranges from 0 shared by the
+ * panels of a row. */
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +22,7 @@
 
 #include "sim/hist.h"
 #include "output/writers.h"
+#include "sim/units.h"
 #include "sim/xalloc.h"
 
 #define NS_PER_MS 1e6
@@ -57,17 +67,6 @@ static const struct dat_group sweep_groups[] = {
 static const struct dat_group metrics_groups[] = {{"mean", ""}, {"x", NULL}};
 #define NMETRICS_GROUPS (sizeof metrics_groups / sizeof metrics_groups[0])
 
-static bool all_numeric(const struct sc_sweep *w)
-{
-    for (size_t i = 0; i < w->nvalues; i++) {
-        char *end;
-        strtod(w->values[i], &end);
-        if (end == w->values[i] || *end)
-            return false;
-    }
-    return true;
-}
-
 /* A value and its interval as three plot-data columns. Without an interval
  * (one replication, or a maximum) the error bar has no length. */
 static void plot_triple(struct outfile *o, double value, const struct ci *ci)
@@ -76,20 +75,600 @@ static void plot_triple(struct outfile *o, double value, const struct ci *ci)
                    isnan(ci->hi) ? value : ci->hi);
 }
 
+
+/* ---- the look every plot shares ------------------------------------------ */
+
+#define MAX_SERIES 8 /* lines in one panel; more are split into panels */
+#define NO_SWEEP ((size_t)-1)
+
+/* s as a gnuplot single-quoted string (a quote is doubled). */
+static void gp_str(struct outfile *o, const char *s)
+{
+    outfile_printf(o, "'");
+    for (; *s; s++)
+        outfile_printf(o, *s == '\'' ? "''" : "%c", *s);
+    outfile_printf(o, "'");
+}
+
+/* The plots' title: the scenario's file name without folder and .ini, and
+ * the question of its opening comment (its first sentence, which may run
+ * over several comment lines). Caller frees. */
+static char *plot_title(const struct scenario *sc)
+{
+    const char *f = sc->file ? sc->file : "scenario";
+    const char *slash = strrchr(f, '/');
+    f = slash ? slash + 1 : f;
+    size_t flen = strlen(f);
+    if (flen > 4 && strcmp(f + flen - 4, ".ini") == 0)
+        flen -= 4;
+    char q[240] = "";
+    size_t qlen = 0;
+    bool done = false;
+    for (const char *p = sc->text ? sc->text : ""; *p && !done;) {
+        const char *t = p + strspn(p, " \t");
+        size_t n = strcspn(t, "\n");
+        p = t[n] ? t + n + 1 : t + n;
+        if (*t != '#' && *t != ';') {
+            done = qlen > 0 || (n > 0);
+            continue;
+        }
+        size_t skip = strspn(t, "#; \t");
+        t += skip;
+        n = n > skip ? n - skip : 0;
+        if (n == 0) { /* an empty comment line ends the paragraph */
+            done = qlen > 0;
+            continue;
+        }
+        for (size_t i = 0; i < n && qlen + 2 < sizeof q; i++) {
+            q[qlen++] = t[i];
+            if ((t[i] == '.' || t[i] == '?') && (i + 1 == n || t[i + 1] == ' ')) {
+                done = true;
+                break;
+            }
+        }
+        if (!done && qlen + 2 < sizeof q)
+            q[qlen++] = ' ';
+        q[qlen] = '\0';
+    }
+    while (qlen && q[qlen - 1] == ' ')
+        q[--qlen] = '\0';
+    size_t size = flen + qlen + 8;
+    char *s = xmalloc(size);
+    snprintf(s, size, "%.*s%s%s", (int)flen, f, qlen ? ": " : "", q);
+    return s;
+}
+
+/* s as a gnuplot double-quoted string broken into lines of about width
+ * characters at its spaces. */
+static void gp_wrapped(struct outfile *o, const char *s, size_t width)
+{
+    outfile_printf(o, "\"");
+    size_t col = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p == ' ' && col + strcspn(p + 1, " ") + 1 > width) {
+            outfile_printf(o, "\\n");
+            col = 0;
+            continue;
+        }
+        if (*p == '`') /* gnuplot would run what is between backquotes */
+            continue;
+        if (*p == '"' || *p == '\\')
+            outfile_printf(o, "\\");
+        outfile_printf(o, "%c", *p);
+        col++;
+    }
+    outfile_printf(o, "\"");
+}
+
+/* Okabe-Ito colours (their pale yellow left out), each with its own dash
+ * and point type, so the lines differ without colour too. */
+static const char *const palette[MAX_SERIES] = {
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#E69F00", "#56B4E9", "#7F7F7F",
+};
+static const char *const dashes[MAX_SERIES] = {
+    "1", "2", "3", "4", "5", "(10,4,2,4)", "(2,3)", "(14,6)",
+};
+
+/* The terminal, the title, the palette and the grid of a multiplot of
+ * rows x cols panels. */
+static void plot_begin(struct outfile *o, const struct scenario *sc, const char *png,
+                       size_t rows, size_t cols, size_t panel_w, size_t panel_h)
+{
+    char *title = plot_title(sc);
+    cols = cols ? cols : 1;
+    rows = rows ? rows : 1;
+    outfile_printf(o, "set terminal pngcairo size %zu,%zu noenhanced font ',10'\nset output ",
+                   panel_w * cols + 60, panel_h * rows + 70);
+    gp_str(o, png);
+    outfile_printf(o, "\n");
+    for (size_t i = 0; i < MAX_SERIES; i++)
+        outfile_printf(o, "set linetype %zu lc rgb '%s' lw 2 dt %s pt %zu ps 1.2\n", i + 1,
+                       palette[i], dashes[i], (size_t[]){7, 5, 9, 11, 13, 4, 6, 8}[i]);
+    outfile_printf(o, "set linetype cycle %d\n"
+                      "set grid\n"
+                      "set key outside below left Left reverse horizontal maxcols 2 samplen 3\n"
+                      "set datafile missing 'nan'\n"
+                      "set lmargin 11\n"
+                      "set multiplot layout %zu,%zu title ",
+                   MAX_SERIES, rows, cols);
+    gp_wrapped(o, title, (panel_w * cols + 60) / 10);
+    outfile_printf(o, " font ',12'\n");
+    free(title);
+}
+
+/* ---- what a metric is ---------------------------------------------------- */
+
+/* The dictionary's unit of a metric (a summary metric, a kind's metric
+ * "<component>.<name>" or a time-series column), or "". */
+static const char *metric_unit(const char *name)
+{
+    const struct summary_metric *m = columns_summary_metric(name);
+    if (m)
+        return m->doc.unit;
+    const char *dot = strrchr(name, '.');
+    const char *base = dot ? dot + 1 : name;
+    for (size_t i = 0; columns_timeseries[i].doc.name; i++) {
+        const char *n = columns_timeseries[i].doc.name, *nd = strrchr(n, '.');
+        if (strcmp(n, name) == 0 || (dot && nd && n[0] == '<' && strcmp(nd + 1, base) == 0))
+            return columns_timeseries[i].doc.unit;
+    }
+    for (size_t i = 0; columns_kind_metrics[i].doc.name; i++)
+        if (strcmp(columns_kind_metrics[i].doc.name, base) == 0)
+            return columns_kind_metrics[i].doc.unit;
+    return "";
+}
+
+/* The smallest round number (1, 2 or 5 times a power of ten, in steps of
+ * a tenth of it) at or above v > 0: the top of a linear axis. */
+static double nice_ceil(double v)
+{
+    double p = pow(10, floor(log10(v))), step = p / 10;
+    if (v / p > 5)
+        step = p / 2;
+    else if (v / p > 2)
+        step = p / 5;
+    return ceil(v / step - 1e-9) * step;
+}
+
+/* "set ylabel 'label (unit)'" and the y range, the same for every panel
+ * of a row so they compare: a log scale when the values (lo the smallest,
+ * hi the largest) are all positive and span 100x or more, else from 0 to
+ * a round number above hi (a ratio's at most 1). scale: 100 for a ratio
+ * drawn in %. */
+static void y_axis(struct outfile *o, const char *label, const char *metric, double lo, double hi,
+                   double scale)
+{
+    char buf[200];
+    const char *unit = scale == 100 ? "%" : metric_unit(metric);
+    if (*unit && strcmp(unit, "-") != 0)
+        snprintf(buf, sizeof buf, "%s (%s)", label, unit);
+    else
+        snprintf(buf, sizeof buf, "%s", label);
+    outfile_printf(o, "set ylabel ");
+    gp_str(o, buf);
+    double mn, mx;
+    columns_range(metric, &mn, &mx);
+    lo *= scale;
+    hi *= scale;
+    mx *= scale;
+    if (lo > 0 && hi / lo >= 100 && !isinf(hi)) {
+        outfile_printf(o, "\nset logscale y\nset yrange [%.6g:%.6g]\n", lo / 1.5, hi * 1.5);
+        return;
+    }
+    double top = hi > 0 && isfinite(hi) ? nice_ceil(hi * 1.02) : 1; /* all zero: 0..1 */
+    top = top > mx ? mx : top;
+    outfile_printf(o, "\nunset logscale y\nset yrange [0:%.9g]\n", top);
+}
+
+/* ---- the x axis: a sweep variable ---------------------------------------- */
+
+/* A sweep's values as numbers: plain numbers (with the unit written after
+ * the ${...}, if any), or durations (in ms or s); else categories. */
+struct x_axis {
+    size_t sweep;      /* NO_SWEEP: none (time series, CDF) */
+    bool numeric, log;
+    double *v;         /* per value */
+    double lo, hi;     /* the range to draw */
+    char label[128];
+};
+
+/* What follows the ${...} of sweep w in the scenario text: "ms" in
+ * "${t = 0, 5}ms", or "". */
+static void sweep_suffix(const struct scenario *sc, const struct sc_sweep *w, char *out, size_t size)
+{
+    out[0] = '\0';
+    const char *p = sc->text;
+    for (int line = 1; p && line < w->loc.line; line++)
+        p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+    if (!p || w->loc.col < 1)
+        return;
+    size_t len = strcspn(p, "\n");
+    if ((size_t)w->loc.col - 1 >= len)
+        return;
+    p += w->loc.col - 1;
+    const char *close = strncmp(p, "${", 2) == 0 ? strchr(p, '}') : NULL;
+    if (!close)
+        return;
+    size_t n = strspn(close + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ%/");
+    snprintf(out, size, "%.*s", (int)n, close + 1);
+}
+
+static void x_axis_make(struct x_axis *x, const struct scenario *sc, size_t sweep)
+{
+    memset(x, 0, sizeof *x);
+    x->sweep = sweep;
+    if (sweep == NO_SWEEP)
+        return;
+    const struct sc_sweep *w = &sc->sweeps[sweep];
+    x->v = xmalloc(w->nvalues * sizeof *x->v);
+    char suffix[32];
+    sweep_suffix(sc, w, suffix, sizeof suffix);
+    bool plain = true, dur = true;
+    int64_t maxns = 0;
+    for (size_t i = 0; i < w->nvalues; i++) {
+        char *end;
+        x->v[i] = strtod(w->values[i], &end);
+        plain &= end != w->values[i] && !*end && isfinite(x->v[i]);
+        int64_t ns;
+        const char *why;
+        if (units_parse_duration(w->values[i], &ns, &why) == 0)
+            maxns = ns > maxns ? ns : maxns;
+        else
+            dur = false;
+    }
+    const char *unit = suffix;
+    if (!plain && dur) {
+        unit = maxns >= 10 * (int64_t)1000000000 ? "s" : "ms";
+        for (size_t i = 0; i < w->nvalues; i++) {
+            int64_t ns;
+            const char *why;
+            units_parse_duration(w->values[i], &ns, &why);
+            x->v[i] = unit[0] == 's' ? units_ns_to_s(ns) : units_ns_to_ms(ns);
+        }
+    }
+    x->numeric = (plain || dur) && w->nvalues > 1;
+    if (x->numeric && *unit)
+        snprintf(x->label, sizeof x->label, "%s (%s)", w->name, unit);
+    else
+        snprintf(x->label, sizeof x->label, "%s", w->name);
+    if (!x->numeric) {
+        for (size_t i = 0; i < w->nvalues; i++)
+            x->v[i] = (double)i;
+        x->lo = -0.5;
+        x->hi = (double)w->nvalues - 0.5;
+        return;
+    }
+    double mn = x->v[0], mx = x->v[0];
+    for (size_t i = 1; i < w->nvalues; i++) {
+        mn = x->v[i] < mn ? x->v[i] : mn;
+        mx = x->v[i] > mx ? x->v[i] : mx;
+    }
+    x->log = mn > 0 && mx / mn >= 100;
+    if (x->log) {
+        x->lo = mn / 1.4;
+        x->hi = mx * 1.4;
+    } else {
+        double pad = (mx - mn) * 0.04;
+        x->lo = mn - pad;
+        x->hi = mx + pad;
+        if (mn >= 0 && x->lo < 0)
+            x->lo = mn == 0 ? -pad : 0;
+    }
+}
+
+/* A category label broken into lines of about width characters at its
+ * spaces, commas, parentheses and underscores, as a gnuplot double-quoted
+ * string. Returns its number of lines. */
+static size_t wrapped_label(struct outfile *o, const char *s, size_t width)
+{
+    size_t lines = 1;
+    outfile_printf(o, "\"");
+    size_t col = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            outfile_printf(o, "\\");
+        if (*p != '`') /* gnuplot would run what is between backquotes */
+            outfile_printf(o, *p == '%' ? "%%%%" : "%c", *p); /* a tic label is a format */
+        col++;
+        if (strchr(", (_", *p) && p[1]) {
+            size_t next = strcspn(p + 1, ", (_") + 1; /* the next piece */
+            if (col + next > width) {
+                outfile_printf(o, "\\n");
+                col = 0;
+                lines++;
+                if (p[1] == ' ')
+                    p++;
+            }
+        }
+    }
+    outfile_printf(o, "\"");
+    return lines;
+}
+
+/* A panel's width: wider for many categories. */
+static size_t panel_width(const struct scenario *sc, const struct x_axis *x)
+{
+    if (x->numeric)
+        return 560;
+    size_t w = 120 * sc->sweeps[x->sweep].nvalues;
+    return w < 700 ? 700 : w;
+}
+
+static size_t x_axis_script(struct outfile *o, const struct scenario *sc, const struct x_axis *x,
+                          size_t panel_w)
+{
+    outfile_printf(o, "set xlabel ");
+    gp_str(o, x->label);
+    outfile_printf(o, " offset 0,0\nset xrange [%.9g:%.9g]\n", x->lo, x->hi);
+    if (x->numeric) {
+        /* autofreq: a category axis drawn before in the same script set its own */
+        outfile_printf(o, "set xtics autofreq\n%s", x->log ? "set logscale x\n" : "unset logscale x\n");
+        return 1;
+    }
+    const struct sc_sweep *w = &sc->sweeps[x->sweep];
+    size_t width = panel_w / (w->nvalues ? w->nvalues : 1) / 7;
+    width = width < 8 ? 8 : width;
+    outfile_printf(o, "unset logscale x\nset xtics (");
+    size_t lines = 1;
+    for (size_t i = 0; i < w->nvalues; i++) {
+        outfile_printf(o, "%s", i ? ", " : "");
+        size_t n = wrapped_label(o, w->values[i], width);
+        lines = n > lines ? n : lines;
+        outfile_printf(o, " %zu", i);
+    }
+    /* the label goes below the longest wrapped tic label */
+    outfile_printf(o, ")\nset xlabel offset 0,%d\n", -(int)(lines - 1));
+    return lines;
+}
+
+/* ---- panels and series --------------------------------------------------- */
+
+/* The sweeps other than x split into facets (a panel each) and series (a
+ * line each in a panel): facets take the leading sweeps until the rest make
+ * at most MAX_SERIES lines; a single sweep of more values is cut into
+ * chunks of at most MAX_SERIES, a panel each. Data blocks are in (facet,
+ * series) order. */
+struct layout {
+    size_t fdim[16], nf, sdim[16], ns;
+    size_t ny, nsub;         /* columns drawn, combinations of the series sweeps */
+    size_t nfacets, nseries; /* combinations; nseries = ny x nsub lines */
+    size_t nchunks, chunk;   /* panels per facet, series per panel */
+    size_t *panel, npanel;   /* the panels some run has data for */
+};
+
+static size_t sweep_index(const struct scenario *sc, size_t pt, size_t k)
+{
+    size_t stride = 1;
+    for (size_t j = k + 1; j < sc->nsweeps; j++)
+        stride *= sc->sweeps[j].nvalues;
+    return pt / stride % sc->sweeps[k].nvalues;
+}
+
+static size_t mixed_index(const struct scenario *sc, size_t pt, const size_t *dims, size_t n)
+{
+    size_t idx = 0;
+    for (size_t i = 0; i < n; i++)
+        idx = idx * sc->sweeps[dims[i]].nvalues + sweep_index(sc, pt, dims[i]);
+    return idx;
+}
+
+/* The layout for x: the facets fixed (ff, in that order), then, with
+ * series given (sf), every other sweep joins the facets; without, the
+ * other sweeps are split as above, ny lines (columns) per combination. */
+static void layout_build(struct layout *L, const struct scenario *sc, size_t x, const size_t *ff,
+                         size_t nff, const size_t *sf, size_t nsf, bool series_given, size_t ny)
+{
+    memset(L, 0, sizeof *L);
+    L->ny = ny ? ny : 1;
+    size_t other[16], n = 0;
+    for (size_t k = 0; k < sc->nsweeps && n < 16; k++) {
+        bool named = k == x;
+        for (size_t i = 0; i < nff; i++)
+            named |= ff[i] == k;
+        for (size_t i = 0; i < nsf; i++)
+            named |= sf[i] == k;
+        if (!named && sc->sweeps[k].nvalues > 1)
+            other[n++] = k;
+    }
+    size_t p = 0;
+    if (series_given)
+        p = n; /* the unnamed ones are facets */
+    else
+        for (;; p++) {
+            size_t prod = L->ny;
+            for (size_t i = p; i < n; i++)
+                prod *= sc->sweeps[other[i]].nvalues;
+            if (prod <= MAX_SERIES || p + 1 >= n)
+                break;
+        }
+    if (n == 0)
+        p = 0;
+    L->nfacets = L->nsub = 1;
+    for (size_t i = 0; i < nff && L->nf < 16; i++) {
+        L->fdim[L->nf++] = ff[i];
+        L->nfacets *= sc->sweeps[ff[i]].nvalues;
+    }
+    for (size_t i = 0; i < nsf && L->ns < 16; i++) {
+        L->sdim[L->ns++] = sf[i];
+        L->nsub *= sc->sweeps[sf[i]].nvalues;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i < p && L->nf < 16) {
+            L->fdim[L->nf++] = other[i];
+            L->nfacets *= sc->sweeps[other[i]].nvalues;
+        } else if (L->ns < 16) {
+            L->sdim[L->ns++] = other[i];
+            L->nsub *= sc->sweeps[other[i]].nvalues;
+        }
+    }
+    L->nseries = L->ny * L->nsub;
+    L->nchunks = (L->nseries + MAX_SERIES - 1) / MAX_SERIES;
+    L->chunk = (L->nseries + L->nchunks - 1) / L->nchunks;
+}
+
+static void layout_make(struct layout *L, const struct scenario *sc, size_t x)
+{
+    layout_build(L, sc, x, NULL, 0, NULL, 0, false, 1);
+}
+
+/* The data block (from 0) of point pt and column m. */
+static size_t layout_block_m(const struct scenario *sc, const struct layout *L, size_t pt,
+                             size_t m)
+{
+    return mixed_index(sc, pt, L->fdim, L->nf) * L->nseries + m * L->nsub +
+           mixed_index(sc, pt, L->sdim, L->ns);
+}
+
+static size_t layout_block(const struct scenario *sc, const struct layout *L, size_t pt)
+{
+    return layout_block_m(sc, L, pt, 0);
+}
+
+/* A point whose block is blk (any value of x). */
+static size_t layout_point_of(const struct scenario *sc, const struct layout *L, size_t blk)
+{
+    size_t np = scenario_npoints(sc);
+    for (size_t pt = 0; pt < np; pt++)
+        for (size_t m = 0; m < L->ny; m++)
+            if (layout_block_m(sc, L, pt, m) == blk)
+                return pt;
+    return 0;
+}
+
+/* The panels that hold a run (with --runs some may not), into L->panel. */
+static void layout_runs(struct layout *L, const struct report *rp)
+{
+    size_t n = L->nfacets * L->nchunks;
+    L->panel = xmalloc((n ? n : 1) * sizeof *L->panel);
+    L->npanel = 0;
+    for (size_t p = 0; p < n; p++) {
+        size_t f = p / L->nchunks, c = p % L->nchunks;
+        size_t a = f * L->nseries + c * L->chunk, z = a + L->chunk;
+        bool any = false;
+        for (size_t b = 0; b < rp->nruns && !any; b = wr_point_end(rp, b))
+            for (size_t m = 0; m < L->ny; m++) {
+                size_t blk = layout_block_m(rp->sc, L, rp->runs[b].point, m);
+                any |= blk >= a && blk < z && blk < (f + 1) * L->nseries;
+            }
+        if (any)
+            L->panel[L->npanel++] = p;
+    }
+}
+
+/* "name=value ..." of point pt over dims. */
+static void dims_label(const struct scenario *sc, size_t pt, const size_t *dims, size_t n,
+                       char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && len < size; i++) {
+        int w = snprintf(out + len, size - len, "%s%s=%s", i ? " " : "", sc->sweeps[dims[i]].name,
+                         sc->sweeps[dims[i]].values[sweep_index(sc, pt, dims[i])]);
+        len += w > 0 ? (size_t)w : 0;
+    }
+}
+
+/* The blocks [first, last] of panel p (facet p / nchunks, its chunk p %
+ * nchunks), and its title (the facet's values, and which part). */
+static void panel_blocks(const struct scenario *sc, const struct layout *L, size_t p,
+                         size_t *first, size_t *last, char *title, size_t size)
+{
+    size_t f = p / L->nchunks, c = p % L->nchunks;
+    *first = f * L->nseries + c * L->chunk;
+    size_t end = f * L->nseries + (c + 1) * L->chunk;
+    end = end > (f + 1) * L->nseries ? (f + 1) * L->nseries : end;
+    *last = end - 1;
+    dims_label(sc, layout_point_of(sc, L, *first), L->fdim, L->nf, title, size);
+    if (L->nchunks > 1) {
+        size_t len = strlen(title);
+        snprintf(title + len, size - len, "%s(part %zu of %zu)", len ? " " : "", c + 1,
+                 L->nchunks);
+    }
+}
+
+static void panel_title(struct outfile *o, const char *t)
+{
+    outfile_printf(o, "set title ");
+    gp_str(o, t);
+    outfile_printf(o, "\n");
+}
+
+/* The grid of panels: rows x cols for npanels of nmetrics each. */
+static void grid_of(size_t nmetrics, size_t npanels, size_t *rows, size_t *cols)
+{
+    if (nmetrics > 1) {
+        *rows = nmetrics;
+        *cols = npanels;
+        return;
+    }
+    *cols = npanels <= 3 ? npanels : (size_t)ceil(sqrt((double)npanels));
+    *rows = (npanels + *cols - 1) / *cols;
+}
+
+/* gnuplot cannot scale an axis whose values are all zero. */
+static bool any_failed_rows(const struct report *rp)
+{
+    const struct summary_metric *m = columns_summary_metric("failed_ratio");
+    for (size_t i = 0; i < rp->nruns; i++)
+        if (m->get(&rp->runs[i]) > 0)
+            return true;
+    return false;
+}
+
+/* The bottom margin of a row of panels, in character heights: the tic
+ * labels (tic_lines high), the axis label and, with key, the key below
+ * them (two columns when its longest title fits twice in a panel). gnuplot
+ * itself leaves too little, and the key would cover the axis label. */
+static void bottom_margin(struct outfile *o, const struct scenario *sc, const struct layout *L,
+                          size_t panel_w, size_t tic_lines, bool key)
+{
+    size_t rows = 0;
+    if (key && (L->ns > 0 || L->ny > 1)) {
+        size_t maxlen = 0, np = scenario_npoints(sc);
+        for (size_t pt = 0; pt < np; pt++) {
+            char label[256];
+            dims_label(sc, pt, L->sdim, L->ns, label, sizeof label);
+            maxlen = strlen(label) > maxlen ? strlen(label) : maxlen;
+        }
+        maxlen += L->ny > 1 ? 24 : 0; /* the column's name before it */
+        size_t cols = ((double)maxlen * 6.5 + 70) * 2 <= (double)panel_w ? 2 : 1;
+        size_t n = L->chunk < L->nseries ? L->chunk : L->nseries;
+        rows = (n + cols - 1) / cols;
+    }
+    outfile_printf(o, "set bmargin %zu\n", tic_lines + rows + (rows ? 3 : 2));
+}
+
 /* ---- latency_cdf -------------------------------------------------------- */
 
 void plots_cdf_data(struct outfile *o, const struct report *rp, size_t *nblocks)
 {
+    struct layout L;
+    layout_make(&L, rp->sc, NO_SWEEP);
     *nblocks = 0;
-    for (size_t b = 0, e; b < rp->nruns; b = e) {
-        e = wr_point_end(rp, b);
+    size_t nb = L.nfacets * L.nseries;
+    for (size_t blk = 0; blk < nb; blk++) {
+        size_t b = 0, e = 0;
+        for (; b < rp->nruns; b = e) {
+            e = wr_point_end(rp, b);
+            if (layout_block(rp->sc, &L, rp->runs[b].point) == blk)
+                break;
+        }
+        char label[256];
+        dims_label(rp->sc, b < rp->nruns ? rp->runs[b].point : 0, L.sdim, L.ns, label,
+                   sizeof label);
+        outfile_printf(o, "%s\"%s\" \"cdf\"\n", *nblocks ? "\n\n" : "",
+                       label[0] ? label : "all runs");
+        (*nblocks)++;
+        if (b >= rp->nruns) {
+            outfile_printf(o, "nan nan\n");
+            continue;
+        }
         struct hist *pool = wr_pooled(rp, b, e);
-        char *label = wr_point_label(rp->sc, rp->runs[b].point);
-        outfile_printf(o, "%s\"%s\" \"cdf\"\n", *nblocks ? "\n\n" : "", label);
-        free(label);
         uint64_t total = hist_count(pool), seen = 0;
         size_t it = 0, idx;
         uint64_t cnt;
+        if (total == 0)
+            outfile_printf(o, "nan nan\n");
         while (hist_next_bucket(pool, &it, &idx, &cnt)) {
             int64_t lo, hi;
             hist_bucket_bounds(idx, &lo, &hi);
@@ -101,53 +680,69 @@ void plots_cdf_data(struct outfile *o, const struct report *rp, size_t *nblocks)
                            (double)seen / (double)total);
         }
         hist_free(pool);
-        (*nblocks)++;
     }
 }
 
-void plots_cdf_script(struct outfile *o, size_t nblocks)
+void plots_cdf_script(struct outfile *o, const struct report *rp, size_t nblocks)
 {
-    outfile_printf(o,
-                   "# Latency CDF per sweep point, pooled over replications.\n"
-                   "# Redraw with: sdsim plot DIR (or: gnuplot latency_cdf.gp in DIR)\n"
-                   "set terminal pngcairo size 900,600 noenhanced\n"
-                   "set output 'latency_cdf.png'\n"
-                   "set xlabel 'end-to-end latency (ms)'\n"
-                   "set ylabel 'fraction of requests at or below'\n"
-                   "set logscale x\n"
-                   "set yrange [0:1]\n"
-                   "set grid\n"
-                   "set key bottom right\n"
-                   "plot for [i=0:%zu] 'latency_cdf.dat' index i using 1:2 with steps lw 2 "
-                   "title columnheader(1)\n",
-                   nblocks ? nblocks - 1 : 0);
+    (void)nblocks;
+    struct layout L;
+    layout_make(&L, rp->sc, NO_SWEEP);
+    layout_runs(&L, rp);
+    size_t np = L.npanel, rows, cols;
+    grid_of(1, np, &rows, &cols);
+    outfile_printf(o, "# Latency CDF per sweep point, pooled over replications; the dotted\n"
+                      "# lines mark the median (p50) and the 99th percentile (p99).\n"
+                      "# Redraw with: sdsim plot DIR (or: gnuplot latency_cdf.gp in DIR)\n");
+    plot_begin(o, rp->sc, "latency_cdf.png", rows, cols, 620, 460);
+    bottom_margin(o, rp->sc, &L, 620, 1, true);
+    outfile_printf(o, "set xlabel 'end-to-end latency (ms)'\n"
+                      "set ylabel 'fraction of requests at or below'\n"
+                      "set logscale x\n"
+                      "set format x '%%g'\n"
+                      "set yrange [0:1]\n"
+                      "set ytics 0.1\n"
+                      "set arrow 1 from graph 0, first 0.5 to graph 1, first 0.5 nohead dt 3 lc rgb '#555555'\n"
+                      "set arrow 2 from graph 0, first 0.99 to graph 1, first 0.99 nohead dt 3 lc rgb '#555555'\n"
+                      "set label 1 'p50' at graph 0.01, first 0.53\n"
+                      "set label 2 'p99' at graph 0.01, first 0.955\n");
+    for (size_t pi = 0; pi < np; pi++) {
+        size_t p = L.panel[pi];
+        size_t a, z;
+        char t[256];
+        panel_blocks(rp->sc, &L, p, &a, &z, t, sizeof t);
+        panel_title(o, t);
+        outfile_printf(o,
+                       "plot for [i=%zu:%zu] 'latency_cdf.dat' index i using 1:2 with steps "
+                       "lt (i-%zu+1) title columnheader(1)\n",
+                       a, z, a);
+    }
+    outfile_printf(o, "unset multiplot\n");
+    free(L.panel);
 }
 
-/* ---- against the first sweep variable ----------------------------------- */
+/* ---- against a sweep variable ------------------------------------------- */
 
-/* The block header of the point pt (titled by the other sweeps only). */
-static void block_header(struct outfile *o, const struct scenario *sc, size_t pt, size_t nblocks,
-                         const struct dat_group *g, size_t ng)
+/* The x sweep: [sim] plot_x, or the first. */
+static size_t x_sweep(const struct report *rp)
 {
-    char *label = wr_point_label(sc, pt);
-    const char *t = sc->nsweeps > 1 ? strchr(label, ' ') + 1 : "";
-    outfile_printf(o, "%s\"%s\"", nblocks ? "\n\n" : "", t);
-    dat_header(o, g, ng);
-    free(label);
+    for (size_t k = 0; rp->plot_x && k < rp->sc->nsweeps; k++)
+        if (strcmp(rp->sc->sweeps[k].name, rp->plot_x) == 0)
+            return k;
+    return 0;
 }
 
-/* One row of a sweep data file: x (the value, or its index when the sweep
- * is not numeric), then the groups; column is the block's own column. */
-static void sweep_row(struct outfile *o, const struct report *rp, size_t b, size_t e,
-                      const struct dat_group *g, size_t ng, const char *column)
+/* One row of a sweep data file: x (the value as a number, or its index
+ * when the sweep is not numeric), then the groups; column is the block's
+ * own column. */
+static void sweep_row(struct outfile *o, const struct report *rp, const struct x_axis *x,
+                      size_t b, size_t e, const struct dat_group *g, size_t ng,
+                      const char *column)
 {
     const struct scenario *sc = rp->sc;
     size_t pt = rp->runs[b].point;
-    const char *xv = scenario_sweep_value(sc, pt, 0);
-    if (all_numeric(&sc->sweeps[0]))
-        outfile_printf(o, "%s", xv);
-    else
-        outfile_printf(o, "%zu", pt / (scenario_npoints(sc) / sc->sweeps[0].nvalues));
+    const char *xv = scenario_sweep_value(sc, pt, x->sweep);
+    outfile_printf(o, "%.9g", x->v[sweep_index(sc, pt, x->sweep)]);
     for (size_t i = 0; i < ng; i++) {
         if (!g[i].metric) {
             outfile_printf(o, " \"%s\"", xv);
@@ -161,27 +756,33 @@ static void sweep_row(struct outfile *o, const struct report *rp, size_t b, size
     outfile_printf(o, "\n");
 }
 
-/* One block per combination of the other sweeps, x along the first.
- * Returns the number of blocks written. */
+/* One block per (facet, series), rows along x in its order. Returns the
+ * number of blocks written. */
 static size_t sweep_blocks(struct outfile *o, const struct report *rp, const struct dat_group *g,
                            size_t ng, const char *column, size_t nblocks)
 {
-    size_t rest_n = scenario_npoints(rp->sc) / rp->sc->sweeps[0].nvalues, n = 0;
-    for (size_t rest = 0; rest < rest_n; rest++) {
-        bool header = false;
-        for (size_t b = 0, e; b < rp->nruns; b = e) {
-            e = wr_point_end(rp, b);
-            if (rp->runs[b].point % rest_n != rest)
-                continue;
-            if (!header) {
-                block_header(o, rp->sc, rp->runs[b].point, nblocks + n, g, ng);
-                header = true;
-                n++;
+    const struct scenario *sc = rp->sc;
+    struct layout L;
+    size_t xs = x_sweep(rp);
+    layout_make(&L, sc, xs);
+    struct x_axis x;
+    x_axis_make(&x, sc, xs);
+    size_t nb = L.nfacets * L.nseries;
+    for (size_t blk = 0; blk < nb; blk++) {
+        char label[256];
+        dims_label(sc, layout_point_of(sc, &L, blk), L.sdim, L.ns, label, sizeof label);
+        outfile_printf(o, "%s\"%s\"", nblocks + blk ? "\n\n" : "", label);
+        dat_header(o, g, ng);
+        for (size_t xi = 0; xi < sc->sweeps[xs].nvalues; xi++)
+            for (size_t b = 0, e; b < rp->nruns; b = e) {
+                e = wr_point_end(rp, b);
+                size_t pt = rp->runs[b].point;
+                if (layout_block(sc, &L, pt) == blk && sweep_index(sc, pt, xs) == xi)
+                    sweep_row(o, rp, &x, b, e, g, ng, column);
             }
-            sweep_row(o, rp, b, e, g, ng, column);
-        }
     }
-    return n;
+    free(x.v);
+    return nb;
 }
 
 void plots_sweep_data(struct outfile *o, const struct report *rp, size_t *nblocks)
@@ -189,71 +790,107 @@ void plots_sweep_data(struct outfile *o, const struct report *rp, size_t *nblock
     *nblocks = sweep_blocks(o, rp, sweep_groups, NSWEEP_GROUPS, NULL, 0);
 }
 
-/* gnuplot cannot scale an axis whose values are all zero. */
-static bool any_failed(const struct report *rp)
+/* The smallest and the largest of a metric's values and interval bounds
+ * over the sweep points (0 and 0 when it has none). */
+static void metric_span(const struct report *rp, const char *metric, double *lo, double *hi)
 {
-    const struct summary_metric *m = columns_summary_metric("failed_ratio");
-    for (size_t i = 0; i < rp->nruns; i++)
-        if (m->get(&rp->runs[i]) > 0)
-            return true;
-    return false;
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t b = 0, e; b < rp->nruns; b = e) {
+        e = wr_point_end(rp, b);
+        struct ci ci;
+        double v;
+        wr_column_ci(rp, b, e, metric, &ci, &v);
+        double c[3] = {v, ci.lo, ci.hi};
+        for (size_t i = 0; i < 3; i++) {
+            if (c[i] < *lo)
+                *lo = c[i];
+            if (c[i] > *hi)
+                *hi = c[i];
+        }
+    }
+    if (isinf(*lo) || isinf(*hi))
+        *lo = *hi = 0;
 }
 
-/* "1:c:c+1:c+2", the x and a metric's value and interval. */
-static const char *yerr(char *buf, size_t size, const char *metric)
+/* One panel row: metric (column c of file) against x in every panel. With
+ * categories, points with error bars (each series a little apart so the
+ * bars do not hide each other); with numbers, lines through them. */
+static void row_panels(struct outfile *o, const struct report *rp, const struct layout *L,
+                       const struct x_axis *x, const char *file, size_t c, const char *scale,
+                       const char *metric, const char *label, size_t blk0, size_t panel_w,
+                       double lo, double hi)
 {
-    size_t c = dat_col(sweep_groups, NSWEEP_GROUPS, metric);
-    snprintf(buf, size, "1:%zu:%zu:%zu", c, c + 1, c + 2);
-    return buf;
+    y_axis(o, label, metric, lo, hi, strcmp(scale, "*100") == 0 ? 100 : 1);
+    bottom_margin(o, rp->sc, L, panel_w, x_axis_script(o, rp->sc, x, panel_w), true);
+    for (size_t pi = 0; pi < L->npanel; pi++) {
+        size_t p = L->panel[pi];
+        size_t a, z;
+        char t[256];
+        panel_blocks(rp->sc, L, p, &a, &z, t, sizeof t);
+        panel_title(o, t);
+        char xs[96];
+        if (x->numeric)
+            snprintf(xs, sizeof xs, "1");
+        else
+            snprintf(xs, sizeof xs, "($1+(i-%zu-%g)*0.07)", a + blk0, (double)(z - a) / 2);
+        outfile_printf(o,
+                       "plot for [i=%zu:%zu] '%s' index i using %s:($%zu%s):($%zu%s):($%zu%s) "
+                       "with %s lt (i-%zu+1)%s title columnheader(1)\n",
+                       a + blk0, z + blk0, file, xs, c, scale, c + 1, scale, c + 2, scale,
+                       x->numeric ? "yerrorlines" : "yerrorbars", a + blk0,
+                       x->numeric ? "" : " dt 1");
+    }
+}
+
+/* row_panels over the span of metric (its unit and range). */
+static void sweep_row_panels(struct outfile *o, const struct report *rp, const struct layout *L,
+                             const struct x_axis *x, const char *file, size_t c,
+                             const char *scale, const char *metric, const char *label,
+                             size_t blk0, size_t panel_w)
+{
+    double lo, hi;
+    metric_span(rp, metric, &lo, &hi);
+    row_panels(o, rp, L, x, file, c, scale, metric, label, blk0, panel_w, lo, hi);
 }
 
 void plots_sweep_script(struct outfile *o, const struct report *rp, size_t nblocks)
 {
-    const struct sc_sweep *w = &rp->sc->sweeps[0];
-    bool numeric = all_numeric(w);
-    size_t last = nblocks ? nblocks - 1 : 0;
-    outfile_printf(o,
-                   "# p50 and p99 end-to-end latency, and throughput and failures, against\n"
-                   "# the sweep variable '%s'.\n"
-                   "# Points are pooled over replications; error bars are 95%% CIs across\n"
-                   "# replications (none with repeat = 1).\n"
-                   "set terminal pngcairo size 900,600 noenhanced\n"
-                   "set output 'sweep_latency.png'\n"
-                   "set xlabel '%s'\n"
-                   "set ylabel 'end-to-end latency (ms)'\n"
-                   "set grid\n"
-                   "set key top left\n"
-                   "set offsets graph 0.05, graph 0.05, graph 0.05, 0\n",
-                   w->name, w->name);
-    /* gnuplot takes the tick label as the last column spec */
-    char x[32] = "", p50[32], p99[32], thr[32];
-    if (!numeric) {
-        snprintf(x, sizeof x, ":xticlabels(%zu)", dat_col(sweep_groups, NSWEEP_GROUPS, NULL));
-        outfile_printf(o, "set xtics rotate by 25 right font ',9'\nset bmargin 12\nset lmargin 20\n");
-    }
-    size_t f = dat_col(sweep_groups, NSWEEP_GROUPS, "failed_ratio");
-    outfile_printf(o,
-                   "plot for [i=0:%zu] 'sweep_latency.dat' index i using %s%s with "
-                   "yerrorlines lw 2 title sprintf('p50 %%s', columnheader(1)), \\\n"
-                   "     for [i=0:%zu] 'sweep_latency.dat' index i using %s with "
-                   "yerrorlines lw 2 dt 2 title sprintf('p99 %%s', columnheader(1))\n"
-                   "set output 'sweep_throughput.png'\n"
-                   "set ylabel 'requests per second'\n"
-                   "set y2label 'failed requests (%%)'\n"
-                   "set y2tics\n"
-                   "set y2range [0:%s]\n"
-                   "set ytics nomirror\n"
-                   "plot for [i=0:%zu] 'sweep_latency.dat' index i using %s%s with "
-                   "yerrorlines lw 2 title sprintf('throughput %%s', columnheader(1)), \\\n"
-                   "     for [i=0:%zu] 'sweep_latency.dat' index i using 1:($%zu*100):($%zu*100):"
-                   "($%zu*100) axes x1y2 with yerrorlines lw 2 dt 2 "
-                   "title sprintf('failed %%%% %%s', columnheader(1))\n",
-                   last, yerr(p50, sizeof p50, "latency_p50_ms"), x, last,
-                   yerr(p99, sizeof p99, "latency_p99_ms"), any_failed(rp) ? "*" : "1", last,
-                   yerr(thr, sizeof thr, "throughput_rps"), x, last, f, f + 1, f + 2);
+    (void)nblocks;
+    struct layout L;
+    size_t xs = x_sweep(rp);
+    layout_make(&L, rp->sc, xs);
+    struct x_axis x;
+    x_axis_make(&x, rp->sc, xs);
+    layout_runs(&L, rp);
+    size_t np = L.npanel;
+    size_t pw = panel_width(rp->sc, &x);
+    outfile_printf(o, "# p50 and p99 end-to-end latency, throughput and failures against the\n"
+                      "# sweep variable '%s'; the other sweeps are the lines (and panels).\n"
+                      "# Error bars: 95%% CIs across replications (none with repeat = 1).\n",
+                   rp->sc->sweeps[xs].name);
+    plot_begin(o, rp->sc, "sweep_latency.png", 2, np, pw, 440);
+    sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
+                     dat_col(sweep_groups, NSWEEP_GROUPS, "latency_p50_ms"), "",
+                     "latency_p50_ms", "p50 end-to-end latency", 0, pw);
+    sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
+                     dat_col(sweep_groups, NSWEEP_GROUPS, "latency_p99_ms"), "",
+                     "latency_p99_ms", "p99 end-to-end latency", 0, pw);
+    outfile_printf(o, "unset multiplot\n");
+    plot_begin(o, rp->sc, "sweep_throughput.png", any_failed_rows(rp) ? 2 : 1, np, pw, 440);
+    sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
+                     dat_col(sweep_groups, NSWEEP_GROUPS, "throughput_rps"), "",
+                     "throughput_rps", "throughput", 0, pw);
+    if (any_failed_rows(rp))
+        sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
+                         dat_col(sweep_groups, NSWEEP_GROUPS, "failed_ratio"), "*100",
+                         "failed_ratio", "failed requests", 0, pw);
+    outfile_printf(o, "unset multiplot\n");
+    free(x.v);
+    free(L.panel);
 }
 
-/* ---- sweep_metrics: chosen runs.csv columns against the first sweep ---- */
+/* ---- sweep_metrics: chosen runs.csv columns against the x sweep -------- */
 
 /* Splits rp->plot into the columns some run has (a summary metric or a
  * kind's extra metric), at most REPORT_PLOT_MAX, and the first one none
@@ -280,9 +917,8 @@ size_t plots_split(const struct report *rp, struct plot_cols *pc, char *unknown,
     return pc->n;
 }
 
-/* For each column, one block per combination of the other sweeps;
- * pc->first[k] is the index of column k's first block, first[n] the
- * number of blocks. */
+/* For each column, one block per (facet, series); pc->first[k] is the
+ * index of column k's first block, first[n] the number of blocks. */
 void plots_metrics_data(struct outfile *o, const struct report *rp, struct plot_cols *pc)
 {
     size_t nblocks = 0;
@@ -295,68 +931,98 @@ void plots_metrics_data(struct outfile *o, const struct report *rp, struct plot_
 
 void plots_metrics_script(struct outfile *o, const struct report *rp, const struct plot_cols *pc)
 {
-    const struct sc_sweep *w = &rp->sc->sweeps[0];
-    bool numeric = all_numeric(w);
-    size_t c = dat_col(metrics_groups, NMETRICS_GROUPS, "");
-    char x[32] = "";
-    if (!numeric)
-        snprintf(x, sizeof x, ":xticlabels(%zu)", dat_col(metrics_groups, NMETRICS_GROUPS, NULL));
-    outfile_printf(o,
-                   "# The runs.csv columns named by [sim] plot against the sweep variable\n"
-                   "# '%s': the mean over replications with its 95%% CI (sweep_metrics.dat).\n"
-                   "set terminal pngcairo size 900,600 noenhanced\n"
-                   "set xlabel '%s'\n"
-                   "set grid\n"
-                   "set key top left Left reverse\n"
-                   "set offsets graph 0.05, graph 0.05, graph 0.05, 0\n",
-                   w->name, w->name);
-    if (!numeric)
-        outfile_printf(o, "set xtics rotate by 25 right font ',9'\nset bmargin 12\n");
+    struct layout L;
+    size_t xs = x_sweep(rp);
+    layout_make(&L, rp->sc, xs);
+    struct x_axis x;
+    x_axis_make(&x, rp->sc, xs);
+    size_t c = dat_col(metrics_groups, NMETRICS_GROUPS, ""), rows, cols;
+    layout_runs(&L, rp);
+    size_t np = L.npanel;
+    size_t pw = panel_width(rp->sc, &x);
+    grid_of(1, np, &rows, &cols);
+    outfile_printf(o, "# The runs.csv columns named by [sim] plot against the sweep variable\n"
+                      "# '%s': the mean over replications with its 95%% CI (sweep_metrics.dat);\n"
+                      "# the other sweeps are the lines (and panels).\n",
+                   rp->sc->sweeps[xs].name);
     for (size_t k = 0; k < pc->n; k++) {
         if (pc->first[k + 1] == pc->first[k])
             continue;
-        outfile_printf(o,
-                       "set output 'sweep_%s.png'\n"
-                       "set ylabel '%s'\n"
-                       "plot for [i=%zu:%zu] 'sweep_metrics.dat' index i using 1:%zu:%zu:%zu%s "
-                       "with yerrorlines lw 2 title columnheader(1)\n",
-                       pc->names[k], pc->names[k], pc->first[k], pc->first[k + 1] - 1, c, c + 1,
-                       c + 2, x);
+        char png[96];
+        snprintf(png, sizeof png, "sweep_%s.png", pc->names[k]);
+        plot_begin(o, rp->sc, png, rows, cols, pw, 440);
+        sweep_row_panels(o, rp, &L, &x, "sweep_metrics.dat", c, "", pc->names[k], pc->names[k],
+                         pc->first[k], pw);
+        outfile_printf(o, "unset multiplot\n");
     }
+    free(x.v);
+    free(L.panel);
 }
 
 /* ---- timeseries --------------------------------------------------------- */
 
-/* timeseries.dat: the first replication of each sweep point, one block each;
- * whitespace separated, "NaN" where an interval had no reply. Columns: t_s,
- * then the time-series names of all runs (wr_ts_names). */
+/* timeseries.dat: per sweep point the mean over its replications of each
+ * interval (NaN where no replication had a value), one block each, in
+ * (facet, series) order. Columns: t_s, then the time-series names of all
+ * runs (wr_ts_names). */
 void plots_ts_data(struct outfile *o, const struct report *rp, size_t *nblocks)
 {
+    struct layout L;
+    layout_make(&L, rp->sc, NO_SWEEP);
     *nblocks = 0;
     const char **names;
     size_t nn = wr_ts_names(rp, &names); /* every block has these columns */
-    for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b)) {
-        const struct run_result *r = &rp->runs[b];
-        char *label = wr_point_label(rp->sc, r->point);
-        outfile_printf(o, "%s\"%s (rep %zu)\"", *nblocks ? "\n\n" : "", label, r->rep);
+    size_t nb = L.nfacets * L.nseries;
+    double *sum = xmalloc((nn + 1) * sizeof *sum);
+    size_t *cnt = xmalloc((nn + 1) * sizeof *cnt);
+    for (size_t blk = 0; blk < nb; blk++) {
+        size_t b = 0, e = 0;
+        for (; b < rp->nruns; b = e) {
+            e = wr_point_end(rp, b);
+            if (layout_block(rp->sc, &L, rp->runs[b].point) == blk)
+                break;
+        }
+        char label[256];
+        dims_label(rp->sc, b < rp->nruns ? rp->runs[b].point : 0, L.sdim, L.ns, label,
+                   sizeof label);
+        outfile_printf(o, "%s\"%s\"", *nblocks ? "\n\n" : "", label[0] ? label : "all runs");
         for (size_t j = 0; j < nn; j++)
             outfile_printf(o, " \"%s\"", names[j]);
         outfile_printf(o, "\n");
-        free(label);
-        for (size_t k = 0; k < r->ts_nrows; k++) {
-            const double *row = r->ts_rows + k * (1 + r->ts_ncols);
-            outfile_printf(o, "%.9g", row[0]);
-            for (size_t j = 0; j < nn; j++) {
-                size_t c = 0;
-                while (c < r->ts_ncols && strcmp(r->ts_names[c], names[j]) != 0)
-                    c++;
-                double v = c < r->ts_ncols ? row[1 + c] : (double)NAN;
-                outfile_printf(o, " %.9g", isnan(v) ? (double)NAN : v);
+        (*nblocks)++;
+        size_t nrows = 0;
+        for (size_t r = b; r < e; r++)
+            nrows = rp->runs[r].ts_nrows > nrows ? rp->runs[r].ts_nrows : nrows;
+        if (nrows == 0)
+            outfile_printf(o, "nan\n");
+        for (size_t k = 0; k < nrows; k++) {
+            memset(sum, 0, (nn + 1) * sizeof *sum);
+            memset(cnt, 0, (nn + 1) * sizeof *cnt);
+            for (size_t r = b; r < e; r++) {
+                const struct run_result *run = &rp->runs[r];
+                if (k >= run->ts_nrows)
+                    continue;
+                const double *row = run->ts_rows + k * (1 + run->ts_ncols);
+                sum[0] += row[0];
+                cnt[0]++;
+                for (size_t j = 0; j < nn; j++) {
+                    size_t c = 0;
+                    while (c < run->ts_ncols && strcmp(run->ts_names[c], names[j]) != 0)
+                        c++;
+                    if (c < run->ts_ncols && !isnan(row[1 + c])) {
+                        sum[j + 1] += row[1 + c];
+                        cnt[j + 1]++;
+                    }
+                }
             }
+            for (size_t j = 0; j <= nn; j++)
+                outfile_printf(o, j ? " %.9g" : "%.9g",
+                               cnt[j] ? sum[j] / (double)cnt[j] : (double)NAN);
             outfile_printf(o, "\n");
         }
-        (*nblocks)++;
     }
+    free(sum);
+    free(cnt);
     free(names);
 }
 
@@ -370,79 +1036,252 @@ static size_t ts_col(const char *const *names, size_t nn, const char *name)
     return 0;
 }
 
-/* The replicas panel: every component that has them. A balancer's own
- * count is its pool's size; what it has in rotation (its in_rotation
- * column, further right) is what matters. */
-static void ts_replicas(struct outfile *o, const char **names, size_t nn, size_t last)
+/* The smallest and the largest value of a time-series column over every
+ * run (0 and 0 when it has none), and whether it ever changes. */
+static bool ts_span(const struct report *rp, const char *name, double *lo, double *hi)
 {
-    bool first = true;
-    for (size_t j = 0; j < nn; j++) {
-        const char *n = names[j];
-        const char *dot = strrchr(n, '.');
-        if (!dot || strcmp(dot, ".replicas") != 0)
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    double first = NAN;
+    bool varies = false;
+    for (size_t i = 0; i < rp->nruns; i++) {
+        const struct run_result *r = &rp->runs[i];
+        size_t c = 0;
+        while (c < r->ts_ncols && strcmp(r->ts_names[c], name) != 0)
+            c++;
+        if (c == r->ts_ncols)
             continue;
-        size_t col = j, plen = (size_t)(dot - n);
-        const char *what = "up";
-        for (size_t k = j + 1; k < nn; k++)
-            if (!strncmp(names[k], n, plen + 1) && !strcmp(names[k] + plen, ".in_rotation")) {
-                col = k;
-                what = "in rotation";
-            }
-        outfile_printf(o,
-                       "%sfor [i=0:%zu] 'timeseries.dat' index i using 1:%zu with steps lw 2 "
-                       "title sprintf('%.*s %s %%s', columnheader(1))",
-                       first ? "" : ", \\\n     ", last, col + 2, (int)plen, n, what);
-        first = false;
+        for (size_t k = 0; k < r->ts_nrows; k++) {
+            double v = r->ts_rows[k * (1 + r->ts_ncols) + 1 + c];
+            if (isnan(v))
+                continue;
+            if (isnan(first))
+                first = v;
+            varies |= v != first;
+            if (v < *lo)
+                *lo = v;
+            if (v > *hi)
+                *hi = v;
+        }
     }
-    if (first)
-        outfile_printf(o, "0 notitle");
+    if (isinf(*lo))
+        *lo = 0;
+    if (isinf(*hi))
+        *hi = 0;
+    return varies;
 }
 
-/* Three panels over time: throughput and failures, p50/p99 latency, and the
- * replicas of every component that has them. */
+/* The component levels worth a panel of their own: write-behind queues,
+ * queues, replicas in rotation (else replicas) and breaker states that
+ * change during some run, at most max, in that order. */
+static size_t ts_levels(const struct report *rp, const char **names, size_t nn,
+                        const char **out, size_t max)
+{
+    static const char *const kinds[] = {".wb_queue", ".queue", ".in_rotation", ".replicas",
+                                        ".breaker_state"};
+    size_t n = 0;
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        for (size_t j = 0; j < nn && n < max; j++) {
+            const char *dot = strrchr(names[j], '.');
+            if (!dot || strcmp(dot, kinds[k]) != 0)
+                continue;
+            if (k == 3) { /* replicas: not when in_rotation of it is already shown */
+                bool shown = false;
+                for (size_t i = 0; i < n; i++)
+                    shown |= strncmp(out[i], names[j], (size_t)(dot - names[j]) + 1) == 0;
+                if (shown)
+                    continue;
+            }
+            double lo, hi;
+            if (ts_span(rp, names[j], &lo, &hi))
+                out[n++] = names[j];
+        }
+    return n;
+}
+
+/* Panels over time, rows: throughput, failures (when there are any), p99
+ * latency and the component levels that change (ts_levels); columns:
+ * facets. */
 void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
 {
+    (void)nblocks;
     const struct run_result *r0 = &rp->runs[0];
     const char **names;
     size_t nn = wr_ts_names(rp, &names); /* the columns of timeseries.dat */
-    size_t last = nblocks ? nblocks - 1 : 0;
-    outfile_printf(o, "# Shaded: scheduled faults.\n");
+    struct layout L;
+    layout_make(&L, rp->sc, NO_SWEEP);
+    const char *levels[3];
+    size_t nlev = ts_levels(rp, names, nn, levels, 3);
+    struct {
+        const char *name, *label;
+    } rows[6] = {{"throughput_rps", "completed requests"},
+                 {"failed_rps", "failed requests"},
+                 {"latency_p99_ms", "p99 end-to-end latency"}};
+    size_t nrows = 0;
+    for (size_t k = 0; k < 3; k++) { /* not a row of zeros (no failures) */
+        double lo, hi;
+        ts_span(rp, rows[k].name, &lo, &hi);
+        if (hi > 0)
+            rows[nrows++] = rows[k];
+    }
+    size_t nbase = nrows;
+    for (size_t i = 0; i < nlev; i++, nrows++)
+        rows[nrows].name = rows[nrows].label = levels[i];
+    layout_runs(&L, rp);
+    size_t np = L.npanel;
+    outfile_printf(o, "# Over time: the mean over replications of each sweep point\n"
+                      "# (timeseries.dat); shaded: scheduled faults.\n");
+    plot_begin(o, rp->sc, "timeseries.png", nrows ? nrows : 1, np, 620, 360);
     for (size_t i = 0; i < r0->nspans; i++)
-        outfile_printf(o, "set object %zu rect from %.9g, graph 0 to %.9g, graph 1 behind fc rgb 'gray85' fs solid 0.6 noborder\n",
+        outfile_printf(o, "set object %zu rect from %.9g, graph 0 to %.9g, graph 1 behind "
+                          "fc rgb 'gray85' fs solid 0.6 noborder\n",
                        i + 1, r0->spans[i].from_s, r0->spans[i].to_s);
-    outfile_printf(o,
-                   "# The first replication of each sweep point over time (timeseries.dat).\n"
-                   "set terminal pngcairo size 1100,%zu noenhanced\n"
-                   "set output 'timeseries.png'\n"
-                   "set datafile missing 'nan'\n"
-                   "set grid\n"
-                   "set key outside below left Left reverse maxcols 1\n"
-                   "set xrange [0:*]\n"
-                   "set style rect fc rgb 'gray80' fs solid 0.5 noborder\n"
-                   "set multiplot layout 3,1\n"
-                   "set lmargin 12\n"
-                   "set rmargin 4\n"
-                   "set xlabel 'simulated time (s)'\n"
-                   "set ylabel 'requests per second'\n"
-                   "plot for [i=0:%zu] 'timeseries.dat' index i using 1:%zu with lines lw 2 "
-                   "title sprintf('completed %%s', columnheader(1)), \\\n"
-                   "     for [i=0:%zu] 'timeseries.dat' index i using 1:%zu with lines dt 2 "
-                   "title sprintf('failed %%s', columnheader(1))\n"
-                   "set ylabel 'end-to-end latency (ms)'\n"
-                   "set logscale y\n"
-                   "plot for [i=0:%zu] 'timeseries.dat' index i using 1:%zu with lines lw 2 "
-                   "title sprintf('p99 %%s', columnheader(1)), \\\n"
-                   "     for [i=0:%zu] 'timeseries.dat' index i using 1:%zu with lines dt 2 "
-                   "title sprintf('p50 %%s', columnheader(1))\n"
-                   "unset logscale y\n"
-                   "set ylabel 'replicas'\n"
-                   "set yrange [0:*]\n"
-                   "set ytics 1\n"
-                   "plot ",
-                   (size_t)900 + 3 * 40 * nblocks, last, ts_col(names, nn, "throughput_rps"),
-                   last, ts_col(names, nn, "failed_rps"), last,
-                   ts_col(names, nn, "latency_p99_ms"), last, ts_col(names, nn, "latency_p50_ms"));
-    ts_replicas(o, names, nn, last);
-    outfile_printf(o, "\nunset multiplot\n");
+    outfile_printf(o, "set xlabel 'simulated time (s)'\nset xrange [0:*]\n");
+    for (size_t k = 0; k < nrows; k++) {
+        double lo, hi;
+        ts_span(rp, rows[k].name, &lo, &hi);
+        bool level = k >= nbase;
+        y_axis(o, rows[k].label, rows[k].name, level ? 0 : lo, hi, 1);
+        if (k == 1) /* every row has the same lines: the first row's key names them */
+            outfile_printf(o, "set key off\n");
+        if (k <= 1)
+            bottom_margin(o, rp->sc, &L, 620, 1, k == 0);
+        for (size_t pi = 0; pi < np; pi++) {
+        size_t p = L.panel[pi];
+            size_t a, z;
+            char t[256];
+            panel_blocks(rp->sc, &L, p, &a, &z, t, sizeof t);
+            panel_title(o, t);
+            outfile_printf(o,
+                           "plot for [i=%zu:%zu] 'timeseries.dat' index i using 1:%zu with %s "
+                           "lt (i-%zu+1) title columnheader(1)\n",
+                           a, z, ts_col(names, nn, rows[k].name), level ? "steps" : "lines", a);
+        }
+    }
+    outfile_printf(o, "unset multiplot\n");
     free(names);
+    free(L.panel);
+}
+
+/* ---- [plot NAME] sections: plots.dat, plots.gp, plot_NAME.png ----------- */
+
+/* The sweep indices of a comma-separated list of names (checked by the
+ * parser), into out. */
+static size_t sweeps_of(const struct scenario *sc, const char *list, size_t *out, size_t max)
+{
+    size_t n = 0;
+    for (const char *p = list + strspn(list, ", \t"); *p && n < max; p += strspn(p, ", \t")) {
+        size_t len = strcspn(p, ", \t");
+        for (size_t k = 0; k < sc->nsweeps; k++)
+            if (strlen(sc->sweeps[k].name) == len && strncmp(sc->sweeps[k].name, p, len) == 0)
+                out[n++] = k;
+        p += len;
+    }
+    return n;
+}
+
+static size_t custom_x(const struct report *rp, const struct report_plot *pl)
+{
+    size_t k[1];
+    return pl->x[0] && sweeps_of(rp->sc, pl->x, k, 1) ? k[0] : x_sweep(rp);
+}
+
+static void custom_layout(struct layout *L, const struct report *rp, const struct report_plot *pl)
+{
+    size_t ff[16], sf[16];
+    size_t nff = sweeps_of(rp->sc, pl->facet, ff, 16), nsf = sweeps_of(rp->sc, pl->series, sf, 16);
+    layout_build(L, rp->sc, custom_x(rp, pl), ff, nff, sf, nsf, pl->series[0] != '\0', pl->ny);
+}
+
+/* The columns of pl that some run has (plots_split's test). */
+static bool custom_has(const struct report *rp, const char *name)
+{
+    if (columns_summary_metric(name))
+        return true;
+    const char **xn;
+    size_t nx = wr_extra_names(rp, &xn);
+    bool known = false;
+    for (size_t k = 0; k < nx; k++)
+        known |= strcmp(xn[k], name) == 0;
+    free(xn);
+    return known;
+}
+
+void plots_custom_data(struct outfile *o, const struct report *rp)
+{
+    const struct scenario *sc = rp->sc;
+    size_t nblocks = 0;
+    for (size_t q = 0; q < rp->nplots; q++) {
+        const struct report_plot *pl = &rp->plots[q];
+        struct layout L;
+        custom_layout(&L, rp, pl);
+        size_t xs = custom_x(rp, pl);
+        struct x_axis x;
+        x_axis_make(&x, sc, xs);
+        size_t nb = L.nfacets * L.nseries;
+        for (size_t blk = 0; blk < nb; blk++, nblocks++) {
+            size_t m = blk % L.nseries / L.nsub;
+            char label[256], title[330];
+            dims_label(sc, layout_point_of(sc, &L, blk), L.sdim, L.ns, label, sizeof label);
+            snprintf(title, sizeof title, "%s%s%s", L.ny > 1 ? pl->y[m] : "",
+                     L.ny > 1 && label[0] ? " " : "", label);
+            outfile_printf(o, "%s\"%s\"", nblocks ? "\n\n" : "", title);
+            dat_header(o, metrics_groups, NMETRICS_GROUPS);
+            bool any = false;
+            if (custom_has(rp, pl->y[m]))
+                for (size_t xi = 0; xi < sc->sweeps[xs].nvalues; xi++)
+                    for (size_t b = 0, e; b < rp->nruns; b = e) {
+                        e = wr_point_end(rp, b);
+                        size_t pt = rp->runs[b].point;
+                        if (layout_block_m(sc, &L, pt, m) == blk && sweep_index(sc, pt, xs) == xi) {
+                            sweep_row(o, rp, &x, b, e, metrics_groups, NMETRICS_GROUPS, pl->y[m]);
+                            any = true;
+                        }
+                    }
+            if (!any) /* gnuplot needs a row in every block */
+                outfile_printf(o, "nan nan nan nan \"\"\n");
+        }
+        free(x.v);
+    }
+}
+
+void plots_custom_script(struct outfile *o, const struct report *rp)
+{
+    outfile_printf(o, "# The [plot NAME] sections: their runs.csv columns against a sweep\n"
+                      "# variable, the mean over replications with its 95%% CI (plots.dat).\n");
+    size_t first = 0;
+    for (size_t q = 0; q < rp->nplots; q++) {
+        const struct report_plot *pl = &rp->plots[q];
+        struct layout L;
+        custom_layout(&L, rp, pl);
+        layout_runs(&L, rp);
+        struct x_axis x;
+        x_axis_make(&x, rp->sc, custom_x(rp, pl));
+        size_t np = L.npanel, rows, cols, pw = panel_width(rp->sc, &x);
+        grid_of(1, np, &rows, &cols);
+        char png[96];
+        snprintf(png, sizeof png, "plot_%s.png", pl->name);
+        plot_begin(o, rp->sc, png, rows, cols, pw, 440);
+        /* the y axis: the columns' span, and their unit when they share it */
+        double lo = INFINITY, hi = -INFINITY;
+        bool same = true;
+        char label[200] = "";
+        for (size_t m = 0; m < pl->ny; m++) {
+            double l = 0, h = 0;
+            if (custom_has(rp, pl->y[m]))
+                metric_span(rp, pl->y[m], &l, &h);
+            lo = l < lo ? l : lo;
+            hi = h > hi ? h : hi;
+            same &= strcmp(metric_unit(pl->y[m]), metric_unit(pl->y[0])) == 0;
+            size_t len = strlen(label);
+            snprintf(label + len, sizeof label - len, "%s%s", m ? ", " : "", pl->y[m]);
+        }
+        row_panels(o, rp, &L, &x, "plots.dat", dat_col(metrics_groups, NMETRICS_GROUPS, ""), "",
+                   same ? pl->y[0] : "", label, first,
+                   pw, lo, hi);
+        outfile_printf(o, "unset multiplot\n");
+        first += L.nfacets * L.nseries;
+        free(L.panel);
+        free(x.v);
+    }
 }

@@ -417,8 +417,7 @@ static void w_cdf_data(struct outfile *o, const struct report *rp, struct wctx *
 }
 static void w_cdf_script(struct outfile *o, const struct report *rp, struct wctx *w)
 {
-    (void)rp;
-    plots_cdf_script(o, w->nblocks);
+    plots_cdf_script(o, rp, w->nblocks);
 }
 static void w_ts(struct outfile *o, const struct report *rp, struct wctx *w)
 {
@@ -448,6 +447,17 @@ static void w_metrics_data(struct outfile *o, const struct report *rp, struct wc
 static void w_metrics_script(struct outfile *o, const struct report *rp, struct wctx *w)
 {
     plots_metrics_script(o, rp, &w->pc);
+}
+
+static void w_custom_data(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    plots_custom_data(o, rp);
+}
+static void w_custom_script(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    plots_custom_script(o, rp);
 }
 
 static bool has_timeseries(const struct report *rp)
@@ -501,6 +511,8 @@ int report_write(const struct report *rp, const struct outdir *od, int *err, con
         {"sweep_latency.gp", w_sweep_script, sweep && lat},
         {"sweep_metrics.dat", w_metrics_data, w.pc.n > 0},
         {"sweep_metrics.gp", w_metrics_script, w.pc.n > 0},
+        {"plots.dat", w_custom_data, sweep && rp->nplots > 0},
+        {"plots.gp", w_custom_script, sweep && rp->nplots > 0},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (!files[i].wanted)

@@ -15,6 +15,22 @@
 
 struct part_header;
 
+#define REPORT_PLOT_MAX 8 /* columns plotted at most */
+
+/* A [plot NAME] section: the runs.csv columns y against the sweep x (""
+ * for [sim] plot_x or the first), one line per combination of the series
+ * sweeps and per column, one panel per combination of the facet sweeps
+ * (sweeps named in neither, other than x, become facets too). Drawn as
+ * plot_NAME.png from plots.dat/plots.gp. */
+struct report_plot {
+    char name[64];
+    char y[REPORT_PLOT_MAX][64];
+    size_t ny;
+    char x[64];
+    char series[256]; /* sweep names, comma separated ("" : the others) */
+    char facet[256];
+};
+
 struct report {
     const struct scenario *sc;
     const struct run_result *runs; /* in increasing run order */
@@ -39,13 +55,17 @@ struct report {
     /* [sim] show: extra table columns, comma-separated (runs.csv columns,
      * summary metrics, COMPONENT.COLUMN of components.csv), or NULL. */
     const char *show;
+    /* [sim] plot_x: the sweep variable on the x axis of the sweep plots
+     * (the others are the lines and panels), or NULL: the first. */
+    const char *plot_x;
+    const struct report_plot *plots; /* the [plot NAME] sections */
+    size_t nplots;
 };
 
 /* The file whose fixed column is called name (so a sweep variable may not
  * be), or NULL. */
 const char *report_column_taken(const char *name);
 
-#define REPORT_PLOT_MAX 8 /* columns plotted at most */
 #define REPORT_SHOW_MAX 8 /* extra table columns at most */
 
 /* Writes every file. Returns 0, or -1 with errno-style code in *err and the

@@ -70,11 +70,14 @@ struct plot_cols {
 };
 size_t plots_split(const struct report *rp, struct plot_cols *pc, char *unknown, size_t size);
 void plots_cdf_data(struct outfile *o, const struct report *rp, size_t *nblocks);
-void plots_cdf_script(struct outfile *o, size_t nblocks);
+void plots_cdf_script(struct outfile *o, const struct report *rp, size_t nblocks);
 void plots_sweep_data(struct outfile *o, const struct report *rp, size_t *nblocks);
 void plots_sweep_script(struct outfile *o, const struct report *rp, size_t nblocks);
 void plots_metrics_data(struct outfile *o, const struct report *rp, struct plot_cols *pc);
 void plots_metrics_script(struct outfile *o, const struct report *rp, const struct plot_cols *pc);
+/* The [plot NAME] sections (rp->plots): plots.dat and plots.gp. */
+void plots_custom_data(struct outfile *o, const struct report *rp);
+void plots_custom_script(struct outfile *o, const struct report *rp);
 void plots_ts_data(struct outfile *o, const struct report *rp, size_t *nblocks);
 void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks);
 

@@ -924,7 +924,11 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
                         .plot = cfg.plot[0] ? cfg.plot : NULL,
                         .sets = x->sets,
                         .part = x->part,
-                        .show = cfg.show[0] ? cfg.show : NULL};
+                        .show = cfg.show[0] ? cfg.show : NULL,
+                        .plot_x = cfg.plot_x[0] ? cfg.plot_x : NULL};
+    struct report_plot *custom = NULL;
+    runner_plots(x->sc, &custom, &rp.nplots, NULL); /* checked when validated */
+    rp.plots = custom;
     char *backlog = report_backlog_warnings(&rp); /* on stderr even with -q */
     fputs(backlog, stderr);
     free(backlog);
@@ -941,6 +945,7 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
         printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s)\n",
                x->outdir,
                plots && pst->plots_failed == 0 ? ", plots *.png" : "; install gnuplot for PNG plots");
+    free(custom);
     return rc;
 }
 
@@ -1292,6 +1297,13 @@ static int cmd_list(int argc, char **argv)
                "when an unbounded queue is offered its capacity or more, an error with "
                "--strict)\n\n",
                RUNNER_MAX_RUNS, RUNNER_MAX_OUTPUT_BYTES / 1e9);
+        shown = 1;
+    }
+    if (!what || !strcmp(what, "plot")) {
+        printf("[plot NAME]  a plot of chosen runs.csv columns, plot_NAME.png (mean and 95%% CI "
+               "over replications)\n  %-12s %-16s %-14s %s\n", "key", "type", "default", "meaning");
+        print_params(runner_plot_params, "  ");
+        printf("\n");
         shown = 1;
     }
     for (const struct kind *const *k = kind_all(); *k; k++) {

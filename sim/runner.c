@@ -43,16 +43,31 @@ const struct param_spec runner_sim_params[] = {
     {"interval", "duration", "0",
      "write timeseries.csv with one row per run and interval of this length (0: none)"},
     {"plot", "list", "",
-     "runs.csv columns to plot against the first sweep variable, e.g. total_calls, "
+     "runs.csv columns to plot against the x sweep (plot_x), e.g. total_calls, "
      "latency_p99_ms: sweep_COLUMN.png (mean and 95% CI over replications)"},
     {"show", "list", "",
      "extra columns of the terminal table, 8 at most: runs.csv columns or summary.csv "
      "metrics (latency_p99_ms, lost_writes, cache.hit_ratio) or COMPONENT.COLUMN of "
      "components.csv (app.utilisation); the mean over a point's replications"},
+    {"plot_x", "sweep name", "the first sweep",
+     "the sweep variable on the x axis of the sweep plots; the other sweeps become the "
+     "lines (and, past 8 lines, the panels)"},
     {"max_in_flight", "int|none", "1000000",
      "stop a run when it holds this many requests (" MAX_IN_FLIGHT_RANGE "), counting those "
      "whose client gave up but that still wait in a queue; runs.csv marks it "
      "stopped = overload (none: no limit, memory grows about 1 KB per request)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+/* [plot NAME]: a plot of chosen runs.csv columns (see struct report_plot). */
+const struct param_spec runner_plot_params[] = {
+    {"y", "list", NULL,
+     "runs.csv columns drawn together, e.g. cache.hit_ratio, cache.byte_hit_ratio (8 at most)"},
+    {"x", "sweep name", "plot_x", "the sweep variable on the x axis ([sim] plot_x, or the first)"},
+    {"series", "sweep names", "the others",
+     "the sweeps whose combinations are the lines (with each y column)"},
+    {"facet", "sweep names", "",
+     "the sweeps whose combinations are the panels (sweeps named nowhere join them)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -289,6 +304,8 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
     const char *show = kp_raw(s, runner_sim_params, "show", &loc);
     if (read_show(show, loc, pt, cfg->show, sizeof cfg->show, d) < 0)
         rc = -1;
+    const char *px = kp_raw(s, runner_sim_params, "plot_x", &loc);
+    snprintf(cfg->plot_x, sizeof cfg->plot_x, "%s", strcmp(px, "the first sweep") ? px : "");
     const char *mif = kp_raw(s, runner_sim_params, "max_in_flight", &loc);
     long long limit;
     if (strcmp(mif, "none") == 0)
@@ -308,6 +325,130 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
     return rc;
 }
 
+/* The sweep named name (of length len), or -1. */
+static long sweep_named(const struct scenario *sc, const char *name, size_t len)
+{
+    for (size_t i = 0; i < sc->nsweeps; i++)
+        if (strlen(sc->sweeps[i].name) == len && strncmp(sc->sweeps[i].name, name, len) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* The sweeps a scenario has, "a, b, c", for messages. */
+static void sweep_list(const struct scenario *sc, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sc->nsweeps && len < size; i++) {
+        int w = snprintf(out + len, size - len, "%s%s", i ? ", " : "", sc->sweeps[i].name);
+        len += w > 0 ? (size_t)w : 0;
+    }
+}
+
+/* A list of sweep names (key of [plot NAME] s) into out; each must be a
+ * sweep, and none may be used twice (used[] marks them). */
+static int plot_sweeps(const struct scenario *sc, const struct sc_section *s, const char *key,
+                       char *out, size_t size, bool *used, struct diag *d)
+{
+    const struct sc_entry *e = sc_find_entry(s, key);
+    out[0] = '\0';
+    if (!e)
+        return 0;
+    snprintf(out, size, "%s", e->value);
+    int rc = 0;
+    for (const char *p = e->value + strspn(e->value, ", \t"); *p; p += strspn(p, ", \t")) {
+        size_t len = strcspn(p, ", \t");
+        long k = sweep_named(sc, p, len);
+        char names[256];
+        sweep_list(sc, names, sizeof names);
+        if (k < 0)
+            rc = diag_error(d, e->val_loc, "%s: no sweep variable named '%.*s' (%s%s)", key,
+                            (int)len, p, sc->nsweeps ? "the sweeps: " : "this scenario has no sweeps",
+                            names);
+        else if (used[k])
+            rc = diag_error(d, e->val_loc, "%s: sweep '%.*s' is already an axis of this plot",
+                            key, (int)len, p);
+        else
+            used[k] = true;
+        p += len;
+    }
+    return rc;
+}
+
+int runner_plots(const struct scenario *sc, struct report_plot **out, size_t *nout,
+                 struct diag *d)
+{
+    int rc = 0;
+    size_t n = 0;
+    struct report_plot *plots = xcalloc(sc->nsections + 1, sizeof *plots);
+    for (size_t i = 0; i < sc->nsections; i++) {
+        const struct sc_section *s = &sc->sections[i];
+        if (strcmp(s->kind, "plot") != 0)
+            continue;
+        struct report_plot *pl = &plots[n++];
+        if (kp_check_keys(s, runner_plot_params, "[plot]", d) < 0)
+            rc = -1;
+        snprintf(pl->name, sizeof pl->name, "%s", s->name);
+        for (const char *c = s->name; *c; c++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", *c)) {
+                rc = diag_error(d, s->loc, "[plot %s]: a plot's name is a file name: letters, "
+                                           "digits, '_', '-', '.'", s->name);
+                break;
+            }
+        for (size_t k = 0; k < s->nentries; k++)
+            if (strstr(s->entries[k].value, "${"))
+                rc = diag_error(d, s->entries[k].val_loc, "a [plot] key cannot be swept");
+        const struct sc_entry *y = sc_find_entry(s, "y");
+        char ys[256];
+        if (!y)
+            rc = diag_error(d, s->loc, "[plot %s] needs 'y', the runs.csv columns to draw",
+                            s->name);
+        else if (read_plot(y->value, y->val_loc, ys, sizeof ys, d) < 0)
+            rc = -1;
+        else {
+            char *save;
+            for (char *t = strtok_r(ys, ", \t", &save); t && pl->ny < REPORT_PLOT_MAX;
+                 t = strtok_r(NULL, ", \t", &save))
+                snprintf(pl->y[pl->ny++], sizeof pl->y[0], "%s", t);
+        }
+        bool used[1024] = {false};
+        if (sc->nsweeps > sizeof used)
+            continue;
+        const struct sc_entry *x = sc_find_entry(s, "x");
+        if (x) {
+            char one[256];
+            if (plot_sweeps(sc, s, "x", one, sizeof one, used, d) < 0)
+                rc = -1;
+            else if (strpbrk(x->value, ", \t"))
+                rc = diag_error(d, x->val_loc, "x: one sweep variable");
+            snprintf(pl->x, sizeof pl->x, "%s", x->value);
+        } else if (sc->nsweeps == 0) {
+            rc = diag_error(d, s->loc, "[plot %s]: this scenario has no sweeps to draw against",
+                            s->name);
+        }
+        if (!x && sc->nsweeps > 0) { /* plot_x or the first: not a series or a facet */
+            struct sim_config cfg;
+            runner_first_config(sc, &cfg);
+            long k = cfg.plot_x[0] ? sweep_named(sc, cfg.plot_x, strlen(cfg.plot_x)) : 0;
+            used[k < 0 ? 0 : k] = true;
+        }
+        if (plot_sweeps(sc, s, "series", pl->series, sizeof pl->series, used, d) < 0 ||
+            plot_sweeps(sc, s, "facet", pl->facet, sizeof pl->facet, used, d) < 0)
+            rc = -1;
+    }
+    if (out && rc == 0) {
+        *out = plots;
+        *nout = n;
+    } else {
+        free(plots);
+        if (out) {
+            *out = NULL;
+            *nout = 0;
+        }
+    }
+    return rc;
+}
+
 /* [sim] repeat and seed decide how runs are numbered, so a sweep may not
  * change them. */
 static int check_fixed_keys(const struct scenario *sc, struct diag *d)
@@ -321,6 +462,22 @@ static int check_fixed_keys(const struct scenario *sc, struct diag *d)
         const struct sc_entry *e = sc_find_entry(s, fixed[i]);
         if (e && strstr(e->value, "${"))
             rc = diag_error(d, e->val_loc, "'%s' cannot be swept: it numbers the runs", fixed[i]);
+    }
+    const struct sc_entry *px = sc_find_entry(s, "plot_x");
+    bool found = false;
+    for (size_t i = 0; px && i < sc->nsweeps; i++)
+        found |= strcmp(sc->sweeps[i].name, px->value) == 0;
+    if (px && !found) {
+        char names[256] = "";
+        size_t len = 0;
+        for (size_t i = 0; i < sc->nsweeps && len < sizeof names; i++) {
+            int w = snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
+                             sc->sweeps[i].name);
+            len += w > 0 ? (size_t)w : 0;
+        }
+        rc = diag_error(d, px->val_loc, "plot_x: no sweep variable named '%s' (%s%s)",
+                        px->value, sc->nsweeps ? "the sweeps: " : "this scenario has no sweeps",
+                        names);
     }
     return rc;
 }
@@ -377,6 +534,8 @@ static void estimate_point(const struct sim *sim, const struct sim_config *cfg, 
 static int validate_points(const struct scenario *sc, struct runner_estimate *est, struct diag *d)
 {
     int rc = check_fixed_keys(sc, d);
+    if (runner_plots(sc, NULL, NULL, d) < 0)
+        rc = -1;
     size_t np = scenario_npoints(sc);
     struct sim_config first;
     runner_first_config(sc, &first); /* repeat cannot be swept */

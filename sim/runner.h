@@ -36,10 +36,18 @@ struct sim_config {
     struct slo slo;        /* service-level objective checked per sweep point */
     char plot[256];        /* runs.csv columns to plot against the first sweep, or "" */
     char show[256];        /* extra columns of the terminal table, or "" */
+    char plot_x[64];       /* the sweep on the x axis of the sweep plots, or "": the first */
     size_t max_in_flight;  /* stop a run holding this many requests; SIZE_MAX: none */
 };
 
 extern const struct param_spec runner_sim_params[];
+extern const struct param_spec runner_plot_params[];
+
+struct report_plot;
+/* The [plot NAME] sections of sc, checked (errors into d); with out, a
+ * new array of *nout plots (caller frees; NULL on error). Returns 0 or -1. */
+int runner_plots(const struct scenario *sc, struct report_plot **out, size_t *nout,
+                 struct diag *d);
 
 /* Reads the [sim] section of pt (defaults if absent). */
 int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag *d);

@@ -862,5 +862,79 @@ readme_lists_metrics() { # every name of the list is in README.md's table
 }
 check "README.md lists every metric of sdsim list metrics" readme_lists_metrics
 
+
+# --- plots: every gnuplot script of every results folder above -------------
+# A few more shipped scenarios (shortened) so every kind of plot is linted:
+# categories (balancers, backoff), a duration sweep (stale-load), faults and
+# levels over time (metastable-retries, health-checks), facets
+# (quorum-staleness, consistency-levels).
+for s in balancers stale-load backoff-jitter metastable-retries health-checks; do
+    "$SDSIM" run "scenarios/$s.ini" --set sim.repeat=2 -j 2 -o "$T/plot-$s" -q 2>"$T/plot-$s.err"
+    rc=$?
+    check "scenarios/$s.ini runs and gnuplot draws its plots" sh -c \
+        "[ $rc -eq 0 ] && ! grep -q 'gnuplot failed' '$T/plot-$s.err'"
+done
+check "stale-load.ini plots against refresh (plot_x), a duration axis in ms" \
+    grep -q "^set xlabel 'refresh (ms)'" "$T/plot-stale-load/sweep_latency.gp"
+check "balancers.ini plots the policies as categories, no line across them" sh -c \
+    "grep -q 'yerrorbars' '$T/plot-balancers/sweep_latency.gp' && ! grep -q 'yerrorlines' '$T/plot-balancers/sweep_latency.gp'"
+check "metastable-retries.ini draws app.queue over time" \
+    grep -q "^set ylabel 'app.queue (requests)'" "$T/plot-metastable-retries/timeseries.gp"
+check "write-behind-crash.ini draws cache.wb_queue over time" \
+    grep -q "^set ylabel 'cache.wb_queue (writes)'" "$T/wb/timeseries.gp"
+"$SDSIM" run scenarios/quorum-staleness.ini --set sim.repeat=1 -j 2 -o "$T/plot-qs" -q
+check "quorum-staleness.ini: t in ms (the unit after its \${...}), from 0" \
+    grep -q "^set xlabel 't (ms)' offset 0,0" "$T/plot-qs/sweep_metrics.gp"
+"$SDSIM" run scenarios/consistency-levels.ini --set sim.duration=20s --set sim.repeat=2 -j 2 \
+    -o "$T/plot-cl" -q
+# A [plot NAME] section: two columns against w, a line per (column, b),
+# and rate (named nowhere) as the panels.
+{ cat tests/e2e/sweep.ini; printf '\n[plot p]\ny = latency_p99_ms, throughput_rps\nx = w\nseries = b\n'; } \
+    > "$T/custom.ini"
+"$SDSIM" run "$T/custom.ini" --set sim.repeat=2 --set sim.duration=60s -o "$T/plot-custom" -q
+check "[plot p] draws plot_p.png: 2 columns x 2 values of b a panel, a panel per rate" sh -c \
+    "grep -q \"plot_p.png\" '$T/plot-custom/plots.gp' && grep -q \"^set multiplot layout 1,2\" '$T/plot-custom/plots.gp' && [ \$(grep -c '^plot for \\[i=[0-9]*:[0-9]*\\]' '$T/plot-custom/plots.gp') -eq 2 ] && grep -q '^\"latency_p99_ms b=random\"' '$T/plot-custom/plots.dat'"
+# gp_lint FILE...: each script has a title (the multiplot's, naming the
+# scenario); a latency axis (ylabel "... (ms)") always has a y range, and it
+# starts at 0 (or above, on a log scale); a plot command draws at most 8
+# titled lines ("for [i=A:B]" draws B-A+1).
+gp_lint() {
+    awk '
+        FNR == 1 { if (prev != "" && !titled) { print "  " prev ": no title"; bad++ }
+                   prev = FILENAME; titled = 0; ylab = ""; yr = "" }
+        { line = $0; while (line ~ /\\$/ && (getline nx) > 0) { sub(/\\$/, "", line); line = line nx } }
+        line ~ /^set multiplot .*title "[^"]+"/ || line ~ /^set title ["'"'"'][^"'"'"']+/ { titled = 1 }
+        line ~ /^set ylabel / { ylab = line; yr = "" }
+        line ~ /^set yrange / { yr = line }
+        line ~ /^plot / {
+            if (ylab ~ /\(ms\)/ && (yr == "" || yr ~ /\[ *-/)) {
+                print "  " FILENAME ": latency axis without a range from 0: " (yr == "" ? "autoscaled" : yr); bad++ }
+            n = 0; rest = substr(line, 6)
+            m = split(rest, cl, /, *(for|'"'"')/)
+            for (k = 1; k <= m; k++) {
+                if (cl[k] ~ /notitle/) continue
+                if (match(cl[k], /\[i=[0-9]+:[0-9]+\]/)) {
+                    r = substr(cl[k], RSTART + 3, RLENGTH - 4); split(r, ab, ":"); n += ab[2] - ab[1] + 1
+                } else n++
+            }
+            if (n > 8) { print "  " FILENAME ": " n " lines in one panel"; bad++ }
+        }
+        END { if (prev != "" && !titled) { print "  " prev ": no title"; bad++ }
+              exit bad > 0 }' "$@"
+}
+gps=$(find "$T" -name '*.gp' | sort)
+check "the e2e runs wrote gnuplot scripts of every kind to lint" sh -c \
+    "echo '$gps' | grep -q timeseries.gp && echo '$gps' | grep -q sweep_metrics.gp && echo '$gps' | grep -q latency_cdf.gp && echo '$gps' | grep -q sweep_latency.gp"
+check "every plot has a title, latency axes from 0 and at most 8 lines a panel ($(echo "$gps" | wc -l) scripts)" \
+    gp_lint $gps
+mkdir -p "$T/lint"
+printf "set multiplot layout 1,1 title \"x\"\nset ylabel 'latency (ms)'\nplot for [i=0:15] 'a.dat' index i using 1:2 title columnheader(1)\n" > "$T/lint/many.gp"
+printf "set ylabel 'p99 (ms)'\nset yrange [-5:*]\nplot 'a.dat' using 1:2 title 'a'\n" > "$T/lint/bad.gp"
+gp_lint "$T/lint/many.gp" >/dev/null
+check "the plot lint finds 16 lines in a panel" [ $? -ne 0 ]
+gp_lint "$T/lint/bad.gp" > "$T/lint/bad.out"
+check "the plot lint finds an untitled plot and a latency axis from -5 ms" sh -c \
+    "[ \$(grep -c 'no title\\|without a range' '$T/lint/bad.out') -eq 2 ]"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
