@@ -13,6 +13,8 @@
 #include "output/results.h"
 #include "sim/scenario.h"
 
+struct expect_outcome;
+
 struct report {
     const struct scenario *sc;
     const struct run_result *runs; /* in increasing run order */
@@ -31,6 +33,9 @@ struct report {
     /* The --set options of the command, already quoted for a shell (one
      * string, maybe empty), repeated in each run's reproduce command. */
     const char *sets;
+    /* The [expect] and [predict] lines judged (output/expect.h), or NULL:
+     * expect.csv is written only with them. */
+    const struct expect_outcome *expect;
 };
 
 /* The file whose fixed column is called name (so a sweep variable may not

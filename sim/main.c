@@ -19,6 +19,7 @@
 
 #include "models/kind.h"
 #include "output/columns.h"
+#include "output/expect.h"
 #include "output/outfile.h"
 #include "output/publish.h"
 #include "output/report.h"
@@ -211,9 +212,10 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
     return 0;
 }
 
-/* Loads, applies --set, finds sweeps and validates every point. Returns 0
- * or an exit code. */
-static int load(struct cli *c, struct scenario **out)
+/* Loads, applies --set, finds sweeps and validates every point, and reads
+ * the [expect] and [predict] lines into *es (when es is not NULL; NULL
+ * when there are none). Returns 0 or an exit code. */
+static int load(struct cli *c, struct scenario **out, struct expect_set **es)
 {
     struct diag *d = diag_new();
     int ioerr;
@@ -237,6 +239,9 @@ static int load(struct cli *c, struct scenario **out)
                             "something else (e.g. '%s_value')",
                             sc->sweeps[i].name, file, sc->sweeps[i].name);
     }
+    struct expect_set *checks = NULL;
+    if (rc == 0 && !(checks = expect_read(sc, d)))
+        rc = -1;
     if (rc == 0 && diag_count(d) > 0)
         rc = -1;
     if (rc == 0 && runner_validate_budget(sc, c->force, &c->est, d) < 0)
@@ -247,10 +252,15 @@ static int load(struct cli *c, struct scenario **out)
         fprintf(stderr, "%zu error%s in %s\n", n, n == 1 ? "" : "s", c->file);
         int code = diag_only_noinput(d) ? EX_NOINPUT : EX_DATAERR;
         diag_free(d);
+        expect_set_free(checks);
         scenario_free(sc);
         return code;
     }
     diag_free(d);
+    if (es && checks && checks->n > 0)
+        *es = checks;
+    else
+        expect_set_free(checks);
     *out = sc;
     return 0;
 }
@@ -262,7 +272,8 @@ static int cmd_validate(int argc, char **argv)
     if (rc)
         return rc;
     struct scenario *sc;
-    rc = load(&c, &sc);
+    struct expect_set *es = NULL;
+    rc = load(&c, &sc, &es);
     if (rc)
         return rc;
     long long repeat;
@@ -275,6 +286,10 @@ static int cmd_validate(int argc, char **argv)
            "%.0f summary.csv, %.0f histograms.csv, %.0f timeseries.csv, about %.3g MB\n",
            c.est.events, c.est.rows_runs, c.est.rows_components, c.est.rows_summary,
            c.est.rows_histograms, c.est.rows_timeseries, c.est.output_bytes / 1e6);
+    if (es)
+        printf("checks: %zu expectation%s, %zu prediction%s (judged after a run)\n", es->nexpect,
+               es->nexpect == 1 ? "" : "s", es->npredict, es->npredict == 1 ? "" : "s");
+    expect_set_free(es);
     scenario_free(sc);
     return 0;
 }
@@ -656,6 +671,36 @@ static void report_stops(const struct run_result *res, size_t n)
     }
 }
 
+/* The verdicts after the table: passes and guesses on stdout (not with
+ * -q), failures and inconclusive ones on stderr always, then a count.
+ * Returns the exit status: EXIT_EXPECT_FAILED when an expectation failed. */
+#define EXIT_EXPECT_FAILED 1
+static int print_checks(const struct expect_outcome *eo, const struct scenario *sc, int quiet)
+{
+    fflush(stdout);
+    for (size_t i = 0; i < eo->nrows; i++) {
+        const struct expect_row *row = &eo->rows[i];
+        int loud = !eo->set->items[row->item].line->predict && row->verdict != EXPECT_PASS;
+        if (!loud && quiet)
+            continue;
+        char *line = expect_row_text(eo, sc, i);
+        fprintf(loud ? stderr : stdout, "%s\n", line);
+        fflush(loud ? stderr : stdout);
+        free(line);
+    }
+    if (eo->set->nexpect == 0)
+        return 0;
+    int loud = eo->failed || eo->inconclusive;
+    if (loud || !quiet)
+        fprintf(loud ? stderr : stdout,
+                "expect: %zu passed, %zu failed, %zu inconclusive%s\n", eo->passed,
+                eo->failed, eo->inconclusive,
+                eo->failed         ? " (exit 1)"
+                : eo->inconclusive ? " (more replications may decide: [sim] repeat)"
+                                   : "");
+    return eo->failed ? EXIT_EXPECT_FAILED : 0;
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     struct cli c = {0};
@@ -663,7 +708,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (rc)
         return rc;
     struct scenario *sc;
-    rc = load(&c, &sc);
+    struct expect_set *es = NULL;
+    rc = load(&c, &sc, &es);
     if (rc)
         return rc;
     struct runner_opts o = {.jobs = c.jobs, .has_seed = c.has_seed, .seed = c.seed};
@@ -672,6 +718,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     size_t total = runner_nruns(sc, &o, &base_seed, &repeat);
     size_t *only = NULL, nonly = 0;
     if (c.runs && (rc = parse_runs(c.runs, total, &only, &nonly)) != 0) {
+        expect_set_free(es);
         scenario_free(sc);
         return rc;
     }
@@ -687,6 +734,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (!pub) {
         free(outdir);
         free(only);
+        expect_set_free(es);
         scenario_free(sc);
         return publish_exit(&pst, 0);
     }
@@ -713,7 +761,9 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         runner_first_config(sc, &cfg);
         struct report rp = {sc,     res,         n,         repeat,       base_seed,
                             command, outdir, cfg.slo.metric, cfg.slo.limit, cfg.slo.text,
-                            cfg.plot[0] ? cfg.plot : NULL, sets};
+                            cfg.plot[0] ? cfg.plot : NULL, sets, NULL};
+        struct expect_outcome *eo = es ? expect_evaluate(es, &rp) : NULL;
+        rp.expect = eo;
         rc = publish_exit(&pst, publish_report(pub, &rp, &pst) == 0);
         char unknown[64];
         if (rc == 0 && report_plot_unknown(&rp, unknown, sizeof unknown))
@@ -726,9 +776,13 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         if (rc == 0) {
             int plots = po.plots && pst.plots_failed == 0;
             if (!c.quiet)
-                printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s)\n",
-                       outdir, plots ? ", plots *.png" : "; install gnuplot for PNG plots");
+                printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s%s)\n",
+                       outdir, eo ? ", expect.csv" : "",
+                       plots ? ", plots *.png" : "; install gnuplot for PNG plots");
         }
+        if (rc == 0 && eo)
+            rc = print_checks(eo, sc, c.quiet);
+        expect_outcome_free(eo);
     }
     publish_free(pub);
     for (size_t i = 0; i < n; i++)
@@ -738,6 +792,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     free(outdir);
     free(command);
     free(sets);
+    expect_set_free(es);
     scenario_free(sc);
     return rc;
 }
