@@ -169,9 +169,31 @@ static size_t metric_names(const struct scenario *sc, char ***out)
     return n;
 }
 
+/* The kinds that report name (a summed figure, or per component after the
+ * first dot), whatever the scenario holds, or NULL. */
+static const char *reported_by(const char *name)
+{
+    const char *dot = strchr(name, '.');
+    for (const struct kind_metric *k = columns_kind_metrics; k->doc.name; k++)
+        if (!k->timeseries && name_matches(k->doc.name, k->per_component && dot ? dot + 1 : name) &&
+            k->per_component == (dot != NULL))
+            return k->kinds;
+    return NULL;
+}
+
 static int unknown_metric(const struct scenario *sc, struct loc loc, const char *name,
                           struct diag *d)
 {
+    const char *kinds = reported_by(name);
+    if (kinds && !strchr(name, '.'))
+        return diag_error(d, loc, "'%s' is reported by a %s, and this scenario has none", name,
+                          kinds);
+    if (kinds)
+        return diag_error(d, loc,
+                          "'%s': a %s reports '%s', and '%.*s' is not one (or is not a "
+                          "component of this scenario)",
+                          name, kinds, strchr(name, '.') + 1, (int)(strchr(name, '.') - name),
+                          name);
     char **names;
     size_t n = metric_names(sc, &names);
     const char *near = diag_closest(name, (const char *const *)names, n);
@@ -395,12 +417,13 @@ int expect_read_line(const struct scenario *sc, const struct sc_check *l,
     char op[4];
     snprintf(op, sizeof op, "%.*s", (int)(p - ob < 3 ? p - ob : 3), ob);
     if (l->predict) {
+        if (p == ob)
+            return diag_error(d, at(l, ob), "expected '=' and a guess after '%s'", it->metric);
         if (strcmp(op, "=") != 0 && strcmp(op, "==") != 0)
             return diag_error(d, at(l, ob),
-                              "%s '%s' needs '=' and a guess, as in '%s = 2600ms'%s",
-                              p == ob ? "expected '=' after" : "a guess is", it->metric,
-                              it->metric,
-                              p == ob ? "" : " (comparisons belong in [expect])");
+                              "a guess is written '%s = VALUE'; comparisons such as '%s' belong "
+                              "in [expect]",
+                              it->metric, op);
         it->op = EXPECT_EQ;
     } else {
         size_t k = 0;
@@ -423,16 +446,25 @@ int expect_read_line(const struct scenario *sc, const struct sc_check *l,
         p++;
     if (p == vb)
         return diag_error(d, at(l, vb), "missing value after '%s'", op);
-    char *v = xstrndup(vb, (size_t)(p - vb));
+    /* "200 ms": a unit may follow the number after a blank. */
+    const char *wb = skip_blanks(p), *we = wb;
+    while (*we && *we != ' ' && *we != '\t')
+        we++;
+    bool unit_word = we > wb && !word_is(wb, "when");
+    size_t vlen = (size_t)(p - vb), wlen = unit_word ? (size_t)(we - wb) : 0;
+    char *v = xmalloc(vlen + wlen + 1);
+    memcpy(v, vb, vlen);
+    memcpy(v + vlen, wb, wlen);
+    v[vlen + wlen] = '\0';
     const char *why;
     if (parse_bound(v, it->unit, &it->bound, &why) < 0) {
-        diag_error(d, at(l, vb), "bad value '%s' for %s (unit %s): %s", v, it->metric, it->unit,
-                   why);
+        diag_error(d, at(l, vb), "bad value '%.*s%s%.*s' for %s (unit %s): %s", (int)vlen, vb,
+                   unit_word ? " " : "", (int)wlen, wb, it->metric, it->unit, why);
         free(v);
         return -1;
     }
     free(v);
-    p = skip_blanks(p);
+    p = skip_blanks(unit_word ? we : p);
     if (*p == '\0')
         return 0;
     if (!word_is(p, "when"))
