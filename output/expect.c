@@ -272,8 +272,8 @@ static bool word_is(const char *p, const char *w)
     return strncmp(p, w, n) == 0 && (p[n] == '\0' || p[n] == ' ' || p[n] == '\t');
 }
 
-/* The end of a sweep value at p: a blank followed by "and", a ',' outside
- * parentheses, or the end; trailing blanks excluded. */
+/* The end of a sweep value at p: a blank or a ',' outside parentheses,
+ * or the end. */
 static const char *value_end(const char *p)
 {
     int depth = 0;
@@ -283,13 +283,9 @@ static const char *value_end(const char *p)
             depth++;
         else if (*e == ')' && depth > 0)
             depth--;
-        else if (depth == 0 && *e == ',')
-            break;
-        else if (depth == 0 && (*e == ' ' || *e == '\t') && word_is(skip_blanks(e), "and"))
+        else if (depth == 0 && (*e == ',' || *e == ' ' || *e == '\t'))
             break;
     }
-    while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-        e--;
     return e;
 }
 
@@ -446,11 +442,11 @@ int expect_read_line(const struct scenario *sc, const struct sc_check *l,
         p++;
     if (p == vb)
         return diag_error(d, at(l, vb), "missing value after '%s'", op);
-    /* "200 ms": a unit may follow the number after a blank. */
+    /* "200 ms": a unit may follow a number after a blank. */
     const char *wb = skip_blanks(p), *we = wb;
     while (*we && *we != ' ' && *we != '\t')
         we++;
-    bool unit_word = we > wb && !word_is(wb, "when");
+    bool unit_word = we > wb && !word_is(wb, "when") && (isdigit((unsigned char)p[-1]) || p[-1] == '.');
     size_t vlen = (size_t)(p - vb), wlen = unit_word ? (size_t)(we - wb) : 0;
     char *v = xmalloc(vlen + wlen + 1);
     memcpy(v, vb, vlen);
