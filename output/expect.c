@@ -461,12 +461,23 @@ int expect_read_line(const struct scenario *sc, const struct sc_check *l,
     }
     free(v);
     p = skip_blanks(unit_word ? we : p);
-    if (*p == '\0')
-        return 0;
-    if (!word_is(p, "when"))
+    if (*p && !word_is(p, "when"))
         return diag_error(d, at(l, p), "unexpected '%s' (only 'when VAR = VALUE' may follow)",
                           p);
-    return read_when(sc, l, p + 4, it, d);
+    if (*p && read_when(sc, l, p + 4, it, d) < 0)
+        return -1;
+    char *t = it->text = xstrdup(l->text);
+    for (const char *q = l->text; *q; q++) /* "a   <  b" as "a < b" */
+        if (!((*q == ' ' || *q == '\t') && (q[1] == ' ' || q[1] == '\t')))
+            *t++ = *q == '\t' ? ' ' : *q;
+    *t = '\0';
+    return 0;
+}
+
+void expect_item_clear(struct expect_item *it)
+{
+    free(it->text);
+    it->text = NULL;
 }
 
 struct expect_set *expect_read(const struct scenario *sc, struct diag *d)
@@ -496,6 +507,8 @@ void expect_set_free(struct expect_set *es)
 {
     if (!es)
         return;
+    for (size_t i = 0; i < es->n; i++)
+        expect_item_clear(&es->items[i]);
     free(es->items);
     free(es);
 }
@@ -683,9 +696,9 @@ char *expect_row_text(const struct expect_outcome *o, const struct scenario *sc,
                  row->n == 1 ? "one replication" : "summary.csv gives no interval");
     else
         snprintf(got, sizeof got, "%.4g%s, 95%% CI %.4g .. %.4g", row->value, u, row->lo, row->hi);
-    size_t size = strlen(it->line->text) + strlen(label) + sizeof head + sizeof got + 160;
+    size_t size = strlen(it->text) + strlen(label) + sizeof head + sizeof got + 160;
     char *s = xmalloc(size);
-    int n = snprintf(s, size, "%s %s [%s]: %s", head, it->line->text, label, got);
+    int n = snprintf(s, size, "%s %s [%s]: %s", head, it->text, label, got);
     if (it->line->predict && !isnan(row->value) && n > 0 && (size_t)n < size) {
         char err[48] = "";
         if (!isnan(row->error_pct))
@@ -721,7 +734,7 @@ void csvout_expect(struct outfile *out, const struct report *rp)
         outfile_printf(out, ",%s,", pred ? "predict" : "expect");
         wr_csv_str(out, it->metric);
         outfile_printf(out, ",");
-        wr_csv_str(out, it->line->text);
+        wr_csv_str(out, it->text);
         wr_num(out, row->value);
         wr_num(out, row->no_interval ? NA : row->lo);
         wr_num(out, row->no_interval ? NA : row->hi);

@@ -33,6 +33,7 @@ enum expect_verdict { EXPECT_PASS, EXPECT_FAIL, EXPECT_INCONCLUSIVE };
 /* One [expect] or [predict] line, read. */
 struct expect_item {
     const struct sc_check *line;   /* the scenario's line (text, place, section) */
+    char *text;                    /* line->text with each run of blanks as one (owned) */
     char metric[EXPECT_NAME_MAX];  /* as written: "latency_p99_ms", "db.utilisation" */
     const char *unit;              /* the metric's unit, from the dictionary */
     /* A components.csv column (col) of component comp, or NULL: a
@@ -57,9 +58,11 @@ struct expect_set {
 struct expect_set *expect_read(const struct scenario *sc, struct diag *d);
 void expect_set_free(struct expect_set *es);
 
-/* Reads one line into it (for the tests); 0 or -1 with a diagnostic. */
+/* Reads one line into it (for the tests); 0 or -1 with a diagnostic (then
+ * it holds nothing to free). */
 int expect_read_line(const struct scenario *sc, const struct sc_check *line,
                      struct expect_item *it, struct diag *d);
+void expect_item_clear(struct expect_item *it);
 
 /* The verdict of `X op bound` for an X known to lie in [lo, hi]: pass when
  * every value of the interval satisfies it, fail when none does,

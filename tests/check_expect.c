@@ -104,16 +104,21 @@ START_TEST(values_are_converted_to_the_metric_unit)
         ck_assert_msg(fabs(it.bound - ok[i].bound) <= 1e-12 * fabs(ok[i].bound), "%s: %g", ok[i].text,
                       it.bound);
         ck_assert_uint_eq(it.nwhen, 0);
+        expect_item_clear(&it);
     }
     struct expect_item it;
     ck_assert_int_eq(read_line(sc, "s.utilisation < 0.9", false, &it), 0);
     ck_assert_ptr_nonnull(it.col); /* a components.csv column */
     ck_assert_str_eq(it.comp, "s");
+    expect_item_clear(&it);
     ck_assert_int_eq(read_line(sc, "k.hit_ratio > 0.8", false, &it), 0);
     ck_assert_ptr_null(it.col); /* a summary.csv row the cache reports */
-    ck_assert_int_eq(read_line(sc, "latency_mean_ms = 2600ms", true, &it), 0);
+    expect_item_clear(&it);
+    ck_assert_int_eq(read_line(sc, "latency_mean_ms  =\t2600ms", true, &it), 0);
     ck_assert_int_eq(it.op, EXPECT_EQ);
     ck_assert_double_eq(it.bound, 2600);
+    ck_assert_str_eq(it.text, "latency_mean_ms = 2600ms");
+    expect_item_clear(&it);
     scenario_free(sc);
 }
 END_TEST
@@ -134,9 +139,11 @@ START_TEST(when_names_sweep_points)
     ck_assert_uint_eq(it.when_value[0], 0);
     ck_assert_uint_eq(it.when_sweep[1], 0);
     ck_assert_uint_eq(it.when_value[1], 0);
+    expect_item_clear(&it);
     ck_assert_int_eq(read_line(sc, "error_ratio == 0 when mode=plain, w=2", false, &it), 0);
     ck_assert_uint_eq(it.nwhen, 2);
     ck_assert_uint_eq(it.when_value[0], 1);
+    expect_item_clear(&it);
     scenario_free(sc);
 }
 END_TEST
