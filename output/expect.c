@@ -590,6 +590,8 @@ static void component_ci(const struct report *rp, size_t b, size_t e,
         }
     }
     wr_ci_of_values(x, n, it->col->doc.name, ci);
+    if (!strcmp(it->col->doc.unit, "ratio")) /* utilisation: a share of the workers */
+        stats_ci_clamp(ci, 0, 1);
     free(x);
     *value = n ? ci->mean : NA;
     if (n == 0)
@@ -692,8 +694,9 @@ char *expect_row_text(const struct expect_outcome *o, const struct scenario *sc,
     if (isnan(row->value))
         snprintf(got, sizeof got, "no value at this point");
     else if (row->no_interval)
-        snprintf(got, sizeof got, "%.4g%s (%s: no interval, judged on the value)", row->value, u,
-                 row->n == 1 ? "one replication" : "summary.csv gives no interval");
+        snprintf(got, sizeof got, "%.4g%s (%s: no interval%s)", row->value, u,
+                 row->n == 1 ? "one replication" : "summary.csv gives none",
+                 it->line->predict ? "" : ", judged on the value");
     else
         snprintf(got, sizeof got, "%.4g%s, 95%% CI %.4g .. %.4g", row->value, u, row->lo, row->hi);
     size_t size = strlen(it->text) + strlen(label) + sizeof head + sizeof got + 160;
