@@ -256,7 +256,7 @@ const struct coldoc columns_expect[] = {
      "straddles the bound (one replication: the value is judged)"},
     {"guess", "the metric's", "the guess of a [predict] line (empty for expect)", CHECKS,
      "the line, in the metric's unit"},
-    {"error_pct", "%", "how far the guess is from the value: (guess - value) / |value|", CHECKS,
+    {"error_pct", "%", "how far the guess is from the value: (guess - value) / abs(value)", CHECKS,
      "empty for expect, or when the value is 0"},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -35,7 +35,7 @@ static const char usage_text[] =
     "usage: sdsim run FILE [-o DIR] [-j N] [--seed N] [--set NAME.KEY=VALUE]... [--runs LIST] [-q]\n"
     "                [--force] [--progress|--no-progress]   (FILE -: standard input)\n"
     "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force]\n"
-    "       sdsim list [KIND|FAMILY|theory|metrics]\n"
+    "       sdsim list [KIND|FAMILY|expect|theory|metrics]\n"
     "       sdsim plot DIR\n"
     "       sdsim help [COMMAND] | COMMAND --help | --help | --version\n";
 
@@ -49,7 +49,8 @@ static const char help_text[] =
     "                 estimate its cost: runs, simulated events, output rows and size\n"
     "  list [WHAT]    print every component kind, policy and distribution with\n"
     "                 its parameters, defaults and meaning (WHAT narrows it: a kind\n"
-    "                 such as 'service', a family such as 'balance' or 'dist', or 'sim';\n"
+    "                 such as 'service', a family such as 'balance' or 'dist', 'sim', or\n"
+    "                 'expect' for the [expect] and [predict] sections;\n"
     "                 'theory' lists the queueing and caching formulas and when they hold,\n"
     "                 'metrics' every column of the results files: unit, meaning, when)\n"
     "  plot DIR       redraw the PNG plots of a results folder with gnuplot\n"
@@ -74,7 +75,15 @@ static const char help_text[] =
     "                 scenario of more than 100000 runs (sweep points x repeat) or\n"
     "                 an estimated 2 GB of results, naming the sweep to narrow\n"
     "\n"
-    "Exit status: 0 ok, 64 usage, 65 bad scenario, 66 cannot open input (the\n"
+    "[expect] and [predict] (see `sdsim list expect`): after the table, each\n"
+    "  expectation is judged at each sweep point on summary.csv's 95% interval:\n"
+    "  PASS (all of it satisfies the line), FAIL (none of it does) or INCONCLUSIVE\n"
+    "  (it straddles the bound; a warning), and each guess shown beside the result.\n"
+    "  Passes and guesses go to stdout (not with -q), failures and inconclusive\n"
+    "  ones to stderr always; every row to expect.csv.\n"
+    "\n"
+    "Exit status: 0 ok, 1 an [expect] line failed (the results are written),\n"
+    "64 usage, 65 bad scenario, 66 cannot open input (the\n"
     "scenario or a file it names), 69 gnuplot missing (plot), 70 internal error,\n"
     "71 out of memory, 73 cannot create output (or the results folder holds files\n"
     "sdsim did not write), 75 the results folder is being written by another sdsim run.\n";
@@ -839,6 +848,31 @@ static void list_theory(void)
     printf("\n");
 }
 
+/* `sdsim list expect`: the [expect] and [predict] sections. */
+static void list_expect(void)
+{
+    printf("[expect]  assertions on the results, judged after the run (expect.csv)\n"
+           "  line         METRIC OP VALUE [when VAR = VALUE [and VAR = VALUE]...]\n"
+           "  METRIC       a summary.csv metric (latency_p99_ms, error_ratio, lost_writes,\n"
+           "               cache.hit_ratio: see `sdsim list metrics`), or COMPONENT.COLUMN for a\n"
+           "               numeric components.csv column (app.utilisation, db.wait_p99_ms)\n"
+           "  OP           <  <=  >  >=  ==  !=\n"
+           "  VALUE        in the metric's unit (200), or with a unit it converts from: a\n"
+           "               duration for ms and s (200ms, 0.2s), a rate for 1/s (120/m), a\n"
+           "               percentage for ratios (5%%), a size for bytes (64MB)\n"
+           "  when         only at the sweep points where each VAR has that VALUE\n"
+           "  verdict      at each point, on summary.csv's 95%% interval of the metric:\n"
+           "               pass: all of it satisfies the line; fail: none of it does (exit 1);\n"
+           "               inconclusive: it straddles the bound (a warning, exit 0); with one\n"
+           "               replication the value itself is judged\n"
+           "  e.g.         latency_p99_ms < 200ms when policy = least_connections\n"
+           "               db.lost_writes == 0 when ack = sync\n"
+           "[predict]  guesses, shown beside the result; never an error\n"
+           "  line         METRIC = VALUE [when ...], as in latency_mean_ms = 2600ms\n"
+           "  shown        the result, its 95%% interval, the guess's error in %% and whether\n"
+           "               the interval holds the guess\n\n");
+}
+
 /* `sdsim list metrics`: every column of the results files, by file. */
 static void list_metric(void *ctx, const char *file, const char *name, const struct coldoc *d)
 {
@@ -893,6 +927,10 @@ static int cmd_list(int argc, char **argv)
             print_params((*h)->params, "      ");
         }
         printf("\n");
+        shown = 1;
+    }
+    if (!what || !strcmp(what, "expect")) {
+        list_expect();
         shown = 1;
     }
     if (what && !strcmp(what, "theory")) {
