@@ -77,7 +77,7 @@ check "hello.ini's quoted theory and its expected band are true" hello_quotes_ho
 # printed beside the result (never an error).
 verdicts() { # verdicts FILE: "kind:verdict" of each expect.csv row, sorted and counted
     awk -F, 'NR==1{for(i=1;i<=NF;i++) h[$i]=i; next} {print $h["kind"] ":" $h["verdict"]}' "$1" |
-        sort | uniq -c | awk '{printf "%s%s x%s", NR > 1 ? ", " : "", $2, $1}'
+        sort | uniq -c | awk '{ c = $1; sub(/^ *[0-9]+ /, ""); printf "%s%s x%s", (NR > 1 ? ", " : ""), $0, c }'
 }
 v=$(verdicts "$T/hello/expect.csv")
 check "hello.ini: 5 expectations pass, the guess is judged outside its interval ($v)" \
@@ -99,9 +99,10 @@ check "a failed expectation: exit 1, FAIL lines and the count on stderr, nothing
            [ -s '$T/exfail/expect.csv' ]"
 "$SDSIM" run scenarios/hello.ini --set sim.repeat=1 -o "$T/exone" > "$T/exone.out" 2>&1
 rc=$?
-check "one replication: judged on the value, and the line says so (exit $rc)" \
+v=$(verdicts "$T/exone/expect.csv")
+check "one replication: judged on the value, and the line says so (exit $rc; $v)" \
     sh -c "[ $rc -eq 0 ] && grep -q '^expect: PASS error_ratio == 0 \\[all runs\\]: 0 (one replication: no interval, judged on the value)\$' '$T/exone.out' &&
-           [ \"\$(verdicts '$T/exone/expect.csv')\" = 'expect:pass x5, predict:no interval x1' ]"
+           [ '$v' = 'expect:pass x5, predict:no interval x1' ]"
 "$SDSIM" run scenarios/hello.ini --set sim.repeat=2 --set sim.duration=500s -o "$T/exinc" -q \
     > "$T/exinc.out" 2> "$T/exinc.err"
 rc=$?
