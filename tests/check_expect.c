@@ -131,6 +131,7 @@ START_TEST(when_names_sweep_points)
     ck_assert_uint_eq(it.nwhen, 1);
     ck_assert_uint_eq(it.when_sweep[0], 0);
     ck_assert_uint_eq(it.when_value[0], 1);
+    expect_item_clear(&it);
     /* a value with parentheses and '=' inside; a number matches numerically */
     ck_assert_int_eq(
         read_line(sc, "error_ratio == 0 when mode = semi_sync(k=1) and w = 1.0", false, &it), 0);
