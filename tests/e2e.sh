@@ -570,7 +570,10 @@ check "failover: sync writes wait for the crashed node, p99 about 26 s ($r)" wit
 # replicaset node is honoured, not ignored: stale reads and sync writes
 # follow its backlog, semi_sync writes do not wait for it
 "$SDSIM" run scenarios/slow-replica.ini -j 2 -o "$T/sr" -q 2>/dev/null
-check "slow-replica.ini runs" [ $? -eq 0 ]
+check "slow-replica.ini runs (its expectations hold)" [ $? -eq 0 ]
+v=$(verdicts "$T/sr/expect.csv")
+check "slow-replica.ini: the figures its comment quotes, 27 expectations at their points, pass ($v)" \
+    [ "$v" = "expect:pass x27" ]
 s1=$(cell "$T/sr/runs.csv" db.stale_fraction factor=1 ack=sync)
 s10=$(cell "$T/sr/runs.csv" db.stale_fraction factor=10 ack=sync)
 m1=$(cell "$T/sr/runs.csv" latency_mean_ms factor=1 ack=sync)
