@@ -320,6 +320,19 @@ static void list_values(char *buf, size_t size, char *const *v, size_t n, const 
     }
 }
 
+/* A sweep `${name = ...}` is written in text: when it is not among the
+ * scenario's sweeps, a --set replaced it. */
+static bool sweep_in_text(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = text; (p = strstr(p, "${")) != NULL; p += 2) {
+        const char *q = skip_blanks(p + 2);
+        if (strncmp(q, name, n) == 0 && *skip_blanks(q + n) == '=')
+            return true;
+    }
+    return false;
+}
+
 static int read_when(const struct scenario *sc, const struct sc_check *l, const char *p,
                      struct expect_item *it, struct diag *d)
 {
@@ -335,7 +348,10 @@ static int read_when(const struct scenario *sc, const struct sc_check *l, const 
         size_t s = 0;
         while (s < sc->nsweeps && strcmp(sc->sweeps[s].name, name) != 0)
             s++;
-        if (s == sc->nsweeps) {
+        bool replaced = s == sc->nsweeps && sweep_in_text(sc->text, name);
+        if (replaced && !it->replaced[0])
+            snprintf(it->replaced, sizeof it->replaced, "%s", name);
+        if (s == sc->nsweeps && !replaced) {
             if (sc->nsweeps == 0)
                 return diag_error(d, at(l, nb),
                                   "'when %s': the scenario has no sweeps (a `when` picks sweep "
@@ -350,7 +366,7 @@ static int read_when(const struct scenario *sc, const struct sc_check *l, const 
             return diag_error(d, at(l, nb), "no sweep variable '%s' (the sweeps: %s)", name,
                               known);
         }
-        for (size_t k = 0; k < it->nwhen; k++)
+        for (size_t k = 0; k < it->nwhen && !replaced; k++)
             if (it->when_sweep[k] == s)
                 return diag_error(d, at(l, nb), "'%s' is named twice in 'when'", name);
         if (it->nwhen == EXPECT_MAX_WHEN)
@@ -363,13 +379,17 @@ static int read_when(const struct scenario *sc, const struct sc_check *l, const 
         const char *ve = value_end(p);
         if (ve == p)
             return diag_error(d, at(l, p), "missing value of '%s' after '='", name);
-        char *v = xstrndup(p, (size_t)(ve - p));
+        const char *vb = p;
+        p = skip_blanks(ve);
+        if (replaced)
+            goto next;
+        char *v = xstrndup(vb, (size_t)(ve - vb));
         size_t vi = sweep_value(&sc->sweeps[s], v);
         if (vi == SIZE_MAX) {
             char known[256];
             list_values(known, sizeof known, sc->sweeps[s].values, sc->sweeps[s].nvalues,
                         "");
-            diag_error(d, at(l, p), "'%s' is not a value of sweep '%s' (its values: %s)", v,
+            diag_error(d, at(l, vb), "'%s' is not a value of sweep '%s' (its values: %s)", v,
                        name, known);
             free(v);
             return -1;
@@ -377,7 +397,7 @@ static int read_when(const struct scenario *sc, const struct sc_check *l, const 
         free(v);
         it->when_sweep[it->nwhen] = s;
         it->when_value[it->nwhen++] = vi;
-        p = skip_blanks(ve);
+    next:
         if (*p == '\0')
             return 0;
         if (*p == ',')
@@ -562,6 +582,8 @@ enum expect_verdict expect_judge(enum expect_op op, double bound, double lo, dou
 
 static bool applies(const struct expect_item *it, const struct scenario *sc, size_t point)
 {
+    if (it->replaced[0])
+        return false;
     for (size_t k = 0; k < it->nwhen; k++) {
         const struct sc_sweep *sw = &sc->sweeps[it->when_sweep[k]];
         if (strcmp(scenario_sweep_value(sc, point, it->when_sweep[k]),

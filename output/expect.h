@@ -45,6 +45,9 @@ struct expect_item {
     size_t nwhen;                  /* `when VAR = VALUE and ...`: the points it holds at */
     size_t when_sweep[EXPECT_MAX_WHEN];
     size_t when_value[EXPECT_MAX_WHEN]; /* index into the sweep's values */
+    /* A sweep the `when` names that the file defines but a --set replaced:
+     * the line applies to no point (empty: none). */
+    char replaced[EXPECT_NAME_MAX];
 };
 
 struct expect_set {

@@ -687,6 +687,12 @@ static void report_stops(const struct run_result *res, size_t n)
 static int print_checks(const struct expect_outcome *eo, const struct scenario *sc, int quiet)
 {
     fflush(stdout);
+    for (size_t i = 0; i < eo->set->n && !quiet; i++) {
+        const struct expect_item *it = &eo->set->items[i];
+        if (it->replaced[0])
+            printf("%s: skipped %s (--set replaced the sweep '%s': no point has it)\n",
+                   it->line->predict ? "predict" : "expect", it->text, it->replaced);
+    }
     for (size_t i = 0; i < eo->nrows; i++) {
         const struct expect_row *row = &eo->rows[i];
         int loud = !eo->set->items[row->item].line->predict && row->verdict != EXPECT_PASS;

@@ -149,6 +149,27 @@ START_TEST(when_names_sweep_points)
 }
 END_TEST
 
+/* A --set that replaces a sweep leaves the lines naming it valid, applying
+ * to no point; a name the file never swept is still an error. */
+START_TEST(a_sweep_replaced_by_set_makes_its_lines_apply_nowhere)
+{
+    struct scenario *sc = scenario_parse("t.ini", BASE, d);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_int_eq(scenario_set(sc, "s.workers=3", d), 0);
+    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
+    ck_assert_uint_eq(sc->nsweeps, 1);
+    struct expect_item it;
+    ck_assert_int_eq(read_line(sc, "error_ratio == 0 when w = 2 and mode = plain", false, &it), 0);
+    ck_assert_str_eq(it.replaced, "w");
+    ck_assert_uint_eq(it.nwhen, 1); /* mode is still checked */
+    expect_item_clear(&it);
+    ck_assert_int_eq(read_line(sc, "error_ratio == 0 when mode = plan", false, &it), -1);
+    ck_assert_int_eq(read_line(sc, "error_ratio == 0 when ww = 2", false, &it), -1);
+    ck_assert_uint_eq(diag_count(d), 2);
+    scenario_free(sc);
+}
+END_TEST
+
 static const struct {
     const char *text;
     bool predict;
@@ -345,6 +366,7 @@ Suite *expect_suite(void)
     tcase_add_test(tc, the_lines_are_kept_apart_from_the_sections);
     tcase_add_test(tc, values_are_converted_to_the_metric_unit);
     tcase_add_test(tc, when_names_sweep_points);
+    tcase_add_test(tc, a_sweep_replaced_by_set_makes_its_lines_apply_nowhere);
     tcase_add_loop_test(tc, bad_lines_are_errors_at_their_column, 0,
                         (int)(sizeof bad / sizeof bad[0]));
     suite_add_tcase(s, tc);

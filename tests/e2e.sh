@@ -546,6 +546,12 @@ within() { # within "MIN MAX" LO HI: the span lies in [LO, HI]
 check "failover.ini runs (its expectations hold)" [ $? -eq 0 ]
 v=$(verdicts "$T/fo/expect.csv")
 check "failover.ini: all 24 expectations at their points pass ($v)" [ "$v" = "expect:pass x24" ]
+"$SDSIM" run scenarios/failover.ini -j 2 -o "$T/fo_set" --set db.ack=sync > "$T/fo_set.out" 2>&1
+rc=$?
+v=$(verdicts "$T/fo_set/expect.csv")
+check "--set replacing the ack sweep: its 9 lines are skipped, the others judged (exit $rc; $v)" \
+    sh -c "[ $rc -eq 0 ] && [ \$(grep -c '^expect: skipped .*--set replaced the sweep .ack.' '$T/fo_set.out') -eq 9 ] &&
+           [ '$v' = 'expect:pass x4' ]"
 if [ -z "${SDSIM_E2E_QUICK:-}" ]; then
     "$SDSIM" run scenarios/quorum-staleness.ini -j 2 -o "$T/qs" -q 2>/dev/null
     check "quorum-staleness.ini runs (its expectations hold)" [ $? -eq 0 ]
