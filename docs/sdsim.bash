@@ -18,13 +18,13 @@ _sdsim_bin()
 }
 
 # What `sdsim list` takes: kinds ([NAME ...] headers), families ("name: "
-# lines), sim and theory.
+# lines), sim, expect and theory.
 _sdsim_list_topics()
 {
     "$(_sdsim_bin)" list 2>/dev/null | awk '
         /^\[[a-z_]+ NAME\]/ { sub(/^\[/, ""); print $1; next }
         /^[a-z_]+: / { sub(/:.*/, ""); print }'
-    printf '%s\n' sim theory
+    printf '%s\n' sim expect theory
 }
 
 # The policies of every family whose key is $1 (the "(key: KEY)" header).
@@ -56,12 +56,12 @@ _sdsim()
     local cmd=${COMP_WORDS[1]}
     COMPREPLY=()
     if ((COMP_CWORD == 1)); then
-        COMPREPLY=($(compgen -W 'run validate list plot help --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W 'run validate list plot merge help --help --version' -- "$cur"))
         return
     fi
     case $cmd in
     help)
-        ((COMP_CWORD == 2)) && COMPREPLY=($(compgen -W 'run validate list plot' -- "$cur"))
+        ((COMP_CWORD == 2)) && COMPREPLY=($(compgen -W 'run validate list plot merge' -- "$cur"))
         return
         ;;
     list)
@@ -70,6 +70,14 @@ _sdsim()
         ;;
     plot)
         ((COMP_CWORD == 2)) && COMPREPLY=($(compgen -d -- "$cur"))
+        return
+        ;;
+    merge) # -o DIR, -q, then the shards' folders
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W '-o --output -q --quiet --help' -- "$cur"))
+        else
+            COMPREPLY=($(compgen -d -- "$cur"))
+        fi
         return
         ;;
     run | validate) ;;
@@ -82,7 +90,7 @@ _sdsim()
     for ((i = 2; i < COMP_CWORD; i++)); do
         w=${COMP_WORDS[i]}
         case $w in
-        -o | --output | -j | --jobs | --seed | --runs | --set) ((i++)) ;;
+        -o | --output | -j | --jobs | --seed | --runs | --shard | --set) ((i++)) ;;
         -*) ;;
         *) [[ -z $file ]] && file=$w ;;
         esac
@@ -105,7 +113,7 @@ _sdsim()
         COMPREPLY=($(compgen -d -- "$cur"))
         return
         ;;
-    -j | --jobs | --seed | --runs) return ;;
+    -j | --jobs | --seed | --runs | --shard) return ;;
     --set)
         local name kind words=
         if [[ $cur == *.* ]]; then
@@ -121,8 +129,8 @@ _sdsim()
         ;;
     esac
     if [[ $cur == -* ]]; then
-        local opts='--set --force --help'
-        [[ $cmd == run ]] && opts+=' -o --output -j --jobs --seed --runs -q --quiet
+        local opts='--set --force --strict --help'
+        [[ $cmd == run ]] && opts+=' -o --output -j --jobs --seed --runs --shard -q --quiet
             --progress --no-progress'
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return

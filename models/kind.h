@@ -16,7 +16,10 @@
 #include "sim/sim.h"
 #include "sim/spec.h"
 
+struct keys;
 struct limit;
+struct napkin_flow;
+struct napkin_server;
 
 /* What a scheduled fault does to a component (models/kinds/fault.c). */
 enum fault_action {
@@ -80,6 +83,19 @@ struct kind {
  * their mean holding time), for the message of a run stopped at
  * [sim] max_in_flight; NAN when it cannot say exactly. May be NULL. */
     double (*capacity_rps)(const struct sim *sim, const struct component *c);
+    /* Napkin math before a run (models/napkin.h); each may be NULL.
+     * napkin_source: a source's mean request rate per second (NAN: unknown,
+     * e.g. a closed loop), its share of writes and its keys (NULL: none).
+     * napkin_visits: the load c sends to its callee number `callee` (an
+     * index into c->callees; a name listed twice is two callees) when it is
+     * offered `in`; NULL: unknown (every callee gets NAN).
+     * napkin_server: its capacity; NULL: the kind has no servers of its
+     * own to speak of (printed `-` for clients, `?` otherwise). */
+    double (*napkin_source)(const struct component *c, double *write_share,
+                            const struct keys **keys);
+    void (*napkin_visits)(const struct component *c, size_t callee, const struct napkin_flow *in,
+                          struct napkin_flow *out);
+    void (*napkin_server)(const struct component *c, struct napkin_server *out);
     bool is_client;                                            /* counts end-to-end results */
     bool no_traffic;   /* takes no requests and has no statistics (fault schedules) */
     bool self_driven;  /* makes its own work (a probe such as wars): needs no client */

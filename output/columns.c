@@ -79,6 +79,18 @@ static double m_failed_ratio(const struct run_result *r)
     return per_offered(r, r->rejected + r->rate_limited + r->timeouts + r->errors);
 }
 static double m_attempts(const struct run_result *r) { return per_offered(r, r->attempts); }
+static double m_goodput(const struct run_result *r)
+{
+    return per_second(r, r->completed - r->fallbacks);
+}
+static double m_unfinished_ratio(const struct run_result *r) { return per_offered(r, r->in_flight); }
+static double m_refused_ratio(const struct run_result *r)
+{
+    return per_offered(r, r->rejected + r->rate_limited);
+}
+static double m_all_mean(const struct run_result *r) { return ms(sparse_mean(&r->latency_all)); }
+static double m_all_p50(const struct run_result *r) { return ms(sparse_q(&r->latency_all, 0.5)); }
+static double m_all_p99(const struct run_result *r) { return ms(sparse_q(&r->latency_all, 0.99)); }
 static double m_lat_mean(const struct run_result *r) { return ms(sparse_mean(&r->latency)); }
 static double m_p50(const struct run_result *r) { return ms(sparse_q(&r->latency, 0.5)); }
 static double m_p90(const struct run_result *r) { return ms(sparse_q(&r->latency, 0.9)); }
@@ -101,8 +113,12 @@ static const char *t_stopped(const struct run_result *r)
 #define COUNT(n, u, m, w, s, f) {{n, u, m, w, s}, COL_COUNT, f, NULL, NULL}
 #define NUM(n, u, m, w, s, f) {{n, u, m, w, s}, COL_NUM, NULL, f, NULL}
 #define TEXT(n, u, m, w, s, f) {{n, u, m, w, s}, COL_TEXT, NULL, NULL, f}
-#define LAT "end-to-end latency of the successful requests"
+#define LAT "end-to-end latency of the successful requests (successes only)"
 #define FROM_HIST "from the run's latency histogram (successes only)"
+#define LAT_ALL "end-to-end latency of every finished request: successes, and failures, " \
+                "rejections and timeouts at the time they ended"
+#define FROM_ALL "the run's success and failed-end latency histograms merged"
+#define GOODPUT "successful replies per second, fallback replies left out"
 
 const struct run_column columns_runs[] = {
     COUNT("run", "-", "run number: point * repeat + rep", ALWAYS, "the runner", r_run),
@@ -121,7 +137,7 @@ const struct run_column columns_runs[] = {
     COUNT("errors", "requests", "offered requests that ended in an error reply", ALWAYS,
           "counted by the clients", r_errors),
     COUNT("in_flight", "requests", "offered requests unfinished when the run ended", ALWAYS,
-          "offered - completed - rejected - timeouts - errors", r_in_flight),
+          "offered - completed - rejected - rate_limited - timeouts - errors", r_in_flight),
     COUNT("attempts", "attempts", "attempts sent, retries and hedges included", ALWAYS,
           "counted by the clients", r_attempts),
     NUM("attempts_per_request", "ratio", "attempts per offered request (1: no retries)", ALWAYS,
@@ -129,12 +145,17 @@ const struct run_column columns_runs[] = {
     NUM("offered_rps", "1/s", "offered load", ALWAYS, "offered / window_s", m_offered_rps),
     NUM("throughput_rps", "1/s", "successful replies per second", ALWAYS,
         "completed / window_s", m_throughput),
+    NUM("goodput_rps", "1/s", GOODPUT " (= throughput_rps without fallbacks)", ALWAYS,
+        "(completed - fallbacks) / window_s", m_goodput),
     NUM("latency_mean_ms", "ms", "mean " LAT, ALWAYS, FROM_HIST, m_lat_mean),
     NUM("latency_p50_ms", "ms", "median " LAT, ALWAYS, FROM_HIST, m_p50),
     NUM("latency_p90_ms", "ms", "90th percentile " LAT, ALWAYS, FROM_HIST, m_p90),
     NUM("latency_p99_ms", "ms", "99th percentile " LAT, ALWAYS, FROM_HIST, m_p99),
     NUM("latency_p999_ms", "ms", "99.9th percentile " LAT, ALWAYS, FROM_HIST, m_p999),
     NUM("latency_max_ms", "ms", "largest " LAT, ALWAYS, "the exact maximum", m_max),
+    NUM("latency_all_mean_ms", "ms", "mean " LAT_ALL, ALWAYS, FROM_ALL, m_all_mean),
+    NUM("latency_all_p50_ms", "ms", "median " LAT_ALL, ALWAYS, FROM_ALL, m_all_p50),
+    NUM("latency_all_p99_ms", "ms", "99th percentile " LAT_ALL, ALWAYS, FROM_ALL, m_all_p99),
     NUM("warmup_s", "s", "warm-up cut: results before it are dropped", ALWAYS,
         "[sim] warmup, or found by MSER-5 with warmup = auto", m_warmup),
     NUM("window_s", "s", "measured time: end of the run - warmup_s", ALWAYS, "the run loop",
@@ -156,12 +177,14 @@ const struct run_column columns_runs[] = {
 
 #define SUMMARY_MEAN "the mean over the point's replications, Student t interval"
 #define SUMMARY_POOLED "pooled histogram of the replications; interval from their spread"
-#define SMETRIC(n, u, m, q, f, s) {{n, u, m, ALWAYS, s}, q, f}
+#define SMETRIC(n, u, m, q, f, s) {{n, u, m, ALWAYS, s}, q, f, false}
+#define SMETRIC_ALL(n, u, m, q, f, s) {{n, u, m, ALWAYS, s}, q, f, true}
 
 const struct summary_metric columns_summary_metrics[] = {
     SMETRIC("offered_rps", "1/s", "offered load", -1, m_offered_rps, SUMMARY_MEAN),
     SMETRIC("throughput_rps", "1/s", "successful replies per second", -1, m_throughput,
             SUMMARY_MEAN),
+    SMETRIC("goodput_rps", "1/s", GOODPUT, -1, m_goodput, SUMMARY_MEAN),
     SMETRIC("completed", "requests", "successful requests per run", -1, m_completed,
             SUMMARY_MEAN),
     SMETRIC("rejected_ratio", "ratio", "share of offered requests rejected", -1,
@@ -181,7 +204,16 @@ const struct summary_metric columns_summary_metrics[] = {
             "the largest over the replications; no interval"),
     SMETRIC("failed_ratio", "ratio", "share of offered requests rejected, rate limited, timed out or failed",
             -1, m_failed_ratio, SUMMARY_MEAN),
-    {{NULL, NULL, NULL, NULL, NULL}, -1, NULL},
+    SMETRIC("refused_ratio", "ratio", "share of offered requests refused: rejected or rate limited",
+            -1, m_refused_ratio, SUMMARY_MEAN),
+    SMETRIC("unfinished_ratio", "ratio",
+            "share of offered requests unfinished when the run ended (in_flight / offered)", -1,
+            m_unfinished_ratio, SUMMARY_MEAN),
+    SMETRIC("latency_all_mean_ms", "ms", "mean " LAT_ALL, -1, m_all_mean, SUMMARY_MEAN),
+    SMETRIC_ALL("latency_all_p50_ms", "ms", "median " LAT_ALL, 0.5, m_all_p50, SUMMARY_POOLED),
+    SMETRIC_ALL("latency_all_p99_ms", "ms", "99th percentile " LAT_ALL, 0.99, m_all_p99,
+                SUMMARY_POOLED),
+    {{NULL, NULL, NULL, NULL, NULL}, -1, NULL, false},
 };
 
 const struct summary_metric *columns_summary_metric(const char *name)
@@ -284,6 +316,9 @@ static double c_util(run_t *r, comp_t *c)
     (void)r;
     return c->servers > 0 ? c->mean_busy / c->servers : NA;
 }
+static double c_offered_exp(run_t *r, comp_t *c) { (void)r; return c->offered_expected; }
+static double c_capacity_exp(run_t *r, comp_t *c) { (void)r; return c->capacity_expected; }
+static double c_util_exp(run_t *r, comp_t *c) { (void)r; return c->utilisation_expected; }
 static double c_busy(run_t *r, comp_t *c) { (void)r; return c->mean_busy; }
 static double c_queue(run_t *r, comp_t *c) { (void)r; return c->mean_queue; }
 static double c_insys(run_t *r, comp_t *c) { (void)r; return c->mean_insys; }
@@ -371,6 +406,19 @@ const struct comp_column columns_components[] = {
     CNUM("littles_law_l", "requests", "arrival rate x mean response: should match "
          "mean_in_system (Little's law)", QUEUED, "arrivals / window_s * response mean",
          c_little),
+    CNUM("offered_rps_expected", "1/s",
+         "napkin math: requests per second offered, from the clients' mean rates through `to` "
+         "and `calls`, the write share and known cache hit ratios (first attempts only)",
+         "empty when the scenario does not fix it (closed loop, rate limiter, shards)",
+         "models/napkin.c on the model as built, before the run", c_offered_exp),
+    CNUM("capacity_rps", "1/s",
+         "napkin math: requests per second it can serve, replicas x workers / mean service time "
+         "(speed included)",
+         "empty when unknown (workers held during calls, autoscaling) or unbounded",
+         "the kind's napkin_server hook on the model as built", c_capacity_exp),
+    CNUM("utilisation_expected", "ratio",
+         "napkin math: offered_rps_expected / capacity_rps; compare with utilisation",
+         "empty when either is", "offered_rps_expected / capacity_rps", c_util_exp),
     {{NULL, NULL, NULL, NULL, NULL}, COL_NUM, NULL, NULL, NULL},
 };
 
@@ -427,20 +475,33 @@ char *columns_ts_name(const struct sim_ts_col *c)
 
 /* ---- the walker and the names taken ------------------------------------ */
 
+/* A duration sweep's number beside its text (see wr_sweep_header). */
+static const struct coldoc sweep_ms_doc = {
+    "<sweep variable>_ms", "ms", "a duration sweep's value in milliseconds, to sort and plot",
+    "when every value of the sweep is a duration", "the sweep's value converted"};
+
+/* fn for the row d, and for the _ms column that follows a sweep's. */
+static void each_row(columns_fn *fn, void *ctx, const char *file, const struct coldoc *d)
+{
+    fn(ctx, file, d->name, d);
+    if (strcmp(d->name, "<sweep variable>") == 0)
+        fn(ctx, file, sweep_ms_doc.name, &sweep_ms_doc);
+}
+
 void columns_each(columns_fn *fn, void *ctx)
 {
     for (const struct run_column *c = columns_runs; c->doc.name; c++)
-        fn(ctx, "runs.csv", c->doc.name, &c->doc);
+        each_row(fn, ctx, "runs.csv", &c->doc);
     for (const struct coldoc *d = columns_summary; d->name; d++)
-        fn(ctx, "summary.csv", d->name, d);
+        each_row(fn, ctx, "summary.csv", d);
     for (const struct summary_metric *m = columns_summary_metrics; m->doc.name; m++)
         fn(ctx, "summary.csv:metric", m->doc.name, &m->doc);
     for (const struct coldoc *d = summary_special; d->name; d++)
         fn(ctx, "summary.csv:metric", d->name, d);
     for (const struct comp_column *c = columns_components; c->doc.name; c++)
-        fn(ctx, "components.csv", c->doc.name, &c->doc);
+        each_row(fn, ctx, "components.csv", &c->doc);
     for (const struct ts_column *c = columns_timeseries; c->doc.name; c++)
-        fn(ctx, "timeseries.csv", c->doc.name, &c->doc);
+        each_row(fn, ctx, "timeseries.csv", &c->doc);
     for (const struct coldoc *d = columns_histograms; d->name; d++)
         fn(ctx, "histograms.csv", d->name, d);
     for (const struct coldoc *d = columns_expect; d->name; d++)

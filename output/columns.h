@@ -56,6 +56,7 @@ struct summary_metric {
     struct coldoc doc;
     double q;
     double (*get)(const struct run_result *r); /* one run's value; NAN: none */
+    bool all; /* q >= 0 of latency_all (every finished request), not latency (successes) */
 };
 extern const struct summary_metric columns_summary_metrics[];
 /* The row of name, or NULL. */

@@ -41,8 +41,6 @@ const struct kind_metric columns_kind_metrics[] = {
        "client or service", CNT),
     KM("breaker_reopens", "openings", "times a half-open breaker's probes failed and it opened again",
        "client or service", CNT),
-    KS("goodput_rps", "1/s", "successful replies that were not fallbacks, per second", "client",
-       "(completed - fallbacks) / window_s; " RES),
     KS("fallbacks", "requests", "requests answered by a fallback", "client", RES),
     KS("rejected_queue", "requests", "rejections by a full queue", "client", RES),
     KS("rejected_breaker", "requests", "rejections by an open breaker", "client", RES),

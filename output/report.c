@@ -18,6 +18,7 @@
 #include "sim/hist.h"
 #include "sim/stats.h"
 #include "output/expect.h"
+#include "output/partfile.h"
 #include "output/writers.h"
 #include "sim/xalloc.h"
 
@@ -54,6 +55,11 @@ void wr_sweep_header(struct outfile *o, const struct scenario *sc)
     for (size_t i = 0; i < sc->nsweeps; i++) {
         outfile_printf(o, ",");
         wr_csv_str(o, sc->sweeps[i].name);
+        if (scenario_sweep_is_duration(sc, i)) {
+            outfile_printf(o, ",");
+            wr_csv_str(o, sc->sweeps[i].name);
+            outfile_printf(o, "_ms");
+        }
     }
 }
 
@@ -62,6 +68,8 @@ void wr_sweep_values(struct outfile *o, const struct scenario *sc, size_t point)
     for (size_t i = 0; i < sc->nsweeps; i++) {
         outfile_printf(o, ",");
         wr_csv_str(o, scenario_sweep_value(sc, point, i));
+        if (scenario_sweep_is_duration(sc, i))
+            wr_num(o, scenario_sweep_ms(sc, point, i));
     }
 }
 
@@ -151,20 +159,34 @@ size_t wr_point_end(const struct report *rp, size_t b)
     return e;
 }
 
-struct hist *wr_pooled(const struct report *rp, size_t b, size_t e)
+/* A run's latency histogram: the successes', or with all that of every
+ * finished request. */
+static const struct sparse_hist *latency_of(const struct run_result *r, bool all)
+{
+    return all ? &r->latency_all : &r->latency;
+}
+
+static struct hist *pooled_of(const struct report *rp, size_t b, size_t e, bool all)
 {
     struct hist *h = hist_new();
     for (size_t i = b; i < e; i++)
-        sparse_into_hist(&rp->runs[i].latency, h);
+        sparse_into_hist(latency_of(&rp->runs[i], all), h);
     return h;
 }
 
-static int64_t pooled_max(const struct report *rp, size_t b, size_t e)
+struct hist *wr_pooled(const struct report *rp, size_t b, size_t e)
+{
+    return pooled_of(rp, b, e, false);
+}
+
+static int64_t pooled_max(const struct report *rp, size_t b, size_t e, bool all)
 {
     int64_t m = 0;
-    for (size_t i = b; i < e; i++)
-        if (rp->runs[i].latency.total && rp->runs[i].latency.max > m)
-            m = rp->runs[i].latency.max;
+    for (size_t i = b; i < e; i++) {
+        const struct sparse_hist *s = latency_of(&rp->runs[i], all);
+        if (s->total && s->max > m)
+            m = s->max;
+    }
     return m;
 }
 
@@ -186,7 +208,7 @@ void wr_ci_of_values(const double *x, size_t n, const char *name, struct ci *ci)
  * 1 or more maps to the largest latency observed (the pooled quantile
  * function's value at 1): the replications cannot place the percentile
  * below the maximum. */
-static void quantile_ci(const struct report *rp, size_t b, size_t e, double q,
+static void quantile_ci(const struct report *rp, size_t b, size_t e, double q, bool all,
                         const struct hist *pool, struct ci *ci)
 {
     ci->lo = ci->hi = NA;
@@ -197,10 +219,11 @@ static void quantile_ci(const struct report *rp, size_t b, size_t e, double q,
     size_t n = 0;
     struct hist *h = hist_new();
     for (size_t i = b; i < e; i++) {
-        if (!rp->runs[i].latency.total)
+        const struct sparse_hist *s = latency_of(&rp->runs[i], all);
+        if (!s->total)
             continue;
         hist_reset(h);
-        sparse_into_hist(&rp->runs[i].latency, h);
+        sparse_into_hist(s, h);
         below[n++] = 1.0 - hist_fraction_above(h, at);
     }
     hist_free(h);
@@ -217,10 +240,15 @@ static void quantile_ci(const struct report *rp, size_t b, size_t e, double q,
  * replications, never a mean of percentiles, with Woodruff's interval
  * about it (quantile_ci). The maximum is an observed extreme, not an
  * estimate of a parameter: it has no interval. One replication gives no
- * interval (lo, hi NAN). */
+ * interval (lo, hi NAN). The latency_all metrics take the same path over
+ * the histograms of every finished request, pooled here (pool is the
+ * successes'). */
 void wr_summarise(const struct report *rp, size_t b, size_t e, const struct summary_metric *m,
                   const struct hist *pool, struct ci *ci, double *value)
 {
+    struct hist *own = m->all && m->q >= 0 && m->q < 1.0 ? pooled_of(rp, b, e, true) : NULL;
+    if (own)
+        pool = own;
     double *x = xcalloc(e - b + 1, sizeof *x);
     size_t n = 0;
     for (size_t i = b; i < e; i++) {
@@ -231,17 +259,18 @@ void wr_summarise(const struct report *rp, size_t b, size_t e, const struct summ
     if (m->q >= 1.0) {
         stats_ci95(x, 0, ci);
         ci->n = n;
-        *value = ms((double)pooled_max(rp, b, e));
+        *value = ms((double)pooled_max(rp, b, e, m->all));
     } else if (m->q >= 0) {
         *value = hist_count(pool) ? ms((double)hist_quantile(pool, m->q)) : NA;
         ci->mean = *value;
         ci->n = n;
-        quantile_ci(rp, b, e, m->q, pool, ci);
+        quantile_ci(rp, b, e, m->q, m->all, pool, ci);
     } else {
         wr_ci_of_values(x, n, m->doc.name, ci);
         *value = ci->mean;
     }
     free(x);
+    hist_free(own);
     if (n == 0)
         *value = ci->lo = ci->hi = NA;
 }
@@ -311,6 +340,9 @@ static void write_manifest(struct outfile *o, const struct report *rp)
     outfile_printf(o, "repeat: %lld\n", rp->repeat);
     outfile_printf(o, "points: %zu\n", scenario_npoints(sc));
     outfile_printf(o, "runs_written: %zu\n", rp->nruns);
+    if (rp->part)
+        outfile_printf(o, "shard: %zu/%zu of %zu runs (part.sdsim holds them for sdsim merge)\n",
+                       rp->part->shard, rp->part->nshards, rp->part->total);
     for (size_t i = 0; i < sc->nsweeps; i++) {
         outfile_printf(o, "sweep %s:", sc->sweeps[i].name);
         for (size_t j = 0; j < sc->sweeps[i].nvalues; j++)
@@ -379,6 +411,11 @@ static void w_manifest(struct outfile *o, const struct report *rp, struct wctx *
 {
     (void)w;
     write_manifest(o, rp);
+}
+static void w_part(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    partfile_write(o, rp->part, rp->runs, rp->nruns);
 }
 static void w_cdf_data(struct outfile *o, const struct report *rp, struct wctx *w)
 {
@@ -461,6 +498,7 @@ int report_write(const struct report *rp, const struct outdir *od, int *err, con
         {"expect.csv", w_expect, rp->expect != NULL},
         {"manifest.txt", w_manifest, true},
         {"scenario.ini", w_scenario, true},
+        {PARTFILE_NAME, w_part, rp->part != NULL},
         {"latency_cdf.dat", w_cdf_data, lat},
         {"latency_cdf.gp", w_cdf_script, lat},
         {"timeseries.csv", w_ts, has_timeseries(rp)},

@@ -14,6 +14,7 @@
 #include "sim/scenario.h"
 
 struct expect_outcome;
+struct part_header;
 
 struct report {
     const struct scenario *sc;
@@ -33,6 +34,12 @@ struct report {
     /* The --set options of the command, already quoted for a shell (one
      * string, maybe empty), repeated in each run's reproduce command. */
     const char *sets;
+    /* sdsim run --shard K/N: the header of the part file (part.sdsim) the
+     * folder also gets, for sdsim merge; NULL otherwise. */
+    const struct part_header *part;
+    /* [sim] show: extra table columns, comma-separated (runs.csv columns,
+     * summary metrics, COMPONENT.COLUMN of components.csv), or NULL. */
+    const char *show;
     /* The [expect] and [predict] lines judged (output/expect.h), or NULL:
      * expect.csv is written only with them. */
     const struct expect_outcome *expect;
@@ -43,6 +50,7 @@ struct report {
 const char *report_column_taken(const char *name);
 
 #define REPORT_PLOT_MAX 8 /* columns plotted at most */
+#define REPORT_SHOW_MAX 8 /* extra table columns at most */
 
 /* Writes every file. Returns 0, or -1 with errno-style code in *err and the
  * failing file name in *what (static or owned by the report). */
@@ -52,7 +60,18 @@ int report_write(const struct report *rp, const struct outdir *od, int *err, con
  * warning), or NULL when every one is plotted. */
 const char *report_plot_unknown(const struct report *rp, char *buf, size_t size);
 
-/* The headline table, one line per sweep point; caller frees. */
+/* The headline table, one line per sweep point, and a legend; caller
+ * frees. */
 char *report_table(const struct report *rp);
+
+/* One "sdsim: warning: ..." line per sweep point whose runs ended with more
+ * than 1% of their requests unfinished while some component's measured
+ * offered rate exceeded its measured capacity (workers / mean holding
+ * time), naming the worst; "" when none. Caller frees. */
+char *report_backlog_warnings(const struct report *rp);
+
+/* v with sig significant digits and no exponent ("547900", "2.822",
+ * "0.0123"; trailing zeros dropped), "-" for NAN. */
+void report_fmt_num(char *buf, size_t size, double v, int sig);
 
 #endif

@@ -51,6 +51,7 @@ void run_result_free(struct run_result *r)
     if (!r)
         return;
     sparse_free(&r->latency);
+    sparse_free(&r->latency_all);
     for (size_t i = 0; i < r->ncomps; i++) {
         free(r->comps[i].name);
         sparse_free(&r->comps[i].wait);

@@ -34,6 +34,10 @@ struct comp_result {
     double mean_insys;       /* time-weighted mean in the component (L) */
     struct sparse_hist wait, local, resp;
     int has_hists;
+    /* napkin math of the model before the run (models/napkin.h); NAN: unknown */
+    double offered_expected;     /* requests per second offered */
+    double capacity_expected;    /* requests per second it can serve (NAN also: no limit) */
+    double utilisation_expected; /* offered / capacity */
 };
 
 /* A named per-run figure beyond the fixed columns (owned name). */
@@ -68,8 +72,10 @@ struct run_result {
     int precision_met;       /* -1: not asked; 0 or 1 */
     uint64_t offered, completed, rejected, timeouts, errors, in_flight, attempts;
     uint64_t rate_limited;   /* refused by a rate limiter; a column only with a limiter */
+    uint64_t fallbacks;      /* completed with a breaker's fallback reply */
     uint64_t events;
-    struct sparse_hist latency;
+    struct sparse_hist latency;     /* successes */
+    struct sparse_hist latency_all; /* every finished request: successes and failed ends */
     struct comp_result *comps;
     size_t ncomps;
     double *ts_rows;   /* ts_nrows rows of 1 + ts_ncols values, t_s first */

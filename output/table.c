@@ -1,8 +1,13 @@
-/* table: the headline table `sdsim run` prints, one line per sweep point.
- * Its columns are a table (struct table_col) of summary metrics from the
- * dictionary (output/columns.c), each with a heading, a width, a scale
- * (100 for a percentage) and a precision; values are the ones summary.csv
- * has. Printing it is main's job. */
+/* table: the headline table `sdsim run` prints, one line per sweep point,
+ * and the warnings about runs that ended with a growing backlog. Its
+ * columns are a table (struct table_col) of summary metrics from the
+ * dictionary (output/columns.c); values are the ones summary.csv has. Every
+ * sweep variable's value has a column of its own. Numbers have 3-4
+ * significant digits without exponents (report_fmt_num), a latency column
+ * is in ms, or in s when some value of it reaches 10000 ms, and "-" marks
+ * a value that does not apply. [sim] show adds columns (rp->show): any
+ * runs.csv column, summary metric or COMPONENT.COLUMN of components.csv,
+ * the mean over a point's replications. Printing it is main's job. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,56 +17,198 @@
 #include "output/writers.h"
 #include "sim/xalloc.h"
 
+enum cell_kind { CELL_RATE, CELL_PERCENT, CELL_LATENCY };
+
 struct table_col {
-    const char *head;
-    int width;          /* characters, right-aligned */
+    const char *head;   /* a latency column's unit and "(95% CI)" are added */
     const char *metric; /* a summary metric of columns.c */
-    double scale;       /* shown value = value * scale */
-    int digits;         /* significant digits ("%.*g") */
-    bool with_ci;       /* "value +/- half-width" (the upper side) */
+    enum cell_kind kind;
+    bool with_ci;       /* "value ± half-width" (the upper side) */
 };
 
 static const struct table_col table_cols[] = {
-    {"throughput/s", 12, "throughput_rps", 1, 5, false},
-    {"error %", 8, "error_ratio", 100, 3, false},
-    {"reject %", 8, "rejected_ratio", 100, 3, false},
-    {"timeout %", 9, "timeout_ratio", 100, 3, false},
-    {"mean ms (95% CI)", 21, "latency_mean_ms", 1, 4, true},
-    {"p50 ms", 10, "latency_p50_ms", 1, 4, false},
-    {"p99 ms", 10, "latency_p99_ms", 1, 4, false},
+    {"offered/s", "offered_rps", CELL_RATE, false},
+    {"throughput/s", "throughput_rps", CELL_RATE, false},
+    {"goodput/s", "goodput_rps", CELL_RATE, false},
+    {"failed %", "failed_ratio", CELL_PERCENT, false},
+    {"reject %", "refused_ratio", CELL_PERCENT, false},
+    {"timeout %", "timeout_ratio", CELL_PERCENT, false},
+    {"unfinished %", "unfinished_ratio", CELL_PERCENT, false},
+    {"success mean", "latency_mean_ms", CELL_LATENCY, true},
+    {"success p99", "latency_p99_ms", CELL_LATENCY, false},
+    {"all p99", "latency_all_p99_ms", CELL_LATENCY, false},
 };
 #define NCOLS (sizeof table_cols / sizeof table_cols[0])
+#define SIG 4        /* significant digits of a value */
+#define SIG_PCT 3    /* of a percentage */
+#define SIG_CI 2     /* of an interval's half-width */
+#define MS_TO_S 1e4  /* a latency column reaching this many ms is shown in s */
 
-static void cell(FILE *f, const struct table_col *tc, const struct report *rp, size_t b, size_t e,
-                 const struct hist *pool)
+static const char legend[] =
+    "failed: rejected, rate limited, timed out or error; reject: incl. rate limited; "
+    "unfinished: in flight at the end; goodput: successes without fallbacks; success: "
+    "successful requests only; all: every finished request\n";
+
+void report_fmt_num(char *buf, size_t size, double v, int sig)
 {
-    struct ci ci;
-    double v;
-    wr_summarise(rp, b, e, columns_summary_metric(tc->metric), pool, &ci, &v);
-    v *= tc->scale;
-    if (!tc->with_ci) {
-        fprintf(f, " %*.*g", tc->width, tc->digits, v);
+    if (isnan(v)) {
+        snprintf(buf, size, "-");
         return;
     }
-    char text[64];
-    if (!isnan(ci.hi)) /* the upper side: the lower may be cut at 0 */
-        snprintf(text, sizeof text, "%.*g +/- %.2g", tc->digits, v, ci.hi * tc->scale - v);
-    else
-        snprintf(text, sizeof text, "%.*g", tc->digits, v);
-    fprintf(f, " %*s", tc->width, text);
+    double a = fabs(v);
+    if (a == 0 || isinf(v) || a >= 1e15 || a < 1e-9) { /* 0, inf, or far from ordinary */
+        snprintf(buf, size, "%.*g", sig, v == 0 ? 0.0 : v);
+        return;
+    }
+    int e = (int)floor(log10(a));
+    double scale = pow(10, sig - 1 - e);
+    if (round(a * scale) / scale >= pow(10, e + 1)) /* 9.9996 rounds to 10.00 */
+        e++;
+    int d = sig - 1 - e;
+    if (d <= 0) {
+        double p = pow(10, -d);
+        snprintf(buf, size, "%.0f", round(v / p) * p);
+        return;
+    }
+    snprintf(buf, size, "%.*f", d, v);
+    char *dot = strchr(buf, '.');
+    if (!dot)
+        return;
+    char *end = buf + strlen(buf);
+    while (end > dot + 1 && end[-1] == '0')
+        *--end = '\0';
+    if (end == dot + 1)
+        *dot = '\0';
 }
 
-/* The width of the point column: its longest label, at least 10. */
-static int label_width(const struct report *rp)
+/* Characters on the screen (UTF-8: "±" is two bytes, one character). */
+static int text_width(const char *s)
 {
-    size_t w = 10;
-    for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b)) {
-        char *l = wr_point_label(rp->sc, rp->runs[b].point);
-        if (strlen(l) > w)
-            w = strlen(l);
-        free(l);
+    int w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+static void pad(FILE *f, const char *s, int width, bool left)
+{
+    int n = width - text_width(s);
+    if (!left)
+        fprintf(f, "%*s", n > 0 ? n : 0, "");
+    fputs(s, f);
+    if (left)
+        fprintf(f, "%*s", n > 0 ? n : 0, "");
+}
+
+/* A column as printed: a fixed one of table_cols, or one [sim] show names. */
+struct tcol {
+    const struct table_col *fixed; /* NULL: a show column */
+    char name[64];                 /* the show column's name */
+    char head[96];
+    double scale;                  /* shown value = value * scale */
+    int width;
+};
+
+static void cell_text(char *buf, size_t size, const struct tcol *tc, double v, double hi)
+{
+    char num[40], half[40];
+    bool pct = tc->fixed && tc->fixed->kind == CELL_PERCENT;
+    report_fmt_num(num, sizeof num, v * tc->scale, pct ? SIG_PCT : SIG);
+    if (!tc->fixed || !tc->fixed->with_ci || isnan(v) || isnan(hi)) {
+        snprintf(buf, size, "%s", num);
+        return;
     }
-    return (int)w;
+    /* the upper side: the lower may be cut at 0 */
+    report_fmt_num(half, sizeof half, (hi - v) * tc->scale, SIG_CI);
+    snprintf(buf, size, "%s ± %s", num, half);
+}
+
+/* One run's value of a show column: a runs.csv column, a kind metric, or
+ * COMPONENT.COLUMN of components.csv; NAN when the run has none. */
+static double run_value(const struct run_result *r, const char *name)
+{
+    for (const struct run_column *c = columns_runs; c->doc.name; c++) {
+        if (strcmp(c->doc.name, name) != 0)
+            continue;
+        if (c->type == COL_COUNT)
+            return (double)c->count(r);
+        if (c->type == COL_NUM)
+            return c->num(r);
+    }
+    double v = wr_extra_value(r, name);
+    const char *dot = strchr(name, '.');
+    if (!isnan(v) || !dot)
+        return v;
+    for (size_t i = 0; i < r->ncomps; i++) {
+        const struct comp_result *cr = &r->comps[i];
+        if (strlen(cr->name) != (size_t)(dot - name) ||
+            strncmp(cr->name, name, (size_t)(dot - name)) != 0)
+            continue;
+        for (const struct comp_column *c = columns_components; c->doc.name; c++) {
+            if (strcmp(c->doc.name, dot + 1) != 0)
+                continue;
+            if (c->type == COL_COUNT)
+                return (double)c->count(r, cr);
+            if (c->type == COL_NUM)
+                return c->num(r, cr);
+        }
+    }
+    return (double)NAN;
+}
+
+/* A column's value and interval over runs [b, e): a summary metric as
+ * summary.csv has it, else the mean of the runs' values. */
+static void col_value(const struct report *rp, size_t b, size_t e, const struct tcol *tc,
+                      const struct hist *pool, double *v, double *hi)
+{
+    const struct summary_metric *m =
+        columns_summary_metric(tc->fixed ? tc->fixed->metric : tc->name);
+    struct ci ci;
+    if (m) {
+        wr_summarise(rp, b, e, m, pool, &ci, v);
+        *hi = ci.hi;
+        return;
+    }
+    double *x = xcalloc(e - b + 1, sizeof *x);
+    size_t n = 0;
+    for (size_t i = b; i < e; i++) {
+        double y = run_value(&rp->runs[i], tc->name);
+        if (!isnan(y))
+            x[n++] = y;
+    }
+    wr_ci_of_values(x, n, tc->name, &ci);
+    free(x);
+    *v = n ? ci.mean : (double)NAN;
+    *hi = n ? ci.hi : (double)NAN;
+}
+
+/* Is the column a latency in ms (a fixed latency column, or a name in _ms)? */
+static bool in_ms(const struct tcol *tc)
+{
+    if (tc->fixed)
+        return tc->fixed->kind == CELL_LATENCY;
+    size_t n = strlen(tc->name);
+    return n > 3 && strcmp(tc->name + n - 3, "_ms") == 0;
+}
+
+/* The fixed columns, then one per name of rp->show. */
+static size_t table_columns(const struct report *rp, struct tcol *cols)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < NCOLS; k++, n++) {
+        memset(&cols[n], 0, sizeof cols[n]);
+        cols[n].fixed = &table_cols[k];
+        cols[n].scale = table_cols[k].kind == CELL_PERCENT ? 100 : 1;
+    }
+    const char *p = rp->show ? rp->show : "";
+    for (p += strspn(p, ", \t"); *p && n < NCOLS + REPORT_SHOW_MAX; p += strspn(p, ", \t")) {
+        size_t len = strcspn(p, ", \t");
+        memset(&cols[n], 0, sizeof cols[n]);
+        snprintf(cols[n].name, sizeof cols[n].name, "%.*s", (int)len, p);
+        cols[n++].scale = 1;
+        p += len;
+    }
+    return n;
 }
 
 static void footer(FILE *f, const struct report *rp, size_t nstopped, const char *best,
@@ -85,44 +232,203 @@ char *report_table(const struct report *rp)
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return xstrdup("");
-    int w = label_width(rp);
-    fprintf(f, "%-*s %5s", w, "point", "runs");
-    for (size_t k = 0; k < NCOLS; k++)
-        fprintf(f, " %*s", table_cols[k].width, table_cols[k].head);
+    const struct scenario *sc = rp->sc;
+    struct tcol cols[NCOLS + REPORT_SHOW_MAX];
+    size_t nc = table_columns(rp, cols);
+    size_t np = 0;
+    for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b))
+        np++;
+    double *v = xcalloc(np * nc + 1, sizeof *v), *hi = xcalloc(np * nc + 1, sizeof *hi);
+    size_t *start = xcalloc(np + 1, sizeof *start);
+    size_t p = 0;
+    for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b), p++) {
+        size_t e = wr_point_end(rp, b);
+        start[p] = b;
+        struct hist *pool = wr_pooled(rp, b, e);
+        for (size_t k = 0; k < nc; k++) {
+            col_value(rp, b, e, &cols[k], pool, &v[p * nc + k], &hi[p * nc + k]);
+            bool ci = cols[k].fixed && cols[k].fixed->with_ci;
+            if (in_ms(&cols[k]) &&
+                (v[p * nc + k] >= MS_TO_S || (ci && hi[p * nc + k] >= MS_TO_S)))
+                cols[k].scale = 1e-3;
+        }
+        hist_free(pool);
+    }
+    start[np] = rp->nruns;
+    /* the headings and the widths: the widest of heading and cells */
+    for (size_t k = 0; k < nc; k++) {
+        struct tcol *tc = &cols[k];
+        const char *unit = !in_ms(tc) ? "" : tc->scale < 1 ? " s" : " ms";
+        if (tc->fixed)
+            snprintf(tc->head, sizeof tc->head, "%s%s%s", tc->fixed->head, unit,
+                     tc->fixed->with_ci ? " (95% CI)" : "");
+        else
+            snprintf(tc->head, sizeof tc->head, "%s%s", tc->name,
+                     tc->scale < 1 ? " (s)" : "");
+        tc->width = text_width(tc->head);
+    }
+    size_t nsw = sc->nsweeps, nlab = nsw ? nsw : 1;
+    int *swidth = xcalloc(nlab, sizeof *swidth);
+    for (size_t i = 0; i < nlab; i++)
+        swidth[i] = nsw ? text_width(sc->sweeps[i].name) : (int)strlen("all runs");
+    char cell[128];
+    for (p = 0; p < np; p++) {
+        size_t point = rp->runs[start[p]].point;
+        for (size_t i = 0; i < nsw; i++) {
+            int w = text_width(scenario_sweep_value(sc, point, i));
+            if (w > swidth[i])
+                swidth[i] = w;
+        }
+        for (size_t k = 0; k < nc; k++) {
+            cell_text(cell, sizeof cell, &cols[k], v[p * nc + k], hi[p * nc + k]);
+            if (text_width(cell) > cols[k].width)
+                cols[k].width = text_width(cell);
+        }
+    }
+    for (size_t i = 0; i < nlab; i++) {
+        pad(f, nsw ? sc->sweeps[i].name : "point", swidth[i], true);
+        fputc(' ', f);
+    }
+    fprintf(f, "%4s", "runs");
+    for (size_t k = 0; k < nc; k++) {
+        fputs("  ", f);
+        pad(f, cols[k].head, cols[k].width, false);
+    }
     fprintf(f, "%s\n", rp->slo_metric ? "  SLO" : "");
     const struct summary_metric *offered = columns_summary_metric("offered_rps");
     double best_offered = -1;
     char *best = NULL;
     size_t nstopped = 0;
-    for (size_t b = 0, e; b < rp->nruns; b = e) {
-        e = wr_point_end(rp, b);
-        struct hist *pool = wr_pooled(rp, b, e);
-        char *l = wr_point_label(rp->sc, rp->runs[b].point);
-        fprintf(f, "%-*s %5zu", w, l, e - b);
-        for (size_t k = 0; k < NCOLS; k++)
-            cell(f, &table_cols[k], rp, b, e, pool);
+    for (p = 0; p < np; p++) {
+        size_t b = start[p], e = start[p + 1], point = rp->runs[b].point;
+        for (size_t i = 0; i < nlab; i++) {
+            pad(f, nsw ? scenario_sweep_value(sc, point, i) : "all runs", swidth[i], true);
+            fputc(' ', f);
+        }
+        fprintf(f, "%4zu", e - b);
+        for (size_t k = 0; k < nc; k++) {
+            cell_text(cell, sizeof cell, &cols[k], v[p * nc + k], hi[p * nc + k]);
+            fputs("  ", f);
+            pad(f, cell, cols[k].width, false);
+        }
         size_t ns = wr_stopped_runs(rp, b, e);
         if (rp->slo_metric) {
+            struct hist *pool = wr_pooled(rp, b, e);
             int met = wr_slo_met(rp, b, e, pool);
             fprintf(f, "  %s", met ? "met" : ns ? "overload" : "missed");
             struct ci ci;
-            double v;
-            wr_summarise(rp, b, e, offered, pool, &ci, &v);
-            if (met && v > best_offered) {
-                best_offered = v;
+            double ov;
+            wr_summarise(rp, b, e, offered, pool, &ci, &ov);
+            hist_free(pool);
+            if (met && ov > best_offered) {
+                best_offered = ov;
                 free(best);
-                best = xstrdup(l);
+                best = wr_point_label(sc, point);
             }
         }
         if (ns > 0)
             fprintf(f, "  [%zu/%zu stopped]", ns, e - b);
         nstopped += ns;
         fprintf(f, "\n");
-        free(l);
-        hist_free(pool);
     }
+    fputs(legend, f);
     footer(f, rp, nstopped, best, best_offered);
     free(best);
+    free(swidth);
+    free(start);
+    free(v);
+    free(hi);
+    fclose(f);
+    return buf;
+}
+
+/* ---- a growing backlog ---------------------------------------------------- */
+
+#define BACKLOG_UNFINISHED 0.01 /* warn above this share of requests unfinished */
+
+/* A component's measured capacity in one run: its workers over their
+ * measured mean holding time (busy worker-time / services ended), i.e.
+ * replicas x workers / mean service time; NAN when it has no workers or
+ * served nothing. */
+static double measured_capacity(const struct run_result *r, const struct comp_result *c)
+{
+    double busy_s = c->mean_busy * r->window_s;
+    if (!c->has_hists || !(c->servers > 0) || !(busy_s > 0) || c->local.total == 0)
+        return NAN;
+    return c->servers * (double)c->local.total / busy_s;
+}
+
+/* Runs [b, e): the component whose measured offered rate (mean over the
+ * runs) most exceeds its measured capacity, or SIZE_MAX. */
+static size_t overloaded_component(const struct report *rp, size_t b, size_t e, double *offered,
+                                   double *capacity)
+{
+    size_t best = SIZE_MAX;
+    double best_ratio = 1;
+    const struct run_result *r0 = &rp->runs[b];
+    for (size_t j = 0; j < r0->ncomps; j++) {
+        double off = 0, cap = 0;
+        size_t noff = 0, ncap = 0;
+        for (size_t i = b; i < e; i++) {
+            const struct run_result *r = &rp->runs[i];
+            if (j >= r->ncomps || strcmp(r->comps[j].name, r0->comps[j].name) != 0 ||
+                !(r->window_s > 0))
+                continue;
+            off += (double)r->comps[j].arrivals / r->window_s;
+            noff++;
+            double c = measured_capacity(r, &r->comps[j]);
+            if (!isnan(c)) {
+                cap += c;
+                ncap++;
+            }
+        }
+        if (!noff || !ncap)
+            continue;
+        off /= (double)noff;
+        cap /= (double)ncap;
+        if (off > cap * best_ratio) {
+            best = j;
+            best_ratio = off / cap;
+            *offered = off;
+            *capacity = cap;
+        }
+    }
+    return best;
+}
+
+char *report_backlog_warnings(const struct report *rp)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return xstrdup("");
+    for (size_t b = 0, e; b < rp->nruns; b = e) {
+        e = wr_point_end(rp, b);
+        uint64_t offered = 0, unfinished = 0;
+        for (size_t i = b; i < e; i++) {
+            offered += rp->runs[i].offered;
+            unfinished += rp->runs[i].in_flight;
+        }
+        double share = offered ? (double)unfinished / (double)offered : 0;
+        double off, cap;
+        size_t j;
+        if (!(share > BACKLOG_UNFINISHED) ||
+            (j = overloaded_component(rp, b, e, &off, &cap)) == SIZE_MAX)
+            continue;
+        char o[48], c[48], s[48];
+        report_fmt_num(o, sizeof o, off, 3);
+        report_fmt_num(c, sizeof c, cap, 3);
+        report_fmt_num(s, sizeof s, share * 100, 2);
+        fprintf(f, "sdsim: warning: ");
+        if (rp->sc->nsweeps > 0) {
+            char *label = wr_point_label(rp->sc, rp->runs[b].point);
+            fprintf(f, "%s: ", label);
+            free(label);
+        }
+        fprintf(f, "%s: offered %s/s > capacity %s/s; %s%% of requests unfinished\n",
+                rp->runs[b].comps[j].name, o, c, s);
+    }
     fclose(f);
     return buf;
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "models/data/irm.h"
 #include "sim/xalloc.h"
 
 static bool is_rate(double x)
@@ -710,73 +711,17 @@ double theory_mva_response_mean(unsigned users, double think_time, double servic
 
 double theory_zipf_norm(size_t n, double s)
 {
-    if (n == 0 || !is_rate(s))
-        return NAN;
-    double h = 0;
-    for (size_t i = n; i > 0; i--) /* smallest terms first */
-        h += pow((double)i, -s);
-    return h;
-}
-
-/* Occupancy of the cache at characteristic time t: sum_i g(p_i t) and its
- * derivative in t, sum_i p_i g'(p_i t), for LRU (g(x) = 1 - e^-x) or FIFO
- * (g(x) = x / (1 + x)); hit: sum_i p_i g(p_i t). */
-static void occupancy(size_t n, double s, double h, bool lru, double t, double *occ,
-                      double *slope, double *hit)
-{
-    double o = 0, d = 0, r = 0;
-    for (size_t i = n; i > 0; i--) {
-        double p = pow((double)i, -s) / h, x = p * t;
-        double g = lru ? -expm1(-x) : x / (1 + x);
-        double dg = lru ? exp(-x) : 1 / ((1 + x) * (1 + x));
-        o += g;
-        d += p * dg;
-        r += p * g;
-    }
-    *occ = o;
-    *slope = d;
-    *hit = r;
-}
-
-/* Newton from t = 0 on the concave increasing occupancy: each step lands at
- * or below the root, so the iterates increase to it. Returns t and the hit
- * ratio at t. */
-static double char_time(size_t n, double s, double cap, bool lru, double *hit)
-{
-    *hit = NAN;
-    if (n == 0 || !is_rate(s) || !is_rate(cap))
-        return NAN;
-    if (cap >= (double)n) {
-        *hit = 1;
-        return INFINITY;
-    }
-    if (cap == 0) {
-        *hit = 0;
-        return 0;
-    }
-    double h = theory_zipf_norm(n, s), t = 0, occ, slope;
-    for (int i = 0; i < 1000; i++) {
-        occupancy(n, s, h, lru, t, &occ, &slope, hit);
-        double step = (cap - occ) / slope;
-        if (!(step > 1e-13 * t) || !isfinite(step))
-            return t; /* converged: the step is below the rounding of t */
-        t += step;
-    }
-    *hit = NAN; /* not converged: no value rather than a wrong one */
-    return NAN;
+    return irm_zipf_norm(n, s);
 }
 
 double theory_che_lru_time(size_t n, double s, double capacity)
 {
-    double hit;
-    return char_time(n, s, capacity, true, &hit);
+    return irm_che_lru_time(n, s, capacity);
 }
 
 double theory_che_lru_hit_ratio(size_t n, double s, double capacity)
 {
-    double hit;
-    char_time(n, s, capacity, true, &hit);
-    return hit;
+    return irm_che_lru_hit_ratio(n, s, capacity);
 }
 
 double theory_che_lru_key_hit(double p, double t_c)
@@ -788,15 +733,12 @@ double theory_che_lru_key_hit(double p, double t_c)
 
 double theory_martina_fifo_time(size_t n, double s, double capacity)
 {
-    double hit;
-    return char_time(n, s, capacity, false, &hit);
+    return irm_martina_fifo_time(n, s, capacity);
 }
 
 double theory_martina_fifo_hit_ratio(size_t n, double s, double capacity)
 {
-    double hit;
-    char_time(n, s, capacity, false, &hit);
-    return hit;
+    return irm_martina_fifo_hit_ratio(n, s, capacity);
 }
 
 double theory_martina_fifo_key_hit(double p, double t_c)

@@ -21,7 +21,8 @@ struct hist;
 void wr_csv_str(struct outfile *o, const char *s);
 /* ",value" with "%.9g", or "," for NAN (an empty field); never "-0". */
 void wr_num(struct outfile *o, double v);
-/* ",name" per sweep variable, and ",value" per sweep variable at point. */
+/* ",name" per sweep variable, and ",value" per sweep variable at point;
+ * a duration sweep adds ",name_ms" and its value in milliseconds. */
 void wr_sweep_header(struct outfile *o, const struct scenario *sc);
 void wr_sweep_values(struct outfile *o, const struct scenario *sc, size_t point);
 /* "name=value name2=value2", or "all runs" without sweeps; caller frees. */

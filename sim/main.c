@@ -18,9 +18,12 @@
 #include <unistd.h>
 
 #include "models/kind.h"
+#include "models/model.h"
+#include "models/napkin.h"
 #include "output/columns.h"
 #include "output/expect.h"
 #include "output/outfile.h"
+#include "output/partfile.h"
 #include "output/publish.h"
 #include "output/report.h"
 #include "output/theory.h"
@@ -33,8 +36,10 @@
 
 static const char usage_text[] =
     "usage: sdsim run FILE [-o DIR] [-j N] [--seed N] [--set NAME.KEY=VALUE]... [--runs LIST] [-q]\n"
-    "                [--force] [--progress|--no-progress]   (FILE -: standard input)\n"
-    "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force]\n"
+    "                [--force] [--strict] [--progress|--no-progress] [--shard K/N]\n"
+    "                (FILE -: standard input)\n"
+    "       sdsim merge -o DIR PART_DIR... [-q]\n"
+    "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force] [--strict]\n"
     "       sdsim list [KIND|FAMILY|expect|theory|metrics]\n"
     "       sdsim plot DIR\n"
     "       sdsim help [COMMAND] | COMMAND --help | --help | --version\n";
@@ -46,13 +51,19 @@ static const char help_text[] =
     "  run FILE       run every sweep point and replication of a scenario and write\n"
     "                 CSV results and plots to results/<FILE name>/\n"
     "  validate FILE  check a scenario (every sweep point) without running it, and\n"
-    "                 estimate its cost: runs, simulated events, output rows and size\n"
+    "                 estimate its cost: runs, simulated events, output rows and size;\n"
+    "                 then the napkin math: per component its offered load, capacity\n"
+    "                 and utilisation, and the bottleneck (? where a run is needed to\n"
+    "                 know); run prints it too, unless -q\n"
     "  list [WHAT]    print every component kind, policy and distribution with\n"
     "                 its parameters, defaults and meaning (WHAT narrows it: a kind\n"
     "                 such as 'service', a family such as 'balance' or 'dist', 'sim', or\n"
     "                 'expect' for the [expect] and [predict] sections;\n"
     "                 'theory' lists the queueing and caching formulas and when they hold,\n"
     "                 'metrics' every column of the results files: unit, meaning, when)\n"
+    "  merge -o DIR PART_DIR...  put the folders of run --shard 0/N .. N-1/N together:\n"
+    "                 checks they hold the same scenario, version and seed and every run\n"
+    "                 once, then writes the files one run would have written\n"
     "  plot DIR       redraw the PNG plots of a results folder with gnuplot\n"
     "\n"
     "Options of run:\n"
@@ -64,7 +75,12 @@ static const char help_text[] =
     "  --set K=V      override a key, e.g. --set app.workers=4 or --set sim.duration=10s;\n"
     "                 V may be a sweep: --set app.workers='${w = 1, 2, 4}'\n"
     "  --runs LIST    only these run numbers, e.g. 3 or 0-4,9 (see manifest.txt)\n"
-    "  -q, --quiet    no table on stdout, and no progress line unless --progress\n"
+    "  --shard K/N    only the runs whose number is K modulo N (0 <= K < N), and a\n"
+    "                 part.sdsim file in the folder for merge: N machines (or N jobs\n"
+    "                 of GNU parallel or a Slurm array) run shards 0/N .. N-1/N\n"
+    "  -q, --quiet    no table on stdout, and no progress line unless --progress;\n"
+    "                 warnings stay on stderr (e.g. a point that ends with more than\n"
+    "                 1% of its requests unfinished behind an overloaded component)\n"
     "  --progress     a progress line on stderr while the runs go (runs done/total,\n"
     "                 simulated-time share of the runs in progress, events/s, ETA);\n"
     "                 the default when stderr is a terminal (rewritten in place up to\n"
@@ -74,6 +90,8 @@ static const char help_text[] =
     "  --force        (run and validate) go past the cost budget: both refuse a\n"
     "                 scenario of more than 100000 runs (sweep points x repeat) or\n"
     "                 an estimated 2 GB of results, naming the sweep to narrow\n"
+    "  --strict       (run and validate) a component whose unbounded queue is offered\n"
+    "                 its capacity or more is an error (exit 65), not a warning\n"
     "\n"
     "[expect] and [predict] (see `sdsim list expect`): after the table, each\n"
     "  expectation is judged at each sweep point on summary.csv's 95% interval:\n"
@@ -97,8 +115,11 @@ struct cli {
     int has_seed;
     unsigned long long seed;
     const char *runs;
+    const char *shard;         /* --shard K/N as given */
+    const char *name;          /* merge: what the scenario (file, a copy) is called */
     int quiet;
     int force;                 /* --force: past the cost budget */
+    int strict;                /* --strict: napkin warnings are errors */
     int progress;              /* --progress 1, --no-progress 0, neither -1 */
     struct runner_estimate est; /* filled by load() */
 };
@@ -170,7 +191,7 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
             i--; /* the value is in this argument: do not skip the next one */
         }
         int takes = !strcmp(a, "-o") || !strcmp(a, "-j") || !strcmp(a, "--seed") ||
-                    !strcmp(a, "--set") || !strcmp(a, "--runs");
+                    !strcmp(a, "--set") || !strcmp(a, "--runs") || !strcmp(a, "--shard");
         if (takes && !v)
             return usage_error("option %s needs a value", a);
         if (!strcmp(a, "--set")) {
@@ -197,8 +218,13 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
             c->has_seed = 1;
         } else if (!strcmp(a, "--runs")) {
             c->runs = v;
+        } else if (!strcmp(a, "--shard")) {
+            c->shard = v;
         } else if (!strcmp(a, "--force")) {
             c->force = 1;
+            continue;
+        } else if (!strcmp(a, "--strict")) {
+            c->strict = 1;
             continue;
         } else if (!strcmp(a, "-q") && allow_run_opts) {
             c->quiet = 1;
@@ -228,7 +254,7 @@ static int load(struct cli *c, struct scenario **out, struct expect_set **es)
 {
     struct diag *d = diag_new();
     int ioerr;
-    struct scenario *sc = scenario_load(c->file, d, &ioerr);
+    struct scenario *sc = scenario_load_named(c->file, c->name, d, &ioerr);
     if (!sc && ioerr) {
         fprintf(stderr, "sdsim: cannot open '%s': %s\n", c->file, strerror(ioerr));
         diag_free(d);
@@ -247,6 +273,20 @@ static int load(struct cli *c, struct scenario **out, struct expect_set **es)
                             "sweep variable '%s' has the name of a column of %s; call it "
                             "something else (e.g. '%s_value')",
                             sc->sweeps[i].name, file, sc->sweeps[i].name);
+        if (!scenario_sweep_is_duration(sc, i))
+            continue;
+        /* its NAME_ms column must not take another column's name either */
+        char ms[160];
+        snprintf(ms, sizeof ms, "%.150s_ms", sc->sweeps[i].name);
+        const char *other = report_column_taken(ms);
+        for (size_t j = 0; !other && j < sc->nsweeps; j++)
+            if (strcmp(sc->sweeps[j].name, ms) == 0)
+                other = "a sweep variable";
+        if (other)
+            diag_error(d, sc->sweeps[i].loc,
+                       "sweep variable '%s' is a duration, so its value in ms is written as "
+                       "'%s', which is already a column (%s); call it something else",
+                       sc->sweeps[i].name, ms, other);
     }
     struct expect_set *checks = NULL;
     if (rc == 0 && !(checks = expect_read(sc, d)))
@@ -274,6 +314,170 @@ static int load(struct cli *c, struct scenario **out, struct expect_set **es)
     return 0;
 }
 
+/* ---- napkin math -------------------------------------------------------------
+ * Before a run (and in validate): per component, the load it is offered,
+ * its capacity and its utilisation, from the model of each sweep point as
+ * built (models/napkin.h), and the bottleneck. A component offered its
+ * capacity or more with an unbounded queue is a warning (an error with
+ * --strict) at its section. */
+
+/* A rate for a message: "6.0", "2.55", "0.05", "1234.5". */
+static void fmt_rate(double v, char *buf, size_t size)
+{
+    if (v >= 1e4)
+        snprintf(buf, size, "%.0f", v);
+    else {
+        snprintf(buf, size, "%.4g", v);
+        if (!strchr(buf, '.') && !strchr(buf, 'e') && strlen(buf) + 3 < size)
+            strcat(buf, ".0");
+    }
+}
+
+/* A table cell: "?" for unknown, "unbounded" for infinite. */
+static void fmt_cell(double v, char *buf, size_t size)
+{
+    if (isnan(v))
+        snprintf(buf, size, "?");
+    else if (isinf(v))
+        snprintf(buf, size, "unbounded");
+    else
+        snprintf(buf, size, "%.4g", v);
+}
+
+/* One sweep point: its table on out (may be NULL) and its warnings on
+ * stderr. Returns the number of warnings. */
+static size_t napkin_point(const struct scenario *sc, size_t point, FILE *out, int strict)
+{
+    struct sc_point *pt = scenario_point(sc, point);
+    struct sim sim;
+    sim_init(&sim, 1, 0, 1);
+    size_t nwarn = 0;
+    if (model_build(&sim, pt, NULL) < 0) { /* validated before: cannot happen */
+        sim_fini(&sim);
+        scenario_point_free(pt);
+        return 0;
+    }
+    struct napkin_row *rows = xcalloc(sim.ncomps + 1, sizeof *rows);
+    long best = napkin_compute(&sim, rows);
+    char label[512] = "";
+    for (size_t i = 0; i < sc->nsweeps; i++) {
+        size_t len = strlen(label);
+        snprintf(label + len, sizeof label - len, "%s%s=%s", i ? ", " : "", sc->sweeps[i].name,
+                 scenario_sweep_value(sc, point, i));
+    }
+    int namew = 9, kindw = 4;
+    for (size_t i = 0; i < sim.ncomps; i++) {
+        int nl = (int)strlen(sim.comps[i]->name), kl = (int)strlen(sim.comps[i]->kind->name);
+        namew = nl > namew ? nl : namew;
+        kindw = kl > kindw ? kl : kindw;
+    }
+    if (out && sc->nsweeps)
+        fprintf(out, "sweep point %zu (%s):\n", point, label);
+    if (out)
+        fprintf(out, "  %-*s  %-*s  %10s  %10s  %11s\n", namew, "component", kindw, "kind",
+                "offered/s", "capacity/s", "utilisation");
+    int unknown = 0;
+    for (size_t i = 0; i < sim.ncomps; i++) {
+        const struct component *c = sim.comps[i];
+        const struct napkin_row *r = &rows[i];
+        if (c->kind->no_traffic)
+            continue;
+        char off[32], cap[32], util[32];
+        fmt_cell(r->offered, off, sizeof off);
+        if (c->kind->is_client) {
+            snprintf(cap, sizeof cap, "-");
+            snprintf(util, sizeof util, "-");
+        } else {
+            fmt_cell(r->capacity, cap, sizeof cap);
+            if (isinf(r->capacity) && !isnan(r->offered))
+                snprintf(util, sizeof util, "-");
+            else {
+                snprintf(util, sizeof util, isnan(r->utilisation) ? "?" : "%.3g",
+                         r->utilisation);
+                unknown |= isnan(r->utilisation) && !(r->offered == 0);
+            }
+        }
+        if (out)
+            fprintf(out, "  %-*s  %-*s  %10s  %10s  %11s\n", namew, c->name, kindw,
+                    c->kind->name, off, cap, util);
+        if (r->overloaded) {
+            char o[32], k[32];
+            fmt_rate(r->offered, o, sizeof o);
+            fmt_rate(r->capacity, k, sizeof k);
+            fprintf(stderr, "%s:%d:%d: %s: %s: offered %s/s >= capacity %s/s: its queue grows "
+                    "without bound",
+                    c->loc.file, c->loc.line, c->loc.col, strict ? "error" : "warning", c->name,
+                    o, k);
+            if (sc->nsweeps)
+                fprintf(stderr, " (sweep point %zu: %s)", point, label);
+            fprintf(stderr, "\n");
+            nwarn++;
+        }
+    }
+    if (out && best >= 0)
+        fprintf(out, "  bottleneck: %s, utilisation %.3g%s\n", sim.comps[best]->name,
+                rows[best].utilisation, unknown ? " (of the components where it is known)" : "");
+    else if (out)
+        fprintf(out, "  bottleneck: ? (no component's utilisation is known before a run)\n");
+    free(rows);
+    sim_fini(&sim);
+    scenario_point_free(pt);
+    return nwarn;
+}
+
+/* Sweep points whose table is printed; every point is checked. */
+#define NAPKIN_POINTS 24
+
+/* Every sweep point: the tables into *table (malloc'd text, or NULL when
+ * table is NULL), the warnings on stderr. Returns the number of warnings. */
+static size_t napkin_all(const struct scenario *sc, int strict, char **table)
+{
+    size_t tlen = 0, nwarn = 0;
+    FILE *out = table ? open_memstream(table, &tlen) : NULL;
+    if (out)
+        fprintf(out, "napkin math (mean rates of first attempts; ?: not known before a run):\n");
+    size_t np = scenario_npoints(sc);
+    char *prev = NULL; /* the table of the point shown last, without its heading */
+    for (size_t i = 0; i < np; i++) {
+        char *one = NULL;
+        size_t olen = 0;
+        FILE *f = out && i < NAPKIN_POINTS ? open_memstream(&one, &olen) : NULL;
+        nwarn += napkin_point(sc, i, f, strict);
+        if (!f)
+            continue;
+        fclose(f);
+        /* a point whose table is the previous one's says so in a line */
+        char *body = sc->nsweeps ? strchr(one, '\n') + 1 : one;
+        if (prev && strcmp(prev, body) == 0) {
+            fprintf(out, "%.*s: as above\n", (int)(body - one - 2), one);
+            free(one);
+            continue;
+        }
+        fputs(one, out);
+        free(prev);
+        prev = xstrdup(body);
+        free(one);
+    }
+    free(prev);
+    if (out && np > NAPKIN_POINTS)
+        fprintf(out, "(and %zu more sweep points, not shown; each is checked for overload)\n",
+                np - NAPKIN_POINTS);
+    if (out)
+        fclose(out);
+    else if (table)
+        *table = NULL;
+    return nwarn;
+}
+
+/* With --strict and warnings: the error count, and EX_DATAERR. */
+static int napkin_strict(const struct cli *c, size_t nwarn)
+{
+    if (!c->strict || nwarn == 0)
+        return 0;
+    fprintf(stderr, "%zu error%s in %s\n", nwarn, nwarn == 1 ? "" : "s", c->file);
+    return EX_DATAERR;
+}
+
 static int cmd_validate(int argc, char **argv)
 {
     struct cli c = {0};
@@ -288,6 +492,14 @@ static int cmd_validate(int argc, char **argv)
     long long repeat;
     uint64_t seed;
     size_t n = runner_nruns(sc, NULL, &seed, &repeat);
+    char *table = NULL;
+    rc = napkin_strict(&c, napkin_all(sc, c.strict, &table));
+    if (rc) {
+        free(table);
+        expect_set_free(es);
+        scenario_free(sc);
+        return rc;
+    }
     printf("%s: ok (%zu sweep point%s x %lld replication%s = %zu run%s)\n", c.file,
            scenario_npoints(sc), scenario_npoints(sc) == 1 ? "" : "s", repeat,
            repeat == 1 ? "" : "s", n, n == 1 ? "" : "s");
@@ -295,6 +507,9 @@ static int cmd_validate(int argc, char **argv)
            "%.0f summary.csv, %.0f histograms.csv, %.0f timeseries.csv, about %.3g MB\n",
            c.est.events, c.est.rows_runs, c.est.rows_components, c.est.rows_summary,
            c.est.rows_histograms, c.est.rows_timeseries, c.est.output_bytes / 1e6);
+    if (table)
+        fputs(table, stdout);
+    free(table);
     if (es)
         printf("checks: %zu expectation%s, %zu prediction%s (judged after a run)\n", es->nexpect,
                es->nexpect == 1 ? "" : "s", es->npredict, es->npredict == 1 ? "" : "s");
@@ -716,12 +931,94 @@ static int print_checks(const struct expect_outcome *eo, const struct scenario *
     return eo->failed ? EXIT_EXPECT_FAILED : 0;
 }
 
+/* "K/N" with 0 <= K < N into *k, *n. */
+static int parse_shard(const char *s, size_t total, size_t *k, size_t *n)
+{
+    unsigned long long a, b;
+    const char *slash = strchr(s, '/');
+    char left[24];
+    if (!slash || (size_t)(slash - s) >= sizeof left)
+        return usage_error("--shard needs K/N, e.g. 0/8, got '%s'", s);
+    snprintf(left, sizeof left, "%.*s", (int)(slash - s), s);
+    if (parse_ull(left, &a) < 0 || parse_ull(slash + 1, &b) < 0 || b < 1 || a >= b)
+        return usage_error("--shard needs K/N with 0 <= K < N, e.g. 0/8, got '%s'", s);
+    if (a >= total) {
+        fprintf(stderr,
+                "sdsim: --shard %s: the scenario has %zu run%s, so shard %llu has none; use "
+                "at most %zu shards\n",
+                s, total, total == 1 ? "" : "s", a, total);
+        return EX_USAGE;
+    }
+    *k = (size_t)a;
+    *n = (size_t)b;
+    return 0;
+}
+
+/* What run and merge hand to the results folder. */
+struct results {
+    struct scenario *sc;
+    struct run_result *res;
+    size_t n;
+    long long repeat;
+    uint64_t base_seed;
+    const char *command, *sets, *outdir;
+    const struct part_header *part;
+    const struct expect_set *es; /* [expect] and [predict], or NULL */
+};
+
+/* Writes the results folder (publish) and prints the table unless quiet.
+ * Returns the exit code. */
+static int write_results(const struct cli *c, const struct results *x, struct publish *pub,
+                         struct publish_status *pst, int plots)
+{
+    struct sim_config cfg;
+    runner_first_config(x->sc, &cfg);
+    struct report rp = {.sc = x->sc,
+                        .runs = x->res,
+                        .nruns = x->n,
+                        .repeat = x->repeat,
+                        .base_seed = x->base_seed,
+                        .command = x->command,
+                        .outdir = x->outdir,
+                        .slo_metric = cfg.slo.metric,
+                        .slo_limit = cfg.slo.limit,
+                        .slo_text = cfg.slo.text,
+                        .plot = cfg.plot[0] ? cfg.plot : NULL,
+                        .sets = x->sets,
+                        .part = x->part,
+                        .show = cfg.show[0] ? cfg.show : NULL};
+    struct expect_outcome *eo = x->es ? expect_evaluate(x->es, &rp) : NULL;
+    rp.expect = eo;
+    char *backlog = report_backlog_warnings(&rp); /* on stderr even with -q */
+    fputs(backlog, stderr);
+    free(backlog);
+    int rc = publish_exit(pst, publish_report(pub, &rp, pst) == 0);
+    char unknown[64];
+    if (rc == 0 && report_plot_unknown(&rp, unknown, sizeof unknown))
+        fprintf(stderr, "sdsim: warning: [sim] plot: no runs.csv column '%s'\n", unknown);
+    if (rc == 0 && !c->quiet) {
+        char *table = report_table(&rp);
+        fputs(table, stdout);
+        free(table);
+    }
+    if (rc == 0 && !c->quiet)
+        printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s%s)\n",
+               x->outdir, eo ? ", expect.csv" : "",
+               plots && pst->plots_failed == 0 ? ", plots *.png" : "; install gnuplot for PNG plots");
+    if (rc == 0 && eo)
+        rc = print_checks(eo, x->sc, c->quiet);
+    expect_outcome_free(eo);
+    return rc;
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     struct cli c = {0};
     int rc = parse_opts(argc, argv, &c, 1);
     if (rc)
         return rc;
+    if (c.runs && c.shard)
+        return usage_error("--runs and --shard both choose runs: give one");
     struct scenario *sc;
     struct expect_set *es = NULL;
     rc = load(&c, &sc, &es);
@@ -731,11 +1028,35 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     uint64_t base_seed;
     long long repeat;
     size_t total = runner_nruns(sc, &o, &base_seed, &repeat);
-    size_t *only = NULL, nonly = 0;
+    size_t *only = NULL, nonly = 0, shard = 0, nshards = 0;
     if (c.runs && (rc = parse_runs(c.runs, total, &only, &nonly)) != 0) {
         expect_set_free(es);
         scenario_free(sc);
         return rc;
+    }
+    if (c.shard) {
+        if ((rc = parse_shard(c.shard, total, &shard, &nshards)) != 0) {
+            expect_set_free(es);
+            scenario_free(sc);
+            return rc;
+        }
+        only = xcalloc(total / nshards + 1, sizeof *only);
+        for (size_t r = shard; r < total; r += nshards)
+            only[nonly++] = r;
+    }
+    if (!c.quiet || c.strict) {
+        char *table = NULL;
+        rc = napkin_strict(&c, napkin_all(sc, c.strict, c.quiet ? NULL : &table));
+        if (table && rc == 0)
+            fputs(table, stdout);
+        free(table);
+        fflush(stdout);
+        if (rc) {
+            free(only);
+            expect_set_free(es);
+            scenario_free(sc);
+            return rc;
+        }
     }
     o.only = only;
     o.nonly = nonly;
@@ -771,34 +1092,13 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         report_stops(res, n);
     char *command = join_args(full_argc, full_argv);
     char *sets = sets_text(&c);
-    if (rc == 0) {
-        struct sim_config cfg;
-        runner_first_config(sc, &cfg);
-        struct report rp = {sc,     res,         n,         repeat,       base_seed,
-                            command, outdir, cfg.slo.metric, cfg.slo.limit, cfg.slo.text,
-                            cfg.plot[0] ? cfg.plot : NULL, sets, NULL};
-        struct expect_outcome *eo = es ? expect_evaluate(es, &rp) : NULL;
-        rp.expect = eo;
-        rc = publish_exit(&pst, publish_report(pub, &rp, &pst) == 0);
-        char unknown[64];
-        if (rc == 0 && report_plot_unknown(&rp, unknown, sizeof unknown))
-            fprintf(stderr, "sdsim: warning: [sim] plot: no runs.csv column '%s'\n", unknown);
-        if (rc == 0 && !c.quiet) {
-            char *table = report_table(&rp);
-            fputs(table, stdout);
-            free(table);
-        }
-        if (rc == 0) {
-            int plots = po.plots && pst.plots_failed == 0;
-            if (!c.quiet)
-                printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s%s)\n",
-                       outdir, eo ? ", expect.csv" : "",
-                       plots ? ", plots *.png" : "; install gnuplot for PNG plots");
-        }
-        if (rc == 0 && eo)
-            rc = print_checks(eo, sc, c.quiet);
-        expect_outcome_free(eo);
-    }
+    struct part_header ph = {SDSIM_VERSION, sc->hash, sc->file, base_seed, c.sets,
+                             c.nsets, sets, shard, nshards, total};
+    /* a shard judges no expectation: merge does, on every run */
+    struct results x = {sc,     res,    n, repeat, base_seed, command, sets, outdir,
+                        c.shard ? &ph : NULL, c.shard ? NULL : es};
+    if (rc == 0)
+        rc = write_results(&c, &x, pub, &pst, po.plots);
     publish_free(pub);
     for (size_t i = 0; i < n; i++)
         run_result_free(&res[i]);
@@ -809,6 +1109,184 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     free(sets);
     expect_set_free(es);
     scenario_free(sc);
+    return rc;
+}
+
+/* ---- merge ---------------------------------------------------------------- */
+
+static int merge_usage(const char *why)
+{
+    return usage_error("merge: %s", why);
+}
+
+/* Checks that part p belongs with the first part f; prints why not. */
+static int part_matches(const struct part *f, const char *fdir, const struct part *p,
+                        const char *dir)
+{
+    const struct part_header *a = &f->h, *b = &p->h;
+    const char *what = strcmp(a->version, b->version) ? "sdsim version"
+                       : a->hash != b->hash           ? "scenario (its text differs)"
+                       : a->base_seed != b->base_seed ? "base seed"
+                       : a->nshards != b->nshards     ? "number of shards"
+                       : a->total != b->total         ? "number of runs"
+                                                      : NULL;
+    int sets_differ = a->nsets != b->nsets;
+    for (size_t i = 0; !sets_differ && i < a->nsets; i++)
+        sets_differ = strcmp(a->sets[i], b->sets[i]) != 0;
+    if (!what && sets_differ)
+        what = "--set options";
+    if (!what)
+        return 0;
+    fprintf(stderr, "sdsim: merge: %s and %s come from different runs: their %s differ\n", fdir,
+            dir, what);
+    return -1;
+}
+
+static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
+{
+    const char *outdir = NULL;
+    struct cli c = {0};
+    const char **dirs = xcalloc((size_t)argc + 1, sizeof *dirs);
+    size_t ndirs = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (!v) {
+                free(dirs);
+                return merge_usage("-o needs a folder");
+            }
+            outdir = v;
+            i++;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            c.quiet = 1;
+        } else if (a[0] == '-' && a[1]) {
+            free(dirs);
+            return usage_error("merge: unknown option '%s'", a);
+        } else {
+            dirs[ndirs++] = a;
+        }
+    }
+    if (!outdir || ndirs == 0) {
+        free(dirs);
+        return merge_usage("give -o DIR and the folders of the shards");
+    }
+    struct part *parts = xcalloc(ndirs, sizeof *parts);
+    int rc = 0;
+    size_t nread = 0;
+    for (size_t i = 0; i < ndirs && rc == 0; i++, nread++) {
+        char path[4096], why[256];
+        snprintf(path, sizeof path, "%s/%s", dirs[i], PARTFILE_NAME);
+        if (access(path, R_OK) != 0) {
+            fprintf(stderr, "sdsim: merge: cannot open '%s': %s (a folder written by run "
+                    "--shard K/N has one)\n", path, strerror(errno));
+            rc = EX_NOINPUT;
+        } else if (partfile_read(path, &parts[i], why, sizeof why) < 0) {
+            fprintf(stderr, "sdsim: merge: %s: %s\n", path, why);
+            rc = EX_DATAERR;
+        } else if (strcmp(parts[i].h.version, SDSIM_VERSION) != 0) {
+            fprintf(stderr, "sdsim: merge: %s was written by sdsim %s; this is %s\n", path,
+                    parts[i].h.version, SDSIM_VERSION);
+            rc = EX_DATAERR;
+        } else if (i > 0 && part_matches(&parts[0], dirs[0], &parts[i], dirs[i]) < 0) {
+            rc = EX_DATAERR;
+        }
+    }
+    /* every run exactly once */
+    size_t total = rc == 0 ? parts[0].h.total : 0;
+    const struct run_result **by_run = xcalloc(total + 1, sizeof *by_run);
+    const char **from = xcalloc(total + 1, sizeof *from);
+    for (size_t i = 0; rc == 0 && i < ndirs; i++)
+        for (size_t k = 0; rc == 0 && k < parts[i].nruns; k++) {
+            size_t r = parts[i].runs[k].run;
+            if (r >= total) {
+                fprintf(stderr, "sdsim: merge: %s holds run %zu of a scenario of %zu runs\n",
+                        dirs[i], r, total);
+                rc = EX_DATAERR;
+            } else if (by_run[r]) {
+                fprintf(stderr, "sdsim: merge: run %zu is in both %s and %s\n", r, from[r],
+                        dirs[i]);
+                rc = EX_DATAERR;
+            } else {
+                by_run[r] = &parts[i].runs[k];
+                from[r] = dirs[i];
+            }
+        }
+    size_t missing = 0;
+    for (size_t r = 0; rc == 0 && r < total; r++)
+        missing += by_run[r] == NULL;
+    if (rc == 0 && missing) {
+        size_t r = 0;
+        while (by_run[r])
+            r++;
+        fprintf(stderr, "sdsim: merge: %zu of %zu runs are missing (the first: run %zu, of "
+                "shard %zu/%zu)\n", missing, total, r, r % parts[0].h.nshards, parts[0].h.nshards);
+        rc = EX_DATAERR;
+    }
+    /* the scenario: the first part's copy, named as the run named it */
+    struct scenario *sc = NULL;
+    struct expect_set *es = NULL;
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s/scenario.ini", dirs[0]);
+    if (rc == 0) {
+        c.file = copy;
+        c.name = parts[0].h.scenario;
+        c.nsets = parts[0].h.nsets < MAX_SETS ? parts[0].h.nsets : MAX_SETS;
+        for (size_t i = 0; i < c.nsets; i++)
+            c.sets[i] = parts[0].h.sets[i];
+        c.force = 1;
+        rc = load(&c, &sc, &es);
+        if (rc == 0 && sc->hash != parts[0].h.hash) {
+            fprintf(stderr, "sdsim: merge: %s/scenario.ini is not the scenario the shards ran\n",
+                    dirs[0]);
+            rc = EX_DATAERR;
+        }
+    }
+    struct run_result *res = NULL;
+    if (rc == 0) {
+        struct runner_opts o = {.jobs = 1, .has_seed = 1, .seed = parts[0].h.base_seed};
+        uint64_t base_seed;
+        long long repeat;
+        if (runner_nruns(sc, &o, &base_seed, &repeat) != total) {
+            fprintf(stderr, "sdsim: merge: the scenario has not the %zu runs of the shards\n",
+                    total);
+            rc = EX_DATAERR;
+        } else {
+            /* the runs move into res (parts keep empty shells) */
+            res = xcalloc(total + 1, sizeof *res);
+            for (size_t r = 0; r < total; r++) {
+                res[r] = *by_run[r];
+                memset((void *)by_run[r], 0, sizeof *by_run[r]);
+            }
+            const char *f = getenv("SDSIM_FAIL_OUTPUT");
+            long fail = f ? atol(f) : -1;
+            struct publish_opts po = {outdir, getenv("HOME"), f ? &fail : NULL, have_gnuplot(),
+                                      getenv("SDSIM_NO_EXCHANGE") != NULL, false};
+            struct publish_status pst;
+            struct publish *pub = publish_begin(&po, &pst);
+            if (!pub) {
+                rc = publish_exit(&pst, 0);
+            } else {
+                publish_exit(&pst, 1);
+                char *command = join_args(full_argc, full_argv);
+                struct results x = {sc,      res,    total, repeat, base_seed, command,
+                                    parts[0].h.sets_text, outdir, NULL, es};
+                rc = write_results(&c, &x, pub, &pst, po.plots);
+                publish_free(pub);
+                free(command);
+            }
+            for (size_t r = 0; r < total; r++)
+                run_result_free(&res[r]);
+        }
+    }
+    free(res);
+    expect_set_free(es);
+    scenario_free(sc);
+    free(by_run);
+    free(from);
+    for (size_t i = 0; i < nread; i++)
+        partfile_free(&parts[i]);
+    free(parts);
+    free(dirs);
     return rc;
 }
 
@@ -911,7 +1389,10 @@ static int cmd_list(int argc, char **argv)
                "meaning");
         print_params(runner_sim_params, "  ");
         printf("  (validate and run refuse more than %d runs, sweep points x repeat, or an "
-               "estimated %.0f GB of results, unless --force)\n\n",
+               "estimated %.0f GB of results, unless --force; they print the napkin math of "
+               "each point, offered load, capacity and utilisation per component, and warn "
+               "when an unbounded queue is offered its capacity or more, an error with "
+               "--strict)\n\n",
                RUNNER_MAX_RUNS, RUNNER_MAX_OUTPUT_BYTES / 1e9);
         shown = 1;
     }
@@ -1006,5 +1487,7 @@ int main(int argc, char **argv)
         return cmd_list(argc - 2, argv + 2);
     if (!strcmp(cmd, "plot"))
         return cmd_plot(argc - 2, argv + 2);
+    if (!strcmp(cmd, "merge"))
+        return cmd_merge(argc - 2, argv + 2, argc, argv);
     return usage_error("unknown command '%s'", cmd);
 }

@@ -3,6 +3,7 @@
  * mutable state and any number of threads give the same results. */
 #include "sim/runner.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "models/kinds/client.h"
 #include "models/kind.h"
 #include "models/model.h"
+#include "models/napkin.h"
 #include "output/columns.h"
 #include "sim/hist.h"
 #include "output/report.h"
@@ -43,6 +45,10 @@ const struct param_spec runner_sim_params[] = {
     {"plot", "list", "",
      "runs.csv columns to plot against the first sweep variable, e.g. total_calls, "
      "latency_p99_ms: sweep_COLUMN.png (mean and 95% CI over replications)"},
+    {"show", "list", "",
+     "extra columns of the terminal table, 8 at most: runs.csv columns or summary.csv "
+     "metrics (latency_p99_ms, lost_writes, cache.hit_ratio) or COMPONENT.COLUMN of "
+     "components.csv (app.utilisation); the mean over a point's replications"},
     {"max_in_flight", "int|none", "1000000",
      "stop a run when it holds this many requests (" MAX_IN_FLIGHT_RANGE "), counting those "
      "whose client gave up but that still wait in a queue; runs.csv marks it "
@@ -110,6 +116,128 @@ static int read_plot(const char *v, struct loc loc, char *out, size_t size, stru
     return 0;
 }
 
+/* Does the name pattern (with "<i>" for a number: node<i>_busy) match s? */
+static bool pattern_matches(const char *pat, const char *s)
+{
+    const char *i = strstr(pat, "<i>");
+    if (!i)
+        return strcmp(pat, s) == 0;
+    size_t pre = (size_t)(i - pat);
+    if (strncmp(pat, s, pre) != 0)
+        return false;
+    s += pre;
+    size_t digits = strspn(s, "0123456789");
+    return digits > 0 && strcmp(i + 3, s + digits) == 0;
+}
+
+/* Is kind one of the kinds a kind metric names ("client or service")? */
+static bool kind_listed(const char *kinds, const char *kind)
+{
+    size_t n = strlen(kind);
+    for (const char *p = strstr(kinds, kind); p; p = strstr(p + 1, kind))
+        if ((p == kinds || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+            return true;
+    return false;
+}
+
+/* A name [sim] show may take at this point: a summary.csv metric, a numeric
+ * runs.csv column, a kind metric of a component the point has (summed ones
+ * plain, others COMPONENT.NAME), or COMPONENT.COLUMN of components.csv.
+ * When not, why says what is wrong. */
+static bool show_known(const char *name, const struct sc_point *pt, char *why, size_t size)
+{
+    if (columns_summary_metric(name))
+        return true;
+    const char *plain[128];
+    size_t np = 0;
+    for (const struct run_column *c = columns_runs; c->doc.name; c++) {
+        if (c->type != COL_COUNT && c->type != COL_NUM)
+            continue;
+        if (strcmp(c->doc.name, name) == 0)
+            return true;
+        if (np < 128)
+            plain[np++] = c->doc.name;
+    }
+    for (const struct summary_metric *m = columns_summary_metrics; m->doc.name && np < 128; m++)
+        plain[np++] = m->doc.name;
+    const char *dot = strchr(name, '.');
+    const struct sc_section *sec = NULL;
+    for (size_t i = 0; dot && i < pt->nsections; i++)
+        if (strlen(pt->sections[i].name) == (size_t)(dot - name) &&
+            strncmp(pt->sections[i].name, name, (size_t)(dot - name)) == 0 &&
+            strcmp(pt->sections[i].kind, "sim") != 0)
+            sec = &pt->sections[i];
+    if (dot && !sec) {
+        snprintf(why, size, "show: no component '%.*s' for '%s'", (int)(dot - name), name, name);
+        return false;
+    }
+    const char *col = dot ? dot + 1 : name;
+    const char *by = NULL; /* the kinds of a summed metric of that name */
+    for (const struct kind_metric *k = columns_kind_metrics; k->doc.name; k++) {
+        if (k->timeseries || k->per_component != (sec != NULL) || !pattern_matches(k->doc.name, col))
+            continue;
+        if (sec && kind_listed(k->kinds, sec->kind))
+            return true;
+        for (size_t i = 0; !sec && i < pt->nsections; i++) /* summed: some component has it */
+            if (kind_listed(k->kinds, pt->sections[i].kind))
+                return true;
+        by = k->kinds;
+    }
+    if (!sec && by) {
+        snprintf(why, size, "show: '%s' is reported by a %s, and this scenario has none", name, by);
+        return false;
+    }
+    for (const struct comp_column *c = columns_components; sec && c->doc.name; c++)
+        if ((c->type == COL_COUNT || c->type == COL_NUM) && strcmp(c->doc.name, col) == 0 &&
+            strcmp(col, "run") != 0 && strcmp(col, "rep") != 0 && strcmp(col, "seed") != 0)
+            return true;
+    if (sec) {
+        snprintf(why, size,
+                 "show: %s (a %s) has no column '%s' (its components.csv columns, or a "
+                 "metric its kind reports: see `sdsim list metrics`)",
+                 sec->name, sec->kind, col);
+        return false;
+    }
+    const char *near = diag_closest(name, plain, np);
+    snprintf(why, size, "show: no runs.csv column or summary.csv metric '%s'%s%s%s", name,
+             near ? " (did you mean '" : "; a component's column is COMPONENT.COLUMN",
+             near ? near : "", near ? "'?)" : "");
+    return false;
+}
+
+/* [sim] show: up to REPORT_SHOW_MAX names show_known knows, the first
+ * unknown one pointed at. */
+static int read_show(const char *v, struct loc loc, const struct sc_point *pt, char *out,
+                     size_t size, struct diag *d)
+{
+    if (!v)
+        v = "";
+    snprintf(out, size, "%s", v);
+    if (strlen(v) >= size)
+        return diag_error(d, loc, "show: the list is too long");
+    bool literal = !strstr(v, "${"); /* then a name's column is the value's + its offset */
+    static const char word[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+    size_t n = 0;
+    for (const char *p = v + strspn(v, ", \t"); *p; p += strspn(p, ", \t"), n++) {
+        size_t len = strspn(p, word);
+        struct loc at = loc;
+        if (literal && loc.line > 0)
+            at.col += (int)(p - v);
+        if (len == 0 || len >= 64 || !strchr(", \t", p[len]))
+            return diag_error(d, at, "show: expected column names, e.g. "
+                                     "'latency_p99_ms, app.utilisation'");
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)len, p);
+        char why[320];
+        if (!show_known(name, pt, why, sizeof why))
+            return diag_error(d, at, "%s", why);
+        p += len;
+    }
+    if (n > REPORT_SHOW_MAX)
+        return diag_error(d, loc, "show: %d columns at most", REPORT_SHOW_MAX);
+    return 0;
+}
+
 /* Where the value of key is written, or the section header if it is not. */
 static struct loc value_loc(const struct sc_section *s, const char *key)
 {
@@ -157,6 +285,9 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
                         "interval is too short: more than 10^6 rows per run");
     const char *plot = kp_raw(s, runner_sim_params, "plot", &loc);
     if (read_plot(plot, loc, cfg->plot, sizeof cfg->plot, d) < 0)
+        rc = -1;
+    const char *show = kp_raw(s, runner_sim_params, "show", &loc);
+    if (read_show(show, loc, pt, cfg->show, sizeof cfg->show, d) < 0)
         rc = -1;
     const char *mif = kp_raw(s, runner_sim_params, "max_in_flight", &loc);
     long long limit;
@@ -376,7 +507,7 @@ uint64_t runner_rep_seed(uint64_t base_seed, size_t rep)
 }
 
 static void comp_result(const struct sim *sim, const struct component *c, int64_t end_ns,
-                        struct comp_result *cr)
+                        const struct napkin_row *nap, struct comp_result *cr)
 {
     const struct comp_stats *st = &c->st;
     cr->name = xstrdup(c->name);
@@ -391,6 +522,10 @@ static void comp_result(const struct sim *sim, const struct component *c, int64_
     cr->mean_queue = sim_level_mean(sim, &st->queued, end_ns);
     cr->mean_insys = sim_level_mean(sim, &st->insys, end_ns);
     cr->has_hists = st->wait != NULL;
+    /* the napkin figures of the model as built (unbounded capacity: empty) */
+    cr->offered_expected = nap ? nap->offered : (double)NAN;
+    cr->capacity_expected = nap && isfinite(nap->capacity) ? nap->capacity : (double)NAN;
+    cr->utilisation_expected = nap ? nap->utilisation : (double)NAN;
     if (cr->has_hists) {
         sparse_from_hist(&cr->wait, st->wait);
         sparse_from_hist(&cr->local, st->local);
@@ -431,9 +566,10 @@ static void collect_extra(const struct sim *sim, const struct component *c, int6
     }
 }
 
-static void collect(const struct sim *sim, int64_t end_ns, struct run_result *res)
+static void collect(const struct sim *sim, int64_t end_ns, const struct napkin_row *nap,
+                    struct run_result *res)
 {
-    struct hist *lat = hist_new();
+    struct hist *lat = hist_new(), *all = hist_new();
     res->window_s = units_ns_to_s(end_ns > sim->cut_ns ? end_ns - sim->cut_ns : 0);
     res->warmup_s = units_ns_to_s(sim->cut_ns);
     res->events = sim->events;
@@ -450,12 +586,15 @@ static void collect(const struct sim *sim, int64_t end_ns, struct run_result *re
             res->timeouts += t->timeouts;
             res->errors += t->errors;
             res->attempts += t->attempts;
+            res->fallbacks += t->fallbacks;
             hist_merge(lat, t->latency);
+            hist_merge(all, t->latency);
+            hist_merge(all, t->latency_failed);
             continue;
         }
         if (c->kind->no_traffic)
             continue;
-        comp_result(sim, c, end_ns, &res->comps[res->ncomps++]);
+        comp_result(sim, c, end_ns, nap ? &nap[i] : NULL, &res->comps[res->ncomps++]);
     }
     res->in_flight =
         res->offered - res->completed - res->rejected - res->rate_limited - res->timeouts -
@@ -477,7 +616,9 @@ static void collect(const struct sim *sim, int64_t end_ns, struct run_result *re
             res->ts_names[i] = columns_ts_name(&sim->ts.cols[i]);
     }
     sparse_from_hist(&res->latency, lat);
+    sparse_from_hist(&res->latency_all, all);
     hist_free(lat);
+    hist_free(all);
 }
 
 static void collect_stop(const struct sim_overload *o, struct run_result *res)
@@ -593,11 +734,16 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
     diag_free(d);
     if (rc == 0 && !series)
         sim_ts_start(&sim, cfg->interval_ns);
+    struct napkin_row *nap = NULL;
+    if (rc == 0 && res) { /* from the model as built, before faults or autoscaling move it */
+        nap = xcalloc(sim.ncomps + 1, sizeof *nap);
+        napkin_compute(&sim, nap);
+    }
     if (rc == 0) {
         int64_t end = sim_run(&sim);
         slot_end(pa->p, pa->slot, sim.events);
         if (res) {
-            collect(&sim, end, res);
+            collect(&sim, end, nap, res);
             res->precision_met =
                 cfg->precision > 0 ? sim.stop && !sim.limits.overloaded && !sim.limits.stalled : -1;
             if (sim.limits.overloaded)
@@ -608,6 +754,7 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
             }
         }
     }
+    free(nap);
     sim.warmup = NULL; /* owned by the caller */
     sim_fini(&sim);
     return rc;

@@ -35,6 +35,7 @@ struct sim_config {
     int64_t interval_ns;   /* time-series interval; 0: no timeseries.csv */
     struct slo slo;        /* service-level objective checked per sweep point */
     char plot[256];        /* runs.csv columns to plot against the first sweep, or "" */
+    char show[256];        /* extra columns of the terminal table, or "" */
     size_t max_in_flight;  /* stop a run holding this many requests; SIZE_MAX: none */
 };
 

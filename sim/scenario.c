@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sim/rng.h"
+#include "sim/units.h"
 #include "sim/xalloc.h"
 
 #define CLI_FILE "<command line>"
@@ -349,6 +350,12 @@ static int refuse_binary(const char *path, const char *buf, const char *bad, str
 
 struct scenario *scenario_load(const char *path, struct diag *d, int *io_error)
 {
+    return scenario_load_named(path, NULL, d, io_error);
+}
+
+struct scenario *scenario_load_named(const char *path, const char *name, struct diag *d,
+                                     int *io_error)
+{
     *io_error = 0;
     int from_stdin = strcmp(path, "-") == 0;
     FILE *f = from_stdin ? stdin : fopen(path, "rb");
@@ -377,11 +384,11 @@ struct scenario *scenario_load(const char *path, struct diag *d, int *io_error)
     buf[len] = '\0';
     const char *bad = first_binary(buf, len);
     if (bad) {
-        refuse_binary(from_stdin ? "<stdin>" : path, buf, bad, d);
+        refuse_binary(name ? name : from_stdin ? "<stdin>" : path, buf, bad, d);
         free(buf);
         return NULL;
     }
-    struct scenario *sc = scenario_parse(from_stdin ? "<stdin>" : path, buf, d);
+    struct scenario *sc = scenario_parse(name ? name : from_stdin ? "<stdin>" : path, buf, d);
     free(buf);
     return sc;
 }
@@ -701,6 +708,30 @@ const char *scenario_sweep_value(const struct scenario *sc, size_t point, size_t
     for (size_t j = sc->nsweeps; j-- > i + 1;)
         rest /= sc->sweeps[j].nvalues;
     return sc->sweeps[i].values[rest % sc->sweeps[i].nvalues];
+}
+
+bool scenario_sweep_is_duration(const struct scenario *sc, size_t i)
+{
+    const struct sc_sweep *w = &sc->sweeps[i];
+    bool unit = false;
+    for (size_t k = 0; k < w->nvalues; k++) {
+        int64_t ns;
+        const char *why;
+        if (units_parse_duration(w->values[k], &ns, &why) < 0)
+            return false;
+        if (ns != 0 || strpbrk(w->values[k], "numsh") != NULL)
+            unit = true;
+    }
+    return unit;
+}
+
+double scenario_sweep_ms(const struct scenario *sc, size_t point, size_t i)
+{
+    int64_t ns = 0;
+    const char *why;
+    if (units_parse_duration(scenario_sweep_value(sc, point, i), &ns, &why) < 0)
+        return NAN;
+    return units_ns_to_ms(ns);
 }
 
 struct sc_point *scenario_point(const struct scenario *sc, size_t index)

@@ -80,6 +80,11 @@ struct scenario *scenario_parse(const char *file, const char *text, struct diag 
  * returned, no diagnostic) when the file cannot be read, so the caller can
  * exit with EX_NOINPUT. */
 struct scenario *scenario_load(const char *path, struct diag *d, int *io_error);
+/* The same, but the scenario is called name (its messages and the paths it
+ * names are relative to name, not path): sdsim merge reads a results
+ * folder's copy, scenario.ini, as the file the run was given. */
+struct scenario *scenario_load_named(const char *path, const char *name, struct diag *d,
+                                     int *io_error);
 void scenario_free(struct scenario *sc);
 
 /* Applies `name.key=value` (as given to --set). A sweep in value is allowed.
@@ -96,6 +101,13 @@ void scenario_point_free(struct sc_point *p);
 
 /* The value of sweep i at point `point`, without building the point. */
 const char *scenario_sweep_value(const struct scenario *sc, size_t point, size_t i);
+/* 1 when every value of sweep i is a duration ("100ms", "1s", and "0" once
+ * another value has a unit): the CSV files then carry its value in
+ * milliseconds in a column NAME_ms beside NAME, which sorts and plots as a
+ * number. */
+bool scenario_sweep_is_duration(const struct scenario *sc, size_t i);
+/* The value of such a sweep at point, in milliseconds. */
+double scenario_sweep_ms(const struct scenario *sc, size_t point, size_t i);
 
 /* Lookup helpers over a point's sections. */
 const struct sc_section *sc_find_section(const struct sc_section *secs, size_t n,

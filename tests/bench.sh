@@ -181,3 +181,46 @@ echo "  (a [wars] trial is 4n + 2 events: its rate is in events/s. A ring of 409
 echo "   points is 16 MiB, built once per run. [shards] needs one store component per shard, and"
 echo "   each component's statistics (histograms) take about 190 KiB: that, not the router, is"
 echo "   the memory at 1000 and 4096 shards)"
+
+echo
+echo "== instructions per request (callgrind counts instructions: stable on a noisy machine)."
+echo "   Marginal: (instructions of a run of 3*10^5 requests - those of 10^5) / 2*10^5, so"
+echo "   building the model and writing results do not count; the minimal loop's the same way"
+if command -v valgrind >/dev/null 2>&1; then
+    ir() { # ir COMMAND...: instructions callgrind counts for the command
+        valgrind --tool=callgrind --callgrind-out-file=$B/cg.out "$@" >/dev/null 2>$B/cg.err
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p' $B/cg.err
+    }
+    for model in mm1:1 mm10:10; do
+        name=${model%%:*}; c=${model##*:}
+        rate=$(awk -v c="$c" 'BEGIN{print 0.9*c}')
+        line=""
+        for n in 100000 300000; do
+            dur=$(awk -v n=$n -v r="$rate" 'BEGIN{printf "%.0fs", n/r}')
+            i=$(ir ./sdsim run tests/bench/$name.ini --set sim.duration=$dur -q -o $B/out/ir$n)
+            m=$(ir $B/minimal "$c" 0.9 $n)
+            done_n=$(col $B/out/ir$n/runs.csv completed)
+            line="$line $i $m $done_n"
+        done
+        echo "$line" | awk -v name="$name" '{
+            s = ($4 - $1) / ($6 - $3); m = ($5 - $2) / 200000;
+            printf "  %-5s rho=0.9  sdsim %6.0f instructions per request;  minimal loop %5.0f;  ratio %.2f\n",
+                   name, s, m, m / s }'
+    done
+else
+    echo "  (valgrind is not installed: no instruction counts)"
+fi
+
+echo
+echo "== -j scaling: a sweep of 8 runs of M/M/10 at rho 0.9 (10^6 requests each), -j 1 vs -j 2"
+for j in 1 2; do
+    t0=$(now_ns)
+    ./sdsim run tests/bench/mm10.ini --set sim.duration=111111s --set sim.repeat=8 -q -j $j \
+        -o $B/out/j$j
+    t1=$(now_ns)
+    eval "t_j$j=$(( t1 - t0 ))"
+done
+cmp -s $B/out/j1/runs.csv $B/out/j2/runs.csv && same="byte-identical" || same="DIFFERENT"
+awk -v a="$t_j1" -v b="$t_j2" -v s="$same" -v cpus="$(getconf _NPROCESSORS_ONLN)" 'BEGIN{
+    printf "  -j 1 %.2f s, -j 2 %.2f s: speed-up %.2fx on %d online CPUs (results %s)\n",
+           a / 1e9, b / 1e9, a / b, cpus, s }'

@@ -3,6 +3,7 @@
  * the known headers of a small scenario with a sweep, a cache (extra
  * metrics) and a time series. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,9 +161,10 @@ START_TEST(headers_come_out_as_known)
     first_line(dir, "runs.csv", line, sizeof line);
     ck_assert_str_eq(line,
                      "run,rep,seed,rate,offered,completed,rejected,timeouts,errors,in_flight,"
-                     "attempts,attempts_per_request,offered_rps,throughput_rps,latency_mean_ms,"
-                     "latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,"
-                     "latency_max_ms,warmup_s,window_s,precision_met,events,stopped,"
+                     "attempts,attempts_per_request,offered_rps,throughput_rps,goodput_rps,"
+                     "latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,"
+                     "latency_p999_ms,latency_max_ms,latency_all_mean_ms,latency_all_p50_ms,"
+                     "latency_all_p99_ms,warmup_s,window_s,precision_met,events,stopped,"
                      "stopped_at_s,cache.hit_ratio,cache.hits,cache.misses,cache.coalesced,"
                      "cache.early_refreshes,cache.wb_dropped,cache.wb_rejected,"
                      "cache.wb_unflushed,cache.events_lost,reads,stale_reads,writes,"
@@ -172,7 +174,8 @@ START_TEST(headers_come_out_as_known)
                            "errors,throughput_rps,utilisation,mean_busy,mean_queue,"
                            "mean_in_system,wait_mean_ms,wait_p50_ms,wait_p90_ms,wait_p99_ms,"
                            "p_wait_gt0,wait_m2_s2,local_mean_ms,response_mean_ms,"
-                           "response_p50_ms,response_p99_ms,littles_law_l");
+                           "response_p50_ms,response_p99_ms,littles_law_l,"
+                           "offered_rps_expected,capacity_rps,utilisation_expected");
     first_line(dir, "summary.csv", line, sizeof line);
     ck_assert_str_eq(line, "point,rate,metric,value,ci_low,ci_high,n");
     first_line(dir, "histograms.csv", line, sizeof line);
@@ -189,6 +192,100 @@ START_TEST(headers_come_out_as_known)
 }
 END_TEST
 
+/* The table's numbers: significant digits, never an exponent for an
+ * ordinary value, "-" for a value that does not apply. */
+START_TEST(numbers_have_significant_digits_without_exponent)
+{
+    static const struct {
+        double v;
+        int sig;
+        const char *want;
+    } cases[] = {
+        {547901.112, 4, "547900"}, {7696.7, 2, "7700"}, {2.82189, 4, "2.822"},
+        {9.9996, 4, "10"},        {999.96, 4, "1000"}, {52.776, 3, "52.8"},
+        {0.000123456, 3, "0.000123"}, {3.0, 3, "3"},   {0.5, 4, "0.5"},
+        {0.0, 4, "0"},            {1234567.0, 3, "1230000"}, {12.5, 2, "13"},
+    };
+    char buf[64];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        report_fmt_num(buf, sizeof buf, cases[i].v, cases[i].sig);
+        ck_assert_msg(strcmp(buf, cases[i].want) == 0, "%.9g with %d digits: '%s', want '%s'",
+                      cases[i].v, cases[i].sig, buf, cases[i].want);
+    }
+    report_fmt_num(buf, sizeof buf, (double)NAN, 4);
+    ck_assert_str_eq(buf, "-");
+}
+END_TEST
+
+/* A service of capacity 2/s (one worker, 500 ms) offered 1/s and 4/s: the
+ * table shows each sweep value on its row, no exponent, seconds for the
+ * overloaded point's latency; only that point gets a backlog warning,
+ * with the measured rates and about half the requests unfinished. */
+static const char overload_text[] = "[sim]\n"
+                                    "duration = 400s\n"
+                                    "warmup = 10s\n"
+                                    "repeat = 2\n"
+                                    "[client load]\n"
+                                    "arrival = poisson(rate=${rate = 1/s, 4/s})\n"
+                                    "to = app\n"
+                                    "[service app]\n"
+                                    "workers = 1\n"
+                                    "queue = unbounded\n"
+                                    "service = const(500ms)\n";
+
+START_TEST(table_and_backlog_warning)
+{
+    size_t n;
+    struct run_result *res = tl_runs(overload_text, 1, &n);
+    struct diag *d = diag_new();
+    struct scenario *sc = scenario_parse("t.ini", overload_text, d);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
+    struct report rp = {.sc = sc, .runs = res, .nruns = n, .repeat = 2, .base_seed = 1,
+                        .command = "test", .outdir = "out",
+                        .show = "completed, app.utilisation"};
+    char *table = report_table(&rp);
+    ck_assert_msg(strncmp(table, "rate ", 5) == 0, "header: %s", table);
+    /* [sim] show: the columns named, last; at 4/s the worker is always busy */
+    char *nl = strchr(table, '\n');
+    ck_assert_msg(nl && nl - strlen("completed  app.utilisation") >= table &&
+                      strncmp(nl - strlen("completed  app.utilisation"),
+                              "completed  app.utilisation", strlen("completed  app.utilisation")) == 0,
+                  "show columns: %s", table);
+    char *row4 = strstr(table, "\n4/s ");
+    ck_assert_ptr_nonnull(row4);
+    char *end4 = strchr(row4 + 1, '\n');
+    char *last = end4;
+    while (last[-1] != ' ')
+        last--;
+    double util = strtod(last, NULL);
+    ck_assert_msg(util > 0.99 && util <= 1.0, "utilisation at 4/s: %g", util);
+    ck_assert_msg(strstr(table, "\n1/s ") && strstr(table, "\n4/s "), "rows: %s", table);
+    ck_assert_msg(!strstr(table, "e+") && !strstr(table, "e-0") && !strstr(table, "nan"),
+                  "exponent or nan: %s", table);
+    ck_assert_msg(strstr(table, "success mean s (95% CI)") && strstr(table, "all p99 s"),
+                  "a column reaching 10000 ms is in s: %s", table);
+    free(table);
+    char *w = report_backlog_warnings(&rp);
+    double off, cap, unf;
+    ck_assert_msg(sscanf(w,
+                         "sdsim: warning: rate=4/s: app: offered %lf/s > capacity %lf/s; %lf%% "
+                         "of requests unfinished\n",
+                         &off, &cap, &unf) == 3,
+                  "warning: '%s'", w);
+    ck_assert_msg(strchr(w, '\n') == w + strlen(w) - 1, "one line: '%s'", w);
+    /* Poisson counts over 2 x 390 s at 4/s: the offered rate within 10%;
+     * the capacity is exact but for the request in service at the end */
+    ck_assert_msg(off > 3.6 && off < 4.4, "offered %g", off);
+    ck_assert_msg(cap > 1.98 && cap < 2.02, "capacity %g", cap);
+    ck_assert_msg(unf > 40 && unf < 60, "unfinished %g%%", unf);
+    free(w);
+    scenario_free(sc);
+    diag_free(d);
+    tl_runs_free(res, n);
+}
+END_TEST
+
 Suite *columns_suite(void)
 {
     Suite *s = suite_create("columns");
@@ -198,6 +295,8 @@ Suite *columns_suite(void)
     tcase_add_test(tc, fixed_names_are_taken_by_their_file);
     tcase_add_test(tc, time_series_columns_are_named_from_the_table);
     tcase_add_test(tc, headers_come_out_as_known);
+    tcase_add_test(tc, numbers_have_significant_digits_without_exponent);
+    tcase_add_test(tc, table_and_backlog_warning);
     suite_add_tcase(s, tc);
     return s;
 }

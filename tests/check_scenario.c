@@ -110,6 +110,30 @@ START_TEST(sweeps_expand_as_a_cross_product_first_outermost)
 }
 END_TEST
 
+/* A sweep of durations also carries its value in ms (the NAME_ms column), so
+ * "100ms" sorts before "10s"; any other sweep does not. */
+START_TEST(duration_sweeps_are_recognised_and_converted_to_ms)
+{
+    struct scenario *sc = parse("[service a]\nx = ${ttl = 100ms, 10s, 0, 2m}\ny = ${n = 1, 2}\n"
+                                "z = ${z = 0}\nw = ${w = fast, 1s}\nv = ${v = 0, 1.5us}\n");
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_uint_eq(sc->nsweeps, 5);
+    ck_assert(scenario_sweep_is_duration(sc, 0));
+    ck_assert(!scenario_sweep_is_duration(sc, 1)); /* bare numbers need a unit */
+    ck_assert(!scenario_sweep_is_duration(sc, 2)); /* "0" alone says nothing */
+    ck_assert(!scenario_sweep_is_duration(sc, 3)); /* one value is not a duration */
+    ck_assert(scenario_sweep_is_duration(sc, 4));
+    /* point = ((((ttl * 2 + n) * 1 + z) * 2 + w) * 2 + v): ttl is outermost */
+    size_t per_ttl = 2 * 1 * 2 * 2;
+    ck_assert_double_eq(scenario_sweep_ms(sc, 0 * per_ttl, 0), 100.0);
+    ck_assert_double_eq(scenario_sweep_ms(sc, 1 * per_ttl, 0), 10000.0);
+    ck_assert_double_eq(scenario_sweep_ms(sc, 2 * per_ttl, 0), 0.0);
+    ck_assert_double_eq(scenario_sweep_ms(sc, 3 * per_ttl, 0), 120000.0);
+    ck_assert_double_eq_tol(scenario_sweep_ms(sc, 1, 4), 0.0015, 1e-12);
+    scenario_free(sc);
+}
+END_TEST
+
 START_TEST(sweep_text_around_the_substitution_is_kept)
 {
     struct scenario *sc = parse("[client c]\narrival = poisson(rate=${r = 0.5, 0.25}/s)\n");
@@ -240,6 +264,7 @@ Suite *scenario_suite(void)
                         (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, sweeps_expand_as_a_cross_product_first_outermost);
     tcase_add_test(tc, sweep_text_around_the_substitution_is_kept);
+    tcase_add_test(tc, duration_sweeps_are_recognised_and_converted_to_ms);
     tcase_add_test(tc, fractional_range_has_no_rounding_drift);
     tcase_add_test(tc, sweep_values_may_be_specs_with_commas);
     tcase_add_test(tc, set_overrides_adds_and_reports_unknown_sections);

@@ -7,6 +7,9 @@
 #   clang, libclang-rt-N-dev - clang and its libFuzzer runtime, for the
 #                           fuzzing pass of make check (optional: without
 #                           them make check skips it and says so)
+#   parallel              - GNU parallel, for the test of the README's recipe
+#                           that runs shards side by side and merges them
+#                           (optional: without it that test is skipped)
 # It uses apt-get as root, or sudo when that works without a password;
 # otherwise it prints the exact command to run and fails.
 # Usage: sh tests/deps.sh [--plots-only]
@@ -19,6 +22,10 @@ if [ "${1:-}" != "--plots-only" ]; then
     if ! pkg-config --exists check 2>/dev/null; then need="$need check"; fi
 fi
 command -v gnuplot >/dev/null 2>&1 || optional="gnuplot-nox"
+recipes=""
+if [ "${1:-}" != "--plots-only" ]; then
+    command -v parallel >/dev/null 2>&1 || recipes="parallel"
+fi
 
 # libFuzzer: clang links -fsanitize=fuzzer only with the compiler-rt package
 # of its own version (Debian: libclang-rt-14-dev for clang 14).
@@ -40,7 +47,7 @@ if [ "${1:-}" != "--plots-only" ] && ! have_libfuzzer; then
     [ -n "$fuzz" ] || fuzz=$(clang_rt)
 fi
 
-[ -z "$need$optional$fuzz" ] && exit 0
+[ -z "$need$optional$fuzz$recipes" ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then
     sudo=""
@@ -55,6 +62,7 @@ else
     [ -n "$optional" ] && echo "sdsim: gnuplot is not installed: plots will be written as .gp scripts only" >&2
     [ -n "$optional" ] && echo "sdsim: (to draw PNGs: sudo apt-get install -y gnuplot-nox)" >&2
     [ -n "$fuzz" ] && echo "sdsim: clang with libFuzzer is missing: make check will skip fuzzing (sudo apt-get install -y clang libclang-rt-14-dev)" >&2
+    [ -n "$recipes" ] && echo "sdsim: GNU parallel is missing: make check will skip the sharding recipe test (sudo apt-get install -y parallel)" >&2
     exit 0
 fi
 
@@ -84,6 +92,9 @@ if [ "$fuzz" = clang ]; then # then the runtime of the clang that came
     install " clang" && { have_libfuzzer || install " $(clang_rt)"; }
 elif [ -n "$fuzz" ]; then
     install " $fuzz"
+fi
+if [ -n "$recipes" ]; then
+    install " $recipes" || echo "sdsim: warning: GNU parallel could not be installed; make check skips the sharding recipe test" >&2
 fi
 if [ -n "$fuzz" ] && ! have_libfuzzer; then
     echo "sdsim: warning: clang with libFuzzer could not be installed; make check skips fuzzing" >&2

@@ -42,6 +42,7 @@ little_holds() {
 # --- the example scenario -------------------------------------------------
 "$SDSIM" run scenarios/hello.ini -o "$T/hello" > "$T/hello.out" 2> "$T/hello.err"
 check "hello.ini runs" [ $? -eq 0 ]
+check "hello.ini (85% load): no backlog warning" [ ! -s "$T/hello.err" ]
 check "runs.csv has the documented columns" has_cols "$T/hello/runs.csv" run rep seed offered \
     completed rejected timeouts errors in_flight throughput_rps latency_mean_ms latency_p50_ms \
     latency_p90_ms latency_p99_ms latency_p999_ms latency_max_ms
@@ -213,6 +214,61 @@ if [ -z "${SDSIM_E2E_QUICK:-}" ]; then
     "$SDSIM" run tests/e2e/little.ini -o "$T/little" -q
     check "Little's law holds for every service (2%)" little_holds "$T/little/components.csv" 0.02
 fi
+
+# Overload: hello.ini at 6/s against 3 workers of 1 s (capacity 3/s). About
+# half the requests are still queued at the end, and the table and a
+# warning on stderr (also with -q) say so; the success-only figures alone
+# would read "0% failed".
+"$SDSIM" run scenarios/hello.ini --set 'load.arrival=poisson(rate=6/s)' -j 2 -o "$T/h6" \
+    > "$T/h6.out" 2> "$T/h6.err"
+check "hello at 6/s runs, and its [expect] lines fail (exit 1)" [ $? -eq 1 ]
+# the row "all runs  5  offered throughput goodput failed reject timeout unfinished ..."
+check "hello at 6/s: the table shows about 50% unfinished" awk \
+    '$1 == "unfinished" { next } /^all runs / { ok = $10 >= 45 && $10 <= 60; found = 1 }
+     END { exit !(found && ok) }' "$T/h6.out"
+check "hello at 6/s: summary.csv's unfinished_ratio is about 0.5" \
+    sh -c "grep ',unfinished_ratio,' '$T/h6/summary.csv' | awk -F, '{ exit !(\$4 >= 0.45 && \$4 <= 0.6) }'"
+check "hello at 6/s: one warning names app, its offered rate above its capacity" \
+    sh -c "[ \$(grep -c '^sdsim: warning' '$T/h6.err') -eq 1 ] && grep -Eq '^sdsim: warning: app: offered (5\.9[0-9]?|6|6\.0[0-9]?)/s > capacity (2\.9[0-9]?|3|3\.0[0-9]?)/s; (4[5-9]|5[0-9])% of requests unfinished\$' '$T/h6.err'"
+"$SDSIM" run scenarios/hello.ini --set 'load.arrival=poisson(rate=6/s)' --set sim.duration=500s \
+    -q -o "$T/h6q" > "$T/h6q.out" 2> "$T/h6q.err"
+check "the backlog warning goes to stderr with -q too" \
+    sh -c "[ ! -s '$T/h6q.out' ] && grep -q '^sdsim: warning: app: offered' '$T/h6q.err'"
+# autoscaling.ini: a 10 s timeout; with a 60 s cold start about 11% of the
+# requests time out. Their latency counts in the all-finished p99 (10 s),
+# never below the successes' p99 that leaves them out.
+"$SDSIM" run scenarios/autoscaling.ini -j 2 -o "$T/as" -q
+check "autoscaling.ini runs" [ $? -eq 0 ]
+all_p99_above() { # per point: latency_all_p99_ms >= latency_p99_ms, > where timeouts are many
+    awk -F, 'FNR == 1 { next } { k = $1 } $(NF-4) == "latency_p99_ms" { s[k] = $(NF-3) }
+        $(NF-4) == "latency_all_p99_ms" { a[k] = $(NF-3) }
+        $(NF-4) == "timeout_ratio" { t[k] = $(NF-3) }
+        END { for (k in s) { n++; if (!(a[k] + 0 >= s[k] + 0)) bad++
+                             if (t[k] > 0.05 && !(a[k] + 0 > s[k] + 0)) bad++ }
+              exit bad > 0 || n != 2 }' "$1"
+}
+check "autoscaling.ini: the all-finished p99 is at least the success p99" all_p99_above "$T/as/summary.csv"
+
+# goodput_rps leaves the breaker's fallback replies out of throughput_rps:
+# in breaker-sweep.ini with fallback = reply, about a third of the replies
+# at failures=3 are fallbacks.
+"$SDSIM" run scenarios/breaker-sweep.ini --set api.fallback=reply --set sim.repeat=2 -j 2 \
+    -o "$T/fb" -q
+goodput_is_throughput_less_fallbacks() {
+    awk 'function split_csv(s, out,   n, i, ch, q, f) { n = 0; f = ""; q = 0
+            for (i = 1; i <= length(s); i++) { ch = substr(s, i, 1)
+                if (ch == "\"") q = !q
+                if (ch == "," && !q) { out[++n] = f; f = "" } else f = f ch }
+            out[++n] = f; return n }
+        NR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) c[h[i]] = i; next }
+        { split_csv($0, v); g = v[c["goodput_rps"]]; t = v[c["throughput_rps"]]
+          want = t - v[c["fallbacks"]] / v[c["window_s"]]; d = g - want
+          if (d * d > 1e-10 * t * t) { print "  goodput " g ", want " want; bad++ }
+          if (v[c["rep"]] == 0 && g + 0 < t + 0) less++ }
+        END { exit bad > 0 || less < 2 }' "$1"
+}
+check "goodput_rps = throughput_rps - fallbacks / window_s, below it with fallbacks" \
+    goodput_is_throughput_less_fallbacks "$T/fb/runs.csv"
 
 # Delays and samples near the end of time (73 years) saturate: no overflow,
 # no "event in the past", replies later than the run's end stay in flight.
@@ -459,6 +515,60 @@ for f in scenarios/*.ini scenarios/validation/*.ini; do
 done
 check "every scenario in scenarios/ validates${bad_scenarios:+ (not:$bad_scenarios)}" [ -z "$bad_scenarios" ]
 
+# --- napkin math before a run ------------------------------------------------
+# hello.ini is M/M/3 at rho = 2.55 / 3 = 0.85 (its comment says so).
+"$SDSIM" validate scenarios/hello.ini > "$T/nap" 2> "$T/nap.err"
+check "validate of hello.ini: app offered 2.55/s, capacity 3/s, utilisation 0.85, the bottleneck" \
+    sh -c "grep -Eq '^  app +service +2\.55 +3 +0\.85\$' '$T/nap' &&
+           grep -qx '  bottleneck: app, utilisation 0.85' '$T/nap' && [ ! -s '$T/nap.err' ]"
+hq=$(sed -n 's/.*utilisation \([0-9.]*\), the bottleneck.*/\1/p' scenarios/hello.ini)
+check "hello.ini's comment quotes the napkin utilisation ($hq)" [ "$hq" = 0.85 ]
+# components.csv: the napkin utilisation next to the simulated one (mean of
+# the 5 replications); 2%: the runs' spread of utilisation is about 1%.
+nap_close() {
+    awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next}
+        $c["component"] == "app" { u += $c["utilisation"]; e = $c["utilisation_expected"]; n++
+            if ($c["capacity_rps"] != 3 || $c["offered_rps_expected"] != 2.55) bad++ }
+        END { u /= n; d = (u - e) / e; if (d < 0) d = -d
+              printf "  simulated %.4f, expected %s\n", u, e; exit bad > 0 || n != 5 || d > 0.02 }' \
+        "$T/hello/components.csv"
+}
+check "components.csv: hello's utilisation_expected is within 2% of the simulated utilisation" nap_close
+hl=$(grep -n '^\[service app\]' scenarios/hello.ini | cut -d: -f1)
+"$SDSIM" validate scenarios/hello.ini --set 'load.arrival=poisson(rate=6/s)' > "$T/nap" 2> "$T/nap.err"
+rc=$?
+check "validate warns at hello.ini:$hl:1 when app is offered 6/s for 3/s, and exits 0" \
+    sh -c "[ $rc -eq 0 ] && grep -q ': ok (' '$T/nap' &&
+           [ \"\$(cat '$T/nap.err')\" = 'scenarios/hello.ini:$hl:1: warning: app: offered 6.0/s >= capacity 3.0/s: its queue grows without bound' ]"
+"$SDSIM" validate scenarios/hello.ini --set 'load.arrival=poisson(rate=6/s)' --strict \
+    > "$T/nap" 2> "$T/nap.err"
+rc=$?
+check "validate --strict makes it an error: exit 65, no ok line" \
+    sh -c "[ $rc -eq 65 ] && [ ! -s '$T/nap' ] &&
+           grep -qx 'scenarios/hello.ini:$hl:1: error: app: offered 6.0/s >= capacity 3.0/s: its queue grows without bound' '$T/nap.err' &&
+           grep -qx '1 error in scenarios/hello.ini' '$T/nap.err'"
+ol=$(grep -n '^\[service app\]' scenarios/overload.ini | cut -d: -f1)
+"$SDSIM" validate scenarios/overload.ini > "$T/nap" 2> "$T/nap.err"
+rc=$?
+check "validate of overload.ini warns at its line $ol for the 3.3/s and 6/s points only, exit 0" \
+    sh -c "[ $rc -eq 0 ] && [ \$(grep -c warning '$T/nap.err') -eq 2 ] &&
+           grep -qx 'scenarios/overload.ini:$ol:1: warning: app: offered 6.0/s >= capacity 3.0/s: its queue grows without bound (sweep point 2: rate=6)' '$T/nap.err' &&
+           grep -q 'scenarios/overload.ini:$ol:1: warning: app: offered 3.3/s >= capacity 3.0/s' '$T/nap.err'"
+"$SDSIM" run scenarios/overload.ini --strict -q -o "$T/nap_run" 2> "$T/nap.err"
+rc=$?
+check "run --strict refuses overload.ini before any run (exit 65, no results)" \
+    sh -c "[ $rc -eq 65 ] && [ ! -e '$T/nap_run' ] && grep -q '2 errors in scenarios/overload.ini' '$T/nap.err'"
+"$SDSIM" run scenarios/hello.ini --set sim.duration=200s -o "$T/nap_run" > "$T/nap" 2>/dev/null
+check "run prints the napkin math before its table (without -q)" \
+    sh -c "head -1 '$T/nap' | grep -q '^napkin math' && grep -qx '  bottleneck: app, utilisation 0.85' '$T/nap'"
+# Only the scenarios meant to be overloaded warn.
+warned=""
+for f in scenarios/*.ini scenarios/validation/*.ini; do
+    "$SDSIM" validate "$f" > /dev/null 2>"$T/nap.err"
+    grep -q ': warning: ' "$T/nap.err" && warned="$warned $f"
+done
+check "no shipped scenario warns but overload.ini (warned:$warned)" [ "$warned" = " scenarios/overload.ini" ]
+
 # --- caches in bytes, cache lookup queues (issue 5) -----------------------------
 # cell FILE COL KEY=VALUE...: COL of the first row whose named columns match
 cell() {
@@ -654,6 +764,94 @@ eval "\"\$SDSIM\" run $repro -q" >/dev/null 2>&1
 check "the manifest's command recomputes run 1 from the copy" \
     sh -c "[ \"\$(sed -n 3p '$T/stdin/runs.csv')\" = \"\$(sed -n 2p '$T/stdin-run1/runs.csv')\" ]"
 
+# --- shards and merge --------------------------------------------------------
+# run --shard K/N runs the runs congruent to K mod N; merge puts the parts
+# together and writes exactly the CSVs of one run (byte for byte), whatever
+# the order of the parts. A sweep with a duration sweep and --set options.
+shard_set="--set sim.repeat=3"
+"$SDSIM" run scenarios/cache-ttl.ini -o "$T/sh_full" -q -j 2 $shard_set
+for k in 0 1 2; do
+    "$SDSIM" run scenarios/cache-ttl.ini --shard $k/3 -o "$T/sh_p$k" -q -j 2 $shard_set || break
+done
+check "run --shard K/3 writes a part file in each folder" \
+    sh -c "[ -s '$T/sh_p0/part.sdsim' ] && [ -s '$T/sh_p1/part.sdsim' ] && [ -s '$T/sh_p2/part.sdsim' ]"
+shard_runs() { tail -n +2 "$1/runs.csv" | cut -d, -f1 | tr '\n' ' '; }
+check "shard 1/3 holds the runs congruent to 1 mod 3 ($(shard_runs "$T/sh_p1"))" \
+    [ "$(shard_runs "$T/sh_p1")" = "1 4 7 10 13 16 19 22 " ]
+check "its manifest says which shard it is" grep -q '^shard: 1/3 of 24 runs' "$T/sh_p1/manifest.txt"
+"$SDSIM" merge -o "$T/sh_m" -q "$T/sh_p2" "$T/sh_p0" "$T/sh_p1"
+check "merge of three shards (exit $?)" [ $? -eq 0 ]
+same_csvs() {
+    for f in "$1"/*.csv "$1"/*.dat; do
+        cmp -s "$f" "$2/$(basename "$f")" || { echo "  $(basename "$f") differs"; return 1; }
+    done
+}
+check "the merge writes the CSVs of one run, byte for byte" same_csvs "$T/sh_full" "$T/sh_m"
+check "the merged folder has no part file" [ ! -e "$T/sh_m/part.sdsim" ]
+"$SDSIM" merge -o "$T/sh_bad1" -q "$T/sh_p0" "$T/sh_p1" 2>"$T/sh_bad1.err"
+check "a missing shard: exit 65, the first missing run named, no folder" \
+    sh -c "[ $? -eq 65 ] && grep -q 'runs are missing (the first: run 2, of shard 2/3)' '$T/sh_bad1.err' && [ ! -e '$T/sh_bad1' ]"
+"$SDSIM" merge -o "$T/sh_bad2" -q "$T/sh_p0" "$T/sh_p1" "$T/sh_p2" "$T/sh_p1" 2>"$T/sh_bad2.err"
+check "a shard given twice: exit 65, the run named" \
+    sh -c "[ $? -eq 65 ] && grep -q 'run 1 is in both' '$T/sh_bad2.err'"
+"$SDSIM" run scenarios/cache-ttl.ini --shard 1/3 -o "$T/sh_other" -q -j 2 --seed 7 $shard_set
+"$SDSIM" merge -o "$T/sh_bad3" -q "$T/sh_p0" "$T/sh_other" "$T/sh_p2" 2>"$T/sh_bad3.err"
+check "a shard of another seed: exit 65, says what differs" \
+    sh -c "[ $? -eq 65 ] && grep -q 'base seed differ' '$T/sh_bad3.err'"
+"$SDSIM" merge -o "$T/sh_bad4" -q "$T/sh_full" 2>"$T/sh_bad4.err"
+check "a folder without a part file: exit 66" \
+    sh -c "[ $? -eq 66 ] && grep -q 'part.sdsim' '$T/sh_bad4.err'"
+cp -r "$T/sh_p2" "$T/sh_cut" && head -c 5000 "$T/sh_p2/part.sdsim" > "$T/sh_cut/part.sdsim"
+"$SDSIM" merge -o "$T/sh_bad5" -q "$T/sh_p0" "$T/sh_p1" "$T/sh_cut" 2>"$T/sh_bad5.err"
+check "a cut part file: exit 65 with the place" \
+    sh -c "[ $? -eq 65 ] && grep -q 'part.sdsim: token [0-9]*:' '$T/sh_bad5.err'"
+check "--shard 3/3 is a usage error" \
+    sh -c "'$SDSIM' run scenarios/hello.ini --shard 3/3 -o '$T/sh_u' -q 2>/dev/null; [ \$? -eq 64 ]"
+check "--shard 5/8 of a 5-run scenario: no runs, a usage error" \
+    sh -c "'$SDSIM' run scenarios/hello.ini --shard 5/8 -o '$T/sh_u' -q 2>/dev/null; [ \$? -eq 64 ]"
+# The README's recipes: GNU parallel, and the Slurm array script (with an
+# sbatch that runs each job here, in order).
+repo=$(pwd)
+sdsim_abs=$(cd "$(dirname "$SDSIM")" && pwd)/$(basename "$SDSIM")
+if command -v parallel >/dev/null 2>&1; then
+    (cd "$T" && parallel --will-cite "'$sdsim_abs' run '$repo/scenarios/cache-ttl.ini' \
+        $shard_set --shard {}/4 -o par{} -q -j 1" ::: 0 1 2 3 &&
+        "$sdsim_abs" merge -o par -q par0 par1 par2 par3)
+    check "GNU parallel recipe: 4 shards merged equal one run" same_csvs "$T/sh_full" "$T/par"
+else
+    echo "SKIP: GNU parallel recipe (no GNU parallel; tests/deps.sh installs it)"
+fi
+mkdir -p "$T/slurm/bin"
+ln -s "$sdsim_abs" "$T/slurm/bin/sdsim"
+cat > "$T/slurm/bin/sbatch" <<'SBATCH'
+#!/bin/sh
+# A stand-in for Slurm's sbatch: runs the job at once, here.
+array=""; wrap=""; script=""
+while [ $# -gt 0 ] && [ -z "$script" ]; do
+    case "$1" in
+    --array=*) array=${1#--array=} ;;
+    --wrap=*) wrap=${1#--wrap=} ;;
+    --*) ;;
+    *) script=$1 ;;
+    esac
+    shift
+done
+if [ -n "$wrap" ]; then
+    sh -c "$wrap" || exit 1
+else
+    for k in $(seq "${array%-*}" "${array#*-}"); do
+        SLURM_ARRAY_TASK_ID=$k bash "$script" "$@" || exit 1
+    done
+fi
+echo 42
+SBATCH
+chmod +x "$T/slurm/bin/sbatch"
+cp scenarios/cache-ttl.ini "$T/slurm/"
+(cd "$T/slurm" && PATH="$T/slurm/bin:$PATH" bash "$repo/docs/slurm-sweep.sh" cache-ttl.ini 3 \
+    >/dev/null)
+"$SDSIM" run scenarios/cache-ttl.ini -o "$T/sh_plain" -q -j 2
+check "the Slurm array script: 3 shards and their merge equal one run" \
+    same_csvs "$T/sh_plain" "$T/slurm/results/cache-ttl"
 # --- intervals ------------------------------------------------------------
 # Every summary.csv written above: each interval holds its value and stays in
 # the metric's range (nothing below 0; ratios, fractions and p_ at most 1);
@@ -671,6 +869,19 @@ intervals_hold() { # the last five columns: metric,value,ci_low,ci_high,n
         END { exit bad > 0 || n == 0 }' $(find "$T" -name summary.csv | sort)
 }
 check "every interval in every summary.csv holds its value and stays in range" intervals_hold
+goodput_within_throughput() { # every runs.csv row written above (quoted sweep values kept whole)
+    awk 'function split_csv(s, out,   n, i, ch, q, f) { n = 0; f = ""; q = 0
+            for (i = 1; i <= length(s); i++) { ch = substr(s, i, 1)
+                if (ch == "\"") q = !q
+                if (ch == "," && !q) { out[++n] = f; f = "" } else f = f ch }
+            out[++n] = f; return n }
+        FNR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) c[h[i]] = i; next }
+        { split_csv($0, v); g = v[c["goodput_rps"]]; t = v[c["throughput_rps"]]
+          if (g == "" && t == "") next
+          if (!(g + 0 <= t + 0) || g + 0 < 0) { print "  " FILENAME ": " $0; bad++ } n++ }
+        END { exit bad > 0 || n == 0 }' $(find "$T" -name runs.csv | sort)
+}
+check "goodput_rps is at most throughput_rps in every runs.csv" goodput_within_throughput
 
 # --- the column dictionary ---------------------------------------------------
 # Every column of every CSV written above, and every metric of summary.csv,
@@ -685,6 +896,7 @@ columns_documented() { # one awk over each folder's manifest (its sweeps), then 
     awk -v names="$T/metric-names" '
         function chk(c) {
             if (c in sw) c = "<sweep variable>"
+            else if (c ~ /_ms$/ && (substr(c, 1, length(c) - 3) in sw)) c = "<sweep variable>_ms"
             else if (c ~ /\./) sub(/^.*\./, "<component>.", c)
             if (c ~ /^(<component>\.)?node[0-9]+_/) sub(/node[0-9]+_/, "node<i>_", c)
             if (c ~ /^(<component>\.)?shard[0-9]+_/) sub(/shard[0-9]+_/, "shard<i>_", c)

@@ -3,7 +3,9 @@
 # Runs each scenarios/*.ini (and scenarios/validation/*.ini with --all)
 # through both binaries with the same options and compares every CSV file
 # they write (cmp), after dropping the columns named in IGNORE (a comma-
-# separated list, for columns one build adds on purpose). Prints one line
+# separated list, for columns one build adds on purpose) and the rows of
+# summary.csv whose metric is named in IGNORE (summary.csv is long: one row
+# per point and metric, so a new metric is a new row). Prints one line
 # per scenario and exits 1 if any differ. Used before and after refactors.
 # OLD runs each scenario without its [expect] and [predict] sections (a
 # build before them cannot read them; they change no results file but add
@@ -20,15 +22,17 @@ trap 'rm -rf "$T"' EXIT
 # drop FILE: the CSV without the IGNORE columns (a line is split only on
 # commas outside quotes, so quoted sweep values stay whole)
 drop() {
-    awk -v ign="${IGNORE:-}" '
+    case $1 in */summary.csv) long=1 ;; *) long=0 ;; esac
+    awk -v ign="${IGNORE:-}" -v long="$long" '
         function split_csv(s, out,   n, i, c, q, f) { n = 0; f = ""; q = 0
             for (i = 1; i <= length(s); i++) { c = substr(s, i, 1)
                 if (c == "\"") q = !q
                 if (c == "," && !q) { out[++n] = f; f = "" } else f = f c }
             out[++n] = f; return n }
-        BEGIN { m = split(ign, ig, ",") }
+        BEGIN { m = split(ign, ig, ","); for (k = 1; k <= m; k++) ignored[ig[k]] = 1 }
         { n = split_csv($0, v)
-          if (NR == 1) for (i = 1; i <= n; i++) for (k = 1; k <= m; k++) if (v[i] == ig[k]) skip[i] = 1
+          if (NR == 1) for (i = 1; i <= n; i++) { if (v[i] in ignored) skip[i] = 1; if (long && v[i] == "metric") mc = i }
+          if (NR > 1 && mc && (v[mc] in ignored)) next
           line = ""; sep = ""
           for (i = 1; i <= n; i++) if (!skip[i]) { line = line sep v[i]; sep = "," }
           print line }' "$1"

@@ -24,6 +24,7 @@
  * at once as rate limited (a 429, with the limiter's Retry-After hint when
  * `retry_after = true`), and a leaky bucket's delayed one waits its turn
  * before it is sent on. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@
 #include "models/kind.h"
 #include "models/admission/limit.h"
 #include "models/kinds/nodeload.h"
+#include "models/napkin.h"
 #include "models/kinds/service.h"
 #include "sim/hist.h"
 #include "sim/units.h"
@@ -470,6 +472,24 @@ static void fini(struct component *c)
         limit_fini(&lb->lim);
 }
 
+/* Napkin math (models/napkin.h): every request goes on to the service,
+ * unless a rate limiter decides (then what passes is unknown here); the
+ * balancer itself has no workers. */
+static void napkin_visits(const struct component *c, size_t callee, const struct napkin_flow *in,
+                          struct napkin_flow *out)
+{
+    (void)callee;
+    if (!((const struct balancer *)c)->has_limit)
+        *out = *in;
+}
+
+static void napkin_server(const struct component *c, struct napkin_server *out)
+{
+    (void)c;
+    out->rps = (double)INFINITY;
+    out->unbounded_queue = false;
+}
+
 const struct kind kind_balancer = {
     .name = "balancer",
     .summary = "spreads requests over a service's replicas, with health checks and outlier detection",
@@ -484,4 +504,6 @@ const struct kind kind_balancer = {
     .ts_extra = ts_extra,
     .reset = reset,
     .metrics = metrics,
+    .napkin_visits = napkin_visits,
+    .napkin_server = napkin_server,
 };

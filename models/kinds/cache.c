@@ -56,6 +56,7 @@
 #include <string.h>
 
 #include "models/kinds/store.h"
+#include "models/napkin.h"
 #include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -950,6 +951,36 @@ static void fini(struct component *comp)
     dist_fini(&c->object_size);
 }
 
+/* Napkin math (models/napkin.h). Reads that miss go to the store: the hit
+ * ratio is napkin_hit_ratio's (LRU, FIFO or RANDOM, object capacity, Zipf
+ * or uniform keys) when nothing else changes it: no TTL (nor early
+ * refresh), no coalescing, and no writes, or writes that keep the entry
+ * (write_through, cache_aside(on_write=update)). Writes go to the store
+ * one for one, except write-behind's batches (unknown). A lookup holds a
+ * worker for hit_time: the capacity. */
+static void napkin_visits(const struct component *c, size_t callee, const struct napkin_flow *in,
+                          struct napkin_flow *out)
+{
+    (void)callee;
+    const struct cache *ch = (const struct cache *)c;
+    bool keeps = ch->strat == &cache_write_through ||
+                 (ch->strat == &cache_aside && ch->on_write_update);
+    double h = (double)NAN;
+    if (!ch->bytes_mode && ch->ttl_ns == 0 && !ch->coalesce && (in->writes == 0 || keeps))
+        h = napkin_hit_ratio(ch->pol->head.name, (double)ch->capacity, in->keys);
+    out->reads = in->reads == 0 ? 0 : in->reads * (1 - h);
+    out->writes = ch->strat == &cache_write_behind && in->writes != 0 ? (double)NAN : in->writes;
+    out->keys = in->keys;
+}
+
+static void napkin_server(const struct component *c, struct napkin_server *out)
+{
+    const struct cache *ch = (const struct cache *)c;
+    out->rps = ch->stn.workers == 0 ? (double)INFINITY
+                                    : napkin_capacity(ch->stn.workers, ch->hit_time.mean);
+    out->unbounded_queue = ch->stn.queue_cap < 0;
+}
+
 const struct kind kind_cache = {
     .name = "cache",
     .summary = "a keyed cache in front of a store: eviction, TTL, write strategy, "
@@ -966,4 +997,6 @@ const struct kind kind_cache = {
     .ts_extra = ts_extra,
     .fault = fault,
     .build_stage = 1,
+    .napkin_visits = napkin_visits,
+    .napkin_server = napkin_server,
 };

@@ -15,6 +15,7 @@
 #include "models/kinds/dep.h"
 #include "models/data/keys.h"
 #include "models/kind.h"
+#include "models/napkin.h"
 #include "models/kinds/service.h"
 #include "sim/hist.h"
 #include "sim/stats.h"
@@ -128,7 +129,7 @@ static void count_cause(struct client *cl, const struct request *r)
     struct client_resil *x = &cl->res;
     switch ((enum req_status)r->status) {
     case REQ_OK:
-        x->fallbacks += r->cause == CAUSE_FALLBACK;
+        cl->tot.fallbacks += r->cause == CAUSE_FALLBACK;
         break;
     case REQ_REJECTED:
         if (r->cause == CAUSE_BREAKER)
@@ -153,7 +154,10 @@ static void count_cause(struct client *cl, const struct request *r)
     }
 }
 
-/* The end of a request: time series, precision, totals. */
+/* The end of a request: time series, precision, totals. Its latency goes
+ * to the success histogram or to the failed one (rejections, errors and
+ * timeouts, at the time they ended), so the runner can report both the
+ * successes' latency and that of every finished request. */
 static void account(struct sim *sim, struct client *cl, const struct request *r)
 {
     int64_t latency = sim_now(sim) - r->born_ns;
@@ -163,6 +167,8 @@ static void account(struct sim *sim, struct client *cl, const struct request *r)
     if (!r->measured)
         return;
     count_cause(cl, r);
+    if (r->status != REQ_OK)
+        hist_add(cl->tot.latency_failed, latency);
     switch (r->status) {
     case REQ_OK:
         cl->tot.completed++;
@@ -370,8 +376,10 @@ static void on_timeout(struct sim *sim, void *a, void *b)
     r->stack[0].timer = EVQ_NONE;
     r->abandoned = true;
     sim_ts_outcome(sim, REQ_TIMEOUT, 0);
-    if (r->measured)
+    if (r->measured) {
         cl->tot.timeouts++;
+        hist_add(cl->tot.latency_failed, sim_now(sim) - r->born_ns);
+    }
     if (cl->closed)
         send_new(sim, cl, r->user);
 }
@@ -691,22 +699,18 @@ static bool scenario_limited(const struct sim *sim)
 static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
                       struct metric_out *out, size_t max)
 {
+    (void)end_ns;
     const struct client *cl = (const struct client *)c;
     size_t n = 0;
     if (max >= 1 && scenario_limited(sim))
         out[n++] = (struct metric_out){"rate_limited", (double)cl->tot.rate_limited, false};
     if (cl->occ && max >= n + 5)
         n += occ_metrics(cl, out + n);
-    if (!cl->report_resil || max < n + 12)
+    if (!cl->report_resil || max < n + 11)
         return n;
     const struct client_resil *x = &cl->res;
-    double window_s = (double)(end_ns - (sim->cut_ns > 0 ? sim->cut_ns : 0)) / 1e9;
-    out[n++] = (struct metric_out){"goodput_rps",
-                                   window_s > 0 ? (double)(cl->tot.completed - x->fallbacks) /
-                                                      window_s
-                                                : 0,
-                                   false};
-    out[n++] = (struct metric_out){"fallbacks", (double)x->fallbacks, false};
+    /* goodput_rps, (completed - fallbacks) / window_s, is a fixed column */
+    out[n++] = (struct metric_out){"fallbacks", (double)cl->tot.fallbacks, false};
     out[n++] = (struct metric_out){"rejected_queue", (double)x->rejected_queue, false};
     out[n++] = (struct metric_out){"rejected_breaker", (double)x->rejected_breaker, false};
     out[n++] = (struct metric_out){"rejected_bulkhead", (double)x->rejected_bulkhead, false};
@@ -800,6 +804,7 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     rng_stream(&cl->work_rng, sim->seed, c->name, "work");
     rng_stream(&cl->think_rng, sim->seed, c->name, "think");
     cl->tot.latency = hist_new();
+    cl->tot.latency_failed = hist_new();
     return rc;
 }
 
@@ -813,8 +818,32 @@ static void fini(struct component *c)
     if (cl->has_keys)
         keys_fini(&cl->keys);
     hist_free(cl->tot.latency);
+    hist_free(cl->tot.latency_failed);
     if (cl->has_dep)
         dep_fini(&cl->dep);
+}
+
+/* Napkin math (models/napkin.h): an open loop's mean rate; a closed loop's
+ * rate depends on its response times, so it is unknown. A replayed trace
+ * may bring its own keys and operations: their distribution is unknown
+ * here (counted as reads, which only a cache tells apart, and it needs
+ * keys). */
+static double napkin_source(const struct component *c, double *write_share,
+                            const struct keys **keys)
+{
+    const struct client *cl = (const struct client *)c;
+    bool trace = !cl->closed && strcmp(cl->arrival.pol->head.name, "trace") == 0;
+    *write_share = trace ? 0 : cl->writes;
+    *keys = cl->has_keys && !trace ? &cl->keys : NULL;
+    return cl->closed ? (double)NAN : cl->arrival.rate_per_s;
+}
+
+static void napkin_visits(const struct component *c, size_t callee, const struct napkin_flow *in,
+                          struct napkin_flow *out)
+{
+    (void)c;
+    (void)callee;
+    *out = *in; /* every request goes to `to` once (retries left out) */
 }
 
 const struct kind kind_client = {
@@ -832,4 +861,6 @@ const struct kind kind_client = {
     .ts_extra = ts_extra,
     .reset = reset,
     .is_client = true,
+    .napkin_source = napkin_source,
+    .napkin_visits = napkin_visits,
 };

@@ -21,7 +21,9 @@ struct client_totals {
     uint64_t timeouts;    /* ... given up by the client */
     uint64_t errors;      /* ... failed after every attempt */
     uint64_t attempts;    /* attempts made by measured requests */
+    uint64_t fallbacks;   /* completed ones answered by a breaker's fallback */
     struct hist *latency; /* birth to successful reply, retries included */
+    struct hist *latency_failed; /* birth to a failed end: rejection, error or timeout */
 };
 
 /* Outcomes by cause and the work of the resilience policies, counted for
@@ -34,7 +36,6 @@ struct client_resil {
     uint64_t errors_call_timeout; /* failed: a call between components timed out */
     uint64_t errors_dropped;    /* failed: dropped because a caller had gone */
     uint64_t errors_failed;     /* failed: the service failed it */
-    uint64_t fallbacks;         /* completed with a breaker's fallback reply */
     uint64_t attempt_timeouts;  /* attempts given up (attempt_timeout) */
     uint64_t hedges;            /* hedged copies sent */
     uint64_t retries_denied;    /* retries (or hedges) refused by the retry budget */

@@ -27,6 +27,7 @@
 #include "models/balance/balance.h"
 #include "models/kinds/dep.h"
 #include "models/kind.h"
+#include "models/napkin.h"
 #include "models/kinds/nodefault.h"
 #include "models/resilience/shed.h"
 #include "models/kinds/station.h"
@@ -799,6 +800,24 @@ static void fini(struct component *c)
     dist_fini(&sv->demand);
 }
 
+/* Napkin math (models/napkin.h): each request makes every call once, in
+ * order (a component listed twice in `calls` is called twice); the
+ * capacity is capacity_rps's, unknown under an autoscaler. */
+static void napkin_visits(const struct component *c, size_t callee, const struct napkin_flow *in,
+                          struct napkin_flow *out)
+{
+    (void)c;
+    (void)callee;
+    *out = *in;
+}
+
+static void napkin_server(const struct component *c, struct napkin_server *out)
+{
+    const struct service *sv = (const struct service *)c;
+    out->rps = sv->autoscale ? (double)NAN : capacity_rps(NULL, c);
+    out->unbounded_queue = sv->queue_cap < 0 && sv->shed.pol == &shed_none;
+}
+
 const struct kind kind_service = {
     .name = "service",
     .summary = "replicas x workers with a FIFO queue each; optional calls to other components",
@@ -814,4 +833,6 @@ const struct kind kind_service = {
     .reset = reset,
     .fault = service_fault,
     .capacity_rps = capacity_rps,
+    .napkin_visits = napkin_visits,
+    .napkin_server = napkin_server,
 };

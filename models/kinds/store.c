@@ -30,11 +30,13 @@
 #include "models/kinds/store.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/kinds/nodefault.h"
 #include "models/kinds/station.h"
+#include "models/napkin.h"
 #include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -369,6 +371,14 @@ static void fini(struct component *c)
         dist_fini(&st->demand);
 }
 
+/* Napkin math (models/napkin.h): workers over the mean service time. */
+static void napkin_server(const struct component *c, struct napkin_server *out)
+{
+    const struct store *st = (const struct store *)c;
+    out->rps = st->has_demand ? napkin_capacity(st->stn.workers, st->demand.mean) : (double)NAN;
+    out->unbounded_queue = st->stn.queue_cap < 0;
+}
+
 const struct kind kind_store = {
     .name = "store",
     .summary = "a database node: workers, a FIFO queue and a version per key; counts stale "
@@ -382,4 +392,5 @@ const struct kind kind_store = {
     .fini = fini,
     .metrics = metrics,
     .fault = fault,
+    .napkin_server = napkin_server,
 };

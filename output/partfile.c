@@ -1,0 +1,553 @@
+/* partfile: see partfile.h. Writing and reading are written side by side,
+ * field by field, so that a reader sees at once that they agree. */
+#include "output/partfile.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/xalloc.h"
+
+#define PART_FORMAT "sdsim-part-1"
+
+/* ---- writing -------------------------------------------------------------- */
+
+static void put_str(struct outfile *o, const char *s)
+{
+    outfile_printf(o, " ");
+    if (!s) {
+        outfile_printf(o, "%%-"); /* NULL: a token no escaped string can be */
+        return;
+    }
+    if (!*s)
+        outfile_printf(o, "%%");  /* the empty string */
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c <= ' ' || *c == '%' || *c >= 0x7f)
+            outfile_printf(o, "%%%02X", *c);
+        else
+            outfile_printf(o, "%c", *c);
+    }
+}
+
+static void put_u(struct outfile *o, uint64_t v)
+{
+    outfile_printf(o, " %" PRIu64, v);
+}
+
+static void put_i(struct outfile *o, int64_t v)
+{
+    outfile_printf(o, " %" PRId64, v);
+}
+
+static void put_d(struct outfile *o, double v)
+{
+    outfile_printf(o, " %a", v);
+}
+
+static void put_ld(struct outfile *o, long double v)
+{
+    outfile_printf(o, " %La", v);
+}
+
+static void put_hist(struct outfile *o, const struct sparse_hist *s)
+{
+    put_u(o, s->n);
+    for (size_t i = 0; i < s->n; i++) {
+        put_u(o, s->index[i]);
+        put_u(o, s->count[i]);
+    }
+    put_u(o, s->total);
+    put_ld(o, s->sum);
+    put_ld(o, s->sumsq);
+    put_i(o, s->min);
+    put_i(o, s->max);
+    outfile_printf(o, "\n");
+}
+
+static void put_run(struct outfile *o, const struct run_result *r)
+{
+    outfile_printf(o, "run");
+    put_u(o, r->run);
+    put_u(o, r->point);
+    put_u(o, r->rep);
+    put_u(o, r->seed);
+    put_d(o, r->warmup_s);
+    put_d(o, r->window_s);
+    put_i(o, r->precision_met);
+    put_u(o, r->offered);
+    put_u(o, r->completed);
+    put_u(o, r->rejected);
+    put_u(o, r->timeouts);
+    put_u(o, r->errors);
+    put_u(o, r->in_flight);
+    put_u(o, r->attempts);
+    put_u(o, r->rate_limited);
+    put_u(o, r->fallbacks);
+    put_u(o, r->events);
+    outfile_printf(o, "\nlatency");
+    put_hist(o, &r->latency);
+    outfile_printf(o, "latency_all");
+    put_hist(o, &r->latency_all);
+    outfile_printf(o, "comps");
+    put_u(o, r->ncomps);
+    outfile_printf(o, "\n");
+    for (size_t i = 0; i < r->ncomps; i++) {
+        const struct comp_result *c = &r->comps[i];
+        outfile_printf(o, "comp");
+        put_str(o, c->name);
+        put_str(o, c->kind);
+        put_u(o, c->arrivals);
+        put_u(o, c->completed);
+        put_u(o, c->rejected);
+        put_u(o, c->errors);
+        put_d(o, c->servers);
+        put_d(o, c->mean_busy);
+        put_d(o, c->mean_queue);
+        put_d(o, c->mean_insys);
+        put_i(o, c->has_hists);
+        put_d(o, c->offered_expected);
+        put_d(o, c->capacity_expected);
+        put_d(o, c->utilisation_expected);
+        outfile_printf(o, "\n");
+        put_hist(o, &c->wait);
+        put_hist(o, &c->local);
+        put_hist(o, &c->resp);
+    }
+    outfile_printf(o, "ts");
+    put_u(o, r->ts_nrows);
+    put_u(o, r->ts_ncols);
+    for (size_t k = 0; k < r->ts_ncols; k++)
+        put_str(o, r->ts_names[k]);
+    outfile_printf(o, "\n");
+    for (size_t i = 0; i < r->ts_nrows; i++) {
+        for (size_t k = 0; k <= r->ts_ncols; k++)
+            put_d(o, r->ts_rows[i * (r->ts_ncols + 1) + k]);
+        outfile_printf(o, "\n");
+    }
+    outfile_printf(o, "spans");
+    put_u(o, r->nspans);
+    for (size_t i = 0; i < r->nspans; i++) {
+        put_str(o, r->spans[i].name);
+        put_d(o, r->spans[i].from_s);
+        put_d(o, r->spans[i].to_s);
+    }
+    outfile_printf(o, "\nextra");
+    put_u(o, r->nextra);
+    for (size_t i = 0; i < r->nextra; i++) {
+        put_str(o, r->extra[i].name);
+        put_d(o, r->extra[i].value);
+    }
+    const struct run_stop *s = &r->stop;
+    outfile_printf(o, "\nstop");
+    put_i(o, s->overloaded);
+    put_i(o, s->stalled);
+    put_d(o, s->at_s);
+    put_u(o, s->in_flight);
+    put_str(o, s->busiest);
+    put_u(o, s->queued);
+    put_d(o, s->offered_rps);
+    put_d(o, s->capacity_rps);
+    outfile_printf(o, "\nend\n");
+}
+
+void partfile_write(struct outfile *o, const struct part_header *h, const struct run_result *runs,
+                    size_t n)
+{
+    outfile_printf(o, "%s\nversion", PART_FORMAT);
+    put_str(o, h->version);
+    outfile_printf(o, "\nscenario %016" PRIx64, h->hash);
+    put_str(o, h->scenario);
+    outfile_printf(o, "\nbase_seed");
+    put_u(o, h->base_seed);
+    outfile_printf(o, "\nsets");
+    put_u(o, h->nsets);
+    for (size_t i = 0; i < h->nsets; i++)
+        put_str(o, h->sets[i]);
+    outfile_printf(o, "\nsets_text");
+    put_str(o, h->sets_text);
+    outfile_printf(o, "\nshard");
+    put_u(o, h->shard);
+    put_u(o, h->nshards);
+    outfile_printf(o, "\ntotal");
+    put_u(o, h->total);
+    outfile_printf(o, "\nruns");
+    put_u(o, n);
+    outfile_printf(o, "\n");
+    for (size_t i = 0; i < n; i++)
+        put_run(o, &runs[i]);
+}
+
+/* ---- reading -------------------------------------------------------------- */
+
+struct rd {
+    char *text, *p;
+    size_t token;    /* number of the token read last, for messages */
+    char *why;
+    size_t whysize;
+    int bad;
+};
+
+__attribute__((format(printf, 2, 3))) static void fail(struct rd *r, const char *fmt, ...)
+{
+    if (r->bad++)
+        return;
+    int n = snprintf(r->why, r->whysize, "token %zu: ", r->token);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < r->whysize)
+        vsnprintf(r->why + n, r->whysize - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+/* The next blank-separated token (NUL-terminated in place), or "" at the
+ * end or after an error. */
+static char *token(struct rd *r)
+{
+    static char none[1];
+    if (r->bad)
+        return none;
+    while (*r->p == ' ' || *r->p == '\n')
+        r->p++;
+    if (!*r->p) {
+        fail(r, "the file ends too early");
+        return none;
+    }
+    char *t = r->p;
+    while (*r->p && *r->p != ' ' && *r->p != '\n')
+        r->p++;
+    if (*r->p)
+        *r->p++ = '\0';
+    r->token++;
+    return t;
+}
+
+static void expect(struct rd *r, const char *word)
+{
+    const char *t = token(r);
+    if (!r->bad && strcmp(t, word) != 0)
+        fail(r, "expected '%s', found '%.40s'", word, t);
+}
+
+static uint64_t get_u(struct rd *r)
+{
+    const char *t = token(r);
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(t, &end, 10);
+    if (!r->bad && (end == t || *end || errno || *t == '-'))
+        fail(r, "expected a count, found '%.40s'", t);
+    return r->bad ? 0 : (uint64_t)v;
+}
+
+/* A count that sizes an allocation: at most limit, so a damaged file
+ * cannot ask for terabytes. */
+static size_t get_n(struct rd *r, size_t limit)
+{
+    uint64_t v = get_u(r);
+    if (!r->bad && v > limit)
+        fail(r, "a count of %" PRIu64 " is more than this file can hold", v);
+    return r->bad ? 0 : (size_t)v;
+}
+
+static int64_t get_i(struct rd *r)
+{
+    const char *t = token(r);
+    char *end;
+    errno = 0;
+    long long v = strtoll(t, &end, 10);
+    if (!r->bad && (end == t || *end || errno))
+        fail(r, "expected an integer, found '%.40s'", t);
+    return r->bad ? 0 : (int64_t)v;
+}
+
+static double get_d(struct rd *r)
+{
+    const char *t = token(r);
+    char *end;
+    double v = strtod(t, &end);
+    if (!r->bad && (end == t || *end))
+        fail(r, "expected a number, found '%.40s'", t);
+    return r->bad ? 0 : v;
+}
+
+static long double get_ld(struct rd *r)
+{
+    const char *t = token(r);
+    char *end;
+    long double v = strtold(t, &end);
+    if (!r->bad && (end == t || *end))
+        fail(r, "expected a number, found '%.40s'", t);
+    return r->bad ? 0 : v;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* An owned string, or NULL for the NULL token. */
+static char *get_str(struct rd *r)
+{
+    const char *t = token(r);
+    if (r->bad)
+        return NULL;
+    if (!strcmp(t, "%-"))
+        return NULL;
+    if (!strcmp(t, "%"))
+        return xstrdup("");
+    char *s = xmalloc(strlen(t) + 1), *q = s;
+    for (; *t; t++) {
+        if (*t != '%') {
+            *q++ = *t;
+            continue;
+        }
+        int hi = hexval(t[1]), lo = hi < 0 ? -1 : hexval(t[2]);
+        if (lo < 0 || (hi == 0 && lo == 0)) {
+            fail(r, "a bad %% escape");
+            break;
+        }
+        *q++ = (char)(hi * 16 + lo);
+        t += 2;
+    }
+    *q = '\0';
+    return s;
+}
+
+/* Counts are bounded by the bytes left: every item takes at least two. */
+static size_t limit(const struct rd *r)
+{
+    return strlen(r->p) / 2 + 1;
+}
+
+static void get_hist(struct rd *r, struct sparse_hist *s)
+{
+    memset(s, 0, sizeof *s);
+    size_t n = get_n(r, limit(r));
+    s->index = xmalloc((n ? n : 1) * sizeof *s->index);
+    s->count = xmalloc((n ? n : 1) * sizeof *s->count);
+    for (size_t i = 0; i < n && !r->bad; i++) {
+        uint64_t idx = get_u(r);
+        if (idx > UINT32_MAX)
+            fail(r, "a histogram bucket out of range");
+        s->index[i] = (uint32_t)idx;
+        s->count[i] = get_u(r);
+        s->n = i + 1;
+    }
+    s->total = get_u(r);
+    s->sum = get_ld(r);
+    s->sumsq = get_ld(r);
+    s->min = get_i(r);
+    s->max = get_i(r);
+}
+
+/* The kind string shared by every component of that kind. */
+static const char *intern_kind(struct part *p, char *k)
+{
+    if (!k)
+        return NULL;
+    for (size_t i = 0; i < p->nkinds; i++)
+        if (!strcmp(p->kinds[i], k)) {
+            free(k);
+            return p->kinds[i];
+        }
+    p->kinds = xrealloc(p->kinds, (p->nkinds + 1) * sizeof *p->kinds);
+    return p->kinds[p->nkinds++] = k;
+}
+
+static void get_run(struct rd *r, struct part *p, struct run_result *x)
+{
+    expect(r, "run");
+    x->run = get_n(r, SIZE_MAX);
+    x->point = get_n(r, SIZE_MAX);
+    x->rep = get_n(r, SIZE_MAX);
+    x->seed = get_u(r);
+    x->warmup_s = get_d(r);
+    x->window_s = get_d(r);
+    x->precision_met = (int)get_i(r);
+    x->offered = get_u(r);
+    x->completed = get_u(r);
+    x->rejected = get_u(r);
+    x->timeouts = get_u(r);
+    x->errors = get_u(r);
+    x->in_flight = get_u(r);
+    x->attempts = get_u(r);
+    x->rate_limited = get_u(r);
+    x->fallbacks = get_u(r);
+    x->events = get_u(r);
+    expect(r, "latency");
+    get_hist(r, &x->latency);
+    expect(r, "latency_all");
+    get_hist(r, &x->latency_all);
+    expect(r, "comps");
+    size_t nc = get_n(r, limit(r));
+    x->comps = xcalloc(nc ? nc : 1, sizeof *x->comps);
+    for (size_t i = 0; i < nc && !r->bad; i++) {
+        struct comp_result *c = &x->comps[i];
+        x->ncomps = i + 1;
+        expect(r, "comp");
+        c->name = get_str(r);
+        c->kind = intern_kind(p, get_str(r));
+        c->arrivals = get_u(r);
+        c->completed = get_u(r);
+        c->rejected = get_u(r);
+        c->errors = get_u(r);
+        c->servers = get_d(r);
+        c->mean_busy = get_d(r);
+        c->mean_queue = get_d(r);
+        c->mean_insys = get_d(r);
+        c->has_hists = (int)get_i(r);
+        c->offered_expected = get_d(r);
+        c->capacity_expected = get_d(r);
+        c->utilisation_expected = get_d(r);
+        get_hist(r, &c->wait);
+        get_hist(r, &c->local);
+        get_hist(r, &c->resp);
+    }
+    expect(r, "ts");
+    size_t rows = get_n(r, limit(r)), cols = get_n(r, limit(r));
+    if (!r->bad && cols && rows > limit(r) / cols)
+        fail(r, "a time series larger than the file");
+    if (!r->bad && (rows || cols)) {
+        x->ts_names = xcalloc(cols ? cols : 1, sizeof *x->ts_names);
+        x->ts_ncols = cols;
+        for (size_t k = 0; k < cols; k++)
+            x->ts_names[k] = get_str(r);
+        x->ts_rows = xcalloc(rows * (cols + 1) + 1, sizeof *x->ts_rows);
+        x->ts_nrows = rows;
+        for (size_t i = 0; i < rows * (cols + 1); i++)
+            x->ts_rows[i] = get_d(r);
+    }
+    expect(r, "spans");
+    size_t ns = get_n(r, limit(r));
+    x->spans = ns ? xcalloc(ns, sizeof *x->spans) : NULL;
+    for (size_t i = 0; i < ns && !r->bad; i++) {
+        x->nspans = i + 1;
+        x->spans[i].name = get_str(r);
+        x->spans[i].from_s = get_d(r);
+        x->spans[i].to_s = get_d(r);
+    }
+    expect(r, "extra");
+    size_t ne = get_n(r, limit(r));
+    x->extra = ne ? xcalloc(ne, sizeof *x->extra) : NULL;
+    for (size_t i = 0; i < ne && !r->bad; i++) {
+        x->nextra = i + 1;
+        x->extra[i].name = get_str(r);
+        x->extra[i].value = get_d(r);
+    }
+    expect(r, "stop");
+    struct run_stop *s = &x->stop;
+    s->overloaded = (int)get_i(r);
+    s->stalled = (int)get_i(r);
+    s->at_s = get_d(r);
+    s->in_flight = get_u(r);
+    s->busiest = get_str(r);
+    s->queued = get_u(r);
+    s->offered_rps = get_d(r);
+    s->capacity_rps = get_d(r);
+    expect(r, "end");
+}
+
+static char *slurp(const char *path, int *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *err = errno;
+        return NULL;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = xmalloc(cap);
+    size_t got;
+    while ((got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (cap - len < 2)
+            buf = xrealloc(buf, cap *= 2);
+    }
+    *err = ferror(f) ? EIO : 0;
+    fclose(f);
+    buf[len] = '\0';
+    if (*err || strlen(buf) != len) { /* a NUL byte: not a part file */
+        *err = *err ? *err : EINVAL;
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+int partfile_read(const char *path, struct part *p, char *why, size_t whysize)
+{
+    memset(p, 0, sizeof *p);
+    int err;
+    char *text = slurp(path, &err);
+    if (!text) {
+        snprintf(why, whysize, "%s", err == EINVAL ? "not a text file" : strerror(err));
+        return -1;
+    }
+    struct rd r = {text, text, 0, why, whysize, 0};
+    struct part_header *h = &p->h;
+    expect(&r, PART_FORMAT);
+    if (r.bad) {
+        snprintf(why, whysize, "not an sdsim part file (no '%s' at its start)", PART_FORMAT);
+        free(text);
+        return -1;
+    }
+    expect(&r, "version");
+    h->version = get_str(&r);
+    expect(&r, "scenario");
+    const char *hx = token(&r);
+    char *end;
+    h->hash = (uint64_t)strtoull(hx, &end, 16);
+    if (!r.bad && (end == hx || *end))
+        fail(&r, "expected the scenario's hash");
+    h->scenario = get_str(&r);
+    expect(&r, "base_seed");
+    h->base_seed = get_u(&r);
+    expect(&r, "sets");
+    h->nsets = get_n(&r, limit(&r));
+    h->sets = xcalloc(h->nsets + 1, sizeof *h->sets);
+    for (size_t i = 0; i < h->nsets; i++)
+        h->sets[i] = get_str(&r);
+    expect(&r, "sets_text");
+    h->sets_text = get_str(&r);
+    expect(&r, "shard");
+    h->shard = get_n(&r, SIZE_MAX);
+    h->nshards = get_n(&r, SIZE_MAX);
+    expect(&r, "total");
+    h->total = get_n(&r, SIZE_MAX);
+    expect(&r, "runs");
+    size_t n = get_n(&r, limit(&r));
+    p->runs = xcalloc(n + 1, sizeof *p->runs);
+    for (size_t i = 0; i < n && !r.bad; i++) {
+        p->nruns = i + 1;
+        get_run(&r, p, &p->runs[i]);
+    }
+    while (!r.bad && (*r.p == ' ' || *r.p == '\n'))
+        r.p++;
+    if (!r.bad && *r.p)
+        fail(&r, "text after the last run");
+    free(text);
+    if (r.bad) {
+        partfile_free(p);
+        return -1;
+    }
+    return 0;
+}
+
+void partfile_free(struct part *p)
+{
+    free((char *)p->h.version);
+    free((char *)p->h.scenario);
+    for (size_t i = 0; p->h.sets && i < p->h.nsets; i++)
+        free((char *)p->h.sets[i]);
+    free(p->h.sets);
+    free((char *)p->h.sets_text);
+    for (size_t i = 0; i < p->nruns; i++)
+        run_result_free(&p->runs[i]);
+    free(p->runs);
+    for (size_t i = 0; i < p->nkinds; i++)
+        free(p->kinds[i]);
+    free(p->kinds);
+    memset(p, 0, sizeof *p);
+}
