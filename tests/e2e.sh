@@ -656,6 +656,13 @@ within() { # within "MIN MAX" LO HI: the span lies in [LO, HI]
 check "failover.ini runs (its expectations hold)" [ $? -eq 0 ]
 v=$(verdicts "$T/fo/expect.csv")
 check "failover.ini: all 24 expectations at their points pass ($v)" [ "$v" = "expect:pass x24" ]
+# A shard judges nothing (it holds some replications of a point); merge
+# judges every line on all the runs, as the whole run did.
+"$SDSIM" run scenarios/failover.ini --shard 0/2 -o "$T/fo_s0" -q -j 2 &&
+    "$SDSIM" run scenarios/failover.ini --shard 1/2 -o "$T/fo_s1" -q -j 2 &&
+    "$SDSIM" merge -o "$T/fo_m" -q "$T/fo_s0" "$T/fo_s1"
+check "failover.ini in two shards: no expect.csv in a shard, merge writes the whole run's (exit $?)" \
+    sh -c "[ ! -e '$T/fo_s0/expect.csv' ] && [ ! -e '$T/fo_s1/expect.csv' ] && cmp -s '$T/fo/expect.csv' '$T/fo_m/expect.csv'"
 "$SDSIM" run scenarios/failover.ini -j 2 -o "$T/fo_set" --set db.ack=sync > "$T/fo_set.out" 2>&1
 rc=$?
 v=$(verdicts "$T/fo_set/expect.csv")
