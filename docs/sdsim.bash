@@ -18,13 +18,13 @@ _sdsim_bin()
 }
 
 # What `sdsim list` takes: kinds ([NAME ...] headers), families ("name: "
-# lines), sim and theory.
+# lines), sim, expect and theory.
 _sdsim_list_topics()
 {
     "$(_sdsim_bin)" list 2>/dev/null | awk '
         /^\[[a-z_]+ NAME\]/ { sub(/^\[/, ""); print $1; next }
         /^[a-z_]+: / { sub(/:.*/, ""); print }'
-    printf '%s\n' sim theory
+    printf '%s\n' sim expect theory
 }
 
 # The policies of every family whose key is $1 (the "(key: KEY)" header).

@@ -262,6 +262,37 @@ const struct coldoc columns_histograms[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+/* ---- expect.csv ---------------------------------------------------------- */
+
+#define CHECKS "with [expect] or [predict]"
+const struct coldoc columns_expect[] = {
+    {"point", "-", "sweep point number", CHECKS, "the runner"},
+    {"<sweep variable>", "-", "value of each sweep variable at this point", "with a sweep",
+     "the scenario"},
+    {"kind", "-", "expect (an assertion) or predict (a guess)", CHECKS, "the section of the line"},
+    {"metric", "-", "the metric the line is about (a summary.csv metric or COMPONENT.NAME)",
+     CHECKS, "the line"},
+    {"expectation", "-", "the line as written", CHECKS, "the scenario"},
+    {"value", "the metric's", "the metric at this point, as summary.csv gives it", CHECKS,
+     "mean over replications (latency quantiles: pooled)"},
+    {"ci_low", "the metric's", "lower end of the 95% interval (empty: none)", CHECKS,
+     "as summary.csv"},
+    {"ci_high", "the metric's", "upper end of the 95% interval (empty: none)", CHECKS,
+     "as summary.csv"},
+    {"n", "runs", "replications with a value", CHECKS, "the runs of the point"},
+    {"verdict", "-",
+     "expect: pass, fail or inconclusive; predict: inside, outside (the 95% interval), no "
+     "interval or no value",
+     CHECKS,
+     "pass: the whole interval satisfies it; fail: none of it does; inconclusive: the interval "
+     "straddles the bound (one replication: the value is judged)"},
+    {"guess", "the metric's", "the guess of a [predict] line (empty for expect)", CHECKS,
+     "the line, in the metric's unit"},
+    {"error_pct", "%", "how far the guess is from the value: (guess - value) / abs(value)", CHECKS,
+     "empty for expect, or when the value is 0"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 /* ---- components.csv ---------------------------------------------------- */
 
 typedef const struct run_result run_t;
@@ -473,6 +504,8 @@ void columns_each(columns_fn *fn, void *ctx)
         each_row(fn, ctx, "timeseries.csv", &c->doc);
     for (const struct coldoc *d = columns_histograms; d->name; d++)
         fn(ctx, "histograms.csv", d->name, d);
+    for (const struct coldoc *d = columns_expect; d->name; d++)
+        fn(ctx, "expect.csv", d->name, d);
     for (int ts = 0; ts < 2; ts++) {
         for (const struct kind_metric *k = columns_kind_metrics; k->doc.name; k++) {
             if (k->timeseries != ts)

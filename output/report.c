@@ -17,6 +17,7 @@
 
 #include "sim/hist.h"
 #include "sim/stats.h"
+#include "output/expect.h"
 #include "output/partfile.h"
 #include "output/writers.h"
 #include "sim/xalloc.h"
@@ -401,6 +402,11 @@ static void w_histograms(struct outfile *o, const struct report *rp, struct wctx
     (void)w;
     csvout_histograms(o, rp);
 }
+static void w_expect(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    csvout_expect(o, rp);
+}
 static void w_manifest(struct outfile *o, const struct report *rp, struct wctx *w)
 {
     (void)w;
@@ -499,6 +505,7 @@ int report_write(const struct report *rp, const struct outdir *od, int *err, con
         {"summary.csv", w_summary, true},
         {"components.csv", w_components, true},
         {"histograms.csv", w_histograms, true},
+        {"expect.csv", w_expect, rp->expect != NULL},
         {"manifest.txt", w_manifest, true},
         {"scenario.ini", w_scenario, true},
         {PARTFILE_NAME, w_part, rp->part != NULL},

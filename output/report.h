@@ -13,6 +13,7 @@
 #include "output/results.h"
 #include "sim/scenario.h"
 
+struct expect_outcome;
 struct part_header;
 
 #define REPORT_PLOT_MAX 8 /* columns plotted at most */
@@ -60,6 +61,9 @@ struct report {
     const char *plot_x;
     const struct report_plot *plots; /* the [plot NAME] sections */
     size_t nplots;
+    /* The [expect] and [predict] lines judged (output/expect.h), or NULL:
+     * expect.csv is written only with them. */
+    const struct expect_outcome *expect;
 };
 
 /* The file whose fixed column is called name (so a sweep variable may not

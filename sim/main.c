@@ -21,6 +21,7 @@
 #include "models/model.h"
 #include "models/napkin.h"
 #include "output/columns.h"
+#include "output/expect.h"
 #include "output/outfile.h"
 #include "output/partfile.h"
 #include "output/publish.h"
@@ -39,7 +40,7 @@ static const char usage_text[] =
     "                (FILE -: standard input)\n"
     "       sdsim merge -o DIR PART_DIR... [-q]\n"
     "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force] [--strict]\n"
-    "       sdsim list [KIND|FAMILY|theory|metrics]\n"
+    "       sdsim list [KIND|FAMILY|expect|theory|metrics]\n"
     "       sdsim plot DIR\n"
     "       sdsim help [COMMAND] | COMMAND --help | --help | --version\n";
 
@@ -56,7 +57,8 @@ static const char help_text[] =
     "                 know); run prints it too, unless -q\n"
     "  list [WHAT]    print every component kind, policy and distribution with\n"
     "                 its parameters, defaults and meaning (WHAT narrows it: a kind\n"
-    "                 such as 'service', a family such as 'balance' or 'dist', or 'sim';\n"
+    "                 such as 'service', a family such as 'balance' or 'dist', 'sim', or\n"
+    "                 'expect' for the [expect] and [predict] sections;\n"
     "                 'theory' lists the queueing and caching formulas and when they hold,\n"
     "                 'metrics' every column of the results files: unit, meaning, when)\n"
     "  merge -o DIR PART_DIR...  put the folders of run --shard 0/N .. N-1/N together:\n"
@@ -91,7 +93,15 @@ static const char help_text[] =
     "  --strict       (run and validate) a component whose unbounded queue is offered\n"
     "                 its capacity or more is an error (exit 65), not a warning\n"
     "\n"
-    "Exit status: 0 ok, 64 usage, 65 bad scenario, 66 cannot open input (the\n"
+    "[expect] and [predict] (see `sdsim list expect`): after the table, each\n"
+    "  expectation is judged at each sweep point on summary.csv's 95% interval:\n"
+    "  PASS (all of it satisfies the line), FAIL (none of it does) or INCONCLUSIVE\n"
+    "  (it straddles the bound; a warning), and each guess shown beside the result.\n"
+    "  Passes and guesses go to stdout (not with -q), failures and inconclusive\n"
+    "  ones to stderr always; every row to expect.csv.\n"
+    "\n"
+    "Exit status: 0 ok, 1 an [expect] line failed (the results are written),\n"
+    "64 usage, 65 bad scenario, 66 cannot open input (the\n"
     "scenario or a file it names), 69 gnuplot missing (plot), 70 internal error,\n"
     "71 out of memory, 73 cannot create output (or the results folder holds files\n"
     "sdsim did not write), 75 the results folder is being written by another sdsim run.\n";
@@ -237,9 +247,10 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
     return 0;
 }
 
-/* Loads, applies --set, finds sweeps and validates every point. Returns 0
- * or an exit code. */
-static int load(struct cli *c, struct scenario **out)
+/* Loads, applies --set, finds sweeps and validates every point, and reads
+ * the [expect] and [predict] lines into *es (when es is not NULL; NULL
+ * when there are none). Returns 0 or an exit code. */
+static int load(struct cli *c, struct scenario **out, struct expect_set **es)
 {
     struct diag *d = diag_new();
     int ioerr;
@@ -277,6 +288,9 @@ static int load(struct cli *c, struct scenario **out)
                        "'%s', which is already a column (%s); call it something else",
                        sc->sweeps[i].name, ms, other);
     }
+    struct expect_set *checks = NULL;
+    if (rc == 0 && !(checks = expect_read(sc, d)))
+        rc = -1;
     if (rc == 0 && diag_count(d) > 0)
         rc = -1;
     if (rc == 0 && runner_validate_budget(sc, c->force, &c->est, d) < 0)
@@ -287,10 +301,15 @@ static int load(struct cli *c, struct scenario **out)
         fprintf(stderr, "%zu error%s in %s\n", n, n == 1 ? "" : "s", c->file);
         int code = diag_only_noinput(d) ? EX_NOINPUT : EX_DATAERR;
         diag_free(d);
+        expect_set_free(checks);
         scenario_free(sc);
         return code;
     }
     diag_free(d);
+    if (es && checks && checks->n > 0)
+        *es = checks;
+    else
+        expect_set_free(checks);
     *out = sc;
     return 0;
 }
@@ -466,7 +485,8 @@ static int cmd_validate(int argc, char **argv)
     if (rc)
         return rc;
     struct scenario *sc;
-    rc = load(&c, &sc);
+    struct expect_set *es = NULL;
+    rc = load(&c, &sc, &es);
     if (rc)
         return rc;
     long long repeat;
@@ -476,6 +496,7 @@ static int cmd_validate(int argc, char **argv)
     rc = napkin_strict(&c, napkin_all(sc, c.strict, &table));
     if (rc) {
         free(table);
+        expect_set_free(es);
         scenario_free(sc);
         return rc;
     }
@@ -489,6 +510,10 @@ static int cmd_validate(int argc, char **argv)
     if (table)
         fputs(table, stdout);
     free(table);
+    if (es)
+        printf("checks: %zu expectation%s, %zu prediction%s (judged after a run)\n", es->nexpect,
+               es->nexpect == 1 ? "" : "s", es->npredict, es->npredict == 1 ? "" : "s");
+    expect_set_free(es);
     scenario_free(sc);
     return 0;
 }
@@ -870,6 +895,42 @@ static void report_stops(const struct run_result *res, size_t n)
     }
 }
 
+/* The verdicts after the table: passes and guesses on stdout (not with
+ * -q), failures and inconclusive ones on stderr always, then a count.
+ * Returns the exit status: EXIT_EXPECT_FAILED when an expectation failed. */
+#define EXIT_EXPECT_FAILED 1
+static int print_checks(const struct expect_outcome *eo, const struct scenario *sc, int quiet)
+{
+    fflush(stdout);
+    for (size_t i = 0; i < eo->set->n && !quiet; i++) {
+        const struct expect_item *it = &eo->set->items[i];
+        if (it->replaced[0])
+            printf("%s: skipped %s (--set replaced the sweep '%s': no point has it)\n",
+                   it->line->predict ? "predict" : "expect", it->text, it->replaced);
+    }
+    for (size_t i = 0; i < eo->nrows; i++) {
+        const struct expect_row *row = &eo->rows[i];
+        int loud = !eo->set->items[row->item].line->predict && row->verdict != EXPECT_PASS;
+        if (!loud && quiet)
+            continue;
+        char *line = expect_row_text(eo, sc, i);
+        fprintf(loud ? stderr : stdout, "%s\n", line);
+        fflush(loud ? stderr : stdout);
+        free(line);
+    }
+    if (eo->set->nexpect == 0)
+        return 0;
+    int loud = eo->failed || eo->inconclusive;
+    if (loud || !quiet)
+        fprintf(loud ? stderr : stdout,
+                "expect: %zu passed, %zu failed, %zu inconclusive%s\n", eo->passed,
+                eo->failed, eo->inconclusive,
+                eo->failed         ? " (exit 1)"
+                : eo->inconclusive ? " (more replications may decide: [sim] repeat)"
+                                   : "");
+    return eo->failed ? EXIT_EXPECT_FAILED : 0;
+}
+
 /* "K/N" with 0 <= K < N into *k, *n. */
 static int parse_shard(const char *s, size_t total, size_t *k, size_t *n)
 {
@@ -902,6 +963,7 @@ struct results {
     uint64_t base_seed;
     const char *command, *sets, *outdir;
     const struct part_header *part;
+    const struct expect_set *es; /* [expect] and [predict], or NULL */
 };
 
 /* Writes the results folder (publish) and prints the table unless quiet.
@@ -929,6 +991,8 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
     struct report_plot *custom = NULL;
     runner_plots(x->sc, &custom, &rp.nplots, NULL); /* checked when validated */
     rp.plots = custom;
+    struct expect_outcome *eo = x->es ? expect_evaluate(x->es, &rp) : NULL;
+    rp.expect = eo;
     char *backlog = report_backlog_warnings(&rp); /* on stderr even with -q */
     fputs(backlog, stderr);
     free(backlog);
@@ -942,10 +1006,13 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
         free(table);
     }
     if (rc == 0 && !c->quiet)
-        printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s)\n",
-               x->outdir,
+        printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s%s)\n",
+               x->outdir, eo ? ", expect.csv" : "",
                plots && pst->plots_failed == 0 ? ", plots *.png" : "; install gnuplot for PNG plots");
     free(custom);
+    if (rc == 0 && eo)
+        rc = print_checks(eo, x->sc, c->quiet);
+    expect_outcome_free(eo);
     return rc;
 }
 
@@ -958,7 +1025,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (c.runs && c.shard)
         return usage_error("--runs and --shard both choose runs: give one");
     struct scenario *sc;
-    rc = load(&c, &sc);
+    struct expect_set *es = NULL;
+    rc = load(&c, &sc, &es);
     if (rc)
         return rc;
     struct runner_opts o = {.jobs = c.jobs, .has_seed = c.has_seed, .seed = c.seed};
@@ -967,11 +1035,13 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     size_t total = runner_nruns(sc, &o, &base_seed, &repeat);
     size_t *only = NULL, nonly = 0, shard = 0, nshards = 0;
     if (c.runs && (rc = parse_runs(c.runs, total, &only, &nonly)) != 0) {
+        expect_set_free(es);
         scenario_free(sc);
         return rc;
     }
     if (c.shard) {
         if ((rc = parse_shard(c.shard, total, &shard, &nshards)) != 0) {
+            expect_set_free(es);
             scenario_free(sc);
             return rc;
         }
@@ -988,6 +1058,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         fflush(stdout);
         if (rc) {
             free(only);
+            expect_set_free(es);
             scenario_free(sc);
             return rc;
         }
@@ -1004,6 +1075,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (!pub) {
         free(outdir);
         free(only);
+        expect_set_free(es);
         scenario_free(sc);
         return publish_exit(&pst, 0);
     }
@@ -1027,7 +1099,9 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     char *sets = sets_text(&c);
     struct part_header ph = {SDSIM_VERSION, sc->hash, sc->file, base_seed, c.sets,
                              c.nsets, sets, shard, nshards, total};
-    struct results x = {sc, res, n, repeat, base_seed, command, sets, outdir, c.shard ? &ph : NULL};
+    /* a shard judges no expectation: merge does, on every run */
+    struct results x = {sc,     res,    n, repeat, base_seed, command, sets, outdir,
+                        c.shard ? &ph : NULL, c.shard ? NULL : es};
     if (rc == 0)
         rc = write_results(&c, &x, pub, &pst, po.plots);
     publish_free(pub);
@@ -1038,6 +1112,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     free(outdir);
     free(command);
     free(sets);
+    expect_set_free(es);
     scenario_free(sc);
     return rc;
 }
@@ -1154,6 +1229,7 @@ static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
     }
     /* the scenario: the first part's copy, named as the run named it */
     struct scenario *sc = NULL;
+    struct expect_set *es = NULL;
     char copy[4096];
     snprintf(copy, sizeof copy, "%s/scenario.ini", dirs[0]);
     if (rc == 0) {
@@ -1163,7 +1239,7 @@ static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
         for (size_t i = 0; i < c.nsets; i++)
             c.sets[i] = parts[0].h.sets[i];
         c.force = 1;
-        rc = load(&c, &sc);
+        rc = load(&c, &sc, &es);
         if (rc == 0 && sc->hash != parts[0].h.hash) {
             fprintf(stderr, "sdsim: merge: %s/scenario.ini is not the scenario the shards ran\n",
                     dirs[0]);
@@ -1198,7 +1274,7 @@ static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
                 publish_exit(&pst, 1);
                 char *command = join_args(full_argc, full_argv);
                 struct results x = {sc,      res,    total, repeat, base_seed, command,
-                                    parts[0].h.sets_text, outdir, NULL};
+                                    parts[0].h.sets_text, outdir, NULL, es};
                 rc = write_results(&c, &x, pub, &pst, po.plots);
                 publish_free(pub);
                 free(command);
@@ -1208,6 +1284,7 @@ static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
         }
     }
     free(res);
+    expect_set_free(es);
     scenario_free(sc);
     free(by_run);
     free(from);
@@ -1258,6 +1335,31 @@ static void list_theory(void)
         print_wrapped("source", m[i].source);
     }
     printf("\n");
+}
+
+/* `sdsim list expect`: the [expect] and [predict] sections. */
+static void list_expect(void)
+{
+    printf("[expect]  assertions on the results, judged after the run (expect.csv)\n"
+           "  line         METRIC OP VALUE [when VAR = VALUE [and VAR = VALUE]...]\n"
+           "  METRIC       a summary.csv metric (latency_p99_ms, error_ratio, lost_writes,\n"
+           "               cache.hit_ratio: see `sdsim list metrics`), or COMPONENT.COLUMN for a\n"
+           "               numeric components.csv column (app.utilisation, db.wait_p99_ms)\n"
+           "  OP           <  <=  >  >=  ==  !=\n"
+           "  VALUE        in the metric's unit (200), or with a unit it converts from: a\n"
+           "               duration for ms and s (200ms, 0.2s), a rate for 1/s (120/m), a\n"
+           "               percentage for ratios (5%%), a size for bytes (64MB)\n"
+           "  when         only at the sweep points where each VAR has that VALUE\n"
+           "  verdict      at each point, on summary.csv's 95%% interval of the metric:\n"
+           "               pass: all of it satisfies the line; fail: none of it does (exit 1);\n"
+           "               inconclusive: it straddles the bound (a warning, exit 0); with one\n"
+           "               replication the value itself is judged\n"
+           "  e.g.         latency_p99_ms < 200ms when policy = least_connections\n"
+           "               db.lost_writes == 0 when ack = sync\n"
+           "[predict]  guesses, shown beside the result; never an error\n"
+           "  line         METRIC = VALUE [when ...], as in latency_mean_ms = 2600ms\n"
+           "  shown        the result, its 95%% interval, the guess's error in %% and whether\n"
+           "               the interval holds the guess\n\n");
 }
 
 /* `sdsim list metrics`: every column of the results files, by file. */
@@ -1324,6 +1426,10 @@ static int cmd_list(int argc, char **argv)
             print_params((*h)->params, "      ");
         }
         printf("\n");
+        shown = 1;
+    }
+    if (!what || !strcmp(what, "expect")) {
+        list_expect();
         shown = 1;
     }
     if (what && !strcmp(what, "theory")) {

@@ -201,8 +201,28 @@ static int parse_header(struct scenario *sc, size_t *cap, struct seen *seen, con
     return rc;
 }
 
+/* 1 for "[expect]", 2 for "[predict]" (blanks allowed inside the
+ * brackets), else 0. */
+static int checks_header(const char *p, size_t len)
+{
+    if (len < 2 || p[0] != '[' || p[len - 1] != ']')
+        return 0;
+    size_t b = 1, e = len - 1;
+    while (b < e && isspace((unsigned char)p[b]))
+        b++;
+    while (e > b && isspace((unsigned char)p[e - 1]))
+        e--;
+    if (e - b == 6 && memcmp(p + b, "expect", 6) == 0)
+        return 1;
+    if (e - b == 7 && memcmp(p + b, "predict", 7) == 0)
+        return 2;
+    return 0;
+}
+
+/* *checks: the section the lines belong to (0: a normal one, 1: [expect],
+ * 2: [predict]). */
 static int parse_line(struct scenario *sc, size_t *cap, struct seen *seen, const char *line,
-                      size_t len, int lineno, struct diag *d)
+                      size_t len, int lineno, int *checks, struct diag *d)
 {
     len = comment_start(line, len);
     size_t b = 0;
@@ -213,8 +233,20 @@ static int parse_line(struct scenario *sc, size_t *cap, struct seen *seen, const
     if (b == len)
         return 0;
     struct loc loc = {sc->file, lineno, (int)b + 1};
-    if (line[b] == '[')
+    if (line[b] == '[') {
+        *checks = checks_header(line + b, len - b);
+        if (*checks)
+            return 0;
         return parse_header(sc, cap, seen, line + b, len - b, loc, d);
+    }
+    if (*checks) {
+        size_t n = sc->nchecks;
+        if ((n & (n - 1)) == 0)
+            sc->checks = xrealloc(sc->checks, (n ? 2 * n : 1) * sizeof *sc->checks);
+        sc->checks[sc->nchecks++] =
+            (struct sc_check){xstrndup(line + b, len - b), loc, *checks == 2};
+        return 0;
+    }
     const char *eq = memchr(line + b, '=', len - b);
     if (!eq)
         return diag_error(d, loc, "expected 'key = value' or a [section] header");
@@ -259,14 +291,14 @@ struct scenario *scenario_parse(const char *file, const char *text, struct diag 
     diag_add_source(d, file, text);
     size_t cap = 0;
     struct seen seen = {NULL, 0, 0};
-    int rc = 0, lineno = 0;
+    int rc = 0, lineno = 0, checks = 0;
     for (const char *p = text; *p;) {
         lineno++;
         size_t len = strcspn(p, "\n");
         size_t l = len;
         if (l > 0 && p[l - 1] == '\r')
             l--;
-        if (parse_line(sc, &cap, &seen, p, l, lineno, d) < 0)
+        if (parse_line(sc, &cap, &seen, p, l, lineno, &checks, d) < 0)
             rc = -1;
         p += len;
         if (*p == '\n')
@@ -387,6 +419,9 @@ void scenario_free(struct scenario *sc)
         free(sc->sweeps[i].name);
     }
     free(sc->sweeps);
+    for (size_t i = 0; i < sc->nchecks; i++)
+        free(sc->checks[i].text);
+    free(sc->checks);
     free(sc->file);
     free(sc->text);
     free(sc);

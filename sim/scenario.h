@@ -8,10 +8,13 @@
  * outermost loop); scenario_point() makes the concrete sections of one point
  * by substituting each sweep's value for that point. This module knows
  * nothing of component kinds: models/ checks keys against its tables.
+ * The lines of [expect] and [predict] sections are kept apart, unparsed
+ * (struct sc_check). 
  * All strings are owned by the scenario and live until scenario_free. */
 #ifndef SDSIM_SIM_SCENARIO_H
 #define SDSIM_SIM_SCENARIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +43,16 @@ struct sc_sweep {
     size_t cap;    /* allocated length of values (it grows geometrically) */
 };
 
+/* A line of an [expect] or [predict] section, kept as written (comment and
+ * surrounding blanks removed): output/expect.c reads it, once the sweeps
+ * are known. These sections hold assertions and guesses about the
+ * results, not `key = value` settings, so they are not sections here. */
+struct sc_check {
+    char *text;
+    struct loc loc;  /* of the first character of text */
+    bool predict;    /* from [predict]; else [expect] */
+};
+
 struct scenario {
     char *file;        /* path as given */
     char *text;        /* whole file */
@@ -48,6 +61,8 @@ struct scenario {
     size_t nsections;
     struct sc_sweep *sweeps;
     size_t nsweeps;
+    struct sc_check *checks; /* the [expect] and [predict] lines, in file order */
+    size_t nchecks;
 };
 
 /* One sweep point: concrete sections (no ${...} left) and the value of each
