@@ -568,6 +568,22 @@ static void dims_label(const struct scenario *sc, size_t pt, const size_t *dims,
     }
 }
 
+/* The runs [*b, *e) of the sweep point of block blk (*b = rp->nruns when no
+ * run has it, e.g. with --runs) and the block's label. */
+static void block_runs(const struct report *rp, const struct layout *L, size_t blk, size_t *b,
+                       size_t *e, char *label, size_t size)
+{
+    *b = 0;
+    *e = 0;
+    for (; *b < rp->nruns; *b = *e) {
+        *e = wr_point_end(rp, *b);
+        if (layout_block(rp->sc, L, rp->runs[*b].point) == blk)
+            break;
+    }
+    dims_label(rp->sc, *b < rp->nruns ? rp->runs[*b].point : 0, L->sdim, L->ns, label, size);
+}
+
+
 /* The blocks [first, last] of panel p (facet p / nchunks, its chunk p %
  * nchunks), and its title (the facet's values, and which part). */
 static void panel_blocks(const struct scenario *sc, const struct layout *L, size_t p,
@@ -647,15 +663,9 @@ void plots_cdf_data(struct outfile *o, const struct report *rp, size_t *nblocks)
     *nblocks = 0;
     size_t nb = L.nfacets * L.nseries;
     for (size_t blk = 0; blk < nb; blk++) {
-        size_t b = 0, e = 0;
-        for (; b < rp->nruns; b = e) {
-            e = wr_point_end(rp, b);
-            if (layout_block(rp->sc, &L, rp->runs[b].point) == blk)
-                break;
-        }
+        size_t b, e;
         char label[256];
-        dims_label(rp->sc, b < rp->nruns ? rp->runs[b].point : 0, L.sdim, L.ns, label,
-                   sizeof label);
+        block_runs(rp, &L, blk, &b, &e, label, sizeof label);
         outfile_printf(o, "%s\"%s\" \"cdf\"\n", *nblocks ? "\n\n" : "",
                        label[0] ? label : "all runs");
         (*nblocks)++;
@@ -976,15 +986,9 @@ void plots_ts_data(struct outfile *o, const struct report *rp, size_t *nblocks)
     double *sum = xmalloc((nn + 1) * sizeof *sum);
     size_t *cnt = xmalloc((nn + 1) * sizeof *cnt);
     for (size_t blk = 0; blk < nb; blk++) {
-        size_t b = 0, e = 0;
-        for (; b < rp->nruns; b = e) {
-            e = wr_point_end(rp, b);
-            if (layout_block(rp->sc, &L, rp->runs[b].point) == blk)
-                break;
-        }
+        size_t b, e;
         char label[256];
-        dims_label(rp->sc, b < rp->nruns ? rp->runs[b].point : 0, L.sdim, L.ns, label,
-                   sizeof label);
+        block_runs(rp, &L, blk, &b, &e, label, sizeof label);
         outfile_printf(o, "%s\"%s\"", *nblocks ? "\n\n" : "", label[0] ? label : "all runs");
         for (size_t j = 0; j < nn; j++)
             outfile_printf(o, " \"%s\"", names[j]);
