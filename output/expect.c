@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output/report.h"
 #include "output/writers.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -713,14 +714,18 @@ char *expect_row_text(const struct expect_outcome *o, const struct scenario *sc,
         snprintf(head, sizeof head, "expect: %s", row->verdict == EXPECT_PASS   ? "PASS"
                                                   : row->verdict == EXPECT_FAIL ? "FAIL"
                                                                                 : "INCONCLUSIVE");
+    char v[32], lo[32], hi[32]; /* 4 significant digits, no exponent */
+    report_fmt_num(v, sizeof v, row->value, 4);
+    report_fmt_num(lo, sizeof lo, row->lo, 4);
+    report_fmt_num(hi, sizeof hi, row->hi, 4);
     if (isnan(row->value))
         snprintf(got, sizeof got, "no value at this point");
     else if (row->no_interval)
-        snprintf(got, sizeof got, "%.4g%s (%s: no interval%s)", row->value, u,
+        snprintf(got, sizeof got, "%s%s (%s: no interval%s)", v, u,
                  row->n == 1 ? "one replication" : "summary.csv gives none",
                  it->line->predict ? "" : ", judged on the value");
     else
-        snprintf(got, sizeof got, "%.4g%s, 95%% CI %.4g .. %.4g", row->value, u, row->lo, row->hi);
+        snprintf(got, sizeof got, "%s%s, 95%% CI %s .. %s", v, u, lo, hi);
     size_t size = strlen(it->text) + strlen(label) + sizeof head + sizeof got + 160;
     char *s = xmalloc(size);
     int n = snprintf(s, size, "%s %s [%s]: %s", head, it->text, label, got);
