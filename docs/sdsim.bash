@@ -56,12 +56,12 @@ _sdsim()
     local cmd=${COMP_WORDS[1]}
     COMPREPLY=()
     if ((COMP_CWORD == 1)); then
-        COMPREPLY=($(compgen -W 'run validate list plot merge help --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W 'run validate list plot merge compare help --help --version' -- "$cur"))
         return
     fi
     case $cmd in
     help)
-        ((COMP_CWORD == 2)) && COMPREPLY=($(compgen -W 'run validate list plot merge' -- "$cur"))
+        ((COMP_CWORD == 2)) && COMPREPLY=($(compgen -W 'run validate list plot merge compare' -- "$cur"))
         return
         ;;
     list)
@@ -70,6 +70,17 @@ _sdsim()
         ;;
     plot)
         ((COMP_CWORD == 2)) && COMPREPLY=($(compgen -d -- "$cur"))
+        return
+        ;;
+    compare) # DIR, then --by VAR (the manifest's sweeps) and the options
+        if [[ $prev == --by && -r ${COMP_WORDS[2]}/manifest.txt ]]; then
+            COMPREPLY=($(compgen -W "$(sed -n 's/^sweep \([^:]*\):.*/\1/p' \
+                "${COMP_WORDS[2]}/manifest.txt")" -- "$cur"))
+        elif [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W '--by --baseline --metric --csv --help' -- "$cur"))
+        elif ((COMP_CWORD == 2)); then
+            COMPREPLY=($(compgen -d -- "$cur"))
+        fi
         return
         ;;
     merge) # -o DIR, -q, then the shards' folders

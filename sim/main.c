@@ -21,6 +21,7 @@
 #include "models/model.h"
 #include "models/napkin.h"
 #include "output/columns.h"
+#include "output/compare.h"
 #include "output/expect.h"
 #include "output/outfile.h"
 #include "output/partfile.h"
@@ -39,6 +40,7 @@ static const char usage_text[] =
     "                [--force] [--strict] [--progress|--no-progress] [--shard K/N]\n"
     "                (FILE -: standard input)\n"
     "       sdsim merge -o DIR PART_DIR... [-q]\n"
+    "       sdsim compare DIR --by VAR [--baseline VALUE] [--metric M[,M]...] [--csv FILE]\n"
     "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force] [--strict]\n"
     "       sdsim list [KIND|FAMILY|expect|theory|metrics]\n"
     "       sdsim plot DIR\n"
@@ -64,8 +66,15 @@ static const char help_text[] =
     "  merge -o DIR PART_DIR...  put the folders of run --shard 0/N .. N-1/N together:\n"
     "                 checks they hold the same scenario, version and seed and every run\n"
     "                 once, then writes the files one run would have written\n"
+    "  compare DIR --by VAR  each value of the sweep variable VAR against the first\n"
+    "                 (or --baseline VALUE), paired by replication (the same seeds):\n"
+    "                 the difference of each metric (--metric, default latency_mean_ms,\n"
+    "                 latency_p99_ms, goodput_rps) with its 95% interval and a verdict;\n"
+    "                 --csv FILE writes the comparisons\n"
     "  plot DIR       redraw the PNG plots of a results folder with gnuplot\n"
-    "\n"
+    "\n";
+
+static const char help_options[] =
     "Options of run:\n"
     "  -o, --output DIR  results folder (default results/<scenario name>, or\n"
     "                 results/stdin for a scenario read from standard input)\n"
@@ -1117,6 +1126,36 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     return rc;
 }
 
+/* ---- compare -------------------------------------------------------------- */
+
+static int cmd_compare(int argc, char **argv)
+{
+    struct compare_opts o = {0};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char **slot = !strcmp(a, "--by")         ? &o.by
+                            : !strcmp(a, "--baseline") ? &o.baseline
+                            : !strcmp(a, "--metric")   ? &o.metrics
+                            : !strcmp(a, "--csv")      ? &o.csv
+                                                       : NULL;
+        if (slot) {
+            if (!v)
+                return usage_error("compare: %s needs a value", a);
+            *slot = v;
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("compare: unknown option '%s'", a);
+        } else if (!o.dir) {
+            o.dir = a;
+        } else {
+            return usage_error("compare: unexpected argument '%s'", a);
+        }
+    }
+    if (!o.dir || !o.by)
+        return usage_error("compare: give a results folder and --by VAR");
+    return compare_run(&o, stdout);
+}
+
 /* ---- merge ---------------------------------------------------------------- */
 
 static int merge_usage(const char *why)
@@ -1484,7 +1523,7 @@ int main(int argc, char **argv)
     for (int i = 2; i < argc; i++)
         asks_help |= !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help") || asks_help) {
-        printf("%s\n%s", usage_text, help_text);
+        printf("%s\n%s%s", usage_text, help_text, help_options);
         return 0;
     }
     if (!strcmp(cmd, "--version")) {
@@ -1499,6 +1538,8 @@ int main(int argc, char **argv)
         return cmd_list(argc - 2, argv + 2);
     if (!strcmp(cmd, "plot"))
         return cmd_plot(argc - 2, argv + 2);
+    if (!strcmp(cmd, "compare"))
+        return cmd_compare(argc - 2, argv + 2);
     if (!strcmp(cmd, "merge"))
         return cmd_merge(argc - 2, argv + 2, argc, argv);
     return usage_error("unknown command '%s'", cmd);

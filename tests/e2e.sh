@@ -859,6 +859,30 @@ cp scenarios/cache-ttl.ini "$T/slurm/"
 "$SDSIM" run scenarios/cache-ttl.ini -o "$T/sh_plain" -q -j 2
 check "the Slurm array script: 3 shards and their merge equal one run" \
     same_csvs "$T/sh_plain" "$T/slurm/results/cache-ttl"
+# --- compare: paired verdicts -------------------------------------------------
+"$SDSIM" compare "$T/j1" --by w --csv "$T/cmp.csv" > "$T/cmp.out"
+check "compare --by w (exit $?)" [ $? -eq 0 ]
+check "compare: each stratum of the other sweeps, the pairing line" sh -c "
+    grep -q '^3 vs 2 \[rate=3 b=random\]:' '$T/cmp.out' &&
+    grep -q '^3 vs 2 \[rate=5 b=round_robin\]:' '$T/cmp.out' &&
+    grep -q '^pairing: unpaired intervals are wider than paired ones' '$T/cmp.out'"
+check "compare.csv: 4 strata x 3 metrics" [ "$(tail -n +2 "$T/cmp.csv" | wc -l)" -eq 12 ]
+cmp_verdicts_hold() { # better/worse only when the interval leaves out 0, in the good direction
+    awk -F, 'NR > 1 { lo = $9 + 0; hi = $10 + 0; v = $NF
+        lower = ($4 ~ /latency/); higher = ($4 ~ /goodput/)
+        if (v == "better" && !((lower && hi < 0) || (higher && lo > 0))) bad++
+        if (v == "worse" && !((lower && lo > 0) || (higher && hi < 0))) bad++
+        if (v == "no clear difference" && (lo > 0 || hi < 0)) bad++ }
+        END { exit bad > 0 }' "$1"
+}
+check "compare: each verdict agrees with its interval" cmp_verdicts_hold "$T/cmp.csv"
+"$SDSIM" compare "$T/j1" --by w > "$T/cmp2.out"
+check "compare: the same output twice" cmp -s "$T/cmp.out" "$T/cmp2.out"
+"$SDSIM" compare "$T/j1" --by nosuch 2>"$T/cmp.err" >/dev/null
+check "compare --by an unknown name: exit 64, the sweeps named" \
+    sh -c "[ $? -eq 64 ] && grep -q \"'nosuch' is not a sweep variable of .* (rate, w, b)\" '$T/cmp.err'"
+"$SDSIM" compare "$T/j1" --by w --metric nosuch 2>/dev/null >/dev/null
+check "compare --metric an unknown column: exit 64" [ $? -eq 64 ]
 # --- intervals ------------------------------------------------------------
 # Every summary.csv written above: each interval holds its value and stays in
 # the metric's range (nothing below 0; ratios, fractions and p_ at most 1);
