@@ -12,6 +12,7 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include "sim/check.h"
 #include "sim/xalloc.h"
 
 #ifndef EVQ_ARITY
@@ -19,30 +20,6 @@
 #endif
 
 #define NODE_FREE_END UINT32_MAX
-
-struct evq_key {
-    int64_t at_ns;
-    uint64_t seq;
-    uint32_t node;
-};
-
-struct evq_node {
-    evq_fn *fn;
-    void *a;
-    void *b;
-    uint32_t pos; /* heap slot while pending; next free node while free */
-    uint32_t gen;
-};
-
-struct evq {
-    struct evq_key *heap;
-    size_t n, heap_cap;
-    struct evq_node *nodes;
-    size_t nodes_len, nodes_cap;
-    uint32_t free_head;
-    uint64_t seq;
-    int64_t now_ns;
-};
 
 struct evq *evq_new(void)
 {
@@ -127,7 +104,7 @@ static void node_release(struct evq *q, uint32_t i)
 
 uint64_t evq_push(struct evq *q, int64_t at_ns, evq_fn *fn, void *a, void *b)
 {
-    assert(at_ns >= q->now_ns && "event in the past");
+    SIM_CHECK(at_ns >= q->now_ns && "event in the past");
     uint32_t i = node_alloc(q);
     struct evq_node *nd = &q->nodes[i];
     nd->fn = fn;
@@ -180,26 +157,6 @@ bool evq_pop(struct evq *q, struct evq_event *ev)
     heap_remove(q, 0);
     node_release(q, top.node);
     return true;
-}
-
-bool evq_is_empty(const struct evq *q)
-{
-    return q->n == 0;
-}
-
-size_t evq_size(const struct evq *q)
-{
-    return q->n;
-}
-
-int64_t evq_now(const struct evq *q)
-{
-    return q->now_ns;
-}
-
-int64_t evq_peek_time(const struct evq *q)
-{
-    return q->n ? q->heap[0].at_ns : INT64_MAX;
 }
 
 size_t evq_capacity(const struct evq *q)
