@@ -12,6 +12,7 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include "sim/check.h"
 #include "sim/xalloc.h"
 
 #ifndef EVQ_ARITY
@@ -19,30 +20,6 @@
 #endif
 
 #define NODE_FREE_END UINT32_MAX
-
-struct evq_key {
-    int64_t at_ns;
-    uint64_t seq;
-    uint32_t node;
-};
-
-struct evq_node {
-    evq_fn *fn;
-    void *a;
-    void *b;
-    uint32_t pos; /* heap slot while pending; next free node while free */
-    uint32_t gen;
-};
-
-struct evq {
-    struct evq_key *heap;
-    size_t n, heap_cap;
-    struct evq_node *nodes;
-    size_t nodes_len, nodes_cap;
-    uint32_t free_head;
-    uint64_t seq;
-    int64_t now_ns;
-};
 
 struct evq *evq_new(void)
 {
@@ -71,7 +48,7 @@ static inline void place(struct evq *q, size_t i, struct evq_key k)
     q->nodes[k.node].pos = (uint32_t)i;
 }
 
-static void sift_up(struct evq *q, size_t i, struct evq_key k)
+static inline void sift_up(struct evq *q, size_t i, struct evq_key k)
 {
     while (i > 0) {
         size_t parent = (i - 1) / EVQ_ARITY;
@@ -83,7 +60,7 @@ static void sift_up(struct evq *q, size_t i, struct evq_key k)
     place(q, i, k);
 }
 
-static void sift_down(struct evq *q, size_t i, struct evq_key k)
+static inline void sift_down(struct evq *q, size_t i, struct evq_key k)
 {
     size_t n = q->n;
     for (;;) {
@@ -103,20 +80,21 @@ static void sift_down(struct evq *q, size_t i, struct evq_key k)
     place(q, i, k);
 }
 
-static uint32_t node_alloc(struct evq *q)
+/* Makes room for one more pending event: a free node at free_head and a
+ * heap slot. Out of line, so the push that seldom needs it stays short. */
+__attribute__((noinline, cold)) static void make_room(struct evq *q)
 {
-    if (q->free_head != NODE_FREE_END) {
-        uint32_t i = q->free_head;
-        q->free_head = q->nodes[i].pos;
-        return i;
+    if (q->free_head == NODE_FREE_END) {
+        assert(q->nodes_len < UINT32_MAX - 1 && "too many pending events");
+        xgrow(&q->nodes, &q->nodes_cap, q->nodes_len + 1, sizeof *q->nodes);
+        q->nodes[q->nodes_len].gen = 1;
+        q->nodes[q->nodes_len].pos = NODE_FREE_END;
+        q->free_head = (uint32_t)q->nodes_len++;
     }
-    assert(q->nodes_len < UINT32_MAX - 1 && "too many pending events");
-    xgrow(&q->nodes, &q->nodes_cap, q->nodes_len + 1, sizeof *q->nodes);
-    q->nodes[q->nodes_len].gen = 1;
-    return (uint32_t)q->nodes_len++;
+    xgrow(&q->heap, &q->heap_cap, q->n + 1, sizeof *q->heap);
 }
 
-static void node_release(struct evq *q, uint32_t i)
+static inline void node_release(struct evq *q, uint32_t i)
 {
     q->nodes[i].gen++;
     if (q->nodes[i].gen == 0)
@@ -127,17 +105,18 @@ static void node_release(struct evq *q, uint32_t i)
 
 uint64_t evq_push(struct evq *q, int64_t at_ns, evq_fn *fn, void *a, void *b)
 {
-    assert(at_ns >= q->now_ns && "event in the past");
-    uint32_t i = node_alloc(q);
+    SIM_CHECK(at_ns >= q->now_ns && "event in the past");
+    if (q->free_head == NODE_FREE_END || q->n == q->heap_cap)
+        make_room(q);
+    uint32_t i = q->free_head;
     struct evq_node *nd = &q->nodes[i];
+    q->free_head = nd->pos;
     nd->fn = fn;
     nd->a = a;
     nd->b = b;
-    xgrow(&q->heap, &q->heap_cap, q->n + 1, sizeof *q->heap);
     struct evq_key k = {at_ns, q->seq++, i};
-    q->n++;
-    sift_up(q, q->n - 1, k);
-    return ((uint64_t)q->nodes[i].gen << 32) | (uint64_t)(i + 1);
+    sift_up(q, q->n++, k);
+    return ((uint64_t)nd->gen << 32) | (uint64_t)(i + 1);
 }
 
 /* Removes heap slot i, filling it with the last key. */
@@ -177,29 +156,11 @@ bool evq_pop(struct evq *q, struct evq_event *ev)
     ev->a = nd->a;
     ev->b = nd->b;
     q->now_ns = top.at_ns;
-    heap_remove(q, 0);
+    struct evq_key last = q->heap[--q->n];
+    if (q->n > 0) /* the last key fills the root and sinks */
+        sift_down(q, 0, last);
     node_release(q, top.node);
     return true;
-}
-
-bool evq_is_empty(const struct evq *q)
-{
-    return q->n == 0;
-}
-
-size_t evq_size(const struct evq *q)
-{
-    return q->n;
-}
-
-int64_t evq_now(const struct evq *q)
-{
-    return q->now_ns;
-}
-
-int64_t evq_peek_time(const struct evq *q)
-{
-    return q->n ? q->heap[0].at_ns : INT64_MAX;
 }
 
 size_t evq_capacity(const struct evq *q)

@@ -17,7 +17,31 @@ struct sim;
 
 typedef void evq_fn(struct sim *sim, void *a, void *b);
 
-struct evq;
+/* The queue's records. Their fields belong to evq.c; they are here only so
+ * the queries called at every event (evq_now, evq_peek_time) are inline. */
+struct evq_key {
+    int64_t at_ns;
+    uint64_t seq;
+    uint32_t node;
+};
+
+struct evq_node {
+    evq_fn *fn;
+    void *a;
+    void *b;
+    uint32_t pos; /* heap slot while pending; next free node while free */
+    uint32_t gen;
+};
+
+struct evq {
+    struct evq_key *heap;
+    size_t n, heap_cap;
+    struct evq_node *nodes;
+    size_t nodes_len, nodes_cap;
+    uint32_t free_head;
+    uint64_t seq;
+    int64_t now_ns;
+};
 
 /* What evq_pop hands back. */
 struct evq_event {
@@ -44,11 +68,23 @@ bool evq_cancel(struct evq *q, uint64_t h);
  * Returns false when the queue is empty. */
 bool evq_pop(struct evq *q, struct evq_event *ev);
 
-bool evq_is_empty(const struct evq *q);
-size_t evq_size(const struct evq *q);
-int64_t evq_now(const struct evq *q);
+static inline bool evq_is_empty(const struct evq *q)
+{
+    return q->n == 0;
+}
+static inline size_t evq_size(const struct evq *q)
+{
+    return q->n;
+}
+static inline int64_t evq_now(const struct evq *q)
+{
+    return q->now_ns;
+}
 /* Time of the earliest pending event; INT64_MAX when empty. */
-int64_t evq_peek_time(const struct evq *q);
+static inline int64_t evq_peek_time(const struct evq *q)
+{
+    return q->n ? q->heap[0].at_ns : INT64_MAX;
+}
 /* Event records allocated so far (pending + free): a measure of memory. */
 size_t evq_capacity(const struct evq *q);
 

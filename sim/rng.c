@@ -12,7 +12,6 @@
 
 #include <math.h>
 
-#define RNG_GOLDEN 0x9e3779b97f4a7c15ULL /* splitmix64's Weyl increment */
 #define RNG_FNV_PRIME 0x100000001b3ULL
 /* Separates component from purpose in the stream hash. The byte 0xff never
  * occurs in UTF-8 text, so ("ab", "c") and ("a", "bc") hash differently. */
@@ -22,21 +21,6 @@
 static uint64_t rotl(uint64_t x, int k)
 {
     return (x << k) | (x >> (64 - k));
-}
-
-uint64_t rng_mix64(uint64_t x)
-{
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-void rng_seed(struct rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++) {
-        seed += RNG_GOLDEN;
-        r->s[i] = rng_mix64(seed);
-    }
 }
 
 uint64_t rng_hash_str(uint64_t h, const char *s)

@@ -15,15 +15,30 @@ struct rng {
     uint64_t s[4];
 };
 
+#define RNG_GOLDEN 0x9e3779b97f4a7c15ULL /* splitmix64's Weyl increment */
+
+/* splitmix64 finaliser: a good 64-bit mixing function. Inline, as is
+ * rng_seed: every request seeds a stream from its work seed at each
+ * service (sim_work_rng). */
+static inline uint64_t rng_mix64(uint64_t x)
+{
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
 /* Fills the state from one 64-bit seed via splitmix64 (never all zero). */
-void rng_seed(struct rng *r, uint64_t seed);
+static inline void rng_seed(struct rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++) {
+        seed += RNG_GOLDEN;
+        r->s[i] = rng_mix64(seed);
+    }
+}
 
 /* 64-bit FNV-1a of a string, continued from h (start with RNG_FNV_BASIS). */
 #define RNG_FNV_BASIS 0xcbf29ce484222325ULL
 uint64_t rng_hash_str(uint64_t h, const char *s);
-
-/* splitmix64 finaliser: a good 64-bit mixing function. */
-uint64_t rng_mix64(uint64_t x);
 
 /* Seeds r as the stream for (component, purpose) of a run with run_seed. */
 void rng_stream(struct rng *r, uint64_t run_seed, const char *component, const char *purpose);

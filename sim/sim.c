@@ -66,6 +66,7 @@ uint64_t sim_after(struct sim *sim, int64_t delay_ns, evq_fn *fn, void *a, void 
 
 uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b)
 {
+    assert(at_ns >= sim_now(sim) && "event in the past");
     return evq_push(sim->q, at_ns, fn, a, b);
 }
 
@@ -276,13 +277,6 @@ void sim_level_init(struct sim *sim, struct level *l)
     l->area = 0;
     xgrow(&sim->levels.all, &sim->levels.cap, sim->levels.n + 1, sizeof *sim->levels.all);
     sim->levels.all[sim->levels.n++] = l;
-}
-
-void sim_level_set(struct sim *sim, struct level *l, int64_t value)
-{
-    SIM_CHECK(value >= 0 && "a level (a count of requests or workers) went negative");
-    level_close(l, sim_now(sim));
-    l->value = value;
 }
 
 double sim_level_mean(const struct sim *sim, const struct level *l, int64_t end_ns)

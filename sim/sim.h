@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/check.h" /* SIM_CHECK */
 #include "sim/diag.h"
 #include "sim/dist.h"
 #include "sim/evq.h"
@@ -40,18 +41,6 @@
 struct hist;
 struct kind;
 struct sc_section;
-
-/* Checks of the engine's invariants on the per-event paths (a request is
- * freed once and not used after, the clock never goes backwards, a level
- * never goes negative, the pool's counts add up). They run where
- * SDSIM_CHECKS is defined, as in the sanitizer builds of `make check`, and
- * cost nothing in the optimised build that `make bench` measures. */
-#ifdef SDSIM_CHECKS
-#include <assert.h>
-#define SIM_CHECK(cond) assert(cond)
-#else
-#define SIM_CHECK(cond) ((void)0)
-#endif
 
 enum req_status { REQ_OK, REQ_REJECTED, REQ_ERROR, REQ_TIMEOUT };
 
@@ -347,7 +336,16 @@ void sim_work_rng(const struct request *r, const struct component *c, uint64_t p
 
 /* Registers a level so the cut and the end handle it; sets it to 0. */
 void sim_level_init(struct sim *sim, struct level *l);
-void sim_level_set(struct sim *sim, struct level *l, int64_t value);
+/* Inline: every request moves a few levels (busy, queued, in system). */
+static inline void sim_level_set(struct sim *sim, struct level *l, int64_t value)
+{
+    int64_t now = sim_now(sim);
+    SIM_CHECK(value >= 0 && "a level (a count of requests or workers) went negative");
+    SIM_CHECK(now >= l->last_ns && "time went backwards");
+    l->area += (double)l->value * (double)(now - l->last_ns);
+    l->last_ns = now;
+    l->value = value;
+}
 static inline void sim_level_add(struct sim *sim, struct level *l, int64_t delta)
 {
     sim_level_set(sim, l, l->value + delta);

@@ -179,21 +179,6 @@ int units_parse_duration(const char *s, int64_t *out_ns, const char **why)
     return 0;
 }
 
-int64_t units_ns_from_double(double ns)
-{
-    /* (double)UNITS_TIME_MAX_NS is 2^61 (the int64 rounds up), so the
-     * comparisons happen in doubles and the result is clamped again. */
-    const double lim = (double)UNITS_TIME_MAX_NS;
-    if (!(ns < lim))
-        return UNITS_TIME_MAX_NS; /* also NaN */
-    if (ns <= -lim)
-        return -UNITS_TIME_MAX_NS;
-    int64_t r = ns >= 0.0 ? (int64_t)(ns + 0.5) : -(int64_t)(0.5 - ns);
-    if (r > UNITS_TIME_MAX_NS)
-        return UNITS_TIME_MAX_NS;
-    return r < -UNITS_TIME_MAX_NS ? -UNITS_TIME_MAX_NS : r;
-}
-
 int units_parse_bytes(const char *s, uint64_t *out_bytes, const char **why)
 {
     const char *b = s, *e = s + strlen(s);

@@ -37,7 +37,20 @@
  * [-UNITS_TIME_MAX_NS, UNITS_TIME_MAX_NS] (NaN gives the maximum): every
  * double that becomes a time goes through here. For x >= 0 below the
  * maximum this is exactly (int64_t)(x + 0.5). */
-int64_t units_ns_from_double(double ns);
+static inline int64_t units_ns_from_double(double ns)
+{
+    /* (double)UNITS_TIME_MAX_NS is 2^61 (the int64 rounds up), so the
+     * comparisons happen in doubles and the result is clamped again. */
+    const double lim = (double)UNITS_TIME_MAX_NS;
+    if (!(ns < lim))
+        return UNITS_TIME_MAX_NS; /* also NaN */
+    if (ns <= -lim)
+        return -UNITS_TIME_MAX_NS;
+    int64_t r = ns >= 0.0 ? (int64_t)(ns + 0.5) : -(int64_t)(0.5 - ns);
+    if (r > UNITS_TIME_MAX_NS)
+        return UNITS_TIME_MAX_NS;
+    return r < -UNITS_TIME_MAX_NS ? -UNITS_TIME_MAX_NS : r;
+}
 
 int units_parse_duration(const char *s, int64_t *out_ns, const char **why);
 int units_parse_rate(const char *s, double *out_per_s, const char **why);

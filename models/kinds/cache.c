@@ -50,7 +50,6 @@
  * a map slot pair) per distinct key ever seen. */
 #include "models/kinds/cache_impl.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,7 +458,7 @@ static void looked_up(struct sim *sim, struct station *stn, struct request *r)
         hist_add(c->base.st.local, sim_now(sim) - sim_top(r)->arrive_ns);
     station_release(sim, stn, r);
     /* every lookup waiting or holding a worker is in the cache */
-    assert(c->base.st.insys.value >= c->base.st.busy.value + c->base.st.queued.value);
+    SIM_CHECK(c->base.st.insys.value >= c->base.st.busy.value + c->base.st.queued.value);
     dispatch(sim, c, r);
 }
 

@@ -295,7 +295,17 @@ static void reply(struct sim *sim, struct rset *s, struct request *r, enum req_s
     sim_after(sim, d, on_back, s, r);
 }
 
-/* ---- jobs, workers and queues ------------------------------------------- */
+/* ---- jobs, workers and queues -------------------------------------------
+ * The nodes keep their own workers and queues rather than a station
+ * (models/kinds/station.h), whose results would differ: a station queues
+ * requests and keeps their state in the request's top frame, while a node
+ * queues jobs (an apply has no request; a quorum read waits at r nodes at
+ * once); a finished job frees its worker first but starts the next queued
+ * job only after its outcome (commit, replication, reply), whose draws from
+ * the component's stream and whose events come first, where a station
+ * starts it at the release; a slow node rounds the drawn time and then the
+ * slowed one (nodefault_service_ns), a station rounds once; and an apply
+ * job ignores the queue's capacity (an apply is never refused). */
 
 static struct job *job_new(struct rset *s, struct request *r, uint32_t node, enum job_type t)
 {

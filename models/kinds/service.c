@@ -18,7 +18,6 @@
  * the crashed incarnation and is failed, not served. */
 #include "models/kinds/service.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,7 +152,7 @@ static void finish(struct sim *sim, struct service *sv, struct request *r)
         station_release(sim, &sv->reps[f->replica], r);
     struct comp_stats *st = &sv->base.st;
     sim_level_add(sim, &st->insys, -1);
-    assert(st->insys.value >= st->busy.value + st->queued.value);
+    SIM_CHECK(st->insys.value >= st->busy.value + st->queued.value);
     hist_add(st->resp, sim_now(sim) - f->arrive_ns);
     if (r->status == REQ_OK)
         st->completed++;

@@ -1,10 +1,11 @@
 /* station: workers, a FIFO or policy queue, capacity and rejection, busy and
  * queue levels and the fault state of one serving node (see station.h).
  *
- * Invariants (asserted at every change): busy <= workers when bounded; the
- * serving list holds exactly the busy requests, each frame's slot its index
- * there; the queue is empty whenever a worker is free and the node is up;
- * len <= queue_cap when bounded; every level the station moves stays >= 0. */
+ * Invariants (checked at every change with SIM_CHECK, on in the sanitizer
+ * builds): busy <= workers when bounded; the serving list holds exactly the
+ * busy requests, each frame's slot its index there; the queue is empty
+ * whenever a worker is free and the node is up; len <= queue_cap when
+ * bounded; every level the station moves stays >= 0. */
 #include "models/kinds/station.h"
 
 #include <assert.h>
@@ -47,49 +48,50 @@ static inline void move(struct sim *sim, struct level *const lv[2], int64_t delt
 {
     if (lv[0]) {
         sim_level_add(sim, lv[0], delta);
-        assert(lv[0]->value >= 0);
+        SIM_CHECK(lv[0]->value >= 0);
     }
     if (lv[1]) {
         sim_level_add(sim, lv[1], delta);
-        assert(lv[1]->value >= 0);
+        SIM_CHECK(lv[1]->value >= 0);
     }
 }
 
 /* ---- the queue ------------------------------------------------------------- */
 
-static void ring_push(struct station *st, struct request *r)
+/* The ring's capacity is a power of two (16, doubled), so a slot is an AND. */
+static inline void ring_push(struct station *st, struct request *r)
 {
     if (st->len == st->cap) {
         size_t ncap = st->cap ? 2 * st->cap : 16;
         struct request **nr = xmalloc(ncap * sizeof *nr);
         for (size_t i = 0; i < st->len; i++)
-            nr[i] = st->ring[(st->head + i) % st->cap];
+            nr[i] = st->ring[(st->head + i) & (st->cap - 1)];
         free(st->ring);
         st->ring = nr;
         st->cap = ncap;
         st->head = 0;
     }
-    st->ring[(st->head + st->len) % st->cap] = r;
+    st->ring[(st->head + st->len) & (st->cap - 1)] = r;
     st->len++;
 }
 
-static struct request *ring_pop(struct station *st)
+static inline struct request *ring_pop(struct station *st)
 {
     struct request *r = st->ring[st->head];
-    st->head = (st->head + 1) % st->cap;
+    st->head = (st->head + 1) & (st->cap - 1);
     st->len--;
     return r;
 }
 
-static struct request *ring_pop_newest(struct station *st)
+static inline struct request *ring_pop_newest(struct station *st)
 {
     st->len--;
-    return st->ring[(st->head + st->len) % st->cap];
+    return st->ring[(st->head + st->len) & (st->cap - 1)];
 }
 
 static void enqueue(struct sim *sim, struct station *st, struct request *r)
 {
-    assert(!sim_top(r)->holds_worker);
+    SIM_CHECK(!sim_top(r)->holds_worker);
     ring_push(st, r);
     move(sim, st->queue_lv, 1);
 }
@@ -121,8 +123,8 @@ __attribute__((always_inline)) static inline void begin(struct sim *sim, struct 
                                                         struct request *r)
 {
     struct frame *f = sim_top(r);
-    assert(!f->holds_worker); /* not already holding a worker here */
-    assert(st->workers == 0 || st->busy < st->workers);
+    SIM_CHECK(!f->holds_worker); /* not already holding a worker here */
+    SIM_CHECK(st->workers == 0 || st->busy < st->workers);
     f->holds_worker = true;
     if (st->serving) {
         f->slot = st->busy;
@@ -185,7 +187,7 @@ enum station_verdict station_offer(struct sim *sim, struct station *st, struct r
     if (st->ops->admit && !st->ops->admit(st, r))
         return STATION_REFUSED;
     if (has_worker(st)) {
-        assert(st->len == 0);
+        SIM_CHECK(st->len == 0);
         begin(sim, st, r);
         return STATION_STARTED;
     }
@@ -193,7 +195,7 @@ enum station_verdict station_offer(struct sim *sim, struct station *st, struct r
     const struct shed_policy *pol = st->shed ? st->shed->pol : NULL;
     if (room && (!pol || !pol->admit || pol->admit(st->shed, st->len))) {
         enqueue(sim, st, r);
-        assert(st->queue_cap < 0 || (long long)st->len <= st->queue_cap);
+        SIM_CHECK(st->queue_cap < 0 || (long long)st->len <= st->queue_cap);
         return STATION_QUEUED;
     }
     return room ? STATION_SHED : STATION_FULL;
@@ -203,11 +205,11 @@ enum station_verdict station_offer(struct sim *sim, struct station *st, struct r
 static inline void take_back(struct sim *sim, struct station *st, struct request *r,
                              struct frame *f)
 {
-    assert(f->holds_worker && st->busy > 0);
+    SIM_CHECK(f->holds_worker && st->busy > 0);
     f->holds_worker = false;
     st->busy--;
     if (st->serving) {
-        assert(f->slot <= st->busy && st->serving[f->slot] == r);
+        SIM_CHECK(f->slot <= st->busy && st->serving[f->slot] == r);
         struct request *last = st->serving[st->busy];
         st->serving[f->slot] = last;
         if (last != r)

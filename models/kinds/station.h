@@ -35,7 +35,8 @@
  * uses arrive_ns, start_ns, timer, holds_worker and slot of the owner's
  * frame, and nothing else of the request.
  *
- * Invariants (checked with assert): busy <= workers when bounded; busy ==
+ * Invariants (checked with SIM_CHECK, sim/check.h: on in the sanitizer
+ * builds, free in the optimised one): busy <= workers when bounded; busy ==
  * the number of requests in `serving` (when kept); the queue is empty whenever a worker
  * is free; len <= queue_cap when bounded; levels never go negative; a request is
  * either queued or holding a worker, never both (holds_worker says which).

@@ -29,7 +29,6 @@
  * it is at least busy + queued. */
 #include "models/kinds/store.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,7 +129,7 @@ static void finish(struct sim *sim, struct store *st, struct request *r)
     if (f->holds_worker)
         station_release(sim, &st->stn, r);
     struct comp_stats *cs = &st->base.st;
-    assert(cs->insys.value >= cs->busy.value + cs->queued.value);
+    SIM_CHECK(cs->insys.value >= cs->busy.value + cs->queued.value);
     sim_level_add(sim, &cs->insys, -1);
     hist_add(cs->resp, sim_now(sim) - f->arrive_ns);
     if (r->status == REQ_OK)
