@@ -7,9 +7,10 @@
 # summary.csv whose metric is named in IGNORE (summary.csv is long: one row
 # per point and metric, so a new metric is a new row). Prints one line
 # per scenario and exits 1 if any differ. Used before and after refactors.
-# OLD runs each scenario without its [expect] and [predict] sections (a
-# build before them cannot read them; they change no results file but add
-# expect.csv, which only NEW writes and is not compared).
+# OLD runs each scenario without its [expect], [predict] and [plot NAME]
+# sections and its show and plot_x keys (a build before them cannot read
+# them; they change no CSV, though NEW may add expect.csv, which is not
+# compared).
 # Usage: sh tests/same_results.sh OLD_SDSIM NEW_SDSIM [--all] [-- SDSIM_RUN_OPTIONS...]
 #   IGNORE=stopped,stopped_at_s sh tests/same_results.sh /tmp/old ./sdsim -- -j 2
 set -u
@@ -37,18 +38,21 @@ drop() {
           for (i = 1; i <= n; i++) if (!skip[i]) { line = line sep v[i]; sep = "," }
           print line }' "$1"
 }
-# checks_free FILE: FILE without its [expect] and [predict] sections
-checks_free() {
-    awk '/^[ \t]*\[/ { skip = ($0 ~ /^[ \t]*\[[ \t]*(expect|predict)[ \t]*\][ \t]*$/) } !skip' "$1"
+# for_old FILE: FILE without what changes no CSV and an older build may not
+# know: the [expect], [predict] and [plot NAME] sections, the show and
+# plot_x keys
+for_old() {
+    awk '/^[ \t]*\[/ { skip = ($0 ~ /^[ \t]*\[[ \t]*(expect|predict|plot[ \t]+[^]]*)[ \t]*\][ \t]*$/) }
+         !skip && !/^[ \t]*(show|plot_x)[ \t]*=/' "$1"
 }
 bad=0
 for f in $files; do
     b=$(basename "$f" .ini)
     old_f=$f
-    if grep -Eq '^[[:space:]]*\[[[:space:]]*(expect|predict)[[:space:]]*\]' "$f"; then
+    if ! for_old "$f" | cmp -s - "$f"; then
         # beside the original, so that the files it names are found
         old_f=$(dirname "$f")/.same-results-$$-$b.ini
-        checks_free "$f" > "$old_f"
+        for_old "$f" > "$old_f"
     fi
     env PATH=/nonexistent "$OLD" run "$old_f" -q -o "$T/old-$b" "$@" >/dev/null 2>&1; r1=$?
     [ "$old_f" = "$f" ] || rm -f "$old_f"
