@@ -22,35 +22,14 @@
 #include "models/evict/evict_map.h"
 #include "sim/xalloc.h"
 
-struct lru {
-    struct evict_map map;
-    struct evict_pool pool;
-    uint64_t *keys;           /* [nodes] */
-    struct evict_link *links; /* [nodes + 1]; the sentinel is links[nodes] */
-    uint32_t *sizes;          /* [nodes] byte mode; NULL in object mode */
-    uint32_t head;            /* sentinel index */
-    size_t nodes;             /* most objects held at once */
-    uint64_t capacity;        /* objects, or bytes */
-    uint64_t bytes;           /* byte mode: bytes held */
-};
-
 static const struct param_spec params[] = {{NULL, NULL, NULL, NULL}};
 
-static struct lru *lru_new(uint64_t capacity, size_t nodes, bool sized)
+static struct evict_listed *lru_new(uint64_t capacity, size_t nodes, bool sized)
 {
     if (capacity == 0 || nodes == 0 || nodes > EVICT_MAX_CAPACITY)
         return NULL;
-    struct lru *c = xmalloc(sizeof *c);
-    evict_map_init(&c->map, nodes);
-    evict_pool_init(&c->pool, nodes);
-    c->keys = xmalloc(nodes * sizeof *c->keys);
-    c->links = xmalloc((nodes + 1) * sizeof *c->links);
-    c->sizes = sized ? xmalloc(nodes * sizeof *c->sizes) : NULL;
-    c->head = (uint32_t)nodes;
-    evict_list_init(c->links, c->head);
-    c->nodes = nodes;
-    c->capacity = capacity;
-    c->bytes = 0;
+    struct evict_listed *c = xmalloc(sizeof *c);
+    evict_listed_init(c, capacity, nodes, sized);
     return c;
 }
 
@@ -70,7 +49,7 @@ static void *lru_create_bytes(uint64_t capacity, size_t max_objects, uint64_t se
 }
 
 /* Byte mode miss: drops tails until size more bytes (and one more object) fit. */
-static bool lru_miss_sized(struct lru *c, uint64_t key, uint32_t size)
+static bool lru_miss_sized(struct evict_listed *c, uint64_t key, uint32_t size)
 {
     if (size > c->capacity)
         return false;
@@ -91,7 +70,7 @@ static bool lru_miss_sized(struct lru *c, uint64_t key, uint32_t size)
 }
 
 /* A hit moves the node to the head when reorder (LRU), else nothing (FIFO). */
-static inline bool list_access_sized(struct lru *c, uint64_t key, uint32_t size, bool reorder)
+static inline bool list_access_sized(struct evict_listed *c, uint64_t key, uint32_t size, bool reorder)
 {
     uint32_t i = evict_map_get(&c->map, key);
     if (i != EVICT_MAP_NONE) {
@@ -112,7 +91,7 @@ static bool fifo_access_sized(void *state, uint64_t key, uint32_t size)
     return list_access_sized(state, key, size, false);
 }
 
-static inline bool list_access(struct lru *c, uint64_t key, bool reorder)
+static inline bool list_access(struct evict_listed *c, uint64_t key, bool reorder)
 {
     uint32_t i = evict_map_get(&c->map, key);
     if (i != EVICT_MAP_NONE) {
@@ -143,47 +122,21 @@ static bool fifo_access(void *state, uint64_t key)
     return list_access(state, key, false);
 }
 
-static bool lru_contains(const void *state, uint64_t key)
-{
-    const struct lru *c = state;
-    return evict_map_get(&c->map, key) != EVICT_MAP_NONE;
-}
-
 static bool lru_remove(void *state, uint64_t key)
 {
-    struct lru *c = state;
-    uint32_t i = evict_map_del(&c->map, key);
+    uint32_t i = evict_listed_take(state, key);
     if (i == EVICT_MAP_NONE)
         return false;
-    evict_list_unlink(c->links, i);
-    if (c->sizes)
-        c->bytes -= c->sizes[i];
-    evict_pool_free(&c->pool, c->links, i);
+    evict_listed_drop(state, i);
     return true;
-}
-
-static size_t lru_size(const void *state)
-{
-    const struct lru *c = state;
-    return c->map.count;
-}
-
-static uint64_t lru_bytes(const void *state)
-{
-    const struct lru *c = state;
-    return c->sizes ? c->bytes : c->map.count;
 }
 
 static void lru_destroy(void *state)
 {
-    struct lru *c = state;
-    if (!c)
+    if (!state)
         return;
-    evict_map_fini(&c->map);
-    free(c->keys);
-    free(c->links);
-    free(c->sizes);
-    free(c);
+    evict_listed_fini(state);
+    free(state);
 }
 
 const struct evict_policy evict_lru = {
@@ -192,12 +145,12 @@ const struct evict_policy evict_lru = {
     .head.params = params,
     .create = lru_create,
     .access = lru_access,
-    .contains = lru_contains,
+    .contains = evict_listed_contains,
     .remove = lru_remove,
-    .size = lru_size,
+    .size = evict_listed_size,
     .create_bytes = lru_create_bytes,
     .access_sized = lru_access_sized,
-    .bytes = lru_bytes,
+    .bytes = evict_listed_bytes,
     .destroy = lru_destroy,
 };
 
@@ -207,11 +160,11 @@ const struct evict_policy evict_fifo = {
     .head.params = params,
     .create = lru_create,
     .access = fifo_access,
-    .contains = lru_contains,
+    .contains = evict_listed_contains,
     .remove = lru_remove,
-    .size = lru_size,
+    .size = evict_listed_size,
     .create_bytes = lru_create_bytes,
     .access_sized = fifo_access_sized,
-    .bytes = lru_bytes,
+    .bytes = evict_listed_bytes,
     .destroy = lru_destroy,
 };

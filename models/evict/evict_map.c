@@ -99,3 +99,45 @@ uint32_t evict_map_del(struct evict_map *m, uint64_t key)
     m->count--;
     return val;
 }
+
+/* ---- the list-ordered policies' store ------------------------------------ */
+
+void evict_listed_init(struct evict_listed *c, uint64_t capacity, size_t nodes, bool sized)
+{
+    evict_map_init(&c->map, nodes);
+    evict_pool_init(&c->pool, nodes);
+    c->keys = xmalloc(nodes * sizeof *c->keys);
+    c->links = xmalloc((nodes + 1) * sizeof *c->links);
+    c->sizes = sized ? xmalloc(nodes * sizeof *c->sizes) : NULL;
+    c->head = (uint32_t)nodes;
+    evict_list_init(c->links, c->head);
+    c->nodes = nodes;
+    c->capacity = capacity;
+    c->bytes = 0;
+}
+
+void evict_listed_fini(struct evict_listed *c)
+{
+    evict_map_fini(&c->map);
+    free(c->keys);
+    free(c->links);
+    free(c->sizes);
+}
+
+bool evict_listed_contains(const void *state, uint64_t key)
+{
+    const struct evict_listed *c = state;
+    return evict_map_get(&c->map, key) != EVICT_MAP_NONE;
+}
+
+size_t evict_listed_size(const void *state)
+{
+    const struct evict_listed *c = state;
+    return c->map.count;
+}
+
+uint64_t evict_listed_bytes(const void *state)
+{
+    const struct evict_listed *c = state;
+    return c->sizes ? c->bytes : c->map.count;
+}

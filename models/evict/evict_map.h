@@ -149,4 +149,44 @@ static inline void evict_pool_free(struct evict_pool *p, struct evict_link *l, u
     p->free_head = i;
 }
 
+/* The store of the list-ordered policies (LRU and FIFO in evict_lru.c,
+ * SIEVE and CLOCK in evict_sieve.c, which embeds it first): the key map,
+ * the node pool, each node's key, links and (byte mode) size, and one
+ * list whose sentinel is links[nodes]. */
+struct evict_listed {
+    struct evict_map map;
+    struct evict_pool pool;
+    uint64_t *keys;           /* [nodes] */
+    struct evict_link *links; /* [nodes + 1]; the sentinel is links[nodes] */
+    uint32_t *sizes;          /* [nodes] byte mode; NULL in object mode */
+    uint32_t head;            /* sentinel index */
+    size_t nodes;             /* most objects held at once */
+    uint64_t capacity;        /* objects, or bytes */
+    uint64_t bytes;           /* byte mode: bytes held */
+};
+
+void evict_listed_init(struct evict_listed *c, uint64_t capacity, size_t nodes, bool sized);
+void evict_listed_fini(struct evict_listed *c);
+
+/* Takes key's node out of the map: its index, still linked, or
+ * EVICT_MAP_NONE. evict_listed_drop then unlinks and frees it. */
+static inline uint32_t evict_listed_take(struct evict_listed *c, uint64_t key)
+{
+    return evict_map_del(&c->map, key);
+}
+
+static inline void evict_listed_drop(struct evict_listed *c, uint32_t i)
+{
+    evict_list_unlink(c->links, i);
+    if (c->sizes)
+        c->bytes -= c->sizes[i];
+    evict_pool_free(&c->pool, c->links, i);
+}
+
+/* The policy table's contains, size and bytes for a state that begins
+ * with a struct evict_listed. */
+bool evict_listed_contains(const void *state, uint64_t key);
+size_t evict_listed_size(const void *state);
+uint64_t evict_listed_bytes(const void *state);
+
 #endif

@@ -32,18 +32,10 @@
 #include "sim/xalloc.h"
 
 struct sieve {
-    struct evict_map map;
-    struct evict_pool pool;
-    uint64_t *keys;           /* [nodes] */
-    struct evict_link *links; /* [nodes + 1]; the sentinel is links[nodes] */
-    uint32_t *sizes;          /* [nodes] byte mode; NULL in object mode */
+    struct evict_listed l;    /* first: the shared contains, size and bytes read it */
     uint8_t *visited;         /* [nodes] the bits (CLOCK's reference bits) */
-    uint32_t head;            /* sentinel index */
     uint32_t hand;            /* SIEVE: next object to examine; the sentinel means
                                  "the tail" (CLOCK leaves it at the sentinel) */
-    size_t nodes;             /* most objects held at once */
-    uint64_t capacity;        /* objects, or bytes */
-    uint64_t bytes;           /* byte mode: bytes held */
 };
 
 static const struct param_spec params[] = {{NULL, NULL, NULL, NULL}};
@@ -53,18 +45,9 @@ static struct sieve *sieve_new(uint64_t capacity, size_t nodes, bool sized)
     if (capacity == 0 || nodes == 0 || nodes > EVICT_MAX_CAPACITY)
         return NULL;
     struct sieve *c = xmalloc(sizeof *c);
-    evict_map_init(&c->map, nodes);
-    evict_pool_init(&c->pool, nodes);
-    c->keys = xmalloc(nodes * sizeof *c->keys);
-    c->links = xmalloc((nodes + 1) * sizeof *c->links);
-    c->sizes = sized ? xmalloc(nodes * sizeof *c->sizes) : NULL;
+    evict_listed_init(&c->l, capacity, nodes, sized);
     c->visited = xmalloc(nodes);
-    c->head = (uint32_t)nodes;
-    c->hand = c->head;
-    evict_list_init(c->links, c->head);
-    c->nodes = nodes;
-    c->capacity = capacity;
-    c->bytes = 0;
+    c->hand = c->l.head;
     return c;
 }
 
@@ -88,69 +71,69 @@ static void *sieve_create_bytes(uint64_t capacity, size_t max_objects, uint64_t 
 static inline uint32_t victim(struct sieve *c, bool sieve)
 {
     if (!sieve) {
-        uint32_t i = evict_list_tail(c->links, c->head);
+        uint32_t i = evict_list_tail(c->l.links, c->l.head);
         while (c->visited[i]) {
             c->visited[i] = 0;
-            evict_list_move(c->links, c->head, i);
-            i = evict_list_tail(c->links, c->head);
+            evict_list_move(c->l.links, c->l.head, i);
+            i = evict_list_tail(c->l.links, c->l.head);
         }
-        evict_list_unlink(c->links, i);
+        evict_list_unlink(c->l.links, i);
         return i;
     }
-    uint32_t i = c->hand == c->head ? evict_list_tail(c->links, c->head) : c->hand;
+    uint32_t i = c->hand == c->l.head ? evict_list_tail(c->l.links, c->l.head) : c->hand;
     while (c->visited[i]) {
         c->visited[i] = 0;
-        i = c->links[i].prev;
-        if (i == c->head)
-            i = evict_list_tail(c->links, c->head);
+        i = c->l.links[i].prev;
+        if (i == c->l.head)
+            i = evict_list_tail(c->l.links, c->l.head);
     }
-    c->hand = c->links[i].prev; /* the sentinel if i was the head */
-    evict_list_unlink(c->links, i);
+    c->hand = c->l.links[i].prev; /* the sentinel if i was the head */
+    evict_list_unlink(c->l.links, i);
     return i;
 }
 
 static inline bool bit_access(struct sieve *c, uint64_t key, bool sieve)
 {
-    uint32_t i = evict_map_get(&c->map, key);
+    uint32_t i = evict_map_get(&c->l.map, key);
     if (i != EVICT_MAP_NONE) {
         c->visited[i] = 1;
         return true;
     }
-    if (c->map.count == c->nodes) {
+    if (c->l.map.count == c->l.nodes) {
         i = victim(c, sieve);
-        evict_map_del(&c->map, c->keys[i]);
+        evict_map_del(&c->l.map, c->l.keys[i]);
     } else {
-        i = evict_pool_alloc(&c->pool, c->links);
+        i = evict_pool_alloc(&c->l.pool, c->l.links);
     }
-    c->keys[i] = key;
+    c->l.keys[i] = key;
     c->visited[i] = 0;
-    evict_list_push(c->links, c->head, i);
-    evict_map_put(&c->map, key, i);
+    evict_list_push(c->l.links, c->l.head, i);
+    evict_map_put(&c->l.map, key, i);
     return false;
 }
 
 static inline bool bit_access_sized(struct sieve *c, uint64_t key, uint32_t size, bool sieve)
 {
-    uint32_t i = evict_map_get(&c->map, key);
+    uint32_t i = evict_map_get(&c->l.map, key);
     if (i != EVICT_MAP_NONE) {
         c->visited[i] = 1;
         return true;
     }
-    if (size > c->capacity)
+    if (size > c->l.capacity)
         return false;
-    while (c->bytes + size > c->capacity || c->map.count == c->nodes) {
+    while (c->l.bytes + size > c->l.capacity || c->l.map.count == c->l.nodes) {
         uint32_t t = victim(c, sieve);
-        evict_map_del(&c->map, c->keys[t]);
-        c->bytes -= c->sizes[t];
-        evict_pool_free(&c->pool, c->links, t);
+        evict_map_del(&c->l.map, c->l.keys[t]);
+        c->l.bytes -= c->l.sizes[t];
+        evict_pool_free(&c->l.pool, c->l.links, t);
     }
-    i = evict_pool_alloc(&c->pool, c->links);
-    c->keys[i] = key;
-    c->sizes[i] = size;
-    c->bytes += size;
+    i = evict_pool_alloc(&c->l.pool, c->l.links);
+    c->l.keys[i] = key;
+    c->l.sizes[i] = size;
+    c->l.bytes += size;
     c->visited[i] = 0;
-    evict_list_push(c->links, c->head, i);
-    evict_map_put(&c->map, key, i);
+    evict_list_push(c->l.links, c->l.head, i);
+    evict_map_put(&c->l.map, key, i);
     return false;
 }
 
@@ -174,37 +157,16 @@ static bool clock_access_sized(void *state, uint64_t key, uint32_t size)
     return bit_access_sized(state, key, size, false);
 }
 
-static bool sieve_contains(const void *state, uint64_t key)
-{
-    const struct sieve *c = state;
-    return evict_map_get(&c->map, key) != EVICT_MAP_NONE;
-}
-
 static bool sieve_remove(void *state, uint64_t key)
 {
     struct sieve *c = state;
-    uint32_t i = evict_map_del(&c->map, key);
+    uint32_t i = evict_listed_take(&c->l, key);
     if (i == EVICT_MAP_NONE)
         return false;
     if (c->hand == i) /* never for CLOCK, whose hand stays at the sentinel */
-        c->hand = c->links[i].prev;
-    evict_list_unlink(c->links, i);
-    if (c->sizes)
-        c->bytes -= c->sizes[i];
-    evict_pool_free(&c->pool, c->links, i);
+        c->hand = c->l.links[i].prev;
+    evict_listed_drop(&c->l, i);
     return true;
-}
-
-static size_t sieve_size(const void *state)
-{
-    const struct sieve *c = state;
-    return c->map.count;
-}
-
-static uint64_t sieve_bytes(const void *state)
-{
-    const struct sieve *c = state;
-    return c->sizes ? c->bytes : c->map.count;
 }
 
 static void sieve_destroy(void *state)
@@ -212,10 +174,7 @@ static void sieve_destroy(void *state)
     struct sieve *c = state;
     if (!c)
         return;
-    evict_map_fini(&c->map);
-    free(c->keys);
-    free(c->links);
-    free(c->sizes);
+    evict_listed_fini(&c->l);
     free(c->visited);
     free(c);
 }
@@ -227,12 +186,12 @@ const struct evict_policy evict_sieve = {
     .head.params = params,
     .create = sieve_create,
     .access = sieve_access,
-    .contains = sieve_contains,
+    .contains = evict_listed_contains,
     .remove = sieve_remove,
-    .size = sieve_size,
+    .size = evict_listed_size,
     .create_bytes = sieve_create_bytes,
     .access_sized = sieve_access_sized,
-    .bytes = sieve_bytes,
+    .bytes = evict_listed_bytes,
     .destroy = sieve_destroy,
 };
 
@@ -242,11 +201,11 @@ const struct evict_policy evict_clock = {
     .head.params = params,
     .create = sieve_create,
     .access = clock_access,
-    .contains = sieve_contains,
+    .contains = evict_listed_contains,
     .remove = sieve_remove,
-    .size = sieve_size,
+    .size = evict_listed_size,
     .create_bytes = sieve_create_bytes,
     .access_sized = clock_access_sized,
-    .bytes = sieve_bytes,
+    .bytes = evict_listed_bytes,
     .destroy = sieve_destroy,
 };
