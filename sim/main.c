@@ -1019,6 +1019,12 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
                x->outdir, eo ? ", expect.csv" : "",
                plots && pst->plots_failed == 0 ? ", plots *.png" : "; install gnuplot for PNG plots");
     free(custom);
+    if (rc == 0 && cfg.compare[0] && !c->quiet) { /* [sim] compare: read from the folder */
+        struct compare_opts co = {.dir = x->outdir, .by = cfg.compare};
+        fflush(stdout);
+        if (compare_run(&co, stdout) != 0)
+            rc = EX_SOFTWARE;
+    }
     if (rc == 0 && eo)
         rc = print_checks(eo, x->sc, c->quiet);
     expect_outcome_free(eo);

@@ -52,6 +52,10 @@ const struct param_spec runner_sim_params[] = {
     {"plot_x", "sweep name", "the first sweep",
      "the sweep variable on the x axis of the sweep plots; the other sweeps become the "
      "lines (and, past 8 lines, the panels)"},
+    {"compare", "sweep name", "none",
+     "after the table, each value of this sweep against its first, paired by replication "
+     "(the same seeds), with 95% intervals and verdicts: what sdsim compare DIR --by NAME "
+     "prints"},
     {"max_in_flight", "int|none", "1000000",
      "stop a run when it holds this many requests (" MAX_IN_FLIGHT_RANGE "), counting those "
      "whose client gave up but that still wait in a queue; runs.csv marks it "
@@ -306,6 +310,8 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
         rc = -1;
     const char *px = kp_raw(s, runner_sim_params, "plot_x", &loc);
     snprintf(cfg->plot_x, sizeof cfg->plot_x, "%s", strcmp(px, "the first sweep") ? px : "");
+    const char *cmp = kp_raw(s, runner_sim_params, "compare", &loc);
+    snprintf(cfg->compare, sizeof cfg->compare, "%s", strcmp(cmp, "none") ? cmp : "");
     const char *mif = kp_raw(s, runner_sim_params, "max_in_flight", &loc);
     long long limit;
     if (strcmp(mif, "none") == 0)
@@ -449,6 +455,27 @@ int runner_plots(const struct scenario *sc, struct report_plot **out, size_t *no
     return rc;
 }
 
+/* A [sim] key whose value names a sweep variable (plot_x, compare). */
+static int check_sweep_key(const struct scenario *sc, const struct sc_section *s,
+                           const char *key, struct diag *d)
+{
+    const struct sc_entry *px = sc_find_entry(s, key);
+    bool found = false;
+    for (size_t i = 0; px && i < sc->nsweeps; i++)
+        found |= strcmp(sc->sweeps[i].name, px->value) == 0;
+    if (!px || found)
+        return 0;
+    char names[256] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < sc->nsweeps && len < sizeof names; i++) {
+        int w = snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
+                         sc->sweeps[i].name);
+        len += w > 0 ? (size_t)w : 0;
+    }
+    return diag_error(d, px->val_loc, "%s: no sweep variable named '%s' (%s%s)", key, px->value,
+                      sc->nsweeps ? "the sweeps: " : "this scenario has no sweeps", names);
+}
+
 /* [sim] repeat and seed decide how runs are numbered, so a sweep may not
  * change them. */
 static int check_fixed_keys(const struct scenario *sc, struct diag *d)
@@ -463,22 +490,8 @@ static int check_fixed_keys(const struct scenario *sc, struct diag *d)
         if (e && strstr(e->value, "${"))
             rc = diag_error(d, e->val_loc, "'%s' cannot be swept: it numbers the runs", fixed[i]);
     }
-    const struct sc_entry *px = sc_find_entry(s, "plot_x");
-    bool found = false;
-    for (size_t i = 0; px && i < sc->nsweeps; i++)
-        found |= strcmp(sc->sweeps[i].name, px->value) == 0;
-    if (px && !found) {
-        char names[256] = "";
-        size_t len = 0;
-        for (size_t i = 0; i < sc->nsweeps && len < sizeof names; i++) {
-            int w = snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
-                             sc->sweeps[i].name);
-            len += w > 0 ? (size_t)w : 0;
-        }
-        rc = diag_error(d, px->val_loc, "plot_x: no sweep variable named '%s' (%s%s)",
-                        px->value, sc->nsweeps ? "the sweeps: " : "this scenario has no sweeps",
-                        names);
-    }
+    if (check_sweep_key(sc, s, "plot_x", d) < 0 || check_sweep_key(sc, s, "compare", d) < 0)
+        rc = -1;
     return rc;
 }
 

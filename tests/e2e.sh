@@ -883,6 +883,12 @@ check "compare --by an unknown name: exit 64, the sweeps named" \
     sh -c "[ $? -eq 64 ] && grep -q \"'nosuch' is not a sweep variable of .* (rate, w, b)\" '$T/cmp.err'"
 "$SDSIM" compare "$T/j1" --by w --metric nosuch 2>/dev/null >/dev/null
 check "compare --metric an unknown column: exit 64" [ $? -eq 64 ]
+"$SDSIM" run tests/e2e/sweep.ini -o "$T/cmp_run" --set sim.compare=w > "$T/cmp_run.out"
+check "[sim] compare = w: the run prints the comparison after its table" sh -c "
+    grep -q '^3 vs 2 \[rate=3 b=random\]:' '$T/cmp_run.out' &&
+    grep -q '^pairing: ' '$T/cmp_run.out'"
+"$SDSIM" run tests/e2e/sweep.ini -o "$T/cmp_runq" -q --set sim.compare=w > "$T/cmp_runq.out"
+check "[sim] compare with -q: nothing on stdout" [ ! -s "$T/cmp_runq.out" ]
 # --- intervals ------------------------------------------------------------
 # Every summary.csv written above: each interval holds its value and stays in
 # the metric's range (nothing below 0; ratios, fractions and p_ at most 1);
