@@ -1,0 +1,440 @@
+/* queue and consumers: the first messaging kinds.
+ *
+ * [queue NAME] is a message broker with one partition. A publish is a
+ * request sent to it (a client with `to = NAME`, or a service's `calls`):
+ * after the broker's `latency` (one draw per publish) the message is stored
+ * and the publish is acknowledged (REQ_OK), or, when the queue is full, it
+ * is refused (REQ_REJECTED, cause queue full) with `full = reject`, or the
+ * oldest waiting message is dropped to make room with `full = drop_oldest`.
+ * The publisher's request ends at the acknowledgement: it does not wait for
+ * the message to be processed.
+ *
+ * [consumers NAME] with `from = QUEUE` is the group that reads the queue:
+ * `consumers` workers of one station (models/kinds/station.h), each taking
+ * the oldest waiting message when it is free and holding it for a
+ * `service` draw (from the message's work seed: common random numbers).
+ * The station's FIFO queue is the broker's backlog, so a message waits in
+ * it until a consumer is free: with Poisson publishes and exponential
+ * service this is M/M/c, and with a capacity K (ack = after_processing) it
+ * is M/M/c/K.
+ *
+ * `capacity` counts the messages the broker holds. With ack =
+ * after_processing (the default) a message is held until its processing
+ * ends, so the messages being processed count; with ack = on_receive the
+ * broker forgets a message once a consumer takes it, so only the waiting
+ * ones count. drop_oldest drops only a waiting message: when every held
+ * message is being processed, the new one is refused.
+ *
+ * A message is a request of its own (from the pool, one frame: the
+ * consumers'), born when it is stored; it ends, and returns to the pool, when
+ * its processing ends or it is dropped. Its end-to-end latency runs from the
+ * publish's arrival at the broker to the end of its processing (broker
+ * latency + wait + service).
+ *
+ * Invariants: those of the station; held messages (waiting, plus those
+ * being processed with after_processing) never exceed capacity; published
+ * = stored + rejected_full after the cut (a publish is counted when its
+ * latency has passed). */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/kind.h"
+#include "models/kinds/station.h"
+#include "sim/hist.h"
+#include "sim/units.h"
+#include "sim/xalloc.h"
+
+extern const struct kind kind_queue;
+extern const struct kind kind_consumers;
+
+enum queue_full { FULL_REJECT, FULL_DROP_OLDEST };
+
+struct consumers;
+
+struct queue {
+    struct component base;
+    struct consumers *group;  /* the one group reading it (set by its build) */
+    long long capacity;       /* messages held; -1: unbounded */
+    enum queue_full full;
+    struct level backlog;     /* messages waiting for a consumer */
+    struct hist *e2e;         /* publish at the broker -> processed */
+    uint64_t published;       /* publishes that reached the broker (measured window) */
+    uint64_t rejected_full;   /* refused by a full queue */
+    uint64_t dropped_oldest;  /* waiting messages dropped to make room */
+};
+
+struct consumers {
+    struct component base;
+    struct queue *q;          /* the queue read */
+    struct station stn;       /* the consumers as workers; its queue is the backlog */
+    struct dist service;
+    bool has_service;
+    bool ack_on_receive;      /* ack = on_receive: a taken message no longer counts */
+    uint64_t processed;       /* messages whose processing ended (measured window) */
+};
+
+/* ---- queue ----------------------------------------------------------------- */
+
+static const struct param_spec queue_params[] = {
+    {"capacity", "int|unbounded", "unbounded",
+     "messages the broker holds (waiting, plus those being processed with ack = "
+     "after_processing); then `full` applies"},
+    {"full", "reject|drop_oldest", "reject",
+     "what a publish to a full queue does: refused, or the oldest waiting message is dropped"},
+    {"latency", "dist", "",
+     "broker latency of each publish: from its arrival to the message stored and acked"},
+    {NULL, NULL, NULL, NULL},
+};
+
+/* Messages the broker holds now. */
+static long long held(const struct queue *q)
+{
+    const struct consumers *g = q->group;
+    long long n = (long long)g->stn.len;
+    if (!g->ack_on_receive)
+        n += (long long)g->stn.busy;
+    return n;
+}
+
+/* Would a new message be refused room (before any drop)? */
+static bool is_full(const struct queue *q)
+{
+    if (q->capacity < 0)
+        return false;
+    const struct consumers *g = q->group;
+    if (g->ack_on_receive && g->stn.busy < g->stn.workers)
+        return false; /* handed to a free consumer at once: never held */
+    return held(q) >= q->capacity;
+}
+
+/* The publish's latency is over: store its message (or refuse it) and ack. */
+static void store(struct sim *sim, struct queue *q, struct request *r)
+{
+    struct consumers *g = q->group;
+    int64_t at_ns = sim_top(r)->arrive_ns;
+    q->published++;
+    if (is_full(q)) {
+        struct request *old =
+            q->full == FULL_DROP_OLDEST ? station_take_oldest(sim, &g->stn) : NULL;
+        if (!old) {
+            q->rejected_full++;
+            q->base.st.rejected++;
+            r->status = REQ_REJECTED;
+            r->cause = CAUSE_QUEUE_FULL;
+            sim_reply(sim, r);
+            return;
+        }
+        q->dropped_oldest++;
+        sim_req_free(sim, old);
+    }
+    struct request *m = sim_req_new(sim);
+    m->work_seed = r->work_seed;
+    m->key = r->key;
+    m->op = r->op;
+    m->born_ns = at_ns;
+    m->measured = sim->measuring;
+    struct frame *f = sim_enter(m, &g->base);
+    f->arrive_ns = sim_now(sim);
+    g->base.st.arrivals++;
+    sim_level_add(sim, &g->base.st.insys, 1);
+    enum station_verdict v = station_offer(sim, &g->stn, m);
+    assert(v == STATION_STARTED || v == STATION_QUEUED); /* capacity is checked here */
+    (void)v;
+    assert(q->capacity < 0 || held(q) <= q->capacity ||
+           (g->ack_on_receive && g->stn.len == 0));
+    q->base.st.completed++;
+    r->status = REQ_OK;
+    sim_reply(sim, r);
+}
+
+static void stored_event(struct sim *sim, void *a, void *b)
+{
+    store(sim, a, b);
+}
+
+static void queue_on_request(struct sim *sim, struct component *c, struct request *r)
+{
+    struct queue *q = (struct queue *)c;
+    struct frame *f = sim_enter(r, c);
+    f->arrive_ns = sim_now(sim);
+    f->timer = EVQ_NONE;
+    c->st.arrivals++;
+    r->target = -1;
+    int64_t ns = 0;
+    if (c->has_latency)
+        ns = units_ns_from_double(dist_sample(&c->latency, &c->net_rng));
+    if (ns <= 0)
+        store(sim, q, r);
+    else
+        sim_after(sim, ns, stored_event, q, r);
+}
+
+static void queue_on_reply(struct sim *sim, struct component *c, struct request *r)
+{
+    (void)sim;
+    (void)c;
+    (void)r; /* a queue calls nobody: consumers take its messages */
+}
+
+static void queue_reset(struct sim *sim, struct component *c)
+{
+    (void)sim;
+    struct queue *q = (struct queue *)c;
+    q->published = q->rejected_full = q->dropped_oldest = 0;
+    hist_reset(q->e2e);
+}
+
+static size_t queue_metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
+                            struct metric_out *out, size_t max)
+{
+    const struct queue *q = (const struct queue *)c;
+    const struct metric_out m[] = {
+        {"published", (double)q->published, true},
+        {"rejected_full", (double)q->rejected_full, true},
+        {"dropped_oldest", (double)q->dropped_oldest, true},
+        {"backlog_mean", sim_level_mean(sim, &q->backlog, end_ns), true},
+        {"e2e_mean_ms", hist_mean(q->e2e) / 1e6, true},
+        {"e2e_p99_ms", (double)hist_quantile(q->e2e, 0.99) / 1e6, true},
+    };
+    size_t n = sizeof m / sizeof m[0];
+    n = n < max ? n : max;
+    memcpy(out, m, n * sizeof *out);
+    return n;
+}
+
+static size_t queue_ts_extra(const struct sim *sim, const struct component *c, const char **names,
+                             double *values, size_t max)
+{
+    (void)sim;
+    const struct queue *q = (const struct queue *)c;
+    if (max < 1)
+        return 0;
+    names[0] = "backlog";
+    values[0] = (double)q->backlog.value;
+    return 1;
+}
+
+static int queue_build(struct sim *sim, struct component *c, const struct sc_section *s,
+                       struct diag *d)
+{
+    struct queue *q = (struct queue *)c;
+    int rc = 0;
+    if (station_read_queue(s, queue_params, "capacity", &q->capacity, d) < 0)
+        rc = -1;
+    struct loc loc;
+    const char *full = kp_raw(s, queue_params, "full", &loc);
+    if (strcmp(full, "reject") == 0)
+        q->full = FULL_REJECT;
+    else if (strcmp(full, "drop_oldest") == 0)
+        q->full = FULL_DROP_OLDEST;
+    else
+        rc = diag_error(d, loc, "bad full '%s': reject or drop_oldest", full);
+    sim_stats_init(sim, &c->st, true);
+    sim_level_init(sim, &q->backlog);
+    q->e2e = hist_new();
+    if (!q->group)
+        return diag_error(d, s->loc,
+                          "[queue %s] has no [consumers] reading it: add one with 'from = %s'",
+                          s->name, s->name);
+    /* The group's station moves the backlog and the queue's standard
+     * queued level (components.csv, timeseries.csv). */
+    q->group->stn.queue_lv[0] = &q->backlog;
+    q->group->stn.queue_lv[1] = &c->st.queued;
+    c->st.replicas_up = 1;
+    return rc;
+}
+
+static void queue_fini(struct component *c)
+{
+    hist_free(((struct queue *)c)->e2e);
+}
+
+const struct kind kind_queue = {
+    .name = "queue",
+    .summary = "a message queue (one partition): publishes are acked after the broker latency; "
+               "a [consumers] group takes the messages in order",
+    .params = queue_params,
+    .size = sizeof(struct queue),
+    .build = queue_build,
+    .on_request = queue_on_request,
+    .on_reply = queue_on_reply,
+    .reset = queue_reset,
+    .fini = queue_fini,
+    .metrics = queue_metrics,
+    .ts_extra = queue_ts_extra,
+    .build_stage = 1, /* after its consumers, which register with it */
+};
+
+/* ---- consumers ------------------------------------------------------------- */
+
+static const struct param_spec consumers_params[] = {
+    {"from", "queue", NULL, "the [queue NAME] this group reads"},
+    {"consumers", "int", "1", "consumers in the group: messages processed at once"},
+    {"service", "dist", NULL, "time to process one message, e.g. exp(mean=10ms)"},
+    {"ack", "after_processing|on_receive", "after_processing",
+     "when the broker forgets a message: after its processing (it counts against the "
+     "queue's capacity until then) or when a consumer takes it"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void served(struct sim *sim, struct station *stn, struct request *m)
+{
+    struct consumers *g = stn->owner;
+    struct frame *f = sim_top(m);
+    hist_add(g->base.st.local, sim_now(sim) - f->arrive_ns);
+    hist_add(g->q->e2e, sim_now(sim) - m->born_ns);
+    g->processed++;
+    g->base.st.completed++;
+    sim_level_add(sim, &g->base.st.insys, -1);
+    station_release(sim, stn, m);
+    sim_req_free(sim, m);
+}
+
+static void dropped(struct sim *sim, struct station *stn, struct request *m,
+                    enum station_drop why)
+{
+    /* Only a crash drops from the queue, and consumers take no faults yet. */
+    (void)sim;
+    (void)stn;
+    (void)m;
+    (void)why;
+    assert(!"a consumers' station dropped a message");
+}
+
+static const struct station_ops consumers_station = {
+    .served = served,
+    .dropped = dropped,
+};
+
+static void consumers_on_request(struct sim *sim, struct component *c, struct request *r)
+{
+    /* Nothing is sent to a consumers group: its queue hands it messages. */
+    (void)c;
+    r->status = REQ_ERROR;
+    sim_reply(sim, r);
+}
+
+static void consumers_on_reply(struct sim *sim, struct component *c, struct request *r)
+{
+    (void)sim;
+    (void)c;
+    (void)r;
+}
+
+static void consumers_reset(struct sim *sim, struct component *c)
+{
+    (void)sim;
+    ((struct consumers *)c)->processed = 0;
+}
+
+static size_t consumers_metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
+                                struct metric_out *out, size_t max)
+{
+    const struct consumers *g = (const struct consumers *)c;
+    double busy = sim_level_mean(sim, &c->st.busy, end_ns);
+    const struct metric_out m[] = {
+        {"processed", (double)g->processed, true},
+        {"consumer_utilization", c->st.servers > 0 ? busy / c->st.servers : 0.0, true},
+    };
+    size_t n = sizeof m / sizeof m[0];
+    n = n < max ? n : max;
+    memcpy(out, m, n * sizeof *out);
+    return n;
+}
+
+static double consumers_capacity_rps(const struct sim *sim, const struct component *c)
+{
+    (void)sim;
+    const struct consumers *g = (const struct consumers *)c;
+    double mean = g->service.mean;
+    return mean > 0 ? (double)g->stn.workers / (mean / 1e9) : (double)NAN;
+}
+
+static int consumers_build(struct sim *sim, struct component *c, const struct sc_section *s,
+                           struct diag *d)
+{
+    struct consumers *g = (struct consumers *)c;
+    int rc = 0;
+    long long n;
+    if (kp_int(s, consumers_params, "consumers", 1, 1000000, &n, d) < 0)
+        rc = -1, n = 1;
+    bool present;
+    if (kp_dist(s, consumers_params, "service", DIST_DURATION, &g->service, &present, d) < 0)
+        rc = -1;
+    else if (!present)
+        rc = diag_error(d, s->loc, "[consumers %s] needs 'service = DIST', e.g. exp(mean=10ms)",
+                        s->name);
+    g->has_service = present && rc == 0;
+    struct loc loc;
+    const char *ack = kp_raw(s, consumers_params, "ack", &loc);
+    if (strcmp(ack, "on_receive") == 0)
+        g->ack_on_receive = true;
+    else if (strcmp(ack, "after_processing") != 0)
+        rc = diag_error(d, loc, "bad ack '%s': after_processing or on_receive", ack);
+    const struct sc_entry *e = sc_find_entry(s, "from");
+    if (!e) {
+        rc = diag_error(d, s->loc, "[consumers %s] needs 'from = QUEUE' (the queue it reads)",
+                        s->name);
+    } else {
+        struct component *to = kind_lookup(sim, e->value);
+        if (!to || to->kind != &kind_queue) {
+            const char *names[256];
+            size_t k = 0;
+            for (size_t i = 0; i < sim->ncomps && k < 256; i++)
+                if (sim->comps[i]->kind == &kind_queue)
+                    names[k++] = sim->comps[i]->name;
+            const char *near = diag_closest(e->value, names, k);
+            if (to)
+                rc = diag_error(d, e->val_loc, "'%s' is a [%s], not a [queue]", e->value,
+                                to->kind->name);
+            else if (near)
+                rc = diag_error(d, e->val_loc, "no queue named '%s' (did you mean '%s'?)",
+                                e->value, near);
+            else
+                rc = diag_error(d, e->val_loc, "no queue named '%s'", e->value);
+        } else if (((struct queue *)to)->group) {
+            rc = diag_error(d, e->val_loc,
+                            "queue '%s' already has a [consumers] group (%s): one group per "
+                            "queue",
+                            e->value, ((struct queue *)to)->group->base.name);
+        } else {
+            g->q = (struct queue *)to;
+            g->q->group = g;
+        }
+    }
+    station_init(&g->stn, &consumers_station, g, c, 0, (uint32_t)n, -1, 0);
+    g->stn.dist = g->has_service ? &g->service : NULL;
+    sim_stats_init(sim, &c->st, true);
+    g->stn.busy_lv[0] = &c->st.busy;
+    g->stn.wait = c->st.wait;
+    c->st.servers = (double)n;
+    c->st.replicas_up = 1;
+    c->st.capacity.value = n;
+    return rc;
+}
+
+static void consumers_fini(struct component *c)
+{
+    struct consumers *g = (struct consumers *)c;
+    station_fini(&g->stn);
+    if (g->has_service)
+        dist_fini(&g->service);
+}
+
+const struct kind kind_consumers = {
+    .name = "consumers",
+    .summary = "a group of consumers reading a [queue]: each processes one message at a time, "
+               "oldest first",
+    .params = consumers_params,
+    .size = sizeof(struct consumers),
+    .build = consumers_build,
+    .on_request = consumers_on_request,
+    .on_reply = consumers_on_reply,
+    .reset = consumers_reset,
+    .fini = consumers_fini,
+    .metrics = consumers_metrics,
+    .capacity_rps = consumers_capacity_rps,
+    .build_stage = 0,
+};
