@@ -234,10 +234,15 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
     sim_stats_init(sim, &c->st, true);
     sim_level_init(sim, &q->backlog);
     q->e2e = hist_new();
-    if (!q->group)
+    if (!q->group) {
+        /* A group whose `from` is wrong has said so already (stage 0). */
+        for (size_t i = 0; i < sim->ncomps; i++)
+            if (sim->comps[i]->kind == &kind_consumers && !((struct consumers *)sim->comps[i])->q)
+                return -1;
         return diag_error(d, s->loc,
                           "[queue %s] has no [consumers] reading it: add one with 'from = %s'",
                           s->name, s->name);
+    }
     /* The group's station moves the backlog and the queue's standard
      * queued level (components.csv, timeseries.csv). */
     q->group->stn.queue_lv[0] = &q->backlog;
