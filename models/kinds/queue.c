@@ -35,6 +35,8 @@
  * being processed with after_processing) never exceed capacity; published
  * = stored + rejected_full after the cut (a publish is counted when its
  * latency has passed). */
+#include "models/kinds/queue.h"
+
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
@@ -45,9 +47,6 @@
 #include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
-
-extern const struct kind kind_queue;
-extern const struct kind kind_consumers;
 
 enum queue_full { FULL_REJECT, FULL_DROP_OLDEST };
 
@@ -271,6 +270,11 @@ const struct kind kind_queue = {
     .ts_extra = queue_ts_extra,
     .build_stage = 1, /* after its consumers, which register with it */
 };
+
+const struct station *queue_station(const struct component *c)
+{
+    return &((const struct queue *)c)->group->stn;
+}
 
 /* ---- consumers ------------------------------------------------------------- */
 

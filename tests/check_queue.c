@@ -1,0 +1,221 @@
+/* The message queue and its consumers (models/kinds/queue.c), driven publish
+ * by publish with constant service times so every count is exact: a full
+ * queue refuses (full = reject) or drops its oldest waiting message (full =
+ * drop_oldest), capacity counts the messages being processed only with ack
+ * = after_processing, consumers take messages oldest first, the publisher
+ * gets its ack after the broker latency and not after the processing, and
+ * the end-to-end latency runs from the publish to the end of processing. */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#include "models/kind.h"
+#include "models/kinds/queue.h"
+#include "sim/hist.h"
+#include "sim/scenario.h"
+#include "sim/sim.h"
+#include "tests/testlib.h"
+
+#define MS 1000000LL
+#define S 1000000000LL
+/* A client that sends nothing during a test (its first arrival is at 10^4 s):
+ * the model needs one, the test publishes by hand. */
+#define QUIET "[client c]\narrival = constant(rate=0.0001/s)\nto = q\n\n"
+
+static struct sim sim;
+static struct scenario *sc;
+static struct sc_point *pt;
+static struct tl_sink sink;
+static int rejected;
+
+static void build(const char *text)
+{
+    tl_model_build(&sim, &sc, &pt, text, 1, 1000 * S);
+    tl_sink_init(&sink);
+    rejected = 0;
+}
+
+static void teardown(void)
+{
+    tl_model_free(&sim, &sc, &pt);
+}
+
+/* Publishes a message with key `key` to q now (replies go to the sink). */
+static void publish(uint64_t key)
+{
+    struct request *r = sim_req_new(&sim);
+    r->key = key;
+    r->op = OP_WRITE;
+    r->work_seed = 0x9e3779b97f4a7c15ULL * key;
+    tl_sink_send(&sim, &sink, r, kind_lookup(&sim, "q"));
+}
+
+static double metric(const char *comp, const char *name)
+{
+    return tl_metric(&sim, kind_lookup(&sim, comp), name);
+}
+
+static const struct station *stn(void)
+{
+    return queue_station(kind_lookup(&sim, "q"));
+}
+
+/* The key of the i-th waiting message, oldest first. */
+static uint64_t waiting(size_t i)
+{
+    const struct station *st = stn();
+    ck_assert_uint_lt(i, st->len);
+    return st->ring[(st->head + i) % st->cap]->key;
+}
+
+/* The key of the message the one consumer is processing. */
+static uint64_t serving(void)
+{
+    const struct station *st = stn();
+    ck_assert_uint_eq(st->busy, 1);
+    return st->serving[0]->key;
+}
+
+START_TEST(full_reject_counts_the_messages_being_processed)
+{
+    /* capacity 3 with ack = after_processing: 1 processed + 2 waiting */
+    build(QUIET "[queue q]\ncapacity = 3\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 1); /* the acks (no latency anywhere) */
+    ck_assert_int_eq(sink.replies, 6);
+    ck_assert_int_eq(sink.oks, 3);
+    ck_assert_int_eq(sink.errors, 0);
+    ck_assert_uint_eq(stn()->len, 2);
+    ck_assert_double_eq(metric("q", "published"), 6);
+    ck_assert_double_eq(metric("q", "rejected_full"), 3);
+    ck_assert_double_eq(metric("q", "dropped_oldest"), 0);
+    /* a freed place takes the next publish: 1 done at 1 s, so one more fits */
+    tl_run_until(&sim, 1 * S);
+    publish(7);
+    publish(8);
+    tl_run_until(&sim, 1 * S + 1);
+    ck_assert_int_eq(sink.oks, 4);
+    ck_assert_double_eq(metric("q", "rejected_full"), 4);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_uint_eq(stn()->len, 0);
+}
+END_TEST
+
+START_TEST(ack_on_receive_counts_only_the_waiting_messages)
+{
+    /* capacity 3 with ack = on_receive: 1 processed + 3 waiting */
+    build(QUIET "[queue q]\ncapacity = 3\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\nack = on_receive\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_int_eq(sink.oks, 4);
+    ck_assert_double_eq(metric("q", "rejected_full"), 2);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+}
+END_TEST
+
+START_TEST(capacity_zero_on_receive_takes_only_what_a_free_consumer_takes)
+{
+    build(QUIET "[queue q]\ncapacity = 0\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(1s)\nack = on_receive\n");
+    for (uint64_t k = 1; k <= 5; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_int_eq(sink.oks, 2);
+    ck_assert_double_eq(metric("q", "rejected_full"), 3);
+}
+END_TEST
+
+START_TEST(drop_oldest_drops_the_oldest_waiting_message)
+{
+    build(QUIET "[queue q]\ncapacity = 3\nfull = drop_oldest\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    /* 1 is processed; 2 and 3 waited and were dropped for 4 and 5, then 4 for 6 */
+    ck_assert_int_eq(sink.oks, 6);
+    ck_assert_double_eq(metric("q", "dropped_oldest"), 3);
+    ck_assert_double_eq(metric("q", "rejected_full"), 0);
+    ck_assert_uint_eq(serving(), 1);
+    ck_assert_uint_eq(stn()->len, 2);
+    ck_assert_uint_eq(waiting(0), 5);
+    ck_assert_uint_eq(waiting(1), 6);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+}
+END_TEST
+
+START_TEST(drop_oldest_refuses_when_every_held_message_is_processed)
+{
+    /* capacity 2, 2 consumers, after_processing: both held messages are in
+     * processing, none waits, so nothing can be dropped */
+    build(QUIET "[queue q]\ncapacity = 2\nfull = drop_oldest\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_int_eq(sink.oks, 2);
+    ck_assert_int_eq(sink.last_status, REQ_REJECTED);
+    ck_assert_double_eq(metric("q", "dropped_oldest"), 0);
+    ck_assert_double_eq(metric("q", "rejected_full"), 1);
+}
+END_TEST
+
+START_TEST(consumers_take_messages_oldest_first)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 5; k++)
+        publish(k);
+    for (int s = 0; s < 5; s++) {
+        tl_run_until(&sim, s * S + S / 2);
+        ck_assert_uint_eq(serving(), (uint64_t)s + 1);
+        ck_assert_uint_eq(stn()->len, 4 - (size_t)s);
+        for (size_t i = 0; i < stn()->len; i++)
+            ck_assert_uint_eq(waiting(i), (uint64_t)s + 2 + i);
+    }
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    /* backlog: 4, 3, 2, 1 messages over the seconds 0..4, then none: 10
+     * message-seconds over the 10 s run so far */
+    ck_assert_double_eq_tol(metric("q", "backlog_mean"), 1.0, 1e-12);
+}
+END_TEST
+
+START_TEST(the_ack_comes_after_the_broker_latency_not_the_processing)
+{
+    build(QUIET "[queue q]\nlatency = const(3ms)\n\n"
+                "[consumers w]\nfrom = q\nservice = const(50ms)\n");
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_int_eq(sink.oks, 2);
+    ck_assert_int_eq(sink.last_reply_ns, 3 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    /* end to end: 3 + 50 and 3 + 50 + 50 ms */
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (53.0 + 103.0) / 2, 1e-9);
+    /* one consumer busy 100 ms of the 1 s so far */
+    ck_assert_double_eq_tol(metric("w", "consumer_utilization"), 0.1, 1e-12);
+}
+END_TEST
+
+Suite *queue_suite(void)
+{
+    Suite *s = suite_create("queue");
+    TCase *tc = tcase_create("exact");
+    tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_add_test(tc, full_reject_counts_the_messages_being_processed);
+    tcase_add_test(tc, ack_on_receive_counts_only_the_waiting_messages);
+    tcase_add_test(tc, capacity_zero_on_receive_takes_only_what_a_free_consumer_takes);
+    tcase_add_test(tc, drop_oldest_drops_the_oldest_waiting_message);
+    tcase_add_test(tc, drop_oldest_refuses_when_every_held_message_is_processed);
+    tcase_add_test(tc, consumers_take_messages_oldest_first);
+    tcase_add_test(tc, the_ack_comes_after_the_broker_latency_not_the_processing);
+    suite_add_tcase(s, tc);
+    return s;
+}
