@@ -440,6 +440,31 @@ r2=$(cell "$T/cq/runs.csv" cache.lookup_rejected rate=5000 workers=1)
 check "one cache worker overloaded at 12000/s rejects lookups, not at 5000/s ($r1, $r2)" \
     [ "${r1:-0}" -gt 0 -a "${r2:-x}" = 0 ]
 
+# --- messaging (scenarios/queue-backlog.ini) -------------------------------------
+"$SDSIM" run scenarios/queue-backlog.ini -j 2 -o "$T/qb" -q 2>/dev/null
+check "queue-backlog.ini runs" [ $? -eq 0 ]
+# The comment's numbers: a peak backlog of about 10000 at the end of the
+# spike (t = 40 s), drained in about backlog / (capacity - rate) = 25 s (the
+# first second after the peak whose backlog is under 1% of the peak), both
+# within 10%.
+qb=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { b = $c["q.backlog"]; t = $c["t_s"] }
+    b > peak { peak = b; tp = t }
+    peak > 0 && t > tp && b < peak / 100 && !drained { drained = t - 40 }
+    END { print peak, drained + 0 }' "$T/qb/timeseries.csv")
+check "queue-backlog.ini: the spike leaves about 10000 messages, drained in about 25 s ($qb)" \
+    awk -v p="${qb% *}" -v d="${qb#* }" 'BEGIN { exit !(p > 9000 && p < 11000 && d > 22.5 && d < 27.5) }'
+ep=$(cell "$T/qb/runs.csv" q.e2e_p99_ms)
+check "queue-backlog.ini: a message published at the end of the spike waits about 10 s ($ep ms)" \
+    awk -v e="$ep" 'BEGIN { exit !(e > 9000 && e < 11000) }'
+pl=$(cell "$T/qb/runs.csv" latency_p99_ms)
+check "queue-backlog.ini: publishers are acked at once through the spike (p99 $pl ms)" \
+    awk -v l="$pl" 'BEGIN { exit !(l > 6.5 && l < 7.5) }'
+"$SDSIM" run scenarios/queue-backlog.ini --set sim.repeat=3 -j 1 -o "$T/qb1" -q 2>/dev/null &&
+    "$SDSIM" run scenarios/queue-backlog.ini --set sim.repeat=3 -j 2 -o "$T/qb2" -q 2>/dev/null
+check "queue-backlog.ini: -j1 and -j2 give byte-identical files" \
+    sh -c "cmp -s '$T/qb1/runs.csv' '$T/qb2/runs.csv' && cmp -s '$T/qb1/summary.csv' '$T/qb2/summary.csv' && cmp -s '$T/qb1/components.csv' '$T/qb2/components.csv' && cmp -s '$T/qb1/timeseries.csv' '$T/qb2/timeseries.csv' && cmp -s '$T/qb1/histograms.csv' '$T/qb2/histograms.csv'"
+
 # --- replication (issue 7) --------------------------------------------------------
 "$SDSIM" run scenarios/geo-replicas.ini --set sim.repeat=1 -o "$T/geo" -q 2>/dev/null
 ps=$(cell "$T/geo/runs.csv" latency_p50_ms level=strong behind=leader)
