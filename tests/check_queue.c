@@ -4,7 +4,9 @@
  * drop_oldest), capacity counts the messages being processed only with ack
  * = after_processing, consumers take messages oldest first, the publisher
  * gets its ack after the broker latency and not after the processing, and
- * the end-to-end latency runs from the publish to the end of processing. */
+ * the end-to-end latency runs from the publish to the end of processing;
+ * with partitions, round robin deals publishes in turn, one key stays in
+ * one partition in order, and capacity bounds each partition. */
 #include <check.h>
 #include <math.h>
 #include <string.h>
@@ -57,15 +59,25 @@ static double metric(const char *comp, const char *name)
 
 static const struct station *stn(void)
 {
-    return queue_station(kind_lookup(&sim, "q"));
+    return queue_station(kind_lookup(&sim, "q"), 0);
 }
 
-/* The key of the i-th waiting message, oldest first. */
-static uint64_t waiting(size_t i)
+/* The key of the i-th waiting message of partition p, oldest first. */
+static uint64_t waiting_in(uint32_t p, size_t i)
 {
-    const struct station *st = stn();
+    const struct station *st = queue_station(kind_lookup(&sim, "q"), p);
     ck_assert_uint_lt(i, st->len);
     return st->ring[(st->head + i) % st->cap]->key;
+}
+
+static uint64_t waiting(size_t i)
+{
+    return waiting_in(0, i);
+}
+
+static size_t backlog_of(uint32_t p)
+{
+    return queue_station(kind_lookup(&sim, "q"), p)->len;
 }
 
 /* The key of the message the one consumer is processing. */
@@ -204,6 +216,69 @@ START_TEST(the_ack_comes_after_the_broker_latency_not_the_processing)
 }
 END_TEST
 
+START_TEST(round_robin_deals_publishes_to_partitions_in_turn)
+{
+    build(QUIET "[queue q]\npartitions = 3\nroute = round_robin\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 3\nservice = const(1s)\n");
+    ck_assert_ptr_null(queue_station(kind_lookup(&sim, "q"), 3));
+    ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), 0)->workers, 1);
+    for (uint64_t k = 1; k <= 9; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    /* partition p: k = p + 1 processed, then p + 4 and p + 7 waiting */
+    for (uint32_t p = 0; p < 3; p++) {
+        ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), p)->serving[0]->key, p + 1);
+        ck_assert_uint_eq(backlog_of(p), 2);
+        ck_assert_uint_eq(waiting_in(p, 0), p + 4);
+        ck_assert_uint_eq(waiting_in(p, 1), p + 7);
+    }
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 9);
+}
+END_TEST
+
+START_TEST(one_key_stays_in_one_partition_in_order)
+{
+    build(QUIET "[queue q]\npartitions = 4\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 4\nservice = const(1s)\n");
+    /* five messages of key 42, told apart by their publish times */
+    for (int i = 0; i < 5; i++) {
+        tl_run_until(&sim, i * MS);
+        publish(42);
+    }
+    tl_run_until(&sim, 10 * MS);
+    uint32_t busy = 0, with_backlog = 0;
+    for (uint32_t p = 0; p < 4; p++) {
+        const struct station *st = queue_station(kind_lookup(&sim, "q"), p);
+        busy += st->busy;
+        if (st->len > 0) {
+            with_backlog++;
+            ck_assert_uint_eq(st->len, 4);
+            for (size_t i = 0; i + 1 < st->len; i++) /* oldest first */
+                ck_assert_int_lt(st->ring[(st->head + i) % st->cap]->born_ns,
+                                 st->ring[(st->head + i + 1) % st->cap]->born_ns);
+        }
+    }
+    ck_assert_uint_eq(busy, 1);
+    ck_assert_uint_eq(with_backlog, 1);
+}
+END_TEST
+
+START_TEST(capacity_applies_to_each_partition)
+{
+    build(QUIET "[queue q]\npartitions = 2\nroute = round_robin\ncapacity = 2\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 8; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    /* each partition: 1 processed + 1 waiting */
+    ck_assert_int_eq(sink.oks, 4);
+    ck_assert_double_eq(metric("q", "rejected_full"), 4);
+    ck_assert_uint_eq(backlog_of(0), 1);
+    ck_assert_uint_eq(backlog_of(1), 1);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -216,6 +291,9 @@ Suite *queue_suite(void)
     tcase_add_test(tc, drop_oldest_refuses_when_every_held_message_is_processed);
     tcase_add_test(tc, consumers_take_messages_oldest_first);
     tcase_add_test(tc, the_ack_comes_after_the_broker_latency_not_the_processing);
+    tcase_add_test(tc, round_robin_deals_publishes_to_partitions_in_turn);
+    tcase_add_test(tc, one_key_stays_in_one_partition_in_order);
+    tcase_add_test(tc, capacity_applies_to_each_partition);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -44,6 +44,7 @@
  *   theory:erlang_root:N=..:lambda=..:mu=..  E_N/M/1 root sigma
  *   theory:mmc:c=..:lambda=..:mu=..:what=wq|lq|t  M/M/c Wq, Lq = lambda Wq or T
  *   theory:mmck:c=..:K=..:lambda=..:mu=..:what=block|t  M/M/c/K blocking or T
+ *   theory:ekm1:k=..:lambda=..:mu=..:what=wq|t  E_k/M/1 mean wait or T
  *   theory:jsq2_ctmc:lambda=..[:what=pwait]  computed: join the shortest of 2
  *                            queues, mean time in system (or P(wait > 0))
  *   theory:wars:N=..:R=..:W=..:ew=..:ea=..:er=..:es=..:t=..[:trials=..]
@@ -706,6 +707,12 @@ static int eval_theory(const char *spec, struct sample *s)
         s->value = strstr(spec, "what=block") ? theory_mmck_blocking(c, k, lambda, mu)
                                                : theory_mmck_response_mean(c, k, lambda, mu);
         s->method = "M/M/c/K chain";
+    } else if (strncmp(spec, "ekm1:", 5) == 0) {
+        double k = param(spec, "k", 2), lambda = param(spec, "lambda", 0.5);
+        double mu = param(spec, "mu", 1);
+        s->value = strstr(spec, "what=wq") ? theory_ekm1_wait_mean(k, lambda, mu)
+                                            : theory_ekm1_response_mean(k, lambda, mu);
+        s->method = "E_k/M/1";
     } else if (strncmp(spec, "wars:", 5) == 0) {
         s->value = wars_mc(spec);
         s->method = "WARS Monte Carlo";

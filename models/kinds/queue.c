@@ -18,6 +18,13 @@
  * service this is M/M/c, and with a capacity K (ack = after_processing) it
  * is M/M/c/K.
  *
+ * `partitions = P` splits the queue into P independent FIFO partitions, one
+ * station each, with consumers / P of the group's consumers each (the
+ * consumers must be a multiple of P); a publish goes to the partition of its
+ * key's hash (route = key: one key's messages stay in order when a
+ * partition has one consumer) or to each in turn (route = round_robin), and
+ * `capacity` applies to each partition.
+ *
  * `capacity` counts the messages the broker holds. With ack =
  * after_processing (the default) a message is held until its processing
  * ends, so the messages being processed count; with ack = on_receive the
@@ -49,14 +56,20 @@
 #include "sim/xalloc.h"
 
 enum queue_full { FULL_REJECT, FULL_DROP_OLDEST };
+enum queue_route { ROUTE_KEY, ROUTE_ROUND_ROBIN };
+
+#define QUEUE_MAX_PARTITIONS 1024
 
 struct consumers;
 
 struct queue {
     struct component base;
     struct consumers *group;  /* the one group reading it (set by its build) */
-    long long capacity;       /* messages held; -1: unbounded */
+    long long capacity;       /* messages held per partition; -1: unbounded */
     enum queue_full full;
+    uint32_t partitions;      /* independent FIFO partitions, each with its consumers */
+    enum queue_route route;   /* which partition a publish goes to */
+    uint64_t next_rr;         /* round robin: the next partition */
     struct level backlog;     /* messages waiting for a consumer */
     struct hist *e2e;         /* publish at the broker -> processed */
     uint64_t published;       /* publishes that reached the broker (measured window) */
@@ -67,12 +80,18 @@ struct queue {
 struct consumers {
     struct component base;
     struct queue *q;          /* the queue read */
-    struct station stn;       /* the consumers as workers; its queue is the backlog */
+    struct station *stn;      /* one per partition (built by the queue): its workers are
+                                 the partition's consumers, its queue the partition's
+                                 backlog */
+    uint32_t nstn;
+    long long n;              /* consumers in all */
     struct dist service;
     bool has_service;
     bool ack_on_receive;      /* ack = on_receive: a taken message no longer counts */
     uint64_t processed;       /* messages whose processing ended (measured window) */
 };
+
+static const struct station_ops consumers_station;
 
 /* ---- queue ----------------------------------------------------------------- */
 
@@ -84,39 +103,54 @@ static const struct param_spec queue_params[] = {
      "what a publish to a full queue does: refused, or the oldest waiting message is dropped"},
     {"latency", "dist", "",
      "broker latency of each publish: from its arrival to the message stored and acked"},
+    {"partitions", "int", "1",
+     "independent FIFO partitions; each gets consumers / partitions of the group's consumers, "
+     "and capacity applies to each"},
+    {"route", "key|round_robin", "key",
+     "the partition of a publish: a hash of its key, or each partition in turn"},
     {NULL, NULL, NULL, NULL},
 };
 
-/* Messages the broker holds now. */
-static long long held(const struct queue *q)
+/* Messages partition st holds now. */
+static long long held(const struct queue *q, const struct station *st)
 {
-    const struct consumers *g = q->group;
-    long long n = (long long)g->stn.len;
-    if (!g->ack_on_receive)
-        n += (long long)g->stn.busy;
+    long long n = (long long)st->len;
+    if (!q->group->ack_on_receive)
+        n += (long long)st->busy;
     return n;
 }
 
-/* Would a new message be refused room (before any drop)? */
-static bool is_full(const struct queue *q)
+/* Would a new message to partition st be refused room (before any drop)? */
+static bool is_full(const struct queue *q, const struct station *st)
 {
     if (q->capacity < 0)
         return false;
-    const struct consumers *g = q->group;
-    if (g->ack_on_receive && g->stn.busy < g->stn.workers)
+    if (q->group->ack_on_receive && st->busy < st->workers)
         return false; /* handed to a free consumer at once: never held */
-    return held(q) >= q->capacity;
+    return held(q, st) >= q->capacity;
+}
+
+/* The partition a publish goes to: its key's hash, or the next in turn. */
+static struct station *partition_of(struct queue *q, const struct request *r)
+{
+    struct station *stn = q->group->stn;
+    if (q->partitions == 1)
+        return stn;
+    if (q->route == ROUTE_ROUND_ROBIN)
+        return &stn[q->next_rr++ % q->partitions];
+    return &stn[rng_mix64(r->key ^ q->base.salt) % q->partitions];
 }
 
 /* The publish's latency is over: store its message (or refuse it) and ack. */
 static void store(struct sim *sim, struct queue *q, struct request *r)
 {
     struct consumers *g = q->group;
+    struct station *st = partition_of(q, r);
     int64_t at_ns = sim_top(r)->arrive_ns;
     q->published++;
-    if (is_full(q)) {
+    if (is_full(q, st)) {
         struct request *old =
-            q->full == FULL_DROP_OLDEST ? station_take_oldest(sim, &g->stn) : NULL;
+            q->full == FULL_DROP_OLDEST ? station_take_oldest(sim, st) : NULL;
         if (!old) {
             q->rejected_full++;
             q->base.st.rejected++;
@@ -138,11 +172,10 @@ static void store(struct sim *sim, struct queue *q, struct request *r)
     f->arrive_ns = sim_now(sim);
     g->base.st.arrivals++;
     sim_level_add(sim, &g->base.st.insys, 1);
-    enum station_verdict v = station_offer(sim, &g->stn, m);
+    enum station_verdict v = station_offer(sim, st, m);
     assert(v == STATION_STARTED || v == STATION_QUEUED); /* capacity is checked here */
     (void)v;
-    assert(q->capacity < 0 || held(q) <= q->capacity ||
-           (g->ack_on_receive && g->stn.len == 0));
+    assert(q->capacity < 0 || held(q, st) <= q->capacity || (g->ack_on_receive && st->len == 0));
     q->base.st.completed++;
     r->status = REQ_OK;
     sim_reply(sim, r);
@@ -230,6 +263,17 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
         q->full = FULL_DROP_OLDEST;
     else
         rc = diag_error(d, loc, "bad full '%s': reject or drop_oldest", full);
+    long long np;
+    if (kp_int(s, queue_params, "partitions", 1, QUEUE_MAX_PARTITIONS, &np, d) < 0)
+        rc = -1, np = 1;
+    q->partitions = (uint32_t)np;
+    const char *route = kp_raw(s, queue_params, "route", &loc);
+    if (strcmp(route, "key") == 0)
+        q->route = ROUTE_KEY;
+    else if (strcmp(route, "round_robin") == 0)
+        q->route = ROUTE_ROUND_ROBIN;
+    else
+        rc = diag_error(d, loc, "bad route '%s': key or round_robin", route);
     sim_stats_init(sim, &c->st, true);
     sim_level_init(sim, &q->backlog);
     q->e2e = hist_new();
@@ -242,10 +286,30 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
                           "[queue %s] has no [consumers] reading it: add one with 'from = %s'",
                           s->name, s->name);
     }
-    /* The group's station moves the backlog and the queue's standard
-     * queued level (components.csv, timeseries.csv). */
-    q->group->stn.queue_lv[0] = &q->backlog;
-    q->group->stn.queue_lv[1] = &c->st.queued;
+    struct consumers *g = q->group;
+    if (g->n % (long long)q->partitions != 0) {
+        const struct sc_entry *e = sc_find_entry(s, "partitions");
+        return diag_error(d, e ? e->val_loc : s->loc,
+                          "%u partitions need a multiple of %u consumers: [consumers %s] has %lld",
+                          q->partitions, q->partitions, g->base.name, g->n);
+    }
+    if (rc < 0 || !g->has_service)
+        return -1;
+    /* One station per partition; each moves the backlog and the queue's
+     * standard queued level (components.csv, timeseries.csv), and the
+     * group's busy level and wait histogram. */
+    g->nstn = q->partitions;
+    g->stn = xcalloc(g->nstn, sizeof *g->stn);
+    uint32_t per = (uint32_t)(g->n / (long long)q->partitions);
+    for (uint32_t i = 0; i < g->nstn; i++) {
+        struct station *st = &g->stn[i];
+        station_init(st, &consumers_station, g, &g->base, i, per, -1, 0);
+        st->dist = &g->service;
+        st->busy_lv[0] = &g->base.st.busy;
+        st->wait = g->base.st.wait;
+        st->queue_lv[0] = &q->backlog;
+        st->queue_lv[1] = &c->st.queued;
+    }
     c->st.replicas_up = 1;
     return rc;
 }
@@ -257,7 +321,7 @@ static void queue_fini(struct component *c)
 
 const struct kind kind_queue = {
     .name = "queue",
-    .summary = "a message queue (one partition): publishes are acked after the broker latency; "
+    .summary = "a message queue (FIFO partitions): publishes are acked after the broker latency; "
                "a [consumers] group takes the messages in order",
     .params = queue_params,
     .size = sizeof(struct queue),
@@ -271,9 +335,10 @@ const struct kind kind_queue = {
     .build_stage = 1, /* after its consumers, which register with it */
 };
 
-const struct station *queue_station(const struct component *c)
+const struct station *queue_station(const struct component *c, uint32_t partition)
 {
-    return &((const struct queue *)c)->group->stn;
+    const struct consumers *g = ((const struct queue *)c)->group;
+    return partition < g->nstn ? &g->stn[partition] : NULL;
 }
 
 /* ---- consumers ------------------------------------------------------------- */
@@ -358,7 +423,7 @@ static double consumers_capacity_rps(const struct sim *sim, const struct compone
     (void)sim;
     const struct consumers *g = (const struct consumers *)c;
     double mean = g->service.mean;
-    return mean > 0 ? (double)g->stn.workers / (mean / 1e9) : (double)NAN;
+    return mean > 0 ? (double)g->n / (mean / 1e9) : (double)NAN;
 }
 
 static int consumers_build(struct sim *sim, struct component *c, const struct sc_section *s,
@@ -413,11 +478,8 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
             g->q->group = g;
         }
     }
-    station_init(&g->stn, &consumers_station, g, c, 0, (uint32_t)n, -1, 0);
-    g->stn.dist = g->has_service ? &g->service : NULL;
+    g->n = n; /* its stations are built by the queue, which knows the partitions */
     sim_stats_init(sim, &c->st, true);
-    g->stn.busy_lv[0] = &c->st.busy;
-    g->stn.wait = c->st.wait;
     c->st.servers = (double)n;
     c->st.replicas_up = 1;
     c->st.capacity.value = n;
@@ -427,7 +489,9 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
 static void consumers_fini(struct component *c)
 {
     struct consumers *g = (struct consumers *)c;
-    station_fini(&g->stn);
+    for (uint32_t i = 0; i < g->nstn; i++)
+        station_fini(&g->stn[i]);
+    free(g->stn);
     if (g->has_service)
         dist_fini(&g->service);
 }

@@ -9,9 +9,10 @@
 extern const struct kind kind_queue;
 extern const struct kind kind_consumers;
 
-/* The station of the consumers reading queue c (a built [queue]): its
- * waiting requests are the backlog's messages, oldest first, and its
- * serving list the messages being processed. */
-const struct station *queue_station(const struct component *c);
+/* The station of partition `partition` of queue c (a built [queue]), or
+ * NULL when it has no such partition: its workers are the partition's
+ * consumers, its waiting requests the partition's backlog, oldest first,
+ * and its serving list the messages being processed. */
+const struct station *queue_station(const struct component *c, uint32_t partition);
 
 #endif
