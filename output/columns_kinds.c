@@ -176,6 +176,10 @@ const struct kind_metric columns_kind_metrics[] = {
        "histogram of processed messages"),
     KT("backlog", "messages", "messages waiting for a consumer", "queue", "at the sample"),
     KM("processed", "messages", "messages whose processing ended", "consumers", CNT),
+    KM("redelivered", "messages", "messages a crash of the consumers cut, delivered again "
+       "(ack = after_processing)", "consumers", CNT),
+    KM("lost", "messages", "messages a crash of the consumers cut after an ack on receive",
+       "consumers", CNT),
     KM("consumer_utilization", "ratio", "mean busy consumers over consumers", "consumers",
        "time-weighted level"),
     /* fault */

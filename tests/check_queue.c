@@ -6,7 +6,10 @@
  * gets its ack after the broker latency and not after the processing, and
  * the end-to-end latency runs from the publish to the end of processing;
  * with partitions, round robin deals publishes in turn, one key stays in
- * one partition in order, and capacity bounds each partition. */
+ * one partition in order, and capacity bounds each partition; a crash of
+ * the consumers redelivers the message being processed first (ack =
+ * after_processing) or loses it (on_receive), and the broker keeps taking
+ * publishes while they are down. */
 #include <check.h>
 #include <math.h>
 #include <string.h>
@@ -279,6 +282,85 @@ START_TEST(capacity_applies_to_each_partition)
 }
 END_TEST
 
+static void crash(bool start)
+{
+    struct component *c = kind_lookup(&sim, "w");
+    c->kind->fault(&sim, c, -1, FAULT_CRASH, 0, start);
+}
+
+/* The queue's backlog now (its time-series figure: waiting and parked). */
+static double backlog_now(void)
+{
+    struct component *c = kind_lookup(&sim, "q");
+    const char *names[4];
+    double values[4];
+    ck_assert_uint_eq(c->kind->ts_extra(&sim, c, names, values, 4), 1);
+    return values[0];
+}
+
+START_TEST(a_crash_redelivers_the_message_being_processed_first)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, S / 2);
+    crash(true);
+    ck_assert_double_eq(metric("w", "redelivered"), 1);
+    ck_assert_double_eq(backlog_now(), 4); /* 1 (back in front), 2, 3, 4 */
+    publish(5); /* the broker still takes publishes */
+    tl_run_until(&sim, 2 * S);
+    ck_assert_int_eq(sink.oks, 5);
+    ck_assert_double_eq(metric("w", "processed"), 0);
+    ck_assert_double_eq(backlog_now(), 5);
+    crash(false);
+    tl_run_until(&sim, 2 * S + S / 2);
+    ck_assert_uint_eq(serving(), 1); /* processed again, from the start */
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_uint_eq(waiting(i), i + 2);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    ck_assert_double_eq(metric("w", "lost"), 0);
+}
+END_TEST
+
+START_TEST(a_crash_loses_a_message_acked_on_receive)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n"
+                "ack = on_receive\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, S / 2);
+    crash(true);
+    ck_assert_double_eq(metric("w", "lost"), 1);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    ck_assert_double_eq(backlog_now(), 3);
+    tl_run_until(&sim, 2 * S);
+    crash(false);
+    tl_run_until(&sim, 2 * S + S / 2);
+    ck_assert_uint_eq(serving(), 2);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+}
+END_TEST
+
+START_TEST(messages_parked_during_a_crash_count_against_capacity)
+{
+    build(QUIET "[queue q]\ncapacity = 3\n\n[consumers w]\nfrom = q\nconsumers = 2\n"
+                "service = const(1s)\n");
+    crash(true);
+    for (uint64_t k = 1; k <= 5; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_int_eq(sink.oks, 3);
+    ck_assert_double_eq(metric("q", "rejected_full"), 2);
+    crash(false);
+    tl_run_until(&sim, 2);
+    ck_assert_uint_eq(stn()->busy, 2);
+    ck_assert_uint_eq(stn()->len, 1);
+    ck_assert_uint_eq(waiting(0), 3);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -294,6 +376,9 @@ Suite *queue_suite(void)
     tcase_add_test(tc, round_robin_deals_publishes_to_partitions_in_turn);
     tcase_add_test(tc, one_key_stays_in_one_partition_in_order);
     tcase_add_test(tc, capacity_applies_to_each_partition);
+    tcase_add_test(tc, a_crash_redelivers_the_message_being_processed_first);
+    tcase_add_test(tc, a_crash_loses_a_message_acked_on_receive);
+    tcase_add_test(tc, messages_parked_during_a_crash_count_against_capacity);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -77,6 +77,13 @@ struct queue {
     uint64_t dropped_oldest;  /* waiting messages dropped to make room */
 };
 
+/* A partition's messages while its consumers are down: the broker keeps
+ * them, oldest first, until the consumers recover. */
+struct parked {
+    struct request **ring;
+    size_t head, len, cap;
+};
+
 struct consumers {
     struct component base;
     struct queue *q;          /* the queue read */
@@ -84,12 +91,61 @@ struct consumers {
                                  the partition's consumers, its queue the partition's
                                  backlog */
     uint32_t nstn;
+    struct parked *parked;    /* one per partition: its messages while the group is down */
     long long n;              /* consumers in all */
     struct dist service;
     bool has_service;
     bool ack_on_receive;      /* ack = on_receive: a taken message no longer counts */
     uint64_t processed;       /* messages whose processing ended (measured window) */
+    uint64_t redelivered;     /* messages a crash cut and the broker delivers again */
+    uint64_t lost;            /* messages a crash cut after an ack on receive */
 };
+
+/* ---- messages parked while the consumers are down ----------------------- */
+
+static void park_grow(struct parked *p)
+{
+    size_t ncap = p->cap ? 2 * p->cap : 16;
+    struct request **nr = xmalloc(ncap * sizeof *nr);
+    for (size_t i = 0; i < p->len; i++)
+        nr[i] = p->ring[(p->head + i) % p->cap];
+    free(p->ring);
+    p->ring = nr;
+    p->cap = ncap;
+    p->head = 0;
+}
+
+static void park_back(struct parked *p, struct request *m)
+{
+    if (p->len == p->cap)
+        park_grow(p);
+    p->ring[(p->head + p->len++) % p->cap] = m;
+}
+
+static void park_front(struct parked *p, struct request *m)
+{
+    if (p->len == p->cap)
+        park_grow(p);
+    p->head = (p->head + p->cap - 1) % p->cap;
+    p->ring[p->head] = m;
+    p->len++;
+}
+
+static struct request *park_pop(struct parked *p)
+{
+    struct request *m = p->ring[p->head];
+    p->head = (p->head + 1) % p->cap;
+    p->len--;
+    return m;
+}
+
+/* A parked message waits like a queued one: it moves the same levels. */
+static void backlog_add(struct sim *sim, struct station *st, int64_t delta)
+{
+    for (int i = 0; i < 2; i++)
+        if (st->queue_lv[i])
+            sim_level_add(sim, st->queue_lv[i], delta);
+}
 
 static const struct station_ops consumers_station;
 
@@ -114,7 +170,7 @@ static const struct param_spec queue_params[] = {
 /* Messages partition st holds now. */
 static long long held(const struct queue *q, const struct station *st)
 {
-    long long n = (long long)st->len;
+    long long n = (long long)st->len + (long long)q->group->parked[st->index].len;
     if (!q->group->ack_on_receive)
         n += (long long)st->busy;
     return n;
@@ -125,7 +181,7 @@ static bool is_full(const struct queue *q, const struct station *st)
 {
     if (q->capacity < 0)
         return false;
-    if (q->group->ack_on_receive && st->busy < st->workers)
+    if (q->group->ack_on_receive && station_is_up(st) && st->busy < st->workers)
         return false; /* handed to a free consumer at once: never held */
     return held(q, st) >= q->capacity;
 }
@@ -148,9 +204,15 @@ static void store(struct sim *sim, struct queue *q, struct request *r)
     struct station *st = partition_of(q, r);
     int64_t at_ns = sim_top(r)->arrive_ns;
     q->published++;
+    struct parked *pk = &g->parked[st->index];
     if (is_full(q, st)) {
-        struct request *old =
-            q->full == FULL_DROP_OLDEST ? station_take_oldest(sim, st) : NULL;
+        struct request *old = NULL;
+        if (q->full == FULL_DROP_OLDEST && pk->len > 0) {
+            old = park_pop(pk);
+            backlog_add(sim, st, -1);
+        } else if (q->full == FULL_DROP_OLDEST) {
+            old = station_take_oldest(sim, st);
+        }
         if (!old) {
             q->rejected_full++;
             q->base.st.rejected++;
@@ -160,6 +222,7 @@ static void store(struct sim *sim, struct queue *q, struct request *r)
             return;
         }
         q->dropped_oldest++;
+        sim_level_add(sim, &g->base.st.insys, -1);
         sim_req_free(sim, old);
     }
     struct request *m = sim_req_new(sim);
@@ -172,9 +235,14 @@ static void store(struct sim *sim, struct queue *q, struct request *r)
     f->arrive_ns = sim_now(sim);
     g->base.st.arrivals++;
     sim_level_add(sim, &g->base.st.insys, 1);
-    enum station_verdict v = station_offer(sim, st, m);
-    assert(v == STATION_STARTED || v == STATION_QUEUED); /* capacity is checked here */
-    (void)v;
+    if (!station_is_up(st)) { /* the consumers are down: the broker keeps it */
+        park_back(pk, m);
+        backlog_add(sim, st, 1);
+    } else {
+        enum station_verdict v = station_offer(sim, st, m);
+        assert(v == STATION_STARTED || v == STATION_QUEUED); /* capacity is checked here */
+        (void)v;
+    }
     assert(q->capacity < 0 || held(q, st) <= q->capacity || (g->ack_on_receive && st->len == 0));
     q->base.st.completed++;
     r->status = REQ_OK;
@@ -300,6 +368,7 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
      * group's busy level and wait histogram. */
     g->nstn = q->partitions;
     g->stn = xcalloc(g->nstn, sizeof *g->stn);
+    g->parked = xcalloc(g->nstn, sizeof *g->parked);
     uint32_t per = (uint32_t)(g->n / (long long)q->partitions);
     for (uint32_t i = 0; i < g->nstn; i++) {
         struct station *st = &g->stn[i];
@@ -377,10 +446,65 @@ static void dropped(struct sim *sim, struct station *stn, struct request *m,
     assert(!"a consumers' station dropped a message");
 }
 
+/* A crash cut m's processing: with ack = after_processing the broker still
+ * holds it and delivers it again first (at least once); with on_receive it
+ * was forgotten at delivery and is lost. */
+static void cut(struct sim *sim, struct station *stn, struct request *m, bool in_service)
+{
+    (void)in_service;
+    struct consumers *g = stn->owner;
+    if (g->ack_on_receive) {
+        g->lost++;
+        g->base.st.errors++;
+        sim_level_add(sim, &g->base.st.insys, -1);
+        sim_req_free(sim, m);
+        return;
+    }
+    g->redelivered++;
+    park_front(&g->parked[stn->index], m);
+    backlog_add(sim, stn, 1);
+}
+
 static const struct station_ops consumers_station = {
     .served = served,
     .dropped = dropped,
+    .cut = cut,
 };
+
+/* A crash takes the whole group down (every partition's consumers); the
+ * waiting messages stay with the broker, parked in order, and those being
+ * processed go back to the front (after_processing) or are lost
+ * (on_receive). At recovery the consumers take the parked messages in
+ * order. slow(factor=) multiplies the processing times. */
+static void consumers_fault(struct sim *sim, struct component *c, int32_t replica,
+                            enum fault_action a, double value, bool start)
+{
+    struct consumers *g = (struct consumers *)c;
+    if (replica > 0)
+        return;
+    for (uint32_t i = 0; i < g->nstn; i++) {
+        struct station *st = &g->stn[i];
+        struct parked *pk = &g->parked[i];
+        enum nodefault_change ch = station_fault(st, a, value, start);
+        struct request *m;
+        if (ch == NODEFAULT_CRASHED) {
+            while ((m = station_take_oldest(sim, st)) != NULL) {
+                park_back(pk, m);
+                backlog_add(sim, st, 1);
+            }
+            station_crash(sim, st); /* its queue is empty: only cuts */
+        } else if (ch == NODEFAULT_RECOVERED) {
+            while (pk->len > 0) {
+                m = park_pop(pk);
+                backlog_add(sim, st, -1);
+                enum station_verdict v = station_offer(sim, st, m);
+                assert(v == STATION_STARTED || v == STATION_QUEUED);
+                (void)v;
+            }
+        }
+    }
+    c->st.replicas_up = g->nstn > 0 && station_is_up(&g->stn[0]);
+}
 
 static void consumers_on_request(struct sim *sim, struct component *c, struct request *r)
 {
@@ -400,7 +524,8 @@ static void consumers_on_reply(struct sim *sim, struct component *c, struct requ
 static void consumers_reset(struct sim *sim, struct component *c)
 {
     (void)sim;
-    ((struct consumers *)c)->processed = 0;
+    struct consumers *g = (struct consumers *)c;
+    g->processed = g->redelivered = g->lost = 0;
 }
 
 static size_t consumers_metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
@@ -410,6 +535,8 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
     double busy = sim_level_mean(sim, &c->st.busy, end_ns);
     const struct metric_out m[] = {
         {"processed", (double)g->processed, true},
+        {"redelivered", (double)g->redelivered, true},
+        {"lost", (double)g->lost, true},
         {"consumer_utilization", c->st.servers > 0 ? busy / c->st.servers : 0.0, true},
     };
     size_t n = sizeof m / sizeof m[0];
@@ -489,9 +616,12 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
 static void consumers_fini(struct component *c)
 {
     struct consumers *g = (struct consumers *)c;
-    for (uint32_t i = 0; i < g->nstn; i++)
+    for (uint32_t i = 0; i < g->nstn; i++) {
         station_fini(&g->stn[i]);
+        free(g->parked[i].ring);
+    }
     free(g->stn);
+    free(g->parked);
     if (g->has_service)
         dist_fini(&g->service);
 }
@@ -509,5 +639,6 @@ const struct kind kind_consumers = {
     .fini = consumers_fini,
     .metrics = consumers_metrics,
     .capacity_rps = consumers_capacity_rps,
+    .fault = consumers_fault,
     .build_stage = 0,
 };
