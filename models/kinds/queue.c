@@ -1,6 +1,6 @@
 /* queue and consumers: the first messaging kinds.
  *
- * [queue NAME] is a message broker with one partition. A publish is a
+ * [queue NAME] is a message broker. A publish is a
  * request sent to it (a client with `to = NAME`, or a service's `calls`):
  * after the broker's `latency` (one draw per publish) the message is stored
  * and the publish is acknowledged (REQ_OK), or, when the queue is full, it
@@ -32,14 +32,22 @@
  * ones count. drop_oldest drops only a waiting message: when every held
  * message is being processed, the new one is refused.
  *
+ * Faults (on the consumers, the group as one node): slow multiplies the
+ * processing times; a crash takes every consumer down. The broker stays up:
+ * the waiting messages and new publishes are parked per partition, in
+ * order, and the messages being processed are cut: with after_processing
+ * they go back to the front (redelivered: at least once), with on_receive
+ * they are lost. At recovery the consumers take the parked messages in
+ * order. Parked messages count in the backlog and against capacity.
+ *
  * A message is a request of its own (from the pool, one frame: the
  * consumers'), born when it is stored; it ends, and returns to the pool, when
  * its processing ends or it is dropped. Its end-to-end latency runs from the
  * publish's arrival at the broker to the end of its processing (broker
  * latency + wait + service).
  *
- * Invariants: those of the station; held messages (waiting, plus those
- * being processed with after_processing) never exceed capacity; published
+ * Invariants: those of the station; held messages (waiting or parked, plus
+ * those being processed with after_processing) never exceed capacity; published
  * = stored + rejected_full after the cut (a publish is counted when its
  * latency has passed). */
 #include "models/kinds/queue.h"
