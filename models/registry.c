@@ -28,6 +28,8 @@ extern const struct kind kind_wars;
 extern const struct kind kind_shards;
 extern const struct kind kind_replicaset;
 extern const struct kind kind_multileader;
+extern const struct kind kind_queue;
+extern const struct kind kind_consumers;
 
 static const struct kind *const kinds[] = {
     &kind_client,
@@ -40,6 +42,8 @@ static const struct kind *const kinds[] = {
     &kind_shards,
     &kind_replicaset,
     &kind_multileader,
+    &kind_queue,
+    &kind_consumers,
     NULL,
 };
 

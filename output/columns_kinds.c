@@ -160,6 +160,26 @@ const struct kind_metric columns_kind_metrics[] = {
     KM("unavailable", "requests", "requests to keys being moved, refused", "shards", CNT),
     KM("shard<i>_share", "ratio", "share of requests routed to shard i (first 16)", "shards",
        "routed to i / routed"),
+    /* queue and consumers (messaging) */
+    KM("published", "messages", "publishes that reached the broker", "queue", CNT),
+    KM("rejected_full", "messages", "publishes refused by a full queue (full = reject)", "queue",
+       CNT),
+    KM("dropped_oldest", "messages", "waiting messages dropped to make room (full = drop_oldest)",
+       "queue", CNT),
+    KM("backlog_mean", "messages", "mean messages waiting for a consumer, time-weighted", "queue",
+       "time-weighted level"),
+    KM("e2e_mean_ms", "ms", "mean time from a publish's arrival at the broker to the end of its "
+       "processing", "queue", "histogram of processed messages"),
+    KM("e2e_p99_ms", "ms", "99th percentile of that time", "queue",
+       "histogram of processed messages"),
+    KT("backlog", "messages", "messages waiting for a consumer", "queue", "at the sample"),
+    KM("processed", "messages", "messages whose processing ended", "consumers", CNT),
+    KM("redelivered", "messages", "messages a crash of the consumers cut, delivered again "
+       "(ack = after_processing)", "consumers", CNT),
+    KM("lost", "messages", "messages a crash of the consumers cut after an ack on receive",
+       "consumers", CNT),
+    KM("consumer_utilization", "ratio", "mean busy consumers over consumers", "consumers",
+       "time-weighted level"),
     /* fault */
     KM("dropped_messages", "messages", "messages a link fault lost", "fault", CNT),
     /* wars (staleness probe) */

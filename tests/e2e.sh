@@ -592,6 +592,49 @@ r2=$(cell "$T/cq/runs.csv" cache.lookup_rejected rate=5000 workers=1)
 check "one cache worker overloaded at 12000/s rejects lookups, not at 5000/s ($r1, $r2)" \
     [ "${r1:-0}" -gt 0 -a "${r2:-x}" = 0 ]
 
+# --- messaging (scenarios/queue-backlog.ini) -------------------------------------
+"$SDSIM" run scenarios/queue-backlog.ini -j 2 -o "$T/qb" -q 2>/dev/null
+check "queue-backlog.ini runs" [ $? -eq 0 ]
+# The comment's numbers: a peak backlog of about 10000 at the end of the
+# spike (t = 40 s), drained in about backlog / (capacity - rate) = 25 s (the
+# first second after the peak whose backlog is under 1% of the peak), both
+# within 10%.
+qb=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { n++; b[n] = $c["q.backlog"]; t[n] = $c["t_s"]; if (b[n] > peak) { peak = b[n]; ip = n } }
+    END { for (i = ip + 1; i <= n && !d; i++) if (b[i] < peak / 100) d = t[i] - 40
+          print peak, d + 0 }' "$T/qb/timeseries.csv")
+check "queue-backlog.ini: the spike leaves about 10000 messages, drained in about 25 s ($qb)" \
+    awk -v p="${qb% *}" -v d="${qb#* }" 'BEGIN { exit !(p > 9000 && p < 11000 && d > 22.5 && d < 27.5) }'
+ep=$(cell "$T/qb/runs.csv" q.e2e_p99_ms)
+check "queue-backlog.ini: a message published at the end of the spike waits about 10 s ($ep ms)" \
+    awk -v e="$ep" 'BEGIN { exit !(e > 9000 && e < 11000) }'
+pl=$(cell "$T/qb/runs.csv" latency_p99_ms)
+check "queue-backlog.ini: publishers are acked at once through the spike (p99 $pl ms)" \
+    awk -v l="$pl" 'BEGIN { exit !(l > 6.5 && l < 7.5) }'
+"$SDSIM" run scenarios/queue-backlog.ini --set sim.repeat=3 -j 1 -o "$T/qb1" -q 2>/dev/null &&
+    "$SDSIM" run scenarios/queue-backlog.ini --set sim.repeat=3 -j 2 -o "$T/qb2" -q 2>/dev/null
+check "queue-backlog.ini: -j1 and -j2 give byte-identical files" \
+    sh -c "cmp -s '$T/qb1/runs.csv' '$T/qb2/runs.csv' && cmp -s '$T/qb1/summary.csv' '$T/qb2/summary.csv' && cmp -s '$T/qb1/components.csv' '$T/qb2/components.csv' && cmp -s '$T/qb1/timeseries.csv' '$T/qb2/timeseries.csv' && cmp -s '$T/qb1/histograms.csv' '$T/qb2/histograms.csv'"
+
+# scenarios/queue-consumer-crash.ini: the consumers down from 30 to 40 s
+"$SDSIM" run scenarios/queue-consumer-crash.ini -j 2 -o "$T/qc" -q 2>/dev/null
+check "queue-consumer-crash.ini runs" [ $? -eq 0 ]
+qc=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $c["ack"] != "after_processing" { next }
+    { n++; b[n] = $c["q.backlog"]; t[n] = $c["t_s"]; if (b[n] > peak) { peak = b[n]; ip = n } }
+    END { for (i = ip + 1; i <= n && !d; i++) if (b[i] < peak / 100) d = t[i] - 40
+          print peak, d + 0 }' "$T/qc/timeseries.csv")
+check "queue-consumer-crash.ini: 10 s down leave about 6000 messages, drained in about 15 s ($qc)" \
+    awk -v p="${qc% *}" -v d="${qc#* }" 'BEGIN { exit !(p > 5100 && p < 6900 && d > 12.75 && d < 17.25) }'
+ra=$(cell "$T/qc/runs.csv" workers.redelivered ack=after_processing)
+la=$(cell "$T/qc/runs.csv" workers.lost ack=after_processing)
+rr=$(cell "$T/qc/runs.csv" workers.redelivered ack=on_receive)
+lr=$(cell "$T/qc/runs.csv" workers.lost ack=on_receive)
+pa=$(cell "$T/qc/runs.csv" workers.processed ack=after_processing)
+pr=$(cell "$T/qc/runs.csv" workers.processed ack=on_receive)
+check "queue-consumer-crash.ini: after_processing redelivers, on_receive loses the messages in processing ($ra/$la, $rr/$lr; processed $pa, $pr)" \
+    awk -v ra="$ra" -v la="$la" -v rr="$rr" -v lr="$lr" -v pa="$pa" -v pr="$pr" \
+    'BEGIN { exit !(ra > 0 && ra <= 10 && la == 0 && rr == 0 && lr == ra && pa - pr == lr) }'
 # --- replication (issue 7) --------------------------------------------------------
 "$SDSIM" run scenarios/geo-replicas.ini --set sim.repeat=1 -o "$T/geo" -q 2>/dev/null
 ps=$(cell "$T/geo/runs.csv" latency_p50_ms level=strong behind=leader)

@@ -42,6 +42,9 @@
  * the planned theory column of the results will use too), except the WARS
  * Monte Carlo estimators (wars, wars_q), which are here:
  *   theory:erlang_root:N=..:lambda=..:mu=..  E_N/M/1 root sigma
+ *   theory:mmc:c=..:lambda=..:mu=..:what=wq|lq|t  M/M/c Wq, Lq = lambda Wq or T
+ *   theory:mmck:c=..:K=..:lambda=..:mu=..:what=block|t  M/M/c/K blocking or T
+ *   theory:ekm1:k=..:lambda=..:mu=..:what=wq|t  E_k/M/1 mean wait or T
  *   theory:jsq2_ctmc:lambda=..[:what=pwait]  computed: join the shortest of 2
  *                            queues, mean time in system (or P(wait > 0))
  *   theory:wars:N=..:R=..:W=..:ew=..:ea=..:er=..:es=..:t=..[:trials=..]
@@ -688,6 +691,28 @@ static int eval_theory(const char *spec, struct sample *s)
         s->value = strstr(spec, "what=pwait") ? theory_jsq2_wait_prob(rho, 1)
                                               : theory_jsq2_response_mean(rho, 1);
         s->method = "JSQ-2 CTMC";
+    } else if (strncmp(spec, "mmc:", 4) == 0) {
+        unsigned c = (unsigned)param(spec, "c", 1);
+        double lambda = param(spec, "lambda", 0.5), mu = param(spec, "mu", 1);
+        if (strstr(spec, "what=wq"))
+            s->value = theory_mmc_wait_mean(c, lambda, mu);
+        else if (strstr(spec, "what=lq"))
+            s->value = lambda * theory_mmc_wait_mean(c, lambda, mu);
+        else
+            s->value = theory_mmc_response_mean(c, lambda, mu);
+        s->method = "Erlang C";
+    } else if (strncmp(spec, "mmck:", 5) == 0) {
+        unsigned c = (unsigned)param(spec, "c", 1), k = (unsigned)param(spec, "K", 1);
+        double lambda = param(spec, "lambda", 0.5), mu = param(spec, "mu", 1);
+        s->value = strstr(spec, "what=block") ? theory_mmck_blocking(c, k, lambda, mu)
+                                               : theory_mmck_response_mean(c, k, lambda, mu);
+        s->method = "M/M/c/K chain";
+    } else if (strncmp(spec, "ekm1:", 5) == 0) {
+        double k = param(spec, "k", 2), lambda = param(spec, "lambda", 0.5);
+        double mu = param(spec, "mu", 1);
+        s->value = strstr(spec, "what=wq") ? theory_ekm1_wait_mean(k, lambda, mu)
+                                            : theory_ekm1_response_mean(k, lambda, mu);
+        s->method = "E_k/M/1";
     } else if (strncmp(spec, "wars:", 5) == 0) {
         s->value = wars_mc(spec);
         s->method = "WARS Monte Carlo";

@@ -47,7 +47,8 @@ struct fault {
 
 static const struct param_spec params[] = {
     {"target", "component", NULL,
-     "the service, cache, store, replicaset or multileader that fails (or one end of a link)"},
+     "the service, cache, store, replicaset, multileader or consumers group that fails (or one "
+     "end of a link)"},
     {"replica", "int|all", "all", "which replica or node (0 is the first), or all"},
     {"at", "duration", NULL, "when the fault starts (simulated time)"},
     {"until", "duration|never", "never", "when it ends and the replica recovers"},

@@ -23,6 +23,7 @@ static const struct {
     {"store", NODEFAULT_NODE_ACTIONS},
     {"replicaset", NODEFAULT_NODE_ACTIONS | NODEFAULT_PARTITION},
     {"multileader", NODEFAULT_NODE_ACTIONS | NODEFAULT_PARTITION},
+    {"consumers", NODEFAULT_BIT(FAULT_CRASH) | NODEFAULT_BIT(FAULT_SLOW)},
 };
 #define NSUPPORTED (sizeof supported / sizeof supported[0])
 

@@ -272,3 +272,12 @@ int station_read_queue(const struct sc_section *s, const struct param_spec *para
                           q);
     return kp_int(s, params, key, 0, 1000000000, cap, d);
 }
+
+struct request *station_take_oldest(struct sim *sim, struct station *st)
+{
+    if (st->len == 0)
+        return NULL;
+    struct request *r = ring_pop(st);
+    move(sim, st->queue_lv, -1);
+    return r;
+}

@@ -180,4 +180,9 @@ static inline bool station_fails(const struct station *st, struct rng *rng)
 int station_read_queue(const struct sc_section *s, const struct param_spec *params,
                        const char *key, long long *cap, struct diag *d);
 
+/* Takes the oldest waiting request out of the queue (a bounded message
+ * queue dropping its oldest message to make room), or NULL when none
+ * waits. The caller owns it: nothing is called on it. */
+struct request *station_take_oldest(struct sim *sim, struct station *st);
+
 #endif

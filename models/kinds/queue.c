@@ -1,0 +1,652 @@
+/* queue and consumers: the first messaging kinds.
+ *
+ * [queue NAME] is a message broker. A publish is a
+ * request sent to it (a client with `to = NAME`, or a service's `calls`):
+ * after the broker's `latency` (one draw per publish) the message is stored
+ * and the publish is acknowledged (REQ_OK), or, when the queue is full, it
+ * is refused (REQ_REJECTED, cause queue full) with `full = reject`, or the
+ * oldest waiting message is dropped to make room with `full = drop_oldest`.
+ * The publisher's request ends at the acknowledgement: it does not wait for
+ * the message to be processed.
+ *
+ * [consumers NAME] with `from = QUEUE` is the group that reads the queue:
+ * `consumers` workers of one station (models/kinds/station.h), each taking
+ * the oldest waiting message when it is free and holding it for a
+ * `service` draw (from the message's work seed: common random numbers).
+ * The station's FIFO queue is the broker's backlog, so a message waits in
+ * it until a consumer is free: with Poisson publishes and exponential
+ * service this is M/M/c, and with a capacity K (ack = after_processing) it
+ * is M/M/c/K.
+ *
+ * `partitions = P` splits the queue into P independent FIFO partitions, one
+ * station each, with consumers / P of the group's consumers each (the
+ * consumers must be a multiple of P); a publish goes to the partition of its
+ * key's hash (route = key: one key's messages stay in order when a
+ * partition has one consumer) or to each in turn (route = round_robin), and
+ * `capacity` applies to each partition.
+ *
+ * `capacity` counts the messages the broker holds. With ack =
+ * after_processing (the default) a message is held until its processing
+ * ends, so the messages being processed count; with ack = on_receive the
+ * broker forgets a message once a consumer takes it, so only the waiting
+ * ones count. drop_oldest drops only a waiting message: when every held
+ * message is being processed, the new one is refused.
+ *
+ * Faults (on the consumers, the group as one node): slow multiplies the
+ * processing times; a crash takes every consumer down. The broker stays up:
+ * the waiting messages and new publishes are parked per partition, in
+ * order, and the messages being processed are cut: with after_processing
+ * they go back to the front (redelivered: at least once), with on_receive
+ * they are lost. At recovery the consumers take the parked messages in
+ * order. Parked messages count in the backlog and against capacity.
+ *
+ * A message is a request of its own (from the pool, one frame: the
+ * consumers'), born when it is stored; it ends, and returns to the pool, when
+ * its processing ends or it is dropped. Its end-to-end latency runs from the
+ * publish's arrival at the broker to the end of its processing (broker
+ * latency + wait + service).
+ *
+ * Invariants: those of the station; held messages (waiting or parked, plus
+ * those being processed with after_processing) never exceed capacity; published
+ * = stored + rejected_full after the cut (a publish is counted when its
+ * latency has passed). */
+#include "models/kinds/queue.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/kind.h"
+#include "models/kinds/station.h"
+#include "sim/hist.h"
+#include "sim/units.h"
+#include "sim/xalloc.h"
+
+enum queue_full { FULL_REJECT, FULL_DROP_OLDEST };
+enum queue_route { ROUTE_KEY, ROUTE_ROUND_ROBIN };
+
+#define QUEUE_MAX_PARTITIONS 1024
+
+struct consumers;
+
+struct queue {
+    struct component base;
+    struct consumers *group;  /* the one group reading it (set by its build) */
+    long long capacity;       /* messages held per partition; -1: unbounded */
+    enum queue_full full;
+    uint32_t partitions;      /* independent FIFO partitions, each with its consumers */
+    enum queue_route route;   /* which partition a publish goes to */
+    uint64_t next_rr;         /* round robin: the next partition */
+    struct level backlog;     /* messages waiting for a consumer */
+    struct hist *e2e;         /* publish at the broker -> processed */
+    uint64_t published;       /* publishes that reached the broker (measured window) */
+    uint64_t rejected_full;   /* refused by a full queue */
+    uint64_t dropped_oldest;  /* waiting messages dropped to make room */
+};
+
+/* A partition's messages while its consumers are down: the broker keeps
+ * them, oldest first, until the consumers recover. */
+struct parked {
+    struct request **ring;
+    size_t head, len, cap;
+};
+
+struct consumers {
+    struct component base;
+    struct queue *q;          /* the queue read */
+    struct station *stn;      /* one per partition (built by the queue): its workers are
+                                 the partition's consumers, its queue the partition's
+                                 backlog */
+    uint32_t nstn;
+    struct parked *parked;    /* one per partition: its messages while the group is down */
+    long long n;              /* consumers in all */
+    struct dist service;
+    bool has_service;
+    bool ack_on_receive;      /* ack = on_receive: a taken message no longer counts */
+    uint64_t processed;       /* messages whose processing ended (measured window) */
+    uint64_t redelivered;     /* messages a crash cut and the broker delivers again */
+    uint64_t lost;            /* messages a crash cut after an ack on receive */
+};
+
+/* ---- messages parked while the consumers are down ----------------------- */
+
+static void park_grow(struct parked *p)
+{
+    size_t ncap = p->cap ? 2 * p->cap : 16;
+    struct request **nr = xmalloc(ncap * sizeof *nr);
+    for (size_t i = 0; i < p->len; i++)
+        nr[i] = p->ring[(p->head + i) % p->cap];
+    free(p->ring);
+    p->ring = nr;
+    p->cap = ncap;
+    p->head = 0;
+}
+
+static void park_back(struct parked *p, struct request *m)
+{
+    if (p->len == p->cap)
+        park_grow(p);
+    p->ring[(p->head + p->len++) % p->cap] = m;
+}
+
+static void park_front(struct parked *p, struct request *m)
+{
+    if (p->len == p->cap)
+        park_grow(p);
+    p->head = (p->head + p->cap - 1) % p->cap;
+    p->ring[p->head] = m;
+    p->len++;
+}
+
+static struct request *park_pop(struct parked *p)
+{
+    struct request *m = p->ring[p->head];
+    p->head = (p->head + 1) % p->cap;
+    p->len--;
+    return m;
+}
+
+/* A parked message waits like a queued one: it moves the same levels. */
+static void backlog_add(struct sim *sim, struct station *st, int64_t delta)
+{
+    for (int i = 0; i < 2; i++)
+        if (st->queue_lv[i])
+            sim_level_add(sim, st->queue_lv[i], delta);
+}
+
+static const struct station_ops consumers_station;
+
+/* ---- queue ----------------------------------------------------------------- */
+
+static const struct param_spec queue_params[] = {
+    {"capacity", "int|unbounded", "unbounded",
+     "messages the broker holds (waiting, plus those being processed with ack = "
+     "after_processing); then `full` applies"},
+    {"full", "reject|drop_oldest", "reject",
+     "what a publish to a full queue does: refused, or the oldest waiting message is dropped"},
+    {"latency", "dist", "",
+     "broker latency of each publish: from its arrival to the message stored and acked"},
+    {"partitions", "int", "1",
+     "independent FIFO partitions; each gets consumers / partitions of the group's consumers, "
+     "and capacity applies to each"},
+    {"route", "key|round_robin", "key",
+     "the partition of a publish: a hash of its key, or each partition in turn"},
+    {NULL, NULL, NULL, NULL},
+};
+
+/* Messages partition st holds now. */
+static long long held(const struct queue *q, const struct station *st)
+{
+    long long n = (long long)st->len + (long long)q->group->parked[st->index].len;
+    if (!q->group->ack_on_receive)
+        n += (long long)st->busy;
+    return n;
+}
+
+/* Would a new message to partition st be refused room (before any drop)? */
+static bool is_full(const struct queue *q, const struct station *st)
+{
+    if (q->capacity < 0)
+        return false;
+    if (q->group->ack_on_receive && station_is_up(st) && st->busy < st->workers)
+        return false; /* handed to a free consumer at once: never held */
+    return held(q, st) >= q->capacity;
+}
+
+/* The partition a publish goes to: its key's hash, or the next in turn. */
+static struct station *partition_of(struct queue *q, const struct request *r)
+{
+    struct station *stn = q->group->stn;
+    if (q->partitions == 1)
+        return stn;
+    if (q->route == ROUTE_ROUND_ROBIN)
+        return &stn[q->next_rr++ % q->partitions];
+    return &stn[rng_mix64(r->key ^ q->base.salt) % q->partitions];
+}
+
+/* The publish's latency is over: store its message (or refuse it) and ack. */
+static void store(struct sim *sim, struct queue *q, struct request *r)
+{
+    struct consumers *g = q->group;
+    struct station *st = partition_of(q, r);
+    int64_t at_ns = sim_top(r)->arrive_ns;
+    q->published++;
+    struct parked *pk = &g->parked[st->index];
+    if (is_full(q, st)) {
+        struct request *old = NULL;
+        if (q->full == FULL_DROP_OLDEST && pk->len > 0) {
+            old = park_pop(pk);
+            backlog_add(sim, st, -1);
+        } else if (q->full == FULL_DROP_OLDEST) {
+            old = station_take_oldest(sim, st);
+        }
+        if (!old) {
+            q->rejected_full++;
+            q->base.st.rejected++;
+            r->status = REQ_REJECTED;
+            r->cause = CAUSE_QUEUE_FULL;
+            sim_reply(sim, r);
+            return;
+        }
+        q->dropped_oldest++;
+        sim_level_add(sim, &g->base.st.insys, -1);
+        sim_req_free(sim, old);
+    }
+    struct request *m = sim_req_new(sim);
+    m->work_seed = r->work_seed;
+    m->key = r->key;
+    m->op = r->op;
+    m->born_ns = at_ns;
+    m->measured = sim->measuring;
+    struct frame *f = sim_enter(m, &g->base);
+    f->arrive_ns = sim_now(sim);
+    g->base.st.arrivals++;
+    sim_level_add(sim, &g->base.st.insys, 1);
+    if (!station_is_up(st)) { /* the consumers are down: the broker keeps it */
+        park_back(pk, m);
+        backlog_add(sim, st, 1);
+    } else {
+        enum station_verdict v = station_offer(sim, st, m);
+        assert(v == STATION_STARTED || v == STATION_QUEUED); /* capacity is checked here */
+        (void)v;
+    }
+    assert(q->capacity < 0 || held(q, st) <= q->capacity || (g->ack_on_receive && st->len == 0));
+    q->base.st.completed++;
+    r->status = REQ_OK;
+    sim_reply(sim, r);
+}
+
+static void stored_event(struct sim *sim, void *a, void *b)
+{
+    store(sim, a, b);
+}
+
+static void queue_on_request(struct sim *sim, struct component *c, struct request *r)
+{
+    struct queue *q = (struct queue *)c;
+    struct frame *f = sim_enter(r, c);
+    f->arrive_ns = sim_now(sim);
+    f->timer = EVQ_NONE;
+    c->st.arrivals++;
+    r->target = -1;
+    int64_t ns = 0;
+    if (c->has_latency)
+        ns = units_ns_from_double(dist_sample(&c->latency, &c->net_rng));
+    if (ns <= 0)
+        store(sim, q, r);
+    else
+        sim_after(sim, ns, stored_event, q, r);
+}
+
+static void queue_on_reply(struct sim *sim, struct component *c, struct request *r)
+{
+    (void)sim;
+    (void)c;
+    (void)r; /* a queue calls nobody: consumers take its messages */
+}
+
+static void queue_reset(struct sim *sim, struct component *c)
+{
+    (void)sim;
+    struct queue *q = (struct queue *)c;
+    q->published = q->rejected_full = q->dropped_oldest = 0;
+    hist_reset(q->e2e);
+}
+
+static size_t queue_metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
+                            struct metric_out *out, size_t max)
+{
+    const struct queue *q = (const struct queue *)c;
+    const struct metric_out m[] = {
+        {"published", (double)q->published, true},
+        {"rejected_full", (double)q->rejected_full, true},
+        {"dropped_oldest", (double)q->dropped_oldest, true},
+        {"backlog_mean", sim_level_mean(sim, &q->backlog, end_ns), true},
+        {"e2e_mean_ms", hist_mean(q->e2e) / 1e6, true},
+        {"e2e_p99_ms", (double)hist_quantile(q->e2e, 0.99) / 1e6, true},
+    };
+    size_t n = sizeof m / sizeof m[0];
+    n = n < max ? n : max;
+    memcpy(out, m, n * sizeof *out);
+    return n;
+}
+
+static size_t queue_ts_extra(const struct sim *sim, const struct component *c, const char **names,
+                             double *values, size_t max)
+{
+    (void)sim;
+    const struct queue *q = (const struct queue *)c;
+    if (max < 1)
+        return 0;
+    names[0] = "backlog";
+    values[0] = (double)q->backlog.value;
+    return 1;
+}
+
+static int queue_build(struct sim *sim, struct component *c, const struct sc_section *s,
+                       struct diag *d)
+{
+    struct queue *q = (struct queue *)c;
+    int rc = 0;
+    if (station_read_queue(s, queue_params, "capacity", &q->capacity, d) < 0)
+        rc = -1;
+    struct loc loc;
+    const char *full = kp_raw(s, queue_params, "full", &loc);
+    if (strcmp(full, "reject") == 0)
+        q->full = FULL_REJECT;
+    else if (strcmp(full, "drop_oldest") == 0)
+        q->full = FULL_DROP_OLDEST;
+    else
+        rc = diag_error(d, loc, "bad full '%s': reject or drop_oldest", full);
+    long long np;
+    if (kp_int(s, queue_params, "partitions", 1, QUEUE_MAX_PARTITIONS, &np, d) < 0)
+        rc = -1, np = 1;
+    q->partitions = (uint32_t)np;
+    const char *route = kp_raw(s, queue_params, "route", &loc);
+    if (strcmp(route, "key") == 0)
+        q->route = ROUTE_KEY;
+    else if (strcmp(route, "round_robin") == 0)
+        q->route = ROUTE_ROUND_ROBIN;
+    else
+        rc = diag_error(d, loc, "bad route '%s': key or round_robin", route);
+    sim_stats_init(sim, &c->st, true);
+    sim_level_init(sim, &q->backlog);
+    q->e2e = hist_new();
+    if (!q->group) {
+        /* A group whose `from` is wrong has said so already (stage 0). */
+        for (size_t i = 0; i < sim->ncomps; i++)
+            if (sim->comps[i]->kind == &kind_consumers && !((struct consumers *)sim->comps[i])->q)
+                return -1;
+        return diag_error(d, s->loc,
+                          "[queue %s] has no [consumers] reading it: add one with 'from = %s'",
+                          s->name, s->name);
+    }
+    struct consumers *g = q->group;
+    if (g->n % (long long)q->partitions != 0) {
+        const struct sc_entry *e = sc_find_entry(s, "partitions");
+        return diag_error(d, e ? e->val_loc : s->loc,
+                          "%u partitions need a multiple of %u consumers: [consumers %s] has %lld",
+                          q->partitions, q->partitions, g->base.name, g->n);
+    }
+    if (rc < 0 || !g->has_service)
+        return -1;
+    /* One station per partition; each moves the backlog and the queue's
+     * standard queued level (components.csv, timeseries.csv), and the
+     * group's busy level and wait histogram. */
+    g->nstn = q->partitions;
+    g->stn = xcalloc(g->nstn, sizeof *g->stn);
+    g->parked = xcalloc(g->nstn, sizeof *g->parked);
+    uint32_t per = (uint32_t)(g->n / (long long)q->partitions);
+    for (uint32_t i = 0; i < g->nstn; i++) {
+        struct station *st = &g->stn[i];
+        station_init(st, &consumers_station, g, &g->base, i, per, -1, 0);
+        st->dist = &g->service;
+        st->busy_lv[0] = &g->base.st.busy;
+        st->wait = g->base.st.wait;
+        st->queue_lv[0] = &q->backlog;
+        st->queue_lv[1] = &c->st.queued;
+    }
+    c->st.replicas_up = 1;
+    return rc;
+}
+
+static void queue_fini(struct component *c)
+{
+    hist_free(((struct queue *)c)->e2e);
+}
+
+const struct kind kind_queue = {
+    .name = "queue",
+    .summary = "a message queue (FIFO partitions): publishes are acked after the broker latency; "
+               "a [consumers] group takes the messages in order",
+    .params = queue_params,
+    .size = sizeof(struct queue),
+    .build = queue_build,
+    .on_request = queue_on_request,
+    .on_reply = queue_on_reply,
+    .reset = queue_reset,
+    .fini = queue_fini,
+    .metrics = queue_metrics,
+    .ts_extra = queue_ts_extra,
+    .build_stage = 1, /* after its consumers, which register with it */
+};
+
+const struct station *queue_station(const struct component *c, uint32_t partition)
+{
+    const struct consumers *g = ((const struct queue *)c)->group;
+    return partition < g->nstn ? &g->stn[partition] : NULL;
+}
+
+/* ---- consumers ------------------------------------------------------------- */
+
+static const struct param_spec consumers_params[] = {
+    {"from", "queue", NULL, "the [queue NAME] this group reads"},
+    {"consumers", "int", "1", "consumers in the group: messages processed at once"},
+    {"service", "dist", NULL, "time to process one message, e.g. exp(mean=10ms)"},
+    {"ack", "after_processing|on_receive", "after_processing",
+     "when the broker forgets a message: after its processing (it counts against the "
+     "queue's capacity until then) or when a consumer takes it"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void served(struct sim *sim, struct station *stn, struct request *m)
+{
+    struct consumers *g = stn->owner;
+    struct frame *f = sim_top(m);
+    hist_add(g->base.st.local, sim_now(sim) - f->arrive_ns);
+    hist_add(g->q->e2e, sim_now(sim) - m->born_ns);
+    g->processed++;
+    g->base.st.completed++;
+    sim_level_add(sim, &g->base.st.insys, -1);
+    station_release(sim, stn, m);
+    sim_req_free(sim, m);
+}
+
+static void dropped(struct sim *sim, struct station *stn, struct request *m,
+                    enum station_drop why)
+{
+    /* Only a crash drops from the queue, and consumers take no faults yet. */
+    (void)sim;
+    (void)stn;
+    (void)m;
+    (void)why;
+    assert(!"a consumers' station dropped a message");
+}
+
+/* A crash cut m's processing: with ack = after_processing the broker still
+ * holds it and delivers it again first (at least once); with on_receive it
+ * was forgotten at delivery and is lost. */
+static void cut(struct sim *sim, struct station *stn, struct request *m, bool in_service)
+{
+    (void)in_service;
+    struct consumers *g = stn->owner;
+    if (g->ack_on_receive) {
+        g->lost++;
+        g->base.st.errors++;
+        sim_level_add(sim, &g->base.st.insys, -1);
+        sim_req_free(sim, m);
+        return;
+    }
+    g->redelivered++;
+    park_front(&g->parked[stn->index], m);
+    backlog_add(sim, stn, 1);
+}
+
+static const struct station_ops consumers_station = {
+    .served = served,
+    .dropped = dropped,
+    .cut = cut,
+};
+
+/* A crash takes the whole group down (every partition's consumers); the
+ * waiting messages stay with the broker, parked in order, and those being
+ * processed go back to the front (after_processing) or are lost
+ * (on_receive). At recovery the consumers take the parked messages in
+ * order. slow(factor=) multiplies the processing times. */
+static void consumers_fault(struct sim *sim, struct component *c, int32_t replica,
+                            enum fault_action a, double value, bool start)
+{
+    struct consumers *g = (struct consumers *)c;
+    if (replica > 0)
+        return;
+    for (uint32_t i = 0; i < g->nstn; i++) {
+        struct station *st = &g->stn[i];
+        struct parked *pk = &g->parked[i];
+        enum nodefault_change ch = station_fault(st, a, value, start);
+        struct request *m;
+        if (ch == NODEFAULT_CRASHED) {
+            while ((m = station_take_oldest(sim, st)) != NULL) {
+                park_back(pk, m);
+                backlog_add(sim, st, 1);
+            }
+            station_crash(sim, st); /* its queue is empty: only cuts */
+        } else if (ch == NODEFAULT_RECOVERED) {
+            while (pk->len > 0) {
+                m = park_pop(pk);
+                backlog_add(sim, st, -1);
+                enum station_verdict v = station_offer(sim, st, m);
+                assert(v == STATION_STARTED || v == STATION_QUEUED);
+                (void)v;
+            }
+        }
+    }
+    c->st.replicas_up = g->nstn > 0 && station_is_up(&g->stn[0]);
+}
+
+static void consumers_on_request(struct sim *sim, struct component *c, struct request *r)
+{
+    /* Nothing is sent to a consumers group: its queue hands it messages. */
+    (void)c;
+    r->status = REQ_ERROR;
+    sim_reply(sim, r);
+}
+
+static void consumers_on_reply(struct sim *sim, struct component *c, struct request *r)
+{
+    (void)sim;
+    (void)c;
+    (void)r;
+}
+
+static void consumers_reset(struct sim *sim, struct component *c)
+{
+    (void)sim;
+    struct consumers *g = (struct consumers *)c;
+    g->processed = g->redelivered = g->lost = 0;
+}
+
+static size_t consumers_metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
+                                struct metric_out *out, size_t max)
+{
+    const struct consumers *g = (const struct consumers *)c;
+    double busy = sim_level_mean(sim, &c->st.busy, end_ns);
+    const struct metric_out m[] = {
+        {"processed", (double)g->processed, true},
+        {"redelivered", (double)g->redelivered, true},
+        {"lost", (double)g->lost, true},
+        {"consumer_utilization", c->st.servers > 0 ? busy / c->st.servers : 0.0, true},
+    };
+    size_t n = sizeof m / sizeof m[0];
+    n = n < max ? n : max;
+    memcpy(out, m, n * sizeof *out);
+    return n;
+}
+
+static double consumers_capacity_rps(const struct sim *sim, const struct component *c)
+{
+    (void)sim;
+    const struct consumers *g = (const struct consumers *)c;
+    double mean = g->service.mean;
+    return mean > 0 ? (double)g->n / (mean / 1e9) : (double)NAN;
+}
+
+static int consumers_build(struct sim *sim, struct component *c, const struct sc_section *s,
+                           struct diag *d)
+{
+    struct consumers *g = (struct consumers *)c;
+    int rc = 0;
+    long long n;
+    if (kp_int(s, consumers_params, "consumers", 1, 1000000, &n, d) < 0)
+        rc = -1, n = 1;
+    bool present;
+    if (kp_dist(s, consumers_params, "service", DIST_DURATION, &g->service, &present, d) < 0)
+        rc = -1;
+    else if (!present)
+        rc = diag_error(d, s->loc, "[consumers %s] needs 'service = DIST', e.g. exp(mean=10ms)",
+                        s->name);
+    g->has_service = present && rc == 0;
+    struct loc loc;
+    const char *ack = kp_raw(s, consumers_params, "ack", &loc);
+    if (strcmp(ack, "on_receive") == 0)
+        g->ack_on_receive = true;
+    else if (strcmp(ack, "after_processing") != 0)
+        rc = diag_error(d, loc, "bad ack '%s': after_processing or on_receive", ack);
+    const struct sc_entry *e = sc_find_entry(s, "from");
+    if (!e) {
+        rc = diag_error(d, s->loc, "[consumers %s] needs 'from = QUEUE' (the queue it reads)",
+                        s->name);
+    } else {
+        struct component *to = kind_lookup(sim, e->value);
+        if (!to || to->kind != &kind_queue) {
+            const char *names[256];
+            size_t k = 0;
+            for (size_t i = 0; i < sim->ncomps && k < 256; i++)
+                if (sim->comps[i]->kind == &kind_queue)
+                    names[k++] = sim->comps[i]->name;
+            const char *near = diag_closest(e->value, names, k);
+            if (to)
+                rc = diag_error(d, e->val_loc, "'%s' is a [%s], not a [queue]", e->value,
+                                to->kind->name);
+            else if (near)
+                rc = diag_error(d, e->val_loc, "no queue named '%s' (did you mean '%s'?)",
+                                e->value, near);
+            else
+                rc = diag_error(d, e->val_loc, "no queue named '%s'", e->value);
+        } else if (((struct queue *)to)->group) {
+            rc = diag_error(d, e->val_loc,
+                            "queue '%s' already has a [consumers] group (%s): one group per "
+                            "queue",
+                            e->value, ((struct queue *)to)->group->base.name);
+        } else {
+            g->q = (struct queue *)to;
+            g->q->group = g;
+        }
+    }
+    g->n = n; /* its stations are built by the queue, which knows the partitions */
+    sim_stats_init(sim, &c->st, true);
+    c->st.servers = (double)n;
+    c->st.replicas_up = 1;
+    c->st.capacity.value = n;
+    return rc;
+}
+
+static void consumers_fini(struct component *c)
+{
+    struct consumers *g = (struct consumers *)c;
+    for (uint32_t i = 0; i < g->nstn; i++) {
+        station_fini(&g->stn[i]);
+        free(g->parked[i].ring);
+    }
+    free(g->stn);
+    free(g->parked);
+    if (g->has_service)
+        dist_fini(&g->service);
+}
+
+const struct kind kind_consumers = {
+    .name = "consumers",
+    .summary = "a group of consumers reading a [queue]: each processes one message at a time, "
+               "oldest first",
+    .params = consumers_params,
+    .size = sizeof(struct consumers),
+    .build = consumers_build,
+    .on_request = consumers_on_request,
+    .on_reply = consumers_on_reply,
+    .reset = consumers_reset,
+    .fini = consumers_fini,
+    .metrics = consumers_metrics,
+    .capacity_rps = consumers_capacity_rps,
+    .fault = consumers_fault,
+    .build_stage = 0,
+};

@@ -1,0 +1,18 @@
+/* queue and consumers: a message queue and the group of consumers reading
+ * it (models/kinds/queue.c). Kinds kind_queue and kind_consumers are listed
+ * in models/registry.c; this header lets tests look inside. */
+#ifndef SDSIM_MODELS_KINDS_QUEUE_H
+#define SDSIM_MODELS_KINDS_QUEUE_H
+
+#include "models/kinds/station.h"
+
+extern const struct kind kind_queue;
+extern const struct kind kind_consumers;
+
+/* The station of partition `partition` of queue c (a built [queue]), or
+ * NULL when it has no such partition: its workers are the partition's
+ * consumers, its waiting requests the partition's backlog, oldest first,
+ * and its serving list the messages being processed. */
+const struct station *queue_station(const struct component *c, uint32_t partition);
+
+#endif

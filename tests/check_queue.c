@@ -1,0 +1,384 @@
+/* The message queue and its consumers (models/kinds/queue.c), driven publish
+ * by publish with constant service times so every count is exact: a full
+ * queue refuses (full = reject) or drops its oldest waiting message (full =
+ * drop_oldest), capacity counts the messages being processed only with ack
+ * = after_processing, consumers take messages oldest first, the publisher
+ * gets its ack after the broker latency and not after the processing, and
+ * the end-to-end latency runs from the publish to the end of processing;
+ * with partitions, round robin deals publishes in turn, one key stays in
+ * one partition in order, and capacity bounds each partition; a crash of
+ * the consumers redelivers the message being processed first (ack =
+ * after_processing) or loses it (on_receive), and the broker keeps taking
+ * publishes while they are down. */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#include "models/kind.h"
+#include "models/kinds/queue.h"
+#include "sim/hist.h"
+#include "sim/scenario.h"
+#include "sim/sim.h"
+#include "tests/testlib.h"
+
+#define MS 1000000LL
+#define S 1000000000LL
+/* A client that sends nothing during a test (its first arrival is at 10^4 s):
+ * the model needs one, the test publishes by hand. */
+#define QUIET "[client c]\narrival = constant(rate=0.0001/s)\nto = q\n\n"
+
+static struct sim sim;
+static struct scenario *sc;
+static struct sc_point *pt;
+static struct tl_sink sink;
+static int rejected;
+
+static void build(const char *text)
+{
+    tl_model_build(&sim, &sc, &pt, text, 1, 1000 * S);
+    tl_sink_init(&sink);
+    rejected = 0;
+}
+
+static void teardown(void)
+{
+    tl_model_free(&sim, &sc, &pt);
+}
+
+/* Publishes a message with key `key` to q now (replies go to the sink). */
+static void publish(uint64_t key)
+{
+    struct request *r = sim_req_new(&sim);
+    r->key = key;
+    r->op = OP_WRITE;
+    r->work_seed = 0x9e3779b97f4a7c15ULL * key;
+    tl_sink_send(&sim, &sink, r, kind_lookup(&sim, "q"));
+}
+
+static double metric(const char *comp, const char *name)
+{
+    return tl_metric(&sim, kind_lookup(&sim, comp), name);
+}
+
+static const struct station *stn(void)
+{
+    return queue_station(kind_lookup(&sim, "q"), 0);
+}
+
+/* The key of the i-th waiting message of partition p, oldest first. */
+static uint64_t waiting_in(uint32_t p, size_t i)
+{
+    const struct station *st = queue_station(kind_lookup(&sim, "q"), p);
+    ck_assert_uint_lt(i, st->len);
+    return st->ring[(st->head + i) % st->cap]->key;
+}
+
+static uint64_t waiting(size_t i)
+{
+    return waiting_in(0, i);
+}
+
+static size_t backlog_of(uint32_t p)
+{
+    return queue_station(kind_lookup(&sim, "q"), p)->len;
+}
+
+/* The key of the message the one consumer is processing. */
+static uint64_t serving(void)
+{
+    const struct station *st = stn();
+    ck_assert_uint_eq(st->busy, 1);
+    return st->serving[0]->key;
+}
+
+START_TEST(full_reject_counts_the_messages_being_processed)
+{
+    /* capacity 3 with ack = after_processing: 1 processed + 2 waiting */
+    build(QUIET "[queue q]\ncapacity = 3\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 1); /* the acks (no latency anywhere) */
+    ck_assert_int_eq(sink.replies, 6);
+    ck_assert_int_eq(sink.oks, 3);
+    ck_assert_int_eq(sink.errors, 0);
+    ck_assert_uint_eq(stn()->len, 2);
+    ck_assert_double_eq(metric("q", "published"), 6);
+    ck_assert_double_eq(metric("q", "rejected_full"), 3);
+    ck_assert_double_eq(metric("q", "dropped_oldest"), 0);
+    /* a freed place takes the next publish: 1 done at 1 s, so one more fits */
+    tl_run_until(&sim, 1 * S);
+    publish(7);
+    publish(8);
+    tl_run_until(&sim, 1 * S + 1);
+    ck_assert_int_eq(sink.oks, 4);
+    ck_assert_double_eq(metric("q", "rejected_full"), 4);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_uint_eq(stn()->len, 0);
+}
+END_TEST
+
+START_TEST(ack_on_receive_counts_only_the_waiting_messages)
+{
+    /* capacity 3 with ack = on_receive: 1 processed + 3 waiting */
+    build(QUIET "[queue q]\ncapacity = 3\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\nack = on_receive\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_int_eq(sink.oks, 4);
+    ck_assert_double_eq(metric("q", "rejected_full"), 2);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+}
+END_TEST
+
+START_TEST(capacity_zero_on_receive_takes_only_what_a_free_consumer_takes)
+{
+    build(QUIET "[queue q]\ncapacity = 0\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(1s)\nack = on_receive\n");
+    for (uint64_t k = 1; k <= 5; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_int_eq(sink.oks, 2);
+    ck_assert_double_eq(metric("q", "rejected_full"), 3);
+}
+END_TEST
+
+START_TEST(drop_oldest_drops_the_oldest_waiting_message)
+{
+    build(QUIET "[queue q]\ncapacity = 3\nfull = drop_oldest\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    /* 1 is processed; 2 and 3 waited and were dropped for 4 and 5, then 4 for 6 */
+    ck_assert_int_eq(sink.oks, 6);
+    ck_assert_double_eq(metric("q", "dropped_oldest"), 3);
+    ck_assert_double_eq(metric("q", "rejected_full"), 0);
+    ck_assert_uint_eq(serving(), 1);
+    ck_assert_uint_eq(stn()->len, 2);
+    ck_assert_uint_eq(waiting(0), 5);
+    ck_assert_uint_eq(waiting(1), 6);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+}
+END_TEST
+
+START_TEST(drop_oldest_refuses_when_every_held_message_is_processed)
+{
+    /* capacity 2, 2 consumers, after_processing: both held messages are in
+     * processing, none waits, so nothing can be dropped */
+    build(QUIET "[queue q]\ncapacity = 2\nfull = drop_oldest\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_int_eq(sink.oks, 2);
+    ck_assert_int_eq(sink.last_status, REQ_REJECTED);
+    ck_assert_double_eq(metric("q", "dropped_oldest"), 0);
+    ck_assert_double_eq(metric("q", "rejected_full"), 1);
+}
+END_TEST
+
+START_TEST(consumers_take_messages_oldest_first)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 5; k++)
+        publish(k);
+    for (int s = 0; s < 5; s++) {
+        tl_run_until(&sim, s * S + S / 2);
+        ck_assert_uint_eq(serving(), (uint64_t)s + 1);
+        ck_assert_uint_eq(stn()->len, 4 - (size_t)s);
+        for (size_t i = 0; i < stn()->len; i++)
+            ck_assert_uint_eq(waiting(i), (uint64_t)s + 2 + i);
+    }
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    /* backlog: 4, 3, 2, 1 messages over the seconds 0..4, then none: 10
+     * message-seconds over the 10 s run so far */
+    ck_assert_double_eq_tol(metric("q", "backlog_mean"), 1.0, 1e-12);
+}
+END_TEST
+
+START_TEST(the_ack_comes_after_the_broker_latency_not_the_processing)
+{
+    build(QUIET "[queue q]\nlatency = const(3ms)\n\n"
+                "[consumers w]\nfrom = q\nservice = const(50ms)\n");
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_int_eq(sink.oks, 2);
+    ck_assert_int_eq(sink.last_reply_ns, 3 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    /* end to end: 3 + 50 and 3 + 50 + 50 ms */
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (53.0 + 103.0) / 2, 1e-9);
+    /* one consumer busy 100 ms of the 1 s so far */
+    ck_assert_double_eq_tol(metric("w", "consumer_utilization"), 0.1, 1e-12);
+}
+END_TEST
+
+START_TEST(round_robin_deals_publishes_to_partitions_in_turn)
+{
+    build(QUIET "[queue q]\npartitions = 3\nroute = round_robin\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 3\nservice = const(1s)\n");
+    ck_assert_ptr_null(queue_station(kind_lookup(&sim, "q"), 3));
+    ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), 0)->workers, 1);
+    for (uint64_t k = 1; k <= 9; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    /* partition p: k = p + 1 processed, then p + 4 and p + 7 waiting */
+    for (uint32_t p = 0; p < 3; p++) {
+        ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), p)->serving[0]->key, p + 1);
+        ck_assert_uint_eq(backlog_of(p), 2);
+        ck_assert_uint_eq(waiting_in(p, 0), p + 4);
+        ck_assert_uint_eq(waiting_in(p, 1), p + 7);
+    }
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 9);
+}
+END_TEST
+
+START_TEST(one_key_stays_in_one_partition_in_order)
+{
+    build(QUIET "[queue q]\npartitions = 4\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 4\nservice = const(1s)\n");
+    /* five messages of key 42, told apart by their publish times */
+    for (int i = 0; i < 5; i++) {
+        tl_run_until(&sim, i * MS);
+        publish(42);
+    }
+    tl_run_until(&sim, 10 * MS);
+    uint32_t busy = 0, with_backlog = 0;
+    for (uint32_t p = 0; p < 4; p++) {
+        const struct station *st = queue_station(kind_lookup(&sim, "q"), p);
+        busy += st->busy;
+        if (st->len > 0) {
+            with_backlog++;
+            ck_assert_uint_eq(st->len, 4);
+            for (size_t i = 0; i + 1 < st->len; i++) /* oldest first */
+                ck_assert_int_lt(st->ring[(st->head + i) % st->cap]->born_ns,
+                                 st->ring[(st->head + i + 1) % st->cap]->born_ns);
+        }
+    }
+    ck_assert_uint_eq(busy, 1);
+    ck_assert_uint_eq(with_backlog, 1);
+}
+END_TEST
+
+START_TEST(capacity_applies_to_each_partition)
+{
+    build(QUIET "[queue q]\npartitions = 2\nroute = round_robin\ncapacity = 2\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 8; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    /* each partition: 1 processed + 1 waiting */
+    ck_assert_int_eq(sink.oks, 4);
+    ck_assert_double_eq(metric("q", "rejected_full"), 4);
+    ck_assert_uint_eq(backlog_of(0), 1);
+    ck_assert_uint_eq(backlog_of(1), 1);
+}
+END_TEST
+
+static void crash(bool start)
+{
+    struct component *c = kind_lookup(&sim, "w");
+    c->kind->fault(&sim, c, -1, FAULT_CRASH, 0, start);
+}
+
+/* The queue's backlog now (its time-series figure: waiting and parked). */
+static double backlog_now(void)
+{
+    struct component *c = kind_lookup(&sim, "q");
+    const char *names[4];
+    double values[4];
+    ck_assert_uint_eq(c->kind->ts_extra(&sim, c, names, values, 4), 1);
+    return values[0];
+}
+
+START_TEST(a_crash_redelivers_the_message_being_processed_first)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, S / 2);
+    crash(true);
+    ck_assert_double_eq(metric("w", "redelivered"), 1);
+    ck_assert_double_eq(backlog_now(), 4); /* 1 (back in front), 2, 3, 4 */
+    publish(5); /* the broker still takes publishes */
+    tl_run_until(&sim, 2 * S);
+    ck_assert_int_eq(sink.oks, 5);
+    ck_assert_double_eq(metric("w", "processed"), 0);
+    ck_assert_double_eq(backlog_now(), 5);
+    crash(false);
+    tl_run_until(&sim, 2 * S + S / 2);
+    ck_assert_uint_eq(serving(), 1); /* processed again, from the start */
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_uint_eq(waiting(i), i + 2);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    ck_assert_double_eq(metric("w", "lost"), 0);
+}
+END_TEST
+
+START_TEST(a_crash_loses_a_message_acked_on_receive)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n"
+                "ack = on_receive\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, S / 2);
+    crash(true);
+    ck_assert_double_eq(metric("w", "lost"), 1);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    ck_assert_double_eq(backlog_now(), 3);
+    tl_run_until(&sim, 2 * S);
+    crash(false);
+    tl_run_until(&sim, 2 * S + S / 2);
+    ck_assert_uint_eq(serving(), 2);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+}
+END_TEST
+
+START_TEST(messages_parked_during_a_crash_count_against_capacity)
+{
+    build(QUIET "[queue q]\ncapacity = 3\n\n[consumers w]\nfrom = q\nconsumers = 2\n"
+                "service = const(1s)\n");
+    crash(true);
+    for (uint64_t k = 1; k <= 5; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_int_eq(sink.oks, 3);
+    ck_assert_double_eq(metric("q", "rejected_full"), 2);
+    crash(false);
+    tl_run_until(&sim, 2);
+    ck_assert_uint_eq(stn()->busy, 2);
+    ck_assert_uint_eq(stn()->len, 1);
+    ck_assert_uint_eq(waiting(0), 3);
+}
+END_TEST
+
+Suite *queue_suite(void)
+{
+    Suite *s = suite_create("queue");
+    TCase *tc = tcase_create("exact");
+    tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_add_test(tc, full_reject_counts_the_messages_being_processed);
+    tcase_add_test(tc, ack_on_receive_counts_only_the_waiting_messages);
+    tcase_add_test(tc, capacity_zero_on_receive_takes_only_what_a_free_consumer_takes);
+    tcase_add_test(tc, drop_oldest_drops_the_oldest_waiting_message);
+    tcase_add_test(tc, drop_oldest_refuses_when_every_held_message_is_processed);
+    tcase_add_test(tc, consumers_take_messages_oldest_first);
+    tcase_add_test(tc, the_ack_comes_after_the_broker_latency_not_the_processing);
+    tcase_add_test(tc, round_robin_deals_publishes_to_partitions_in_turn);
+    tcase_add_test(tc, one_key_stays_in_one_partition_in_order);
+    tcase_add_test(tc, capacity_applies_to_each_partition);
+    tcase_add_test(tc, a_crash_redelivers_the_message_being_processed_first);
+    tcase_add_test(tc, a_crash_loses_a_message_acked_on_receive);
+    tcase_add_test(tc, messages_parked_during_a_crash_count_against_capacity);
+    suite_add_tcase(s, tc);
+    return s;
+}
