@@ -1151,7 +1151,7 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
         if (k <= 1)
             bottom_margin(o, rp->sc, &L, 620, 1, k == 0);
         for (size_t pi = 0; pi < np; pi++) {
-        size_t p = L.panel[pi];
+            size_t p = L.panel[pi];
             size_t a, z;
             char t[256];
             panel_blocks(rp->sc, &L, p, &a, &z, t, sizeof t);
