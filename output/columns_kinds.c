@@ -164,15 +164,18 @@ const struct kind_metric columns_kind_metrics[] = {
     KM("published", "messages", "publishes that reached the broker", "queue", CNT),
     KM("rejected_full", "messages", "publishes refused by a full queue (full = reject)", "queue",
        CNT),
-    KM("dropped_oldest", "messages", "waiting messages dropped to make room (full = drop_oldest)",
-       "queue", CNT),
-    KM("backlog_mean", "messages", "mean messages waiting for a consumer, time-weighted", "queue",
+    KM("dropped_oldest", "messages", "waiting messages dropped to make room (full = drop_oldest; "
+       "a consumers group of a fanout queue: its own)", "queue or consumers", CNT),
+    KM("backlog_mean", "messages", "mean messages waiting for a consumer, time-weighted (a fanout "
+       "queue: of all its groups; a consumers group of one: its own)", "queue or consumers",
        "time-weighted level"),
     KM("e2e_mean_ms", "ms", "mean time from a publish's arrival at the broker to the end of its "
-       "processing", "queue", "histogram of processed messages"),
-    KM("e2e_p99_ms", "ms", "99th percentile of that time", "queue",
+       "processing (a consumers group of a fanout queue: its own copies)", "queue or consumers",
        "histogram of processed messages"),
-    KT("backlog", "messages", "messages waiting for a consumer", "queue", "at the sample"),
+    KM("e2e_p99_ms", "ms", "99th percentile of that time", "queue or consumers",
+       "histogram of processed messages"),
+    KT("backlog", "messages", "messages waiting for a consumer (a consumers group of a fanout "
+       "queue: its own)", "queue or consumers", "at the sample"),
     KM("processed", "messages", "messages whose processing ended", "consumers", CNT),
     KM("redelivered", "messages", "messages a crash of the consumers cut, delivered again "
        "(ack = after_processing)", "consumers", CNT),

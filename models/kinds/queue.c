@@ -32,6 +32,17 @@
  * ones count. drop_oldest drops only a waiting message: when every held
  * message is being processed, the new one is refused.
  *
+ * `mode = fanout` makes the queue a topic: several [consumers] groups may
+ * read it, each a subscription with its own copy of every message, its own
+ * stations (one per partition), parked messages, backlog and end-to-end
+ * histogram, so a slow or crashed group's backlog is its own and the other
+ * groups never wait for it. A publish goes to the same partition in every
+ * group. `capacity` bounds each group's partition: with full = reject a
+ * publish is refused (no copy stored) when any group's partition is full;
+ * with drop_oldest each full group drops its own oldest waiting message,
+ * and the publish is refused only when a full group has none waiting. With
+ * `mode = queue` (the default) one group reads the queue.
+ *
  * Faults (on the consumers, the group as one node): slow multiplies the
  * processing times; a crash takes every consumer down. The broker stays up:
  * the waiting messages and new publishes are parked per partition, in
@@ -65,6 +76,7 @@
 
 enum queue_full { FULL_REJECT, FULL_DROP_OLDEST };
 enum queue_route { ROUTE_KEY, ROUTE_ROUND_ROBIN };
+enum queue_mode { MODE_QUEUE, MODE_FANOUT };
 
 #define QUEUE_MAX_PARTITIONS 1024
 
@@ -72,17 +84,18 @@ struct consumers;
 
 struct queue {
     struct component base;
-    struct consumers *group;  /* the one group reading it (set by its build) */
+    struct consumers **groups; /* the groups reading it, in file order (set by their builds) */
+    size_t ngroups;
+    enum queue_mode mode;     /* queue: one group; fanout: each group gets every message */
     long long capacity;       /* messages held per partition; -1: unbounded */
     enum queue_full full;
     uint32_t partitions;      /* independent FIFO partitions, each with its consumers */
     enum queue_route route;   /* which partition a publish goes to */
     uint64_t next_rr;         /* round robin: the next partition */
-    struct level backlog;     /* messages waiting for a consumer */
-    struct hist *e2e;         /* publish at the broker -> processed */
+    struct hist *e2e;         /* publish at the broker -> processed (every group's copies) */
     uint64_t published;       /* publishes that reached the broker (measured window) */
     uint64_t rejected_full;   /* refused by a full queue */
-    uint64_t dropped_oldest;  /* waiting messages dropped to make room */
+    uint64_t dropped_oldest;  /* waiting messages dropped to make room (copies, in all groups) */
 };
 
 /* A partition's messages while its consumers are down: the broker keeps
@@ -95,6 +108,10 @@ struct parked {
 struct consumers {
     struct component base;
     struct queue *q;          /* the queue read */
+    struct loc from_loc;      /* where its `from` is (for errors found by the queue) */
+    struct level backlog;     /* its messages waiting for a consumer (or parked) */
+    struct hist *e2e;         /* its messages: publish at the broker -> processed */
+    uint64_t dropped_oldest;  /* its waiting messages dropped to make room (measured window) */
     struct station *stn;      /* one per partition (built by the queue): its workers are
                                  the partition's consumers, its queue the partition's
                                  backlog */
@@ -172,67 +189,109 @@ static const struct param_spec queue_params[] = {
      "and capacity applies to each"},
     {"route", "key|round_robin", "key",
      "the partition of a publish: a hash of its key, or each partition in turn"},
+    {"mode", "queue|fanout", "queue",
+     "queue: one [consumers] group reads it; fanout (a topic): several groups may, each "
+     "getting every message with its own backlog, and capacity applies to each group"},
     {NULL, NULL, NULL, NULL},
 };
 
-/* Messages partition st holds now. */
-static long long held(const struct queue *q, const struct station *st)
+/* Messages group g's partition st holds now. */
+static long long held(const struct consumers *g, const struct station *st)
 {
-    long long n = (long long)st->len + (long long)q->group->parked[st->index].len;
-    if (!q->group->ack_on_receive)
+    long long n = (long long)st->len + (long long)g->parked[st->index].len;
+    if (!g->ack_on_receive)
         n += (long long)st->busy;
     return n;
 }
 
-/* Would a new message to partition st be refused room (before any drop)? */
-static bool is_full(const struct queue *q, const struct station *st)
+/* Would a new message to group g's partition st be refused room (before any
+ * drop)? */
+static bool is_full(const struct queue *q, const struct consumers *g, const struct station *st)
 {
     if (q->capacity < 0)
         return false;
-    if (q->group->ack_on_receive && station_is_up(st) && st->busy < st->workers)
+    if (g->ack_on_receive && station_is_up(st) && st->busy < st->workers)
         return false; /* handed to a free consumer at once: never held */
-    return held(q, st) >= q->capacity;
+    return held(g, st) >= q->capacity;
 }
 
-/* The partition a publish goes to: its key's hash, or the next in turn. */
-static struct station *partition_of(struct queue *q, const struct request *r)
+/* The partition a publish goes to (the same in every group): its key's
+ * hash, or the next in turn. */
+static uint32_t partition_of(struct queue *q, const struct request *r)
 {
-    struct station *stn = q->group->stn;
     if (q->partitions == 1)
-        return stn;
+        return 0;
     if (q->route == ROUTE_ROUND_ROBIN)
-        return &stn[q->next_rr++ % q->partitions];
-    return &stn[rng_mix64(r->key ^ q->base.salt) % q->partitions];
+        return (uint32_t)(q->next_rr++ % q->partitions);
+    return (uint32_t)(rng_mix64(r->key ^ q->base.salt) % q->partitions);
 }
 
-/* The publish's latency is over: store its message (or refuse it) and ack. */
+/* Can group g's partition st take one more message, after dropping its
+ * oldest waiting one if full = drop_oldest? */
+static bool has_room(const struct queue *q, const struct consumers *g, const struct station *st)
+{
+    if (!is_full(q, g, st))
+        return true;
+    return q->full == FULL_DROP_OLDEST && (g->parked[st->index].len > 0 || st->len > 0);
+}
+
+/* Group g's partition st is full: drop its oldest waiting message (has_room
+ * said there is one). */
+static void drop_oldest(struct sim *sim, struct queue *q, struct consumers *g, struct station *st)
+{
+    struct parked *pk = &g->parked[st->index];
+    struct request *old;
+    if (pk->len > 0) {
+        old = park_pop(pk);
+        backlog_add(sim, st, -1);
+    } else {
+        old = station_take_oldest(sim, st);
+    }
+    assert(old);
+    q->dropped_oldest++;
+    g->dropped_oldest++;
+    sim_level_add(sim, &g->base.st.insys, -1);
+    sim_req_free(sim, old);
+}
+
+static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struct station *st,
+                    const struct request *r, int64_t at_ns);
+
+/* The publish's latency is over: store a copy of its message for each group
+ * (or refuse it) and ack. A publish is refused whole: no group gets a copy. */
 static void store(struct sim *sim, struct queue *q, struct request *r)
 {
-    struct consumers *g = q->group;
-    struct station *st = partition_of(q, r);
+    uint32_t part = partition_of(q, r);
     int64_t at_ns = sim_top(r)->arrive_ns;
     q->published++;
-    struct parked *pk = &g->parked[st->index];
-    if (is_full(q, st)) {
-        struct request *old = NULL;
-        if (q->full == FULL_DROP_OLDEST && pk->len > 0) {
-            old = park_pop(pk);
-            backlog_add(sim, st, -1);
-        } else if (q->full == FULL_DROP_OLDEST) {
-            old = station_take_oldest(sim, st);
-        }
-        if (!old) {
-            q->rejected_full++;
-            q->base.st.rejected++;
-            r->status = REQ_REJECTED;
-            r->cause = CAUSE_QUEUE_FULL;
-            sim_reply(sim, r);
-            return;
-        }
-        q->dropped_oldest++;
-        sim_level_add(sim, &g->base.st.insys, -1);
-        sim_req_free(sim, old);
+    bool room = true;
+    for (size_t i = 0; i < q->ngroups && room; i++)
+        room = has_room(q, q->groups[i], &q->groups[i]->stn[part]);
+    if (!room) {
+        q->rejected_full++;
+        q->base.st.rejected++;
+        r->status = REQ_REJECTED;
+        r->cause = CAUSE_QUEUE_FULL;
+        sim_reply(sim, r);
+        return;
     }
+    for (size_t i = 0; i < q->ngroups; i++) {
+        struct consumers *g = q->groups[i];
+        struct station *st = &g->stn[part];
+        if (is_full(q, g, st))
+            drop_oldest(sim, q, g, st);
+        deliver(sim, q, g, st, r, at_ns);
+    }
+    q->base.st.completed++;
+    r->status = REQ_OK;
+    sim_reply(sim, r);
+}
+
+/* A copy of publish r's message for group g's partition st. */
+static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struct station *st,
+                    const struct request *r, int64_t at_ns)
+{
+    struct parked *pk = &g->parked[st->index];
     struct request *m = sim_req_new(sim);
     m->work_seed = r->work_seed;
     m->key = r->key;
@@ -251,10 +310,8 @@ static void store(struct sim *sim, struct queue *q, struct request *r)
         assert(v == STATION_STARTED || v == STATION_QUEUED); /* capacity is checked here */
         (void)v;
     }
-    assert(q->capacity < 0 || held(q, st) <= q->capacity || (g->ack_on_receive && st->len == 0));
-    q->base.st.completed++;
-    r->status = REQ_OK;
-    sim_reply(sim, r);
+    assert(q->capacity < 0 || held(g, st) <= q->capacity || (g->ack_on_receive && st->len == 0));
+    (void)q;
 }
 
 static void stored_event(struct sim *sim, void *a, void *b)
@@ -294,6 +351,24 @@ static void queue_reset(struct sim *sim, struct component *c)
     hist_reset(q->e2e);
 }
 
+/* The backlog of all groups (the queue's backlog with one group): now, or
+ * its time-weighted mean. */
+static double backlog_now(const struct queue *q)
+{
+    double v = 0;
+    for (size_t i = 0; i < q->ngroups; i++)
+        v += (double)q->groups[i]->backlog.value;
+    return v;
+}
+
+static double backlog_mean(const struct sim *sim, const struct queue *q, int64_t end_ns)
+{
+    double v = 0;
+    for (size_t i = 0; i < q->ngroups; i++)
+        v += sim_level_mean(sim, &q->groups[i]->backlog, end_ns);
+    return v;
+}
+
 static size_t queue_metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
                             struct metric_out *out, size_t max)
 {
@@ -302,7 +377,7 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
         {"published", (double)q->published, true},
         {"rejected_full", (double)q->rejected_full, true},
         {"dropped_oldest", (double)q->dropped_oldest, true},
-        {"backlog_mean", sim_level_mean(sim, &q->backlog, end_ns), true},
+        {"backlog_mean", backlog_mean(sim, q, end_ns), true},
         {"e2e_mean_ms", hist_mean(q->e2e) / 1e6, true},
         {"e2e_p99_ms", (double)hist_quantile(q->e2e, 0.99) / 1e6, true},
     };
@@ -320,7 +395,7 @@ static size_t queue_ts_extra(const struct sim *sim, const struct component *c, c
     if (max < 1)
         return 0;
     names[0] = "backlog";
-    values[0] = (double)q->backlog.value;
+    values[0] = backlog_now(q);
     return 1;
 }
 
@@ -350,10 +425,16 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
         q->route = ROUTE_ROUND_ROBIN;
     else
         rc = diag_error(d, loc, "bad route '%s': key or round_robin", route);
+    const char *mode = kp_raw(s, queue_params, "mode", &loc);
+    if (strcmp(mode, "queue") == 0)
+        q->mode = MODE_QUEUE;
+    else if (strcmp(mode, "fanout") == 0)
+        q->mode = MODE_FANOUT;
+    else
+        rc = diag_error(d, loc, "bad mode '%s': queue or fanout", mode);
     sim_stats_init(sim, &c->st, true);
-    sim_level_init(sim, &q->backlog);
     q->e2e = hist_new();
-    if (!q->group) {
+    if (q->ngroups == 0) {
         /* A group whose `from` is wrong has said so already (stage 0). */
         for (size_t i = 0; i < sim->ncomps; i++)
             if (sim->comps[i]->kind == &kind_consumers && !((struct consumers *)sim->comps[i])->q)
@@ -362,30 +443,46 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
                           "[queue %s] has no [consumers] reading it: add one with 'from = %s'",
                           s->name, s->name);
     }
-    struct consumers *g = q->group;
-    if (g->n % (long long)q->partitions != 0) {
-        const struct sc_entry *e = sc_find_entry(s, "partitions");
-        return diag_error(d, e ? e->val_loc : s->loc,
-                          "%u partitions need a multiple of %u consumers: [consumers %s] has %lld",
-                          q->partitions, q->partitions, g->base.name, g->n);
+    if (q->mode == MODE_QUEUE && q->ngroups > 1) {
+        const struct consumers *g1 = q->groups[1];
+        return diag_error(d, g1->from_loc,
+                          "queue '%s' already has a [consumers] group (%s): one group per "
+                          "queue; 'mode = fanout' on [queue %s] gives each group its own copy "
+                          "of every message",
+                          s->name, q->groups[0]->base.name, s->name);
     }
-    if (rc < 0 || !g->has_service)
+    for (size_t k = 0; k < q->ngroups; k++) {
+        struct consumers *g = q->groups[k];
+        if (g->n % (long long)q->partitions != 0) {
+            const struct sc_entry *e = sc_find_entry(s, "partitions");
+            return diag_error(d, e ? e->val_loc : s->loc,
+                              "%u partitions need a multiple of %u consumers: [consumers %s] has "
+                              "%lld",
+                              q->partitions, q->partitions, g->base.name, g->n);
+        }
+        if (!g->has_service)
+            rc = -1;
+    }
+    if (rc < 0)
         return -1;
-    /* One station per partition; each moves the backlog and the queue's
-     * standard queued level (components.csv, timeseries.csv), and the
-     * group's busy level and wait histogram. */
-    g->nstn = q->partitions;
-    g->stn = xcalloc(g->nstn, sizeof *g->stn);
-    g->parked = xcalloc(g->nstn, sizeof *g->parked);
-    uint32_t per = (uint32_t)(g->n / (long long)q->partitions);
-    for (uint32_t i = 0; i < g->nstn; i++) {
-        struct station *st = &g->stn[i];
-        station_init(st, &consumers_station, g, &g->base, i, per, -1, 0);
-        st->dist = &g->service;
-        st->busy_lv[0] = &g->base.st.busy;
-        st->wait = g->base.st.wait;
-        st->queue_lv[0] = &q->backlog;
-        st->queue_lv[1] = &c->st.queued;
+    /* One station per partition and group; each moves the group's backlog
+     * and the queue's standard queued level (components.csv, timeseries.csv),
+     * and the group's busy level and wait histogram. */
+    for (size_t k = 0; k < q->ngroups; k++) {
+        struct consumers *g = q->groups[k];
+        g->nstn = q->partitions;
+        g->stn = xcalloc(g->nstn, sizeof *g->stn);
+        g->parked = xcalloc(g->nstn, sizeof *g->parked);
+        uint32_t per = (uint32_t)(g->n / (long long)q->partitions);
+        for (uint32_t i = 0; i < g->nstn; i++) {
+            struct station *st = &g->stn[i];
+            station_init(st, &consumers_station, g, &g->base, i, per, -1, 0);
+            st->dist = &g->service;
+            st->busy_lv[0] = &g->base.st.busy;
+            st->wait = g->base.st.wait;
+            st->queue_lv[0] = &g->backlog;
+            st->queue_lv[1] = &c->st.queued;
+        }
     }
     c->st.replicas_up = 1;
     return rc;
@@ -393,7 +490,9 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
 
 static void queue_fini(struct component *c)
 {
-    hist_free(((struct queue *)c)->e2e);
+    struct queue *q = (struct queue *)c;
+    hist_free(q->e2e);
+    free(q->groups);
 }
 
 const struct kind kind_queue = {
@@ -414,14 +513,25 @@ const struct kind kind_queue = {
 
 const struct station *queue_station(const struct component *c, uint32_t partition)
 {
-    const struct consumers *g = ((const struct queue *)c)->group;
+    const struct queue *q = (const struct queue *)c;
+    if (q->ngroups == 0)
+        return NULL;
+    const struct consumers *g = q->groups[0];
+    return partition < g->nstn ? &g->stn[partition] : NULL;
+}
+
+const struct station *consumers_station_of(const struct component *c, uint32_t partition)
+{
+    const struct consumers *g = (const struct consumers *)c;
     return partition < g->nstn ? &g->stn[partition] : NULL;
 }
 
 /* ---- consumers ------------------------------------------------------------- */
 
 static const struct param_spec consumers_params[] = {
-    {"from", "queue", NULL, "the [queue NAME] this group reads"},
+    {"from", "queue", NULL,
+     "the [queue NAME] this group reads (several groups may read a queue with mode = fanout, "
+     "each a subscription getting every message)"},
     {"consumers", "int", "1", "consumers in the group: messages processed at once"},
     {"service", "dist", NULL, "time to process one message, e.g. exp(mean=10ms)"},
     {"ack", "after_processing|on_receive", "after_processing",
@@ -436,6 +546,7 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
     struct frame *f = sim_top(m);
     hist_add(g->base.st.local, sim_now(sim) - f->arrive_ns);
     hist_add(g->q->e2e, sim_now(sim) - m->born_ns);
+    hist_add(g->e2e, sim_now(sim) - m->born_ns);
     g->processed++;
     g->base.st.completed++;
     sim_level_add(sim, &g->base.st.insys, -1);
@@ -533,7 +644,8 @@ static void consumers_reset(struct sim *sim, struct component *c)
 {
     (void)sim;
     struct consumers *g = (struct consumers *)c;
-    g->processed = g->redelivered = g->lost = 0;
+    g->processed = g->redelivered = g->lost = g->dropped_oldest = 0;
+    hist_reset(g->e2e);
 }
 
 static size_t consumers_metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
@@ -546,11 +658,30 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
         {"redelivered", (double)g->redelivered, true},
         {"lost", (double)g->lost, true},
         {"consumer_utilization", c->st.servers > 0 ? busy / c->st.servers : 0.0, true},
+        /* a subscription of a topic (mode = fanout): its own lag */
+        {"backlog_mean", sim_level_mean(sim, &g->backlog, end_ns), true},
+        {"e2e_mean_ms", hist_mean(g->e2e) / 1e6, true},
+        {"e2e_p99_ms", (double)hist_quantile(g->e2e, 0.99) / 1e6, true},
+        {"dropped_oldest", (double)g->dropped_oldest, true},
     };
     size_t n = sizeof m / sizeof m[0];
+    if (!g->q || g->q->mode != MODE_FANOUT)
+        n -= 4; /* with one group the queue's figures are the group's */
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
     return n;
+}
+
+static size_t consumers_ts_extra(const struct sim *sim, const struct component *c,
+                                 const char **names, double *values, size_t max)
+{
+    (void)sim;
+    const struct consumers *g = (const struct consumers *)c;
+    if (max < 1 || !g->q || g->q->mode != MODE_FANOUT)
+        return 0;
+    names[0] = "backlog";
+    values[0] = (double)g->backlog.value;
+    return 1;
 }
 
 static double consumers_capacity_rps(const struct sim *sim, const struct component *c)
@@ -603,18 +734,20 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
                                 e->value, near);
             else
                 rc = diag_error(d, e->val_loc, "no queue named '%s'", e->value);
-        } else if (((struct queue *)to)->group) {
-            rc = diag_error(d, e->val_loc,
-                            "queue '%s' already has a [consumers] group (%s): one group per "
-                            "queue",
-                            e->value, ((struct queue *)to)->group->base.name);
         } else {
-            g->q = (struct queue *)to;
-            g->q->group = g;
+            /* The queue checks at its build (its mode is read then) that
+             * only a fanout queue has several groups. */
+            struct queue *q = (struct queue *)to;
+            g->q = q;
+            g->from_loc = e->val_loc;
+            q->groups = xrealloc(q->groups, (q->ngroups + 1) * sizeof *q->groups);
+            q->groups[q->ngroups++] = g;
         }
     }
     g->n = n; /* its stations are built by the queue, which knows the partitions */
     sim_stats_init(sim, &c->st, true);
+    sim_level_init(sim, &g->backlog);
+    g->e2e = hist_new();
     c->st.servers = (double)n;
     c->st.replicas_up = 1;
     c->st.capacity.value = n;
@@ -630,6 +763,7 @@ static void consumers_fini(struct component *c)
     }
     free(g->stn);
     free(g->parked);
+    hist_free(g->e2e);
     if (g->has_service)
         dist_fini(&g->service);
 }
@@ -647,6 +781,7 @@ const struct kind kind_consumers = {
     .fini = consumers_fini,
     .metrics = consumers_metrics,
     .capacity_rps = consumers_capacity_rps,
+    .ts_extra = consumers_ts_extra,
     .fault = consumers_fault,
     .build_stage = 0,
 };

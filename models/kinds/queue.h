@@ -9,10 +9,14 @@
 extern const struct kind kind_queue;
 extern const struct kind kind_consumers;
 
-/* The station of partition `partition` of queue c (a built [queue]), or
+/* The station of partition `partition` of queue c's (first) group (a built [queue]), or
  * NULL when it has no such partition: its workers are the partition's
  * consumers, its waiting requests the partition's backlog, oldest first,
  * and its serving list the messages being processed. */
 const struct station *queue_station(const struct component *c, uint32_t partition);
+
+/* The same for consumers group c (a built [consumers]): with a fanout queue
+ * each group has its own stations; queue_station gives the first group's. */
+const struct station *consumers_station_of(const struct component *c, uint32_t partition);
 
 #endif
