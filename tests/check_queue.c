@@ -9,7 +9,10 @@
  * one partition in order, and capacity bounds each partition; a crash of
  * the consumers redelivers the message being processed first (ack =
  * after_processing) or loses it (on_receive), and the broker keeps taking
- * publishes while they are down. */
+ * publishes while they are down; with mode = fanout every group gets and
+ * processes every message, a crashed group's backlog grows alone, and a
+ * full group drops its own oldest message (drop_oldest) or refuses the
+ * publish for every group (reject). */
 #include <check.h>
 #include <math.h>
 #include <string.h>
@@ -361,6 +364,120 @@ START_TEST(messages_parked_during_a_crash_count_against_capacity)
 }
 END_TEST
 
+/* ---- topics: mode = fanout ------------------------------------------------- */
+
+static const struct station *gstn(const char *group)
+{
+    return consumers_station_of(kind_lookup(&sim, group), 0);
+}
+
+/* A consumers group's own backlog now (its time-series figure in fanout). */
+static double group_backlog_now(const char *group)
+{
+    struct component *c = kind_lookup(&sim, group);
+    const char *names[4];
+    double values[4];
+    ck_assert_uint_eq(c->kind->ts_extra(&sim, c, names, values, 4), 1);
+    ck_assert_str_eq(names[0], "backlog");
+    return values[0];
+}
+
+START_TEST(fanout_every_group_processes_every_message)
+{
+    build(QUIET "[queue q]\nmode = fanout\n\n"
+                "[consumers a]\nfrom = q\nservice = const(100ms)\n\n"
+                "[consumers b]\nfrom = q\nconsumers = 2\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 10; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_int_eq(sink.oks, 10); /* one ack per publish, not per copy */
+    ck_assert_uint_eq(gstn("a")->len, 9);
+    ck_assert_uint_eq(gstn("b")->len, 8);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("q", "published"), 10);
+    ck_assert_double_eq(metric("a", "processed"), 10);
+    ck_assert_double_eq(metric("b", "processed"), 10);
+    /* a: 0.1, 0.2, ... 1 s; b: 1, 1, 2, 2, ... 5, 5 s */
+    ck_assert_double_eq_tol(metric("a", "e2e_mean_ms"), 550, 1e-9);
+    ck_assert_double_eq_tol(metric("b", "e2e_mean_ms"), 3000, 1e-9);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (550.0 + 3000.0) / 2, 1e-9);
+    /* backlog: a 9, 8, ... 0 for 0.1 s each = 4.5 message-s; b 8, 8, 6, 6,
+     * ... 0 for 1 s each... = 8 + 6 + 4 + 2 = 20 message-s; over 20 s */
+    ck_assert_double_eq_tol(metric("a", "backlog_mean"), 4.5 / 20, 1e-12);
+    ck_assert_double_eq_tol(metric("b", "backlog_mean"), 20.0 / 20, 1e-12);
+    ck_assert_double_eq_tol(metric("q", "backlog_mean"), 24.5 / 20, 1e-12);
+}
+END_TEST
+
+START_TEST(fanout_a_crashed_group_lags_alone)
+{
+    build(QUIET "[queue q]\nmode = fanout\n\n"
+                "[consumers fast]\nfrom = q\nservice = const(100ms)\n\n"
+                "[consumers slow]\nfrom = q\nservice = const(100ms)\n");
+    struct component *slow = kind_lookup(&sim, "slow");
+    slow->kind->fault(&sim, slow, -1, FAULT_CRASH, 0, true);
+    /* one publish a second for 10 s: fast keeps up, slow's backlog grows */
+    for (int i = 0; i < 10; i++) {
+        tl_run_until(&sim, i * S);
+        publish((uint64_t)i + 1);
+        tl_run_until(&sim, i * S + S / 2);
+        ck_assert_double_eq(group_backlog_now("fast"), 0);
+        ck_assert_double_eq(group_backlog_now("slow"), i + 1);
+        ck_assert_double_eq(metric("fast", "processed"), i + 1);
+        ck_assert_double_eq(metric("slow", "processed"), 0);
+    }
+    /* the fast group's messages never waited: 100 ms each */
+    ck_assert_double_eq_tol(metric("fast", "e2e_p99_ms"), 100, 1);
+    ck_assert_double_eq(metric("fast", "backlog_mean"), 0);
+    slow->kind->fault(&sim, slow, -1, FAULT_CRASH, 0, false);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("slow", "processed"), 10);
+    ck_assert_double_eq(group_backlog_now("slow"), 0);
+    ck_assert_double_eq(metric("fast", "processed"), 10);
+}
+END_TEST
+
+START_TEST(fanout_drop_oldest_drops_only_from_the_full_group)
+{
+    /* a hands every message to a free consumer (on_receive: never held); b
+     * has one consumer and holds 2: its waiting message gives way */
+    build(QUIET "[queue q]\nmode = fanout\ncapacity = 2\nfull = drop_oldest\n\n"
+                "[consumers a]\nfrom = q\nconsumers = 4\nservice = const(1s)\n"
+                "ack = on_receive\n\n"
+                "[consumers b]\nfrom = q\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_int_eq(sink.oks, 4);
+    ck_assert_double_eq(metric("b", "dropped_oldest"), 2);
+    ck_assert_double_eq(metric("a", "dropped_oldest"), 0);
+    ck_assert_double_eq(metric("q", "dropped_oldest"), 2);
+    ck_assert_uint_eq(gstn("b")->serving[0]->key, 1);
+    ck_assert_uint_eq(gstn("b")->ring[gstn("b")->head]->key, 4);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("a", "processed"), 4);
+    ck_assert_double_eq(metric("b", "processed"), 2);
+}
+END_TEST
+
+START_TEST(fanout_reject_refuses_the_publish_for_every_group)
+{
+    build(QUIET "[queue q]\nmode = fanout\ncapacity = 1\n\n"
+                "[consumers a]\nfrom = q\nconsumers = 4\nservice = const(1s)\n"
+                "ack = on_receive\n\n"
+                "[consumers b]\nfrom = q\nservice = const(1s)\n");
+    publish(1);
+    publish(2); /* b holds 1: refused, so a does not get it either */
+    tl_run_until(&sim, 1);
+    ck_assert_int_eq(sink.oks, 1);
+    ck_assert_int_eq(sink.last_status, REQ_REJECTED);
+    ck_assert_double_eq(metric("q", "rejected_full"), 1);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("a", "processed"), 1);
+    ck_assert_double_eq(metric("b", "processed"), 1);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -379,6 +496,10 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_crash_redelivers_the_message_being_processed_first);
     tcase_add_test(tc, a_crash_loses_a_message_acked_on_receive);
     tcase_add_test(tc, messages_parked_during_a_crash_count_against_capacity);
+    tcase_add_test(tc, fanout_every_group_processes_every_message);
+    tcase_add_test(tc, fanout_a_crashed_group_lags_alone);
+    tcase_add_test(tc, fanout_drop_oldest_drops_only_from_the_full_group);
+    tcase_add_test(tc, fanout_reject_refuses_the_publish_for_every_group);
     suite_add_tcase(s, tc);
     return s;
 }
