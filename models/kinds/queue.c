@@ -190,8 +190,10 @@ static const struct param_spec queue_params[] = {
     {"route", "key|round_robin", "key",
      "the partition of a publish: a hash of its key, or each partition in turn"},
     {"mode", "queue|fanout", "queue",
-     "queue: one [consumers] group reads it; fanout (a topic): several groups may, each "
-     "getting every message with its own backlog, and capacity applies to each group"},
+     "queue: one [consumers] group reads it; fanout (a topic): several groups may, each a "
+     "subscription getting every message with its own backlog; capacity bounds each group, "
+     "and a full group refuses the publish for all (reject) or drops its own oldest message "
+     "(drop_oldest)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -498,7 +500,8 @@ static void queue_fini(struct component *c)
 const struct kind kind_queue = {
     .name = "queue",
     .summary = "a message queue (FIFO partitions): publishes are acked after the broker latency; "
-               "a [consumers] group takes the messages in order",
+               "a [consumers] group takes the messages in order (mode = fanout: a topic, each group "
+               "gets every message)",
     .params = queue_params,
     .size = sizeof(struct queue),
     .build = queue_build,
