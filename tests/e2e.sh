@@ -635,6 +635,35 @@ pr=$(cell "$T/qc/runs.csv" workers.processed ack=on_receive)
 check "queue-consumer-crash.ini: after_processing redelivers, on_receive loses the messages in processing ($ra/$la, $rr/$lr; processed $pa, $pr)" \
     awk -v ra="$ra" -v la="$la" -v rr="$rr" -v lr="$lr" -v pa="$pa" -v pr="$pr" \
     'BEGIN { exit !(ra > 0 && ra <= 10 && la == 0 && rr == 0 && lr == ra && pa - pr == lr) }'
+# scenarios/pubsub-slow-subscriber.ini: a topic with a fast and a slow
+# subscription. Its [expect] lines pass (exit 0); the comment's numbers (the
+# mean over its replications, summary.csv): billing's p99 about 47 ms (under
+# 100 ms) and backlog near zero; analytics's mean backlog about 3000 and p99
+# about 12 s, about 6000 held after 60 s; billing processes about every publish, analytics fewer.
+"$SDSIM" run scenarios/pubsub-slow-subscriber.ini -j 2 -o "$T/ps" -q 2>/dev/null
+check "pubsub-slow-subscriber.ini runs and its expectations pass" [ $? -eq 0 ]
+sval() { awk -F, -v m="$2" '$2 == m { print $3; exit }' "$1"; }
+bp=$(sval "$T/ps/summary.csv" billing.e2e_p99_ms)
+bb=$(sval "$T/ps/summary.csv" billing.backlog_mean)
+ab=$(sval "$T/ps/summary.csv" analytics.backlog_mean)
+ap=$(sval "$T/ps/summary.csv" analytics.e2e_p99_ms)
+check "pubsub-slow-subscriber.ini: billing keeps its pace (p99 $bp ms, backlog $bb) while analytics lags (backlog $ab, p99 $ap ms)" \
+    awk -v bp="$bp" -v bb="$bb" -v ab="$ab" -v ap="$ap" \
+    'BEGIN { exit !(bp > 40 && bp < 55 && bb < 0.1 && ab > 2700 && ab < 3300 && ap > 10800 && ap < 13200) }'
+pe=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $c["t_s"] == 60 { n++; a += $c["analytics.backlog"]; if ($c["billing.backlog"] > bm) bm = $c["billing.backlog"] }
+    END { print a / n, bm + 0 }' "$T/ps/timeseries.csv")
+check "pubsub-slow-subscriber.ini: after 60 s analytics holds about 6000 messages, billing about none ($pe)" \
+    awk -v a="${pe% *}" -v b="${pe#* }" 'BEGIN { exit !(a > 5400 && a < 6600 && b < 10) }'
+pp=$(sval "$T/ps/summary.csv" orders.published)
+bn=$(sval "$T/ps/summary.csv" billing.processed)
+an=$(sval "$T/ps/summary.csv" analytics.processed)
+check "pubsub-slow-subscriber.ini: billing processes about every publish, analytics about 400/s ($pp, $bn, $an)" \
+    awk -v p="$pp" -v b="$bn" -v a="$an" 'BEGIN { exit !(b > 0.99 * p && b <= p && a > 0.95 * 400 * 60 && a < 400 * 60) }'
+"$SDSIM" run scenarios/pubsub-slow-subscriber.ini --set sim.repeat=3 -j 1 -o "$T/ps1" -q 2>/dev/null &&
+    "$SDSIM" run scenarios/pubsub-slow-subscriber.ini --set sim.repeat=3 -j 2 -o "$T/ps2" -q 2>/dev/null
+check "pubsub-slow-subscriber.ini: -j1 and -j2 give byte-identical files" \
+    sh -c "for f in runs.csv summary.csv components.csv timeseries.csv histograms.csv expect.csv; do cmp -s \"$T/ps1/\$f\" \"$T/ps2/\$f\" || exit 1; done"
 # --- replication (issue 7) --------------------------------------------------------
 "$SDSIM" run scenarios/geo-replicas.ini --set sim.repeat=1 -o "$T/geo" -q 2>/dev/null
 ps=$(cell "$T/geo/runs.csv" latency_p50_ms level=strong behind=leader)
