@@ -660,6 +660,11 @@ bn=$(sval "$T/ps/summary.csv" billing.processed)
 an=$(sval "$T/ps/summary.csv" analytics.processed)
 check "pubsub-slow-subscriber.ini: billing processes about every publish, analytics about 400/s ($pp, $bn, $an)" \
     awk -v p="$pp" -v b="$bn" -v a="$an" 'BEGIN { exit !(b > 0.99 * p && b <= p && a > 0.95 * 400 * 60 && a < 400 * 60) }'
+"$SDSIM" run scenarios/pubsub-slow-subscriber.ini --set analytics.consumers=10 -j 2 -o "$T/psk" -q 2>/dev/null
+check "pubsub-slow-subscriber.ini: a fast analytics leaves billing's figures unchanged, to the byte" \
+    sh -c "[ \"\$(grep ',billing\.' '$T/ps/summary.csv')\" = \"\$(grep ',billing\.' '$T/psk/summary.csv')\" ] &&
+           [ -n \"\$(grep ',billing\.e2e_p99_ms,' '$T/ps/summary.csv')\" ] &&
+           ! cmp -s '$T/ps/summary.csv' '$T/psk/summary.csv'"
 "$SDSIM" run scenarios/pubsub-slow-subscriber.ini --set sim.repeat=3 -j 1 -o "$T/ps1" -q 2>/dev/null &&
     "$SDSIM" run scenarios/pubsub-slow-subscriber.ini --set sim.repeat=3 -j 2 -o "$T/ps2" -q 2>/dev/null
 check "pubsub-slow-subscriber.ini: -j1 and -j2 give byte-identical files" \
