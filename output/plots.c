@@ -971,10 +971,39 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
 
 /* ---- timeseries --------------------------------------------------------- */
 
+/* The mean of one time slot's values over the replications (NaN when
+ * none has one) and the band drawn around it: with 3 or more values the
+ * 95% Student t interval of the mean, with 2 their min..max (an interval
+ * from 2 values is too wide to read), with 1 none (lo = hi = the value). */
+static void ts_band(const double *v, size_t n, double *mean, double *lo, double *hi)
+{
+    if (n == 0) {
+        *mean = *lo = *hi = NAN;
+        return;
+    }
+    if (n >= 3) {
+        struct ci ci;
+        stats_ci95(v, n, &ci);
+        *mean = ci.mean;
+        *lo = ci.lo;
+        *hi = ci.hi;
+        return;
+    }
+    double sum = 0;
+    *lo = *hi = v[0];
+    for (size_t i = 0; i < n; i++) {
+        sum += v[i];
+        *lo = v[i] < *lo ? v[i] : *lo;
+        *hi = v[i] > *hi ? v[i] : *hi;
+    }
+    *mean = sum / (double)n;
+}
+
 /* timeseries.dat: per sweep point the mean over its replications of each
  * interval (NaN where no replication had a value), one block each, in
  * (facet, series) order. Columns: t_s, then the time-series names of all
- * runs (wr_ts_names). */
+ * runs (wr_ts_names), then for each name the band drawn around its line
+ * (ts_band), "NAME.lo" and "NAME.hi". */
 void plots_ts_data(struct outfile *o, const struct report *rp, size_t *nblocks)
 {
     struct layout L;
@@ -983,8 +1012,19 @@ void plots_ts_data(struct outfile *o, const struct report *rp, size_t *nblocks)
     const char **names;
     size_t nn = wr_ts_names(rp, &names); /* every block has these columns */
     size_t nb = L.nfacets * L.nseries;
-    double *sum = xmalloc((nn + 1) * sizeof *sum);
-    size_t *cnt = xmalloc((nn + 1) * sizeof *cnt);
+    /* per run, the column of each name (ts_ncols: none) */
+    size_t *map = xmalloc((rp->nruns ? rp->nruns : 1) * (nn ? nn : 1) * sizeof *map);
+    for (size_t r = 0; r < rp->nruns; r++)
+        for (size_t j = 0; j < nn; j++) {
+            const struct run_result *run = &rp->runs[r];
+            size_t c = 0;
+            while (c < run->ts_ncols && strcmp(run->ts_names[c], names[j]) != 0)
+                c++;
+            map[r * nn + j] = c;
+        }
+    double *mean = xmalloc((nn + 1) * sizeof *mean), *lo = xmalloc((nn + 1) * sizeof *lo),
+           *hi = xmalloc((nn + 1) * sizeof *hi);
+    double *vals = xmalloc((rp->nruns ? rp->nruns : 1) * sizeof *vals);
     for (size_t blk = 0; blk < nb; blk++) {
         size_t b, e;
         char label[256];
@@ -992,6 +1032,8 @@ void plots_ts_data(struct outfile *o, const struct report *rp, size_t *nblocks)
         outfile_printf(o, "%s\"%s\"", *nblocks ? "\n\n" : "", label[0] ? label : "all runs");
         for (size_t j = 0; j < nn; j++)
             outfile_printf(o, " \"%s\"", names[j]);
+        for (size_t j = 0; j < nn; j++)
+            outfile_printf(o, " \"%s.lo\" \"%s.hi\"", names[j], names[j]);
         outfile_printf(o, "\n");
         (*nblocks)++;
         size_t nrows = 0;
@@ -1000,33 +1042,34 @@ void plots_ts_data(struct outfile *o, const struct report *rp, size_t *nblocks)
         if (nrows == 0)
             outfile_printf(o, "nan\n");
         for (size_t k = 0; k < nrows; k++) {
-            memset(sum, 0, (nn + 1) * sizeof *sum);
-            memset(cnt, 0, (nn + 1) * sizeof *cnt);
-            for (size_t r = b; r < e; r++) {
-                const struct run_result *run = &rp->runs[r];
-                if (k >= run->ts_nrows)
-                    continue;
-                const double *row = run->ts_rows + k * (1 + run->ts_ncols);
-                sum[0] += row[0];
-                cnt[0]++;
-                for (size_t j = 0; j < nn; j++) {
-                    size_t c = 0;
-                    while (c < run->ts_ncols && strcmp(run->ts_names[c], names[j]) != 0)
-                        c++;
-                    if (c < run->ts_ncols && !isnan(row[1 + c])) {
-                        sum[j + 1] += row[1 + c];
-                        cnt[j + 1]++;
-                    }
+            for (size_t j = 0; j <= nn; j++) {
+                size_t n = 0;
+                for (size_t r = b; r < e; r++) {
+                    const struct run_result *run = &rp->runs[r];
+                    if (k >= run->ts_nrows)
+                        continue;
+                    const double *row = run->ts_rows + k * (1 + run->ts_ncols);
+                    size_t c = j ? map[r * nn + j - 1] : 0;
+                    if (j && c == run->ts_ncols)
+                        continue;
+                    double v = j ? row[1 + c] : row[0];
+                    if (!isnan(v))
+                        vals[n++] = v;
                 }
+                ts_band(vals, n, &mean[j], &lo[j], &hi[j]);
             }
             for (size_t j = 0; j <= nn; j++)
-                outfile_printf(o, j ? " %.9g" : "%.9g",
-                               cnt[j] ? sum[j] / (double)cnt[j] : (double)NAN);
+                outfile_printf(o, j ? " %.9g" : "%.9g", mean[j]);
+            for (size_t j = 1; j <= nn; j++)
+                outfile_printf(o, " %.9g %.9g", lo[j], hi[j]);
             outfile_printf(o, "\n");
         }
     }
-    free(sum);
-    free(cnt);
+    free(mean);
+    free(lo);
+    free(hi);
+    free(vals);
+    free(map);
     free(names);
 }
 
@@ -1133,8 +1176,24 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
         rows[nrows].name = rows[nrows].label = levels[i];
     layout_runs(&L, rp);
     size_t np = L.npanel;
+    /* a band when some sweep point has 2 or more replications; a level's
+     * band is a box per slot, [t, t + dt] as the steps draw it */
+    bool band = false;
+    for (size_t b = 0, e; b < rp->nruns; b = e) {
+        e = wr_point_end(rp, b);
+        band |= e - b >= 2;
+    }
+    double dt = r0->ts_nrows >= 2 ? r0->ts_rows[1 + r0->ts_ncols] - r0->ts_rows[0] : 0, tmax = 0;
+    for (size_t i = 0; i < rp->nruns; i++) {
+        const struct run_result *r = &rp->runs[i];
+        if (r->ts_nrows && r->ts_rows[(r->ts_nrows - 1) * (1 + r->ts_ncols)] > tmax)
+            tmax = r->ts_rows[(r->ts_nrows - 1) * (1 + r->ts_ncols)];
+    }
     outfile_printf(o, "# Over time: the mean over replications of each sweep point\n"
-                      "# (timeseries.dat); shaded: scheduled faults.\n");
+                      "# (timeseries.dat); shaded: scheduled faults.%s\n",
+                   band ? "\n# Bands: per time slot the 95% t interval of the mean with 3 or more\n"
+                          "# replications, min..max with 2."
+                        : "");
     plot_begin(o, rp->sc, "timeseries.png", nrows ? nrows : 1, np, 620, 360);
     for (size_t i = 0; i < r0->nspans; i++)
         outfile_printf(o, "set object %zu rect from %.9g, graph 0 to %.9g, graph 1 behind "
@@ -1156,10 +1215,24 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
             char t[256];
             panel_blocks(rp->sc, &L, p, &a, &z, t, sizeof t);
             panel_title(o, t);
+            size_t c = ts_col(names, nn, rows[k].name), cl = nn + 2 + 2 * (c - 2);
+            outfile_printf(o, "plot ");
+            if (band && level)
+                outfile_printf(o,
+                               "for [i=%zu:%zu] 'timeseries.dat' index i using 1:(($%zu+$%zu)/2):1:"
+                               "($1+%.9g<%.9g ? $1+%.9g : %.9g):%zu:%zu with boxxyerror "
+                               "lt (i-%zu+1) fs transparent solid 0.2 noborder notitle, ",
+                               a, z, cl, cl + 1, dt, tmax, dt, tmax, cl, cl + 1, a);
+            else if (band)
+                outfile_printf(o,
+                               "for [i=%zu:%zu] 'timeseries.dat' index i using 1:%zu:%zu "
+                               "with filledcurves lt (i-%zu+1) fs transparent solid 0.2 "
+                               "noborder notitle, ",
+                               a, z, cl, cl + 1, a);
             outfile_printf(o,
-                           "plot for [i=%zu:%zu] 'timeseries.dat' index i using 1:%zu with %s "
+                           "for [i=%zu:%zu] 'timeseries.dat' index i using 1:%zu with %s "
                            "lt (i-%zu+1) title columnheader(1)\n",
-                           a, z, ts_col(names, nn, rows[k].name), level ? "steps" : "lines", a);
+                           a, z, c, level ? "steps" : "lines", a);
         }
     }
     outfile_printf(o, "unset multiplot\n");
