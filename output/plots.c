@@ -394,6 +394,29 @@ static size_t panel_width(const struct scenario *sc, const struct x_axis *x)
     return w < 700 ? 700 : w;
 }
 
+/* Whether a numeric axis of n values (at most MAX_VALUE_TICS) can have a
+ * tic labelled at each value without two labels overlapping in a panel
+ * panel_w pixels wide (about 7 pixels a character, 100 for the margins). */
+#define MAX_VALUE_TICS 10
+static bool numeric_tics_fit(const struct x_axis *x, size_t n, size_t panel_w)
+{
+    if (n > MAX_VALUE_TICS)
+        return false;
+    double width = (double)panel_w - 100;
+    double span = x->log ? log(x->hi / x->lo) : x->hi - x->lo;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            if (i == j || x->v[j] < x->v[i])
+                continue;
+            char a[32], b[32];
+            int la = snprintf(a, sizeof a, "%.6g", x->v[i]), lb = snprintf(b, sizeof b, "%.6g", x->v[j]);
+            double gap = x->log ? log(x->v[j] / x->v[i]) : x->v[j] - x->v[i];
+            if (gap / span * width < (la + lb) / 2.0 * 7 + 8)
+                return false;
+        }
+    return true;
+}
+
 static size_t x_axis_script(struct outfile *o, const struct scenario *sc, const struct x_axis *x,
                           size_t panel_w)
 {
@@ -401,8 +424,15 @@ static size_t x_axis_script(struct outfile *o, const struct scenario *sc, const 
     gp_str(o, x->label);
     outfile_printf(o, " offset 0,0\nset xrange [%.9g:%.9g]\n", x->lo, x->hi);
     if (x->numeric) {
-        /* autofreq: a category axis drawn before in the same script set its own */
-        outfile_printf(o, "set xtics autofreq\n%s", x->log ? "set logscale x\n" : "unset logscale x\n");
+        outfile_printf(o, "%s", x->log ? "set logscale x\n" : "unset logscale x\n");
+        const struct sc_sweep *w = &sc->sweeps[x->sweep];
+        if (numeric_tics_fit(x, w->nvalues, panel_w)) { /* a tic at each value */
+            outfile_printf(o, "set xtics (");
+            for (size_t i = 0; i < w->nvalues; i++)
+                outfile_printf(o, "%s\"%.6g\" %.9g", i ? ", " : "", x->v[i], x->v[i]);
+            outfile_printf(o, ")\n");
+        } else /* autofreq: a category axis drawn before in the same script set its own */
+            outfile_printf(o, "set xtics autofreq\n");
         return 1;
     }
     const struct sc_sweep *w = &sc->sweeps[x->sweep];
