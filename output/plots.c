@@ -661,25 +661,59 @@ static bool any_failed_rows(const struct report *rp)
     return false;
 }
 
+/* The key's entries: one per line of a panel (none when the lines need
+ * no names), and the width gnuplot gives each column of it in pixels
+ * (about 7.5 a character of the longest title, and 8 characters for the
+ * sample and the gaps). */
+static size_t key_entries(const struct scenario *sc, const struct layout *L, double *entry_px)
+{
+    *entry_px = 0;
+    if (L->ns == 0 && L->ny <= 1)
+        return 0;
+    size_t maxlen = 0, np = scenario_npoints(sc);
+    for (size_t pt = 0; pt < np; pt++) {
+        char label[256];
+        dims_label(sc, pt, L->sdim, L->ns, label, sizeof label);
+        maxlen = strlen(label) > maxlen ? strlen(label) : maxlen;
+    }
+    maxlen += L->ny > 1 ? 24 : 0; /* the column's name before it */
+    *entry_px = (double)(maxlen + 8) * 7.5;
+    return L->chunk < L->nseries ? L->chunk : L->nseries;
+}
+
+#define KEY_ROWS 4 /* a wider panel rather than more rows of key below it */
+#define KEY_MARGINS 110 /* pixels of a panel beside its plot: the y axis's labels */
+
+/* A panel's width: base, or wider (up to 1200 pixels) so that its key
+ * fits in KEY_ROWS rows (a key of many long entries in one column took
+ * 40% of the image's height). */
+static size_t key_panel_width(const struct scenario *sc, const struct layout *L, size_t base)
+{
+    double px;
+    size_t n = key_entries(sc, L, &px);
+    if (n <= KEY_ROWS)
+        return base;
+    double need = ceil((double)n / KEY_ROWS) * px + KEY_MARGINS;
+    need = need > 1200 ? 1200 : need;
+    return need > (double)base ? (size_t)need : base;
+}
+
 /* The bottom margin of a row of panels, in character heights: the tic
  * labels (tic_lines high), the axis label and, with key, the key below
- * them (two columns when its longest title fits twice in a panel). gnuplot
- * itself leaves too little, and the key would cover the axis label. */
+ * them (in as many columns as fit in a panel). gnuplot itself leaves too
+ * little, and the key would cover the axis label. */
 static void bottom_margin(struct outfile *o, const struct scenario *sc, const struct layout *L,
                           size_t panel_w, size_t tic_lines, bool key)
 {
     size_t rows = 0;
-    if (key && (L->ns > 0 || L->ny > 1)) {
-        size_t maxlen = 0, np = scenario_npoints(sc);
-        for (size_t pt = 0; pt < np; pt++) {
-            char label[256];
-            dims_label(sc, pt, L->sdim, L->ns, label, sizeof label);
-            maxlen = strlen(label) > maxlen ? strlen(label) : maxlen;
-        }
-        maxlen += L->ny > 1 ? 24 : 0; /* the column's name before it */
-        size_t cols = ((double)maxlen * 6.5 + 70) * 2 <= (double)panel_w ? 2 : 1;
-        size_t n = L->chunk < L->nseries ? L->chunk : L->nseries;
+    double px;
+    size_t n = key ? key_entries(sc, L, &px) : 0;
+    if (n > 0) {
+        size_t cols = (size_t)(((double)panel_w - KEY_MARGINS) / px);
+        cols = cols < 1 ? 1 : cols > n ? n : cols;
         rows = (n + cols - 1) / cols;
+        cols = (n + rows - 1) / rows; /* as few columns as those rows need */
+        outfile_printf(o, "set key maxcols %zu maxrows %zu\n", cols, rows);
     }
     outfile_printf(o, "set bmargin %zu\n", tic_lines + rows + (rows ? 3 : 2));
 }
@@ -734,8 +768,9 @@ void plots_cdf_script(struct outfile *o, const struct report *rp, size_t nblocks
     outfile_printf(o, "# Latency CDF per sweep point, pooled over replications; the dotted\n"
                       "# lines mark the median (p50) and the 99th percentile (p99).\n"
                       "# Redraw with: sdsim plot DIR (or: gnuplot latency_cdf.gp in DIR)\n");
-    plot_begin(o, rp->sc, "latency_cdf.png", rows, cols, 620, 460);
-    bottom_margin(o, rp->sc, &L, 620, 1, true);
+    size_t pw = key_panel_width(rp->sc, &L, 620);
+    plot_begin(o, rp->sc, "latency_cdf.png", rows, cols, pw, 460);
+    bottom_margin(o, rp->sc, &L, pw, 1, true);
     outfile_printf(o, "set xlabel 'end-to-end latency (ms)'\n"
                       "set ylabel 'fraction of requests at or below'\n"
                       "set logscale x\n"
@@ -904,7 +939,7 @@ void plots_sweep_script(struct outfile *o, const struct report *rp, size_t nbloc
     x_axis_make(&x, rp->sc, xs);
     layout_runs(&L, rp);
     size_t np = L.npanel;
-    size_t pw = panel_width(rp->sc, &x);
+    size_t pw = key_panel_width(rp->sc, &L, panel_width(rp->sc, &x));
     outfile_printf(o, "# p50 and p99 end-to-end latency, throughput and failures against the\n"
                       "# sweep variable '%s'; the other sweeps are the lines (and panels).\n"
                       "# Error bars: 95%% CIs across replications (none with repeat = 1).\n",
@@ -979,7 +1014,7 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
     size_t c = dat_col(metrics_groups, NMETRICS_GROUPS, ""), rows, cols;
     layout_runs(&L, rp);
     size_t np = L.npanel;
-    size_t pw = panel_width(rp->sc, &x);
+    size_t pw = key_panel_width(rp->sc, &L, panel_width(rp->sc, &x));
     grid_of(1, np, &rows, &cols);
     outfile_printf(o, "# The runs.csv columns named by [sim] plot against the sweep variable\n"
                       "# '%s': the mean over replications with its 95%% CI (sweep_metrics.dat);\n"
@@ -1224,7 +1259,8 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
                    band ? "\n# Bands: per time slot the 95% t interval of the mean with 3 or more\n"
                           "# replications, min..max with 2."
                         : "");
-    plot_begin(o, rp->sc, "timeseries.png", nrows ? nrows : 1, np, 620, 360);
+    size_t pw = key_panel_width(rp->sc, &L, 620);
+    plot_begin(o, rp->sc, "timeseries.png", nrows ? nrows : 1, np, pw, 360);
     for (size_t i = 0; i < r0->nspans; i++)
         outfile_printf(o, "set object %zu rect from %.9g, graph 0 to %.9g, graph 1 behind "
                           "fc rgb 'gray85' fs solid 0.6 noborder\n",
@@ -1238,7 +1274,7 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
         if (k == 1) /* every row has the same lines: the first row's key names them */
             outfile_printf(o, "set key off\n");
         if (k <= 1)
-            bottom_margin(o, rp->sc, &L, 620, 1, k == 0);
+            bottom_margin(o, rp->sc, &L, pw, 1, k == 0);
         for (size_t pi = 0; pi < np; pi++) {
             size_t p = L.panel[pi];
             size_t a, z;
@@ -1364,7 +1400,7 @@ void plots_custom_script(struct outfile *o, const struct report *rp)
         layout_runs(&L, rp);
         struct x_axis x;
         x_axis_make(&x, rp->sc, custom_x(rp, pl));
-        size_t np = L.npanel, rows, cols, pw = panel_width(rp->sc, &x);
+        size_t np = L.npanel, rows, cols, pw = key_panel_width(rp->sc, &L, panel_width(rp->sc, &x));
         grid_of(1, np, &rows, &cols);
         char png[96];
         snprintf(png, sizeof png, "plot_%s.png", pl->name);
