@@ -1038,6 +1038,11 @@ check "write-behind-crash.ini with 1 replication draws no band" sh -c \
     "! grep -q 'transparent' '$T/wb/timeseries.gp'"
 check "write-behind-crash.ini draws cache.wb_queue over time" \
     grep -q "^set ylabel 'cache.wb_queue (writes)'" "$T/wb/timeseries.gp"
+# multi-leader.ini: 8 lines of about 56 characters a panel; the legend
+# takes 4 rows (2 columns, in a wider panel), not 8 under the plot.
+check "multi-leader.ini: every legend in at most 4 rows" awk '
+    /^set key maxcols [0-9]+ maxrows [0-9]+$/ { n++; if ($6 > 4) bad++ }
+    END { exit !(n > 0 && bad == 0) }' "$T/ml/sweep_latency.gp" "$T/ml/latency_cdf.gp"
 "$SDSIM" run scenarios/quorum-staleness.ini --set sim.repeat=1 -j 2 -o "$T/plot-qs" -q
 check "quorum-staleness.ini: t in ms (the unit after its \${...}), from 0" \
     grep -q "^set xlabel 't (ms)' offset 0,0" "$T/plot-qs/sweep_metrics.gp"
