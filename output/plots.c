@@ -394,6 +394,29 @@ static size_t panel_width(const struct scenario *sc, const struct x_axis *x)
     return w < 700 ? 700 : w;
 }
 
+/* Whether a numeric axis of n values (at most MAX_VALUE_TICS) can have a
+ * tic labelled at each value without two labels overlapping in a panel
+ * panel_w pixels wide (about 7 pixels a character, 100 for the margins). */
+#define MAX_VALUE_TICS 10
+static bool numeric_tics_fit(const struct x_axis *x, size_t n, size_t panel_w)
+{
+    if (n > MAX_VALUE_TICS)
+        return false;
+    double width = (double)panel_w - 100;
+    double span = x->log ? log(x->hi / x->lo) : x->hi - x->lo;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            if (i == j || x->v[j] < x->v[i])
+                continue;
+            char a[32], b[32];
+            int la = snprintf(a, sizeof a, "%.6g", x->v[i]), lb = snprintf(b, sizeof b, "%.6g", x->v[j]);
+            double gap = x->log ? log(x->v[j] / x->v[i]) : x->v[j] - x->v[i];
+            if (gap / span * width < (la + lb) / 2.0 * 7 + 8)
+                return false;
+        }
+    return true;
+}
+
 static size_t x_axis_script(struct outfile *o, const struct scenario *sc, const struct x_axis *x,
                           size_t panel_w)
 {
@@ -401,8 +424,15 @@ static size_t x_axis_script(struct outfile *o, const struct scenario *sc, const 
     gp_str(o, x->label);
     outfile_printf(o, " offset 0,0\nset xrange [%.9g:%.9g]\n", x->lo, x->hi);
     if (x->numeric) {
-        /* autofreq: a category axis drawn before in the same script set its own */
-        outfile_printf(o, "set xtics autofreq\n%s", x->log ? "set logscale x\n" : "unset logscale x\n");
+        outfile_printf(o, "%s", x->log ? "set logscale x\n" : "unset logscale x\n");
+        const struct sc_sweep *w = &sc->sweeps[x->sweep];
+        if (numeric_tics_fit(x, w->nvalues, panel_w)) { /* a tic at each value */
+            outfile_printf(o, "set xtics (");
+            for (size_t i = 0; i < w->nvalues; i++)
+                outfile_printf(o, "%s\"%.6g\" %.9g", i ? ", " : "", x->v[i], x->v[i]);
+            outfile_printf(o, ")\n");
+        } else /* autofreq: a category axis drawn before in the same script set its own */
+            outfile_printf(o, "set xtics autofreq\n");
         return 1;
     }
     const struct sc_sweep *w = &sc->sweeps[x->sweep];
@@ -631,25 +661,59 @@ static bool any_failed_rows(const struct report *rp)
     return false;
 }
 
+/* The key's entries: one per line of a panel (none when the lines need
+ * no names), and the width gnuplot gives each column of it in pixels
+ * (about 7.5 a character of the longest title, and 8 characters for the
+ * sample and the gaps). */
+static size_t key_entries(const struct scenario *sc, const struct layout *L, double *entry_px)
+{
+    *entry_px = 0;
+    if (L->ns == 0 && L->ny <= 1)
+        return 0;
+    size_t maxlen = 0, np = scenario_npoints(sc);
+    for (size_t pt = 0; pt < np; pt++) {
+        char label[256];
+        dims_label(sc, pt, L->sdim, L->ns, label, sizeof label);
+        maxlen = strlen(label) > maxlen ? strlen(label) : maxlen;
+    }
+    maxlen += L->ny > 1 ? 24 : 0; /* the column's name before it */
+    *entry_px = (double)(maxlen + 8) * 7.5;
+    return L->chunk < L->nseries ? L->chunk : L->nseries;
+}
+
+#define KEY_ROWS 4 /* a wider panel rather than more rows of key below it */
+#define KEY_MARGINS 110 /* pixels of a panel beside its plot: the y axis's labels */
+
+/* A panel's width: base, or wider (up to 1200 pixels) so that its key
+ * fits in KEY_ROWS rows (a key of many long entries in one column took
+ * 40% of the image's height). */
+static size_t key_panel_width(const struct scenario *sc, const struct layout *L, size_t base)
+{
+    double px;
+    size_t n = key_entries(sc, L, &px);
+    if (n <= KEY_ROWS)
+        return base;
+    double need = ceil((double)n / KEY_ROWS) * px + KEY_MARGINS;
+    need = need > 1200 ? 1200 : need;
+    return need > (double)base ? (size_t)need : base;
+}
+
 /* The bottom margin of a row of panels, in character heights: the tic
  * labels (tic_lines high), the axis label and, with key, the key below
- * them (two columns when its longest title fits twice in a panel). gnuplot
- * itself leaves too little, and the key would cover the axis label. */
+ * them (in as many columns as fit in a panel). gnuplot itself leaves too
+ * little, and the key would cover the axis label. */
 static void bottom_margin(struct outfile *o, const struct scenario *sc, const struct layout *L,
                           size_t panel_w, size_t tic_lines, bool key)
 {
     size_t rows = 0;
-    if (key && (L->ns > 0 || L->ny > 1)) {
-        size_t maxlen = 0, np = scenario_npoints(sc);
-        for (size_t pt = 0; pt < np; pt++) {
-            char label[256];
-            dims_label(sc, pt, L->sdim, L->ns, label, sizeof label);
-            maxlen = strlen(label) > maxlen ? strlen(label) : maxlen;
-        }
-        maxlen += L->ny > 1 ? 24 : 0; /* the column's name before it */
-        size_t cols = ((double)maxlen * 6.5 + 70) * 2 <= (double)panel_w ? 2 : 1;
-        size_t n = L->chunk < L->nseries ? L->chunk : L->nseries;
+    double px;
+    size_t n = key ? key_entries(sc, L, &px) : 0;
+    if (n > 0) {
+        size_t cols = (size_t)(((double)panel_w - KEY_MARGINS) / px);
+        cols = cols < 1 ? 1 : cols > n ? n : cols;
         rows = (n + cols - 1) / cols;
+        cols = (n + rows - 1) / rows; /* as few columns as those rows need */
+        outfile_printf(o, "set key maxcols %zu maxrows %zu\n", cols, rows);
     }
     outfile_printf(o, "set bmargin %zu\n", tic_lines + rows + (rows ? 3 : 2));
 }
@@ -704,8 +768,9 @@ void plots_cdf_script(struct outfile *o, const struct report *rp, size_t nblocks
     outfile_printf(o, "# Latency CDF per sweep point, pooled over replications; the dotted\n"
                       "# lines mark the median (p50) and the 99th percentile (p99).\n"
                       "# Redraw with: sdsim plot DIR (or: gnuplot latency_cdf.gp in DIR)\n");
-    plot_begin(o, rp->sc, "latency_cdf.png", rows, cols, 620, 460);
-    bottom_margin(o, rp->sc, &L, 620, 1, true);
+    size_t pw = key_panel_width(rp->sc, &L, 620);
+    plot_begin(o, rp->sc, "latency_cdf.png", rows, cols, pw, 460);
+    bottom_margin(o, rp->sc, &L, pw, 1, true);
     outfile_printf(o, "set xlabel 'end-to-end latency (ms)'\n"
                       "set ylabel 'fraction of requests at or below'\n"
                       "set logscale x\n"
@@ -874,7 +939,7 @@ void plots_sweep_script(struct outfile *o, const struct report *rp, size_t nbloc
     x_axis_make(&x, rp->sc, xs);
     layout_runs(&L, rp);
     size_t np = L.npanel;
-    size_t pw = panel_width(rp->sc, &x);
+    size_t pw = key_panel_width(rp->sc, &L, panel_width(rp->sc, &x));
     outfile_printf(o, "# p50 and p99 end-to-end latency, throughput and failures against the\n"
                       "# sweep variable '%s'; the other sweeps are the lines (and panels).\n"
                       "# Error bars: 95%% CIs across replications (none with repeat = 1).\n",
@@ -949,7 +1014,7 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
     size_t c = dat_col(metrics_groups, NMETRICS_GROUPS, ""), rows, cols;
     layout_runs(&L, rp);
     size_t np = L.npanel;
-    size_t pw = panel_width(rp->sc, &x);
+    size_t pw = key_panel_width(rp->sc, &L, panel_width(rp->sc, &x));
     grid_of(1, np, &rows, &cols);
     outfile_printf(o, "# The runs.csv columns named by [sim] plot against the sweep variable\n"
                       "# '%s': the mean over replications with its 95%% CI (sweep_metrics.dat);\n"
@@ -971,10 +1036,39 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
 
 /* ---- timeseries --------------------------------------------------------- */
 
+/* The mean of one time slot's values over the replications (NaN when
+ * none has one) and the band drawn around it: with 3 or more values the
+ * 95% Student t interval of the mean, with 2 their min..max (an interval
+ * from 2 values is too wide to read), with 1 none (lo = hi = the value). */
+static void ts_band(const double *v, size_t n, double *mean, double *lo, double *hi)
+{
+    if (n == 0) {
+        *mean = *lo = *hi = NAN;
+        return;
+    }
+    if (n >= 3) {
+        struct ci ci;
+        stats_ci95(v, n, &ci);
+        *mean = ci.mean;
+        *lo = ci.lo;
+        *hi = ci.hi;
+        return;
+    }
+    double sum = 0;
+    *lo = *hi = v[0];
+    for (size_t i = 0; i < n; i++) {
+        sum += v[i];
+        *lo = v[i] < *lo ? v[i] : *lo;
+        *hi = v[i] > *hi ? v[i] : *hi;
+    }
+    *mean = sum / (double)n;
+}
+
 /* timeseries.dat: per sweep point the mean over its replications of each
  * interval (NaN where no replication had a value), one block each, in
  * (facet, series) order. Columns: t_s, then the time-series names of all
- * runs (wr_ts_names). */
+ * runs (wr_ts_names), then for each name the band drawn around its line
+ * (ts_band), "NAME.lo" and "NAME.hi". */
 void plots_ts_data(struct outfile *o, const struct report *rp, size_t *nblocks)
 {
     struct layout L;
@@ -983,8 +1077,19 @@ void plots_ts_data(struct outfile *o, const struct report *rp, size_t *nblocks)
     const char **names;
     size_t nn = wr_ts_names(rp, &names); /* every block has these columns */
     size_t nb = L.nfacets * L.nseries;
-    double *sum = xmalloc((nn + 1) * sizeof *sum);
-    size_t *cnt = xmalloc((nn + 1) * sizeof *cnt);
+    /* per run, the column of each name (ts_ncols: none) */
+    size_t *map = xmalloc((rp->nruns ? rp->nruns : 1) * (nn ? nn : 1) * sizeof *map);
+    for (size_t r = 0; r < rp->nruns; r++)
+        for (size_t j = 0; j < nn; j++) {
+            const struct run_result *run = &rp->runs[r];
+            size_t c = 0;
+            while (c < run->ts_ncols && strcmp(run->ts_names[c], names[j]) != 0)
+                c++;
+            map[r * nn + j] = c;
+        }
+    double *mean = xmalloc((nn + 1) * sizeof *mean), *lo = xmalloc((nn + 1) * sizeof *lo),
+           *hi = xmalloc((nn + 1) * sizeof *hi);
+    double *vals = xmalloc((rp->nruns ? rp->nruns : 1) * sizeof *vals);
     for (size_t blk = 0; blk < nb; blk++) {
         size_t b, e;
         char label[256];
@@ -992,6 +1097,8 @@ void plots_ts_data(struct outfile *o, const struct report *rp, size_t *nblocks)
         outfile_printf(o, "%s\"%s\"", *nblocks ? "\n\n" : "", label[0] ? label : "all runs");
         for (size_t j = 0; j < nn; j++)
             outfile_printf(o, " \"%s\"", names[j]);
+        for (size_t j = 0; j < nn; j++)
+            outfile_printf(o, " \"%s.lo\" \"%s.hi\"", names[j], names[j]);
         outfile_printf(o, "\n");
         (*nblocks)++;
         size_t nrows = 0;
@@ -1000,33 +1107,34 @@ void plots_ts_data(struct outfile *o, const struct report *rp, size_t *nblocks)
         if (nrows == 0)
             outfile_printf(o, "nan\n");
         for (size_t k = 0; k < nrows; k++) {
-            memset(sum, 0, (nn + 1) * sizeof *sum);
-            memset(cnt, 0, (nn + 1) * sizeof *cnt);
-            for (size_t r = b; r < e; r++) {
-                const struct run_result *run = &rp->runs[r];
-                if (k >= run->ts_nrows)
-                    continue;
-                const double *row = run->ts_rows + k * (1 + run->ts_ncols);
-                sum[0] += row[0];
-                cnt[0]++;
-                for (size_t j = 0; j < nn; j++) {
-                    size_t c = 0;
-                    while (c < run->ts_ncols && strcmp(run->ts_names[c], names[j]) != 0)
-                        c++;
-                    if (c < run->ts_ncols && !isnan(row[1 + c])) {
-                        sum[j + 1] += row[1 + c];
-                        cnt[j + 1]++;
-                    }
+            for (size_t j = 0; j <= nn; j++) {
+                size_t n = 0;
+                for (size_t r = b; r < e; r++) {
+                    const struct run_result *run = &rp->runs[r];
+                    if (k >= run->ts_nrows)
+                        continue;
+                    const double *row = run->ts_rows + k * (1 + run->ts_ncols);
+                    size_t c = j ? map[r * nn + j - 1] : 0;
+                    if (j && c == run->ts_ncols)
+                        continue;
+                    double v = j ? row[1 + c] : row[0];
+                    if (!isnan(v))
+                        vals[n++] = v;
                 }
+                ts_band(vals, n, &mean[j], &lo[j], &hi[j]);
             }
             for (size_t j = 0; j <= nn; j++)
-                outfile_printf(o, j ? " %.9g" : "%.9g",
-                               cnt[j] ? sum[j] / (double)cnt[j] : (double)NAN);
+                outfile_printf(o, j ? " %.9g" : "%.9g", mean[j]);
+            for (size_t j = 1; j <= nn; j++)
+                outfile_printf(o, " %.9g %.9g", lo[j], hi[j]);
             outfile_printf(o, "\n");
         }
     }
-    free(sum);
-    free(cnt);
+    free(mean);
+    free(lo);
+    free(hi);
+    free(vals);
+    free(map);
     free(names);
 }
 
@@ -1133,9 +1241,26 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
         rows[nrows].name = rows[nrows].label = levels[i];
     layout_runs(&L, rp);
     size_t np = L.npanel;
+    /* a band when some sweep point has 2 or more replications; a level's
+     * band is a box per slot, [t, t + dt] as the steps draw it */
+    bool band = false;
+    for (size_t b = 0, e; b < rp->nruns; b = e) {
+        e = wr_point_end(rp, b);
+        band |= e - b >= 2;
+    }
+    double dt = r0->ts_nrows >= 2 ? r0->ts_rows[1 + r0->ts_ncols] - r0->ts_rows[0] : 0, tmax = 0;
+    for (size_t i = 0; i < rp->nruns; i++) {
+        const struct run_result *r = &rp->runs[i];
+        if (r->ts_nrows && r->ts_rows[(r->ts_nrows - 1) * (1 + r->ts_ncols)] > tmax)
+            tmax = r->ts_rows[(r->ts_nrows - 1) * (1 + r->ts_ncols)];
+    }
     outfile_printf(o, "# Over time: the mean over replications of each sweep point\n"
-                      "# (timeseries.dat); shaded: scheduled faults.\n");
-    plot_begin(o, rp->sc, "timeseries.png", nrows ? nrows : 1, np, 620, 360);
+                      "# (timeseries.dat); shaded: scheduled faults.%s\n",
+                   band ? "\n# Bands: per time slot the 95% t interval of the mean with 3 or more\n"
+                          "# replications, min..max with 2."
+                        : "");
+    size_t pw = key_panel_width(rp->sc, &L, 620);
+    plot_begin(o, rp->sc, "timeseries.png", nrows ? nrows : 1, np, pw, 360);
     for (size_t i = 0; i < r0->nspans; i++)
         outfile_printf(o, "set object %zu rect from %.9g, graph 0 to %.9g, graph 1 behind "
                           "fc rgb 'gray85' fs solid 0.6 noborder\n",
@@ -1149,17 +1274,31 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
         if (k == 1) /* every row has the same lines: the first row's key names them */
             outfile_printf(o, "set key off\n");
         if (k <= 1)
-            bottom_margin(o, rp->sc, &L, 620, 1, k == 0);
+            bottom_margin(o, rp->sc, &L, pw, 1, k == 0);
         for (size_t pi = 0; pi < np; pi++) {
             size_t p = L.panel[pi];
             size_t a, z;
             char t[256];
             panel_blocks(rp->sc, &L, p, &a, &z, t, sizeof t);
             panel_title(o, t);
+            size_t c = ts_col(names, nn, rows[k].name), cl = nn + 2 + 2 * (c - 2);
+            outfile_printf(o, "plot ");
+            if (band && level)
+                outfile_printf(o,
+                               "for [i=%zu:%zu] 'timeseries.dat' index i using 1:(($%zu+$%zu)/2):1:"
+                               "($1+%.9g<%.9g ? $1+%.9g : %.9g):%zu:%zu with boxxyerror "
+                               "lt (i-%zu+1) fs transparent solid 0.2 noborder notitle, ",
+                               a, z, cl, cl + 1, dt, tmax, dt, tmax, cl, cl + 1, a);
+            else if (band)
+                outfile_printf(o,
+                               "for [i=%zu:%zu] 'timeseries.dat' index i using 1:%zu:%zu "
+                               "with filledcurves lt (i-%zu+1) fs transparent solid 0.2 "
+                               "noborder notitle, ",
+                               a, z, cl, cl + 1, a);
             outfile_printf(o,
-                           "plot for [i=%zu:%zu] 'timeseries.dat' index i using 1:%zu with %s "
+                           "for [i=%zu:%zu] 'timeseries.dat' index i using 1:%zu with %s "
                            "lt (i-%zu+1) title columnheader(1)\n",
-                           a, z, ts_col(names, nn, rows[k].name), level ? "steps" : "lines", a);
+                           a, z, c, level ? "steps" : "lines", a);
         }
     }
     outfile_printf(o, "unset multiplot\n");
@@ -1261,7 +1400,7 @@ void plots_custom_script(struct outfile *o, const struct report *rp)
         layout_runs(&L, rp);
         struct x_axis x;
         x_axis_make(&x, rp->sc, custom_x(rp, pl));
-        size_t np = L.npanel, rows, cols, pw = panel_width(rp->sc, &x);
+        size_t np = L.npanel, rows, cols, pw = key_panel_width(rp->sc, &L, panel_width(rp->sc, &x));
         grid_of(1, np, &rows, &cols);
         char png[96];
         snprintf(png, sizeof png, "plot_%s.png", pl->name);

@@ -1049,12 +1049,34 @@ for s in balancers stale-load backoff-jitter metastable-retries health-checks; d
 done
 check "stale-load.ini plots against refresh (plot_x), a duration axis in ms" \
     grep -q "^set xlabel 'refresh (ms)'" "$T/plot-stale-load/sweep_latency.gp"
+check "a numeric sweep of few values has a tic at each (sweep.ini: rate = 3, 5)" \
+    grep -q '^set xtics ("3" 3, "5" 5)$' "$T/j1/sweep_latency.gp"
+check "stale-load.ini: refresh 0 and 100 ms would overlap, so automatic tics" \
+    grep -q "^set xtics autofreq" "$T/plot-stale-load/sweep_latency.gp"
 check "balancers.ini plots the policies as categories, no line across them" sh -c \
     "grep -q 'yerrorbars' '$T/plot-balancers/sweep_latency.gp' && ! grep -q 'yerrorlines' '$T/plot-balancers/sweep_latency.gp'"
 check "metastable-retries.ini draws app.queue over time" \
     grep -q "^set ylabel 'app.queue (requests)'" "$T/plot-metastable-retries/timeseries.gp"
+check "health-checks.ini (2 replications) draws bands: around rates, a box per slot around levels" sh -c \
+    "grep -q 'with filledcurves .*fs transparent solid 0.2' '$T/plot-health-checks/timeseries.gp' && grep -q 'with boxxyerror .*fs transparent solid 0.2' '$T/plot-health-checks/timeseries.gp'"
+# With 2 replications the band is min..max: the mean lies within it, and
+# it has width somewhere.
+check "health-checks.ini: throughput's band holds its mean, and is not all zero width" awk '
+    /^"/ { sub(/^"[^"]*"/, "label"); for (i = 1; i <= NF; i++) { h = $i; gsub(/"/, "", h); col[h] = i }; next }
+    NF > 1 && $col["throughput_rps"] != "nan" {
+        m = $col["throughput_rps"]; l = $col["throughput_rps.lo"]; u = $col["throughput_rps.hi"]
+        if (l > m + 1e-9 || u < m - 1e-9) bad++
+        if (u > l) wide++ }
+    END { exit !(bad == 0 && wide > 0) }' "$T/plot-health-checks/timeseries.dat"
+check "write-behind-crash.ini with 1 replication draws no band" sh -c \
+    "! grep -q 'transparent' '$T/wb/timeseries.gp'"
 check "write-behind-crash.ini draws cache.wb_queue over time" \
     grep -q "^set ylabel 'cache.wb_queue (writes)'" "$T/wb/timeseries.gp"
+# multi-leader.ini: 8 lines of about 56 characters a panel; the legend
+# takes 4 rows (2 columns, in a wider panel), not 8 under the plot.
+check "multi-leader.ini: every legend in at most 4 rows" awk '
+    /^set key maxcols [0-9]+ maxrows [0-9]+$/ { n++; if ($6 > 4) bad++ }
+    END { exit !(n > 0 && bad == 0) }' "$T/ml/sweep_latency.gp" "$T/ml/latency_cdf.gp"
 "$SDSIM" run scenarios/quorum-staleness.ini --set sim.repeat=1 -j 2 -o "$T/plot-qs" -q
 check "quorum-staleness.ini: t in ms (the unit after its \${...}), from 0" \
     grep -q "^set xlabel 't (ms)' offset 0,0" "$T/plot-qs/sweep_metrics.gp"
