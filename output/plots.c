@@ -1036,6 +1036,9 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
 
 /* ---- timeseries --------------------------------------------------------- */
 
+/* Panels of more lines than this draw no bands: theirs would overlap. */
+#define TS_BAND_MAX_LINES 2
+
 /* The mean of one time slot's values over the replications (NaN when
  * none has one) and the band drawn around it: with 3 or more values the
  * 95% Student t interval of the mean, with 2 their min..max (an interval
@@ -1256,8 +1259,8 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
     }
     outfile_printf(o, "# Over time: the mean over replications of each sweep point\n"
                       "# (timeseries.dat); shaded: scheduled faults.%s\n",
-                   band ? "\n# Bands: per time slot the 95% t interval of the mean with 3 or more\n"
-                          "# replications, min..max with 2."
+                   band ? "\n# Bands (panels of at most 2 lines): per time slot the 95% t interval\n"
+                          "# of the mean with 3 or more replications, min..max with 2."
                         : "");
     size_t pw = key_panel_width(rp->sc, &L, 620);
     plot_begin(o, rp->sc, "timeseries.png", nrows ? nrows : 1, np, pw, 360);
@@ -1282,14 +1285,16 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
             panel_blocks(rp->sc, &L, p, &a, &z, t, sizeof t);
             panel_title(o, t);
             size_t c = ts_col(names, nn, rows[k].name), cl = nn + 2 + 2 * (c - 2);
+            /* more lines' bands pile into one grey mass that hides them */
+            bool pband = band && z - a + 1 <= TS_BAND_MAX_LINES;
             outfile_printf(o, "plot ");
-            if (band && level)
+            if (pband && level)
                 outfile_printf(o,
                                "for [i=%zu:%zu] 'timeseries.dat' index i using 1:(($%zu+$%zu)/2):1:"
                                "($1+%.9g<%.9g ? $1+%.9g : %.9g):%zu:%zu with boxxyerror "
                                "lt (i-%zu+1) fs transparent solid 0.2 noborder notitle, ",
                                a, z, cl, cl + 1, dt, tmax, dt, tmax, cl, cl + 1, a);
-            else if (band)
+            else if (pband)
                 outfile_printf(o,
                                "for [i=%zu:%zu] 'timeseries.dat' index i using 1:%zu:%zu "
                                "with filledcurves lt (i-%zu+1) fs transparent solid 0.2 "
