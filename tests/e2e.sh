@@ -1037,6 +1037,24 @@ check "metastable-retries.ini draws app.queue over time" \
 check "write-behind-crash.ini draws cache.wb_queue over time" \
     grep -q "^set ylabel 'cache.wb_queue (writes)'" "$T/wb/timeseries.gp"
 "$SDSIM" run scenarios/quorum-staleness.ini --set sim.repeat=1 -j 2 -o "$T/plot-qs" -q
+# show = only: the table has the sweep values, the runs and the columns
+# named, under 100 characters a line (the default table takes about 190)
+table_width() { # table_width FILE: the longest line from the heading to "results:"
+    awk '/ runs  / { on = 1 } /^results:/ { on = 0 } on { n++; if (length($0) > m) m = length($0) }
+         END { print (n > 1 ? m : 999) }' "$1"
+}
+for f in quorum-staleness ring-balance cache-ttl; do
+    "$SDSIM" run scenarios/$f.ini --set sim.repeat=1 --set sim.duration=20s -j 2 -o "$T/only-$f" \
+        > "$T/only-$f.out" 2>/dev/null
+    w=$(table_width "$T/only-$f.out")
+    check "$f.ini: show = only: its table is narrower than 100 characters ($w), without the default columns" \
+        sh -c "[ $w -lt 100 ] && ! grep ' runs  ' '$T/only-$f.out' | grep -q 'offered/s'"
+done
+"$SDSIM" run scenarios/hello.ini --set 'sim.show=only: latency_p99_ms, unfinished_ratio, app.utilisation' \
+    --set sim.duration=200s --set sim.warmup=10s -o "$T/only-hello" > "$T/only-hello.out" 2>/dev/null
+check "show = only: a default column named is shown as in the default table (heading, %, legend)" \
+    sh -c "grep -q '^point    runs  success p99 ms  unfinished %  app.utilisation\$' '$T/only-hello.out' &&
+           grep -qx 'unfinished: in flight at the end; success: successful requests only' '$T/only-hello.out'"
 check "quorum-staleness.ini: t in ms (the unit after its \${...}), from 0" \
     grep -q "^set xlabel 't (ms)' offset 0,0" "$T/plot-qs/sweep_metrics.gp"
 "$SDSIM" run scenarios/consistency-levels.ini --set sim.duration=20s --set sim.repeat=2 -j 2 \
