@@ -410,6 +410,85 @@ static int read_when(const struct scenario *sc, const struct sc_check *l, const 
     }
 }
 
+/* it->text: the line with each run of blanks as one ("a   <  b" as "a < b"). */
+static void set_text(struct expect_item *it, const struct sc_check *l)
+{
+    char *t = it->text = xstrdup(l->text);
+    for (const char *q = l->text; *q; q++)
+        if (!((*q == ' ' || *q == '\t') && (q[1] == ' ' || q[1] == '\t')))
+            *t++ = *q == '\t' ? ' ' : *q;
+    *t = '\0';
+}
+
+/* `bottleneck = NAME [when ...]` in [predict], p after "bottleneck": NAME
+ * must be a component of the scenario (one with a components.csv row). */
+static int read_bottleneck(const struct scenario *sc, const struct sc_check *l, const char *p,
+                           struct expect_item *it, struct diag *d)
+{
+    it->bottleneck = true;
+    it->unit = "ratio"; /* the value compared: a utilisation */
+    it->op = EXPECT_EQ;
+    it->bound = NA;
+    p = skip_blanks(p);
+    if (*p != '=' || (p[1] == '=' && p[2] == '='))
+        return diag_error(d, at(l, p),
+                          "expected '=' and a component after 'bottleneck' (bottleneck = NAME)");
+    p = skip_blanks(p + (p[1] == '=' ? 2 : 1));
+    const char *nb = p;
+    while (is_metric_char((unsigned char)*p))
+        p++;
+    if (p == nb)
+        return diag_error(d, at(l, nb), "missing component after 'bottleneck ='");
+    if ((size_t)(p - nb) >= sizeof it->comp)
+        return diag_error(d, at(l, nb), "component name too long");
+    snprintf(it->comp, sizeof it->comp, "%.*s", (int)(p - nb), nb);
+    const char **names = xcalloc(sc->nsections + 1, sizeof *names);
+    size_t n = 0;
+    const struct sc_section *found = NULL;
+    for (size_t i = 0; i < sc->nsections; i++) {
+        const struct sc_section *s = &sc->sections[i];
+        if (!has_component_row(s->kind))
+            continue;
+        names[n++] = s->name;
+        if (strcmp(s->name, it->comp) == 0)
+            found = s;
+    }
+    if (!found) {
+        char known[256] = "";
+        size_t k = 0;
+        for (size_t i = 0; i < n && k + 1 < sizeof known; i++)
+            k += (size_t)snprintf(known + k, sizeof known - k, "%s%s", i ? ", " : "", names[i]);
+        const struct sc_section *other = NULL;
+        for (size_t i = 0; i < sc->nsections; i++)
+            if (strcmp(sc->sections[i].name, it->comp) == 0)
+                other = &sc->sections[i];
+        const char *near = diag_closest(it->comp, names, n);
+        if (other)
+            diag_error(d, at(l, nb), "bottleneck: '%s' is a %s, not a component that serves "
+                                     "requests (this scenario's: %s)",
+                       it->comp, other->kind, n ? known : "none");
+        else if (near)
+            diag_error(d, at(l, nb),
+                       "bottleneck: no component '%s' in this scenario (did you mean '%s'?)",
+                       it->comp, near);
+        else
+            diag_error(d, at(l, nb), "bottleneck: no component '%s' in this scenario (its "
+                                     "components: %s)",
+                       it->comp, n ? known : "none");
+        free(names);
+        return -1;
+    }
+    free(names);
+    p = skip_blanks(p);
+    if (*p && !word_is(p, "when"))
+        return diag_error(d, at(l, p), "unexpected '%s' (only 'when VAR = VALUE' may follow)",
+                          p);
+    if (*p && read_when(sc, l, p + 4, it, d) < 0)
+        return -1;
+    set_text(it, l);
+    return 0;
+}
+
 int expect_read_line(const struct scenario *sc, const struct sc_check *l,
                      struct expect_item *it, struct diag *d)
 {
@@ -425,6 +504,8 @@ int expect_read_line(const struct scenario *sc, const struct sc_check *l,
     if ((size_t)(p - mb) >= sizeof it->metric)
         return diag_error(d, l->loc, "metric name too long");
     snprintf(it->metric, sizeof it->metric, "%.*s", (int)(p - mb), mb);
+    if (l->predict && strcmp(it->metric, "bottleneck") == 0)
+        return read_bottleneck(sc, l, p, it, d);
     if (find_metric(sc, it) < 0)
         return unknown_metric(sc, l->loc, it->metric, d);
     p = skip_blanks(p);
@@ -487,11 +568,7 @@ int expect_read_line(const struct scenario *sc, const struct sc_check *l,
                           p);
     if (*p && read_when(sc, l, p + 4, it, d) < 0)
         return -1;
-    char *t = it->text = xstrdup(l->text);
-    for (const char *q = l->text; *q; q++) /* "a   <  b" as "a < b" */
-        if (!((*q == ' ' || *q == '\t') && (q[1] == ' ' || q[1] == '\t')))
-            *t++ = *q == '\t' ? ' ' : *q;
-    *t = '\0';
+    set_text(it, l);
     return 0;
 }
 
@@ -595,31 +672,82 @@ static bool applies(const struct expect_item *it, const struct scenario *sc, siz
 }
 
 /* The value and interval of a components.csv column over runs [b, e). */
-static void component_ci(const struct report *rp, size_t b, size_t e,
-                         const struct expect_item *it, struct ci *ci, double *value)
+static void component_ci(const struct report *rp, size_t b, size_t e, const char *comp,
+                         const struct comp_column *col, struct ci *ci, double *value)
 {
     double *x = xcalloc(e - b + 1, sizeof *x);
     size_t n = 0;
     for (size_t i = b; i < e; i++) {
         const struct run_result *r = &rp->runs[i];
         for (size_t k = 0; k < r->ncomps; k++) {
-            if (strcmp(r->comps[k].name, it->comp) != 0)
+            if (strcmp(r->comps[k].name, comp) != 0)
                 continue;
-            double v = it->col->type == COL_COUNT ? (double)it->col->count(r, &r->comps[k])
-                                                  : it->col->num(r, &r->comps[k]);
+            double v = col->type == COL_COUNT ? (double)col->count(r, &r->comps[k])
+                                              : col->num(r, &r->comps[k]);
             if (!isnan(v))
                 x[n++] = v;
             break;
         }
     }
-    wr_ci_of_values(x, n, it->col->doc.name, ci);
-    if (!strcmp(it->col->doc.unit, "ratio")) /* utilisation: a share of the workers */
+    wr_ci_of_values(x, n, col->doc.name, ci);
+    if (!strcmp(col->doc.unit, "ratio")) /* utilisation: a share of the workers */
         stats_ci_clamp(ci, 0, 1);
     free(x);
     *value = n ? ci->mean : NA;
     if (n == 0)
         ci->lo = ci->hi = NA;
     ci->n = n;
+}
+
+/* A bottleneck guess over runs [b, e): the component (with workers) of
+ * highest mean utilisation, the runner-up, the guessed one's, and the
+ * napkin math's bottleneck (highest utilisation_expected, as
+ * models/napkin.c names it: the first of the highest). */
+static void bottleneck_row(const struct report *rp, size_t b, size_t e,
+                           const struct expect_item *it, struct expect_row *row)
+{
+    const struct comp_column *util = comp_column("utilisation");
+    const struct run_result *r0 = &rp->runs[b];
+    row->guess_util = row->next_util = NA;
+    row->value = row->lo = row->hi = NA;
+    row->n = 0;
+    double best = NA, nap = NA;
+    for (size_t j = 0; j < r0->ncomps; j++) {
+        const char *name = r0->comps[j].name;
+        double u = r0->comps[j].utilisation_expected;
+        if (isfinite(u) && (isnan(nap) || u > nap)) {
+            nap = u;
+            snprintf(row->napkin_comp, sizeof row->napkin_comp, "%s", name);
+        }
+        struct ci ci;
+        double v;
+        component_ci(rp, b, e, name, util, &ci, &v);
+        if (isnan(v))
+            continue;
+        if (strcmp(name, it->comp) == 0)
+            row->guess_util = v;
+        if (isnan(best) || v > best) {
+            if (!isnan(best)) {
+                row->next_util = best;
+                memcpy(row->next_comp, row->sim_comp, sizeof row->next_comp);
+            }
+            best = v;
+            snprintf(row->sim_comp, sizeof row->sim_comp, "%s", name);
+            row->value = v;
+            row->lo = ci.lo;
+            row->hi = ci.hi;
+            row->n = ci.n;
+        } else if (isnan(row->next_util) || v > row->next_util) {
+            row->next_util = v;
+            snprintf(row->next_comp, sizeof row->next_comp, "%s", name);
+        }
+    }
+    row->no_interval = isnan(row->lo) || isnan(row->hi);
+    row->verdict = EXPECT_INCONCLUSIVE;
+    row->error_pct = NA;
+    /* a tie with the highest is a right guess too */
+    row->inside = !row->sim_comp[0] ? -1
+                  : !strcmp(row->sim_comp, it->comp) || row->guess_util == best;
 }
 
 static void judge_row(const struct expect_item *it, struct expect_row *row)
@@ -655,14 +783,23 @@ struct expect_outcome *expect_evaluate(const struct expect_set *es, const struct
                 continue;
             struct ci ci;
             double value;
+            if (it->bottleneck) {
+                xgrow(&o->rows, &cap, o->nrows + 1, sizeof *o->rows);
+                struct expect_row *row = &o->rows[o->nrows++];
+                memset(row, 0, sizeof *row);
+                row->item = i;
+                row->point = point;
+                bottleneck_row(rp, b, e, it, row);
+                continue;
+            }
             if (it->col)
-                component_ci(rp, b, e, it, &ci, &value);
+                component_ci(rp, b, e, it->comp, it->col, &ci, &value);
             else
                 wr_column_ci(rp, b, e, it->metric, &ci, &value);
             xgrow(&o->rows, &cap, o->nrows + 1, sizeof *o->rows);
             struct expect_row *row = &o->rows[o->nrows++];
             *row = (struct expect_row){i, point, value, ci.lo, ci.hi, ci.n, false,
-                                       EXPECT_INCONCLUSIVE, NA, -1};
+                                       EXPECT_INCONCLUSIVE, NA, -1, "", NA, "", NA, ""};
             if (isnan(value)) /* no run of the point has it */
                 row->n = 0;
             judge_row(it, row);
@@ -701,10 +838,50 @@ static const char *unit_suffix(const char *unit)
     return "";
 }
 
+/* "predict: bottleneck = db [all runs]: app (utilisation 0.85; db 0.31);
+ * guess off; napkin math said app". */
+static char *bottleneck_text(const struct expect_row *row, const struct expect_item *it,
+                             const char *label)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return xstrdup("predict: bottleneck");
+    fprintf(f, "predict: %s [%s]: ", it->text, label);
+    char u[32];
+    if (!row->sim_comp[0]) {
+        fprintf(f, "no component with workers at this point");
+    } else {
+        report_fmt_num(u, sizeof u, row->value, 3);
+        fprintf(f, "%s (utilisation %s", row->sim_comp, u);
+        if (row->inside == 1 && row->next_comp[0]) {
+            report_fmt_num(u, sizeof u, row->next_util, 3);
+            fprintf(f, "; next %s %s", row->next_comp, u);
+        } else if (row->inside == 0 && isnan(row->guess_util)) {
+            fprintf(f, "; %s has no workers", it->comp);
+        } else if (row->inside == 0) {
+            report_fmt_num(u, sizeof u, row->guess_util, 3);
+            fprintf(f, "; %s %s", it->comp, u);
+        }
+        fprintf(f, "); guess %s", row->inside == 1 ? "right" : "off");
+    }
+    if (row->napkin_comp[0])
+        fprintf(f, "; napkin math said %s", row->napkin_comp);
+    fclose(f);
+    return buf;
+}
+
 char *expect_row_text(const struct expect_outcome *o, const struct scenario *sc, size_t i)
 {
     const struct expect_row *row = &o->rows[i];
     const struct expect_item *it = &o->set->items[row->item];
+    if (it->bottleneck) {
+        char *label = wr_point_label(sc, row->point);
+        char *s = bottleneck_text(row, it, label);
+        free(label);
+        return s;
+    }
     const char *u = unit_suffix(it->unit);
     char *label = wr_point_label(sc, row->point);
     char head[64], got[256];
@@ -762,6 +939,23 @@ void csvout_expect(struct outfile *out, const struct report *rp)
         outfile_printf(out, "%zu", row->point);
         wr_sweep_values(out, rp->sc, row->point);
         outfile_printf(out, ",%s,", pred ? "predict" : "expect");
+        if (it->bottleneck) { /* the simulated bottleneck's utilisation */
+            char m[EXPECT_NAME_MAX + 16];
+            snprintf(m, sizeof m, "%s%s", row->sim_comp[0] ? row->sim_comp : "bottleneck",
+                     row->sim_comp[0] ? ".utilisation" : "");
+            wr_csv_str(out, m);
+            outfile_printf(out, ",");
+            wr_csv_str(out, it->text);
+            wr_num(out, row->value);
+            wr_num(out, row->no_interval ? NA : row->lo);
+            wr_num(out, row->no_interval ? NA : row->hi);
+            outfile_printf(out, ",%zu,%s", row->n,
+                           row->inside < 0 ? "no value" : row->inside ? "match" : "miss");
+            wr_num(out, NA);
+            wr_num(out, NA);
+            outfile_printf(out, "\n");
+            continue;
+        }
         wr_csv_str(out, it->metric);
         outfile_printf(out, ",");
         wr_csv_str(out, it->text);

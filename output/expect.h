@@ -10,7 +10,13 @@
  * A metric is a summary.csv metric (`latency_p99_ms`, `lost_writes`,
  * `cache.hit_ratio`: the fixed ones and those the kinds report) or a
  * numeric components.csv column of a component (`db.utilisation`), whose
- * interval is then taken over the replications the same way. */
+ * interval is then taken over the replications the same way.
+ *
+ * `bottleneck = NAME` in [predict] names the component a learner thinks
+ * limits the design; after the run it is compared with the simulated
+ * bottleneck of each point: the component with workers of highest measured
+ * utilisation (components.csv, mean over the replications), shown beside
+ * the napkin math's (highest utilisation_expected). */
 #ifndef SDSIM_OUTPUT_EXPECT_H
 #define SDSIM_OUTPUT_EXPECT_H
 
@@ -39,7 +45,8 @@ struct expect_item {
     /* A components.csv column (col) of component comp, or NULL: a
      * summary.csv metric. */
     const struct comp_column *col;
-    char comp[EXPECT_NAME_MAX];
+    char comp[EXPECT_NAME_MAX];    /* a bottleneck guess: the component guessed */
+    bool bottleneck;               /* `bottleneck = NAME` in [predict] */
     enum expect_op op;             /* a prediction: EXPECT_EQ */
     double bound;                  /* in the metric's unit */
     size_t nwhen;                  /* `when VAR = VALUE and ...`: the points it holds at */
@@ -81,7 +88,17 @@ struct expect_row {
     bool no_interval;       /* judged on the value alone (one replication, or none given) */
     enum expect_verdict verdict; /* expectations; a value missing: inconclusive */
     double error_pct;       /* predictions: (guess - value) / |value| in %, NAN when value is 0 */
-    int inside;             /* predictions: guess in [lo, hi] 1, outside 0, no interval -1 */
+    int inside;             /* predictions: guess in [lo, hi] 1, outside 0, no interval -1;
+                               a bottleneck guess: 1 it is the simulated one, 0 not */
+    /* A bottleneck guess: the simulated bottleneck (value, lo, hi: its
+     * utilisation; "" when no component has workers), the guessed
+     * component's utilisation (NAN: it has no workers), the runner-up and
+     * the napkin math's bottleneck ("" when it is not known before a run). */
+    char sim_comp[EXPECT_NAME_MAX];
+    double guess_util;
+    char next_comp[EXPECT_NAME_MAX];
+    double next_util;
+    char napkin_comp[EXPECT_NAME_MAX];
 };
 
 struct expect_outcome {

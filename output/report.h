@@ -54,7 +54,8 @@ struct report {
      * folder also gets, for sdsim merge; NULL otherwise. */
     const struct part_header *part;
     /* [sim] show: extra table columns, comma-separated (runs.csv columns,
-     * summary metrics, COMPONENT.COLUMN of components.csv), or NULL. */
+     * summary metrics, COMPONENT.COLUMN of components.csv), or NULL;
+     * "only: a, b": these columns instead of the fixed ones. */
     const char *show;
     /* [sim] plot_x: the sweep variable on the x axis of the sweep plots
      * (the others are the lines and panels), or NULL: the first. */

@@ -7,7 +7,9 @@
  * is in ms, or in s when some value of it reaches 10000 ms, and "-" marks
  * a value that does not apply. [sim] show adds columns (rp->show): any
  * runs.csv column, summary metric or COMPONENT.COLUMN of components.csv,
- * the mean over a point's replications. Printing it is main's job. */
+ * the mean over a point's replications; `show = only: a, b` replaces the
+ * fixed columns with those named (the sweep values and runs stay).
+ * Printing it is main's job. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,10 +46,18 @@ static const struct table_col table_cols[] = {
 #define SIG_CI 2     /* of an interval's half-width */
 #define MS_TO_S 1e4  /* a latency column reaching this many ms is shown in s */
 
-static const char legend[] =
-    "failed: rejected, rate limited, timed out or error; reject: incl. rate limited; "
-    "unfinished: in flight at the end; goodput: successes without fallbacks; success: "
-    "successful requests only; all: every finished request\n";
+/* The legend under the table: each abbreviation whose column is shown. */
+static const struct {
+    const char *text;
+    const char *metrics[3]; /* the columns it explains */
+} legend[] = {
+    {"failed: rejected, rate limited, timed out or error", {"failed_ratio"}},
+    {"reject: incl. rate limited", {"refused_ratio"}},
+    {"unfinished: in flight at the end", {"unfinished_ratio"}},
+    {"goodput: successes without fallbacks", {"goodput_rps"}},
+    {"success: successful requests only", {"latency_mean_ms", "latency_p99_ms"}},
+    {"all: every finished request", {"latency_all_p99_ms"}},
+};
 
 void report_fmt_num(char *buf, size_t size, double v, int sig)
 {
@@ -191,24 +201,56 @@ static bool in_ms(const struct tcol *tc)
     return n > 3 && strcmp(tc->name + n - 3, "_ms") == 0;
 }
 
-/* The fixed columns, then one per name of rp->show. */
+static void fixed_column(struct tcol *c, const struct table_col *t)
+{
+    memset(c, 0, sizeof *c);
+    c->fixed = t;
+    c->scale = t->kind == CELL_PERCENT ? 100 : 1;
+}
+
+/* The fixed columns, then one per name of rp->show; with "only: a, b" just
+ * the columns named, a fixed one's metric (latency_p99_ms) shown as the
+ * fixed column is (its heading, % or interval). */
 static size_t table_columns(const struct report *rp, struct tcol *cols)
 {
     size_t n = 0;
-    for (size_t k = 0; k < NCOLS; k++, n++) {
-        memset(&cols[n], 0, sizeof cols[n]);
-        cols[n].fixed = &table_cols[k];
-        cols[n].scale = table_cols[k].kind == CELL_PERCENT ? 100 : 1;
-    }
     const char *p = rp->show ? rp->show : "";
+    p += strspn(p, " \t");
+    bool only = strncmp(p, "only:", 5) == 0;
+    if (only)
+        p += 5;
+    for (size_t k = 0; k < NCOLS && !only; k++)
+        fixed_column(&cols[n++], &table_cols[k]);
     for (p += strspn(p, ", \t"); *p && n < NCOLS + REPORT_SHOW_MAX; p += strspn(p, ", \t")) {
         size_t len = strcspn(p, ", \t");
         memset(&cols[n], 0, sizeof cols[n]);
         snprintf(cols[n].name, sizeof cols[n].name, "%.*s", (int)len, p);
-        cols[n++].scale = 1;
+        cols[n].scale = 1;
+        for (size_t k = 0; k < NCOLS && only; k++)
+            if (strcmp(cols[n].name, table_cols[k].metric) == 0)
+                fixed_column(&cols[n], &table_cols[k]);
+        n++;
         p += len;
     }
     return n;
+}
+
+/* The legend line for the fixed columns shown ("" when none is). */
+static void put_legend(FILE *f, const struct tcol *cols, size_t nc)
+{
+    const char *sep = "";
+    for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++) {
+        bool shown = false;
+        for (size_t k = 0; k < nc && !shown; k++)
+            for (size_t m = 0; m < 3 && legend[i].metrics[m] && cols[k].fixed && !shown; m++)
+                shown = strcmp(cols[k].fixed->metric, legend[i].metrics[m]) == 0;
+        if (shown) {
+            fprintf(f, "%s%s", sep, legend[i].text);
+            sep = "; ";
+        }
+    }
+    if (*sep)
+        fputc('\n', f);
 }
 
 static void footer(FILE *f, const struct report *rp, size_t nstopped, const char *best,
@@ -331,7 +373,7 @@ char *report_table(const struct report *rp)
         nstopped += ns;
         fprintf(f, "\n");
     }
-    fputs(legend, f);
+    put_legend(f, cols, nc);
     footer(f, rp, nstopped, best, best_offered);
     free(best);
     free(swidth);

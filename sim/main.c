@@ -1404,7 +1404,11 @@ static void list_expect(void)
            "[predict]  guesses, shown beside the result; never an error\n"
            "  line         METRIC = VALUE [when ...], as in latency_mean_ms = 2600ms\n"
            "  shown        the result, its 95%% interval, the guess's error in %% and whether\n"
-           "               the interval holds the guess\n\n");
+           "               the interval holds the guess\n"
+           "  bottleneck   bottleneck = COMPONENT [when ...]: the component you think limits\n"
+           "               the design; shown beside the simulated one at each point (highest\n"
+           "               mean utilisation among the components with workers) and the napkin\n"
+           "               math's; expect.csv: match or miss\n\n");
 }
 
 /* `sdsim list metrics`: every column of the results files, by file. */

@@ -48,7 +48,11 @@ const struct param_spec runner_sim_params[] = {
     {"show", "list", "",
      "extra columns of the terminal table, 8 at most: runs.csv columns or summary.csv "
      "metrics (latency_p99_ms, lost_writes, cache.hit_ratio) or COMPONENT.COLUMN of "
-     "components.csv (app.utilisation); the mean over a point's replications"},
+     "components.csv (app.utilisation); the mean over a point's replications. "
+     "`only: NAME, ...` shows just these after the sweep values and runs; the default "
+     "columns are offered_rps, throughput_rps, goodput_rps, failed_ratio, refused_ratio, "
+     "timeout_ratio, unfinished_ratio, latency_mean_ms (with its 95% CI), latency_p99_ms, "
+     "latency_all_p99_ms"},
     {"plot_x", "sweep name", "the first sweep",
      "the sweep variable on the x axis of the sweep plots; the other sweeps become the "
      "lines (and, past 8 lines, the panels)"},
@@ -237,14 +241,22 @@ static int read_show(const char *v, struct loc loc, const struct sc_point *pt, c
     bool literal = !strstr(v, "${"); /* then a name's column is the value's + its offset */
     static const char word[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
     size_t n = 0;
-    for (const char *p = v + strspn(v, ", \t"); *p; p += strspn(p, ", \t"), n++) {
+    /* "only: a, b": the table has just these columns */
+    const char *list = v + strspn(v, " \t");
+    bool only = strncmp(list, "only:", 5) == 0;
+    if (!only)
+        list = v;
+    else
+        list += 5;
+    for (const char *p = list + strspn(list, ", \t"); *p; p += strspn(p, ", \t"), n++) {
         size_t len = strspn(p, word);
         struct loc at = loc;
         if (literal && loc.line > 0)
             at.col += (int)(p - v);
         if (len == 0 || len >= 64 || !strchr(", \t", p[len]))
             return diag_error(d, at, "show: expected column names, e.g. "
-                                     "'latency_p99_ms, app.utilisation'");
+                                     "'latency_p99_ms, app.utilisation' (or 'only: NAME, ...' "
+                                     "for just those columns)");
         char name[64];
         snprintf(name, sizeof name, "%.*s", (int)len, p);
         char why[320];
@@ -254,6 +266,8 @@ static int read_show(const char *v, struct loc loc, const struct sc_point *pt, c
     }
     if (n > REPORT_SHOW_MAX)
         return diag_error(d, loc, "show: %d columns at most", REPORT_SHOW_MAX);
+    if (only && n == 0)
+        return diag_error(d, loc, "show: 'only:' names no column (e.g. 'only: latency_p99_ms')");
     return 0;
 }
 

@@ -286,6 +286,56 @@ START_TEST(table_and_backlog_warning)
 }
 END_TEST
 
+/* [sim] show = only: the sweep values, the runs and just the columns
+ * named; a default column's metric keeps its heading, % and legend. */
+START_TEST(show_only_replaces_the_default_columns)
+{
+    size_t n;
+    struct run_result *res = tl_runs(overload_text, 1, &n);
+    struct diag *d = diag_new();
+    struct scenario *sc = scenario_parse("t.ini", overload_text, d);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
+    struct report rp = {.sc = sc, .runs = res, .nruns = n, .repeat = 2, .base_seed = 1,
+                        .command = "test", .outdir = "out",
+                        .show = " only: app.utilisation, unfinished_ratio, latency_mean_ms"};
+    char *table = report_table(&rp);
+    char *nl = strchr(table, '\n');
+    ck_assert_ptr_nonnull(nl);
+    *nl = '\0';
+    ck_assert_str_eq(table, "rate runs  app.utilisation  unfinished %  success mean s (95% CI)");
+    *nl = '\n';
+    ck_assert_msg(!strstr(table, "offered/s") && !strstr(table, "throughput/s"), "%s", table);
+    /* at 4/s on a capacity of 2/s about half the requests are unfinished: in % */
+    char *row4 = strstr(table, "\n4/s ");
+    ck_assert_ptr_nonnull(row4);
+    double util, unf;
+    ck_assert_msg(sscanf(row4, "\n4/s %*d %lf %lf", &util, &unf) == 2, "%s", table);
+    ck_assert_msg(util > 0.99 && util <= 1.0, "utilisation at 4/s: %g", util);
+    ck_assert_msg(unf > 40 && unf < 60, "unfinished at 4/s: %g%%", unf);
+    ck_assert_msg(strstr(row4, " ± "), "the mean keeps its interval: %s", table);
+    /* the legend: only the abbreviations shown */
+    ck_assert_msg(strstr(table, "\nunfinished: in flight at the end; success: successful requests "
+                                "only\n"),
+                  "%s", table);
+    ck_assert_msg(!strstr(table, "goodput:"), "%s", table);
+    free(table);
+    /* the default table keeps its whole legend */
+    rp.show = NULL;
+    table = report_table(&rp);
+    ck_assert_msg(strstr(table, "\nfailed: rejected, rate limited, timed out or error; reject: "
+                                "incl. rate limited; unfinished: in flight at the end; goodput: "
+                                "successes without fallbacks; success: successful requests only; "
+                                "all: every finished request\n"),
+                  "%s", table);
+    ck_assert_msg(strncmp(table, "rate runs  offered/s  throughput/s", 34) == 0, "%s", table);
+    free(table);
+    scenario_free(sc);
+    diag_free(d);
+    tl_runs_free(res, n);
+}
+END_TEST
+
 Suite *columns_suite(void)
 {
     Suite *s = suite_create("columns");
@@ -297,6 +347,7 @@ Suite *columns_suite(void)
     tcase_add_test(tc, headers_come_out_as_known);
     tcase_add_test(tc, numbers_have_significant_digits_without_exponent);
     tcase_add_test(tc, table_and_backlog_warning);
+    tcase_add_test(tc, show_only_replaces_the_default_columns);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -196,6 +196,10 @@ static const struct {
     {"latency_p99_ms < 200ms when w = 1 or mode = plain", false, 35, "expected 'and'"},
     {"latency_p99_ms < 200ms", true, 16, "belong in [expect]"},
     {"latency_p99_ms", true, 15, "expected '='"},
+    {"bottleneck = z", true, 14, "no component 'z'"},
+    {"bottleneck = c", true, 14, "'c' is a client"},
+    {"bottleneck < s", true, 12, "expected '=' and a component"},
+    {"bottleneck = s when w = 3", true, 25, "not a value of sweep 'w'"},
 };
 
 START_TEST(bad_lines_are_errors_at_their_column)
@@ -358,6 +362,68 @@ START_TEST(one_replication_is_judged_on_its_value)
 }
 END_TEST
 
+/* A bottleneck guess: two services fed by two clients, a at 10/s x 50 ms
+ * on one worker (utilisation 0.5), b at 10/s x t (0.1, then 0.9): the
+ * simulated bottleneck is a at the first point and b at the second, and the
+ * napkin math (which knows both loads) says the same. */
+#define TWO                                                                                        \
+    "[sim]\nduration = 2000s\nrepeat = 2\n"                                                        \
+    "[client ca]\narrival = poisson(rate=10/s)\nto = a\n"                                          \
+    "[client cb]\narrival = poisson(rate=10/s)\nto = b\n"                                          \
+    "[service a]\nworkers = 1\nservice = const(50ms)\n"                                            \
+    "[service b]\nworkers = 1\nservice = ${t = const(10ms), const(90ms)}\n"                        \
+    "[predict]\n"                                                                                  \
+    "bottleneck = b\n"
+
+START_TEST(a_bottleneck_guess_is_compared_with_the_busiest_component)
+{
+    struct scenario *sc = parse(TWO);
+    struct expect_set *es = expect_read(sc, d);
+    ck_assert_ptr_nonnull(es);
+    ck_assert_uint_eq(es->npredict, 1);
+    ck_assert(es->items[0].bottleneck);
+    ck_assert_str_eq(es->items[0].comp, "b");
+    size_t n;
+    struct run_result *res = tl_runs(TWO, 2, &n);
+    struct report rp = {.sc = sc, .runs = res, .nruns = n, .repeat = 2};
+    struct expect_outcome *o = expect_evaluate(es, &rp);
+    ck_assert_uint_eq(o->nrows, 2);
+    const struct expect_row *r0 = &o->rows[0], *r1 = &o->rows[1];
+    /* point 0: a (0.5) is the busiest, b (0.1) the guess: off */
+    ck_assert_str_eq(r0->sim_comp, "a");
+    ck_assert_int_eq(r0->inside, 0);
+    ck_assert_double_eq_tol(r0->value, 0.5, 0.02);
+    ck_assert_double_eq_tol(r0->guess_util, 0.1, 0.01);
+    ck_assert(r0->lo <= r0->value && r0->value <= r0->hi);
+    ck_assert_uint_eq(r0->n, 2);
+    ck_assert_str_eq(r0->napkin_comp, "a");
+    /* point 1: b (0.9) above a (0.5): right, a the runner-up */
+    ck_assert_str_eq(r1->sim_comp, "b");
+    ck_assert_int_eq(r1->inside, 1);
+    ck_assert_double_eq_tol(r1->value, 0.9, 0.02);
+    ck_assert_str_eq(r1->next_comp, "a");
+    ck_assert_double_eq_tol(r1->next_util, 0.5, 0.02);
+    ck_assert_str_eq(r1->napkin_comp, "b");
+    /* no expectation is counted */
+    ck_assert_uint_eq(o->passed + o->failed + o->inconclusive, 0);
+    char *line = expect_row_text(o, sc, 0);
+    ck_assert_msg(strstr(line, "predict: bottleneck = b [t=const(10ms)]: a (utilisation 0.") == line,
+                  "%s", line);
+    ck_assert_msg(strstr(line, "; b 0.") && strstr(line, "); guess off; napkin math said a"), "%s",
+                  line);
+    free(line);
+    line = expect_row_text(o, sc, 1);
+    ck_assert_msg(strstr(line, "]: b (utilisation 0.") && strstr(line, "; next a 0.") &&
+                      strstr(line, "); guess right; napkin math said b"),
+                  "%s", line);
+    free(line);
+    expect_outcome_free(o);
+    expect_set_free(es);
+    tl_runs_free(res, n);
+    scenario_free(sc);
+}
+END_TEST
+
 Suite *expect_suite(void)
 {
     Suite *s = suite_create("expect");
@@ -375,6 +441,7 @@ Suite *expect_suite(void)
     tcase_add_test(tc, verdicts_on_interval_edges);
     tcase_add_test(tc, each_line_is_judged_at_the_points_it_names);
     tcase_add_test(tc, one_replication_is_judged_on_its_value);
+    tcase_add_test(tc, a_bottleneck_guess_is_compared_with_the_busiest_component);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

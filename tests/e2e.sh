@@ -81,11 +81,13 @@ verdicts() { # verdicts FILE: "kind:verdict" of each expect.csv row, sorted and 
         sort | uniq -c | awk '{ c = $1; sub(/^ *[0-9]+ /, ""); printf "%s%s x%s", (NR > 1 ? ", " : ""), $0, c }'
 }
 v=$(verdicts "$T/hello/expect.csv")
-check "hello.ini: 5 expectations pass, the guess is judged outside its interval ($v)" \
-    [ "$v" = "expect:pass x5, predict:outside x1" ]
+check "hello.ini: 5 expectations pass, the guess is judged outside its interval, the bottleneck guess matches ($v)" \
+    [ "$v" = "expect:pass x5, predict:match x1, predict:outside x1" ]
 check "hello.ini: the verdicts are printed after the table, with the interval" \
     sh -c "grep -q '^expect: PASS latency_mean_ms > 2100ms \\[all runs\\]: 26[0-9][0-9] ms, 95% CI [0-9]* \\.\\. [0-9]*\$' '$T/hello.out' &&
            grep -q '^predict: latency_p99_ms = 8s \\[all runs\\]: .*; guess off by -[0-9.]*%; outside the 95% interval\$' '$T/hello.out' &&
+           grep -qx 'predict: bottleneck = app \\[all runs\\]: app (utilisation 0\\.8[0-9]*); guess right; napkin math said app' '$T/hello.out' &&
+           grep -q '^0,predict,app\\.utilisation,bottleneck = app,0\\.8[0-9]*,.*,5,match,,\$' '$T/hello/expect.csv' &&
            grep -qx 'expect: 5 passed, 0 failed, 0 inconclusive' '$T/hello.out' && [ ! -s '$T/hello.err' ]"
 # A failed expectation exits 1 and says so on stderr, even with -q; one
 # replication is judged on its value and says so; inconclusive ones are a
@@ -103,7 +105,7 @@ rc=$?
 v=$(verdicts "$T/exone/expect.csv")
 check "one replication: judged on the value, and the line says so (exit $rc; $v)" \
     sh -c "[ $rc -eq 0 ] && grep -q '^expect: PASS error_ratio == 0 \\[all runs\\]: 0 (one replication: no interval, judged on the value)\$' '$T/exone.out' &&
-           [ '$v' = 'expect:pass x5, predict:no interval x1' ]"
+           [ '$v' = 'expect:pass x5, predict:match x1, predict:no interval x1' ]"
 "$SDSIM" run scenarios/hello.ini --set sim.repeat=2 --set sim.duration=500s -o "$T/exinc" -q \
     > "$T/exinc.out" 2> "$T/exinc.err"
 rc=$?
@@ -112,7 +114,7 @@ check "an inconclusive expectation: exit 0 with the verdict and a hint on stderr
            grep -q '^expect: [0-9] passed, 0 failed, [1-9] inconclusive (more replications may decide' '$T/exinc.err'"
 "$SDSIM" validate scenarios/hello.ini > "$T/exval.out"
 check "validate counts the expectations and guesses" \
-    grep -qx 'checks: 5 expectations, 1 prediction (judged after a run)' "$T/exval.out"
+    grep -qx 'checks: 5 expectations, 2 predictions (judged after a run)' "$T/exval.out"
 "$SDSIM" run tests/e2e/sweep.ini -o "$T/noexpect" -q
 check "no [expect] or [predict]: no expect.csv" [ ! -e "$T/noexpect/expect.csv" ]
 # M/M/3 at lambda = 2.55: Erlang C mean response 2.6231 s. The 95% interval
@@ -591,6 +593,19 @@ r1=$(cell "$T/cq/runs.csv" cache.lookup_rejected rate=12000 workers=1)
 r2=$(cell "$T/cq/runs.csv" cache.lookup_rejected rate=5000 workers=1)
 check "one cache worker overloaded at 12000/s rejects lookups, not at 5000/s ($r1, $r2)" \
     [ "${r1:-0}" -gt 0 -a "${r2:-x}" = 0 ]
+# Its [predict] guesses the database as the bottleneck: at every point the
+# single-threaded cache node is busier (and the napkin math says so too).
+v=$(verdicts "$T/cq/expect.csv")
+check "cache-queue.ini: the bottleneck guess 'db' is off at all 8 points, the cache is busiest ($v)" \
+    sh -c "[ '$v' = 'predict:miss x8' ] && [ \$(grep -c ',predict,cache\\.utilisation,bottleneck = db,' '$T/cq/expect.csv') -eq 8 ]"
+"$SDSIM" run scenarios/cache-queue.ini --set sim.repeat=1 --set sim.duration=10s -o "$T/cq" 2>/dev/null |
+    grep '^predict: ' > "$T/cq.pred"
+check "cache-queue.ini: each point's line names the cache, the guess's utilisation and the napkin's bottleneck" \
+    sh -c "[ \$(grep -c '^predict: bottleneck = db \\[rate=[0-9]* workers=[12]\\]: cache (utilisation [0-9.]*; db [0-9.]*); guess off; napkin math said cache\$' '$T/cq.pred') -eq 8 ]"
+# README: at 5000/s on one worker, the cache about 0.5 (5000/s x 100 us), the database under 0.1
+u=$(sed -n 's/^predict: bottleneck = db \[rate=5000 workers=1\]: cache (utilisation \([0-9.]*\); db \([0-9.]*\)).*/\1 \2/p' "$T/cq.pred")
+check "cache-queue.ini: at 5000/s on one worker the cache is about 0.5 busy, the database under 0.1 ($u)" \
+    awk -v c="${u% *}" -v b="${u#* }" 'BEGIN { exit !(c > 0.45 && c < 0.55 && b > 0 && b < 0.1) }'
 
 # --- messaging (scenarios/queue-backlog.ini) -------------------------------------
 "$SDSIM" run scenarios/queue-backlog.ini -j 2 -o "$T/qb" -q 2>/dev/null
@@ -1084,6 +1099,24 @@ check "multi-leader.ini: every legend in at most 4 rows" awk '
     /^set key maxcols [0-9]+ maxrows [0-9]+$/ { n++; if ($6 > 4) bad++ }
     END { exit !(n > 0 && bad == 0) }' "$T/ml/sweep_latency.gp" "$T/ml/latency_cdf.gp"
 "$SDSIM" run scenarios/quorum-staleness.ini --set sim.repeat=1 -j 2 -o "$T/plot-qs" -q
+# show = only: the table has the sweep values, the runs and the columns
+# named, under 100 characters a line (the default table takes about 190)
+table_width() { # table_width FILE: the longest line from the heading to "results:"
+    awk '/ runs  / { on = 1 } /^results:/ { on = 0 } on { n++; if (length($0) > m) m = length($0) }
+         END { print (n > 1 ? m : 999) }' "$1"
+}
+for f in quorum-staleness ring-balance cache-ttl; do
+    "$SDSIM" run scenarios/$f.ini --set sim.repeat=1 --set sim.duration=20s -j 2 -o "$T/only-$f" \
+        > "$T/only-$f.out" 2>/dev/null
+    w=$(table_width "$T/only-$f.out")
+    check "$f.ini: show = only: its table is narrower than 100 characters ($w), without the default columns" \
+        sh -c "[ $w -lt 100 ] && ! grep ' runs  ' '$T/only-$f.out' | grep -q 'offered/s'"
+done
+"$SDSIM" run scenarios/hello.ini --set 'sim.show=only: latency_p99_ms, unfinished_ratio, app.utilisation' \
+    --set sim.duration=200s --set sim.warmup=10s -o "$T/only-hello" > "$T/only-hello.out" 2>/dev/null
+check "show = only: a default column named is shown as in the default table (heading, %, legend)" \
+    sh -c "grep -q '^point    runs  success p99 ms  unfinished %  app.utilisation\$' '$T/only-hello.out' &&
+           grep -qx 'unfinished: in flight at the end; success: successful requests only' '$T/only-hello.out'"
 check "quorum-staleness.ini: t in ms (the unit after its \${...}), from 0" \
     grep -q "^set xlabel 't (ms)' offset 0,0" "$T/plot-qs/sweep_metrics.gp"
 "$SDSIM" run scenarios/consistency-levels.ini --set sim.duration=20s --set sim.repeat=2 -j 2 \
