@@ -282,7 +282,7 @@ const struct coldoc columns_expect[] = {
     {"n", "runs", "replications with a value", CHECKS, "the runs of the point"},
     {"verdict", "-",
      "expect: pass, fail or inconclusive; predict: inside, outside (the 95% interval), no "
-     "interval or no value",
+     "interval or no value; a bottleneck guess: match or miss",
      CHECKS,
      "pass: the whole interval satisfies it; fail: none of it does; inconclusive: the interval "
      "straddles the bound (one replication: the value is judged)"},
