@@ -16,7 +16,8 @@ const char theory_apply_conditions[] =
     "replicas = 1 (one queue), an unbounded queue, no shedding, no calls, no error_rate, no "
     "autoscale; no timeouts, retries, hedges or breakers at the clients; no network latency; "
     "no [fault] or other component; and the load below capacity (rho < 1). Then the rows "
-    "below get the method's steady-state value; other rows and models stay empty";
+    "a method lists under `summary` above get its steady-state value; other rows and models "
+    "stay empty";
 
 void theory_apply_point(const struct scenario *sc, size_t point, struct theory_model *out)
 {
