@@ -121,6 +121,14 @@ ci=$(grep ',latency_mean_ms,' "$T/hello/summary.csv" | awk -F, '{print $(NF-4), 
 check "hello's mean latency interval holds Erlang C's 2623.06 ms: [$ci]" \
     awk -v c="$ci" 'BEGIN{split(c, b, " "); exit !(b[1] <= 2623.06 && 2623.06 <= b[2])}'
 check "Little's law holds in components.csv (hello, 3%)" little_holds "$T/hello/components.csv" 0.03
+# summary.csv's theory beside the simulation: hello.ini is exactly M/M/3
+# (Erlang C 2623.06 ms; 0.1 ms allows for the 9 digits printed).
+th=$(grep ',latency_mean_ms,' "$T/hello/summary.csv" | awk -F, '{print $(NF-1), $NF}')
+check "hello's summary.csv gives Erlang C's 2623.06 ms beside the mean, method erlang_c: [$th]" \
+    awk -v t="$th" 'BEGIN{split(t, b, " "); d = b[1] - 2623.06; exit !(b[2] == "erlang_c" && d < 0.1 && d > -0.1)}'
+check "hello's summary.csv: a theory for every latency percentile, none for the counts" \
+    awk -F, 'FNR == 1 { next } $(NF-6) ~ /^latency_(all_)?(mean|p50|p90|p99|p999)_ms$/ { if ($NF != "erlang_c" || $(NF-1) == "") bad++; n++; next }
+        { if ($(NF-1) != "" || $NF != "") bad++ } END { exit bad > 0 || n != 8 }' "$T/hello/summary.csv"
 
 # --- determinism ------------------------------------------------------------
 "$SDSIM" run tests/e2e/sweep.ini -o "$T/j1" -q -j 1 &&
@@ -1013,6 +1021,10 @@ for s in balancers stale-load backoff-jitter metastable-retries health-checks; d
     check "scenarios/$s.ini runs and gnuplot draws its plots" sh -c \
         "[ $rc -eq 0 ] && ! grep -q 'gnuplot failed' '$T/plot-$s.err'"
 done
+# Retries, timeouts and a crash: no formula holds, so no theory at all.
+check "backoff-jitter.ini (retries): summary.csv has no theory and no method" \
+    awk -F, 'FNR == 1 { next } { n++; if ($(NF-1) != "" || $NF != "") bad++ } END { exit bad > 0 || n == 0 }' \
+    "$T/plot-backoff-jitter/summary.csv"
 check "stale-load.ini plots against refresh (plot_x), a duration axis in ms" \
     grep -q "^set xlabel 'refresh (ms)'" "$T/plot-stale-load/sweep_latency.gp"
 check "balancers.ini plots the policies as categories, no line across them" sh -c \
