@@ -16,6 +16,8 @@ static const char *check(const struct sim *sim, struct theory_model *out)
         const struct component *c = sim->comps[i];
         if (c->kind->is_client)
             continue;
+        if (c->kind->self_driven)
+            return "a component that makes its own work (a probe) is no queue's model";
         if (c->kind->no_traffic)
             return "a fault schedule (crashes, slowdowns, link faults) is not a steady state";
         if (!c->kind->theory_station)
