@@ -51,7 +51,7 @@ static const char *check(const struct sim *sim, struct theory_model *out)
     }
     if (nclients == 0 || !(lambda > 0) || !isfinite(lambda))
         return "no Poisson arrivals";
-    double rho = lambda * out->st.mean_s / (double)out->st.workers;
+    double rho = lambda * out->st.mean_s / ((double)out->st.workers * (double)out->st.replicas);
     out->lambda = lambda;
     out->rho = rho;
     out->component = station->name;

@@ -12,8 +12,10 @@
  * no calls onwards, no failures, no shedding, no autoscaling, and the
  * load below capacity (rho < 1, so a steady state exists). No network
  * delay anywhere, no fault schedule. A [service] qualifies with
- * replicas = 1 (each replica has its own queue, so several replicas are not
- * one pool).
+ * replicas = 1, or with several replicas of the same speed and balance =
+ * random: each replica has its own queue (several replicas are not one
+ * pool), and a uniform random choice independent of the state splits the
+ * Poisson stream into independent Poisson streams of lambda / replicas.
  *
  * The kinds answer through two hooks of struct kind (models/kind.h),
  * theory_source and theory_station, like napkin's; a kind without them
@@ -27,7 +29,9 @@
 
 /* One station as theory sees it. */
 struct theory_station {
-    unsigned workers;  /* c identical workers sharing one queue */
+    unsigned replicas; /* identical stations, one chosen uniformly at random per request
+                          (Poisson thinning: each sees lambda / replicas); 1: one station */
+    unsigned workers;  /* c identical workers sharing one queue (per replica) */
     double mean_s;     /* mean service time in seconds (speed applied) */
     double scv;        /* squared coefficient of variation of the service time */
     bool exponential;  /* the service time is exactly exponential */
@@ -39,7 +43,7 @@ struct theory_model {
     const char *why;       /* when not: the first condition that fails (static text) */
     const char *component; /* the station's name (borrowed), or NULL */
     double lambda;         /* arrivals per second at the station */
-    double rho;            /* lambda mean_s / workers */
+    double rho;            /* lambda mean_s / (replicas workers) */
     struct theory_station st;
 };
 

@@ -254,8 +254,8 @@ const struct coldoc columns_summary[] = {
      "latency rows of a model that is one station fed by Poisson clients",
      "output/theory.c's formula named in theory_method, on the model as built"},
     {"theory_method", "-",
-     "the method of the theory column: erlang_c (M/M/c), pk_mg1 (M/G/1 mean), md1 (M/D/1 "
-     "percentiles); empty with it",
+     "the method of the theory column: erlang_c (M/M/c), random_split (M/M/c replicas picked "
+     "at random), pk_mg1 (M/G/1 mean), md1 (M/D/1 percentiles); empty with it",
      "with a theory value", "the model's conditions, checked at the sweep point"},
     {NULL, NULL, NULL, NULL, NULL},
 };

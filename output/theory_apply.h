@@ -8,7 +8,9 @@
  * simulation agrees within its intervals once the warm-up has passed.
  *
  *   exponential service, c workers   erlang_c: latency_mean_ms and the
- *                                    percentiles (M/M/c response time, FIFO)
+ *                                    percentiles (M/M/c response time, FIFO);
+ *                                    random_split with several replicas
+ *                                    picked at random (M/M/c at lambda/n)
  *   any service, one worker          pk_mg1: latency_mean_ms (Pollaczek-
  *                                    Khinchine, from the mean and SCV)
  *   constant service, one worker     pk_mg1 for the mean, md1 for the

@@ -142,6 +142,34 @@ START_TEST(clients_add_and_speed_scales)
 }
 END_TEST
 
+/* Random balancing over 4 replicas of M/M/1 at 32/s, 100 ms each: each
+ * replica is M/M/1 at 8/s, response Exp(2/s): mean 500 ms, p99 2302.585 ms;
+ * with uniform 0..20 ms service at 200/s over 4, each is M/G/1 at 50/s
+ * (16.667 ms, as mg1_mean_only). */
+START_TEST(random_split_thins)
+{
+    struct theory_model m;
+    check_text("[client c]\narrival = poisson(rate=32/s)\nto = s\n"
+               "[service s]\nservice = exp(mean=100ms)\nreplicas = 4\nbalance = random\n",
+               &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_uint_eq(m.st.replicas, 4);
+    ck_assert_double_eq_tol(m.rho, 0.8, 1e-12);
+    const char *method;
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 500, 1e-9);
+    ck_assert_str_eq(method, "random_split");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_p99_ms", &method), 2302.585, 1e-3);
+    check_text("[client c]\narrival = poisson(rate=200/s)\nto = s\n"
+               "[service s]\nservice = uniform(min=0ms, max=20ms)\nreplicas = 4\n"
+               "balance = random\n",
+               &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 10 + 20.0 / 3,
+                            1e-9);
+    ck_assert_str_eq(method, "pk_mg1");
+}
+END_TEST
+
 /* Several workers without exponential service: no exact method. */
 START_TEST(mdc_has_no_method)
 {
@@ -172,6 +200,9 @@ START_TEST(conditions_refuse)
     refused(CLIENT "[service app]\nworkers = 3\nservice = exp(mean=1s)\nqueue = 10\n", "bounded");
     refused(CLIENT "[service app]\nworkers = 3\nservice = exp(mean=1s)\nreplicas = 2\n",
             "replicas");
+    refused(CLIENT "[service app]\nworkers = 3\nservice = exp(mean=1s)\nreplicas = 2\n"
+                   "balance = random\nspeed = 1, 2\n",
+            "speeds");
     refused(CLIENT "[service app]\nworkers = 3\nservice = exp(mean=1s)\nerror_rate = 0.01\n",
             "error_rate");
     refused(CLIENT "[service app]\nworkers = 3\nservice = exp(mean=1s)\nshed = length(max=5)\n",
@@ -207,6 +238,7 @@ Suite *theorycheck_suite(void)
     tcase_add_test(tc, md1_mean_and_percentiles);
     tcase_add_test(tc, mg1_mean_only);
     tcase_add_test(tc, clients_add_and_speed_scales);
+    tcase_add_test(tc, random_split_thins);
     tcase_add_test(tc, mdc_has_no_method);
     tcase_add_test(tc, conditions_refuse);
     suite_add_tcase(s, tc);

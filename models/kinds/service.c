@@ -818,16 +818,28 @@ static void napkin_server(const struct component *c, struct napkin_server *out)
     out->unbounded_queue = sv->queue_cap < 0 && sv->shed.pol == &shed_none;
 }
 
+static bool same_speed(const struct service *sv)
+{
+    for (uint32_t i = 1; i < sv->nreplicas; i++)
+        if (sv->reps[i].speed != sv->reps[0].speed)
+            return false;
+    return true;
+}
+
 /* Theory (models/theorycheck.h): one replica, i.e. one queue before its
- * workers, that serves each request once and replies. */
+ * workers, or identical replicas picked at random, that serve each request
+ * once and reply. */
 static bool theory_station(const struct component *c, struct theory_station *out,
                            const char **why)
 {
     const struct service *sv = (const struct service *)c;
     if (sv->autoscale)
         *why = "an autoscaled service";
-    else if (sv->nreplicas != 1)
-        *why = "a service with several replicas (each has its own queue)";
+    else if (sv->nreplicas != 1 && sv->bal.pol != &balance_random)
+        *why = "a service with several replicas (each has its own queue) and a balance policy "
+               "other than random";
+    else if (!same_speed(sv))
+        *why = "replicas of different speeds";
     else if (sv->queue_cap >= 0)
         *why = "a bounded queue (rejections)";
     else if (sv->shed.pol != &shed_none || sv->drop_abandoned)
@@ -840,6 +852,7 @@ static bool theory_station(const struct component *c, struct theory_station *out
         *why = "a service time without a finite mean and variance";
     else {
         *out = (struct theory_station){
+            .replicas = sv->nreplicas,
             .workers = sv->workers,
             .mean_s = sv->demand.mean / 1e9 / sv->reps[0].speed,
             .scv = sv->demand.scv,
