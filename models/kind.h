@@ -20,6 +20,7 @@ struct keys;
 struct limit;
 struct napkin_flow;
 struct napkin_server;
+struct theory_station;
 
 /* What a scheduled fault does to a component (models/kinds/fault.c). */
 enum fault_action {
@@ -96,6 +97,18 @@ struct kind {
     void (*napkin_visits)(const struct component *c, size_t callee, const struct napkin_flow *in,
                           struct napkin_flow *out);
     void (*napkin_server)(const struct component *c, struct napkin_server *out);
+    /* Theory beside the simulation (models/theorycheck.h); each may be NULL:
+     * the kind is never part of a model a formula covers.
+     * theory_source (a client): true when c sends a homogeneous Poisson
+     * stream, each request once to its callee, with nothing that abandons
+     * or sends it again (timeouts, retries, hedges, a breaker); *rate_per_s
+     * gets its rate. theory_station: true when c is one FIFO station of
+     * identical workers with an unbounded queue, i.i.d. service, no calls,
+     * failures, shedding or autoscaling; fills *out. Otherwise false, with
+     * *why the reason (static text). */
+    bool (*theory_source)(const struct component *c, double *rate_per_s, const char **why);
+    bool (*theory_station)(const struct component *c, struct theory_station *out,
+                           const char **why);
     bool is_client;                                            /* counts end-to-end results */
     bool no_traffic;   /* takes no requests and has no statistics (fault schedules) */
     bool self_driven;  /* makes its own work (a probe such as wars): needs no client */

@@ -248,6 +248,15 @@ const struct coldoc columns_summary[] = {
     {"ci_high", "the metric's", "upper end of the 95% interval", "empty with one replication",
      "cut to the metric's range"},
     {"n", "runs", "replications the value is made of", ALWAYS, "runs with a value"},
+    {"theory", "the metric's",
+     "the steady-state value a queueing formula gives for the metric (empty: no exact method "
+     "holds for this model; see `sdsim list theory`)",
+     "latency rows of a model that is one station fed by Poisson clients",
+     "output/theory.c's formula named in theory_method, on the model as built"},
+    {"theory_method", "-",
+     "the method of the theory column: erlang_c (M/M/c), random_split (M/M/c replicas picked "
+     "at random), pk_mg1 (M/G/1 mean), md1 (M/D/1 percentiles); empty with it",
+     "with a theory value", "the model's conditions, checked at the sweep point"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sim/hist.h"
+#include "output/theory_apply.h"
 #include "output/writers.h"
 #include "sim/xalloc.h"
 
@@ -164,11 +165,13 @@ static void summary_extra(struct outfile *o, const struct report *rp, size_t b, 
     wr_num(o, n ? ci.mean : NA);
     wr_num(o, n ? ci.lo : NA);
     wr_num(o, n ? ci.hi : NA);
-    outfile_printf(o, ",%zu\n", ci.n);
+    outfile_printf(o, ",%zu,,\n", ci.n); /* no theory for a kind's metric */
 }
 
 /* One row per metric of columns_summary_metrics, then per extra metric,
- * then slo_met (with an SLO) and stopped_runs (when some run stopped). */
+ * then slo_met (with an SLO) and stopped_runs (when some run stopped).
+ * Each row ends with the theory beside it and its method
+ * (output/theory_apply.h), both empty where no method holds. */
 void csvout_summary(struct outfile *o, const struct report *rp)
 {
     const char **xn;
@@ -183,6 +186,8 @@ void csvout_summary(struct outfile *o, const struct report *rp)
     for (size_t b = 0, e; b < rp->nruns; b = e) {
         e = wr_point_end(rp, b);
         struct hist *pool = wr_pooled(rp, b, e);
+        struct theory_model tm;
+        theory_apply_point(rp->sc, rp->runs[b].point, &tm);
         for (const struct summary_metric *m = columns_summary_metrics; m->doc.name; m++) {
             struct ci ci;
             double value;
@@ -191,18 +196,21 @@ void csvout_summary(struct outfile *o, const struct report *rp)
             wr_num(o, value);
             wr_num(o, ci.lo);
             wr_num(o, ci.hi);
-            outfile_printf(o, ",%zu\n", ci.n);
+            outfile_printf(o, ",%zu", ci.n);
+            const char *method;
+            wr_num(o, theory_apply_value(&tm, m->doc.name, &method));
+            outfile_printf(o, ",%s\n", method ? method : "");
         }
         for (size_t k = 0; k < nx; k++)
             summary_extra(o, rp, b, e, xn[k]);
         if (rp->slo_metric) {
             summary_key(o, rp, b, "slo_met");
-            outfile_printf(o, ",%d,,,%zu\n", wr_slo_met(rp, b, e, pool), e - b);
+            outfile_printf(o, ",%d,,,%zu,,\n", wr_slo_met(rp, b, e, pool), e - b);
         }
         size_t ns = wr_stopped_runs(rp, b, e);
         if (ns > 0) { /* only then: results without a stop keep their rows */
             summary_key(o, rp, b, "stopped_runs");
-            outfile_printf(o, ",%zu,,,%zu\n", ns, e - b);
+            outfile_printf(o, ",%zu,,,%zu,,\n", ns, e - b);
         }
         hist_free(pool);
     }

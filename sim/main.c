@@ -28,6 +28,7 @@
 #include "output/publish.h"
 #include "output/report.h"
 #include "output/theory.h"
+#include "output/theory_apply.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
@@ -1378,7 +1379,12 @@ static void list_theory(void)
         printf("  %-16s %s\n", m[i].name, m[i].summary);
         print_wrapped("when", m[i].conditions);
         print_wrapped("source", m[i].source);
+        const char *rows = theory_apply_metrics(m[i].name);
+        if (rows)
+            print_wrapped("summary", rows);
     }
+    printf("\n");
+    print_wrapped("theory", theory_apply_conditions);
     printf("\n");
 }
 

@@ -177,7 +177,7 @@ START_TEST(headers_come_out_as_known)
                            "response_p50_ms,response_p99_ms,littles_law_l,"
                            "offered_rps_expected,capacity_rps,utilisation_expected");
     first_line(dir, "summary.csv", line, sizeof line);
-    ck_assert_str_eq(line, "point,rate,metric,value,ci_low,ci_high,n");
+    ck_assert_str_eq(line, "point,rate,metric,value,ci_low,ci_high,n,theory,theory_method");
     first_line(dir, "histograms.csv", line, sizeof line);
     ck_assert_str_eq(line, "run,histogram,lo_ns,hi_ns,count");
     first_line(dir, "timeseries.csv", line, sizeof line);

@@ -26,7 +26,7 @@ for s in $(seq 1 "$N"); do
 done | awk -F, -v n="$N" '
     BEGIN { q["latency_p50_ms"] = 0.5; q["latency_p90_ms"] = 0.9
             q["latency_p99_ms"] = 0.99; q["latency_p999_ms"] = 0.999 }
-    { v = $(NF-3); lo = $(NF-2); hi = $(NF-1); m = $(NF-4)
+    { v = $(NF-5); lo = $(NF-4); hi = $(NF-3); m = $(NF-6)  # then n, theory, theory_method
       truth = m == "latency_mean_ms" ? 5000 : 1000 * log(1 / (1 - q[m])) / 0.2
       seen[m]++; if (lo + 0 <= truth && truth <= hi + 0) cov[m]++
       sum[m] += v }

@@ -119,10 +119,20 @@ check "validate counts the expectations and guesses" \
 check "no [expect] or [predict]: no expect.csv" [ ! -e "$T/noexpect/expect.csv" ]
 # M/M/3 at lambda = 2.55: Erlang C mean response 2.6231 s. The 95% interval
 # of the five replications must hold it.
-ci=$(grep ',latency_mean_ms,' "$T/hello/summary.csv" | awk -F, '{print $(NF-2), $(NF-1)}')
+ci=$(grep ',latency_mean_ms,' "$T/hello/summary.csv" | awk -F, '{print $(NF-4), $(NF-3)}')
 check "hello's mean latency interval holds Erlang C's 2623.06 ms: [$ci]" \
     awk -v c="$ci" 'BEGIN{split(c, b, " "); exit !(b[1] <= 2623.06 && 2623.06 <= b[2])}'
 check "Little's law holds in components.csv (hello, 3%)" little_holds "$T/hello/components.csv" 0.03
+# summary.csv's theory beside the simulation: hello.ini is exactly M/M/3
+# (Erlang C 2623.06 ms, as its comment quotes; 0.1 ms: the quote's rounding).
+th=$(grep ',latency_mean_ms,' "$T/hello/summary.csv" | awk -F, '{print $(NF-1), $NF}')
+tq=$(sed -n 's/.*beside the simulated mean (\([0-9.]*\) ms,.*/\1/p' scenarios/hello.ini)
+check "hello's summary.csv gives Erlang C's 2623.06 ms (hello.ini quotes $tq) beside the mean, method erlang_c: [$th]" \
+    awk -v t="$th" -v q="$tq" 'BEGIN{split(t, b, " "); d = b[1] - 2623.06; e = q - 2623.06
+        exit !(b[2] == "erlang_c" && d < 0.1 && d > -0.1 && q != "" && e < 0.1 && e > -0.1)}'
+check "hello's summary.csv: a theory for every latency percentile, none for the counts" \
+    awk -F, 'FNR == 1 { next } $(NF-6) ~ /^latency_(all_)?(mean|p50|p90|p99|p999)_ms$/ { if ($NF != "erlang_c" || $(NF-1) == "") bad++; n++; next }
+        { if ($(NF-1) != "" || $NF != "") bad++ } END { exit bad > 0 || n != 8 }' "$T/hello/summary.csv"
 
 # --- determinism ------------------------------------------------------------
 "$SDSIM" run tests/e2e/sweep.ini -o "$T/j1" -q -j 1 &&
@@ -242,9 +252,9 @@ check "the backlog warning goes to stderr with -q too" \
 "$SDSIM" run scenarios/autoscaling.ini -j 2 -o "$T/as" -q
 check "autoscaling.ini runs" [ $? -eq 0 ]
 all_p99_above() { # per point: latency_all_p99_ms >= latency_p99_ms, > where timeouts are many
-    awk -F, 'FNR == 1 { next } { k = $1 } $(NF-4) == "latency_p99_ms" { s[k] = $(NF-3) }
-        $(NF-4) == "latency_all_p99_ms" { a[k] = $(NF-3) }
-        $(NF-4) == "timeout_ratio" { t[k] = $(NF-3) }
+    awk -F, 'FNR == 1 { next } { k = $1 } $(NF-6) == "latency_p99_ms" { s[k] = $(NF-5) }
+        $(NF-6) == "latency_all_p99_ms" { a[k] = $(NF-5) }
+        $(NF-6) == "timeout_ratio" { t[k] = $(NF-5) }
         END { for (k in s) { n++; if (!(a[k] + 0 >= s[k] + 0)) bad++
                              if (t[k] > 0.05 && !(a[k] + 0 > s[k] + 0)) bad++ }
               exit bad > 0 || n != 2 }' "$1"
@@ -819,7 +829,7 @@ check "stderr names each stopped run once: held requests, time, the queue, offer
     sh -c "[ \$(grep -c 'requests in flight' '$T/ov.err') -eq 3 ] &&
            grep -Eq '^sdsim: run 6: 2,000 requests in flight at t=[0-9.]+s; app has 1,99[0-9] queued, offered [56]\.[0-9]+/s > capacity 3/s' '$T/ov.err'"
 check "summary.csv counts the stopped runs of the overloaded point only" \
-    sh -c "[ \"\$(grep ',stopped_runs,' '$T/ov/summary.csv')\" = '2,6,stopped_runs,3,,,3' ]"
+    sh -c "[ \"\$(grep ',stopped_runs,' '$T/ov/summary.csv')\" = '2,6,stopped_runs,3,,,3,,' ]"
 "$SDSIM" run scenarios/overload.ini -j 1 -o "$T/ov1" -q 2>/dev/null
 check "overload.ini: stopped runs give byte-identical CSVs at -j1 and -j2" \
     sh -c "for f in runs summary components histograms; do cmp -s '$T/ov/'\$f.csv '$T/ov1/'\$f.csv || exit 1; done"
@@ -985,11 +995,11 @@ check "[sim] compare with -q: nothing on stdout" [ ! -s "$T/cmp_runq.out" ]
 # Every summary.csv written above: each interval holds its value and stays in
 # the metric's range (nothing below 0; ratios, fractions and p_ at most 1);
 # a row with one replication has no interval at all.
-intervals_hold() { # the last five columns: metric,value,ci_low,ci_high,n
+intervals_hold() { # the last seven columns: metric,value,ci_low,ci_high,n,theory,theory_method
     awk -F, 'FNR==1{next}
-        { m = $(NF-4); v = $(NF-3); lo = $(NF-2); hi = $(NF-1)
+        { m = $(NF-6); v = $(NF-5); lo = $(NF-4); hi = $(NF-3)
           sub(/.*\./, "", m)
-          if ($NF == 1 && (lo != "" || hi != "")) { print "  " FILENAME ": " $0; bad++ }
+          if ($(NF-2) == 1 && (lo != "" || hi != "")) { print "  " FILENAME ": " $0; bad++ }
           if (lo == "" || v == "") next
           unit = m ~ /_ratio$|_fraction$|^p_/
           if (lo + 0 > v + 1e-9 * (v < 0 ? -v : v) || hi + 0 < v - 1e-9 * (v < 0 ? -v : v) ||
@@ -1038,7 +1048,7 @@ columns_documented() { # one awk over each folder's manifest (its sweeps), then 
             if ($0 ~ /^sweep [^:]*:/) { s = $0; sub(/^sweep /, "", s); sub(/:.*/, "", s); sw[s] = 1 }
             next }
         FNR == 1 { n = split($0, h, ","); for (i = 1; i <= n; i++) chk(h[i]); next }
-        FILENAME ~ /summary\.csv$/ { n = split($0, f, ","); chk(f[n - 4]) }
+        FILENAME ~ /summary\.csv$/ { n = split($0, f, ","); chk(f[n - 6]) }
         END { exit bad > 0 }' "$T/metric-names" $files
 }
 check "every column of every CSV written is in sdsim list metrics" columns_documented
@@ -1062,6 +1072,10 @@ for s in balancers stale-load backoff-jitter metastable-retries health-checks; d
     check "scenarios/$s.ini runs and gnuplot draws its plots" sh -c \
         "[ $rc -eq 0 ] && ! grep -q 'gnuplot failed' '$T/plot-$s.err'"
 done
+# Retries, timeouts and a crash: no formula holds, so no theory at all.
+check "backoff-jitter.ini (retries): summary.csv has no theory and no method" \
+    awk -F, 'FNR == 1 { next } { n++; if ($(NF-1) != "" || $NF != "") bad++ } END { exit bad > 0 || n == 0 }' \
+    "$T/plot-backoff-jitter/summary.csv"
 check "stale-load.ini plots against refresh (plot_x), a duration axis in ms" \
     grep -q "^set xlabel 'refresh (ms)'" "$T/plot-stale-load/sweep_latency.gp"
 check "a numeric sweep of few values has a tic at each (sweep.ini: rate = 3, 5)" \

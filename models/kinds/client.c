@@ -17,6 +17,7 @@
 #include "models/kind.h"
 #include "models/napkin.h"
 #include "models/kinds/service.h"
+#include "models/theorycheck.h"
 #include "sim/hist.h"
 #include "sim/stats.h"
 
@@ -846,6 +847,30 @@ static void napkin_visits(const struct component *c, size_t callee, const struct
     *out = *in; /* every request goes to `to` once (retries left out) */
 }
 
+/* Theory (models/theorycheck.h): a homogeneous Poisson stream whose
+ * requests each go once to `to` and are waited for without limit. */
+static bool theory_source(const struct component *c, double *rate_per_s, const char **why)
+{
+    const struct client *cl = (const struct client *)c;
+    if (cl->closed)
+        *why = "a closed-loop client (users): its rate depends on the response times";
+    else if (cl->arrival.pol != &arrival_poisson)
+        *why = "arrivals that are not a homogeneous Poisson stream";
+    else if (cl->timeout_ns > 0)
+        *why = "a client timeout abandons requests";
+    else if (cl->max_attempts != 1)
+        *why = "a client that may retry (attempts != 1)";
+    else if (cl->resilient || cl->has_dep)
+        *why = "a client with retries, attempt timeouts, hedging or a breaker";
+    else if (cl->occ)
+        *why = "an optimistic-concurrency client";
+    else {
+        *rate_per_s = cl->arrival.rate_per_s;
+        return true;
+    }
+    return false;
+}
+
 const struct kind kind_client = {
     .name = "client",
     .summary = "generates requests (open or closed loop) and measures end-to-end latency",
@@ -863,4 +888,5 @@ const struct kind kind_client = {
     .is_client = true,
     .napkin_source = napkin_source,
     .napkin_visits = napkin_visits,
+    .theory_source = theory_source,
 };

@@ -29,6 +29,7 @@
 #include "models/napkin.h"
 #include "models/kinds/nodefault.h"
 #include "models/resilience/shed.h"
+#include "models/theorycheck.h"
 #include "models/kinds/station.h"
 #include "sim/hist.h"
 #include "sim/units.h"
@@ -817,6 +818,52 @@ static void napkin_server(const struct component *c, struct napkin_server *out)
     out->unbounded_queue = sv->queue_cap < 0 && sv->shed.pol == &shed_none;
 }
 
+static bool same_speed(const struct service *sv)
+{
+    for (uint32_t i = 1; i < sv->nreplicas; i++)
+        if (sv->reps[i].speed != sv->reps[0].speed)
+            return false;
+    return true;
+}
+
+/* Theory (models/theorycheck.h): one replica, i.e. one queue before its
+ * workers, or identical replicas picked at random, that serve each request
+ * once and reply. */
+static bool theory_station(const struct component *c, struct theory_station *out,
+                           const char **why)
+{
+    const struct service *sv = (const struct service *)c;
+    if (sv->autoscale)
+        *why = "an autoscaled service";
+    else if (sv->nreplicas != 1 && sv->bal.pol != &balance_random)
+        *why = "a service with several replicas (each has its own queue) and a balance policy "
+               "other than random";
+    else if (!same_speed(sv))
+        *why = "replicas of different speeds";
+    else if (sv->queue_cap >= 0)
+        *why = "a bounded queue (rejections)";
+    else if (sv->shed.pol != &shed_none || sv->drop_abandoned)
+        *why = "load shedding or dropped work";
+    else if (c->ncallees > 0)
+        *why = "a service that calls other components";
+    else if (sv->error_rate > 0)
+        *why = "a service that fails requests (error_rate)";
+    else if (!(sv->demand.mean > 0) || !isfinite(sv->demand.mean) || !isfinite(sv->demand.scv))
+        *why = "a service time without a finite mean and variance";
+    else {
+        *out = (struct theory_station){
+            .replicas = sv->nreplicas,
+            .workers = sv->workers,
+            .mean_s = sv->demand.mean / 1e9 / sv->reps[0].speed,
+            .scv = sv->demand.scv,
+            .exponential = sv->demand.kind == DIST_EXP,
+            .constant = sv->demand.kind == DIST_CONST,
+        };
+        return true;
+    }
+    return false;
+}
+
 const struct kind kind_service = {
     .name = "service",
     .summary = "replicas x workers with a FIFO queue each; optional calls to other components",
@@ -834,4 +881,5 @@ const struct kind kind_service = {
     .capacity_rps = capacity_rps,
     .napkin_visits = napkin_visits,
     .napkin_server = napkin_server,
+    .theory_station = theory_station,
 };

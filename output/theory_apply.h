@@ -1,0 +1,45 @@
+/* theory_apply: the `theory` and `theory_method` columns of summary.csv.
+ * For one sweep point it builds the model (models/model.h), asks
+ * models/theorycheck.h whether it is one station fed by Poisson clients,
+ * and then gives each summary metric a formula's value where one method of
+ * output/theory.c holds exactly, with that method's name (as `sdsim list
+ * theory` lists it); otherwise nothing: never an approximation, never a
+ * value outside the method's conditions. Steady-state values: the
+ * simulation agrees within its intervals once the warm-up has passed.
+ *
+ *   exponential service, c workers   erlang_c: latency_mean_ms and the
+ *                                    percentiles (M/M/c response time, FIFO);
+ *                                    random_split with several replicas
+ *                                    picked at random (M/M/c at lambda/n)
+ *   any service, one worker          pk_mg1: latency_mean_ms (Pollaczek-
+ *                                    Khinchine, from the mean and SCV)
+ *   constant service, one worker     pk_mg1 for the mean, md1 for the
+ *                                    percentiles (exact M/D/1 wait)
+ * The same values for the latency_all_ rows: in this model every request
+ * ends in success. */
+#ifndef SDSIM_OUTPUT_THEORY_APPLY_H
+#define SDSIM_OUTPUT_THEORY_APPLY_H
+
+#include <stddef.h>
+
+#include "models/theorycheck.h"
+#include "sim/scenario.h"
+
+/* Builds sweep point `point` of sc and checks it into *out (out->applies
+ * false, with out->why, when the model does not qualify or cannot be
+ * built). */
+void theory_apply_point(const struct scenario *sc, size_t point, struct theory_model *out);
+
+/* The theory of summary metric `metric` for the checked model m, in the
+ * metric's unit, with *method the method's name; NAN and NULL when no
+ * method gives this metric for m. */
+double theory_apply_value(const struct theory_model *m, const char *metric, const char **method);
+
+/* For `sdsim list theory`: the summary.csv metrics a method fills, or NULL
+ * when it fills none. */
+const char *theory_apply_metrics(const char *method);
+
+/* For `sdsim list theory`: when summary.csv's theory column has a value. */
+extern const char theory_apply_conditions[];
+
+#endif
