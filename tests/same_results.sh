@@ -8,7 +8,7 @@
 # per point and metric, so a new metric is a new row). Prints one line
 # per scenario and exits 1 if any differ. Used before and after refactors.
 # OLD runs each scenario without its [expect], [predict] and [plot NAME]
-# sections and its show and plot_x keys (a build before them cannot read
+# sections and its show, plot_x and compare keys (a build before them cannot read
 # them; they change no CSV, though NEW may add expect.csv, which is not
 # compared).
 # Usage: sh tests/same_results.sh OLD_SDSIM NEW_SDSIM [--all] [-- SDSIM_RUN_OPTIONS...]
@@ -39,11 +39,11 @@ drop() {
           print line }' "$1"
 }
 # for_old FILE: FILE without what changes no CSV and an older build may not
-# know: the [expect], [predict] and [plot NAME] sections, the show and
+# know: the [expect], [predict] and [plot NAME] sections, the show, compare and
 # plot_x keys
 for_old() {
     awk '/^[ \t]*\[/ { skip = ($0 ~ /^[ \t]*\[[ \t]*(expect|predict|plot[ \t]+[^]]*)[ \t]*\][ \t]*$/) }
-         !skip && !/^[ \t]*(show|plot_x)[ \t]*=/' "$1"
+         !skip && !/^[ \t]*(show|plot_x|compare)[ \t]*=/' "$1"
 }
 bad=0
 for f in $files; do
