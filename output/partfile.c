@@ -515,7 +515,7 @@ int partfile_read(const char *path, struct part *p, char *why, size_t whysize)
     h->shard = get_n(&r, SIZE_MAX);
     h->nshards = get_n(&r, SIZE_MAX);
     expect(&r, "total");
-    h->total = get_n(&r, SIZE_MAX);
+    h->total = get_n(&r, PARTFILE_MAX_RUNS); /* merge sizes its tables by it */
     expect(&r, "runs");
     size_t n = get_n(&r, limit(&r));
     p->runs = xcalloc(n + 1, sizeof *p->runs);

@@ -20,6 +20,9 @@
 #include "output/results.h"
 
 #define PARTFILE_NAME "part.sdsim"
+/* The most runs a part may say its scenario has: sdsim run holds at most
+ * 10^6 runs in memory, so a larger count is a damaged file. */
+#define PARTFILE_MAX_RUNS 1000000
 
 /* Read by partfile_read, the strings are owned by the part (freed by
  * partfile_free); written, they are the caller's. */
