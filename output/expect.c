@@ -420,6 +420,19 @@ static void set_text(struct expect_item *it, const struct sc_check *l)
     *t = '\0';
 }
 
+/* The end of a line from p: nothing, or `when ...`; then the line's text. */
+static int read_tail(const struct scenario *sc, const struct sc_check *l, const char *p,
+                     struct expect_item *it, struct diag *d)
+{
+    if (*p && !word_is(p, "when"))
+        return diag_error(d, at(l, p), "unexpected '%s' (only 'when VAR = VALUE' may follow)",
+                          p);
+    if (*p && read_when(sc, l, p + 4, it, d) < 0)
+        return -1;
+    set_text(it, l);
+    return 0;
+}
+
 /* `bottleneck = NAME [when ...]` in [predict], p after "bottleneck": NAME
  * must be a component of the scenario (one with a components.csv row). */
 static int read_bottleneck(const struct scenario *sc, const struct sc_check *l, const char *p,
@@ -480,13 +493,7 @@ static int read_bottleneck(const struct scenario *sc, const struct sc_check *l, 
     }
     free(names);
     p = skip_blanks(p);
-    if (*p && !word_is(p, "when"))
-        return diag_error(d, at(l, p), "unexpected '%s' (only 'when VAR = VALUE' may follow)",
-                          p);
-    if (*p && read_when(sc, l, p + 4, it, d) < 0)
-        return -1;
-    set_text(it, l);
-    return 0;
+    return read_tail(sc, l, p, it, d);
 }
 
 int expect_read_line(const struct scenario *sc, const struct sc_check *l,
@@ -563,13 +570,7 @@ int expect_read_line(const struct scenario *sc, const struct sc_check *l,
     }
     free(v);
     p = skip_blanks(unit_word ? we : p);
-    if (*p && !word_is(p, "when"))
-        return diag_error(d, at(l, p), "unexpected '%s' (only 'when VAR = VALUE' may follow)",
-                          p);
-    if (*p && read_when(sc, l, p + 4, it, d) < 0)
-        return -1;
-    set_text(it, l);
-    return 0;
+    return read_tail(sc, l, p, it, d);
 }
 
 void expect_item_clear(struct expect_item *it)
