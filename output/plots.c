@@ -1264,6 +1264,9 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
                         : "");
     size_t pw = key_panel_width(rp->sc, &L, 620);
     plot_begin(o, rp->sc, "timeseries.png", nrows ? nrows : 1, np, pw, 360);
+    /* a slot without a value (no request finished in it: no p99) is a gap:
+     * as missing data gnuplot would draw a line across the whole outage */
+    outfile_printf(o, "unset datafile missing\n");
     for (size_t i = 0; i < r0->nspans; i++)
         outfile_printf(o, "set object %zu rect from %.9g, graph 0 to %.9g, graph 1 behind "
                           "fc rgb 'gray85' fs solid 0.6 noborder\n",
