@@ -61,6 +61,7 @@ static void dat_header(struct outfile *o, const struct dat_group *g, size_t n)
 static const struct dat_group sweep_groups[] = {
     {"p50", "latency_p50_ms"}, {"p99", "latency_p99_ms"},      {"x", NULL},
     {"throughput", "throughput_rps"}, {"errors", "failed_ratio"},
+    {"p99_all", "latency_all_p99_ms"},
 };
 #define NSWEEP_GROUPS (sizeof sweep_groups / sizeof sweep_groups[0])
 /* sweep_metrics.dat */
@@ -269,7 +270,9 @@ struct x_axis {
     bool numeric, log;
     double *v;         /* per value */
     double lo, hi;     /* the range to draw */
-    char label[128];
+    char label[256];
+    char **cat;        /* categories: the tic labels (the values, shortened) */
+    size_t ncat;
 };
 
 /* What follows the ${...} of sweep w in the scenario text: "ms" in
@@ -291,6 +294,128 @@ static void sweep_suffix(const struct scenario *sc, const struct sc_sweep *w, ch
         return;
     size_t n = strspn(close + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ%/");
     snprintf(out, size, "%.*s", (int)n, close + 1);
+}
+
+/* The k=v parameters of a spec value "name(k=v, k=v)": the offset of its
+ * '(' (0: none) and the parameters as pieces of the text between the
+ * parentheses, at most max of them. */
+static size_t spec_params(const char *v, const char **piece, size_t *len, size_t max, size_t *open)
+{
+    const char *lp = strchr(v, '('), *rp = strrchr(v, ')');
+    *open = 0;
+    if (!lp || !rp || rp < lp || rp[1] || lp == v)
+        return 0;
+    *open = (size_t)(lp - v);
+    size_t n = 0;
+    for (const char *p = lp + 1; p < rp && n < max;) {
+        while (*p == ' ')
+            p++;
+        size_t l = 0;
+        int depth = 0;
+        while (p + l < rp && (depth || p[l] != ',')) {
+            depth += p[l] == '(' ? 1 : p[l] == ')' ? -1 : 0;
+            l++;
+        }
+        piece[n] = p;
+        len[n++] = l;
+        p += l + (p + l < rp);
+    }
+    return n;
+}
+
+/* Whether the parameter piece p (l characters) is in every value of w
+ * that has parameters and, with open, the policy name of v (its text
+ * before '(', open characters), and at least two such values exist. */
+static bool param_shared(const struct sc_sweep *w, const char *v, size_t open, const char *p,
+                         size_t l)
+{
+    size_t same = 0;
+    for (size_t j = 0; j < w->nvalues; j++) {
+        const char *piece[16];
+        size_t len[16], o;
+        size_t n = spec_params(w->values[j], piece, len, 16, &o);
+        if (!n || (open && (o != open || strncmp(w->values[j], v, open) != 0)))
+            continue;
+        bool has = false;
+        for (size_t k = 0; k < n && !has; k++)
+            has = len[k] == l && strncmp(piece[k], p, l) == 0;
+        if (!has)
+            return false;
+        same++;
+    }
+    return same >= 2;
+}
+
+/* Category tic labels: a parameter that every value (or every value of
+ * the same policy) shares says nothing about the difference, and six
+ * labels that repeat it side by side overlap; it moves into the axis
+ * label once ("backoff (exponential: base=5ms, cap=2s)") and the tic
+ * keeps "exponential(jitter=full)". */
+static void x_categories(struct x_axis *x, const struct sc_sweep *w)
+{
+    x->cat = xmalloc(w->nvalues * sizeof *x->cat);
+    char common[200] = "", everywhere[120] = "";
+    for (size_t i = 0; i < w->nvalues; i++) {
+        const char *v = w->values[i], *piece[16];
+        size_t len[16], open;
+        size_t n = spec_params(v, piece, len, 16, &open);
+        char out[256];
+        size_t o = (size_t)snprintf(out, sizeof out, "%.*s", (int)(open ? open : strlen(v)), v);
+        size_t kept = 0, shared = 0;
+        char sh[160] = "";
+        /* the first value of its policy name (or with parameters at all)
+         * says in the axis label what is shared */
+        bool first = true, first_any = true;
+        for (size_t j = 0; j < i; j++) {
+            const char *pj[16];
+            size_t lj[16], oj;
+            if (!spec_params(w->values[j], pj, lj, 16, &oj))
+                continue;
+            first_any = false;
+            first &= oj != open || strncmp(w->values[j], v, open) != 0;
+        }
+        for (size_t k = 0; k < n && o < sizeof out; k++) {
+            if (param_shared(w, v, 0, piece[k], len[k])) {
+                size_t el = strlen(everywhere);
+                if (first_any)
+                    snprintf(everywhere + el, sizeof everywhere - el, "%s%.*s", el ? ", " : "",
+                             (int)len[k], piece[k]);
+                continue;
+            }
+            if (param_shared(w, v, open, piece[k], len[k])) {
+                size_t sl = strlen(sh);
+                snprintf(sh + sl, sizeof sh - sl, "%s%.*s", shared++ ? ", " : "", (int)len[k],
+                         piece[k]);
+                continue;
+            }
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s%.*s", kept++ ? ", " : "(",
+                                  (int)len[k], piece[k]);
+        }
+        if (kept && o < sizeof out)
+            snprintf(out + o, sizeof out - o, ")");
+        else if (open && !n)
+            snprintf(out, sizeof out, "%s", v); /* "name()" stays as written */
+        x->cat[i] = xstrdup(out);
+        if (shared && first) {
+            size_t cl = strlen(common);
+            snprintf(common + cl, sizeof common - cl, "%s%.*s: %s", cl ? "; " : "", (int)open, v,
+                     sh);
+        }
+    }
+    if (everywhere[0] || common[0]) {
+        size_t l = strlen(x->label);
+        snprintf(x->label + l, sizeof x->label - l, " (%s%s%s)", everywhere,
+                 everywhere[0] && common[0] ? "; " : "", common);
+    }
+}
+
+static void x_axis_free(struct x_axis *x)
+{
+    if (x->cat)
+        for (size_t i = 0; i < x->ncat; i++)
+            free(x->cat[i]);
+    free(x->cat);
+    free(x->v);
 }
 
 static void x_axis_make(struct x_axis *x, const struct scenario *sc, size_t sweep)
@@ -336,6 +461,8 @@ static void x_axis_make(struct x_axis *x, const struct scenario *sc, size_t swee
             x->v[i] = (double)i;
         x->lo = -0.5;
         x->hi = (double)w->nvalues - 0.5;
+        x->ncat = w->nvalues;
+        x_categories(x, w);
         return;
     }
     double mn = x->v[0], mx = x->v[0];
@@ -364,10 +491,15 @@ static size_t wrapped_label(struct outfile *o, const char *s, size_t width)
     size_t lines = 1;
     outfile_printf(o, "\"");
     size_t col = 0;
+    /* gnuplot formats a tic label with a '%' in a buffer of 50 characters
+     * and cuts the rest (gnuplot 5.4): such a long label says "pct" */
+    bool long_pct = strchr(s, '%') && strlen(s) + strlen(s) / (width ? width : 1) + 2 > 48;
     for (const char *p = s; *p; p++) {
         if (*p == '"' || *p == '\\')
             outfile_printf(o, "\\");
-        if (*p != '`') /* gnuplot would run what is between backquotes */
+        if (*p == '%' && long_pct)
+            outfile_printf(o, "pct");
+        else if (*p != '`') /* gnuplot would run what is between backquotes */
             outfile_printf(o, *p == '%' ? "%%%%" : "%c", *p); /* a tic label is a format */
         col++;
         if (strchr(", (_", *p) && p[1]) {
@@ -436,13 +568,13 @@ static size_t x_axis_script(struct outfile *o, const struct scenario *sc, const 
         return 1;
     }
     const struct sc_sweep *w = &sc->sweeps[x->sweep];
-    size_t width = panel_w / (w->nvalues ? w->nvalues : 1) / 7;
+    size_t width = (panel_w - 100) / (w->nvalues ? w->nvalues : 1) / 7;
     width = width < 8 ? 8 : width;
     outfile_printf(o, "unset logscale x\nset xtics (");
     size_t lines = 1;
     for (size_t i = 0; i < w->nvalues; i++) {
         outfile_printf(o, "%s", i ? ", " : "");
-        size_t n = wrapped_label(o, w->values[i], width);
+        size_t n = wrapped_label(o, x->cat[i], width);
         lines = n > lines ? n : lines;
         outfile_printf(o, " %zu", i);
     }
@@ -856,7 +988,7 @@ static size_t sweep_blocks(struct outfile *o, const struct report *rp, const str
                     sweep_row(o, rp, &x, b, e, g, ng, column);
             }
     }
-    free(x.v);
+    x_axis_free(&x);
     return nb;
 }
 
@@ -940,17 +1072,28 @@ void plots_sweep_script(struct outfile *o, const struct report *rp, size_t nbloc
     layout_runs(&L, rp);
     size_t np = L.npanel;
     size_t pw = key_panel_width(rp->sc, &L, panel_width(rp->sc, &x));
-    outfile_printf(o, "# p50 and p99 end-to-end latency, throughput and failures against the\n"
+    outfile_printf(o, "# p50 and p99 end-to-end latency (and, with failures, the p99 of every\n"
+                      "# finished request), throughput and failures against the\n"
                       "# sweep variable '%s'; the other sweeps are the lines (and panels).\n"
                       "# Error bars: 95%% CIs across replications (none with repeat = 1).\n",
                    rp->sc->sweeps[xs].name);
-    plot_begin(o, rp->sc, "sweep_latency.png", 2, np, pw, 440);
+    /* With failures, the latency of successes alone hides what the failed
+     * requests waited (a timeout's full wait, a retry's backoff): a third
+     * row draws the p99 of every finished request. */
+    bool failed = any_failed_rows(rp);
+    plot_begin(o, rp->sc, "sweep_latency.png", failed ? 3 : 2, np, pw, 440);
     sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
                      dat_col(sweep_groups, NSWEEP_GROUPS, "latency_p50_ms"), "",
-                     "latency_p50_ms", "p50 end-to-end latency", 0, pw);
+                     "latency_p50_ms", failed ? "p50 latency, successes" : "p50 end-to-end latency",
+                     0, pw);
     sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
                      dat_col(sweep_groups, NSWEEP_GROUPS, "latency_p99_ms"), "",
-                     "latency_p99_ms", "p99 end-to-end latency", 0, pw);
+                     "latency_p99_ms", failed ? "p99 latency, successes" : "p99 end-to-end latency",
+                     0, pw);
+    if (failed)
+        sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
+                         dat_col(sweep_groups, NSWEEP_GROUPS, "latency_all_p99_ms"), "",
+                         "latency_all_p99_ms", "p99 latency, all finished", 0, pw);
     outfile_printf(o, "unset multiplot\n");
     plot_begin(o, rp->sc, "sweep_throughput.png", any_failed_rows(rp) ? 2 : 1, np, pw, 440);
     sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
@@ -961,7 +1104,7 @@ void plots_sweep_script(struct outfile *o, const struct report *rp, size_t nbloc
                          dat_col(sweep_groups, NSWEEP_GROUPS, "failed_ratio"), "*100",
                          "failed_ratio", "failed requests", 0, pw);
     outfile_printf(o, "unset multiplot\n");
-    free(x.v);
+    x_axis_free(&x);
     free(L.panel);
 }
 
@@ -1030,7 +1173,7 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
                          pc->first[k], pw);
         outfile_printf(o, "unset multiplot\n");
     }
-    free(x.v);
+    x_axis_free(&x);
     free(L.panel);
 }
 
@@ -1392,7 +1535,7 @@ void plots_custom_data(struct outfile *o, const struct report *rp)
             if (!any) /* gnuplot needs a row in every block */
                 outfile_printf(o, "nan nan nan nan \"\"\n");
         }
-        free(x.v);
+        x_axis_free(&x);
     }
 }
 
@@ -1433,6 +1576,6 @@ void plots_custom_script(struct outfile *o, const struct report *rp)
         outfile_printf(o, "unset multiplot\n");
         first += L.nfacets * L.nseries;
         free(L.panel);
-        free(x.v);
+        x_axis_free(&x);
     }
 }

@@ -1076,6 +1076,16 @@ done
 check "backoff-jitter.ini (retries): summary.csv has no theory and no method" \
     awk -F, 'FNR == 1 { next } { n++; if ($(NF-1) != "" || $NF != "") bad++ } END { exit bad > 0 || n == 0 }' \
     "$T/plot-backoff-jitter/summary.csv"
+# Six backoff policies side by side: what the four exponentials share goes
+# into the axis label once, so the tic labels are short enough not to overlap.
+check "backoff-jitter.ini: shared parameters move from the tics into the axis label" sh -c \
+    "grep -q \"^set xlabel 'backoff (exponential: base=5ms, cap=2s)'\" '$T/plot-backoff-jitter/sweep_latency.gp' &&
+     grep -q '\"exponential(\\\\njitter=full)\" 3' '$T/plot-backoff-jitter/sweep_latency.gp'"
+# With failures the success-only p99 hides the retries' waits: a third row.
+check "backoff-jitter.ini (failures): sweep_latency.png also draws the p99 of all finished requests" \
+    grep -q "^set ylabel 'p99 latency, all finished (ms)'" "$T/plot-backoff-jitter/sweep_latency.gp"
+check "stale-load.ini (no failures): no all-finished row" sh -c \
+    "! grep -q 'all finished' '$T/plot-stale-load/sweep_latency.gp'"
 check "stale-load.ini plots against refresh (plot_x), a duration axis in ms" \
     grep -q "^set xlabel 'refresh (ms)'" "$T/plot-stale-load/sweep_latency.gp"
 check "a numeric sweep of few values has a tic at each (sweep.ini: rate = 3, 5)" \
