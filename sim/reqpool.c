@@ -33,6 +33,7 @@ static inline struct request *take(struct reqpool *p)
     p->free = r->next_free;
     /* Clear the header only: frames are written as they are pushed. */
     memset(r, 0, offsetof(struct request, stack));
+    r->pool = p;
     r->id = p->next_id++;
     r->user = UINT32_MAX;
     r->target = -1;
@@ -50,9 +51,42 @@ void reqpool_put(struct reqpool *p, struct request *r)
     SIM_CHECK(!r->pooled && "request freed twice");
     SIM_CHECK(p->live > 0 && "more requests freed than taken");
     r->pooled = true;
+    if (r->deep) { /* its blocks go back as one chain */
+        struct frame_block *last = r->deep;
+        for (p->live_blocks--; last->next; last = last->next)
+            p->live_blocks--;
+        last->next = p->free_blocks;
+        p->free_blocks = r->deep;
+        r->deep = NULL;
+    }
     r->next_free = p->free;
     p->free = r;
     p->live--;
+}
+
+#define BLOCK_CHUNK 256
+
+void reqpool_deepen(struct reqpool *p, struct request *r, unsigned i)
+{
+    struct frame_block **link = &r->deep;
+    for (i -= REQ_INLINE_FRAMES; *link && i >= REQ_BLOCK_FRAMES; i -= REQ_BLOCK_FRAMES)
+        link = &(*link)->next;
+    if (*link) /* kept from an earlier call as deep */
+        return;
+    if (!p->free_blocks) {
+        struct frame_block *chunk = xcalloc(BLOCK_CHUNK, sizeof *chunk);
+        p->block_chunks = xrealloc(p->block_chunks, (p->nblock_chunks + 1) * sizeof *p->block_chunks);
+        p->block_chunks[p->nblock_chunks++] = chunk;
+        for (size_t k = BLOCK_CHUNK; k-- > 0;) {
+            chunk[k].next = p->free_blocks;
+            p->free_blocks = &chunk[k];
+        }
+    }
+    struct frame_block *b = p->free_blocks;
+    p->free_blocks = b->next;
+    b->next = NULL;
+    *link = b;
+    p->live_blocks++;
 }
 
 /* The run has reached max_in_flight: it stops after this event. Kept out
@@ -100,9 +134,16 @@ void reqpool_fini(struct reqpool *p)
     for (const struct request *r = p->free; r; r = r->next_free)
         nfree++;
     assert(nfree + p->live == p->nchunks * REQPOOL_CHUNK && "request pool accounting");
+    size_t nblocks = 0;
+    for (const struct frame_block *b = p->free_blocks; b; b = b->next)
+        nblocks++;
+    assert(nblocks + p->live_blocks == p->nblock_chunks * BLOCK_CHUNK && "frame block accounting");
 #endif
     for (size_t i = 0; i < p->nchunks; i++)
         free(p->chunks[i]);
     free(p->chunks);
+    for (size_t i = 0; i < p->nblock_chunks; i++)
+        free(p->block_chunks[i]);
+    free(p->block_chunks);
     memset(p, 0, sizeof *p);
 }

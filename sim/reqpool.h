@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct request;
+struct frame_block;
 
 #define REQPOOL_CHUNK 256
 
@@ -19,13 +20,21 @@ struct reqpool {
     size_t nchunks;
     size_t live;              /* taken and not returned */
     uint64_t next_id;         /* id of the next request taken */
+    /* the blocks of frames of deep requests, the same way */
+    struct frame_block *free_blocks;
+    struct frame_block **block_chunks;
+    size_t nblock_chunks;
+    size_t live_blocks;
 };
 
 /* A request with a fresh id, no frames, user UINT32_MAX, target -1 and the
  * rest of its header zero (frames are written as they are pushed). */
 struct request *reqpool_take(struct reqpool *p);
-/* Returns r, which must be live (not already returned). */
+/* Returns r, which must be live (not already returned), and its blocks. */
 void reqpool_put(struct reqpool *p, struct request *r);
+/* r is about to push frame i, the first of a block: links a block for it
+ * from p unless r kept one from an earlier, deeper call. */
+void reqpool_deepen(struct reqpool *p, struct request *r, unsigned i);
 /* Frees every chunk (requests still live go with them) and zeroes p.
  * Checks the accounting first: free + live = every request allocated. */
 void reqpool_fini(struct reqpool *p);

@@ -177,7 +177,10 @@ struct frame *sim_enter(struct request *r, struct component *c)
 {
     SIM_CHECK(!r->pooled && "request used after it was freed");
     assert(r->depth < REQ_MAX_DEPTH && "calls nested too deep");
-    struct frame *f = &r->stack[r->depth++];
+    unsigned i = r->depth++;
+    if (i >= REQ_INLINE_FRAMES && (i - REQ_INLINE_FRAMES) % REQ_BLOCK_FRAMES == 0)
+        reqpool_deepen(r->pool, r, i); /* a new block, unless the request has it */
+    struct frame *f = sim_frame(r, i);
     f->c = c;
     f->replica = 0;
     f->step = 0;
@@ -190,9 +193,11 @@ struct frame *sim_enter(struct request *r, struct component *c)
 
 struct frame *sim_top_of(struct request *r, const struct component *c)
 {
-    for (size_t i = r->depth; i-- > 0;)
-        if (r->stack[i].c == c)
-            return &r->stack[i];
+    for (unsigned i = r->depth; i-- > 0;) {
+        struct frame *f = sim_frame(r, i);
+        if (f->c == c)
+            return f;
+    }
     assert(0 && "request has no frame for the component");
     return NULL;
 }
@@ -252,9 +257,9 @@ void sim_reply(struct sim *sim, struct request *r)
     SIM_CHECK(!r->pooled && "reply of a request already freed");
     assert(r->depth >= 2 && "reply with no caller");
     r->depth--;
-    struct component *caller = r->stack[r->depth - 1].c;
+    struct component *caller = sim_frame(r, r->depth - 1u)->c;
     int64_t delay = hop_delay(caller);
-    if (sim->faults.nlinks && !link_passes(sim, r->stack[r->depth].c, caller, &delay))
+    if (sim->faults.nlinks && !link_passes(sim, sim_frame(r, r->depth)->c, caller, &delay))
         return;
     if (delay == 0)
         caller->ops.on_reply(sim, caller, r);

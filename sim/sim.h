@@ -65,7 +65,14 @@ enum req_cause {
  * what optimistic concurrency control retries on. */
 enum req_op { OP_READ = 0, OP_WRITE = 1, OP_CAS = 2 };
 
+/* A request nests at most REQ_MAX_DEPTH frames deep. It holds its first
+ * REQ_INLINE_FRAMES frames itself (a client and the component it calls:
+ * most requests) and the deeper ones in blocks of REQ_BLOCK_FRAMES from
+ * the pool, taken when a call goes that deep and kept until the request is
+ * freed; a frame never moves once pushed. */
 #define REQ_MAX_DEPTH 16
+#define REQ_INLINE_FRAMES 2
+#define REQ_BLOCK_FRAMES 2
 
 /* What a component remembers about a request it is handling. */
 struct frame {
@@ -79,6 +86,13 @@ struct frame {
     uint32_t slot;        /* index in the replica's list of requests holding a worker */
     uint32_t epoch;       /* the replica's crash count when the request arrived */
 };
+
+struct frame_block {
+    struct frame f[REQ_BLOCK_FRAMES];
+    struct frame_block *next; /* the next deeper block, or the pool's free list */
+};
+
+struct reqpool;
 
 struct request {
     uint64_t id;
@@ -104,8 +118,10 @@ struct request {
      * guarded call of (models/kinds/dep.c), or NULL. Valid while !abandoned: the
      * parent outlives a child it still waits for. */
     struct request *parent;
-    struct frame stack[REQ_MAX_DEPTH];
+    struct frame_block *deep; /* frames REQ_INLINE_FRAMES.. in blocks, or NULL */
+    struct reqpool *pool;     /* the pool it came from (deep blocks come from it) */
     struct request *next_free;
+    struct frame stack[REQ_INLINE_FRAMES]; /* use sim_frame() past these */
 };
 
 /* A level that changes at events (queue length, busy workers): a count,
@@ -314,9 +330,23 @@ void sim_req_free(struct sim *sim, struct request *r);
 
 /* Pushes a frame for c onto r (c is handling r now) and returns it. */
 struct frame *sim_enter(struct request *r, struct component *c);
+/* Frame i (0: the bottom, the client's) of r's stack, i < r->depth. */
+static inline struct frame *sim_frame(struct request *r, unsigned i)
+{
+    if (i < REQ_INLINE_FRAMES)
+        return &r->stack[i];
+    struct frame_block *b = r->deep;
+    for (i -= REQ_INLINE_FRAMES; i >= REQ_BLOCK_FRAMES; i -= REQ_BLOCK_FRAMES)
+        b = b->next;
+    return &b->f[i];
+}
+static inline const struct frame *sim_cframe(const struct request *r, unsigned i)
+{
+    return sim_frame((struct request *)r, i); /* reads only */
+}
 static inline struct frame *sim_top(struct request *r)
 {
-    return &r->stack[r->depth - 1];
+    return sim_frame(r, r->depth - 1u);
 }
 
 /* The frame of component c in r's stack (the topmost one for c). */

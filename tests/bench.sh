@@ -70,9 +70,9 @@ echo "== memory under overload: bytes of resident memory per request held (an un
 echo "   its capacity, stopped by [sim] max_in_flight at 10^5 and at 10^6 requests held)"
 per_req() { # per_req LABEL [--set ...]: peak RSS at 10^5 and 10^6 held, and the slope
     label=$1; shift
-    a=$($B/rss ./sdsim run tests/bench/overload.ini "$@" --set sim.max_in_flight=100000 -q \
+    a=$($B/rss ./sdsim run ${OVERLOAD:-tests/bench/overload.ini} "$@" --set sim.max_in_flight=100000 -q \
         -o $B/out/ov1 2>/dev/null)
-    b=$($B/rss ./sdsim run tests/bench/overload.ini "$@" --set sim.max_in_flight=1000000 -q \
+    b=$($B/rss ./sdsim run ${OVERLOAD:-tests/bench/overload.ini} "$@" --set sim.max_in_flight=1000000 -q \
         -o $B/out/ov2 2>/dev/null)
     w=$(col $B/out/ov2/runs.csv in_flight)
     awk -v a="$a" -v b="$b" -v l="$label" -v w="$w" 'BEGIN{
@@ -81,12 +81,17 @@ per_req() { # per_req LABEL [--set ...]: peak RSS at 10^5 and 10^6 held, and the
 }
 per_req "no client timeout"
 per_req "timeout = 1s (given up, still queued)" --set load.timeout=1s
+OVERLOAD=tests/bench/overload-deep.ini per_req "queued two calls deeper (4 frames)"
 peak=$($B/rss ./sdsim run tests/bench/overload.ini --set load.timeout=1s --set app.drop_abandoned=true \
     --set sim.duration=1000s --set sim.max_in_flight=none -q -o $B/out/ov3 2>/dev/null)
 echo "  timeout = 1s, drop_abandoned = true: never stopped, peak $peak KiB over 1000 s (2*10^6 requests)"
-echo "  (sizeof(struct request) is $(printf '#include "sim/sim.h"\n#include <stdio.h>\nint main(void){printf("%%zu", sizeof(struct request));return 0;}\n' \
-    | $CC $FLAGS -x c - -o $B/reqsize && $B/reqsize) bytes; the rest is the queue's ring of pointers. A request"
-echo "   whose client gave up stays whole until the service reaches it: it is still served, or dropped)"
+sizes=$(printf '#include "sim/sim.h"\n#include <stdio.h>\nint main(void){printf("%%zu %%d %%zu %%d", sizeof(struct request), REQ_INLINE_FRAMES, sizeof(struct frame_block), REQ_BLOCK_FRAMES);return 0;}\n' \
+    | $CC $FLAGS -x c - -o $B/reqsize && $B/reqsize)
+set -- $sizes
+echo "  (sizeof(struct request) is $1 bytes with its first $2 frames, a client and the component it"
+echo "   calls; every $4 frames deeper add a block of $3 bytes from the pool. The rest is the queue's"
+echo "   ring of pointers. A request whose client gave up stays whole until the service reaches it:"
+echo "   it is still served, or dropped)"
 
 if [ -f tests/bench_evict.c ]; then
     echo

@@ -61,6 +61,44 @@ END_TEST
 
 /* Constant latencies have a zero-width interval: the goal is met exactly
  * when the 100th batch of 100 completes, not before. */
+/* A request holds two frames itself and takes blocks for deeper calls:
+ * every frame keeps its address while deeper ones come and go, a second
+ * call as deep reuses the blocks the request kept, and returning the
+ * request returns its blocks (the next deep request takes no new memory). */
+START_TEST(deep_frames_come_from_blocks_that_never_move)
+{
+    struct reqpool p = {0};
+    struct component comps[REQ_MAX_DEPTH];
+    struct request *r = reqpool_take(&p);
+    struct frame *at[REQ_MAX_DEPTH];
+    for (unsigned i = 0; i < REQ_MAX_DEPTH; i++) {
+        at[i] = sim_enter(r, &comps[i]);
+        at[i]->step = i;
+        ck_assert_ptr_eq(sim_top(r), at[i]);
+    }
+    ck_assert_uint_eq(p.live_blocks, (REQ_MAX_DEPTH - REQ_INLINE_FRAMES) / REQ_BLOCK_FRAMES);
+    for (unsigned i = 0; i < REQ_MAX_DEPTH; i++) {
+        ck_assert_ptr_eq(sim_frame(r, i), at[i]);
+        ck_assert_ptr_eq(sim_top_of(r, &comps[i]), at[i]);
+        ck_assert_uint_eq(at[i]->step, i);
+    }
+    r->depth = 3; /* replies popped back to the first block */
+    struct frame *again = sim_enter(r, &comps[0]);
+    ck_assert_ptr_eq(again, at[3]);
+    ck_assert_uint_eq(p.live_blocks, (REQ_MAX_DEPTH - REQ_INLINE_FRAMES) / REQ_BLOCK_FRAMES);
+    reqpool_put(&p, r);
+    ck_assert_uint_eq(p.live_blocks, 0);
+    size_t chunks = p.nblock_chunks;
+    struct request *s = reqpool_take(&p);
+    ck_assert_ptr_null(s->deep);
+    for (unsigned i = 0; i < REQ_MAX_DEPTH; i++)
+        sim_enter(s, &comps[i]);
+    ck_assert_uint_eq(p.nblock_chunks, chunks);
+    reqpool_put(&p, s);
+    reqpool_fini(&p); /* checks free + live = allocated, for blocks too */
+}
+END_TEST
+
 START_TEST(precision_stops_at_the_first_check_that_meets_the_goal)
 {
     struct precision p = {0};
@@ -115,6 +153,7 @@ Suite *engine_suite(void)
     TCase *pool = tcase_create("reqpool");
     tcase_add_test(pool, pool_grows_by_chunks_and_reuses_returned_requests);
     tcase_add_test(pool, pool_clears_a_reused_header);
+    tcase_add_test(pool, deep_frames_come_from_blocks_that_never_move);
     suite_add_tcase(s, pool);
     TCase *stop = tcase_create("precision");
     tcase_add_test(stop, precision_stops_at_the_first_check_that_meets_the_goal);

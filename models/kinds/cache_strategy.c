@@ -207,7 +207,7 @@ static void flush_release(struct cache *c, uint32_t i)
 static bool flush_bulk(void *arg, const struct request *r, struct store_bulk *out)
 {
     struct cache *c = arg;
-    const struct frame *f = &r->stack[r->depth - 2];
+    const struct frame *f = sim_cframe(r, r->depth - 2u);
     assert(f->c == &c->base && "a bulk write comes straight from its cache");
     if (f->step != CACHE_FLUSH)
         return false;

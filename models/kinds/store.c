@@ -114,7 +114,7 @@ static bool bulk_of(const struct store *st, const struct request *r, struct stor
 {
     if (st->nbulk == 0 || r->op != OP_WRITE || r->depth < 2)
         return false;
-    const struct component *sender = r->stack[r->depth - 2].c;
+    const struct component *sender = sim_cframe(r, r->depth - 2u)->c;
     for (size_t i = 0; i < st->nbulk; i++)
         if (st->bulk[i].c == sender)
             return st->bulk[i].fn(st->bulk[i].arg, r, out);
