@@ -279,6 +279,40 @@ exercise 14-autoscaling 2 <<'EOF'
 timeout_ratio == 0        # with either cold start
 EOF
 
+# --- numbers the steps quote from their time series ---------------------------
+# tsstat DIR COLUMN PATTERN FROM TO: max and mean of COLUMN over the rows of
+# timeseries.csv that contain PATTERN, with FROM <= t_s < TO (columns are
+# counted from the end: sweep values may hold quoted commas)
+tsstat() {
+    grep -F -- "$3" "$1/timeseries.csv" | awk -F, -v h="$(head -1 "$1/timeseries.csv")" \
+        -v c="$2" -v lo="$4" -v hi="$5" 'BEGIN { n = split(h, f, ","); for (i = 1; i <= n; i++) {
+            if (f[i] == c) oc = n - i; if (f[i] == "t_s") ot = n - i } }
+        { t = $(NF - ot); v = $(NF - oc); if (t >= lo && t < hi) { if (v > m) m = v; s += v; k++ } }
+        END { if (k) printf "%g %g\n", m, s / k; else print "none" }'
+}
+within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
+quote() { # quote NAME VALUE LO HI
+    if within "$2" "$3" "$4"; then ok "$1: $2"; else ko "$1: $2, not in [$3, $4]"; fi
+}
+set -- $(tsstat "$T/14-autoscaling" app.queue ',0s,' 0 1500)
+quote "14-autoscaling: app.queue peak without cold start (about 1300)" "$1" 1000 1700
+set -- $(tsstat "$T/14-autoscaling" app.queue ',60s,' 0 1500)
+quote "14-autoscaling: app.queue peak with a 60 s cold start (about 6100)" "$1" 5000 7500
+set -- $(tsstat "$T/14-autoscaling" app.replicas ',0s,' 0 1500)
+quote "14-autoscaling: most replicas without cold start (9)" "$1" 8 10
+set -- $(tsstat "$T/14-autoscaling" app.replicas ',60s,' 0 1500)
+quote "14-autoscaling: most replicas with a cold start (the maximum, 12)" "$1" 12 12
+set -- $(tsstat "$T/08-breakers-bulkheads" failed_rps ',none,fixed(limit=5),' 2 20)
+quote "08-breakers-bulkheads: healthy calls the bulkhead refuses before the fault (7% of 500/s)" "$2" 25 45
+set -- $(tsstat "$T/08-breakers-bulkheads" api.queue ',none,none,' 0 60)
+quote "08-breakers-bulkheads: api.queue peak without a guard (about 8000)" "$1" 7000 9000
+set -- $(tsstat "$T/08-breakers-bulkheads" api.queue ',none,none,' 45 60)
+quote "08-breakers-bulkheads: api.queue drained by 45 s" "$1" 0 0
+set -- $(tsstat "$T/07-retries" throughput_rps ',none,' 30 120)
+quote "07-retries: completions after the brownout without a budget (none)" "$1" 0 5
+set -- $(tsstat "$T/07-retries" throughput_rps ',10%,' 60 120)
+quote "07-retries: completions from 60 s with a budget (back to 800/s)" "$2" 750 850
+
 # every exercise a step poses is checked above
 for s in $steps; do
     posed=$(grep -c '^# Exercise [0-9]' "$DIR/$s.ini")
