@@ -310,6 +310,8 @@ set -- $(tsstat "$T/08-breakers-bulkheads" api.queue ',none,none,' 45 60)
 quote "08-breakers-bulkheads: api.queue drained by 45 s" "$1" 0 0
 set -- $(tsstat "$T/07-retries" throughput_rps ',none,' 30 120)
 quote "07-retries: completions after the brownout without a budget (none)" "$1" 0 5
+set -- $(tsstat "$T/07-retries" app.queue ',none,' 0 120)
+quote "07-retries: app.queue in the storm at the end (about 300000)" "$1" 250000 350000
 set -- $(tsstat "$T/07-retries" throughput_rps ',10%,' 60 120)
 quote "07-retries: completions from 60 s with a budget (back to 800/s)" "$2" 750 850
 
