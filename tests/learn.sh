@@ -315,6 +315,13 @@ quote "07-retries: app.queue in the storm at the end (about 300000)" "$1" 250000
 set -- $(tsstat "$T/07-retries" throughput_rps ',10%,' 60 120)
 quote "07-retries: completions from 60 s with a budget (back to 800/s)" "$2" 750 850
 
+set -- $(tsstat "$T/12-backpressure" q.backlog ',unbounded,' 0 120)
+quote "12-backpressure: the backlog's peak (about 10000)" "$1" 9000 11000
+set -- $(tsstat "$T/12-backpressure" q.backlog ',unbounded,' 66 120)
+quote "12-backpressure: the backlog drained by about 65 s" "$1" 0 100
+set -- $(tsstat "$T/12-backpressure" q.backlog ',2000,' 0 120)
+quote "12-backpressure: the bounded backlog flattens at 2000" "$1" 1900 2000
+
 # every exercise a step poses is checked above
 for s in $steps; do
     posed=$(grep -c '^# Exercise [0-9]' "$DIR/$s.ini")
