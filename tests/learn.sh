@@ -60,6 +60,8 @@ exercise() {
     while IFS= read -r s; do
         [ -z "$s" ] && continue
         grep -qF -- "$s" "$f" || ko "$name exercise $n: --set '$s' is not in $f"
+        grep "^\./sdsim run $f " docs/guide.md | grep -qF -- "$s" ||
+            ko "$name exercise $n: docs/guide.md does not give the command with --set '$s'"
     done < "$args"
 }
 
