@@ -324,6 +324,12 @@ quote "12-backpressure: the backlog drained by about 65 s" "$1" 0 100
 set -- $(tsstat "$T/12-backpressure" q.backlog ',2000,' 0 120)
 quote "12-backpressure: the bounded backlog flattens at 2000" "$1" 1900 2000
 
+# the napkin math step 5 quotes (Che's hit ratio leaves the database 658/s)
+"$SDSIM" validate "$DIR/05-caching.ini" > "$T/nap5" 2>&1
+grep -A4 '^sweep point 0 ' "$T/nap5" | grep -Eq '^  db +store +657\.9 ' &&
+    ok "05-caching: validate offers the database 658 reads/s (Che)" ||
+    ko "05-caching: validate's napkin math for db: $(grep -A4 '^sweep point 0 ' "$T/nap5" | grep db)"
+
 # every exercise a step poses is checked above
 for s in $steps; do
     posed=$(grep -c '^# Exercise [0-9]' "$DIR/$s.ini")
