@@ -92,7 +92,8 @@ tests/validate: tests/validate.c $(OBJ)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $^ $(LDLIBS)
 
 # make check: installs Check and pkg-config when missing (tests/deps.sh), then
-# runs the unit tests, the end-to-end tests on the real binary, the fast
+# runs the unit tests, the end-to-end tests on the real binary, every step of the
+# learning path (tests/learn.sh), the fast
 # validation subset, and the unit and end-to-end tests again built with
 # AddressSanitizer and UndefinedBehaviorSanitizer.
 check:
@@ -107,6 +108,8 @@ check-all: sdsim tests/unit sdsim-san tests/unit-san tests/validate
 	CK_FORK=no ./tests/unit
 	@echo "== end-to-end tests"
 	sh tests/e2e.sh ./sdsim
+	@echo "== the learning path: every step of scenarios/learn/ self-checks, every exercise's answer holds"
+	sh tests/learn.sh ./sdsim
 	@echo "== results folder: foreign files, signals, concurrent runs, injected failures"
 	sh tests/e2e_files.sh ./sdsim
 	@echo "== make install into a temporary folder: scenarios, data files, man page, completion"
@@ -186,6 +189,8 @@ install: sdsim
 	  $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 sdsim $(DESTDIR)$(PREFIX)/bin/sdsim
 	install -m 644 scenarios/*.ini $(DESTDIR)$(SCENDIR)/
+	install -d $(DESTDIR)$(SCENDIR)/learn
+	install -m 644 scenarios/learn/*.ini $(DESTDIR)$(SCENDIR)/learn/
 	@set -e; for f in $$(sed 's/[#;].*//' scenarios/*.ini | grep -o 'file *= *[^,) ]*' | \
 	    sed 's/^file *= *//' | grep -v '^/' | sort -u); do \
 	  echo "install -m 644 scenarios/$$f $(DESTDIR)$(SCENDIR)/$$f"; \

@@ -42,6 +42,14 @@ validates_all() {
     [ "$n" -eq "$(ls scenarios/*.ini | wc -l)" ]
 }
 check "every installed scenario validates from the installed location" validates_all
+# The learning path's steps are installed beside them, and run from there.
+learn_installed() {
+    n=$(ls "$ROOT"/share/sdsim/scenarios/learn/*.ini 2>/dev/null | wc -l)
+    echo "  $n steps installed"
+    [ "$n" -eq "$(ls scenarios/learn/*.ini | wc -l)" ] &&
+        (cd "$T" && "$BIN" run "$ROOT/share/sdsim/scenarios/learn/01-littles-law.ini" -q -o "$T/learn1" 2>"$T/learn.err")
+}
+check "make install installs every step of scenarios/learn/, and the first runs there" learn_installed
 # The trace scenario replays a file: it must run, not only validate.
 (cd "$T" && "$BIN" run "$ROOT/share/sdsim/scenarios/cache-trace.ini" -q -o "$T/trace" \
     --set sim.repeat=1 2>"$T/trace.err")
