@@ -287,6 +287,11 @@ check "goodput_rps = throughput_rps - fallbacks / window_s, below it with fallba
 "$SDSIM" run tests/e2e/end_of_time.ini -o "$T/eot" -q
 check "times near the end of time run to the end (exit 0)" [ $? -eq 0 ]
 check "request accounting adds up (end of time)" accounting_holds "$T/eot/runs.csv"
+# An attempt's timeout after its request's deadline: counted once, not twice
+# (timeouts used to exceed offered, and in_flight went below zero).
+"$SDSIM" run tests/e2e/deadline-retry.ini -o "$T/dlr" -q 2>/dev/null
+check "request accounting adds up (attempts outliving their request's deadline)" \
+    accounting_holds "$T/dlr/runs.csv"
 
 # --- run length and warm-up chosen by the simulator ----------------------------
 "$SDSIM" run scenarios/hello.ini --set sim.precision=5% --set sim.duration=300000s \

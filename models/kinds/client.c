@@ -308,6 +308,8 @@ static void on_attempt_timeout(struct sim *sim, void *a, void *b)
     struct request *L = r->parent;
     r->stack[0].timer = EVQ_NONE;
     r->abandoned = true;
+    if (L->abandoned) /* L has finished (its deadline, or another copy): it is accounted */
+        return;
     L->stack[0].slot--;
     if (L->measured)
         cl->res.attempt_timeouts++;
