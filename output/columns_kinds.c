@@ -123,7 +123,7 @@ const struct kind_metric columns_kind_metrics[] = {
        CNT),
     /* replicaset and multileader */
     KM("reads", "reads", "reads served", "replicaset or multileader", CNT),
-    KM("stale_fraction", "ratio", "reads that missed the latest acknowledged write",
+    KM("stale_fraction", "ratio", "reads that missed the newest write a leader committed, acknowledged to its client or not (with ack = sync, a read during replication counts)",
        "replicaset or multileader", "stale reads / reads"),
     KM("stale_versions_mean", "versions", "mean versions behind, over the stale reads",
        "replicaset or multileader", CNT),
