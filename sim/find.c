@@ -442,8 +442,12 @@ int find_read(const struct scenario *sc, const char *const *sets, size_t nsets,
         if (!ps || runner_validate(ps, pd) < 0 || diag_count(pd) > 0) {
             char num[64];
             find_value_text(fs, end ? fs->hi : fs->lo, num, sizeof num);
-            rc = diag_error(d, re->val_loc, "find_range: the scenario is not valid with %s = %s",
-                            fs->target, num);
+            /* the first reason, without its place (the probe's key is set
+             * from the command line) */
+            const char *why = diag_count(pd) ? diag_message(pd, 0) : "";
+            const char *ep = strstr(why, "error: ");
+            rc = diag_error(d, re->val_loc, "find_range: the scenario is not valid with %s = %s%s%s",
+                            fs->target, num, ep ? ": " : "", ep ? ep + 7 : "");
         }
         scenario_free(ps);
         diag_free(pd);
