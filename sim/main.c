@@ -88,7 +88,7 @@ static const char help_options[] =
     "                 V may be a sweep: --set app.workers='${w = 1, 2, 4}'\n"
     "  --runs LIST    only these run numbers, e.g. 3 or 0-4,9 (see manifest.txt)\n"
     "  --find SEARCH  a capacity search, as [sim] find = SEARCH (it needs [sim]\n"
-    "                 find_range): e.g. --find 'max app.workers where latency_p99_ms < 100ms'\n"
+    "                 find_range): e.g. --find 'min app.workers where latency_p99_ms < 100ms'\n"
     "                 probes values of the key, each a full set of replications, and\n"
     "                 prints the answer; find.csv and find.png in the results folder\n"
     "  --shard K/N    only the runs whose number is K modulo N (0 <= K < N), and a\n"
