@@ -120,8 +120,14 @@ void find_plot_script(struct outfile *o, const struct find_result *fr)
                       "set output 'find.png'\n"
                       "set grid\n"
                       "set datafile missing 'nan'\n"
-                      "set key top left inside Left reverse vertical samplen 3 box opaque\n"
                       "set lmargin 11\n");
+    /* the metric usually rises with the value (latency with load, hit ratio
+     * with capacity): the key goes in the corner away from the curve and
+     * the threshold, top left under a ceiling (<), bottom right over a
+     * floor (>) */
+    bool below = fs->obj.op == EXPECT_LT || fs->obj.op == EXPECT_LE;
+    outfile_printf(o, "set key %s inside Left reverse vertical samplen 3 box opaque\n",
+                   below ? "top left" : "bottom right");
     snprintf(label, sizeof label, "%s %s where %s", fs->max ? "max" : "min", fs->target,
              fs->objective);
     outfile_printf(o, "set title ");
@@ -133,13 +139,10 @@ void find_plot_script(struct outfile *o, const struct find_result *fr)
         strncat(label, ")", sizeof label - strlen(label) - 1);
     outfile_printf(o, "set xlabel ");
     gp_quoted(o, label);
-    snprintf(label, sizeof label, "%s (%s; mean and 95%% CI over replications)",
-             fs->obj.metric, fs->obj.unit);
-    outfile_printf(o, "\nset ylabel ");
-    gp_quoted(o, label);
-    outfile_printf(o, "\n");
-    /* a log y axis when the probes span more than a factor of 10 (an
-     * overloaded probe would squash the others against the threshold) */
+    /* the y axis: the metric in its unit (mean and 95% interval of each
+     * probe), from 0, or on a log scale when the probes span more than a
+     * factor of 10 (an overloaded probe would squash the others against
+     * the threshold) */
     double ymin = INFINITY, ymax = -INFINITY;
     for (size_t i = 0; i < fr->nprobes; i++) {
         const struct find_probe *p = &fr->probes[i];
@@ -153,14 +156,16 @@ void find_plot_script(struct outfile *o, const struct find_result *fr)
         ymin = fs->obj.bound;
     if (fs->obj.bound > ymax)
         ymax = fs->obj.bound;
-    if (ymin > 0 && ymax / ymin > 10)
-        outfile_printf(o, "set logscale y\nset ylabel ");
-    if (ymin > 0 && ymax / ymin > 10) {
-        snprintf(label, sizeof label, "%s (%s, log scale; mean and 95%% CI over replications)",
-                 fs->obj.metric, fs->obj.unit);
-        gp_quoted(o, label);
-        outfile_printf(o, "\n");
-    }
+    bool logy = ymin > 0 && ymax / ymin > 10;
+    snprintf(label, sizeof label, "%s (%s)%s", fs->obj.metric, fs->obj.unit,
+             logy ? ", log scale" : "");
+    outfile_printf(o, "\nset ylabel ");
+    gp_quoted(o, label);
+    outfile_printf(o, "\n");
+    if (logy)
+        outfile_printf(o, "set logscale y\nset yrange [%.9g:%.9g]\n", ymin / 1.5, ymax * 1.5);
+    else if (ymin >= 0)
+        outfile_printf(o, "set yrange [0:*]\n");
     /* the x range: find_range with a margin of 5% either side */
     double span = fs->hi - fs->lo;
     outfile_printf(o, "set xrange [%.9g:%.9g]\n", fs->lo - 0.05 * span, fs->hi + 0.05 * span);
@@ -182,7 +187,7 @@ void find_plot_script(struct outfile *o, const struct find_result *fr)
     gp_quoted(o, label);
     outfile_printf(o, ", \\\n"
                       "     'find.dat' index 0 using 1:2:3:4 with yerrorbars pt 7 ps 1.4 "
-                      "lc rgb '#0072B2' title 'passes', \\\n"
+                      "lc rgb '#0072B2' title 'passes (mean, 95%% CI)', \\\n"
                       "     'find.dat' index 1 using 1:2:3:4 with yerrorbars pt 5 ps 1.4 "
                       "lc rgb '#000000' title 'fails', \\\n"
                       "     'find.dat' index 2 using 1:2:3:4 with yerrorbars pt 9 ps 1.4 "
