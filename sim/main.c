@@ -44,7 +44,7 @@ static const char usage_text[] =
     "                (FILE -: standard input)\n"
     "       sdsim merge -o DIR PART_DIR... [-q]\n"
     "       sdsim compare DIR --by VAR [--baseline VALUE] [--metric M[,M]...] [--csv FILE]\n"
-    "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force] [--strict]\n"
+    "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force] [--strict] [--find SEARCH]\n"
     "       sdsim list [KIND|FAMILY|expect|theory|metrics]\n"
     "       sdsim plot DIR\n"
     "       sdsim help [COMMAND] | COMMAND --help | --help | --version\n";
@@ -87,8 +87,9 @@ static const char help_options[] =
     "  --set K=V      override a key, e.g. --set app.workers=4 or --set sim.duration=10s;\n"
     "                 V may be a sweep: --set app.workers='${w = 1, 2, 4}'\n"
     "  --runs LIST    only these run numbers, e.g. 3 or 0-4,9 (see manifest.txt)\n"
-    "  --find SEARCH  a capacity search, as [sim] find = SEARCH (it needs [sim]\n"
-    "                 find_range): e.g. --find 'min app.workers where latency_p99_ms < 100ms'\n"
+    "  --find SEARCH  (run and validate) a capacity search, as [sim] find = SEARCH (it\n"
+    "                 needs [sim] find_range): e.g.\n"
+    "                 --find 'min app.workers where latency_p99_ms < 100ms'\n"
     "                 probes values of the key, each a full set of replications, and\n"
     "                 prints the answer; find.csv and find.png in the results folder\n"
     "  --shard K/N    only the runs whose number is K modulo N (0 <= K < N), and a\n"
@@ -221,7 +222,7 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
                 return usage_error("too many --set options");
             c->sets[c->nsets++] = a + 6;
             continue;
-        } else if (!strcmp(a, "--find") && allow_run_opts) {
+        } else if (!strcmp(a, "--find")) {
             /* the same as --set sim.find=SEARCH */
             if (c->nsets == MAX_SETS || c->find_set)
                 return usage_error(c->find_set ? "--find is given twice" : "too many --set options");
@@ -523,6 +524,8 @@ static int cmd_validate(int argc, char **argv)
     struct expect_set *es = NULL;
     struct find_spec *fs = NULL;
     rc = load(&c, &sc, &es, &fs);
+    free(c.find_set); /* the scenario holds its own copy */
+    c.find_set = NULL;
     if (rc)
         return rc;
     long long repeat;
