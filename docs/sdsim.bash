@@ -101,7 +101,7 @@ _sdsim()
     for ((i = 2; i < COMP_CWORD; i++)); do
         w=${COMP_WORDS[i]}
         case $w in
-        -o | --output | -j | --jobs | --seed | --runs | --shard | --set) ((i++)) ;;
+        -o | --output | -j | --jobs | --seed | --runs | --shard | --find | --set) ((i++)) ;;
         -*) ;;
         *) [[ -z $file ]] && file=$w ;;
         esac
@@ -124,7 +124,7 @@ _sdsim()
         COMPREPLY=($(compgen -d -- "$cur"))
         return
         ;;
-    -j | --jobs | --seed | --runs | --shard) return ;;
+    -j | --jobs | --seed | --runs | --shard | --find) return ;;
     --set)
         local name kind words=
         if [[ $cur == *.* ]]; then
@@ -141,7 +141,7 @@ _sdsim()
     esac
     if [[ $cur == -* ]]; then
         local opts='--set --force --strict --help'
-        [[ $cmd == run ]] && opts+=' -o --output -j --jobs --seed --runs --shard -q --quiet
+        [[ $cmd == run ]] && opts+=' -o --output -j --jobs --seed --runs --shard --find -q --quiet
             --progress --no-progress'
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return

@@ -302,6 +302,30 @@ const struct coldoc columns_expect[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+/* ---- find.csv: a capacity search, one row per probe -------------------- */
+
+#define FINDS "with [sim] find"
+const struct coldoc columns_find[] = {
+    {"order", "-", "the probe's place in the search (1: first)", FINDS, "the search"},
+    {"value", "the key's", "the value of the searched key at this probe, as a number", FINDS,
+     "find_range, then bisection"},
+    {"value_text", "-", "the value as written into the key (with its unit: 182/s)", FINDS,
+     "the search, through the --set path"},
+    {"metric", "-", "the objective's metric", FINDS, "[sim] find"},
+    {"mean", "the metric's", "the metric at this probe, as summary.csv would give it", FINDS,
+     "mean over the probe's replications (latency quantiles: pooled)"},
+    {"ci_low", "the metric's", "lower end of the 95% interval (empty: none)", FINDS,
+     "as summary.csv"},
+    {"ci_high", "the metric's", "upper end of the 95% interval (empty: none)", FINDS,
+     "as summary.csv"},
+    {"replications", "runs", "replications run at this probe", FINDS,
+     "[sim] repeat, doubled while unsure up to find_max_repeat"},
+    {"verdict", "-", "pass, fail or unsure (the interval still straddles the threshold at "
+     "find_max_repeat; counted as failing)", FINDS,
+     "the objective judged on the 95% interval, as [expect] lines are"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 /* ---- components.csv ---------------------------------------------------- */
 
 typedef const struct run_result run_t;
@@ -515,6 +539,8 @@ void columns_each(columns_fn *fn, void *ctx)
         fn(ctx, "histograms.csv", d->name, d);
     for (const struct coldoc *d = columns_expect; d->name; d++)
         fn(ctx, "expect.csv", d->name, d);
+    for (const struct coldoc *d = columns_find; d->name; d++)
+        fn(ctx, "find.csv", d->name, d);
     for (int ts = 0; ts < 2; ts++) {
         for (const struct kind_metric *k = columns_kind_metrics; k->doc.name; k++) {
             if (k->timeseries != ts)

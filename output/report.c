@@ -18,6 +18,7 @@
 #include "sim/hist.h"
 #include "sim/stats.h"
 #include "output/expect.h"
+#include "output/find.h"
 #include "output/partfile.h"
 #include "output/writers.h"
 #include "sim/xalloc.h"
@@ -343,6 +344,8 @@ static void write_manifest(struct outfile *o, const struct report *rp)
     if (rp->part)
         outfile_printf(o, "shard: %zu/%zu of %zu runs (part.sdsim holds them for sdsim merge)\n",
                        rp->part->shard, rp->part->nshards, rp->part->total);
+    if (rp->find)
+        find_manifest(o, rp->find);
     for (size_t i = 0; i < sc->nsweeps; i++) {
         outfile_printf(o, "sweep %s:", sc->sweeps[i].name);
         for (size_t j = 0; j < sc->sweeps[i].nvalues; j++)
@@ -411,6 +414,21 @@ static void w_manifest(struct outfile *o, const struct report *rp, struct wctx *
 {
     (void)w;
     write_manifest(o, rp);
+}
+static void w_find_csv(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    find_csv(o, rp->find);
+}
+static void w_find_data(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    find_plot_data(o, rp->find);
+}
+static void w_find_script(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    find_plot_script(o, rp->find);
 }
 static void w_part(struct outfile *o, const struct report *rp, struct wctx *w)
 {
@@ -506,6 +524,9 @@ int report_write(const struct report *rp, const struct outdir *od, int *err, con
         {"components.csv", w_components, true},
         {"histograms.csv", w_histograms, true},
         {"expect.csv", w_expect, rp->expect != NULL},
+        {"find.csv", w_find_csv, rp->find != NULL},
+        {"find.dat", w_find_data, rp->find != NULL},
+        {"find.gp", w_find_script, rp->find != NULL},
         {"manifest.txt", w_manifest, true},
         {"scenario.ini", w_scenario, true},
         {PARTFILE_NAME, w_part, rp->part != NULL},

@@ -14,6 +14,7 @@
 #include "sim/scenario.h"
 
 struct expect_outcome;
+struct find_result;
 struct part_header;
 
 #define REPORT_PLOT_MAX 8 /* columns plotted at most */
@@ -65,6 +66,10 @@ struct report {
     /* The [expect] and [predict] lines judged (output/expect.h), or NULL:
      * expect.csv is written only with them. */
     const struct expect_outcome *expect;
+    /* [sim] find: the capacity search (output/find.h), or NULL: find.csv,
+     * find.dat and find.gp are written only with it, and the runs above are
+     * those of one probe (the answer's). */
+    const struct find_result *find;
 };
 
 /* The file whose fixed column is called name (so a sweep variable may not

@@ -29,6 +29,7 @@
 #include "output/report.h"
 #include "output/theory.h"
 #include "output/theory_apply.h"
+#include "sim/find.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
@@ -39,10 +40,11 @@
 static const char usage_text[] =
     "usage: sdsim run FILE [-o DIR] [-j N] [--seed N] [--set NAME.KEY=VALUE]... [--runs LIST] [-q]\n"
     "                [--force] [--strict] [--progress|--no-progress] [--shard K/N]\n"
+    "                [--find 'max|min NAME.KEY where METRIC OP VALUE']\n"
     "                (FILE -: standard input)\n"
     "       sdsim merge -o DIR PART_DIR... [-q]\n"
     "       sdsim compare DIR --by VAR [--baseline VALUE] [--metric M[,M]...] [--csv FILE]\n"
-    "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force] [--strict]\n"
+    "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force] [--strict] [--find SEARCH]\n"
     "       sdsim list [KIND|FAMILY|expect|theory|metrics]\n"
     "       sdsim plot DIR\n"
     "       sdsim help [COMMAND] | COMMAND --help | --help | --version\n";
@@ -85,6 +87,11 @@ static const char help_options[] =
     "  --set K=V      override a key, e.g. --set app.workers=4 or --set sim.duration=10s;\n"
     "                 V may be a sweep: --set app.workers='${w = 1, 2, 4}'\n"
     "  --runs LIST    only these run numbers, e.g. 3 or 0-4,9 (see manifest.txt)\n"
+    "  --find SEARCH  (run and validate) a capacity search, as [sim] find = SEARCH (it\n"
+    "                 needs [sim] find_range): e.g.\n"
+    "                 --find 'min app.workers where latency_p99_ms < 100ms'\n"
+    "                 probes values of the key, each a full set of replications, and\n"
+    "                 prints the answer; find.csv and find.png in the results folder\n"
     "  --shard K/N    only the runs whose number is K modulo N (0 <= K < N), and a\n"
     "                 part.sdsim file in the folder for merge: N machines (or N jobs\n"
     "                 of GNU parallel or a Slurm array) run shards 0/N .. N-1/N\n"
@@ -121,6 +128,7 @@ struct cli {
     const char *outdir;
     const char *sets[MAX_SETS];
     size_t nsets;
+    char *find_set;            /* --find SEARCH as "sim.find=SEARCH" (owned), in sets */
     int jobs;
     int has_seed;
     unsigned long long seed;
@@ -201,7 +209,8 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
             i--; /* the value is in this argument: do not skip the next one */
         }
         int takes = !strcmp(a, "-o") || !strcmp(a, "-j") || !strcmp(a, "--seed") ||
-                    !strcmp(a, "--set") || !strcmp(a, "--runs") || !strcmp(a, "--shard");
+                    !strcmp(a, "--set") || !strcmp(a, "--runs") || !strcmp(a, "--shard") ||
+                    !strcmp(a, "--find");
         if (takes && !v)
             return usage_error("option %s needs a value", a);
         if (!strcmp(a, "--set")) {
@@ -213,6 +222,14 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
                 return usage_error("too many --set options");
             c->sets[c->nsets++] = a + 6;
             continue;
+        } else if (!strcmp(a, "--find")) {
+            /* the same as --set sim.find=SEARCH */
+            if (c->nsets == MAX_SETS || c->find_set)
+                return usage_error(c->find_set ? "--find is given twice" : "too many --set options");
+            size_t n = strlen(v) + 16;
+            c->find_set = xmalloc(n);
+            snprintf(c->find_set, n, "sim.find=%s", v);
+            c->sets[c->nsets++] = c->find_set;
         } else if (!allow_run_opts && takes) {
             return usage_error("option %s is for 'run'", a);
         } else if (!strcmp(a, "-o")) {
@@ -260,7 +277,8 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
 /* Loads, applies --set, finds sweeps and validates every point, and reads
  * the [expect] and [predict] lines into *es (when es is not NULL; NULL
  * when there are none). Returns 0 or an exit code. */
-static int load(struct cli *c, struct scenario **out, struct expect_set **es)
+static int load(struct cli *c, struct scenario **out, struct expect_set **es,
+                struct find_spec **fsp)
 {
     struct diag *d = diag_new();
     int ioerr;
@@ -301,6 +319,9 @@ static int load(struct cli *c, struct scenario **out, struct expect_set **es)
     struct expect_set *checks = NULL;
     if (rc == 0 && !(checks = expect_read(sc, d)))
         rc = -1;
+    struct find_spec *fs = NULL;
+    if (rc == 0 && find_read(sc, c->sets, c->nsets, &fs, d) < 0)
+        rc = -1;
     if (rc == 0 && diag_count(d) > 0)
         rc = -1;
     if (rc == 0 && runner_validate_budget(sc, c->force, &c->est, d) < 0)
@@ -312,10 +333,15 @@ static int load(struct cli *c, struct scenario **out, struct expect_set **es)
         int code = diag_only_noinput(d) ? EX_NOINPUT : EX_DATAERR;
         diag_free(d);
         expect_set_free(checks);
+        find_spec_free(fs);
         scenario_free(sc);
         return code;
     }
     diag_free(d);
+    if (fsp)
+        *fsp = fs;
+    else
+        find_spec_free(fs);
     if (es && checks && checks->n > 0)
         *es = checks;
     else
@@ -496,7 +522,10 @@ static int cmd_validate(int argc, char **argv)
         return rc;
     struct scenario *sc;
     struct expect_set *es = NULL;
-    rc = load(&c, &sc, &es);
+    struct find_spec *fs = NULL;
+    rc = load(&c, &sc, &es, &fs);
+    free(c.find_set); /* the scenario holds its own copy */
+    c.find_set = NULL;
     if (rc)
         return rc;
     long long repeat;
@@ -523,6 +552,16 @@ static int cmd_validate(int argc, char **argv)
     if (es)
         printf("checks: %zu expectation%s, %zu prediction%s (judged after a run)\n", es->nexpect,
                es->nexpect == 1 ? "" : "s", es->npredict, es->npredict == 1 ? "" : "s");
+    if (fs) {
+        char lo[64], hi[64];
+        find_value_text(fs, fs->lo, lo, sizeof lo);
+        find_value_text(fs, fs->hi, hi, sizeof hi);
+        printf("find: %s %s where %s, between %s and %s (a probe: %lld replication%s, up to "
+               "%lld when unsure); run searches\n",
+               fs->max ? "max" : "min", fs->target, fs->objective, lo, hi, fs->repeat,
+               fs->repeat == 1 ? "" : "s", fs->max_repeat);
+    }
+    find_spec_free(fs);
     expect_set_free(es);
     scenario_free(sc);
     return 0;
@@ -974,6 +1013,7 @@ struct results {
     const char *command, *sets, *outdir;
     const struct part_header *part;
     const struct expect_set *es; /* [expect] and [predict], or NULL */
+    const struct find_result *find; /* [sim] find: the search, or NULL */
 };
 
 /* Writes the results folder (publish) and prints the table unless quiet.
@@ -997,7 +1037,8 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
                         .sets = x->sets,
                         .part = x->part,
                         .show = cfg.show[0] ? cfg.show : NULL,
-                        .plot_x = cfg.plot_x[0] ? cfg.plot_x : NULL};
+                        .plot_x = cfg.plot_x[0] ? cfg.plot_x : NULL,
+                        .find = x->find};
     struct report_plot *custom = NULL;
     runner_plots(x->sc, &custom, &rp.nplots, NULL); /* checked when validated */
     rp.plots = custom;
@@ -1016,8 +1057,8 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
         free(table);
     }
     if (rc == 0 && !c->quiet)
-        printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s%s)\n",
-               x->outdir, eo ? ", expect.csv" : "",
+        printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s%s%s)\n",
+               x->outdir, eo ? ", expect.csv" : "", x->find ? ", find.csv" : "",
                plots && pst->plots_failed == 0 ? ", plots *.png" : "; install gnuplot for PNG plots");
     free(custom);
     if (rc == 0 && cfg.compare[0] && !c->quiet) { /* [sim] compare: read from the folder */
@@ -1032,6 +1073,96 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
     return rc;
 }
 
+/* ---- find: the capacity search ([sim] find, --find) ----------------------- */
+
+struct find_ctx {
+    const struct cli *c;
+};
+
+/* A probe's runs: runner_run with the progress line. */
+static int find_run_probe(void *ctx, const struct scenario *sc, const size_t *only, size_t nonly,
+                          struct run_result *out, struct diag *d)
+{
+    const struct cli *c = ((struct find_ctx *)ctx)->c;
+    struct runner_opts o = {.jobs = c->jobs, .has_seed = c->has_seed, .seed = c->seed,
+                            .only = only, .nonly = nonly};
+    o.progress = runner_progress_new(o.jobs);
+    struct progress *pg = progress_start(c, o.progress);
+    int rc = runner_run(sc, &o, out, d);
+    progress_stop(pg, rc == 0);
+    runner_progress_free(o.progress);
+    if (rc == 0)
+        report_stops(out, nonly);
+    return rc;
+}
+
+/* "find: probe 3: app.workers = 4: latency_p99_ms 142.3 ms (95% CI 130.1 ..
+ * 150.2, 5 runs): fail" on stdout, unless -q. */
+static void find_show_probe(void *ctx, const struct find_spec *fs, const struct find_probe *p)
+{
+    const struct cli *c = ((struct find_ctx *)ctx)->c;
+    if (c->quiet)
+        return;
+    char v[32], lo[32], hi[32];
+    report_fmt_num(v, sizeof v, p->mean, 4);
+    report_fmt_num(lo, sizeof lo, p->lo, 4);
+    report_fmt_num(hi, sizeof hi, p->hi, 4);
+    const char *u = !strcmp(fs->obj.unit, "ms") ? " ms" : !strcmp(fs->obj.unit, "1/s") ? "/s" : "";
+    printf("find: probe %zu: %s = %s: %s %s%s", p->order, fs->target, p->text, fs->obj.metric, v,
+           isnan(p->mean) ? "" : u);
+    if (!isnan(p->lo))
+        printf(" (95%% CI %s .. %s, %zu runs)", lo, hi, p->reps);
+    else
+        printf(" (%zu run%s, no interval)", p->reps, p->reps == 1 ? "" : "s");
+    printf(": %s\n", p->verdict == EXPECT_PASS ? "pass"
+                     : p->verdict == EXPECT_FAIL ? "fail"
+                                                 : "unsure (counted as failing)");
+    fflush(stdout);
+}
+
+/* sdsim run with [sim] find: the search, then the results folder (find.csv
+ * and the shown probe's runs) and the answer. Returns the exit code. */
+static int run_find(struct cli *c, struct scenario *sc, const struct expect_set *es,
+                    const struct find_spec *fs, struct publish *pub, struct publish_status *pst,
+                    int plots, const char *outdir, int full_argc, char **full_argv)
+{
+    struct find_ctx fc = {c};
+    struct find_hooks h = {&fc, find_run_probe, find_show_probe};
+    struct find_outcome out;
+    struct diag *d = diag_new();
+    int rc = 0;
+    if (find_search(sc, c->sets, c->nsets, fs, &h, &out, d) < 0) {
+        diag_print(d, stderr);
+        rc = EX_SOFTWARE;
+    }
+    diag_free(d);
+    if (rc == 0) {
+        /* the --set options that make the shown probe from the file */
+        struct cli withx = *c;
+        for (size_t i = 0; i < out.nextra && withx.nsets < MAX_SETS; i++)
+            withx.sets[withx.nsets++] = out.extra_sets[i];
+        char *sets = sets_text(&withx);
+        char *command = join_args(full_argc, full_argv);
+        uint64_t base_seed;
+        runner_nruns(out.sc, &(struct runner_opts){.jobs = 1, .has_seed = c->has_seed,
+                                                   .seed = c->seed},
+                     &base_seed, NULL);
+        struct results x = {out.sc,  out.runs, out.nruns, (long long)out.nruns, base_seed,
+                            command, sets,     outdir,    NULL,                 es,
+                            &out.fr};
+        rc = write_results(c, &x, pub, pst, plots);
+        if (rc == 0 || rc == EXIT_EXPECT_FAILED) {
+            char *line = find_sentence(&out.fr);
+            printf("%s\n", line);
+            free(line);
+        }
+        free(command);
+        free(sets);
+    }
+    find_outcome_free(&out);
+    return rc;
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     struct cli c = {0};
@@ -1042,9 +1173,20 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         return usage_error("--runs and --shard both choose runs: give one");
     struct scenario *sc;
     struct expect_set *es = NULL;
-    rc = load(&c, &sc, &es);
-    if (rc)
+    struct find_spec *fs = NULL;
+    rc = load(&c, &sc, &es, &fs);
+    if (rc) {
+        free(c.find_set);
         return rc;
+    }
+    if (fs && (c.runs || c.shard)) {
+        find_spec_free(fs);
+        expect_set_free(es);
+        scenario_free(sc);
+        free(c.find_set);
+        return usage_error("%s chooses runs, and a search (find) makes its own",
+                           c.runs ? "--runs" : "--shard");
+    }
     struct runner_opts o = {.jobs = c.jobs, .has_seed = c.has_seed, .seed = c.seed};
     uint64_t base_seed;
     long long repeat;
@@ -1058,6 +1200,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (c.shard) {
         if ((rc = parse_shard(c.shard, total, &shard, &nshards)) != 0) {
             expect_set_free(es);
+            find_spec_free(fs);
+            free(c.find_set);
             scenario_free(sc);
             return rc;
         }
@@ -1075,6 +1219,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         if (rc) {
             free(only);
             expect_set_free(es);
+            find_spec_free(fs);
+            free(c.find_set);
             scenario_free(sc);
             return rc;
         }
@@ -1092,10 +1238,22 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         free(outdir);
         free(only);
         expect_set_free(es);
+        find_spec_free(fs);
+        free(c.find_set);
         scenario_free(sc);
         return publish_exit(&pst, 0);
     }
     publish_exit(&pst, 1);
+    if (fs) {
+        rc = run_find(&c, sc, es, fs, pub, &pst, po.plots, outdir, full_argc, full_argv);
+        publish_free(pub);
+        free(outdir);
+        find_spec_free(fs);
+        free(c.find_set);
+        expect_set_free(es);
+        scenario_free(sc);
+        return rc;
+    }
     size_t n = only ? nonly : total;
     struct run_result *res = xcalloc(n + 1, sizeof *res);
     struct diag *d = diag_new();
@@ -1117,7 +1275,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                              c.nsets, sets, shard, nshards, total};
     /* a shard judges no expectation: merge does, on every run */
     struct results x = {sc,     res,    n, repeat, base_seed, command, sets, outdir,
-                        c.shard ? &ph : NULL, c.shard ? NULL : es};
+                        c.shard ? &ph : NULL, c.shard ? NULL : es, NULL};
     if (rc == 0)
         rc = write_results(&c, &x, pub, &pst, po.plots);
     publish_free(pub);
@@ -1129,6 +1287,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     free(command);
     free(sets);
     expect_set_free(es);
+    free(c.find_set);
     scenario_free(sc);
     return rc;
 }
@@ -1285,7 +1444,7 @@ static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
         for (size_t i = 0; i < c.nsets; i++)
             c.sets[i] = parts[0].h.sets[i];
         c.force = 1;
-        rc = load(&c, &sc, &es);
+        rc = load(&c, &sc, &es, NULL);
         if (rc == 0 && sc->hash != parts[0].h.hash) {
             fprintf(stderr, "sdsim: merge: %s/scenario.ini is not the scenario the shards ran\n",
                     dirs[0]);
@@ -1320,7 +1479,7 @@ static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
                 publish_exit(&pst, 1);
                 char *command = join_args(full_argc, full_argv);
                 struct results x = {sc,      res,    total, repeat, base_seed, command,
-                                    parts[0].h.sets_text, outdir, NULL, es};
+                                    parts[0].h.sets_text, outdir, NULL, es, NULL};
                 rc = write_results(&c, &x, pub, &pst, po.plots);
                 publish_free(pub);
                 free(command);

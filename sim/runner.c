@@ -64,6 +64,21 @@ const struct param_spec runner_sim_params[] = {
      "stop a run when it holds this many requests (" MAX_IN_FLIGHT_RANGE "), counting those "
      "whose client gave up but that still wait in a queue; runs.csv marks it "
      "stopped = overload (none: no limit, memory grows about 1 KB per request)"},
+    /* the capacity search: sim/find.c reads these */
+    {"find", "search", "none",
+     "max|min SECTION.KEY where METRIC OP VALUE: the largest (smallest) value of a numeric key "
+     "(or SECTION.KEY.ARG, a number in its spec: load.arrival.rate) at which the objective "
+     "holds, e.g. max load.arrival.rate where latency_p99_ms < 100ms, min app.workers where "
+     "latency_p99_ms < 100ms (OP < <= > >=; METRIC and VALUE "
+     "as in [expect]); bisection, each probe a full set of replications with the same seeds; "
+     "find.csv, find.png, the answer in manifest.txt and on the terminal"},
+    {"find_range", "LO..HI", "(with find)",
+     "the values searched, in the unit probes are written in: 50/s..400/s, 1..16"},
+    {"find_tolerance", "number|%", "1% (int: 1)",
+     "stop when the passing and the failing probe are this close (a percentage: of the answer)"},
+    {"find_max_repeat", "int", "4 x repeat",
+     "a probe whose 95% interval straddles the threshold gets twice the replications, up to "
+     "this; still unsure, it counts as failing (the answer passes with its interval clear)"},
     {NULL, NULL, NULL, NULL},
 };
 

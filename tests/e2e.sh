@@ -1027,6 +1027,97 @@ goodput_within_throughput() { # every runs.csv row written above (quoted sweep v
 }
 check "goodput_rps is at most throughput_rps in every runs.csv" goodput_within_throughput
 
+# --- capacity search: [sim] find -------------------------------------------
+# capacity-search.ini searches the highest rate an M/M/4 service keeps p99
+# under 100 ms at; its comment quotes the answer and how far it lies below
+# Erlang C's 350.1/s (tests/check_find.c checks that figure). The search is
+# the same at -j1 and -j2 (probes one after another, the same seeds).
+"$SDSIM" run scenarios/capacity-search.ini -j 1 -o "$T/find1" > "$T/find1.out" 2> "$T/find1.err"
+rc1=$?
+"$SDSIM" run scenarios/capacity-search.ini -j 2 -o "$T/find2" -q > "$T/find2.out" 2> "$T/find2.err"
+rc2=$?
+check "capacity-search.ini runs (exit 0 at -j1 and -j2, nothing on stderr)" \
+    sh -c "[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ ! -s '$T/find1.err' ] && [ ! -s '$T/find2.err' ]"
+check "capacity-search.ini: find.csv is byte-identical at -j1 and -j2 (and the answer's runs.csv)" \
+    sh -c "cmp '$T/find1/find.csv' '$T/find2/find.csv' && cmp '$T/find1/runs.csv' '$T/find2/runs.csv'"
+find_sentence_quoted() { # the answer sentence, as the scenario's comment quotes it
+    want=$(tr '\n' ' ' < scenarios/capacity-search.ini | tr -s '# ' ' ' |
+        sed -n 's/.*The search answers \([0-9.]*\/s (passes; [0-9.]*\/s is unsure, counted as failing)\).*/\1/p')
+    [ -n "$want" ] && grep -qxF "max load.arrival.rate with latency_p99_ms < 100ms: $want" "$T/find1.out" &&
+        grep -qxF "max load.arrival.rate with latency_p99_ms < 100ms: $want" "$T/find2.out" &&
+        grep -qxF "find_answer: max load.arrival.rate with latency_p99_ms < 100ms: $want" "$T/find1/manifest.txt"
+}
+check "capacity-search.ini: the answer is the comment's, on stdout (also with -q) and in the manifest" \
+    find_sentence_quoted
+# The answer passes and the next probe up does not; the bracket is within
+# find_tolerance (1%); and it lies within 2% of Erlang C's 350.1/s: 1%
+# for the bisection's stop, about 1% for the p99 interval (+-3 ms at 20
+# runs, at 1.76 ms per 1/s of rate near the answer).
+find_bracket_holds() {
+    awk -F, -v th=350.1 -v quoted="$(sed -n 's/.*counted as failing), \([0-9.]*\)% below.*/\1/p' scenarios/capacity-search.ini)" '
+        NR == 1 { next }
+        $9 == "pass" && (best == "" || $2 > best) { best = $2 }
+        $9 != "pass" && (low == "" || $2 < low) { low = $2 }
+        END { pct = (th - best) / th * 100
+              printf "  answer %s, next failing %s, %.2f%% below theory (quoted %s%%)\n", best, low, pct, quoted
+              exit !(best != "" && low > best && (low - best) <= 0.01 * best &&
+                     best > 0.98 * th && best < 1.02 * th && quoted != "" &&
+                     (pct - quoted)^2 < 0.0025) }' "$T/find1/find.csv"
+}
+check "capacity-search.ini: pass/fail bracket within 1%, answer within 2% of Erlang C as quoted" \
+    find_bracket_holds
+check "capacity-search.ini: find.csv has one row per probe, every probe's verdict pass, fail or unsure" \
+    awk -F, 'NR == 1 { ok = ($0 == "order,value,value_text,metric,mean,ci_low,ci_high,replications,verdict"); next }
+             { n++; if ($1 != n || $9 !~ /^(pass|fail|unsure)$/ || $4 != "latency_p99_ms") ok = 0 }
+             END { exit !(ok && n >= 3) }' "$T/find1/find.csv"
+check "capacity-search.ini: the terminal shows each probe" \
+    sh -c "[ \$(grep -c '^find: probe [0-9]*: load.arrival.rate = ' '$T/find1.out') -eq \$((\$(wc -l < '$T/find1/find.csv') - 1)) ]"
+if command -v gnuplot > /dev/null 2>&1; then
+    check "capacity-search.ini: find.png is drawn, and the manifest lists find.csv and find.png" \
+        sh -c "[ -s '$T/find1/find.png' ] && grep -qx 'file: find.png' '$T/find1/manifest.txt' && grep -qx 'file: find.csv' '$T/find1/manifest.txt'"
+fi
+# The manifest's command for a run of the answer recomputes it exactly.
+find_reproduces() {
+    cmd=$(sed -n 's/^run 2 point 0 rep 2 .*| sdsim run //p' "$T/find1/manifest.txt" | sed "s|-o [^ ]*\$|-o $T/find_r2 -q|")
+    [ -n "$cmd" ] && eval "\"$SDSIM\" run $cmd" &&
+        [ "$(sed -n 2p "$T/find_r2/runs.csv")" = "$(grep '^2,' "$T/find1/runs.csv")" ]
+}
+check "capacity-search.ini: the manifest's command recomputes a run of the answer" find_reproduces
+# --find on the command line overrides the scenario's search (an int key).
+"$SDSIM" run scenarios/capacity-search.ini --find 'min app.workers where latency_p99_ms < 100ms' \
+    --set sim.find_range=1..16 -o "$T/findw" -q > "$T/findw.out" 2>&1
+rc=$?
+check "--find overrides [sim] find: the fewest workers, whole numbers, bracketed by one" \
+    sh -c "[ $rc -eq 0 ] && grep -qx 'min app.workers with latency_p99_ms < 100ms: 3 (passes; 2 fails)' '$T/findw.out' &&
+           ! awk -F, 'NR > 1 && \$2 != int(\$2)' '$T/findw/find.csv' | grep -q ."
+"$SDSIM" run scenarios/capacity-search.ini --runs 0 -o "$T/findr" -q 2> /dev/null
+rc=$?
+check "--runs with a search: usage error (exit 64), no folder" sh -c "[ $rc -eq 64 ] && [ ! -e '$T/findr' ]"
+for n in 9:find.csv 13:find.gp; do # the file step (open or flush) that fails, and its file
+    SDSIM_FAIL_OUTPUT=${n%%:*} "$SDSIM" run scenarios/capacity-search.ini -o "$T/findfail" -q \
+        > /dev/null 2> "$T/findfail.err"
+    rc=$?
+    check "a search whose ${n#*:} cannot be written leaves no folder (exit 73)" \
+        sh -c "[ $rc -eq 73 ] && [ ! -e '$T/findfail' ] && grep -q '/${n#*:}.: Input/output error' '$T/findfail.err'"
+done
+if [ -z "${SDSIM_E2E_QUICK:-}" ]; then
+    # The smallest LRU cache with a 0.9 hit ratio, against Che's 592.
+    "$SDSIM" run scenarios/cache-capacity-search.ini -j 2 -o "$T/findc" -q > "$T/findc.out" 2>&1
+    find_cache_holds() {
+        want=$(tr '\n' ' ' < scenarios/cache-capacity-search.ini | tr -s '# ' ' ' |
+            sed -n 's/.*The search answers \([0-9]* (passes; [0-9]* is unsure, counted as failing)\).*/\1/p')
+        quoted=$(tr '\n' ' ' < scenarios/cache-capacity-search.ini | tr -s '# ' ' ' |
+            sed -n "s/.*counted as failing), \([0-9.]*\)% above Che.*/\1/p")
+        answer=$(sed -n 's/^find_passes: //p' "$T/findc/manifest.txt")
+        echo "  answer $answer, quoted $want, $quoted% above 592"
+        [ -n "$want" ] && grep -qxF "min cache.capacity with cache.hit_ratio >= 0.9: $want" "$T/findc.out" &&
+            awk -v a="$answer" -v q="$quoted" 'BEGIN { p = (a - 592) / 592 * 100
+                exit !(q != "" && (p - q)^2 < 0.0025 && a >= 0.98 * 592 && a <= 1.02 * 592) }'
+    }
+    check "cache-capacity-search.ini: the answer is the comment's, within 2% of Che's 592 as quoted" \
+        find_cache_holds
+fi
+
 # --- the column dictionary ---------------------------------------------------
 # Every column of every CSV written above, and every metric of summary.csv,
 # is documented by `sdsim list metrics` (a sweep variable is the row
