@@ -45,6 +45,10 @@ struct kind {
      * May look up other components by name with kind_lookup. */
     int (*build)(struct sim *sim, struct component *c, const struct sc_section *s,
                  struct diag *d);
+    /* Optional, after every component is built (each that built without
+     * error): checks what only the whole model can tell (a queue that
+     * nobody reads and that is no other queue's dead-letter queue). */
+    int (*check)(struct sim *sim, struct component *c, struct diag *d);
     void (*start)(struct sim *sim, struct component *c);       /* first events; may be NULL */
     void (*on_request)(struct sim *sim, struct component *c, struct request *r);
     void (*on_reply)(struct sim *sim, struct component *c, struct request *r);

@@ -478,6 +478,217 @@ START_TEST(fanout_reject_refuses_the_publish_for_every_group)
 }
 END_TEST
 
+/* ---- failures, max_deliveries and dead letters ---------------------------- */
+
+/* A queue's backlog now (its time-series figure). */
+static double qbacklog(const char *name)
+{
+    struct component *c = kind_lookup(&sim, name);
+    const char *names[4];
+    double values[4];
+    ck_assert_uint_eq(c->kind->ts_extra(&sim, c, names, values, 4), 1);
+    return values[0];
+}
+
+START_TEST(poison_messages_go_to_the_dlq_after_max_deliveries)
+{
+    /* 2 poison messages, 1 consumer, 1 s each: a failed message goes to the
+     * back, so 1, 2, 1, 2, 1 (3rd: dead at 5 s), 2 (dead at 6 s) */
+    build(QUIET "[queue q]\nmax_deliveries = 3\ndlq = dead\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\npoison = 1\n\n"
+                "[queue dead]\n");
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, 2 * S + S / 2);
+    ck_assert_uint_eq(serving(), 1);
+    ck_assert_double_eq(metric("w", "failed"), 2);
+    ck_assert_double_eq(metric("w", "redelivered"), 2);
+    tl_run_until(&sim, 5 * S + S / 2);
+    ck_assert_uint_eq(serving(), 2);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 1);
+    ck_assert_double_eq(metric("dead", "published"), 1);
+    ck_assert_double_eq(qbacklog("dead"), 1);
+    ck_assert_double_eq(qbacklog("q"), 0);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("w", "failed"), 6);
+    ck_assert_double_eq(metric("w", "redelivered"), 4);
+    ck_assert_double_eq(metric("w", "processed"), 0);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 2);
+    ck_assert_double_eq(metric("q", "lost_dead_letter"), 0);
+    ck_assert_double_eq(metric("q", "lost_total"), 0);
+    ck_assert_double_eq(metric("dead", "published"), 2);
+    ck_assert_double_eq(qbacklog("dead"), 2);
+    /* its level's area so far (a run closes it at its end): 1 message from
+     * 5 to 6 s, over the 20 s */
+    ck_assert_double_eq_tol(metric("dead", "backlog_mean"), 1.0 / 20, 1e-12);
+}
+END_TEST
+
+START_TEST(a_dlq_consumer_processes_dead_letters_with_their_first_age)
+{
+    build(QUIET "[queue q]\nmax_deliveries = 2\ndlq = dead\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\npoison = 1\n\n"
+                "[queue dead]\n\n[consumers dw]\nfrom = dead\nservice = const(100ms)\n");
+    publish(1);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 1);
+    ck_assert_double_eq(metric("dw", "processed"), 1);
+    ck_assert_double_eq(metric("w", "processed"), 0);
+    /* failed at 1 s and 2 s, then 100 ms in the dlq: 2.1 s from the publish */
+    ck_assert_double_eq_tol(metric("dead", "e2e_mean_ms"), 2100, 1e-9);
+}
+END_TEST
+
+START_TEST(without_a_dlq_dead_letters_are_discarded)
+{
+    build(QUIET "[queue q]\nmax_deliveries = 1\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\npoison = 1\n");
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 3);
+    ck_assert_double_eq(metric("q", "lost_dead_letter"), 3);
+    ck_assert_double_eq(metric("q", "lost_total"), 3);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    ck_assert_double_eq(metric("w", "failed"), 3);
+}
+END_TEST
+
+START_TEST(a_full_dlq_refuses_and_the_dead_letter_is_lost)
+{
+    build(QUIET "[queue q]\nmax_deliveries = 1\ndlq = dead\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\npoison = 1\n\n"
+                "[queue dead]\ncapacity = 2\n");
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 3);
+    ck_assert_double_eq(metric("dead", "rejected_full"), 1);
+    ck_assert_double_eq(metric("q", "lost_dead_letter"), 1);
+    ck_assert_double_eq(qbacklog("dead"), 2);
+}
+END_TEST
+
+START_TEST(a_crash_cut_delivery_counts_towards_max_deliveries)
+{
+    build(QUIET "[queue q]\nmax_deliveries = 2\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\npoison = 1\n");
+    publish(1);
+    tl_run_until(&sim, S / 2);
+    crash(true); /* delivery 1 cut: delivered again */
+    ck_assert_double_eq(metric("w", "redelivered"), 1);
+    crash(false);
+    tl_run_until(&sim, S / 2 + S + 1); /* delivery 2 fails: the last */
+    ck_assert_double_eq(metric("w", "failed"), 1);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 1);
+    ck_assert_double_eq(metric("w", "redelivered"), 1);
+}
+END_TEST
+
+START_TEST(a_failure_acked_on_receive_is_lost)
+{
+    build(QUIET "[queue q]\nmax_deliveries = 5\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\npoison = 1\nack = on_receive\n");
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "lost"), 3);
+    ck_assert_double_eq(metric("q", "lost_at_most_once"), 3);
+    ck_assert_double_eq(metric("q", "lost_total"), 3);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 0);
+}
+END_TEST
+
+START_TEST(transient_failures_are_retried_until_processed)
+{
+    /* fail = 0.25, no limit: every message is processed in the end, after
+     * 1/0.75 deliveries on average: 10000 * 0.25 / 0.75 = 3333 failures
+     * (binomial-geometric: sd = sqrt(10000 * 0.25) / 0.75 = 67) */
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 4\n"
+                "service = const(1ms)\nfail = 0.25\n");
+    for (uint64_t k = 1; k <= 10000; k++)
+        publish(k);
+    tl_run_until(&sim, 100 * S);
+    ck_assert_double_eq(metric("w", "processed"), 10000);
+    double f = metric("w", "failed");
+    ck_assert_double_eq(metric("w", "redelivered"), f);
+    ck_assert_double_le(fabs(f - 10000.0 / 3), 4 * 67);
+}
+END_TEST
+
+/* ---- retention ------------------------------------------------------------- */
+
+START_TEST(retention_deletes_a_message_a_consumer_reaches_too_late)
+{
+    /* 5 messages at 0, 4 s each on one consumer, retention 10 s: 1, 2, 3
+     * processed (done at 4, 8, 12 s); at 12 s 4 and 5 are 12 s old */
+    build(QUIET "[queue q]\nretention = 10s\n\n[consumers w]\nfrom = q\n"
+                "service = const(4s)\n");
+    for (uint64_t k = 1; k <= 5; k++)
+        publish(k);
+    tl_run_until(&sim, 12 * S - 1);
+    ck_assert_double_eq(metric("q", "lost_retention"), 0);
+    ck_assert_double_eq(backlog_now(), 2); /* deleted when reached */
+    tl_run_until(&sim, 12 * S + 1);
+    ck_assert_double_eq(metric("q", "lost_retention"), 2);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    ck_assert_double_eq(metric("q", "lost_total"), 2);
+    ck_assert_double_eq(backlog_now(), 0);
+}
+END_TEST
+
+START_TEST(retention_deletes_expired_messages_before_a_new_one_is_stored)
+{
+    build(QUIET "[queue q]\nretention = 10s\ncapacity = 4\n\n[consumers w]\nfrom = q\n"
+                "service = const(4s)\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * S + S / 2);
+    /* 3 (from 8 s) is processed and holds a place; 4 is 10.5 s old */
+    publish(5);
+    tl_run_until(&sim, 10 * S + S / 2 + 1);
+    ck_assert_double_eq(metric("q", "lost_retention"), 1);
+    ck_assert_double_eq(metric("q", "rejected_full"), 0);
+    ck_assert_uint_eq(waiting(0), 5);
+    tl_run_until(&sim, 30 * S);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+}
+END_TEST
+
+START_TEST(retention_deletes_messages_parked_through_a_crash)
+{
+    build(QUIET "[queue q]\nretention = 10s\n\n[consumers w]\nfrom = q\n"
+                "service = const(1s)\n");
+    crash(true);
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, 5 * S);
+    publish(3);
+    tl_run_until(&sim, 12 * S);
+    crash(false); /* 1, 2 are 12 s old; 3 is 7 s old */
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("q", "lost_retention"), 2);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+}
+END_TEST
+
+START_TEST(a_dead_letter_keeps_its_first_age_for_the_dlq_retention)
+{
+    /* 1 dead at 4 s (4 s old), 2 published at 6 s dead at 10 s: then 1 is
+     * 10 s old, past the dlq's 5 s, and is deleted as 2 is stored */
+    build(QUIET "[queue q]\nmax_deliveries = 1\ndlq = dead\n\n"
+                "[consumers w]\nfrom = q\nservice = const(4s)\npoison = 1\n\n"
+                "[queue dead]\nretention = 5s\n");
+    publish(1);
+    tl_run_until(&sim, 6 * S);
+    publish(2);
+    tl_run_until(&sim, 11 * S);
+    ck_assert_double_eq(metric("dead", "published"), 2);
+    ck_assert_double_eq(metric("dead", "lost_retention"), 1);
+    ck_assert_double_eq(qbacklog("dead"), 1);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -500,6 +711,17 @@ Suite *queue_suite(void)
     tcase_add_test(tc, fanout_a_crashed_group_lags_alone);
     tcase_add_test(tc, fanout_drop_oldest_drops_only_from_the_full_group);
     tcase_add_test(tc, fanout_reject_refuses_the_publish_for_every_group);
+    tcase_add_test(tc, poison_messages_go_to_the_dlq_after_max_deliveries);
+    tcase_add_test(tc, a_dlq_consumer_processes_dead_letters_with_their_first_age);
+    tcase_add_test(tc, without_a_dlq_dead_letters_are_discarded);
+    tcase_add_test(tc, a_full_dlq_refuses_and_the_dead_letter_is_lost);
+    tcase_add_test(tc, a_crash_cut_delivery_counts_towards_max_deliveries);
+    tcase_add_test(tc, a_failure_acked_on_receive_is_lost);
+    tcase_add_test(tc, transient_failures_are_retried_until_processed);
+    tcase_add_test(tc, retention_deletes_a_message_a_consumer_reaches_too_late);
+    tcase_add_test(tc, retention_deletes_expired_messages_before_a_new_one_is_stored);
+    tcase_add_test(tc, retention_deletes_messages_parked_through_a_crash);
+    tcase_add_test(tc, a_dead_letter_keeps_its_first_age_for_the_dlq_retention);
     suite_add_tcase(s, tc);
     return s;
 }

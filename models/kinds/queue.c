@@ -82,6 +82,14 @@ enum queue_mode { MODE_QUEUE, MODE_FANOUT };
 
 struct consumers;
 
+/* The messages of a queue nobody reads (a dead-letter queue without
+ * consumers): only their birth times, oldest first, so retention can
+ * expire them. */
+struct unread {
+    int64_t *born;
+    size_t head, len, cap;
+};
+
 struct queue {
     struct component base;
     struct consumers **groups; /* the groups reading it, in file order (set by their builds) */
@@ -96,6 +104,16 @@ struct queue {
     uint64_t published;       /* publishes that reached the broker (measured window) */
     uint64_t rejected_full;   /* refused by a full queue */
     uint64_t dropped_oldest;  /* waiting messages dropped to make room (copies, in all groups) */
+    int64_t retention_ns;     /* a message older than this is lost; -1: kept until processed */
+    long long max_deliveries; /* deliveries of a message before it is dead-lettered; 0: no limit */
+    struct queue *dlq;        /* where dead letters go; NULL: they are discarded */
+    struct loc dlq_loc;
+    bool is_dlq;              /* another queue's dlq: it may have no consumers */
+    struct unread unread;     /* with no consumers: the messages it holds */
+    struct level unread_lv;   /* their count */
+    uint64_t dead_lettered;   /* messages delivered max_deliveries times, failing each time */
+    uint64_t lost_retention;  /* messages older than retention, deleted unprocessed */
+    uint64_t lost_dead_letter; /* dead letters discarded: no dlq, or a full dlq refused them */
 };
 
 /* A partition's messages while its consumers are down: the broker keeps
@@ -121,9 +139,15 @@ struct consumers {
     struct dist service;
     bool has_service;
     bool ack_on_receive;      /* ack = on_receive: a taken message no longer counts */
+    double fail;              /* chance that one processing fails */
+    double poison;            /* share of messages whose every processing fails */
+    struct rng fail_rng;      /* draws `fail` (and an errors fault) */
+    const struct sim *sim;    /* the run it belongs to (the retention test reads the clock) */
     uint64_t processed;       /* messages whose processing ended (measured window) */
-    uint64_t redelivered;     /* messages a crash cut and the broker delivers again */
-    uint64_t lost;            /* messages a crash cut after an ack on receive */
+    uint64_t failed;          /* processings that failed (fail, poison, an errors fault) */
+    uint64_t redelivered;     /* messages delivered again: a crash cut them, or they failed */
+    uint64_t lost;            /* messages a crash cut, or whose processing failed, after an ack
+                                 on receive (at most once) */
 };
 
 /* ---- messages parked while the consumers are down ----------------------- */
@@ -172,6 +196,74 @@ static void backlog_add(struct sim *sim, struct station *st, int64_t delta)
             sim_level_add(sim, st->queue_lv[i], delta);
 }
 
+/* ---- a queue nobody reads ------------------------------------------------ */
+
+static void unread_push(struct unread *u, int64_t born_ns)
+{
+    if (u->len == u->cap) {
+        size_t ncap = u->cap ? 2 * u->cap : 16;
+        int64_t *nb = xmalloc(ncap * sizeof *nb);
+        for (size_t i = 0; i < u->len; i++)
+            nb[i] = u->born[(u->head + i) % u->cap];
+        free(u->born);
+        u->born = nb;
+        u->cap = ncap;
+        u->head = 0;
+    }
+    u->born[(u->head + u->len++) % u->cap] = born_ns;
+}
+
+static void unread_pop(struct unread *u)
+{
+    u->head = (u->head + 1) % u->cap;
+    u->len--;
+}
+
+/* ---- retention ------------------------------------------------------------- */
+
+/* Is a message born at born_ns older than q's retention now? */
+static bool expired(const struct queue *q, int64_t born_ns, int64_t now_ns)
+{
+    return q->retention_ns >= 0 && now_ns - born_ns > q->retention_ns;
+}
+
+/* Group g's message m is deleted unprocessed: older than the retention. */
+static void lose_expired(struct sim *sim, struct consumers *g, struct request *m)
+{
+    g->q->lost_retention++;
+    sim_level_add(sim, &g->base.st.insys, -1);
+    sim_req_free(sim, m);
+}
+
+/* The broker deletes the expired messages at the head of group g's
+ * partition st (parked first: they are older) before it stores a new one
+ * there; a consumer reaching an expired message deletes it too (gone). */
+static void purge_expired(struct sim *sim, struct queue *q, struct consumers *g,
+                          struct station *st)
+{
+    if (q->retention_ns < 0)
+        return;
+    int64_t now = sim_now(sim);
+    struct parked *pk = &g->parked[st->index];
+    while (pk->len > 0 && expired(q, pk->ring[pk->head]->born_ns, now)) {
+        struct request *m = park_pop(pk);
+        backlog_add(sim, st, -1);
+        lose_expired(sim, g, m);
+    }
+    while (st->len > 0 && expired(q, st->ring[st->head]->born_ns, now))
+        lose_expired(sim, g, station_take_oldest(sim, st));
+}
+
+static void purge_unread(struct sim *sim, struct queue *q)
+{
+    struct unread *u = &q->unread;
+    while (u->len > 0 && expired(q, u->born[u->head], sim_now(sim))) {
+        unread_pop(u);
+        sim_level_add(sim, &q->unread_lv, -1);
+        q->lost_retention++;
+    }
+}
+
 static const struct station_ops consumers_station;
 
 /* ---- queue ----------------------------------------------------------------- */
@@ -189,6 +281,17 @@ static const struct param_spec queue_params[] = {
      "and capacity applies to each"},
     {"route", "key|round_robin", "key",
      "the partition of a publish: a hash of its key, or each partition in turn"},
+    {"retention", "duration|forever", "forever",
+     "a message older than this (from its publish) is deleted unprocessed, counted in "
+     "lost_retention; a dead letter keeps the age of its first publish"},
+    {"max_deliveries", "int|unlimited", "unlimited",
+     "deliveries of a message (ack = after_processing) before it is dead-lettered: each "
+     "failed processing or crash-cut delivery counts; the last failure sends it to `dlq`, or "
+     "discards it"},
+    {"dlq", "queue", "",
+     "the dead-letter queue: a [queue] that gets the messages delivered max_deliveries times; "
+     "it may have its own [consumers], or none (it keeps them, bounded by its capacity and "
+     "retention)"},
     {"mode", "queue|fanout", "queue",
      "queue: one [consumers] group reads it; fanout (a topic): several groups may, each a "
      "subscription getting every message with its own backlog; capacity bounds each group, "
@@ -259,34 +362,96 @@ static void drop_oldest(struct sim *sim, struct queue *q, struct consumers *g, s
 static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struct station *st,
                     const struct request *r, int64_t at_ns);
 
-/* The publish's latency is over: store a copy of its message for each group
- * (or refuse it) and ack. A publish is refused whole: no group gets a copy. */
-static void store(struct sim *sim, struct queue *q, struct request *r)
+/* A queue nobody reads stores message born_ns, or refuses it (false). */
+static bool put_unread(struct sim *sim, struct queue *q, int64_t born_ns)
+{
+    struct unread *u = &q->unread;
+    purge_unread(sim, q);
+    if (q->capacity >= 0 && (long long)u->len >= q->capacity) {
+        if (q->full == FULL_REJECT || u->len == 0) {
+            q->rejected_full++;
+            return false;
+        }
+        unread_pop(u);
+        sim_level_add(sim, &q->unread_lv, -1);
+        q->dropped_oldest++;
+    }
+    unread_push(u, born_ns);
+    sim_level_add(sim, &q->unread_lv, 1);
+    return true;
+}
+
+/* Stores a copy of the message of r (its key and work seed), born at
+ * born_ns, for each group, or refuses it whole (false): no group gets a
+ * copy. */
+static bool put(struct sim *sim, struct queue *q, const struct request *r, int64_t born_ns)
 {
     uint32_t part = partition_of(q, r);
-    int64_t at_ns = sim_top(r)->arrive_ns;
     q->published++;
+    if (q->ngroups == 0)
+        return put_unread(sim, q, born_ns);
+    for (size_t i = 0; i < q->ngroups; i++)
+        purge_expired(sim, q, q->groups[i], &q->groups[i]->stn[part]);
     bool room = true;
     for (size_t i = 0; i < q->ngroups && room; i++)
         room = has_room(q, q->groups[i], &q->groups[i]->stn[part]);
     if (!room) {
         q->rejected_full++;
-        q->base.st.rejected++;
-        r->status = REQ_REJECTED;
-        r->cause = CAUSE_QUEUE_FULL;
-        sim_reply(sim, r);
-        return;
+        return false;
     }
     for (size_t i = 0; i < q->ngroups; i++) {
         struct consumers *g = q->groups[i];
         struct station *st = &g->stn[part];
         if (is_full(q, g, st))
             drop_oldest(sim, q, g, st);
-        deliver(sim, q, g, st, r, at_ns);
+        deliver(sim, q, g, st, r, born_ns);
+    }
+    return true;
+}
+
+/* The publish's latency is over: store a copy of its message for each group
+ * (or refuse it) and ack. */
+static void store(struct sim *sim, struct queue *q, struct request *r)
+{
+    if (!put(sim, q, r, sim_top(r)->arrive_ns)) {
+        q->base.st.rejected++;
+        r->status = REQ_REJECTED;
+        r->cause = CAUSE_QUEUE_FULL;
+        sim_reply(sim, r);
+        return;
     }
     q->base.st.completed++;
     r->status = REQ_OK;
     sim_reply(sim, r);
+}
+
+/* Group g's message m was delivered max_deliveries times and failed each
+ * time: it goes to the dead-letter queue, with the age of its first publish
+ * (as SQS keeps it), or is discarded. */
+static void dead_letter(struct sim *sim, struct consumers *g, struct request *m)
+{
+    struct queue *q = g->q;
+    q->dead_lettered++;
+    struct queue *dq = q->dlq;
+    if (dq) {
+        dq->base.st.arrivals++;
+        m->attempt = 0;
+        if (put(sim, dq, m, m->born_ns)) {
+            dq->base.st.completed++;
+        } else {
+            dq->base.st.rejected++;
+            q->lost_dead_letter++;
+        }
+    } else {
+        q->lost_dead_letter++;
+    }
+    sim_level_add(sim, &g->base.st.insys, -1);
+    sim_req_free(sim, m);
+}
+
+static bool exhausted(const struct queue *q, const struct request *m)
+{
+    return q->max_deliveries > 0 && (long long)m->attempt >= q->max_deliveries;
 }
 
 /* A copy of publish r's message for group g's partition st. */
@@ -350,6 +515,7 @@ static void queue_reset(struct sim *sim, struct component *c)
     (void)sim;
     struct queue *q = (struct queue *)c;
     q->published = q->rejected_full = q->dropped_oldest = 0;
+    q->dead_lettered = q->lost_retention = q->lost_dead_letter = 0;
     hist_reset(q->e2e);
 }
 
@@ -357,7 +523,7 @@ static void queue_reset(struct sim *sim, struct component *c)
  * its time-weighted mean. */
 static double backlog_now(const struct queue *q)
 {
-    double v = 0;
+    double v = (double)q->unread_lv.value;
     for (size_t i = 0; i < q->ngroups; i++)
         v += (double)q->groups[i]->backlog.value;
     return v;
@@ -365,7 +531,7 @@ static double backlog_now(const struct queue *q)
 
 static double backlog_mean(const struct sim *sim, const struct queue *q, int64_t end_ns)
 {
-    double v = 0;
+    double v = sim_level_mean(sim, &q->unread_lv, end_ns);
     for (size_t i = 0; i < q->ngroups; i++)
         v += sim_level_mean(sim, &q->groups[i]->backlog, end_ns);
     return v;
@@ -375,6 +541,9 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
                             struct metric_out *out, size_t max)
 {
     const struct queue *q = (const struct queue *)c;
+    uint64_t amo = 0; /* at most once: cut or failed after an ack on receive */
+    for (size_t i = 0; i < q->ngroups; i++)
+        amo += q->groups[i]->lost;
     const struct metric_out m[] = {
         {"published", (double)q->published, true},
         {"rejected_full", (double)q->rejected_full, true},
@@ -382,6 +551,13 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
         {"backlog_mean", backlog_mean(sim, q, end_ns), true},
         {"e2e_mean_ms", hist_mean(q->e2e) / 1e6, true},
         {"e2e_p99_ms", (double)hist_quantile(q->e2e, 0.99) / 1e6, true},
+        {"dead_lettered", (double)q->dead_lettered, true},
+        {"lost_at_most_once", (double)amo, true},
+        {"lost_retention", (double)q->lost_retention, true},
+        {"lost_drop_oldest", (double)q->dropped_oldest, true},
+        {"lost_dead_letter", (double)q->lost_dead_letter, true},
+        {"lost_total",
+         (double)(amo + q->lost_retention + q->dropped_oldest + q->lost_dead_letter), true},
     };
     size_t n = sizeof m / sizeof m[0];
     n = n < max ? n : max;
@@ -434,16 +610,45 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
         q->mode = MODE_FANOUT;
     else
         rc = diag_error(d, loc, "bad mode '%s': queue or fanout", mode);
+    const char *ret = kp_raw(s, queue_params, "retention", &loc);
+    q->retention_ns = -1;
+    if (strcmp(ret, "forever") != 0 && kp_duration(s, queue_params, "retention",
+                                                   &q->retention_ns, d) < 0)
+        rc = -1, q->retention_ns = -1;
+    const char *md = kp_raw(s, queue_params, "max_deliveries", &loc);
+    q->max_deliveries = 0;
+    if (strcmp(md, "unlimited") != 0 &&
+        kp_int(s, queue_params, "max_deliveries", 1, 1000000, &q->max_deliveries, d) < 0)
+        rc = -1, q->max_deliveries = 0;
+    const struct sc_entry *de = sc_find_entry(s, "dlq");
+    if (de) {
+        struct component *to = kind_lookup(sim, de->value);
+        q->dlq_loc = de->val_loc;
+        if (!to)
+            rc = diag_error(d, de->val_loc, "no queue named '%s' for the dead letters",
+                            de->value);
+        else if (to->kind != &kind_queue)
+            rc = diag_error(d, de->val_loc, "'%s' is a [%s], not a [queue]", de->value,
+                            to->kind->name);
+        else if (to == c)
+            rc = diag_error(d, de->val_loc,
+                            "[queue %s] cannot be its own dead-letter queue: name another "
+                            "[queue]",
+                            s->name);
+        else if (q->max_deliveries == 0 && rc == 0)
+            rc = diag_error(d, de->val_loc,
+                            "a dead-letter queue needs 'max_deliveries = N' on [queue %s] "
+                            "(the deliveries before a message goes to '%s')",
+                            s->name, de->value);
+        else
+            q->dlq = (struct queue *)to, q->dlq->is_dlq = true;
+    }
     sim_stats_init(sim, &c->st, true);
+    sim_level_init(sim, &q->unread_lv);
     q->e2e = hist_new();
-    if (q->ngroups == 0) {
-        /* A group whose `from` is wrong has said so already (stage 0). */
-        for (size_t i = 0; i < sim->ncomps; i++)
-            if (sim->comps[i]->kind == &kind_consumers && !((struct consumers *)sim->comps[i])->q)
-                return -1;
-        return diag_error(d, s->loc,
-                          "[queue %s] has no [consumers] reading it: add one with 'from = %s'",
-                          s->name, s->name);
+    if (q->ngroups == 0) { /* queue_check says whether that is allowed */
+        c->st.replicas_up = 1;
+        return rc;
     }
     if (q->mode == MODE_QUEUE && q->ngroups > 1) {
         const struct consumers *g1 = q->groups[1];
@@ -490,11 +695,37 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
     return rc;
 }
 
+/* After every build: a queue nobody reads must be another's dead-letter
+ * queue (whose messages may just be kept for inspection), and dead letters
+ * must not go round in a circle. */
+static int queue_check(struct sim *sim, struct component *c, struct diag *d)
+{
+    struct queue *q = (struct queue *)c;
+    if (q->ngroups == 0 && !q->is_dlq) {
+        /* A group whose `from` is wrong has said so already (stage 0). */
+        for (size_t i = 0; i < sim->ncomps; i++)
+            if (sim->comps[i]->kind == &kind_consumers && !((struct consumers *)sim->comps[i])->q)
+                return -1;
+        return diag_error(d, c->loc,
+                          "[queue %s] has no [consumers] reading it: add one with 'from = %s'",
+                          c->name, c->name);
+    }
+    size_t hops = 0;
+    for (const struct queue *p = q->dlq; p && hops <= sim->ncomps; p = p->dlq, hops++)
+        if (p == q)
+            return diag_error(d, q->dlq_loc,
+                              "dead letters would go round in a circle: '%s' leads back to "
+                              "[queue %s]",
+                              q->dlq->base.name, c->name);
+    return 0;
+}
+
 static void queue_fini(struct component *c)
 {
     struct queue *q = (struct queue *)c;
     hist_free(q->e2e);
     free(q->groups);
+    free(q->unread.born);
 }
 
 const struct kind kind_queue = {
@@ -505,6 +736,7 @@ const struct kind kind_queue = {
     .params = queue_params,
     .size = sizeof(struct queue),
     .build = queue_build,
+    .check = queue_check,
     .on_request = queue_on_request,
     .on_reply = queue_on_reply,
     .reset = queue_reset,
@@ -540,12 +772,63 @@ static const struct param_spec consumers_params[] = {
     {"ack", "after_processing|on_receive", "after_processing",
      "when the broker forgets a message: after its processing (it counts against the "
      "queue's capacity until then) or when a consumer takes it"},
+    {"fail", "probability", "0",
+     "chance that one processing fails (a transient error): with after_processing the message "
+     "is delivered again, at the back of its partition, until the queue's max_deliveries; with "
+     "on_receive it is lost"},
+    {"poison", "probability", "0",
+     "share of messages whose every processing fails (poison messages, chosen by the "
+     "message: the same in every group and in a dead-letter queue)"},
     {NULL, NULL, NULL, NULL},
 };
+
+/* Does this processing of m fail? Poison is the message's own (its work
+ * seed); fail and an errors fault draw from the group's stream. */
+static bool processing_fails(struct consumers *g, struct station *stn, const struct request *m)
+{
+    if (g->poison > 0 &&
+        (double)(rng_mix64(m->work_seed ^ 0x706f69736f6e2121ULL) >> 11) * 0x1.0p-53 < g->poison)
+        return true;
+    if (g->fail > 0 && rng_uniform(&g->fail_rng) < g->fail)
+        return true;
+    return station_fails(stn, &g->fail_rng);
+}
+
+/* m's processing failed: with on_receive it is lost (the broker forgot it);
+ * with after_processing the broker delivers it again at the back of its
+ * partition, or dead-letters it after max_deliveries. */
+static void processing_failed(struct sim *sim, struct station *stn, struct request *m)
+{
+    struct consumers *g = stn->owner;
+    g->failed++;
+    if (g->ack_on_receive) {
+        g->lost++;
+        g->base.st.errors++;
+        sim_level_add(sim, &g->base.st.insys, -1);
+        station_release(sim, stn, m);
+        sim_req_free(sim, m);
+        return;
+    }
+    m->attempt++;
+    station_release(sim, stn, m);
+    if (exhausted(g->q, m)) {
+        dead_letter(sim, g, m);
+        return;
+    }
+    g->redelivered++;
+    sim_top(m)->arrive_ns = sim_now(sim);
+    enum station_verdict v = station_offer(sim, stn, m);
+    assert(v == STATION_STARTED || v == STATION_QUEUED);
+    (void)v;
+}
 
 static void served(struct sim *sim, struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
+    if (processing_fails(g, stn, m)) {
+        processing_failed(sim, stn, m);
+        return;
+    }
     struct frame *f = sim_top(m);
     hist_add(g->base.st.local, sim_now(sim) - f->arrive_ns);
     hist_add(g->q->e2e, sim_now(sim) - m->born_ns);
@@ -557,15 +840,21 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
     sim_req_free(sim, m);
 }
 
+/* A consumer reached an expired message: the broker deletes it. */
+static bool consumers_gone(struct station *stn, struct request *m)
+{
+    const struct consumers *g = stn->owner;
+    return expired(g->q, m->born_ns, sim_now(g->sim));
+}
+
 static void dropped(struct sim *sim, struct station *stn, struct request *m,
                     enum station_drop why)
 {
-    /* Only a crash drops from the queue, and consumers take no faults yet. */
-    (void)sim;
-    (void)stn;
-    (void)m;
+    /* A crash parks the waiting messages before the station sees it, so
+     * only retention (gone) drops from the queue. */
+    assert(why == STATION_DROP_GONE);
     (void)why;
-    assert(!"a consumers' station dropped a message");
+    lose_expired(sim, stn->owner, m);
 }
 
 /* A crash cut m's processing: with ack = after_processing the broker still
@@ -582,6 +871,11 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
         sim_req_free(sim, m);
         return;
     }
+    m->attempt++; /* a cut delivery counts towards max_deliveries */
+    if (exhausted(g->q, m)) {
+        dead_letter(sim, g, m);
+        return;
+    }
     g->redelivered++;
     park_front(&g->parked[stn->index], m);
     backlog_add(sim, stn, 1);
@@ -591,6 +885,7 @@ static const struct station_ops consumers_station = {
     .served = served,
     .dropped = dropped,
     .cut = cut,
+    .gone = consumers_gone,
 };
 
 /* A crash takes the whole group down (every partition's consumers); the
@@ -619,6 +914,10 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
             while (pk->len > 0) {
                 m = park_pop(pk);
                 backlog_add(sim, st, -1);
+                if (expired(g->q, m->born_ns, sim_now(sim))) {
+                    lose_expired(sim, g, m);
+                    continue;
+                }
                 enum station_verdict v = station_offer(sim, st, m);
                 assert(v == STATION_STARTED || v == STATION_QUEUED);
                 (void)v;
@@ -647,7 +946,7 @@ static void consumers_reset(struct sim *sim, struct component *c)
 {
     (void)sim;
     struct consumers *g = (struct consumers *)c;
-    g->processed = g->redelivered = g->lost = g->dropped_oldest = 0;
+    g->processed = g->redelivered = g->lost = g->dropped_oldest = g->failed = 0;
     hist_reset(g->e2e);
 }
 
@@ -660,6 +959,7 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
         {"processed", (double)g->processed, true},
         {"redelivered", (double)g->redelivered, true},
         {"lost", (double)g->lost, true},
+        {"failed", (double)g->failed, true},
         {"consumer_utilization", c->st.servers > 0 ? busy / c->st.servers : 0.0, true},
         /* a subscription of a topic (mode = fanout): its own lag */
         {"backlog_mean", sim_level_mean(sim, &g->backlog, end_ns), true},
@@ -716,6 +1016,12 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
         g->ack_on_receive = true;
     else if (strcmp(ack, "after_processing") != 0)
         rc = diag_error(d, loc, "bad ack '%s': after_processing or on_receive", ack);
+    if (kp_fraction(s, consumers_params, "fail", &g->fail, d) < 0)
+        rc = -1;
+    if (kp_fraction(s, consumers_params, "poison", &g->poison, d) < 0)
+        rc = -1;
+    rng_stream(&g->fail_rng, sim->seed, s->name, "fail");
+    g->sim = sim;
     const struct sc_entry *e = sc_find_entry(s, "from");
     if (!e) {
         rc = diag_error(d, s->loc, "[consumers %s] needs 'from = QUEUE' (the queue it reads)",
