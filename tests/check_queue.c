@@ -501,7 +501,7 @@ START_TEST(poison_messages_go_to_the_dlq_after_max_deliveries)
     publish(2);
     tl_run_until(&sim, 2 * S + S / 2);
     ck_assert_uint_eq(serving(), 1);
-    ck_assert_double_eq(metric("w", "failed"), 2);
+    ck_assert_double_eq(metric("w", "failed_processing"), 2);
     ck_assert_double_eq(metric("w", "redelivered"), 2);
     tl_run_until(&sim, 5 * S + S / 2);
     ck_assert_uint_eq(serving(), 2);
@@ -510,7 +510,7 @@ START_TEST(poison_messages_go_to_the_dlq_after_max_deliveries)
     ck_assert_double_eq(qbacklog("dead"), 1);
     ck_assert_double_eq(qbacklog("q"), 0);
     tl_run_until(&sim, 20 * S);
-    ck_assert_double_eq(metric("w", "failed"), 6);
+    ck_assert_double_eq(metric("w", "failed_processing"), 6);
     ck_assert_double_eq(metric("w", "redelivered"), 4);
     ck_assert_double_eq(metric("w", "processed"), 0);
     ck_assert_double_eq(metric("q", "dead_lettered"), 2);
@@ -550,7 +550,7 @@ START_TEST(without_a_dlq_dead_letters_are_discarded)
     ck_assert_double_eq(metric("q", "lost_dead_letter"), 3);
     ck_assert_double_eq(metric("q", "lost_total"), 3);
     ck_assert_double_eq(metric("w", "redelivered"), 0);
-    ck_assert_double_eq(metric("w", "failed"), 3);
+    ck_assert_double_eq(metric("w", "failed_processing"), 3);
 }
 END_TEST
 
@@ -579,7 +579,7 @@ START_TEST(a_crash_cut_delivery_counts_towards_max_deliveries)
     ck_assert_double_eq(metric("w", "redelivered"), 1);
     crash(false);
     tl_run_until(&sim, S / 2 + S + 1); /* delivery 2 fails: the last */
-    ck_assert_double_eq(metric("w", "failed"), 1);
+    ck_assert_double_eq(metric("w", "failed_processing"), 1);
     ck_assert_double_eq(metric("q", "dead_lettered"), 1);
     ck_assert_double_eq(metric("w", "redelivered"), 1);
 }
@@ -610,7 +610,7 @@ START_TEST(transient_failures_are_retried_until_processed)
         publish(k);
     tl_run_until(&sim, 100 * S);
     ck_assert_double_eq(metric("w", "processed"), 10000);
-    double f = metric("w", "failed");
+    double f = metric("w", "failed_processing");
     ck_assert_double_eq(metric("w", "redelivered"), f);
     ck_assert_double_le(fabs(f - 10000.0 / 3), 4 * 67);
 }

@@ -660,6 +660,59 @@ pr=$(cell "$T/qc/runs.csv" workers.processed ack=on_receive)
 check "queue-consumer-crash.ini: after_processing redelivers, on_receive loses the messages in processing ($ra/$la, $rr/$lr; processed $pa, $pr)" \
     awk -v ra="$ra" -v la="$la" -v rr="$rr" -v lr="$lr" -v pa="$pa" -v pr="$pr" \
     'BEGIN { exit !(ra > 0 && ra <= 10 && la == 0 && rr == 0 && lr == ra && pa - pr == lr) }'
+# scenarios/queue-poison-dlq.ini: 1% poison messages, 10% transient
+# failures, max_deliveries 1, 3 and 5, a dead-letter queue read by triage.
+# Each ratio is checked within 4 standard deviations of its binomial count
+# (sd = sqrt(n p (1 - p)) dead letters; the failures, a sum of at most max
+# Bernoulli trials per message, within 4 sd of n times their variance
+# bounded by max x 0.25).
+"$SDSIM" run scenarios/queue-poison-dlq.ini -j 2 -o "$T/pd" -q 2>/dev/null
+check "queue-poison-dlq.ini runs" [ $? -eq 0 ]
+for mp in "1 0.109 0.109" "3 0.01099 0.13989" "5 0.0100099 0.16"; do
+    set -- $mp
+    n=$(cell "$T/pd/runs.csv" q.published max=$1)
+    dl=$(cell "$T/pd/runs.csv" q.dead_lettered max=$1)
+    fp=$(cell "$T/pd/runs.csv" workers.failed_processing max=$1)
+    check "queue-poison-dlq.ini max_deliveries=$1: dead-lettered $dl of $n (expected $2 of them), failed processings $fp (expected $3)" \
+        awk -v n="$n" -v d="$dl" -v f="$fp" -v p="$2" -v q="$3" -v m="$1" 'BEGIN {
+            sd = sqrt(n * p * (1 - p)); e = d - n * p; if (e < 0) e = -e
+            sf = sqrt(n * m * 0.25); g = f - n * q; if (g < 0) g = -g
+            exit !(n > 23000 && n < 25000 && e <= 4 * sd && g <= 4 * sf) }'
+    dp=$(cell "$T/pd/runs.csv" dead.published max=$1)
+    tp=$(cell "$T/pd/runs.csv" triage.processed max=$1)
+    wp=$(cell "$T/pd/runs.csv" workers.processed max=$1)
+    lt=$(cell "$T/pd/runs.csv" q.lost_total max=$1)
+    check "queue-poison-dlq.ini max_deliveries=$1: the dlq gets every dead letter ($dp), triage processes them but the last few ($tp), nothing is lost ($lt), every message is accounted for ($wp + $dl of $n)" \
+        awk -v n="$n" -v d="$dl" -v dp="$dp" -v tp="$tp" -v wp="$wp" -v lt="$lt" 'BEGIN {
+            exit !(dp == d && tp <= dp && dp - tp <= 3 && lt == 0 && wp + d <= n && n - wp - d <= 10) }'
+done
+# scenarios/queue-retention.ini: consumers down 20 min, retention 10 min;
+# an unbounded queue loses about 6000 to retention, a capacity of 5000
+# about 7000 to drop_oldest and none to retention (both within 5%); peak
+# backlog about 6000 and 5000, drained in about 86 s and 71 s after
+# t = 25 min (within 10%).
+"$SDSIM" run scenarios/queue-retention.ini -j 2 -o "$T/rt" -q 2>/dev/null
+check "queue-retention.ini runs" [ $? -eq 0 ]
+ru=$(cell "$T/rt/runs.csv" q.lost_retention capacity=unbounded)
+du=$(cell "$T/rt/runs.csv" q.lost_drop_oldest capacity=unbounded)
+tu=$(cell "$T/rt/runs.csv" q.lost_total capacity=unbounded)
+rc5=$(cell "$T/rt/runs.csv" q.lost_retention capacity=5000)
+dc5=$(cell "$T/rt/runs.csv" q.lost_drop_oldest capacity=5000)
+tc5=$(cell "$T/rt/runs.csv" q.lost_total capacity=5000)
+check "queue-retention.ini: lost by cause: unbounded $ru retention + $du dropped, capacity 5000 $rc5 retention + $dc5 dropped" \
+    awk -v ru="$ru" -v du="$du" -v tu="$tu" -v rc="$rc5" -v dc="$dc5" -v tc="$tc5" 'BEGIN {
+        exit !(ru > 5700 && ru < 6300 && du == 0 && tu == ru && rc == 0 && dc > 6650 && dc < 7350 && tc == dc) }'
+for pd in "unbounded 6000 86" "5000 5000 71"; do
+    set -- $pd
+    r=$(awk -F, -v cap="$1" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        $c["capacity"] != cap { next }
+        { n++; b[n] = $c["q.backlog"]; t[n] = $c["t_s"]; if (b[n] > peak) peak = b[n] }
+        END { for (i = 1; i <= n && !d; i++) if (t[i] > 1500 && b[i] < peak / 100) d = t[i] - 1500
+              print peak, d + 0 }' "$T/rt/timeseries.csv")
+    check "queue-retention.ini capacity=$1: peak backlog about $2, drained in about $3 s ($r)" \
+        awk -v p="${r% *}" -v d="${r#* }" -v ep="$2" -v ed="$3" 'BEGIN {
+            exit !(p > 0.9 * ep && p < 1.1 * ep && d > 0.9 * ed && d < 1.1 * ed) }'
+done
 # scenarios/pubsub-slow-subscriber.ini: a topic with a fast and a slow
 # subscription. Its [expect] lines pass (exit 0); the comment's numbers (the
 # mean over its replications, summary.csv): billing's p99 about 47 ms (under

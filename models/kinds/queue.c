@@ -624,6 +624,8 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
     if (de) {
         struct component *to = kind_lookup(sim, de->value);
         q->dlq_loc = de->val_loc;
+        if (to && to->kind == &kind_queue && to != c)
+            ((struct queue *)to)->is_dlq = true; /* no second error: it has no consumers */
         if (!to)
             rc = diag_error(d, de->val_loc, "no queue named '%s' for the dead letters",
                             de->value);
@@ -641,7 +643,7 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
                             "(the deliveries before a message goes to '%s')",
                             s->name, de->value);
         else
-            q->dlq = (struct queue *)to, q->dlq->is_dlq = true;
+            q->dlq = (struct queue *)to;
     }
     sim_stats_init(sim, &c->st, true);
     sim_level_init(sim, &q->unread_lv);
@@ -710,13 +712,19 @@ static int queue_check(struct sim *sim, struct component *c, struct diag *d)
                           "[queue %s] has no [consumers] reading it: add one with 'from = %s'",
                           c->name, c->name);
     }
+    /* A circle is reported once, at its first queue in the file. */
     size_t hops = 0;
-    for (const struct queue *p = q->dlq; p && hops <= sim->ncomps; p = p->dlq, hops++)
-        if (p == q)
+    uint32_t first = c->id;
+    for (const struct queue *p = q->dlq; p && hops <= sim->ncomps; p = p->dlq, hops++) {
+        first = p->base.id < first ? p->base.id : first;
+        if (p == q && first == c->id)
             return diag_error(d, q->dlq_loc,
                               "dead letters would go round in a circle: '%s' leads back to "
                               "[queue %s]",
                               q->dlq->base.name, c->name);
+        if (p == q)
+            break;
+    }
     return 0;
 }
 
@@ -959,7 +967,7 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
         {"processed", (double)g->processed, true},
         {"redelivered", (double)g->redelivered, true},
         {"lost", (double)g->lost, true},
-        {"failed", (double)g->failed, true},
+        {"failed_processing", (double)g->failed, true},
         {"consumer_utilization", c->st.servers > 0 ? busy / c->st.servers : 0.0, true},
         /* a subscription of a topic (mode = fanout): its own lag */
         {"backlog_mean", sim_level_mean(sim, &g->backlog, end_ns), true},
