@@ -689,6 +689,89 @@ START_TEST(a_dead_letter_keeps_its_first_age_for_the_dlq_retention)
 }
 END_TEST
 
+/* ---- visibility timeout, duplicates and idempotent consumers -------------- */
+
+START_TEST(a_slow_consumer_past_the_visibility_timeout_processes_twice)
+{
+    /* 1.5 s of processing, 1 s of visibility: the delivery at 0 comes back
+     * at 1 s (the second consumer takes it), that one at 2 s, that one at
+     * 3 s: the 4th delivery is past max_deliveries = 3 (dead-lettered,
+     * discarded). Processings end at 1.5, 2.5 and 3.5 s: 2 duplicates. */
+    build(QUIET "[queue q]\nvisibility_timeout = 1s\nmax_deliveries = 3\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(1500ms)\n");
+    publish(1);
+    tl_run_until(&sim, S + S / 4);
+    ck_assert_uint_eq(stn()->busy, 2);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 1);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 2);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 3);
+    ck_assert_double_eq(metric("w", "redelivered"), 2);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 1);
+    ck_assert_uint_eq(stn()->busy, 0);
+}
+END_TEST
+
+START_TEST(an_idempotent_consumer_skips_a_message_it_has_processed)
+{
+    /* as above with dedupe: the copy at 1 s starts before the first
+     * processing ends (not seen yet: a duplicate at 2.5 s); the copy at 2 s
+     * finds the id seen at 1.5 s and is acked unprocessed, so no more */
+    build(QUIET "[queue q]\nvisibility_timeout = 1s\nmax_deliveries = 3\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(1500ms)\n"
+                "dedupe = 1min\n");
+    publish(1);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 1);
+    ck_assert_double_eq(metric("w", "deduped"), 1);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 2);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 0);
+    ck_assert_double_eq(metric("w", "dedupe_ids_max"), 1);
+}
+END_TEST
+
+START_TEST(dedupe_remembers_ids_for_its_window_only)
+{
+    /* one consumer, 10 ms each: the ids processed in the last 100 ms are
+     * 10; each costs 16 bytes in the ring (64 places) and 16 in the map
+     * (64 slots): 2048 bytes */
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(10ms)\n"
+                "dedupe = 100ms\n");
+    for (uint64_t k = 1; k <= 100; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 100);
+    ck_assert_double_eq(metric("w", "deduped"), 0);
+    ck_assert_double_eq(metric("w", "dedupe_ids_max"), 10);
+    ck_assert_double_eq(metric("w", "dedupe_bytes_max"), 2048);
+}
+END_TEST
+
+START_TEST(a_crash_cut_message_comes_back_after_the_visibility_timeout)
+{
+    build(QUIET "[queue q]\nvisibility_timeout = 5s\ncapacity = 1\n\n[consumers w]\nfrom = q\n"
+                "service = const(1s)\n");
+    publish(1);
+    tl_run_until(&sim, S / 2);
+    crash(true);
+    crash(false); /* up again at once, but the message is invisible */
+    publish(2);   /* it still counts against the capacity: refused */
+    tl_run_until(&sim, S);
+    ck_assert_int_eq(sink.oks, 1);
+    ck_assert_uint_eq(stn()->busy, 0);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    tl_run_until(&sim, 5 * S + 1);
+    ck_assert_double_eq(metric("w", "redelivered"), 1);
+    ck_assert_uint_eq(serving(), 1);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 0);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), 6000, 1e-9);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -722,6 +805,10 @@ Suite *queue_suite(void)
     tcase_add_test(tc, retention_deletes_expired_messages_before_a_new_one_is_stored);
     tcase_add_test(tc, retention_deletes_messages_parked_through_a_crash);
     tcase_add_test(tc, a_dead_letter_keeps_its_first_age_for_the_dlq_retention);
+    tcase_add_test(tc, a_slow_consumer_past_the_visibility_timeout_processes_twice);
+    tcase_add_test(tc, an_idempotent_consumer_skips_a_message_it_has_processed);
+    tcase_add_test(tc, dedupe_remembers_ids_for_its_window_only);
+    tcase_add_test(tc, a_crash_cut_message_comes_back_after_the_visibility_timeout);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -69,6 +69,7 @@
 #include <string.h>
 
 #include "models/kind.h"
+#include "models/kinds/idmap.h"
 #include "models/kinds/station.h"
 #include "sim/hist.h"
 #include "sim/units.h"
@@ -114,6 +115,8 @@ struct queue {
     uint64_t dead_lettered;   /* messages delivered max_deliveries times, failing each time */
     uint64_t lost_retention;  /* messages older than retention, deleted unprocessed */
     uint64_t lost_dead_letter; /* dead letters discarded: no dlq, or a full dlq refused them */
+    int64_t vt_ns;            /* visibility timeout: an unacked delivery comes back after it;
+                                 -1: none */
 };
 
 /* A partition's messages while its consumers are down: the broker keeps
@@ -121,7 +124,21 @@ struct queue {
 struct parked {
     struct request **ring;
     size_t head, len, cap;
+    long long invisible; /* crash-cut messages waiting for their visibility timeout */
 };
+
+/* The message ids an idempotent consumers group processed in the last
+ * `dedupe` window, oldest first (with the set in struct consumers). */
+struct seen {
+    uint64_t *id;
+    int64_t *at;
+    size_t head, len, cap;
+};
+
+/* A message's frame `step` holds these flags (a message makes no calls). */
+#define STEP_INVISIBLE 1u /* cut by a crash, back when its visibility timeout ends */
+#define STEP_FAMILY 2u    /* redelivered while in processing: in the group's family map */
+#define STEP_SKIP 4u      /* an idempotent consumer has seen its id: acked unprocessed */
 
 struct consumers {
     struct component base;
@@ -142,7 +159,18 @@ struct consumers {
     double fail;              /* chance that one processing fails */
     double poison;            /* share of messages whose every processing fails */
     struct rng fail_rng;      /* draws `fail` (and an errors fault) */
-    const struct sim *sim;    /* the run it belongs to (the retention test reads the clock) */
+    struct sim *sim;          /* the run it belongs to (the retention test reads the clock,
+                                 the visibility timer is scheduled from the demand hook) */
+    int64_t dedupe_ns;        /* idempotent: ids processed in this window are skipped; -1: no */
+    struct idmap seen_set;    /* those ids */
+    struct seen seen;
+    size_t dedupe_ids_max;    /* most ids remembered at once */
+    size_t dedupe_bytes_max;  /* most bytes they took (ring and map) */
+    struct idmap family;      /* message id -> (copies alive, processings ended) of the
+                                 messages redelivered while in processing */
+    uint64_t duplicates;      /* processings of a message already processed */
+    uint64_t vt_expired;      /* deliveries whose visibility timeout ended in processing */
+    uint64_t deduped;         /* deliveries skipped by dedupe */
     uint64_t processed;       /* messages whose processing ended (measured window) */
     uint64_t failed;          /* processings that failed (fail, poison, an errors fault) */
     uint64_t redelivered;     /* messages delivered again: a crash cut them, or they failed */
@@ -219,6 +247,25 @@ static void unread_pop(struct unread *u)
     u->len--;
 }
 
+/* ---- the end of a message ------------------------------------------------- */
+
+/* Group g is done with its message m (processed: its processing ended
+ * successfully). A message redelivered while in processing has copies: the
+ * second and later processings ended count as duplicates. */
+static void msg_free(struct sim *sim, struct consumers *g, struct request *m, bool processed)
+{
+    if (sim_top(m)->step & STEP_FAMILY) {
+        struct idmap_slot *s = idmap_find(&g->family, m->version);
+        assert(s && s->a > 0);
+        if (processed && ++s->b > 1)
+            g->duplicates++;
+        if (--s->a == 0)
+            idmap_del(&g->family, m->version);
+    }
+    sim_level_add(sim, &g->base.st.insys, -1);
+    sim_req_free(sim, m);
+}
+
 /* ---- retention ------------------------------------------------------------- */
 
 /* Is a message born at born_ns older than q's retention now? */
@@ -231,8 +278,7 @@ static bool expired(const struct queue *q, int64_t born_ns, int64_t now_ns)
 static void lose_expired(struct sim *sim, struct consumers *g, struct request *m)
 {
     g->q->lost_retention++;
-    sim_level_add(sim, &g->base.st.insys, -1);
-    sim_req_free(sim, m);
+    msg_free(sim, g, m, false);
 }
 
 /* The broker deletes the expired messages at the head of group g's
@@ -292,6 +338,10 @@ static const struct param_spec queue_params[] = {
      "the dead-letter queue: a [queue] that gets the messages delivered max_deliveries times; "
      "it may have its own [consumers], or none (it keeps them, bounded by its capacity and "
      "retention)"},
+    {"visibility_timeout", "duration|none", "none",
+     "with ack = after_processing: a delivery not acked this long after a consumer took it "
+     "comes back: a slow consumer's message is delivered again while still in processing "
+     "(both may be processed: duplicates_processed), a crash-cut one only when it ends"},
     {"mode", "queue|fanout", "queue",
      "queue: one [consumers] group reads it; fanout (a topic): several groups may, each a "
      "subscription getting every message with its own backlog; capacity bounds each group, "
@@ -303,7 +353,8 @@ static const struct param_spec queue_params[] = {
 /* Messages group g's partition st holds now. */
 static long long held(const struct consumers *g, const struct station *st)
 {
-    long long n = (long long)st->len + (long long)g->parked[st->index].len;
+    long long n = (long long)st->len + (long long)g->parked[st->index].len +
+                  g->parked[st->index].invisible;
     if (!g->ack_on_receive)
         n += (long long)st->busy;
     return n;
@@ -355,12 +406,11 @@ static void drop_oldest(struct sim *sim, struct queue *q, struct consumers *g, s
     assert(old);
     q->dropped_oldest++;
     g->dropped_oldest++;
-    sim_level_add(sim, &g->base.st.insys, -1);
-    sim_req_free(sim, old);
+    msg_free(sim, g, old, false);
 }
 
 static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struct station *st,
-                    const struct request *r, int64_t at_ns);
+                    const struct request *r, int64_t at_ns, uint64_t msg_id);
 
 /* A queue nobody reads stores message born_ns, or refuses it (false). */
 static bool put_unread(struct sim *sim, struct queue *q, int64_t born_ns)
@@ -384,7 +434,8 @@ static bool put_unread(struct sim *sim, struct queue *q, int64_t born_ns)
 /* Stores a copy of the message of r (its key and work seed), born at
  * born_ns, for each group, or refuses it whole (false): no group gets a
  * copy. */
-static bool put(struct sim *sim, struct queue *q, const struct request *r, int64_t born_ns)
+static bool put(struct sim *sim, struct queue *q, const struct request *r, int64_t born_ns,
+                uint64_t msg_id)
 {
     uint32_t part = partition_of(q, r);
     q->published++;
@@ -404,7 +455,7 @@ static bool put(struct sim *sim, struct queue *q, const struct request *r, int64
         struct station *st = &g->stn[part];
         if (is_full(q, g, st))
             drop_oldest(sim, q, g, st);
-        deliver(sim, q, g, st, r, born_ns);
+        deliver(sim, q, g, st, r, born_ns, msg_id);
     }
     return true;
 }
@@ -413,7 +464,7 @@ static bool put(struct sim *sim, struct queue *q, const struct request *r, int64
  * (or refuse it) and ack. */
 static void store(struct sim *sim, struct queue *q, struct request *r)
 {
-    if (!put(sim, q, r, sim_top(r)->arrive_ns)) {
+    if (!put(sim, q, r, sim_top(r)->arrive_ns, r->id)) { /* the publish's id: the message's */
         q->base.st.rejected++;
         r->status = REQ_REJECTED;
         r->cause = CAUSE_QUEUE_FULL;
@@ -436,7 +487,7 @@ static void dead_letter(struct sim *sim, struct consumers *g, struct request *m)
     if (dq) {
         dq->base.st.arrivals++;
         m->attempt = 0;
-        if (put(sim, dq, m, m->born_ns)) {
+        if (put(sim, dq, m, m->born_ns, m->version)) {
             dq->base.st.completed++;
         } else {
             dq->base.st.rejected++;
@@ -445,8 +496,7 @@ static void dead_letter(struct sim *sim, struct consumers *g, struct request *m)
     } else {
         q->lost_dead_letter++;
     }
-    sim_level_add(sim, &g->base.st.insys, -1);
-    sim_req_free(sim, m);
+    msg_free(sim, g, m, false);
 }
 
 static bool exhausted(const struct queue *q, const struct request *m)
@@ -456,7 +506,7 @@ static bool exhausted(const struct queue *q, const struct request *m)
 
 /* A copy of publish r's message for group g's partition st. */
 static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struct station *st,
-                    const struct request *r, int64_t at_ns)
+                    const struct request *r, int64_t at_ns, uint64_t msg_id)
 {
     struct parked *pk = &g->parked[st->index];
     struct request *m = sim_req_new(sim);
@@ -465,8 +515,11 @@ static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struc
     m->op = r->op;
     m->born_ns = at_ns;
     m->measured = sim->measuring;
+    m->version = msg_id; /* the message's id: the same in every copy */
     struct frame *f = sim_enter(m, &g->base);
     f->arrive_ns = sim_now(sim);
+    f->replica = st->index;
+    f->step = 0;
     g->base.st.arrivals++;
     sim_level_add(sim, &g->base.st.insys, 1);
     if (!station_is_up(st)) { /* the consumers are down: the broker keeps it */
@@ -615,6 +668,14 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
     if (strcmp(ret, "forever") != 0 && kp_duration(s, queue_params, "retention",
                                                    &q->retention_ns, d) < 0)
         rc = -1, q->retention_ns = -1;
+    const char *vt = kp_raw(s, queue_params, "visibility_timeout", &loc);
+    q->vt_ns = -1;
+    if (strcmp(vt, "none") != 0) {
+        if (kp_duration(s, queue_params, "visibility_timeout", &q->vt_ns, d) < 0)
+            rc = -1, q->vt_ns = -1;
+        else if (q->vt_ns <= 0)
+            rc = diag_error(d, loc, "visibility_timeout must be above 0 (or none)"), q->vt_ns = -1;
+    }
     const char *md = kp_raw(s, queue_params, "max_deliveries", &loc);
     q->max_deliveries = 0;
     if (strcmp(md, "unlimited") != 0 &&
@@ -686,7 +747,9 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
         for (uint32_t i = 0; i < g->nstn; i++) {
             struct station *st = &g->stn[i];
             station_init(st, &consumers_station, g, &g->base, i, per, -1, 0);
-            st->dist = &g->service;
+            /* the group's demand hook when it must see each start */
+            bool hook = (q->vt_ns >= 0 && !g->ack_on_receive) || g->dedupe_ns >= 0;
+            st->dist = hook ? NULL : &g->service;
             st->busy_lv[0] = &g->base.st.busy;
             st->wait = g->base.st.wait;
             st->queue_lv[0] = &g->backlog;
@@ -787,8 +850,146 @@ static const struct param_spec consumers_params[] = {
     {"poison", "probability", "0",
      "share of messages whose every processing fails (poison messages, chosen by the "
      "message: the same in every group and in a dead-letter queue)"},
+    {"dedupe", "duration|none", "none",
+     "an idempotent consumer: it remembers the ids of the messages it processed for this "
+     "window and acks a delivery of one of them without processing it (deduped); the memory "
+     "is counted in dedupe_ids_max and dedupe_bytes_max"},
     {NULL, NULL, NULL, NULL},
 };
+
+/* ---- visibility timeout and idempotent consumers ---------------------------- */
+
+static void seen_expire(struct consumers *g, int64_t now)
+{
+    struct seen *s = &g->seen;
+    while (s->len > 0 && s->at[s->head] <= now - g->dedupe_ns) {
+        idmap_del(&g->seen_set, s->id[s->head]);
+        s->head = (s->head + 1) % s->cap;
+        s->len--;
+    }
+}
+
+/* An idempotent group processed message id now: it remembers the id for its
+ * dedupe window (once: a duplicate processed meanwhile adds nothing). */
+static void remember(struct consumers *g, uint64_t id, int64_t now)
+{
+    seen_expire(g, now);
+    if (idmap_find(&g->seen_set, id))
+        return;
+    idmap_get(&g->seen_set, id);
+    struct seen *s = &g->seen;
+    if (s->len == s->cap) {
+        size_t ncap = s->cap ? 2 * s->cap : 64;
+        uint64_t *ni = xmalloc(ncap * sizeof *ni);
+        int64_t *na = xmalloc(ncap * sizeof *na);
+        for (size_t i = 0; i < s->len; i++) {
+            ni[i] = s->id[(s->head + i) % s->cap];
+            na[i] = s->at[(s->head + i) % s->cap];
+        }
+        free(s->id);
+        free(s->at);
+        s->id = ni;
+        s->at = na;
+        s->cap = ncap;
+        s->head = 0;
+    }
+    s->id[(s->head + s->len) % s->cap] = id;
+    s->at[(s->head + s->len) % s->cap] = now;
+    s->len++;
+    if (s->len > g->dedupe_ids_max)
+        g->dedupe_ids_max = s->len;
+    size_t bytes = s->cap * (sizeof *s->id + sizeof *s->at) +
+                   g->seen_set.cap * sizeof *g->seen_set.slots;
+    if (bytes > g->dedupe_bytes_max)
+        g->dedupe_bytes_max = bytes;
+}
+
+static void visible_event(struct sim *sim, void *a, void *b);
+
+/* The demand of m as its processing starts (the station's draw, from its
+ * work seed), when the group needs to know the start: an idempotent
+ * consumer skips an id it has seen (no processing), and the visibility
+ * timer starts. */
+static double consumers_demand(struct station *stn, struct request *m)
+{
+    struct consumers *g = stn->owner;
+    struct frame *f = sim_top(m);
+    if (g->dedupe_ns >= 0) {
+        seen_expire(g, f->start_ns);
+        if (idmap_find(&g->seen_set, m->version)) {
+            f->step |= STEP_SKIP;
+            return 0;
+        }
+    }
+    if (g->q->vt_ns >= 0 && !g->ack_on_receive)
+        sim_after(g->sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
+    struct rng wr;
+    sim_work_rng(m, stn->comp, 0, &wr);
+    return dist_sample(&g->service, &wr);
+}
+
+/* The visibility timeout of m's delivery (started at f->start_ns) ended.
+ * Still in processing (a slow consumer): the broker delivers the message
+ * again, and both deliveries may be processed. Cut by a crash: it comes
+ * back now. Otherwise (processed, failed and delivered again, ended) the
+ * timer is stale: a request's id is never reused, and the start tells a
+ * later delivery of the same request. */
+static void visible_event(struct sim *sim, void *a, void *b)
+{
+    struct request *m = a;
+    if (m->pooled || m->id != (uint64_t)(uintptr_t)b)
+        return;
+    struct frame *f = sim_top(m);
+    struct consumers *g = (struct consumers *)f->c;
+    if (f->start_ns + g->q->vt_ns != sim_now(sim))
+        return;
+    struct station *st = &g->stn[f->replica];
+    if (f->step & STEP_INVISIBLE) {
+        f->step &= ~STEP_INVISIBLE;
+        g->parked[st->index].invisible--;
+        g->redelivered++;
+        f->arrive_ns = sim_now(sim);
+        if (!station_is_up(st)) {
+            park_back(&g->parked[st->index], m);
+            backlog_add(sim, st, 1);
+            return;
+        }
+        enum station_verdict v = station_offer(sim, st, m);
+        assert(v == STATION_STARTED || v == STATION_QUEUED);
+        (void)v;
+        return;
+    }
+    if (!f->holds_worker)
+        return;
+    g->vt_expired++;
+    struct idmap_slot *s = idmap_get(&g->family, m->version);
+    if (!(f->step & STEP_FAMILY)) {
+        f->step |= STEP_FAMILY;
+        s->a++;
+    }
+    s->a++;
+    struct request *c = sim_req_new(sim);
+    c->work_seed = m->work_seed;
+    c->key = m->key;
+    c->op = m->op;
+    c->born_ns = m->born_ns;
+    c->measured = m->measured;
+    c->version = m->version;
+    c->attempt = m->attempt + 1;
+    struct frame *cf = sim_enter(c, &g->base);
+    cf->arrive_ns = sim_now(sim);
+    cf->replica = st->index;
+    cf->step = STEP_FAMILY;
+    sim_level_add(sim, &g->base.st.insys, 1);
+    if (exhausted(g->q, c)) {
+        dead_letter(sim, g, c);
+        return;
+    }
+    g->redelivered++;
+    enum station_verdict v = station_offer(sim, st, c);
+    assert(v == STATION_STARTED || v == STATION_QUEUED);
+    (void)v;
+}
 
 /* Does this processing of m fail? Poison is the message's own (its work
  * seed); fail and an errors fault draw from the group's stream. */
@@ -812,9 +1013,8 @@ static void processing_failed(struct sim *sim, struct station *stn, struct reque
     if (g->ack_on_receive) {
         g->lost++;
         g->base.st.errors++;
-        sim_level_add(sim, &g->base.st.insys, -1);
         station_release(sim, stn, m);
-        sim_req_free(sim, m);
+        msg_free(sim, g, m, false);
         return;
     }
     m->attempt++;
@@ -833,6 +1033,13 @@ static void processing_failed(struct sim *sim, struct station *stn, struct reque
 static void served(struct sim *sim, struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
+    if (sim_top(m)->step & STEP_SKIP) { /* seen: acked without processing */
+        sim_top(m)->step &= ~STEP_SKIP;
+        g->deduped++;
+        station_release(sim, stn, m);
+        msg_free(sim, g, m, false);
+        return;
+    }
     if (processing_fails(g, stn, m)) {
         processing_failed(sim, stn, m);
         return;
@@ -843,9 +1050,10 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
     hist_add(g->e2e, sim_now(sim) - m->born_ns);
     g->processed++;
     g->base.st.completed++;
-    sim_level_add(sim, &g->base.st.insys, -1);
+    if (g->dedupe_ns >= 0)
+        remember(g, m->version, sim_now(sim));
     station_release(sim, stn, m);
-    sim_req_free(sim, m);
+    msg_free(sim, g, m, true);
 }
 
 /* A consumer reached an expired message: the broker deletes it. */
@@ -875,13 +1083,17 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
     if (g->ack_on_receive) {
         g->lost++;
         g->base.st.errors++;
-        sim_level_add(sim, &g->base.st.insys, -1);
-        sim_req_free(sim, m);
+        msg_free(sim, g, m, false);
         return;
     }
     m->attempt++; /* a cut delivery counts towards max_deliveries */
     if (exhausted(g->q, m)) {
         dead_letter(sim, g, m);
+        return;
+    }
+    if (g->q->vt_ns >= 0) { /* back when its visibility timeout ends */
+        sim_top(m)->step |= STEP_INVISIBLE;
+        g->parked[stn->index].invisible++;
         return;
     }
     g->redelivered++;
@@ -894,6 +1106,7 @@ static const struct station_ops consumers_station = {
     .dropped = dropped,
     .cut = cut,
     .gone = consumers_gone,
+    .demand = consumers_demand,
 };
 
 /* A crash takes the whole group down (every partition's consumers); the
@@ -955,6 +1168,8 @@ static void consumers_reset(struct sim *sim, struct component *c)
     (void)sim;
     struct consumers *g = (struct consumers *)c;
     g->processed = g->redelivered = g->lost = g->dropped_oldest = g->failed = 0;
+    g->duplicates = g->vt_expired = g->deduped = 0;
+    g->dedupe_ids_max = g->seen.len;
     hist_reset(g->e2e);
 }
 
@@ -963,21 +1178,29 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
 {
     const struct consumers *g = (const struct consumers *)c;
     double busy = sim_level_mean(sim, &c->st.busy, end_ns);
-    const struct metric_out m[] = {
-        {"processed", (double)g->processed, true},
-        {"redelivered", (double)g->redelivered, true},
-        {"lost", (double)g->lost, true},
-        {"failed_processing", (double)g->failed, true},
-        {"consumer_utilization", c->st.servers > 0 ? busy / c->st.servers : 0.0, true},
-        /* a subscription of a topic (mode = fanout): its own lag */
-        {"backlog_mean", sim_level_mean(sim, &g->backlog, end_ns), true},
-        {"e2e_mean_ms", hist_mean(g->e2e) / 1e6, true},
-        {"e2e_p99_ms", (double)hist_quantile(g->e2e, 0.99) / 1e6, true},
-        {"dropped_oldest", (double)g->dropped_oldest, true},
-    };
-    size_t n = sizeof m / sizeof m[0];
-    if (!g->q || g->q->mode != MODE_FANOUT)
-        n -= 4; /* with one group the queue's figures are the group's */
+    struct metric_out m[16];
+    size_t n = 0;
+    m[n++] = (struct metric_out){"processed", (double)g->processed, true};
+    m[n++] = (struct metric_out){"redelivered", (double)g->redelivered, true};
+    m[n++] = (struct metric_out){"lost", (double)g->lost, true};
+    m[n++] = (struct metric_out){"failed_processing", (double)g->failed, true};
+    m[n++] = (struct metric_out){"duplicates_processed", (double)g->duplicates, true};
+    m[n++] = (struct metric_out){"visibility_expired", (double)g->vt_expired, true};
+    m[n++] = (struct metric_out){"consumer_utilization",
+                                 c->st.servers > 0 ? busy / c->st.servers : 0.0, true};
+    if (g->dedupe_ns >= 0) {
+        m[n++] = (struct metric_out){"deduped", (double)g->deduped, true};
+        m[n++] = (struct metric_out){"dedupe_ids_max", (double)g->dedupe_ids_max, true};
+        m[n++] = (struct metric_out){"dedupe_bytes_max", (double)g->dedupe_bytes_max, true};
+    }
+    if (g->q && g->q->mode == MODE_FANOUT) {
+        /* a subscription of a topic: its own lag (with one group the
+         * queue's figures are the group's) */
+        m[n++] = (struct metric_out){"backlog_mean", sim_level_mean(sim, &g->backlog, end_ns), true};
+        m[n++] = (struct metric_out){"e2e_mean_ms", hist_mean(g->e2e) / 1e6, true};
+        m[n++] = (struct metric_out){"e2e_p99_ms", (double)hist_quantile(g->e2e, 0.99) / 1e6, true};
+        m[n++] = (struct metric_out){"dropped_oldest", (double)g->dropped_oldest, true};
+    }
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
     return n;
@@ -1030,6 +1253,14 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
         rc = -1;
     rng_stream(&g->fail_rng, sim->seed, s->name, "fail");
     g->sim = sim;
+    g->dedupe_ns = -1;
+    const char *dd = kp_raw(s, consumers_params, "dedupe", &loc);
+    if (strcmp(dd, "none") != 0) {
+        if (kp_duration(s, consumers_params, "dedupe", &g->dedupe_ns, d) < 0)
+            rc = -1, g->dedupe_ns = -1;
+        else if (g->dedupe_ns <= 0)
+            rc = diag_error(d, loc, "dedupe must be above 0 (or none)"), g->dedupe_ns = -1;
+    }
     const struct sc_entry *e = sc_find_entry(s, "from");
     if (!e) {
         rc = diag_error(d, s->loc, "[consumers %s] needs 'from = QUEUE' (the queue it reads)",
@@ -1080,6 +1311,10 @@ static void consumers_fini(struct component *c)
     }
     free(g->stn);
     free(g->parked);
+    free(g->seen.id);
+    free(g->seen.at);
+    idmap_free(&g->seen_set);
+    idmap_free(&g->family);
     hist_free(g->e2e);
     if (g->has_service)
         dist_fini(&g->service);
