@@ -183,6 +183,18 @@ const struct kind_metric columns_kind_metrics[] = {
        "after an ack on receive", "consumers", CNT),
     KM("failed_processing", "messages", "processings that failed (fail, poison, an errors fault)",
        "consumers", CNT),
+    KM("duplicates_processed", "messages", "processings of a message this group had processed "
+       "already (a delivery whose visibility timeout ended in processing came back)",
+       "consumers", CNT),
+    KM("visibility_expired", "deliveries", "deliveries still in processing when the queue's "
+       "visibility_timeout ended: the broker delivered the message again", "consumers", CNT),
+    KM("deduped", "deliveries", "deliveries of a message whose id an idempotent consumer "
+       "remembered: acked without processing", "consumers with dedupe", CNT),
+    KM("dedupe_ids_max", "ids", "most message ids an idempotent consumer remembered at once",
+       "consumers with dedupe", "the peak over the run"),
+    KM("dedupe_bytes_max", "bytes", "most memory those ids took (a ring of 16 bytes a place "
+       "and a map of 16 bytes a slot, at most half full)", "consumers with dedupe",
+       "the peak over the run"),
     KM("dead_lettered", "messages", "messages delivered max_deliveries times, failing each "
        "time: sent to the dlq, or discarded without one", "queue", CNT),
     KM("lost_at_most_once", "messages", "messages lost because they were acked on receive: a "

@@ -51,9 +51,28 @@
  * they are lost. At recovery the consumers take the parked messages in
  * order. Parked messages count in the backlog and against capacity.
  *
+ * Failures, dead letters, retention, duplicates (the consumers' `fail`,
+ * `poison`, `dedupe`; the queue's `max_deliveries`, `dlq`, `retention`,
+ * `visibility_timeout`): a failed processing (after_processing) sends the
+ * message to the back of its partition, or, at its max_deliveries-th
+ * delivery (failed or crash-cut), to the dlq (another queue: put() with the
+ * message's first age and id) or away. Retention deletes an expired message
+ * when the broker stores a new one on its partition (purge_expired, oldest
+ * first) or a consumer reaches it (the station's gone hook). A visibility
+ * timeout starts with each processing (the demand hook): if the processing
+ * is still running when it ends, a copy of the message (same id) is
+ * delivered again; the group's family map counts the processings of each
+ * such message to find the duplicates. An idempotent group (dedupe)
+ * remembers the ids it processed for its window and skips a delivery of one
+ * (a zero demand, then acked unprocessed).
+ *
  * A message is a request of its own (from the pool, one frame: the
  * consumers'), born when it is stored; it ends, and returns to the pool, when
- * its processing ends or it is dropped. Its end-to-end latency runs from the
+ * its processing ends or it is dropped. Its `version` is the message id
+ * (the publish's request id, kept by copies and dead letters), its `user`
+ * the deliveries ended so far, its frame's `replica` its partition and
+ * `step` the STEP_* flags; `attempt` stays 0, so every delivery draws the
+ * same processing time (common random numbers). Its end-to-end latency runs from the
  * publish's arrival at the broker to the end of its processing (broker
  * latency + wait + service).
  *
@@ -486,7 +505,6 @@ static void dead_letter(struct sim *sim, struct consumers *g, struct request *m)
     struct queue *dq = q->dlq;
     if (dq) {
         dq->base.st.arrivals++;
-        m->attempt = 0;
         if (put(sim, dq, m, m->born_ns, m->version)) {
             dq->base.st.completed++;
         } else {
@@ -501,7 +519,7 @@ static void dead_letter(struct sim *sim, struct consumers *g, struct request *m)
 
 static bool exhausted(const struct queue *q, const struct request *m)
 {
-    return q->max_deliveries > 0 && (long long)m->attempt >= q->max_deliveries;
+    return q->max_deliveries > 0 && (long long)m->user >= q->max_deliveries;
 }
 
 /* A copy of publish r's message for group g's partition st. */
@@ -516,6 +534,7 @@ static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struc
     m->born_ns = at_ns;
     m->measured = sim->measuring;
     m->version = msg_id; /* the message's id: the same in every copy */
+    m->user = 0;         /* a message has no user: its deliveries ended so far */
     struct frame *f = sim_enter(m, &g->base);
     f->arrive_ns = sim_now(sim);
     f->replica = st->index;
@@ -975,7 +994,7 @@ static void visible_event(struct sim *sim, void *a, void *b)
     c->born_ns = m->born_ns;
     c->measured = m->measured;
     c->version = m->version;
-    c->attempt = m->attempt + 1;
+    c->user = m->user + 1; /* deliveries (its demand is the same: common random numbers) */
     struct frame *cf = sim_enter(c, &g->base);
     cf->arrive_ns = sim_now(sim);
     cf->replica = st->index;
@@ -1017,7 +1036,7 @@ static void processing_failed(struct sim *sim, struct station *stn, struct reque
         msg_free(sim, g, m, false);
         return;
     }
-    m->attempt++;
+    m->user++; /* deliveries so far */
     station_release(sim, stn, m);
     if (exhausted(g->q, m)) {
         dead_letter(sim, g, m);
@@ -1086,7 +1105,7 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
         msg_free(sim, g, m, false);
         return;
     }
-    m->attempt++; /* a cut delivery counts towards max_deliveries */
+    m->user++; /* a cut delivery counts towards max_deliveries */
     if (exhausted(g->q, m)) {
         dead_letter(sim, g, m);
         return;
