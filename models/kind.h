@@ -101,6 +101,10 @@ struct kind {
     void (*napkin_visits)(const struct component *c, size_t callee, const struct napkin_flow *in,
                           struct napkin_flow *out);
     void (*napkin_server)(const struct component *c, struct napkin_server *out);
+    /* napkin_fed_by: the component whose offered load c takes whole
+     * without a call edge (a [consumers] group: its queue's publishes,
+     * every group of a fanout queue all of them), or NULL. */
+    const struct component *(*napkin_fed_by)(const struct component *c);
     /* Theory beside the simulation (models/theorycheck.h); each may be NULL:
      * the kind is never part of a model a formula covers.
      * theory_source (a client): true when c sends a homogeneous Poisson

@@ -573,13 +573,19 @@ check "run --strict refuses overload.ini before any run (exit 65, no results)" \
 "$SDSIM" run scenarios/hello.ini --set sim.duration=200s -o "$T/nap_run" > "$T/nap" 2>/dev/null
 check "run prints the napkin math before its table (without -q)" \
     sh -c "head -1 '$T/nap' | grep -q '^napkin math' && grep -qx '  bottleneck: app, utilisation 0.85' '$T/nap'"
-# Only the scenarios meant to be overloaded warn.
+# Only the scenarios meant to be overloaded warn: overload.ini, and
+# pubsub-slow-subscriber.ini, whose analytics group is sent 500/s for its
+# 400/s (a queue's consumers get its publishes in the napkin math).
 warned=""
 for f in scenarios/*.ini scenarios/validation/*.ini; do
     "$SDSIM" validate "$f" > /dev/null 2>"$T/nap.err"
     grep -q ': warning: ' "$T/nap.err" && warned="$warned $f"
 done
-check "no shipped scenario warns but overload.ini (warned:$warned)" [ "$warned" = " scenarios/overload.ini" ]
+check "no shipped scenario warns but overload.ini and pubsub-slow-subscriber.ini (warned:$warned)" \
+    [ "$warned" = " scenarios/overload.ini scenarios/pubsub-slow-subscriber.ini" ]
+"$SDSIM" validate scenarios/queue-backlog.ini > "$T/napq" 2>&1
+check "validate: a queue's consumers are offered its publishes (600/s of 1000/s: 0.6)" \
+    grep -Eq '^  workers +consumers +600 +1000 +0\.6$' "$T/napq"
 
 # --- caches in bytes, cache lookup queues (issue 5) -----------------------------
 # cell FILE COL KEY=VALUE...: COL of the first row whose named columns match

@@ -90,6 +90,7 @@
 #include "models/kind.h"
 #include "models/kinds/idmap.h"
 #include "models/kinds/station.h"
+#include "models/napkin.h"
 #include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -1245,6 +1246,23 @@ static double consumers_capacity_rps(const struct sim *sim, const struct compone
     return mean > 0 ? (double)g->n / (mean / 1e9) : (double)NAN;
 }
 
+/* Napkin math (models/napkin.h): a group takes its queue's publishes (each
+ * group of a fanout queue all of them; first deliveries only: failures and
+ * redeliveries add to it), served by its consumers; the queue's capacity
+ * bounds the backlog. */
+static const struct component *consumers_napkin_fed_by(const struct component *c)
+{
+    const struct consumers *g = (const struct consumers *)c;
+    return g->q ? &g->q->base : NULL;
+}
+
+static void consumers_napkin_server(const struct component *c, struct napkin_server *out)
+{
+    const struct consumers *g = (const struct consumers *)c;
+    out->rps = g->has_service ? consumers_capacity_rps(NULL, c) : (double)NAN;
+    out->unbounded_queue = g->q && g->q->capacity < 0 && g->q->retention_ns < 0;
+}
+
 static int consumers_build(struct sim *sim, struct component *c, const struct sc_section *s,
                            struct diag *d)
 {
@@ -1352,6 +1370,8 @@ const struct kind kind_consumers = {
     .fini = consumers_fini,
     .metrics = consumers_metrics,
     .capacity_rps = consumers_capacity_rps,
+    .napkin_server = consumers_napkin_server,
+    .napkin_fed_by = consumers_napkin_fed_by,
     .ts_extra = consumers_ts_extra,
     .fault = consumers_fault,
     .build_stage = 0,
