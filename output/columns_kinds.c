@@ -195,6 +195,11 @@ const struct kind_metric columns_kind_metrics[] = {
     KM("dedupe_bytes_max", "bytes", "most memory those ids took (a ring of 16 bytes a place "
        "and a map of 16 bytes a slot, at most half full)", "consumers with dedupe",
        "the peak over the run"),
+    KM("out_of_order", "messages", "processings that ended after one of a message of the same "
+       "key stored later (several consumers of a partition, a failed message sent to the back, "
+       "a redelivered copy, round robin)", "consumers", CNT),
+    KT("lag_s", "s", "the group's lag in time: the age of the oldest message waiting at the head "
+       "of a partition (0: none waits)", "consumers", "at the sample"),
     KM("dead_lettered", "messages", "messages delivered max_deliveries times, failing each "
        "time: sent to the dlq, or discarded without one", "queue", CNT),
     KM("lost_at_most_once", "messages", "messages lost because they were acked on receive: a "

@@ -377,7 +377,7 @@ static double group_backlog_now(const char *group)
     struct component *c = kind_lookup(&sim, group);
     const char *names[4];
     double values[4];
-    ck_assert_uint_eq(c->kind->ts_extra(&sim, c, names, values, 4), 1);
+    ck_assert_uint_eq(c->kind->ts_extra(&sim, c, names, values, 4), 2); /* backlog, lag_s */
     ck_assert_str_eq(names[0], "backlog");
     return values[0];
 }
@@ -772,6 +772,68 @@ START_TEST(a_crash_cut_message_comes_back_after_the_visibility_timeout)
 }
 END_TEST
 
+/* ---- lag and order ---------------------------------------------------------- */
+
+/* Group g's time-series figure `name` now. */
+static double group_ts(const char *group, const char *name)
+{
+    struct component *c = kind_lookup(&sim, group);
+    const char *names[4];
+    double values[4];
+    size_t n = c->kind->ts_extra(&sim, c, names, values, 4);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return values[i];
+    ck_abort_msg("%s has no time-series figure %s", group, name);
+    return NAN;
+}
+
+START_TEST(lag_in_seconds_is_the_age_of_the_oldest_waiting_message)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, S / 2);
+    ck_assert_double_eq_tol(group_ts("w", "lag_s"), 0.5, 1e-12); /* 2 waits, born at 0 */
+    tl_run_until(&sim, 2 * S + S / 2);
+    ck_assert_double_eq_tol(group_ts("w", "lag_s"), 2.5, 1e-12); /* 4 waits, born at 0 */
+    tl_run_until(&sim, 3 * S + S / 2);
+    ck_assert_double_eq(group_ts("w", "lag_s"), 0); /* none waits */
+}
+END_TEST
+
+START_TEST(a_failed_message_sent_to_the_back_is_processed_out_of_order)
+{
+    /* one key, one consumer: 1 fails under an errors fault and goes behind
+     * 2; 2 ends at 2 s, then 1 at 3 s, after a later message of its key */
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n");
+    struct component *w = kind_lookup(&sim, "w");
+    w->kind->fault(&sim, w, -1, FAULT_ERRORS, 1.0, true);
+    publish(7);
+    publish(7);
+    publish(8);
+    tl_run_until(&sim, S + S / 2);
+    w->kind->fault(&sim, w, -1, FAULT_ERRORS, 1.0, false);
+    ck_assert_double_eq(metric("w", "failed_processing"), 1);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    ck_assert_double_eq(metric("w", "out_of_order"), 1);
+}
+END_TEST
+
+START_TEST(one_consumer_per_key_keeps_the_order)
+{
+    /* the same publishes, no fault: in order */
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n");
+    publish(7);
+    publish(7);
+    publish(8);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    ck_assert_double_eq(metric("w", "out_of_order"), 0);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -809,6 +871,9 @@ Suite *queue_suite(void)
     tcase_add_test(tc, an_idempotent_consumer_skips_a_message_it_has_processed);
     tcase_add_test(tc, dedupe_remembers_ids_for_its_window_only);
     tcase_add_test(tc, a_crash_cut_message_comes_back_after_the_visibility_timeout);
+    tcase_add_test(tc, lag_in_seconds_is_the_age_of_the_oldest_waiting_message);
+    tcase_add_test(tc, a_failed_message_sent_to_the_back_is_processed_out_of_order);
+    tcase_add_test(tc, one_consumer_per_key_keeps_the_order);
     suite_add_tcase(s, tc);
     return s;
 }

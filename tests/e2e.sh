@@ -657,6 +657,11 @@ qc=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
           print peak, d + 0 }' "$T/qc/timeseries.csv")
 check "queue-consumer-crash.ini: 10 s down leave about 6000 messages, drained in about 15 s ($qc)" \
     awk -v p="${qc% *}" -v d="${qc#* }" 'BEGIN { exit !(p > 5100 && p < 6900 && d > 12.75 && d < 17.25) }'
+lg=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $c["t_s"] == 40 { printf "%s ", $c["workers.lag_s"] }' "$T/qc/timeseries.csv")
+check "queue-consumer-crash.ini: the lag in time at t = 40 s is about the 10 s outage ($lg)" \
+    awk -v l="$lg" 'BEGIN { n = split(l, v, " "); for (i = 1; i <= n; i++) if (!(v[i] >= 9.5 && v[i] <= 10.5)) bad++
+        exit n != 2 || bad > 0 }'
 ra=$(cell "$T/qc/runs.csv" workers.redelivered ack=after_processing)
 la=$(cell "$T/qc/runs.csv" workers.lost ack=after_processing)
 rr=$(cell "$T/qc/runs.csv" workers.redelivered ack=on_receive)

@@ -137,6 +137,7 @@ struct queue {
     uint64_t lost_dead_letter; /* dead letters discarded: no dlq, or a full dlq refused them */
     int64_t vt_ns;            /* visibility timeout: an unacked delivery comes back after it;
                                  -1: none */
+    int64_t next_seq;         /* the store order of the next message */
 };
 
 /* A partition's messages while its consumers are down: the broker keeps
@@ -191,6 +192,9 @@ struct consumers {
     uint64_t duplicates;      /* processings of a message already processed */
     uint64_t vt_expired;      /* deliveries whose visibility timeout ended in processing */
     uint64_t deduped;         /* deliveries skipped by dedupe */
+    struct idmap last_seq;    /* key -> store order of its latest message processed */
+    uint64_t out_of_order;    /* processings of a message stored before one of the same key
+                                 processed already */
     uint64_t processed;       /* messages whose processing ended (measured window) */
     uint64_t failed;          /* processings that failed (fail, poison, an errors fault) */
     uint64_t redelivered;     /* messages delivered again: a crash cut them, or they failed */
@@ -484,6 +488,7 @@ static bool put(struct sim *sim, struct queue *q, const struct request *r, int64
  * (or refuse it) and ack. */
 static void store(struct sim *sim, struct queue *q, struct request *r)
 {
+    q->next_seq++;
     if (!put(sim, q, r, sim_top(r)->arrive_ns, r->id)) { /* the publish's id: the message's */
         q->base.st.rejected++;
         r->status = REQ_REJECTED;
@@ -506,6 +511,7 @@ static void dead_letter(struct sim *sim, struct consumers *g, struct request *m)
     struct queue *dq = q->dlq;
     if (dq) {
         dq->base.st.arrivals++;
+        dq->next_seq++;
         if (put(sim, dq, m, m->born_ns, m->version)) {
             dq->base.st.completed++;
         } else {
@@ -535,6 +541,7 @@ static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struc
     m->born_ns = at_ns;
     m->measured = sim->measuring;
     m->version = msg_id; /* the message's id: the same in every copy */
+    m->retry_after_ns = q->next_seq; /* its store order (a message is never rate limited) */
     m->user = 0;         /* a message has no user: its deliveries ended so far */
     struct frame *f = sim_enter(m, &g->base);
     f->arrive_ns = sim_now(sim);
@@ -879,6 +886,23 @@ static const struct param_spec consumers_params[] = {
 
 /* ---- visibility timeout and idempotent consumers ---------------------------- */
 
+/* m's processing ended: was a message of its key stored after it processed
+ * already? (Several consumers of a partition, a failed message sent to the
+ * back, a redelivered copy, round robin: one key's messages then finish
+ * out of their store order.) */
+static void note_order(struct consumers *g, const struct request *m)
+{
+    uint64_t seq = (uint64_t)m->retry_after_ns;
+    struct idmap_slot *s = idmap_get(&g->last_seq, m->key);
+    uint64_t last = (uint64_t)s->a | (uint64_t)s->b << 32; /* order + 1; 0: none yet */
+    if (seq + 1 < last) {
+        g->out_of_order++;
+        return;
+    }
+    s->a = (uint32_t)(seq + 1);
+    s->b = (uint32_t)((seq + 1) >> 32);
+}
+
 static void seen_expire(struct consumers *g, int64_t now)
 {
     struct seen *s = &g->seen;
@@ -995,6 +1019,7 @@ static void visible_event(struct sim *sim, void *a, void *b)
     c->born_ns = m->born_ns;
     c->measured = m->measured;
     c->version = m->version;
+    c->retry_after_ns = m->retry_after_ns;
     c->user = m->user + 1; /* deliveries (its demand is the same: common random numbers) */
     struct frame *cf = sim_enter(c, &g->base);
     cf->arrive_ns = sim_now(sim);
@@ -1070,6 +1095,7 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
     hist_add(g->e2e, sim_now(sim) - m->born_ns);
     g->processed++;
     g->base.st.completed++;
+    note_order(g, m);
     if (g->dedupe_ns >= 0)
         remember(g, m->version, sim_now(sim));
     station_release(sim, stn, m);
@@ -1188,7 +1214,7 @@ static void consumers_reset(struct sim *sim, struct component *c)
     (void)sim;
     struct consumers *g = (struct consumers *)c;
     g->processed = g->redelivered = g->lost = g->dropped_oldest = g->failed = 0;
-    g->duplicates = g->vt_expired = g->deduped = 0;
+    g->duplicates = g->vt_expired = g->deduped = g->out_of_order = 0;
     g->dedupe_ids_max = g->seen.len;
     hist_reset(g->e2e);
 }
@@ -1206,6 +1232,7 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
     m[n++] = (struct metric_out){"failed_processing", (double)g->failed, true};
     m[n++] = (struct metric_out){"duplicates_processed", (double)g->duplicates, true};
     m[n++] = (struct metric_out){"visibility_expired", (double)g->vt_expired, true};
+    m[n++] = (struct metric_out){"out_of_order", (double)g->out_of_order, true};
     m[n++] = (struct metric_out){"consumer_utilization",
                                  c->st.servers > 0 ? busy / c->st.servers : 0.0, true};
     if (g->dedupe_ns >= 0) {
@@ -1226,16 +1253,40 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
     return n;
 }
 
+/* The group's lag in seconds now: the age of the oldest message at the
+ * head of a partition (parked, or waiting), 0 when none waits. */
+static double lag_s(const struct sim *sim, const struct consumers *g)
+{
+    int64_t oldest = INT64_MAX;
+    for (uint32_t i = 0; i < g->nstn; i++) {
+        const struct parked *pk = &g->parked[i];
+        const struct station *st = &g->stn[i];
+        if (pk->len > 0 && pk->ring[pk->head]->born_ns < oldest)
+            oldest = pk->ring[pk->head]->born_ns;
+        if (st->len > 0 && st->ring[st->head]->born_ns < oldest)
+            oldest = st->ring[st->head]->born_ns;
+    }
+    return oldest == INT64_MAX ? 0 : units_ns_to_s(sim_now(sim) - oldest);
+}
+
+/* Every group: its lag in seconds; a subscription of a topic also its lag
+ * in messages (its backlog; with one group the queue's backlog is it). */
 static size_t consumers_ts_extra(const struct sim *sim, const struct component *c,
                                  const char **names, double *values, size_t max)
 {
-    (void)sim;
     const struct consumers *g = (const struct consumers *)c;
-    if (max < 1 || !g->q || g->q->mode != MODE_FANOUT)
+    size_t n = 0;
+    if (!g->q)
         return 0;
-    names[0] = "backlog";
-    values[0] = (double)g->backlog.value;
-    return 1;
+    if (g->q->mode == MODE_FANOUT && n < max) {
+        names[n] = "backlog";
+        values[n++] = (double)g->backlog.value;
+    }
+    if (n < max) {
+        names[n] = "lag_s";
+        values[n++] = lag_s(sim, g);
+    }
+    return n;
 }
 
 static double consumers_capacity_rps(const struct sim *sim, const struct component *c)
@@ -1352,6 +1403,7 @@ static void consumers_fini(struct component *c)
     free(g->seen.at);
     idmap_free(&g->seen_set);
     idmap_free(&g->family);
+    idmap_free(&g->last_seq);
     hist_free(g->e2e);
     if (g->has_service)
         dist_fini(&g->service);
