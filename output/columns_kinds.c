@@ -200,6 +200,10 @@ const struct kind_metric columns_kind_metrics[] = {
        "a redelivered copy, round robin)", "consumers", CNT),
     KT("lag_s", "s", "the group's lag in time: the age of the oldest message waiting at the head "
        "of a partition (0: none waits)", "consumers", "at the sample"),
+    KT("consumers_ready", "consumers", "consumers taking messages", "consumers",
+       "with autoscale"),
+    KT("consumers_starting", "consumers", "consumers starting (cold start)", "consumers",
+       "with autoscale"),
     KM("dead_lettered", "messages", "messages delivered max_deliveries times, failing each "
        "time: sent to the dlq, or discarded without one", "queue", CNT),
     KM("lost_at_most_once", "messages", "messages lost because they were acked on receive: a "

@@ -834,6 +834,35 @@ START_TEST(one_consumer_per_key_keeps_the_order)
 }
 END_TEST
 
+/* ---- autoscaled consumers --------------------------------------------------- */
+
+START_TEST(consumers_scale_on_lag_after_their_cold_start)
+{
+    /* 45 messages at 0, 1 s each on 1 consumer; at the first reading
+     * (10.5 s) 10 are done and 1 in processing: 34 wait, 34 per consumer
+     * against a target of 10: ceil(1 x 34 / 10) = 4 consumers, 3 of them
+     * ready 2 s later. Drained, the next readings scale back to min 1. */
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n"
+                "autoscale = hpa(metric=lag, target=10, min=1, max=5, period=10500ms, "
+                "tolerance=0%, window=0s, cold_start=2s)\n");
+    struct component *w = kind_lookup(&sim, "w");
+    w->kind->start(&sim, w);
+    for (uint64_t k = 1; k <= 45; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * S + S / 2 + 1);
+    ck_assert_double_eq(group_ts("w", "consumers_ready"), 1);
+    ck_assert_double_eq(group_ts("w", "consumers_starting"), 3);
+    ck_assert_uint_eq(stn()->busy, 1);
+    tl_run_until(&sim, 12 * S + S / 2 + 1);
+    ck_assert_double_eq(group_ts("w", "consumers_ready"), 4);
+    ck_assert_double_eq(group_ts("w", "consumers_starting"), 0);
+    ck_assert_uint_eq(stn()->busy, 4);
+    tl_run_until(&sim, 32 * S);
+    ck_assert_double_eq(metric("w", "processed"), 45);
+    ck_assert_double_eq(group_ts("w", "consumers_ready"), 1);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -874,6 +903,7 @@ Suite *queue_suite(void)
     tcase_add_test(tc, lag_in_seconds_is_the_age_of_the_oldest_waiting_message);
     tcase_add_test(tc, a_failed_message_sent_to_the_back_is_processed_out_of_order);
     tcase_add_test(tc, one_consumer_per_key_keeps_the_order);
+    tcase_add_test(tc, consumers_scale_on_lag_after_their_cold_start);
     suite_add_tcase(s, tc);
     return s;
 }

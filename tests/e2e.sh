@@ -746,6 +746,24 @@ bm=$(cell "$T/dup/runs.csv" workers.dedupe_bytes_max dedupe=1min)
 check "queue-duplicates.ini dedupe=1min: $kd of $vd copies deduped, $dd duplicates, $pd processed, $im ids in $bm bytes" \
     awk -v v="$vd" -v d="$dd" -v k="$kd" -v p="$pd" -v pn="$pn" -v dn="$dn" -v i="$im" -v b="$bm" 'BEGIN {
         exit !(v == '"$vn"' && k == v && d == 0 && p == pn - dn && i >= 3000 && i <= 3500 && b == 196608) }'
+# scenarios/consumers-autoscale.ini: the same traffic step through two
+# groups, autoscaled on lag and on utilisation.
+"$SDSIM" run scenarios/consumers-autoscale.ini -j 2 -o "$T/cas" -q 2>/dev/null
+check "consumers-autoscale.ini runs" [ $? -eq 0 ]
+ca=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { l = $c["by_lag.backlog"]; u = $c["by_cpu.backlog"]; if (l > pl) pl = l; if (u > pu) pu = u
+      r[$c["t_s"]] = $c["by_lag.consumers_ready"] " " $c["by_cpu.consumers_ready"] }
+    END { print r[105], r[120], r[165], r[180], r[240], pl, pu }' "$T/cas/timeseries.csv")
+check "consumers-autoscale.ini: lag 36-40 then 60 ready at 105 and 120 s, cpu 22, 32, 46, 60 at 105, 120, 165, 180 s, lag at its min 5 at 240 s; peaks about 11600 and 17000 ($ca)" \
+    awk -v s="$ca" 'BEGIN { split(s, v, " ")
+        exit !(v[1] >= 36 && v[1] <= 40 && v[2] == 22 && v[3] == 60 && v[4] == 32 && v[6] == 46 &&
+               v[8] == 60 && v[9] == 5 && v[11] > 10440 && v[11] < 12760 && v[12] > 15300 && v[12] < 18700) }'
+bl=$(cell "$T/cas/runs.csv" by_lag.backlog_mean)
+bc=$(cell "$T/cas/runs.csv" by_cpu.backlog_mean)
+pl=$(cell "$T/cas/runs.csv" by_lag.e2e_p99_ms)
+pc=$(cell "$T/cas/runs.csv" by_cpu.e2e_p99_ms)
+check "consumers-autoscale.ini: scaling on lag keeps the backlog ($bl < $bc) and the p99 ($pl < $pc ms) below scaling on CPU" \
+    awk -v a="$bl" -v b="$bc" -v c="$pl" -v d="$pc" 'BEGIN { exit !(a < b && c < d) }'
 # scenarios/pubsub-slow-subscriber.ini: a topic with a fast and a slow
 # subscription. Its [expect] lines pass (exit 0); the comment's numbers (the
 # mean over its replications, summary.csv): billing's p99 about 47 ms (under

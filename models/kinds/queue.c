@@ -91,6 +91,7 @@
 #include "models/kinds/idmap.h"
 #include "models/kinds/station.h"
 #include "models/napkin.h"
+#include "models/scale/autoscale.h"
 #include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -195,6 +196,14 @@ struct consumers {
     struct idmap last_seq;    /* key -> store order of its latest message processed */
     uint64_t out_of_order;    /* processings of a message stored before one of the same key
                                  processed already */
+    bool autoscale;           /* consumers scaled by an HPA rule (one partition) */
+    struct loc autoscale_loc;
+    struct hpa hpa;
+    uint32_t ready, starting; /* consumers taking messages, and starting (cold start) */
+    struct level hpa_busy;    /* a private copy, never reset at the cut (not registered) */
+    double hpa_busy_mark;
+    uint64_t hpa_arrivals;
+    int64_t hpa_last_ns;
     uint64_t processed;       /* messages whose processing ended (measured window) */
     uint64_t failed;          /* processings that failed (fail, poison, an errors fault) */
     uint64_t redelivered;     /* messages delivered again: a crash cut them, or they failed */
@@ -548,6 +557,7 @@ static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struc
     f->replica = st->index;
     f->step = 0;
     g->base.st.arrivals++;
+    g->hpa_arrivals++;
     sim_level_add(sim, &g->base.st.insys, 1);
     if (!station_is_up(st)) { /* the consumers are down: the broker keeps it */
         park_back(pk, m);
@@ -771,6 +781,14 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
         g->stn = xcalloc(g->nstn, sizeof *g->stn);
         g->parked = xcalloc(g->nstn, sizeof *g->parked);
         uint32_t per = (uint32_t)(g->n / (long long)q->partitions);
+        if (g->autoscale && q->partitions > 1)
+            return diag_error(d, g->autoscale_loc,
+                              "an autoscaled [consumers %s] needs a queue of one partition: "
+                              "[queue %s] has %u (a consumer owning several partitions is not "
+                              "modelled, so the consumers could not fall below the partitions)",
+                              g->base.name, s->name, q->partitions);
+        if (g->autoscale)
+            per = g->hpa.max; /* places for the most it may have; set to the start below */
         for (uint32_t i = 0; i < g->nstn; i++) {
             struct station *st = &g->stn[i];
             station_init(st, &consumers_station, g, &g->base, i, per, -1, 0);
@@ -781,6 +799,10 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
             st->wait = g->base.st.wait;
             st->queue_lv[0] = &g->backlog;
             st->queue_lv[1] = &c->st.queued;
+            if (g->autoscale) {
+                st->busy_lv[1] = &g->hpa_busy;
+                st->workers = g->ready; /* no queue yet: station_set_workers not needed */
+            }
         }
     }
     c->st.replicas_up = 1;
@@ -877,6 +899,11 @@ static const struct param_spec consumers_params[] = {
     {"poison", "probability", "0",
      "share of messages whose every processing fails (poison messages, chosen by the "
      "message: the same in every group and in a dead-letter queue)"},
+    {"autoscale", "autoscaler", "none",
+     "scale the consumers (a queue of one partition): hpa(metric=lag, target=100, min=1, "
+     "max=20, period=15s, tolerance=10%, window=300s, cold_start=0s); lag is the messages "
+     "waiting per consumer at each reading (KEDA), utilisation the busy share; new consumers "
+     "take messages after cold_start, removed ones finish the message they hold"},
     {"dedupe", "duration|none", "none",
      "an idempotent consumer: it remembers the ids of the messages it processed for this "
      "window and acks a delivery of one of them without processing it (deduped); the memory "
@@ -1233,8 +1260,11 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
     m[n++] = (struct metric_out){"duplicates_processed", (double)g->duplicates, true};
     m[n++] = (struct metric_out){"visibility_expired", (double)g->vt_expired, true};
     m[n++] = (struct metric_out){"out_of_order", (double)g->out_of_order, true};
-    m[n++] = (struct metric_out){"consumer_utilization",
-                                 c->st.servers > 0 ? busy / c->st.servers : 0.0, true};
+    double servers = c->st.servers; /* autoscaled: the mean of the consumers it had */
+    if (g->autoscale)
+        servers = sim_level_mean(sim, &c->st.capacity, end_ns);
+    m[n++] = (struct metric_out){"consumer_utilization", servers > 0 ? busy / servers : 0.0,
+                                 true};
     if (g->dedupe_ns >= 0) {
         m[n++] = (struct metric_out){"deduped", (double)g->deduped, true};
         m[n++] = (struct metric_out){"dedupe_ids_max", (double)g->dedupe_ids_max, true};
@@ -1286,6 +1316,12 @@ static size_t consumers_ts_extra(const struct sim *sim, const struct component *
         names[n] = "lag_s";
         values[n++] = lag_s(sim, g);
     }
+    if (g->autoscale && n + 2 <= max) {
+        names[n] = "consumers_ready";
+        values[n++] = (double)g->ready;
+        names[n] = "consumers_starting";
+        values[n++] = (double)g->starting;
+    }
     return n;
 }
 
@@ -1294,7 +1330,8 @@ static double consumers_capacity_rps(const struct sim *sim, const struct compone
     (void)sim;
     const struct consumers *g = (const struct consumers *)c;
     double mean = g->service.mean;
-    return mean > 0 ? (double)g->n / (mean / 1e9) : (double)NAN;
+    double n = g->autoscale ? (double)g->ready : (double)g->n;
+    return mean > 0 ? n / (mean / 1e9) : (double)NAN;
 }
 
 /* Napkin math (models/napkin.h): a group takes its queue's publishes (each
@@ -1310,8 +1347,91 @@ static const struct component *consumers_napkin_fed_by(const struct component *c
 static void consumers_napkin_server(const struct component *c, struct napkin_server *out)
 {
     const struct consumers *g = (const struct consumers *)c;
-    out->rps = g->has_service ? consumers_capacity_rps(NULL, c) : (double)NAN;
+    out->rps = g->has_service && !g->autoscale ? consumers_capacity_rps(NULL, c) : (double)NAN;
     out->unbounded_queue = g->q && g->q->capacity < 0 && g->q->retention_ns < 0;
+}
+
+/* ---- autoscaled consumers ----------------------------------------------------- */
+
+static void set_consumers(struct sim *sim, struct consumers *g)
+{
+    sim_level_add(sim, &g->base.st.capacity, (int64_t)g->ready - g->base.st.capacity.value);
+    station_set_workers(sim, &g->stn[0], g->ready);
+}
+
+static void consumer_ready(struct sim *sim, void *a, void *b)
+{
+    (void)b;
+    struct consumers *g = a;
+    if (g->starting == 0) /* cancelled by a scale-down meanwhile */
+        return;
+    g->starting--;
+    g->ready++;
+    set_consumers(sim, g);
+}
+
+/* The metric over the last period (lag: at the reading), per ready consumer. */
+static double consumers_measure(struct sim *sim, struct consumers *g)
+{
+    double secs = (double)(sim_now(sim) - g->hpa_last_ns) / 1e9;
+    sim_level_add(sim, &g->hpa_busy, 0); /* bring the areas up to now */
+    double busy = (g->hpa_busy.area - g->hpa_busy_mark) / 1e9 / secs;
+    double arrivals = (double)g->hpa_arrivals;
+    double per = g->ready ? (double)g->ready : 1.0;
+    g->hpa_busy_mark = g->hpa_busy.area;
+    g->hpa_arrivals = 0;
+    g->hpa_last_ns = sim_now(sim);
+    switch (g->hpa.metric) {
+    case HPA_UTILISATION:
+        return busy / per;
+    case HPA_QUEUE: /* refused at build: lag says it */
+        break;
+    case HPA_RPS:
+        return arrivals / secs / per;
+    case HPA_LAG:
+        return (double)g->backlog.value / per;
+    }
+    return 0;
+}
+
+/* Every period: the HPA rule's count; new consumers take messages after
+ * cold_start, removed ones finish the message they hold. */
+static void consumers_sync(struct sim *sim, void *a, void *b)
+{
+    (void)b;
+    struct consumers *g = a;
+    double metric = consumers_measure(sim, g);
+    uint32_t current = g->ready + g->starting;
+    uint32_t want = hpa_decide(&g->hpa, sim_now(sim), current, metric);
+    while (current < want) {
+        g->starting++;
+        current++;
+        sim_after(sim, g->hpa.cold_start_ns, consumer_ready, g, NULL);
+    }
+    bool fewer = false;
+    while (current > want && current > 1) {
+        if (g->starting > 0) {
+            g->starting--; /* the newest start is abandoned */
+        } else {
+            g->ready--;
+            fewer = true;
+        }
+        current--;
+    }
+    if (fewer)
+        set_consumers(sim, g);
+    if (sim_now(sim) + g->hpa.period_ns <= sim->end_ns)
+        sim_after(sim, g->hpa.period_ns, consumers_sync, g, NULL);
+}
+
+static void consumers_start(struct sim *sim, struct component *c)
+{
+    struct consumers *g = (struct consumers *)c;
+    if (!g->autoscale)
+        return;
+    hpa_start(&g->hpa, sim_now(sim), g->ready);
+    g->hpa_last_ns = sim_now(sim);
+    sim_after(sim, g->hpa.period_ns, consumers_sync, g, NULL);
 }
 
 static int consumers_build(struct sim *sim, struct component *c, const struct sc_section *s,
@@ -1380,11 +1500,30 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
             q->groups[q->ngroups++] = g;
         }
     }
+    struct loc aloc;
+    const char *as = kp_raw(s, consumers_params, "autoscale", &aloc);
+    if (strcmp(as, "none") != 0) {
+        if (hpa_setup(&g->hpa, as, aloc, d) < 0) {
+            rc = -1;
+        } else if (g->hpa.metric == HPA_QUEUE) {
+            rc = diag_error(d, aloc, "metric = queue is for a service: a [consumers] group "
+                                     "scales on lag (messages waiting per consumer), "
+                                     "utilisation or rps");
+        } else if (n < g->hpa.min || n > g->hpa.max) {
+            rc = diag_error(d, aloc, "the %lld consumers it starts with are outside the "
+                                     "autoscaler's min %u and max %u",
+                            n, g->hpa.min, g->hpa.max);
+        } else {
+            g->autoscale = true;
+            g->autoscale_loc = aloc;
+            g->ready = (uint32_t)n;
+        }
+    }
     g->n = n; /* its stations are built by the queue, which knows the partitions */
     sim_stats_init(sim, &c->st, true);
     sim_level_init(sim, &g->backlog);
     g->e2e = hist_new();
-    c->st.servers = (double)n;
+    c->st.servers = g->autoscale ? (double)g->hpa.max : (double)n;
     c->st.replicas_up = 1;
     c->st.capacity.value = n;
     return rc;
@@ -1421,6 +1560,7 @@ const struct kind kind_consumers = {
     .reset = consumers_reset,
     .fini = consumers_fini,
     .metrics = consumers_metrics,
+    .start = consumers_start,
     .capacity_rps = consumers_capacity_rps,
     .napkin_server = consumers_napkin_server,
     .napkin_fed_by = consumers_napkin_fed_by,
