@@ -863,6 +863,31 @@ START_TEST(consumers_scale_on_lag_after_their_cold_start)
 }
 END_TEST
 
+START_TEST(a_redelivered_copy_holds_no_second_place)
+{
+    /* capacity 1: the copy made at 1 s and the first delivery, both in
+     * processing, are one message: a publish at 1.2 s is refused, one at
+     * 3 s (both ended at 1.5 and 2.5 s, the copy's copy dead-lettered at
+     * 2 s) is taken */
+    build(QUIET "[queue q]\nvisibility_timeout = 1s\nmax_deliveries = 2\ncapacity = 1\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(1500ms)\n");
+    publish(1);
+    tl_run_until(&sim, S + S / 5);
+    ck_assert_uint_eq(stn()->busy, 2);
+    publish(2);
+    tl_run_until(&sim, S + S / 5 + 1);
+    ck_assert_double_eq(metric("q", "rejected_full"), 1);
+    tl_run_until(&sim, 3 * S);
+    publish(3);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_int_eq(sink.oks, 2);
+    /* 1 and 3 each: processed by the first delivery and by its copy (the
+     * copy's own copy is its 3rd delivery: dead-lettered) */
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 2);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 2);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -904,6 +929,7 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_failed_message_sent_to_the_back_is_processed_out_of_order);
     tcase_add_test(tc, one_consumer_per_key_keeps_the_order);
     tcase_add_test(tc, consumers_scale_on_lag_after_their_cold_start);
+    tcase_add_test(tc, a_redelivered_copy_holds_no_second_place);
     suite_add_tcase(s, tc);
     return s;
 }

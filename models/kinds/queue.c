@@ -147,6 +147,8 @@ struct parked {
     struct request **ring;
     size_t head, len, cap;
     long long invisible; /* crash-cut messages waiting for their visibility timeout */
+    long long copies;    /* deliveries made by a visibility timeout beyond the first of their
+                            message: the broker holds the message once */
 };
 
 /* The message ids an idempotent consumers group processed in the last
@@ -292,6 +294,8 @@ static void msg_free(struct sim *sim, struct consumers *g, struct request *m, bo
         assert(s && s->a > 0);
         if (processed && ++s->b > 1)
             g->duplicates++;
+        if (s->a > 1)
+            g->parked[sim_top(m)->replica].copies--; /* the family counts once */
         if (--s->a == 0)
             idmap_del(&g->family, m->version);
     }
@@ -387,7 +391,7 @@ static const struct param_spec queue_params[] = {
 static long long held(const struct consumers *g, const struct station *st)
 {
     long long n = (long long)st->len + (long long)g->parked[st->index].len +
-                  g->parked[st->index].invisible;
+                  g->parked[st->index].invisible - g->parked[st->index].copies;
     if (!g->ack_on_receive)
         n += (long long)st->busy;
     return n;
@@ -1039,6 +1043,7 @@ static void visible_event(struct sim *sim, void *a, void *b)
         s->a++;
     }
     s->a++;
+    g->parked[st->index].copies++;
     struct request *c = sim_req_new(sim);
     c->work_seed = m->work_seed;
     c->key = m->key;
