@@ -45,6 +45,10 @@ struct kind {
      * May look up other components by name with kind_lookup. */
     int (*build)(struct sim *sim, struct component *c, const struct sc_section *s,
                  struct diag *d);
+    /* Optional, after every component is built (each that built without
+     * error): checks what only the whole model can tell (a queue that
+     * nobody reads and that is no other queue's dead-letter queue). */
+    int (*check)(struct sim *sim, struct component *c, struct diag *d);
     void (*start)(struct sim *sim, struct component *c);       /* first events; may be NULL */
     void (*on_request)(struct sim *sim, struct component *c, struct request *r);
     void (*on_reply)(struct sim *sim, struct component *c, struct request *r);
@@ -97,6 +101,10 @@ struct kind {
     void (*napkin_visits)(const struct component *c, size_t callee, const struct napkin_flow *in,
                           struct napkin_flow *out);
     void (*napkin_server)(const struct component *c, struct napkin_server *out);
+    /* napkin_fed_by: the component whose offered load c takes whole
+     * without a call edge (a [consumers] group: its queue's publishes,
+     * every group of a fanout queue all of them), or NULL. */
+    const struct component *(*napkin_fed_by)(const struct component *c);
     /* Theory beside the simulation (models/theorycheck.h); each may be NULL:
      * the kind is never part of a model a formula covers.
      * theory_source (a client): true when c sends a homogeneous Poisson

@@ -159,11 +159,17 @@ int model_build(struct sim *sim, const struct sc_point *pt, struct diag *d)
     }
     /* With an unknown kind, references to it would only add noise. */
     bool kinds_ok = rc == 0;
+    bool *failed = xcalloc(sim->ncomps + 1, sizeof *failed);
     for (int stage = 0; stage <= 1 && kinds_ok; stage++)
         for (size_t i = 0; i < sim->ncomps; i++)
             if (sim->comps[i]->kind->build_stage == stage &&
                 build_one(sim, sim->comps[i], secs[i], d) < 0)
-                rc = -1;
+                rc = -1, failed[i] = true;
+    for (size_t i = 0; i < sim->ncomps && kinds_ok; i++)
+        if (!failed[i] && sim->comps[i]->kind->check &&
+            sim->comps[i]->kind->check(sim, sim->comps[i], d) < 0)
+            rc = -1;
+    free(failed);
     if (kinds_ok && check_run_totals(sim, secs, d) < 0)
         rc = -1;
     if (rc == 0 && !any_client)

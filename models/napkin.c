@@ -109,6 +109,14 @@ long napkin_compute(const struct sim *sim, struct napkin_row *rows)
             add_flow(in, reached, c->callees[i]->id, &out);
         }
     }
+    /* Loads taken without a call edge (a queue's consumers); a component
+     * fed so makes no calls itself. */
+    for (size_t i = 0; i < n; i++) {
+        const struct component *c = sim->comps[i];
+        const struct component *from = c->kind->napkin_fed_by ? c->kind->napkin_fed_by(c) : NULL;
+        if (from)
+            in[i] = in[from->id];
+    }
     long best = -1;
     for (size_t i = 0; i < n; i++) {
         const struct component *c = sim->comps[i];

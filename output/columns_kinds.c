@@ -177,10 +177,46 @@ const struct kind_metric columns_kind_metrics[] = {
     KT("backlog", "messages", "messages waiting for a consumer (a consumers group of a fanout "
        "queue: its own)", "queue or consumers", "at the sample"),
     KM("processed", "messages", "messages whose processing ended", "consumers", CNT),
-    KM("redelivered", "messages", "messages a crash of the consumers cut, delivered again "
-       "(ack = after_processing)", "consumers", CNT),
-    KM("lost", "messages", "messages a crash of the consumers cut after an ack on receive",
+    KM("redelivered", "messages", "messages delivered again (ack = after_processing): a crash "
+       "of the consumers cut their processing, or it failed", "consumers", CNT),
+    KM("lost", "messages", "messages a crash of the consumers cut, or whose processing failed, "
+       "after an ack on receive", "consumers", CNT),
+    KM("failed_processing", "messages", "processings that failed (fail, poison, an errors fault)",
        "consumers", CNT),
+    KM("duplicates_processed", "messages", "processings of a message this group had processed "
+       "already (a delivery whose visibility timeout ended in processing came back)",
+       "consumers", CNT),
+    KM("visibility_expired", "deliveries", "deliveries still in processing when the queue's "
+       "visibility_timeout ended: the broker delivered the message again", "consumers", CNT),
+    KM("deduped", "deliveries", "deliveries of a message whose id an idempotent consumer "
+       "remembered: acked without processing", "consumers with dedupe", CNT),
+    KM("dedupe_ids_max", "ids", "most message ids an idempotent consumer remembered at once",
+       "consumers with dedupe", "the peak over the run"),
+    KM("dedupe_bytes_max", "bytes", "most memory those ids took (a ring of 16 bytes a place "
+       "and a map of 16 bytes a slot, at most half full)", "consumers with dedupe",
+       "the peak over the run"),
+    KM("out_of_order", "messages", "processings that ended after one of a message of the same "
+       "key stored later (several consumers of a partition, a failed message sent to the back, "
+       "a redelivered copy, round robin)", "consumers", CNT),
+    KT("lag_s", "s", "the group's lag in time: the age of the oldest message waiting at the head "
+       "of a partition (0: none waits)", "consumers", "at the sample"),
+    KT("consumers_ready", "consumers", "consumers taking messages", "consumers",
+       "with autoscale"),
+    KT("consumers_starting", "consumers", "consumers starting (cold start)", "consumers",
+       "with autoscale"),
+    KM("dead_lettered", "messages", "messages delivered max_deliveries times, failing each "
+       "time: sent to the dlq, or discarded without one", "queue", CNT),
+    KM("lost_at_most_once", "messages", "messages lost because they were acked on receive: a "
+       "crash cut or a failure of their processing (every group)", "queue", CNT),
+    KM("lost_retention", "messages", "messages older than the retention, deleted unprocessed",
+       "queue", CNT),
+    KM("lost_drop_oldest", "messages", "messages dropped for room by a full queue "
+       "(full = drop_oldest; = dropped_oldest)", "queue", CNT),
+    KM("lost_dead_letter", "messages", "dead letters discarded: no dlq, or a full dlq refused "
+       "them", "queue", CNT),
+    KM("lost_total", "messages", "stored messages never processed here, every cause: "
+       "lost_at_most_once + lost_retention + lost_drop_oldest + lost_dead_letter",
+       "queue", CNT),
     KM("consumer_utilization", "ratio", "mean busy consumers over consumers", "consumers",
        "time-weighted level"),
     /* fault */

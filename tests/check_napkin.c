@@ -276,6 +276,31 @@ START_TEST(unknowns_stay_unknown)
 }
 END_TEST
 
+/* A queue's consumers take its publishes without a call edge: a service
+ * publishing 2 messages per request at 100/s offers each group of a fanout
+ * queue 200/s; 4 consumers of 10 ms serve 400/s (0.5), 1 of 10 ms 100/s
+ * (2: overloaded, its queue unbounded); a bounded queue is not. */
+START_TEST(consumers_take_their_queue_s_publishes)
+{
+    struct nap n;
+    const char *text = "[client load]\narrival = poisson(rate=100/s)\nto = api\n"
+                       "[service api]\nworkers = 10\nservice = exp(mean=1ms)\ncalls = q, q\n"
+                       "[queue q]\nmode = fanout\n"
+                       "[consumers a]\nfrom = q\nconsumers = 4\nservice = exp(mean=10ms)\n"
+                       "[consumers b]\nfrom = q\nservice = exp(mean=10ms)\n";
+    nap_build(&n, text);
+    ck_assert_double_eq_tol(row(&n, "q")->offered, 200, 1e-9);
+    ck_assert_double_eq_tol(row(&n, "a")->offered, 200, 1e-9);
+    ck_assert_double_eq_tol(row(&n, "a")->capacity, 400, 1e-9);
+    ck_assert_double_eq_tol(row(&n, "a")->utilisation, 0.5, 1e-9);
+    ck_assert(!row(&n, "a")->overloaded);
+    ck_assert_double_eq_tol(row(&n, "b")->utilisation, 2, 1e-9);
+    ck_assert(row(&n, "b")->overloaded);
+    ck_assert_str_eq(bottleneck(&n), "b");
+    tl_model_free(&n.sim, &n.sc, &n.pt);
+}
+END_TEST
+
 Suite *napkin_suite(void)
 {
     Suite *s = suite_create("napkin");
@@ -290,6 +315,7 @@ Suite *napkin_suite(void)
     tcase_add_test(tc, keys_of_several_clients);
     tcase_add_test(tc, bottleneck_naming);
     tcase_add_test(tc, unknowns_stay_unknown);
+    tcase_add_test(tc, consumers_take_their_queue_s_publishes);
     suite_add_tcase(s, tc);
     return s;
 }

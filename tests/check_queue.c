@@ -377,7 +377,7 @@ static double group_backlog_now(const char *group)
     struct component *c = kind_lookup(&sim, group);
     const char *names[4];
     double values[4];
-    ck_assert_uint_eq(c->kind->ts_extra(&sim, c, names, values, 4), 1);
+    ck_assert_uint_eq(c->kind->ts_extra(&sim, c, names, values, 4), 2); /* backlog, lag_s */
     ck_assert_str_eq(names[0], "backlog");
     return values[0];
 }
@@ -478,6 +478,416 @@ START_TEST(fanout_reject_refuses_the_publish_for_every_group)
 }
 END_TEST
 
+/* ---- failures, max_deliveries and dead letters ---------------------------- */
+
+/* A queue's backlog now (its time-series figure). */
+static double qbacklog(const char *name)
+{
+    struct component *c = kind_lookup(&sim, name);
+    const char *names[4];
+    double values[4];
+    ck_assert_uint_eq(c->kind->ts_extra(&sim, c, names, values, 4), 1);
+    return values[0];
+}
+
+START_TEST(poison_messages_go_to_the_dlq_after_max_deliveries)
+{
+    /* 2 poison messages, 1 consumer, 1 s each: a failed message goes to the
+     * back, so 1, 2, 1, 2, 1 (3rd: dead at 5 s), 2 (dead at 6 s) */
+    build(QUIET "[queue q]\nmax_deliveries = 3\ndlq = dead\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\npoison = 1\n\n"
+                "[queue dead]\n");
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, 2 * S + S / 2);
+    ck_assert_uint_eq(serving(), 1);
+    ck_assert_double_eq(metric("w", "failed_processing"), 2);
+    ck_assert_double_eq(metric("w", "redelivered"), 2);
+    tl_run_until(&sim, 5 * S + S / 2);
+    ck_assert_uint_eq(serving(), 2);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 1);
+    ck_assert_double_eq(metric("dead", "published"), 1);
+    ck_assert_double_eq(qbacklog("dead"), 1);
+    ck_assert_double_eq(qbacklog("q"), 0);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("w", "failed_processing"), 6);
+    ck_assert_double_eq(metric("w", "redelivered"), 4);
+    ck_assert_double_eq(metric("w", "processed"), 0);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 2);
+    ck_assert_double_eq(metric("q", "lost_dead_letter"), 0);
+    ck_assert_double_eq(metric("q", "lost_total"), 0);
+    ck_assert_double_eq(metric("dead", "published"), 2);
+    ck_assert_double_eq(qbacklog("dead"), 2);
+    /* its level's area so far (a run closes it at its end): 1 message from
+     * 5 to 6 s, over the 20 s */
+    ck_assert_double_eq_tol(metric("dead", "backlog_mean"), 1.0 / 20, 1e-12);
+}
+END_TEST
+
+START_TEST(a_dlq_consumer_processes_dead_letters_with_their_first_age)
+{
+    build(QUIET "[queue q]\nmax_deliveries = 2\ndlq = dead\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\npoison = 1\n\n"
+                "[queue dead]\n\n[consumers dw]\nfrom = dead\nservice = const(100ms)\n");
+    publish(1);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 1);
+    ck_assert_double_eq(metric("dw", "processed"), 1);
+    ck_assert_double_eq(metric("w", "processed"), 0);
+    /* failed at 1 s and 2 s, then 100 ms in the dlq: 2.1 s from the publish */
+    ck_assert_double_eq_tol(metric("dead", "e2e_mean_ms"), 2100, 1e-9);
+}
+END_TEST
+
+START_TEST(without_a_dlq_dead_letters_are_discarded)
+{
+    build(QUIET "[queue q]\nmax_deliveries = 1\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\npoison = 1\n");
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 3);
+    ck_assert_double_eq(metric("q", "lost_dead_letter"), 3);
+    ck_assert_double_eq(metric("q", "lost_total"), 3);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    ck_assert_double_eq(metric("w", "failed_processing"), 3);
+}
+END_TEST
+
+START_TEST(a_full_dlq_refuses_and_the_dead_letter_is_lost)
+{
+    build(QUIET "[queue q]\nmax_deliveries = 1\ndlq = dead\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\npoison = 1\n\n"
+                "[queue dead]\ncapacity = 2\n");
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 3);
+    ck_assert_double_eq(metric("dead", "rejected_full"), 1);
+    ck_assert_double_eq(metric("q", "lost_dead_letter"), 1);
+    ck_assert_double_eq(qbacklog("dead"), 2);
+}
+END_TEST
+
+START_TEST(a_crash_cut_delivery_counts_towards_max_deliveries)
+{
+    build(QUIET "[queue q]\nmax_deliveries = 2\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\npoison = 1\n");
+    publish(1);
+    tl_run_until(&sim, S / 2);
+    crash(true); /* delivery 1 cut: delivered again */
+    ck_assert_double_eq(metric("w", "redelivered"), 1);
+    crash(false);
+    tl_run_until(&sim, S / 2 + S + 1); /* delivery 2 fails: the last */
+    ck_assert_double_eq(metric("w", "failed_processing"), 1);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 1);
+    ck_assert_double_eq(metric("w", "redelivered"), 1);
+}
+END_TEST
+
+START_TEST(a_failure_acked_on_receive_is_lost)
+{
+    build(QUIET "[queue q]\nmax_deliveries = 5\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\npoison = 1\nack = on_receive\n");
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "lost"), 3);
+    ck_assert_double_eq(metric("q", "lost_at_most_once"), 3);
+    ck_assert_double_eq(metric("q", "lost_total"), 3);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 0);
+}
+END_TEST
+
+START_TEST(transient_failures_are_retried_until_processed)
+{
+    /* fail = 0.25, no limit: every message is processed in the end, after
+     * 1/0.75 deliveries on average: 10000 * 0.25 / 0.75 = 3333 failures
+     * (binomial-geometric: sd = sqrt(10000 * 0.25) / 0.75 = 67) */
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 4\n"
+                "service = const(1ms)\nfail = 0.25\n");
+    for (uint64_t k = 1; k <= 10000; k++)
+        publish(k);
+    tl_run_until(&sim, 100 * S);
+    ck_assert_double_eq(metric("w", "processed"), 10000);
+    double f = metric("w", "failed_processing");
+    ck_assert_double_eq(metric("w", "redelivered"), f);
+    ck_assert_double_le(fabs(f - 10000.0 / 3), 4 * 67);
+}
+END_TEST
+
+/* ---- retention ------------------------------------------------------------- */
+
+START_TEST(retention_deletes_a_message_a_consumer_reaches_too_late)
+{
+    /* 5 messages at 0, 4 s each on one consumer, retention 10 s: 1, 2, 3
+     * processed (done at 4, 8, 12 s); at 12 s 4 and 5 are 12 s old */
+    build(QUIET "[queue q]\nretention = 10s\n\n[consumers w]\nfrom = q\n"
+                "service = const(4s)\n");
+    for (uint64_t k = 1; k <= 5; k++)
+        publish(k);
+    tl_run_until(&sim, 12 * S - 1);
+    ck_assert_double_eq(metric("q", "lost_retention"), 0);
+    ck_assert_double_eq(backlog_now(), 2); /* deleted when reached */
+    tl_run_until(&sim, 12 * S + 1);
+    ck_assert_double_eq(metric("q", "lost_retention"), 2);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    ck_assert_double_eq(metric("q", "lost_total"), 2);
+    ck_assert_double_eq(backlog_now(), 0);
+}
+END_TEST
+
+START_TEST(retention_deletes_expired_messages_before_a_new_one_is_stored)
+{
+    build(QUIET "[queue q]\nretention = 10s\ncapacity = 4\n\n[consumers w]\nfrom = q\n"
+                "service = const(4s)\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * S + S / 2);
+    /* 3 (from 8 s) is processed and holds a place; 4 is 10.5 s old */
+    publish(5);
+    tl_run_until(&sim, 10 * S + S / 2 + 1);
+    ck_assert_double_eq(metric("q", "lost_retention"), 1);
+    ck_assert_double_eq(metric("q", "rejected_full"), 0);
+    ck_assert_uint_eq(waiting(0), 5);
+    tl_run_until(&sim, 30 * S);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+}
+END_TEST
+
+START_TEST(retention_deletes_messages_parked_through_a_crash)
+{
+    build(QUIET "[queue q]\nretention = 10s\n\n[consumers w]\nfrom = q\n"
+                "service = const(1s)\n");
+    crash(true);
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, 5 * S);
+    publish(3);
+    tl_run_until(&sim, 12 * S);
+    crash(false); /* 1, 2 are 12 s old; 3 is 7 s old */
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("q", "lost_retention"), 2);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+}
+END_TEST
+
+START_TEST(a_dead_letter_keeps_its_first_age_for_the_dlq_retention)
+{
+    /* 1 dead at 4 s (4 s old), 2 published at 6 s dead at 10 s: then 1 is
+     * 10 s old, past the dlq's 5 s, and is deleted as 2 is stored */
+    build(QUIET "[queue q]\nmax_deliveries = 1\ndlq = dead\n\n"
+                "[consumers w]\nfrom = q\nservice = const(4s)\npoison = 1\n\n"
+                "[queue dead]\nretention = 5s\n");
+    publish(1);
+    tl_run_until(&sim, 6 * S);
+    publish(2);
+    tl_run_until(&sim, 11 * S);
+    ck_assert_double_eq(metric("dead", "published"), 2);
+    ck_assert_double_eq(metric("dead", "lost_retention"), 1);
+    ck_assert_double_eq(qbacklog("dead"), 1);
+}
+END_TEST
+
+/* ---- visibility timeout, duplicates and idempotent consumers -------------- */
+
+START_TEST(a_slow_consumer_past_the_visibility_timeout_processes_twice)
+{
+    /* 1.5 s of processing, 1 s of visibility: the delivery at 0 comes back
+     * at 1 s (the second consumer takes it), that one at 2 s, that one at
+     * 3 s: the 4th delivery is past max_deliveries = 3 (dead-lettered,
+     * discarded). Processings end at 1.5, 2.5 and 3.5 s: 2 duplicates. */
+    build(QUIET "[queue q]\nvisibility_timeout = 1s\nmax_deliveries = 3\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(1500ms)\n");
+    publish(1);
+    tl_run_until(&sim, S + S / 4);
+    ck_assert_uint_eq(stn()->busy, 2);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 1);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 2);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 3);
+    ck_assert_double_eq(metric("w", "redelivered"), 2);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 1);
+    ck_assert_uint_eq(stn()->busy, 0);
+}
+END_TEST
+
+START_TEST(an_idempotent_consumer_skips_a_message_it_has_processed)
+{
+    /* as above with dedupe: the copy at 1 s starts before the first
+     * processing ends (not seen yet: a duplicate at 2.5 s); the copy at 2 s
+     * finds the id seen at 1.5 s and is acked unprocessed, so no more */
+    build(QUIET "[queue q]\nvisibility_timeout = 1s\nmax_deliveries = 3\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(1500ms)\n"
+                "dedupe = 1min\n");
+    publish(1);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 1);
+    ck_assert_double_eq(metric("w", "deduped"), 1);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 2);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 0);
+    ck_assert_double_eq(metric("w", "dedupe_ids_max"), 1);
+}
+END_TEST
+
+START_TEST(dedupe_remembers_ids_for_its_window_only)
+{
+    /* one consumer, 10 ms each: the ids processed in the last 100 ms are
+     * 10; each costs 16 bytes in the ring (64 places) and 16 in the map
+     * (64 slots): 2048 bytes */
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(10ms)\n"
+                "dedupe = 100ms\n");
+    for (uint64_t k = 1; k <= 100; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 100);
+    ck_assert_double_eq(metric("w", "deduped"), 0);
+    ck_assert_double_eq(metric("w", "dedupe_ids_max"), 10);
+    ck_assert_double_eq(metric("w", "dedupe_bytes_max"), 2048);
+}
+END_TEST
+
+START_TEST(a_crash_cut_message_comes_back_after_the_visibility_timeout)
+{
+    build(QUIET "[queue q]\nvisibility_timeout = 5s\ncapacity = 1\n\n[consumers w]\nfrom = q\n"
+                "service = const(1s)\n");
+    publish(1);
+    tl_run_until(&sim, S / 2);
+    crash(true);
+    crash(false); /* up again at once, but the message is invisible */
+    publish(2);   /* it still counts against the capacity: refused */
+    tl_run_until(&sim, S);
+    ck_assert_int_eq(sink.oks, 1);
+    ck_assert_uint_eq(stn()->busy, 0);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    tl_run_until(&sim, 5 * S + 1);
+    ck_assert_double_eq(metric("w", "redelivered"), 1);
+    ck_assert_uint_eq(serving(), 1);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 0);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), 6000, 1e-9);
+}
+END_TEST
+
+/* ---- lag and order ---------------------------------------------------------- */
+
+/* Group g's time-series figure `name` now. */
+static double group_ts(const char *group, const char *name)
+{
+    struct component *c = kind_lookup(&sim, group);
+    const char *names[4];
+    double values[4];
+    size_t n = c->kind->ts_extra(&sim, c, names, values, 4);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return values[i];
+    ck_abort_msg("%s has no time-series figure %s", group, name);
+    return NAN;
+}
+
+START_TEST(lag_in_seconds_is_the_age_of_the_oldest_waiting_message)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, S / 2);
+    ck_assert_double_eq_tol(group_ts("w", "lag_s"), 0.5, 1e-12); /* 2 waits, born at 0 */
+    tl_run_until(&sim, 2 * S + S / 2);
+    ck_assert_double_eq_tol(group_ts("w", "lag_s"), 2.5, 1e-12); /* 4 waits, born at 0 */
+    tl_run_until(&sim, 3 * S + S / 2);
+    ck_assert_double_eq(group_ts("w", "lag_s"), 0); /* none waits */
+}
+END_TEST
+
+START_TEST(a_failed_message_sent_to_the_back_is_processed_out_of_order)
+{
+    /* one key, one consumer: 1 fails under an errors fault and goes behind
+     * 2; 2 ends at 2 s, then 1 at 3 s, after a later message of its key */
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n");
+    struct component *w = kind_lookup(&sim, "w");
+    w->kind->fault(&sim, w, -1, FAULT_ERRORS, 1.0, true);
+    publish(7);
+    publish(7);
+    publish(8);
+    tl_run_until(&sim, S + S / 2);
+    w->kind->fault(&sim, w, -1, FAULT_ERRORS, 1.0, false);
+    ck_assert_double_eq(metric("w", "failed_processing"), 1);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    ck_assert_double_eq(metric("w", "out_of_order"), 1);
+}
+END_TEST
+
+START_TEST(one_consumer_per_key_keeps_the_order)
+{
+    /* the same publishes, no fault: in order */
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n");
+    publish(7);
+    publish(7);
+    publish(8);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    ck_assert_double_eq(metric("w", "out_of_order"), 0);
+}
+END_TEST
+
+/* ---- autoscaled consumers --------------------------------------------------- */
+
+START_TEST(consumers_scale_on_lag_after_their_cold_start)
+{
+    /* 45 messages at 0, 1 s each on 1 consumer; at the first reading
+     * (10.5 s) 10 are done and 1 in processing: 34 wait, 34 per consumer
+     * against a target of 10: ceil(1 x 34 / 10) = 4 consumers, 3 of them
+     * ready 2 s later. Drained, the next readings scale back to min 1. */
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n"
+                "autoscale = hpa(metric=lag, target=10, min=1, max=5, period=10500ms, "
+                "tolerance=0%, window=0s, cold_start=2s)\n");
+    struct component *w = kind_lookup(&sim, "w");
+    w->kind->start(&sim, w);
+    for (uint64_t k = 1; k <= 45; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * S + S / 2 + 1);
+    ck_assert_double_eq(group_ts("w", "consumers_ready"), 1);
+    ck_assert_double_eq(group_ts("w", "consumers_starting"), 3);
+    ck_assert_uint_eq(stn()->busy, 1);
+    tl_run_until(&sim, 12 * S + S / 2 + 1);
+    ck_assert_double_eq(group_ts("w", "consumers_ready"), 4);
+    ck_assert_double_eq(group_ts("w", "consumers_starting"), 0);
+    ck_assert_uint_eq(stn()->busy, 4);
+    tl_run_until(&sim, 32 * S);
+    ck_assert_double_eq(metric("w", "processed"), 45);
+    ck_assert_double_eq(group_ts("w", "consumers_ready"), 1);
+}
+END_TEST
+
+START_TEST(a_redelivered_copy_holds_no_second_place)
+{
+    /* capacity 1: the copy made at 1 s and the first delivery, both in
+     * processing, are one message: a publish at 1.2 s is refused, one at
+     * 3 s (both ended at 1.5 and 2.5 s, the copy's copy dead-lettered at
+     * 2 s) is taken */
+    build(QUIET "[queue q]\nvisibility_timeout = 1s\nmax_deliveries = 2\ncapacity = 1\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(1500ms)\n");
+    publish(1);
+    tl_run_until(&sim, S + S / 5);
+    ck_assert_uint_eq(stn()->busy, 2);
+    publish(2);
+    tl_run_until(&sim, S + S / 5 + 1);
+    ck_assert_double_eq(metric("q", "rejected_full"), 1);
+    tl_run_until(&sim, 3 * S);
+    publish(3);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_int_eq(sink.oks, 2);
+    /* 1 and 3 each: processed by the first delivery and by its copy (the
+     * copy's own copy is its 3rd delivery: dead-lettered) */
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 2);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 2);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -500,6 +910,26 @@ Suite *queue_suite(void)
     tcase_add_test(tc, fanout_a_crashed_group_lags_alone);
     tcase_add_test(tc, fanout_drop_oldest_drops_only_from_the_full_group);
     tcase_add_test(tc, fanout_reject_refuses_the_publish_for_every_group);
+    tcase_add_test(tc, poison_messages_go_to_the_dlq_after_max_deliveries);
+    tcase_add_test(tc, a_dlq_consumer_processes_dead_letters_with_their_first_age);
+    tcase_add_test(tc, without_a_dlq_dead_letters_are_discarded);
+    tcase_add_test(tc, a_full_dlq_refuses_and_the_dead_letter_is_lost);
+    tcase_add_test(tc, a_crash_cut_delivery_counts_towards_max_deliveries);
+    tcase_add_test(tc, a_failure_acked_on_receive_is_lost);
+    tcase_add_test(tc, transient_failures_are_retried_until_processed);
+    tcase_add_test(tc, retention_deletes_a_message_a_consumer_reaches_too_late);
+    tcase_add_test(tc, retention_deletes_expired_messages_before_a_new_one_is_stored);
+    tcase_add_test(tc, retention_deletes_messages_parked_through_a_crash);
+    tcase_add_test(tc, a_dead_letter_keeps_its_first_age_for_the_dlq_retention);
+    tcase_add_test(tc, a_slow_consumer_past_the_visibility_timeout_processes_twice);
+    tcase_add_test(tc, an_idempotent_consumer_skips_a_message_it_has_processed);
+    tcase_add_test(tc, dedupe_remembers_ids_for_its_window_only);
+    tcase_add_test(tc, a_crash_cut_message_comes_back_after_the_visibility_timeout);
+    tcase_add_test(tc, lag_in_seconds_is_the_age_of_the_oldest_waiting_message);
+    tcase_add_test(tc, a_failed_message_sent_to_the_back_is_processed_out_of_order);
+    tcase_add_test(tc, one_consumer_per_key_keeps_the_order);
+    tcase_add_test(tc, consumers_scale_on_lag_after_their_cold_start);
+    tcase_add_test(tc, a_redelivered_copy_holds_no_second_place);
     suite_add_tcase(s, tc);
     return s;
 }

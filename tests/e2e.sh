@@ -578,13 +578,19 @@ check "run --strict refuses overload.ini before any run (exit 65, no results)" \
 "$SDSIM" run scenarios/hello.ini --set sim.duration=200s -o "$T/nap_run" > "$T/nap" 2>/dev/null
 check "run prints the napkin math before its table (without -q)" \
     sh -c "head -1 '$T/nap' | grep -q '^napkin math' && grep -qx '  bottleneck: app, utilisation 0.85' '$T/nap'"
-# Only the scenarios meant to be overloaded warn.
+# Only the scenarios meant to be overloaded warn: overload.ini, and
+# pubsub-slow-subscriber.ini, whose analytics group is sent 500/s for its
+# 400/s (a queue's consumers get its publishes in the napkin math).
 warned=""
 for f in scenarios/*.ini scenarios/validation/*.ini; do
     "$SDSIM" validate "$f" > /dev/null 2>"$T/nap.err"
     grep -q ': warning: ' "$T/nap.err" && warned="$warned $f"
 done
-check "no shipped scenario warns but overload.ini (warned:$warned)" [ "$warned" = " scenarios/overload.ini" ]
+check "no shipped scenario warns but overload.ini and pubsub-slow-subscriber.ini (warned:$warned)" \
+    [ "$warned" = " scenarios/overload.ini scenarios/pubsub-slow-subscriber.ini" ]
+"$SDSIM" validate scenarios/queue-backlog.ini > "$T/napq" 2>&1
+check "validate: a queue's consumers are offered its publishes (600/s of 1000/s: 0.6)" \
+    grep -Eq '^  workers +consumers +600 +1000 +0\.6$' "$T/napq"
 
 # --- caches in bytes, cache lookup queues (issue 5) -----------------------------
 # cell FILE COL KEY=VALUE...: COL of the first row whose named columns match
@@ -656,6 +662,11 @@ qc=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
           print peak, d + 0 }' "$T/qc/timeseries.csv")
 check "queue-consumer-crash.ini: 10 s down leave about 6000 messages, drained in about 15 s ($qc)" \
     awk -v p="${qc% *}" -v d="${qc#* }" 'BEGIN { exit !(p > 5100 && p < 6900 && d > 12.75 && d < 17.25) }'
+lg=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $c["t_s"] == 40 { printf "%s ", $c["workers.lag_s"] }' "$T/qc/timeseries.csv")
+check "queue-consumer-crash.ini: the lag in time at t = 40 s is about the 10 s outage ($lg)" \
+    awk -v l="$lg" 'BEGIN { n = split(l, v, " "); for (i = 1; i <= n; i++) if (!(v[i] >= 9.5 && v[i] <= 10.5)) bad++
+        exit n != 2 || bad > 0 }'
 ra=$(cell "$T/qc/runs.csv" workers.redelivered ack=after_processing)
 la=$(cell "$T/qc/runs.csv" workers.lost ack=after_processing)
 rr=$(cell "$T/qc/runs.csv" workers.redelivered ack=on_receive)
@@ -665,6 +676,99 @@ pr=$(cell "$T/qc/runs.csv" workers.processed ack=on_receive)
 check "queue-consumer-crash.ini: after_processing redelivers, on_receive loses the messages in processing ($ra/$la, $rr/$lr; processed $pa, $pr)" \
     awk -v ra="$ra" -v la="$la" -v rr="$rr" -v lr="$lr" -v pa="$pa" -v pr="$pr" \
     'BEGIN { exit !(ra > 0 && ra <= 10 && la == 0 && rr == 0 && lr == ra && pa - pr == lr) }'
+# scenarios/queue-poison-dlq.ini: 1% poison messages, 10% transient
+# failures, max_deliveries 1, 3 and 5, a dead-letter queue read by triage.
+# Each ratio is checked within 4 standard deviations of its binomial count
+# (sd = sqrt(n p (1 - p)) dead letters; the failures, a sum of at most max
+# Bernoulli trials per message, within 4 sd of n times their variance
+# bounded by max x 0.25).
+"$SDSIM" run scenarios/queue-poison-dlq.ini -j 2 -o "$T/pd" -q 2>/dev/null
+check "queue-poison-dlq.ini runs" [ $? -eq 0 ]
+for mp in "1 0.109 0.109" "3 0.01099 0.13989" "5 0.0100099 0.16"; do
+    set -- $mp
+    n=$(cell "$T/pd/runs.csv" q.published max=$1)
+    dl=$(cell "$T/pd/runs.csv" q.dead_lettered max=$1)
+    fp=$(cell "$T/pd/runs.csv" workers.failed_processing max=$1)
+    check "queue-poison-dlq.ini max_deliveries=$1: dead-lettered $dl of $n (expected $2 of them), failed processings $fp (expected $3)" \
+        awk -v n="$n" -v d="$dl" -v f="$fp" -v p="$2" -v q="$3" -v m="$1" 'BEGIN {
+            sd = sqrt(n * p * (1 - p)); e = d - n * p; if (e < 0) e = -e
+            sf = sqrt(n * m * 0.25); g = f - n * q; if (g < 0) g = -g
+            exit !(n > 23000 && n < 25000 && e <= 4 * sd && g <= 4 * sf) }'
+    dp=$(cell "$T/pd/runs.csv" dead.published max=$1)
+    tp=$(cell "$T/pd/runs.csv" triage.processed max=$1)
+    wp=$(cell "$T/pd/runs.csv" workers.processed max=$1)
+    lt=$(cell "$T/pd/runs.csv" q.lost_total max=$1)
+    check "queue-poison-dlq.ini max_deliveries=$1: the dlq gets every dead letter ($dp), triage processes them but the last few ($tp), nothing is lost ($lt), every message is accounted for ($wp + $dl of $n)" \
+        awk -v n="$n" -v d="$dl" -v dp="$dp" -v tp="$tp" -v wp="$wp" -v lt="$lt" 'BEGIN {
+            exit !(dp == d && tp <= dp && dp - tp <= 3 && lt == 0 && wp + d <= n && n - wp - d <= 10) }'
+done
+# scenarios/queue-retention.ini: consumers down 20 min, retention 10 min;
+# an unbounded queue loses about 6000 to retention, a capacity of 5000
+# about 7000 to drop_oldest and none to retention (both within 5%); peak
+# backlog about 6000 and 5000, drained in about 86 s and 71 s after
+# t = 25 min (within 10%).
+"$SDSIM" run scenarios/queue-retention.ini -j 2 -o "$T/rt" -q 2>/dev/null
+check "queue-retention.ini runs" [ $? -eq 0 ]
+ru=$(cell "$T/rt/runs.csv" q.lost_retention capacity=unbounded)
+du=$(cell "$T/rt/runs.csv" q.lost_drop_oldest capacity=unbounded)
+tu=$(cell "$T/rt/runs.csv" q.lost_total capacity=unbounded)
+rc5=$(cell "$T/rt/runs.csv" q.lost_retention capacity=5000)
+dc5=$(cell "$T/rt/runs.csv" q.lost_drop_oldest capacity=5000)
+tc5=$(cell "$T/rt/runs.csv" q.lost_total capacity=5000)
+check "queue-retention.ini: lost by cause: unbounded $ru retention + $du dropped, capacity 5000 $rc5 retention + $dc5 dropped" \
+    awk -v ru="$ru" -v du="$du" -v tu="$tu" -v rc="$rc5" -v dc="$dc5" -v tc="$tc5" 'BEGIN {
+        exit !(ru > 5700 && ru < 6300 && du == 0 && tu == ru && rc == 0 && dc > 6650 && dc < 7350 && tc == dc) }'
+for pd in "unbounded 6000 86" "5000 5000 71"; do
+    set -- $pd
+    r=$(awk -F, -v cap="$1" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        $c["capacity"] != cap { next }
+        { n++; b[n] = $c["q.backlog"]; t[n] = $c["t_s"]; if (b[n] > peak) peak = b[n] }
+        END { for (i = 1; i <= n && !d; i++) if (t[i] > 1500 && b[i] < peak / 100) d = t[i] - 1500
+              print peak, d + 0 }' "$T/rt/timeseries.csv")
+    check "queue-retention.ini capacity=$1: peak backlog about $2, drained in about $3 s ($r)" \
+        awk -v p="${r% *}" -v d="${r#* }" -v ep="$2" -v ed="$3" 'BEGIN {
+            exit !(p > 0.9 * ep && p < 1.1 * ep && d > 0.9 * ed && d < 1.1 * ed) }'
+done
+# scenarios/queue-duplicates.ini: a 1 s visibility timeout, consumers
+# slowed to 1.5 s a message from 30 to 40 s: about 70 deliveries come back
+# (10 consumers x 7); without dedupe each is processed twice, with dedupe
+# each is skipped, at the cost of 3000 to 3500 ids in 196608 bytes.
+"$SDSIM" run scenarios/queue-duplicates.ini -j 2 -o "$T/dup" -q 2>/dev/null
+check "queue-duplicates.ini runs" [ $? -eq 0 ]
+n=$(cell "$T/dup/runs.csv" q.published dedupe=none)
+vn=$(cell "$T/dup/runs.csv" workers.visibility_expired dedupe=none)
+dn=$(cell "$T/dup/runs.csv" workers.duplicates_processed dedupe=none)
+pn=$(cell "$T/dup/runs.csv" workers.processed dedupe=none)
+check "queue-duplicates.ini dedupe=none: $vn deliveries came back (about 70), each processed twice ($dn), every message processed once at least ($pn - $dn of $n)" \
+    awk -v n="$n" -v v="$vn" -v d="$dn" -v p="$pn" 'BEGIN {
+        exit !(v >= 63 && v <= 70 && d == v && p - d <= n && n - (p - d) <= 10) }'
+vd=$(cell "$T/dup/runs.csv" workers.visibility_expired dedupe=1min)
+dd=$(cell "$T/dup/runs.csv" workers.duplicates_processed dedupe=1min)
+kd=$(cell "$T/dup/runs.csv" workers.deduped dedupe=1min)
+pd=$(cell "$T/dup/runs.csv" workers.processed dedupe=1min)
+im=$(cell "$T/dup/runs.csv" workers.dedupe_ids_max dedupe=1min)
+bm=$(cell "$T/dup/runs.csv" workers.dedupe_bytes_max dedupe=1min)
+check "queue-duplicates.ini dedupe=1min: $kd of $vd copies deduped, $dd duplicates, $pd processed, $im ids in $bm bytes" \
+    awk -v v="$vd" -v d="$dd" -v k="$kd" -v p="$pd" -v pn="$pn" -v dn="$dn" -v i="$im" -v b="$bm" 'BEGIN {
+        exit !(v == '"$vn"' && k == v && d == 0 && p == pn - dn && i >= 3000 && i <= 3500 && b == 196608) }'
+# scenarios/consumers-autoscale.ini: the same traffic step through two
+# groups, autoscaled on lag and on utilisation.
+"$SDSIM" run scenarios/consumers-autoscale.ini -j 2 -o "$T/cas" -q 2>/dev/null
+check "consumers-autoscale.ini runs" [ $? -eq 0 ]
+ca=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { l = $c["by_lag.backlog"]; u = $c["by_cpu.backlog"]; if (l > pl) pl = l; if (u > pu) pu = u
+      r[$c["t_s"]] = $c["by_lag.consumers_ready"] " " $c["by_cpu.consumers_ready"] }
+    END { print r[105], r[120], r[165], r[180], r[240], pl, pu }' "$T/cas/timeseries.csv")
+check "consumers-autoscale.ini: lag 36-40 then 60 ready at 105 and 120 s, cpu 22, 32, 46, 60 at 105, 120, 165, 180 s, lag at its min 5 at 240 s; peaks about 11600 and 17000 ($ca)" \
+    awk -v s="$ca" 'BEGIN { split(s, v, " ")
+        exit !(v[1] >= 36 && v[1] <= 40 && v[2] == 22 && v[3] == 60 && v[4] == 32 && v[6] == 46 &&
+               v[8] == 60 && v[9] == 5 && v[11] > 10440 && v[11] < 12760 && v[12] > 15300 && v[12] < 18700) }'
+bl=$(cell "$T/cas/runs.csv" by_lag.backlog_mean)
+bc=$(cell "$T/cas/runs.csv" by_cpu.backlog_mean)
+pl=$(cell "$T/cas/runs.csv" by_lag.e2e_p99_ms)
+pc=$(cell "$T/cas/runs.csv" by_cpu.e2e_p99_ms)
+check "consumers-autoscale.ini: scaling on lag keeps the backlog ($bl < $bc) and the p99 ($pl < $pc ms) below scaling on CPU" \
+    awk -v a="$bl" -v b="$bc" -v c="$pl" -v d="$pc" 'BEGIN { exit !(a < b && c < d) }'
 # scenarios/pubsub-slow-subscriber.ini: a topic with a fast and a slow
 # subscription. Its [expect] lines pass (exit 0); the comment's numbers (the
 # mean over its replications, summary.csv): billing's p99 about 47 ms (under

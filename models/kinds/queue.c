@@ -51,9 +51,28 @@
  * they are lost. At recovery the consumers take the parked messages in
  * order. Parked messages count in the backlog and against capacity.
  *
+ * Failures, dead letters, retention, duplicates (the consumers' `fail`,
+ * `poison`, `dedupe`; the queue's `max_deliveries`, `dlq`, `retention`,
+ * `visibility_timeout`): a failed processing (after_processing) sends the
+ * message to the back of its partition, or, at its max_deliveries-th
+ * delivery (failed or crash-cut), to the dlq (another queue: put() with the
+ * message's first age and id) or away. Retention deletes an expired message
+ * when the broker stores a new one on its partition (purge_expired, oldest
+ * first) or a consumer reaches it (the station's gone hook). A visibility
+ * timeout starts with each processing (the demand hook): if the processing
+ * is still running when it ends, a copy of the message (same id) is
+ * delivered again; the group's family map counts the processings of each
+ * such message to find the duplicates. An idempotent group (dedupe)
+ * remembers the ids it processed for its window and skips a delivery of one
+ * (a zero demand, then acked unprocessed).
+ *
  * A message is a request of its own (from the pool, one frame: the
  * consumers'), born when it is stored; it ends, and returns to the pool, when
- * its processing ends or it is dropped. Its end-to-end latency runs from the
+ * its processing ends or it is dropped. Its `version` is the message id
+ * (the publish's request id, kept by copies and dead letters), its `user`
+ * the deliveries ended so far, its frame's `replica` its partition and
+ * `step` the STEP_* flags; `attempt` stays 0, so every delivery draws the
+ * same processing time (common random numbers). Its end-to-end latency runs from the
  * publish's arrival at the broker to the end of its processing (broker
  * latency + wait + service).
  *
@@ -69,7 +88,10 @@
 #include <string.h>
 
 #include "models/kind.h"
+#include "models/kinds/idmap.h"
 #include "models/kinds/station.h"
+#include "models/napkin.h"
+#include "models/scale/autoscale.h"
 #include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -81,6 +103,14 @@ enum queue_mode { MODE_QUEUE, MODE_FANOUT };
 #define QUEUE_MAX_PARTITIONS 1024
 
 struct consumers;
+
+/* The messages of a queue nobody reads (a dead-letter queue without
+ * consumers): only their birth times, oldest first, so retention can
+ * expire them. */
+struct unread {
+    int64_t *born;
+    size_t head, len, cap;
+};
 
 struct queue {
     struct component base;
@@ -96,6 +126,19 @@ struct queue {
     uint64_t published;       /* publishes that reached the broker (measured window) */
     uint64_t rejected_full;   /* refused by a full queue */
     uint64_t dropped_oldest;  /* waiting messages dropped to make room (copies, in all groups) */
+    int64_t retention_ns;     /* a message older than this is lost; -1: kept until processed */
+    long long max_deliveries; /* deliveries of a message before it is dead-lettered; 0: no limit */
+    struct queue *dlq;        /* where dead letters go; NULL: they are discarded */
+    struct loc dlq_loc;
+    bool is_dlq;              /* another queue's dlq: it may have no consumers */
+    struct unread unread;     /* with no consumers: the messages it holds */
+    struct level unread_lv;   /* their count */
+    uint64_t dead_lettered;   /* messages delivered max_deliveries times, failing each time */
+    uint64_t lost_retention;  /* messages older than retention, deleted unprocessed */
+    uint64_t lost_dead_letter; /* dead letters discarded: no dlq, or a full dlq refused them */
+    int64_t vt_ns;            /* visibility timeout: an unacked delivery comes back after it;
+                                 -1: none */
+    int64_t next_seq;         /* the store order of the next message */
 };
 
 /* A partition's messages while its consumers are down: the broker keeps
@@ -103,7 +146,23 @@ struct queue {
 struct parked {
     struct request **ring;
     size_t head, len, cap;
+    long long invisible; /* crash-cut messages waiting for their visibility timeout */
+    long long copies;    /* deliveries made by a visibility timeout beyond the first of their
+                            message: the broker holds the message once */
 };
+
+/* The message ids an idempotent consumers group processed in the last
+ * `dedupe` window, oldest first (with the set in struct consumers). */
+struct seen {
+    uint64_t *id;
+    int64_t *at;
+    size_t head, len, cap;
+};
+
+/* A message's frame `step` holds these flags (a message makes no calls). */
+#define STEP_INVISIBLE 1u /* cut by a crash, back when its visibility timeout ends */
+#define STEP_FAMILY 2u    /* redelivered while in processing: in the group's family map */
+#define STEP_SKIP 4u      /* an idempotent consumer has seen its id: acked unprocessed */
 
 struct consumers {
     struct component base;
@@ -121,9 +180,37 @@ struct consumers {
     struct dist service;
     bool has_service;
     bool ack_on_receive;      /* ack = on_receive: a taken message no longer counts */
+    double fail;              /* chance that one processing fails */
+    double poison;            /* share of messages whose every processing fails */
+    struct rng fail_rng;      /* draws `fail` (and an errors fault) */
+    struct sim *sim;          /* the run it belongs to (the retention test reads the clock,
+                                 the visibility timer is scheduled from the demand hook) */
+    int64_t dedupe_ns;        /* idempotent: ids processed in this window are skipped; -1: no */
+    struct idmap seen_set;    /* those ids */
+    struct seen seen;
+    size_t dedupe_ids_max;    /* most ids remembered at once */
+    size_t dedupe_bytes_max;  /* most bytes they took (ring and map) */
+    struct idmap family;      /* message id -> (copies alive, processings ended) of the
+                                 messages redelivered while in processing */
+    uint64_t duplicates;      /* processings of a message already processed */
+    uint64_t vt_expired;      /* deliveries whose visibility timeout ended in processing */
+    uint64_t deduped;         /* deliveries skipped by dedupe */
+    struct idmap last_seq;    /* key -> store order of its latest message processed */
+    uint64_t out_of_order;    /* processings of a message stored before one of the same key
+                                 processed already */
+    bool autoscale;           /* consumers scaled by an HPA rule (one partition) */
+    struct loc autoscale_loc;
+    struct hpa hpa;
+    uint32_t ready, starting; /* consumers taking messages, and starting (cold start) */
+    struct level hpa_busy;    /* a private copy, never reset at the cut (not registered) */
+    double hpa_busy_mark;
+    uint64_t hpa_arrivals;
+    int64_t hpa_last_ns;
     uint64_t processed;       /* messages whose processing ended (measured window) */
-    uint64_t redelivered;     /* messages a crash cut and the broker delivers again */
-    uint64_t lost;            /* messages a crash cut after an ack on receive */
+    uint64_t failed;          /* processings that failed (fail, poison, an errors fault) */
+    uint64_t redelivered;     /* messages delivered again: a crash cut them, or they failed */
+    uint64_t lost;            /* messages a crash cut, or whose processing failed, after an ack
+                                 on receive (at most once) */
 };
 
 /* ---- messages parked while the consumers are down ----------------------- */
@@ -172,6 +259,94 @@ static void backlog_add(struct sim *sim, struct station *st, int64_t delta)
             sim_level_add(sim, st->queue_lv[i], delta);
 }
 
+/* ---- a queue nobody reads ------------------------------------------------ */
+
+static void unread_push(struct unread *u, int64_t born_ns)
+{
+    if (u->len == u->cap) {
+        size_t ncap = u->cap ? 2 * u->cap : 16;
+        int64_t *nb = xmalloc(ncap * sizeof *nb);
+        for (size_t i = 0; i < u->len; i++)
+            nb[i] = u->born[(u->head + i) % u->cap];
+        free(u->born);
+        u->born = nb;
+        u->cap = ncap;
+        u->head = 0;
+    }
+    u->born[(u->head + u->len++) % u->cap] = born_ns;
+}
+
+static void unread_pop(struct unread *u)
+{
+    u->head = (u->head + 1) % u->cap;
+    u->len--;
+}
+
+/* ---- the end of a message ------------------------------------------------- */
+
+/* Group g is done with its message m (processed: its processing ended
+ * successfully). A message redelivered while in processing has copies: the
+ * second and later processings ended count as duplicates. */
+static void msg_free(struct sim *sim, struct consumers *g, struct request *m, bool processed)
+{
+    if (sim_top(m)->step & STEP_FAMILY) {
+        struct idmap_slot *s = idmap_find(&g->family, m->version);
+        assert(s && s->a > 0);
+        if (processed && ++s->b > 1)
+            g->duplicates++;
+        if (s->a > 1)
+            g->parked[sim_top(m)->replica].copies--; /* the family counts once */
+        if (--s->a == 0)
+            idmap_del(&g->family, m->version);
+    }
+    sim_level_add(sim, &g->base.st.insys, -1);
+    sim_req_free(sim, m);
+}
+
+/* ---- retention ------------------------------------------------------------- */
+
+/* Is a message born at born_ns older than q's retention now? */
+static bool expired(const struct queue *q, int64_t born_ns, int64_t now_ns)
+{
+    return q->retention_ns >= 0 && now_ns - born_ns > q->retention_ns;
+}
+
+/* Group g's message m is deleted unprocessed: older than the retention. */
+static void lose_expired(struct sim *sim, struct consumers *g, struct request *m)
+{
+    g->q->lost_retention++;
+    msg_free(sim, g, m, false);
+}
+
+/* The broker deletes the expired messages at the head of group g's
+ * partition st (parked first: they are older) before it stores a new one
+ * there; a consumer reaching an expired message deletes it too (gone). */
+static void purge_expired(struct sim *sim, struct queue *q, struct consumers *g,
+                          struct station *st)
+{
+    if (q->retention_ns < 0)
+        return;
+    int64_t now = sim_now(sim);
+    struct parked *pk = &g->parked[st->index];
+    while (pk->len > 0 && expired(q, pk->ring[pk->head]->born_ns, now)) {
+        struct request *m = park_pop(pk);
+        backlog_add(sim, st, -1);
+        lose_expired(sim, g, m);
+    }
+    while (st->len > 0 && expired(q, st->ring[st->head]->born_ns, now))
+        lose_expired(sim, g, station_take_oldest(sim, st));
+}
+
+static void purge_unread(struct sim *sim, struct queue *q)
+{
+    struct unread *u = &q->unread;
+    while (u->len > 0 && expired(q, u->born[u->head], sim_now(sim))) {
+        unread_pop(u);
+        sim_level_add(sim, &q->unread_lv, -1);
+        q->lost_retention++;
+    }
+}
+
 static const struct station_ops consumers_station;
 
 /* ---- queue ----------------------------------------------------------------- */
@@ -189,6 +364,21 @@ static const struct param_spec queue_params[] = {
      "and capacity applies to each"},
     {"route", "key|round_robin", "key",
      "the partition of a publish: a hash of its key, or each partition in turn"},
+    {"retention", "duration|forever", "forever",
+     "a message older than this (from its publish) is deleted unprocessed, counted in "
+     "lost_retention; a dead letter keeps the age of its first publish"},
+    {"max_deliveries", "int|unlimited", "unlimited",
+     "deliveries of a message (ack = after_processing) before it is dead-lettered: each "
+     "failed processing or crash-cut delivery counts; the last failure sends it to `dlq`, or "
+     "discards it"},
+    {"dlq", "queue", "",
+     "the dead-letter queue: a [queue] that gets the messages delivered max_deliveries times; "
+     "it may have its own [consumers], or none (it keeps them, bounded by its capacity and "
+     "retention)"},
+    {"visibility_timeout", "duration|none", "none",
+     "with ack = after_processing: a delivery not acked this long after a consumer took it "
+     "comes back: a slow consumer's message is delivered again while still in processing "
+     "(both may be processed: duplicates_processed), a crash-cut one only when it ends"},
     {"mode", "queue|fanout", "queue",
      "queue: one [consumers] group reads it; fanout (a topic): several groups may, each a "
      "subscription getting every message with its own backlog; capacity bounds each group, "
@@ -200,7 +390,8 @@ static const struct param_spec queue_params[] = {
 /* Messages group g's partition st holds now. */
 static long long held(const struct consumers *g, const struct station *st)
 {
-    long long n = (long long)st->len + (long long)g->parked[st->index].len;
+    long long n = (long long)st->len + (long long)g->parked[st->index].len +
+                  g->parked[st->index].invisible - g->parked[st->index].copies;
     if (!g->ack_on_receive)
         n += (long long)st->busy;
     return n;
@@ -252,46 +443,108 @@ static void drop_oldest(struct sim *sim, struct queue *q, struct consumers *g, s
     assert(old);
     q->dropped_oldest++;
     g->dropped_oldest++;
-    sim_level_add(sim, &g->base.st.insys, -1);
-    sim_req_free(sim, old);
+    msg_free(sim, g, old, false);
 }
 
 static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struct station *st,
-                    const struct request *r, int64_t at_ns);
+                    const struct request *r, int64_t at_ns, uint64_t msg_id);
 
-/* The publish's latency is over: store a copy of its message for each group
- * (or refuse it) and ack. A publish is refused whole: no group gets a copy. */
-static void store(struct sim *sim, struct queue *q, struct request *r)
+/* A queue nobody reads stores message born_ns, or refuses it (false). */
+static bool put_unread(struct sim *sim, struct queue *q, int64_t born_ns)
+{
+    struct unread *u = &q->unread;
+    purge_unread(sim, q);
+    if (q->capacity >= 0 && (long long)u->len >= q->capacity) {
+        if (q->full == FULL_REJECT || u->len == 0) {
+            q->rejected_full++;
+            return false;
+        }
+        unread_pop(u);
+        sim_level_add(sim, &q->unread_lv, -1);
+        q->dropped_oldest++;
+    }
+    unread_push(u, born_ns);
+    sim_level_add(sim, &q->unread_lv, 1);
+    return true;
+}
+
+/* Stores a copy of the message of r (its key and work seed), born at
+ * born_ns, for each group, or refuses it whole (false): no group gets a
+ * copy. */
+static bool put(struct sim *sim, struct queue *q, const struct request *r, int64_t born_ns,
+                uint64_t msg_id)
 {
     uint32_t part = partition_of(q, r);
-    int64_t at_ns = sim_top(r)->arrive_ns;
     q->published++;
+    if (q->ngroups == 0)
+        return put_unread(sim, q, born_ns);
+    for (size_t i = 0; i < q->ngroups; i++)
+        purge_expired(sim, q, q->groups[i], &q->groups[i]->stn[part]);
     bool room = true;
     for (size_t i = 0; i < q->ngroups && room; i++)
         room = has_room(q, q->groups[i], &q->groups[i]->stn[part]);
     if (!room) {
         q->rejected_full++;
-        q->base.st.rejected++;
-        r->status = REQ_REJECTED;
-        r->cause = CAUSE_QUEUE_FULL;
-        sim_reply(sim, r);
-        return;
+        return false;
     }
     for (size_t i = 0; i < q->ngroups; i++) {
         struct consumers *g = q->groups[i];
         struct station *st = &g->stn[part];
         if (is_full(q, g, st))
             drop_oldest(sim, q, g, st);
-        deliver(sim, q, g, st, r, at_ns);
+        deliver(sim, q, g, st, r, born_ns, msg_id);
+    }
+    return true;
+}
+
+/* The publish's latency is over: store a copy of its message for each group
+ * (or refuse it) and ack. */
+static void store(struct sim *sim, struct queue *q, struct request *r)
+{
+    q->next_seq++;
+    if (!put(sim, q, r, sim_top(r)->arrive_ns, r->id)) { /* the publish's id: the message's */
+        q->base.st.rejected++;
+        r->status = REQ_REJECTED;
+        r->cause = CAUSE_QUEUE_FULL;
+        sim_reply(sim, r);
+        return;
     }
     q->base.st.completed++;
     r->status = REQ_OK;
     sim_reply(sim, r);
 }
 
+/* Group g's message m was delivered max_deliveries times and failed each
+ * time: it goes to the dead-letter queue, with the age of its first publish
+ * (as SQS keeps it), or is discarded. */
+static void dead_letter(struct sim *sim, struct consumers *g, struct request *m)
+{
+    struct queue *q = g->q;
+    q->dead_lettered++;
+    struct queue *dq = q->dlq;
+    if (dq) {
+        dq->base.st.arrivals++;
+        dq->next_seq++;
+        if (put(sim, dq, m, m->born_ns, m->version)) {
+            dq->base.st.completed++;
+        } else {
+            dq->base.st.rejected++;
+            q->lost_dead_letter++;
+        }
+    } else {
+        q->lost_dead_letter++;
+    }
+    msg_free(sim, g, m, false);
+}
+
+static bool exhausted(const struct queue *q, const struct request *m)
+{
+    return q->max_deliveries > 0 && (long long)m->user >= q->max_deliveries;
+}
+
 /* A copy of publish r's message for group g's partition st. */
 static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struct station *st,
-                    const struct request *r, int64_t at_ns)
+                    const struct request *r, int64_t at_ns, uint64_t msg_id)
 {
     struct parked *pk = &g->parked[st->index];
     struct request *m = sim_req_new(sim);
@@ -300,9 +553,15 @@ static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struc
     m->op = r->op;
     m->born_ns = at_ns;
     m->measured = sim->measuring;
+    m->version = msg_id; /* the message's id: the same in every copy */
+    m->retry_after_ns = q->next_seq; /* its store order (a message is never rate limited) */
+    m->user = 0;         /* a message has no user: its deliveries ended so far */
     struct frame *f = sim_enter(m, &g->base);
     f->arrive_ns = sim_now(sim);
+    f->replica = st->index;
+    f->step = 0;
     g->base.st.arrivals++;
+    g->hpa_arrivals++;
     sim_level_add(sim, &g->base.st.insys, 1);
     if (!station_is_up(st)) { /* the consumers are down: the broker keeps it */
         park_back(pk, m);
@@ -350,6 +609,7 @@ static void queue_reset(struct sim *sim, struct component *c)
     (void)sim;
     struct queue *q = (struct queue *)c;
     q->published = q->rejected_full = q->dropped_oldest = 0;
+    q->dead_lettered = q->lost_retention = q->lost_dead_letter = 0;
     hist_reset(q->e2e);
 }
 
@@ -357,7 +617,7 @@ static void queue_reset(struct sim *sim, struct component *c)
  * its time-weighted mean. */
 static double backlog_now(const struct queue *q)
 {
-    double v = 0;
+    double v = (double)q->unread_lv.value;
     for (size_t i = 0; i < q->ngroups; i++)
         v += (double)q->groups[i]->backlog.value;
     return v;
@@ -365,7 +625,7 @@ static double backlog_now(const struct queue *q)
 
 static double backlog_mean(const struct sim *sim, const struct queue *q, int64_t end_ns)
 {
-    double v = 0;
+    double v = sim_level_mean(sim, &q->unread_lv, end_ns);
     for (size_t i = 0; i < q->ngroups; i++)
         v += sim_level_mean(sim, &q->groups[i]->backlog, end_ns);
     return v;
@@ -375,6 +635,9 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
                             struct metric_out *out, size_t max)
 {
     const struct queue *q = (const struct queue *)c;
+    uint64_t amo = 0; /* at most once: cut or failed after an ack on receive */
+    for (size_t i = 0; i < q->ngroups; i++)
+        amo += q->groups[i]->lost;
     const struct metric_out m[] = {
         {"published", (double)q->published, true},
         {"rejected_full", (double)q->rejected_full, true},
@@ -382,6 +645,13 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
         {"backlog_mean", backlog_mean(sim, q, end_ns), true},
         {"e2e_mean_ms", hist_mean(q->e2e) / 1e6, true},
         {"e2e_p99_ms", (double)hist_quantile(q->e2e, 0.99) / 1e6, true},
+        {"dead_lettered", (double)q->dead_lettered, true},
+        {"lost_at_most_once", (double)amo, true},
+        {"lost_retention", (double)q->lost_retention, true},
+        {"lost_drop_oldest", (double)q->dropped_oldest, true},
+        {"lost_dead_letter", (double)q->lost_dead_letter, true},
+        {"lost_total",
+         (double)(amo + q->lost_retention + q->dropped_oldest + q->lost_dead_letter), true},
     };
     size_t n = sizeof m / sizeof m[0];
     n = n < max ? n : max;
@@ -434,16 +704,55 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
         q->mode = MODE_FANOUT;
     else
         rc = diag_error(d, loc, "bad mode '%s': queue or fanout", mode);
+    const char *ret = kp_raw(s, queue_params, "retention", &loc);
+    q->retention_ns = -1;
+    if (strcmp(ret, "forever") != 0 && kp_duration(s, queue_params, "retention",
+                                                   &q->retention_ns, d) < 0)
+        rc = -1, q->retention_ns = -1;
+    const char *vt = kp_raw(s, queue_params, "visibility_timeout", &loc);
+    q->vt_ns = -1;
+    if (strcmp(vt, "none") != 0) {
+        if (kp_duration(s, queue_params, "visibility_timeout", &q->vt_ns, d) < 0)
+            rc = -1, q->vt_ns = -1;
+        else if (q->vt_ns <= 0)
+            rc = diag_error(d, loc, "visibility_timeout must be above 0 (or none)"), q->vt_ns = -1;
+    }
+    const char *md = kp_raw(s, queue_params, "max_deliveries", &loc);
+    q->max_deliveries = 0;
+    if (strcmp(md, "unlimited") != 0 &&
+        kp_int(s, queue_params, "max_deliveries", 1, 1000000, &q->max_deliveries, d) < 0)
+        rc = -1, q->max_deliveries = 0;
+    const struct sc_entry *de = sc_find_entry(s, "dlq");
+    if (de) {
+        struct component *to = kind_lookup(sim, de->value);
+        q->dlq_loc = de->val_loc;
+        if (to && to->kind == &kind_queue && to != c)
+            ((struct queue *)to)->is_dlq = true; /* no second error: it has no consumers */
+        if (!to)
+            rc = diag_error(d, de->val_loc, "no queue named '%s' for the dead letters",
+                            de->value);
+        else if (to->kind != &kind_queue)
+            rc = diag_error(d, de->val_loc, "'%s' is a [%s], not a [queue]", de->value,
+                            to->kind->name);
+        else if (to == c)
+            rc = diag_error(d, de->val_loc,
+                            "[queue %s] cannot be its own dead-letter queue: name another "
+                            "[queue]",
+                            s->name);
+        else if (q->max_deliveries == 0 && rc == 0)
+            rc = diag_error(d, de->val_loc,
+                            "a dead-letter queue needs 'max_deliveries = N' on [queue %s] "
+                            "(the deliveries before a message goes to '%s')",
+                            s->name, de->value);
+        else
+            q->dlq = (struct queue *)to;
+    }
     sim_stats_init(sim, &c->st, true);
+    sim_level_init(sim, &q->unread_lv);
     q->e2e = hist_new();
-    if (q->ngroups == 0) {
-        /* A group whose `from` is wrong has said so already (stage 0). */
-        for (size_t i = 0; i < sim->ncomps; i++)
-            if (sim->comps[i]->kind == &kind_consumers && !((struct consumers *)sim->comps[i])->q)
-                return -1;
-        return diag_error(d, s->loc,
-                          "[queue %s] has no [consumers] reading it: add one with 'from = %s'",
-                          s->name, s->name);
+    if (q->ngroups == 0) { /* queue_check says whether that is allowed */
+        c->st.replicas_up = 1;
+        return rc;
     }
     if (q->mode == MODE_QUEUE && q->ngroups > 1) {
         const struct consumers *g1 = q->groups[1];
@@ -476,18 +785,63 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
         g->stn = xcalloc(g->nstn, sizeof *g->stn);
         g->parked = xcalloc(g->nstn, sizeof *g->parked);
         uint32_t per = (uint32_t)(g->n / (long long)q->partitions);
+        if (g->autoscale && q->partitions > 1)
+            return diag_error(d, g->autoscale_loc,
+                              "an autoscaled [consumers %s] needs a queue of one partition: "
+                              "[queue %s] has %u (a consumer owning several partitions is not "
+                              "modelled, so the consumers could not fall below the partitions)",
+                              g->base.name, s->name, q->partitions);
+        if (g->autoscale)
+            per = g->hpa.max; /* places for the most it may have; set to the start below */
         for (uint32_t i = 0; i < g->nstn; i++) {
             struct station *st = &g->stn[i];
             station_init(st, &consumers_station, g, &g->base, i, per, -1, 0);
-            st->dist = &g->service;
+            /* the group's demand hook when it must see each start */
+            bool hook = (q->vt_ns >= 0 && !g->ack_on_receive) || g->dedupe_ns >= 0;
+            st->dist = hook ? NULL : &g->service;
             st->busy_lv[0] = &g->base.st.busy;
             st->wait = g->base.st.wait;
             st->queue_lv[0] = &g->backlog;
             st->queue_lv[1] = &c->st.queued;
+            if (g->autoscale) {
+                st->busy_lv[1] = &g->hpa_busy;
+                st->workers = g->ready; /* no queue yet: station_set_workers not needed */
+            }
         }
     }
     c->st.replicas_up = 1;
     return rc;
+}
+
+/* After every build: a queue nobody reads must be another's dead-letter
+ * queue (whose messages may just be kept for inspection), and dead letters
+ * must not go round in a circle. */
+static int queue_check(struct sim *sim, struct component *c, struct diag *d)
+{
+    struct queue *q = (struct queue *)c;
+    if (q->ngroups == 0 && !q->is_dlq) {
+        /* A group whose `from` is wrong has said so already (stage 0). */
+        for (size_t i = 0; i < sim->ncomps; i++)
+            if (sim->comps[i]->kind == &kind_consumers && !((struct consumers *)sim->comps[i])->q)
+                return -1;
+        return diag_error(d, c->loc,
+                          "[queue %s] has no [consumers] reading it: add one with 'from = %s'",
+                          c->name, c->name);
+    }
+    /* A circle is reported once, at its first queue in the file. */
+    size_t hops = 0;
+    uint32_t first = c->id;
+    for (const struct queue *p = q->dlq; p && hops <= sim->ncomps; p = p->dlq, hops++) {
+        first = p->base.id < first ? p->base.id : first;
+        if (p == q && first == c->id)
+            return diag_error(d, q->dlq_loc,
+                              "dead letters would go round in a circle: '%s' leads back to "
+                              "[queue %s]",
+                              q->dlq->base.name, c->name);
+        if (p == q)
+            break;
+    }
+    return 0;
 }
 
 static void queue_fini(struct component *c)
@@ -495,6 +849,7 @@ static void queue_fini(struct component *c)
     struct queue *q = (struct queue *)c;
     hist_free(q->e2e);
     free(q->groups);
+    free(q->unread.born);
 }
 
 const struct kind kind_queue = {
@@ -505,6 +860,7 @@ const struct kind kind_queue = {
     .params = queue_params,
     .size = sizeof(struct queue),
     .build = queue_build,
+    .check = queue_check,
     .on_request = queue_on_request,
     .on_reply = queue_on_reply,
     .reset = queue_reset,
@@ -540,32 +896,259 @@ static const struct param_spec consumers_params[] = {
     {"ack", "after_processing|on_receive", "after_processing",
      "when the broker forgets a message: after its processing (it counts against the "
      "queue's capacity until then) or when a consumer takes it"},
+    {"fail", "probability", "0",
+     "chance that one processing fails (a transient error): with after_processing the message "
+     "is delivered again, at the back of its partition, until the queue's max_deliveries; with "
+     "on_receive it is lost"},
+    {"poison", "probability", "0",
+     "share of messages whose every processing fails (poison messages, chosen by the "
+     "message: the same in every group and in a dead-letter queue)"},
+    {"autoscale", "autoscaler", "none",
+     "scale the consumers (a queue of one partition): hpa(metric=lag, target=100, min=1, "
+     "max=20, period=15s, tolerance=10%, window=300s, cold_start=0s); lag is the messages "
+     "waiting per consumer at each reading (KEDA), utilisation the busy share; new consumers "
+     "take messages after cold_start, removed ones finish the message they hold"},
+    {"dedupe", "duration|none", "none",
+     "an idempotent consumer: it remembers the ids of the messages it processed for this "
+     "window and acks a delivery of one of them without processing it (deduped); the memory "
+     "is counted in dedupe_ids_max and dedupe_bytes_max"},
     {NULL, NULL, NULL, NULL},
 };
+
+/* ---- visibility timeout and idempotent consumers ---------------------------- */
+
+/* m's processing ended: was a message of its key stored after it processed
+ * already? (Several consumers of a partition, a failed message sent to the
+ * back, a redelivered copy, round robin: one key's messages then finish
+ * out of their store order.) */
+static void note_order(struct consumers *g, const struct request *m)
+{
+    uint64_t seq = (uint64_t)m->retry_after_ns;
+    struct idmap_slot *s = idmap_get(&g->last_seq, m->key);
+    uint64_t last = (uint64_t)s->a | (uint64_t)s->b << 32; /* order + 1; 0: none yet */
+    if (seq + 1 < last) {
+        g->out_of_order++;
+        return;
+    }
+    s->a = (uint32_t)(seq + 1);
+    s->b = (uint32_t)((seq + 1) >> 32);
+}
+
+static void seen_expire(struct consumers *g, int64_t now)
+{
+    struct seen *s = &g->seen;
+    while (s->len > 0 && s->at[s->head] <= now - g->dedupe_ns) {
+        idmap_del(&g->seen_set, s->id[s->head]);
+        s->head = (s->head + 1) % s->cap;
+        s->len--;
+    }
+}
+
+/* An idempotent group processed message id now: it remembers the id for its
+ * dedupe window (once: a duplicate processed meanwhile adds nothing). */
+static void remember(struct consumers *g, uint64_t id, int64_t now)
+{
+    seen_expire(g, now);
+    if (idmap_find(&g->seen_set, id))
+        return;
+    idmap_get(&g->seen_set, id);
+    struct seen *s = &g->seen;
+    if (s->len == s->cap) {
+        size_t ncap = s->cap ? 2 * s->cap : 64;
+        uint64_t *ni = xmalloc(ncap * sizeof *ni);
+        int64_t *na = xmalloc(ncap * sizeof *na);
+        for (size_t i = 0; i < s->len; i++) {
+            ni[i] = s->id[(s->head + i) % s->cap];
+            na[i] = s->at[(s->head + i) % s->cap];
+        }
+        free(s->id);
+        free(s->at);
+        s->id = ni;
+        s->at = na;
+        s->cap = ncap;
+        s->head = 0;
+    }
+    s->id[(s->head + s->len) % s->cap] = id;
+    s->at[(s->head + s->len) % s->cap] = now;
+    s->len++;
+    if (s->len > g->dedupe_ids_max)
+        g->dedupe_ids_max = s->len;
+    size_t bytes = s->cap * (sizeof *s->id + sizeof *s->at) +
+                   g->seen_set.cap * sizeof *g->seen_set.slots;
+    if (bytes > g->dedupe_bytes_max)
+        g->dedupe_bytes_max = bytes;
+}
+
+static void visible_event(struct sim *sim, void *a, void *b);
+
+/* The demand of m as its processing starts (the station's draw, from its
+ * work seed), when the group needs to know the start: an idempotent
+ * consumer skips an id it has seen (no processing), and the visibility
+ * timer starts. */
+static double consumers_demand(struct station *stn, struct request *m)
+{
+    struct consumers *g = stn->owner;
+    struct frame *f = sim_top(m);
+    if (g->dedupe_ns >= 0) {
+        seen_expire(g, f->start_ns);
+        if (idmap_find(&g->seen_set, m->version)) {
+            f->step |= STEP_SKIP;
+            return 0;
+        }
+    }
+    if (g->q->vt_ns >= 0 && !g->ack_on_receive)
+        sim_after(g->sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
+    struct rng wr;
+    sim_work_rng(m, stn->comp, 0, &wr);
+    return dist_sample(&g->service, &wr);
+}
+
+/* The visibility timeout of m's delivery (started at f->start_ns) ended.
+ * Still in processing (a slow consumer): the broker delivers the message
+ * again, and both deliveries may be processed. Cut by a crash: it comes
+ * back now. Otherwise (processed, failed and delivered again, ended) the
+ * timer is stale: a request's id is never reused, and the start tells a
+ * later delivery of the same request. */
+static void visible_event(struct sim *sim, void *a, void *b)
+{
+    struct request *m = a;
+    if (m->pooled || m->id != (uint64_t)(uintptr_t)b)
+        return;
+    struct frame *f = sim_top(m);
+    struct consumers *g = (struct consumers *)f->c;
+    if (f->start_ns + g->q->vt_ns != sim_now(sim))
+        return;
+    struct station *st = &g->stn[f->replica];
+    if (f->step & STEP_INVISIBLE) {
+        f->step &= ~STEP_INVISIBLE;
+        g->parked[st->index].invisible--;
+        g->redelivered++;
+        f->arrive_ns = sim_now(sim);
+        if (!station_is_up(st)) {
+            park_back(&g->parked[st->index], m);
+            backlog_add(sim, st, 1);
+            return;
+        }
+        enum station_verdict v = station_offer(sim, st, m);
+        assert(v == STATION_STARTED || v == STATION_QUEUED);
+        (void)v;
+        return;
+    }
+    if (!f->holds_worker)
+        return;
+    g->vt_expired++;
+    struct idmap_slot *s = idmap_get(&g->family, m->version);
+    if (!(f->step & STEP_FAMILY)) {
+        f->step |= STEP_FAMILY;
+        s->a++;
+    }
+    s->a++;
+    g->parked[st->index].copies++;
+    struct request *c = sim_req_new(sim);
+    c->work_seed = m->work_seed;
+    c->key = m->key;
+    c->op = m->op;
+    c->born_ns = m->born_ns;
+    c->measured = m->measured;
+    c->version = m->version;
+    c->retry_after_ns = m->retry_after_ns;
+    c->user = m->user + 1; /* deliveries (its demand is the same: common random numbers) */
+    struct frame *cf = sim_enter(c, &g->base);
+    cf->arrive_ns = sim_now(sim);
+    cf->replica = st->index;
+    cf->step = STEP_FAMILY;
+    sim_level_add(sim, &g->base.st.insys, 1);
+    if (exhausted(g->q, c)) {
+        dead_letter(sim, g, c);
+        return;
+    }
+    g->redelivered++;
+    enum station_verdict v = station_offer(sim, st, c);
+    assert(v == STATION_STARTED || v == STATION_QUEUED);
+    (void)v;
+}
+
+/* Does this processing of m fail? Poison is the message's own (its work
+ * seed); fail and an errors fault draw from the group's stream. */
+static bool processing_fails(struct consumers *g, struct station *stn, const struct request *m)
+{
+    if (g->poison > 0 &&
+        (double)(rng_mix64(m->work_seed ^ 0x706f69736f6e2121ULL) >> 11) * 0x1.0p-53 < g->poison)
+        return true;
+    if (g->fail > 0 && rng_uniform(&g->fail_rng) < g->fail)
+        return true;
+    return station_fails(stn, &g->fail_rng);
+}
+
+/* m's processing failed: with on_receive it is lost (the broker forgot it);
+ * with after_processing the broker delivers it again at the back of its
+ * partition, or dead-letters it after max_deliveries. */
+static void processing_failed(struct sim *sim, struct station *stn, struct request *m)
+{
+    struct consumers *g = stn->owner;
+    g->failed++;
+    if (g->ack_on_receive) {
+        g->lost++;
+        g->base.st.errors++;
+        station_release(sim, stn, m);
+        msg_free(sim, g, m, false);
+        return;
+    }
+    m->user++; /* deliveries so far */
+    station_release(sim, stn, m);
+    if (exhausted(g->q, m)) {
+        dead_letter(sim, g, m);
+        return;
+    }
+    g->redelivered++;
+    sim_top(m)->arrive_ns = sim_now(sim);
+    enum station_verdict v = station_offer(sim, stn, m);
+    assert(v == STATION_STARTED || v == STATION_QUEUED);
+    (void)v;
+}
 
 static void served(struct sim *sim, struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
+    if (sim_top(m)->step & STEP_SKIP) { /* seen: acked without processing */
+        sim_top(m)->step &= ~STEP_SKIP;
+        g->deduped++;
+        station_release(sim, stn, m);
+        msg_free(sim, g, m, false);
+        return;
+    }
+    if (processing_fails(g, stn, m)) {
+        processing_failed(sim, stn, m);
+        return;
+    }
     struct frame *f = sim_top(m);
     hist_add(g->base.st.local, sim_now(sim) - f->arrive_ns);
     hist_add(g->q->e2e, sim_now(sim) - m->born_ns);
     hist_add(g->e2e, sim_now(sim) - m->born_ns);
     g->processed++;
     g->base.st.completed++;
-    sim_level_add(sim, &g->base.st.insys, -1);
+    note_order(g, m);
+    if (g->dedupe_ns >= 0)
+        remember(g, m->version, sim_now(sim));
     station_release(sim, stn, m);
-    sim_req_free(sim, m);
+    msg_free(sim, g, m, true);
+}
+
+/* A consumer reached an expired message: the broker deletes it. */
+static bool consumers_gone(struct station *stn, struct request *m)
+{
+    const struct consumers *g = stn->owner;
+    return expired(g->q, m->born_ns, sim_now(g->sim));
 }
 
 static void dropped(struct sim *sim, struct station *stn, struct request *m,
                     enum station_drop why)
 {
-    /* Only a crash drops from the queue, and consumers take no faults yet. */
-    (void)sim;
-    (void)stn;
-    (void)m;
+    /* A crash parks the waiting messages before the station sees it, so
+     * only retention (gone) drops from the queue. */
+    assert(why == STATION_DROP_GONE);
     (void)why;
-    assert(!"a consumers' station dropped a message");
+    lose_expired(sim, stn->owner, m);
 }
 
 /* A crash cut m's processing: with ack = after_processing the broker still
@@ -578,8 +1161,17 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
     if (g->ack_on_receive) {
         g->lost++;
         g->base.st.errors++;
-        sim_level_add(sim, &g->base.st.insys, -1);
-        sim_req_free(sim, m);
+        msg_free(sim, g, m, false);
+        return;
+    }
+    m->user++; /* a cut delivery counts towards max_deliveries */
+    if (exhausted(g->q, m)) {
+        dead_letter(sim, g, m);
+        return;
+    }
+    if (g->q->vt_ns >= 0) { /* back when its visibility timeout ends */
+        sim_top(m)->step |= STEP_INVISIBLE;
+        g->parked[stn->index].invisible++;
         return;
     }
     g->redelivered++;
@@ -591,6 +1183,8 @@ static const struct station_ops consumers_station = {
     .served = served,
     .dropped = dropped,
     .cut = cut,
+    .gone = consumers_gone,
+    .demand = consumers_demand,
 };
 
 /* A crash takes the whole group down (every partition's consumers); the
@@ -619,6 +1213,10 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
             while (pk->len > 0) {
                 m = park_pop(pk);
                 backlog_add(sim, st, -1);
+                if (expired(g->q, m->born_ns, sim_now(sim))) {
+                    lose_expired(sim, g, m);
+                    continue;
+                }
                 enum station_verdict v = station_offer(sim, st, m);
                 assert(v == STATION_STARTED || v == STATION_QUEUED);
                 (void)v;
@@ -647,7 +1245,9 @@ static void consumers_reset(struct sim *sim, struct component *c)
 {
     (void)sim;
     struct consumers *g = (struct consumers *)c;
-    g->processed = g->redelivered = g->lost = g->dropped_oldest = 0;
+    g->processed = g->redelivered = g->lost = g->dropped_oldest = g->failed = 0;
+    g->duplicates = g->vt_expired = g->deduped = g->out_of_order = 0;
+    g->dedupe_ids_max = g->seen.len;
     hist_reset(g->e2e);
 }
 
@@ -656,35 +1256,78 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
 {
     const struct consumers *g = (const struct consumers *)c;
     double busy = sim_level_mean(sim, &c->st.busy, end_ns);
-    const struct metric_out m[] = {
-        {"processed", (double)g->processed, true},
-        {"redelivered", (double)g->redelivered, true},
-        {"lost", (double)g->lost, true},
-        {"consumer_utilization", c->st.servers > 0 ? busy / c->st.servers : 0.0, true},
-        /* a subscription of a topic (mode = fanout): its own lag */
-        {"backlog_mean", sim_level_mean(sim, &g->backlog, end_ns), true},
-        {"e2e_mean_ms", hist_mean(g->e2e) / 1e6, true},
-        {"e2e_p99_ms", (double)hist_quantile(g->e2e, 0.99) / 1e6, true},
-        {"dropped_oldest", (double)g->dropped_oldest, true},
-    };
-    size_t n = sizeof m / sizeof m[0];
-    if (!g->q || g->q->mode != MODE_FANOUT)
-        n -= 4; /* with one group the queue's figures are the group's */
+    struct metric_out m[16];
+    size_t n = 0;
+    m[n++] = (struct metric_out){"processed", (double)g->processed, true};
+    m[n++] = (struct metric_out){"redelivered", (double)g->redelivered, true};
+    m[n++] = (struct metric_out){"lost", (double)g->lost, true};
+    m[n++] = (struct metric_out){"failed_processing", (double)g->failed, true};
+    m[n++] = (struct metric_out){"duplicates_processed", (double)g->duplicates, true};
+    m[n++] = (struct metric_out){"visibility_expired", (double)g->vt_expired, true};
+    m[n++] = (struct metric_out){"out_of_order", (double)g->out_of_order, true};
+    double servers = c->st.servers; /* autoscaled: the mean of the consumers it had */
+    if (g->autoscale)
+        servers = sim_level_mean(sim, &c->st.capacity, end_ns);
+    m[n++] = (struct metric_out){"consumer_utilization", servers > 0 ? busy / servers : 0.0,
+                                 true};
+    if (g->dedupe_ns >= 0) {
+        m[n++] = (struct metric_out){"deduped", (double)g->deduped, true};
+        m[n++] = (struct metric_out){"dedupe_ids_max", (double)g->dedupe_ids_max, true};
+        m[n++] = (struct metric_out){"dedupe_bytes_max", (double)g->dedupe_bytes_max, true};
+    }
+    if (g->q && g->q->mode == MODE_FANOUT) {
+        /* a subscription of a topic: its own lag (with one group the
+         * queue's figures are the group's) */
+        m[n++] = (struct metric_out){"backlog_mean", sim_level_mean(sim, &g->backlog, end_ns), true};
+        m[n++] = (struct metric_out){"e2e_mean_ms", hist_mean(g->e2e) / 1e6, true};
+        m[n++] = (struct metric_out){"e2e_p99_ms", (double)hist_quantile(g->e2e, 0.99) / 1e6, true};
+        m[n++] = (struct metric_out){"dropped_oldest", (double)g->dropped_oldest, true};
+    }
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
     return n;
 }
 
+/* The group's lag in seconds now: the age of the oldest message at the
+ * head of a partition (parked, or waiting), 0 when none waits. */
+static double lag_s(const struct sim *sim, const struct consumers *g)
+{
+    int64_t oldest = INT64_MAX;
+    for (uint32_t i = 0; i < g->nstn; i++) {
+        const struct parked *pk = &g->parked[i];
+        const struct station *st = &g->stn[i];
+        if (pk->len > 0 && pk->ring[pk->head]->born_ns < oldest)
+            oldest = pk->ring[pk->head]->born_ns;
+        if (st->len > 0 && st->ring[st->head]->born_ns < oldest)
+            oldest = st->ring[st->head]->born_ns;
+    }
+    return oldest == INT64_MAX ? 0 : units_ns_to_s(sim_now(sim) - oldest);
+}
+
+/* Every group: its lag in seconds; a subscription of a topic also its lag
+ * in messages (its backlog; with one group the queue's backlog is it). */
 static size_t consumers_ts_extra(const struct sim *sim, const struct component *c,
                                  const char **names, double *values, size_t max)
 {
-    (void)sim;
     const struct consumers *g = (const struct consumers *)c;
-    if (max < 1 || !g->q || g->q->mode != MODE_FANOUT)
+    size_t n = 0;
+    if (!g->q)
         return 0;
-    names[0] = "backlog";
-    values[0] = (double)g->backlog.value;
-    return 1;
+    if (g->q->mode == MODE_FANOUT && n < max) {
+        names[n] = "backlog";
+        values[n++] = (double)g->backlog.value;
+    }
+    if (n < max) {
+        names[n] = "lag_s";
+        values[n++] = lag_s(sim, g);
+    }
+    if (g->autoscale && n + 2 <= max) {
+        names[n] = "consumers_ready";
+        values[n++] = (double)g->ready;
+        names[n] = "consumers_starting";
+        values[n++] = (double)g->starting;
+    }
+    return n;
 }
 
 static double consumers_capacity_rps(const struct sim *sim, const struct component *c)
@@ -692,7 +1335,108 @@ static double consumers_capacity_rps(const struct sim *sim, const struct compone
     (void)sim;
     const struct consumers *g = (const struct consumers *)c;
     double mean = g->service.mean;
-    return mean > 0 ? (double)g->n / (mean / 1e9) : (double)NAN;
+    double n = g->autoscale ? (double)g->ready : (double)g->n;
+    return mean > 0 ? n / (mean / 1e9) : (double)NAN;
+}
+
+/* Napkin math (models/napkin.h): a group takes its queue's publishes (each
+ * group of a fanout queue all of them; first deliveries only: failures and
+ * redeliveries add to it), served by its consumers; the queue's capacity
+ * bounds the backlog. */
+static const struct component *consumers_napkin_fed_by(const struct component *c)
+{
+    const struct consumers *g = (const struct consumers *)c;
+    return g->q ? &g->q->base : NULL;
+}
+
+static void consumers_napkin_server(const struct component *c, struct napkin_server *out)
+{
+    const struct consumers *g = (const struct consumers *)c;
+    out->rps = g->has_service && !g->autoscale ? consumers_capacity_rps(NULL, c) : (double)NAN;
+    out->unbounded_queue = g->q && g->q->capacity < 0 && g->q->retention_ns < 0;
+}
+
+/* ---- autoscaled consumers ----------------------------------------------------- */
+
+static void set_consumers(struct sim *sim, struct consumers *g)
+{
+    sim_level_add(sim, &g->base.st.capacity, (int64_t)g->ready - g->base.st.capacity.value);
+    station_set_workers(sim, &g->stn[0], g->ready);
+}
+
+static void consumer_ready(struct sim *sim, void *a, void *b)
+{
+    (void)b;
+    struct consumers *g = a;
+    if (g->starting == 0) /* cancelled by a scale-down meanwhile */
+        return;
+    g->starting--;
+    g->ready++;
+    set_consumers(sim, g);
+}
+
+/* The metric over the last period (lag: at the reading), per ready consumer. */
+static double consumers_measure(struct sim *sim, struct consumers *g)
+{
+    double secs = (double)(sim_now(sim) - g->hpa_last_ns) / 1e9;
+    sim_level_add(sim, &g->hpa_busy, 0); /* bring the areas up to now */
+    double busy = (g->hpa_busy.area - g->hpa_busy_mark) / 1e9 / secs;
+    double arrivals = (double)g->hpa_arrivals;
+    double per = g->ready ? (double)g->ready : 1.0;
+    g->hpa_busy_mark = g->hpa_busy.area;
+    g->hpa_arrivals = 0;
+    g->hpa_last_ns = sim_now(sim);
+    switch (g->hpa.metric) {
+    case HPA_UTILISATION:
+        return busy / per;
+    case HPA_QUEUE: /* refused at build: lag says it */
+        break;
+    case HPA_RPS:
+        return arrivals / secs / per;
+    case HPA_LAG:
+        return (double)g->backlog.value / per;
+    }
+    return 0;
+}
+
+/* Every period: the HPA rule's count; new consumers take messages after
+ * cold_start, removed ones finish the message they hold. */
+static void consumers_sync(struct sim *sim, void *a, void *b)
+{
+    (void)b;
+    struct consumers *g = a;
+    double metric = consumers_measure(sim, g);
+    uint32_t current = g->ready + g->starting;
+    uint32_t want = hpa_decide(&g->hpa, sim_now(sim), current, metric);
+    while (current < want) {
+        g->starting++;
+        current++;
+        sim_after(sim, g->hpa.cold_start_ns, consumer_ready, g, NULL);
+    }
+    bool fewer = false;
+    while (current > want && current > 1) {
+        if (g->starting > 0) {
+            g->starting--; /* the newest start is abandoned */
+        } else {
+            g->ready--;
+            fewer = true;
+        }
+        current--;
+    }
+    if (fewer)
+        set_consumers(sim, g);
+    if (sim_now(sim) + g->hpa.period_ns <= sim->end_ns)
+        sim_after(sim, g->hpa.period_ns, consumers_sync, g, NULL);
+}
+
+static void consumers_start(struct sim *sim, struct component *c)
+{
+    struct consumers *g = (struct consumers *)c;
+    if (!g->autoscale)
+        return;
+    hpa_start(&g->hpa, sim_now(sim), g->ready);
+    g->hpa_last_ns = sim_now(sim);
+    sim_after(sim, g->hpa.period_ns, consumers_sync, g, NULL);
 }
 
 static int consumers_build(struct sim *sim, struct component *c, const struct sc_section *s,
@@ -716,6 +1460,20 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
         g->ack_on_receive = true;
     else if (strcmp(ack, "after_processing") != 0)
         rc = diag_error(d, loc, "bad ack '%s': after_processing or on_receive", ack);
+    if (kp_fraction(s, consumers_params, "fail", &g->fail, d) < 0)
+        rc = -1;
+    if (kp_fraction(s, consumers_params, "poison", &g->poison, d) < 0)
+        rc = -1;
+    rng_stream(&g->fail_rng, sim->seed, s->name, "fail");
+    g->sim = sim;
+    g->dedupe_ns = -1;
+    const char *dd = kp_raw(s, consumers_params, "dedupe", &loc);
+    if (strcmp(dd, "none") != 0) {
+        if (kp_duration(s, consumers_params, "dedupe", &g->dedupe_ns, d) < 0)
+            rc = -1, g->dedupe_ns = -1;
+        else if (g->dedupe_ns <= 0)
+            rc = diag_error(d, loc, "dedupe must be above 0 (or none)"), g->dedupe_ns = -1;
+    }
     const struct sc_entry *e = sc_find_entry(s, "from");
     if (!e) {
         rc = diag_error(d, s->loc, "[consumers %s] needs 'from = QUEUE' (the queue it reads)",
@@ -747,11 +1505,30 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
             q->groups[q->ngroups++] = g;
         }
     }
+    struct loc aloc;
+    const char *as = kp_raw(s, consumers_params, "autoscale", &aloc);
+    if (strcmp(as, "none") != 0) {
+        if (hpa_setup(&g->hpa, as, aloc, d) < 0) {
+            rc = -1;
+        } else if (g->hpa.metric == HPA_QUEUE) {
+            rc = diag_error(d, aloc, "metric = queue is for a service: a [consumers] group "
+                                     "scales on lag (messages waiting per consumer), "
+                                     "utilisation or rps");
+        } else if (n < g->hpa.min || n > g->hpa.max) {
+            rc = diag_error(d, aloc, "the %lld consumers it starts with are outside the "
+                                     "autoscaler's min %u and max %u",
+                            n, g->hpa.min, g->hpa.max);
+        } else {
+            g->autoscale = true;
+            g->autoscale_loc = aloc;
+            g->ready = (uint32_t)n;
+        }
+    }
     g->n = n; /* its stations are built by the queue, which knows the partitions */
     sim_stats_init(sim, &c->st, true);
     sim_level_init(sim, &g->backlog);
     g->e2e = hist_new();
-    c->st.servers = (double)n;
+    c->st.servers = g->autoscale ? (double)g->hpa.max : (double)n;
     c->st.replicas_up = 1;
     c->st.capacity.value = n;
     return rc;
@@ -766,6 +1543,11 @@ static void consumers_fini(struct component *c)
     }
     free(g->stn);
     free(g->parked);
+    free(g->seen.id);
+    free(g->seen.at);
+    idmap_free(&g->seen_set);
+    idmap_free(&g->family);
+    idmap_free(&g->last_seq);
     hist_free(g->e2e);
     if (g->has_service)
         dist_fini(&g->service);
@@ -783,7 +1565,10 @@ const struct kind kind_consumers = {
     .reset = consumers_reset,
     .fini = consumers_fini,
     .metrics = consumers_metrics,
+    .start = consumers_start,
     .capacity_rps = consumers_capacity_rps,
+    .napkin_server = consumers_napkin_server,
+    .napkin_fed_by = consumers_napkin_fed_by,
     .ts_extra = consumers_ts_extra,
     .fault = consumers_fault,
     .build_stage = 0,

@@ -420,6 +420,8 @@ static double hpa_measure(struct sim *sim, struct service *sv)
         return queue / per;
     case HPA_RPS:
         return arrivals / secs / per;
+    case HPA_LAG: /* refused at build */
+        break;
     }
     return 0;
 }
@@ -691,6 +693,9 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     if (strcmp(as, "none") != 0) {
         if (hpa_setup(&sv->hpa, as, aloc, d) < 0) {
             rc = -1;
+        } else if (sv->hpa.metric == HPA_LAG) {
+            rc = diag_error(d, aloc, "metric = lag is for a [consumers] group: a service "
+                                     "scales on utilisation, queue or rps");
         } else {
             sv->autoscale = true;
             if (sv->hpa.max > sv->nreplicas) {

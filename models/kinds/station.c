@@ -31,8 +31,10 @@ void station_init(struct station *st, const struct station_ops *ops, void *owner
                            .speed = 1.0};
     nodefault_init(&st->nf);
     /* The list of holders serves only a crash that takes workers back. */
-    if (workers > 0 && !(flags & STATION_CRASH_KEEPS_SERVICE))
+    if (workers > 0 && !(flags & STATION_CRASH_KEEPS_SERVICE)) {
         st->serving = xcalloc(workers, sizeof *st->serving);
+        st->serving_cap = workers;
+    }
 }
 
 void station_fini(struct station *st)
@@ -223,7 +225,15 @@ void station_release(struct sim *sim, struct station *st, struct request *r)
     take_back(sim, st, r, sim_top(r));
     if (st->ops->freed)
         st->ops->freed(sim, st, r);
-    if (st->len > 0 && st->nf.up)
+    if (st->len > 0 && st->nf.up && has_worker(st)) /* not after a scale-down */
+        next_from_queue(sim, st);
+}
+
+void station_set_workers(struct sim *sim, struct station *st, uint32_t workers)
+{
+    SIM_CHECK(workers > 0 && st->workers > 0 && (!st->serving || workers <= st->serving_cap));
+    st->workers = workers;
+    while (st->len > 0 && st->nf.up && has_worker(st))
         next_from_queue(sim, st);
 }
 

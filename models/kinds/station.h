@@ -128,6 +128,7 @@ struct station {
     size_t head, len, cap;
     struct request **serving;  /* the busy requests holding a worker (bounded, and
                                   only when a crash takes them back) */
+    uint32_t serving_cap;      /* its places: the most workers station_set_workers may set */
     struct level *busy_lv[2];  /* levels moved with busy; NULL: none */
     struct level *queue_lv[2]; /* levels moved with len; NULL: none */
     struct hist *wait;         /* time queued before service; NULL: not recorded */
@@ -151,6 +152,12 @@ enum station_verdict station_offer(struct sim *sim, struct station *st, struct r
 /* r (top frame, holding a worker) gives it back; the worker takes the next
  * request from the queue (through the shed policy) while the node is up. */
 void station_release(struct sim *sim, struct station *st, struct request *r);
+
+/* A new number of workers (bounded, at most the workers it was made with):
+ * more start waiting requests at once; fewer take no new request until
+ * enough holders have finished (busy may stay above workers meanwhile). An
+ * autoscaled consumers group (models/kinds/queue.c). */
+void station_set_workers(struct sim *sim, struct station *st, uint32_t workers);
 
 /* Applies a fault action (models/kinds/nodefault.h). On NODEFAULT_CRASHED the
  * owner calls station_crash when it is ready to fail the node's work. */

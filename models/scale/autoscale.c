@@ -10,7 +10,9 @@
 #include "sim/units.h"
 
 const struct param_spec hpa_params[] = {
-    {"metric", "name", "utilisation", "utilisation, queue (waiting per replica) or rps (per replica)"},
+    {"metric", "name", "utilisation",
+     "utilisation, queue (waiting per replica), rps (per replica) or lag (a [consumers] "
+     "group: messages waiting per consumer, as KEDA's lag threshold)"},
     {"target", "number", "60%", "the metric's target per replica (a fraction for utilisation)"},
     {"min", "int", "1", "fewest replicas"},
     {"max", "int", "10", "most replicas"},
@@ -58,8 +60,10 @@ int hpa_setup(struct hpa *h, const char *text, struct loc loc, struct diag *d)
         h->metric = HPA_QUEUE;
     else if (strcmp(m, "rps") == 0)
         h->metric = HPA_RPS;
+    else if (strcmp(m, "lag") == 0)
+        h->metric = HPA_LAG;
     else
-        rc = diag_error(d, ml, "unknown metric '%s' (known: utilisation, queue, rps)", m);
+        rc = diag_error(d, ml, "unknown metric '%s' (known: utilisation, queue, rps, lag)", m);
     struct loc tl;
     const char *t = spec_value(&sp, hpa_params, "target", &tl);
     const char *why;
@@ -135,5 +139,6 @@ static const struct policy_head hpa = {
 static const struct policy_head *const autoscalers[] = {&hpa, NULL};
 
 const struct policy_family autoscale_family = {
-    "autoscale", "autoscaler", "horizontal autoscalers of a service (key: autoscale)",
+    "autoscale", "autoscaler",
+    "horizontal autoscalers of a service or a [consumers] group (key: autoscale)",
     autoscalers};
