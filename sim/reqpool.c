@@ -70,6 +70,8 @@ struct request *sim_req_new(struct sim *sim)
     struct request *r = take(&sim->pool);
     if (sim->pool.live == sim->limits.max_in_flight) /* the one check per birth */
         overload(sim);
+    if (sim->attr)
+        sim_attr_begin(sim, r);
     return r;
 }
 

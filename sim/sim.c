@@ -50,6 +50,7 @@ void sim_fini(struct sim *sim)
     sim_ts_fini(&sim->ts);
     free(sim->faults.spans);
     free(sim->faults.links);
+    sim_attr_free(sim->attr);
     reqpool_fini(&sim->pool);
     evq_free(sim->q);
     memset(sim, 0, sizeof *sim);
@@ -241,6 +242,8 @@ void sim_send(struct sim *sim, struct component *from, struct request *r, struct
     int64_t delay = hop_delay(from);
     if (sim->faults.nlinks && !link_passes(sim, from, to, &delay))
         return;
+    if (sim->attr)
+        sim_attr_hop(sim, r, from, to, delay);
     if (delay == 0)
         to->ops.on_request(sim, to, r);
     else
@@ -256,6 +259,8 @@ void sim_reply(struct sim *sim, struct request *r)
     int64_t delay = hop_delay(caller);
     if (sim->faults.nlinks && !link_passes(sim, r->stack[r->depth].c, caller, &delay))
         return;
+    if (sim->attr) /* the replier's service ends; the hop back is its network */
+        sim_attr_hop(sim, r, r->stack[r->depth].c, r->stack[r->depth].c, delay);
     if (delay == 0)
         caller->ops.on_reply(sim, caller, r);
     else

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/attrib.h"
 #include "sim/check.h" /* SIM_CHECK */
 #include "sim/diag.h"
 #include "sim/dist.h"
@@ -106,6 +107,9 @@ struct request {
     struct request *parent;
     struct frame stack[REQ_MAX_DEPTH];
     struct request *next_free;
+    /* Where its time went (sim/attrib.h): written only with attribution on,
+     * so it lies past the header that every new request clears. */
+    struct req_attr attr;
 };
 
 /* A level that changes at events (queue length, busy workers): a count,
@@ -239,6 +243,7 @@ struct sim {
     struct series *warmup;      /* sim/warmup.c: a pilot's latency series, or NULL */
     struct precision precision; /* sim/precision.c: the precision stop */
     struct sim_progress *progress; /* NULL, or where sim_run publishes its clock */
+    struct sim_attr *attr;      /* sim/attrib.c: where requests' time goes, or NULL: off */
 };
 
 /* A named interval of simulated time (a scheduled fault). */
