@@ -48,6 +48,7 @@ void sim_attr_enable(struct sim *sim)
     a->nphases = ATTR_COMP_PHASES * sim->ncomps + ATTR_REQ_PHASES;
     a->sinks = xcalloc(sim->ncomps + 1, sizeof *a->sinks);
     sim->attr = a;
+    sim->msg_hooks = true;
 }
 
 void sim_attr_free(struct sim_attr *a)

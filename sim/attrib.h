@@ -81,18 +81,24 @@ struct sim_attr {
 void sim_attr_enable(struct sim *sim);
 void sim_attr_free(struct sim_attr *a); /* NULL-safe */
 
-/* The hooks; each is called only when sim->attr is set. */
-void sim_attr_begin(struct sim *sim, struct request *r);     /* a new request */
-void sim_attr_queue(struct sim *sim, struct request *r, const struct component *c);
-void sim_attr_hop(struct sim *sim, struct request *r, const struct component *holder,
+/* The hooks; each is called only when sim->attr is set. Marked cold: the
+ * compiler keeps them off the hot paths of runs without attribution. */
+#ifdef __GNUC__
+#define ATTR_HOOK __attribute__((cold))
+#else
+#define ATTR_HOOK
+#endif
+ATTR_HOOK void sim_attr_begin(struct sim *sim, struct request *r);     /* a new request */
+ATTR_HOOK void sim_attr_queue(struct sim *sim, struct request *r, const struct component *c);
+ATTR_HOOK void sim_attr_hop(struct sim *sim, struct request *r, const struct component *holder,
                   const struct component *callee, int64_t delay_ns);
-void sim_attr_close(struct sim *sim, struct request *r, const struct component *c); /* service */
-void sim_attr_adopt(struct sim *sim, struct request *parent, const struct request *child);
-void sim_attr_fail(struct sim *sim, struct request *r);
-void sim_attr_fail_all(struct sim *sim, struct request *r);
-void sim_attr_wait(struct sim *sim, struct request *r); /* backoff */
+ATTR_HOOK void sim_attr_close(struct sim *sim, struct request *r, const struct component *c); /* service */
+ATTR_HOOK void sim_attr_adopt(struct sim *sim, struct request *parent, const struct request *child);
+ATTR_HOOK void sim_attr_fail(struct sim *sim, struct request *r);
+ATTR_HOOK void sim_attr_fail_all(struct sim *sim, struct request *r);
+ATTR_HOOK void sim_attr_wait(struct sim *sim, struct request *r); /* backoff */
 /* A measured request of client c ended with success after latency_ns. */
-void sim_attr_done(struct sim *sim, const struct component *c, const struct request *r,
+ATTR_HOOK void sim_attr_done(struct sim *sim, const struct component *c, const struct request *r,
                    int64_t latency_ns);
 
 /* Requests recorded at component c (a client), and the phase totals of the

@@ -244,6 +244,7 @@ struct sim {
     struct precision precision; /* sim/precision.c: the precision stop */
     struct sim_progress *progress; /* NULL, or where sim_run publishes its clock */
     struct sim_attr *attr;      /* sim/attrib.c: where requests' time goes, or NULL: off */
+    bool msg_hooks;             /* link faults or attribution: sim_send and sim_reply look */
 };
 
 /* A named interval of simulated time (a scheduled fault). */
