@@ -305,10 +305,20 @@ void attribution_plot_script(struct outfile *o, const struct report *rp)
 
 /* ---- the terminal -------------------------------------------------------- */
 
+#define ATTR_LINES_MAX 16 /* lines on the terminal at most; the rest is in attribution.csv */
+
+static void append(char **out, size_t *len, const char *line)
+{
+    size_t add = strlen(line);
+    *out = xrealloc(*out, *len + add + 1);
+    memcpy(*out + *len, line, add + 1);
+    *len += add;
+}
+
 char *attribution_lines(const struct report *rp)
 {
     char *out = xstrdup("");
-    size_t len = 0;
+    size_t len = 0, nlines = 0, skipped = 0;
     bool many = wr_point_end(rp, 0) < rp->nruns;
     for (size_t b = 0, e; b < rp->nruns; b = e) {
         e = wr_point_end(rp, b);
@@ -340,6 +350,11 @@ char *attribution_lines(const struct report *rp)
             }
             if (!top[0])
                 continue;
+            if (nlines == ATTR_LINES_MAX) {
+                skipped++;
+                continue;
+            }
+            nlines++;
             double mean_ms;
             struct ci share;
             size_t n;
@@ -352,19 +367,20 @@ char *attribution_lines(const struct report *rp)
             char second[240] = "";
             if (top[1] && s[1] >= 0.005)
                 snprintf(second, sizeof second, ", %.0f%% in %s", 100 * s[1], w1);
-            int m = snprintf(line, sizeof line,
-                             "attribution%s%s: %s: requests at or above p99 spend %.0f%% of "
-                             "their time in %s (all requests: %.0f%%)%s\n",
-                             many ? " at " : "", many ? label : "", k.clients[c], 100 * s[0], w0,
-                             100 * all0, second);
-            size_t add = m < 0 ? 0 : (size_t)m >= sizeof line ? sizeof line - 1 : (size_t)m;
-            out = xrealloc(out, len + add + 1);
-            memcpy(out + len, line, add);
-            len += add;
-            out[len] = '\0';
+            snprintf(line, sizeof line,
+                     "attribution%s%s: %s: requests at or above p99 spend %.0f%% of their time in "
+                     "%s (all requests: %.0f%%)%s\n",
+                     many ? " at " : "", many ? label : "", k.clients[c], 100 * s[0], w0,
+                     100 * all0, second);
+            append(&out, &len, line);
         }
         free(label);
         keys_free(&k);
+    }
+    if (skipped) {
+        char line[128];
+        snprintf(line, sizeof line, "attribution: %zu more in attribution.csv\n", skipped);
+        append(&out, &len, line);
     }
     return out;
 }
