@@ -49,6 +49,7 @@ void sim_attr_enable(struct sim *sim)
     a->sinks = xcalloc(sim->ncomps + 1, sizeof *a->sinks);
     sim->attr = a;
     sim->msg_hooks = true;
+    reqpool_with_attr(&sim->pool);
 }
 
 void sim_attr_free(struct sim_attr *a)
@@ -101,13 +102,13 @@ static void add(struct req_attr *x, uint32_t idx, int64_t ns)
 static void close_to(struct sim *sim, struct request *r, uint32_t idx)
 {
     int64_t now = sim_now(sim);
-    add(&r->attr, idx, now - r->attr.at_ns);
-    r->attr.at_ns = now;
+    add(r->attr, idx, now - r->attr->at_ns);
+    r->attr->at_ns = now;
 }
 
 void sim_attr_begin(struct sim *sim, struct request *r)
 {
-    struct req_attr *x = &r->attr;
+    struct req_attr *x = r->attr;
     x->at_ns = x->start_ns = sim_now(sim);
     x->other_ns = 0;
     x->n = 0;
@@ -127,14 +128,14 @@ void sim_attr_hop(struct sim *sim, struct request *r, const struct component *ho
                   const struct component *callee, int64_t delay_ns)
 {
     close_to(sim, r, comp_phase(sim, holder, ATTR_SERVICE));
-    add(&r->attr, comp_phase(sim, callee, ATTR_NETWORK), delay_ns);
-    r->attr.at_ns += delay_ns;
+    add(r->attr, comp_phase(sim, callee, ATTR_NETWORK), delay_ns);
+    r->attr->at_ns += delay_ns;
 }
 
 void sim_attr_adopt(struct sim *sim, struct request *parent, const struct request *child)
 {
-    struct req_attr *p = &parent->attr;
-    const struct req_attr *c = &child->attr;
+    struct req_attr *p = parent->attr;
+    const struct req_attr *c = child->attr;
     add(p, req_phase(sim, ATTR_HEDGE), c->start_ns - p->at_ns);
     for (uint32_t i = 0; i < c->n; i++)
         add(p, c->idx[i], c->ns[i]);
@@ -151,7 +152,7 @@ void sim_attr_fail(struct sim *sim, struct request *r)
 
 void sim_attr_fail_all(struct sim *sim, struct request *r)
 {
-    struct req_attr *x = &r->attr;
+    struct req_attr *x = r->attr;
     int64_t t = x->other_ns + (sim_now(sim) - x->at_ns);
     for (uint32_t i = 0; i < x->n; i++)
         t += x->ns[i];
@@ -182,7 +183,7 @@ void sim_attr_done(struct sim *sim, const struct component *c, const struct requ
     if (!*blk) /* once per octave a client's latencies reach: at most 57 */
         *blk = xcalloc(ATTR_BLOCK * row, sizeof **blk);
     double *v = *blk + (b % ATTR_BLOCK) * row;
-    const struct req_attr *x = &r->attr;
+    const struct req_attr *x = r->attr;
     int64_t sum = x->other_ns;
     v[0] += 1;
     for (uint32_t i = 0; i < x->n; i++) {

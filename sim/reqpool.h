@@ -19,6 +19,7 @@ struct reqpool {
     size_t nchunks;
     size_t live;              /* taken and not returned */
     uint64_t next_id;         /* id of the next request taken */
+    struct req_attr **attrs;  /* with attribution: one chunk of accumulators per chunk */
 };
 
 /* A request with a fresh id, no frames, user UINT32_MAX, target -1 and the
@@ -26,6 +27,9 @@ struct reqpool {
 struct request *reqpool_take(struct reqpool *p);
 /* Returns r, which must be live (not already returned). */
 void reqpool_put(struct reqpool *p, struct request *r);
+/* Gives every request, those of chunks to come too, an attribution
+ * accumulator (request.attr; sim/attrib.h). */
+void reqpool_with_attr(struct reqpool *p);
 /* Frees every chunk (requests still live go with them) and zeroes p.
  * Checks the accounting first: free + live = every request allocated. */
 void reqpool_fini(struct reqpool *p);

@@ -107,9 +107,10 @@ struct request {
     struct request *parent;
     struct frame stack[REQ_MAX_DEPTH];
     struct request *next_free;
-    /* Where its time went (sim/attrib.h): written only with attribution on,
-     * so it lies past the header that every new request clears. */
-    struct req_attr attr;
+    /* Where its time went (sim/attrib.h), or NULL: attribution is off. Its
+     * own chunk in the pool (reqpool_with_attr), so a run without it pays
+     * one pointer per request; past the header every new request clears. */
+    struct req_attr *attr;
 };
 
 /* A level that changes at events (queue length, busy workers): a count,

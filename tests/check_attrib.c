@@ -14,6 +14,8 @@
 static struct sim sim;
 static struct component comp[2];
 static struct component *comps[2] = {&comp[0], &comp[1]};
+static struct request req[3]; /* with their accumulators, as the pool gives them */
+static struct req_attr req_acc[3];
 
 static void setup(void)
 {
@@ -24,6 +26,8 @@ static void setup(void)
     sim.comps = comps;
     sim.ncomps = 2;
     sim_attr_enable(&sim);
+    for (size_t i = 0; i < 3; i++)
+        req[i].attr = &req_acc[i];
 }
 
 static void teardown(void)
@@ -54,7 +58,6 @@ static double total_of(size_t k)
 
 /* ---- one request through the hooks, driven by events --------------------- */
 
-static struct request req[3];
 
 static void ev_begin(struct sim *s, void *a, void *b)
 {
@@ -161,16 +164,19 @@ END_TEST
 START_TEST(phases_past_the_slots_go_to_other)
 {
     struct request r;
+    struct req_attr acc;
     memset(&r, 0, sizeof r);
+    memset(&acc, 0, sizeof acc);
+    r.attr = &acc;
     sim_attr_begin(&sim, &r);
     sim_attr_hop(&sim, &r, &comp[0], &comp[1], 7); /* 1 slot */
-    r.attr.n = ATTR_SLOTS; /* pretend every slot is taken by db's network */
+    r.attr->n = ATTR_SLOTS; /* pretend every slot is taken by db's network */
     for (uint32_t k = 0; k < ATTR_SLOTS; k++) {
-        r.attr.idx[k] = (uint32_t)cidx(1, ATTR_NETWORK);
-        r.attr.ns[k] = k == 0 ? 7 : 0;
+        r.attr->idx[k] = (uint32_t)cidx(1, ATTR_NETWORK);
+        r.attr->ns[k] = k == 0 ? 7 : 0;
     }
     sim_attr_hop(&sim, &r, &comp[1], &comp[0], 4); /* a new phase: network to comp 0 */
-    ck_assert_int_eq(r.attr.other_ns, 4);
+    ck_assert_int_eq(r.attr->other_ns, 4);
     sim_attr_done(&sim, &comp[0], &r, 11);
     ck_assert_double_eq(total_of(ridx(ATTR_OTHER)), 4);
     ck_assert_double_eq(total_of(cidx(1, ATTR_NETWORK)), 7);
@@ -186,14 +192,17 @@ END_TEST
 START_TEST(groups_are_the_slowest_k_requests)
 {
     struct request r;
+    struct req_attr acc;
     memset(&r, 0, sizeof r);
+    memset(&acc, 0, sizeof acc);
+    r.attr = &acc;
     double want_all = 0;
     for (int i = 1; i <= 1000; i++) {
         int64_t lat = (int64_t)i * 1000000;
-        r.attr.n = 1;
-        r.attr.other_ns = 0;
-        r.attr.idx[0] = (uint32_t)(i > 980 ? cidx(1, ATTR_QUEUE) : cidx(0, ATTR_QUEUE));
-        r.attr.ns[0] = lat;
+        r.attr->n = 1;
+        r.attr->other_ns = 0;
+        r.attr->idx[0] = (uint32_t)(i > 980 ? cidx(1, ATTR_QUEUE) : cidx(0, ATTR_QUEUE));
+        r.attr->ns[0] = lat;
         want_all += (double)lat;
         sim_attr_done(&sim, &comp[0], &r, lat);
     }
