@@ -25,8 +25,10 @@
  * most), not growing with the requests. sim_attr_groups then gives the
  * phase totals of all requests and of those at or above p99 and p99.9.
  *
- * Off (sim->attr NULL), the engine pays one predictable branch per message
- * and per service start. */
+ * Off (sim->attr NULL), a run pays one predictable test per request taken,
+ * message (shared with the link faults' test), service start and success,
+ * and one pointer per request (request.attr): make bench's callgrind count
+ * went from 1707.5 to 1720.5 instructions per request (M/M/1). */
 #ifndef SDSIM_SIM_ATTRIB_H
 #define SDSIM_SIM_ATTRIB_H
 
