@@ -68,7 +68,7 @@ const struct param_spec runner_sim_params[] = {
      "on: split each client's measured successes into phases (queue and service at each "
      "component, network per hop, backoff, hedge waits, failed attempts) for all requests "
      "and those at or above p99 and p99.9: attribution.csv, attribution.png and a line per "
-     "client (off: no cost)"},
+     "client (off: a few predictable tests per request)"},
     {NULL, NULL, NULL, NULL},
 };
 
