@@ -271,6 +271,40 @@ const struct coldoc columns_histograms[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+/* ---- attribution.csv ----------------------------------------------------- */
+
+#define ATTRIB "with [sim] attribution = on"
+const struct coldoc columns_attribution[] = {
+    {"point", "-", "sweep point number", ATTRIB, "the runner"},
+    {"<sweep variable>", "as written", "the sweep variable's value at the point", SWEEP,
+     "the scenario's ${...}"},
+    {"client", "-", "the client whose measured successes the row is about", ATTRIB,
+     "the scenario"},
+    {"group", "-",
+     "which requests: all, p99 (those at or above the p99 latency, the slowest 1%) or p99.9",
+     ATTRIB,
+     "the latency histogram's buckets from the top; the bucket holding the boundary gives a "
+     "pro-rata share of its time (its width is under 0.8% of its latency)"},
+    {"component", "-", "the component the phase happens at (empty for backoff, hedge_wait, "
+     "failed_attempts, other, unaccounted)", ATTRIB, "the scenario"},
+    {"phase", "-",
+     "queue (waiting for a worker), service (at the component, not in its calls), network "
+     "(the hop to the component and back), backoff (waits before retries), hedge_wait (before "
+     "the copy that won was sent), failed_attempts (attempts and calls that failed or timed "
+     "out), other (phases past a request's 12 slots), unaccounted (latency no phase explains)",
+     ATTRIB, "each request's clock mark, moved at every queue start, send and reply"},
+    {"mean_ms", "ms", "the phase's time per request of the group (the phases of a group add "
+     "up to its mean latency)", ATTRIB, "mean over the replications"},
+    {"share", "ratio", "the phase's share of the group's time (a group's shares add up to 1)",
+     ATTRIB, "mean over the replications"},
+    {"share_ci_low", "ratio", "lower end of the share's 95% interval",
+     "empty with one replication", "Student t over the replications"},
+    {"share_ci_high", "ratio", "upper end of the share's 95% interval",
+     "empty with one replication", "Student t over the replications"},
+    {"n", "runs", "replications with requests in the group", ATTRIB, "the runs of the point"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 /* ---- expect.csv ---------------------------------------------------------- */
 
 #define CHECKS "with [expect] or [predict]"
@@ -541,6 +575,8 @@ void columns_each(columns_fn *fn, void *ctx)
         fn(ctx, "expect.csv", d->name, d);
     for (const struct coldoc *d = columns_find; d->name; d++)
         fn(ctx, "find.csv", d->name, d);
+    for (const struct coldoc *d = columns_attribution; d->name; d++)
+        each_row(fn, ctx, "attribution.csv", d);
     for (int ts = 0; ts < 2; ts++) {
         for (const struct kind_metric *k = columns_kind_metrics; k->doc.name; k++) {
             if (k->timeseries != ts)

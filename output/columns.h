@@ -84,6 +84,7 @@ extern const struct coldoc columns_summary[];    /* summary.csv */
 extern const struct coldoc columns_histograms[]; /* histograms.csv */
 extern const struct coldoc columns_expect[];     /* expect.csv */
 extern const struct coldoc columns_find[];       /* find.csv */
+extern const struct coldoc columns_attribution[]; /* attribution.csv */
 
 /* A metric a kind reports (runs.csv and summary.csv, or a time-series
  * column): per_component ones are named "<component>.<name>". */

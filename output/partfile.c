@@ -140,6 +140,23 @@ static void put_run(struct outfile *o, const struct run_result *r)
         put_str(o, r->extra[i].name);
         put_d(o, r->extra[i].value);
     }
+    outfile_printf(o, "\nattribution");
+    put_i(o, r->attribution);
+    put_u(o, r->nattr);
+    for (size_t i = 0; i < r->nattr; i++) {
+        const struct attr_result *a = &r->attr[i];
+        outfile_printf(o, "\n");
+        put_str(o, a->client);
+        for (size_t g = 0; g < 3; g++)
+            put_d(o, a->n[g]);
+        put_u(o, a->nrows);
+        for (size_t k = 0; k < a->nrows; k++) {
+            put_str(o, a->rows[k].component);
+            put_str(o, a->rows[k].phase);
+            for (size_t g = 0; g < 3; g++)
+                put_d(o, a->rows[k].ns[g]);
+        }
+    }
     const struct run_stop *s = &r->stop;
     outfile_printf(o, "\nstop");
     put_i(o, s->overloaded);
@@ -436,6 +453,30 @@ static void get_run(struct rd *r, struct part *p, struct run_result *x)
         x->nextra = i + 1;
         x->extra[i].name = get_str(r);
         x->extra[i].value = get_d(r);
+    }
+    expect(r, "attribution");
+    x->attribution = (int)get_i(r);
+    size_t na = get_n(r, limit(r));
+    x->attr = na ? xcalloc(na, sizeof *x->attr) : NULL;
+    for (size_t i = 0; i < na && !r->bad; i++) {
+        struct attr_result *a = &x->attr[i];
+        x->nattr = i + 1;
+        a->client = get_str(r);
+        if (!a->client) /* "%-" (NULL) is no name */
+            fail(r, "an attribution row without a client");
+        for (size_t g = 0; g < 3; g++)
+            a->n[g] = get_d(r);
+        size_t nr = get_n(r, limit(r));
+        a->rows = nr ? xcalloc(nr, sizeof *a->rows) : NULL;
+        for (size_t k = 0; k < nr && !r->bad; k++) {
+            a->nrows = k + 1;
+            a->rows[k].component = get_str(r);
+            a->rows[k].phase = get_str(r);
+            if (!a->rows[k].component || !a->rows[k].phase)
+                fail(r, "an attribution row without a component or phase");
+            for (size_t g = 0; g < 3; g++)
+                a->rows[k].ns[g] = get_d(r);
+        }
     }
     expect(r, "stop");
     struct run_stop *s = &x->stop;

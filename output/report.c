@@ -17,6 +17,7 @@
 
 #include "sim/hist.h"
 #include "sim/stats.h"
+#include "output/attribution.h"
 #include "output/expect.h"
 #include "output/find.h"
 #include "output/partfile.h"
@@ -484,6 +485,22 @@ static void w_custom_script(struct outfile *o, const struct report *rp, struct w
     plots_custom_script(o, rp);
 }
 
+static void w_attr(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    csvout_attribution(o, rp);
+}
+static void w_attr_data(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    attribution_plot_data(o, rp);
+}
+static void w_attr_script(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    attribution_plot_script(o, rp);
+}
+
 static bool has_timeseries(const struct report *rp)
 {
     return rp->nruns > 0 && rp->runs[0].ts_nrows > 0;
@@ -541,6 +558,9 @@ int report_write(const struct report *rp, const struct outdir *od, int *err, con
         {"sweep_metrics.gp", w_metrics_script, w.pc.n > 0},
         {"plots.dat", w_custom_data, sweep && rp->nplots > 0},
         {"plots.gp", w_custom_script, sweep && rp->nplots > 0},
+        {"attribution.csv", w_attr, attribution_any(rp)},
+        {"attribution.dat", w_attr_data, attribution_any(rp) && lat},
+        {"attribution.gp", w_attr_script, attribution_any(rp) && lat},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (!files[i].wanted)

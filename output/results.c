@@ -70,5 +70,14 @@ void run_result_free(struct run_result *r)
         free(r->extra[i].name);
     free(r->extra);
     free(r->stop.busiest);
+    for (size_t i = 0; i < r->nattr; i++) {
+        for (size_t k = 0; k < r->attr[i].nrows; k++) {
+            free(r->attr[i].rows[k].component);
+            free(r->attr[i].rows[k].phase);
+        }
+        free(r->attr[i].rows);
+        free(r->attr[i].client);
+    }
+    free(r->attr);
     memset(r, 0, sizeof *r);
 }

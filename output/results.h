@@ -64,6 +64,20 @@ struct run_stop {
     double capacity_rps;   /* its capacity, or NAN: unknown */
 };
 
+/* Where one client's measured successes spent their time ([sim]
+ * attribution = on; sim/attrib.h): the phases with time in some group. */
+struct attr_row {
+    char *component;  /* "" for the request-wide phases (backoff, ...) */
+    char *phase;      /* queue, service, network, backoff, hedge_wait, ... */
+    double ns[3];     /* summed in each group: all, p99, p99.9 (sim/attrib.h) */
+};
+struct attr_result {
+    char *client;
+    double n[3];      /* requests in each group (the boundary bucket's share: fractional) */
+    struct attr_row *rows;
+    size_t nrows;
+};
+
 struct run_result {
     size_t run, point, rep;
     uint64_t seed;
@@ -86,6 +100,9 @@ struct run_result {
     struct named_value *extra; /* metrics of the patterns present, in component order */
     size_t nextra;
     struct run_stop stop;
+    int attribution;             /* [sim] attribution = on */
+    struct attr_result *attr;    /* one per client with successes */
+    size_t nattr;
 };
 
 void run_result_free(struct run_result *r);

@@ -20,6 +20,7 @@
 #include "models/kind.h"
 #include "models/model.h"
 #include "models/napkin.h"
+#include "output/attribution.h"
 #include "output/columns.h"
 #include "output/compare.h"
 #include "output/expect.h"
@@ -1055,6 +1056,9 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
         char *table = report_table(&rp);
         fputs(table, stdout);
         free(table);
+        char *attr = attribution_lines(&rp); /* [sim] attribution = on: "" otherwise */
+        fputs(attr, stdout);
+        free(attr);
     }
     if (rc == 0 && !c->quiet)
         printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s%s%s)\n",

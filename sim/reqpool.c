@@ -10,11 +10,33 @@
 #include "sim/sim.h"
 #include "sim/xalloc.h"
 
+/* Chunk k's accumulators. */
+static void attr_chunk(struct reqpool *p, size_t k)
+{
+    struct req_attr *a = xcalloc(REQPOOL_CHUNK, sizeof *a);
+    p->attrs[k] = a;
+    for (size_t i = 0; i < REQPOOL_CHUNK; i++)
+        p->chunks[k][i].attr = &a[i];
+}
+
+void reqpool_with_attr(struct reqpool *p)
+{
+    if (p->attrs)
+        return;
+    p->attrs = xcalloc(p->nchunks + 1, sizeof *p->attrs);
+    for (size_t k = 0; k < p->nchunks; k++)
+        attr_chunk(p, k);
+}
+
 static void grow(struct reqpool *p)
 {
     struct request *chunk = xcalloc(REQPOOL_CHUNK, sizeof *chunk);
     p->chunks = xrealloc(p->chunks, (p->nchunks + 1) * sizeof *p->chunks);
     p->chunks[p->nchunks++] = chunk;
+    if (p->attrs) {
+        p->attrs = xrealloc(p->attrs, (p->nchunks + 1) * sizeof *p->attrs);
+        attr_chunk(p, p->nchunks - 1);
+    }
     for (size_t i = REQPOOL_CHUNK; i-- > 0;) {
         chunk[i].pooled = true;
         chunk[i].next_free = p->free;
@@ -104,6 +126,8 @@ struct request *sim_req_new(struct sim *sim)
     struct request *r = take(&sim->pool);
     if (sim->pool.live == sim->limits.max_in_flight) /* the one check per birth */
         overload(sim);
+    if (sim->attr)
+        sim_attr_begin(sim, r);
     return r;
 }
 
@@ -139,11 +163,15 @@ void reqpool_fini(struct reqpool *p)
         nblocks++;
     assert(nblocks + p->live_blocks == p->nblock_chunks * BLOCK_CHUNK && "frame block accounting");
 #endif
-    for (size_t i = 0; i < p->nchunks; i++)
+    for (size_t i = 0; i < p->nchunks; i++) {
         free(p->chunks[i]);
+        if (p->attrs)
+            free(p->attrs[i]);
+    }
     free(p->chunks);
     for (size_t i = 0; i < p->nblock_chunks; i++)
         free(p->block_chunks[i]);
     free(p->block_chunks);
+    free(p->attrs);
     memset(p, 0, sizeof *p);
 }

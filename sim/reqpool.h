@@ -25,6 +25,7 @@ struct reqpool {
     struct frame_block **block_chunks;
     size_t nblock_chunks;
     size_t live_blocks;
+    struct req_attr **attrs;  /* with attribution: one chunk of accumulators per chunk */
 };
 
 /* A request with a fresh id, no frames, user UINT32_MAX, target -1 and the
@@ -35,6 +36,9 @@ void reqpool_put(struct reqpool *p, struct request *r);
 /* r is about to push frame i, the first of a block: links a block for it
  * from p unless r kept one from an earlier, deeper call. */
 void reqpool_deepen(struct reqpool *p, struct request *r, unsigned i);
+/* Gives every request, those of chunks to come too, an attribution
+ * accumulator (request.attr; sim/attrib.h). */
+void reqpool_with_attr(struct reqpool *p);
 /* Frees every chunk (requests still live go with them) and zeroes p.
  * Checks the accounting first: free + live = every request allocated. */
 void reqpool_fini(struct reqpool *p);

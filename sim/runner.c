@@ -79,6 +79,11 @@ const struct param_spec runner_sim_params[] = {
     {"find_max_repeat", "int", "4 x repeat",
      "a probe whose 95% interval straddles the threshold gets twice the replications, up to "
      "this; still unsure, it counts as failing (the answer passes with its interval clear)"},
+    {"attribution", "bool", "off",
+     "on: split each client's measured successes into phases (queue and service at each "
+     "component, network per hop, backoff, hedge waits, failed attempts) for all requests "
+     "and those at or above p99 and p99.9: attribution.csv, attribution.png and a line per "
+     "client (off: a few predictable tests per request)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -350,6 +355,8 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
         rc = -1;
     else
         cfg->max_in_flight = (size_t)limit;
+    if (kp_bool(s, runner_sim_params, "attribution", &cfg->attribution, d) < 0)
+        rc = -1;
     const char *p = kp_raw(s, runner_sim_params, "precision", &loc);
     if (strcmp(p, "off") != 0) {
         if (kp_fraction(s, runner_sim_params, "precision", &cfg->precision, d) < 0)
@@ -767,6 +774,35 @@ static void collect_extra(const struct sim *sim, const struct component *c, int6
     }
 }
 
+/* Client c's phases (sim/attrib.c) into res->attr, when it had successes. */
+static void collect_attr(const struct sim *sim, const struct component *c,
+                         struct run_result *res)
+{
+    const struct sim_attr *a = sim->attr;
+    size_t np = a->nphases;
+    double n[ATTR_GROUPS];
+    double *ns = xcalloc(ATTR_GROUPS * np, sizeof *ns);
+    if (sim_attr_groups(a, c->id, n, ns)) {
+        struct attr_result *x = &res->attr[res->nattr++];
+        x->client = xstrdup(c->name);
+        memcpy(x->n, n, sizeof x->n);
+        x->rows = xcalloc(np, sizeof *x->rows);
+        for (size_t k = 0; k < np; k++) {
+            if (ns[k] == 0 && ns[np + k] == 0 && ns[2 * np + k] == 0)
+                continue;
+            struct attr_row *row = &x->rows[x->nrows++];
+            size_t ci = k / ATTR_COMP_PHASES;
+            bool per_comp = ci < a->ncomps;
+            row->component = xstrdup(per_comp ? sim->comps[ci]->name : "");
+            row->phase = xstrdup(per_comp ? attr_comp_phase_names[k % ATTR_COMP_PHASES]
+                                          : attr_req_phase_names[k - ATTR_COMP_PHASES * a->ncomps]);
+            for (size_t g = 0; g < ATTR_GROUPS; g++)
+                row->ns[g] = ns[g * np + k];
+        }
+    }
+    free(ns);
+}
+
 static void collect(const struct sim *sim, int64_t end_ns, const struct napkin_row *nap,
                     struct run_result *res)
 {
@@ -775,10 +811,15 @@ static void collect(const struct sim *sim, int64_t end_ns, const struct napkin_r
     res->warmup_s = units_ns_to_s(sim->cut_ns);
     res->events = sim->events;
     res->comps = xcalloc(sim->ncomps + 1, sizeof *res->comps);
+    res->attribution = sim->attr != NULL;
+    if (sim->attr)
+        res->attr = xcalloc(sim->ncomps + 1, sizeof *res->attr);
     for (size_t i = 0; i < sim->ncomps; i++) {
         const struct component *c = sim->comps[i];
         collect_extra(sim, c, end_ns, res);
         if (c->kind->is_client) {
+            if (sim->attr)
+                collect_attr(sim, c, res);
             const struct client_totals *t = client_totals(c);
             res->offered += t->offered;
             res->completed += t->completed;
@@ -935,6 +976,8 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
     diag_free(d);
     if (rc == 0 && !series)
         sim_ts_start(&sim, cfg->interval_ns);
+    if (rc == 0 && !series && cfg->attribution)
+        sim_attr_enable(&sim);
     struct napkin_row *nap = NULL;
     if (rc == 0 && res) { /* from the model as built, before faults or autoscaling move it */
         nap = xcalloc(sim.ncomps + 1, sizeof *nap);

@@ -39,6 +39,7 @@ struct sim_config {
     char plot_x[64];       /* the sweep on the x axis of the sweep plots, or "": the first */
     char compare[64];      /* the sweep whose values sdsim compare pairs after the table, or "" */
     size_t max_in_flight;  /* stop a run holding this many requests; SIZE_MAX: none */
+    bool attribution;      /* where requests' time goes: attribution.csv (sim/attrib.h) */
 };
 
 extern const struct param_spec runner_sim_params[];

@@ -50,6 +50,7 @@ void sim_fini(struct sim *sim)
     sim_ts_fini(&sim->ts);
     free(sim->faults.spans);
     free(sim->faults.links);
+    sim_attr_free(sim->attr);
     reqpool_fini(&sim->pool);
     evq_free(sim->q);
     memset(sim, 0, sizeof *sim);
@@ -244,8 +245,12 @@ void sim_send(struct sim *sim, struct component *from, struct request *r, struct
 {
     SIM_CHECK(!r->pooled && "request sent after it was freed");
     int64_t delay = hop_delay(from);
-    if (sim->faults.nlinks && !link_passes(sim, from, to, &delay))
-        return;
+    if (sim->msg_hooks) { /* link faults or attribution: one test for both */
+        if (sim->faults.nlinks && !link_passes(sim, from, to, &delay))
+            return;
+        if (sim->attr)
+            sim_attr_hop(sim, r, from, to, delay);
+    }
     if (delay == 0)
         to->ops.on_request(sim, to, r);
     else
@@ -259,8 +264,13 @@ void sim_reply(struct sim *sim, struct request *r)
     r->depth--;
     struct component *caller = sim_frame(r, r->depth - 1u)->c;
     int64_t delay = hop_delay(caller);
-    if (sim->faults.nlinks && !link_passes(sim, sim_frame(r, r->depth)->c, caller, &delay))
-        return;
+    if (sim->msg_hooks) {
+        struct component *from = sim_frame(r, r->depth)->c;
+        if (sim->faults.nlinks && !link_passes(sim, from, caller, &delay))
+            return;
+        if (sim->attr) /* the replier's service ends; the hop back is its network */
+            sim_attr_hop(sim, r, from, from, delay);
+    }
     if (delay == 0)
         caller->ops.on_reply(sim, caller, r);
     else
@@ -317,6 +327,7 @@ void sim_link_fault(struct sim *sim, struct link_fault *lf)
     struct sim_faults *f = &sim->faults;
     f->links = xrealloc(f->links, (f->nlinks + 1) * sizeof *f->links);
     f->links[f->nlinks++] = lf;
+    sim->msg_hooks = true;
 }
 
 void sim_note_span(struct sim *sim, const char *name, int64_t from_ns, int64_t to_ns)

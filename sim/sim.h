@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/attrib.h"
 #include "sim/check.h" /* SIM_CHECK */
 #include "sim/diag.h"
 #include "sim/dist.h"
@@ -122,6 +123,10 @@ struct request {
     struct reqpool *pool;     /* the pool it came from (deep blocks come from it) */
     struct request *next_free;
     struct frame stack[REQ_INLINE_FRAMES]; /* use sim_frame() past these */
+    /* Where its time went (sim/attrib.h), or NULL: attribution is off. Its
+     * own chunk in the pool (reqpool_with_attr), so a run without it pays
+     * one pointer per request; past the header every new request clears. */
+    struct req_attr *attr;
 };
 
 /* A level that changes at events (queue length, busy workers): a count,
@@ -255,6 +260,8 @@ struct sim {
     struct series *warmup;      /* sim/warmup.c: a pilot's latency series, or NULL */
     struct precision precision; /* sim/precision.c: the precision stop */
     struct sim_progress *progress; /* NULL, or where sim_run publishes its clock */
+    struct sim_attr *attr;      /* sim/attrib.c: where requests' time goes, or NULL: off */
+    bool msg_hooks;             /* link faults or attribution: sim_send and sim_reply look */
 };
 
 /* A named interval of simulated time (a scheduled fault). */

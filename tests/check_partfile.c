@@ -88,6 +88,23 @@ static void fill_run(struct run_result *r)
     r->extra[0].value = 0.1 + 0.2;
     r->stop.busiest = NULL;
     r->stop.offered_rps = NAN;
+    r->attribution = 1;
+    r->nattr = 1;
+    r->attr = xcalloc(1, sizeof *r->attr);
+    r->attr[0].client = xstrdup("web users");
+    r->attr[0].n[0] = 1000;
+    r->attr[0].n[1] = 10.25; /* a boundary bucket's share */
+    r->attr[0].n[2] = 1;
+    r->attr[0].nrows = 2;
+    r->attr[0].rows = xcalloc(2, sizeof *r->attr[0].rows);
+    r->attr[0].rows[0].component = xstrdup("db");
+    r->attr[0].rows[0].phase = xstrdup("queue");
+    r->attr[0].rows[0].ns[0] = 0.1 + 0.2;
+    r->attr[0].rows[0].ns[1] = 1e300;
+    r->attr[0].rows[0].ns[2] = -0.0;
+    r->attr[0].rows[1].component = xstrdup(""); /* a request-wide phase */
+    r->attr[0].rows[1].phase = xstrdup("backoff");
+    r->attr[0].rows[1].ns[0] = 2e8;
 }
 
 static void same_hist(const struct sparse_hist *a, const struct sparse_hist *b)
@@ -169,6 +186,18 @@ START_TEST(a_run_reads_back_bit_for_bit)
     same_double(q->extra[0].value, 0.1 + 0.2);
     ck_assert_ptr_null(q->stop.busiest);
     same_double(q->stop.offered_rps, NAN);
+    ck_assert_int_eq(q->attribution, 1);
+    ck_assert_uint_eq(q->nattr, 1);
+    ck_assert_str_eq(q->attr[0].client, "web users");
+    for (size_t g = 0; g < 3; g++)
+        same_double(q->attr[0].n[g], r.attr[0].n[g]);
+    ck_assert_uint_eq(q->attr[0].nrows, 2);
+    for (size_t k = 0; k < 2; k++) {
+        ck_assert_str_eq(q->attr[0].rows[k].component, r.attr[0].rows[k].component);
+        ck_assert_str_eq(q->attr[0].rows[k].phase, r.attr[0].rows[k].phase);
+        for (size_t g = 0; g < 3; g++)
+            same_double(q->attr[0].rows[k].ns[g], r.attr[0].rows[k].ns[g]);
+    }
     partfile_free(&p);
     run_result_free(&r);
 }

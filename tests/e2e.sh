@@ -986,7 +986,7 @@ check "the manifest's command recomputes run 1 from the copy" \
 # run --shard K/N runs the runs congruent to K mod N; merge puts the parts
 # together and writes exactly the CSVs of one run (byte for byte), whatever
 # the order of the parts. A sweep with a duration sweep and --set options.
-shard_set="--set sim.repeat=3"
+shard_set="--set sim.repeat=3 --set sim.attribution=on" # attribution.csv merges too
 "$SDSIM" run scenarios/cache-ttl.ini -o "$T/sh_full" -q -j 2 $shard_set
 for k in 0 1 2; do
     "$SDSIM" run scenarios/cache-ttl.ini --shard $k/3 -o "$T/sh_p$k" -q -j 2 $shard_set || break
@@ -1221,6 +1221,64 @@ if [ -z "${SDSIM_E2E_QUICK:-}" ]; then
     check "cache-capacity-search.ini: the answer is the comment's, within 2% of Che's 592 as quoted" \
         find_cache_holds
 fi
+# --- attribution: where the time goes ([sim] attribution = on) -------------
+# tail-attribution.ini: a tandem of two M/M/1 (rho 0.5 then 0.9). Jackson:
+# app queue 55.6 ms, app service 55.6 ms, db queue 900 ms, db service 100 ms
+# of 1111.1 ms: shares 0.05, 0.05, 0.81, 0.09. Tolerances (the scenario's
+# comment): 0.01 on a share (about 4 standard errors of db queue's share
+# over 10 x 20000 s), 6% on a mean (about 4 of db's mean sojourn).
+"$SDSIM" run scenarios/tail-attribution.ini -o "$T/attr-tandem" -j 2 > "$T/attr-tandem.out" 2> "$T/attr-tandem.err"
+check "tail-attribution.ini runs (exit $?) and draws attribution.png" sh -c \
+    "[ $? -eq 0 ] && ! grep -q 'gnuplot failed' '$T/attr-tandem.err' && { [ -s '$T/attr-tandem/attribution.png' ] || ! command -v gnuplot >/dev/null; }"
+attr_row() { # attr_row FILE GROUP COMPONENT PHASE COLUMN: the column of that row
+    awk -F, -v g="$2" -v c="$3" -v p="$4" -v n="$5" '
+        NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+        $col["group"] == g && $col["component"] == c && $col["phase"] == p { print $col[n] }' "$1"
+}
+jackson_shares() { # every all-requests share and mean against the theory
+    f="$T/attr-tandem/attribution.csv"
+    for t in "app queue 0.05 55.556" "app service 0.05 55.556" "db queue 0.81 900" "db service 0.09 100"; do
+        set -- $t
+        s=$(attr_row "$f" all "$1" "$2" share); m=$(attr_row "$f" all "$1" "$2" mean_ms)
+        awk -v s="$s" -v S="$3" -v m="$m" -v M="$4" -v w="$1 $2" 'BEGIN {
+            d = s - S; r = (m - M) / M
+            if (s == "" || d > 0.01 || d < -0.01 || r > 0.06 || r < -0.06) {
+                print "  " w ": share " s " (theory " S "), mean " m " ms (theory " M ")"; exit 1 } }' || return 1
+    done
+}
+check "tail-attribution.ini: the all-requests shares and means match Jackson's tandem" jackson_shares
+phases_add_up() { # FOLDER: the all rows' mean_ms add up to the mean latency; nothing unaccounted
+    mean=$(awk -F, '$(NF-6) == "latency_mean_ms" { print $(NF-5) }' "$1/summary.csv")
+    awk -F, -v mean="$mean" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+        $col["phase"] == "unaccounted" && $col["mean_ms"] != 0 { bad = 1 }
+        $col["group"] == "all" { sum += $col["mean_ms"] }
+        END { d = sum - mean; if (d < 0) d = -d
+              if (mean == "" || d > 1e-6 * mean || bad) { print "  phases " sum " ms, mean latency " mean " ms"; exit 1 } }' \
+        "$1/attribution.csv"
+}
+check "tail-attribution.ini: the phases of all requests add up to the mean latency" phases_add_up "$T/attr-tandem"
+check "tail-attribution.ini: at or above p99, about 96% in db's queue and 1% in app's" awk -F, '
+    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    $col["group"] == "p99" && $col["component"] == "db" && $col["phase"] == "queue" { d = $col["share"] }
+    $col["group"] == "p99" && $col["component"] == "app" && $col["phase"] == "queue" { a = $col["share"] }
+    END { exit !(d >= 0.94 && d <= 0.98 && a > 0 && a < 0.02) }' "$T/attr-tandem/attribution.csv"
+check "tail-attribution.ini: the terminal names db's queue as the tail's place" \
+    grep -q "^attribution: load: requests at or above p99 spend 9[5-7]% of their time in db's queue" "$T/attr-tandem.out"
+# retry-attribution.ini: two deterministic failures, each then 100 ms of
+# constant backoff: the backoff phase is exactly the waits configured.
+"$SDSIM" run scenarios/retry-attribution.ini -o "$T/attr-retry" -q -j 2
+retry_exact() {
+    f="$T/attr-retry/attribution.csv"
+    for g in all p99 p99.9; do
+        for t in ":backoff:200" ":failed_attempts:24" "app:service:10" "app:network:2"; do
+            c=${t%%:*}; r=${t#*:}; p=${r%%:*}; v=${r#*:}
+            [ "$(attr_row "$f" "$g" "$c" "$p" mean_ms)" = "$v" ] || { echo "  $g $c $p: $(attr_row "$f" "$g" "$c" "$p" mean_ms) ms, not $v"; return 1; }
+        done
+    done
+}
+check "retry-attribution.ini: backoff is exactly the 2 x 100 ms configured, failed attempts 2 x 12 ms" retry_exact
+check "retry-attribution.ini: the phases add up to the 236 ms latency" phases_add_up "$T/attr-retry"
+check "without [sim] attribution no attribution.csv (hello.ini)" [ ! -e "$T/hello/attribution.csv" ]
 
 # --- the column dictionary ---------------------------------------------------
 # Every column of every CSV written above, and every metric of summary.csv,

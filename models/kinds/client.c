@@ -174,6 +174,8 @@ static void account(struct sim *sim, struct client *cl, const struct request *r)
     case REQ_OK:
         cl->tot.completed++;
         hist_add(cl->tot.latency, latency);
+        if (sim->attr)
+            sim_attr_done(sim, &cl->base, r, latency);
         break;
     case REQ_REJECTED:
         if (r->cause == CAUSE_RATE_LIMITED)
@@ -256,6 +258,8 @@ static void on_retry(struct sim *sim, void *a, void *b)
 {
     struct request *L = b;
     L->stack[1].timer = EVQ_NONE;
+    if (sim->attr) /* the backoff wait ends */
+        sim_attr_wait(sim, L);
     attempt_send(sim, a, L);
 }
 
@@ -281,6 +285,8 @@ static void after_failure(struct sim *sim, struct client *cl, struct request *L,
 {
     if (L->stack[0].slot > 0)
         return;
+    if (sim->attr) /* no copy is awaited: the time since the last mark was lost */
+        sim_attr_fail(sim, L);
     cancel(sim, &L->stack[1].timer);
     bool may = (cl->retry_on & kind) &&
                (cl->max_attempts == 0 || (long long)L->stack[0].replica < cl->max_attempts);
@@ -346,6 +352,8 @@ static void attempt_reply(struct sim *sim, struct client *cl, struct request *r)
     unsigned kind = r->status != REQ_REJECTED         ? RETRY_ON_ERROR
                     : r->cause == CAUSE_RATE_LIMITED ? RETRY_ON_RATE_LIMITED
                                                      : RETRY_ON_REJECTED;
+    if (sim->attr && L->status == REQ_OK) /* the winner's phases become L's */
+        sim_attr_adopt(sim, L, r);
     sim_req_free(sim, r);
     if (L->status == REQ_OK)
         finish_logical(sim, cl, L, false);
@@ -465,6 +473,8 @@ static void occ_send(struct sim *sim, struct client *cl, struct request *r, enum
 
 static void occ_retry(struct sim *sim, void *a, void *b)
 {
+    if (sim->attr)
+        sim_attr_wait(sim, b);
     occ_send(sim, a, b, OP_READ);
 }
 
@@ -499,6 +509,8 @@ static void occ_reply(struct sim *sim, struct client *cl, struct request *r)
         return;
     }
     r->attempt++;
+    if (sim->attr) /* the refused transaction's time so far was lost */
+        sim_attr_fail_all(sim, r);
     int64_t wait = backoff_delay(&cl->backoff, r->attempt, r->stack[0].start_ns, &cl->backoff_rng);
     r->stack[0].start_ns = wait;
     sim_after(sim, wait, occ_retry, cl, r);
@@ -564,6 +576,8 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
         r->cause = CAUSE_NONE;
         if (r->measured)
             cl->tot.attempts++;
+        if (sim->attr) /* the failed attempt's time so far was lost */
+            sim_attr_fail_all(sim, r);
         sim_send(sim, c, r, c->callees[0]);
         return;
     }

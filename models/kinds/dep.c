@@ -183,6 +183,8 @@ static void hedge_finish(struct sim *sim, struct dep *dp, uint32_t h)
 static void launch(struct sim *sim, struct dep *dp, struct request *r, uint32_t ticket,
                    uint32_t h)
 {
+    if (sim->attr && h == 0) /* the caller's own time ends at its first copy */
+        sim_attr_close(sim, r, dp->from);
     struct request *ch = sim_req_child(sim, r);
     struct frame *f = sim_enter(ch, dp->from);
     f->replica = dp->index;
@@ -287,6 +289,8 @@ static void on_call_timeout(struct sim *sim, void *a, void *b)
     }
     r->status = REQ_ERROR;
     r->cause = CAUSE_CALL_TIMEOUT;
+    if (sim->attr) /* the wait for the call was lost */
+        sim_attr_fail(sim, r);
     admit_waiting(sim, dp);
     dp->done(sim, dp->from, r);
 }
@@ -321,6 +325,10 @@ void dep_on_reply(struct sim *sim, struct dep *deps, struct request *ch)
     r->status = ch->status;
     r->cause = ch->cause;
     r->version = ch->version;
+    if (sim->attr && !failed) /* the call's phases become the caller's */
+        sim_attr_adopt(sim, r, ch);
+    else if (sim->attr)
+        sim_attr_fail(sim, r);
     sim_req_free(sim, ch);
     admit_waiting(sim, dp);
     dp->done(sim, dp->from, r);

@@ -137,6 +137,8 @@ __attribute__((always_inline)) static inline void begin(struct sim *sim, struct 
     f->start_ns = sim_now(sim);
     if (st->wait)
         hist_add(st->wait, f->start_ns - f->arrive_ns);
+    if (sim->attr) /* its wait in this queue ends */
+        sim_attr_queue(sim, r, f->c);
     double t = nodefault_scale(&st->nf, demand_of(st, r)) / st->speed;
     int64_t ns = units_ns_from_double(t);
     if (st->flags & STATION_LATENCY_HOLDS)
