@@ -204,4 +204,27 @@ const struct kind_metric columns_kind_metrics[] = {
     KM("read_p999_ms", "ms", "99.9th percentile probe read latency", "wars",
        "the probe's histogram"),
     {{NULL, NULL, NULL, NULL, NULL}, NULL, false, false},
+    /* auth and rbac at a service (models/auth/auth.c), their outcomes at the client */
+    KS("unauthenticated", "requests",
+       "requests a service's auth refused (failed token refresh or session lookup; summed over "
+       "clients)", "client behind a service with auth or rbac", CNT),
+    KS("denied", "requests", "requests a service's authorisation denied (summed over clients)",
+       "client behind a service with auth or rbac", CNT),
+    KT("unauthenticated_rps", "1/s", "requests ended unauthenticated per second",
+       "client behind a service with auth or rbac", "since the last interval"),
+    KT("denied_rps", "1/s", "requests ended denied per second",
+       "client behind a service with auth or rbac", "since the last interval"),
+    KM("unauthenticated", "requests", "requests this service's auth refused",
+       "service with auth", CNT),
+    KM("refreshes", "calls", "token refreshes (calls to the auth service)", "service with "
+       "jwt(ttl=...)", CNT),
+    KM("refresh_failed", "calls", "token refreshes that failed", "service with jwt(ttl=...)", CNT),
+    KM("session_lookups", "calls", "calls to the session store", "service with session auth",
+       CNT),
+    KM("denied", "requests", "requests this service's authorisation denied", "service with rbac",
+       CNT),
+    KM("rbac_hit_ratio", "ratio", "permission checks answered by the decision cache",
+       "service with rbac(cache=N)", "hits / checks"),
+    KM("policy_calls", "calls", "calls to the policy service (decision cache misses)",
+       "service with rbac(policy=NAME)", CNT),
 };
