@@ -105,8 +105,17 @@ static int read_comp(struct sim *sim, const struct spec *sp, const struct param_
     if (!v || !*v)
         return 0;
     struct component *c = kind_lookup(sim, v);
-    if (!c)
-        return diag_error(d, loc, "unknown component '%s' in %s=", v, key);
+    if (!c) {
+        const char *names[256];
+        size_t n = 0;
+        for (size_t i = 0; i < sim->ncomps && n < 256; i++)
+            if (!sim->comps[i]->ops.is_client && !sim->comps[i]->ops.no_traffic)
+                names[n++] = sim->comps[i]->name;
+        const char *near = diag_closest(v, names, n);
+        return near ? diag_error(d, loc, "%s=: no component named '%s' (did you mean '%s'?)", key,
+                                 v, near)
+                    : diag_error(d, loc, "%s=: no component named '%s'", key, v);
+    }
     if (c == owner)
         return diag_error(d, loc, "'%s' cannot call itself for %s=", v, key);
     if (c->ops.is_client || c->ops.no_traffic)
