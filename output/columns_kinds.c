@@ -203,7 +203,6 @@ const struct kind_metric columns_kind_metrics[] = {
        "the probe's histogram"),
     KM("read_p999_ms", "ms", "99.9th percentile probe read latency", "wars",
        "the probe's histogram"),
-    {{NULL, NULL, NULL, NULL, NULL}, NULL, false, false},
     /* auth and rbac at a service (models/auth/auth.c), their outcomes at the client */
     KS("unauthenticated", "requests",
        "requests a service's auth refused (failed token refresh or session lookup; summed over "
@@ -227,4 +226,5 @@ const struct kind_metric columns_kind_metrics[] = {
        "service with rbac(cache=N)", "hits / checks"),
     KM("policy_calls", "calls", "calls to the policy service (decision cache misses)",
        "service with rbac(policy=NAME)", CNT),
+    {{NULL, NULL, NULL, NULL, NULL}, NULL, false, false},
 };
