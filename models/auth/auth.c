@@ -196,7 +196,7 @@ static int setup_rbac(struct sim *sim, struct auth *a, const char *text, struct 
                             "a decision cache of %lld entries is refused by '%s'", cap,
                             eh->name);
     }
-    if (rc == 0 && a->rbac_ttl_ns > 0 && !a->cache)
+    if (rc == 0 && a->rbac_ttl_ns > 0 && !spec_get(&sp, "cache"))
         rc = diag_error(d, sp.loc, "ttl needs a decision cache (cache = N)");
     return rc ? -1 : 0;
 }
@@ -317,30 +317,21 @@ static void call(struct sim *sim, struct auth *a, struct request *r, uint32_t st
     sim_send(sim, a->owner, ch, to);
 }
 
-static void end(struct sim *sim, struct auth *a, struct request *r, enum auth_verdict v)
+static void end(struct sim *sim, struct auth *a, struct request *r, enum auth_verdict v,
+                bool on_worker)
 {
     sim_top(r)->step = STAGE_DONE;
     if (r->measured) {
         a->unauthenticated += v == AUTH_UNAUTHENTICATED;
         a->denied += v == AUTH_DENIED;
     }
-    a->done(sim, a->owner, r, v);
+    a->done(sim, a->owner, r, v, on_worker);
 }
 
 /* Runs r's stages from `stage` on until one waits for a call or auth ends. */
 static void run(struct sim *sim, struct auth *a, struct request *r, uint32_t stage)
 {
     int64_t now = sim_now(sim);
-    if (stage <= STAGE_REFRESH && a->expiry) {
-        uint32_t u = auth_user(r, a->users);
-        if (now >= a->expiry[u]) {
-            a->refreshes_all++;
-            if (r->measured)
-                a->refreshes++;
-            call(sim, a, r, STAGE_REFRESH, a->refresh, u, OP_WRITE);
-            return;
-        }
-    }
     if (stage <= STAGE_SESSION && a->store) {
         if (r->measured)
             a->lookups++;
@@ -361,16 +352,30 @@ static void run(struct sim *sim, struct auth *a, struct request *r, uint32_t sta
             return;
         }
         if (pair_denied(a, pair)) {
-            end(sim, a, r, AUTH_DENIED);
+            end(sim, a, r, AUTH_DENIED, true);
             return;
         }
     }
-    end(sim, a, r, AUTH_PASS);
+    end(sim, a, r, AUTH_PASS, true);
+}
+
+bool auth_arrive(struct sim *sim, struct auth *a, struct request *r)
+{
+    if (!a->expiry)
+        return false;
+    uint32_t u = auth_user(r, a->users);
+    if (sim_now(sim) < a->expiry[u])
+        return false;
+    a->refreshes_all++;
+    if (r->measured)
+        a->refreshes++;
+    call(sim, a, r, STAGE_REFRESH, a->refresh, u, OP_WRITE);
+    return true;
 }
 
 void auth_begin(struct sim *sim, struct auth *a, struct request *r)
 {
-    run(sim, a, r, STAGE_REFRESH);
+    run(sim, a, r, STAGE_SESSION);
 }
 
 bool auth_on_reply(struct sim *sim, struct auth *a, struct request *ch)
@@ -388,25 +393,26 @@ bool auth_on_reply(struct sim *sim, struct auth *a, struct request *ch)
         if (!ok) {
             if (r->measured)
                 a->refresh_failed++;
-            end(sim, a, r, AUTH_UNAUTHENTICATED);
+            end(sim, a, r, AUTH_UNAUTHENTICATED, false);
             return true;
         }
         a->expiry[u] = sim_now(sim) + token_life(a);
-        run(sim, a, r, STAGE_SESSION);
+        sim_top(r)->step = 0;
+        a->done(sim, a->owner, r, AUTH_PASS, false);
         return true;
     case STAGE_SESSION:
         if (!ok)
-            end(sim, a, r, AUTH_UNAUTHENTICATED);
+            end(sim, a, r, AUTH_UNAUTHENTICATED, true);
         else
             run(sim, a, r, STAGE_RBAC);
         return true;
     default: /* STAGE_RBAC */
         if (!ok)
-            end(sim, a, r, AUTH_FAILED);
+            end(sim, a, r, AUTH_FAILED, true);
         else if (pair_denied(a, pair_of(a, r)))
-            end(sim, a, r, AUTH_DENIED);
+            end(sim, a, r, AUTH_DENIED, true);
         else
-            end(sim, a, r, AUTH_PASS);
+            end(sim, a, r, AUTH_PASS, true);
         return true;
     }
 }

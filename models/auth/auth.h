@@ -1,12 +1,13 @@
 /* auth: authentication and authorisation at a service (keys `auth` and
  * `rbac`), two policy families (`sdsim list auth`, `sdsim list rbac`).
  *
- * A request that reaches a worker of a service with `auth` or `rbac` first
- * does its local auth work on that worker (a JWT signature check, a
- * permission check: auth_local_ns), then the calls auth needs, one after
- * the other, while it keeps its worker:
- *   jwt with ttl:  the user's token expired -> a refresh call to `refresh`
- *                  (failed: the request ends unauthenticated);
+ * A request of a user whose token has expired (jwt with a ttl) first
+ * refreshes it, before it takes a worker, as a client does: a call to the
+ * auth service `refresh` (auth_arrive); a failed refresh ends the request
+ * unauthenticated. A request that reaches a worker of a service with
+ * `auth` or `rbac` then does its local auth work on that worker (a JWT
+ * signature check, a permission check: auth_local_ns), then the calls auth
+ * needs, one after the other, while it keeps its worker:
  *   session:       a lookup call to the session store `store` (failed:
  *                  unauthenticated);
  *   rbac check:    a decision cache (an eviction policy of `sdsim list
@@ -48,10 +49,12 @@ struct auth_policy {
 };
 enum { AUTH_KIND_NONE, AUTH_KIND_JWT, AUTH_KIND_SESSION, RBAC_KIND_CHECK };
 
-/* The service calls done(sim, owner, r, verdict) when auth is over for r
- * (r's top frame is the owner's again). */
+/* Auth calls done(sim, owner, r, verdict, on_worker) when its part of r is
+ * over (r's top frame is the owner's again): on_worker false after the
+ * refresh before the worker (AUTH_PASS: go on to a worker), true after the
+ * work on the worker. */
 typedef void (*auth_done_fn)(struct sim *sim, struct component *owner, struct request *r,
-                             enum auth_verdict v);
+                             enum auth_verdict v, bool on_worker);
 
 struct auth {
     struct component *owner;
@@ -98,6 +101,11 @@ void auth_reset(struct auth *a);
 
 /* Nanoseconds of local auth work of r on a worker (before slow and speed). */
 double auth_local_ns(const struct auth *a, const struct request *r);
+
+/* r just arrived at the owner (its frame pushed): true when auth took it
+ * (a token refresh first; done() follows with on_worker false), false
+ * when it goes on to a worker at once. */
+bool auth_arrive(struct sim *sim, struct auth *a, struct request *r);
 
 /* r's local work is done: makes its calls (or none) and ends in done(). */
 void auth_begin(struct sim *sim, struct auth *a, struct request *r);

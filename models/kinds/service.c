@@ -255,10 +255,24 @@ static void body_event(struct sim *sim, void *a, void *b)
         service_body(sim, sv, &sv->reps[sim_top(r)->replica], r);
 }
 
+static void offer(struct sim *sim, struct service *sv, struct request *r);
+
 static void auth_done(struct sim *sim, struct component *c, struct request *r,
-                      enum auth_verdict v)
+                      enum auth_verdict v, bool on_worker)
 {
     struct service *sv = as_service(c);
+    if (!on_worker) { /* after a token refresh, before a worker */
+        if (v == AUTH_PASS) {
+            sim_top(r)->arrive_ns = sim_now(sim); /* its wait starts now */
+            offer(sim, sv, r);
+        } else {
+            r->status = REQ_REJECTED;
+            r->cause = CAUSE_UNAUTHENTICATED;
+            c->st.rejected++;
+            sim_reply(sim, r);
+        }
+        return;
+    }
     if (crashed_meanwhile(sim, sv, r))
         return;
     if (v == AUTH_PASS) {
@@ -404,9 +418,19 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     struct service *sv = as_service(c);
     struct frame *f = sim_enter(r, c);
     f->arrive_ns = sim_now(sim);
-    sv->bal.now_ns = sim_now(sim);
     c->st.arrivals++;
     sv->hpa_arrivals++;
+    if (sv->auth && auth_arrive(sim, sv->auth, r)) /* a token refresh first */
+        return;
+    offer(sim, sv, r);
+}
+
+/* r (its frame pushed) goes to a replica's station. */
+static void offer(struct sim *sim, struct service *sv, struct request *r)
+{
+    struct component *c = &sv->base;
+    struct frame *f = sim_top(r);
+    sv->bal.now_ns = sim_now(sim);
     uint32_t i;
     if (r->target >= 0 && (uint32_t)r->target < sv->nreplicas) {
         i = (uint32_t)r->target;
