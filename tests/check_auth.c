@@ -221,6 +221,52 @@ START_TEST(denied_is_never_retried_unauthenticated_only_when_named)
 }
 END_TEST
 
+/* One verifier, a request every 1 ms (constant arrivals at whole ms), a
+ * key service that answers in 10 ms, and the key rotated at 5 s: nothing
+ * is fetched before; from 5000 ms every request finds the keys stale until
+ * the first fetch is back at 5010 ms. Without coalescing each of the
+ * requests of 5000 .. 5009 ms fetches (10 fetches, a herd); with it the
+ * first fetches and the other 9 wait for it (1 fetch, 9 waits), and they
+ * all finish at 5011 ms. */
+START_TEST(a_key_rotation_herd_and_its_coalesced_fetch)
+{
+    const char *base = "[client c]\narrival = constant(rate=1000/s)\nto = app\n"
+                       "[service jwks]\nservice = const(10ms)\nworkers = 100\n"
+                       "[service app]\nservice = const(1ms)\nworkers = 100\n";
+    char text[1024];
+    for (int co = 0; co < 2; co++) {
+        snprintf(text, sizeof text,
+                 "%sauth = jwt(verify=const(0), keys=jwks, rotate=5s, keys_ttl=1h, coalesce=%s)\n",
+                 base, co ? "true" : "false");
+        build(text);
+        tl_run_until(&sim, 5 * S - 1);
+        ck_assert_double_eq(metric("app", "key_fetches"), 0);
+        tl_run_until(&sim, 6 * S);
+        ck_assert_double_eq(metric("app", "key_fetches"), co ? 1 : 10);
+        ck_assert_uint_eq(kind_lookup(&sim, "jwks")->st.arrivals, co ? 1 : 10);
+        if (co)
+            ck_assert_double_eq(metric("app", "key_waits"), 9);
+        ck_assert_int_eq(hist_max(totals()->latency), 11 * MS);
+        ck_assert_uint_eq(totals()->unauthenticated, 0);
+        teardown();
+    }
+}
+END_TEST
+
+/* keys_ttl = 1 s and two verifiers with coalescing: each fetches once a
+ * second (its copy ages out 1 s after its last fetch, plus the 10 ms the
+ * fetch takes), so 10 s give 2 x 9 fetches. */
+START_TEST(keys_expire_after_keys_ttl_per_verifier)
+{
+    build("[client c]\narrival = constant(rate=1000/s)\nto = app\n"
+          "[service jwks]\nservice = const(10ms)\nworkers = 100\n"
+          "[service app]\nservice = const(1ms)\nworkers = 100\nreplicas = 2\n"
+          "auth = jwt(verify=const(0), keys=jwks, keys_ttl=1s, coalesce=true)\n");
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("app", "key_fetches"), 18);
+}
+END_TEST
+
 Suite *auth_suite(void)
 {
     Suite *s = suite_create("auth");
@@ -234,6 +280,8 @@ Suite *auth_suite(void)
     tcase_add_test(tc, the_deny_share_is_binomial_and_a_denial_skips_the_service);
     tcase_add_test(tc, the_decision_cache_calls_the_policy_service_once_per_pair_and_ttl);
     tcase_add_test(tc, denied_is_never_retried_unauthenticated_only_when_named);
+    tcase_add_test(tc, a_key_rotation_herd_and_its_coalesced_fetch);
+    tcase_add_test(tc, keys_expire_after_keys_ttl_per_verifier);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -16,7 +16,7 @@
  * stage it belongs to in `step`. The parent's frame keeps the stage it is
  * in, in `step`, until auth is over. */
 #define AUTH_CHILD 0xA0700000u
-enum { STAGE_REFRESH = 1, STAGE_SESSION, STAGE_RBAC, STAGE_DONE };
+enum { STAGE_REFRESH = 1, STAGE_KEYS, STAGE_SESSION, STAGE_RBAC, STAGE_DONE };
 
 /* Work-seed purposes (sim_work_rng): service.c uses 0 (demand), 1 (fails). */
 enum { PURPOSE_VERIFY = 0x61757468, PURPOSE_CHECK, PURPOSE_USER };
@@ -40,6 +40,17 @@ static const struct param_spec jwt_params[] = {
     {"users", "int", "1000",
      "users, each with one token (a closed-loop client's users keep their number; an open "
      "loop's requests belong to a user drawn uniformly)"},
+    {"keys", "component", "",
+     "the key service (a JWKS endpoint) a verifier fetches the signing keys from when its "
+     "copy is stale; empty: keys never change"},
+    {"keys_ttl", "duration", "0",
+     "each verifier (replica) caches the keys this long (0: until the rotation)"},
+    {"rotate", "duration", "0",
+     "the signing key rotates at this time: every verifier's cached keys are stale at once "
+     "(0: no rotation)"},
+    {"coalesce", "bool", "false",
+     "a verifier fetches its keys once and its other requests wait for that fetch (single "
+     "flight, as a cache's coalesce); false: every request that finds them stale fetches"},
     {NULL, NULL, NULL, NULL},
 };
 static const struct param_spec session_params[] = {
@@ -150,6 +161,17 @@ static int setup_authn(struct sim *sim, struct auth *a, const char *text, struct
             rc = diag_error(d, sp.loc, "jwt with a ttl needs refresh=NAME (the auth service)");
         if (rc == 0 && a->ttl_ns <= 0 && (spec_get(&sp, "refresh") || spec_get(&sp, "ttl_jitter")))
             rc = diag_error(d, sp.loc, "refresh and ttl_jitter need a ttl above 0");
+        rc |= read_comp(sim, &sp, jwt_params, "keys", a->owner, &a->keys, d);
+        rc |= pspec_duration(&sp, jwt_params, "keys_ttl", &a->keys_ttl_ns, d);
+        rc |= pspec_duration(&sp, jwt_params, "rotate", &a->rotate_ns, d);
+        int co = 0;
+        static const char *const bools[] = {"false", "true", NULL};
+        rc |= pspec_choice(&sp, jwt_params, "coalesce", bools, &co, d);
+        a->coalesce = co == 1;
+        if (rc == 0 && !a->keys &&
+            (spec_get(&sp, "keys_ttl") || spec_get(&sp, "rotate") || spec_get(&sp, "coalesce")))
+            rc = diag_error(d, sp.loc, "keys_ttl, rotate and coalesce need keys=NAME (the key "
+                                       "service)");
     } else {
         rc |= pspec_int(&sp, session_params, "users", 1, 10000000, &a->users, d);
         rc |= read_comp(sim, &sp, session_params, "store", a->owner, &a->store, d);
@@ -207,12 +229,14 @@ static int64_t token_life(struct auth *a)
     return (int64_t)llround((double)a->ttl_ns * (1 - j));
 }
 
-int auth_setup(struct sim *sim, struct auth *a, struct component *owner, auth_done_fn done,
-               const char *authn, struct loc authn_loc, const char *rbac, struct loc rbac_loc,
-               struct diag *d)
+int auth_setup(struct sim *sim, struct auth *a, struct component *owner, uint32_t nodes,
+               auth_done_fn done, const char *authn, struct loc authn_loc, const char *rbac,
+               struct loc rbac_loc, struct diag *d)
 {
     memset(a, 0, sizeof *a);
+    flight_init(&a->flight);
     a->owner = owner;
+    a->nodes = nodes;
     a->done = done;
     a->users = 1000;
     a->salt = owner->salt;
@@ -225,6 +249,8 @@ int auth_setup(struct sim *sim, struct auth *a, struct component *owner, auth_do
         for (long long u = 0; u < a->users; u++)
             a->expiry[u] = token_life(a);
     }
+    if (rc == 0 && a->keys) /* every verifier starts with fresh keys */
+        a->keys_at = xcalloc(nodes, sizeof *a->keys_at);
     return rc;
 }
 
@@ -237,15 +263,19 @@ void auth_fini(struct auth *a)
     if (a->cache)
         a->ev->destroy(a->cache);
     free(a->expiry);
+    free(a->keys_at);
+    flight_fini(&a->flight);
     a->has_verify = a->has_check = false;
     a->cache = NULL;
     a->expiry = NULL;
+    a->keys_at = NULL;
 }
 
 void auth_reset(struct auth *a)
 {
     a->unauthenticated = a->denied = a->refreshes = a->refresh_failed = a->lookups = 0;
     a->rbac_hits = a->rbac_misses = a->policy_calls = 0;
+    a->key_fetches = a->key_waits = 0;
 }
 
 uint32_t auth_user(const struct request *r, long long users)
@@ -328,10 +358,39 @@ static void end(struct sim *sim, struct auth *a, struct request *r, enum auth_ve
     a->done(sim, a->owner, r, v, on_worker);
 }
 
+/* Are verifier i's keys stale at now? */
+static bool keys_stale(const struct auth *a, uint32_t i, int64_t now)
+{
+    int64_t at = a->keys_at[i];
+    if (a->keys_ttl_ns > 0 && now - at >= a->keys_ttl_ns)
+        return true;
+    return a->rotate_ns > 0 && now >= a->rotate_ns && at < a->rotate_ns;
+}
+
 /* Runs r's stages from `stage` on until one waits for a call or auth ends. */
 static void run(struct sim *sim, struct auth *a, struct request *r, uint32_t stage)
 {
     int64_t now = sim_now(sim);
+    if (stage <= STAGE_KEYS && a->keys_at) {
+        uint32_t i = sim_top(r)->replica;
+        if (keys_stale(a, i, now)) {
+            if (a->coalesce) {
+                uint32_t k = flight_find(&a->flight, i);
+                if (k != FLIGHT_NONE) { /* wait for the fetch under way */
+                    sim_top(r)->step = STAGE_KEYS;
+                    flight_wait(&a->flight, k, r);
+                    if (r->measured)
+                        a->key_waits++;
+                    return;
+                }
+                flight_begin(&a->flight, i, r);
+            }
+            if (r->measured)
+                a->key_fetches++;
+            call(sim, a, r, STAGE_KEYS, a->keys, i, OP_READ);
+            return;
+        }
+    }
     if (stage <= STAGE_SESSION && a->store) {
         if (r->measured)
             a->lookups++;
@@ -375,7 +434,33 @@ bool auth_arrive(struct sim *sim, struct auth *a, struct request *r)
 
 void auth_begin(struct sim *sim, struct auth *a, struct request *r)
 {
-    run(sim, a, r, STAGE_SESSION);
+    run(sim, a, r, STAGE_KEYS);
+}
+
+/* A key fetch of r's verifier came back: the verifier's keys are fresh
+ * (ok), and r and whoever waited on its fetch go on, or end
+ * unauthenticated. */
+static void keys_fetched(struct sim *sim, struct auth *a, struct request *r, bool ok)
+{
+    uint32_t i = sim_top(r)->replica;
+    if (ok && a->keys_at[i] < sim_now(sim))
+        a->keys_at[i] = sim_now(sim);
+    size_t n = 0;
+    struct request **w = NULL;
+    uint32_t k = a->coalesce ? flight_find(&a->flight, i) : FLIGHT_NONE;
+    if (k != FLIGHT_NONE && flight_led_by(&a->flight, k, r))
+        w = flight_end(&a->flight, k, &n);
+    if (ok)
+        run(sim, a, r, STAGE_SESSION);
+    else
+        end(sim, a, r, AUTH_UNAUTHENTICATED, true);
+    for (size_t j = 0; j < n; j++) {
+        if (ok)
+            run(sim, a, w[j], STAGE_SESSION);
+        else
+            end(sim, a, w[j], AUTH_UNAUTHENTICATED, true);
+    }
+    free(w);
 }
 
 bool auth_on_reply(struct sim *sim, struct auth *a, struct request *ch)
@@ -400,6 +485,9 @@ bool auth_on_reply(struct sim *sim, struct auth *a, struct request *ch)
         sim_top(r)->step = 0;
         a->done(sim, a->owner, r, AUTH_PASS, false);
         return true;
+    case STAGE_KEYS:
+        keys_fetched(sim, a, r, ok);
+        return true;
     case STAGE_SESSION:
         if (!ok)
             end(sim, a, r, AUTH_UNAUTHENTICATED, true);
@@ -420,7 +508,7 @@ bool auth_on_reply(struct sim *sim, struct auth *a, struct request *ch)
 size_t auth_metrics(const struct auth *a, struct metric_out *out, size_t max)
 {
     size_t n = 0;
-    if (max < 9)
+    if (max < 11)
         return 0;
     if (a->has_authn)
         out[n++] = (struct metric_out){"unauthenticated", (double)a->unauthenticated, true};
@@ -430,6 +518,11 @@ size_t auth_metrics(const struct auth *a, struct metric_out *out, size_t max)
     }
     if (a->store)
         out[n++] = (struct metric_out){"session_lookups", (double)a->lookups, true};
+    if (a->keys_at) {
+        out[n++] = (struct metric_out){"key_fetches", (double)a->key_fetches, true};
+        if (a->coalesce)
+            out[n++] = (struct metric_out){"key_waits", (double)a->key_waits, true};
+    }
     if (a->has_rbac) {
         out[n++] = (struct metric_out){"denied", (double)a->denied, true};
         uint64_t all = a->rbac_hits + a->rbac_misses;

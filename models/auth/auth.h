@@ -8,6 +8,12 @@
  * `auth` or `rbac` then does its local auth work on that worker (a JWT
  * signature check, a permission check: auth_local_ns), then the calls auth
  * needs, one after the other, while it keeps its worker:
+ *   jwt with keys: the verifier's (replica's) signing keys are stale (older
+ *                  than keys_ttl, or from before the rotation at `rotate`)
+ *                  -> a fetch from the key service `keys`; with coalesce
+ *                  the verifier's other requests wait for that one fetch
+ *                  (single flight, models/kinds/flight.h), else each
+ *                  fetches (a thundering herd); failed: unauthenticated;
  *   session:       a lookup call to the session store `store` (failed:
  *                  unauthenticated);
  *   rbac check:    a decision cache (an eviction policy of `sdsim list
@@ -34,6 +40,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "models/kinds/flight.h"
 #include "sim/policy.h"
 #include "sim/sim.h"
 
@@ -69,6 +76,16 @@ struct auth {
     struct component *refresh; /* the auth service */
     int64_t *expiry;         /* per user: when its token expires */
     struct rng jitter_rng;
+    /* jwt signing keys: each verifier (replica) caches them for keys_ttl
+     * and fetches them from `keys` when stale or after the rotation */
+    struct component *keys;
+    int64_t keys_ttl_ns;     /* 0: never stale by age */
+    int64_t rotate_ns;       /* the rotation's time; 0: none */
+    bool coalesce;           /* one fetch per verifier at a time (single flight) */
+    uint32_t nodes;          /* verifiers: the service's replica slots */
+    int64_t *keys_at;        /* per verifier: when its keys were fetched */
+    struct flight flight;    /* fetches in flight, keyed by verifier */
+    uint64_t key_fetches, key_waits;
     /* session */
     struct component *store;
     long long users;
@@ -92,9 +109,9 @@ struct auth {
 /* Reads the service's `auth` and `rbac` keys (texts and their locations;
  * "none" for neither). Component names are looked up with kind_lookup.
  * Returns 0 or -1 (reported in d). */
-int auth_setup(struct sim *sim, struct auth *a, struct component *owner, auth_done_fn done,
-               const char *authn, struct loc authn_loc, const char *rbac, struct loc rbac_loc,
-               struct diag *d);
+int auth_setup(struct sim *sim, struct auth *a, struct component *owner, uint32_t nodes,
+               auth_done_fn done, const char *authn, struct loc authn_loc, const char *rbac,
+               struct loc rbac_loc, struct diag *d);
 void auth_fini(struct auth *a);
 /* At the warm-up cut. */
 void auth_reset(struct auth *a);

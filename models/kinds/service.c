@@ -791,7 +791,7 @@ static int read_auth(struct sim *sim, struct service *sv, const struct sc_sectio
     if (strcmp(a, "none") == 0 && strcmp(r, "none") == 0)
         return 0;
     sv->auth = xcalloc(1, sizeof *sv->auth);
-    int rc = auth_setup(sim, sv->auth, &sv->base, auth_done, a, aloc, r, rloc, d);
+    int rc = auth_setup(sim, sv->auth, &sv->base, sv->nreplicas, auth_done, a, aloc, r, rloc, d);
     if (!sv->auth->has_authn && !sv->auth->has_rbac) { /* e.g. jwt... failed: keep none */
         auth_fini(sv->auth);
         free(sv->auth);
