@@ -536,3 +536,47 @@ size_t auth_metrics(const struct auth *a, struct metric_out *out, size_t max)
     return n;
 }
 
+
+double auth_local_mean_ns(const struct auth *a)
+{
+    return (a->has_verify ? a->verify.mean : 0) + (a->has_check ? a->check.mean : 0);
+}
+
+bool auth_holds_calls(const struct auth *a)
+{
+    return a->store || a->policy || a->keys_at;
+}
+
+size_t auth_napkin_side(const struct auth *a, double in_rps, const struct component **to,
+                        double *out_rps, size_t max)
+{
+    size_t n = 0;
+    /* refreshes: about users per token life, at most one per request */
+    if (a->expiry && n < max) {
+        double life_s = (double)a->ttl_ns * (1 - a->ttl_jitter / 2) / 1e9;
+        double r = (double)a->users / life_s;
+        to[n] = a->refresh;
+        if (out_rps)
+            out_rps[n] = r < in_rps ? r : in_rps;
+        n++;
+    }
+    if (a->keys_at && n < max) { /* rare, and a herd at a rotation: not a mean rate */
+        to[n] = a->keys;
+        if (out_rps)
+            out_rps[n] = (double)NAN;
+        n++;
+    }
+    if (a->store && n < max) {
+        to[n] = a->store;
+        if (out_rps)
+            out_rps[n] = in_rps;
+        n++;
+    }
+    if (a->policy && n < max) { /* every request without a cache; misses with one */
+        to[n] = a->policy;
+        if (out_rps)
+            out_rps[n] = a->cache ? (double)NAN : in_rps;
+        n++;
+    }
+    return n;
+}

@@ -134,6 +134,17 @@ bool auth_on_reply(struct sim *sim, struct auth *a, struct request *r);
 /* The user of r among `users` users. */
 uint32_t auth_user(const struct request *r, long long users);
 
+/* Napkin math (models/napkin.h): the mean worker time auth adds to a
+ * request (ns), whether auth holds the worker through calls (then the
+ * service's capacity is not known before a run), and the components auth
+ * calls with the load each gets when the service is offered `in` (NAN:
+ * not known before a run, e.g. behind a decision cache); returns how many
+ * (at most max; out may be NULL). */
+double auth_local_mean_ns(const struct auth *a);
+bool auth_holds_calls(const struct auth *a);
+size_t auth_napkin_side(const struct auth *a, double in_rps, const struct component **to,
+                        double *out_rps, size_t max);
+
 /* The service's metrics for runs.csv (per component). */
 size_t auth_metrics(const struct auth *a, struct metric_out *out, size_t max);
 

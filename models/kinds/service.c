@@ -903,14 +903,15 @@ static double capacity_rps(const struct sim *sim, const struct component *c)
     (void)sim;
     const struct service *sv = (const struct service *)c;
     if ((c->ncallees > 0 && !sv->async) || !(sv->demand.mean > 0) ||
-        !isfinite(sv->demand.mean) || sv->auth)
+        !isfinite(sv->demand.mean) || (sv->auth && auth_holds_calls(sv->auth)))
         return (double)NAN;
+    double mean = sv->demand.mean + (sv->auth ? auth_local_mean_ns(sv->auth) : 0);
     double rps = 0;
     for (uint32_t i = 0; i < sv->nready; i++) {
         const struct station *rp = &sv->reps[i];
         if (rp->nf.up)
             rps += (double)sv->workers /
-                   (nodefault_scale(&rp->nf, sv->demand.mean) / rp->speed +
+                   (nodefault_scale(&rp->nf, mean) / rp->speed +
                     (double)nodefault_extra_latency_ns(&rp->nf)) *
                    1e9;
     }
@@ -943,6 +944,22 @@ static void napkin_visits(const struct component *c, size_t callee, const struct
     (void)c;
     (void)callee;
     *out = *in;
+}
+
+/* The components a service's auth calls (models/auth/auth.h): a session
+ * store, a policy service, an auth or key service. */
+static size_t napkin_side(const struct component *c, const struct napkin_flow *in,
+                          const struct component **to, struct napkin_flow *out, size_t max)
+{
+    const struct service *sv = (const struct service *)c;
+    if (!sv->auth)
+        return 0;
+    double rps[8];
+    double rate = in ? in->reads + in->writes : 0;
+    size_t n = auth_napkin_side(sv->auth, rate, to, rps, max < 8 ? max : 8);
+    for (size_t i = 0; out && i < n; i++)
+        out[i] = (struct napkin_flow){rps[i], 0, NULL};
+    return n;
 }
 
 static void napkin_server(const struct component *c, struct napkin_server *out)
@@ -1017,5 +1034,6 @@ const struct kind kind_service = {
     .capacity_rps = capacity_rps,
     .napkin_visits = napkin_visits,
     .napkin_server = napkin_server,
+    .napkin_side = napkin_side,
     .theory_station = theory_station,
 };
