@@ -218,6 +218,8 @@ const struct kind_metric columns_kind_metrics[] = {
     KM("refreshes", "calls", "token refreshes (calls to the auth service)", "service with "
        "jwt(ttl=...)", CNT),
     KM("refresh_failed", "calls", "token refreshes that failed", "service with jwt(ttl=...)", CNT),
+    KM("refreshes_ahead", "calls", "token refreshes made in the background before expiry",
+       "service with jwt(refresh_ahead=...)", CNT),
     KM("session_lookups", "calls", "calls to the session store", "service with session auth",
        CNT),
     KM("key_fetches", "calls", "signing-key fetches from the key service (every verifier)",

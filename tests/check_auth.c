@@ -267,6 +267,28 @@ START_TEST(keys_expire_after_keys_ttl_per_verifier)
 }
 END_TEST
 
+/* refresh_ahead = 50%: every user refreshes in the background at a point
+ * uniform in (5 s, 10 s], so by 5 s + x the refreshes are Binomial(200,
+ * x / 5 s) (less a user's 51 ms between requests), and by 10.1 s each user
+ * has refreshed exactly once, nearly all ahead of expiry (a user whose
+ * point falls in its token's last 51 ms refreshes at expiry instead: 1%). */
+START_TEST(refresh_ahead_spreads_the_refreshes_in_the_background)
+{
+    build_until(STORM_CLIENT APP "auth = jwt(verify=const(0), ttl=10s, refresh_ahead=50%, "
+                                 "users=200, refresh=idp)\n" IDP,
+                19 * S);
+    tl_run_until(&sim, 5 * S);
+    ck_assert_double_eq(metric("app", "refreshes"), 0);
+    tl_run_until(&sim, 7500 * MS);
+    double got = metric("app", "refreshes"), sd = sqrt(200 * 0.25);
+    ck_assert_msg(fabs(got - 100) <= 4 * sd + 200 * 0.052 / 5, "%g refreshes by 7.5 s", got);
+    tl_run_until(&sim, 10 * S + 100 * MS);
+    ck_assert_double_eq(metric("app", "refreshes"), 200);
+    ck_assert_double_ge(metric("app", "refreshes_ahead"), 200 - 4 * sqrt(200 * 0.01) - 2);
+    ck_assert_uint_eq(totals()->unauthenticated, 0);
+}
+END_TEST
+
 Suite *auth_suite(void)
 {
     Suite *s = suite_create("auth");
@@ -280,6 +302,7 @@ Suite *auth_suite(void)
     tcase_add_test(tc, the_deny_share_is_binomial_and_a_denial_skips_the_service);
     tcase_add_test(tc, the_decision_cache_calls_the_policy_service_once_per_pair_and_ttl);
     tcase_add_test(tc, denied_is_never_retried_unauthenticated_only_when_named);
+    tcase_add_test(tc, refresh_ahead_spreads_the_refreshes_in_the_background);
     tcase_add_test(tc, a_key_rotation_herd_and_its_coalesced_fetch);
     tcase_add_test(tc, keys_expire_after_keys_ttl_per_verifier);
     suite_add_tcase(s, tc);

@@ -16,7 +16,7 @@
  * stage it belongs to in `step`. The parent's frame keeps the stage it is
  * in, in `step`, until auth is over. */
 #define AUTH_CHILD 0xA0700000u
-enum { STAGE_REFRESH = 1, STAGE_KEYS, STAGE_SESSION, STAGE_RBAC, STAGE_DONE };
+enum { STAGE_REFRESH = 1, STAGE_KEYS, STAGE_SESSION, STAGE_RBAC, STAGE_DONE, STAGE_AHEAD };
 
 /* Work-seed purposes (sim_work_rng): service.c uses 0 (demand), 1 (fails). */
 enum { PURPOSE_VERIFY = 0x61757468, PURPOSE_CHECK, PURPOSE_USER };
@@ -34,6 +34,10 @@ static const struct param_spec jwt_params[] = {
     {"ttl_jitter", "fraction", "0",
      "a token lives ttl x (1 - j U), U uniform in [0, 1): spreads the refreshes of users "
      "who logged in at once (0: every token expires at ttl together)"},
+    {"refresh_ahead", "fraction", "0",
+     "refresh early, in the background: a user's first request after a point drawn uniformly "
+     "in the last share of its token's life refreshes it and goes on at once (0: only when "
+     "expired)"},
     {"refresh", "component", "",
      "the auth service a refresh calls (needed with ttl); a failed refresh ends the request "
      "unauthenticated, requests with a valid token go on"},
@@ -155,12 +159,15 @@ static int setup_authn(struct sim *sim, struct auth *a, const char *text, struct
         a->has_verify = rc == 0;
         rc |= pspec_duration(&sp, jwt_params, "ttl", &a->ttl_ns, d);
         rc |= pspec_fraction(&sp, jwt_params, "ttl_jitter", &a->ttl_jitter, d);
+        rc |= pspec_fraction(&sp, jwt_params, "refresh_ahead", &a->ahead, d);
         rc |= pspec_int(&sp, jwt_params, "users", 1, 10000000, &a->users, d);
         rc |= read_comp(sim, &sp, jwt_params, "refresh", a->owner, &a->refresh, d);
         if (rc == 0 && a->ttl_ns > 0 && !a->refresh)
             rc = diag_error(d, sp.loc, "jwt with a ttl needs refresh=NAME (the auth service)");
-        if (rc == 0 && a->ttl_ns <= 0 && (spec_get(&sp, "refresh") || spec_get(&sp, "ttl_jitter")))
-            rc = diag_error(d, sp.loc, "refresh and ttl_jitter need a ttl above 0");
+        if (rc == 0 && a->ttl_ns <= 0 &&
+            (spec_get(&sp, "refresh") || spec_get(&sp, "ttl_jitter") ||
+             spec_get(&sp, "refresh_ahead")))
+            rc = diag_error(d, sp.loc, "refresh, ttl_jitter and refresh_ahead need a ttl above 0");
         rc |= read_comp(sim, &sp, jwt_params, "keys", a->owner, &a->keys, d);
         rc |= pspec_duration(&sp, jwt_params, "keys_ttl", &a->keys_ttl_ns, d);
         rc |= pspec_duration(&sp, jwt_params, "rotate", &a->rotate_ns, d);
@@ -248,6 +255,8 @@ int auth_setup(struct sim *sim, struct auth *a, struct component *owner, uint32_
         a->expiry = xmalloc((size_t)a->users * sizeof *a->expiry);
         for (long long u = 0; u < a->users; u++)
             a->expiry[u] = token_life(a);
+        if (a->ahead > 0)
+            a->refreshing = xcalloc((size_t)a->users, 1);
     }
     if (rc == 0 && a->keys) /* every verifier starts with fresh keys */
         a->keys_at = xcalloc(nodes, sizeof *a->keys_at);
@@ -263,6 +272,8 @@ void auth_fini(struct auth *a)
     if (a->cache)
         a->ev->destroy(a->cache);
     free(a->expiry);
+    free(a->refreshing);
+    a->refreshing = NULL;
     free(a->keys_at);
     flight_fini(&a->flight);
     a->has_verify = a->has_check = false;
@@ -274,6 +285,7 @@ void auth_fini(struct auth *a)
 void auth_reset(struct auth *a)
 {
     a->unauthenticated = a->denied = a->refreshes = a->refresh_failed = a->lookups = 0;
+    a->refreshes_ahead = 0;
     a->rbac_hits = a->rbac_misses = a->policy_calls = 0;
     a->key_fetches = a->key_waits = 0;
 }
@@ -418,13 +430,49 @@ static void run(struct sim *sim, struct auth *a, struct request *r, uint32_t sta
     end(sim, a, r, AUTH_PASS, true);
 }
 
+/* When user u's current token is refreshed ahead: a point drawn uniformly
+ * in the last `ahead` share of its life (a fixed function of the user and
+ * the token's expiry, so no state). */
+static int64_t ahead_point(const struct auth *a, uint32_t u)
+{
+    uint64_t h = rng_mix64(a->salt ^ ((uint64_t)u * RNG_GOLDEN) ^ (uint64_t)a->expiry[u]);
+    double x = (double)(h >> 11) * 0x1.0p-53;
+    return a->expiry[u] - (int64_t)llround(a->ahead * (double)a->ttl_ns * x);
+}
+
+/* A background refresh for user u: a request of its own, nobody waits. */
+static void refresh_ahead(struct sim *sim, struct auth *a, struct request *r, uint32_t u)
+{
+    a->refreshing[u] = 1;
+    a->refreshes_all++;
+    if (r->measured) {
+        a->refreshes++;
+        a->refreshes_ahead++;
+    }
+    struct request *b = sim_req_child(sim, r);
+    b->parent = NULL;
+    b->born_ns = sim_now(sim);
+    b->key = u;
+    b->op = OP_WRITE;
+    b->target = -1;
+    struct frame *f = sim_enter(b, a->owner);
+    f->replica = AUTH_CHILD;
+    f->step = STAGE_AHEAD;
+    f->arrive_ns = f->start_ns = sim_now(sim);
+    f->timer = EVQ_NONE;
+    sim_send(sim, a->owner, b, a->refresh);
+}
+
 bool auth_arrive(struct sim *sim, struct auth *a, struct request *r)
 {
     if (!a->expiry)
         return false;
     uint32_t u = auth_user(r, a->users);
-    if (sim_now(sim) < a->expiry[u])
+    if (sim_now(sim) < a->expiry[u]) {
+        if (a->refreshing && !a->refreshing[u] && sim_now(sim) >= ahead_point(a, u))
+            refresh_ahead(sim, a, r, u);
         return false;
+    }
     a->refreshes_all++;
     if (r->measured)
         a->refreshes++;
@@ -470,6 +518,16 @@ bool auth_on_reply(struct sim *sim, struct auth *a, struct request *ch)
         return false;
     uint32_t stage = f->step;
     bool ok = ch->status == REQ_OK;
+    if (stage == STAGE_AHEAD) { /* a background refresh: nobody waits */
+        uint32_t u = (uint32_t)ch->key;
+        a->refreshing[u] = 0;
+        if (ok && a->expiry[u] < sim_now(sim) + a->ttl_ns)
+            a->expiry[u] = sim_now(sim) + token_life(a);
+        else if (!ok && ch->measured)
+            a->refresh_failed++;
+        sim_req_free(sim, ch);
+        return true;
+    }
     struct request *r = ch->parent;
     uint32_t u = (uint32_t)ch->key;
     sim_req_free(sim, ch);
@@ -508,13 +566,15 @@ bool auth_on_reply(struct sim *sim, struct auth *a, struct request *ch)
 size_t auth_metrics(const struct auth *a, struct metric_out *out, size_t max)
 {
     size_t n = 0;
-    if (max < 11)
+    if (max < 12)
         return 0;
     if (a->has_authn)
         out[n++] = (struct metric_out){"unauthenticated", (double)a->unauthenticated, true};
     if (a->expiry) {
         out[n++] = (struct metric_out){"refreshes", (double)a->refreshes, true};
         out[n++] = (struct metric_out){"refresh_failed", (double)a->refresh_failed, true};
+        if (a->refreshing)
+            out[n++] = (struct metric_out){"refreshes_ahead", (double)a->refreshes_ahead, true};
     }
     if (a->store)
         out[n++] = (struct metric_out){"session_lookups", (double)a->lookups, true};

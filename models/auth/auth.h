@@ -32,7 +32,11 @@
  * (O(users) memory, allocated at build): every user logs in at time 0, so
  * without jitter every token expires at `ttl` at once (a refresh storm);
  * with ttl_jitter = j a token lives ttl x (1 - j U), U uniform in [0, 1),
- * drawn per user and refresh. Calls are child requests (sim_req_child):
+ * drawn per user and refresh. With refresh_ahead = a a user's first
+ * request after a point drawn uniformly in the last a x ttl of its token's
+ * life refreshes it in the background (the request goes on at once); a
+ * token that still expires is refreshed in the foreground. Calls are child
+ * requests (sim_req_child):
  * nothing is allocated per request. */
 #ifndef SDSIM_MODELS_AUTH_H
 #define SDSIM_MODELS_AUTH_H
@@ -75,6 +79,8 @@ struct auth {
     double ttl_jitter;
     struct component *refresh; /* the auth service */
     int64_t *expiry;         /* per user: when its token expires */
+    double ahead;            /* refresh_ahead: share of a token's life refreshed early */
+    uint8_t *refreshing;     /* per user: a background refresh is under way */
     struct rng jitter_rng;
     /* jwt signing keys: each verifier (replica) caches them for keys_ttl
      * and fetches them from `keys` when stale or after the rotation */
@@ -102,6 +108,7 @@ struct auth {
     /* counts (measured requests, from the cut) */
     uint64_t unauthenticated, denied, refreshes, refresh_failed, lookups, rbac_hits,
         rbac_misses, policy_calls;
+    uint64_t refreshes_ahead; /* refreshes made in the background, before expiry */
     uint64_t refreshes_all;  /* every refresh, for the time series */
     uint64_t ts_refresh_mark;
 };
