@@ -36,8 +36,8 @@
  * request after a point drawn uniformly in the last a x ttl of its token's
  * life refreshes it in the background (the request goes on at once); a
  * token that still expires is refreshed in the foreground. Calls are child
- * requests (sim_req_child):
- * nothing is allocated per request. */
+ * requests from the pool (sim_req_child); nothing is allocated per request
+ * (a coalesced key fetch keeps the list of its waiters, as a cache's does). */
 #ifndef SDSIM_MODELS_AUTH_H
 #define SDSIM_MODELS_AUTH_H
 

@@ -108,8 +108,9 @@ static const struct param_spec params[] = {
      "lifo(above=N), codel(target=5ms, interval=100ms) (see `sdsim list shed`)"},
     {"auth", "auth", "none",
      "authentication of each request before its service: jwt(verify=DIST, ttl=, ttl_jitter=, "
-     "refresh=NAME, users=N) or session(store=NAME, users=N) (see `sdsim list auth`); "
-     "a failed refresh or lookup ends the request unauthenticated"},
+     "refresh_ahead=, refresh=NAME, keys=NAME, keys_ttl=, rotate=, coalesce=, users=N) or "
+     "session(store=NAME, users=N) (see `sdsim list auth`); a failed refresh, key fetch or "
+     "lookup ends the request unauthenticated"},
     {"rbac", "rbac", "none",
      "authorisation of each request: check(time=DIST, cache=N, eviction=lru, ttl=, deny=2%, "
      "policy=NAME) (see `sdsim list rbac`); denied requests end as denied"},
