@@ -289,6 +289,30 @@ START_TEST(refresh_ahead_spreads_the_refreshes_in_the_background)
 }
 END_TEST
 
+/* A session store that fails every lookup: every request ends
+ * unauthenticated after the lookup (2 ms), never an error, and never
+ * reaches the service's own work (5 ms). A policy service that fails makes
+ * the request an error (an authorisation that could not be decided), not
+ * a denial. */
+START_TEST(a_failed_lookup_is_unauthenticated_a_failed_policy_call_an_error)
+{
+    build("[client c]\narrival = constant(rate=100/s)\nto = app\n"
+          "[service app]\nservice = const(5ms)\nauth = session(store=sess)\n"
+          "[service sess]\nservice = const(2ms)\nerror_rate = 1\n");
+    tl_run_until(&sim, 10 * S + 100 * MS);
+    ck_assert_uint_eq(totals()->unauthenticated, 1000);
+    ck_assert_uint_eq(totals()->errors + totals()->completed + totals()->denied, 0);
+    ck_assert_int_eq(hist_max(totals()->latency_failed), 2 * MS);
+    teardown();
+    build("[client c]\narrival = constant(rate=100/s)\nto = app\n"
+          "[service app]\nservice = const(5ms)\nrbac = check(time=const(0), policy=pdp)\n"
+          "[service pdp]\nservice = const(2ms)\nerror_rate = 1\n");
+    tl_run_until(&sim, 10 * S + 100 * MS);
+    ck_assert_uint_eq(totals()->errors, 1000);
+    ck_assert_uint_eq(totals()->denied + totals()->unauthenticated + totals()->completed, 0);
+}
+END_TEST
+
 Suite *auth_suite(void)
 {
     Suite *s = suite_create("auth");
@@ -303,6 +327,7 @@ Suite *auth_suite(void)
     tcase_add_test(tc, the_decision_cache_calls_the_policy_service_once_per_pair_and_ttl);
     tcase_add_test(tc, denied_is_never_retried_unauthenticated_only_when_named);
     tcase_add_test(tc, refresh_ahead_spreads_the_refreshes_in_the_background);
+    tcase_add_test(tc, a_failed_lookup_is_unauthenticated_a_failed_policy_call_an_error);
     tcase_add_test(tc, a_key_rotation_herd_and_its_coalesced_fetch);
     tcase_add_test(tc, keys_expire_after_keys_ttl_per_verifier);
     suite_add_tcase(s, tc);
