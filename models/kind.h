@@ -105,6 +105,12 @@ struct kind {
      * without a call edge (a [consumers] group: its queue's publishes,
      * every group of a fanout queue all of them), or NULL. */
     const struct component *(*napkin_fed_by)(const struct component *c);
+    /* napkin_side: calls c makes to components that are not its callees (a
+     * service's auth: a session store, an auth, key or policy service):
+     * fills to[] and, when in is not NULL, the load out[] each gets when c
+     * is offered `in`; returns how many (at most max). NULL: none. */
+    size_t (*napkin_side)(const struct component *c, const struct napkin_flow *in,
+                          const struct component **to, struct napkin_flow *out, size_t max);
     /* Theory beside the simulation (models/theorycheck.h); each may be NULL:
      * the kind is never part of a model a formula covers.
      * theory_source (a client): true when c sends a homogeneous Poisson

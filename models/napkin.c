@@ -37,12 +37,20 @@ double napkin_hit_ratio(const char *policy, double capacity, const struct keys *
 
 /* Depth-first post-order from c: every callee is placed before its caller,
  * so the reverse of `order` puts callers first. */
+#define NAPKIN_SIDE_MAX 8
+
 static void post_order(const struct component *c, unsigned char *seen, size_t *order, size_t *n)
 {
     seen[c->id] = 1;
     for (size_t i = 0; i < c->ncallees; i++)
         if (!seen[c->callees[i]->id])
             post_order(c->callees[i], seen, order, n);
+    const struct component *side[NAPKIN_SIDE_MAX];
+    size_t ns = c->kind->napkin_side ? c->kind->napkin_side(c, NULL, side, NULL, NAPKIN_SIDE_MAX)
+                                     : 0;
+    for (size_t i = 0; i < ns; i++)
+        if (!seen[side[i]->id])
+            post_order(side[i], seen, order, n);
     order[(*n)++] = c->id;
 }
 
@@ -107,6 +115,13 @@ long napkin_compute(const struct sim *sim, struct napkin_row *rows)
             if (kd->napkin_visits)
                 kd->napkin_visits(c, i, f, &out);
             add_flow(in, reached, c->callees[i]->id, &out);
+        }
+        if (kd->napkin_side) {
+            const struct component *side[NAPKIN_SIDE_MAX];
+            struct napkin_flow out[NAPKIN_SIDE_MAX];
+            size_t ns = kd->napkin_side(c, f, side, out, NAPKIN_SIDE_MAX);
+            for (size_t i = 0; i < ns; i++)
+                add_flow(in, reached, side[i]->id, &out[i]);
         }
     }
     /* Loads taken without a call edge (a queue's consumers); a component

@@ -16,6 +16,7 @@
 #include "models/data/keys.h"
 #include "models/kind.h"
 #include "models/admission/limit.h"
+#include "models/auth/auth.h"
 
 #include "models/kinds/service.h"
 #include "models/data/shard_route.h"
@@ -149,6 +150,14 @@ const struct policy_family limit_family = {
     "rate limiting at a balancer, one limiter per scope `per` (key: limit)", limits};
 const struct policy_family shed_family = {
     "shed", "shed policy", "load shedding at a service's queue (key: shed)", sheds};
+/* Authentication and authorisation at a service (models/auth/auth.c). */
+static const struct policy_head *const authns[] = {&auth_none.head, &auth_jwt.head,
+                                                   &auth_session.head, NULL};
+static const struct policy_head *const rbacs[] = {&rbac_none.head, &rbac_check.head, NULL};
+const struct policy_family auth_family = {
+    "auth", "auth policy", "authentication at a service (key: auth)", authns};
+const struct policy_family rbac_family = {
+    "rbac", "rbac policy", "authorisation at a service (key: rbac)", rbacs};
 
 const struct kind *const *kind_all(void)
 {
@@ -177,6 +186,8 @@ static const struct policy_family *const families[] = {
     &bulkhead_family,
     &shed_family,
     &limit_family,
+    &auth_family,
+    &rbac_family,
     &cache_strategy_family,
     &evict_family,
     &shard_route_family,

@@ -137,7 +137,8 @@ const struct run_column columns_runs[] = {
     COUNT("errors", "requests", "offered requests that ended in an error reply", ALWAYS,
           "counted by the clients", r_errors),
     COUNT("in_flight", "requests", "offered requests unfinished when the run ended", ALWAYS,
-          "offered - completed - rejected - rate_limited - timeouts - errors", r_in_flight),
+          "offered - completed - rejected - rate_limited - timeouts - errors - unauthenticated "
+          "- denied", r_in_flight),
     COUNT("attempts", "attempts", "attempts sent, retries and hedges included", ALWAYS,
           "counted by the clients", r_attempts),
     NUM("attempts_per_request", "ratio", "attempts per offered request (1: no retries)", ALWAYS,

@@ -85,6 +85,8 @@ static void put_run(struct outfile *o, const struct run_result *r)
     put_u(o, r->in_flight);
     put_u(o, r->attempts);
     put_u(o, r->rate_limited);
+    put_u(o, r->unauthenticated);
+    put_u(o, r->denied);
     put_u(o, r->fallbacks);
     put_u(o, r->events);
     outfile_printf(o, "\nlatency");
@@ -392,6 +394,8 @@ static void get_run(struct rd *r, struct part *p, struct run_result *x)
     x->in_flight = get_u(r);
     x->attempts = get_u(r);
     x->rate_limited = get_u(r);
+    x->unauthenticated = get_u(r);
+    x->denied = get_u(r);
     x->fallbacks = get_u(r);
     x->events = get_u(r);
     expect(r, "latency");

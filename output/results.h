@@ -86,6 +86,8 @@ struct run_result {
     int precision_met;       /* -1: not asked; 0 or 1 */
     uint64_t offered, completed, rejected, timeouts, errors, in_flight, attempts;
     uint64_t rate_limited;   /* refused by a rate limiter; a column only with a limiter */
+    uint64_t unauthenticated, denied; /* refused by a service's auth or rbac; columns only
+                                         with auth (from the clients' metrics) */
     uint64_t fallbacks;      /* completed with a breaker's fallback reply */
     uint64_t events;
     struct sparse_hist latency;     /* successes */

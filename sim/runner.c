@@ -825,6 +825,8 @@ static void collect(const struct sim *sim, int64_t end_ns, const struct napkin_r
             res->completed += t->completed;
             res->rejected += t->rejected;
             res->rate_limited += t->rate_limited;
+            res->unauthenticated += t->unauthenticated;
+            res->denied += t->denied;
             res->timeouts += t->timeouts;
             res->errors += t->errors;
             res->attempts += t->attempts;
@@ -840,7 +842,7 @@ static void collect(const struct sim *sim, int64_t end_ns, const struct napkin_r
     }
     res->in_flight =
         res->offered - res->completed - res->rejected - res->rate_limited - res->timeouts -
-        res->errors;
+        res->errors - res->unauthenticated - res->denied;
     res->spans = xcalloc(sim->faults.nspans + 1, sizeof *res->spans);
     for (size_t i = 0; i < sim->faults.nspans; i++)
         res->spans[i] = (struct result_span){xstrdup(sim->faults.spans[i].name),

@@ -57,6 +57,8 @@ enum req_cause {
     CAUSE_DROPPED,      /* dropped by a service because its caller had gone */
     CAUSE_FALLBACK,     /* REQ_OK: a fallback reply while a breaker was open */
     CAUSE_RATE_LIMITED, /* rejected by a rate limiter: its own outcome, rate_limited */
+    CAUSE_UNAUTHENTICATED, /* rejected: auth failed (a refresh or a session lookup) */
+    CAUSE_DENIED,       /* rejected: authorisation denied it (a 403; never retried) */
 };
 
 /* What a request does to the key it carries. A conditional write (compare

@@ -102,7 +102,7 @@ START_TEST(every_family_is_registered_and_documented)
     static const char *const want[] = {
         "dist",     "arrival", "keys",     "balance",  "eviction",  "strategy",
         "sharding", "breaker", "bulkhead", "shed",     "backoff",   "action",
-        "link_action", "autoscale", "health", "outlier", "limit",
+        "link_action", "autoscale", "health", "outlier", "limit", "auth", "rbac",
     };
     size_t nfam = 0;
     for (const struct policy_family *const *f = family_all(); *f; f++, nfam++) {

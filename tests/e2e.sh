@@ -1319,6 +1319,57 @@ readme_lists_metrics() { # every name of the list is in README.md's table
 check "README.md lists every metric of sdsim list metrics" readme_lists_metrics
 
 
+# --- auth and rbac (scenarios/auth-*.ini, rbac-cache.ini) --------------------
+# Each scenario's [expect] lines check the numbers its comment quotes (exit
+# 0: all pass); the time-series figures its comment quotes are checked here.
+for s in auth-jwt-vs-session auth-refresh-storm auth-key-rotation rbac-cache; do
+    "$SDSIM" run "scenarios/$s.ini" -j 2 -o "$T/$s" -q 2>"$T/$s.err"
+    check "scenarios/$s.ini runs and its expectations pass" [ $? -eq 0 ]
+done
+# ts_peak FILE COL SWEEP VALUE: the largest COL of rep 0 at that sweep value
+ts_peak() {
+    awk -F, -v col="$2" -v sw="$3" -v val="$4" 'NR==1{for(i=1;i<=NF;i++)h[$i]=i; next}
+        $h["rep"] == 0 && $h[sw] == val && $h[col] > m { m = $h[col] } END { print m + 0 }' "$1"
+}
+# ts_slots FILE COL SWEEP VALUE: intervals of rep 0 with COL above 0
+ts_slots() {
+    awk -F, -v col="$2" -v sw="$3" -v val="$4" 'NR==1{for(i=1;i<=NF;i++)h[$i]=i; next}
+        $h["rep"] == 0 && $h[sw] == val && $h[col] > 0 { n++ } END { print n + 0 }' "$1"
+}
+# storm_peak JITTER AHEAD [FROM_S]: idp's largest queue at a 1 s sample from FROM_S on
+storm_peak() {
+    awk -F, -v j="$1" -v a="$2" -v from="${3:-0}" 'NR==1{for(i=1;i<=NF;i++)h[$i]=i; next}
+        $h["jitter"] == j && $h["ahead"] == a && $h["t_s"] >= from && $h["idp.queue"] > m {
+            m = $h["idp.queue"] } END { print m + 0 }' "$T/auth-refresh-storm/timeseries.csv"
+}
+q0=$(storm_peak 0 0)
+q50=$(storm_peak 50% 0)
+qa=$(storm_peak 0 50%)
+check "auth-refresh-storm.ini: idp's queue peaks near 1600 without a fix ($q0), a few with jitter ($q50) or refreshing ahead ($qa)" \
+    awk -v a="$q0" -v b="$q50" -v c="$qa" 'BEGIN { exit !(a >= 1300 && a <= 1900 && b < 20 && c < 20) }'
+q2=$(storm_peak 0 0 100)
+check "auth-refresh-storm.ini: the second storm, near 120 s, queues at idp again but less ($q2 vs $q0)" \
+    awk -v a="$q2" -v b="$q0" 'BEGIN { exit !(a > 0 && a < b / 10) }'
+kq=$(ts_peak "$T/auth-key-rotation/timeseries.csv" jwks.queue coalesce false)
+kn=$(ts_slots "$T/auth-key-rotation/timeseries.csv" jwks.queue coalesce false)
+kc=$(ts_peak "$T/auth-key-rotation/timeseries.csv" jwks.queue coalesce true)
+check "auth-key-rotation.ini: the herd queues about 110 fetches for 3 to 4 s ($kq, $kn s), coalesced its queue is empty at every 1 s sample ($kc)" \
+    awk -v a="$kq" -v n="$kn" -v c="$kc" 'BEGIN { exit !(a >= 90 && a <= 140 && n >= 3 && n <= 5 && c == 0) }'
+p99f=$(awk -F, 'NR==1{for(i=1;i<=NF;i++)h[$i]=i; next} $h["rep"]==0 && $h["t_s"]==31 && $h["coalesce"]=="false" { print $h["latency_p99_ms"] }' "$T/auth-key-rotation/timeseries.csv")
+p99t=$(awk -F, 'NR==1{for(i=1;i<=NF;i++)h[$i]=i; next} $h["rep"]==0 && $h["t_s"]==31 && $h["coalesce"]=="true" { print $h["latency_p99_ms"] }' "$T/auth-key-rotation/timeseries.csv")
+check "auth-key-rotation.ini: the rotation's second has a p99 of about 300 ms either way ($p99f, $p99t ms)" \
+    awk -v a="$p99f" -v b="$p99t" 'BEGIN { exit !(a >= 150 && a <= 500 && b >= 150 && b <= 500) }'
+check "runs.csv has unauthenticated and denied columns only where a service authenticates" sh -c \
+    "head -1 '$T/rbac-cache/runs.csv' | tr ',' '\\n' | grep -qx denied && head -1 '$T/rbac-cache/runs.csv' | tr ',' '\\n' | grep -qx unauthenticated && ! head -1 '$T/hello/runs.csv' | tr ',' '\\n' | grep -qx denied"
+check "each request ends once with auth: offered = completed + rejected + timeouts + errors + unauthenticated + denied + in_flight" \
+    awk -F, 'NR==1{for(i=1;i<=NF;i++)c[$i]=i; next}
+        { if ($c["offered"] != $c["completed"] + $c["rejected"] + $c["timeouts"] + $c["errors"] + \
+              $c["unauthenticated"] + $c["denied"] + $c["in_flight"] || $c["denied"] == 0) bad++ }
+        END { exit bad > 0 }' "$T/rbac-cache/runs.csv"
+"$SDSIM" run scenarios/rbac-cache.ini -j 1 -o "$T/rbac-cache-j1" -q 2>/dev/null
+check "rbac-cache.ini: -j1 and -j2 give byte-identical runs.csv" \
+    cmp -s "$T/rbac-cache/runs.csv" "$T/rbac-cache-j1/runs.csv"
+
 # --- plots: every gnuplot script of every results folder above -------------
 # A few more shipped scenarios (shortened) so every kind of plot is linted:
 # categories (balancers, backoff), a duration sweep (stale-load), faults and

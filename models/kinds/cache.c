@@ -308,39 +308,6 @@ static void on_commit(struct sim *sim, void *arg, uint64_t key, uint64_t version
     sim_after(sim, t < 0 ? 0 : t, msg_arrives, c, (void *)(uintptr_t)i);
 }
 
-/* ---- single flight ------------------------------------------------------- */
-
-static uint32_t fetch_new(struct cache *c, uint64_t key, struct request *leader)
-{
-    uint32_t i = c->fetch_free;
-    if (i != UINT32_MAX) {
-        c->fetch_free = c->fetches[i].next_free;
-    } else {
-        i = (uint32_t)c->nfetches;
-        xgrow(&c->fetches, &c->fetches_cap, c->nfetches + 1, sizeof *c->fetches);
-        c->nfetches++;
-    }
-    c->fetches[i] = (struct cache_fetch){key, leader, NULL, 0, 0, UINT32_MAX, true};
-    keymap_put(&c->inflight, key, i);
-    return i;
-}
-
-/* Ends fetch i; returns its waiters (the caller frees the array). */
-static struct request **fetch_end(struct cache *c, uint32_t i, size_t *n)
-{
-    struct cache_fetch *fe = &c->fetches[i];
-    struct request **w = fe->waiters;
-    *n = fe->nwaiters;
-    keymap_del(&c->inflight, fe->key);
-    fe->used = false;
-    fe->leader = NULL;
-    fe->waiters = NULL;
-    fe->nwaiters = fe->cap = 0;
-    fe->next_free = c->fetch_free;
-    c->fetch_free = i;
-    return w;
-}
-
 /* ---- the request path ---------------------------------------------------- */
 
 void cache_forward(struct sim *sim, struct cache *c, struct request *r, enum cache_step step)
@@ -367,16 +334,14 @@ void cache_finish(struct sim *sim, struct cache *c, struct request *r)
 static void miss(struct sim *sim, struct cache *c, struct request *r)
 {
     struct frame *f = sim_top(r);
-    if (c->coalesce) {
-        uint64_t i = keymap_get(&c->inflight, r->key);
-        if (i != KEYMAP_NONE) {
-            struct cache_fetch *fe = &c->fetches[i];
-            xgrow(&fe->waiters, &fe->cap, fe->nwaiters + 1, sizeof *fe->waiters);
-            fe->waiters[fe->nwaiters++] = r;
+    if (c->coalesce) { /* single flight (models/kinds/flight.h) */
+        uint32_t i = flight_find(&c->flight, r->key);
+        if (i != FLIGHT_NONE) {
+            flight_wait(&c->flight, i, r);
             c->coalesced++;
             return;
         }
-        f->slot = fetch_new(c, r->key, r);
+        f->slot = flight_begin(&c->flight, r->key, r);
     }
     f->start_ns = sim_now(sim);
     cache_forward(sim, c, r, CACHE_FETCH);
@@ -570,10 +535,9 @@ static void fetched(struct sim *sim, struct cache *c, struct request *r)
             cache_fill(sim, c, r->key, r->version, delta);
         }
     }
-    if (c->coalesce && f->slot < c->nfetches && c->fetches[f->slot].used &&
-        c->fetches[f->slot].leader == r) {
+    if (c->coalesce && flight_led_by(&c->flight, f->slot, r)) {
         size_t n;
-        struct request **w = fetch_end(c, f->slot, &n);
+        struct request **w = flight_end(&c->flight, f->slot, &n);
         for (size_t i = 0; i < n; i++) {
             w[i]->status = r->status;
             w[i]->version = r->version;
@@ -624,11 +588,11 @@ static void crash(struct sim *sim, struct cache *c)
     cache_wb_crash(sim, c);
     c->pol->destroy(c->ev);
     c->ev = policy_create(c);
-    for (uint32_t i = 0; i < c->nfetches; i++) {
-        if (!c->fetches[i].used)
+    for (uint32_t i = 0; i < flight_slots(&c->flight); i++) {
+        if (!flight_in_flight(&c->flight, i))
             continue;
         size_t n;
-        struct request **w = fetch_end(c, i, &n);
+        struct request **w = flight_end(&c->flight, i, &n);
         for (size_t k = 0; k < n; k++)
             cache_forward(sim, c, w[k], CACHE_BYPASS);
         free(w);
@@ -877,10 +841,10 @@ static int build(struct sim *sim, struct component *comp, const struct sc_sectio
 {
     struct cache *c = as_cache(comp);
     nodefault_init(&c->stn.nf);
-    c->msg_free = c->fetch_free = UINT32_MAX;
+    c->msg_free = UINT32_MAX;
+    flight_init(&c->flight);
     keymap_init(&c->index);
     keymap_init(&c->wb_pending);
-    keymap_init(&c->inflight);
     rng_stream(&c->rng, sim->seed, comp->name, "cache");
     rng_stream(&c->flush_rng, sim->seed, comp->name, "flush");
     sim_stats_init(sim, &comp->st, true);
@@ -935,16 +899,13 @@ static void fini(struct component *comp)
         c->pol->destroy(c->ev);
     keymap_fini(&c->index);
     keymap_fini(&c->wb_pending);
-    keymap_fini(&c->inflight);
     free(c->entries);
     free(c->wb.key);
     free(c->blocked.req);
     station_fini(&c->stn);
     cache_wb_fini(c);
     free(c->msgs);
-    for (size_t i = 0; i < c->nfetches; i++)
-        free(c->fetches[i].waiters);
-    free(c->fetches);
+    flight_fini(&c->flight);
     dist_fini(&c->hit_time);
     dist_fini(&c->ev_delay);
     dist_fini(&c->object_size);

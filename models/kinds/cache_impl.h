@@ -4,6 +4,7 @@
 #ifndef SDSIM_MODELS_CACHE_IMPL_H
 #define SDSIM_MODELS_CACHE_IMPL_H
 
+#include "models/kinds/flight.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -36,16 +37,6 @@ struct cache_entry {
     uint32_t epoch;     /* the cache incarnation that wrote it */
     uint32_t wseq;      /* write-behind: writes accepted for this key, mod 2^32 */
     bool valid;         /* holds data */
-};
-
-/* A store read in flight for one key, and the misses waiting on it. */
-struct cache_fetch {
-    uint64_t key;
-    struct request *leader;
-    struct request **waiters;
-    size_t nwaiters, cap;
-    uint32_t next_free;
-    bool used;
 };
 
 /* A message to the cache in flight: an invalidation event, or the
@@ -121,10 +112,7 @@ struct cache {
     uint32_t msg_free;
     /* thundering herd */
     bool coalesce;
-    struct keymap inflight;  /* key -> index in fetches */
-    struct cache_fetch *fetches;
-    size_t nfetches, fetches_cap;
-    uint32_t fetch_free;
+    struct flight flight;    /* store reads in flight and the misses waiting on them */
     double xfetch_beta;      /* 0: no early refresh */
     /* faults */
     uint32_t epoch;          /* crashes so far */

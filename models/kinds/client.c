@@ -58,9 +58,14 @@ struct client {
     uint64_t occ_cas;        /* conditional writes sent by measured transactions */
     uint64_t occ_done;       /* users whose write went through */
     int64_t occ_last_ns;     /* when the last of them did */
+    /* Auth outcomes of every request (measured or not) for the time series,
+     * and their counts at the last sample. */
+    uint64_t ts_unauth, ts_denied, ts_unauth_mark, ts_denied_mark;
+    int64_t ts_mark_ns;
 };
 
-enum { RETRY_ON_ERROR = 1, RETRY_ON_TIMEOUT = 2, RETRY_ON_REJECTED = 4, RETRY_ON_RATE_LIMITED = 8 };
+enum { RETRY_ON_ERROR = 1, RETRY_ON_TIMEOUT = 2, RETRY_ON_REJECTED = 4, RETRY_ON_RATE_LIMITED = 8,
+       RETRY_ON_UNAUTHENTICATED = 16 };
 
 static const struct param_spec params[] = {
     {"to", "component", NULL, "where requests go"},
@@ -82,7 +87,8 @@ static const struct param_spec params[] = {
     {"retry_on", "list", "error",
      "what is retried: any of error (failed replies), timeout (attempt_timeout), rejected "
      "(queue full, shed, breaker, bulkhead), rate_limited (a balancer's `limit`; the retry "
-     "waits at least the limiter's retry_after hint when it sends one)"},
+     "waits at least the limiter's retry_after hint when it sends one), unauthenticated "
+     "(a service's auth refused it); denied (authorisation) is never retried"},
     {"retry_budget", "fraction|none", "none",
      "retries (and hedges) at most this share of requests, plus retry_burst (token bucket, "
      "as Finagle and gRPC)"},
@@ -139,7 +145,8 @@ static void count_cause(struct client *cl, const struct request *r)
             x->rejected_bulkhead++;
         else if (r->cause == CAUSE_SHED)
             x->rejected_shed++;
-        else if (r->cause != CAUSE_RATE_LIMITED) /* counted as rate_limited */
+        else if (r->cause != CAUSE_RATE_LIMITED && r->cause != CAUSE_UNAUTHENTICATED &&
+                 r->cause != CAUSE_DENIED) /* outcomes of their own */
             x->rejected_queue++;
         break;
     case REQ_ERROR:
@@ -165,6 +172,10 @@ static void account(struct sim *sim, struct client *cl, const struct request *r)
     if (r->status == REQ_OK)
         sim_observe(sim, latency, r->measured);
     sim_ts_outcome(sim, (enum req_status)r->status, latency);
+    if (r->status == REQ_REJECTED) {
+        cl->ts_unauth += r->cause == CAUSE_UNAUTHENTICATED;
+        cl->ts_denied += r->cause == CAUSE_DENIED;
+    }
     if (!r->measured)
         return;
     count_cause(cl, r);
@@ -180,6 +191,10 @@ static void account(struct sim *sim, struct client *cl, const struct request *r)
     case REQ_REJECTED:
         if (r->cause == CAUSE_RATE_LIMITED)
             cl->tot.rate_limited++;
+        else if (r->cause == CAUSE_UNAUTHENTICATED)
+            cl->tot.unauthenticated++;
+        else if (r->cause == CAUSE_DENIED)
+            cl->tot.denied++;
         else
             cl->tot.rejected++;
         break;
@@ -349,9 +364,11 @@ static void attempt_reply(struct sim *sim, struct client *cl, struct request *r)
     L->cause = r->cause;
     L->version = r->version;
     L->retry_after_ns = r->retry_after_ns;
-    unsigned kind = r->status != REQ_REJECTED         ? RETRY_ON_ERROR
-                    : r->cause == CAUSE_RATE_LIMITED ? RETRY_ON_RATE_LIMITED
-                                                     : RETRY_ON_REJECTED;
+    unsigned kind = r->status != REQ_REJECTED            ? RETRY_ON_ERROR
+                    : r->cause == CAUSE_RATE_LIMITED    ? RETRY_ON_RATE_LIMITED
+                    : r->cause == CAUSE_UNAUTHENTICATED ? RETRY_ON_UNAUTHENTICATED
+                    : r->cause == CAUSE_DENIED          ? 0 /* a 403: never retried */
+                                                        : RETRY_ON_REJECTED;
     if (sim->attr && L->status == REQ_OK) /* the winner's phases become L's */
         sim_attr_adopt(sim, L, r);
     sim_req_free(sim, r);
@@ -590,7 +607,8 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
 /* Reads "error, timeout, rejected, rate_limited" into RETRY_ON_* bits. */
 static int read_retry_on(const struct sc_section *s, unsigned *out, struct diag *d)
 {
-    static const char *const words[] = {"error", "timeout", "rejected", "rate_limited"};
+    static const char *const words[] = {"error", "timeout", "rejected", "rate_limited",
+                                        "unauthenticated"};
     struct loc loc;
     const char *v = kp_raw(s, params, "retry_on", &loc);
     char buf[128];
@@ -598,13 +616,14 @@ static int read_retry_on(const struct sc_section *s, unsigned *out, struct diag 
     *out = 0;
     for (char *save, *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
         size_t k = 0;
-        while (k < 4 && strcmp(words[k], t) != 0)
+        while (k < 5 && strcmp(words[k], t) != 0)
             k++;
-        if (k == 4) {
-            const char *near = diag_closest(t, words, 4);
+        if (k == 5) {
+            const char *near = diag_closest(t, words, 5);
             return diag_error(d, loc, "bad retry_on '%s'%s%s%s", t,
                               near ? " (did you mean '"
-                                   : " (known: error, timeout, rejected, rate_limited",
+                                   : " (known: error, timeout, rejected, rate_limited, "
+                                     "unauthenticated",
                               near ? near : "", near ? "'?)" : ")");
         }
         *out |= 1u << k;
@@ -713,6 +732,17 @@ static bool scenario_limited(const struct sim *sim)
     return false;
 }
 
+/* Does a service of the scenario authenticate or authorise? Then
+ * unauthenticated and denied are runs.csv and time-series columns. */
+static bool scenario_authed(const struct sim *sim)
+{
+    for (size_t i = 0; i < sim->ncomps; i++)
+        if (sim->comps[i] && sim->comps[i]->kind && service_is(sim->comps[i]) &&
+            service_has_auth(sim->comps[i]))
+            return true;
+    return false;
+}
+
 static size_t metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
                       struct metric_out *out, size_t max)
 {
@@ -721,6 +751,10 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
     size_t n = 0;
     if (max >= 1 && scenario_limited(sim))
         out[n++] = (struct metric_out){"rate_limited", (double)cl->tot.rate_limited, false};
+    if (max >= n + 2 && scenario_authed(sim)) {
+        out[n++] = (struct metric_out){"unauthenticated", (double)cl->tot.unauthenticated, false};
+        out[n++] = (struct metric_out){"denied", (double)cl->tot.denied, false};
+    }
     if (cl->occ && max >= n + 5)
         n += occ_metrics(cl, out + n);
     if (!cl->report_resil || max < n + 11)
@@ -755,13 +789,27 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
 static size_t ts_extra(const struct sim *sim, const struct component *c, const char **names,
                        double *values, size_t max)
 {
-    (void)sim;
     const struct client *cl = (const struct client *)c;
-    if (!cl->has_dep || max < 1)
-        return 0;
-    names[0] = "breaker_state";
-    values[0] = dep_breaker_state(&cl->dep);
-    return 1;
+    size_t n = 0;
+    if (cl->has_dep && max >= 1) {
+        names[n] = "breaker_state";
+        values[n++] = dep_breaker_state(&cl->dep);
+    }
+    if (max >= n + 2 && scenario_authed(sim)) {
+        /* requests ended unauthenticated or denied per second since the last
+         * sample; the marks are the client's own bookkeeping, moved here */
+        struct client *m = (struct client *)(uintptr_t)c;
+        int64_t now = sim_now(sim);
+        double secs = now > m->ts_mark_ns ? (double)(now - m->ts_mark_ns) / 1e9 : 0;
+        names[n] = "unauthenticated_rps";
+        values[n++] = secs > 0 ? (double)(m->ts_unauth - m->ts_unauth_mark) / secs : 0;
+        names[n] = "denied_rps";
+        values[n++] = secs > 0 ? (double)(m->ts_denied - m->ts_denied_mark) / secs : 0;
+        m->ts_unauth_mark = m->ts_unauth;
+        m->ts_denied_mark = m->ts_denied;
+        m->ts_mark_ns = now;
+    }
+    return n;
 }
 
 static void reset(struct sim *sim, struct component *c)

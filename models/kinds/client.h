@@ -18,6 +18,8 @@ struct client_totals {
     uint64_t completed;   /* ... that got a successful reply */
     uint64_t rejected;    /* ... refused by a full queue */
     uint64_t rate_limited; /* ... refused by a rate limiter */
+    uint64_t unauthenticated; /* ... refused by a service's auth (failed refresh or lookup) */
+    uint64_t denied;      /* ... refused by a service's authorisation (never retried) */
     uint64_t timeouts;    /* ... given up by the client */
     uint64_t errors;      /* ... failed after every attempt */
     uint64_t attempts;    /* attempts made by measured requests */

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "models/scale/autoscale.h"
+#include "models/auth/auth.h"
 #include "models/balance/balance.h"
 #include "models/kinds/dep.h"
 #include "models/kind.h"
@@ -64,6 +65,7 @@ struct service {
     double wasted_ns;    /* service time given to requests whose caller had gone */
     uint64_t dropped;    /* requests dropped because their caller had gone */
     uint64_t shed_count; /* requests rejected or dropped by the shed policy */
+    struct auth *auth;   /* `auth` / `rbac` (models/auth/auth.h), or NULL: none */
 };
 
 static const struct param_spec params[] = {
@@ -104,6 +106,14 @@ static const struct param_spec params[] = {
     {"shed", "shed", "none",
      "load shedding at each replica's queue: none, length(max=N), deadline(wait=100ms), "
      "lifo(above=N), codel(target=5ms, interval=100ms) (see `sdsim list shed`)"},
+    {"auth", "auth", "none",
+     "authentication of each request before its service: jwt(verify=DIST, ttl=, ttl_jitter=, "
+     "refresh_ahead=, refresh=NAME, keys=NAME, keys_ttl=, rotate=, coalesce=, users=N) or "
+     "session(store=NAME, users=N) (see `sdsim list auth`); a failed refresh, key fetch or "
+     "lookup ends the request unauthenticated"},
+    {"rbac", "rbac", "none",
+     "authorisation of each request: check(time=DIST, cache=N, eviction=lru, ttl=, deny=2%, "
+     "policy=NAME) (see `sdsim list rbac`); denied requests end as denied"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -157,6 +167,8 @@ static void finish(struct sim *sim, struct service *sv, struct request *r)
     hist_add(st->resp, sim_now(sim) - f->arrive_ns);
     if (r->status == REQ_OK)
         st->completed++;
+    else if (r->cause == CAUSE_UNAUTHENTICATED || r->cause == CAUSE_DENIED)
+        st->rejected++;
     else
         st->errors++;
     sim_reply(sim, r);
@@ -191,9 +203,10 @@ static void call(struct sim *sim, struct service *sv, struct request *r, uint32_
         sim_send(sim, &sv->base, r, sv->base.callees[step]);
 }
 
-static void service_done(struct sim *sim, struct station *rp, struct request *r)
+/* r's own service is over (after its auth, if any): fail, reply or call. */
+static void service_body(struct sim *sim, struct service *sv, struct station *rp,
+                         struct request *r)
 {
-    struct service *sv = rp->owner;
     struct frame *f = sim_top(r);
     hist_add(sv->base.st.local, sim_now(sim) - f->arrive_ns);
     if (sv->guarded && dep_caller_gone(r))
@@ -211,6 +224,80 @@ static void service_done(struct sim *sim, struct station *rp, struct request *r)
         station_release(sim, rp, r);
     f->step = 0;
     call(sim, sv, r, 0);
+}
+
+/* ---- auth (models/auth/auth.h) ------------------------------------------
+ * With `auth` or `rbac` the station serves only the local auth work
+ * (auth_demand); auth then makes its calls with the worker held, and a
+ * request that passes does its own service (drawn as without auth) on the
+ * same worker, through an event of its own. A crash meanwhile fails it when
+ * auth or that event comes back (the epoch moved on). */
+static double auth_demand(struct station *rp, struct request *r)
+{
+    return auth_local_ns(((struct service *)rp->owner)->auth, r);
+}
+
+static bool crashed_meanwhile(struct sim *sim, struct service *sv, struct request *r)
+{
+    struct frame *f = sim_top(r);
+    if (f->epoch == sv->reps[f->replica].epoch)
+        return false;
+    r->status = REQ_ERROR;
+    f->holds_worker = false; /* the crash already took the worker back */
+    finish(sim, sv, r);
+    return true;
+}
+
+static void body_event(struct sim *sim, void *a, void *b)
+{
+    struct service *sv = a;
+    struct request *r = b;
+    if (!crashed_meanwhile(sim, sv, r))
+        service_body(sim, sv, &sv->reps[sim_top(r)->replica], r);
+}
+
+static void offer(struct sim *sim, struct service *sv, struct request *r);
+
+static void auth_done(struct sim *sim, struct component *c, struct request *r,
+                      enum auth_verdict v, bool on_worker)
+{
+    struct service *sv = as_service(c);
+    if (!on_worker) { /* after a token refresh, before a worker */
+        if (v == AUTH_PASS) {
+            sim_top(r)->arrive_ns = sim_now(sim); /* its wait starts now */
+            offer(sim, sv, r);
+        } else {
+            r->status = REQ_REJECTED;
+            r->cause = CAUSE_UNAUTHENTICATED;
+            c->st.rejected++;
+            sim_reply(sim, r);
+        }
+        return;
+    }
+    if (crashed_meanwhile(sim, sv, r))
+        return;
+    if (v == AUTH_PASS) {
+        struct station *rp = &sv->reps[sim_top(r)->replica];
+        struct rng wr;
+        sim_work_rng(r, c, 0, &wr);
+        double t = nodefault_scale(&rp->nf, dist_sample(&sv->demand, &wr)) / rp->speed;
+        sim_after(sim, units_ns_from_double(t), body_event, sv, r);
+        return;
+    }
+    r->status = v == AUTH_FAILED ? REQ_ERROR : REQ_REJECTED;
+    r->cause = v == AUTH_UNAUTHENTICATED ? CAUSE_UNAUTHENTICATED
+               : v == AUTH_DENIED        ? CAUSE_DENIED
+                                         : CAUSE_NONE;
+    finish(sim, sv, r);
+}
+
+static void service_done(struct sim *sim, struct station *rp, struct request *r)
+{
+    struct service *sv = rp->owner;
+    if (sv->auth)
+        auth_begin(sim, sv->auth, r);
+    else
+        service_body(sim, sv, rp, r);
 }
 
 /* A call of r came back (or its guard answered): the next call, or done. */
@@ -234,6 +321,8 @@ static void call_returned(struct sim *sim, struct component *c, struct request *
 
 static void on_reply(struct sim *sim, struct component *c, struct request *r)
 {
+    if (as_service(c)->auth && auth_on_reply(sim, as_service(c)->auth, r))
+        return;
     if (r->depth == 1) { /* a guarded call's child request (models/kinds/dep.c) */
         dep_on_reply(sim, as_service(c)->deps, r);
         return;
@@ -299,6 +388,8 @@ static void set_station_ops(struct service *sv)
     sv->ops = (struct station_ops){.served = service_done,
                                    .dropped = dropped,
                                    .cut = cut};
+    if (sv->auth)
+        sv->ops.demand = auth_demand;
     if (sv->drop_abandoned) {
         sv->ops.admit = caller_here;
         sv->ops.gone = caller_gone;
@@ -328,9 +419,19 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     struct service *sv = as_service(c);
     struct frame *f = sim_enter(r, c);
     f->arrive_ns = sim_now(sim);
-    sv->bal.now_ns = sim_now(sim);
     c->st.arrivals++;
     sv->hpa_arrivals++;
+    if (sv->auth && auth_arrive(sim, sv->auth, r)) /* a token refresh first */
+        return;
+    offer(sim, sv, r);
+}
+
+/* r (its frame pushed) goes to a replica's station. */
+static void offer(struct sim *sim, struct service *sv, struct request *r)
+{
+    struct component *c = &sv->base;
+    struct frame *f = sim_top(r);
+    sv->bal.now_ns = sim_now(sim);
     uint32_t i;
     if (r->target >= 0 && (uint32_t)r->target < sv->nreplicas) {
         i = (uint32_t)r->target;
@@ -501,8 +602,10 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
                       struct metric_out *out, size_t max)
 {
     const struct service *sv = (const struct service *)c;
+    size_t na = sv->auth ? auth_metrics(sv->auth, out, max) : 0;
+    out += na, max -= na;
     if (!sv->guarded || max < 14)
-        return 0;
+        return na;
     double calls = 0, timeouts = 0, opens = 0, open_s = 0, half_s = 0, rej_br = 0, rej_bh = 0,
            fallbacks = 0, hedges = 0, cycles = 0, reopens = 0;
     for (size_t k = 0; sv->deps && k < c->ncallees; k++) {
@@ -536,7 +639,7 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
         out[n++] = (struct metric_out){"call_hedges", hedges, true};
     out[n++] = (struct metric_out){"breaker_cycles", cycles, true};
     out[n++] = (struct metric_out){"breaker_reopens", reopens, true};
-    return n;
+    return na + n;
 }
 
 static void reset(struct sim *sim, struct component *c)
@@ -547,6 +650,8 @@ static void reset(struct sim *sim, struct component *c)
     sv->dropped = sv->shed_count = 0;
     for (size_t k = 0; sv->deps && k < c->ncallees; k++)
         dep_reset(&sv->deps[k]);
+    if (sv->auth)
+        auth_reset(sv->auth);
 }
 
 void service_fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
@@ -568,6 +673,11 @@ void service_fault(struct sim *sim, struct component *c, int32_t replica, enum f
 bool service_is(const struct component *c)
 {
     return c->kind == &kind_service;
+}
+
+bool service_has_auth(const struct component *c)
+{
+    return ((const struct service *)c)->auth != NULL;
 }
 
 bool service_is_guarded(const struct component *c)
@@ -674,6 +784,25 @@ static int read_resilience(struct sim *sim, struct service *sv, const struct sc_
     return 0;
 }
 
+/* `auth` and `rbac`: a struct auth only when either is set. */
+static int read_auth(struct sim *sim, struct service *sv, const struct sc_section *s,
+                     struct diag *d)
+{
+    struct loc aloc, rloc;
+    const char *a = kp_raw(s, params, "auth", &aloc);
+    const char *r = kp_raw(s, params, "rbac", &rloc);
+    if (strcmp(a, "none") == 0 && strcmp(r, "none") == 0)
+        return 0;
+    sv->auth = xcalloc(1, sizeof *sv->auth);
+    int rc = auth_setup(sim, sv->auth, &sv->base, sv->nreplicas, auth_done, a, aloc, r, rloc, d);
+    if (!sv->auth->has_authn && !sv->auth->has_rbac) { /* e.g. jwt... failed: keep none */
+        auth_fini(sv->auth);
+        free(sv->auth);
+        sv->auth = NULL;
+    }
+    return rc;
+}
+
 static int build(struct sim *sim, struct component *c, const struct sc_section *s,
                  struct diag *d)
 {
@@ -727,6 +856,8 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     else if (read_resilience(sim, sv, s, d) < 0)
         rc = -1;
+    if (read_auth(sim, sv, s, d) < 0)
+        rc = -1;
     sv->reps = xcalloc(sv->nreplicas, sizeof *sv->reps);
     sv->weights = xcalloc(sv->nreplicas, sizeof *sv->weights);
     double *speed = xcalloc(sv->nreplicas, sizeof *speed);
@@ -741,7 +872,7 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rp->nf.up = i < sv->nready;
         rp->speed = speed[i] > 0 ? speed[i] : 1;
         rp->shed = &sv->shed;
-        rp->dist = &sv->demand;
+        rp->dist = sv->auth ? NULL : &sv->demand; /* with auth: auth_demand */
     }
     free(speed);
     struct loc bloc;
@@ -777,14 +908,16 @@ static double capacity_rps(const struct sim *sim, const struct component *c)
 {
     (void)sim;
     const struct service *sv = (const struct service *)c;
-    if ((c->ncallees > 0 && !sv->async) || !(sv->demand.mean > 0) || !isfinite(sv->demand.mean))
+    if ((c->ncallees > 0 && !sv->async) || !(sv->demand.mean > 0) ||
+        !isfinite(sv->demand.mean) || (sv->auth && auth_holds_calls(sv->auth)))
         return (double)NAN;
+    double mean = sv->demand.mean + (sv->auth ? auth_local_mean_ns(sv->auth) : 0);
     double rps = 0;
     for (uint32_t i = 0; i < sv->nready; i++) {
         const struct station *rp = &sv->reps[i];
         if (rp->nf.up)
             rps += (double)sv->workers /
-                   (nodefault_scale(&rp->nf, sv->demand.mean) / rp->speed +
+                   (nodefault_scale(&rp->nf, mean) / rp->speed +
                     (double)nodefault_extra_latency_ns(&rp->nf)) *
                    1e9;
     }
@@ -801,6 +934,9 @@ static void fini(struct component *c)
     for (size_t k = 0; sv->deps && k < c->ncallees; k++)
         dep_fini(&sv->deps[k]);
     free(sv->deps);
+    if (sv->auth)
+        auth_fini(sv->auth);
+    free(sv->auth);
     balance_fini(&sv->bal);
     dist_fini(&sv->demand);
 }
@@ -814,6 +950,22 @@ static void napkin_visits(const struct component *c, size_t callee, const struct
     (void)c;
     (void)callee;
     *out = *in;
+}
+
+/* The components a service's auth calls (models/auth/auth.h): a session
+ * store, a policy service, an auth or key service. */
+static size_t napkin_side(const struct component *c, const struct napkin_flow *in,
+                          const struct component **to, struct napkin_flow *out, size_t max)
+{
+    const struct service *sv = (const struct service *)c;
+    if (!sv->auth)
+        return 0;
+    double rps[8];
+    double rate = in ? in->reads + in->writes : 0;
+    size_t n = auth_napkin_side(sv->auth, rate, to, rps, max < 8 ? max : 8);
+    for (size_t i = 0; out && i < n; i++)
+        out[i] = (struct napkin_flow){rps[i], 0, NULL};
+    return n;
 }
 
 static void napkin_server(const struct component *c, struct napkin_server *out)
@@ -853,6 +1005,8 @@ static bool theory_station(const struct component *c, struct theory_station *out
         *why = "a service that calls other components";
     else if (sv->error_rate > 0)
         *why = "a service that fails requests (error_rate)";
+    else if (sv->auth)
+        *why = "a service with auth or rbac (extra work, calls and refusals)";
     else if (!(sv->demand.mean > 0) || !isfinite(sv->demand.mean) || !isfinite(sv->demand.scv))
         *why = "a service time without a finite mean and variance";
     else {
@@ -886,5 +1040,6 @@ const struct kind kind_service = {
     .capacity_rps = capacity_rps,
     .napkin_visits = napkin_visits,
     .napkin_server = napkin_server,
+    .napkin_side = napkin_side,
     .theory_station = theory_station,
 };

@@ -17,6 +17,8 @@ bool service_is(const struct component *c);
 /* Does the service guard its calls (call_timeout, breaker, bulkhead) or
  * shed load? Clients then report their outcomes by cause. */
 bool service_is_guarded(const struct component *c);
+/* Does the service authenticate or authorise (`auth`, `rbac`)? */
+bool service_has_auth(const struct component *c);
 /* Replica slots (the most replicas it can have), and how many take new
  * requests now (replicas [0, ready)); they differ under autoscaling. */
 uint32_t service_replicas(const struct component *c);
