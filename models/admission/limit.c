@@ -188,6 +188,15 @@ static void count_pass(struct limit *l, int64_t now_ns)
     l->bins[l->bin % LIMIT_BINS]++;
     if (++l->span_passed > l->peak_passed)
         l->peak_passed = l->span_passed;
+    if (l->ts_ns > 0) {
+        int64_t t = now_ns / l->ts_ns;
+        if (t != l->ts_bin) {
+            l->ts_prev = t == l->ts_bin + 1 ? l->ts_cur : 0;
+            l->ts_cur = 0;
+            l->ts_bin = t;
+        }
+        l->ts_cur++;
+    }
 }
 
 struct limit_verdict limit_check(struct limit *l, uint64_t scope, int64_t now_ns)
@@ -228,4 +237,73 @@ void limit_reset_counts(struct limit *l)
     l->admitted = l->limited = l->delayed = 0;
     l->entries_max = l->entries;
     l->peak_passed = l->span_passed;
+}
+
+/* ---- distributed limiting ---------------------------------------------- */
+
+void limit_force(struct limit *l, uint64_t scope, int64_t now_ns)
+{
+    void *slot = slot_of(l, scope, now_ns);
+    l->entries = (size_t)((long)l->entries + l->pol->consume(l, slot, now_ns));
+    if (l->entries > l->entries_max)
+        l->entries_max = l->entries;
+    l->admitted++;
+    count_pass(l, now_ns);
+}
+
+void limit_count_refusal(struct limit *l)
+{
+    l->limited++;
+}
+
+void limit_count_unchecked(struct limit *l, int64_t now_ns)
+{
+    l->admitted++;
+    count_pass(l, now_ns);
+}
+
+void limit_copy_state(struct limit *dst, const struct limit *src)
+{
+    if (dst->slots_cap < src->nslots) {
+        dst->slots_cap = src->slots_cap;
+        dst->slots = xrealloc(dst->slots, dst->slots_cap * dst->slot_bytes);
+        dst->ids = xrealloc(dst->ids, dst->slots_cap * sizeof *dst->ids);
+    }
+    if (dst->map_cap != src->map_cap) {
+        free(dst->map);
+        dst->map_cap = src->map_cap;
+        dst->map = xmalloc(dst->map_cap * sizeof *dst->map);
+    }
+    memcpy(dst->slots, src->slots, src->nslots * src->slot_bytes);
+    memcpy(dst->ids, src->ids, src->nslots * sizeof *src->ids);
+    memcpy(dst->map, src->map, src->map_cap * sizeof *src->map);
+    dst->nslots = src->nslots;
+    dst->entries = src->entries;
+}
+
+void limit_widen(struct limit *l, uint32_t n)
+{
+    if (l->log_cap == 0 || n <= 1)
+        return;
+    size_t head = l->slot_bytes - (size_t)l->log_cap * sizeof(int64_t);
+    l->log_cap *= n;
+    l->slot_bytes = head + (size_t)l->log_cap * sizeof(int64_t);
+    l->slots = xrealloc(l->slots, l->slots_cap * l->slot_bytes);
+}
+
+uint64_t limit_ts_passed(const struct limit *l, int64_t now_ns)
+{
+    if (l->ts_ns <= 0) /* not started yet: the columns are being named */
+        return 0;
+    int64_t t = now_ns / l->ts_ns; /* the sample ends interval t - 1 */
+    if (l->ts_bin == t)
+        return l->ts_prev;
+    return l->ts_bin == t - 1 ? l->ts_cur : 0;
+}
+
+double limit_rate_per_s(const struct limit *l)
+{
+    if (l->window_ns > 0)
+        return (double)l->limit * 1e9 / (double)l->window_ns;
+    return l->rate_per_s;
 }
