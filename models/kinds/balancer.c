@@ -605,7 +605,7 @@ static int read_distributed(struct sim *sim, struct balancer *lb, const struct s
             any = true;
             if (!lb->has_limit)
                 return diag_error(d, key_loc(s, keys[k]),
-                                  "'%s' needs a 'limit' (it says where the limit counts)",
+                                  "'%s' needs a 'limit' (the limit it shares)",
                                   keys[k]);
         }
     if (!any)
@@ -639,8 +639,6 @@ static int read_distributed(struct sim *sim, struct balancer *lb, const struct s
         return diag_error(d, key_loc(s, "limit_nodes"),
                           "'limit_nodes' needs 'sync = INTERVAL' (how often the nodes share "
                           "their counts)");
-    if (rc < 0)
-        return rc;
     if ((lb->has_store || lb->sync_ns > 0) && !lb->lim.pol->consume)
         return diag_error(d, lloc,
                           "a %s cannot be shared by 'store' or 'sync': it queues requests at one "
@@ -651,13 +649,15 @@ static int read_distributed(struct sim *sim, struct balancer *lb, const struct s
         if (kind_read_callees(sim, c, s, "store", true, d) < 0)
             return -1;
         if (c->ncallees != before + 1)
-            return diag_error(d, key_loc(s, "store"), "'store' names one store");
+            return diag_error(d, c->callee_locs[before + 1], "'store' names one store");
         if (c->ncallees != 2) /* 'to' failed: reported already */
             return -1;
         if (!store_is(c->callees[1]))
             return diag_error(d, c->callee_locs[1], "'%s' is a %s; 'store' needs a store",
                               c->callees[1]->name, c->callees[1]->kind->name);
     }
+    if (rc < 0)
+        return rc;
     if (lb->sync_ns > 0) {
         lb->nnodes = (uint32_t)nodes;
         lb->nodes = xcalloc(lb->nnodes, sizeof *lb->nodes);
