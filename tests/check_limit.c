@@ -261,6 +261,7 @@ static void cluster(const char *text, size_t nodes)
         limit_widen(&n[i], (uint32_t)nn);
     }
     limit_widen(&l, (uint32_t)nn);
+    limit_track_changes(&l);
 }
 
 static void cluster_fini(void)
@@ -285,7 +286,8 @@ static char at_node(size_t i, uint64_t s, double t_ms)
 static void sync_all(void)
 {
     for (size_t i = 0; i < nn; i++)
-        limit_copy_state(&n[i], &l);
+        limit_sync_to(&l, &n[i], 0);
+    limit_sync_done(&l);
 }
 
 /* Node i's decisions at the given times, scope 0. */

@@ -100,6 +100,10 @@ int limit_setup(struct limit *l, const char *text, struct loc loc, struct diag *
 
 void limit_fini(struct limit *l)
 {
+    free(l->changed);
+    free(l->changes);
+    l->changed = NULL;
+    l->changes = NULL;
     free(l->ids);
     free(l->map);
     free(l->slots);
@@ -138,6 +142,11 @@ static void grow(struct limit *l)
         l->slots_cap *= 2;
         l->slots = xrealloc(l->slots, l->slots_cap * l->slot_bytes);
         l->ids = xrealloc(l->ids, l->slots_cap * sizeof *l->ids);
+        if (l->track) {
+            l->changed = xrealloc(l->changed, l->slots_cap);
+            memset(l->changed + l->nslots, 0, l->slots_cap - l->nslots);
+            l->changes = xrealloc(l->changes, l->slots_cap * sizeof *l->changes);
+        }
     }
     if (2 * (l->nslots + 1) < l->map_cap)
         return;
@@ -243,12 +252,17 @@ void limit_reset_counts(struct limit *l)
 
 void limit_force(struct limit *l, uint64_t scope, int64_t now_ns)
 {
-    void *slot = slot_of(l, scope, now_ns);
+    unsigned char *slot = slot_of(l, scope, now_ns);
     l->entries = (size_t)((long)l->entries + l->pol->consume(l, slot, now_ns));
     if (l->entries > l->entries_max)
         l->entries_max = l->entries;
     l->admitted++;
     count_pass(l, now_ns);
+    size_t k = (size_t)(slot - l->slots) / l->slot_bytes;
+    if (l->track && !l->changed[k]) {
+        l->changed[k] = 1;
+        l->changes[l->nchanges++] = (uint32_t)k;
+    }
 }
 
 void limit_count_refusal(struct limit *l)
@@ -262,23 +276,31 @@ void limit_count_unchecked(struct limit *l, int64_t now_ns)
     count_pass(l, now_ns);
 }
 
-void limit_copy_state(struct limit *dst, const struct limit *src)
+void limit_track_changes(struct limit *l)
 {
-    if (dst->slots_cap < src->nslots) {
-        dst->slots_cap = src->slots_cap;
-        dst->slots = xrealloc(dst->slots, dst->slots_cap * dst->slot_bytes);
-        dst->ids = xrealloc(dst->ids, dst->slots_cap * sizeof *dst->ids);
+    l->track = true;
+    l->changed = xcalloc(l->slots_cap, 1);
+    l->changes = xmalloc(l->slots_cap * sizeof *l->changes);
+    l->nchanges = 0;
+}
+
+void limit_sync_to(const struct limit *g, struct limit *node, int64_t now_ns)
+{
+    for (size_t j = 0; j < g->nchanges; j++) {
+        size_t k = g->changes[j];
+        void *dst = slot_of(node, g->ids[k], now_ns);
+        const void *src = g->slots + k * g->slot_bytes;
+        node->entries -= node->pol->entries(node, dst);
+        memcpy(dst, src, g->slot_bytes);
+        node->entries += node->pol->entries(node, dst);
     }
-    if (dst->map_cap != src->map_cap) {
-        free(dst->map);
-        dst->map_cap = src->map_cap;
-        dst->map = xmalloc(dst->map_cap * sizeof *dst->map);
-    }
-    memcpy(dst->slots, src->slots, src->nslots * src->slot_bytes);
-    memcpy(dst->ids, src->ids, src->nslots * sizeof *src->ids);
-    memcpy(dst->map, src->map, src->map_cap * sizeof *src->map);
-    dst->nslots = src->nslots;
-    dst->entries = src->entries;
+}
+
+void limit_sync_done(struct limit *g)
+{
+    for (size_t j = 0; j < g->nchanges; j++)
+        g->changed[g->changes[j]] = 0;
+    g->nchanges = 0;
 }
 
 void limit_widen(struct limit *l, uint32_t n)

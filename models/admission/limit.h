@@ -12,7 +12,15 @@
  * next departure slot) plus one per request waiting in it, two per fixed
  * window (window, count), three per sliding window (window, current and
  * previous counts), and one per admitted request still in a sliding log
- * (expired ones are dropped when their scope is next checked). */
+ * (expired ones are dropped when their scope is next checked).
+ *
+ * A limit shared by gateway nodes (models/kinds/balancer.c, `sync`): each
+ * node decides on its own copy, and one more limiter holds the global
+ * count, which every node's admission updates whatever its state
+ * (limit_force: a token bucket goes into debt, a window past its limit);
+ * at each sync the scopes the global count changed are copied into every
+ * node (limit_sync_to). The leaky bucket, which queues at one node, has no
+ * `consume` and cannot be shared. */
 #ifndef SDSIM_MODELS_LIMIT_H
 #define SDSIM_MODELS_LIMIT_H
 
@@ -92,6 +100,12 @@ struct limit {
     uint64_t ts_cur, ts_prev;
     /* sliding_log: the ring's size per scope, limit unless widened */
     uint32_t log_cap;
+    /* The global count of a synced limit (limit_track_changes): the slots
+     * limit_force changed since the last limit_sync_done, each once. */
+    bool track;
+    unsigned char *changed;  /* slots_cap flags */
+    uint32_t *changes;       /* their indices, nchanges of them */
+    size_t nchanges;
 };
 
 /* Parses "name(k=v, ..., per=SCOPE)" at loc into l. Returns 0 or -1. */
@@ -138,9 +152,16 @@ void limit_count_refusal(struct limit *l);
 /* Counts one request let through without a decision (the counter store
  * failed and on_store_error = allow): admitted, not in any count. */
 void limit_count_unchecked(struct limit *l, int64_t now_ns);
-/* Makes dst's scope states those of src (both set up from the same text):
- * what a node learns at a sync. Counters stay. Grows dst's tables only. */
-void limit_copy_state(struct limit *dst, const struct limit *src);
+/* Makes l, a global count, remember the scopes limit_force changes. */
+void limit_track_changes(struct limit *l);
+/* A sync: node's states of the scopes g changed since the last
+ * limit_sync_done become g's (both set up from the same text). A scope g
+ * did not change saw no admission anywhere, so the node's state of it is
+ * already g's, as time moved both: the cost is the scopes changed, not
+ * the scopes held. Counters stay. */
+void limit_sync_to(const struct limit *g, struct limit *node, int64_t now_ns);
+/* Every node has synced: forget the changes. */
+void limit_sync_done(struct limit *g);
 /* Lets a sliding log hold n times its limit per scope (the most n nodes
  * admit in one window); before the first check. */
 void limit_widen(struct limit *l, uint32_t n);

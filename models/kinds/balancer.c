@@ -326,7 +326,8 @@ static void sync_nodes(struct sim *sim, void *a, void *b)
     (void)b;
     struct balancer *lb = a;
     for (uint32_t i = 0; i < lb->nnodes; i++)
-        limit_copy_state(&lb->nodes[i], &lb->lim);
+        limit_sync_to(&lb->lim, &lb->nodes[i], sim_now(sim));
+    limit_sync_done(&lb->lim);
     if (sim_now(sim) + lb->sync_ns <= sim->end_ns)
         sim_after(sim, lb->sync_ns, sync_nodes, lb, NULL);
 }
@@ -668,6 +669,7 @@ static int read_distributed(struct sim *sim, struct balancer *lb, const struct s
         }
         diag_free(scratch);
         limit_widen(&lb->lim, lb->nnodes);
+        limit_track_changes(&lb->lim);
         rng_stream(&lb->node_rng, sim->seed, c->name, "limit_nodes");
     }
     struct diag *scratch = diag_new();
