@@ -558,6 +558,10 @@ check "synced token bucket at 1 s: the admitted rate swings between about 100/s 
 check "the central counter is exact within 0.05% at every point" \
     awk -F, 'NR > 1 && $5 == "CENTRAL.over_admission" { n++; if ($6 < -0.0005 || $6 > 0.0005) bad++ }
         END { exit !(n == 9 && bad == 0) }' "$T/rld.csv"
+check "400 checks/s keep the counter store about 40% busy (components.csv)" \
+    awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next}
+        $c["component"] == "counters" { u += $c["utilisation"]; n++ }
+        END { u /= n; exit !(n == 18 && u > 0.38 && u < 0.42) }' "$T/rld-comp.csv"
 cm=$(sv 0 CENTRAL.check_mean_ms)
 check "a check at the counter store takes about 2.6 ms ($cm)" within "$cm" 2.5 2.8
 check "requests through CENTRAL take about 8.7 ms, through SYNCED 6.0 ms (components.csv)" \
