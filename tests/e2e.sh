@@ -562,6 +562,9 @@ check "400 checks/s keep the counter store about 40% busy (components.csv)" \
     awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next}
         $c["component"] == "counters" { u += $c["utilisation"]; n++ }
         END { u /= n; exit !(n == 18 && u > 0.38 && u < 0.42) }' "$T/rld-comp.csv"
+bc=$(sv 3 CENTRAL.limiter_bytes); bs=$(sv 3 SYNCED.limiter_bytes)
+check "a limit synced over 4 nodes holds 5 copies: the global count and each node's ($bs = 5 x $bc bytes)" \
+    awk -v c="$bc" -v s="$bs" 'BEGIN { exit !(c > 0 && s == 5 * c) }'
 cm=$(sv 0 CENTRAL.check_mean_ms)
 check "a check at the counter store takes about 2.6 ms ($cm)" within "$cm" 2.5 2.8
 check "requests through CENTRAL take about 8.7 ms, through SYNCED 6.0 ms (components.csv)" \

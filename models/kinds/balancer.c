@@ -500,7 +500,10 @@ static size_t limit_metrics(const struct sim *sim, const struct balancer *lb, in
     out[n++] = (struct metric_out){"limiter_scopes", (double)l->nslots, true};
     out[n++] = (struct metric_out){"limiter_entries", (double)l->entries, true};
     out[n++] = (struct metric_out){"limiter_entries_max", (double)l->entries_max, true};
-    out[n++] = (struct metric_out){"limiter_bytes", (double)limit_bytes(l), true};
+    size_t bytes = limit_bytes(l);
+    for (uint32_t i = 0; lb->nodes && i < lb->nnodes; i++)
+        bytes += limit_bytes(&lb->nodes[i]);
+    out[n++] = (struct metric_out){"limiter_bytes", (double)bytes, true};
     if (lb->has_shadow)
         out[n++] = (struct metric_out){
             "over_admission",
