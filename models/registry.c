@@ -147,7 +147,9 @@ const struct policy_family cache_strategy_family = {
     "strategy", "cache strategy", "what a cache does with writes (key: strategy)", strategies};
 const struct policy_family limit_family = {
     "limit", "rate limiter",
-    "rate limiting at a balancer, one limiter per scope `per` (key: limit)", limits};
+    "rate limiting at a balancer, one limiter per scope `per` (key: limit); shared by several "
+    "gateway nodes with the balancer's `store` (a counter store) or `sync` (nodes exchange "
+    "counts)", limits};
 const struct policy_family shed_family = {
     "shed", "shed policy", "load shedding at a service's queue (key: shed)", sheds};
 /* Authentication and authorisation at a service (models/auth/auth.c). */

@@ -626,6 +626,6 @@ void columns_range(const char *name, double *min, double *max)
     size_t n = strlen(base);
     bool unit = (n > 6 && strcmp(base + n - 6, "_ratio") == 0) ||
                 (n > 9 && strcmp(base + n - 9, "_fraction") == 0) || strncmp(base, "p_", 2) == 0;
-    *min = 0.0;
+    *min = strcmp(base, "over_admission") == 0 ? -1.0 : 0.0;
     *max = unit ? 1.0 : (double)INFINITY;
 }

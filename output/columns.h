@@ -107,7 +107,9 @@ void columns_each(columns_fn *fn, void *ctx);
 const char *columns_taken(const char *name);
 
 /* The range a metric's value lies in (0..1 for ratios, fractions and
- * probabilities, else 0..inf), from its name. */
+ * probabilities, -1..inf for over_admission, which is below 0 when a
+ * shared limit admits less than one exact limiter would, else 0..inf),
+ * from its name. */
 void columns_range(const char *name, double *min, double *max);
 
 #endif

@@ -109,10 +109,25 @@ const struct kind_metric columns_kind_metrics[] = {
        "balancer with a limit", "at the end"),
     KM("limiter_entries_max", "entries", "the most numbers the limiter stored at once",
        "balancer with a limit", "over the run"),
-    KM("limiter_bytes", "bytes", "memory the limiter's states take", "balancer with a limit",
+    KM("limiter_bytes", "bytes",
+       "memory the limiter's states take (with sync: the global count's and every node's copy)",
+       "balancer with a limit",
        "at the end"),
     KT("limiter_entries", "entries", "numbers the limiter stores", "balancer with a limit",
        "at the sample"),
+    KM("over_admission", "ratio",
+       "requests admitted beyond what one exact limiter at one place would have admitted of "
+       "the same requests, over that (0: exact)",
+       "balancer with a store or sync limit", "admitted / shadow limiter's admitted - 1"),
+    KM("store_errors", "checks", "limit checks the counter store failed or did not answer in "
+       "store_timeout (settled by on_store_error)", "balancer with a store limit", CNT),
+    KM("check_mean_ms", "ms", "mean time a limit check took at the counter store, send to "
+       "answer (the latency it adds to each request)", "balancer with a store limit",
+       "answered checks, " CNT),
+    KT("admitted_rps", "1/s", "requests the rate limiter let through in the interval, per second",
+       "balancer with a limit", "passes in the interval / interval"),
+    KT("limit_rps", "1/s", "the limit as a rate (rate, or limit / window) of one scope",
+       "balancer with a limit", "the limiter's parameters"),
     /* store */
     KS("reads", "reads", "reads served (summed over stores)", "store", CNT),
     KS("stale_reads", "reads", "reads that returned an old version", "store", CNT),

@@ -258,7 +258,8 @@ static void y_axis(struct outfile *o, const char *label, const char *metric, dou
     }
     double top = hi > 0 && isfinite(hi) ? nice_ceil(hi * 1.02) : 1; /* all zero: 0..1 */
     top = top > mx ? mx : top;
-    outfile_printf(o, "\nunset logscale y\nset yrange [0:%.9g]\n", top);
+    double bottom = mn < 0 && lo < 0 ? -nice_ceil(-lo * 1.02) : 0; /* over_admission */
+    outfile_printf(o, "\nunset logscale y\nset yrange [%.9g:%.9g]\n", bottom, top);
 }
 
 /* ---- the x axis: a sweep variable ---------------------------------------- */
@@ -1329,21 +1330,22 @@ static bool ts_span(const struct report *rp, const char *name, double *lo, doubl
     return varies;
 }
 
-/* The component levels worth a panel of their own: write-behind queues,
- * queues, replicas in rotation (else replicas) and breaker states that
- * change during some run, at most max, in that order. */
+/* The component levels worth a panel of their own: rate limiters' admitted
+ * rates, write-behind queues, queues, replicas in rotation (else replicas)
+ * and breaker states that change during some run, at most max, in that
+ * order. */
 static size_t ts_levels(const struct report *rp, const char **names, size_t nn,
                         const char **out, size_t max)
 {
-    static const char *const kinds[] = {".wb_queue", ".queue", ".in_rotation", ".replicas",
-                                        ".breaker_state"};
+    static const char *const kinds[] = {".admitted_rps", ".wb_queue", ".queue", ".in_rotation",
+                                        ".replicas", ".breaker_state"};
     size_t n = 0;
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
         for (size_t j = 0; j < nn && n < max; j++) {
             const char *dot = strrchr(names[j], '.');
             if (!dot || strcmp(dot, kinds[k]) != 0)
                 continue;
-            if (k == 3) { /* replicas: not when in_rotation of it is already shown */
+            if (k == 4) { /* replicas: not when in_rotation of it is already shown */
                 bool shown = false;
                 for (size_t i = 0; i < n; i++)
                     shown |= strncmp(out[i], names[j], (size_t)(dot - names[j]) + 1) == 0;
@@ -1419,7 +1421,23 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
         double lo, hi;
         ts_span(rp, rows[k].name, &lo, &hi);
         bool level = k >= nbase;
+        /* a limiter's admitted rate: its limit as a dashed line */
+        const char *dot = strrchr(rows[k].name, '.');
+        double limit = 0, limit_lo;
+        if (level && dot && strcmp(dot, ".admitted_rps") == 0) {
+            char lname[256];
+            snprintf(lname, sizeof lname, "%.*s.limit_rps", (int)(dot - rows[k].name),
+                     rows[k].name);
+            ts_span(rp, lname, &limit_lo, &limit);
+            if (limit > hi)
+                hi = limit;
+        }
         y_axis(o, rows[k].label, rows[k].name, level ? 0 : lo, hi, 1);
+        if (limit > 0)
+            outfile_printf(o, "set arrow 99 from graph 0, first %.9g to graph 1, first %.9g "
+                              "nohead dt 2 lw 2 lc rgb 'black' front\n"
+                              "set label 99 'limit' at graph 0.01, first %.9g offset 0, 0.6 front\n",
+                           limit, limit, limit);
         if (k == 1) /* every row has the same lines: the first row's key names them */
             outfile_printf(o, "set key off\n");
         if (k <= 1)
@@ -1451,6 +1469,8 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
                            "lt (i-%zu+1) title columnheader(1)\n",
                            a, z, c, level ? "steps" : "lines", a);
         }
+        if (limit > 0)
+            outfile_printf(o, "unset arrow 99\nunset label 99\n");
     }
     outfile_printf(o, "unset multiplot\n");
     free(names);

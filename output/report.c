@@ -192,8 +192,9 @@ static int64_t pooled_max(const struct report *rp, size_t b, size_t e, bool all)
     return m;
 }
 
-/* Every sdsim metric is a count, rate, time or ratio, so none is negative,
- * and ratios, fractions and probabilities are at most 1 (columns_range). */
+/* Every sdsim metric is a count, rate, time or ratio, so none is negative
+ * (but over_admission, from -1), and ratios, fractions and probabilities
+ * are at most 1 (columns_range). */
 void wr_ci_of_values(const double *x, size_t n, const char *name, struct ci *ci)
 {
     double min, max;

@@ -246,6 +246,183 @@ START_TEST(scope_comes_from_the_request)
 }
 END_TEST
 
+/* ---- a limit shared by nodes that sync their counts ---------------------- */
+
+/* l is the global count; n[i] node i's copy (as models/kinds/balancer.c). */
+static struct limit n[3];
+static size_t nn;
+
+static void cluster(const char *text, size_t nodes)
+{
+    make(text);
+    nn = nodes;
+    for (size_t i = 0; i < nn; i++) {
+        ck_assert_int_eq(limit_setup(&n[i], text, (struct loc){"t.ini", 1, 1}, d), 0);
+        limit_widen(&n[i], (uint32_t)nn);
+    }
+    limit_widen(&l, (uint32_t)nn);
+    limit_track_changes(&l);
+}
+
+static void cluster_fini(void)
+{
+    for (size_t i = 0; i < nn; i++)
+        limit_fini(&n[i]);
+    nn = 0;
+}
+
+/* Node i decides a request of scope s at t ms: 'A' or 'R'. */
+static char at_node(size_t i, uint64_t s, double t_ms)
+{
+    int64_t t = (int64_t)(t_ms * MS);
+    struct limit_verdict v = limit_check(&n[i], s, t);
+    if (v.admit)
+        limit_force(&l, s, t);
+    else
+        limit_count_refusal(&l);
+    return v.admit ? 'A' : 'R';
+}
+
+static void sync_all(void)
+{
+    for (size_t i = 0; i < nn; i++)
+        limit_sync_to(&l, &n[i], 0);
+    limit_sync_done(&l);
+}
+
+/* Node i's decisions at the given times, scope 0. */
+static const char *node_decide(size_t i, const double *at_ms, size_t k)
+{
+    static char out[64];
+    for (size_t j = 0; j < k; j++)
+        out[j] = at_node(i, 0, at_ms[j]);
+    out[k] = 0;
+    return out;
+}
+#define NODE(i, ...) node_decide(i, (const double[]){__VA_ARGS__}, \
+                                 sizeof((const double[]){__VA_ARGS__}) / sizeof(double))
+
+START_TEST(synced_fixed_window_admits_nodes_times_the_limit_before_a_sync)
+{
+    cluster("fixed_window(limit=3, window=1s)", 2);
+    /* before any sync each node sees only its own count: 3 + 3 pass */
+    ck_assert_str_eq(NODE(0, 0, 10, 20, 30), "AAAR");
+    ck_assert_str_eq(NODE(1, 40, 50, 60, 70), "AAAR");
+    ck_assert_uint_eq(l.admitted, 6);
+    ck_assert_uint_eq(l.limited, 2);
+    /* the global count is 6: after a sync both refuse until the window ends */
+    sync_all();
+    ck_assert_str_eq(NODE(0, 100, 999), "RR");
+    ck_assert_str_eq(NODE(1, 500), "R");
+    /* a new window: each node's copy restarts, 3 each again */
+    ck_assert_str_eq(NODE(0, 1000, 1001, 1002, 1003), "AAAR");
+    /* synced within the window: node 1 sees node 0's 3 and admits none */
+    sync_all();
+    ck_assert_str_eq(NODE(1, 1100), "R");
+    ck_assert_uint_eq(l.admitted, 9);
+    cluster_fini();
+}
+END_TEST
+
+START_TEST(synced_token_bucket_pays_back_the_others_debt)
+{
+    cluster("token_bucket(rate=10/s, burst=2)", 3); /* a token every 100 ms */
+    ck_assert_str_eq(NODE(0, 0, 0, 0), "AAR");
+    ck_assert_str_eq(NODE(1, 0, 0), "AA");
+    ck_assert_str_eq(NODE(2, 0, 0), "AA");
+    /* 6 taken from a bucket of 2: the global bucket owes 4 tokens */
+    sync_all();
+    /* at 100 ms one token refilled: -3, at 400 ms: 0, at 500 ms: 1 */
+    ck_assert_str_eq(NODE(1, 100, 400, 499), "RRR");
+    ck_assert_str_eq(NODE(2, 500, 500), "AR");
+    /* node 0 has not synced since node 2 took that token: it takes one too */
+    ck_assert_str_eq(NODE(0, 500), "A");
+    /* the global count knows both: -1 at 500 ms, a token again at 700 ms */
+    sync_all();
+    ck_assert_str_eq(NODE(1, 600, 699, 700), "RRA");
+    ck_assert_uint_eq(l.admitted, 9);
+    cluster_fini();
+}
+END_TEST
+
+START_TEST(synced_sliding_log_holds_every_node_admission)
+{
+    cluster("sliding_log(limit=2, window=1s)", 3);
+    ck_assert_str_eq(NODE(0, 0, 100, 200), "AAR");
+    ck_assert_str_eq(NODE(1, 300, 400), "AA");
+    ck_assert_str_eq(NODE(2, 500, 600), "AA");
+    /* the widened log keeps all 6 (3 nodes x limit 2): none is lost */
+    ck_assert_uint_eq(l.entries, 6);
+    sync_all();
+    /* after a sync a node admits again only when the log is under 2: 5 of
+     * the 6 must leave it (the 5th, 500 ms, at 1500 ms) */
+    ck_assert_str_eq(NODE(2, 1000, 1300, 1399), "RRR");
+    ck_assert_str_eq(NODE(0, 1400, 1400), "RR"); /* 500 and 600 are still in */
+    ck_assert_str_eq(NODE(1, 1500, 1501), "AR");
+    ck_assert_uint_eq(l.entries, 2); /* 600 and 1500 */
+    cluster_fini();
+}
+END_TEST
+
+START_TEST(synced_sliding_window_counts_every_node)
+{
+    cluster("sliding_window(limit=2, window=1s)", 2);
+    ck_assert_str_eq(NODE(0, 0, 100, 200), "AAR");
+    ck_assert_str_eq(NODE(1, 300, 400), "AA");
+    sync_all();
+    /* global: 4 in window 0; at 1500 ms 4 x 0.5 = 2, no room; at 1750 ms
+     * 4 x 0.25 + 0 + 1 = 2 <= 2: admitted */
+    ck_assert_str_eq(NODE(0, 1500, 1749, 1750), "RRA");
+    cluster_fini();
+}
+END_TEST
+
+START_TEST(a_copy_holds_every_scope_of_the_global_count)
+{
+    cluster("fixed_window(limit=1, window=1s, per=key)", 2);
+    for (uint64_t k = 0; k < 100; k++) /* node 0 alone sees 100 keys: its table grows */
+        ck_assert_int_eq(at_node(0, k, 1), 'A');
+    sync_all(); /* node 1 had no table beyond its first size */
+    ck_assert_uint_eq(n[1].nslots, 100);
+    for (uint64_t k = 0; k < 100; k++)
+        ck_assert_int_eq(at_node(1, k, 2), 'R');
+    ck_assert_int_eq(at_node(1, 100, 3), 'A'); /* a new key: its own limit */
+    cluster_fini();
+}
+END_TEST
+
+START_TEST(a_single_node_synced_decides_as_one_limiter)
+{
+    cluster("token_bucket(rate=10/s, burst=3)", 1);
+    ck_assert_str_eq(NODE(0, 0, 0, 0, 0, 50, 100, 350, 350, 350), "AAARRAAAR");
+    sync_all();
+    ck_assert_str_eq(NODE(0, 350, 450, 460), "RAR");
+    cluster_fini();
+}
+END_TEST
+
+START_TEST(passes_per_time_series_interval)
+{
+    make("fixed_window(limit=100, window=1s)");
+    l.ts_ns = 1000 * MS;
+    DECIDE(0, 10, 999);             /* 3 in [0, 1 s) */
+    ck_assert_uint_eq(limit_ts_passed(&l, 1000 * MS), 3);
+    DECIDE(1000, 1500);             /* 2 in [1 s, 2 s): the sample at 1 s still sees 3 */
+    ck_assert_uint_eq(limit_ts_passed(&l, 1000 * MS), 3);
+    ck_assert_uint_eq(limit_ts_passed(&l, 2000 * MS), 2);
+    ck_assert_uint_eq(limit_ts_passed(&l, 3000 * MS), 0); /* nothing in [2 s, 3 s) */
+    DECIDE(3500);
+    ck_assert_uint_eq(limit_ts_passed(&l, 4000 * MS), 1);
+    ck_assert_double_eq(limit_rate_per_s(&l), 100);
+    limit_fini(&l);
+    make("sliding_log(limit=5, window=100ms)");
+    ck_assert_double_eq(limit_rate_per_s(&l), 50);
+    limit_fini(&l);
+    make("token_bucket(rate=7/s)");
+    ck_assert_double_eq(limit_rate_per_s(&l), 7);
+}
+END_TEST
+
 static const char *const bad[][2] = {
     {"token_bucket(burst=3)", "'rate'"},
     {"token_bucket(rate=0/s)", "rate must be positive"},
@@ -289,6 +466,13 @@ Suite *limit_suite(void)
     tcase_add_test(tc, sliding_window_forgets_after_two_quiet_windows);
     tcase_add_test(tc, each_scope_value_has_its_own_limiter);
     tcase_add_test(tc, scope_comes_from_the_request);
+    tcase_add_test(tc, synced_fixed_window_admits_nodes_times_the_limit_before_a_sync);
+    tcase_add_test(tc, synced_token_bucket_pays_back_the_others_debt);
+    tcase_add_test(tc, synced_sliding_log_holds_every_node_admission);
+    tcase_add_test(tc, synced_sliding_window_counts_every_node);
+    tcase_add_test(tc, a_copy_holds_every_scope_of_the_global_count);
+    tcase_add_test(tc, a_single_node_synced_decides_as_one_limiter);
+    tcase_add_test(tc, passes_per_time_series_interval);
     tcase_add_loop_test(tc, bad_specs_are_reported, 0, (int)(sizeof bad / sizeof bad[0]));
     suite_add_tcase(s, tc);
     return s;

@@ -100,6 +100,10 @@ int limit_setup(struct limit *l, const char *text, struct loc loc, struct diag *
 
 void limit_fini(struct limit *l)
 {
+    free(l->changed);
+    free(l->changes);
+    l->changed = NULL;
+    l->changes = NULL;
     free(l->ids);
     free(l->map);
     free(l->slots);
@@ -138,6 +142,11 @@ static void grow(struct limit *l)
         l->slots_cap *= 2;
         l->slots = xrealloc(l->slots, l->slots_cap * l->slot_bytes);
         l->ids = xrealloc(l->ids, l->slots_cap * sizeof *l->ids);
+        if (l->track) {
+            l->changed = xrealloc(l->changed, l->slots_cap);
+            memset(l->changed + l->nslots, 0, l->slots_cap - l->nslots);
+            l->changes = xrealloc(l->changes, l->slots_cap * sizeof *l->changes);
+        }
     }
     if (2 * (l->nslots + 1) < l->map_cap)
         return;
@@ -188,6 +197,15 @@ static void count_pass(struct limit *l, int64_t now_ns)
     l->bins[l->bin % LIMIT_BINS]++;
     if (++l->span_passed > l->peak_passed)
         l->peak_passed = l->span_passed;
+    if (l->ts_ns > 0) {
+        int64_t t = now_ns / l->ts_ns;
+        if (t != l->ts_bin) {
+            l->ts_prev = t == l->ts_bin + 1 ? l->ts_cur : 0;
+            l->ts_cur = 0;
+            l->ts_bin = t;
+        }
+        l->ts_cur++;
+    }
 }
 
 struct limit_verdict limit_check(struct limit *l, uint64_t scope, int64_t now_ns)
@@ -228,4 +246,86 @@ void limit_reset_counts(struct limit *l)
     l->admitted = l->limited = l->delayed = 0;
     l->entries_max = l->entries;
     l->peak_passed = l->span_passed;
+}
+
+/* ---- distributed limiting ---------------------------------------------- */
+
+void limit_force(struct limit *l, uint64_t scope, int64_t now_ns)
+{
+    unsigned char *slot = slot_of(l, scope, now_ns);
+    l->entries = (size_t)((long)l->entries + l->pol->consume(l, slot, now_ns));
+    if (l->entries > l->entries_max)
+        l->entries_max = l->entries;
+    l->admitted++;
+    count_pass(l, now_ns);
+    size_t k = (size_t)(slot - l->slots) / l->slot_bytes;
+    if (l->track && !l->changed[k]) {
+        l->changed[k] = 1;
+        l->changes[l->nchanges++] = (uint32_t)k;
+    }
+}
+
+void limit_count_refusal(struct limit *l)
+{
+    l->limited++;
+}
+
+void limit_count_unchecked(struct limit *l, int64_t now_ns)
+{
+    l->admitted++;
+    count_pass(l, now_ns);
+}
+
+void limit_track_changes(struct limit *l)
+{
+    l->track = true;
+    l->changed = xcalloc(l->slots_cap, 1);
+    l->changes = xmalloc(l->slots_cap * sizeof *l->changes);
+    l->nchanges = 0;
+}
+
+void limit_sync_to(const struct limit *g, struct limit *node, int64_t now_ns)
+{
+    for (size_t j = 0; j < g->nchanges; j++) {
+        size_t k = g->changes[j];
+        void *dst = slot_of(node, g->ids[k], now_ns);
+        const void *src = g->slots + k * g->slot_bytes;
+        node->entries -= node->pol->entries(node, dst);
+        memcpy(dst, src, g->slot_bytes);
+        node->entries += node->pol->entries(node, dst);
+    }
+}
+
+void limit_sync_done(struct limit *g)
+{
+    for (size_t j = 0; j < g->nchanges; j++)
+        g->changed[g->changes[j]] = 0;
+    g->nchanges = 0;
+}
+
+void limit_widen(struct limit *l, uint32_t n)
+{
+    if (l->log_cap == 0 || n <= 1)
+        return;
+    size_t head = l->slot_bytes - (size_t)l->log_cap * sizeof(int64_t);
+    l->log_cap *= n;
+    l->slot_bytes = head + (size_t)l->log_cap * sizeof(int64_t);
+    l->slots = xrealloc(l->slots, l->slots_cap * l->slot_bytes);
+}
+
+uint64_t limit_ts_passed(const struct limit *l, int64_t now_ns)
+{
+    if (l->ts_ns <= 0) /* not started yet: the columns are being named */
+        return 0;
+    int64_t t = now_ns / l->ts_ns; /* the sample ends interval t - 1 */
+    if (l->ts_bin == t)
+        return l->ts_prev;
+    return l->ts_bin == t - 1 ? l->ts_cur : 0;
+}
+
+double limit_rate_per_s(const struct limit *l)
+{
+    if (l->window_ns > 0)
+        return (double)l->limit * 1e9 / (double)l->window_ns;
+    return l->rate_per_s;
 }

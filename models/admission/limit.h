@@ -12,7 +12,15 @@
  * next departure slot) plus one per request waiting in it, two per fixed
  * window (window, count), three per sliding window (window, current and
  * previous counts), and one per admitted request still in a sliding log
- * (expired ones are dropped when their scope is next checked). */
+ * (expired ones are dropped when their scope is next checked).
+ *
+ * A limit shared by gateway nodes (models/kinds/balancer.c, `sync`): each
+ * node decides on its own copy, and one more limiter holds the global
+ * count, which every node's admission updates whatever its state
+ * (limit_force: a token bucket goes into debt, a window past its limit);
+ * at each sync the scopes the global count changed are copied into every
+ * node (limit_sync_to). The leaky bucket, which queues at one node, has no
+ * `consume` and cannot be shared. */
 #ifndef SDSIM_MODELS_LIMIT_H
 #define SDSIM_MODELS_LIMIT_H
 
@@ -46,6 +54,12 @@ struct limit_policy {
     long (*check)(const struct limit *l, void *slot, int64_t now_ns, struct limit_verdict *v);
     /* Entries the slot holds now (see the top of this file). */
     size_t (*entries)(const struct limit *l, const void *slot);
+    /* Counts one admission made elsewhere at now_ns, whatever the slot's
+     * state (a token bucket goes into debt, a window's count past its
+     * limit): the global count of a limiter synced across nodes
+     * (limit_force). NULL: the policy cannot be synced. Returns the change
+     * in the slot's entries. */
+    long (*consume)(const struct limit *l, void *slot, int64_t now_ns);
 };
 
 #define LIMIT_BINS 10
@@ -80,6 +94,18 @@ struct limit {
     uint32_t bins[LIMIT_BINS]; /* a ring: passes per bin */
     uint64_t span_passed;     /* sum of bins: passes in the last span */
     uint64_t peak_passed;     /* the most in one span since the cut */
+    /* Passes per time-series interval (ts_ns, 0: none): ts_cur in interval
+     * ts_bin, ts_prev in the one before (limit_ts_passed). */
+    int64_t ts_ns, ts_bin;
+    uint64_t ts_cur, ts_prev;
+    /* sliding_log: the ring's size per scope, limit unless widened */
+    uint32_t log_cap;
+    /* The global count of a synced limit (limit_track_changes): the slots
+     * limit_force changed since the last limit_sync_done, each once. */
+    bool track;
+    unsigned char *changed;  /* slots_cap flags */
+    uint32_t *changes;       /* their indices, nchanges of them */
+    size_t nchanges;
 };
 
 /* Parses "name(k=v, ..., per=SCOPE)" at loc into l. Returns 0 or -1. */
@@ -113,6 +139,38 @@ size_t limit_bytes(const struct limit *l);
 /* Restarts the counters admitted, limited, delayed, entries_max and
  * peak_passed (the warm-up cut); the slots keep their state. */
 void limit_reset_counts(struct limit *l);
+
+/* ---- distributed limiting (limit_dist.c) --------------------------------
+ * The counts a limiter synced across nodes shares, and the figures of a
+ * limiter whose checks go to a counter store. */
+
+/* Counts one admission of scope value `scope` at now_ns that a node made
+ * (the global count; the policy's consume). */
+void limit_force(struct limit *l, uint64_t scope, int64_t now_ns);
+/* Counts one request a node refused. */
+void limit_count_refusal(struct limit *l);
+/* Counts one request let through without a decision (the counter store
+ * failed and on_store_error = allow): admitted, not in any count. */
+void limit_count_unchecked(struct limit *l, int64_t now_ns);
+/* Makes l, a global count, remember the scopes limit_force changes. */
+void limit_track_changes(struct limit *l);
+/* A sync: node's states of the scopes g changed since the last
+ * limit_sync_done become g's (both set up from the same text). A scope g
+ * did not change saw no admission anywhere, so the node's state of it is
+ * already g's, as time moved both: the cost is the scopes changed, not
+ * the scopes held. Counters stay. */
+void limit_sync_to(const struct limit *g, struct limit *node, int64_t now_ns);
+/* Every node has synced: forget the changes. */
+void limit_sync_done(struct limit *g);
+/* Lets a sliding log hold n times its limit per scope (the most n nodes
+ * admit in one window); before the first check. */
+void limit_widen(struct limit *l, uint32_t n);
+/* Requests let through in the time-series interval that ends at now_ns
+ * (ts_ns must be set). */
+uint64_t limit_ts_passed(const struct limit *l, int64_t now_ns);
+/* The limit as a rate, per second, of one scope: rate (buckets) or
+ * limit / window. */
+double limit_rate_per_s(const struct limit *l);
 
 extern const struct policy_family limit_family; /* registry.c */
 extern const struct limit_policy limit_token_bucket;

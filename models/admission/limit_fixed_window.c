@@ -48,6 +48,19 @@ static long check(const struct limit *l, void *slot, int64_t now_ns, struct limi
     return 0;
 }
 
+/* The global count of a synced limiter: past the limit when nodes overshoot. */
+static long consume(const struct limit *l, void *slot, int64_t now_ns)
+{
+    struct fw_slot *s = slot;
+    int64_t w = now_ns / l->window_ns;
+    if (w != s->window) {
+        s->window = w;
+        s->count = 0;
+    }
+    s->count++;
+    return 0;
+}
+
 static size_t entries(const struct limit *l, const void *slot)
 {
     (void)l;
@@ -64,4 +77,5 @@ const struct limit_policy limit_fixed_window = {
     .slot_init = slot_init,
     .check = check,
     .entries = entries,
+    .consume = consume,
 };

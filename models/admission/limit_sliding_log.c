@@ -26,7 +26,8 @@ static int init(struct limit *l, const struct spec *sp, struct diag *d)
     int rc = limit_read_count(sp, params, "limit", 1, &l->limit, d);
     if (limit_read_window(sp, params, &l->window_ns, d) < 0)
         rc = -1;
-    l->slot_bytes = sizeof(struct sl_slot) + (size_t)l->limit * sizeof(int64_t);
+    l->log_cap = l->limit;
+    l->slot_bytes = sizeof(struct sl_slot) + (size_t)l->log_cap * sizeof(int64_t);
     return rc;
 }
 
@@ -38,23 +39,48 @@ static void slot_init(const struct limit *l, void *slot, int64_t now_ns)
     s->head = s->count = 0;
 }
 
-static long check(const struct limit *l, void *slot, int64_t now_ns, struct limit_verdict *v)
+/* Drops the times that left the window; returns minus their number. */
+static long expire(const struct limit *l, struct sl_slot *s, int64_t now_ns)
 {
-    struct sl_slot *s = slot;
     long delta = 0;
     while (s->count > 0 && s->at_ns[s->head] <= now_ns - l->window_ns) {
-        s->head = (s->head + 1) % l->limit;
+        s->head = (s->head + 1) % l->log_cap;
         s->count--;
         delta--;
     }
+    return delta;
+}
+
+static long check(const struct limit *l, void *slot, int64_t now_ns, struct limit_verdict *v)
+{
+    struct sl_slot *s = slot;
+    long delta = expire(l, s, now_ns);
     if (s->count < l->limit) {
-        s->at_ns[(s->head + s->count) % l->limit] = now_ns;
+        s->at_ns[(s->head + s->count) % l->log_cap] = now_ns;
         s->count++;
         v->admit = true;
         return delta + 1;
     }
     v->retry_after_ns = s->at_ns[s->head] + l->window_ns - now_ns;
     return delta;
+}
+
+/* A synced log's global count: n nodes admit at most n x limit in one
+ * window (each only while its view, which holds its own admissions, is
+ * under the limit), and limit_widen made the ring that large; a full ring
+ * (never reached) drops its oldest time. */
+static long consume(const struct limit *l, void *slot, int64_t now_ns)
+{
+    struct sl_slot *s = slot;
+    long delta = expire(l, s, now_ns);
+    if (s->count == l->log_cap) {
+        s->head = (s->head + 1) % l->log_cap;
+        s->count--;
+        delta--;
+    }
+    s->at_ns[(s->head + s->count) % l->log_cap] = now_ns;
+    s->count++;
+    return delta + 1;
 }
 
 static size_t entries(const struct limit *l, const void *slot)
@@ -72,4 +98,5 @@ const struct limit_policy limit_sliding_log = {
     .slot_init = slot_init,
     .check = check,
     .entries = entries,
+    .consume = consume,
 };

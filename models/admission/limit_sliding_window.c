@@ -51,15 +51,21 @@ static int64_t retry_after(const struct limit *l, const struct sw_slot *s, int64
     return wait > 0 ? wait : 1;
 }
 
-static long check(const struct limit *l, void *slot, int64_t now_ns, struct limit_verdict *v)
+static void roll(const struct limit *l, struct sw_slot *s, int64_t now_ns)
 {
-    struct sw_slot *s = slot;
     int64_t w = now_ns / l->window_ns;
     if (w != s->window) {
         s->prev = w == s->window + 1 ? s->cur : 0;
         s->cur = 0;
         s->window = w;
     }
+}
+
+static long check(const struct limit *l, void *slot, int64_t now_ns, struct limit_verdict *v)
+{
+    struct sw_slot *s = slot;
+    roll(l, s, now_ns);
+    int64_t w = s->window;
     double elapsed = (double)(now_ns - w * l->window_ns);
     double W = (double)l->window_ns;
     double estimate = (double)s->prev * (W - elapsed) / W + (double)s->cur;
@@ -69,6 +75,15 @@ static long check(const struct limit *l, void *slot, int64_t now_ns, struct limi
     } else {
         v->retry_after_ns = retry_after(l, s, now_ns);
     }
+    return 0;
+}
+
+/* The global counts of a synced limiter: past the limit when nodes overshoot. */
+static long consume(const struct limit *l, void *slot, int64_t now_ns)
+{
+    struct sw_slot *s = slot;
+    roll(l, s, now_ns);
+    s->cur++;
     return 0;
 }
 
@@ -88,4 +103,5 @@ const struct limit_policy limit_sliding_window = {
     .slot_init = slot_init,
     .check = check,
     .entries = entries,
+    .consume = consume,
 };

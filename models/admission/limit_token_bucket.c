@@ -12,7 +12,7 @@
 #include "models/admission/limit.h"
 
 struct tb_slot {
-    double tokens;   /* in [0, burst] */
+    double tokens;   /* in [0, burst]; below 0 (a debt) only when synced */
     int64_t last_ns; /* when tokens was last brought up to date */
 };
 
@@ -58,6 +58,19 @@ static long check(const struct limit *l, void *slot, int64_t now_ns, struct limi
     return 0;
 }
 
+/* The global bucket of a synced limiter: a node's admission takes its
+ * token even from an empty bucket (a debt the refill pays back first). */
+static long consume(const struct limit *l, void *slot, int64_t now_ns)
+{
+    struct tb_slot *s = slot;
+    s->tokens += (double)(now_ns - s->last_ns) * l->rate_per_s / 1e9;
+    if (s->tokens > l->burst)
+        s->tokens = l->burst;
+    s->last_ns = now_ns;
+    s->tokens -= 1;
+    return 0;
+}
+
 static size_t entries(const struct limit *l, const void *slot)
 {
     (void)l;
@@ -74,4 +87,5 @@ const struct limit_policy limit_token_bucket = {
     .slot_init = slot_init,
     .check = check,
     .entries = entries,
+    .consume = consume,
 };
