@@ -112,6 +112,8 @@ check-all: sdsim tests/unit sdsim-san tests/unit-san tests/validate
 	sh tests/learn.sh ./sdsim
 	@echo "== results folder: foreign files, signals, concurrent runs, injected failures"
 	sh tests/e2e_files.sh ./sdsim
+	@echo "== the shipped scenarios' claims: each with [expect] at its own settings, every expectation passes"
+	sh tests/claims.sh ./sdsim
 	@echo "== make install into a temporary folder: scenarios, data files, man page, completion"
 	MAKE='$(MAKE)' sh tests/install.sh
 	@echo "== validation against queueing theory (fast subset; make validate runs all)"
