@@ -76,7 +76,10 @@ static double m_timeout_ratio(const struct run_result *r) { return per_offered(r
 static double m_error_ratio(const struct run_result *r) { return per_offered(r, r->errors); }
 static double m_failed_ratio(const struct run_result *r)
 {
-    return per_offered(r, r->rejected + r->rate_limited + r->timeouts + r->errors);
+    /* unauthenticated: the request was not served; denied is an answer
+     * (authorisation said no), not a failure of the system */
+    return per_offered(r, r->rejected + r->rate_limited + r->timeouts + r->errors +
+                              r->unauthenticated);
 }
 static double m_attempts(const struct run_result *r) { return per_offered(r, r->attempts); }
 static double m_goodput(const struct run_result *r)
@@ -203,7 +206,7 @@ const struct summary_metric columns_summary_metrics[] = {
     SMETRIC("latency_p999_ms", "ms", "99.9th percentile " LAT, 0.999, m_p999, SUMMARY_POOLED),
     SMETRIC("latency_max_ms", "ms", "largest " LAT, 1.0, m_max,
             "the largest over the replications; no interval"),
-    SMETRIC("failed_ratio", "ratio", "share of offered requests rejected, rate limited, timed out or failed",
+    SMETRIC("failed_ratio", "ratio", "share of offered requests rejected, rate limited, timed out, unauthenticated or failed (denied requests are answers, not failures)",
             -1, m_failed_ratio, SUMMARY_MEAN),
     SMETRIC("refused_ratio", "ratio", "share of offered requests refused: rejected or rate limited",
             -1, m_refused_ratio, SUMMARY_MEAN),

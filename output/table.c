@@ -51,7 +51,7 @@ static const struct {
     const char *text;
     const char *metrics[3]; /* the columns it explains */
 } legend[] = {
-    {"failed: rejected, rate limited, timed out or error", {"failed_ratio"}},
+    {"failed: rejected, rate limited, timed out, unauthenticated or error", {"failed_ratio"}},
     {"reject: incl. rate limited", {"refused_ratio"}},
     {"unfinished: in flight at the end", {"unfinished_ratio"}},
     {"goodput: successes without fallbacks", {"goodput_rps"}},

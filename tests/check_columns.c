@@ -35,6 +35,25 @@ static void check_doc(void *ctx, const char *file, const char *name, const struc
     s->total++;
 }
 
+/* failed_ratio counts what the system did not serve: an unauthenticated
+ * request failed (a 401), a denied one got its answer (a 403). */
+START_TEST(failed_ratio_counts_unauthenticated_not_denied)
+{
+    struct run_result r = {0};
+    r.offered = 100;
+    r.completed = 70;
+    r.rejected = 3;
+    r.rate_limited = 2;
+    r.timeouts = 1;
+    r.errors = 4;
+    r.unauthenticated = 10;
+    r.denied = 5;
+    const struct summary_metric *m = columns_summary_metric("failed_ratio");
+    ck_assert_ptr_nonnull(m);
+    ck_assert_double_eq_tol(m->get(&r), 0.20, 1e-12);
+}
+END_TEST
+
 START_TEST(every_column_has_unit_meaning_and_when)
 {
     struct seen s = {0};
@@ -323,7 +342,7 @@ START_TEST(show_only_replaces_the_default_columns)
     /* the default table keeps its whole legend */
     rp.show = NULL;
     table = report_table(&rp);
-    ck_assert_msg(strstr(table, "\nfailed: rejected, rate limited, timed out or error; reject: "
+    ck_assert_msg(strstr(table, "\nfailed: rejected, rate limited, timed out, unauthenticated or error; reject: "
                                 "incl. rate limited; unfinished: in flight at the end; goodput: "
                                 "successes without fallbacks; success: successful requests only; "
                                 "all: every finished request\n"),
@@ -341,6 +360,7 @@ Suite *columns_suite(void)
     Suite *s = suite_create("columns");
     TCase *tc = tcase_create("dictionary");
     tcase_add_test(tc, every_column_has_unit_meaning_and_when);
+    tcase_add_test(tc, failed_ratio_counts_unauthenticated_not_denied);
     tcase_add_test(tc, names_are_unique_within_a_file);
     tcase_add_test(tc, fixed_names_are_taken_by_their_file);
     tcase_add_test(tc, time_series_columns_are_named_from_the_table);
