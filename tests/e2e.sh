@@ -616,6 +616,13 @@ for f in scenarios/*.ini scenarios/validation/*.ini; do
     "$SDSIM" validate "$f" > /dev/null 2>"$T/validate.err" || { bad_scenarios="$bad_scenarios $f"; cat "$T/validate.err"; }
 done
 check "every scenario in scenarios/ validates${bad_scenarios:+ (not:$bad_scenarios)}" [ -z "$bad_scenarios" ]
+# Every shipped scenario names the columns its table is about.
+noshow=""
+for f in scenarios/*.ini scenarios/*/*.ini; do
+    case $f in scenarios/validation/*) continue ;; esac
+    grep -q '^ *show *=' "$f" || noshow="$noshow $f"
+done
+check "every shipped scenario sets [sim] show${noshow:+ (not:$noshow)}" [ -z "$noshow" ]
 
 # --- napkin math before a run ------------------------------------------------
 # hello.ini is M/M/3 at rho = 2.55 / 3 = 0.85 (its comment says so).
