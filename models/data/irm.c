@@ -12,7 +12,7 @@ static bool is_rate(double x)
 double irm_zipf_norm(size_t n, double s)
 {
     if (n == 0 || !is_rate(s))
-        return NAN;
+        return (double)NAN;
     double h = 0;
     for (size_t i = n; i > 0; i--) /* smallest terms first */
         h += pow((double)i, -s);
@@ -44,12 +44,12 @@ static void occupancy(size_t n, double s, double h, bool lru, double t, double *
  * ratio at t. */
 static double char_time(size_t n, double s, double cap, bool lru, double *hit)
 {
-    *hit = NAN;
+    *hit = (double)NAN;
     if (n == 0 || !is_rate(s) || !is_rate(cap))
-        return NAN;
+        return (double)NAN;
     if (cap >= (double)n) {
         *hit = 1;
-        return INFINITY;
+        return (double)INFINITY;
     }
     if (cap == 0) {
         *hit = 0;
@@ -63,8 +63,8 @@ static double char_time(size_t n, double s, double cap, bool lru, double *hit)
             return t; /* converged: the step is below the rounding of t */
         t += step;
     }
-    *hit = NAN; /* not converged: no value rather than a wrong one */
-    return NAN;
+    *hit = (double)NAN; /* not converged: no value rather than a wrong one */
+    return (double)NAN;
 }
 
 double irm_che_lru_time(size_t n, double s, double capacity)
