@@ -505,9 +505,9 @@ check "a hedge is an extra call, a few percent of them at 40 ms ($h40 of $c40)" 
 # --- rate limiting (scenarios/rate-limit.ini, rate-limit-retries.ini) -------
 # rows of rate-limit.ini: 1 token_bucket, 2 leaky_bucket, 3 fixed_window,
 # 4 sliding_log, 5 sliding_window, all at 100/s
-"$SDSIM" run scenarios/rate-limit.ini --set sim.repeat=1 --set sim.duration=120s -j 2 \
+"$SDSIM" run "$(bare rate-limit)" --set sim.repeat=1 --set sim.duration=120s -j 2 \
     -o "$T/rl" -q 2>/dev/null
-"$SDSIM" run scenarios/rate-limit.ini --set sim.repeat=1 --set sim.duration=120s -j 1 \
+"$SDSIM" run "$(bare rate-limit)" --set sim.repeat=1 --set sim.duration=120s -j 1 \
     -o "$T/rl1" -q 2>/dev/null
 check "rate limiters: the same runs.csv at -j 1 and -j 2" cmp -s "$T/rl/runs.csv" "$T/rl1/runs.csv"
 # the sweep values hold commas inside quotes: read a copy with them blanked
@@ -529,9 +529,9 @@ check "without retries the client's rate_limited is the gateway's refusals" \
         END { exit bad > 0 }' "$T/rl.csv"
 check "runs.csv has a rate_limited column only where a balancer limits" \
     sh -c "! head -1 '$T/hello/runs.csv' | tr ',' '\\n' | grep -qx rate_limited"
-"$SDSIM" run scenarios/rate-limit-retries.ini --set sim.repeat=1 --set sim.duration=40s \
+"$SDSIM" run "$(bare rate-limit-retries)" --set sim.repeat=1 --set sim.duration=40s \
     -o "$T/rr" -q 2>/dev/null
-"$SDSIM" run scenarios/rate-limit-retries.ini --set sim.repeat=1 --set sim.duration=40s \
+"$SDSIM" run "$(bare rate-limit-retries)" --set sim.repeat=1 --set sim.duration=40s \
     --set users.retry_on=error -o "$T/rr0" -q 2>/dev/null
 sed 's/"[^"]*"/limiter/g' "$T/rr/runs.csv" > "$T/rr.csv"
 sed 's/"[^"]*"/limiter/g' "$T/rr0/runs.csv" > "$T/rr0.csv"
