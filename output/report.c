@@ -517,6 +517,24 @@ static bool any_latency(const struct report *rp)
     return false;
 }
 
+const char *report_plot_from_show(const struct report *rp, char *buf, size_t size)
+{
+    if (rp->plot || rp->nplots || !rp->show)
+        return NULL;
+    const char *show = rp->show;
+    if (strncmp(show, "only:", 5) == 0)
+        show += 5;
+    struct report probe = *rp;
+    probe.plot = show;
+    struct plot_cols pc;
+    char unknown[64];
+    size_t n = plots_split(&probe, &pc, unknown, sizeof unknown);
+    buf[0] = '\0';
+    for (size_t k = 0, len = 0; k < n && len < size; k++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", k ? ", " : "", pc.names[k]);
+    return buf[0] ? buf : NULL;
+}
+
 const char *report_plot_unknown(const struct report *rp, char *buf, size_t size)
 {
     struct plot_cols pc;

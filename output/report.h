@@ -82,6 +82,11 @@ const char *report_column_taken(const char *name);
  * failing file name in *what (static or owned by the report). */
 int report_write(const struct report *rp, const struct outdir *od, int *err, const char **what);
 
+/* The columns a scenario without [sim] plot or [plot] sections plots: the
+ * names of its [sim] show that runs.csv has (what its table is about is
+ * what its plots should show), comma-separated into buf; NULL when none. */
+const char *report_plot_from_show(const struct report *rp, char *buf, size_t size);
+
 /* The first column of rp->plot that no run has, copied into buf (for a
  * warning), or NULL when every one is plotted. */
 const char *report_plot_unknown(const struct report *rp, char *buf, size_t size);

@@ -1043,6 +1043,9 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
     struct report_plot *custom = NULL;
     runner_plots(x->sc, &custom, &rp.nplots, NULL); /* checked when validated */
     rp.plots = custom;
+    char from_show[512];
+    if (report_plot_from_show(&rp, from_show, sizeof from_show))
+        rp.plot = from_show;
     struct expect_outcome *eo = x->es ? expect_evaluate(x->es, &rp) : NULL;
     rp.expect = eo;
     char *backlog = report_backlog_warnings(&rp); /* on stderr even with -q */
