@@ -157,8 +157,11 @@ struct quiz *quiz_ask(const struct expect_set *es, const struct scenario *sc, FI
             fflush(out);
             if (getline(&line, &size, in) < 0) {
                 eof = true;
-                fprintf(out, "\nquiz: end of input: question%s %zu..%zu skipped\n",
-                        k + 1 < qz->n ? "s" : "", k + 1, qz->n);
+                if (k + 1 < qz->n)
+                    fprintf(out, "\nquiz: end of input: questions %zu..%zu skipped\n", k + 1,
+                            qz->n);
+                else
+                    fprintf(out, "\nquiz: end of input: question %zu skipped\n", k + 1);
                 break;
             }
             if (echo)
