@@ -1603,7 +1603,10 @@ static void list_expect(void)
            "  bottleneck   bottleneck = COMPONENT [when ...]: the component you think limits\n"
            "               the design; shown beside the simulated one at each point (highest\n"
            "               mean utilisation among the components with workers) and the napkin\n"
-           "               math's; expect.csv: match or miss\n\n");
+           "               math's; expect.csv: match or miss\n"
+           "  --quiz       sdsim run FILE --quiz asks for each line's value first (one answer a\n"
+           "               line on standard input) and then shows how far off each answer was\n"
+           "               (the interview drills in scenarios/drills/)\n\n");
 }
 
 /* `sdsim list metrics`: every column of the results files, by file. */
