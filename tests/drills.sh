@@ -38,7 +38,7 @@ for d in $drills; do
     done
     [ "$shape" = ok ] && ok "$d: requirements, napkin math, quiz, capacity search, checks" ||
         ko "$d: $shape"
-    grep -q "scenarios/drills/$d.ini" README.md && ok "$d: in README.md's scenario table" ||
+    grep -q "drills/$d.ini" README.md && ok "$d: in README.md's scenario table" ||
         ko "$d: README.md does not list it"
 
     # --- at its own settings: every [expect] passes -----------------------------
