@@ -93,7 +93,7 @@ tests/validate: tests/validate.c $(OBJ)
 
 # make check: installs Check and pkg-config when missing (tests/deps.sh), then
 # runs the unit tests, the end-to-end tests on the real binary, every step of the
-# learning path (tests/learn.sh), the fast
+# learning path (tests/learn.sh), the interview drills (tests/drills.sh), the fast
 # validation subset, and the unit and end-to-end tests again built with
 # AddressSanitizer and UndefinedBehaviorSanitizer.
 check:
@@ -110,6 +110,8 @@ check-all: sdsim tests/unit sdsim-san tests/unit-san tests/validate
 	sh tests/e2e.sh ./sdsim
 	@echo "== the learning path: every step of scenarios/learn/ self-checks, every exercise's answer holds"
 	sh tests/learn.sh ./sdsim
+	@echo "== the interview drills: every drill of scenarios/drills/ self-checks, its capacity search gives the stated answer, run --quiz"
+	sh tests/drills.sh ./sdsim
 	@echo "== results folder: foreign files, signals, concurrent runs, injected failures"
 	sh tests/e2e_files.sh ./sdsim
 	@echo "== the shipped scenarios' claims: each with [expect] at its own settings, every expectation passes"
@@ -193,6 +195,8 @@ install: sdsim
 	install -m 644 scenarios/*.ini $(DESTDIR)$(SCENDIR)/
 	install -d $(DESTDIR)$(SCENDIR)/learn
 	install -m 644 scenarios/learn/*.ini $(DESTDIR)$(SCENDIR)/learn/
+	install -d $(DESTDIR)$(SCENDIR)/drills
+	install -m 644 scenarios/drills/*.ini $(DESTDIR)$(SCENDIR)/drills/
 	@set -e; for f in $$(sed 's/[#;].*//' scenarios/*.ini | grep -o 'file *= *[^,) ]*' | \
 	    sed 's/^file *= *//' | grep -v '^/' | sort -u); do \
 	  echo "install -m 644 scenarios/$$f $(DESTDIR)$(SCENDIR)/$$f"; \

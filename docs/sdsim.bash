@@ -142,7 +142,7 @@ _sdsim()
     if [[ $cur == -* ]]; then
         local opts='--set --force --strict --help'
         [[ $cmd == run ]] && opts+=' -o --output -j --jobs --seed --runs --shard --find -q --quiet
-            --progress --no-progress'
+            --progress --no-progress --quiz'
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return
     fi

@@ -247,6 +247,13 @@ static int parse_bound(const char *s, const char *unit, double *out, const char 
     return 0;
 }
 
+/* A value typed in the metric's unit or with a unit it converts from (for
+ * `run --quiz`: the same rules as an [expect] line's value). */
+int expect_parse_value(const char *s, const char *unit, double *out, const char **why)
+{
+    return parse_bound(s, unit, out, why);
+}
+
 /* ---- a line ---------------------------------------------------------------- */
 
 static struct loc at(const struct sc_check *l, const char *p)

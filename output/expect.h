@@ -123,4 +123,8 @@ void csvout_expect(struct outfile *out, const struct report *rp);
 
 const char *expect_verdict_name(enum expect_verdict v);
 
+/* s, a value in unit (`40`, or `40ms` for a ms metric, `80%` for a ratio,
+ * `2000/s` for a rate): 0, or -1 with *why. As an [expect] line's value. */
+int expect_parse_value(const char *s, const char *unit, double *out, const char **why);
+
 #endif

@@ -31,6 +31,7 @@
 #include "output/theory.h"
 #include "output/theory_apply.h"
 #include "sim/find.h"
+#include "sim/quiz.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
@@ -41,7 +42,7 @@
 static const char usage_text[] =
     "usage: sdsim run FILE [-o DIR] [-j N] [--seed N] [--set NAME.KEY=VALUE]... [--runs LIST] [-q]\n"
     "                [--force] [--strict] [--progress|--no-progress] [--shard K/N]\n"
-    "                [--find 'max|min NAME.KEY where METRIC OP VALUE']\n"
+    "                [--find 'max|min NAME.KEY where METRIC OP VALUE'] [--quiz]\n"
     "                (FILE -: standard input)\n"
     "       sdsim merge -o DIR PART_DIR... [-q]\n"
     "       sdsim compare DIR --by VAR [--baseline VALUE] [--metric M[,M]...] [--csv FILE]\n"
@@ -105,6 +106,14 @@ static const char help_options[] =
     "                 4 times a second, cleared at the end); elsewhere one line a second\n"
     "                 and a last one with the totals. The results are the same either way\n"
     "  --no-progress  no progress line\n"
+    "  --quiz         before the runs, ask for each [predict] line's value at each\n"
+    "                 sweep point it names, one answer a line on standard input (a\n"
+    "                 number in the metric's unit or with a unit: 40ms, 80%, 2000/s;\n"
+    "                 a component for bottleneck; empty: skip; end of input: skip the\n"
+    "                 rest; a bad answer is asked again); after them, a table of each\n"
+    "                 answer, the drill's estimate, the simulated value with its 95%\n"
+    "                 interval, how far off (ratio and %) and a verdict. Not with\n"
+    "                 --shard or a scenario read from standard input\n"
     "  --force        (run and validate) go past the cost budget: both refuse a\n"
     "                 scenario of more than 100000 runs (sweep points x repeat) or\n"
     "                 an estimated 2 GB of results, naming the sweep to narrow\n"
@@ -140,6 +149,8 @@ struct cli {
     int force;                 /* --force: past the cost budget */
     int strict;                /* --strict: napkin warnings are errors */
     int progress;              /* --progress 1, --no-progress 0, neither -1 */
+    int quiz;                  /* --quiz: ask for the [predict] values first */
+    struct quiz *qz;           /* --quiz: the answers (sim/quiz.c) */
     struct runner_estimate est; /* filled by load() */
 };
 
@@ -256,6 +267,9 @@ static int parse_opts(int argc, char **argv, struct cli *c, int allow_run_opts)
             continue;
         } else if (!strcmp(a, "-q") && allow_run_opts) {
             c->quiet = 1;
+            continue;
+        } else if (!strcmp(a, "--quiz") && allow_run_opts) {
+            c->quiz = 1;
             continue;
         } else if ((!strcmp(a, "--progress") || !strcmp(a, "--no-progress")) && allow_run_opts) {
             c->progress = a[2] == 'p';
@@ -1076,6 +1090,8 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
     }
     if (rc == 0 && eo)
         rc = print_checks(eo, x->sc, c->quiet);
+    if ((rc == 0 || rc == EXIT_EXPECT_FAILED) && c->qz) /* --quiz: the answers judged */
+        quiz_report(c->qz, eo, stdout);
     expect_outcome_free(eo);
     return rc;
 }
@@ -1178,6 +1194,10 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         return rc;
     if (c.runs && c.shard)
         return usage_error("--runs and --shard both choose runs: give one");
+    if (c.quiz && (c.shard || !strcmp(c.file, "-")))
+        return usage_error(c.shard ? "--quiz judges the answers on every run: not with --shard"
+                                   : "--quiz reads the answers from standard input: the "
+                                     "scenario must come from a file");
     struct scenario *sc;
     struct expect_set *es = NULL;
     struct find_spec *fs = NULL;
@@ -1216,6 +1236,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         for (size_t r = shard; r < total; r += nshards)
             only[nonly++] = r;
     }
+    if (c.quiz) /* --quiz: the questions before the napkin math gives anything away */
+        c.qz = quiz_ask(es, sc, stdin, stdout);
     if (!c.quiet || c.strict) {
         char *table = NULL;
         rc = napkin_strict(&c, napkin_all(sc, c.strict, c.quiet ? NULL : &table));
@@ -1228,6 +1250,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             expect_set_free(es);
             find_spec_free(fs);
             free(c.find_set);
+            quiz_free(c.qz);
             scenario_free(sc);
             return rc;
         }
@@ -1247,6 +1270,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         expect_set_free(es);
         find_spec_free(fs);
         free(c.find_set);
+        quiz_free(c.qz);
         scenario_free(sc);
         return publish_exit(&pst, 0);
     }
@@ -1258,6 +1282,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         find_spec_free(fs);
         free(c.find_set);
         expect_set_free(es);
+        quiz_free(c.qz);
         scenario_free(sc);
         return rc;
     }
@@ -1295,6 +1320,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     free(sets);
     expect_set_free(es);
     free(c.find_set);
+    quiz_free(c.qz);
     scenario_free(sc);
     return rc;
 }
@@ -1580,7 +1606,10 @@ static void list_expect(void)
            "  bottleneck   bottleneck = COMPONENT [when ...]: the component you think limits\n"
            "               the design; shown beside the simulated one at each point (highest\n"
            "               mean utilisation among the components with workers) and the napkin\n"
-           "               math's; expect.csv: match or miss\n\n");
+           "               math's; expect.csv: match or miss\n"
+           "  --quiz       sdsim run FILE --quiz asks for each line's value first (one answer a\n"
+           "               line on standard input) and then shows how far off each answer was\n"
+           "               (the interview drills in scenarios/drills/)\n\n");
 }
 
 /* `sdsim list metrics`: every column of the results files, by file. */

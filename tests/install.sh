@@ -50,6 +50,14 @@ learn_installed() {
         (cd "$T" && "$BIN" run "$ROOT/share/sdsim/scenarios/learn/01-littles-law.ini" -q -o "$T/learn1" 2>"$T/learn.err")
 }
 check "make install installs every step of scenarios/learn/, and the first runs there" learn_installed
+# So are the interview drills.
+drills_installed() {
+    n=$(ls "$ROOT"/share/sdsim/scenarios/drills/*.ini 2>/dev/null | wc -l)
+    echo "  $n drills installed"
+    [ "$n" -eq "$(ls scenarios/drills/*.ini | wc -l)" ] &&
+        (cd "$T" && "$BIN" run "$ROOT/share/sdsim/scenarios/drills/ticketing-occ.ini" -q -o "$T/drill1" 2>"$T/drill.err")
+}
+check "make install installs every drill of scenarios/drills/, and one runs there" drills_installed
 # The trace scenario replays a file: it must run, not only validate.
 (cd "$T" && "$BIN" run "$ROOT/share/sdsim/scenarios/cache-trace.ini" -q -o "$T/trace" \
     --set sim.repeat=1 2>"$T/trace.err")

@@ -31,7 +31,7 @@ if [ "${1:-}" = "--selftest" ]; then
     exit 0
 fi
 cd "${1:-.}" || exit 2
-TOP="sim/main.c sim/runner.c sim/runner.h sim/find.c sim/find.h"
+TOP="sim/main.c sim/runner.c sim/runner.h sim/find.c sim/find.h sim/quiz.c sim/quiz.h"
 bad=0
 check() { # check DIR FORBIDDEN_REGEX
     for f in $(find "$1" -name '*.[ch]' | sort); do
