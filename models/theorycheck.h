@@ -4,14 +4,19 @@
  * method and computes it)? Never a guess: a model that is not exactly the
  * formula's model gets no theory, with the first condition it fails.
  *
- * The one shape covered today: open-loop homogeneous Poisson clients (any
- * number; their superposition is Poisson) each sending every request, once,
+ * The shapes covered: open-loop homogeneous Poisson clients (any number;
+ * their superposition is Poisson) each sending every request, once,
  * straight to the same one station, and nothing else in the model. The
- * station is a single FIFO queue without limit in front of c identical
- * workers, with i.i.d. service times that do not depend on the arrivals,
- * no calls onwards, no failures, no shedding, no autoscaling, and the
- * load below capacity (rho < 1, so a steady state exists). No network
- * delay anywhere, no fault schedule. A [service] qualifies with
+ * station is a single FIFO queue in front of c identical workers, with
+ * i.i.d. service times that do not depend on the arrivals, no failures, no
+ * shedding, no autoscaling. Its queue is either without limit, with the
+ * load below capacity (rho < 1, so a steady state exists), or bounded
+ * (queue = K - c places: a loss system, stable at any load). Or a tandem:
+ * the station calls a second one once per request with its worker freed
+ * (async = true, the call unguarded), that one a third, and so on, each
+ * with an unbounded queue, exponential service and rho < 1 (an open
+ * Jackson network in series). No network delay anywhere, no fault
+ * schedule. A [service] qualifies with
  * replicas = 1, or with several replicas of the same speed and balance =
  * random: each replica has its own queue (several replicas are not one
  * pool), and a uniform random choice independent of the state splits the
@@ -36,15 +41,23 @@ struct theory_station {
     double scv;        /* squared coefficient of variation of the service time */
     bool exponential;  /* the service time is exactly exponential */
     bool constant;     /* the service time is constant */
+    long long queue;   /* waiting places per replica; -1: without limit */
+    /* the component each request is sent to next, once, when its service
+     * is over, with the worker freed (async, unguarded); NULL: it replies */
+    const struct component *next;
 };
+
+#define THEORY_TANDEM_MAX 16 /* stations in series at most */
 
 struct theory_model {
     bool applies;          /* the shape above holds */
     const char *why;       /* when not: the first condition that fails (static text) */
     const char *component; /* the station's name (borrowed), or NULL */
     double lambda;         /* arrivals per second at the station */
-    double rho;            /* lambda mean_s / (replicas workers) */
-    struct theory_station st;
+    double rho;            /* lambda mean_s / (replicas workers), the highest of a tandem's */
+    struct theory_station st; /* the station (a tandem's first) */
+    size_t nstations;         /* 1, or the stations of a tandem in series */
+    struct theory_station tandem[THEORY_TANDEM_MAX]; /* tandem[0] is st */
 };
 
 /* Checks sim's built components (model_build done) and fills *out. */
