@@ -4,8 +4,12 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "models/data/keys.h"
 #include "models/kind.h"
+#include "models/napkin.h"
 
 /* The first condition that fails, or NULL when all hold. */
 static const char *check(const struct sim *sim, struct theory_model *out)
@@ -89,9 +93,63 @@ static const char *check(const struct sim *sim, struct theory_model *out)
     return NULL;
 }
 
+/* Cache c's hit ratio under IRM into *out; false when a condition fails. */
+static bool check_cache(const struct sim *sim, const struct component *c, struct theory_cache *out)
+{
+    const char *policy = NULL, *why = NULL;
+    double capacity = NAN;
+    if (!c->kind->theory_cache(c, &policy, &capacity, &why))
+        return false;
+    if (c->ncallees != 1 || strcmp(c->callees[0]->kind->name, "store") != 0 ||
+        !c->callees[0]->kind->napkin_server)
+        return false;
+    struct napkin_server srv = {0};
+    c->callees[0]->kind->napkin_server(c->callees[0], &srv);
+    if (!srv.unbounded_queue) /* a rejected miss is never filled */
+        return false;
+    const struct keys *keys = NULL;
+    size_t nclients = 0;
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        const struct component *o = sim->comps[i];
+        bool calls = false;
+        for (size_t k = 0; k < o->ncallees; k++)
+            calls |= o->callees[k] == c;
+        if (!calls)
+            continue;
+        const struct keys *k = NULL;
+        if (!o->kind->is_client || o->ncallees != 1 || !o->kind->theory_keys ||
+            !o->kind->theory_keys(o, &k, &why))
+            return false;
+        if (keys && (k->kind != keys->kind || k->n != keys->n ||
+                     (k->kind == KEYS_ZIPF && k->s != keys->s)))
+            return false;
+        keys = k;
+        nclients++;
+    }
+    if (nclients == 0 || strlen(c->name) >= sizeof out->name)
+        return false;
+    double h = napkin_hit_ratio(policy, capacity, keys);
+    if (!isfinite(h))
+        return false;
+    snprintf(out->name, sizeof out->name, "%s", c->name);
+    out->method = strcmp(policy, "lru") == 0    ? "che_lru"
+                  : strcmp(policy, "fifo") == 0 ? "martina_fifo"
+                                                : "martina_random";
+    out->hit_ratio = h;
+    return true;
+}
+
 void theory_check(const struct sim *sim, struct theory_model *out)
 {
     *out = (struct theory_model){.applies = false};
     out->why = check(sim, out);
     out->applies = out->why == NULL;
+    for (size_t i = 0; i < sim->ncomps; i++)
+        if (sim->comps[i]->kind->no_traffic || sim->comps[i]->kind->self_driven)
+            return; /* a fault schedule: no steady state for any cache */
+    for (size_t i = 0; i < sim->ncomps && out->ncaches < THEORY_CACHES_MAX; i++) {
+        const struct component *c = sim->comps[i];
+        if (c->kind->theory_cache && check_cache(sim, c, &out->caches[out->ncaches]))
+            out->ncaches++;
+    }
 }

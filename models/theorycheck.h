@@ -22,9 +22,18 @@
  * pool), and a uniform random choice independent of the state splits the
  * Poisson stream into independent Poisson streams of lambda / replicas.
  *
- * The kinds answer through two hooks of struct kind (models/kind.h),
- * theory_source and theory_station, like napkin's; a kind without them
- * never qualifies. Pure: reads the built components, changes nothing. */
+ * Apart from that shape, each cache gets its hit ratio under the
+ * independent reference model (Che's approximation for LRU, Martina's for
+ * FIFO and RANDOM) when open-loop clients (any arrival process but a
+ * trace) without retries, writes or timeouts, all with the same Zipf or
+ * uniform keys, are the only ones sending to it, straight, it sends its
+ * misses to a [store] with an unbounded queue, and the model has no fault
+ * schedule.
+ *
+ * The kinds answer through hooks of struct kind (models/kind.h),
+ * theory_source, theory_station and theory_cache, like napkin's; a kind
+ * without them never qualifies. Pure: reads the built components, changes
+ * nothing. */
 #ifndef SDSIM_MODELS_THEORYCHECK_H
 #define SDSIM_MODELS_THEORYCHECK_H
 
@@ -48,6 +57,14 @@ struct theory_station {
 };
 
 #define THEORY_TANDEM_MAX 16 /* stations in series at most */
+#define THEORY_CACHES_MAX 16 /* caches with a hit ratio at most */
+
+/* A cache's hit ratio under the independent reference model. */
+struct theory_cache {
+    char name[64];      /* the cache's name (a copy) */
+    const char *method; /* che_lru, martina_fifo or martina_random (static) */
+    double hit_ratio;   /* the method's hit ratio */
+};
 
 struct theory_model {
     bool applies;          /* the shape above holds */
@@ -58,6 +75,8 @@ struct theory_model {
     struct theory_station st; /* the station (a tandem's first) */
     size_t nstations;         /* 1, or the stations of a tandem in series */
     struct theory_station tandem[THEORY_TANDEM_MAX]; /* tandem[0] is st */
+    size_t ncaches;           /* caches whose hit ratio theory gives, whatever applies says */
+    struct theory_cache caches[THEORY_CACHES_MAX];
 };
 
 /* Checks sim's built components (model_build done) and fills *out. */

@@ -130,6 +130,16 @@ static double tandem_value(const struct theory_model *m, double q)
 double theory_apply_value(const struct theory_model *m, const char *metric, const char **method)
 {
     *method = NULL;
+    const char *dot = strrchr(metric, '.');
+    if (dot && strcmp(dot, ".hit_ratio") == 0) { /* CACHE.hit_ratio */
+        for (size_t i = 0; i < m->ncaches; i++)
+            if (strlen(m->caches[i].name) == (size_t)(dot - metric) &&
+                strncmp(m->caches[i].name, metric, (size_t)(dot - metric)) == 0) {
+                *method = m->caches[i].method;
+                return m->caches[i].hit_ratio;
+            }
+        return (double)NAN;
+    }
     if (!m->applies)
         return (double)NAN;
     if (m->nstations == 1 && m->st.queue >= 0) {
@@ -201,6 +211,14 @@ const char *theory_apply_metrics(const char *method)
     if (strcmp(method, "md1k") == 0)
         return "queue = K - 1 > 0 (K up to 4096), one worker, constant service: rejected_ratio and "
                "refused_ratio";
+    if (strcmp(method, "che_lru") == 0 || strcmp(method, "martina_fifo") == 0 ||
+        strcmp(method, "martina_random") == 0)
+        return "CACHE.hit_ratio of a cache (capacity in objects, no ttl, xfetch or coalesce) "
+               "whose only requesters are open-loop clients (not a trace) without retries, "
+               "timeouts or writes, "
+               "all with the same Zipf or uniform keys (uniform: capacity / n exactly), its "
+               "misses going to a [store] with an unbounded queue, no [fault]; an "
+               "APPROXIMATION that assumes each fill lands before the key is asked again";
     if (strcmp(method, "jackson_tandem") == 0)
         return "services in series (async calls), exponential service: latency_mean_ms, "
                "latency_all_mean_ms; with one worker and replica each the percentiles too";
