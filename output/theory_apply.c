@@ -22,7 +22,8 @@ const char theory_apply_conditions[] =
     "(calls = NEXT, async = true, no call_timeout, call_hedge, breaker or bulkhead), that one "
     "perhaps another, each with exponential service, an unbounded queue and rho < 1. Then the "
     "rows a method lists under `summary` above get its steady-state value; other rows and "
-    "models stay empty";
+    "models stay empty. Apart from these, a cache's hit_ratio row gets che_lru, martina_fifo "
+    "or martina_random under the conditions listed with them";
 
 void theory_apply_point(const struct scenario *sc, size_t point, struct theory_model *out)
 {

@@ -215,6 +215,24 @@ check "mmck-4-6: mmck's mean of the admitted 1.112 s, in the interval" \
     in_ci "$T/th-mmck-4-6" latency_mean_ms mmck 1112 0.5
 check "tandem-2 (two M/M/1 at lambda 0.8): jackson_tandem's mean 10 s, in the interval" \
     in_ci "$T/th-tandem-2" latency_mean_ms jackson_tandem 10000 0.000001
+# cache-size.ini's LRU caches: Che's hit ratios, as its comment quotes them
+# (0.156, 0.237, 0.342, 0.455, 0.605), beside the simulated ones (within
+# 0.003 on 5e5 requests: sampling and Che's own error at this size are
+# below 1e-3), and the table shows them beside cache.hit_ratio.
+"$SDSIM" run "$(bare cache-size)" --set cache.eviction=lru --set sim.duration=1s \
+    --set sim.warmup=500ms -j 2 -o "$T/th-cs" > "$T/th-cs.out" 2>/dev/null
+che_quotes() {
+    q=$(tr '\n' ' ' < scenarios/cache-size.ini | sed -n "s/.*Che's approximation (\([0-9., ]*\)).*/\1/p" | tr -d ',')
+    [ -n "$q" ] || { echo "  no quote"; return 1; }
+    awk -F, -v q="$q" 'BEGIN { n = split(q, w, " ") }
+        FNR > 1 && $3 == "cache.hit_ratio" { i++; d = $8 - w[i]; e = $4 - $8
+            if ($9 != "che_lru" || d > 0.0005 || d < -0.0005 || e > 0.003 || e < -0.003) {
+                print "  " $0 " (quoted " w[i] ")"; bad++ } }
+        END { exit bad > 0 || i != n || n != 5 }' "$T/th-cs/summary.csv"
+}
+check "cache-size.ini: Che's quoted hit ratios in summary.csv's theory, the simulation within 0.003" che_quotes
+check "cache-size.ini: the table shows the theory beside cache.hit_ratio" \
+    grep -q 'cache.hit_ratio  theory  store_reads' "$T/th-cs.out"
 check "erlb-10, mmck-4-6: no theory for latency_all_ (it counts the rejected too)" sh -c \
     "! grep -h ',latency_all_' '$T/th-erlb-10/summary.csv' '$T/th-mmck-4-6/summary.csv' | grep -q ',[a-z][a-z_0-9]*\$'"
 # --- determinism ------------------------------------------------------------
