@@ -1060,16 +1060,29 @@ static void metric_span(const struct report *rp, const char *metric, double *lo,
         *lo = *hi = 0;
 }
 
-/* Widens [lo, hi] to the theory of metric at every sweep point; false
- * when no point has one. */
-static bool theory_span(const struct report *rp, const char *metric, double *lo, double *hi)
+/* The checked model of every sweep point run (in the order of rp->runs);
+ * *n gets their number. Caller frees. */
+static struct theory_model *theory_points(const struct report *rp, size_t *n)
+{
+    *n = 0;
+    for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b))
+        (*n)++;
+    struct theory_model *tm = xcalloc(*n + 1, sizeof *tm);
+    size_t i = 0;
+    for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b))
+        theory_apply_point(rp->sc, rp->runs[b].point, &tm[i++]);
+    return tm;
+}
+
+/* Widens [lo, hi] to the theory of metric at every sweep point (tm[0,
+ * n)); false when no point has one. */
+static bool theory_span(const struct theory_model *tm, size_t n, const char *metric, double *lo,
+                        double *hi)
 {
     bool any = false;
-    for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b)) {
-        struct theory_model tm;
-        theory_apply_point(rp->sc, rp->runs[b].point, &tm);
+    for (size_t i = 0; i < n; i++) {
         const char *method;
-        double v = theory_apply_value(&tm, metric, &method);
+        double v = theory_apply_value(&tm[i], metric, &method);
         if (isnan(v))
             continue;
         if (!any && *lo == 0 && *hi == 0) /* metric_span's "no values" */
@@ -1126,11 +1139,12 @@ static void row_panels(struct outfile *o, const struct report *rp, const struct 
 static void sweep_row_panels(struct outfile *o, const struct report *rp, const struct layout *L,
                              const struct x_axis *x, const char *file, size_t c,
                              const char *scale, const char *metric, const char *label,
-                             size_t blk0, size_t panel_w, size_t tc)
+                             size_t blk0, size_t panel_w, size_t tc,
+                             const struct theory_model *tm, size_t ntm)
 {
     double lo, hi;
     metric_span(rp, metric, &lo, &hi);
-    if (tc && !theory_span(rp, metric, &lo, &hi))
+    if (tc && !theory_span(tm, ntm, metric, &lo, &hi))
         tc = 0;
     row_panels(o, rp, L, x, file, c, scale, metric, label, blk0, panel_w, lo, hi, tc);
 }
@@ -1155,29 +1169,35 @@ void plots_sweep_script(struct outfile *o, const struct report *rp, size_t nbloc
      * requests waited (a timeout's full wait, a retry's backoff): a third
      * row draws the p99 of every finished request. */
     bool failed = any_failed_rows(rp);
+    size_t ntm;
+    struct theory_model *tm = theory_points(rp, &ntm);
     plot_begin(o, rp->sc, "sweep_latency.png", failed ? 3 : 2, np, pw, 440);
     sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
                      dat_col(sweep_groups, NSWEEP_GROUPS, "latency_p50_ms"), "",
                      "latency_p50_ms", failed ? "p50 latency, successes" : "p50 end-to-end latency",
-                     0, pw, dat_theory_col(sweep_groups, NSWEEP_GROUPS, "latency_p50_ms"));
+                     0, pw, dat_theory_col(sweep_groups, NSWEEP_GROUPS, "latency_p50_ms"), tm,
+                     ntm);
     sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
                      dat_col(sweep_groups, NSWEEP_GROUPS, "latency_p99_ms"), "",
                      "latency_p99_ms", failed ? "p99 latency, successes" : "p99 end-to-end latency",
-                     0, pw, dat_theory_col(sweep_groups, NSWEEP_GROUPS, "latency_p99_ms"));
+                     0, pw, dat_theory_col(sweep_groups, NSWEEP_GROUPS, "latency_p99_ms"), tm,
+                     ntm);
     if (failed)
         sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
                          dat_col(sweep_groups, NSWEEP_GROUPS, "latency_all_p99_ms"), "",
                          "latency_all_p99_ms", "p99 latency, all finished", 0, pw,
-                         dat_theory_col(sweep_groups, NSWEEP_GROUPS, "latency_all_p99_ms"));
+                         dat_theory_col(sweep_groups, NSWEEP_GROUPS, "latency_all_p99_ms"), tm,
+                         ntm);
+    free(tm);
     outfile_printf(o, "unset multiplot\n");
     plot_begin(o, rp->sc, "sweep_throughput.png", any_failed_rows(rp) ? 2 : 1, np, pw, 440);
     sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
                      dat_col(sweep_groups, NSWEEP_GROUPS, "throughput_rps"), "",
-                     "throughput_rps", "throughput", 0, pw, 0);
+                     "throughput_rps", "throughput", 0, pw, 0, NULL, 0);
     if (any_failed_rows(rp))
         sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
                          dat_col(sweep_groups, NSWEEP_GROUPS, "failed_ratio"), "*100",
-                         "failed_ratio", "failed requests", 0, pw, 0);
+                         "failed_ratio", "failed requests", 0, pw, 0, NULL, 0);
     outfile_printf(o, "unset multiplot\n");
     x_axis_free(&x);
     free(L.panel);
@@ -1245,7 +1265,7 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
         snprintf(png, sizeof png, "sweep_%s.png", pc->names[k]);
         plot_begin(o, rp->sc, png, rows, cols, pw, 440);
         sweep_row_panels(o, rp, &L, &x, "sweep_metrics.dat", c, "", pc->names[k], pc->names[k],
-                         pc->first[k], pw, 0);
+                         pc->first[k], pw, 0, NULL, 0);
         outfile_printf(o, "unset multiplot\n");
     }
     x_axis_free(&x);
