@@ -123,6 +123,18 @@ struct kind {
     bool (*theory_source)(const struct component *c, double *rate_per_s, const char **why);
     bool (*theory_station)(const struct component *c, struct theory_station *out,
                            const char **why);
+    /* theory_cache (a cache): true when c's hit ratio depends only on the
+     * sequence of keys it is asked for (object capacity, an eviction policy
+     * of Che's or Martina's model, no TTL, early refresh, coalescing or
+     * bounded lookup queue); *policy gets the policy's name, *capacity the
+     * objects it holds. Otherwise false, with *why. */
+    bool (*theory_cache)(const struct component *c, const char **policy, double *capacity,
+                         const char **why);
+    /* theory_keys (a client): true when c sends each request once (no
+     * retries, hedges, breaker or timeout), reads only, with keys drawn
+     * independently from *keys (the independent reference model; any
+     * open-loop arrival process); otherwise false, with *why. */
+    bool (*theory_keys)(const struct component *c, const struct keys **keys, const char **why);
     bool is_client;                                            /* counts end-to-end results */
     bool no_traffic;   /* takes no requests and has no statistics (fault schedules) */
     bool self_driven;  /* makes its own work (a probe such as wars): needs no client */

@@ -4,22 +4,36 @@
  * method and computes it)? Never a guess: a model that is not exactly the
  * formula's model gets no theory, with the first condition it fails.
  *
- * The one shape covered today: open-loop homogeneous Poisson clients (any
- * number; their superposition is Poisson) each sending every request, once,
+ * The shapes covered: open-loop homogeneous Poisson clients (any number;
+ * their superposition is Poisson) each sending every request, once,
  * straight to the same one station, and nothing else in the model. The
- * station is a single FIFO queue without limit in front of c identical
- * workers, with i.i.d. service times that do not depend on the arrivals,
- * no calls onwards, no failures, no shedding, no autoscaling, and the
- * load below capacity (rho < 1, so a steady state exists). No network
- * delay anywhere, no fault schedule. A [service] qualifies with
+ * station is a single FIFO queue in front of c identical workers, with
+ * i.i.d. service times that do not depend on the arrivals, no failures, no
+ * shedding, no autoscaling. Its queue is either without limit, with the
+ * load below capacity (rho < 1, so a steady state exists), or bounded
+ * (queue = K - c places: a loss system, stable at any load). Or a tandem:
+ * the station calls a second one once per request with its worker freed
+ * (async = true, the call unguarded), that one a third, and so on, each
+ * with an unbounded queue, exponential service and rho < 1 (an open
+ * Jackson network in series). No network delay anywhere, no fault
+ * schedule. A [service] qualifies with
  * replicas = 1, or with several replicas of the same speed and balance =
  * random: each replica has its own queue (several replicas are not one
  * pool), and a uniform random choice independent of the state splits the
  * Poisson stream into independent Poisson streams of lambda / replicas.
  *
- * The kinds answer through two hooks of struct kind (models/kind.h),
- * theory_source and theory_station, like napkin's; a kind without them
- * never qualifies. Pure: reads the built components, changes nothing. */
+ * Apart from that shape, each cache gets its hit ratio under the
+ * independent reference model (Che's approximation for LRU, Martina's for
+ * FIFO and RANDOM) when open-loop clients (any arrival process but a
+ * trace) without retries, writes or timeouts, all with the same Zipf or
+ * uniform keys, are the only ones sending to it, straight, it sends its
+ * misses to a [store] with an unbounded queue, and the model has no fault
+ * schedule.
+ *
+ * The kinds answer through hooks of struct kind (models/kind.h),
+ * theory_source, theory_station and theory_cache, like napkin's; a kind
+ * without them never qualifies. Pure: reads the built components, changes
+ * nothing. */
 #ifndef SDSIM_MODELS_THEORYCHECK_H
 #define SDSIM_MODELS_THEORYCHECK_H
 
@@ -36,6 +50,20 @@ struct theory_station {
     double scv;        /* squared coefficient of variation of the service time */
     bool exponential;  /* the service time is exactly exponential */
     bool constant;     /* the service time is constant */
+    long long queue;   /* waiting places per replica; -1: without limit */
+    /* the component each request is sent to next, once, when its service
+     * is over, with the worker freed (async, unguarded); NULL: it replies */
+    const struct component *next;
+};
+
+#define THEORY_TANDEM_MAX 16 /* stations in series at most */
+#define THEORY_CACHES_MAX 16 /* caches with a hit ratio at most */
+
+/* A cache's hit ratio under the independent reference model. */
+struct theory_cache {
+    char name[64];      /* the cache's name (a copy) */
+    const char *method; /* che_lru, martina_fifo or martina_random (static) */
+    double hit_ratio;   /* the method's hit ratio */
 };
 
 struct theory_model {
@@ -43,8 +71,12 @@ struct theory_model {
     const char *why;       /* when not: the first condition that fails (static text) */
     const char *component; /* the station's name (borrowed), or NULL */
     double lambda;         /* arrivals per second at the station */
-    double rho;            /* lambda mean_s / (replicas workers) */
-    struct theory_station st;
+    double rho;            /* lambda mean_s / (replicas workers), the highest of a tandem's */
+    struct theory_station st; /* the station (a tandem's first) */
+    size_t nstations;         /* 1, or the stations of a tandem in series */
+    struct theory_station tandem[THEORY_TANDEM_MAX]; /* tandem[0] is st */
+    size_t ncaches;           /* caches whose hit ratio theory gives, whatever applies says */
+    struct theory_cache caches[THEORY_CACHES_MAX];
 };
 
 /* Checks sim's built components (model_build done) and fills *out. */

@@ -255,11 +255,16 @@ const struct coldoc columns_summary[] = {
     {"theory", "the metric's",
      "the steady-state value a queueing formula gives for the metric (empty: no exact method "
      "holds for this model; see `sdsim list theory`)",
-     "latency rows of a model that is one station fed by Poisson clients",
+     "latency rows of a model that is one station (or stations in series) fed by Poisson "
+     "clients; rejected_ratio and refused_ratio of one with a bounded queue; a cache's "
+     "hit_ratio under independent Zipf or uniform keys",
      "output/theory.c's formula named in theory_method, on the model as built"},
     {"theory_method", "-",
      "the method of the theory column: erlang_c (M/M/c), random_split (M/M/c replicas picked "
-     "at random), pk_mg1 (M/G/1 mean), md1 (M/D/1 percentiles); empty with it",
+     "at random), pk_mg1 (M/G/1 mean), md1 (M/D/1 percentiles), erlang_b (queue = 0: "
+     "blocking), mmck (M/M/c/K: blocking, admitted mean), md1k (M/D/1/K blocking), "
+     "jackson_tandem (services in series), che_lru, martina_fifo, martina_random (a cache's "
+     "hit ratio: approximations); empty with it",
      "with a theory value", "the model's conditions, checked at the sweep point"},
     {NULL, NULL, NULL, NULL, NULL},
 };

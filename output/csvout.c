@@ -149,7 +149,7 @@ static void summary_key(struct outfile *o, const struct report *rp, size_t b, co
 }
 
 static void summary_extra(struct outfile *o, const struct report *rp, size_t b, size_t e,
-                          const char *name)
+                          const char *name, const struct theory_model *tm)
 {
     double *x = xcalloc(e - b + 1, sizeof *x);
     size_t n = 0;
@@ -165,7 +165,10 @@ static void summary_extra(struct outfile *o, const struct report *rp, size_t b, 
     wr_num(o, n ? ci.mean : NA);
     wr_num(o, n ? ci.lo : NA);
     wr_num(o, n ? ci.hi : NA);
-    outfile_printf(o, ",%zu,,\n", ci.n); /* no theory for a kind's metric */
+    outfile_printf(o, ",%zu", ci.n);
+    const char *method; /* a cache's hit ratio (output/theory_apply.h) */
+    wr_num(o, theory_apply_value(tm, name, &method));
+    outfile_printf(o, ",%s\n", method ? method : "");
 }
 
 /* One row per metric of columns_summary_metrics, then per extra metric,
@@ -202,7 +205,7 @@ void csvout_summary(struct outfile *o, const struct report *rp)
             outfile_printf(o, ",%s\n", method ? method : "");
         }
         for (size_t k = 0; k < nx; k++)
-            summary_extra(o, rp, b, e, xn[k]);
+            summary_extra(o, rp, b, e, xn[k], &tm);
         if (rp->slo_metric) {
             summary_key(o, rp, b, "slo_met");
             outfile_printf(o, ",%d,,,%zu,,\n", wr_slo_met(rp, b, e, pool), e - b);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "sim/hist.h"
+#include "output/theory_apply.h"
 #include "output/writers.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -30,11 +31,19 @@
 /* A data file's columns after column 1 (x, headed by the block's title):
  * a metric's value, CI low and CI high (three columns under head, "lo",
  * "hi"), or, with metric NULL, the x value as text (one column, for tick
- * labels). metric "" stands for the block's own column (sweep_metrics). */
+ * labels), or, with theory, the metric's value by a formula (one column,
+ * summary.csv's theory; nan where none holds). metric "" stands for the
+ * block's own column (sweep_metrics). */
 struct dat_group {
     const char *head;
     const char *metric;
+    bool theory;
 };
+
+static size_t group_width(const struct dat_group *g)
+{
+    return g->metric && !g->theory ? 3 : 1;
+}
 
 /* The column number (from 1) of metric's value (its lo and hi follow), or
  * of the x label when metric is NULL. */
@@ -42,30 +51,50 @@ static size_t dat_col(const struct dat_group *g, size_t n, const char *metric)
 {
     size_t col = 2;
     for (size_t i = 0; i < n; i++) {
-        if (metric ? g[i].metric && strcmp(g[i].metric, metric) == 0 : !g[i].metric)
+        if (metric ? g[i].metric && !g[i].theory && strcmp(g[i].metric, metric) == 0
+                   : !g[i].metric)
             return col;
-        col += g[i].metric ? 3 : 1;
+        col += group_width(&g[i]);
     }
     assert(0 && "a script asked for a column its data file does not have");
+    return 0;
+}
+
+/* The column number of metric's theory, or 0 when the file has none. */
+static size_t dat_theory_col(const struct dat_group *g, size_t n, const char *metric)
+{
+    size_t col = 2;
+    for (size_t i = 0; i < n; i++) {
+        if (g[i].theory && strcmp(g[i].metric, metric) == 0)
+            return col;
+        col += group_width(&g[i]);
+    }
     return 0;
 }
 
 static void dat_header(struct outfile *o, const struct dat_group *g, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        outfile_printf(o, g[i].metric ? " \"%s\" \"lo\" \"hi\"" : " \"%s\"", g[i].head);
+        outfile_printf(o, group_width(&g[i]) == 3 ? " \"%s\" \"lo\" \"hi\"" : " \"%s\"",
+                       g[i].head);
     outfile_printf(o, "\n");
 }
 
 /* sweep_latency.dat */
 static const struct dat_group sweep_groups[] = {
-    {"p50", "latency_p50_ms"}, {"p99", "latency_p99_ms"},      {"x", NULL},
-    {"throughput", "throughput_rps"}, {"errors", "failed_ratio"},
-    {"p99_all", "latency_all_p99_ms"},
+    {"p50", "latency_p50_ms", false},
+    {"p99", "latency_p99_ms", false},
+    {"x", NULL, false},
+    {"throughput", "throughput_rps", false},
+    {"errors", "failed_ratio", false},
+    {"p99_all", "latency_all_p99_ms", false},
+    {"p50_theory", "latency_p50_ms", true},
+    {"p99_theory", "latency_p99_ms", true},
+    {"p99_all_theory", "latency_all_p99_ms", true},
 };
 #define NSWEEP_GROUPS (sizeof sweep_groups / sizeof sweep_groups[0])
 /* sweep_metrics.dat */
-static const struct dat_group metrics_groups[] = {{"mean", ""}, {"x", NULL}};
+static const struct dat_group metrics_groups[] = {{"mean", "", false}, {"x", NULL, false}};
 #define NMETRICS_GROUPS (sizeof metrics_groups / sizeof metrics_groups[0])
 
 /* A value and its interval as three plot-data columns. Without an interval
@@ -951,9 +980,19 @@ static void sweep_row(struct outfile *o, const struct report *rp, const struct x
     size_t pt = rp->runs[b].point;
     const char *xv = scenario_sweep_value(sc, pt, x->sweep);
     outfile_printf(o, "%.9g", x->v[sweep_index(sc, pt, x->sweep)]);
+    bool checked = false;
+    struct theory_model tm;
     for (size_t i = 0; i < ng; i++) {
         if (!g[i].metric) {
             outfile_printf(o, " \"%s\"", xv);
+            continue;
+        }
+        if (g[i].theory) {
+            if (!checked)
+                theory_apply_point(sc, pt, &tm);
+            checked = true;
+            const char *method;
+            outfile_printf(o, " %.9g", theory_apply_value(&tm, g[i].metric, &method));
             continue;
         }
         struct ci ci;
@@ -1021,13 +1060,49 @@ static void metric_span(const struct report *rp, const char *metric, double *lo,
         *lo = *hi = 0;
 }
 
+/* The checked model of every sweep point run (in the order of rp->runs);
+ * *n gets their number. Caller frees. */
+static struct theory_model *theory_points(const struct report *rp, size_t *n)
+{
+    *n = 0;
+    for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b))
+        (*n)++;
+    struct theory_model *tm = xcalloc(*n + 1, sizeof *tm);
+    size_t i = 0;
+    for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b))
+        theory_apply_point(rp->sc, rp->runs[b].point, &tm[i++]);
+    return tm;
+}
+
+/* Widens [lo, hi] to the theory of metric at every sweep point (tm[0,
+ * n)); false when no point has one. */
+static bool theory_span(const struct theory_model *tm, size_t n, const char *metric, double *lo,
+                        double *hi)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        const char *method;
+        double v = theory_apply_value(&tm[i], metric, &method);
+        if (isnan(v))
+            continue;
+        if (!any && *lo == 0 && *hi == 0) /* metric_span's "no values" */
+            *lo = *hi = v;
+        any = true;
+        *lo = v < *lo ? v : *lo;
+        *hi = v > *hi ? v : *hi;
+    }
+    return any;
+}
+
 /* One panel row: metric (column c of file) against x in every panel. With
  * categories, points with error bars (each series a little apart so the
- * bars do not hide each other); with numbers, lines through them. */
+ * bars do not hide each other); with numbers, lines through them. tc, when
+ * not 0, is the column of the metric's theory: a thin dashed line of each
+ * series' colour (a cross at each category), one key entry "theory". */
 static void row_panels(struct outfile *o, const struct report *rp, const struct layout *L,
                        const struct x_axis *x, const char *file, size_t c, const char *scale,
                        const char *metric, const char *label, size_t blk0, size_t panel_w,
-                       double lo, double hi)
+                       double lo, double hi, size_t tc)
 {
     y_axis(o, label, metric, lo, hi, strcmp(scale, "*100") == 0 ? 100 : 1);
     bottom_margin(o, rp->sc, L, panel_w, x_axis_script(o, rp->sc, x, panel_w), true);
@@ -1044,22 +1119,34 @@ static void row_panels(struct outfile *o, const struct report *rp, const struct 
             snprintf(xs, sizeof xs, "($1+(i-%zu-%g)*0.07)", a + blk0, (double)(z - a) / 2);
         outfile_printf(o,
                        "plot for [i=%zu:%zu] '%s' index i using %s:($%zu%s):($%zu%s):($%zu%s) "
-                       "with %s lt (i-%zu+1)%s title columnheader(1)\n",
+                       "with %s lt (i-%zu+1)%s title columnheader(1)",
                        a + blk0, z + blk0, file, xs, c, scale, c + 1, scale, c + 2, scale,
                        x->numeric ? "yerrorlines" : "yerrorbars", a + blk0,
                        x->numeric ? "" : " dt 1");
+        if (tc)
+            outfile_printf(o,
+                           ", \\\n     for [i=%zu:%zu] '%s' index i using %s:($%zu%s) with %s "
+                           "lt (i-%zu+1) %s title (i == %zu ? 'theory' : '')",
+                           a + blk0, z + blk0, file, xs, tc, scale,
+                           x->numeric ? "lines" : "points", a + blk0,
+                           x->numeric ? "lw 1.5 dt (8,5)" : "pt 2 ps 1.6", a + blk0);
+        outfile_printf(o, "\n");
     }
 }
 
-/* row_panels over the span of metric (its unit and range). */
+/* row_panels over the span of metric (its unit and range); with the
+ * metric's theory (column tc of file, 0: none) where some point has one. */
 static void sweep_row_panels(struct outfile *o, const struct report *rp, const struct layout *L,
                              const struct x_axis *x, const char *file, size_t c,
                              const char *scale, const char *metric, const char *label,
-                             size_t blk0, size_t panel_w)
+                             size_t blk0, size_t panel_w, size_t tc,
+                             const struct theory_model *tm, size_t ntm)
 {
     double lo, hi;
     metric_span(rp, metric, &lo, &hi);
-    row_panels(o, rp, L, x, file, c, scale, metric, label, blk0, panel_w, lo, hi);
+    if (tc && !theory_span(tm, ntm, metric, &lo, &hi))
+        tc = 0;
+    row_panels(o, rp, L, x, file, c, scale, metric, label, blk0, panel_w, lo, hi, tc);
 }
 
 void plots_sweep_script(struct outfile *o, const struct report *rp, size_t nblocks)
@@ -1082,28 +1169,35 @@ void plots_sweep_script(struct outfile *o, const struct report *rp, size_t nbloc
      * requests waited (a timeout's full wait, a retry's backoff): a third
      * row draws the p99 of every finished request. */
     bool failed = any_failed_rows(rp);
+    size_t ntm;
+    struct theory_model *tm = theory_points(rp, &ntm);
     plot_begin(o, rp->sc, "sweep_latency.png", failed ? 3 : 2, np, pw, 440);
     sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
                      dat_col(sweep_groups, NSWEEP_GROUPS, "latency_p50_ms"), "",
                      "latency_p50_ms", failed ? "p50 latency, successes" : "p50 end-to-end latency",
-                     0, pw);
+                     0, pw, dat_theory_col(sweep_groups, NSWEEP_GROUPS, "latency_p50_ms"), tm,
+                     ntm);
     sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
                      dat_col(sweep_groups, NSWEEP_GROUPS, "latency_p99_ms"), "",
                      "latency_p99_ms", failed ? "p99 latency, successes" : "p99 end-to-end latency",
-                     0, pw);
+                     0, pw, dat_theory_col(sweep_groups, NSWEEP_GROUPS, "latency_p99_ms"), tm,
+                     ntm);
     if (failed)
         sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
                          dat_col(sweep_groups, NSWEEP_GROUPS, "latency_all_p99_ms"), "",
-                         "latency_all_p99_ms", "p99 latency, all finished", 0, pw);
+                         "latency_all_p99_ms", "p99 latency, all finished", 0, pw,
+                         dat_theory_col(sweep_groups, NSWEEP_GROUPS, "latency_all_p99_ms"), tm,
+                         ntm);
+    free(tm);
     outfile_printf(o, "unset multiplot\n");
     plot_begin(o, rp->sc, "sweep_throughput.png", any_failed_rows(rp) ? 2 : 1, np, pw, 440);
     sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
                      dat_col(sweep_groups, NSWEEP_GROUPS, "throughput_rps"), "",
-                     "throughput_rps", "throughput", 0, pw);
+                     "throughput_rps", "throughput", 0, pw, 0, NULL, 0);
     if (any_failed_rows(rp))
         sweep_row_panels(o, rp, &L, &x, "sweep_latency.dat",
                          dat_col(sweep_groups, NSWEEP_GROUPS, "failed_ratio"), "*100",
-                         "failed_ratio", "failed requests", 0, pw);
+                         "failed_ratio", "failed requests", 0, pw, 0, NULL, 0);
     outfile_printf(o, "unset multiplot\n");
     x_axis_free(&x);
     free(L.panel);
@@ -1171,7 +1265,7 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
         snprintf(png, sizeof png, "sweep_%s.png", pc->names[k]);
         plot_begin(o, rp->sc, png, rows, cols, pw, 440);
         sweep_row_panels(o, rp, &L, &x, "sweep_metrics.dat", c, "", pc->names[k], pc->names[k],
-                         pc->first[k], pw);
+                         pc->first[k], pw, 0, NULL, 0);
         outfile_printf(o, "unset multiplot\n");
     }
     x_axis_free(&x);
@@ -1592,7 +1686,7 @@ void plots_custom_script(struct outfile *o, const struct report *rp)
         }
         row_panels(o, rp, &L, &x, "plots.dat", dat_col(metrics_groups, NMETRICS_GROUPS, ""), "",
                    same ? pl->y[0] : "", label, first,
-                   pw, lo, hi);
+                   pw, lo, hi, 0);
         outfile_printf(o, "unset multiplot\n");
         first += L.nfacets * L.nseries;
         free(L.panel);

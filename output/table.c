@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sim/hist.h"
+#include "output/theory_apply.h"
 #include "output/writers.h"
 #include "sim/xalloc.h"
 
@@ -110,9 +111,11 @@ static void pad(FILE *f, const char *s, int width, bool left)
         fprintf(f, "%*s", n > 0 ? n : 0, "");
 }
 
-/* A column as printed: a fixed one of table_cols, or one [sim] show names. */
+/* A column as printed: a fixed one of table_cols, or one [sim] show names,
+ * or the theory of the column before it (summary.csv's theory column). */
 struct tcol {
     const struct table_col *fixed; /* NULL: a show column */
+    bool theory;                   /* the theory of the column before it (same fixed, name) */
     char name[64];                 /* the show column's name */
     char head[96];
     double scale;                  /* shown value = value * scale */
@@ -124,7 +127,7 @@ static void cell_text(char *buf, size_t size, const struct tcol *tc, double v, d
     char num[40], half[40];
     bool pct = tc->fixed && tc->fixed->kind == CELL_PERCENT;
     report_fmt_num(num, sizeof num, v * tc->scale, pct ? SIG_PCT : SIG);
-    if (!tc->fixed || !tc->fixed->with_ci || isnan(v) || isnan(hi)) {
+    if (!tc->fixed || !tc->fixed->with_ci || tc->theory || isnan(v) || isnan(hi)) {
         snprintf(buf, size, "%s", num);
         return;
     }
@@ -235,8 +238,50 @@ static size_t table_columns(const struct report *rp, struct tcol *cols)
     return n;
 }
 
-/* The legend line for the fixed columns shown ("" when none is). */
-static void put_legend(FILE *f, const struct tcol *cols, size_t nc)
+/* The metric of a column: a summary metric, a kind's or a runs.csv column. */
+static const char *col_metric(const struct tcol *tc)
+{
+    return tc->fixed ? tc->fixed->metric : tc->name;
+}
+
+#define MAX_METHODS 8 /* theory methods named in the legend */
+
+/* After each column of cols[0, nc) that has a theory at some sweep point
+ * (tm[0, np), one checked model per point), a theory column; returns the
+ * new number of columns (cols has room for twice nc). methods[] gets the
+ * methods met, each once, in the order met; *nm their number. */
+static size_t theory_columns(struct tcol *cols, size_t nc, const struct theory_model *tm,
+                             size_t np, const char **methods, size_t *nm)
+{
+    *nm = 0;
+    bool any[NCOLS + REPORT_SHOW_MAX] = {false};
+    for (size_t k = 0; k < nc; k++)
+        for (size_t p = 0; p < np; p++) {
+            const char *m;
+            if (isnan(theory_apply_value(&tm[p], col_metric(&cols[k]), &m)))
+                continue;
+            any[k] = true;
+            size_t i = 0;
+            while (i < *nm && strcmp(methods[i], m) != 0)
+                i++;
+            if (i == *nm && *nm < MAX_METHODS)
+                methods[(*nm)++] = m;
+        }
+    for (size_t k = nc; k-- > 0;) {
+        if (!any[k])
+            continue;
+        memmove(&cols[k + 2], &cols[k + 1], (nc - k - 1) * sizeof *cols);
+        cols[k + 1] = cols[k];
+        cols[k + 1].theory = true;
+        nc++;
+    }
+    return nc;
+}
+
+/* The legend line for the fixed columns shown, and for theory columns
+ * with the methods that filled them ("" when none is). */
+static void put_legend(FILE *f, const struct tcol *cols, size_t nc, const char **methods,
+                       size_t nm)
 {
     const char *sep = "";
     for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++) {
@@ -248,6 +293,13 @@ static void put_legend(FILE *f, const struct tcol *cols, size_t nc)
             fprintf(f, "%s%s", sep, legend[i].text);
             sep = "; ";
         }
+    }
+    if (nm > 0) {
+        fprintf(f, "%stheory: the steady-state value the column to its left has by ", sep);
+        for (size_t i = 0; i < nm; i++)
+            fprintf(f, "%s%s", i == 0 ? "" : i + 1 < nm ? ", " : " or ", methods[i]);
+        fprintf(f, " (sdsim list theory)");
+        sep = "; ";
     }
     if (*sep)
         fputc('\n', f);
@@ -275,33 +327,54 @@ char *report_table(const struct report *rp)
     if (!f)
         return xstrdup("");
     const struct scenario *sc = rp->sc;
-    struct tcol cols[NCOLS + REPORT_SHOW_MAX];
+    struct tcol cols[2 * (NCOLS + REPORT_SHOW_MAX)];
     size_t nc = table_columns(rp, cols);
     size_t np = 0;
     for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b))
         np++;
-    double *v = xcalloc(np * nc + 1, sizeof *v), *hi = xcalloc(np * nc + 1, sizeof *hi);
     size_t *start = xcalloc(np + 1, sizeof *start);
+    struct theory_model *tm = xcalloc(np + 1, sizeof *tm);
     size_t p = 0;
     for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b), p++) {
-        size_t e = wr_point_end(rp, b);
         start[p] = b;
+        theory_apply_point(sc, rp->runs[b].point, &tm[p]);
+    }
+    start[np] = rp->nruns;
+    const char *methods[MAX_METHODS];
+    size_t nm;
+    nc = theory_columns(cols, nc, tm, np, methods, &nm);
+    double *v = xcalloc(np * nc + 1, sizeof *v), *hi = xcalloc(np * nc + 1, sizeof *hi);
+    for (p = 0; p < np; p++) {
+        size_t b = start[p], e = start[p + 1];
         struct hist *pool = wr_pooled(rp, b, e);
         for (size_t k = 0; k < nc; k++) {
-            col_value(rp, b, e, &cols[k], pool, &v[p * nc + k], &hi[p * nc + k]);
-            bool ci = cols[k].fixed && cols[k].fixed->with_ci;
+            if (cols[k].theory) {
+                const char *m;
+                v[p * nc + k] = theory_apply_value(&tm[p], col_metric(&cols[k]), &m);
+                hi[p * nc + k] = (double)NAN;
+            } else {
+                col_value(rp, b, e, &cols[k], pool, &v[p * nc + k], &hi[p * nc + k]);
+            }
+            bool ci = cols[k].fixed && cols[k].fixed->with_ci && !cols[k].theory;
             if (in_ms(&cols[k]) &&
                 (v[p * nc + k] >= MS_TO_S || (ci && hi[p * nc + k] >= MS_TO_S)))
                 cols[k].scale = 1e-3;
         }
         hist_free(pool);
     }
-    start[np] = rp->nruns;
+    free(tm);
+    /* a theory column in the unit of its metric's column */
+    for (size_t k = 1; k < nc; k++)
+        if (cols[k].theory && cols[k].scale != cols[k - 1].scale)
+            cols[k].scale = cols[k - 1].scale = 1e-3;
     /* the headings and the widths: the widest of heading and cells */
     for (size_t k = 0; k < nc; k++) {
         struct tcol *tc = &cols[k];
         const char *unit = !in_ms(tc) ? "" : tc->scale < 1 ? " s" : " ms";
-        if (tc->fixed)
+        if (tc->theory)
+            snprintf(tc->head, sizeof tc->head, "theory%s",
+                     in_ms(tc) ? unit : tc->fixed && tc->fixed->kind == CELL_PERCENT ? " %" : "");
+        else if (tc->fixed)
             snprintf(tc->head, sizeof tc->head, "%s%s%s", tc->fixed->head, unit,
                      tc->fixed->with_ci ? " (95% CI)" : "");
         else
@@ -373,7 +446,7 @@ char *report_table(const struct report *rp)
         nstopped += ns;
         fprintf(f, "\n");
     }
-    put_legend(f, cols, nc);
+    put_legend(f, cols, nc, methods, nm);
     footer(f, rp, nstopped, best, best_offered);
     free(best);
     free(swidth);

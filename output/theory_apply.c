@@ -14,11 +14,16 @@ const char theory_apply_conditions[] =
     "model, as built, is exactly a method's model: open-loop clients with homogeneous Poisson "
     "arrivals (several add up) sending every request straight to one [service] with "
     "replicas = 1 (one queue), or several replicas of one speed with balance = random (each "
-    "replica then sees a Poisson stream of lambda/replicas), an unbounded queue, no shedding, no calls, no error_rate, no "
-    "autoscale; no timeouts, retries, hedges or breakers at the clients; no network latency; "
-    "no [fault] or other component; and the load below capacity (rho < 1). Then the rows "
-    "a method lists under `summary` above get its steady-state value; other rows and models "
-    "stay empty";
+    "replica then sees a Poisson stream of lambda/replicas), no shedding, no error_rate, no "
+    "autoscale, no auth; no timeouts, retries, hedges or breakers at the clients; no network "
+    "latency; no [fault] or other component. With an unbounded queue the load must be below "
+    "capacity (rho < 1); a bounded queue (queue = K - c places per replica) is a loss system, "
+    "stable at any load. A tandem qualifies too: the service calls one more [service] "
+    "(calls = NEXT, async = true, no call_timeout, call_hedge, breaker or bulkhead), that one "
+    "perhaps another, each with exponential service, an unbounded queue and rho < 1. Then the "
+    "rows a method lists under `summary` above get its steady-state value; other rows and "
+    "models stay empty. Apart from these, a cache's hit_ratio row gets che_lru, martina_fifo "
+    "or martina_random under the conditions listed with them";
 
 void theory_apply_point(const struct scenario *sc, size_t point, struct theory_model *out)
 {
@@ -56,12 +61,106 @@ static double latency_quantile(const char *metric)
     return -1;
 }
 
+#define MMCK_MAX 1000000ULL /* K of M/M/c/K at most (its solution is O(K)) */
+
+/* A station with a bounded queue (a loss system): the share of requests
+ * rejected, and the latency of the admitted ones. Each replica, all alike,
+ * sees lambda / replicas and loses the same share. */
+static double loss_value(const struct theory_model *m, const char *metric, const char **name)
+{
+    const struct theory_station *st = &m->st;
+    double lambda = m->lambda / st->replicas, mu = 1 / st->mean_s;
+    bool ratio = strcmp(metric, "rejected_ratio") == 0 || strcmp(metric, "refused_ratio") == 0;
+    /* the rows of admitted requests only: latency_all_ counts the rejected too */
+    double q = strncmp(metric, "latency_all_", 12) == 0 ? -1 : latency_quantile(metric);
+    if (st->queue == 0) { /* no waiting room: Erlang B, any service time */
+        *name = "erlang_b";
+        if (ratio)
+            return theory_erlang_b(st->workers, lambda * st->mean_s);
+        /* an admitted request starts at once: its latency is its service time */
+        if (q == 0)
+            return st->mean_s * 1e3;
+        if (q > 0 && st->exponential)
+            return -log1p(-q) * st->mean_s * 1e3;
+        if (q > 0 && st->constant)
+            return st->mean_s * 1e3;
+        return (double)NAN;
+    }
+    if (st->exponential) {
+        if ((unsigned long long)st->workers + (unsigned long long)st->queue > MMCK_MAX)
+            return (double)NAN;
+        unsigned k = st->workers + (unsigned)st->queue;
+        *name = "mmck";
+        if (ratio)
+            return theory_mmck_blocking(st->workers, k, lambda, mu);
+        if (q == 0)
+            return theory_mmck_response_mean(st->workers, k, lambda, mu) * 1e3;
+        return (double)NAN;
+    }
+    if (st->constant && st->workers == 1 && ratio && st->queue < THEORY_MD1K_MAX) {
+        *name = "md1k";
+        return theory_md1k_loss((unsigned)st->queue + 1, lambda, st->mean_s);
+    }
+    return (double)NAN;
+}
+
+/* Stations in series (an open Jackson network): the sum of each station's
+ * M/M/c mean (M/M/c at lambda / n behind a random split); the percentiles
+ * when every station is one exponential worker (independent Exp(mu_i -
+ * lambda) sojourns, Burke and Reich). */
+static double tandem_value(const struct theory_model *m, double q)
+{
+    if (q == 0) {
+        double t = 0;
+        for (size_t i = 0; i < m->nstations; i++) {
+            const struct theory_station *st = &m->tandem[i];
+            t += theory_random_split_response_mean(st->replicas, st->workers, m->lambda,
+                                                   1 / st->mean_s);
+        }
+        return t;
+    }
+    double mu[THEORY_TANDEM_MAX];
+    for (size_t i = 0; i < m->nstations; i++) {
+        if (m->tandem[i].workers != 1 || m->tandem[i].replicas != 1)
+            return (double)NAN;
+        mu[i] = 1 / m->tandem[i].mean_s;
+    }
+    return theory_tandem_mm1_response_quantile(m->nstations, mu, m->lambda, q);
+}
+
 double theory_apply_value(const struct theory_model *m, const char *metric, const char **method)
 {
     *method = NULL;
-    double q = latency_quantile(metric);
-    if (!m->applies || q < 0)
+    const char *dot = strrchr(metric, '.');
+    if (dot && strcmp(dot, ".hit_ratio") == 0) { /* CACHE.hit_ratio */
+        for (size_t i = 0; i < m->ncaches; i++)
+            if (strlen(m->caches[i].name) == (size_t)(dot - metric) &&
+                strncmp(m->caches[i].name, metric, (size_t)(dot - metric)) == 0) {
+                *method = m->caches[i].method;
+                return m->caches[i].hit_ratio;
+            }
         return (double)NAN;
+    }
+    if (!m->applies)
+        return (double)NAN;
+    if (m->nstations == 1 && m->st.queue >= 0) {
+        const char *name = NULL;
+        double v = loss_value(m, metric, &name);
+        if (!isfinite(v))
+            return (double)NAN;
+        *method = name;
+        return v;
+    }
+    double q = latency_quantile(metric);
+    if (q < 0)
+        return (double)NAN;
+    if (m->nstations > 1) {
+        double v = tandem_value(m, q);
+        if (!isfinite(v))
+            return (double)NAN;
+        *method = "jackson_tandem";
+        return v * 1e3;
+    }
     const struct theory_station *st = &m->st;
     double v = (double)NAN, mu = 1 / st->mean_s;
     /* each replica (all alike) sees a Poisson stream of lambda / replicas,
@@ -103,5 +202,26 @@ const char *theory_apply_metrics(const char *method)
     if (strcmp(method, "md1") == 0)
         return "one worker (per replica), constant service: latency_p50/p90/p99/p999_ms, "
                "latency_all_p50/p99";
+    if (strcmp(method, "erlang_b") == 0)
+        return "queue = 0, any service time: rejected_ratio and refused_ratio (the blocking "
+               "probability), latency_mean_ms (the mean service time: an admitted request never "
+               "waits) and, with exponential or constant service, the percentiles";
+    if (strcmp(method, "mmck") == 0)
+        return "queue = K - c > 0 (K up to 10^6), exponential service: rejected_ratio and "
+               "refused_ratio, latency_mean_ms of the admitted requests";
+    if (strcmp(method, "md1k") == 0)
+        return "queue = K - 1 > 0 (K up to 4096), one worker, constant service: rejected_ratio and "
+               "refused_ratio";
+    if (strcmp(method, "che_lru") == 0 || strcmp(method, "martina_fifo") == 0 ||
+        strcmp(method, "martina_random") == 0)
+        return "CACHE.hit_ratio of a cache (capacity in objects, no ttl, xfetch or coalesce) "
+               "whose only requesters are open-loop clients (not a trace) without retries, "
+               "timeouts or writes, "
+               "all with the same Zipf or uniform keys (uniform: capacity / n exactly), its "
+               "misses going to a [store] with an unbounded queue, no [fault]; an "
+               "APPROXIMATION that assumes each fill lands before the key is asked again";
+    if (strcmp(method, "jackson_tandem") == 0)
+        return "services in series (async calls), exponential service: latency_mean_ms, "
+               "latency_all_mean_ms; with one worker and replica each the percentiles too";
     return NULL;
 }

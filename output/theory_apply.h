@@ -1,6 +1,7 @@
 /* theory_apply: the `theory` and `theory_method` columns of summary.csv.
  * For one sweep point it builds the model (models/model.h), asks
- * models/theorycheck.h whether it is one station fed by Poisson clients,
+ * models/theorycheck.h whether it is one station (or a tandem) fed by
+ * Poisson clients,
  * and then gives each summary metric a formula's value where one method of
  * output/theory.c holds exactly, with that method's name (as `sdsim list
  * theory` lists it); otherwise nothing: never an approximation, never a
@@ -16,7 +17,15 @@
  *   constant service, one worker     pk_mg1 for the mean, md1 for the
  *                                    percentiles (exact M/D/1 wait)
  * The same values for the latency_all_ rows: in this model every request
- * ends in success. */
+ * ends in success. A bounded queue (a loss system, any load):
+ *   queue = 0, any service           erlang_b: rejected_ratio and
+ *                                    refused_ratio (blocking), latency_mean_ms
+ *                                    (the service time: no waiting)
+ *   queue > 0, exponential service   mmck: the blocking, the admitted's mean
+ *   queue > 0, constant, one worker  md1k: the blocking
+ * (latency_all_ rows stay empty: they count the rejected requests too).
+ * Stations in series, exponential   jackson_tandem: the sum of the M/M/c
+ *                                    means; percentiles with c = 1 each */
 #ifndef SDSIM_OUTPUT_THEORY_APPLY_H
 #define SDSIM_OUTPUT_THEORY_APPLY_H
 

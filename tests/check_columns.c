@@ -11,6 +11,7 @@
 
 #include "output/columns.h"
 #include "output/report.h"
+#include "output/theory.h"
 #include "sim/diag.h"
 #include "sim/scenario.h"
 #include "testlib.h"
@@ -322,7 +323,8 @@ START_TEST(show_only_replaces_the_default_columns)
     char *nl = strchr(table, '\n');
     ck_assert_ptr_nonnull(nl);
     *nl = '\0';
-    ck_assert_str_eq(table, "rate runs  app.utilisation  unfinished %  success mean s (95% CI)");
+    ck_assert_str_eq(table, "rate runs  app.utilisation  unfinished %  success mean s (95% CI)  "
+                            "theory s");
     *nl = '\n';
     ck_assert_msg(!strstr(table, "offered/s") && !strstr(table, "throughput/s"), "%s", table);
     /* at 4/s on a capacity of 2/s about half the requests are unfinished: in % */
@@ -333,9 +335,10 @@ START_TEST(show_only_replaces_the_default_columns)
     ck_assert_msg(util > 0.99 && util <= 1.0, "utilisation at 4/s: %g", util);
     ck_assert_msg(unf > 40 && unf < 60, "unfinished at 4/s: %g%%", unf);
     ck_assert_msg(strstr(row4, " ± "), "the mean keeps its interval: %s", table);
-    /* the legend: only the abbreviations shown */
+    /* the legend: only the abbreviations shown, and the theory's method */
     ck_assert_msg(strstr(table, "\nunfinished: in flight at the end; success: successful requests "
-                                "only\n"),
+                                "only; theory: the steady-state value the column to its left has "
+                                "by pk_mg1 (sdsim list theory)\n"),
                   "%s", table);
     ck_assert_msg(!strstr(table, "goodput:"), "%s", table);
     free(table);
@@ -345,9 +348,77 @@ START_TEST(show_only_replaces_the_default_columns)
     ck_assert_msg(strstr(table, "\nfailed: rejected, rate limited, timed out, unauthenticated or error; reject: "
                                 "incl. rate limited; unfinished: in flight at the end; goodput: "
                                 "successes without fallbacks; success: successful requests only; "
-                                "all: every finished request\n"),
+                                "all: every finished request; theory: the steady-state value the "
+                                "column to its left has by pk_mg1 or md1 (sdsim list theory)\n"),
                   "%s", table);
     ck_assert_msg(strncmp(table, "rate runs  offered/s  throughput/s", 34) == 0, "%s", table);
+    free(table);
+    scenario_free(sc);
+    diag_free(d);
+    tl_runs_free(res, n);
+}
+END_TEST
+
+/* The theory beside the table's values: at 1/s the service of
+ * overload_text is M/D/1 at rho 0.5, whose mean response is d + rho d /
+ * (2 (1 - rho)) = 0.5 + 0.25 = 0.75 s (Pollaczek-Khinchine; the column is
+ * in s like the mean beside it) and whose p99 is md1's; at 4/s (rho 2)
+ * no formula holds and the cell is "-". A model no formula covers (a
+ * client timeout) gets no theory column at all. */
+START_TEST(table_shows_theory_beside_its_metric)
+{
+    size_t n;
+    struct run_result *res = tl_runs(overload_text, 1, &n);
+    struct diag *d = diag_new();
+    struct scenario *sc = scenario_parse("t.ini", overload_text, d);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
+    struct report rp = {.sc = sc, .runs = res, .nruns = n, .repeat = 2, .base_seed = 1,
+                        .command = "test", .outdir = "out",
+                        .show = "only: latency_mean_ms, latency_p99_ms, refused_ratio"};
+    char *table = report_table(&rp);
+    char *nl = strchr(table, '\n');
+    ck_assert_ptr_nonnull(nl);
+    *nl = '\0';
+    /* the p99 of 4/s reaches 10000 ms: its theory column is in s too; no
+     * formula gives the refusals here: no column beside them */
+    ck_assert_str_eq(table, "rate runs  success mean s (95% CI)  theory s  success p99 s  theory s  "
+                            "reject %");
+    *nl = '\n';
+    double mean, th_mean, p99, th_p99;
+    char *row1 = strstr(table, "\n1/s ");
+    ck_assert_ptr_nonnull(row1);
+    ck_assert_msg(sscanf(row1, "\n1/s %*d %lf ± %*f %lf %lf %lf", &mean, &th_mean, &p99, &th_p99) ==
+                      4,
+                  "%s", table);
+    ck_assert_double_eq_tol(th_mean, 0.75, 1e-9);
+    /* the md1 p99 to the table's 4 significant digits (s) */
+    double want = theory_md1_response_quantile(1, 0.5, 0.99);
+    ck_assert_msg(fabs(th_p99 - want) <= 5e-4 * want, "md1 p99 %g s, theory %g", th_p99, want);
+    char *row4 = strstr(table, "\n4/s ");
+    ck_assert_ptr_nonnull(row4);
+    char c1[16], c2[16];
+    ck_assert_msg(sscanf(row4, "\n4/s %*d %*f ± %*f %15s %*f %15s", c1, c2) == 2, "%s", table);
+    ck_assert_str_eq(c1, "-");
+    ck_assert_str_eq(c2, "-");
+    free(table);
+    scenario_free(sc);
+    diag_free(d);
+    tl_runs_free(res, n);
+
+    static const char no_formula[] = "[sim]\nduration = 100s\nwarmup = 10s\nrepeat = 2\n"
+                                     "[client load]\narrival = poisson(rate=1/s)\nto = app\n"
+                                     "timeout = 2s\n"
+                                     "[service app]\nservice = const(500ms)\n";
+    res = tl_runs(no_formula, 1, &n);
+    d = diag_new();
+    sc = scenario_parse("t.ini", no_formula, d);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
+    rp = (struct report){.sc = sc, .runs = res, .nruns = n, .repeat = 2, .base_seed = 1,
+                         .command = "test", .outdir = "out"};
+    table = report_table(&rp);
+    ck_assert_msg(!strstr(table, "theory"), "no formula, no theory column: %s", table);
     free(table);
     scenario_free(sc);
     diag_free(d);
@@ -368,6 +439,7 @@ Suite *columns_suite(void)
     tcase_add_test(tc, numbers_have_significant_digits_without_exponent);
     tcase_add_test(tc, table_and_backlog_warning);
     tcase_add_test(tc, show_only_replaces_the_default_columns);
+    tcase_add_test(tc, table_shows_theory_beside_its_metric);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -183,6 +183,192 @@ START_TEST(mdc_has_no_method)
 }
 END_TEST
 
+/* M/M/4/6 (4 workers, queue = 2) at lambda 3, mu 1, as
+ * scenarios/validation/mmck-4-6.ini: p_n is proportional to a^n/n! up to
+ * n = 4 and a^n/(4! 4^(n-4)) above: 1, 3, 4.5, 4.5, 3.375, 2.53125,
+ * 1.8984375, summing to 20.8046875; blocking p_6 = 0.0912505; L =
+ * 63.046875/20.8046875 = 3.030413, T = L/(3 (1 - p_6)) = 1.111570 s. */
+START_TEST(mmck_blocking_and_admitted_mean)
+{
+    struct theory_model m;
+    check_text("[client load]\narrival = poisson(rate=3/s)\nto = app\n"
+               "[service app]\nworkers = 4\nqueue = 2\nservice = exp(mean=1s)\n",
+               &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    const char *method;
+    ck_assert_double_eq_tol(theory_apply_value(&m, "rejected_ratio", &method), 0.0912505, 1e-7);
+    ck_assert_str_eq(method, "mmck");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "refused_ratio", &method), 0.0912505, 1e-7);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 1111.570, 1e-3);
+    ck_assert_str_eq(method, "mmck");
+    /* no formula here for the admitted's percentiles; latency_all_ counts
+     * the rejected requests too */
+    ck_assert(isnan(theory_apply_value(&m, "latency_p99_ms", &method)));
+    ck_assert(isnan(theory_apply_value(&m, "latency_all_mean_ms", &method)));
+    ck_assert(isnan(theory_apply_value(&m, "error_ratio", &method)));
+    ck_assert_ptr_null(method);
+    /* a loss system is stable at any load: 10 arrivals a second on 4 workers */
+    check_text("[client load]\narrival = poisson(rate=10/s)\nto = app\n"
+               "[service app]\nworkers = 4\nqueue = 2\nservice = exp(mean=1s)\n",
+               &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    double b = theory_apply_value(&m, "rejected_ratio", &method);
+    ck_assert_msg(b > 0.6 && b < 1, "blocking at rho 2.5: %g", b);
+}
+END_TEST
+
+/* Erlang B, c = 10, a = 7 (scenarios/validation/erlb-10.ini): B(k) = a
+ * B(k-1)/(k + a B(k-1)) from B(0) = 1 gives B(10) = 0.0787409. An
+ * admitted request never waits: its latency is its service time, mean 1 s
+ * whatever the distribution, p99 -ln(0.01) s when exponential. */
+START_TEST(erlang_b_any_service)
+{
+    struct theory_model m;
+    const char *method;
+    check_text("[client load]\narrival = poisson(rate=7/s)\nto = app\n"
+               "[service app]\nworkers = 10\nqueue = 0\nservice = exp(mean=1s)\n",
+               &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "rejected_ratio", &method), 0.0787409, 1e-7);
+    ck_assert_str_eq(method, "erlang_b");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 1000, 1e-9);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_p99_ms", &method), 4605.170, 1e-3);
+    check_text("[client load]\narrival = poisson(rate=7/s)\nto = app\n"
+               "[service app]\nworkers = 10\nqueue = 0\n"
+               "service = lognormal(median=606.5306597ms, sigma=1)\n",
+               &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "rejected_ratio", &method), 0.0787409, 1e-7);
+    ck_assert_str_eq(method, "erlang_b");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 1000, 1e-6);
+    ck_assert(isnan(theory_apply_value(&m, "latency_p99_ms", &method)));
+}
+END_TEST
+
+/* M/D/1/2 (queue = 1) at rho 0.5: the departure chain has pi_0 = e^-rho,
+ * so the loss is 1 - 1/(e^-rho + rho) = 1 - 1/1.1065307 = 0.0962745. A
+ * bounded queue with lognormal service has no exact formula: nothing. */
+START_TEST(md1k_loss_and_no_formula)
+{
+    struct theory_model m;
+    const char *method;
+    check_text("[client load]\narrival = poisson(rate=1/s)\nto = app\n"
+               "[service app]\nqueue = 1\nservice = const(500ms)\n",
+               &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "rejected_ratio", &method), 0.0962745, 1e-7);
+    ck_assert_str_eq(method, "md1k");
+    ck_assert(isnan(theory_apply_value(&m, "latency_mean_ms", &method)));
+    ck_assert_ptr_null(method);
+    check_text("[client load]\narrival = poisson(rate=1/s)\nto = app\n"
+               "[service app]\nqueue = 3\nservice = lognormal(mean=500ms, p99=2s)\n",
+               &m);
+    ck_assert(isnan(theory_apply_value(&m, "rejected_ratio", &method)));
+    ck_assert(isnan(theory_apply_value(&m, "latency_mean_ms", &method)));
+    ck_assert_ptr_null(method);
+}
+END_TEST
+
+/* Two M/M/1 in series at lambda 0.8, mu 1 (scenarios/validation/tandem-2.ini):
+ * each sojourn is Exp(0.2), independent (Burke, Reich): the mean is 5 + 5 =
+ * 10 s, the time Erlang-2 of rate 0.2, whose median x/0.2 solves
+ * (1 + x) e^-x = 1/2 at x = 1.678347: 8.391735 s. An M/M/2 second station
+ * adds its Erlang C mean: a = 0.8, C = 0.2286, Wq = C/1.2, T = 1.190476 s. */
+#define TANDEM_CLIENT "[client load]\narrival = poisson(rate=0.8/s)\nto = s1\n"
+#define TANDEM_S1 "[service s1]\nservice = exp(mean=1s)\nasync = true\ncalls = s2\n"
+START_TEST(tandem_is_jackson)
+{
+    struct theory_model m;
+    const char *method;
+    check_text(TANDEM_CLIENT TANDEM_S1 "[service s2]\nservice = exp(mean=1s)\n", &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_uint_eq(m.nstations, 2);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 10000, 1e-6);
+    ck_assert_str_eq(method, "jackson_tandem");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_all_mean_ms", &method), 10000, 1e-6);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_p50_ms", &method), 8391.735, 1e-2);
+    ck_assert(isnan(theory_apply_value(&m, "rejected_ratio", &method)));
+    check_text(TANDEM_CLIENT TANDEM_S1 "[service s2]\nworkers = 2\nservice = exp(mean=1s)\n",
+               &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 5000 + 1190.476,
+                            1e-2);
+    /* c = 2: the sojourns are not independent, no percentiles */
+    ck_assert(isnan(theory_apply_value(&m, "latency_p50_ms", &method)));
+    refused(TANDEM_CLIENT "[service s1]\nservice = exp(mean=1s)\ncalls = s2\n"
+                          "[service s2]\nservice = exp(mean=1s)\n",
+            "not as a tandem");
+    refused(TANDEM_CLIENT TANDEM_S1 "[service s2]\nservice = const(1s)\n", "not exponential");
+    refused(TANDEM_CLIENT TANDEM_S1 "[service s2]\nservice = exp(mean=1s)\nqueue = 5\n",
+            "bounded queue in a tandem");
+    refused(TANDEM_CLIENT TANDEM_S1 "[service s2]\nservice = exp(mean=2s)\n", "rho >= 1");
+    refused(TANDEM_CLIENT TANDEM_S1 "[service s2]\nservice = exp(mean=1s)\n"
+                                    "[service s3]\nservice = exp(mean=1s)\n",
+            "more than one component");
+    refused(TANDEM_CLIENT "[service s1]\nservice = exp(mean=1s)\nasync = true\ncalls = s2\n"
+                          "call_timeout = 10s\n[service s2]\nservice = exp(mean=1s)\n",
+            "not as a tandem");
+}
+END_TEST
+
+/* A cache's hit ratio under independent references. Uniform keys: any
+ * policy holds C of n equally likely keys, C/n = 0.1 exactly. Zipf(0.8)
+ * over 10^5 keys, C = 1000: 0.20433 by Che and 0.17921 by Martina, the
+ * values tests/validation/cache_theory.py computes independently. */
+#define CACHE_MODEL(keys, ev, extra_client, extra_cache, extra_store)                           \
+    "[client load]\narrival = poisson(rate=1000/s)\nkeys = " keys "\nto = c\n" extra_client     \
+    "[cache c]\nto = db\ncapacity = 1000\neviction = " ev "\n" extra_cache                     \
+    "[store db]\nservice = exp(mean=1ms)\nworkers = 10\n" extra_store
+
+static double hit_theory(const char *text, const char **method)
+{
+    struct theory_model m;
+    check_text(text, &m);
+    return theory_apply_value(&m, "c.hit_ratio", method);
+}
+
+START_TEST(cache_hit_ratio_che_and_martina)
+{
+    const char *method;
+    ck_assert_double_eq_tol(hit_theory(CACHE_MODEL("uniform(n=10000)", "lru", "", "", ""), &method),
+                            0.1, 1e-12);
+    ck_assert_str_eq(method, "che_lru");
+    double h = hit_theory(CACHE_MODEL("zipf(n=100000, s=0.8)", "lru", "", "", ""), &method);
+    ck_assert_msg(fabs(h - 0.20433) < 1e-5, "Che %g", h);
+    ck_assert_str_eq(method, "che_lru");
+    h = hit_theory(CACHE_MODEL("zipf(n=100000, s=0.8)", "fifo", "", "", ""), &method);
+    ck_assert_msg(fabs(h - 0.17921) < 1e-5, "Martina %g", h);
+    ck_assert_str_eq(method, "martina_fifo");
+    h = hit_theory(CACHE_MODEL("zipf(n=100000, s=0.8)", "random", "", "", ""), &method);
+    ck_assert_msg(fabs(h - 0.17921) < 1e-5, "Martina %g", h);
+    ck_assert_str_eq(method, "martina_random");
+    /* constant arrivals are as independent in their keys */
+    ck_assert(!isnan(hit_theory("[client load]\narrival = constant(rate=1000/s)\n"
+                                "keys = zipf(n=1000, s=1)\nto = c\n[cache c]\nto = db\n"
+                                "capacity = 100\n[store db]\nservice = exp(mean=1ms)\n",
+                                &method)));
+    /* and none where the hit ratio is not the key sequence's alone */
+    static const char *const none[] = {
+        CACHE_MODEL("zipf(n=1000, s=1)", "clock", "", "", ""),
+        CACHE_MODEL("zipf(n=1000, s=1)", "lru", "", "ttl = 10s\n", ""),
+        CACHE_MODEL("zipf(n=1000, s=1)", "lru", "", "coalesce = true\n", ""),
+        CACHE_MODEL("zipf(n=1000, s=1)", "lru", "writes = 10%\n", "", ""),
+        CACHE_MODEL("zipf(n=1000, s=1)", "lru", "timeout = 1s\n", "", ""),
+        CACHE_MODEL("zipf(n=1000, s=1)", "lru", "", "", "queue = 5\n"),
+        CACHE_MODEL("hotset(n=1000, hot=10%, share=90%)", "lru", "", "", ""),
+        CACHE_MODEL("zipf(n=1000, s=1)", "lru", "", "",
+                    "[fault f]\ntarget = db\naction = crash\nat = 10s\nuntil = 20s\n"),
+        CACHE_MODEL("zipf(n=1000, s=1)", "lru", "", "",
+                    "[client other]\narrival = poisson(rate=10/s)\nkeys = zipf(n=1000, s=0.5)\n"
+                    "to = c\n"),
+    };
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        ck_assert_msg(isnan(hit_theory(none[i], &method)), "a theory for:\n%s", none[i]);
+        ck_assert_ptr_null(method);
+    }
+}
+END_TEST
+
 /* Every condition, broken one at a time, takes the theory away. */
 START_TEST(conditions_refuse)
 {
@@ -197,7 +383,6 @@ START_TEST(conditions_refuse)
     refused("[client load]\nusers = 5\nto = app\n" MM3, "closed-loop");
     refused("[client load]\narrival = poisson(rate=2.55/s)\nto = app\nlatency = const(1ms)\n" MM3,
             "latency");
-    refused(CLIENT "[service app]\nworkers = 3\nservice = exp(mean=1s)\nqueue = 10\n", "bounded");
     refused(CLIENT "[service app]\nworkers = 3\nservice = exp(mean=1s)\nreplicas = 2\n",
             "replicas");
     refused(CLIENT "[service app]\nworkers = 3\nservice = exp(mean=1s)\nreplicas = 2\n"
@@ -234,6 +419,11 @@ Suite *theorycheck_suite(void)
     Suite *s = suite_create("theorycheck");
     TCase *tc = tcase_create("theorycheck");
     tcase_add_test(tc, hello_is_erlang_c);
+    tcase_add_test(tc, mmck_blocking_and_admitted_mean);
+    tcase_add_test(tc, erlang_b_any_service);
+    tcase_add_test(tc, md1k_loss_and_no_formula);
+    tcase_add_test(tc, tandem_is_jackson);
+    tcase_add_test(tc, cache_hit_ratio_che_and_martina);
     tcase_add_test(tc, mm1_response_is_exponential);
     tcase_add_test(tc, md1_mean_and_percentiles);
     tcase_add_test(tc, mg1_mean_only);

@@ -152,6 +152,94 @@ check "hello's summary.csv: a theory for every latency percentile, none for the 
     awk -F, 'FNR == 1 { next } $(NF-6) ~ /^latency_(all_)?(mean|p50|p90|p99|p999)_ms$/ { if ($NF != "erlang_c" || $(NF-1) == "") bad++; n++; next }
         { if ($(NF-1) != "" || $NF != "") bad++ } END { exit bad > 0 || n != 8 }' "$T/hello/summary.csv"
 
+# --- theory beside the simulation: the table, the plots, more methods --------
+# queueing-theory.ini: M/M/1 against M/D/1 over a rate sweep. The numbers its
+# comment quotes at 8/s, the methods that give them, and up to 8/s the 95%
+# intervals of the mean and the p99 holding theory; at 9/s the short runs'
+# mean lies below theory's (the queue still filling), as it says.
+"$SDSIM" run scenarios/queueing-theory.ini -j 2 -o "$T/qt" > "$T/qt.out" 2> "$T/qt.err"
+check "queueing-theory.ini runs" [ $? -eq 0 ]
+qt_row() { # qt_row RATE SERVICE METRIC: "value ci_low ci_high theory method"
+    awk -F, -v r="$1" -v s="$2" -v m="$3" '$2 == r && $3 == s && $4 == m { print $5, $6, $7, $9, $10 }' \
+        "$T/qt/summary.csv"
+}
+qt_quotes() {
+    for q in "exp(mean=100ms) latency_mean_ms 500 erlang_c" "exp(mean=100ms) latency_p99_ms 2303 erlang_c" \
+             "const(100ms) latency_mean_ms 300 pk_mg1" "const(100ms) latency_p99_ms 1136 md1"; do
+        set -- $q
+        grep -q "a mean of $3 ms\|a p99 of $3 ms" scenarios/queueing-theory.ini ||
+            { echo "  $3 not quoted"; return 1; }
+        qt_row 8 "$1" "$2" | awk -v t="$3" -v m="$4" '{ d = $4 - t; if (d < 0) d = -d
+            if (d > 0.5 || $5 != m) { print "  " $0 " (quoted " t " " m ")"; exit 1 } }' || return 1
+    done
+}
+check "queueing-theory.ini: its quoted theory at 8/s (500, 2303; 300, 1136 ms) and methods" qt_quotes
+qt_hold() {
+    awk -F, 'FNR > 1 && $2 <= 8 && ($4 == "latency_mean_ms" || $4 == "latency_p99_ms") {
+            n++; if (!($6 <= $9 && $9 <= $7)) { print "  " $0; bad++ } }
+        END { exit bad > 0 || n != 16 }' "$T/qt/summary.csv"
+}
+check "queueing-theory.ini: up to 8/s every interval of the mean and the p99 holds the theory" qt_hold
+check "queueing-theory.ini: at 9/s the simulated M/M/1 mean is below theory's 1000 ms" sh -c \
+    "[ \"\$(awk -F, '\$2 == 9 && \$3 == \"exp(mean=100ms)\" && \$4 == \"latency_mean_ms\" { print (\$5 < \$9 && \$9 == 1000) }' '$T/qt/summary.csv')\" = 1 ]"
+check "the table shows a theory column beside the mean and the p99, and names the methods" sh -c \
+    "grep -q 'success mean ms (95% CI)  theory ms  success p99 ms  theory ms' '$T/qt.out' &&
+     grep -q 'theory: the steady-state value the column to its left has by erlang_c, pk_mg1 or md1' '$T/qt.out'"
+"$SDSIM" run "$(bare load-test)" --set sim.repeat=2 --set sim.duration=30s --set sim.warmup=5s \
+    -j 2 -o "$T/lt-th" > "$T/lt-th.out" 2>/dev/null
+check "no formula, no theory column in the table (load-test.ini: a timeout, round robin)" sh -c \
+    "grep -q 'success mean' '$T/lt-th.out' && ! grep -q theory '$T/lt-th.out'"
+check "sweep_latency.gp draws the theory of the p50 and the p99 as a dashed line per series" sh -c \
+    "[ \$(grep -c \"title (i == 0 ? 'theory' : '')\" '$T/qt/sweep_latency.gp') -eq 2 ] &&
+     grep -q 'with lines lt (i-0+1) lw 1.5 dt (8,5)' '$T/qt/sweep_latency.gp' &&
+     head -1 '$T/qt/sweep_latency.dat' | grep -q '\"p50_theory\" \"p99_theory\"'"
+# Loss systems and a tandem (scenarios/validation, shortened to 10^5 s x 5):
+# the theory column holds the value their comments quote (from
+# tests/validation/queueing.csv), and the simulated interval holds it.
+loss_row() { # loss_row DIR METRIC: "value ci_low ci_high theory method"
+    awk -F, -v m="$2" 'FNR > 1 && $2 == m { print $3, $4, $5, $7, $8 }' "$1/summary.csv"
+}
+in_ci() { # in_ci DIR METRIC METHOD THEORY TOL: theory within TOL of THEORY, in the interval
+    loss_row "$1" "$2" | awk -v m="$3" -v t="$4" -v tol="$5" '{ d = $4 - t; if (d < 0) d = -d
+        if ($5 != m || d > tol || !($2 <= $4 && $4 <= $3)) { print "  " $0; exit 1 } n++ }
+        END { exit n != 1 }'
+}
+for v in erlb-10 mmck-4-6 tandem-2; do
+    "$SDSIM" run scenarios/validation/$v.ini --set sim.duration=101000s --set sim.warmup=1000s \
+        --set sim.repeat=5 -j 2 -q -o "$T/th-$v"
+done
+check "erlb-10 (M/M/10/10, a = 7): erlang_b's blocking 0.0787, in the interval" \
+    in_ci "$T/th-erlb-10" rejected_ratio erlang_b 0.0787 0.00005
+check "erlb-10: the reject % of the table (refused_ratio) gets the same" \
+    in_ci "$T/th-erlb-10" refused_ratio erlang_b 0.0787 0.00005
+check "erlb-10: erlang_b's admitted mean, the service time's 1 s, in the interval" \
+    in_ci "$T/th-erlb-10" latency_mean_ms erlang_b 1000 0.000001
+check "mmck-4-6 (M/M/4/6, lambda 3): mmck's blocking 0.0913, in the interval" \
+    in_ci "$T/th-mmck-4-6" rejected_ratio mmck 0.0913 0.00005
+check "mmck-4-6: mmck's mean of the admitted 1.112 s, in the interval" \
+    in_ci "$T/th-mmck-4-6" latency_mean_ms mmck 1112 0.5
+check "tandem-2 (two M/M/1 at lambda 0.8): jackson_tandem's mean 10 s, in the interval" \
+    in_ci "$T/th-tandem-2" latency_mean_ms jackson_tandem 10000 0.000001
+# cache-size.ini's LRU caches: Che's hit ratios, as its comment quotes them
+# (0.156, 0.237, 0.342, 0.455, 0.605), beside the simulated ones (within
+# 0.003 on 5e5 requests: sampling and Che's own error at this size are
+# below 1e-3), and the table shows them beside cache.hit_ratio.
+"$SDSIM" run "$(bare cache-size)" --set cache.eviction=lru --set sim.duration=1s \
+    --set sim.warmup=500ms -j 2 -o "$T/th-cs" > "$T/th-cs.out" 2>/dev/null
+che_quotes() {
+    q=$(tr '\n' ' ' < scenarios/cache-size.ini | sed -n "s/.*Che's approximation (\([0-9., ]*\)).*/\1/p" | tr -d ',')
+    [ -n "$q" ] || { echo "  no quote"; return 1; }
+    awk -F, -v q="$q" 'BEGIN { n = split(q, w, " ") }
+        FNR > 1 && $3 == "cache.hit_ratio" { i++; d = $8 - w[i]; e = $4 - $8
+            if ($9 != "che_lru" || d > 0.0005 || d < -0.0005 || e > 0.003 || e < -0.003) {
+                print "  " $0 " (quoted " w[i] ")"; bad++ } }
+        END { exit bad > 0 || i != n || n != 5 }' "$T/th-cs/summary.csv"
+}
+check "cache-size.ini: Che's quoted hit ratios in summary.csv's theory, the simulation within 0.003" che_quotes
+check "cache-size.ini: the table shows the theory beside cache.hit_ratio" \
+    grep -q 'cache.hit_ratio  theory  store_reads' "$T/th-cs.out"
+check "erlb-10, mmck-4-6: no theory for latency_all_ (it counts the rejected too)" sh -c \
+    "! grep -h ',latency_all_' '$T/th-erlb-10/summary.csv' '$T/th-mmck-4-6/summary.csv' | grep -q ',[a-z][a-z_0-9]*\$'"
 # --- determinism ------------------------------------------------------------
 "$SDSIM" run tests/e2e/sweep.ini -o "$T/j1" -q -j 1 &&
     "$SDSIM" run tests/e2e/sweep.ini -o "$T/j2" -q -j 2 &&
@@ -1565,9 +1653,10 @@ for f in quorum-staleness ring-balance cache-ttl; do
 done
 "$SDSIM" run scenarios/hello.ini --set 'sim.show=only: latency_p99_ms, unfinished_ratio, app.utilisation' \
     --set sim.duration=200s --set sim.warmup=10s -o "$T/only-hello" > "$T/only-hello.out" 2>/dev/null
+# (hello is M/M/3: Erlang C's p99, 10.86 s, follows the p99 in its unit)
 check "show = only: a default column named is shown as in the default table (heading, %, legend)" \
-    sh -c "grep -q '^point    runs  success p99 ms  unfinished %  app.utilisation\$' '$T/only-hello.out' &&
-           grep -qx 'unfinished: in flight at the end; success: successful requests only' '$T/only-hello.out'"
+    sh -c "grep -q '^point    runs  success p99 s  theory s  unfinished %  app.utilisation\$' '$T/only-hello.out' &&
+           grep -qx 'unfinished: in flight at the end; success: successful requests only; theory: the steady-state value the column to its left has by erlang_c (sdsim list theory)' '$T/only-hello.out'"
 check "quorum-staleness.ini: t in ms (the unit after its \${...}), from 0" \
     grep -q "^set xlabel 't (ms)' offset 0,0" "$T/plot-qs/sweep_metrics.gp"
 "$SDSIM" run "$(bare consistency-levels)" --set sim.duration=20s --set sim.repeat=2 -j 2 \

@@ -933,6 +933,36 @@ static void napkin_visits(const struct component *c, size_t callee, const struct
     out->keys = in->keys;
 }
 
+/* Theory (models/theorycheck.h): under independent references the hit
+ * ratio of LRU (Che), FIFO and RANDOM (Martina) is a function of the keys'
+ * popularity and the capacity in objects, when nothing but the key
+ * sequence moves entries: no TTL or early refresh, no coalescing (a miss
+ * waiting on another is neither hit nor miss), every lookup served. */
+static bool theory_cache(const struct component *c, const char **policy, double *capacity,
+                         const char **why)
+{
+    const struct cache *ch = (const struct cache *)c;
+    const char *name = ch->pol->head.name;
+    if (strcmp(name, "lru") != 0 && strcmp(name, "fifo") != 0 && strcmp(name, "random") != 0)
+        *why = "an eviction policy other than lru, fifo or random";
+    else if (ch->bytes_mode)
+        *why = "a cache sized in bytes (objects of different sizes)";
+    else if (ch->ttl_ns > 0 || ch->xfetch_beta > 0)
+        *why = "a TTL or early refresh drops entries on time";
+    else if (ch->coalesce)
+        *why = "coalesced misses";
+    else if (ch->stn.workers > 0 && ch->stn.queue_cap >= 0)
+        *why = "a bounded lookup queue (rejected lookups)";
+    else if (c->has_latency)
+        *why = "a network delay (latency) delays the fills";
+    else {
+        *policy = name;
+        *capacity = (double)ch->capacity;
+        return true;
+    }
+    return false;
+}
+
 static void napkin_server(const struct component *c, struct napkin_server *out)
 {
     const struct cache *ch = (const struct cache *)c;
@@ -958,5 +988,6 @@ const struct kind kind_cache = {
     .fault = fault,
     .build_stage = 1,
     .napkin_visits = napkin_visits,
+    .theory_cache = theory_cache,
     .napkin_server = napkin_server,
 };

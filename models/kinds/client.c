@@ -935,6 +935,29 @@ static bool theory_source(const struct component *c, double *rate_per_s, const c
     return false;
 }
 
+/* Theory (models/theorycheck.h): independent keys, each request sent
+ * once, reads only. */
+static bool theory_keys(const struct component *c, const struct keys **keys, const char **why)
+{
+    const struct client *cl = (const struct client *)c;
+    if (cl->closed)
+        *why = "a closed-loop client (users)";
+    else if (strcmp(cl->arrival.pol->head.name, "trace") == 0)
+        *why = "a replayed trace (its keys are not independent draws)";
+    else if (!cl->has_keys || (cl->keys.kind != KEYS_ZIPF && cl->keys.kind != KEYS_UNIFORM))
+        *why = "keys that are neither Zipf nor uniform";
+    else if (cl->writes != 0)
+        *why = "a client that writes";
+    else if (cl->timeout_ns > 0 || cl->max_attempts != 1 || cl->resilient || cl->has_dep ||
+             cl->occ)
+        *why = "a client that may send a key again or give up (retries, hedges, timeouts)";
+    else {
+        *keys = &cl->keys;
+        return true;
+    }
+    return false;
+}
+
 const struct kind kind_client = {
     .name = "client",
     .summary = "generates requests (open or closed loop) and measures end-to-end latency",
@@ -953,4 +976,5 @@ const struct kind kind_client = {
     .napkin_source = napkin_source,
     .napkin_visits = napkin_visits,
     .theory_source = theory_source,
+    .theory_keys = theory_keys,
 };

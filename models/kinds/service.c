@@ -997,12 +997,11 @@ static bool theory_station(const struct component *c, struct theory_station *out
                "other than random";
     else if (!same_speed(sv))
         *why = "replicas of different speeds";
-    else if (sv->queue_cap >= 0)
-        *why = "a bounded queue (rejections)";
     else if (sv->shed.pol != &shed_none || sv->drop_abandoned)
         *why = "load shedding or dropped work";
-    else if (c->ncallees > 0)
-        *why = "a service that calls other components";
+    else if (c->ncallees > 1 || (c->ncallees == 1 && (!sv->async || sv->guarded)))
+        *why = "more than one component serves requests, and not as a tandem (a service "
+               "calling another needs async = true and one unguarded call)";
     else if (sv->error_rate > 0)
         *why = "a service that fails requests (error_rate)";
     else if (sv->auth)
@@ -1017,6 +1016,8 @@ static bool theory_station(const struct component *c, struct theory_station *out
             .scv = sv->demand.scv,
             .exponential = sv->demand.kind == DIST_EXP,
             .constant = sv->demand.kind == DIST_CONST,
+            .queue = sv->queue_cap,
+            .next = c->ncallees == 1 ? c->callees[0] : NULL,
         };
         return true;
     }
