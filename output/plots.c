@@ -865,11 +865,13 @@ static size_t key_panel_width(const struct scenario *sc, const struct layout *L,
  * them (in as many columns as fit in a panel). gnuplot itself leaves too
  * little, and the key would cover the axis label. */
 static void bottom_margin(struct outfile *o, const struct scenario *sc, const struct layout *L,
-                          size_t panel_w, size_t tic_lines, bool key)
+                          size_t panel_w, size_t tic_lines, bool key, size_t extra)
 {
     size_t rows = 0;
-    double px;
-    size_t n = key ? key_entries(sc, L, &px) : 0;
+    double px = 0;
+    size_t n = key ? key_entries(sc, L, &px) + extra : 0; /* extra: e.g. "theory" */
+    if (px == 0)
+        px = (6 + 8) * 7.5; /* "theory" alone: its name, sample and gaps */
     if (n > 0) {
         size_t cols = (size_t)(((double)panel_w - KEY_MARGINS) / px);
         cols = cols < 1 ? 1 : cols > n ? n : cols;
@@ -932,7 +934,7 @@ void plots_cdf_script(struct outfile *o, const struct report *rp, size_t nblocks
                       "# Redraw with: sdsim plot DIR (or: gnuplot latency_cdf.gp in DIR)\n");
     size_t pw = key_panel_width(rp->sc, &L, 620);
     plot_begin(o, rp->sc, "latency_cdf.png", rows, cols, pw, 460);
-    bottom_margin(o, rp->sc, &L, pw, 1, true);
+    bottom_margin(o, rp->sc, &L, pw, 1, true, 0);
     outfile_printf(o, "set xlabel 'end-to-end latency (ms)'\n"
                       "set ylabel 'fraction of requests at or below'\n"
                       "set logscale x\n"
@@ -1105,7 +1107,7 @@ static void row_panels(struct outfile *o, const struct report *rp, const struct 
                        double lo, double hi, size_t tc)
 {
     y_axis(o, label, metric, lo, hi, strcmp(scale, "*100") == 0 ? 100 : 1);
-    bottom_margin(o, rp->sc, L, panel_w, x_axis_script(o, rp->sc, x, panel_w), true);
+    bottom_margin(o, rp->sc, L, panel_w, x_axis_script(o, rp->sc, x, panel_w), true, tc ? 1 : 0);
     for (size_t pi = 0; pi < L->npanel; pi++) {
         size_t p = L->panel[pi];
         size_t a, z;
@@ -1535,7 +1537,7 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
         if (k == 1) /* every row has the same lines: the first row's key names them */
             outfile_printf(o, "set key off\n");
         if (k <= 1)
-            bottom_margin(o, rp->sc, &L, pw, 1, k == 0);
+            bottom_margin(o, rp->sc, &L, pw, 1, k == 0, 0);
         for (size_t pi = 0; pi < np; pi++) {
             size_t p = L.panel[pi];
             size_t a, z;
