@@ -37,6 +37,8 @@
 
 bool trace_any(const struct report *rp)
 {
+    if (rp->part) /* run --shard: part.sdsim does not hold traces, so no shard writes one */
+        return false;
     for (size_t i = 0; i < rp->nruns; i++)
         if (rp->runs[i].trace)
             return true;
@@ -207,6 +209,8 @@ void trace_write_json(struct outfile *o, const struct report *rp)
 
 char *trace_lines(const struct report *rp)
 {
+    if (!trace_any(rp))
+        return xstrdup("");
     size_t runs = 0, events = 0;
     uint64_t sampled = 0;
     char *out = xstrdup("");

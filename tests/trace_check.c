@@ -1,7 +1,7 @@
 /* trace_check: checks a trace.json written by [sim] trace (output/trace.c).
  * Standalone (libc only): `make tests/trace_check`; tests/e2e.sh runs it.
  *
- *   tests/trace_check [--min-tiled N] [--min-late N] [--min-backoff N] FILE
+ *   tests/trace_check [--all-add-up] [--min-tiled N] [--min-late N] [--min-backoff N] FILE
  *
  * It parses the whole file as JSON (any malformed byte fails), then checks
  * the trace events:
@@ -22,7 +22,8 @@
  * Times are compared in integer nanoseconds (the file has microseconds with
  * three decimals). Prints a summary line; exits 1 on the first failure, or
  * when fewer than N requests tiled (--min-tiled), spans are late
- * (--min-late) or backoff spans are present (--min-backoff). */
+ * (--min-late) or backoff spans are present (--min-backoff); with
+ * --all-add-up, when some request's spans do not add up (or overlap). */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -376,9 +377,13 @@ static int by_flow(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     long min_tiled = 0, min_late = 0, min_backoff = 0;
+    bool all_tiled = false;
     int i = 1;
     for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
-        if (!strcmp(argv[i], "--min-tiled"))
+        if (!strcmp(argv[i], "--all-add-up")) {
+            all_tiled = true;
+            i--;
+        } else if (!strcmp(argv[i], "--min-tiled"))
             min_tiled = atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--min-late"))
             min_late = atol(argv[i + 1]);
@@ -388,7 +393,7 @@ int main(int argc, char **argv)
             break;
     }
     if (i + 1 != argc) {
-        fprintf(stderr, "usage: trace_check [--min-tiled N] [--min-late N] [--min-backoff N] FILE\n");
+        fprintf(stderr, "usage: trace_check [--all-add-up] [--min-tiled N] [--min-late N] [--min-backoff N] FILE\n");
         return 2;
     }
     file = argv[i];
@@ -528,6 +533,8 @@ int main(int argc, char **argv)
            "with overlapping attempts; %ld hops = queue + service; %ld flows; %ld late spans; "
            "%ld backoff spans\n",
            nev, nspans, requests, tiled, overlapping, hops, linked, late, backoff);
+    if (all_tiled && tiled != requests)
+        fail("--all-add-up: only %ld of %ld requests add up to their latency", tiled, requests);
     if (tiled < min_tiled || late < min_late || backoff < min_backoff)
         fail("fewer than asked: tiled %ld < %ld, late %ld < %ld or backoff %ld < %ld", tiled,
              min_tiled, late, min_late, backoff, min_backoff);
