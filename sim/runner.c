@@ -372,9 +372,11 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
         if (kp_fraction(s, runner_sim_params, "trace", &cfg->trace, d) < 0)
             rc = -1;
         else if (!(cfg->trace > 0 && cfg->trace <= 1))
-            rc = diag_error(d, loc, "trace must be a share above 0 and at most 100%%, e.g. 0.1%%");
+            rc = diag_error(d, loc,
+                            "trace must be a share above 0 and at most 100%%, e.g. 0.1%% (or off)");
     }
-    if (kp_int(s, runner_sim_params, "trace_max_events", 1, 10000000, &cfg->trace_max_events, d) < 0)
+    if (kp_int(s, runner_sim_params, "trace_max_events", 1, 10000000, &cfg->trace_max_events,
+               d) < 0)
         rc = -1;
     const char *p = kp_raw(s, runner_sim_params, "precision", &loc);
     if (strcmp(p, "off") != 0) {
