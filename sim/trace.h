@@ -28,7 +28,13 @@
  * late: it may end after its parent.
  *
  * Memory: at most max events per run (then full is set and later events are
- * dropped), in one array grown by doubling. */
+ * dropped), in one array grown by doubling.
+ *
+ * Cost: off, a run pays one predictable test per request end (the client's
+ * account) and per child request (sim_req_child); the others sit behind the
+ * attribution and message hooks' tests. Callgrind, M/M/1 (tests/bench/
+ * mm1.ini), instructions per request: 1825.7 before, 1828.8 off, 2186 at
+ * 0.1% (the accumulators of every request), 44166 at 100% with writing. */
 #ifndef SDSIM_SIM_TRACE_H
 #define SDSIM_SIM_TRACE_H
 
