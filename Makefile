@@ -91,6 +91,10 @@ sdsim-san: obj-san/sim/main.o $(SAN_OBJ)
 tests/validate: tests/validate.c $(OBJ)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $^ $(LDLIBS)
 
+# The checker of trace.json ([sim] trace), libc only: tests/e2e.sh runs it.
+tests/trace_check: tests/trace_check.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $<
+
 # make check: installs Check and pkg-config when missing (tests/deps.sh), then
 # runs the unit tests, the end-to-end tests on the real binary, every step of the
 # learning path (tests/learn.sh), the interview drills (tests/drills.sh), the fast
@@ -100,7 +104,7 @@ check:
 	@sh tests/deps.sh
 	@$(MAKE) --no-print-directory check-all
 
-check-all: sdsim tests/unit sdsim-san tests/unit-san tests/validate
+check-all: sdsim tests/unit sdsim-san tests/unit-san tests/validate tests/trace_check
 	@echo "== layers: sim/ includes neither models/ nor output/, models/ does not include output/"
 	sh tests/layers.sh --selftest
 	sh tests/layers.sh
@@ -214,5 +218,5 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/sdsim
 
 clean:
-	rm -rf obj obj-san obj-fuzz sdsim sdsim-san tests/unit tests/unit-san tests/validate results \
+	rm -rf obj obj-san obj-fuzz sdsim sdsim-san tests/unit tests/unit-san tests/validate tests/trace_check results \
 	  $(patsubst %.c,%,$(wildcard tests/bench_*.c))

@@ -18,6 +18,7 @@
 #include "sim/hist.h"
 #include "sim/stats.h"
 #include "output/attribution.h"
+#include "output/trace.h"
 #include "output/expect.h"
 #include "output/find.h"
 #include "output/partfile.h"
@@ -348,6 +349,9 @@ static void write_manifest(struct outfile *o, const struct report *rp)
                        rp->part->shard, rp->part->nshards, rp->part->total);
     if (rp->find)
         find_manifest(o, rp->find);
+    char *tl = trace_lines(rp); /* [sim] trace: "" otherwise */
+    outfile_printf(o, "%s", tl);
+    free(tl);
     for (size_t i = 0; i < sc->nsweeps; i++) {
         outfile_printf(o, "sweep %s:", sc->sweeps[i].name);
         for (size_t j = 0; j < sc->sweeps[i].nvalues; j++)
@@ -502,6 +506,12 @@ static void w_attr_script(struct outfile *o, const struct report *rp, struct wct
     attribution_plot_script(o, rp);
 }
 
+static void w_trace(struct outfile *o, const struct report *rp, struct wctx *w)
+{
+    (void)w;
+    trace_write_json(o, rp);
+}
+
 static bool has_timeseries(const struct report *rp)
 {
     return rp->nruns > 0 && rp->runs[0].ts_nrows > 0;
@@ -580,6 +590,7 @@ int report_write(const struct report *rp, const struct outdir *od, int *err, con
         {"attribution.csv", w_attr, attribution_any(rp)},
         {"attribution.dat", w_attr_data, attribution_any(rp) && lat},
         {"attribution.gp", w_attr_script, attribution_any(rp) && lat},
+        {"trace.json", w_trace, trace_any(rp)},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (!files[i].wanted)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sim/hist.h"
+#include "sim/trace.h"
 #include "sim/xalloc.h"
 
 void sparse_from_hist(struct sparse_hist *s, const struct hist *h)
@@ -79,5 +80,6 @@ void run_result_free(struct run_result *r)
         free(r->attr[i].client);
     }
     free(r->attr);
+    trace_result_free(r->trace);
     memset(r, 0, sizeof *r);
 }

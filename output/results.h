@@ -105,6 +105,7 @@ struct run_result {
     int attribution;             /* [sim] attribution = on */
     struct attr_result *attr;    /* one per client with successes */
     size_t nattr;
+    struct trace_result *trace;  /* [sim] trace: the sampled spans (sim/trace.h), or NULL */
 };
 
 void run_result_free(struct run_result *r);

@@ -26,6 +26,7 @@
 
 #include "sim/hist.h"
 #include "sim/sim.h"
+#include "sim/trace.h"
 #include "sim/xalloc.h"
 
 #define ATTR_BLOCK 128
@@ -47,6 +48,7 @@ void sim_attr_enable(struct sim *sim)
     a->ncomps = sim->ncomps;
     a->nphases = ATTR_COMP_PHASES * sim->ncomps + ATTR_REQ_PHASES;
     a->sinks = xcalloc(sim->ncomps + 1, sizeof *a->sinks);
+    a->record = true;
     sim->attr = a;
     sim->msg_hooks = true;
     reqpool_with_attr(&sim->pool);
@@ -112,11 +114,15 @@ void sim_attr_begin(struct sim *sim, struct request *r)
     x->at_ns = x->start_ns = sim_now(sim);
     x->other_ns = 0;
     x->n = 0;
+    if (sim->trace)
+        trace_begin(sim, r);
 }
 
 void sim_attr_queue(struct sim *sim, struct request *r, const struct component *c)
 {
     close_to(sim, r, comp_phase(sim, c, ATTR_QUEUE));
+    if (sim->trace)
+        trace_queue(sim, r);
 }
 
 void sim_attr_close(struct sim *sim, struct request *r, const struct component *c)
@@ -164,6 +170,8 @@ void sim_attr_fail_all(struct sim *sim, struct request *r)
 
 void sim_attr_wait(struct sim *sim, struct request *r)
 {
+    if (sim->trace)
+        trace_backoff(sim, r, r->attr->at_ns);
     close_to(sim, r, req_phase(sim, ATTR_BACKOFF));
 }
 
@@ -171,6 +179,8 @@ void sim_attr_done(struct sim *sim, const struct component *c, const struct requ
                    int64_t latency_ns)
 {
     struct sim_attr *a = sim->attr;
+    if (!a->record)
+        return;
     size_t np = a->nphases, row = 1 + np;
     struct attr_sink *s = a->sinks[c->id];
     if (!s) {

@@ -51,6 +51,8 @@ struct req_attr {
     uint32_t n;
     uint32_t idx[ATTR_SLOTS]; /* phase index (see below) */
     int64_t ns[ATTR_SLOTS];
+    struct trace_req *tr; /* sampled for the trace (sim/trace.h), or NULL */
+    bool tr_decided;      /* sampled or not, decided */
 };
 
 /* Phase indices: component i has 3 (queue, service, network) at 3 i + k;
@@ -77,6 +79,7 @@ struct sim_attr {
     size_t ncomps;
     size_t nphases; /* 3 ncomps + ATTR_REQ_PHASES */
     struct attr_sink **sinks;
+    bool record; /* sinks filled (off when only [sim] trace turned the hooks on) */
 };
 
 /* Turns attribution on for sim (after its model is built). */

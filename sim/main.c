@@ -21,6 +21,7 @@
 #include "models/model.h"
 #include "models/napkin.h"
 #include "output/attribution.h"
+#include "output/trace.h"
 #include "output/columns.h"
 #include "output/compare.h"
 #include "output/expect.h"
@@ -1076,6 +1077,9 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
         char *attr = attribution_lines(&rp); /* [sim] attribution = on: "" otherwise */
         fputs(attr, stdout);
         free(attr);
+        char *tl = trace_lines(&rp); /* [sim] trace: "" otherwise */
+        fputs(tl, stdout);
+        free(tl);
     }
     if (rc == 0 && !c->quiet)
         printf("results: %s/ (runs.csv, summary.csv, components.csv, histograms.csv%s%s%s)\n",

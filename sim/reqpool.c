@@ -143,6 +143,8 @@ struct request *sim_req_child(struct sim *sim, struct request *parent)
     r->user = parent->user;
     r->attempt = parent->attempt;
     r->parent = parent;
+    if (sim->trace) /* attempts, hedges and calls follow their parent's sampling */
+        trace_child(sim, r);
     return r;
 }
 

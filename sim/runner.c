@@ -84,6 +84,15 @@ const struct param_spec runner_sim_params[] = {
      "component, network per hop, backoff, hedge waits, failed attempts) for all requests "
      "and those at or above p99 and p99.9: attribution.csv, attribution.png and a line per "
      "client (off: a few predictable tests per request)"},
+    {"trace", "off|share", "off",
+     "a share of the client requests, e.g. 0.1%, picked by a hash of the request id (the same "
+     "requests at any -j): their spans (each hop with its queue and service, the network, "
+     "backoff) and the flows linking attempts, retries and hedges go to trace.json in the Chrome "
+     "trace event format (open it in https://ui.perfetto.dev or chrome://tracing); the first "
+     "replication of each sweep point only, one process per point; run --shard writes none"},
+    {"trace_max_events", "int", "200000",
+     "the most trace events one run keeps (1..10000000); past it later events are dropped and "
+     "the terminal and manifest.txt say so"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -356,6 +365,18 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
     else
         cfg->max_in_flight = (size_t)limit;
     if (kp_bool(s, runner_sim_params, "attribution", &cfg->attribution, d) < 0)
+        rc = -1;
+    const char *tr = kp_raw(s, runner_sim_params, "trace", &loc);
+    cfg->trace = 0;
+    if (strcmp(tr, "off") != 0) {
+        if (kp_fraction(s, runner_sim_params, "trace", &cfg->trace, d) < 0)
+            rc = -1;
+        else if (!(cfg->trace > 0 && cfg->trace <= 1))
+            rc = diag_error(d, loc,
+                            "trace must be a share above 0 and at most 100%%, e.g. 0.1%% (or off)");
+    }
+    if (kp_int(s, runner_sim_params, "trace_max_events", 1, 10000000, &cfg->trace_max_events,
+               d) < 0)
         rc = -1;
     const char *p = kp_raw(s, runner_sim_params, "precision", &loc);
     if (strcmp(p, "off") != 0) {
@@ -811,14 +832,15 @@ static void collect(const struct sim *sim, int64_t end_ns, const struct napkin_r
     res->warmup_s = units_ns_to_s(sim->cut_ns);
     res->events = sim->events;
     res->comps = xcalloc(sim->ncomps + 1, sizeof *res->comps);
-    res->attribution = sim->attr != NULL;
-    if (sim->attr)
+    bool attr = sim->attr && sim->attr->record;
+    res->attribution = attr;
+    if (attr)
         res->attr = xcalloc(sim->ncomps + 1, sizeof *res->attr);
     for (size_t i = 0; i < sim->ncomps; i++) {
         const struct component *c = sim->comps[i];
         collect_extra(sim, c, end_ns, res);
         if (c->kind->is_client) {
-            if (sim->attr)
+            if (attr)
                 collect_attr(sim, c, res);
             const struct client_totals *t = client_totals(c);
             res->offered += t->offered;
@@ -980,6 +1002,10 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
         sim_ts_start(&sim, cfg->interval_ns);
     if (rc == 0 && !series && cfg->attribution)
         sim_attr_enable(&sim);
+    if (rc == 0 && !series && cfg->trace > 0) {
+        sim_trace_enable(&sim, cfg->trace, (size_t)cfg->trace_max_events);
+        sim.attr->record = cfg->attribution; /* the hooks without the sinks */
+    }
     struct napkin_row *nap = NULL;
     if (rc == 0 && res) { /* from the model as built, before faults or autoscaling move it */
         nap = xcalloc(sim.ncomps + 1, sizeof *nap);
@@ -990,6 +1016,7 @@ static int simulate(const struct sc_point *pt, const struct sim_config *cfg, uin
         slot_end(pa->p, pa->slot, sim.events);
         if (res) {
             collect(&sim, end, nap, res);
+            res->trace = sim_trace_take(&sim);
             res->precision_met =
                 cfg->precision > 0 ? sim.stop && !sim.limits.overloaded && !sim.limits.stalled : -1;
             if (sim.limits.overloaded)
@@ -1030,6 +1057,8 @@ static int run_one(const struct scenario *sc, size_t run, uint64_t base_seed, lo
     struct sc_point *pt = scenario_point(sc, point);
     struct sim_config cfg;
     int rc = runner_config(pt, &cfg, NULL);
+    if (rep != 0) /* the first replication of each point is traced */
+        cfg.trace = 0;
     uint64_t seed = runner_rep_seed(base_seed, rep);
     if (rc == 0) {
         int64_t cut = cfg.warmup_ns, span = cfg.duration_ns;

@@ -40,6 +40,8 @@ struct sim_config {
     char compare[64];      /* the sweep whose values sdsim compare pairs after the table, or "" */
     size_t max_in_flight;  /* stop a run holding this many requests; SIZE_MAX: none */
     bool attribution;      /* where requests' time goes: attribution.csv (sim/attrib.h) */
+    double trace;          /* share of client requests traced (trace.json; sim/trace.h), 0: off */
+    long long trace_max_events; /* events kept per run */
 };
 
 extern const struct param_spec runner_sim_params[];

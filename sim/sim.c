@@ -51,6 +51,7 @@ void sim_fini(struct sim *sim)
     free(sim->faults.spans);
     free(sim->faults.links);
     sim_attr_free(sim->attr);
+    sim_trace_free(sim->trace);
     reqpool_fini(&sim->pool);
     evq_free(sim->q);
     memset(sim, 0, sizeof *sim);
@@ -245,11 +246,13 @@ void sim_send(struct sim *sim, struct component *from, struct request *r, struct
 {
     SIM_CHECK(!r->pooled && "request sent after it was freed");
     int64_t delay = hop_delay(from);
-    if (sim->msg_hooks) { /* link faults or attribution: one test for both */
+    if (sim->msg_hooks) { /* link faults, attribution or trace: one test */
         if (sim->faults.nlinks && !link_passes(sim, from, to, &delay))
             return;
         if (sim->attr)
             sim_attr_hop(sim, r, from, to, delay);
+        if (sim->trace)
+            trace_send(sim, r, from, delay);
     }
     if (delay == 0)
         to->ops.on_request(sim, to, r);
@@ -270,6 +273,8 @@ void sim_reply(struct sim *sim, struct request *r)
             return;
         if (sim->attr) /* the replier's service ends; the hop back is its network */
             sim_attr_hop(sim, r, from, from, delay);
+        if (sim->trace)
+            trace_reply(sim, r, delay);
     }
     if (delay == 0)
         caller->ops.on_reply(sim, caller, r);

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "sim/attrib.h"
+#include "sim/trace.h"
 #include "sim/check.h" /* SIM_CHECK */
 #include "sim/diag.h"
 #include "sim/dist.h"
@@ -263,6 +264,7 @@ struct sim {
     struct precision precision; /* sim/precision.c: the precision stop */
     struct sim_progress *progress; /* NULL, or where sim_run publishes its clock */
     struct sim_attr *attr;      /* sim/attrib.c: where requests' time goes, or NULL: off */
+    struct sim_trace *trace;    /* sim/trace.c: spans of sampled requests, or NULL: off */
     bool msg_hooks;             /* link faults or attribution: sim_send and sim_reply look */
 };
 

@@ -1186,6 +1186,52 @@ eval "\"\$SDSIM\" run $repro -q" >/dev/null 2>&1
 check "the manifest's command recomputes run 1 from the copy" \
     sh -c "[ \"\$(sed -n 3p '$T/stdin/runs.csv')\" = \"\$(sed -n 2p '$T/stdin-run1/runs.csv')\" ]"
 
+# --- [sim] trace: trace.json -------------------------------------------------
+# tests/trace_check (make tests/trace_check) parses the whole file as JSON and
+# checks that every span nests in its parent, that each request's spans add
+# up to its latency (those whose attempts did not overlap), that hops are
+# queue + service and that every flow end has its start.
+[ -x tests/trace_check ] || make -s tests/trace_check >/dev/null 2>&1
+"$SDSIM" run scenarios/trace-requests.ini -o "$T/tr1" -q -j 1
+"$SDSIM" run scenarios/trace-requests.ini -o "$T/tr2" -q -j 2
+check "trace-requests.ini: trace.json well formed, spans nest and add up, retries and late hedges in it" \
+    tests/trace_check --min-tiled 50 --min-late 1 --min-backoff 1 "$T/tr1/trace.json"
+head -c 20000 "$T/tr1/trace.json" > "$T/tr_cut.json"
+check "trace_check fails on a cut file" sh -c "! tests/trace_check '$T/tr_cut.json' 2>/dev/null"
+# a hop span 1 us longer: it no longer nests in (or adds up to) its request
+awk '!done && /"cat":"hop"/ { sub(/"dur":[0-9]+/, "&1"); done = 1 } { print }' "$T/tr1/trace.json" > "$T/tr_bad.json"
+check "trace_check fails when a span does not fit its request" \
+    sh -c "! cmp -s '$T/tr1/trace.json' '$T/tr_bad.json' && ! tests/trace_check '$T/tr_bad.json' 2>/dev/null"
+check "trace.json is the same bytes at -j 1 and -j 2" cmp "$T/tr1/trace.json" "$T/tr2/trace.json"
+check "only the first of the 2 replications is traced: one process" \
+    [ "$(grep -c '"process_name"' "$T/tr1/trace.json")" = 1 ]
+check "manifest.txt says how many requests were traced" \
+    grep -q '^trace: trace.json holds the finished ones of [1-9][0-9]* sampled requests' "$T/tr1/manifest.txt"
+check "a track per component replica: api[0], api[1], db[0], db[1] and the client" \
+    sh -c "for n in load 'api\\[0\\]' 'api\\[1\\]' 'db\\[0\\]' 'db\\[1\\]'; do grep -q \"thread_name.*\\\"name\\\":\\\"\$n\\\"\" '$T/tr1/trace.json' || exit 1; done"
+"$SDSIM" run scenarios/trace-requests.ini -o "$T/tr_off" -q -j 2 --set sim.trace=off
+same_csvs_of() { for f in "$1"/*.csv; do cmp -s "$f" "$2/$(basename "$f")" || { echo "  $(basename "$f") differs"; return 1; }; done; }
+check "tracing changes no result: the CSVs are those of the run without it" \
+    same_csvs_of "$T/tr_off" "$T/tr1"
+check "without trace, no trace.json" [ ! -e "$T/tr_off/trace.json" ]
+"$SDSIM" run scenarios/retry-attribution.ini -o "$T/tr_attr" -q --set sim.duration=100s --set sim.trace=100%
+"$SDSIM" run scenarios/retry-attribution.ini -o "$T/tr_attr0" -q --set sim.duration=100s
+check "attribution with trace on: attribution.csv as without it" \
+    cmp "$T/tr_attr/attribution.csv" "$T/tr_attr0/attribution.csv"
+check "retry-attribution.ini traced at 100%: every request adds up (retries and backoffs, no overlap)" \
+    tests/trace_check --all-add-up --min-tiled 50 --min-backoff 100 "$T/tr_attr/trace.json"
+"$SDSIM" run scenarios/hedged-calls.ini -o "$T/tr_hedge" -q -j 2 --set sim.trace=1% --set sim.repeat=1
+check "hedged-calls.ini traced: a process per sweep point, losing hedges marked late" \
+    sh -c "[ \$(grep -c '\"process_name\"' '$T/tr_hedge/trace.json') = 4 ] && tests/trace_check --min-late 10 --min-tiled 100 '$T/tr_hedge/trace.json' >/dev/null"
+"$SDSIM" run scenarios/trace-requests.ini -o "$T/tr_cap" -j 2 --set sim.trace_max_events=300 > "$T/tr_cap.out"
+check "trace_max_events reached: the terminal and manifest say so, the file still checks" \
+    sh -c "grep -q 'reached trace_max_events (300 events)' '$T/tr_cap.out' && grep -q 'reached trace_max_events' '$T/tr_cap/manifest.txt' && tests/trace_check '$T/tr_cap/trace.json' >/dev/null"
+"$SDSIM" run scenarios/trace-requests.ini --shard 0/2 -o "$T/tr_s0" -q -j 2 &&
+    "$SDSIM" run scenarios/trace-requests.ini --shard 1/2 -o "$T/tr_s1" -q -j 2 &&
+    "$SDSIM" merge -o "$T/tr_sm" -q "$T/tr_s0" "$T/tr_s1"
+check "run --shard writes no trace.json (part.sdsim holds none), nor does the merge" \
+    sh -c "[ $? -eq 0 ] && [ ! -e '$T/tr_s0/trace.json' ] && [ ! -e '$T/tr_s1/trace.json' ] && [ ! -e '$T/tr_sm/trace.json' ]"
+
 # --- shards and merge --------------------------------------------------------
 # run --shard K/N runs the runs congruent to K mod N; merge puts the parts
 # together and writes exactly the CSVs of one run (byte for byte), whatever

@@ -171,6 +171,8 @@ static void account(struct sim *sim, struct client *cl, const struct request *r)
     int64_t latency = sim_now(sim) - r->born_ns;
     if (r->status == REQ_OK)
         sim_observe(sim, latency, r->measured);
+    if (sim->trace) /* a sampled request's span */
+        trace_end(sim, &cl->base, r, r->status, latency);
     sim_ts_outcome(sim, (enum req_status)r->status, latency);
     if (r->status == REQ_REJECTED) {
         cl->ts_unauth += r->cause == CAUSE_UNAUTHENTICATED;
@@ -404,6 +406,8 @@ static void on_timeout(struct sim *sim, void *a, void *b)
     r->stack[0].timer = EVQ_NONE;
     r->abandoned = true;
     sim_ts_outcome(sim, REQ_TIMEOUT, 0);
+    if (sim->trace)
+        trace_end(sim, &cl->base, r, REQ_TIMEOUT, sim_now(sim) - r->born_ns);
     if (r->measured) {
         cl->tot.timeouts++;
         hist_add(cl->tot.latency_failed, sim_now(sim) - r->born_ns);

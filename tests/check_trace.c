@@ -1,0 +1,118 @@
+/* Tests for sim/trace ([sim] trace): which requests are sampled, which runs
+ * are traced, the cap, and that the spans of a simple path are what the
+ * model did (a hop = its queue + its service; the service is the constant
+ * service time; a request = network + hop + network). */
+#include "sim/trace.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/results.h"
+#include "tests/testlib.h"
+
+/* 2 replicas of a 1 ms constant service at 1000/s offered (utilisation
+ * 0.5: some requests queue), 200 us of network each way, no warm-up. */
+#define MODEL                                                                                    \
+    "[client load]\narrival = poisson(rate=1000/s)\nto = app\nlatency = const(200us)\n"          \
+    "[service app]\nreplicas = 2\nworkers = 1\nservice = const(1ms)\nlatency = const(200us)\n"
+
+static size_t count(const struct trace_result *t, enum trace_what w)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->n; i++)
+        n += t->ev[i].what == w;
+    return n;
+}
+
+START_TEST(every_request_at_100_percent_first_replication_only)
+{
+    size_t n;
+    struct run_result *r =
+        tl_runs("[sim]\nduration = 2s\nwarmup = 0s\nrepeat = 2\ntrace = 100%\n" MODEL, 2, &n);
+    ck_assert_uint_eq(n, 2);
+    const struct trace_result *t = r[0].trace;
+    ck_assert_ptr_nonnull(t);
+    ck_assert_ptr_null(r[1].trace); /* replication 1 is not traced */
+    ck_assert(!t->full);
+    ck_assert_uint_eq(t->sampled, r[0].offered);
+    /* each finished request has one top span; those in flight at the end none */
+    ck_assert_uint_eq(count(t, TRACE_REQUEST), r[0].completed);
+    /* a hop per reply, with its flow's end; sends of requests still out have no hop yet */
+    ck_assert_uint_eq(count(t, TRACE_HOP), count(t, TRACE_FLOW_IN));
+    ck_assert_uint_ge(count(t, TRACE_HOP), r[0].completed);
+    ck_assert_uint_le(count(t, TRACE_HOP), count(t, TRACE_FLOW_OUT));
+    ck_assert_int_eq(r[0].attribution, 0); /* the hooks only: no attribution.csv */
+    /* the tracks: the client and app's two replicas */
+    ck_assert_uint_eq(t->ntracks, 3);
+    ck_assert_str_eq(t->tracks[0], "load");
+    ck_assert(!strcmp(t->tracks[1], "app[0]") || !strcmp(t->tracks[1], "app[1]"));
+    size_t queued = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct trace_ev *e = &t->ev[i];
+        if (e->what == TRACE_SERVICE)
+            ck_assert_int_eq(e->dur_ns, 1000000); /* const(1ms) */
+        if (e->what == TRACE_NETWORK)
+            ck_assert_int_eq(e->dur_ns, 200000); /* const(200us) each way */
+        if (e->what == TRACE_QUEUE)
+            queued += e->dur_ns > 0;
+        if (e->what == TRACE_REQUEST) { /* 200 us + queue + 1 ms + 200 us */
+            ck_assert_int_ge(e->dur_ns, 1400000);
+            ck_assert_uint_eq(e->status, REQ_OK);
+        }
+    }
+    ck_assert_uint_gt(queued, 10); /* at utilisation 0.5 some wait */
+    tl_runs_free(r, n);
+}
+END_TEST
+
+START_TEST(a_share_samples_about_that_share_the_same_at_any_j)
+{
+    size_t n1, n2;
+    const char *text = "[sim]\nduration = 10s\nwarmup = 0s\nseed = 3\ntrace = 5%\n" MODEL;
+    struct run_result *a = tl_runs(text, 1, &n1);
+    struct run_result *b = tl_runs(text, 2, &n2);
+    const struct trace_result *t = a[0].trace, *u = b[0].trace;
+    /* about 10000 requests: 500 expected, sd 22 */
+    ck_assert_uint_gt(t->sampled, 410);
+    ck_assert_uint_lt(t->sampled, 590);
+    ck_assert_uint_eq(t->n, u->n);
+    ck_assert_int_eq(memcmp(t->ev, u->ev, t->n * sizeof *t->ev), 0);
+    tl_runs_free(a, n1);
+    tl_runs_free(b, n2);
+}
+END_TEST
+
+START_TEST(the_cap_keeps_the_first_events_and_says_so)
+{
+    size_t n;
+    struct run_result *r = tl_runs(
+        "[sim]\nduration = 2s\nwarmup = 0s\ntrace = 100%\ntrace_max_events = 50\n" MODEL, 1, &n);
+    ck_assert(r[0].trace->full);
+    ck_assert_uint_eq(r[0].trace->n, 50);
+    tl_runs_free(r, n);
+}
+END_TEST
+
+START_TEST(off_by_default)
+{
+    size_t n;
+    struct run_result *r = tl_runs("[sim]\nduration = 1s\n" MODEL, 1, &n);
+    ck_assert_ptr_null(r[0].trace);
+    ck_assert_int_eq(r[0].attribution, 0);
+    tl_runs_free(r, n);
+}
+END_TEST
+
+Suite *trace_suite(void)
+{
+    Suite *s = suite_create("trace");
+    TCase *t = tcase_create("runs");
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, every_request_at_100_percent_first_replication_only);
+    tcase_add_test(t, a_share_samples_about_that_share_the_same_at_any_j);
+    tcase_add_test(t, the_cap_keeps_the_first_events_and_says_so);
+    tcase_add_test(t, off_by_default);
+    suite_add_tcase(s, t);
+    return s;
+}
