@@ -888,6 +888,94 @@ START_TEST(a_redelivered_copy_holds_no_second_place)
 }
 END_TEST
 
+/* Request-response over queues (reply = QUEUE): the publisher's request
+ * waits at the request queue until the consumer's reply has passed the
+ * reply queue's latency; a reply whose caller gave up is late. */
+#define RR_MODEL(extra_q, extra_w)                                                       \
+    QUIET "[queue q]\nlatency = const(2ms)\nreply = r\n" extra_q "\n"                   \
+          "[queue r]\nlatency = const(3ms)\n\n"                                          \
+          "[consumers w]\nfrom = q\nservice = const(10ms)\n" extra_w
+
+START_TEST(a_request_waits_for_its_reply_through_the_reply_queue)
+{
+    /* capacity 2 with one consumer: publishes 1 and 2 are stored at 2 ms,
+     * 3 is refused at once (rejected, not waiting); 1 is processed 2..12 ms
+     * and its reply reaches the caller at 12 + 3 = 15 ms, 2 is processed
+     * 12..22 ms, replied at 25 ms */
+    build(RR_MODEL("capacity = 2\n", ""));
+    publish(1);
+    publish(2);
+    publish(3);
+    tl_run_until(&sim, 2 * MS + 1);
+    ck_assert_int_eq(sink.replies, 1); /* only the refusal */
+    ck_assert_int_eq(sink.last_status, REQ_REJECTED);
+    tl_run_until(&sim, 15 * MS - 1);
+    ck_assert_int_eq(sink.replies, 1);
+    tl_run_until(&sim, 15 * MS);
+    ck_assert_int_eq(sink.oks, 1);
+    ck_assert_int_eq(sink.last_reply_ns, 15 * MS);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_int_eq(sink.oks, 2);
+    ck_assert_int_eq(sink.last_reply_ns, 25 * MS);
+    ck_assert_double_eq(metric("q", "replied"), 2);
+    ck_assert_double_eq(metric("q", "late_replies"), 0);
+    ck_assert_double_eq(metric("r", "published"), 2);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+}
+END_TEST
+
+START_TEST(a_reply_after_the_caller_gave_up_is_late_and_dropped)
+{
+    /* two publishes at 0, processed 2..12 and 12..22 ms; the second's
+     * caller gives up at 20 ms (its timeout): its reply at 25 ms is late;
+     * the request goes back abandoned, for the caller to free */
+    build(RR_MODEL("", ""));
+    publish(1);
+    struct request *r2 = sim_req_new(&sim);
+    r2->key = 2;
+    r2->op = OP_WRITE;
+    r2->work_seed = 2;
+    tl_sink_send(&sim, &sink, r2, kind_lookup(&sim, "q"));
+    tl_run_until(&sim, 20 * MS);
+    ck_assert_int_eq(sink.oks, 1);
+    r2->abandoned = true;
+    tl_run_until(&sim, 1 * S);
+    ck_assert_int_eq(sink.replies, 2);
+    ck_assert_double_eq(metric("q", "replied"), 1);
+    ck_assert_double_eq(metric("q", "late_replies"), 1);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+}
+END_TEST
+
+START_TEST(a_second_reply_to_one_correlation_id_is_late)
+{
+    /* 10 ms of processing, a 5 ms visibility timeout, 2 consumers: the
+     * delivery at 2 ms comes back at 7 ms (processed 7..17 ms), and that
+     * copy's at 12 ms is its 2nd delivery's end: dead-lettered. The first
+     * processing's reply answers at 15 ms, the copy's at 20 ms finds the id
+     * answered: late. */
+    build(RR_MODEL("visibility_timeout = 5ms\nmax_deliveries = 2\n", "consumers = 2\n"));
+    publish(1);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_int_eq(sink.replies, 1);
+    ck_assert_int_eq(sink.last_reply_ns, 15 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 1);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 1);
+    ck_assert_double_eq(metric("q", "replied"), 1);
+    ck_assert_double_eq(metric("q", "late_replies"), 1);
+}
+END_TEST
+
+START_TEST(a_queue_without_reply_reports_no_reply_figures)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1ms)\n");
+    struct metric_out out[32];
+    size_t n = kind_lookup(&sim, "q")->kind->metrics(&sim, kind_lookup(&sim, "q"), 0, out, 32);
+    ck_assert_uint_eq(n, 12);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -930,6 +1018,10 @@ Suite *queue_suite(void)
     tcase_add_test(tc, one_consumer_per_key_keeps_the_order);
     tcase_add_test(tc, consumers_scale_on_lag_after_their_cold_start);
     tcase_add_test(tc, a_redelivered_copy_holds_no_second_place);
+    tcase_add_test(tc, a_request_waits_for_its_reply_through_the_reply_queue);
+    tcase_add_test(tc, a_reply_after_the_caller_gave_up_is_late_and_dropped);
+    tcase_add_test(tc, a_second_reply_to_one_correlation_id_is_late);
+    tcase_add_test(tc, a_queue_without_reply_reports_no_reply_figures);
     suite_add_tcase(s, tc);
     return s;
 }

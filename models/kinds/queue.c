@@ -88,6 +88,7 @@
 #include <string.h>
 
 #include "models/kind.h"
+#include "models/kinds/dep.h"
 #include "models/kinds/idmap.h"
 #include "models/kinds/station.h"
 #include "models/napkin.h"
@@ -139,6 +140,15 @@ struct queue {
     int64_t vt_ns;            /* visibility timeout: an unacked delivery comes back after it;
                                  -1: none */
     int64_t next_seq;         /* the store order of the next message */
+    /* request-response (reply = QUEUE): a publish waits for its reply */
+    struct queue *reply;      /* where the consumers publish each reply; NULL: no replies */
+    bool is_reply;            /* another queue's reply queue: its readers are the callers */
+    struct idmap pending;     /* correlation id (the publish's id) -> its waiting request
+                                 (the pointer kept in the slot's two halves: looked up by id
+                                 only, so its value never orders anything) */
+    uint64_t replied;         /* replies that reached a caller still waiting */
+    uint64_t late_replies;    /* replies that found no caller waiting: given up (timeout,
+                                 retry) or answered already by an earlier copy; dropped */
 };
 
 /* A partition's messages while its consumers are down: the broker keeps
@@ -379,6 +389,12 @@ static const struct param_spec queue_params[] = {
      "with ack = after_processing: a delivery not acked this long after a consumer took it "
      "comes back: a slow consumer's message is delivered again while still in processing "
      "(both may be processed: duplicates_processed), a crash-cut one only when it ends"},
+    {"reply", "queue", "",
+     "request-response: a publish waits for its reply (correlated by the publish's id), which "
+     "the consumers publish to this [queue] (no [consumers] of its own: the callers read it; its "
+     "latency is the reply's broker latency) when a processing ends; the caller's timeout and "
+     "retries apply, and a reply after the caller gave up is counted in late_replies and "
+     "dropped"},
     {"mode", "queue|fanout", "queue",
      "queue: one [consumers] group reads it; fanout (a topic): several groups may, each a "
      "subscription getting every message with its own backlog; capacity bounds each group, "
@@ -509,9 +525,57 @@ static void store(struct sim *sim, struct queue *q, struct request *r)
         sim_reply(sim, r);
         return;
     }
+    if (q->reply) { /* the caller waits for the reply, correlated by this id */
+        struct idmap_slot *ps = idmap_get(&q->pending, r->id);
+        ps->a = (uint32_t)(uintptr_t)r;
+        ps->b = (uint32_t)((uint64_t)(uintptr_t)r >> 32);
+        return;
+    }
     q->base.st.completed++;
     r->status = REQ_OK;
     sim_reply(sim, r);
+}
+
+/* A reply with correlation id `id` reached request queue q's reply queue
+ * and its latency passed: the caller waiting for it takes it; a caller that
+ * gave up (its timeout, or a retry sent another publish) or a correlation
+ * id answered already (a copy processed twice) makes it a late reply,
+ * counted and dropped. A caller that gave up still gets the request back,
+ * abandoned, so that it frees it (as for any late reply). */
+static void reply_event(struct sim *sim, void *a, void *b)
+{
+    struct queue *q = a;
+    uint64_t id = (uint64_t)(uintptr_t)b;
+    struct idmap_slot *ps = idmap_find(&q->pending, id);
+    if (!ps) {
+        q->late_replies++;
+        return;
+    }
+    struct request *r = (struct request *)(uintptr_t)((uint64_t)ps->a | (uint64_t)ps->b << 32);
+    idmap_del(&q->pending, id);
+    q->reply->base.st.completed++;
+    if (dep_caller_gone(r)) {
+        q->late_replies++;
+    } else {
+        q->replied++;
+        q->base.st.completed++;
+    }
+    r->status = REQ_OK;
+    sim_reply(sim, r);
+}
+
+/* Group g processed message m of request queue q: its consumer publishes
+ * the reply to q's reply queue, which holds it for its latency. */
+static void send_reply(struct sim *sim, struct queue *q, const struct request *m)
+{
+    struct queue *rq = q->reply;
+    struct component *rc = &rq->base;
+    rc->st.arrivals++;
+    rq->published++;
+    int64_t ns = 0;
+    if (rc->has_latency)
+        ns = units_ns_from_double(dist_sample(&rc->latency, &rc->net_rng));
+    sim_after(sim, ns > 0 ? ns : 0, reply_event, q, (void *)(uintptr_t)m->version);
 }
 
 /* Group g's message m was delivered max_deliveries times and failed each
@@ -610,6 +674,7 @@ static void queue_reset(struct sim *sim, struct component *c)
     struct queue *q = (struct queue *)c;
     q->published = q->rejected_full = q->dropped_oldest = 0;
     q->dead_lettered = q->lost_retention = q->lost_dead_letter = 0;
+    q->replied = q->late_replies = 0;
     hist_reset(q->e2e);
 }
 
@@ -638,7 +703,7 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
     uint64_t amo = 0; /* at most once: cut or failed after an ack on receive */
     for (size_t i = 0; i < q->ngroups; i++)
         amo += q->groups[i]->lost;
-    const struct metric_out m[] = {
+    struct metric_out m[16] = {
         {"published", (double)q->published, true},
         {"rejected_full", (double)q->rejected_full, true},
         {"dropped_oldest", (double)q->dropped_oldest, true},
@@ -653,7 +718,11 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
         {"lost_total",
          (double)(amo + q->lost_retention + q->dropped_oldest + q->lost_dead_letter), true},
     };
-    size_t n = sizeof m / sizeof m[0];
+    size_t n = 12;
+    if (q->reply) { /* request-response */
+        m[n++] = (struct metric_out){"replied", (double)q->replied, true};
+        m[n++] = (struct metric_out){"late_replies", (double)q->late_replies, true};
+    }
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
     return n;
@@ -747,6 +816,33 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
         else
             q->dlq = (struct queue *)to;
     }
+    const struct sc_entry *re = sc_find_entry(s, "reply");
+    if (re) {
+        struct component *to = kind_lookup(sim, re->value);
+        if (to && to->kind == &kind_queue && to != c)
+            ((struct queue *)to)->is_reply = true; /* no second error: it has no consumers */
+        if (!to)
+            rc = diag_error(d, re->val_loc, "no queue named '%s' for the replies", re->value);
+        else if (to->kind != &kind_queue)
+            rc = diag_error(d, re->val_loc, "'%s' is a [%s], not a [queue]", re->value,
+                            to->kind->name);
+        else if (to == c)
+            rc = diag_error(d, re->val_loc,
+                            "[queue %s] cannot be its own reply queue: name another [queue]",
+                            s->name);
+        else if (((struct queue *)to)->ngroups > 0)
+            rc = diag_error(d, re->val_loc,
+                            "reply queue '%s' has a [consumers] group (%s): the callers read "
+                            "the replies, so a reply queue has no consumers",
+                            re->value, ((struct queue *)to)->groups[0]->base.name);
+        else if (q->mode == MODE_FANOUT)
+            rc = diag_error(d, re->val_loc,
+                            "'reply' needs 'mode = queue' on [queue %s]: with fanout every "
+                            "group would answer each request",
+                            s->name);
+        else
+            q->reply = (struct queue *)to;
+    }
     sim_stats_init(sim, &c->st, true);
     sim_level_init(sim, &q->unread_lv);
     q->e2e = hist_new();
@@ -819,7 +915,7 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
 static int queue_check(struct sim *sim, struct component *c, struct diag *d)
 {
     struct queue *q = (struct queue *)c;
-    if (q->ngroups == 0 && !q->is_dlq) {
+    if (q->ngroups == 0 && !q->is_dlq && !q->is_reply) {
         /* A group whose `from` is wrong has said so already (stage 0). */
         for (size_t i = 0; i < sim->ncomps; i++)
             if (sim->comps[i]->kind == &kind_consumers && !((struct consumers *)sim->comps[i])->q)
@@ -850,6 +946,7 @@ static void queue_fini(struct component *c)
     hist_free(q->e2e);
     free(q->groups);
     free(q->unread.born);
+    idmap_free(&q->pending);
 }
 
 const struct kind kind_queue = {
@@ -1130,6 +1227,8 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
     note_order(g, m);
     if (g->dedupe_ns >= 0)
         remember(g, m->version, sim_now(sim));
+    if (g->q->reply)
+        send_reply(sim, g->q, m);
     station_release(sim, stn, m);
     msg_free(sim, g, m, true);
 }
