@@ -234,6 +234,11 @@ const struct kind_metric columns_kind_metrics[] = {
        "queue", CNT),
     KM("consumer_utilization", "ratio", "mean busy consumers over consumers", "consumers",
        "time-weighted level"),
+    KM("replied", "replies", "replies that reached a caller still waiting for them "
+       "(request-response: reply = QUEUE)", "queue with reply", CNT),
+    KM("late_replies", "replies", "replies that found no caller waiting, dropped: the caller "
+       "gave up (its timeout, or a retry published again) or an earlier copy's reply answered "
+       "it", "queue with reply", CNT),
     /* fault */
     KM("dropped_messages", "messages", "messages a link fault lost", "fault", CNT),
     /* wars (staleness probe) */
