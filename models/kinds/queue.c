@@ -66,6 +66,17 @@
  * remembers the ids it processed for its window and skips a delivery of one
  * (a zero demand, then acked unprocessed).
  *
+ * Request-response (`reply = QUEUE`): the publish is not acked at the
+ * store; its request stays at the queue, in the `pending` map under its id
+ * (the correlation id, the message's id). When a processing ends the
+ * consumer publishes the reply to the reply queue, which holds it for its
+ * latency (reply_event); the request waiting under that id is then replied
+ * to. A caller that gave up meanwhile (dep_caller_gone: its timeout, or a
+ * retry that published again) or an id answered already (a copy processed
+ * twice) makes a late reply, counted and dropped; the abandoned request
+ * still goes back so its caller frees it. A lost message leaves its caller
+ * to its timeout.
+ *
  * A message is a request of its own (from the pool, one frame: the
  * consumers'), born when it is stored; it ends, and returns to the pool, when
  * its processing ends or it is dropped. Its `version` is the message id
@@ -953,7 +964,8 @@ const struct kind kind_queue = {
     .name = "queue",
     .summary = "a message queue (FIFO partitions): publishes are acked after the broker latency; "
                "a [consumers] group takes the messages in order (mode = fanout: a topic, each group "
-               "gets every message)",
+               "gets every message; reply = QUEUE: request-response, the publisher waits for the "
+               "reply)",
     .params = queue_params,
     .size = sizeof(struct queue),
     .build = queue_build,
