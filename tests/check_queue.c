@@ -86,6 +86,14 @@ static size_t backlog_of(uint32_t p)
     return queue_station(kind_lookup(&sim, "q"), p)->len;
 }
 
+/* The key of the message partition p's one consumer is processing. */
+static uint64_t serving_in(uint32_t p)
+{
+    const struct station *st = queue_station(kind_lookup(&sim, "q"), p);
+    ck_assert_uint_eq(st->busy, 1);
+    return st->serving[0]->key;
+}
+
 /* The key of the message the one consumer is processing. */
 static uint64_t serving(void)
 {
@@ -976,6 +984,101 @@ START_TEST(a_queue_without_reply_reports_no_reply_figures)
 }
 END_TEST
 
+/* Broker faults: a [fault] on the queue (its time is past the test's end:
+ * the test starts and ends it by hand, as the fault would). One consumer,
+ * 1 s per message; three publishes at 0: 1 is processed 0..1 s, 2 and 3
+ * wait. */
+static void broker(int32_t partition, bool start)
+{
+    struct component *c = kind_lookup(&sim, "q");
+    c->kind->fault(&sim, c, partition, FAULT_CRASH, 0, start);
+}
+
+#define BROKER_MODEL(extra_q, fault)                                                    \
+    QUIET "[queue q]\n" extra_q "\n"                                                    \
+          "[consumers w]\nfrom = q\nservice = const(1s)\n\n"                            \
+          "[fault f]\ntarget = q\naction = crash\n" fault
+
+START_TEST(a_broker_crash_refuses_publishes_and_keeps_its_messages)
+{
+    /* down 0.5..3 s: 1 finishes at 1 s (taken before the crash); a publish
+     * at 2 s is refused; at 3 s 2 and 3 are delivered: done at 4 and 5 s */
+    build(BROKER_MODEL("", "at = 900s\n"));
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 500 * MS);
+    broker(-1, true);
+    tl_run_until(&sim, 2 * S);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+    ck_assert_uint_eq(stn()->busy, 0);
+    publish(4);
+    tl_run_until(&sim, 2 * S + 1);
+    ck_assert_int_eq(sink.errors, 1);
+    ck_assert_double_eq(metric("q", "refused_broker_down"), 1);
+    tl_run_until(&sim, 3 * S);
+    broker(-1, false);
+    tl_run_until(&sim, 4 * S + 1);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    ck_assert_double_eq(metric("q", "lost_broker_crash"), 0);
+    ck_assert_double_eq(metric("q", "lost_total"), 0);
+}
+END_TEST
+
+START_TEST(a_broker_crash_without_persistence_loses_the_waiting_messages)
+{
+    build(BROKER_MODEL("persistence = false\n", "at = 900s\n"));
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 500 * MS);
+    broker(-1, true);
+    tl_run_until(&sim, 3 * S);
+    broker(-1, false);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+    ck_assert_double_eq(metric("q", "lost_broker_crash"), 2);
+    ck_assert_double_eq(metric("q", "lost_total"), 2);
+    ck_assert_int_eq(sink.oks, 3); /* all three were acked before the crash */
+}
+END_TEST
+
+START_TEST(a_partition_failover_pauses_only_that_partition)
+{
+    /* 2 partitions in turn, one consumer each; partition 1's leader fails
+     * at 0.5 s with a 2 s failover. At 0 keys 1, 3 go to partition 0 and
+     * 2, 4 to partition 1; at 1 s 5 goes to 0 and 6 to 1 (held). Partition
+     * 0 processes 1, 3, 5 to 3 s; partition 1 processes 2 (0..1 s), then
+     * from 2.5 s 4 (to 3.5 s) and 6, stored and acked at 2.5 s (to 4.5 s). */
+    build(QUIET "[queue q]\npartitions = 2\nroute = round_robin\nfailover = 2s\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(1s)\n\n"
+                "[fault f]\ntarget = q\naction = crash\nreplica = 1\nat = 900s\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 500 * MS);
+    broker(1, true);
+    tl_run_until(&sim, 1 * S);
+    publish(5);
+    publish(6);
+    tl_run_until(&sim, 1 * S + 1);
+    ck_assert_int_eq(sink.oks, 5); /* 6 waits for the failover */
+    ck_assert_double_eq(metric("q", "blocked_publishes"), 1);
+    tl_run_until(&sim, 2 * S + 1);
+    ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), 1)->busy, 0);
+    ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), 0)->busy, 1);
+    tl_run_until(&sim, 2500 * MS);
+    ck_assert_int_eq(sink.oks, 6);
+    ck_assert_int_eq(sink.last_reply_ns, 2500 * MS);
+    tl_run_until(&sim, 3500 * MS + 1);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    ck_assert_uint_eq(serving_in(1), 6);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq(metric("q", "refused_broker_down"), 0);
+    ck_assert_double_eq(metric("q", "lost_broker_crash"), 0);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -1022,6 +1125,9 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_reply_after_the_caller_gave_up_is_late_and_dropped);
     tcase_add_test(tc, a_second_reply_to_one_correlation_id_is_late);
     tcase_add_test(tc, a_queue_without_reply_reports_no_reply_figures);
+    tcase_add_test(tc, a_broker_crash_refuses_publishes_and_keeps_its_messages);
+    tcase_add_test(tc, a_broker_crash_without_persistence_loses_the_waiting_messages);
+    tcase_add_test(tc, a_partition_failover_pauses_only_that_partition);
     suite_add_tcase(s, tc);
     return s;
 }
