@@ -1079,6 +1079,45 @@ START_TEST(a_partition_failover_pauses_only_that_partition)
 }
 END_TEST
 
+START_TEST(a_reply_queue_down_refuses_replies_and_one_in_failover_holds_them)
+{
+    /* the reply queue crashes at 5 ms: the reply of the processing ended at
+     * 12 ms is refused (its caller waits); with a 20 ms failover instead
+     * the reply waits to 25 ms, then takes its 3 ms: at the caller at 28 ms */
+    static const char *const models[2] = {
+        QUIET "[queue q]\nlatency = const(2ms)\nreply = r\n\n"
+              "[queue r]\nlatency = const(3ms)\n\n"
+              "[consumers w]\nfrom = q\nservice = const(10ms)\n\n"
+              "[fault f]\ntarget = r\naction = crash\nat = 900s\n",
+        QUIET "[queue q]\nlatency = const(2ms)\nreply = r\n\n"
+              "[queue r]\nlatency = const(3ms)\nfailover = 20ms\n\n"
+              "[consumers w]\nfrom = q\nservice = const(10ms)\n\n"
+              "[fault f]\ntarget = r\naction = crash\nat = 900s\n",
+    };
+    for (int k = 0; k < 2; k++) {
+        build(models[k]);
+        publish(1);
+        tl_run_until(&sim, 5 * MS);
+        struct component *r = kind_lookup(&sim, "r");
+        r->kind->fault(&sim, r, -1, FAULT_CRASH, 0, true);
+        tl_run_until(&sim, 1 * S);
+        if (k == 0) {
+            ck_assert_int_eq(sink.replies, 0);
+            ck_assert_double_eq(metric("r", "refused_broker_down"), 1);
+            ck_assert_double_eq(metric("q", "replied"), 0);
+        } else {
+            ck_assert_int_eq(sink.oks, 1);
+            ck_assert_int_eq(sink.last_reply_ns, 28 * MS);
+            ck_assert_double_eq(metric("r", "blocked_publishes"), 1);
+            ck_assert_double_eq(metric("q", "replied"), 1);
+        }
+        ck_assert_double_eq(metric("w", "processed"), 1);
+        if (k == 0)
+            teardown(); /* the fixture frees the last model */
+    }
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -1128,6 +1167,7 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_broker_crash_refuses_publishes_and_keeps_its_messages);
     tcase_add_test(tc, a_broker_crash_without_persistence_loses_the_waiting_messages);
     tcase_add_test(tc, a_partition_failover_pauses_only_that_partition);
+    tcase_add_test(tc, a_reply_queue_down_refuses_replies_and_one_in_failover_holds_them);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -77,6 +77,14 @@
  * still goes back so its caller frees it. A lost message leaves its caller
  * to its timeout.
  *
+ * Broker faults (a [fault] on the queue, action = crash; replica = a
+ * partition, or all): a partition that is down (bdown) refuses publishes
+ * and delivers nothing: its waiting messages park in every group (lost at
+ * the crash with persistence = false), and the messages being processed
+ * finish. With `failover` a crash is a pause instead: publishes wait in
+ * `blocked` and are stored in order when it ends, after the parked
+ * messages go to the consumers; the fault's end does nothing then.
+ *
  * A message is a request of its own (from the pool, one frame: the
  * consumers'), born when it is stored; it ends, and returns to the pool, when
  * its processing ends or it is dropped. Its `version` is the message id
@@ -166,6 +174,7 @@ struct queue {
     int64_t failover_ns;      /* a crash is a leader failover: the partition pauses this long;
                                  0: none (down until the fault ends) */
     uint8_t *bdown;           /* per partition: BROKER_UP, BROKER_DOWN or BROKER_FAILOVER */
+    int64_t *back_ns;         /* per partition in a failover: when it ends */
     struct parked *blocked;   /* per partition: publishes waiting for the failover to end */
     bool faulted;             /* a [fault] aims at it: it reports its broker figures */
     uint64_t refused_down;    /* publishes refused by a partition that was down */
@@ -657,16 +666,28 @@ static void reply_event(struct sim *sim, void *a, void *b)
 }
 
 /* Group g processed message m of request queue q: its consumer publishes
- * the reply to q's reply queue, which holds it for its latency. */
+ * the reply to q's reply queue, which holds it for its latency. A reply
+ * queue that is down refuses it (its caller waits for its timeout); one in
+ * a failover holds it until the failover ends. */
 static void send_reply(struct sim *sim, struct queue *q, const struct request *m)
 {
     struct queue *rq = q->reply;
     struct component *rc = &rq->base;
     rc->st.arrivals++;
-    rq->published++;
+    uint32_t part = partition_of(rq, m);
     int64_t ns = 0;
+    if (!broker_up(rq, part)) {
+        if (rq->bdown[part] == BROKER_DOWN) {
+            rq->refused_down++;
+            rc->st.errors++;
+            return;
+        }
+        rq->blocked_publishes++;
+        ns = rq->back_ns[part] - sim_now(sim);
+    }
+    rq->published++;
     if (rc->has_latency)
-        ns = units_ns_from_double(dist_sample(&rc->latency, &rc->net_rng));
+        ns += units_ns_from_double(dist_sample(&rc->latency, &rc->net_rng));
     sim_after(sim, ns > 0 ? ns : 0, reply_event, q, (void *)(uintptr_t)m->version);
 }
 
@@ -760,8 +781,10 @@ static void broker_down(struct sim *sim, struct queue *q, uint32_t part)
         sim_level_add(sim, &q->unread_lv, -(int64_t)q->unread.len);
         q->unread.len = 0;
     }
-    if (q->failover_ns > 0)
+    if (q->failover_ns > 0) {
+        q->back_ns[part] = sim_now(sim) + q->failover_ns;
         sim_after(sim, q->failover_ns, failover_event, q, (void *)(uintptr_t)part);
+    }
 }
 
 /* Partition part's broker is back (the crash ended, or a follower took over
@@ -1016,6 +1039,7 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
             rc = diag_error(d, loc, "failover must be above 0 (or none)"), q->failover_ns = 0;
     }
     q->bdown = xcalloc(q->partitions, sizeof *q->bdown);
+    q->back_ns = xcalloc(q->partitions, sizeof *q->back_ns);
     q->blocked = xcalloc(q->partitions, sizeof *q->blocked);
     const struct sc_entry *re = sc_find_entry(s, "reply");
     if (re) {
@@ -1166,6 +1190,7 @@ static void queue_fini(struct component *c)
             free(q->blocked[p].ring);
     free(q->blocked);
     free(q->bdown);
+    free(q->back_ns);
 }
 
 const struct kind kind_queue = {
