@@ -230,10 +230,22 @@ const struct kind_metric columns_kind_metrics[] = {
     KM("lost_dead_letter", "messages", "dead letters discarded: no dlq, or a full dlq refused "
        "them", "queue", CNT),
     KM("lost_total", "messages", "stored messages never processed here, every cause: "
-       "lost_at_most_once + lost_retention + lost_drop_oldest + lost_dead_letter",
+       "lost_at_most_once + lost_retention + lost_drop_oldest + lost_dead_letter (+ "
+       "lost_broker_crash)",
        "queue", CNT),
     KM("consumer_utilization", "ratio", "mean busy consumers over consumers", "consumers",
        "time-weighted level"),
+    KM("replied", "replies", "replies that reached a caller still waiting for them "
+       "(request-response: reply = QUEUE)", "queue with reply", CNT),
+    KM("late_replies", "replies", "replies that found no caller waiting, dropped: the caller "
+       "gave up (its timeout, or a retry published again) or an earlier copy's reply answered "
+       "it", "queue with reply", CNT),
+    KM("refused_broker_down", "publishes", "publishes refused because their partition's broker "
+       "was down (a crash without failover)", "queue with a fault", CNT),
+    KM("lost_broker_crash", "messages", "messages waiting for a consumer when the broker "
+       "crashed with persistence = false: lost", "queue with a fault", CNT),
+    KM("blocked_publishes", "publishes", "publishes that waited for a partition's leader "
+       "failover to end (failover = D)", "queue with a fault", CNT),
     /* fault */
     KM("dropped_messages", "messages", "messages a link fault lost", "fault", CNT),
     /* wars (staleness probe) */

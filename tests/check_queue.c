@@ -86,6 +86,14 @@ static size_t backlog_of(uint32_t p)
     return queue_station(kind_lookup(&sim, "q"), p)->len;
 }
 
+/* The key of the message partition p's one consumer is processing. */
+static uint64_t serving_in(uint32_t p)
+{
+    const struct station *st = queue_station(kind_lookup(&sim, "q"), p);
+    ck_assert_uint_eq(st->busy, 1);
+    return st->serving[0]->key;
+}
+
 /* The key of the message the one consumer is processing. */
 static uint64_t serving(void)
 {
@@ -888,6 +896,228 @@ START_TEST(a_redelivered_copy_holds_no_second_place)
 }
 END_TEST
 
+/* Request-response over queues (reply = QUEUE): the publisher's request
+ * waits at the request queue until the consumer's reply has passed the
+ * reply queue's latency; a reply whose caller gave up is late. */
+#define RR_MODEL(extra_q, extra_w)                                                       \
+    QUIET "[queue q]\nlatency = const(2ms)\nreply = r\n" extra_q "\n"                   \
+          "[queue r]\nlatency = const(3ms)\n\n"                                          \
+          "[consumers w]\nfrom = q\nservice = const(10ms)\n" extra_w
+
+START_TEST(a_request_waits_for_its_reply_through_the_reply_queue)
+{
+    /* capacity 2 with one consumer: publishes 1 and 2 are stored at 2 ms,
+     * 3 is refused at once (rejected, not waiting); 1 is processed 2..12 ms
+     * and its reply reaches the caller at 12 + 3 = 15 ms, 2 is processed
+     * 12..22 ms, replied at 25 ms */
+    build(RR_MODEL("capacity = 2\n", ""));
+    publish(1);
+    publish(2);
+    publish(3);
+    tl_run_until(&sim, 2 * MS + 1);
+    ck_assert_int_eq(sink.replies, 1); /* only the refusal */
+    ck_assert_int_eq(sink.last_status, REQ_REJECTED);
+    tl_run_until(&sim, 15 * MS - 1);
+    ck_assert_int_eq(sink.replies, 1);
+    tl_run_until(&sim, 15 * MS);
+    ck_assert_int_eq(sink.oks, 1);
+    ck_assert_int_eq(sink.last_reply_ns, 15 * MS);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_int_eq(sink.oks, 2);
+    ck_assert_int_eq(sink.last_reply_ns, 25 * MS);
+    ck_assert_double_eq(metric("q", "replied"), 2);
+    ck_assert_double_eq(metric("q", "late_replies"), 0);
+    ck_assert_double_eq(metric("r", "published"), 2);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+}
+END_TEST
+
+START_TEST(a_reply_after_the_caller_gave_up_is_late_and_dropped)
+{
+    /* two publishes at 0, processed 2..12 and 12..22 ms; the second's
+     * caller gives up at 20 ms (its timeout): its reply at 25 ms is late;
+     * the request goes back abandoned, for the caller to free */
+    build(RR_MODEL("", ""));
+    publish(1);
+    struct request *r2 = sim_req_new(&sim);
+    r2->key = 2;
+    r2->op = OP_WRITE;
+    r2->work_seed = 2;
+    tl_sink_send(&sim, &sink, r2, kind_lookup(&sim, "q"));
+    tl_run_until(&sim, 20 * MS);
+    ck_assert_int_eq(sink.oks, 1);
+    r2->abandoned = true;
+    tl_run_until(&sim, 1 * S);
+    ck_assert_int_eq(sink.replies, 2);
+    ck_assert_double_eq(metric("q", "replied"), 1);
+    ck_assert_double_eq(metric("q", "late_replies"), 1);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+}
+END_TEST
+
+START_TEST(a_second_reply_to_one_correlation_id_is_late)
+{
+    /* 10 ms of processing, a 5 ms visibility timeout, 2 consumers: the
+     * delivery at 2 ms comes back at 7 ms (processed 7..17 ms), and that
+     * copy's at 12 ms is its 2nd delivery's end: dead-lettered. The first
+     * processing's reply answers at 15 ms, the copy's at 20 ms finds the id
+     * answered: late. */
+    build(RR_MODEL("visibility_timeout = 5ms\nmax_deliveries = 2\n", "consumers = 2\n"));
+    publish(1);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_int_eq(sink.replies, 1);
+    ck_assert_int_eq(sink.last_reply_ns, 15 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 1);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 1);
+    ck_assert_double_eq(metric("q", "replied"), 1);
+    ck_assert_double_eq(metric("q", "late_replies"), 1);
+}
+END_TEST
+
+START_TEST(a_queue_without_reply_reports_no_reply_figures)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1ms)\n");
+    struct metric_out out[32];
+    size_t n = kind_lookup(&sim, "q")->kind->metrics(&sim, kind_lookup(&sim, "q"), 0, out, 32);
+    ck_assert_uint_eq(n, 12);
+}
+END_TEST
+
+/* Broker faults: a [fault] on the queue (its time is past the test's end:
+ * the test starts and ends it by hand, as the fault would). One consumer,
+ * 1 s per message; three publishes at 0: 1 is processed 0..1 s, 2 and 3
+ * wait. */
+static void broker(int32_t partition, bool start)
+{
+    struct component *c = kind_lookup(&sim, "q");
+    c->kind->fault(&sim, c, partition, FAULT_CRASH, 0, start);
+}
+
+#define BROKER_MODEL(extra_q, fault)                                                    \
+    QUIET "[queue q]\n" extra_q "\n"                                                    \
+          "[consumers w]\nfrom = q\nservice = const(1s)\n\n"                            \
+          "[fault f]\ntarget = q\naction = crash\n" fault
+
+START_TEST(a_broker_crash_refuses_publishes_and_keeps_its_messages)
+{
+    /* down 0.5..3 s: 1 finishes at 1 s (taken before the crash); a publish
+     * at 2 s is refused; at 3 s 2 and 3 are delivered: done at 4 and 5 s */
+    build(BROKER_MODEL("", "at = 900s\n"));
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 500 * MS);
+    broker(-1, true);
+    tl_run_until(&sim, 2 * S);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+    ck_assert_uint_eq(stn()->busy, 0);
+    publish(4);
+    tl_run_until(&sim, 2 * S + 1);
+    ck_assert_int_eq(sink.errors, 1);
+    ck_assert_double_eq(metric("q", "refused_broker_down"), 1);
+    tl_run_until(&sim, 3 * S);
+    broker(-1, false);
+    tl_run_until(&sim, 4 * S + 1);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    ck_assert_double_eq(metric("q", "lost_broker_crash"), 0);
+    ck_assert_double_eq(metric("q", "lost_total"), 0);
+}
+END_TEST
+
+START_TEST(a_broker_crash_without_persistence_loses_the_waiting_messages)
+{
+    build(BROKER_MODEL("persistence = false\n", "at = 900s\n"));
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 500 * MS);
+    broker(-1, true);
+    tl_run_until(&sim, 3 * S);
+    broker(-1, false);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+    ck_assert_double_eq(metric("q", "lost_broker_crash"), 2);
+    ck_assert_double_eq(metric("q", "lost_total"), 2);
+    ck_assert_int_eq(sink.oks, 3); /* all three were acked before the crash */
+}
+END_TEST
+
+START_TEST(a_partition_failover_pauses_only_that_partition)
+{
+    /* 2 partitions in turn, one consumer each; partition 1's leader fails
+     * at 0.5 s with a 2 s failover. At 0 keys 1, 3 go to partition 0 and
+     * 2, 4 to partition 1; at 1 s 5 goes to 0 and 6 to 1 (held). Partition
+     * 0 processes 1, 3, 5 to 3 s; partition 1 processes 2 (0..1 s), then
+     * from 2.5 s 4 (to 3.5 s) and 6, stored and acked at 2.5 s (to 4.5 s). */
+    build(QUIET "[queue q]\npartitions = 2\nroute = round_robin\nfailover = 2s\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(1s)\n\n"
+                "[fault f]\ntarget = q\naction = crash\nreplica = 1\nat = 900s\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 500 * MS);
+    broker(1, true);
+    tl_run_until(&sim, 1 * S);
+    publish(5);
+    publish(6);
+    tl_run_until(&sim, 1 * S + 1);
+    ck_assert_int_eq(sink.oks, 5); /* 6 waits for the failover */
+    ck_assert_double_eq(metric("q", "blocked_publishes"), 1);
+    tl_run_until(&sim, 2 * S + 1);
+    ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), 1)->busy, 0);
+    ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), 0)->busy, 1);
+    tl_run_until(&sim, 2500 * MS);
+    ck_assert_int_eq(sink.oks, 6);
+    ck_assert_int_eq(sink.last_reply_ns, 2500 * MS);
+    tl_run_until(&sim, 3500 * MS + 1);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    ck_assert_uint_eq(serving_in(1), 6);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq(metric("q", "refused_broker_down"), 0);
+    ck_assert_double_eq(metric("q", "lost_broker_crash"), 0);
+}
+END_TEST
+
+START_TEST(a_reply_queue_down_refuses_replies_and_one_in_failover_holds_them)
+{
+    /* the reply queue crashes at 5 ms: the reply of the processing ended at
+     * 12 ms is refused (its caller waits); with a 20 ms failover instead
+     * the reply waits to 25 ms, then takes its 3 ms: at the caller at 28 ms */
+    static const char *const models[2] = {
+        QUIET "[queue q]\nlatency = const(2ms)\nreply = r\n\n"
+              "[queue r]\nlatency = const(3ms)\n\n"
+              "[consumers w]\nfrom = q\nservice = const(10ms)\n\n"
+              "[fault f]\ntarget = r\naction = crash\nat = 900s\n",
+        QUIET "[queue q]\nlatency = const(2ms)\nreply = r\n\n"
+              "[queue r]\nlatency = const(3ms)\nfailover = 20ms\n\n"
+              "[consumers w]\nfrom = q\nservice = const(10ms)\n\n"
+              "[fault f]\ntarget = r\naction = crash\nat = 900s\n",
+    };
+    for (int k = 0; k < 2; k++) {
+        build(models[k]);
+        publish(1);
+        tl_run_until(&sim, 5 * MS);
+        struct component *r = kind_lookup(&sim, "r");
+        r->kind->fault(&sim, r, -1, FAULT_CRASH, 0, true);
+        tl_run_until(&sim, 1 * S);
+        if (k == 0) {
+            ck_assert_int_eq(sink.replies, 0);
+            ck_assert_double_eq(metric("r", "refused_broker_down"), 1);
+            ck_assert_double_eq(metric("q", "replied"), 0);
+        } else {
+            ck_assert_int_eq(sink.oks, 1);
+            ck_assert_int_eq(sink.last_reply_ns, 28 * MS);
+            ck_assert_double_eq(metric("r", "blocked_publishes"), 1);
+            ck_assert_double_eq(metric("q", "replied"), 1);
+        }
+        ck_assert_double_eq(metric("w", "processed"), 1);
+        if (k == 0)
+            teardown(); /* the fixture frees the last model */
+    }
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -930,6 +1160,14 @@ Suite *queue_suite(void)
     tcase_add_test(tc, one_consumer_per_key_keeps_the_order);
     tcase_add_test(tc, consumers_scale_on_lag_after_their_cold_start);
     tcase_add_test(tc, a_redelivered_copy_holds_no_second_place);
+    tcase_add_test(tc, a_request_waits_for_its_reply_through_the_reply_queue);
+    tcase_add_test(tc, a_reply_after_the_caller_gave_up_is_late_and_dropped);
+    tcase_add_test(tc, a_second_reply_to_one_correlation_id_is_late);
+    tcase_add_test(tc, a_queue_without_reply_reports_no_reply_figures);
+    tcase_add_test(tc, a_broker_crash_refuses_publishes_and_keeps_its_messages);
+    tcase_add_test(tc, a_broker_crash_without_persistence_loses_the_waiting_messages);
+    tcase_add_test(tc, a_partition_failover_pauses_only_that_partition);
+    tcase_add_test(tc, a_reply_queue_down_refuses_replies_and_one_in_failover_holds_them);
     suite_add_tcase(s, tc);
     return s;
 }

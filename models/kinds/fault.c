@@ -28,6 +28,8 @@
 #include <assert.h>
 #include <string.h>
 
+#include "models/kinds/fault.h"
+
 #include "models/kind.h"
 #include "models/kinds/nodefault.h"
 #include "models/kinds/service.h"
@@ -47,9 +49,10 @@ struct fault {
 
 static const struct param_spec params[] = {
     {"target", "component", NULL,
-     "the service, cache, store, replicaset, multileader or consumers group that fails (or one "
-     "end of a link)"},
-    {"replica", "int|all", "all", "which replica or node (0 is the first), or all"},
+     "the service, cache, store, replicaset, multileader, consumers group or queue (its "
+     "broker) that fails (or one end of a link)"},
+    {"replica", "int|all", "all",
+     "which replica or node (0 is the first), or all; on a queue, which partition's leader"},
     {"at", "duration", NULL, "when the fault starts (simulated time)"},
     {"until", "duration|never", "never", "when it ends and the replica recovers"},
     {"action", "action", NULL,
@@ -59,7 +62,8 @@ static const struct param_spec params[] = {
      "that share of the requests it serves fail after service, a write before it "
      "commits; latency: added to its replies, holding the worker on a service, cache or "
      "store) | partition (a replicaset or multileader node cut off from the other "
-     "nodes); on a link: drop(rate=10%) | delay(add=50ms)"},
+     "nodes); on a queue: crash (its broker, or one partition's leader: see the queue's "
+     "persistence and failover); on a link: drop(rate=10%) | delay(add=50ms)"},
     {"link_to", "component", "",
      "a fault on the link between target and this component (both ways) instead: "
      "action = drop(...) or delay(...)"},
@@ -384,3 +388,10 @@ const struct kind kind_fault = {
     .reset = reset,
     .no_traffic = true,
 };
+
+const struct component *fault_target(const struct component *f, int32_t *replica)
+{
+    const struct fault *ft = (const struct fault *)f;
+    *replica = ft->replica;
+    return ft->is_link ? NULL : ft->target;
+}

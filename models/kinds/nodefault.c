@@ -24,6 +24,7 @@ static const struct {
     {"replicaset", NODEFAULT_NODE_ACTIONS | NODEFAULT_PARTITION},
     {"multileader", NODEFAULT_NODE_ACTIONS | NODEFAULT_PARTITION},
     {"consumers", NODEFAULT_BIT(FAULT_CRASH) | NODEFAULT_BIT(FAULT_SLOW)},
+    {"queue", NODEFAULT_BIT(FAULT_CRASH)}, /* the broker, or one partition's leader */
 };
 #define NSUPPORTED (sizeof supported / sizeof supported[0])
 

@@ -66,6 +66,25 @@
  * remembers the ids it processed for its window and skips a delivery of one
  * (a zero demand, then acked unprocessed).
  *
+ * Request-response (`reply = QUEUE`): the publish is not acked at the
+ * store; its request stays at the queue, in the `pending` map under its id
+ * (the correlation id, the message's id). When a processing ends the
+ * consumer publishes the reply to the reply queue, which holds it for its
+ * latency (reply_event); the request waiting under that id is then replied
+ * to. A caller that gave up meanwhile (dep_caller_gone: its timeout, or a
+ * retry that published again) or an id answered already (a copy processed
+ * twice) makes a late reply, counted and dropped; the abandoned request
+ * still goes back so its caller frees it. A lost message leaves its caller
+ * to its timeout.
+ *
+ * Broker faults (a [fault] on the queue, action = crash; replica = a
+ * partition, or all): a partition that is down (bdown) refuses publishes
+ * and delivers nothing: its waiting messages park in every group (lost at
+ * the crash with persistence = false), and the messages being processed
+ * finish. With `failover` a crash is a pause instead: publishes wait in
+ * `blocked` and are stored in order when it ends, after the parked
+ * messages go to the consumers; the fault's end does nothing then.
+ *
  * A message is a request of its own (from the pool, one frame: the
  * consumers'), born when it is stored; it ends, and returns to the pool, when
  * its processing ends or it is dropped. Its `version` is the message id
@@ -88,6 +107,8 @@
 #include <string.h>
 
 #include "models/kind.h"
+#include "models/kinds/dep.h"
+#include "models/kinds/fault.h"
 #include "models/kinds/idmap.h"
 #include "models/kinds/station.h"
 #include "models/napkin.h"
@@ -139,7 +160,29 @@ struct queue {
     int64_t vt_ns;            /* visibility timeout: an unacked delivery comes back after it;
                                  -1: none */
     int64_t next_seq;         /* the store order of the next message */
+    /* request-response (reply = QUEUE): a publish waits for its reply */
+    struct queue *reply;      /* where the consumers publish each reply; NULL: no replies */
+    bool is_reply;            /* another queue's reply queue: its readers are the callers */
+    struct idmap pending;     /* correlation id (the publish's id) -> its waiting request
+                                 (the pointer kept in the slot's two halves: looked up by id
+                                 only, so its value never orders anything) */
+    uint64_t replied;         /* replies that reached a caller still waiting */
+    uint64_t late_replies;    /* replies that found no caller waiting: given up (timeout,
+                                 retry) or answered already by an earlier copy; dropped */
+    /* broker faults (a [fault] with target = the queue, action = crash) */
+    bool persistence;         /* held messages survive a broker crash */
+    int64_t failover_ns;      /* a crash is a leader failover: the partition pauses this long;
+                                 0: none (down until the fault ends) */
+    uint8_t *bdown;           /* per partition: BROKER_UP, BROKER_DOWN or BROKER_FAILOVER */
+    int64_t *back_ns;         /* per partition in a failover: when it ends */
+    struct parked *blocked;   /* per partition: publishes waiting for the failover to end */
+    bool faulted;             /* a [fault] aims at it: it reports its broker figures */
+    uint64_t refused_down;    /* publishes refused by a partition that was down */
+    uint64_t lost_crash;      /* messages lost with a crashed broker (persistence = false) */
+    uint64_t blocked_publishes; /* publishes that waited for a failover */
 };
+
+enum { BROKER_UP, BROKER_DOWN, BROKER_FAILOVER };
 
 /* A partition's messages while its consumers are down: the broker keeps
  * them, oldest first, until the consumers recover. */
@@ -259,6 +302,12 @@ static void backlog_add(struct sim *sim, struct station *st, int64_t delta)
             sim_level_add(sim, st->queue_lv[i], delta);
 }
 
+/* Is partition part of q's broker taking publishes and delivering? */
+static bool broker_up(const struct queue *q, uint32_t part)
+{
+    return !q->bdown || q->bdown[part] == BROKER_UP;
+}
+
 /* ---- a queue nobody reads ------------------------------------------------ */
 
 static void unread_push(struct unread *u, int64_t born_ns)
@@ -349,6 +398,39 @@ static void purge_unread(struct sim *sim, struct queue *q)
 
 static const struct station_ops consumers_station;
 
+/* Message m goes to a consumer of group g's partition st, or waits parked
+ * while the consumers or the partition's broker are down. */
+static void offer_or_park(struct sim *sim, struct consumers *g, struct station *st,
+                          struct request *m)
+{
+    if (!station_is_up(st) || !broker_up(g->q, st->index)) {
+        park_back(&g->parked[st->index], m);
+        backlog_add(sim, st, 1);
+        return;
+    }
+    enum station_verdict v = station_offer(sim, st, m);
+    assert(v == STATION_STARTED || v == STATION_QUEUED);
+    (void)v;
+}
+
+/* The consumers and the broker of group g's partition st are up again: the
+ * parked messages go to the consumers in order (the expired ones deleted). */
+static void unpark(struct sim *sim, struct consumers *g, struct station *st)
+{
+    struct parked *pk = &g->parked[st->index];
+    while (pk->len > 0) {
+        struct request *m = park_pop(pk);
+        backlog_add(sim, st, -1);
+        if (expired(g->q, m->born_ns, sim_now(sim))) {
+            lose_expired(sim, g, m);
+            continue;
+        }
+        enum station_verdict v = station_offer(sim, st, m);
+        assert(v == STATION_STARTED || v == STATION_QUEUED);
+        (void)v;
+    }
+}
+
 /* ---- queue ----------------------------------------------------------------- */
 
 static const struct param_spec queue_params[] = {
@@ -379,6 +461,21 @@ static const struct param_spec queue_params[] = {
      "with ack = after_processing: a delivery not acked this long after a consumer took it "
      "comes back: a slow consumer's message is delivered again while still in processing "
      "(both may be processed: duplicates_processed), a crash-cut one only when it ends"},
+    {"reply", "queue", "",
+     "request-response: a publish waits for its reply (correlated by the publish's id), which "
+     "the consumers publish to this [queue] (no [consumers] of its own: the callers read it; its "
+     "latency is the reply's broker latency) when a processing ends; the caller's timeout and "
+     "retries apply, and a reply after the caller gave up is counted in late_replies and "
+     "dropped"},
+    {"persistence", "bool", "true",
+     "whether the messages the broker holds survive its crash (a [fault] with target = the "
+     "queue, action = crash): false loses the waiting ones, counted in lost_broker_crash; "
+     "while down, publishes are refused and nothing is delivered"},
+    {"failover", "duration|none", "none",
+     "a crash (of the broker, or of one partition's leader with the fault's `replica = K`) "
+     "is a leader failover: the partition's publishes wait and its deliveries stop for this "
+     "long, then a follower takes over with every message (the fault's `until` does not "
+     "matter); none: down until the fault ends"},
     {"mode", "queue|fanout", "queue",
      "queue: one [consumers] group reads it; fanout (a topic): several groups may, each a "
      "subscription getting every message with its own backlog; capacity bounds each group, "
@@ -472,9 +569,8 @@ static bool put_unread(struct sim *sim, struct queue *q, int64_t born_ns)
  * born_ns, for each group, or refuses it whole (false): no group gets a
  * copy. */
 static bool put(struct sim *sim, struct queue *q, const struct request *r, int64_t born_ns,
-                uint64_t msg_id)
+                uint64_t msg_id, uint32_t part)
 {
-    uint32_t part = partition_of(q, r);
     q->published++;
     if (q->ngroups == 0)
         return put_unread(sim, q, born_ns);
@@ -499,19 +595,100 @@ static bool put(struct sim *sim, struct queue *q, const struct request *r, int64
 
 /* The publish's latency is over: store a copy of its message for each group
  * (or refuse it) and ack. */
-static void store(struct sim *sim, struct queue *q, struct request *r)
+static void store_in(struct sim *sim, struct queue *q, struct request *r, uint32_t part)
 {
     q->next_seq++;
-    if (!put(sim, q, r, sim_top(r)->arrive_ns, r->id)) { /* the publish's id: the message's */
+    if (!put(sim, q, r, sim_top(r)->arrive_ns, r->id, part)) { /* the publish's id: the message's */
         q->base.st.rejected++;
         r->status = REQ_REJECTED;
         r->cause = CAUSE_QUEUE_FULL;
         sim_reply(sim, r);
         return;
     }
+    if (q->reply) { /* the caller waits for the reply, correlated by this id */
+        struct idmap_slot *ps = idmap_get(&q->pending, r->id);
+        ps->a = (uint32_t)(uintptr_t)r;
+        ps->b = (uint32_t)((uint64_t)(uintptr_t)r >> 32);
+        return;
+    }
     q->base.st.completed++;
     r->status = REQ_OK;
     sim_reply(sim, r);
+}
+
+/* The publish's latency is over: its partition's broker stores it (or
+ * refuses it, full), refuses it while down, or holds it until a failover
+ * ends. */
+static void store(struct sim *sim, struct queue *q, struct request *r)
+{
+    uint32_t part = partition_of(q, r);
+    if (broker_up(q, part)) {
+        store_in(sim, q, r, part);
+        return;
+    }
+    if (q->bdown[part] == BROKER_FAILOVER) {
+        q->blocked_publishes++;
+        park_back(&q->blocked[part], r);
+        return;
+    }
+    q->refused_down++;
+    q->base.st.errors++;
+    r->status = REQ_ERROR;
+    sim_reply(sim, r);
+}
+
+/* A reply with correlation id `id` reached request queue q's reply queue
+ * and its latency passed: the caller waiting for it takes it; a caller that
+ * gave up (its timeout, or a retry sent another publish) or a correlation
+ * id answered already (a copy processed twice) makes it a late reply,
+ * counted and dropped. A caller that gave up still gets the request back,
+ * abandoned, so that it frees it (as for any late reply). */
+static void reply_event(struct sim *sim, void *a, void *b)
+{
+    struct queue *q = a;
+    uint64_t id = (uint64_t)(uintptr_t)b;
+    struct idmap_slot *ps = idmap_find(&q->pending, id);
+    if (!ps) {
+        q->late_replies++;
+        return;
+    }
+    struct request *r = (struct request *)(uintptr_t)((uint64_t)ps->a | (uint64_t)ps->b << 32);
+    idmap_del(&q->pending, id);
+    q->reply->base.st.completed++;
+    if (dep_caller_gone(r)) {
+        q->late_replies++;
+    } else {
+        q->replied++;
+        q->base.st.completed++;
+    }
+    r->status = REQ_OK;
+    sim_reply(sim, r);
+}
+
+/* Group g processed message m of request queue q: its consumer publishes
+ * the reply to q's reply queue, which holds it for its latency. A reply
+ * queue that is down refuses it (its caller waits for its timeout); one in
+ * a failover holds it until the failover ends. */
+static void send_reply(struct sim *sim, struct queue *q, const struct request *m)
+{
+    struct queue *rq = q->reply;
+    struct component *rc = &rq->base;
+    rc->st.arrivals++;
+    uint32_t part = partition_of(rq, m);
+    int64_t ns = 0;
+    if (!broker_up(rq, part)) {
+        if (rq->bdown[part] == BROKER_DOWN) {
+            rq->refused_down++;
+            rc->st.errors++;
+            return;
+        }
+        rq->blocked_publishes++;
+        ns = rq->back_ns[part] - sim_now(sim);
+    }
+    rq->published++;
+    if (rc->has_latency)
+        ns += units_ns_from_double(dist_sample(&rc->latency, &rc->net_rng));
+    sim_after(sim, ns > 0 ? ns : 0, reply_event, q, (void *)(uintptr_t)m->version);
 }
 
 /* Group g's message m was delivered max_deliveries times and failed each
@@ -525,7 +702,8 @@ static void dead_letter(struct sim *sim, struct consumers *g, struct request *m)
     if (dq) {
         dq->base.st.arrivals++;
         dq->next_seq++;
-        if (put(sim, dq, m, m->born_ns, m->version)) {
+        uint32_t part = partition_of(dq, m);
+        if (broker_up(dq, part) && put(sim, dq, m, m->born_ns, m->version, part)) {
             dq->base.st.completed++;
         } else {
             dq->base.st.rejected++;
@@ -546,7 +724,6 @@ static bool exhausted(const struct queue *q, const struct request *m)
 static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struct station *st,
                     const struct request *r, int64_t at_ns, uint64_t msg_id)
 {
-    struct parked *pk = &g->parked[st->index];
     struct request *m = sim_req_new(sim);
     m->work_seed = r->work_seed;
     m->key = r->key;
@@ -563,16 +740,102 @@ static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struc
     g->base.st.arrivals++;
     g->hpa_arrivals++;
     sim_level_add(sim, &g->base.st.insys, 1);
-    if (!station_is_up(st)) { /* the consumers are down: the broker keeps it */
-        park_back(pk, m);
-        backlog_add(sim, st, 1);
-    } else {
-        enum station_verdict v = station_offer(sim, st, m);
-        assert(v == STATION_STARTED || v == STATION_QUEUED); /* capacity is checked here */
-        (void)v;
-    }
+    offer_or_park(sim, g, st, m); /* capacity is checked here; parked while down */
     assert(q->capacity < 0 || held(g, st) <= q->capacity || (g->ack_on_receive && st->len == 0));
     (void)q;
+}
+
+/* ---- broker faults ------------------------------------------------------------ */
+
+/* Partition part's broker goes down (a crash) or starts a failover: no
+ * delivery until it is back, so every group's waiting messages park; a
+ * crash without persistence loses them (and a queue nobody reads, all it
+ * holds). The messages being processed finish. */
+static void broker_down(struct sim *sim, struct queue *q, uint32_t part);
+static void failover_event(struct sim *sim, void *a, void *b);
+
+static void broker_down(struct sim *sim, struct queue *q, uint32_t part)
+{
+    if (q->bdown[part] != BROKER_UP)
+        return;
+    q->bdown[part] = q->failover_ns > 0 ? BROKER_FAILOVER : BROKER_DOWN;
+    bool lose = q->bdown[part] == BROKER_DOWN && !q->persistence;
+    for (size_t i = 0; i < q->ngroups; i++) {
+        struct consumers *g = q->groups[i];
+        struct station *st = &g->stn[part];
+        struct parked *pk = &g->parked[part];
+        struct request *m;
+        while ((m = station_take_oldest(sim, st)) != NULL) {
+            park_back(pk, m);
+            backlog_add(sim, st, 1);
+        }
+        while (lose && pk->len > 0) {
+            m = park_pop(pk);
+            backlog_add(sim, st, -1);
+            q->lost_crash++;
+            msg_free(sim, g, m, false);
+        }
+    }
+    if (lose && q->ngroups == 0) {
+        q->lost_crash += q->unread.len;
+        sim_level_add(sim, &q->unread_lv, -(int64_t)q->unread.len);
+        q->unread.len = 0;
+    }
+    if (q->failover_ns > 0) {
+        q->back_ns[part] = sim_now(sim) + q->failover_ns;
+        sim_after(sim, q->failover_ns, failover_event, q, (void *)(uintptr_t)part);
+    }
+}
+
+/* Partition part's broker is back (the crash ended, or a follower took over
+ * after the failover): the parked messages go to the consumers that are up,
+ * in order, then the publishes held by the failover are stored, in order. */
+static void broker_back(struct sim *sim, struct queue *q, uint32_t part)
+{
+    if (q->bdown[part] == BROKER_UP)
+        return;
+    q->bdown[part] = BROKER_UP;
+    for (size_t i = 0; i < q->ngroups; i++) {
+        struct consumers *g = q->groups[i];
+        if (station_is_up(&g->stn[part]))
+            unpark(sim, g, &g->stn[part]);
+    }
+    struct parked *bl = &q->blocked[part];
+    while (bl->len > 0 && broker_up(q, part))
+        store_in(sim, q, park_pop(bl), part);
+}
+
+static void failover_event(struct sim *sim, void *a, void *b)
+{
+    broker_back(sim, a, (uint32_t)(uintptr_t)b);
+}
+
+/* A crash of the broker (replica < 0: every partition) or of one
+ * partition's leader; its end brings it back, unless a failover does. */
+static void queue_fault(struct sim *sim, struct component *c, int32_t replica,
+                        enum fault_action a, double value, bool start)
+{
+    (void)value;
+    struct queue *q = (struct queue *)c;
+    if (a != FAULT_CRASH)
+        return;
+    uint32_t lo = replica < 0 ? 0 : (uint32_t)replica;
+    uint32_t hi = replica < 0 ? q->partitions : (uint32_t)replica + 1;
+    for (uint32_t p = lo; p < hi && p < q->partitions; p++) {
+        if (start)
+            broker_down(sim, q, p);
+        else if (q->failover_ns == 0)
+            broker_back(sim, q, p);
+    }
+    c->st.replicas_up = broker_up(q, 0);
+}
+
+/* The partitions a fault's `replica` may name (0 before the build: the
+ * queue's check hook checks the number then). */
+static uint32_t queue_nodes(const struct component *c)
+{
+    const struct queue *q = (const struct queue *)c;
+    return q->partitions ? q->partitions : QUEUE_MAX_PARTITIONS;
 }
 
 static void stored_event(struct sim *sim, void *a, void *b)
@@ -610,6 +873,8 @@ static void queue_reset(struct sim *sim, struct component *c)
     struct queue *q = (struct queue *)c;
     q->published = q->rejected_full = q->dropped_oldest = 0;
     q->dead_lettered = q->lost_retention = q->lost_dead_letter = 0;
+    q->replied = q->late_replies = 0;
+    q->refused_down = q->lost_crash = q->blocked_publishes = 0;
     hist_reset(q->e2e);
 }
 
@@ -638,7 +903,7 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
     uint64_t amo = 0; /* at most once: cut or failed after an ack on receive */
     for (size_t i = 0; i < q->ngroups; i++)
         amo += q->groups[i]->lost;
-    const struct metric_out m[] = {
+    struct metric_out m[16] = {
         {"published", (double)q->published, true},
         {"rejected_full", (double)q->rejected_full, true},
         {"dropped_oldest", (double)q->dropped_oldest, true},
@@ -651,9 +916,20 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
         {"lost_drop_oldest", (double)q->dropped_oldest, true},
         {"lost_dead_letter", (double)q->lost_dead_letter, true},
         {"lost_total",
-         (double)(amo + q->lost_retention + q->dropped_oldest + q->lost_dead_letter), true},
+         (double)(amo + q->lost_retention + q->dropped_oldest + q->lost_dead_letter +
+                  q->lost_crash),
+         true},
     };
-    size_t n = sizeof m / sizeof m[0];
+    size_t n = 12;
+    if (q->reply) { /* request-response */
+        m[n++] = (struct metric_out){"replied", (double)q->replied, true};
+        m[n++] = (struct metric_out){"late_replies", (double)q->late_replies, true};
+    }
+    if (q->faulted) { /* a [fault] aims at the broker */
+        m[n++] = (struct metric_out){"refused_broker_down", (double)q->refused_down, true};
+        m[n++] = (struct metric_out){"lost_broker_crash", (double)q->lost_crash, true};
+        m[n++] = (struct metric_out){"blocked_publishes", (double)q->blocked_publishes, true};
+    }
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
     return n;
@@ -747,6 +1023,51 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
         else
             q->dlq = (struct queue *)to;
     }
+    const char *pers = kp_raw(s, queue_params, "persistence", &loc);
+    if (strcmp(pers, "true") == 0)
+        q->persistence = true;
+    else if (strcmp(pers, "false") == 0)
+        q->persistence = false;
+    else
+        rc = diag_error(d, loc, "bad persistence '%s': true or false", pers);
+    const char *fo = kp_raw(s, queue_params, "failover", &loc);
+    q->failover_ns = 0;
+    if (strcmp(fo, "none") != 0) {
+        if (kp_duration(s, queue_params, "failover", &q->failover_ns, d) < 0)
+            rc = -1, q->failover_ns = 0;
+        else if (q->failover_ns <= 0)
+            rc = diag_error(d, loc, "failover must be above 0 (or none)"), q->failover_ns = 0;
+    }
+    q->bdown = xcalloc(q->partitions, sizeof *q->bdown);
+    q->back_ns = xcalloc(q->partitions, sizeof *q->back_ns);
+    q->blocked = xcalloc(q->partitions, sizeof *q->blocked);
+    const struct sc_entry *re = sc_find_entry(s, "reply");
+    if (re) {
+        struct component *to = kind_lookup(sim, re->value);
+        if (to && to->kind == &kind_queue && to != c)
+            ((struct queue *)to)->is_reply = true; /* no second error: it has no consumers */
+        if (!to)
+            rc = diag_error(d, re->val_loc, "no queue named '%s' for the replies", re->value);
+        else if (to->kind != &kind_queue)
+            rc = diag_error(d, re->val_loc, "'%s' is a [%s], not a [queue]", re->value,
+                            to->kind->name);
+        else if (to == c)
+            rc = diag_error(d, re->val_loc,
+                            "[queue %s] cannot be its own reply queue: name another [queue]",
+                            s->name);
+        else if (((struct queue *)to)->ngroups > 0)
+            rc = diag_error(d, re->val_loc,
+                            "reply queue '%s' has a [consumers] group (%s): the callers read "
+                            "the replies, so a reply queue has no consumers",
+                            re->value, ((struct queue *)to)->groups[0]->base.name);
+        else if (q->mode == MODE_FANOUT)
+            rc = diag_error(d, re->val_loc,
+                            "'reply' needs 'mode = queue' on [queue %s]: with fanout every "
+                            "group would answer each request",
+                            s->name);
+        else
+            q->reply = (struct queue *)to;
+    }
     sim_stats_init(sim, &c->st, true);
     sim_level_init(sim, &q->unread_lv);
     q->e2e = hist_new();
@@ -819,7 +1140,7 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
 static int queue_check(struct sim *sim, struct component *c, struct diag *d)
 {
     struct queue *q = (struct queue *)c;
-    if (q->ngroups == 0 && !q->is_dlq) {
+    if (q->ngroups == 0 && !q->is_dlq && !q->is_reply) {
         /* A group whose `from` is wrong has said so already (stage 0). */
         for (size_t i = 0; i < sim->ncomps; i++)
             if (sim->comps[i]->kind == &kind_consumers && !((struct consumers *)sim->comps[i])->q)
@@ -827,6 +1148,19 @@ static int queue_check(struct sim *sim, struct component *c, struct diag *d)
         return diag_error(d, c->loc,
                           "[queue %s] has no [consumers] reading it: add one with 'from = %s'",
                           c->name, c->name);
+    }
+    /* The faults aimed at it: its broker figures are reported, and a
+     * `replica` must name one of its partitions. */
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        int32_t rep;
+        if (sim->comps[i]->kind != &kind_fault || fault_target(sim->comps[i], &rep) != c)
+            continue;
+        q->faulted = true;
+        if (rep >= 0 && (uint32_t)rep >= q->partitions)
+            return diag_error(d, sim->comps[i]->loc,
+                              "[fault %s]: replica %d names a partition of [queue %s], which has "
+                              "%u, numbered from 0",
+                              sim->comps[i]->name, rep, c->name, q->partitions);
     }
     /* A circle is reported once, at its first queue in the file. */
     size_t hops = 0;
@@ -850,13 +1184,21 @@ static void queue_fini(struct component *c)
     hist_free(q->e2e);
     free(q->groups);
     free(q->unread.born);
+    idmap_free(&q->pending);
+    if (q->blocked)
+        for (uint32_t p = 0; p < q->partitions; p++)
+            free(q->blocked[p].ring);
+    free(q->blocked);
+    free(q->bdown);
+    free(q->back_ns);
 }
 
 const struct kind kind_queue = {
     .name = "queue",
     .summary = "a message queue (FIFO partitions): publishes are acked after the broker latency; "
                "a [consumers] group takes the messages in order (mode = fanout: a topic, each group "
-               "gets every message)",
+               "gets every message; reply = QUEUE: request-response, the publisher waits for the "
+               "reply)",
     .params = queue_params,
     .size = sizeof(struct queue),
     .build = queue_build,
@@ -867,6 +1209,8 @@ const struct kind kind_queue = {
     .fini = queue_fini,
     .metrics = queue_metrics,
     .ts_extra = queue_ts_extra,
+    .fault = queue_fault,
+    .nodes = queue_nodes,
     .build_stage = 1, /* after its consumers, which register with it */
 };
 
@@ -1024,14 +1368,7 @@ static void visible_event(struct sim *sim, void *a, void *b)
         g->parked[st->index].invisible--;
         g->redelivered++;
         f->arrive_ns = sim_now(sim);
-        if (!station_is_up(st)) {
-            park_back(&g->parked[st->index], m);
-            backlog_add(sim, st, 1);
-            return;
-        }
-        enum station_verdict v = station_offer(sim, st, m);
-        assert(v == STATION_STARTED || v == STATION_QUEUED);
-        (void)v;
+        offer_or_park(sim, g, st, m);
         return;
     }
     if (!f->holds_worker)
@@ -1063,9 +1400,7 @@ static void visible_event(struct sim *sim, void *a, void *b)
         return;
     }
     g->redelivered++;
-    enum station_verdict v = station_offer(sim, st, c);
-    assert(v == STATION_STARTED || v == STATION_QUEUED);
-    (void)v;
+    offer_or_park(sim, g, st, c);
 }
 
 /* Does this processing of m fail? Poison is the message's own (its work
@@ -1102,9 +1437,7 @@ static void processing_failed(struct sim *sim, struct station *stn, struct reque
     }
     g->redelivered++;
     sim_top(m)->arrive_ns = sim_now(sim);
-    enum station_verdict v = station_offer(sim, stn, m);
-    assert(v == STATION_STARTED || v == STATION_QUEUED);
-    (void)v;
+    offer_or_park(sim, g, stn, m);
 }
 
 static void served(struct sim *sim, struct station *stn, struct request *m)
@@ -1130,6 +1463,8 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
     note_order(g, m);
     if (g->dedupe_ns >= 0)
         remember(g, m->version, sim_now(sim));
+    if (g->q->reply)
+        send_reply(sim, g->q, m);
     station_release(sim, stn, m);
     msg_free(sim, g, m, true);
 }
@@ -1209,18 +1544,8 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
                 backlog_add(sim, st, 1);
             }
             station_crash(sim, st); /* its queue is empty: only cuts */
-        } else if (ch == NODEFAULT_RECOVERED) {
-            while (pk->len > 0) {
-                m = park_pop(pk);
-                backlog_add(sim, st, -1);
-                if (expired(g->q, m->born_ns, sim_now(sim))) {
-                    lose_expired(sim, g, m);
-                    continue;
-                }
-                enum station_verdict v = station_offer(sim, st, m);
-                assert(v == STATION_STARTED || v == STATION_QUEUED);
-                (void)v;
-            }
+        } else if (ch == NODEFAULT_RECOVERED && broker_up(g->q, i)) {
+            unpark(sim, g, st);
         }
     }
     c->st.replicas_up = g->nstn > 0 && station_is_up(&g->stn[0]);
