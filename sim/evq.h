@@ -41,6 +41,10 @@ struct evq {
     uint32_t free_head;
     uint64_t seq;
     int64_t now_ns;
+    /* The last pop left its slot 0 empty (counted in n): the next push fills
+     * it and sinks, one sift instead of the pop's and the push's. Anything
+     * else settles the heap first (evq_settle). */
+    bool hole;
 };
 
 /* What evq_pop hands back. */
@@ -70,19 +74,23 @@ bool evq_pop(struct evq *q, struct evq_event *ev);
 
 static inline bool evq_is_empty(const struct evq *q)
 {
-    return q->n == 0;
+    return q->n == (size_t)q->hole;
 }
 static inline size_t evq_size(const struct evq *q)
 {
-    return q->n;
+    return q->n - (size_t)q->hole;
 }
+/* Fills the hole a pop left (see struct evq). */
+void evq_settle(struct evq *q);
 static inline int64_t evq_now(const struct evq *q)
 {
     return q->now_ns;
 }
 /* Time of the earliest pending event; INT64_MAX when empty. */
-static inline int64_t evq_peek_time(const struct evq *q)
+static inline int64_t evq_peek_time(struct evq *q)
 {
+    if (q->hole)
+        evq_settle(q);
     return q->n ? q->heap[0].at_ns : INT64_MAX;
 }
 /* Event records allocated so far (pending + free): a measure of memory. */
