@@ -115,15 +115,6 @@ __attribute__((noinline, cold)) static void make_room(struct evq *q)
     xgrow(&q->heap, &q->heap_cap, q->n + 1, sizeof *q->heap);
 }
 
-static inline void node_release(struct evq *q, uint32_t i)
-{
-    q->nodes[i].gen++;
-    if (q->nodes[i].gen == 0)
-        q->nodes[i].gen = 1;
-    q->nodes[i].pos = q->free_head;
-    q->free_head = i;
-}
-
 uint64_t evq_push(struct evq *q, int64_t at_ns, evq_fn *fn, void *a, void *b)
 {
     SIM_CHECK(at_ns >= q->now_ns && "event in the past");
@@ -169,7 +160,7 @@ bool evq_cancel(struct evq *q, uint64_t h)
     if (nd->gen != (uint32_t)(h >> 32) || nd->pos >= q->n || q->heap[nd->pos].node != i)
         return false;
     heap_remove(q, nd->pos);
-    node_release(q, i);
+    evq_node_release(q, i);
     return true;
 }
 
@@ -179,24 +170,6 @@ void evq_settle(struct evq *q)
     struct evq_key last = q->heap[--q->n];
     if (q->n > 0) /* the last key fills the root and sinks */
         sift_down(q, 0, last);
-}
-
-bool evq_pop(struct evq *q, struct evq_event *ev)
-{
-    if (q->hole)
-        evq_settle(q);
-    if (q->n == 0)
-        return false;
-    struct evq_key top = q->heap[0];
-    struct evq_node *nd = &q->nodes[top.node];
-    ev->at_ns = top.at_ns;
-    ev->fn = nd->fn;
-    ev->a = nd->a;
-    ev->b = nd->b;
-    q->now_ns = top.at_ns;
-    q->hole = true; /* slot 0 stays empty until the next push or settle */
-    node_release(q, top.node);
-    return true;
 }
 
 size_t evq_capacity(const struct evq *q)
