@@ -859,6 +859,27 @@ double dist_sample(const struct dist *dist, struct rng *r)
     return 0.0;
 }
 
+/* The expressions are dist_sample's and rng_uniform's, rng_uniform_pos's and
+ * rng_exp's on the stream's first output, so the values are the same bits. */
+double dist_sample_seeded(const struct dist *dist, uint64_t seed)
+{
+    const double *p = dist->p;
+
+    switch (dist->kind) {
+    case DIST_CONST:
+        return p[0];
+    case DIST_UNIFORM:
+        return p[0] + (p[1] - p[0]) * ((double)(rng_seed_first(seed) >> 11) * 0x1.0p-53);
+    case DIST_EXP:
+        return p[0] * (0.0 - log((double)((rng_seed_first(seed) >> 11) + 1) * 0x1.0p-53));
+    default: {
+        struct rng r;
+        rng_seed(&r, seed);
+        return dist_sample(dist, &r);
+    }
+    }
+}
+
 /* Saturates at the end of time, UNITS_TIME_MAX_NS: a heavy tail may draw
  * beyond it, and the event it times is then never reached. */
 int64_t dist_sample_ns(const struct dist *dist, struct rng *r)

@@ -65,6 +65,10 @@ void dist_fini(struct dist *dist); /* frees a table and a mixture's parts; NULL-
 
 /* One variate: nanoseconds for a duration distribution. Always >= 0. */
 double dist_sample(const struct dist *dist, struct rng *r);
+/* dist_sample(dist, r) on a fresh stream r = rng_seed(seed), r then dropped:
+ * the same value, but a one-draw distribution (const, uniform, exp) skips
+ * seeding the whole state. A request's work stream is used so (sim_work_seed). */
+double dist_sample_seeded(const struct dist *dist, uint64_t seed);
 /* dist_sample rounded to the nearest nanosecond. */
 int64_t dist_sample_ns(const struct dist *dist, struct rng *r);
 

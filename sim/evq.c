@@ -3,7 +3,8 @@
  * heap[] holds (at_ns, seq, node) keys inline, so sifting compares without
  * touching the records; nodes[] holds what to call and the record's heap
  * slot (pos) for O(log n) cancel. Invariants: heap[i] <= its children by
- * (at_ns, seq); nodes[heap[i].node].pos == i for every pending node; free
+ * (at_ns, seq) and nodes[heap[i].node].pos == i for every pending node,
+ * except slot 0 while `hole` is set (a pop emptied it, see evq.h); free
  * nodes form a singly linked list through pos. Handles are
  * (generation << 32) | (node index + 1), and a node's generation changes
  * every time it is freed, so stale handles never match. */
@@ -37,47 +38,67 @@ void evq_free(struct evq *q)
     free(q);
 }
 
+/* Branch-light: the times almost always differ, and seq decides a tie. */
 static inline bool key_less(const struct evq_key *x, const struct evq_key *y)
 {
     return x->at_ns < y->at_ns || (x->at_ns == y->at_ns && x->seq < y->seq);
 }
 
-static inline void place(struct evq *q, size_t i, struct evq_key k)
+__attribute__((always_inline)) static inline void sift_up(struct evq *q, size_t i, struct evq_key k)
 {
-    q->heap[i] = k;
-    q->nodes[k.node].pos = (uint32_t)i;
-}
-
-static inline void sift_up(struct evq *q, size_t i, struct evq_key k)
-{
+    struct evq_key *heap = q->heap;
+    struct evq_node *nodes = q->nodes;
     while (i > 0) {
         size_t parent = (i - 1) / EVQ_ARITY;
-        if (!key_less(&k, &q->heap[parent]))
+        if (!key_less(&k, &heap[parent]))
             break;
-        place(q, i, q->heap[parent]);
+        heap[i] = heap[parent];
+        nodes[heap[i].node].pos = (uint32_t)i;
         i = parent;
     }
-    place(q, i, k);
+    heap[i] = k;
+    nodes[k.node].pos = (uint32_t)i;
 }
 
-static inline void sift_down(struct evq *q, size_t i, struct evq_key k)
+/* The smallest of the children first .. last - 1 (first < last). A full set
+ * of four is a two-round tournament, without a loop. */
+static inline size_t min_child(const struct evq_key *heap, size_t first, size_t last)
 {
+#if EVQ_ARITY == 4
+    if (last == first + 4) {
+        size_t a = key_less(&heap[first + 1], &heap[first]) ? first + 1 : first;
+        size_t b = key_less(&heap[first + 3], &heap[first + 2]) ? first + 3 : first + 2;
+        return key_less(&heap[b], &heap[a]) ? b : a;
+    }
+#endif
+    size_t best = first;
+    for (size_t c = first + 1; c < last; c++)
+        if (key_less(&heap[c], &heap[best]))
+            best = c;
+    return best;
+}
+
+/* Fills the hole at slot i with k: the smaller child moves up into the hole
+ * until k is no greater than the hole's smallest child. */
+__attribute__((always_inline)) static inline void sift_down(struct evq *q, size_t i, struct evq_key k)
+{
+    struct evq_key *heap = q->heap;
+    struct evq_node *nodes = q->nodes;
     size_t n = q->n;
     for (;;) {
         size_t first = i * EVQ_ARITY + 1;
         if (first >= n)
             break;
         size_t last = first + EVQ_ARITY < n ? first + EVQ_ARITY : n;
-        size_t best = first;
-        for (size_t c = first + 1; c < last; c++)
-            if (key_less(&q->heap[c], &q->heap[best]))
-                best = c;
-        if (!key_less(&q->heap[best], &k))
+        size_t best = min_child(heap, first, last);
+        if (!key_less(&heap[best], &k))
             break;
-        place(q, i, q->heap[best]);
+        heap[i] = heap[best];
+        nodes[heap[i].node].pos = (uint32_t)i;
         i = best;
     }
-    place(q, i, k);
+    heap[i] = k;
+    nodes[k.node].pos = (uint32_t)i;
 }
 
 /* Makes room for one more pending event: a free node at free_head and a
@@ -94,15 +115,6 @@ __attribute__((noinline, cold)) static void make_room(struct evq *q)
     xgrow(&q->heap, &q->heap_cap, q->n + 1, sizeof *q->heap);
 }
 
-static inline void node_release(struct evq *q, uint32_t i)
-{
-    q->nodes[i].gen++;
-    if (q->nodes[i].gen == 0)
-        q->nodes[i].gen = 1;
-    q->nodes[i].pos = q->free_head;
-    q->free_head = i;
-}
-
 uint64_t evq_push(struct evq *q, int64_t at_ns, evq_fn *fn, void *a, void *b)
 {
     SIM_CHECK(at_ns >= q->now_ns && "event in the past");
@@ -115,7 +127,12 @@ uint64_t evq_push(struct evq *q, int64_t at_ns, evq_fn *fn, void *a, void *b)
     nd->a = a;
     nd->b = b;
     struct evq_key k = {at_ns, q->seq++, i};
-    sift_up(q, q->n++, k);
+    if (q->hole) { /* the slot a pop emptied: k sinks from the root */
+        q->hole = false;
+        sift_down(q, 0, k);
+    } else {
+        sift_up(q, q->n++, k);
+    }
     return ((uint64_t)nd->gen << 32) | (uint64_t)(i + 1);
 }
 
@@ -133,6 +150,8 @@ static void heap_remove(struct evq *q, size_t i)
 
 bool evq_cancel(struct evq *q, uint64_t h)
 {
+    if (q->hole)
+        evq_settle(q);
     uint64_t idx = h & 0xffffffffu;
     if (idx == 0 || idx > q->nodes_len)
         return false;
@@ -141,26 +160,16 @@ bool evq_cancel(struct evq *q, uint64_t h)
     if (nd->gen != (uint32_t)(h >> 32) || nd->pos >= q->n || q->heap[nd->pos].node != i)
         return false;
     heap_remove(q, nd->pos);
-    node_release(q, i);
+    evq_node_release(q, i);
     return true;
 }
 
-bool evq_pop(struct evq *q, struct evq_event *ev)
+void evq_settle(struct evq *q)
 {
-    if (q->n == 0)
-        return false;
-    struct evq_key top = q->heap[0];
-    struct evq_node *nd = &q->nodes[top.node];
-    ev->at_ns = top.at_ns;
-    ev->fn = nd->fn;
-    ev->a = nd->a;
-    ev->b = nd->b;
-    q->now_ns = top.at_ns;
+    q->hole = false;
     struct evq_key last = q->heap[--q->n];
     if (q->n > 0) /* the last key fills the root and sinks */
         sift_down(q, 0, last);
-    node_release(q, top.node);
-    return true;
 }
 
 size_t evq_capacity(const struct evq *q)

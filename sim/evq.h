@@ -41,6 +41,10 @@ struct evq {
     uint32_t free_head;
     uint64_t seq;
     int64_t now_ns;
+    /* The last pop left its slot 0 empty (counted in n): the next push fills
+     * it and sinks, one sift instead of the pop's and the push's. Anything
+     * else settles the heap first (evq_settle). */
+    bool hole;
 };
 
 /* What evq_pop hands back. */
@@ -64,27 +68,60 @@ uint64_t evq_push(struct evq *q, int64_t at_ns, evq_fn *fn, void *a, void *b);
  * cancelled (or h is EVQ_NONE). */
 bool evq_cancel(struct evq *q, uint64_t h);
 
-/* Pops the earliest event into *ev and advances evq_now to its time.
- * Returns false when the queue is empty. */
-bool evq_pop(struct evq *q, struct evq_event *ev);
 
 static inline bool evq_is_empty(const struct evq *q)
 {
-    return q->n == 0;
+    return q->n == (size_t)q->hole;
 }
 static inline size_t evq_size(const struct evq *q)
 {
-    return q->n;
+    return q->n - (size_t)q->hole;
 }
+/* Fills the hole a pop left (see struct evq). */
+void evq_settle(struct evq *q);
 static inline int64_t evq_now(const struct evq *q)
 {
     return q->now_ns;
 }
 /* Time of the earliest pending event; INT64_MAX when empty. */
-static inline int64_t evq_peek_time(const struct evq *q)
+static inline int64_t evq_peek_time(struct evq *q)
 {
+    if (q->hole)
+        evq_settle(q);
     return q->n ? q->heap[0].at_ns : INT64_MAX;
 }
+/* Frees record i: a new generation, so handles to it go stale. */
+static inline void evq_node_release(struct evq *q, uint32_t i)
+{
+    q->nodes[i].gen++;
+    if (q->nodes[i].gen == 0)
+        q->nodes[i].gen = 1;
+    q->nodes[i].pos = q->free_head;
+    q->free_head = i;
+}
+
+/* Pops the earliest event into *ev and advances evq_now to its time.
+ * Returns false when the queue is empty. Inline: the run loop calls it at
+ * every event, and with the sift left to the next push or settle it is a
+ * few moves. */
+static inline bool evq_pop(struct evq *q, struct evq_event *ev)
+{
+    if (q->hole)
+        evq_settle(q);
+    if (q->n == 0)
+        return false;
+    struct evq_key top = q->heap[0];
+    struct evq_node *nd = &q->nodes[top.node];
+    ev->at_ns = top.at_ns;
+    ev->fn = nd->fn;
+    ev->a = nd->a;
+    ev->b = nd->b;
+    q->now_ns = top.at_ns;
+    q->hole = true; /* slot 0 stays empty until the next push or settle */
+    evq_node_release(q, top.node);
+    return true;
+}
+
 /* Event records allocated so far (pending + free): a measure of memory. */
 size_t evq_capacity(const struct evq *q);
 

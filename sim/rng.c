@@ -68,9 +68,16 @@ double rng_uniform_pos(struct rng *r)
     return (double)((rng_next(r) >> 11) + 1) * 0x1.0p-53;
 }
 
-/* The full 128-bit product a * b as (hi, lo), in portable C. */
-static void mul128(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
+/* The full 128-bit product a * b as (hi, lo): one multiply where the
+ * compiler has 128-bit integers, else in portable C. */
+static inline void mul128(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
 {
+#ifdef __SIZEOF_INT128__
+    __extension__ typedef unsigned __int128 u128;
+    u128 p = (u128)a * b;
+    *lo = (uint64_t)p;
+    *hi = (uint64_t)(p >> 64);
+#else
     const uint64_t mask = 0xffffffffULL;
     uint64_t a0 = a & mask, a1 = a >> 32, b0 = b & mask, b1 = b >> 32;
     uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
@@ -78,6 +85,7 @@ static void mul128(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
 
     *lo = (mid << 32) | (p00 & mask);
     *hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+#endif
 }
 
 /* Lemire, "Fast random integer generation in an interval", ACM TOMS 29(1),

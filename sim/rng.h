@@ -36,6 +36,15 @@ static inline void rng_seed(struct rng *r, uint64_t seed)
     }
 }
 
+/* The first rng_next of a stream rng_seed(seed) would start, without the
+ * rest of the state: xoshiro256**'s first output reads only s[1], the
+ * second splitmix64 value. For a stream used for one draw and dropped. */
+static inline uint64_t rng_seed_first(uint64_t seed)
+{
+    uint64_t s1 = rng_mix64(seed + 2 * RNG_GOLDEN) * 5;
+    return ((s1 << 7) | (s1 >> 57)) * 9;
+}
+
 /* 64-bit FNV-1a of a string, continued from h (start with RNG_FNV_BASIS). */
 #define RNG_FNV_BASIS 0xcbf29ce484222325ULL
 uint64_t rng_hash_str(uint64_t h, const char *s);

@@ -285,9 +285,7 @@ void sim_reply(struct sim *sim, struct request *r)
 void sim_work_rng(const struct request *r, const struct component *c, uint64_t purpose,
                   struct rng *out)
 {
-    uint64_t s = r->work_seed ^ c->salt;
-    s = rng_mix64(s + 0x9e3779b97f4a7c15ULL * ((uint64_t)r->attempt + 1));
-    rng_seed(out, s ^ purpose);
+    rng_seed(out, sim_work_seed(r, c, purpose));
 }
 
 void sim_level_init(struct sim *sim, struct level *l)

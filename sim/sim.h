@@ -374,6 +374,15 @@ void sim_reply(struct sim *sim, struct request *r);
  * before (common random numbers). purpose separates several draws. */
 void sim_work_rng(const struct request *r, const struct component *c, uint64_t purpose,
                   struct rng *out);
+/* The seed sim_work_rng gives that stream (rng_seed of it is the stream):
+ * for dist_sample_seeded, which draws a demand without the whole state. */
+static inline uint64_t sim_work_seed(const struct request *r, const struct component *c,
+                                     uint64_t purpose)
+{
+    uint64_t s = r->work_seed ^ c->salt;
+    s = rng_mix64(s + 0x9e3779b97f4a7c15ULL * ((uint64_t)r->attempt + 1));
+    return s ^ purpose;
+}
 
 /* Registers a level so the cut and the end handle it; sets it to 0. */
 void sim_level_init(struct sim *sim, struct level *l);

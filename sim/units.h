@@ -33,6 +33,20 @@
  * rounds to zero (15 times the rate asked for). */
 #define UNITS_RATE_MAX_PER_S 1e8
 
+/* llround(x) for |x| < 2^63, inline: the integer part truncates exactly and
+ * x minus it is exact, so halves round away from zero as llround does. The
+ * per-arrival gap of a Poisson source is rounded here. */
+static inline int64_t units_llround(double x)
+{
+    int64_t i = (int64_t)x;
+    double f = x - (double)i;
+    if (f >= 0.5)
+        i++;
+    else if (f <= -0.5)
+        i--;
+    return i;
+}
+
 /* ns as an int64_t, rounded to the nearest nanosecond and saturated to
  * [-UNITS_TIME_MAX_NS, UNITS_TIME_MAX_NS] (NaN gives the maximum): every
  * double that becomes a time goes through here. For x >= 0 below the

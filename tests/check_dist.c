@@ -147,6 +147,28 @@ START_TEST(parsed_mean_and_scv_match_closed_forms)
 }
 END_TEST
 
+/* dist_sample_seeded skips seeding the whole stream for one-draw kinds: it
+ * must give the very bits dist_sample gives on that stream, or a service
+ * demand (and every results file) would change. Seeds from the ordinary
+ * range and the edges, where the first output's top bits are extreme. */
+START_TEST(seeded_sample_is_bitwise_the_stream_sample)
+{
+    const struct dist_case *c = &cases[_i];
+    struct dist d;
+
+    parse_ok(&d, c->text, c->unit);
+    for (uint64_t i = 0; i < 20000; i++) {
+        uint64_t seed = i < 10000 ? rng_mix64(i) : (i - 10000) * 0x9e3779b97f4a7c15ULL;
+        struct rng r;
+        rng_seed(&r, seed);
+        double want = dist_sample(&d, &r), got = dist_sample_seeded(&d, seed);
+        ck_assert_msg(memcmp(&want, &got, sizeof want) == 0, "%s seed %llu: %a vs %a", c->text,
+                      (unsigned long long)seed, got, want);
+    }
+    dist_fini(&d);
+}
+END_TEST
+
 START_TEST(sample_mean_is_within_five_standard_errors)
 {
     const struct dist_case *c = &cases[_i];
@@ -564,6 +586,7 @@ Suite *dist_suite(void)
     tc = tcase_create("sampling");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, sample_mean_is_within_five_standard_errors, 0, NCASES(cases));
+    tcase_add_loop_test(tc, seeded_sample_is_bitwise_the_stream_sample, 0, NCASES(cases));
     tcase_add_loop_test(tc, samples_pass_kolmogorov_smirnov_against_cdf, 0, NCASES(cases));
     tcase_add_test(tc, sample_ns_rounds_to_nearest_and_saturates);
     tcase_add_test(tc, duration_tail_beyond_the_end_of_time_is_refused);

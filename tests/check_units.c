@@ -31,6 +31,29 @@ static const struct duration_case good_durations[] = {
     {"2305843009s", 2305843009000000000}, /* just under UNITS_TIME_MAX_NS */
 };
 
+/* units_llround replaces llround on the arrival path: it must agree exactly,
+ * halves included (away from zero), or every Poisson run's results change. */
+START_TEST(llround_inline_matches_libm)
+{
+    static const double fixed[] = {0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, 0.49999999999999994,
+                                   -0.49999999999999994, 4503599627370495.5, 4503599627370497.0,
+                                   9007199254740993.0, 1e18, -1e18, 8.9e18, 123456789.5};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        ck_assert_int_eq(units_llround(fixed[i]), llround(fixed[i]));
+    uint64_t x = 88172645463325252ULL; /* xorshift64: doubles of every magnitude */
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double d = (double)(x >> 11) * 0x1.0p-53 * ldexp(1.0, (int)(x % 62)) * ((x & 1) ? -1 : 1);
+        ck_assert_int_eq(units_llround(d), llround(d));
+        double h = floor(d) + 0.5; /* an exact half, where the direction matters */
+        if (fabs(h) < 9e18)
+            ck_assert_int_eq(units_llround(h), llround(h));
+    }
+}
+END_TEST
+
 START_TEST(duration_parses_number_and_unit_to_nanoseconds)
 {
     const struct duration_case *c = &good_durations[_i];
@@ -336,6 +359,7 @@ Suite *units_suite(void)
     tcase_add_loop_test(tc, int_accepts_digits_only, 0, NCASES(ints));
     tcase_add_test(tc, double_rejects_trailing_text_and_non_finite);
     tcase_add_test(tc, ns_from_double_rounds_and_saturates_at_the_end_of_time);
+    tcase_add_test(tc, llround_inline_matches_libm);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -23,7 +23,7 @@ static int64_t poisson_gap(struct arrival *a, int64_t now_ns, struct rng *r)
 {
     (void)now_ns;
     double gap_ns = a->p[0] * rng_exp(r);
-    return gap_ns < 9e18 ? llround(gap_ns) : INT64_MAX;
+    return gap_ns < 9e18 ? units_llround(gap_ns) : INT64_MAX;
 }
 
 /* Exact gaps would drift by the rounding of a non-integer ns gap; the k-th

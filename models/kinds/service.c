@@ -278,9 +278,8 @@ static void auth_done(struct sim *sim, struct component *c, struct request *r,
         return;
     if (v == AUTH_PASS) {
         struct station *rp = &sv->reps[sim_top(r)->replica];
-        struct rng wr;
-        sim_work_rng(r, c, 0, &wr);
-        double t = nodefault_scale(&rp->nf, dist_sample(&sv->demand, &wr)) / rp->speed;
+        double t = nodefault_scale(&rp->nf, dist_sample_seeded(&sv->demand, sim_work_seed(r, c, 0))) /
+                   rp->speed;
         sim_after(sim, units_ns_from_double(t), body_event, sv, r);
         return;
     }

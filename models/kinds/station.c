@@ -114,9 +114,7 @@ static inline double demand_of(struct station *st, struct request *r)
 {
     if (!st->dist)
         return st->ops->demand(st, r);
-    struct rng wr;
-    sim_work_rng(r, st->comp, 0, &wr);
-    return dist_sample(st->dist, &wr);
+    return dist_sample_seeded(st->dist, sim_work_seed(r, st->comp, 0));
 }
 
 /* r takes a free worker and its service begins. Inlined into both callers:
