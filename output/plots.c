@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/diag.h"
 #include "sim/hist.h"
+#include "sim/spec.h"
 #include "output/theory_apply.h"
 #include "output/writers.h"
 #include "sim/units.h"
@@ -326,54 +328,47 @@ static void sweep_suffix(const struct scenario *sc, const struct sc_sweep *w, ch
     snprintf(out, size, "%.*s", (int)n, close + 1);
 }
 
-/* The k=v parameters of a spec value "name(k=v, k=v)": the offset of its
- * '(' (0: none) and the parameters as pieces of the text between the
- * parentheses, at most max of them. */
-static size_t spec_params(const char *v, const char **piece, size_t *len, size_t max, size_t *open)
+/* A category value read as a spec "name(k=v, ...)" (sim/spec.h); nargs 0
+ * when it has no arguments or is not a spec at all. */
+static void category_spec(struct spec *sp, const char *v)
 {
-    const char *lp = strchr(v, '('), *rp = strrchr(v, ')');
-    *open = 0;
-    if (!lp || !rp || rp < lp || rp[1] || lp == v)
-        return 0;
-    *open = (size_t)(lp - v);
-    size_t n = 0;
-    for (const char *p = lp + 1; p < rp && n < max;) {
-        while (*p == ' ')
-            p++;
-        size_t l = 0;
-        int depth = 0;
-        while (p + l < rp && (depth || p[l] != ',')) {
-            depth += p[l] == '(' ? 1 : p[l] == ')' ? -1 : 0;
-            l++;
-        }
-        piece[n] = p;
-        len[n++] = l;
-        p += l + (p + l < rp);
-    }
-    return n;
+    struct diag *d = diag_new();
+    if (spec_parse(sp, v, (struct loc){0}, d) < 0)
+        sp->nargs = 0;
+    diag_free(d);
 }
 
-/* Whether the parameter piece p (l characters) is in every value of w
- * that has parameters and, with open, the policy name of v (its text
- * before '(', open characters), and at least two such values exist. */
-static bool param_shared(const struct sc_sweep *w, const char *v, size_t open, const char *p,
-                         size_t l)
+static bool arg_same(const struct spec_arg *a, const struct spec_arg *b)
+{
+    return (a->key == NULL) == (b->key == NULL) && (!a->key || strcmp(a->key, b->key) == 0) &&
+           strcmp(a->val, b->val) == 0;
+}
+
+/* Whether argument a is in every spec of sp[0..n) that has arguments and,
+ * with name, that policy name, and at least two such specs exist. */
+static bool arg_shared(const struct spec *sp, size_t n, const char *name, const struct spec_arg *a)
 {
     size_t same = 0;
-    for (size_t j = 0; j < w->nvalues; j++) {
-        const char *piece[16];
-        size_t len[16], o;
-        size_t n = spec_params(w->values[j], piece, len, 16, &o);
-        if (!n || (open && (o != open || strncmp(w->values[j], v, open) != 0)))
+    for (size_t j = 0; j < n; j++) {
+        if (!sp[j].nargs || (name && strcmp(sp[j].name, name) != 0))
             continue;
         bool has = false;
-        for (size_t k = 0; k < n && !has; k++)
-            has = len[k] == l && strncmp(piece[k], p, l) == 0;
+        for (size_t k = 0; k < sp[j].nargs && !has; k++)
+            has = arg_same(&sp[j].args[k], a);
         if (!has)
             return false;
         same++;
     }
     return same >= 2;
+}
+
+/* Appends argument a ("key=val", or "val" when positional) to buf. */
+static void put_arg(char *buf, size_t size, const char *sep, const struct spec_arg *a)
+{
+    size_t l = strlen(buf);
+    if (l < size)
+        snprintf(buf + l, size - l, "%s%s%s%s", sep, a->key ? a->key : "", a->key ? "=" : "",
+                 a->val);
 }
 
 /* Category tic labels: a parameter that every value (or every value of
@@ -384,54 +379,46 @@ static bool param_shared(const struct sc_sweep *w, const char *v, size_t open, c
 static void x_categories(struct x_axis *x, const struct sc_sweep *w)
 {
     x->cat = xmalloc(w->nvalues * sizeof *x->cat);
+    struct spec *sp = xmalloc(w->nvalues * sizeof *sp);
+    for (size_t i = 0; i < w->nvalues; i++)
+        category_spec(&sp[i], w->values[i]);
     char common[200] = "", everywhere[120] = "";
     for (size_t i = 0; i < w->nvalues; i++) {
-        const char *v = w->values[i], *piece[16];
-        size_t len[16], open;
-        size_t n = spec_params(v, piece, len, 16, &open);
-        char out[256];
-        size_t o = (size_t)snprintf(out, sizeof out, "%.*s", (int)(open ? open : strlen(v)), v);
-        size_t kept = 0, shared = 0;
-        char sh[160] = "";
-        /* the first value of its policy name (or with parameters at all)
+        const struct spec *v = &sp[i];
+        if (!v->nargs) { /* no arguments: as written */
+            x->cat[i] = xstrdup(w->values[i]);
+            continue;
+        }
+        /* the first value of its policy name (or with arguments at all)
          * says in the axis label what is shared */
         bool first = true, first_any = true;
-        for (size_t j = 0; j < i; j++) {
-            const char *pj[16];
-            size_t lj[16], oj;
-            if (!spec_params(w->values[j], pj, lj, 16, &oj))
-                continue;
-            first_any = false;
-            first &= oj != open || strncmp(w->values[j], v, open) != 0;
-        }
-        for (size_t k = 0; k < n && o < sizeof out; k++) {
-            if (param_shared(w, v, 0, piece[k], len[k])) {
-                size_t el = strlen(everywhere);
+        for (size_t j = 0; j < i; j++)
+            if (sp[j].nargs) {
+                first_any = false;
+                first &= strcmp(sp[j].name, v->name) != 0;
+            }
+        char out[256], sh[160] = "";
+        snprintf(out, sizeof out, "%s", v->name);
+        size_t kept = 0, shared = 0;
+        for (size_t k = 0; k < v->nargs; k++) {
+            const struct spec_arg *a = &v->args[k];
+            if (arg_shared(sp, w->nvalues, NULL, a)) {
                 if (first_any)
-                    snprintf(everywhere + el, sizeof everywhere - el, "%s%.*s", el ? ", " : "",
-                             (int)len[k], piece[k]);
-                continue;
-            }
-            if (param_shared(w, v, open, piece[k], len[k])) {
-                size_t sl = strlen(sh);
-                snprintf(sh + sl, sizeof sh - sl, "%s%.*s", shared++ ? ", " : "", (int)len[k],
-                         piece[k]);
-                continue;
-            }
-            o += (size_t)snprintf(out + o, sizeof out - o, "%s%.*s", kept++ ? ", " : "(",
-                                  (int)len[k], piece[k]);
+                    put_arg(everywhere, sizeof everywhere, everywhere[0] ? ", " : "", a);
+            } else if (arg_shared(sp, w->nvalues, v->name, a))
+                put_arg(sh, sizeof sh, shared++ ? ", " : "", a);
+            else
+                put_arg(out, sizeof out, kept++ ? ", " : "(", a);
         }
-        if (kept && o < sizeof out)
-            snprintf(out + o, sizeof out - o, ")");
-        else if (open && !n)
-            snprintf(out, sizeof out, "%s", v); /* "name()" stays as written */
+        if (kept && strlen(out) + 1 < sizeof out)
+            strcat(out, ")");
         x->cat[i] = xstrdup(out);
         if (shared && first) {
             size_t cl = strlen(common);
-            snprintf(common + cl, sizeof common - cl, "%s%.*s: %s", cl ? "; " : "", (int)open, v,
-                     sh);
+            snprintf(common + cl, sizeof common - cl, "%s%s: %s", cl ? "; " : "", v->name, sh);
         }
     }
+    free(sp);
     if (everywhere[0] || common[0]) {
         size_t l = strlen(x->label);
         snprintf(x->label + l, sizeof x->label - l, " (%s%s%s)", everywhere,
