@@ -240,6 +240,10 @@ const struct kind_metric columns_kind_metrics[] = {
     KM("late_replies", "replies", "replies that found no caller waiting, dropped: the caller "
        "gave up (its timeout, or a retry published again) or an earlier copy's reply answered "
        "it", "queue with reply", CNT),
+    KM("unanswered", "publishes", "publishes whose request message (dropped, expired, "
+       "dead-lettered, lost in a crash) or reply (refused by a reply queue that was down) was "
+       "lost while their caller waited: it times out, or is still in flight at the end",
+       "queue with reply", CNT),
     KM("refused_broker_down", "publishes", "publishes refused because their partition's broker "
        "was down (a crash without failover)", "queue with a fault", CNT),
     KM("lost_broker_crash", "messages", "messages waiting for a consumer when the broker "

@@ -975,6 +975,43 @@ START_TEST(a_second_reply_to_one_correlation_id_is_late)
 }
 END_TEST
 
+START_TEST(a_lost_request_message_leaves_its_caller_unanswered)
+{
+    /* a 5 ms retention, one consumer, 10 ms each: publishes 1 and 2 are
+     * stored at 2 ms; 1 is processed 2..12 ms and replied at 15 ms; 2,
+     * reached at 12 ms, is 12 ms old: deleted unprocessed. Its caller gets
+     * no reply (it waits for its timeout), and the queue counts it
+     * unanswered. */
+    build(RR_MODEL("retention = 5ms\n", ""));
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_int_eq(sink.replies, 1);
+    ck_assert_double_eq(metric("q", "lost_retention"), 1);
+    ck_assert_double_eq(metric("q", "replied"), 1);
+    ck_assert_double_eq(metric("q", "unanswered"), 1);
+}
+END_TEST
+
+START_TEST(a_lost_message_whose_caller_gave_up_is_not_unanswered)
+{
+    /* as above, but 2's caller gave up at 5 ms: its message's loss at 12 ms
+     * leaves nobody waiting */
+    build(RR_MODEL("retention = 5ms\n", ""));
+    publish(1);
+    struct request *r2 = sim_req_new(&sim);
+    r2->key = 2;
+    r2->op = OP_WRITE;
+    r2->work_seed = 2;
+    tl_sink_send(&sim, &sink, r2, kind_lookup(&sim, "q"));
+    tl_run_until(&sim, 5 * MS);
+    r2->abandoned = true;
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("q", "lost_retention"), 1);
+    ck_assert_double_eq(metric("q", "unanswered"), 0);
+}
+END_TEST
+
 START_TEST(a_queue_without_reply_reports_no_reply_figures)
 {
     build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1ms)\n");
@@ -1163,6 +1200,8 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_request_waits_for_its_reply_through_the_reply_queue);
     tcase_add_test(tc, a_reply_after_the_caller_gave_up_is_late_and_dropped);
     tcase_add_test(tc, a_second_reply_to_one_correlation_id_is_late);
+    tcase_add_test(tc, a_lost_request_message_leaves_its_caller_unanswered);
+    tcase_add_test(tc, a_lost_message_whose_caller_gave_up_is_not_unanswered);
     tcase_add_test(tc, a_queue_without_reply_reports_no_reply_figures);
     tcase_add_test(tc, a_broker_crash_refuses_publishes_and_keeps_its_messages);
     tcase_add_test(tc, a_broker_crash_without_persistence_loses_the_waiting_messages);

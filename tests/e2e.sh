@@ -1018,6 +1018,45 @@ check "pubsub-slow-subscriber.ini: a fast analytics leaves billing's figures unc
     "$SDSIM" run scenarios/pubsub-slow-subscriber.ini --set sim.repeat=3 -j 2 -o "$T/ps2" -q 2>/dev/null
 check "pubsub-slow-subscriber.ini: -j1 and -j2 give byte-identical files" \
     sh -c "for f in runs.csv summary.csv components.csv timeseries.csv histograms.csv expect.csv; do cmp -s \"$T/ps1/\$f\" \"$T/ps2/\$f\" || exit 1; done"
+# queue-request-reply-loss.ini: a request-reply whose request message or reply
+# is lost. Every request is accounted for: with a timeout it times out (and
+# the queue's unanswered says why), without one it is still in flight at the
+# end; unanswered is each lost message or refused reply once. The same with
+# the request queue's broker crashing (persistence = false) and with dead
+# letters (failed processings, max_deliveries = 2), where the crash's
+# refused publishes are errors.
+rr_loss() { # FILE: exit 1 unless every row's identities hold
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        { u = $c["requests.unanswered"]; lost = $c["requests.lost_total"]
+          rb = ("replies.refused_broker_down" in c) ? $c["replies.refused_broker_down"] : 0
+          ok = u > 0 && u == lost + rb && $c["requests.late_replies"] == 0
+          if ($c["timeout"] == "0s") ok = ok && $c["timeouts"] == 0 && $c["in_flight"] == u
+          else ok = ok && $c["timeouts"] == u && $c["in_flight"] == 0
+          if ("requests.refused_broker_down" in c) ok = ok && $c["errors"] == $c["requests.refused_broker_down"]
+          else ok = ok && $c["errors"] == 0
+          if (!ok) { print "  row " NR ": unanswered " u ", lost " lost ", refused replies " rb ", timeouts " $c["timeouts"] ", in flight " $c["in_flight"]; bad++ } n++ }
+        END { exit bad > 0 || n != 2 }' "$1"
+}
+"$SDSIM" run scenarios/queue-request-reply-loss.ini -j 2 -o "$T/rrl" -q 2>/dev/null
+check "queue-request-reply-loss.ini runs and its expectations pass" [ $? -eq 0 ]
+check "request-reply loss: every request accounted for (offered = ended + in flight)" accounting_holds "$T/rrl/runs.csv"
+check "request-reply loss (drop_oldest, retention, refused replies): lost ones time out, or stay in flight without a timeout" \
+    rr_loss "$T/rrl/runs.csv"
+rr_sum() { awk -F, -v m="$2" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } { s += $c[m] } END { print s + 0 }' "$1"; }
+rr_loss_by() { # FILE CAUSE: CAUSE lost some, is the only loss, and the identities hold
+    [ "$(rr_sum "$1" "$2")" -gt 0 ] && [ "$(rr_sum "$1" "$2")" = "$(rr_sum "$1" requests.lost_total)" ] &&
+        rr_loss "$1" && accounting_holds "$1"
+}
+"$SDSIM" run "$(bare queue-request-reply-loss)" -j 2 -o "$T/rrl_c" -q \
+    --set reply-broker.target=requests --set requests.persistence=false --set requests.retention=forever \
+    --set requests.capacity=unbounded --set reply-broker.at=7s 2>/dev/null
+check "request-reply loss, the request broker crashing ($(rr_sum "$T/rrl_c/runs.csv" requests.lost_broker_crash) lost): lost ones time out, or stay in flight" \
+    rr_loss_by "$T/rrl_c/runs.csv" requests.lost_broker_crash
+"$SDSIM" run "$(bare queue-request-reply-loss)" -j 2 -o "$T/rrl_d" -q \
+    --set workers.fail=0.1 --set workers.consumers=3 --set requests.max_deliveries=2 --set requests.retention=forever \
+    --set requests.capacity=unbounded --set reply-broker.at=100s --set reply-broker.until=101s 2>/dev/null
+check "request-reply loss by dead letters ($(rr_sum "$T/rrl_d/runs.csv" requests.lost_dead_letter)): lost ones time out, or stay in flight" \
+    rr_loss_by "$T/rrl_d/runs.csv" requests.lost_dead_letter
 # --- replication (issue 7) --------------------------------------------------------
 "$SDSIM" run "$(bare geo-replicas)" --set sim.repeat=1 -o "$T/geo" -q 2>/dev/null
 ps=$(cell "$T/geo/runs.csv" latency_p50_ms level=strong behind=leader)

@@ -74,8 +74,8 @@
  * to. A caller that gave up meanwhile (dep_caller_gone: its timeout, or a
  * retry that published again) or an id answered already (a copy processed
  * twice) makes a late reply, counted and dropped; the abandoned request
- * still goes back so its caller frees it. A lost message leaves its caller
- * to its timeout.
+ * still goes back so its caller frees it. A lost message (or a refused reply)
+ * leaves its caller to its timeout, counted in unanswered (rr_lost).
  *
  * Broker faults (a [fault] on the queue, action = crash; replica = a
  * partition, or all): a partition that is down (bdown) refuses publishes
@@ -169,6 +169,8 @@ struct queue {
     uint64_t replied;         /* replies that reached a caller still waiting */
     uint64_t late_replies;    /* replies that found no caller waiting: given up (timeout,
                                  retry) or answered already by an earlier copy; dropped */
+    uint64_t unanswered;      /* publishes whose request message, or its reply, was lost: their
+                                 caller waits for its timeout, or to the end of the run */
     /* broker faults (a [fault] with target = the queue, action = crash) */
     bool persistence;         /* held messages survive a broker crash */
     int64_t failover_ns;      /* a crash is a leader failover: the partition pauses this long;
@@ -333,11 +335,15 @@ static void unread_pop(struct unread *u)
 
 /* ---- the end of a message ------------------------------------------------- */
 
+static void rr_lost(struct consumers *g, struct request *m);
+
 /* Group g is done with its message m (processed: its processing ended
  * successfully). A message redelivered while in processing has copies: the
  * second and later processings ended count as duplicates. */
 static void msg_free(struct sim *sim, struct consumers *g, struct request *m, bool processed)
 {
+    if (!processed && g->q->reply && !(sim_top(m)->step & STEP_SKIP))
+        rr_lost(g, m);
     if (sim_top(m)->step & STEP_FAMILY) {
         struct idmap_slot *s = idmap_find(&g->family, m->version);
         assert(s && s->a > 0);
@@ -466,7 +472,8 @@ static const struct param_spec queue_params[] = {
      "the consumers publish to this [queue] (no [consumers] of its own: the callers read it; its "
      "latency is the reply's broker latency) when a processing ends; the caller's timeout and "
      "retries apply, and a reply after the caller gave up is counted in late_replies and "
-     "dropped"},
+     "dropped; a request message or reply lost while its caller waits is counted in "
+     "unanswered (the caller times out, or waits to the end of the run)"},
     {"persistence", "bool", "true",
      "whether the messages the broker holds survive its crash (a [fault] with target = the "
      "queue, action = crash): false loses the waiting ones, counted in lost_broker_crash; "
@@ -669,7 +676,7 @@ static void reply_event(struct sim *sim, void *a, void *b)
  * the reply to q's reply queue, which holds it for its latency. A reply
  * queue that is down refuses it (its caller waits for its timeout); one in
  * a failover holds it until the failover ends. */
-static void send_reply(struct sim *sim, struct queue *q, const struct request *m)
+static bool send_reply(struct sim *sim, struct queue *q, const struct request *m)
 {
     struct queue *rq = q->reply;
     struct component *rc = &rq->base;
@@ -680,7 +687,7 @@ static void send_reply(struct sim *sim, struct queue *q, const struct request *m
         if (rq->bdown[part] == BROKER_DOWN) {
             rq->refused_down++;
             rc->st.errors++;
-            return;
+            return false;
         }
         rq->blocked_publishes++;
         ns = rq->back_ns[part] - sim_now(sim);
@@ -689,6 +696,30 @@ static void send_reply(struct sim *sim, struct queue *q, const struct request *m
     if (rc->has_latency)
         ns += units_ns_from_double(dist_sample(&rc->latency, &rc->net_rng));
     sim_after(sim, ns > 0 ? ns : 0, reply_event, q, (void *)(uintptr_t)m->version);
+    return true;
+}
+
+/* Request-response: group g's message m is gone unprocessed (lost, dropped,
+ * dead-lettered), or its reply was refused: unless another copy of it is
+ * still alive or was processed (its reply sent), and unless its caller's
+ * request is no longer waiting, the caller will get no reply. It is counted
+ * in unanswered, the cause of the caller's timeout; the request stays
+ * pending (the caller is not told, as in a real system), so without a
+ * timeout it is still in flight at the end of the run. */
+static void rr_lost(struct consumers *g, struct request *m)
+{
+    struct queue *q = g->q;
+    if (sim_top(m)->step & STEP_FAMILY) {
+        const struct idmap_slot *s = idmap_find(&g->family, m->version);
+        if (s && (s->a > 1 || s->b > 0))
+            return;
+    }
+    const struct idmap_slot *ps = idmap_find(&q->pending, m->version);
+    if (!ps)
+        return;
+    struct request *r = (struct request *)(uintptr_t)((uint64_t)ps->a | (uint64_t)ps->b << 32);
+    if (!dep_caller_gone(r))
+        q->unanswered++;
 }
 
 /* Group g's message m was delivered max_deliveries times and failed each
@@ -873,7 +904,7 @@ static void queue_reset(struct sim *sim, struct component *c)
     struct queue *q = (struct queue *)c;
     q->published = q->rejected_full = q->dropped_oldest = 0;
     q->dead_lettered = q->lost_retention = q->lost_dead_letter = 0;
-    q->replied = q->late_replies = 0;
+    q->replied = q->late_replies = q->unanswered = 0;
     q->refused_down = q->lost_crash = q->blocked_publishes = 0;
     hist_reset(q->e2e);
 }
@@ -903,7 +934,7 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
     uint64_t amo = 0; /* at most once: cut or failed after an ack on receive */
     for (size_t i = 0; i < q->ngroups; i++)
         amo += q->groups[i]->lost;
-    struct metric_out m[16] = {
+    struct metric_out m[24] = {
         {"published", (double)q->published, true},
         {"rejected_full", (double)q->rejected_full, true},
         {"dropped_oldest", (double)q->dropped_oldest, true},
@@ -924,6 +955,7 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
     if (q->reply) { /* request-response */
         m[n++] = (struct metric_out){"replied", (double)q->replied, true};
         m[n++] = (struct metric_out){"late_replies", (double)q->late_replies, true};
+        m[n++] = (struct metric_out){"unanswered", (double)q->unanswered, true};
     }
     if (q->faulted) { /* a [fault] aims at the broker */
         m[n++] = (struct metric_out){"refused_broker_down", (double)q->refused_down, true};
@@ -1444,10 +1476,9 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
     if (sim_top(m)->step & STEP_SKIP) { /* seen: acked without processing */
-        sim_top(m)->step &= ~STEP_SKIP;
         g->deduped++;
         station_release(sim, stn, m);
-        msg_free(sim, g, m, false);
+        msg_free(sim, g, m, false); /* STEP_SKIP still set: answered already, not lost */
         return;
     }
     if (processing_fails(g, stn, m)) {
@@ -1463,8 +1494,8 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
     note_order(g, m);
     if (g->dedupe_ns >= 0)
         remember(g, m->version, sim_now(sim));
-    if (g->q->reply)
-        send_reply(sim, g->q, m);
+    if (g->q->reply && !send_reply(sim, g->q, m))
+        rr_lost(g, m);
     station_release(sim, stn, m);
     msg_free(sim, g, m, true);
 }
