@@ -12,16 +12,23 @@
  *     the integer nanoseconds with three decimals (exact); args: req (the
  *     request's id), span and parent (ids unique within a point; parent 0:
  *     a request's top span), late: 1 when the span ended after its request
- *     did, or after the request (or the call it belongs to) was given up (a
- *     losing hedge, a timed-out attempt or call): it may end after its
- *     parent; a request's top span also has status and latency_us (the
- *     client's latency);
+ *     or its parent did, or after the request (or the call it belongs to)
+ *     was given up (a losing hedge, a timed-out attempt or call, a message
+ *     processed after its publish was acked): it may end after its parent;
+ *     a request's top span also has status and latency_us (the client's
+ *     latency); a message's delivery to a consumers group has cat
+ *     "delivery", on the track of the group's partition;
  * Spans of requests that had not ended when the run did (or whose parent
- * had not: a copy still queued), and the flows to them, are left out: the
- * file holds whole requests only.
- *   "s" / "f" flow events from a send to the callee's hop span (id: the
- *     point in the high 32 bits, the callee span in the low), "f" binding to
- *     the enclosing slice ("bp": "e");
+ * had not: a copy still queued), and the flows to them, are left out, and
+ * so are all the spans of a request one of whose calls never ended (an
+ * attempt given up and still out when the run ended, a message lost on a
+ * link): the file holds whole requests only. A message a request
+ * published may outlive it: its deliveries that had not ended are left
+ * out, the request stays.
+ *   "s" / "f" flow events from a send to the callee's hop span, and from a
+ *     publish's hop at the queue (its start) to each delivery of its message
+ *     (id: the point in the high 32 bits, the callee's or delivery's span in
+ *     the low), "f" binding to the enclosing slice ("bp": "e");
  *   "M" metadata events naming processes and threads. */
 #include "output/trace.h"
 
@@ -76,6 +83,7 @@ static const char *span_name(const struct trace_result *t, const struct trace_ev
     case TRACE_REQUEST:
         return "request";
     case TRACE_HOP:
+    case TRACE_DELIVERY:
         return e->comp < t->ncomps ? t->comps[e->comp] : "?";
     case TRACE_QUEUE:
         return "queue";
@@ -97,6 +105,8 @@ static const char *span_cat(const struct trace_ev *e)
         return "request";
     case TRACE_HOP:
         return "hop";
+    case TRACE_DELIVERY:
+        return "delivery";
     case TRACE_NETWORK:
         return "network";
     case TRACE_BACKOFF:
@@ -104,6 +114,12 @@ static const char *span_cat(const struct trace_ev *e)
     default:
         return "station";
     }
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
 }
 
 static void write_run(struct outfile *o, const struct report *rp, const struct run_result *r,
@@ -145,11 +161,13 @@ static void write_run(struct outfile *o, const struct report *rp, const struct r
     int64_t *end = xcalloc((size_t)maxid + 1, sizeof *end);
     int64_t *req_end = xcalloc((size_t)maxid + 1, sizeof *req_end);
     bool *is_span = xcalloc((size_t)maxid + 1, sizeof *is_span);
+    bool *is_delivery = xcalloc((size_t)maxid + 1, sizeof *is_delivery);
     for (size_t i = 0; i < t->n; i++) {
         const struct trace_ev *e = &t->ev[i];
         if (e->what == TRACE_FLOW_OUT || e->what == TRACE_FLOW_IN)
             continue;
         is_span[e->span] = true;
+        is_delivery[e->span] = e->what == TRACE_DELIVERY;
         parent[e->span] = e->parent;
         end[e->span] = e->ts_ns + e->dur_ns;
     }
@@ -158,17 +176,32 @@ static void write_run(struct outfile *o, const struct report *rp, const struct r
                      : parent[s] == 0  ? end[s]
                      : parent[s] < s   ? req_end[parent[s]]
                                        : INT64_MIN;
+    /* A request one of whose calls never reached its callee's end (an
+     * attempt given up whose reply had not come when the run ended, a
+     * message a link fault lost) is not whole: its spans are left out. */
+    uint64_t *cut = NULL;
+    size_t ncut = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct trace_ev *e = &t->ev[i];
+        if (e->what == TRACE_FLOW_OUT && !is_span[e->span]) {
+            cut = xrealloc(cut, (ncut + 1) * sizeof *cut);
+            cut[ncut++] = e->req;
+        }
+    }
+    qsort(cut, ncut, sizeof *cut, cmp_u64);
     uint64_t flow_base = (uint64_t)pid << 32;
     for (size_t i = 0; i < t->n; i++) {
         const struct trace_ev *e = &t->ev[i];
-        if (req_end[e->span] == INT64_MIN)
+        if (req_end[e->span] == INT64_MIN ||
+            (ncut && bsearch(&e->req, cut, ncut, sizeof *cut, cmp_u64)))
             continue;
         if (e->what == TRACE_FLOW_OUT || e->what == TRACE_FLOW_IN) {
             outfile_printf(o, ",\n{\"ph\":\"%s\",\"pid\":%zu,\"tid\":%" PRIu32 ",\"ts\":",
                            e->what == TRACE_FLOW_OUT ? "s" : "f", pid, e->tid);
             put_us(o, e->ts_ns);
-            outfile_printf(o, ",\"name\":\"call\",\"cat\":\"flow\",\"id\":%" PRIu64 "%s}",
-                           flow_base | e->span, e->what == TRACE_FLOW_IN ? ",\"bp\":\"e\"" : "");
+            outfile_printf(o, ",\"name\":\"%s\",\"cat\":\"flow\",\"id\":%" PRIu64 "%s}",
+                           is_delivery[e->span] ? "message" : "call", flow_base | e->span,
+                           e->what == TRACE_FLOW_IN ? ",\"bp\":\"e\"" : "");
             continue;
         }
         outfile_printf(o, ",\n{\"ph\":\"X\",\"pid\":%zu,\"tid\":%" PRIu32 ",\"ts\":", pid, e->tid);
@@ -180,7 +213,8 @@ static void write_run(struct outfile *o, const struct report *rp, const struct r
         outfile_printf(o, "\",\"cat\":\"%s\",\"args\":{\"req\":%" PRIu64 ",\"span\":%" PRIu32
                           ",\"parent\":%" PRIu32,
                        span_cat(e), e->req, e->span, e->parent);
-        if (e->late || e->ts_ns + e->dur_ns > req_end[e->span])
+        if (e->late || e->ts_ns + e->dur_ns > req_end[e->span] ||
+            (e->parent && e->ts_ns + e->dur_ns > end[e->parent]))
             outfile_printf(o, ",\"late\":1");
         if (e->what == TRACE_REQUEST) {
             outfile_printf(o, ",\"status\":\"%s\",\"latency_us\":",
@@ -193,6 +227,8 @@ static void write_run(struct outfile *o, const struct report *rp, const struct r
     free(end);
     free(req_end);
     free(is_span);
+    free(is_delivery);
+    free(cut);
 }
 
 void trace_write_json(struct outfile *o, const struct report *rp)

@@ -206,6 +206,11 @@ void trace_queue(struct sim *sim, struct request *r)
     struct trace_req *tr = r->attr->tr;
     if (!tr || r->depth == 0)
         return;
+    if (tr->msg) { /* a consumer took the message */
+        tr->queued = 1;
+        tr->start_ns = sim_now(sim);
+        return;
+    }
     unsigned d = r->depth - 1u;
     if (d == 0) /* a client's own frame: not a hop */
         return;
@@ -295,6 +300,94 @@ void trace_end(struct sim *sim, const struct component *c, const struct request 
         span(t, TRACE_REQUEST, tr, tid_of(sim, r, 0), now - latency_ns, now, tr->span[0], 0, false);
     if (e)
         e->status = (uint8_t)status;
+}
+
+/* ---- messages ---------------------------------------------------------------- */
+
+/* m's trace state for a delivery from now, of the request req published in
+ * span pub_span (track pub_tid, from pub_ns). */
+static void msg_begin(struct sim *sim, struct request *m, uint64_t req, uint32_t pub_span,
+                      uint32_t pub_tid, int64_t pub_ns)
+{
+    struct req_attr *x = m->attr;
+    if (!x)
+        return;
+    if (x->tr) { /* not expected: m is new; reuse nothing */
+        x->tr->next_free = sim->trace->free_tr;
+        sim->trace->free_tr = x->tr;
+    }
+    struct trace_req *tr = x->tr = tr_take(sim->trace);
+    x->tr_decided = true;
+    tr->msg = true;
+    tr->req = req;
+    tr->pub_span = pub_span;
+    tr->pub_tid = pub_tid;
+    tr->pub_ns = pub_ns;
+    tr->span[0] = ++sim->trace->next_span;
+    tr->arrive[0] = sim_now(sim);
+}
+
+void trace_msg_publish(struct sim *sim, const struct request *r, struct request *m)
+{
+    const struct trace_req *pt = r->attr ? r->attr->tr : NULL;
+    if (!pt)
+        return;
+    if (pt->msg) { /* a dead letter: its publish is the message's */
+        msg_begin(sim, m, pt->req, pt->pub_span, pt->pub_tid, pt->pub_ns);
+        return;
+    }
+    if (r->depth < 2) /* the queue's frame, below its publisher's */
+        return;
+    unsigned d = r->depth - 1u;
+    msg_begin(sim, m, pt->req, pt->span[d], tid_of(sim, r, d), pt->arrive[d]);
+}
+
+void trace_msg_copy(struct sim *sim, const struct request *m, struct request *copy)
+{
+    const struct trace_req *pt = m->attr ? m->attr->tr : NULL;
+    if (pt && pt->msg)
+        msg_begin(sim, copy, pt->req, pt->pub_span, pt->pub_tid, pt->pub_ns);
+}
+
+void trace_msg_end(struct sim *sim, struct request *m, bool final)
+{
+    struct trace_req *tr = m->attr ? m->attr->tr : NULL;
+    if (!tr || !tr->msg || m->depth == 0)
+        return;
+    struct sim_trace *t = sim->trace;
+    int64_t now = sim_now(sim);
+    const struct frame *f = sim_frame(m, 0);
+    uint32_t tid = track(t, f->c, f->replica);
+    struct trace_ev *e = push(t); /* the flow: from the publish to this delivery */
+    if (e) {
+        e->what = TRACE_FLOW_OUT;
+        e->req = tr->req;
+        e->tid = tr->pub_tid;
+        e->ts_ns = tr->pub_ns;
+        e->span = tr->span[0];
+    }
+    e = push(t);
+    if (e) {
+        e->what = TRACE_FLOW_IN;
+        e->req = tr->req;
+        e->tid = tid;
+        e->ts_ns = tr->arrive[0];
+        e->span = tr->span[0];
+    }
+    struct trace_ev *h =
+        span(t, TRACE_DELIVERY, tr, tid, tr->arrive[0], now, tr->span[0], tr->pub_span, false);
+    if (h)
+        h->comp = f->c->id;
+    if (tr->queued & 1u) {
+        span(t, TRACE_QUEUE, tr, tid, tr->arrive[0], tr->start_ns, ++t->next_span, tr->span[0],
+             false);
+        span(t, TRACE_SERVICE, tr, tid, tr->start_ns, now, ++t->next_span, tr->span[0], false);
+    }
+    tr->queued = 0;
+    if (!final) { /* delivered again from now */
+        tr->span[0] = ++t->next_span;
+        tr->arrive[0] = now;
+    }
 }
 
 /* ---- the result -------------------------------------------------------------- */

@@ -21,7 +21,15 @@
  *     caller's span (both ways: the call and the reply);
  *   - "backoff": a client's wait before a retry;
  *   - a flow (TRACE_FLOW) from the sender at the send to the callee's hop
- *     span: it links every attempt, retry and hedge to the request.
+ *     span: it links every attempt, retry and hedge to the request;
+ *   - a delivery (TRACE_DELIVERY): a message the request published to a
+ *     [queue], on the track of its consumers group's partition, from its
+ *     store (or its redelivery) to its processing's end (or its loss), with
+ *     "queue" and "service" children when a consumer took it; its parent is
+ *     the publish's hop at the queue, and a flow goes from that hop's start
+ *     to each delivery (one per group of a fanout topic, one per
+ *     redelivery). A fire-and-forget message outlives its publish: the
+ *     writer marks it late.
  * Every span has an id, its parent's id and its request's id, so a checker
  * can verify nesting (tests/trace_check.c). A span whose request was given
  * up before it ended (a hedge that lost, a timed-out attempt) is marked
@@ -55,6 +63,7 @@ enum trace_what {
     TRACE_BACKOFF,
     TRACE_FLOW_OUT, /* "s": the sender's end of a flow */
     TRACE_FLOW_IN,  /* "f": the callee's end, at its hop's start */
+    TRACE_DELIVERY, /* a queue's message held by a consumers group: name is the group */
 };
 
 struct trace_ev {
@@ -63,7 +72,7 @@ struct trace_ev {
     uint32_t span;     /* this span's id (a flow's: the callee hop's span) */
     uint32_t parent;   /* the parent span's id, or 0: none (a request) */
     uint32_t tid;      /* track: index in trace_result.tracks */
-    uint32_t comp;     /* TRACE_HOP: component id */
+    uint32_t comp;     /* TRACE_HOP, TRACE_DELIVERY: component id */
     uint8_t what;      /* enum trace_what */
     uint8_t status;    /* TRACE_REQUEST: enum req_status */
     bool late;
@@ -77,6 +86,12 @@ struct trace_req {
     uint32_t queued;    /* bit d: the station at depth d started it (queue span out) */
     uint64_t req;       /* the sampled request's id */
     struct trace_req *next_free;
+    /* a message's (msg): span[0] and arrive[0] are its current delivery's;
+     * the publish it came from is the queue's hop span pub_span (on track
+     * pub_tid, from pub_ns); start_ns: its processing's start (queued bit 0) */
+    bool msg;
+    uint32_t pub_span, pub_tid;
+    int64_t pub_ns, start_ns;
 };
 
 struct sim_trace {
@@ -125,6 +140,14 @@ void trace_queue(struct sim *sim, struct request *r);
 void trace_send(struct sim *sim, struct request *r, const struct component *from, int64_t delay_ns);
 void trace_reply(struct sim *sim, struct request *r, int64_t delay_ns);
 void trace_backoff(struct sim *sim, struct request *r, int64_t from_ns);
+/* Messages (models/kinds/queue.c), when sim->trace is set: the queue
+ * stores message m of publish r (a sampled request at the queue, or a
+ * traced message: a dead letter), which starts its first delivery to m's
+ * consumers group; m's delivery ends (final: m is freed; else it is
+ * delivered again from now: a failure or a crash). */
+void trace_msg_publish(struct sim *sim, const struct request *r, struct request *m);
+void trace_msg_copy(struct sim *sim, const struct request *m, struct request *copy);
+void trace_msg_end(struct sim *sim, struct request *m, bool final);
 /* The client c's request r ended with status (enum req_status) after latency_ns. */
 void trace_end(struct sim *sim, const struct component *c, const struct request *r, int status,
                int64_t latency_ns);

@@ -1,7 +1,8 @@
 /* trace_check: checks a trace.json written by [sim] trace (output/trace.c).
  * Standalone (libc only): `make tests/trace_check`; tests/e2e.sh runs it.
  *
- *   tests/trace_check [--all-add-up] [--min-tiled N] [--min-late N] [--min-backoff N] FILE
+ *   tests/trace_check [--all-add-up] [--min-tiled N] [--min-late N] [--min-backoff N]
+ *                     [--min-deliveries N] [--min-redeliveries N] FILE
  *
  * It parses the whole file as JSON (any malformed byte fails), then checks
  * the trace events:
@@ -18,11 +19,19 @@
  *     the request, each starts where the one before ended and the last ends
  *     with the request. Requests whose children overlap (a hedge, a copy
  *     given up) are counted apart, not checked;
- *   - every flow end "f" has its start "s" (same id), not later.
+ *   - every flow end "f" has its start "s" (same id), not later, and every
+ *     start its end;
+ *   - every delivery of a message (cat "delivery") is the end of a flow:
+ *     an "f" at its start, on its track, whose "s" is on its parent's
+ *     track (the publish's hop at the queue), inside the parent, not after
+ *     the delivery; the delivery is on a track of its own (not its
+ *     publish's). Deliveries of one publish on one track beyond the first
+ *     are redeliveries.
  * Times are compared in integer nanoseconds (the file has microseconds with
  * three decimals). Prints a summary line; exits 1 on the first failure, or
  * when fewer than N requests tiled (--min-tiled), spans are late
- * (--min-late) or backoff spans are present (--min-backoff); with
+ * (--min-late), backoff spans (--min-backoff), deliveries
+ * (--min-deliveries) or redeliveries (--min-redeliveries) are present; with
  * --all-add-up, when some request's spans do not add up (or overlap). */
 #include <ctype.h>
 #include <stdarg.h>
@@ -185,6 +194,7 @@ struct ev {
     unsigned long long req, span, parent, id;
     bool has_req, has_span;
     char name[256];
+    char cat[32];
 };
 
 static struct ev *evs;
@@ -279,6 +289,8 @@ static void event(void)
                 e->id = strtoull(v, NULL, 10);
             else if (!strcmp(k, "name"))
                 snprintf(e->name, sizeof e->name, "%s", v);
+            else if (!strcmp(k, "cat"))
+                snprintf(e->cat, sizeof e->cat, "%.31s", v);
         }
         ws();
         if (*p == ',') {
@@ -374,9 +386,21 @@ static int by_flow(const void *a, const void *b)
     return (x->ph == 's' ? 0 : 1) - (y->ph == 's' ? 0 : 1);
 }
 
+static int by_delivery(const void *a, const void *b)
+{
+    const struct ev *x = *(struct ev *const *)a, *y = *(struct ev *const *)b;
+    if (x->pid != y->pid)
+        return x->pid < y->pid ? -1 : 1;
+    if (x->parent != y->parent)
+        return x->parent < y->parent ? -1 : 1;
+    if (x->tid != y->tid)
+        return x->tid < y->tid ? -1 : 1;
+    return x->span < y->span ? -1 : x->span > y->span;
+}
+
 int main(int argc, char **argv)
 {
-    long min_tiled = 0, min_late = 0, min_backoff = 0;
+    long min_tiled = 0, min_late = 0, min_backoff = 0, min_deliveries = 0, min_redeliveries = 0;
     bool all_tiled = false;
     int i = 1;
     for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
@@ -389,11 +413,16 @@ int main(int argc, char **argv)
             min_late = atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--min-backoff"))
             min_backoff = atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--min-deliveries"))
+            min_deliveries = atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--min-redeliveries"))
+            min_redeliveries = atol(argv[i + 1]);
         else
             break;
     }
     if (i + 1 != argc) {
-        fprintf(stderr, "usage: trace_check [--all-add-up] [--min-tiled N] [--min-late N] [--min-backoff N] FILE\n");
+        fprintf(stderr, "usage: trace_check [--all-add-up] [--min-tiled N] [--min-late N] "
+                        "[--min-backoff N] [--min-deliveries N] [--min-redeliveries N] FILE\n");
         return 2;
     }
     file = argv[i];
@@ -529,15 +558,66 @@ int main(int argc, char **argv)
             fail("flow %llu ends before it starts", flows[k]->id);
         linked++;
     }
+    for (size_t k = 0; k < nflows; k++)
+        if (flows[k]->ph == 's' && (k + 1 == nflows || flows[k + 1]->id != flows[k]->id ||
+                                    flows[k + 1]->ph != 'f'))
+            fail("flow %llu starts without an end", flows[k]->id);
+    /* deliveries: each the end of a flow from its publish */
+    long deliveries = 0, redeliveries = 0;
+    struct ev **dl = malloc((nspans + 1) * sizeof *dl);
+    size_t nd = 0;
+    for (size_t k = 0; k < nspans; k++) {
+        struct ev *e = spans[k];
+        if (strcmp(e->cat, "delivery") != 0)
+            continue;
+        dl[nd++] = e;
+        struct ev *q = find(e->pid, e->parent); /* found: checked above */
+        unsigned long long want = (unsigned long long)e->pid << 32 | e->span;
+        size_t a = 0, b = nflows; /* the first flow of id >= want */
+        while (a < b) {
+            size_t m = (a + b) / 2;
+            if (flows[m]->id < want)
+                a = m + 1;
+            else
+                b = m;
+        }
+        /* sorted by id, "s" before "f", and paired (checked above) */
+        if (a + 1 >= nflows || flows[a]->id != want || flows[a]->ph != 's')
+            fail("delivery %llu (%s, request %llu) is the end of no flow", e->span, e->name,
+                 e->req);
+        const struct ev *sf = flows[a], *ff = flows[a + 1];
+        if (ff->pid != e->pid || ff->tid != e->tid || ff->ts != e->ts)
+            fail("delivery %llu (%s, request %llu): its flow ends elsewhere than at its start",
+                 e->span, e->name, e->req);
+        if (e->tid == q->tid)
+            fail("delivery %llu (%s, request %llu) is on its publish's track", e->span, e->name,
+                 e->req);
+        if (sf->pid != e->pid || sf->tid != q->tid || sf->ts < q->ts || sf->ts > q->ts + q->dur ||
+            sf->ts > e->ts)
+            fail("delivery %llu (%s, request %llu): its flow does not start in its publish %llu "
+                 "(%s) before it",
+                 e->span, e->name, e->req, q->span, q->name);
+        deliveries++;
+    }
+    /* redeliveries: a publish's deliveries on one track beyond the first */
+    qsort(dl, nd, sizeof *dl, by_delivery);
+    for (size_t k = 1; k < nd; k++)
+        redeliveries += dl[k]->pid == dl[k - 1]->pid && dl[k]->parent == dl[k - 1]->parent &&
+                        dl[k]->tid == dl[k - 1]->tid;
+    free(dl);
     printf("trace_check: %zu events, %zu spans, %ld requests: %ld add up to their latency, %ld "
            "with overlapping attempts; %ld hops = queue + service; %ld flows; %ld late spans; "
-           "%ld backoff spans\n",
-           nev, nspans, requests, tiled, overlapping, hops, linked, late, backoff);
+           "%ld backoff spans; %ld deliveries (%ld redeliveries)\n",
+           nev, nspans, requests, tiled, overlapping, hops, linked, late, backoff, deliveries,
+           redeliveries);
     if (all_tiled && tiled != requests)
         fail("--all-add-up: only %ld of %ld requests add up to their latency", tiled, requests);
-    if (tiled < min_tiled || late < min_late || backoff < min_backoff)
-        fail("fewer than asked: tiled %ld < %ld, late %ld < %ld or backoff %ld < %ld", tiled,
-             min_tiled, late, min_late, backoff, min_backoff);
+    if (tiled < min_tiled || late < min_late || backoff < min_backoff ||
+        deliveries < min_deliveries || redeliveries < min_redeliveries)
+        fail("fewer than asked: tiled %ld < %ld, late %ld < %ld, backoff %ld < %ld, deliveries "
+             "%ld < %ld or redeliveries %ld < %ld",
+             tiled, min_tiled, late, min_late, backoff, min_backoff, deliveries, min_deliveries,
+             redeliveries, min_redeliveries);
     free(kids);
     free(flows);
     free(spans);

@@ -342,6 +342,8 @@ static void rr_lost(struct consumers *g, struct request *m);
  * second and later processings ended count as duplicates. */
 static void msg_free(struct sim *sim, struct consumers *g, struct request *m, bool processed)
 {
+    if (sim->trace) /* its last delivery ends */
+        trace_msg_end(sim, m, true);
     if (!processed && g->q->reply && !(sim_top(m)->step & STEP_SKIP))
         rr_lost(g, m);
     if (sim_top(m)->step & STEP_FAMILY) {
@@ -768,6 +770,8 @@ static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struc
     f->arrive_ns = sim_now(sim);
     f->replica = st->index;
     f->step = 0;
+    if (sim->trace) /* traced with its publish */
+        trace_msg_publish(sim, r, m);
     g->base.st.arrivals++;
     g->hpa_arrivals++;
     sim_level_add(sim, &g->base.st.insys, 1);
@@ -1426,6 +1430,8 @@ static void visible_event(struct sim *sim, void *a, void *b)
     cf->arrive_ns = sim_now(sim);
     cf->replica = st->index;
     cf->step = STEP_FAMILY;
+    if (sim->trace)
+        trace_msg_copy(sim, m, c);
     sim_level_add(sim, &g->base.st.insys, 1);
     if (exhausted(g->q, c)) {
         dead_letter(sim, g, c);
@@ -1467,6 +1473,8 @@ static void processing_failed(struct sim *sim, struct station *stn, struct reque
         dead_letter(sim, g, m);
         return;
     }
+    if (sim->trace) /* this delivery ends; the next starts */
+        trace_msg_end(sim, m, false);
     g->redelivered++;
     sim_top(m)->arrive_ns = sim_now(sim);
     offer_or_park(sim, g, stn, m);
@@ -1535,6 +1543,8 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
         dead_letter(sim, g, m);
         return;
     }
+    if (sim->trace) /* this delivery ends; the next starts */
+        trace_msg_end(sim, m, false);
     if (g->q->vt_ns >= 0) { /* back when its visibility timeout ends */
         sim_top(m)->step |= STEP_INVISIBLE;
         g->parked[stn->index].invisible++;
