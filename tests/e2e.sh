@@ -1282,6 +1282,36 @@ check "trace_max_events reached: the terminal and manifest say so, the file stil
 check "run --shard writes no trace.json (part.sdsim holds none), nor does the merge" \
     sh -c "[ $? -eq 0 ] && [ ! -e '$T/tr_s0/trace.json' ] && [ ! -e '$T/tr_s1/trace.json' ] && [ ! -e '$T/tr_sm/trace.json' ]"
 
+# Traces of messages (scenarios/trace-messages.ini): a request-reply lookup
+# and a fanout topic of 2 partitions read by 2 groups, one of which fails
+# 20% of its processings (redeliveries). trace_check checks that every
+# delivery ends a flow that starts in its publish's hop at the queue, before
+# it, on its own track, and that queue + service add up to it.
+"$SDSIM" run scenarios/trace-messages.ini -o "$T/tm1" -q -j 1
+"$SDSIM" run scenarios/trace-messages.ini -o "$T/tm2" -q -j 2
+check "trace-messages.ini: deliveries linked to their publishes by flows, redeliveries in it, every request whole" \
+    tests/trace_check --all-add-up --min-tiled 40 --min-deliveries 150 --min-redeliveries 5 "$T/tm1/trace.json"
+check "trace-messages.ini: trace.json is the same bytes at -j 1 and -j 2" cmp "$T/tm1/trace.json" "$T/tm2/trace.json"
+check "trace-messages.ini: a track per consumers group and partition" \
+    sh -c "for n in lookers 'billing\\[0\\]' 'billing\\[1\\]' 'audit\\[0\\]' 'audit\\[1\\]'; do grep -q \"thread_name.*\\\"name\\\":\\\"\$n\\\"\" '$T/tm1/trace.json' || exit 1; done"
+# each publish to the topic: a delivery to each group (one flow per group)
+tm_both=$(awk -F'"parent":' '/"cat":"delivery"/ { split($2, a, /[,}]/); p = a[1]
+        if ($0 ~ /"name":"billing"/) b[p] = 1; if ($0 ~ /"name":"audit"/) u[p] = 1 }
+    END { for (p in u) { n++; if (p in b) both++ } print both + 0, n + 0 }' "$T/tm1/trace.json")
+check "trace-messages.ini: every publish to the topic delivered to both groups ($tm_both)" \
+    awk -v b="${tm_both% *}" -v n="${tm_both#* }" 'BEGIN { exit !(n > 20 && b == n) }'
+check "trace-messages.ini: the request-reply deliveries nest in their publish, the fire-and-forget ones are late" \
+    sh -c "! grep '\"name\":\"lookers\",\"cat\":\"delivery\".*\"late\":1' '$T/tm1/trace.json' >/dev/null &&
+           ! grep '\"name\":\"\(billing\|audit\)\",\"cat\":\"delivery\"' '$T/tm1/trace.json' | grep -v '\"late\":1' >/dev/null"
+awk '!done && /"ph":"f".*"name":"message"/ { done = 1; next } { print }' "$T/tm1/trace.json" > "$T/tm_bad.json"
+check "trace_check fails when a delivery's flow has lost its end" \
+    sh -c "! cmp -s '$T/tm1/trace.json' '$T/tm_bad.json' && ! tests/trace_check '$T/tm_bad.json' 2>/dev/null"
+"$SDSIM" run scenarios/trace-messages.ini -o "$T/tm_off" -q -j 2 --set sim.trace=off
+check "trace-messages.ini: tracing changes no result" same_csvs_of "$T/tm_off" "$T/tm1"
+"$SDSIM" run scenarios/queue-poison-dlq.ini -o "$T/tm_dlq" -q -j 2 --set sim.trace=10% --set sim.repeat=1
+check "queue-poison-dlq.ini traced: dead letters and redeliveries check" \
+    tests/trace_check --min-deliveries 1000 --min-redeliveries 100 "$T/tm_dlq/trace.json"
+
 # --- shards and merge --------------------------------------------------------
 # run --shard K/N runs the runs congruent to K mod N; merge puts the parts
 # together and writes exactly the CSVs of one run (byte for byte), whatever
