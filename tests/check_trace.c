@@ -94,6 +94,95 @@ START_TEST(the_cap_keeps_the_first_events_and_says_so)
 }
 END_TEST
 
+/* Messages: a client publishes 100/s evenly to a queue (1 ms of broker
+ * latency) read by one consumer taking 2 ms each (never waiting: 10 ms
+ * between messages). */
+#define MSG_MODEL(fail)                                                                          \
+    "[sim]\nduration = 1s\nwarmup = 0s\ntrace = 100%\n"                                          \
+    "[client load]\narrival = constant(rate=100/s)\nto = q\n"                                    \
+    "[queue q]\nlatency = const(1ms)\nmax_deliveries = 3\n"                                      \
+    "[consumers w]\nfrom = q\nservice = const(2ms)\nfail = " fail "\n"
+
+static const struct trace_ev *span_of(const struct trace_result *t, uint32_t id)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->ev[i].span == id && t->ev[i].what != TRACE_FLOW_OUT &&
+            t->ev[i].what != TRACE_FLOW_IN)
+            return &t->ev[i];
+    return NULL;
+}
+
+START_TEST(a_message_is_a_delivery_flowed_from_its_publish)
+{
+    size_t n;
+    struct run_result *r = tl_runs(MSG_MODEL("0"), 1, &n);
+    const struct trace_result *t = r[0].trace;
+    size_t deliveries = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct trace_ev *e = &t->ev[i];
+        if (e->what != TRACE_DELIVERY)
+            continue;
+        deliveries++;
+        ck_assert_str_eq(t->tracks[e->tid], "w"); /* the group's own track */
+        ck_assert_str_eq(t->comps[e->comp], "w");
+        ck_assert_int_eq(e->dur_ns, 2000000); /* taken at once, processed in 2 ms */
+        const struct trace_ev *p = span_of(t, e->parent);
+        ck_assert_ptr_nonnull(p); /* the publish's hop at the queue, of the same request */
+        ck_assert_int_eq(p->what, TRACE_HOP);
+        ck_assert_str_eq(t->comps[p->comp], "q");
+        ck_assert_uint_eq(p->req, e->req);
+        ck_assert_int_eq(e->ts_ns, p->ts_ns + p->dur_ns); /* stored at the ack */
+        size_t in = 0, out = 0, svc = 0;
+        for (size_t k = 0; k < t->n; k++) {
+            const struct trace_ev *f = &t->ev[k];
+            if (f->span == e->span && f->what == TRACE_FLOW_IN) {
+                in++;
+                ck_assert_int_eq(f->ts_ns, e->ts_ns);
+                ck_assert_uint_eq(f->tid, e->tid);
+            }
+            if (f->span == e->span && f->what == TRACE_FLOW_OUT) {
+                out++;
+                ck_assert_int_eq(f->ts_ns, p->ts_ns); /* from the publish's start */
+                ck_assert_uint_eq(f->tid, p->tid);
+            }
+            if (f->parent == e->span && f->what == TRACE_SERVICE) {
+                svc++;
+                ck_assert_int_eq(f->dur_ns, 2000000);
+            }
+        }
+        ck_assert_uint_eq(in, 1);
+        ck_assert_uint_eq(out, 1);
+        ck_assert_uint_eq(svc, 1);
+    }
+    /* 100 publishes; the last may still be in the broker or processed at the end */
+    ck_assert_uint_ge(deliveries, 99);
+    ck_assert_uint_le(deliveries, 100);
+    tl_runs_free(r, n);
+}
+END_TEST
+
+START_TEST(a_failed_message_is_delivered_again)
+{
+    /* every processing fails: each message is delivered 3 times, then discarded */
+    size_t n;
+    struct run_result *r = tl_runs(MSG_MODEL("100%"), 1, &n);
+    const struct trace_result *t = r[0].trace;
+    size_t three = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct trace_ev *e = &t->ev[i];
+        if (e->what != TRACE_HOP || strcmp(t->comps[e->comp], "q") != 0)
+            continue;
+        size_t k = 0;
+        for (size_t j = 0; j < t->n; j++)
+            k += t->ev[j].what == TRACE_DELIVERY && t->ev[j].parent == e->span;
+        ck_assert_uint_le(k, 3);
+        three += k == 3;
+    }
+    ck_assert_uint_ge(three, 95);
+    tl_runs_free(r, n);
+}
+END_TEST
+
 START_TEST(off_by_default)
 {
     size_t n;
@@ -113,6 +202,8 @@ Suite *trace_suite(void)
     tcase_add_test(t, a_share_samples_about_that_share_the_same_at_any_j);
     tcase_add_test(t, the_cap_keeps_the_first_events_and_says_so);
     tcase_add_test(t, off_by_default);
+    tcase_add_test(t, a_message_is_a_delivery_flowed_from_its_publish);
+    tcase_add_test(t, a_failed_message_is_delivered_again);
     suite_add_tcase(s, t);
     return s;
 }
