@@ -180,15 +180,19 @@ static void write_run(struct outfile *o, const struct report *rp, const struct r
      * attempt given up whose reply had not come when the run ended, a
      * message a link fault lost) is not whole: its spans are left out. */
     uint64_t *cut = NULL;
-    size_t ncut = 0;
+    size_t ncut = 0, cutcap = 0;
     for (size_t i = 0; i < t->n; i++) {
         const struct trace_ev *e = &t->ev[i];
         if (e->what == TRACE_FLOW_OUT && !is_span[e->span]) {
-            cut = xrealloc(cut, (ncut + 1) * sizeof *cut);
+            if (ncut == cutcap) {
+                cutcap = cutcap ? 2 * cutcap : 64;
+                cut = xrealloc(cut, cutcap * sizeof *cut);
+            }
             cut[ncut++] = e->req;
         }
     }
-    qsort(cut, ncut, sizeof *cut, cmp_u64);
+    if (ncut > 1)
+        qsort(cut, ncut, sizeof *cut, cmp_u64);
     uint64_t flow_base = (uint64_t)pid << 32;
     for (size_t i = 0; i < t->n; i++) {
         const struct trace_ev *e = &t->ev[i];
