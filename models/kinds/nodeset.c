@@ -42,6 +42,7 @@ void nodeset_init(struct nodeset *ns, const struct sim *sim, const struct compon
 {
     ns->n = n;
     ns->up = n;
+    ns->ntouched = 0;
     ns->top = 1;
     while (ns->top * 2 <= n)
         ns->top *= 2;
@@ -92,15 +93,8 @@ static int by_distance(const void *a, const void *b)
     return x->node < y->node ? -1 : x->node > y->node;
 }
 
-int nodeset_read_distances(struct nodeset *ns, const struct sc_section *sec,
-                           const struct param_spec *params, const char *key, struct diag *d)
+void nodeset_order_by_distance(struct nodeset *ns)
 {
-    if (kp_durations(sec, params, key, ns->n, false, ns->dist_ns, d) < 0) {
-        for (uint32_t i = 0; i < ns->n; i++)
-            ns->dist_ns[i] = 0;
-        return -1;
-    }
-    /* build time, all nodes up: the order by (distance, index) */
     struct ranked *order = xcalloc(ns->n, sizeof *order);
     for (uint32_t i = 0; i < ns->n; i++)
         order[i] = (struct ranked){ns->dist_ns[i], i};
@@ -110,6 +104,23 @@ int nodeset_read_distances(struct nodeset *ns, const struct sc_section *sec,
         ns->rank[order[p].node] = p;
     }
     free(order);
+    /* the tree over ranks holds the same up flags, in the new order */
+    for (uint32_t p = 0; p <= ns->n; p++)
+        ns->fw_near[p] = 0;
+    for (uint32_t i = 0; i < ns->n; i++)
+        if (ns->nf[i].up)
+            fw_add(ns->fw_near, ns->n, ns->rank[i], 1);
+}
+
+int nodeset_read_distances(struct nodeset *ns, const struct sc_section *sec,
+                           const struct param_spec *params, const char *key, struct diag *d)
+{
+    if (kp_durations(sec, params, key, ns->n, false, ns->dist_ns, d) < 0) {
+        for (uint32_t i = 0; i < ns->n; i++)
+            ns->dist_ns[i] = 0;
+        return -1;
+    }
+    nodeset_order_by_distance(ns);
     return 0;
 }
 

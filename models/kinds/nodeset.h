@@ -51,6 +51,10 @@ void nodeset_fini(struct nodeset *ns);
 int nodeset_read_distances(struct nodeset *ns, const struct sc_section *sec,
                            const struct param_spec *params, const char *key, struct diag *d);
 
+/* Orders the nodes by ns->dist_ns (set by the caller), keeping which are
+ * up. O(n log n): at build time. */
+void nodeset_order_by_distance(struct nodeset *ns);
+
 /* Whether any node has a distance other than 0. */
 bool nodeset_has_distances(const struct nodeset *ns);
 
