@@ -71,10 +71,16 @@
  *
  * A conditional write (OP_CAS) is treated as a plain write.
  *
- * Cost: O(leaders) per request and per delivery; per key and node a 16-byte
- * record and 3 x leaders counters; per write in flight one pooled record
- * (no malloc per write after warm-up); held messages grow with the writes
- * a down node misses. */
+ * Cost: a request's node is chosen in O(log leaders) (models/kinds/
+ * nodeset.h); a read is O(leaders) (the key's truth per origin), a write
+ * leaders - 1 deliveries of O(leaders) each (joining a version vector:
+ * exact causality needs the n counters), O(leaders^2) in all. Memory: per
+ * key and node a 16-byte record and 3 x leaders counters, so 12 x
+ * leaders^2 bytes per key written (200 MiB at the most, 4096 leaders); the
+ * FIFO links' clocks, 8 x leaders^2 bytes; per write in flight one pooled
+ * record of 4 x leaders bytes (no malloc per write after warm-up); held
+ * messages grow with the writes a down node misses. 4096 leaders is the
+ * bound: beyond it one key would take more than 200 MiB. */
 #include "models/kinds/multileader.h"
 
 #include <stdio.h>

@@ -101,7 +101,14 @@
  * the slowest is done (as before nodes had queues); otherwise each of its r
  * parts is served (and judged) at its own node.
  *
- * Cost: O(replicas) events per write; 16 bytes per key per node, 16 per
+ * Nodes (models/kinds/nodeset.h) keep the set of up nodes as crashes and
+ * recoveries happen: a read's node, or a quorum's r nodes, is chosen in
+ * O(log n) (O(r log n)), with the draws and nodes of a list of the up
+ * nodes by index (random) or by distance (nearest); the log is trimmed
+ * from a min-tree of the up followers' positions, O(log n) per apply.
+ *
+ * Cost: O(replicas) events per write (the stream to every follower, inherent
+ * to the model); O(log replicas) more per event; 16 bytes per key per node, 16 per
  * (session, key) for each session guarantee, one pooled job per request at
  * a node; the log holds writes until every follower that is up has applied
  * them. */
@@ -216,7 +223,8 @@ struct rset {
 };
 
 static const struct param_spec params[] = {
-    {"replicas", "int", "3", "nodes; node 0 leads at the start (1..16)"},
+    {"replicas", "int", "3",
+     "nodes; node 0 leads at the start (1..65536; a write is streamed to each follower)"},
     {"consistency", "level", "eventual",
      "strong | eventual | read_your_writes | monotonic_reads | causal | quorum(r=2)"},
     {"ack", "policy", "async", "async | semi_sync(k=1) | sync: when a write is acknowledged"},
