@@ -301,13 +301,7 @@ static void w_unref(struct mlset *s, struct mlw *w)
 
 static void finish(struct sim *sim, struct mlset *s, struct request *r, enum req_status st)
 {
-    nodeset_finish(sim, &s->base, r, st, &s->failed);
-}
-
-static void on_finish(struct sim *sim, void *a, void *b)
-{
-    struct request *r = b;
-    finish(sim, a, r, (enum req_status)r->status);
+    nodeset_finish(sim, &s->ns, r, st);
 }
 
 /* Replies after the way back from node i to the client (plus a latency
@@ -315,13 +309,7 @@ static void on_finish(struct sim *sim, void *a, void *b)
 static void finish_from(struct sim *sim, struct mlset *s, struct request *r, uint32_t i,
                         enum req_status st)
 {
-    int64_t back = nodeset_back_ns(&s->ns, i);
-    if (back == 0) {
-        finish(sim, s, r, st);
-        return;
-    }
-    r->status = (uint8_t)st;
-    sim_after(sim, back, on_finish, s, r);
+    nodeset_reply(sim, &s->ns, r, st, i);
 }
 
 /* ---- conflict resolution -------------------------------------------------- */
@@ -894,6 +882,7 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1, n = 1;
     s->n = (uint32_t)n;
     nodeset_init(&s->ns, sim, c, s->n);
+    s->ns.failed = &s->failed;
     s->node = xcalloc(s->n, sizeof *s->node);
     s->links = xcalloc((size_t)s->n * s->n, sizeof *s->links);
     s->w_size = sizeof(struct mlw) + (size_t)s->n * sizeof(uint32_t);

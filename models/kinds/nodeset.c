@@ -37,9 +37,10 @@ static void fw_fill(uint32_t *fw, uint32_t n)
     }
 }
 
-void nodeset_init(struct nodeset *ns, const struct sim *sim, const struct component *c,
-                  uint32_t n)
+void nodeset_init(struct nodeset *ns, const struct sim *sim, struct component *c, uint32_t n)
 {
+    ns->c = c;
+    ns->failed = NULL;
     ns->n = n;
     ns->up = n;
     ns->ntouched = 0;
@@ -203,9 +204,9 @@ void nodeset_fault(struct sim *sim, struct nodeset *ns, int32_t replica, enum fa
     }
 }
 
-void nodeset_finish(struct sim *sim, struct component *c, struct request *r,
-                    enum req_status st, uint64_t *failed)
+void nodeset_finish(struct sim *sim, struct nodeset *ns, struct request *r, enum req_status st)
 {
+    struct component *c = ns->c;
     r->status = (uint8_t)st;
     sim_level_add(sim, &c->st.insys, -1);
     hist_add(c->st.resp, sim_now(sim) - sim_top(r)->arrive_ns);
@@ -213,7 +214,25 @@ void nodeset_finish(struct sim *sim, struct component *c, struct request *r,
         c->st.completed++;
     else
         c->st.errors++;
-    if (st == REQ_ERROR && sim->measuring)
-        (*failed)++;
+    if (st == REQ_ERROR && sim->measuring && ns->failed)
+        (*ns->failed)++;
     sim_reply(sim, r);
+}
+
+void nodeset_on_back(struct sim *sim, void *a, void *b)
+{
+    struct request *r = b;
+    nodeset_finish(sim, a, r, (enum req_status)r->status);
+}
+
+void nodeset_reply(struct sim *sim, struct nodeset *ns, struct request *r, enum req_status st,
+                   uint32_t i)
+{
+    int64_t back = nodeset_back_ns(ns, i);
+    if (back == 0) {
+        nodeset_finish(sim, ns, r, st);
+        return;
+    }
+    r->status = (uint8_t)st;
+    sim_after(sim, back, nodeset_on_back, ns, r);
 }

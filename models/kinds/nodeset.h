@@ -26,6 +26,8 @@
 #define NODESET_MAX 65536
 
 struct nodeset {
+    struct component *c;     /* the kind's component: replies are counted there */
+    uint64_t *failed;        /* the kind's count of failed requests (measured), or NULL */
     uint32_t n;              /* nodes */
     uint32_t up;             /* nodes up now */
     uint32_t top;            /* the highest power of two <= n (Fenwick descent) */
@@ -42,8 +44,7 @@ struct nodeset {
 };
 
 /* n nodes of component c, all up and healthy, each with its fault stream. */
-void nodeset_init(struct nodeset *ns, const struct sim *sim, const struct component *c,
-                  uint32_t n);
+void nodeset_init(struct nodeset *ns, const struct sim *sim, struct component *c, uint32_t n);
 void nodeset_fini(struct nodeset *ns);
 
 /* Reads the per-node `distance` key (kp_durations) and orders the nodes by
@@ -89,10 +90,19 @@ void nodeset_fault(struct sim *sim, struct nodeset *ns, int32_t replica, enum fa
 
 /* ---- replies, as both kinds count them ---------------------------------- */
 
-/* r leaves component c with status st: its in-system level, response time
- * and completed/errors counts; *failed counts errors while measuring. */
-void nodeset_finish(struct sim *sim, struct component *c, struct request *r,
-                    enum req_status st, uint64_t *failed);
+/* r leaves the component with status st: its in-system level, response
+ * time and completed/errors counts; *ns->failed counts errors while
+ * measuring. */
+void nodeset_finish(struct sim *sim, struct nodeset *ns, struct request *r, enum req_status st);
+
+/* Node i answers r with status st: the answer reaches the client
+ * nodeset_back_ns later (now when 0), then nodeset_finish. */
+void nodeset_reply(struct sim *sim, struct nodeset *ns, struct request *r, enum req_status st,
+                   uint32_t i);
+
+/* The event that finishes b (a request) with its r->status: a is the
+ * nodeset. */
+void nodeset_on_back(struct sim *sim, void *a, void *b);
 
 /* The time node i's reply takes to reach the client: its distance plus a
  * latency fault's added time. */

@@ -280,13 +280,7 @@ static uint64_t skey(const struct request *r)
 
 static void finish(struct sim *sim, struct rset *s, struct request *r, enum req_status st)
 {
-    nodeset_finish(sim, &s->base, r, st, &s->failed);
-}
-
-static void on_back(struct sim *sim, void *a, void *b)
-{
-    struct request *r = b;
-    finish(sim, a, r, (enum req_status)r->status);
+    nodeset_finish(sim, &s->ns, r, st);
 }
 
 /* The answer leaves node i: it reaches the client distance later (plus a
@@ -294,13 +288,7 @@ static void on_back(struct sim *sim, void *a, void *b)
 static void reply(struct sim *sim, struct rset *s, struct request *r, enum req_status st,
                   uint32_t i)
 {
-    int64_t d = nodeset_back_ns(&s->ns, i);
-    if (d == 0) {
-        finish(sim, s, r, st);
-        return;
-    }
-    r->status = (uint8_t)st;
-    sim_after(sim, d, on_back, s, r);
+    nodeset_reply(sim, &s->ns, r, st, i);
 }
 
 /* ---- jobs, workers and queues -------------------------------------------
@@ -759,7 +747,7 @@ static void part_end(struct sim *sim, struct rset *s, struct request *r, uint32_
     if (f->start_ns == sim_now(sim))
         finish(sim, s, r, (enum req_status)r->status);
     else
-        sim_at(sim, f->start_ns, on_back, s, r);
+        sim_at(sim, f->start_ns, nodeset_on_back, &s->ns, r);
 }
 
 static void on_job_done(struct sim *sim, void *a, void *b)
@@ -1296,6 +1284,7 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     s->n = (uint32_t)n;
     sim_stats_init(sim, &c->st, true);
     nodeset_init(&s->ns, sim, c, s->n);
+    s->ns.failed = &s->failed;
     s->node = xcalloc(s->n, sizeof *s->node);
     s->low_size = 1;
     while (s->low_size < s->n)
