@@ -71,10 +71,16 @@
  *
  * A conditional write (OP_CAS) is treated as a plain write.
  *
- * Cost: O(leaders) per request and per delivery; per key and node a 16-byte
- * record and 3 x leaders counters; per write in flight one pooled record
- * (no malloc per write after warm-up); held messages grow with the writes
- * a down node misses. */
+ * Cost: a request's node is chosen in O(log leaders) (models/kinds/
+ * nodeset.h); a read is O(leaders) (the key's truth per origin), a write
+ * leaders - 1 deliveries of O(leaders) each (joining a version vector:
+ * exact causality needs the n counters), O(leaders^2) in all. Memory: per
+ * key and node a 16-byte record and 3 x leaders counters, so 12 x
+ * leaders^2 bytes per key written (200 MiB at the most, 4096 leaders); the
+ * FIFO links' clocks, 8 x leaders^2 bytes; per write in flight one pooled
+ * record of 4 x leaders bytes (no malloc per write after warm-up); held
+ * messages grow with the writes a down node misses. 4096 leaders is the
+ * bound: beyond it one key would take more than 200 MiB. */
 #include "models/kinds/multileader.h"
 
 #include <stdio.h>
@@ -84,11 +90,12 @@
 #include "models/data/keymap.h"
 #include "models/kind.h"
 #include "models/kinds/nodefault.h"
+#include "models/kinds/nodeset.h"
 #include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
-#define ML_MAX 16
+#define ML_MAX 4096 /* leaders: memory grows as leaders^2 (see the cost above) */
 #define ML_NONE UINT32_MAX
 #define ML_CHUNK 256 /* write records allocated at once */
 
@@ -111,7 +118,7 @@ struct mlw {
     uint32_t acks_due;       /* sync_all: nodes still to apply it */
     uint32_t origin_epoch;   /* the origin's crash count at the commit */
     uint8_t beaten;          /* before its ack, it lost to a concurrent write: BEATEN_* */
-    uint32_t vv[ML_MAX];     /* context + dot: everything it supersedes, and itself */
+    uint32_t vv[];           /* n: context + dot: everything it supersedes, and itself */
 };
 
 /* One key at one node (its counters are in the node's vec, 3 x n each). */
@@ -128,11 +135,11 @@ struct mlnode {
     struct mlw **held;    /* messages for this node while down or catching up (FIFO) */
     size_t held_len, held_cap;
     int64_t skew_ns, distance_ns;
-    int64_t link_last_ns[ML_MAX]; /* latest arrival on the link from here to each node */
+    int64_t *link_last_ns; /* n: latest arrival on the link from here to each node */
     uint32_t epoch;       /* crashes so far */
     uint32_t cuts;        /* partitions so far (tags a heal's catch-up) */
-    struct nodefault nf;  /* crash, slow, errors, latency (nf.up: not crashed) */
-    struct rng fault_rng; /* errors(rate=): which of its requests fail */
+    struct nodefault *nf;  /* crash, slow, errors, latency (nf->up: not crashed): in s->ns */
+    struct rng *fault_rng; /* errors(rate=): which of its requests fail: in s->ns */
     bool catching_up;
     bool cut;             /* partitioned from the other nodes */
     bool isolated;        /* cut, or healed and its held links not yet drained */
@@ -154,7 +161,10 @@ struct mlset {
     enum ml_route write_to, read_from;
     struct dist write_time, read_time, repl_delay;
     int64_t catchup_ns;
-    struct mlnode node[ML_MAX];
+    struct mlnode *node;           /* n of them */
+    struct nodeset ns;             /* fault states, distances, the set of up nodes */
+    int64_t *links;                /* n x n: every node's link_last_ns */
+    size_t w_size;                 /* bytes of a write record: struct mlw + n counters */
     struct keymap tidx;            /* key -> truth index */
     struct mltruth *truth;
     uint32_t *count;               /* per truth: writes committed by each origin */
@@ -172,7 +182,9 @@ struct mlset {
 };
 
 static const struct param_spec params[] = {
-    {"leaders", "int", "3", "nodes, all of which accept writes (1..16)"},
+    {"leaders", "int", "3",
+     "nodes, all of which accept writes (1..4096; memory grows as leaders squared per key "
+     "written: 12 x leaders^2 bytes, 200 MiB per key at 4096)"},
     {"conflict", "policy", "lww",
      "lww (highest timestamp, then origin, wins) | siblings (keep concurrent writes)"},
     {"exchange", "policy", "async",
@@ -210,7 +222,7 @@ static struct mlset *as_ml(struct component *c)
 
 static uint64_t session_of(const struct request *r)
 {
-    return r->user == UINT32_MAX ? 0 : (uint64_t)r->user + 1;
+    return nodeset_session(r);
 }
 
 /* ---- state per key ------------------------------------------------------ */
@@ -260,18 +272,19 @@ static size_t truth_of(struct mlset *s, uint64_t key, bool create)
 
 static struct mlw *w_new(struct mlset *s)
 {
-    if (!s->free_w) {
-        struct mlw *chunk = xcalloc(ML_CHUNK, sizeof *chunk);
+    if (!s->free_w) { /* records of w_size bytes: the header and n counters */
+        char *chunk = xcalloc(ML_CHUNK, s->w_size);
         xgrow(&s->chunks, &s->chunks_cap, s->nchunks + 1, sizeof *s->chunks);
-        s->chunks[s->nchunks++] = chunk;
+        s->chunks[s->nchunks++] = (struct mlw *)(void *)chunk;
         for (size_t i = 0; i < ML_CHUNK; i++) {
-            chunk[i].next_free = s->free_w;
-            s->free_w = &chunk[i];
+            struct mlw *w = (struct mlw *)(void *)(chunk + i * s->w_size);
+            w->next_free = s->free_w;
+            s->free_w = w;
         }
     }
     struct mlw *w = s->free_w;
     s->free_w = w->next_free;
-    memset(w, 0, sizeof *w);
+    memset(w, 0, s->w_size);
     w->s = s;
     return w;
 }
@@ -288,23 +301,7 @@ static void w_unref(struct mlset *s, struct mlw *w)
 
 static void finish(struct sim *sim, struct mlset *s, struct request *r, enum req_status st)
 {
-    struct component *c = &s->base;
-    r->status = (uint8_t)st;
-    sim_level_add(sim, &c->st.insys, -1);
-    hist_add(c->st.resp, sim_now(sim) - sim_top(r)->arrive_ns);
-    if (st == REQ_OK)
-        c->st.completed++;
-    else
-        c->st.errors++;
-    if (st == REQ_ERROR && sim->measuring)
-        s->failed++;
-    sim_reply(sim, r);
-}
-
-static void on_finish(struct sim *sim, void *a, void *b)
-{
-    struct request *r = b;
-    finish(sim, a, r, (enum req_status)r->status);
+    nodeset_finish(sim, &s->ns, r, st);
 }
 
 /* Replies after the way back from node i to the client (plus a latency
@@ -312,13 +309,7 @@ static void on_finish(struct sim *sim, void *a, void *b)
 static void finish_from(struct sim *sim, struct mlset *s, struct request *r, uint32_t i,
                         enum req_status st)
 {
-    int64_t back = s->node[i].distance_ns + nodefault_extra_latency_ns(&s->node[i].nf);
-    if (back == 0) {
-        finish(sim, s, r, st);
-        return;
-    }
-    r->status = (uint8_t)st;
-    sim_after(sim, back, on_finish, s, r);
+    nodeset_reply(sim, &s->ns, r, st, i);
 }
 
 /* ---- conflict resolution -------------------------------------------------- */
@@ -440,9 +431,9 @@ static void on_deliver(struct sim *sim, void *a, void *b)
     struct mlnode *nd = &s->node[x];
     if (w->waiting && s->node[w->origin].epoch != w->origin_epoch)
         resolve(sim, s, w, false); /* the origin crashed: it cannot answer */
-    if (w->waiting && (!nd->nf.up || s->node[w->origin].cut || nd->cut))
+    if (w->waiting && (!nd->nf->up || s->node[w->origin].cut || nd->cut))
         resolve(sim, s, w, false); /* one node could not apply it */
-    if (!nd->nf.up || nd->catching_up || link_blocked(s, w->origin, x)) {
+    if (!nd->nf->up || nd->catching_up || link_blocked(s, w->origin, x)) {
         hold(nd, w);
         return;
     }
@@ -454,7 +445,7 @@ static void on_deliver(struct sim *sim, void *a, void *b)
 static void drain(struct sim *sim, struct mlset *s, uint32_t x)
 {
     struct mlnode *nd = &s->node[x];
-    if (!nd->nf.up || nd->catching_up)
+    if (!nd->nf->up || nd->catching_up)
         return;
     size_t keep = 0;
     for (size_t k = 0; k < nd->held_len; k++) {
@@ -489,11 +480,11 @@ static void on_commit(struct sim *sim, void *a, void *b)
     struct request *r = b;
     uint32_t o = sim_top(r)->replica;
     struct mlnode *nd = &s->node[o];
-    if (!nd->nf.up || sim_top(r)->epoch != nd->epoch) {
+    if (!nd->nf->up || sim_top(r)->epoch != nd->epoch) {
         finish_from(sim, s, r, o, REQ_ERROR); /* the node crashed before the commit */
         return;
     }
-    if (nodefault_fails(&nd->nf, &nd->fault_rng)) {
+    if (nodefault_fails(nd->nf, nd->fault_rng)) {
         finish_from(sim, s, r, o, REQ_ERROR); /* errors fault: fails before the commit */
         return;
     }
@@ -581,8 +572,8 @@ static void on_read_done(struct sim *sim, void *a, void *b)
     struct mlset *s = a;
     struct request *r = b;
     uint32_t x = sim_top(r)->replica;
-    if (!s->node[x].nf.up || sim_top(r)->epoch != s->node[x].epoch ||
-        nodefault_fails(&s->node[x].nf, &s->node[x].fault_rng)) {
+    if (!s->node[x].nf->up || sim_top(r)->epoch != s->node[x].epoch ||
+        nodefault_fails(s->node[x].nf, s->node[x].fault_rng)) {
         finish_from(sim, s, r, x, REQ_ERROR);
         return;
     }
@@ -595,19 +586,11 @@ static uint32_t pick(struct mlset *s, enum ml_route how, const struct request *r
 {
     if (how == ML_HOME) {
         uint32_t i = (uint32_t)(session_of(r) % s->n);
-        return s->node[i].nf.up ? i : ML_NONE;
+        return s->node[i].nf->up ? i : ML_NONE;
     }
-    uint32_t ups[ML_MAX], k = 0, best = ML_NONE;
-    for (uint32_t i = 0; i < s->n; i++) {
-        if (!s->node[i].nf.up)
-            continue;
-        ups[k++] = i;
-        if (best == ML_NONE || s->node[i].distance_ns < s->node[best].distance_ns)
-            best = i;
-    }
-    if (how == ML_NEAREST || k == 0)
-        return best;
-    return ups[rng_below(&s->rng, k)];
+    if (how == ML_NEAREST) /* the up node with the lowest distance (ties: lower index) */
+        return s->ns.up ? nodeset_kth_nearest(&s->ns, 0) : ML_NONE;
+    return nodeset_random(&s->ns, &s->rng); /* ML_NONE (UINT32_MAX) when none is up */
 }
 
 static void on_request(struct sim *sim, struct component *c, struct request *r)
@@ -628,21 +611,21 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     const struct mlnode *nd = &s->node[x];
     int64_t there = nd->distance_ns;
     struct dist *t = read ? &s->read_time : &s->write_time;
-    int64_t at = there + nodefault_service_ns(&nd->nf, dist_sample_ns(t, &s->rng));
+    int64_t at = there + nodefault_service_ns(nd->nf, dist_sample_ns(t, &s->rng));
     sim_after(sim, at, read ? on_read_done : on_commit, s, r);
 }
 
 /* ---- failures ------------------------------------------------------------ */
 
-/* The end of a recovered node's catch-up: b is the node (8 bits) and its
+/* The end of a recovered node's catch-up: b is the node (16 bits) and its
  * epoch, so a catch-up of an earlier recovery does nothing. */
 static void on_catchup(struct sim *sim, void *a, void *b)
 {
     struct mlset *s = a;
     uint64_t v = (uint64_t)(uintptr_t)b;
-    uint32_t x = (uint32_t)(v & 0xff);
+    uint32_t x = (uint32_t)(v & 0xffff);
     struct mlnode *nd = &s->node[x];
-    if (!nd->nf.up || !nd->catching_up || (uint32_t)(v >> 8) != nd->epoch)
+    if (!nd->nf->up || !nd->catching_up || (uint32_t)(v >> 16) != nd->epoch)
         return;
     nd->catching_up = false;
     drain(sim, s, x);
@@ -667,7 +650,7 @@ static void recover_node(struct sim *sim, struct mlset *s, uint32_t x)
         return;
     }
     nd->catching_up = true;
-    uint64_t tag = ((uint64_t)nd->epoch << 8) | x;
+    uint64_t tag = ((uint64_t)nd->epoch << 16) | x;
     sim_after(sim, s->catchup_ns, on_catchup, s, (void *)(uintptr_t)tag);
 }
 
@@ -679,15 +662,15 @@ static void reconnect(struct sim *sim, struct mlset *s, uint32_t x)
         drain(sim, s, i);
 }
 
-/* The end of a healed node's catch-up: b is the node (8 bits) and its
+/* The end of a healed node's catch-up: b is the node (16 bits) and its
  * partition count, so the catch-up of an earlier heal does nothing. */
 static void on_heal_catchup(struct sim *sim, void *a, void *b)
 {
     struct mlset *s = a;
     uint64_t v = (uint64_t)(uintptr_t)b;
-    uint32_t x = (uint32_t)(v & 0xff);
+    uint32_t x = (uint32_t)(v & 0xffff);
     struct mlnode *nd = &s->node[x];
-    if (nd->cut || (uint32_t)(v >> 8) != nd->cuts)
+    if (nd->cut || (uint32_t)(v >> 16) != nd->cuts)
         return;
     reconnect(sim, s, x);
 }
@@ -708,24 +691,23 @@ static void partition(struct sim *sim, struct component *c, int32_t replica, boo
                 reconnect(sim, s, i);
             else
                 sim_after(sim, s->catchup_ns, on_heal_catchup, s,
-                          (void *)(uintptr_t)(((uint64_t)nd->cuts << 8) | i));
+                          (void *)(uintptr_t)(((uint64_t)nd->cuts << 16) | i));
         }
     }
+}
+
+static void node_changed(struct sim *sim, void *ctx, uint32_t i, enum nodefault_change ch)
+{
+    if (ch == NODEFAULT_CRASHED)
+        crash_node(ctx, i);
+    else
+        recover_node(sim, ctx, i);
 }
 
 static void fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
                   double value, bool start)
 {
-    struct mlset *s = as_ml(c);
-    for (uint32_t i = 0; i < s->n; i++) {
-        if (replica >= 0 && (uint32_t)replica != i)
-            continue;
-        enum nodefault_change ch = nodefault_apply(&s->node[i].nf, a, value, start);
-        if (ch == NODEFAULT_CRASHED)
-            crash_node(s, i);
-        else if (ch == NODEFAULT_RECOVERED)
-            recover_node(sim, s, i);
-    }
+    nodeset_fault(sim, &as_ml(c)->ns, replica, a, value, start, node_changed, as_ml(c));
 }
 
 size_t multileader_values(const struct component *c, uint32_t node, uint64_t key,
@@ -819,10 +801,9 @@ static int parse_signed(const char *t, bool allow_neg, int64_t *out, const char 
 }
 
 /* skew = normal(sd=5ms, mean=0): one draw per node and run; else a list. */
-static int read_skew(struct sim *sim, struct mlset *s, const struct sc_section *sec,
-                     struct diag *d)
+static int read_skew_into(struct sim *sim, struct mlset *s, const struct sc_section *sec,
+                          int64_t *skew, struct diag *d)
 {
-    int64_t skew[ML_MAX] = {0};
     struct loc loc;
     const char *v = kp_raw(sec, params, "skew", &loc);
     if (strncmp(v, "normal", 6) != 0) {
@@ -859,9 +840,18 @@ static int read_skew(struct sim *sim, struct mlset *s, const struct sc_section *
             skew[i] = mean + dev;
         }
     }
-    for (uint32_t i = 0; i < s->n; i++)
-        s->node[i].skew_ns = skew[i];
     return 0;
+}
+
+static int read_skew(struct sim *sim, struct mlset *s, const struct sc_section *sec,
+                     struct diag *d)
+{
+    int64_t *skew = xcalloc(s->n, sizeof *skew);
+    int rc = read_skew_into(sim, s, sec, skew, d);
+    for (uint32_t i = 0; i < s->n && rc == 0; i++)
+        s->node[i].skew_ns = skew[i];
+    free(skew);
+    return rc;
 }
 
 static int read_policies(struct mlset *s, const struct sc_section *sec, struct diag *d)
@@ -891,24 +881,28 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     if (kp_int(sec, params, "leaders", 1, ML_MAX, &n, d) < 0)
         rc = -1, n = 1;
     s->n = (uint32_t)n;
+    nodeset_init(&s->ns, sim, c, s->n);
+    s->ns.failed = &s->failed;
+    s->node = xcalloc(s->n, sizeof *s->node);
+    s->links = xcalloc((size_t)s->n * s->n, sizeof *s->links);
+    s->w_size = sizeof(struct mlw) + (size_t)s->n * sizeof(uint32_t);
+    s->w_size = (s->w_size + 7) / 8 * 8; /* records stay 8-byte aligned in a chunk */
     for (uint32_t i = 0; i < s->n; i++) {
         keymap_init(&s->node[i].idx);
-        nodefault_init(&s->node[i].nf);
-        char purpose[32];
-        snprintf(purpose, sizeof purpose, "node%u.faults", i);
-        rng_stream(&s->node[i].fault_rng, sim->seed, c->name, purpose);
+        s->node[i].nf = &s->ns.nf[i];
+        s->node[i].fault_rng = &s->ns.fault_rng[i];
+        s->node[i].link_last_ns = s->links + (size_t)i * s->n;
     }
     keymap_init(&s->tidx);
-    int64_t dist_ns[ML_MAX] = {0};
     bool present;
     if (read_policies(s, sec, d) < 0)
         rc = -1;
     if (read_skew(sim, s, sec, d) < 0)
         rc = -1;
-    if (kp_durations(sec, params, "distance", s->n, false, dist_ns, d) < 0)
+    if (nodeset_read_distances(&s->ns, sec, params, "distance", d) < 0)
         rc = -1;
     for (uint32_t i = 0; i < s->n; i++)
-        s->node[i].distance_ns = dist_ns[i];
+        s->node[i].distance_ns = s->ns.dist_ns[i];
     if (kp_dist(sec, params, "write_time", DIST_DURATION, &s->write_time, &present, d) < 0 ||
         kp_dist(sec, params, "read_time", DIST_DURATION, &s->read_time, &present, d) < 0 ||
         kp_dist(sec, params, "replication_delay", DIST_DURATION, &s->repl_delay, &present,
@@ -930,6 +924,9 @@ static void fini(struct component *c)
         free(s->node[i].vec);
         free(s->node[i].held);
     }
+    free(s->node);
+    free(s->links);
+    nodeset_fini(&s->ns);
     keymap_fini(&s->tidx);
     free(s->truth);
     free(s->count);

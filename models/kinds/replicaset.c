@@ -101,7 +101,14 @@
  * the slowest is done (as before nodes had queues); otherwise each of its r
  * parts is served (and judged) at its own node.
  *
- * Cost: O(replicas) events per write; 16 bytes per key per node, 16 per
+ * Nodes (models/kinds/nodeset.h) keep the set of up nodes as crashes and
+ * recoveries happen: a read's node, or a quorum's r nodes, is chosen in
+ * O(log n) (O(r log n)), with the draws and nodes of a list of the up
+ * nodes by index (random) or by distance (nearest); the log is trimmed
+ * from a min-tree of the up followers' positions, O(log n) per apply.
+ *
+ * Cost: O(replicas) events per write (the stream to every follower, inherent
+ * to the model); O(log replicas) more per event; 16 bytes per key per node, 16 per
  * (session, key) for each session guarantee, one pooled job per request at
  * a node; the log holds writes until every follower that is up has applied
  * them. */
@@ -112,12 +119,13 @@
 #include "models/data/keymap.h"
 #include "models/kind.h"
 #include "models/kinds/nodefault.h"
+#include "models/kinds/nodeset.h"
 #include "models/kinds/station.h" /* station_read_queue */
 #include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
-#define RS_MAX_NODES 16
+#define RS_MAX_NODES 65536 /* NODESET_MAX */
 #define NODE_COLUMNS 10  /* nodes with per-node metrics in runs.csv */
 #define JOB_CHUNK 256    /* jobs allocated at once */
 #define SESSION_SHIFT 40 /* session keys: (session << 40) | key; keys must be < 2^40 */
@@ -147,8 +155,9 @@ struct rnode {
     int64_t last_apply_ns;  /* the stream's previous apply: applies stay in order */
     uint64_t delivered_lsn; /* apply_time: the stream has delivered up to here */
     bool applying;          /* apply_time: an apply job is queued or in service */
-    struct nodefault nf;    /* crash, slow, errors, latency (nf.up: not crashed) */
-    struct rng fault_rng;   /* errors(rate=): which of its requests fail */
+    struct rset *s;         /* its replica set (an apply event's argument is the node) */
+    struct nodefault *nf;   /* crash, slow, errors, latency (nf->up: not crashed): in s->ns */
+    struct rng *fault_rng;  /* errors(rate=): which of its requests fail: in s->ns */
     bool cut;               /* partitioned from the other nodes */
     bool gapless;           /* once its stream was cut: apply only the next lsn */
     uint32_t cut_epoch;     /* s->epoch when the partition began */
@@ -171,7 +180,15 @@ struct wentry {
 struct rset {
     struct component base;
     uint32_t n, leader;
-    struct rnode node[RS_MAX_NODES];
+    struct rnode *node;             /* n of them */
+    struct nodeset ns;              /* fault states, distances, the set of up nodes */
+    uint64_t *low;                  /* min-tree over nodes: applied_lsn of an up follower,
+                                       else UINT64_MAX; low[1] is the least (trim) */
+    uint32_t low_size;              /* leaves: a power of two >= n */
+    uint32_t *qnodes;               /* one-event quorums in flight: quorum_r nodes each */
+    uint32_t *qfree;                /* free slots of qnodes */
+    uint32_t *qscratch;             /* quorum_r nodes: a quorum read in parts */
+    size_t nq, qcap, nqfree, qfree_cap;
     bool leader_down;
     uint32_t epoch;                 /* leaders so far; a new leader drops the old stream */
     enum rs_level level;
@@ -206,7 +223,8 @@ struct rset {
 };
 
 static const struct param_spec params[] = {
-    {"replicas", "int", "3", "nodes; node 0 leads at the start (1..16)"},
+    {"replicas", "int", "3",
+     "nodes; node 0 leads at the start (1..65536; a write is streamed to each follower)"},
     {"consistency", "level", "eventual",
      "strong | eventual | read_your_writes | monotonic_reads | causal | quorum(r=2)"},
     {"ack", "policy", "async", "async | semi_sync(k=1) | sync: when a write is acknowledged"},
@@ -252,7 +270,7 @@ static uint64_t get0(const struct keymap *m, uint64_t key)
 
 static uint64_t session_of(const struct request *r)
 {
-    return r->user == UINT32_MAX ? 0 : (uint64_t)r->user + 1;
+    return nodeset_session(r);
 }
 
 static uint64_t skey(const struct request *r)
@@ -262,23 +280,7 @@ static uint64_t skey(const struct request *r)
 
 static void finish(struct sim *sim, struct rset *s, struct request *r, enum req_status st)
 {
-    struct component *c = &s->base;
-    r->status = (uint8_t)st;
-    sim_level_add(sim, &c->st.insys, -1);
-    hist_add(c->st.resp, sim_now(sim) - sim_top(r)->arrive_ns);
-    if (st == REQ_OK)
-        c->st.completed++;
-    else
-        c->st.errors++;
-    if (st == REQ_ERROR && sim->measuring)
-        s->failed++;
-    sim_reply(sim, r);
-}
-
-static void on_back(struct sim *sim, void *a, void *b)
-{
-    struct request *r = b;
-    finish(sim, a, r, (enum req_status)r->status);
+    nodeset_finish(sim, &s->ns, r, st);
 }
 
 /* The answer leaves node i: it reaches the client distance later (plus a
@@ -286,13 +288,7 @@ static void on_back(struct sim *sim, void *a, void *b)
 static void reply(struct sim *sim, struct rset *s, struct request *r, enum req_status st,
                   uint32_t i)
 {
-    int64_t d = s->node[i].dist_ns + nodefault_extra_latency_ns(&s->node[i].nf);
-    if (d == 0) {
-        finish(sim, s, r, st);
-        return;
-    }
-    r->status = (uint8_t)st;
-    sim_after(sim, d, on_back, s, r);
+    nodeset_reply(sim, &s->ns, r, st, i);
 }
 
 /* ---- jobs, workers and queues -------------------------------------------
@@ -382,7 +378,7 @@ static void start_job(struct sim *sim, struct rset *s, struct job *j)
     struct dist *t = j->type == JOB_WRITE   ? &s->write_time
                      : j->type == JOB_APPLY ? &s->apply_time
                                             : &s->read_time;
-    int64_t t_ns = nodefault_service_ns(&nd->nf, dist_sample_ns(t, &s->rng));
+    int64_t t_ns = nodefault_service_ns(nd->nf, dist_sample_ns(t, &s->rng));
     sim_after(sim, t_ns, on_job_done, s, j);
 }
 
@@ -502,13 +498,22 @@ static struct wentry *entry(struct rset *s, uint64_t lsn)
     return &s->log[lsn - s->base_lsn];
 }
 
+/* Node i's leaf of the min-tree: its applied_lsn while it is an up
+ * follower, else none. O(log n); called whenever either changes. */
+static void low_touch(struct rset *s, uint32_t i)
+{
+    size_t k = s->low_size + i;
+    s->low[k] = s->node[i].nf->up && i != s->leader ? s->node[i].applied_lsn : UINT64_MAX;
+    for (k /= 2; k >= 1; k /= 2)
+        s->low[k] = s->low[2 * k] < s->low[2 * k + 1] ? s->low[2 * k] : s->low[2 * k + 1];
+}
+
 /* Drops log entries every follower that is up has applied. */
 static void trim(struct rset *s)
 {
     uint64_t low = s->next_lsn;
-    for (uint32_t i = 0; i < s->n; i++)
-        if (s->node[i].nf.up && i != s->leader && s->node[i].applied_lsn < low)
-            low = s->node[i].applied_lsn;
+    if (s->low[1] < low)
+        low = s->low[1];
     size_t drop = 0;
     while (drop < s->log_len && s->base_lsn + drop <= low && !s->log[drop].waiting)
         drop++;
@@ -519,11 +524,14 @@ static void trim(struct rset *s)
     s->base_lsn += drop;
 }
 
-static void apply_at(struct rnode *nd, uint64_t key, uint64_t version, uint64_t lsn)
+static void apply_at(struct rset *s, uint32_t i, uint64_t key, uint64_t version, uint64_t lsn)
 {
+    struct rnode *nd = &s->node[i];
     keymap_put(&nd->ver, key, version);
     keymap_put(&nd->lsn, key, lsn);
     nd->applied_lsn = lsn;
+    if (i != s->leader)
+        low_touch(s, i);
 }
 
 /* Follower f applies the write at lsn (the next in its log). */
@@ -532,7 +540,7 @@ static void applied(struct sim *sim, struct rset *s, uint32_t f, uint64_t lsn)
     struct wentry *e = entry(s, lsn);
     if (!e)
         return;
-    apply_at(&s->node[f], e->key, e->version, lsn);
+    apply_at(s, f, e->key, e->version, lsn);
     if (++e->acks >= s->ack_k && e->waiting) {
         struct request *r = e->waiting;
         e->waiting = NULL;
@@ -548,7 +556,7 @@ static void applied(struct sim *sim, struct rset *s, uint32_t f, uint64_t lsn)
 static void start_apply(struct sim *sim, struct rset *s, uint32_t f)
 {
     struct rnode *nd = &s->node[f];
-    if (nd->applying || !nd->nf.up || nd->applied_lsn >= nd->delivered_lsn)
+    if (nd->applying || !nd->nf->up || nd->applied_lsn >= nd->delivered_lsn)
         return;
     struct job *j = job_new(s, NULL, f, JOB_APPLY);
     j->need = nd->applied_lsn + 1;
@@ -563,7 +571,7 @@ static void apply_done(struct sim *sim, struct rset *s, uint32_t f, uint64_t lsn
 {
     struct rnode *nd = &s->node[f];
     nd->applying = false;
-    if (epoch != s->epoch || s->leader_down || !nd->nf.up || f == s->leader ||
+    if (epoch != s->epoch || s->leader_down || !nd->nf->up || f == s->leader ||
         lsn != nd->applied_lsn + 1)
         return;
     applied(sim, s, f, lsn);
@@ -576,15 +584,20 @@ static bool linked(const struct rset *s, uint32_t f)
     return !s->node[f].cut && !s->node[s->leader].cut;
 }
 
-/* An apply event's b: follower (8 bits), epoch (16 bits), lsn (40 bits). */
+/* An apply event's a: the follower; b: epoch (16 bits), lsn (48 bits). */
+static void *apply_tag(const struct rset *s, uint64_t lsn)
+{
+    return (void *)(uintptr_t)((lsn << 16) | (uint64_t)(s->epoch % 0x10000));
+}
+
 static void on_apply(struct sim *sim, void *a, void *b)
 {
-    struct rset *s = a;
+    struct rnode *nd = a;
+    struct rset *s = nd->s;
     uint64_t v = (uint64_t)(uintptr_t)b;
-    uint32_t f = (uint32_t)(v & 0xff), epoch = (uint32_t)((v >> 8) & 0xffff);
-    uint64_t lsn = v >> 24;
-    struct rnode *nd = &s->node[f];
-    if (epoch != s->epoch % 0x10000 || s->leader_down || !nd->nf.up || lsn <= nd->applied_lsn ||
+    uint32_t f = (uint32_t)(nd - s->node), epoch = (uint32_t)(v & 0xffff);
+    uint64_t lsn = v >> 16;
+    if (epoch != s->epoch % 0x10000 || s->leader_down || !nd->nf->up || lsn <= nd->applied_lsn ||
         f == s->leader || !linked(s, f))
         return; /* a crashed leader ships nothing more; a cut link loses it */
     if (nd->gapless && lsn > (s->has_apply_time ? nd->delivered_lsn : nd->applied_lsn) + 1)
@@ -602,14 +615,13 @@ static void replicate(struct sim *sim, struct rset *s, uint64_t lsn)
 {
     for (uint32_t f = 0; f < s->n; f++) {
         struct rnode *nd = &s->node[f];
-        if (f == s->leader || !nd->nf.up || !linked(s, f))
+        if (f == s->leader || !nd->nf->up || !linked(s, f))
             continue;
         int64_t at = sim_now(sim) + dist_sample_ns(&s->repl_delay, &s->rng);
         if (at < nd->last_apply_ns)
             at = nd->last_apply_ns;
         nd->last_apply_ns = at;
-        uint64_t tag = (lsn << 24) | ((uint64_t)(s->epoch % 0x10000) << 8) | f;
-        sim_at(sim, at, on_apply, s, (void *)(uintptr_t)tag);
+        sim_at(sim, at, on_apply, nd, apply_tag(s, lsn));
     }
 }
 
@@ -623,7 +635,7 @@ static void commit(struct sim *sim, struct rset *s, struct request *r, uint32_t 
     uint64_t lsn = s->next_lsn++, version = get0(&s->truth, r->key) + 1;
     keymap_put(&s->truth, r->key, version);
     keymap_put(&s->truth_ns, r->key, (uint64_t)sim_now(sim));
-    apply_at(&s->node[s->leader], r->key, version, lsn);
+    apply_at(s, s->leader, r->key, version, lsn);
     if (s->log_len == s->log_cap)
         xgrow(&s->log, &s->log_cap, s->log_cap ? s->log_cap * 2 : 64, sizeof *s->log);
     if (s->log_len == 0)
@@ -649,33 +661,18 @@ static void commit(struct sim *sim, struct rset *s, struct request *r, uint32_t 
 
 static bool serves(const struct rset *s, uint32_t i)
 {
-    return s->node[i].nf.up && (i != s->leader || !s->leader_down);
+    return s->node[i].nf->up && (i != s->leader || !s->leader_down);
 }
 
-/* The up nodes, nearest first (ties: lower index) or in index order. */
-static uint32_t up_nodes(const struct rset *s, uint32_t *ups, bool by_distance)
-{
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < s->n; i++) {
-        if (!serves(s, i))
-            continue;
-        uint32_t at = k++;
-        while (by_distance && at > 0 && s->node[ups[at - 1]].dist_ns > s->node[i].dist_ns) {
-            ups[at] = ups[at - 1];
-            at--;
-        }
-        ups[at] = i;
-    }
-    return k;
-}
-
+/* A non-strong read's first choice: the nearest up node (ties: the lower
+ * index), or a uniformly random one (rng_below(up nodes), the k-th up node
+ * by index); UINT32_MAX when none is up. A node serves while it is up (the
+ * leader is down only while crashed), so the up set is the serving set. */
 static uint32_t first_choice(struct rset *s)
 {
-    uint32_t ups[RS_MAX_NODES];
-    uint32_t k = up_nodes(s, ups, s->nearest);
-    if (k == 0)
+    if (s->ns.up == 0)
         return UINT32_MAX;
-    return s->nearest ? ups[0] : ups[rng_below(&s->rng, k)];
+    return s->nearest ? nodeset_kth_nearest(&s->ns, 0) : nodeset_random(&s->ns, &s->rng);
 }
 
 /* The node that serves a read at this level, or UINT32_MAX: none. */
@@ -740,8 +737,7 @@ static void part_end(struct sim *sim, struct rset *s, struct request *r, uint32_
     } else {
         f->holds_worker = true;
     }
-    int64_t back =
-        sim_now(sim) + s->node[i].dist_ns + nodefault_extra_latency_ns(&s->node[i].nf);
+    int64_t back = sim_now(sim) + nodeset_back_ns(&s->ns, i);
     f->start_ns = back > f->start_ns ? back : f->start_ns;
     if (--f->step > 0)
         return;
@@ -751,7 +747,7 @@ static void part_end(struct sim *sim, struct rset *s, struct request *r, uint32_
     if (f->start_ns == sim_now(sim))
         finish(sim, s, r, (enum req_status)r->status);
     else
-        sim_at(sim, f->start_ns, on_back, s, r);
+        sim_at(sim, f->start_ns, nodeset_on_back, &s->ns, r);
 }
 
 static void on_job_done(struct sim *sim, void *a, void *b)
@@ -767,7 +763,7 @@ static void on_job_done(struct sim *sim, void *a, void *b)
     busy_add(sim, s, nd, -1);
     /* errors(rate=): a request it served fails (a write before its commit);
      * applies of the stream never do. */
-    bool failed = t != JOB_APPLY && nodefault_fails(&nd->nf, &nd->fault_rng);
+    bool failed = t != JOB_APPLY && nodefault_fails(nd->nf, nd->fault_rng);
     if (t == JOB_APPLY) {
         apply_done(sim, s, i, lsn, epoch);
     } else if (failed && t == JOB_PART) {
@@ -782,7 +778,7 @@ static void on_job_done(struct sim *sim, void *a, void *b)
         note_read(sim, s, r, get0(&nd->ver, r->key), get0(&nd->lsn, r->key));
         reply(sim, s, r, REQ_OK, i);
     }
-    if (nd->nf.up && nd->qlen > 0 && nd->busy < s->workers)
+    if (nd->nf->up && nd->qlen > 0 && nd->busy < s->workers)
         start_job(sim, s, queue_pop(sim, s, nd));
 }
 
@@ -822,25 +818,49 @@ static void travel(struct sim *sim, struct rset *s, struct job *j)
         sim_after(sim, d, on_arrive, s, j);
 }
 
+/* One-event quorums keep the nodes they asked in s->qnodes, quorum_r at
+ * slot frame.slot, sorted by index; a free list reuses the slots. */
+static uint32_t qslot_new(struct rset *s)
+{
+    if (s->nqfree > 0)
+        return s->qfree[--s->nqfree];
+    xgrow(&s->qnodes, &s->qcap, (s->nq + 1) * s->quorum_r, sizeof *s->qnodes);
+    return (uint32_t)s->nq++;
+}
+
+static void qslot_free(struct rset *s, uint32_t slot)
+{
+    xgrow(&s->qfree, &s->qfree_cap, s->nqfree + 1, sizeof *s->qfree);
+    s->qfree[s->nqfree++] = slot;
+}
+
+static int by_index(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 /* A quorum read as one event (unbounded workers, no distances, random
- * nodes): b is the request; the nodes it asked are in frame.replica. */
+ * nodes): b is the request; the nodes it asked are at frame.slot. They are
+ * read in index order, the newest answer winning (ties: the later node). */
 static void on_quorum_done(struct sim *sim, void *a, void *b)
 {
     struct rset *s = a;
     struct request *r = b;
-    uint32_t mask = sim_top(r)->replica;
+    uint32_t slot = sim_top(r)->slot;
+    const uint32_t *asked = s->qnodes + (size_t)slot * s->quorum_r;
     uint64_t best = 0, lsn = 0;
     bool failed = false;
-    for (uint32_t i = 0; i < s->n; i++) {
-        if (!(mask & (1u << i)))
-            continue;
-        failed |= nodefault_fails(&s->node[i].nf, &s->node[i].fault_rng);
+    for (uint32_t j = 0; j < s->quorum_r; j++) {
+        uint32_t i = asked[j];
+        failed |= nodefault_fails(s->node[i].nf, s->node[i].fault_rng);
         uint64_t v = get0(&s->node[i].ver, r->key);
         if (v >= best) {
             best = v;
             lsn = get0(&s->node[i].lsn, r->key);
         }
     }
+    qslot_free(s, slot);
     if (failed) { /* a node asked failed it (errors fault): as a failed part */
         finish(sim, s, r, REQ_ERROR);
         return;
@@ -849,34 +869,42 @@ static void on_quorum_done(struct sim *sim, void *a, void *b)
     finish(sim, s, r, REQ_OK);
 }
 
+/* A quorum read asks quorum_r distinct up nodes: the nearest ones, or a
+ * uniformly random set (a partial Fisher-Yates shuffle of the up nodes by
+ * index, O(r log n)). */
 static void start_quorum(struct sim *sim, struct rset *s, struct request *r)
 {
-    uint32_t ups[RS_MAX_NODES];
-    uint32_t k = up_nodes(s, ups, s->nearest);
-    if (k < s->quorum_r) {
+    if (s->ns.up < s->quorum_r) {
         finish(sim, s, r, REQ_ERROR);
         return;
     }
     struct frame *f = sim_top(r);
     bool one_event = s->one_event_quorum;
-    uint32_t mask = 0;
+    uint32_t *ups;
+    if (one_event) {
+        f->slot = qslot_new(s);
+        ups = s->qnodes + (size_t)f->slot * s->quorum_r;
+    } else {
+        ups = s->qscratch;
+    }
     int64_t wait = 0;
-    for (uint32_t j = 0; j < s->quorum_r; j++) {
-        if (!s->nearest) { /* partial Fisher-Yates */
-            uint32_t x = j + (uint32_t)rng_below(&s->rng, k - j), t = ups[j];
-            ups[j] = ups[x];
-            ups[x] = t;
-        }
-        mask |= 1u << ups[j];
+    uint32_t first = UINT32_MAX;
+    for (uint32_t j = 0; j < s->quorum_r; j++) { /* each pick, then its read time */
+        ups[j] = s->nearest ? nodeset_kth_nearest(&s->ns, j)
+                            : nodeset_sample_next(&s->ns, &s->rng, j);
+        first = ups[j] < first ? ups[j] : first;
         if (one_event) {
-            const struct nodefault *nf = &s->node[ups[j]].nf;
+            const struct nodefault *nf = s->node[ups[j]].nf;
             int64_t d = nodefault_service_ns(nf, dist_sample_ns(&s->read_time, &s->rng)) +
                         nodefault_extra_latency_ns(nf);
             wait = d > wait ? d : wait;
         }
     }
-    f->replica = mask;
+    if (!s->nearest)
+        nodeset_sample_end(&s->ns);
+    f->replica = first; /* the lowest node asked (its track in a trace) */
     if (one_event) {
+        qsort(ups, s->quorum_r, sizeof *ups, by_index);
         sim_after(sim, wait, on_quorum_done, s, r);
         return;
     }
@@ -941,6 +969,7 @@ static void resync(struct rset *s, uint32_t i)
             keymap_put(&nd->lsn, ld->lsn.slots[k].key, ld->lsn.slots[k].val);
     nd->applied_lsn = ld->applied_lsn;
     nd->delivered_lsn = ld->applied_lsn;
+    low_touch(s, i);
 }
 
 /* The follower with the longest log leads; acknowledged writes beyond its
@@ -953,7 +982,7 @@ static void on_failover(struct sim *sim, void *a, void *b)
         return; /* the leader came back first */
     uint32_t best = UINT32_MAX;
     for (uint32_t i = 0; i < s->n; i++)
-        if (s->node[i].nf.up && !s->node[i].cut && (best == UINT32_MAX ||
+        if (s->node[i].nf->up && !s->node[i].cut && (best == UINT32_MAX ||
                               s->node[i].applied_lsn > s->node[best].applied_lsn))
             best = i;
     if (best == UINT32_MAX) {
@@ -973,11 +1002,14 @@ static void on_failover(struct sim *sim, void *a, void *b)
         s->log_len = (size_t)(cut + 1 - s->base_lsn);
     s->epoch++;
     s->next_lsn = cut + 1;
+    uint32_t old = s->leader;
     s->leader = best;
     s->leader_down = false;
+    low_touch(s, old);
+    low_touch(s, best);
     nl->delivered_lsn = nl->applied_lsn;
     for (uint32_t i = 0; i < s->n; i++) /* the others catch up from the new leader */
-        if (i != best && s->node[i].nf.up && !s->node[i].cut) {
+        if (i != best && s->node[i].nf->up && !s->node[i].cut) {
             resync(s, i);
             s->node[i].last_apply_ns = sim_now(sim);
         }
@@ -1053,8 +1085,7 @@ static void resume(struct sim *sim, struct rset *s, uint32_t f, uint32_t since_e
         if (at < nd->last_apply_ns)
             at = nd->last_apply_ns;
         nd->last_apply_ns = at;
-        uint64_t tag = (lsn << 24) | ((uint64_t)(s->epoch % 0x10000) << 8) | f;
-        sim_at(sim, at, on_apply, s, (void *)(uintptr_t)tag);
+        sim_at(sim, at, on_apply, nd, apply_tag(s, lsn));
     }
 }
 
@@ -1074,7 +1105,7 @@ static void partition(struct sim *sim, struct component *c, int32_t replica, boo
             continue;
         }
         for (uint32_t f = 0; f < s->n; f++)
-            if (f != s->leader && s->node[f].nf.up && linked(s, f) && (f == i || i == s->leader))
+            if (f != s->leader && s->node[f].nf->up && linked(s, f) && (f == i || i == s->leader))
                 resume(sim, s, f, nd->cut_epoch);
     }
 }
@@ -1091,19 +1122,21 @@ static const char *partition_refused(const struct component *c, int32_t replica)
     return NULL;
 }
 
+static void node_changed(struct sim *sim, void *ctx, uint32_t i, enum nodefault_change ch)
+{
+    struct rset *s = ctx;
+    low_touch(s, i);
+    if (ch == NODEFAULT_CRASHED)
+        crash_node(sim, s, i);
+    else
+        recover_node(sim, s, i);
+}
+
 static void fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
                   double value, bool start)
 {
     struct rset *s = as_rset(c);
-    for (uint32_t i = 0; i < s->n; i++) {
-        if (replica >= 0 && (uint32_t)replica != i)
-            continue;
-        enum nodefault_change ch = nodefault_apply(&s->node[i].nf, a, value, start);
-        if (ch == NODEFAULT_CRASHED)
-            crash_node(sim, s, i);
-        else if (ch == NODEFAULT_RECOVERED)
-            recover_node(sim, s, i);
-    }
+    nodeset_fault(sim, &s->ns, replica, a, value, start, node_changed, s);
 }
 
 /* ---- set-up and results -------------------------------------------------- */
@@ -1225,12 +1258,10 @@ static int read_nodes(struct rset *s, const struct sc_section *sec, struct diag 
         s->workers = (uint32_t)v;
     if (station_read_queue(sec, params, "queue", &s->queue_cap, d) < 0)
         rc = -1;
-    int64_t dist_ns[RS_MAX_NODES];
-    if (kp_durations(sec, params, "distance", s->n, false, dist_ns, d) < 0)
+    if (nodeset_read_distances(&s->ns, sec, params, "distance", d) < 0)
         rc = -1;
-    else
-        for (uint32_t i = 0; i < s->n; i++)
-            s->node[i].dist_ns = dist_ns[i];
+    for (uint32_t i = 0; i < s->n; i++)
+        s->node[i].dist_ns = s->ns.dist_ns[i];
     bool b;
     if (read_choice(sec, "read_from", "any", "nearest", &b, d) < 0)
         rc = -1;
@@ -1238,10 +1269,7 @@ static int read_nodes(struct rset *s, const struct sc_section *sec, struct diag 
     if (read_choice(sec, "behind", "leader", "wait", &b, d) < 0)
         rc = -1;
     s->wait = b;
-    s->one_event_quorum = s->workers == 0 && !s->nearest;
-    for (uint32_t i = 0; i < s->n; i++)
-        if (s->node[i].dist_ns != 0)
-            s->one_event_quorum = false;
+    s->one_event_quorum = s->workers == 0 && !s->nearest && !nodeset_has_distances(&s->ns);
     return rc;
 }
 
@@ -1255,13 +1283,21 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1, n = 1;
     s->n = (uint32_t)n;
     sim_stats_init(sim, &c->st, true);
+    nodeset_init(&s->ns, sim, c, s->n);
+    s->ns.failed = &s->failed;
+    s->node = xcalloc(s->n, sizeof *s->node);
+    s->low_size = 1;
+    while (s->low_size < s->n)
+        s->low_size *= 2;
+    s->low = xcalloc(2 * (size_t)s->low_size, sizeof *s->low);
+    for (size_t k = 0; k < 2 * (size_t)s->low_size; k++)
+        s->low[k] = UINT64_MAX;
     for (uint32_t i = 0; i < s->n; i++) {
+        s->node[i].s = s;
+        s->node[i].nf = &s->ns.nf[i];
+        s->node[i].fault_rng = &s->ns.fault_rng[i];
         keymap_init(&s->node[i].ver);
         keymap_init(&s->node[i].lsn);
-        nodefault_init(&s->node[i].nf);
-        char purpose[32];
-        snprintf(purpose, sizeof purpose, "node%u.faults", i);
-        rng_stream(&s->node[i].fault_rng, sim->seed, c->name, purpose);
         sim_level_init(sim, &s->node[i].busy_lv);
         sim_level_init(sim, &s->node[i].queue_lv);
     }
@@ -1275,8 +1311,11 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     s->next_lsn = 1;
     s->base_lsn = 1;
     bool present;
+    for (uint32_t i = 0; i < s->n; i++) /* node 0 leads; the followers have applied 0 */
+        low_touch(s, i);
     if (read_level(s, sec, d) < 0 || read_ack(s, sec, d) < 0)
         rc = -1;
+    s->qscratch = xcalloc(s->quorum_r ? s->quorum_r : 1, sizeof *s->qscratch);
     if (read_nodes(s, sec, d) < 0)
         rc = -1;
     if (kp_dist(sec, params, "write_time", DIST_DURATION, &s->write_time, &present, d) < 0 ||
@@ -1302,6 +1341,12 @@ static void fini(struct component *c)
         free(s->node[i].q);
         free(s->node[i].park);
     }
+    free(s->node);
+    nodeset_fini(&s->ns);
+    free(s->low);
+    free(s->qnodes);
+    free(s->qfree);
+    free(s->qscratch);
     keymap_fini(&s->truth);
     keymap_fini(&s->truth_ns);
     keymap_fini(&s->sess_w);
