@@ -460,7 +460,8 @@ static void napkin_server(const struct component *c, struct napkin_server *out)
 
 const struct kind kind_balancer = {
     .name = "balancer",
-    .summary = "spreads requests over a service's replicas, with health checks and outlier detection",
+    .summary = "spreads requests over a service's replicas, with health checks and outlier "
+               "detection; with limit, auth or rbac a gateway",
     .params = params,
     .size = sizeof(struct balancer),
     .build = build,
