@@ -375,19 +375,7 @@ int gate_setup(struct sim *sim, struct gate *g, struct component *owner, gate_pa
 int gate_setup_auth(struct sim *sim, struct gate *g, const struct sc_section *s,
                     const struct param_spec *params, struct diag *d)
 {
-    struct loc aloc, rloc;
-    const char *a = kp_raw(s, params, "auth", &aloc);
-    const char *r = kp_raw(s, params, "rbac", &rloc);
-    if (strcmp(a, "none") == 0 && strcmp(r, "none") == 0)
-        return 0;
-    g->auth = xcalloc(1, sizeof *g->auth);
-    int rc = auth_setup(sim, g->auth, g->owner, 1, auth_done, a, aloc, r, rloc, d);
-    if (!g->auth->has_authn && !g->auth->has_rbac) { /* e.g. jwt... failed: keep none */
-        auth_fini(g->auth);
-        free(g->auth);
-        g->auth = NULL;
-    }
-    return rc;
+    return auth_read(sim, &g->auth, g->owner, 1, auth_done, s, params, d);
 }
 
 void gate_start(struct sim *sim, struct gate *g)

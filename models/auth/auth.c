@@ -263,6 +263,27 @@ int auth_setup(struct sim *sim, struct auth *a, struct component *owner, uint32_
     return rc;
 }
 
+int auth_read(struct sim *sim, struct auth **out, struct component *owner, uint32_t nodes,
+              auth_done_fn done, const struct sc_section *s, const struct param_spec *params,
+              struct diag *d)
+{
+    struct loc aloc, rloc;
+    const char *a = kp_raw(s, params, "auth", &aloc);
+    const char *r = kp_raw(s, params, "rbac", &rloc);
+    *out = NULL;
+    if (strcmp(a, "none") == 0 && strcmp(r, "none") == 0)
+        return 0;
+    struct auth *au = xcalloc(1, sizeof *au);
+    int rc = auth_setup(sim, au, owner, nodes, done, a, aloc, r, rloc, d);
+    if (!au->has_authn && !au->has_rbac) { /* e.g. jwt... failed: keep none */
+        auth_fini(au);
+        free(au);
+        return rc;
+    }
+    *out = au;
+    return rc;
+}
+
 void auth_fini(struct auth *a)
 {
     if (a->has_verify)

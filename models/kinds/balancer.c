@@ -429,8 +429,9 @@ static void fini(struct component *c)
 }
 
 /* Napkin math (models/napkin.h): every request goes on to the service,
- * unless a rate limiter decides (then what passes is unknown here); the
- * balancer itself has no workers. */
+ * unless a rate limiter decides (then what passes is unknown here; auth's
+ * refusals are left out, as at a service); the balancer itself has no
+ * workers. */
 static void napkin_visits(const struct component *c, size_t callee, const struct napkin_flow *in,
                           struct napkin_flow *out)
 {
@@ -438,8 +439,7 @@ static void napkin_visits(const struct component *c, size_t callee, const struct
         *out = (struct napkin_flow){0, in->reads + in->writes, NULL};
         return;
     }
-    const struct gate *g = &((const struct balancer *)c)->gate;
-    if (!g->has_limit && !g->auth)
+    if (!((const struct balancer *)c)->gate.has_limit)
         *out = *in;
 }
 

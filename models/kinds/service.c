@@ -805,25 +805,6 @@ static int read_resilience(struct sim *sim, struct service *sv, const struct sc_
     return 0;
 }
 
-/* `auth` and `rbac`: a struct auth only when either is set. */
-static int read_auth(struct sim *sim, struct service *sv, const struct sc_section *s,
-                     struct diag *d)
-{
-    struct loc aloc, rloc;
-    const char *a = kp_raw(s, params, "auth", &aloc);
-    const char *r = kp_raw(s, params, "rbac", &rloc);
-    if (strcmp(a, "none") == 0 && strcmp(r, "none") == 0)
-        return 0;
-    sv->auth = xcalloc(1, sizeof *sv->auth);
-    int rc = auth_setup(sim, sv->auth, &sv->base, sv->nreplicas, auth_done, a, aloc, r, rloc, d);
-    if (!sv->auth->has_authn && !sv->auth->has_rbac) { /* e.g. jwt... failed: keep none */
-        auth_fini(sv->auth);
-        free(sv->auth);
-        sv->auth = NULL;
-    }
-    return rc;
-}
-
 static int build(struct sim *sim, struct component *c, const struct sc_section *s,
                  struct diag *d)
 {
@@ -877,7 +858,7 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     else if (read_resilience(sim, sv, s, d) < 0)
         rc = -1;
-    if (read_auth(sim, sv, s, d) < 0)
+    if (auth_read(sim, &sv->auth, c, sv->nreplicas, auth_done, s, params, d) < 0)
         rc = -1;
     if (gate_setup(sim, &sv->gate, c, admitted, s, params, false, d) < 0)
         rc = -1;
