@@ -1,6 +1,6 @@
 /* limit: rate limiters, one self-contained object whose check is one call,
- * so any component can put one in front of its work (a balancer with
- * `limit = ...` is a gateway). A limiter is a policy of the `limit` family
+ * so any component can put one in front of its work (a balancer or a
+ * service with `limit = ...`, through models/admission/gate.h). A limiter is a policy of the `limit` family
  * (token_bucket, leaky_bucket, fixed_window, sliding_log, sliding_window)
  * plus a scope, `per = global | client | key | user`: one state ("slot")
  * per scope value, kept in a table that grows by doubling (never one malloc
@@ -14,7 +14,7 @@
  * previous counts), and one per admitted request still in a sliding log
  * (expired ones are dropped when their scope is next checked).
  *
- * A limit shared by gateway nodes (models/kinds/balancer.c, `sync`): each
+ * A limit shared by gateway nodes (models/admission/gate.c, `sync`): each
  * node decides on its own copy, and one more limiter holds the global
  * count, which every node's admission updates whatever its state
  * (limit_force: a token bucket goes into debt, a window past its limit);
