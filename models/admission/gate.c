@@ -420,7 +420,7 @@ void gate_fini(struct gate *g)
 static size_t limit_metrics(const struct sim *sim, const struct gate *g, int64_t end_ns,
                             struct metric_out *out, size_t max)
 {
-    if (!g->has_limit || max < 12)
+    if (!g->has_limit || max < 11) /* 11 at most */
         return 0;
     const struct limit *l = &g->lim;
     double window_s = (double)(end_ns - (sim->cut_ns > 0 ? sim->cut_ns : 0)) / 1e9;
