@@ -105,8 +105,9 @@ struct gate {
 /* The parameter rows of the limiter keys, shared by every kind with a gate. */
 #define GATE_LIMIT_PARAMS                                                                      \
     {"limit", "policy", "none",                                                                \
-     "rate limiter judging each request on arrival, e.g. token_bucket(rate=100/s, burst=20, "  \
-     "per=key) (see `sdsim list limit`); refused requests end as rate_limited"},               \
+     "rate limiter judging each request on arrival (at a service before it queues: a "         \
+     "refused request takes no worker), e.g. token_bucket(rate=100/s, burst=20, per=key) "     \
+     "(see `sdsim list limit`); refused requests end as rate_limited"},                        \
         {"retry_after", "bool", "false",                                                       \
          "rate-limited replies carry a Retry-After hint (when the limiter would admit the "    \
          "next one); a client retrying on rate_limited waits at least that long"},             \

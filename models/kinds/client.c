@@ -87,9 +87,9 @@ static const struct param_spec params[] = {
      "(see `sdsim list backoff`); needs attempts > 1"},
     {"retry_on", "list", "error",
      "what is retried: any of error (failed replies), timeout (attempt_timeout), rejected "
-     "(queue full, shed, breaker, bulkhead), rate_limited (a balancer's `limit`; the retry "
+     "(queue full, shed, breaker, bulkhead), rate_limited (a balancer's or service's `limit`; the retry "
      "waits at least the limiter's retry_after hint when it sends one), unauthenticated "
-     "(a service's auth refused it); denied (authorisation) is never retried"},
+     "(a service's or gateway's auth refused it); denied (authorisation) is never retried"},
     {"retry_budget", "fraction|none", "none",
      "retries (and hedges) at most this share of requests, plus retry_burst (token bucket, "
      "as Finagle and gRPC)"},
