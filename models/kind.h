@@ -147,8 +147,10 @@ struct kind {
 /* A balancer's health checks and outlier detections (models/kinds/balancer.c). */
 extern const struct policy_family balancer_health_family;
 extern const struct policy_family balancer_outlier_family;
-/* The rate limiter of a balancer with `limit`, or NULL (any other component). */
-const struct limit *balancer_limit(const struct component *c);
+/* Is c a balancer, and its admission gate (models/admission/gate.h). */
+struct gate;
+bool balancer_is(const struct component *c);
+struct gate *balancer_gate(const struct component *c);
 /* A fault's actions on a node and on a link (models/kinds/fault.c). */
 extern const struct policy_family fault_action_family;
 extern const struct policy_family fault_link_family;

@@ -147,19 +147,25 @@ const struct policy_family cache_strategy_family = {
     "strategy", "cache strategy", "what a cache does with writes (key: strategy)", strategies};
 const struct policy_family limit_family = {
     "limit", "rate limiter",
-    "rate limiting at a balancer, one limiter per scope `per` (key: limit); shared by several "
-    "gateway nodes with the balancer's `store` (a counter store) or `sync` (nodes exchange "
-    "counts)", limits};
+    "rate limiting at a balancer or a service (on arrival, before the queue), one limiter per "
+    "scope `per` (key: limit); shared by several gateway nodes with `store` (a counter store) "
+    "or `sync` (nodes exchange counts)",
+    limits};
 const struct policy_family shed_family = {
     "shed", "shed policy", "load shedding at a service's queue (key: shed)", sheds};
-/* Authentication and authorisation at a service (models/auth/auth.c). */
+/* Authentication and authorisation at a service or a balancer (models/auth/auth.c). */
 static const struct policy_head *const authns[] = {&auth_none.head, &auth_jwt.head,
                                                    &auth_session.head, NULL};
 static const struct policy_head *const rbacs[] = {&rbac_none.head, &rbac_check.head, NULL};
 const struct policy_family auth_family = {
-    "auth", "auth policy", "authentication at a service (key: auth)", authns};
+    "auth", "auth policy",
+    "authentication at a service (on its workers) or a balancer (a delay per request: it has "
+    "no workers) (key: auth)",
+    authns};
 const struct policy_family rbac_family = {
-    "rbac", "rbac policy", "authorisation at a service (key: rbac)", rbacs};
+    "rbac", "rbac policy",
+    "authorisation at a service (on its workers) or a balancer (a delay per request) (key: rbac)",
+    rbacs};
 
 const struct kind *const *kind_all(void)
 {

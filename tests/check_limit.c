@@ -248,7 +248,7 @@ END_TEST
 
 /* ---- a limit shared by nodes that sync their counts ---------------------- */
 
-/* l is the global count; n[i] node i's copy (as models/kinds/balancer.c). */
+/* l is the global count; n[i] node i's copy (as models/admission/gate.c). */
 static struct limit n[3];
 static size_t nn;
 

@@ -1651,6 +1651,27 @@ readme_lists_metrics() { # every name of the list is in README.md's table
 check "README.md lists every metric of sdsim list metrics" readme_lists_metrics
 
 
+# --- a jwt gateway and a per-user limit on the API (scenarios/api-gateway.ini) -
+"$SDSIM" run scenarios/api-gateway.ini -j 2 -o "$T/apigw" -q 2>"$T/apigw.err"
+check "scenarios/api-gateway.ini runs and its expectations pass" [ $? -eq 0 ]
+check "api-gateway.ini: jwt at the gateway (no workers) adds exactly its 0.06 ms to the API's mean response" \
+    awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next} $c["limit"] == "none" { m[$c["rep"] "," $c["component"]] = $c["response_mean_ms"] }
+        END { for (r = 0; r < 5; r++) { d = m[r ",gw"] - m[r ",api"]; n++; if (d < 0.059999 || d > 0.060001) bad++ }
+              exit !(n == 5 && bad == 0) }' "$T/apigw/components.csv"
+sed 's/"[^"]*"/limiter/g' "$T/apigw/runs.csv" > "$T/apigw.csv"
+check "api-gateway.ini: request accounting adds up with a service-side limiter" accounting_holds "$T/apigw.csv"
+check "api-gateway.ini: the client's rate_limited is the API's refusals (the service's own limiter)" \
+    awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next} $c["limit"] == "limiter" { n++; if ($c["rate_limited"] != $c["api.rate_limited"] || $c["rate_limited"] == 0) bad++ }
+        END { exit !(n == 5 && bad == 0) }' "$T/apigw.csv"
+"$SDSIM" run scenarios/api-gateway.ini --set 'scrapers.think=const(1000s)' -j 2 -o "$T/apigw0" -q 2>/dev/null
+sed 's/"[^"]*"/limiter/g' "$T/apigw0/runs.csv" > "$T/apigw0.csv"
+check "api-gateway.ini: the people alone (about 78/s) are never refused: the per-user limit changes nothing for them" \
+    awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next}
+        { n++; s += $c["throughput_rps"]
+          if ($c["limit"] == "limiter") { if ($c["rate_limited"] != 0) bad++; t[$c["rep"]] = $c["throughput_rps"] }
+          else u[$c["rep"]] = $c["throughput_rps"] }
+        END { for (r in t) if (t[r] != u[r]) bad++; m = s / n; exit !(n == 10 && bad == 0 && m > 76 && m < 80.5) }' "$T/apigw0.csv"
+
 # --- auth and rbac (scenarios/auth-*.ini, rbac-cache.ini) --------------------
 # Each scenario's [expect] lines check the numbers its comment quotes (exit
 # 0: all pass); the time-series figures its comment quotes are checked here.

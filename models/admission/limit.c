@@ -157,6 +157,11 @@ static void grow(struct limit *l)
         map_put(l->map, l->map_cap, l->ids[k], (uint32_t)(k + 1));
 }
 
+static size_t entries_of(const struct limit *l, const void *slot)
+{
+    return l->pol->entries ? l->pol->entries(l, slot) : l->pol->slot_entries;
+}
+
 /* The slot of scope value id, made at now_ns when new. */
 static void *slot_of(struct limit *l, uint64_t id, int64_t now_ns)
 {
@@ -170,7 +175,7 @@ static void *slot_of(struct limit *l, uint64_t id, int64_t now_ns)
     map_put(l->map, l->map_cap, id, (uint32_t)(k + 1));
     void *slot = l->slots + k * l->slot_bytes;
     l->pol->slot_init(l, slot, now_ns);
-    l->entries += l->pol->entries(l, slot);
+    l->entries += entries_of(l, slot);
     return slot;
 }
 
@@ -276,6 +281,15 @@ void limit_count_unchecked(struct limit *l, int64_t now_ns)
     count_pass(l, now_ns);
 }
 
+void limit_land(struct limit *l, uint64_t scope, int64_t now_ns)
+{
+    void *slot = slot_of(l, scope, now_ns);
+    struct limit_verdict v = {false, 0, 0};
+    l->entries = (size_t)((long)l->entries + l->pol->check(l, slot, now_ns, &v));
+    if (l->entries > l->entries_max)
+        l->entries_max = l->entries;
+}
+
 void limit_track_changes(struct limit *l)
 {
     l->track = true;
@@ -290,9 +304,9 @@ void limit_sync_to(const struct limit *g, struct limit *node, int64_t now_ns)
         size_t k = g->changes[j];
         void *dst = slot_of(node, g->ids[k], now_ns);
         const void *src = g->slots + k * g->slot_bytes;
-        node->entries -= node->pol->entries(node, dst);
+        node->entries -= entries_of(node, dst);
         memcpy(dst, src, g->slot_bytes);
-        node->entries += node->pol->entries(node, dst);
+        node->entries += entries_of(node, dst);
     }
 }
 

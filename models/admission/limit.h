@@ -1,6 +1,6 @@
 /* limit: rate limiters, one self-contained object whose check is one call,
- * so any component can put one in front of its work (a balancer with
- * `limit = ...` is a gateway). A limiter is a policy of the `limit` family
+ * so any component can put one in front of its work (a balancer or a
+ * service with `limit = ...`, through models/admission/gate.h). A limiter is a policy of the `limit` family
  * (token_bucket, leaky_bucket, fixed_window, sliding_log, sliding_window)
  * plus a scope, `per = global | client | key | user`: one state ("slot")
  * per scope value, kept in a table that grows by doubling (never one malloc
@@ -14,7 +14,7 @@
  * previous counts), and one per admitted request still in a sliding log
  * (expired ones are dropped when their scope is next checked).
  *
- * A limit shared by gateway nodes (models/kinds/balancer.c, `sync`): each
+ * A limit shared by gateway nodes (models/admission/gate.c, `sync`): each
  * node decides on its own copy, and one more limiter holds the global
  * count, which every node's admission updates whatever its state
  * (limit_force: a token bucket goes into debt, a window past its limit);
@@ -52,8 +52,10 @@ struct limit_policy {
     /* Decides one request of the slot's scope at now_ns (never before the
      * slot's previous check). Returns the change in the slot's entries. */
     long (*check)(const struct limit *l, void *slot, int64_t now_ns, struct limit_verdict *v);
-    /* Entries the slot holds now (see the top of this file). */
+    /* Entries the slot holds now (see the top of this file); NULL: always
+     * slot_entries. */
     size_t (*entries)(const struct limit *l, const void *slot);
+    size_t slot_entries;
     /* Counts one admission made elsewhere at now_ns, whatever the slot's
      * state (a token bucket goes into debt, a window's count past its
      * limit): the global count of a limiter synced across nodes
@@ -152,6 +154,12 @@ void limit_count_refusal(struct limit *l);
 /* Counts one request let through without a decision (the counter store
  * failed and on_store_error = allow): admitted, not in any count. */
 void limit_count_unchecked(struct limit *l, int64_t now_ns);
+/* A check of scope value `scope` that a counter store served after the
+ * request it was for was settled without it (the check timed out): the
+ * store's increment lands all the same. Applies the check to the scope's
+ * state at now_ns, counting neither an admission nor a refusal (the
+ * request was counted when it was settled). */
+void limit_land(struct limit *l, uint64_t scope, int64_t now_ns);
 /* Makes l, a global count, remember the scopes limit_force changes. */
 void limit_track_changes(struct limit *l);
 /* A sync: node's states of the scopes g changed since the last
@@ -186,6 +194,33 @@ int limit_read_count(const struct spec *sp, const struct param_spec *p, const ch
                      long long min, uint32_t *out, struct diag *d);
 int limit_read_window(const struct spec *sp, const struct param_spec *p, int64_t *out,
                       struct diag *d);
+
+/* ---- the windowed limiters (limit_window.c) -----------------------------
+ * fixed_window, sliding_window and sliding_log take the same parameters,
+ * read the same way; the two window counters keep the same head. */
+
+/* The window head: the index of the current fixed window, the requests
+ * counted in it and in the window just before it (0 when that one was
+ * not the previous window). */
+struct limit_window {
+    int64_t window;
+    uint32_t cur;
+    uint32_t prev;
+};
+/* Reads limit and window (the table p made with LIMIT_WINDOW_PARAMS) and
+ * sets l->slot_bytes. Returns 0 or -1 with a diagnostic. */
+int limit_window_setup(struct limit *l, const struct spec *sp, const struct param_spec *p,
+                       size_t slot_bytes, struct diag *d);
+/* A slot_init for a slot that starts with a window head: now's window, no counts. */
+void limit_window_init(const struct limit *l, void *slot, int64_t now_ns);
+/* The consume of a window counter: counts one admission in now's window. */
+long limit_window_consume(const struct limit *l, void *slot, int64_t now_ns);
+/* Moves the head to now's window: the current count becomes the previous
+ * one when the windows are adjacent, and the current restarts. */
+void limit_window_roll(const struct limit *l, struct limit_window *s, int64_t now_ns);
+
+/* The parameter table of a windowed limiter. */
+#define LIMIT_WINDOW_PARAMS(limit_help, window_help)                                               {                                                                                                  {"limit", "int", NULL, limit_help}, {"window", "duration", "1s", window_help},                     LIMIT_PER_PARAM, {NULL, NULL, NULL, NULL},                                             }
 
 /* The `per` row every limiter's parameter table ends with. */
 #define LIMIT_PER_PARAM                                                                        \

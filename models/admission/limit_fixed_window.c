@@ -5,67 +5,28 @@
  * within a short time across a boundary. Cost: O(1); entries: 2. */
 #include "models/admission/limit.h"
 
-struct fw_slot {
-    int64_t window; /* index of the current window */
-    uint32_t count; /* requests admitted in it */
-};
-
-static const struct param_spec params[] = {
-    {"limit", "int", NULL, "requests admitted per window"},
-    {"window", "duration", "1s", "window length; windows start at multiples of it"},
-    LIMIT_PER_PARAM,
-    {NULL, NULL, NULL, NULL},
-};
+/* The slot is a window head (limit.h): cur counts the current window's
+ * admissions; prev is not used. */
+static const struct param_spec params[] =
+    LIMIT_WINDOW_PARAMS("requests admitted per window",
+                        "window length; windows start at multiples of it");
 
 static int init(struct limit *l, const struct spec *sp, struct diag *d)
 {
-    int rc = limit_read_count(sp, params, "limit", 1, &l->limit, d);
-    if (limit_read_window(sp, params, &l->window_ns, d) < 0)
-        rc = -1;
-    l->slot_bytes = sizeof(struct fw_slot);
-    return rc;
-}
-
-static void slot_init(const struct limit *l, void *slot, int64_t now_ns)
-{
-    *(struct fw_slot *)slot = (struct fw_slot){now_ns / l->window_ns, 0};
+    return limit_window_setup(l, sp, params, sizeof(struct limit_window), d);
 }
 
 static long check(const struct limit *l, void *slot, int64_t now_ns, struct limit_verdict *v)
 {
-    struct fw_slot *s = slot;
-    int64_t w = now_ns / l->window_ns;
-    if (w != s->window) {
-        s->window = w;
-        s->count = 0;
-    }
-    if (s->count < l->limit) {
-        s->count++;
+    struct limit_window *s = slot;
+    limit_window_roll(l, s, now_ns);
+    if (s->cur < l->limit) {
+        s->cur++;
         v->admit = true;
     } else {
-        v->retry_after_ns = (w + 1) * l->window_ns - now_ns;
+        v->retry_after_ns = (s->window + 1) * l->window_ns - now_ns;
     }
     return 0;
-}
-
-/* The global count of a synced limiter: past the limit when nodes overshoot. */
-static long consume(const struct limit *l, void *slot, int64_t now_ns)
-{
-    struct fw_slot *s = slot;
-    int64_t w = now_ns / l->window_ns;
-    if (w != s->window) {
-        s->window = w;
-        s->count = 0;
-    }
-    s->count++;
-    return 0;
-}
-
-static size_t entries(const struct limit *l, const void *slot)
-{
-    (void)l;
-    (void)slot;
-    return 2;
 }
 
 const struct limit_policy limit_fixed_window = {
@@ -74,8 +35,8 @@ const struct limit_policy limit_fixed_window = {
                     "limit passes across one); O(1), 2 entries per scope",
     .head.params = params,
     .init = init,
-    .slot_init = slot_init,
+    .slot_init = limit_window_init,
     .check = check,
-    .entries = entries,
-    .consume = consume,
+    .slot_entries = 2,
+    .consume = limit_window_consume,
 };

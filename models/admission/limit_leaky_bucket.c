@@ -60,13 +60,6 @@ static long check(const struct limit *l, void *slot, int64_t now_ns, struct limi
     return 0;
 }
 
-static size_t entries(const struct limit *l, const void *slot)
-{
-    (void)l;
-    (void)slot;
-    return 1;
-}
-
 const struct limit_policy limit_leaky_bucket = {
     .head.name = "leaky_bucket",
     .head.summary = "shaping: requests leave evenly at `rate`, up to `queue` wait their turn, "
@@ -75,5 +68,5 @@ const struct limit_policy limit_leaky_bucket = {
     .init = init,
     .slot_init = slot_init,
     .check = check,
-    .entries = entries,
+    .slot_entries = 1,
 };

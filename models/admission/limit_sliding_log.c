@@ -14,18 +14,12 @@ struct sl_slot {
     int64_t at_ns[]; /* a ring of limit admission times */
 };
 
-static const struct param_spec params[] = {
-    {"limit", "int", NULL, "requests admitted in any span of length window"},
-    {"window", "duration", "1s", "the sliding span"},
-    LIMIT_PER_PARAM,
-    {NULL, NULL, NULL, NULL},
-};
+static const struct param_spec params[] =
+    LIMIT_WINDOW_PARAMS("requests admitted in any span of length window", "the sliding span");
 
 static int init(struct limit *l, const struct spec *sp, struct diag *d)
 {
-    int rc = limit_read_count(sp, params, "limit", 1, &l->limit, d);
-    if (limit_read_window(sp, params, &l->window_ns, d) < 0)
-        rc = -1;
+    int rc = limit_window_setup(l, sp, params, 0, d);
     l->log_cap = l->limit;
     l->slot_bytes = sizeof(struct sl_slot) + (size_t)l->log_cap * sizeof(int64_t);
     return rc;

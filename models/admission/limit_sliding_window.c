@@ -11,35 +11,18 @@
 
 #include "models/admission/limit.h"
 
-struct sw_slot {
-    int64_t window; /* index of the current window */
-    uint32_t cur;   /* admitted in the current window */
-    uint32_t prev;  /* admitted in the window before it */
-};
-
-static const struct param_spec params[] = {
-    {"limit", "int", NULL, "requests admitted per window, as estimated over the sliding span"},
-    {"window", "duration", "1s", "window length"},
-    LIMIT_PER_PARAM,
-    {NULL, NULL, NULL, NULL},
-};
+/* The slot is a window head (limit.h): cur and prev count the admissions. */
+static const struct param_spec params[] =
+    LIMIT_WINDOW_PARAMS("requests admitted per window, as estimated over the sliding span",
+                        "window length");
 
 static int init(struct limit *l, const struct spec *sp, struct diag *d)
 {
-    int rc = limit_read_count(sp, params, "limit", 1, &l->limit, d);
-    if (limit_read_window(sp, params, &l->window_ns, d) < 0)
-        rc = -1;
-    l->slot_bytes = sizeof(struct sw_slot);
-    return rc;
-}
-
-static void slot_init(const struct limit *l, void *slot, int64_t now_ns)
-{
-    *(struct sw_slot *)slot = (struct sw_slot){now_ns / l->window_ns, 0, 0};
+    return limit_window_setup(l, sp, params, sizeof(struct limit_window), d);
 }
 
 /* When a rejected request could first pass, from inside window w. */
-static int64_t retry_after(const struct limit *l, const struct sw_slot *s, int64_t now_ns)
+static int64_t retry_after(const struct limit *l, const struct limit_window *s, int64_t now_ns)
 {
     double W = (double)l->window_ns, lim = (double)l->limit;
     double at; /* time when prev' * (W - e) / W + cur' + 1 <= limit */
@@ -51,20 +34,10 @@ static int64_t retry_after(const struct limit *l, const struct sw_slot *s, int64
     return wait > 0 ? wait : 1;
 }
 
-static void roll(const struct limit *l, struct sw_slot *s, int64_t now_ns)
-{
-    int64_t w = now_ns / l->window_ns;
-    if (w != s->window) {
-        s->prev = w == s->window + 1 ? s->cur : 0;
-        s->cur = 0;
-        s->window = w;
-    }
-}
-
 static long check(const struct limit *l, void *slot, int64_t now_ns, struct limit_verdict *v)
 {
-    struct sw_slot *s = slot;
-    roll(l, s, now_ns);
+    struct limit_window *s = slot;
+    limit_window_roll(l, s, now_ns);
     int64_t w = s->window;
     double elapsed = (double)(now_ns - w * l->window_ns);
     double W = (double)l->window_ns;
@@ -78,30 +51,14 @@ static long check(const struct limit *l, void *slot, int64_t now_ns, struct limi
     return 0;
 }
 
-/* The global counts of a synced limiter: past the limit when nodes overshoot. */
-static long consume(const struct limit *l, void *slot, int64_t now_ns)
-{
-    struct sw_slot *s = slot;
-    roll(l, s, now_ns);
-    s->cur++;
-    return 0;
-}
-
-static size_t entries(const struct limit *l, const void *slot)
-{
-    (void)l;
-    (void)slot;
-    return 3;
-}
-
 const struct limit_policy limit_sliding_window = {
     .head.name = "sliding_window",
     .head.summary = "weighted two-window counter: previous window's count x overlap + current "
                     "<= limit (approximates sliding_log); O(1), 3 entries per scope",
     .head.params = params,
     .init = init,
-    .slot_init = slot_init,
+    .slot_init = limit_window_init,
     .check = check,
-    .entries = entries,
-    .consume = consume,
+    .slot_entries = 3,
+    .consume = limit_window_consume,
 };

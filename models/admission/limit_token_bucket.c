@@ -71,13 +71,6 @@ static long consume(const struct limit *l, void *slot, int64_t now_ns)
     return 0;
 }
 
-static size_t entries(const struct limit *l, const void *slot)
-{
-    (void)l;
-    (void)slot;
-    return 2;
-}
-
 const struct limit_policy limit_token_bucket = {
     .head.name = "token_bucket",
     .head.summary = "tokens refill continuously at `rate` up to `burst`; a request takes one or "
@@ -86,6 +79,6 @@ const struct limit_policy limit_token_bucket = {
     .init = init,
     .slot_init = slot_init,
     .check = check,
-    .entries = entries,
+    .slot_entries = 2,
     .consume = consume,
 };

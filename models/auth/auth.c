@@ -263,6 +263,27 @@ int auth_setup(struct sim *sim, struct auth *a, struct component *owner, uint32_
     return rc;
 }
 
+int auth_read(struct sim *sim, struct auth **out, struct component *owner, uint32_t nodes,
+              auth_done_fn done, const struct sc_section *s, const struct param_spec *params,
+              struct diag *d)
+{
+    struct loc aloc, rloc;
+    const char *a = kp_raw(s, params, "auth", &aloc);
+    const char *r = kp_raw(s, params, "rbac", &rloc);
+    *out = NULL;
+    if (strcmp(a, "none") == 0 && strcmp(r, "none") == 0)
+        return 0;
+    struct auth *au = xcalloc(1, sizeof *au);
+    int rc = auth_setup(sim, au, owner, nodes, done, a, aloc, r, rloc, d);
+    if (!au->has_authn && !au->has_rbac) { /* e.g. jwt... failed: keep none */
+        auth_fini(au);
+        free(au);
+        return rc;
+    }
+    *out = au;
+    return rc;
+}
+
 void auth_fini(struct auth *a)
 {
     if (a->has_verify)
@@ -563,11 +584,12 @@ bool auth_on_reply(struct sim *sim, struct auth *a, struct request *ch)
     }
 }
 
-size_t auth_metrics(const struct auth *a, struct metric_out *out, size_t max)
+/* At most 10 (jwt and session exclude each other: 9 at once), the first
+ * max of them. */
+size_t auth_metrics(const struct auth *a, struct metric_out *dst, size_t max)
 {
+    struct metric_out out[10];
     size_t n = 0;
-    if (max < 12)
-        return 0;
     if (a->has_authn)
         out[n++] = (struct metric_out){"unauthenticated", (double)a->unauthenticated, true};
     if (a->expiry) {
@@ -593,6 +615,9 @@ size_t auth_metrics(const struct auth *a, struct metric_out *out, size_t max)
         if (a->policy)
             out[n++] = (struct metric_out){"policy_calls", (double)a->policy_calls, true};
     }
+    if (n > max)
+        n = max;
+    memcpy(dst, out, n * sizeof *out);
     return n;
 }
 

@@ -119,6 +119,14 @@ struct auth {
 int auth_setup(struct sim *sim, struct auth *a, struct component *owner, uint32_t nodes,
                auth_done_fn done, const char *authn, struct loc authn_loc, const char *rbac,
                struct loc rbac_loc, struct diag *d);
+/* Reads the keys `auth` and `rbac` of section s (params: the owner kind's
+ * table) into *out: a new struct auth when either is set (and its policy
+ * was understood), else NULL. Returns 0 or -1 (reported in d). */
+struct sc_section;
+struct param_spec;
+int auth_read(struct sim *sim, struct auth **out, struct component *owner, uint32_t nodes,
+              auth_done_fn done, const struct sc_section *s, const struct param_spec *params,
+              struct diag *d);
 void auth_fini(struct auth *a);
 /* At the warm-up cut. */
 void auth_reset(struct auth *a);

@@ -19,42 +19,18 @@
  * by index: O(n) only while replicas are out. With none left, the request
  * fails at once (a 503).
  *
- * With `limit = ...` (models/admission/limit.h) the balancer is a gateway: each
- * request is first checked by the rate limiter; a refused one is answered
- * at once as rate limited (a 429, with the limiter's Retry-After hint when
- * `retry_after = true`), and a leaky bucket's delayed one waits its turn
- * before it is sent on.
- *
- * A limiter shared by several gateway nodes is modelled two ways:
- *
- * - `store = NAME`: the count lives in a counter store (a `store`
- *   component). Each check is a write of the scope's counter (its key is
- *   the scope value) sent to the store; the request waits for the reply,
- *   and the limiter decides when it comes back (the store's answer, in the
- *   order the answers arrive): exact, at the price of the store's latency
- *   and queue. A check that fails (the store refuses it, errs, is down) or
- *   gets no answer within `store_timeout` is settled by `on_store_error`:
- *   allow (let the request through uncounted: fail open) or deny (the
- *   request fails as an error: fail closed).
- * - `sync = 100ms` with `limit_nodes = N`: each request goes to one of N
- *   gateway nodes (uniformly at random), and each node decides alone, on
- *   its own copy of the limiter. Every interval the nodes send their counts
- *   to the others: after a sync a node's copy holds the global count (all
- *   nodes' admissions so far), and it adds its own admissions until the
- *   next, so it admits against the global limit minus the others' counts
- *   as of the last sync. Between syncs the others' admissions are unseen:
- *   the cluster admits more than the limit (over_admission).
- *
- * Both keep a shadow: the one exact limiter at one place that every
- * request would have met, and report over_admission = admitted / what the
- * shadow admitted - 1. */
+ * With `limit`, `auth` or `rbac` (models/admission/gate.h) the balancer is a
+ * gateway: each request first meets the gate (the rate limiter, its shared
+ * forms through a counter store or synced nodes, then auth and rbac, whose
+ * verify and check costs are a delay at the gateway: a balancer has no
+ * workers), and only a request the gate lets through is sent on. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/balance/balance.h"
 #include "models/kind.h"
-#include "models/admission/limit.h"
+#include "models/admission/gate.h"
 #include "models/kinds/nodeload.h"
 #include "models/napkin.h"
 #include "models/kinds/service.h"
@@ -85,21 +61,7 @@ struct balancer {
     int64_t od_base, od_max;
     uint64_t no_upstream; /* requests failed because no replica was in rotation */
     uint64_t ejections;   /* outlier ejections so far */
-    bool has_limit;       /* `limit` set: lim checks every request */
-    bool retry_after;     /* rate-limited replies carry the limiter's hint */
-    struct limit lim;     /* the gateway's limiter (with sync: the global count) */
-    /* distributed limiting (see the top of this file) */
-    bool has_store;          /* `store`: checks go to callees[1] */
-    bool fail_open;          /* on_store_error = allow */
-    int64_t store_timeout_ns;
-    int64_t sync_ns;         /* `sync`: 0 off */
-    uint32_t nnodes;         /* limit_nodes */
-    struct limit *nodes;     /* with sync: each node's copy */
-    struct rng node_rng;     /* which node a request reaches */
-    bool has_shadow;
-    struct limit shadow;     /* the exact limiter at one place */
-    uint64_t store_checks, store_errors; /* measured window */
-    int64_t check_ns_sum;    /* time the measured checks took */
+    struct gate gate;     /* limit, auth, rbac (models/admission/gate.h) */
     struct nodeload load; /* per-replica shares and in-flight levels, for metrics */
 };
 
@@ -110,25 +72,14 @@ static const struct param_spec params[] = {
      "active(interval=5s, timeout=1s, unhealthy=3, healthy=2) or none"},
     {"outlier", "detection", "none", "consecutive(errors=5, base=30s, max=300s) or none"},
     {"latency", "dist", "", "one-way network delay to the replicas (and back)"},
-    {"limit", "policy", "none",
-     "rate limiter in front of the replicas, e.g. token_bucket(rate=100/s, burst=20, per=key) "
-     "(see `sdsim list limit`); refused requests end as rate_limited"},
-    {"retry_after", "bool", "false",
-     "rate-limited replies carry a Retry-After hint (when the limiter would admit the next "
-     "one); a client retrying on rate_limited waits at least that long"},
-    {"store", "component", "",
-     "the limit's count lives in this store: each check is a write to it (key: the scope), "
-     "and the request waits for the answer (the cost of a central counter)"},
-    {"store_timeout", "duration", "1s",
-     "with store: a check not answered in this time is a store error"},
-    {"on_store_error", "allow|deny", "allow",
-     "with store: a failed or timed-out check lets the request through uncounted (allow: fail "
-     "open) or fails it as an error (deny: fail closed)"},
-    {"sync", "duration", "0",
-     "the limit runs on limit_nodes gateway nodes, each deciding on its own copy; every sync "
-     "interval they exchange counts (a node admits against the global limit minus the others' "
-     "counts as of the last sync); 0: one node"},
-    {"limit_nodes", "int", "1", "with sync: gateway nodes, each request reaching one at random"},
+    GATE_LIMIT_PARAMS,
+    {"auth", "auth", "none",
+     "authentication at the gateway: jwt(...) or session(...) as on a service (see `sdsim "
+     "list auth`); a balancer has no workers, so verify is a delay per request with no queue "
+     "(the gateway's CPU is assumed not to be the bottleneck)"},
+    {"rbac", "rbac", "none",
+     "authorisation at the gateway: check(...) as on a service (see `sdsim list rbac`); its "
+     "time is a delay per request with no queue"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -192,18 +143,11 @@ static uint32_t choose(struct balancer *lb, const struct request *r, int64_t now
 }
 
 static void forward(struct sim *sim, struct balancer *lb, struct request *r);
-static void decided(struct sim *sim, struct balancer *lb, struct request *r,
-                    struct limit_verdict v);
-static void check_at_store(struct sim *sim, struct balancer *lb, struct request *r,
-                           uint64_t scope);
-static void check_answered(struct sim *sim, struct balancer *lb, struct request *ch);
 
-/* A leaky bucket's delayed request leaves its queue. */
-static void on_released(struct sim *sim, void *a, void *b)
+/* The gate let r through. */
+static void passed(struct sim *sim, struct component *c, struct request *r)
 {
-    struct balancer *lb = a;
-    limit_release(&lb->lim, sim_now(sim));
-    forward(sim, lb, b);
+    forward(sim, (struct balancer *)c, r);
 }
 
 static void on_request(struct sim *sim, struct component *c, struct request *r)
@@ -212,124 +156,8 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     struct frame *f = sim_enter(r, c);
     f->arrive_ns = sim_now(sim);
     c->st.arrivals++;
-    if (!lb->has_limit) {
+    if (!gate_arrive(sim, &lb->gate, r))
         forward(sim, lb, r);
-        return;
-    }
-    uint64_t scope = limit_scope_of(&lb->lim, r);
-    if (lb->has_shadow)
-        limit_check(&lb->shadow, scope, sim_now(sim));
-    if (lb->has_store) {
-        check_at_store(sim, lb, r, scope);
-        return;
-    }
-    struct limit_verdict v;
-    if (lb->nodes) { /* synced: one node decides on its copy; the global count follows */
-        uint32_t i = (uint32_t)rng_below(&lb->node_rng, lb->nnodes);
-        v = limit_check(&lb->nodes[i], scope, sim_now(sim));
-        if (v.admit)
-            limit_force(&lb->lim, scope, sim_now(sim));
-        else
-            limit_count_refusal(&lb->lim);
-    } else {
-        v = limit_check(&lb->lim, scope, sim_now(sim));
-    }
-    decided(sim, lb, r, v);
-}
-
-/* A limiter's verdict on r: refuse it (429), hold it, or send it on. */
-static void decided(struct sim *sim, struct balancer *lb, struct request *r,
-                    struct limit_verdict v)
-{
-    if (!v.admit) {
-        lb->base.st.rejected++;
-        r->status = REQ_REJECTED;
-        r->cause = CAUSE_RATE_LIMITED;
-        r->retry_after_ns = lb->retry_after ? v.retry_after_ns : 0;
-        sim_reply(sim, r);
-        return;
-    }
-    if (v.delay_ns > 0) {
-        sim_after(sim, v.delay_ns, on_released, lb, r);
-        return;
-    }
-    forward(sim, lb, r);
-}
-
-/* ---- checks at a counter store ------------------------------------------ */
-
-/* A check settled without the store's answer (error or timeout), for parent r. */
-static void store_failed(struct sim *sim, struct balancer *lb, struct request *r, bool timeout)
-{
-    lb->store_errors += r->measured;
-    if (lb->fail_open) {
-        limit_count_unchecked(&lb->lim, sim_now(sim));
-        forward(sim, lb, r);
-        return;
-    }
-    lb->base.st.errors++;
-    r->status = REQ_ERROR;
-    r->cause = timeout ? CAUSE_CALL_TIMEOUT : CAUSE_NONE;
-    sim_reply(sim, r);
-}
-
-static void on_check_timeout(struct sim *sim, void *a, void *b)
-{
-    struct balancer *lb = a;
-    struct request *ch = b;
-    ch->stack[0].timer = EVQ_NONE;
-    ch->abandoned = true; /* freed when its late answer comes */
-    store_failed(sim, lb, ch->parent, true);
-}
-
-/* Sends r's check to the store: a write of the scope's counter, from a
- * child request whose only frame below the store's is this balancer's. */
-static void check_at_store(struct sim *sim, struct balancer *lb, struct request *r,
-                           uint64_t scope)
-{
-    struct component *c = &lb->base;
-    struct request *ch = sim_req_child(sim, r);
-    ch->op = OP_WRITE;
-    ch->key = scope;
-    struct frame *f = sim_enter(ch, c);
-    f->arrive_ns = sim_now(sim);
-    f->timer = sim_after(sim, lb->store_timeout_ns, on_check_timeout, lb, ch);
-    lb->store_checks += r->measured;
-    sim_send(sim, c, ch, c->callees[1]);
-}
-
-/* The store answered check ch: the counter decides (or the error policy). */
-static void check_answered(struct sim *sim, struct balancer *lb, struct request *ch)
-{
-    struct frame *f = &ch->stack[0];
-    if (ch->abandoned) { /* timed out: already settled */
-        sim_req_free(sim, ch);
-        return;
-    }
-    evq_cancel(sim->q, f->timer);
-    struct request *r = ch->parent;
-    bool ok = ch->status == REQ_OK;
-    if (ok && r->measured)
-        lb->check_ns_sum += sim_now(sim) - f->arrive_ns;
-    uint64_t scope = ch->key;
-    sim_req_free(sim, ch);
-    if (!ok) {
-        store_failed(sim, lb, r, false);
-        return;
-    }
-    decided(sim, lb, r, limit_check(&lb->lim, scope, sim_now(sim)));
-}
-
-/* Every sync interval each node learns the global count. */
-static void sync_nodes(struct sim *sim, void *a, void *b)
-{
-    (void)b;
-    struct balancer *lb = a;
-    for (uint32_t i = 0; i < lb->nnodes; i++)
-        limit_sync_to(&lb->lim, &lb->nodes[i], sim_now(sim));
-    limit_sync_done(&lb->lim);
-    if (sim_now(sim) + lb->sync_ns <= sim->end_ns)
-        sim_after(sim, lb->sync_ns, sync_nodes, lb, NULL);
 }
 
 static void forward(struct sim *sim, struct balancer *lb, struct request *r)
@@ -370,10 +198,8 @@ static void eject(struct sim *sim, struct balancer *lb, uint32_t i)
 static void on_reply(struct sim *sim, struct component *c, struct request *r)
 {
     struct balancer *lb = (struct balancer *)c;
-    if (r->depth == 1) { /* the answer of a check at the counter store */
-        check_answered(sim, lb, r);
+    if (r->depth == 1 && gate_on_reply(sim, &lb->gate, r)) /* a limit check, an auth call */
         return;
-    }
     struct frame *f = sim_top(r);
     uint32_t i = f->replica;
     int64_t latency = sim_now(sim) - f->arrive_ns;
@@ -442,10 +268,7 @@ static void start(struct sim *sim, struct component *c)
     struct balancer *lb = (struct balancer *)c;
     if (lb->hc_interval > 0)
         sim_after(sim, lb->hc_interval, probe_all, lb, NULL);
-    if (lb->has_limit)
-        lb->lim.ts_ns = sim->ts.interval_ns;
-    if (lb->nodes)
-        sim_after(sim, lb->sync_ns, sync_nodes, lb, NULL);
+    gate_start(sim, &lb->gate);
 }
 
 static size_t ts_extra(const struct sim *sim, const struct component *c, const char **names,
@@ -461,66 +284,20 @@ static size_t ts_extra(const struct sim *sim, const struct component *c, const c
     values[0] = (double)n;
     names[1] = "ejections";
     values[1] = (double)lb->ejections;
-    if (!lb->has_limit || max < 5)
-        return 2;
-    names[2] = "limiter_entries";
-    values[2] = (double)lb->lim.entries;
-    names[3] = "admitted_rps";
-    values[3] = (double)limit_ts_passed(&lb->lim, sim_now(sim)) * 1e9 /
-                (double)sim->ts.interval_ns;
-    names[4] = "limit_rps";
-    values[4] = limit_rate_per_s(&lb->lim);
-    return 5;
+    return 2 + gate_ts_extra(sim, &lb->gate, names + 2, values + 2, max - 2);
 }
 
 extern const struct kind kind_balancer;
 
-const struct limit *balancer_limit(const struct component *c)
+bool balancer_is(const struct component *c)
 {
-    if (c->kind != &kind_balancer)
-        return NULL;
-    const struct balancer *lb = (const struct balancer *)c;
-    return lb->has_limit ? &lb->lim : NULL;
+    return c->kind == &kind_balancer;
 }
 
-/* The limiter's work since the cut, and the memory it holds at the end. */
-static size_t limit_metrics(const struct sim *sim, const struct balancer *lb, int64_t end_ns,
-                            struct metric_out *out, size_t max)
+struct gate *balancer_gate(const struct component *c)
 {
-    if (!lb->has_limit || max < 12)
-        return 0;
-    const struct limit *l = &lb->lim;
-    double window_s = (double)(end_ns - (sim->cut_ns > 0 ? sim->cut_ns : 0)) / 1e9;
-    size_t n = 0;
-    out[n++] = (struct metric_out){"admitted_rps", window_s > 0 ? (double)l->admitted / window_s
-                                                                : 0, true};
-    out[n++] = (struct metric_out){"rate_limited", (double)l->limited, true};
-    out[n++] = (struct metric_out){"delayed", (double)l->delayed, true};
-    out[n++] = (struct metric_out){"peak_passed", (double)l->peak_passed, true};
-    out[n++] = (struct metric_out){"limiter_scopes", (double)l->nslots, true};
-    out[n++] = (struct metric_out){"limiter_entries", (double)l->entries, true};
-    out[n++] = (struct metric_out){"limiter_entries_max", (double)l->entries_max, true};
-    size_t bytes = limit_bytes(l);
-    for (uint32_t i = 0; lb->nodes && i < lb->nnodes; i++)
-        bytes += limit_bytes(&lb->nodes[i]);
-    out[n++] = (struct metric_out){"limiter_bytes", (double)bytes, true};
-    if (lb->has_shadow)
-        out[n++] = (struct metric_out){
-            "over_admission",
-            lb->shadow.admitted > 0 ? (double)l->admitted / (double)lb->shadow.admitted - 1
-                                    : (double)NAN,
-            true};
-    if (lb->has_store) {
-        uint64_t answered = lb->store_checks - lb->store_errors;
-        out[n++] = (struct metric_out){"store_errors", (double)lb->store_errors, true};
-        out[n++] = (struct metric_out){
-            "check_mean_ms", answered > 0 ? (double)lb->check_ns_sum / 1e6 / (double)answered
-                                          : (double)NAN,
-            true};
-    }
-    return n;
+    return &((struct balancer *)c)->gate;
 }
-
 
 /* ---- building ------------------------------------------------------------ */
 
@@ -589,99 +366,6 @@ static int read_outlier(struct balancer *lb, const struct sc_section *s, struct 
     return rc ? -1 : 0;
 }
 
-/* Where a key of the section is, for errors about it. */
-static struct loc key_loc(const struct sc_section *s, const char *key)
-{
-    const struct sc_entry *e = sc_find_entry(s, key);
-    return e ? e->key_loc : s->loc;
-}
-
-/* store, store_timeout, on_store_error, sync, limit_nodes (see the top). */
-static int read_distributed(struct sim *sim, struct balancer *lb, const struct sc_section *s,
-                            const char *lim, struct loc lloc, struct diag *d)
-{
-    struct component *c = &lb->base;
-    static const char *const keys[] = {"store", "store_timeout", "on_store_error", "sync",
-                                       "limit_nodes"};
-    bool any = false;
-    for (size_t k = 0; k < 5; k++)
-        if (sc_find_entry(s, keys[k])) {
-            any = true;
-            if (!lb->has_limit)
-                return diag_error(d, key_loc(s, keys[k]),
-                                  "'%s' needs a 'limit' (the limit it shares)",
-                                  keys[k]);
-        }
-    if (!any)
-        return 0;
-    int rc = 0;
-    long long nodes = 1;
-    if (kp_duration(s, params, "sync", &lb->sync_ns, d) < 0 ||
-        kp_int(s, params, "limit_nodes", 1, 1000, &nodes, d) < 0 ||
-        kp_duration(s, params, "store_timeout", &lb->store_timeout_ns, d) < 0)
-        return -1;
-    struct loc oloc;
-    const char *onerr = kp_raw(s, params, "on_store_error", &oloc);
-    if (strcmp(onerr, "allow") == 0 || strcmp(onerr, "deny") == 0)
-        lb->fail_open = strcmp(onerr, "allow") == 0;
-    else
-        rc = diag_error(d, oloc, "bad on_store_error '%s' (known: allow, deny)", onerr);
-    if (lb->sync_ns < 0)
-        rc = diag_error(d, key_loc(s, "sync"), "sync must not be negative");
-    if (lb->store_timeout_ns <= 0)
-        rc = diag_error(d, key_loc(s, "store_timeout"), "store_timeout must be positive");
-    lb->has_store = sc_find_entry(s, "store") != NULL;
-    if (lb->has_store && lb->sync_ns > 0)
-        return diag_error(d, key_loc(s, "sync"),
-                          "'sync' and 'store' are two ways to share a limit: choose one");
-    if (!lb->has_store && (sc_find_entry(s, "store_timeout") || sc_find_entry(s, "on_store_error")))
-        return diag_error(d, key_loc(s, sc_find_entry(s, "store_timeout") ? "store_timeout"
-                                                                           : "on_store_error"),
-                          "'%s' needs 'store = NAME'",
-                          sc_find_entry(s, "store_timeout") ? "store_timeout" : "on_store_error");
-    if (lb->sync_ns == 0 && sc_find_entry(s, "limit_nodes"))
-        return diag_error(d, key_loc(s, "limit_nodes"),
-                          "'limit_nodes' needs 'sync = INTERVAL' (how often the nodes share "
-                          "their counts)");
-    if ((lb->has_store || lb->sync_ns > 0) && !lb->lim.pol->consume)
-        return diag_error(d, lloc,
-                          "a %s cannot be shared by 'store' or 'sync': it queues requests at one "
-                          "node (use token_bucket, fixed_window, sliding_log or sliding_window)",
-                          lb->lim.pol->head.name);
-    if (lb->has_store) {
-        size_t before = c->ncallees;
-        if (kind_read_callees(sim, c, s, "store", true, d) < 0)
-            return -1;
-        if (c->ncallees != before + 1)
-            return diag_error(d, c->callee_locs[before + 1], "'store' names one store");
-        if (c->ncallees != 2) /* 'to' failed: reported already */
-            return -1;
-        if (!store_is(c->callees[1]))
-            return diag_error(d, c->callee_locs[1], "'%s' is a %s; 'store' needs a store",
-                              c->callees[1]->name, c->callees[1]->kind->name);
-    }
-    if (rc < 0)
-        return rc;
-    if (lb->sync_ns > 0) {
-        lb->nnodes = (uint32_t)nodes;
-        lb->nodes = xcalloc(lb->nnodes, sizeof *lb->nodes);
-        struct diag *scratch = diag_new(); /* the text parsed once already */
-        for (uint32_t i = 0; i < lb->nnodes; i++) {
-            limit_setup(&lb->nodes[i], lim, lloc, scratch);
-            limit_widen(&lb->nodes[i], lb->nnodes);
-        }
-        diag_free(scratch);
-        limit_widen(&lb->lim, lb->nnodes);
-        limit_track_changes(&lb->lim);
-        rng_stream(&lb->node_rng, sim->seed, c->name, "limit_nodes");
-    }
-    struct diag *scratch = diag_new();
-    limit_setup(&lb->shadow, lim, lloc, scratch);
-    diag_free(scratch);
-    lb->has_shadow = true;
-    return 0;
-}
-
 static int build(struct sim *sim, struct component *c, const struct sc_section *s,
                  struct diag *d)
 {
@@ -701,18 +385,9 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     if (read_outlier(lb, s, d) < 0)
         rc = -1;
-    struct loc lloc;
-    const char *lim = kp_raw(s, params, "limit", &lloc);
-    lb->has_limit = strcmp(lim, "none") != 0;
-    bool lim_ok = true;
-    if (lb->has_limit && limit_setup(&lb->lim, lim, lloc, d) < 0)
-        rc = -1, lim_ok = false;
-    if (kp_bool(s, params, "retry_after", &lb->retry_after, d) < 0)
+    if (gate_setup(sim, &lb->gate, c, passed, s, params, true, d) < 0)
         rc = -1;
-    else if (lb->retry_after && !lb->has_limit)
-        rc = diag_error(d, sc_find_entry(s, "retry_after")->key_loc,
-                        "'retry_after' needs a 'limit' to send the hint");
-    if (lim_ok && read_distributed(sim, lb, s, lim, lloc, d) < 0)
+    if (gate_setup_auth(sim, &lb->gate, s, params, d) < 0)
         rc = -1;
     struct loc ploc;
     const char *pol = kp_raw(s, params, "policy", &ploc);
@@ -730,12 +405,7 @@ static void reset(struct sim *sim, struct component *c)
 {
     struct balancer *lb = (struct balancer *)c;
     nodeload_reset(&lb->load, sim_now(sim));
-    if (lb->has_limit)
-        limit_reset_counts(&lb->lim);
-    if (lb->has_shadow)
-        limit_reset_counts(&lb->shadow);
-    lb->store_checks = lb->store_errors = 0;
-    lb->check_ns_sum = 0;
+    gate_reset(&lb->gate);
 }
 
 /* Shares of the requests over the replicas in use, the time-average
@@ -746,7 +416,7 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
 {
     const struct balancer *lb = (const struct balancer *)c;
     size_t n = nodeload_metrics(&lb->load, lb->bal.n, end_ns, out, max);
-    return n + limit_metrics(sim, lb, end_ns, out + n, max - n);
+    return n + gate_metrics(sim, &lb->gate, end_ns, out + n, max - n);
 }
 
 static void fini(struct component *c)
@@ -755,18 +425,13 @@ static void fini(struct component *c)
     nodeload_fini(&lb->load);
     balance_fini(&lb->bal);
     free(lb->up);
-    if (lb->has_limit)
-        limit_fini(&lb->lim);
-    for (uint32_t i = 0; lb->nodes && i < lb->nnodes; i++)
-        limit_fini(&lb->nodes[i]);
-    free(lb->nodes);
-    if (lb->has_shadow)
-        limit_fini(&lb->shadow);
+    gate_fini(&lb->gate);
 }
 
 /* Napkin math (models/napkin.h): every request goes on to the service,
- * unless a rate limiter decides (then what passes is unknown here); the
- * balancer itself has no workers. */
+ * unless a rate limiter decides (then what passes is unknown here; auth's
+ * refusals are left out, as at a service); the balancer itself has no
+ * workers. */
 static void napkin_visits(const struct component *c, size_t callee, const struct napkin_flow *in,
                           struct napkin_flow *out)
 {
@@ -774,8 +439,16 @@ static void napkin_visits(const struct component *c, size_t callee, const struct
         *out = (struct napkin_flow){0, in->reads + in->writes, NULL};
         return;
     }
-    if (!((const struct balancer *)c)->has_limit)
+    if (!((const struct balancer *)c)->gate.has_limit)
         *out = *in;
+}
+
+/* The components the gate's auth calls. */
+static size_t napkin_side(const struct component *c, const struct napkin_flow *in,
+                          const struct component **to, struct napkin_flow *out, size_t max)
+{
+    double rate = in ? in->reads + in->writes : 0;
+    return gate_napkin_side(&((const struct balancer *)c)->gate, rate, to, out, max);
 }
 
 static void napkin_server(const struct component *c, struct napkin_server *out)
@@ -787,7 +460,8 @@ static void napkin_server(const struct component *c, struct napkin_server *out)
 
 const struct kind kind_balancer = {
     .name = "balancer",
-    .summary = "spreads requests over a service's replicas, with health checks and outlier detection",
+    .summary = "spreads requests over a service's replicas, with health checks and outlier "
+               "detection; with limit, auth or rbac a gateway",
     .params = params,
     .size = sizeof(struct balancer),
     .build = build,
@@ -801,4 +475,5 @@ const struct kind kind_balancer = {
     .metrics = metrics,
     .napkin_visits = napkin_visits,
     .napkin_server = napkin_server,
+    .napkin_side = napkin_side,
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/admission/gate.h"
 #include "models/arrival/arrival.h"
 #include "models/resilience/backoff.h"
 #include "models/kinds/dep.h"
@@ -86,9 +87,9 @@ static const struct param_spec params[] = {
      "(see `sdsim list backoff`); needs attempts > 1"},
     {"retry_on", "list", "error",
      "what is retried: any of error (failed replies), timeout (attempt_timeout), rejected "
-     "(queue full, shed, breaker, bulkhead), rate_limited (a balancer's `limit`; the retry "
+     "(queue full, shed, breaker, bulkhead), rate_limited (a balancer's or service's `limit`; the retry "
      "waits at least the limiter's retry_after hint when it sends one), unauthenticated "
-     "(a service's auth refused it); denied (authorisation) is never retried"},
+     "(a service's or gateway's auth refused it); denied (authorisation) is never retried"},
     {"retry_budget", "fraction|none", "none",
      "retries (and hedges) at most this share of requests, plus retry_burst (token bucket, "
      "as Finagle and gRPC)"},
@@ -726,23 +727,22 @@ static size_t occ_metrics(const struct client *cl, struct metric_out *out)
     return n;
 }
 
-/* Does a balancer of the scenario limit its rate? Then rate_limited is a
+/* Does a balancer or service of the scenario limit its rate? Then rate_limited is a
  * runs.csv column (left out otherwise, so other scenarios' files keep theirs). */
 static bool scenario_limited(const struct sim *sim)
 {
     for (size_t i = 0; i < sim->ncomps; i++)
-        if (sim->comps[i] && balancer_limit(sim->comps[i]))
+        if (sim->comps[i] && gate_limit_of(sim->comps[i]))
             return true;
     return false;
 }
 
-/* Does a service of the scenario authenticate or authorise? Then
+/* Does a service or balancer of the scenario authenticate or authorise? Then
  * unauthenticated and denied are runs.csv and time-series columns. */
 static bool scenario_authed(const struct sim *sim)
 {
     for (size_t i = 0; i < sim->ncomps; i++)
-        if (sim->comps[i] && sim->comps[i]->kind && service_is(sim->comps[i]) &&
-            service_has_auth(sim->comps[i]))
+        if (sim->comps[i] && gate_has_auth(sim->comps[i]))
             return true;
     return false;
 }

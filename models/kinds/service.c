@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "models/scale/autoscale.h"
+#include "models/admission/gate.h"
 #include "models/auth/auth.h"
 #include "models/balance/balance.h"
 #include "models/kinds/dep.h"
@@ -66,6 +67,7 @@ struct service {
     uint64_t dropped;    /* requests dropped because their caller had gone */
     uint64_t shed_count; /* requests rejected or dropped by the shed policy */
     struct auth *auth;   /* `auth` / `rbac` (models/auth/auth.h), or NULL: none */
+    struct gate gate;    /* `limit` and its keys, judged on arrival (models/admission/gate.h) */
 };
 
 static const struct param_spec params[] = {
@@ -114,6 +116,7 @@ static const struct param_spec params[] = {
     {"rbac", "rbac", "none",
      "authorisation of each request: check(time=DIST, cache=N, eviction=lru, ttl=, deny=2%, "
      "policy=NAME) (see `sdsim list rbac`); denied requests end as denied"},
+    GATE_LIMIT_PARAMS,
     {NULL, NULL, NULL, NULL},
 };
 
@@ -322,6 +325,8 @@ static void on_reply(struct sim *sim, struct component *c, struct request *r)
 {
     if (as_service(c)->auth && auth_on_reply(sim, as_service(c)->auth, r))
         return;
+    if (r->depth == 1 && gate_on_reply(sim, &as_service(c)->gate, r)) /* a limit check */
+        return;
     if (r->depth == 1) { /* a guarded call's child request (models/kinds/dep.c) */
         dep_on_reply(sim, as_service(c)->deps, r);
         return;
@@ -413,6 +418,16 @@ static void turn_away(struct sim *sim, struct service *sv, struct request *r, ui
     sim_reply(sim, r);
 }
 
+/* r passed the gate (its limiter, on arrival): auth's token refresh, or a
+ * replica. */
+static void admitted(struct sim *sim, struct component *c, struct request *r)
+{
+    struct service *sv = as_service(c);
+    if (sv->auth && auth_arrive(sim, sv->auth, r)) /* a token refresh first */
+        return;
+    offer(sim, sv, r);
+}
+
 static void on_request(struct sim *sim, struct component *c, struct request *r)
 {
     struct service *sv = as_service(c);
@@ -420,9 +435,8 @@ static void on_request(struct sim *sim, struct component *c, struct request *r)
     f->arrive_ns = sim_now(sim);
     c->st.arrivals++;
     sv->hpa_arrivals++;
-    if (sv->auth && auth_arrive(sim, sv->auth, r)) /* a token refresh first */
-        return;
-    offer(sim, sv, r);
+    if (!gate_arrive(sim, &sv->gate, r))
+        admitted(sim, c, r);
 }
 
 /* r (its frame pushed) goes to a replica's station. */
@@ -557,18 +571,19 @@ static void start(struct sim *sim, struct component *c)
         hpa_start(&sv->hpa, sim_now(sim), sv->nready);
         sim_after(sim, sv->hpa.period_ns, hpa_sync, sv, NULL);
     }
+    gate_start(sim, &sv->gate);
 }
 
 static size_t ts_extra(const struct sim *sim, const struct component *c, const char **names,
                        double *values, size_t max)
 {
-    (void)sim;
     const struct service *sv = (const struct service *)c;
     size_t n = 0;
     if (sv->autoscale && n < max) {
         names[n] = "starting";
         values[n++] = (double)sv->nstarting;
     }
+    n += gate_ts_extra(sim, &sv->gate, names + n, values + n, max - n);
     if (!sv->deps || n + 3 > max)
         return n;
     double state = 0, inflight = 0, limit = 0, waiting = 0;
@@ -602,6 +617,7 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
 {
     const struct service *sv = (const struct service *)c;
     size_t na = sv->auth ? auth_metrics(sv->auth, out, max) : 0;
+    na += gate_metrics(sim, &sv->gate, end_ns, out + na, max - na);
     out += na, max -= na;
     if (!sv->guarded || max < 14)
         return na;
@@ -651,6 +667,7 @@ static void reset(struct sim *sim, struct component *c)
         dep_reset(&sv->deps[k]);
     if (sv->auth)
         auth_reset(sv->auth);
+    gate_reset(&sv->gate);
 }
 
 void service_fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
@@ -672,6 +689,11 @@ void service_fault(struct sim *sim, struct component *c, int32_t replica, enum f
 bool service_is(const struct component *c)
 {
     return c->kind == &kind_service;
+}
+
+struct gate *service_gate(const struct component *c)
+{
+    return &((struct service *)c)->gate;
 }
 
 bool service_has_auth(const struct component *c)
@@ -783,25 +805,6 @@ static int read_resilience(struct sim *sim, struct service *sv, const struct sc_
     return 0;
 }
 
-/* `auth` and `rbac`: a struct auth only when either is set. */
-static int read_auth(struct sim *sim, struct service *sv, const struct sc_section *s,
-                     struct diag *d)
-{
-    struct loc aloc, rloc;
-    const char *a = kp_raw(s, params, "auth", &aloc);
-    const char *r = kp_raw(s, params, "rbac", &rloc);
-    if (strcmp(a, "none") == 0 && strcmp(r, "none") == 0)
-        return 0;
-    sv->auth = xcalloc(1, sizeof *sv->auth);
-    int rc = auth_setup(sim, sv->auth, &sv->base, sv->nreplicas, auth_done, a, aloc, r, rloc, d);
-    if (!sv->auth->has_authn && !sv->auth->has_rbac) { /* e.g. jwt... failed: keep none */
-        auth_fini(sv->auth);
-        free(sv->auth);
-        sv->auth = NULL;
-    }
-    return rc;
-}
-
 static int build(struct sim *sim, struct component *c, const struct sc_section *s,
                  struct diag *d)
 {
@@ -855,7 +858,9 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
         rc = -1;
     else if (read_resilience(sim, sv, s, d) < 0)
         rc = -1;
-    if (read_auth(sim, sv, s, d) < 0)
+    if (auth_read(sim, &sv->auth, c, sv->nreplicas, auth_done, s, params, d) < 0)
+        rc = -1;
+    if (gate_setup(sim, &sv->gate, c, admitted, s, params, false, d) < 0)
         rc = -1;
     sv->reps = xcalloc(sv->nreplicas, sizeof *sv->reps);
     sv->weights = xcalloc(sv->nreplicas, sizeof *sv->weights);
@@ -936,6 +941,7 @@ static void fini(struct component *c)
     if (sv->auth)
         auth_fini(sv->auth);
     free(sv->auth);
+    gate_fini(&sv->gate);
     balance_fini(&sv->bal);
     dist_fini(&sv->demand);
 }
@@ -946,9 +952,9 @@ static void fini(struct component *c)
 static void napkin_visits(const struct component *c, size_t callee, const struct napkin_flow *in,
                           struct napkin_flow *out)
 {
-    (void)c;
     (void)callee;
-    *out = *in;
+    if (!((const struct service *)c)->gate.has_limit) /* a limiter: what passes is unknown */
+        *out = *in;
 }
 
 /* The components a service's auth calls (models/auth/auth.h): a session
@@ -957,14 +963,15 @@ static size_t napkin_side(const struct component *c, const struct napkin_flow *i
                           const struct component **to, struct napkin_flow *out, size_t max)
 {
     const struct service *sv = (const struct service *)c;
-    if (!sv->auth)
-        return 0;
-    double rps[8];
     double rate = in ? in->reads + in->writes : 0;
-    size_t n = auth_napkin_side(sv->auth, rate, to, rps, max < 8 ? max : 8);
-    for (size_t i = 0; out && i < n; i++)
-        out[i] = (struct napkin_flow){rps[i], 0, NULL};
-    return n;
+    size_t n = gate_napkin_side(&sv->gate, rate, to, out, max);
+    if (!sv->auth)
+        return n;
+    double rps[8];
+    size_t k = auth_napkin_side(sv->auth, rate, to + n, rps, max - n < 8 ? max - n : 8);
+    for (size_t i = 0; out && i < k; i++)
+        out[n + i] = (struct napkin_flow){rps[i], 0, NULL};
+    return n + k;
 }
 
 static void napkin_server(const struct component *c, struct napkin_server *out)
@@ -1005,6 +1012,8 @@ static bool theory_station(const struct component *c, struct theory_station *out
         *why = "a service that fails requests (error_rate)";
     else if (sv->auth)
         *why = "a service with auth or rbac (extra work, calls and refusals)";
+    else if (sv->gate.has_limit)
+        *why = "a service with a rate limiter (it refuses or delays requests)";
     else if (!(sv->demand.mean > 0) || !isfinite(sv->demand.mean) || !isfinite(sv->demand.scv))
         *why = "a service time without a finite mean and variance";
     else {

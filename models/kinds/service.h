@@ -19,6 +19,8 @@ bool service_is(const struct component *c);
 bool service_is_guarded(const struct component *c);
 /* Does the service authenticate or authorise (`auth`, `rbac`)? */
 bool service_has_auth(const struct component *c);
+/* The service's admission gate (`limit` and its keys; models/admission/gate.h). */
+struct gate *service_gate(const struct component *c);
 /* Replica slots (the most replicas it can have), and how many take new
  * requests now (replicas [0, ready)); they differ under autoscaling. */
 uint32_t service_replicas(const struct component *c);
