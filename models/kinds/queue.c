@@ -1503,8 +1503,9 @@ static void rebalance_end(struct sim *sim, void *a, void *b)
 /* The members present and up may have changed (an autoscaler's count, a
  * crash, a recovery): if they did, and some are left, the group rebalances:
  * it pauses for `rebalance` (a change during a pause restarts it, one
- * rebalance), then the partitions are assigned again. A group left with no
- * member stops until one comes back. */
+ * rebalance; with 0, the changes of one instant are one), then the
+ * partitions are assigned again. A group left with no member stops until
+ * one comes back. */
 static void members_changed(struct sim *sim, struct consumers *g)
 {
     uint32_t nl = 0;
@@ -1517,13 +1518,7 @@ static void members_changed(struct sim *sim, struct consumers *g)
         assign_partitions(sim, g);
         return;
     }
-    if (g->rebalance_ns == 0) {
-        g->rebalances++;
-        assign_partitions(sim, g);
-        kick_all(sim, g);
-        return;
-    }
-    if (!g->paused) {
+    if (!g->paused) { /* rebalance = 0: changes at one instant are one rebalance */
         g->rebalances++;
         g->paused = true;
         g->pause_mark_ns = sim_now(sim);
@@ -2315,8 +2310,9 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
         g->assign = ASSIGN_RANGE;
     else if (strcmp(asg, "round_robin") == 0)
         g->assign = ASSIGN_ROUND_ROBIN;
-    else
-        rc = diag_error(d, loc, "bad assignment '%s': shared, range or round_robin", asg);
+    else /* taken as range: the queue then asks for no multiple (no second error) */
+        rc = diag_error(d, loc, "bad assignment '%s': shared, range or round_robin", asg),
+        g->assign = ASSIGN_RANGE;
     if (kp_duration(s, consumers_params, "rebalance", &g->rebalance_ns, d) < 0)
         rc = -1, g->rebalance_ns = 0;
     else if (g->rebalance_ns > 0 && g->assign == ASSIGN_SHARED && rc == 0)
