@@ -52,7 +52,8 @@ static const struct param_spec params[] = {
      "the service, cache, store, replicaset, multileader, consumers group or queue (its "
      "broker) that fails (or one end of a link)"},
     {"replica", "int|all", "all",
-     "which replica or node (0 is the first), or all; on a queue, which partition's leader"},
+     "which replica or node (0 is the first), or all; on a queue, which partition's leader; "
+     "on a consumers group with assignment = range or round_robin, which consumer"},
     {"at", "duration", NULL, "when the fault starts (simulated time)"},
     {"until", "duration|never", "never", "when it ends and the replica recovers"},
     {"action", "action", NULL,

@@ -25,6 +25,36 @@
  * partition has one consumer) or to each in turn (route = round_robin), and
  * `capacity` applies to each partition.
  *
+ * Partition ownership (the consumers' `assignment = range | round_robin`; the
+ * default `shared` is the sharing above): a Kafka consumer group. Any number
+ * of consumers (members); each partition's station has one worker place, so
+ * one message of a partition is processed at a time, and its waiting
+ * messages are all in the partition's `parked` ring (its log), never in the
+ * station's queue: a member takes them one at a time (member_next), from its
+ * partitions in turn (mcursor), when it is free. assign_partitions gives the
+ * live members (in member order) the partitions: range, consecutive blocks
+ * (Kafka's RangeAssignor on one topic); round_robin, partition p to the
+ * (p mod L)-th. Members beyond P own none (idle_lv). A membership change
+ * (members_changed: the autoscaler's count, a [fault] crash of member K or
+ * of all, a recovery) pauses the group for `rebalance` (no member takes a
+ * message; a change during the pause restarts it as one rebalance; 0 still
+ * groups the changes of one instant), then the partitions are assigned
+ * again. A member that lost a partition finishes (and acks) the message it
+ * processes; the new owner waits for the partition's station to be free
+ * (consumers_freed kicks it), so a rebalance alone never makes a
+ * duplicate. A crashed member's message is cut (station_cut: to the front
+ * of its partition, or lost with on_receive). An autoscaler's max is capped
+ * at P (KEDA); member slots 0..max-1, the first `ready` present.
+ *
+ * Acks on their way (`ack_delay`, after_processing): a processed message is
+ * held (parked.acking, counted in capacity) in its member's `acks` ring
+ * (member 0 for a shared group) until its ack lands (ack_event; acks of one
+ * member land in order, the delay being constant). A crash of that member
+ * (or of the group) bumps its aepoch (the pending ack events go stale) and
+ * sends the messages back to the front of their partitions, in order
+ * (acks_lose), marked STEP_DONE: their next processing is a duplicate
+ * (note_processed, which also counts the visibility timeout's copies, once).
+ *
  * `capacity` counts the messages the broker holds. With ack =
  * after_processing (the default) a message is held until its processing
  * ends, so the messages being processed count; with ack = on_receive the
@@ -522,8 +552,8 @@ static const struct param_spec queue_params[] = {
     {"latency", "dist", "",
      "broker latency of each publish: from its arrival to the message stored and acked"},
     {"partitions", "int", "1",
-     "independent FIFO partitions; each gets consumers / partitions of the group's consumers, "
-     "and capacity applies to each"},
+     "independent FIFO partitions; each gets consumers / partitions of the group's consumers "
+     "(or one owner: the consumers' assignment), and capacity applies to each"},
     {"route", "key|round_robin", "key",
      "the partition of a publish: a hash of its key, or each partition in turn"},
     {"retention", "duration|forever", "forever",
@@ -1379,7 +1409,8 @@ static const struct param_spec consumers_params[] = {
      "share of messages whose every processing fails (poison messages, chosen by the "
      "message: the same in every group and in a dead-letter queue)"},
     {"autoscale", "autoscaler", "none",
-     "scale the consumers (a queue of one partition): hpa(metric=lag, target=100, min=1, "
+     "scale the consumers (a queue of one partition, or one owned with assignment = range or "
+     "round_robin: max capped at its partitions): hpa(metric=lag, target=100, min=1, "
      "max=20, period=15s, tolerance=10%, window=300s, cold_start=0s); lag is the messages "
      "waiting per consumer at each reading (KEDA), utilisation the busy share; new consumers "
      "take messages after cold_start, removed ones finish the message they hold"},
@@ -2110,8 +2141,10 @@ static double consumers_capacity_rps(const struct sim *sim, const struct compone
     const struct consumers *g = (const struct consumers *)c;
     double mean = g->service.mean;
     double n = g->autoscale ? (double)g->ready : (double)g->n;
-    if (owned(g) && g->q && n > (double)g->q->partitions) /* the others are idle */
-        n = (double)g->q->partitions;
+    if (owned(g) && g->q && n >= 1) { /* the busiest owns ceil(P / n) of P even partitions */
+        double np = (double)g->q->partitions;
+        n = np / ceil(np / n);
+    }
     return mean > 0 ? n / (mean / 1e9) : (double)NAN;
 }
 
@@ -2382,7 +2415,8 @@ static void consumers_fini(struct component *c)
 const struct kind kind_consumers = {
     .name = "consumers",
     .summary = "a group of consumers reading a [queue]: each processes one message at a time, "
-               "oldest first",
+               "oldest first (assignment = range or round_robin: each partition owned by one "
+               "consumer, rebalanced when one joins or leaves)",
     .params = consumers_params,
     .size = sizeof(struct consumers),
     .build = consumers_build,
