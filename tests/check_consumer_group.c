@@ -283,6 +283,51 @@ START_TEST(without_a_pause_the_survivor_takes_the_partition_at_once)
 }
 END_TEST
 
+START_TEST(a_whole_group_crash_is_no_rebalance_and_its_recovery_one)
+{
+    /* 3 consumers, rebalance 0: all crash at 1 s (the group is left empty:
+     * nobody to pause), all recover at 2 s at one instant: one rebalance;
+     * the message cut at 1 s is processed after 2 s */
+    build(QUIET "[queue q]\npartitions = 3\n\n[consumers w]\nfrom = q\nconsumers = 3\n"
+                "service = const(1500ms)\nassignment = range\n");
+    publish(1);
+    tl_run_until(&sim, S);
+    struct component *w = kind_lookup(&sim, "w");
+    w->kind->fault(&sim, w, -1, FAULT_CRASH, 0, true);
+    ck_assert_double_eq(metric("w", "rebalances"), 0);
+    ck_assert_double_eq(metric("w", "redelivered"), 1);
+    tl_run_until(&sim, 2 * S);
+    w->kind->fault(&sim, w, -1, FAULT_CRASH, 0, false);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "rebalances"), 1);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+}
+END_TEST
+
+START_TEST(on_receive_an_owner_busy_elsewhere_holds_the_message)
+{
+    /* capacity 0, ack = on_receive: a message is never held, so it is
+     * taken only by a free owner. 1 consumer owns both partitions: the
+     * first publish (partition 0) is taken at once, the second (partition
+     * 1) finds its owner busy: refused */
+    build(QUIET "[queue q]\npartitions = 2\nroute = round_robin\ncapacity = 0\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 1\nservice = const(1s)\n"
+                "ack = on_receive\nassignment = range\n");
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, S / 2);
+    ck_assert_double_eq(metric("q", "rejected_full"), 1);
+    ck_assert_uint_eq(serving_in(0), 1);
+    publish(3); /* partition 0 again: the owner is still busy */
+    tl_run_until(&sim, S + S / 2);
+    ck_assert_double_eq(metric("q", "rejected_full"), 2);
+    publish(4); /* partition 1, the owner free: taken */
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("q", "rejected_full"), 2);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+}
+END_TEST
+
 /* ---- autoscaling on lag ------------------------------------------------------- */
 
 START_TEST(an_autoscaled_group_on_lag_is_capped_at_the_partitions)
@@ -429,6 +474,8 @@ Suite *consumer_group_suite(void)
     tcase_add_test(tc, a_crash_and_a_recovery_are_two_rebalances_and_order_holds);
     tcase_add_test(tc, a_change_during_a_pause_restarts_it_as_one_rebalance);
     tcase_add_test(tc, without_a_pause_the_survivor_takes_the_partition_at_once);
+    tcase_add_test(tc, a_whole_group_crash_is_no_rebalance_and_its_recovery_one);
+    tcase_add_test(tc, on_receive_an_owner_busy_elsewhere_holds_the_message);
     tcase_add_test(tc, an_autoscaled_group_on_lag_is_capped_at_the_partitions);
     tcase_add_test(tc, a_crash_before_the_ack_lands_makes_a_duplicate);
     tcase_add_test(tc, a_message_whose_ack_is_on_its_way_is_held);
