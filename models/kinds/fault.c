@@ -335,10 +335,12 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
             rc = diag_error(d, loc, "'%s' has %u replicas, numbered from 0", t,
                             service_replicas(ft->target));
         else if (ft->target && ft->target->kind->nodes &&
+                 ft->target->kind->nodes(ft->target) > 1 &&
                  r >= ft->target->kind->nodes(ft->target))
             rc = diag_error(d, loc, "'%s' has %u nodes, numbered from 0", t,
                             ft->target->kind->nodes(ft->target));
-        else if (ft->target && !service_is(ft->target) && !ft->target->kind->nodes && r > 0)
+        else if (ft->target && !service_is(ft->target) &&
+                 (!ft->target->kind->nodes || ft->target->kind->nodes(ft->target) == 1) && r > 0)
             rc = diag_error(d, loc, "'%s' is one node: replica 0 or all", t);
         else
             ft->replica = (int32_t)r;
