@@ -441,6 +441,40 @@ START_TEST(a_lost_ack_with_a_visibility_timeout_comes_back_once)
 }
 END_TEST
 
+START_TEST(lost_acks_and_visibility_copies_count_each_extra_processing_once)
+{
+    /* 2 consumers, 800 ms (x2 under a slow fault to 0.5 s), visibility
+     * timeout 1 s, ack_delay 500 ms. Message 1 starts at 0 (slowed: to
+     * 1.6 s); its timeout at 1 s delivers a copy, processed 1 to 1.8 s.
+     * Both acks are on their way when the group crashes at 1.9 s (to
+     * 1.95 s): the first delivery's timeout has ended, so it comes back at
+     * once (1.95 to 2.75 s); the copy's ends at 2 s, when it comes back (2 to
+     * 2.8 s). 4 processings of one message: 3 duplicates, not more. */
+    build(QUIET "[queue q]\nvisibility_timeout = 1s\n\n[consumers w]\nfrom = q\nconsumers = 2\n"
+                "service = const(800ms)\nack_delay = 500ms\n");
+    struct component *w = kind_lookup(&sim, "w");
+    w->kind->fault(&sim, w, -1, FAULT_SLOW, 2.0, true);
+    publish(1);
+    tl_run_until(&sim, S / 2);
+    w->kind->fault(&sim, w, -1, FAULT_SLOW, 2.0, false);
+    tl_run_until(&sim, S + S * 9 / 10);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 1);
+    w->kind->fault(&sim, w, -1, FAULT_CRASH, 0, true);
+    ck_assert_double_eq(metric("w", "acks_lost"), 2);
+    tl_run_until(&sim, S + S * 95 / 100);
+    w->kind->fault(&sim, w, -1, FAULT_CRASH, 0, false);
+    tl_run_until(&sim, 2 * S + S / 2);
+    ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), 0)->busy, 2);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 3);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 1);
+    ck_assert_double_eq(metric("w", "acks_lost"), 2);
+    ck_assert_double_eq(metric("w", "redelivered"), 3);
+}
+END_TEST
+
 START_TEST(a_member_crash_loses_only_its_own_acks)
 {
     /* 2 partitions, 2 owners, ack_delay 500 ms: both end their message at
@@ -480,6 +514,7 @@ Suite *consumer_group_suite(void)
     tcase_add_test(tc, a_crash_before_the_ack_lands_makes_a_duplicate);
     tcase_add_test(tc, a_message_whose_ack_is_on_its_way_is_held);
     tcase_add_test(tc, a_lost_ack_with_a_visibility_timeout_comes_back_once);
+    tcase_add_test(tc, lost_acks_and_visibility_copies_count_each_extra_processing_once);
     tcase_add_test(tc, a_member_crash_loses_only_its_own_acks);
     suite_add_tcase(s, tc);
     return s;

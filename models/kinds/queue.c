@@ -1459,7 +1459,9 @@ static void assign_partitions(struct sim *sim, struct consumers *g)
         if (!member_live(g, k))
             continue;
         if (g->assign == ASSIGN_RANGE) {
-            uint32_t cnt = np / nl + (i < np % nl), first = i * (np / nl) + (i < np % nl ? i : np % nl);
+            uint32_t extra = np % nl; /* the first `extra` members get one more */
+            uint32_t cnt = np / nl + (i < extra);
+            uint32_t first = i * (np / nl) + (i < extra ? i : extra);
             for (uint32_t j = 0; j < cnt; j++)
                 g->own_parts[at++] = first + j;
         } else {
