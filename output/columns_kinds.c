@@ -230,8 +230,8 @@ const struct kind_metric columns_kind_metrics[] = {
        "partitions), time-weighted", "consumers with assignment = range or round_robin",
        "time-weighted level"),
     KM("acks_lost", "messages", "processed messages whose ack a crash of their consumer lost "
-       "before it reached the broker (ack_delay): delivered again", "consumers with ack_delay",
-       CNT),
+       "before it reached the broker (ack_delay): delivered again", "consumers with ack_delay "
+       "or assignment = range or round_robin", CNT),
     KT("rebalancing", "0/1", "1 while a rebalance pauses the group", "consumers with assignment "
        "= range or round_robin", "at the sample"),
     KM("dead_lettered", "messages", "messages delivered max_deliveries times, failing each "

@@ -1012,6 +1012,17 @@ cap=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
     END { for (k in pile) if (pile[k] < 450 || pile[k] > 750) bad++; print bad + 0 }' "$T/cap/timeseries.csv")
 check "consumers-autoscale-partitions.ini: at most 8 consumers (the partitions), the timeline of its comment ($cap misses)" \
     [ "$cap" = 0 ]
+# scenarios/consumers-ack-delay.ini: crashes lose the acks on their way;
+# every lost ack is one duplicate processing, or one dedupe with dedupe.
+"$SDSIM" run scenarios/consumers-ack-delay.ini -j 2 -o "$T/cad" -q 2>/dev/null
+check "consumers-ack-delay.ini runs and its expectations pass" [ $? -eq 0 ]
+cad=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { l = $c["w.acks_lost"]; d = $c["w.duplicates_processed"]; k = $c["w.deduped"]
+      if ($c["dedupe"] == "none" && d != l) bad++
+      if ($c["dedupe"] == "1min" && (k != l || d != 0)) bad++ }
+    END { print bad + 0 }' "$T/cad/runs.csv")
+check "consumers-ack-delay.ini: duplicates_processed (or deduped with dedupe) = acks_lost in every run ($cad misses)" \
+    [ "$cad" = 0 ]
 # scenarios/pubsub-slow-subscriber.ini: a topic with a fast and a slow
 # subscription. Its [expect] lines pass (exit 0); the comment's numbers (the
 # mean over its replications, summary.csv): billing's p99 about 47 ms (under

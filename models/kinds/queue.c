@@ -2084,7 +2084,7 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
             idle.area += (double)idle.value * (double)(end_ns - idle.last_ns);
         m[n++] = (struct metric_out){"idle_consumers", sim_level_mean(sim, &idle, end_ns), true};
     }
-    if (g->ack_delay_ns > 0)
+    if (g->ack_delay_ns > 0 || (owned(g) && g->nstn > 0))
         m[n++] = (struct metric_out){"acks_lost", (double)g->acks_lost, true};
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
