@@ -1030,8 +1030,8 @@ void plots_sweep_data(struct outfile *o, const struct report *rp, size_t *nblock
  * over the sweep points (0 and 0 when it has none). */
 static void metric_span(const struct report *rp, const char *metric, double *lo, double *hi)
 {
-    *lo = INFINITY;
-    *hi = -INFINITY;
+    *lo = (double)INFINITY;
+    *hi = -(double)INFINITY;
     for (size_t b = 0, e; b < rp->nruns; b = e) {
         e = wr_point_end(rp, b);
         struct ci ci;
@@ -1273,7 +1273,7 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
 static void ts_band(const double *v, size_t n, double *mean, double *lo, double *hi)
 {
     if (n == 0) {
-        *mean = *lo = *hi = NAN;
+        *mean = *lo = *hi = (double)NAN;
         return;
     }
     if (n >= 3) {
@@ -1382,9 +1382,9 @@ static size_t ts_col(const char *const *names, size_t nn, const char *name)
  * run (0 and 0 when it has none), and whether it ever changes. */
 static bool ts_span(const struct report *rp, const char *name, double *lo, double *hi)
 {
-    *lo = INFINITY;
-    *hi = -INFINITY;
-    double first = NAN;
+    *lo = (double)INFINITY;
+    *hi = -(double)INFINITY;
+    double first = (double)NAN;
     bool varies = false;
     for (size_t i = 0; i < rp->nruns; i++) {
         const struct run_result *r = &rp->runs[i];
@@ -1660,7 +1660,7 @@ void plots_custom_script(struct outfile *o, const struct report *rp)
         snprintf(png, sizeof png, "plot_%s.png", pl->name);
         plot_begin(o, rp->sc, png, rows, cols, pw, 440);
         /* the y axis: the columns' span, and their unit when they share it */
-        double lo = INFINITY, hi = -INFINITY;
+        double lo = (double)INFINITY, hi = -(double)INFINITY;
         bool same = true;
         char label[200] = "";
         for (size_t m = 0; m < pl->ny; m++) {

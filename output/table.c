@@ -469,7 +469,7 @@ static double measured_capacity(const struct run_result *r, const struct comp_re
 {
     double busy_s = c->mean_busy * r->window_s;
     if (!c->has_hists || !(c->servers > 0) || !(busy_s > 0) || c->local.total == 0)
-        return NAN;
+        return (double)NAN;
     return c->servers * (double)c->local.total / busy_s;
 }
 

@@ -730,7 +730,7 @@ double scenario_sweep_ms(const struct scenario *sc, size_t point, size_t i)
     int64_t ns = 0;
     const char *why;
     if (units_parse_duration(scenario_sweep_value(sc, point, i), &ns, &why) < 0)
-        return NAN;
+        return (double)NAN;
     return units_ns_to_ms(ns);
 }
 
