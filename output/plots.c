@@ -1429,9 +1429,11 @@ static size_t ts_levels(const struct report *rp, const char **names, size_t nn,
             if (!dot || strcmp(dot, kinds[k]) != 0)
                 continue;
             if (k == 4) { /* replicas: not when in_rotation of it is already shown */
+                size_t len = (size_t)(dot - names[j]) + 1; /* "COMPONENT." */
                 bool shown = false;
                 for (size_t i = 0; i < n; i++)
-                    shown |= strncmp(out[i], names[j], (size_t)(dot - names[j]) + 1) == 0;
+                    shown |= strncmp(out[i], names[j], len) == 0 &&
+                             strcmp(out[i] + len, "in_rotation") == 0;
                 if (shown)
                     continue;
             }

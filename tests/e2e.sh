@@ -366,6 +366,10 @@ all_p99_above() { # per point: latency_all_p99_ms >= latency_p99_ms, > where tim
               exit bad > 0 || n != 2 }' "$1"
 }
 check "autoscaling.ini: the all-finished p99 is at least the success p99" all_p99_above "$T/as/summary.csv"
+# the autoscaled replicas get their own panel beside the same service's queue
+# (only a balancer's replicas in rotation stand for its replicas)
+check "autoscaling.ini: timeseries.png draws app.queue and app.replicas" \
+    sh -c "grep -q \"^set ylabel 'app.queue \" '$T/as/timeseries.gp' && grep -q \"^set ylabel 'app.replicas \" '$T/as/timeseries.gp'"
 
 # goodput_rps leaves the breaker's fallback replies out of throughput_rps:
 # in breaker-sweep.ini with fallback = reply, about a third of the replies
