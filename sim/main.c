@@ -1086,7 +1086,8 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
                x->outdir, eo ? ", expect.csv" : "", x->find ? ", find.csv" : "",
                plots && pst->plots_failed == 0 ? ", plots *.png" : "; install gnuplot for PNG plots");
     free(custom);
-    if (rc == 0 && cfg.compare[0] && !c->quiet) { /* [sim] compare: read from the folder */
+    /* [sim] compare: read from the folder; not when a --set replaced its sweep */
+    if (rc == 0 && cfg.compare[0] && !c->quiet && !scenario_sweep_replaced(x->sc, cfg.compare)) {
         struct compare_opts co = {.dir = x->outdir, .by = cfg.compare};
         fflush(stdout);
         if (compare_run(&co, stdout) != 0)

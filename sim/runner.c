@@ -512,7 +512,10 @@ int runner_plots(const struct scenario *sc, struct report_plot **out, size_t *no
     return rc;
 }
 
-/* A [sim] key whose value names a sweep variable (plot_x, compare). */
+/* A [sim] key whose value names a sweep variable (plot_x, compare). A
+ * --set that replaces that sweep drops the key rather than failing: the
+ * first sweep left goes on the x axis, as with no plot_x, and there is no
+ * comparison (sim/main.c). */
 static int check_sweep_key(const struct scenario *sc, const struct sc_section *s,
                            const char *key, struct diag *d)
 {
@@ -521,6 +524,8 @@ static int check_sweep_key(const struct scenario *sc, const struct sc_section *s
     for (size_t i = 0; px && i < sc->nsweeps; i++)
         found |= strcmp(sc->sweeps[i].name, px->value) == 0;
     if (!px || found)
+        return 0;
+    if (scenario_sweep_replaced(sc, px->value))
         return 0;
     char names[256] = "";
     size_t len = 0;

@@ -1686,6 +1686,18 @@ check "a numeric sweep of few values has a tic at each (sweep.ini: rate = 3, 5)"
     grep -q '^set xtics ("3" 3, "5" 5)$' "$T/j1/sweep_latency.gp"
 check "stale-load.ini: refresh 0 and 100 ms would overlap, so automatic tics" \
     grep -q "^set xtics autofreq" "$T/plot-stale-load/sweep_latency.gp"
+# A --set that replaces the sweep plot_x (and compare) name drops them: the
+# first sweep left goes on x, no comparison; an empty --set value removes a
+# key, plot_x included (the first sweep again).
+short='--set sim.warmup=0s --set sim.duration=5s --set sim.repeat=2'
+"$SDSIM" run scenarios/balancers.ini --set app.balance=round_robin $short -o "$T/px-set" \
+    > "$T/px-set.out" 2>&1
+check "balancers.ini --set app.balance=round_robin: runs, plots against rate, no comparison" \
+    sh -c "grep -q \"^set xlabel 'rate (/s)'\" '$T/px-set/sweep_latency.gp' &&
+           ! grep -qi 'paired' '$T/px-set.out' && grep -q '^expect: skipped' '$T/px-set.out'"
+"$SDSIM" run "$(bare stale-load)" --set sim.plot_x= $short -o "$T/px-clear" -q 2>/dev/null
+check "stale-load.ini --set sim.plot_x= (empty): plots against the first sweep, policy" \
+    grep -q "^set xlabel 'policy'" "$T/px-clear/sweep_latency.gp"
 check "balancers.ini plots the policies as categories, no line across them" sh -c \
     "grep -q 'yerrorbars' '$T/plot-balancers/sweep_latency.gp' && ! grep -q 'yerrorlines' '$T/plot-balancers/sweep_latency.gp'"
 check "metastable-retries.ini draws app.queue over time" \
