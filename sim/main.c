@@ -558,10 +558,13 @@ static int cmd_validate(int argc, char **argv)
     printf("%s: ok (%zu sweep point%s x %lld replication%s = %zu run%s)\n", c.file,
            scenario_npoints(sc), scenario_npoints(sc) == 1 ? "" : "s", repeat,
            repeat == 1 ? "" : "s", n, n == 1 ? "" : "s");
+    char trace[64] = "";
+    if (c.est.trace_events > 0)
+        snprintf(trace, sizeof trace, ", %.0f trace.json events", c.est.trace_events);
     printf("estimate: %.3g simulated events; output %.0f rows of runs.csv, %.0f components.csv, "
-           "%.0f summary.csv, %.0f histograms.csv, %.0f timeseries.csv, about %.3g MB\n",
+           "%.0f summary.csv, %.0f histograms.csv, %.0f timeseries.csv%s, about %.3g MB\n",
            c.est.events, c.est.rows_runs, c.est.rows_components, c.est.rows_summary,
-           c.est.rows_histograms, c.est.rows_timeseries, c.est.output_bytes / 1e6);
+           c.est.rows_histograms, c.est.rows_timeseries, trace, c.est.output_bytes / 1e6);
     if (table)
         fputs(table, stdout);
     free(table);

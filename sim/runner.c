@@ -572,6 +572,13 @@ static int check_fixed_keys(const struct scenario *sc, struct diag *d)
  * power of two: about 900 were seen for an exponential service time). */
 #define HIST_BUCKETS_TYPICAL 1000.0
 #define SUMMARY_ROWS_PER_POINT 16.0
+/* trace.json: the events of one sampled request, the client's span plus,
+ * per component it visits, the hop with its queue and service spans, the
+ * network both ways and a flow's two ends (retries and hedges add more:
+ * trace-requests.ini measures 18 a request over two components where this
+ * says 15), and the bytes of one event line (124 there). */
+#define TRACE_EVENTS_PER_HOP 7.0
+#define TRACE_BYTES_PER_EVENT 125.0
 
 /* Adds the cost of one run of this point (built in sim) to est. */
 static void estimate_point(const struct sim *sim, const struct sim_config *cfg, double sweep_cols,
@@ -603,6 +610,13 @@ static void estimate_point(const struct sim *sim, const struct sim_config *cfg, 
                          r * hists * buckets * ROW_BYTES_HISTOGRAMS +
                          r * ts_rows *
                              (30 + ROW_BYTES_TS_CELL * (sweep_cols + 7 + 3 * (traffic - 1)));
+    if (cfg->trace > 0) { /* the first replication of each point is traced */
+        double ev = cfg->trace * requests * (1 + TRACE_EVENTS_PER_HOP * (traffic - 1));
+        if (ev > (double)cfg->trace_max_events)
+            ev = (double)cfg->trace_max_events;
+        est->trace_events += ev;
+        est->output_bytes += ev * TRACE_BYTES_PER_EVENT;
+    }
 }
 
 /* Validates every point; with est, adds each point's cost to it. */

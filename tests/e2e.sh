@@ -1254,6 +1254,14 @@ check "retry-attribution.ini traced at 100%: every request adds up (retries and 
 "$SDSIM" run scenarios/hedged-calls.ini -o "$T/tr_hedge" -q -j 2 --set sim.trace=1% --set sim.repeat=1
 check "hedged-calls.ini traced: a process per sweep point, losing hedges marked late" \
     sh -c "[ \$(grep -c '\"process_name\"' '$T/tr_hedge/trace.json') = 4 ] && tests/trace_check --min-late 10 --min-tiled 100 '$T/tr_hedge/trace.json' >/dev/null"
+# validate's estimate of the results counts trace.json: with every request
+# traced it is most of the folder, and the estimate is within a factor 1.5
+"$SDSIM" validate scenarios/trace-requests.ini --set sim.trace=100% > "$T/tr_all.est"
+"$SDSIM" run scenarios/trace-requests.ini --set sim.trace=100% -o "$T/tr_all" -q -j 2
+est_mb=$(sed -n 's/^estimate: .* trace.json events, about \([0-9.e+]*\) MB$/\1/p' "$T/tr_all.est")
+got_mb=$(du -sk "$T/tr_all" | awk '{ print $1 / 1000 }')
+check "validate's estimate counts trace.json (estimate ${est_mb:-none} MB, folder $got_mb MB at trace = 100%)" \
+    awk -v e="${est_mb:-0}" -v g="$got_mb" 'BEGIN { exit !(e > g / 1.5 && e < g * 1.5) }'
 "$SDSIM" run scenarios/trace-requests.ini -o "$T/tr_cap" -j 2 --set sim.trace_max_events=300 > "$T/tr_cap.out"
 check "trace_max_events reached: the terminal and manifest say so, the file still checks" \
     sh -c "grep -q 'reached trace_max_events (300 events)' '$T/tr_cap.out' && grep -q 'reached trace_max_events' '$T/tr_cap/manifest.txt' && tests/trace_check '$T/tr_cap/trace.json' >/dev/null"
