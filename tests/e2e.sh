@@ -483,6 +483,24 @@ check "list service shows its keys with defaults" grep -q "workers *int *1" "$T/
 "$SDSIM" list theory > "$T/lt"
 check "list theory shows each formula with its conditions" sh -c \
     "grep -q '^  erlang_c ' '$T/lt' && grep -q '^  che_lru ' '$T/lt' && grep -q '^      when ' '$T/lt'"
+# list learn / list drills: one entry per file of scenarios/learn/ and
+# scenarios/drills/, each with the first paragraph of its comment, found
+# beside the binary whatever the current folder
+lessons_listed() { # lessons_listed TOPIC OUTPUT
+    for f in scenarios/$1/*.ini; do
+        n=$(basename "$f" .ini)
+        # the summary's first four words, as the file writes them
+        w=$(sed -n '1s/^# \(Step [0-9]* of [0-9]*: \|Drill: \)//p' "$f" | cut -d' ' -f1-4)
+        grep -q "^  $n  *$w" "$2" || { echo "  $n: '$w' not listed"; return 1; }
+    done
+    [ "$(grep -c '^  [a-z0-9]' "$2")" -eq "$(ls scenarios/$1/*.ini | wc -l)" ]
+}
+SDSIM_ABS=$(cd "$(dirname "$SDSIM")" && pwd)/$(basename "$SDSIM")
+(cd "$T" && "$SDSIM_ABS" list learn > "$T/llearn" && "$SDSIM_ABS" list drills > "$T/ldrills")
+check "list learn: every step with its question (from another folder)" lessons_listed learn "$T/llearn"
+check "list learn: step 1's whole question" sh -c \
+    "tr -s ' \n' ' ' < '$T/llearn' | grep -q \"01-littles-law utilisation and Little's law. How busy is a server, and how many requests are inside it at once? 02-saturation\""
+check "list drills: every drill with its design task" lessons_listed drills "$T/ldrills"
 "$SDSIM" list nothing 2>/dev/null
 check "list of an unknown name: exit 64" [ $? -eq 64 ]
 "$SDSIM" --version | grep -q '^sdsim [0-9]'
