@@ -52,7 +52,9 @@ const struct param_spec runner_sim_params[] = {
      "`only: NAME, ...` shows just these after the sweep values and runs; the default "
      "columns are offered_rps, throughput_rps, goodput_rps, failed_ratio, refused_ratio, "
      "timeout_ratio, unfinished_ratio, latency_mean_ms (with its 95% CI), latency_p99_ms, "
-     "latency_all_p99_ms"},
+     "latency_all_p99_ms (those with nothing to show are left out, and a table wider than 100 "
+     "columns is printed in blocks; SDSIM_TABLE=wide in the environment: every one on one "
+     "line)"},
     {"plot_x", "sweep name", "the first sweep",
      "the sweep variable on the x axis of the sweep plots; the other sweeps become the "
      "lines (and, past 8 lines, the panels)"},
