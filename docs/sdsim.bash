@@ -18,13 +18,13 @@ _sdsim_bin()
 }
 
 # What `sdsim list` takes: kinds ([NAME ...] headers), families ("name: "
-# lines), sim, expect and theory.
+# lines), sim, expect, theory, metrics, learn and drills.
 _sdsim_list_topics()
 {
     "$(_sdsim_bin)" list 2>/dev/null | awk '
         /^\[[a-z_]+ NAME\]/ { sub(/^\[/, ""); print $1; next }
         /^[a-z_]+: / { sub(/:.*/, ""); print }'
-    printf '%s\n' sim expect theory
+    printf '%s\n' sim expect theory metrics learn drills
 }
 
 # The policies of every family whose key is $1 (the "(key: KEY)" header).

@@ -38,7 +38,7 @@ static const char *check(const struct sim *sim, struct theory_model *out)
         const struct component *c = sim->comps[i];
         if (!c->kind->is_client)
             continue;
-        double rate = NAN;
+        double rate = (double)NAN;
         if (!c->kind->theory_source || !c->kind->theory_source(c, &rate, &why))
             return c->kind->theory_source ? why : "a client of a kind no formula covers";
         if (c->has_latency)
@@ -97,7 +97,7 @@ static const char *check(const struct sim *sim, struct theory_model *out)
 static bool check_cache(const struct sim *sim, const struct component *c, struct theory_cache *out)
 {
     const char *policy = NULL, *why = NULL;
-    double capacity = NAN;
+    double capacity = (double)NAN;
     if (!c->kind->theory_cache(c, &policy, &capacity, &why))
         return false;
     if (c->ncallees != 1 || strcmp(c->callees[0]->kind->name, "store") != 0 ||

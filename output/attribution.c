@@ -104,7 +104,7 @@ static void phase_figures(const struct report *rp, size_t b, size_t e, const str
     stats_ci95(sh, n, share);
     *mean_ms = n ? mc.mean : (double)NAN;
     if (!n)
-        share->mean = NAN;
+        share->mean = (double)NAN;
     if (!isnan(share->lo) && share->lo < 0)
         share->lo = 0;
     if (!isnan(share->hi) && share->hi > 1)
@@ -328,7 +328,7 @@ char *attribution_lines(const struct report *rp)
         for (size_t c = 0; c < k.nclients; c++) {
             /* the two largest shares at or above p99, and the first's share of all */
             const struct akey *top[2] = {NULL, NULL};
-            double s[2] = {-1, -1}, all0 = NAN;
+            double s[2] = {-1, -1}, all0 = (double)NAN;
             for (size_t q = 0; q < k.n; q++) {
                 if (strcmp(k.v[q].client, k.clients[c]) != 0)
                     continue;

@@ -328,19 +328,6 @@ static void list_values(char *buf, size_t size, char *const *v, size_t n, const 
     }
 }
 
-/* A sweep `${name = ...}` is written in text: when it is not among the
- * scenario's sweeps, a --set replaced it. */
-static bool sweep_in_text(const char *text, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = text; (p = strstr(p, "${")) != NULL; p += 2) {
-        const char *q = skip_blanks(p + 2);
-        if (strncmp(q, name, n) == 0 && *skip_blanks(q + n) == '=')
-            return true;
-    }
-    return false;
-}
-
 static int read_when(const struct scenario *sc, const struct sc_check *l, const char *p,
                      struct expect_item *it, struct diag *d)
 {
@@ -356,7 +343,7 @@ static int read_when(const struct scenario *sc, const struct sc_check *l, const 
         size_t s = 0;
         while (s < sc->nsweeps && strcmp(sc->sweeps[s].name, name) != 0)
             s++;
-        bool replaced = s == sc->nsweeps && sweep_in_text(sc->text, name);
+        bool replaced = scenario_sweep_replaced(sc, name);
         if (replaced && !it->replaced[0])
             snprintf(it->replaced, sizeof it->replaced, "%s", name);
         if (s == sc->nsweeps && !replaced) {

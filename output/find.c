@@ -143,7 +143,7 @@ void find_plot_script(struct outfile *o, const struct find_result *fr)
      * probe), from 0, or on a log scale when the probes span more than a
      * factor of 10 (an overloaded probe would squash the others against
      * the threshold) */
-    double ymin = INFINITY, ymax = -INFINITY;
+    double ymin = (double)INFINITY, ymax = -(double)INFINITY;
     for (size_t i = 0; i < fr->nprobes; i++) {
         const struct find_probe *p = &fr->probes[i];
         double lo = isnan(p->lo) ? p->mean : p->lo, hi = isnan(p->hi) ? p->mean : p->hi;

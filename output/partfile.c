@@ -1,10 +1,14 @@
-/* partfile: see partfile.h. Writing and reading are written side by side,
- * field by field, so that a reader sees at once that they agree. */
+/* partfile: see partfile.h. The scalar members of a run, a component, a
+ * stop, a span and an extra metric are listed once, in file order, in a
+ * table (one row a member: its type and offset) that both the writer and
+ * the reader walk, so they cannot disagree; the lists and histograms
+ * between them are written and read by code side by side. */
 #include "output/partfile.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +16,74 @@
 #include "sim/xalloc.h"
 
 #define PART_FORMAT "sdsim-part-1"
+
+/* ---- the scalar members, in file order ------------------------------------ */
+
+enum ftype {
+    F_SIZE, /* size_t: a count */
+    F_U64,
+    F_INT,  /* int, written as an integer */
+    F_DBL,  /* double, in hexadecimal (exact) */
+    F_STR,  /* char *, owned; NULL allowed */
+    F_KIND, /* const char *: a kind's name, shared by the components of a part */
+};
+
+struct field {
+    enum ftype type;
+    size_t off;
+};
+
+/* A row for member m of struct S, which must have type C (else the array
+ * size is -1: a compile error). */
+#define ROW(S, m, C, t)                                                                           \
+    {t, offsetof(struct S, m) + 0 * sizeof(char[_Generic(((struct S *)0)->m, C: 1, default: -1)])}
+#define SZ(S, m) ROW(S, m, size_t, F_SIZE)
+#define U64(S, m) ROW(S, m, uint64_t, F_U64)
+#define INT(S, m) ROW(S, m, int, F_INT)
+#define DBL(S, m) ROW(S, m, double, F_DBL)
+#define STR(S, m) ROW(S, m, char *, F_STR)
+#define NFIELDS(a) (sizeof a / sizeof a[0])
+
+static const struct field run_fields[] = {
+    SZ(run_result, run),           SZ(run_result, point),
+    SZ(run_result, rep),           U64(run_result, seed),
+    DBL(run_result, warmup_s),     DBL(run_result, window_s),
+    INT(run_result, precision_met), U64(run_result, offered),
+    U64(run_result, completed),    U64(run_result, rejected),
+    U64(run_result, timeouts),     U64(run_result, errors),
+    U64(run_result, in_flight),    U64(run_result, attempts),
+    U64(run_result, rate_limited), U64(run_result, unauthenticated),
+    U64(run_result, denied),       U64(run_result, fallbacks),
+    U64(run_result, events),
+};
+
+static const struct field comp_fields[] = {
+    STR(comp_result, name),
+    ROW(comp_result, kind, const char *, F_KIND),
+    U64(comp_result, arrivals),
+    U64(comp_result, completed),
+    U64(comp_result, rejected),
+    U64(comp_result, errors),
+    DBL(comp_result, servers),
+    DBL(comp_result, mean_busy),
+    DBL(comp_result, mean_queue),
+    DBL(comp_result, mean_insys),
+    INT(comp_result, has_hists),
+    DBL(comp_result, offered_expected),
+    DBL(comp_result, capacity_expected),
+    DBL(comp_result, utilisation_expected),
+};
+
+static const struct field span_fields[] = {
+    STR(result_span, name), DBL(result_span, from_s), DBL(result_span, to_s)};
+
+static const struct field extra_fields[] = {STR(named_value, name), DBL(named_value, value)};
+
+static const struct field stop_fields[] = {
+    INT(run_stop, overloaded), INT(run_stop, stalled),     DBL(run_stop, at_s),
+    U64(run_stop, in_flight),  STR(run_stop, busiest),     U64(run_stop, queued),
+    DBL(run_stop, offered_rps), DBL(run_stop, capacity_rps),
+};
 
 /* ---- writing -------------------------------------------------------------- */
 
@@ -52,6 +124,40 @@ static void put_ld(struct outfile *o, long double v)
     outfile_printf(o, " %La", v);
 }
 
+static void put_fields(struct outfile *o, const void *base, const struct field *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *m = (const char *)base + f[i].off;
+        switch (f[i].type) {
+        case F_SIZE:
+            put_u(o, *(const size_t *)(const void *)m);
+            break;
+        case F_U64:
+            put_u(o, *(const uint64_t *)(const void *)m);
+            break;
+        case F_INT:
+            put_i(o, *(const int *)(const void *)m);
+            break;
+        case F_DBL:
+            put_d(o, *(const double *)(const void *)m);
+            break;
+        case F_STR:
+        case F_KIND:
+            put_str(o, *(const char *const *)(const void *)m);
+            break;
+        }
+    }
+}
+
+/* n, then n items of elem bytes each made of the fields f (get_list). */
+static void put_list(struct outfile *o, const void *v, size_t n, size_t elem,
+                     const struct field *f, size_t nf)
+{
+    put_u(o, n);
+    for (size_t i = 0; i < n; i++)
+        put_fields(o, (const char *)v + i * elem, f, nf);
+}
+
 static void put_hist(struct outfile *o, const struct sparse_hist *s)
 {
     put_u(o, s->n);
@@ -70,25 +176,7 @@ static void put_hist(struct outfile *o, const struct sparse_hist *s)
 static void put_run(struct outfile *o, const struct run_result *r)
 {
     outfile_printf(o, "run");
-    put_u(o, r->run);
-    put_u(o, r->point);
-    put_u(o, r->rep);
-    put_u(o, r->seed);
-    put_d(o, r->warmup_s);
-    put_d(o, r->window_s);
-    put_i(o, r->precision_met);
-    put_u(o, r->offered);
-    put_u(o, r->completed);
-    put_u(o, r->rejected);
-    put_u(o, r->timeouts);
-    put_u(o, r->errors);
-    put_u(o, r->in_flight);
-    put_u(o, r->attempts);
-    put_u(o, r->rate_limited);
-    put_u(o, r->unauthenticated);
-    put_u(o, r->denied);
-    put_u(o, r->fallbacks);
-    put_u(o, r->events);
+    put_fields(o, r, run_fields, NFIELDS(run_fields));
     outfile_printf(o, "\nlatency");
     put_hist(o, &r->latency);
     outfile_printf(o, "latency_all");
@@ -99,20 +187,7 @@ static void put_run(struct outfile *o, const struct run_result *r)
     for (size_t i = 0; i < r->ncomps; i++) {
         const struct comp_result *c = &r->comps[i];
         outfile_printf(o, "comp");
-        put_str(o, c->name);
-        put_str(o, c->kind);
-        put_u(o, c->arrivals);
-        put_u(o, c->completed);
-        put_u(o, c->rejected);
-        put_u(o, c->errors);
-        put_d(o, c->servers);
-        put_d(o, c->mean_busy);
-        put_d(o, c->mean_queue);
-        put_d(o, c->mean_insys);
-        put_i(o, c->has_hists);
-        put_d(o, c->offered_expected);
-        put_d(o, c->capacity_expected);
-        put_d(o, c->utilisation_expected);
+        put_fields(o, c, comp_fields, NFIELDS(comp_fields));
         outfile_printf(o, "\n");
         put_hist(o, &c->wait);
         put_hist(o, &c->local);
@@ -130,18 +205,9 @@ static void put_run(struct outfile *o, const struct run_result *r)
         outfile_printf(o, "\n");
     }
     outfile_printf(o, "spans");
-    put_u(o, r->nspans);
-    for (size_t i = 0; i < r->nspans; i++) {
-        put_str(o, r->spans[i].name);
-        put_d(o, r->spans[i].from_s);
-        put_d(o, r->spans[i].to_s);
-    }
+    put_list(o, r->spans, r->nspans, sizeof *r->spans, span_fields, NFIELDS(span_fields));
     outfile_printf(o, "\nextra");
-    put_u(o, r->nextra);
-    for (size_t i = 0; i < r->nextra; i++) {
-        put_str(o, r->extra[i].name);
-        put_d(o, r->extra[i].value);
-    }
+    put_list(o, r->extra, r->nextra, sizeof *r->extra, extra_fields, NFIELDS(extra_fields));
     outfile_printf(o, "\nattribution");
     put_i(o, r->attribution);
     put_u(o, r->nattr);
@@ -159,16 +225,8 @@ static void put_run(struct outfile *o, const struct run_result *r)
                 put_d(o, a->rows[k].ns[g]);
         }
     }
-    const struct run_stop *s = &r->stop;
     outfile_printf(o, "\nstop");
-    put_i(o, s->overloaded);
-    put_i(o, s->stalled);
-    put_d(o, s->at_s);
-    put_u(o, s->in_flight);
-    put_str(o, s->busiest);
-    put_u(o, s->queued);
-    put_d(o, s->offered_rps);
-    put_d(o, s->capacity_rps);
+    put_fields(o, &r->stop, stop_fields, NFIELDS(stop_fields));
     outfile_printf(o, "\nend\n");
 }
 
@@ -376,28 +434,52 @@ static const char *intern_kind(struct part *p, char *k)
     return p->kinds[p->nkinds++] = k;
 }
 
+static void get_fields(struct rd *r, struct part *p, void *base, const struct field *f,
+                       size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *m = (char *)base + f[i].off;
+        switch (f[i].type) {
+        case F_SIZE:
+            *(size_t *)(void *)m = get_n(r, SIZE_MAX);
+            break;
+        case F_U64:
+            *(uint64_t *)(void *)m = get_u(r);
+            break;
+        case F_INT:
+            *(int *)(void *)m = (int)get_i(r);
+            break;
+        case F_DBL:
+            *(double *)(void *)m = get_d(r);
+            break;
+        case F_STR:
+            *(char **)(void *)m = get_str(r);
+            break;
+        case F_KIND:
+            *(const char **)(void *)m = intern_kind(p, get_str(r));
+            break;
+        }
+    }
+}
+
+/* A count, then that many items of elem bytes each made of the fields f;
+ * *n counts the items read (all of them unless the file is bad). */
+static void *get_list(struct rd *r, struct part *p, size_t elem, const struct field *f, size_t nf,
+                      size_t *n)
+{
+    size_t k = get_n(r, limit(r));
+    char *v = k ? xcalloc(k, elem) : NULL;
+    for (size_t i = 0; i < k && !r->bad; i++) {
+        *n = i + 1;
+        get_fields(r, p, v + i * elem, f, nf);
+    }
+    return v;
+}
+
 static void get_run(struct rd *r, struct part *p, struct run_result *x)
 {
     expect(r, "run");
-    x->run = get_n(r, SIZE_MAX);
-    x->point = get_n(r, SIZE_MAX);
-    x->rep = get_n(r, SIZE_MAX);
-    x->seed = get_u(r);
-    x->warmup_s = get_d(r);
-    x->window_s = get_d(r);
-    x->precision_met = (int)get_i(r);
-    x->offered = get_u(r);
-    x->completed = get_u(r);
-    x->rejected = get_u(r);
-    x->timeouts = get_u(r);
-    x->errors = get_u(r);
-    x->in_flight = get_u(r);
-    x->attempts = get_u(r);
-    x->rate_limited = get_u(r);
-    x->unauthenticated = get_u(r);
-    x->denied = get_u(r);
-    x->fallbacks = get_u(r);
-    x->events = get_u(r);
+    get_fields(r, p, x, run_fields, NFIELDS(run_fields));
     expect(r, "latency");
     get_hist(r, &x->latency);
     expect(r, "latency_all");
@@ -409,20 +491,7 @@ static void get_run(struct rd *r, struct part *p, struct run_result *x)
         struct comp_result *c = &x->comps[i];
         x->ncomps = i + 1;
         expect(r, "comp");
-        c->name = get_str(r);
-        c->kind = intern_kind(p, get_str(r));
-        c->arrivals = get_u(r);
-        c->completed = get_u(r);
-        c->rejected = get_u(r);
-        c->errors = get_u(r);
-        c->servers = get_d(r);
-        c->mean_busy = get_d(r);
-        c->mean_queue = get_d(r);
-        c->mean_insys = get_d(r);
-        c->has_hists = (int)get_i(r);
-        c->offered_expected = get_d(r);
-        c->capacity_expected = get_d(r);
-        c->utilisation_expected = get_d(r);
+        get_fields(r, p, c, comp_fields, NFIELDS(comp_fields));
         get_hist(r, &c->wait);
         get_hist(r, &c->local);
         get_hist(r, &c->resp);
@@ -442,22 +511,9 @@ static void get_run(struct rd *r, struct part *p, struct run_result *x)
             x->ts_rows[i] = get_d(r);
     }
     expect(r, "spans");
-    size_t ns = get_n(r, limit(r));
-    x->spans = ns ? xcalloc(ns, sizeof *x->spans) : NULL;
-    for (size_t i = 0; i < ns && !r->bad; i++) {
-        x->nspans = i + 1;
-        x->spans[i].name = get_str(r);
-        x->spans[i].from_s = get_d(r);
-        x->spans[i].to_s = get_d(r);
-    }
+    x->spans = get_list(r, p, sizeof *x->spans, span_fields, NFIELDS(span_fields), &x->nspans);
     expect(r, "extra");
-    size_t ne = get_n(r, limit(r));
-    x->extra = ne ? xcalloc(ne, sizeof *x->extra) : NULL;
-    for (size_t i = 0; i < ne && !r->bad; i++) {
-        x->nextra = i + 1;
-        x->extra[i].name = get_str(r);
-        x->extra[i].value = get_d(r);
-    }
+    x->extra = get_list(r, p, sizeof *x->extra, extra_fields, NFIELDS(extra_fields), &x->nextra);
     expect(r, "attribution");
     x->attribution = (int)get_i(r);
     size_t na = get_n(r, limit(r));
@@ -483,15 +539,7 @@ static void get_run(struct rd *r, struct part *p, struct run_result *x)
         }
     }
     expect(r, "stop");
-    struct run_stop *s = &x->stop;
-    s->overloaded = (int)get_i(r);
-    s->stalled = (int)get_i(r);
-    s->at_s = get_d(r);
-    s->in_flight = get_u(r);
-    s->busiest = get_str(r);
-    s->queued = get_u(r);
-    s->offered_rps = get_d(r);
-    s->capacity_rps = get_d(r);
+    get_fields(r, p, &x->stop, stop_fields, NFIELDS(stop_fields));
     expect(r, "end");
 }
 

@@ -1030,8 +1030,8 @@ void plots_sweep_data(struct outfile *o, const struct report *rp, size_t *nblock
  * over the sweep points (0 and 0 when it has none). */
 static void metric_span(const struct report *rp, const char *metric, double *lo, double *hi)
 {
-    *lo = INFINITY;
-    *hi = -INFINITY;
+    *lo = (double)INFINITY;
+    *hi = -(double)INFINITY;
     for (size_t b = 0, e; b < rp->nruns; b = e) {
         e = wr_point_end(rp, b);
         struct ci ci;
@@ -1273,7 +1273,7 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
 static void ts_band(const double *v, size_t n, double *mean, double *lo, double *hi)
 {
     if (n == 0) {
-        *mean = *lo = *hi = NAN;
+        *mean = *lo = *hi = (double)NAN;
         return;
     }
     if (n >= 3) {
@@ -1382,9 +1382,9 @@ static size_t ts_col(const char *const *names, size_t nn, const char *name)
  * run (0 and 0 when it has none), and whether it ever changes. */
 static bool ts_span(const struct report *rp, const char *name, double *lo, double *hi)
 {
-    *lo = INFINITY;
-    *hi = -INFINITY;
-    double first = NAN;
+    *lo = (double)INFINITY;
+    *hi = -(double)INFINITY;
+    double first = (double)NAN;
     bool varies = false;
     for (size_t i = 0; i < rp->nruns; i++) {
         const struct run_result *r = &rp->runs[i];
@@ -1429,9 +1429,11 @@ static size_t ts_levels(const struct report *rp, const char **names, size_t nn,
             if (!dot || strcmp(dot, kinds[k]) != 0)
                 continue;
             if (k == 4) { /* replicas: not when in_rotation of it is already shown */
+                size_t len = (size_t)(dot - names[j]) + 1; /* "COMPONENT." */
                 bool shown = false;
                 for (size_t i = 0; i < n; i++)
-                    shown |= strncmp(out[i], names[j], (size_t)(dot - names[j]) + 1) == 0;
+                    shown |= strncmp(out[i], names[j], len) == 0 &&
+                             strcmp(out[i] + len, "in_rotation") == 0;
                 if (shown)
                     continue;
             }
@@ -1660,7 +1662,7 @@ void plots_custom_script(struct outfile *o, const struct report *rp)
         snprintf(png, sizeof png, "plot_%s.png", pl->name);
         plot_begin(o, rp->sc, png, rows, cols, pw, 440);
         /* the y axis: the columns' span, and their unit when they share it */
-        double lo = INFINITY, hi = -INFINITY;
+        double lo = (double)INFINITY, hi = -(double)INFINITY;
         bool same = true;
         char label[200] = "";
         for (size_t m = 0; m < pl->ny; m++) {

@@ -9,7 +9,14 @@
  * runs.csv column, summary metric or COMPONENT.COLUMN of components.csv,
  * the mean over a point's replications; `show = only: a, b` replaces the
  * fixed columns with those named (the sweep values and runs stay).
- * Printing it is main's job. */
+ * To fit a terminal of TABLE_WIDTH columns, the default table leaves out
+ * the fixed columns that say nothing at any point (a share of failures
+ * that is 0 everywhere, unfinished requests under the share that warns of
+ * a backlog, goodput equal to throughput, the all-finished p99 equal to
+ * the successes'), and a table still wider is printed in stacked blocks,
+ * each with the sweep values and runs first, the legend in lines of at
+ * most that width. SDSIM_TABLE=wide in the environment prints every
+ * column on one line instead. Printing it is main's job. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +53,8 @@ static const struct table_col table_cols[] = {
 #define SIG_PCT 3    /* of a percentage */
 #define SIG_CI 2     /* of an interval's half-width */
 #define MS_TO_S 1e4  /* a latency column reaching this many ms is shown in s */
+#define TABLE_WIDTH 100 /* the terminal the default table fits */
+#define BACKLOG_UNFINISHED 0.01 /* warn above this share of requests unfinished */
 
 /* The legend under the table: each abbreviation whose column is shown. */
 static const struct {
@@ -120,6 +129,7 @@ struct tcol {
     char head[96];
     double scale;                  /* shown value = value * scale */
     int width;
+    bool hidden;                   /* left out: says nothing at any point */
 };
 
 static void cell_text(char *buf, size_t size, const struct tcol *tc, double v, double hi)
@@ -280,29 +290,134 @@ static size_t theory_columns(struct tcol *cols, size_t nc, const struct theory_m
 
 /* The legend line for the fixed columns shown, and for theory columns
  * with the methods that filled them ("" when none is). */
-static void put_legend(FILE *f, const struct tcol *cols, size_t nc, const char **methods,
-                       size_t nm)
+/* Writes item after the legend's earlier ones ("; " between them), on a
+ * new line when the line would pass width (0: no limit); *col: the
+ * current line's length so far. */
+static void legend_item(FILE *f, const char *item, int width, int *col)
 {
-    const char *sep = "";
+    int w = text_width(item);
+    if (*col > 0 && width > 0 && *col + 2 + w > width) {
+        fputs(";\n", f);
+        *col = 0;
+    } else if (*col > 0) {
+        fputs("; ", f);
+        *col += 2;
+    }
+    fputs(item, f);
+    *col += w;
+}
+
+static void put_legend(FILE *f, const struct tcol *cols, size_t nc, const char **methods,
+                       size_t nm, int width)
+{
+    int col = 0;
     for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++) {
         bool shown = false;
         for (size_t k = 0; k < nc && !shown; k++)
-            for (size_t m = 0; m < 3 && legend[i].metrics[m] && cols[k].fixed && !shown; m++)
+            for (size_t m = 0; m < 3 && legend[i].metrics[m] && cols[k].fixed && !cols[k].hidden &&
+                               !shown; m++)
                 shown = strcmp(cols[k].fixed->metric, legend[i].metrics[m]) == 0;
-        if (shown) {
-            fprintf(f, "%s%s", sep, legend[i].text);
-            sep = "; ";
-        }
+        if (shown)
+            legend_item(f, legend[i].text, width, &col);
     }
     if (nm > 0) {
-        fprintf(f, "%stheory: the steady-state value the column to its left has by ", sep);
-        for (size_t i = 0; i < nm; i++)
-            fprintf(f, "%s%s", i == 0 ? "" : i + 1 < nm ? ", " : " or ", methods[i]);
-        fprintf(f, " (sdsim list theory)");
-        sep = "; ";
+        char item[512];
+        int len = snprintf(item, sizeof item,
+                           "theory: the steady-state value the column to its left has by ");
+        for (size_t i = 0; i < nm && len > 0 && (size_t)len < sizeof item; i++)
+            len += snprintf(item + len, sizeof item - (size_t)len, "%s%s",
+                            i == 0 ? "" : i + 1 < nm ? ", " : " or ", methods[i]);
+        if (len > 0 && (size_t)len < sizeof item)
+            snprintf(item + len, sizeof item - (size_t)len, " (sdsim list theory)");
+        legend_item(f, item, width, &col);
     }
-    if (*sep)
+    char item[256];
+    int len = 0;
+    for (size_t k = 0; k < nc; k++)
+        if (cols[k].hidden && !cols[k].theory && len >= 0 && (size_t)len < sizeof item)
+            len += snprintf(item + len, sizeof item - (size_t)len, "%s%s",
+                            len ? ", " : "left out (nothing to show): ", cols[k].fixed->head);
+    if (len > 0 && (size_t)len < sizeof item) {
+        legend_item(f, item, width, &col);
+        legend_item(f, "SDSIM_TABLE=wide shows every column", width, &col);
+    }
+    if (col > 0)
         fputc('\n', f);
+}
+
+/* Is every point's value of column k below under (or none), or equal to
+ * column j's? */
+static bool says_nothing(const double *v, size_t np, size_t nc, size_t k, size_t j, double under)
+{
+    for (size_t p = 0; p < np; p++) {
+        double x = v[p * nc + k];
+        if (j == SIZE_MAX ? !(isnan(x) || x <= under) : x != v[p * nc + j])
+            return false;
+    }
+    return true;
+}
+
+/* The index of the shown fixed column of metric, or SIZE_MAX. */
+static size_t fixed_index(const struct tcol *cols, size_t nc, const char *metric)
+{
+    for (size_t k = 0; k < nc; k++)
+        if (cols[k].fixed && !cols[k].theory && strcmp(cols[k].fixed->metric, metric) == 0)
+            return k;
+    return SIZE_MAX;
+}
+
+/* The default table's fixed columns that say nothing at any point, and the
+ * theory columns beside them, are hidden. */
+static void hide_silent(struct tcol *cols, size_t nc, const double *v, size_t np)
+{
+    static const struct {
+        const char *metric, *same_as; /* NULL: hidden when at most under everywhere */
+        double under;
+    } silent[] = {
+        {"goodput_rps", "throughput_rps", 0},
+        {"failed_ratio", NULL, 0},
+        {"refused_ratio", NULL, 0},
+        {"timeout_ratio", NULL, 0},
+        /* the requests in flight at the end, below the share that warns of a backlog */
+        {"unfinished_ratio", NULL, BACKLOG_UNFINISHED},
+        {"latency_all_p99_ms", "latency_p99_ms", 0},
+    };
+    for (size_t i = 0; i < sizeof silent / sizeof silent[0]; i++) {
+        size_t k = fixed_index(cols, nc, silent[i].metric);
+        size_t j = silent[i].same_as ? fixed_index(cols, nc, silent[i].same_as) : SIZE_MAX;
+        if (k == SIZE_MAX || (silent[i].same_as && j == SIZE_MAX))
+            continue;
+        if (says_nothing(v, np, nc, k, j, silent[i].under)) {
+            cols[k].hidden = true;
+            if (k + 1 < nc && cols[k + 1].theory)
+                cols[k + 1].hidden = true;
+        }
+    }
+}
+
+/* The first column of the block after the one starting at b: as many
+ * shown columns as fit in width after the labels (lw characters), a
+ * theory column kept with its metric's, at least one. */
+static size_t block_end(const struct tcol *cols, size_t nc, size_t b, int lw, int width)
+{
+    int w = lw;
+    size_t k = b, shown = 0;
+    while (k < nc) {
+        if (cols[k].hidden) {
+            k++;
+            continue;
+        }
+        size_t e = k + 1;
+        int cw = 2 + cols[k].width;
+        while (e < nc && cols[e].theory && !cols[e].hidden)
+            cw += 2 + cols[e++].width;
+        if (shown > 0 && width > 0 && w + cw > width)
+            break;
+        w += cw;
+        shown++;
+        k = e;
+    }
+    return k;
 }
 
 static void footer(FILE *f, const struct report *rp, size_t nstopped, const char *best,
@@ -317,6 +432,33 @@ static void footer(FILE *f, const struct report *rp, size_t nstopped, const char
                 rp->slo_text, best_offered, best);
     else if (rp->slo_metric)
         fprintf(f, "no sweep point meets the SLO (%s)\n", rp->slo_text);
+}
+
+/* The end of a point's row (runs [b, e)) in the last block: whether it
+ * meets the SLO (the best point so far into *best), and how many of its
+ * runs stopped early. */
+static void end_row(FILE *f, const struct report *rp, size_t b, size_t e,
+                    const struct summary_metric *offered, double *best_offered, char **best,
+                    size_t *nstopped)
+{
+    size_t ns = wr_stopped_runs(rp, b, e);
+    if (rp->slo_metric) {
+        struct hist *pool = wr_pooled(rp, b, e);
+        int met = wr_slo_met(rp, b, e, pool);
+        fprintf(f, "  %s", met ? "met" : ns ? "overload" : "missed");
+        struct ci ci;
+        double ov;
+        wr_summarise(rp, b, e, offered, pool, &ci, &ov);
+        hist_free(pool);
+        if (met && ov > *best_offered) {
+            *best_offered = ov;
+            free(*best);
+            *best = wr_point_label(rp->sc, rp->runs[b].point);
+        }
+    }
+    if (ns > 0)
+        fprintf(f, "  [%zu/%zu stopped]", ns, e - b);
+    *nstopped += ns;
 }
 
 char *report_table(const struct report *rp)
@@ -382,6 +524,12 @@ char *report_table(const struct report *rp)
                      tc->scale < 1 ? " (s)" : "");
         tc->width = text_width(tc->head);
     }
+    const char *mode = getenv("SDSIM_TABLE");
+    bool wide = mode && strcmp(mode, "wide") == 0;
+    const char *show = rp->show ? rp->show + strspn(rp->show, " \t") : "";
+    if (!wide && strncmp(show, "only:", 5) != 0)
+        hide_silent(cols, nc, v, np);
+    int width = wide ? 0 : TABLE_WIDTH;
     size_t nsw = sc->nsweeps, nlab = nsw ? nsw : 1;
     int *swidth = xcalloc(nlab, sizeof *swidth);
     for (size_t i = 0; i < nlab; i++)
@@ -400,53 +548,52 @@ char *report_table(const struct report *rp)
                 cols[k].width = text_width(cell);
         }
     }
-    for (size_t i = 0; i < nlab; i++) {
-        pad(f, nsw ? sc->sweeps[i].name : "point", swidth[i], true);
-        fputc(' ', f);
-    }
-    fprintf(f, "%4s", "runs");
-    for (size_t k = 0; k < nc; k++) {
-        fputs("  ", f);
-        pad(f, cols[k].head, cols[k].width, false);
-    }
-    fprintf(f, "%s\n", rp->slo_metric ? "  SLO" : "");
+    int lw = 4; /* "runs" */
+    for (size_t i = 0; i < nlab; i++)
+        lw += swidth[i] + 1;
     const struct summary_metric *offered = columns_summary_metric("offered_rps");
     double best_offered = -1;
     char *best = NULL;
     size_t nstopped = 0;
-    for (p = 0; p < np; p++) {
-        size_t b = start[p], e = start[p + 1], point = rp->runs[b].point;
+    for (size_t kb = 0, ke; kb < nc || kb == 0; kb = ke) { /* the blocks of columns */
+        ke = block_end(cols, nc, kb, lw, width);
+        bool last = ke >= nc;
+        if (kb > 0)
+            fputc('\n', f);
         for (size_t i = 0; i < nlab; i++) {
-            pad(f, nsw ? scenario_sweep_value(sc, point, i) : "all runs", swidth[i], true);
+            pad(f, nsw ? sc->sweeps[i].name : "point", swidth[i], true);
             fputc(' ', f);
         }
-        fprintf(f, "%4zu", e - b);
-        for (size_t k = 0; k < nc; k++) {
-            cell_text(cell, sizeof cell, &cols[k], v[p * nc + k], hi[p * nc + k]);
+        fprintf(f, "%4s", "runs");
+        for (size_t k = kb; k < ke; k++) {
+            if (cols[k].hidden)
+                continue;
             fputs("  ", f);
-            pad(f, cell, cols[k].width, false);
+            pad(f, cols[k].head, cols[k].width, false);
         }
-        size_t ns = wr_stopped_runs(rp, b, e);
-        if (rp->slo_metric) {
-            struct hist *pool = wr_pooled(rp, b, e);
-            int met = wr_slo_met(rp, b, e, pool);
-            fprintf(f, "  %s", met ? "met" : ns ? "overload" : "missed");
-            struct ci ci;
-            double ov;
-            wr_summarise(rp, b, e, offered, pool, &ci, &ov);
-            hist_free(pool);
-            if (met && ov > best_offered) {
-                best_offered = ov;
-                free(best);
-                best = wr_point_label(sc, point);
+        fprintf(f, "%s\n", rp->slo_metric && last ? "  SLO" : "");
+        for (p = 0; p < np; p++) {
+            size_t b = start[p], e = start[p + 1], point = rp->runs[b].point;
+            for (size_t i = 0; i < nlab; i++) {
+                pad(f, nsw ? scenario_sweep_value(sc, point, i) : "all runs", swidth[i], true);
+                fputc(' ', f);
             }
+            fprintf(f, "%4zu", e - b);
+            for (size_t k = kb; k < ke; k++) {
+                if (cols[k].hidden)
+                    continue;
+                cell_text(cell, sizeof cell, &cols[k], v[p * nc + k], hi[p * nc + k]);
+                fputs("  ", f);
+                pad(f, cell, cols[k].width, false);
+            }
+            if (last)
+                end_row(f, rp, b, e, offered, &best_offered, &best, &nstopped);
+            fprintf(f, "\n");
         }
-        if (ns > 0)
-            fprintf(f, "  [%zu/%zu stopped]", ns, e - b);
-        nstopped += ns;
-        fprintf(f, "\n");
+        if (last)
+            break;
     }
-    put_legend(f, cols, nc, methods, nm);
+    put_legend(f, cols, nc, methods, nm, width);
     footer(f, rp, nstopped, best, best_offered);
     free(best);
     free(swidth);
@@ -459,8 +606,6 @@ char *report_table(const struct report *rp)
 
 /* ---- a growing backlog ---------------------------------------------------- */
 
-#define BACKLOG_UNFINISHED 0.01 /* warn above this share of requests unfinished */
-
 /* A component's measured capacity in one run: its workers over their
  * measured mean holding time (busy worker-time / services ended), i.e.
  * replicas x workers / mean service time; NAN when it has no workers or
@@ -469,7 +614,7 @@ static double measured_capacity(const struct run_result *r, const struct comp_re
 {
     double busy_s = c->mean_busy * r->window_s;
     if (!c->has_hists || !(c->servers > 0) || !(busy_s > 0) || c->local.total == 0)
-        return NAN;
+        return (double)NAN;
     return c->servers * (double)c->local.total / busy_s;
 }
 

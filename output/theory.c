@@ -28,7 +28,7 @@ static bool is_prob(double p)
 double theory_erlang_b(unsigned c, double a)
 {
     if (!is_rate(a))
-        return NAN;
+        return (double)NAN;
     double b = 1;
     for (unsigned k = 1; k <= c; k++)
         b = a * b / ((double)k + a * b);
@@ -38,7 +38,7 @@ double theory_erlang_b(unsigned c, double a)
 double theory_erlang_c(unsigned c, double a)
 {
     if (c == 0 || !is_rate(a))
-        return NAN;
+        return (double)NAN;
     if (a >= (double)c)
         return 1;
     double b = theory_erlang_b(c, a);
@@ -59,9 +59,9 @@ static bool mmc_stable(unsigned c, double lambda, double mu)
 double theory_mmc_wait_mean(unsigned c, double lambda, double mu)
 {
     if (!mmc_ok(c, lambda, mu))
-        return NAN;
+        return (double)NAN;
     if (!mmc_stable(c, lambda, mu))
-        return INFINITY;
+        return (double)INFINITY;
     return theory_erlang_c(c, lambda / mu) / ((double)c * mu - lambda);
 }
 
@@ -73,7 +73,7 @@ double theory_mmc_response_mean(unsigned c, double lambda, double mu)
 double theory_mmc_wait_sf(unsigned c, double lambda, double mu, double t)
 {
     if (!mmc_ok(c, lambda, mu) || isnan(t))
-        return NAN;
+        return (double)NAN;
     if (t < 0 || !mmc_stable(c, lambda, mu))
         return 1;
     return theory_erlang_c(c, lambda / mu) * exp(-((double)c * mu - lambda) * t);
@@ -82,9 +82,9 @@ double theory_mmc_wait_sf(unsigned c, double lambda, double mu, double t)
 double theory_mmc_wait_quantile(unsigned c, double lambda, double mu, double p)
 {
     if (!mmc_ok(c, lambda, mu) || !is_prob(p))
-        return NAN;
+        return (double)NAN;
     if (!mmc_stable(c, lambda, mu))
-        return INFINITY;
+        return (double)INFINITY;
     double C = theory_erlang_c(c, lambda / mu);
     if (p <= 1 - C)
         return 0;
@@ -104,7 +104,7 @@ static double hypo2_sf(double x, double y, double t)
 double theory_mmc_response_sf(unsigned c, double lambda, double mu, double t)
 {
     if (!mmc_ok(c, lambda, mu) || isnan(t))
-        return NAN;
+        return (double)NAN;
     if (t <= 0 || !mmc_stable(c, lambda, mu))
         return 1;
     double C = theory_erlang_c(c, lambda / mu);
@@ -131,7 +131,7 @@ static double invert_sf(const struct sf_fn *f, double p, double guess)
         hi *= 2;
     }
     if (!isfinite(hi))
-        return INFINITY;
+        return (double)INFINITY;
     for (int i = 0; i < 200 && hi - lo > 1e-15 * hi; i++) {
         double mid = 0.5 * (lo + hi);
         if (f->sf(f, mid) > target)
@@ -150,9 +150,9 @@ static double mmc_sf_fn(const struct sf_fn *f, double t)
 double theory_mmc_response_quantile(unsigned c, double lambda, double mu, double p)
 {
     if (!mmc_ok(c, lambda, mu) || !is_prob(p))
-        return NAN;
+        return (double)NAN;
     if (!mmc_stable(c, lambda, mu))
-        return INFINITY;
+        return (double)INFINITY;
     struct sf_fn f = {mmc_sf_fn, c, lambda, mu, 0, NULL};
     return invert_sf(&f, p, 1 / mu);
 }
@@ -206,7 +206,7 @@ double theory_mmck_response_mean(unsigned c, unsigned k, double lambda, double m
 {
     double pk, l;
     if (mmck_solve(c, k, lambda, mu, &pk, &l) < 0)
-        return NAN;
+        return (double)NAN;
     return lambda == 0 ? 1 / mu : l / (lambda * (1 - pk));
 }
 
@@ -215,12 +215,12 @@ double theory_mmck_response_mean(unsigned c, unsigned k, double lambda, double m
 double theory_md1k_loss(unsigned k, double lambda, double d)
 {
     if (!is_rate(lambda) || !isfinite(d) || d <= 0 || k < 1 || k > THEORY_MD1K_MAX)
-        return NAN;
+        return (double)NAN;
     double rho = lambda * d;
     if (rho == 0)
         return 0;
     if (!(rho < 700))
-        return NAN; /* exp(-rho) underflows */
+        return (double)NAN; /* exp(-rho) underflows */
     double *a = xmalloc(2 * (size_t)k * sizeof *a); /* a[m], then tail[m] = P(A > m) */
     double *tail = a + k;
     double *pi = xmalloc((size_t)k * sizeof *pi);
@@ -255,10 +255,10 @@ double theory_md1k_loss(unsigned k, double lambda, double d)
 double theory_mg1_wait_mean(double lambda, double mean_s, double scv)
 {
     if (!is_rate(lambda) || !isfinite(mean_s) || mean_s <= 0 || !is_rate(scv))
-        return NAN;
+        return (double)NAN;
     double rho = lambda * mean_s;
     if (rho >= 1)
-        return INFINITY;
+        return (double)INFINITY;
     return rho * mean_s * (1 + scv) / (2 * (1 - rho));
 }
 
@@ -271,10 +271,10 @@ double theory_mg1_wait_m2(double lambda, double s1, double s2, double s3)
 {
     if (!is_rate(lambda) || !isfinite(s1) || s1 <= 0 || !(s2 >= s1 * s1) || !isfinite(s2) ||
         !(s3 > 0) || !isfinite(s3))
-        return NAN;
+        return (double)NAN;
     double rho = lambda * s1;
     if (rho >= 1)
-        return INFINITY;
+        return (double)INFINITY;
     double wq = lambda * s2 / (2 * (1 - rho));
     return 2 * wq * wq + lambda * s3 / (3 * (1 - rho));
 }
@@ -307,12 +307,12 @@ double theory_md1_response_mean(double lambda, double d)
 double theory_md1_wait_cdf(double lambda, double d, double t)
 {
     if (!is_rate(lambda) || !isfinite(d) || d <= 0 || isnan(t))
-        return NAN;
+        return (double)NAN;
     double rho = lambda * d;
     if (rho >= 1 || t < 0)
         return 0;
     if (t / d > 1e6)
-        return NAN;
+        return (double)NAN;
     double a[2 * MD1_TAIL + 1], tail[MD1_TAIL + 2] = {0};
     a[0] = exp(-rho);
     for (int m = 1; m <= 2 * MD1_TAIL; m++)
@@ -348,10 +348,10 @@ double theory_md1_wait_cdf(double lambda, double d, double t)
 double theory_md1_wait_quantile(double lambda, double d, double p)
 {
     if (!is_rate(lambda) || !isfinite(d) || d <= 0 || !is_prob(p))
-        return NAN;
+        return (double)NAN;
     double rho = lambda * d;
     if (rho >= 1)
-        return INFINITY;
+        return (double)INFINITY;
     if (p <= 1 - rho)
         return 0;
     double lo = 0, hi = d, f;
@@ -360,12 +360,12 @@ double theory_md1_wait_quantile(double lambda, double d, double p)
         hi *= 2;
     }
     if (isnan(theory_md1_wait_cdf(lambda, d, hi)))
-        return NAN;
+        return (double)NAN;
     for (int i = 0; i < 200 && hi - lo > 1e-13 * hi; i++) {
         double mid = 0.5 * (lo + hi);
         f = theory_md1_wait_cdf(lambda, d, mid);
         if (isnan(f))
-            return NAN;
+            return (double)NAN;
         if (f < p)
             lo = mid;
         else
@@ -383,7 +383,7 @@ double theory_allen_cunneen_wait_mean(unsigned c, double lambda, double mean_s, 
                                       double scv_s)
 {
     if (!isfinite(mean_s) || mean_s <= 0 || !is_rate(scv_a) || !is_rate(scv_s))
-        return NAN;
+        return (double)NAN;
     return theory_mmc_wait_mean(c, lambda, 1 / mean_s) * (scv_a + scv_s) / 2;
 }
 
@@ -400,7 +400,7 @@ static double ek_lst(double k, double lambda, double s)
 double theory_ekm1_sigma(double k, double lambda, double mu)
 {
     if (!(k >= 1) || !isfinite(lambda) || lambda <= 0 || !isfinite(mu) || mu <= 0)
-        return NAN;
+        return (double)NAN;
     if (lambda >= mu)
         return 1;
     /* f(sigma) = A*(mu (1 - sigma)) - sigma is positive below the root and
@@ -433,7 +433,7 @@ double theory_ekm1_response_quantile(double k, double lambda, double mu, double 
 {
     double s = theory_ekm1_sigma(k, lambda, mu);
     if (!is_prob(p) || isnan(s))
-        return NAN;
+        return (double)NAN;
     return s >= 1 ? (double)INFINITY : -log1p(-p) / (mu * (1 - s));
 }
 
@@ -442,7 +442,7 @@ double theory_ekm1_response_quantile(double k, double lambda, double mu, double 
 double theory_random_split_response_mean(unsigned n, unsigned c, double lambda, double mu)
 {
     if (n == 0)
-        return NAN;
+        return (double)NAN;
     return theory_mmc_response_mean(c, lambda / (double)n, mu);
 }
 
@@ -450,16 +450,16 @@ double theory_random_split_response_quantile(unsigned n, unsigned c, double lamb
                                              double p)
 {
     if (n == 0)
-        return NAN;
+        return (double)NAN;
     return theory_mmc_response_quantile(c, lambda / (double)n, mu, p);
 }
 
 double theory_power_of_d_response_mean(unsigned d, double rho, double mu)
 {
     if (d == 0 || !is_rate(rho) || !isfinite(mu) || mu <= 0)
-        return NAN;
+        return (double)NAN;
     if (rho >= 1)
-        return INFINITY;
+        return (double)INFINITY;
     if (d == 1)
         return 1 / (mu * (1 - rho));
     /* Exponents e_i = (d^i - d)/(d - 1): e_1 = 0, e_(i+1) = d (e_i + 1);
@@ -478,7 +478,7 @@ double theory_power_of_d_response_mean(unsigned d, double rho, double mu)
 double theory_power_of_d_wait_prob(unsigned d, double rho)
 {
     if (d == 0 || !is_rate(rho))
-        return NAN;
+        return (double)NAN;
     return rho >= 1 ? 1 : pow(rho, (double)d);
 }
 
@@ -535,7 +535,7 @@ static bool jsq2_ok(double rho, double mu)
 double theory_jsq2_response_mean(double rho, double mu)
 {
     if (!jsq2_ok(rho, mu))
-        return NAN;
+        return (double)NAN;
     double mean, busy;
     jsq2_solve(rho, &mean, &busy);
     return mean / mu;
@@ -544,7 +544,7 @@ double theory_jsq2_response_mean(double rho, double mu)
 double theory_jsq2_wait_prob(double rho, double mu)
 {
     if (!jsq2_ok(rho, mu))
-        return NAN;
+        return (double)NAN;
     double mean, busy;
     jsq2_solve(rho, &mean, &busy);
     return busy;
@@ -556,11 +556,11 @@ double theory_jackson_response_mean(size_t n, const double *visits, const unsign
                                     const double *mu, double lambda)
 {
     if (n == 0 || !is_rate(lambda))
-        return NAN;
+        return (double)NAN;
     double sum = 0;
     for (size_t i = 0; i < n; i++) {
         if (!is_rate(visits[i]))
-            return NAN;
+            return (double)NAN;
         if (visits[i] > 0)
             sum += visits[i] * theory_mmc_response_mean(c[i], lambda * visits[i], mu[i]);
     }
@@ -605,7 +605,7 @@ int theory_jackson_visits(size_t n, const double *entry, const double *route, do
 double theory_tandem_response_mean(size_t n, const unsigned *c, const double *mu, double lambda)
 {
     if (n == 0 || !is_rate(lambda))
-        return NAN;
+        return (double)NAN;
     double sum = 0;
     for (size_t i = 0; i < n; i++)
         sum += theory_mmc_response_mean(c[i], lambda, mu[i]);
@@ -615,11 +615,11 @@ double theory_tandem_response_mean(size_t n, const unsigned *c, const double *mu
 double theory_hypoexp_sf(size_t n, const double *rate, double t)
 {
     if (n == 0 || n > THEORY_HYPOEXP_MAX || isnan(t))
-        return NAN;
+        return (double)NAN;
     double top = 0;
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(rate[i]) || rate[i] <= 0)
-            return NAN;
+            return (double)NAN;
         top = fmax(top, rate[i]);
     }
     if (t <= 0)
@@ -658,13 +658,13 @@ static double hypoexp_fn(const struct sf_fn *f, double t)
 double theory_tandem_mm1_response_quantile(size_t n, const double *mu, double lambda, double p)
 {
     if (n == 0 || n > THEORY_HYPOEXP_MAX || !is_rate(lambda) || !is_prob(p))
-        return NAN;
+        return (double)NAN;
     double rate[THEORY_HYPOEXP_MAX], mean = 0;
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(mu[i]) || mu[i] <= 0)
-            return NAN;
+            return (double)NAN;
         if (lambda >= mu[i])
-            return INFINITY;
+            return (double)INFINITY;
         rate[i] = mu[i] - lambda;
         mean += 1 / rate[i];
     }
@@ -675,7 +675,7 @@ double theory_tandem_mm1_response_quantile(size_t n, const double *mu, double la
 double theory_feedback_response_mean(unsigned c, double lambda, double mu, double q)
 {
     if (!(q >= 0 && q < 1))
-        return NAN;
+        return (double)NAN;
     double v = 1 / (1 - q);
     return v * theory_mmc_response_mean(c, lambda * v, mu);
 }
@@ -727,7 +727,7 @@ double theory_che_lru_hit_ratio(size_t n, double s, double capacity)
 double theory_che_lru_key_hit(double p, double t_c)
 {
     if (!(p >= 0 && p <= 1) || isnan(t_c) || t_c < 0)
-        return NAN;
+        return (double)NAN;
     return isinf(t_c) ? (p > 0 ? 1 : 0) : -expm1(-p * t_c);
 }
 
@@ -744,7 +744,7 @@ double theory_martina_fifo_hit_ratio(size_t n, double s, double capacity)
 double theory_martina_fifo_key_hit(double p, double t_c)
 {
     if (!(p >= 0 && p <= 1) || isnan(t_c) || t_c < 0)
-        return NAN;
+        return (double)NAN;
     return isinf(t_c) ? (p > 0 ? 1 : 0) : p * t_c / (1 + p * t_c);
 }
 
@@ -764,7 +764,7 @@ static double binom(unsigned n, unsigned k)
 double theory_pbs_kstale(unsigned n, unsigned r, unsigned w, double k)
 {
     if (n == 0 || r == 0 || r > n || w == 0 || w > n || !(k >= 1))
-        return NAN;
+        return (double)NAN;
     return 1 - pow(binom(n - w, r) / binom(n, r), k);
 }
 
@@ -781,7 +781,7 @@ double theory_wars_latency_quantile(unsigned n, unsigned k, double a, double b, 
 {
     if (n == 0 || k == 0 || k > n || !isfinite(a) || a <= 0 || !isfinite(b) || b <= 0 ||
         !is_prob(q))
-        return NAN;
+        return (double)NAN;
     double lo = 0, hi = 1;
     while (hi < 1e9 && kth_cdf(n, k, 1 - hypo2_sf(1 / a, 1 / b, hi)) < q)
         hi *= 2;

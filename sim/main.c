@@ -32,6 +32,7 @@
 #include "output/theory.h"
 #include "output/theory_apply.h"
 #include "sim/find.h"
+#include "sim/lessons.h"
 #include "sim/quiz.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
@@ -48,7 +49,7 @@ static const char usage_text[] =
     "       sdsim merge -o DIR PART_DIR... [-q]\n"
     "       sdsim compare DIR --by VAR [--baseline VALUE] [--metric M[,M]...] [--csv FILE]\n"
     "       sdsim validate FILE [--set NAME.KEY=VALUE]... [--force] [--strict] [--find SEARCH]\n"
-    "       sdsim list [KIND|FAMILY|expect|theory|metrics]\n"
+    "       sdsim list [KIND|FAMILY|expect|theory|metrics|learn|drills]\n"
     "       sdsim plot DIR\n"
     "       sdsim help [COMMAND] | COMMAND --help | --help | --version\n";
 
@@ -68,7 +69,9 @@ static const char help_text[] =
     "                 such as 'service', a family such as 'balance' or 'dist', 'sim', or\n"
     "                 'expect' for the [expect] and [predict] sections;\n"
     "                 'theory' lists the queueing and caching formulas and when they hold,\n"
-    "                 'metrics' every column of the results files: unit, meaning, when)\n"
+    "                 'metrics' every column of the results files: unit, meaning, when;\n"
+    "                 'learn' the steps of the learning path, each with its question;\n"
+    "                 'drills' the interview drills, each with its design task)\n"
     "  merge -o DIR PART_DIR...  put the folders of run --shard 0/N .. N-1/N together:\n"
     "                 checks they hold the same scenario, version and seed and every run\n"
     "                 once, then writes the files one run would have written\n"
@@ -558,10 +561,13 @@ static int cmd_validate(int argc, char **argv)
     printf("%s: ok (%zu sweep point%s x %lld replication%s = %zu run%s)\n", c.file,
            scenario_npoints(sc), scenario_npoints(sc) == 1 ? "" : "s", repeat,
            repeat == 1 ? "" : "s", n, n == 1 ? "" : "s");
+    char trace[64] = "";
+    if (c.est.trace_events > 0)
+        snprintf(trace, sizeof trace, ", %.0f trace.json events", c.est.trace_events);
     printf("estimate: %.3g simulated events; output %.0f rows of runs.csv, %.0f components.csv, "
-           "%.0f summary.csv, %.0f histograms.csv, %.0f timeseries.csv, about %.3g MB\n",
+           "%.0f summary.csv, %.0f histograms.csv, %.0f timeseries.csv%s, about %.3g MB\n",
            c.est.events, c.est.rows_runs, c.est.rows_components, c.est.rows_summary,
-           c.est.rows_histograms, c.est.rows_timeseries, c.est.output_bytes / 1e6);
+           c.est.rows_histograms, c.est.rows_timeseries, trace, c.est.output_bytes / 1e6);
     if (table)
         fputs(table, stdout);
     free(table);
@@ -1086,7 +1092,8 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
                x->outdir, eo ? ", expect.csv" : "", x->find ? ", find.csv" : "",
                plots && pst->plots_failed == 0 ? ", plots *.png" : "; install gnuplot for PNG plots");
     free(custom);
-    if (rc == 0 && cfg.compare[0] && !c->quiet) { /* [sim] compare: read from the folder */
+    /* [sim] compare: read from the folder; not when a --set replaced its sweep */
+    if (rc == 0 && cfg.compare[0] && !c->quiet && !scenario_sweep_replaced(x->sc, cfg.compare)) {
         struct compare_opts co = {.dir = x->outdir, .by = cfg.compare};
         fflush(stdout);
         if (compare_run(&co, stdout) != 0)
@@ -1616,6 +1623,31 @@ static void list_expect(void)
            "               (the interview drills in scenarios/drills/)\n\n");
 }
 
+/* `sdsim list learn` and `sdsim list drills`: the scenarios of the learning
+ * path and of the interview drills, each with its question or task, read
+ * from the files (sim/lessons.c). */
+static int list_lessons(const char *topic)
+{
+    bool learn = !strcmp(topic, "learn");
+    char *dir = lessons_dir(topic);
+    if (!dir) {
+        fprintf(stderr, "sdsim: no scenarios/%s/ beside the sdsim binary, under its "
+                        "../share/sdsim/, or here\n", topic);
+        return -1;
+    }
+    printf("%s: %s\n", topic,
+           learn ? "the learning path of docs/guide.md, one idea a step, in order; each step\n"
+                   "asks a question, has a [predict] to fill in and ends with exercises"
+                 : "interview drills, end-to-end designs: requirements, levers, napkin math,\n"
+                   "[predict] lines for run --quiz and a capacity search");
+    lessons_print(dir, 100, stdout);
+    printf(learn ? "run a step: sdsim run %s/01-littles-law.ini\n"
+                 : "run a drill, guessing first: sdsim run %s/url-shortener.ini --quiz\n",
+           dir);
+    free(dir);
+    return 0;
+}
+
 /* `sdsim list metrics`: every column of the results files, by file. */
 static void list_metric(void *ctx, const char *file, const char *name, const struct coldoc *d)
 {
@@ -1692,6 +1724,11 @@ static int cmd_list(int argc, char **argv)
     }
     if (what && !strcmp(what, "metrics")) {
         list_metrics();
+        shown = 1;
+    }
+    if (what && (!strcmp(what, "learn") || !strcmp(what, "drills"))) {
+        if (list_lessons(what) != 0)
+            return EX_NOINPUT;
         shown = 1;
     }
     if (!shown)

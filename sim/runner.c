@@ -52,7 +52,9 @@ const struct param_spec runner_sim_params[] = {
      "`only: NAME, ...` shows just these after the sweep values and runs; the default "
      "columns are offered_rps, throughput_rps, goodput_rps, failed_ratio, refused_ratio, "
      "timeout_ratio, unfinished_ratio, latency_mean_ms (with its 95% CI), latency_p99_ms, "
-     "latency_all_p99_ms"},
+     "latency_all_p99_ms (those with nothing to show are left out, and a table wider than 100 "
+     "columns is printed in blocks; SDSIM_TABLE=wide in the environment: every one on one "
+     "line)"},
     {"plot_x", "sweep name", "the first sweep",
      "the sweep variable on the x axis of the sweep plots; the other sweeps become the "
      "lines (and, past 8 lines, the panels)"},
@@ -513,7 +515,10 @@ int runner_plots(const struct scenario *sc, struct report_plot **out, size_t *no
     return rc;
 }
 
-/* A [sim] key whose value names a sweep variable (plot_x, compare). */
+/* A [sim] key whose value names a sweep variable (plot_x, compare). A
+ * --set that replaces that sweep drops the key rather than failing: the
+ * first sweep left goes on the x axis, as with no plot_x, and there is no
+ * comparison (sim/main.c). */
 static int check_sweep_key(const struct scenario *sc, const struct sc_section *s,
                            const char *key, struct diag *d)
 {
@@ -522,6 +527,8 @@ static int check_sweep_key(const struct scenario *sc, const struct sc_section *s
     for (size_t i = 0; px && i < sc->nsweeps; i++)
         found |= strcmp(sc->sweeps[i].name, px->value) == 0;
     if (!px || found)
+        return 0;
+    if (scenario_sweep_replaced(sc, px->value))
         return 0;
     char names[256] = "";
     size_t len = 0;
@@ -568,6 +575,13 @@ static int check_fixed_keys(const struct scenario *sc, struct diag *d)
  * power of two: about 900 were seen for an exponential service time). */
 #define HIST_BUCKETS_TYPICAL 1000.0
 #define SUMMARY_ROWS_PER_POINT 16.0
+/* trace.json: the events of one sampled request, the client's span plus,
+ * per component it visits, the hop with its queue and service spans, the
+ * network both ways and a flow's two ends (retries and hedges add more:
+ * trace-requests.ini measures 18 a request over two components where this
+ * says 15), and the bytes of one event line (124 there). */
+#define TRACE_EVENTS_PER_HOP 7.0
+#define TRACE_BYTES_PER_EVENT 125.0
 
 /* Adds the cost of one run of this point (built in sim) to est. */
 static void estimate_point(const struct sim *sim, const struct sim_config *cfg, double sweep_cols,
@@ -599,6 +613,13 @@ static void estimate_point(const struct sim *sim, const struct sim_config *cfg, 
                          r * hists * buckets * ROW_BYTES_HISTOGRAMS +
                          r * ts_rows *
                              (30 + ROW_BYTES_TS_CELL * (sweep_cols + 7 + 3 * (traffic - 1)));
+    if (cfg->trace > 0) { /* the first replication of each point is traced */
+        double ev = cfg->trace * requests * (1 + TRACE_EVENTS_PER_HOP * (traffic - 1));
+        if (ev > (double)cfg->trace_max_events)
+            ev = (double)cfg->trace_max_events;
+        est->trace_events += ev;
+        est->output_bytes += ev * TRACE_BYTES_PER_EVENT;
+    }
 }
 
 /* Validates every point; with est, adds each point's cost to it. */

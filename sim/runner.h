@@ -80,6 +80,7 @@ struct runner_estimate {
     double rows_summary;     /* summary.csv */
     double rows_histograms;  /* histograms.csv */
     double rows_timeseries;  /* timeseries.csv */
+    double trace_events;     /* trace.json lines ([sim] trace; 0 when off) */
     double output_bytes;     /* all of them */
 };
 

@@ -469,8 +469,15 @@ int scenario_set(struct scenario *sc, const char *assignment, struct diag *d)
                   : diag_error(d, loc, "--set %s: no section named '%s'", assignment, name);
     } else if (!valid_name(key)) {
         rc = diag_error(d, loc, "--set %s: bad key '%s'", assignment, key);
-    } else if (!*val) {
-        rc = diag_error(d, loc, "--set %s: missing value", assignment);
+    } else if (!*val) { /* NAME.KEY= : back to the default */
+        struct sc_entry *e = (struct sc_entry *)sc_find_entry(s, key);
+        if (e) {
+            free(e->key);
+            free(e->value);
+            size_t i = (size_t)(e - s->entries);
+            memmove(e, e + 1, (s->nentries - i - 1) * sizeof *e);
+            s->nentries--;
+        }
     } else {
         struct sc_entry *e = (struct sc_entry *)sc_find_entry(s, key);
         if (e) {
@@ -487,6 +494,27 @@ int scenario_set(struct scenario *sc, const char *assignment, struct diag *d)
 }
 
 /* ---- sweeps ------------------------------------------------------------ */
+
+bool scenario_sweep_replaced(const struct scenario *sc, const char *name)
+{
+    for (size_t i = 0; i < sc->nsweeps; i++)
+        if (strcmp(sc->sweeps[i].name, name) == 0)
+            return false;
+    size_t n = strlen(name);
+    for (const char *p = sc->text; p && (p = strstr(p, "${")) != NULL; p += 2) {
+        const char *q = p + 2;
+        while (isspace((unsigned char)*q))
+            q++;
+        if (strncmp(q, name, n) != 0)
+            continue;
+        q += n;
+        while (isspace((unsigned char)*q))
+            q++;
+        if (*q == '=')
+            return true;
+    }
+    return false;
+}
 
 static struct sc_sweep *find_sweep(struct scenario *sc, const char *name, size_t len)
 {
@@ -730,7 +758,7 @@ double scenario_sweep_ms(const struct scenario *sc, size_t point, size_t i)
     int64_t ns = 0;
     const char *why;
     if (units_parse_duration(scenario_sweep_value(sc, point, i), &ns, &why) < 0)
-        return NAN;
+        return (double)NAN;
     return units_ns_to_ms(ns);
 }
 

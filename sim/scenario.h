@@ -87,13 +87,18 @@ struct scenario *scenario_load_named(const char *path, const char *name, struct 
                                      int *io_error);
 void scenario_free(struct scenario *sc);
 
-/* Applies `name.key=value` (as given to --set). A sweep in value is allowed.
- * Returns 0 or -1 with a diagnostic naming "<command line>". */
+/* Applies `name.key=value` (as given to --set). A sweep in value is allowed;
+ * an empty value removes the key, so its default applies. Returns 0 or -1
+ * with a diagnostic naming "<command line>". */
 int scenario_set(struct scenario *sc, const char *assignment, struct diag *d);
 
 /* Finds sweeps in all values and checks them. Call once after the --set
  * overrides. Returns 0 or -1. */
 int scenario_find_sweeps(struct scenario *sc, struct diag *d);
+
+/* True when the file writes a sweep `${name = ...}` that is not among the
+ * scenario's sweeps: a --set replaced (or removed) the key holding it. */
+bool scenario_sweep_replaced(const struct scenario *sc, const char *name);
 
 size_t scenario_npoints(const struct scenario *sc); /* product of sweep sizes, >= 1 */
 struct sc_point *scenario_point(const struct scenario *sc, size_t index);

@@ -205,7 +205,7 @@ void stats_ci95(const double *x, size_t n, struct ci *out)
 {
     out->n = n;
     out->mean = 0.0;
-    out->lo = out->hi = NAN;
+    out->lo = out->hi = (double)NAN;
     if (n == 0)
         return;
     out->mean = mean_of(x, n);

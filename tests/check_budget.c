@@ -55,6 +55,26 @@ START_TEST(estimate_counts_runs_events_and_rows)
 }
 END_TEST
 
+/* trace.json: the first replication of each point, share x requests x
+ * (the client's span + 7 events per component visited), capped at
+ * trace_max_events per run; every event is a line of about 80-140 bytes. */
+START_TEST(estimate_counts_trace_json)
+{
+    struct scenario *sc = parse(small);
+    struct runner_estimate off, on, capped;
+    ck_assert_int_eq(runner_validate_budget(sc, false, &off, d), 0);
+    ck_assert_double_eq(off.trace_events, 0);
+    ck_assert_int_eq(scenario_set(sc, "sim.trace=50%", d), 0);
+    ck_assert_int_eq(runner_validate_budget(sc, false, &on, d), 0);
+    ck_assert_double_eq_tol(on.trace_events, 0.5 * 1000 * 8, 1e-6); /* 1 of 3 replications */
+    ck_assert(on.output_bytes - off.output_bytes > on.trace_events * 50);
+    ck_assert_int_eq(scenario_set(sc, "sim.trace_max_events=1000", d), 0);
+    ck_assert_int_eq(runner_validate_budget(sc, false, &capped, d), 0);
+    ck_assert_double_eq(capped.trace_events, 1000);
+    scenario_free(sc);
+}
+END_TEST
+
 START_TEST(runs_past_the_budget_are_refused_at_the_multiplying_sweep)
 {
     /* 10 x 100 x 200 points: the running product passes 100000 at w */
@@ -145,6 +165,7 @@ Suite *budget_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, estimate_counts_runs_events_and_rows);
+    tcase_add_test(tc, estimate_counts_trace_json);
     tcase_add_test(tc, runs_past_the_budget_are_refused_at_the_multiplying_sweep);
     tcase_add_test(tc, repeat_alone_past_the_budget_is_blamed);
     tcase_add_test(tc, force_lifts_the_budget);

@@ -264,7 +264,9 @@ START_TEST(table_and_backlog_warning)
     struct report rp = {.sc = sc, .runs = res, .nruns = n, .repeat = 2, .base_seed = 1,
                         .command = "test", .outdir = "out",
                         .show = "completed, app.utilisation"};
+    setenv("SDSIM_TABLE", "wide", 1); /* every column on one line */
     char *table = report_table(&rp);
+    unsetenv("SDSIM_TABLE");
     ck_assert_msg(strncmp(table, "rate ", 5) == 0, "header: %s", table);
     /* [sim] show: the columns named, last; at 4/s the worker is always busy */
     char *nl = strchr(table, '\n');
@@ -337,14 +339,16 @@ START_TEST(show_only_replaces_the_default_columns)
     ck_assert_msg(strstr(row4, " ± "), "the mean keeps its interval: %s", table);
     /* the legend: only the abbreviations shown, and the theory's method */
     ck_assert_msg(strstr(table, "\nunfinished: in flight at the end; success: successful requests "
-                                "only; theory: the steady-state value the column to its left has "
+                                "only;\ntheory: the steady-state value the column to its left has "
                                 "by pk_mg1 (sdsim list theory)\n"),
                   "%s", table);
     ck_assert_msg(!strstr(table, "goodput:"), "%s", table);
     free(table);
-    /* the default table keeps its whole legend */
+    /* the wide table keeps its whole legend, on one line */
     rp.show = NULL;
+    setenv("SDSIM_TABLE", "wide", 1);
     table = report_table(&rp);
+    unsetenv("SDSIM_TABLE");
     ck_assert_msg(strstr(table, "\nfailed: rejected, rate limited, timed out, unauthenticated or error; reject: "
                                 "incl. rate limited; unfinished: in flight at the end; goodput: "
                                 "successes without fallbacks; success: successful requests only; "
@@ -352,6 +356,69 @@ START_TEST(show_only_replaces_the_default_columns)
                                 "column to its left has by pk_mg1 or md1 (sdsim list theory)\n"),
                   "%s", table);
     ck_assert_msg(strncmp(table, "rate runs  offered/s  throughput/s", 34) == 0, "%s", table);
+    free(table);
+    scenario_free(sc);
+    diag_free(d);
+    tl_runs_free(res, n);
+}
+END_TEST
+
+/* The default table fits 100 columns: the fixed columns that say nothing
+ * at any point are left out (no failures here: failed, reject, timeout;
+ * no fallbacks: goodput; the all-finished p99 is the successes'), with
+ * their theory and legend, and the legend names them; unfinished stays
+ * (half the requests at 4/s); what is left wraps into blocks, each starting
+ * with the sweep values and runs; a theory column stays beside its
+ * metric's. A named column (show = only) is never left out. */
+START_TEST(default_table_fits_100_columns)
+{
+    size_t n;
+    struct run_result *res = tl_runs(overload_text, 1, &n);
+    struct diag *d = diag_new();
+    struct scenario *sc = scenario_parse("t.ini", overload_text, d);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
+    struct report rp = {.sc = sc, .runs = res, .nruns = n, .repeat = 2, .base_seed = 1,
+                        .command = "test", .outdir = "out",
+                        .show = "completed, app.utilisation, app.mean_queue"};
+    unsetenv("SDSIM_TABLE");
+    char *table = report_table(&rp);
+    int lines = 0, headers = 0;
+    for (char *line = table; *line; lines++) {
+        char *end = strchr(line, '\n');
+        ck_assert_ptr_nonnull(end);
+        int w = 0; /* characters: "±" is two bytes */
+        for (char *c = line; c < end; c++)
+            w += ((unsigned char)*c & 0xC0) != 0x80;
+        ck_assert_msg(w <= 100, "a line of %d characters: %.*s", w, (int)(end - line), line);
+        headers += strncmp(line, "rate runs  ", 11) == 0;
+        line = end + 1;
+    }
+    ck_assert_msg(headers == 2, "two blocks: %s", table);
+    ck_assert_msg(strncmp(table, "rate runs  offered/s  throughput/s  unfinished %  success mean s "
+                                 "(95% CI)  theory s\n", 80) == 0, "%s", table);
+    ck_assert_msg(strstr(table, "\n\nrate runs  success p99 s  theory s  completed  "
+                                "app.utilisation  app.mean_queue\n"), "%s", table);
+    char *legend = strstr(table, "\nunfinished:"); /* the columns, before the legend */
+    ck_assert_ptr_nonnull(legend);
+    *legend = '\0';
+    ck_assert_msg(!strstr(table, "goodput") && !strstr(table, "failed") &&
+                      !strstr(table, "reject") && !strstr(table, "timeout") &&
+                      !strstr(table, "all p99"),
+                  "%s", table);
+    *legend = '\n';
+    ck_assert_msg(!strstr(legend, "all: every"), "%s", table);
+    ck_assert_msg(strstr(table, "\nunfinished: in flight at the end; success: successful requests "
+                                "only;\ntheory: the steady-state value the column to its left has "
+                                "by pk_mg1 or md1 (sdsim list theory);\nleft out (nothing to "
+                                "show): goodput/s, failed %, reject %, timeout %, all p99;\n"
+                                "SDSIM_TABLE=wide shows every column\n"),
+                  "%s", table);
+    free(table);
+    /* named, a column that says nothing is shown */
+    rp.show = "only: timeout_ratio, goodput_rps";
+    table = report_table(&rp);
+    ck_assert_msg(strncmp(table, "rate runs  timeout %  goodput/s\n", 32) == 0, "%s", table);
     free(table);
     scenario_free(sc);
     diag_free(d);
@@ -439,6 +506,7 @@ Suite *columns_suite(void)
     tcase_add_test(tc, numbers_have_significant_digits_without_exponent);
     tcase_add_test(tc, table_and_backlog_warning);
     tcase_add_test(tc, show_only_replaces_the_default_columns);
+    tcase_add_test(tc, default_table_fits_100_columns);
     tcase_add_test(tc, table_shows_theory_beside_its_metric);
     suite_add_tcase(s, tc);
     return s;

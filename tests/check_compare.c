@@ -28,7 +28,7 @@ END_TEST
 
 START_TEST(missing_values_drop_their_pair)
 {
-    double b[] = {1, NAN, 3, 4}, x[] = {2, 9, NAN, 6};
+    double b[] = {1, (double)NAN, 3, 4}, x[] = {2, 9, (double)NAN, 6};
     struct compare_diff d;
     compare_pairs(b, x, 4, &d);
     ck_assert_uint_eq(d.n, 2);

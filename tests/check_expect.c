@@ -249,7 +249,7 @@ START_TEST(verdicts_on_interval_edges)
     for (int op = EXPECT_LT; op <= EXPECT_NE; op++)
         for (double v = 2; v <= 4; v += 1)
             ck_assert_int_ne(expect_judge((enum expect_op)op, 3, v, v), EXPECT_INCONCLUSIVE);
-    ck_assert_int_eq(expect_judge(EXPECT_LT, 3, NAN, NAN), EXPECT_INCONCLUSIVE);
+    ck_assert_int_eq(expect_judge(EXPECT_LT, 3, (double)NAN, (double)NAN), EXPECT_INCONCLUSIVE);
 }
 END_TEST
 

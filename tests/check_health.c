@@ -31,7 +31,7 @@ static double ts_at(const struct run_result *r, const char *name, double t_s)
             return row[1 + col];
     }
     ck_abort_msg("no row at t=%g", t_s);
-    return NAN;
+    return (double)NAN;
 }
 
 static void done(struct run_result *r)

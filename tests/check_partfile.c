@@ -52,7 +52,7 @@ static void fill_run(struct run_result *r)
     r->rep = 1;
     r->seed = UINT64_MAX;
     r->warmup_s = 0.1;
-    r->window_s = NAN;
+    r->window_s = (double)NAN;
     r->precision_met = -1;
     r->offered = 123456789012ULL;
     r->events = 1;
@@ -66,7 +66,7 @@ static void fill_run(struct run_result *r)
     r->comps[0].servers = -0.0;
     r->comps[0].mean_busy = 5e-324;
     r->comps[0].mean_queue = 1.7976931348623157e308;
-    r->comps[0].mean_insys = INFINITY;
+    r->comps[0].mean_insys = (double)INFINITY;
     r->comps[0].has_hists = 1;
     fill_hist(&r->comps[0].wait, 2);
     fill_hist(&r->comps[0].local, 3);
@@ -81,13 +81,13 @@ static void fill_run(struct run_result *r)
     r->ts_rows[0] = 1;
     r->ts_rows[1] = 0.3;
     r->ts_rows[2] = 2;
-    r->ts_rows[3] = NAN;
+    r->ts_rows[3] = (double)NAN;
     r->nextra = 1;
     r->extra = xcalloc(1, sizeof *r->extra);
     r->extra[0].name = xstrdup("cache.hit_ratio");
     r->extra[0].value = 0.1 + 0.2;
     r->stop.busiest = NULL;
-    r->stop.offered_rps = NAN;
+    r->stop.offered_rps = (double)NAN;
     r->attribution = 1;
     r->nattr = 1;
     r->attr = xcalloc(1, sizeof *r->attr);
@@ -176,7 +176,7 @@ START_TEST(a_run_reads_back_bit_for_bit)
     same_double(q->comps[0].servers, -0.0);
     same_double(q->comps[0].mean_busy, 5e-324);
     same_double(q->comps[0].mean_queue, 1.7976931348623157e308);
-    same_double(q->comps[0].mean_insys, INFINITY);
+    same_double(q->comps[0].mean_insys, (double)INFINITY);
     same_hist(&q->comps[0].resp, &r.comps[0].resp);
     ck_assert_uint_eq(q->ts_nrows, 2);
     ck_assert_str_eq(q->ts_names[0], "app.queue");
@@ -185,7 +185,7 @@ START_TEST(a_run_reads_back_bit_for_bit)
     ck_assert_str_eq(q->extra[0].name, "cache.hit_ratio");
     same_double(q->extra[0].value, 0.1 + 0.2);
     ck_assert_ptr_null(q->stop.busiest);
-    same_double(q->stop.offered_rps, NAN);
+    same_double(q->stop.offered_rps, (double)NAN);
     ck_assert_int_eq(q->attribution, 1);
     ck_assert_uint_eq(q->nattr, 1);
     ck_assert_str_eq(q->attr[0].client, "web users");

@@ -793,7 +793,7 @@ static double group_ts(const char *group, const char *name)
         if (strcmp(names[i], name) == 0)
             return values[i];
     ck_abort_msg("%s has no time-series figure %s", group, name);
-    return NAN;
+    return (double)NAN;
 }
 
 START_TEST(lag_in_seconds_is_the_age_of_the_oldest_waiting_message)

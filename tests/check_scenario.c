@@ -182,6 +182,30 @@ START_TEST(set_overrides_adds_and_reports_unknown_sections)
 }
 END_TEST
 
+/* --set NAME.KEY= (empty) removes the key, so its default applies; a sweep
+ * the file writes but a --set replaced or removed is known as such. */
+START_TEST(set_empty_removes_the_key_and_replaced_sweeps_are_known)
+{
+    struct scenario *sc = scenario_parse(
+        "t.ini", "[sim]\nplot_x = p\nseed = 1\n[service app]\nbalance = ${p = random, x}\n"
+                 "workers = ${w = 1, 2}\n", d);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_int_eq(scenario_set(sc, "sim.plot_x=", d), 0);
+    ck_assert_int_eq(scenario_set(sc, "app.balance=round_robin", d), 0);
+    ck_assert_int_eq(scenario_set(sc, "app.nothing=", d), 0); /* absent: nothing to remove */
+    ck_assert_int_eq(scenario_find_sweeps(sc, d), 0);
+    ck_assert_ptr_null(sc_find_entry(&sc->sections[0], "plot_x"));
+    ck_assert_str_eq(sc_find_entry(&sc->sections[0], "seed")->value, "1");
+    ck_assert_uint_eq(sc->sections[0].nentries, 1);
+    ck_assert_uint_eq(sc->nsweeps, 1);
+    ck_assert(scenario_sweep_replaced(sc, "p"));
+    ck_assert(!scenario_sweep_replaced(sc, "w"));     /* still a sweep */
+    ck_assert(!scenario_sweep_replaced(sc, "seed"));  /* never one */
+    ck_assert_uint_eq(diag_count(d), 0);
+    scenario_free(sc);
+}
+END_TEST
+
 START_TEST(spec_parses_named_and_positional_arguments)
 {
     struct spec sp;
@@ -268,6 +292,7 @@ Suite *scenario_suite(void)
     tcase_add_test(tc, fractional_range_has_no_rounding_drift);
     tcase_add_test(tc, sweep_values_may_be_specs_with_commas);
     tcase_add_test(tc, set_overrides_adds_and_reports_unknown_sections);
+    tcase_add_test(tc, set_empty_removes_the_key_and_replaced_sweeps_are_known);
     tcase_add_test(tc, spec_parses_named_and_positional_arguments);
     tcase_add_loop_test(tc, spec_rejects_malformed_text, 0,
                         (int)(sizeof bad_specs / sizeof bad_specs[0]));

@@ -165,7 +165,7 @@ static double run_text_metric(const char *text, const char *comp, const char *na
     struct component *c = kind_lookup(&sim, comp);
     struct metric_out out[32];
     size_t n = c->kind->metrics(&sim, c, sim.end_ns, out, 32);
-    double v = NAN;
+    double v = (double)NAN;
     for (size_t i = 0; i < n; i++)
         if (strcmp(out[i].name, name) == 0)
             v = out[i].value;

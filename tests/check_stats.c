@@ -153,7 +153,7 @@ START_TEST(ci_clamp_keeps_intervals_in_the_metric_range)
     struct ci c;
     stats_ci95(lat, 5, &c);
     ck_assert_double_lt(c.lo, 0.0);
-    stats_ci_clamp(&c, 0.0, INFINITY);
+    stats_ci_clamp(&c, 0.0, (double)INFINITY);
     ck_assert_double_eq(c.lo, 0.0);
     ck_assert(c.lo <= c.mean && c.mean <= c.hi);
     const double ratio[] = {0.99, 0.99, 0.99, 0.5, 1.0};

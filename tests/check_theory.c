@@ -129,7 +129,7 @@ END_TEST
  * summed in log space. */
 static double erlang_b_logspace(unsigned c, double a)
 {
-    double top = -INFINITY, sum = 0, lt;
+    double top = -(double)INFINITY, sum = 0, lt;
     for (unsigned k = 0; k <= c; k++) {
         lt = (double)k * log(a) - lgamma((double)k + 1);
         if (lt > top)
@@ -171,7 +171,7 @@ START_TEST(unstable_or_invalid_arguments_say_so)
     ck_assert(isnan(theory_mmc_wait_mean(1, 0.5, 0)));
     ck_assert(isnan(theory_mmc_response_quantile(1, 0.5, 1, 1)));
     ck_assert(isnan(theory_mmc_response_quantile(1, 0.5, 1, 0)));
-    ck_assert(isnan(theory_erlang_b(3, NAN)));
+    ck_assert(isnan(theory_erlang_b(3, (double)NAN)));
     ck_assert(isinf(theory_mg1_wait_mean(1, 1, 0)));
     ck_assert(isinf(theory_power_of_d_response_mean(2, 1, 1)));
     ck_assert(theory_ekm1_sigma(2, 1, 1) == 1);
@@ -386,7 +386,7 @@ START_TEST(round_robin_matches_published_cases)
         near_rel(theory_ekm1_response_quantile(k, 0.9, 1, 0.99), cases[i].p99, REL_CSV, "p99");
     }
     /* LB-RR-INF: D/M/1 */
-    near_rel(theory_ekm1_response_mean(INFINITY, 0.9, 1), 5.178659422, REL_CSV, "D/M/1");
+    near_rel(theory_ekm1_response_mean((double)INFINITY, 0.9, 1), 5.178659422, REL_CSV, "D/M/1");
     /* k = 1 is M/M/1: sigma = rho */
     near_rel(theory_ekm1_sigma(1, 0.7, 1), 0.7, 1e-13, "M/M/1");
 }

@@ -183,7 +183,7 @@ check "queueing-theory.ini: up to 8/s every interval of the mean and the p99 hol
 check "queueing-theory.ini: at 9/s the simulated M/M/1 mean is below theory's 1000 ms" sh -c \
     "[ \"\$(awk -F, '\$2 == 9 && \$3 == \"exp(mean=100ms)\" && \$4 == \"latency_mean_ms\" { print (\$5 < \$9 && \$9 == 1000) }' '$T/qt/summary.csv')\" = 1 ]"
 check "the table shows a theory column beside the mean and the p99, and names the methods" sh -c \
-    "grep -q 'success mean ms (95% CI)  theory ms  success p99 ms  theory ms' '$T/qt.out' &&
+    "grep -q 'success mean ms (95% CI)  theory ms' '$T/qt.out' && grep -q 'success p99 ms  theory ms' '$T/qt.out' &&
      grep -q 'theory: the steady-state value the column to its left has by erlang_c, pk_mg1 or md1' '$T/qt.out'"
 "$SDSIM" run "$(bare load-test)" --set sim.repeat=2 --set sim.duration=30s --set sim.warmup=5s \
     -j 2 -o "$T/lt-th" > "$T/lt-th.out" 2>/dev/null
@@ -337,10 +337,10 @@ fi
 # half the requests are still queued at the end, and the table and a
 # warning on stderr (also with -q) say so; the success-only figures alone
 # would read "0% failed".
-"$SDSIM" run scenarios/hello.ini --set 'load.arrival=poisson(rate=6/s)' -j 2 -o "$T/h6" \
-    > "$T/h6.out" 2> "$T/h6.err"
+SDSIM_TABLE=wide "$SDSIM" run scenarios/hello.ini --set 'load.arrival=poisson(rate=6/s)' -j 2 \
+    -o "$T/h6" > "$T/h6.out" 2> "$T/h6.err"
 check "hello at 6/s runs, and its [expect] lines fail (exit 1)" [ $? -eq 1 ]
-# the row "all runs  5  offered throughput goodput failed reject timeout unfinished ..."
+# the row of the wide table "all runs  5  offered throughput goodput failed reject timeout unfinished ..."
 check "hello at 6/s: the table shows about 50% unfinished" awk \
     '$1 == "unfinished" { next } /^all runs / { ok = $10 >= 45 && $10 <= 60; found = 1 }
      END { exit !(found && ok) }' "$T/h6.out"
@@ -366,6 +366,10 @@ all_p99_above() { # per point: latency_all_p99_ms >= latency_p99_ms, > where tim
               exit bad > 0 || n != 2 }' "$1"
 }
 check "autoscaling.ini: the all-finished p99 is at least the success p99" all_p99_above "$T/as/summary.csv"
+# the autoscaled replicas get their own panel beside the same service's queue
+# (only a balancer's replicas in rotation stand for its replicas)
+check "autoscaling.ini: timeseries.png draws app.queue and app.replicas" \
+    sh -c "grep -q \"^set ylabel 'app.queue \" '$T/as/timeseries.gp' && grep -q \"^set ylabel 'app.replicas \" '$T/as/timeseries.gp'"
 
 # goodput_rps leaves the breaker's fallback replies out of throughput_rps:
 # in breaker-sweep.ini with fallback = reply, about a third of the replies
@@ -479,6 +483,24 @@ check "list service shows its keys with defaults" grep -q "workers *int *1" "$T/
 "$SDSIM" list theory > "$T/lt"
 check "list theory shows each formula with its conditions" sh -c \
     "grep -q '^  erlang_c ' '$T/lt' && grep -q '^  che_lru ' '$T/lt' && grep -q '^      when ' '$T/lt'"
+# list learn / list drills: one entry per file of scenarios/learn/ and
+# scenarios/drills/, each with the first paragraph of its comment, found
+# beside the binary whatever the current folder
+lessons_listed() { # lessons_listed TOPIC OUTPUT
+    for f in scenarios/$1/*.ini; do
+        n=$(basename "$f" .ini)
+        # the summary's first four words, as the file writes them
+        w=$(sed -n '1s/^# \(Step [0-9]* of [0-9]*: \|Drill: \)//p' "$f" | cut -d' ' -f1-4)
+        grep -q "^  $n  *$w" "$2" || { echo "  $n: '$w' not listed"; return 1; }
+    done
+    [ "$(grep -c '^  [a-z0-9]' "$2")" -eq "$(ls scenarios/$1/*.ini | wc -l)" ]
+}
+SDSIM_ABS=$(cd "$(dirname "$SDSIM")" && pwd)/$(basename "$SDSIM")
+(cd "$T" && "$SDSIM_ABS" list learn > "$T/llearn" && "$SDSIM_ABS" list drills > "$T/ldrills")
+check "list learn: every step with its question (from another folder)" lessons_listed learn "$T/llearn"
+check "list learn: step 1's whole question" sh -c \
+    "tr -s ' \n' ' ' < '$T/llearn' | grep -q \"01-littles-law utilisation and Little's law. How busy is a server, and how many requests are inside it at once? 02-saturation\""
+check "list drills: every drill with its design task" lessons_listed drills "$T/ldrills"
 "$SDSIM" list nothing 2>/dev/null
 check "list of an unknown name: exit 64" [ $? -eq 64 ]
 "$SDSIM" --version | grep -q '^sdsim [0-9]'
@@ -815,6 +837,22 @@ bc=$(cell "$T/cb2/runs.csv" cache.bytes_cached eviction=lru)
 check "cache-bytes.ini: -j1 and -j2 give byte-identical runs.csv" cmp -s "$T/cb1/runs.csv" "$T/cb2/runs.csv"
 check "the cache never holds more than its 64 MB ($bc)" \
     awk -v b="$bc" 'BEGIN { exit !(b > 0.9 * 64e6 && b <= 64e6) }'
+# lfu and sieve tie in the short runs of cache-bytes.ini and cache-trace.ini
+# (SIEVE's hand never comes round: both drop the oldest object not hit since
+# it came in) and part once it does: cache-bytes.ini at 8 MB
+hl=$(cell "$T/cb2/runs.csv" cache.hit_ratio eviction=lfu)
+hs=$(cell "$T/cb2/runs.csv" cache.hit_ratio eviction=sieve)
+check "cache-bytes.ini: lfu and sieve tie ($hl, $hs)" [ -n "$hl" -a "$hl" = "$hs" ]
+"$SDSIM" run "$(bare cache-bytes)" --set cache.capacity=8MB \
+    --set 'cache.eviction=${eviction = lfu, sieve}' -j 2 -o "$T/cb8" -q 2>/dev/null
+hl=$(cell "$T/cb8/runs.csv" cache.hit_ratio eviction=lfu)
+hs=$(cell "$T/cb8/runs.csv" cache.hit_ratio eviction=sieve)
+check "cache-bytes.ini at 8 MB: lfu 0.416, sieve 0.409 ($hl, $hs)" \
+    awk -v l="$hl" -v s="$hs" 'BEGIN { exit !(l > 0.41 && l < 0.42 && s > 0.404 && s < 0.414) }'
+"$SDSIM" run scenarios/cache-trace.ini -j 2 -o "$T/trls" -q 2>/dev/null
+tl=$(cell "$T/trls/runs.csv" cache.hit_ratio capacity=500 eviction=lfu)
+ts=$(cell "$T/trls/runs.csv" cache.hit_ratio capacity=500 eviction=sieve)
+check "cache-trace.ini: lfu and sieve tie at 500 objects ($tl, $ts)" [ -n "$tl" -a "$tl" = "$ts" ]
 "$SDSIM" run "$(bare cache-queue expect)" --set sim.repeat=1 --set sim.duration=10s -o "$T/cq" -q 2>/dev/null
 r1=$(cell "$T/cq/runs.csv" cache.lookup_rejected rate=12000 workers=1)
 r2=$(cell "$T/cq/runs.csv" cache.lookup_rejected rate=5000 workers=1)
@@ -1312,6 +1350,14 @@ check "retry-attribution.ini traced at 100%: every request adds up (retries and 
 "$SDSIM" run scenarios/hedged-calls.ini -o "$T/tr_hedge" -q -j 2 --set sim.trace=1% --set sim.repeat=1
 check "hedged-calls.ini traced: a process per sweep point, losing hedges marked late" \
     sh -c "[ \$(grep -c '\"process_name\"' '$T/tr_hedge/trace.json') = 4 ] && tests/trace_check --min-late 10 --min-tiled 100 '$T/tr_hedge/trace.json' >/dev/null"
+# validate's estimate of the results counts trace.json: with every request
+# traced it is most of the folder, and the estimate is within a factor 1.5
+"$SDSIM" validate scenarios/trace-requests.ini --set sim.trace=100% > "$T/tr_all.est"
+"$SDSIM" run scenarios/trace-requests.ini --set sim.trace=100% -o "$T/tr_all" -q -j 2
+est_mb=$(sed -n 's/^estimate: .* trace.json events, about \([0-9.e+]*\) MB$/\1/p' "$T/tr_all.est")
+got_mb=$(du -sk "$T/tr_all" | awk '{ print $1 / 1000 }')
+check "validate's estimate counts trace.json (estimate ${est_mb:-none} MB, folder $got_mb MB at trace = 100%)" \
+    awk -v e="${est_mb:-0}" -v g="$got_mb" 'BEGIN { exit !(e > g / 1.5 && e < g * 1.5) }'
 "$SDSIM" run scenarios/trace-requests.ini -o "$T/tr_cap" -j 2 --set sim.trace_max_events=300 > "$T/tr_cap.out"
 check "trace_max_events reached: the terminal and manifest say so, the file still checks" \
     sh -c "grep -q 'reached trace_max_events (300 events)' '$T/tr_cap.out' && grep -q 'reached trace_max_events' '$T/tr_cap/manifest.txt' && tests/trace_check '$T/tr_cap/trace.json' >/dev/null"
@@ -1795,6 +1841,18 @@ check "a numeric sweep of few values has a tic at each (sweep.ini: rate = 3, 5)"
     grep -q '^set xtics ("3" 3, "5" 5)$' "$T/j1/sweep_latency.gp"
 check "stale-load.ini: refresh 0 and 100 ms would overlap, so automatic tics" \
     grep -q "^set xtics autofreq" "$T/plot-stale-load/sweep_latency.gp"
+# A --set that replaces the sweep plot_x (and compare) name drops them: the
+# first sweep left goes on x, no comparison; an empty --set value removes a
+# key, plot_x included (the first sweep again).
+short='--set sim.warmup=0s --set sim.duration=5s --set sim.repeat=2'
+"$SDSIM" run scenarios/balancers.ini --set app.balance=round_robin $short -o "$T/px-set" \
+    > "$T/px-set.out" 2>&1
+check "balancers.ini --set app.balance=round_robin: runs, plots against rate, no comparison" \
+    sh -c "grep -q \"^set xlabel 'rate (/s)'\" '$T/px-set/sweep_latency.gp' &&
+           ! grep -qi 'paired' '$T/px-set.out' && grep -q '^expect: skipped' '$T/px-set.out'"
+"$SDSIM" run "$(bare stale-load)" --set sim.plot_x= $short -o "$T/px-clear" -q 2>/dev/null
+check "stale-load.ini --set sim.plot_x= (empty): plots against the first sweep, policy" \
+    grep -q "^set xlabel 'policy'" "$T/px-clear/sweep_latency.gp"
 check "balancers.ini plots the policies as categories, no line across them" sh -c \
     "grep -q 'yerrorbars' '$T/plot-balancers/sweep_latency.gp' && ! grep -q 'yerrorlines' '$T/plot-balancers/sweep_latency.gp'"
 check "metastable-retries.ini draws app.queue over time" \
@@ -1844,7 +1902,20 @@ done
 # (hello is M/M/3: Erlang C's p99, 10.86 s, follows the p99 in its unit)
 check "show = only: a default column named is shown as in the default table (heading, %, legend)" \
     sh -c "grep -q '^point    runs  success p99 s  theory s  unfinished %  app.utilisation\$' '$T/only-hello.out' &&
-           grep -qx 'unfinished: in flight at the end; success: successful requests only; theory: the steady-state value the column to its left has by erlang_c (sdsim list theory)' '$T/only-hello.out'"
+           grep -qx 'unfinished: in flight at the end; success: successful requests only;' '$T/only-hello.out' &&
+           grep -qx 'theory: the steady-state value the column to its left has by erlang_c (sdsim list theory)' '$T/only-hello.out'"
+# The default table fits 100 columns: the columns with nothing to show are
+# left out (and named), the rest wraps into blocks that each start with the
+# sweep values and runs; SDSIM_TABLE=wide prints every column on one line.
+"$SDSIM" run scenarios/failover.ini --set sim.repeat=2 -j 2 -o "$T/tw" > "$T/tw.out" 2>/dev/null
+SDSIM_TABLE=wide "$SDSIM" run scenarios/failover.ini --set sim.repeat=2 -j 2 -o "$T/tw-wide" \
+    > "$T/tw-wide.out" 2>/dev/null
+tw=$(awk '/ runs  / { on = 1 } /^results:/ { on = 0 } on { if (length($0) > m) m = length($0) } END { print m + 0 }' "$T/tw.out")
+check "failover.ini: the default table is at most 100 characters wide ($tw), in 2 blocks" \
+    sh -c "[ $tw -le 100 ] && [ \$(grep -c '^ack  *lag  *runs  ' '$T/tw.out') -eq 2 ] &&
+           grep -q '^left out (nothing to show): goodput/s, reject %, timeout %, unfinished %;\$' '$T/tw.out'"
+check "failover.ini: SDSIM_TABLE=wide prints every column on one line" \
+    grep -q '^ack  *lag  *runs  offered/s  throughput/s  goodput/s  failed %  reject %  timeout %  unfinished %  success mean ms (95% CI)  success p99 s  all p99 s  db.lost_writes  db.failed$' "$T/tw-wide.out"
 check "quorum-staleness.ini: t in ms (the unit after its \${...}), from 0" \
     grep -q "^set xlabel 't (ms)' offset 0,0" "$T/plot-qs/sweep_metrics.gp"
 "$SDSIM" run "$(bare consistency-levels)" --set sim.duration=20s --set sim.repeat=2 -j 2 \

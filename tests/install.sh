@@ -58,6 +58,13 @@ drills_installed() {
         (cd "$T" && "$BIN" run "$ROOT/share/sdsim/scenarios/drills/ticketing-occ.ini" -q -o "$T/drill1" 2>"$T/drill.err")
 }
 check "make install installs every drill of scenarios/drills/, and one runs there" drills_installed
+# list learn / drills find them under the installed binary's ../share/sdsim
+(cd "$T" && "$BIN" list learn > "$T/llearn" && "$BIN" list drills > "$T/ldrills")
+RROOT=$(cd "$ROOT" && pwd -P) # as realpath gives it
+check "the installed sdsim lists the installed steps and drills" sh -c \
+    "grep -q '^run a step: sdsim run $RROOT/share/sdsim/scenarios/learn/01-littles-law.ini\$' '$T/llearn' &&
+     [ \$(grep -c '^  [0-9][0-9]-' '$T/llearn') -eq $(ls scenarios/learn/*.ini | wc -l) ] &&
+     grep -q '^run a drill, guessing first: sdsim run $RROOT/share/sdsim/scenarios/drills/' '$T/ldrills'"
 # The trace scenario replays a file: it must run, not only validate.
 (cd "$T" && "$BIN" run "$ROOT/share/sdsim/scenarios/cache-trace.ini" -q -o "$T/trace" \
     --set sim.repeat=1 2>"$T/trace.err")

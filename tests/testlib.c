@@ -64,7 +64,7 @@ double tl_metric(const struct sim *sim, const struct component *c, const char *n
         if (strcmp(out[i].name, name) == 0)
             return out[i].value;
     ck_abort_msg("%s has no metric %s", c->name, name);
-    return NAN;
+    return (double)NAN;
 }
 
 static void sink_request(struct sim *sim, struct component *c, struct request *r)

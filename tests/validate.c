@@ -422,11 +422,11 @@ static double cell_value(const struct results *r, const char *comp, size_t run, 
                 strcmp(table_get(&r->comps, i, (size_t)cn), comp) == 0)
                 return strtod(table_get(&r->comps, i, (size_t)cc), NULL) * col_scale(col);
         if (cc >= 0)
-            return NAN;
+            return (double)NAN;
     }
     long c = table_col(&r->runs, col);
     if (c < 0)
-        return NAN;
+        return (double)NAN;
     return strtod(table_get(&r->runs, run + 1, (size_t)c), NULL) * col_scale(col);
 }
 
@@ -627,7 +627,7 @@ static double wars_mc(const char *spec)
     const struct pbs_profile *pf = pbs_profile_of(spec);
     if (n < 1 || n > WARS_N_MAX || r < 1 || r > n || w < 1 || w > n ||
         (strstr(spec, "prof=") && !pf))
-        return NAN;
+        return (double)NAN;
     for (long k = 0; k < trials; k++) {
         double wd[WARS_N_MAX], wa[WARS_N_MAX], rd[WARS_N_MAX], rs[WARS_N_MAX];
         wars_draw(&seed, pf, mean, n, wd, wa, rd, rs);
@@ -661,10 +661,10 @@ static double wars_q(const char *spec)
     uint64_t seed = 20120828;
     static const double unused[4] = {1, 1, 1, 1};
     if (!pf || n < 1 || n > WARS_N_MAX || kk < 1 || kk > n || trials < 1 || q <= 0 || q >= 1)
-        return NAN;
+        return (double)NAN;
     double *x = malloc((size_t)trials * sizeof *x);
     if (!x)
-        return NAN;
+        return (double)NAN;
     for (long k = 0; k < trials; k++) {
         double wd[WARS_N_MAX], wa[WARS_N_MAX], rd[WARS_N_MAX], rs[WARS_N_MAX];
         wars_draw(&seed, pf, unused, n, wd, wa, rd, rs);
@@ -978,7 +978,7 @@ static void check_row(const struct inputs *in, size_t mi, struct results *r, boo
     row_label(id, table_get(&in->map, mi, in->m_scenario), label, sizeof label);
     size_t qi = inputs_qrow(in, id, metric);
     if (qi == 0) {
-        print_row(label, metric, NAN, "-", "-", "-", "FAIL (no such row in queueing.csv)");
+        print_row(label, metric, (double)NAN, "-", "-", "-", "FAIL (no such row in queueing.csv)");
         cnt->fail++;
         return;
     }

@@ -651,14 +651,14 @@ static int read_resilience(struct sim *sim, struct client *cl, const struct sc_s
                            struct diag *d)
 {
     int rc = 0;
-    struct loc loc;
-    const char *retry = kp_raw(s, params, "retry", &loc);
+    struct loc retry_loc;
+    const char *retry = kp_raw(s, params, "retry", &retry_loc);
     bool has_retry = retry && *retry;
-    if (backoff_setup(&cl->backoff, has_retry ? retry : "none", loc, d) < 0)
+    if (backoff_setup(&cl->backoff, has_retry ? retry : "none", retry_loc, d) < 0)
         rc = -1;
     if (read_retry_on(s, &cl->retry_on, d) < 0)
         rc = -1;
-    const char *budget = kp_raw(s, params, "retry_budget", &loc);
+    const char *budget = kp_raw(s, params, "retry_budget", NULL);
     double burst = 0;
     if (kp_double(s, params, "retry_burst", 0, 1e12, &burst, d) < 0)
         rc = -1;
@@ -684,8 +684,18 @@ static int read_resilience(struct sim *sim, struct client *cl, const struct sc_s
     }
     cl->resilient = has_retry || cl->has_budget || cl->attempt_timeout_ns > 0 ||
                     cl->hedge_ns > 0 || sc_find_entry(s, "retry_on") || cl->has_dep;
-    if (has_retry && cl->max_attempts == 1)
-        rc = diag_error(d, loc, "'retry' needs 'attempts' above 1 (or 0: unlimited)");
+    if (has_retry && cl->max_attempts == 1) { /* at the retry line, naming the attempts one */
+        const struct sc_entry *a = sc_find_entry(s, "attempts");
+        if (a)
+            rc = diag_error(d, retry_loc,
+                            "'retry' never retries: 'attempts = 1' (line %d) allows one try in "
+                            "all; set attempts above 1, or 0 for unlimited",
+                            a->key_loc.line);
+        else
+            rc = diag_error(d, retry_loc,
+                            "'retry' never retries: 'attempts' is 1 unless set, one try in all; "
+                            "set attempts above 1, or 0 for unlimited");
+    }
     cl->report_resil = cl->resilient || scenario_guarded(sim);
     rng_stream(&cl->backoff_rng, sim->seed, cl->base.name, "backoff");
     return rc;
