@@ -1231,6 +1231,15 @@ check "failover: semi_sync p99 685-730 ms at 100 ms ($r)" within "$r" 680 740
 r=$(span "$T/fo/runs.csv" latency_p99_ms ack=sync)
 check "failover: sync writes wait for the crashed node, p99 about 26 s ($r)" within "$r" 24000 28000
 
+# the replica count in the time series follows the leader's crash (30 s to 60 s)
+"$SDSIM" run "$(bare failover)" -j 2 -o "$T/fo_ts" -q --set sim.interval=5s --set sim.repeat=1 \
+    --set db.ack=async --set "db.replication_delay=exp(mean=10ms)" 2>/dev/null
+r=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "db.replicas") c = i; if ($i == "t_s") t = i }; next }
+    $t + 0 >= 35 && $t + 0 < 60 { down = down " " $c } $t + 0 >= 65 { up = up " " $c }
+    END { print down "|" up }' "$T/fo_ts/timeseries.csv")
+check "failover: db.replicas is 2 while the leader is down and 3 after ($r)" \
+    sh -c "echo '$r' | grep -Eq '^( 2)+\|( 3)+\$'"
+
 # a slow follower (scenarios/slow-replica.ini): slow(factor=10) on a
 # replicaset node is honoured, not ignored: stale reads and sync writes
 # follow its backlog, semi_sync writes do not wait for it

@@ -1022,6 +1022,7 @@ static void on_failover(struct sim *sim, void *a, void *b)
 static void crash_node(struct sim *sim, struct rset *s, uint32_t i)
 {
     struct rnode *nd = &s->node[i];
+    s->base.st.replicas_up--;
     while (nd->qlen > 0) /* its queued and parked requests fail */
         job_fail(sim, s, queue_pop(sim, s, nd));
     while (nd->npark > 0)
@@ -1041,6 +1042,7 @@ static void crash_node(struct sim *sim, struct rset *s, uint32_t i)
 /* Node i is back (nodefault_apply has marked it up). */
 static void recover_node(struct sim *sim, struct rset *s, uint32_t i)
 {
+    s->base.st.replicas_up++;
     s->node[i].last_apply_ns = sim_now(sim);
     if (i == s->leader && s->leader_down) {
         s->leader_down = false; /* back before the failover */
