@@ -969,19 +969,18 @@ static void sweep_row(struct outfile *o, const struct report *rp, const struct x
     size_t pt = rp->runs[b].point;
     const char *xv = scenario_sweep_value(sc, pt, x->sweep);
     outfile_printf(o, "%.9g", x->v[sweep_index(sc, pt, x->sweep)]);
-    bool checked = false;
-    struct theory_model tm;
+    const struct theory_model *tm = NULL;
+    struct theory_model scratch;
     for (size_t i = 0; i < ng; i++) {
         if (!g[i].metric) {
             outfile_printf(o, " \"%s\"", xv);
             continue;
         }
         if (g[i].theory) {
-            if (!checked)
-                theory_apply_point(sc, pt, &tm);
-            checked = true;
+            if (!tm)
+                tm = theory_apply_memo(rp->theory, sc, pt, &scratch);
             const char *method;
-            outfile_printf(o, " %.9g", theory_apply_value(&tm, g[i].metric, &method));
+            outfile_printf(o, " %.9g", theory_apply_value(tm, g[i].metric, &method));
             continue;
         }
         struct ci ci;
@@ -1058,8 +1057,8 @@ static struct theory_model *theory_points(const struct report *rp, size_t *n)
         (*n)++;
     struct theory_model *tm = xcalloc(*n + 1, sizeof *tm);
     size_t i = 0;
-    for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b))
-        theory_apply_point(rp->sc, rp->runs[b].point, &tm[i++]);
+    for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b), i++)
+        tm[i] = *theory_apply_memo(rp->theory, rp->sc, rp->runs[b].point, &tm[i]);
     return tm;
 }
 

@@ -3,11 +3,13 @@
 #include "output/theory_apply.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/model.h"
 #include "output/theory.h"
 #include "sim/sim.h"
+#include "sim/xalloc.h"
 
 const char theory_apply_conditions[] =
     "summary.csv's theory and theory_method columns have a value only when the sweep point's "
@@ -37,6 +39,45 @@ void theory_apply_point(const struct scenario *sc, size_t point, struct theory_m
     }
     sim_fini(&sim);
     scenario_point_free(pt);
+}
+
+struct theory_memo {
+    const struct scenario *sc;
+    size_t npoints;
+    struct theory_model **point; /* npoints, NULL until checked */
+};
+
+struct theory_memo *theory_memo_new(const struct scenario *sc)
+{
+    struct theory_memo *m = xcalloc(1, sizeof *m);
+    m->sc = sc;
+    m->npoints = scenario_npoints(sc);
+    m->point = xcalloc(m->npoints, sizeof *m->point);
+    return m;
+}
+
+void theory_memo_free(struct theory_memo *memo)
+{
+    if (!memo)
+        return;
+    for (size_t i = 0; i < memo->npoints; i++)
+        free(memo->point[i]);
+    free(memo->point);
+    free(memo);
+}
+
+const struct theory_model *theory_apply_memo(struct theory_memo *memo, const struct scenario *sc,
+                                             size_t point, struct theory_model *scratch)
+{
+    if (!memo || memo->sc != sc || point >= memo->npoints) {
+        theory_apply_point(sc, point, scratch);
+        return scratch;
+    }
+    if (!memo->point[point]) {
+        memo->point[point] = xcalloc(1, sizeof *memo->point[point]);
+        theory_apply_point(sc, point, memo->point[point]);
+    }
+    return memo->point[point];
 }
 
 /* The quantile of a latency metric's name (latency_p99_ms: 0.99,

@@ -369,6 +369,35 @@ START_TEST(cache_hit_ratio_che_and_martina)
 }
 END_TEST
 
+/* The writers share one check per sweep point: the memo checks a point
+ * once (the same model every time it is asked) and gives what a fresh
+ * check gives. */
+START_TEST(memo_checks_each_point_once)
+{
+    struct sim sim;
+    struct scenario *sc;
+    struct sc_point *pt;
+    tl_model_build(&sim, &sc, &pt,
+                   CACHE_MODEL("zipf(n=100000, s=0.8)", "lru", "", "", ""), 1, 1000000000);
+    struct theory_memo *memo = theory_memo_new(sc);
+    struct theory_model a, b;
+    const struct theory_model *m1 = theory_apply_memo(memo, sc, 0, &a);
+    const struct theory_model *m2 = theory_apply_memo(memo, sc, 0, &b);
+    ck_assert_ptr_eq(m1, m2);
+    ck_assert_ptr_ne(m1, &a);
+    const struct theory_model *fresh = theory_apply_memo(NULL, sc, 0, &b);
+    ck_assert_ptr_eq(fresh, &b);
+    const char *x, *y;
+    ck_assert_double_eq(theory_apply_value(m1, "c.hit_ratio", &x),
+                        theory_apply_value(fresh, "c.hit_ratio", &y));
+    ck_assert_str_eq(x, "che_lru");
+    ck_assert_str_eq(y, "che_lru");
+    theory_memo_free(memo);
+    theory_memo_free(NULL);
+    tl_model_free(&sim, &sc, &pt);
+}
+END_TEST
+
 /* Every condition, broken one at a time, takes the theory away. */
 START_TEST(conditions_refuse)
 {
@@ -418,6 +447,7 @@ Suite *theorycheck_suite(void)
 {
     Suite *s = suite_create("theorycheck");
     TCase *tc = tcase_create("theorycheck");
+    tcase_add_test(tc, memo_checks_each_point_once);
     tcase_add_test(tc, hello_is_erlang_c);
     tcase_add_test(tc, mmck_blocking_and_admitted_mean);
     tcase_add_test(tc, erlang_b_any_service);
