@@ -118,6 +118,8 @@ struct sf_fn {
     double x, y;         /* M/M/c: lambda, mu */
     size_t n;            /* hypoexponential: number of rates */
     const double *rates; /* hypoexponential: the rates */
+    unsigned k;          /* M/M/c/K: capacity */
+    double lw1, w0;      /* M/M/c/K: log of w_1, and w_0 (theory_mmck_response_sf) */
 };
 
 /* The smallest t with sf(t) <= 1 - p, by doubling from `guess` and then
@@ -153,7 +155,7 @@ double theory_mmc_response_quantile(unsigned c, double lambda, double mu, double
         return NAN;
     if (!mmc_stable(c, lambda, mu))
         return INFINITY;
-    struct sf_fn f = {mmc_sf_fn, c, lambda, mu, 0, NULL};
+    struct sf_fn f = {mmc_sf_fn, c, lambda, mu, 0, NULL, 0, 0, 0};
     return invert_sf(&f, p, 1 / mu);
 }
 
@@ -208,6 +210,95 @@ double theory_mmck_response_mean(unsigned c, unsigned k, double lambda, double m
     if (mmck_solve(c, k, lambda, mu, &pk, &l) < 0)
         return NAN;
     return lambda == 0 ? 1 / mu : l / (lambda * (1 - pk));
+}
+
+/* An admitted request finds n < K with probability p_n / (1 - p_K)
+ * (PASTA). n < c: it is served at once, T ~ Exp(mu). n >= c: it waits for
+ * j = n - c + 1 departures at rate c mu, then is served: T ~ Erlang(j, c mu)
+ * + Exp(mu). With x = c mu t, r = (c - 1)/c and pois(m) the Poisson(x)
+ * probabilities, P(Erlang(j, c mu) + Exp(mu) > t)
+ *   = sum_{m < j} pois(m) + sum_{m >= j} pois(m) r^(m - j)
+ * (the second sum is e^(-mu t) (c/(c-1))^j P(Erlang(j, (c-1) mu) <= t)
+ * expanded; c = 1 gives Erlang(j + 1, mu)). Mixed with weights w_0 (no
+ * wait) and w_j = p_(c+j-1) / (1 - p_K), j = 1..K-c, geometric in j:
+ *   P(T > t) = sum_m pois(m) (W(m) + h(m)),
+ * W(m) = sum_{j > m} w_j, h(m) = r h(m-1) + w_m, h(0) = w_0: positive
+ * terms, no cancellation; 0 <= W + h <= 1, so the sum stops once m > x
+ * and pois(m) < 1e-18. */
+static double mmck_sf_fn(const struct sf_fn *f, double t)
+{
+    double mu = f->y, x = (double)f->c * mu * t, r = (double)(f->c - 1) / (double)f->c;
+    if (!(t > 0))
+        return 1;
+    unsigned jmax = f->k - f->c;
+    double lx = log(x), lrho = log(f->x / ((double)f->c * mu));
+    double sf = 0, tail = 1 - f->w0, h = 0, lw = f->lw1;
+    for (unsigned long long m = 0;; m++) {
+        double w = 0;
+        if (m == 0) {
+            w = f->w0;
+        } else if (m <= jmax) {
+            w = exp(lw);
+            lw += lrho;
+        }
+        h = m == 0 ? w : r * h + w;
+        if (m > 0)
+            tail = tail > w ? tail - w : 0;
+        double pm = exp(-x + (double)m * lx - lgamma((double)m + 1));
+        sf += pm * (tail + h);
+        if ((double)m > x && pm < 1e-18)
+            break;
+    }
+    return sf < 1 ? sf : 1;
+}
+
+/* The weights of mmck_sf_fn: w_0 and log w_1, in log space as mmck_solve. */
+static int mmck_weights(unsigned c, unsigned k, double lambda, double mu, double *w0, double *lw1)
+{
+    if (c == 0 || k < c || !is_rate(lambda) || !isfinite(mu) || mu <= 0)
+        return -1;
+    if (lambda == 0) {
+        *w0 = 1;
+        *lw1 = -(double)INFINITY;
+        return 0;
+    }
+    double la = log(lambda / mu), lt = 0, top = 0;
+    for (unsigned n = 1; n < k; n++) {
+        lt += la - log((double)(n < c ? n : c));
+        if (lt > top)
+            top = lt;
+    }
+    double z = 0, below = 0, ltc = 0;
+    lt = 0;
+    for (unsigned n = 0; n < k; n++) { /* the states an admitted request finds */
+        if (n > 0)
+            lt += la - log((double)(n < c ? n : c));
+        double v = exp(lt - top);
+        z += v;
+        if (n < c)
+            below += v;
+        if (n == c)
+            ltc = lt;
+    }
+    *w0 = below / z;
+    *lw1 = k > c ? ltc - top - log(z) : -(double)INFINITY;
+    return 0;
+}
+
+double theory_mmck_response_sf(unsigned c, unsigned k, double lambda, double mu, double t)
+{
+    struct sf_fn f = {mmck_sf_fn, c, lambda, mu, 0, NULL, k, 0, 0};
+    if (mmck_weights(c, k, lambda, mu, &f.w0, &f.lw1) < 0 || isnan(t))
+        return NAN;
+    return mmck_sf_fn(&f, t);
+}
+
+double theory_mmck_response_quantile(unsigned c, unsigned k, double lambda, double mu, double p)
+{
+    struct sf_fn f = {mmck_sf_fn, c, lambda, mu, 0, NULL, k, 0, 0};
+    if (mmck_weights(c, k, lambda, mu, &f.w0, &f.lw1) < 0 || !is_prob(p))
+        return NAN;
+    return invert_sf(&f, p, 1 / mu);
 }
 
 /* ---- M/D/1/K ------------------------------------------------------------------ */
@@ -668,7 +759,7 @@ double theory_tandem_mm1_response_quantile(size_t n, const double *mu, double la
         rate[i] = mu[i] - lambda;
         mean += 1 / rate[i];
     }
-    struct sf_fn f = {hypoexp_fn, 0, 0, 0, n, rate};
+    struct sf_fn f = {hypoexp_fn, 0, 0, 0, n, rate, 0, 0, 0};
     return invert_sf(&f, p, mean);
 }
 
@@ -806,7 +897,8 @@ static const struct theory_method methods[] = {
      "Poisson arrivals, c workers, no waiting room (arrivals that find all busy are lost), any "
      "service distribution",
      "Erlang B (Erlang 1917; insensitivity: Sevastyanov 1957)"},
-    {"mmck", "M/M/c/K: blocking probability, mean number in system, mean response of admitted",
+    {"mmck", "M/M/c/K: blocking probability, mean number in system, admitted's mean response "
+             "and its percentiles (FIFO)",
      "Poisson arrivals, exponential service, c workers, at most K >= c in the system (K - c "
      "waiting), FIFO; any load",
      "birth-death chain (Gross and Harris, s2.5-2.6)"},

@@ -79,6 +79,15 @@ double theory_mmck_blocking(unsigned c, unsigned k, double lambda, double mu);
 double theory_mmck_mean_in_system(unsigned c, unsigned k, double lambda, double mu);
 double theory_mmck_response_mean(unsigned c, unsigned k, double lambda, double mu);
 
+/* M/M/c/K FIFO response time of an admitted request: a mixture over the
+ * number n < K it finds (PASTA, probability p_n / (1 - p_K)) of Exp(mu)
+ * (n < c) and Erlang(n - c + 1, c mu) + Exp(mu) (n >= c), summed as
+ * positive Poisson-weighted terms (no cancellation; see theory.c), to about
+ * 1e-15 absolute. The quantile inverts it by bisection to 1e-15 relative;
+ * O(K + c mu t) per evaluation. Any load. K == c: Exp(mu). */
+double theory_mmck_response_sf(unsigned c, unsigned k, double lambda, double mu, double t);
+double theory_mmck_response_quantile(unsigned c, unsigned k, double lambda, double mu, double p);
+
 /* ---- M/D/1/K: finite capacity, constant service ------------------------------ */
 
 /* M/D/1/K: Poisson arrivals at lambda, constant service d, one server, at

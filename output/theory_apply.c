@@ -136,6 +136,8 @@ static double loss_value(const struct theory_model *m, const char *metric, const
             return theory_mmck_blocking(st->workers, k, lambda, mu);
         if (q == 0)
             return theory_mmck_response_mean(st->workers, k, lambda, mu) * 1e3;
+        if (q > 0) /* the admitted's FIFO response time, a mixture over what it finds */
+            return theory_mmck_response_quantile(st->workers, k, lambda, mu, q) * 1e3;
         return (double)NAN;
     }
     if (st->constant && st->workers == 1 && ratio && st->queue < THEORY_MD1K_MAX) {
@@ -249,7 +251,8 @@ const char *theory_apply_metrics(const char *method)
                "waits) and, with exponential or constant service, the percentiles";
     if (strcmp(method, "mmck") == 0)
         return "queue = K - c > 0 (K up to 10^6), exponential service: rejected_ratio and "
-               "refused_ratio, latency_mean_ms of the admitted requests";
+               "refused_ratio, latency_mean_ms and latency_p50/p90/p99/p999_ms of the admitted "
+               "requests";
     if (strcmp(method, "md1k") == 0)
         return "queue = K - 1 > 0 (K up to 4096), one worker, constant service: rejected_ratio and "
                "refused_ratio";

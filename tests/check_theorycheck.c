@@ -201,9 +201,18 @@ START_TEST(mmck_blocking_and_admitted_mean)
     ck_assert_double_eq_tol(theory_apply_value(&m, "refused_ratio", &method), 0.0912505, 1e-7);
     ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 1111.570, 1e-3);
     ck_assert_str_eq(method, "mmck");
-    /* no formula here for the admitted's percentiles; latency_all_ counts
-     * the rejected requests too */
-    ck_assert(isnan(theory_apply_value(&m, "latency_p99_ms", &method)));
+    /* The admitted's percentiles: they find n = 0..5 with weights 1, 3,
+     * 4.5, 4.5, 3.375, 2.53125 (over 18.90625): Exp(1) below 4, Exp(4) +
+     * Exp(1) at 4, Erlang(2, 4) + Exp(1) at 5, whose survivals e^-t,
+     * (4 e^-t - e^-4t)/3 and e^-4t (1 + 4t) + 16 e^-t (1 - e^-3t (1 + 3t))/9
+     * mix to p50 821.7723 ms, p90 2453.8065, p99 4756.7195, p999 7059.3052.
+     * latency_all_ counts the rejected requests too: none there. */
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_p50_ms", &method), 821.7723, 1e-3);
+    ck_assert_str_eq(method, "mmck");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_p90_ms", &method), 2453.8065, 1e-3);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_p99_ms", &method), 4756.7195, 1e-3);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_p999_ms", &method), 7059.3052, 1e-3);
+    ck_assert(isnan(theory_apply_value(&m, "latency_all_p99_ms", &method)));
     ck_assert(isnan(theory_apply_value(&m, "latency_all_mean_ms", &method)));
     ck_assert(isnan(theory_apply_value(&m, "error_ratio", &method)));
     ck_assert_ptr_null(method);
