@@ -218,6 +218,17 @@ check "mmck-4-6 (M/M/4/6, lambda 3): mmck's blocking 0.0913, in the interval" \
     in_ci "$T/th-mmck-4-6" rejected_ratio mmck 0.0913 0.00005
 check "mmck-4-6: mmck's mean of the admitted 1.112 s, in the interval" \
     in_ci "$T/th-mmck-4-6" latency_mean_ms mmck 1112 0.5
+near_theory() { # near_theory DIR METRIC METHOD THEORY REL: theory as quoted, value within REL
+    loss_row "$1" "$2" | awk -v m="$3" -v t="$4" -v r="$5" '{ d = ($4 - t) / t; e = ($1 - $4) / $4
+        if (d < 0) d = -d; if (e < 0) e = -e
+        if ($5 != m || d > 1e-6 || e > r) { print "  " $0; exit 1 } n++ } END { exit n != 1 }'
+}
+# the admitted's percentiles (by hand in tests/check_theorycheck.c); the
+# histogram's buckets are 0.5% wide, so the simulated value is within 1%
+check "mmck-4-6: mmck's admitted p50 821.7723 ms, the simulated within 1%" \
+    near_theory "$T/th-mmck-4-6" latency_p50_ms mmck 821.7723 0.01
+check "mmck-4-6: mmck's admitted p99 4756.7195 ms, the simulated within 1%" \
+    near_theory "$T/th-mmck-4-6" latency_p99_ms mmck 4756.7195 0.01
 check "tandem-2 (two M/M/1 at lambda 0.8): jackson_tandem's mean 10 s, in the interval" \
     in_ci "$T/th-tandem-2" latency_mean_ms jackson_tandem 10000 0.000001
 # cache-size.ini's LRU caches: Che's hit ratios, as its comment quotes them
