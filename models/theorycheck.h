@@ -54,6 +54,10 @@ struct theory_station {
     /* the component each request is sent to next, once, when its service
      * is over, with the worker freed (async, unguarded); NULL: it replies */
     const struct component *next;
+    /* the probability that a request fails after its service (error_rate);
+     * theorycheck accepts it only when every client resends a failure at
+     * once, without limit: Bernoulli feedback */
+    double fails;
 };
 
 #define THEORY_TANDEM_MAX 16 /* stations in series at most */
@@ -70,7 +74,8 @@ struct theory_model {
     bool applies;          /* the shape above holds */
     const char *why;       /* when not: the first condition that fails (static text) */
     const char *component; /* the station's name (borrowed), or NULL */
-    double lambda;         /* arrivals per second at the station */
+    double lambda;         /* arrivals per second at the station (from outside) */
+    double feedback;       /* a single station's Bernoulli feedback q (st.fails), or 0 */
     double rho;            /* lambda mean_s / (replicas workers), the highest of a tandem's */
     struct theory_station st; /* the station (a tandem's first) */
     size_t nstations;         /* 1, or the stations of a tandem in series */

@@ -940,7 +940,9 @@ static const struct theory_method methods[] = {
      "Jackson 1957; Burke 1956; Reich 1957"},
     {"jackson_feedback", "retry loop / open network: mean end-to-end response from visit ratios",
      "Poisson arrivals, exponential service, FIFO, state-independent random routing (a retry "
-     "with probability q, no backoff), every station stable",
+     "with probability q, no backoff), every station stable. In sdsim a request revisits a "
+     "station only this way (calls may not form a cycle): error_rate = q at a service whose "
+     "clients resend at once until success (attempts = 0)",
      "Jackson 1957"},
     {"mva_closed", "closed loop of M users with think time: throughput and mean response",
      "M clients that think (mean Z, any distribution) then wait for one FIFO single-worker "

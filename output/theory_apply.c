@@ -20,7 +20,10 @@ const char theory_apply_conditions[] =
     "autoscale, no auth; no timeouts, retries, hedges or breakers at the clients; no network "
     "latency; no [fault] or other component. With an unbounded queue the load must be below "
     "capacity (rho < 1); a bounded queue (queue = K - c places per replica) is a loss system, "
-    "stable at any load. A tandem qualifies too: the service calls one more [service] "
+    "stable at any load. A failing service (error_rate = q, exponential service, unbounded queue) "
+    "qualifies when every client resends a failure at once until it succeeds (attempts = 0, no "
+    "retry policy): Bernoulli feedback, the only revisiting of a station sdsim's call graph "
+    "allows (a call loop is refused when the model is built). A tandem qualifies too: the service calls one more [service] "
     "(calls = NEXT, async = true, no call_timeout, call_hedge, breaker or bulkhead), that one "
     "perhaps another, each with exponential service, an unbounded queue and rho < 1. Then the "
     "rows a method lists under `summary` above get its steady-state value; other rows and "
@@ -206,6 +209,15 @@ double theory_apply_value(const struct theory_model *m, const char *metric, cons
     }
     const struct theory_station *st = &m->st;
     double v = (double)NAN, mu = 1 / st->mean_s;
+    if (m->feedback > 0) { /* Bernoulli feedback: each request visits 1/(1 - q) times */
+        if (q != 0)
+            return (double)NAN;
+        double visits = 1 / (1 - m->feedback);
+        *method = "jackson_feedback";
+        return theory_random_split_response_mean(st->replicas, st->workers, m->lambda * visits,
+                                                  mu) *
+               visits * 1e3;
+    }
     /* each replica (all alike) sees a Poisson stream of lambda / replicas,
      * and a request's response time is its replica's */
     double lambda = m->lambda / st->replicas;
@@ -264,6 +276,11 @@ const char *theory_apply_metrics(const char *method)
                "all with the same Zipf or uniform keys (uniform: capacity / n exactly), its "
                "misses going to a [store] with an unbounded queue, no [fault]; an "
                "APPROXIMATION that assumes each fill lands before the key is asked again";
+    if (strcmp(method, "jackson_feedback") == 0)
+        return "one service (or random replicas) with exponential service and error_rate = q "
+               "whose clients all resend a failed request at once until it succeeds (attempts "
+               "= 0, no retry policy): latency_mean_ms, latency_all_mean_ms (the M/M/c mean at "
+               "lambda / (1 - q), times 1 / (1 - q) visits)";
     if (strcmp(method, "jackson_tandem") == 0)
         return "services in series (async calls), exponential service: latency_mean_ms, "
                "latency_all_mean_ms; with one worker and replica each the percentiles too";

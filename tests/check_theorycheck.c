@@ -407,6 +407,52 @@ START_TEST(memo_checks_each_point_once)
 }
 END_TEST
 
+/* Bernoulli feedback, the only way a request revisits a station in sdsim
+ * (a call cycle is refused): a failure after service (error_rate = q) that
+ * every client resends at once until it succeeds (attempts = 0). As
+ * scenarios/validation/feedback.ini: lambda 0.5, q 0.2, M/M/1: the station
+ * sees 0.625, T per visit 1/(1 - 0.625) = 2.6667 s, 1.25 visits: 3333.333
+ * ms. M/M/2 at lambda 0.5, q 0.5: 1 a second, a = 1, C = 1/3, Wq = 1/3, T
+ * per visit 4/3, 2 visits: 2666.667 ms. */
+#define FB_CLIENT "[client load]\narrival = poisson(rate=0.5/s)\nto = app\nattempts = 0\n"
+START_TEST(feedback_is_jackson)
+{
+    struct theory_model m;
+    const char *method;
+    check_text(FB_CLIENT "[service app]\nservice = exp(mean=1s)\nerror_rate = 0.2\n", &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_double_eq_tol(m.feedback, 0.2, 1e-15);
+    ck_assert_double_eq_tol(m.rho, 0.625, 1e-12);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 3333.333, 1e-3);
+    ck_assert_str_eq(method, "jackson_feedback");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_all_mean_ms", &method), 3333.333,
+                            1e-3);
+    ck_assert(isnan(theory_apply_value(&m, "latency_p99_ms", &method))); /* no percentiles */
+    ck_assert_ptr_null(method);
+    check_text(FB_CLIENT "[service app]\nservice = exp(mean=1s)\nworkers = 2\nerror_rate = 0.5\n",
+               &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 2666.667, 1e-3);
+    /* and where it is not feedback, or not Jackson's */
+    refused(CLIENT "[service app]\nservice = exp(mean=1s)\nerror_rate = 0.2\n", "error_rate");
+    refused(FB_CLIENT "[client other]\narrival = poisson(rate=0.1/s)\nto = app\n"
+                      "[service app]\nservice = exp(mean=1s)\nerror_rate = 0.2\n",
+            "error_rate");
+    refused(FB_CLIENT "[service app]\nservice = const(1s)\nerror_rate = 0.2\n", "exponential");
+    refused(FB_CLIENT "[service app]\nservice = exp(mean=1s)\nerror_rate = 0.2\nqueue = 4\n",
+            "bounded queue");
+    refused(FB_CLIENT "[service app]\nservice = exp(mean=1s)\nerror_rate = 0.5\n", "rho >= 1");
+    refused(FB_CLIENT "[service app]\nservice = exp(mean=1s)\nqueue = 4\n", "retry");
+    refused(FB_CLIENT "[service app]\nservice = exp(mean=100ms)\nerror_rate = 0.2\n"
+                      "calls = b\nasync = true\n[service b]\nservice = exp(mean=100ms)\n",
+            "error_rate");
+    refused("[client load]\narrival = poisson(rate=0.5/s)\nto = app\nattempts = 0\n"
+            "retry = exponential(base=5ms, cap=2s, jitter=full)\n"
+            "[service app]\nservice = exp(mean=1s)\nerror_rate = 0.2\n",
+            "retr");
+}
+END_TEST
+
 /* Every condition, broken one at a time, takes the theory away. */
 START_TEST(conditions_refuse)
 {
@@ -457,6 +503,7 @@ Suite *theorycheck_suite(void)
     Suite *s = suite_create("theorycheck");
     TCase *tc = tcase_create("theorycheck");
     tcase_add_test(tc, memo_checks_each_point_once);
+    tcase_add_test(tc, feedback_is_jackson);
     tcase_add_test(tc, hello_is_erlang_c);
     tcase_add_test(tc, mmck_blocking_and_admitted_mean);
     tcase_add_test(tc, erlang_b_any_service);

@@ -204,7 +204,7 @@ in_ci() { # in_ci DIR METRIC METHOD THEORY TOL: theory within TOL of THEORY, in 
         if ($5 != m || d > tol || !($2 <= $4 && $4 <= $3)) { print "  " $0; exit 1 } n++ }
         END { exit n != 1 }'
 }
-for v in erlb-10 mmck-4-6 tandem-2; do
+for v in erlb-10 mmck-4-6 tandem-2 feedback; do
     "$SDSIM" run scenarios/validation/$v.ini --set sim.duration=101000s --set sim.warmup=1000s \
         --set sim.repeat=5 -j 2 -q -o "$T/th-$v"
 done
@@ -229,6 +229,8 @@ check "mmck-4-6: mmck's admitted p50 821.7723 ms, the simulated within 1%" \
     near_theory "$T/th-mmck-4-6" latency_p50_ms mmck 821.7723 0.01
 check "mmck-4-6: mmck's admitted p99 4756.7195 ms, the simulated within 1%" \
     near_theory "$T/th-mmck-4-6" latency_p99_ms mmck 4756.7195 0.01
+check "feedback (M/M/1, q 0.2, resent until success): jackson_feedback's mean 3.333 s, in the interval" \
+    in_ci "$T/th-feedback" latency_mean_ms jackson_feedback 3333.333 0.001
 check "tandem-2 (two M/M/1 at lambda 0.8): jackson_tandem's mean 10 s, in the interval" \
     in_ci "$T/th-tandem-2" latency_mean_ms jackson_tandem 10000 0.000001
 # cache-size.ini's LRU caches: Che's hit ratios, as its comment quotes them

@@ -1001,8 +1001,6 @@ static bool theory_station(const struct component *c, struct theory_station *out
     else if (c->ncallees > 1 || (c->ncallees == 1 && (!sv->async || sv->guarded)))
         *why = "more than one component serves requests, and not as a tandem (a service "
                "calling another needs async = true and one unguarded call)";
-    else if (sv->error_rate > 0)
-        *why = "a service that fails requests (error_rate)";
     else if (sv->auth)
         *why = "a service with auth or rbac (extra work, calls and refusals)";
     else if (!(sv->demand.mean > 0) || !isfinite(sv->demand.mean) || !isfinite(sv->demand.scv))
@@ -1017,6 +1015,7 @@ static bool theory_station(const struct component *c, struct theory_station *out
             .constant = sv->demand.kind == DIST_CONST,
             .queue = sv->queue_cap,
             .next = c->ncallees == 1 ? c->callees[0] : NULL,
+            .fails = sv->error_rate,
         };
         return true;
     }
