@@ -76,6 +76,14 @@ static const char *check(const struct sim *sim, struct theory_model *out)
                    "exponential (feedback has a product form only then)";
         if (st->fails > 0 && st->queue >= 0)
             return "a service that fails requests (error_rate) with a bounded queue";
+        if (st->choices > 1 && (st->workers != 1 || !st->exponential || st->queue >= 0 ||
+                                st->fails > 0 || st->next || c != station))
+            return "the power of d choices with more than one worker per replica, service "
+                   "times that are not exponential, a bounded queue, failures or calls (the "
+                   "supermarket model has none)";
+        if (st->choices > 1 && st->replicas < THEORY_POWER_OF_D_MIN_REPLICAS)
+            return "the power of d choices over fewer than 100 replicas (its mean-field "
+                   "limit is off by more than 1%)";
         if (st->fails >= 1)
             return "a service that fails every request (error_rate = 1): no request ends";
         q = st->fails;

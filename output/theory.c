@@ -926,9 +926,13 @@ static const struct theory_method methods[] = {
      "Poisson arrivals, each request to a replica chosen uniformly at random, independent of "
      "state; exponential service, FIFO, stable replicas",
      "Poisson thinning + Erlang C"},
-    {"power_of_d", "power of d choices: mean response and P(wait), mean-field limit",
-     "Poisson arrivals, d replicas sampled uniformly per request, join the shortest; one "
-     "exponential worker per replica, FIFO, rho < 1, many replicas (error O(1/N))",
+    {"power_of_d", "power of d choices: mean response and P(wait): APPROXIMATION (mean-field "
+                   "limit of many replicas)",
+     "Poisson arrivals, d replicas sampled uniformly per request (with replacement; distinct "
+     "replicas have the same limit), join the one with the fewest requests; one exponential "
+     "worker per replica, FIFO, rho < 1, many replicas (error O(1/N): measured +1% at N = 100 "
+     "for d = 2, +1.5% for d = 3). The fraction of replicas with at least k requests is "
+     "rho^((d^k - 1)/(d - 1))",
      "Vvedenskaya, Dobrushin and Karpelevich 1996; Mitzenmacher 2001"},
     {"jsq2", "join the shortest of 2 queues: mean response and P(wait), exact CTMC",
      "Poisson arrivals, 2 replicas with one exponential worker each, join the shorter (ties at "

@@ -20,7 +20,9 @@ const char theory_apply_conditions[] =
     "autoscale, no auth; no timeouts, retries, hedges or breakers at the clients; no network "
     "latency; no [fault] or other component. With an unbounded queue the load must be below "
     "capacity (rho < 1); a bounded queue (queue = K - c places per replica) is a loss system, "
-    "stable at any load. A failing service (error_rate = q, exponential service, unbounded queue) "
+    "stable at any load. Several replicas (100 or more) of one exponential worker each with "
+    "balance = power_of_two or power_of_two_replace (exact counts) get the power of d choices' "
+    "mean, an approximation. A failing service (error_rate = q, exponential service, unbounded queue) "
     "qualifies when every client resends a failure at once until it succeeds (attempts = 0, no "
     "retry policy): Bernoulli feedback, the only revisiting of a station sdsim's call graph "
     "allows (a call loop is refused when the model is built). A tandem qualifies too: the service calls one more [service] "
@@ -222,6 +224,12 @@ double theory_apply_value(const struct theory_model *m, const char *metric, cons
      * and a request's response time is its replica's */
     double lambda = m->lambda / st->replicas;
     const char *name = NULL;
+    if (st->choices > 1) { /* the supermarket model's mean-field limit: the mean only */
+        if (q != 0)
+            return (double)NAN;
+        *method = "power_of_d";
+        return theory_power_of_d_response_mean(st->choices, lambda / mu, mu) * 1e3;
+    }
     if (st->exponential && st->replicas > 1) {
         name = "random_split";
         v = q == 0 ? theory_random_split_response_mean(st->replicas, st->workers, m->lambda, mu)
@@ -276,6 +284,12 @@ const char *theory_apply_metrics(const char *method)
                "all with the same Zipf or uniform keys (uniform: capacity / n exactly), its "
                "misses going to a [store] with an unbounded queue, no [fault]; an "
                "APPROXIMATION that assumes each fill lands before the key is asked again";
+    if (strcmp(method, "power_of_d") == 0)
+        return "100 or more replicas of one exponential worker each, unbounded queues, balance = "
+               "power_of_two (d distinct replicas) or power_of_two_replace (d drawn with "
+               "replacement, the model the formula is the limit of), exact counts (no refresh): "
+               "latency_mean_ms, latency_all_mean_ms; an APPROXIMATION, the limit of many "
+               "replicas, about 1/N (d = 2) to 1.5/N (d = 3) below the simulated mean";
     if (strcmp(method, "jackson_feedback") == 0)
         return "one service (or random replicas) with exponential service and error_rate = q "
                "whose clients all resend a failed request at once until it succeeds (attempts "

@@ -453,6 +453,46 @@ START_TEST(feedback_is_jackson)
 }
 END_TEST
 
+/* The power of d choices over N = 100 replicas at rho 0.9 (as
+ * scenarios/validation/lb-p2c-100.ini): the mean-field mean
+ * sum_{i >= 1} rho^((d^i - d)/(d - 1)) is 2.614057 s for d = 2 and
+ * 2.027856 s for d = 3, with or without replacement (the same limit). */
+#define P2C_CLIENT "[client load]\narrival = poisson(rate=90/s)\nto = app\n"
+#define P2C(extra) "[service app]\nreplicas = 100\n" extra
+#define EXP "service = exp(mean=1s)\n"
+START_TEST(power_of_d_mean_field)
+{
+    struct theory_model m;
+    const char *method;
+    check_text(P2C_CLIENT P2C(EXP "balance = power_of_two(d=2)\n"), &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_uint_eq(m.st.choices, 2);
+    ck_assert(!m.st.replace);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 2614.057, 1e-3);
+    ck_assert_str_eq(method, "power_of_d");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_all_mean_ms", &method), 2614.057,
+                            1e-3);
+    ck_assert(isnan(theory_apply_value(&m, "latency_p99_ms", &method)));
+    check_text(P2C_CLIENT P2C(EXP "balance = power_of_two_replace(d=3)\n"), &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert(m.st.replace);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 2027.856, 1e-3);
+    /* d = 1 picks one replica uniformly: random split, M/M/1 at 0.9 */
+    check_text(P2C_CLIENT P2C(EXP "balance = power_of_two(d=1)\n"), &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 10000, 1e-6);
+    ck_assert_str_eq(method, "random_split");
+    refused("[client load]\narrival = poisson(rate=9/s)\nto = app\n"
+            "[service app]\nservice = exp(mean=1s)\nreplicas = 10\nbalance = power_of_two\n",
+            "fewer than 100 replicas");
+    refused(P2C_CLIENT P2C(EXP "balance = power_of_two\nworkers = 2\n"), "more than one worker");
+    refused(P2C_CLIENT P2C("balance = power_of_two\nservice = const(1s)\n"), "exponential");
+    refused(P2C_CLIENT P2C(EXP "balance = power_of_two\nqueue = 10\n"), "bounded queue");
+    refused(P2C_CLIENT P2C(EXP "balance = power_of_two(refresh=100ms)\n"), "exact counts");
+    refused(P2C_CLIENT P2C(EXP "balance = least_connections\n"), "balance policy");
+}
+END_TEST
+
 /* Every condition, broken one at a time, takes the theory away. */
 START_TEST(conditions_refuse)
 {
@@ -504,6 +544,7 @@ Suite *theorycheck_suite(void)
     TCase *tc = tcase_create("theorycheck");
     tcase_add_test(tc, memo_checks_each_point_once);
     tcase_add_test(tc, feedback_is_jackson);
+    tcase_add_test(tc, power_of_d_mean_field);
     tcase_add_test(tc, hello_is_erlang_c);
     tcase_add_test(tc, mmck_blocking_and_admitted_mean);
     tcase_add_test(tc, erlang_b_any_service);

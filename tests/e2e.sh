@@ -231,6 +231,12 @@ check "mmck-4-6: mmck's admitted p99 4756.7195 ms, the simulated within 1%" \
     near_theory "$T/th-mmck-4-6" latency_p99_ms mmck 4756.7195 0.01
 check "feedback (M/M/1, q 0.2, resent until success): jackson_feedback's mean 3.333 s, in the interval" \
     in_ci "$T/th-feedback" latency_mean_ms jackson_feedback 3333.333 0.001
+# the power of 2 choices over 100 replicas: the mean-field mean, an
+# approximation its comment says is about 1% low at N = 100
+"$SDSIM" run scenarios/validation/lb-p2c-100.ini --set sim.duration=12000s --set sim.warmup=1000s \
+    --set sim.repeat=4 -j 2 -q -o "$T/th-p2c"
+check "lb-p2c-100: power_of_d's mean 2.614 s, the simulated 0-2.5% above it" sh -c \
+    "awk -F, '\$2 == \"latency_mean_ms\" { r = \$3 / \$7; if (\$8 == \"power_of_d\" && \$7 > 2614.05 && \$7 < 2614.06 && r >= 1 && r < 1.025) ok = 1 } END { exit !ok }' '$T/th-p2c/summary.csv'"
 check "tandem-2 (two M/M/1 at lambda 0.8): jackson_tandem's mean 10 s, in the interval" \
     in_ci "$T/th-tandem-2" latency_mean_ms jackson_tandem 10000 0.000001
 # cache-size.ini's LRU caches: Che's hit ratios, as its comment quotes them

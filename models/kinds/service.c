@@ -989,11 +989,15 @@ static bool theory_station(const struct component *c, struct theory_station *out
                            const char **why)
 {
     const struct service *sv = (const struct service *)c;
+    bool replace = false;
+    uint32_t choices = sv->nreplicas != 1 && sv->bal.pol->theory_choices
+                           ? sv->bal.pol->theory_choices(&sv->bal, &replace)
+                           : 0;
     if (sv->autoscale)
         *why = "an autoscaled service";
-    else if (sv->nreplicas != 1 && sv->bal.pol != &balance_random)
+    else if (sv->nreplicas != 1 && sv->bal.pol != &balance_random && choices == 0)
         *why = "a service with several replicas (each has its own queue) and a balance policy "
-               "other than random";
+               "other than random or the power of d choices on exact counts";
     else if (!same_speed(sv))
         *why = "replicas of different speeds";
     else if (sv->shed.pol != &shed_none || sv->drop_abandoned)
@@ -1016,6 +1020,8 @@ static bool theory_station(const struct component *c, struct theory_station *out
             .queue = sv->queue_cap,
             .next = c->ncallees == 1 ? c->callees[0] : NULL,
             .fails = sv->error_rate,
+            .choices = choices > 1 ? choices : 0, /* d = 1: a uniform random pick */
+            .replace = replace,
         };
         return true;
     }
