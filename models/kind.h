@@ -21,6 +21,7 @@ struct limit;
 struct napkin_flow;
 struct napkin_server;
 struct theory_station;
+struct theory_wars;
 
 /* What a scheduled fault does to a component (models/kinds/fault.c). */
 enum fault_action {
@@ -126,6 +127,10 @@ struct kind {
                           const char **why);
     bool (*theory_station)(const struct component *c, struct theory_station *out,
                            const char **why);
+    /* theory_wars (a [wars] store): fills *out with its N, R, W, writes,
+     * propagation and delays (models/theorycheck.h); false when c has no
+     * WARS parameters to give. */
+    bool (*theory_wars)(const struct component *c, struct theory_wars *out);
     /* theory_cache (a cache): true when c's hit ratio depends only on the
      * sequence of keys it is asked for (object capacity, an eviction policy
      * of Che's or Martina's model, no TTL, early refresh, coalescing or

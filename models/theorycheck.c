@@ -170,9 +170,24 @@ void theory_check(const struct sim *sim, struct theory_model *out)
     *out = (struct theory_model){.applies = false};
     out->why = check(sim, out);
     out->applies = out->why == NULL;
+    bool faults = false;
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        const struct kind *k = sim->comps[i]->kind;
+        faults |= (k->no_traffic || k->self_driven) && !k->theory_wars;
+    }
+    if (faults)
+        return; /* a fault schedule or a probe: no steady state for any cache or store */
+    for (size_t i = 0; i < sim->ncomps && out->nwars < THEORY_WARS_STORES; i++) {
+        const struct component *c = sim->comps[i];
+        if (c->kind->theory_wars && strlen(c->name) < sizeof out->wars[0].name &&
+            c->kind->theory_wars(c, &out->wars[out->nwars])) {
+            snprintf(out->wars[out->nwars].name, sizeof out->wars[0].name, "%s", c->name);
+            out->nwars++;
+        }
+    }
     for (size_t i = 0; i < sim->ncomps; i++)
         if (sim->comps[i]->kind->no_traffic || sim->comps[i]->kind->self_driven)
-            return; /* a fault schedule: no steady state for any cache */
+            return; /* a [wars] store: no cache to check */
     for (size_t i = 0; i < sim->ncomps && out->ncaches < THEORY_CACHES_MAX; i++) {
         const struct component *c = sim->comps[i];
         if (c->kind->theory_cache && check_cache(sim, c, &out->caches[out->ncaches]))

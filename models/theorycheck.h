@@ -72,6 +72,17 @@ struct theory_station {
 
 #define THEORY_TANDEM_MAX 16 /* stations in series at most */
 #define THEORY_CACHES_MAX 16 /* caches with a hit ratio at most */
+#define THEORY_WARS_STORES 16 /* [wars] stores at most */
+
+/* A [wars] store (models/kinds/wars.c) as the WARS model sees it. */
+struct theory_wars {
+    char name[64];             /* the component's name (a copy) */
+    unsigned n, r, w, writes;  /* replicas, read and write quorums, writes per trial */
+    bool quorum_only;          /* propagate = quorum: only the first W to ack keep a write */
+    double mean_ms[4];         /* write, ack, read and response delays' means */
+    bool exponential[4];       /* each delay exactly exponential */
+    double read_after_ms;      /* t */
+};
 
 /* A cache's hit ratio under the independent reference model. */
 struct theory_cache {
@@ -92,6 +103,8 @@ struct theory_model {
     struct theory_station tandem[THEORY_TANDEM_MAX]; /* tandem[0] is st */
     size_t ncaches;           /* caches whose hit ratio theory gives, whatever applies says */
     struct theory_cache caches[THEORY_CACHES_MAX];
+    size_t nwars;             /* [wars] stores, whatever applies says (no fault schedule) */
+    struct theory_wars wars[THEORY_WARS_STORES];
 };
 
 /* Checks sim's built components (model_build done) and fills *out. */

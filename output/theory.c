@@ -886,6 +886,71 @@ double theory_wars_latency_quantile(unsigned n, unsigned k, double a, double b, 
     return (lo + hi) / 2;
 }
 
+/* The density of Exp(rate x) + Exp(rate y) at t, in hypo2_sf's stable form. */
+static double hypo2_pdf(double x, double y, double t)
+{
+    double a = x < y ? x : y, d = fabs(x - y);
+    double g = d * t < 1e-300 ? t : -expm1(-d * t) / d;
+    return x * y * exp(-a * t) * g;
+}
+
+/* Composite Simpson on [0, len] with WARS_STEPS intervals per 5 replicas
+ * (the read integrand narrows as (1 - F)^(N - R)). */
+#define WARS_STEPS 20000
+struct wars_args {
+    unsigned n, r, w;
+    double al, be, rr, ss; /* rates of W, A, R, S */
+};
+
+static double wars_read_fn(const struct wars_args *a, double x)
+{
+    /* R k(x) K(x)^(R-1) (1 - F(x))^(N-R), with k the density of a read
+     * answer at x from a replica whose write is later than its read
+     * request by the R-part (the e^(-alpha r) factor), K its integral */
+    double rate = a->rr + a->al, share = a->rr / rate;
+    double k = share * hypo2_pdf(rate, a->ss, x), kk = share * (1 - hypo2_sf(rate, a->ss, x));
+    return (double)a->r * k * pow(kk, (double)a->r - 1) *
+           pow(hypo2_sf(a->rr, a->ss, x), (double)(a->n - a->r));
+}
+
+static double wars_write_fn(const struct wars_args *a, double x)
+{
+    /* H^(W-1) (1 - H)^(N-W-R) h e^(-alpha R x), H the CDF of W + A */
+    double sf = hypo2_sf(a->al, a->be, x);
+    return pow(1 - sf, (double)a->w - 1) * pow(sf, (double)(a->n - a->w - a->r)) *
+           hypo2_pdf(a->al, a->be, x) * exp(-a->al * (double)a->r * x);
+}
+
+static double wars_simpson(double (*f)(const struct wars_args *, double), const struct wars_args *a,
+                           double len)
+{
+    int steps = WARS_STEPS * (int)((a->n + 4) / 5);
+    double h = len / steps, s = f(a, 0) + f(a, len);
+    for (int i = 1; i < steps; i++)
+        s += (i % 2 ? 4 : 2) * f(a, i * h);
+    return s * h / 3;
+}
+
+double theory_wars_p_consistent(unsigned n, unsigned r, unsigned w, double mw, double ma,
+                                double mr, double ms, double t)
+{
+    bool ok = isfinite(mw) && mw > 0 && isfinite(ma) && ma > 0 && isfinite(mr) && mr > 0 &&
+              isfinite(ms) && ms > 0;
+    if (n == 0 || r == 0 || w == 0 || r > n || w > n || !ok || !(t >= 0) || !isfinite(t))
+        return NAN;
+    if (r + w > n) /* strict quorum */
+        return 1;
+    if (n > THEORY_WARS_MAX_N)
+        return NAN;
+    struct wars_args a = {n, r, w, 1 / mw, 1 / ma, 1 / mr, 1 / ms};
+    double top = fmax(fmax(mw, ma), fmax(mr, ms)), len = 80 * top;
+    double read = wars_simpson(wars_read_fn, &a, len);
+    double write = wars_simpson(wars_write_fn, &a, len);
+    double stale = binom(n - w, r) * read * exp(-a.al * (double)r * t) * (double)n *
+                   binom(n - 1, w - 1) * write;
+    return stale < 0 ? 1 : stale > 1 ? 0 : 1 - stale;
+}
+
 /* ---- the list ---------------------------------------------------------------- */
 
 static const struct theory_method methods[] = {
@@ -964,6 +1029,11 @@ static const struct theory_method methods[] = {
      "each write kept by W random replicas of N and never propagated further, a read asks R "
      "random replicas",
      "Bailis et al., VLDB 2012, s3.2"},
+    {"wars_consistent", "WARS: P(consistent read) t after a write returned (exact)",
+     "N replicas, a write sent to all and applied by each after W[i], returning at the W-th ack "
+     "(W[i] + A[i]), a read sent to all t later returning the newest of the R first answers "
+     "(R[i] + S[i]); all delays independent exponentials; 1 for any delays when R + W > N",
+     "the WARS model of Bailis et al., VLDB 2012, integrated given the write's return (theory.h)"},
     {"wars_latency", "WARS: write and read latency percentiles (K-th fastest of N)",
      "N replicas, one-way delays independent exponentials (write W, ack A; read R, response S), "
      "a write waits for W acks, a read for R responses",

@@ -176,10 +176,61 @@ static double tandem_value(const struct theory_model *m, double q)
     return theory_tandem_mm1_response_quantile(m->nstations, mu, m->lambda, q);
 }
 
+/* A [wars] store's row: STORE.p_consistent, p_within_k, write_ and
+ * read_p50/p99/p999_ms. */
+static double wars_value(const struct theory_wars *w, const char *what, const char **method)
+{
+    bool strict = w->r + w->w > w->n;
+    if (strcmp(what, "p_consistent") == 0) {
+        if (w->quorum_only) { /* the newest write is kept by W random replicas */
+            *method = "pbs_kstale";
+            return theory_pbs_kstale(w->n, w->r, w->w, 1);
+        }
+        for (size_t i = 0; i < 4 && !strict; i++)
+            if (!w->exponential[i])
+                return (double)NAN;
+        *method = "wars_consistent";
+        return theory_wars_p_consistent(w->n, w->r, w->w, w->mean_ms[0], w->mean_ms[1],
+                                        w->mean_ms[2], w->mean_ms[3], w->read_after_ms);
+    }
+    if (strcmp(what, "p_within_k") == 0) {
+        if (!w->quorum_only && !strict && w->writes == 1) /* within 1 is consistent */
+            return wars_value(w, "p_consistent", method);
+        if (!w->quorum_only && !strict)
+            return (double)NAN;
+        *method = "pbs_kstale";
+        return theory_pbs_kstale(w->n, w->r, w->w, (double)w->writes);
+    }
+    static const struct {
+        const char *name;
+        double q;
+    } lat[] = {{"write_p50_ms", 0.5}, {"write_p99_ms", 0.99}, {"write_p999_ms", 0.999},
+               {"read_p50_ms", 0.5},  {"read_p99_ms", 0.99},  {"read_p999_ms", 0.999}};
+    for (size_t i = 0; i < sizeof lat / sizeof lat[0]; i++) {
+        if (strcmp(what, lat[i].name) != 0)
+            continue;
+        size_t a = i < 3 ? 0 : 2; /* write and ack, or read and response */
+        if (!w->exponential[a] || !w->exponential[a + 1])
+            return (double)NAN;
+        *method = "wars_latency";
+        return theory_wars_latency_quantile(w->n, i < 3 ? w->w : w->r, w->mean_ms[a],
+                                            w->mean_ms[a + 1], lat[i].q);
+    }
+    return (double)NAN;
+}
+
 double theory_apply_value(const struct theory_model *m, const char *metric, const char **method)
 {
     *method = NULL;
     const char *dot = strrchr(metric, '.');
+    for (size_t i = 0; dot && i < m->nwars; i++)
+        if (strlen(m->wars[i].name) == (size_t)(dot - metric) &&
+            strncmp(m->wars[i].name, metric, (size_t)(dot - metric)) == 0) {
+            double v = wars_value(&m->wars[i], dot + 1, method);
+            if (isnan(v))
+                *method = NULL;
+            return v;
+        }
     if (dot && strcmp(dot, ".hit_ratio") == 0) { /* CACHE.hit_ratio */
         for (size_t i = 0; i < m->ncaches; i++)
             if (strlen(m->caches[i].name) == (size_t)(dot - metric) &&
@@ -295,6 +346,16 @@ const char *theory_apply_metrics(const char *method)
                "whose clients all resend a failed request at once until it succeeds (attempts "
                "= 0, no retry policy): latency_mean_ms, latency_all_mean_ms (the M/M/c mean at "
                "lambda / (1 - q), times 1 / (1 - q) visits)";
+    if (strcmp(method, "wars_consistent") == 0)
+        return "STORE.p_consistent of a [wars] store with propagate = all: exponential delays "
+               "(N up to 100), or any delays when R + W > N (then 1)";
+    if (strcmp(method, "pbs_kstale") == 0)
+        return "STORE.p_consistent (k = 1) and STORE.p_within_k (k = writes) of a [wars] store "
+               "with propagate = quorum, any delays; p_within_k is 1 when R + W > N";
+    if (strcmp(method, "wars_latency") == 0)
+        return "STORE.write_p50/p99/p999_ms (exponential write and ack delays) and "
+               "STORE.read_p50/p99/p999_ms (exponential read and response delays) of a [wars] "
+               "store";
     if (strcmp(method, "jackson_tandem") == 0)
         return "services in series (async calls), exponential service: latency_mean_ms, "
                "latency_all_mean_ms; with one worker and replica each the percentiles too";

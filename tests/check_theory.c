@@ -342,6 +342,35 @@ START_TEST(mmck_response_percentiles_by_hand)
 }
 END_TEST
 
+/* WARS P(consistent) with exponential delays against 10^8 Monte Carlo
+ * trials of the model (tests/validation/extra.csv, standard error <= 5e-5:
+ * within 4 of them), and the strict quorum's 1. */
+START_TEST(wars_p_consistent_matches_monte_carlo)
+{
+    static const struct {
+        unsigned n, r, w;
+        double mw, t, mc;
+    } cases[] = {
+        {3, 1, 1, 10, 0, 0.41953004},  {3, 1, 1, 10, 5, 0.64790305}, {3, 1, 1, 10, 10, 0.78640503},
+        {3, 1, 1, 10, 30, 0.97107933}, {3, 1, 1, 1, 0, 0.75177621},  {3, 1, 1, 1, 1, 0.90863262},
+        {3, 1, 2, 10, 0, 0.71316609},  {3, 2, 1, 10, 0, 0.75729732}, {5, 1, 1, 10, 0, 0.2901365},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        near_abs(theory_wars_p_consistent(cases[i].n, cases[i].r, cases[i].w, cases[i].mw, 1, 1,
+                                          1, cases[i].t),
+                 cases[i].mc, 2e-4, "WARS P(consistent) vs Monte Carlo");
+    ck_assert(theory_wars_p_consistent(3, 2, 2, 10, 1, 1, 1, 0) == 1);
+    ck_assert(theory_wars_p_consistent(500, 300, 201, 10, 1, 1, 1, 0) == 1);
+    ck_assert(isnan(theory_wars_p_consistent(500, 1, 1, 10, 1, 1, 1, 0))); /* N > 100 */
+    ck_assert(isnan(theory_wars_p_consistent(3, 4, 1, 10, 1, 1, 1, 0)));
+    ck_assert(isnan(theory_wars_p_consistent(3, 1, 1, 10, 1, 1, 1, -1)));
+    /* more replicas: the integration keeps 1e-6 (a 10x finer Simpson gives
+     * 0.1198183228 and 0.8489220762) */
+    near_abs(theory_wars_p_consistent(20, 1, 1, 10, 1, 1, 1, 0), 0.1198183228, 1e-6, "N = 20");
+    near_abs(theory_wars_p_consistent(20, 3, 5, 10, 1, 1, 1, 2), 0.8489220762, 1e-6, "N = 20");
+}
+END_TEST
+
 /* ---- M/G/1, Kingman ------------------------------------------------------ */
 
 START_TEST(pollaczek_khinchine_matches_published_cases)
@@ -662,6 +691,7 @@ Suite *theory_suite(void)
     tcase_add_test(q, mmck_matches_published_cases);
     tcase_add_test(q, mmck_with_a_huge_room_is_mmc_and_stays_finite_at_scale);
     tcase_add_test(q, mmck_response_percentiles_by_hand);
+    tcase_add_test(q, wars_p_consistent_matches_monte_carlo);
     tcase_add_test(q, md1k_loss_matches_closed_forms_and_an_independent_relation);
     tcase_add_test(q, md1k_loss_limits_and_bad_arguments);
     tcase_add_test(q, pollaczek_khinchine_matches_published_cases);

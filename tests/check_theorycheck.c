@@ -493,6 +493,41 @@ START_TEST(power_of_d_mean_field)
 }
 END_TEST
 
+/* A [wars] store's rows: P(consistent) by theory_wars_p_consistent
+ * (exponential delays; 0.4195590 at N = 3, R = W = 1, write delay mean 10
+ * ms, the others 1 ms, t = 0), 1 for a strict quorum, PBS k-staleness with
+ * propagate = quorum (1 - (2/3)^2 = 0.5555556 within 2 writes, 1/3
+ * consistent), the latency percentiles where the two delays are
+ * exponential (K-th smallest of N hypoexponentials). */
+START_TEST(wars_store_rows)
+{
+    struct theory_model m;
+    const char *method;
+    check_text("[wars q]\nwrite_delay = exp(mean=10ms)\n", &m);
+    ck_assert_uint_eq(m.nwars, 1);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "q.p_consistent", &method), 0.4195590, 1e-6);
+    ck_assert_str_eq(method, "wars_consistent");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "q.p_within_k", &method), 0.4195590, 1e-6);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "q.write_p99_ms", &method), 16.40417206,
+                            1e-6);
+    ck_assert_str_eq(method, "wars_latency");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "q.read_p99_ms", &method), 2.894664188, 1e-6);
+    ck_assert(isnan(theory_apply_value(&m, "q.read_mean_ms", &method)));
+    ck_assert(isnan(theory_apply_value(&m, "other.p_consistent", &method)));
+    check_text("[wars q]\nwrite_delay = const(10ms)\nread_quorum = 2\nwrite_quorum = 2\n", &m);
+    ck_assert(theory_apply_value(&m, "q.p_consistent", &method) == 1);
+    ck_assert(isnan(theory_apply_value(&m, "q.write_p99_ms", &method))); /* not exponential */
+    ck_assert_double_eq_tol(theory_apply_value(&m, "q.read_p99_ms", &method), 4.54470423, 1e-6);
+    check_text("[wars q]\nwrite_delay = const(10ms)\n", &m);
+    ck_assert(isnan(theory_apply_value(&m, "q.p_consistent", &method)));
+    ck_assert_ptr_null(method);
+    check_text("[wars q]\npropagate = quorum\nwrites = 2\n", &m);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "q.p_within_k", &method), 5.0 / 9, 1e-12);
+    ck_assert_str_eq(method, "pbs_kstale");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "q.p_consistent", &method), 1.0 / 3, 1e-12);
+}
+END_TEST
+
 /* Every condition, broken one at a time, takes the theory away. */
 START_TEST(conditions_refuse)
 {
@@ -545,6 +580,7 @@ Suite *theorycheck_suite(void)
     tcase_add_test(tc, memo_checks_each_point_once);
     tcase_add_test(tc, feedback_is_jackson);
     tcase_add_test(tc, power_of_d_mean_field);
+    tcase_add_test(tc, wars_store_rows);
     tcase_add_test(tc, hello_is_erlang_c);
     tcase_add_test(tc, mmck_blocking_and_admitted_mean);
     tcase_add_test(tc, erlang_b_any_service);

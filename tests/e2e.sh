@@ -237,6 +237,13 @@ check "feedback (M/M/1, q 0.2, resent until success): jackson_feedback's mean 3.
     --set sim.repeat=4 -j 2 -q -o "$T/th-p2c"
 check "lb-p2c-100: power_of_d's mean 2.614 s, the simulated 0-2.5% above it" sh -c \
     "awk -F, '\$2 == \"latency_mean_ms\" { r = \$3 / \$7; if (\$8 == \"power_of_d\" && \$7 > 2614.05 && \$7 < 2614.06 && r >= 1 && r < 1.025) ok = 1 } END { exit !ok }' '$T/th-p2c/summary.csv'"
+# WARS: P(consistent) exact for exponential delays (within 1.5 standard
+# errors of 10^8 Monte Carlo trials), 1 for a strict quorum, in the interval
+"$SDSIM" run scenarios/validation/pbs-exp.ini --set sim.duration=201s -j 2 -q -o "$T/th-pbs"
+for s in t0:0.4195590 t30:0.9711015 n5:0.2900626 strict:1; do
+    check "pbs-exp ${s%%:*}: wars_consistent's P(consistent) ${s#*:}, in the interval" \
+        in_ci "$T/th-pbs" "${s%%:*}.p_consistent" wars_consistent "${s#*:}" 0.0000001
+done
 check "tandem-2 (two M/M/1 at lambda 0.8): jackson_tandem's mean 10 s, in the interval" \
     in_ci "$T/th-tandem-2" latency_mean_ms jackson_tandem 10000 0.000001
 # cache-size.ini's LRU caches: Che's hit ratios, as its comment quotes them
