@@ -962,8 +962,7 @@ static const struct theory_method methods[] = {
      "Poisson arrivals, c workers, no waiting room (arrivals that find all busy are lost), any "
      "service distribution",
      "Erlang B (Erlang 1917; insensitivity: Sevastyanov 1957)"},
-    {"mmck", "M/M/c/K: blocking probability, mean number in system, admitted's mean response "
-             "and its percentiles (FIFO)",
+    {"mmck", "M/M/c/K: blocking, mean in system, the admitted's mean and percentiles",
      "Poisson arrivals, exponential service, c workers, at most K >= c in the system (K - c "
      "waiting), FIFO; any load",
      "birth-death chain (Gross and Harris, s2.5-2.6)"},
@@ -991,8 +990,7 @@ static const struct theory_method methods[] = {
      "Poisson arrivals, each request to a replica chosen uniformly at random, independent of "
      "state; exponential service, FIFO, stable replicas",
      "Poisson thinning + Erlang C"},
-    {"power_of_d", "power of d choices: mean response and P(wait): APPROXIMATION (mean-field "
-                   "limit of many replicas)",
+    {"power_of_d", "power of d choices: mean response and P(wait): APPROXIMATION (mean field)",
      "Poisson arrivals, d replicas sampled uniformly per request (with replacement; distinct "
      "replicas have the same limit), join the one with the fewest requests; one exponential "
      "worker per replica, FIFO, rho < 1, many replicas (error O(1/N): measured +1% at N = 100 "

@@ -340,7 +340,9 @@ const char *theory_apply_metrics(const char *method)
                "power_of_two (d distinct replicas) or power_of_two_replace (d drawn with "
                "replacement, the model the formula is the limit of), exact counts (no refresh): "
                "latency_mean_ms, latency_all_mean_ms; an APPROXIMATION, the limit of many "
-               "replicas, about 1/N (d = 2) to 1.5/N (d = 3) below the simulated mean";
+               "replicas, about 1/N (d = 2) to 1.5/N (d = 3) below the simulated mean. The share "
+               "of replicas with at least k requests is not filled: sdsim measures it "
+               "(inflight_ge<i>) only at a [balancer] component, a model no method covers";
     if (strcmp(method, "jackson_feedback") == 0)
         return "one service (or random replicas) with exponential service and error_rate = q "
                "whose clients all resend a failed request at once until it succeeds (attempts "

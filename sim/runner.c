@@ -70,7 +70,7 @@ const struct param_spec runner_sim_params[] = {
      "(or SECTION.KEY.ARG, a number in its spec: load.arrival.rate) at which the objective "
      "holds, e.g. max load.arrival.rate where latency_p99_ms < 100ms, min app.workers where "
      "latency_p99_ms < 100ms (OP < <= > >=; METRIC and VALUE "
-     "as in [expect]); bisection, each probe a full set of replications with the same seeds; "
+     "as in [expect]); bisection (or find_method = secant), each probe a full set of replications with the same seeds; "
      "find.csv, find.png, the answer in manifest.txt and on the terminal"},
     {"find_range", "LO..HI", "(with find)",
      "the values searched, in the unit probes are written in: 50/s..400/s, 1..16"},
