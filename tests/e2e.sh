@@ -262,6 +262,9 @@ che_quotes() {
         END { exit bad > 0 || i != n || n != 5 }' "$T/th-cs/summary.csv"
 }
 check "cache-size.ini: Che's quoted hit ratios in summary.csv's theory, the simulation within 0.003" che_quotes
+check "cache-size.ini: sweep_metrics.dat carries Che's hit ratio beside cache.hit_ratio (its dashed line)" \
+    awk 'NR == 1 { ok = ($NF == "\"theory\"") } NR > 1 && NF > 5 && $NF + 0 > 0.15 { n++ }
+         END { exit !(ok && n == 5) }' "$T/th-cs/sweep_metrics.dat"
 check "cache-size.ini: the table shows the theory beside cache.hit_ratio" \
     grep -q 'cache.hit_ratio  theory  store_reads' "$T/th-cs.out"
 check "erlb-10, mmck-4-6: no theory for latency_all_ (it counts the rejected too)" sh -c \
