@@ -1467,7 +1467,7 @@ check "capacity-search.ini: pass/fail bracket within 1%, answer within 2% of Erl
 # bisection 11, secant 8)
 for m in bisect secant; do
     "$SDSIM" run scenarios/capacity-search.ini --set sim.find_range=50/s..1000/s \
-        --set sim.find_method=$m -j 2 -q -o "$T/find-$m"
+        --set sim.find_method=$m -j 2 -q -o "$T/find-$m" > /dev/null
 done
 secant_fewer() {
     awk -F, 'FNR == 1 { f++; next } { n[f]++ } $9 == "pass" && $2 > best[f] { best[f] = $2 }
