@@ -21,6 +21,7 @@ struct limit;
 struct napkin_flow;
 struct napkin_server;
 struct theory_station;
+struct theory_wars;
 
 /* What a scheduled fault does to a component (models/kinds/fault.c). */
 enum fault_action {
@@ -116,13 +117,20 @@ struct kind {
      * theory_source (a client): true when c sends a homogeneous Poisson
      * stream, each request once to its callee, with nothing that abandons
      * or sends it again (timeouts, retries, hedges, a breaker); *rate_per_s
-     * gets its rate. theory_station: true when c is one FIFO station of
+     * gets its rate, and *resends whether c sends a failed request to its
+     * callee again at once, without limit (attempts = 0 and nothing else:
+     * a failure after service is then Bernoulli feedback). theory_station: true when c is one FIFO station of
      * identical workers with an unbounded queue, i.i.d. service, no calls,
      * failures, shedding or autoscaling; fills *out. Otherwise false, with
      * *why the reason (static text). */
-    bool (*theory_source)(const struct component *c, double *rate_per_s, const char **why);
+    bool (*theory_source)(const struct component *c, double *rate_per_s, bool *resends,
+                          const char **why);
     bool (*theory_station)(const struct component *c, struct theory_station *out,
                            const char **why);
+    /* theory_wars (a [wars] store): fills *out with its N, R, W, writes,
+     * propagation and delays (models/theorycheck.h); false when c has no
+     * WARS parameters to give. */
+    bool (*theory_wars)(const struct component *c, struct theory_wars *out);
     /* theory_cache (a cache): true when c's hit ratio depends only on the
      * sequence of keys it is asked for (object capacity, an eviction policy
      * of Che's or Martina's model, no TTL, early refresh, coalescing or

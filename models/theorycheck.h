@@ -54,10 +54,35 @@ struct theory_station {
     /* the component each request is sent to next, once, when its service
      * is over, with the worker freed (async, unguarded); NULL: it replies */
     const struct component *next;
+    /* the probability that a request fails after its service (error_rate);
+     * theorycheck accepts it only when every client resends a failure at
+     * once, without limit: Bernoulli feedback */
+    double fails;
+    /* replicas > 1: d >= 2 when each request joins the replica with the
+     * fewest requests among d sampled (the power of d choices, exact
+     * counts), replace whether drawn with replacement; 0: random */
+    unsigned choices;
+    bool replace;
 };
+
+/* The power of d choices' mean-field value is given from this many
+ * replicas on: its error is about 1/N (d = 2) to 1.5/N (d = 3) relative,
+ * 1-1.5% at N = 100 (measured, scenarios/validation/lb-p2c-100.ini). */
+#define THEORY_POWER_OF_D_MIN_REPLICAS 100
 
 #define THEORY_TANDEM_MAX 16 /* stations in series at most */
 #define THEORY_CACHES_MAX 16 /* caches with a hit ratio at most */
+#define THEORY_WARS_STORES 16 /* [wars] stores at most */
+
+/* A [wars] store (models/kinds/wars.c) as the WARS model sees it. */
+struct theory_wars {
+    char name[64];             /* the component's name (a copy) */
+    unsigned n, r, w, writes;  /* replicas, read and write quorums, writes per trial */
+    bool quorum_only;          /* propagate = quorum: only the first W to ack keep a write */
+    double mean_ms[4];         /* write, ack, read and response delays' means */
+    bool exponential[4];       /* each delay exactly exponential */
+    double read_after_ms;      /* t */
+};
 
 /* A cache's hit ratio under the independent reference model. */
 struct theory_cache {
@@ -70,13 +95,16 @@ struct theory_model {
     bool applies;          /* the shape above holds */
     const char *why;       /* when not: the first condition that fails (static text) */
     const char *component; /* the station's name (borrowed), or NULL */
-    double lambda;         /* arrivals per second at the station */
+    double lambda;         /* arrivals per second at the station (from outside) */
+    double feedback;       /* a single station's Bernoulli feedback q (st.fails), or 0 */
     double rho;            /* lambda mean_s / (replicas workers), the highest of a tandem's */
     struct theory_station st; /* the station (a tandem's first) */
     size_t nstations;         /* 1, or the stations of a tandem in series */
     struct theory_station tandem[THEORY_TANDEM_MAX]; /* tandem[0] is st */
     size_t ncaches;           /* caches whose hit ratio theory gives, whatever applies says */
     struct theory_cache caches[THEORY_CACHES_MAX];
+    size_t nwars;             /* [wars] stores, whatever applies says (no fault schedule) */
+    struct theory_wars wars[THEORY_WARS_STORES];
 };
 
 /* Checks sim's built components (model_build done) and fills *out. */

@@ -189,8 +189,9 @@ void csvout_summary(struct outfile *o, const struct report *rp)
     for (size_t b = 0, e; b < rp->nruns; b = e) {
         e = wr_point_end(rp, b);
         struct hist *pool = wr_pooled(rp, b, e);
-        struct theory_model tm;
-        theory_apply_point(rp->sc, rp->runs[b].point, &tm);
+        struct theory_model scratch;
+        const struct theory_model *tm =
+            theory_apply_memo(rp->theory, rp->sc, rp->runs[b].point, &scratch);
         for (const struct summary_metric *m = columns_summary_metrics; m->doc.name; m++) {
             struct ci ci;
             double value;
@@ -201,11 +202,11 @@ void csvout_summary(struct outfile *o, const struct report *rp)
             wr_num(o, ci.hi);
             outfile_printf(o, ",%zu", ci.n);
             const char *method;
-            wr_num(o, theory_apply_value(&tm, m->doc.name, &method));
+            wr_num(o, theory_apply_value(tm, m->doc.name, &method));
             outfile_printf(o, ",%s\n", method ? method : "");
         }
         for (size_t k = 0; k < nx; k++)
-            summary_extra(o, rp, b, e, xn[k], &tm);
+            summary_extra(o, rp, b, e, xn[k], tm);
         if (rp->slo_metric) {
             summary_key(o, rp, b, "slo_met");
             outfile_printf(o, ",%d,,,%zu,,\n", wr_slo_met(rp, b, e, pool), e - b);

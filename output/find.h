@@ -29,6 +29,7 @@ struct find_spec {
     bool tol_rel;
     long long repeat;              /* [sim] repeat: the replications of a probe */
     long long max_repeat;          /* find_max_repeat: an unsure probe's cap */
+    bool secant;                   /* find_method = secant: interpolate, else bisect */
     struct sc_check line;          /* the objective as an [expect] line ... */
     struct expect_item obj;        /* ... read by output/expect.c */
     char objective[FIND_NAME_MAX]; /* "latency_p99_ms < 100ms" */

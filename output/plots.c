@@ -96,7 +96,10 @@ static const struct dat_group sweep_groups[] = {
 };
 #define NSWEEP_GROUPS (sizeof sweep_groups / sizeof sweep_groups[0])
 /* sweep_metrics.dat */
-static const struct dat_group metrics_groups[] = {{"mean", "", false}, {"x", NULL, false}};
+/* the block's own column, the x label, and the column's theory (a formula's
+ * value at the point, NaN where none holds: output/theory_apply.h) */
+static const struct dat_group metrics_groups[] = {
+    {"mean", "", false}, {"x", NULL, false}, {"theory", "", true}};
 #define NMETRICS_GROUPS (sizeof metrics_groups / sizeof metrics_groups[0])
 
 /* A value and its interval as three plot-data columns. Without an interval
@@ -969,19 +972,19 @@ static void sweep_row(struct outfile *o, const struct report *rp, const struct x
     size_t pt = rp->runs[b].point;
     const char *xv = scenario_sweep_value(sc, pt, x->sweep);
     outfile_printf(o, "%.9g", x->v[sweep_index(sc, pt, x->sweep)]);
-    bool checked = false;
-    struct theory_model tm;
+    const struct theory_model *tm = NULL;
+    struct theory_model scratch;
     for (size_t i = 0; i < ng; i++) {
         if (!g[i].metric) {
             outfile_printf(o, " \"%s\"", xv);
             continue;
         }
         if (g[i].theory) {
-            if (!checked)
-                theory_apply_point(sc, pt, &tm);
-            checked = true;
+            if (!tm)
+                tm = theory_apply_memo(rp->theory, sc, pt, &scratch);
             const char *method;
-            outfile_printf(o, " %.9g", theory_apply_value(&tm, g[i].metric, &method));
+            outfile_printf(o, " %.9g",
+                           theory_apply_value(tm, g[i].metric[0] ? g[i].metric : column, &method));
             continue;
         }
         struct ci ci;
@@ -1058,8 +1061,8 @@ static struct theory_model *theory_points(const struct report *rp, size_t *n)
         (*n)++;
     struct theory_model *tm = xcalloc(*n + 1, sizeof *tm);
     size_t i = 0;
-    for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b))
-        theory_apply_point(rp->sc, rp->runs[b].point, &tm[i++]);
+    for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b), i++)
+        tm[i] = *theory_apply_memo(rp->theory, rp->sc, rp->runs[b].point, &tm[i]);
     return tm;
 }
 
@@ -1243,6 +1246,8 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
     size_t np = L.npanel;
     size_t pw = key_panel_width(rp->sc, &L, panel_width(rp->sc, &x));
     grid_of(1, np, &rows, &cols);
+    size_t ntm;
+    struct theory_model *tm = theory_points(rp, &ntm);
     outfile_printf(o, "# The runs.csv columns named by [sim] plot against the sweep variable\n"
                       "# '%s': the mean over replications with its 95%% CI (sweep_metrics.dat);\n"
                       "# the other sweeps are the lines (and panels).\n",
@@ -1254,9 +1259,11 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
         snprintf(png, sizeof png, "sweep_%s.png", pc->names[k]);
         plot_begin(o, rp->sc, png, rows, cols, pw, 440);
         sweep_row_panels(o, rp, &L, &x, "sweep_metrics.dat", c, "", pc->names[k], pc->names[k],
-                         pc->first[k], pw, 0, NULL, 0);
+                         pc->first[k], pw, dat_theory_col(metrics_groups, NMETRICS_GROUPS, ""),
+                         tm, ntm);
         outfile_printf(o, "unset multiplot\n");
     }
+    free(tm);
     x_axis_free(&x);
     free(L.panel);
 }
@@ -1638,7 +1645,7 @@ void plots_custom_data(struct outfile *o, const struct report *rp)
                         }
                     }
             if (!any) /* gnuplot needs a row in every block */
-                outfile_printf(o, "nan nan nan nan \"\"\n");
+                outfile_printf(o, "nan nan nan nan \"\" nan\n");
         }
         x_axis_free(&x);
     }
@@ -1648,7 +1655,8 @@ void plots_custom_script(struct outfile *o, const struct report *rp)
 {
     outfile_printf(o, "# The [plot NAME] sections: their runs.csv columns against a sweep\n"
                       "# variable, the mean over replications with its 95%% CI (plots.dat).\n");
-    size_t first = 0;
+    size_t first = 0, ntm;
+    struct theory_model *tm = theory_points(rp, &ntm);
     for (size_t q = 0; q < rp->nplots; q++) {
         const struct report_plot *pl = &rp->plots[q];
         struct layout L;
@@ -1663,12 +1671,14 @@ void plots_custom_script(struct outfile *o, const struct report *rp)
         plot_begin(o, rp->sc, png, rows, cols, pw, 440);
         /* the y axis: the columns' span, and their unit when they share it */
         double lo = (double)INFINITY, hi = -(double)INFINITY;
-        bool same = true;
+        bool same = true, theory = false;
         char label[200] = "";
         for (size_t m = 0; m < pl->ny; m++) {
             double l = 0, h = 0;
-            if (custom_has(rp, pl->y[m]))
+            if (custom_has(rp, pl->y[m])) {
                 metric_span(rp, pl->y[m], &l, &h);
+                theory |= theory_span(tm, ntm, pl->y[m], &l, &h); /* its dashed line */
+            }
             lo = l < lo ? l : lo;
             hi = h > hi ? h : hi;
             same &= strcmp(metric_unit(pl->y[m]), metric_unit(pl->y[0])) == 0;
@@ -1676,11 +1686,12 @@ void plots_custom_script(struct outfile *o, const struct report *rp)
             snprintf(label + len, sizeof label - len, "%s%s", m ? ", " : "", pl->y[m]);
         }
         row_panels(o, rp, &L, &x, "plots.dat", dat_col(metrics_groups, NMETRICS_GROUPS, ""), "",
-                   same ? pl->y[0] : "", label, first,
-                   pw, lo, hi, 0);
+                   same ? pl->y[0] : "", label, first, pw, lo, hi,
+                   theory ? dat_theory_col(metrics_groups, NMETRICS_GROUPS, "") : 0);
         outfile_printf(o, "unset multiplot\n");
         first += L.nfacets * L.nseries;
         free(L.panel);
         x_axis_free(&x);
     }
+    free(tm);
 }

@@ -15,6 +15,7 @@
 
 struct expect_outcome;
 struct find_result;
+struct theory_memo;
 struct part_header;
 
 #define REPORT_PLOT_MAX 8 /* columns plotted at most */
@@ -70,6 +71,9 @@ struct report {
      * find.dat and find.gp are written only with it, and the runs above are
      * those of one probe (the answer's). */
     const struct find_result *find;
+    /* The theory of each sweep point (output/theory_apply.h), checked once
+     * and shared by the writers, or NULL: each writer checks its own. */
+    struct theory_memo *theory;
 };
 
 /* The file whose fixed column is called name (so a sweep variable may not

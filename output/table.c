@@ -479,7 +479,7 @@ char *report_table(const struct report *rp)
     size_t p = 0;
     for (size_t b = 0; b < rp->nruns; b = wr_point_end(rp, b), p++) {
         start[p] = b;
-        theory_apply_point(sc, rp->runs[b].point, &tm[p]);
+        tm[p] = *theory_apply_memo(rp->theory, sc, rp->runs[b].point, &tm[p]);
     }
     start[np] = rp->nruns;
     const char *methods[MAX_METHODS];

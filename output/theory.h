@@ -79,6 +79,15 @@ double theory_mmck_blocking(unsigned c, unsigned k, double lambda, double mu);
 double theory_mmck_mean_in_system(unsigned c, unsigned k, double lambda, double mu);
 double theory_mmck_response_mean(unsigned c, unsigned k, double lambda, double mu);
 
+/* M/M/c/K FIFO response time of an admitted request: a mixture over the
+ * number n < K it finds (PASTA, probability p_n / (1 - p_K)) of Exp(mu)
+ * (n < c) and Erlang(n - c + 1, c mu) + Exp(mu) (n >= c), summed as
+ * positive Poisson-weighted terms (no cancellation; see theory.c), to about
+ * 1e-15 absolute. The quantile inverts it by bisection to 1e-15 relative;
+ * O(K + c mu t) per evaluation. Any load. K == c: Exp(mu). */
+double theory_mmck_response_sf(unsigned c, unsigned k, double lambda, double mu, double t);
+double theory_mmck_response_quantile(unsigned c, unsigned k, double lambda, double mu, double p);
+
 /* ---- M/D/1/K: finite capacity, constant service ------------------------------ */
 
 /* M/D/1/K: Poisson arrivals at lambda, constant service d, one server, at
@@ -290,6 +299,27 @@ double theory_pbs_kstale(unsigned n, unsigned r, unsigned w, double k);
  * sum_{j >= k} C(n, j) F^j (1 - F)^(n - j), F the hypoexponential CDF,
  * inverted by bisection to 1e-12 absolute. Same unit as a and b. */
 double theory_wars_latency_quantile(unsigned n, unsigned k, double a, double b, double q);
+
+/* WARS P(consistent read) t after a write returned, with exponential
+ * delays of means mw (write applied), ma (ack), mr (read request), ms
+ * (answer), N replicas, read quorum R, write quorum W; any writes before it
+ * do not matter. Exact (numerically integrated, Simpson with 20000 steps
+ * per 5 replicas over 80 of the largest mean, about 1e-7): given the write's return tau
+ * (the W-th smallest W[i] + A[i]) the W replicas that acked have it, and
+ * each of the N - W others is, independently, stale when W[i] > tau + t +
+ * R[i]; the read is stale when its R first answers all come from stale
+ * replicas. With memoryless W[i] the stale part factors:
+ *   P(stale) = C(N-W, R) e^(-alpha R t) I J,
+ *   I = int R k(x) K(x)^(R-1) (1 - F(x))^(N-R) dx,
+ *   J = N C(N-1, W-1) int H^(W-1) (1 - H)^(N-W-R) h(s) e^(-alpha R s) ds,
+ * F the CDF of R + S, k(x) = int f_R(r) e^(-alpha r) f_S(x - r) dr and K
+ * its integral, H and h the CDF and density of W + A, alpha = 1/mw.
+ * R + W > N (strict quorum): 1, for any delays. Agrees with 10^8 Monte
+ * Carlo trials of the model (tests/validation/extra.csv) within 1.5
+ * standard errors. Same unit for t and the means. */
+#define THEORY_WARS_MAX_N 100 /* replicas at most (else NAN), unless R + W > N */
+double theory_wars_p_consistent(unsigned n, unsigned r, unsigned w, double mw, double ma,
+                                double mr, double ms, double t);
 
 /* ---- the list of methods -------------------------------------------------- */
 

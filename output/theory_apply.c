@@ -3,11 +3,13 @@
 #include "output/theory_apply.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/model.h"
 #include "output/theory.h"
 #include "sim/sim.h"
+#include "sim/xalloc.h"
 
 const char theory_apply_conditions[] =
     "summary.csv's theory and theory_method columns have a value only when the sweep point's "
@@ -18,7 +20,12 @@ const char theory_apply_conditions[] =
     "autoscale, no auth; no timeouts, retries, hedges or breakers at the clients; no network "
     "latency; no [fault] or other component. With an unbounded queue the load must be below "
     "capacity (rho < 1); a bounded queue (queue = K - c places per replica) is a loss system, "
-    "stable at any load. A tandem qualifies too: the service calls one more [service] "
+    "stable at any load. Several replicas (100 or more) of one exponential worker each with "
+    "balance = power_of_two or power_of_two_replace (exact counts) get the power of d choices' "
+    "mean, an approximation. A failing service (error_rate = q, exponential service, unbounded queue) "
+    "qualifies when every client resends a failure at once until it succeeds (attempts = 0, no "
+    "retry policy): Bernoulli feedback, the only revisiting of a station sdsim's call graph "
+    "allows (a call loop is refused when the model is built). A tandem qualifies too: the service calls one more [service] "
     "(calls = NEXT, async = true, no call_timeout, call_hedge, breaker or bulkhead), that one "
     "perhaps another, each with exponential service, an unbounded queue and rho < 1. Then the "
     "rows a method lists under `summary` above get its steady-state value; other rows and "
@@ -37,6 +44,45 @@ void theory_apply_point(const struct scenario *sc, size_t point, struct theory_m
     }
     sim_fini(&sim);
     scenario_point_free(pt);
+}
+
+struct theory_memo {
+    const struct scenario *sc;
+    size_t npoints;
+    struct theory_model **point; /* npoints, NULL until checked */
+};
+
+struct theory_memo *theory_memo_new(const struct scenario *sc)
+{
+    struct theory_memo *m = xcalloc(1, sizeof *m);
+    m->sc = sc;
+    m->npoints = scenario_npoints(sc);
+    m->point = xcalloc(m->npoints, sizeof *m->point);
+    return m;
+}
+
+void theory_memo_free(struct theory_memo *memo)
+{
+    if (!memo)
+        return;
+    for (size_t i = 0; i < memo->npoints; i++)
+        free(memo->point[i]);
+    free(memo->point);
+    free(memo);
+}
+
+const struct theory_model *theory_apply_memo(struct theory_memo *memo, const struct scenario *sc,
+                                             size_t point, struct theory_model *scratch)
+{
+    if (!memo || memo->sc != sc || point >= memo->npoints) {
+        theory_apply_point(sc, point, scratch);
+        return scratch;
+    }
+    if (!memo->point[point]) {
+        memo->point[point] = xcalloc(1, sizeof *memo->point[point]);
+        theory_apply_point(sc, point, memo->point[point]);
+    }
+    return memo->point[point];
 }
 
 /* The quantile of a latency metric's name (latency_p99_ms: 0.99,
@@ -95,6 +141,8 @@ static double loss_value(const struct theory_model *m, const char *metric, const
             return theory_mmck_blocking(st->workers, k, lambda, mu);
         if (q == 0)
             return theory_mmck_response_mean(st->workers, k, lambda, mu) * 1e3;
+        if (q > 0) /* the admitted's FIFO response time, a mixture over what it finds */
+            return theory_mmck_response_quantile(st->workers, k, lambda, mu, q) * 1e3;
         return (double)NAN;
     }
     if (st->constant && st->workers == 1 && ratio && st->queue < THEORY_MD1K_MAX) {
@@ -128,10 +176,61 @@ static double tandem_value(const struct theory_model *m, double q)
     return theory_tandem_mm1_response_quantile(m->nstations, mu, m->lambda, q);
 }
 
+/* A [wars] store's row: STORE.p_consistent, p_within_k, write_ and
+ * read_p50/p99/p999_ms. */
+static double wars_value(const struct theory_wars *w, const char *what, const char **method)
+{
+    bool strict = w->r + w->w > w->n;
+    if (strcmp(what, "p_consistent") == 0) {
+        if (w->quorum_only) { /* the newest write is kept by W random replicas */
+            *method = "pbs_kstale";
+            return theory_pbs_kstale(w->n, w->r, w->w, 1);
+        }
+        for (size_t i = 0; i < 4 && !strict; i++)
+            if (!w->exponential[i])
+                return (double)NAN;
+        *method = "wars_consistent";
+        return theory_wars_p_consistent(w->n, w->r, w->w, w->mean_ms[0], w->mean_ms[1],
+                                        w->mean_ms[2], w->mean_ms[3], w->read_after_ms);
+    }
+    if (strcmp(what, "p_within_k") == 0) {
+        if (!w->quorum_only && !strict && w->writes == 1) /* within 1 is consistent */
+            return wars_value(w, "p_consistent", method);
+        if (!w->quorum_only && !strict)
+            return (double)NAN;
+        *method = "pbs_kstale";
+        return theory_pbs_kstale(w->n, w->r, w->w, (double)w->writes);
+    }
+    static const struct {
+        const char *name;
+        double q;
+    } lat[] = {{"write_p50_ms", 0.5}, {"write_p99_ms", 0.99}, {"write_p999_ms", 0.999},
+               {"read_p50_ms", 0.5},  {"read_p99_ms", 0.99},  {"read_p999_ms", 0.999}};
+    for (size_t i = 0; i < sizeof lat / sizeof lat[0]; i++) {
+        if (strcmp(what, lat[i].name) != 0)
+            continue;
+        size_t a = i < 3 ? 0 : 2; /* write and ack, or read and response */
+        if (!w->exponential[a] || !w->exponential[a + 1])
+            return (double)NAN;
+        *method = "wars_latency";
+        return theory_wars_latency_quantile(w->n, i < 3 ? w->w : w->r, w->mean_ms[a],
+                                            w->mean_ms[a + 1], lat[i].q);
+    }
+    return (double)NAN;
+}
+
 double theory_apply_value(const struct theory_model *m, const char *metric, const char **method)
 {
     *method = NULL;
     const char *dot = strrchr(metric, '.');
+    for (size_t i = 0; dot && i < m->nwars; i++)
+        if (strlen(m->wars[i].name) == (size_t)(dot - metric) &&
+            strncmp(m->wars[i].name, metric, (size_t)(dot - metric)) == 0) {
+            double v = wars_value(&m->wars[i], dot + 1, method);
+            if (isnan(v))
+                *method = NULL;
+            return v;
+        }
     if (dot && strcmp(dot, ".hit_ratio") == 0) { /* CACHE.hit_ratio */
         for (size_t i = 0; i < m->ncaches; i++)
             if (strlen(m->caches[i].name) == (size_t)(dot - metric) &&
@@ -163,10 +262,25 @@ double theory_apply_value(const struct theory_model *m, const char *metric, cons
     }
     const struct theory_station *st = &m->st;
     double v = (double)NAN, mu = 1 / st->mean_s;
+    if (m->feedback > 0) { /* Bernoulli feedback: each request visits 1/(1 - q) times */
+        if (q != 0)
+            return (double)NAN;
+        double visits = 1 / (1 - m->feedback);
+        *method = "jackson_feedback";
+        return theory_random_split_response_mean(st->replicas, st->workers, m->lambda * visits,
+                                                  mu) *
+               visits * 1e3;
+    }
     /* each replica (all alike) sees a Poisson stream of lambda / replicas,
      * and a request's response time is its replica's */
     double lambda = m->lambda / st->replicas;
     const char *name = NULL;
+    if (st->choices > 1) { /* the supermarket model's mean-field limit: the mean only */
+        if (q != 0)
+            return (double)NAN;
+        *method = "power_of_d";
+        return theory_power_of_d_response_mean(st->choices, lambda / mu, mu) * 1e3;
+    }
     if (st->exponential && st->replicas > 1) {
         name = "random_split";
         v = q == 0 ? theory_random_split_response_mean(st->replicas, st->workers, m->lambda, mu)
@@ -208,7 +322,8 @@ const char *theory_apply_metrics(const char *method)
                "waits) and, with exponential or constant service, the percentiles";
     if (strcmp(method, "mmck") == 0)
         return "queue = K - c > 0 (K up to 10^6), exponential service: rejected_ratio and "
-               "refused_ratio, latency_mean_ms of the admitted requests";
+               "refused_ratio, latency_mean_ms and latency_p50/p90/p99/p999_ms of the admitted "
+               "requests";
     if (strcmp(method, "md1k") == 0)
         return "queue = K - 1 > 0 (K up to 4096), one worker, constant service: rejected_ratio and "
                "refused_ratio";
@@ -220,6 +335,29 @@ const char *theory_apply_metrics(const char *method)
                "all with the same Zipf or uniform keys (uniform: capacity / n exactly), its "
                "misses going to a [store] with an unbounded queue, no [fault]; an "
                "APPROXIMATION that assumes each fill lands before the key is asked again";
+    if (strcmp(method, "power_of_d") == 0)
+        return "100 or more replicas of one exponential worker each, unbounded queues, balance = "
+               "power_of_two (d distinct replicas) or power_of_two_replace (d drawn with "
+               "replacement, the model the formula is the limit of), exact counts (no refresh): "
+               "latency_mean_ms, latency_all_mean_ms; an APPROXIMATION, the limit of many "
+               "replicas, about 1/N (d = 2) to 1.5/N (d = 3) below the simulated mean. The share "
+               "of replicas with at least k requests is not filled: sdsim measures it "
+               "(inflight_ge<i>) only at a [balancer] component, a model no method covers";
+    if (strcmp(method, "jackson_feedback") == 0)
+        return "one service (or random replicas) with exponential service and error_rate = q "
+               "whose clients all resend a failed request at once until it succeeds (attempts "
+               "= 0, no retry policy): latency_mean_ms, latency_all_mean_ms (the M/M/c mean at "
+               "lambda / (1 - q), times 1 / (1 - q) visits)";
+    if (strcmp(method, "wars_consistent") == 0)
+        return "STORE.p_consistent of a [wars] store with propagate = all: exponential delays "
+               "(N up to 100), or any delays when R + W > N (then 1)";
+    if (strcmp(method, "pbs_kstale") == 0)
+        return "STORE.p_consistent (k = 1) and STORE.p_within_k (k = writes) of a [wars] store "
+               "with propagate = quorum, any delays; p_within_k is 1 when R + W > N";
+    if (strcmp(method, "wars_latency") == 0)
+        return "STORE.write_p50/p99/p999_ms (exponential write and ack delays) and "
+               "STORE.read_p50/p99/p999_ms (exponential read and response delays) of a [wars] "
+               "store";
     if (strcmp(method, "jackson_tandem") == 0)
         return "services in series (async calls), exponential service: latency_mean_ms, "
                "latency_all_mean_ms; with one worker and replica each the percentiles too";

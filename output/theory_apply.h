@@ -39,6 +39,21 @@
  * built). */
 void theory_apply_point(const struct scenario *sc, size_t point, struct theory_model *out);
 
+/* The checked models of a scenario's sweep points, each built and checked
+ * once, when first asked for: the writers of one results folder (summary.csv,
+ * the table, the plot data) share it, so a large Che solve runs once per
+ * point instead of once per writer. Not thread-safe (the writers run one
+ * after the other). */
+struct theory_memo;
+struct theory_memo *theory_memo_new(const struct scenario *sc);
+void theory_memo_free(struct theory_memo *memo);
+
+/* Sweep point `point`'s checked model: memo's (checked on first use), or,
+ * when memo is NULL, checked now into *scratch. The result lives as long as
+ * memo (or scratch). */
+const struct theory_model *theory_apply_memo(struct theory_memo *memo, const struct scenario *sc,
+                                             size_t point, struct theory_model *scratch);
+
 /* The theory of summary metric `metric` for the checked model m, in the
  * metric's unit, with *method the method's name; NAN and NULL when no
  * method gives this metric for m. */

@@ -335,9 +335,9 @@ int find_read(const struct scenario *sc, const char *const *sets, size_t nsets,
 {
     *out = NULL;
     const struct sc_entry *e = sim_entry(sc, "find");
-    const char *companions[] = {"find_range", "find_tolerance", "find_max_repeat"};
+    const char *companions[] = {"find_range", "find_tolerance", "find_max_repeat", "find_method"};
     if (!e || !strcmp(e->value, "none")) {
-        for (size_t i = 0; i < 3; i++) {
+        for (size_t i = 0; i < sizeof companions / sizeof companions[0]; i++) {
             const struct sc_entry *c = sim_entry(sc, companions[i]);
             if (c && (!e || strcmp(e->value, "none") != 0))
                 return diag_error(d, c->key_loc, "%s without find: it bounds a search, `find = "
@@ -422,6 +422,12 @@ int find_read(const struct scenario *sc, const char *const *sets, size_t nsets,
     runner_first_config(sc, &cfg);
     fs->repeat = cfg.repeat;
     fs->max_repeat = 4 * cfg.repeat;
+    const struct sc_entry *fm = sim_entry(sc, "find_method");
+    if (fm && strcmp(fm->value, "secant") != 0 && strcmp(fm->value, "bisect") != 0) {
+        rc = diag_error(d, fm->val_loc, "find_method: bisect or secant, got '%s'", fm->value);
+        goto done;
+    }
+    fs->secant = fm && strcmp(fm->value, "secant") == 0;
     const struct sc_entry *me = sim_entry(sc, "find_max_repeat");
     if (me) {
         const char *why;
@@ -592,6 +598,50 @@ static bool close_enough(const struct find_spec *fs, double good, double bad)
     return w <= tol;
 }
 
+/* The tolerance at the bracket [good, bad], absolute. */
+static double tol_at(const struct find_spec *fs, double good, double bad)
+{
+    double tol = fs->tol_rel ? fs->tol * (good != 0 ? fabs(good) : fabs(bad)) : fs->tol;
+    return fs->integer && tol < 1 ? 1 : tol;
+}
+
+/* The objective's distance from its threshold at a probe's judged value m,
+ * negative on the passing side. When the bound and both ends' means are
+ * positive (recip), in reciprocals, 1/bound - 1/m: a latency near
+ * saturation grows like 1/(capacity - load), so its reciprocal is nearly
+ * straight in the load (or in workers) where a latency's own line is not;
+ * else m - bound. Flipped for > and >=. */
+static double excess(const struct find_spec *fs, double m, bool recip)
+{
+    double d = recip ? 1 / fs->obj.bound - 1 / m : m - fs->obj.bound;
+    return fs->obj.op == EXPECT_GT || fs->obj.op == EXPECT_GE ? -d : d;
+}
+
+/* find_method = secant: where the line through (good, eg) and (bad, eb)
+ * crosses 0 (regula falsi on excess(); eg and eb come scaled by the
+ * Illinois rule, halved for an end kept twice in a row, so that end moves
+ * too), at least a tolerance from either end so that every probe shrinks
+ * the bracket by one, rounded to the tolerance's decade (whole for int
+ * keys). NAN when the excesses do not straddle 0 (an unsure probe counted
+ * as failing, a metric without a value) or the bracket is too narrow: then
+ * the caller bisects. Pure, so the search stays deterministic. */
+static double secant_point(const struct find_spec *fs, double gv, double eg, double bv, double eb)
+{
+    if (!(eg < 0 && eb > 0) || !isfinite(eg) || !isfinite(eb))
+        return (double)NAN;
+    double tol = tol_at(fs, gv, bv), lo = gv < bv ? gv : bv, hi = gv < bv ? bv : gv;
+    if (hi - lo < 3 * tol)
+        return (double)NAN;
+    double x = gv + (bv - gv) * (-eg) / (eb - eg);
+    x = fmax(lo + tol, fmin(hi - tol, x));
+    double step = fs->integer ? 1 : pow(10, floor(log10(tol)));
+    double r = round(x / step) * step;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.10g", r); /* the value as written is the value probed */
+    r = strtod(buf, NULL);
+    return r > lo && r < hi ? r : (double)NAN;
+}
+
 int find_search(const struct scenario *base, const char *const *sets, size_t nsets,
                 const struct find_spec *fs, const struct find_hooks *h,
                 struct find_outcome *out, struct diag *d)
@@ -604,8 +654,11 @@ int find_search(const struct scenario *base, const char *const *sets, size_t nse
     struct probe_runs *pr = xcalloc(FIND_MAX_PROBES + 1, sizeof *pr);
     double good_v = fs->max ? fs->lo : fs->hi, bad_v = fs->max ? fs->hi : fs->lo;
     long good = -1, bad = -1;
-    int rc = 0;
-    double next = good_v;
+    /* secant: the end the last probe moved (+1 good, -1 bad), whether it
+     * moved the same end as the probe before, the Illinois scales */
+    int rc = 0, moved = 0;
+    bool same = false;
+    double next = good_v, sg = 1, sb = 1;
     for (int stage = 0; fr->nprobes < FIND_MAX_PROBES; stage++) {
         size_t i = fr->nprobes;
         struct find_probe *p = &fr->probes[i];
@@ -625,10 +678,18 @@ int find_search(const struct scenario *base, const char *const *sets, size_t nse
             good = (long)i;
             break;
         }
-        if (passes)
+        int end = passes ? 1 : -1;
+        same = stage > 1 && end == moved;
+        if (passes) {
             good = (long)i;
-        else
+            sg = 1;
+            sb = same ? sb / 2 : sb; /* the failing end stayed twice: Illinois */
+        } else {
             bad = (long)i;
+            sb = 1;
+            sg = same ? sg / 2 : sg;
+        }
+        moved = end;
         if (stage == 0) {
             next = bad_v;
             continue;
@@ -636,7 +697,14 @@ int find_search(const struct scenario *base, const char *const *sets, size_t nse
         double gv = fr->probes[good].value, bv = fr->probes[bad].value;
         if (close_enough(fs, gv, bv))
             break;
-        next = midpoint(fs, gv, bv);
+        next = (double)NAN;
+        if (fs->secant && !same) { /* twice on one side: bisect once, then interpolate again */
+            double mg = fr->probes[good].mean, mb = fr->probes[bad].mean;
+            bool recip = fs->obj.bound > 0 && mg > 0 && mb > 0;
+            next = secant_point(fs, gv, sg * excess(fs, mg, recip), bv, sb * excess(fs, mb, recip));
+        }
+        if (isnan(next))
+            next = midpoint(fs, gv, bv);
         if (isnan(next))
             break;
     }

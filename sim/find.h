@@ -17,7 +17,8 @@
  * The search probes the end of the range that should pass (max: LO, min:
  * HI) and stops with no answer when it does not; then the other end, and
  * stops there when it passes too; then bisects between the passing and the
- * failing probe until they are find_tolerance apart (whole numbers for an
+ * failing probe (find_method = secant: interpolates, see find.c) until they
+ * are find_tolerance apart (whole numbers for an
  * int key: 1 apart by default). It assumes the objective changes once over
  * the range (the usual case: latency grows with load). The top of the
  * program: it calls the runner and output/expect.c, as sim/runner.c does. */

@@ -31,6 +31,7 @@
 #include "output/report.h"
 #include "output/theory.h"
 #include "output/theory_apply.h"
+#include "output/theory_apply.h"
 #include "sim/find.h"
 #include "sim/lessons.h"
 #include "sim/quiz.h"
@@ -1064,6 +1065,7 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
     struct report_plot *custom = NULL;
     runner_plots(x->sc, &custom, &rp.nplots, NULL); /* checked when validated */
     rp.plots = custom;
+    rp.theory = theory_memo_new(x->sc); /* each point's theory, checked once for every writer */
     char from_show[512];
     if (report_plot_from_show(&rp, from_show, sizeof from_show))
         rp.plot = from_show;
@@ -1104,6 +1106,7 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
     if ((rc == 0 || rc == EXIT_EXPECT_FAILED) && c->qz) /* --quiz: the answers judged */
         quiz_report(c->qz, eo, stdout);
     expect_outcome_free(eo);
+    theory_memo_free(rp.theory);
     return rc;
 }
 

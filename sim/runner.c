@@ -72,12 +72,17 @@ const struct param_spec runner_sim_params[] = {
      "(or SECTION.KEY.ARG, a number in its spec: load.arrival.rate) at which the objective "
      "holds, e.g. max load.arrival.rate where latency_p99_ms < 100ms, min app.workers where "
      "latency_p99_ms < 100ms (OP < <= > >=; METRIC and VALUE "
-     "as in [expect]); bisection, each probe a full set of replications with the same seeds; "
+     "as in [expect]); bisection (or find_method = secant), each probe a full set of replications with the same seeds; "
      "find.csv, find.png, the answer in manifest.txt and on the terminal"},
     {"find_range", "LO..HI", "(with find)",
      "the values searched, in the unit probes are written in: 50/s..400/s, 1..16"},
     {"find_tolerance", "number|%", "1% (int: 1)",
      "stop when the passing and the failing probe are this close (a percentage: of the answer)"},
+    {"find_method", "bisect|secant", "bisect",
+     "how the next probe is chosen between the passing and the failing one: bisect (the "
+     "middle) or secant (where the line through their metric means crosses the threshold, "
+     "Illinois-style, at least find_tolerance from either; the middle when they give no line): "
+     "fewer probes when the metric is smooth, the same safe-side answer"},
     {"find_max_repeat", "int", "4 x repeat",
      "a probe whose 95% interval straddles the threshold gets twice the replications, up to "
      "this; still unsure, it counts as failing (the answer passes with its interval clear)"},

@@ -156,6 +156,45 @@ START_TEST(the_answer_is_bracketed_within_the_tolerance)
 }
 END_TEST
 
+/* find_method = secant: the same bracket rule and the same answer within
+ * the tolerance, in fewer probes than bisection on a wide range, the same
+ * at any -j. */
+START_TEST(secant_reaches_the_answer_in_fewer_probes)
+{
+    const char *bis = MM1("max load.arrival.rate where latency_p99_ms < 80ms",
+                          "find_range = 1/s..99/s\n", "find_tolerance = 1/s\n");
+    const char *sec = MM1("max load.arrival.rate where latency_p99_ms < 80ms",
+                          "find_range = 1/s..99/s\n", "find_tolerance = 1/s\nfind_method = secant\n");
+    struct find_outcome a, b, c;
+    struct find_spec *fa, *fb, *fc;
+    struct scenario *sa, *sb, *scc;
+    search(bis, 1, &a, &fa, &sa);
+    search(sec, 1, &b, &fb, &sb);
+    search(sec, 2, &c, &fc, &scc);
+    ck_assert(fb->secant && !fa->secant);
+    const struct find_probe *pa = &a.fr.probes[a.fr.pass], *pb = &b.fr.probes[b.fr.pass];
+    const struct find_probe *qb = &b.fr.probes[b.fr.fail];
+    ck_assert_int_eq(pb->verdict, EXPECT_PASS);
+    ck_assert(pb->hi < 80);
+    ck_assert(qb->value - pb->value <= 1.0 && qb->value > pb->value);
+    ck_assert_uint_lt(b.fr.nprobes, a.fr.nprobes);
+    ck_assert_msg(fabs(pa->value - pb->value) <= 1.0, "bisect %g, secant %g", pa->value, pb->value);
+    ck_assert_uint_eq(b.fr.nprobes, c.fr.nprobes);
+    for (size_t i = 0; i < b.fr.nprobes; i++)
+        ck_assert(b.fr.probes[i].value == c.fr.probes[i].value &&
+                  b.fr.probes[i].hi == c.fr.probes[i].hi);
+    find_outcome_free(&a);
+    find_outcome_free(&b);
+    find_outcome_free(&c);
+    find_spec_free(fa);
+    find_spec_free(fb);
+    find_spec_free(fc);
+    scenario_free(sa);
+    scenario_free(sb);
+    scenario_free(scc);
+}
+END_TEST
+
 START_TEST(nothing_passes_or_everything_does)
 {
     struct find_outcome a;
@@ -218,6 +257,7 @@ Suite *find_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, a_search_is_read_against_the_tables);
     tcase_add_test(tc, the_answer_is_bracketed_within_the_tolerance);
+    tcase_add_test(tc, secant_reaches_the_answer_in_fewer_probes);
     tcase_add_test(tc, nothing_passes_or_everything_does);
     tcase_add_test(tc, the_shipped_answers_agree_with_theory);
     suite_add_tcase(s, tc);

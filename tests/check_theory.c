@@ -303,6 +303,74 @@ START_TEST(mmck_with_a_huge_room_is_mmc_and_stays_finite_at_scale)
 }
 END_TEST
 
+/* The admitted request's response time. By hand: M/M/1/2 at lambda = mu =
+ * 1 finds 0 or 1 with probability 1/2 each, so T is Exp(1) or Erlang(2, 1):
+ * P(T > t) = e^-t (1 + t/2), 0.5518192 at t = 1, median 1.1461932, p99
+ * 5.9902443. M/M/2/3 at lambda = 2, mu = 1: p_n ~ 1, 2, 2, 2; the admitted
+ * find 0, 1, 2 with 1/5, 2/5, 2/5, so T is Exp(1) w.p. 3/5 and Exp(2) +
+ * Exp(1) w.p. 2/5: P(T > t) = 1.4 e^-t - 0.4 e^-2t, 0.4608971 at t = 1,
+ * median 0.9070615, p99.9 7.2440234. */
+START_TEST(mmck_response_percentiles_by_hand)
+{
+    near_rel(theory_mmck_response_sf(1, 2, 1, 1, 1), 0.5518191618, 1e-9, "M/M/1/2 sf(1)");
+    near_rel(theory_mmck_response_quantile(1, 2, 1, 1, 0.5), 1.1461932206, 1e-9, "M/M/1/2 p50");
+    near_rel(theory_mmck_response_quantile(1, 2, 1, 1, 0.99), 5.9902443462, 1e-9, "M/M/1/2 p99");
+    near_rel(theory_mmck_response_sf(2, 3, 2, 1, 1), 0.4608971043, 1e-9, "M/M/2/3 sf(1)");
+    near_rel(theory_mmck_response_quantile(2, 3, 2, 1, 0.5), 0.9070614574, 1e-9, "M/M/2/3 p50");
+    near_rel(theory_mmck_response_quantile(2, 3, 2, 1, 0.999), 7.2440233715, 1e-9,
+             "M/M/2/3 p999");
+    /* K = c (Erlang B): the admitted never wait, T ~ Exp(mu) */
+    near_rel(theory_mmck_response_quantile(5, 5, 20, 2, 0.99), -log(0.01) / 2, 1e-12, "K = c");
+    /* a room no request fills: M/M/c's percentiles (Erlang C) */
+    static const double ps[] = {0.5, 0.95, 0.99, 0.999};
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+        near_rel(theory_mmck_response_quantile(4, 400, 3.2, 1, ps[i]),
+                 theory_mmc_response_quantile(4, 3.2, 1, ps[i]), 1e-9, "K -> infinity");
+    /* the mean of the distribution is the mean by Little's law: the
+     * integral of P(T > t) (Simpson, h = 0.005 to t = 60) for M/M/4/6 */
+    double h = 0.005, sum = 0;
+    for (int i = 0; i <= 12000; i++) {
+        double w = i == 0 || i == 12000 ? 1 : i % 2 ? 4 : 2;
+        sum += w * theory_mmck_response_sf(4, 6, 3, 1, i * h);
+    }
+    near_rel(sum * h / 3, theory_mmck_response_mean(4, 6, 3, 1), 1e-9, "integral = mean");
+    /* overloaded and large: finite, and above the mean of an idle system */
+    double q = theory_mmck_response_quantile(3000, 3500, 3500, 1, 0.99);
+    ck_assert(isfinite(q) && q > -log(0.01));
+    ck_assert(isnan(theory_mmck_response_quantile(4, 3, 1, 1, 0.5)));
+    ck_assert(isnan(theory_mmck_response_quantile(4, 6, 1, 1, 1)));
+}
+END_TEST
+
+/* WARS P(consistent) with exponential delays against 10^8 Monte Carlo
+ * trials of the model (tests/validation/extra.csv, standard error <= 5e-5:
+ * within 4 of them), and the strict quorum's 1. */
+START_TEST(wars_p_consistent_matches_monte_carlo)
+{
+    static const struct {
+        unsigned n, r, w;
+        double mw, t, mc;
+    } cases[] = {
+        {3, 1, 1, 10, 0, 0.41953004},  {3, 1, 1, 10, 5, 0.64790305}, {3, 1, 1, 10, 10, 0.78640503},
+        {3, 1, 1, 10, 30, 0.97107933}, {3, 1, 1, 1, 0, 0.75177621},  {3, 1, 1, 1, 1, 0.90863262},
+        {3, 1, 2, 10, 0, 0.71316609},  {3, 2, 1, 10, 0, 0.75729732}, {5, 1, 1, 10, 0, 0.2901365},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        near_abs(theory_wars_p_consistent(cases[i].n, cases[i].r, cases[i].w, cases[i].mw, 1, 1,
+                                          1, cases[i].t),
+                 cases[i].mc, 2e-4, "WARS P(consistent) vs Monte Carlo");
+    ck_assert(theory_wars_p_consistent(3, 2, 2, 10, 1, 1, 1, 0) == 1);
+    ck_assert(theory_wars_p_consistent(500, 300, 201, 10, 1, 1, 1, 0) == 1);
+    ck_assert(isnan(theory_wars_p_consistent(500, 1, 1, 10, 1, 1, 1, 0))); /* N > 100 */
+    ck_assert(isnan(theory_wars_p_consistent(3, 4, 1, 10, 1, 1, 1, 0)));
+    ck_assert(isnan(theory_wars_p_consistent(3, 1, 1, 10, 1, 1, 1, -1)));
+    /* more replicas: the integration keeps 1e-6 (a 10x finer Simpson gives
+     * 0.1198183228 and 0.8489220762) */
+    near_abs(theory_wars_p_consistent(20, 1, 1, 10, 1, 1, 1, 0), 0.1198183228, 1e-6, "N = 20");
+    near_abs(theory_wars_p_consistent(20, 3, 5, 10, 1, 1, 1, 2), 0.8489220762, 1e-6, "N = 20");
+}
+END_TEST
+
 /* ---- M/G/1, Kingman ------------------------------------------------------ */
 
 START_TEST(pollaczek_khinchine_matches_published_cases)
@@ -622,6 +690,8 @@ Suite *theory_suite(void)
     tcase_add_test(q, erlang_b_matches_published_cases);
     tcase_add_test(q, mmck_matches_published_cases);
     tcase_add_test(q, mmck_with_a_huge_room_is_mmc_and_stays_finite_at_scale);
+    tcase_add_test(q, mmck_response_percentiles_by_hand);
+    tcase_add_test(q, wars_p_consistent_matches_monte_carlo);
     tcase_add_test(q, md1k_loss_matches_closed_forms_and_an_independent_relation);
     tcase_add_test(q, md1k_loss_limits_and_bad_arguments);
     tcase_add_test(q, pollaczek_khinchine_matches_published_cases);

@@ -201,9 +201,18 @@ START_TEST(mmck_blocking_and_admitted_mean)
     ck_assert_double_eq_tol(theory_apply_value(&m, "refused_ratio", &method), 0.0912505, 1e-7);
     ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 1111.570, 1e-3);
     ck_assert_str_eq(method, "mmck");
-    /* no formula here for the admitted's percentiles; latency_all_ counts
-     * the rejected requests too */
-    ck_assert(isnan(theory_apply_value(&m, "latency_p99_ms", &method)));
+    /* The admitted's percentiles: they find n = 0..5 with weights 1, 3,
+     * 4.5, 4.5, 3.375, 2.53125 (over 18.90625): Exp(1) below 4, Exp(4) +
+     * Exp(1) at 4, Erlang(2, 4) + Exp(1) at 5, whose survivals e^-t,
+     * (4 e^-t - e^-4t)/3 and e^-4t (1 + 4t) + 16 e^-t (1 - e^-3t (1 + 3t))/9
+     * mix to p50 821.7723 ms, p90 2453.8065, p99 4756.7195, p999 7059.3052.
+     * latency_all_ counts the rejected requests too: none there. */
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_p50_ms", &method), 821.7723, 1e-3);
+    ck_assert_str_eq(method, "mmck");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_p90_ms", &method), 2453.8065, 1e-3);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_p99_ms", &method), 4756.7195, 1e-3);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_p999_ms", &method), 7059.3052, 1e-3);
+    ck_assert(isnan(theory_apply_value(&m, "latency_all_p99_ms", &method)));
     ck_assert(isnan(theory_apply_value(&m, "latency_all_mean_ms", &method)));
     ck_assert(isnan(theory_apply_value(&m, "error_ratio", &method)));
     ck_assert_ptr_null(method);
@@ -369,6 +378,156 @@ START_TEST(cache_hit_ratio_che_and_martina)
 }
 END_TEST
 
+/* The writers share one check per sweep point: the memo checks a point
+ * once (the same model every time it is asked) and gives what a fresh
+ * check gives. */
+START_TEST(memo_checks_each_point_once)
+{
+    struct sim sim;
+    struct scenario *sc;
+    struct sc_point *pt;
+    tl_model_build(&sim, &sc, &pt,
+                   CACHE_MODEL("zipf(n=100000, s=0.8)", "lru", "", "", ""), 1, 1000000000);
+    struct theory_memo *memo = theory_memo_new(sc);
+    struct theory_model a, b;
+    const struct theory_model *m1 = theory_apply_memo(memo, sc, 0, &a);
+    const struct theory_model *m2 = theory_apply_memo(memo, sc, 0, &b);
+    ck_assert_ptr_eq(m1, m2);
+    ck_assert_ptr_ne(m1, &a);
+    const struct theory_model *fresh = theory_apply_memo(NULL, sc, 0, &b);
+    ck_assert_ptr_eq(fresh, &b);
+    const char *x, *y;
+    ck_assert_double_eq(theory_apply_value(m1, "c.hit_ratio", &x),
+                        theory_apply_value(fresh, "c.hit_ratio", &y));
+    ck_assert_str_eq(x, "che_lru");
+    ck_assert_str_eq(y, "che_lru");
+    theory_memo_free(memo);
+    theory_memo_free(NULL);
+    tl_model_free(&sim, &sc, &pt);
+}
+END_TEST
+
+/* Bernoulli feedback, the only way a request revisits a station in sdsim
+ * (a call cycle is refused): a failure after service (error_rate = q) that
+ * every client resends at once until it succeeds (attempts = 0). As
+ * scenarios/validation/feedback.ini: lambda 0.5, q 0.2, M/M/1: the station
+ * sees 0.625, T per visit 1/(1 - 0.625) = 2.6667 s, 1.25 visits: 3333.333
+ * ms. M/M/2 at lambda 0.5, q 0.5: 1 a second, a = 1, C = 1/3, Wq = 1/3, T
+ * per visit 4/3, 2 visits: 2666.667 ms. */
+#define FB_CLIENT "[client load]\narrival = poisson(rate=0.5/s)\nto = app\nattempts = 0\n"
+START_TEST(feedback_is_jackson)
+{
+    struct theory_model m;
+    const char *method;
+    check_text(FB_CLIENT "[service app]\nservice = exp(mean=1s)\nerror_rate = 0.2\n", &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_double_eq_tol(m.feedback, 0.2, 1e-15);
+    ck_assert_double_eq_tol(m.rho, 0.625, 1e-12);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 3333.333, 1e-3);
+    ck_assert_str_eq(method, "jackson_feedback");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_all_mean_ms", &method), 3333.333,
+                            1e-3);
+    ck_assert(isnan(theory_apply_value(&m, "latency_p99_ms", &method))); /* no percentiles */
+    ck_assert_ptr_null(method);
+    check_text(FB_CLIENT "[service app]\nservice = exp(mean=1s)\nworkers = 2\nerror_rate = 0.5\n",
+               &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 2666.667, 1e-3);
+    /* and where it is not feedback, or not Jackson's */
+    refused(CLIENT "[service app]\nservice = exp(mean=1s)\nerror_rate = 0.2\n", "error_rate");
+    refused(FB_CLIENT "[client other]\narrival = poisson(rate=0.1/s)\nto = app\n"
+                      "[service app]\nservice = exp(mean=1s)\nerror_rate = 0.2\n",
+            "error_rate");
+    refused(FB_CLIENT "[service app]\nservice = const(1s)\nerror_rate = 0.2\n", "exponential");
+    refused(FB_CLIENT "[service app]\nservice = exp(mean=1s)\nerror_rate = 0.2\nqueue = 4\n",
+            "bounded queue");
+    refused(FB_CLIENT "[service app]\nservice = exp(mean=1s)\nerror_rate = 0.5\n", "rho >= 1");
+    refused(FB_CLIENT "[service app]\nservice = exp(mean=1s)\nqueue = 4\n", "retry");
+    refused(FB_CLIENT "[service app]\nservice = exp(mean=100ms)\nerror_rate = 0.2\n"
+                      "calls = b\nasync = true\n[service b]\nservice = exp(mean=100ms)\n",
+            "error_rate");
+    refused("[client load]\narrival = poisson(rate=0.5/s)\nto = app\nattempts = 0\n"
+            "retry = exponential(base=5ms, cap=2s, jitter=full)\n"
+            "[service app]\nservice = exp(mean=1s)\nerror_rate = 0.2\n",
+            "retr");
+}
+END_TEST
+
+/* The power of d choices over N = 100 replicas at rho 0.9 (as
+ * scenarios/validation/lb-p2c-100.ini): the mean-field mean
+ * sum_{i >= 1} rho^((d^i - d)/(d - 1)) is 2.614057 s for d = 2 and
+ * 2.027856 s for d = 3, with or without replacement (the same limit). */
+#define P2C_CLIENT "[client load]\narrival = poisson(rate=90/s)\nto = app\n"
+#define P2C(extra) "[service app]\nreplicas = 100\n" extra
+#define EXP "service = exp(mean=1s)\n"
+START_TEST(power_of_d_mean_field)
+{
+    struct theory_model m;
+    const char *method;
+    check_text(P2C_CLIENT P2C(EXP "balance = power_of_two(d=2)\n"), &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_uint_eq(m.st.choices, 2);
+    ck_assert(!m.st.replace);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 2614.057, 1e-3);
+    ck_assert_str_eq(method, "power_of_d");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_all_mean_ms", &method), 2614.057,
+                            1e-3);
+    ck_assert(isnan(theory_apply_value(&m, "latency_p99_ms", &method)));
+    check_text(P2C_CLIENT P2C(EXP "balance = power_of_two_replace(d=3)\n"), &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert(m.st.replace);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 2027.856, 1e-3);
+    /* d = 1 picks one replica uniformly: random split, M/M/1 at 0.9 */
+    check_text(P2C_CLIENT P2C(EXP "balance = power_of_two(d=1)\n"), &m);
+    ck_assert_msg(m.applies, "refused: %s", m.why);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "latency_mean_ms", &method), 10000, 1e-6);
+    ck_assert_str_eq(method, "random_split");
+    refused("[client load]\narrival = poisson(rate=9/s)\nto = app\n"
+            "[service app]\nservice = exp(mean=1s)\nreplicas = 10\nbalance = power_of_two\n",
+            "fewer than 100 replicas");
+    refused(P2C_CLIENT P2C(EXP "balance = power_of_two\nworkers = 2\n"), "more than one worker");
+    refused(P2C_CLIENT P2C("balance = power_of_two\nservice = const(1s)\n"), "exponential");
+    refused(P2C_CLIENT P2C(EXP "balance = power_of_two\nqueue = 10\n"), "bounded queue");
+    refused(P2C_CLIENT P2C(EXP "balance = power_of_two(refresh=100ms)\n"), "exact counts");
+    refused(P2C_CLIENT P2C(EXP "balance = least_connections\n"), "balance policy");
+}
+END_TEST
+
+/* A [wars] store's rows: P(consistent) by theory_wars_p_consistent
+ * (exponential delays; 0.4195590 at N = 3, R = W = 1, write delay mean 10
+ * ms, the others 1 ms, t = 0), 1 for a strict quorum, PBS k-staleness with
+ * propagate = quorum (1 - (2/3)^2 = 0.5555556 within 2 writes, 1/3
+ * consistent), the latency percentiles where the two delays are
+ * exponential (K-th smallest of N hypoexponentials). */
+START_TEST(wars_store_rows)
+{
+    struct theory_model m;
+    const char *method;
+    check_text("[wars q]\nwrite_delay = exp(mean=10ms)\n", &m);
+    ck_assert_uint_eq(m.nwars, 1);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "q.p_consistent", &method), 0.4195590, 1e-6);
+    ck_assert_str_eq(method, "wars_consistent");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "q.p_within_k", &method), 0.4195590, 1e-6);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "q.write_p99_ms", &method), 16.40417206,
+                            1e-6);
+    ck_assert_str_eq(method, "wars_latency");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "q.read_p99_ms", &method), 2.894664188, 1e-6);
+    ck_assert(isnan(theory_apply_value(&m, "q.read_mean_ms", &method)));
+    ck_assert(isnan(theory_apply_value(&m, "other.p_consistent", &method)));
+    check_text("[wars q]\nwrite_delay = const(10ms)\nread_quorum = 2\nwrite_quorum = 2\n", &m);
+    ck_assert(theory_apply_value(&m, "q.p_consistent", &method) == 1);
+    ck_assert(isnan(theory_apply_value(&m, "q.write_p99_ms", &method))); /* not exponential */
+    ck_assert_double_eq_tol(theory_apply_value(&m, "q.read_p99_ms", &method), 4.54470423, 1e-6);
+    check_text("[wars q]\nwrite_delay = const(10ms)\n", &m);
+    ck_assert(isnan(theory_apply_value(&m, "q.p_consistent", &method)));
+    ck_assert_ptr_null(method);
+    check_text("[wars q]\npropagate = quorum\nwrites = 2\n", &m);
+    ck_assert_double_eq_tol(theory_apply_value(&m, "q.p_within_k", &method), 5.0 / 9, 1e-12);
+    ck_assert_str_eq(method, "pbs_kstale");
+    ck_assert_double_eq_tol(theory_apply_value(&m, "q.p_consistent", &method), 1.0 / 3, 1e-12);
+}
+END_TEST
+
 /* Every condition, broken one at a time, takes the theory away. */
 START_TEST(conditions_refuse)
 {
@@ -418,6 +577,10 @@ Suite *theorycheck_suite(void)
 {
     Suite *s = suite_create("theorycheck");
     TCase *tc = tcase_create("theorycheck");
+    tcase_add_test(tc, memo_checks_each_point_once);
+    tcase_add_test(tc, feedback_is_jackson);
+    tcase_add_test(tc, power_of_d_mean_field);
+    tcase_add_test(tc, wars_store_rows);
     tcase_add_test(tc, hello_is_erlang_c);
     tcase_add_test(tc, mmck_blocking_and_admitted_mean);
     tcase_add_test(tc, erlang_b_any_service);

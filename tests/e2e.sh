@@ -204,7 +204,7 @@ in_ci() { # in_ci DIR METRIC METHOD THEORY TOL: theory within TOL of THEORY, in 
         if ($5 != m || d > tol || !($2 <= $4 && $4 <= $3)) { print "  " $0; exit 1 } n++ }
         END { exit n != 1 }'
 }
-for v in erlb-10 mmck-4-6 tandem-2; do
+for v in erlb-10 mmck-4-6 tandem-2 feedback; do
     "$SDSIM" run scenarios/validation/$v.ini --set sim.duration=101000s --set sim.warmup=1000s \
         --set sim.repeat=5 -j 2 -q -o "$T/th-$v"
 done
@@ -218,6 +218,32 @@ check "mmck-4-6 (M/M/4/6, lambda 3): mmck's blocking 0.0913, in the interval" \
     in_ci "$T/th-mmck-4-6" rejected_ratio mmck 0.0913 0.00005
 check "mmck-4-6: mmck's mean of the admitted 1.112 s, in the interval" \
     in_ci "$T/th-mmck-4-6" latency_mean_ms mmck 1112 0.5
+near_theory() { # near_theory DIR METRIC METHOD THEORY REL: theory as quoted, value within REL
+    loss_row "$1" "$2" | awk -v m="$3" -v t="$4" -v r="$5" '{ d = ($4 - t) / t; e = ($1 - $4) / $4
+        if (d < 0) d = -d; if (e < 0) e = -e
+        if ($5 != m || d > 1e-6 || e > r) { print "  " $0; exit 1 } n++ } END { exit n != 1 }'
+}
+# the admitted's percentiles (by hand in tests/check_theorycheck.c); the
+# histogram's buckets are 0.5% wide, so the simulated value is within 1%
+check "mmck-4-6: mmck's admitted p50 821.7723 ms, the simulated within 1%" \
+    near_theory "$T/th-mmck-4-6" latency_p50_ms mmck 821.7723 0.01
+check "mmck-4-6: mmck's admitted p99 4756.7195 ms, the simulated within 1%" \
+    near_theory "$T/th-mmck-4-6" latency_p99_ms mmck 4756.7195 0.01
+check "feedback (M/M/1, q 0.2, resent until success): jackson_feedback's mean 3.333 s, in the interval" \
+    in_ci "$T/th-feedback" latency_mean_ms jackson_feedback 3333.333 0.001
+# the power of 2 choices over 100 replicas: the mean-field mean, an
+# approximation its comment says is about 1% low at N = 100
+"$SDSIM" run scenarios/validation/lb-p2c-100.ini --set sim.duration=12000s --set sim.warmup=1000s \
+    --set sim.repeat=4 -j 2 -q -o "$T/th-p2c"
+check "lb-p2c-100: power_of_d's mean 2.614 s, the simulated 0-2.5% above it" sh -c \
+    "awk -F, '\$2 == \"latency_mean_ms\" { r = \$3 / \$7; if (\$8 == \"power_of_d\" && \$7 > 2614.05 && \$7 < 2614.06 && r >= 1 && r < 1.025) ok = 1 } END { exit !ok }' '$T/th-p2c/summary.csv'"
+# WARS: P(consistent) exact for exponential delays (within 1.5 standard
+# errors of 10^8 Monte Carlo trials), 1 for a strict quorum, in the interval
+"$SDSIM" run scenarios/validation/pbs-exp.ini --set sim.duration=201s -j 2 -q -o "$T/th-pbs"
+for s in t0:0.4195590 t30:0.9711015 n5:0.2900626 strict:1; do
+    check "pbs-exp ${s%%:*}: wars_consistent's P(consistent) ${s#*:}, in the interval" \
+        in_ci "$T/th-pbs" "${s%%:*}.p_consistent" wars_consistent "${s#*:}" 0.0000001
+done
 check "tandem-2 (two M/M/1 at lambda 0.8): jackson_tandem's mean 10 s, in the interval" \
     in_ci "$T/th-tandem-2" latency_mean_ms jackson_tandem 10000 0.000001
 # cache-size.ini's LRU caches: Che's hit ratios, as its comment quotes them
@@ -236,6 +262,9 @@ che_quotes() {
         END { exit bad > 0 || i != n || n != 5 }' "$T/th-cs/summary.csv"
 }
 check "cache-size.ini: Che's quoted hit ratios in summary.csv's theory, the simulation within 0.003" che_quotes
+check "cache-size.ini: sweep_metrics.dat carries Che's hit ratio beside cache.hit_ratio (its dashed line)" \
+    awk 'NR == 1 { ok = ($NF == "\"theory\"") } NR > 1 && NF > 5 && $NF + 0 > 0.15 { n++ }
+         END { exit !(ok && n == 5) }' "$T/th-cs/sweep_metrics.dat"
 check "cache-size.ini: the table shows the theory beside cache.hit_ratio" \
     grep -q 'cache.hit_ratio  theory  store_reads' "$T/th-cs.out"
 check "erlb-10, mmck-4-6: no theory for latency_all_ (it counts the rejected too)" sh -c \
@@ -1596,6 +1625,22 @@ find_bracket_holds() {
 }
 check "capacity-search.ini: pass/fail bracket within 1%, answer within 2% of Erlang C as quoted" \
     find_bracket_holds
+# find_method = secant on a wide range (50/s..1000/s, capacity 400/s):
+# the same answer within find_tolerance (1%) in fewer probes (measured:
+# bisection 11, secant 8)
+for m in bisect secant; do
+    "$SDSIM" run scenarios/capacity-search.ini --set sim.find_range=50/s..1000/s \
+        --set sim.find_method=$m -j 2 -q -o "$T/find-$m" > /dev/null
+done
+secant_fewer() {
+    awk -F, 'FNR == 1 { f++; next } { n[f]++ } $9 == "pass" && $2 > best[f] { best[f] = $2 }
+        END { printf "  bisect %d probes -> %s, secant %d -> %s\n", n[1], best[1], n[2], best[2]
+              d = best[1] - best[2]; if (d < 0) d = -d
+              exit !(n[2] < n[1] && best[2] > 0 && d <= 0.01 * best[1]) }' \
+        "$T/find-bisect/find.csv" "$T/find-secant/find.csv"
+}
+check "capacity-search.ini, find_method = secant: bisection's answer within 1%, fewer probes" \
+    secant_fewer
 check "capacity-search.ini: find.csv has one row per probe, every probe's verdict pass, fail or unsure" \
     awk -F, 'NR == 1 { ok = ($0 == "order,value,value_text,metric,mean,ci_low,ci_high,replications,verdict"); next }
              { n++; if ($1 != n || $9 !~ /^(pass|fail|unsure)$/ || $4 != "latency_p99_ms") ok = 0 }

@@ -33,6 +33,11 @@ struct balance_policy {
      * on b->n alone. Cost stated in each policy's file. */
     void (*resize)(struct balance *b, uint32_t n);
     void (*fini)(struct balance *b); /* may be NULL */
+    /* Theory (models/theorycheck.h): d when every pick joins the replica
+     * with the fewest requests in flight among d sampled uniformly at random
+     * on exact counts (the power of d choices), *replace whether the d are
+     * drawn with replacement; 0: not that. May be NULL (0). */
+    uint32_t (*theory_choices)(const struct balance *b, bool *replace);
 };
 
 struct balance {

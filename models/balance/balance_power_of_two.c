@@ -163,6 +163,15 @@ static void fini(struct balance *b)
     free(s);
 }
 
+static uint32_t theory_choices(const struct balance *b, bool *replace)
+{
+    const struct p2c *s = b->state;
+    *replace = false;
+    if (s->refresh_ns != 0) /* stale counts: not the supermarket model */
+        return 0;
+    return s->d < b->n ? s->d : b->n;
+}
+
 const struct balance_policy balance_power_of_two = {
     .head.name = "power_of_two",
     .head.summary = "fewest in flight among d random replicas, O(d) (Mitzenmacher 2001); "
@@ -174,4 +183,5 @@ const struct balance_policy balance_power_of_two = {
     .on_done = on_done,
     .resize = resize,
     .fini = fini,
+    .theory_choices = theory_choices,
 };

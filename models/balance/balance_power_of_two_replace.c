@@ -85,6 +85,13 @@ static void fini(struct balance *b)
     free(s);
 }
 
+static uint32_t theory_choices(const struct balance *b, bool *replace)
+{
+    const struct p2r *s = b->state;
+    *replace = true;
+    return s->d;
+}
+
 const struct balance_policy balance_power_of_two_replace = {
     .head.name = "power_of_two_replace",
     .head.summary = "fewest in flight among d replicas drawn with replacement (the supermarket "
@@ -95,4 +102,5 @@ const struct balance_policy balance_power_of_two_replace = {
     .on_start = on_start,
     .on_done = on_done,
     .fini = fini,
+    .theory_choices = theory_choices,
 };

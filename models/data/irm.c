@@ -42,7 +42,7 @@ static void occupancy(size_t n, double s, double h, bool lru, double t, double *
 /* Newton from t = 0 on the concave increasing occupancy: each step lands at
  * or below the root, so the iterates increase to it. Returns t and the hit
  * ratio at t. */
-static double char_time(size_t n, double s, double cap, bool lru, double *hit)
+static double solve(size_t n, double s, double cap, bool lru, double *hit)
 {
     *hit = (double)NAN;
     if (n == 0 || !is_rate(s) || !is_rate(cap))
@@ -65,6 +65,35 @@ static double char_time(size_t n, double s, double cap, bool lru, double *hit)
     }
     *hit = (double)NAN; /* not converged: no value rather than a wrong one */
     return (double)NAN;
+}
+
+/* The last solves of this thread, most recent first: the same cache is
+ * solved for the napkin estimate before the runs, in each run, and for
+ * summary.csv's theory; a solve at n = 10^6 takes a good part of a second.
+ * A pure function of its arguments, so a remembered answer is the answer;
+ * per thread, so the runner's workers share nothing. */
+#define MEMO_SLOTS 16
+struct solved {
+    size_t n;
+    double s, cap, t, hit;
+    bool lru, used;
+};
+static _Thread_local struct solved memo[MEMO_SLOTS];
+
+static double char_time(size_t n, double s, double cap, bool lru, double *hit)
+{
+    for (size_t i = 0; i < MEMO_SLOTS && memo[i].used; i++)
+        if (memo[i].n == n && memo[i].s == s && memo[i].cap == cap && memo[i].lru == lru) {
+            *hit = memo[i].hit;
+            return memo[i].t;
+        }
+    double t = solve(n, s, cap, lru, hit);
+    if (n < 1000) /* quick to solve again: keep the slots for the large ones */
+        return t;
+    for (size_t i = MEMO_SLOTS - 1; i > 0; i--)
+        memo[i] = memo[i - 1];
+    memo[0] = (struct solved){n, s, cap, t, *hit, lru, true};
+    return t;
 }
 
 double irm_che_lru_time(size_t n, double s, double capacity)

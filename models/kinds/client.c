@@ -927,7 +927,8 @@ static void napkin_visits(const struct component *c, size_t callee, const struct
 
 /* Theory (models/theorycheck.h): a homogeneous Poisson stream whose
  * requests each go once to `to` and are waited for without limit. */
-static bool theory_source(const struct component *c, double *rate_per_s, const char **why)
+static bool theory_source(const struct component *c, double *rate_per_s, bool *resends,
+                          const char **why)
 {
     const struct client *cl = (const struct client *)c;
     if (cl->closed)
@@ -936,7 +937,7 @@ static bool theory_source(const struct component *c, double *rate_per_s, const c
         *why = "arrivals that are not a homogeneous Poisson stream";
     else if (cl->timeout_ns > 0)
         *why = "a client timeout abandons requests";
-    else if (cl->max_attempts != 1)
+    else if (cl->max_attempts != 1 && cl->max_attempts != 0)
         *why = "a client that may retry (attempts != 1)";
     else if (cl->resilient || cl->has_dep)
         *why = "a client with retries, attempt timeouts, hedging or a breaker";
@@ -944,6 +945,7 @@ static bool theory_source(const struct component *c, double *rate_per_s, const c
         *why = "an optimistic-concurrency client";
     else {
         *rate_per_s = cl->arrival.rate_per_s;
+        *resends = cl->max_attempts == 0; /* at once, to the end of the queue */
         return true;
     }
     return false;

@@ -996,11 +996,15 @@ static bool theory_station(const struct component *c, struct theory_station *out
                            const char **why)
 {
     const struct service *sv = (const struct service *)c;
+    bool replace = false;
+    uint32_t choices = sv->nreplicas != 1 && sv->bal.pol->theory_choices
+                           ? sv->bal.pol->theory_choices(&sv->bal, &replace)
+                           : 0;
     if (sv->autoscale)
         *why = "an autoscaled service";
-    else if (sv->nreplicas != 1 && sv->bal.pol != &balance_random)
+    else if (sv->nreplicas != 1 && sv->bal.pol != &balance_random && choices == 0)
         *why = "a service with several replicas (each has its own queue) and a balance policy "
-               "other than random";
+               "other than random or the power of d choices on exact counts";
     else if (!same_speed(sv))
         *why = "replicas of different speeds";
     else if (sv->shed.pol != &shed_none || sv->drop_abandoned)
@@ -1008,8 +1012,6 @@ static bool theory_station(const struct component *c, struct theory_station *out
     else if (c->ncallees > 1 || (c->ncallees == 1 && (!sv->async || sv->guarded)))
         *why = "more than one component serves requests, and not as a tandem (a service "
                "calling another needs async = true and one unguarded call)";
-    else if (sv->error_rate > 0)
-        *why = "a service that fails requests (error_rate)";
     else if (sv->auth)
         *why = "a service with auth or rbac (extra work, calls and refusals)";
     else if (sv->gate.has_limit)
@@ -1026,6 +1028,9 @@ static bool theory_station(const struct component *c, struct theory_station *out
             .constant = sv->demand.kind == DIST_CONST,
             .queue = sv->queue_cap,
             .next = c->ncallees == 1 ? c->callees[0] : NULL,
+            .fails = sv->error_rate,
+            .choices = choices > 1 ? choices : 0, /* d = 1: a uniform random pick */
+            .replace = replace,
         };
         return true;
     }

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "models/kind.h"
+#include "models/theorycheck.h"
 #include "sim/hist.h"
 #include "sim/xalloc.h"
 
@@ -323,6 +324,24 @@ static void fini(struct component *c)
     dist_fini(&w->sd);
 }
 
+/* Theory (models/theorycheck.h): the model's parameters, as built. */
+static bool theory_wars(const struct component *c, struct theory_wars *out)
+{
+    const struct wars *w = (const struct wars *)c;
+    *out = (struct theory_wars){.n = w->n,
+                                .r = w->r,
+                                .w = w->w,
+                                .writes = w->writes,
+                                .quorum_only = w->quorum_only,
+                                .read_after_ms = (double)w->read_after_ns / 1e6};
+    const struct dist *d[4] = {&w->wd, &w->ad, &w->rd, &w->sd};
+    for (size_t i = 0; i < 4; i++) {
+        out->mean_ms[i] = d[i]->mean / 1e6;
+        out->exponential[i] = d[i]->kind == DIST_EXP;
+    }
+    return true;
+}
+
 const struct kind kind_wars = {
     .name = "wars",
     .summary = "a partial-quorum store of N replicas under the WARS model (Bailis et al., "
@@ -335,6 +354,7 @@ const struct kind kind_wars = {
     .reset = reset,
     .fini = fini,
     .metrics = metrics,
+    .theory_wars = theory_wars,
     .no_traffic = true,
     .self_driven = true,
     .build_stage = 1,
