@@ -289,7 +289,7 @@ double theory_mmck_response_sf(unsigned c, unsigned k, double lambda, double mu,
 {
     struct sf_fn f = {mmck_sf_fn, c, lambda, mu, 0, NULL, k, 0, 0};
     if (mmck_weights(c, k, lambda, mu, &f.w0, &f.lw1) < 0 || isnan(t))
-        return NAN;
+        return (double)NAN;
     return mmck_sf_fn(&f, t);
 }
 
@@ -297,7 +297,7 @@ double theory_mmck_response_quantile(unsigned c, unsigned k, double lambda, doub
 {
     struct sf_fn f = {mmck_sf_fn, c, lambda, mu, 0, NULL, k, 0, 0};
     if (mmck_weights(c, k, lambda, mu, &f.w0, &f.lw1) < 0 || !is_prob(p))
-        return NAN;
+        return (double)NAN;
     return invert_sf(&f, p, 1 / mu);
 }
 
@@ -937,11 +937,11 @@ double theory_wars_p_consistent(unsigned n, unsigned r, unsigned w, double mw, d
     bool ok = isfinite(mw) && mw > 0 && isfinite(ma) && ma > 0 && isfinite(mr) && mr > 0 &&
               isfinite(ms) && ms > 0;
     if (n == 0 || r == 0 || w == 0 || r > n || w > n || !ok || !(t >= 0) || !isfinite(t))
-        return NAN;
+        return (double)NAN;
     if (r + w > n) /* strict quorum */
         return 1;
     if (n > THEORY_WARS_MAX_N)
-        return NAN;
+        return (double)NAN;
     struct wars_args a = {n, r, w, 1 / mw, 1 / ma, 1 / mr, 1 / ms};
     double top = fmax(fmax(mw, ma), fmax(mr, ms)), len = 80 * top;
     double read = wars_simpson(wars_read_fn, &a, len);
