@@ -41,7 +41,8 @@ void station_fini(struct station *st)
 {
     free(st->ring);
     free(st->serving);
-    st->ring = st->serving = NULL;
+    st->ring = NULL;
+    st->serving = NULL;
 }
 
 /* ---- levels ---------------------------------------------------------------- */
@@ -128,7 +129,7 @@ __attribute__((always_inline)) static inline void begin(struct sim *sim, struct 
     f->holds_worker = true;
     if (st->serving) {
         f->slot = st->busy;
-        st->serving[st->busy] = r;
+        st->serving[st->busy] = (struct station_hold){r, f};
     }
     st->busy++;
     move(sim, st->busy_lv, 1);
@@ -207,15 +208,16 @@ enum station_verdict station_offer(struct sim *sim, struct station *st, struct r
 static inline void take_back(struct sim *sim, struct station *st, struct request *r,
                              struct frame *f)
 {
+    (void)r; /* read by the checks only */
     SIM_CHECK(f->holds_worker && st->busy > 0);
     f->holds_worker = false;
     st->busy--;
     if (st->serving) {
-        SIM_CHECK(f->slot <= st->busy && st->serving[f->slot] == r);
-        struct request *last = st->serving[st->busy];
+        SIM_CHECK(f->slot <= st->busy && st->serving[f->slot].r == r &&
+                  st->serving[f->slot].f == f);
+        struct station_hold last = st->serving[st->busy];
         st->serving[f->slot] = last;
-        if (last != r)
-            sim_top_of(last, st->comp)->slot = f->slot;
+        last.f->slot = f->slot; /* itself when r was the last */
     }
     move(sim, st->busy_lv, -1);
 }
@@ -256,8 +258,8 @@ void station_crash(struct sim *sim, struct station *st)
         return;
     assert(st->serving || st->busy == 0);
     while (st->busy > 0) {
-        struct request *r = st->serving[st->busy - 1];
-        struct frame *f = sim_top_of(r, st->comp);
+        struct request *r = st->serving[st->busy - 1].r;
+        struct frame *f = st->serving[st->busy - 1].f;
         take_back(sim, st, r, f);
         bool in_service = f->timer != EVQ_NONE;
         if (in_service) {
