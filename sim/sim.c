@@ -57,21 +57,6 @@ void sim_fini(struct sim *sim)
     memset(sim, 0, sizeof *sim);
 }
 
-uint64_t sim_after(struct sim *sim, int64_t delay_ns, evq_fn *fn, void *a, void *b)
-{
-    assert(delay_ns >= 0 && "negative delay");
-    int64_t now = evq_now(sim->q);
-    /* Saturates: an event at INT64_MAX is past every run's end, never reached. */
-    int64_t at = delay_ns <= INT64_MAX - now ? now + delay_ns : INT64_MAX;
-    return evq_push(sim->q, at, fn, a, b);
-}
-
-uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b)
-{
-    assert(at_ns >= sim_now(sim) && "event in the past");
-    return evq_push(sim->q, at_ns, fn, a, b);
-}
-
 static void level_close(struct level *l, int64_t now_ns)
 {
     SIM_CHECK(now_ns >= l->last_ns && "time went backwards");
@@ -173,24 +158,6 @@ int64_t sim_run(struct sim *sim)
     for (size_t i = 0; i < sim->levels.n; i++)
         level_close(sim->levels.all[i], end);
     return end;
-}
-
-struct frame *sim_enter(struct request *r, struct component *c)
-{
-    SIM_CHECK(!r->pooled && "request used after it was freed");
-    assert(r->depth < REQ_MAX_DEPTH && "calls nested too deep");
-    unsigned i = r->depth++;
-    if (i >= REQ_INLINE_FRAMES && (i - REQ_INLINE_FRAMES) % REQ_BLOCK_FRAMES == 0)
-        reqpool_deepen(r->pool, r, i); /* a new block, unless the request has it */
-    struct frame *f = sim_frame(r, i);
-    f->c = c;
-    f->replica = 0;
-    f->step = 0;
-    f->arrive_ns = 0;
-    f->start_ns = 0;
-    f->timer = EVQ_NONE;
-    f->holds_worker = false;
-    return f;
 }
 
 struct frame *sim_top_of(struct request *r, const struct component *c)

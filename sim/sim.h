@@ -23,6 +23,7 @@
 #ifndef SDSIM_SIM_SIM_H
 #define SDSIM_SIM_SIM_H
 
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -311,9 +312,21 @@ static inline int64_t sim_now(const struct sim *sim)
     return evq_now(sim->q);
 }
 
-/* Schedules fn(sim, a, b) after delay_ns >= 0. */
-uint64_t sim_after(struct sim *sim, int64_t delay_ns, evq_fn *fn, void *a, void *b);
-uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b);
+/* Schedules fn(sim, a, b) after delay_ns >= 0. Inline, as sim_at: every
+ * request schedules a few events. */
+static inline uint64_t sim_after(struct sim *sim, int64_t delay_ns, evq_fn *fn, void *a, void *b)
+{
+    assert(delay_ns >= 0 && "negative delay");
+    int64_t now = evq_now(sim->q);
+    /* Saturates: an event at INT64_MAX is past every run's end, never reached. */
+    int64_t at = delay_ns <= INT64_MAX - now ? now + delay_ns : INT64_MAX;
+    return evq_push(sim->q, at, fn, a, b);
+}
+static inline uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b)
+{
+    assert(at_ns >= sim_now(sim) && "event in the past");
+    return evq_push(sim->q, at_ns, fn, a, b);
+}
 
 /* Events in a row at one instant after which a run is stalled: a loop of
  * zero-time steps (zero think, service and latency) that would never let
@@ -339,8 +352,6 @@ struct request *sim_req_child(struct sim *sim, struct request *parent);
 /* Returns r to the pool; r must not be freed twice or used after. */
 void sim_req_free(struct sim *sim, struct request *r);
 
-/* Pushes a frame for c onto r (c is handling r now) and returns it. */
-struct frame *sim_enter(struct request *r, struct component *c);
 /* Frame i (0: the bottom, the client's) of r's stack, i < r->depth. */
 static inline struct frame *sim_frame(struct request *r, unsigned i)
 {
@@ -358,6 +369,26 @@ static inline const struct frame *sim_cframe(const struct request *r, unsigned i
 static inline struct frame *sim_top(struct request *r)
 {
     return sim_frame(r, r->depth - 1u);
+}
+
+/* Pushes a frame for c onto r (c is handling r now) and returns it. Inline:
+ * every component a request enters pushes one. */
+static inline struct frame *sim_enter(struct request *r, struct component *c)
+{
+    SIM_CHECK(!r->pooled && "request used after it was freed");
+    assert(r->depth < REQ_MAX_DEPTH && "calls nested too deep");
+    unsigned i = r->depth++;
+    if (i >= REQ_INLINE_FRAMES && (i - REQ_INLINE_FRAMES) % REQ_BLOCK_FRAMES == 0)
+        reqpool_deepen(r->pool, r, i); /* a new block, unless the request has it */
+    struct frame *f = sim_frame(r, i);
+    f->c = c;
+    f->replica = 0;
+    f->step = 0;
+    f->arrive_ns = 0;
+    f->start_ns = 0;
+    f->timer = EVQ_NONE;
+    f->holds_worker = false;
+    return f;
 }
 
 /* The frame of component c in r's stack (the topmost one for c). */
