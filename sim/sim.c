@@ -135,7 +135,7 @@ int64_t sim_run(struct sim *sim)
     struct evq_event ev;
     int64_t instant = -1;
     uint32_t same = 0; /* events in a row at `instant` */
-    while (!sim->stop && evq_peek_time(sim->q) <= sim->end_ns && evq_pop(sim->q, &ev)) {
+    while (!sim->stop && evq_pop_until(sim->q, sim->end_ns, &ev)) {
         if ((++sim->events & (SIM_PROGRESS_EVENTS - 1)) == 0 && sim->progress)
             publish_progress(sim);
         SIM_CHECK(ev.at_ns >= instant && "time went backwards");
