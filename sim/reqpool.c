@@ -68,19 +68,23 @@ struct request *reqpool_take(struct reqpool *p)
     return take(p);
 }
 
+void reqpool_put_blocks(struct reqpool *p, struct request *r)
+{
+    struct frame_block *last = r->deep; /* its blocks go back as one chain */
+    for (p->live_blocks--; last->next; last = last->next)
+        p->live_blocks--;
+    last->next = p->free_blocks;
+    p->free_blocks = r->deep;
+    r->deep = NULL;
+}
+
 void reqpool_put(struct reqpool *p, struct request *r)
 {
     SIM_CHECK(!r->pooled && "request freed twice");
     SIM_CHECK(p->live > 0 && "more requests freed than taken");
     r->pooled = true;
-    if (r->deep) { /* its blocks go back as one chain */
-        struct frame_block *last = r->deep;
-        for (p->live_blocks--; last->next; last = last->next)
-            p->live_blocks--;
-        last->next = p->free_blocks;
-        p->free_blocks = r->deep;
-        r->deep = NULL;
-    }
+    if (r->deep)
+        reqpool_put_blocks(p, r);
     r->next_free = p->free;
     p->free = r;
     p->live--;
@@ -146,11 +150,6 @@ struct request *sim_req_child(struct sim *sim, struct request *parent)
     if (sim->trace) /* attempts, hedges and calls follow their parent's sampling */
         trace_child(sim, r);
     return r;
-}
-
-void sim_req_free(struct sim *sim, struct request *r)
-{
-    reqpool_put(&sim->pool, r);
 }
 
 void reqpool_fini(struct reqpool *p)

@@ -284,14 +284,6 @@ void sim_stats_init(struct sim *sim, struct comp_stats *st, bool with_hists)
     }
 }
 
-void sim_observe(struct sim *sim, int64_t latency_ns, bool measured)
-{
-    if (sim->warmup)
-        warmup_add(sim->warmup, (double)latency_ns, sim_now(sim));
-    if (measured && sim->precision.bm && precision_add(&sim->precision, (double)latency_ns))
-        sim->stop = true;
-}
-
 void sim_link_fault(struct sim *sim, struct link_fault *lf)
 {
     struct sim_faults *f = &sim->faults;

@@ -35,6 +35,7 @@
 #include "sim/diag.h"
 #include "sim/dist.h"
 #include "sim/evq.h"
+#include "sim/hist.h"
 #include "sim/precision.h"
 #include "sim/reqpool.h"
 #include "sim/rng.h"
@@ -296,13 +297,34 @@ void sim_link_fault(struct sim *sim, struct link_fault *lf);
  * built): one row every interval_ns from time 0, whole run, warm-up
  * included. */
 void sim_ts_start(struct sim *sim, int64_t interval_ns);
-/* Clients report births and outcomes here for the time series. */
-void sim_ts_born(struct sim *sim);
-void sim_ts_outcome(struct sim *sim, enum req_status status, int64_t latency_ns);
+/* Clients report births and outcomes here for the time series. Inline:
+ * once each per request. */
+static inline void sim_ts_born(struct sim *sim)
+{
+    sim->ts.acc.offered++;
+}
+static inline void sim_ts_outcome(struct sim *sim, enum req_status status, int64_t latency_ns)
+{
+    if (!sim->ts.acc.lat)
+        return;
+    if (status == REQ_OK) {
+        sim->ts.acc.completed++;
+        hist_add(sim->ts.acc.lat, latency_ns);
+    } else {
+        sim->ts.acc.failed++;
+    }
+}
 
 /* A client reports every successful end-to-end latency here (measured or
- * not); this feeds `precision` and `warmup = auto`. */
-void sim_observe(struct sim *sim, int64_t latency_ns, bool measured);
+ * not); this feeds `precision` and `warmup = auto`. Inline: once per
+ * request, and usually neither is on. */
+static inline void sim_observe(struct sim *sim, int64_t latency_ns, bool measured)
+{
+    if (sim->warmup)
+        warmup_add(sim->warmup, (double)latency_ns, evq_now(sim->q));
+    if (measured && sim->precision.bm && precision_add(&sim->precision, (double)latency_ns))
+        sim->stop = true;
+}
 
 void sim_init(struct sim *sim, uint64_t seed, int64_t cut_ns, int64_t end_ns);
 void sim_fini(struct sim *sim); /* frees the pool and components */
@@ -349,8 +371,20 @@ struct request *sim_req_new(struct sim *sim);
  * measured, user, attempt), with parent as its parent: a retry, hedge or
  * guarded call that the caller can give up on without losing the parent. */
 struct request *sim_req_child(struct sim *sim, struct request *parent);
-/* Returns r to the pool; r must not be freed twice or used after. */
-void sim_req_free(struct sim *sim, struct request *r);
+/* Returns r to the pool; r must not be freed twice or used after. Inline:
+ * once per request; a deep request's blocks go back out of line. */
+static inline void sim_req_free(struct sim *sim, struct request *r)
+{
+    struct reqpool *p = &sim->pool;
+    SIM_CHECK(!r->pooled && "request freed twice");
+    SIM_CHECK(p->live > 0 && "more requests freed than taken");
+    r->pooled = true;
+    if (r->deep)
+        reqpool_put_blocks(p, r);
+    r->next_free = p->free;
+    p->free = r;
+    p->live--;
+}
 
 /* Frame i (0: the bottom, the client's) of r's stack, i < r->depth. */
 static inline struct frame *sim_frame(struct request *r, unsigned i)
