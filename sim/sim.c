@@ -209,7 +209,8 @@ static void deliver_reply(struct sim *sim, void *a, void *b)
     to->ops.on_reply(sim, to, b);
 }
 
-void sim_send(struct sim *sim, struct component *from, struct request *r, struct component *to)
+void sim_send_hop(struct sim *sim, struct component *from, struct request *r,
+                  struct component *to)
 {
     SIM_CHECK(!r->pooled && "request sent after it was freed");
     int64_t delay = hop_delay(from);
@@ -227,7 +228,7 @@ void sim_send(struct sim *sim, struct component *from, struct request *r, struct
         sim_after(sim, delay, deliver_request, to, r);
 }
 
-void sim_reply(struct sim *sim, struct request *r)
+void sim_reply_hop(struct sim *sim, struct request *r)
 {
     SIM_CHECK(!r->pooled && "reply of a request already freed");
     assert(r->depth >= 2 && "reply with no caller");

@@ -428,11 +428,37 @@ static inline struct frame *sim_enter(struct request *r, struct component *c)
 /* The frame of component c in r's stack (the topmost one for c). */
 struct frame *sim_top_of(struct request *r, const struct component *c);
 
+/* The whole of sim_send and sim_reply (sim.c); the inline ones below take
+ * the common case, a hop with no latency and no hooks, themselves. */
+void sim_send_hop(struct sim *sim, struct component *from, struct request *r,
+                  struct component *to);
+void sim_reply_hop(struct sim *sim, struct request *r);
+
 /* Sends r from `from` to `to`: after from's latency, to's on_request runs. */
-void sim_send(struct sim *sim, struct component *from, struct request *r, struct component *to);
+static inline void sim_send(struct sim *sim, struct component *from, struct request *r,
+                            struct component *to)
+{
+    if (from->has_latency || sim->msg_hooks) {
+        sim_send_hop(sim, from, r, to);
+        return;
+    }
+    SIM_CHECK(!r->pooled && "request sent after it was freed");
+    to->ops.on_request(sim, to, r); /* no delay: at once, without an event */
+}
 /* The component on top of r's stack is done with it: pops its frame and,
  * after the caller's latency, the caller's on_reply runs. */
-void sim_reply(struct sim *sim, struct request *r);
+static inline void sim_reply(struct sim *sim, struct request *r)
+{
+    assert(r->depth >= 2 && "reply with no caller");
+    struct component *caller = sim_frame(r, r->depth - 2u)->c;
+    if (caller->has_latency || sim->msg_hooks) {
+        sim_reply_hop(sim, r);
+        return;
+    }
+    SIM_CHECK(!r->pooled && "reply of a request already freed");
+    r->depth--;
+    caller->ops.on_reply(sim, caller, r);
+}
 
 /* A stream for work drawn from the request's birth seed: the same request
  * gets the same service demand at component c whatever the policies did
