@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sim/attrib.h"
 #include "sim/trace.h"
@@ -364,9 +365,41 @@ static inline uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *
  * closes every level at the end time. Returns the end time. */
 int64_t sim_run(struct sim *sim);
 
+/* The run has reached max_in_flight: it stops after this event (sets
+ * limits.overloaded and the figures; reqpool.c). */
+void sim_overload(struct sim *sim);
+
+/* The one body of reqpool_take and sim_req_new. */
+static inline struct request *reqpool_take_inline(struct reqpool *p)
+{
+    if (!p->free)
+        reqpool_grow(p);
+    struct request *r = p->free;
+    SIM_CHECK(r->pooled && "a request in the free list is in use");
+    p->free = r->next_free;
+    /* Clear the header only: frames are written as they are pushed. */
+    memset(r, 0, offsetof(struct request, stack));
+    r->pool = p;
+    r->id = p->next_id++;
+    r->user = UINT32_MAX;
+    r->target = -1;
+    p->live++;
+    return r;
+}
+
 /* Requests come from the pool (sim/reqpool.c). A new request has a fresh id, no
- * frames, user UINT32_MAX and target -1; the rest of its header is zero. */
-struct request *sim_req_new(struct sim *sim);
+ * frames, user UINT32_MAX and target -1; the rest of its header is zero.
+ * Inline: once per request; growing the pool and the in-flight stop are out
+ * of line. */
+static inline struct request *sim_req_new(struct sim *sim)
+{
+    struct request *r = reqpool_take_inline(&sim->pool);
+    if (sim->pool.live == sim->limits.max_in_flight) /* the one check per birth */
+        sim_overload(sim);
+    if (sim->attr)
+        sim_attr_begin(sim, r);
+    return r;
+}
 /* A new request carrying parent's work (seed, key, op, version, birth,
  * measured, user, attempt), with parent as its parent: a retry, hedge or
  * guarded call that the caller can give up on without losing the parent. */
