@@ -100,15 +100,16 @@ static inline void evq_node_release(struct evq *q, uint32_t i)
     q->free_head = i;
 }
 
-/* Pops the earliest event into *ev and advances evq_now to its time.
- * Returns false when the queue is empty. Inline: the run loop calls it at
- * every event, and with the sift left to the next push or settle it is a
- * few moves. */
-static inline bool evq_pop(struct evq *q, struct evq_event *ev)
+/* Pops the earliest event into *ev, if it is due at or before until_ns,
+ * and advances evq_now to its time. Returns false when the queue is empty or
+ * its earliest event is later. Inline: the run loop calls it at every
+ * event, and with the sift left to the next push or settle it is a few
+ * moves. */
+static inline bool evq_pop_until(struct evq *q, int64_t until_ns, struct evq_event *ev)
 {
     if (q->hole)
         evq_settle(q);
-    if (q->n == 0)
+    if (q->n == 0 || q->heap[0].at_ns > until_ns)
         return false;
     struct evq_key top = q->heap[0];
     struct evq_node *nd = &q->nodes[top.node];
@@ -120,6 +121,13 @@ static inline bool evq_pop(struct evq *q, struct evq_event *ev)
     q->hole = true; /* slot 0 stays empty until the next push or settle */
     evq_node_release(q, top.node);
     return true;
+}
+
+/* Pops the earliest event into *ev and advances evq_now to its time.
+ * Returns false when the queue is empty. */
+static inline bool evq_pop(struct evq *q, struct evq_event *ev)
+{
+    return evq_pop_until(q, INT64_MAX, ev);
 }
 
 /* Event records allocated so far (pending + free): a measure of memory. */

@@ -25,42 +25,9 @@
 
 #include "sim/xalloc.h"
 
-#define HIST_HALF (1 << (HIST_SUB_BITS - 1))                      /* 128 buckets per octave */
-#define HIST_NBUCKETS ((size_t)(64 - HIST_SUB_BITS + 1) * HIST_HALF) /* 7296 */
-
-struct hist {
-    uint64_t count;
-    long double sum_ns;    /* sum of values */
-    long double sumsq_ns2; /* sum of squared values */
-    int64_t min_ns;        /* INT64_MAX when empty */
-    int64_t max_ns;        /* 0 when empty */
-    uint64_t counts[HIST_NBUCKETS];
-};
-
-/* floor(log2(v)) for v > 0. */
-static unsigned hist_log2(uint64_t v)
-{
-#ifdef __GNUC__
-    return 63u - (unsigned)__builtin_clzll(v);
-#else
-    /* Portable: a fixed six-step binary search, no loop. */
-    unsigned e = 0;
-    if (v >> 32) { e += 32; v >>= 32; }
-    if (v >> 16) { e += 16; v >>= 16; }
-    if (v >> 8) { e += 8; v >>= 8; }
-    if (v >> 4) { e += 4; v >>= 4; }
-    if (v >> 2) { e += 2; v >>= 2; }
-    if (v >> 1) { e += 1; }
-    return e;
-#endif
-}
-
 size_t hist_bucket_index(int64_t v_ns)
 {
-    uint64_t v = v_ns < 0 ? 0 : (uint64_t)v_ns;
-    unsigned e = hist_log2(v | 1);
-    unsigned shift = e > HIST_SUB_BITS - 1 ? e - (HIST_SUB_BITS - 1) : 0;
-    return (size_t)shift * HIST_HALF + (size_t)(v >> shift);
+    return hist_index_of(v_ns < 0 ? 0 : (uint64_t)v_ns);
 }
 
 size_t hist_nbuckets(void)
@@ -103,21 +70,6 @@ void hist_reset(struct hist *h)
     h->sumsq_ns2 = 0;
     h->min_ns = INT64_MAX;
     h->max_ns = 0;
-}
-
-void hist_add(struct hist *h, int64_t v_ns)
-{
-    if (v_ns < 0)
-        v_ns = 0;
-    h->counts[hist_bucket_index(v_ns)]++;
-    h->count++;
-    long double v = (long double)v_ns;
-    h->sum_ns += v;
-    h->sumsq_ns2 += v * v;
-    if (v_ns < h->min_ns)
-        h->min_ns = v_ns;
-    if (v_ns > h->max_ns)
-        h->max_ns = v_ns;
 }
 
 void hist_add_n(struct hist *h, int64_t v_ns, uint64_t n)

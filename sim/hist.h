@@ -18,13 +18,24 @@
 #include <stdint.h>
 
 #define HIST_SUB_BITS 8
+#define HIST_HALF (1 << (HIST_SUB_BITS - 1))                      /* 128 buckets per octave */
+#define HIST_NBUCKETS ((size_t)(64 - HIST_SUB_BITS + 1) * HIST_HALF) /* 7296 */
 
-struct hist;
+/* The histogram's record. Its fields belong to hist.c; it is here only so
+ * that hist_add, called a few times per request, is inline. */
+struct hist {
+    uint64_t count;
+    long double sum_ns;    /* sum of values */
+    long double sumsq_ns2; /* sum of squared values */
+    int64_t min_ns;        /* INT64_MAX when empty */
+    int64_t max_ns;        /* 0 when empty */
+    uint64_t counts[HIST_NBUCKETS];
+};
 
 struct hist *hist_new(void);
 void hist_free(struct hist *h); /* NULL-safe */
 void hist_reset(struct hist *h);
-void hist_add(struct hist *h, int64_t v_ns);          /* v_ns < 0 is clamped to 0 */
+static inline void hist_add(struct hist *h, int64_t v_ns); /* v_ns < 0 is clamped to 0 */
 void hist_add_n(struct hist *h, int64_t v_ns, uint64_t n);
 void hist_merge(struct hist *dst, const struct hist *src);
 void hist_copy(struct hist *dst, const struct hist *src);
@@ -53,5 +64,46 @@ size_t hist_bucket_index(int64_t v_ns);
 /* Non-zero buckets in increasing order: start with *it = 0; returns false at
  * the end. */
 bool hist_next_bucket(const struct hist *h, size_t *it, size_t *index, uint64_t *count);
+
+/* floor(log2(v)) for v > 0. */
+static inline unsigned hist_log2(uint64_t v)
+{
+#ifdef __GNUC__
+    return 63u - (unsigned)__builtin_clzll(v);
+#else
+    /* Portable: a fixed six-step binary search, no loop. */
+    unsigned e = 0;
+    if (v >> 32) { e += 32; v >>= 32; }
+    if (v >> 16) { e += 16; v >>= 16; }
+    if (v >> 8) { e += 8; v >>= 8; }
+    if (v >> 4) { e += 4; v >>= 4; }
+    if (v >> 2) { e += 2; v >>= 2; }
+    if (v >> 1) { e += 1; }
+    return e;
+#endif
+}
+
+/* The bucket of v >= 0 (hist.c describes the layout). */
+static inline size_t hist_index_of(uint64_t v)
+{
+    unsigned e = hist_log2(v | 1);
+    unsigned shift = e > HIST_SUB_BITS - 1 ? e - (HIST_SUB_BITS - 1) : 0;
+    return (size_t)shift * HIST_HALF + (size_t)(v >> shift);
+}
+
+static inline void hist_add(struct hist *h, int64_t v_ns)
+{
+    if (v_ns < 0)
+        v_ns = 0;
+    h->counts[hist_index_of((uint64_t)v_ns)]++;
+    h->count++;
+    long double v = (long double)v_ns;
+    h->sum_ns += v;
+    h->sumsq_ns2 += v * v;
+    if (v_ns < h->min_ns)
+        h->min_ns = v_ns;
+    if (v_ns > h->max_ns)
+        h->max_ns = v_ns;
+}
 
 #endif

@@ -28,7 +28,7 @@ void reqpool_with_attr(struct reqpool *p)
         attr_chunk(p, k);
 }
 
-static void grow(struct reqpool *p)
+void reqpool_grow(struct reqpool *p)
 {
     struct request *chunk = xcalloc(REQPOOL_CHUNK, sizeof *chunk);
     p->chunks = xrealloc(p->chunks, (p->nchunks + 1) * sizeof *p->chunks);
@@ -44,28 +44,19 @@ static void grow(struct reqpool *p)
     }
 }
 
-/* The one body of reqpool_take and sim_req_new, inlined in both: a birth
- * pays no extra call. */
-static inline struct request *take(struct reqpool *p)
-{
-    if (!p->free)
-        grow(p);
-    struct request *r = p->free;
-    SIM_CHECK(r->pooled && "a request in the free list is in use");
-    p->free = r->next_free;
-    /* Clear the header only: frames are written as they are pushed. */
-    memset(r, 0, offsetof(struct request, stack));
-    r->pool = p;
-    r->id = p->next_id++;
-    r->user = UINT32_MAX;
-    r->target = -1;
-    p->live++;
-    return r;
-}
-
 struct request *reqpool_take(struct reqpool *p)
 {
-    return take(p);
+    return reqpool_take_inline(p);
+}
+
+void reqpool_put_blocks(struct reqpool *p, struct request *r)
+{
+    struct frame_block *last = r->deep; /* its blocks go back as one chain */
+    for (p->live_blocks--; last->next; last = last->next)
+        p->live_blocks--;
+    last->next = p->free_blocks;
+    p->free_blocks = r->deep;
+    r->deep = NULL;
 }
 
 void reqpool_put(struct reqpool *p, struct request *r)
@@ -73,14 +64,8 @@ void reqpool_put(struct reqpool *p, struct request *r)
     SIM_CHECK(!r->pooled && "request freed twice");
     SIM_CHECK(p->live > 0 && "more requests freed than taken");
     r->pooled = true;
-    if (r->deep) { /* its blocks go back as one chain */
-        struct frame_block *last = r->deep;
-        for (p->live_blocks--; last->next; last = last->next)
-            p->live_blocks--;
-        last->next = p->free_blocks;
-        p->free_blocks = r->deep;
-        r->deep = NULL;
-    }
+    if (r->deep)
+        reqpool_put_blocks(p, r);
     r->next_free = p->free;
     p->free = r;
     p->live--;
@@ -111,24 +96,13 @@ void reqpool_deepen(struct reqpool *p, struct request *r, unsigned i)
     p->live_blocks++;
 }
 
-/* The run has reached max_in_flight: it stops after this event. Kept out
- * of line so that sim_req_new pays one comparison. */
-static void overload(struct sim *sim)
+/* Kept out of line so that sim_req_new pays one comparison. */
+void sim_overload(struct sim *sim)
 {
     sim->limits.overloaded = true;
     sim->stop = true;
     sim->limits.overload.at_ns = sim_now(sim);
     sim->limits.overload.in_flight = sim->pool.live;
-}
-
-struct request *sim_req_new(struct sim *sim)
-{
-    struct request *r = take(&sim->pool);
-    if (sim->pool.live == sim->limits.max_in_flight) /* the one check per birth */
-        overload(sim);
-    if (sim->attr)
-        sim_attr_begin(sim, r);
-    return r;
 }
 
 struct request *sim_req_child(struct sim *sim, struct request *parent)
@@ -146,11 +120,6 @@ struct request *sim_req_child(struct sim *sim, struct request *parent)
     if (sim->trace) /* attempts, hedges and calls follow their parent's sampling */
         trace_child(sim, r);
     return r;
-}
-
-void sim_req_free(struct sim *sim, struct request *r)
-{
-    reqpool_put(&sim->pool, r);
 }
 
 void reqpool_fini(struct reqpool *p)

@@ -33,6 +33,10 @@ struct reqpool {
 struct request *reqpool_take(struct reqpool *p);
 /* Returns r, which must be live (not already returned), and its blocks. */
 void reqpool_put(struct reqpool *p, struct request *r);
+/* Adds a chunk of free requests (the free list is empty). */
+void reqpool_grow(struct reqpool *p);
+/* Returns the blocks of r's deeper frames (r->deep, not NULL) to p. */
+void reqpool_put_blocks(struct reqpool *p, struct request *r);
 /* r is about to push frame i, the first of a block: links a block for it
  * from p unless r kept one from an earlier, deeper call. */
 void reqpool_deepen(struct reqpool *p, struct request *r, unsigned i);

@@ -57,21 +57,6 @@ void sim_fini(struct sim *sim)
     memset(sim, 0, sizeof *sim);
 }
 
-uint64_t sim_after(struct sim *sim, int64_t delay_ns, evq_fn *fn, void *a, void *b)
-{
-    assert(delay_ns >= 0 && "negative delay");
-    int64_t now = evq_now(sim->q);
-    /* Saturates: an event at INT64_MAX is past every run's end, never reached. */
-    int64_t at = delay_ns <= INT64_MAX - now ? now + delay_ns : INT64_MAX;
-    return evq_push(sim->q, at, fn, a, b);
-}
-
-uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b)
-{
-    assert(at_ns >= sim_now(sim) && "event in the past");
-    return evq_push(sim->q, at_ns, fn, a, b);
-}
-
 static void level_close(struct level *l, int64_t now_ns)
 {
     SIM_CHECK(now_ns >= l->last_ns && "time went backwards");
@@ -150,7 +135,7 @@ int64_t sim_run(struct sim *sim)
     struct evq_event ev;
     int64_t instant = -1;
     uint32_t same = 0; /* events in a row at `instant` */
-    while (!sim->stop && evq_peek_time(sim->q) <= sim->end_ns && evq_pop(sim->q, &ev)) {
+    while (!sim->stop && evq_pop_until(sim->q, sim->end_ns, &ev)) {
         if ((++sim->events & (SIM_PROGRESS_EVENTS - 1)) == 0 && sim->progress)
             publish_progress(sim);
         SIM_CHECK(ev.at_ns >= instant && "time went backwards");
@@ -173,24 +158,6 @@ int64_t sim_run(struct sim *sim)
     for (size_t i = 0; i < sim->levels.n; i++)
         level_close(sim->levels.all[i], end);
     return end;
-}
-
-struct frame *sim_enter(struct request *r, struct component *c)
-{
-    SIM_CHECK(!r->pooled && "request used after it was freed");
-    assert(r->depth < REQ_MAX_DEPTH && "calls nested too deep");
-    unsigned i = r->depth++;
-    if (i >= REQ_INLINE_FRAMES && (i - REQ_INLINE_FRAMES) % REQ_BLOCK_FRAMES == 0)
-        reqpool_deepen(r->pool, r, i); /* a new block, unless the request has it */
-    struct frame *f = sim_frame(r, i);
-    f->c = c;
-    f->replica = 0;
-    f->step = 0;
-    f->arrive_ns = 0;
-    f->start_ns = 0;
-    f->timer = EVQ_NONE;
-    f->holds_worker = false;
-    return f;
 }
 
 struct frame *sim_top_of(struct request *r, const struct component *c)
@@ -242,7 +209,8 @@ static void deliver_reply(struct sim *sim, void *a, void *b)
     to->ops.on_reply(sim, to, b);
 }
 
-void sim_send(struct sim *sim, struct component *from, struct request *r, struct component *to)
+void sim_send_hop(struct sim *sim, struct component *from, struct request *r,
+                  struct component *to)
 {
     SIM_CHECK(!r->pooled && "request sent after it was freed");
     int64_t delay = hop_delay(from);
@@ -260,7 +228,7 @@ void sim_send(struct sim *sim, struct component *from, struct request *r, struct
         sim_after(sim, delay, deliver_request, to, r);
 }
 
-void sim_reply(struct sim *sim, struct request *r)
+void sim_reply_hop(struct sim *sim, struct request *r)
 {
     SIM_CHECK(!r->pooled && "reply of a request already freed");
     assert(r->depth >= 2 && "reply with no caller");
@@ -315,14 +283,6 @@ void sim_stats_init(struct sim *sim, struct comp_stats *st, bool with_hists)
         st->local = hist_new();
         st->resp = hist_new();
     }
-}
-
-void sim_observe(struct sim *sim, int64_t latency_ns, bool measured)
-{
-    if (sim->warmup)
-        warmup_add(sim->warmup, (double)latency_ns, sim_now(sim));
-    if (measured && sim->precision.bm && precision_add(&sim->precision, (double)latency_ns))
-        sim->stop = true;
 }
 
 void sim_link_fault(struct sim *sim, struct link_fault *lf)

@@ -23,10 +23,12 @@
 #ifndef SDSIM_SIM_SIM_H
 #define SDSIM_SIM_SIM_H
 
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sim/attrib.h"
 #include "sim/trace.h"
@@ -34,6 +36,7 @@
 #include "sim/diag.h"
 #include "sim/dist.h"
 #include "sim/evq.h"
+#include "sim/hist.h"
 #include "sim/precision.h"
 #include "sim/reqpool.h"
 #include "sim/rng.h"
@@ -295,13 +298,34 @@ void sim_link_fault(struct sim *sim, struct link_fault *lf);
  * built): one row every interval_ns from time 0, whole run, warm-up
  * included. */
 void sim_ts_start(struct sim *sim, int64_t interval_ns);
-/* Clients report births and outcomes here for the time series. */
-void sim_ts_born(struct sim *sim);
-void sim_ts_outcome(struct sim *sim, enum req_status status, int64_t latency_ns);
+/* Clients report births and outcomes here for the time series. Inline:
+ * once each per request. */
+static inline void sim_ts_born(struct sim *sim)
+{
+    sim->ts.acc.offered++;
+}
+static inline void sim_ts_outcome(struct sim *sim, enum req_status status, int64_t latency_ns)
+{
+    if (!sim->ts.acc.lat)
+        return;
+    if (status == REQ_OK) {
+        sim->ts.acc.completed++;
+        hist_add(sim->ts.acc.lat, latency_ns);
+    } else {
+        sim->ts.acc.failed++;
+    }
+}
 
 /* A client reports every successful end-to-end latency here (measured or
- * not); this feeds `precision` and `warmup = auto`. */
-void sim_observe(struct sim *sim, int64_t latency_ns, bool measured);
+ * not); this feeds `precision` and `warmup = auto`. Inline: once per
+ * request, and usually neither is on. */
+static inline void sim_observe(struct sim *sim, int64_t latency_ns, bool measured)
+{
+    if (sim->warmup)
+        warmup_add(sim->warmup, (double)latency_ns, evq_now(sim->q));
+    if (measured && sim->precision.bm && precision_add(&sim->precision, (double)latency_ns))
+        sim->stop = true;
+}
 
 void sim_init(struct sim *sim, uint64_t seed, int64_t cut_ns, int64_t end_ns);
 void sim_fini(struct sim *sim); /* frees the pool and components */
@@ -311,9 +335,21 @@ static inline int64_t sim_now(const struct sim *sim)
     return evq_now(sim->q);
 }
 
-/* Schedules fn(sim, a, b) after delay_ns >= 0. */
-uint64_t sim_after(struct sim *sim, int64_t delay_ns, evq_fn *fn, void *a, void *b);
-uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b);
+/* Schedules fn(sim, a, b) after delay_ns >= 0. Inline, as sim_at: every
+ * request schedules a few events. */
+static inline uint64_t sim_after(struct sim *sim, int64_t delay_ns, evq_fn *fn, void *a, void *b)
+{
+    assert(delay_ns >= 0 && "negative delay");
+    int64_t now = evq_now(sim->q);
+    /* Saturates: an event at INT64_MAX is past every run's end, never reached. */
+    int64_t at = delay_ns <= INT64_MAX - now ? now + delay_ns : INT64_MAX;
+    return evq_push(sim->q, at, fn, a, b);
+}
+static inline uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b)
+{
+    assert(at_ns >= sim_now(sim) && "event in the past");
+    return evq_push(sim->q, at_ns, fn, a, b);
+}
 
 /* Events in a row at one instant after which a run is stalled: a loop of
  * zero-time steps (zero think, service and latency) that would never let
@@ -329,18 +365,60 @@ uint64_t sim_at(struct sim *sim, int64_t at_ns, evq_fn *fn, void *a, void *b);
  * closes every level at the end time. Returns the end time. */
 int64_t sim_run(struct sim *sim);
 
+/* The run has reached max_in_flight: it stops after this event (sets
+ * limits.overloaded and the figures; reqpool.c). */
+void sim_overload(struct sim *sim);
+
+/* The one body of reqpool_take and sim_req_new. */
+static inline struct request *reqpool_take_inline(struct reqpool *p)
+{
+    if (!p->free)
+        reqpool_grow(p);
+    struct request *r = p->free;
+    SIM_CHECK(r->pooled && "a request in the free list is in use");
+    p->free = r->next_free;
+    /* Clear the header only: frames are written as they are pushed. */
+    memset(r, 0, offsetof(struct request, stack));
+    r->pool = p;
+    r->id = p->next_id++;
+    r->user = UINT32_MAX;
+    r->target = -1;
+    p->live++;
+    return r;
+}
+
 /* Requests come from the pool (sim/reqpool.c). A new request has a fresh id, no
- * frames, user UINT32_MAX and target -1; the rest of its header is zero. */
-struct request *sim_req_new(struct sim *sim);
+ * frames, user UINT32_MAX and target -1; the rest of its header is zero.
+ * Inline: once per request; growing the pool and the in-flight stop are out
+ * of line. */
+static inline struct request *sim_req_new(struct sim *sim)
+{
+    struct request *r = reqpool_take_inline(&sim->pool);
+    if (sim->pool.live == sim->limits.max_in_flight) /* the one check per birth */
+        sim_overload(sim);
+    if (sim->attr)
+        sim_attr_begin(sim, r);
+    return r;
+}
 /* A new request carrying parent's work (seed, key, op, version, birth,
  * measured, user, attempt), with parent as its parent: a retry, hedge or
  * guarded call that the caller can give up on without losing the parent. */
 struct request *sim_req_child(struct sim *sim, struct request *parent);
-/* Returns r to the pool; r must not be freed twice or used after. */
-void sim_req_free(struct sim *sim, struct request *r);
+/* Returns r to the pool; r must not be freed twice or used after. Inline:
+ * once per request; a deep request's blocks go back out of line. */
+static inline void sim_req_free(struct sim *sim, struct request *r)
+{
+    struct reqpool *p = &sim->pool;
+    SIM_CHECK(!r->pooled && "request freed twice");
+    SIM_CHECK(p->live > 0 && "more requests freed than taken");
+    r->pooled = true;
+    if (r->deep)
+        reqpool_put_blocks(p, r);
+    r->next_free = p->free;
+    p->free = r;
+    p->live--;
+}
 
-/* Pushes a frame for c onto r (c is handling r now) and returns it. */
-struct frame *sim_enter(struct request *r, struct component *c);
 /* Frame i (0: the bottom, the client's) of r's stack, i < r->depth. */
 static inline struct frame *sim_frame(struct request *r, unsigned i)
 {
@@ -360,14 +438,60 @@ static inline struct frame *sim_top(struct request *r)
     return sim_frame(r, r->depth - 1u);
 }
 
+/* Pushes a frame for c onto r (c is handling r now) and returns it. Inline:
+ * every component a request enters pushes one. */
+static inline struct frame *sim_enter(struct request *r, struct component *c)
+{
+    SIM_CHECK(!r->pooled && "request used after it was freed");
+    assert(r->depth < REQ_MAX_DEPTH && "calls nested too deep");
+    unsigned i = r->depth++;
+    if (i >= REQ_INLINE_FRAMES && (i - REQ_INLINE_FRAMES) % REQ_BLOCK_FRAMES == 0)
+        reqpool_deepen(r->pool, r, i); /* a new block, unless the request has it */
+    struct frame *f = sim_frame(r, i);
+    f->c = c;
+    f->replica = 0;
+    f->step = 0;
+    f->arrive_ns = 0;
+    f->start_ns = 0;
+    f->timer = EVQ_NONE;
+    f->holds_worker = false;
+    return f;
+}
+
 /* The frame of component c in r's stack (the topmost one for c). */
 struct frame *sim_top_of(struct request *r, const struct component *c);
 
+/* The whole of sim_send and sim_reply (sim.c); the inline ones below take
+ * the common case, a hop with no latency and no hooks, themselves. */
+void sim_send_hop(struct sim *sim, struct component *from, struct request *r,
+                  struct component *to);
+void sim_reply_hop(struct sim *sim, struct request *r);
+
 /* Sends r from `from` to `to`: after from's latency, to's on_request runs. */
-void sim_send(struct sim *sim, struct component *from, struct request *r, struct component *to);
+static inline void sim_send(struct sim *sim, struct component *from, struct request *r,
+                            struct component *to)
+{
+    if (from->has_latency || sim->msg_hooks) {
+        sim_send_hop(sim, from, r, to);
+        return;
+    }
+    SIM_CHECK(!r->pooled && "request sent after it was freed");
+    to->ops.on_request(sim, to, r); /* no delay: at once, without an event */
+}
 /* The component on top of r's stack is done with it: pops its frame and,
  * after the caller's latency, the caller's on_reply runs. */
-void sim_reply(struct sim *sim, struct request *r);
+static inline void sim_reply(struct sim *sim, struct request *r)
+{
+    assert(r->depth >= 2 && "reply with no caller");
+    struct component *caller = sim_frame(r, r->depth - 2u)->c;
+    if (caller->has_latency || sim->msg_hooks) {
+        sim_reply_hop(sim, r);
+        return;
+    }
+    SIM_CHECK(!r->pooled && "reply of a request already freed");
+    r->depth--;
+    caller->ops.on_reply(sim, caller, r);
+}
 
 /* A stream for work drawn from the request's birth seed: the same request
  * gets the same service demand at component c whatever the policies did

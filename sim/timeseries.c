@@ -91,23 +91,6 @@ void sim_ts_start(struct sim *sim, int64_t interval_ns)
         sim_at(sim, interval_ns, ts_sample, NULL, NULL);
 }
 
-void sim_ts_born(struct sim *sim)
-{
-    sim->ts.acc.offered++;
-}
-
-void sim_ts_outcome(struct sim *sim, enum req_status status, int64_t latency_ns)
-{
-    if (!sim->ts.acc.lat)
-        return;
-    if (status == REQ_OK) {
-        sim->ts.acc.completed++;
-        hist_add(sim->ts.acc.lat, latency_ns);
-    } else {
-        sim->ts.acc.failed++;
-    }
-}
-
 void sim_ts_fini(struct sim_ts *ts)
 {
     hist_free(ts->acc.lat);

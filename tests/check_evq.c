@@ -55,6 +55,28 @@ START_TEST(equal_times_pop_in_push_order)
 }
 END_TEST
 
+/* The run loop's pop: nothing later than the limit leaves the queue, and
+ * the clock stays at the last event popped. */
+START_TEST(pop_until_stops_at_the_limit)
+{
+    int a, b, c;
+    evq_push(q, 10, noop, &a, NULL);
+    evq_push(q, 20, noop, &b, NULL);
+    evq_push(q, 21, noop, &c, NULL);
+    struct evq_event ev;
+    ck_assert(evq_pop_until(q, 20, &ev));
+    ck_assert_ptr_eq(ev.a, &a);
+    ck_assert(evq_pop_until(q, 20, &ev)); /* due at the limit itself */
+    ck_assert_ptr_eq(ev.a, &b);
+    ck_assert(!evq_pop_until(q, 20, &ev));
+    ck_assert_int_eq(evq_now(q), 20);
+    ck_assert_uint_eq(evq_size(q), 1);
+    ck_assert(evq_pop_until(q, INT64_MAX, &ev));
+    ck_assert_ptr_eq(ev.a, &c);
+    ck_assert(!evq_pop_until(q, INT64_MAX, &ev));
+}
+END_TEST
+
 START_TEST(cancelled_event_never_fires)
 {
     int a, b, c;
@@ -164,6 +186,7 @@ Suite *evq_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, pops_in_time_order);
     tcase_add_test(tc, equal_times_pop_in_push_order);
+    tcase_add_test(tc, pop_until_stops_at_the_limit);
     tcase_add_test(tc, cancelled_event_never_fires);
     tcase_add_test(tc, cancel_twice_or_after_firing_is_refused);
     tcase_add_test(tc, random_operations_match_a_sorted_reference);

@@ -91,7 +91,7 @@ static uint64_t serving_in(uint32_t p)
 {
     const struct station *st = queue_station(kind_lookup(&sim, "q"), p);
     ck_assert_uint_eq(st->busy, 1);
-    return st->serving[0]->key;
+    return st->serving[0].r->key;
 }
 
 /* The key of the message the one consumer is processing. */
@@ -99,7 +99,7 @@ static uint64_t serving(void)
 {
     const struct station *st = stn();
     ck_assert_uint_eq(st->busy, 1);
-    return st->serving[0]->key;
+    return st->serving[0].r->key;
 }
 
 START_TEST(full_reject_counts_the_messages_being_processed)
@@ -241,7 +241,7 @@ START_TEST(round_robin_deals_publishes_to_partitions_in_turn)
     tl_run_until(&sim, 1);
     /* partition p: k = p + 1 processed, then p + 4 and p + 7 waiting */
     for (uint32_t p = 0; p < 3; p++) {
-        ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), p)->serving[0]->key, p + 1);
+        ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), p)->serving[0].r->key, p + 1);
         ck_assert_uint_eq(backlog_of(p), 2);
         ck_assert_uint_eq(waiting_in(p, 0), p + 4);
         ck_assert_uint_eq(waiting_in(p, 1), p + 7);
@@ -460,7 +460,7 @@ START_TEST(fanout_drop_oldest_drops_only_from_the_full_group)
     ck_assert_double_eq(metric("b", "dropped_oldest"), 2);
     ck_assert_double_eq(metric("a", "dropped_oldest"), 0);
     ck_assert_double_eq(metric("q", "dropped_oldest"), 2);
-    ck_assert_uint_eq(gstn("b")->serving[0]->key, 1);
+    ck_assert_uint_eq(gstn("b")->serving[0].r->key, 1);
     ck_assert_uint_eq(gstn("b")->ring[gstn("b")->head]->key, 4);
     tl_run_until(&sim, 10 * S);
     ck_assert_double_eq(metric("a", "processed"), 4);

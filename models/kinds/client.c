@@ -31,6 +31,7 @@ struct client {
     int64_t timeout_ns;     /* 0: wait forever */
     long long max_attempts; /* 0: unlimited */
     bool has_keys;
+    bool draw_keys;         /* has_keys, and a key may be read (start) */
     struct keys keys;
     double writes;          /* fraction of requests that are writes */
     struct rng arrival_rng;
@@ -428,7 +429,7 @@ static void send_new(struct sim *sim, struct client *cl, uint32_t user)
         r->key = cl->arrival.item_key;
         r->op = cl->arrival.item_op;
     } else {
-        r->key = cl->has_keys ? keys_next(&cl->keys, &cl->key_rng) : 0;
+        r->key = cl->draw_keys ? keys_next(&cl->keys, &cl->key_rng) : 0;
         r->op = cl->writes > 0 && rng_uniform(&cl->key_rng) < cl->writes;
     }
     struct frame *f = sim_enter(r, &cl->base);
@@ -538,9 +539,30 @@ static void occ_reply(struct sim *sim, struct client *cl, struct request *r)
     sim_after(sim, wait, occ_retry, cl, r);
 }
 
+/* Could any component of the scenario read a request's key? Every kind
+ * but these may: clients and fault schedules (they never take another's
+ * requests) and services with one replica and no auth (their balance
+ * policy never picks, and nothing else of theirs reads keys). */
+static bool scenario_reads_keys(const struct sim *sim)
+{
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        const struct component *c = sim->comps[i];
+        if (!c || c->ops.is_client || c->ops.no_traffic)
+            continue;
+        if (c->kind && service_is(c) && !service_has_auth(c) && service_replicas(c) == 1)
+            continue;
+        return true;
+    }
+    return false;
+}
+
 static void start(struct sim *sim, struct component *c)
 {
     struct client *cl = (struct client *)c;
+    /* Keys come from their own stream (key_rng), which writes also draw
+     * from after the key: without writes and without a reader, skipping the
+     * draw changes no other draw and nothing a run reports. */
+    cl->draw_keys = cl->has_keys && (cl->writes > 0 || scenario_reads_keys(sim));
     if (cl->occ) {
         for (long long u = 0; u < cl->users; u++)
             sim_after(sim, 0, occ_begin, cl, (void *)(uintptr_t)u);

@@ -110,6 +110,13 @@ struct station_ops {
     void (*freed)(struct sim *sim, struct station *st, struct request *r);
 };
 
+/* A request holding a worker, with its frame here (frames never move), so
+ * giving a worker back need not search the request's stack. */
+struct station_hold {
+    struct request *r;
+    struct frame *f;
+};
+
 struct station {
     const struct station_ops *ops;
     void *owner;               /* the kind's record */
@@ -126,7 +133,7 @@ struct station {
     uint32_t busy;             /* workers taken */
     struct request **ring;     /* FIFO queue as a ring buffer */
     size_t head, len, cap;
-    struct request **serving;  /* the busy requests holding a worker (bounded, and
+    struct station_hold *serving; /* the busy requests holding a worker (bounded, and
                                   only when a crash takes them back) */
     uint32_t serving_cap;      /* its places: the most workers station_set_workers may set */
     struct level *busy_lv[2];  /* levels moved with busy; NULL: none */
