@@ -100,8 +100,8 @@ static void overload_report(struct sim *sim)
     struct sim_overload *o = &sim->limits.overload;
     o->busiest = NULL;
     o->queued = 0;
-    o->offered_rps = NAN;
-    o->capacity_rps = NAN;
+    o->offered_rps = (double)NAN;
+    o->capacity_rps = (double)NAN;
     for (size_t i = 0; i < sim->ncomps; i++) {
         const struct component *c = sim->comps[i];
         if (c->st.queued.value > o->queued) {

@@ -83,7 +83,7 @@ static uint64_t serving_in(uint32_t p)
 {
     const struct station *st = queue_station(kind_lookup(&sim, "q"), p);
     ck_assert_uint_le(st->busy, 1); /* one owner at a time */
-    return st->busy ? st->serving[0]->key : 0;
+    return st->busy ? st->serving[0].r->key : 0;
 }
 
 static void crash(uint32_t member, bool start)
@@ -388,7 +388,7 @@ START_TEST(a_crash_before_the_ack_lands_makes_a_duplicate)
     tl_run_until(&sim, 2 * S);
     w->kind->fault(&sim, w, -1, FAULT_CRASH, 0, false);
     tl_run_until(&sim, 2 * S + S / 2);
-    ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), 0)->serving[0]->key, 1);
+    ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), 0)->serving[0].r->key, 1);
     tl_run_until(&sim, 10 * S);
     ck_assert_double_eq(metric("w", "processed"), 3);
     ck_assert_double_eq(metric("w", "duplicates_processed"), 1);

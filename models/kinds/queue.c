@@ -1997,7 +1997,7 @@ static void member_crash(struct sim *sim, struct consumers *g, uint32_t k)
         g->mpart[k] = NO_MEMBER;
         g->pserver[p] = NO_MEMBER;
         assert(st->busy == 1);
-        station_cut(sim, st, st->serving[0]);
+        station_cut(sim, st, st->serving[0].r);
     }
     if (g->acks)
         acks_lose(sim, g, k);

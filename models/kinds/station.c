@@ -226,6 +226,20 @@ static inline void take_back(struct sim *sim, struct station *st, struct request
     move(sim, st->busy_lv, busy_delta);
 }
 
+/* h's request loses its worker to a crash or a cut: its service (if it
+ * had started) is cancelled and the kind told. */
+static void cut_hold(struct sim *sim, struct station *st, struct station_hold h)
+{
+    take_back(sim, st, h.r, h.f, -1);
+    bool in_service = h.f->timer != EVQ_NONE;
+    if (in_service) {
+        evq_cancel(sim->q, h.f->timer);
+        h.f->timer = EVQ_NONE;
+    }
+    if (st->ops->cut)
+        st->ops->cut(sim, st, h.r, in_service);
+}
+
 void station_release(struct sim *sim, struct station *st, struct request *r)
 {
     const struct shed_policy *pol = st->shed ? st->shed->pol : NULL;
@@ -274,32 +288,16 @@ void station_crash(struct sim *sim, struct station *st)
     if (st->flags & STATION_CRASH_KEEPS_SERVICE)
         return;
     assert(st->serving || st->busy == 0);
-    while (st->busy > 0) {
-        struct request *r = st->serving[st->busy - 1].r;
-        struct frame *f = st->serving[st->busy - 1].f;
-        take_back(sim, st, r, f, -1);
-        bool in_service = f->timer != EVQ_NONE;
-        if (in_service) {
-            evq_cancel(sim->q, f->timer);
-            f->timer = EVQ_NONE;
-        }
-        if (st->ops->cut)
-            st->ops->cut(sim, st, r, in_service);
-    }
+    while (st->busy > 0)
+        cut_hold(sim, st, st->serving[st->busy - 1]);
 }
 
 void station_cut(struct sim *sim, struct station *st, struct request *r)
 {
     SIM_CHECK(st->serving && !(st->flags & STATION_CRASH_KEEPS_SERVICE));
     struct frame *f = sim_top_of(r, st->comp);
-    take_back(sim, st, r, f);
-    bool in_service = f->timer != EVQ_NONE;
-    if (in_service) {
-        evq_cancel(sim->q, f->timer);
-        f->timer = EVQ_NONE;
-    }
-    if (st->ops->cut)
-        st->ops->cut(sim, st, r, in_service);
+    SIM_CHECK(f->holds_worker && st->serving[f->slot].r == r);
+    cut_hold(sim, st, st->serving[f->slot]);
 }
 
 int station_read_queue(const struct sc_section *s, const struct param_spec *params,
