@@ -187,7 +187,8 @@ static bool held_for_auth(struct sim *sim, struct gate *g, struct request *r)
     return true;
 }
 
-bool gate_arrive(struct sim *sim, struct gate *g, struct request *r)
+/* gate_arrive's work when the gate has a limit or auth. */
+bool gate_judge(struct sim *sim, struct gate *g, struct request *r)
 {
     if (!g->has_limit)
         return held_for_auth(sim, g, r);
