@@ -227,6 +227,21 @@ if command -v valgrind >/dev/null 2>&1; then
             printf "  %-5s rho=0.9  sdsim %6.0f instructions per request;  minimal loop %5.0f;  ratio %.2f\n",
                    name, s, m, m / s }'
     done
+    # A message through a queue and 10 consumers against a request through a
+    # service of 10 workers: the same M/M/10 shape (tests/bench/mm10q.ini).
+    line=""
+    for name in mm10 mm10q; do
+        for n in 100000 300000; do
+            dur=$(awk -v n=$n 'BEGIN{printf "%.0fs", n/9}')
+            i=$(ir ./sdsim run tests/bench/$name.ini --set sim.duration=$dur -q -o $B/out/q$n)
+            line="$line $i $(col $B/out/q$n/runs.csv offered) $(col $B/out/q$n/runs.csv events)"
+        done
+    done
+    echo "$line" | awk '{
+        r = ($4 - $1) / ($5 - $2); m = ($10 - $7) / ($11 - $8);
+        re = ($6 - $3) / ($5 - $2); me = ($12 - $9) / ($11 - $8);
+        printf "  M/M/10 as messages (queue + 10 consumers): %.0f instructions and %.2f events per message,\n", m, me
+        printf "         against %.0f and %.2f per request through a service of 10 workers (%.2fx)\n", r, re, m / r }'
 else
     echo "  (valgrind is not installed: no instruction counts)"
 fi
