@@ -199,7 +199,8 @@ const struct kind_metric columns_kind_metrics[] = {
     KM("failed_processing", "messages", "processings that failed (fail, poison, an errors fault)",
        "consumers", CNT),
     KM("duplicates_processed", "messages", "processings of a message this group had processed "
-       "already (a delivery whose visibility timeout ended in processing came back)",
+       "already (a delivery whose visibility timeout ended in processing came back, or a crash "
+       "lost its ack)",
        "consumers", CNT),
     KM("visibility_expired", "deliveries", "deliveries still in processing when the queue's "
        "visibility_timeout ended: the broker delivered the message again", "consumers", CNT),
@@ -219,6 +220,20 @@ const struct kind_metric columns_kind_metrics[] = {
        "with autoscale"),
     KT("consumers_starting", "consumers", "consumers starting (cold start)", "consumers",
        "with autoscale"),
+    KM("rebalances", "rebalances", "changes of an owning group's members (a consumer joining or "
+       "leaving: autoscaler, crash, recovery) that paused it and assigned its partitions again "
+       "(changes during a pause are one)", "consumers with assignment = range or round_robin",
+       CNT),
+    KM("rebalance_paused_s", "s", "time the group took no new message because of a rebalance",
+       "consumers with assignment = range or round_robin", "summed over the measured window"),
+    KM("idle_consumers", "consumers", "mean consumers owning no partition (beyond the "
+       "partitions), time-weighted", "consumers with assignment = range or round_robin",
+       "time-weighted level"),
+    KM("acks_lost", "messages", "processed messages whose ack a crash of their consumer lost "
+       "before it reached the broker (ack_delay): delivered again", "consumers with ack_delay "
+       "or assignment = range or round_robin", CNT),
+    KT("rebalancing", "0/1", "1 while a rebalance pauses the group", "consumers with assignment "
+       "= range or round_robin", "at the sample"),
     KM("dead_lettered", "messages", "messages delivered max_deliveries times, failing each "
        "time: sent to the dlq, or discarded without one", "queue", CNT),
     KM("lost_at_most_once", "messages", "messages lost because they were acked on receive: a "

@@ -792,8 +792,8 @@ for f in scenarios/*.ini scenarios/validation/*.ini; do
     "$SDSIM" validate "$f" > /dev/null 2>"$T/nap.err"
     grep -q ': warning: ' "$T/nap.err" && warned="$warned $f"
 done
-check "no shipped scenario warns but overload.ini and pubsub-slow-subscriber.ini (warned:$warned)" \
-    [ "$warned" = " scenarios/overload.ini scenarios/pubsub-slow-subscriber.ini" ]
+check "no shipped scenario warns but consumers-rebalance.ini (1 consumer of 250/s for 400/s, on purpose), overload.ini and pubsub-slow-subscriber.ini (warned:$warned)" \
+    [ "$warned" = " scenarios/consumers-rebalance.ini scenarios/overload.ini scenarios/pubsub-slow-subscriber.ini" ]
 "$SDSIM" validate scenarios/queue-backlog.ini > "$T/napq" 2>&1
 check "validate: a queue's consumers are offered its publishes (600/s of 1000/s: 0.6)" \
     grep -Eq '^  workers +consumers +600 +1000 +0\.6$' "$T/napq"
@@ -984,6 +984,45 @@ pl=$(cell "$T/cas/runs.csv" by_lag.e2e_p99_ms)
 pc=$(cell "$T/cas/runs.csv" by_cpu.e2e_p99_ms)
 check "consumers-autoscale.ini: scaling on lag keeps the backlog ($bl < $bc) and the p99 ($pl < $pc ms) below scaling on CPU" \
     awk -v a="$bl" -v b="$bc" -v c="$pl" -v d="$pc" 'BEGIN { exit !(a < b && c < d) }'
+# scenarios/consumers-rebalance.ini: a consumer group owning 8 partitions,
+# 1 to 12 consumers, a crash and a recovery as rebalances; its [expect]
+# lines pass, and the runs are the same at -j 1 and -j 2.
+"$SDSIM" run scenarios/consumers-rebalance.ini -j 2 -o "$T/crb" -q 2>/dev/null
+check "consumers-rebalance.ini runs and its expectations pass" [ $? -eq 0 ]
+"$SDSIM" run scenarios/consumers-rebalance.ini -j 1 -o "$T/crb1" -q 2>/dev/null
+check "consumers-rebalance.ini: -j1 and -j2 give byte-identical runs.csv and components.csv" \
+    sh -c 'cmp -s "$1/runs.csv" "$2/runs.csv" && cmp -s "$1/components.csv" "$2/components.csv"' \
+    _ "$T/crb" "$T/crb1"
+# scenarios/consumers-autoscale-partitions.ini: autoscaled on lag, capped
+# at the 8 partitions; the comment's timeline (timeseries.csv, every
+# replication): about 13500 waiting at 50 s, 8 ready at 60 s and never
+# more, drained by 110 s without pauses; with 3 s pauses, the scale-down's
+# pause piles up about 600 events and 3 consumers are ready or starting at
+# 151 s (1 without pauses).
+"$SDSIM" run scenarios/consumers-autoscale-partitions.ini -j 2 -o "$T/cap" -q 2>/dev/null
+check "consumers-autoscale-partitions.ini runs and its expectations pass" [ $? -eq 0 ]
+cap=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { t = $c["t_s"]; rb = $c["rebalance"]; r = $c["w.consumers_ready"]; b = $c["log.backlog"]
+      if (r > 8) bad++
+      if (t == 50 && (b < 12000 || b > 15000)) bad++
+      if (t == 60 && r != 8) bad++
+      if (t == 110 && rb == "0s" && b >= 100) bad++
+      if (t == 151 && r + $c["w.consumers_starting"] != (rb == "3s" ? 3 : 1)) bad++
+      if (rb == "3s" && t > 140 && t < 150 && b > pile[$c["rep"]]) pile[$c["rep"]] = b }
+    END { for (k in pile) if (pile[k] < 450 || pile[k] > 750) bad++; print bad + 0 }' "$T/cap/timeseries.csv")
+check "consumers-autoscale-partitions.ini: at most 8 consumers (the partitions), the timeline of its comment ($cap misses)" \
+    [ "$cap" = 0 ]
+# scenarios/consumers-ack-delay.ini: crashes lose the acks on their way;
+# every lost ack is one duplicate processing, or one dedupe with dedupe.
+"$SDSIM" run scenarios/consumers-ack-delay.ini -j 2 -o "$T/cad" -q 2>/dev/null
+check "consumers-ack-delay.ini runs and its expectations pass" [ $? -eq 0 ]
+cad=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { l = $c["w.acks_lost"]; d = $c["w.duplicates_processed"]; k = $c["w.deduped"]
+      if ($c["dedupe"] == "none" && d != l) bad++
+      if ($c["dedupe"] == "1min" && (k != l || d != 0)) bad++ }
+    END { print bad + 0 }' "$T/cad/runs.csv")
+check "consumers-ack-delay.ini: duplicates_processed (or deduped with dedupe) = acks_lost in every run ($cad misses)" \
+    [ "$cad" = 0 ]
 # scenarios/pubsub-slow-subscriber.ini: a topic with a fast and a slow
 # subscription. Its [expect] lines pass (exit 0); the comment's numbers (the
 # mean over its replications, summary.csv): billing's p99 about 47 ms (under

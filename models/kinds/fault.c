@@ -52,7 +52,8 @@ static const struct param_spec params[] = {
      "the service, cache, store, replicaset, multileader, consumers group or queue (its "
      "broker) that fails (or one end of a link)"},
     {"replica", "int|all", "all",
-     "which replica or node (0 is the first), or all; on a queue, which partition's leader"},
+     "which replica or node (0 is the first), or all; on a queue, which partition's leader; "
+     "on a consumers group with assignment = range or round_robin, which consumer"},
     {"at", "duration", NULL, "when the fault starts (simulated time)"},
     {"until", "duration|never", "never", "when it ends and the replica recovers"},
     {"action", "action", NULL,
@@ -334,10 +335,12 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
             rc = diag_error(d, loc, "'%s' has %u replicas, numbered from 0", t,
                             service_replicas(ft->target));
         else if (ft->target && ft->target->kind->nodes &&
+                 ft->target->kind->nodes(ft->target) > 1 &&
                  r >= ft->target->kind->nodes(ft->target))
             rc = diag_error(d, loc, "'%s' has %u nodes, numbered from 0", t,
                             ft->target->kind->nodes(ft->target));
-        else if (ft->target && !service_is(ft->target) && !ft->target->kind->nodes && r > 0)
+        else if (ft->target && !service_is(ft->target) &&
+                 (!ft->target->kind->nodes || ft->target->kind->nodes(ft->target) == 1) && r > 0)
             rc = diag_error(d, loc, "'%s' is one node: replica 0 or all", t);
         else
             ft->replica = (int32_t)r;

@@ -25,6 +25,36 @@
  * partition has one consumer) or to each in turn (route = round_robin), and
  * `capacity` applies to each partition.
  *
+ * Partition ownership (the consumers' `assignment = range | round_robin`; the
+ * default `shared` is the sharing above): a Kafka consumer group. Any number
+ * of consumers (members); each partition's station has one worker place, so
+ * one message of a partition is processed at a time, and its waiting
+ * messages are all in the partition's `parked` ring (its log), never in the
+ * station's queue: a member takes them one at a time (member_next), from its
+ * partitions in turn (mcursor), when it is free. assign_partitions gives the
+ * live members (in member order) the partitions: range, consecutive blocks
+ * (Kafka's RangeAssignor on one topic); round_robin, partition p to the
+ * (p mod L)-th. Members beyond P own none (idle_lv). A membership change
+ * (members_changed: the autoscaler's count, a [fault] crash of member K or
+ * of all, a recovery) pauses the group for `rebalance` (no member takes a
+ * message; a change during the pause restarts it as one rebalance; 0 still
+ * groups the changes of one instant), then the partitions are assigned
+ * again. A member that lost a partition finishes (and acks) the message it
+ * processes; the new owner waits for the partition's station to be free
+ * (consumers_freed kicks it), so a rebalance alone never makes a
+ * duplicate. A crashed member's message is cut (station_cut: to the front
+ * of its partition, or lost with on_receive). An autoscaler's max is capped
+ * at P (KEDA); member slots 0..max-1, the first `ready` present.
+ *
+ * Acks on their way (`ack_delay`, after_processing): a processed message is
+ * held (parked.acking, counted in capacity) in its member's `acks` ring
+ * (member 0 for a shared group) until its ack lands (ack_event; acks of one
+ * member land in order, the delay being constant). A crash of that member
+ * (or of the group) bumps its aepoch (the pending ack events go stale) and
+ * sends the messages back to the front of their partitions, in order
+ * (acks_lose), marked STEP_DONE: their next processing is a duplicate
+ * (note_processed, which also counts the visibility timeout's copies, once).
+ *
  * `capacity` counts the messages the broker holds. With ack =
  * after_processing (the default) a message is held until its processing
  * ends, so the messages being processed count; with ack = on_receive the
@@ -194,6 +224,7 @@ struct parked {
     long long invisible; /* crash-cut messages waiting for their visibility timeout */
     long long copies;    /* deliveries made by a visibility timeout beyond the first of their
                             message: the broker holds the message once */
+    long long acking;    /* processed messages whose ack is on its way (ack_delay): held */
 };
 
 /* The message ids an idempotent consumers group processed in the last
@@ -208,6 +239,16 @@ struct seen {
 #define STEP_INVISIBLE 1u /* cut by a crash, back when its visibility timeout ends */
 #define STEP_FAMILY 2u    /* redelivered while in processing: in the group's family map */
 #define STEP_SKIP 4u      /* an idempotent consumer has seen its id: acked unprocessed */
+#define STEP_DONE 8u      /* processed once already (its ack was lost): a duplicate if again */
+
+/* How a group shares its queue's partitions (the consumers' `assignment`). */
+enum assignment {
+    ASSIGN_SHARED,      /* each partition has consumers / partitions consumers of its own */
+    ASSIGN_RANGE,       /* each partition one owner: consecutive ranges (Kafka's range) */
+    ASSIGN_ROUND_ROBIN, /* each partition one owner: partition p to member p mod members */
+};
+
+#define NO_MEMBER UINT32_MAX /* a partition nobody owns or processes; an idle member */
 
 struct consumers {
     struct component base;
@@ -256,7 +297,53 @@ struct consumers {
     uint64_t redelivered;     /* messages delivered again: a crash cut them, or they failed */
     uint64_t lost;            /* messages a crash cut, or whose processing failed, after an ack
                                  on receive (at most once) */
+    /* partition ownership (assignment = range or round_robin; see the top comment) */
+    enum assignment assign;
+    uint32_t nmem;            /* member places: consumers, or the autoscaler's max */
+    uint8_t *mdown;           /* per member: crash faults on it now */
+    uint32_t *mpart;          /* per member: the partition of the message it processes, or
+                                 NO_MEMBER (idle) */
+    uint32_t *mcursor;        /* per member: its next partition in turn (an index into its own) */
+    uint32_t *own_start, *own_len; /* per member: its partitions, own_parts[start, start + len) */
+    uint32_t *own_parts;      /* every partition, grouped by owner */
+    uint32_t *powner;         /* per partition: its owner, or NO_MEMBER */
+    uint32_t *pserver;        /* per partition: the member processing one of its messages */
+    uint32_t live;            /* members present and up, as of the last change */
+    int64_t rebalance_ns;     /* a membership change pauses the group this long */
+    bool paused;              /* a rebalance is under way: no member takes a new message */
+    uint64_t pause_gen;       /* the change the pause waits for (a later one restarts it) */
+    int64_t pause_mark_ns;    /* when the pause (or the measured window) began */
+    int64_t paused_ns;        /* paused time in the measured window, up to pause_mark_ns */
+    uint64_t rebalances;      /* rebalances (measured window) */
+    struct level idle_lv;     /* live members owning no partition */
+    /* ack latency (ack_delay, with ack = after_processing) */
+    int64_t ack_delay_ns;
+    struct parked *acks;      /* per member (one for a shared group): processed messages whose
+                                 ack is on its way, oldest first */
+    uint32_t *aepoch;         /* per member: crashes that lost its acks on the way */
+    uint64_t acks_lost;       /* acks a crash lost: those messages were delivered again */
 };
+
+static bool owned(const struct consumers *g)
+{
+    return g->assign != ASSIGN_SHARED;
+}
+
+/* Is member k of an owned group in it: present (below the autoscaler's
+ * count) and not crashed? */
+static bool member_live(const struct consumers *g, uint32_t k)
+{
+    uint32_t present = g->autoscale ? g->ready : (uint32_t)g->n;
+    return k < present && g->mdown[k] == 0;
+}
+
+/* Does member k take a message now (live, idle, no rebalance under way)? */
+static bool member_free(const struct consumers *g, uint32_t k)
+{
+    return k != NO_MEMBER && !g->paused && member_live(g, k) && g->mpart[k] == NO_MEMBER;
+}
+
+static void owned_kick(struct sim *sim, struct consumers *g, uint32_t part);
 
 /* ---- messages parked while the consumers are down ----------------------- */
 
@@ -340,17 +427,36 @@ static void rr_lost(struct consumers *g, struct request *m);
 /* Group g is done with its message m (processed: its processing ended
  * successfully). A message redelivered while in processing has copies: the
  * second and later processings ended count as duplicates. */
+/* A processing of m ended well: the second and later of one message are
+ * duplicates, whether a visibility timeout made a copy (its family counts
+ * the processings) or a crash lost the first one's ack (STEP_DONE). */
+static void note_processed(struct consumers *g, struct request *m)
+{
+    struct frame *f = sim_top(m);
+    if (f->step & STEP_FAMILY) {
+        struct idmap_slot *s = idmap_find(&g->family, m->version);
+        assert(s && s->a > 0);
+        if (++s->b > 1)
+            g->duplicates++;
+    } else if (f->step & STEP_DONE) {
+        g->duplicates++;
+    }
+    f->step |= STEP_DONE;
+}
+
 static void msg_free(struct sim *sim, struct consumers *g, struct request *m, bool processed)
 {
     if (sim->trace) /* its last delivery ends */
         trace_msg_end(sim, m, true);
-    if (!processed && g->q->reply && !(sim_top(m)->step & STEP_SKIP))
+    if (processed)
+        note_processed(g, m);
+    /* a request-reply message dropped before any processing answered it
+     * (STEP_DONE: processed, its ack on its way or lost; its reply went) */
+    if (!processed && g->q->reply && !(sim_top(m)->step & (STEP_SKIP | STEP_DONE)))
         rr_lost(g, m);
     if (sim_top(m)->step & STEP_FAMILY) {
         struct idmap_slot *s = idmap_find(&g->family, m->version);
         assert(s && s->a > 0);
-        if (processed && ++s->b > 1)
-            g->duplicates++;
         if (s->a > 1)
             g->parked[sim_top(m)->replica].copies--; /* the family counts once */
         if (--s->a == 0)
@@ -411,6 +517,12 @@ static const struct station_ops consumers_station;
 static void offer_or_park(struct sim *sim, struct consumers *g, struct station *st,
                           struct request *m)
 {
+    if (owned(g)) { /* the partition's log: its owner takes it in turn */
+        park_back(&g->parked[st->index], m);
+        backlog_add(sim, st, 1);
+        owned_kick(sim, g, st->index);
+        return;
+    }
     if (!station_is_up(st) || !broker_up(g->q, st->index)) {
         park_back(&g->parked[st->index], m);
         backlog_add(sim, st, 1);
@@ -450,8 +562,8 @@ static const struct param_spec queue_params[] = {
     {"latency", "dist", "",
      "broker latency of each publish: from its arrival to the message stored and acked"},
     {"partitions", "int", "1",
-     "independent FIFO partitions; each gets consumers / partitions of the group's consumers, "
-     "and capacity applies to each"},
+     "independent FIFO partitions; each gets consumers / partitions of the group's consumers "
+     "(or one owner: the consumers' assignment), and capacity applies to each"},
     {"route", "key|round_robin", "key",
      "the partition of a publish: a hash of its key, or each partition in turn"},
     {"retention", "duration|forever", "forever",
@@ -497,7 +609,8 @@ static const struct param_spec queue_params[] = {
 static long long held(const struct consumers *g, const struct station *st)
 {
     long long n = (long long)st->len + (long long)g->parked[st->index].len +
-                  g->parked[st->index].invisible - g->parked[st->index].copies;
+                  g->parked[st->index].invisible - g->parked[st->index].copies +
+                  g->parked[st->index].acking;
     if (!g->ack_on_receive)
         n += (long long)st->busy;
     return n;
@@ -509,8 +622,11 @@ static bool is_full(const struct queue *q, const struct consumers *g, const stru
 {
     if (q->capacity < 0)
         return false;
-    if (g->ack_on_receive && station_is_up(st) && st->busy < st->workers)
+    if (g->ack_on_receive && !owned(g) && station_is_up(st) && st->busy < st->workers)
         return false; /* handed to a free consumer at once: never held */
+    if (g->ack_on_receive && owned(g) && broker_up(q, st->index) && st->busy == 0 &&
+        g->parked[st->index].len == 0 && member_free(g, g->powner[st->index]))
+        return false; /* its owner is idle: taken at once */
     return held(g, st) >= q->capacity;
 }
 
@@ -832,7 +948,9 @@ static void broker_back(struct sim *sim, struct queue *q, uint32_t part)
     q->bdown[part] = BROKER_UP;
     for (size_t i = 0; i < q->ngroups; i++) {
         struct consumers *g = q->groups[i];
-        if (station_is_up(&g->stn[part]))
+        if (owned(g))
+            owned_kick(sim, g, part);
+        else if (station_is_up(&g->stn[part]))
             unpark(sim, g, &g->stn[part]);
     }
     struct parked *bl = &q->blocked[part];
@@ -983,6 +1101,8 @@ static size_t queue_ts_extra(const struct sim *sim, const struct component *c, c
     return 1;
 }
 
+static void owned_init(struct sim *sim, struct consumers *g);
+
 static int queue_build(struct sim *sim, struct component *c, const struct sc_section *s,
                        struct diag *d)
 {
@@ -1121,12 +1241,29 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
     }
     for (size_t k = 0; k < q->ngroups; k++) {
         struct consumers *g = q->groups[k];
-        if (g->n % (long long)q->partitions != 0) {
+        if (!owned(g) && g->n % (long long)q->partitions != 0) {
             const struct sc_entry *e = sc_find_entry(s, "partitions");
             return diag_error(d, e ? e->val_loc : s->loc,
                               "%u partitions need a multiple of %u consumers: [consumers %s] has "
-                              "%lld",
+                              "%lld (or 'assignment = range' on it: each partition owned by one "
+                              "consumer, any number of consumers)",
                               q->partitions, q->partitions, g->base.name, g->n);
+        }
+        if (owned(g) && g->autoscale) { /* KEDA: no more consumers than partitions */
+            if (g->hpa.min > q->partitions)
+                return diag_error(d, g->autoscale_loc,
+                                  "the autoscaler's min %u is above the %u partitions of "
+                                  "[queue %s]: each consumer owns at least one partition",
+                                  g->hpa.min, q->partitions, s->name);
+            if (g->hpa.max > q->partitions)
+                g->hpa.max = q->partitions;
+            if (g->n > (long long)g->hpa.max)
+                return diag_error(d, g->autoscale_loc,
+                                  "the %lld consumers it starts with are above the %u partitions "
+                                  "of [queue %s] (an autoscaled group never has more consumers "
+                                  "than partitions)",
+                                  g->n, q->partitions, s->name);
+            g->base.st.servers = (double)g->hpa.max;
         }
         if (!g->has_service)
             rc = -1;
@@ -1142,14 +1279,17 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
         g->stn = xcalloc(g->nstn, sizeof *g->stn);
         g->parked = xcalloc(g->nstn, sizeof *g->parked);
         uint32_t per = (uint32_t)(g->n / (long long)q->partitions);
-        if (g->autoscale && q->partitions > 1)
+        if (g->autoscale && q->partitions > 1 && !owned(g))
             return diag_error(d, g->autoscale_loc,
-                              "an autoscaled [consumers %s] needs a queue of one partition: "
-                              "[queue %s] has %u (a consumer owning several partitions is not "
-                              "modelled, so the consumers could not fall below the partitions)",
+                              "an autoscaled [consumers %s] on a queue of several partitions "
+                              "([queue %s] has %u) needs 'assignment = range' or 'round_robin' "
+                              "(each partition owned by one consumer), or a queue of one "
+                              "partition",
                               g->base.name, s->name, q->partitions);
-        if (g->autoscale)
+        if (g->autoscale && !owned(g))
             per = g->hpa.max; /* places for the most it may have; set to the start below */
+        if (owned(g))
+            per = 1; /* one consumer at a time per partition: its owner */
         for (uint32_t i = 0; i < g->nstn; i++) {
             struct station *st = &g->stn[i];
             station_init(st, &consumers_station, g, &g->base, i, per, -1, 0);
@@ -1162,8 +1302,16 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
             st->queue_lv[1] = &c->st.queued;
             if (g->autoscale) {
                 st->busy_lv[1] = &g->hpa_busy;
-                st->workers = g->ready; /* no queue yet: station_set_workers not needed */
+                if (!owned(g))
+                    st->workers = g->ready; /* no queue yet: station_set_workers not needed */
             }
+        }
+        if (owned(g))
+            owned_init(sim, g);
+        if (g->ack_delay_ns > 0) {
+            uint32_t na = owned(g) ? g->nmem : 1;
+            g->acks = xcalloc(na, sizeof *g->acks);
+            g->aepoch = xcalloc(na, sizeof *g->aepoch);
         }
     }
     c->st.replicas_up = 1;
@@ -1197,6 +1345,21 @@ static int queue_check(struct sim *sim, struct component *c, struct diag *d)
                               "[fault %s]: replica %d names a partition of [queue %s], which has "
                               "%u, numbered from 0",
                               sim->comps[i]->name, rep, c->name, q->partitions);
+    }
+    /* A fault on a member of an owned, autoscaled group names one below the
+     * max capped at the partitions. */
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        int32_t rep;
+        const struct component *t;
+        if (sim->comps[i]->kind != &kind_fault || !(t = fault_target(sim->comps[i], &rep)) ||
+            t->kind != &kind_consumers || ((const struct consumers *)t)->q != q)
+            continue;
+        const struct consumers *g = (const struct consumers *)t;
+        if (owned(g) && rep >= 0 && (uint32_t)rep >= g->nmem)
+            return diag_error(d, sim->comps[i]->loc,
+                              "[fault %s]: replica %d names a consumer of [consumers %s], which "
+                              "has at most %u (numbered from 0)",
+                              sim->comps[i]->name, rep, g->base.name, g->nmem);
     }
     /* A circle is reported once, at its first queue in the file. */
     size_t hops = 0;
@@ -1284,7 +1447,8 @@ static const struct param_spec consumers_params[] = {
      "share of messages whose every processing fails (poison messages, chosen by the "
      "message: the same in every group and in a dead-letter queue)"},
     {"autoscale", "autoscaler", "none",
-     "scale the consumers (a queue of one partition): hpa(metric=lag, target=100, min=1, "
+     "scale the consumers (a queue of one partition, or one owned with assignment = range or "
+     "round_robin: max capped at its partitions): hpa(metric=lag, target=100, min=1, "
      "max=20, period=15s, tolerance=10%, window=300s, cold_start=0s); lag is the messages "
      "waiting per consumer at each reading (KEDA), utilisation the busy share; new consumers "
      "take messages after cold_start, removed ones finish the message they hold"},
@@ -1292,8 +1456,234 @@ static const struct param_spec consumers_params[] = {
      "an idempotent consumer: it remembers the ids of the messages it processed for this "
      "window and acks a delivery of one of them without processing it (deduped); the memory "
      "is counted in dedupe_ids_max and dedupe_bytes_max"},
+    {"assignment", "shared|range|round_robin", "shared",
+     "how the consumers share the queue's partitions: shared, each partition has consumers / "
+     "partitions consumers of its own (a multiple); range or round_robin (a Kafka consumer "
+     "group), each partition is owned by one consumer, which serves its partitions in turn, "
+     "any number of consumers, those beyond the partitions idle (idle_consumers); ranges of "
+     "consecutive partitions, or partition p to the (p mod members)-th consumer"},
+    {"rebalance", "duration", "0s",
+     "with range or round_robin: when a consumer joins or leaves (autoscaler, crash, "
+     "recovery) no consumer takes a new message for this long (messages in processing "
+     "finish), then the partitions are assigned again; rebalances, rebalance_paused_s"},
+    {"ack_delay", "duration", "0s",
+     "with ack = after_processing: the time from the end of a processing to its ack reaching "
+     "the broker (the message is held meanwhile); a crash of its consumer before then loses "
+     "the ack (acks_lost): the message is delivered again and processed twice "
+     "(duplicates_processed)"},
     {NULL, NULL, NULL, NULL},
 };
+
+/* ---- partition ownership (assignment = range or round_robin) ----------------- */
+
+/* The live members get the partitions, in member order (as Kafka's
+ * assignors sort members by id): range gives the i-th of L members the
+ * partitions from i * (P / L) + min(i, P mod L), P / L of them, one more for
+ * the first P mod L; round_robin gives partition p to the (p mod L)-th.
+ * Members beyond P own none (idle). Each member serves its partitions in
+ * turn, from the first. */
+static void assign_partitions(struct sim *sim, struct consumers *g)
+{
+    uint32_t np = g->nstn, nl = 0;
+    for (uint32_t k = 0; k < g->nmem; k++)
+        nl += member_live(g, k);
+    for (uint32_t p = 0; p < np; p++)
+        g->powner[p] = NO_MEMBER;
+    uint32_t i = 0, at = 0;
+    for (uint32_t k = 0; k < g->nmem; k++) {
+        g->own_start[k] = at;
+        g->own_len[k] = 0;
+        g->mcursor[k] = 0;
+        if (!member_live(g, k))
+            continue;
+        if (g->assign == ASSIGN_RANGE) {
+            uint32_t extra = np % nl; /* the first `extra` members get one more */
+            uint32_t cnt = np / nl + (i < extra);
+            uint32_t first = i * (np / nl) + (i < extra ? i : extra);
+            for (uint32_t j = 0; j < cnt; j++)
+                g->own_parts[at++] = first + j;
+        } else {
+            for (uint32_t p = i; p < np; p += nl)
+                g->own_parts[at++] = p;
+        }
+        g->own_len[k] = at - g->own_start[k];
+        for (uint32_t j = g->own_start[k]; j < at; j++)
+            g->powner[g->own_parts[j]] = k;
+        i++;
+    }
+    sim_level_add(sim, &g->idle_lv, (int64_t)(nl > np ? nl - np : 0) - g->idle_lv.value);
+}
+
+/* Member k, free, takes the next message of its partitions in turn (the
+ * expired ones deleted on the way): a partition whose broker is down, or
+ * whose previous owner still processes one of its messages, waits. */
+static void member_next(struct sim *sim, struct consumers *g, uint32_t k)
+{
+    if (!member_free(g, k))
+        return;
+    for (uint32_t i = 0; i < g->own_len[k]; i++) {
+        uint32_t idx = (g->mcursor[k] + i) % g->own_len[k];
+        uint32_t p = g->own_parts[g->own_start[k] + idx];
+        struct parked *pk = &g->parked[p];
+        struct station *st = &g->stn[p];
+        if (st->busy > 0 || !broker_up(g->q, p))
+            continue;
+        while (pk->len > 0) {
+            struct request *m = park_pop(pk);
+            backlog_add(sim, st, -1);
+            if (expired(g->q, m->born_ns, sim_now(sim))) {
+                lose_expired(sim, g, m);
+                continue;
+            }
+            g->mpart[k] = p;
+            g->pserver[p] = k;
+            g->mcursor[k] = (idx + 1) % g->own_len[k];
+            enum station_verdict v = station_offer(sim, st, m);
+            assert(v == STATION_STARTED);
+            (void)v;
+            return;
+        }
+    }
+}
+
+/* A message of partition part waits, or its partition was freed: its owner
+ * takes it if free. */
+static void owned_kick(struct sim *sim, struct consumers *g, uint32_t part)
+{
+    if (g->powner[part] != NO_MEMBER)
+        member_next(sim, g, g->powner[part]);
+}
+
+static void kick_all(struct sim *sim, struct consumers *g)
+{
+    for (uint32_t k = 0; k < g->nmem; k++)
+        member_next(sim, g, k);
+}
+
+static void rebalance_end(struct sim *sim, void *a, void *b)
+{
+    struct consumers *g = a;
+    if (!g->paused || (uint64_t)(uintptr_t)b != g->pause_gen)
+        return; /* a later change restarted the pause */
+    g->paused = false;
+    g->paused_ns += sim_now(sim) - g->pause_mark_ns;
+    assign_partitions(sim, g);
+    kick_all(sim, g);
+}
+
+/* The members present and up may have changed (an autoscaler's count, a
+ * crash, a recovery): if they did, and some are left, the group rebalances:
+ * it pauses for `rebalance` (a change during a pause restarts it, one
+ * rebalance; with 0, the changes of one instant are one), then the
+ * partitions are assigned again. A group left with no member stops until
+ * one comes back. */
+static void members_changed(struct sim *sim, struct consumers *g)
+{
+    uint32_t nl = 0;
+    for (uint32_t k = 0; k < g->nmem; k++)
+        nl += member_live(g, k);
+    if (nl == g->live)
+        return;
+    g->live = nl;
+    if (nl == 0) {
+        assign_partitions(sim, g);
+        return;
+    }
+    if (!g->paused) { /* rebalance = 0: changes at one instant are one rebalance */
+        g->rebalances++;
+        g->paused = true;
+        g->pause_mark_ns = sim_now(sim);
+    }
+    g->pause_gen++;
+    sim_after(sim, g->rebalance_ns, rebalance_end, g, (void *)(uintptr_t)g->pause_gen);
+}
+
+static void owned_init(struct sim *sim, struct consumers *g)
+{
+    g->nmem = g->autoscale ? g->hpa.max : (uint32_t)g->n;
+    g->mdown = xcalloc(g->nmem, sizeof *g->mdown);
+    g->mpart = xmalloc(g->nmem * sizeof *g->mpart);
+    g->mcursor = xcalloc(g->nmem, sizeof *g->mcursor);
+    g->own_start = xcalloc(g->nmem, sizeof *g->own_start);
+    g->own_len = xcalloc(g->nmem, sizeof *g->own_len);
+    g->own_parts = xcalloc(g->nstn, sizeof *g->own_parts);
+    g->powner = xmalloc(g->nstn * sizeof *g->powner);
+    g->pserver = xmalloc(g->nstn * sizeof *g->pserver);
+    for (uint32_t k = 0; k < g->nmem; k++)
+        g->mpart[k] = NO_MEMBER;
+    for (uint32_t p = 0; p < g->nstn; p++)
+        g->pserver[p] = NO_MEMBER;
+    sim_level_init(sim, &g->idle_lv);
+    g->live = 0;
+    for (uint32_t k = 0; k < g->nmem; k++)
+        g->live += member_live(g, k);
+    assign_partitions(sim, g); /* the group as it starts: no rebalance */
+}
+
+/* ---- acks on their way (ack_delay) --------------------------------------------- */
+
+/* The member whose acks m's ack joins: its processor (a shared group: 0). */
+static uint32_t ack_member(const struct consumers *g, const struct station *st)
+{
+    return owned(g) ? g->pserver[st->index] : 0;
+}
+
+static void ack_event(struct sim *sim, void *a, void *b)
+{
+    struct consumers *g = a;
+    uint64_t v = (uint64_t)(uintptr_t)b;
+    uint32_t k = (uint32_t)(v >> 32);
+    if ((uint32_t)v != g->aepoch[k])
+        return; /* a crash lost it */
+    struct request *m = park_pop(&g->acks[k]);
+    g->parked[sim_top(m)->replica].acking--;
+    msg_free(sim, g, m, false);
+}
+
+/* m's processing by member k ended well: its ack takes ack_delay to reach
+ * the broker, which holds m meanwhile (acks of one member land in order). */
+static void ack_later(struct sim *sim, struct consumers *g, uint32_t k, struct request *m)
+{
+    park_back(&g->acks[k], m);
+    g->parked[sim_top(m)->replica].acking++;
+    uint64_t v = (uint64_t)k << 32 | g->aepoch[k];
+    sim_after(sim, g->ack_delay_ns, ack_event, g, (void *)(uintptr_t)v);
+}
+
+static void dead_letter(struct sim *sim, struct consumers *g, struct request *m);
+static bool exhausted(const struct queue *q, const struct request *m);
+
+/* Member k crashed before the acks on their way landed: the broker never
+ * gets them, so it delivers those messages again, first in their partitions
+ * and in their order (they were processed before anything still waiting
+ * there); with a visibility timeout, when it ends. Each counts towards
+ * max_deliveries. Call after the crash-cut messages went to the front. */
+static void acks_lose(struct sim *sim, struct consumers *g, uint32_t k)
+{
+    struct parked *ak = &g->acks[k];
+    g->aepoch[k]++;
+    while (ak->len > 0) {
+        struct request *m = ak->ring[(ak->head + ak->len - 1) % ak->cap]; /* newest first */
+        ak->len--;
+        struct frame *f = sim_top(m);
+        struct parked *pk = &g->parked[f->replica];
+        pk->acking--;
+        g->acks_lost++;
+        m->user++;
+        if (exhausted(g->q, m)) {
+            dead_letter(sim, g, m);
+            continue;
+        }
+        if (g->q->vt_ns >= 0 && f->start_ns + g->q->vt_ns > sim_now(sim)) {
+            f->step |= STEP_INVISIBLE; /* its timer, set at the start, brings it back */
+            pk->invisible++;
+            continue;
+        }
+        g->redelivered++;
+        park_front(pk, m);
+        backlog_add(sim, &g->stn[f->replica], 1);
+    }
+}
 
 /* ---- visibility timeout and idempotent consumers ---------------------------- */
 
@@ -1414,6 +1804,8 @@ static void visible_event(struct sim *sim, void *a, void *b)
     if (!(f->step & STEP_FAMILY)) {
         f->step |= STEP_FAMILY;
         s->a++;
+        if (f->step & STEP_DONE) /* processed once already: its ack was lost */
+            s->b++;
     }
     s->a++;
     g->parked[st->index].copies++;
@@ -1504,8 +1896,34 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
         remember(g, m->version, sim_now(sim));
     if (g->q->reply && !send_reply(sim, g->q, m))
         rr_lost(g, m);
+    if (g->ack_delay_ns > 0) { /* held until its ack lands */
+        uint32_t k = ack_member(g, stn);
+        note_processed(g, m);
+        station_release(sim, stn, m);
+        ack_later(sim, g, k, m);
+        return;
+    }
     station_release(sim, stn, m);
     msg_free(sim, g, m, true);
+}
+
+/* An owned group's member gave its partition's place back: it takes its
+ * next message in turn, then the partition's owner (another member after a
+ * rebalance) may start on it. */
+static void consumers_freed(struct sim *sim, struct station *stn, struct request *m)
+{
+    (void)m;
+    struct consumers *g = stn->owner;
+    if (!owned(g))
+        return;
+    uint32_t k = g->pserver[stn->index];
+    g->pserver[stn->index] = NO_MEMBER;
+    if (k != NO_MEMBER) {
+        g->mpart[k] = NO_MEMBER;
+        member_next(sim, g, k);
+    }
+    if (g->powner[stn->index] != k)
+        owned_kick(sim, g, stn->index);
 }
 
 /* A consumer reached an expired message: the broker deletes it. */
@@ -1561,7 +1979,45 @@ static const struct station_ops consumers_station = {
     .cut = cut,
     .gone = consumers_gone,
     .demand = consumers_demand,
+    .freed = consumers_freed,
 };
+
+/* A crash of member k of an owned group: the message it processes is cut
+ * (back to the front of its partition with after_processing, lost with
+ * on_receive), its acks on the way are lost, and the group rebalances
+ * without it. */
+static void member_crash(struct sim *sim, struct consumers *g, uint32_t k)
+{
+    g->mdown[k]++;
+    if (g->mdown[k] > 1)
+        return;
+    uint32_t p = g->mpart[k];
+    if (p != NO_MEMBER) {
+        struct station *st = &g->stn[p];
+        g->mpart[k] = NO_MEMBER;
+        g->pserver[p] = NO_MEMBER;
+        assert(st->busy == 1);
+        station_cut(sim, st, st->serving[0]);
+    }
+    if (g->acks)
+        acks_lose(sim, g, k);
+}
+
+/* A crash fault on an owned group: on member `replica`, or on every member
+ * (all); its end brings them back. One rebalance for the whole change. */
+static void owned_crash(struct sim *sim, struct consumers *g, int32_t replica, bool start)
+{
+    uint32_t lo = replica < 0 ? 0 : (uint32_t)replica;
+    uint32_t hi = replica < 0 ? g->nmem : (uint32_t)replica + 1;
+    for (uint32_t k = lo; k < hi && k < g->nmem; k++) {
+        if (start)
+            member_crash(sim, g, k);
+        else if (g->mdown[k] > 0)
+            g->mdown[k]--;
+    }
+    members_changed(sim, g);
+    g->base.st.replicas_up = g->live > 0;
+}
 
 /* A crash takes the whole group down (every partition's consumers); the
  * waiting messages stay with the broker, parked in order, and those being
@@ -1572,8 +2028,13 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
                             enum fault_action a, double value, bool start)
 {
     struct consumers *g = (struct consumers *)c;
-    if (replica > 0)
+    if (owned(g) && a == FAULT_CRASH) {
+        owned_crash(sim, g, replica, start);
         return;
+    }
+    if (replica > 0 && !owned(g))
+        return;
+    bool crashed = false;
     for (uint32_t i = 0; i < g->nstn; i++) {
         struct station *st = &g->stn[i];
         struct parked *pk = &g->parked[i];
@@ -1585,10 +2046,13 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
                 backlog_add(sim, st, 1);
             }
             station_crash(sim, st); /* its queue is empty: only cuts */
+            crashed = true;
         } else if (ch == NODEFAULT_RECOVERED && broker_up(g->q, i)) {
             unpark(sim, g, st);
         }
     }
+    if (crashed && g->acks) /* the acks on their way are lost with the group */
+        acks_lose(sim, g, 0);
     c->st.replicas_up = g->nstn > 0 && station_is_up(&g->stn[0]);
 }
 
@@ -1609,11 +2073,14 @@ static void consumers_on_reply(struct sim *sim, struct component *c, struct requ
 
 static void consumers_reset(struct sim *sim, struct component *c)
 {
-    (void)sim;
     struct consumers *g = (struct consumers *)c;
     g->processed = g->redelivered = g->lost = g->dropped_oldest = g->failed = 0;
     g->duplicates = g->vt_expired = g->deduped = g->out_of_order = 0;
     g->dedupe_ids_max = g->seen.len;
+    g->rebalances = g->acks_lost = 0;
+    g->paused_ns = 0;
+    if (g->paused)
+        g->pause_mark_ns = sim_now(sim);
     hist_reset(g->e2e);
 }
 
@@ -1622,7 +2089,7 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
 {
     const struct consumers *g = (const struct consumers *)c;
     double busy = sim_level_mean(sim, &c->st.busy, end_ns);
-    struct metric_out m[16];
+    struct metric_out m[24];
     size_t n = 0;
     m[n++] = (struct metric_out){"processed", (double)g->processed, true};
     m[n++] = (struct metric_out){"redelivered", (double)g->redelivered, true};
@@ -1649,6 +2116,19 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
         m[n++] = (struct metric_out){"e2e_p99_ms", (double)hist_quantile(g->e2e, 0.99) / 1e6, true};
         m[n++] = (struct metric_out){"dropped_oldest", (double)g->dropped_oldest, true};
     }
+    if (owned(g) && g->nstn > 0) { /* partitions owned by one consumer each */
+        int64_t paused = g->paused_ns;
+        if (g->paused && end_ns > g->pause_mark_ns)
+            paused += end_ns - g->pause_mark_ns;
+        m[n++] = (struct metric_out){"rebalances", (double)g->rebalances, true};
+        m[n++] = (struct metric_out){"rebalance_paused_s", units_ns_to_s(paused), true};
+        struct level idle = g->idle_lv; /* brought up to end_ns (the run's end closes it) */
+        if (end_ns > idle.last_ns)
+            idle.area += (double)idle.value * (double)(end_ns - idle.last_ns);
+        m[n++] = (struct metric_out){"idle_consumers", sim_level_mean(sim, &idle, end_ns), true};
+    }
+    if (g->ack_delay_ns > 0 || (owned(g) && g->nstn > 0))
+        m[n++] = (struct metric_out){"acks_lost", (double)g->acks_lost, true};
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
     return n;
@@ -1693,6 +2173,10 @@ static size_t consumers_ts_extra(const struct sim *sim, const struct component *
         names[n] = "consumers_starting";
         values[n++] = (double)g->starting;
     }
+    if (owned(g) && g->nstn > 0 && n < max) {
+        names[n] = "rebalancing";
+        values[n++] = g->paused ? 1.0 : 0.0;
+    }
     return n;
 }
 
@@ -1702,6 +2186,10 @@ static double consumers_capacity_rps(const struct sim *sim, const struct compone
     const struct consumers *g = (const struct consumers *)c;
     double mean = g->service.mean;
     double n = g->autoscale ? (double)g->ready : (double)g->n;
+    if (owned(g) && g->q && n >= 1) { /* the busiest owns ceil(P / n) of P even partitions */
+        double np = (double)g->q->partitions;
+        n = np / ceil(np / n);
+    }
     return mean > 0 ? n / (mean / 1e9) : (double)NAN;
 }
 
@@ -1727,7 +2215,10 @@ static void consumers_napkin_server(const struct component *c, struct napkin_ser
 static void set_consumers(struct sim *sim, struct consumers *g)
 {
     sim_level_add(sim, &g->base.st.capacity, (int64_t)g->ready - g->base.st.capacity.value);
-    station_set_workers(sim, &g->stn[0], g->ready);
+    if (owned(g)) /* members join or leave: a rebalance */
+        members_changed(sim, g);
+    else
+        station_set_workers(sim, &g->stn[0], g->ready);
 }
 
 static void consumer_ready(struct sim *sim, void *a, void *b)
@@ -1890,6 +2381,29 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
             g->ready = (uint32_t)n;
         }
     }
+    const char *asg = kp_raw(s, consumers_params, "assignment", &loc);
+    if (strcmp(asg, "shared") == 0)
+        g->assign = ASSIGN_SHARED;
+    else if (strcmp(asg, "range") == 0)
+        g->assign = ASSIGN_RANGE;
+    else if (strcmp(asg, "round_robin") == 0)
+        g->assign = ASSIGN_ROUND_ROBIN;
+    else /* taken as range: the queue then asks for no multiple (no second error) */
+        rc = diag_error(d, loc, "bad assignment '%s': shared, range or round_robin", asg),
+        g->assign = ASSIGN_RANGE;
+    if (kp_duration(s, consumers_params, "rebalance", &g->rebalance_ns, d) < 0)
+        rc = -1, g->rebalance_ns = 0;
+    else if (g->rebalance_ns > 0 && g->assign == ASSIGN_SHARED && rc == 0)
+        rc = diag_error(d, sc_find_entry(s, "rebalance")->val_loc,
+                        "rebalance needs 'assignment = range' or 'round_robin' on [consumers %s]: "
+                        "shared consumers own no partitions",
+                        s->name);
+    if (kp_duration(s, consumers_params, "ack_delay", &g->ack_delay_ns, d) < 0)
+        rc = -1, g->ack_delay_ns = 0;
+    else if (g->ack_delay_ns > 0 && g->ack_on_receive)
+        rc = diag_error(d, sc_find_entry(s, "ack_delay")->val_loc,
+                        "ack_delay needs 'ack = after_processing': with on_receive the message "
+                        "is acked when a consumer takes it");
     g->n = n; /* its stations are built by the queue, which knows the partitions */
     sim_stats_init(sim, &c->st, true);
     sim_level_init(sim, &g->backlog);
@@ -1898,6 +2412,17 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
     c->st.replicas_up = 1;
     c->st.capacity.value = n;
     return rc;
+}
+
+/* The consumers a fault's `replica` may name: an owned group's members (the
+ * queue's check bounds them by an autoscaler's max once capped); a shared
+ * group is one node. */
+static uint32_t consumers_nodes(const struct component *c)
+{
+    const struct consumers *g = (const struct consumers *)c;
+    if (!owned(g))
+        return 1;
+    return g->autoscale ? g->hpa.max : (uint32_t)g->n;
 }
 
 static void consumers_fini(struct component *c)
@@ -1909,6 +2434,19 @@ static void consumers_fini(struct component *c)
     }
     free(g->stn);
     free(g->parked);
+    free(g->mdown);
+    free(g->mpart);
+    free(g->mcursor);
+    free(g->own_start);
+    free(g->own_len);
+    free(g->own_parts);
+    free(g->powner);
+    free(g->pserver);
+    if (g->acks)
+        for (uint32_t k = 0; k < (owned(g) ? g->nmem : 1); k++)
+            free(g->acks[k].ring);
+    free(g->acks);
+    free(g->aepoch);
     free(g->seen.id);
     free(g->seen.at);
     idmap_free(&g->seen_set);
@@ -1922,7 +2460,8 @@ static void consumers_fini(struct component *c)
 const struct kind kind_consumers = {
     .name = "consumers",
     .summary = "a group of consumers reading a [queue]: each processes one message at a time, "
-               "oldest first",
+               "oldest first (assignment = range or round_robin: each partition owned by one "
+               "consumer, rebalanced when one joins or leaves)",
     .params = consumers_params,
     .size = sizeof(struct consumers),
     .build = consumers_build,
@@ -1937,5 +2476,6 @@ const struct kind kind_consumers = {
     .napkin_fed_by = consumers_napkin_fed_by,
     .ts_extra = consumers_ts_extra,
     .fault = consumers_fault,
+    .nodes = consumers_nodes,
     .build_stage = 0,
 };

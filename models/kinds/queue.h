@@ -12,7 +12,9 @@ extern const struct kind kind_consumers;
 /* The station of partition `partition` of queue c's (first) group (a built [queue]), or
  * NULL when it has no such partition: its workers are the partition's
  * consumers, its waiting requests the partition's backlog, oldest first,
- * and its serving list the messages being processed. */
+ * and its serving list the messages being processed. With assignment =
+ * range or round_robin its one worker place is the partition's owner at
+ * work, and the waiting messages are kept by the group, not the station. */
 const struct station *queue_station(const struct component *c, uint32_t partition);
 
 /* The same for consumers group c (a built [consumers]): with a fanout queue

@@ -269,6 +269,20 @@ void station_crash(struct sim *sim, struct station *st)
     }
 }
 
+void station_cut(struct sim *sim, struct station *st, struct request *r)
+{
+    SIM_CHECK(st->serving && !(st->flags & STATION_CRASH_KEEPS_SERVICE));
+    struct frame *f = sim_top_of(r, st->comp);
+    take_back(sim, st, r, f);
+    bool in_service = f->timer != EVQ_NONE;
+    if (in_service) {
+        evq_cancel(sim->q, f->timer);
+        f->timer = EVQ_NONE;
+    }
+    if (st->ops->cut)
+        st->ops->cut(sim, st, r, in_service);
+}
+
 int station_read_queue(const struct sc_section *s, const struct param_spec *params,
                        const char *key, long long *cap, struct diag *d)
 {

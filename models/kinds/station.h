@@ -170,6 +170,12 @@ enum nodefault_change station_fault(struct station *st, enum fault_action a, dou
  * cancelling service in progress, and hands each holder to ops->cut. */
 void station_crash(struct sim *sim, struct station *st);
 
+/* One worker of a node that stays up goes down: r (holding a worker here)
+ * is taken back, its service cancelled, and handed to ops->cut; the queue
+ * and the other workers go on (a consumer of a group crashing alone,
+ * models/kinds/queue.c). Not with CRASH_KEEPS_SERVICE. */
+void station_cut(struct sim *sim, struct station *st, struct request *r);
+
 static inline bool station_is_up(const struct station *st)
 {
     return st->nf.up;
