@@ -1335,12 +1335,103 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
     return rc;
 }
 
+/* The components x leads to: its callees, and a queue's groups (its
+ * messages). *n gets their number; the array is x's callees or tmp. */
+static struct component *const *leads_to(struct component *x, struct component **tmp,
+                                         size_t max, size_t *n)
+{
+    if (x->kind != &kind_queue) {
+        *n = x->ncallees;
+        return x->callees;
+    }
+    const struct queue *q = (const struct queue *)x;
+    *n = 0;
+    for (size_t i = 0; i < q->ngroups && *n < max; i++)
+        tmp[(*n)++] = &q->groups[i]->base;
+    return tmp;
+}
+
+/* Does a group of q, through its calls (and the calls and queues they lead
+ * to), publish back to q? Then every processed message makes another one,
+ * and the queue never drains: refused, reported once per circle, at its
+ * first queue in the file, at the `calls` of the group that leaves it. */
+static int message_circle(struct sim *sim, struct queue *q, struct diag *d)
+{
+    size_t n = sim->ncomps;
+    uint32_t *from = xmalloc((n + 1) * sizeof *from); /* DFS tree: the parent's id */
+    uint32_t *stack = xmalloc((n + 1) * sizeof *stack);
+    struct component **tmp = xmalloc((n + 1) * sizeof *tmp);
+    for (size_t i = 0; i < n; i++)
+        from[i] = UINT32_MAX;
+    size_t top = 0;
+    uint32_t qid = q->base.id, end = UINT32_MAX;
+    from[qid] = qid;
+    stack[top++] = qid;
+    while (top > 0 && end == UINT32_MAX) {
+        struct component *x = sim->comps[stack[--top]];
+        size_t k;
+        struct component *const *to = leads_to(x, tmp, n, &k);
+        for (size_t i = 0; i < k; i++) {
+            uint32_t y = to[i]->id;
+            if (y == qid) {
+                end = x->id;
+                break;
+            }
+            if (from[y] == UINT32_MAX) {
+                from[y] = x->id;
+                stack[top++] = y;
+            }
+        }
+    }
+    int rc = 0;
+    if (end != UINT32_MAX) {
+        /* the path q -> ... -> end -> q, read backwards */
+        uint32_t first = qid, g = UINT32_MAX;
+        size_t len = 0;
+        for (uint32_t v = end; v != qid; v = from[v]) {
+            stack[len++] = v;
+            if (sim->comps[v]->kind == &kind_queue && v < first)
+                first = v;
+            if (from[v] == qid)
+                g = v; /* q's group that starts it */
+        }
+        if (first == qid) {
+            char buf[512];
+            snprintf(buf, sizeof buf, "%s", q->base.name);
+            for (size_t i = len; i-- > 0;) {
+                strncat(buf, " -> ", sizeof buf - strlen(buf) - 1);
+                strncat(buf, sim->comps[stack[i]]->name, sizeof buf - strlen(buf) - 1);
+            }
+            strncat(buf, " -> ", sizeof buf - strlen(buf) - 1);
+            strncat(buf, q->base.name, sizeof buf - strlen(buf) - 1);
+            const struct component *gc = sim->comps[g];
+            struct component *next = len >= 2 ? sim->comps[stack[len - 2]] : &q->base;
+            struct loc loc = gc->loc;
+            for (size_t i = 0; i < gc->ncallees; i++)
+                if (gc->callees[i] == next) {
+                    loc = gc->callee_locs[i];
+                    break;
+                }
+            rc = diag_error(d, loc,
+                            "messages would go round in a circle: %s (each processed message "
+                            "publishes another one to [queue %s], which never drains)",
+                            buf, q->base.name);
+        }
+    }
+    free(from);
+    free(stack);
+    free(tmp);
+    return rc;
+}
+
 /* After every build: a queue nobody reads must be another's dead-letter
  * queue (whose messages may just be kept for inspection), and dead letters
- * must not go round in a circle. */
+ * and messages must not go round in a circle. */
 static int queue_check(struct sim *sim, struct component *c, struct diag *d)
 {
     struct queue *q = (struct queue *)c;
+    if (message_circle(sim, q, d) < 0)
+        return -1;
     if (q->ngroups == 0 && !q->is_dlq && !q->is_reply) {
         /* A group whose `from` is wrong has said so already (stage 0). */
         for (size_t i = 0; i < sim->ncomps; i++)
