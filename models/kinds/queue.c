@@ -115,6 +115,23 @@
  * `blocked` and are stored in order when it ends, after the parked
  * messages go to the consumers; the fault's end does nothing then.
  *
+ * Calls (the consumers' `calls`, as a service's): when a message's own
+ * processing (its `service` draw) ends well, the consumer, still held, makes
+ * its calls in order (calls_begin), on a call request of its own (a child
+ * of the message, with its key, op and work seed, so that nothing a callee
+ * writes into it touches the message; a call to a queue is a publish),
+ * through dep.c's guards when any is set (call_timeout, breaker, fallback,
+ * bulkhead). The message is processed (its end-to-end time ends, it is
+ * acked, or its ack_delay starts) only after the last call came back; a
+ * failed call (an error, a timeout, a refusal) fails the processing, which
+ * goes the failed way (redelivered, max_deliveries, dlq; lost on receive).
+ * The message and its call find their record in `ctab` through their
+ * frames' `epoch`; a crash that cuts the message while a call is out
+ * detaches the call (calls_cut: abandoned, its parent link cleared, so the
+ * message may be freed or delivered again), and its late return is
+ * dropped. A group whose calls lead back to its own queue is refused
+ * (message_circle): every message would beget another.
+ *
  * A message is a request of its own (from the pool, one frame: the
  * consumers'), born when it is stored; it ends, and returns to the pool, when
  * its processing ends or it is dropped. Its `version` is the message id
@@ -235,7 +252,8 @@ struct seen {
     size_t head, len, cap;
 };
 
-/* A message's frame `step` holds these flags (a message makes no calls). */
+/* A message's frame `step` holds these flags (its calls go on a request of
+ * their own, whose frame's step is the call's index). */
 #define STEP_INVISIBLE 1u /* cut by a crash, back when its visibility timeout ends */
 #define STEP_FAMILY 2u    /* redelivered while in processing: in the group's family map */
 #define STEP_SKIP 4u      /* an idempotent consumer has seen its id: acked unprocessed */
@@ -2800,8 +2818,9 @@ static void consumers_fini(struct component *c)
 const struct kind kind_consumers = {
     .name = "consumers",
     .summary = "a group of consumers reading a [queue]: each processes one message at a time, "
-               "oldest first (assignment = range or round_robin: each partition owned by one "
-               "consumer, rebalanced when one joins or leaves)",
+               "oldest first, then makes its calls (calls = db, ...: acked after them) "
+               "(assignment = range or round_robin: each partition owned by one consumer, "
+               "rebalanced when one joins or leaves)",
     .params = consumers_params,
     .size = sizeof(struct consumers),
     .build = consumers_build,
