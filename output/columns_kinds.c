@@ -60,10 +60,10 @@ const struct kind_metric columns_kind_metrics[] = {
        "empty when none finished"),
     KS("unfinished_users", "users", "users not finished at the end", "client",
        "offered - finished"),
-    KM("breaker_opens", "openings", "times the breaker opened", "client, service or consumers", CNT),
+    KM("breaker_opens", "openings", "times the breaker opened", "client or service or consumers", CNT),
     KM("breaker_open_s", "s", "time the breaker spent open", "client or service", CNT),
     KM("breaker_rejected", "requests", "calls refused by the open breaker",
-       "client, service or consumers", CNT),
+       "client or service or consumers", CNT),
     KT("breaker_state", "0/0.5/1", "breaker: 0 closed, 0.5 half open, 1 open (the worst)",
        "client or service", "the breakers at the sample"),
     /* service */

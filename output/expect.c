@@ -29,14 +29,13 @@ const char *expect_verdict_name(enum expect_verdict v)
 
 /* ---- the metric ------------------------------------------------------------ */
 
-/* kind is a whole word of kinds ("client or service", "client, service or
- * consumers", "balancer with a limit"). */
+/* kind is a whole word of kinds ("client or service", "balancer with a limit"). */
 static bool kind_in(const char *kinds, const char *kind)
 {
     size_t n = strlen(kind);
     for (const char *p = kinds; (p = strstr(p, kind)) != NULL; p++) {
         bool start = p == kinds || p[-1] == ' ';
-        bool end = p[n] == '\0' || p[n] == ' ' || p[n] == ',';
+        bool end = p[n] == '\0' || p[n] == ' ';
         if (start && end)
             return true;
     }
