@@ -39,18 +39,29 @@ double napkin_hit_ratio(const char *policy, double capacity, const struct keys *
  * so the reverse of `order` puts callers first. */
 #define NAPKIN_SIDE_MAX 8
 
-static void post_order(const struct component *c, unsigned char *seen, size_t *order, size_t *n)
+/* Is c fed without a call edge (a queue's consumers) and makes calls of its
+ * own? Then its feeder comes before it, as a caller would. */
+static const struct component *fed_caller(const struct component *c)
+{
+    return c->ncallees > 0 && c->kind->napkin_fed_by ? c->kind->napkin_fed_by(c) : NULL;
+}
+
+static void post_order(const struct sim *sim, const struct component *c, unsigned char *seen,
+                       size_t *order, size_t *n)
 {
     seen[c->id] = 1;
     for (size_t i = 0; i < c->ncallees; i++)
         if (!seen[c->callees[i]->id])
-            post_order(c->callees[i], seen, order, n);
+            post_order(sim, c->callees[i], seen, order, n);
+    for (size_t i = 0; i < sim->ncomps; i++) /* the callers it feeds */
+        if (!seen[i] && fed_caller(sim->comps[i]) == c)
+            post_order(sim, sim->comps[i], seen, order, n);
     const struct component *side[NAPKIN_SIDE_MAX];
     size_t ns = c->kind->napkin_side ? c->kind->napkin_side(c, NULL, side, NULL, NAPKIN_SIDE_MAX)
                                      : 0;
     for (size_t i = 0; i < ns; i++)
         if (!seen[side[i]->id])
-            post_order(side[i], seen, order, n);
+            post_order(sim, side[i], seen, order, n);
     order[(*n)++] = c->id;
 }
 
@@ -94,7 +105,7 @@ long napkin_compute(const struct sim *sim, struct napkin_row *rows)
     size_t norder = 0;
     for (size_t i = 0; i < n; i++)
         if (!seen[i])
-            post_order(sim->comps[i], seen, order, &norder);
+            post_order(sim, sim->comps[i], seen, order, &norder);
     for (size_t k = norder; k-- > 0;) {
         const struct component *c = sim->comps[order[k]];
         const struct kind *kd = c->kind;
@@ -107,6 +118,9 @@ long napkin_compute(const struct sim *sim, struct napkin_row *rows)
             reached[c->id] = true;
         } else if (kd->self_driven) { /* makes its own work: not from a rate we know */
             *f = (struct napkin_flow){(double)NAN, (double)NAN, NULL};
+        } else if (fed_caller(c)) { /* its feeder's load is complete: it came first */
+            *f = in[fed_caller(c)->id];
+            reached[c->id] = true;
         } else if (!reached[c->id]) {
             *f = (struct napkin_flow){0, 0, NULL};
         }
@@ -124,8 +138,8 @@ long napkin_compute(const struct sim *sim, struct napkin_row *rows)
                 add_flow(in, reached, side[i]->id, &out[i]);
         }
     }
-    /* Loads taken without a call edge (a queue's consumers); a component
-     * fed so makes no calls itself. */
+    /* Loads taken without a call edge (a queue's consumers; those that
+     * make calls took theirs above). */
     for (size_t i = 0; i < n; i++) {
         const struct component *c = sim->comps[i];
         const struct component *from = c->kind->napkin_fed_by ? c->kind->napkin_fed_by(c) : NULL;

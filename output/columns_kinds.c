@@ -60,10 +60,10 @@ const struct kind_metric columns_kind_metrics[] = {
        "empty when none finished"),
     KS("unfinished_users", "users", "users not finished at the end", "client",
        "offered - finished"),
-    KM("breaker_opens", "openings", "times the breaker opened", "client or service", CNT),
+    KM("breaker_opens", "openings", "times the breaker opened", "client or service or consumers", CNT),
     KM("breaker_open_s", "s", "time the breaker spent open", "client or service", CNT),
-    KM("breaker_rejected", "requests", "calls refused by the open breaker", "client or service",
-       CNT),
+    KM("breaker_rejected", "requests", "calls refused by the open breaker",
+       "client or service or consumers", CNT),
     KT("breaker_state", "0/0.5/1", "breaker: 0 closed, 0.5 half open, 1 open (the worst)",
        "client or service", "the breakers at the sample"),
     /* service */
@@ -71,11 +71,11 @@ const struct kind_metric columns_kind_metrics[] = {
        "service", CNT),
     KM("dropped", "requests", "requests dropped (crash, abandoned)", "service", CNT),
     KM("shed", "requests", "requests refused by load shedding", "service", CNT),
-    KM("calls", "calls", "calls made to downstream components", "service", CNT),
-    KM("call_timeouts", "calls", "downstream calls that timed out", "service", CNT),
+    KM("calls", "calls", "calls made to downstream components", "service or consumers", CNT),
+    KM("call_timeouts", "calls", "downstream calls that timed out", "service or consumers", CNT),
     KM("breaker_half_open_s", "s", "time the breakers spent half open", "service", CNT),
-    KM("fallbacks", "calls", "calls answered by a fallback", "service", CNT),
-    KM("bulkhead_rejected", "calls", "calls refused by a full bulkhead", "service", CNT),
+    KM("fallbacks", "calls", "calls answered by a fallback", "service or consumers", CNT),
+    KM("bulkhead_rejected", "calls", "calls refused by a full bulkhead", "service or consumers", CNT),
     KM("call_hedges", "calls", "hedged downstream calls", "service", "with call hedging"),
     KT("starting", "replicas", "replicas starting (cold start)", "service", "with autoscale"),
     KT("bulkhead_in_flight", "calls", "calls inside the bulkheads", "service", "with bulkheads"),
@@ -196,8 +196,10 @@ const struct kind_metric columns_kind_metrics[] = {
        "of the consumers cut their processing, or it failed", "consumers", CNT),
     KM("lost", "messages", "messages a crash of the consumers cut, or whose processing failed, "
        "after an ack on receive", "consumers", CNT),
-    KM("failed_processing", "messages", "processings that failed (fail, poison, an errors fault)",
-       "consumers", CNT),
+    KM("failed_processing", "messages", "processings that failed (fail, poison, an errors fault, "
+       "a failed call)", "consumers", CNT),
+    KM("failed_calls", "calls", "calls of the consumers' processings that came back failed, "
+       "timed out or refused (each failed its processing)", "consumers with calls", CNT),
     KM("duplicates_processed", "messages", "processings of a message this group had processed "
        "already (a delivery whose visibility timeout ended in processing came back, or a crash "
        "lost its ack)",

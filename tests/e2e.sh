@@ -1090,6 +1090,34 @@ cad=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
     END { print bad + 0 }' "$T/cad/runs.csv")
 check "consumers-ack-delay.ini: duplicates_processed (or deduped with dedupe) = acks_lost in every run ($cad misses)" \
     [ "$cad" = 0 ]
+# scenarios/write-behind-queue.ini: the consumer writes each message to
+# db_b (`calls`). Every processed message made one call (one more when a
+# message is out on its write at the end), none failed; db_b serves the
+# reads and those writes, about 25% busy (its comment); -j 1 = -j 2.
+"$SDSIM" run scenarios/write-behind-queue.ini -j 1 -o "$T/wbq1" -q 2>/dev/null
+check "write-behind-queue.ini runs and its expectations pass" [ $? -eq 0 ]
+"$SDSIM" run scenarios/write-behind-queue.ini -j 2 -o "$T/wbq2" -q 2>/dev/null
+check "write-behind-queue.ini: the same CSVs at -j 1 and -j 2" \
+    sh -c "for f in runs.csv summary.csv components.csv timeseries.csv; do cmp '$T/wbq1/'\$f '$T/wbq2/'\$f || exit 1; done"
+wbq=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { d = $c["writer.calls"] - $c["writer.processed"]; if (d < 0 || d > 1 || $c["writer.failed_calls"] != 0) bad++ }
+    END { print bad + 0 }' "$T/wbq1/runs.csv")
+check "write-behind-queue.ini: writer.calls = writer.processed (+1 out at the end), no failed call, in every run ($wbq misses)" \
+    [ "$wbq" = 0 ]
+wbu=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $c["component"] == "db_b" { n++; if ($c["utilisation"] < 0.22 || $c["utilisation"] > 0.28 || $c["throughput_rps"] < 950 || $c["throughput_rps"] > 1000) bad++;
+      if ($c["utilisation_expected"] != 0.25) bad++ }
+    END { print (n == 20 ? bad + 0 : "rows " n) }' "$T/wbq1/components.csv")
+check "write-behind-queue.ini: db_b serves about 1000 requests/s, about 25% busy, as the napkin math expects ($wbu misses)" \
+    [ "$wbu" = 0 ]
+# A traced message's calls are hops under its delivery, and a message a
+# call published is delivered in turn (tests/e2e/consumer-calls-trace.ini).
+"$SDSIM" run tests/e2e/consumer-calls-trace.ini -j 1 -o "$T/cct1" -q 2>/dev/null
+"$SDSIM" run tests/e2e/consumer-calls-trace.ini -j 2 -o "$T/cct2" -q 2>/dev/null
+check "consumers' calls traced: nested in their deliveries, the published ones delivered (trace_check), -j 1 = -j 2" \
+    sh -c "tests/trace_check --min-deliveries 150 '$T/cct1/trace.json' >/dev/null &&
+           [ \$(grep -c '\"name\": *\"db\", *\"cat\": *\"hop\"' '$T/cct1/trace.json') -ge 75 ] &&
+           cmp '$T/cct1/trace.json' '$T/cct2/trace.json'"
 # scenarios/pubsub-slow-subscriber.ini: a topic with a fast and a slow
 # subscription. Its [expect] lines pass (exit 0); the comment's numbers (the
 # mean over its replications, summary.csv): billing's p99 about 47 ms (under

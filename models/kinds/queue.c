@@ -115,6 +115,23 @@
  * `blocked` and are stored in order when it ends, after the parked
  * messages go to the consumers; the fault's end does nothing then.
  *
+ * Calls (the consumers' `calls`, as a service's): when a message's own
+ * processing (its `service` draw) ends well, the consumer, still held, makes
+ * its calls in order (calls_begin), on a call request of its own (a child
+ * of the message, with its key, op and work seed, so that nothing a callee
+ * writes into it touches the message; a call to a queue is a publish),
+ * through dep.c's guards when any is set (call_timeout, breaker, fallback,
+ * bulkhead). The message is processed (its end-to-end time ends, it is
+ * acked, or its ack_delay starts) only after the last call came back; a
+ * failed call (an error, a timeout, a refusal) fails the processing, which
+ * goes the failed way (redelivered, max_deliveries, dlq; lost on receive).
+ * The message and its call find their record in `ctab` through their
+ * frames' `epoch`; a crash that cuts the message while a call is out
+ * detaches the call (calls_cut: abandoned, its parent link cleared, so the
+ * message may be freed or delivered again), and its late return is
+ * dropped. A group whose calls lead back to its own queue is refused
+ * (message_circle): every message would beget another.
+ *
  * A message is a request of its own (from the pool, one frame: the
  * consumers'), born when it is stored; it ends, and returns to the pool, when
  * its processing ends or it is dropped. Its `version` is the message id
@@ -235,7 +252,8 @@ struct seen {
     size_t head, len, cap;
 };
 
-/* A message's frame `step` holds these flags (a message makes no calls). */
+/* A message's frame `step` holds these flags (its calls go on a request of
+ * their own, whose frame's step is the call's index). */
 #define STEP_INVISIBLE 1u /* cut by a crash, back when its visibility timeout ends */
 #define STEP_FAMILY 2u    /* redelivered while in processing: in the group's family map */
 #define STEP_SKIP 4u      /* an idempotent consumer has seen its id: acked unprocessed */
@@ -322,6 +340,22 @@ struct consumers {
                                  ack is on its way, oldest first */
     uint32_t *aepoch;         /* per member: crashes that lost its acks on the way */
     uint64_t acks_lost;       /* acks a crash lost: those messages were delivered again */
+    /* downstream calls (`calls`; see "Calls" in the top comment) */
+    struct dep *deps;         /* one guarded call per callee (a guard asked for), or NULL */
+    struct ccall *ctab;       /* the processings out on their calls (grows; stable indices) */
+    uint32_t ccap, cfree;     /* its places; free list head: index + 1, 0: empty */
+    uint64_t calls_sent;      /* calls sent without guards (measured window) */
+    uint64_t calls_failed;    /* calls that came back failed, timed out or refused */
+};
+
+/* A processing out on its calls: the message (NULL once a crash cut it:
+ * the call's late return is then dropped), its partition's station and the
+ * call request going down the list of callees. */
+struct ccall {
+    struct request *m;
+    struct station *stn;
+    struct request *p;
+    uint32_t next_free;       /* free list link (index + 1, 0: end) */
 };
 
 static bool owned(const struct consumers *g)
@@ -886,6 +920,7 @@ static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struc
     f->arrive_ns = sim_now(sim);
     f->replica = st->index;
     f->step = 0;
+    f->epoch = 0; /* out on no calls */
     if (sim->trace) /* traced with its publish */
         trace_msg_publish(sim, r, m);
     g->base.st.arrivals++;
@@ -1318,12 +1353,103 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
     return rc;
 }
 
+/* The components x leads to: its callees, and a queue's groups (its
+ * messages). *n gets their number; the array is x's callees or tmp. */
+static struct component *const *leads_to(struct component *x, struct component **tmp,
+                                         size_t max, size_t *n)
+{
+    if (x->kind != &kind_queue) {
+        *n = x->ncallees;
+        return x->callees;
+    }
+    const struct queue *q = (const struct queue *)x;
+    *n = 0;
+    for (size_t i = 0; i < q->ngroups && *n < max; i++)
+        tmp[(*n)++] = &q->groups[i]->base;
+    return tmp;
+}
+
+/* Does a group of q, through its calls (and the calls and queues they lead
+ * to), publish back to q? Then every processed message makes another one,
+ * and the queue never drains: refused, reported once per circle, at its
+ * first queue in the file, at the `calls` of the group that leaves it. */
+static int message_circle(struct sim *sim, struct queue *q, struct diag *d)
+{
+    size_t n = sim->ncomps;
+    uint32_t *from = xmalloc((n + 1) * sizeof *from); /* DFS tree: the parent's id */
+    uint32_t *stack = xmalloc((n + 1) * sizeof *stack);
+    struct component **tmp = xmalloc((n + 1) * sizeof *tmp);
+    for (size_t i = 0; i < n; i++)
+        from[i] = UINT32_MAX;
+    size_t top = 0;
+    uint32_t qid = q->base.id, end = UINT32_MAX;
+    from[qid] = qid;
+    stack[top++] = qid;
+    while (top > 0 && end == UINT32_MAX) {
+        struct component *x = sim->comps[stack[--top]];
+        size_t k;
+        struct component *const *to = leads_to(x, tmp, n, &k);
+        for (size_t i = 0; i < k; i++) {
+            uint32_t y = to[i]->id;
+            if (y == qid) {
+                end = x->id;
+                break;
+            }
+            if (from[y] == UINT32_MAX) {
+                from[y] = x->id;
+                stack[top++] = y;
+            }
+        }
+    }
+    int rc = 0;
+    if (end != UINT32_MAX) {
+        /* the path q -> ... -> end -> q, read backwards */
+        uint32_t first = qid, g = UINT32_MAX;
+        size_t len = 0;
+        for (uint32_t v = end; v != qid; v = from[v]) {
+            stack[len++] = v;
+            if (sim->comps[v]->kind == &kind_queue && v < first)
+                first = v;
+            if (from[v] == qid)
+                g = v; /* q's group that starts it */
+        }
+        if (first == qid) {
+            char buf[512];
+            snprintf(buf, sizeof buf, "%s", q->base.name);
+            for (size_t i = len; i-- > 0;) {
+                strncat(buf, " -> ", sizeof buf - strlen(buf) - 1);
+                strncat(buf, sim->comps[stack[i]]->name, sizeof buf - strlen(buf) - 1);
+            }
+            strncat(buf, " -> ", sizeof buf - strlen(buf) - 1);
+            strncat(buf, q->base.name, sizeof buf - strlen(buf) - 1);
+            const struct component *gc = sim->comps[g];
+            struct component *next = len >= 2 ? sim->comps[stack[len - 2]] : &q->base;
+            struct loc loc = gc->loc;
+            for (size_t i = 0; i < gc->ncallees; i++)
+                if (gc->callees[i] == next) {
+                    loc = gc->callee_locs[i];
+                    break;
+                }
+            rc = diag_error(d, loc,
+                            "messages would go round in a circle: %s (each processed message "
+                            "publishes another one to [queue %s], which never drains)",
+                            buf, q->base.name);
+        }
+    }
+    free(from);
+    free(stack);
+    free(tmp);
+    return rc;
+}
+
 /* After every build: a queue nobody reads must be another's dead-letter
  * queue (whose messages may just be kept for inspection), and dead letters
- * must not go round in a circle. */
+ * and messages must not go round in a circle. */
 static int queue_check(struct sim *sim, struct component *c, struct diag *d)
 {
     struct queue *q = (struct queue *)c;
+    if (message_circle(sim, q, d) < 0)
+        return -1;
     if (q->ngroups == 0 && !q->is_dlq && !q->is_reply) {
         /* A group whose `from` is wrong has said so already (stage 0). */
         for (size_t i = 0; i < sim->ncomps; i++)
@@ -1471,6 +1597,23 @@ static const struct param_spec consumers_params[] = {
      "the broker (the message is held meanwhile); a crash of its consumer before then loses "
      "the ack (acks_lost): the message is delivered again and processed twice "
      "(duplicates_processed)"},
+    {"calls", "components", "",
+     "components each processing calls in order after its service, with its consumer held, "
+     "e.g. db, cache (a [queue] named here is published to); the message is acked only after "
+     "they come back, and a failed call (an error, a timeout, a refusal) fails the processing "
+     "(redelivered up to max_deliveries, then the dlq); calls, failed_calls"},
+    {"latency", "dist", "", "one-way network delay of each call the consumers make"},
+    {"call_timeout", "duration", "0",
+     "give up on each call in `calls` after this long (0: never); the processing then fails"},
+    {"breaker", "breaker", "none",
+     "a circuit breaker on each callee, e.g. consecutive(failures=5, open=10s, probes=1) "
+     "(see `sdsim list breaker`); a call it refuses fails the processing"},
+    {"fallback", "fail|reply", "fail",
+     "while a breaker is open: fail the call (and the processing) or answer it with a "
+     "fallback (success)"},
+    {"bulkhead", "bulkhead", "none",
+     "a concurrency limit on each callee, e.g. fixed(limit=10, queue=0) (see `sdsim list "
+     "bulkhead`); a call it refuses fails the processing"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -1822,6 +1965,7 @@ static void visible_event(struct sim *sim, void *a, void *b)
     cf->arrive_ns = sim_now(sim);
     cf->replica = st->index;
     cf->step = STEP_FAMILY;
+    cf->epoch = 0;
     if (sim->trace)
         trace_msg_copy(sim, m, c);
     sim_level_add(sim, &g->base.st.insys, 1);
@@ -1872,21 +2016,11 @@ static void processing_failed(struct sim *sim, struct station *stn, struct reque
     offer_or_park(sim, g, stn, m);
 }
 
-static void served(struct sim *sim, struct station *stn, struct request *m)
+/* m's processing, its calls included, ended well: it is processed; its ack
+ * goes now, or takes ack_delay. */
+static void processed_ok(struct sim *sim, struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
-    if (sim_top(m)->step & STEP_SKIP) { /* seen: acked without processing */
-        g->deduped++;
-        station_release(sim, stn, m);
-        msg_free(sim, g, m, false); /* STEP_SKIP still set: answered already, not lost */
-        return;
-    }
-    if (processing_fails(g, stn, m)) {
-        processing_failed(sim, stn, m);
-        return;
-    }
-    struct frame *f = sim_top(m);
-    hist_add(g->base.st.local, sim_now(sim) - f->arrive_ns);
     hist_add(g->q->e2e, sim_now(sim) - m->born_ns);
     hist_add(g->e2e, sim_now(sim) - m->born_ns);
     g->processed++;
@@ -1905,6 +2039,132 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
     }
     station_release(sim, stn, m);
     msg_free(sim, g, m, true);
+}
+
+/* ---- downstream calls (`calls`) ------------------------------------------------ */
+
+static uint32_t ccall_new(struct consumers *g)
+{
+    if (g->cfree == 0) {
+        uint32_t old = g->ccap, ncap = old ? 2 * old : 16;
+        g->ctab = xrealloc(g->ctab, ncap * sizeof *g->ctab);
+        for (uint32_t i = old; i < ncap; i++)
+            g->ctab[i].next_free = i + 1 < ncap ? i + 2 : 0;
+        g->ccap = ncap;
+        g->cfree = old + 1;
+    }
+    uint32_t h = g->cfree;
+    g->cfree = g->ctab[h - 1].next_free;
+    return h;
+}
+
+static void ccall_free(struct consumers *g, uint32_t h)
+{
+    g->ctab[h - 1] = (struct ccall){.next_free = g->cfree};
+    g->cfree = h;
+}
+
+/* Call p makes its call to callee number step (its frame's): through the
+ * callee's guard when the group has guards, else a plain send. */
+static void call_next(struct sim *sim, struct consumers *g, struct request *p)
+{
+    uint32_t k = sim_top(p)->step;
+    if (g->deps) {
+        dep_call(sim, &g->deps[k], p);
+        return;
+    }
+    g->calls_sent++;
+    sim_send(sim, &g->base, p, g->base.callees[k]);
+}
+
+/* m's own processing ended well: its calls go, in order, with its worker
+ * held, on a call request of its own (a child of m with its key, op and
+ * work seed; its attempt is m's deliveries so far, so a redelivery's calls
+ * are new draws at the callees), so that nothing a callee writes into it
+ * touches the message. The frame's epoch links m and the call to their
+ * record. */
+static void calls_begin(struct sim *sim, struct consumers *g, struct station *stn,
+                        struct request *m)
+{
+    uint32_t h = ccall_new(g);
+    struct request *p = sim_req_child(sim, m);
+    p->version = 0;          /* a data version, not the message id */
+    p->user = UINT32_MAX;    /* no closed-loop user */
+    p->attempt = m->user;
+    struct frame *f = sim_enter(p, &g->base);
+    f->replica = stn->index; /* its partition (the trace's track) */
+    f->arrive_ns = f->start_ns = sim_now(sim);
+    f->timer = EVQ_NONE;
+    f->step = 0;
+    f->epoch = h;
+    sim_top(m)->epoch = h;
+    g->ctab[h - 1] = (struct ccall){.m = m, .stn = stn, .p = p};
+    call_next(sim, g, p);
+}
+
+/* A call of p came back (or its guard answered): the next call; after the
+ * last, m is processed; a failed call (an error, a timeout, a refusal)
+ * fails the processing. A call whose message a crash cut meanwhile is
+ * dropped. */
+static void call_returned(struct sim *sim, struct component *c, struct request *p)
+{
+    struct consumers *g = (struct consumers *)c;
+    struct frame *f = sim_top(p);
+    uint32_t h = f->epoch;
+    struct ccall *cc = &g->ctab[h - 1];
+    assert(cc->p == p);
+    struct request *m = cc->m;
+    struct station *stn = cc->stn;
+    bool ok = p->status == REQ_OK;
+    if (m && ok && ++f->step < c->ncallees) {
+        call_next(sim, g, p);
+        return;
+    }
+    ccall_free(g, h);
+    sim_req_free(sim, p);
+    if (!m)
+        return;
+    sim_top(m)->epoch = 0;
+    if (!ok) {
+        g->calls_failed++;
+        processing_failed(sim, stn, m);
+        return;
+    }
+    processed_ok(sim, stn, m);
+}
+
+/* A crash cut m while its calls were out: the call goes on without it (its
+ * callees may drop it: its caller has gone), and its return is dropped. */
+static void calls_cut(struct consumers *g, struct request *m)
+{
+    struct frame *mf = sim_top(m);
+    struct ccall *cc = &g->ctab[mf->epoch - 1];
+    mf->epoch = 0;
+    cc->m = NULL;
+    cc->p->abandoned = true;
+    cc->p->parent = NULL; /* m may be freed before the call comes back */
+}
+
+static void served(struct sim *sim, struct station *stn, struct request *m)
+{
+    struct consumers *g = stn->owner;
+    if (sim_top(m)->step & STEP_SKIP) { /* seen: acked without processing */
+        g->deduped++;
+        station_release(sim, stn, m);
+        msg_free(sim, g, m, false); /* STEP_SKIP still set: answered already, not lost */
+        return;
+    }
+    if (processing_fails(g, stn, m)) {
+        processing_failed(sim, stn, m);
+        return;
+    }
+    /* its wait and own processing, without its calls */
+    hist_add(g->base.st.local, sim_now(sim) - sim_top(m)->arrive_ns);
+    if (g->base.ncallees > 0) {
+        calls_begin(sim, g, stn, m);
+        return;
+    }
+    processed_ok(sim, stn, m);
 }
 
 /* An owned group's member gave its partition's place back: it takes its
@@ -1950,6 +2210,8 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
 {
     (void)in_service;
     struct consumers *g = stn->owner;
+    if (sim_top(m)->epoch) /* out on its calls */
+        calls_cut(g, m);
     if (g->ack_on_receive) {
         g->lost++;
         g->base.st.errors++;
@@ -2064,11 +2326,15 @@ static void consumers_on_request(struct sim *sim, struct component *c, struct re
     sim_reply(sim, r);
 }
 
+/* A call came back: a guarded call's child (models/kinds/dep.c) to its
+ * guard, else the call request itself. */
 static void consumers_on_reply(struct sim *sim, struct component *c, struct request *r)
 {
-    (void)sim;
-    (void)c;
-    (void)r;
+    struct consumers *g = (struct consumers *)c;
+    if (g->deps)
+        dep_on_reply(sim, g->deps, r);
+    else
+        call_returned(sim, c, r);
 }
 
 static void consumers_reset(struct sim *sim, struct component *c)
@@ -2078,6 +2344,9 @@ static void consumers_reset(struct sim *sim, struct component *c)
     g->duplicates = g->vt_expired = g->deduped = g->out_of_order = 0;
     g->dedupe_ids_max = g->seen.len;
     g->rebalances = g->acks_lost = 0;
+    g->calls_sent = g->calls_failed = 0;
+    for (size_t k = 0; g->deps && k < c->ncallees; k++)
+        dep_reset(&g->deps[k]);
     g->paused_ns = 0;
     if (g->paused)
         g->pause_mark_ns = sim_now(sim);
@@ -2089,7 +2358,7 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
 {
     const struct consumers *g = (const struct consumers *)c;
     double busy = sim_level_mean(sim, &c->st.busy, end_ns);
-    struct metric_out m[24];
+    struct metric_out m[32];
     size_t n = 0;
     m[n++] = (struct metric_out){"processed", (double)g->processed, true};
     m[n++] = (struct metric_out){"redelivered", (double)g->redelivered, true};
@@ -2129,6 +2398,28 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
     }
     if (g->ack_delay_ns > 0 || (owned(g) && g->nstn > 0))
         m[n++] = (struct metric_out){"acks_lost", (double)g->acks_lost, true};
+    if (c->ncallees > 0) { /* its calls (with guards: as a service's) */
+        double calls = (double)g->calls_sent, timeouts = 0, opens = 0, rej_br = 0, rej_bh = 0,
+               fallbacks = 0;
+        for (size_t k = 0; g->deps && k < c->ncallees; k++) {
+            const struct dep *dp = &g->deps[k];
+            calls += (double)dp->calls;
+            timeouts += (double)dp->timeouts;
+            opens += (double)(dp->br.opens - dp->opens_at_cut);
+            rej_br += (double)dp->rej_breaker;
+            rej_bh += (double)dp->rej_bulkhead;
+            fallbacks += (double)dp->fallbacks;
+        }
+        m[n++] = (struct metric_out){"calls", calls, true};
+        m[n++] = (struct metric_out){"failed_calls", (double)g->calls_failed, true};
+        if (g->deps) {
+            m[n++] = (struct metric_out){"call_timeouts", timeouts, true};
+            m[n++] = (struct metric_out){"breaker_opens", opens, true};
+            m[n++] = (struct metric_out){"breaker_rejected", rej_br, true};
+            m[n++] = (struct metric_out){"fallbacks", fallbacks, true};
+            m[n++] = (struct metric_out){"bulkhead_rejected", rej_bh, true};
+        }
+    }
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
     return n;
@@ -2184,6 +2475,8 @@ static double consumers_capacity_rps(const struct sim *sim, const struct compone
 {
     (void)sim;
     const struct consumers *g = (const struct consumers *)c;
+    if (c->ncallees > 0) /* a consumer is held through its calls, whose time it does not know */
+        return (double)NAN;
     double mean = g->service.mean;
     double n = g->autoscale ? (double)g->ready : (double)g->n;
     if (owned(g) && g->q && n >= 1) { /* the busiest owns ceil(P / n) of P even partitions */
@@ -2201,6 +2494,16 @@ static const struct component *consumers_napkin_fed_by(const struct component *c
 {
     const struct consumers *g = (const struct consumers *)c;
     return g->q ? &g->q->base : NULL;
+}
+
+/* Each processed message makes every call once, in order (first deliveries
+ * only, as for the group's own load): its callees get the group's load. */
+static void consumers_napkin_visits(const struct component *c, size_t callee,
+                                    const struct napkin_flow *in, struct napkin_flow *out)
+{
+    (void)c;
+    (void)callee;
+    *out = *in;
 }
 
 static void consumers_napkin_server(const struct component *c, struct napkin_server *out)
@@ -2294,6 +2597,55 @@ static void consumers_start(struct sim *sim, struct component *c)
     hpa_start(&g->hpa, sim_now(sim), g->ready);
     g->hpa_last_ns = sim_now(sim);
     sim_after(sim, g->hpa.period_ns, consumers_sync, g, NULL);
+}
+
+static void dep_returned(struct sim *sim, struct component *c, struct request *p)
+{
+    call_returned(sim, c, p);
+}
+
+/* `calls` and their guards (call_timeout, breaker, fallback, bulkhead):
+ * one guarded call per callee when any guard is asked for, as a service's. */
+static int read_calls(struct sim *sim, struct consumers *g, const struct sc_section *s,
+                      struct diag *d)
+{
+    struct component *c = &g->base;
+    if (kind_read_callees(sim, c, s, "calls", false, d) < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < c->ncallees; i++)
+        if (c->callees[i]->kind == &kind_consumers)
+            rc = diag_error(d, c->callee_locs[i],
+                            "'%s' is a [consumers] group: nothing is sent to one; publish to "
+                            "its queue instead",
+                            c->callees[i]->name);
+    struct dep_config cfg = {.hedges = 1};
+    if (kp_duration(s, consumers_params, "call_timeout", &cfg.timeout_ns, d) < 0)
+        rc = -1;
+    cfg.breaker = kp_raw(s, consumers_params, "breaker", &cfg.breaker_loc);
+    cfg.bulkhead = kp_raw(s, consumers_params, "bulkhead", &cfg.bulkhead_loc);
+    if (strcmp(cfg.breaker, "none") == 0)
+        cfg.breaker = NULL;
+    if (strcmp(cfg.bulkhead, "none") == 0)
+        cfg.bulkhead = NULL;
+    struct loc floc;
+    const char *fb = kp_raw(s, consumers_params, "fallback", &floc);
+    if (strcmp(fb, "reply") == 0)
+        cfg.fallback = true;
+    else if (strcmp(fb, "fail") != 0)
+        rc = diag_error(d, floc, "bad fallback '%s' (known: fail, reply)", fb);
+    bool any = cfg.timeout_ns > 0 || cfg.breaker || cfg.bulkhead;
+    if (any && c->ncallees == 0)
+        return diag_error(d, s->loc, "call_timeout, breaker and bulkhead guard `calls`, and "
+                                     "[consumers %s] has none",
+                          s->name);
+    if (!any || rc < 0)
+        return rc;
+    g->deps = xcalloc(c->ncallees, sizeof *g->deps);
+    for (uint32_t k = 0; k < c->ncallees; k++)
+        if (dep_setup(sim, &g->deps[k], c, k, &cfg, dep_returned, d) < 0)
+            rc = -1;
+    return rc;
 }
 
 static int consumers_build(struct sim *sim, struct component *c, const struct sc_section *s,
@@ -2404,6 +2756,8 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
         rc = diag_error(d, sc_find_entry(s, "ack_delay")->val_loc,
                         "ack_delay needs 'ack = after_processing': with on_receive the message "
                         "is acked when a consumer takes it");
+    if (read_calls(sim, g, s, d) < 0)
+        rc = -1;
     g->n = n; /* its stations are built by the queue, which knows the partitions */
     sim_stats_init(sim, &c->st, true);
     sim_level_init(sim, &g->backlog);
@@ -2455,13 +2809,18 @@ static void consumers_fini(struct component *c)
     hist_free(g->e2e);
     if (g->has_service)
         dist_fini(&g->service);
+    for (size_t k = 0; g->deps && k < c->ncallees; k++)
+        dep_fini(&g->deps[k]);
+    free(g->deps);
+    free(g->ctab);
 }
 
 const struct kind kind_consumers = {
     .name = "consumers",
     .summary = "a group of consumers reading a [queue]: each processes one message at a time, "
-               "oldest first (assignment = range or round_robin: each partition owned by one "
-               "consumer, rebalanced when one joins or leaves)",
+               "oldest first, then makes its calls (calls = db, ...: acked after them) "
+               "(assignment = range or round_robin: each partition owned by one consumer, "
+               "rebalanced when one joins or leaves)",
     .params = consumers_params,
     .size = sizeof(struct consumers),
     .build = consumers_build,
@@ -2474,6 +2833,7 @@ const struct kind kind_consumers = {
     .capacity_rps = consumers_capacity_rps,
     .napkin_server = consumers_napkin_server,
     .napkin_fed_by = consumers_napkin_fed_by,
+    .napkin_visits = consumers_napkin_visits,
     .ts_extra = consumers_ts_extra,
     .fault = consumers_fault,
     .nodes = consumers_nodes,
