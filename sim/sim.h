@@ -404,11 +404,9 @@ static inline struct request *sim_req_new(struct sim *sim)
  * measured, user, attempt), with parent as its parent: a retry, hedge or
  * guarded call that the caller can give up on without losing the parent. */
 struct request *sim_req_child(struct sim *sim, struct request *parent);
-/* Returns r to the pool; r must not be freed twice or used after. Inline:
- * once per request; a deep request's blocks go back out of line. */
-static inline void sim_req_free(struct sim *sim, struct request *r)
+/* reqpool_put's work (sim/reqpool.h), here where struct request is whole. */
+static inline void reqpool_put_inline(struct reqpool *p, struct request *r)
 {
-    struct reqpool *p = &sim->pool;
     SIM_CHECK(!r->pooled && "request freed twice");
     SIM_CHECK(p->live > 0 && "more requests freed than taken");
     r->pooled = true;
@@ -417,6 +415,13 @@ static inline void sim_req_free(struct sim *sim, struct request *r)
     r->next_free = p->free;
     p->free = r;
     p->live--;
+}
+
+/* Returns r to the pool; r must not be freed twice or used after. Inline:
+ * once per request; a deep request's blocks go back out of line. */
+static inline void sim_req_free(struct sim *sim, struct request *r)
+{
+    reqpool_put_inline(&sim->pool, r);
 }
 
 /* Frame i (0: the bottom, the client's) of r's stack, i < r->depth. */

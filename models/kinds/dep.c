@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "sim/xalloc.h"
+#include "models/kind.h"
 
 bool dep_caller_gone(const struct request *r)
 {
@@ -368,4 +369,25 @@ void dep_call(struct sim *sim, struct dep *dp, struct request *r)
         return;
     }
     launch(sim, dp, r, ticket, 0);
+}
+
+int dep_read_guards(const struct sc_section *s, const struct param_spec *params,
+                    struct dep_config *cfg, struct diag *d)
+{
+    int rc = 0;
+    if (kp_duration(s, params, "call_timeout", &cfg->timeout_ns, d) < 0)
+        rc = -1;
+    cfg->breaker = kp_raw(s, params, "breaker", &cfg->breaker_loc);
+    cfg->bulkhead = kp_raw(s, params, "bulkhead", &cfg->bulkhead_loc);
+    if (strcmp(cfg->breaker, "none") == 0)
+        cfg->breaker = NULL;
+    if (strcmp(cfg->bulkhead, "none") == 0)
+        cfg->bulkhead = NULL;
+    struct loc floc;
+    const char *fb = kp_raw(s, params, "fallback", &floc);
+    if (strcmp(fb, "reply") == 0)
+        cfg->fallback = true;
+    else if (strcmp(fb, "fail") != 0)
+        rc = diag_error(d, floc, "bad fallback '%s' (known: fail, reply)", fb);
+    return rc;
 }

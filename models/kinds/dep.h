@@ -94,6 +94,13 @@ struct dep_config {
     uint32_t hedges;       /* extra copies at most, 1..DEP_HEDGES_MAX */
 };
 
+struct sc_section;
+struct param_spec;
+/* Reads the guard keys every kind with guarded calls shares, call_timeout,
+ * breaker, bulkhead and fallback, from section s (params: its kind's
+ * table) into cfg; "none" leaves a guard off. Returns 0 or -1 (reported). */
+int dep_read_guards(const struct sc_section *s, const struct param_spec *params,
+                    struct dep_config *cfg, struct diag *d);
 /* Sets up dp for calls from `from` to from->callees[index]. Returns 0 or -1. */
 int dep_setup(struct sim *sim, struct dep *dp, struct component *from, uint32_t index,
               const struct dep_config *cfg, dep_done_fn *done, struct diag *d);

@@ -2620,20 +2620,8 @@ static int read_calls(struct sim *sim, struct consumers *g, const struct sc_sect
                             "its queue instead",
                             c->callees[i]->name);
     struct dep_config cfg = {.hedges = 1};
-    if (kp_duration(s, consumers_params, "call_timeout", &cfg.timeout_ns, d) < 0)
+    if (dep_read_guards(s, consumers_params, &cfg, d) < 0)
         rc = -1;
-    cfg.breaker = kp_raw(s, consumers_params, "breaker", &cfg.breaker_loc);
-    cfg.bulkhead = kp_raw(s, consumers_params, "bulkhead", &cfg.bulkhead_loc);
-    if (strcmp(cfg.breaker, "none") == 0)
-        cfg.breaker = NULL;
-    if (strcmp(cfg.bulkhead, "none") == 0)
-        cfg.bulkhead = NULL;
-    struct loc floc;
-    const char *fb = kp_raw(s, consumers_params, "fallback", &floc);
-    if (strcmp(fb, "reply") == 0)
-        cfg.fallback = true;
-    else if (strcmp(fb, "fail") != 0)
-        rc = diag_error(d, floc, "bad fallback '%s' (known: fail, reply)", fb);
     bool any = cfg.timeout_ns > 0 || cfg.breaker || cfg.bulkhead;
     if (any && c->ncallees == 0)
         return diag_error(d, s->loc, "call_timeout, breaker and bulkhead guard `calls`, and "

@@ -767,25 +767,13 @@ static int read_resilience(struct sim *sim, struct service *sv, const struct sc_
     struct component *c = &sv->base;
     struct dep_config cfg = {0};
     int rc = 0;
-    if (kp_duration(s, params, "call_timeout", &cfg.timeout_ns, d) < 0)
+    if (dep_read_guards(s, params, &cfg, d) < 0)
         rc = -1;
     long long hedges = 1;
     if (kp_duration(s, params, "call_hedge", &cfg.hedge_ns, d) < 0 ||
         kp_int(s, params, "call_hedges", 1, DEP_HEDGES_MAX, &hedges, d) < 0)
         rc = -1;
     cfg.hedges = (uint32_t)hedges;
-    cfg.breaker = kp_raw(s, params, "breaker", &cfg.breaker_loc);
-    cfg.bulkhead = kp_raw(s, params, "bulkhead", &cfg.bulkhead_loc);
-    if (strcmp(cfg.breaker, "none") == 0)
-        cfg.breaker = NULL;
-    if (strcmp(cfg.bulkhead, "none") == 0)
-        cfg.bulkhead = NULL;
-    struct loc floc;
-    const char *fb = kp_raw(s, params, "fallback", &floc);
-    if (strcmp(fb, "reply") == 0)
-        cfg.fallback = true;
-    else if (strcmp(fb, "fail") != 0)
-        rc = diag_error(d, floc, "bad fallback '%s' (known: fail, reply)", fb);
     if (kp_bool(s, params, "drop_abandoned", &sv->drop_abandoned, d) < 0)
         rc = -1;
     struct loc sloc;
