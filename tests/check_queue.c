@@ -1012,6 +1012,48 @@ START_TEST(a_lost_message_whose_caller_gave_up_is_not_unanswered)
 }
 END_TEST
 
+START_TEST(a_lost_message_goes_back_to_its_caller_once_it_gave_up)
+{
+    /* as above: 2's message is lost at 12 ms, its caller gave up at 5 ms.
+     * The queue holds 2's request until a later publish (3, at 20 ms)
+     * hands it back, abandoned: it is no longer pending, and the pool has
+     * it back once the caller frees it (here the sink sees it come back). */
+    build(RR_MODEL("retention = 5ms\n", ""));
+    publish(1);
+    struct request *r2 = sim_req_new(&sim);
+    r2->key = 2;
+    r2->op = OP_WRITE;
+    r2->work_seed = 2;
+    tl_sink_send(&sim, &sink, r2, kind_lookup(&sim, "q"));
+    tl_run_until(&sim, 5 * MS);
+    r2->abandoned = true;
+    tl_run_until(&sim, 20 * MS);
+    ck_assert_int_eq(sink.replies, 1); /* 1's reply only: 2 is still held */
+    publish(3);
+    tl_run_until(&sim, 23 * MS); /* 3 is stored at 22 ms: 2 goes back then */
+    ck_assert_int_eq(sink.replies, 2);
+    ck_assert_int_eq(sink.last_reply_ns, 22 * MS);
+    ck_assert_int_eq(sink.last_status, REQ_ERROR);
+    ck_assert_double_eq(metric("q", "unanswered"), 0);
+}
+END_TEST
+
+START_TEST(a_lost_message_whose_caller_still_waits_stays_pending)
+{
+    /* 2's caller has no timeout: 2 stays at the queue (in flight to the end
+     * of the run), however many publishes come after */
+    build(RR_MODEL("retention = 5ms\n", ""));
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, 20 * MS);
+    publish(3);
+    publish(4);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_int_eq(sink.replies, 2); /* 1 and 3; 2 lost, 4 lost behind 3 */
+    ck_assert_double_eq(metric("q", "unanswered"), 2);
+}
+END_TEST
+
 START_TEST(a_queue_without_reply_reports_no_reply_figures)
 {
     build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1ms)\n");
@@ -1202,6 +1244,8 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_second_reply_to_one_correlation_id_is_late);
     tcase_add_test(tc, a_lost_request_message_leaves_its_caller_unanswered);
     tcase_add_test(tc, a_lost_message_whose_caller_gave_up_is_not_unanswered);
+    tcase_add_test(tc, a_lost_message_goes_back_to_its_caller_once_it_gave_up);
+    tcase_add_test(tc, a_lost_message_whose_caller_still_waits_stays_pending);
     tcase_add_test(tc, a_queue_without_reply_reports_no_reply_figures);
     tcase_add_test(tc, a_broker_crash_refuses_publishes_and_keeps_its_messages);
     tcase_add_test(tc, a_broker_crash_without_persistence_loses_the_waiting_messages);

@@ -105,7 +105,8 @@
  * retry that published again) or an id answered already (a copy processed
  * twice) makes a late reply, counted and dropped; the abandoned request
  * still goes back so its caller frees it. A lost message (or a refused reply)
- * leaves its caller to its timeout, counted in unanswered (rr_lost).
+ * leaves its caller to its timeout, counted in unanswered (rr_lost); once
+ * the caller gave up, a later publish hands the request back (reap_orphans).
  *
  * Broker faults (a [fault] on the queue, action = crash; replica = a
  * partition, or all): a partition that is down (bdown) refuses publishes
@@ -218,6 +219,12 @@ struct queue {
                                  retry) or answered already by an earlier copy; dropped */
     uint64_t unanswered;      /* publishes whose request message, or its reply, was lost: their
                                  caller waits for its timeout, or to the end of the run */
+    struct {                  /* the correlation ids of those publishes, oldest first: each
+                                 goes back to its caller once the caller gave up (reap_orphans),
+                                 so a lossy run's memory does not grow with its losses */
+        uint64_t *id;
+        size_t head, len, cap;
+    } orphans;
     /* broker faults (a [fault] with target = the queue, action = crash) */
     bool persistence;         /* held messages survive a broker crash */
     int64_t failover_ns;      /* a crash is a leader failover: the partition pauses this long;
@@ -752,6 +759,52 @@ static bool put(struct sim *sim, struct queue *q, const struct request *r, int64
     return true;
 }
 
+/* The request waiting under correlation id `id`, or NULL. */
+static struct request *pending_request(const struct queue *q, uint64_t id)
+{
+    const struct idmap_slot *ps = idmap_find(&q->pending, id);
+    return ps ? (struct request *)(uintptr_t)((uint64_t)ps->a | (uint64_t)ps->b << 32) : NULL;
+}
+
+/* Publish `id`'s message or reply is lost: no reply will come (rr_lost). */
+static void orphan_add(struct queue *q, uint64_t id)
+{
+    if (q->orphans.len == q->orphans.cap) {
+        size_t ncap = q->orphans.cap ? 2 * q->orphans.cap : 16;
+        uint64_t *n = xmalloc(ncap * sizeof *n);
+        for (size_t i = 0; i < q->orphans.len; i++)
+            n[i] = q->orphans.id[(q->orphans.head + i) % q->orphans.cap];
+        free(q->orphans.id);
+        q->orphans.id = n;
+        q->orphans.cap = ncap;
+        q->orphans.head = 0;
+    }
+    q->orphans.id[(q->orphans.head + q->orphans.len++) % q->orphans.cap] = id;
+}
+
+/* At each request-reply publish, look at the two oldest orphans: one whose
+ * caller gave up (its timeout, or a retry) goes back to it abandoned, as a
+ * late reply would, so that it is freed; one whose caller still waits (no
+ * timeout) goes to the back. Amortised O(1) per publish. */
+static void reap_orphans(struct sim *sim, struct queue *q)
+{
+    for (int k = 0; k < 2 && q->orphans.len > 0; k++) {
+        uint64_t id = q->orphans.id[q->orphans.head];
+        q->orphans.head = (q->orphans.head + 1) % q->orphans.cap;
+        q->orphans.len--;
+        struct request *r = pending_request(q, id);
+        if (!r) /* answered after all (another copy), or handed back already */
+            continue;
+        if (!dep_caller_gone(r)) {
+            orphan_add(q, id);
+            continue;
+        }
+        idmap_del(&q->pending, id);
+        r->status = REQ_ERROR;
+        sim_reply(sim, r);
+    }
+}
+
 /* The publish's latency is over: store a copy of its message for each group
  * (or refuse it) and ack. */
 static void store_in(struct sim *sim, struct queue *q, struct request *r, uint32_t part)
@@ -765,6 +818,7 @@ static void store_in(struct sim *sim, struct queue *q, struct request *r, uint32
         return;
     }
     if (q->reply) { /* the caller waits for the reply, correlated by this id */
+        reap_orphans(sim, q);
         struct idmap_slot *ps = idmap_get(&q->pending, r->id);
         ps->a = (uint32_t)(uintptr_t)r;
         ps->b = (uint32_t)((uint64_t)(uintptr_t)r >> 32);
@@ -857,7 +911,8 @@ static bool send_reply(struct sim *sim, struct queue *q, const struct request *m
  * request is no longer waiting, the caller will get no reply. It is counted
  * in unanswered, the cause of the caller's timeout; the request stays
  * pending (the caller is not told, as in a real system), so without a
- * timeout it is still in flight at the end of the run. */
+ * timeout it is still in flight at the end of the run. Either way it joins
+ * the orphans, handed back once its caller gives up (reap_orphans). */
 static void rr_lost(struct consumers *g, struct request *m)
 {
     struct queue *q = g->q;
@@ -866,12 +921,12 @@ static void rr_lost(struct consumers *g, struct request *m)
         if (s && (s->a > 1 || s->b > 0))
             return;
     }
-    const struct idmap_slot *ps = idmap_find(&q->pending, m->version);
-    if (!ps)
+    struct request *r = pending_request(q, m->version);
+    if (!r)
         return;
-    struct request *r = (struct request *)(uintptr_t)((uint64_t)ps->a | (uint64_t)ps->b << 32);
     if (!dep_caller_gone(r))
         q->unanswered++;
+    orphan_add(q, m->version);
 }
 
 /* Group g's message m was delivered max_deliveries times and failed each
@@ -1510,6 +1565,7 @@ static void queue_fini(struct component *c)
     free(q->groups);
     free(q->unread.born);
     idmap_free(&q->pending);
+    free(q->orphans.id);
     if (q->blocked)
         for (uint32_t p = 0; p < q->partitions; p++)
             free(q->blocked[p].ring);
