@@ -59,6 +59,7 @@ struct report {
      * summary metrics, COMPONENT.COLUMN of components.csv), or NULL;
      * "only: a, b": these columns instead of the fixed ones. */
     const char *show;
+    bool table_wide; /* [sim] table = wide (or SDSIM_TABLE=wide): every column on one line */
     /* [sim] plot_x: the sweep variable on the x axis of the sweep plots
      * (the others are the lines and panels), or NULL: the first. */
     const char *plot_x;

@@ -15,8 +15,9 @@
  * a backlog, goodput equal to throughput, the all-finished p99 equal to
  * the successes'), and a table still wider is printed in stacked blocks,
  * each with the sweep values and runs first, the legend in lines of at
- * most that width. SDSIM_TABLE=wide in the environment prints every
- * column on one line instead. Printing it is main's job. */
+ * most that width. [sim] table = wide (or SDSIM_TABLE=wide in the
+ * environment) prints every column on one line instead. Printing it is
+ * main's job. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,7 +340,7 @@ static void put_legend(FILE *f, const struct tcol *cols, size_t nc, const char *
                             len ? ", " : "left out (nothing to show): ", cols[k].fixed->head);
     if (len > 0 && (size_t)len < sizeof item) {
         legend_item(f, item, width, &col);
-        legend_item(f, "SDSIM_TABLE=wide shows every column", width, &col);
+        legend_item(f, "--set sim.table=wide shows every column", width, &col);
     }
     if (col > 0)
         fputc('\n', f);
@@ -525,7 +526,7 @@ char *report_table(const struct report *rp)
         tc->width = text_width(tc->head);
     }
     const char *mode = getenv("SDSIM_TABLE");
-    bool wide = mode && strcmp(mode, "wide") == 0;
+    bool wide = rp->table_wide || (mode && strcmp(mode, "wide") == 0);
     const char *show = rp->show ? rp->show + strspn(rp->show, " \t") : "";
     if (!wide && strncmp(show, "only:", 5) != 0)
         hide_silent(cols, nc, v, np);

@@ -1060,6 +1060,7 @@ static int write_results(const struct cli *c, const struct results *x, struct pu
                         .sets = x->sets,
                         .part = x->part,
                         .show = cfg.show[0] ? cfg.show : NULL,
+                        .table_wide = cfg.table_wide,
                         .plot_x = cfg.plot_x[0] ? cfg.plot_x : NULL,
                         .find = x->find};
     struct report_plot *custom = NULL;

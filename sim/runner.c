@@ -53,8 +53,11 @@ const struct param_spec runner_sim_params[] = {
      "columns are offered_rps, throughput_rps, goodput_rps, failed_ratio, refused_ratio, "
      "timeout_ratio, unfinished_ratio, latency_mean_ms (with its 95% CI), latency_p99_ms, "
      "latency_all_p99_ms (those with nothing to show are left out, and a table wider than 100 "
-     "columns is printed in blocks; SDSIM_TABLE=wide in the environment: every one on one "
-     "line)"},
+     "columns is printed in blocks; see `table`)"},
+    {"table", "fit|wide", "fit",
+     "the terminal table: fit (at most 100 columns wide: columns with nothing to show left "
+     "out, the rest in blocks) or wide (every column on one line, as SDSIM_TABLE=wide in the "
+     "environment); e.g. --set sim.table=wide"},
     {"plot_x", "sweep name", "the first sweep",
      "the sweep variable on the x axis of the sweep plots; the other sweeps become the "
      "lines (and, past 8 lines, the panels)"},
@@ -65,7 +68,8 @@ const struct param_spec runner_sim_params[] = {
     {"max_in_flight", "int|none", "1000000",
      "stop a run when it holds this many requests (" MAX_IN_FLIGHT_RANGE "), counting those "
      "whose client gave up but that still wait in a queue; runs.csv marks it "
-     "stopped = overload (none: no limit, memory grows about 1 KB per request)"},
+     "stopped = overload (none: no limit, memory grows about 230 bytes per request held two "
+     "calls deep, more deeper: make bench measures it)"},
     /* the capacity search: sim/find.c reads these */
     {"find", "search", "none",
      "max|min SECTION.KEY where METRIC OP VALUE: the largest (smallest) value of a numeric key "
@@ -359,6 +363,11 @@ int runner_config(const struct sc_point *pt, struct sim_config *cfg, struct diag
     const char *show = kp_raw(s, runner_sim_params, "show", &loc);
     if (read_show(show, loc, pt, cfg->show, sizeof cfg->show, d) < 0)
         rc = -1;
+    const char *tb = kp_raw(s, runner_sim_params, "table", &loc);
+    if (strcmp(tb, "wide") == 0)
+        cfg->table_wide = true;
+    else if (strcmp(tb, "fit") != 0)
+        rc = diag_error(d, value_loc(s, "table"), "bad table '%s' (known: fit, wide)", tb);
     const char *px = kp_raw(s, runner_sim_params, "plot_x", &loc);
     snprintf(cfg->plot_x, sizeof cfg->plot_x, "%s", strcmp(px, "the first sweep") ? px : "");
     const char *cmp = kp_raw(s, runner_sim_params, "compare", &loc);

@@ -36,6 +36,7 @@ struct sim_config {
     struct slo slo;        /* service-level objective checked per sweep point */
     char plot[256];        /* runs.csv columns to plot against the first sweep, or "" */
     char show[256];        /* extra columns of the terminal table, or "" */
+    bool table_wide;       /* [sim] table = wide: every column on one line */
     char plot_x[64];       /* the sweep on the x axis of the sweep plots, or "": the first */
     char compare[64];      /* the sweep whose values sdsim compare pairs after the table, or "" */
     size_t max_in_flight;  /* stop a run holding this many requests; SIZE_MAX: none */

@@ -412,7 +412,7 @@ START_TEST(default_table_fits_100_columns)
                                 "only;\ntheory: the steady-state value the column to its left has "
                                 "by pk_mg1 or md1 (sdsim list theory);\nleft out (nothing to "
                                 "show): goodput/s, failed %, reject %, timeout %, all p99;\n"
-                                "SDSIM_TABLE=wide shows every column\n"),
+                                "--set sim.table=wide shows every column\n"),
                   "%s", table);
     free(table);
     /* named, a column that says nothing is shown */

@@ -1998,6 +1998,11 @@ check "failover.ini: the default table is at most 100 characters wide ($tw), in 
            grep -q '^left out (nothing to show): goodput/s, reject %, timeout %, unfinished %;\$' '$T/tw.out'"
 check "failover.ini: SDSIM_TABLE=wide prints every column on one line" \
     grep -q '^ack  *lag  *runs  offered/s  throughput/s  goodput/s  failed %  reject %  timeout %  unfinished %  success mean ms (95% CI)  success p99 s  all p99 s  db.lost_writes  db.failed$' "$T/tw-wide.out"
+"$SDSIM" run scenarios/failover.ini --set sim.repeat=2 -j 2 -o "$T/tw-key" --set sim.table=wide \
+    2>/dev/null | grep -v '^results' > "$T/tw-key.out"
+grep -v '^results' "$T/tw-wide.out" 2>/dev/null > "$T/tw-env.out"
+check "failover.ini: [sim] table = wide prints the same table as SDSIM_TABLE=wide" \
+    cmp -s "$T/tw-key.out" "$T/tw-env.out"
 check "quorum-staleness.ini: t in ms (the unit after its \${...}), from 0" \
     grep -q "^set xlabel 't (ms)' offset 0,0" "$T/plot-qs/sweep_metrics.gp"
 "$SDSIM" run "$(bare consistency-levels)" --set sim.duration=20s --set sim.repeat=2 -j 2 \
