@@ -25,6 +25,7 @@
 #include "models/scale/autoscale.h"
 #include "models/admission/gate.h"
 #include "models/auth/auth.h"
+#include "models/kinds/nodeload.h"
 #include "models/balance/balance.h"
 #include "models/kinds/dep.h"
 #include "models/kind.h"
@@ -68,6 +69,8 @@ struct service {
     uint64_t shed_count; /* requests rejected or dropped by the shed policy */
     struct auth *auth;   /* `auth` / `rbac` (models/auth/auth.h), or NULL: none */
     struct gate gate;    /* `limit` and its keys, judged on arrival (models/admission/gate.h) */
+    bool track_load;     /* a fixed pool of 2+ replicas: each one's share of the requests */
+    struct nodeload load;
 };
 
 static const struct param_spec params[] = {
@@ -455,6 +458,8 @@ static void offer(struct sim *sim, struct service *sv, struct request *r)
     }
     r->target = -1;
     f->replica = i;
+    if (sv->track_load)
+        nodeload_start(&sv->load, i, sim_now(sim), sim->measuring);
     struct station *rp = &sv->reps[i];
     f->epoch = rp->epoch;
     if (sv->bal.pol->on_start)
@@ -618,6 +623,8 @@ static size_t metrics(const struct sim *sim, const struct component *c, int64_t 
     const struct service *sv = (const struct service *)c;
     size_t na = sv->auth ? auth_metrics(sv->auth, out, max) : 0;
     na += gate_metrics(sim, &sv->gate, end_ns, out + na, max - na);
+    if (sv->track_load)
+        na += nodeload_metrics(&sv->load, sv->nreplicas, end_ns, out + na, max - na);
     out += na, max -= na;
     if (!sv->guarded || max < 14)
         return na;
@@ -668,6 +675,8 @@ static void reset(struct sim *sim, struct component *c)
     if (sv->auth)
         auth_reset(sv->auth);
     gate_reset(&sv->gate);
+    if (sv->track_load)
+        nodeload_reset(&sv->load, sim_now(sim));
 }
 
 void service_fault(struct sim *sim, struct component *c, int32_t replica, enum fault_action a,
@@ -831,6 +840,10 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
                         (double)sv->nreplicas * (double)sv->workers);
         sv->workers = 1; /* build on without allocating them */
     }
+    if (sv->nreplicas > 1 && !sv->autoscale && rc == 0) {
+        nodeload_init(&sv->load, sv->nreplicas, false);
+        sv->track_load = true;
+    }
     if (station_read_queue(s, params, "queue", &sv->queue_cap, d) < 0)
         rc = -1;
     if (kp_dist(s, params, "service", DIST_DURATION, &sv->demand, &present, d) < 0)
@@ -919,6 +932,8 @@ static double capacity_rps(const struct sim *sim, const struct component *c)
 static void fini(struct component *c)
 {
     struct service *sv = as_service(c);
+    if (sv->track_load)
+        nodeload_fini(&sv->load);
     for (uint32_t i = 0; sv->reps && i < sv->nreplicas; i++)
         station_fini(&sv->reps[i]);
     free(sv->reps);
