@@ -662,7 +662,7 @@ static const struct param_spec queue_params[] = {
      "queue: one [consumers] group reads it; fanout (a topic): several groups may, each a "
      "subscription getting every message with its own backlog; capacity bounds each group, "
      "and a full group refuses the publish for all (reject) or drops its own oldest message "
-     "(drop_oldest)"},
+     "(drop_oldest), or makes the publish wait for room in every group (block)"},
     {NULL, NULL, NULL, NULL},
 };
 
