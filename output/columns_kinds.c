@@ -267,6 +267,10 @@ const struct kind_metric columns_kind_metrics[] = {
        "crashed with persistence = false: lost", "queue with a fault", CNT),
     KM("blocked_publishes", "publishes", "publishes that waited for a partition's leader "
        "failover to end (failover = D)", "queue with a fault", CNT),
+    KM("blocked_full", "publishes", "publishes that found their partition full and waited at "
+       "the broker, unacked, for room (full = block)", "queue with full = block", CNT),
+    KM("blocked_gone", "publishes", "held publishes (full = block) whose caller gave up (its "
+       "timeout, or a retry) before room freed: dropped unstored", "queue with full = block", CNT),
     /* fault */
     KM("dropped_messages", "messages", "messages a link fault lost", "fault", CNT),
     /* wars (staleness probe) */

@@ -309,6 +309,129 @@ static double backlog_now(void)
     return values[0];
 }
 
+/* full = block: publishes held at the broker until their partition has room */
+static struct request *publish_req(uint64_t key)
+{
+    struct request *r = sim_req_new(&sim);
+    r->key = key;
+    r->op = OP_WRITE;
+    r->work_seed = 0x9e3779b97f4a7c15ULL * key;
+    tl_sink_send(&sim, &sink, r, kind_lookup(&sim, "q"));
+    return r;
+}
+
+START_TEST(full_block_holds_publishes_until_room_frees)
+{
+    /* capacity 2, one consumer 10 ms each, 4 publishes at 0: 1 processed
+     * 0..10 and 2 waiting fill it; 3 and 4 wait at the broker, not acked.
+     * At 10 ms 1 is done and 2 starts: room for 3 (acked at 10 ms); at
+     * 20 ms 2 is done: room for 4 (acked at 20 ms). */
+    build(QUIET "[queue q]\ncapacity = 2\nfull = block\n\n"
+                "[consumers w]\nfrom = q\nservice = const(10ms)\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * MS - 1);
+    ck_assert_int_eq(sink.replies, 2);
+    ck_assert_int_eq(sink.last_reply_ns, 0);
+    ck_assert_double_eq(metric("q", "blocked_full"), 2);
+    ck_assert_double_eq(metric("q", "published"), 2); /* counted when stored */
+    tl_run_until(&sim, 10 * MS);
+    ck_assert_int_eq(sink.oks, 3);
+    ck_assert_int_eq(sink.last_reply_ns, 10 * MS);
+    ck_assert_uint_eq(serving(), 2);
+    ck_assert_uint_eq(waiting(0), 3);
+    tl_run_until(&sim, 20 * MS - 1);
+    ck_assert_int_eq(sink.oks, 3);
+    tl_run_until(&sim, 20 * MS);
+    ck_assert_int_eq(sink.oks, 4);
+    ck_assert_int_eq(sink.last_reply_ns, 20 * MS);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_int_eq(sink.replies, 4);
+    ck_assert_int_eq(sink.errors, 0);
+    ck_assert_double_eq(metric("q", "rejected_full"), 0);
+    ck_assert_double_eq(metric("q", "blocked_full"), 2);
+    ck_assert_double_eq(metric("q", "blocked_gone"), 0);
+    ck_assert_double_eq(metric("q", "published"), 4);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+}
+END_TEST
+
+START_TEST(full_block_drops_a_publish_whose_caller_gave_up_at_the_front)
+{
+    /* as above, but 3's caller gives up at 5 ms: at 10 ms 3 reaches the
+     * front and is dropped unstored (handed back), and 4 takes the room */
+    build(QUIET "[queue q]\ncapacity = 2\nfull = block\n\n"
+                "[consumers w]\nfrom = q\nservice = const(10ms)\n");
+    publish(1);
+    publish(2);
+    struct request *r3 = publish_req(3);
+    publish(4);
+    tl_run_until(&sim, 5 * MS);
+    ck_assert_int_eq(sink.replies, 2);
+    r3->abandoned = true;
+    tl_run_until(&sim, 10 * MS);
+    ck_assert_int_eq(sink.replies, 4);
+    ck_assert_int_eq(sink.oks, 3);
+    ck_assert_int_eq(sink.errors, 1);
+    ck_assert_int_eq(sink.last_reply_ns, 10 * MS);
+    ck_assert_uint_eq(serving(), 2);
+    ck_assert_uint_eq(waiting(0), 4);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("q", "blocked_full"), 2);
+    ck_assert_double_eq(metric("q", "blocked_gone"), 1);
+    ck_assert_double_eq(metric("q", "published"), 3);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+}
+END_TEST
+
+START_TEST(full_block_in_fanout_waits_for_the_slowest_group)
+{
+    /* capacity 1 per group: a fast group (1 ms) and a slow one (10 ms);
+     * publish 2 waits until both have room: the slow one's at 10 ms */
+    build(QUIET "[queue q]\ncapacity = 1\nfull = block\nmode = fanout\n\n"
+                "[consumers fast]\nfrom = q\nservice = const(1ms)\n\n"
+                "[consumers slow]\nfrom = q\nservice = const(10ms)\n");
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, 10 * MS - 1);
+    ck_assert_int_eq(sink.oks, 1);
+    tl_run_until(&sim, 10 * MS);
+    ck_assert_int_eq(sink.oks, 2);
+    ck_assert_int_eq(sink.last_reply_ns, 10 * MS);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("fast", "processed"), 2);
+    ck_assert_double_eq(metric("slow", "processed"), 2);
+    ck_assert_double_eq(metric("q", "blocked_full"), 1);
+}
+END_TEST
+
+START_TEST(full_block_frees_room_when_a_message_expires)
+{
+    /* capacity 1, retention 5 ms, consumers down (crashed): message 1
+     * parks; publish 2 at 0 waits. Nothing frees room until the broker
+     * looks for it and deletes the expired messages: publish 3's arrival
+     * at 6 ms. 1 expires, 2 is stored with its arrival time (0) as its
+     * birth, so it is older than the retention too and expires as 3 looks
+     * for room: 3 is stored at once (it never waited). */
+    build(QUIET "[queue q]\ncapacity = 1\nfull = block\nretention = 5ms\n\n"
+                "[consumers w]\nfrom = q\nservice = const(10ms)\n");
+    crash(true);
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, 6 * MS);
+    ck_assert_int_eq(sink.oks, 1);
+    publish(3);
+    tl_run_until(&sim, 6 * MS + 1);
+    ck_assert_int_eq(sink.oks, 3);
+    ck_assert_int_eq(sink.last_reply_ns, 6 * MS);
+    ck_assert_double_eq(metric("q", "lost_retention"), 2);
+    ck_assert_double_eq(metric("q", "blocked_full"), 1);
+    crash(false); /* 3 is processed 6..16 ms */
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+}
+END_TEST
+
 START_TEST(a_crash_redelivers_the_message_being_processed_first)
 {
     build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n");
@@ -1251,6 +1374,10 @@ Suite *queue_suite(void)
     tcase_add_test(tc, a_broker_crash_without_persistence_loses_the_waiting_messages);
     tcase_add_test(tc, a_partition_failover_pauses_only_that_partition);
     tcase_add_test(tc, a_reply_queue_down_refuses_replies_and_one_in_failover_holds_them);
+    tcase_add_test(tc, full_block_holds_publishes_until_room_frees);
+    tcase_add_test(tc, full_block_drops_a_publish_whose_caller_gave_up_at_the_front);
+    tcase_add_test(tc, full_block_in_fanout_waits_for_the_slowest_group);
+    tcase_add_test(tc, full_block_frees_room_when_a_message_expires);
     suite_add_tcase(s, tc);
     return s;
 }

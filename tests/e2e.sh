@@ -1138,6 +1138,22 @@ pe=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
     END { print a / n, bm + 0 }' "$T/ps/timeseries.csv")
 check "pubsub-slow-subscriber.ini: after 60 s analytics holds about 6000 messages, billing about none ($pe)" \
     awk -v a="${pe% *}" -v b="${pe#* }" 'BEGIN { exit !(a > 5400 && a < 6600 && b < 10) }'
+# scenarios/queue-backpressure-block.ini: full = reject against block. Its
+# [expect] lines check the comment's figures (exit 0); every publish ends
+# once (a held one whose publisher timed out is dropped at the front), the
+# held ones that timed out are exactly the block queue's blocked_gone, and
+# the run is the same at -j 1 and -j 2.
+"$SDSIM" run scenarios/queue-backpressure-block.ini -j 2 -o "$T/bpb" -q 2>/dev/null
+check "queue-backpressure-block.ini runs and its expectations pass" [ $? -eq 0 ]
+check "queue-backpressure-block.ini: request accounting adds up (offered = ended + in flight)" \
+    accounting_holds "$T/bpb/runs.csv"
+check "queue-backpressure-block.ini: block's timeouts are its held publishes dropped unstored" \
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        $c["full"] == "block" { n++; if ($c["timeouts"] != $c["q.blocked_gone"] || $c["timeouts"] == 0) bad++ }
+        END { exit !(n == 1 && !bad) }' "$T/bpb/runs.csv"
+"$SDSIM" run scenarios/queue-backpressure-block.ini -j 1 -o "$T/bpb1" -q 2>/dev/null
+check "queue-backpressure-block.ini: the same results at -j 1 and -j 2" \
+    sh -c "cmp -s '$T/bpb/runs.csv' '$T/bpb1/runs.csv' && cmp -s '$T/bpb/components.csv' '$T/bpb1/components.csv'"
 pp=$(sval "$T/ps/summary.csv" orders.published)
 bn=$(sval "$T/ps/summary.csv" billing.processed)
 an=$(sval "$T/ps/summary.csv" analytics.processed)

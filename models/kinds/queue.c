@@ -5,7 +5,17 @@
  * after the broker's `latency` (one draw per publish) the message is stored
  * and the publish is acknowledged (REQ_OK), or, when the queue is full, it
  * is refused (REQ_REJECTED, cause queue full) with `full = reject`, or the
- * oldest waiting message is dropped to make room with `full = drop_oldest`.
+ * oldest waiting message is dropped to make room with `full = drop_oldest`,
+ * or the publish waits at the broker, unacked, with `full = block`: held
+ * in its partition's `blocked` ring (the failover's), in arrival order,
+ * until every group's partition has room. A message that leaves
+ * (msg_free: processed and acked, dropped, expired, dead-lettered, lost)
+ * schedules one unblock_event for its partition (kick_blocked), which
+ * stores the held publishes while there is room (drain_blocked); one whose
+ * caller gave up (dep_caller_gone) is dropped unstored at the front. The
+ * broker deletes expired messages when it looks for room. A dead letter
+ * put into a full block queue is refused (nobody waits for it), as is a
+ * publish to a block queue nobody reads; block needs ack = after_processing.
  * The publisher's request ends at the acknowledgement: it does not wait for
  * the message to be processed.
  *
@@ -165,7 +175,7 @@
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
-enum queue_full { FULL_REJECT, FULL_DROP_OLDEST };
+enum queue_full { FULL_REJECT, FULL_DROP_OLDEST, FULL_BLOCK };
 enum queue_route { ROUTE_KEY, ROUTE_ROUND_ROBIN };
 enum queue_mode { MODE_QUEUE, MODE_FANOUT };
 
@@ -236,6 +246,10 @@ struct queue {
     uint64_t refused_down;    /* publishes refused by a partition that was down */
     uint64_t lost_crash;      /* messages lost with a crashed broker (persistence = false) */
     uint64_t blocked_publishes; /* publishes that waited for a failover */
+    /* full = block: a publish to a full partition waits in `blocked` too */
+    uint8_t *unblock_due;     /* per partition: an unblock_event is scheduled */
+    uint64_t blocked_full;    /* publishes that waited for room (full = block) */
+    uint64_t blocked_gone;    /* of those, dropped unstored: their caller gave up */
 };
 
 enum { BROKER_UP, BROKER_DOWN, BROKER_FAILOVER };
@@ -485,6 +499,8 @@ static void note_processed(struct consumers *g, struct request *m)
     f->step |= STEP_DONE;
 }
 
+static void kick_blocked(struct sim *sim, struct queue *q, uint32_t part);
+
 static void msg_free(struct sim *sim, struct consumers *g, struct request *m, bool processed)
 {
     if (sim->trace) /* its last delivery ends */
@@ -504,6 +520,8 @@ static void msg_free(struct sim *sim, struct consumers *g, struct request *m, bo
             idmap_del(&g->family, m->version);
     }
     sim_level_add(sim, &g->base.st.insys, -1);
+    if (g->q->full == FULL_BLOCK) /* its partition gained room */
+        kick_blocked(sim, g->q, sim_top(m)->replica);
     sim_req_free(sim, m);
 }
 
@@ -598,8 +616,10 @@ static const struct param_spec queue_params[] = {
     {"capacity", "int|unbounded", "unbounded",
      "messages the broker holds (waiting, plus those being processed with ack = "
      "after_processing); then `full` applies"},
-    {"full", "reject|drop_oldest", "reject",
-     "what a publish to a full queue does: refused, or the oldest waiting message is dropped"},
+    {"full", "reject|drop_oldest|block", "reject",
+     "what a publish to a full queue does: refused, the oldest waiting message is dropped, or "
+     "it waits at the broker (not acked) until its partition has room (block; ack = "
+     "after_processing)"},
     {"latency", "dist", "",
      "broker latency of each publish: from its arrival to the message stored and acked"},
     {"partitions", "int", "1",
@@ -642,7 +662,7 @@ static const struct param_spec queue_params[] = {
      "queue: one [consumers] group reads it; fanout (a topic): several groups may, each a "
      "subscription getting every message with its own backlog; capacity bounds each group, "
      "and a full group refuses the publish for all (reject) or drops its own oldest message "
-     "(drop_oldest)"},
+     "(drop_oldest), or makes the publish wait for room in every group (block)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -689,6 +709,18 @@ static bool has_room(const struct queue *q, const struct consumers *g, const str
     if (!is_full(q, g, st))
         return true;
     return q->full == FULL_DROP_OLDEST && (g->parked[st->index].len > 0 || st->len > 0);
+}
+
+/* full = block: has every group's partition part room for one more
+ * message (the expired ones deleted first)? */
+static bool room_all(struct sim *sim, struct queue *q, uint32_t part)
+{
+    for (size_t i = 0; i < q->ngroups; i++) {
+        purge_expired(sim, q, q->groups[i], &q->groups[i]->stn[part]);
+        if (is_full(q, q->groups[i], &q->groups[i]->stn[part]))
+            return false;
+    }
+    return true;
 }
 
 /* Group g's partition st is full: drop its oldest waiting message (has_room
@@ -829,6 +861,8 @@ static void store_in(struct sim *sim, struct queue *q, struct request *r, uint32
     sim_reply(sim, r);
 }
 
+static void drain_blocked(struct sim *sim, struct queue *q, uint32_t part);
+
 /* The publish's latency is over: its partition's broker stores it (or
  * refuses it, full), refuses it while down, or holds it until a failover
  * ends. */
@@ -836,6 +870,17 @@ static void store(struct sim *sim, struct queue *q, struct request *r)
 {
     uint32_t part = partition_of(q, r);
     if (broker_up(q, part)) {
+        if (q->full == FULL_BLOCK && q->ngroups > 0 &&
+            (q->blocked[part].len > 0 || !room_all(sim, q, part))) {
+            /* held, in arrival order, until its partition has room; the
+             * look for room may expire a message (retention) */
+            struct parked *bl = &q->blocked[part];
+            park_back(bl, r);
+            drain_blocked(sim, q, part);
+            if (bl->len > 0) /* it is still held (the last one) */
+                q->blocked_full++;
+            return;
+        }
         store_in(sim, q, r, part);
         return;
     }
@@ -1028,6 +1073,31 @@ static void broker_down(struct sim *sim, struct queue *q, uint32_t part)
     }
 }
 
+/* Partition part's held publishes (a failover's, or full = block's) are
+ * stored in order while its broker is up; with full = block, while every
+ * group's partition has room, and a publish whose caller gave up (its
+ * timeout, or a retry) is dropped unstored when it reaches the front,
+ * handed back to its caller (abandoned) so that it is freed. */
+static void drain_blocked(struct sim *sim, struct queue *q, uint32_t part)
+{
+    struct parked *bl = &q->blocked[part];
+    while (bl->len > 0 && broker_up(q, part)) {
+        if (q->full == FULL_BLOCK && q->ngroups > 0) {
+            if (dep_caller_gone(bl->ring[bl->head])) {
+                struct request *r = park_pop(bl);
+                q->blocked_gone++;
+                q->base.st.errors++;
+                r->status = REQ_ERROR;
+                sim_reply(sim, r);
+                continue;
+            }
+            if (!room_all(sim, q, part))
+                break;
+        }
+        store_in(sim, q, park_pop(bl), part);
+    }
+}
+
 /* Partition part's broker is back (the crash ended, or a follower took over
  * after the failover): the parked messages go to the consumers that are up,
  * in order, then the publishes held by the failover are stored, in order. */
@@ -1043,14 +1113,32 @@ static void broker_back(struct sim *sim, struct queue *q, uint32_t part)
         else if (station_is_up(&g->stn[part]))
             unpark(sim, g, &g->stn[part]);
     }
-    struct parked *bl = &q->blocked[part];
-    while (bl->len > 0 && broker_up(q, part))
-        store_in(sim, q, park_pop(bl), part);
+    drain_blocked(sim, q, part);
 }
 
 static void failover_event(struct sim *sim, void *a, void *b)
 {
     broker_back(sim, a, (uint32_t)(uintptr_t)b);
+}
+
+static void unblock_event(struct sim *sim, void *a, void *b)
+{
+    struct queue *q = a;
+    uint32_t part = (uint32_t)(uintptr_t)b;
+    q->unblock_due[part] = 0;
+    drain_blocked(sim, q, part);
+}
+
+/* full = block: group message of partition part is gone (processed and
+ * acked, dropped, expired, dead-lettered, lost), so the partition may have
+ * room: its held publishes are looked at once the current event is over
+ * (one event per partition at a time, never inside a store). */
+static void kick_blocked(struct sim *sim, struct queue *q, uint32_t part)
+{
+    if (q->blocked[part].len == 0 || q->unblock_due[part] || !broker_up(q, part))
+        return;
+    q->unblock_due[part] = 1;
+    sim_after(sim, 0, unblock_event, q, (void *)(uintptr_t)part);
 }
 
 /* A crash of the broker (replica < 0: every partition) or of one
@@ -1118,6 +1206,7 @@ static void queue_reset(struct sim *sim, struct component *c)
     q->dead_lettered = q->lost_retention = q->lost_dead_letter = 0;
     q->replied = q->late_replies = q->unanswered = 0;
     q->refused_down = q->lost_crash = q->blocked_publishes = 0;
+    q->blocked_full = q->blocked_gone = 0;
     hist_reset(q->e2e);
 }
 
@@ -1174,6 +1263,10 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
         m[n++] = (struct metric_out){"lost_broker_crash", (double)q->lost_crash, true};
         m[n++] = (struct metric_out){"blocked_publishes", (double)q->blocked_publishes, true};
     }
+    if (q->full == FULL_BLOCK) { /* publishes wait for room */
+        m[n++] = (struct metric_out){"blocked_full", (double)q->blocked_full, true};
+        m[n++] = (struct metric_out){"blocked_gone", (double)q->blocked_gone, true};
+    }
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
     return n;
@@ -1206,8 +1299,10 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
         q->full = FULL_REJECT;
     else if (strcmp(full, "drop_oldest") == 0)
         q->full = FULL_DROP_OLDEST;
+    else if (strcmp(full, "block") == 0)
+        q->full = FULL_BLOCK;
     else
-        rc = diag_error(d, loc, "bad full '%s': reject or drop_oldest", full);
+        rc = diag_error(d, loc, "bad full '%s': reject, drop_oldest or block", full);
     long long np;
     if (kp_int(s, queue_params, "partitions", 1, QUEUE_MAX_PARTITIONS, &np, d) < 0)
         rc = -1, np = 1;
@@ -1287,6 +1382,7 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
     q->bdown = xcalloc(q->partitions, sizeof *q->bdown);
     q->back_ns = xcalloc(q->partitions, sizeof *q->back_ns);
     q->blocked = xcalloc(q->partitions, sizeof *q->blocked);
+    q->unblock_due = xcalloc(q->partitions, sizeof *q->unblock_due);
     const struct sc_entry *re = sc_find_entry(s, "reply");
     if (re) {
         struct component *to = kind_lookup(sim, re->value);
@@ -1331,6 +1427,14 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
     }
     for (size_t k = 0; k < q->ngroups; k++) {
         struct consumers *g = q->groups[k];
+        if (q->full == FULL_BLOCK && g->ack_on_receive) {
+            const struct sc_entry *e = sc_find_entry(s, "full");
+            return diag_error(d, e ? e->val_loc : s->loc,
+                              "full = block needs ack = after_processing on [consumers %s]: "
+                              "with ack = on_receive a message leaves the queue as a "
+                              "consumer takes it",
+                              g->base.name);
+        }
         if (!owned(g) && g->n % (long long)q->partitions != 0) {
             const struct sc_entry *e = sc_find_entry(s, "partitions");
             return diag_error(d, e ? e->val_loc : s->loc,
@@ -1570,6 +1674,7 @@ static void queue_fini(struct component *c)
         for (uint32_t p = 0; p < q->partitions; p++)
             free(q->blocked[p].ring);
     free(q->blocked);
+    free(q->unblock_due);
     free(q->bdown);
     free(q->back_ns);
 }
