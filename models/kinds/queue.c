@@ -2697,6 +2697,8 @@ static double consumers_capacity_rps(const struct sim *sim, const struct compone
     if (c->ncallees > 0) /* a consumer is held through its calls, whose time it does not know */
         return (double)NAN;
     double mean = g->service.mean;
+    if (g->has_fetch) /* saturated, every fetch is full: its round trip shared by batch */
+        mean += g->fetch.mean / (double)g->batch;
     double n = g->autoscale ? (double)g->ready : (double)g->n;
     if (owned(g) && g->q && n >= 1) { /* the busiest owns ceil(P / n) of P even partitions */
         double np = (double)g->q->partitions;
