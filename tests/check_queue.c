@@ -1320,6 +1320,218 @@ START_TEST(a_reply_queue_down_refuses_replies_and_one_in_failover_holds_them)
 }
 END_TEST
 
+
+/* ---- batch receive (`batch`, `fetch_latency`) ------------------------------ */
+
+#define BATCH3 "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(10ms)\nbatch = 3\n" \
+               "fetch_latency = const(5ms)\n"
+
+/* One consumer, batch 3, fetch 5 ms, service 10 ms, six messages published
+ * at 0: message 1 finds the consumer idle and is fetched alone (0 + 5 + 10
+ * = 15 ms); at 15 the consumer fetches 2, 3, 4 in one fetch (2 at 15 + 5 +
+ * 10 = 30, 3 at 40, 4 at 50), then 5, 6 (5 at 65, 6 at 75). Three fetches
+ * for six messages: e2e mean (15 + 30 + 40 + 50 + 65 + 75) / 6. */
+START_TEST(a_batch_pays_one_fetch_and_is_processed_in_order)
+{
+    build(QUIET BATCH3);
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_uint_eq(serving(), 1);
+    ck_assert_uint_eq(stn()->len, 5);
+    tl_run_until(&sim, 15 * MS + 1);
+    ck_assert_uint_eq(serving(), 2);
+    ck_assert_uint_eq(stn()->len, 2); /* 3 and 4 left the queue with 2 */
+    ck_assert_double_eq(backlog_now(), 2);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+    tl_run_until(&sim, 30 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+    tl_run_until(&sim, 30 * MS + 1);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    ck_assert_uint_eq(serving(), 3); /* no second fetch: 3 starts at once */
+    tl_run_until(&sim, 40 * MS + 1);
+    ck_assert_uint_eq(serving(), 4);
+    tl_run_until(&sim, 50 * MS + 1);
+    ck_assert_uint_eq(serving(), 5);
+    ck_assert_uint_eq(stn()->len, 0);
+    tl_run_until(&sim, 65 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    tl_run_until(&sim, 65 * MS + 1);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    tl_run_until(&sim, 75 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    tl_run_until(&sim, 75 * MS + 1);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (15.0 + 30 + 40 + 50 + 65 + 75) / 6,
+                            1e-9);
+    ck_assert_double_eq(metric("w", "lost"), 0);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+}
+END_TEST
+
+/* Head-of-line: two consumers, batch 3. 1 and 2 go to the idle consumers
+ * alone (both end at 15 ms); at 15 the first takes 3 with 4 and 5, the
+ * second finds only 6 (ends at 30) and then idles while 4 and 5 wait in
+ * the first (ending at 40 and 50). Without batching (fetch 5 ms each) 3, 4
+ * end at 30 and 5, 6 at 45. */
+START_TEST(fetched_messages_wait_in_their_consumer_while_another_idles)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\n"
+                "service = const(10ms)\nbatch = 3\nfetch_latency = const(5ms)\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 30 * MS + 1);
+    ck_assert_double_eq(metric("w", "processed"), 4); /* 1, 2, 3, 6 */
+    ck_assert_uint_eq(stn()->busy, 1); /* 4 in processing, 5 fetched: the other idles */
+    ck_assert_uint_eq(stn()->len, 0);
+    tl_run_until(&sim, 50 * MS + 1);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (15.0 + 15 + 30 + 40 + 50 + 30) / 6,
+                            1e-9);
+    teardown();
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\n"
+                "service = const(10ms)\nfetch_latency = const(5ms)\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 50 * MS + 1);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (15.0 + 15 + 30 + 30 + 45 + 45) / 6,
+                            1e-9);
+}
+END_TEST
+
+/* A crash at 35 ms cuts 3 in processing with 4 fetched behind it (5 and 6
+ * wait): with after_processing 3 and 4 go back to the front in order (both
+ * redelivered) and every message is processed once; at the recovery (1 s)
+ * 3 is fetched alone (ends at 1.015 s), then 4 with 5 and 6 (1.030, 1.040,
+ * 1.050 s). */
+START_TEST(a_crash_mid_batch_redelivers_the_unprocessed_after_processing)
+{
+    build(QUIET BATCH3);
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 35 * MS);
+    ck_assert_uint_eq(serving(), 3);
+    crash(true);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    ck_assert_double_eq(metric("w", "redelivered"), 2);
+    ck_assert_double_eq(backlog_now(), 4); /* 3, 4 back in front of 5, 6 */
+    tl_run_until(&sim, S);
+    crash(false);
+    tl_run_until(&sim, S + 1);
+    ck_assert_uint_eq(serving(), 3);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_uint_eq(waiting(i), i + 4);
+    tl_run_until(&sim, S + 15 * MS + 1);
+    ck_assert_uint_eq(serving(), 4);
+    ck_assert_uint_eq(stn()->len, 0);
+    tl_run_until(&sim, S + 50 * MS + 1);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq(metric("w", "lost"), 0);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 0);
+}
+END_TEST
+
+/* The same crash with ack = on_receive: 3 and the fetched 4 were acked
+ * when fetched, so both are lost; 5 and 6 are processed after the
+ * recovery: processed + lost = published. */
+START_TEST(a_crash_mid_batch_loses_the_fetched_on_receive)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(10ms)\nbatch = 3\n"
+                "fetch_latency = const(5ms)\nack = on_receive\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 35 * MS);
+    crash(true);
+    ck_assert_double_eq(metric("w", "lost"), 2);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    ck_assert_double_eq(backlog_now(), 2);
+    tl_run_until(&sim, S);
+    crash(false);
+    tl_run_until(&sim, 2 * S);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq(metric("w", "processed") + metric("w", "lost"), 6);
+}
+END_TEST
+
+/* Capacity 4 with after_processing: the fetched messages are still held.
+ * At 0: 1 in processing and 2, 3, 4 waiting fill it (5, 6 refused); at 15
+ * ms 2 is in processing with 3, 4 fetched, and 7 (published at 16 ms)
+ * waits: 4 held; at 31 ms 2 is done (30 ms), so 8 fits (3, 4, 7, 8). */
+START_TEST(fetched_messages_count_against_capacity_after_processing)
+{
+    build(QUIET "[queue q]\ncapacity = 4\n\n[consumers w]\nfrom = q\nservice = const(10ms)\n"
+                "batch = 3\nfetch_latency = const(5ms)\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_double_eq(metric("q", "rejected_full"), 2);
+    tl_run_until(&sim, 16 * MS);
+    publish(7);
+    publish(9); /* 2, 3, 4 and 7 held: refused */
+    tl_run_until(&sim, 16 * MS + 1);
+    ck_assert_double_eq(metric("q", "rejected_full"), 3);
+    ck_assert_uint_eq(waiting(0), 7);
+    tl_run_until(&sim, 31 * MS);
+    publish(8);
+    tl_run_until(&sim, 31 * MS + 1);
+    ck_assert_double_eq(metric("q", "rejected_full"), 3);
+    ck_assert_uint_eq(waiting(1), 8);
+}
+END_TEST
+
+/* Accounting through a crash: 1000 messages, one a millisecond, to 2
+ * consumers fetching up to 4 (a backlog builds: each handles about one per
+ * 11.25 ms); the group is down from 300 to 400 ms. After the drain every
+ * message was processed exactly once (after_processing), or processed or
+ * lost (on_receive), with nothing left held. */
+static void batch_accounting(bool on_receive)
+{
+    build(on_receive ? QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\n"
+                             "service = const(10ms)\nbatch = 4\nfetch_latency = const(5ms)\n"
+                             "ack = on_receive\n"
+                     : QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\n"
+                             "service = const(10ms)\nbatch = 4\nfetch_latency = const(5ms)\n");
+    for (uint64_t k = 0; k < 1000; k++) {
+        tl_run_until(&sim, (int64_t)k * MS);
+        if (k == 300) { /* every message stored so far is processed, lost or parked */
+            crash(true);
+            ck_assert_double_eq(metric("w", "processed") + metric("w", "lost") + backlog_now(),
+                                300);
+        }
+        if (k == 400)
+            crash(false);
+        publish(k + 1);
+    }
+    tl_run_until(&sim, 20 * S);
+    ck_assert_int_eq(sink.oks, 1000);
+    ck_assert_double_eq(backlog_now(), 0);
+    ck_assert_uint_eq(stn()->busy, 0);
+    ck_assert_double_eq(metric("w", "processed") + metric("w", "lost"), 1000);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 0);
+    if (on_receive) {
+        /* the 2 in processing and up to 3 fetched behind each (fetches are full) */
+        ck_assert_double_gt(metric("w", "lost"), 2); /* some fetched: a full backlog */
+        ck_assert_double_le(metric("w", "lost"), 8);
+        ck_assert_double_eq(metric("w", "redelivered"), 0);
+    } else {
+        ck_assert_double_eq(metric("w", "lost"), 0);
+        ck_assert_double_gt(metric("w", "redelivered"), 2);
+    }
+}
+
+START_TEST(batch_accounting_after_processing)
+{
+    batch_accounting(false);
+}
+END_TEST
+
+START_TEST(batch_accounting_on_receive)
+{
+    batch_accounting(true);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -1378,6 +1590,13 @@ Suite *queue_suite(void)
     tcase_add_test(tc, full_block_drops_a_publish_whose_caller_gave_up_at_the_front);
     tcase_add_test(tc, full_block_in_fanout_waits_for_the_slowest_group);
     tcase_add_test(tc, full_block_frees_room_when_a_message_expires);
+    tcase_add_test(tc, a_batch_pays_one_fetch_and_is_processed_in_order);
+    tcase_add_test(tc, fetched_messages_wait_in_their_consumer_while_another_idles);
+    tcase_add_test(tc, a_crash_mid_batch_redelivers_the_unprocessed_after_processing);
+    tcase_add_test(tc, a_crash_mid_batch_loses_the_fetched_on_receive);
+    tcase_add_test(tc, fetched_messages_count_against_capacity_after_processing);
+    tcase_add_test(tc, batch_accounting_after_processing);
+    tcase_add_test(tc, batch_accounting_on_receive);
     suite_add_tcase(s, tc);
     return s;
 }

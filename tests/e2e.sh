@@ -835,7 +835,8 @@ check "run --strict refuses overload.ini before any run (exit 65, no results)" \
 "$SDSIM" run scenarios/hello.ini --set sim.duration=200s -o "$T/nap_run" > "$T/nap" 2>/dev/null
 check "run prints the napkin math before its table (without -q)" \
     sh -c "head -1 '$T/nap' | grep -q '^napkin math' && grep -qx '  bottleneck: app, utilisation 0.85' '$T/nap'"
-# Only the scenarios meant to be overloaded warn: overload.ini, and
+# Only the scenarios meant to be overloaded warn: overload.ini, consumers-batch.ini
+# (batch = 1), and
 # pubsub-slow-subscriber.ini, whose analytics group is sent 500/s for its
 # 400/s (a queue's consumers get its publishes in the napkin math).
 warned=""
@@ -843,8 +844,8 @@ for f in scenarios/*.ini scenarios/validation/*.ini; do
     "$SDSIM" validate "$f" > /dev/null 2>"$T/nap.err"
     grep -q ': warning: ' "$T/nap.err" && warned="$warned $f"
 done
-check "no shipped scenario warns but consumers-rebalance.ini (1 consumer of 250/s for 400/s, on purpose), overload.ini and pubsub-slow-subscriber.ini (warned:$warned)" \
-    [ "$warned" = " scenarios/consumers-rebalance.ini scenarios/overload.ini scenarios/pubsub-slow-subscriber.ini" ]
+check "no shipped scenario warns but consumers-batch.ini (batch = 1: 667/s for 800/s, on purpose), consumers-rebalance.ini (1 consumer of 250/s for 400/s, on purpose), overload.ini and pubsub-slow-subscriber.ini (warned:$warned)" \
+    [ "$warned" = " scenarios/consumers-batch.ini scenarios/consumers-rebalance.ini scenarios/overload.ini scenarios/pubsub-slow-subscriber.ini" ]
 "$SDSIM" validate scenarios/queue-backlog.ini > "$T/napq" 2>&1
 check "validate: a queue's consumers are offered its publishes (600/s of 1000/s: 0.6)" \
     grep -Eq '^  workers +consumers +600 +1000 +0\.6$' "$T/napq"
@@ -1090,6 +1091,12 @@ cad=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
     END { print bad + 0 }' "$T/cad/runs.csv")
 check "consumers-ack-delay.ini: duplicates_processed (or deduped with dedupe) = acks_lost in every run ($cad misses)" \
     [ "$cad" = 0 ]
+# scenarios/consumers-batch.ini: one fetch per event caps the consumers,
+# a batch amortises the fetch; the same results at -j 1 and -j 2.
+"$SDSIM" run scenarios/consumers-batch.ini -j 2 -o "$T/cba" -q 2>/dev/null
+check "consumers-batch.ini runs and its expectations pass" [ $? -eq 0 ]
+"$SDSIM" run scenarios/consumers-batch.ini -j 1 -o "$T/cba1" -q 2>/dev/null
+check "consumers-batch.ini: runs.csv the same at -j 1 and -j 2" cmp -s "$T/cba/runs.csv" "$T/cba1/runs.csv"
 # scenarios/write-behind-queue.ini: the consumer writes each message to
 # db_b (`calls`). Every processed message made one call (one more when a
 # message is out on its write at the end), none failed; db_b serves the

@@ -153,6 +153,24 @@
  * publish's arrival at the broker to the end of its processing (broker
  * latency + wait + service).
  *
+ * Batches (the consumers' `batch = N`, `fetch_latency`; shared assignment):
+ * a consumer that takes a message (its station's worker starts it) fetches
+ * up to N - 1 more waiting messages of its partition with it, oldest first,
+ * in one fetch whose round trip (`fetch_latency`, one draw per fetch) it
+ * pays before processing the first. The fetched messages leave the
+ * partition's queue at once and wait in the fetch record (struct fbatch,
+ * found from the message in processing through `held_by`), each counted in
+ * its partition's `fetched` (held with after_processing): when a processing
+ * ends (release_or_next), the worker goes straight to the next one
+ * (station_handover), so they are processed one after another, each acked
+ * as it ends, even while another consumer is idle (head-of-line). A crash
+ * of the group cuts the fetch (cut_fetch): with after_processing its
+ * unprocessed messages go back to the front of their partition, after the
+ * one cut in processing, in order (redelivered, not counted as a delivery);
+ * with on_receive they are lost. A fetch takes what waits at that instant:
+ * a message stored to an idle consumer is fetched alone. The slow fault
+ * scales the fetch with the processing.
+ *
  * Invariants: those of the station; held messages (waiting or parked, plus
  * those being processed with after_processing) never exceed capacity; published
  * = stored + rejected_full after the cut (a publish is counted when its
@@ -263,6 +281,16 @@ struct parked {
     long long copies;    /* deliveries made by a visibility timeout beyond the first of their
                             message: the broker holds the message once */
     long long acking;    /* processed messages whose ack is on its way (ack_delay): held */
+    long long fetched;   /* fetched in a batch, not yet in processing (held with
+                            after_processing) */
+};
+
+/* One consumer's fetch (`batch`): the messages fetched with the one in
+ * processing, m[pos, len) still to process, in order. */
+struct fbatch {
+    struct request **m;  /* batch - 1 places */
+    uint32_t pos, len;
+    uint32_t next_free;  /* free list link (index + 1, 0: end) */
 };
 
 /* The message ids an idempotent consumers group processed in the last
@@ -279,6 +307,7 @@ struct seen {
 #define STEP_FAMILY 2u    /* redelivered while in processing: in the group's family map */
 #define STEP_SKIP 4u      /* an idempotent consumer has seen its id: acked unprocessed */
 #define STEP_DONE 8u      /* processed once already (its ack was lost): a duplicate if again */
+#define STEP_FETCHED 16u  /* fetched with an earlier message: no fetch of its own */
 
 /* How a group shares its queue's partitions (the consumers' `assignment`). */
 enum assignment {
@@ -367,6 +396,13 @@ struct consumers {
     uint32_t ccap, cfree;     /* its places; free list head: index + 1, 0: empty */
     uint64_t calls_sent;      /* calls sent without guards (measured window) */
     uint64_t calls_failed;    /* calls that came back failed, timed out or refused */
+    /* batch receive (`batch`, `fetch_latency`; see "Batches" in the top comment) */
+    uint32_t batch;           /* messages per fetch; 1: one at a time */
+    struct dist fetch;        /* one fetch's round trip (has_fetch) */
+    bool has_fetch;
+    struct idmap held_by;     /* id of a message in processing -> its fetch record (a) */
+    struct fbatch *fb;        /* fetch records (grows; stable indices) */
+    uint32_t fbcap, fbfree;   /* places; free list head: index + 1, 0: empty */
 };
 
 /* A processing out on its calls: the message (NULL once a crash cut it:
@@ -673,7 +709,7 @@ static long long held(const struct consumers *g, const struct station *st)
                   g->parked[st->index].invisible - g->parked[st->index].copies +
                   g->parked[st->index].acking;
     if (!g->ack_on_receive)
-        n += (long long)st->busy;
+        n += (long long)st->busy + g->parked[st->index].fetched;
     return n;
 }
 
@@ -1480,6 +1516,11 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
                               "(each partition owned by one consumer), or a queue of one "
                               "partition",
                               g->base.name, s->name, q->partitions);
+        if (g->batch > 1 && q->vt_ns >= 0)
+            return diag_error(d, g->from_loc,
+                              "batch above 1 on [consumers %s] is not supported with "
+                              "[queue %s]'s visibility_timeout",
+                              g->base.name, s->name);
         if (g->autoscale && !owned(g))
             per = g->hpa.max; /* places for the most it may have; set to the start below */
         if (owned(g))
@@ -1488,7 +1529,8 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
             struct station *st = &g->stn[i];
             station_init(st, &consumers_station, g, &g->base, i, per, -1, 0);
             /* the group's demand hook when it must see each start */
-            bool hook = (q->vt_ns >= 0 && !g->ack_on_receive) || g->dedupe_ns >= 0;
+            bool hook = (q->vt_ns >= 0 && !g->ack_on_receive) || g->dedupe_ns >= 0 ||
+                        g->batch > 1 || g->has_fetch;
             st->dist = hook ? NULL : &g->service;
             st->busy_lv[0] = &g->base.st.busy;
             st->wait = g->base.st.wait;
@@ -1775,6 +1817,15 @@ static const struct param_spec consumers_params[] = {
     {"bulkhead", "bulkhead", "none",
      "a concurrency limit on each callee, e.g. fixed(limit=10, queue=0) (see `sdsim list "
      "bulkhead`); a call it refuses fails the processing"},
+    {"batch", "int", "1",
+     "messages one fetch receives: a consumer that takes a message fetches up to batch - 1 "
+     "more waiting ones of its partition with it and processes them one after another, each "
+     "acked as it ends (held by that consumer even while another is idle); a crash sends the "
+     "unprocessed ones back to the front (after_processing) or loses them (on_receive). "
+     "With assignment = shared, no autoscale, calls, dedupe or visibility_timeout"},
+    {"fetch_latency", "dist", "",
+     "the round trip of one fetch, paid once per fetch before its first message is "
+     "processed, e.g. const(5ms); none by default"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -2059,22 +2110,132 @@ static void visible_event(struct sim *sim, void *a, void *b);
  * work seed), when the group needs to know the start: an idempotent
  * consumer skips an id it has seen (no processing), and the visibility
  * timer starts. */
+static uint32_t fb_new(struct consumers *g)
+{
+    if (g->fbfree == 0) {
+        uint32_t ncap = g->fbcap ? 2 * g->fbcap : 8;
+        g->fb = xrealloc(g->fb, ncap * sizeof *g->fb);
+        for (uint32_t i = g->fbcap; i < ncap; i++) {
+            g->fb[i].m = xmalloc((g->batch - 1) * sizeof *g->fb[i].m);
+            g->fb[i].next_free = i + 1 < ncap ? i + 2 : g->fbfree;
+        }
+        g->fbfree = g->fbcap + 1;
+        g->fbcap = ncap;
+    }
+    uint32_t h = g->fbfree - 1;
+    g->fbfree = g->fb[h].next_free;
+    g->fb[h].pos = g->fb[h].len = 0;
+    return h;
+}
+
+static void fb_free(struct consumers *g, uint32_t h)
+{
+    g->fb[h].next_free = g->fbfree;
+    g->fbfree = h + 1;
+}
+
+/* m starts a fetch: up to batch - 1 more waiting messages of its partition
+ * come with it (an expired one is deleted on the way); returns the fetch's
+ * round trip (a draw from m's work seed, stream 1), 0 without fetch_latency. */
+static double fetch_more(struct consumers *g, struct station *stn, struct request *m)
+{
+    if (g->batch > 1 && stn->len > 0) {
+        uint32_t h = fb_new(g);
+        struct fbatch *b = &g->fb[h];
+        struct request *x;
+        while (b->len < g->batch - 1 && (x = station_take_oldest(g->sim, stn))) {
+            if (expired(g->q, x->born_ns, sim_now(g->sim))) {
+                lose_expired(g->sim, g, x);
+                continue;
+            }
+            b->m[b->len++] = x;
+        }
+        if (b->len > 0) {
+            g->parked[stn->index].fetched += b->len;
+            idmap_get(&g->held_by, m->id)->a = h;
+        } else {
+            fb_free(g, h);
+        }
+    }
+    if (!g->has_fetch)
+        return 0;
+    struct rng wr;
+    sim_work_rng(m, stn->comp, 1, &wr);
+    return dist_sample(&g->fetch, &wr);
+}
+
+/* m's processing ended (its worker is still held): the worker goes to the
+ * next message of m's fetch, or back to the station. */
+static void release_or_next(struct sim *sim, struct consumers *g, struct station *stn,
+                            struct request *m)
+{
+    struct idmap_slot *s = g->batch > 1 ? idmap_find(&g->held_by, m->id) : NULL;
+    if (!s) {
+        station_release(sim, stn, m);
+        return;
+    }
+    uint32_t h = s->a;
+    idmap_del(&g->held_by, m->id);
+    struct fbatch *b = &g->fb[h];
+    struct request *nx = b->m[b->pos++];
+    g->parked[stn->index].fetched--;
+    if (b->pos < b->len)
+        idmap_get(&g->held_by, nx->id)->a = h;
+    else
+        fb_free(g, h);
+    sim_top(nx)->step |= STEP_FETCHED;
+    station_handover(sim, stn, m, nx);
+}
+
+/* A crash cut m: the messages fetched with it and not yet processed go back
+ * to the front of their partition, in order, with after_processing (before
+ * m itself goes there), or are lost with on_receive. */
+static void cut_fetch(struct sim *sim, struct consumers *g, struct station *stn,
+                      struct request *m)
+{
+    struct idmap_slot *s = idmap_find(&g->held_by, m->id);
+    if (!s)
+        return;
+    uint32_t h = s->a;
+    idmap_del(&g->held_by, m->id);
+    struct fbatch *b = &g->fb[h];
+    for (uint32_t i = b->len; i > b->pos; i--) {
+        struct request *x = b->m[i - 1];
+        g->parked[stn->index].fetched--;
+        if (g->ack_on_receive) {
+            g->lost++;
+            g->base.st.errors++;
+            msg_free(sim, g, x, false);
+        } else {
+            g->redelivered++;
+            park_front(&g->parked[stn->index], x);
+            backlog_add(sim, stn, 1);
+        }
+    }
+    fb_free(g, h);
+}
+
 static double consumers_demand(struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
     struct frame *f = sim_top(m);
+    double fetch_ns = 0;
+    if (f->step & STEP_FETCHED)
+        f->step &= ~STEP_FETCHED; /* fetched with an earlier message */
+    else if (g->batch > 1 || g->has_fetch)
+        fetch_ns = fetch_more(g, stn, m);
     if (g->dedupe_ns >= 0) {
         seen_expire(g, f->start_ns);
         if (idmap_find(&g->seen_set, m->version)) {
             f->step |= STEP_SKIP;
-            return 0;
+            return fetch_ns;
         }
     }
     if (g->q->vt_ns >= 0 && !g->ack_on_receive)
         sim_after(g->sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
     struct rng wr;
     sim_work_rng(m, stn->comp, 0, &wr);
-    return dist_sample(&g->service, &wr);
+    return fetch_ns + dist_sample(&g->service, &wr);
 }
 
 /* The visibility timeout of m's delivery (started at f->start_ns) ended.
@@ -2160,12 +2321,12 @@ static void processing_failed(struct sim *sim, struct station *stn, struct reque
     if (g->ack_on_receive) {
         g->lost++;
         g->base.st.errors++;
-        station_release(sim, stn, m);
+        release_or_next(sim, g, stn, m);
         msg_free(sim, g, m, false);
         return;
     }
     m->user++; /* deliveries so far */
-    station_release(sim, stn, m);
+    release_or_next(sim, g, stn, m);
     if (exhausted(g->q, m)) {
         dead_letter(sim, g, m);
         return;
@@ -2194,11 +2355,11 @@ static void processed_ok(struct sim *sim, struct station *stn, struct request *m
     if (g->ack_delay_ns > 0) { /* held until its ack lands */
         uint32_t k = ack_member(g, stn);
         note_processed(g, m);
-        station_release(sim, stn, m);
+        release_or_next(sim, g, stn, m);
         ack_later(sim, g, k, m);
         return;
     }
-    station_release(sim, stn, m);
+    release_or_next(sim, g, stn, m);
     msg_free(sim, g, m, true);
 }
 
@@ -2311,7 +2472,7 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
     struct consumers *g = stn->owner;
     if (sim_top(m)->step & STEP_SKIP) { /* seen: acked without processing */
         g->deduped++;
-        station_release(sim, stn, m);
+        release_or_next(sim, g, stn, m);
         msg_free(sim, g, m, false); /* STEP_SKIP still set: answered already, not lost */
         return;
     }
@@ -2373,6 +2534,8 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
     struct consumers *g = stn->owner;
     if (sim_top(m)->epoch) /* out on its calls */
         calls_cut(g, m);
+    if (g->batch > 1)
+        cut_fetch(sim, g, stn, m);
     if (g->ack_on_receive) {
         g->lost++;
         g->base.st.errors++;
@@ -2639,6 +2802,8 @@ static double consumers_capacity_rps(const struct sim *sim, const struct compone
     if (c->ncallees > 0) /* a consumer is held through its calls, whose time it does not know */
         return (double)NAN;
     double mean = g->service.mean;
+    if (g->has_fetch) /* saturated, every fetch is full: its round trip shared by batch */
+        mean += g->fetch.mean / (double)g->batch;
     double n = g->autoscale ? (double)g->ready : (double)g->n;
     if (owned(g) && g->q && n >= 1) { /* the busiest owns ceil(P / n) of P even partitions */
         double np = (double)g->q->partitions;
@@ -2907,6 +3072,27 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
                         "is acked when a consumer takes it");
     if (read_calls(sim, g, s, d) < 0)
         rc = -1;
+    /* batch receive: the fetch record's follow-ups are built for a shared
+     * group whose workers stay (no member moves, no scale-down, no call or
+     * visibility timer holding a fetched message) */
+    long long nb;
+    if (kp_int(s, consumers_params, "batch", 1, 1000000, &nb, d) < 0)
+        rc = -1, nb = 1;
+    g->batch = (uint32_t)nb;
+    if (kp_dist(s, consumers_params, "fetch_latency", DIST_DURATION, &g->fetch, &g->has_fetch,
+                d) < 0)
+        rc = -1, g->has_fetch = false;
+    if (g->batch > 1 && rc == 0) {
+        const char *why = owned(g)            ? "assignment = range or round_robin"
+                          : g->autoscale      ? "autoscale"
+                          : c->ncallees       ? "calls"
+                          : g->dedupe_ns >= 0 ? "dedupe"
+                                              : NULL;
+        if (why)
+            rc = diag_error(d, sc_find_entry(s, "batch")->val_loc,
+                            "batch above 1 is not supported with %s on [consumers %s]", why,
+                            s->name);
+    }
     g->n = n; /* its stations are built by the queue, which knows the partitions */
     sim_stats_init(sim, &c->st, true);
     sim_level_init(sim, &g->backlog);
@@ -2962,6 +3148,12 @@ static void consumers_fini(struct component *c)
         dep_fini(&g->deps[k]);
     free(g->deps);
     free(g->ctab);
+    for (uint32_t i = 0; i < g->fbcap; i++)
+        free(g->fb[i].m);
+    free(g->fb);
+    idmap_free(&g->held_by);
+    if (g->has_fetch)
+        dist_fini(&g->fetch);
 }
 
 const struct kind kind_consumers = {

@@ -262,6 +262,13 @@ void station_release(struct sim *sim, struct station *st, struct request *r)
         next_from_queue(sim, st);
 }
 
+void station_handover(struct sim *sim, struct station *st, struct request *from,
+                      struct request *to)
+{
+    take_back(sim, st, from, sim_top(from), 0);
+    begin(sim, st, to, false);
+}
+
 void station_set_workers(struct sim *sim, struct station *st, uint32_t workers)
 {
     SIM_CHECK(workers > 0 && st->workers > 0 && (!st->serving || workers <= st->serving_cap));

@@ -160,6 +160,13 @@ enum station_verdict station_offer(struct sim *sim, struct station *st, struct r
  * request from the queue (through the shed policy) while the node is up. */
 void station_release(struct sim *sim, struct station *st, struct request *r);
 
+/* from (holding a worker, its service over) hands its worker straight to
+ * to (taken out of the queue by the owner): to's service begins now, with
+ * no other waiting request between (a consumer's fetched batch,
+ * models/kinds/queue.c). */
+void station_handover(struct sim *sim, struct station *st, struct request *from,
+                      struct request *to);
+
 /* A new number of workers (bounded, at most the workers it was made with):
  * more start waiting requests at once; fewer take no new request until
  * enough holders have finished (busy may stay above workers meanwhile). An
