@@ -42,11 +42,7 @@ static void teardown(void)
 
 static void publish(uint64_t key)
 {
-    struct request *r = sim_req_new(&sim);
-    r->key = key;
-    r->op = OP_WRITE;
-    r->work_seed = 0x9e3779b97f4a7c15ULL * key;
-    tl_sink_send(&sim, &sink, r, kind_lookup(&sim, "q"));
+    tl_sink_publish(&sim, &sink, key, kind_lookup(&sim, "q"));
 }
 
 static double metric(const char *comp, const char *name)
