@@ -941,12 +941,11 @@ static void reply_event(struct sim *sim, void *a, void *b)
 {
     struct queue *q = a;
     uint64_t id = (uint64_t)(uintptr_t)b;
-    struct idmap_slot *ps = idmap_find(&q->pending, id);
-    if (!ps) {
+    struct request *r = pending_request(q, id);
+    if (!r) {
         q->late_replies++;
         return;
     }
-    struct request *r = (struct request *)(uintptr_t)((uint64_t)ps->a | (uint64_t)ps->b << 32);
     idmap_del(&q->pending, id);
     q->reply->base.st.completed++;
     if (dep_caller_gone(r)) {
