@@ -158,6 +158,8 @@ START_TEST(reject_refuses_the_message_that_does_not_fit)
     ck_assert_double_eq(metric("w", "processed"), 3);
     ck_assert_double_eq(held_now("q"), 0);
     ck_assert_double_eq(metric("q", "bytes_held_max"), 8000);
+    ck_assert_double_eq(metric("q", "published_bytes"), 5 * 4000);
+    ck_assert_double_eq(metric("q", "rejected_bytes"), 2 * 4000);
     /* held 8 kB over [0, 1 s), 8 kB over [1 s, 2 s), 4 kB over [2 s, 3 s),
      * then nothing to 10 s: 20 kB s / 10 s */
     ck_assert_double_eq_tol(metric("q", "bytes_held_mean"), 2000, 1e-9);
@@ -276,6 +278,8 @@ START_TEST(a_message_larger_than_the_bound_is_refused_outright)
     ck_assert_double_eq(metric("q", "rejected_full"), 0);
     ck_assert_double_eq(metric("q", "dropped_oldest"), 0);
     ck_assert_double_eq(metric("q", "published"), 3);
+    ck_assert_double_eq(metric("q", "published_bytes"), 2000 + 2000 + 8000);
+    ck_assert_double_eq(metric("q", "rejected_bytes"), 8000);
     ck_assert_double_eq(held_now("q"), 4000);
 }
 END_TEST
@@ -460,8 +464,8 @@ START_TEST(message_size_alone_changes_no_result)
         ck_assert_uint_eq(a[i].events, b[i].events);
         ck_assert_uint_gt(a[i].completed, 1000);
         /* every figure of the plain run is the same in the sized one, which
-         * adds its three byte figures */
-        ck_assert_uint_eq(b[i].nextra, a[i].nextra + 3);
+         * adds its five byte figures */
+        ck_assert_uint_eq(b[i].nextra, a[i].nextra + 5);
         for (size_t k = 0; k < a[i].nextra; k++) {
             const char *name = extra_value_name(&a[i], k);
             double x = a[i].extra[k].value, y = extra(&b[i], name);

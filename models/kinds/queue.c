@@ -72,6 +72,25 @@
  * ones count. drop_oldest drops only a waiting message: when every held
  * message is being processed, the new one is refused.
  *
+ * Sizes (`message_size`, `capacity_bytes`): a message's size is drawn once
+ * per publish (publish_bytes: from the publish's work seed, on a stream of
+ * its own at the queue) and kept in the message (request.bytes): its copies
+ * in a fanout topic, its redeliveries, its visibility copies and its dead
+ * letter carry it. `capacity_bytes` bounds each partition's (each group's
+ * partition's) held bytes, counted as `capacity` counts held messages: each
+ * partition keeps hbytes (held) and wbytes (in its rings: the parked ring
+ * and the station's queue, the ones drop_oldest may drop; a message is
+ * marked STEP_WAITING while it is there, wait_add / wait_take). With
+ * after_processing a message's bytes are held from its delivery to its
+ * msg_free (a visibility family once); with on_receive, while it waits. A
+ * message must fit both bounds; one larger than capacity_bytes is refused
+ * outright (too_large); drop_oldest drops waiting messages oldest first
+ * until the new one fits, after has_room found that dropping them all
+ * would make room (else it refuses and drops nothing); block holds the
+ * publish until it fits, in arrival order, so a large held publish holds
+ * the smaller ones behind it (head-of-line). A sized queue's groups always
+ * use the demand hook (the take is when a message stops waiting).
+ *
  * `mode = fanout` makes the queue a topic: several [consumers] groups may
  * read it, each a subscription with its own copy of every message, its own
  * stations (one per partition), parked messages, backlog and end-to-end
@@ -172,9 +191,10 @@
  * scales the fetch with the processing.
  *
  * Invariants: those of the station; held messages (waiting or parked, plus
- * those being processed with after_processing) never exceed capacity; published
- * = stored + rejected_full after the cut (a publish is counted when its
- * latency has passed). */
+ * those being processed with after_processing) never exceed capacity, nor
+ * their bytes capacity_bytes; published = stored + rejected_full +
+ * too_large after the cut (a publish is counted when its latency has
+ * passed). */
 #include "models/kinds/queue.h"
 
 #include <assert.h>
@@ -225,6 +245,8 @@ struct queue {
     struct level bytes_lv;    /* bytes held, every group and partition (and unread) */
     int64_t bytes_max;        /* its peak in the measured window */
     uint64_t too_large;       /* publishes larger than capacity_bytes, refused outright */
+    uint64_t published_bytes; /* the bytes of the publishes that reached the broker */
+    uint64_t rejected_bytes;  /* of those, refused (full or too large) */
     uint32_t partitions;      /* independent FIFO partitions, each with its consumers */
     enum queue_route route;   /* which partition a publish goes to */
     uint64_t next_rr;         /* round robin: the next partition */
@@ -753,7 +775,8 @@ static const struct param_spec queue_params[] = {
     {"message_size", "dist", "",
      "each message's size in bytes (units B, kB, MB, GB, KiB, MiB, GiB), drawn once per "
      "publish from its work seed; copies, redeliveries and dead letters keep it. Reports "
-     "bytes_held_mean, bytes_held_max and the bytes_held time series"},
+     "bytes_held_mean, bytes_held_max, published_bytes, rejected_bytes and the bytes_held "
+     "time series"},
     {"full", "reject|drop_oldest|block", "reject",
      "what a publish to a full queue does: refused, the oldest waiting message is dropped, or "
      "it waits at the broker (not acked) until its partition has room (block; ack = "
@@ -938,12 +961,18 @@ static bool put(struct sim *sim, struct queue *q, const struct request *r, int64
                 uint64_t msg_id, uint32_t part, uint32_t size)
 {
     q->published++;
+    q->published_bytes += size;
     if (q->capacity_bytes >= 0 && (long long)size > q->capacity_bytes) {
         q->too_large++;
+        q->rejected_bytes += size;
         return false;
     }
-    if (q->ngroups == 0)
-        return put_unread(sim, q, born_ns, size);
+    if (q->ngroups == 0) {
+        bool ok = put_unread(sim, q, born_ns, size);
+        if (!ok)
+            q->rejected_bytes += size;
+        return ok;
+    }
     for (size_t i = 0; i < q->ngroups; i++)
         purge_expired(sim, q, q->groups[i], &q->groups[i]->stn[part]);
     bool room = true;
@@ -951,6 +980,7 @@ static bool put(struct sim *sim, struct queue *q, const struct request *r, int64
         room = has_room(q, q->groups[i], &q->groups[i]->stn[part], size);
     if (!room) {
         q->rejected_full++;
+        q->rejected_bytes += size;
         return false;
     }
     for (size_t i = 0; i < q->ngroups; i++) {
@@ -1391,7 +1421,7 @@ static void queue_reset(struct sim *sim, struct component *c)
     q->replied = q->late_replies = q->unanswered = 0;
     q->refused_down = q->lost_crash = q->blocked_publishes = 0;
     q->blocked_full = q->blocked_gone = 0;
-    q->too_large = 0;
+    q->too_large = q->published_bytes = q->rejected_bytes = 0;
     q->bytes_max = q->bytes_lv.value;
     hist_reset(q->e2e);
 }
@@ -1421,7 +1451,7 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
     uint64_t amo = 0; /* at most once: cut or failed after an ack on receive */
     for (size_t i = 0; i < q->ngroups; i++)
         amo += q->groups[i]->lost;
-    struct metric_out m[24] = {
+    struct metric_out m[26] = {
         {"published", (double)q->published, true},
         {"rejected_full", (double)q->rejected_full, true},
         {"dropped_oldest", (double)q->dropped_oldest, true},
@@ -1458,6 +1488,8 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
                                      true};
         m[n++] = (struct metric_out){"bytes_held_max", (double)q->bytes_max, true};
         m[n++] = (struct metric_out){"rejected_too_large", (double)q->too_large, true};
+        m[n++] = (struct metric_out){"published_bytes", (double)q->published_bytes, true};
+        m[n++] = (struct metric_out){"rejected_bytes", (double)q->rejected_bytes, true};
     }
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
@@ -1505,8 +1537,9 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
             rc = diag_error(d, loc, "capacity_bytes must be at least 1 byte (or unbounded)");
         else if (!present && !sc_find_entry(s, "message_size"))
             rc = diag_error(d, loc,
-                            "capacity_bytes needs message_size on [queue %s] (e.g. "
-                            "message_size = lognormal(median=4KB, sigma=1)): a message's size",
+                            "capacity_bytes needs message_size on [queue %s]: each "
+                            "message's size (e.g. message_size = lognormal(median=4kB, "
+                            "sigma=1))",
                             s->name);
         else
             q->capacity_bytes = (long long)bytes;
