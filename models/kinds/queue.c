@@ -103,7 +103,11 @@
  * `mode = queue` (the default) one group reads the queue.
  *
  * Faults (on the consumers, the group as one node): slow multiplies the
- * processing times; a crash takes every consumer down. The broker stays up:
+ * processing times; a crash takes every consumer down. In a group that owns
+ * partitions a fault names a member (`replica = K`, or all): a crash is
+ * owned_crash's; slow is the member's (mnf), and a partition's station
+ * takes the slow factor of the member that starts a message on it
+ * (member_nf), so only the messages member K processes are slowed. The broker stays up:
  * the waiting messages and new publishes are parked per partition, in
  * order, and the messages being processed are cut: with after_processing
  * they go back to the front (redelivered: at least once), with on_receive
@@ -404,6 +408,8 @@ struct consumers {
     enum assignment assign;
     uint32_t nmem;            /* member places: consumers, or the autoscaler's max */
     uint8_t *mdown;           /* per member: crash faults on it now */
+    struct nodefault *mnf;    /* per member: its slow fault (crashes are mdown's); the
+                                 partition it processes takes it (member_nf) */
     uint32_t *mpart;          /* per member: the partition of the message it processes, or
                                  NO_MEMBER (idle) */
     uint32_t *mcursor;        /* per member: its next partition in turn (an index into its own) */
@@ -2013,7 +2019,8 @@ static const struct param_spec consumers_params[] = {
      "partitions consumers of its own (a multiple); range or round_robin (a Kafka consumer "
      "group), each partition is owned by one consumer, which serves its partitions in turn, "
      "any number of consumers, those beyond the partitions idle (idle_consumers); ranges of "
-     "consecutive partitions, or partition p to the (p mod members)-th consumer"},
+     "consecutive partitions, or partition p to the (p mod members)-th consumer; a [fault] "
+     "with replica = K then crashes or slows consumer K alone (shared: the group is one node)"},
     {"rebalance", "duration", "0s",
      "with range or round_robin: when a consumer joins or leaves (autoscaler, crash, "
      "recovery) no consumer takes a new message for this long (messages in processing "
@@ -2092,6 +2099,17 @@ static void assign_partitions(struct sim *sim, struct consumers *g)
     sim_level_add(sim, &g->idle_lv, (int64_t)(nl > np ? nl - np : 0) - g->idle_lv.value);
 }
 
+/* Partition station st is member k's while it processes one of its
+ * messages: the station's slow factor (errors, latency) is the member's, so
+ * a fault on one member slows only the messages it processes. The station's
+ * up flag stays: an owned group's crashes are its members' (mdown). */
+static void member_nf(const struct consumers *g, uint32_t k, struct station *st)
+{
+    bool up = st->nf.up;
+    st->nf = g->mnf[k];
+    st->nf.up = up;
+}
+
 /* Member k, free, takes the next message of its partitions in turn (the
  * expired ones deleted on the way): a partition whose broker is down, or
  * whose previous owner still processes one of its messages, waits. */
@@ -2116,6 +2134,7 @@ static void member_next(struct sim *sim, struct consumers *g, uint32_t k)
             g->mpart[k] = p;
             g->pserver[p] = k;
             g->mcursor[k] = (idx + 1) % g->own_len[k];
+            member_nf(g, k, st);
             enum station_verdict v = station_offer(sim, st, m);
             assert(v == STATION_STARTED);
             (void)v;
@@ -2187,8 +2206,11 @@ static void owned_init(struct sim *sim, struct consumers *g)
     g->own_parts = xcalloc(g->nstn, sizeof *g->own_parts);
     g->powner = xmalloc(g->nstn * sizeof *g->powner);
     g->pserver = xmalloc(g->nstn * sizeof *g->pserver);
-    for (uint32_t k = 0; k < g->nmem; k++)
+    g->mnf = xmalloc(g->nmem * sizeof *g->mnf);
+    for (uint32_t k = 0; k < g->nmem; k++) {
         g->mpart[k] = NO_MEMBER;
+        nodefault_init(&g->mnf[k]);
+    }
     for (uint32_t p = 0; p < g->nstn; p++)
         g->pserver[p] = NO_MEMBER;
     sim_level_init(sim, &g->idle_lv);
@@ -2847,6 +2869,16 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
         owned_crash(sim, g, replica, start);
         return;
     }
+    if (owned(g)) { /* slow: member `replica` (or each), whatever partition it processes */
+        uint32_t lo = replica < 0 ? 0 : (uint32_t)replica;
+        uint32_t hi = replica < 0 ? g->nmem : (uint32_t)replica + 1;
+        for (uint32_t k = lo; k < hi && k < g->nmem; k++) {
+            nodefault_apply(&g->mnf[k], a, value, start);
+            if (g->mpart[k] != NO_MEMBER) /* the message it processes now: its end */
+                member_nf(g, k, &g->stn[g->mpart[k]]);
+        }
+        return;
+    }
     if (replica > 0 && !owned(g))
         return;
     bool crashed = false;
@@ -3353,6 +3385,7 @@ static void consumers_fini(struct component *c)
     free(g->stn);
     free(g->parked);
     free(g->mdown);
+    free(g->mnf);
     free(g->mpart);
     free(g->mcursor);
     free(g->own_start);
