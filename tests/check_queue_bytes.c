@@ -359,6 +359,68 @@ START_TEST(on_receive_counts_only_the_waiting_bytes)
 }
 END_TEST
 
+START_TEST(an_owned_partition_counts_its_log_and_the_message_in_processing)
+{
+    /* assignment = range: the partition's log is the group's; 1 processed
+     * (4 kB) + 1 waiting: the third 4 kB publish does not fit in 10 kB with
+     * after_processing; with on_receive the one taken at once is not held,
+     * so 2 wait and the fourth is refused */
+    build(QUIET "[queue q]\ncapacity_bytes = 10kB\nmessage_size = const(4kB)\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\nassignment = range\n");
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_int_eq(sink.oks, 2);
+    ck_assert_double_eq(metric("q", "rejected_full"), 1);
+    ck_assert_double_eq(held_now("q"), 8000);
+    tl_run_until(&sim, 10 * S);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    ck_assert_double_eq(held_now("q"), 0);
+    tl_model_free(&sim, &sc, &pt);
+    build(QUIET "[queue q]\ncapacity_bytes = 10kB\nmessage_size = const(4kB)\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\nassignment = range\n"
+                "ack = on_receive\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_int_eq(sink.oks, 3);
+    ck_assert_double_eq(metric("q", "rejected_full"), 1);
+    ck_assert_double_eq(held_now("q"), 8000);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(held_now("q"), 4000);
+}
+END_TEST
+
+START_TEST(fetched_messages_are_held_but_not_dropped)
+{
+    /* batch = 3, after_processing, 20 kB: 1 is processed alone 0..1 s (it
+     * found nothing waiting to fetch), 2 and 3 wait; at 1 s 2 starts and
+     * fetches 3 (8 kB held, none waiting). 4, 5, 6 then fit (20 kB); 7
+     * needs 4 kB more: drop_oldest drops 4, the oldest waiting, not 3,
+     * fetched */
+    build(QUIET "[queue q]\ncapacity_bytes = 20kB\nfull = drop_oldest\n"
+                "message_size = const(4kB)\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\nbatch = 3\n");
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_uint_eq(serving(), 2);
+    ck_assert_double_eq(held_now("q"), 8000);
+    for (uint64_t k = 4; k <= 7; k++)
+        publish(k);
+    tl_run_until(&sim, 1 * S + 1);
+    ck_assert_double_eq(metric("q", "dropped_oldest"), 1);
+    ck_assert_double_eq(metric("q", "rejected_full"), 0);
+    ck_assert_double_eq(held_now("q"), 20000);
+    ck_assert_uint_eq(waiting(0), 5);
+    ck_assert_uint_eq(waiting(1), 6);
+    ck_assert_uint_eq(waiting(2), 7);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq(held_now("q"), 0);
+}
+END_TEST
+
 START_TEST(a_crash_cut_message_keeps_its_bytes_held)
 {
     /* after_processing: a crash sends the processed message back to the
@@ -522,6 +584,8 @@ Suite *queue_bytes_suite(void)
     tcase_add_test(tc, block_holds_a_small_publish_behind_a_large_one);
     tcase_add_test(tc, block_refuses_a_held_publish_too_large_for_the_bound);
     tcase_add_test(tc, on_receive_counts_only_the_waiting_bytes);
+    tcase_add_test(tc, an_owned_partition_counts_its_log_and_the_message_in_processing);
+    tcase_add_test(tc, fetched_messages_are_held_but_not_dropped);
     tcase_add_test(tc, a_crash_cut_message_keeps_its_bytes_held);
     tcase_add_test(tc, a_dead_letter_keeps_its_size);
     tcase_add_test(tc, fanout_bounds_each_groups_bytes);
