@@ -509,6 +509,50 @@ check "list shows every kind, policy family and distribution" sh -c \
     "grep -q '^\[client NAME\]' '$T/list' && grep -q '^\[service NAME\]' '$T/list' && grep -q '^balance:' '$T/list' && grep -q 'round_robin' '$T/list' && grep -q 'lognormal' '$T/list' && grep -q '^\[sim\]' '$T/list'"
 "$SDSIM" list service > "$T/ls"
 check "list service shows its keys with defaults" grep -q "workers *int *1" "$T/ls"
+# key_tables_aligned FILE: every key table in FILE (an `sdsim list` output)
+# keeps its columns in line: in a kind's table (under its "  key type
+# default meaning" header) and in a family's parameters (six spaces in, in
+# line with the family's first), each of the type, default and meaning
+# columns starts at the same place in every row, after a space.
+key_tables_aligned() {
+    awk '
+    function at(row, i) { return substr(row, i, 1) }
+    function check(row,   j) {
+        for (j = 1; j <= 3; j++)
+            if (at(row, p[j] - 1) != " " || at(row, p[j]) == " ") {
+                print "  misaligned in " table ": " substr(row, 1, 60); bad++; return
+            }
+    }
+    /^\[/ || /^[a-z_]+: / { table = $1; fam = ($0 !~ /^\[/); kind = 0; np = 0; next }
+    /^$/ { kind = 0; fam = 0; next }
+    /^  key / && !fam {
+        p[1] = index($0, " type ") + 1; p[2] = index($0, " default ") + 1
+        p[3] = index($0, " meaning") + 1; kind = 1; next
+    }
+    kind && /^  [a-z_0-9]/ { check($0); next }
+    fam && /^      [a-z_0-9]/ {
+        if (!np) { # the first row of the family sets the columns: cells have no spaces
+            s = $0; off = 0
+            for (j = 1; j <= 3; j++) {
+                m = match(substr(s, off + 1), /[^ ]+ +/); off += RSTART + RLENGTH - 1; p[j] = off + 1
+            }
+            np = 1
+        }
+        check($0)
+    }
+    END { exit bad > 0 }' "$1"
+}
+# every table `sdsim list WHAT` prints, for each kind, family, sim and plot
+# (and expect: [predict] is a part of it), and `sdsim list` itself
+lists_aligned() {
+    key_tables_aligned "$T/list" || return 1
+    for w in $(sed -n 's/^\[\([a-z_]*\)[] ].*/\1/p; s/^\([a-z_]*\): .*/\1/p' "$T/list" |
+               grep -vx predict | sort -u); do
+        "$SDSIM" list "$w" > "$T/lw" || { echo "  sdsim list $w failed"; return 1; }
+        key_tables_aligned "$T/lw" || return 1
+    done
+}
+check "no sdsim list KIND table has a misaligned row (queue's full: reject|drop_oldest|block)" lists_aligned
 "$SDSIM" list theory > "$T/lt"
 check "list theory shows each formula with its conditions" sh -c \
     "grep -q '^  erlang_c ' '$T/lt' && grep -q '^  che_lru ' '$T/lt' && grep -q '^      when ' '$T/lt'"
