@@ -194,16 +194,6 @@ static bool pattern_matches(const char *pat, const char *s)
     return digits > 0 && strcmp(i + 3, s + digits) == 0;
 }
 
-/* Is kind one of the kinds a kind metric names ("client or service")? */
-static bool kind_listed(const char *kinds, const char *kind)
-{
-    size_t n = strlen(kind);
-    for (const char *p = strstr(kinds, kind); p; p = strstr(p + 1, kind))
-        if ((p == kinds || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
-            return true;
-    return false;
-}
-
 /* A name [sim] show may take at this point: a summary.csv metric, a numeric
  * runs.csv column, a kind metric of a component the point has (summed ones
  * plain, others COMPONENT.NAME), or COMPONENT.COLUMN of components.csv.
@@ -240,10 +230,10 @@ static bool show_known(const char *name, const struct sc_point *pt, char *why, s
     for (const struct kind_metric *k = columns_kind_metrics; k->doc.name; k++) {
         if (k->timeseries || k->per_component != (sec != NULL) || !pattern_matches(k->doc.name, col))
             continue;
-        if (sec && kind_listed(k->kinds, sec->kind))
+        if (sec && columns_kind_listed(k->kinds, sec->kind))
             return true;
         for (size_t i = 0; !sec && i < pt->nsections; i++) /* summed: some component has it */
-            if (kind_listed(k->kinds, pt->sections[i].kind))
+            if (columns_kind_listed(k->kinds, pt->sections[i].kind))
                 return true;
         by = k->kinds;
     }
