@@ -11,6 +11,10 @@ fail=0
 
 ok() { pass=$((pass + 1)); echo "PASS: $1"; }
 ko() { fail=$((fail + 1)); echo "FAIL: $1"; }
+# tests/trace_check reads the trace.json files (from "consumers' calls
+# traced" on): built, or rebuilt when its source changed, before any check
+# uses it, so that a first run in a fresh tree does not fail on its absence.
+make -s tests/trace_check >/dev/null 2>&1 || ko "make tests/trace_check (the trace checks below fail)"
 check() { # check NAME COMMAND...: passes when the command succeeds
     name=$1; shift
     if "$@"; then ok "$name"; else ko "$name"; fi
@@ -1451,7 +1455,6 @@ check "the manifest's command recomputes run 1 from the copy" \
 # checks that every span nests in its parent, that each request's spans add
 # up to its latency (those whose attempts did not overlap), that hops are
 # queue + service and that every flow end has its start.
-[ -x tests/trace_check ] || make -s tests/trace_check >/dev/null 2>&1
 "$SDSIM" run scenarios/trace-requests.ini -o "$T/tr1" -q -j 1
 "$SDSIM" run scenarios/trace-requests.ini -o "$T/tr2" -q -j 2
 check "trace-requests.ini: trace.json well formed, spans nest and add up, retries and late hedges in it" \
