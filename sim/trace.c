@@ -215,6 +215,7 @@ void trace_queue(struct sim *sim, struct request *r)
     if (d == 0) /* a client's own frame: not a hop */
         return;
     tr->queued |= 1u << d;
+    tr->started[d] = sim_now(sim);
     span(sim->trace, TRACE_QUEUE, tr, tid_of(sim, r, d), tr->arrive[d], sim_now(sim),
          ++sim->trace->next_span, tr->span[d], given_up(r));
 }
@@ -271,7 +272,7 @@ void trace_reply(struct sim *sim, struct request *r, int64_t delay_ns)
         h->comp = f->c->id;
     if (tr->queued & (1u << d)) {
         tr->queued &= ~(1u << d);
-        span(t, TRACE_SERVICE, tr, tid, f->start_ns, now, ++t->next_span, tr->span[d], late);
+        span(t, TRACE_SERVICE, tr, tid, tr->started[d], now, ++t->next_span, tr->span[d], late);
     }
     if (delay_ns > 0)
         span(t, TRACE_NETWORK, tr, tid_of(sim, r, d - 1), now, now + delay_ns, ++t->next_span,

@@ -82,6 +82,8 @@ struct trace_ev {
 struct trace_req {
     uint32_t span[16];  /* the span of the component at each depth */
     int64_t arrive[16]; /* when the request reached the component at each depth */
+    int64_t started[16]; /* when the station at each depth started it (not the frame's
+                          * start_ns: a cache sets that again when it fetches a miss) */
     uint32_t tid0;      /* track of frame 0 (a child's: its parent's caller) */
     uint32_t queued;    /* bit d: the station at depth d started it (queue span out) */
     uint64_t req;       /* the sampled request's id */

@@ -1532,6 +1532,19 @@ check "trace-messages.ini: tracing changes no result" same_csvs_of "$T/tm_off" "
 "$SDSIM" run scenarios/queue-poison-dlq.ini -o "$T/tm_dlq" -q -j 2 --set sim.trace=10% --set sim.repeat=1
 check "queue-poison-dlq.ini traced: dead letters and redeliveries check" \
     tests/trace_check --min-deliveries 1000 --min-redeliveries 100 "$T/tm_dlq/trace.json"
+# write-behind-queue.ini traced: the cache's read misses (a db_a fetch
+# inside the cache's hop) are queue + service like every hop: the service
+# span starts where the queue span ends, not at the fetch (the cache resets
+# its frame's start there), and the queue path's deliveries check too.
+"$SDSIM" run scenarios/write-behind-queue.ini -o "$T/tr_wbq" -q -j 2 --set sim.trace=1% --set sim.repeat=1
+tr_wbq_miss=$(awk '/"cat":"hop"/ { d = $0; sub(/.*"pid":/, "", d); pid = d + 0
+        nm = $0; sub(/.*"name":"/, "", nm); sub(/".*/, "", nm)
+        s = $0; sub(/.*"span":/, "", s); p = $0; sub(/.*"parent":/, "", p)
+        name[pid, s + 0] = nm; par[pid, s + 0] = p + 0 }
+    END { for (k in name) { split(k, a, SUBSEP); if (name[k] == "db_a" && name[a[1], par[k]] == "wb") n++ }
+          print n + 0 }' "$T/tr_wbq/trace.json")
+check "write-behind-queue.ini traced: every hop is queue + service, the cache's $tr_wbq_miss read misses (>= 50) too" \
+    sh -c "[ $tr_wbq_miss -ge 50 ] && tests/trace_check --all-add-up --min-deliveries 150 '$T/tr_wbq/trace.json' >/dev/null"
 
 # --- shards and merge --------------------------------------------------------
 # run --shard K/N runs the runs congruent to K mod N; merge puts the parts
