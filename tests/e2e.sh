@@ -1507,14 +1507,16 @@ check "run --shard writes no trace.json (part.sdsim holds none), nor does the me
 # and a fanout topic of 2 partitions read by 2 groups, one of which fails
 # 20% of its processings (redeliveries). trace_check checks that every
 # delivery ends a flow that starts in its publish's hop at the queue, before
-# it, on its own track, and that queue + service add up to it.
+# it, on its own track, and that queue + service add up to it; and that each
+# reply of the lookup (request-response) is on the reply queue's track
+# (answers), linked by a flow from its processing and by one to its caller.
 "$SDSIM" run scenarios/trace-messages.ini -o "$T/tm1" -q -j 1
 "$SDSIM" run scenarios/trace-messages.ini -o "$T/tm2" -q -j 2
-check "trace-messages.ini: deliveries linked to their publishes by flows, redeliveries in it, every request whole" \
-    tests/trace_check --all-add-up --min-tiled 40 --min-deliveries 150 --min-redeliveries 5 "$T/tm1/trace.json"
+check "trace-messages.ini: deliveries linked to their publishes by flows, redeliveries in it, replies linked to processing and caller, every request whole" \
+    tests/trace_check --all-add-up --min-tiled 40 --min-deliveries 150 --min-redeliveries 5 --min-replies 40 "$T/tm1/trace.json"
 check "trace-messages.ini: trace.json is the same bytes at -j 1 and -j 2" cmp "$T/tm1/trace.json" "$T/tm2/trace.json"
-check "trace-messages.ini: a track per consumers group and partition" \
-    sh -c "for n in lookers 'billing\\[0\\]' 'billing\\[1\\]' 'audit\\[0\\]' 'audit\\[1\\]'; do grep -q \"thread_name.*\\\"name\\\":\\\"\$n\\\"\" '$T/tm1/trace.json' || exit 1; done"
+check "trace-messages.ini: a track per consumers group and partition, and the reply queue's" \
+    sh -c "for n in lookers answers 'billing\\[0\\]' 'billing\\[1\\]' 'audit\\[0\\]' 'audit\\[1\\]'; do grep -q \"thread_name.*\\\"name\\\":\\\"\$n\\\"\" '$T/tm1/trace.json' || exit 1; done"
 # each publish to the topic: a delivery to each group (one flow per group)
 tm_both=$(awk -F'"parent":' '/"cat":"delivery"/ { split($2, a, /[,}]/); p = a[1]
         if ($0 ~ /"name":"billing"/) b[p] = 1; if ($0 ~ /"name":"audit"/) u[p] = 1 }
@@ -1527,6 +1529,18 @@ check "trace-messages.ini: the request-reply deliveries nest in their publish, t
 awk '!done && /"ph":"f".*"name":"message"/ { done = 1; next } { print }' "$T/tm1/trace.json" > "$T/tm_bad.json"
 check "trace_check fails when a delivery's flow has lost its end" \
     sh -c "! cmp -s '$T/tm1/trace.json' '$T/tm_bad.json' && ! tests/trace_check '$T/tm_bad.json' 2>/dev/null"
+# a reply's flow to its caller moved off the caller's track (id: bit 31 set)
+awk '!done && /"ph":"f".*"name":"reply"/ { id = $0; sub(/.*"id":/, "", id); sub(/[,}].*/, "", id)
+        if (id % 4294967296 >= 2147483648) { sub(/"tid":[0-9]*/, "\"tid\":999"); done = 1 } }
+    { print }' "$T/tm1/trace.json" > "$T/tm_badreply.json"
+check "trace_check fails when a reply's flow does not reach its caller's track" \
+    sh -c "! cmp -s '$T/tm1/trace.json' '$T/tm_badreply.json' && ! tests/trace_check '$T/tm_badreply.json' 2>/dev/null"
+# queue-request-reply.ini traced, the patience = 1 s points' late replies
+# (the caller gave up) included: every reply is drawn and linked
+"$SDSIM" run scenarios/queue-request-reply.ini -o "$T/tm_rr" -q -j 2 --set sim.trace=5% --set sim.repeat=1 2>/dev/null
+check "queue-request-reply.ini traced: each reply on the replies track, from its processing to its caller" \
+    sh -c "tests/trace_check --min-replies 1000 '$T/tm_rr/trace.json' >/dev/null &&
+           grep -q '\"cat\":\"reply\",.*\"late\":1' '$T/tm_rr/trace.json'"
 "$SDSIM" run scenarios/trace-messages.ini -o "$T/tm_off" -q -j 2 --set sim.trace=off
 check "trace-messages.ini: tracing changes no result" same_csvs_of "$T/tm_off" "$T/tm1"
 "$SDSIM" run scenarios/queue-poison-dlq.ini -o "$T/tm_dlq" -q -j 2 --set sim.trace=10% --set sim.repeat=1
