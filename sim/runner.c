@@ -98,8 +98,9 @@ const struct param_spec runner_sim_params[] = {
     {"trace", "off|share", "off",
      "a share of the client requests, e.g. 0.1%, picked by a hash of the request id (the same "
      "requests at any -j): their spans (each hop with its queue and service, the network, "
-     "backoff, the deliveries of the messages they publish to queues) and the flows linking "
-     "attempts, retries, hedges, publishes and deliveries go to trace.json in the Chrome "
+     "backoff, the deliveries of the messages they publish to queues and the replies of "
+     "request-response queues) and the flows linking attempts, retries, hedges, publishes, "
+     "deliveries and replies go to trace.json in the Chrome "
      "trace event format (open it in https://ui.perfetto.dev or chrome://tracing); the first "
      "replication of each sweep point only, one process per point; run --shard writes none"},
     {"trace_max_events", "int", "200000",
