@@ -6,6 +6,7 @@
  * _s, _rps (1/s), _ratio (0..1). */
 #include "output/columns.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -625,6 +626,22 @@ const char *columns_taken(const char *name)
     for (const struct ts_column *c = columns_timeseries; c->doc.name && !t.file; c++)
         find_taken(&t, "timeseries.csv", c->doc.name, &c->doc);
     return t.file;
+}
+
+static bool kind_name_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_';
+}
+
+bool columns_kind_listed(const char *kinds, const char *kind)
+{
+    size_t n = strlen(kind);
+    if (n == 0)
+        return false;
+    for (const char *p = strstr(kinds, kind); p; p = strstr(p + 1, kind))
+        if ((p == kinds || !kind_name_char(p[-1])) && !kind_name_char(p[n]))
+            return true;
+    return false;
 }
 
 void columns_range(const char *name, double *min, double *max)

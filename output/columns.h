@@ -95,6 +95,11 @@ struct kind_metric {
     bool timeseries;    /* a timeseries.csv column, not a runs.csv one */
 };
 extern const struct kind_metric columns_kind_metrics[];
+/* Whether kind (a kind's name, as "service") is a whole word of a kind
+ * metric's kinds ("client, service or consumers", "balancer with a limit"):
+ * a word ends at anything that cannot be in a kind's name (a space, a comma,
+ * a parenthesis). */
+bool columns_kind_listed(const char *kinds, const char *kind);
 
 /* Calls fn for every documented column: file is "runs.csv", ...; the kind
  * metrics come with their file and the name as it appears in it

@@ -29,19 +29,6 @@ const char *expect_verdict_name(enum expect_verdict v)
 
 /* ---- the metric ------------------------------------------------------------ */
 
-/* kind is a whole word of kinds ("client or service", "balancer with a limit"). */
-static bool kind_in(const char *kinds, const char *kind)
-{
-    size_t n = strlen(kind);
-    for (const char *p = kinds; (p = strstr(p, kind)) != NULL; p++) {
-        bool start = p == kinds || p[-1] == ' ';
-        bool end = p[n] == '\0' || p[n] == ' ';
-        if (start && end)
-            return true;
-    }
-    return false;
-}
-
 /* name is pattern, where "<i>" stands for one or more digits. */
 static bool name_matches(const char *pattern, const char *name)
 {
@@ -67,10 +54,10 @@ static const struct kind_metric *kind_metric(const struct scenario *sc, const ch
     for (const struct kind_metric *k = columns_kind_metrics; k->doc.name; k++) {
         if (k->timeseries || k->per_component != per_component || !name_matches(k->doc.name, name))
             continue;
-        if (kind && kind_in(k->kinds, kind))
+        if (kind && columns_kind_listed(k->kinds, kind))
             return k;
         for (size_t i = 0; !kind && i < sc->nsections; i++)
-            if (kind_in(k->kinds, sc->sections[i].kind))
+            if (columns_kind_listed(k->kinds, sc->sections[i].kind))
                 return k;
     }
     return NULL;
@@ -148,7 +135,7 @@ static size_t metric_names(const struct scenario *sc, char ***out)
             continue;
         for (size_t i = 0; i < sc->nsections; i++) {
             const struct sc_section *s = &sc->sections[i];
-            if (!kind_in(k->kinds, s->kind))
+            if (!columns_kind_listed(k->kinds, s->kind))
                 continue;
             if (!k->per_component) {
                 ADD(k->doc.name);

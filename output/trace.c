@@ -17,7 +17,8 @@
  *     processed after its publish was acked): it may end after its parent;
  *     a request's top span also has status and latency_us (the client's
  *     latency); a message's delivery to a consumers group has cat
- *     "delivery", on the track of the group's partition;
+ *     "delivery", on the track of the group's partition; a request-response
+ *     reply has cat "reply", on the reply queue's track (its partition's);
  * Spans of requests that had not ended when the run did (or whose parent
  * had not: a copy still queued), and the flows to them, are left out, and
  * so are all the spans of a request one of whose calls never ended (an
@@ -28,7 +29,10 @@
  *   "s" / "f" flow events from a send to the callee's hop span, and from a
  *     publish's hop at the queue (its start) to each delivery of its message
  *     (id: the point in the high 32 bits, the callee's or delivery's span in
- *     the low), "f" binding to the enclosing slice ("bp": "e");
+ *     the low), "f" binding to the enclosing slice ("bp": "e"); a reply has
+ *     two, named "reply": from its processing's end to its start (id: its
+ *     span), and from it to the caller's track where it ends (id: its span
+ *     with bit 31 set);
  *   "M" metadata events naming processes and threads. */
 #include "output/trace.h"
 
@@ -84,6 +88,7 @@ static const char *span_name(const struct trace_result *t, const struct trace_ev
         return "request";
     case TRACE_HOP:
     case TRACE_DELIVERY:
+    case TRACE_REPLY:
         return e->comp < t->ncomps ? t->comps[e->comp] : "?";
     case TRACE_QUEUE:
         return "queue";
@@ -107,6 +112,8 @@ static const char *span_cat(const struct trace_ev *e)
         return "hop";
     case TRACE_DELIVERY:
         return "delivery";
+    case TRACE_REPLY:
+        return "reply";
     case TRACE_NETWORK:
         return "network";
     case TRACE_BACKOFF:
@@ -203,9 +210,14 @@ static void write_run(struct outfile *o, const struct report *rp, const struct r
             outfile_printf(o, ",\n{\"ph\":\"%s\",\"pid\":%zu,\"tid\":%" PRIu32 ",\"ts\":",
                            e->what == TRACE_FLOW_OUT ? "s" : "f", pid, e->tid);
             put_us(o, e->ts_ns);
+            uint64_t id = flow_base | e->span;
+            if (e->status == TRACE_FLOW_TO_CALLER) /* the reply's second flow */
+                id |= UINT64_C(1) << 31;
             outfile_printf(o, ",\"name\":\"%s\",\"cat\":\"flow\",\"id\":%" PRIu64 "%s}",
-                           is_delivery[e->span] ? "message" : "call", flow_base | e->span,
-                           e->what == TRACE_FLOW_IN ? ",\"bp\":\"e\"" : "");
+                           e->status != TRACE_FLOW_CALL ? "reply"
+                           : is_delivery[e->span]       ? "message"
+                                                        : "call",
+                           id, e->what == TRACE_FLOW_IN ? ",\"bp\":\"e\"" : "");
             continue;
         }
         outfile_printf(o, ",\n{\"ph\":\"X\",\"pid\":%zu,\"tid\":%" PRIu32 ",\"ts\":", pid, e->tid);

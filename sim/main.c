@@ -1550,11 +1550,43 @@ static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
 
 /* ---- list ---------------------------------------------------------------- */
 
-static void print_params(const struct param_spec *p, const char *indent)
+/* A key table's columns (key, type, default) are as wide as their widest
+ * cell, at least 12, 16 and 14, so that every row keeps the meaning in line. */
+struct param_cols {
+    int w[3];
+};
+#define PARAM_COLS_MIN {{12, 16, 14}}
+
+static const char *param_default(const struct param_spec *p)
+{
+    return !p->def ? "(required)" : *p->def ? p->def : "-";
+}
+
+static void param_cols_fit(struct param_cols *c, const struct param_spec *p)
+{
+    for (; p && p->name; p++) {
+        const char *cell[3] = {p->name, p->type, param_default(p)};
+        for (int i = 0; i < 3; i++)
+            if ((int)strlen(cell[i]) > c->w[i])
+                c->w[i] = (int)strlen(cell[i]);
+    }
+}
+
+static void print_params_cols(const struct param_spec *p, const char *indent,
+                              const struct param_cols *c)
 {
     for (; p && p->name; p++)
-        printf("%s%-12s %-16s %-14s %s\n", indent, p->name, p->type,
-               !p->def ? "(required)" : *p->def ? p->def : "-", p->help);
+        printf("%s%-*s %-*s %-*s %s\n", indent, c->w[0], p->name, c->w[1], p->type, c->w[2],
+               param_default(p), p->help);
+}
+
+/* The header line "key type default MEANING" of a key table, then its rows. */
+static void print_param_table(const struct param_spec *p, const char *meaning)
+{
+    struct param_cols c = PARAM_COLS_MIN;
+    param_cols_fit(&c, p);
+    printf("  %-*s %-*s %-*s %s\n", c.w[0], "key", c.w[1], "type", c.w[2], "default", meaning);
+    print_params_cols(p, "  ", &c);
 }
 
 /* Prints "label text" with text wrapped at 96 columns under itself. */
@@ -1680,9 +1712,8 @@ static int cmd_list(int argc, char **argv)
     const char *what = argc ? argv[0] : NULL;
     int shown = 0;
     if (!what || !strcmp(what, "sim")) {
-        printf("[sim]  run settings\n  %-12s %-16s %-14s %s\n", "key", "type", "default",
-               "meaning");
-        print_params(runner_sim_params, "  ");
+        printf("[sim]  run settings\n");
+        print_param_table(runner_sim_params, "meaning");
         printf("  (validate and run refuse more than %d runs, sweep points x repeat, or an "
                "estimated %.0f GB of results, unless --force; they print the napkin math of "
                "each point, offered load, capacity and utilisation per component, and warn "
@@ -1693,17 +1724,16 @@ static int cmd_list(int argc, char **argv)
     }
     if (!what || !strcmp(what, "plot")) {
         printf("[plot NAME]  a plot of chosen runs.csv columns, plot_NAME.png (mean and 95%% CI "
-               "over replications)\n  %-12s %-16s %-14s %s\n", "key", "type", "default", "meaning");
-        print_params(runner_plot_params, "  ");
+               "over replications)\n");
+        print_param_table(runner_plot_params, "meaning");
         printf("\n");
         shown = 1;
     }
     for (const struct kind *const *k = kind_all(); *k; k++) {
         if (what && strcmp(what, (*k)->name) != 0)
             continue;
-        printf("[%s NAME]  %s\n  %-12s %-16s %-14s %s\n", (*k)->name, (*k)->summary, "key", "type",
-               "default", "meaning ('-': optional, no default)");
-        print_params((*k)->params, "  ");
+        printf("[%s NAME]  %s\n", (*k)->name, (*k)->summary);
+        print_param_table((*k)->params, "meaning ('-': optional, no default)");
         printf("\n");
         shown = 1;
     }
@@ -1711,9 +1741,12 @@ static int cmd_list(int argc, char **argv)
         if (what && strcmp(what, (*f)->name) != 0)
             continue;
         printf("%s: %s\n", (*f)->name, (*f)->summary);
+        struct param_cols c = PARAM_COLS_MIN; /* one layout for the family's parameters */
+        for (const struct policy_head *const *h = (*f)->table; *h; h++)
+            param_cols_fit(&c, (*h)->params);
         for (const struct policy_head *const *h = (*f)->table; *h; h++) {
             printf("  %-14s %s\n", (*h)->name, (*h)->summary);
-            print_params((*h)->params, "      ");
+            print_params_cols((*h)->params, "      ", &c);
         }
         printf("\n");
         shown = 1;

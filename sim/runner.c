@@ -98,8 +98,9 @@ const struct param_spec runner_sim_params[] = {
     {"trace", "off|share", "off",
      "a share of the client requests, e.g. 0.1%, picked by a hash of the request id (the same "
      "requests at any -j): their spans (each hop with its queue and service, the network, "
-     "backoff, the deliveries of the messages they publish to queues) and the flows linking "
-     "attempts, retries, hedges, publishes and deliveries go to trace.json in the Chrome "
+     "backoff, the deliveries of the messages they publish to queues and the replies of "
+     "request-response queues) and the flows linking attempts, retries, hedges, publishes, "
+     "deliveries and replies go to trace.json in the Chrome "
      "trace event format (open it in https://ui.perfetto.dev or chrome://tracing); the first "
      "replication of each sweep point only, one process per point; run --shard writes none"},
     {"trace_max_events", "int", "200000",
@@ -194,16 +195,6 @@ static bool pattern_matches(const char *pat, const char *s)
     return digits > 0 && strcmp(i + 3, s + digits) == 0;
 }
 
-/* Is kind one of the kinds a kind metric names ("client or service")? */
-static bool kind_listed(const char *kinds, const char *kind)
-{
-    size_t n = strlen(kind);
-    for (const char *p = strstr(kinds, kind); p; p = strstr(p + 1, kind))
-        if ((p == kinds || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
-            return true;
-    return false;
-}
-
 /* A name [sim] show may take at this point: a summary.csv metric, a numeric
  * runs.csv column, a kind metric of a component the point has (summed ones
  * plain, others COMPONENT.NAME), or COMPONENT.COLUMN of components.csv.
@@ -240,10 +231,10 @@ static bool show_known(const char *name, const struct sc_point *pt, char *why, s
     for (const struct kind_metric *k = columns_kind_metrics; k->doc.name; k++) {
         if (k->timeseries || k->per_component != (sec != NULL) || !pattern_matches(k->doc.name, col))
             continue;
-        if (sec && kind_listed(k->kinds, sec->kind))
+        if (sec && columns_kind_listed(k->kinds, sec->kind))
             return true;
         for (size_t i = 0; !sec && i < pt->nsections; i++) /* summed: some component has it */
-            if (kind_listed(k->kinds, pt->sections[i].kind))
+            if (columns_kind_listed(k->kinds, pt->sections[i].kind))
                 return true;
         by = k->kinds;
     }

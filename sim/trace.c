@@ -215,6 +215,7 @@ void trace_queue(struct sim *sim, struct request *r)
     if (d == 0) /* a client's own frame: not a hop */
         return;
     tr->queued |= 1u << d;
+    tr->started[d] = sim_now(sim);
     span(sim->trace, TRACE_QUEUE, tr, tid_of(sim, r, d), tr->arrive[d], sim_now(sim),
          ++sim->trace->next_span, tr->span[d], given_up(r));
 }
@@ -271,7 +272,7 @@ void trace_reply(struct sim *sim, struct request *r, int64_t delay_ns)
         h->comp = f->c->id;
     if (tr->queued & (1u << d)) {
         tr->queued &= ~(1u << d);
-        span(t, TRACE_SERVICE, tr, tid, f->start_ns, now, ++t->next_span, tr->span[d], late);
+        span(t, TRACE_SERVICE, tr, tid, tr->started[d], now, ++t->next_span, tr->span[d], late);
     }
     if (delay_ns > 0)
         span(t, TRACE_NETWORK, tr, tid_of(sim, r, d - 1), now, now + delay_ns, ++t->next_span,
@@ -307,7 +308,7 @@ void trace_end(struct sim *sim, const struct component *c, const struct request 
 /* m's trace state for a delivery from now, of the request req published in
  * span pub_span (track pub_tid, from pub_ns). */
 static void msg_begin(struct sim *sim, struct request *m, uint64_t req, uint32_t pub_span,
-                      uint32_t pub_tid, int64_t pub_ns)
+                      uint32_t pub_tid, int64_t pub_ns, uint32_t caller_tid)
 {
     struct req_attr *x = m->attr;
     if (!x)
@@ -323,6 +324,7 @@ static void msg_begin(struct sim *sim, struct request *m, uint64_t req, uint32_t
     tr->pub_span = pub_span;
     tr->pub_tid = pub_tid;
     tr->pub_ns = pub_ns;
+    tr->caller_tid = caller_tid;
     tr->span[0] = ++sim->trace->next_span;
     tr->arrive[0] = sim_now(sim);
 }
@@ -333,20 +335,21 @@ void trace_msg_publish(struct sim *sim, const struct request *r, struct request 
     if (!pt)
         return;
     if (pt->msg) { /* a dead letter: its publish is the message's */
-        msg_begin(sim, m, pt->req, pt->pub_span, pt->pub_tid, pt->pub_ns);
+        msg_begin(sim, m, pt->req, pt->pub_span, pt->pub_tid, pt->pub_ns, pt->caller_tid);
         return;
     }
     if (r->depth < 2) /* the queue's frame, below its publisher's */
         return;
     unsigned d = r->depth - 1u;
-    msg_begin(sim, m, pt->req, pt->span[d], tid_of(sim, r, d), pt->arrive[d]);
+    msg_begin(sim, m, pt->req, pt->span[d], tid_of(sim, r, d), pt->arrive[d],
+              tid_of(sim, r, d - 1));
 }
 
 void trace_msg_copy(struct sim *sim, const struct request *m, struct request *copy)
 {
     const struct trace_req *pt = m->attr ? m->attr->tr : NULL;
     if (pt && pt->msg)
-        msg_begin(sim, copy, pt->req, pt->pub_span, pt->pub_tid, pt->pub_ns);
+        msg_begin(sim, copy, pt->req, pt->pub_span, pt->pub_tid, pt->pub_ns, pt->caller_tid);
 }
 
 void trace_msg_end(struct sim *sim, struct request *m, bool final)
@@ -388,6 +391,41 @@ void trace_msg_end(struct sim *sim, struct request *m, bool final)
         tr->span[0] = ++t->next_span;
         tr->arrive[0] = now;
     }
+}
+
+static void flow(struct sim_trace *t, enum trace_what what, enum trace_flow kind,
+                 const struct trace_req *tr, uint32_t tid, int64_t ts_ns, uint32_t span_id)
+{
+    struct trace_ev *e = push(t);
+    if (e) {
+        e->what = (uint8_t)what;
+        e->status = (uint8_t)kind;
+        e->req = tr->req;
+        e->tid = tid;
+        e->ts_ns = ts_ns;
+        e->span = span_id;
+    }
+}
+
+void trace_msg_reply(struct sim *sim, const struct request *m, const struct component *rq,
+                     uint32_t part, int64_t delay_ns)
+{
+    const struct trace_req *tr = m->attr ? m->attr->tr : NULL;
+    if (!tr || !tr->msg || m->depth == 0)
+        return;
+    struct sim_trace *t = sim->trace;
+    int64_t now = sim_now(sim), at = now + (delay_ns > 0 ? delay_ns : 0);
+    const struct frame *f = sim_cframe(m, 0);
+    uint32_t from = track(t, f->c, f->replica), tid = track(t, rq, part);
+    uint32_t id = ++t->next_span;
+    /* the span first: a flow binds to the slice enclosing it */
+    struct trace_ev *h = span(t, TRACE_REPLY, tr, tid, now, at, id, tr->pub_span, false);
+    if (h)
+        h->comp = rq->id;
+    flow(t, TRACE_FLOW_OUT, TRACE_FLOW_TO_REPLY, tr, from, now, id);
+    flow(t, TRACE_FLOW_IN, TRACE_FLOW_TO_REPLY, tr, tid, now, id);
+    flow(t, TRACE_FLOW_OUT, TRACE_FLOW_TO_CALLER, tr, tid, now, id);
+    flow(t, TRACE_FLOW_IN, TRACE_FLOW_TO_CALLER, tr, tr->caller_tid, at, id);
 }
 
 /* ---- the result -------------------------------------------------------------- */

@@ -29,7 +29,12 @@
  *     the publish's hop at the queue, and a flow goes from that hop's start
  *     to each delivery (one per group of a fanout topic, one per
  *     redelivery). A fire-and-forget message outlives its publish: the
- *     writer marks it late.
+ *     writer marks it late;
+ *   - a reply (TRACE_REPLY, request-response): the reply a processing
+ *     published, on the reply queue's track, from its publish to the caller
+ *     taking it; its parent is the publish's hop at the request queue, a
+ *     flow goes from the processing's end to it and another from it to the
+ *     caller's track when the caller takes it.
  * Every span has an id, its parent's id and its request's id, so a checker
  * can verify nesting (tests/trace_check.c). A span whose request was given
  * up before it ended (a hedge that lost, a timed-out attempt) is marked
@@ -64,7 +69,15 @@ enum trace_what {
     TRACE_FLOW_OUT, /* "s": the sender's end of a flow */
     TRACE_FLOW_IN,  /* "f": the callee's end, at its hop's start */
     TRACE_DELIVERY, /* a queue's message held by a consumers group: name is the group */
+    TRACE_REPLY,    /* request-response: a reply at the reply queue, from its publish by the
+                       consumer to the caller taking it; name is the reply queue */
 };
+
+/* What a flow (TRACE_FLOW_OUT / TRACE_FLOW_IN, status) links: a sender to the
+ * callee's hop, or a publish to a delivery (span); a delivery's processing
+ * to the reply it published (span: the reply); a reply to its caller (span:
+ * the reply; its id has bit 31 set, apart from the first). */
+enum trace_flow { TRACE_FLOW_CALL, TRACE_FLOW_TO_REPLY, TRACE_FLOW_TO_CALLER };
 
 struct trace_ev {
     int64_t ts_ns, dur_ns;
@@ -74,7 +87,7 @@ struct trace_ev {
     uint32_t tid;      /* track: index in trace_result.tracks */
     uint32_t comp;     /* TRACE_HOP, TRACE_DELIVERY: component id */
     uint8_t what;      /* enum trace_what */
-    uint8_t status;    /* TRACE_REQUEST: enum req_status */
+    uint8_t status;    /* TRACE_REQUEST: enum req_status; a flow: enum trace_flow */
     bool late;
 };
 
@@ -82,6 +95,8 @@ struct trace_ev {
 struct trace_req {
     uint32_t span[16];  /* the span of the component at each depth */
     int64_t arrive[16]; /* when the request reached the component at each depth */
+    int64_t started[16]; /* when the station at each depth started it (not the frame's
+                          * start_ns: a cache sets that again when it fetches a miss) */
     uint32_t tid0;      /* track of frame 0 (a child's: its parent's caller) */
     uint32_t queued;    /* bit d: the station at depth d started it (queue span out) */
     uint64_t req;       /* the sampled request's id */
@@ -91,6 +106,7 @@ struct trace_req {
      * pub_tid, from pub_ns); start_ns: its processing's start (queued bit 0) */
     bool msg;
     uint32_t pub_span, pub_tid;
+    uint32_t caller_tid; /* the publisher's track, which a reply goes back to */
     int64_t pub_ns, start_ns;
 };
 
@@ -148,6 +164,12 @@ void trace_backoff(struct sim *sim, struct request *r, int64_t from_ns);
 void trace_msg_publish(struct sim *sim, const struct request *r, struct request *m);
 void trace_msg_copy(struct sim *sim, const struct request *m, struct request *copy);
 void trace_msg_end(struct sim *sim, struct request *m, bool final);
+/* Request-response: m's processing ended and its consumer published the
+ * reply to reply queue rq's partition part, which the caller takes after
+ * delay_ns: the reply's span on rq's track, a flow from the processing to
+ * it and one from it to the caller. */
+void trace_msg_reply(struct sim *sim, const struct request *m, const struct component *rq,
+                     uint32_t part, int64_t delay_ns);
 /* The client c's request r ended with status (enum req_status) after latency_ns. */
 void trace_end(struct sim *sim, const struct component *c, const struct request *r, int status,
                int64_t latency_ns);

@@ -55,6 +55,33 @@ START_TEST(failed_ratio_counts_unauthenticated_not_denied)
 }
 END_TEST
 
+/* A kind metric's kinds name whole kinds, in prose: "a, b or c", "b with a
+ * limit", "(c)"; a kind is not a part of a longer word. */
+START_TEST(kind_lists_name_whole_kinds)
+{
+    const char *list = "client, service or consumers";
+    ck_assert(columns_kind_listed(list, "client"));
+    ck_assert(columns_kind_listed(list, "service"));
+    ck_assert(columns_kind_listed(list, "consumers"));
+    ck_assert(!columns_kind_listed(list, "consumer"));
+    ck_assert(!columns_kind_listed(list, "cache"));
+    ck_assert(columns_kind_listed("balancer,shards", "balancer"));
+    ck_assert(columns_kind_listed("balancer,shards", "shards"));
+    ck_assert(columns_kind_listed("a cache (byte mode)", "cache"));
+    ck_assert(columns_kind_listed("a store_x;cache", "cache"));
+    ck_assert(!columns_kind_listed("a store_x;cache", "store"));
+    ck_assert(!columns_kind_listed("multileader", "leader"));
+    ck_assert(!columns_kind_listed("service", ""));
+    /* the dictionary's comma lists are read the same */
+    for (const struct kind_metric *k = columns_kind_metrics; k->doc.name; k++)
+        if (!strcmp(k->doc.name, "share_max_over_mean") && !k->timeseries)
+            ck_assert_msg(columns_kind_listed(k->kinds, "balancer") &&
+                              columns_kind_listed(k->kinds, "shards") &&
+                              columns_kind_listed(k->kinds, "service"),
+                          "%s", k->kinds);
+}
+END_TEST
+
 START_TEST(every_column_has_unit_meaning_and_when)
 {
     struct seen s = {0};
@@ -498,6 +525,7 @@ Suite *columns_suite(void)
     Suite *s = suite_create("columns");
     TCase *tc = tcase_create("dictionary");
     tcase_add_test(tc, every_column_has_unit_meaning_and_when);
+    tcase_add_test(tc, kind_lists_name_whole_kinds);
     tcase_add_test(tc, failed_ratio_counts_unauthenticated_not_denied);
     tcase_add_test(tc, names_are_unique_within_a_file);
     tcase_add_test(tc, fixed_names_are_taken_by_their_file);

@@ -16,6 +16,7 @@
 #include "models/kind.h"
 #include "models/kinds/queue.h"
 #include "models/napkin.h"
+#include "sim/hist.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "tests/testlib.h"
@@ -105,6 +106,36 @@ START_TEST(calls_go_in_order_with_the_consumer_held_and_the_ack_after_them)
     /* publish -> processed, the calls included: 1.5, 3 and 4.5 s */
     ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), 3000, 30);
     ck_assert(!has_metric("w", "call_timeouts")); /* no guards */
+}
+END_TEST
+
+/* components.csv's local (wait + own work, downstream calls excluded) means
+ * the same for a consumers group with calls as for a service with calls:
+ * three at once, 1 s of own work each, then a 500 ms write with the worker
+ * held: they start at 0, 1.5 and 3 s, so local is 1, 2.5 and 4 s (mean
+ * 2.5 s) and the calls (1.5, 3, 4.5 s with them) are not in it. */
+START_TEST(local_is_the_wait_and_own_work_without_the_calls_as_for_a_service)
+{
+    build(QUIET "[queue q]\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1s)\ncalls = db\n\n"
+                "[service s]\nservice = const(1s)\ncalls = db2\n\n"
+                "[store db]\nservice = const(500ms)\n\n[store db2]\nservice = const(500ms)\n");
+    for (uint64_t k = 1; k <= 3; k++) {
+        publish(k);
+        tl_sink_publish(&sim, &sink, k, kind_lookup(&sim, "s"));
+    }
+    tl_run_until(&sim, 10 * S);
+    ck_assert_int_eq(sink.oks, 6);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    const struct comp_stats *w = &kind_lookup(&sim, "w")->st, *sv = &kind_lookup(&sim, "s")->st;
+    ck_assert_uint_eq(hist_count(w->local), 3);
+    ck_assert_double_eq_tol(hist_mean(w->local) / (double)MS, 2500, 1e-6);
+    ck_assert_uint_eq(hist_count(sv->local), 3);
+    ck_assert_double_eq_tol(hist_mean(sv->local) / (double)MS, 2500, 1e-6);
+    /* the service's response has the calls: 1.5, 3 and 4.5 s; the group's
+     * figure with them is e2e_mean_ms (the broker's latency is 0 here) */
+    ck_assert_double_eq_tol(hist_mean(sv->resp) / (double)MS, 3000, 1e-6);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), 3000, 1e-6);
 }
 END_TEST
 
@@ -241,6 +272,7 @@ Suite *consumer_calls_suite(void)
     TCase *tc = tcase_create("exact");
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_test(tc, calls_go_in_order_with_the_consumer_held_and_the_ack_after_them);
+    tcase_add_test(tc, local_is_the_wait_and_own_work_without_the_calls_as_for_a_service);
     tcase_add_test(tc, a_group_without_calls_reports_no_call_figures);
     tcase_add_test(tc, a_failing_callee_sends_the_messages_to_the_dlq_after_max_deliveries);
     tcase_add_test(tc, a_call_timeout_fails_the_processing_while_the_callee_still_writes);

@@ -114,6 +114,12 @@ START_TEST(values_are_converted_to_the_metric_unit)
     ck_assert_int_eq(read_line(sc, "k.hit_ratio > 0.8", false, &it), 0);
     ck_assert_ptr_null(it.col); /* a summary.csv row the cache reports */
     expect_item_clear(&it);
+    /* a kind list with commas ("client, service or consumers"): the client's
+     * breaker is found as well as the service's */
+    ck_assert_int_eq(read_line(sc, "c.breaker_opens == 0", false, &it), 0);
+    expect_item_clear(&it);
+    ck_assert_int_eq(read_line(sc, "s.breaker_opens == 0", false, &it), 0);
+    expect_item_clear(&it);
     ck_assert_int_eq(read_line(sc, "latency_mean_ms  =\t2600ms", true, &it), 0);
     ck_assert_int_eq(it.op, EXPECT_EQ);
     ck_assert_double_eq(it.bound, 2600);

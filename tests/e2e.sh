@@ -11,6 +11,10 @@ fail=0
 
 ok() { pass=$((pass + 1)); echo "PASS: $1"; }
 ko() { fail=$((fail + 1)); echo "FAIL: $1"; }
+# tests/trace_check reads the trace.json files (from "consumers' calls
+# traced" on): built, or rebuilt when its source changed, before any check
+# uses it, so that a first run in a fresh tree does not fail on its absence.
+make -s tests/trace_check >/dev/null 2>&1 || ko "make tests/trace_check (the trace checks below fail)"
 check() { # check NAME COMMAND...: passes when the command succeeds
     name=$1; shift
     if "$@"; then ok "$name"; else ko "$name"; fi
@@ -509,6 +513,50 @@ check "list shows every kind, policy family and distribution" sh -c \
     "grep -q '^\[client NAME\]' '$T/list' && grep -q '^\[service NAME\]' '$T/list' && grep -q '^balance:' '$T/list' && grep -q 'round_robin' '$T/list' && grep -q 'lognormal' '$T/list' && grep -q '^\[sim\]' '$T/list'"
 "$SDSIM" list service > "$T/ls"
 check "list service shows its keys with defaults" grep -q "workers *int *1" "$T/ls"
+# key_tables_aligned FILE: every key table in FILE (an `sdsim list` output)
+# keeps its columns in line: in a kind's table (under its "  key type
+# default meaning" header) and in a family's parameters (six spaces in, in
+# line with the family's first), each of the type, default and meaning
+# columns starts at the same place in every row, after a space.
+key_tables_aligned() {
+    awk '
+    function at(row, i) { return substr(row, i, 1) }
+    function check(row,   j) {
+        for (j = 1; j <= 3; j++)
+            if (at(row, p[j] - 1) != " " || at(row, p[j]) == " ") {
+                print "  misaligned in " table ": " substr(row, 1, 60); bad++; return
+            }
+    }
+    /^\[/ || /^[a-z_]+: / { table = $1; fam = ($0 !~ /^\[/); kind = 0; np = 0; next }
+    /^$/ { kind = 0; fam = 0; next }
+    /^  key / && !fam {
+        p[1] = index($0, " type ") + 1; p[2] = index($0, " default ") + 1
+        p[3] = index($0, " meaning") + 1; kind = 1; next
+    }
+    kind && /^  [a-z_0-9]/ { check($0); next }
+    fam && /^      [a-z_0-9]/ {
+        if (!np) { # the first row of the family sets the columns: cells have no spaces
+            s = $0; off = 0
+            for (j = 1; j <= 3; j++) {
+                m = match(substr(s, off + 1), /[^ ]+ +/); off += RSTART + RLENGTH - 1; p[j] = off + 1
+            }
+            np = 1
+        }
+        check($0)
+    }
+    END { exit bad > 0 }' "$1"
+}
+# every table `sdsim list WHAT` prints, for each kind, family, sim and plot
+# (and expect: [predict] is a part of it), and `sdsim list` itself
+lists_aligned() {
+    key_tables_aligned "$T/list" || return 1
+    for w in $(sed -n 's/^\[\([a-z_]*\)[] ].*/\1/p; s/^\([a-z_]*\): .*/\1/p' "$T/list" |
+               grep -vx predict | sort -u); do
+        "$SDSIM" list "$w" > "$T/lw" || { echo "  sdsim list $w failed"; return 1; }
+        key_tables_aligned "$T/lw" || return 1
+    done
+}
+check "no sdsim list KIND table has a misaligned row (queue's full: reject|drop_oldest|block)" lists_aligned
 "$SDSIM" list theory > "$T/lt"
 check "list theory shows each formula with its conditions" sh -c \
     "grep -q '^  erlang_c ' '$T/lt' && grep -q '^  che_lru ' '$T/lt' && grep -q '^      when ' '$T/lt'"
@@ -1407,7 +1455,6 @@ check "the manifest's command recomputes run 1 from the copy" \
 # checks that every span nests in its parent, that each request's spans add
 # up to its latency (those whose attempts did not overlap), that hops are
 # queue + service and that every flow end has its start.
-[ -x tests/trace_check ] || make -s tests/trace_check >/dev/null 2>&1
 "$SDSIM" run scenarios/trace-requests.ini -o "$T/tr1" -q -j 1
 "$SDSIM" run scenarios/trace-requests.ini -o "$T/tr2" -q -j 2
 check "trace-requests.ini: trace.json well formed, spans nest and add up, retries and late hedges in it" \
@@ -1460,14 +1507,16 @@ check "run --shard writes no trace.json (part.sdsim holds none), nor does the me
 # and a fanout topic of 2 partitions read by 2 groups, one of which fails
 # 20% of its processings (redeliveries). trace_check checks that every
 # delivery ends a flow that starts in its publish's hop at the queue, before
-# it, on its own track, and that queue + service add up to it.
+# it, on its own track, and that queue + service add up to it; and that each
+# reply of the lookup (request-response) is on the reply queue's track
+# (answers), linked by a flow from its processing and by one to its caller.
 "$SDSIM" run scenarios/trace-messages.ini -o "$T/tm1" -q -j 1
 "$SDSIM" run scenarios/trace-messages.ini -o "$T/tm2" -q -j 2
-check "trace-messages.ini: deliveries linked to their publishes by flows, redeliveries in it, every request whole" \
-    tests/trace_check --all-add-up --min-tiled 40 --min-deliveries 150 --min-redeliveries 5 "$T/tm1/trace.json"
+check "trace-messages.ini: deliveries linked to their publishes by flows, redeliveries in it, replies linked to processing and caller, every request whole" \
+    tests/trace_check --all-add-up --min-tiled 40 --min-deliveries 150 --min-redeliveries 5 --min-replies 40 "$T/tm1/trace.json"
 check "trace-messages.ini: trace.json is the same bytes at -j 1 and -j 2" cmp "$T/tm1/trace.json" "$T/tm2/trace.json"
-check "trace-messages.ini: a track per consumers group and partition" \
-    sh -c "for n in lookers 'billing\\[0\\]' 'billing\\[1\\]' 'audit\\[0\\]' 'audit\\[1\\]'; do grep -q \"thread_name.*\\\"name\\\":\\\"\$n\\\"\" '$T/tm1/trace.json' || exit 1; done"
+check "trace-messages.ini: a track per consumers group and partition, and the reply queue's" \
+    sh -c "for n in lookers answers 'billing\\[0\\]' 'billing\\[1\\]' 'audit\\[0\\]' 'audit\\[1\\]'; do grep -q \"thread_name.*\\\"name\\\":\\\"\$n\\\"\" '$T/tm1/trace.json' || exit 1; done"
 # each publish to the topic: a delivery to each group (one flow per group)
 tm_both=$(awk -F'"parent":' '/"cat":"delivery"/ { split($2, a, /[,}]/); p = a[1]
         if ($0 ~ /"name":"billing"/) b[p] = 1; if ($0 ~ /"name":"audit"/) u[p] = 1 }
@@ -1480,11 +1529,36 @@ check "trace-messages.ini: the request-reply deliveries nest in their publish, t
 awk '!done && /"ph":"f".*"name":"message"/ { done = 1; next } { print }' "$T/tm1/trace.json" > "$T/tm_bad.json"
 check "trace_check fails when a delivery's flow has lost its end" \
     sh -c "! cmp -s '$T/tm1/trace.json' '$T/tm_bad.json' && ! tests/trace_check '$T/tm_bad.json' 2>/dev/null"
+# a reply's flow to its caller moved off the caller's track (id: bit 31 set)
+awk '!done && /"ph":"f".*"name":"reply"/ { id = $0; sub(/.*"id":/, "", id); sub(/[,}].*/, "", id)
+        if (id % 4294967296 >= 2147483648) { sub(/"tid":[0-9]*/, "\"tid\":999"); done = 1 } }
+    { print }' "$T/tm1/trace.json" > "$T/tm_badreply.json"
+check "trace_check fails when a reply's flow does not reach its caller's track" \
+    sh -c "! cmp -s '$T/tm1/trace.json' '$T/tm_badreply.json' && ! tests/trace_check '$T/tm_badreply.json' 2>/dev/null"
+# queue-request-reply.ini traced, the patience = 1 s points' late replies
+# (the caller gave up) included: every reply is drawn and linked
+"$SDSIM" run scenarios/queue-request-reply.ini -o "$T/tm_rr" -q -j 2 --set sim.trace=5% --set sim.repeat=1 2>/dev/null
+check "queue-request-reply.ini traced: each reply on the replies track, from its processing to its caller" \
+    sh -c "tests/trace_check --min-replies 1000 '$T/tm_rr/trace.json' >/dev/null &&
+           grep -q '\"cat\":\"reply\",.*\"late\":1' '$T/tm_rr/trace.json'"
 "$SDSIM" run scenarios/trace-messages.ini -o "$T/tm_off" -q -j 2 --set sim.trace=off
 check "trace-messages.ini: tracing changes no result" same_csvs_of "$T/tm_off" "$T/tm1"
 "$SDSIM" run scenarios/queue-poison-dlq.ini -o "$T/tm_dlq" -q -j 2 --set sim.trace=10% --set sim.repeat=1
 check "queue-poison-dlq.ini traced: dead letters and redeliveries check" \
     tests/trace_check --min-deliveries 1000 --min-redeliveries 100 "$T/tm_dlq/trace.json"
+# write-behind-queue.ini traced: the cache's read misses (a db_a fetch
+# inside the cache's hop) are queue + service like every hop: the service
+# span starts where the queue span ends, not at the fetch (the cache resets
+# its frame's start there), and the queue path's deliveries check too.
+"$SDSIM" run scenarios/write-behind-queue.ini -o "$T/tr_wbq" -q -j 2 --set sim.trace=1% --set sim.repeat=1
+tr_wbq_miss=$(awk '/"cat":"hop"/ { d = $0; sub(/.*"pid":/, "", d); pid = d + 0
+        nm = $0; sub(/.*"name":"/, "", nm); sub(/".*/, "", nm)
+        s = $0; sub(/.*"span":/, "", s); p = $0; sub(/.*"parent":/, "", p)
+        name[pid, s + 0] = nm; par[pid, s + 0] = p + 0 }
+    END { for (k in name) { split(k, a, SUBSEP); if (name[k] == "db_a" && name[a[1], par[k]] == "wb") n++ }
+          print n + 0 }' "$T/tr_wbq/trace.json")
+check "write-behind-queue.ini traced: every hop is queue + service, the cache's $tr_wbq_miss read misses (>= 50) too" \
+    sh -c "[ $tr_wbq_miss -ge 50 ] && tests/trace_check --all-add-up --min-deliveries 150 '$T/tr_wbq/trace.json' >/dev/null"
 
 # --- shards and merge --------------------------------------------------------
 # run --shard K/N runs the runs congruent to K mod N; merge puts the parts

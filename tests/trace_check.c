@@ -2,7 +2,7 @@
  * Standalone (libc only): `make tests/trace_check`; tests/e2e.sh runs it.
  *
  *   tests/trace_check [--all-add-up] [--min-tiled N] [--min-late N] [--min-backoff N]
- *                     [--min-deliveries N] [--min-redeliveries N] FILE
+ *                     [--min-deliveries N] [--min-redeliveries N] [--min-replies N] FILE
  *
  * It parses the whole file as JSON (any malformed byte fails), then checks
  * the trace events:
@@ -26,12 +26,20 @@
  *     track (the publish's hop at the queue), inside the parent, not after
  *     the delivery; the delivery is on a track of its own (not its
  *     publish's). Deliveries of one publish on one track beyond the first
- *     are redeliveries.
+ *     are redeliveries;
+ *   - every reply of a request-response exchange (cat "reply", on the reply
+ *     queue's track, its parent the publish's hop at the request queue) is
+ *     the end of a flow, an "f" at its start on its track, whose "s" is in a
+ *     delivery of the same publish (on that delivery's track, not after the
+ *     reply starts); and the start of a flow (its id with bit 31 set) from
+ *     its track, inside it, whose "f" is on the caller's track (the track of
+ *     the publish's parent) where the reply ends.
  * Times are compared in integer nanoseconds (the file has microseconds with
  * three decimals). Prints a summary line; exits 1 on the first failure, or
  * when fewer than N requests tiled (--min-tiled), spans are late
  * (--min-late), backoff spans (--min-backoff), deliveries
- * (--min-deliveries) or redeliveries (--min-redeliveries) are present; with
+ * (--min-deliveries), redeliveries (--min-redeliveries) or replies
+ * (--min-replies) are present; with
  * --all-add-up, when some request's spans do not add up (or overlap). */
 #include <ctype.h>
 #include <stdarg.h>
@@ -386,6 +394,20 @@ static int by_flow(const void *a, const void *b)
     return (x->ph == 's' ? 0 : 1) - (y->ph == 's' ? 0 : 1);
 }
 
+/* The index of the "s" of flow id (its "f" follows: paired, checked), or n. */
+static size_t flow_start(struct ev **flows, size_t n, unsigned long long id)
+{
+    size_t a = 0, b = n;
+    while (a < b) {
+        size_t m = (a + b) / 2;
+        if (flows[m]->id < id)
+            a = m + 1;
+        else
+            b = m;
+    }
+    return a + 1 < n && flows[a]->id == id && flows[a]->ph == 's' ? a : n;
+}
+
 static int by_delivery(const void *a, const void *b)
 {
     const struct ev *x = *(struct ev *const *)a, *y = *(struct ev *const *)b;
@@ -400,7 +422,8 @@ static int by_delivery(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    long min_tiled = 0, min_late = 0, min_backoff = 0, min_deliveries = 0, min_redeliveries = 0;
+    long min_tiled = 0, min_late = 0, min_backoff = 0, min_deliveries = 0, min_redeliveries = 0,
+         min_replies = 0;
     bool all_tiled = false;
     int i = 1;
     for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
@@ -417,12 +440,15 @@ int main(int argc, char **argv)
             min_deliveries = atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--min-redeliveries"))
             min_redeliveries = atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--min-replies"))
+            min_replies = atol(argv[i + 1]);
         else
             break;
     }
     if (i + 1 != argc) {
         fprintf(stderr, "usage: trace_check [--all-add-up] [--min-tiled N] [--min-late N] "
-                        "[--min-backoff N] [--min-deliveries N] [--min-redeliveries N] FILE\n");
+                        "[--min-backoff N] [--min-deliveries N] [--min-redeliveries N] [--min-replies N] "
+                        "FILE\n");
         return 2;
     }
     file = argv[i];
@@ -604,20 +630,68 @@ int main(int argc, char **argv)
     for (size_t k = 1; k < nd; k++)
         redeliveries += dl[k]->pid == dl[k - 1]->pid && dl[k]->parent == dl[k - 1]->parent &&
                         dl[k]->tid == dl[k - 1]->tid;
+    /* replies: from a delivery of their publish, on to the caller */
+    long replies = 0;
+    for (size_t k = 0; k < nspans; k++) {
+        struct ev *e = spans[k];
+        if (strcmp(e->cat, "reply") != 0)
+            continue;
+        struct ev *q = find(e->pid, e->parent);
+        if (strcmp(q->cat, "hop") != 0 || q->tid == e->tid)
+            fail("reply %llu (%s, request %llu): its parent %llu (%s) is not a publish's hop on "
+                 "another track", e->span, e->name, e->req, q->span, q->name);
+        unsigned long long id = (unsigned long long)e->pid << 32 | e->span;
+        size_t a = flow_start(flows, nflows, id);
+        if (a == nflows)
+            fail("reply %llu (%s, request %llu) is the end of no flow", e->span, e->name, e->req);
+        const struct ev *sf = flows[a], *ff = flows[a + 1];
+        if (ff->pid != e->pid || ff->tid != e->tid || ff->ts != e->ts)
+            fail("reply %llu (%s, request %llu): its flow ends elsewhere than at its start",
+                 e->span, e->name, e->req);
+        size_t lo = 0, hi = nd; /* dl is sorted by pid, then parent: the publish's first */
+        while (lo < hi) {
+            size_t m = (lo + hi) / 2;
+            if (dl[m]->pid < e->pid || (dl[m]->pid == e->pid && dl[m]->parent < e->parent))
+                lo = m + 1;
+            else
+                hi = m;
+        }
+        bool from_delivery = false;
+        for (size_t j = lo; j < nd && dl[j]->pid == e->pid && dl[j]->parent == e->parent; j++)
+            from_delivery |= dl[j]->tid == sf->tid && sf->ts >= dl[j]->ts &&
+                             sf->ts <= dl[j]->ts + dl[j]->dur && sf->ts <= e->ts;
+        if (!from_delivery)
+            fail("reply %llu (%s, request %llu): its flow does not start in a delivery of its "
+                 "publish %llu before it", e->span, e->name, e->req, q->span);
+        a = flow_start(flows, nflows, id | 1ULL << 31);
+        if (a == nflows)
+            fail("reply %llu (%s, request %llu) starts no flow to its caller", e->span, e->name,
+                 e->req);
+        sf = flows[a];
+        ff = flows[a + 1];
+        struct ev *caller = find(q->pid, q->parent);
+        if (sf->pid != e->pid || sf->tid != e->tid || sf->ts < e->ts || sf->ts > e->ts + e->dur)
+            fail("reply %llu (%s, request %llu): its flow to the caller does not start in it",
+                 e->span, e->name, e->req);
+        if (!caller || ff->pid != e->pid || ff->tid != caller->tid || ff->ts != e->ts + e->dur)
+            fail("reply %llu (%s, request %llu): its flow does not reach the caller's track "
+                 "where it ends", e->span, e->name, e->req);
+        replies++;
+    }
     free(dl);
     printf("trace_check: %zu events, %zu spans, %ld requests: %ld add up to their latency, %ld "
            "with overlapping attempts; %ld hops = queue + service; %ld flows; %ld late spans; "
-           "%ld backoff spans; %ld deliveries (%ld redeliveries)\n",
+           "%ld backoff spans; %ld deliveries (%ld redeliveries); %ld replies\n",
            nev, nspans, requests, tiled, overlapping, hops, linked, late, backoff, deliveries,
-           redeliveries);
+           redeliveries, replies);
     if (all_tiled && tiled != requests)
         fail("--all-add-up: only %ld of %ld requests add up to their latency", tiled, requests);
     if (tiled < min_tiled || late < min_late || backoff < min_backoff ||
-        deliveries < min_deliveries || redeliveries < min_redeliveries)
+        deliveries < min_deliveries || redeliveries < min_redeliveries || replies < min_replies)
         fail("fewer than asked: tiled %ld < %ld, late %ld < %ld, backoff %ld < %ld, deliveries "
-             "%ld < %ld or redeliveries %ld < %ld",
+             "%ld < %ld, redeliveries %ld < %ld or replies %ld < %ld",
              tiled, min_tiled, late, min_late, backoff, min_backoff, deliveries, min_deliveries,
-             redeliveries, min_redeliveries);
+             redeliveries, min_redeliveries, replies, min_replies);
     free(kids);
     free(flows);
     free(spans);

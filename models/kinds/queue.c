@@ -1158,6 +1158,8 @@ static bool send_reply(struct sim *sim, struct queue *q, const struct request *m
     rq->published++;
     if (rc->has_latency)
         ns += units_ns_from_double(dist_sample(&rc->latency, &rc->net_rng));
+    if (sim->trace)
+        trace_msg_reply(sim, m, rc, part, ns);
     sim_after(sim, ns > 0 ? ns : 0, reply_event, q, (void *)(uintptr_t)m->version);
     return true;
 }
