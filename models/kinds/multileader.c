@@ -94,8 +94,9 @@
  * member of its sets above the watermark; per key 16 bytes per write still
  * in flight; per write in flight a pooled record of 100 + 8 x w bytes (no
  * malloc per write after warm-up); the FIFO links' clocks, n arrivals (8 x
- * n bytes) per origin with a write in flight, from a pool, not n x n; held
- * messages grow with the writes a down node misses. Nothing is n^2: 4096
+ * n bytes) per origin with a message on its way, from a pool, not n x n
+ * (less than its n - 1 events in the queue); held messages grow with the
+ * writes a down node misses. Nothing is n^2: 4096
  * leaders (the most) and one key take about 5 MiB. */
 #include "models/kinds/multileader.h"
 
@@ -138,6 +139,7 @@ struct mlw {
     int64_t ts_ns;           /* the origin's clock at the commit */
     uint32_t origin, counter;
     uint32_t refs;           /* messages not yet applied (held ones included) */
+    uint32_t transit;        /* messages not yet arrived */
     uint32_t acks_due;       /* sync_all: nodes still to apply it */
     uint32_t origin_epoch;   /* the origin's crash count at the commit */
     uint8_t beaten;          /* before its ack, it lost to a concurrent write: BEATEN_* */
@@ -171,8 +173,8 @@ struct mlnode {
     struct mlw **held;    /* messages for this node while down or catching up (FIFO) */
     size_t held_len, held_cap;
     int64_t skew_ns, distance_ns;
-    int64_t *clock;       /* while a write of this node is in flight: the arrival of its
-                             latest at each node (the FIFO clocks of its links), or NULL */
+    int64_t *clock;       /* while a message of this node is on its way: the arrival of
+                             its latest write at each node (its links' FIFO clocks), or NULL */
     struct mlw *last_w;   /* that latest write */
     uint32_t epoch;       /* crashes so far */
     uint32_t cuts;        /* partitions so far (tags a heal's catch-up) */
@@ -375,13 +377,6 @@ static void w_unref(struct mlset *s, struct mlw *w)
     if (w->refs > 0 && --w->refs > 0)
         return;
     truth_done(&s->truth[w->ti], w->g);
-    struct mlnode *o = &s->node[w->origin];
-    if (o->last_w == w) { /* every link from o is empty: its clocks are moot */
-        xgrow(&s->free_clock, &s->free_clock_cap, s->nfree_clock + 1, sizeof *s->free_clock);
-        s->free_clock[s->nfree_clock++] = o->clock;
-        o->clock = NULL;
-        o->last_w = NULL;
-    }
     w->next_free = s->free_w[w->cls];
     s->free_w[w->cls] = w;
 }
@@ -545,7 +540,15 @@ static void on_deliver(struct sim *sim, void *a, void *b)
     struct mlw *w = a;
     struct mlset *s = w->s;
     uint32_t x = (uint32_t)(uintptr_t)b;
-    struct mlnode *nd = &s->node[x];
+    struct mlnode *nd = &s->node[x], *from = &s->node[w->origin];
+    if (--w->transit == 0 && from->last_w == w) {
+        /* every message from the origin has arrived: its link clocks are
+         * moot (held messages do not keep them) */
+        xgrow(&s->free_clock, &s->free_clock_cap, s->nfree_clock + 1, sizeof *s->free_clock);
+        s->free_clock[s->nfree_clock++] = from->clock;
+        from->clock = NULL;
+        from->last_w = NULL;
+    }
     if (w->waiting && s->node[w->origin].epoch != w->origin_epoch)
         resolve(sim, s, w, false); /* the origin crashed: it cannot answer */
     if (w->waiting && (!nd->nf->up || s->node[w->origin].cut || nd->cut))
@@ -576,11 +579,12 @@ static void drain(struct sim *sim, struct mlset *s, uint32_t x)
 }
 
 /* Sends w to every other node. The links' clocks (their latest arrivals)
- * are kept while a write of the origin is in flight, in an array of n
- * taken from a pool; once the origin's latest write has reached every
- * node, each arrival is past and a message sent later, arriving at now or
- * after, cannot be held back by it, so the array goes back to the pool.
- * Arrays in use: the origins with a write in flight, not n. */
+ * are kept while a message of the origin is on its way, in an array of n
+ * taken from a pool; once every message of the origin's latest write has
+ * arrived (so every earlier one has: links are FIFO), each arrival is past
+ * and a message sent later, arriving at now or after, cannot be held back
+ * by it, so the array goes back to the pool. Arrays in use: the origins
+ * with a message on its way, each with up to n - 1 events in the queue. */
 static void ship(struct sim *sim, struct mlset *s, struct mlw *w)
 {
     if (s->n == 1)
@@ -604,6 +608,7 @@ static void ship(struct sim *sim, struct mlset *s, struct mlw *w)
             at = clock[p]; /* FIFO link: never before the previous message */
         clock[p] = at;
         w->refs++;
+        w->transit++;
         sim_at(sim, at, on_deliver, w, (void *)(uintptr_t)p);
     }
     from->last_w = w;
