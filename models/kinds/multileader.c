@@ -649,7 +649,8 @@ static void on_commit(struct sim *sim, void *a, void *b)
     w->low = joins ? g : rc->cv.low;
     w->nmore = joins ? 0 : rc->cv.nmore + 1;
     if (!joins) {
-        memcpy(w->more, rc->cv.more, rc->cv.nmore * sizeof *w->more);
+        if (rc->cv.nmore > 0) /* (its list is NULL until first used) */
+            memcpy(w->more, rc->cv.more, rc->cv.nmore * sizeof *w->more);
         w->more[rc->cv.nmore] = g;
     }
     s->writes += sim->measuring;
