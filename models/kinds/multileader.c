@@ -18,25 +18,32 @@
  * Version Vectors", 2010; Riak's DVV sets). A write has a dot (origin,
  * counter), the counter counting the origin's writes to the key, and a
  * context: the version vector of the key at its origin when it was
- * written, which it supersedes. Per key, each node keeps
- *   cv[o]    writes of origin o covered: received, or superseded by a write
- *            received (the join of the vectors of every write received)
- *   recv[o]  writes of origin o received: a prefix, since links are FIFO
- *   sib[o]   siblings: the counter of o's write in the antichain, or 0
- *            (o's writes are ordered, so the antichain has one per origin
- *            at most and the set needs no cap)
- *   winner   lww: (timestamp, origin, counter) of the best write received.
+ * written, which it supersedes. The writes of a key are also numbered 1, 2,
+ * ... in commit order over all nodes (g), and every vector here is kept as
+ * the set of writes it covers (models/kinds/writeset.h: all writes up to a
+ * watermark, and the members above it), which is the same thing: a vector's
+ * sets are closed per origin under earlier writes, the join of vectors is
+ * the union of sets, the sum of the counters is the set's size. Per key,
+ * each node keeps
+ *   cv       writes covered: received, or superseded by a write received
+ *            (the union of the contexts of every write received)
+ *   recv     lww: writes received (per origin a prefix, since links are
+ *            FIFO)
+ *   sib      siblings: the antichain, by origin (o's writes are ordered, so
+ *            it has one per origin at most and the set needs no cap)
+ *   winner   lww: (timestamp, origin, counter) of the best write received
+ *   own      writes it committed itself (the next one's counter).
  * Links are FIFO: a message never overtakes an earlier one on the same link
  * (origin -> node); they do not preserve causality across links, which the
  * vectors handle. Every node receives every write exactly once, so lww
  * converges to the highest (timestamp, origin) and siblings to the same
  * antichain.
  *
- * Truth, per key: how many writes each origin has committed and when the
- * latest did. A read at X is stale if X lacks a committed write (lww:
- * recv < count; siblings: cv < count, since a superseded write is no
- * longer part of the answer); versions behind is how many, time behind is
- * now minus the commit of the newest one missing. The truth also keeps the
+ * Truth, per key: how many writes were committed (G) and when each one
+ * still in flight was. A read at X is stale if X lacks a committed write
+ * (lww: recv; siblings: cv, since a superseded write is no longer part of
+ * the answer); versions behind is how many (G minus the size of the set),
+ * time behind is now minus the commit of the newest one missing. The truth also keeps the
  * key's global lww winner: a write that stops being (or never becomes) the
  * winner, beaten by a write whose context does not cover it, is a lost
  * update if it was acknowledged (each write is judged once, when it loses,
@@ -71,16 +78,26 @@
  *
  * A conditional write (OP_CAS) is treated as a plain write.
  *
- * Cost: a request's node is chosen in O(log leaders) (models/kinds/
- * nodeset.h); a read is O(leaders) (the key's truth per origin), a write
- * leaders - 1 deliveries of O(leaders) each (joining a version vector:
- * exact causality needs the n counters), O(leaders^2) in all. Memory: per
- * key and node a 16-byte record and 3 x leaders counters, so 12 x
- * leaders^2 bytes per key written (200 MiB at the most, 4096 leaders); the
- * FIFO links' clocks, 8 x leaders^2 bytes; per write in flight one pooled
- * record of 4 x leaders bytes (no malloc per write after warm-up); held
- * messages grow with the writes a down node misses. 4096 leaders is the
- * bound: beyond it one key would take more than 200 MiB. */
+ * Cost, with n leaders. A request's node is chosen in O(log n)
+ * (models/kinds/nodeset.h). A write is n - 1 deliveries, one event each:
+ * that fan-out is the model (each node applies the write at its own time,
+ * and its sync_all ack counts them), not overhead. Shipping it draws n - 1
+ * delays; a delivery joins the write's context into the node's cv, O(w)
+ * where w is the size of the two sets above their watermarks (the writes
+ * committed since the oldest one the node, or the origin at the commit,
+ * lacked: the writes in flight, about write rate x replication delay, so
+ * O(1) in n; while a node is down or cut off, every write made since). A
+ * commit snapshots the origin's cv, O(w); a read is O(1) but the search
+ * for the newest write missing, O(members above it), and O(siblings) with
+ * siblings. Memory: per key and node about 130 bytes with lww, 170 with
+ * siblings (a record, its hash slot, the antichain), and 8 bytes per
+ * member of its sets above the watermark; per key 16 bytes per write still
+ * in flight; per write in flight a pooled record of 100 + 8 x w bytes (no
+ * malloc per write after warm-up); the FIFO links' clocks, n arrivals (8 x
+ * n bytes) per origin with a message on its way, from a pool, not n x n
+ * (less than its n - 1 events in the queue); held messages grow with the
+ * writes a down node misses. Nothing is n^2: 4096
+ * leaders (the most) and one key take about 5 MiB. */
 #include "models/kinds/multileader.h"
 
 #include <stdio.h>
@@ -91,13 +108,15 @@
 #include "models/kind.h"
 #include "models/kinds/nodefault.h"
 #include "models/kinds/nodeset.h"
+#include "models/kinds/writeset.h"
 #include "sim/hist.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
-#define ML_MAX 4096 /* leaders: memory grows as leaders^2 (see the cost above) */
+#define ML_MAX 4096 /* leaders */
 #define ML_NONE UINT32_MAX
-#define ML_CHUNK 256 /* write records allocated at once */
+#define ML_CHUNK_BYTES 65536 /* write records are allocated this many bytes at once */
+#define ML_CLASSES 32        /* write record sizes: room for 2^k members of its context */
 
 enum ml_conflict { ML_LWW, ML_SIBLINGS };
 enum ml_exchange { ML_ASYNC, ML_SYNC_ALL };
@@ -106,36 +125,57 @@ enum { BEATEN_NOT, BEATEN_BY_LATER, BEATEN_BY_EARLIER }; /* the winner's commit,
 
 struct mlset;
 
-/* A committed write on its way to the other nodes, shared by its messages. */
+/* A committed write on its way to the other nodes, shared by its messages.
+ * Its context + dot (everything it supersedes, and itself) is the set of
+ * writes (low, more[0..nmore)), a copy of its origin's cv after the
+ * commit. */
 struct mlw {
     struct mlset *s;
     struct mlw *next_free;
     struct request *waiting; /* sync_all: the client's write until every node applied it */
     uint64_t key;
+    uint64_t g;              /* its number among the key's writes */
+    size_t ti;               /* its key's truth */
     int64_t ts_ns;           /* the origin's clock at the commit */
     uint32_t origin, counter;
     uint32_t refs;           /* messages not yet applied (held ones included) */
+    uint32_t transit;        /* messages not yet arrived */
     uint32_t acks_due;       /* sync_all: nodes still to apply it */
     uint32_t origin_epoch;   /* the origin's crash count at the commit */
     uint8_t beaten;          /* before its ack, it lost to a concurrent write: BEATEN_* */
-    uint32_t vv[];           /* n: context + dot: everything it supersedes, and itself */
+    uint8_t cls;             /* room for 2^cls members in more */
+    uint32_t nmore;
+    uint64_t low;
+    uint64_t more[];
 };
 
-/* One key at one node (its counters are in the node's vec, 3 x n each). */
+/* A sibling: a write in a node's antichain. */
+struct mlsib {
+    uint64_t g;
+    uint32_t origin, counter;
+};
+
+/* One key at one node. */
 struct mlrec {
+    struct writeset cv;   /* covered */
+    struct writeset recv; /* lww: received */
+    struct mlsib *sib;    /* siblings: the antichain, by origin */
+    uint32_t nsib, sib_cap;
     int64_t win_ts;
     uint32_t win_origin, win_counter; /* win_counter 0: no value received */
+    uint32_t own;                     /* writes this node committed */
 };
 
 struct mlnode {
     struct keymap idx;    /* key -> record index */
     struct mlrec *rec;
-    uint32_t *vec;        /* per record: cv[n], recv[n], sib[n] */
-    size_t nrec, rec_cap, vec_cap;
+    size_t nrec, rec_cap;
     struct mlw **held;    /* messages for this node while down or catching up (FIFO) */
     size_t held_len, held_cap;
     int64_t skew_ns, distance_ns;
-    int64_t *link_last_ns; /* n: latest arrival on the link from here to each node */
+    int64_t *clock;       /* while a message of this node is on its way: the arrival of
+                             its latest write at each node (its links' FIFO clocks), or NULL */
+    struct mlw *last_w;   /* that latest write */
     uint32_t epoch;       /* crashes so far */
     uint32_t cuts;        /* partitions so far (tags a heal's catch-up) */
     struct nodefault *nf;  /* crash, slow, errors, latency (nf->up: not crashed): in s->ns */
@@ -145,9 +185,20 @@ struct mlnode {
     bool isolated;        /* cut, or healed and its held links not yet drained */
 };
 
-/* The truth of one key (its counters are in count/last_ns, n each). */
+/* The commit time of a write, while some node has not received it. */
+struct mlcommit {
+    int64_t ns;
+    bool alive; /* not yet received by every node */
+};
+
+/* The truth of one key. */
 struct mltruth {
+    uint64_t writes;               /* committed so far: the newest one's g */
+    uint64_t done;                 /* writes up to this g have reached every node */
+    struct mlcommit *ring;         /* writes done + 1 .. writes, at g mod ring_cap */
+    size_t ring_cap;               /* a power of two, or 0 */
     int64_t best_ts;               /* the global lww winner so far */
+    uint64_t best_g;
     uint32_t best_origin, best_counter; /* best_counter 0: none yet */
     struct mlw *best_pending;      /* the winner, while it waits for its acks */
     bool best_acked;
@@ -163,16 +214,14 @@ struct mlset {
     int64_t catchup_ns;
     struct mlnode *node;           /* n of them */
     struct nodeset ns;             /* fault states, distances, the set of up nodes */
-    int64_t *links;                /* n x n: every node's link_last_ns */
-    size_t w_size;                 /* bytes of a write record: struct mlw + n counters */
+    int64_t **free_clock;          /* link clocks of n arrivals not in use */
+    size_t nfree_clock, free_clock_cap, clocks;
     struct keymap tidx;            /* key -> truth index */
     struct mltruth *truth;
-    uint32_t *count;               /* per truth: writes committed by each origin */
-    int64_t *last_ns;              /* per truth: commit time of each origin's latest */
-    size_t ntruth, truth_cap, count_cap, last_cap;
-    struct mlw *free_w;
-    struct mlw **chunks;
-    size_t nchunks, chunks_cap;
+    size_t ntruth, truth_cap;
+    struct mlw *free_w[ML_CLASSES]; /* write records by size class */
+    void **chunks;
+    size_t nchunks, chunks_cap, chunk_bytes;
     struct rng rng;
     /* Measured counters. */
     uint64_t reads, stale, behind_versions, writes, conflicting, lost, failed, partial;
@@ -183,8 +232,8 @@ struct mlset {
 
 static const struct param_spec params[] = {
     {"leaders", "int", "3",
-     "nodes, all of which accept writes (1..4096; memory grows as leaders squared per key "
-     "written: 12 x leaders^2 bytes, 200 MiB per key at 4096)"},
+     "nodes, all of which accept writes (1..4096; memory: about 130 bytes per key and "
+     "leader, 170 with siblings)"},
     {"conflict", "policy", "lww",
      "lww (highest timestamp, then origin, wins) | siblings (keep concurrent writes)"},
     {"exchange", "policy", "async",
@@ -229,7 +278,7 @@ static uint64_t session_of(const struct request *r)
 
 /* The record of key at nd, created (empty) when create is set; else
  * SIZE_MAX when absent. */
-static size_t node_rec(const struct mlset *s, struct mlnode *nd, uint64_t key, bool create)
+static size_t node_rec(struct mlnode *nd, uint64_t key, bool create)
 {
     uint64_t v = keymap_get(&nd->idx, key);
     if (v != KEYMAP_NONE)
@@ -238,16 +287,9 @@ static size_t node_rec(const struct mlset *s, struct mlnode *nd, uint64_t key, b
         return SIZE_MAX;
     size_t i = nd->nrec++;
     xgrow(&nd->rec, &nd->rec_cap, i + 1, sizeof *nd->rec);
-    xgrow(&nd->vec, &nd->vec_cap, (i + 1) * 3 * s->n, sizeof *nd->vec);
-    nd->rec[i] = (struct mlrec){0, 0, 0};
-    memset(nd->vec + i * 3 * s->n, 0, 3 * s->n * sizeof *nd->vec);
+    memset(&nd->rec[i], 0, sizeof nd->rec[i]);
     keymap_put(&nd->idx, key, i);
     return i;
-}
-
-static uint32_t *cv_of(const struct mlset *s, const struct mlnode *nd, size_t i)
-{
-    return nd->vec + i * 3 * s->n;
 }
 
 static size_t truth_of(struct mlset *s, uint64_t key, bool create)
@@ -259,33 +301,74 @@ static size_t truth_of(struct mlset *s, uint64_t key, bool create)
         return SIZE_MAX;
     size_t i = s->ntruth++;
     xgrow(&s->truth, &s->truth_cap, i + 1, sizeof *s->truth);
-    xgrow(&s->count, &s->count_cap, (i + 1) * s->n, sizeof *s->count);
-    xgrow(&s->last_ns, &s->last_cap, (i + 1) * s->n, sizeof *s->last_ns);
-    s->truth[i] = (struct mltruth){0, 0, 0, NULL, false};
-    memset(s->count + i * s->n, 0, s->n * sizeof *s->count);
-    memset(s->last_ns + i * s->n, 0, s->n * sizeof *s->last_ns);
+    memset(&s->truth[i], 0, sizeof s->truth[i]);
     keymap_put(&s->tidx, key, i);
     return i;
 }
 
+/* A write commits to t at now: its number g, and its commit time kept
+ * until every node has it. */
+static uint64_t truth_commit(struct mltruth *t, int64_t now)
+{
+    uint64_t g = ++t->writes;
+    if (g - t->done > t->ring_cap) { /* the ring is full: double it */
+        size_t cap = t->ring_cap ? 2 * t->ring_cap : 8;
+        struct mlcommit *ring = xcalloc(cap, sizeof *ring);
+        for (uint64_t k = t->done + 1; k < g; k++)
+            ring[k & (cap - 1)] = t->ring[k & (t->ring_cap - 1)];
+        free(t->ring);
+        t->ring = ring;
+        t->ring_cap = cap;
+    }
+    t->ring[g & (t->ring_cap - 1)] = (struct mlcommit){now, true};
+    return g;
+}
+
+static int64_t truth_commit_ns(const struct mltruth *t, uint64_t g)
+{
+    return t->ring[g & (t->ring_cap - 1)].ns;
+}
+
+/* Every node has write g of t: its commit time is no longer needed. */
+static void truth_done(struct mltruth *t, uint64_t g)
+{
+    size_t mask = t->ring_cap - 1;
+    t->ring[g & mask].alive = false;
+    while (t->done < t->writes && !t->ring[(t->done + 1) & mask].alive)
+        t->done++;
+}
+
 /* ---- write records ------------------------------------------------------ */
 
-static struct mlw *w_new(struct mlset *s)
+static size_t w_bytes(unsigned cls)
 {
-    if (!s->free_w) { /* records of w_size bytes: the header and n counters */
-        char *chunk = xcalloc(ML_CHUNK, s->w_size);
+    return sizeof(struct mlw) + ((size_t)1 << cls) * sizeof(uint64_t);
+}
+
+/* A record with room for nmore members of its context. */
+static struct mlw *w_new(struct mlset *s, uint32_t nmore)
+{
+    unsigned cls = 0;
+    while (((size_t)1 << cls) < nmore)
+        cls++;
+    if (!s->free_w[cls]) { /* a chunk of records of this size */
+        size_t size = w_bytes(cls), per = ML_CHUNK_BYTES / size;
+        per = per ? per : 1;
+        char *chunk = xcalloc(per, size);
         xgrow(&s->chunks, &s->chunks_cap, s->nchunks + 1, sizeof *s->chunks);
-        s->chunks[s->nchunks++] = (struct mlw *)(void *)chunk;
-        for (size_t i = 0; i < ML_CHUNK; i++) {
-            struct mlw *w = (struct mlw *)(void *)(chunk + i * s->w_size);
-            w->next_free = s->free_w;
-            s->free_w = w;
+        s->chunks[s->nchunks++] = chunk;
+        s->chunk_bytes += per * size;
+        for (size_t i = 0; i < per; i++) {
+            struct mlw *w = (struct mlw *)(void *)(chunk + i * size);
+            w->next_free = s->free_w[cls];
+            s->free_w[cls] = w;
         }
     }
-    struct mlw *w = s->free_w;
-    s->free_w = w->next_free;
-    memset(w, 0, s->w_size);
+    struct mlw *w = s->free_w[cls];
+    s->free_w[cls] = w->next_free;
+    memset(w, 0, sizeof *w);
     w->s = s;
+    w->cls = (uint8_t)cls;
     return w;
 }
 
@@ -293,8 +376,9 @@ static void w_unref(struct mlset *s, struct mlw *w)
 {
     if (w->refs > 0 && --w->refs > 0)
         return;
-    w->next_free = s->free_w;
-    s->free_w = w;
+    truth_done(&s->truth[w->ti], w->g);
+    w->next_free = s->free_w[w->cls];
+    s->free_w[w->cls] = w;
 }
 
 /* ---- replies ------------------------------------------------------------ */
@@ -324,32 +408,56 @@ static bool lww_beats(int64_t ts_a, uint32_t origin_a, uint32_t counter_a, int64
     return origin_a != origin_b ? origin_a > origin_b : counter_a > counter_b;
 }
 
+/* Whether w's context (or w) covers write g. */
+static bool w_covers(const struct mlw *w, uint64_t g)
+{
+    return writeset_has_in(w->low, w->more, w->nmore, g);
+}
+
+/* Siblings: w enters the antichain of rc, superseding the siblings its
+ * context covers (any earlier one of its origin among them). */
+static void sib_take(struct mlrec *rc, const struct mlw *w)
+{
+    uint32_t keep = 0, at = UINT32_MAX;
+    for (uint32_t k = 0; k < rc->nsib; k++) {
+        if (w_covers(w, rc->sib[k].g))
+            continue;
+        if (at == UINT32_MAX && rc->sib[k].origin > w->origin)
+            at = keep;
+        rc->sib[keep++] = rc->sib[k];
+    }
+    at = at == UINT32_MAX ? keep : at;
+    if (keep + 1 > rc->sib_cap) { /* from 2: most keys have one or two */
+        rc->sib_cap = rc->sib_cap ? 2 * rc->sib_cap : 2;
+        rc->sib = xrealloc(rc->sib, rc->sib_cap * sizeof *rc->sib);
+    }
+    memmove(rc->sib + at + 1, rc->sib + at, (keep - at) * sizeof *rc->sib);
+    rc->sib[at] = (struct mlsib){w->g, w->origin, w->counter};
+    rc->nsib = keep + 1;
+}
+
 /* Node x receives w (its own write included): the vectors join, and the
  * winner or the antichain takes it in. */
 static void apply(struct mlset *s, uint32_t x, const struct mlw *w)
 {
     struct mlnode *nd = &s->node[x];
-    size_t i = node_rec(s, nd, w->key, true);
-    uint32_t *cv = cv_of(s, nd, i), *recv = cv + s->n, *sib = recv + s->n;
+    size_t ri = node_rec(nd, w->key, true); /* before reading nd->rec, which it may move */
+    struct mlrec *rc = &nd->rec[ri];
     uint32_t o = w->origin;
-    if (w->counter > recv[o])
-        recv[o] = w->counter;
     if (s->conflict == ML_LWW) {
-        struct mlrec *rc = &nd->rec[i];
+        writeset_add(&rc->recv, w->g);
         if (rc->win_counter == 0 || lww_beats(w->ts_ns, o, w->counter, rc->win_ts, rc->win_origin,
-                                              rc->win_counter))
-            *rc = (struct mlrec){w->ts_ns, o, w->counter};
+                                              rc->win_counter)) {
+            rc->win_ts = w->ts_ns;
+            rc->win_origin = o;
+            rc->win_counter = w->counter;
+        }
     } else {
-        if (w->counter <= cv[o])
+        if (writeset_has(&rc->cv, w->g))
             return; /* superseded by a write this node already has */
-        for (uint32_t p = 0; p < s->n; p++)
-            if (sib[p] != 0 && sib[p] <= w->vv[p])
-                sib[p] = 0;
-        sib[o] = w->counter;
+        sib_take(rc, w);
     }
-    for (uint32_t p = 0; p < s->n; p++)
-        if (w->vv[p] > cv[p])
-            cv[p] = w->vv[p];
+    writeset_join(&rc->cv, w->low, w->more, w->nmore);
 }
 
 /* lww: w joins the key's global contest. The loser is a lost update if it
@@ -369,13 +477,18 @@ static void judge(struct sim *sim, struct mlset *s, struct mltruth *t, struct ml
         }
         return;
     }
-    if (!first && w->vv[t->best_origin] < t->best_counter) {
+    if (!first && !w_covers(w, t->best_g)) {
         if (t->best_acked)
             s->lost += sim->measuring;
         else if (t->best_pending)
             t->best_pending->beaten = BEATEN_BY_LATER;
     }
-    *t = (struct mltruth){w->ts_ns, w->origin, w->counter, acked ? NULL : w, acked};
+    t->best_ts = w->ts_ns;
+    t->best_g = w->g;
+    t->best_origin = w->origin;
+    t->best_counter = w->counter;
+    t->best_pending = acked ? NULL : w;
+    t->best_acked = acked;
 }
 
 /* A sync_all write learns its outcome: every node applied it, or one could
@@ -384,8 +497,7 @@ static void resolve(struct sim *sim, struct mlset *s, struct mlw *w, bool ok)
 {
     struct request *r = w->waiting;
     w->waiting = NULL;
-    size_t ti = truth_of(s, w->key, false);
-    struct mltruth *t = &s->truth[ti];
+    struct mltruth *t = &s->truth[w->ti];
     if (t->best_pending == w) {
         t->best_pending = NULL;
         t->best_acked = ok;
@@ -428,7 +540,15 @@ static void on_deliver(struct sim *sim, void *a, void *b)
     struct mlw *w = a;
     struct mlset *s = w->s;
     uint32_t x = (uint32_t)(uintptr_t)b;
-    struct mlnode *nd = &s->node[x];
+    struct mlnode *nd = &s->node[x], *from = &s->node[w->origin];
+    if (--w->transit == 0 && from->last_w == w) {
+        /* every message from the origin has arrived: its link clocks are
+         * moot (held messages do not keep them) */
+        xgrow(&s->free_clock, &s->free_clock_cap, s->nfree_clock + 1, sizeof *s->free_clock);
+        s->free_clock[s->nfree_clock++] = from->clock;
+        from->clock = NULL;
+        from->last_w = NULL;
+    }
     if (w->waiting && s->node[w->origin].epoch != w->origin_epoch)
         resolve(sim, s, w, false); /* the origin crashed: it cannot answer */
     if (w->waiting && (!nd->nf->up || s->node[w->origin].cut || nd->cut))
@@ -458,19 +578,40 @@ static void drain(struct sim *sim, struct mlset *s, uint32_t x)
     nd->held_len = keep;
 }
 
+/* Sends w to every other node. The links' clocks (their latest arrivals)
+ * are kept while a message of the origin is on its way, in an array of n
+ * taken from a pool; once every message of the origin's latest write has
+ * arrived (so every earlier one has: links are FIFO), each arrival is past
+ * and a message sent later, arriving at now or after, cannot be held back
+ * by it, so the array goes back to the pool. Arrays in use: the origins
+ * with a message on its way, each with up to n - 1 events in the queue. */
 static void ship(struct sim *sim, struct mlset *s, struct mlw *w)
 {
+    if (s->n == 1)
+        return;
     struct mlnode *from = &s->node[w->origin];
+    bool fresh = from->clock == NULL;
+    if (fresh) {
+        if (s->nfree_clock == 0) {
+            xgrow(&s->free_clock, &s->free_clock_cap, 1, sizeof *s->free_clock);
+            s->free_clock[s->nfree_clock++] = xcalloc(s->n, sizeof **s->free_clock);
+            s->clocks++;
+        }
+        from->clock = s->free_clock[--s->nfree_clock];
+    }
+    int64_t *clock = from->clock;
     for (uint32_t p = 0; p < s->n; p++) {
         if (p == w->origin)
             continue;
         int64_t at = sim_now(sim) + dist_sample_ns(&s->repl_delay, &s->rng);
-        if (at < from->link_last_ns[p])
-            at = from->link_last_ns[p]; /* FIFO link: never before the previous message */
-        from->link_last_ns[p] = at;
+        if (!fresh && at < clock[p])
+            at = clock[p]; /* FIFO link: never before the previous message */
+        clock[p] = at;
         w->refs++;
+        w->transit++;
         sim_at(sim, at, on_deliver, w, (void *)(uintptr_t)p);
     }
+    from->last_w = w;
 }
 
 /* A write commits at its node (frame.replica). */
@@ -488,29 +629,36 @@ static void on_commit(struct sim *sim, void *a, void *b)
         finish_from(sim, s, r, o, REQ_ERROR); /* errors fault: fails before the commit */
         return;
     }
-    size_t ti = truth_of(s, r->key, true), ri = node_rec(s, nd, r->key, true);
-    uint32_t *count = s->count + ti * s->n;
-    const uint32_t *cv = cv_of(s, nd, ri);
-    struct mlw *w = w_new(s);
+    size_t ti = truth_of(s, r->key, true), ri = node_rec(nd, r->key, true);
+    struct mltruth *t = &s->truth[ti];
+    struct mlrec *rc = &nd->rec[ri];
+    /* Its vector covers every other origin's writes unless some committed
+     * write is missing from it (its own are all there). */
+    bool conflicting = writeset_size(&rc->cv) < t->writes;
+    uint64_t g = truth_commit(t, sim_now(sim));
+    /* Its context + dot: the origin's cv and g, the newest write. */
+    bool joins = rc->cv.nmore == 0 && rc->cv.low + 1 == g;
+    struct mlw *w = w_new(s, rc->cv.nmore + !joins);
     w->key = r->key;
+    w->g = g;
+    w->ti = ti;
     w->ts_ns = sim_now(sim) + nd->skew_ns;
     w->origin = o;
-    w->counter = count[o] + 1;
+    w->counter = ++rc->own;
     w->origin_epoch = nd->epoch;
-    bool conflicting = false;
-    for (uint32_t p = 0; p < s->n; p++) {
-        w->vv[p] = cv[p];
-        conflicting |= p != o && count[p] > cv[p];
+    w->low = joins ? g : rc->cv.low;
+    w->nmore = joins ? 0 : rc->cv.nmore + 1;
+    if (!joins) {
+        if (rc->cv.nmore > 0) /* (its list is NULL until first used) */
+            memcpy(w->more, rc->cv.more, rc->cv.nmore * sizeof *w->more);
+        w->more[rc->cv.nmore] = g;
     }
-    w->vv[o] = w->counter;
-    count[o] = w->counter;
-    s->last_ns[ti * s->n + o] = sim_now(sim);
     s->writes += sim->measuring;
     s->conflicting += conflicting && sim->measuring;
     apply(s, o, w);
     bool acked = s->exchange == ML_ASYNC || s->n == 1;
     if (s->conflict == ML_LWW)
-        judge(sim, s, &s->truth[ti], w, acked);
+        judge(sim, s, t, w, acked);
     r->version = w->counter;
     ship(sim, s, w);
     if (acked) {
@@ -529,33 +677,26 @@ static void on_commit(struct sim *sim, void *a, void *b)
 static void note_read(struct sim *sim, struct mlset *s, uint32_t x, struct request *r)
 {
     struct mlnode *nd = &s->node[x];
-    size_t ri = node_rec(s, nd, r->key, false), ti = truth_of(s, r->key, false);
-    const uint32_t *have = NULL, *sib = NULL;
+    size_t ri = node_rec(nd, r->key, false), ti = truth_of(s, r->key, false);
+    static const struct writeset none = {0, NULL, 0, 0};
+    const struct writeset *have = &none;
     uint32_t values = 0;
     if (ri != SIZE_MAX) {
-        const uint32_t *cv = cv_of(s, nd, ri);
-        have = s->conflict == ML_LWW ? cv + s->n : cv;
-        sib = cv + 2 * s->n;
-        values = nd->rec[ri].win_counter != 0;
+        const struct mlrec *rc = &nd->rec[ri];
+        have = s->conflict == ML_LWW ? &rc->recv : &rc->cv;
+        values = s->conflict == ML_LWW ? rc->win_counter != 0 : rc->nsib;
     }
-    uint64_t behind = 0, seen = 0;
-    int64_t newest = INT64_MIN;
-    for (uint32_t p = 0; p < s->n; p++) {
-        uint32_t h = have ? have[p] : 0;
-        seen += h;
-        if (s->conflict == ML_SIBLINGS && sib)
-            values += sib[p] != 0;
-        if (ti == SIZE_MAX || s->count[ti * s->n + p] <= h)
-            continue;
-        behind += s->count[ti * s->n + p] - h;
-        if (s->last_ns[ti * s->n + p] > newest)
-            newest = s->last_ns[ti * s->n + p];
-    }
+    /* Every write a node has was committed, so it lacks the writes
+     * committed less those it has. */
+    uint64_t seen = writeset_size(have);
+    uint64_t behind = ti == SIZE_MAX ? 0 : s->truth[ti].writes - seen;
     r->version = seen;
     if (!sim->measuring)
         return;
     s->reads++;
     if (behind) {
+        const struct mltruth *t = &s->truth[ti];
+        int64_t newest = truth_commit_ns(t, writeset_newest_missing(have, t->writes));
         s->stale++;
         s->behind_versions += behind;
         s->behind_ns += (double)(sim_now(sim) - newest);
@@ -718,22 +859,37 @@ size_t multileader_values(const struct component *c, uint32_t node, uint64_t key
     uint64_t v = keymap_get(&nd->idx, key);
     if (v == KEYMAP_NONE)
         return 0;
-    size_t i = (size_t)v, k = 0;
-    const struct mlrec *rc = &nd->rec[i];
+    const struct mlrec *rc = &nd->rec[(size_t)v];
     if (s->conflict == ML_LWW) {
         if (rc->win_counter && max > 0)
             dots[0] = MULTILEADER_DOT(rc->win_origin, rc->win_counter);
         return rc->win_counter != 0;
     }
-    const uint32_t *sib = cv_of(s, nd, i) + 2 * s->n;
-    for (uint32_t p = 0; p < s->n; p++) {
-        if (sib[p] == 0)
-            continue;
-        if (k < max)
-            dots[k] = MULTILEADER_DOT(p, sib[p]);
-        k++;
+    for (uint32_t k = 0; k < rc->nsib && k < max; k++)
+        dots[k] = MULTILEADER_DOT(rc->sib[k].origin, rc->sib[k].counter);
+    return rc->nsib;
+}
+
+size_t multileader_bytes(const struct component *c)
+{
+    const struct mlset *s = (const struct mlset *)c;
+    size_t b = s->n * sizeof *s->node + s->truth_cap * sizeof *s->truth;
+    b += s->chunk_bytes + s->chunks_cap * sizeof *s->chunks;
+    b += s->clocks * s->n * sizeof(int64_t) + s->free_clock_cap * sizeof *s->free_clock;
+    b += (s->tidx.mask + 1) * sizeof *s->tidx.slots * (s->tidx.slots != NULL);
+    for (size_t i = 0; i < s->ntruth; i++)
+        b += s->truth[i].ring_cap * sizeof *s->truth[i].ring;
+    for (uint32_t x = 0; x < s->n; x++) {
+        const struct mlnode *nd = &s->node[x];
+        b += nd->rec_cap * sizeof *nd->rec + nd->held_cap * sizeof *nd->held;
+        b += (nd->idx.mask + 1) * sizeof *nd->idx.slots * (nd->idx.slots != NULL);
+        for (size_t i = 0; i < nd->nrec; i++) {
+            const struct mlrec *rc = &nd->rec[i];
+            b += writeset_bytes(&rc->cv) + writeset_bytes(&rc->recv);
+            b += rc->sib_cap * sizeof *rc->sib;
+        }
     }
-    return k;
+    return b;
 }
 
 /* ---- set-up and results -------------------------------------------------- */
@@ -884,14 +1040,10 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
     nodeset_init(&s->ns, sim, c, s->n);
     s->ns.failed = &s->failed;
     s->node = xcalloc(s->n, sizeof *s->node);
-    s->links = xcalloc((size_t)s->n * s->n, sizeof *s->links);
-    s->w_size = sizeof(struct mlw) + (size_t)s->n * sizeof(uint32_t);
-    s->w_size = (s->w_size + 7) / 8 * 8; /* records stay 8-byte aligned in a chunk */
     for (uint32_t i = 0; i < s->n; i++) {
         keymap_init(&s->node[i].idx);
         s->node[i].nf = &s->ns.nf[i];
         s->node[i].fault_rng = &s->ns.fault_rng[i];
-        s->node[i].link_last_ns = s->links + (size_t)i * s->n;
     }
     keymap_init(&s->tidx);
     bool present;
@@ -920,17 +1072,25 @@ static void fini(struct component *c)
     struct mlset *s = as_ml(c);
     for (uint32_t i = 0; i < s->n; i++) {
         keymap_fini(&s->node[i].idx);
+        for (size_t k = 0; k < s->node[i].nrec; k++) {
+            struct mlrec *rc = &s->node[i].rec[k];
+            writeset_fini(&rc->cv);
+            writeset_fini(&rc->recv);
+            free(rc->sib);
+        }
         free(s->node[i].rec);
-        free(s->node[i].vec);
         free(s->node[i].held);
+        free(s->node[i].clock);
     }
     free(s->node);
-    free(s->links);
+    for (size_t i = 0; i < s->nfree_clock; i++)
+        free(s->free_clock[i]);
+    free(s->free_clock);
     nodeset_fini(&s->ns);
     keymap_fini(&s->tidx);
+    for (size_t i = 0; i < s->ntruth; i++)
+        free(s->truth[i].ring);
     free(s->truth);
-    free(s->count);
-    free(s->last_ns);
     for (size_t i = 0; i < s->nchunks; i++)
         free(s->chunks[i]);
     free(s->chunks);

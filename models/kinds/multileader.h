@@ -18,4 +18,10 @@ struct component;
 size_t multileader_values(const struct component *c, uint32_t node, uint64_t key,
                           uint64_t *dots, size_t max);
 
+/* Bytes of memory the component holds for its nodes, keys, writes in
+ * flight and link clocks (the capacity of each of its arrays and hash
+ * tables; the event queue and the requests are the engine's): the same for
+ * the same run, unlike the resident set size. */
+size_t multileader_bytes(const struct component *c);
+
 #endif

@@ -108,10 +108,11 @@
  * from a min-tree of the up followers' positions, O(log n) per apply.
  *
  * Cost: O(replicas) events per write (the stream to every follower, inherent
- * to the model); O(log replicas) more per event; 16 bytes per key per node, 16 per
- * (session, key) for each session guarantee, one pooled job per request at
- * a node; the log holds writes until every follower that is up has applied
- * them. */
+ * to the model); O(log replicas) more per event; two 16-byte hash-map entries
+ * per key per node (version, log position), in tables at most half full: 64
+ * to 128 bytes per key per node (README.md); 16 per (session, key) for each
+ * session guarantee, one pooled job per request at a node; the log holds
+ * writes until every follower that is up has applied them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
