@@ -184,16 +184,20 @@ finish(struct sim *sim, struct service *sv, struct request *r)
     sim_reply(sim, r);
 }
 
-static bool fails(struct service *sv, struct station *rp, const struct request *r)
+/* The draw of fails, out of line: most services never fail a request. */
+static bool fails_draw(struct service *sv, const struct request *r, double p)
+{
+    struct rng wr;
+    sim_work_rng(r, &sv->base, 1, &wr);
+    return rng_uniform(&wr) < p;
+}
+
+static inline bool fails(struct service *sv, struct station *rp, const struct request *r)
 {
     /* error_rate and an errors fault fail independently. */
     double e = rp->nf.error_ratio;
     double p = sv->error_rate + e - sv->error_rate * e;
-    if (p <= 0)
-        return false;
-    struct rng wr;
-    sim_work_rng(r, &sv->base, 1, &wr);
-    return rng_uniform(&wr) < p;
+    return p > 0 && fails_draw(sv, r, p);
 }
 
 /* Calls callee `step` for r: through its guard when the service has any,
