@@ -66,6 +66,8 @@ void hist_reset(struct hist *h)
 {
     memset(h->counts, 0, sizeof h->counts);
     h->count = 0;
+    h->sum_exact = 0;
+    h->sum_big = false;
     h->sum_ns = 0;
     h->sumsq_ns2 = 0;
     h->min_ns = INT64_MAX;
@@ -81,7 +83,13 @@ void hist_add_n(struct hist *h, int64_t v_ns, uint64_t n)
     h->counts[hist_bucket_index(v_ns)] += n;
     h->count += n;
     long double v = (long double)v_ns;
-    h->sum_ns += v * (long double)n;
+    uint64_t u = (uint64_t)v_ns;
+    if (!h->sum_big && (u == 0 || n <= UINT64_MAX / u)) {
+        hist_sum_add(h, u * n); /* the product is exact, as in a long double */
+    } else {
+        hist_sum_add_big(h, 0); /* the sum as a long double, then the rounded product */
+        h->sum_ns += v * (long double)n;
+    }
     h->sumsq_ns2 += v * v * (long double)n;
     if (v_ns < h->min_ns)
         h->min_ns = v_ns;
@@ -97,7 +105,12 @@ void hist_merge(struct hist *dst, const struct hist *src)
     for (size_t i = 0; i < HIST_NBUCKETS; i++)
         dst->counts[i] += src->counts[i];
     dst->count += src->count;
-    dst->sum_ns += src->sum_ns;
+    if (src->sum_big) {
+        hist_sum_add_big(dst, 0);
+        dst->sum_ns += src->sum_ns;
+    } else {
+        hist_sum_add(dst, src->sum_exact);
+    }
     dst->sumsq_ns2 += src->sumsq_ns2;
     if (src->min_ns < dst->min_ns)
         dst->min_ns = src->min_ns;
@@ -116,9 +129,20 @@ uint64_t hist_count(const struct hist *h)
     return h->count;
 }
 
+void hist_sum_add_big(struct hist *h, uint64_t v)
+{
+    if (!h->sum_big) { /* exact so far: the same value as a long double */
+        h->sum_ns = (long double)h->sum_exact;
+        h->sum_big = true;
+        h->sum_exact = UINT64_MAX; /* every later add but 0 comes here */
+    }
+    h->sum_ns += (long double)v;
+}
+
 double hist_mean(const struct hist *h)
 {
-    return h->count ? (double)(h->sum_ns / (long double)h->count) : 0.0;
+    long double sum = h->sum_big ? h->sum_ns : (long double)h->sum_exact;
+    return h->count ? (double)(sum / (long double)h->count) : 0.0;
 }
 
 double hist_moment2(const struct hist *h)

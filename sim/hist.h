@@ -25,7 +25,15 @@
  * that hist_add, called a few times per request, is inline. */
 struct hist {
     uint64_t count;
-    long double sum_ns;    /* sum of values */
+    /* The sum of values: exact in sum_exact while it stays below 2^64, where
+     * a long double holds every integer, so it is the long double sum the
+     * values would make, without an x87 load and store per value; from the
+     * add that reaches 2^64 on (sum_big), in sum_ns, as long double adds,
+     * and sum_exact stays UINT64_MAX, so any add but 0 (which changes
+     * nothing) takes the slow path with one test. */
+    uint64_t sum_exact;
+    bool sum_big;
+    long double sum_ns;
     long double sumsq_ns2; /* sum of squared values */
     int64_t min_ns;        /* INT64_MAX when empty */
     int64_t max_ns;        /* 0 when empty */
@@ -91,14 +99,26 @@ static inline size_t hist_index_of(uint64_t v)
     return (size_t)shift * HIST_HALF + (size_t)(v >> shift);
 }
 
+/* Adds v to the sum once it has reached 2^64, or as it does (hist.c). */
+void hist_sum_add_big(struct hist *h, uint64_t v);
+
+static inline void hist_sum_add(struct hist *h, uint64_t v)
+{
+    uint64_t s = h->sum_exact + v;
+    if (s >= v) /* no wrap: the exact sum is below 2^64 (or v is 0) */
+        h->sum_exact = s;
+    else
+        hist_sum_add_big(h, v);
+}
+
 static inline void hist_add(struct hist *h, int64_t v_ns)
 {
     if (v_ns < 0)
         v_ns = 0;
     h->counts[hist_index_of((uint64_t)v_ns)]++;
     h->count++;
+    hist_sum_add(h, (uint64_t)v_ns);
     long double v = (long double)v_ns;
-    h->sum_ns += v;
     h->sumsq_ns2 += v * v;
     if (v_ns < h->min_ns)
         h->min_ns = v_ns;

@@ -187,6 +187,44 @@ START_TEST(min_max_mean_and_moment2_are_exact)
 }
 END_TEST
 
+/* The sum is kept as an integer while it is below 2^64 and as a long
+ * double from the add that reaches it: the mean must be the one a long
+ * double sum of the same values in the same order gives, bit for bit, on
+ * both sides of 2^64 (huge latencies of an overloaded run get there), and
+ * through hist_add_n and hist_merge too. */
+START_TEST(sum_past_2_to_the_64_is_the_long_double_sum)
+{
+    const int64_t big = INT64_MAX / 3; /* about 2^61.4: the sum crosses 2^64 at the 6th */
+    long double sum = 0;
+    for (int i = 0; i < 40; i++) {
+        int64_t v = big + i * 1234567; /* not multiples of the rounding unit */
+        hist_add(h, v);
+        sum += (long double)v;
+        ck_assert_double_eq(hist_mean(h), (double)(sum / (long double)(i + 1)));
+    }
+    /* add_n whose product alone is past 2^64, into a sum still below it */
+    hist_add(h2, 5);
+    hist_add_n(h2, big, 9);
+    long double s2 = 5.0L + (long double)big * 9.0L;
+    ck_assert_double_eq(hist_mean(h2), (double)(s2 / 10.0L));
+    /* merging a sum past 2^64 into one below it, and the other way round */
+    struct hist *small = hist_new(), *copy = hist_new();
+    hist_add(small, 777);
+    hist_copy(copy, small);
+    hist_merge(small, h);
+    ck_assert_double_eq(hist_mean(small), (double)((777.0L + sum) / 41.0L));
+    hist_merge(h, copy);
+    ck_assert_double_eq(hist_mean(h), (double)((sum + 777.0L) / 41.0L));
+    /* below 2^64 the sum is exact: 2^63 + 2^63 - 2 is, in a double it is not */
+    hist_reset(copy);
+    hist_add(copy, INT64_MAX);
+    hist_add(copy, INT64_MAX - 1);
+    ck_assert_double_eq(hist_mean(copy), (double)(((long double)INT64_MAX * 2 - 1) / 2));
+    hist_free(small);
+    hist_free(copy);
+}
+END_TEST
+
 START_TEST(add_n_equals_n_single_adds)
 {
     hist_add_n(h, 5000, 7);
@@ -384,6 +422,7 @@ Suite *hist_suite(void)
     tcase_add_test(values, empty_histogram_reports_zeros);
     tcase_add_test(values, reset_empties_and_copy_is_independent);
     tcase_add_test(values, negative_values_count_as_zero);
+    tcase_add_test(values, sum_past_2_to_the_64_is_the_long_double_sum);
     tcase_add_test(values, int64_max_is_counted_in_the_last_bucket);
     tcase_add_test(values, fraction_above_is_exact_on_a_uniform_fill);
     tcase_add_test(values, fraction_above_interpolates_inside_a_bucket);
