@@ -67,7 +67,6 @@ void hist_reset(struct hist *h)
     memset(h->counts, 0, sizeof h->counts);
     h->count = 0;
     h->sum_exact = 0;
-    h->sum_big = false;
     h->sum_ns = 0;
     h->sumsq_ns2 = 0;
     h->min_ns = INT64_MAX;
@@ -84,7 +83,7 @@ void hist_add_n(struct hist *h, int64_t v_ns, uint64_t n)
     h->count += n;
     long double v = (long double)v_ns;
     uint64_t u = (uint64_t)v_ns;
-    if (!h->sum_big && (u == 0 || n <= UINT64_MAX / u)) {
+    if (h->sum_ns == 0 && (u == 0 || n <= UINT64_MAX / u)) {
         hist_sum_add(h, u * n); /* the product is exact, as in a long double */
     } else {
         hist_sum_add_big(h, 0); /* the sum as a long double, then the rounded product */
@@ -105,7 +104,7 @@ void hist_merge(struct hist *dst, const struct hist *src)
     for (size_t i = 0; i < HIST_NBUCKETS; i++)
         dst->counts[i] += src->counts[i];
     dst->count += src->count;
-    if (src->sum_big) {
+    if (src->sum_ns != 0) { /* past 2^64 */
         hist_sum_add_big(dst, 0);
         dst->sum_ns += src->sum_ns;
     } else {
@@ -131,9 +130,8 @@ uint64_t hist_count(const struct hist *h)
 
 void hist_sum_add_big(struct hist *h, uint64_t v)
 {
-    if (!h->sum_big) { /* exact so far: the same value as a long double */
+    if (h->sum_ns == 0) { /* exact so far: the same value as a long double */
         h->sum_ns = (long double)h->sum_exact;
-        h->sum_big = true;
         h->sum_exact = UINT64_MAX; /* every later add but 0 comes here */
     }
     h->sum_ns += (long double)v;
@@ -141,7 +139,7 @@ void hist_sum_add_big(struct hist *h, uint64_t v)
 
 double hist_mean(const struct hist *h)
 {
-    long double sum = h->sum_big ? h->sum_ns : (long double)h->sum_exact;
+    long double sum = h->sum_ns != 0 ? h->sum_ns : (long double)h->sum_exact;
     return h->count ? (double)(sum / (long double)h->count) : 0.0;
 }
 

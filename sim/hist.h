@@ -28,11 +28,10 @@ struct hist {
     /* The sum of values: exact in sum_exact while it stays below 2^64, where
      * a long double holds every integer, so it is the long double sum the
      * values would make, without an x87 load and store per value; from the
-     * add that reaches 2^64 on (sum_big), in sum_ns, as long double adds,
-     * and sum_exact stays UINT64_MAX, so any add but 0 (which changes
+     * add that reaches 2^64 on, in sum_ns (0 until then), as long double
+     * adds, and sum_exact stays UINT64_MAX, so any add but 0 (which changes
      * nothing) takes the slow path with one test. */
     uint64_t sum_exact;
-    bool sum_big;
     long double sum_ns;
     long double sumsq_ns2; /* sum of squared values */
     int64_t min_ns;        /* INT64_MAX when empty */
