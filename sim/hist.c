@@ -25,6 +25,8 @@
 
 #include "sim/xalloc.h"
 
+static long double sumsq(const struct hist *h);
+
 size_t hist_bucket_index(int64_t v_ns)
 {
     return hist_index_of(v_ns < 0 ? 0 : (uint64_t)v_ns);
@@ -69,6 +71,7 @@ void hist_reset(struct hist *h)
     h->sum_exact = 0;
     h->sum_ns = 0;
     h->sumsq_ns2 = 0;
+    h->npend = 0;
     h->min_ns = INT64_MAX;
     h->max_ns = 0;
 }
@@ -81,6 +84,7 @@ void hist_add_n(struct hist *h, int64_t v_ns, uint64_t n)
         v_ns = 0;
     h->counts[hist_bucket_index(v_ns)] += n;
     h->count += n;
+    hist_fold(h); /* the squares in order: the pending ones first */
     long double v = (long double)v_ns;
     uint64_t u = (uint64_t)v_ns;
     if (h->sum_ns == 0 && (u == 0 || n <= UINT64_MAX / u)) {
@@ -110,7 +114,8 @@ void hist_merge(struct hist *dst, const struct hist *src)
     } else {
         hist_sum_add(dst, src->sum_exact);
     }
-    dst->sumsq_ns2 += src->sumsq_ns2;
+    hist_fold(dst);
+    dst->sumsq_ns2 += sumsq(src);
     if (src->min_ns < dst->min_ns)
         dst->min_ns = src->min_ns;
     if (src->max_ns > dst->max_ns)
@@ -126,6 +131,23 @@ void hist_copy(struct hist *dst, const struct hist *src)
 uint64_t hist_count(const struct hist *h)
 {
     return h->count;
+}
+
+/* sumsq_ns2 with the pending squares added, as hist_fold would make it. */
+static long double sumsq(const struct hist *h)
+{
+    long double s = h->sumsq_ns2;
+    for (uint32_t i = 0; i < h->npend; i++) {
+        long double v = (long double)h->pend[i];
+        s += v * v;
+    }
+    return s;
+}
+
+void hist_fold(struct hist *h)
+{
+    h->sumsq_ns2 = sumsq(h);
+    h->npend = 0;
 }
 
 void hist_sum_add_big(struct hist *h, uint64_t v)
@@ -145,7 +167,7 @@ double hist_mean(const struct hist *h)
 
 double hist_moment2(const struct hist *h)
 {
-    return h->count ? (double)(h->sumsq_ns2 / (long double)h->count) : 0.0;
+    return h->count ? (double)(sumsq(h) / (long double)h->count) : 0.0;
 }
 
 int64_t hist_min(const struct hist *h)

@@ -225,6 +225,51 @@ START_TEST(sum_past_2_to_the_64_is_the_long_double_sum)
 }
 END_TEST
 
+/* The squares wait in a short list and are summed in order, a list at a
+ * time: the second moment must be the long double sum of the squares in
+ * the order they came, bit for bit, whether read between two folds or
+ * after, and through hist_add_n and hist_merge (which fold first). Values
+ * past 2^32 ns make squares and sums that round, so the order shows. */
+START_TEST(moment2_is_the_in_order_long_double_sum_of_squares)
+{
+    long double sq = 0, sq2 = 0;
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    int n = 0;
+    struct hist *tmp = hist_new();
+    for (int i = 1; i <= 100; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int64_t v = (int64_t)(x >> 20); /* up to 2^44 ns: squares to 2^88 */
+        hist_add(h, v);
+        sq += (long double)v * (long double)v;
+        n++;
+        ck_assert_double_eq(hist_moment2(h), (double)(sq / (long double)n));
+        /* A double hides the last bits of a long double: the sum itself,
+         * folded in a copy (h keeps its pending squares), bit for bit. */
+        hist_copy(tmp, h);
+        hist_fold(tmp);
+        ck_assert(tmp->npend == 0 && tmp->sumsq_ns2 == sq);
+        if (i == 37) { /* pending squares, then n copies of one value */
+            hist_add_n(h, v, 3);
+            sq += (long double)v * (long double)v * 3.0L;
+            n += 3;
+            ck_assert_double_eq(hist_moment2(h), (double)(sq / (long double)n));
+            sq2 = sq; /* h2 gets what h has so far, through a merge */
+            hist_merge(h2, h);
+        }
+    }
+    ck_assert_double_eq(hist_moment2(h), (double)(sq / 103.0L));
+    hist_add(h2, 12345678901LL);
+    sq2 += 12345678901.0L * 12345678901.0L;
+    hist_merge(h2, h); /* h2 has pending squares, h too */
+    ck_assert_double_eq(hist_moment2(h2), (double)((sq2 + sq) / 144.0L));
+    hist_fold(h2);
+    ck_assert(h2->sumsq_ns2 == sq2 + sq);
+    hist_free(tmp);
+}
+END_TEST
+
 START_TEST(add_n_equals_n_single_adds)
 {
     hist_add_n(h, 5000, 7);
@@ -423,6 +468,7 @@ Suite *hist_suite(void)
     tcase_add_test(values, reset_empties_and_copy_is_independent);
     tcase_add_test(values, negative_values_count_as_zero);
     tcase_add_test(values, sum_past_2_to_the_64_is_the_long_double_sum);
+    tcase_add_test(values, moment2_is_the_in_order_long_double_sum_of_squares);
     tcase_add_test(values, int64_max_is_counted_in_the_last_bucket);
     tcase_add_test(values, fraction_above_is_exact_on_a_uniform_fill);
     tcase_add_test(values, fraction_above_interpolates_inside_a_bucket);
