@@ -25,6 +25,8 @@
 
 #include "sim/xalloc.h"
 
+static long double sumsq(const struct hist *h);
+
 size_t hist_bucket_index(int64_t v_ns)
 {
     return hist_index_of(v_ns < 0 ? 0 : (uint64_t)v_ns);
@@ -66,8 +68,10 @@ void hist_reset(struct hist *h)
 {
     memset(h->counts, 0, sizeof h->counts);
     h->count = 0;
+    h->sum_exact = 0;
     h->sum_ns = 0;
     h->sumsq_ns2 = 0;
+    h->npend = 0;
     h->min_ns = INT64_MAX;
     h->max_ns = 0;
 }
@@ -80,8 +84,15 @@ void hist_add_n(struct hist *h, int64_t v_ns, uint64_t n)
         v_ns = 0;
     h->counts[hist_bucket_index(v_ns)] += n;
     h->count += n;
+    hist_fold(h); /* the squares in order: the pending ones first */
     long double v = (long double)v_ns;
-    h->sum_ns += v * (long double)n;
+    uint64_t u = (uint64_t)v_ns;
+    if (h->sum_ns == 0 && (u == 0 || n <= UINT64_MAX / u)) {
+        hist_sum_add(h, u * n); /* the product is exact, as in a long double */
+    } else {
+        hist_sum_add_big(h, 0); /* the sum as a long double, then the rounded product */
+        h->sum_ns += v * (long double)n;
+    }
     h->sumsq_ns2 += v * v * (long double)n;
     if (v_ns < h->min_ns)
         h->min_ns = v_ns;
@@ -97,8 +108,14 @@ void hist_merge(struct hist *dst, const struct hist *src)
     for (size_t i = 0; i < HIST_NBUCKETS; i++)
         dst->counts[i] += src->counts[i];
     dst->count += src->count;
-    dst->sum_ns += src->sum_ns;
-    dst->sumsq_ns2 += src->sumsq_ns2;
+    if (src->sum_ns != 0) { /* past 2^64 */
+        hist_sum_add_big(dst, 0);
+        dst->sum_ns += src->sum_ns;
+    } else {
+        hist_sum_add(dst, src->sum_exact);
+    }
+    hist_fold(dst);
+    dst->sumsq_ns2 += sumsq(src);
     if (src->min_ns < dst->min_ns)
         dst->min_ns = src->min_ns;
     if (src->max_ns > dst->max_ns)
@@ -116,14 +133,41 @@ uint64_t hist_count(const struct hist *h)
     return h->count;
 }
 
+/* sumsq_ns2 with the pending squares added, as hist_fold would make it. */
+static long double sumsq(const struct hist *h)
+{
+    long double s = h->sumsq_ns2;
+    for (uint32_t i = 0; i < h->npend; i++) {
+        long double v = (long double)h->pend[i];
+        s += v * v;
+    }
+    return s;
+}
+
+void hist_fold(struct hist *h)
+{
+    h->sumsq_ns2 = sumsq(h);
+    h->npend = 0;
+}
+
+void hist_sum_add_big(struct hist *h, uint64_t v)
+{
+    if (h->sum_ns == 0) { /* exact so far: the same value as a long double */
+        h->sum_ns = (long double)h->sum_exact;
+        h->sum_exact = UINT64_MAX; /* every later add but 0 comes here */
+    }
+    h->sum_ns += (long double)v;
+}
+
 double hist_mean(const struct hist *h)
 {
-    return h->count ? (double)(h->sum_ns / (long double)h->count) : 0.0;
+    long double sum = h->sum_ns != 0 ? h->sum_ns : (long double)h->sum_exact;
+    return h->count ? (double)(sum / (long double)h->count) : 0.0;
 }
 
 double hist_moment2(const struct hist *h)
 {
-    return h->count ? (double)(h->sumsq_ns2 / (long double)h->count) : 0.0;
+    return h->count ? (double)(sumsq(h) / (long double)h->count) : 0.0;
 }
 
 int64_t hist_min(const struct hist *h)

@@ -21,14 +21,30 @@
 #define HIST_HALF (1 << (HIST_SUB_BITS - 1))                      /* 128 buckets per octave */
 #define HIST_NBUCKETS ((size_t)(64 - HIST_SUB_BITS + 1) * HIST_HALF) /* 7296 */
 
+#define HIST_PEND 16 /* values whose squares wait to be summed (struct hist) */
+
 /* The histogram's record. Its fields belong to hist.c; it is here only so
  * that hist_add, called a few times per request, is inline. */
 struct hist {
     uint64_t count;
-    long double sum_ns;    /* sum of values */
-    long double sumsq_ns2; /* sum of squared values */
+    /* The sum of values: exact in sum_exact while it stays below 2^64, where
+     * a long double holds every integer, so it is the long double sum the
+     * values would make, without an x87 load and store per value; from the
+     * add that reaches 2^64 on, in sum_ns (0 until then), as long double
+     * adds, and sum_exact stays UINT64_MAX, so any add but 0 (which changes
+     * nothing) takes the slow path with one test. */
+    uint64_t sum_exact;
+    long double sum_ns;
+    /* The sum of squared values: sumsq_ns2 holds those of all values but
+     * the last npend, which wait in pend and are added in order, HIST_PEND
+     * at a time (hist_fold), with the sum in an x87 register: the same
+     * long double additions in the same order, so the same bits, without
+     * a load and store of the 80-bit sum per value. */
+    long double sumsq_ns2;
     int64_t min_ns;        /* INT64_MAX when empty */
     int64_t max_ns;        /* 0 when empty */
+    uint32_t npend;
+    int64_t pend[HIST_PEND];
     uint64_t counts[HIST_NBUCKETS];
 };
 
@@ -91,15 +107,31 @@ static inline size_t hist_index_of(uint64_t v)
     return (size_t)shift * HIST_HALF + (size_t)(v >> shift);
 }
 
+/* Adds the squares of the pending values to sumsq_ns2, in order (hist.c). */
+void hist_fold(struct hist *h);
+
+/* Adds v to the sum once it has reached 2^64, or as it does (hist.c). */
+void hist_sum_add_big(struct hist *h, uint64_t v);
+
+static inline void hist_sum_add(struct hist *h, uint64_t v)
+{
+    uint64_t s = h->sum_exact + v;
+    if (s >= v) /* no wrap: the exact sum is below 2^64 (or v is 0) */
+        h->sum_exact = s;
+    else
+        hist_sum_add_big(h, v);
+}
+
 static inline void hist_add(struct hist *h, int64_t v_ns)
 {
     if (v_ns < 0)
         v_ns = 0;
     h->counts[hist_index_of((uint64_t)v_ns)]++;
     h->count++;
-    long double v = (long double)v_ns;
-    h->sum_ns += v;
-    h->sumsq_ns2 += v * v;
+    hist_sum_add(h, (uint64_t)v_ns);
+    h->pend[h->npend++] = v_ns;
+    if (h->npend == HIST_PEND)
+        hist_fold(h);
     if (v_ns < h->min_ns)
         h->min_ns = v_ns;
     if (v_ns > h->max_ns)

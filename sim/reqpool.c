@@ -10,6 +10,8 @@
 #include "sim/sim.h"
 #include "sim/xalloc.h"
 
+const unsigned char sim_req_zero_head[offsetof(struct request, stack)] = {0};
+
 /* Chunk k's accumulators. */
 static void attr_chunk(struct reqpool *p, size_t k)
 {

@@ -18,11 +18,6 @@
 #define RNG_NAME_SEP 0xffu
 #define RNG_TWO_PI 6.283185307179586476925286766559
 
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
 uint64_t rng_hash_str(uint64_t h, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
@@ -42,32 +37,7 @@ void rng_stream(struct rng *r, uint64_t run_seed, const char *component, const c
     rng_seed(r, rng_mix64(run_seed ^ rng_mix64(h)));
 }
 
-uint64_t rng_next(struct rng *r)
-{
-    uint64_t *s = r->s;
-    const uint64_t result = rotl(s[1] * 5, 7) * 9;
-    const uint64_t t = s[1] << 17;
-
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
 /* The top 53 bits scaled by 2^-53: every double k/2^53 equally likely. */
-double rng_uniform(struct rng *r)
-{
-    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-double rng_uniform_pos(struct rng *r)
-{
-    return (double)((rng_next(r) >> 11) + 1) * 0x1.0p-53;
-}
-
 /* The full 128-bit product a * b as (hi, lo): one multiply where the
  * compiler has 128-bit integers, else in portable C. */
 static inline void mul128(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
@@ -105,11 +75,6 @@ uint64_t rng_below(struct rng *r, uint64_t n)
 }
 
 /* Inversion; 0.0 - log keeps the result +0.0 rather than -0.0 at u == 1. */
-double rng_exp(struct rng *r)
-{
-    return 0.0 - log(rng_uniform_pos(r));
-}
-
 /* Box-Muller (1958) with exactly two draws; the second variate of the pair
  * is dropped so that struct rng stays four plain words. */
 double rng_normal(struct rng *r)

@@ -9,6 +9,7 @@
 #ifndef SDSIM_SIM_RNG_H
 #define SDSIM_SIM_RNG_H
 
+#include <math.h>
 #include <stdint.h>
 
 struct rng {
@@ -52,12 +53,37 @@ uint64_t rng_hash_str(uint64_t h, const char *s);
 /* Seeds r as the stream for (component, purpose) of a run with run_seed. */
 void rng_stream(struct rng *r, uint64_t run_seed, const char *component, const char *purpose);
 
-uint64_t rng_next(struct rng *r);
-double rng_uniform(struct rng *r);     /* [0, 1), 53 bits */
-double rng_uniform_pos(struct rng *r); /* (0, 1]: safe for log() */
+/* The draws every request makes (its work seed, its arrival gap) are
+ * inline: a call each would cost as much as the generator itself. */
+static inline uint64_t rng_next(struct rng *r)
+{
+    uint64_t *s = r->s;
+    const uint64_t x = s[1] * 5;
+    const uint64_t result = ((x << 7) | (x >> 57)) * 9;
+    const uint64_t t = s[1] << 17;
+
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
+static inline double rng_uniform(struct rng *r) /* [0, 1), 53 bits */
+{
+    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+}
+static inline double rng_uniform_pos(struct rng *r) /* (0, 1]: safe for log() */
+{
+    return (double)((rng_next(r) >> 11) + 1) * 0x1.0p-53;
+}
 /* Uniform integer in [0, n), n > 0, without modulo bias (Lemire 2019). */
 uint64_t rng_below(struct rng *r, uint64_t n);
-double rng_exp(struct rng *r);    /* Exp(1) */
+static inline double rng_exp(struct rng *r) /* Exp(1) */
+{
+    return 0.0 - log(rng_uniform_pos(r));
+}
 double rng_normal(struct rng *r); /* N(0, 1) */
 
 #endif

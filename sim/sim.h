@@ -370,6 +370,11 @@ int64_t sim_run(struct sim *sim);
  * limits.overloaded and the figures; reqpool.c). */
 void sim_overload(struct sim *sim);
 
+/* Zero bytes the size of a request's header (sim/reqpool.c). Copying them
+ * compiles to a few vector moves; a memset of the same size compiles to rep
+ * stos, whose start-up costs more than the rest of a request's birth. */
+extern const unsigned char sim_req_zero_head[offsetof(struct request, stack)];
+
 /* The one body of reqpool_take and sim_req_new. */
 static inline struct request *reqpool_take_inline(struct reqpool *p)
 {
@@ -379,7 +384,7 @@ static inline struct request *reqpool_take_inline(struct reqpool *p)
     SIM_CHECK(r->pooled && "a request in the free list is in use");
     p->free = r->next_free;
     /* Clear the header only: frames are written as they are pushed. */
-    memset(r, 0, offsetof(struct request, stack));
+    memcpy(r, sim_req_zero_head, sizeof sim_req_zero_head);
     r->pool = p;
     r->id = p->next_id++;
     r->user = UINT32_MAX;

@@ -187,6 +187,89 @@ START_TEST(min_max_mean_and_moment2_are_exact)
 }
 END_TEST
 
+/* The sum is kept as an integer while it is below 2^64 and as a long
+ * double from the add that reaches it: the mean must be the one a long
+ * double sum of the same values in the same order gives, bit for bit, on
+ * both sides of 2^64 (huge latencies of an overloaded run get there), and
+ * through hist_add_n and hist_merge too. */
+START_TEST(sum_past_2_to_the_64_is_the_long_double_sum)
+{
+    const int64_t big = INT64_MAX / 3; /* about 2^61.4: the sum crosses 2^64 at the 6th */
+    long double sum = 0;
+    for (int i = 0; i < 40; i++) {
+        int64_t v = big + i * 1234567; /* not multiples of the rounding unit */
+        hist_add(h, v);
+        sum += (long double)v;
+        ck_assert_double_eq(hist_mean(h), (double)(sum / (long double)(i + 1)));
+    }
+    /* add_n whose product alone is past 2^64, into a sum still below it */
+    hist_add(h2, 5);
+    hist_add_n(h2, big, 9);
+    long double s2 = 5.0L + (long double)big * 9.0L;
+    ck_assert_double_eq(hist_mean(h2), (double)(s2 / 10.0L));
+    /* merging a sum past 2^64 into one below it, and the other way round */
+    struct hist *small = hist_new(), *copy = hist_new();
+    hist_add(small, 777);
+    hist_copy(copy, small);
+    hist_merge(small, h);
+    ck_assert_double_eq(hist_mean(small), (double)((777.0L + sum) / 41.0L));
+    hist_merge(h, copy);
+    ck_assert_double_eq(hist_mean(h), (double)((sum + 777.0L) / 41.0L));
+    /* below 2^64 the sum is exact: 2^63 + 2^63 - 2 is, in a double it is not */
+    hist_reset(copy);
+    hist_add(copy, INT64_MAX);
+    hist_add(copy, INT64_MAX - 1);
+    ck_assert_double_eq(hist_mean(copy), (double)(((long double)INT64_MAX * 2 - 1) / 2));
+    hist_free(small);
+    hist_free(copy);
+}
+END_TEST
+
+/* The squares wait in a short list and are summed in order, a list at a
+ * time: the second moment must be the long double sum of the squares in
+ * the order they came, bit for bit, whether read between two folds or
+ * after, and through hist_add_n and hist_merge (which fold first). Values
+ * past 2^32 ns make squares and sums that round, so the order shows. */
+START_TEST(moment2_is_the_in_order_long_double_sum_of_squares)
+{
+    long double sq = 0, sq2 = 0;
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    int n = 0;
+    struct hist *tmp = hist_new();
+    for (int i = 1; i <= 100; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int64_t v = (int64_t)(x >> 20); /* up to 2^44 ns: squares to 2^88 */
+        hist_add(h, v);
+        sq += (long double)v * (long double)v;
+        n++;
+        ck_assert_double_eq(hist_moment2(h), (double)(sq / (long double)n));
+        /* A double hides the last bits of a long double: the sum itself,
+         * folded in a copy (h keeps its pending squares), bit for bit. */
+        hist_copy(tmp, h);
+        hist_fold(tmp);
+        ck_assert(tmp->npend == 0 && tmp->sumsq_ns2 == sq);
+        if (i == 37) { /* pending squares, then n copies of one value */
+            hist_add_n(h, v, 3);
+            sq += (long double)v * (long double)v * 3.0L;
+            n += 3;
+            ck_assert_double_eq(hist_moment2(h), (double)(sq / (long double)n));
+            sq2 = sq; /* h2 gets what h has so far, through a merge */
+            hist_merge(h2, h);
+        }
+    }
+    ck_assert_double_eq(hist_moment2(h), (double)(sq / 103.0L));
+    hist_add(h2, 12345678901LL);
+    sq2 += 12345678901.0L * 12345678901.0L;
+    hist_merge(h2, h); /* h2 has pending squares, h too */
+    ck_assert_double_eq(hist_moment2(h2), (double)((sq2 + sq) / 144.0L));
+    hist_fold(h2);
+    ck_assert(h2->sumsq_ns2 == sq2 + sq);
+    hist_free(tmp);
+}
+END_TEST
+
 START_TEST(add_n_equals_n_single_adds)
 {
     hist_add_n(h, 5000, 7);
@@ -384,6 +467,8 @@ Suite *hist_suite(void)
     tcase_add_test(values, empty_histogram_reports_zeros);
     tcase_add_test(values, reset_empties_and_copy_is_independent);
     tcase_add_test(values, negative_values_count_as_zero);
+    tcase_add_test(values, sum_past_2_to_the_64_is_the_long_double_sum);
+    tcase_add_test(values, moment2_is_the_in_order_long_double_sum_of_squares);
     tcase_add_test(values, int64_max_is_counted_in_the_last_bucket);
     tcase_add_test(values, fraction_above_is_exact_on_a_uniform_fill);
     tcase_add_test(values, fraction_above_interpolates_inside_a_bucket);

@@ -141,7 +141,9 @@ __attribute__((always_inline)) static inline void begin(struct sim *sim, struct 
         hist_add(st->wait, f->start_ns - f->arrive_ns);
     if (sim->attr) /* its wait in this queue ends */
         sim_attr_queue(sim, r, f->c);
-    double t = nodefault_scale(&st->nf, demand_of(st, r)) / st->speed;
+    double t = nodefault_scale(&st->nf, demand_of(st, r));
+    if (st->speed != 1.0) /* t / 1 is t: no division on the path of every request */
+        t /= st->speed;
     int64_t ns = units_ns_from_double(t);
     if (st->flags & STATION_LATENCY_HOLDS)
         ns += nodefault_extra_latency_ns(&st->nf);
