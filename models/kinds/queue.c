@@ -186,6 +186,7 @@
 #include "models/kinds/dep.h"
 #include "models/kinds/fault.h"
 #include "models/kinds/idmap.h"
+#include "models/kinds/prefetch.h"
 #include "models/kinds/station.h"
 #include "models/napkin.h"
 #include "models/scale/autoscale.h"
@@ -403,6 +404,14 @@ struct consumers {
     struct idmap held_by;     /* id of a message in processing -> its fetch record (a) */
     struct fbatch *fb;        /* fetch records (grows; stable indices) */
     uint32_t fbcap, fbfree;   /* places; free list head: index + 1, 0: empty */
+    /* prefetch (`prefetch`; see "Prefetch" in the top comment) */
+    uint32_t prefetch;        /* messages in flight per consumer; 0: off (no buffers) */
+    struct loc prefetch_loc;
+    struct pf_consumer *pf;   /* per consumer: partition p's are [p * pf_per, (p + 1) * pf_per) */
+    uint32_t pf_per;          /* consumers per partition */
+    uint32_t *pf_cursor;      /* per partition: where the broker's round robin goes on */
+    struct level pf_buffered; /* messages in the consumers' buffers (in flight or landed) */
+    struct hist *pf_wait;     /* delivery (sent by the broker) -> processing start */
 };
 
 /* A processing out on its calls: the message (NULL once a crash cut it:
@@ -435,6 +444,7 @@ static bool member_free(const struct consumers *g, uint32_t k)
 }
 
 static void owned_kick(struct sim *sim, struct consumers *g, uint32_t part);
+static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part);
 
 /* ---- messages parked while the consumers are down ----------------------- */
 
@@ -612,10 +622,14 @@ static const struct station_ops consumers_station;
 static void offer_or_park(struct sim *sim, struct consumers *g, struct station *st,
                           struct request *m)
 {
-    if (owned(g)) { /* the partition's log: its owner takes it in turn */
+    if (owned(g) || g->prefetch) { /* the partition's log: its owner takes it in turn, or
+                                      the broker pushes it to a consumer with credit */
         park_back(&g->parked[st->index], m);
         backlog_add(sim, st, 1);
-        owned_kick(sim, g, st->index);
+        if (g->prefetch)
+            pf_kick(sim, g, st->index);
+        else
+            owned_kick(sim, g, st->index);
         return;
     }
     if (!station_is_up(st) || !broker_up(g->q, st->index)) {
@@ -633,6 +647,10 @@ static void offer_or_park(struct sim *sim, struct consumers *g, struct station *
 static void unpark(struct sim *sim, struct consumers *g, struct station *st)
 {
     struct parked *pk = &g->parked[st->index];
+    if (g->prefetch) {
+        pf_kick(sim, g, st->index);
+        return;
+    }
     while (pk->len > 0) {
         struct request *m = park_pop(pk);
         backlog_add(sim, st, -1);
@@ -719,7 +737,8 @@ static bool is_full(const struct queue *q, const struct consumers *g, const stru
 {
     if (q->capacity < 0)
         return false;
-    if (g->ack_on_receive && !owned(g) && station_is_up(st) && st->busy < st->workers)
+    if (g->ack_on_receive && !owned(g) && !g->prefetch && station_is_up(st) &&
+        st->busy < st->workers)
         return false; /* handed to a free consumer at once: never held */
     if (g->ack_on_receive && owned(g) && broker_up(q, st->index) && st->busy == 0 &&
         g->parked[st->index].len == 0 && member_free(g, g->powner[st->index]))
@@ -1520,6 +1539,11 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
                               "batch above 1 on [consumers %s] is not supported with "
                               "[queue %s]'s visibility_timeout",
                               g->base.name, s->name);
+        if (g->prefetch && q->vt_ns >= 0)
+            return diag_error(d, g->prefetch_loc,
+                              "prefetch on [consumers %s] is not supported with [queue %s]'s "
+                              "visibility_timeout",
+                              g->base.name, s->name);
         if (g->autoscale && !owned(g))
             per = g->hpa.max; /* places for the most it may have; set to the start below */
         if (owned(g))
@@ -1529,7 +1553,7 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
             station_init(st, &consumers_station, g, &g->base, i, per, -1, 0);
             /* the group's demand hook when it must see each start */
             bool hook = (q->vt_ns >= 0 && !g->ack_on_receive) || g->dedupe_ns >= 0 ||
-                        g->batch > 1 || g->has_fetch;
+                        g->batch > 1 || g->has_fetch || g->prefetch;
             st->dist = hook ? NULL : &g->service;
             st->busy_lv[0] = &g->base.st.busy;
             st->wait = g->base.st.wait;
@@ -1543,6 +1567,17 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
         }
         if (owned(g))
             owned_init(sim, g);
+        if (g->prefetch) {
+            g->pf_per = per;
+            g->pf = xcalloc((size_t)g->n, sizeof *g->pf);
+            for (long long j = 0; j < g->n; j++) {
+                g->pf[j].slow = 1.0;
+                sim_level_init(sim, &g->pf[j].buffered);
+            }
+            g->pf_cursor = xcalloc(g->nstn, sizeof *g->pf_cursor);
+            sim_level_init(sim, &g->pf_buffered);
+            g->pf_wait = hist_new();
+        }
         if (g->ack_delay_ns > 0) {
             uint32_t na = owned(g) ? g->nmem : 1;
             g->acks = xcalloc(na, sizeof *g->acks);
@@ -1681,6 +1716,13 @@ static int queue_check(struct sim *sim, struct component *c, struct diag *d)
             t->kind != &kind_consumers || ((const struct consumers *)t)->q != q)
             continue;
         const struct consumers *g = (const struct consumers *)t;
+        enum fault_action fa = fault_action_of(sim->comps[i]);
+        if (g->prefetch && rep >= 0 && fa != FAULT_CRASH && fa != FAULT_SLOW)
+            return diag_error(d, sim->comps[i]->loc,
+                              "[fault %s]: a fault on one consumer of [consumers %s] (replica "
+                              "%d) is a crash or slow; errors and latency apply to the whole "
+                              "group (replica = all)",
+                              sim->comps[i]->name, g->base.name, rep);
         if (owned(g) && rep >= 0 && (uint32_t)rep >= g->nmem)
             return diag_error(d, sim->comps[i]->loc,
                               "[fault %s]: replica %d names a consumer of [consumers %s], which "
@@ -1824,7 +1866,17 @@ static const struct param_spec consumers_params[] = {
      "With assignment = shared, no autoscale, calls, dedupe or visibility_timeout"},
     {"fetch_latency", "dist", "",
      "the round trip of one fetch, paid once per fetch before its first message is "
-     "processed, e.g. const(5ms); none by default"},
+     "processed, e.g. const(5ms); none by default; with prefetch, the round trip of each "
+     "delivery (several in flight at once)"},
+    {"prefetch", "int|none", "none",
+     "messages in flight per consumer (RabbitMQ's prefetch count): the broker pushes waiting "
+     "messages, in round robin, to every consumer with fewer than this delivered and unacked "
+     "(its buffer plus the one it processes), each landing fetch_latency later, so the round "
+     "trip hides behind the processing; a message in a slow or busy consumer's buffer waits "
+     "there even while another consumer is idle (buffered_worst_mean, buffer_wait_*); a "
+     "consumer's crash (a [fault] with replica = K: one consumer) sends its buffer back to the "
+     "front (after_processing) or loses it (on_receive). With assignment = shared, no batch, "
+     "autoscale, calls, dedupe, ack_delay or visibility_timeout"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -2165,9 +2217,16 @@ static double fetch_more(struct consumers *g, struct station *stn, struct reques
 
 /* m's processing ended (its worker is still held): the worker goes to the
  * next message of m's fetch, or back to the station. */
+static void pf_done(struct sim *sim, struct consumers *g, struct station *stn,
+                    struct request *m);
+
 static void release_or_next(struct sim *sim, struct consumers *g, struct station *stn,
                             struct request *m)
 {
+    if (g->prefetch) {
+        pf_done(sim, g, stn, m);
+        return;
+    }
     struct idmap_slot *s = g->batch > 1 ? idmap_find(&g->held_by, m->id) : NULL;
     if (!s) {
         station_release(sim, stn, m);
@@ -2214,6 +2273,176 @@ static void cut_fetch(struct sim *sim, struct consumers *g, struct station *stn,
     fb_free(g, h);
 }
 
+/* ---- prefetch (`prefetch`; see "Prefetch" in the top comment) ----------------- */
+
+static void pf_level(struct sim *sim, struct consumers *g, uint32_t k, int64_t delta)
+{
+    sim_level_add(sim, &g->pf[k].buffered, delta);
+    sim_level_add(sim, &g->pf_buffered, delta);
+}
+
+/* Consumer k starts on its oldest buffered message (landed): on the worker
+ * whose processing `from` just ended (handed over), or on a free one. */
+static void pf_start(struct sim *sim, struct consumers *g, uint32_t k, struct request *from)
+{
+    struct pf_consumer *pc = &g->pf[k];
+    struct station *st = &g->stn[k / g->pf_per];
+    struct pf_slot s = pf_pop_front(pc);
+    pf_level(sim, g, k, -1);
+    g->parked[st->index].fetched--;
+    hist_add(g->pf_wait, sim_now(sim) - s.sent_ns);
+    pc->cur = s.m;
+    idmap_get(&g->held_by, s.m->id)->a = k; /* its demand (k's slow) and end find k */
+    if (from) {
+        station_handover(sim, st, from, s.m);
+        return;
+    }
+    enum station_verdict v = station_offer(sim, st, s.m);
+    assert(v == STATION_STARTED); /* one worker per consumer, and k was idle */
+    (void)v;
+}
+
+/* A delivery to consumer k landed (v: k and its crash count then). */
+static void pf_land_event(struct sim *sim, void *a, void *b)
+{
+    struct consumers *g = a;
+    uint64_t v = (uint64_t)(uintptr_t)b;
+    uint32_t k = (uint32_t)(v >> 32);
+    if ((uint32_t)v != g->pf[k].epoch || !station_is_up(&g->stn[k / g->pf_per]))
+        return; /* a crash took the buffer back */
+    if (pf_head_ready(&g->pf[k], sim_now(sim)))
+        pf_start(sim, g, k, NULL);
+}
+
+/* The broker of partition part pushes its waiting messages, oldest first,
+ * to its consumers with credit, in round robin (expired ones deleted on the
+ * way); each delivery lands after its round trip (fetch_latency: a draw
+ * from the message's work seed, stream 1), in order on its consumer's
+ * channel, and an idle consumer starts on it as it lands. */
+static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part)
+{
+    struct station *st = &g->stn[part];
+    struct parked *pk = &g->parked[part];
+    if (!station_is_up(st) || !broker_up(g->q, part))
+        return;
+    int64_t now = sim_now(sim);
+    while (pk->len > 0) {
+        if (expired(g->q, pk->ring[pk->head]->born_ns, now)) {
+            struct request *x = park_pop(pk);
+            backlog_add(sim, st, -1);
+            lose_expired(sim, g, x);
+            continue;
+        }
+        uint32_t j = pf_pick(&g->pf[part * g->pf_per], g->pf_per, &g->pf_cursor[part],
+                             g->prefetch);
+        if (j == g->pf_per)
+            return; /* no credit left: it waits at the broker */
+        uint32_t k = part * g->pf_per + j;
+        struct pf_consumer *pc = &g->pf[k];
+        struct request *m = park_pop(pk);
+        backlog_add(sim, st, -1);
+        int64_t land = now;
+        if (g->has_fetch) {
+            struct rng wr;
+            sim_work_rng(m, st->comp, 1, &wr);
+            land += (int64_t)(dist_sample(&g->fetch, &wr) + 0.5);
+        }
+        if (land < pc->last_land_ns)
+            land = pc->last_land_ns;
+        pc->last_land_ns = land;
+        pf_push(pc, m, now, land);
+        pk->fetched++;
+        pf_level(sim, g, k, 1);
+        if (land > now) {
+            uint64_t v = (uint64_t)k << 32 | pc->epoch;
+            sim_after(sim, land - now, pf_land_event, g, (void *)(uintptr_t)v);
+        } else if (pf_head_ready(pc, now)) {
+            pf_start(sim, g, k, NULL);
+        }
+    }
+}
+
+/* m's processing ended (its worker still held): its consumer goes on with
+ * its next landed message, or frees the worker; the credit freed lets the
+ * broker push more. */
+static void pf_done(struct sim *sim, struct consumers *g, struct station *stn,
+                    struct request *m)
+{
+    struct idmap_slot *s = idmap_find(&g->held_by, m->id);
+    assert(s);
+    uint32_t k = s->a;
+    idmap_del(&g->held_by, m->id);
+    g->pf[k].cur = NULL;
+    if (pf_head_ready(&g->pf[k], sim_now(sim)))
+        pf_start(sim, g, k, m);
+    else
+        station_release(sim, stn, m);
+    pf_kick(sim, g, stn->index);
+}
+
+/* Consumer k crashed: its buffer (in flight or landed) goes back to the
+ * front of its partition, in order (after_processing: delivered again, not
+ * counted as a delivery), or is lost (on_receive: the broker forgot it). */
+static void pf_return(struct sim *sim, struct consumers *g, uint32_t k)
+{
+    struct pf_consumer *pc = &g->pf[k];
+    struct station *st = &g->stn[k / g->pf_per];
+    pc->epoch++; /* its landings on the way are stale */
+    pc->last_land_ns = sim_now(sim);
+    while (pc->len > 0) {
+        struct request *x = pf_pop_back(pc).m;
+        pf_level(sim, g, k, -1);
+        g->parked[st->index].fetched--;
+        if (g->ack_on_receive) {
+            g->lost++;
+            g->base.st.errors++;
+            msg_free(sim, g, x, false);
+        } else {
+            g->redelivered++;
+            park_front(&g->parked[st->index], x);
+            backlog_add(sim, st, 1);
+        }
+    }
+}
+
+/* A crash cut m, which consumer k processed: k's buffer goes (pf_return),
+ * before m itself goes back to the front (cut). */
+static void pf_cut(struct sim *sim, struct consumers *g, struct request *m)
+{
+    struct idmap_slot *s = idmap_find(&g->held_by, m->id);
+    assert(s);
+    uint32_t k = s->a;
+    idmap_del(&g->held_by, m->id);
+    g->pf[k].cur = NULL;
+    pf_return(sim, g, k);
+}
+
+/* A fault on consumer k alone (`replica = K`): slow multiplies its own
+ * processing times; a crash cuts its message and takes its buffer back,
+ * and the broker gives it nothing until it recovers. */
+static void pf_fault(struct sim *sim, struct consumers *g, uint32_t k, enum fault_action a,
+                     double value, bool start)
+{
+    struct pf_consumer *pc = &g->pf[k];
+    uint32_t part = k / g->pf_per;
+    if (a == FAULT_SLOW) {
+        pc->slow = start ? value : 1.0;
+        return;
+    }
+    assert(a == FAULT_CRASH);
+    if (start) {
+        if (pc->down++ > 0)
+            return;
+        if (pc->cur)
+            station_cut(sim, &g->stn[part], pc->cur); /* cut: pf_cut returns its buffer */
+        else
+            pf_return(sim, g, k);
+        pf_kick(sim, g, part);
+    } else if (pc->down > 0 && --pc->down == 0) {
+        pf_kick(sim, g, part);
+    }
+}
+
 static double consumers_demand(struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
@@ -2221,7 +2450,7 @@ static double consumers_demand(struct station *stn, struct request *m)
     double fetch_ns = 0;
     if (f->step & STEP_FETCHED)
         f->step &= ~STEP_FETCHED; /* fetched with an earlier message */
-    else if (g->batch > 1 || g->has_fetch)
+    else if (!g->prefetch && (g->batch > 1 || g->has_fetch))
         fetch_ns = fetch_more(g, stn, m);
     if (g->dedupe_ns >= 0) {
         seen_expire(g, f->start_ns);
@@ -2234,7 +2463,10 @@ static double consumers_demand(struct station *stn, struct request *m)
         sim_after(g->sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
     struct rng wr;
     sim_work_rng(m, stn->comp, 0, &wr);
-    return fetch_ns + dist_sample(&g->service, &wr);
+    double demand = dist_sample(&g->service, &wr);
+    if (g->prefetch) /* its consumer's own slow fault */
+        demand *= g->pf[idmap_find(&g->held_by, m->id)->a].slow;
+    return fetch_ns + demand;
 }
 
 /* The visibility timeout of m's delivery (started at f->start_ns) ended.
@@ -2535,6 +2767,8 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
         calls_cut(g, m);
     if (g->batch > 1)
         cut_fetch(sim, g, stn, m);
+    if (g->prefetch)
+        pf_cut(sim, g, m);
     if (g->ack_on_receive) {
         g->lost++;
         g->base.st.errors++;
@@ -2617,6 +2851,10 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
         owned_crash(sim, g, replica, start);
         return;
     }
+    if (g->prefetch && replica >= 0) { /* one consumer (checked: crash or slow) */
+        pf_fault(sim, g, (uint32_t)replica, a, value, start);
+        return;
+    }
     if (replica > 0 && !owned(g))
         return;
     bool crashed = false;
@@ -2631,6 +2869,8 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
                 backlog_add(sim, st, 1);
             }
             station_crash(sim, st); /* its queue is empty: only cuts */
+            for (uint32_t j = 0; j < g->pf_per && g->prefetch; j++) /* the idle ones' buffers */
+                pf_return(sim, g, i * g->pf_per + j);
             crashed = true;
         } else if (ch == NODEFAULT_RECOVERED && broker_up(g->q, i)) {
             unpark(sim, g, st);
@@ -2674,6 +2914,8 @@ static void consumers_reset(struct sim *sim, struct component *c)
     if (g->paused)
         g->pause_mark_ns = sim_now(sim);
     hist_reset(g->e2e);
+    if (g->pf_wait)
+        hist_reset(g->pf_wait);
 }
 
 static size_t consumers_metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
@@ -2721,6 +2963,19 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
     }
     if (g->ack_delay_ns > 0 || (owned(g) && g->nstn > 0))
         m[n++] = (struct metric_out){"acks_lost", (double)g->acks_lost, true};
+    if (g->prefetch && g->pf) { /* per-consumer buffers */
+        double worst = 0;
+        for (long long k = 0; k < g->n; k++) {
+            double b = sim_level_mean(sim, &g->pf[k].buffered, end_ns);
+            worst = b > worst ? b : worst;
+        }
+        m[n++] = (struct metric_out){"buffered_mean", sim_level_mean(sim, &g->pf_buffered, end_ns),
+                                     true};
+        m[n++] = (struct metric_out){"buffered_worst_mean", worst, true};
+        m[n++] = (struct metric_out){"buffer_wait_mean_ms", hist_mean(g->pf_wait) / 1e6, true};
+        m[n++] = (struct metric_out){"buffer_wait_p99_ms",
+                                     (double)hist_quantile(g->pf_wait, 0.99) / 1e6, true};
+    }
     if (c->ncallees > 0) { /* its calls (with guards: as a service's) */
         double calls = (double)g->calls_sent, timeouts = 0, opens = 0, rej_br = 0, rej_bh = 0,
                fallbacks = 0;
@@ -2801,8 +3056,15 @@ static double consumers_capacity_rps(const struct sim *sim, const struct compone
     if (c->ncallees > 0) /* a consumer is held through its calls, whose time it does not know */
         return (double)NAN;
     double mean = g->service.mean;
-    if (g->has_fetch) /* saturated, every fetch is full: its round trip shared by batch */
+    if (g->prefetch) { /* a credit is held for a round trip and a processing: prefetch of
+                          them per consumer hide the round trip, fewer do not */
+        double cycle = (g->has_fetch ? g->fetch.mean : 0) + mean;
+        if (cycle / (double)g->prefetch > mean)
+            mean = cycle / (double)g->prefetch;
+    } else if (g->has_fetch) { /* saturated, every fetch is full: its round trip shared by
+                                  batch */
         mean += g->fetch.mean / (double)g->batch;
+    }
     double n = g->autoscale ? (double)g->ready : (double)g->n;
     if (owned(g) && g->q && n >= 1) { /* the busiest owns ceil(P / n) of P even partitions */
         double np = (double)g->q->partitions;
@@ -3092,6 +3354,30 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
                             "batch above 1 is not supported with %s on [consumers %s]", why,
                             s->name);
     }
+    /* prefetch: per-consumer buffers of a shared group whose consumers stay
+     * (no member moves, no scale-down, no call, ack or visibility timer
+     * holding a buffered message) */
+    const struct sc_entry *pe = sc_find_entry(s, "prefetch");
+    if (pe && strcmp(pe->value, "none") != 0) {
+        long long np;
+        if (kp_int(s, consumers_params, "prefetch", 1, 1000000, &np, d) < 0) {
+            rc = -1;
+        } else if (rc == 0) {
+            const char *why = owned(g)                ? "assignment = range or round_robin"
+                              : g->batch > 1          ? "batch above 1"
+                              : g->autoscale          ? "autoscale"
+                              : c->ncallees           ? "calls"
+                              : g->dedupe_ns >= 0     ? "dedupe"
+                              : g->ack_delay_ns > 0   ? "ack_delay"
+                                                      : NULL;
+            if (why)
+                rc = diag_error(d, pe->val_loc,
+                                "prefetch is not supported with %s on [consumers %s]", why,
+                                s->name);
+            else
+                g->prefetch = (uint32_t)np, g->prefetch_loc = pe->val_loc;
+        }
+    }
     g->n = n; /* its stations are built by the queue, which knows the partitions */
     sim_stats_init(sim, &c->st, true);
     sim_level_init(sim, &g->backlog);
@@ -3108,6 +3394,8 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
 static uint32_t consumers_nodes(const struct component *c)
 {
     const struct consumers *g = (const struct consumers *)c;
+    if (g->prefetch) /* each consumer has its own buffer: one node each */
+        return (uint32_t)g->n;
     if (!owned(g))
         return 1;
     return g->autoscale ? g->hpa.max : (uint32_t)g->n;
@@ -3151,6 +3439,11 @@ static void consumers_fini(struct component *c)
         free(g->fb[i].m);
     free(g->fb);
     idmap_free(&g->held_by);
+    for (long long k = 0; g->pf && k < g->n; k++)
+        pf_fini(&g->pf[k]);
+    free(g->pf);
+    free(g->pf_cursor);
+    hist_free(g->pf_wait);
     if (g->has_fetch)
         dist_fini(&g->fetch);
 }
