@@ -444,7 +444,8 @@ static bool member_free(const struct consumers *g, uint32_t k)
 }
 
 static void owned_kick(struct sim *sim, struct consumers *g, uint32_t part);
-static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part);
+static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
+                    const struct request *fresh);
 
 /* ---- messages parked while the consumers are down ----------------------- */
 
@@ -624,10 +625,11 @@ static void offer_or_park(struct sim *sim, struct consumers *g, struct station *
 {
     if (owned(g) || g->prefetch) { /* the partition's log: its owner takes it in turn, or
                                       the broker pushes it to a consumer with credit */
+        bool fresh = g->parked[st->index].len == 0; /* a consumer may take it at once */
         park_back(&g->parked[st->index], m);
         backlog_add(sim, st, 1);
         if (g->prefetch)
-            pf_kick(sim, g, st->index);
+            pf_kick(sim, g, st->index, fresh ? m : NULL);
         else
             owned_kick(sim, g, st->index);
         return;
@@ -647,8 +649,17 @@ static void offer_or_park(struct sim *sim, struct consumers *g, struct station *
 static void unpark(struct sim *sim, struct consumers *g, struct station *st)
 {
     struct parked *pk = &g->parked[st->index];
-    if (g->prefetch) {
-        pf_kick(sim, g, st->index);
+    if (g->prefetch) { /* the expired ones deleted, the others stay in order for pf_kick */
+        for (size_t n = pk->len; n > 0; n--) {
+            struct request *m = park_pop(pk);
+            if (expired(g->q, m->born_ns, sim_now(sim))) {
+                backlog_add(sim, st, -1);
+                lose_expired(sim, g, m);
+            } else {
+                park_back(pk, m);
+            }
+        }
+        pf_kick(sim, g, st->index, NULL);
         return;
     }
     while (pk->len > 0) {
@@ -2315,11 +2326,14 @@ static void pf_land_event(struct sim *sim, void *a, void *b)
 }
 
 /* The broker of partition part pushes its waiting messages, oldest first,
- * to its consumers with credit, in round robin (expired ones deleted on the
- * way); each delivery lands after its round trip (fetch_latency: a draw
+ * to its consumers with credit, in round robin (an expired one is deleted
+ * when it would be sent, as a consumer reaching it in the queue would; not
+ * `fresh`, just stored or sent back, which a consumer with credit takes at
+ * once); each delivery lands after its round trip (fetch_latency: a draw
  * from the message's work seed, stream 1), in order on its consumer's
  * channel, and an idle consumer starts on it as it lands. */
-static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part)
+static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
+                    const struct request *fresh)
 {
     struct station *st = &g->stn[part];
     struct parked *pk = &g->parked[part];
@@ -2327,16 +2341,17 @@ static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part)
         return;
     int64_t now = sim_now(sim);
     while (pk->len > 0) {
-        if (expired(g->q, pk->ring[pk->head]->born_ns, now)) {
+        uint32_t cursor = g->pf_cursor[part];
+        uint32_t j = pf_pick(&g->pf[part * g->pf_per], g->pf_per, &cursor, g->prefetch);
+        if (j == g->pf_per)
+            return; /* no credit left: it waits at the broker */
+        if (pk->ring[pk->head] != fresh && expired(g->q, pk->ring[pk->head]->born_ns, now)) {
             struct request *x = park_pop(pk);
             backlog_add(sim, st, -1);
             lose_expired(sim, g, x);
             continue;
         }
-        uint32_t j = pf_pick(&g->pf[part * g->pf_per], g->pf_per, &g->pf_cursor[part],
-                             g->prefetch);
-        if (j == g->pf_per)
-            return; /* no credit left: it waits at the broker */
+        g->pf_cursor[part] = cursor;
         uint32_t k = part * g->pf_per + j;
         struct pf_consumer *pc = &g->pf[k];
         struct request *m = park_pop(pk);
@@ -2377,7 +2392,7 @@ static void pf_done(struct sim *sim, struct consumers *g, struct station *stn,
         pf_start(sim, g, k, m);
     else
         station_release(sim, stn, m);
-    pf_kick(sim, g, stn->index);
+    pf_kick(sim, g, stn->index, NULL);
 }
 
 /* Consumer k crashed: its buffer (in flight or landed) goes back to the
@@ -2437,9 +2452,9 @@ static void pf_fault(struct sim *sim, struct consumers *g, uint32_t k, enum faul
             station_cut(sim, &g->stn[part], pc->cur); /* cut: pf_cut returns its buffer */
         else
             pf_return(sim, g, k);
-        pf_kick(sim, g, part);
+        pf_kick(sim, g, part, NULL);
     } else if (pc->down > 0 && --pc->down == 0) {
-        pf_kick(sim, g, part);
+        pf_kick(sim, g, part, NULL);
     }
 }
 
