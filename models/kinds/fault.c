@@ -398,8 +398,3 @@ const struct component *fault_target(const struct component *f, int32_t *replica
     *replica = ft->replica;
     return ft->is_link ? NULL : ft->target;
 }
-
-enum fault_action fault_action_of(const struct component *f)
-{
-    return ((const struct fault *)f)->action;
-}

@@ -12,7 +12,4 @@ extern const struct kind kind_fault;
  * *replica gets the node it names (-1: all). */
 const struct component *fault_target(const struct component *f, int32_t *replica);
 
-/* What fault f does (crash, slow, errors, latency, ...). */
-enum fault_action fault_action_of(const struct component *f);
-
 #endif

@@ -1727,13 +1727,6 @@ static int queue_check(struct sim *sim, struct component *c, struct diag *d)
             t->kind != &kind_consumers || ((const struct consumers *)t)->q != q)
             continue;
         const struct consumers *g = (const struct consumers *)t;
-        enum fault_action fa = fault_action_of(sim->comps[i]);
-        if (g->prefetch && rep >= 0 && fa != FAULT_CRASH && fa != FAULT_SLOW)
-            return diag_error(d, sim->comps[i]->loc,
-                              "[fault %s]: a fault on one consumer of [consumers %s] (replica "
-                              "%d) is a crash or slow; errors and latency apply to the whole "
-                              "group (replica = all)",
-                              sim->comps[i]->name, g->base.name, rep);
         if (owned(g) && rep >= 0 && (uint32_t)rep >= g->nmem)
             return diag_error(d, sim->comps[i]->loc,
                               "[fault %s]: replica %d names a consumer of [consumers %s], which "
@@ -2866,7 +2859,7 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
         owned_crash(sim, g, replica, start);
         return;
     }
-    if (g->prefetch && replica >= 0) { /* one consumer (checked: crash or slow) */
+    if (g->prefetch && replica >= 0) { /* one consumer (a consumers' faults: crash, slow) */
         pf_fault(sim, g, (uint32_t)replica, a, value, start);
         return;
     }
