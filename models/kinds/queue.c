@@ -171,6 +171,40 @@
  * a message stored to an idle consumer is fetched alone. The slow fault
  * scales the fetch with the processing.
  *
+ * Prefetch (the consumers' `prefetch = N`; shared assignment; per-consumer
+ * data in models/kinds/prefetch.[ch]): each consumer has an identity
+ * (partition p's are p * pf_per .. (p + 1) * pf_per - 1, one station worker
+ * each) and a buffer. The partition's waiting messages are all in its
+ * `parked` ring (the broker's log, as an owned group's), never in the
+ * station's queue; pf_kick pushes them, oldest first, to the consumers
+ * with credit (fewer than N delivered and unacked: buffer plus the one in
+ * processing) in round robin from pf_cursor (RabbitMQ's rule), whenever a
+ * message is stored or sent back, a processing ends, or a consumer or the
+ * broker comes back. Dispatch rule and refill rule are one: every
+ * delivery is sent at once and lands `fetch_latency` later (a draw from
+ * the message's work seed, stream 1; no earlier than the consumer's
+ * previous landing: a channel delivers in order), so several are in
+ * flight and the buffer refills while the consumer works. A consumer that
+ * is free starts on its oldest landed message (pf_start, station_offer,
+ * or station_handover from the one just ended). Buffered messages count
+ * in `fetched` (held with after_processing, as a batch's). An expired
+ * message is deleted when it would be sent (only when a consumer has
+ * credit, as the station's queue deletes one a consumer reaches); one
+ * stored or sent back to an empty log with credit free is taken at once,
+ * unchecked, as station_offer starts it: so prefetch = 1 without
+ * fetch_latency is exactly the group without prefetch. A [fault] with
+ * `replica = K` acts on consumer K alone: slow multiplies its own demands
+ * (its pf slow factor), a crash cuts its message (station_cut) and
+ * pf_return sends its buffer (landed or in flight: its epoch makes the
+ * landing events stale) back to the front, in order, behind the cut one
+ * (after_processing: redelivered, not a delivery; the cut one counts
+ * towards max_deliveries), or loses it (on_receive); the broker sends it
+ * nothing until it recovers. A crash of the group does the same for every
+ * consumer. The visibility timeout starts with a processing here, which
+ * for a buffered message is not its delivery: prefetch is refused with
+ * it, as with batch, owned partitions, autoscale, calls, dedupe and
+ * ack_delay.
+ *
  * Invariants: those of the station; held messages (waiting or parked, plus
  * those being processed with after_processing) never exceed capacity; published
  * = stored + rejected_full after the cut (a publish is counted when its
