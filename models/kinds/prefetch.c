@@ -55,6 +55,18 @@ uint32_t pf_pick(const struct pf_consumer *cs, uint32_t n, uint32_t *cursor, uin
     return n;
 }
 
+bool pf_holds(const struct pf_consumer *c, const struct request *m, int64_t sent_ns)
+{
+    if (c->cur == m)
+        return c->cur_sent_ns == sent_ns;
+    for (uint32_t i = 0; i < c->len; i++) {
+        const struct pf_slot *s = &c->ring[(c->head + i) % c->cap];
+        if (s->m == m)
+            return s->sent_ns == sent_ns;
+    }
+    return false;
+}
+
 void pf_fini(struct pf_consumer *c)
 {
     free(c->ring);

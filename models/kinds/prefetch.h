@@ -25,6 +25,7 @@ struct pf_consumer {
     struct pf_slot *ring; /* its buffer, oldest delivery first */
     uint32_t head, len, cap;
     struct request *cur;  /* the message it processes, or NULL (idle) */
+    int64_t cur_sent_ns;  /* when the broker sent it (its visibility timeout runs from then) */
     int64_t last_land_ns; /* its channel delivers in order: no landing before this */
     uint32_t epoch;       /* crashes so far: a landing event of an older one is stale */
     uint32_t down;        /* crash faults on it now */
@@ -50,6 +51,10 @@ bool pf_head_ready(const struct pf_consumer *c, int64_t now_ns);
  * from *cursor on, that is up and has credit left under `prefetch`; the
  * cursor moves past it. Returns n when none has. */
 uint32_t pf_pick(const struct pf_consumer *cs, uint32_t n, uint32_t *cursor, uint32_t prefetch);
+
+/* Is m delivered to c now (in processing or in its buffer) by a delivery
+ * sent at sent_ns? */
+bool pf_holds(const struct pf_consumer *c, const struct request *m, int64_t sent_ns);
 
 void pf_fini(struct pf_consumer *c);
 

@@ -200,9 +200,17 @@
  * (after_processing: redelivered, not a delivery; the cut one counts
  * towards max_deliveries), or loses it (on_receive); the broker sends it
  * nothing until it recovers. A crash of the group does the same for every
- * consumer. The visibility timeout starts with a processing here, which
- * for a buffered message is not its delivery: prefetch is refused with
- * it, as with batch, owned partitions, autoscale, calls, dedupe and
+ * consumer. The visibility timeout runs from each delivery (sent by the
+ * broker), not from the processing: its timer is set in pf_kick, and
+ * visible_event finds the delivery through held_by (the message's
+ * consumer) and pf_holds (buffered or in processing, sent vt ago): a
+ * message still in a buffer or in processing when it ends is delivered
+ * again (a copy, possibly to the same consumer), so a buffer that holds
+ * more than the timeout's worth of work makes duplicates. With a
+ * timeout a crashed consumer's messages (cut or buffered) come back when
+ * their timeout ends (STEP_INVISIBLE, their frame's start_ns set to the
+ * delivery), or, past it, are dropped (pf_invisible: a copy is out).
+ * Refused with batch, owned partitions, autoscale, calls, dedupe and
  * ack_delay.
  *
  * Invariants: those of the station; held messages (waiting or parked, plus
@@ -1584,11 +1592,6 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
                               "batch above 1 on [consumers %s] is not supported with "
                               "[queue %s]'s visibility_timeout",
                               g->base.name, s->name);
-        if (g->prefetch && q->vt_ns >= 0)
-            return diag_error(d, g->prefetch_loc,
-                              "prefetch on [consumers %s] is not supported with [queue %s]'s "
-                              "visibility_timeout",
-                              g->base.name, s->name);
         if (g->autoscale && !owned(g))
             per = g->hpa.max; /* places for the most it may have; set to the start below */
         if (owned(g))
@@ -1913,8 +1916,9 @@ static const struct param_spec consumers_params[] = {
      "trip hides behind the processing; a message in a slow or busy consumer's buffer waits "
      "there even while another consumer is idle (buffered_worst_mean, buffer_wait_*); a "
      "consumer's crash (a [fault] with replica = K: one consumer) sends its buffer back to the "
-     "front (after_processing) or loses it (on_receive). With assignment = shared, no batch, "
-     "autoscale, calls, dedupe, ack_delay or visibility_timeout"},
+     "front (after_processing) or loses it (on_receive); the queue's visibility_timeout runs "
+     "from each delivery, so a message buffered longer is delivered again. With assignment "
+     "= shared, no batch, autoscale, calls, dedupe or ack_delay"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -2330,7 +2334,7 @@ static void pf_start(struct sim *sim, struct consumers *g, uint32_t k, struct re
     g->parked[st->index].fetched--;
     hist_add(g->pf_wait, sim_now(sim) - s.sent_ns);
     pc->cur = s.m;
-    idmap_get(&g->held_by, s.m->id)->a = k; /* its demand (k's slow) and end find k */
+    pc->cur_sent_ns = s.sent_ns;
     if (from) {
         station_handover(sim, st, from, s.m);
         return;
@@ -2393,8 +2397,11 @@ static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
             land = pc->last_land_ns;
         pc->last_land_ns = land;
         pf_push(pc, m, now, land);
+        idmap_get(&g->held_by, m->id)->a = k; /* its visibility timer, demand and end find k */
         pk->fetched++;
         pf_level(sim, g, k, 1);
+        if (g->q->vt_ns >= 0 && !g->ack_on_receive) /* from its delivery */
+            sim_after(sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
         if (land > now) {
             uint64_t v = (uint64_t)k << 32 | pc->epoch;
             sim_after(sim, land - now, pf_land_event, g, (void *)(uintptr_t)v);
@@ -2422,6 +2429,26 @@ static void pf_done(struct sim *sim, struct consumers *g, struct station *stn,
     pf_kick(sim, g, stn->index, NULL);
 }
 
+/* With a visibility timeout, a delivered message whose consumer crashed (m,
+ * its timeout started at its frame's start_ns: the processing's start, or
+ * with prefetch its delivery) comes back when its timeout ends
+ * (STEP_INVISIBLE: its timer brings it back); when that has passed
+ * already, the timer found it delivered and the broker sent a copy then:
+ * this delivery just ends (acked unprocessed, answered by its copy), else
+ * it would wait for a timer that has gone, held for ever. */
+static void vt_invisible(struct sim *sim, struct consumers *g, struct station *st,
+                         struct request *m)
+{
+    struct frame *f = sim_top(m);
+    if (f->start_ns + g->q->vt_ns > sim_now(sim)) {
+        f->step |= STEP_INVISIBLE;
+        g->parked[st->index].invisible++;
+        return;
+    }
+    f->step |= STEP_SKIP;
+    msg_free(sim, g, m, false);
+}
+
 /* Consumer k crashed: its buffer (in flight or landed) goes back to the
  * front of its partition, in order (after_processing: delivered again, not
  * counted as a delivery), or is lost (on_receive: the broker forgot it). */
@@ -2432,13 +2459,18 @@ static void pf_return(struct sim *sim, struct consumers *g, uint32_t k)
     pc->epoch++; /* its landings on the way are stale */
     pc->last_land_ns = sim_now(sim);
     while (pc->len > 0) {
-        struct request *x = pf_pop_back(pc).m;
+        struct pf_slot sl = pf_pop_back(pc);
+        struct request *x = sl.m;
+        idmap_del(&g->held_by, x->id);
         pf_level(sim, g, k, -1);
         g->parked[st->index].fetched--;
         if (g->ack_on_receive) {
             g->lost++;
             g->base.st.errors++;
             msg_free(sim, g, x, false);
+        } else if (g->q->vt_ns >= 0) { /* the broker knows only its timeout */
+            sim_top(x)->start_ns = sl.sent_ns;
+            vt_invisible(sim, g, st, x);
         } else {
             g->redelivered++;
             park_front(&g->parked[st->index], x);
@@ -2456,6 +2488,7 @@ static void pf_cut(struct sim *sim, struct consumers *g, struct request *m)
     uint32_t k = s->a;
     idmap_del(&g->held_by, m->id);
     g->pf[k].cur = NULL;
+    sim_top(m)->start_ns = g->pf[k].cur_sent_ns; /* its visibility timeout's start */
     pf_return(sim, g, k);
 }
 
@@ -2501,7 +2534,7 @@ static double consumers_demand(struct station *stn, struct request *m)
             return fetch_ns;
         }
     }
-    if (g->q->vt_ns >= 0 && !g->ack_on_receive)
+    if (g->q->vt_ns >= 0 && !g->ack_on_receive && !g->prefetch) /* prefetch: at delivery */
         sim_after(g->sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
     struct rng wr;
     sim_work_rng(m, stn->comp, 0, &wr);
@@ -2524,8 +2557,16 @@ static void visible_event(struct sim *sim, void *a, void *b)
         return;
     struct frame *f = sim_top(m);
     struct consumers *g = (struct consumers *)f->c;
-    if (f->start_ns + g->q->vt_ns != sim_now(sim))
+    /* prefetch: delivered (buffered or in processing) by the delivery the
+     * timer is for, sent vt ago */
+    bool pf_live = g->prefetch && !(f->step & STEP_INVISIBLE);
+    if (pf_live) {
+        struct idmap_slot *hs = idmap_find(&g->held_by, m->id);
+        if (!hs || !pf_holds(&g->pf[hs->a], m, sim_now(sim) - g->q->vt_ns))
+            return;
+    } else if (f->start_ns + g->q->vt_ns != sim_now(sim)) {
         return;
+    }
     struct station *st = &g->stn[f->replica];
     if (f->step & STEP_INVISIBLE) {
         f->step &= ~STEP_INVISIBLE;
@@ -2535,7 +2576,7 @@ static void visible_event(struct sim *sim, void *a, void *b)
         offer_or_park(sim, g, st, m);
         return;
     }
-    if (!f->holds_worker)
+    if (!pf_live && !f->holds_worker)
         return;
     g->vt_expired++;
     struct idmap_slot *s = idmap_get(&g->family, m->version);
@@ -2824,9 +2865,9 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
     }
     if (sim->trace) /* this delivery ends; the next starts */
         trace_msg_end(sim, m, false);
-    if (g->q->vt_ns >= 0) { /* back when its visibility timeout ends */
-        sim_top(m)->step |= STEP_INVISIBLE;
-        g->parked[stn->index].invisible++;
+    if (g->q->vt_ns >= 0) { /* back when its visibility timeout ends (from its start, or
+                               with prefetch its delivery: pf_cut) */
+        vt_invisible(sim, g, stn, m);
         return;
     }
     g->redelivered++;
