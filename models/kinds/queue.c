@@ -1904,7 +1904,8 @@ static const struct param_spec consumers_params[] = {
      "more waiting ones of its partition with it and processes them one after another, each "
      "acked as it ends (held by that consumer even while another is idle); a crash sends the "
      "unprocessed ones back to the front (after_processing) or loses them (on_receive). "
-     "With assignment = shared, no autoscale, calls, dedupe or visibility_timeout"},
+     "An idempotent consumer (dedupe) skips a fetched message it has processed. With "
+     "assignment = shared, no autoscale, calls or visibility_timeout"},
     {"fetch_latency", "dist", "",
      "the round trip of one fetch, paid once per fetch before its first message is "
      "processed, e.g. const(5ms); none by default; with prefetch, the round trip of each "
@@ -3427,11 +3428,10 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
                 d) < 0)
         rc = -1, g->has_fetch = false;
     if (g->batch > 1 && rc == 0) {
-        const char *why = owned(g)            ? "assignment = range or round_robin"
-                          : g->autoscale      ? "autoscale"
-                          : c->ncallees       ? "calls"
-                          : g->dedupe_ns >= 0 ? "dedupe"
-                                              : NULL;
+        const char *why = owned(g)       ? "assignment = range or round_robin"
+                          : g->autoscale ? "autoscale"
+                          : c->ncallees  ? "calls"
+                                         : NULL;
         if (why)
             rc = diag_error(d, sc_find_entry(s, "batch")->val_loc,
                             "batch above 1 is not supported with %s on [consumers %s]", why,
