@@ -1,7 +1,9 @@
-/* Batch receive with an idempotent consumer (the consumers' `batch` and
- * `dedupe`, models/kinds/queue.c), with constant times so every count is
- * exact: a message fetched in a batch after a crash lost its ack is
- * skipped, not processed twice. */
+/* Batch receive (the consumers' `batch`, models/kinds/queue.c) with an
+ * idempotent consumer and with a visibility timeout, with constant times
+ * so every count is exact: a message fetched in a batch after a crash lost
+ * its ack is skipped, not processed twice; the timeout runs from the
+ * fetch, so a message waiting in its fetch past it is delivered again,
+ * and a crash's cut fetch comes back when the timeout ends. */
 #include <check.h>
 
 #include "models/kind.h"
@@ -87,6 +89,65 @@ START_TEST(a_batch_without_dedupe_processes_it_twice)
 }
 END_TEST
 
+static void build(const char *text)
+{
+    tl_model_build(&sim, &sc, &pt, text, 1, 1000 * S);
+    tl_sink_init(&sink);
+}
+
+static void publish(uint64_t k)
+{
+    tl_sink_publish(&sim, &sink, k, kind_lookup(&sim, "q"));
+}
+
+#define VT_BATCH(vt) QUIET "[queue q]\nvisibility_timeout = " vt "\n\n[consumers w]\nfrom = q\n" \
+                     "service = const(10ms)\nbatch = 3\n"
+
+/* Batch 3, service 10 ms, timeout 15 ms from the fetch: 1 is taken alone
+ * at 0 (done at 10); 2 at 10 with 3 and 4 fetched. At 25 ms 3 is in
+ * processing and 4 still waits in the fetch: both are delivered again (3',
+ * 4' queued). 4 runs in [30, 40); at 40 3' is taken with 4' (3' in [40,
+ * 50), 4' in [50, 60)); at 55 ms 4' is in processing: 4'' runs in [60,
+ * 70). Seven processings, three duplicates; with the timeout from the
+ * processing's start 4 (started at 30) would not have timed out. */
+START_TEST(a_batch_timeout_runs_from_the_fetch)
+{
+    build(VT_BATCH("15ms"));
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("w", "processed"), 7);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 3);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 3);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (10.0 + 20 + 30 + 40 + 50 + 60 + 70) / 7,
+                            1e-9);
+}
+END_TEST
+
+/* Timeout 50 ms: 2 is fetched with 3 and 4 at 10 ms; a crash at 15 ms cuts
+ * 2 and the fetch: the broker knows only their timeout, so after the
+ * recovery (20 ms) they come back at 60 ms, in order (2 alone in [60, 70),
+ * then 3 with 4: [70, 80), [80, 90)). */
+START_TEST(a_cut_fetch_comes_back_when_its_timeout_ends)
+{
+    build(VT_BATCH("50ms"));
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 15 * MS);
+    crash(true);
+    tl_run_until(&sim, 20 * MS);
+    crash(false);
+    tl_run_until(&sim, 60 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq(metric("w", "redelivered"), 3);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 0);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (10.0 + 70 + 80 + 90) / 4, 1e-9);
+}
+END_TEST
+
 Suite *batch_suite(void)
 {
     Suite *s = suite_create("batch");
@@ -94,6 +155,8 @@ Suite *batch_suite(void)
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_test(tc, a_batch_with_dedupe_skips_a_message_whose_ack_was_lost);
     tcase_add_test(tc, a_batch_without_dedupe_processes_it_twice);
+    tcase_add_test(tc, a_batch_timeout_runs_from_the_fetch);
+    tcase_add_test(tc, a_cut_fetch_comes_back_when_its_timeout_ends);
     suite_add_tcase(s, tc);
     return s;
 }

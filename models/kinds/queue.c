@@ -99,7 +99,8 @@
  * message's first age and id) or away. Retention deletes an expired message
  * when the broker stores a new one on its partition (purge_expired, oldest
  * first) or a consumer reaches it (the station's gone hook). A visibility
- * timeout starts with each processing (the demand hook): if the processing
+ * timeout starts with each processing (the demand hook; with prefetch at
+ * the delivery, with batch at the fetch: see those): if the processing
  * is still running when it ends, a copy of the message (same id) is
  * delivered again; the group's family map counts the processings of each
  * such message to find the duplicates. An idempotent group (dedupe)
@@ -169,7 +170,12 @@
  * one cut in processing, in order (redelivered, not counted as a delivery);
  * with on_receive they are lost. A fetch takes what waits at that instant:
  * a message stored to an idle consumer is fetched alone. The slow fault
- * scales the fetch with the processing.
+ * scales the fetch with the processing. With the queue's visibility
+ * timeout, each fetched message's runs from the fetch (vt_sent keeps the
+ * fetch's sending time by message id while it is fetched or in
+ * processing; visible_event copies one still there when it ends), and a
+ * crash's cut fetch comes back when the timeout ends (vt_invisible). An
+ * idempotent group skips a fetched message it has seen, as any delivery.
  *
  * Prefetch (the consumers' `prefetch = N`; shared assignment; per-consumer
  * data in models/kinds/prefetch.[ch]): each consumer has an identity
@@ -446,6 +452,9 @@ struct consumers {
     struct idmap held_by;     /* id of a message in processing -> its fetch record (a) */
     struct fbatch *fb;        /* fetch records (grows; stable indices) */
     uint32_t fbcap, fbfree;   /* places; free list head: index + 1, 0: empty */
+    struct idmap vt_sent;     /* with a visibility timeout: id of a message fetched (in
+                                 processing or waiting in its fetch) -> when the fetch was sent
+                                 (a: low, b: high 32 bits of the time in ns) */
     /* prefetch (`prefetch`; see "Prefetch" in the top comment) */
     uint32_t prefetch;        /* messages in flight per consumer; 0: off (no buffers) */
     struct loc prefetch_loc;
@@ -1587,11 +1596,6 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
                               "(each partition owned by one consumer), or a queue of one "
                               "partition",
                               g->base.name, s->name, q->partitions);
-        if (g->batch > 1 && q->vt_ns >= 0)
-            return diag_error(d, g->from_loc,
-                              "batch above 1 on [consumers %s] is not supported with "
-                              "[queue %s]'s visibility_timeout",
-                              g->base.name, s->name);
         if (g->autoscale && !owned(g))
             per = g->hpa.max; /* places for the most it may have; set to the start below */
         if (owned(g))
@@ -1904,8 +1908,8 @@ static const struct param_spec consumers_params[] = {
      "more waiting ones of its partition with it and processes them one after another, each "
      "acked as it ends (held by that consumer even while another is idle); a crash sends the "
      "unprocessed ones back to the front (after_processing) or loses them (on_receive). "
-     "An idempotent consumer (dedupe) skips a fetched message it has processed. With "
-     "assignment = shared, no autoscale, calls or visibility_timeout"},
+     "An idempotent consumer (dedupe) skips a fetched message it has processed; the queue's "
+     "visibility_timeout runs from the fetch. With assignment = shared, no autoscale or calls"},
     {"fetch_latency", "dist", "",
      "the round trip of one fetch, paid once per fetch before its first message is "
      "processed, e.g. const(5ms); none by default; with prefetch, the round trip of each "
@@ -2228,11 +2232,42 @@ static void fb_free(struct consumers *g, uint32_t h)
     g->fbfree = h + 1;
 }
 
+static void vt_invisible(struct sim *sim, struct consumers *g, struct station *st,
+                         struct request *m);
+
+/* Batch with a visibility timeout: the timeout of m runs from its fetch,
+ * sent at t (its timer set now); vt_took ends that delivery and gives back
+ * t (false: m is not delivered by a fetch now). */
+static bool batch_vt(const struct consumers *g)
+{
+    return g->batch > 1 && g->q->vt_ns >= 0 && !g->ack_on_receive;
+}
+
+static void vt_fetched(struct consumers *g, struct request *m, int64_t t)
+{
+    struct idmap_slot *s = idmap_get(&g->vt_sent, m->id);
+    s->a = (uint32_t)(uint64_t)t;
+    s->b = (uint32_t)((uint64_t)t >> 32);
+    sim_after(g->sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
+}
+
+static bool vt_took(struct consumers *g, const struct request *m, int64_t *t)
+{
+    struct idmap_slot *s = idmap_find(&g->vt_sent, m->id);
+    if (!s)
+        return false;
+    *t = (int64_t)((uint64_t)s->a | (uint64_t)s->b << 32);
+    idmap_del(&g->vt_sent, m->id);
+    return true;
+}
+
 /* m starts a fetch: up to batch - 1 more waiting messages of its partition
  * come with it (an expired one is deleted on the way); returns the fetch's
  * round trip (a draw from m's work seed, stream 1), 0 without fetch_latency. */
 static double fetch_more(struct consumers *g, struct station *stn, struct request *m)
 {
+    if (batch_vt(g)) /* its timeout runs from the fetch, as its fetched ones' */
+        vt_fetched(g, m, sim_now(g->sim));
     if (g->batch > 1 && stn->len > 0) {
         uint32_t h = fb_new(g);
         struct fbatch *b = &g->fb[h];
@@ -2243,6 +2278,8 @@ static double fetch_more(struct consumers *g, struct station *stn, struct reques
                 continue;
             }
             b->m[b->len++] = x;
+            if (batch_vt(g))
+                vt_fetched(g, x, sim_now(g->sim));
         }
         if (b->len > 0) {
             g->parked[stn->index].fetched += b->len;
@@ -2270,6 +2307,9 @@ static void release_or_next(struct sim *sim, struct consumers *g, struct station
         pf_done(sim, g, stn, m);
         return;
     }
+    int64_t sent;
+    if (batch_vt(g) && vt_took(g, m, &sent)) /* its delivery ends: a lost ack's comes back */
+        sim_top(m)->start_ns = sent;          /* when the timeout from its fetch ends */
     struct idmap_slot *s = g->batch > 1 ? idmap_find(&g->held_by, m->id) : NULL;
     if (!s) {
         station_release(sim, stn, m);
@@ -2303,10 +2343,14 @@ static void cut_fetch(struct sim *sim, struct consumers *g, struct station *stn,
     for (uint32_t i = b->len; i > b->pos; i--) {
         struct request *x = b->m[i - 1];
         g->parked[stn->index].fetched--;
+        int64_t sent;
         if (g->ack_on_receive) {
             g->lost++;
             g->base.st.errors++;
             msg_free(sim, g, x, false);
+        } else if (batch_vt(g) && vt_took(g, x, &sent)) { /* back when its timeout ends */
+            sim_top(x)->start_ns = sent;
+            vt_invisible(sim, g, stn, x);
         } else {
             g->redelivered++;
             park_front(&g->parked[stn->index], x);
@@ -2535,7 +2579,8 @@ static double consumers_demand(struct station *stn, struct request *m)
             return fetch_ns;
         }
     }
-    if (g->q->vt_ns >= 0 && !g->ack_on_receive && !g->prefetch) /* prefetch: at delivery */
+    if (g->q->vt_ns >= 0 && !g->ack_on_receive && !g->prefetch && g->batch <= 1)
+        /* prefetch: at delivery; batch: at the fetch */
         sim_after(g->sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
     struct rng wr;
     sim_work_rng(m, stn->comp, 0, &wr);
@@ -2560,10 +2605,15 @@ static void visible_event(struct sim *sim, void *a, void *b)
     struct consumers *g = (struct consumers *)f->c;
     /* prefetch: delivered (buffered or in processing) by the delivery the
      * timer is for, sent vt ago */
-    bool pf_live = g->prefetch && !(f->step & STEP_INVISIBLE);
-    if (pf_live) {
+    bool pf_live = (g->prefetch || g->batch > 1) && !(f->step & STEP_INVISIBLE);
+    if (pf_live && g->prefetch) {
         struct idmap_slot *hs = idmap_find(&g->held_by, m->id);
         if (!hs || !pf_holds(&g->pf[hs->a], m, sim_now(sim) - g->q->vt_ns))
+            return;
+    } else if (pf_live) { /* batch: fetched (waiting or in processing) by that fetch */
+        struct idmap_slot *vs = idmap_find(&g->vt_sent, m->id);
+        if (!vs || (int64_t)((uint64_t)vs->a | (uint64_t)vs->b << 32) !=
+                       sim_now(sim) - g->q->vt_ns)
             return;
     } else if (f->start_ns + g->q->vt_ns != sim_now(sim)) {
         return;
@@ -2849,6 +2899,9 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
     struct consumers *g = stn->owner;
     if (sim_top(m)->epoch) /* out on its calls */
         calls_cut(g, m);
+    int64_t sent;
+    if (batch_vt(g) && vt_took(g, m, &sent)) /* its timeout runs from its fetch */
+        sim_top(m)->start_ns = sent;
     if (g->batch > 1)
         cut_fetch(sim, g, stn, m);
     if (g->prefetch)
@@ -3522,6 +3575,7 @@ static void consumers_fini(struct component *c)
         free(g->fb[i].m);
     free(g->fb);
     idmap_free(&g->held_by);
+    idmap_free(&g->vt_sent);
     for (long long k = 0; g->pf && k < g->n; k++)
         pf_fini(&g->pf[k]);
     free(g->pf);
