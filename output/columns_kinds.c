@@ -283,6 +283,20 @@ const struct kind_metric columns_kind_metrics[] = {
        "the broker, unacked, for room (full = block)", "queue with full = block", CNT),
     KM("blocked_gone", "publishes", "held publishes (full = block) whose caller gave up (its "
        "timeout, or a retry) before room freed: dropped unstored", "queue with full = block", CNT),
+    KM("bytes_held_mean", "bytes", "mean bytes the broker holds, time-weighted, counted as "
+       "capacity counts messages (every group and partition)", "queue with message_size",
+       "time-weighted level"),
+    KM("bytes_held_max", "bytes", "most bytes the broker held at once (every group and "
+       "partition)", "queue with message_size", "the peak over the measured window"),
+    KM("rejected_too_large", "messages", "publishes larger than capacity_bytes, refused "
+       "outright whatever full says (not in rejected_full)", "queue with message_size", CNT),
+    KM("published_bytes", "bytes", "the bytes of the publishes that reached the broker (stored "
+       "or refused)", "queue with message_size", CNT),
+    KM("rejected_bytes", "bytes", "the bytes of the publishes refused: rejected_full and "
+       "rejected_too_large (rejected_bytes / rejected_full: the mean size refused)",
+       "queue with message_size", CNT),
+    KT("bytes_held", "bytes", "bytes the broker holds (every group and partition)",
+       "queue with message_size", "at the sample"),
     /* fault */
     KM("dropped_messages", "messages", "messages a link fault lost", "fault", CNT),
     /* wars (staleness probe) */

@@ -109,6 +109,7 @@ struct request {
     uint32_t attempt;     /* 0 for the first */
     uint32_t user;        /* closed-loop user, or UINT32_MAX */
     int32_t target;       /* replica chosen by a balancer for the next hop, or -1 */
+    uint32_t bytes;       /* a message's size in bytes (models/kinds/queue.c), 0: unsized */
     uint64_t version;     /* store version: a read's reply carries the version it
                              returns, a write's the version it made; a cas sends
                              the version it read (models/kinds/store.h) */

@@ -88,6 +88,84 @@ static void crash(uint32_t member, bool start)
     w->kind->fault(&sim, w, (int32_t)member, FAULT_CRASH, 0, start);
 }
 
+/* ---- a fault on one member ------------------------------------------------ */
+
+static void slow(int32_t member, double factor, bool start)
+{
+    struct component *w = kind_lookup(&sim, "w");
+    w->kind->fault(&sim, w, member, FAULT_SLOW, factor, start);
+}
+
+START_TEST(a_slow_member_slows_only_the_messages_it_processes)
+{
+    /* 2 partitions, 2 members (range: member 0 owns partition 0, member 1
+     * partition 1), 10 ms a message; member 1 slowed 3 times from 0. Keys
+     * 1..6 dealt in turn: 1, 3, 5 to partition 0, done at 10, 20, 30 ms
+     * whatever member 1 does; 2, 4 to partition 1, done at 30, 60 ms. */
+    build(QUIET "[queue q]\npartitions = 2\nroute = round_robin\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(10ms)\n"
+                "assignment = range\n");
+    slow(1, 3.0, true);
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * MS - 1);
+    ck_assert_uint_eq(serving_in(0), 1);
+    ck_assert_uint_eq(serving_in(1), 2);
+    tl_run_until(&sim, 10 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+    ck_assert_uint_eq(serving_in(0), 3);
+    tl_run_until(&sim, 20 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    tl_run_until(&sim, 30 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    ck_assert_uint_eq(serving_in(1), 2);
+    tl_run_until(&sim, 30 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 4); /* 5 on partition 0, 2 on 1 */
+    ck_assert_uint_eq(serving_in(0), 0);
+    ck_assert_uint_eq(serving_in(1), 4);
+    /* the fault ends at 45 ms: 4, started slowed, still ends at 60 ms; 6
+     * starts then and takes its normal 10 ms */
+    tl_run_until(&sim, 45 * MS);
+    slow(1, 3.0, false);
+    tl_run_until(&sim, 60 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    tl_run_until(&sim, 60 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    ck_assert_uint_eq(serving_in(1), 6);
+    tl_run_until(&sim, 70 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    tl_run_until(&sim, 70 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+}
+END_TEST
+
+START_TEST(a_slow_member_slows_the_partition_it_takes_over)
+{
+    /* 2 partitions, 2 members, member 1 slowed 2 times; member 0 crashes at
+     * 0: after the rebalance (0 s) member 1 owns both partitions and
+     * processes 1 (p0) 0..20 ms, then 2 (p1) 20..40 ms; member 0 back at
+     * 100 ms takes partition 0 again: 3 (p0) at normal speed 100..110 ms */
+    build(QUIET "[queue q]\npartitions = 2\nroute = round_robin\n\n"
+                "[consumers w]\nfrom = q\nconsumers = 2\nservice = const(10ms)\n"
+                "assignment = range\nrebalance = 0s\n");
+    slow(1, 2.0, true);
+    crash(0, true);
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, 20 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 0);
+    tl_run_until(&sim, 20 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+    tl_run_until(&sim, 40 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    tl_run_until(&sim, 100 * MS);
+    crash(0, false);
+    publish(3);
+    tl_run_until(&sim, 110 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+}
+END_TEST
+
 /* ---- ownership ----------------------------------------------------------- */
 
 START_TEST(range_gives_consecutive_partitions_served_in_turn)
@@ -498,6 +576,8 @@ Suite *consumer_group_suite(void)
     TCase *tc = tcase_create("exact");
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_test(tc, range_gives_consecutive_partitions_served_in_turn);
+    tcase_add_test(tc, a_slow_member_slows_only_the_messages_it_processes);
+    tcase_add_test(tc, a_slow_member_slows_the_partition_it_takes_over);
     tcase_add_test(tc, round_robin_deals_partitions_and_extra_consumers_idle);
     tcase_add_test(tc, round_robin_with_fewer_consumers_owns_every_other_partition);
     tcase_add_test(tc, a_shared_group_reports_no_ownership_figures);

@@ -72,6 +72,25 @@
  * ones count. drop_oldest drops only a waiting message: when every held
  * message is being processed, the new one is refused.
  *
+ * Sizes (`message_size`, `capacity_bytes`): a message's size is drawn once
+ * per publish (publish_bytes: from the publish's work seed, on a stream of
+ * its own at the queue) and kept in the message (request.bytes): its copies
+ * in a fanout topic, its redeliveries, its visibility copies and its dead
+ * letter carry it. `capacity_bytes` bounds each partition's (each group's
+ * partition's) held bytes, counted as `capacity` counts held messages: each
+ * partition keeps hbytes (held) and wbytes (in its rings: the parked ring
+ * and the station's queue, the ones drop_oldest may drop; a message is
+ * marked STEP_WAITING while it is there, wait_add / wait_take). With
+ * after_processing a message's bytes are held from its delivery to its
+ * msg_free (a visibility family once); with on_receive, while it waits. A
+ * message must fit both bounds; one larger than capacity_bytes is refused
+ * outright (too_large); drop_oldest drops waiting messages oldest first
+ * until the new one fits, after has_room found that dropping them all
+ * would make room (else it refuses and drops nothing); block holds the
+ * publish until it fits, in arrival order, so a large held publish holds
+ * the smaller ones behind it (head-of-line). A sized queue's groups always
+ * use the demand hook (the take is when a message stops waiting).
+ *
  * `mode = fanout` makes the queue a topic: several [consumers] groups may
  * read it, each a subscription with its own copy of every message, its own
  * stations (one per partition), parked messages, backlog and end-to-end
@@ -84,7 +103,11 @@
  * `mode = queue` (the default) one group reads the queue.
  *
  * Faults (on the consumers, the group as one node): slow multiplies the
- * processing times; a crash takes every consumer down. The broker stays up:
+ * processing times; a crash takes every consumer down. In a group that owns
+ * partitions a fault names a member (`replica = K`, or all): a crash is
+ * owned_crash's; slow is the member's (mnf), and a partition's station
+ * takes the slow factor of the member that starts a message on it
+ * (member_nf), so only the messages member K processes are slowed. The broker stays up:
  * the waiting messages and new publishes are parked per partition, in
  * order, and the messages being processed are cut: with after_processing
  * they go back to the front (redelivered: at least once), with on_receive
@@ -220,9 +243,10 @@
  * ack_delay.
  *
  * Invariants: those of the station; held messages (waiting or parked, plus
- * those being processed with after_processing) never exceed capacity; published
- * = stored + rejected_full after the cut (a publish is counted when its
- * latency has passed). */
+ * those being processed with after_processing) never exceed capacity, nor
+ * their bytes capacity_bytes; published = stored + rejected_full +
+ * too_large after the cut (a publish is counted when its latency has
+ * passed). */
 #include "models/kinds/queue.h"
 
 #include <assert.h>
@@ -255,7 +279,9 @@ struct consumers;
  * expire them. */
 struct unread {
     int64_t *born;
+    uint32_t *size;           /* their sizes in bytes (message_size; 0: unsized) */
     size_t head, len, cap;
+    long long bytes;          /* the sum of their sizes */
 };
 
 struct queue {
@@ -265,6 +291,15 @@ struct queue {
     enum queue_mode mode;     /* queue: one group; fanout: each group gets every message */
     long long capacity;       /* messages held per partition; -1: unbounded */
     enum queue_full full;
+    /* sizes (message_size, capacity_bytes; see "Sizes" in the top comment) */
+    bool sized;               /* message_size is set: each message has a size */
+    struct dist msg_size;     /* a message's size in bytes */
+    long long capacity_bytes; /* bytes held per partition (and group); -1: unbounded */
+    struct level bytes_lv;    /* bytes held, every group and partition (and unread) */
+    int64_t bytes_max;        /* its peak in the measured window */
+    uint64_t too_large;       /* publishes larger than capacity_bytes, refused outright */
+    uint64_t published_bytes; /* the bytes of the publishes that reached the broker */
+    uint64_t rejected_bytes;  /* of those, refused (full or too large) */
     uint32_t partitions;      /* independent FIFO partitions, each with its consumers */
     enum queue_route route;   /* which partition a publish goes to */
     uint64_t next_rr;         /* round robin: the next partition */
@@ -332,6 +367,9 @@ struct parked {
     long long acking;    /* processed messages whose ack is on its way (ack_delay): held */
     long long fetched;   /* fetched in a batch, not yet in processing (held with
                             after_processing) */
+    long long hbytes;    /* bytes held, as `held` counts messages (a group's partition) */
+    long long wbytes;    /* bytes of the messages waiting in its rings (the parked ring and
+                            the station's queue): those drop_oldest may drop */
 };
 
 /* One consumer's fetch (`batch`): the messages fetched with the one in
@@ -357,6 +395,7 @@ struct seen {
 #define STEP_SKIP 4u      /* an idempotent consumer has seen its id: acked unprocessed */
 #define STEP_DONE 8u      /* processed once already (its ack was lost): a duplicate if again */
 #define STEP_FETCHED 16u  /* fetched with an earlier message: no fetch of its own */
+#define STEP_WAITING 32u  /* in its partition's rings: its bytes count in wbytes */
 
 /* How a group shares its queue's partitions (the consumers' `assignment`). */
 enum assignment {
@@ -418,6 +457,8 @@ struct consumers {
     enum assignment assign;
     uint32_t nmem;            /* member places: consumers, or the autoscaler's max */
     uint8_t *mdown;           /* per member: crash faults on it now */
+    struct nodefault *mnf;    /* per member: its slow fault (crashes are mdown's); the
+                                 partition it processes takes it (member_nf) */
     uint32_t *mpart;          /* per member: the partition of the message it processes, or
                                  NO_MEMBER (idle) */
     uint32_t *mcursor;        /* per member: its next partition in turn (an index into its own) */
@@ -550,27 +591,99 @@ static bool broker_up(const struct queue *q, uint32_t part)
     return !q->bdown || q->bdown[part] == BROKER_UP;
 }
 
+/* ---- bytes held (message_size) ------------------------------------------- */
+
+/* The size of the message publish r makes at q: a draw of message_size
+ * from r's work seed (its own stream at q), so the same publish always
+ * gets the same size at any -j; whole bytes, at least 1 (sizes beyond
+ * 4 GiB count as 4 GiB). 0 when q has no message_size. */
+static uint32_t publish_bytes(const struct queue *q, const struct request *r)
+{
+    if (!q->sized)
+        return 0;
+    double x = floor(dist_sample_seeded(&q->msg_size, sim_work_seed(r, &q->base, 0x62797465)) +
+                     0.5);
+    return x < 1.0 ? 1 : x >= 4294967295.0 ? UINT32_MAX : (uint32_t)x;
+}
+
+/* The bytes q holds changed by delta (its level and peak). */
+static void bytes_add(struct sim *sim, struct queue *q, long long delta)
+{
+    sim_level_add(sim, &q->bytes_lv, delta);
+    if (q->bytes_lv.value > q->bytes_max)
+        q->bytes_max = q->bytes_lv.value;
+}
+
+/* Group g's partition part holds delta more bytes. */
+static void held_bytes_add(struct sim *sim, struct consumers *g, uint32_t part, long long delta)
+{
+    g->parked[part].hbytes += delta;
+    bytes_add(sim, g->q, delta);
+}
+
+/* m enters its partition's rings (stored, delivered again, cut back to the
+ * front): it waits, and with ack = on_receive its bytes are held. */
+static void wait_add(struct sim *sim, struct consumers *g, struct request *m)
+{
+    struct frame *f = sim_top(m);
+    if (m->bytes == 0 || (f->step & STEP_WAITING))
+        return;
+    f->step |= STEP_WAITING;
+    g->parked[f->replica].wbytes += m->bytes;
+    if (g->ack_on_receive)
+        held_bytes_add(sim, g, f->replica, m->bytes);
+}
+
+/* m leaves its partition's rings (a consumer takes or fetches it, or it is
+ * freed there). */
+static void wait_take(struct sim *sim, struct consumers *g, struct request *m)
+{
+    struct frame *f = sim_top(m);
+    if (!(f->step & STEP_WAITING))
+        return;
+    f->step &= ~STEP_WAITING;
+    g->parked[f->replica].wbytes -= m->bytes;
+    if (g->ack_on_receive)
+        held_bytes_add(sim, g, f->replica, -(long long)m->bytes);
+}
+
 /* ---- a queue nobody reads ------------------------------------------------ */
 
-static void unread_push(struct unread *u, int64_t born_ns)
+static void unread_push(struct sim *sim, struct queue *q, int64_t born_ns, uint32_t size)
 {
+    struct unread *u = &q->unread;
     if (u->len == u->cap) {
         size_t ncap = u->cap ? 2 * u->cap : 16;
         int64_t *nb = xmalloc(ncap * sizeof *nb);
-        for (size_t i = 0; i < u->len; i++)
+        uint32_t *ns = xmalloc(ncap * sizeof *ns);
+        for (size_t i = 0; i < u->len; i++) {
             nb[i] = u->born[(u->head + i) % u->cap];
+            ns[i] = u->size[(u->head + i) % u->cap];
+        }
         free(u->born);
+        free(u->size);
         u->born = nb;
+        u->size = ns;
         u->cap = ncap;
         u->head = 0;
     }
-    u->born[(u->head + u->len++) % u->cap] = born_ns;
+    u->born[(u->head + u->len) % u->cap] = born_ns;
+    u->size[(u->head + u->len) % u->cap] = size;
+    u->len++;
+    u->bytes += size;
+    if (size)
+        bytes_add(sim, q, size);
 }
 
-static void unread_pop(struct unread *u)
+static void unread_pop(struct sim *sim, struct queue *q)
 {
+    struct unread *u = &q->unread;
+    uint32_t size = u->size[u->head];
     u->head = (u->head + 1) % u->cap;
     u->len--;
+    u->bytes -= size;
+    if (size)
+        bytes_add(sim, q, -(long long)size);
 }
 
 /* ---- the end of a message ------------------------------------------------- */
@@ -609,14 +722,20 @@ static void msg_free(struct sim *sim, struct consumers *g, struct request *m, bo
      * (STEP_DONE: processed, its ack on its way or lost; its reply went) */
     if (!processed && g->q->reply && !(sim_top(m)->step & (STEP_SKIP | STEP_DONE)))
         rr_lost(g, m);
+    wait_take(sim, g, m);
+    bool copy = false; /* another copy of its family is alive: held still */
     if (sim_top(m)->step & STEP_FAMILY) {
         struct idmap_slot *s = idmap_find(&g->family, m->version);
         assert(s && s->a > 0);
-        if (s->a > 1)
+        if (s->a > 1) {
             g->parked[sim_top(m)->replica].copies--; /* the family counts once */
+            copy = true;
+        }
         if (--s->a == 0)
             idmap_del(&g->family, m->version);
     }
+    if (m->bytes && !g->ack_on_receive && !copy)
+        held_bytes_add(sim, g, sim_top(m)->replica, -(long long)m->bytes);
     sim_level_add(sim, &g->base.st.insys, -1);
     if (g->q->full == FULL_BLOCK) /* its partition gained room */
         kick_blocked(sim, g->q, sim_top(m)->replica);
@@ -661,7 +780,7 @@ static void purge_unread(struct sim *sim, struct queue *q)
 {
     struct unread *u = &q->unread;
     while (u->len > 0 && expired(q, u->born[u->head], sim_now(sim))) {
-        unread_pop(u);
+        unread_pop(sim, q);
         sim_level_add(sim, &q->unread_lv, -1);
         q->lost_retention++;
     }
@@ -674,6 +793,7 @@ static const struct station_ops consumers_station;
 static void offer_or_park(struct sim *sim, struct consumers *g, struct station *st,
                           struct request *m)
 {
+    wait_add(sim, g, m);
     if (owned(g) || g->prefetch) { /* the partition's log: its owner takes it in turn, or
                                       the broker pushes it to a consumer with credit */
         bool fresh = g->parked[st->index].len == 0; /* a consumer may take it at once */
@@ -732,6 +852,17 @@ static const struct param_spec queue_params[] = {
     {"capacity", "int|unbounded", "unbounded",
      "messages the broker holds (waiting, plus those being processed with ack = "
      "after_processing); then `full` applies"},
+    {"capacity_bytes", "size|unbounded", "unbounded",
+     "bytes the broker holds per partition (and group), counted as capacity counts messages; "
+     "needs message_size. Both bounds may be set: a message must fit both. A message larger "
+     "than this is refused outright (rejected_too_large); drop_oldest drops waiting messages, "
+     "oldest first, until the new one fits; block holds a publish until it fits, and a large "
+     "held publish holds the smaller ones behind it (head-of-line)"},
+    {"message_size", "dist", "",
+     "each message's size in bytes (units B, kB, MB, GB, KiB, MiB, GiB), drawn once per "
+     "publish from its work seed; copies, redeliveries and dead letters keep it. Reports "
+     "bytes_held_mean, bytes_held_max, published_bytes, rejected_bytes and the bytes_held "
+     "time series"},
     {"full", "reject|drop_oldest|block", "reject",
      "what a publish to a full queue does: refused, the oldest waiting message is dropped, or "
      "it waits at the broker (not acked) until its partition has room (block; ack = "
@@ -793,11 +924,13 @@ static long long held(const struct consumers *g, const struct station *st)
     return n;
 }
 
-/* Would a new message to group g's partition st be refused room (before any
- * drop)? */
-static bool is_full(const struct queue *q, const struct consumers *g, const struct station *st)
+/* Would a new message of `size` bytes to group g's partition st be refused
+ * room (before any drop): no place for one more message (capacity), or for
+ * its bytes (capacity_bytes)? */
+static bool is_full(const struct queue *q, const struct consumers *g, const struct station *st,
+                    uint32_t size)
 {
-    if (q->capacity < 0)
+    if (q->capacity < 0 && q->capacity_bytes < 0)
         return false;
     if (g->ack_on_receive && !owned(g) && !g->prefetch && station_is_up(st) &&
         st->busy < st->workers)
@@ -805,7 +938,16 @@ static bool is_full(const struct queue *q, const struct consumers *g, const stru
     if (g->ack_on_receive && owned(g) && broker_up(q, st->index) && st->busy == 0 &&
         g->parked[st->index].len == 0 && member_free(g, g->powner[st->index]))
         return false; /* its owner is idle: taken at once */
-    return held(g, st) >= q->capacity;
+    if (q->capacity >= 0 && held(g, st) >= q->capacity)
+        return true;
+    return q->capacity_bytes >= 0 &&
+           g->parked[st->index].hbytes + (long long)size > q->capacity_bytes;
+}
+
+/* Messages waiting in group g's partition st (those drop_oldest may drop). */
+static size_t waiting(const struct consumers *g, const struct station *st)
+{
+    return g->parked[st->index].len + st->len;
 }
 
 /* The partition a publish goes to (the same in every group): its key's
@@ -819,22 +961,31 @@ static uint32_t partition_of(struct queue *q, const struct request *r)
     return (uint32_t)(rng_mix64(r->key ^ q->base.salt) % q->partitions);
 }
 
-/* Can group g's partition st take one more message, after dropping its
- * oldest waiting one if full = drop_oldest? */
-static bool has_room(const struct queue *q, const struct consumers *g, const struct station *st)
+/* Can group g's partition st take one more message of `size` bytes, after
+ * dropping its oldest waiting ones if full = drop_oldest? Dropping every
+ * waiting message must make room for its bytes: those being processed (or
+ * whose ack is on its way) stay. */
+static bool has_room(const struct queue *q, const struct consumers *g, const struct station *st,
+                     uint32_t size)
 {
-    if (!is_full(q, g, st))
+    if (!is_full(q, g, st, size))
         return true;
-    return q->full == FULL_DROP_OLDEST && (g->parked[st->index].len > 0 || st->len > 0);
+    if (q->full != FULL_DROP_OLDEST || waiting(g, st) == 0)
+        return false;
+    const struct parked *pk = &g->parked[st->index];
+    return q->capacity_bytes < 0 || pk->hbytes - pk->wbytes + (long long)size <= q->capacity_bytes;
 }
 
-/* full = block: has every group's partition part room for one more
- * message (the expired ones deleted first)? */
-static bool room_all(struct sim *sim, struct queue *q, uint32_t part)
+/* full = block: has every group's partition part room for a message of
+ * `size` bytes (the expired ones deleted first)? One larger than
+ * capacity_bytes never will: it goes on, to be refused (too large). */
+static bool room_all(struct sim *sim, struct queue *q, uint32_t part, uint32_t size)
 {
+    if (q->capacity_bytes >= 0 && (long long)size > q->capacity_bytes)
+        return true;
     for (size_t i = 0; i < q->ngroups; i++) {
         purge_expired(sim, q, q->groups[i], &q->groups[i]->stn[part]);
-        if (is_full(q, q->groups[i], &q->groups[i]->stn[part]))
+        if (is_full(q, q->groups[i], &q->groups[i]->stn[part], size))
             return false;
     }
     return true;
@@ -859,51 +1010,76 @@ static void drop_oldest(struct sim *sim, struct queue *q, struct consumers *g, s
 }
 
 static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struct station *st,
-                    const struct request *r, int64_t at_ns, uint64_t msg_id);
+                    const struct request *r, int64_t at_ns, uint64_t msg_id, uint32_t size);
 
-/* A queue nobody reads stores message born_ns, or refuses it (false). */
-static bool put_unread(struct sim *sim, struct queue *q, int64_t born_ns)
+/* Would the queue nobody reads be refused a message of `size` bytes? */
+static bool unread_full(const struct queue *q, uint32_t size)
+{
+    const struct unread *u = &q->unread;
+    return (q->capacity >= 0 && (long long)u->len >= q->capacity) ||
+           (q->capacity_bytes >= 0 && u->bytes + (long long)size > q->capacity_bytes);
+}
+
+/* A queue nobody reads stores message born_ns of `size` bytes, or refuses
+ * it (false). */
+static bool put_unread(struct sim *sim, struct queue *q, int64_t born_ns, uint32_t size)
 {
     struct unread *u = &q->unread;
     purge_unread(sim, q);
-    if (q->capacity >= 0 && (long long)u->len >= q->capacity) {
+    while (unread_full(q, size)) {
         if (q->full == FULL_REJECT || u->len == 0) {
             q->rejected_full++;
             return false;
         }
-        unread_pop(u);
+        unread_pop(sim, q);
         sim_level_add(sim, &q->unread_lv, -1);
         q->dropped_oldest++;
     }
-    unread_push(u, born_ns);
+    unread_push(sim, q, born_ns, size);
     sim_level_add(sim, &q->unread_lv, 1);
     return true;
 }
 
 /* Stores a copy of the message of r (its key and work seed), born at
- * born_ns, for each group, or refuses it whole (false): no group gets a
- * copy. */
+ * born_ns, of `size` bytes, for each group, or refuses it whole (false): no
+ * group gets a copy. One larger than capacity_bytes is refused outright
+ * (too_large). */
 static bool put(struct sim *sim, struct queue *q, const struct request *r, int64_t born_ns,
-                uint64_t msg_id, uint32_t part)
+                uint64_t msg_id, uint32_t part, uint32_t size)
 {
     q->published++;
-    if (q->ngroups == 0)
-        return put_unread(sim, q, born_ns);
+    q->published_bytes += size;
+    if (q->capacity_bytes >= 0 && (long long)size > q->capacity_bytes) {
+        q->too_large++;
+        q->rejected_bytes += size;
+        return false;
+    }
+    if (q->ngroups == 0) {
+        bool ok = put_unread(sim, q, born_ns, size);
+        if (!ok)
+            q->rejected_bytes += size;
+        return ok;
+    }
     for (size_t i = 0; i < q->ngroups; i++)
         purge_expired(sim, q, q->groups[i], &q->groups[i]->stn[part]);
     bool room = true;
     for (size_t i = 0; i < q->ngroups && room; i++)
-        room = has_room(q, q->groups[i], &q->groups[i]->stn[part]);
+        room = has_room(q, q->groups[i], &q->groups[i]->stn[part], size);
     if (!room) {
         q->rejected_full++;
+        q->rejected_bytes += size;
         return false;
     }
     for (size_t i = 0; i < q->ngroups; i++) {
         struct consumers *g = q->groups[i];
         struct station *st = &g->stn[part];
-        if (is_full(q, g, st))
+        if (is_full(q, g, st, size))
             drop_oldest(sim, q, g, st);
-        deliver(sim, q, g, st, r, born_ns, msg_id);
+        /* a byte bound may need more drops, oldest first (has_room said
+         * dropping them all makes room) */
+        while (q->capacity_bytes >= 0 && is_full(q, g, st, size) && waiting(g, st) > 0)
+            drop_oldest(sim, q, g, st);
+        deliver(sim, q, g, st, r, born_ns, msg_id, size);
     }
     return true;
 }
@@ -959,7 +1135,8 @@ static void reap_orphans(struct sim *sim, struct queue *q)
 static void store_in(struct sim *sim, struct queue *q, struct request *r, uint32_t part)
 {
     q->next_seq++;
-    if (!put(sim, q, r, sim_top(r)->arrive_ns, r->id, part)) { /* the publish's id: the message's */
+    /* the publish's id: the message's */
+    if (!put(sim, q, r, sim_top(r)->arrive_ns, r->id, part, publish_bytes(q, r))) {
         q->base.st.rejected++;
         r->status = REQ_REJECTED;
         r->cause = CAUSE_QUEUE_FULL;
@@ -988,7 +1165,7 @@ static void store(struct sim *sim, struct queue *q, struct request *r)
     uint32_t part = partition_of(q, r);
     if (broker_up(q, part)) {
         if (q->full == FULL_BLOCK && q->ngroups > 0 &&
-            (q->blocked[part].len > 0 || !room_all(sim, q, part))) {
+            (q->blocked[part].len > 0 || !room_all(sim, q, part, publish_bytes(q, r)))) {
             /* held, in arrival order, until its partition has room; the
              * look for room may expire a message (retention) */
             struct parked *bl = &q->blocked[part];
@@ -1102,7 +1279,9 @@ static void dead_letter(struct sim *sim, struct consumers *g, struct request *m)
         dq->base.st.arrivals++;
         dq->next_seq++;
         uint32_t part = partition_of(dq, m);
-        if (broker_up(dq, part) && put(sim, dq, m, m->born_ns, m->version, part)) {
+        /* it keeps its size (or gets one from a dlq with message_size) */
+        uint32_t size = !dq->sized ? 0 : q->sized ? m->bytes : publish_bytes(dq, m);
+        if (broker_up(dq, part) && put(sim, dq, m, m->born_ns, m->version, part, size)) {
             dq->base.st.completed++;
         } else {
             dq->base.st.rejected++;
@@ -1121,9 +1300,10 @@ static bool exhausted(const struct queue *q, const struct request *m)
 
 /* A copy of publish r's message for group g's partition st. */
 static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struct station *st,
-                    const struct request *r, int64_t at_ns, uint64_t msg_id)
+                    const struct request *r, int64_t at_ns, uint64_t msg_id, uint32_t size)
 {
     struct request *m = sim_req_new(sim);
+    m->bytes = size;
     m->work_seed = r->work_seed;
     m->key = r->key;
     m->op = r->op;
@@ -1142,6 +1322,8 @@ static void deliver(struct sim *sim, struct queue *q, struct consumers *g, struc
     g->base.st.arrivals++;
     g->hpa_arrivals++;
     sim_level_add(sim, &g->base.st.insys, 1);
+    if (size && !g->ack_on_receive) /* held until it is freed */
+        held_bytes_add(sim, g, st->index, size);
     offer_or_park(sim, g, st, m); /* capacity is checked here; parked while down */
     assert(q->capacity < 0 || held(g, st) <= q->capacity || (g->ack_on_receive && st->len == 0));
     (void)q;
@@ -1181,7 +1363,10 @@ static void broker_down(struct sim *sim, struct queue *q, uint32_t part)
     if (lose && q->ngroups == 0) {
         q->lost_crash += q->unread.len;
         sim_level_add(sim, &q->unread_lv, -(int64_t)q->unread.len);
+        if (q->unread.bytes)
+            bytes_add(sim, q, -q->unread.bytes);
         q->unread.len = 0;
+        q->unread.bytes = 0;
     }
     if (q->failover_ns > 0) {
         q->back_ns[part] = sim_now(sim) + q->failover_ns;
@@ -1207,7 +1392,7 @@ static void drain_blocked(struct sim *sim, struct queue *q, uint32_t part)
                 sim_reply(sim, r);
                 continue;
             }
-            if (!room_all(sim, q, part))
+            if (!room_all(sim, q, part, publish_bytes(q, bl->ring[bl->head])))
                 break;
         }
         store_in(sim, q, park_pop(bl), part);
@@ -1323,6 +1508,8 @@ static void queue_reset(struct sim *sim, struct component *c)
     q->replied = q->late_replies = q->unanswered = 0;
     q->refused_down = q->lost_crash = q->blocked_publishes = 0;
     q->blocked_full = q->blocked_gone = 0;
+    q->too_large = q->published_bytes = q->rejected_bytes = 0;
+    q->bytes_max = q->bytes_lv.value;
     hist_reset(q->e2e);
 }
 
@@ -1351,7 +1538,7 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
     uint64_t amo = 0; /* at most once: cut or failed after an ack on receive */
     for (size_t i = 0; i < q->ngroups; i++)
         amo += q->groups[i]->lost;
-    struct metric_out m[24] = {
+    struct metric_out m[26] = {
         {"published", (double)q->published, true},
         {"rejected_full", (double)q->rejected_full, true},
         {"dropped_oldest", (double)q->dropped_oldest, true},
@@ -1383,6 +1570,14 @@ static size_t queue_metrics(const struct sim *sim, const struct component *c, in
         m[n++] = (struct metric_out){"blocked_full", (double)q->blocked_full, true};
         m[n++] = (struct metric_out){"blocked_gone", (double)q->blocked_gone, true};
     }
+    if (q->sized) { /* messages have sizes */
+        m[n++] = (struct metric_out){"bytes_held_mean", sim_level_mean(sim, &q->bytes_lv, end_ns),
+                                     true};
+        m[n++] = (struct metric_out){"bytes_held_max", (double)q->bytes_max, true};
+        m[n++] = (struct metric_out){"rejected_too_large", (double)q->too_large, true};
+        m[n++] = (struct metric_out){"published_bytes", (double)q->published_bytes, true};
+        m[n++] = (struct metric_out){"rejected_bytes", (double)q->rejected_bytes, true};
+    }
     n = n < max ? n : max;
     memcpy(out, m, n * sizeof *out);
     return n;
@@ -1397,7 +1592,11 @@ static size_t queue_ts_extra(const struct sim *sim, const struct component *c, c
         return 0;
     names[0] = "backlog";
     values[0] = backlog_now(q);
-    return 1;
+    if (!q->sized || max < 2)
+        return 1;
+    names[1] = "bytes_held";
+    values[1] = (double)q->bytes_lv.value;
+    return 2;
 }
 
 static void owned_init(struct sim *sim, struct consumers *g);
@@ -1410,6 +1609,29 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
     if (station_read_queue(s, queue_params, "capacity", &q->capacity, d) < 0)
         rc = -1;
     struct loc loc;
+    bool present = false;
+    if (kp_dist(s, queue_params, "message_size", DIST_BYTES, &q->msg_size, &present, d) < 0)
+        rc = -1;
+    q->sized = present;
+    q->capacity_bytes = -1;
+    const char *cb = kp_raw(s, queue_params, "capacity_bytes", &loc);
+    if (strcmp(cb, "unbounded") != 0) {
+        uint64_t bytes;
+        const char *why;
+        if (units_parse_bytes(cb, &bytes, &why) < 0)
+            rc = diag_error(d, loc, "bad capacity_bytes '%s': %s", cb, why);
+        else if (bytes == 0)
+            rc = diag_error(d, loc, "capacity_bytes must be at least 1 byte (or unbounded)");
+        else if (!present && !sc_find_entry(s, "message_size"))
+            rc = diag_error(d, loc,
+                            "capacity_bytes needs message_size on [queue %s]: each "
+                            "message's size (e.g. message_size = lognormal(median=4kB, "
+                            "sigma=1))",
+                            s->name);
+        else
+            q->capacity_bytes = (long long)bytes;
+    }
+    sim_level_init(sim, &q->bytes_lv);
     const char *full = kp_raw(s, queue_params, "full", &loc);
     if (strcmp(full, "reject") == 0)
         q->full = FULL_REJECT;
@@ -1605,7 +1827,7 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
             station_init(st, &consumers_station, g, &g->base, i, per, -1, 0);
             /* the group's demand hook when it must see each start */
             bool hook = (q->vt_ns >= 0 && !g->ack_on_receive) || g->dedupe_ns >= 0 ||
-                        g->batch > 1 || g->has_fetch || g->prefetch;
+                        g->batch > 1 || g->has_fetch || q->sized || g->prefetch;
             st->dist = hook ? NULL : &g->service;
             st->busy_lv[0] = &g->base.st.busy;
             st->wait = g->base.st.wait;
@@ -1796,6 +2018,9 @@ static void queue_fini(struct component *c)
     hist_free(q->e2e);
     free(q->groups);
     free(q->unread.born);
+    free(q->unread.size);
+    if (q->sized)
+        dist_fini(&q->msg_size);
     idmap_free(&q->pending);
     free(q->orphans.id);
     if (q->blocked)
@@ -1827,6 +2052,11 @@ const struct kind kind_queue = {
     .nodes = queue_nodes,
     .build_stage = 1, /* after its consumers, which register with it */
 };
+
+uint32_t queue_message_bytes(const struct component *c, const struct request *r)
+{
+    return publish_bytes((const struct queue *)c, r);
+}
 
 const struct station *queue_station(const struct component *c, uint32_t partition)
 {
@@ -1876,7 +2106,8 @@ static const struct param_spec consumers_params[] = {
      "partitions consumers of its own (a multiple); range or round_robin (a Kafka consumer "
      "group), each partition is owned by one consumer, which serves its partitions in turn, "
      "any number of consumers, those beyond the partitions idle (idle_consumers); ranges of "
-     "consecutive partitions, or partition p to the (p mod members)-th consumer"},
+     "consecutive partitions, or partition p to the (p mod members)-th consumer; a [fault] "
+     "with replica = K then crashes or slows consumer K alone (shared: the group is one node)"},
     {"rebalance", "duration", "0s",
      "with range or round_robin: when a consumer joins or leaves (autoscaler, crash, "
      "recovery) no consumer takes a new message for this long (messages in processing "
@@ -1967,6 +2198,17 @@ static void assign_partitions(struct sim *sim, struct consumers *g)
     sim_level_add(sim, &g->idle_lv, (int64_t)(nl > np ? nl - np : 0) - g->idle_lv.value);
 }
 
+/* Partition station st is member k's while it processes one of its
+ * messages: the station's slow factor (errors, latency) is the member's, so
+ * a fault on one member slows only the messages it processes. The station's
+ * up flag stays: an owned group's crashes are its members' (mdown). */
+static void member_nf(const struct consumers *g, uint32_t k, struct station *st)
+{
+    bool up = st->nf.up;
+    st->nf = g->mnf[k];
+    st->nf.up = up;
+}
+
 /* Member k, free, takes the next message of its partitions in turn (the
  * expired ones deleted on the way): a partition whose broker is down, or
  * whose previous owner still processes one of its messages, waits. */
@@ -1991,6 +2233,7 @@ static void member_next(struct sim *sim, struct consumers *g, uint32_t k)
             g->mpart[k] = p;
             g->pserver[p] = k;
             g->mcursor[k] = (idx + 1) % g->own_len[k];
+            member_nf(g, k, st);
             enum station_verdict v = station_offer(sim, st, m);
             assert(v == STATION_STARTED);
             (void)v;
@@ -2062,8 +2305,11 @@ static void owned_init(struct sim *sim, struct consumers *g)
     g->own_parts = xcalloc(g->nstn, sizeof *g->own_parts);
     g->powner = xmalloc(g->nstn * sizeof *g->powner);
     g->pserver = xmalloc(g->nstn * sizeof *g->pserver);
-    for (uint32_t k = 0; k < g->nmem; k++)
+    g->mnf = xmalloc(g->nmem * sizeof *g->mnf);
+    for (uint32_t k = 0; k < g->nmem; k++) {
         g->mpart[k] = NO_MEMBER;
+        nodefault_init(&g->mnf[k]);
+    }
     for (uint32_t p = 0; p < g->nstn; p++)
         g->pserver[p] = NO_MEMBER;
     sim_level_init(sim, &g->idle_lv);
@@ -2134,6 +2380,7 @@ static void acks_lose(struct sim *sim, struct consumers *g, uint32_t k)
         }
         g->redelivered++;
         park_front(pk, m);
+        wait_add(sim, g, m);
         backlog_add(sim, &g->stn[f->replica], 1);
     }
 }
@@ -2277,6 +2524,7 @@ static double fetch_more(struct consumers *g, struct station *stn, struct reques
                 lose_expired(g->sim, g, x);
                 continue;
             }
+            wait_take(g->sim, g, x);
             b->m[b->len++] = x;
             if (batch_vt(g))
                 vt_fetched(g, x, sim_now(g->sim));
@@ -2354,6 +2602,7 @@ static void cut_fetch(struct sim *sim, struct consumers *g, struct station *stn,
         } else {
             g->redelivered++;
             park_front(&g->parked[stn->index], x);
+            wait_add(sim, g, x);
             backlog_add(sim, stn, 1);
         }
     }
@@ -2432,6 +2681,7 @@ static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
         struct pf_consumer *pc = &g->pf[k];
         struct request *m = park_pop(pk);
         backlog_add(sim, st, -1);
+        wait_take(sim, g, m); /* delivered: no longer waiting */
         int64_t land = now;
         if (g->has_fetch) {
             struct rng wr;
@@ -2519,6 +2769,7 @@ static void pf_return(struct sim *sim, struct consumers *g, uint32_t k)
         } else {
             g->redelivered++;
             park_front(&g->parked[st->index], x);
+            wait_add(sim, g, x);
             backlog_add(sim, st, 1);
         }
     }
@@ -2567,6 +2818,7 @@ static double consumers_demand(struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
     struct frame *f = sim_top(m);
+    wait_take(g->sim, g, m); /* taken: no longer waiting */
     double fetch_ns = 0;
     if (f->step & STEP_FETCHED)
         f->step &= ~STEP_FETCHED; /* fetched with an earlier message */
@@ -2648,6 +2900,7 @@ static void visible_event(struct sim *sim, void *a, void *b)
     c->version = m->version;
     c->retry_after_ns = m->retry_after_ns;
     c->user = m->user + 1; /* deliveries (its demand is the same: common random numbers) */
+    c->bytes = m->bytes;   /* its size (the family's bytes are held once) */
     struct frame *cf = sim_enter(c, &g->base);
     cf->arrive_ns = sim_now(sim);
     cf->replica = st->index;
@@ -2926,6 +3179,7 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
     }
     g->redelivered++;
     park_front(&g->parked[stn->index], m);
+    wait_add(sim, g, m);
     backlog_add(sim, stn, 1);
 }
 
@@ -2990,6 +3244,16 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
     }
     if (g->prefetch && replica >= 0) { /* one consumer (a consumers' faults: crash, slow) */
         pf_fault(sim, g, (uint32_t)replica, a, value, start);
+        return;
+    }
+    if (owned(g)) { /* slow: member `replica` (or each), whatever partition it processes */
+        uint32_t lo = replica < 0 ? 0 : (uint32_t)replica;
+        uint32_t hi = replica < 0 ? g->nmem : (uint32_t)replica + 1;
+        for (uint32_t k = lo; k < hi && k < g->nmem; k++) {
+            nodefault_apply(&g->mnf[k], a, value, start);
+            if (g->mpart[k] != NO_MEMBER) /* the message it processes now: its end */
+                member_nf(g, k, &g->stn[g->mpart[k]]);
+        }
         return;
     }
     if (replica > 0 && !owned(g))
@@ -3547,6 +3811,7 @@ static void consumers_fini(struct component *c)
     free(g->stn);
     free(g->parked);
     free(g->mdown);
+    free(g->mnf);
     free(g->mpart);
     free(g->mcursor);
     free(g->own_start);

@@ -21,4 +21,8 @@ const struct station *queue_station(const struct component *c, uint32_t partitio
  * each group has its own stations; queue_station gives the first group's. */
 const struct station *consumers_station_of(const struct component *c, uint32_t partition);
 
+/* The size in bytes of the message publish r makes at queue c (its
+ * message_size drawn from r's work seed; 0 without message_size). */
+uint32_t queue_message_bytes(const struct component *c, const struct request *r);
+
 #endif
