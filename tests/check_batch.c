@@ -148,6 +148,41 @@ START_TEST(a_cut_fetch_comes_back_when_its_timeout_ends)
 }
 END_TEST
 
+#define CALLS_BATCH QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(10ms)\n" \
+                    "batch = 3\ncalls = s\n\n[service s]\nservice = const(5ms)\nworkers = 4\n"
+
+/* Batch 3 with a 5 ms call after each 10 ms processing (the consumer held
+ * through it): 1 is taken alone (ends at 15); at 15 2 is taken with 3 and
+ * 4, each processed and acked after its call: 30, 45, 60. A crash at 27 ms
+ * (2 out on its call) cuts 2 and its fetch: 2, 3, 4 go back to the front
+ * and 2's call returns to nobody; after the recovery (100 ms) 2 is taken
+ * alone (115), then 3 with 4 (130, 145). */
+START_TEST(a_batch_makes_each_messages_calls_in_turn)
+{
+    build(CALLS_BATCH);
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq(metric("w", "calls"), 4);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (15.0 + 30 + 45 + 60) / 4, 1e-9);
+    teardown();
+    build(CALLS_BATCH);
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 27 * MS);
+    crash(true);
+    ck_assert_double_eq(metric("w", "redelivered"), 3);
+    tl_run_until(&sim, 100 * MS);
+    crash(false);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 0);
+    ck_assert_double_eq(metric("w", "calls"), 5); /* 2's first call went, its return dropped */
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (15.0 + 115 + 130 + 145) / 4, 1e-9);
+}
+END_TEST
+
 Suite *batch_suite(void)
 {
     Suite *s = suite_create("batch");
@@ -157,6 +192,7 @@ Suite *batch_suite(void)
     tcase_add_test(tc, a_batch_without_dedupe_processes_it_twice);
     tcase_add_test(tc, a_batch_timeout_runs_from_the_fetch);
     tcase_add_test(tc, a_cut_fetch_comes_back_when_its_timeout_ends);
+    tcase_add_test(tc, a_batch_makes_each_messages_calls_in_turn);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -199,6 +199,9 @@
  * processing; visible_event copies one still there when it ends), and a
  * crash's cut fetch comes back when the timeout ends (vt_invisible). An
  * idempotent group skips a fetched message it has seen, as any delivery.
+ * With calls, each message makes its calls (the consumer held) before the
+ * next of its fetch starts; a crash while one is out detaches the call
+ * (calls_cut) and cuts the fetch as above.
  *
  * Prefetch (the consumers' `prefetch = N`; shared assignment; per-consumer
  * data in models/kinds/prefetch.[ch]): each consumer has an identity
@@ -2140,7 +2143,8 @@ static const struct param_spec consumers_params[] = {
      "acked as it ends (held by that consumer even while another is idle); a crash sends the "
      "unprocessed ones back to the front (after_processing) or loses them (on_receive). "
      "An idempotent consumer (dedupe) skips a fetched message it has processed; the queue's "
-     "visibility_timeout runs from the fetch. With assignment = shared, no autoscale or calls"},
+     "visibility_timeout runs from the fetch; with calls, each message makes its calls before "
+     "the next one starts. With assignment = shared, no autoscale"},
     {"fetch_latency", "dist", "",
      "the round trip of one fetch, paid once per fetch before its first message is "
      "processed, e.g. const(5ms); none by default; with prefetch, the round trip of each "
@@ -3735,8 +3739,7 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
     if (read_calls(sim, g, s, d) < 0)
         rc = -1;
     /* batch receive: the fetch record's follow-ups are built for a shared
-     * group whose workers stay (no member moves, no scale-down, no call or
-     * visibility timer holding a fetched message) */
+     * group whose workers stay (no member moves, no scale-down) */
     long long nb;
     if (kp_int(s, consumers_params, "batch", 1, 1000000, &nb, d) < 0)
         rc = -1, nb = 1;
@@ -3747,7 +3750,6 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
     if (g->batch > 1 && rc == 0) {
         const char *why = owned(g)       ? "assignment = range or round_robin"
                           : g->autoscale ? "autoscale"
-                          : c->ncallees  ? "calls"
                                          : NULL;
         if (why)
             rc = diag_error(d, sc_find_entry(s, "batch")->val_loc,
