@@ -234,6 +234,18 @@ const struct kind_metric columns_kind_metrics[] = {
     KM("acks_lost", "messages", "processed messages whose ack a crash of their consumer lost "
        "before it reached the broker (ack_delay): delivered again", "consumers with ack_delay "
        "or assignment = range or round_robin", CNT),
+    KM("buffered_mean", "messages", "mean messages in the consumers' prefetch buffers "
+       "(delivered, in flight or landed, not yet in processing), time-weighted",
+       "consumers with prefetch", "time-weighted level"),
+    KM("buffered_worst_mean", "messages", "the most any one consumer had in its prefetch buffer "
+       "on average (time-weighted; a slow consumer's stuck messages)", "consumers with prefetch",
+       "time-weighted level"),
+    KM("buffer_wait_mean_ms", "ms", "mean time from a message's delivery (sent by the broker "
+       "to a consumer's buffer) to the start of its processing: the round trip not hidden, "
+       "plus the wait behind the consumer's earlier messages", "consumers with prefetch",
+       "over the measured window"),
+    KM("buffer_wait_p99_ms", "ms", "99th percentile of that time", "consumers with prefetch",
+       "over the measured window"),
     KT("rebalancing", "0/1", "1 while a rebalance pauses the group", "consumers with assignment "
        "= range or round_robin", "at the sample"),
     KM("dead_lettered", "messages", "messages delivered max_deliveries times, failing each "

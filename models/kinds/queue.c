@@ -122,7 +122,8 @@
  * message's first age and id) or away. Retention deletes an expired message
  * when the broker stores a new one on its partition (purge_expired, oldest
  * first) or a consumer reaches it (the station's gone hook). A visibility
- * timeout starts with each processing (the demand hook): if the processing
+ * timeout starts with each processing (the demand hook; with prefetch at
+ * the delivery, with batch at the fetch: see those): if the processing
  * is still running when it ends, a copy of the message (same id) is
  * delivered again; the group's family map counts the processings of each
  * such message to find the duplicates. An idempotent group (dedupe)
@@ -192,7 +193,57 @@
  * one cut in processing, in order (redelivered, not counted as a delivery);
  * with on_receive they are lost. A fetch takes what waits at that instant:
  * a message stored to an idle consumer is fetched alone. The slow fault
- * scales the fetch with the processing.
+ * scales the fetch with the processing. With the queue's visibility
+ * timeout, each fetched message's runs from the fetch (vt_sent keeps the
+ * fetch's sending time by message id while it is fetched or in
+ * processing; visible_event copies one still there when it ends), and a
+ * crash's cut fetch comes back when the timeout ends (vt_invisible). An
+ * idempotent group skips a fetched message it has seen, as any delivery.
+ * With calls, each message makes its calls (the consumer held) before the
+ * next of its fetch starts; a crash while one is out detaches the call
+ * (calls_cut) and cuts the fetch as above.
+ *
+ * Prefetch (the consumers' `prefetch = N`; shared assignment; per-consumer
+ * data in models/kinds/prefetch.[ch]): each consumer has an identity
+ * (partition p's are p * pf_per .. (p + 1) * pf_per - 1, one station worker
+ * each) and a buffer. The partition's waiting messages are all in its
+ * `parked` ring (the broker's log, as an owned group's), never in the
+ * station's queue; pf_kick pushes them, oldest first, to the consumers
+ * with credit (fewer than N delivered and unacked: buffer plus the one in
+ * processing) in round robin from pf_cursor (RabbitMQ's rule), whenever a
+ * message is stored or sent back, a processing ends, or a consumer or the
+ * broker comes back. Dispatch rule and refill rule are one: every
+ * delivery is sent at once and lands `fetch_latency` later (a draw from
+ * the message's work seed, stream 1; no earlier than the consumer's
+ * previous landing: a channel delivers in order), so several are in
+ * flight and the buffer refills while the consumer works. A consumer that
+ * is free starts on its oldest landed message (pf_start, station_offer,
+ * or station_handover from the one just ended). Buffered messages count
+ * in `fetched` (held with after_processing, as a batch's). An expired
+ * message is deleted when it would be sent (only when a consumer has
+ * credit, as the station's queue deletes one a consumer reaches); one
+ * stored or sent back to an empty log with credit free is taken at once,
+ * unchecked, as station_offer starts it: so prefetch = 1 without
+ * fetch_latency is exactly the group without prefetch. A [fault] with
+ * `replica = K` acts on consumer K alone: slow multiplies its own demands
+ * (its pf slow factor), a crash cuts its message (station_cut) and
+ * pf_return sends its buffer (landed or in flight: its epoch makes the
+ * landing events stale) back to the front, in order, behind the cut one
+ * (after_processing: redelivered, not a delivery; the cut one counts
+ * towards max_deliveries), or loses it (on_receive); the broker sends it
+ * nothing until it recovers. A crash of the group does the same for every
+ * consumer. The visibility timeout runs from each delivery (sent by the
+ * broker), not from the processing: its timer is set in pf_kick, and
+ * visible_event finds the delivery through held_by (the message's
+ * consumer) and pf_holds (buffered or in processing, sent vt ago): a
+ * message still in a buffer or in processing when it ends is delivered
+ * again (a copy, possibly to the same consumer), so a buffer that holds
+ * more than the timeout's worth of work makes duplicates. With a
+ * timeout a crashed consumer's messages (cut or buffered) come back when
+ * their timeout ends (STEP_INVISIBLE, their frame's start_ns set to the
+ * delivery), or, past it, are dropped (pf_invisible: a copy is out).
+ * Refused with batch, owned partitions, autoscale, calls, dedupe and
+ * ack_delay.
  *
  * Invariants: those of the station; held messages (waiting or parked, plus
  * those being processed with after_processing) never exceed capacity, nor
@@ -210,6 +261,7 @@
 #include "models/kinds/dep.h"
 #include "models/kinds/fault.h"
 #include "models/kinds/idmap.h"
+#include "models/kinds/prefetch.h"
 #include "models/kinds/station.h"
 #include "models/napkin.h"
 #include "models/scale/autoscale.h"
@@ -444,6 +496,17 @@ struct consumers {
     struct idmap held_by;     /* id of a message in processing -> its fetch record (a) */
     struct fbatch *fb;        /* fetch records (grows; stable indices) */
     uint32_t fbcap, fbfree;   /* places; free list head: index + 1, 0: empty */
+    struct idmap vt_sent;     /* with a visibility timeout: id of a message fetched (in
+                                 processing or waiting in its fetch) -> when the fetch was sent
+                                 (a: low, b: high 32 bits of the time in ns) */
+    /* prefetch (`prefetch`; see "Prefetch" in the top comment) */
+    uint32_t prefetch;        /* messages in flight per consumer; 0: off (no buffers) */
+    struct loc prefetch_loc;
+    struct pf_consumer *pf;   /* per consumer: partition p's are [p * pf_per, (p + 1) * pf_per) */
+    uint32_t pf_per;          /* consumers per partition */
+    uint32_t *pf_cursor;      /* per partition: where the broker's round robin goes on */
+    struct level pf_buffered; /* messages in the consumers' buffers (in flight or landed) */
+    struct hist *pf_wait;     /* delivery (sent by the broker) -> processing start */
 };
 
 /* A processing out on its calls: the message (NULL once a crash cut it:
@@ -476,6 +539,8 @@ static bool member_free(const struct consumers *g, uint32_t k)
 }
 
 static void owned_kick(struct sim *sim, struct consumers *g, uint32_t part);
+static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
+                    const struct request *fresh);
 
 /* ---- messages parked while the consumers are down ----------------------- */
 
@@ -732,10 +797,15 @@ static void offer_or_park(struct sim *sim, struct consumers *g, struct station *
                           struct request *m)
 {
     wait_add(sim, g, m);
-    if (owned(g)) { /* the partition's log: its owner takes it in turn */
+    if (owned(g) || g->prefetch) { /* the partition's log: its owner takes it in turn, or
+                                      the broker pushes it to a consumer with credit */
+        bool fresh = g->parked[st->index].len == 0; /* a consumer may take it at once */
         park_back(&g->parked[st->index], m);
         backlog_add(sim, st, 1);
-        owned_kick(sim, g, st->index);
+        if (g->prefetch)
+            pf_kick(sim, g, st->index, fresh ? m : NULL);
+        else
+            owned_kick(sim, g, st->index);
         return;
     }
     if (!station_is_up(st) || !broker_up(g->q, st->index)) {
@@ -753,6 +823,19 @@ static void offer_or_park(struct sim *sim, struct consumers *g, struct station *
 static void unpark(struct sim *sim, struct consumers *g, struct station *st)
 {
     struct parked *pk = &g->parked[st->index];
+    if (g->prefetch) { /* the expired ones deleted, the others stay in order for pf_kick */
+        for (size_t n = pk->len; n > 0; n--) {
+            struct request *m = park_pop(pk);
+            if (expired(g->q, m->born_ns, sim_now(sim))) {
+                backlog_add(sim, st, -1);
+                lose_expired(sim, g, m);
+            } else {
+                park_back(pk, m);
+            }
+        }
+        pf_kick(sim, g, st->index, NULL);
+        return;
+    }
     while (pk->len > 0) {
         struct request *m = park_pop(pk);
         backlog_add(sim, st, -1);
@@ -852,7 +935,8 @@ static bool is_full(const struct queue *q, const struct consumers *g, const stru
 {
     if (q->capacity < 0 && q->capacity_bytes < 0)
         return false;
-    if (g->ack_on_receive && !owned(g) && station_is_up(st) && st->busy < st->workers)
+    if (g->ack_on_receive && !owned(g) && !g->prefetch && station_is_up(st) &&
+        st->busy < st->workers)
         return false; /* handed to a free consumer at once: never held */
     if (g->ack_on_receive && owned(g) && broker_up(q, st->index) && st->busy == 0 &&
         g->parked[st->index].len == 0 && member_free(g, g->powner[st->index]))
@@ -1739,11 +1823,6 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
                               "(each partition owned by one consumer), or a queue of one "
                               "partition",
                               g->base.name, s->name, q->partitions);
-        if (g->batch > 1 && q->vt_ns >= 0)
-            return diag_error(d, g->from_loc,
-                              "batch above 1 on [consumers %s] is not supported with "
-                              "[queue %s]'s visibility_timeout",
-                              g->base.name, s->name);
         if (g->autoscale && !owned(g))
             per = g->hpa.max; /* places for the most it may have; set to the start below */
         if (owned(g))
@@ -1753,7 +1832,7 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
             station_init(st, &consumers_station, g, &g->base, i, per, -1, 0);
             /* the group's demand hook when it must see each start */
             bool hook = (q->vt_ns >= 0 && !g->ack_on_receive) || g->dedupe_ns >= 0 ||
-                        g->batch > 1 || g->has_fetch || q->sized;
+                        g->batch > 1 || g->has_fetch || q->sized || g->prefetch;
             st->dist = hook ? NULL : &g->service;
             st->busy_lv[0] = &g->base.st.busy;
             st->wait = g->base.st.wait;
@@ -1767,6 +1846,17 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
         }
         if (owned(g))
             owned_init(sim, g);
+        if (g->prefetch) {
+            g->pf_per = per;
+            g->pf = xcalloc((size_t)g->n, sizeof *g->pf);
+            for (long long j = 0; j < g->n; j++) {
+                g->pf[j].slow = 1.0;
+                sim_level_init(sim, &g->pf[j].buffered);
+            }
+            g->pf_cursor = xcalloc(g->nstn, sizeof *g->pf_cursor);
+            sim_level_init(sim, &g->pf_buffered);
+            g->pf_wait = hist_new();
+        }
         if (g->ack_delay_ns > 0) {
             uint32_t na = owned(g) ? g->nmem : 1;
             g->acks = xcalloc(na, sizeof *g->acks);
@@ -2054,10 +2144,23 @@ static const struct param_spec consumers_params[] = {
      "more waiting ones of its partition with it and processes them one after another, each "
      "acked as it ends (held by that consumer even while another is idle); a crash sends the "
      "unprocessed ones back to the front (after_processing) or loses them (on_receive). "
-     "With assignment = shared, no autoscale, calls, dedupe or visibility_timeout"},
+     "An idempotent consumer (dedupe) skips a fetched message it has processed; the queue's "
+     "visibility_timeout runs from the fetch; with calls, each message makes its calls before "
+     "the next one starts. With assignment = shared, no autoscale"},
     {"fetch_latency", "dist", "",
      "the round trip of one fetch, paid once per fetch before its first message is "
-     "processed, e.g. const(5ms); none by default"},
+     "processed, e.g. const(5ms); none by default; with prefetch, the round trip of each "
+     "delivery (several in flight at once)"},
+    {"prefetch", "int|none", "none",
+     "messages in flight per consumer (RabbitMQ's prefetch count): the broker pushes waiting "
+     "messages, in round robin, to every consumer with fewer than this delivered and unacked "
+     "(its buffer plus the one it processes), each landing fetch_latency later, so the round "
+     "trip hides behind the processing; a message in a slow or busy consumer's buffer waits "
+     "there even while another consumer is idle (buffered_worst_mean, buffer_wait_*); a "
+     "consumer's crash (a [fault] with replica = K: one consumer) sends its buffer back to the "
+     "front (after_processing) or loses it (on_receive); the queue's visibility_timeout runs "
+     "from each delivery, so a message buffered longer is delivered again. With assignment "
+     "= shared, no batch, autoscale, calls, dedupe or ack_delay"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -2382,11 +2485,42 @@ static void fb_free(struct consumers *g, uint32_t h)
     g->fbfree = h + 1;
 }
 
+static void vt_invisible(struct sim *sim, struct consumers *g, struct station *st,
+                         struct request *m);
+
+/* Batch with a visibility timeout: the timeout of m runs from its fetch,
+ * sent at t (its timer set now); vt_took ends that delivery and gives back
+ * t (false: m is not delivered by a fetch now). */
+static bool batch_vt(const struct consumers *g)
+{
+    return g->batch > 1 && g->q->vt_ns >= 0 && !g->ack_on_receive;
+}
+
+static void vt_fetched(struct consumers *g, struct request *m, int64_t t)
+{
+    struct idmap_slot *s = idmap_get(&g->vt_sent, m->id);
+    s->a = (uint32_t)(uint64_t)t;
+    s->b = (uint32_t)((uint64_t)t >> 32);
+    sim_after(g->sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
+}
+
+static bool vt_took(struct consumers *g, const struct request *m, int64_t *t)
+{
+    struct idmap_slot *s = idmap_find(&g->vt_sent, m->id);
+    if (!s)
+        return false;
+    *t = (int64_t)((uint64_t)s->a | (uint64_t)s->b << 32);
+    idmap_del(&g->vt_sent, m->id);
+    return true;
+}
+
 /* m starts a fetch: up to batch - 1 more waiting messages of its partition
  * come with it (an expired one is deleted on the way); returns the fetch's
  * round trip (a draw from m's work seed, stream 1), 0 without fetch_latency. */
 static double fetch_more(struct consumers *g, struct station *stn, struct request *m)
 {
+    if (batch_vt(g)) /* its timeout runs from the fetch, as its fetched ones' */
+        vt_fetched(g, m, sim_now(g->sim));
     if (g->batch > 1 && stn->len > 0) {
         uint32_t h = fb_new(g);
         struct fbatch *b = &g->fb[h];
@@ -2398,6 +2532,8 @@ static double fetch_more(struct consumers *g, struct station *stn, struct reques
             }
             wait_take(g->sim, g, x);
             b->m[b->len++] = x;
+            if (batch_vt(g))
+                vt_fetched(g, x, sim_now(g->sim));
         }
         if (b->len > 0) {
             g->parked[stn->index].fetched += b->len;
@@ -2415,9 +2551,19 @@ static double fetch_more(struct consumers *g, struct station *stn, struct reques
 
 /* m's processing ended (its worker is still held): the worker goes to the
  * next message of m's fetch, or back to the station. */
+static void pf_done(struct sim *sim, struct consumers *g, struct station *stn,
+                    struct request *m);
+
 static void release_or_next(struct sim *sim, struct consumers *g, struct station *stn,
                             struct request *m)
 {
+    if (g->prefetch) {
+        pf_done(sim, g, stn, m);
+        return;
+    }
+    int64_t sent;
+    if (batch_vt(g) && vt_took(g, m, &sent)) /* its delivery ends: a lost ack's comes back */
+        sim_top(m)->start_ns = sent;          /* when the timeout from its fetch ends */
     struct idmap_slot *s = g->batch > 1 ? idmap_find(&g->held_by, m->id) : NULL;
     if (!s) {
         station_release(sim, stn, m);
@@ -2451,10 +2597,14 @@ static void cut_fetch(struct sim *sim, struct consumers *g, struct station *stn,
     for (uint32_t i = b->len; i > b->pos; i--) {
         struct request *x = b->m[i - 1];
         g->parked[stn->index].fetched--;
+        int64_t sent;
         if (g->ack_on_receive) {
             g->lost++;
             g->base.st.errors++;
             msg_free(sim, g, x, false);
+        } else if (batch_vt(g) && vt_took(g, x, &sent)) { /* back when its timeout ends */
+            sim_top(x)->start_ns = sent;
+            vt_invisible(sim, g, stn, x);
         } else {
             g->redelivered++;
             park_front(&g->parked[stn->index], x);
@@ -2465,6 +2615,211 @@ static void cut_fetch(struct sim *sim, struct consumers *g, struct station *stn,
     fb_free(g, h);
 }
 
+/* ---- prefetch (`prefetch`; see "Prefetch" in the top comment) ----------------- */
+
+static void pf_level(struct sim *sim, struct consumers *g, uint32_t k, int64_t delta)
+{
+    sim_level_add(sim, &g->pf[k].buffered, delta);
+    sim_level_add(sim, &g->pf_buffered, delta);
+}
+
+/* Consumer k starts on its oldest buffered message (landed): on the worker
+ * whose processing `from` just ended (handed over), or on a free one. */
+static void pf_start(struct sim *sim, struct consumers *g, uint32_t k, struct request *from)
+{
+    struct pf_consumer *pc = &g->pf[k];
+    struct station *st = &g->stn[k / g->pf_per];
+    struct pf_slot s = pf_pop_front(pc);
+    pf_level(sim, g, k, -1);
+    g->parked[st->index].fetched--;
+    hist_add(g->pf_wait, sim_now(sim) - s.sent_ns);
+    pc->cur = s.m;
+    pc->cur_sent_ns = s.sent_ns;
+    if (from) {
+        station_handover(sim, st, from, s.m);
+        return;
+    }
+    enum station_verdict v = station_offer(sim, st, s.m);
+    assert(v == STATION_STARTED); /* one worker per consumer, and k was idle */
+    (void)v;
+}
+
+/* A delivery to consumer k landed (v: k and its crash count then). */
+static void pf_land_event(struct sim *sim, void *a, void *b)
+{
+    struct consumers *g = a;
+    uint64_t v = (uint64_t)(uintptr_t)b;
+    uint32_t k = (uint32_t)(v >> 32);
+    if ((uint32_t)v != g->pf[k].epoch || !station_is_up(&g->stn[k / g->pf_per]))
+        return; /* a crash took the buffer back */
+    if (pf_head_ready(&g->pf[k], sim_now(sim)))
+        pf_start(sim, g, k, NULL);
+}
+
+/* The broker of partition part pushes its waiting messages, oldest first,
+ * to its consumers with credit, in round robin (an expired one is deleted
+ * when it would be sent, as a consumer reaching it in the queue would; not
+ * `fresh`, just stored or sent back, which a consumer with credit takes at
+ * once); each delivery lands after its round trip (fetch_latency: a draw
+ * from the message's work seed, stream 1), in order on its consumer's
+ * channel, and an idle consumer starts on it as it lands. */
+static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
+                    const struct request *fresh)
+{
+    struct station *st = &g->stn[part];
+    struct parked *pk = &g->parked[part];
+    if (!station_is_up(st) || !broker_up(g->q, part))
+        return;
+    int64_t now = sim_now(sim);
+    while (pk->len > 0) {
+        uint32_t cursor = g->pf_cursor[part];
+        uint32_t j = pf_pick(&g->pf[part * g->pf_per], g->pf_per, &cursor, g->prefetch);
+        if (j == g->pf_per)
+            return; /* no credit left: it waits at the broker */
+        if (pk->ring[pk->head] != fresh && expired(g->q, pk->ring[pk->head]->born_ns, now)) {
+            struct request *x = park_pop(pk);
+            backlog_add(sim, st, -1);
+            lose_expired(sim, g, x);
+            continue;
+        }
+        g->pf_cursor[part] = cursor;
+        uint32_t k = part * g->pf_per + j;
+        struct pf_consumer *pc = &g->pf[k];
+        struct request *m = park_pop(pk);
+        backlog_add(sim, st, -1);
+        wait_take(sim, g, m); /* delivered: no longer waiting */
+        int64_t land = now;
+        if (g->has_fetch) {
+            struct rng wr;
+            sim_work_rng(m, st->comp, 1, &wr);
+            land += (int64_t)(dist_sample(&g->fetch, &wr) + 0.5);
+        }
+        if (land < pc->last_land_ns)
+            land = pc->last_land_ns;
+        pc->last_land_ns = land;
+        pf_push(pc, m, now, land);
+        idmap_get(&g->held_by, m->id)->a = k; /* its visibility timer, demand and end find k */
+        pk->fetched++;
+        pf_level(sim, g, k, 1);
+        if (g->q->vt_ns >= 0 && !g->ack_on_receive) /* from its delivery */
+            sim_after(sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
+        if (land > now) {
+            uint64_t v = (uint64_t)k << 32 | pc->epoch;
+            sim_after(sim, land - now, pf_land_event, g, (void *)(uintptr_t)v);
+        } else if (pf_head_ready(pc, now)) {
+            pf_start(sim, g, k, NULL);
+        }
+    }
+}
+
+/* m's processing ended (its worker still held): its consumer goes on with
+ * its next landed message, or frees the worker; the credit freed lets the
+ * broker push more. */
+static void pf_done(struct sim *sim, struct consumers *g, struct station *stn,
+                    struct request *m)
+{
+    struct idmap_slot *s = idmap_find(&g->held_by, m->id);
+    assert(s);
+    uint32_t k = s->a;
+    idmap_del(&g->held_by, m->id);
+    g->pf[k].cur = NULL;
+    if (pf_head_ready(&g->pf[k], sim_now(sim)))
+        pf_start(sim, g, k, m);
+    else
+        station_release(sim, stn, m);
+    pf_kick(sim, g, stn->index, NULL);
+}
+
+/* With a visibility timeout, a delivered message whose consumer crashed (m,
+ * its timeout started at its frame's start_ns: the processing's start, or
+ * with prefetch its delivery) comes back when its timeout ends
+ * (STEP_INVISIBLE: its timer brings it back); when that has passed
+ * already, the timer found it delivered and the broker sent a copy then:
+ * this delivery just ends (acked unprocessed, answered by its copy), else
+ * it would wait for a timer that has gone, held for ever. */
+static void vt_invisible(struct sim *sim, struct consumers *g, struct station *st,
+                         struct request *m)
+{
+    struct frame *f = sim_top(m);
+    if (f->start_ns + g->q->vt_ns > sim_now(sim)) {
+        f->step |= STEP_INVISIBLE;
+        g->parked[st->index].invisible++;
+        return;
+    }
+    f->step |= STEP_SKIP;
+    msg_free(sim, g, m, false);
+}
+
+/* Consumer k crashed: its buffer (in flight or landed) goes back to the
+ * front of its partition, in order (after_processing: delivered again, not
+ * counted as a delivery), or is lost (on_receive: the broker forgot it). */
+static void pf_return(struct sim *sim, struct consumers *g, uint32_t k)
+{
+    struct pf_consumer *pc = &g->pf[k];
+    struct station *st = &g->stn[k / g->pf_per];
+    pc->epoch++; /* its landings on the way are stale */
+    pc->last_land_ns = sim_now(sim);
+    while (pc->len > 0) {
+        struct pf_slot sl = pf_pop_back(pc);
+        struct request *x = sl.m;
+        idmap_del(&g->held_by, x->id);
+        pf_level(sim, g, k, -1);
+        g->parked[st->index].fetched--;
+        if (g->ack_on_receive) {
+            g->lost++;
+            g->base.st.errors++;
+            msg_free(sim, g, x, false);
+        } else if (g->q->vt_ns >= 0) { /* the broker knows only its timeout */
+            sim_top(x)->start_ns = sl.sent_ns;
+            vt_invisible(sim, g, st, x);
+        } else {
+            g->redelivered++;
+            park_front(&g->parked[st->index], x);
+            wait_add(sim, g, x);
+            backlog_add(sim, st, 1);
+        }
+    }
+}
+
+/* A crash cut m, which consumer k processed: k's buffer goes (pf_return),
+ * before m itself goes back to the front (cut). */
+static void pf_cut(struct sim *sim, struct consumers *g, struct request *m)
+{
+    struct idmap_slot *s = idmap_find(&g->held_by, m->id);
+    assert(s);
+    uint32_t k = s->a;
+    idmap_del(&g->held_by, m->id);
+    g->pf[k].cur = NULL;
+    sim_top(m)->start_ns = g->pf[k].cur_sent_ns; /* its visibility timeout's start */
+    pf_return(sim, g, k);
+}
+
+/* A fault on consumer k alone (`replica = K`): slow multiplies its own
+ * processing times; a crash cuts its message and takes its buffer back,
+ * and the broker gives it nothing until it recovers. */
+static void pf_fault(struct sim *sim, struct consumers *g, uint32_t k, enum fault_action a,
+                     double value, bool start)
+{
+    struct pf_consumer *pc = &g->pf[k];
+    uint32_t part = k / g->pf_per;
+    if (a == FAULT_SLOW) {
+        pc->slow = start ? value : 1.0;
+        return;
+    }
+    assert(a == FAULT_CRASH);
+    if (start) {
+        if (pc->down++ > 0)
+            return;
+        if (pc->cur)
+            station_cut(sim, &g->stn[part], pc->cur); /* cut: pf_cut returns its buffer */
+        else
+            pf_return(sim, g, k);
+        pf_kick(sim, g, part, NULL);
+    } else if (pc->down > 0 && --pc->down == 0) {
+        pf_kick(sim, g, part, NULL);
+    }
+}
+
 static double consumers_demand(struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
@@ -2473,7 +2828,7 @@ static double consumers_demand(struct station *stn, struct request *m)
     double fetch_ns = 0;
     if (f->step & STEP_FETCHED)
         f->step &= ~STEP_FETCHED; /* fetched with an earlier message */
-    else if (g->batch > 1 || g->has_fetch)
+    else if (!g->prefetch && (g->batch > 1 || g->has_fetch))
         fetch_ns = fetch_more(g, stn, m);
     if (g->dedupe_ns >= 0) {
         seen_expire(g, f->start_ns);
@@ -2482,11 +2837,15 @@ static double consumers_demand(struct station *stn, struct request *m)
             return fetch_ns;
         }
     }
-    if (g->q->vt_ns >= 0 && !g->ack_on_receive)
+    if (g->q->vt_ns >= 0 && !g->ack_on_receive && !g->prefetch && g->batch <= 1)
+        /* prefetch: at delivery; batch: at the fetch */
         sim_after(g->sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
     struct rng wr;
     sim_work_rng(m, stn->comp, 0, &wr);
-    return fetch_ns + dist_sample(&g->service, &wr);
+    double demand = dist_sample(&g->service, &wr);
+    if (g->prefetch) /* its consumer's own slow fault */
+        demand *= g->pf[idmap_find(&g->held_by, m->id)->a].slow;
+    return fetch_ns + demand;
 }
 
 /* The visibility timeout of m's delivery (started at f->start_ns) ended.
@@ -2502,8 +2861,21 @@ static void visible_event(struct sim *sim, void *a, void *b)
         return;
     struct frame *f = sim_top(m);
     struct consumers *g = (struct consumers *)f->c;
-    if (f->start_ns + g->q->vt_ns != sim_now(sim))
+    /* prefetch: delivered (buffered or in processing) by the delivery the
+     * timer is for, sent vt ago */
+    bool pf_live = (g->prefetch || g->batch > 1) && !(f->step & STEP_INVISIBLE);
+    if (pf_live && g->prefetch) {
+        struct idmap_slot *hs = idmap_find(&g->held_by, m->id);
+        if (!hs || !pf_holds(&g->pf[hs->a], m, sim_now(sim) - g->q->vt_ns))
+            return;
+    } else if (pf_live) { /* batch: fetched (waiting or in processing) by that fetch */
+        struct idmap_slot *vs = idmap_find(&g->vt_sent, m->id);
+        if (!vs || (int64_t)((uint64_t)vs->a | (uint64_t)vs->b << 32) !=
+                       sim_now(sim) - g->q->vt_ns)
+            return;
+    } else if (f->start_ns + g->q->vt_ns != sim_now(sim)) {
         return;
+    }
     struct station *st = &g->stn[f->replica];
     if (f->step & STEP_INVISIBLE) {
         f->step &= ~STEP_INVISIBLE;
@@ -2513,7 +2885,7 @@ static void visible_event(struct sim *sim, void *a, void *b)
         offer_or_park(sim, g, st, m);
         return;
     }
-    if (!f->holds_worker)
+    if (!pf_live && !f->holds_worker)
         return;
     g->vt_expired++;
     struct idmap_slot *s = idmap_get(&g->family, m->version);
@@ -2786,8 +3158,13 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
     struct consumers *g = stn->owner;
     if (sim_top(m)->epoch) /* out on its calls */
         calls_cut(g, m);
+    int64_t sent;
+    if (batch_vt(g) && vt_took(g, m, &sent)) /* its timeout runs from its fetch */
+        sim_top(m)->start_ns = sent;
     if (g->batch > 1)
         cut_fetch(sim, g, stn, m);
+    if (g->prefetch)
+        pf_cut(sim, g, m);
     if (g->ack_on_receive) {
         g->lost++;
         g->base.st.errors++;
@@ -2801,9 +3178,9 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
     }
     if (sim->trace) /* this delivery ends; the next starts */
         trace_msg_end(sim, m, false);
-    if (g->q->vt_ns >= 0) { /* back when its visibility timeout ends */
-        sim_top(m)->step |= STEP_INVISIBLE;
-        g->parked[stn->index].invisible++;
+    if (g->q->vt_ns >= 0) { /* back when its visibility timeout ends (from its start, or
+                               with prefetch its delivery: pf_cut) */
+        vt_invisible(sim, g, stn, m);
         return;
     }
     g->redelivered++;
@@ -2871,6 +3248,10 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
         owned_crash(sim, g, replica, start);
         return;
     }
+    if (g->prefetch && replica >= 0) { /* one consumer (a consumers' faults: crash, slow) */
+        pf_fault(sim, g, (uint32_t)replica, a, value, start);
+        return;
+    }
     if (owned(g)) { /* slow: member `replica` (or each), whatever partition it processes */
         uint32_t lo = replica < 0 ? 0 : (uint32_t)replica;
         uint32_t hi = replica < 0 ? g->nmem : (uint32_t)replica + 1;
@@ -2895,6 +3276,8 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
                 backlog_add(sim, st, 1);
             }
             station_crash(sim, st); /* its queue is empty: only cuts */
+            for (uint32_t j = 0; j < g->pf_per && g->prefetch; j++) /* the idle ones' buffers */
+                pf_return(sim, g, i * g->pf_per + j);
             crashed = true;
         } else if (ch == NODEFAULT_RECOVERED && broker_up(g->q, i)) {
             unpark(sim, g, st);
@@ -2938,6 +3321,8 @@ static void consumers_reset(struct sim *sim, struct component *c)
     if (g->paused)
         g->pause_mark_ns = sim_now(sim);
     hist_reset(g->e2e);
+    if (g->pf_wait)
+        hist_reset(g->pf_wait);
 }
 
 static size_t consumers_metrics(const struct sim *sim, const struct component *c, int64_t end_ns,
@@ -2985,6 +3370,19 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
     }
     if (g->ack_delay_ns > 0 || (owned(g) && g->nstn > 0))
         m[n++] = (struct metric_out){"acks_lost", (double)g->acks_lost, true};
+    if (g->prefetch && g->pf) { /* per-consumer buffers */
+        double worst = 0;
+        for (long long k = 0; k < g->n; k++) {
+            double b = sim_level_mean(sim, &g->pf[k].buffered, end_ns);
+            worst = b > worst ? b : worst;
+        }
+        m[n++] = (struct metric_out){"buffered_mean", sim_level_mean(sim, &g->pf_buffered, end_ns),
+                                     true};
+        m[n++] = (struct metric_out){"buffered_worst_mean", worst, true};
+        m[n++] = (struct metric_out){"buffer_wait_mean_ms", hist_mean(g->pf_wait) / 1e6, true};
+        m[n++] = (struct metric_out){"buffer_wait_p99_ms",
+                                     (double)hist_quantile(g->pf_wait, 0.99) / 1e6, true};
+    }
     if (c->ncallees > 0) { /* its calls (with guards: as a service's) */
         double calls = (double)g->calls_sent, timeouts = 0, opens = 0, rej_br = 0, rej_bh = 0,
                fallbacks = 0;
@@ -3065,8 +3463,15 @@ static double consumers_capacity_rps(const struct sim *sim, const struct compone
     if (c->ncallees > 0) /* a consumer is held through its calls, whose time it does not know */
         return (double)NAN;
     double mean = g->service.mean;
-    if (g->has_fetch) /* saturated, every fetch is full: its round trip shared by batch */
+    if (g->prefetch) { /* a credit is held for a round trip and a processing: prefetch of
+                          them per consumer hide the round trip, fewer do not */
+        double cycle = (g->has_fetch ? g->fetch.mean : 0) + mean;
+        if (cycle / (double)g->prefetch > mean)
+            mean = cycle / (double)g->prefetch;
+    } else if (g->has_fetch) { /* saturated, every fetch is full: its round trip shared by
+                                  batch */
         mean += g->fetch.mean / (double)g->batch;
+    }
     double n = g->autoscale ? (double)g->ready : (double)g->n;
     if (owned(g) && g->q && n >= 1) { /* the busiest owns ceil(P / n) of P even partitions */
         double np = (double)g->q->partitions;
@@ -3336,8 +3741,7 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
     if (read_calls(sim, g, s, d) < 0)
         rc = -1;
     /* batch receive: the fetch record's follow-ups are built for a shared
-     * group whose workers stay (no member moves, no scale-down, no call or
-     * visibility timer holding a fetched message) */
+     * group whose workers stay (no member moves, no scale-down) */
     long long nb;
     if (kp_int(s, consumers_params, "batch", 1, 1000000, &nb, d) < 0)
         rc = -1, nb = 1;
@@ -3346,15 +3750,37 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
                 d) < 0)
         rc = -1, g->has_fetch = false;
     if (g->batch > 1 && rc == 0) {
-        const char *why = owned(g)            ? "assignment = range or round_robin"
-                          : g->autoscale      ? "autoscale"
-                          : c->ncallees       ? "calls"
-                          : g->dedupe_ns >= 0 ? "dedupe"
-                                              : NULL;
+        const char *why = owned(g)       ? "assignment = range or round_robin"
+                          : g->autoscale ? "autoscale"
+                                         : NULL;
         if (why)
             rc = diag_error(d, sc_find_entry(s, "batch")->val_loc,
                             "batch above 1 is not supported with %s on [consumers %s]", why,
                             s->name);
+    }
+    /* prefetch: per-consumer buffers of a shared group whose consumers stay
+     * (no member moves, no scale-down, no call, ack or visibility timer
+     * holding a buffered message) */
+    const struct sc_entry *pe = sc_find_entry(s, "prefetch");
+    if (pe && strcmp(pe->value, "none") != 0) {
+        long long np;
+        if (kp_int(s, consumers_params, "prefetch", 1, 1000000, &np, d) < 0) {
+            rc = -1;
+        } else if (rc == 0) {
+            const char *why = owned(g)                ? "assignment = range or round_robin"
+                              : g->batch > 1          ? "batch above 1"
+                              : g->autoscale          ? "autoscale"
+                              : c->ncallees           ? "calls"
+                              : g->dedupe_ns >= 0     ? "dedupe"
+                              : g->ack_delay_ns > 0   ? "ack_delay"
+                                                      : NULL;
+            if (why)
+                rc = diag_error(d, pe->val_loc,
+                                "prefetch is not supported with %s on [consumers %s]", why,
+                                s->name);
+            else
+                g->prefetch = (uint32_t)np, g->prefetch_loc = pe->val_loc;
+        }
     }
     g->n = n; /* its stations are built by the queue, which knows the partitions */
     sim_stats_init(sim, &c->st, true);
@@ -3372,6 +3798,8 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
 static uint32_t consumers_nodes(const struct component *c)
 {
     const struct consumers *g = (const struct consumers *)c;
+    if (g->prefetch) /* each consumer has its own buffer: one node each */
+        return (uint32_t)g->n;
     if (!owned(g))
         return 1;
     return g->autoscale ? g->hpa.max : (uint32_t)g->n;
@@ -3416,6 +3844,12 @@ static void consumers_fini(struct component *c)
         free(g->fb[i].m);
     free(g->fb);
     idmap_free(&g->held_by);
+    idmap_free(&g->vt_sent);
+    for (long long k = 0; g->pf && k < g->n; k++)
+        pf_fini(&g->pf[k]);
+    free(g->pf);
+    free(g->pf_cursor);
+    hist_free(g->pf_wait);
     if (g->has_fetch)
         dist_fini(&g->fetch);
 }

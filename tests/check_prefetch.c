@@ -1,0 +1,545 @@
+/* Prefetch (the consumers' `prefetch = N`, models/kinds/queue.c and
+ * models/kinds/prefetch.c), driven publish by publish with constant times
+ * so every figure is exact: the broker pushes up to N messages to each
+ * consumer in round robin, each landing fetch_latency later, so the round
+ * trip hides behind the processing; a message in a slow consumer's buffer
+ * waits there while another consumer idles (head-of-line); one consumer's
+ * crash sends its buffer back to the front (after_processing) or loses it
+ * (on_receive); prefetch = 1 without fetch_latency is exactly the group
+ * without prefetch; a run is the same at any -j. */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#include "models/kind.h"
+#include "models/kinds/queue.h"
+#include "output/results.h"
+#include "sim/scenario.h"
+#include "sim/sim.h"
+#include "tests/testlib.h"
+
+#define MS 1000000LL
+#define S 1000000000LL
+/* A client that sends nothing during a test: the test publishes by hand. */
+#define QUIET "[client c]\narrival = constant(rate=0.0001/s)\nto = q\n\n"
+
+static struct sim sim;
+static struct scenario *sc;
+static struct sc_point *pt;
+static struct tl_sink sink;
+
+static void build(const char *text)
+{
+    tl_model_build(&sim, &sc, &pt, text, 1, 1000 * S);
+    tl_sink_init(&sink);
+}
+
+static void teardown(void)
+{
+    tl_model_free(&sim, &sc, &pt);
+}
+
+static void publish(uint64_t key)
+{
+    tl_sink_publish(&sim, &sink, key, kind_lookup(&sim, "q"));
+}
+
+static double metric(const char *comp, const char *name)
+{
+    return tl_metric(&sim, kind_lookup(&sim, comp), name);
+}
+
+/* A fault on consumer k of w (k < 0: the whole group). */
+static void fault(int32_t k, enum fault_action a, double value, bool start)
+{
+    struct component *c = kind_lookup(&sim, "w");
+    c->kind->fault(&sim, c, k, a, value, start);
+}
+
+/* Messages waiting at the broker (not delivered to any consumer). */
+static double backlog_now(void)
+{
+    struct component *c = kind_lookup(&sim, "q");
+    const char *names[4];
+    double values[4];
+    ck_assert_uint_eq(c->kind->ts_extra(&sim, c, names, values, 4), 1);
+    return values[0];
+}
+
+static const struct station *stn(void)
+{
+    return queue_station(kind_lookup(&sim, "q"), 0);
+}
+
+/* Two consumers, prefetch 2, fetch 5 ms, service 10 ms, six messages
+ * published at 0. The broker pushes 1, 3 to the first consumer and 2, 4 to
+ * the second at once (round robin, two credits each); they land at 5 ms,
+ * so 1 and 2 end at 15, and 3, 4 start at once (landed at 5) and end at
+ * 25. At 15 each consumer's credit frees: 5 and 6 are sent then, land at
+ * 20 while 3 and 4 are processed, and end at 35. Ends 15, 15, 25, 25, 35,
+ * 35: only the first round trip is paid. Without prefetch every take pays
+ * it: 15, 15, 30, 30, 45, 45. Buffer wait (sent to processing start): 1, 2:
+ * 5 ms; 3, 4: 15; 5, 6: 10 (sent at 15, started at 25). In the buffers: 4
+ * for [0, 5), 2 for [5, 25), 0 after: 60 message-ms. */
+START_TEST(prefetch_hides_the_round_trip_behind_the_processing)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\n"
+                "service = const(10ms)\nprefetch = 2\nfetch_latency = const(5ms)\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 1);
+    ck_assert_double_eq(backlog_now(), 2); /* 5, 6: no credit left */
+    ck_assert_uint_eq(stn()->busy, 0);     /* nothing landed yet */
+    tl_run_until(&sim, 15 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 0);
+    tl_run_until(&sim, 15 * MS + 1);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    ck_assert_double_eq(backlog_now(), 0); /* 5 and 6 on their way */
+    ck_assert_uint_eq(stn()->busy, 2);     /* 3 and 4 started at once */
+    tl_run_until(&sim, 25 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    tl_run_until(&sim, 25 * MS + 1);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    tl_run_until(&sim, 35 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    tl_run_until(&sim, 35 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (15.0 + 15 + 25 + 25 + 35 + 35) / 6,
+                            1e-9);
+    ck_assert_double_eq_tol(metric("w", "buffer_wait_mean_ms"), (5.0 + 5 + 15 + 15 + 10 + 10) / 6,
+                            1e-9);
+    ck_assert_double_eq_tol(metric("w", "buffered_mean"), 60.0 / 35, 1e-9);
+    /* each consumer held half: 30 message-ms */
+    ck_assert_double_eq_tol(metric("w", "buffered_worst_mean"), 30.0 / 35, 1e-9);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    teardown();
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\n"
+                "service = const(10ms)\nfetch_latency = const(5ms)\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 45 * MS + 1);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (15.0 + 15 + 30 + 30 + 45 + 45) / 6,
+                            1e-9);
+}
+END_TEST
+
+/* Prefetch 1 with the same round trip pays it every time, like a consumer
+ * without prefetch: 1, 2 end at 15; 3, 4 are sent at 15, land at 20, end
+ * at 30; 5, 6 at 45. */
+START_TEST(prefetch_one_pays_every_round_trip)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\n"
+                "service = const(10ms)\nprefetch = 1\nfetch_latency = const(5ms)\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 45 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (15.0 + 15 + 30 + 30 + 45 + 45) / 6,
+                            1e-9);
+    ck_assert_double_eq_tol(metric("w", "buffer_wait_mean_ms"), 5, 1e-9);
+}
+END_TEST
+
+#define TWO_BY_3 "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\n" \
+                 "service = const(10ms)\nprefetch = 3\n"
+
+/* Head-of-line: two consumers, prefetch 3, no round trip, the second 10x
+ * slow (100 ms a message). Round robin gives 1, 3, 5 to the first (ending
+ * at 10, 20, 30 ms) and 2, 4, 6 to the second (100, 200, 300 ms): from 30
+ * ms the first idles while 4 and 6 wait in the slow one's buffer. Buffer
+ * waits 0, 0, 10, 100, 20, 200 ms. The slow one's buffer holds 2 for 100
+ * ms and 1 for 100 ms: 300 message-ms over 300 ms. With prefetch 1 the
+ * fast consumer takes 3, 4, 5, 6 from the broker in turn (ends 20, 30, 40,
+ * 50) and the last message ends at 100 ms (2, on the slow one). */
+START_TEST(a_slow_consumer_holds_its_buffer_while_another_idles)
+{
+    build(QUIET TWO_BY_3);
+    fault(1, FAULT_SLOW, 10, true);
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 30 * MS + 1);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    ck_assert_uint_eq(stn()->busy, 1); /* the fast one idles */
+    ck_assert_double_eq(backlog_now(), 0);
+    tl_run_until(&sim, 200 * MS + 1);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    tl_run_until(&sim, 300 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (10.0 + 100 + 20 + 200 + 30 + 300) / 6,
+                            1e-9);
+    ck_assert_double_eq_tol(metric("w", "buffer_wait_mean_ms"),
+                            (0.0 + 0 + 10 + 100 + 20 + 200) / 6, 1e-9);
+    ck_assert_double_eq_tol(metric("w", "buffered_worst_mean"), 1.0, 1e-9);
+    teardown();
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\n"
+                "service = const(10ms)\nprefetch = 1\n");
+    fault(1, FAULT_SLOW, 10, true);
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 100 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (10.0 + 100 + 20 + 30 + 40 + 50) / 6,
+                            1e-9);
+    ck_assert_double_eq(metric("w", "buffered_worst_mean"), 0);
+}
+END_TEST
+
+/* Two consumers, prefetch 3, no round trip: 1, 3, 5 to the first, 2, 4, 6
+ * to the second. The first crashes at 5 ms with 1 in processing and 3, 5
+ * buffered: after_processing sends 1, 3, 5 back to the front, in order (3
+ * redelivered); the second has no credit until 2 ends at 10, then takes 1
+ * (its buffer 6, 1). The first recovers at 15 and gets 3, 5 (ends 25, 35);
+ * the second ends 4 at 20, 6 at 30, 1 at 40. Every message once. */
+START_TEST(a_consumer_crash_sends_its_buffer_back_after_processing)
+{
+    build(QUIET TWO_BY_3);
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 5 * MS);
+    fault(0, FAULT_CRASH, 0, true);
+    ck_assert_double_eq(metric("w", "redelivered"), 3);
+    ck_assert_double_eq(backlog_now(), 3);
+    ck_assert_uint_eq(stn()->busy, 1);
+    tl_run_until(&sim, 10 * MS + 1);
+    ck_assert_double_eq(backlog_now(), 2); /* 1 went to the second consumer */
+    tl_run_until(&sim, 15 * MS);
+    fault(0, FAULT_CRASH, 0, false);
+    ck_assert_double_eq(backlog_now(), 0);
+    tl_run_until(&sim, 40 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq(metric("w", "lost"), 0);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 0);
+    /* ends 2: 10, 4: 20, 3: 25, 6: 30, 5: 35, 1: 40 */
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (10.0 + 20 + 25 + 30 + 35 + 40) / 6,
+                            1e-9);
+    ck_assert_uint_eq(stn()->busy, 0);
+}
+END_TEST
+
+/* The same crash with ack = on_receive: the broker forgot 1, 3 and 5 when
+ * it delivered them, so all three are lost; the second consumer processes
+ * 2, 4, 6 (ends 10, 20, 30). */
+START_TEST(a_consumer_crash_loses_its_buffer_on_receive)
+{
+    build(QUIET TWO_BY_3 "ack = on_receive\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 5 * MS);
+    fault(0, FAULT_CRASH, 0, true);
+    ck_assert_double_eq(metric("w", "lost"), 3);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    ck_assert_double_eq(backlog_now(), 0);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), 20, 1e-9);
+}
+END_TEST
+
+/* A crash of the whole group takes every buffer back, a crash-cut delivery
+ * counts towards max_deliveries (the buffered ones do not: never started).
+ * max_deliveries = 1: 1 and 2, cut in processing at 5 ms, are dead-lettered
+ * (discarded, no dlq); 3, 4, 5, 6 go back and are processed after the
+ * recovery at 100 ms (ends 110, 110, 120, 120). */
+START_TEST(a_group_crash_returns_every_buffer_and_cut_ones_count_as_deliveries)
+{
+    build(QUIET "[queue q]\nmax_deliveries = 1\n\n[consumers w]\nfrom = q\nconsumers = 2\n"
+                "service = const(10ms)\nprefetch = 3\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 5 * MS);
+    fault(-1, FAULT_CRASH, 0, true);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 2);
+    ck_assert_double_eq(backlog_now(), 4);
+    ck_assert_uint_eq(stn()->busy, 0);
+    tl_run_until(&sim, 100 * MS);
+    fault(-1, FAULT_CRASH, 0, false);
+    tl_run_until(&sim, 120 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq(backlog_now(), 0);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (110.0 + 110 + 120 + 120) / 4, 1e-9);
+}
+END_TEST
+
+
+/* ---- the visibility timeout runs from the delivery --------------------------- */
+
+/* One consumer, prefetch 3, service 10 ms, visibility timeout 27 ms: 1, 2,
+ * 3 are sent at 0 and processed in [0, 10), [10, 20), [20, 30); at 27 ms 3
+ * is still in processing: a copy is sent (to the same consumer, which has
+ * credit) and processed in [30, 40): a duplicate. */
+START_TEST(a_delivery_still_in_processing_at_its_timeout_is_sent_again)
+{
+    build(QUIET "[queue q]\nvisibility_timeout = 27ms\n\n[consumers w]\nfrom = q\n"
+                "service = const(10ms)\nprefetch = 3\n");
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 1);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 1);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (10.0 + 20 + 30 + 40) / 4, 1e-9);
+}
+END_TEST
+
+/* Prefetch 4, four messages sent at 0, the same timeout: at 27 ms 3 is in
+ * processing and 4 still waits in the buffer: both are sent again (3', 4'
+ * behind 4); 4 runs in [30, 40), 3' in [40, 50), 4' in [50, 60). At 54 ms
+ * (27 after their sending) 3' is done but 4' is in processing: a third
+ * copy 4'', in [60, 70). Seven processings of four messages: three
+ * duplicates, three timeouts, one of them (4) before its first processing
+ * began. */
+START_TEST(a_message_buffered_past_its_timeout_is_delivered_twice)
+{
+    build(QUIET "[queue q]\nvisibility_timeout = 27ms\n\n[consumers w]\nfrom = q\n"
+                "service = const(10ms)\nprefetch = 4\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("w", "processed"), 7);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 3);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 3);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (10.0 + 20 + 30 + 40 + 50 + 60 + 70) / 7,
+                            1e-9);
+    ck_assert_uint_eq(stn()->busy, 0);
+}
+END_TEST
+
+/* Two consumers, prefetch 2, timeout 50 ms: 1, 3 to the first, 2, 4 to the
+ * second, all sent at 0. The first crashes at 5 ms: 1 (cut) and 3
+ * (buffered) are not sent back at once: the broker knows only their
+ * timeout, and delivers them again at 50 ms, to the second consumer
+ * (ends 60, 70); 2 and 4 end at 10 and 20. */
+START_TEST(with_a_timeout_a_crashed_consumers_messages_come_back_when_it_ends)
+{
+    build(QUIET "[queue q]\nvisibility_timeout = 50ms\n\n[consumers w]\nfrom = q\n"
+                "consumers = 2\nservice = const(10ms)\nprefetch = 2\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 5 * MS);
+    fault(0, FAULT_CRASH, 0, true);
+    ck_assert_double_eq(backlog_now(), 0); /* invisible, not waiting */
+    tl_run_until(&sim, 50 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq(metric("w", "redelivered"), 2);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 0);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (10.0 + 20 + 60 + 70) / 4, 1e-9);
+}
+END_TEST
+
+/* Prefetch 1, the second consumer 10x slow, timeout 50 ms, capacity 2: 2 is
+ * in processing on the slow one at 50 ms, so a copy goes to the first
+ * (ends at 60); the slow one crashes at 70 ms, past 2's timeout: its copy
+ * is out, so the cut delivery just ends (no third delivery, nothing held).
+ * Two more publishes at 80 ms both fit the capacity of 2. */
+START_TEST(a_crash_past_the_timeout_ends_the_delivery_its_copy_replaced)
+{
+    build(QUIET "[queue q]\ncapacity = 2\nvisibility_timeout = 50ms\n\n[consumers w]\nfrom = q\n"
+                "consumers = 2\nservice = const(10ms)\nprefetch = 1\n");
+    fault(1, FAULT_SLOW, 10, true);
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, 70 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 2); /* 1 and the copy of 2 */
+    fault(1, FAULT_CRASH, 0, true);
+    tl_run_until(&sim, 80 * MS);
+    publish(3);
+    publish(4);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("q", "rejected_full"), 0);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 0);
+    ck_assert_double_eq(metric("w", "redelivered"), 1);
+    ck_assert_double_eq(metric("w", "lost"), 0);
+    ck_assert_uint_eq(stn()->busy, 0);
+}
+END_TEST
+
+/* The same without prefetch (and with prefetch 1), one consumer, the group
+ * slow (10x, to 75 ms) and crashed from 70 to 80 ms: 1 is still in
+ * processing at its 50 ms timeout, so its copy waits at the broker; the
+ * crash at 70 ms cuts 1 past its timeout: that delivery ends (before, it
+ * waited for a timer that had gone, holding its capacity place for ever).
+ * The copy is processed in [80, 90); a publish at 100 ms fits the capacity
+ * of 1. */
+static void crash_past_timeout(const char *prefetch)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             QUIET "[queue q]\ncapacity = 1\nvisibility_timeout = 50ms\n\n[consumers w]\n"
+                   "from = q\nservice = const(10ms)\n%s",
+             prefetch);
+    build(text);
+    fault(-1, FAULT_SLOW, 10, true);
+    publish(1);
+    tl_run_until(&sim, 70 * MS);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 1);
+    fault(-1, FAULT_CRASH, 0, true);
+    tl_run_until(&sim, 75 * MS);
+    fault(-1, FAULT_SLOW, 10, false);
+    tl_run_until(&sim, 80 * MS);
+    fault(-1, FAULT_CRASH, 0, false);
+    tl_run_until(&sim, 100 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), 90, 1e-9);
+    publish(2);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("q", "rejected_full"), 0);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 0);
+    teardown();
+}
+
+START_TEST(a_group_crash_past_the_timeout_holds_nothing_for_ever)
+{
+    crash_past_timeout("");
+    crash_past_timeout("prefetch = 1\n");
+}
+END_TEST
+
+/* ---- whole runs -------------------------------------------------------------- */
+
+static struct run_result *run1(const char *text, int jobs, size_t *n)
+{
+    struct run_result *r = tl_runs(text, jobs, n);
+    ck_assert_uint_ge(*n, 1);
+    return r;
+}
+
+static void same_hist(const struct sparse_hist *a, const struct sparse_hist *b)
+{
+    ck_assert_uint_eq(a->total, b->total);
+    ck_assert_uint_eq(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        ck_assert_uint_eq(a->index[i], b->index[i]);
+        ck_assert_uint_eq(a->count[i], b->count[i]);
+    }
+    ck_assert(a->sum == b->sum);
+}
+
+/* b has every figure of a, equal (b may report more: the prefetch metrics). */
+static void same_results(const struct run_result *a, const struct run_result *b)
+{
+    ck_assert_uint_eq(a->offered, b->offered);
+    ck_assert_uint_eq(a->completed, b->completed);
+    ck_assert_uint_eq(a->rejected, b->rejected);
+    ck_assert_uint_eq(a->errors, b->errors);
+    ck_assert_uint_eq(a->timeouts, b->timeouts);
+    same_hist(&a->latency, &b->latency);
+    ck_assert_uint_eq(a->ncomps, b->ncomps);
+    for (size_t i = 0; i < a->ncomps; i++) {
+        const struct comp_result *x = &a->comps[i], *y = &b->comps[i];
+        ck_assert_str_eq(x->name, y->name);
+        ck_assert_uint_eq(x->arrivals, y->arrivals);
+        ck_assert_uint_eq(x->completed, y->completed);
+        ck_assert_uint_eq(x->errors, y->errors);
+        ck_assert(x->mean_busy == y->mean_busy);
+        ck_assert_msg(x->mean_queue == y->mean_queue, "%s queue %.17g vs %.17g", x->name, x->mean_queue, y->mean_queue);
+        ck_assert(x->mean_insys == y->mean_insys);
+        same_hist(&x->wait, &y->wait);
+        same_hist(&x->local, &y->local);
+    }
+    size_t found = 0;
+    for (size_t i = 0; i < a->nextra; i++)
+        for (size_t j = 0; j < b->nextra; j++)
+            if (strcmp(a->extra[i].name, b->extra[j].name) == 0) {
+                ck_assert_msg(a->extra[i].value == b->extra[j].value ||
+                                  (isnan(a->extra[i].value) && isnan(b->extra[j].value)),
+                              "%s: %.17g vs %.17g", a->extra[i].name, a->extra[i].value,
+                              b->extra[j].value);
+                found++;
+            }
+    ck_assert_uint_eq(found, a->nextra);
+    ck_assert_uint_eq(a->ts_nrows, b->ts_nrows);
+    ck_assert_uint_eq(a->ts_ncols, b->ts_ncols);
+    for (size_t k = 0; k < a->ts_nrows * (1 + a->ts_ncols); k++)
+        ck_assert(a->ts_rows[k] == b->ts_rows[k] || (isnan(a->ts_rows[k]) && isnan(b->ts_rows[k])));
+}
+
+/* A loaded group with failures, dead letters, retention, a capacity, a
+ * crash and a slow spell of the whole group, two partitions: %s are more
+ * queue lines, %s the ack, %s the prefetch line. */
+#define RUN_TEXT                                                                                 \
+    "[sim]\nduration = 30s\nwarmup = 2s\nseed = 11\n"                                            \
+    "[client c]\narrival = poisson(rate=150/s)\nto = q\n"                                         \
+    "[queue q]\ncapacity = 60\npartitions = 2\nmax_deliveries = 3\ndlq = d\nretention = 3s\n"   \
+    "latency = exp(mean=1ms)\n%s"                                                                \
+    "[queue d]\n"                                                                                \
+    "[consumers w]\nfrom = q\nconsumers = 4\nservice = exp(mean=24ms)\nfail = 0.05\n"           \
+    "ack = %s\n%s"                                                                               \
+    "[fault down]\ntarget = w\naction = crash\nat = 10s\nuntil = 12s\n"                          \
+    "[fault slow]\ntarget = w\naction = slow(factor=2)\nat = 20s\nuntil = 24s\n"
+
+static void prefetch_one_is_today(const char *queue, const char *ack)
+{
+    char a[2048], b[2048];
+    snprintf(a, sizeof a, RUN_TEXT, queue, ack, "");
+    snprintf(b, sizeof b, RUN_TEXT, queue, ack, "prefetch = 1\n");
+    size_t na, nb;
+    struct run_result *ra = run1(a, 1, &na), *rb = run1(b, 1, &nb);
+    ck_assert_uint_eq(na, nb);
+    ck_assert_uint_gt(ra[0].completed, 2000); /* it ran */
+    same_results(&ra[0], &rb[0]);
+    tl_runs_free(ra, na);
+    tl_runs_free(rb, nb);
+}
+
+START_TEST(prefetch_one_without_round_trip_is_the_group_without_prefetch)
+{
+    prefetch_one_is_today("", "after_processing");
+    prefetch_one_is_today("", "on_receive");
+    /* the timeout from the delivery is the timeout from the processing */
+    prefetch_one_is_today("visibility_timeout = 60ms\n", "after_processing");
+}
+END_TEST
+
+/* Same scenario and seed: the same results at -j 1 and -j 2 (a sweep of
+ * prefetch, a slow consumer, a crashed one, a round trip). */
+START_TEST(prefetch_runs_are_deterministic)
+{
+    const char *text =
+        "[sim]\nduration = 20s\nwarmup = 1s\nrepeat = 2\nseed = 5\n"
+        "[client c]\narrival = poisson(rate=600/s)\nto = q\n"
+        "[queue q]\n"
+        "[consumers w]\nfrom = q\nconsumers = 4\nservice = exp(mean=4ms)\n"
+        "fetch_latency = exp(mean=5ms)\nprefetch = ${p = 1, 4, 50}\n"
+        "[fault slow]\ntarget = w\nreplica = 3\naction = slow(factor=10)\nat = 0s\n"
+        "[fault down]\ntarget = w\nreplica = 1\naction = crash\nat = 5s\nuntil = 8s\n";
+    size_t n1, n2;
+    struct run_result *r1 = run1(text, 1, &n1), *r2 = run1(text, 2, &n2);
+    ck_assert_uint_eq(n1, 6);
+    ck_assert_uint_eq(n1, n2);
+    for (size_t i = 0; i < n1; i++)
+        same_results(&r1[i], &r2[i]);
+    tl_runs_free(r1, n1);
+    tl_runs_free(r2, n2);
+}
+END_TEST
+
+Suite *prefetch_suite(void)
+{
+    Suite *s = suite_create("prefetch");
+    TCase *tc = tcase_create("exact");
+    tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_add_test(tc, prefetch_hides_the_round_trip_behind_the_processing);
+    tcase_add_test(tc, prefetch_one_pays_every_round_trip);
+    tcase_add_test(tc, a_slow_consumer_holds_its_buffer_while_another_idles);
+    tcase_add_test(tc, a_consumer_crash_sends_its_buffer_back_after_processing);
+    tcase_add_test(tc, a_consumer_crash_loses_its_buffer_on_receive);
+    tcase_add_test(tc, a_group_crash_returns_every_buffer_and_cut_ones_count_as_deliveries);
+    tcase_add_test(tc, a_delivery_still_in_processing_at_its_timeout_is_sent_again);
+    tcase_add_test(tc, a_message_buffered_past_its_timeout_is_delivered_twice);
+    tcase_add_test(tc, with_a_timeout_a_crashed_consumers_messages_come_back_when_it_ends);
+    tcase_add_test(tc, a_crash_past_the_timeout_ends_the_delivery_its_copy_replaced);
+    tcase_add_test(tc, a_group_crash_past_the_timeout_holds_nothing_for_ever);
+    suite_add_tcase(s, tc);
+    TCase *tr = tcase_create("runs");
+    tcase_set_timeout(tr, 120);
+    tcase_add_test(tr, prefetch_one_without_round_trip_is_the_group_without_prefetch);
+    tcase_add_test(tr, prefetch_runs_are_deterministic);
+    suite_add_tcase(s, tr);
+    return s;
+}
