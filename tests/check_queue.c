@@ -189,6 +189,53 @@ START_TEST(drop_oldest_refuses_when_every_held_message_is_processed)
 }
 END_TEST
 
+/* A visibility timeout's waiting copy of a message still in processing
+ * is held once with it: dropping the copy frees no place. */
+START_TEST(drop_oldest_drops_past_a_copy_that_frees_no_room)
+{
+    /* 1 in processing 0-1.5 s; its copy waits from 1 s; 2 stored at 1.1 s
+     * fills capacity 2; 3 at 1.2 s: dropping the copy frees nothing, so 2
+     * goes too, and 3 is stored */
+    build(QUIET "[queue q]\ncapacity = 2\nfull = drop_oldest\nvisibility_timeout = 1s\n"
+                "max_deliveries = 2\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1500ms)\n");
+    publish(1);
+    tl_run_until(&sim, S + S / 10);
+    publish(2);
+    tl_run_until(&sim, S + S / 5);
+    publish(3);
+    tl_run_until(&sim, S + S / 4);
+    ck_assert_int_eq(sink.oks, 3);
+    ck_assert_double_eq(metric("q", "dropped_oldest"), 2);
+    ck_assert_double_eq(metric("q", "rejected_full"), 0);
+    ck_assert_uint_eq(stn()->len, 1);
+    ck_assert_uint_eq(waiting(0), 3);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_uint_eq(stn()->busy, 0);
+}
+END_TEST
+
+START_TEST(drop_oldest_refuses_when_only_copies_wait)
+{
+    /* capacity 1: 1 in processing, its copy waiting from 1 s; a publish at
+     * 1.1 s drops the copy, which frees nothing, and is refused */
+    build(QUIET "[queue q]\ncapacity = 1\nfull = drop_oldest\nvisibility_timeout = 1s\n"
+                "max_deliveries = 2\n\n"
+                "[consumers w]\nfrom = q\nservice = const(1500ms)\n");
+    publish(1);
+    tl_run_until(&sim, S + S / 10);
+    publish(2);
+    tl_run_until(&sim, S + S / 5);
+    ck_assert_int_eq(sink.oks, 1);
+    ck_assert_int_eq(sink.last_status, REQ_REJECTED);
+    ck_assert_double_eq(metric("q", "dropped_oldest"), 1);
+    ck_assert_double_eq(metric("q", "rejected_full"), 1);
+    ck_assert_uint_eq(stn()->len, 0);
+    tl_run_until(&sim, 20 * S);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+}
+END_TEST
+
 START_TEST(consumers_take_messages_oldest_first)
 {
     build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\n");
@@ -1538,6 +1585,8 @@ Suite *queue_suite(void)
     tcase_add_test(tc, capacity_zero_on_receive_takes_only_what_a_free_consumer_takes);
     tcase_add_test(tc, drop_oldest_drops_the_oldest_waiting_message);
     tcase_add_test(tc, drop_oldest_refuses_when_every_held_message_is_processed);
+    tcase_add_test(tc, drop_oldest_drops_past_a_copy_that_frees_no_room);
+    tcase_add_test(tc, drop_oldest_refuses_when_only_copies_wait);
     tcase_add_test(tc, consumers_take_messages_oldest_first);
     tcase_add_test(tc, the_ack_comes_after_the_broker_latency_not_the_processing);
     tcase_add_test(tc, round_robin_deals_publishes_to_partitions_in_turn);

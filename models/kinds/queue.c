@@ -1073,17 +1073,30 @@ static bool put(struct sim *sim, struct queue *q, const struct request *r, int64
         q->rejected_bytes += size;
         return false;
     }
+    /* drop_oldest: each full group drops its waiting messages, oldest
+     * first, until the new one fits. One drop frees one place, except a
+     * waiting copy made by a visibility timeout whose message is still in
+     * processing: the broker holds that message once, so dropping the copy
+     * frees nothing; and a byte bound may need several drops. When dropping
+     * every waiting message still leaves a group full, the publish is
+     * refused (the drops stand), in no group, so a fanout publish is stored
+     * in all its groups or in none. */
+    bool fits = true;
     for (size_t i = 0; i < q->ngroups; i++) {
         struct consumers *g = q->groups[i];
         struct station *st = &g->stn[part];
+        while (is_full(q, g, st, size) && waiting(g, st) > 0)
+            drop_oldest(sim, q, g, st);
         if (is_full(q, g, st, size))
-            drop_oldest(sim, q, g, st);
-        /* a byte bound may need more drops, oldest first (has_room said
-         * dropping them all makes room) */
-        while (q->capacity_bytes >= 0 && is_full(q, g, st, size) && waiting(g, st) > 0)
-            drop_oldest(sim, q, g, st);
-        deliver(sim, q, g, st, r, born_ns, msg_id, size);
+            fits = false;
     }
+    if (!fits) {
+        q->rejected_full++;
+        q->rejected_bytes += size;
+        return false;
+    }
+    for (size_t i = 0; i < q->ngroups; i++)
+        deliver(sim, q, q->groups[i], &q->groups[i]->stn[part], r, born_ns, msg_id, size);
     return true;
 }
 
