@@ -20,48 +20,7 @@
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "tests/testlib.h"
-
-#define MS 1000000LL
-#define S 1000000000LL
-/* A client that sends nothing during a test: the test publishes by hand. */
-#define QUIET "[client c]\narrival = constant(rate=0.0001/s)\nto = q\n\n"
-
-static struct sim sim;
-static struct scenario *sc;
-static struct sc_point *pt;
-static struct tl_sink sink;
-
-static void build(const char *text)
-{
-    tl_model_build(&sim, &sc, &pt, text, 1, 1000 * S);
-    tl_sink_init(&sink);
-}
-
-static void teardown(void)
-{
-    tl_model_free(&sim, &sc, &pt);
-}
-
-static void publish(uint64_t key)
-{
-    tl_sink_publish(&sim, &sink, key, kind_lookup(&sim, "q"));
-}
-
-static double metric(const char *comp, const char *name)
-{
-    return tl_metric(&sim, kind_lookup(&sim, comp), name);
-}
-
-static bool has_metric(const char *comp, const char *name)
-{
-    struct component *c = kind_lookup(&sim, comp);
-    struct metric_out out[32];
-    size_t n = c->kind->metrics(&sim, c, sim_now(&sim), out, 32);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(out[i].name, name) == 0)
-            return true;
-    return false;
-}
+#include "tests/queue_fixture.h"
 
 static uint32_t busy(void)
 {

@@ -17,37 +17,7 @@
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "tests/testlib.h"
-
-#define MS 1000000LL
-#define S 1000000000LL
-/* A client that sends nothing during a test: the test publishes by hand. */
-#define QUIET "[client c]\narrival = constant(rate=0.0001/s)\nto = q\n\n"
-
-static struct sim sim;
-static struct scenario *sc;
-static struct sc_point *pt;
-static struct tl_sink sink;
-
-static void build(const char *text)
-{
-    tl_model_build(&sim, &sc, &pt, text, 1, 1000 * S);
-    tl_sink_init(&sink);
-}
-
-static void teardown(void)
-{
-    tl_model_free(&sim, &sc, &pt);
-}
-
-static void publish(uint64_t key)
-{
-    tl_sink_publish(&sim, &sink, key, kind_lookup(&sim, "q"));
-}
-
-static double metric(const char *comp, const char *name)
-{
-    return tl_metric(&sim, kind_lookup(&sim, comp), name);
-}
+#include "tests/queue_fixture.h"
 
 /* A fault on consumer k of w (k < 0: the whole group). */
 static void fault(int32_t k, enum fault_action a, double value, bool start)
@@ -260,7 +230,6 @@ START_TEST(a_group_crash_returns_every_buffer_and_cut_ones_count_as_deliveries)
     ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (110.0 + 110 + 120 + 120) / 4, 1e-9);
 }
 END_TEST
-
 
 /* ---- the visibility timeout runs from the delivery --------------------------- */
 

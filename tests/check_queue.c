@@ -23,40 +23,15 @@
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "tests/testlib.h"
+#define QF_OWN_BUILD /* build() also clears `rejected` */
+#include "tests/queue_fixture.h"
 
-#define MS 1000000LL
-#define S 1000000000LL
-/* A client that sends nothing during a test (its first arrival is at 10^4 s):
- * the model needs one, the test publishes by hand. */
-#define QUIET "[client c]\narrival = constant(rate=0.0001/s)\nto = q\n\n"
-
-static struct sim sim;
-static struct scenario *sc;
-static struct sc_point *pt;
-static struct tl_sink sink;
 static int rejected;
 
 static void build(const char *text)
 {
-    tl_model_build(&sim, &sc, &pt, text, 1, 1000 * S);
-    tl_sink_init(&sink);
+    qf_build(text);
     rejected = 0;
-}
-
-static void teardown(void)
-{
-    tl_model_free(&sim, &sc, &pt);
-}
-
-/* Publishes a message with key `key` to q now (replies go to the sink). */
-static void publish(uint64_t key)
-{
-    tl_sink_publish(&sim, &sink, key, kind_lookup(&sim, "q"));
-}
-
-static double metric(const char *comp, const char *name)
-{
-    return tl_metric(&sim, kind_lookup(&sim, comp), name);
 }
 
 static const struct station *stn(void)
@@ -1362,7 +1337,6 @@ START_TEST(a_reply_queue_down_refuses_replies_and_one_in_failover_holds_them)
     }
 }
 END_TEST
-
 
 /* ---- batch receive (`batch`, `fetch_latency`) ------------------------------ */
 

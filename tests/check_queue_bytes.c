@@ -18,39 +18,10 @@
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "tests/testlib.h"
+#include "tests/queue_fixture.h"
 
-#define MS 1000000LL
-#define S 1000000000LL
-/* A client that sends nothing during a test: the test publishes by hand. */
-#define QUIET "[client c]\narrival = constant(rate=0.0001/s)\nto = q\n\n"
 /* Sizes of 2 kB or 8 kB, half each (which one is the message's own draw). */
 #define MIXED "message_size = mix(0.5 const(2kB), 0.5 const(8kB))\n"
-
-static struct sim sim;
-static struct scenario *sc;
-static struct sc_point *pt;
-static struct tl_sink sink;
-
-static void build(const char *text)
-{
-    tl_model_build(&sim, &sc, &pt, text, 1, 1000 * S);
-    tl_sink_init(&sink);
-}
-
-static void teardown(void)
-{
-    tl_model_free(&sim, &sc, &pt);
-}
-
-static void publish(uint64_t key)
-{
-    tl_sink_publish(&sim, &sink, key, kind_lookup(&sim, "q"));
-}
-
-static double metric(const char *comp, const char *name)
-{
-    return tl_metric(&sim, kind_lookup(&sim, comp), name);
-}
 
 /* The bytes queue `name` holds now (its bytes_held time-series figure). */
 static double held_now(const char *name)
