@@ -2528,17 +2528,29 @@ static bool vt_took(struct consumers *g, const struct request *m, int64_t *t)
 }
 
 /* m starts a fetch: up to batch - 1 more waiting messages of its partition
- * come with it (an expired one is deleted on the way); returns the fetch's
+ * (the station's queue; an owned group's: the partition's parked log) come
+ * with it (an expired one is deleted on the way); returns the fetch's
  * round trip (a draw from m's work seed, stream 1), 0 without fetch_latency. */
+static struct request *fetch_take(struct consumers *g, struct station *stn)
+{
+    if (!owned(g))
+        return station_take_oldest(g->sim, stn);
+    struct parked *pk = &g->parked[stn->index]; /* an owned partition's log */
+    if (pk->len == 0)
+        return NULL;
+    backlog_add(g->sim, stn, -1);
+    return park_pop(pk);
+}
+
 static double fetch_more(struct consumers *g, struct station *stn, struct request *m)
 {
     if (batch_vt(g)) /* its timeout runs from the fetch, as its fetched ones' */
         vt_fetched(g, m, sim_now(g->sim));
-    if (g->batch > 1 && stn->len > 0) {
+    if (g->batch > 1 && (owned(g) ? g->parked[stn->index].len : stn->len) > 0) {
         uint32_t h = fb_new(g);
         struct fbatch *b = &g->fb[h];
         struct request *x;
-        while (b->len < g->batch - 1 && (x = station_take_oldest(g->sim, stn))) {
+        while (b->len < g->batch - 1 && (x = fetch_take(g, stn))) {
             if (expired(g->q, x->born_ns, sim_now(g->sim))) {
                 lose_expired(g->sim, g, x);
                 continue;
@@ -3753,8 +3765,9 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
                         "is acked when a consumer takes it");
     if (read_calls(sim, g, s, d) < 0)
         rc = -1;
-    /* batch receive: the fetch record's follow-ups are built for a shared
-     * group whose workers stay (no member moves, no scale-down) */
+    /* batch receive: the fetch record's follow-ups are built for workers
+     * that stay (no scale-down); an owned partition's member keeps its
+     * partition's one worker place through its fetch */
     long long nb;
     if (kp_int(s, consumers_params, "batch", 1, 1000000, &nb, d) < 0)
         rc = -1, nb = 1;
@@ -3762,15 +3775,10 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
     if (kp_dist(s, consumers_params, "fetch_latency", DIST_DURATION, &g->fetch, &g->has_fetch,
                 d) < 0)
         rc = -1, g->has_fetch = false;
-    if (g->batch > 1 && rc == 0) {
-        const char *why = owned(g)       ? "assignment = range or round_robin"
-                          : g->autoscale ? "autoscale"
-                                         : NULL;
-        if (why)
-            rc = diag_error(d, sc_find_entry(s, "batch")->val_loc,
-                            "batch above 1 is not supported with %s on [consumers %s]", why,
-                            s->name);
-    }
+    if (g->batch > 1 && g->autoscale && rc == 0)
+        rc = diag_error(d, sc_find_entry(s, "batch")->val_loc,
+                        "batch above 1 is not supported with autoscale on [consumers %s]",
+                        s->name);
     /* prefetch: per-consumer buffers of a shared group whose consumers stay
      * (no member moves, no scale-down, no call, ack or visibility timer
      * holding a buffered message) */
