@@ -50,7 +50,7 @@
  * message; a change during the pause restarts it as one rebalance; 0 still
  * groups the changes of one instant), then the partitions are assigned
  * again. A member that lost a partition finishes (and acks) the message it
- * processes; the new owner waits for the partition's station to be free
+ * processes (with batch, the rest of its fetch: see "Batches"); the new owner waits for the partition's station to be free
  * (consumers_freed kicks it), so a rebalance alone never makes a
  * duplicate. A crashed member's message is cut (station_cut: to the front
  * of its partition, or lost with on_receive). An autoscaler's max is capped
@@ -177,7 +177,7 @@
  * publish's arrival at the broker to the end of its processing (broker
  * latency + wait + service).
  *
- * Batches (the consumers' `batch = N`, `fetch_latency`; shared assignment):
+ * Batches (the consumers' `batch = N`, `fetch_latency`; not with autoscale):
  * a consumer that takes a message (its station's worker starts it) fetches
  * up to N - 1 more waiting messages of its partition with it, oldest first,
  * in one fetch whose round trip (`fetch_latency`, one draw per fetch) it
@@ -201,7 +201,17 @@
  * idempotent group skips a fetched message it has seen, as any delivery.
  * With calls, each message makes its calls (the consumer held) before the
  * next of its fetch starts; a crash while one is out detaches the call
- * (calls_cut) and cuts the fetch as above.
+ * (calls_cut) and cuts the fetch as above. With owned partitions (Kafka's
+ * max.poll.records) a member that takes a message (member_next) fetches
+ * from that one partition's parked log (fetch_take), oldest first; it
+ * holds the partition's one worker place for the whole fetch, so a
+ * rebalance that gives the partition to another member lets it finish the
+ * batch it fetched (Kafka's consumer processes the records it polled)
+ * while the new owner waits for the place (consumers_freed kicks it): the
+ * order per partition holds and a rebalance alone delivers nothing twice.
+ * A crash of the member cuts its fetch as above (member_crash: back to the
+ * front of the partition in order, or lost with on_receive); its acks on
+ * the way (ack_delay) go back in front of them (acks_lose).
  *
  * Prefetch (the consumers' `prefetch = N`; shared assignment; per-consumer
  * data in models/kinds/prefetch.[ch]): each consumer has an identity
@@ -2159,7 +2169,10 @@ static const struct param_spec consumers_params[] = {
      "unprocessed ones back to the front (after_processing) or loses them (on_receive). "
      "An idempotent consumer (dedupe) skips a fetched message it has processed; the queue's "
      "visibility_timeout runs from the fetch; with calls, each message makes its calls before "
-     "the next one starts. With assignment = shared, no autoscale"},
+     "the next one starts. With assignment = range or round_robin a member fetches from the "
+     "one partition it serves next, in order; a member that loses it in a rebalance finishes "
+     "its fetched batch before the new owner starts (order per partition kept). No "
+     "autoscale"},
     {"fetch_latency", "dist", "",
      "the round trip of one fetch, paid once per fetch before its first message is "
      "processed, e.g. const(5ms); none by default; with prefetch, the round trip of each "
