@@ -341,6 +341,46 @@ START_TEST(an_owned_batch_keeps_partition_order_through_a_rebalance)
 }
 END_TEST
 
+/* ---- batch with an autoscaler --------------------------------------------- */
+
+/* Batch 5, service 1 s, 45 messages at 0, an autoscaler on lag (target 10,
+ * min 1, max 5, period 10.4 s, cold start 2 s). One consumer: 1 alone
+ * (ends 1 s), then 2-6 (2..6), 7-11 (7..11). At the first reading (10.4
+ * s) 34 wait: ceil(34 / 10) = 4 consumers, 3 ready at 12.4 s. Consumer 0
+ * fetches 12-16 at 11 (12..16) and 32-36 at 16 (17..21); the 3 new ones
+ * 17-21, 22-26, 27-31 at 12.4 (13.4..17.4), then at 17.4 one 37-41
+ * (18.4..22.4), one 42-45 (18.4..21.4), one none. The reading at 20.8 s
+ * finds nothing waiting: down to 1 consumer while 3 process. The one on
+ * 40 still holds 41 in its fetch: it finishes it (21.4..22.4), handed the
+ * worker it holds, over the 1 consumer left until it ends. */
+START_TEST(a_consumer_scaled_down_finishes_its_fetch)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\nbatch = 5\n"
+                "autoscale = hpa(metric=lag, target=10, min=1, max=5, period=10400ms, "
+                "tolerance=0%, window=0s, cold_start=2s)\n");
+    struct component *w = kind_lookup(&sim, "w");
+    w->kind->start(&sim, w);
+    for (uint64_t k = 1; k <= 45; k++)
+        publish(k);
+    const struct station *st = queue_station(kind_lookup(&sim, "q"), 0);
+    tl_run_until(&sim, 12 * S + 4 * S / 10 + 1);
+    ck_assert_uint_eq(st->busy, 4);
+    tl_run_until(&sim, 21 * S + 2 * S / 10);
+    ck_assert_uint_eq(st->workers, 1);
+    ck_assert_uint_eq(st->busy, 2); /* 40 with 41 fetched, 45 */
+    tl_run_until(&sim, 21 * S + 4 * S / 10 + 1);
+    ck_assert_uint_eq(st->busy, 1); /* 41, handed over */
+    ck_assert_double_eq(metric("w", "processed"), 44);
+    tl_run_until(&sim, 100 * S);
+    ck_assert_double_eq(metric("w", "processed"), 45);
+    ck_assert_uint_eq(st->busy, 0);
+    /* ends: 1; 2..6; 7..11; 12..16; 3 x 13.4..17.4; 17..21; 18.4..22.4;
+     * 18.4..21.4 */
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"),
+                            (1 + 20 + 45 + 70 + 3 * 77 + 95 + 102 + 79.6) * 1000 / 45, 1e-6);
+}
+END_TEST
+
 Suite *batch_suite(void)
 {
     Suite *s = suite_create("batch");
@@ -357,6 +397,7 @@ Suite *batch_suite(void)
     tcase_add_test(tc, an_owned_members_crash_loses_its_batch_on_receive);
     tcase_add_test(tc, an_owned_members_crash_with_ack_delay_sends_back_its_unacked);
     tcase_add_test(tc, an_owned_batch_keeps_partition_order_through_a_rebalance);
+    tcase_add_test(tc, a_consumer_scaled_down_finishes_its_fetch);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -50,9 +50,9 @@
  * message; a change during the pause restarts it as one rebalance; 0 still
  * groups the changes of one instant), then the partitions are assigned
  * again. A member that lost a partition finishes (and acks) the message it
- * processes (with batch, the rest of its fetch: see "Batches"); the new owner waits for the partition's station to be free
- * (consumers_freed kicks it), so a rebalance alone never makes a
- * duplicate. A crashed member's message is cut (station_cut: to the front
+ * processes (with batch, the rest of its fetch: see "Batches"); the new
+ * owner waits for the partition's station to be free (consumers_freed
+ * kicks it), so a rebalance alone never makes a duplicate. A crashed member's message is cut (station_cut: to the front
  * of its partition, or lost with on_receive). An autoscaler's max is capped
  * at P (KEDA); member slots 0..max-1, the first `ready` present.
  *
@@ -177,7 +177,7 @@
  * publish's arrival at the broker to the end of its processing (broker
  * latency + wait + service).
  *
- * Batches (the consumers' `batch = N`, `fetch_latency`; not with autoscale):
+ * Batches (the consumers' `batch = N`, `fetch_latency`):
  * a consumer that takes a message (its station's worker starts it) fetches
  * up to N - 1 more waiting messages of its partition with it, oldest first,
  * in one fetch whose round trip (`fetch_latency`, one draw per fetch) it
@@ -211,7 +211,11 @@
  * order per partition holds and a rebalance alone delivers nothing twice.
  * A crash of the member cuts its fetch as above (member_crash: back to the
  * front of the partition in order, or lost with on_receive); its acks on
- * the way (ack_delay) go back in front of them (acks_lose).
+ * the way (ack_delay) go back in front of them (acks_lose). With an
+ * autoscaler, a consumer that a scale-down removes while it holds a fetch
+ * finishes it first: a shared group's station keeps handing it its worker
+ * (station_handover, busy above workers until it releases it), an owned
+ * group's member keeps its partition's place as in a rebalance.
  *
  * Prefetch (the consumers' `prefetch = N`; shared assignment; per-consumer
  * data in models/kinds/prefetch.[ch]): each consumer has an identity
@@ -2124,7 +2128,8 @@ static const struct param_spec consumers_params[] = {
      "round_robin: max capped at its partitions): hpa(metric=lag, target=100, min=1, "
      "max=20, period=15s, tolerance=10%, window=300s, cold_start=0s); lag is the messages "
      "waiting per consumer at each reading (KEDA), utilisation the busy share; new consumers "
-     "take messages after cold_start, removed ones finish the message they hold"},
+     "take messages after cold_start, removed ones finish the message they hold (with batch, "
+     "their fetch)"},
     {"dedupe", "duration|none", "none",
      "an idempotent consumer: it remembers the ids of the messages it processed for this "
      "window and acks a delivery of one of them without processing it (deduped); the memory "
@@ -2171,8 +2176,8 @@ static const struct param_spec consumers_params[] = {
      "visibility_timeout runs from the fetch; with calls, each message makes its calls before "
      "the next one starts. With assignment = range or round_robin a member fetches from the "
      "one partition it serves next, in order; a member that loses it in a rebalance finishes "
-     "its fetched batch before the new owner starts (order per partition kept). No "
-     "autoscale"},
+     "its fetched batch before the new owner starts (order per partition kept); a consumer an "
+     "autoscaler removes finishes its fetched batch before it leaves"},
     {"fetch_latency", "dist", "",
      "the round trip of one fetch, paid once per fetch before its first message is "
      "processed, e.g. const(5ms); none by default; with prefetch, the round trip of each "
@@ -3778,9 +3783,8 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
                         "is acked when a consumer takes it");
     if (read_calls(sim, g, s, d) < 0)
         rc = -1;
-    /* batch receive: the fetch record's follow-ups are built for workers
-     * that stay (no scale-down); an owned partition's member keeps its
-     * partition's one worker place through its fetch */
+    /* batch receive: a consumer holds its worker through its fetch, even
+     * past a scale-down (station_handover) or a rebalance */
     long long nb;
     if (kp_int(s, consumers_params, "batch", 1, 1000000, &nb, d) < 0)
         rc = -1, nb = 1;
@@ -3788,10 +3792,6 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
     if (kp_dist(s, consumers_params, "fetch_latency", DIST_DURATION, &g->fetch, &g->has_fetch,
                 d) < 0)
         rc = -1, g->has_fetch = false;
-    if (g->batch > 1 && g->autoscale && rc == 0)
-        rc = diag_error(d, sc_find_entry(s, "batch")->val_loc,
-                        "batch above 1 is not supported with autoscale on [consumers %s]",
-                        s->name);
     /* prefetch: per-consumer buffers of a shared group whose consumers stay
      * (no member moves, no scale-down, no call, ack or visibility timer
      * holding a buffered message) */
