@@ -381,6 +381,39 @@ START_TEST(a_consumer_scaled_down_finishes_its_fetch)
 }
 END_TEST
 
+/* Owned partitions (2, round_robin routing: 1, 3, .. 39 to partition 0,
+ * 2, .. 40 to 1) with an autoscaler (min 1, max 2, lag target 10, period
+ * 10.4 s, cold start 2 s, rebalance 0), batch 5, service 1 s, 40 messages
+ * at 0. Member 0 owns both: 1 alone (1), then in turn 2-10 of partition 1
+ * (2..6), 3-11 of 0 (7..11), 12-20 of 1 from 11 (12..16). The reading at
+ * 10.4 s (29 waiting: ceil(29 / 10) = 3, capped at 2) adds member 1 at
+ * 12.4 s: partition 1 is now member 1's, but member 0 finishes the batch
+ * it fetched from it (14, 15, 16) while member 1 waits; at 16 member 0
+ * fetches 13-21 of partition 0 and member 1 22-30 (17..21), then 23-31
+ * and 32-40 (22..26), then member 0 33-39 (27..30). The reading at 20.8 s
+ * (14 waiting, 7 per member) keeps 2; the one at 31.2 s, 1 (a rebalance). */
+START_TEST(an_owned_batch_through_an_autoscalers_rebalance)
+{
+    build(QUIET "[queue q]\npartitions = 2\nroute = round_robin\n\n[consumers w]\nfrom = q\n"
+                "assignment = range\nservice = const(1s)\nbatch = 5\n"
+                "autoscale = hpa(metric=lag, target=10, min=1, max=2, period=10400ms, "
+                "tolerance=0%, window=0s, cold_start=2s)\n");
+    struct component *w = kind_lookup(&sim, "w");
+    w->kind->start(&sim, w);
+    publish_rr(40, 2);
+    tl_run_until(&sim, 16 * S - 1);
+    ck_assert_double_eq(metric("w", "processed"), 15);
+    ck_assert_double_eq(metric("w", "rebalances"), 1);
+    tl_run_until(&sim, 100 * S);
+    ck_assert_double_eq(metric("w", "processed"), 40);
+    ck_assert_double_eq(metric("w", "rebalances"), 2);
+    ck_assert_double_eq(metric("w", "out_of_order"), 0);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"),
+                            (1.0 + 20 + 45 + 70 + 2 * 95 + 2 * 120 + 114) * 1000 / 40, 1e-6);
+}
+END_TEST
+
 Suite *batch_suite(void)
 {
     Suite *s = suite_create("batch");
@@ -398,6 +431,7 @@ Suite *batch_suite(void)
     tcase_add_test(tc, an_owned_members_crash_with_ack_delay_sends_back_its_unacked);
     tcase_add_test(tc, an_owned_batch_keeps_partition_order_through_a_rebalance);
     tcase_add_test(tc, a_consumer_scaled_down_finishes_its_fetch);
+    tcase_add_test(tc, an_owned_batch_through_an_autoscalers_rebalance);
     suite_add_tcase(s, tc);
     return s;
 }
