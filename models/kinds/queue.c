@@ -52,9 +52,10 @@
  * again. A member that lost a partition finishes (and acks) the message it
  * processes (with batch, the rest of its fetch: see "Batches"); the new
  * owner waits for the partition's station to be free (consumers_freed
- * kicks it), so a rebalance alone never makes a duplicate. A crashed member's message is cut (station_cut: to the front
- * of its partition, or lost with on_receive). An autoscaler's max is capped
- * at P (KEDA); member slots 0..max-1, the first `ready` present.
+ * kicks it), so a rebalance alone never makes a duplicate. A crashed
+ * member's message is cut (station_cut: to the front of its partition, or
+ * lost with on_receive). An autoscaler's max is capped at P (KEDA); member
+ * slots 0..max-1, the first `ready` present.
  *
  * Acks on their way (`ack_delay`, after_processing): a processed message is
  * held (parked.acking, counted in capacity) in its member's `acks` ring
@@ -2545,10 +2546,8 @@ static bool vt_took(struct consumers *g, const struct request *m, int64_t *t)
     return true;
 }
 
-/* m starts a fetch: up to batch - 1 more waiting messages of its partition
- * (the station's queue; an owned group's: the partition's parked log) come
- * with it (an expired one is deleted on the way); returns the fetch's
- * round trip (a draw from m's work seed, stream 1), 0 without fetch_latency. */
+/* The oldest waiting message of stn's partition, taken out (NULL: none): from
+ * the station's queue, or an owned group's from the partition's parked log. */
 static struct request *fetch_take(struct consumers *g, struct station *stn)
 {
     if (!owned(g))
@@ -2560,6 +2559,10 @@ static struct request *fetch_take(struct consumers *g, struct station *stn)
     return park_pop(pk);
 }
 
+/* m starts a fetch: up to batch - 1 more waiting messages of its partition
+ * come with it, oldest first (an expired one is deleted on the way);
+ * returns the fetch's round trip (a draw from m's work seed, stream 1), 0
+ * without fetch_latency. */
 static double fetch_more(struct consumers *g, struct station *stn, struct request *m)
 {
     if (batch_vt(g)) /* its timeout runs from the fetch, as its fetched ones' */
