@@ -884,7 +884,7 @@ check "run --strict refuses overload.ini before any run (exit 65, no results)" \
 check "run prints the napkin math before its table (without -q)" \
     sh -c "head -1 '$T/nap' | grep -q '^napkin math' && grep -qx '  bottleneck: app, utilisation 0.85' '$T/nap'"
 # Only the scenarios meant to be overloaded warn: overload.ini, consumers-batch.ini
-# (batch = 1), consumers-prefetch.ini (prefetch = 1), and
+# and consumers-batch-partitions.ini (batch = 1), consumers-prefetch.ini (prefetch = 1), and
 # pubsub-slow-subscriber.ini, whose analytics group is sent 500/s for its
 # 400/s (a queue's consumers get its publishes in the napkin math).
 warned=""
@@ -892,8 +892,8 @@ for f in scenarios/*.ini scenarios/validation/*.ini; do
     "$SDSIM" validate "$f" > /dev/null 2>"$T/nap.err"
     grep -q ': warning: ' "$T/nap.err" && warned="$warned $f"
 done
-check "no shipped scenario warns but consumers-batch.ini (batch = 1: 667/s for 800/s, on purpose), consumers-prefetch.ini (prefetch = 1: 444/s for 600/s, on purpose), consumers-rebalance.ini (1 consumer of 250/s for 400/s, on purpose), overload.ini and pubsub-slow-subscriber.ini (warned:$warned)" \
-    [ "$warned" = " scenarios/consumers-batch.ini scenarios/consumers-prefetch.ini scenarios/consumers-rebalance.ini scenarios/overload.ini scenarios/pubsub-slow-subscriber.ini" ]
+check "no shipped scenario warns but consumers-batch.ini and consumers-batch-partitions.ini (batch = 1: 667/s for 800/s, on purpose), consumers-prefetch.ini (prefetch = 1: 444/s for 600/s, on purpose), consumers-rebalance.ini (1 consumer of 250/s for 400/s, on purpose), overload.ini and pubsub-slow-subscriber.ini (warned:$warned)" \
+    [ "$warned" = " scenarios/consumers-batch-partitions.ini scenarios/consumers-batch.ini scenarios/consumers-prefetch.ini scenarios/consumers-rebalance.ini scenarios/overload.ini scenarios/pubsub-slow-subscriber.ini" ]
 "$SDSIM" validate scenarios/queue-backlog.ini > "$T/napq" 2>&1
 check "validate: a queue's consumers are offered its publishes (600/s of 1000/s: 0.6)" \
     grep -Eq '^  workers +consumers +600 +1000 +0\.6$' "$T/napq"
@@ -1145,6 +1145,13 @@ check "consumers-ack-delay.ini: duplicates_processed (or deduped with dedupe) = 
 check "consumers-batch.ini runs and its expectations pass" [ $? -eq 0 ]
 "$SDSIM" run scenarios/consumers-batch.ini -j 1 -o "$T/cba1" -q 2>/dev/null
 check "consumers-batch.ini: runs.csv the same at -j 1 and -j 2" cmp -s "$T/cba/runs.csv" "$T/cba1/runs.csv"
+# scenarios/consumers-batch-partitions.ini: batch with owned partitions
+# through a member's crash and two rebalances; the same at -j 1 and -j 2.
+"$SDSIM" run scenarios/consumers-batch-partitions.ini -j 2 -o "$T/cbp" -q 2>/dev/null
+check "consumers-batch-partitions.ini runs and its expectations pass" [ $? -eq 0 ]
+"$SDSIM" run scenarios/consumers-batch-partitions.ini -j 1 -o "$T/cbp1" -q 2>/dev/null
+check "consumers-batch-partitions.ini: runs.csv the same at -j 1 and -j 2" \
+    cmp -s "$T/cbp/runs.csv" "$T/cbp1/runs.csv"
 # scenarios/write-behind-queue.ini: the consumer writes each message to
 # db_b (`calls`). Every processed message made one call (one more when a
 # message is out on its write at the end), none failed; db_b serves the

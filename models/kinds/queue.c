@@ -50,11 +50,12 @@
  * message; a change during the pause restarts it as one rebalance; 0 still
  * groups the changes of one instant), then the partitions are assigned
  * again. A member that lost a partition finishes (and acks) the message it
- * processes; the new owner waits for the partition's station to be free
- * (consumers_freed kicks it), so a rebalance alone never makes a
- * duplicate. A crashed member's message is cut (station_cut: to the front
- * of its partition, or lost with on_receive). An autoscaler's max is capped
- * at P (KEDA); member slots 0..max-1, the first `ready` present.
+ * processes (with batch, the rest of its fetch: see "Batches"); the new
+ * owner waits for the partition's station to be free (consumers_freed
+ * kicks it), so a rebalance alone never makes a duplicate. A crashed
+ * member's message is cut (station_cut: to the front of its partition, or
+ * lost with on_receive). An autoscaler's max is capped at P (KEDA); member
+ * slots 0..max-1, the first `ready` present.
  *
  * Acks on their way (`ack_delay`, after_processing): a processed message is
  * held (parked.acking, counted in capacity) in its member's `acks` ring
@@ -177,7 +178,7 @@
  * publish's arrival at the broker to the end of its processing (broker
  * latency + wait + service).
  *
- * Batches (the consumers' `batch = N`, `fetch_latency`; shared assignment):
+ * Batches (the consumers' `batch = N`, `fetch_latency`):
  * a consumer that takes a message (its station's worker starts it) fetches
  * up to N - 1 more waiting messages of its partition with it, oldest first,
  * in one fetch whose round trip (`fetch_latency`, one draw per fetch) it
@@ -201,7 +202,21 @@
  * idempotent group skips a fetched message it has seen, as any delivery.
  * With calls, each message makes its calls (the consumer held) before the
  * next of its fetch starts; a crash while one is out detaches the call
- * (calls_cut) and cuts the fetch as above.
+ * (calls_cut) and cuts the fetch as above. With owned partitions (Kafka's
+ * max.poll.records) a member that takes a message (member_next) fetches
+ * from that one partition's parked log (fetch_take), oldest first; it
+ * holds the partition's one worker place for the whole fetch, so a
+ * rebalance that gives the partition to another member lets it finish the
+ * batch it fetched (Kafka's consumer processes the records it polled)
+ * while the new owner waits for the place (consumers_freed kicks it): the
+ * order per partition holds and a rebalance alone delivers nothing twice.
+ * A crash of the member cuts its fetch as above (member_crash: back to the
+ * front of the partition in order, or lost with on_receive); its acks on
+ * the way (ack_delay) go back in front of them (acks_lose). With an
+ * autoscaler, a consumer that a scale-down removes while it holds a fetch
+ * finishes it first: a shared group's station keeps handing it its worker
+ * (station_handover, busy above workers until it releases it), an owned
+ * group's member keeps its partition's place as in a rebalance.
  *
  * Prefetch (the consumers' `prefetch = N`; shared assignment; per-consumer
  * data in models/kinds/prefetch.[ch]): each consumer has an identity
@@ -2114,7 +2129,8 @@ static const struct param_spec consumers_params[] = {
      "round_robin: max capped at its partitions): hpa(metric=lag, target=100, min=1, "
      "max=20, period=15s, tolerance=10%, window=300s, cold_start=0s); lag is the messages "
      "waiting per consumer at each reading (KEDA), utilisation the busy share; new consumers "
-     "take messages after cold_start, removed ones finish the message they hold"},
+     "take messages after cold_start, removed ones finish the message they hold (with batch, "
+     "their fetch)"},
     {"dedupe", "duration|none", "none",
      "an idempotent consumer: it remembers the ids of the messages it processed for this "
      "window and acks a delivery of one of them without processing it (deduped); the memory "
@@ -2159,7 +2175,10 @@ static const struct param_spec consumers_params[] = {
      "unprocessed ones back to the front (after_processing) or loses them (on_receive). "
      "An idempotent consumer (dedupe) skips a fetched message it has processed; the queue's "
      "visibility_timeout runs from the fetch; with calls, each message makes its calls before "
-     "the next one starts. With assignment = shared, no autoscale"},
+     "the next one starts. With assignment = range or round_robin a member fetches from the "
+     "one partition it serves next, in order; a member that loses it in a rebalance finishes "
+     "its fetched batch before the new owner starts (order per partition kept); a consumer an "
+     "autoscaler removes finishes its fetched batch before it leaves"},
     {"fetch_latency", "dist", "",
      "the round trip of one fetch, paid once per fetch before its first message is "
      "processed, e.g. const(5ms); none by default; with prefetch, the round trip of each "
@@ -2527,18 +2546,32 @@ static bool vt_took(struct consumers *g, const struct request *m, int64_t *t)
     return true;
 }
 
+/* The oldest waiting message of stn's partition, taken out (NULL: none): from
+ * the station's queue, or an owned group's from the partition's parked log. */
+static struct request *fetch_take(struct consumers *g, struct station *stn)
+{
+    if (!owned(g))
+        return station_take_oldest(g->sim, stn);
+    struct parked *pk = &g->parked[stn->index]; /* an owned partition's log */
+    if (pk->len == 0)
+        return NULL;
+    backlog_add(g->sim, stn, -1);
+    return park_pop(pk);
+}
+
 /* m starts a fetch: up to batch - 1 more waiting messages of its partition
- * come with it (an expired one is deleted on the way); returns the fetch's
- * round trip (a draw from m's work seed, stream 1), 0 without fetch_latency. */
+ * come with it, oldest first (an expired one is deleted on the way);
+ * returns the fetch's round trip (a draw from m's work seed, stream 1), 0
+ * without fetch_latency. */
 static double fetch_more(struct consumers *g, struct station *stn, struct request *m)
 {
     if (batch_vt(g)) /* its timeout runs from the fetch, as its fetched ones' */
         vt_fetched(g, m, sim_now(g->sim));
-    if (g->batch > 1 && stn->len > 0) {
+    if (g->batch > 1 && (owned(g) ? g->parked[stn->index].len : stn->len) > 0) {
         uint32_t h = fb_new(g);
         struct fbatch *b = &g->fb[h];
         struct request *x;
-        while (b->len < g->batch - 1 && (x = station_take_oldest(g->sim, stn))) {
+        while (b->len < g->batch - 1 && (x = fetch_take(g, stn))) {
             if (expired(g->q, x->born_ns, sim_now(g->sim))) {
                 lose_expired(g->sim, g, x);
                 continue;
@@ -3753,8 +3786,8 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
                         "is acked when a consumer takes it");
     if (read_calls(sim, g, s, d) < 0)
         rc = -1;
-    /* batch receive: the fetch record's follow-ups are built for a shared
-     * group whose workers stay (no member moves, no scale-down) */
+    /* batch receive: a consumer holds its worker through its fetch, even
+     * past a scale-down (station_handover) or a rebalance */
     long long nb;
     if (kp_int(s, consumers_params, "batch", 1, 1000000, &nb, d) < 0)
         rc = -1, nb = 1;
@@ -3762,15 +3795,6 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
     if (kp_dist(s, consumers_params, "fetch_latency", DIST_DURATION, &g->fetch, &g->has_fetch,
                 d) < 0)
         rc = -1, g->has_fetch = false;
-    if (g->batch > 1 && rc == 0) {
-        const char *why = owned(g)       ? "assignment = range or round_robin"
-                          : g->autoscale ? "autoscale"
-                                         : NULL;
-        if (why)
-            rc = diag_error(d, sc_find_entry(s, "batch")->val_loc,
-                            "batch above 1 is not supported with %s on [consumers %s]", why,
-                            s->name);
-    }
     /* prefetch: per-consumer buffers of a shared group whose consumers stay
      * (no member moves, no scale-down, no call, ack or visibility timer
      * holding a buffered message) */

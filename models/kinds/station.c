@@ -2,7 +2,9 @@
  * queue levels and the fault state of one serving node (see station.h).
  *
  * Invariants (checked at every change with SIM_CHECK, on in the sanitizer
- * builds): busy <= workers when bounded; the serving list holds exactly the
+ * builds): busy <= workers when bounded, but for a scale-down's holders,
+ * which finish (station_set_workers) and may hand their worker over
+ * (station_handover) before it leaves; the serving list holds exactly the
  * busy requests, each frame's slot its index there; the queue is empty
  * whenever a worker is free and the node is up; len <= queue_cap when
  * bounded; every level the station moves stays >= 0. */
@@ -121,13 +123,18 @@ static inline double demand_of(struct station *st, struct request *r)
 /* r takes a free worker and its service begins. Inlined into its callers:
  * it is the hot path of every served request. move_busy: false when the
  * caller has already brought the busy levels up to now for a worker handed
- * straight from one request to the next (station_release). */
+ * straight from one request to the next (station_release). handed: the
+ * worker is one handed over by its holder (station_handover), which may
+ * still be over the workers after a scale-down (it finishes its fetch). */
 __attribute__((always_inline)) static inline void begin(struct sim *sim, struct station *st,
-                                                        struct request *r, bool move_busy)
+                                                        struct request *r, bool move_busy,
+                                                        bool handed)
 {
     struct frame *f = sim_top(r);
+    (void)handed; /* read only by SIM_CHECK */
     SIM_CHECK(!f->holds_worker); /* not already holding a worker here */
-    SIM_CHECK(st->workers == 0 || st->busy < st->workers);
+    SIM_CHECK(st->workers == 0 || st->busy < st->workers ||
+              (handed && (!st->serving || st->busy < st->serving_cap)));
     f->holds_worker = true;
     if (st->serving) {
         f->slot = st->busy;
@@ -183,7 +190,7 @@ static void next_from_queue(struct sim *sim, struct station *st)
                 continue;
             }
         }
-        begin(sim, st, r, true);
+        begin(sim, st, r, true, false);
         return;
     }
 }
@@ -196,7 +203,7 @@ enum station_verdict station_offer(struct sim *sim, struct station *st, struct r
         return STATION_REFUSED;
     if (has_worker(st)) {
         SIM_CHECK(st->len == 0);
-        begin(sim, st, r, true);
+        begin(sim, st, r, true, false);
         return STATION_STARTED;
     }
     bool room = st->queue_cap < 0 || (long long)st->len < st->queue_cap;
@@ -254,7 +261,7 @@ void station_release(struct sim *sim, struct station *st, struct request *r)
         take_back(sim, st, r, sim_top(r), 0);
         struct request *next = ring_pop(st);
         move(sim, st->queue_lv, -1);
-        begin(sim, st, next, false);
+        begin(sim, st, next, false, false);
         return;
     }
     take_back(sim, st, r, sim_top(r), -1);
@@ -268,7 +275,7 @@ void station_handover(struct sim *sim, struct station *st, struct request *from,
                       struct request *to)
 {
     take_back(sim, st, from, sim_top(from), 0);
-    begin(sim, st, to, false);
+    begin(sim, st, to, false, true);
 }
 
 void station_set_workers(struct sim *sim, struct station *st, uint32_t workers)

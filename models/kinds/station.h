@@ -163,7 +163,8 @@ void station_release(struct sim *sim, struct station *st, struct request *r);
 /* from (holding a worker, its service over) hands its worker straight to
  * to (taken out of the queue by the owner): to's service begins now, with
  * no other waiting request between (a consumer's fetched batch,
- * models/kinds/queue.c). */
+ * models/kinds/queue.c). Also after a scale-down left more busy than
+ * workers: the worker leaves when its holder releases it. */
 void station_handover(struct sim *sim, struct station *st, struct request *from,
                       struct request *to);
 
