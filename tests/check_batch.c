@@ -15,25 +15,8 @@
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "tests/testlib.h"
+#include "tests/queue_fixture.h"
 
-#define MS 1000000LL
-#define S 1000000000LL
-#define QUIET "[client c]\narrival = constant(rate=0.0001/s)\nto = q\n\n"
-
-static struct sim sim;
-static struct scenario *sc;
-static struct sc_point *pt;
-static struct tl_sink sink;
-
-static void teardown(void)
-{
-    tl_model_free(&sim, &sc, &pt);
-}
-
-static double metric(const char *comp, const char *name)
-{
-    return tl_metric(&sim, kind_lookup(&sim, comp), name);
-}
 
 static void crash(bool start)
 {
@@ -92,17 +75,6 @@ START_TEST(a_batch_without_dedupe_processes_it_twice)
     run(false);
 }
 END_TEST
-
-static void build(const char *text)
-{
-    tl_model_build(&sim, &sc, &pt, text, 1, 1000 * S);
-    tl_sink_init(&sink);
-}
-
-static void publish(uint64_t k)
-{
-    tl_sink_publish(&sim, &sink, k, kind_lookup(&sim, "q"));
-}
 
 #define VT_BATCH(vt) QUIET "[queue q]\nvisibility_timeout = " vt "\n\n[consumers w]\nfrom = q\n" \
                      "service = const(10ms)\nbatch = 3\n"
