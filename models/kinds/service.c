@@ -28,6 +28,7 @@
 #include "models/kinds/nodeload.h"
 #include "models/balance/balance.h"
 #include "models/kinds/dep.h"
+#include "models/kinds/fault.h"
 #include "models/kind.h"
 #include "models/napkin.h"
 #include "models/kinds/nodefault.h"
@@ -579,6 +580,18 @@ static void hpa_sync(struct sim *sim, void *a, void *b)
         sim_after(sim, sv->hpa.period_ns, hpa_sync, sv, NULL);
 }
 
+/* Once every [fault] is built: a service no fault crashes keeps no list of
+ * the requests holding its workers (only a crash reads it). */
+static int check(struct sim *sim, struct component *c, struct diag *d)
+{
+    (void)d;
+    struct service *sv = as_service(c);
+    if (!fault_may_crash(sim, c))
+        for (uint32_t i = 0; i < sv->nreplicas; i++)
+            station_no_crash(&sv->reps[i]);
+    return 0;
+}
+
 static void start(struct sim *sim, struct component *c)
 {
     struct service *sv = as_service(c);
@@ -1056,6 +1069,7 @@ const struct kind kind_service = {
     .params = params,
     .size = sizeof(struct service),
     .build = build,
+    .check = check,
     .on_request = on_request,
     .on_reply = on_reply,
     .fini = fini,

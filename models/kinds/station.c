@@ -45,6 +45,14 @@ void station_fini(struct station *st)
     st->serving = NULL;
 }
 
+void station_no_crash(struct station *st)
+{
+    SIM_CHECK(st->busy == 0);
+    free(st->serving);
+    st->serving = NULL;
+    st->serving_cap = 0;
+}
+
 /* ---- levels ---------------------------------------------------------------- */
 
 static inline void move(struct sim *sim, struct level *const lv[2], int64_t delta)

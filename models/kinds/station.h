@@ -151,6 +151,11 @@ void station_init(struct station *st, const struct station_ops *ops, void *owner
                   unsigned flags);
 void station_fini(struct station *st);
 
+/* No crash can reach st (decided once the model is built, before any
+ * request): frees the serving list, which only a crash reads, so serving
+ * a request no longer keeps it. Not with station_cut, which reads it too. */
+void station_no_crash(struct station *st);
+
 /* r (whose top frame is st->comp's, arrive_ns set) asks for a worker. With
  * unbounded workers and a service time that rounds to zero, ops->served
  * runs before this returns; otherwise always through an event. */
