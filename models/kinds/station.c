@@ -160,7 +160,8 @@ __attribute__((always_inline)) static inline void begin(struct sim *sim, struct 
         st->ops->served(sim, st, r);
         return;
     }
-    f->timer = sim_after(sim, ns, served_event, st, r);
+    evq_fn *done = st->ops->served_event;
+    f->timer = sim_after(sim, ns, done ? done : served_event, st, r);
 }
 
 static bool has_worker(const struct station *st)

@@ -93,6 +93,11 @@ struct station_ops {
     /* r's service is over (it still holds its worker, unless workers are
      * unbounded and the owner never releases). */
     void (*served)(struct sim *sim, struct station *st, struct request *r);
+    /* Optional: the event that ends r's service, called as
+     * fn(sim, st, r); it clears sim_top(r)->timer (EVQ_NONE) and does what
+     * served does, one call fewer per request. NULL: the station's own
+     * event, which calls served. */
+    evq_fn *served_event;
     /* r left the queue without service. */
     void (*dropped)(struct sim *sim, struct station *st, struct request *r,
                     enum station_drop why);
