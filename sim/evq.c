@@ -99,6 +99,13 @@ __attribute__((always_inline)) static inline void sift_down(struct evq *q, size_
             for (size_t c = first + 1; c < n; c++)
                 if (key_less(&heap[c], &heap[best]))
                     best = c;
+            if (!key_less(&heap[best], &k))
+                break;
+            /* a partial family is the heap's last: its children have none */
+            heap[i] = heap[best];
+            nodes[heap[i].node].pos = (uint32_t)i;
+            i = best;
+            break;
         }
         if (!key_less(&heap[best], &k))
             break;
