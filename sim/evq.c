@@ -79,7 +79,9 @@ static inline size_t min_child(const struct evq_key *heap, size_t first, size_t 
 }
 
 /* Fills the hole at slot i with k: the smaller child moves up into the hole
- * until k is no greater than the hole's smallest child. */
+ * until k is no greater than the hole's smallest child. A partial last
+ * family (fewer than EVQ_ARITY children) is scanned keeping the best
+ * child's time in a register. */
 __attribute__((always_inline)) static inline void sift_down(struct evq *q, size_t i, struct evq_key k)
 {
     struct evq_key *heap = q->heap;
@@ -89,8 +91,22 @@ __attribute__((always_inline)) static inline void sift_down(struct evq *q, size_
         size_t first = i * EVQ_ARITY + 1;
         if (first >= n)
             break;
-        size_t last = first + EVQ_ARITY < n ? first + EVQ_ARITY : n;
-        size_t best = min_child(heap, first, last);
+        size_t best;
+        if (first + EVQ_ARITY <= n) {
+            best = min_child(heap, first, first + EVQ_ARITY);
+        } else {
+            best = first;
+            for (size_t c = first + 1; c < n; c++)
+                if (key_less(&heap[c], &heap[best]))
+                    best = c;
+            if (!key_less(&heap[best], &k))
+                break;
+            /* a partial family is the heap's last: its children have none */
+            heap[i] = heap[best];
+            nodes[heap[i].node].pos = (uint32_t)i;
+            i = best;
+            break;
+        }
         if (!key_less(&heap[best], &k))
             break;
         heap[i] = heap[best];

@@ -146,6 +146,7 @@ int64_t sim_run(struct sim *sim)
             sim->limits.stalled = true;
             sim->stop = true;
         }
+        sim->now_ns = ev.at_ns;
         ev.fn(sim, ev.a, ev.b);
     }
     if (sim->progress)

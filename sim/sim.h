@@ -250,6 +250,9 @@ struct sim_progress {
 struct sim {
     /* the run loop (sim.c) */
     struct evq *q;
+    /* evq_now(q), copied by the run loop at every event: sim_now is one
+     * load, not two (it is read several times per event) */
+    int64_t now_ns;
     uint64_t seed;
     int64_t cut_ns;        /* warm-up cut: statistics start here */
     int64_t end_ns;        /* the run stops at this time (or earlier, see stop) */
@@ -323,7 +326,7 @@ static inline void sim_ts_outcome(struct sim *sim, enum req_status status, int64
 static inline void sim_observe(struct sim *sim, int64_t latency_ns, bool measured)
 {
     if (sim->warmup)
-        warmup_add(sim->warmup, (double)latency_ns, evq_now(sim->q));
+        warmup_add(sim->warmup, (double)latency_ns, sim->now_ns);
     if (measured && sim->precision.bm && precision_add(&sim->precision, (double)latency_ns))
         sim->stop = true;
 }
@@ -333,7 +336,7 @@ void sim_fini(struct sim *sim); /* frees the pool and components */
 
 static inline int64_t sim_now(const struct sim *sim)
 {
-    return evq_now(sim->q);
+    return sim->now_ns;
 }
 
 /* Schedules fn(sim, a, b) after delay_ns >= 0. Inline, as sim_at: every
@@ -341,7 +344,7 @@ static inline int64_t sim_now(const struct sim *sim)
 static inline uint64_t sim_after(struct sim *sim, int64_t delay_ns, evq_fn *fn, void *a, void *b)
 {
     assert(delay_ns >= 0 && "negative delay");
-    int64_t now = evq_now(sim->q);
+    int64_t now = sim_now(sim);
     /* Saturates: an event at INT64_MAX is past every run's end, never reached. */
     int64_t at = delay_ns <= INT64_MAX - now ? now + delay_ns : INT64_MAX;
     return evq_push(sim->q, at, fn, a, b);

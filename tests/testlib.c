@@ -52,8 +52,10 @@ void tl_run_until(struct sim *sim, int64_t t_ns)
 {
     struct evq_event ev;
     sim_at(sim, t_ns, tick, NULL, NULL);
-    while (evq_peek_time(sim->q) <= t_ns && evq_pop(sim->q, &ev))
+    while (evq_peek_time(sim->q) <= t_ns && evq_pop(sim->q, &ev)) {
+        sim->now_ns = ev.at_ns; /* as sim_run does */
         ev.fn(sim, ev.a, ev.b);
+    }
 }
 
 double tl_metric(const struct sim *sim, const struct component *c, const char *name)

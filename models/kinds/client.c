@@ -137,8 +137,7 @@ static void count_cause(struct client *cl, const struct request *r)
 {
     struct client_resil *x = &cl->res;
     switch ((enum req_status)r->status) {
-    case REQ_OK:
-        cl->tot.fallbacks += r->cause == CAUSE_FALLBACK;
+    case REQ_OK: /* account counts its fallbacks */
         break;
     case REQ_REJECTED:
         if (r->cause == CAUSE_BREAKER)
@@ -184,12 +183,14 @@ account(struct sim *sim, struct client *cl, const struct request *r)
     }
     if (!r->measured)
         return;
-    count_cause(cl, r);
-    if (r->status != REQ_OK)
+    if (r->status != REQ_OK) { /* the call of every failure, not of every request */
+        count_cause(cl, r);
         hist_add(cl->tot.latency_failed, latency);
+    }
     switch (r->status) {
     case REQ_OK:
         cl->tot.completed++;
+        cl->tot.fallbacks += r->cause == CAUSE_FALLBACK;
         hist_add(cl->tot.latency, latency);
         if (sim->attr)
             sim_attr_done(sim, &cl->base, r, latency);

@@ -398,3 +398,16 @@ const struct component *fault_target(const struct component *f, int32_t *replica
     *replica = ft->replica;
     return ft->is_link ? NULL : ft->target;
 }
+
+bool fault_may_crash(const struct sim *sim, const struct component *c)
+{
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        const struct component *f = sim->comps[i];
+        if (f->kind != &kind_fault)
+            continue;
+        const struct fault *ft = (const struct fault *)f;
+        if (!ft->is_link && !ft->is_partition && ft->target == c && ft->action == FAULT_CRASH)
+            return true;
+    }
+    return false;
+}

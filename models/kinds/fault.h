@@ -12,4 +12,9 @@ extern const struct kind kind_fault;
  * *replica gets the node it names (-1: all). */
 const struct component *fault_target(const struct component *f, int32_t *replica);
 
+/* Whether a built [fault] of the model crashes a node of c (any replica):
+ * a kind that keeps state only a crash reads (a station's list of requests
+ * holding workers) can skip it when none does. */
+bool fault_may_crash(const struct sim *sim, const struct component *c);
+
 #endif

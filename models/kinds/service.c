@@ -28,6 +28,7 @@
 #include "models/kinds/nodeload.h"
 #include "models/balance/balance.h"
 #include "models/kinds/dep.h"
+#include "models/kinds/fault.h"
 #include "models/kind.h"
 #include "models/napkin.h"
 #include "models/kinds/nodefault.h"
@@ -219,9 +220,9 @@ static void call(struct sim *sim, struct service *sv, struct request *r, uint32_
 
 /* r's own service is over (after its auth, if any): fail, reply or call. */
 __attribute__((always_inline)) static inline void
-service_body(struct sim *sim, struct service *sv, struct station *rp, struct request *r)
+service_body(struct sim *sim, struct service *sv, struct station *rp, struct request *r,
+             struct frame *f)
 {
-    struct frame *f = sim_top(r);
     hist_add(sv->base.st.local, sim_now(sim) - f->arrive_ns);
     if (sv->guarded && dep_caller_gone(r))
         sv->wasted_ns += (double)(sim_now(sim) - f->start_ns);
@@ -266,8 +267,10 @@ static void body_event(struct sim *sim, void *a, void *b)
 {
     struct service *sv = a;
     struct request *r = b;
-    if (!crashed_meanwhile(sim, sv, r))
-        service_body(sim, sv, &sv->reps[sim_top(r)->replica], r);
+    if (crashed_meanwhile(sim, sv, r))
+        return;
+    struct frame *f = sim_top(r);
+    service_body(sim, sv, &sv->reps[f->replica], r, f);
 }
 
 static inline void offer(struct sim *sim, struct service *sv, struct request *r);
@@ -310,7 +313,21 @@ static void service_done(struct sim *sim, struct station *rp, struct request *r)
     if (sv->auth)
         auth_begin(sim, sv->auth, r);
     else
-        service_body(sim, sv, rp, r);
+        service_body(sim, sv, rp, r, sim_top(r));
+}
+
+/* The event that ends r's service on replica a (station_ops.served_event). */
+static void service_done_event(struct sim *sim, void *a, void *b)
+{
+    struct station *rp = a;
+    struct request *r = b;
+    struct service *sv = rp->owner;
+    struct frame *f = sim_top(r);
+    f->timer = EVQ_NONE;
+    if (sv->auth)
+        auth_begin(sim, sv->auth, r);
+    else
+        service_body(sim, sv, rp, r, f);
 }
 
 /* A call of r came back (or its guard answered): the next call, or done. */
@@ -401,6 +418,7 @@ static void freed(struct sim *sim, struct station *rp, struct request *r)
 static void set_station_ops(struct service *sv)
 {
     sv->ops = (struct station_ops){.served = service_done,
+                                   .served_event = service_done_event,
                                    .dropped = dropped,
                                    .cut = cut};
     if (sv->auth)
@@ -577,6 +595,18 @@ static void hpa_sync(struct sim *sim, void *a, void *b)
     count_up(sim, sv);
     if (sim_now(sim) + sv->hpa.period_ns <= sim->end_ns)
         sim_after(sim, sv->hpa.period_ns, hpa_sync, sv, NULL);
+}
+
+/* Once every [fault] is built: a service no fault crashes keeps no list of
+ * the requests holding its workers (only a crash reads it). */
+static int check(struct sim *sim, struct component *c, struct diag *d)
+{
+    (void)d;
+    struct service *sv = as_service(c);
+    if (!fault_may_crash(sim, c))
+        for (uint32_t i = 0; i < sv->nreplicas; i++)
+            station_no_crash(&sv->reps[i]);
+    return 0;
 }
 
 static void start(struct sim *sim, struct component *c)
@@ -1056,6 +1086,7 @@ const struct kind kind_service = {
     .params = params,
     .size = sizeof(struct service),
     .build = build,
+    .check = check,
     .on_request = on_request,
     .on_reply = on_reply,
     .fini = fini,

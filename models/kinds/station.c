@@ -47,6 +47,14 @@ void station_fini(struct station *st)
     st->serving = NULL;
 }
 
+void station_no_crash(struct station *st)
+{
+    SIM_CHECK(st->busy == 0);
+    free(st->serving);
+    st->serving = NULL;
+    st->serving_cap = 0;
+}
+
 /* ---- levels ---------------------------------------------------------------- */
 
 static inline void move(struct sim *sim, struct level *const lv[2], int64_t delta)
@@ -159,7 +167,8 @@ __attribute__((always_inline)) static inline void begin(struct sim *sim, struct 
         st->ops->served(sim, st, r);
         return;
     }
-    f->timer = sim_after(sim, ns, served_event, st, r);
+    evq_fn *done = st->ops->served_event;
+    f->timer = sim_after(sim, ns, done ? done : served_event, st, r);
 }
 
 static bool has_worker(const struct station *st)

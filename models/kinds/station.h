@@ -93,6 +93,11 @@ struct station_ops {
     /* r's service is over (it still holds its worker, unless workers are
      * unbounded and the owner never releases). */
     void (*served)(struct sim *sim, struct station *st, struct request *r);
+    /* Optional: the event that ends r's service, called as
+     * fn(sim, st, r); it clears sim_top(r)->timer (EVQ_NONE) and does what
+     * served does, one call fewer per request. NULL: the station's own
+     * event, which calls served. */
+    evq_fn *served_event;
     /* r left the queue without service. */
     void (*dropped)(struct sim *sim, struct station *st, struct request *r,
                     enum station_drop why);
@@ -150,6 +155,11 @@ void station_init(struct station *st, const struct station_ops *ops, void *owner
                   struct component *comp, uint32_t index, uint32_t workers, long long queue_cap,
                   unsigned flags);
 void station_fini(struct station *st);
+
+/* No crash can reach st (decided once the model is built, before any
+ * request): frees the serving list, which only a crash reads, so serving
+ * a request no longer keeps it. Not with station_cut, which reads it too. */
+void station_no_crash(struct station *st);
 
 /* r (whose top frame is st->comp's, arrive_ns set) asks for a worker. With
  * unbounded workers and a service time that rounds to zero, ops->served
