@@ -44,19 +44,23 @@ static void check_pair(const struct history *h, const struct pair *p)
     for (uint32_t o = 0; o < MAXO; o++)
         sum += p->vv[o];
     ck_assert_uint_eq(writeset_size(&p->set), sum);
-    for (uint32_t g = 1; g <= h->n; g++) {
+    for (uint32_t g = 1; g <= h->n; g++) { /* ck_abort only on a mismatch: a
+                                                  ck_assert per write made the
+                                                  suite slow (it marks each one) */
         bool covered = h->counter[g] <= p->vv[h->origin[g]];
-        ck_assert_int_eq(writeset_has(&p->set, g), covered);
+        if (writeset_has(&p->set, g) != covered)
+            ck_abort_msg("write %u: in the set %d, covered by the vector %d", g,
+                         writeset_has(&p->set, g), covered);
         if (!covered)
             newest = g;
     }
     ck_assert_uint_eq(writeset_newest_missing(&p->set, h->n), newest);
     /* the list holds only members above the first write missing */
-    for (uint32_t k = 0; k < p->set.nmore; k++) {
-        ck_assert_uint_gt(p->set.more[k], p->set.low + 1);
-        if (k > 0)
-            ck_assert_uint_gt(p->set.more[k], p->set.more[k - 1]);
-    }
+    for (uint32_t k = 0; k < p->set.nmore; k++)
+        if (p->set.more[k] <= p->set.low + 1 || (k > 0 && p->set.more[k] <= p->set.more[k - 1]))
+            ck_abort_msg("list entry %u (%llu) not above the watermark %llu + 1 and its "
+                         "predecessor",
+                         k, (unsigned long long)p->set.more[k], (unsigned long long)p->set.low);
 }
 
 /* Random nodes commit writes and send their sets to each other, as
@@ -151,7 +155,9 @@ START_TEST(a_steady_set_stops_allocating)
         writeset_add(&a, 2 * k - 1);
         if (k > 8)
             writeset_add(&a, 2 * (k - 8));
-        ck_assert_uint_eq(writeset_size(&a), k > 8 ? 2 * k - 8 : k);
+        if (writeset_size(&a) != (k > 8 ? 2 * k - 8 : k))
+            ck_abort_msg("step %llu: size %llu", (unsigned long long)k,
+                         (unsigned long long)writeset_size(&a));
         if (k == 1000) {
             cap = a.cap;
         }
@@ -197,7 +203,9 @@ START_TEST(adds_and_joins_are_unions)
         }
         uint64_t size = 0, newest = 0;
         for (uint64_t g = 1; g <= N; g++) {
-            ck_assert_int_eq(writeset_has(&a, g), ref[g]);
+            if (writeset_has(&a, g) != ref[g])
+                ck_abort_msg("step %d: write %llu in the set %d, in the union %d", step,
+                             (unsigned long long)g, writeset_has(&a, g), ref[g]);
             size += ref[g];
             if (!ref[g])
                 newest = g;
@@ -206,7 +214,8 @@ START_TEST(adds_and_joins_are_unions)
         ck_assert_uint_eq(writeset_newest_missing(&a, N), newest);
         ck_assert(a.nmore == 0 || a.more[0] > a.low + 1);
         for (uint32_t k = 1; k < a.nmore; k++)
-            ck_assert_uint_gt(a.more[k], a.more[k - 1]);
+            if (a.more[k] <= a.more[k - 1])
+                ck_abort_msg("step %d: list not increasing at %u", step, k);
     }
     writeset_fini(&a);
     writeset_fini(&b);
