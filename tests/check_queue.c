@@ -328,15 +328,6 @@ static double backlog_now(void)
 }
 
 /* full = block: publishes held at the broker until their partition has room */
-static struct request *publish_req(uint64_t key)
-{
-    struct request *r = sim_req_new(&sim);
-    r->key = key;
-    r->op = OP_WRITE;
-    r->work_seed = 0x9e3779b97f4a7c15ULL * key;
-    tl_sink_send(&sim, &sink, r, kind_lookup(&sim, "q"));
-    return r;
-}
 
 START_TEST(full_block_holds_publishes_until_room_frees)
 {
@@ -382,7 +373,7 @@ START_TEST(full_block_drops_a_publish_whose_caller_gave_up_at_the_front)
                 "[consumers w]\nfrom = q\nservice = const(10ms)\n");
     publish(1);
     publish(2);
-    struct request *r3 = publish_req(3);
+    struct request *r3 = publish(3);
     publish(4);
     tl_run_until(&sim, 5 * MS);
     ck_assert_int_eq(sink.replies, 2);
@@ -1080,11 +1071,7 @@ START_TEST(a_reply_after_the_caller_gave_up_is_late_and_dropped)
      * the request goes back abandoned, for the caller to free */
     build(RR_MODEL("", ""));
     publish(1);
-    struct request *r2 = sim_req_new(&sim);
-    r2->key = 2;
-    r2->op = OP_WRITE;
-    r2->work_seed = 2;
-    tl_sink_send(&sim, &sink, r2, kind_lookup(&sim, "q"));
+    struct request *r2 = publish(2);
     tl_run_until(&sim, 20 * MS);
     ck_assert_int_eq(sink.oks, 1);
     r2->abandoned = true;
@@ -1140,11 +1127,7 @@ START_TEST(a_lost_message_whose_caller_gave_up_is_not_unanswered)
      * leaves nobody waiting */
     build(RR_MODEL("retention = 5ms\n", ""));
     publish(1);
-    struct request *r2 = sim_req_new(&sim);
-    r2->key = 2;
-    r2->op = OP_WRITE;
-    r2->work_seed = 2;
-    tl_sink_send(&sim, &sink, r2, kind_lookup(&sim, "q"));
+    struct request *r2 = publish(2);
     tl_run_until(&sim, 5 * MS);
     r2->abandoned = true;
     tl_run_until(&sim, 1 * S);
@@ -1161,11 +1144,7 @@ START_TEST(a_lost_message_goes_back_to_its_caller_once_it_gave_up)
      * it back once the caller frees it (here the sink sees it come back). */
     build(RR_MODEL("retention = 5ms\n", ""));
     publish(1);
-    struct request *r2 = sim_req_new(&sim);
-    r2->key = 2;
-    r2->op = OP_WRITE;
-    r2->work_seed = 2;
-    tl_sink_send(&sim, &sink, r2, kind_lookup(&sim, "q"));
+    struct request *r2 = publish(2);
     tl_run_until(&sim, 5 * MS);
     r2->abandoned = true;
     tl_run_until(&sim, 20 * MS);

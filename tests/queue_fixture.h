@@ -45,10 +45,11 @@ static inline void teardown(void)
     tl_model_free(&sim, &sc, &pt);
 }
 
-/* Publishes a message with key `key` to q now (replies go to the sink). */
-static inline void publish(uint64_t key)
+/* Publishes a message with key `key` to q now (replies go to the sink);
+ * returns its request, for a test that makes its caller give up. */
+static inline struct request *publish(uint64_t key)
 {
-    tl_sink_publish(&sim, &sink, key, kind_lookup(&sim, "q"));
+    return tl_sink_publish(&sim, &sink, key, kind_lookup(&sim, "q"));
 }
 
 /* Component comp's figure `name` now. */

@@ -132,11 +132,13 @@ void tl_runs_free(struct run_result *r, size_t n)
     free(r);
 }
 
-void tl_sink_publish(struct sim *sim, struct tl_sink *s, uint64_t key, struct component *to)
+struct request *tl_sink_publish(struct sim *sim, struct tl_sink *s, uint64_t key,
+                                struct component *to)
 {
     struct request *r = sim_req_new(sim);
     r->key = key;
     r->op = OP_WRITE;
     r->work_seed = 0x9e3779b97f4a7c15ULL * key;
     tl_sink_send(sim, s, r, to);
+    return r;
 }

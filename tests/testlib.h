@@ -42,7 +42,8 @@ void tl_sink_init(struct tl_sink *s);
 void tl_sink_send(struct sim *sim, struct tl_sink *s, struct request *r, struct component *to);
 /* Sends a new write of `key` (its work seeded from the key) from the sink
  * to `to`: one message published by hand in the queue tests. */
-void tl_sink_publish(struct sim *sim, struct tl_sink *s, uint64_t key, struct component *to);
+struct request *tl_sink_publish(struct sim *sim, struct tl_sink *s, uint64_t key,
+                                struct component *to);
 
 /* Validates text and runs all its runs (jobs threads); *n gets their number.
  * Free with tl_runs_free. */
