@@ -69,3 +69,16 @@ void xgrow_slow(void *pp, size_t *cap, size_t need, size_t elem, const char *wha
     *p = xrealloc_at(*p, c * elem, what);
     *cap = c;
 }
+
+void *xring_grow_at(void *items, size_t elem, size_t cap, size_t head, size_t len, size_t ncap,
+                    const char *site)
+{
+    char *n = xmalloc_at(ncap * elem, site);
+    if (len > 0) {
+        size_t first = cap - head < len ? cap - head : len; /* up to the array's end */
+        memcpy(n, (char *)items + head * elem, first * elem);
+        memcpy(n + first * elem, items, (len - first) * elem);
+    }
+    free(items);
+    return n;
+}

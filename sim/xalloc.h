@@ -17,6 +17,8 @@ void *xcalloc_at(size_t n, size_t size, const char *site);
 void *xrealloc_at(void *p, size_t n, const char *site);
 char *xstrndup_at(const char *s, size_t n, const char *site);
 void xgrow_slow(void *pp, size_t *cap, size_t need, size_t elem, const char *what);
+void *xring_grow_at(void *items, size_t elem, size_t cap, size_t head, size_t len, size_t ncap,
+                    const char *site);
 
 #define XALLOC_STR2(x) #x
 #define XALLOC_STR(x) XALLOC_STR2(x)
@@ -27,6 +29,11 @@ void xgrow_slow(void *pp, size_t *cap, size_t need, size_t elem, const char *wha
 #define xrealloc(p, n) xrealloc_at((p), (n), XALLOC_SITE)
 #define xstrndup(s, n) xstrndup_at((s), (n), XALLOC_SITE)
 #define xstrdup(s) xstrdup_at((s), XALLOC_SITE)
+/* A ring buffer's array (cap slots of elem bytes, its len items from slot
+ * head on, wrapping) moved to a new array of ncap slots, the items first
+ * in order (head 0); the old array is freed. Returns the new array. */
+#define xring_grow(items, elem, cap, head, len, ncap) \
+    xring_grow_at((items), (elem), (cap), (head), (len), (ncap), XALLOC_SITE)
 
 static inline char *xstrdup_at(const char *s, const char *site)
 {

@@ -110,19 +110,10 @@ static struct cache *as_cache(struct component *c)
 static void ring_grow(struct cache_ring *q, bool keys)
 {
     size_t ncap = q->cap ? 2 * q->cap : 16;
-    if (keys) {
-        uint64_t *n = xmalloc(ncap * sizeof *n);
-        for (size_t i = 0; i < q->len; i++)
-            n[i] = q->key[(q->head + i) % q->cap];
-        free(q->key);
-        q->key = n;
-    } else {
-        void **n = xmalloc(ncap * sizeof *n);
-        for (size_t i = 0; i < q->len; i++)
-            n[i] = q->req[(q->head + i) % q->cap];
-        free(q->req);
-        q->req = n;
-    }
+    if (keys)
+        q->key = xring_grow(q->key, sizeof *q->key, q->cap, q->head, q->len, ncap);
+    else
+        q->req = xring_grow(q->req, sizeof *q->req, q->cap, q->head, q->len, ncap);
     q->cap = ncap;
     q->head = 0;
 }

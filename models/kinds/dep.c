@@ -108,11 +108,7 @@ static void wait_push(struct dep *dp, struct request *r, uint32_t ticket)
 {
     if (dp->len == dp->cap) {
         size_t ncap = dp->cap ? 2 * dp->cap : 16;
-        struct dep_wait *nw = xmalloc(ncap * sizeof *nw);
-        for (size_t i = 0; i < dp->len; i++)
-            nw[i] = dp->wait[(dp->head + i) % dp->cap];
-        free(dp->wait);
-        dp->wait = nw;
+        dp->wait = xring_grow(dp->wait, sizeof *dp->wait, dp->cap, dp->head, dp->len, ncap);
         dp->cap = ncap;
         dp->head = 0;
     }

@@ -11,11 +11,7 @@ void pf_push(struct pf_consumer *c, struct request *m, int64_t sent_ns, int64_t 
 {
     if (c->len == c->cap) { /* grows to the prefetch count once, then never again */
         uint32_t ncap = c->cap ? 2 * c->cap : 4;
-        struct pf_slot *nr = xmalloc(ncap * sizeof *nr);
-        for (uint32_t i = 0; i < c->len; i++)
-            nr[i] = c->ring[(c->head + i) % c->cap];
-        free(c->ring);
-        c->ring = nr;
+        c->ring = xring_grow(c->ring, sizeof *c->ring, c->cap, c->head, c->len, ncap);
         c->cap = ncap;
         c->head = 0;
     }

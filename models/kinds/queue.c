@@ -562,11 +562,7 @@ static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
 static void park_grow(struct parked *p)
 {
     size_t ncap = p->cap ? 2 * p->cap : 16;
-    struct request **nr = xmalloc(ncap * sizeof *nr);
-    for (size_t i = 0; i < p->len; i++)
-        nr[i] = p->ring[(p->head + i) % p->cap];
-    free(p->ring);
-    p->ring = nr;
+    p->ring = xring_grow(p->ring, sizeof *p->ring, p->cap, p->head, p->len, ncap);
     p->cap = ncap;
     p->head = 0;
 }
@@ -672,16 +668,8 @@ static void unread_push(struct sim *sim, struct queue *q, int64_t born_ns, uint3
     struct unread *u = &q->unread;
     if (u->len == u->cap) {
         size_t ncap = u->cap ? 2 * u->cap : 16;
-        int64_t *nb = xmalloc(ncap * sizeof *nb);
-        uint32_t *ns = xmalloc(ncap * sizeof *ns);
-        for (size_t i = 0; i < u->len; i++) {
-            nb[i] = u->born[(u->head + i) % u->cap];
-            ns[i] = u->size[(u->head + i) % u->cap];
-        }
-        free(u->born);
-        free(u->size);
-        u->born = nb;
-        u->size = ns;
+        u->born = xring_grow(u->born, sizeof *u->born, u->cap, u->head, u->len, ncap);
+        u->size = xring_grow(u->size, sizeof *u->size, u->cap, u->head, u->len, ncap);
         u->cap = ncap;
         u->head = 0;
     }
@@ -1127,11 +1115,8 @@ static void orphan_add(struct queue *q, uint64_t id)
 {
     if (q->orphans.len == q->orphans.cap) {
         size_t ncap = q->orphans.cap ? 2 * q->orphans.cap : 16;
-        uint64_t *n = xmalloc(ncap * sizeof *n);
-        for (size_t i = 0; i < q->orphans.len; i++)
-            n[i] = q->orphans.id[(q->orphans.head + i) % q->orphans.cap];
-        free(q->orphans.id);
-        q->orphans.id = n;
+        q->orphans.id = xring_grow(q->orphans.id, sizeof *q->orphans.id, q->orphans.cap,
+                                   q->orphans.head, q->orphans.len, ncap);
         q->orphans.cap = ncap;
         q->orphans.head = 0;
     }
@@ -2463,16 +2448,8 @@ static void remember(struct consumers *g, uint64_t id, int64_t now)
     struct seen *s = &g->seen;
     if (s->len == s->cap) {
         size_t ncap = s->cap ? 2 * s->cap : 64;
-        uint64_t *ni = xmalloc(ncap * sizeof *ni);
-        int64_t *na = xmalloc(ncap * sizeof *na);
-        for (size_t i = 0; i < s->len; i++) {
-            ni[i] = s->id[(s->head + i) % s->cap];
-            na[i] = s->at[(s->head + i) % s->cap];
-        }
-        free(s->id);
-        free(s->at);
-        s->id = ni;
-        s->at = na;
+        s->id = xring_grow(s->id, sizeof *s->id, s->cap, s->head, s->len, ncap);
+        s->at = xring_grow(s->at, sizeof *s->at, s->cap, s->head, s->len, ncap);
         s->cap = ncap;
         s->head = 0;
     }

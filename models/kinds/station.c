@@ -76,11 +76,7 @@ static inline void ring_push(struct station *st, struct request *r)
 {
     if (st->len == st->cap) {
         size_t ncap = st->cap ? 2 * st->cap : 16;
-        struct request **nr = xmalloc(ncap * sizeof *nr);
-        for (size_t i = 0; i < st->len; i++)
-            nr[i] = st->ring[(st->head + i) & (st->cap - 1)];
-        free(st->ring);
-        st->ring = nr;
+        st->ring = xring_grow(st->ring, sizeof *st->ring, st->cap, st->head, st->len, ncap);
         st->cap = ncap;
         st->head = 0;
     }
