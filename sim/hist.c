@@ -55,8 +55,22 @@ void hist_bucket_bounds(size_t i, int64_t *lo, int64_t *hi)
 struct hist *hist_new(void)
 {
     struct hist *h = xmalloc(sizeof *h);
+    h->moment2 = true;
     hist_reset(h);
     return h;
+}
+
+struct hist *hist_new_no_moment2(void)
+{
+    struct hist *h = xmalloc(sizeof *h);
+    h->moment2 = false;
+    hist_reset(h);
+    return h;
+}
+
+bool hist_has_moment2(const struct hist *h)
+{
+    return h->moment2;
 }
 
 void hist_free(struct hist *h)
@@ -64,6 +78,7 @@ void hist_free(struct hist *h)
     free(h);
 }
 
+/* Keeps whether the sum of squares is kept. */
 void hist_reset(struct hist *h)
 {
     memset(h->counts, 0, sizeof h->counts);
@@ -84,7 +99,6 @@ void hist_add_n(struct hist *h, int64_t v_ns, uint64_t n)
         v_ns = 0;
     h->counts[hist_bucket_index(v_ns)] += n;
     h->count += n;
-    hist_fold(h); /* the squares in order: the pending ones first */
     long double v = (long double)v_ns;
     uint64_t u = (uint64_t)v_ns;
     if (h->sum_ns == 0 && (u == 0 || n <= UINT64_MAX / u)) {
@@ -93,7 +107,10 @@ void hist_add_n(struct hist *h, int64_t v_ns, uint64_t n)
         hist_sum_add_big(h, 0); /* the sum as a long double, then the rounded product */
         h->sum_ns += v * (long double)n;
     }
-    h->sumsq_ns2 += v * v * (long double)n;
+    if (h->moment2) {
+        hist_fold(h); /* the squares in order: the pending ones first */
+        h->sumsq_ns2 += v * v * (long double)n;
+    }
     if (v_ns < h->min_ns)
         h->min_ns = v_ns;
     if (v_ns > h->max_ns)
@@ -103,6 +120,8 @@ void hist_add_n(struct hist *h, int64_t v_ns, uint64_t n)
 /* O(number of buckets). */
 void hist_merge(struct hist *dst, const struct hist *src)
 {
+    assert((!dst->moment2 || src->moment2) && "merging a histogram without a sum of squares "
+                                                "into one with");
     if (src->count == 0)
         return;
     for (size_t i = 0; i < HIST_NBUCKETS; i++)
@@ -114,8 +133,10 @@ void hist_merge(struct hist *dst, const struct hist *src)
     } else {
         hist_sum_add(dst, src->sum_exact);
     }
-    hist_fold(dst);
-    dst->sumsq_ns2 += sumsq(src);
+    if (dst->moment2) {
+        hist_fold(dst);
+        dst->sumsq_ns2 += sumsq(src);
+    }
     if (src->min_ns < dst->min_ns)
         dst->min_ns = src->min_ns;
     if (src->max_ns > dst->max_ns)
@@ -167,6 +188,8 @@ double hist_mean(const struct hist *h)
 
 double hist_moment2(const struct hist *h)
 {
+    if (!h->moment2)
+        return (double)NAN;
     return h->count ? (double)(sumsq(h) / (long double)h->count) : 0.0;
 }
 

@@ -34,6 +34,13 @@ struct hist {
      * adds, and sum_exact stays UINT64_MAX, so any add but 0 (which changes
      * nothing) takes the slow path with one test. */
     uint64_t sum_exact;
+    int64_t min_ns;        /* INT64_MAX when empty */
+    int64_t max_ns;        /* 0 when empty */
+    uint32_t npend;
+    /* Whether the sum of squares is kept (hist_new) or not
+     * (hist_new_no_moment2): only the histograms whose second moment some
+     * output reads pay for it. */
+    bool moment2;
     long double sum_ns;
     /* The sum of squared values: sumsq_ns2 holds those of all values but
      * the last npend, which wait in pend and are added in order, HIST_PEND
@@ -41,14 +48,16 @@ struct hist {
      * long double additions in the same order, so the same bits, without
      * a load and store of the 80-bit sum per value. */
     long double sumsq_ns2;
-    int64_t min_ns;        /* INT64_MAX when empty */
-    int64_t max_ns;        /* 0 when empty */
-    uint32_t npend;
     int64_t pend[HIST_PEND];
     uint64_t counts[HIST_NBUCKETS];
 };
 
 struct hist *hist_new(void);
+/* A histogram that keeps no sum of squares (hist_moment2 gives NAN), for
+ * the ones whose second moment nothing reads: a few instructions less per
+ * value. Merging one into a histogram that keeps it is an error. */
+struct hist *hist_new_no_moment2(void);
+bool hist_has_moment2(const struct hist *h);
 void hist_free(struct hist *h); /* NULL-safe */
 void hist_reset(struct hist *h);
 static inline void hist_add(struct hist *h, int64_t v_ns); /* v_ns < 0 is clamped to 0 */
@@ -58,7 +67,7 @@ void hist_copy(struct hist *dst, const struct hist *src);
 
 uint64_t hist_count(const struct hist *h);
 double hist_mean(const struct hist *h);   /* ns; 0 when empty */
-double hist_moment2(const struct hist *h); /* E[X^2] in ns^2; 0 when empty */
+double hist_moment2(const struct hist *h); /* E[X^2] in ns^2; 0 when empty; NAN when not kept */
 int64_t hist_min(const struct hist *h);   /* 0 when empty */
 int64_t hist_max(const struct hist *h);   /* 0 when empty */
 
@@ -99,11 +108,12 @@ static inline unsigned hist_log2(uint64_t v)
 #endif
 }
 
-/* The bucket of v >= 0 (hist.c describes the layout). */
+/* The bucket of v >= 0 (hist.c describes the layout). v | 128 has
+ * magnitude max(floor(log2(v)), 7), so its log2 minus 7 is the shift with
+ * no compare: one or, one bit scan, one shift and an add. */
 static inline size_t hist_index_of(uint64_t v)
 {
-    unsigned e = hist_log2(v | 1);
-    unsigned shift = e > HIST_SUB_BITS - 1 ? e - (HIST_SUB_BITS - 1) : 0;
+    unsigned shift = hist_log2(v | HIST_HALF) - (HIST_SUB_BITS - 1);
     return (size_t)shift * HIST_HALF + (size_t)(v >> shift);
 }
 
@@ -129,13 +139,15 @@ static inline void hist_add(struct hist *h, int64_t v_ns)
     h->counts[hist_index_of((uint64_t)v_ns)]++;
     h->count++;
     hist_sum_add(h, (uint64_t)v_ns);
-    h->pend[h->npend++] = v_ns;
-    if (h->npend == HIST_PEND)
-        hist_fold(h);
     if (v_ns < h->min_ns)
         h->min_ns = v_ns;
     if (v_ns > h->max_ns)
         h->max_ns = v_ns;
+    if (h->moment2) {
+        h->pend[h->npend++] = v_ns;
+        if (h->npend == HIST_PEND)
+            hist_fold(h);
+    }
 }
 
 #endif

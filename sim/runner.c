@@ -856,7 +856,7 @@ static void collect_attr(const struct sim *sim, const struct component *c,
 static void collect(const struct sim *sim, int64_t end_ns, const struct napkin_row *nap,
                     struct run_result *res)
 {
-    struct hist *lat = hist_new(), *all = hist_new();
+    struct hist *lat = hist_new_no_moment2(), *all = hist_new_no_moment2();
     res->window_s = units_ns_to_s(end_ns > sim->cut_ns ? end_ns - sim->cut_ns : 0);
     res->warmup_s = units_ns_to_s(sim->cut_ns);
     res->events = sim->events;

@@ -280,9 +280,9 @@ void sim_stats_init(struct sim *sim, struct comp_stats *st, bool with_hists)
     sim_level_init(sim, &st->insys);
     sim_level_init(sim, &st->capacity);
     if (with_hists) {
-        st->wait = hist_new();
-        st->local = hist_new();
-        st->resp = hist_new();
+        st->wait = hist_new(); /* its second moment is a column (wait_m2_s2) */
+        st->local = hist_new_no_moment2();
+        st->resp = hist_new_no_moment2();
     }
 }
 

@@ -71,7 +71,7 @@ void sim_ts_start(struct sim *sim, int64_t interval_ns)
     if (interval_ns <= 0)
         return;
     sim->ts.interval_ns = interval_ns;
-    sim->ts.acc.lat = hist_new();
+    sim->ts.acc.lat = hist_new_no_moment2(); /* quantiles only */
     for (int i = 0; i < SIM_TS_RUN_COLS; i++)
         ts_add_col(sim, NULL, i, NULL);
     for (size_t i = 0; i < sim->ncomps; i++) {

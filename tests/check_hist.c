@@ -312,6 +312,49 @@ START_TEST(merge_equals_adding_all_values_to_one_histogram)
 }
 END_TEST
 
+START_TEST(without_moment2_every_other_figure_is_the_same)
+{
+    /* hist_new_no_moment2 skips only the sum of squares: buckets, count,
+     * sum, min, max and quantiles match a full histogram's, value for
+     * value, through add, add_n, merge and reset. */
+    struct hist *lean = hist_new_no_moment2(), *lean2 = hist_new_no_moment2();
+    ck_assert(hist_has_moment2(h) && !hist_has_moment2(lean));
+    uint64_t x = 0x243f6a8885a308d3ULL;
+    for (int i = 0; i < 1000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int64_t v = (int64_t)(x >> (i % 50 + 10)) - 100; /* a few negative */
+        hist_add(h, v);
+        hist_add(lean, v);
+        if (i % 97 == 0) {
+            hist_add_n(h, v, 5);
+            hist_add_n(lean, v, 5);
+        }
+    }
+    hist_merge(lean2, lean);
+    hist_merge(h2, h);
+    const struct hist *pairs[2][2] = {{h, lean}, {h2, lean2}};
+    for (int k = 0; k < 2; k++) {
+        const struct hist *a = pairs[k][0], *b = pairs[k][1];
+        ck_assert_uint_eq(hist_count(a), hist_count(b));
+        ck_assert_double_eq(hist_mean(a), hist_mean(b));
+        ck_assert_int_eq(hist_min(a), hist_min(b));
+        ck_assert_int_eq(hist_max(a), hist_max(b));
+        for (size_t i = 0; i < hist_nbuckets(); i++)
+            ck_assert_uint_eq(hist_bucket_count(a, i), hist_bucket_count(b, i));
+        ck_assert_int_eq(hist_quantile(a, 0.99), hist_quantile(b, 0.99));
+        ck_assert(hist_moment2(a) > 0 && isnan(hist_moment2(b)));
+    }
+    hist_reset(lean); /* stays a histogram without the second moment */
+    hist_add(lean, 5);
+    ck_assert(!hist_has_moment2(lean) && isnan(hist_moment2(lean)));
+    ck_assert_double_eq(hist_mean(lean), 5.0);
+    hist_free(lean);
+    hist_free(lean2);
+}
+END_TEST
+
 START_TEST(merging_into_empty_copies_and_merging_empty_changes_nothing)
 {
     hist_add(h2, 700);
@@ -469,6 +512,7 @@ Suite *hist_suite(void)
     tcase_add_test(values, negative_values_count_as_zero);
     tcase_add_test(values, sum_past_2_to_the_64_is_the_long_double_sum);
     tcase_add_test(values, moment2_is_the_in_order_long_double_sum_of_squares);
+    tcase_add_test(values, without_moment2_every_other_figure_is_the_same);
     tcase_add_test(values, int64_max_is_counted_in_the_last_bucket);
     tcase_add_test(values, fraction_above_is_exact_on_a_uniform_fill);
     tcase_add_test(values, fraction_above_interpolates_inside_a_bucket);
