@@ -1,6 +1,7 @@
 /* results: sparse histogram conversion and freeing of run results. */
 #include "output/results.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,17 @@ void sparse_from_hist(struct sparse_hist *s, const struct hist *h)
     s->sumsq = (long double)hist_moment2(h) * (long double)s->total;
     s->min = hist_min(h);
     s->max = hist_max(h);
+}
+
+void sparse_from_tally(struct sparse_hist *s, const struct tally *t)
+{
+    memset(s, 0, sizeof *s);
+    s->index = xmalloc(sizeof *s->index);
+    s->count = xmalloc(sizeof *s->count);
+    s->total = t->count;
+    s->sum = (long double)tally_mean(t) * (long double)s->total;
+    s->sumsq = (long double)NAN;
+    s->min = s->max = 0;
 }
 
 void sparse_into_hist(const struct sparse_hist *s, struct hist *h)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct hist;
+struct tally;
 
 struct sparse_hist {
     size_t n;
@@ -20,6 +21,10 @@ struct sparse_hist {
 };
 
 void sparse_from_hist(struct sparse_hist *s, const struct hist *h);
+/* A tally as a sparse histogram with no buckets: total and sum (the same
+ * as sparse_from_hist gives for the same values), sumsq NAN and min, max 0
+ * (not kept). Only its total and mean may be read. */
+void sparse_from_tally(struct sparse_hist *s, const struct tally *t);
 /* Adds the sparse histogram's values into h (exact counts per bucket). */
 void sparse_into_hist(const struct sparse_hist *s, struct hist *h);
 void sparse_free(struct sparse_hist *s);

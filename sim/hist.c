@@ -82,9 +82,7 @@ void hist_free(struct hist *h)
 void hist_reset(struct hist *h)
 {
     memset(h->counts, 0, sizeof h->counts);
-    h->count = 0;
-    h->sum_exact = 0;
-    h->sum_ns = 0;
+    h->t = (struct tally){0, 0, 0};
     h->sumsq_ns2 = 0;
     h->npend = 0;
     h->min_ns = INT64_MAX;
@@ -98,14 +96,14 @@ void hist_add_n(struct hist *h, int64_t v_ns, uint64_t n)
     if (v_ns < 0)
         v_ns = 0;
     h->counts[hist_bucket_index(v_ns)] += n;
-    h->count += n;
+    h->t.count += n;
     long double v = (long double)v_ns;
     uint64_t u = (uint64_t)v_ns;
-    if (h->sum_ns == 0 && (u == 0 || n <= UINT64_MAX / u)) {
-        hist_sum_add(h, u * n); /* the product is exact, as in a long double */
+    if (h->t.sum_ns == 0 && (u == 0 || n <= UINT64_MAX / u)) {
+        tally_sum_add(&h->t, u * n); /* the product is exact, as in a long double */
     } else {
-        hist_sum_add_big(h, 0); /* the sum as a long double, then the rounded product */
-        h->sum_ns += v * (long double)n;
+        tally_sum_add_big(&h->t, 0); /* the sum as a long double, then the rounded product */
+        h->t.sum_ns += v * (long double)n;
     }
     if (h->moment2) {
         hist_fold(h); /* the squares in order: the pending ones first */
@@ -122,16 +120,16 @@ void hist_merge(struct hist *dst, const struct hist *src)
 {
     assert((!dst->moment2 || src->moment2) && "merging a histogram without a sum of squares "
                                                 "into one with");
-    if (src->count == 0)
+    if (src->t.count == 0)
         return;
     for (size_t i = 0; i < HIST_NBUCKETS; i++)
         dst->counts[i] += src->counts[i];
-    dst->count += src->count;
-    if (src->sum_ns != 0) { /* past 2^64 */
-        hist_sum_add_big(dst, 0);
-        dst->sum_ns += src->sum_ns;
+    dst->t.count += src->t.count;
+    if (src->t.sum_ns != 0) { /* past 2^64 */
+        tally_sum_add_big(&dst->t, 0);
+        dst->t.sum_ns += src->t.sum_ns;
     } else {
-        hist_sum_add(dst, src->sum_exact);
+        tally_sum_add(&dst->t, src->t.sum_exact);
     }
     if (dst->moment2) {
         hist_fold(dst);
@@ -151,7 +149,7 @@ void hist_copy(struct hist *dst, const struct hist *src)
 
 uint64_t hist_count(const struct hist *h)
 {
-    return h->count;
+    return h->t.count;
 }
 
 /* sumsq_ns2 with the pending squares added, as hist_fold would make it. */
@@ -171,36 +169,41 @@ void hist_fold(struct hist *h)
     h->npend = 0;
 }
 
-void hist_sum_add_big(struct hist *h, uint64_t v)
+void tally_sum_add_big(struct tally *t, uint64_t v)
 {
-    if (h->sum_ns == 0) { /* exact so far: the same value as a long double */
-        h->sum_ns = (long double)h->sum_exact;
-        h->sum_exact = UINT64_MAX; /* every later add but 0 comes here */
+    if (t->sum_ns == 0) { /* exact so far: the same value as a long double */
+        t->sum_ns = (long double)t->sum_exact;
+        t->sum_exact = UINT64_MAX; /* every later add but 0 comes here */
     }
-    h->sum_ns += (long double)v;
+    t->sum_ns += (long double)v;
+}
+
+double tally_mean(const struct tally *t)
+{
+    long double sum = t->sum_ns != 0 ? t->sum_ns : (long double)t->sum_exact;
+    return t->count ? (double)(sum / (long double)t->count) : 0.0;
 }
 
 double hist_mean(const struct hist *h)
 {
-    long double sum = h->sum_ns != 0 ? h->sum_ns : (long double)h->sum_exact;
-    return h->count ? (double)(sum / (long double)h->count) : 0.0;
+    return tally_mean(&h->t);
 }
 
 double hist_moment2(const struct hist *h)
 {
     if (!h->moment2)
         return (double)NAN;
-    return h->count ? (double)(sumsq(h) / (long double)h->count) : 0.0;
+    return h->t.count ? (double)(sumsq(h) / (long double)h->t.count) : 0.0;
 }
 
 int64_t hist_min(const struct hist *h)
 {
-    return h->count ? h->min_ns : 0;
+    return h->t.count ? h->min_ns : 0;
 }
 
 int64_t hist_max(const struct hist *h)
 {
-    return h->count ? h->max_ns : 0;
+    return h->t.count ? h->max_ns : 0;
 }
 
 /* The 1-based rank ceil(q * count), in [1, count]. A product that lands a few
@@ -220,13 +223,13 @@ static uint64_t hist_rank(uint64_t count, double q)
 /* O(number of buckets). */
 int64_t hist_quantile(const struct hist *h, double q)
 {
-    if (h->count == 0)
+    if (h->t.count == 0)
         return 0;
     if (!(q > 0)) /* also NaN */
         return h->min_ns;
     if (q >= 1)
         return h->max_ns;
-    uint64_t rank = hist_rank(h->count, q);
+    uint64_t rank = hist_rank(h->t.count, q);
     uint64_t seen = 0;
     size_t i = 0;
     for (; i < HIST_NBUCKETS; i++) {
@@ -249,7 +252,7 @@ int64_t hist_quantile(const struct hist *h, double q)
  * of their bucket, narrowed to [min, max] when the bucket holds either. */
 double hist_fraction_above(const struct hist *h, int64_t x_ns)
 {
-    if (h->count == 0 || x_ns >= h->max_ns)
+    if (h->t.count == 0 || x_ns >= h->max_ns)
         return 0.0;
     if (x_ns < h->min_ns)
         return 1.0;
@@ -265,7 +268,7 @@ double hist_fraction_above(const struct hist *h, int64_t x_ns)
         hi = h->max_ns;
     /* min <= x < max, so lo <= x <= hi here. */
     double part = (double)h->counts[b] * ((double)(hi - x_ns) / ((double)(hi - lo) + 1.0));
-    return ((double)above + part) / (double)h->count;
+    return ((double)above + part) / (double)h->t.count;
 }
 
 uint64_t hist_bucket_count(const struct hist *h, size_t i)

@@ -23,17 +23,24 @@
 
 #define HIST_PEND 16 /* values whose squares wait to be summed (struct hist) */
 
+/* A count and the exact sum of values: what a mean needs, without the
+ * buckets of a histogram (struct hist keeps one too). The sum is exact in
+ * sum_exact while it stays below 2^64, where a long double holds every
+ * integer, so it is the long double sum the values would make, without an
+ * x87 load and store per value; from the add that reaches 2^64 on, in
+ * sum_ns (0 until then), as long double adds, and sum_exact stays
+ * UINT64_MAX, so any add but 0 (which changes nothing) takes the slow path
+ * with one test. Zero-initialised is empty. */
+struct tally {
+    uint64_t count;
+    uint64_t sum_exact;
+    long double sum_ns;
+};
+
 /* The histogram's record. Its fields belong to hist.c; it is here only so
  * that hist_add, called a few times per request, is inline. */
 struct hist {
-    uint64_t count;
-    /* The sum of values: exact in sum_exact while it stays below 2^64, where
-     * a long double holds every integer, so it is the long double sum the
-     * values would make, without an x87 load and store per value; from the
-     * add that reaches 2^64 on, in sum_ns (0 until then), as long double
-     * adds, and sum_exact stays UINT64_MAX, so any add but 0 (which changes
-     * nothing) takes the slow path with one test. */
-    uint64_t sum_exact;
+    struct tally t;        /* count and sum */
     int64_t min_ns;        /* INT64_MAX when empty */
     int64_t max_ns;        /* 0 when empty */
     uint32_t npend;
@@ -41,7 +48,6 @@ struct hist {
      * (hist_new_no_moment2): only the histograms whose second moment some
      * output reads pay for it. */
     bool moment2;
-    long double sum_ns;
     /* The sum of squared values: sumsq_ns2 holds those of all values but
      * the last npend, which wait in pend and are added in order, HIST_PEND
      * at a time (hist_fold), with the sum in an x87 register: the same
@@ -121,24 +127,36 @@ static inline size_t hist_index_of(uint64_t v)
 void hist_fold(struct hist *h);
 
 /* Adds v to the sum once it has reached 2^64, or as it does (hist.c). */
-void hist_sum_add_big(struct hist *h, uint64_t v);
+void tally_sum_add_big(struct tally *t, uint64_t v);
 
-static inline void hist_sum_add(struct hist *h, uint64_t v)
+static inline void tally_sum_add(struct tally *t, uint64_t v)
 {
-    uint64_t s = h->sum_exact + v;
+    uint64_t s = t->sum_exact + v;
     if (s >= v) /* no wrap: the exact sum is below 2^64 (or v is 0) */
-        h->sum_exact = s;
+        t->sum_exact = s;
     else
-        hist_sum_add_big(h, v);
+        tally_sum_add_big(t, v);
 }
+
+/* Counts v_ns (< 0 is counted as 0) and adds it to the sum. Inline: a
+ * component's local time is one per request. */
+static inline void tally_add(struct tally *t, int64_t v_ns)
+{
+    t->count++;
+    tally_sum_add(t, v_ns < 0 ? 0 : (uint64_t)v_ns);
+}
+
+/* The mean of the values added, as hist_mean computes it (the same bits
+ * for the same values); 0 when empty. */
+double tally_mean(const struct tally *t);
 
 static inline void hist_add(struct hist *h, int64_t v_ns)
 {
     if (v_ns < 0)
         v_ns = 0;
     h->counts[hist_index_of((uint64_t)v_ns)]++;
-    h->count++;
-    hist_sum_add(h, (uint64_t)v_ns);
+    h->t.count++;
+    tally_sum_add(&h->t, (uint64_t)v_ns);
     if (v_ns < h->min_ns)
         h->min_ns = v_ns;
     if (v_ns > h->max_ns)

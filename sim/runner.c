@@ -784,7 +784,7 @@ static void comp_result(const struct sim *sim, const struct component *c, int64_
     cr->utilisation_expected = nap ? nap->utilisation : (double)NAN;
     if (cr->has_hists) {
         sparse_from_hist(&cr->wait, st->wait);
-        sparse_from_hist(&cr->local, st->local);
+        sparse_from_tally(&cr->local, &st->local);
         sparse_from_hist(&cr->resp, st->resp);
     }
 }

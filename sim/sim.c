@@ -25,7 +25,6 @@ void sim_init(struct sim *sim, uint64_t seed, int64_t cut_ns, int64_t end_ns)
 static void stats_fini(struct comp_stats *st)
 {
     hist_free(st->wait);
-    hist_free(st->local);
     hist_free(st->resp);
 }
 
@@ -82,8 +81,7 @@ static void do_cut(struct sim *sim, void *a, void *b)
         st->arrivals = st->completed = st->rejected = st->errors = 0;
         if (st->wait)
             hist_reset(st->wait);
-        if (st->local)
-            hist_reset(st->local);
+        st->local = (struct tally){0, 0, 0};
         if (st->resp)
             hist_reset(st->resp);
         if (c->ops.reset)
@@ -281,7 +279,6 @@ void sim_stats_init(struct sim *sim, struct comp_stats *st, bool with_hists)
     sim_level_init(sim, &st->capacity);
     if (with_hists) {
         st->wait = hist_new(); /* its second moment is a column (wait_m2_s2) */
-        st->local = hist_new_no_moment2();
         st->resp = hist_new_no_moment2();
     }
 }

@@ -155,7 +155,8 @@ struct comp_stats {
     struct level queued;   /* requests waiting */
     struct level insys;    /* waiting + in service (+ in calls) */
     struct hist *wait;     /* time in queue before service */
-    struct hist *local;    /* wait + own service, without downstream calls */
+    struct tally local;    /* wait + own service, without downstream calls: only its
+                              mean is reported, so a count and a sum, no buckets */
     struct hist *resp;     /* arrival to reply, calls included */
     double servers;        /* workers in total, for utilisation */
     struct level capacity; /* workers of the replicas taking traffic (autoscaling) */

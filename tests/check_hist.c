@@ -355,6 +355,26 @@ START_TEST(without_moment2_every_other_figure_is_the_same)
 }
 END_TEST
 
+START_TEST(a_tally_has_the_count_and_mean_of_a_histogram)
+{
+    /* A tally (a component's local time: only its mean is reported) gives
+     * the count and the very mean bits a histogram of the same values
+     * would: below 2^64, past it (long double adds from there), and for a
+     * negative value, counted as 0. */
+    struct tally t = {0, 0, 0};
+    ck_assert_double_eq(tally_mean(&t), 0.0);
+    const int64_t big = INT64_MAX / 3;
+    for (int i = 0; i < 40; i++) {
+        int64_t v = i == 3 ? -5 : i < 20 ? 1000003 * i : big + i * 1234567;
+        hist_add(h, v);
+        tally_add(&t, v);
+        ck_assert_uint_eq(t.count, hist_count(h));
+        ck_assert_double_eq(tally_mean(&t), hist_mean(h));
+    }
+    ck_assert(t.sum_ns != 0); /* it went past 2^64 */
+}
+END_TEST
+
 START_TEST(merging_into_empty_copies_and_merging_empty_changes_nothing)
 {
     hist_add(h2, 700);
@@ -513,6 +533,7 @@ Suite *hist_suite(void)
     tcase_add_test(values, sum_past_2_to_the_64_is_the_long_double_sum);
     tcase_add_test(values, moment2_is_the_in_order_long_double_sum_of_squares);
     tcase_add_test(values, without_moment2_every_other_figure_is_the_same);
+    tcase_add_test(values, a_tally_has_the_count_and_mean_of_a_histogram);
     tcase_add_test(values, int64_max_is_counted_in_the_last_bucket);
     tcase_add_test(values, fraction_above_is_exact_on_a_uniform_fill);
     tcase_add_test(values, fraction_above_interpolates_inside_a_bucket);

@@ -411,7 +411,7 @@ static void looked_up(struct sim *sim, struct station *stn, struct request *r)
 {
     struct cache *c = stn->owner;
     if (stn->workers > 0)
-        hist_add(c->base.st.local, sim_now(sim) - sim_top(r)->arrive_ns);
+        tally_add(&c->base.st.local, sim_now(sim) - sim_top(r)->arrive_ns);
     station_release(sim, stn, r);
     /* every lookup waiting or holding a worker is in the cache */
     SIM_CHECK(c->base.st.insys.value >= c->base.st.busy.value + c->base.st.queued.value);

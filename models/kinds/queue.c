@@ -3128,7 +3128,7 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
         return;
     }
     /* its wait and own processing, without its calls */
-    hist_add(g->base.st.local, sim_now(sim) - sim_top(m)->arrive_ns);
+    tally_add(&g->base.st.local, sim_now(sim) - sim_top(m)->arrive_ns);
     if (g->base.ncallees > 0) {
         calls_begin(sim, g, stn, m);
         return;

@@ -223,7 +223,7 @@ __attribute__((always_inline)) static inline void
 service_body(struct sim *sim, struct service *sv, struct station *rp, struct request *r,
              struct frame *f)
 {
-    hist_add(sv->base.st.local, sim_now(sim) - f->arrive_ns);
+    tally_add(&sv->base.st.local, sim_now(sim) - f->arrive_ns);
     if (sv->guarded && dep_caller_gone(r))
         sv->wasted_ns += (double)(sim_now(sim) - f->start_ns);
     if (fails(sv, rp, r)) {

@@ -215,7 +215,7 @@ static void served(struct sim *sim, struct station *stn, struct request *r)
 {
     struct store *st = stn->owner;
     struct frame *f = sim_top(r);
-    hist_add(st->base.st.local, sim_now(sim) - f->arrive_ns);
+    tally_add(&st->base.st.local, sim_now(sim) - f->arrive_ns);
     if (fails(st, r))
         r->status = REQ_ERROR;
     else
