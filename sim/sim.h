@@ -140,8 +140,8 @@ struct request {
  * never negative (checked). Its time-weighted mean is area / (end - cut). */
 struct level {
     int64_t value;
-    int64_t last_ns;
     double area;   /* integral of value over time since the cut, in ns */
+    int64_t last_ns;
 };
 
 /* Statistics every component keeps. Counters and histograms cover the
