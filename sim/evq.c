@@ -60,15 +60,28 @@ __attribute__((always_inline)) static inline void sift_up(struct evq *q, size_t 
     nodes[k.node].pos = (uint32_t)i;
 }
 
+/* key_less as one compare of (at_ns, seq) as a 128-bit number (times are
+ * >= 0: the clock starts at 0), so it yields a single flag: min_child picks
+ * with it by a conditional move. Which of siblings comes first is a coin
+ * toss, and a branch on it is mispredicted half the time. */
+__extension__ typedef unsigned __int128 evq_u128;
+
+static inline bool key_less_flag(const struct evq_key *x, const struct evq_key *y)
+{
+    evq_u128 a = ((evq_u128)(uint64_t)x->at_ns << 64) | x->seq;
+    evq_u128 b = ((evq_u128)(uint64_t)y->at_ns << 64) | y->seq;
+    return a < b;
+}
+
 /* The smallest of the children first .. last - 1 (first < last). A full set
- * of four is a two-round tournament, without a loop. */
+ * of four is a two-round tournament, without a loop or a branch. */
 static inline size_t min_child(const struct evq_key *heap, size_t first, size_t last)
 {
 #if EVQ_ARITY == 4
     if (last == first + 4) {
-        size_t a = key_less(&heap[first + 1], &heap[first]) ? first + 1 : first;
-        size_t b = key_less(&heap[first + 3], &heap[first + 2]) ? first + 3 : first + 2;
-        return key_less(&heap[b], &heap[a]) ? b : a;
+        size_t a = first + key_less_flag(&heap[first + 1], &heap[first]);
+        size_t b = first + 2 + key_less_flag(&heap[first + 3], &heap[first + 2]);
+        return key_less_flag(&heap[b], &heap[a]) ? b : a;
     }
 #endif
     size_t best = first;
