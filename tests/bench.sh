@@ -230,6 +230,18 @@ if command -v valgrind >/dev/null 2>&1; then
             printf "  %-5s rho=0.9  sdsim %6.0f instructions per request;  minimal loop %5.0f;  ratio %.2f\n",
                    name, s, m, m / s }'
     done
+    # What the opt-in analyses cost: M/M/1 with attribution, and with a
+    # sampled trace (README quotes these).
+    for opt in sim.attribution=on sim.trace=0.1%; do
+        line=""
+        for n in 100000 300000; do
+            dur=$(awk -v n=$n 'BEGIN{printf "%.0fs", n/0.9}')
+            i=$(ir ./sdsim run tests/bench/mm1.ini --set sim.duration=$dur --set $opt -q -o $B/out/o$n)
+            line="$line $i $(col $B/out/o$n/runs.csv completed)"
+        done
+        echo "$line" | awk -v o="$opt" '{
+            printf "  mm1 with %-18s sdsim %6.0f instructions per request\n", o, ($3 - $1) / ($4 - $2) }'
+    done
     # A message through a queue and 10 consumers against a request through a
     # service of 10 workers: the same M/M/10 shape (tests/bench/mm10q.ini).
     line=""
