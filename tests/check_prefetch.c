@@ -9,9 +9,11 @@
  * without prefetch; a run is the same at any -j. */
 #include <check.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/kind.h"
+#include "models/kinds/prefetch.h"
 #include "models/kinds/queue.h"
 #include "output/results.h"
 #include "sim/scenario.h"
@@ -465,6 +467,95 @@ START_TEST(prefetch_one_without_round_trip_is_the_group_without_prefetch)
 }
 END_TEST
 
+/* The same with partitions owned by their members (4 partitions, 3 members,
+ * rebalance 300 ms), member 1 crashed from 10 to 12 s and member 2 slow
+ * from 20 to 24 s, or autoscaled on lag (%s: the rate, the partitions,
+ * more queue lines, the ack, the prefetch line, the group's lines and its
+ * faults). Prefetch 1 without a round trip never buffers a message it does
+ * not start at once, so each is the group without prefetch: the same
+ * figures to the last bit. (Not a shared autoscaled group: with prefetch
+ * its consumers have names, and the ones a scale-down removes are chosen
+ * then; without, the first to finish leave.) */
+#define RUN_OWNED                                                                                \
+    "[sim]\nduration = 30s\nwarmup = 2s\nseed = 12\n"                                             \
+    "[client c]\narrival = poisson(rate=%s/s)\nto = q\n"                                         \
+    "[queue q]\ncapacity = 80\npartitions = %s\nmax_deliveries = 3\ndlq = d\nretention = 3s\n"  \
+    "latency = exp(mean=1ms)\n%s"                                                                \
+    "[queue d]\n"                                                                                \
+    "[consumers w]\nfrom = q\nservice = exp(mean=15ms)\nfail = 0.05\nack = %s\n%s%s"
+
+#define OWNED_FIXED                                                                              \
+    "consumers = 3\nassignment = range\nrebalance = 300ms\n"                                      \
+    "[fault down]\ntarget = w\nreplica = 1\naction = crash\nat = 10s\nuntil = 12s\n"             \
+    "[fault slow]\ntarget = w\nreplica = 2\naction = slow(factor=3)\nat = 20s\nuntil = 24s\n"
+#define OWNED_SCALED                                                                             \
+    "consumers = 1\nassignment = round_robin\nrebalance = 200ms\n"                                \
+    "autoscale = hpa(metric=lag, target=5, min=1, max=4, period=2s, window=4s)\n"
+
+static void prefetch_one_is_today_for(const char *rate, const char *parts, const char *group,
+                                      const char *ack)
+{
+    char a[2048], b[2048];
+    snprintf(a, sizeof a, RUN_OWNED, rate, parts, "visibility_timeout = 100ms\n", ack, "",
+             group);
+    snprintf(b, sizeof b, RUN_OWNED, rate, parts, "visibility_timeout = 100ms\n", ack,
+             "prefetch = 1\n", group);
+    size_t na, nb;
+    struct run_result *ra = run1(a, 1, &na), *rb = run1(b, 1, &nb);
+    ck_assert_uint_eq(na, nb);
+    ck_assert_uint_gt(ra[0].completed, 2000); /* it ran */
+    same_results(&ra[0], &rb[0]);
+    tl_runs_free(ra, na);
+    tl_runs_free(rb, nb);
+}
+
+START_TEST(prefetch_one_owned_or_autoscaled_is_the_group_without_prefetch)
+{
+    prefetch_one_is_today_for("150", "4", OWNED_FIXED, "after_processing");
+    prefetch_one_is_today_for("150", "4", OWNED_FIXED, "on_receive");
+    prefetch_one_is_today_for("150", "4", OWNED_SCALED, "after_processing");
+}
+END_TEST
+
+/* The broker's set of consumers with credit answers what a scan would: the
+ * first member at or after a place, for sets of every size around the
+ * tree's word boundaries, through puts and takes (a fixed sequence). */
+START_TEST(the_credit_set_finds_the_next_consumer_as_a_scan_would)
+{
+    static const uint32_t sizes[] = {1, 2, 63, 64, 65, 200, 4095, 4096, 4097, 70000};
+    for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+        uint32_t n = sizes[z];
+        struct pf_set set;
+        pf_set_init(&set, n);
+        bool *in = calloc(n, sizeof *in);
+        uint64_t x = 0x9e3779b97f4a7c15ULL + n;
+        for (int step = 0; step < 3000; step++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            uint32_t k = (uint32_t)(x >> 33) % n;
+            bool put = (x >> 20) % 3 != 0; /* mostly puts: the set fills up, then thins */
+            if (step > 2000)
+                put = !put;
+            pf_set_put(&set, k, put);
+            in[k] = put;
+            uint32_t from = (uint32_t)(x >> 40) % (n + 1);
+            uint32_t want = n;
+            for (uint32_t i = from; i < n; i++)
+                if (in[i]) {
+                    want = i;
+                    break;
+                }
+            ck_assert_uint_eq(pf_set_next(&set, from), want);
+            ck_assert(pf_set_has(&set, k) == put);
+        }
+        for (uint32_t k = 0; k < n; k++)
+            pf_set_put(&set, k, false);
+        ck_assert_uint_eq(pf_set_next(&set, 0), n);
+        free(in);
+        pf_set_fini(&set);
+    }
+}
+END_TEST
+
 /* Same scenario and seed: the same results at -j 1 and -j 2 (a sweep of
  * prefetch, a slow consumer, a crashed one, a round trip). */
 START_TEST(prefetch_runs_are_deterministic)
@@ -488,6 +579,67 @@ START_TEST(prefetch_runs_are_deterministic)
 }
 END_TEST
 
+static double extra(const struct run_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->nextra; i++)
+        if (strcmp(r->extra[i].name, name) == 0)
+            return r->extra[i].value;
+    ck_abort_msg("no figure %s", name);
+    return NAN;
+}
+
+/* Owned partitions autoscaled on lag with a round trip, a member crashed
+ * for 3 s (its buffer back, a rebalance), a sweep of prefetch; and a
+ * shared group of one partition autoscaled the same way: the same results
+ * at -j 1 and -j 2, and at least once (after_processing, no timeout): every
+ * message processed exactly once or still in the system, none lost or
+ * processed twice, whatever the scale-downs and rebalances did to the
+ * buffers. */
+static void loses_nothing(const char *group)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "[sim]\nduration = 40s\nwarmup = 0s\nseed = 9\n"
+             "[client c]\narrival = poisson(rate=${rate = 300, 900}/s)\nto = q\n"
+             "[queue q]\n%s"
+             "service = exp(mean=4ms)\nfetch_latency = exp(mean=3ms)\nprefetch = ${p = 2, 20}\n"
+             "autoscale = hpa(metric=lag, target=3, min=1, max=6, period=1s, window=3s)\n"
+             "[fault down]\ntarget = w\nreplica = 0\naction = crash\nat = 15s\nuntil = 18s\n",
+             group);
+    size_t n1, n2;
+    struct run_result *r1 = run1(text, 1, &n1), *r2 = run1(text, 2, &n2);
+    ck_assert_uint_eq(n1, 4);
+    ck_assert_uint_eq(n1, n2);
+    for (size_t i = 0; i < n1; i++) {
+        same_results(&r1[i], &r2[i]);
+        ck_assert_double_eq(extra(&r1[i], "w.lost"), 0);
+        ck_assert_double_eq(extra(&r1[i], "w.duplicates_processed"), 0);
+        ck_assert_double_eq(extra(&r1[i], "q.lost_total"), 0);
+        /* the group's arrivals (the messages stored) = processed + still
+         * held at the end (waiting, buffered, in processing): a few */
+        const struct comp_result *w = NULL;
+        for (size_t c = 0; c < r1[i].ncomps; c++)
+            if (strcmp(r1[i].comps[c].name, "w") == 0)
+                w = &r1[i].comps[c];
+        ck_assert_ptr_nonnull(w);
+        uint64_t done = (uint64_t)extra(&r1[i], "w.processed");
+        ck_assert_uint_gt(done, 10000);
+        ck_assert_uint_ge(w->arrivals, done);
+        ck_assert_uint_le(w->arrivals - done, 200);
+        ck_assert_double_gt(extra(&r1[i], "w.redelivered"), 0); /* the crash, the scale-downs */
+    }
+    tl_runs_free(r1, n1);
+    tl_runs_free(r2, n2);
+}
+
+START_TEST(owned_and_autoscaled_prefetch_runs_are_deterministic_and_lose_nothing)
+{
+    loses_nothing("partitions = 6\n[consumers w]\nfrom = q\nconsumers = 1\n"
+                  "assignment = range\nrebalance = 100ms\n");
+    loses_nothing("[consumers w]\nfrom = q\nconsumers = 1\n");
+}
+END_TEST
+
 Suite *prefetch_suite(void)
 {
     Suite *s = suite_create("prefetch");
@@ -504,11 +656,14 @@ Suite *prefetch_suite(void)
     tcase_add_test(tc, with_a_timeout_a_crashed_consumers_messages_come_back_when_it_ends);
     tcase_add_test(tc, a_crash_past_the_timeout_ends_the_delivery_its_copy_replaced);
     tcase_add_test(tc, a_group_crash_past_the_timeout_holds_nothing_for_ever);
+    tcase_add_test(tc, the_credit_set_finds_the_next_consumer_as_a_scan_would);
     suite_add_tcase(s, tc);
     TCase *tr = tcase_create("runs");
     tcase_set_timeout(tr, 120);
     tcase_add_test(tr, prefetch_one_without_round_trip_is_the_group_without_prefetch);
+    tcase_add_test(tr, prefetch_one_owned_or_autoscaled_is_the_group_without_prefetch);
     tcase_add_test(tr, prefetch_runs_are_deterministic);
+    tcase_add_test(tr, owned_and_autoscaled_prefetch_runs_are_deterministic_and_lose_nothing);
     suite_add_tcase(s, tr);
     return s;
 }

@@ -522,6 +522,12 @@ struct consumers {
     uint32_t *pf_cursor;      /* per partition: where the broker's round robin goes on */
     struct level pf_buffered; /* messages in the consumers' buffers (in flight or landed) */
     struct hist *pf_wait;     /* delivery (sent by the broker) -> processing start */
+    uint32_t npf;             /* consumers with a buffer: shared, partitions x pf_per; owned,
+                                 its member places (nmem) */
+    uint32_t pf_present;      /* autoscaled: the consumers present, as of the last change */
+    uint32_t *pf_scratch;     /* npf places: the consumers leaving at once (pf_rescale) */
+    uint64_t pf_seq;          /* deliveries sent so far (a hand-back restores their order) */
+    struct pf_set pf_credit;  /* shared: the consumers with credit (pf_eligible) */
 };
 
 /* A processing out on its calls: the message (NULL once a crash cut it:
@@ -554,6 +560,9 @@ static bool member_free(const struct consumers *g, uint32_t k)
 }
 
 static void owned_kick(struct sim *sim, struct consumers *g, uint32_t part);
+static void pf_member(struct sim *sim, struct consumers *g, uint32_t k);
+static void pf_drop_moved(struct sim *sim, struct consumers *g, uint32_t k);
+static bool pf_eligible(const struct consumers *g, uint32_t k);
 static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
                     const struct request *fresh);
 
@@ -919,6 +928,17 @@ static const struct param_spec queue_params[] = {
     {NULL, NULL, NULL, NULL},
 };
 
+/* Prefetch with owned partitions: does partition p's owner take a message
+ * of it at once (live, no rebalance, credit left, and no other member
+ * still processing one of p's)? */
+static bool owner_takes(const struct consumers *g, uint32_t p)
+{
+    uint32_t k = g->powner[p];
+    return k != NO_MEMBER && !g->paused && member_live(g, k) &&
+           pf_used(&g->pf[k]) < g->prefetch &&
+           (g->pserver[p] == NO_MEMBER || g->pserver[p] == k);
+}
+
 /* Messages group g's partition st holds now. */
 static long long held(const struct consumers *g, const struct station *st)
 {
@@ -941,9 +961,11 @@ static bool is_full(const struct queue *q, const struct consumers *g, const stru
     if (g->ack_on_receive && !owned(g) && !g->prefetch && station_is_up(st) &&
         st->busy < st->workers)
         return false; /* handed to a free consumer at once: never held */
-    if (g->ack_on_receive && owned(g) && broker_up(q, st->index) && st->busy == 0 &&
-        g->parked[st->index].len == 0 && member_free(g, g->powner[st->index]))
-        return false; /* its owner is idle: taken at once */
+    if (g->ack_on_receive && owned(g) && broker_up(q, st->index) &&
+        g->parked[st->index].len == 0 &&
+        (g->prefetch ? owner_takes(g, st->index)
+                     : st->busy == 0 && member_free(g, g->powner[st->index])))
+        return false; /* its owner is idle (prefetch: has credit): taken at once */
     if (q->capacity >= 0 && held(g, st) >= q->capacity)
         return true;
     return q->capacity_bytes >= 0 &&
@@ -1853,7 +1875,7 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
             st->queue_lv[1] = &c->st.queued;
             if (g->autoscale) {
                 st->busy_lv[1] = &g->hpa_busy;
-                if (!owned(g))
+                if (!owned(g) && !g->prefetch) /* prefetch: every place, pf_here says who */
                     st->workers = g->ready; /* no queue yet: station_set_workers not needed */
             }
         }
@@ -1861,10 +1883,17 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
             owned_init(sim, g);
         if (g->prefetch) {
             g->pf_per = per;
-            g->pf = xcalloc((size_t)g->n, sizeof *g->pf);
-            for (long long j = 0; j < g->n; j++) {
+            g->npf = owned(g) ? g->nmem : per * g->nstn;
+            g->pf_present = g->autoscale ? g->ready : owned(g) ? g->nmem : per;
+            g->pf = xcalloc(g->npf, sizeof *g->pf);
+            pf_set_init(&g->pf_credit, g->npf);
+            g->pf_scratch = xcalloc(g->npf, sizeof *g->pf_scratch);
+            for (uint32_t j = 0; j < g->npf; j++) {
                 g->pf[j].slow = 1.0;
+                g->pf[j].gone = !owned(g) && g->autoscale && j >= g->ready; /* one partition */
                 sim_level_init(sim, &g->pf[j].buffered);
+                if (!owned(g))
+                    pf_set_put(&g->pf_credit, j, pf_eligible(g, j));
             }
             g->pf_cursor = xcalloc(g->nstn, sizeof *g->pf_cursor);
             sim_level_init(sim, &g->pf_buffered);
@@ -2237,6 +2266,10 @@ static void member_nf(const struct consumers *g, uint32_t k, struct station *st)
  * whose previous owner still processes one of its messages, waits. */
 static void member_next(struct sim *sim, struct consumers *g, uint32_t k)
 {
+    if (g->prefetch) { /* its buffer: start its next landed, fill its credit */
+        pf_member(sim, g, k);
+        return;
+    }
     if (!member_free(g, k))
         return;
     for (uint32_t i = 0; i < g->own_len[k]; i++) {
@@ -2279,6 +2312,15 @@ static void kick_all(struct sim *sim, struct consumers *g)
         member_next(sim, g, k);
 }
 
+/* The partitions are assigned again; with prefetch, a member's buffered
+ * messages of a partition that moved go back to it (pf_drop_moved). */
+static void reassign(struct sim *sim, struct consumers *g)
+{
+    assign_partitions(sim, g);
+    for (uint32_t k = 0; g->prefetch && g->pf && k < g->nmem; k++)
+        pf_drop_moved(sim, g, k);
+}
+
 static void rebalance_end(struct sim *sim, void *a, void *b)
 {
     struct consumers *g = a;
@@ -2286,7 +2328,7 @@ static void rebalance_end(struct sim *sim, void *a, void *b)
         return; /* a later change restarted the pause */
     g->paused = false;
     g->paused_ns += sim_now(sim) - g->pause_mark_ns;
-    assign_partitions(sim, g);
+    reassign(sim, g);
     kick_all(sim, g);
 }
 
@@ -2305,7 +2347,7 @@ static void members_changed(struct sim *sim, struct consumers *g)
         return;
     g->live = nl;
     if (nl == 0) {
-        assign_partitions(sim, g);
+        reassign(sim, g);
         return;
     }
     if (!g->paused) { /* rebalance = 0: changes at one instant are one rebalance */
@@ -2646,13 +2688,46 @@ static void pf_level(struct sim *sim, struct consumers *g, uint32_t k, int64_t d
     sim_level_add(sim, &g->pf_buffered, delta);
 }
 
+/* Is consumer k of a shared group present (not removed by the autoscaler)? */
+static bool pf_here(const struct consumers *g, uint32_t k)
+{
+    return !g->pf[k].gone;
+}
+
+/* Has consumer k of a shared group credit the broker may use: present, up,
+ * fewer than prefetch delivered and unacked? */
+static bool pf_eligible(const struct consumers *g, uint32_t k)
+{
+    return pf_here(g, k) && g->pf[k].down == 0 && pf_used(&g->pf[k]) < g->prefetch;
+}
+
+/* Consumer k's credit, presence or faults changed: the broker's set of the
+ * consumers with credit follows (a shared group's; an owned group's
+ * members take from their own partitions, pf_member). */
+static void pf_sync(struct consumers *g, uint32_t k)
+{
+    if (!owned(g))
+        pf_set_put(&g->pf_credit, k, pf_eligible(g, k));
+}
+
+/* May consumer k start a landed message now? Shared: its station is up
+ * and it is present; owned: a live member, no rebalance under way. */
+static bool pf_can_start(const struct consumers *g, uint32_t k)
+{
+    if (owned(g))
+        return member_live(g, k) && !g->paused;
+    return station_is_up(&g->stn[k / g->pf_per]) && pf_here(g, k);
+}
+
 /* Consumer k starts on its oldest buffered message (landed): on the worker
- * whose processing `from` just ended (handed over), or on a free one. */
+ * whose processing `from` just ended (handed over), or on a free one of
+ * the message's partition (owned: the member takes the partition's place,
+ * and its slow fault). */
 static void pf_start(struct sim *sim, struct consumers *g, uint32_t k, struct request *from)
 {
     struct pf_consumer *pc = &g->pf[k];
-    struct station *st = &g->stn[k / g->pf_per];
     struct pf_slot s = pf_pop_front(pc);
+    struct station *st = &g->stn[sim_top(s.m)->replica];
     pf_level(sim, g, k, -1);
     g->parked[st->index].fetched--;
     hist_add(g->pf_wait, sim_now(sim) - s.sent_ns);
@@ -2662,8 +2737,13 @@ static void pf_start(struct sim *sim, struct consumers *g, uint32_t k, struct re
         station_handover(sim, st, from, s.m);
         return;
     }
+    if (owned(g)) {
+        g->mpart[k] = st->index;
+        g->pserver[st->index] = k;
+        member_nf(g, k, st);
+    }
     enum station_verdict v = station_offer(sim, st, s.m);
-    assert(v == STATION_STARTED); /* one worker per consumer, and k was idle */
+    assert(v == STATION_STARTED); /* one worker per consumer (or partition), and k was idle */
     (void)v;
 }
 
@@ -2673,31 +2753,90 @@ static void pf_land_event(struct sim *sim, void *a, void *b)
     struct consumers *g = a;
     uint64_t v = (uint64_t)(uintptr_t)b;
     uint32_t k = (uint32_t)(v >> 32);
-    if ((uint32_t)v != g->pf[k].epoch || !station_is_up(&g->stn[k / g->pf_per]))
-        return; /* a crash took the buffer back */
+    if ((uint32_t)v != g->pf[k].epoch || !pf_can_start(g, k))
+        return; /* a crash took the buffer back, or it waits (a rebalance) */
     if (pf_head_ready(&g->pf[k], sim_now(sim)))
         pf_start(sim, g, k, NULL);
 }
 
+/* The broker sends m, just taken from its partition st's log, to consumer
+ * k: it lands after its round trip (fetch_latency: a draw from the
+ * message's work seed, stream 1), in order on k's channel, and an idle
+ * consumer starts on it as it lands. */
+static void pf_send(struct sim *sim, struct consumers *g, uint32_t k, struct request *m,
+                    struct station *st)
+{
+    struct pf_consumer *pc = &g->pf[k];
+    int64_t now = sim_now(sim);
+    wait_take(sim, g, m); /* delivered: no longer waiting */
+    int64_t land = now;
+    if (g->has_fetch) {
+        struct rng wr;
+        sim_work_rng(m, st->comp, 1, &wr);
+        land += (int64_t)(dist_sample(&g->fetch, &wr) + 0.5);
+    }
+    if (land < pc->last_land_ns)
+        land = pc->last_land_ns;
+    pc->last_land_ns = land;
+    pf_push(pc, m, now, land, g->pf_seq++);
+    pf_sync(g, k);
+    idmap_get(&g->held_by, m->id)->a = k; /* its visibility timer, demand and end find k */
+    g->parked[st->index].fetched++;
+    pf_level(sim, g, k, 1);
+    if (g->q->vt_ns >= 0 && !g->ack_on_receive) /* from its delivery */
+        sim_after(sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
+    if (land > now) {
+        uint64_t v = (uint64_t)k << 32 | pc->epoch;
+        sim_after(sim, land - now, pf_land_event, g, (void *)(uintptr_t)v);
+    } else if (pf_can_start(g, k) && pf_head_ready(pc, now)) {
+        pf_start(sim, g, k, NULL);
+    }
+}
+
+#ifdef SDSIM_CHECKS
+/* The broker's round robin the slow way (what pf_credit answers): the
+ * first consumer of partition part, from its cursor on, with credit; hi
+ * when none has. */
+static uint32_t pf_pick_scan(const struct consumers *g, uint32_t part)
+{
+    uint32_t lo = part * g->pf_per;
+    for (uint32_t i = 0; i < g->pf_per; i++) {
+        uint32_t k = lo + (g->pf_cursor[part] + i) % g->pf_per;
+        if (pf_eligible(g, k))
+            return k;
+    }
+    return lo + g->pf_per;
+}
+#endif
+
 /* The broker of partition part pushes its waiting messages, oldest first,
- * to its consumers with credit, in round robin (an expired one is deleted
- * when it would be sent, as a consumer reaching it in the queue would; not
- * `fresh`, just stored or sent back, which a consumer with credit takes at
- * once); each delivery lands after its round trip (fetch_latency: a draw
- * from the message's work seed, stream 1), in order on its consumer's
- * channel, and an idle consumer starts on it as it lands. */
+ * to its consumers with credit, in round robin from its cursor (RabbitMQ's
+ * rule; pf_credit finds the next one without a scan); an expired one is
+ * deleted when it would be sent, as a consumer reaching it in the queue
+ * would; not `fresh`, just stored or sent back, which a consumer with
+ * credit takes at once. An owned partition's messages go to its owner
+ * (pf_member). */
 static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
                     const struct request *fresh)
 {
+    if (owned(g)) {
+        owned_kick(sim, g, part);
+        return;
+    }
     struct station *st = &g->stn[part];
     struct parked *pk = &g->parked[part];
     if (!station_is_up(st) || !broker_up(g->q, part))
         return;
     int64_t now = sim_now(sim);
+    uint32_t lo = part * g->pf_per, hi = lo + g->pf_per;
     while (pk->len > 0) {
-        uint32_t cursor = g->pf_cursor[part];
-        uint32_t j = pf_pick(&g->pf[part * g->pf_per], g->pf_per, &cursor, g->prefetch);
-        if (j == g->pf_per)
+        uint32_t k = pf_set_next(&g->pf_credit, lo + g->pf_cursor[part]);
+        if (k >= hi)
+            k = pf_set_next(&g->pf_credit, lo);
+        if (k > hi)
+            k = hi;
+        SIM_CHECK(k == pf_pick_scan(g, part));
+        if (k == hi)
             return; /* no credit left: it waits at the broker */
         if (pk->ring[pk->head] != fresh && expired(g->q, pk->ring[pk->head]->born_ns, now)) {
             struct request *x = park_pop(pk);
@@ -2705,39 +2844,57 @@ static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
             lose_expired(sim, g, x);
             continue;
         }
-        g->pf_cursor[part] = cursor;
-        uint32_t k = part * g->pf_per + j;
-        struct pf_consumer *pc = &g->pf[k];
+        g->pf_cursor[part] = (k - lo + 1) % g->pf_per;
         struct request *m = park_pop(pk);
         backlog_add(sim, st, -1);
-        wait_take(sim, g, m); /* delivered: no longer waiting */
-        int64_t land = now;
-        if (g->has_fetch) {
-            struct rng wr;
-            sim_work_rng(m, st->comp, 1, &wr);
-            land += (int64_t)(dist_sample(&g->fetch, &wr) + 0.5);
+        pf_send(sim, g, k, m, st);
+    }
+}
+
+/* Member k of an owned group (live, no rebalance under way): when idle it
+ * starts on its oldest landed message, and the broker fills its credit
+ * from its partitions in turn (mcursor), oldest first in each (an expired
+ * one deleted on the way, as member_next does); a partition whose broker
+ * is down, or whose previous owner still processes one of its messages
+ * (after a rebalance), sends nothing: the new owner starts after it. */
+static void pf_member(struct sim *sim, struct consumers *g, uint32_t k)
+{
+    if (k == NO_MEMBER || !member_live(g, k) || g->paused)
+        return;
+    struct pf_consumer *pc = &g->pf[k];
+    if (pf_head_ready(pc, sim_now(sim)))
+        pf_start(sim, g, k, NULL);
+    while (pf_used(pc) < g->prefetch) {
+        struct request *m = NULL;
+        struct station *st = NULL;
+        for (uint32_t i = 0; i < g->own_len[k] && !m; i++) {
+            uint32_t idx = (g->mcursor[k] + i) % g->own_len[k];
+            uint32_t p = g->own_parts[g->own_start[k] + idx];
+            struct parked *pk = &g->parked[p];
+            if ((g->pserver[p] != NO_MEMBER && g->pserver[p] != k) || !broker_up(g->q, p))
+                continue;
+            st = &g->stn[p];
+            while (pk->len > 0 && !m) {
+                struct request *x = park_pop(pk);
+                backlog_add(sim, st, -1);
+                if (expired(g->q, x->born_ns, sim_now(sim))) {
+                    lose_expired(sim, g, x);
+                    continue;
+                }
+                m = x;
+                g->mcursor[k] = (idx + 1) % g->own_len[k];
+            }
         }
-        if (land < pc->last_land_ns)
-            land = pc->last_land_ns;
-        pc->last_land_ns = land;
-        pf_push(pc, m, now, land);
-        idmap_get(&g->held_by, m->id)->a = k; /* its visibility timer, demand and end find k */
-        pk->fetched++;
-        pf_level(sim, g, k, 1);
-        if (g->q->vt_ns >= 0 && !g->ack_on_receive) /* from its delivery */
-            sim_after(sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
-        if (land > now) {
-            uint64_t v = (uint64_t)k << 32 | pc->epoch;
-            sim_after(sim, land - now, pf_land_event, g, (void *)(uintptr_t)v);
-        } else if (pf_head_ready(pc, now)) {
-            pf_start(sim, g, k, NULL);
-        }
+        if (!m)
+            return;
+        pf_send(sim, g, k, m, st);
     }
 }
 
 /* m's processing ended (its worker still held): its consumer goes on with
  * its next landed message, or frees the worker; the credit freed lets the
- * broker push more. */
+ * broker push more. An owned member frees its partition's place: the
+ * freed hook (consumers_freed, member_next) starts its next and fills it. */
 static void pf_done(struct sim *sim, struct consumers *g, struct station *stn,
                     struct request *m)
 {
@@ -2746,7 +2903,12 @@ static void pf_done(struct sim *sim, struct consumers *g, struct station *stn,
     uint32_t k = s->a;
     idmap_del(&g->held_by, m->id);
     g->pf[k].cur = NULL;
-    if (pf_head_ready(&g->pf[k], sim_now(sim)))
+    if (owned(g)) {
+        station_release(sim, stn, m);
+        return;
+    }
+    pf_sync(g, k);
+    if (pf_here(g, k) && pf_head_ready(&g->pf[k], sim_now(sim)))
         pf_start(sim, g, k, m);
     else
         station_release(sim, stn, m);
@@ -2774,17 +2936,17 @@ static void vt_invisible(struct sim *sim, struct consumers *g, struct station *s
 }
 
 /* Consumer k crashed: its buffer (in flight or landed) goes back to the
- * front of its partition, in order (after_processing: delivered again, not
+ * front of its partitions, in order (after_processing: delivered again, not
  * counted as a delivery), or is lost (on_receive: the broker forgot it). */
 static void pf_return(struct sim *sim, struct consumers *g, uint32_t k)
 {
     struct pf_consumer *pc = &g->pf[k];
-    struct station *st = &g->stn[k / g->pf_per];
     pc->epoch++; /* its landings on the way are stale */
     pc->last_land_ns = sim_now(sim);
     while (pc->len > 0) {
         struct pf_slot sl = pf_pop_back(pc);
         struct request *x = sl.m;
+        struct station *st = &g->stn[sim_top(x)->replica];
         idmap_del(&g->held_by, x->id);
         pf_level(sim, g, k, -1);
         g->parked[st->index].fetched--;
@@ -2802,6 +2964,72 @@ static void pf_return(struct sim *sim, struct consumers *g, uint32_t k)
             backlog_add(sim, st, 1);
         }
     }
+    pf_sync(g, k);
+}
+
+/* m, just taken out of consumer k's buffer unprocessed, is handed back: to
+ * the front of its partition (redelivered: the broker sends it again). */
+static void pf_unbuffer(struct sim *sim, struct consumers *g, uint32_t k, struct request *m)
+{
+    struct station *st = &g->stn[sim_top(m)->replica];
+    idmap_del(&g->held_by, m->id);
+    pf_level(sim, g, k, -1);
+    g->parked[st->index].fetched--;
+    g->redelivered++;
+    park_front(&g->parked[st->index], m);
+    wait_add(sim, g, m);
+    backlog_add(sim, st, 1);
+}
+
+/* Consumers ks[0 .. n) leave (an autoscaler's scale-down): each finishes
+ * the message it processes, and their buffers (in flight or landed) go
+ * back to the front of their partitions, newest delivery first, so that
+ * each log is again in the order the broker sent them: a graceful leave
+ * loses nothing (whatever the ack) and duplicates nothing. Their landings
+ * on the way go stale. */
+static void pf_hand_back(struct sim *sim, struct consumers *g, const uint32_t *ks, uint32_t n)
+{
+    for (;;) {
+        uint32_t best = NO_MEMBER;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t k = ks[i];
+            const struct pf_consumer *pc = &g->pf[k];
+            if (pc->len > 0 &&
+                (best == NO_MEMBER ||
+                 pf_at(pc, pc->len - 1)->seq > pf_at(&g->pf[best], g->pf[best].len - 1)->seq))
+                best = k;
+        }
+        if (best == NO_MEMBER)
+            break;
+        pf_unbuffer(sim, g, best, pf_pop_back(&g->pf[best]).m);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t k = ks[i];
+        g->pf[k].epoch++;
+        g->pf[k].last_land_ns = sim_now(sim);
+        pf_sync(g, k);
+    }
+}
+
+/* A rebalance gave member k's partitions out again: its buffered messages
+ * of a partition it no longer owns go back to the front of that partition,
+ * in order, so its new owner starts from the first unprocessed one (a
+ * Kafka consumer from the committed offset); the others stay, in order. */
+static void pf_drop_moved(struct sim *sim, struct consumers *g, uint32_t k)
+{
+    struct pf_consumer *pc = &g->pf[k];
+    uint32_t n = pc->len, keep = 0;
+    for (uint32_t i = n; i-- > 0;) { /* newest first; the kept ones packed at the back */
+        struct pf_slot s = *pf_at(pc, i);
+        if (g->powner[sim_top(s.m)->replica] == k)
+            *pf_at(pc, n - 1 - keep++) = s;
+        else
+            pf_unbuffer(sim, g, k, s.m);
+    }
+    if (n > keep) {
+        pc->head = (pc->head + n - keep) % pc->cap;
+        pc->len = keep;
+    }
 }
 
 /* A crash cut m, which consumer k processed: k's buffer goes (pf_return),
@@ -2817,9 +3045,9 @@ static void pf_cut(struct sim *sim, struct consumers *g, struct request *m)
     pf_return(sim, g, k);
 }
 
-/* A fault on consumer k alone (`replica = K`): slow multiplies its own
- * processing times; a crash cuts its message and takes its buffer back,
- * and the broker gives it nothing until it recovers. */
+/* A fault on consumer k alone of a shared group (`replica = K`): slow
+ * multiplies its own processing times; a crash cuts its message and takes
+ * its buffer back, and the broker gives it nothing until it recovers. */
 static void pf_fault(struct sim *sim, struct consumers *g, uint32_t k, enum fault_action a,
                      double value, bool start)
 {
@@ -2833,12 +3061,14 @@ static void pf_fault(struct sim *sim, struct consumers *g, uint32_t k, enum faul
     if (start) {
         if (pc->down++ > 0)
             return;
+        pf_sync(g, k);
         if (pc->cur)
             station_cut(sim, &g->stn[part], pc->cur); /* cut: pf_cut returns its buffer */
         else
             pf_return(sim, g, k);
         pf_kick(sim, g, part, NULL);
     } else if (pc->down > 0 && --pc->down == 0) {
+        pf_sync(g, k);
         pf_kick(sim, g, part, NULL);
     }
 }
@@ -2866,7 +3096,7 @@ static double consumers_demand(struct station *stn, struct request *m)
     struct rng wr;
     sim_work_rng(m, stn->comp, 0, &wr);
     double demand = dist_sample(&g->service, &wr);
-    if (g->prefetch) /* its consumer's own slow fault */
+    if (g->prefetch && !owned(g)) /* its consumer's own slow fault (owned: member_nf) */
         demand *= g->pf[idmap_find(&g->held_by, m->id)->a].slow;
     return fetch_ns + demand;
 }
@@ -3236,7 +3466,9 @@ static void member_crash(struct sim *sim, struct consumers *g, uint32_t k)
         g->mpart[k] = NO_MEMBER;
         g->pserver[p] = NO_MEMBER;
         assert(st->busy == 1);
-        station_cut(sim, st, st->serving[0].r);
+        station_cut(sim, st, st->serving[0].r); /* prefetch: pf_cut returns its buffer */
+    } else if (g->prefetch) {
+        pf_return(sim, g, k);
     }
     if (g->acks)
         acks_lose(sim, g, k);
@@ -3271,7 +3503,7 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
         owned_crash(sim, g, replica, start);
         return;
     }
-    if (g->prefetch && replica >= 0) { /* one consumer (a consumers' faults: crash, slow) */
+    if (g->prefetch && replica >= 0 && !owned(g)) { /* one consumer (crash, slow) */
         pf_fault(sim, g, (uint32_t)replica, a, value, start);
         return;
     }
@@ -3395,7 +3627,7 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
         m[n++] = (struct metric_out){"acks_lost", (double)g->acks_lost, true};
     if (g->prefetch && g->pf) { /* per-consumer buffers */
         double worst = 0;
-        for (long long k = 0; k < g->n; k++) {
+        for (uint32_t k = 0; k < g->npf; k++) {
             double b = sim_level_mean(sim, &g->pf[k].buffered, end_ns);
             worst = b > worst ? b : worst;
         }
@@ -3532,11 +3764,53 @@ static void consumers_napkin_server(const struct component *c, struct napkin_ser
 
 /* ---- autoscaled consumers ----------------------------------------------------- */
 
+/* A prefetching group's consumers become g->ready. An owned group's
+ * members are its first `ready` (member_live): the removed ones hand their
+ * buffers back. A shared group's leaving consumers are chosen now: those
+ * processing nothing first, then busy ones (each finishes its message),
+ * highest number first; a new one is the lowest-numbered absent one (one
+ * still finishing its message last), with an empty buffer and its credit.
+ * (Without prefetch the consumers are anonymous: the first ones to finish
+ * their message leave.) */
+static void pf_rescale(struct sim *sim, struct consumers *g)
+{
+    uint32_t *ks = g->pf_scratch, n = 0;
+    if (owned(g)) {
+        for (uint32_t k = g->ready; k < g->pf_present; k++)
+            ks[n++] = k;
+    }
+    while (!owned(g) && g->pf_present > g->ready) {
+        uint32_t pick = NO_MEMBER;
+        for (uint32_t k = g->npf; k-- > 0;)
+            if (!g->pf[k].gone && (pick == NO_MEMBER || (g->pf[pick].cur && !g->pf[k].cur)))
+                pick = k;
+        g->pf[pick].gone = true;
+        g->pf_present--;
+        ks[n++] = pick;
+    }
+    while (!owned(g) && g->pf_present < g->ready) {
+        uint32_t pick = NO_MEMBER;
+        for (uint32_t k = 0; k < g->npf; k++)
+            if (g->pf[k].gone && (pick == NO_MEMBER || (g->pf[pick].cur && !g->pf[k].cur)))
+                pick = k;
+        g->pf[pick].gone = false;
+        g->pf_present++;
+        pf_sync(g, pick);
+    }
+    g->pf_present = g->ready;
+    if (n > 0)
+        pf_hand_back(sim, g, ks, n);
+}
+
 static void set_consumers(struct sim *sim, struct consumers *g)
 {
     sim_level_add(sim, &g->base.st.capacity, (int64_t)g->ready - g->base.st.capacity.value);
+    if (g->prefetch) /* the removed ones hand their buffers back; new ones get credit */
+        pf_rescale(sim, g);
     if (owned(g)) /* members join or leave: a rebalance */
         members_changed(sim, g);
+    else if (g->prefetch)
+        pf_kick(sim, g, 0, NULL);
     else
         station_set_workers(sim, &g->stn[0], g->ready);
 }
@@ -3781,9 +4055,7 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
         if (kp_int(s, consumers_params, "prefetch", 1, 1000000, &np, d) < 0) {
             rc = -1;
         } else if (rc == 0) {
-            const char *why = owned(g)                ? "assignment = range or round_robin"
-                              : g->batch > 1          ? "batch above 1"
-                              : g->autoscale          ? "autoscale"
+            const char *why = g->batch > 1          ? "batch above 1"
                               : c->ncallees           ? "calls"
                               : g->dedupe_ns >= 0     ? "dedupe"
                               : g->ack_delay_ns > 0   ? "ack_delay"
@@ -3812,10 +4084,10 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
 static uint32_t consumers_nodes(const struct component *c)
 {
     const struct consumers *g = (const struct consumers *)c;
-    if (g->prefetch) /* each consumer has its own buffer: one node each */
-        return (uint32_t)g->n;
-    if (!owned(g))
+    if (!owned(g) && !g->prefetch)
         return 1;
+    /* an owned group's members; a prefetching group's consumers (each has
+     * its own buffer: one node each) */
     return g->autoscale ? g->hpa.max : (uint32_t)g->n;
 }
 
@@ -3859,9 +4131,11 @@ static void consumers_fini(struct component *c)
     free(g->fb);
     idmap_free(&g->held_by);
     idmap_free(&g->vt_sent);
-    for (long long k = 0; g->pf && k < g->n; k++)
+    for (uint32_t k = 0; g->pf && k < g->npf; k++)
         pf_fini(&g->pf[k]);
     free(g->pf);
+    pf_set_fini(&g->pf_credit);
+    free(g->pf_scratch);
     free(g->pf_cursor);
     hist_free(g->pf_wait);
     if (g->has_fetch)
