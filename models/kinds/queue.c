@@ -218,14 +218,17 @@
  * (station_handover, busy above workers until it releases it), an owned
  * group's member keeps its partition's place as in a rebalance.
  *
- * Prefetch (the consumers' `prefetch = N`; shared assignment; per-consumer
- * data in models/kinds/prefetch.[ch]): each consumer has an identity
- * (partition p's are p * pf_per .. (p + 1) * pf_per - 1, one station worker
- * each) and a buffer. The partition's waiting messages are all in its
- * `parked` ring (the broker's log, as an owned group's), never in the
- * station's queue; pf_kick pushes them, oldest first, to the consumers
- * with credit (fewer than N delivered and unacked: buffer plus the one in
- * processing) in round robin from pf_cursor (RabbitMQ's rule), whenever a
+ * Prefetch (the consumers' `prefetch = N`; per-consumer data in
+ * models/kinds/prefetch.[ch]): each consumer has an identity (a shared
+ * group's partition p's are p * pf_per .. (p + 1) * pf_per - 1, one
+ * station worker each; an owned group's are its members) and a buffer.
+ * The partition's waiting messages are all in its `parked` ring (the
+ * broker's log, as an owned group's), never in the station's queue;
+ * pf_kick pushes them, oldest first, to the consumers with credit (fewer
+ * than N delivered and unacked: buffer plus the one in processing) in
+ * round robin from pf_cursor (RabbitMQ's rule; pf_credit, a 64-ary bit
+ * tree of the consumers with credit, finds the next one in O(log64 n)
+ * instead of a scan; pf_sync keeps it after every change), whenever a
  * message is stored or sent back, a processing ends, or a consumer or the
  * broker comes back. Dispatch rule and refill rule are one: every
  * delivery is sent at once and lands `fetch_latency` later (a draw from
@@ -257,8 +260,33 @@
  * timeout a crashed consumer's messages (cut or buffered) come back when
  * their timeout ends (STEP_INVISIBLE, their frame's start_ns set to the
  * delivery), or, past it, are dropped (pf_invisible: a copy is out).
- * Refused with batch, owned partitions, autoscale, calls, dedupe and
- * ack_delay.
+ * Owned partitions (assignment = range or round_robin; Kafka's fetch
+ * buffer): member k's buffer holds messages of the partitions it owns
+ * only; pf_member fills its credit from them in turn (mcursor), oldest
+ * first, and starts its oldest landed one when it is idle (taking the
+ * partition's one station place: mpart, pserver, its slow fault through
+ * member_nf), so each partition's messages are processed in order. Nothing
+ * is sent or started during a rebalance's pause; at its end (reassign)
+ * each member's buffered messages of a partition it no longer owns go back
+ * to that partition's front, in order (pf_drop_moved, redelivered), and a
+ * partition whose old owner still processes one of its messages sends its
+ * new owner nothing until that ends (consumers_freed kicks it): the new
+ * owner starts from the first unprocessed message, and a rebalance alone
+ * makes no duplicate. A member's crash cuts its message and returns or
+ * loses its buffer as above (member_crash), then the group rebalances.
+ * Autoscale: a new consumer starts with an empty buffer and its full
+ * credit; a removed one (pf_rescale: an owned group's members from
+ * `ready` up; a shared group's idle consumers first, then busy ones,
+ * highest number first) gets nothing more and finishes its message, and
+ * its buffer goes back to the front of its partitions in delivery order
+ * (pf_hand_back merges several leaving buffers by their delivery
+ * sequence): redelivered, never lost (whatever the ack) nor processed
+ * twice. The autoscaler's lag (the backlog, lag_s) counts the messages
+ * waiting at the broker only: buffered ones are delivered, so a deep
+ * buffer hides lag from it. prefetch = 1 without fetch_latency never
+ * holds a message it does not start at once: an owned (or autoscaled
+ * owned) group is then exactly the group without prefetch. Refused with
+ * batch, calls, dedupe and ack_delay.
  *
  * Invariants: those of the station; held messages (waiting or parked, plus
  * those being processed with after_processing) never exceed capacity, nor
@@ -2144,7 +2172,7 @@ static const struct param_spec consumers_params[] = {
      "max=20, period=15s, tolerance=10%, window=300s, cold_start=0s); lag is the messages "
      "waiting per consumer at each reading (KEDA), utilisation the busy share; new consumers "
      "take messages after cold_start, removed ones finish the message they hold (with batch, "
-     "their fetch)"},
+     "their fetch; with prefetch, their buffer goes back to the broker's front in order)"},
     {"dedupe", "duration|none", "none",
      "an idempotent consumer: it remembers the ids of the messages it processed for this "
      "window and acks a delivery of one of them without processing it (deduped); the memory "
@@ -2206,7 +2234,13 @@ static const struct param_spec consumers_params[] = {
      "consumer's crash (a [fault] with replica = K: one consumer) sends its buffer back to the "
      "front (after_processing) or loses it (on_receive); the queue's visibility_timeout runs "
      "from each delivery, so a message buffered longer is delivered again. With assignment "
-     "= shared, no batch, autoscale, calls, dedupe or ack_delay"},
+     "= range or round_robin each member buffers from the partitions it owns, in turn, order "
+     "per partition kept; a rebalance sends the buffered messages of a partition that moves "
+     "back to its front and the new owner starts after the old one's message (nothing twice). "
+     "With autoscale a new consumer starts with an empty buffer; a removed one finishes its "
+     "message and hands its buffer back to the front in order (redelivered, not lost). The "
+     "lag an autoscaler reads leaves buffered messages out. Not with batch, calls, dedupe or "
+     "ack_delay"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -4046,9 +4080,8 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
     if (kp_dist(s, consumers_params, "fetch_latency", DIST_DURATION, &g->fetch, &g->has_fetch,
                 d) < 0)
         rc = -1, g->has_fetch = false;
-    /* prefetch: per-consumer buffers of a shared group whose consumers stay
-     * (no member moves, no scale-down, no call, ack or visibility timer
-     * holding a buffered message) */
+    /* prefetch: per-consumer buffers (not with a batch, nor yet with calls,
+     * dedupe or ack_delay) */
     const struct sc_entry *pe = sc_find_entry(s, "prefetch");
     if (pe && strcmp(pe->value, "none") != 0) {
         long long np;
