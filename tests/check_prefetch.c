@@ -231,6 +231,159 @@ START_TEST(a_group_crash_returns_every_buffer_and_cut_ones_count_as_deliveries)
 }
 END_TEST
 
+/* ---- calls: a buffered message makes its calls as without prefetch --------- */
+
+#define PF_CALLS(extra) \
+    QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\nservice = const(10ms)\n" \
+          "prefetch = 2\nfetch_latency = const(5ms)\ncalls = s\n" extra                  \
+          "\n[service s]\nservice = const(5ms)\nworkers = 4\n"
+
+/* Two consumers, prefetch 2, fetch 5 ms, service 10 ms, then a 5 ms call
+ * (the consumer held through it), six messages at 0: 1, 3 to the first and
+ * 2, 4 to the second land at 5; 1, 2 end their service at 15 and their
+ * call at 20, when each is acked and its credit frees: 5 and 6 are sent
+ * (land at 25) while 3 and 4 start at once (service to 30, call to 35);
+ * 5, 6 start at 35 and end at 50. Ends 20, 20, 35, 35, 50, 50. Without
+ * prefetch each take pays the fetch: 20, 20, 40, 40, 60, 60. */
+START_TEST(a_buffered_message_makes_its_calls_before_its_ack)
+{
+    build(PF_CALLS(""));
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 20 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 0);
+    ck_assert_double_eq(metric("w", "calls"), 2);
+    ck_assert_double_eq(backlog_now(), 2); /* no credit freed before the calls end */
+    tl_run_until(&sim, 20 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    ck_assert_double_eq(backlog_now(), 0); /* 5 and 6 sent at the acks */
+    tl_run_until(&sim, 50 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq(metric("w", "calls"), 6);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (20.0 + 20 + 35 + 35 + 50 + 50) / 6,
+                            1e-9);
+    /* buffer waits: 1, 2: 5 ms; 3, 4: 20 ms; 5, 6: 15 ms (sent 20, started 35) */
+    ck_assert_double_eq_tol(metric("w", "buffer_wait_mean_ms"), (5.0 + 20 + 15) / 3, 1e-9);
+    teardown();
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\nservice = const(10ms)\n"
+                "fetch_latency = const(5ms)\ncalls = s\n"
+                "\n[service s]\nservice = const(5ms)\nworkers = 4\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 60 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (20.0 + 20 + 40 + 40 + 60 + 60) / 6,
+                            1e-9);
+}
+END_TEST
+
+/* The first consumer crashes at 17 ms, 1 out on its call and 3 in its
+ * buffer (5, 6 wait at the broker). after_processing: 1 is cut (a delivery)
+ * and goes back to the front with 3 behind it (2 redelivered): the broker
+ * holds 1, 3, 5, 6; 1's call comes back at 20 to nobody. The second
+ * consumer alone: 2 acked at 20 (starts 4, takes 1: lands 25), 4 at 35
+ * (starts 1, takes 3), 1 at 50, 3 at 65, 5 at 80, 6 at 95 (each sent at
+ * the previous ack, landed 5 ms later, started at the next). Seven calls:
+ * 1's first went. */
+START_TEST(a_crash_mid_call_sends_the_message_and_its_buffer_back)
+{
+    build(PF_CALLS(""));
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 17 * MS);
+    fault(0, FAULT_CRASH, 0, true);
+    ck_assert_double_eq(metric("w", "redelivered"), 2);
+    ck_assert_double_eq(backlog_now(), 4);
+    ck_assert_uint_eq(stn()->busy, 1);
+    tl_run_until(&sim, 20 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 1); /* 2; 1's return dropped */
+    ck_assert_double_eq(backlog_now(), 3);            /* 1 sent to the second */
+    tl_run_until(&sim, 95 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    tl_run_until(&sim, 95 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq(metric("w", "calls"), 7);
+    ck_assert_double_eq(metric("w", "lost"), 0);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 0);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (20.0 + 35 + 50 + 65 + 80 + 95) / 6,
+                            1e-9);
+    ck_assert_uint_eq(stn()->busy, 0);
+}
+END_TEST
+
+/* The same crash with ack = on_receive: 1 (out on its call) and 3 (in the
+ * buffer) were forgotten at their delivery: both lost. The second consumer:
+ * 2 acked at 20 (takes 5: lands 25), 4 at 35 (takes 6: lands 40), 5 at 50,
+ * 6 at 65. */
+START_TEST(a_crash_mid_call_loses_the_message_and_its_buffer_on_receive)
+{
+    build(PF_CALLS("ack = on_receive\n"));
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 17 * MS);
+    fault(0, FAULT_CRASH, 0, true);
+    ck_assert_double_eq(metric("w", "lost"), 2);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    ck_assert_double_eq(backlog_now(), 2);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq(metric("w", "calls"), 5);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (20.0 + 35 + 50 + 65) / 4, 1e-9);
+}
+END_TEST
+
+/* A failed call fails the processing (after_processing: back to the end
+ * of the log) and frees the credit at once. One consumer, prefetch 2, no
+ * round trip, service 10 ms, a call with a 2 ms call_timeout to a service
+ * that takes 5 ms: every call times out, so every processing fails, and
+ * with max_deliveries = 2 each message is discarded at its second failure.
+ * 1, 2 sent at 0; 1 fails at 12 (back behind 2: sent again at once, the
+ * credit freed), 2 at 24, 1 at 36 (dead), 2 at 48 (dead): four calls, four
+ * failed, two dead-lettered. */
+START_TEST(a_failed_call_fails_a_buffered_message)
+{
+    build(QUIET "[queue q]\nmax_deliveries = 2\n\n[consumers w]\nfrom = q\n"
+                "service = const(10ms)\nprefetch = 2\ncalls = s\ncall_timeout = 2ms\n"
+                "\n[service s]\nservice = const(5ms)\nworkers = 4\n");
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, 48 * MS - 1);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 1);
+    tl_run_until(&sim, 48 * MS);
+    ck_assert_double_eq(metric("q", "dead_lettered"), 2);
+    ck_assert_double_eq(metric("w", "failed_calls"), 4);
+    ck_assert_double_eq(metric("w", "processed"), 0);
+    ck_assert_double_eq(backlog_now(), 0);
+    ck_assert_uint_eq(stn()->busy, 0);
+}
+END_TEST
+
+/* The visibility timeout runs from the delivery, calls included: one
+ * consumer, prefetch 2, service 10 ms, a 5 ms call, timeout 25 ms. 1 and 2
+ * are sent at 0: 1 is processed in [0, 15), 2 in [15, 30); at 25 ms 2 is
+ * out on its call: a copy is sent (credit is free: 1 was acked), processed
+ * in [30, 45) (its own timer, at 50, finds it done): a duplicate. Without
+ * the call 2 ends at 20, before its timeout. */
+START_TEST(a_delivery_out_on_its_call_at_its_timeout_is_sent_again)
+{
+    build(QUIET "[queue q]\nvisibility_timeout = 25ms\n\n[consumers w]\nfrom = q\n"
+                "service = const(10ms)\nprefetch = 2\ncalls = s\n"
+                "\n[service s]\nservice = const(5ms)\nworkers = 4\n");
+    publish(1);
+    publish(2);
+    tl_run_until(&sim, 25 * MS);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 1);
+    tl_run_until(&sim, 45 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 1);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 1);
+    ck_assert_double_eq(metric("w", "calls"), 3);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (15.0 + 30 + 45) / 3, 1e-9);
+}
+END_TEST
+
 /* ---- the visibility timeout runs from the delivery --------------------------- */
 
 /* One consumer, prefetch 3, service 10 ms, visibility timeout 27 ms: 1, 2,
@@ -504,6 +657,11 @@ Suite *prefetch_suite(void)
     tcase_add_test(tc, with_a_timeout_a_crashed_consumers_messages_come_back_when_it_ends);
     tcase_add_test(tc, a_crash_past_the_timeout_ends_the_delivery_its_copy_replaced);
     tcase_add_test(tc, a_group_crash_past_the_timeout_holds_nothing_for_ever);
+    tcase_add_test(tc, a_buffered_message_makes_its_calls_before_its_ack);
+    tcase_add_test(tc, a_crash_mid_call_sends_the_message_and_its_buffer_back);
+    tcase_add_test(tc, a_crash_mid_call_loses_the_message_and_its_buffer_on_receive);
+    tcase_add_test(tc, a_failed_call_fails_a_buffered_message);
+    tcase_add_test(tc, a_delivery_out_on_its_call_at_its_timeout_is_sent_again);
     suite_add_tcase(s, tc);
     TCase *tr = tcase_create("runs");
     tcase_set_timeout(tr, 120);

@@ -257,8 +257,14 @@
  * timeout a crashed consumer's messages (cut or buffered) come back when
  * their timeout ends (STEP_INVISIBLE, their frame's start_ns set to the
  * delivery), or, past it, are dropped (pf_invisible: a copy is out).
- * Refused with batch, owned partitions, autoscale, calls, dedupe and
- * ack_delay.
+ * With calls, a consumer makes a buffered message's calls as any
+ * consumer does (calls_begin, its worker and its credit held): the
+ * message is acked, and its credit freed (pf_done), when its last call
+ * came back; a failed call fails it (release_or_next, then the failed
+ * way). A crash while a call is out detaches the call (calls_cut) and cuts
+ * the message as above, its buffer with it; a visibility timeout that
+ * ends while the call is out (pf_holds: still its consumer's) sends a copy.
+ * Refused with batch, owned partitions, autoscale, dedupe and ack_delay.
  *
  * Invariants: those of the station; held messages (waiting or parked, plus
  * those being processed with after_processing) never exceed capacity, nor
@@ -2176,8 +2182,9 @@ static const struct param_spec consumers_params[] = {
      "there even while another consumer is idle (buffered_worst_mean, buffer_wait_*); a "
      "consumer's crash (a [fault] with replica = K: one consumer) sends its buffer back to the "
      "front (after_processing) or loses it (on_receive); the queue's visibility_timeout runs "
-     "from each delivery, so a message buffered longer is delivered again. With assignment "
-     "= shared, no batch, autoscale, calls, dedupe or ack_delay"},
+     "from each delivery, so a message buffered longer is delivered again; with calls, a "
+     "message is acked (its credit freed) after its calls come back. With assignment "
+     "= shared, no batch, autoscale, dedupe or ack_delay"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -3773,8 +3780,8 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
                 d) < 0)
         rc = -1, g->has_fetch = false;
     /* prefetch: per-consumer buffers of a shared group whose consumers stay
-     * (no member moves, no scale-down, no call, ack or visibility timer
-     * holding a buffered message) */
+     * (no member moves, no scale-down, no ack timer holding a buffered
+     * message) */
     const struct sc_entry *pe = sc_find_entry(s, "prefetch");
     if (pe && strcmp(pe->value, "none") != 0) {
         long long np;
@@ -3784,7 +3791,6 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
             const char *why = owned(g)                ? "assignment = range or round_robin"
                               : g->batch > 1          ? "batch above 1"
                               : g->autoscale          ? "autoscale"
-                              : c->ncallees           ? "calls"
                               : g->dedupe_ns >= 0     ? "dedupe"
                               : g->ack_delay_ns > 0   ? "ack_delay"
                                                       : NULL;
