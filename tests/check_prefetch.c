@@ -384,6 +384,58 @@ START_TEST(a_delivery_out_on_its_call_at_its_timeout_is_sent_again)
 }
 END_TEST
 
+/* ---- dedupe: a buffered duplicate is acked unprocessed ---------------------- */
+
+#define PF_DEDUPE(extra) \
+    QUIET "[queue q]\nvisibility_timeout = 25ms\n\n[consumers w]\nfrom = q\n" \
+          "service = const(10ms)\nprefetch = 2\n" extra
+
+/* One consumer, prefetch 2, service 10 ms, timeout 25 ms from the delivery;
+ * 1 is processed 3x slow (30 ms), 2 and 3 at the normal 10 ms. 1 and 2 are
+ * sent at 0 (3 waits: no credit); at 25 ms 1 is still in processing and 2
+ * still in the buffer: copies of both go behind 3. Acks free the credit:
+ * 1 at 30 (2 starts, 3 sent), 2 at 40 (3 starts, 1's copy sent), 3 at 50.
+ * An idempotent consumer (dedupe) then reaches 1's copy: seen, acked
+ * unprocessed at once, its slot freed, so 2's copy is sent and skipped at
+ * 50 too: 3 processed, 2 deduped, no duplicate. Without dedupe both copies
+ * are processed (50..60, 60..70): 5 processed, 2 duplicates. */
+START_TEST(a_buffered_duplicate_is_acked_unprocessed_and_frees_its_slot)
+{
+    build(PF_DEDUPE("dedupe = 1s\n"));
+    fault(0, FAULT_SLOW, 3, true);
+    publish(1);
+    fault(0, FAULT_SLOW, 3, false);
+    publish(2);
+    publish(3);
+    tl_run_until(&sim, 25 * MS);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 2);
+    ck_assert_double_eq(backlog_now(), 3); /* 3 and the two copies */
+    tl_run_until(&sim, 50 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 2);
+    ck_assert_double_eq(metric("w", "deduped"), 0);
+    tl_run_until(&sim, 50 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    ck_assert_double_eq(metric("w", "deduped"), 2);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 0);
+    ck_assert_double_eq(backlog_now(), 0);
+    ck_assert_uint_eq(stn()->busy, 0);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (30.0 + 40 + 50) / 3, 1e-9);
+    teardown();
+    build(PF_DEDUPE(""));
+    fault(0, FAULT_SLOW, 3, true);
+    publish(1);
+    fault(0, FAULT_SLOW, 3, false);
+    publish(2);
+    publish(3);
+    tl_run_until(&sim, 70 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    tl_run_until(&sim, 1 * S);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 2);
+    ck_assert_double_eq(metric("w", "visibility_expired"), 2);
+}
+END_TEST
+
 /* ---- the visibility timeout runs from the delivery --------------------------- */
 
 /* One consumer, prefetch 3, service 10 ms, visibility timeout 27 ms: 1, 2,
@@ -662,6 +714,7 @@ Suite *prefetch_suite(void)
     tcase_add_test(tc, a_crash_mid_call_loses_the_message_and_its_buffer_on_receive);
     tcase_add_test(tc, a_failed_call_fails_a_buffered_message);
     tcase_add_test(tc, a_delivery_out_on_its_call_at_its_timeout_is_sent_again);
+    tcase_add_test(tc, a_buffered_duplicate_is_acked_unprocessed_and_frees_its_slot);
     suite_add_tcase(s, tc);
     TCase *tr = tcase_create("runs");
     tcase_set_timeout(tr, 120);

@@ -264,7 +264,12 @@
  * way). A crash while a call is out detaches the call (calls_cut) and cuts
  * the message as above, its buffer with it; a visibility timeout that
  * ends while the call is out (pf_holds: still its consumer's) sends a copy.
- * Refused with batch, owned partitions, autoscale, dedupe and ack_delay.
+ * An idempotent group (dedupe) checks a buffered message when its consumer
+ * starts it (the demand hook, as without prefetch): one it has seen is
+ * acked unprocessed at once (served, STEP_SKIP) and its credit freed, so
+ * the broker sends the next; one whose original is still in processing
+ * is processed (nothing is seen before its processing ends).
+ * Refused with batch, owned partitions, autoscale and ack_delay.
  *
  * Invariants: those of the station; held messages (waiting or parked, plus
  * those being processed with after_processing) never exceed capacity, nor
@@ -2183,8 +2188,9 @@ static const struct param_spec consumers_params[] = {
      "consumer's crash (a [fault] with replica = K: one consumer) sends its buffer back to the "
      "front (after_processing) or loses it (on_receive); the queue's visibility_timeout runs "
      "from each delivery, so a message buffered longer is delivered again; with calls, a "
-     "message is acked (its credit freed) after its calls come back. With assignment "
-     "= shared, no batch, autoscale, dedupe or ack_delay"},
+     "message is acked (its credit freed) after its calls come back; with dedupe, a buffered "
+     "message seen already is acked unprocessed when its consumer reaches it. With "
+     "assignment = shared, no batch, autoscale or ack_delay"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -3791,7 +3797,6 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
             const char *why = owned(g)                ? "assignment = range or round_robin"
                               : g->batch > 1          ? "batch above 1"
                               : g->autoscale          ? "autoscale"
-                              : g->dedupe_ns >= 0     ? "dedupe"
                               : g->ack_delay_ns > 0   ? "ack_delay"
                                                       : NULL;
             if (why)
