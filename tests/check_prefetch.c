@@ -436,6 +436,73 @@ START_TEST(a_buffered_duplicate_is_acked_unprocessed_and_frees_its_slot)
 }
 END_TEST
 
+/* ---- ack_delay: a credit is freed when the ack lands ------------------------- */
+
+/* One consumer, prefetch 1, service 10 ms, acks that take 5 ms: the
+ * message stays unacked, holding the consumer's one credit, until its ack
+ * lands, so the broker sends the next only then (RabbitMQ frees a credit
+ * on the ack): 1 in [0, 10) (acked at 15), 2 sent at 15 and processed in
+ * [15, 25), 3 in [30, 40), 4 in [45, 55). Were the credit freed at the
+ * processing's end, they would end at 10, 20, 30, 40. With prefetch 2 the
+ * acks hide behind the next processing: ends 10, 20, 30, 40. */
+START_TEST(a_credit_is_held_until_the_ack_lands)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(10ms)\n"
+                "prefetch = 1\nack_delay = 5ms\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 14 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+    ck_assert_double_eq(backlog_now(), 3); /* 1's ack not landed: no credit */
+    ck_assert_uint_eq(stn()->busy, 0);     /* the consumer idles */
+    tl_run_until(&sim, 15 * MS);
+    ck_assert_double_eq(backlog_now(), 2);
+    ck_assert_uint_eq(stn()->busy, 1);
+    tl_run_until(&sim, 55 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (10.0 + 25 + 40 + 55) / 4, 1e-9);
+    teardown();
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(10ms)\n"
+                "prefetch = 2\nack_delay = 5ms\n");
+    for (uint64_t k = 1; k <= 4; k++)
+        publish(k);
+    tl_run_until(&sim, 40 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (10.0 + 20 + 30 + 40) / 4, 1e-9);
+    ck_assert_double_eq(backlog_now(), 0);
+}
+END_TEST
+
+/* Two consumers, prefetch 2, service 10 ms, acks 5 ms, six messages at 0:
+ * 1, 3 to the first, 2, 4 to the second. At 12 ms the first crashes with
+ * 3 in processing and 1's ack on its way (it would land at 15): 3 is cut
+ * and 1's ack lost, so 1 then 3 go back to the front (2 redelivered, 1
+ * ack lost), ahead of 5 and 6. The second alone, each credit freed by an
+ * ack 5 ms after its processing: 2's ack (15) lets 1 in, which starts when
+ * 4 ends (20) and ends at 30, processed a second time (a duplicate); 3
+ * ends at 40, 5 at 50, 6 at 60. */
+START_TEST(a_consumer_crash_loses_its_acks_on_the_way)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\nservice = const(10ms)\n"
+                "prefetch = 2\nack_delay = 5ms\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 12 * MS);
+    fault(0, FAULT_CRASH, 0, true);
+    ck_assert_double_eq(metric("w", "acks_lost"), 1);
+    ck_assert_double_eq(metric("w", "redelivered"), 2);
+    ck_assert_double_eq(backlog_now(), 4);
+    tl_run_until(&sim, 15 * MS);
+    ck_assert_double_eq(backlog_now(), 3); /* 2's ack landed: 1 sent to the second */
+    tl_run_until(&sim, 65 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 7);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 1);
+    ck_assert_double_eq(backlog_now(), 0);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (10.0 + 10 + 20 + 30 + 40 + 50 + 60) / 7,
+                            1e-9);
+}
+END_TEST
+
 /* ---- the visibility timeout runs from the delivery --------------------------- */
 
 /* One consumer, prefetch 3, service 10 ms, visibility timeout 27 ms: 1, 2,
@@ -715,6 +782,8 @@ Suite *prefetch_suite(void)
     tcase_add_test(tc, a_failed_call_fails_a_buffered_message);
     tcase_add_test(tc, a_delivery_out_on_its_call_at_its_timeout_is_sent_again);
     tcase_add_test(tc, a_buffered_duplicate_is_acked_unprocessed_and_frees_its_slot);
+    tcase_add_test(tc, a_credit_is_held_until_the_ack_lands);
+    tcase_add_test(tc, a_consumer_crash_loses_its_acks_on_the_way);
     suite_add_tcase(s, tc);
     TCase *tr = tcase_create("runs");
     tcase_set_timeout(tr, 120);

@@ -59,7 +59,7 @@
  *
  * Acks on their way (`ack_delay`, after_processing): a processed message is
  * held (parked.acking, counted in capacity) in its member's `acks` ring
- * (member 0 for a shared group) until its ack lands (ack_event; acks of one
+ * (member 0 for a shared group; with prefetch its consumer's) until its ack lands (ack_event; acks of one
  * member land in order, the delay being constant). A crash of that member
  * (or of the group) bumps its aepoch (the pending ack events go stale) and
  * sends the messages back to the front of their partitions, in order
@@ -268,8 +268,19 @@
  * starts it (the demand hook, as without prefetch): one it has seen is
  * acked unprocessed at once (served, STEP_SKIP) and its credit freed, so
  * the broker sends the next; one whose original is still in processing
- * is processed (nothing is seen before its processing ends).
- * Refused with batch, owned partitions, autoscale and ack_delay.
+ * is processed (nothing is seen before its processing ends). With
+ * ack_delay each consumer has its own acks ring (acks_n: its channel), and
+ * a processed message holds its consumer's credit (pf_consumer.acking)
+ * until its ack lands (ack_event frees it and kicks the broker), as
+ * RabbitMQ frees a credit on the ack, not at the processing's end: the
+ * consumer goes on with its buffer meanwhile, but prefetch must cover the
+ * ack's time too (prefetch = 1 pays it on every message). A crash of the
+ * consumer (or of the group: every consumer's) loses its acks on the way
+ * (acks_lose): those messages go back in front of its cut and buffered
+ * ones, counted towards max_deliveries, and are processed again
+ * (duplicates_processed); a lost ack's visibility timeout runs from its
+ * delivery (its frame's start_ns set to it).
+ * Refused with batch, owned partitions and autoscale.
  *
  * Invariants: those of the station; held messages (waiting or parked, plus
  * those being processed with after_processing) never exceed capacity, nor
@@ -565,6 +576,7 @@ static bool member_free(const struct consumers *g, uint32_t k)
 }
 
 static void owned_kick(struct sim *sim, struct consumers *g, uint32_t part);
+static uint32_t acks_n(const struct consumers *g);
 static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
                     const struct request *fresh);
 
@@ -1882,7 +1894,7 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
             g->pf_wait = hist_new();
         }
         if (g->ack_delay_ns > 0) {
-            uint32_t na = owned(g) ? g->nmem : 1;
+            uint32_t na = acks_n(g);
             g->acks = xcalloc(na, sizeof *g->acks);
             g->aepoch = xcalloc(na, sizeof *g->aepoch);
         }
@@ -2189,8 +2201,9 @@ static const struct param_spec consumers_params[] = {
      "front (after_processing) or loses it (on_receive); the queue's visibility_timeout runs "
      "from each delivery, so a message buffered longer is delivered again; with calls, a "
      "message is acked (its credit freed) after its calls come back; with dedupe, a buffered "
-     "message seen already is acked unprocessed when its consumer reaches it. With "
-     "assignment = shared, no batch, autoscale or ack_delay"},
+     "message seen already is acked unprocessed when its consumer reaches it; with "
+     "ack_delay, a processed message holds its credit until its ack lands. With "
+     "assignment = shared, no batch or autoscale"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -2357,9 +2370,20 @@ static void owned_init(struct sim *sim, struct consumers *g)
 
 /* ---- acks on their way (ack_delay) --------------------------------------------- */
 
-/* The member whose acks m's ack joins: its processor (a shared group: 0). */
-static uint32_t ack_member(const struct consumers *g, const struct station *st)
+/* The rings of acks on their way: one per member (an owned group), per
+ * consumer (prefetch: each consumer's credit and channel), or one. */
+static uint32_t acks_n(const struct consumers *g)
 {
+    return owned(g) ? g->nmem : g->prefetch ? (uint32_t)g->n : 1;
+}
+
+/* The member whose acks m's ack joins: its processor (a prefetching
+ * group's consumer, whose credit it holds; another shared group: 0). */
+static uint32_t ack_member(const struct consumers *g, const struct station *st,
+                           const struct request *m)
+{
+    if (g->prefetch)
+        return idmap_find(&g->held_by, m->id)->a;
     return owned(g) ? g->pserver[st->index] : 0;
 }
 
@@ -2371,8 +2395,13 @@ static void ack_event(struct sim *sim, void *a, void *b)
     if ((uint32_t)v != g->aepoch[k])
         return; /* a crash lost it */
     struct request *m = park_pop(&g->acks[k]);
-    g->parked[sim_top(m)->replica].acking--;
+    uint32_t part = sim_top(m)->replica;
+    g->parked[part].acking--;
     msg_free(sim, g, m, false);
+    if (g->prefetch) { /* the ack frees k's credit: the broker sends it more */
+        g->pf[k].acking--;
+        pf_kick(sim, g, part, NULL);
+    }
 }
 
 /* m's processing by member k ended well: its ack takes ack_delay to reach
@@ -2397,6 +2426,8 @@ static void acks_lose(struct sim *sim, struct consumers *g, uint32_t k)
 {
     struct parked *ak = &g->acks[k];
     g->aepoch[k]++;
+    if (g->prefetch)
+        g->pf[k].acking = 0; /* its credit: the broker takes those messages back */
     while (ak->len > 0) {
         struct request *m = ak->ring[(ak->head + ak->len - 1) % ak->cap]; /* newest first */
         ak->len--;
@@ -2850,6 +2881,8 @@ static void pf_fault(struct sim *sim, struct consumers *g, uint32_t k, enum faul
             station_cut(sim, &g->stn[part], pc->cur); /* cut: pf_cut returns its buffer */
         else
             pf_return(sim, g, k);
+        if (g->acks) /* its acks on the way are lost: those messages go back first */
+            acks_lose(sim, g, k);
         pf_kick(sim, g, part, NULL);
     } else if (pc->down > 0 && --pc->down == 0) {
         pf_kick(sim, g, part, NULL);
@@ -3013,9 +3046,15 @@ static void processed_ok(struct sim *sim, struct station *stn, struct request *m
     if (g->q->reply && !send_reply(sim, g->q, m))
         rr_lost(g, m);
     if (g->ack_delay_ns > 0) { /* held until its ack lands */
-        uint32_t k = ack_member(g, stn);
+        uint32_t k = ack_member(g, stn, m);
+        /* prefetch: its visibility timeout ran from its delivery (acks_lose) */
+        int64_t sent = g->prefetch ? g->pf[k].cur_sent_ns : 0;
+        if (g->prefetch) /* its credit stays in use until the ack lands (ack_event) */
+            g->pf[k].acking++;
         note_processed(g, m);
         release_or_next(sim, g, stn, m);
+        if (g->prefetch)
+            sim_top(m)->start_ns = sent;
         ack_later(sim, g, k, m);
         return;
     }
@@ -3319,8 +3358,10 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
             unpark(sim, g, st);
         }
     }
-    if (crashed && g->acks) /* the acks on their way are lost with the group */
-        acks_lose(sim, g, 0);
+    if (crashed && g->acks) /* the acks on their way are lost with the group (prefetch:
+                               every consumer's, the first consumer's in front) */
+        for (uint32_t k = g->prefetch ? (uint32_t)g->n : 1; k-- > 0;)
+            acks_lose(sim, g, k);
     c->st.replicas_up = g->nstn > 0 && station_is_up(&g->stn[0]);
 }
 
@@ -3499,9 +3540,10 @@ static double consumers_capacity_rps(const struct sim *sim, const struct compone
     if (c->ncallees > 0) /* a consumer is held through its calls, whose time it does not know */
         return (double)NAN;
     double mean = g->service.mean;
-    if (g->prefetch) { /* a credit is held for a round trip and a processing: prefetch of
-                          them per consumer hide the round trip, fewer do not */
-        double cycle = (g->has_fetch ? g->fetch.mean : 0) + mean;
+    if (g->prefetch) { /* a credit is held for a round trip, a processing and its ack's
+                          way: prefetch of them per consumer hide the round trip and the
+                          ack, fewer do not */
+        double cycle = (g->has_fetch ? g->fetch.mean : 0) + mean + (double)g->ack_delay_ns;
         if (cycle / (double)g->prefetch > mean)
             mean = cycle / (double)g->prefetch;
     } else if (g->has_fetch) { /* saturated, every fetch is full: its round trip shared by
@@ -3797,7 +3839,6 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
             const char *why = owned(g)                ? "assignment = range or round_robin"
                               : g->batch > 1          ? "batch above 1"
                               : g->autoscale          ? "autoscale"
-                              : g->ack_delay_ns > 0   ? "ack_delay"
                                                       : NULL;
             if (why)
                 rc = diag_error(d, pe->val_loc,
@@ -3849,7 +3890,7 @@ static void consumers_fini(struct component *c)
     free(g->powner);
     free(g->pserver);
     if (g->acks)
-        for (uint32_t k = 0; k < (owned(g) ? g->nmem : 1); k++)
+        for (uint32_t k = 0; k < acks_n(g); k++)
             free(g->acks[k].ring);
     free(g->acks);
     free(g->aepoch);
