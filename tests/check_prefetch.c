@@ -714,11 +714,13 @@ static void same_results(const struct run_result *a, const struct run_result *b)
     "[fault down]\ntarget = w\naction = crash\nat = 10s\nuntil = 12s\n"                          \
     "[fault slow]\ntarget = w\naction = slow(factor=2)\nat = 20s\nuntil = 24s\n"
 
-static void prefetch_one_is_today(const char *queue, const char *ack)
+/* more: the group's other lines (and sections after it), in both runs */
+static void prefetch_one_is_today(const char *queue, const char *ack, const char *more)
 {
-    char a[2048], b[2048];
-    snprintf(a, sizeof a, RUN_TEXT, queue, ack, "");
-    snprintf(b, sizeof b, RUN_TEXT, queue, ack, "prefetch = 1\n");
+    char a[2048], b[2048], pf[1024];
+    snprintf(pf, sizeof pf, "prefetch = 1\n%s", more);
+    snprintf(a, sizeof a, RUN_TEXT, queue, ack, more);
+    snprintf(b, sizeof b, RUN_TEXT, queue, ack, pf);
     size_t na, nb;
     struct run_result *ra = run1(a, 1, &na), *rb = run1(b, 1, &nb);
     ck_assert_uint_eq(na, nb);
@@ -730,10 +732,16 @@ static void prefetch_one_is_today(const char *queue, const char *ack)
 
 START_TEST(prefetch_one_without_round_trip_is_the_group_without_prefetch)
 {
-    prefetch_one_is_today("", "after_processing");
-    prefetch_one_is_today("", "on_receive");
+    prefetch_one_is_today("", "after_processing", "");
+    prefetch_one_is_today("", "on_receive", "");
     /* the timeout from the delivery is the timeout from the processing */
-    prefetch_one_is_today("visibility_timeout = 60ms\n", "after_processing");
+    prefetch_one_is_today("visibility_timeout = 60ms\n", "after_processing", "");
+    /* calls (some timing out: failed processings) and an idempotent group:
+     * each message's calls and its check are the plain group's */
+    const char *calls = "calls = s\ncall_timeout = 30ms\ndedupe = 2s\n"
+                        "[service s]\nservice = exp(mean=6ms)\nworkers = 2\n";
+    prefetch_one_is_today("visibility_timeout = 60ms\n", "after_processing", calls);
+    prefetch_one_is_today("", "on_receive", calls);
 }
 END_TEST
 

@@ -59,8 +59,9 @@
  *
  * Acks on their way (`ack_delay`, after_processing): a processed message is
  * held (parked.acking, counted in capacity) in its member's `acks` ring
- * (member 0 for a shared group; with prefetch its consumer's) until its ack lands (ack_event; acks of one
- * member land in order, the delay being constant). A crash of that member
+ * (member 0 for a shared group; with prefetch its consumer's) until its
+ * ack lands (ack_event; acks of one member land in order, the delay being
+ * constant). A crash of that member
  * (or of the group) bumps its aepoch (the pending ack events go stale) and
  * sends the messages back to the front of their partitions, in order
  * (acks_lose), marked STEP_DONE: their next processing is a duplicate
