@@ -503,6 +503,37 @@ START_TEST(a_consumer_crash_loses_its_acks_on_the_way)
 }
 END_TEST
 
+/* A crash of the whole group loses every consumer's acks on the way: two
+ * consumers, prefetch 2, service 10 ms, acks 5 ms, six messages. At 12 ms
+ * the first has 3 in processing and 1's ack on its way, the second 4 and
+ * 2's: 3 and 4 are cut, 1 and 2's acks lost, and all six wait at the
+ * broker in their order (4 redelivered, 2 acks lost). After the recovery
+ * at 100 ms: 1, 2 are processed again (110: duplicates), 3, 4 at 120, and
+ * 5, 6 (sent when 1's and 2's acks land at 115) at 130. */
+START_TEST(a_group_crash_loses_every_consumers_acks)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\nservice = const(10ms)\n"
+                "prefetch = 2\nack_delay = 5ms\n");
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 12 * MS);
+    fault(-1, FAULT_CRASH, 0, true);
+    ck_assert_double_eq(metric("w", "acks_lost"), 2);
+    ck_assert_double_eq(metric("w", "redelivered"), 4);
+    ck_assert_double_eq(backlog_now(), 6);
+    tl_run_until(&sim, 100 * MS);
+    fault(-1, FAULT_CRASH, 0, false);
+    tl_run_until(&sim, 130 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    tl_run_until(&sim, 135 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 8);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 2);
+    ck_assert_double_eq(backlog_now(), 0);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"),
+                            (10.0 + 10 + 110 + 110 + 120 + 120 + 130 + 130) / 8, 1e-9);
+}
+END_TEST
+
 /* ---- the visibility timeout runs from the delivery --------------------------- */
 
 /* One consumer, prefetch 3, service 10 ms, visibility timeout 27 ms: 1, 2,
@@ -768,6 +799,51 @@ START_TEST(prefetch_runs_are_deterministic)
 }
 END_TEST
 
+/* Prefetch with calls, dedupe, acks on their way and a visibility timeout,
+ * through a consumer's crash and the group's, with max_deliveries and a
+ * capacity: the same results at -j 1 and -j 2, and each path taken (acks
+ * lost, duplicates skipped, calls failed). */
+START_TEST(prefetch_with_calls_dedupe_and_acks_runs_are_deterministic)
+{
+    const char *text =
+        "[sim]\nduration = 20s\nwarmup = 1s\nrepeat = 2\nseed = 3\n"
+        "[client c]\narrival = poisson(rate=300/s)\nto = q\n"
+        "[queue q]\ncapacity = 200\nmax_deliveries = 4\nvisibility_timeout = 80ms\n"
+        "[consumers w]\nfrom = q\nconsumers = 4\nservice = exp(mean=5ms)\n"
+        "fetch_latency = exp(mean=3ms)\nprefetch = ${p = 1, 5}\nack_delay = 4ms\n"
+        "dedupe = 5s\ncalls = s\ncall_timeout = 40ms\n"
+        "[service s]\nservice = hyperexp(mean=4ms, scv=10)\nworkers = 8\n"
+        "[fault one]\ntarget = w\nreplica = 2\naction = crash\nat = 4s\nuntil = 6s\n"
+        "[fault all]\ntarget = w\naction = crash\nat = 12s\nuntil = 13s\n";
+    size_t n1, n2;
+    struct run_result *r1 = run1(text, 1, &n1), *r2 = run1(text, 2, &n2);
+    ck_assert_uint_eq(n1, 4);
+    ck_assert_uint_eq(n1, n2);
+    for (size_t i = 0; i < n1; i++) {
+        same_results(&r1[i], &r2[i]);
+        double acks_lost = -1, deduped = -1, failed_calls = -1, processed = -1;
+        for (size_t j = 0; j < r1[i].nextra; j++) {
+            const char *nm = r1[i].extra[j].name;
+            double v = r1[i].extra[j].value;
+            if (strcmp(nm, "w.acks_lost") == 0)
+                acks_lost = v;
+            else if (strcmp(nm, "w.deduped") == 0)
+                deduped = v;
+            else if (strcmp(nm, "w.failed_calls") == 0)
+                failed_calls = v;
+            else if (strcmp(nm, "w.processed") == 0)
+                processed = v;
+        }
+        ck_assert_double_gt(acks_lost, 0);
+        ck_assert_double_gt(deduped, 0);
+        ck_assert_double_gt(failed_calls, 0);
+        ck_assert_double_gt(processed, 3000); /* prefetch 1 waits for each ack: below the 300/s */
+    }
+    tl_runs_free(r1, n1);
+    tl_runs_free(r2, n2);
+}
+END_TEST
+
 Suite *prefetch_suite(void)
 {
     Suite *s = suite_create("prefetch");
@@ -792,11 +868,13 @@ Suite *prefetch_suite(void)
     tcase_add_test(tc, a_buffered_duplicate_is_acked_unprocessed_and_frees_its_slot);
     tcase_add_test(tc, a_credit_is_held_until_the_ack_lands);
     tcase_add_test(tc, a_consumer_crash_loses_its_acks_on_the_way);
+    tcase_add_test(tc, a_group_crash_loses_every_consumers_acks);
     suite_add_tcase(s, tc);
     TCase *tr = tcase_create("runs");
     tcase_set_timeout(tr, 120);
     tcase_add_test(tr, prefetch_one_without_round_trip_is_the_group_without_prefetch);
     tcase_add_test(tr, prefetch_runs_are_deterministic);
+    tcase_add_test(tr, prefetch_with_calls_dedupe_and_acks_runs_are_deterministic);
     suite_add_tcase(s, tr);
     return s;
 }
