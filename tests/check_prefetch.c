@@ -534,6 +534,77 @@ START_TEST(a_group_crash_loses_every_consumers_acks)
 }
 END_TEST
 
+/* ---- batch: one delivery carries up to batch messages ------------------------ */
+
+/* A delivery takes what waits at the broker when it is sent (a message
+ * stored while a consumer has credit goes alone, as a fetch of a batch
+ * takes what waits). Two consumers, prefetch 2, no round trip, service 10
+ * ms, the second 10x slow; the group is down while four messages of one
+ * key are published, and comes back at 10 ms. With batch = 2 each delivery
+ * carries two consecutive messages: 1, 2 to the first (ends 20, 30), 3, 4
+ * to the second (110, 210): they end in their order. With batch = 1 the
+ * round robin alternates: 1, 3 to the first (20, 30), 2, 4 to the second
+ * (110, 210): 2 ends after 3 (out of order). The same ends. */
+START_TEST(a_delivery_carries_consecutive_messages_to_one_consumer)
+{
+    for (int b = 2; b >= 1; b--) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\n"
+                       "service = const(10ms)\nprefetch = 2\nbatch = %d\n", b);
+        build(text);
+        fault(1, FAULT_SLOW, 10, true);
+        fault(-1, FAULT_CRASH, 0, true);
+        for (int k = 0; k < 4; k++)
+            publish(7);
+        tl_run_until(&sim, 10 * MS);
+        fault(-1, FAULT_CRASH, 0, false);
+        tl_run_until(&sim, 210 * MS);
+        ck_assert_double_eq(metric("w", "processed"), 4);
+        ck_assert_double_eq(metric("w", "out_of_order"), (b == 2 ? 0 : 1));
+        ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (20.0 + 30 + 110 + 210) / 4, 1e-9);
+        teardown();
+    }
+}
+END_TEST
+
+/* A delivery carries no more than the consumer's credit left: one
+ * consumer, prefetch 3, batch 2, fetch 5 ms, service 10 ms, down while six
+ * messages are published, back at 10 ms: one delivery carries 1, 2 and the
+ * next 3 (one credit left; were it not, 3 and 4), landing at 15: ends 25,
+ * 35, 45. At each end one credit frees: 4, 5, 6 are sent alone at 25, 35,
+ * 45 and end at 55, 65, 75. A crash at 60 ms (5 in processing, 6
+ * buffered) sends 5, 6 back in order; after the recovery at 100 ms one
+ * delivery carries both (landing at 105): ends 115, 125. */
+START_TEST(a_delivery_carries_no_more_than_the_credit_left)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(10ms)\n"
+                "prefetch = 3\nbatch = 2\nfetch_latency = const(5ms)\n");
+    fault(0, FAULT_CRASH, 0, true);
+    for (uint64_t k = 1; k <= 6; k++)
+        publish(k);
+    tl_run_until(&sim, 10 * MS);
+    fault(0, FAULT_CRASH, 0, false);
+    ck_assert_double_eq(backlog_now(), 3); /* 1, 2, 3 delivered, none landed */
+    ck_assert_uint_eq(stn()->busy, 0);
+    tl_run_until(&sim, 60 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    fault(0, FAULT_CRASH, 0, true);
+    ck_assert_double_eq(metric("w", "redelivered"), 2);
+    ck_assert_double_eq(backlog_now(), 2);
+    tl_run_until(&sim, 100 * MS);
+    fault(0, FAULT_CRASH, 0, false);
+    ck_assert_double_eq(backlog_now(), 0);
+    tl_run_until(&sim, 125 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    tl_run_until(&sim, 125 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq(metric("w", "out_of_order"), 0);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (25.0 + 35 + 45 + 55 + 115 + 125) / 6,
+                            1e-9);
+}
+END_TEST
+
 /* ---- the visibility timeout runs from the delivery --------------------------- */
 
 /* One consumer, prefetch 3, service 10 ms, visibility timeout 27 ms: 1, 2,
@@ -799,8 +870,8 @@ START_TEST(prefetch_runs_are_deterministic)
 }
 END_TEST
 
-/* Prefetch with calls, dedupe, acks on their way and a visibility timeout,
- * through a consumer's crash and the group's, with max_deliveries and a
+/* Prefetch (deliveries of 1 or 3) with calls, dedupe, acks on their way
+ * and a visibility timeout, through a consumer's crash and the group's, with max_deliveries and a
  * capacity: the same results at -j 1 and -j 2, and each path taken (acks
  * lost, duplicates skipped, calls failed). */
 START_TEST(prefetch_with_calls_dedupe_and_acks_runs_are_deterministic)
@@ -810,14 +881,15 @@ START_TEST(prefetch_with_calls_dedupe_and_acks_runs_are_deterministic)
         "[client c]\narrival = poisson(rate=300/s)\nto = q\n"
         "[queue q]\ncapacity = 200\nmax_deliveries = 4\nvisibility_timeout = 80ms\n"
         "[consumers w]\nfrom = q\nconsumers = 4\nservice = exp(mean=5ms)\n"
-        "fetch_latency = exp(mean=3ms)\nprefetch = ${p = 1, 5}\nack_delay = 4ms\n"
+        "fetch_latency = exp(mean=3ms)\nprefetch = ${p = 1, 5}\nbatch = ${b = 1, 3}\n"
+        "ack_delay = 4ms\n"
         "dedupe = 5s\ncalls = s\ncall_timeout = 40ms\n"
         "[service s]\nservice = hyperexp(mean=4ms, scv=10)\nworkers = 8\n"
         "[fault one]\ntarget = w\nreplica = 2\naction = crash\nat = 4s\nuntil = 6s\n"
         "[fault all]\ntarget = w\naction = crash\nat = 12s\nuntil = 13s\n";
     size_t n1, n2;
     struct run_result *r1 = run1(text, 1, &n1), *r2 = run1(text, 2, &n2);
-    ck_assert_uint_eq(n1, 4);
+    ck_assert_uint_eq(n1, 8);
     ck_assert_uint_eq(n1, n2);
     for (size_t i = 0; i < n1; i++) {
         same_results(&r1[i], &r2[i]);
@@ -869,6 +941,8 @@ Suite *prefetch_suite(void)
     tcase_add_test(tc, a_credit_is_held_until_the_ack_lands);
     tcase_add_test(tc, a_consumer_crash_loses_its_acks_on_the_way);
     tcase_add_test(tc, a_group_crash_loses_every_consumers_acks);
+    tcase_add_test(tc, a_delivery_carries_consecutive_messages_to_one_consumer);
+    tcase_add_test(tc, a_delivery_carries_no_more_than_the_credit_left);
     suite_add_tcase(s, tc);
     TCase *tr = tcase_create("runs");
     tcase_set_timeout(tr, 120);

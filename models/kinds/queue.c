@@ -280,8 +280,16 @@
  * (acks_lose): those messages go back in front of its cut and buffered
  * ones, counted towards max_deliveries, and are processed again
  * (duplicates_processed); a lost ack's visibility timeout runs from its
- * delivery (its frame's start_ns set to it).
- * Refused with batch, owned partitions and autoscale.
+ * delivery (its frame's start_ns set to it). With batch = B a delivery
+ * (pf_kick) carries up to B waiting messages, oldest first, to the
+ * consumer the round robin picks, no more than its credit left, landing
+ * together after one round trip (one draw, from the first one's work
+ * seed); the round robin moves on per delivery. It takes what waits when
+ * it is sent: a message stored while a consumer has credit goes alone,
+ * so batches form from a backlog (a burst, a recovery). Each message is
+ * then a buffered one as above (no fetch record: cut_fetch and the
+ * fetch's timeout are the shared group's).
+ * Refused with owned partitions and autoscale.
  *
  * Invariants: those of the station; held messages (waiting or parked, plus
  * those being processed with after_processing) never exceed capacity, nor
@@ -2187,7 +2195,8 @@ static const struct param_spec consumers_params[] = {
      "the next one starts. With assignment = range or round_robin a member fetches from the "
      "one partition it serves next, in order; a member that loses it in a rebalance finishes "
      "its fetched batch before the new owner starts (order per partition kept); a consumer an "
-     "autoscaler removes finishes its fetched batch before it leaves"},
+     "autoscaler removes finishes its fetched batch before it leaves. With prefetch, the most "
+     "messages one delivery from the broker carries (see prefetch)"},
     {"fetch_latency", "dist", "",
      "the round trip of one fetch, paid once per fetch before its first message is "
      "processed, e.g. const(5ms); none by default; with prefetch, the round trip of each "
@@ -2203,8 +2212,9 @@ static const struct param_spec consumers_params[] = {
      "from each delivery, so a message buffered longer is delivered again; with calls, a "
      "message is acked (its credit freed) after its calls come back; with dedupe, a buffered "
      "message seen already is acked unprocessed when its consumer reaches it; with "
-     "ack_delay, a processed message holds its credit until its ack lands. With "
-     "assignment = shared, no batch or autoscale"},
+     "ack_delay, a processed message holds its credit until its ack lands; with batch, one "
+     "delivery carries up to batch waiting messages (one round trip). With assignment = "
+     "shared, no autoscale"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -2547,7 +2557,7 @@ static void vt_invisible(struct sim *sim, struct consumers *g, struct station *s
  * t (false: m is not delivered by a fetch now). */
 static bool batch_vt(const struct consumers *g)
 {
-    return g->batch > 1 && g->q->vt_ns >= 0 && !g->ack_on_receive;
+    return g->batch > 1 && !g->prefetch && g->q->vt_ns >= 0 && !g->ack_on_receive;
 }
 
 static void vt_fetched(struct consumers *g, struct request *m, int64_t t)
@@ -2753,24 +2763,37 @@ static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
         g->pf_cursor[part] = cursor;
         uint32_t k = part * g->pf_per + j;
         struct pf_consumer *pc = &g->pf[k];
-        struct request *m = park_pop(pk);
-        backlog_add(sim, st, -1);
-        wait_take(sim, g, m); /* delivered: no longer waiting */
+        /* one delivery: up to batch messages (no more than k's credit left),
+         * landing together after one round trip */
+        uint32_t sent = 0;
         int64_t land = now;
-        if (g->has_fetch) {
-            struct rng wr;
-            sim_work_rng(m, st->comp, 1, &wr);
-            land += (int64_t)(dist_sample(&g->fetch, &wr) + 0.5);
+        while (sent < g->batch && pk->len > 0 && pf_used(pc) < g->prefetch) {
+            if (sent > 0 && expired(g->q, pk->ring[pk->head]->born_ns, now)) {
+                struct request *x = park_pop(pk);
+                backlog_add(sim, st, -1);
+                lose_expired(sim, g, x);
+                continue;
+            }
+            struct request *m = park_pop(pk);
+            backlog_add(sim, st, -1);
+            wait_take(sim, g, m); /* delivered: no longer waiting */
+            if (sent++ == 0) { /* the delivery's round trip: a draw from its first message */
+                if (g->has_fetch) {
+                    struct rng wr;
+                    sim_work_rng(m, st->comp, 1, &wr);
+                    land += (int64_t)(dist_sample(&g->fetch, &wr) + 0.5);
+                }
+                if (land < pc->last_land_ns)
+                    land = pc->last_land_ns;
+                pc->last_land_ns = land;
+            }
+            pf_push(pc, m, now, land);
+            idmap_get(&g->held_by, m->id)->a = k; /* its visibility timer, demand and end find k */
+            pk->fetched++;
+            pf_level(sim, g, k, 1);
+            if (g->q->vt_ns >= 0 && !g->ack_on_receive) /* from its delivery */
+                sim_after(sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
         }
-        if (land < pc->last_land_ns)
-            land = pc->last_land_ns;
-        pc->last_land_ns = land;
-        pf_push(pc, m, now, land);
-        idmap_get(&g->held_by, m->id)->a = k; /* its visibility timer, demand and end find k */
-        pk->fetched++;
-        pf_level(sim, g, k, 1);
-        if (g->q->vt_ns >= 0 && !g->ack_on_receive) /* from its delivery */
-            sim_after(sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
         if (land > now) {
             uint64_t v = (uint64_t)k << 32 | pc->epoch;
             sim_after(sim, land - now, pf_land_event, g, (void *)(uintptr_t)v);
@@ -3237,7 +3260,7 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
     int64_t sent;
     if (batch_vt(g) && vt_took(g, m, &sent)) /* its timeout runs from its fetch */
         sim_top(m)->start_ns = sent;
-    if (g->batch > 1)
+    if (g->batch > 1 && !g->prefetch) /* prefetch: the broker's batches are in the buffer */
         cut_fetch(sim, g, stn, m);
     if (g->prefetch)
         pf_cut(sim, g, m);
@@ -3838,7 +3861,6 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
             rc = -1;
         } else if (rc == 0) {
             const char *why = owned(g)                ? "assignment = range or round_robin"
-                              : g->batch > 1          ? "batch above 1"
                               : g->autoscale          ? "autoscale"
                                                       : NULL;
             if (why)
