@@ -240,7 +240,8 @@
  * credit, as the station's queue deletes one a consumer reaches); one
  * stored or sent back to an empty log with credit free is taken at once,
  * unchecked, as station_offer starts it: so prefetch = 1 without
- * fetch_latency is exactly the group without prefetch. A [fault] with
+ * fetch_latency (nor ack_delay, whose acks hold the credit) is exactly the
+ * group without prefetch. A [fault] with
  * `replica = K` acts on consumer K alone: slow multiplies its own demands
  * (its pf slow factor), a crash cuts its message (station_cut) and
  * pf_return sends its buffer (landed or in flight: its epoch makes the
@@ -3852,8 +3853,7 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
                 d) < 0)
         rc = -1, g->has_fetch = false;
     /* prefetch: per-consumer buffers of a shared group whose consumers stay
-     * (no member moves, no scale-down, no ack timer holding a buffered
-     * message) */
+     * (no member moves, no scale-down) */
     const struct sc_entry *pe = sc_find_entry(s, "prefetch");
     if (pe && strcmp(pe->value, "none") != 0) {
         long long np;
