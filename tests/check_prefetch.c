@@ -534,6 +534,39 @@ START_TEST(a_group_crash_loses_every_consumers_acks)
 }
 END_TEST
 
+/* With a visibility timeout, a message whose ack a crash lost comes back
+ * when the timeout from its delivery ends (not from its processing). One
+ * consumer, prefetch 2, service 10 ms, acks 5 ms, timeout 30 ms: 1 and 2
+ * are sent at 0 (1 acked at 15, when 3 is sent), 2 is processed in [10,
+ * 20), 3 from 20. A crash at 22 ms cuts 3 (back at 15 + 30 = 45) and loses
+ * 2's ack (back at 0 + 30 = 30); the consumer recovers at 25. 2 is then
+ * processed again in [30, 40) (a duplicate) and 3 in [45, 55). */
+START_TEST(a_lost_acks_message_comes_back_when_the_timeout_from_its_delivery_ends)
+{
+    build(QUIET "[queue q]\nvisibility_timeout = 30ms\n\n[consumers w]\nfrom = q\n"
+                "service = const(10ms)\nprefetch = 2\nack_delay = 5ms\n");
+    for (uint64_t k = 1; k <= 3; k++)
+        publish(k);
+    tl_run_until(&sim, 22 * MS);
+    fault(0, FAULT_CRASH, 0, true);
+    ck_assert_double_eq(metric("w", "acks_lost"), 1);
+    ck_assert_double_eq(backlog_now(), 0); /* both invisible */
+    tl_run_until(&sim, 25 * MS);
+    fault(0, FAULT_CRASH, 0, false);
+    tl_run_until(&sim, 30 * MS);
+    ck_assert_uint_eq(stn()->busy, 1); /* 2 is back */
+    tl_run_until(&sim, 55 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    tl_run_until(&sim, 60 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 1);
+    ck_assert_double_eq(metric("w", "redelivered"), 2);
+    ck_assert_double_eq(backlog_now(), 0);
+    ck_assert_uint_eq(stn()->busy, 0);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (10.0 + 20 + 40 + 55) / 4, 1e-9);
+}
+END_TEST
+
 /* ---- batch: one delivery carries up to batch messages ------------------------ */
 
 /* A delivery takes what waits at the broker when it is sent (a message
@@ -941,6 +974,7 @@ Suite *prefetch_suite(void)
     tcase_add_test(tc, a_credit_is_held_until_the_ack_lands);
     tcase_add_test(tc, a_consumer_crash_loses_its_acks_on_the_way);
     tcase_add_test(tc, a_group_crash_loses_every_consumers_acks);
+    tcase_add_test(tc, a_lost_acks_message_comes_back_when_the_timeout_from_its_delivery_ends);
     tcase_add_test(tc, a_delivery_carries_consecutive_messages_to_one_consumer);
     tcase_add_test(tc, a_delivery_carries_no_more_than_the_credit_left);
     suite_add_tcase(s, tc);
