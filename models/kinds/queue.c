@@ -288,8 +288,8 @@
  * seed); the round robin moves on per delivery. It takes what waits when
  * it is sent: a message stored while a consumer has credit goes alone,
  * so batches form from a backlog (a burst, a recovery). Each message is
- * then a buffered one as above (no fetch record: cut_fetch and the
- * fetch's timeout are the shared group's).
+ * then a buffered one as above (no fetch record: cut_fetch and batch_vt
+ * serve only a group without prefetch).
  * Refused with owned partitions and autoscale.
  *
  * Invariants: those of the station; held messages (waiting or parked, plus
