@@ -23,7 +23,9 @@ struct pf_slot {
 };
 
 /* One consumer of a prefetching group. Its credit in use is its buffer
- * (in flight or landed) plus the message it processes. */
+ * (in flight or landed), the message it processes and, with ack_delay, the
+ * ones it processed whose acks have not landed (RabbitMQ frees a credit
+ * when the ack arrives). */
 struct pf_consumer {
     struct pf_slot *ring; /* its buffer, oldest delivery first */
     uint32_t head, len, cap;
@@ -32,16 +34,17 @@ struct pf_consumer {
     int64_t last_land_ns; /* its channel delivers in order: no landing before this */
     uint32_t epoch;       /* crashes so far: a landing event of an older one is stale */
     uint32_t down;        /* crash faults on it now */
+    uint32_t acking;      /* processed, its ack on the way (ack_delay): still unacked */
     bool gone;            /* removed by an autoscaler: the broker sends it nothing */
     double slow;          /* its own slow fault's factor; 1: none */
     struct level buffered; /* its buffer's length (time-weighted) */
 };
 
-/* Messages delivered to c and not yet acked (its buffer and the one in
- * processing): its credit in use. */
+/* Messages delivered to c and not yet acked (its buffer, the one in
+ * processing, the acks on their way): its credit in use. */
 static inline uint32_t pf_used(const struct pf_consumer *c)
 {
-    return c->len + (c->cur != NULL);
+    return c->len + (c->cur != NULL) + c->acking;
 }
 
 void pf_push(struct pf_consumer *c, struct request *m, int64_t sent_ns, int64_t land_ns,

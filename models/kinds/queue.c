@@ -59,8 +59,9 @@
  *
  * Acks on their way (`ack_delay`, after_processing): a processed message is
  * held (parked.acking, counted in capacity) in its member's `acks` ring
- * (member 0 for a shared group) until its ack lands (ack_event; acks of one
- * member land in order, the delay being constant). A crash of that member
+ * (member 0 for a shared group; with prefetch its consumer's) until its
+ * ack lands (ack_event; acks of one member land in order, the delay being
+ * constant). A crash of that member
  * (or of the group) bumps its aepoch (the pending ack events go stale) and
  * sends the messages back to the front of their partitions, in order
  * (acks_lose), marked STEP_DONE: their next processing is a duplicate
@@ -242,7 +243,8 @@
  * credit, as the station's queue deletes one a consumer reaches); one
  * stored or sent back to an empty log with credit free is taken at once,
  * unchecked, as station_offer starts it: so prefetch = 1 without
- * fetch_latency is exactly the group without prefetch. A [fault] with
+ * fetch_latency (nor ack_delay, whose acks hold the credit) is exactly the
+ * group without prefetch. A [fault] with
  * `replica = K` acts on consumer K alone: slow multiplies its own demands
  * (its pf slow factor), a crash cuts its message (station_cut) and
  * pf_return sends its buffer (landed or in flight: its epoch makes the
@@ -260,6 +262,42 @@
  * timeout a crashed consumer's messages (cut or buffered) come back when
  * their timeout ends (STEP_INVISIBLE, their frame's start_ns set to the
  * delivery), or, past it, are dropped (pf_invisible: a copy is out).
+ * With calls, a consumer makes a buffered message's calls as any
+ * consumer does (calls_begin, its worker and its credit held): the
+ * message is acked, and its credit freed (pf_done), when its last call
+ * came back; a failed call fails it (release_or_next, then the failed
+ * way). A crash while a call is out detaches the call (calls_cut) and cuts
+ * the message as above, its buffer with it; a visibility timeout that
+ * ends while the call is out (pf_holds: still its consumer's) sends a copy.
+ * An idempotent group (dedupe) checks a buffered message when its consumer
+ * starts it (the demand hook, as without prefetch): one it has seen is
+ * acked unprocessed at once (served, STEP_SKIP) and its credit freed, so
+ * the broker sends the next; one whose original is still in processing
+ * is processed (nothing is seen before its processing ends). With
+ * ack_delay each consumer has its own acks ring (acks_n: its channel), and
+ * a processed message holds its consumer's credit (pf_consumer.acking)
+ * until its ack lands (ack_event frees it and kicks the broker), as
+ * RabbitMQ frees a credit on the ack, not at the processing's end: the
+ * consumer goes on with its buffer meanwhile, but prefetch must cover the
+ * ack's time too (prefetch = 1 pays it on every message). A crash of the
+ * consumer (or of the group: every consumer's) loses its acks on the way
+ * (acks_lose): those messages go back in front of its cut and buffered
+ * ones, counted towards max_deliveries, and are processed again
+ * (duplicates_processed); a lost ack's visibility timeout runs from its
+ * delivery (its frame's start_ns set to it). With batch = B a delivery
+ * (pf_kick) carries up to B waiting messages, oldest first, to the
+ * consumer the round robin picks, no more than its credit left, landing
+ * together after one round trip (one draw, from the first one's work
+ * seed); the round robin moves on per delivery. It takes what waits when
+ * it is sent: a message stored while a consumer has credit goes alone,
+ * so batches form from a backlog (a burst, a recovery). Each message is
+ * then a buffered one as above (no fetch record: cut_fetch and batch_vt
+ * serve only a group without prefetch). An owned member's delivery
+ * (pf_member) takes up to B messages of its partitions in turn, as one
+ * Kafka fetch returns records of several partitions; its acks ring is its
+ * member's (acks_n: one per consumer with a buffer, npf). A consumer an
+ * autoscaler removes keeps its acks on the way: they land (its credit no
+ * longer matters) unless it crashes first.
  * Owned partitions (assignment = range or round_robin; Kafka's fetch
  * buffer): member k's buffer holds messages of the partitions it owns
  * only; pf_member fills its credit from them in turn (mcursor), oldest
@@ -285,8 +323,8 @@
  * waiting at the broker only: buffered ones are delivered, so a deep
  * buffer hides lag from it. prefetch = 1 without fetch_latency never
  * holds a message it does not start at once: an owned (or autoscaled
- * owned) group is then exactly the group without prefetch. Refused with
- * batch, calls, dedupe and ack_delay.
+ * owned) group is then exactly the group without prefetch (nor
+ * ack_delay, as above).
  *
  * Invariants: those of the station; held messages (waiting or parked, plus
  * those being processed with after_processing) never exceed capacity, nor
@@ -591,6 +629,8 @@ static void owned_kick(struct sim *sim, struct consumers *g, uint32_t part);
 static void pf_member(struct sim *sim, struct consumers *g, uint32_t k);
 static void pf_drop_moved(struct sim *sim, struct consumers *g, uint32_t k);
 static bool pf_eligible(const struct consumers *g, uint32_t k);
+static void pf_sync(struct consumers *g, uint32_t k);
+static uint32_t acks_n(const struct consumers *g);
 static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
                     const struct request *fresh);
 
@@ -1928,7 +1968,7 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
             g->pf_wait = hist_new();
         }
         if (g->ack_delay_ns > 0) {
-            uint32_t na = owned(g) ? g->nmem : 1;
+            uint32_t na = acks_n(g);
             g->acks = xcalloc(na, sizeof *g->acks);
             g->aepoch = xcalloc(na, sizeof *g->aepoch);
         }
@@ -2220,7 +2260,8 @@ static const struct param_spec consumers_params[] = {
      "the next one starts. With assignment = range or round_robin a member fetches from the "
      "one partition it serves next, in order; a member that loses it in a rebalance finishes "
      "its fetched batch before the new owner starts (order per partition kept); a consumer an "
-     "autoscaler removes finishes its fetched batch before it leaves"},
+     "autoscaler removes finishes its fetched batch before it leaves. With prefetch, the most "
+     "messages one delivery from the broker carries (see prefetch)"},
     {"fetch_latency", "dist", "",
      "the round trip of one fetch, paid once per fetch before its first message is "
      "processed, e.g. const(5ms); none by default; with prefetch, the round trip of each "
@@ -2233,14 +2274,17 @@ static const struct param_spec consumers_params[] = {
      "there even while another consumer is idle (buffered_worst_mean, buffer_wait_*); a "
      "consumer's crash (a [fault] with replica = K: one consumer) sends its buffer back to the "
      "front (after_processing) or loses it (on_receive); the queue's visibility_timeout runs "
-     "from each delivery, so a message buffered longer is delivered again. With assignment "
+     "from each delivery, so a message buffered longer is delivered again; with calls, a "
+     "message is acked (its credit freed) after its calls come back; with dedupe, a buffered "
+     "message seen already is acked unprocessed when its consumer reaches it; with "
+     "ack_delay, a processed message holds its credit until its ack lands; with batch, one "
+     "delivery carries up to batch waiting messages (one round trip). With assignment "
      "= range or round_robin each member buffers from the partitions it owns, in turn, order "
      "per partition kept; a rebalance sends the buffered messages of a partition that moves "
      "back to its front and the new owner starts after the old one's message (nothing twice). "
      "With autoscale a new consumer starts with an empty buffer; a removed one finishes its "
      "message and hands its buffer back to the front in order (redelivered, not lost). The "
-     "lag an autoscaler reads leaves buffered messages out. Not with batch, calls, dedupe or "
-     "ack_delay"},
+     "lag an autoscaler reads leaves buffered messages out"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -2420,9 +2464,22 @@ static void owned_init(struct sim *sim, struct consumers *g)
 
 /* ---- acks on their way (ack_delay) --------------------------------------------- */
 
-/* The member whose acks m's ack joins: its processor (a shared group: 0). */
-static uint32_t ack_member(const struct consumers *g, const struct station *st)
+/* The rings of acks on their way: one per consumer with a buffer
+ * (prefetch: each consumer's credit and channel, ack_member's number; an
+ * owned group's are its members), one per member (an owned group), or
+ * one. */
+static uint32_t acks_n(const struct consumers *g)
 {
+    return g->prefetch ? g->npf : owned(g) ? g->nmem : 1;
+}
+
+/* The member whose acks m's ack joins: its processor (a prefetching
+ * group's consumer, whose credit it holds; another shared group: 0). */
+static uint32_t ack_member(const struct consumers *g, const struct station *st,
+                           const struct request *m)
+{
+    if (g->prefetch)
+        return idmap_find(&g->held_by, m->id)->a;
     return owned(g) ? g->pserver[st->index] : 0;
 }
 
@@ -2434,8 +2491,17 @@ static void ack_event(struct sim *sim, void *a, void *b)
     if ((uint32_t)v != g->aepoch[k])
         return; /* a crash lost it */
     struct request *m = park_pop(&g->acks[k]);
-    g->parked[sim_top(m)->replica].acking--;
+    uint32_t part = sim_top(m)->replica;
+    g->parked[part].acking--;
     msg_free(sim, g, m, false);
+    if (g->prefetch) { /* the ack frees k's credit: the broker sends it more */
+        g->pf[k].acking--;
+        pf_sync(g, k);
+        if (owned(g)) /* k itself: it may own part no longer */
+            member_next(sim, g, k);
+        else
+            pf_kick(sim, g, part, NULL);
+    }
 }
 
 /* m's processing by member k ended well: its ack takes ack_delay to reach
@@ -2460,6 +2526,10 @@ static void acks_lose(struct sim *sim, struct consumers *g, uint32_t k)
 {
     struct parked *ak = &g->acks[k];
     g->aepoch[k]++;
+    if (g->prefetch) { /* its credit: the broker takes those messages back */
+        g->pf[k].acking = 0;
+        pf_sync(g, k);
+    }
     while (ak->len > 0) {
         struct request *m = ak->ring[(ak->head + ak->len - 1) % ak->cap]; /* newest first */
         ak->len--;
@@ -2578,7 +2648,7 @@ static void vt_invisible(struct sim *sim, struct consumers *g, struct station *s
  * t (false: m is not delivered by a fetch now). */
 static bool batch_vt(const struct consumers *g)
 {
-    return g->batch > 1 && g->q->vt_ns >= 0 && !g->ack_on_receive;
+    return g->batch > 1 && !g->prefetch && g->q->vt_ns >= 0 && !g->ack_on_receive;
 }
 
 static void vt_fetched(struct consumers *g, struct request *m, int64_t t)
@@ -2793,25 +2863,28 @@ static void pf_land_event(struct sim *sim, void *a, void *b)
         pf_start(sim, g, k, NULL);
 }
 
-/* The broker sends m, just taken from its partition st's log, to consumer
- * k: it lands after its round trip (fetch_latency: a draw from the
- * message's work seed, stream 1), in order on k's channel, and an idle
- * consumer starts on it as it lands. */
-static void pf_send(struct sim *sim, struct consumers *g, uint32_t k, struct request *m,
-                    struct station *st)
+/* The broker puts m, just taken from its partition st's log, in a delivery
+ * to consumer k: land < 0 opens the delivery, whose round trip
+ * (fetch_latency) is a draw from m's work seed (stream 1), in order on k's
+ * channel; a later message of the same delivery (batch) passes the landing
+ * time it returned and lands with it. pf_deliver ends the delivery. */
+static int64_t pf_send(struct sim *sim, struct consumers *g, uint32_t k, struct request *m,
+                       struct station *st, int64_t land)
 {
     struct pf_consumer *pc = &g->pf[k];
     int64_t now = sim_now(sim);
     wait_take(sim, g, m); /* delivered: no longer waiting */
-    int64_t land = now;
-    if (g->has_fetch) {
-        struct rng wr;
-        sim_work_rng(m, st->comp, 1, &wr);
-        land += (int64_t)(dist_sample(&g->fetch, &wr) + 0.5);
+    if (land < 0) { /* the delivery's round trip: a draw from its first message */
+        land = now;
+        if (g->has_fetch) {
+            struct rng wr;
+            sim_work_rng(m, st->comp, 1, &wr);
+            land += (int64_t)(dist_sample(&g->fetch, &wr) + 0.5);
+        }
+        if (land < pc->last_land_ns)
+            land = pc->last_land_ns;
+        pc->last_land_ns = land;
     }
-    if (land < pc->last_land_ns)
-        land = pc->last_land_ns;
-    pc->last_land_ns = land;
     pf_push(pc, m, now, land, g->pf_seq++);
     pf_sync(g, k);
     idmap_get(&g->held_by, m->id)->a = k; /* its visibility timer, demand and end find k */
@@ -2819,6 +2892,15 @@ static void pf_send(struct sim *sim, struct consumers *g, uint32_t k, struct req
     pf_level(sim, g, k, 1);
     if (g->q->vt_ns >= 0 && !g->ack_on_receive) /* from its delivery */
         sim_after(sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
+    return land;
+}
+
+/* A delivery to consumer k (landing at land) is complete: it lands after
+ * its round trip, or now, and an idle consumer starts on it as it lands. */
+static void pf_deliver(struct sim *sim, struct consumers *g, uint32_t k, int64_t land)
+{
+    struct pf_consumer *pc = &g->pf[k];
+    int64_t now = sim_now(sim);
     if (land > now) {
         uint64_t v = (uint64_t)k << 32 | pc->epoch;
         sim_after(sim, land - now, pf_land_event, g, (void *)(uintptr_t)v);
@@ -2879,18 +2961,61 @@ static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
             continue;
         }
         g->pf_cursor[part] = (k - lo + 1) % g->pf_per;
-        struct request *m = park_pop(pk);
-        backlog_add(sim, st, -1);
-        pf_send(sim, g, k, m, st);
+        /* one delivery: up to batch messages (no more than k's credit
+         * left), landing together after one round trip */
+        struct pf_consumer *pc = &g->pf[k];
+        uint32_t sent = 0;
+        int64_t land = -1;
+        while (sent < g->batch && pk->len > 0 && pf_used(pc) < g->prefetch) {
+            if (sent > 0 && expired(g->q, pk->ring[pk->head]->born_ns, now)) {
+                struct request *x = park_pop(pk);
+                backlog_add(sim, st, -1);
+                lose_expired(sim, g, x);
+                continue;
+            }
+            struct request *m = park_pop(pk);
+            backlog_add(sim, st, -1);
+            land = pf_send(sim, g, k, m, st, land);
+            sent++;
+        }
+        pf_deliver(sim, g, k, land);
     }
+}
+
+/* The next message member k of an owned group may be sent: the oldest of
+ * its partitions in turn from mcursor (an expired one deleted on the way,
+ * as member_next does), none of a partition whose broker is down or whose
+ * previous owner still processes one of its messages (after a rebalance).
+ * NULL when none; *st gets its partition. */
+static struct request *pf_member_take(struct sim *sim, struct consumers *g, uint32_t k,
+                                      struct station **st)
+{
+    for (uint32_t i = 0; i < g->own_len[k]; i++) {
+        uint32_t idx = (g->mcursor[k] + i) % g->own_len[k];
+        uint32_t p = g->own_parts[g->own_start[k] + idx];
+        struct parked *pk = &g->parked[p];
+        if ((g->pserver[p] != NO_MEMBER && g->pserver[p] != k) || !broker_up(g->q, p))
+            continue;
+        while (pk->len > 0) {
+            struct request *x = park_pop(pk);
+            backlog_add(sim, &g->stn[p], -1);
+            if (expired(g->q, x->born_ns, sim_now(sim))) {
+                lose_expired(sim, g, x);
+                continue;
+            }
+            g->mcursor[k] = (idx + 1) % g->own_len[k];
+            *st = &g->stn[p];
+            return x;
+        }
+    }
+    return NULL;
 }
 
 /* Member k of an owned group (live, no rebalance under way): when idle it
  * starts on its oldest landed message, and the broker fills its credit
- * from its partitions in turn (mcursor), oldest first in each (an expired
- * one deleted on the way, as member_next does); a partition whose broker
- * is down, or whose previous owner still processes one of its messages
- * (after a rebalance), sends nothing: the new owner starts after it. */
+ * with deliveries of up to batch messages each (pf_member_take: its
+ * partitions in turn, oldest first in each), one round trip per delivery;
+ * the new owner of a moved partition starts after its old one. */
 static void pf_member(struct sim *sim, struct consumers *g, uint32_t k)
 {
     if (k == NO_MEMBER || !member_live(g, k) || g->paused)
@@ -2899,29 +3024,19 @@ static void pf_member(struct sim *sim, struct consumers *g, uint32_t k)
     if (pf_head_ready(pc, sim_now(sim)))
         pf_start(sim, g, k, NULL);
     while (pf_used(pc) < g->prefetch) {
-        struct request *m = NULL;
-        struct station *st = NULL;
-        for (uint32_t i = 0; i < g->own_len[k] && !m; i++) {
-            uint32_t idx = (g->mcursor[k] + i) % g->own_len[k];
-            uint32_t p = g->own_parts[g->own_start[k] + idx];
-            struct parked *pk = &g->parked[p];
-            if ((g->pserver[p] != NO_MEMBER && g->pserver[p] != k) || !broker_up(g->q, p))
-                continue;
-            st = &g->stn[p];
-            while (pk->len > 0 && !m) {
-                struct request *x = park_pop(pk);
-                backlog_add(sim, st, -1);
-                if (expired(g->q, x->born_ns, sim_now(sim))) {
-                    lose_expired(sim, g, x);
-                    continue;
-                }
-                m = x;
-                g->mcursor[k] = (idx + 1) % g->own_len[k];
-            }
+        uint32_t sent = 0;
+        int64_t land = -1;
+        while (sent < g->batch && pf_used(pc) < g->prefetch) {
+            struct station *st = NULL;
+            struct request *m = pf_member_take(sim, g, k, &st);
+            if (!m)
+                break;
+            land = pf_send(sim, g, k, m, st, land);
+            sent++;
         }
-        if (!m)
+        if (sent == 0)
             return;
-        pf_send(sim, g, k, m, st);
+        pf_deliver(sim, g, k, land);
     }
 }
 
@@ -3100,6 +3215,8 @@ static void pf_fault(struct sim *sim, struct consumers *g, uint32_t k, enum faul
             station_cut(sim, &g->stn[part], pc->cur); /* cut: pf_cut returns its buffer */
         else
             pf_return(sim, g, k);
+        if (g->acks) /* its acks on the way are lost: those messages go back first */
+            acks_lose(sim, g, k);
         pf_kick(sim, g, part, NULL);
     } else if (pc->down > 0 && --pc->down == 0) {
         pf_sync(g, k);
@@ -3264,9 +3381,15 @@ static void processed_ok(struct sim *sim, struct station *stn, struct request *m
     if (g->q->reply && !send_reply(sim, g->q, m))
         rr_lost(g, m);
     if (g->ack_delay_ns > 0) { /* held until its ack lands */
-        uint32_t k = ack_member(g, stn);
+        uint32_t k = ack_member(g, stn, m);
+        /* prefetch: its visibility timeout ran from its delivery (acks_lose) */
+        int64_t sent = g->prefetch ? g->pf[k].cur_sent_ns : 0;
+        if (g->prefetch) /* its credit stays in use until the ack lands (ack_event) */
+            g->pf[k].acking++;
         note_processed(g, m);
         release_or_next(sim, g, stn, m);
+        if (g->prefetch)
+            sim_top(m)->start_ns = sent;
         ack_later(sim, g, k, m);
         return;
     }
@@ -3448,7 +3571,7 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
     int64_t sent;
     if (batch_vt(g) && vt_took(g, m, &sent)) /* its timeout runs from its fetch */
         sim_top(m)->start_ns = sent;
-    if (g->batch > 1)
+    if (g->batch > 1 && !g->prefetch) /* prefetch: the broker's batches are in the buffer */
         cut_fetch(sim, g, stn, m);
     if (g->prefetch)
         pf_cut(sim, g, m);
@@ -3572,8 +3695,10 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
             unpark(sim, g, st);
         }
     }
-    if (crashed && g->acks) /* the acks on their way are lost with the group */
-        acks_lose(sim, g, 0);
+    if (crashed && g->acks) /* the acks on their way are lost with the group (prefetch:
+                               every consumer's, the first consumer's in front) */
+        for (uint32_t k = acks_n(g); k-- > 0;)
+            acks_lose(sim, g, k);
     c->st.replicas_up = g->nstn > 0 && station_is_up(&g->stn[0]);
 }
 
@@ -3752,9 +3877,10 @@ static double consumers_capacity_rps(const struct sim *sim, const struct compone
     if (c->ncallees > 0) /* a consumer is held through its calls, whose time it does not know */
         return (double)NAN;
     double mean = g->service.mean;
-    if (g->prefetch) { /* a credit is held for a round trip and a processing: prefetch of
-                          them per consumer hide the round trip, fewer do not */
-        double cycle = (g->has_fetch ? g->fetch.mean : 0) + mean;
+    if (g->prefetch) { /* a credit is held for a round trip, a processing and its ack's
+                          way: prefetch of them per consumer hide the round trip and the
+                          ack, fewer do not */
+        double cycle = (g->has_fetch ? g->fetch.mean : 0) + mean + (double)g->ack_delay_ns;
         if (cycle / (double)g->prefetch > mean)
             mean = cycle / (double)g->prefetch;
     } else if (g->has_fetch) { /* saturated, every fetch is full: its round trip shared by
@@ -4080,25 +4206,14 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
     if (kp_dist(s, consumers_params, "fetch_latency", DIST_DURATION, &g->fetch, &g->has_fetch,
                 d) < 0)
         rc = -1, g->has_fetch = false;
-    /* prefetch: per-consumer buffers (not with a batch, nor yet with calls,
-     * dedupe or ack_delay) */
+    /* prefetch: per-consumer buffers */
     const struct sc_entry *pe = sc_find_entry(s, "prefetch");
     if (pe && strcmp(pe->value, "none") != 0) {
         long long np;
         if (kp_int(s, consumers_params, "prefetch", 1, 1000000, &np, d) < 0) {
             rc = -1;
         } else if (rc == 0) {
-            const char *why = g->batch > 1          ? "batch above 1"
-                              : c->ncallees           ? "calls"
-                              : g->dedupe_ns >= 0     ? "dedupe"
-                              : g->ack_delay_ns > 0   ? "ack_delay"
-                                                      : NULL;
-            if (why)
-                rc = diag_error(d, pe->val_loc,
-                                "prefetch is not supported with %s on [consumers %s]", why,
-                                s->name);
-            else
-                g->prefetch = (uint32_t)np, g->prefetch_loc = pe->val_loc;
+            g->prefetch = (uint32_t)np, g->prefetch_loc = pe->val_loc;
         }
     }
     g->n = n; /* its stations are built by the queue, which knows the partitions */
@@ -4143,7 +4258,7 @@ static void consumers_fini(struct component *c)
     free(g->powner);
     free(g->pserver);
     if (g->acks)
-        for (uint32_t k = 0; k < (owned(g) ? g->nmem : 1); k++)
+        for (uint32_t k = 0; k < acks_n(g); k++)
             free(g->acks[k].ring);
     free(g->acks);
     free(g->aepoch);
