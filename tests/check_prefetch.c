@@ -1055,6 +1055,77 @@ START_TEST(owned_and_autoscaled_prefetch_runs_are_deterministic_and_lose_nothing
 }
 END_TEST
 
+/* Everything at once: owned partitions (or a shared group) autoscaled on
+ * lag, prefetch 2 or 20, deliveries of 1 or 4, a round trip, calls to a
+ * store and acks 2 ms on their way. With a member crashed for 3 s: the
+ * same results at -j 1 and -j 2, and the crash's paths taken (acks lost,
+ * messages redelivered). Without the crash, at least once and no more:
+ * nothing lost, nothing processed twice, every message stored processed
+ * or still held at the end (a few), whatever the scale-downs and
+ * rebalances did to the buffers and the acks on their way. */
+static void mixed_run(const char *group, bool crash)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "[sim]\nduration = 30s\nwarmup = 0s\nseed = 11\n"
+             "[client c]\narrival = poisson(rate=${rate = 300, 900}/s)\nto = q\n"
+             "[queue q]\n%s"
+             "service = exp(mean=3ms)\nfetch_latency = exp(mean=3ms)\n"
+             "prefetch = ${p = 2, 20}\nbatch = 4\nack_delay = 2ms\ncalls = s\n"
+             "autoscale = hpa(metric=lag, target=3, min=1, max=6, period=1s, window=3s)\n"
+             "[service s]\nservice = exp(mean=1ms)\nworkers = 32\n%s",
+             group,
+             crash ? "[fault down]\ntarget = w\nreplica = 0\naction = crash\nat = 12s\nuntil = 15s\n"
+                   : "");
+    size_t n1, n2;
+    struct run_result *r1 = run1(text, 1, &n1), *r2 = run1(text, 2, &n2);
+    ck_assert_uint_eq(n1, 4);
+    ck_assert_uint_eq(n1, n2);
+    double acks_lost = 0;
+    for (size_t i = 0; i < n1; i++) {
+        same_results(&r1[i], &r2[i]);
+        uint64_t done = (uint64_t)extra(&r1[i], "w.processed");
+        ck_assert_uint_gt(done, 8000);
+        ck_assert_double_eq(extra(&r1[i], "w.lost"), 0);
+        ck_assert_double_eq(extra(&r1[i], "q.lost_total"), 0);
+        /* a call per processing, plus those a crash cut or the end caught */
+        ck_assert_double_ge(extra(&r1[i], "w.calls"), (double)done);
+        ck_assert_double_le(extra(&r1[i], "w.calls"), (double)done + 100);
+        if (crash) {
+            ck_assert_double_gt(extra(&r1[i], "w.redelivered"), 0);
+            acks_lost += extra(&r1[i], "w.acks_lost");
+            continue;
+        }
+        ck_assert_double_eq(extra(&r1[i], "w.duplicates_processed"), 0);
+        ck_assert_double_eq(extra(&r1[i], "w.acks_lost"), 0);
+        const struct comp_result *w = NULL;
+        for (size_t c = 0; c < r1[i].ncomps; c++)
+            if (strcmp(r1[i].comps[c].name, "w") == 0)
+                w = &r1[i].comps[c];
+        ck_assert_ptr_nonnull(w);
+        ck_assert_uint_ge(w->arrivals, done);
+        ck_assert_uint_le(w->arrivals - done, 200);
+    }
+    if (crash) /* a crash with acks on their way: at least one point */
+        ck_assert_double_gt(acks_lost, 0);
+    tl_runs_free(r1, n1);
+    tl_runs_free(r2, n2);
+}
+
+START_TEST(owned_autoscaled_prefetch_with_calls_acks_and_batch_is_deterministic_and_at_least_once)
+{
+    static const char *const groups[] = {
+        "partitions = 6\n[consumers w]\nfrom = q\nconsumers = 1\nassignment = range\n"
+        "rebalance = 100ms\n",
+        "[consumers w]\nfrom = q\nconsumers = 1\n",
+    };
+    for (int g = 0; g < 2; g++) {
+        mixed_run(groups[g], true);
+        mixed_run(groups[g], false);
+    }
+}
+END_TEST
+
 /* Prefetch (deliveries of 1 or 3) with calls, dedupe, acks on their way
  * and a visibility timeout, through a consumer's crash and the group's, with max_deliveries and a
  * capacity: the same results at -j 1 and -j 2, and each path taken (acks
@@ -1138,6 +1209,7 @@ Suite *prefetch_suite(void)
     tcase_add_test(tr, prefetch_runs_are_deterministic);
     tcase_add_test(tr, owned_and_autoscaled_prefetch_runs_are_deterministic_and_lose_nothing);
     tcase_add_test(tr, prefetch_with_calls_dedupe_and_acks_runs_are_deterministic);
+    tcase_add_test(tr, owned_autoscaled_prefetch_with_calls_acks_and_batch_is_deterministic_and_at_least_once);
     suite_add_tcase(s, tr);
     return s;
 }

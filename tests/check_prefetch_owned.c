@@ -12,6 +12,8 @@
  * nothing twice), and a new one gets an empty buffer and full credit. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/kind.h"
@@ -309,6 +311,267 @@ START_TEST(an_owned_scale_down_hands_the_buffer_back_and_the_new_owner_waits)
 }
 END_TEST
 
+/* ---- with acks on their way, calls, dedupe, batch ------------------------------ */
+
+#define OWNED1(extra)                                                                           \
+    QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 1\nassignment = range\n"          \
+          "service = const(10ms)\n" extra
+
+/* One member owning one partition, ack_delay 5 ms, four messages at 0.
+ * Prefetch 2: 1 starts, 2 is buffered; 1 ends at 10 (its ack on its way
+ * holds the credit) and 2 starts; 1's ack at 15 lets 3 in, 2's at 25 lets
+ * 4 in: ends 10, 20, 30, 40. Prefetch 1 waits for each ack: 2 is sent at
+ * 15, 3 at 30, 4 at 45: ends 10, 25, 40, 55. */
+START_TEST(an_owned_members_credit_is_held_until_its_ack_lands)
+{
+    build(OWNED1("prefetch = 2\nack_delay = 5ms\n"));
+    for (int i = 0; i < 4; i++)
+        publish(7);
+    tl_run_until(&sim, 14 * MS);
+    ck_assert_double_eq(backlog_now(), 2); /* 3, 4: 2 in processing, 1's ack on its way */
+    tl_run_until(&sim, 15 * MS);
+    ck_assert_double_eq(backlog_now(), 1);
+    tl_run_until(&sim, 40 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), 25, 1e-9);
+    teardown();
+    build(OWNED1("prefetch = 1\nack_delay = 5ms\n"));
+    for (int i = 0; i < 4; i++)
+        publish(7);
+    tl_run_until(&sim, 15 * MS - 1);
+    ck_assert_double_eq(backlog_now(), 3);
+    ck_assert_uint_eq(serving_in(0), 0); /* idle, waiting for 1's ack */
+    tl_run_until(&sim, 55 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 3);
+    tl_run_until(&sim, 55 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (10.0 + 25 + 40 + 55) / 4, 1e-9);
+}
+END_TEST
+
+/* One partition, two members (range: member 0 owns it), prefetch 2,
+ * ack_delay 5 ms, four messages at 0 (one key). Member 0 processes 1
+ * (ends 10, ack due at 15) then 2; it crashes at 12: 2 is cut and 1's ack
+ * lost (its ring is member 0's), so 1, 2 go back in front of 3, 4
+ * (acks_lost 1, redelivered 2) and member 1 owns the partition (rebalance
+ * 0): 1 and 2 are sent to it at 12. Without dedupe 1 is processed again
+ * [12, 22), then 2 [22, 32) (its credit: 1's ack at 27 lets 4 in), 3
+ * [32, 42), 4 [42, 52): 5 processings, one twice. With dedupe 1 has been
+ * seen: acked unprocessed at once, so 2 starts at 12 [12, 22), 3 [22, 32),
+ * 4 [32, 42): 4 processings, 1 deduped, none twice. */
+START_TEST(an_owned_members_crash_loses_its_acks_and_dedupe_skips_the_copy)
+{
+    for (int d = 0; d < 2; d++) {
+        build(d ? QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\nassignment = range\n"
+                        "service = const(10ms)\nprefetch = 2\nack_delay = 5ms\ndedupe = 1s\n"
+                : QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\nassignment = range\n"
+                        "service = const(10ms)\nprefetch = 2\nack_delay = 5ms\n");
+        for (int i = 0; i < 4; i++)
+            publish(7);
+        tl_run_until(&sim, 12 * MS);
+        fault(0, FAULT_CRASH, 0, true);
+        ck_assert_double_eq(metric("w", "acks_lost"), 1);
+        ck_assert_double_eq(metric("w", "redelivered"), 2);
+        ck_assert_double_eq(backlog_now(), 4); /* 1, 2, 3, 4: the rebalance is next */
+        tl_run_until(&sim, 12 * MS);
+        /* 1, 2 sent to member 1; 3, 4 wait (dedupe: 1 skipped at once, 3 sent) */
+        ck_assert_double_eq(backlog_now(), d ? 1 : 2);
+        int64_t end = d ? 42 * MS : 52 * MS;
+        tl_run_until(&sim, end - 1);
+        ck_assert_double_eq(metric("w", "processed"), d ? 3 : 4);
+        tl_run_until(&sim, end);
+        ck_assert_double_eq(metric("w", "processed"), d ? 4 : 5);
+        ck_assert_double_eq(metric("w", "duplicates_processed"), d ? 0 : 1);
+        if (d)
+            ck_assert_double_eq(metric("w", "deduped"), 1);
+        ck_assert_double_eq(metric("w", "lost"), 0);
+        ck_assert_double_eq(metric("w", "out_of_order"), 0);
+        teardown();
+    }
+    build(OWNED1("")); /* for the fixture's teardown */
+}
+END_TEST
+
+/* Two partitions dealt in turn (keys 10: 0, 20: 1), two members, prefetch
+ * 2, 10 ms a message then a 5 ms call (the member held through it), six
+ * messages at 0: member 0 processes 1 (acked at 15) with 3 buffered, member
+ * 1 2 with 4 buffered. Member 1 crashes at 12, 2 out on its call: the call
+ * is detached, 2 cut and 4 returned: partition 1's log is 2, 4, 6 again
+ * (redelivered 2) and member 0 owns both (rebalance 0). Its credit frees at
+ * each ack: 3 [15, 30), then 5, 2, 4, 6 (its partitions in turn, each in
+ * order) at 15 ms each: the last ends at 90. Nothing lost or twice. */
+START_TEST(an_owned_members_crash_mid_call_sends_the_message_and_its_buffer_back)
+{
+    build(QUIET "[queue q]\npartitions = 2\nroute = round_robin\n\n[consumers w]\nfrom = q\n"
+                "consumers = 2\nassignment = range\nservice = const(10ms)\nprefetch = 2\n"
+                "calls = s\n\n[service s]\nservice = const(5ms)\nworkers = 4\n");
+    for (int i = 0; i < 3; i++) {
+        publish(10);
+        publish(20);
+    }
+    tl_run_until(&sim, 12 * MS);
+    fault(1, FAULT_CRASH, 0, true);
+    ck_assert_double_eq(metric("w", "redelivered"), 2);
+    ck_assert_double_eq(backlog_now(), 4); /* 5; 2, 4, 6 */
+    tl_run_until(&sim, 15 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 1);
+    tl_run_until(&sim, 90 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    tl_run_until(&sim, 90 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 0);
+    ck_assert_double_eq(metric("w", "lost"), 0);
+    ck_assert_double_eq(metric("w", "out_of_order"), 0);
+}
+END_TEST
+
+/* When consumer 0 first processes, in [t, t + 10 ms): the test steps the
+ * clock by 10 us (the draws are not on a grid); 4 messages (10 ms each)
+ * after t0, the time from the first end to the fourth. */
+static int64_t ends_span(int64_t t0)
+{
+    int64_t first = -1;
+    for (int64_t t = t0; t < t0 + 400 * MS; t += 10000) {
+        tl_run_until(&sim, t);
+        double p = metric("w", "processed");
+        if (p >= 1 && first < 0)
+            first = t;
+        if (p >= 4)
+            return t - first;
+    }
+    ck_abort_msg("not 4 processed");
+    return -1;
+}
+
+/* An owned member's delivery carries up to batch messages on one round
+ * trip. One member owning two partitions, prefetch 4, a round trip of
+ * uniform(1ms, 200ms), 10 ms a message, down while four messages (two per
+ * partition) are published, back at 10 ms: with batch = 4 one delivery
+ * carries all four (its partitions in turn), landing together, so they are
+ * processed back to back: the fourth ends exactly 30 ms after the first
+ * (within the 10 us step). With batch = 1 each has its own round trip and
+ * the later draws leave the member idle between them: more than 30 ms. */
+START_TEST(an_owned_members_delivery_carries_up_to_batch_messages_on_one_round_trip)
+{
+    for (int b = 4; b >= 1; b -= 3) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 QUIET "[queue q]\npartitions = 2\nroute = round_robin\n\n[consumers w]\n"
+                       "from = q\nconsumers = 1\nassignment = range\nservice = const(10ms)\n"
+                       "prefetch = 4\nbatch = %d\nfetch_latency = uniform(1ms, 200ms)\n", b);
+        build(text);
+        fault(0, FAULT_CRASH, 0, true);
+        for (int i = 0; i < 2; i++) {
+            publish(10);
+            publish(20);
+        }
+        tl_run_until(&sim, 10 * MS);
+        fault(0, FAULT_CRASH, 0, false);
+        tl_run_until(&sim, 10 * MS); /* the rebalance (0 s) */
+        ck_assert_double_eq(backlog_now(), 0); /* all four sent at once */
+        int64_t span = ends_span(10 * MS);
+        if (b == 4)
+            ck_assert_int_le(llabs(span - 30 * MS), 10000);
+        else
+            ck_assert_int_gt(span, 30 * MS + 20000);
+        ck_assert_double_eq(metric("w", "out_of_order"), 0);
+        teardown();
+    }
+    build(OWNED1("")); /* for the fixture's teardown */
+}
+END_TEST
+
+#define SCALED_ACKS(extra)                                                                       \
+    QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = 2\n"                               \
+          "service = const(10ms)\nprefetch = 2\n" extra                                         \
+          "autoscale = hpa(metric=lag, target=2, min=1, max=2, period=25ms, "                   \
+          "tolerance=0%, window=0s, cold_start=0s)\n"
+
+/* A shared group of 2, prefetch 2, acks 20 ms on their way, four messages
+ * at 0: consumer 0 processes 1 then 3, consumer 1 2 then 4 (ends 10, 20;
+ * acks at 30, 40). At the reading at 25 ms nothing waits: consumer 1 (idle,
+ * the highest) is removed with its acks of 2 and 4 on their way. 5 and 6,
+ * published at 26 ms, wait for consumer 0's credit (its acks): 1's ack at
+ * 30 lets 5 in [30, 40), 3's at 40 lets 6 in [40, 50); consumer 1's acks
+ * land too (nothing lost or twice), and its credit freed at 30 takes
+ * nothing (else 5 and 6 would both end at 40). If instead consumer 1
+ * crashes at 27 ms, after its removal, its two acks are lost: 2 and 4 go
+ * back in front of 5, 6, and consumer 0 processes 2 [30, 40), 4 [40, 50),
+ * then, each credit freed by an ack 20 ms after its processing, 5 [60, 70)
+ * and 6 [70, 80): 8 processings, 2 twice. */
+START_TEST(a_removed_consumers_acks_land_or_a_crash_loses_them)
+{
+    for (int crash = 0; crash < 2; crash++) {
+        build(SCALED_ACKS("ack_delay = 20ms\n"));
+        start_autoscaler();
+        for (int i = 0; i < 4; i++)
+            publish(5);
+        tl_run_until(&sim, 25 * MS + 1);
+        ck_assert_double_eq(group_ts("consumers_ready"), 1);
+        tl_run_until(&sim, 26 * MS);
+        publish(5);
+        publish(5);
+        tl_run_until(&sim, 27 * MS);
+        if (crash) {
+            fault(1, FAULT_CRASH, 0, true);
+            ck_assert_double_eq(metric("w", "acks_lost"), 2);
+            ck_assert_double_eq(backlog_now(), 4); /* 2, 4, 5, 6 */
+        } else {
+            ck_assert_double_eq(backlog_now(), 2);
+        }
+        int64_t end = crash ? 80 * MS : 50 * MS;
+        tl_run_until(&sim, 40 * MS + 1);
+        ck_assert_double_eq(metric("w", "processed"), 5);
+        tl_run_until(&sim, end - 1);
+        ck_assert_double_eq(metric("w", "processed"), crash ? 7 : 5);
+        tl_run_until(&sim, end);
+        ck_assert_double_eq(metric("w", "processed"), crash ? 8 : 6);
+        ck_assert_double_eq(metric("w", "duplicates_processed"), crash ? 2 : 0);
+        ck_assert_double_eq(metric("w", "acks_lost"), crash ? 2 : 0);
+        ck_assert_double_eq(metric("w", "lost"), 0);
+        tl_run_until(&sim, end + 20 * MS); /* every ack landed: nothing held */
+        ck_assert_double_eq(metric("q", "lost_total"), 0);
+        ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), 0)->busy, 0);
+        teardown();
+    }
+    build(OWNED1("")); /* for the fixture's teardown */
+}
+END_TEST
+
+/* A shared group of 2, prefetch 2, 10 ms a message then a 10 ms call, six
+ * messages at 0: consumer 0 processes 1 with 3 buffered, consumer 1 2
+ * with 4; at 20 ms 1 and 2 are acked, 3 and 4 start and 5, 6 are sent.
+ * At the reading at 25 ms nothing waits: consumer 1 (busy with 4, as
+ * consumer 0 with 3: the highest) is removed: it finishes 4 and its call
+ * (acked at 40) and hands 6 back. Consumer 0 has no credit before 3's ack
+ * at 40: 5 [40, 60) with 6 sent then, 6 [60, 80). Ends 20, 20, 40, 40,
+ * 60, 80: 6 calls, 6 redelivered once, nothing lost or twice. */
+START_TEST(a_removed_consumer_finishes_its_call_and_hands_its_buffer_back)
+{
+    build(SCALED_ACKS("calls = s\n") "\n[service s]\nservice = const(10ms)\nworkers = 4\n");
+    start_autoscaler();
+    for (int i = 0; i < 6; i++)
+        publish(5);
+    tl_run_until(&sim, 25 * MS + 1);
+    ck_assert_double_eq(group_ts("consumers_ready"), 1);
+    ck_assert_double_eq(metric("w", "redelivered"), 1);
+    ck_assert_double_eq(backlog_now(), 1); /* 6 */
+    ck_assert_uint_eq(queue_station(kind_lookup(&sim, "q"), 0)->busy, 2);
+    tl_run_until(&sim, 40 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 4);
+    ck_assert_double_eq(backlog_now(), 0);
+    tl_run_until(&sim, 80 * MS - 1);
+    ck_assert_double_eq(metric("w", "processed"), 5);
+    tl_run_until(&sim, 80 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 6);
+    ck_assert_double_eq(metric("w", "calls"), 6);
+    ck_assert_double_eq(metric("w", "duplicates_processed"), 0);
+    ck_assert_double_eq(metric("w", "lost"), 0);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), (20.0 + 20 + 40 + 40 + 60 + 80) / 6,
+                            1e-9);
+}
+END_TEST
+
 Suite *prefetch_owned_suite(void)
 {
     Suite *s = suite_create("prefetch_owned");
@@ -321,6 +584,12 @@ Suite *prefetch_owned_suite(void)
     tcase_add_test(tc, a_scale_down_hands_the_buffer_back_in_order);
     tcase_add_test(tc, a_new_consumer_gets_an_empty_buffer_and_full_credit);
     tcase_add_test(tc, an_owned_scale_down_hands_the_buffer_back_and_the_new_owner_waits);
+    tcase_add_test(tc, an_owned_members_credit_is_held_until_its_ack_lands);
+    tcase_add_test(tc, an_owned_members_crash_loses_its_acks_and_dedupe_skips_the_copy);
+    tcase_add_test(tc, an_owned_members_crash_mid_call_sends_the_message_and_its_buffer_back);
+    tcase_add_test(tc, an_owned_members_delivery_carries_up_to_batch_messages_on_one_round_trip);
+    tcase_add_test(tc, a_removed_consumers_acks_land_or_a_crash_loses_them);
+    tcase_add_test(tc, a_removed_consumer_finishes_its_call_and_hands_its_buffer_back);
     suite_add_tcase(s, tc);
     return s;
 }

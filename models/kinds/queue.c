@@ -321,10 +321,9 @@
  * sequence): redelivered, never lost (whatever the ack) nor processed
  * twice. The autoscaler's lag (the backlog, lag_s) counts the messages
  * waiting at the broker only: buffered ones are delivered, so a deep
- * buffer hides lag from it. prefetch = 1 without fetch_latency never
- * holds a message it does not start at once: an owned (or autoscaled
- * owned) group is then exactly the group without prefetch (nor
- * ack_delay, as above).
+ * buffer hides lag from it. prefetch = 1 without fetch_latency (nor
+ * ack_delay) never holds a message it does not start at once: an owned
+ * (or autoscaled owned) group is then exactly the group without prefetch.
  *
  * Invariants: those of the station; held messages (waiting or parked, plus
  * those being processed with after_processing) never exceed capacity, nor
