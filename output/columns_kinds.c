@@ -297,6 +297,9 @@ const struct kind_metric columns_kind_metrics[] = {
        "queue with message_size", CNT),
     KT("bytes_held", "bytes", "bytes the broker holds (every group and partition)",
        "queue with message_size", "at the sample"),
+    KT("bytes_cap", "bytes", "the most bytes_held can reach: capacity_bytes times the "
+       "partitions of every group (timeseries.png draws it as a dashed line on bytes_held)",
+       "queue with capacity_bytes", "the queue's parameters"),
     /* fault */
     KM("dropped_messages", "messages", "messages a link fault lost", "fault", CNT),
     /* wars (staleness probe) */

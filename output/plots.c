@@ -1272,6 +1272,8 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
 
 /* Panels of more lines than this draw no bands: theirs would overlap. */
 #define TS_BAND_MAX_LINES 2
+/* The most caps drawn on a panel of bytes held (one per distinct value). */
+#define TS_CAPS_MAX 4
 
 /* The mean of one time slot's values over the replications (NaN when
  * none has one) and the band drawn around it: with 3 or more values the
@@ -1427,15 +1429,15 @@ static bool ts_span(const struct report *rp, const char *name, double *lo, doubl
 static size_t ts_levels(const struct report *rp, const char **names, size_t nn,
                         const char **out, size_t max)
 {
-    static const char *const kinds[] = {".admitted_rps", ".wb_queue", ".queue", ".in_rotation",
-                                        ".replicas", ".breaker_state"};
+    static const char *const kinds[] = {".admitted_rps", ".wb_queue", ".queue", ".bytes_held",
+                                        ".in_rotation", ".replicas", ".breaker_state"};
     size_t n = 0;
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
         for (size_t j = 0; j < nn && n < max; j++) {
             const char *dot = strrchr(names[j], '.');
             if (!dot || strcmp(dot, kinds[k]) != 0)
                 continue;
-            if (k == 4) { /* replicas: not when in_rotation of it is already shown */
+            if (k == 5) { /* replicas: not when in_rotation of it is already shown */
                 size_t len = (size_t)(dot - names[j]) + 1; /* "COMPONENT." */
                 bool shown = false;
                 for (size_t i = 0; i < n; i++)
@@ -1448,6 +1450,31 @@ static size_t ts_levels(const struct report *rp, const char **names, size_t nn,
             if (ts_span(rp, names[j], &lo, &hi))
                 out[n++] = names[j];
         }
+    return n;
+}
+
+/* The distinct values of a time-series column over every run, at most
+ * max, ascending (a queue's bytes_cap: one per sweep point at most). */
+static size_t ts_distinct(const struct report *rp, const char *name, double *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rp->nruns; i++) {
+        const struct run_result *r = &rp->runs[i];
+        size_t c = 0;
+        while (c < r->ts_ncols && strcmp(r->ts_names[c], name) != 0)
+            c++;
+        for (size_t k = 0; c < r->ts_ncols && k < r->ts_nrows; k++) {
+            double v = r->ts_rows[k * (1 + r->ts_ncols) + 1 + c];
+            size_t j = 0;
+            while (j < n && out[j] < v)
+                j++;
+            if (isnan(v) || (j < n && out[j] == v) || n == max)
+                continue;
+            memmove(out + j + 1, out + j, (n - j) * sizeof *out);
+            out[j] = v;
+            n++;
+        }
+    }
     return n;
 }
 
@@ -1524,12 +1551,33 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
             if (limit > hi)
                 hi = limit;
         }
+        /* a queue's bytes held: each sweep point's cap (capacity_bytes
+         * times the partitions) as a dashed line */
+        double caps[TS_CAPS_MAX];
+        size_t ncaps = 0;
+        bool bytes = level && dot && strcmp(dot, ".bytes_held") == 0;
+        if (bytes) {
+            char cname[256];
+            snprintf(cname, sizeof cname, "%.*s.bytes_cap", (int)(dot - rows[k].name),
+                     rows[k].name);
+            ncaps = ts_distinct(rp, cname, caps, TS_CAPS_MAX);
+            if (ncaps && caps[ncaps - 1] > hi)
+                hi = caps[ncaps - 1];
+        }
         y_axis(o, rows[k].label, rows[k].name, level ? 0 : lo, hi, 1);
+        if (bytes) /* 64 MB, not 6.4e+07 */
+            outfile_printf(o, "set format y '%%.0s %%cB'\n");
         if (limit > 0)
             outfile_printf(o, "set arrow 99 from graph 0, first %.9g to graph 1, first %.9g "
                               "nohead dt 2 lw 2 lc rgb 'black' front\n"
                               "set label 99 'limit' at graph 0.01, first %.9g offset 0, 0.6 front\n",
                            limit, limit, limit);
+        for (size_t i = 0; i < ncaps; i++)
+            outfile_printf(o, "set arrow %zu from graph 0, first %.9g to graph 1, first %.9g "
+                              "nohead dt 2 lw 2 lc rgb 'black' front\n"
+                              "set label %zu 'cap %.4g MB' at graph 0.01, first %.9g offset 0, 0.6 "
+                              "front\n",
+                           90 + i, caps[i], caps[i], 90 + i, caps[i] / 1e6, caps[i]);
         if (k == 1) /* every row has the same lines: the first row's key names them */
             outfile_printf(o, "set key off\n");
         if (k <= 1)
@@ -1563,6 +1611,10 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
         }
         if (limit > 0)
             outfile_printf(o, "unset arrow 99\nunset label 99\n");
+        for (size_t i = 0; i < ncaps; i++)
+            outfile_printf(o, "unset arrow %zu\nunset label %zu\n", 90 + i, 90 + i);
+        if (bytes)
+            outfile_printf(o, "set format y '%% h'\n");
     }
     outfile_printf(o, "unset multiplot\n");
     free(names);

@@ -1270,6 +1270,21 @@ check "request-reply loss, the request broker crashing ($(rr_sum "$T/rrl_c/runs.
     --set requests.capacity=unbounded --set reply-broker.at=100s --set reply-broker.until=101s 2>/dev/null
 check "request-reply loss by dead letters ($(rr_sum "$T/rrl_d/runs.csv" requests.lost_dead_letter)): lost ones time out, or stay in flight" \
     rr_loss_by "$T/rrl_d/runs.csv" requests.lost_dead_letter
+# --- messaging in the plots and the components (fixes6) ---------------------
+# queue-capacity-bytes.ini: timeseries.png draws the bytes held in a panel of
+# their own, with the cap (64 MB on one partition) as a dashed line;
+# timeseries.csv has the cap only where capacity_bytes is set.
+"$SDSIM" run scenarios/queue-capacity-bytes.ini -j 2 -o "$T/f6qcb" -q 2>"$T/f6qcb.err"
+check "queue-capacity-bytes.ini: timeseries.png has a q.bytes_held panel with the 64 MB cap dashed, and gnuplot draws it" \
+    sh -c "grep -q \"^set ylabel 'q.bytes_held (bytes)'\" '$T/f6qcb/timeseries.gp' &&
+           grep -q '^set arrow 90 from graph 0, first 64000000 to graph 1, first 64000000 nohead dt 2' '$T/f6qcb/timeseries.gp' &&
+           ! grep -q 'gnuplot failed' '$T/f6qcb.err'"
+check "queue-capacity-bytes.ini: q.bytes_cap is 64000000 with capacity_bytes = 64MB, empty without, and bytes_held never above it" \
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        { cap = $c["q.bytes_cap"]
+          if ($c["bytes"] == "64MB") { n++; if (cap != 64000000 || $c["q.bytes_held"] > cap) bad++ }
+          else if (cap != "") bad++ }
+        END { exit !(n > 0 && bad == 0) }' "$T/f6qcb/timeseries.csv"
 # --- replication (issue 7) --------------------------------------------------------
 "$SDSIM" run "$(bare geo-replicas)" --set sim.repeat=1 -o "$T/geo" -q 2>/dev/null
 ps=$(cell "$T/geo/runs.csv" latency_p50_ms level=strong behind=leader)

@@ -1614,7 +1614,14 @@ static size_t queue_ts_extra(const struct sim *sim, const struct component *c, c
         return 1;
     names[1] = "bytes_held";
     values[1] = (double)q->bytes_lv.value;
-    return 2;
+    if (q->capacity_bytes < 0 || max < 3)
+        return 2;
+    /* the most bytes_held can reach: capacity_bytes on each group's
+     * partition (on the one store of a queue nobody reads) */
+    size_t parts = q->ngroups ? q->ngroups * (size_t)q->partitions : 1;
+    names[2] = "bytes_cap";
+    values[2] = (double)q->capacity_bytes * (double)parts;
+    return 3;
 }
 
 static void owned_init(struct sim *sim, struct consumers *g);
