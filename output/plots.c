@@ -1272,6 +1272,8 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
 
 /* Panels of more lines than this draw no bands: theirs would overlap. */
 #define TS_BAND_MAX_LINES 2
+/* The most consumers groups whose publish -> processed gets a row. */
+#define TS_E2E_MAX 2
 /* The most caps drawn on a panel of bytes held (one per distinct value). */
 #define TS_CAPS_MAX 4
 
@@ -1478,9 +1480,35 @@ static size_t ts_distinct(const struct report *rp, const char *name, double *out
     return n;
 }
 
+/* True when every client publishes to a [queue] without a reply queue
+ * (`to` names it): its requests end at the broker's ack, so their latency
+ * is the broker's, not the messages' (a `to` with a sweep or a list is not
+ * one). */
+static bool only_publishers(const struct scenario *sc)
+{
+    size_t nclients = 0;
+    for (size_t i = 0; i < sc->nsections; i++) {
+        const struct sc_section *s = &sc->sections[i];
+        if (strcmp(s->kind, "client") != 0)
+            continue;
+        nclients++;
+        const struct sc_entry *to = sc_find_entry(s, "to");
+        const struct sc_section *q =
+            to ? sc_find_section(sc->sections, sc->nsections, to->value) : NULL;
+        if (!q || strcmp(q->kind, "queue") != 0)
+            return false;
+        const struct sc_entry *reply = sc_find_entry(q, "reply");
+        if (reply && reply->value[0])
+            return false;
+    }
+    return nclients > 0;
+}
+
 /* Panels over time, rows: throughput, failures (when there are any), p99
- * latency and the component levels that change (ts_levels); columns:
- * facets. */
+ * latency of the requests (not when every client only publishes to a
+ * queue: that is the broker's ack), each consumers group's p99 publish ->
+ * processed (TS_E2E_MAX groups at most), and the component levels that
+ * change (ts_levels); columns: facets. */
 void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
 {
     (void)nblocks;
@@ -1491,17 +1519,35 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
     layout_make(&L, rp->sc, NO_SWEEP);
     const char *levels[3];
     size_t nlev = ts_levels(rp, names, nn, levels, 3);
+    /* the consumers groups' publish -> processed, in component order */
+    const char *e2e[TS_E2E_MAX];
+    char e2e_label[TS_E2E_MAX][200];
+    size_t ne2e = 0;
+    for (size_t j = 0; j < nn && ne2e < TS_E2E_MAX; j++) {
+        const char *dot = strrchr(names[j], '.');
+        if (!dot || strcmp(dot, ".e2e_p99_ms") != 0)
+            continue;
+        snprintf(e2e_label[ne2e], sizeof e2e_label[ne2e], "%.*s: p99 publish -> processed",
+                 (int)(dot - names[j]), names[j]);
+        e2e[ne2e++] = names[j];
+    }
     struct {
         const char *name, *label;
-    } rows[6] = {{"throughput_rps", "completed requests"},
-                 {"failed_rps", "failed requests"},
-                 {"latency_p99_ms", "p99 end-to-end latency"}};
+    } rows[3 + TS_E2E_MAX + 3] = {{"throughput_rps", "completed requests"},
+                                  {"failed_rps", "failed requests"},
+                                  {"latency_p99_ms", ne2e ? "clients' p99 request latency"
+                                                          : "p99 end-to-end latency"}};
+    bool publish_only = ne2e && only_publishers(rp->sc);
     size_t nrows = 0;
     for (size_t k = 0; k < 3; k++) { /* not a row of zeros (no failures) */
         double lo, hi;
         ts_span(rp, rows[k].name, &lo, &hi);
-        if (hi > 0)
+        if (hi > 0 && !(k == 2 && publish_only))
             rows[nrows++] = rows[k];
+    }
+    for (size_t i = 0; i < ne2e; i++, nrows++) {
+        rows[nrows].name = e2e[i];
+        rows[nrows].label = e2e_label[i];
     }
     size_t nbase = nrows;
     for (size_t i = 0; i < nlev; i++, nrows++)

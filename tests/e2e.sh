@@ -1285,6 +1285,27 @@ check "queue-capacity-bytes.ini: q.bytes_cap is 64000000 with capacity_bytes = 6
           if ($c["bytes"] == "64MB") { n++; if (cap != 64000000 || $c["q.bytes_held"] > cap) bad++ }
           else if (cap != "") bad++ }
         END { exit !(n > 0 && bad == 0) }' "$T/f6qcb/timeseries.csv"
+# queue-backlog.ini: the API's requests end at the publish's ack (a flat
+# 7 ms), the messages' publish -> processed peaks at about 10 s when the
+# last of the spike is processed (about t = 50 s: 10000 messages drained at
+# 1000/s from t = 40 s): timeseries.png draws both, the second from the
+# group's workers.e2e_p99_ms series. queue-capacity-bytes.ini's clients only
+# publish: their ack latency row is left out, the group's row drawn.
+"$SDSIM" run scenarios/queue-backlog.ini -j 2 -o "$T/f6qb" -q 2>/dev/null
+check "queue-backlog.ini: timeseries.png draws the clients' p99 and the group's p99 publish -> processed" \
+    sh -c "grep -q \"^set ylabel 'clients'' p99 request latency (ms)'\" '$T/f6qb/timeseries.gp' &&
+           grep -q \"^set ylabel 'workers: p99 publish -> processed (ms)'\" '$T/f6qb/timeseries.gp'"
+f6e=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { e = $c["workers.e2e_p99_ms"]; if (e > pk) { pk = e; at = $c["t_s"] }
+      if ($c["latency_p99_ms"] > lat) lat = $c["latency_p99_ms"]; if ($c["t_s"] < 30 && e > pre) pre = e
+      if (pk > 1000 && e < 100 && !back) back = $c["t_s"] }
+    END { print pk, at, lat, pre, back }' "$T/f6qb/timeseries.csv")
+check "queue-backlog.ini: workers.e2e_p99_ms peaks at 9..11 s at t = 48..53 s, under 100 ms before the spike and again by t = 65..69 s, the API's p99 at most 7.5 ms (peak, t, API, before, back: $f6e)" \
+    awk -v v="$f6e" 'BEGIN { split(v, a, " "); exit !(a[1] > 9000 && a[1] < 11000 && a[2] >= 48 && a[2] <= 53 && a[3] <= 7.5 && a[4] < 100 && a[5] >= 65 && a[5] <= 69) }'
+check "queue-capacity-bytes.ini (clients only publish): no ack latency row, the group's publish -> processed row" \
+    sh -c "! grep -q \"^set ylabel '.*request latency\" '$T/f6qcb/timeseries.gp' &&
+           ! grep -q \"^set ylabel 'p99 end-to-end latency\" '$T/f6qcb/timeseries.gp' &&
+           grep -q \"^set ylabel 'workers: p99 publish -> processed (ms)'\" '$T/f6qcb/timeseries.gp'"
 # --- replication (issue 7) --------------------------------------------------------
 "$SDSIM" run "$(bare geo-replicas)" --set sim.repeat=1 -o "$T/geo" -q 2>/dev/null
 ps=$(cell "$T/geo/runs.csv" latency_p50_ms level=strong behind=leader)

@@ -430,6 +430,9 @@ struct consumers {
     struct loc from_loc;      /* where its `from` is (for errors found by the queue) */
     struct level backlog;     /* its messages waiting for a consumer (or parked) */
     struct hist *e2e;         /* its messages: publish at the broker -> processed */
+    struct hist *ts_e2e;      /* the same, in the time series' current interval (made at
+                                 the first message processed, when [sim] interval is set);
+                                 the sample reads and empties it (consumers_ts_extra) */
     uint64_t dropped_oldest;  /* its waiting messages dropped to make room (measured window) */
     struct station *stn;      /* one per partition (built by the queue): its workers are
                                  the partition's consumers, its queue the partition's
@@ -863,12 +866,14 @@ static const struct param_spec queue_params[] = {
      "needs message_size. Both bounds may be set: a message must fit both. A message larger "
      "than this is refused outright (rejected_too_large); drop_oldest drops waiting messages, "
      "oldest first, until the new one fits; block holds a publish until it fits, and a large "
-     "held publish holds the smaller ones behind it (head-of-line)"},
+     "held publish holds the smaller ones behind it (head-of-line). Reports the bytes_cap time "
+     "series (this times the partitions of every group): timeseries.png draws it dashed over "
+     "bytes_held"},
     {"message_size", "dist", "",
      "each message's size in bytes (units B, kB, MB, GB, KiB, MiB, GiB), drawn once per "
      "publish from its work seed; copies, redeliveries and dead letters keep it. Reports "
      "bytes_held_mean, bytes_held_max, published_bytes, rejected_bytes and the bytes_held "
-     "time series"},
+     "time series (timeseries.png draws it)"},
     {"full", "reject|drop_oldest|block", "reject",
      "what a publish to a full queue does: refused, the oldest waiting message is dropped, or "
      "it waits at the broker (not acked) until its partition has room (block; ack = "
@@ -2999,6 +3004,11 @@ static void processed_ok(struct sim *sim, struct station *stn, struct request *m
     struct consumers *g = stn->owner;
     hist_add(g->q->e2e, sim_now(sim) - m->born_ns);
     hist_add(g->e2e, sim_now(sim) - m->born_ns);
+    if (sim->ts.interval_ns > 0) {
+        if (!g->ts_e2e)
+            g->ts_e2e = hist_new();
+        hist_add(g->ts_e2e, sim_now(sim) - m->born_ns);
+    }
     g->processed++;
     g->base.st.completed++;
     note_order(g, m);
@@ -3483,6 +3493,14 @@ static size_t consumers_ts_extra(const struct sim *sim, const struct component *
         names[n] = "rebalancing";
         values[n++] = g->paused ? 1.0 : 0.0;
     }
+    if (n < max) { /* publish -> processed of the interval's messages (NaN: none) */
+        struct hist *h = ((struct consumers *)c)->ts_e2e; /* the sample empties it */
+        names[n] = "e2e_p99_ms";
+        bool any = h && hist_count(h) > 0;
+        values[n++] = any ? (double)hist_quantile(h, 0.99) / 1e6 : (double)NAN;
+        if (any)
+            hist_reset(h);
+    }
     return n;
 }
 
@@ -3855,6 +3873,7 @@ static void consumers_fini(struct component *c)
     idmap_free(&g->family);
     idmap_free(&g->last_seq);
     hist_free(g->e2e);
+    hist_free(g->ts_e2e);
     if (g->has_service)
         dist_fini(&g->service);
     for (size_t k = 0; g->deps && k < c->ncallees; k++)
