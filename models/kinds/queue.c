@@ -2125,7 +2125,9 @@ static const struct param_spec consumers_params[] = {
      "scale the consumers (a queue of one partition, or one owned with assignment = range or "
      "round_robin: max capped at its partitions): hpa(metric=lag, target=100, min=1, "
      "max=20, period=15s, tolerance=10%, window=300s, cold_start=0s); lag is the messages "
-     "waiting per consumer at each reading (KEDA), utilisation the busy share; new consumers "
+     "no consumer has started per consumer at each reading (KEDA: waiting, and with batch or "
+     "prefetch those fetched but not yet in processing), utilisation the busy share; new "
+     "consumers "
      "take messages after cold_start, removed ones finish the message they hold (with batch, "
      "their fetch)"},
     {"dedupe", "duration|none", "none",
@@ -3577,7 +3579,14 @@ static void consumer_ready(struct sim *sim, void *a, void *b)
     set_consumers(sim, g);
 }
 
-/* The metric over the last period (lag: at the reading), per ready consumer. */
+/* The metric over the last period (lag: at the reading), per ready consumer.
+ * The lag is the messages no consumer has started: waiting (or parked), and
+ * fetched into a batch but not yet in processing. Kafka's lag is the log
+ * end minus the group's committed offset: a fetch moves the consumer's
+ * position, not the commit, so the fetched messages stay in it, and a
+ * larger batch hides none of it. (It would also count the message each
+ * consumer is processing, at most one a consumer; left out here, as the
+ * lag has always left it out at batch = 1.) */
 static double consumers_measure(struct sim *sim, struct consumers *g)
 {
     double secs = (double)(sim_now(sim) - g->hpa_last_ns) / 1e9;
@@ -3595,8 +3604,12 @@ static double consumers_measure(struct sim *sim, struct consumers *g)
         break;
     case HPA_RPS:
         return arrivals / secs / per;
-    case HPA_LAG:
-        return (double)g->backlog.value / per;
+    case HPA_LAG: { /* not yet started: waiting, or fetched into a consumer's batch */
+        long long lag = g->backlog.value;
+        for (uint32_t i = 0; i < g->nstn; i++)
+            lag += g->parked[i].fetched;
+        return (double)lag / per;
+    }
     }
     return 0;
 }
@@ -3751,7 +3764,7 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
             rc = -1;
         } else if (g->hpa.metric == HPA_QUEUE) {
             rc = diag_error(d, aloc, "metric = queue is for a service: a [consumers] group "
-                                     "scales on lag (messages waiting per consumer), "
+                                     "scales on lag (messages not yet started per consumer), "
                                      "utilisation or rps");
         } else if (n < g->hpa.min || n > g->hpa.max) {
             rc = diag_error(d, aloc, "the %lld consumers it starts with are outside the "
