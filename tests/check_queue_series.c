@@ -1,7 +1,8 @@
 /* What the messaging kinds put in the time series and the components rows,
  * observed through whole runs: a consumers group's publish -> processed per
  * interval (its e2e_p99_ms series, which timeseries.png draws instead of the
- * publishers' ack latency); a sized queue's cap (bytes_cap). */
+ * publishers' ack latency); a sized queue's cap (bytes_cap); a consumers
+ * group's local and response times in components.csv. */
 #include <stdio.h>
 #include <check.h>
 #include <math.h>
@@ -100,12 +101,73 @@ START_TEST(bytes_cap_is_the_cap_times_every_groups_partitions)
 }
 END_TEST
 
+static const struct comp_result *comp(const struct run_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->ncomps; i++)
+        if (strcmp(r->comps[i].name, name) == 0)
+            return &r->comps[i];
+    ck_abort_msg("no component %s", name);
+    return NULL;
+}
+
+static double mean_ms(const struct sparse_hist *h)
+{
+    ck_assert_uint_gt(h->total, 0);
+    return (double)(h->sum / (long double)h->total) / 1e6;
+}
+
+/* A consumers group's components row means what a service's does, per
+ * delivery: local, its wait + own processing; response, its arrival to
+ * the end of its processing, calls included. 10 publishes a second, one
+ * consumer of 10 ms that then calls a 5 ms service: no wait, local 10 ms,
+ * response 15 ms, and Little's law (arrival rate x response) gives the
+ * mean messages in the group. */
+START_TEST(consumers_response_includes_their_calls)
+{
+    struct run_result *r = run_text("[sim]\nduration=20s\nwarmup=0s\n"
+                                    "[client p]\narrival=constant(rate=10/s)\nto=q\n"
+                                    "[queue q]\nlatency=const(2ms)\n"
+                                    "[consumers w]\nfrom=q\nconsumers=1\nservice=const(10ms)\n"
+                                    "calls=db\n"
+                                    "[service db]\nservice=const(5ms)\n");
+    const struct comp_result *w = comp(r, "w");
+    ck_assert_double_eq_tol(mean_ms(&w->local), 10, 1e-9);
+    ck_assert_double_eq_tol(mean_ms(&w->resp), 15, 1e-9);
+    ck_assert_uint_eq(w->resp.total, w->completed);
+    /* 10/s x 15 ms = 0.15 messages in the group on average */
+    ck_assert_double_eq_tol(w->mean_insys, 0.15, 0.15 * 0.01);
+    tl_runs_free(r, 1);
+}
+END_TEST
+
+/* A failed processing is a delivery that ended, as a service's error is a
+ * request that ended: every processing fails (fail = 1, one delivery each,
+ * then away): local and response 10 ms each, none processed. */
+START_TEST(consumers_local_and_response_count_failed_processings)
+{
+    struct run_result *r = run_text("[sim]\nduration=20s\nwarmup=0s\n"
+                                    "[client p]\narrival=constant(rate=10/s)\nto=q\n"
+                                    "[queue q]\nlatency=const(2ms)\nmax_deliveries=1\n"
+                                    "[consumers w]\nfrom=q\nconsumers=1\nservice=const(10ms)\n"
+                                    "fail=1\n");
+    const struct comp_result *w = comp(r, "w");
+    ck_assert_uint_eq(w->completed, 0);
+    ck_assert_uint_gt(w->local.total, 190);
+    ck_assert_uint_eq(w->resp.total, w->local.total);
+    ck_assert_double_eq_tol(mean_ms(&w->local), 10, 1e-9);
+    ck_assert_double_eq_tol(mean_ms(&w->resp), 10, 1e-9);
+    tl_runs_free(r, 1);
+}
+END_TEST
+
 Suite *queue_series_suite(void)
 {
     Suite *s = suite_create("queue_series");
     TCase *tc = tcase_create("timeseries");
     tcase_add_test(tc, consumers_series_is_publish_to_processed_per_interval);
     tcase_add_test(tc, bytes_cap_is_the_cap_times_every_groups_partitions);
+    tcase_add_test(tc, consumers_response_includes_their_calls);
+    tcase_add_test(tc, consumers_local_and_response_count_failed_processings);
     suite_add_tcase(s, tc);
     return s;
 }

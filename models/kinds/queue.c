@@ -2978,6 +2978,7 @@ static bool processing_fails(struct consumers *g, struct station *stn, const str
 static void processing_failed(struct sim *sim, struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
+    hist_add(g->base.st.resp, sim_now(sim) - sim_top(m)->arrive_ns); /* calls included */
     g->failed++;
     if (g->ack_on_receive) {
         g->lost++;
@@ -3004,6 +3005,7 @@ static void processing_failed(struct sim *sim, struct station *stn, struct reque
 static void processed_ok(struct sim *sim, struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
+    hist_add(g->base.st.resp, sim_now(sim) - sim_top(m)->arrive_ns); /* calls included */
     hist_add(g->q->e2e, sim_now(sim) - m->born_ns);
     hist_add(g->e2e, sim_now(sim) - m->born_ns);
     if (sim->ts.interval_ns > 0) {
@@ -3136,7 +3138,12 @@ static void calls_cut(struct consumers *g, struct request *m)
 static void served(struct sim *sim, struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
+    /* its wait and own processing, without its calls: every processing
+     * that ends, failed or skipped too (a service's local counts its
+     * failures) */
+    hist_add(g->base.st.local, sim_now(sim) - sim_top(m)->arrive_ns);
     if (sim_top(m)->step & STEP_SKIP) { /* seen: acked without processing */
+        hist_add(g->base.st.resp, sim_now(sim) - sim_top(m)->arrive_ns);
         g->deduped++;
         release_or_next(sim, g, stn, m);
         msg_free(sim, g, m, false); /* STEP_SKIP still set: answered already, not lost */
@@ -3146,8 +3153,6 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
         processing_failed(sim, stn, m);
         return;
     }
-    /* its wait and own processing, without its calls */
-    hist_add(g->base.st.local, sim_now(sim) - sim_top(m)->arrive_ns);
     if (g->base.ncallees > 0) {
         calls_begin(sim, g, stn, m);
         return;
