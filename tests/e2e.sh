@@ -1306,6 +1306,19 @@ check "queue-capacity-bytes.ini (clients only publish): no ack latency row, the 
     sh -c "! grep -q \"^set ylabel '.*request latency\" '$T/f6qcb/timeseries.gp' &&
            ! grep -q \"^set ylabel 'p99 end-to-end latency\" '$T/f6qcb/timeseries.gp' &&
            grep -q \"^set ylabel 'workers: p99 publish -> processed (ms)'\" '$T/f6qcb/timeseries.gp'"
+# Traced messages whose acks take ack_delay: a delivery ends with its
+# processing, so a run that ends while a lookup's ack is on its way (3.007 s
+# here: the reply already went to the caller) still has the delivery its
+# reply's flow starts in; and a lost ack (consumers-ack-delay.ini's crashes)
+# is drawn as a redelivery, not folded into one long delivery.
+"$SDSIM" run scenarios/trace-messages.ini -o "$T/f6tm" -q -j 2 --set sim.trace=100% \
+    --set sim.warmup=0s --set sim.duration=3007ms --set lookers.ack_delay=50ms \
+    --set billing.ack_delay=50ms --set audit.ack_delay=50ms --set 'answers.latency=const(20ms)' 2>/dev/null
+check "trace-messages.ini with ack_delay, cut while acks are on their way: every reply's flow starts in its delivery, every request whole" \
+    tests/trace_check --all-add-up --min-replies 100 --min-deliveries 300 "$T/f6tm/trace.json"
+"$SDSIM" run "$(bare consumers-ack-delay)" -o "$T/f6cad" -q -j 2 --set sim.trace=20% --set sim.repeat=1 2>/dev/null
+check "consumers-ack-delay.ini traced: messages whose ack a crash lost are drawn delivered again" \
+    tests/trace_check --min-redeliveries 5 "$T/f6cad/trace.json"
 # --- replication (issue 7) --------------------------------------------------------
 "$SDSIM" run "$(bare geo-replicas)" --set sim.repeat=1 -o "$T/geo" -q 2>/dev/null
 ps=$(cell "$T/geo/runs.csv" latency_p50_ms level=strong behind=leader)

@@ -2406,6 +2406,8 @@ static void acks_lose(struct sim *sim, struct consumers *g, uint32_t k)
         pk->acking--;
         g->acks_lost++;
         m->user++;
+        if (sim->trace) /* delivered again: its next delivery starts now */
+            trace_msg_end(sim, m, false);
         if (exhausted(g->q, m)) {
             dead_letter(sim, g, m);
             continue;
@@ -3022,6 +3024,8 @@ static void processed_ok(struct sim *sim, struct station *stn, struct request *m
         rr_lost(g, m);
     if (g->ack_delay_ns > 0) { /* held until its ack lands */
         uint32_t k = ack_member(g, stn);
+        if (sim->trace) /* its delivery ends with its processing */
+            trace_msg_processed(sim, m);
         note_processed(g, m);
         release_or_next(sim, g, stn, m);
         ack_later(sim, g, k, m);
