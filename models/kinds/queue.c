@@ -430,9 +430,10 @@ struct consumers {
     struct loc from_loc;      /* where its `from` is (for errors found by the queue) */
     struct level backlog;     /* its messages waiting for a consumer (or parked) */
     struct hist *e2e;         /* its messages: publish at the broker -> processed */
-    struct hist *ts_e2e;      /* the same, in the time series' current interval (made at
-                                 the first message processed, when [sim] interval is set);
-                                 the sample reads and empties it (consumers_ts_extra) */
+    struct hist *ts_e2e;      /* the same, in the time series' interval ts_row (made at
+                                 the first message processed, when [sim] interval is set;
+                                 emptied by the first of a later interval) */
+    size_t ts_row;            /* the time-series row its values belong to */
     uint64_t dropped_oldest;  /* its waiting messages dropped to make room (measured window) */
     struct station *stn;      /* one per partition (built by the queue): its workers are
                                  the partition's consumers, its queue the partition's
@@ -3013,6 +3014,10 @@ static void processed_ok(struct sim *sim, struct station *stn, struct request *m
     if (sim->ts.interval_ns > 0) {
         if (!g->ts_e2e)
             g->ts_e2e = hist_new();
+        if (g->ts_row != sim->ts.nrows) { /* the first of this interval */
+            hist_reset(g->ts_e2e);
+            g->ts_row = sim->ts.nrows;
+        }
         hist_add(g->ts_e2e, sim_now(sim) - m->born_ns);
     }
     g->processed++;
@@ -3505,12 +3510,10 @@ static size_t consumers_ts_extra(const struct sim *sim, const struct component *
         values[n++] = g->paused ? 1.0 : 0.0;
     }
     if (n < max) { /* publish -> processed of the interval's messages (NaN: none) */
-        struct hist *h = ((struct consumers *)c)->ts_e2e; /* the sample empties it */
+        const struct hist *h = g->ts_e2e;
         names[n] = "e2e_p99_ms";
-        bool any = h && hist_count(h) > 0;
+        bool any = h && g->ts_row == sim->ts.nrows && hist_count(h) > 0;
         values[n++] = any ? (double)hist_quantile(h, 0.99) / 1e6 : (double)NAN;
-        if (any)
-            hist_reset(h);
     }
     return n;
 }
