@@ -1273,7 +1273,7 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
 /* Panels of more lines than this draw no bands: theirs would overlap. */
 #define TS_BAND_MAX_LINES 2
 /* The most consumers groups whose publish -> processed gets a row. */
-#define TS_E2E_MAX 2
+#define TS_E2E_MAX 3
 /* The most caps drawn on a panel of bytes held (one per distinct value). */
 #define TS_CAPS_MAX 4
 
