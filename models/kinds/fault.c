@@ -53,7 +53,8 @@ static const struct param_spec params[] = {
      "broker) that fails (or one end of a link)"},
     {"replica", "int|all", "all",
      "which replica or node (0 is the first), or all; on a queue, which partition's leader; "
-     "on a consumers group with assignment = range or round_robin, which consumer"},
+     "on a consumers group with assignment = range or round_robin, or with prefetch, which "
+     "consumer (a shared group without prefetch is one node)"},
     {"at", "duration", NULL, "when the fault starts (simulated time)"},
     {"until", "duration|never", "never", "when it ends and the replica recovers"},
     {"action", "action", NULL,
