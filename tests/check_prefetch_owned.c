@@ -195,24 +195,26 @@ END_TEST
 
 /* ---- an autoscaler ---------------------------------------------------------- */
 
-#define SCALED(start, max, prefetch)                                                             \
+#define SCALED_T(start, max, prefetch, target)                                                   \
     QUIET "[queue q]\n\n[consumers w]\nfrom = q\nconsumers = " start "\n"                       \
           "service = const(10ms)\nprefetch = " prefetch "\n"                                    \
-          "autoscale = hpa(metric=lag, target=2, min=1, max=" max ", period=25ms, "             \
+          "autoscale = hpa(metric=lag, target=" target ", min=1, max=" max ", period=25ms, "    \
           "tolerance=0%, window=0s, cold_start=0s)\n"
+#define SCALED(start, max, prefetch) SCALED_T(start, max, prefetch, "2")
 
 /* A shared group of 2, prefetch 4, 12 messages at 0: consumer 0 gets 1, 3,
  * 5, 7 and consumer 1 2, 4, 6, 8 (round robin); as their credit frees at
  * 10 and 20 ms the broker sends 9, 11 to consumer 0 and 10, 12 to
- * consumer 1. At the reading at 25 ms nothing waits at the broker: lag 0,
- * one consumer is enough; consumer 1, processing 6, with 8, 10, 12
+ * consumer 1. At the reading at 25 ms nothing waits at the broker but six
+ * are buffered, not started: the lag is 6 (3 a consumer), and for a target
+ * of 6 one consumer is enough (for 2, see below); consumer 1, processing 6, with 8, 10, 12
  * buffered, is removed: it finishes 6 at 30 ms and its three buffered go
  * back to the broker's front, in order, to consumer 0, which ends 7, 9, 11
  * at 40, 50, 60 and 8, 10, 12 at 70, 80, 90. Ends 10, 10, 20, 20, 30, 30,
  * 40, 50, 60, 70, 80, 90: mean 42.5; nothing lost, nothing twice. */
 START_TEST(a_scale_down_hands_the_buffer_back_in_order)
 {
-    build(SCALED("2", "2", "4"));
+    build(SCALED_T("2", "2", "4", "6"));
     start_autoscaler();
     for (int i = 0; i < 12; i++)
         publish(5); /* one key: its order is the queue's */
@@ -308,6 +310,50 @@ START_TEST(an_owned_scale_down_hands_the_buffer_back_and_the_new_owner_waits)
     ck_assert_double_eq(metric("w", "lost"), 0);
     ck_assert_double_eq(metric("w", "rebalances"), 1);
     ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), 210.0 / 8, 1e-9);
+}
+END_TEST
+
+/* The lag the autoscaler reads counts the buffered messages (delivered, not
+ * started), as Kafka's lag (log end minus committed offset) counts those a
+ * consumer fetched: the same in a shared group and an owned one. Shared:
+ * the group above with a target of 2: the six buffered at 25 ms are 3 a
+ * consumer, so it keeps its 2 (with nothing waiting at the broker): 1..8
+ * end at 10, 20, 30, 40 on each (mean 25), nothing handed back. Owned: the owned group of the test above
+ * with a target of 1: 7 and 8 buffered at 25 ms, 1 a member: it keeps its 2
+ * and nothing is handed back; ends 10, 20, 30, 40 on each: mean 25. */
+START_TEST(the_lag_counts_the_buffered_messages_shared_and_owned)
+{
+    build(SCALED("2", "2", "4"));
+    start_autoscaler();
+    for (int i = 0; i < 12; i++)
+        publish(5);
+    tl_run_until(&sim, 25 * MS + 1);
+    ck_assert_double_eq(backlog_now(), 0);
+    ck_assert_double_eq(group_ts("consumers_ready"), 2);
+    tl_run_until(&sim, 50 * MS - 1); /* both still at work: 1..8 ended by 40 ms */
+    ck_assert_double_eq(metric("w", "processed"), 8);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    ck_assert_double_eq(group_ts("consumers_ready"), 2);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), 25, 1e-9);
+    teardown();
+    build(QUIET "[queue q]\npartitions = 2\nroute = round_robin\n\n[consumers w]\nfrom = q\n"
+                "consumers = 2\nassignment = range\nrebalance = 2ms\nservice = const(10ms)\n"
+                "prefetch = 3\n"
+                "autoscale = hpa(metric=lag, target=1, min=1, max=2, period=25ms, "
+                "tolerance=0%, window=0s, cold_start=0s)\n");
+    start_autoscaler();
+    for (int i = 0; i < 4; i++) {
+        publish(10);
+        publish(20);
+    }
+    tl_run_until(&sim, 25 * MS + 1);
+    ck_assert_double_eq(backlog_now(), 0);
+    ck_assert_double_eq(group_ts("consumers_ready"), 2);
+    tl_run_until(&sim, 40 * MS);
+    ck_assert_double_eq(metric("w", "processed"), 8);
+    ck_assert_double_eq(metric("w", "redelivered"), 0);
+    ck_assert_double_eq(metric("w", "rebalances"), 0);
+    ck_assert_double_eq_tol(metric("q", "e2e_mean_ms"), 25, 1e-9);
 }
 END_TEST
 
@@ -584,6 +630,7 @@ Suite *prefetch_owned_suite(void)
     tcase_add_test(tc, a_scale_down_hands_the_buffer_back_in_order);
     tcase_add_test(tc, a_new_consumer_gets_an_empty_buffer_and_full_credit);
     tcase_add_test(tc, an_owned_scale_down_hands_the_buffer_back_and_the_new_owner_waits);
+    tcase_add_test(tc, the_lag_counts_the_buffered_messages_shared_and_owned);
     tcase_add_test(tc, an_owned_members_credit_is_held_until_its_ack_lands);
     tcase_add_test(tc, an_owned_members_crash_loses_its_acks_and_dedupe_skips_the_copy);
     tcase_add_test(tc, an_owned_members_crash_mid_call_sends_the_message_and_its_buffer_back);

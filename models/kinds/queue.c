@@ -319,9 +319,10 @@
  * its buffer goes back to the front of its partitions in delivery order
  * (pf_hand_back merges several leaving buffers by their delivery
  * sequence): redelivered, never lost (whatever the ack) nor processed
- * twice. The autoscaler's lag (the backlog, lag_s) counts the messages
- * waiting at the broker only: buffered ones are delivered, so a deep
- * buffer hides lag from it. prefetch = 1 without fetch_latency (nor
+ * twice. The autoscaler's lag (consumers_measure) counts the buffered
+ * messages too: pf_send adds each to its partition's `fetched`, pf_start,
+ * pf_return and pf_unbuffer (hand-back, moved partition) take it out, so
+ * a deep buffer hides no lag from it. prefetch = 1 without fetch_latency (nor
  * ack_delay) never holds a message it does not start at once: an owned
  * (or autoscaled owned) group is then exactly the group without prefetch.
  *
@@ -495,6 +496,10 @@ struct consumers {
     struct loc from_loc;      /* where its `from` is (for errors found by the queue) */
     struct level backlog;     /* its messages waiting for a consumer (or parked) */
     struct hist *e2e;         /* its messages: publish at the broker -> processed */
+    struct hist *ts_e2e;      /* the same, in the time series' interval ts_row (made at
+                                 the first message processed, when [sim] interval is set;
+                                 emptied by the first of a later interval) */
+    size_t ts_row;            /* the time-series row its values belong to */
     uint64_t dropped_oldest;  /* its waiting messages dropped to make room (measured window) */
     struct station *stn;      /* one per partition (built by the queue): its workers are
                                  the partition's consumers, its queue the partition's
@@ -939,12 +944,14 @@ static const struct param_spec queue_params[] = {
      "needs message_size. Both bounds may be set: a message must fit both. A message larger "
      "than this is refused outright (rejected_too_large); drop_oldest drops waiting messages, "
      "oldest first, until the new one fits; block holds a publish until it fits, and a large "
-     "held publish holds the smaller ones behind it (head-of-line)"},
+     "held publish holds the smaller ones behind it (head-of-line). Reports the bytes_cap time "
+     "series (this times the partitions of every group): timeseries.png draws it dashed over "
+     "bytes_held"},
     {"message_size", "dist", "",
      "each message's size in bytes (units B, kB, MB, GB, KiB, MiB, GiB), drawn once per "
      "publish from its work seed; copies, redeliveries and dead letters keep it. Reports "
      "bytes_held_mean, bytes_held_max, published_bytes, rejected_bytes and the bytes_held "
-     "time series"},
+     "time series (timeseries.png draws it)"},
     {"full", "reject|drop_oldest|block", "reject",
      "what a publish to a full queue does: refused, the oldest waiting message is dropped, or "
      "it waits at the broker (not acked) until its partition has room (block; ack = "
@@ -1703,7 +1710,14 @@ static size_t queue_ts_extra(const struct sim *sim, const struct component *c, c
         return 1;
     names[1] = "bytes_held";
     values[1] = (double)q->bytes_lv.value;
-    return 2;
+    if (q->capacity_bytes < 0 || max < 3)
+        return 2;
+    /* the most bytes_held can reach: capacity_bytes on each group's
+     * partition (on the one store of a queue nobody reads) */
+    size_t parts = q->ngroups ? q->ngroups * (size_t)q->partitions : 1;
+    names[2] = "bytes_cap";
+    values[2] = (double)q->capacity_bytes * (double)parts;
+    return 3;
 }
 
 static void owned_init(struct sim *sim, struct consumers *g);
@@ -2209,7 +2223,9 @@ static const struct param_spec consumers_params[] = {
      "scale the consumers (a queue of one partition, or one owned with assignment = range or "
      "round_robin: max capped at its partitions): hpa(metric=lag, target=100, min=1, "
      "max=20, period=15s, tolerance=10%, window=300s, cold_start=0s); lag is the messages "
-     "waiting per consumer at each reading (KEDA), utilisation the busy share; new consumers "
+     "no consumer has started per consumer at each reading (KEDA: waiting, and with batch or "
+     "prefetch those fetched but not yet in processing), utilisation the busy share; new "
+     "consumers "
      "take messages after cold_start, removed ones finish the message they hold (with batch, "
      "their fetch; with prefetch, their buffer goes back to the broker's front in order)"},
     {"dedupe", "duration|none", "none",
@@ -2283,7 +2299,7 @@ static const struct param_spec consumers_params[] = {
      "back to its front and the new owner starts after the old one's message (nothing twice). "
      "With autoscale a new consumer starts with an empty buffer; a removed one finishes its "
      "message and hands its buffer back to the front in order (redelivered, not lost). The "
-     "lag an autoscaler reads leaves buffered messages out"},
+     "lag an autoscaler reads counts buffered messages (delivered, not started)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -2537,6 +2553,8 @@ static void acks_lose(struct sim *sim, struct consumers *g, uint32_t k)
         pk->acking--;
         g->acks_lost++;
         m->user++;
+        if (sim->trace) /* delivered again: its next delivery starts now */
+            trace_msg_end(sim, m, false);
         if (exhausted(g->q, m)) {
             dead_letter(sim, g, m);
             continue;
@@ -3344,6 +3362,7 @@ static bool processing_fails(struct consumers *g, struct station *stn, const str
 static void processing_failed(struct sim *sim, struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
+    hist_add(g->base.st.resp, sim_now(sim) - sim_top(m)->arrive_ns); /* calls included */
     g->failed++;
     if (g->ack_on_receive) {
         g->lost++;
@@ -3370,8 +3389,18 @@ static void processing_failed(struct sim *sim, struct station *stn, struct reque
 static void processed_ok(struct sim *sim, struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
+    hist_add(g->base.st.resp, sim_now(sim) - sim_top(m)->arrive_ns); /* calls included */
     hist_add(g->q->e2e, sim_now(sim) - m->born_ns);
     hist_add(g->e2e, sim_now(sim) - m->born_ns);
+    if (sim->ts.interval_ns > 0) {
+        if (!g->ts_e2e)
+            g->ts_e2e = hist_new();
+        if (g->ts_row != sim->ts.nrows) { /* the first of this interval */
+            hist_reset(g->ts_e2e);
+            g->ts_row = sim->ts.nrows;
+        }
+        hist_add(g->ts_e2e, sim_now(sim) - m->born_ns);
+    }
     g->processed++;
     g->base.st.completed++;
     note_order(g, m);
@@ -3385,6 +3414,8 @@ static void processed_ok(struct sim *sim, struct station *stn, struct request *m
         int64_t sent = g->prefetch ? g->pf[k].cur_sent_ns : 0;
         if (g->prefetch) /* its credit stays in use until the ack lands (ack_event) */
             g->pf[k].acking++;
+        if (sim->trace) /* its delivery ends with its processing */
+            trace_msg_processed(sim, m);
         note_processed(g, m);
         release_or_next(sim, g, stn, m);
         if (g->prefetch)
@@ -3503,7 +3534,12 @@ static void calls_cut(struct consumers *g, struct request *m)
 static void served(struct sim *sim, struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
+    /* its wait and own processing, without its calls: every processing
+     * that ends, failed or skipped too (a service's local counts its
+     * failures) */
+    hist_add(g->base.st.local, sim_now(sim) - sim_top(m)->arrive_ns);
     if (sim_top(m)->step & STEP_SKIP) { /* seen: acked without processing */
+        hist_add(g->base.st.resp, sim_now(sim) - sim_top(m)->arrive_ns);
         g->deduped++;
         release_or_next(sim, g, stn, m);
         msg_free(sim, g, m, false); /* STEP_SKIP still set: answered already, not lost */
@@ -3513,8 +3549,6 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
         processing_failed(sim, stn, m);
         return;
     }
-    /* its wait and own processing, without its calls */
-    hist_add(g->base.st.local, sim_now(sim) - sim_top(m)->arrive_ns);
     if (g->base.ncallees > 0) {
         calls_begin(sim, g, stn, m);
         return;
@@ -3866,6 +3900,12 @@ static size_t consumers_ts_extra(const struct sim *sim, const struct component *
         names[n] = "rebalancing";
         values[n++] = g->paused ? 1.0 : 0.0;
     }
+    if (n < max) { /* publish -> processed of the interval's messages (NaN: none) */
+        const struct hist *h = g->ts_e2e;
+        names[n] = "e2e_p99_ms";
+        bool any = h && g->ts_row == sim->ts.nrows && hist_count(h) > 0;
+        values[n++] = any ? (double)hist_quantile(h, 0.99) / 1e6 : (double)NAN;
+    }
     return n;
 }
 
@@ -3985,7 +4025,14 @@ static void consumer_ready(struct sim *sim, void *a, void *b)
     set_consumers(sim, g);
 }
 
-/* The metric over the last period (lag: at the reading), per ready consumer. */
+/* The metric over the last period (lag: at the reading), per ready consumer.
+ * The lag is the messages no consumer has started: waiting (or parked), and
+ * fetched into a batch but not yet in processing. Kafka's lag is the log
+ * end minus the group's committed offset: a fetch moves the consumer's
+ * position, not the commit, so the fetched messages stay in it, and a
+ * larger batch hides none of it. (It would also count the message each
+ * consumer is processing, at most one a consumer; left out here, as the
+ * lag has always left it out at batch = 1.) */
 static double consumers_measure(struct sim *sim, struct consumers *g)
 {
     double secs = (double)(sim_now(sim) - g->hpa_last_ns) / 1e9;
@@ -4003,8 +4050,12 @@ static double consumers_measure(struct sim *sim, struct consumers *g)
         break;
     case HPA_RPS:
         return arrivals / secs / per;
-    case HPA_LAG:
-        return (double)g->backlog.value / per;
+    case HPA_LAG: { /* not yet started: waiting, or fetched into a consumer's batch */
+        long long lag = g->backlog.value;
+        for (uint32_t i = 0; i < g->nstn; i++)
+            lag += g->parked[i].fetched;
+        return (double)lag / per;
+    }
     }
     return 0;
 }
@@ -4159,7 +4210,7 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
             rc = -1;
         } else if (g->hpa.metric == HPA_QUEUE) {
             rc = diag_error(d, aloc, "metric = queue is for a service: a [consumers] group "
-                                     "scales on lag (messages waiting per consumer), "
+                                     "scales on lag (messages not yet started per consumer), "
                                      "utilisation or rps");
         } else if (n < g->hpa.min || n > g->hpa.max) {
             rc = diag_error(d, aloc, "the %lld consumers it starts with are outside the "
@@ -4267,6 +4318,7 @@ static void consumers_fini(struct component *c)
     idmap_free(&g->family);
     idmap_free(&g->last_seq);
     hist_free(g->e2e);
+    hist_free(g->ts_e2e);
     if (g->has_service)
         dist_fini(&g->service);
     for (size_t k = 0; g->deps && k < c->ncallees; k++)
