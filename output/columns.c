@@ -473,15 +473,22 @@ const struct comp_column columns_components[] = {
          "1 - share of zero waits in " WAIT_H, c_wait_gt0),
     CNUM("wait_m2_s2", "s^2", "second moment of the wait, E[Wq^2] (for checks against theory)",
          QUEUED, "sum of squared waits / count", c_wait_m2),
-    CNUM("local_mean_ms", "ms", "mean wait + own service, downstream calls excluded", QUEUED,
+    CNUM("local_mean_ms", "ms", "mean wait + own service, downstream calls excluded (a consumers "
+         "group: per delivery, its wait and own processing, failed and deduped ones too, as a "
+         "service's errors)", QUEUED,
          "the component's local histogram", c_local_mean),
-    CNUM("response_mean_ms", "ms", "mean arrival to reply, downstream calls included", QUEUED,
+    CNUM("response_mean_ms", "ms", "mean arrival to reply, downstream calls included (a consumers "
+         "group: per delivery, its arrival at the group, or its redelivery, to the end of its "
+         "processing, calls included, failed and deduped ones too; a delivery a crash cuts is "
+         "not counted)", QUEUED,
          RESP_H, c_resp_mean),
     CNUM("response_p50_ms", "ms", "median arrival to reply", QUEUED, RESP_H, c_resp_p50),
     CNUM("response_p99_ms", "ms", "99th percentile arrival to reply", QUEUED, RESP_H,
          c_resp_p99),
     CNUM("littles_law_l", "requests", "arrival rate x mean response: should match "
-         "mean_in_system (Little's law)", QUEUED, "arrivals / window_s * response mean",
+         "mean_in_system (Little's law; a consumers group's matches it when each message is "
+         "delivered once, else falls short: redeliveries, messages parked while it is down, acks "
+         "on their way)", QUEUED, "arrivals / window_s * response mean",
          c_little),
     CNUM("offered_rps_expected", "1/s",
          "napkin math: requests per second offered, from the clients' mean rates through `to` "

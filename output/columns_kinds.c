@@ -297,6 +297,12 @@ const struct kind_metric columns_kind_metrics[] = {
        "queue with message_size", CNT),
     KT("bytes_held", "bytes", "bytes the broker holds (every group and partition)",
        "queue with message_size", "at the sample"),
+    KT("bytes_cap", "bytes", "the most bytes_held can reach: capacity_bytes times the "
+       "partitions of every group (timeseries.png draws it as a dashed line on bytes_held)",
+       "queue with capacity_bytes", "the queue's parameters"),
+    KT("e2e_p99_ms", "ms", "99th percentile of publish at the broker -> processed of the group's "
+       "messages processed in the interval (empty: none; timeseries.png draws it)", "consumers",
+       "histogram of the interval's processed messages"),
     /* fault */
     KM("dropped_messages", "messages", "messages a link fault lost", "fault", CNT),
     /* wars (staleness probe) */

@@ -1272,6 +1272,10 @@ void plots_metrics_script(struct outfile *o, const struct report *rp, const stru
 
 /* Panels of more lines than this draw no bands: theirs would overlap. */
 #define TS_BAND_MAX_LINES 2
+/* The most consumers groups whose publish -> processed gets a row. */
+#define TS_E2E_MAX 3
+/* The most caps drawn on a panel of bytes held (one per distinct value). */
+#define TS_CAPS_MAX 4
 
 /* The mean of one time slot's values over the replications (NaN when
  * none has one) and the band drawn around it: with 3 or more values the
@@ -1427,15 +1431,15 @@ static bool ts_span(const struct report *rp, const char *name, double *lo, doubl
 static size_t ts_levels(const struct report *rp, const char **names, size_t nn,
                         const char **out, size_t max)
 {
-    static const char *const kinds[] = {".admitted_rps", ".wb_queue", ".queue", ".in_rotation",
-                                        ".replicas", ".breaker_state"};
+    static const char *const kinds[] = {".admitted_rps", ".wb_queue", ".queue", ".bytes_held",
+                                        ".in_rotation", ".replicas", ".breaker_state"};
     size_t n = 0;
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
         for (size_t j = 0; j < nn && n < max; j++) {
             const char *dot = strrchr(names[j], '.');
             if (!dot || strcmp(dot, kinds[k]) != 0)
                 continue;
-            if (k == 4) { /* replicas: not when in_rotation of it is already shown */
+            if (k == 5) { /* replicas: not when in_rotation of it is already shown */
                 size_t len = (size_t)(dot - names[j]) + 1; /* "COMPONENT." */
                 bool shown = false;
                 for (size_t i = 0; i < n; i++)
@@ -1451,9 +1455,60 @@ static size_t ts_levels(const struct report *rp, const char **names, size_t nn,
     return n;
 }
 
+/* The distinct values of a time-series column over every run, at most
+ * max, ascending (a queue's bytes_cap: one per sweep point at most). */
+static size_t ts_distinct(const struct report *rp, const char *name, double *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rp->nruns; i++) {
+        const struct run_result *r = &rp->runs[i];
+        size_t c = 0;
+        while (c < r->ts_ncols && strcmp(r->ts_names[c], name) != 0)
+            c++;
+        for (size_t k = 0; c < r->ts_ncols && k < r->ts_nrows; k++) {
+            double v = r->ts_rows[k * (1 + r->ts_ncols) + 1 + c];
+            size_t j = 0;
+            while (j < n && out[j] < v)
+                j++;
+            if (isnan(v) || (j < n && out[j] == v) || n == max)
+                continue;
+            memmove(out + j + 1, out + j, (n - j) * sizeof *out);
+            out[j] = v;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* True when every client publishes to a [queue] without a reply queue
+ * (`to` names it): its requests end at the broker's ack, so their latency
+ * is the broker's, not the messages' (a `to` with a sweep or a list is not
+ * one). */
+static bool only_publishers(const struct scenario *sc)
+{
+    size_t nclients = 0;
+    for (size_t i = 0; i < sc->nsections; i++) {
+        const struct sc_section *s = &sc->sections[i];
+        if (strcmp(s->kind, "client") != 0)
+            continue;
+        nclients++;
+        const struct sc_entry *to = sc_find_entry(s, "to");
+        const struct sc_section *q =
+            to ? sc_find_section(sc->sections, sc->nsections, to->value) : NULL;
+        if (!q || strcmp(q->kind, "queue") != 0)
+            return false;
+        const struct sc_entry *reply = sc_find_entry(q, "reply");
+        if (reply && reply->value[0])
+            return false;
+    }
+    return nclients > 0;
+}
+
 /* Panels over time, rows: throughput, failures (when there are any), p99
- * latency and the component levels that change (ts_levels); columns:
- * facets. */
+ * latency of the requests (not when every client only publishes to a
+ * queue: that is the broker's ack), each consumers group's p99 publish ->
+ * processed (TS_E2E_MAX groups at most), and the component levels that
+ * change (ts_levels); columns: facets. */
 void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
 {
     (void)nblocks;
@@ -1464,17 +1519,35 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
     layout_make(&L, rp->sc, NO_SWEEP);
     const char *levels[3];
     size_t nlev = ts_levels(rp, names, nn, levels, 3);
+    /* the consumers groups' publish -> processed, in component order */
+    const char *e2e[TS_E2E_MAX];
+    char e2e_label[TS_E2E_MAX][200];
+    size_t ne2e = 0;
+    for (size_t j = 0; j < nn && ne2e < TS_E2E_MAX; j++) {
+        const char *dot = strrchr(names[j], '.');
+        if (!dot || strcmp(dot, ".e2e_p99_ms") != 0)
+            continue;
+        snprintf(e2e_label[ne2e], sizeof e2e_label[ne2e], "%.*s: p99 publish -> processed",
+                 (int)(dot - names[j]), names[j]);
+        e2e[ne2e++] = names[j];
+    }
     struct {
         const char *name, *label;
-    } rows[6] = {{"throughput_rps", "completed requests"},
-                 {"failed_rps", "failed requests"},
-                 {"latency_p99_ms", "p99 end-to-end latency"}};
+    } rows[3 + TS_E2E_MAX + 3] = {{"throughput_rps", "completed requests"},
+                                  {"failed_rps", "failed requests"},
+                                  {"latency_p99_ms", ne2e ? "clients' p99 request latency"
+                                                          : "p99 end-to-end latency"}};
+    bool publish_only = ne2e && only_publishers(rp->sc);
     size_t nrows = 0;
     for (size_t k = 0; k < 3; k++) { /* not a row of zeros (no failures) */
         double lo, hi;
         ts_span(rp, rows[k].name, &lo, &hi);
-        if (hi > 0)
+        if (hi > 0 && !(k == 2 && publish_only))
             rows[nrows++] = rows[k];
+    }
+    for (size_t i = 0; i < ne2e; i++, nrows++) {
+        rows[nrows].name = e2e[i];
+        rows[nrows].label = e2e_label[i];
     }
     size_t nbase = nrows;
     for (size_t i = 0; i < nlev; i++, nrows++)
@@ -1524,12 +1597,33 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
             if (limit > hi)
                 hi = limit;
         }
+        /* a queue's bytes held: each sweep point's cap (capacity_bytes
+         * times the partitions) as a dashed line */
+        double caps[TS_CAPS_MAX];
+        size_t ncaps = 0;
+        bool bytes = level && dot && strcmp(dot, ".bytes_held") == 0;
+        if (bytes) {
+            char cname[256];
+            snprintf(cname, sizeof cname, "%.*s.bytes_cap", (int)(dot - rows[k].name),
+                     rows[k].name);
+            ncaps = ts_distinct(rp, cname, caps, TS_CAPS_MAX);
+            if (ncaps && caps[ncaps - 1] > hi)
+                hi = caps[ncaps - 1];
+        }
         y_axis(o, rows[k].label, rows[k].name, level ? 0 : lo, hi, 1);
+        if (bytes) /* 64 MB, not 6.4e+07 */
+            outfile_printf(o, "set format y '%%.0s %%cB'\n");
         if (limit > 0)
             outfile_printf(o, "set arrow 99 from graph 0, first %.9g to graph 1, first %.9g "
                               "nohead dt 2 lw 2 lc rgb 'black' front\n"
                               "set label 99 'limit' at graph 0.01, first %.9g offset 0, 0.6 front\n",
                            limit, limit, limit);
+        for (size_t i = 0; i < ncaps; i++)
+            outfile_printf(o, "set arrow %zu from graph 0, first %.9g to graph 1, first %.9g "
+                              "nohead dt 2 lw 2 lc rgb 'black' front\n"
+                              "set label %zu 'cap %.4g MB' at graph 0.01, first %.9g offset 0, 0.6 "
+                              "front\n",
+                           90 + i, caps[i], caps[i], 90 + i, caps[i] / 1e6, caps[i]);
         if (k == 1) /* every row has the same lines: the first row's key names them */
             outfile_printf(o, "set key off\n");
         if (k <= 1)
@@ -1563,6 +1657,10 @@ void plots_ts_script(struct outfile *o, const struct report *rp, size_t nblocks)
         }
         if (limit > 0)
             outfile_printf(o, "unset arrow 99\nunset label 99\n");
+        for (size_t i = 0; i < ncaps; i++)
+            outfile_printf(o, "unset arrow %zu\nunset label %zu\n", 90 + i, 90 + i);
+        if (bytes)
+            outfile_printf(o, "set format y '%% h'\n");
     }
     outfile_printf(o, "unset multiplot\n");
     free(names);

@@ -17,7 +17,8 @@
  *     processed after its publish was acked): it may end after its parent;
  *     a request's top span also has status and latency_us (the client's
  *     latency); a message's delivery to a consumers group has cat
- *     "delivery", on the track of the group's partition; a request-response
+ *     "delivery", on the track of the group's partition (it ends with its
+ *     processing, before an ack_delay's ack lands); a request-response
  *     reply has cat "reply", on the reply queue's track (its partition's);
  * Spans of requests that had not ended when the run did (or whose parent
  * had not: a copy still queued), and the flows to them, are left out, and

@@ -359,6 +359,11 @@ void trace_msg_end(struct sim *sim, struct request *m, bool final)
         return;
     struct sim_trace *t = sim->trace;
     int64_t now = sim_now(sim);
+    if (tr->acking) { /* its delivery is drawn (trace_msg_processed) */
+        tr->acking = false;
+        tr->arrive[0] = now; /* a lost ack: its next delivery starts now */
+        return;
+    }
     const struct frame *f = sim_frame(m, 0);
     uint32_t tid = track(t, f->c, f->replica);
     struct trace_ev *e = push(t); /* the flow: from the publish to this delivery */
@@ -391,6 +396,15 @@ void trace_msg_end(struct sim *sim, struct request *m, bool final)
         tr->span[0] = ++t->next_span;
         tr->arrive[0] = now;
     }
+}
+
+void trace_msg_processed(struct sim *sim, struct request *m)
+{
+    struct trace_req *tr = m->attr ? m->attr->tr : NULL;
+    if (!tr || !tr->msg || m->depth == 0)
+        return;
+    trace_msg_end(sim, m, false);
+    tr->acking = true;
 }
 
 static void flow(struct sim_trace *t, enum trace_what what, enum trace_flow kind,

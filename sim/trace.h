@@ -105,6 +105,7 @@ struct trace_req {
      * the publish it came from is the queue's hop span pub_span (on track
      * pub_tid, from pub_ns); start_ns: its processing's start (queued bit 0) */
     bool msg;
+    bool acking;         /* its delivery is drawn, its ack on its way (ack_delay) */
     uint32_t pub_span, pub_tid;
     uint32_t caller_tid; /* the publisher's track, which a reply goes back to */
     int64_t pub_ns, start_ns;
@@ -164,6 +165,12 @@ void trace_backoff(struct sim *sim, struct request *r, int64_t from_ns);
 void trace_msg_publish(struct sim *sim, const struct request *r, struct request *m);
 void trace_msg_copy(struct sim *sim, const struct request *m, struct request *copy);
 void trace_msg_end(struct sim *sim, struct request *m, bool final);
+/* m's processing ended well and its ack is on its way (ack_delay): its
+ * delivery ends now (store to the end of its processing), so a run that
+ * ends before the ack lands still has it; the ack's landing (trace_msg_end,
+ * final) draws nothing more, and a lost ack (trace_msg_end, not final:
+ * delivered again) starts its next delivery then. */
+void trace_msg_processed(struct sim *sim, struct request *m);
 /* Request-response: m's processing ended and its consumer published the
  * reply to reply queue rq's partition part, which the caller takes after
  * delay_ns: the reply's span on rq's track, a flow from the processing to

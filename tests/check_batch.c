@@ -9,6 +9,7 @@
  * and a member that loses the partition in a rebalance finishes the batch
  * it fetched before the new owner starts. */
 #include <check.h>
+#include <string.h>
 
 #include "models/kind.h"
 #include "models/kinds/queue.h"
@@ -386,6 +387,39 @@ START_TEST(an_owned_batch_through_an_autoscalers_rebalance)
 }
 END_TEST
 
+/* The lag an autoscaler reads counts the messages no consumer has started:
+ * those waiting and those fetched into a batch (Kafka's lag is the log end
+ * minus the committed offset; a fetch moves the position, not the commit),
+ * so a larger batch hides none of it. One consumer, batch 5, service 1 s,
+ * 7 messages at 0: 1 is taken alone (0..1), then 2 with 3-6 fetched (2
+ * from 1 s), 7 waits. The reading at 1.5 s: 4 fetched + 1 waiting = 5 per
+ * consumer against a target of 1: 5 consumers, 4 starting (counting only
+ * the waiting one: 1, none starting; counting 2 in processing too: 6). */
+START_TEST(the_lag_counts_fetched_messages)
+{
+    build(QUIET "[queue q]\n\n[consumers w]\nfrom = q\nservice = const(1s)\nbatch = 5\n"
+                "autoscale = hpa(metric=lag, target=1, min=1, max=10, period=1500ms, "
+                "tolerance=0%, window=0s, cold_start=10s)\n");
+    struct component *w = kind_lookup(&sim, "w");
+    w->kind->start(&sim, w);
+    for (uint64_t k = 1; k <= 7; k++)
+        publish(k);
+    tl_run_until(&sim, S + S / 2 + 1);
+    const char *names[8];
+    double values[8];
+    size_t n = w->kind->ts_extra(&sim, w, names, values, 8);
+    double starting = -1, ready = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], "consumers_starting") == 0)
+            starting = values[i];
+        if (strcmp(names[i], "consumers_ready") == 0)
+            ready = values[i];
+    }
+    ck_assert_double_eq(ready, 1);
+    ck_assert_double_eq(starting, 4);
+}
+END_TEST
+
 Suite *batch_suite(void)
 {
     Suite *s = suite_create("batch");
@@ -404,6 +438,7 @@ Suite *batch_suite(void)
     tcase_add_test(tc, an_owned_batch_keeps_partition_order_through_a_rebalance);
     tcase_add_test(tc, a_consumer_scaled_down_finishes_its_fetch);
     tcase_add_test(tc, an_owned_batch_through_an_autoscalers_rebalance);
+    tcase_add_test(tc, the_lag_counts_fetched_messages);
     suite_add_tcase(s, tc);
     return s;
 }

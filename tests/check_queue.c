@@ -517,7 +517,8 @@ static double group_backlog_now(const char *group)
     struct component *c = kind_lookup(&sim, group);
     const char *names[4];
     double values[4];
-    ck_assert_uint_eq(c->kind->ts_extra(&sim, c, names, values, 4), 2); /* backlog, lag_s */
+    /* backlog, lag_s, e2e_p99_ms */
+    ck_assert_uint_eq(c->kind->ts_extra(&sim, c, names, values, 4), 3);
     ck_assert_str_eq(names[0], "backlog");
     return values[0];
 }

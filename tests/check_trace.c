@@ -193,6 +193,36 @@ START_TEST(off_by_default)
 }
 END_TEST
 
+/* With ack_delay (50 ms here) a delivery still ends with its processing
+ * (2 ms), not when its ack lands; so the run's last 5 messages, processed
+ * while their acks were on their way at the end, are drawn too: one
+ * delivery per message processed. */
+START_TEST(a_delivery_ends_with_its_processing_not_its_ack)
+{
+    size_t n;
+    struct run_result *r =
+        tl_runs("[sim]\nduration = 1s\nwarmup = 0s\ntrace = 100%\n"
+                "[client load]\narrival = constant(rate=100/s)\nto = q\n"
+                "[queue q]\nlatency = const(1ms)\n"
+                "[consumers w]\nfrom = q\nservice = const(2ms)\nack_delay = 50ms\n",
+                1, &n);
+    const struct trace_result *t = r[0].trace;
+    size_t deliveries = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->ev[i].what == TRACE_DELIVERY) {
+            deliveries++;
+            ck_assert_int_eq(t->ev[i].dur_ns, 2000000);
+        }
+    double processed = -1;
+    for (size_t i = 0; i < r[0].nextra; i++)
+        if (strcmp(r[0].extra[i].name, "w.processed") == 0)
+            processed = r[0].extra[i].value;
+    ck_assert_double_gt(processed, 90);
+    ck_assert_double_eq((double)deliveries, processed);
+    tl_runs_free(r, n);
+}
+END_TEST
+
 Suite *trace_suite(void)
 {
     Suite *s = suite_create("trace");
@@ -204,6 +234,7 @@ Suite *trace_suite(void)
     tcase_add_test(t, off_by_default);
     tcase_add_test(t, a_message_is_a_delivery_flowed_from_its_publish);
     tcase_add_test(t, a_failed_message_is_delivered_again);
+    tcase_add_test(t, a_delivery_ends_with_its_processing_not_its_ack);
     suite_add_tcase(s, t);
     return s;
 }

@@ -1000,11 +1000,13 @@ check "queue-consumer-crash.ini: after_processing redelivers, on_receive loses t
     awk -v ra="$ra" -v la="$la" -v rr="$rr" -v lr="$lr" -v pa="$pa" -v pr="$pr" \
     'BEGIN { exit !(ra > 0 && ra <= 10 && la == 0 && rr == 0 && lr == ra && pa - pr == lr) }'
 # scenarios/queue-hot-key.ini: the hot key's partition lags by 0.3 s a
-# second (its [expect] lines check the rest); the keys column holds commas,
-# and workers.lag_s is the last column
+# second (its [expect] lines check the rest); the keys column holds commas
+# (in quotes, before the components' columns), so workers.lag_s is found by
+# its place from the end of the header
 "$SDSIM" run scenarios/queue-hot-key.ini -j 2 -o "$T/qh" -q 2>/dev/null
 check "queue-hot-key.ini runs" [ $? -eq 0 ]
-hl=$(grep '"hotset(' "$T/qh/timeseries.csv" | grep ',key,60,' | awk -F, '{ printf "%s ", $NF }')
+hl=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "workers.lag_s") back = NF - i; next }
+    /"hotset\(/ && /,key,60,/ { printf "%s ", $(NF - back) }' "$T/qh/timeseries.csv")
 check "queue-hot-key.ini: the hot partition's lag in time at t = 60 s is about 17.5 s ($hl)" \
     awk -v l="$hl" 'BEGIN { n = split(l, v, " "); for (i = 1; i <= n; i++) if (!(v[i] >= 16 && v[i] <= 19)) bad++
         exit n != 3 || bad > 0 }'
@@ -1270,6 +1272,55 @@ check "request-reply loss, the request broker crashing ($(rr_sum "$T/rrl_c/runs.
     --set requests.capacity=unbounded --set reply-broker.at=100s --set reply-broker.until=101s 2>/dev/null
 check "request-reply loss by dead letters ($(rr_sum "$T/rrl_d/runs.csv" requests.lost_dead_letter)): lost ones time out, or stay in flight" \
     rr_loss_by "$T/rrl_d/runs.csv" requests.lost_dead_letter
+# --- messaging in the plots and the components (fixes6) ---------------------
+# queue-capacity-bytes.ini: timeseries.png draws the bytes held in a panel of
+# their own, with the cap (64 MB on one partition) as a dashed line;
+# timeseries.csv has the cap only where capacity_bytes is set.
+"$SDSIM" run scenarios/queue-capacity-bytes.ini -j 2 -o "$T/f6qcb" -q 2>"$T/f6qcb.err"
+check "queue-capacity-bytes.ini: timeseries.png has a q.bytes_held panel with the 64 MB cap dashed, and gnuplot draws it" \
+    sh -c "grep -q \"^set ylabel 'q.bytes_held (bytes)'\" '$T/f6qcb/timeseries.gp' &&
+           grep -q '^set arrow 90 from graph 0, first 64000000 to graph 1, first 64000000 nohead dt 2' '$T/f6qcb/timeseries.gp' &&
+           ! grep -q 'gnuplot failed' '$T/f6qcb.err'"
+check "queue-capacity-bytes.ini: q.bytes_cap is 64000000 with capacity_bytes = 64MB, empty without, and bytes_held never above it" \
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        { cap = $c["q.bytes_cap"]
+          if ($c["bytes"] == "64MB") { n++; if (cap != 64000000 || $c["q.bytes_held"] > cap) bad++ }
+          else if (cap != "") bad++ }
+        END { exit !(n > 0 && bad == 0) }' "$T/f6qcb/timeseries.csv"
+# queue-backlog.ini: the API's requests end at the publish's ack (a flat
+# 7 ms), the messages' publish -> processed peaks at about 10 s when the
+# last of the spike is processed (about t = 50 s: 10000 messages drained at
+# 1000/s from t = 40 s): timeseries.png draws both, the second from the
+# group's workers.e2e_p99_ms series. queue-capacity-bytes.ini's clients only
+# publish: their ack latency row is left out, the group's row drawn.
+"$SDSIM" run scenarios/queue-backlog.ini -j 2 -o "$T/f6qb" -q 2>/dev/null
+check "queue-backlog.ini: timeseries.png draws the clients' p99 and the group's p99 publish -> processed" \
+    sh -c "grep -q \"^set ylabel 'clients'' p99 request latency (ms)'\" '$T/f6qb/timeseries.gp' &&
+           grep -q \"^set ylabel 'workers: p99 publish -> processed (ms)'\" '$T/f6qb/timeseries.gp'"
+f6e=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { e = $c["workers.e2e_p99_ms"]; if (e > pk) { pk = e; at = $c["t_s"] }
+      if ($c["latency_p99_ms"] > lat) lat = $c["latency_p99_ms"]; if ($c["t_s"] < 30 && e > pre) pre = e
+      if (pk > 1000 && e < 100 && !back) back = $c["t_s"] }
+    END { print pk, at, lat, pre, back }' "$T/f6qb/timeseries.csv")
+check "queue-backlog.ini: workers.e2e_p99_ms peaks at 9..11 s at t = 48..53 s, under 100 ms before the spike and again by t = 65..69 s, the API's p99 at most 7.5 ms (peak, t, API, before, back: $f6e)" \
+    awk -v v="$f6e" 'BEGIN { split(v, a, " "); exit !(a[1] > 9000 && a[1] < 11000 && a[2] >= 48 && a[2] <= 53 && a[3] <= 7.5 && a[4] < 100 && a[5] >= 65 && a[5] <= 69) }'
+check "queue-capacity-bytes.ini (clients only publish): no ack latency row, the group's publish -> processed row" \
+    sh -c "! grep -q \"^set ylabel '.*request latency\" '$T/f6qcb/timeseries.gp' &&
+           ! grep -q \"^set ylabel 'p99 end-to-end latency\" '$T/f6qcb/timeseries.gp' &&
+           grep -q \"^set ylabel 'workers: p99 publish -> processed (ms)'\" '$T/f6qcb/timeseries.gp'"
+# Traced messages whose acks take ack_delay: a delivery ends with its
+# processing, so a run that ends while a lookup's ack is on its way (3.007 s
+# here: the reply already went to the caller) still has the delivery its
+# reply's flow starts in; and a lost ack (consumers-ack-delay.ini's crashes)
+# is drawn as a redelivery, not folded into one long delivery.
+"$SDSIM" run scenarios/trace-messages.ini -o "$T/f6tm" -q -j 2 --set sim.trace=100% \
+    --set sim.warmup=0s --set sim.duration=3007ms --set lookers.ack_delay=50ms \
+    --set billing.ack_delay=50ms --set audit.ack_delay=50ms --set 'answers.latency=const(20ms)' 2>/dev/null
+check "trace-messages.ini with ack_delay, cut while acks are on their way: every reply's flow starts in its delivery, every request whole" \
+    tests/trace_check --all-add-up --min-replies 100 --min-deliveries 300 "$T/f6tm/trace.json"
+"$SDSIM" run "$(bare consumers-ack-delay)" -o "$T/f6cad" -q -j 2 --set sim.trace=20% --set sim.repeat=1 2>/dev/null
+check "consumers-ack-delay.ini traced: messages whose ack a crash lost are drawn delivered again" \
+    tests/trace_check --min-redeliveries 5 "$T/f6cad/trace.json"
 # --- replication (issue 7) --------------------------------------------------------
 "$SDSIM" run "$(bare geo-replicas)" --set sim.repeat=1 -o "$T/geo" -q 2>/dev/null
 ps=$(cell "$T/geo/runs.csv" latency_p50_ms level=strong behind=leader)

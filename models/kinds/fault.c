@@ -53,7 +53,8 @@ static const struct param_spec params[] = {
      "broker) that fails (or one end of a link)"},
     {"replica", "int|all", "all",
      "which replica or node (0 is the first), or all; on a queue, which partition's leader; "
-     "on a consumers group with assignment = range or round_robin, which consumer"},
+     "on a consumers group with assignment = range or round_robin, or with prefetch, which "
+     "consumer (a shared group without prefetch is one node)"},
     {"at", "duration", NULL, "when the fault starts (simulated time)"},
     {"until", "duration|never", "never", "when it ends and the replica recovers"},
     {"action", "action", NULL,
@@ -341,7 +342,13 @@ static int build(struct sim *sim, struct component *c, const struct sc_section *
                             ft->target->kind->nodes(ft->target));
         else if (ft->target && !service_is(ft->target) &&
                  (!ft->target->kind->nodes || ft->target->kind->nodes(ft->target) == 1) && r > 0)
-            rc = diag_error(d, loc, "'%s' is one node: replica 0 or all", t);
+            rc = strcmp(ft->target->kind->name, "consumers") == 0
+                     ? diag_error(d, loc, "'%s' is a shared group, one node: replica 0 or all; "
+                                          "to fault one consumer, use assignment = range (or "
+                                          "round_robin), or prefetch: each consumer is then a "
+                                          "node",
+                                  t)
+                     : diag_error(d, loc, "'%s' is one node: replica 0 or all", t);
         else
             ft->replica = (int32_t)r;
     }

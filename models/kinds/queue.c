@@ -59,8 +59,9 @@
  *
  * Acks on their way (`ack_delay`, after_processing): a processed message is
  * held (parked.acking, counted in capacity) in its member's `acks` ring
- * (member 0 for a shared group) until its ack lands (ack_event; acks of one
- * member land in order, the delay being constant). A crash of that member
+ * (member 0 for a shared group; with prefetch its consumer's) until its
+ * ack lands (ack_event; acks of one member land in order, the delay being
+ * constant). A crash of that member
  * (or of the group) bumps its aepoch (the pending ack events go stale) and
  * sends the messages back to the front of their partitions, in order
  * (acks_lose), marked STEP_DONE: their next processing is a duplicate
@@ -218,14 +219,17 @@
  * (station_handover, busy above workers until it releases it), an owned
  * group's member keeps its partition's place as in a rebalance.
  *
- * Prefetch (the consumers' `prefetch = N`; shared assignment; per-consumer
- * data in models/kinds/prefetch.[ch]): each consumer has an identity
- * (partition p's are p * pf_per .. (p + 1) * pf_per - 1, one station worker
- * each) and a buffer. The partition's waiting messages are all in its
- * `parked` ring (the broker's log, as an owned group's), never in the
- * station's queue; pf_kick pushes them, oldest first, to the consumers
- * with credit (fewer than N delivered and unacked: buffer plus the one in
- * processing) in round robin from pf_cursor (RabbitMQ's rule), whenever a
+ * Prefetch (the consumers' `prefetch = N`; per-consumer data in
+ * models/kinds/prefetch.[ch]): each consumer has an identity (a shared
+ * group's partition p's are p * pf_per .. (p + 1) * pf_per - 1, one
+ * station worker each; an owned group's are its members) and a buffer.
+ * The partition's waiting messages are all in its `parked` ring (the
+ * broker's log, as an owned group's), never in the station's queue;
+ * pf_kick pushes them, oldest first, to the consumers with credit (fewer
+ * than N delivered and unacked: buffer plus the one in processing) in
+ * round robin from pf_cursor (RabbitMQ's rule; pf_credit, a 64-ary bit
+ * tree of the consumers with credit, finds the next one in O(log64 n)
+ * instead of a scan; pf_sync keeps it after every change), whenever a
  * message is stored or sent back, a processing ends, or a consumer or the
  * broker comes back. Dispatch rule and refill rule are one: every
  * delivery is sent at once and lands `fetch_latency` later (a draw from
@@ -239,7 +243,8 @@
  * credit, as the station's queue deletes one a consumer reaches); one
  * stored or sent back to an empty log with credit free is taken at once,
  * unchecked, as station_offer starts it: so prefetch = 1 without
- * fetch_latency is exactly the group without prefetch. A [fault] with
+ * fetch_latency (nor ack_delay, whose acks hold the credit) is exactly the
+ * group without prefetch. A [fault] with
  * `replica = K` acts on consumer K alone: slow multiplies its own demands
  * (its pf slow factor), a crash cuts its message (station_cut) and
  * pf_return sends its buffer (landed or in flight: its epoch makes the
@@ -257,8 +262,69 @@
  * timeout a crashed consumer's messages (cut or buffered) come back when
  * their timeout ends (STEP_INVISIBLE, their frame's start_ns set to the
  * delivery), or, past it, are dropped (pf_invisible: a copy is out).
- * Refused with batch, owned partitions, autoscale, calls, dedupe and
- * ack_delay.
+ * With calls, a consumer makes a buffered message's calls as any
+ * consumer does (calls_begin, its worker and its credit held): the
+ * message is acked, and its credit freed (pf_done), when its last call
+ * came back; a failed call fails it (release_or_next, then the failed
+ * way). A crash while a call is out detaches the call (calls_cut) and cuts
+ * the message as above, its buffer with it; a visibility timeout that
+ * ends while the call is out (pf_holds: still its consumer's) sends a copy.
+ * An idempotent group (dedupe) checks a buffered message when its consumer
+ * starts it (the demand hook, as without prefetch): one it has seen is
+ * acked unprocessed at once (served, STEP_SKIP) and its credit freed, so
+ * the broker sends the next; one whose original is still in processing
+ * is processed (nothing is seen before its processing ends). With
+ * ack_delay each consumer has its own acks ring (acks_n: its channel), and
+ * a processed message holds its consumer's credit (pf_consumer.acking)
+ * until its ack lands (ack_event frees it and kicks the broker), as
+ * RabbitMQ frees a credit on the ack, not at the processing's end: the
+ * consumer goes on with its buffer meanwhile, but prefetch must cover the
+ * ack's time too (prefetch = 1 pays it on every message). A crash of the
+ * consumer (or of the group: every consumer's) loses its acks on the way
+ * (acks_lose): those messages go back in front of its cut and buffered
+ * ones, counted towards max_deliveries, and are processed again
+ * (duplicates_processed); a lost ack's visibility timeout runs from its
+ * delivery (its frame's start_ns set to it). With batch = B a delivery
+ * (pf_kick) carries up to B waiting messages, oldest first, to the
+ * consumer the round robin picks, no more than its credit left, landing
+ * together after one round trip (one draw, from the first one's work
+ * seed); the round robin moves on per delivery. It takes what waits when
+ * it is sent: a message stored while a consumer has credit goes alone,
+ * so batches form from a backlog (a burst, a recovery). Each message is
+ * then a buffered one as above (no fetch record: cut_fetch and batch_vt
+ * serve only a group without prefetch). An owned member's delivery
+ * (pf_member) takes up to B messages of its partitions in turn, as one
+ * Kafka fetch returns records of several partitions; its acks ring is its
+ * member's (acks_n: one per consumer with a buffer, npf). A consumer an
+ * autoscaler removes keeps its acks on the way: they land (its credit no
+ * longer matters) unless it crashes first.
+ * Owned partitions (assignment = range or round_robin; Kafka's fetch
+ * buffer): member k's buffer holds messages of the partitions it owns
+ * only; pf_member fills its credit from them in turn (mcursor), oldest
+ * first, and starts its oldest landed one when it is idle (taking the
+ * partition's one station place: mpart, pserver, its slow fault through
+ * member_nf), so each partition's messages are processed in order. Nothing
+ * is sent or started during a rebalance's pause; at its end (reassign)
+ * each member's buffered messages of a partition it no longer owns go back
+ * to that partition's front, in order (pf_drop_moved, redelivered), and a
+ * partition whose old owner still processes one of its messages sends its
+ * new owner nothing until that ends (consumers_freed kicks it): the new
+ * owner starts from the first unprocessed message, and a rebalance alone
+ * makes no duplicate. A member's crash cuts its message and returns or
+ * loses its buffer as above (member_crash), then the group rebalances.
+ * Autoscale: a new consumer starts with an empty buffer and its full
+ * credit; a removed one (pf_rescale: an owned group's members from
+ * `ready` up; a shared group's idle consumers first, then busy ones,
+ * highest number first) gets nothing more and finishes its message, and
+ * its buffer goes back to the front of its partitions in delivery order
+ * (pf_hand_back merges several leaving buffers by their delivery
+ * sequence): redelivered, never lost (whatever the ack) nor processed
+ * twice. The autoscaler's lag (consumers_measure) counts the buffered
+ * messages too: pf_send adds each to its partition's `fetched`, pf_start,
+ * pf_return and pf_unbuffer (hand-back, moved partition) take it out, so
+ * a deep buffer hides no lag from it. prefetch = 1 without fetch_latency (nor
+ * ack_delay) never holds a message it does not start at once: an owned
+ * (or autoscaled owned) group is then exactly the group without prefetch.
  *
  * Invariants: those of the station; held messages (waiting or parked, plus
  * those being processed with after_processing) never exceed capacity, nor
@@ -430,6 +496,10 @@ struct consumers {
     struct loc from_loc;      /* where its `from` is (for errors found by the queue) */
     struct level backlog;     /* its messages waiting for a consumer (or parked) */
     struct hist *e2e;         /* its messages: publish at the broker -> processed */
+    struct hist *ts_e2e;      /* the same, in the time series' interval ts_row (made at
+                                 the first message processed, when [sim] interval is set;
+                                 emptied by the first of a later interval) */
+    size_t ts_row;            /* the time-series row its values belong to */
     uint64_t dropped_oldest;  /* its waiting messages dropped to make room (measured window) */
     struct station *stn;      /* one per partition (built by the queue): its workers are
                                  the partition's consumers, its queue the partition's
@@ -522,6 +592,12 @@ struct consumers {
     uint32_t *pf_cursor;      /* per partition: where the broker's round robin goes on */
     struct level pf_buffered; /* messages in the consumers' buffers (in flight or landed) */
     struct hist *pf_wait;     /* delivery (sent by the broker) -> processing start */
+    uint32_t npf;             /* consumers with a buffer: shared, partitions x pf_per; owned,
+                                 its member places (nmem) */
+    uint32_t pf_present;      /* autoscaled: the consumers present, as of the last change */
+    uint32_t *pf_scratch;     /* npf places: the consumers leaving at once (pf_rescale) */
+    uint64_t pf_seq;          /* deliveries sent so far (a hand-back restores their order) */
+    struct pf_set pf_credit;  /* shared: the consumers with credit (pf_eligible) */
 };
 
 /* A processing out on its calls: the message (NULL once a crash cut it:
@@ -554,6 +630,11 @@ static bool member_free(const struct consumers *g, uint32_t k)
 }
 
 static void owned_kick(struct sim *sim, struct consumers *g, uint32_t part);
+static void pf_member(struct sim *sim, struct consumers *g, uint32_t k);
+static void pf_drop_moved(struct sim *sim, struct consumers *g, uint32_t k);
+static bool pf_eligible(const struct consumers *g, uint32_t k);
+static void pf_sync(struct consumers *g, uint32_t k);
+static uint32_t acks_n(const struct consumers *g);
 static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
                     const struct request *fresh);
 
@@ -863,12 +944,14 @@ static const struct param_spec queue_params[] = {
      "needs message_size. Both bounds may be set: a message must fit both. A message larger "
      "than this is refused outright (rejected_too_large); drop_oldest drops waiting messages, "
      "oldest first, until the new one fits; block holds a publish until it fits, and a large "
-     "held publish holds the smaller ones behind it (head-of-line)"},
+     "held publish holds the smaller ones behind it (head-of-line). Reports the bytes_cap time "
+     "series (this times the partitions of every group): timeseries.png draws it dashed over "
+     "bytes_held"},
     {"message_size", "dist", "",
      "each message's size in bytes (units B, kB, MB, GB, KiB, MiB, GiB), drawn once per "
      "publish from its work seed; copies, redeliveries and dead letters keep it. Reports "
      "bytes_held_mean, bytes_held_max, published_bytes, rejected_bytes and the bytes_held "
-     "time series"},
+     "time series (timeseries.png draws it)"},
     {"full", "reject|drop_oldest|block", "reject",
      "what a publish to a full queue does: refused, the oldest waiting message is dropped, or "
      "it waits at the broker (not acked) until its partition has room (block; ack = "
@@ -919,6 +1002,17 @@ static const struct param_spec queue_params[] = {
     {NULL, NULL, NULL, NULL},
 };
 
+/* Prefetch with owned partitions: does partition p's owner take a message
+ * of it at once (live, no rebalance, credit left, and no other member
+ * still processing one of p's)? */
+static bool owner_takes(const struct consumers *g, uint32_t p)
+{
+    uint32_t k = g->powner[p];
+    return k != NO_MEMBER && !g->paused && member_live(g, k) &&
+           pf_used(&g->pf[k]) < g->prefetch &&
+           (g->pserver[p] == NO_MEMBER || g->pserver[p] == k);
+}
+
 /* Messages group g's partition st holds now. */
 static long long held(const struct consumers *g, const struct station *st)
 {
@@ -941,9 +1035,11 @@ static bool is_full(const struct queue *q, const struct consumers *g, const stru
     if (g->ack_on_receive && !owned(g) && !g->prefetch && station_is_up(st) &&
         st->busy < st->workers)
         return false; /* handed to a free consumer at once: never held */
-    if (g->ack_on_receive && owned(g) && broker_up(q, st->index) && st->busy == 0 &&
-        g->parked[st->index].len == 0 && member_free(g, g->powner[st->index]))
-        return false; /* its owner is idle: taken at once */
+    if (g->ack_on_receive && owned(g) && broker_up(q, st->index) &&
+        g->parked[st->index].len == 0 &&
+        (g->prefetch ? owner_takes(g, st->index)
+                     : st->busy == 0 && member_free(g, g->powner[st->index])))
+        return false; /* its owner is idle (prefetch: has credit): taken at once */
     if (q->capacity >= 0 && held(g, st) >= q->capacity)
         return true;
     return q->capacity_bytes >= 0 &&
@@ -1614,7 +1710,14 @@ static size_t queue_ts_extra(const struct sim *sim, const struct component *c, c
         return 1;
     names[1] = "bytes_held";
     values[1] = (double)q->bytes_lv.value;
-    return 2;
+    if (q->capacity_bytes < 0 || max < 3)
+        return 2;
+    /* the most bytes_held can reach: capacity_bytes on each group's
+     * partition (on the one store of a queue nobody reads) */
+    size_t parts = q->ngroups ? q->ngroups * (size_t)q->partitions : 1;
+    names[2] = "bytes_cap";
+    values[2] = (double)q->capacity_bytes * (double)parts;
+    return 3;
 }
 
 static void owned_init(struct sim *sim, struct consumers *g);
@@ -1853,7 +1956,7 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
             st->queue_lv[1] = &c->st.queued;
             if (g->autoscale) {
                 st->busy_lv[1] = &g->hpa_busy;
-                if (!owned(g))
+                if (!owned(g) && !g->prefetch) /* prefetch: every place, pf_here says who */
                     st->workers = g->ready; /* no queue yet: station_set_workers not needed */
             }
         }
@@ -1861,17 +1964,24 @@ static int queue_build(struct sim *sim, struct component *c, const struct sc_sec
             owned_init(sim, g);
         if (g->prefetch) {
             g->pf_per = per;
-            g->pf = xcalloc((size_t)g->n, sizeof *g->pf);
-            for (long long j = 0; j < g->n; j++) {
+            g->npf = owned(g) ? g->nmem : per * g->nstn;
+            g->pf_present = g->autoscale ? g->ready : owned(g) ? g->nmem : per;
+            g->pf = xcalloc(g->npf, sizeof *g->pf);
+            pf_set_init(&g->pf_credit, g->npf);
+            g->pf_scratch = xcalloc(g->npf, sizeof *g->pf_scratch);
+            for (uint32_t j = 0; j < g->npf; j++) {
                 g->pf[j].slow = 1.0;
+                g->pf[j].gone = !owned(g) && g->autoscale && j >= g->ready; /* one partition */
                 sim_level_init(sim, &g->pf[j].buffered);
+                if (!owned(g))
+                    pf_set_put(&g->pf_credit, j, pf_eligible(g, j));
             }
             g->pf_cursor = xcalloc(g->nstn, sizeof *g->pf_cursor);
             sim_level_init(sim, &g->pf_buffered);
             g->pf_wait = hist_new();
         }
         if (g->ack_delay_ns > 0) {
-            uint32_t na = owned(g) ? g->nmem : 1;
+            uint32_t na = acks_n(g);
             g->acks = xcalloc(na, sizeof *g->acks);
             g->aepoch = xcalloc(na, sizeof *g->aepoch);
         }
@@ -2113,9 +2223,11 @@ static const struct param_spec consumers_params[] = {
      "scale the consumers (a queue of one partition, or one owned with assignment = range or "
      "round_robin: max capped at its partitions): hpa(metric=lag, target=100, min=1, "
      "max=20, period=15s, tolerance=10%, window=300s, cold_start=0s); lag is the messages "
-     "waiting per consumer at each reading (KEDA), utilisation the busy share; new consumers "
+     "no consumer has started per consumer at each reading (KEDA: waiting, and with batch or "
+     "prefetch those fetched but not yet in processing), utilisation the busy share; new "
+     "consumers "
      "take messages after cold_start, removed ones finish the message they hold (with batch, "
-     "their fetch)"},
+     "their fetch; with prefetch, their buffer goes back to the broker's front in order)"},
     {"dedupe", "duration|none", "none",
      "an idempotent consumer: it remembers the ids of the messages it processed for this "
      "window and acks a delivery of one of them without processing it (deduped); the memory "
@@ -2163,7 +2275,8 @@ static const struct param_spec consumers_params[] = {
      "the next one starts. With assignment = range or round_robin a member fetches from the "
      "one partition it serves next, in order; a member that loses it in a rebalance finishes "
      "its fetched batch before the new owner starts (order per partition kept); a consumer an "
-     "autoscaler removes finishes its fetched batch before it leaves"},
+     "autoscaler removes finishes its fetched batch before it leaves. With prefetch, the most "
+     "messages one delivery from the broker carries (see prefetch)"},
     {"fetch_latency", "dist", "",
      "the round trip of one fetch, paid once per fetch before its first message is "
      "processed, e.g. const(5ms); none by default; with prefetch, the round trip of each "
@@ -2176,8 +2289,17 @@ static const struct param_spec consumers_params[] = {
      "there even while another consumer is idle (buffered_worst_mean, buffer_wait_*); a "
      "consumer's crash (a [fault] with replica = K: one consumer) sends its buffer back to the "
      "front (after_processing) or loses it (on_receive); the queue's visibility_timeout runs "
-     "from each delivery, so a message buffered longer is delivered again. With assignment "
-     "= shared, no batch, autoscale, calls, dedupe or ack_delay"},
+     "from each delivery, so a message buffered longer is delivered again; with calls, a "
+     "message is acked (its credit freed) after its calls come back; with dedupe, a buffered "
+     "message seen already is acked unprocessed when its consumer reaches it; with "
+     "ack_delay, a processed message holds its credit until its ack lands; with batch, one "
+     "delivery carries up to batch waiting messages (one round trip). With assignment "
+     "= range or round_robin each member buffers from the partitions it owns, in turn, order "
+     "per partition kept; a rebalance sends the buffered messages of a partition that moves "
+     "back to its front and the new owner starts after the old one's message (nothing twice). "
+     "With autoscale a new consumer starts with an empty buffer; a removed one finishes its "
+     "message and hands its buffer back to the front in order (redelivered, not lost). The "
+     "lag an autoscaler reads counts buffered messages (delivered, not started)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -2237,6 +2359,10 @@ static void member_nf(const struct consumers *g, uint32_t k, struct station *st)
  * whose previous owner still processes one of its messages, waits. */
 static void member_next(struct sim *sim, struct consumers *g, uint32_t k)
 {
+    if (g->prefetch) { /* its buffer: start its next landed, fill its credit */
+        pf_member(sim, g, k);
+        return;
+    }
     if (!member_free(g, k))
         return;
     for (uint32_t i = 0; i < g->own_len[k]; i++) {
@@ -2279,6 +2405,15 @@ static void kick_all(struct sim *sim, struct consumers *g)
         member_next(sim, g, k);
 }
 
+/* The partitions are assigned again; with prefetch, a member's buffered
+ * messages of a partition that moved go back to it (pf_drop_moved). */
+static void reassign(struct sim *sim, struct consumers *g)
+{
+    assign_partitions(sim, g);
+    for (uint32_t k = 0; g->prefetch && g->pf && k < g->nmem; k++)
+        pf_drop_moved(sim, g, k);
+}
+
 static void rebalance_end(struct sim *sim, void *a, void *b)
 {
     struct consumers *g = a;
@@ -2286,7 +2421,7 @@ static void rebalance_end(struct sim *sim, void *a, void *b)
         return; /* a later change restarted the pause */
     g->paused = false;
     g->paused_ns += sim_now(sim) - g->pause_mark_ns;
-    assign_partitions(sim, g);
+    reassign(sim, g);
     kick_all(sim, g);
 }
 
@@ -2305,7 +2440,7 @@ static void members_changed(struct sim *sim, struct consumers *g)
         return;
     g->live = nl;
     if (nl == 0) {
-        assign_partitions(sim, g);
+        reassign(sim, g);
         return;
     }
     if (!g->paused) { /* rebalance = 0: changes at one instant are one rebalance */
@@ -2344,9 +2479,22 @@ static void owned_init(struct sim *sim, struct consumers *g)
 
 /* ---- acks on their way (ack_delay) --------------------------------------------- */
 
-/* The member whose acks m's ack joins: its processor (a shared group: 0). */
-static uint32_t ack_member(const struct consumers *g, const struct station *st)
+/* The rings of acks on their way: one per consumer with a buffer
+ * (prefetch: each consumer's credit and channel, ack_member's number; an
+ * owned group's are its members), one per member (an owned group), or
+ * one. */
+static uint32_t acks_n(const struct consumers *g)
 {
+    return g->prefetch ? g->npf : owned(g) ? g->nmem : 1;
+}
+
+/* The member whose acks m's ack joins: its processor (a prefetching
+ * group's consumer, whose credit it holds; another shared group: 0). */
+static uint32_t ack_member(const struct consumers *g, const struct station *st,
+                           const struct request *m)
+{
+    if (g->prefetch)
+        return idmap_find(&g->held_by, m->id)->a;
     return owned(g) ? g->pserver[st->index] : 0;
 }
 
@@ -2358,8 +2506,17 @@ static void ack_event(struct sim *sim, void *a, void *b)
     if ((uint32_t)v != g->aepoch[k])
         return; /* a crash lost it */
     struct request *m = park_pop(&g->acks[k]);
-    g->parked[sim_top(m)->replica].acking--;
+    uint32_t part = sim_top(m)->replica;
+    g->parked[part].acking--;
     msg_free(sim, g, m, false);
+    if (g->prefetch) { /* the ack frees k's credit: the broker sends it more */
+        g->pf[k].acking--;
+        pf_sync(g, k);
+        if (owned(g)) /* k itself: it may own part no longer */
+            member_next(sim, g, k);
+        else
+            pf_kick(sim, g, part, NULL);
+    }
 }
 
 /* m's processing by member k ended well: its ack takes ack_delay to reach
@@ -2384,6 +2541,10 @@ static void acks_lose(struct sim *sim, struct consumers *g, uint32_t k)
 {
     struct parked *ak = &g->acks[k];
     g->aepoch[k]++;
+    if (g->prefetch) { /* its credit: the broker takes those messages back */
+        g->pf[k].acking = 0;
+        pf_sync(g, k);
+    }
     while (ak->len > 0) {
         struct request *m = ak->ring[(ak->head + ak->len - 1) % ak->cap]; /* newest first */
         ak->len--;
@@ -2392,6 +2553,8 @@ static void acks_lose(struct sim *sim, struct consumers *g, uint32_t k)
         pk->acking--;
         g->acks_lost++;
         m->user++;
+        if (sim->trace) /* delivered again: its next delivery starts now */
+            trace_msg_end(sim, m, false);
         if (exhausted(g->q, m)) {
             dead_letter(sim, g, m);
             continue;
@@ -2502,7 +2665,7 @@ static void vt_invisible(struct sim *sim, struct consumers *g, struct station *s
  * t (false: m is not delivered by a fetch now). */
 static bool batch_vt(const struct consumers *g)
 {
-    return g->batch > 1 && g->q->vt_ns >= 0 && !g->ack_on_receive;
+    return g->batch > 1 && !g->prefetch && g->q->vt_ns >= 0 && !g->ack_on_receive;
 }
 
 static void vt_fetched(struct consumers *g, struct request *m, int64_t t)
@@ -2646,13 +2809,46 @@ static void pf_level(struct sim *sim, struct consumers *g, uint32_t k, int64_t d
     sim_level_add(sim, &g->pf_buffered, delta);
 }
 
+/* Is consumer k of a shared group present (not removed by the autoscaler)? */
+static bool pf_here(const struct consumers *g, uint32_t k)
+{
+    return !g->pf[k].gone;
+}
+
+/* Has consumer k of a shared group credit the broker may use: present, up,
+ * fewer than prefetch delivered and unacked? */
+static bool pf_eligible(const struct consumers *g, uint32_t k)
+{
+    return pf_here(g, k) && g->pf[k].down == 0 && pf_used(&g->pf[k]) < g->prefetch;
+}
+
+/* Consumer k's credit, presence or faults changed: the broker's set of the
+ * consumers with credit follows (a shared group's; an owned group's
+ * members take from their own partitions, pf_member). */
+static void pf_sync(struct consumers *g, uint32_t k)
+{
+    if (!owned(g))
+        pf_set_put(&g->pf_credit, k, pf_eligible(g, k));
+}
+
+/* May consumer k start a landed message now? Shared: its station is up
+ * and it is present; owned: a live member, no rebalance under way. */
+static bool pf_can_start(const struct consumers *g, uint32_t k)
+{
+    if (owned(g))
+        return member_live(g, k) && !g->paused;
+    return station_is_up(&g->stn[k / g->pf_per]) && pf_here(g, k);
+}
+
 /* Consumer k starts on its oldest buffered message (landed): on the worker
- * whose processing `from` just ended (handed over), or on a free one. */
+ * whose processing `from` just ended (handed over), or on a free one of
+ * the message's partition (owned: the member takes the partition's place,
+ * and its slow fault). */
 static void pf_start(struct sim *sim, struct consumers *g, uint32_t k, struct request *from)
 {
     struct pf_consumer *pc = &g->pf[k];
-    struct station *st = &g->stn[k / g->pf_per];
     struct pf_slot s = pf_pop_front(pc);
+    struct station *st = &g->stn[sim_top(s.m)->replica];
     pf_level(sim, g, k, -1);
     g->parked[st->index].fetched--;
     hist_add(g->pf_wait, sim_now(sim) - s.sent_ns);
@@ -2662,8 +2858,13 @@ static void pf_start(struct sim *sim, struct consumers *g, uint32_t k, struct re
         station_handover(sim, st, from, s.m);
         return;
     }
+    if (owned(g)) {
+        g->mpart[k] = st->index;
+        g->pserver[st->index] = k;
+        member_nf(g, k, st);
+    }
     enum station_verdict v = station_offer(sim, st, s.m);
-    assert(v == STATION_STARTED); /* one worker per consumer, and k was idle */
+    assert(v == STATION_STARTED); /* one worker per consumer (or partition), and k was idle */
     (void)v;
 }
 
@@ -2673,45 +2874,25 @@ static void pf_land_event(struct sim *sim, void *a, void *b)
     struct consumers *g = a;
     uint64_t v = (uint64_t)(uintptr_t)b;
     uint32_t k = (uint32_t)(v >> 32);
-    if ((uint32_t)v != g->pf[k].epoch || !station_is_up(&g->stn[k / g->pf_per]))
-        return; /* a crash took the buffer back */
+    if ((uint32_t)v != g->pf[k].epoch || !pf_can_start(g, k))
+        return; /* a crash took the buffer back, or it waits (a rebalance) */
     if (pf_head_ready(&g->pf[k], sim_now(sim)))
         pf_start(sim, g, k, NULL);
 }
 
-/* The broker of partition part pushes its waiting messages, oldest first,
- * to its consumers with credit, in round robin (an expired one is deleted
- * when it would be sent, as a consumer reaching it in the queue would; not
- * `fresh`, just stored or sent back, which a consumer with credit takes at
- * once); each delivery lands after its round trip (fetch_latency: a draw
- * from the message's work seed, stream 1), in order on its consumer's
- * channel, and an idle consumer starts on it as it lands. */
-static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
-                    const struct request *fresh)
+/* The broker puts m, just taken from its partition st's log, in a delivery
+ * to consumer k: land < 0 opens the delivery, whose round trip
+ * (fetch_latency) is a draw from m's work seed (stream 1), in order on k's
+ * channel; a later message of the same delivery (batch) passes the landing
+ * time it returned and lands with it. pf_deliver ends the delivery. */
+static int64_t pf_send(struct sim *sim, struct consumers *g, uint32_t k, struct request *m,
+                       struct station *st, int64_t land)
 {
-    struct station *st = &g->stn[part];
-    struct parked *pk = &g->parked[part];
-    if (!station_is_up(st) || !broker_up(g->q, part))
-        return;
+    struct pf_consumer *pc = &g->pf[k];
     int64_t now = sim_now(sim);
-    while (pk->len > 0) {
-        uint32_t cursor = g->pf_cursor[part];
-        uint32_t j = pf_pick(&g->pf[part * g->pf_per], g->pf_per, &cursor, g->prefetch);
-        if (j == g->pf_per)
-            return; /* no credit left: it waits at the broker */
-        if (pk->ring[pk->head] != fresh && expired(g->q, pk->ring[pk->head]->born_ns, now)) {
-            struct request *x = park_pop(pk);
-            backlog_add(sim, st, -1);
-            lose_expired(sim, g, x);
-            continue;
-        }
-        g->pf_cursor[part] = cursor;
-        uint32_t k = part * g->pf_per + j;
-        struct pf_consumer *pc = &g->pf[k];
-        struct request *m = park_pop(pk);
-        backlog_add(sim, st, -1);
-        wait_take(sim, g, m); /* delivered: no longer waiting */
-        int64_t land = now;
+    wait_take(sim, g, m); /* delivered: no longer waiting */
+    if (land < 0) { /* the delivery's round trip: a draw from its first message */
+        land = now;
         if (g->has_fetch) {
             struct rng wr;
             sim_work_rng(m, st->comp, 1, &wr);
@@ -2720,24 +2901,166 @@ static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
         if (land < pc->last_land_ns)
             land = pc->last_land_ns;
         pc->last_land_ns = land;
-        pf_push(pc, m, now, land);
-        idmap_get(&g->held_by, m->id)->a = k; /* its visibility timer, demand and end find k */
-        pk->fetched++;
-        pf_level(sim, g, k, 1);
-        if (g->q->vt_ns >= 0 && !g->ack_on_receive) /* from its delivery */
-            sim_after(sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
-        if (land > now) {
-            uint64_t v = (uint64_t)k << 32 | pc->epoch;
-            sim_after(sim, land - now, pf_land_event, g, (void *)(uintptr_t)v);
-        } else if (pf_head_ready(pc, now)) {
-            pf_start(sim, g, k, NULL);
+    }
+    pf_push(pc, m, now, land, g->pf_seq++);
+    pf_sync(g, k);
+    idmap_get(&g->held_by, m->id)->a = k; /* its visibility timer, demand and end find k */
+    g->parked[st->index].fetched++;
+    pf_level(sim, g, k, 1);
+    if (g->q->vt_ns >= 0 && !g->ack_on_receive) /* from its delivery */
+        sim_after(sim, g->q->vt_ns, visible_event, m, (void *)(uintptr_t)m->id);
+    return land;
+}
+
+/* A delivery to consumer k (landing at land) is complete: it lands after
+ * its round trip, or now, and an idle consumer starts on it as it lands. */
+static void pf_deliver(struct sim *sim, struct consumers *g, uint32_t k, int64_t land)
+{
+    struct pf_consumer *pc = &g->pf[k];
+    int64_t now = sim_now(sim);
+    if (land > now) {
+        uint64_t v = (uint64_t)k << 32 | pc->epoch;
+        sim_after(sim, land - now, pf_land_event, g, (void *)(uintptr_t)v);
+    } else if (pf_can_start(g, k) && pf_head_ready(pc, now)) {
+        pf_start(sim, g, k, NULL);
+    }
+}
+
+#ifdef SDSIM_CHECKS
+/* The broker's round robin the slow way (what pf_credit answers): the
+ * first consumer of partition part, from its cursor on, with credit; hi
+ * when none has. */
+static uint32_t pf_pick_scan(const struct consumers *g, uint32_t part)
+{
+    uint32_t lo = part * g->pf_per;
+    for (uint32_t i = 0; i < g->pf_per; i++) {
+        uint32_t k = lo + (g->pf_cursor[part] + i) % g->pf_per;
+        if (pf_eligible(g, k))
+            return k;
+    }
+    return lo + g->pf_per;
+}
+#endif
+
+/* The broker of partition part pushes its waiting messages, oldest first,
+ * to its consumers with credit, in round robin from its cursor (RabbitMQ's
+ * rule; pf_credit finds the next one without a scan); an expired one is
+ * deleted when it would be sent, as a consumer reaching it in the queue
+ * would; not `fresh`, just stored or sent back, which a consumer with
+ * credit takes at once. An owned partition's messages go to its owner
+ * (pf_member). */
+static void pf_kick(struct sim *sim, struct consumers *g, uint32_t part,
+                    const struct request *fresh)
+{
+    if (owned(g)) {
+        owned_kick(sim, g, part);
+        return;
+    }
+    struct station *st = &g->stn[part];
+    struct parked *pk = &g->parked[part];
+    if (!station_is_up(st) || !broker_up(g->q, part))
+        return;
+    int64_t now = sim_now(sim);
+    uint32_t lo = part * g->pf_per, hi = lo + g->pf_per;
+    while (pk->len > 0) {
+        uint32_t k = pf_set_next(&g->pf_credit, lo + g->pf_cursor[part]);
+        if (k >= hi)
+            k = pf_set_next(&g->pf_credit, lo);
+        if (k > hi)
+            k = hi;
+        SIM_CHECK(k == pf_pick_scan(g, part));
+        if (k == hi)
+            return; /* no credit left: it waits at the broker */
+        if (pk->ring[pk->head] != fresh && expired(g->q, pk->ring[pk->head]->born_ns, now)) {
+            struct request *x = park_pop(pk);
+            backlog_add(sim, st, -1);
+            lose_expired(sim, g, x);
+            continue;
         }
+        g->pf_cursor[part] = (k - lo + 1) % g->pf_per;
+        /* one delivery: up to batch messages (no more than k's credit
+         * left), landing together after one round trip */
+        struct pf_consumer *pc = &g->pf[k];
+        uint32_t sent = 0;
+        int64_t land = -1;
+        while (sent < g->batch && pk->len > 0 && pf_used(pc) < g->prefetch) {
+            if (sent > 0 && expired(g->q, pk->ring[pk->head]->born_ns, now)) {
+                struct request *x = park_pop(pk);
+                backlog_add(sim, st, -1);
+                lose_expired(sim, g, x);
+                continue;
+            }
+            struct request *m = park_pop(pk);
+            backlog_add(sim, st, -1);
+            land = pf_send(sim, g, k, m, st, land);
+            sent++;
+        }
+        pf_deliver(sim, g, k, land);
+    }
+}
+
+/* The next message member k of an owned group may be sent: the oldest of
+ * its partitions in turn from mcursor (an expired one deleted on the way,
+ * as member_next does), none of a partition whose broker is down or whose
+ * previous owner still processes one of its messages (after a rebalance).
+ * NULL when none; *st gets its partition. */
+static struct request *pf_member_take(struct sim *sim, struct consumers *g, uint32_t k,
+                                      struct station **st)
+{
+    for (uint32_t i = 0; i < g->own_len[k]; i++) {
+        uint32_t idx = (g->mcursor[k] + i) % g->own_len[k];
+        uint32_t p = g->own_parts[g->own_start[k] + idx];
+        struct parked *pk = &g->parked[p];
+        if ((g->pserver[p] != NO_MEMBER && g->pserver[p] != k) || !broker_up(g->q, p))
+            continue;
+        while (pk->len > 0) {
+            struct request *x = park_pop(pk);
+            backlog_add(sim, &g->stn[p], -1);
+            if (expired(g->q, x->born_ns, sim_now(sim))) {
+                lose_expired(sim, g, x);
+                continue;
+            }
+            g->mcursor[k] = (idx + 1) % g->own_len[k];
+            *st = &g->stn[p];
+            return x;
+        }
+    }
+    return NULL;
+}
+
+/* Member k of an owned group (live, no rebalance under way): when idle it
+ * starts on its oldest landed message, and the broker fills its credit
+ * with deliveries of up to batch messages each (pf_member_take: its
+ * partitions in turn, oldest first in each), one round trip per delivery;
+ * the new owner of a moved partition starts after its old one. */
+static void pf_member(struct sim *sim, struct consumers *g, uint32_t k)
+{
+    if (k == NO_MEMBER || !member_live(g, k) || g->paused)
+        return;
+    struct pf_consumer *pc = &g->pf[k];
+    if (pf_head_ready(pc, sim_now(sim)))
+        pf_start(sim, g, k, NULL);
+    while (pf_used(pc) < g->prefetch) {
+        uint32_t sent = 0;
+        int64_t land = -1;
+        while (sent < g->batch && pf_used(pc) < g->prefetch) {
+            struct station *st = NULL;
+            struct request *m = pf_member_take(sim, g, k, &st);
+            if (!m)
+                break;
+            land = pf_send(sim, g, k, m, st, land);
+            sent++;
+        }
+        if (sent == 0)
+            return;
+        pf_deliver(sim, g, k, land);
     }
 }
 
 /* m's processing ended (its worker still held): its consumer goes on with
  * its next landed message, or frees the worker; the credit freed lets the
- * broker push more. */
+ * broker push more. An owned member frees its partition's place: the
+ * freed hook (consumers_freed, member_next) starts its next and fills it. */
 static void pf_done(struct sim *sim, struct consumers *g, struct station *stn,
                     struct request *m)
 {
@@ -2746,7 +3069,12 @@ static void pf_done(struct sim *sim, struct consumers *g, struct station *stn,
     uint32_t k = s->a;
     idmap_del(&g->held_by, m->id);
     g->pf[k].cur = NULL;
-    if (pf_head_ready(&g->pf[k], sim_now(sim)))
+    if (owned(g)) {
+        station_release(sim, stn, m);
+        return;
+    }
+    pf_sync(g, k);
+    if (pf_here(g, k) && pf_head_ready(&g->pf[k], sim_now(sim)))
         pf_start(sim, g, k, m);
     else
         station_release(sim, stn, m);
@@ -2774,17 +3102,17 @@ static void vt_invisible(struct sim *sim, struct consumers *g, struct station *s
 }
 
 /* Consumer k crashed: its buffer (in flight or landed) goes back to the
- * front of its partition, in order (after_processing: delivered again, not
+ * front of its partitions, in order (after_processing: delivered again, not
  * counted as a delivery), or is lost (on_receive: the broker forgot it). */
 static void pf_return(struct sim *sim, struct consumers *g, uint32_t k)
 {
     struct pf_consumer *pc = &g->pf[k];
-    struct station *st = &g->stn[k / g->pf_per];
     pc->epoch++; /* its landings on the way are stale */
     pc->last_land_ns = sim_now(sim);
     while (pc->len > 0) {
         struct pf_slot sl = pf_pop_back(pc);
         struct request *x = sl.m;
+        struct station *st = &g->stn[sim_top(x)->replica];
         idmap_del(&g->held_by, x->id);
         pf_level(sim, g, k, -1);
         g->parked[st->index].fetched--;
@@ -2802,6 +3130,72 @@ static void pf_return(struct sim *sim, struct consumers *g, uint32_t k)
             backlog_add(sim, st, 1);
         }
     }
+    pf_sync(g, k);
+}
+
+/* m, just taken out of consumer k's buffer unprocessed, is handed back: to
+ * the front of its partition (redelivered: the broker sends it again). */
+static void pf_unbuffer(struct sim *sim, struct consumers *g, uint32_t k, struct request *m)
+{
+    struct station *st = &g->stn[sim_top(m)->replica];
+    idmap_del(&g->held_by, m->id);
+    pf_level(sim, g, k, -1);
+    g->parked[st->index].fetched--;
+    g->redelivered++;
+    park_front(&g->parked[st->index], m);
+    wait_add(sim, g, m);
+    backlog_add(sim, st, 1);
+}
+
+/* Consumers ks[0 .. n) leave (an autoscaler's scale-down): each finishes
+ * the message it processes, and their buffers (in flight or landed) go
+ * back to the front of their partitions, newest delivery first, so that
+ * each log is again in the order the broker sent them: a graceful leave
+ * loses nothing (whatever the ack) and duplicates nothing. Their landings
+ * on the way go stale. */
+static void pf_hand_back(struct sim *sim, struct consumers *g, const uint32_t *ks, uint32_t n)
+{
+    for (;;) {
+        uint32_t best = NO_MEMBER;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t k = ks[i];
+            const struct pf_consumer *pc = &g->pf[k];
+            if (pc->len > 0 &&
+                (best == NO_MEMBER ||
+                 pf_at(pc, pc->len - 1)->seq > pf_at(&g->pf[best], g->pf[best].len - 1)->seq))
+                best = k;
+        }
+        if (best == NO_MEMBER)
+            break;
+        pf_unbuffer(sim, g, best, pf_pop_back(&g->pf[best]).m);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t k = ks[i];
+        g->pf[k].epoch++;
+        g->pf[k].last_land_ns = sim_now(sim);
+        pf_sync(g, k);
+    }
+}
+
+/* A rebalance gave member k's partitions out again: its buffered messages
+ * of a partition it no longer owns go back to the front of that partition,
+ * in order, so its new owner starts from the first unprocessed one (a
+ * Kafka consumer from the committed offset); the others stay, in order. */
+static void pf_drop_moved(struct sim *sim, struct consumers *g, uint32_t k)
+{
+    struct pf_consumer *pc = &g->pf[k];
+    uint32_t n = pc->len, keep = 0;
+    for (uint32_t i = n; i-- > 0;) { /* newest first; the kept ones packed at the back */
+        struct pf_slot s = *pf_at(pc, i);
+        if (g->powner[sim_top(s.m)->replica] == k)
+            *pf_at(pc, n - 1 - keep++) = s;
+        else
+            pf_unbuffer(sim, g, k, s.m);
+    }
+    if (n > keep) {
+        pc->head = (pc->head + n - keep) % pc->cap;
+        pc->len = keep;
+    }
 }
 
 /* A crash cut m, which consumer k processed: k's buffer goes (pf_return),
@@ -2817,9 +3211,9 @@ static void pf_cut(struct sim *sim, struct consumers *g, struct request *m)
     pf_return(sim, g, k);
 }
 
-/* A fault on consumer k alone (`replica = K`): slow multiplies its own
- * processing times; a crash cuts its message and takes its buffer back,
- * and the broker gives it nothing until it recovers. */
+/* A fault on consumer k alone of a shared group (`replica = K`): slow
+ * multiplies its own processing times; a crash cuts its message and takes
+ * its buffer back, and the broker gives it nothing until it recovers. */
 static void pf_fault(struct sim *sim, struct consumers *g, uint32_t k, enum fault_action a,
                      double value, bool start)
 {
@@ -2833,12 +3227,16 @@ static void pf_fault(struct sim *sim, struct consumers *g, uint32_t k, enum faul
     if (start) {
         if (pc->down++ > 0)
             return;
+        pf_sync(g, k);
         if (pc->cur)
             station_cut(sim, &g->stn[part], pc->cur); /* cut: pf_cut returns its buffer */
         else
             pf_return(sim, g, k);
+        if (g->acks) /* its acks on the way are lost: those messages go back first */
+            acks_lose(sim, g, k);
         pf_kick(sim, g, part, NULL);
     } else if (pc->down > 0 && --pc->down == 0) {
+        pf_sync(g, k);
         pf_kick(sim, g, part, NULL);
     }
 }
@@ -2866,7 +3264,7 @@ static double consumers_demand(struct station *stn, struct request *m)
     struct rng wr;
     sim_work_rng(m, stn->comp, 0, &wr);
     double demand = dist_sample(&g->service, &wr);
-    if (g->prefetch) /* its consumer's own slow fault */
+    if (g->prefetch && !owned(g)) /* its consumer's own slow fault (owned: member_nf) */
         demand *= g->pf[idmap_find(&g->held_by, m->id)->a].slow;
     return fetch_ns + demand;
 }
@@ -2964,6 +3362,7 @@ static bool processing_fails(struct consumers *g, struct station *stn, const str
 static void processing_failed(struct sim *sim, struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
+    hist_add(g->base.st.resp, sim_now(sim) - sim_top(m)->arrive_ns); /* calls included */
     g->failed++;
     if (g->ack_on_receive) {
         g->lost++;
@@ -2990,8 +3389,18 @@ static void processing_failed(struct sim *sim, struct station *stn, struct reque
 static void processed_ok(struct sim *sim, struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
+    hist_add(g->base.st.resp, sim_now(sim) - sim_top(m)->arrive_ns); /* calls included */
     hist_add(g->q->e2e, sim_now(sim) - m->born_ns);
     hist_add(g->e2e, sim_now(sim) - m->born_ns);
+    if (sim->ts.interval_ns > 0) {
+        if (!g->ts_e2e)
+            g->ts_e2e = hist_new();
+        if (g->ts_row != sim->ts.nrows) { /* the first of this interval */
+            hist_reset(g->ts_e2e);
+            g->ts_row = sim->ts.nrows;
+        }
+        hist_add(g->ts_e2e, sim_now(sim) - m->born_ns);
+    }
     g->processed++;
     g->base.st.completed++;
     note_order(g, m);
@@ -3000,9 +3409,17 @@ static void processed_ok(struct sim *sim, struct station *stn, struct request *m
     if (g->q->reply && !send_reply(sim, g->q, m))
         rr_lost(g, m);
     if (g->ack_delay_ns > 0) { /* held until its ack lands */
-        uint32_t k = ack_member(g, stn);
+        uint32_t k = ack_member(g, stn, m);
+        /* prefetch: its visibility timeout ran from its delivery (acks_lose) */
+        int64_t sent = g->prefetch ? g->pf[k].cur_sent_ns : 0;
+        if (g->prefetch) /* its credit stays in use until the ack lands (ack_event) */
+            g->pf[k].acking++;
+        if (sim->trace) /* its delivery ends with its processing */
+            trace_msg_processed(sim, m);
         note_processed(g, m);
         release_or_next(sim, g, stn, m);
+        if (g->prefetch)
+            sim_top(m)->start_ns = sent;
         ack_later(sim, g, k, m);
         return;
     }
@@ -3117,7 +3534,12 @@ static void calls_cut(struct consumers *g, struct request *m)
 static void served(struct sim *sim, struct station *stn, struct request *m)
 {
     struct consumers *g = stn->owner;
+    /* its wait and own processing, without its calls: every processing
+     * that ends, failed or skipped too (a service's local counts its
+     * failures) */
+    tally_add(&g->base.st.local, sim_now(sim) - sim_top(m)->arrive_ns);
     if (sim_top(m)->step & STEP_SKIP) { /* seen: acked without processing */
+        hist_add(g->base.st.resp, sim_now(sim) - sim_top(m)->arrive_ns);
         g->deduped++;
         release_or_next(sim, g, stn, m);
         msg_free(sim, g, m, false); /* STEP_SKIP still set: answered already, not lost */
@@ -3127,8 +3549,6 @@ static void served(struct sim *sim, struct station *stn, struct request *m)
         processing_failed(sim, stn, m);
         return;
     }
-    /* its wait and own processing, without its calls */
-    tally_add(&g->base.st.local, sim_now(sim) - sim_top(m)->arrive_ns);
     if (g->base.ncallees > 0) {
         calls_begin(sim, g, stn, m);
         return;
@@ -3184,7 +3604,7 @@ static void cut(struct sim *sim, struct station *stn, struct request *m, bool in
     int64_t sent;
     if (batch_vt(g) && vt_took(g, m, &sent)) /* its timeout runs from its fetch */
         sim_top(m)->start_ns = sent;
-    if (g->batch > 1)
+    if (g->batch > 1 && !g->prefetch) /* prefetch: the broker's batches are in the buffer */
         cut_fetch(sim, g, stn, m);
     if (g->prefetch)
         pf_cut(sim, g, m);
@@ -3236,7 +3656,9 @@ static void member_crash(struct sim *sim, struct consumers *g, uint32_t k)
         g->mpart[k] = NO_MEMBER;
         g->pserver[p] = NO_MEMBER;
         assert(st->busy == 1);
-        station_cut(sim, st, st->serving[0].r);
+        station_cut(sim, st, st->serving[0].r); /* prefetch: pf_cut returns its buffer */
+    } else if (g->prefetch) {
+        pf_return(sim, g, k);
     }
     if (g->acks)
         acks_lose(sim, g, k);
@@ -3271,7 +3693,7 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
         owned_crash(sim, g, replica, start);
         return;
     }
-    if (g->prefetch && replica >= 0) { /* one consumer (a consumers' faults: crash, slow) */
+    if (g->prefetch && replica >= 0 && !owned(g)) { /* one consumer (crash, slow) */
         pf_fault(sim, g, (uint32_t)replica, a, value, start);
         return;
     }
@@ -3306,8 +3728,10 @@ static void consumers_fault(struct sim *sim, struct component *c, int32_t replic
             unpark(sim, g, st);
         }
     }
-    if (crashed && g->acks) /* the acks on their way are lost with the group */
-        acks_lose(sim, g, 0);
+    if (crashed && g->acks) /* the acks on their way are lost with the group (prefetch:
+                               every consumer's, the first consumer's in front) */
+        for (uint32_t k = acks_n(g); k-- > 0;)
+            acks_lose(sim, g, k);
     c->st.replicas_up = g->nstn > 0 && station_is_up(&g->stn[0]);
 }
 
@@ -3395,7 +3819,7 @@ static size_t consumers_metrics(const struct sim *sim, const struct component *c
         m[n++] = (struct metric_out){"acks_lost", (double)g->acks_lost, true};
     if (g->prefetch && g->pf) { /* per-consumer buffers */
         double worst = 0;
-        for (long long k = 0; k < g->n; k++) {
+        for (uint32_t k = 0; k < g->npf; k++) {
             double b = sim_level_mean(sim, &g->pf[k].buffered, end_ns);
             worst = b > worst ? b : worst;
         }
@@ -3476,6 +3900,12 @@ static size_t consumers_ts_extra(const struct sim *sim, const struct component *
         names[n] = "rebalancing";
         values[n++] = g->paused ? 1.0 : 0.0;
     }
+    if (n < max) { /* publish -> processed of the interval's messages (NaN: none) */
+        const struct hist *h = g->ts_e2e;
+        names[n] = "e2e_p99_ms";
+        bool any = h && g->ts_row == sim->ts.nrows && hist_count(h) > 0;
+        values[n++] = any ? (double)hist_quantile(h, 0.99) / 1e6 : (double)NAN;
+    }
     return n;
 }
 
@@ -3486,9 +3916,10 @@ static double consumers_capacity_rps(const struct sim *sim, const struct compone
     if (c->ncallees > 0) /* a consumer is held through its calls, whose time it does not know */
         return (double)NAN;
     double mean = g->service.mean;
-    if (g->prefetch) { /* a credit is held for a round trip and a processing: prefetch of
-                          them per consumer hide the round trip, fewer do not */
-        double cycle = (g->has_fetch ? g->fetch.mean : 0) + mean;
+    if (g->prefetch) { /* a credit is held for a round trip, a processing and its ack's
+                          way: prefetch of them per consumer hide the round trip and the
+                          ack, fewer do not */
+        double cycle = (g->has_fetch ? g->fetch.mean : 0) + mean + (double)g->ack_delay_ns;
         if (cycle / (double)g->prefetch > mean)
             mean = cycle / (double)g->prefetch;
     } else if (g->has_fetch) { /* saturated, every fetch is full: its round trip shared by
@@ -3532,11 +3963,53 @@ static void consumers_napkin_server(const struct component *c, struct napkin_ser
 
 /* ---- autoscaled consumers ----------------------------------------------------- */
 
+/* A prefetching group's consumers become g->ready. An owned group's
+ * members are its first `ready` (member_live): the removed ones hand their
+ * buffers back. A shared group's leaving consumers are chosen now: those
+ * processing nothing first, then busy ones (each finishes its message),
+ * highest number first; a new one is the lowest-numbered absent one (one
+ * still finishing its message last), with an empty buffer and its credit.
+ * (Without prefetch the consumers are anonymous: the first ones to finish
+ * their message leave.) */
+static void pf_rescale(struct sim *sim, struct consumers *g)
+{
+    uint32_t *ks = g->pf_scratch, n = 0;
+    if (owned(g)) {
+        for (uint32_t k = g->ready; k < g->pf_present; k++)
+            ks[n++] = k;
+    }
+    while (!owned(g) && g->pf_present > g->ready) {
+        uint32_t pick = NO_MEMBER;
+        for (uint32_t k = g->npf; k-- > 0;)
+            if (!g->pf[k].gone && (pick == NO_MEMBER || (g->pf[pick].cur && !g->pf[k].cur)))
+                pick = k;
+        g->pf[pick].gone = true;
+        g->pf_present--;
+        ks[n++] = pick;
+    }
+    while (!owned(g) && g->pf_present < g->ready) {
+        uint32_t pick = NO_MEMBER;
+        for (uint32_t k = 0; k < g->npf; k++)
+            if (g->pf[k].gone && (pick == NO_MEMBER || (g->pf[pick].cur && !g->pf[k].cur)))
+                pick = k;
+        g->pf[pick].gone = false;
+        g->pf_present++;
+        pf_sync(g, pick);
+    }
+    g->pf_present = g->ready;
+    if (n > 0)
+        pf_hand_back(sim, g, ks, n);
+}
+
 static void set_consumers(struct sim *sim, struct consumers *g)
 {
     sim_level_add(sim, &g->base.st.capacity, (int64_t)g->ready - g->base.st.capacity.value);
+    if (g->prefetch) /* the removed ones hand their buffers back; new ones get credit */
+        pf_rescale(sim, g);
     if (owned(g)) /* members join or leave: a rebalance */
         members_changed(sim, g);
+    else if (g->prefetch)
+        pf_kick(sim, g, 0, NULL);
     else
         station_set_workers(sim, &g->stn[0], g->ready);
 }
@@ -3552,7 +4025,14 @@ static void consumer_ready(struct sim *sim, void *a, void *b)
     set_consumers(sim, g);
 }
 
-/* The metric over the last period (lag: at the reading), per ready consumer. */
+/* The metric over the last period (lag: at the reading), per ready consumer.
+ * The lag is the messages no consumer has started: waiting (or parked), and
+ * fetched into a batch but not yet in processing. Kafka's lag is the log
+ * end minus the group's committed offset: a fetch moves the consumer's
+ * position, not the commit, so the fetched messages stay in it, and a
+ * larger batch hides none of it. (It would also count the message each
+ * consumer is processing, at most one a consumer; left out here, as the
+ * lag has always left it out at batch = 1.) */
 static double consumers_measure(struct sim *sim, struct consumers *g)
 {
     double secs = (double)(sim_now(sim) - g->hpa_last_ns) / 1e9;
@@ -3570,8 +4050,12 @@ static double consumers_measure(struct sim *sim, struct consumers *g)
         break;
     case HPA_RPS:
         return arrivals / secs / per;
-    case HPA_LAG:
-        return (double)g->backlog.value / per;
+    case HPA_LAG: { /* not yet started: waiting, or fetched into a consumer's batch */
+        long long lag = g->backlog.value;
+        for (uint32_t i = 0; i < g->nstn; i++)
+            lag += g->parked[i].fetched;
+        return (double)lag / per;
+    }
     }
     return 0;
 }
@@ -3726,7 +4210,7 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
             rc = -1;
         } else if (g->hpa.metric == HPA_QUEUE) {
             rc = diag_error(d, aloc, "metric = queue is for a service: a [consumers] group "
-                                     "scales on lag (messages waiting per consumer), "
+                                     "scales on lag (messages not yet started per consumer), "
                                      "utilisation or rps");
         } else if (n < g->hpa.min || n > g->hpa.max) {
             rc = diag_error(d, aloc, "the %lld consumers it starts with are outside the "
@@ -3772,28 +4256,14 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
     if (kp_dist(s, consumers_params, "fetch_latency", DIST_DURATION, &g->fetch, &g->has_fetch,
                 d) < 0)
         rc = -1, g->has_fetch = false;
-    /* prefetch: per-consumer buffers of a shared group whose consumers stay
-     * (no member moves, no scale-down, no call, ack or visibility timer
-     * holding a buffered message) */
+    /* prefetch: per-consumer buffers */
     const struct sc_entry *pe = sc_find_entry(s, "prefetch");
     if (pe && strcmp(pe->value, "none") != 0) {
         long long np;
         if (kp_int(s, consumers_params, "prefetch", 1, 1000000, &np, d) < 0) {
             rc = -1;
         } else if (rc == 0) {
-            const char *why = owned(g)                ? "assignment = range or round_robin"
-                              : g->batch > 1          ? "batch above 1"
-                              : g->autoscale          ? "autoscale"
-                              : c->ncallees           ? "calls"
-                              : g->dedupe_ns >= 0     ? "dedupe"
-                              : g->ack_delay_ns > 0   ? "ack_delay"
-                                                      : NULL;
-            if (why)
-                rc = diag_error(d, pe->val_loc,
-                                "prefetch is not supported with %s on [consumers %s]", why,
-                                s->name);
-            else
-                g->prefetch = (uint32_t)np, g->prefetch_loc = pe->val_loc;
+            g->prefetch = (uint32_t)np, g->prefetch_loc = pe->val_loc;
         }
     }
     g->n = n; /* its stations are built by the queue, which knows the partitions */
@@ -3812,10 +4282,10 @@ static int consumers_build(struct sim *sim, struct component *c, const struct sc
 static uint32_t consumers_nodes(const struct component *c)
 {
     const struct consumers *g = (const struct consumers *)c;
-    if (g->prefetch) /* each consumer has its own buffer: one node each */
-        return (uint32_t)g->n;
-    if (!owned(g))
+    if (!owned(g) && !g->prefetch)
         return 1;
+    /* an owned group's members; a prefetching group's consumers (each has
+     * its own buffer: one node each) */
     return g->autoscale ? g->hpa.max : (uint32_t)g->n;
 }
 
@@ -3838,7 +4308,7 @@ static void consumers_fini(struct component *c)
     free(g->powner);
     free(g->pserver);
     if (g->acks)
-        for (uint32_t k = 0; k < (owned(g) ? g->nmem : 1); k++)
+        for (uint32_t k = 0; k < acks_n(g); k++)
             free(g->acks[k].ring);
     free(g->acks);
     free(g->aepoch);
@@ -3848,6 +4318,7 @@ static void consumers_fini(struct component *c)
     idmap_free(&g->family);
     idmap_free(&g->last_seq);
     hist_free(g->e2e);
+    hist_free(g->ts_e2e);
     if (g->has_service)
         dist_fini(&g->service);
     for (size_t k = 0; g->deps && k < c->ncallees; k++)
@@ -3859,9 +4330,11 @@ static void consumers_fini(struct component *c)
     free(g->fb);
     idmap_free(&g->held_by);
     idmap_free(&g->vt_sent);
-    for (long long k = 0; g->pf && k < g->n; k++)
+    for (uint32_t k = 0; g->pf && k < g->npf; k++)
         pf_fini(&g->pf[k]);
     free(g->pf);
+    pf_set_fini(&g->pf_credit);
+    free(g->pf_scratch);
     free(g->pf_cursor);
     hist_free(g->pf_wait);
     if (g->has_fetch)

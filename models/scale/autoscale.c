@@ -12,7 +12,8 @@
 const struct param_spec hpa_params[] = {
     {"metric", "name", "utilisation",
      "utilisation, queue (waiting per replica), rps (per replica) or lag (a [consumers] "
-     "group: messages waiting per consumer, as KEDA's lag threshold)"},
+     "group: messages not yet started per consumer, waiting or fetched, as KEDA's lag "
+     "threshold)"},
     {"target", "number", "60%", "the metric's target per replica (a fraction for utilisation)"},
     {"min", "int", "1", "fewest replicas"},
     {"max", "int", "10", "most replicas"},

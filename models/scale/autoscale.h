@@ -23,7 +23,8 @@ enum hpa_metric {
     HPA_UTILISATION, /* busy workers / workers of the ready replicas, averaged over the period */
     HPA_QUEUE,       /* mean waiting requests per ready replica over the period */
     HPA_RPS,         /* arrivals per second per ready replica over the period */
-    HPA_LAG,         /* messages waiting per ready consumer at the reading (KEDA's lag
+    HPA_LAG,         /* messages no consumer has started (waiting, or fetched but not in
+                        processing) per ready consumer at the reading (KEDA's lag
                         threshold; [consumers] only) */
 };
 
