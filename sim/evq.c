@@ -144,11 +144,20 @@ __attribute__((noinline, cold)) static void make_room(struct evq *q)
     xgrow(&q->heap, &q->heap_cap, q->n + 1, sizeof *q->heap);
 }
 
+/* evq_push once make_room has made room: a tail call from evq_push, so
+ * none of its values is live across a call on its common path. */
+__attribute__((noinline, cold)) static uint64_t push_after_room(struct evq *q, int64_t at_ns,
+                                                                evq_fn *fn, void *a, void *b)
+{
+    make_room(q);
+    return evq_push(q, at_ns, fn, a, b);
+}
+
 uint64_t evq_push(struct evq *q, int64_t at_ns, evq_fn *fn, void *a, void *b)
 {
     SIM_CHECK(at_ns >= q->now_ns && "event in the past");
     if (q->free_head == NODE_FREE_END || q->n == q->heap_cap)
-        make_room(q);
+        return push_after_room(q, at_ns, fn, a, b);
     uint32_t i = q->free_head;
     struct evq_node *nd = &q->nodes[i];
     q->free_head = nd->pos;

@@ -34,6 +34,12 @@ struct arrival_policy {
      * sets a->has_item, a->item_key and a->item_op for it. */
     int64_t (*next_gap)(struct arrival *a, int64_t now_ns, struct rng *r);
     void (*fini)(struct arrival *a); /* may be NULL */
+    /* next_gap may set has_item (trace replay): the client asks for the
+     * next gap only after sending the request the current item describes.
+     * Without it the client asks first, so the draw's latency (a log, a
+     * rounding) overlaps the new request's work: the same draws from the
+     * same stream, and the same events in the same order. */
+    bool gives_items;
 };
 
 struct arrival {

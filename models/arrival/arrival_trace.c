@@ -288,5 +288,6 @@ const struct arrival_policy arrival_trace = {
     .head.params = trace_params,
     .init = trace_init,
     .next_gap = trace_gap,
+    .gives_items = true,
     .fini = trace_fini,
 };

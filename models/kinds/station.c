@@ -254,11 +254,23 @@ static void cut_hold(struct sim *sim, struct station *st, struct station_hold h)
         st->ops->cut(sim, st, h.r, in_service);
 }
 
-void station_release(struct sim *sim, struct station *st, struct request *r)
+#define DIRECT_UNDECIDED 0
+#define DIRECT_YES 1
+#define DIRECT_NO 2
+
+/* station.direct's value for st as built. */
+static uint8_t direct_of(const struct station *st)
 {
     const struct shed_policy *pol = st->shed ? st->shed->pol : NULL;
-    if (st->len > 0 && st->nf.up && !st->ops->freed && !st->ops->gone &&
-        (!pol || (!pol->lifo && !pol->drop)) && (st->workers == 0 || st->busy <= st->workers)) {
+    bool yes = !st->ops->freed && !st->ops->gone && (!pol || (!pol->lifo && !pol->drop));
+    return yes ? DIRECT_YES : DIRECT_NO;
+}
+
+void station_release(struct sim *sim, struct station *st, struct request *r)
+{
+    SIM_CHECK(st->direct == DIRECT_UNDECIDED || st->direct == direct_of(st));
+    if (st->len > 0 && st->direct == DIRECT_YES && st->nf.up &&
+        (st->workers == 0 || st->busy <= st->workers)) {
         /* The oldest waiting request takes the worker at once, with no hook
          * between that could see the levels: the busy levels' -1 and +1 at
          * one instant are one update (the second would add value * 0 to
@@ -267,6 +279,11 @@ void station_release(struct sim *sim, struct station *st, struct request *r)
         struct request *next = ring_pop(st);
         move(sim, st->queue_lv, -1);
         begin(sim, st, next, false, false);
+        return;
+    }
+    if (st->direct == DIRECT_UNDECIDED) { /* the first release: ops and shed are final */
+        st->direct = direct_of(st);
+        station_release(sim, st, r);
         return;
     }
     take_back(sim, st, r, sim_top(r), -1);

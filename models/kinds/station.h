@@ -145,6 +145,11 @@ struct station {
     struct level *queue_lv[2]; /* levels moved with len; NULL: none */
     struct hist *wait;         /* time queued before service; NULL: not recorded */
     struct shed *shed;         /* queue policy; NULL: plain FIFO */
+    /* Whether a freed worker may take the oldest waiting request straight
+     * away (no freed or gone hook, no LIFO or dropping shed policy):
+     * decided by station_release at its first call, once the owner has set
+     * ops and shed, which do not change after. 0: not decided yet. */
+    uint8_t direct;
 };
 
 /* A healthy, empty station with `workers` (0: unbounded) and queue_cap
