@@ -64,6 +64,7 @@ __attribute__((always_inline)) static inline void sift_up(struct evq *q, size_t 
  * >= 0: the clock starts at 0), so it yields a single flag: min_child picks
  * with it by a conditional move. Which of siblings comes first is a coin
  * toss, and a branch on it is mispredicted half the time. */
+#ifdef __SIZEOF_INT128__
 __extension__ typedef unsigned __int128 evq_u128;
 
 static inline bool key_less_flag(const struct evq_key *x, const struct evq_key *y)
@@ -72,6 +73,12 @@ static inline bool key_less_flag(const struct evq_key *x, const struct evq_key *
     evq_u128 b = ((evq_u128)(uint64_t)y->at_ns << 64) | y->seq;
     return a < b;
 }
+#else /* a target without 128-bit integers (32-bit): the same order, by branches */
+static inline bool key_less_flag(const struct evq_key *x, const struct evq_key *y)
+{
+    return key_less(x, y);
+}
+#endif
 
 /* The smallest of the children first .. last - 1 (first < last). A full set
  * of four is a two-round tournament, without a loop or a branch. */
