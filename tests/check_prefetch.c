@@ -21,23 +21,6 @@
 #include "tests/testlib.h"
 #include "tests/queue_fixture.h"
 
-/* A fault on consumer k of w (k < 0: the whole group). */
-static void fault(int32_t k, enum fault_action a, double value, bool start)
-{
-    struct component *c = kind_lookup(&sim, "w");
-    c->kind->fault(&sim, c, k, a, value, start);
-}
-
-/* Messages waiting at the broker (not delivered to any consumer). */
-static double backlog_now(void)
-{
-    struct component *c = kind_lookup(&sim, "q");
-    const char *names[4];
-    double values[4];
-    ck_assert_uint_eq(c->kind->ts_extra(&sim, c, names, values, 4), 1);
-    return values[0];
-}
-
 static const struct station *stn(void)
 {
     return queue_station(kind_lookup(&sim, "q"), 0);

@@ -23,22 +23,6 @@
 #include "tests/testlib.h"
 #include "tests/queue_fixture.h"
 
-static void fault(int32_t k, enum fault_action a, double value, bool start)
-{
-    struct component *c = kind_lookup(&sim, "w");
-    c->kind->fault(&sim, c, k, a, value, start);
-}
-
-/* Messages waiting at the broker (sent to no consumer). */
-static double backlog_now(void)
-{
-    struct component *c = kind_lookup(&sim, "q");
-    const char *names[4];
-    double values[4];
-    ck_assert_uint_ge(c->kind->ts_extra(&sim, c, names, values, 4), 1);
-    return values[0];
-}
-
 static double group_ts(const char *name)
 {
     struct component *c = kind_lookup(&sim, "w");

@@ -317,16 +317,6 @@ static void crash(bool start)
     c->kind->fault(&sim, c, -1, FAULT_CRASH, 0, start);
 }
 
-/* The queue's backlog now (its time-series figure: waiting and parked). */
-static double backlog_now(void)
-{
-    struct component *c = kind_lookup(&sim, "q");
-    const char *names[4];
-    double values[4];
-    ck_assert_uint_eq(c->kind->ts_extra(&sim, c, names, values, 4), 1);
-    return values[0];
-}
-
 /* full = block: publishes held at the broker until their partition has room */
 
 START_TEST(full_block_holds_publishes_until_room_frees)

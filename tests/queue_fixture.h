@@ -70,4 +70,22 @@ static inline bool has_metric(const char *comp, const char *name)
     return false;
 }
 
+/* A fault on consumer k of the group w (k < 0: the whole group). */
+static inline void fault(int32_t k, enum fault_action a, double value, bool start)
+{
+    struct component *c = kind_lookup(&sim, "w");
+    c->kind->fault(&sim, c, k, a, value, start);
+}
+
+/* Messages waiting at the broker q now (its first time-series figure:
+ * waiting and parked, not delivered to any consumer). */
+static inline double backlog_now(void)
+{
+    struct component *c = kind_lookup(&sim, "q");
+    const char *names[4];
+    double values[4];
+    ck_assert_uint_ge(c->kind->ts_extra(&sim, c, names, values, 4), 1);
+    return values[0];
+}
+
 #endif
