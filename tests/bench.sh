@@ -262,10 +262,12 @@ else
 fi
 
 echo
-echo "== -j scaling: a sweep of 8 runs of M/M/10 at rho 0.9 (10^6 requests each), -j 1 vs -j 2"
+echo "== -j scaling: a sweep of 8 runs of M/M/10 at rho 0.9 (4*10^6 requests each), -j 1 vs -j 2"
+echo "   (runs of 10^6 requests take about 0.1 s now: thread start and the plot, both once per"
+echo "   sweep, and a busy moment then weigh more than the runs)"
 for j in 1 2; do
     t0=$(now_ns)
-    ./sdsim run tests/bench/mm10.ini --set sim.duration=111111s --set sim.repeat=8 -q -j $j \
+    ./sdsim run tests/bench/mm10.ini --set sim.duration=444444s --set sim.repeat=8 -q -j $j \
         -o $B/out/j$j
     t1=$(now_ns)
     eval "t_j$j=$(( t1 - t0 ))"
