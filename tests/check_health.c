@@ -1,38 +1,12 @@
 /* Health checks and outlier detection of the balancer, observed through
  * the time series of whole runs: when replicas leave and rejoin rotation. */
 #include <check.h>
-#include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "output/results.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
 #include "tests/testlib.h"
-
-static struct run_result *run_text(const char *text)
-{
-    size_t n;
-    struct run_result *r = tl_runs(text, 1, &n);
-    ck_assert_uint_eq(n, 1);
-    return r;
-}
-
-/* Value of time-series column `name` in the row for time t_s. */
-static double ts_at(const struct run_result *r, const char *name, double t_s)
-{
-    size_t col = 0;
-    while (col < r->ts_ncols && strcmp(r->ts_names[col], name) != 0)
-        col++;
-    ck_assert_uint_lt(col, r->ts_ncols);
-    for (size_t k = 0; k < r->ts_nrows; k++) {
-        const double *row = r->ts_rows + k * (1 + r->ts_ncols);
-        if (fabs(row[0] - t_s) < 1e-9)
-            return row[1 + col];
-    }
-    ck_abort_msg("no row at t=%g", t_s);
-    return (double)NAN;
-}
 
 static void done(struct run_result *r)
 {
@@ -45,19 +19,19 @@ static void done(struct run_result *r)
  * the second good probe, 22 s. */
 START_TEST(active_checks_take_a_crashed_replica_out_and_back)
 {
-    struct run_result *r = run_text(
+    struct run_result *r = tl_run_one(
         "[sim]\nduration=30s\ninterval=500ms\n"
         "[client c]\narrival=constant(rate=10/s)\nto=lb\n"
         "[balancer lb]\nto=app\nhealth=active(interval=1s, timeout=1s, unhealthy=3, healthy=2)\n"
         "[service app]\nreplicas=3\nworkers=4\nservice=const(10ms)\n"
         "[fault f]\ntarget=app\nreplica=1\nat=10500ms\nuntil=20500ms\naction=crash\n");
-    ck_assert_double_eq(ts_at(r, "lb.in_rotation", 10.0), 3);
+    ck_assert_double_eq(tl_ts_at(r, "lb.in_rotation", 10.0), 3);
     /* the probe at 13 s fails at 13 + timeout = 14 s */
-    ck_assert_double_eq(ts_at(r, "lb.in_rotation", 13.5), 3);
-    ck_assert_double_eq(ts_at(r, "lb.in_rotation", 14.5), 2);
-    ck_assert_double_eq(ts_at(r, "lb.in_rotation", 21.5), 2);
-    ck_assert_double_eq(ts_at(r, "lb.in_rotation", 22.5), 3);
-    ck_assert_double_eq(ts_at(r, "app.replicas", 15.0), 2);
+    ck_assert_double_eq(tl_ts_at(r, "lb.in_rotation", 13.5), 3);
+    ck_assert_double_eq(tl_ts_at(r, "lb.in_rotation", 14.5), 2);
+    ck_assert_double_eq(tl_ts_at(r, "lb.in_rotation", 21.5), 2);
+    ck_assert_double_eq(tl_ts_at(r, "lb.in_rotation", 22.5), 3);
+    ck_assert_double_eq(tl_ts_at(r, "app.replicas", 15.0), 2);
     done(r);
 }
 END_TEST
@@ -66,7 +40,7 @@ END_TEST
  * the dead replica: they fail, exactly those routed there. */
 START_TEST(without_checks_requests_to_a_dead_replica_fail)
 {
-    struct run_result *r = run_text(
+    struct run_result *r = tl_run_one(
         "[sim]\nduration=30s\n"
         "[client c]\narrival=constant(rate=30/s)\nto=lb\n"
         "[balancer lb]\nto=app\npolicy=round_robin\n"
@@ -83,7 +57,7 @@ END_TEST
  * second ejection (doubling), so errors come in bursts of 5. */
 START_TEST(outlier_detection_ejects_with_growing_times)
 {
-    struct run_result *r = run_text(
+    struct run_result *r = tl_run_one(
         "[sim]\nduration=40s\n"
         "[client c]\narrival=constant(rate=30/s)\nto=lb\n"
         "[balancer lb]\nto=app\npolicy=round_robin\n"

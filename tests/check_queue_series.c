@@ -12,30 +12,6 @@
 #include "output/results.h"
 #include "tests/testlib.h"
 
-static struct run_result *run_text(const char *text)
-{
-    size_t n;
-    struct run_result *r = tl_runs(text, 1, &n);
-    ck_assert_uint_eq(n, 1);
-    return r;
-}
-
-/* Value of time-series column `name` in the row for time t_s. */
-static double ts_at(const struct run_result *r, const char *name, double t_s)
-{
-    size_t col = 0;
-    while (col < r->ts_ncols && strcmp(r->ts_names[col], name) != 0)
-        col++;
-    ck_assert_msg(col < r->ts_ncols, "no time series %s", name);
-    for (size_t k = 0; k < r->ts_nrows; k++) {
-        const double *row = r->ts_rows + k * (1 + r->ts_ncols);
-        if (fabs(row[0] - t_s) < 1e-9)
-            return row[1 + col];
-    }
-    ck_abort_msg("no row at t=%g", t_s);
-    return (double)NAN;
-}
-
 /* A quantile read from the histogram is within 0.4% of the true value
  * (sim/hist.h): 0.5% around it. */
 static void near(double got, double want, const char *what, double t_s)
@@ -52,14 +28,14 @@ static void near(double got, double want, const char *what, double t_s)
  * publish at 3 s, waited until the recovery at 5 s: 2 s + 10 ms. */
 START_TEST(consumers_series_is_publish_to_processed_per_interval)
 {
-    struct run_result *r = run_text("[sim]\nduration=10s\nwarmup=0s\ninterval=1s\n"
+    struct run_result *r = tl_run_one("[sim]\nduration=10s\nwarmup=0s\ninterval=1s\n"
                                     "[client p]\narrival=constant(rate=10/s)\nto=q\n"
                                     "[queue q]\nlatency=const(2ms)\n"
                                     "[consumers w]\nfrom=q\nconsumers=1\nservice=const(10ms)\n"
                                     "[fault f]\ntarget=w\nat=3s\nuntil=5s\naction=crash\n");
     for (double t = 1; t <= 10; t++) {
-        near(ts_at(r, "latency_p99_ms", t), 2, "the publishes' ack", t);
-        double e2e = ts_at(r, "w.e2e_p99_ms", t);
+        near(tl_ts_at(r, "latency_p99_ms", t), 2, "the publishes' ack", t);
+        double e2e = tl_ts_at(r, "w.e2e_p99_ms", t);
         if (t == 4 || t == 5)
             ck_assert_msg(isnan(e2e), "nothing processed in (%g, %g]: %g", t - 1, t, e2e);
         else if (t == 6)
@@ -86,15 +62,15 @@ START_TEST(bytes_cap_is_the_cap_times_every_groups_partitions)
         "[consumers b]\nfrom=q\nconsumers=2\nservice=const(10ms)\n";
     char buf[1024];
     snprintf(buf, sizeof buf, text, "capacity_bytes=10kB\n");
-    struct run_result *r = run_text(buf);
+    struct run_result *r = tl_run_one(buf);
     for (double t = 1; t <= 5; t++) {
-        ck_assert_double_eq(ts_at(r, "q.bytes_cap", t), 40000);
-        ck_assert_double_le(ts_at(r, "q.bytes_held", t), 40000);
+        ck_assert_double_eq(tl_ts_at(r, "q.bytes_cap", t), 40000);
+        ck_assert_double_le(tl_ts_at(r, "q.bytes_held", t), 40000);
     }
-    ck_assert_double_eq(ts_at(r, "q.bytes_held", 5), 40000);
+    ck_assert_double_eq(tl_ts_at(r, "q.bytes_held", 5), 40000);
     tl_runs_free(r, 1);
     snprintf(buf, sizeof buf, text, "");
-    r = run_text(buf);
+    r = tl_run_one(buf);
     for (size_t c = 0; c < r->ts_ncols; c++)
         ck_assert_str_ne(r->ts_names[c], "q.bytes_cap");
     tl_runs_free(r, 1);
@@ -124,7 +100,7 @@ static double mean_ms(const struct sparse_hist *h)
  * mean messages in the group. */
 START_TEST(consumers_response_includes_their_calls)
 {
-    struct run_result *r = run_text("[sim]\nduration=20s\nwarmup=0s\n"
+    struct run_result *r = tl_run_one("[sim]\nduration=20s\nwarmup=0s\n"
                                     "[client p]\narrival=constant(rate=10/s)\nto=q\n"
                                     "[queue q]\nlatency=const(2ms)\n"
                                     "[consumers w]\nfrom=q\nconsumers=1\nservice=const(10ms)\n"
@@ -145,7 +121,7 @@ END_TEST
  * then away): local and response 10 ms each, none processed. */
 START_TEST(consumers_local_and_response_count_failed_processings)
 {
-    struct run_result *r = run_text("[sim]\nduration=20s\nwarmup=0s\n"
+    struct run_result *r = tl_run_one("[sim]\nduration=20s\nwarmup=0s\n"
                                     "[client p]\narrival=constant(rate=10/s)\nto=q\n"
                                     "[queue q]\nlatency=const(2ms)\nmax_deliveries=1\n"
                                     "[consumers w]\nfrom=q\nconsumers=1\nservice=const(10ms)\n"

@@ -132,6 +132,29 @@ void tl_runs_free(struct run_result *r, size_t n)
     free(r);
 }
 
+struct run_result *tl_run_one(const char *text)
+{
+    size_t n;
+    struct run_result *r = tl_runs(text, 1, &n);
+    ck_assert_uint_eq(n, 1);
+    return r;
+}
+
+double tl_ts_at(const struct run_result *r, const char *name, double t_s)
+{
+    size_t col = 0;
+    while (col < r->ts_ncols && strcmp(r->ts_names[col], name) != 0)
+        col++;
+    ck_assert_msg(col < r->ts_ncols, "no time series %s", name);
+    for (size_t k = 0; k < r->ts_nrows; k++) {
+        const double *row = r->ts_rows + k * (1 + r->ts_ncols);
+        if (fabs(row[0] - t_s) < 1e-9)
+            return row[1 + col];
+    }
+    ck_abort_msg("no row at t=%g", t_s);
+    return (double)NAN;
+}
+
 struct request *tl_sink_publish(struct sim *sim, struct tl_sink *s, uint64_t key,
                                 struct component *to)
 {

@@ -49,5 +49,10 @@ struct request *tl_sink_publish(struct sim *sim, struct tl_sink *s, uint64_t key
  * Free with tl_runs_free. */
 struct run_result *tl_runs(const char *text, int jobs, size_t *n);
 void tl_runs_free(struct run_result *r, size_t n);
+/* Runs text, which must have exactly one run; free with tl_runs_free(r, 1). */
+struct run_result *tl_run_one(const char *text);
+/* The value of r's time-series column `name` in its row for time t_s (the
+ * test fails when there is no such column or row). */
+double tl_ts_at(const struct run_result *r, const char *name, double t_s);
 
 #endif
