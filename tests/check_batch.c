@@ -18,13 +18,6 @@
 #include "tests/testlib.h"
 #include "tests/queue_fixture.h"
 
-
-static void crash(bool start)
-{
-    struct component *c = kind_lookup(&sim, "w");
-    c->kind->fault(&sim, c, -1, FAULT_CRASH, 0, start);
-}
-
 /* One consumer, batch 3, service 10 ms, acks landing 5 ms after each
  * processing. 1 is taken alone at 0 (ends 10, acked 15); 2 is taken at 10
  * with 3 and 4 fetched (2 ends at 20, its ack due at 25). A crash at 22 ms
@@ -46,10 +39,10 @@ static void run(bool dedupe)
         tl_sink_publish(&sim, &sink, k, kind_lookup(&sim, "q"));
     tl_run_until(&sim, 22 * MS);
     ck_assert_double_eq(metric("w", "processed"), 2);
-    crash(true);
+    group_crash(true);
     ck_assert_double_eq(metric("w", "acks_lost"), 1);
     tl_run_until(&sim, 30 * MS);
-    crash(false);
+    group_crash(false);
     tl_run_until(&sim, 1 * S);
     ck_assert_double_eq(metric("w", "lost"), 0);
     if (dedupe) {
@@ -111,9 +104,9 @@ START_TEST(a_cut_fetch_comes_back_when_its_timeout_ends)
     for (uint64_t k = 1; k <= 4; k++)
         publish(k);
     tl_run_until(&sim, 15 * MS);
-    crash(true);
+    group_crash(true);
     tl_run_until(&sim, 20 * MS);
-    crash(false);
+    group_crash(false);
     tl_run_until(&sim, 60 * MS - 1);
     ck_assert_double_eq(metric("w", "processed"), 1);
     ck_assert_double_eq(metric("w", "redelivered"), 0);
@@ -148,10 +141,10 @@ START_TEST(a_batch_makes_each_messages_calls_in_turn)
     for (uint64_t k = 1; k <= 4; k++)
         publish(k);
     tl_run_until(&sim, 27 * MS);
-    crash(true);
+    group_crash(true);
     ck_assert_double_eq(metric("w", "redelivered"), 3);
     tl_run_until(&sim, 100 * MS);
-    crash(false);
+    group_crash(false);
     tl_run_until(&sim, 1 * S);
     ck_assert_double_eq(metric("w", "processed"), 4);
     ck_assert_double_eq(metric("w", "duplicates_processed"), 0);

@@ -27,12 +27,6 @@ static uint32_t busy(void)
     return queue_station(kind_lookup(&sim, "q"), 0)->busy;
 }
 
-static void crash(bool start)
-{
-    struct component *c = kind_lookup(&sim, "w");
-    c->kind->fault(&sim, c, -1, FAULT_CRASH, 0, start);
-}
-
 START_TEST(calls_go_in_order_with_the_consumer_held_and_the_ack_after_them)
 {
     /* 1 s of processing, then a 500 ms write to db, then a publish to q2:
@@ -162,11 +156,11 @@ START_TEST(a_crash_while_a_call_is_out_redelivers_and_drops_the_late_return)
     publish(1);
     publish(2);
     tl_run_until(&sim, S + S / 2);
-    crash(true);
+    group_crash(true);
     ck_assert_double_eq(metric("w", "redelivered"), 1);
     ck_assert_uint_eq(busy(), 0);
     tl_run_until(&sim, 2 * S);
-    crash(false);
+    group_crash(false);
     tl_run_until(&sim, 3 * S + 1); /* the late return came and went */
     ck_assert_double_eq(metric("w", "processed"), 0);
     ck_assert_double_eq(metric("db", "writes"), 1);
@@ -190,10 +184,10 @@ START_TEST(a_crash_while_a_call_is_out_loses_a_message_acked_on_receive)
                 "[store db]\nservice = const(2s)\n");
     publish(1);
     tl_run_until(&sim, S + S / 2);
-    crash(true); /* the message is freed; its call is still out */
+    group_crash(true); /* the message is freed; its call is still out */
     ck_assert_double_eq(metric("w", "lost"), 1);
     tl_run_until(&sim, 2 * S);
-    crash(false);
+    group_crash(false);
     publish(2); /* may reuse the freed message's request */
     tl_run_until(&sim, 20 * S);
     ck_assert_double_eq(metric("w", "processed"), 1);

@@ -311,12 +311,6 @@ START_TEST(capacity_applies_to_each_partition)
 }
 END_TEST
 
-static void crash(bool start)
-{
-    struct component *c = kind_lookup(&sim, "w");
-    c->kind->fault(&sim, c, -1, FAULT_CRASH, 0, start);
-}
-
 /* full = block: publishes held at the broker until their partition has room */
 
 START_TEST(full_block_holds_publishes_until_room_frees)
@@ -414,7 +408,7 @@ START_TEST(full_block_frees_room_when_a_message_expires)
      * for room: 3 is stored at once (it never waited). */
     build(QUIET "[queue q]\ncapacity = 1\nfull = block\nretention = 5ms\n\n"
                 "[consumers w]\nfrom = q\nservice = const(10ms)\n");
-    crash(true);
+    group_crash(true);
     publish(1);
     publish(2);
     tl_run_until(&sim, 6 * MS);
@@ -425,7 +419,7 @@ START_TEST(full_block_frees_room_when_a_message_expires)
     ck_assert_int_eq(sink.last_reply_ns, 6 * MS);
     ck_assert_double_eq(metric("q", "lost_retention"), 2);
     ck_assert_double_eq(metric("q", "blocked_full"), 1);
-    crash(false); /* 3 is processed 6..16 ms */
+    group_crash(false); /* 3 is processed 6..16 ms */
     tl_run_until(&sim, 1 * S);
     ck_assert_double_eq(metric("w", "processed"), 1);
 }
@@ -437,7 +431,7 @@ START_TEST(a_crash_redelivers_the_message_being_processed_first)
     for (uint64_t k = 1; k <= 4; k++)
         publish(k);
     tl_run_until(&sim, S / 2);
-    crash(true);
+    group_crash(true);
     ck_assert_double_eq(metric("w", "redelivered"), 1);
     ck_assert_double_eq(backlog_now(), 4); /* 1 (back in front), 2, 3, 4 */
     publish(5); /* the broker still takes publishes */
@@ -445,7 +439,7 @@ START_TEST(a_crash_redelivers_the_message_being_processed_first)
     ck_assert_int_eq(sink.oks, 5);
     ck_assert_double_eq(metric("w", "processed"), 0);
     ck_assert_double_eq(backlog_now(), 5);
-    crash(false);
+    group_crash(false);
     tl_run_until(&sim, 2 * S + S / 2);
     ck_assert_uint_eq(serving(), 1); /* processed again, from the start */
     for (size_t i = 0; i < 4; i++)
@@ -463,12 +457,12 @@ START_TEST(a_crash_loses_a_message_acked_on_receive)
     for (uint64_t k = 1; k <= 4; k++)
         publish(k);
     tl_run_until(&sim, S / 2);
-    crash(true);
+    group_crash(true);
     ck_assert_double_eq(metric("w", "lost"), 1);
     ck_assert_double_eq(metric("w", "redelivered"), 0);
     ck_assert_double_eq(backlog_now(), 3);
     tl_run_until(&sim, 2 * S);
-    crash(false);
+    group_crash(false);
     tl_run_until(&sim, 2 * S + S / 2);
     ck_assert_uint_eq(serving(), 2);
     tl_run_until(&sim, 20 * S);
@@ -480,13 +474,13 @@ START_TEST(messages_parked_during_a_crash_count_against_capacity)
 {
     build(QUIET "[queue q]\ncapacity = 3\n\n[consumers w]\nfrom = q\nconsumers = 2\n"
                 "service = const(1s)\n");
-    crash(true);
+    group_crash(true);
     for (uint64_t k = 1; k <= 5; k++)
         publish(k);
     tl_run_until(&sim, 1);
     ck_assert_int_eq(sink.oks, 3);
     ck_assert_double_eq(metric("q", "rejected_full"), 2);
-    crash(false);
+    group_crash(false);
     tl_run_until(&sim, 2);
     ck_assert_uint_eq(stn()->busy, 2);
     ck_assert_uint_eq(stn()->len, 1);
@@ -706,9 +700,9 @@ START_TEST(a_crash_cut_delivery_counts_towards_max_deliveries)
                 "[consumers w]\nfrom = q\nservice = const(1s)\npoison = 1\n");
     publish(1);
     tl_run_until(&sim, S / 2);
-    crash(true); /* delivery 1 cut: delivered again */
+    group_crash(true); /* delivery 1 cut: delivered again */
     ck_assert_double_eq(metric("w", "redelivered"), 1);
-    crash(false);
+    group_crash(false);
     tl_run_until(&sim, S / 2 + S + 1); /* delivery 2 fails: the last */
     ck_assert_double_eq(metric("w", "failed_processing"), 1);
     ck_assert_double_eq(metric("q", "dead_lettered"), 1);
@@ -790,13 +784,13 @@ START_TEST(retention_deletes_messages_parked_through_a_crash)
 {
     build(QUIET "[queue q]\nretention = 10s\n\n[consumers w]\nfrom = q\n"
                 "service = const(1s)\n");
-    crash(true);
+    group_crash(true);
     publish(1);
     publish(2);
     tl_run_until(&sim, 5 * S);
     publish(3);
     tl_run_until(&sim, 12 * S);
-    crash(false); /* 1, 2 are 12 s old; 3 is 7 s old */
+    group_crash(false); /* 1, 2 are 12 s old; 3 is 7 s old */
     tl_run_until(&sim, 20 * S);
     ck_assert_double_eq(metric("q", "lost_retention"), 2);
     ck_assert_double_eq(metric("w", "processed"), 1);
@@ -886,8 +880,8 @@ START_TEST(a_crash_cut_message_comes_back_after_the_visibility_timeout)
                 "service = const(1s)\n");
     publish(1);
     tl_run_until(&sim, S / 2);
-    crash(true);
-    crash(false); /* up again at once, but the message is invisible */
+    group_crash(true);
+    group_crash(false); /* up again at once, but the message is invisible */
     publish(2);   /* it still counts against the capacity: refused */
     tl_run_until(&sim, S);
     ck_assert_int_eq(sink.oks, 1);
@@ -1399,12 +1393,12 @@ START_TEST(a_crash_mid_batch_redelivers_the_unprocessed_after_processing)
         publish(k);
     tl_run_until(&sim, 35 * MS);
     ck_assert_uint_eq(serving(), 3);
-    crash(true);
+    group_crash(true);
     ck_assert_double_eq(metric("w", "processed"), 2);
     ck_assert_double_eq(metric("w", "redelivered"), 2);
     ck_assert_double_eq(backlog_now(), 4); /* 3, 4 back in front of 5, 6 */
     tl_run_until(&sim, S);
-    crash(false);
+    group_crash(false);
     tl_run_until(&sim, S + 1);
     ck_assert_uint_eq(serving(), 3);
     for (size_t i = 0; i < 3; i++)
@@ -1429,12 +1423,12 @@ START_TEST(a_crash_mid_batch_loses_the_fetched_on_receive)
     for (uint64_t k = 1; k <= 6; k++)
         publish(k);
     tl_run_until(&sim, 35 * MS);
-    crash(true);
+    group_crash(true);
     ck_assert_double_eq(metric("w", "lost"), 2);
     ck_assert_double_eq(metric("w", "redelivered"), 0);
     ck_assert_double_eq(backlog_now(), 2);
     tl_run_until(&sim, S);
-    crash(false);
+    group_crash(false);
     tl_run_until(&sim, 2 * S);
     ck_assert_double_eq(metric("w", "processed"), 4);
     ck_assert_double_eq(metric("w", "processed") + metric("w", "lost"), 6);
@@ -1482,12 +1476,12 @@ static void batch_accounting(bool on_receive)
     for (uint64_t k = 0; k < 1000; k++) {
         tl_run_until(&sim, (int64_t)k * MS);
         if (k == 300) { /* every message stored so far is processed, lost or parked */
-            crash(true);
+            group_crash(true);
             ck_assert_double_eq(metric("w", "processed") + metric("w", "lost") + backlog_now(),
                                 300);
         }
         if (k == 400)
-            crash(false);
+            group_crash(false);
         publish(k + 1);
     }
     tl_run_until(&sim, 20 * S);

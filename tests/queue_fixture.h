@@ -77,6 +77,12 @@ static inline void fault(int32_t k, enum fault_action a, double value, bool star
     c->kind->fault(&sim, c, k, a, value, start);
 }
 
+/* A crash of the whole group w (start) or its recovery (!start). */
+static inline void group_crash(bool start)
+{
+    fault(-1, FAULT_CRASH, 0, start);
+}
+
 /* Messages waiting at the broker q now (its first time-series figure:
  * waiting and parked, not delivered to any consumer). */
 static inline double backlog_now(void)
